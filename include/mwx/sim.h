@@ -1,0 +1,147 @@
+/*
+ * mwx/sim.h -- the simulator: scenarios, launch trajectories and sensors.
+ *
+ * Contract:
+ *   - mwx_scenario_load() reads a scenario file exactly as PRODUCT.md specifies: unknown
+ *     keys, wrong types and out-of-range values are MWX_EINVAL with "file: $.path: what".
+ *   - mwx_traj_create() solves the boost programme that lands on the aim point for the
+ *     launch's profile and integrates the whole flight (boost, ballistic, re-entry) to
+ *     impact on the ellipsoid surface; mwx_traj_state() then gives the state at any t.
+ *   - mwx_sim_run() emits, in time order, the scenario record, truth records and sensor
+ *     measurements to a callback. Deterministic for a seed.
+ *
+ * Frames: ECEF (Earth-fixed, WGS-84 or the sphere of physics.earth); t is seconds since
+ * the scenario epoch; angles in radians, except in the records (degrees, file units).
+ */
+#ifndef MWX_SIM_H
+#define MWX_SIM_H
+
+#include "mwx/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MWX_MAX_SENSORS 64
+#define MWX_MAX_LAUNCHES 64
+
+typedef struct mwx_physics {
+    mwx_earth_t earth;  /* WGS-84 or sphere; earth.omega = 0 when !rotation */
+    int spherical;      /* physics.earth == "spherical" */
+    int rotation;
+    int j2;             /* always 0 for spherical */
+    int drag;
+} mwx_physics_t;
+
+typedef enum mwx_profile {
+    MWX_PROFILE_MINIMUM_ENERGY = 0,
+    MWX_PROFILE_LOFTED = 1,
+    MWX_PROFILE_DEPRESSED = 2
+} mwx_profile_t;
+
+typedef struct mwx_launch {
+    char id[MWX_ID_LEN];
+    double t_launch;              /* s since epoch */
+    double site_lat, site_lon;    /* rad */
+    double aim_lat, aim_lon;      /* rad */
+    mwx_profile_t profile;
+    double apogee_m;              /* lofted/depressed: apogee altitude; 0 = n/a */
+    double burn_time_s;
+    double beta_kg_m2;            /* ballistic coefficient m / (Cd A) of the re-entry body */
+} mwx_launch_t;
+
+typedef struct mwx_sensor_cfg {
+    char id[MWX_ID_LEN];
+    char nation[MWX_ID_LEN];
+    mwx_sensor_kind_t kind;
+    /* radar */
+    double lat, lon, alt_m;       /* rad, rad, m */
+    double max_range_m;
+    double min_elevation;         /* rad */
+    double sigma_range_m, sigma_az, sigma_el;  /* m, rad, rad */
+    double false_alarms_per_scan;
+    /* both */
+    double revisit_s;
+    double pd;
+    /* IR (geostationary at lon) */
+    double sigma_los;             /* rad (file: sigma_los_urad) */
+} mwx_sensor_cfg_t;
+
+typedef struct mwx_sharing_rule {
+    char from[MWX_ID_LEN];
+    char to[MWX_MAX_NATIONS][MWX_ID_LEN];
+    int n_to;
+} mwx_sharing_rule_t;
+
+typedef struct mwx_scenario {
+    char name[64];
+    char epoch_str[40];
+    double epoch;                 /* Unix seconds */
+    mwx_status_t status;
+    double duration_s;
+    uint64_t seed;
+    mwx_physics_t physics;
+    char nations[MWX_MAX_NATIONS][MWX_ID_LEN];
+    int n_nations;
+    mwx_sharing_rule_t sharing[MWX_MAX_NATIONS];
+    int n_sharing;
+    char regions_path[MWX_PATH_LEN]; /* resolved against the scenario's folder */
+    mwx_sensor_cfg_t sensors[MWX_MAX_SENSORS];
+    int n_sensors;
+    mwx_launch_t launches[MWX_MAX_LAUNCHES];
+    int n_launches;
+    char *json;                   /* the scenario text as loaded (owned) */
+} mwx_scenario_t;
+
+/* Load and validate. On error *sc holds nothing to free. A scenario is simulated data,
+ * so status "Actual" is refused (PRODUCT.md). */
+int mwx_scenario_load(const char *path, mwx_scenario_t *sc, mwx_err_t *err);
+int mwx_scenario_load_string(const char *text, size_t len, const char *name,
+                             const char *base_dir, mwx_scenario_t *sc, mwx_err_t *err);
+void mwx_scenario_free(mwx_scenario_t *sc);
+
+/* ---------------------------------------------------------------- trajectories */
+
+typedef struct mwx_traj mwx_traj_t;
+
+/* Solve the launch (profile -> burnout state that lands on aim) and integrate it to
+ * impact. MWX_ERANGE with a clear message when the aim is unreachable for the profile. */
+int mwx_traj_create(const mwx_physics_t *ph, const mwx_launch_t *l, double epoch_unix,
+                    mwx_traj_t **out, mwx_err_t *err);
+void mwx_traj_destroy(mwx_traj_t *tr);
+
+/* ECEF state at scenario time t. MWX_ERANGE before launch or after impact. */
+int mwx_traj_state(const mwx_traj_t *tr, double t, double ecef[3], double vel[3],
+                   mwx_phase_t *phase);
+
+typedef struct mwx_traj_info {
+    double t_launch, t_burnout, t_impact;  /* scenario seconds */
+    double burnout_ecef[3], burnout_vel[3];/* ECEF state at burnout */
+    double burnout_eci[3], burnout_vel_eci[3]; /* same in the inertial frame (theta=ERA at epoch+t_burnout when rotating) */
+    double impact_lat, impact_lon;         /* rad, geodetic */
+    double apogee_m;                       /* max altitude above the ellipsoid */
+    double range_m;                        /* geodesic launch -> impact */
+} mwx_traj_info_t;
+
+void mwx_traj_get_info(const mwx_traj_t *tr, mwx_traj_info_t *info);
+
+/* ---------------------------------------------------------------- the run */
+
+/* Receives records in time order. Return non-zero to stop the run (that code is
+ * returned by mwx_sim_run). */
+typedef int (*mwx_sim_sink_fn)(void *ctx, const mwx_record_t *rec);
+
+typedef struct mwx_sim_opts {
+    uint64_t seed;          /* used when has_seed */
+    int has_seed;
+    double truth_dt_s;      /* truth record interval; 0 = default 1 s */
+} mwx_sim_opts_t;
+
+int mwx_sim_run(const mwx_scenario_t *sc, const mwx_sim_opts_t *opts, mwx_sim_sink_fn sink,
+                void *ctx, mwx_err_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MWX_SIM_H */

@@ -1,0 +1,14 @@
+/* mwx demo: not built yet (placeholder until its issue lands). */
+#include "cli.h"
+
+#include <stdio.h>
+
+int mwx_cmd_demo(int argc, char **argv)
+{
+    if (mwx_cli_wants_help(argc, argv)) {
+        printf("usage: mwx demo ...\n(not implemented yet)\n");
+        return 0;
+    }
+    fprintf(stderr, "mwx demo: not implemented yet\n");
+    return 3;
+}

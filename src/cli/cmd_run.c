@@ -1,0 +1,14 @@
+/* mwx run: not built yet (placeholder until its issue lands). */
+#include "cli.h"
+
+#include <stdio.h>
+
+int mwx_cmd_run(int argc, char **argv)
+{
+    if (mwx_cli_wants_help(argc, argv)) {
+        printf("usage: mwx run ...\n(not implemented yet)\n");
+        return 0;
+    }
+    fprintf(stderr, "mwx run: not implemented yet\n");
+    return 3;
+}

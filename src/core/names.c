@@ -1,0 +1,54 @@
+/* Names of enumerations as they appear in files (PRODUCT.md). */
+#include "mwx/core.h"
+
+const char *mwx_status_name(mwx_status_t s)
+{
+    switch (s) {
+    case MWX_STATUS_ACTUAL: return "Actual";
+    case MWX_STATUS_EXERCISE: return "Exercise";
+    case MWX_STATUS_TEST: return "Test";
+    }
+    return "?";
+}
+
+const char *mwx_phase_name(mwx_phase_t p)
+{
+    switch (p) {
+    case MWX_PHASE_BOOST: return "boost";
+    case MWX_PHASE_BALLISTIC: return "ballistic";
+    case MWX_PHASE_IMPACT: return "impact";
+    }
+    return "?";
+}
+
+const char *mwx_sensor_kind_name(mwx_sensor_kind_t k)
+{
+    switch (k) {
+    case MWX_SENSOR_RADAR: return "radar";
+    case MWX_SENSOR_IR: return "ir_satellite";
+    }
+    return "?";
+}
+
+const char *mwx_msg_type_name(mwx_msg_type_t m)
+{
+    switch (m) {
+    case MWX_MSG_ALERT: return "Alert";
+    case MWX_MSG_UPDATE: return "Update";
+    case MWX_MSG_CANCEL: return "Cancel";
+    }
+    return "?";
+}
+
+const char *mwx_rec_type_name(mwx_rec_type_t t)
+{
+    switch (t) {
+    case MWX_REC_SCENARIO: return "scenario";
+    case MWX_REC_TRUTH: return "truth";
+    case MWX_REC_MEAS: return "meas";
+    case MWX_REC_TRACK: return "track";
+    case MWX_REC_SHARE: return "share";
+    case MWX_REC_ALERT: return "alert";
+    }
+    return "?";
+}
