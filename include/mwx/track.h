@@ -1,0 +1,266 @@
+/*
+ * mwx/track.h -- the tracker: measurements in, tracks (state, covariance, phase, launch
+ * point, impact point and 95 % ellipse) out.
+ *
+ * Small parts, each an interface (a struct of function pointers), so that a new one is a
+ * new file and each can be used on its own (the PCRLB benchmark drives a filter with its
+ * own 2-D motion and measurement models):
+ *
+ *   mwx_gauss_t          a Gaussian state: x (n <= MWX_TRACK_MAX_X) and P (n x n, row-major)
+ *   mwx_motion_model_t   x(t) -> x(t + dt), its Jacobian F and the process noise Q
+ *   mwx_meas_model_t     z = h(x), its Jacobian H, the measurement z and its noise R
+ *   mwx_filter_t         predict / update / innovation on a mwx_gauss_t (EKF, UKF)
+ *   mwx_imm_t            interacting multiple model over boost and ballistic modes
+ *   mwx_assign_*         min-cost assignment (Hungarian), for global nearest neighbour
+ *   mwx_tracker_t        a node's tracker: gating, assignment, M-of-N initiation,
+ *                        two-satellite IR initiation, deletion, impact prediction
+ *
+ * Contract:
+ *   - Frames: ECEF (Earth-fixed) metres and m/s; t in seconds since the scenario epoch;
+ *     angles in radians inside the code, degrees in the records (file units).
+ *   - The tracker never reads mwx_rec_meas_t.truth_object.
+ *   - No allocation after mwx_tracker_create: pools are sized by the configuration.
+ *   - Deterministic: the same measurements in the same order give the same tracks.
+ *   - Functions return 0 or a negative MWX_E* (core.h); numerical failures (a covariance
+ *     that is not positive definite) are MWX_ERANGE and leave the state unchanged.
+ *
+ * The built-in state (boost and ballistic models) is MWX_TRACK_NX = 8 numbers:
+ *   [x y z vx vy vz a_thrust kappa]: ECEF position (m) and velocity (m/s), the thrust
+ *   acceleration along the velocity (m/s^2; 0 in the ballistic mode) and kappa = 1/beta
+ *   (m^2/kg), the inverse ballistic coefficient, for drag.
+ */
+#ifndef MWX_TRACK_H
+#define MWX_TRACK_H
+
+#include "mwx/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MWX_TRACK_MAX_X 9  /* largest state a filter handles */
+#define MWX_TRACK_MAX_Z 3  /* largest measurement */
+#define MWX_TRACK_NX 8     /* the built-in state: pos(3) vel(3) a_thrust kappa */
+
+enum { MWX_TX = 0, MWX_TVX = 3, MWX_TTHRUST = 6, MWX_TKAPPA = 7 };
+
+/* ---------------------------------------------------------------- Gaussian state */
+
+typedef struct mwx_gauss {
+    int n;                                      /* state dimension */
+    double x[MWX_TRACK_MAX_X];
+    double P[MWX_TRACK_MAX_X * MWX_TRACK_MAX_X]; /* row-major n x n, stride n */
+} mwx_gauss_t;
+
+/* ---------------------------------------------------------------- motion models */
+
+/* Parameters of the built-in physical models. */
+typedef struct mwx_dyn_params {
+    mwx_earth_t earth;   /* earth.omega is used for Coriolis + centrifugal when rotation */
+    int j2;              /* J2 gravity (ignored when earth.j2 == 0) */
+    int rotation;        /* rotating-frame terms in ECEF */
+    int drag;            /* exponential atmosphere, drag = 0.5 rho v^2 kappa */
+    double q_acc;        /* white-noise acceleration PSD on each velocity axis, m^2/s^3 */
+    double q_thrust;     /* random-walk PSD of a_thrust, (m/s^2)^2/s (boost) */
+    double q_kappa;      /* random-walk PSD of kappa, (m^2/kg)^2/s */
+    double max_step_s;   /* integration step (RK4) */
+} mwx_dyn_params_t;
+
+/* Defaults for a physics (earth, j2, rotation, drag): documented in docs/TRACKER.md. */
+void mwx_dyn_params_default(mwx_dyn_params_t *p, const mwx_earth_t *earth, int j2,
+                            int rotation, int drag);
+
+typedef struct mwx_motion_model mwx_motion_model_t;
+struct mwx_motion_model {
+    const char *name;
+    int nx;  /* state dimension it works on */
+    /* Propagate x over dt seconds (negative dt propagates backwards). When F is non-NULL
+     * write the state transition Jacobian (nx x nx, row-major). */
+    int (*propagate)(const mwx_motion_model_t *m, double *x, double dt, double *F);
+    /* Process noise Q (nx x nx) accumulated over dt at state x. */
+    void (*noise)(const mwx_motion_model_t *m, const double *x, double dt, double *Q);
+    mwx_dyn_params_t dyn; /* built-in models' parameters */
+    void *ctx;            /* caller-supplied models' parameters */
+};
+
+/* Boost: gravity (+J2, rotation) + thrust a_thrust along the velocity; a_thrust is a
+ * random walk; kappa is held. */
+void mwx_motion_boost(mwx_motion_model_t *m, const mwx_dyn_params_t *p);
+/* Ballistic: gravity (+J2, rotation, drag with kappa estimated); a_thrust is forced to
+ * zero; kappa is a slow random walk. */
+void mwx_motion_ballistic(mwx_motion_model_t *m, const mwx_dyn_params_t *p);
+/* Nearly-constant velocity in dim (1..4) dimensions, state [p(dim) v(dim)], white-noise
+ * acceleration PSD q: for benchmarks and tests. */
+void mwx_motion_cv(mwx_motion_model_t *m, int dim, double q);
+
+/* Acceleration (m/s^2, ECEF) of the built-in dynamics at state x (MWX_TRACK_NX); with
+ * thrust when boost. Exposed for tests and for propagators elsewhere. */
+void mwx_dyn_accel(const mwx_dyn_params_t *p, const double *x, int boost, double acc[3]);
+
+/* ---------------------------------------------------------------- measurement models */
+
+typedef struct mwx_meas_model mwx_meas_model_t;
+struct mwx_meas_model {
+    const char *name;
+    int nz;
+    /* Predicted measurement of x (nx numbers); H (nz x nx, row-major) when non-NULL. */
+    void (*h)(const mwx_meas_model_t *m, const double *x, int nx, double *z, double *H);
+    /* out = a - b with angles wrapped; NULL means plain subtraction. */
+    void (*diff)(const mwx_meas_model_t *m, const double *a, const double *b, double *out);
+    double z[MWX_TRACK_MAX_Z];                   /* the measurement */
+    double R[MWX_TRACK_MAX_Z * MWX_TRACK_MAX_Z]; /* its noise covariance */
+    /* geometry of the built-ins */
+    mwx_geo_t site;           /* radar site */
+    double site_ecef[3];      /* radar site / IR satellite position */
+    double enu[9];            /* radar: east, north, up unit vectors (ECEF) */
+    double u1[3], u2[3];      /* IR: unit vectors across the measured line of sight */
+    void *ctx;                /* caller-supplied models' parameters */
+};
+
+/* Radar range/azimuth/elevation through the site's ellipsoid ENU frame. site is the
+ * geodetic site (pass NULL to compute it from meas->sensor_ecef_m on earth e). */
+int mwx_meas_radar(mwx_meas_model_t *m, const mwx_earth_t *e, const mwx_geo_t *site,
+                   const mwx_rec_meas_t *meas);
+/* IR line of sight: two angles (rad) across the measured LOS, z = 0, R = sigma^2 I. */
+int mwx_meas_ir(mwx_meas_model_t *m, const mwx_rec_meas_t *meas);
+/* Direct position (x, y, z) with covariance R (3x3): tests, benches, fused inputs. */
+void mwx_meas_position(mwx_meas_model_t *m, const double pos[3], const double R[9]);
+/* A linear model z = H x (nz x nx) with noise R: for 1-D..4-D benchmarks. */
+void mwx_meas_linear(mwx_meas_model_t *m, int nz, int nx, const double *H, const double *R,
+                     const double *z);
+
+/* ---------------------------------------------------------------- filters */
+
+typedef struct mwx_filter mwx_filter_t;
+struct mwx_filter {
+    const char *name;
+    int (*predict)(const mwx_filter_t *f, const mwx_motion_model_t *mm, mwx_gauss_t *s,
+                   double dt);
+    /* Update s with m. nis (nu' S^-1 nu) and loglik (Gaussian log-likelihood of the
+     * innovation) when non-NULL. Joseph form / symmetrised; PD guarded. */
+    int (*update)(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gauss_t *s,
+                  double *nis, double *loglik);
+    /* Innovation nu and its covariance S (nz x nz) without changing s (gating). */
+    int (*innovation)(const mwx_filter_t *f, const mwx_meas_model_t *m, const mwx_gauss_t *s,
+                      double *nu, double *S);
+    double ut_alpha, ut_beta, ut_kappa; /* UKF scaling (unused by the EKF) */
+};
+
+const mwx_filter_t *mwx_filter_ekf(void);
+const mwx_filter_t *mwx_filter_ukf(void);
+
+/* ---------------------------------------------------------------- IMM */
+
+#define MWX_IMM_MAX_MODES 3
+
+typedef struct mwx_imm {
+    int n_modes;
+    const mwx_motion_model_t *model[MWX_IMM_MAX_MODES];
+    const mwx_filter_t *filter;
+    /* switching rates, 1/s: P(i -> j over dt) = 1 - exp(-rate[i][j] dt) for j != i */
+    double rate[MWX_IMM_MAX_MODES][MWX_IMM_MAX_MODES];
+    mwx_gauss_t mode[MWX_IMM_MAX_MODES];
+    double mu[MWX_IMM_MAX_MODES];   /* mode probabilities */
+} mwx_imm_t;
+
+/* Set up an IMM with every mode starting at s0 and probabilities mu0. */
+void mwx_imm_init(mwx_imm_t *imm, int n_modes, const mwx_motion_model_t *const *models,
+                  const mwx_filter_t *filter, const mwx_gauss_t *s0, const double *mu0);
+int mwx_imm_predict(mwx_imm_t *imm, double dt);
+int mwx_imm_update(mwx_imm_t *imm, const mwx_meas_model_t *m, double *nis);
+/* Moment-matched combined estimate. */
+void mwx_imm_combine(const mwx_imm_t *imm, mwx_gauss_t *out);
+
+/* ---------------------------------------------------------------- assignment */
+
+#define MWX_ASSIGN_FORBIDDEN 1e30  /* a cost >= this never pairs */
+
+/* Workspace bytes mwx_assign_hungarian needs for nr x nc. */
+size_t mwx_assign_work_bytes(int nr, int nc);
+/* Minimum-cost assignment of rows to columns of cost (nr x nc, row-major). row_to_col[i]
+ * is the column of row i or -1 (unassigned, or only forbidden pairs). *total (optional)
+ * is the sum over assigned pairs. work is caller-supplied (mwx_assign_work_bytes). */
+int mwx_assign_hungarian(const double *cost, int nr, int nc, int *row_to_col, double *total,
+                         void *work, size_t work_bytes);
+
+/* ---------------------------------------------------------------- tracker */
+
+typedef struct mwx_tracker mwx_tracker_t;
+
+typedef struct mwx_tracker_cfg {
+    char node[MWX_ID_LEN];      /* nation id of the node, or "ALL"; prefixes track ids */
+    char nation[MWX_ID_LEN];    /* use only this nation's sensors; "" = all */
+    int capacity;               /* max simultaneous tracks (tentative + confirmed) */
+    int max_scan_meas;          /* max measurements in one scan (one sensor, one t) */
+    mwx_dyn_params_t dyn;       /* physics of the motion models */
+    const mwx_filter_t *filter; /* NULL = EKF */
+    double gate_chi2;           /* Mahalanobis gate on the innovation (3 dof) */
+    int confirm_hits;           /* M: hits to confirm a tentative track ... */
+    int confirm_window;         /* N: ... within this many updates-or-misses */
+    double tentative_timeout_s; /* tentative track dropped when not updated this long */
+    double delete_timeout_s;    /* confirmed track dropped when not updated this long */
+    double impact_refresh_s;    /* recompute impact/launch at most this often; 0 = always */
+    double report_interval_s;   /* callback at most once per track per interval; 0 = all */
+    double ir_pair_dt_s;        /* two IR lines of sight within this time pair up */
+    double ir_pair_miss_m;      /* ... and pass within this distance of each other */
+    double grid_cell_m;         /* spatial hash cell size for gating */
+    int use_imm;                /* 1: IMM boost/ballistic (default); 0: ballistic only */
+} mwx_tracker_cfg_t;
+
+/* Defaults (WGS-84, J2, rotation, drag; EKF; IMM; 3-of-4 confirmation...). */
+void mwx_tracker_cfg_default(mwx_tracker_cfg_t *c, const char *node, int capacity);
+
+int mwx_tracker_create(const mwx_tracker_cfg_t *cfg, mwx_tracker_t **out, mwx_err_t *err);
+void mwx_tracker_destroy(mwx_tracker_t *t);
+
+/* Called with the record of a confirmed track after it was updated (rate-limited by
+ * report_interval_s), and once more with phase MWX_PHASE_IMPACT when a track that has
+ * come down is dropped. The record is valid during the call only. */
+typedef void (*mwx_track_fn)(void *ctx, const mwx_rec_track_t *rec);
+void mwx_tracker_set_callback(mwx_tracker_t *t, mwx_track_fn fn, void *ctx);
+
+/* Feed one measurement; measurements must come in non-decreasing t. Those of one sensor
+ * at one t form a scan, processed when the scan is complete: at the next measurement of
+ * another sensor or time, or at mwx_tracker_flush. Measurements of other nations (when
+ * cfg.nation is set) and malformed ones are dropped and counted. */
+int mwx_tracker_add(mwx_tracker_t *t, const mwx_rec_meas_t *m, mwx_err_t *err);
+int mwx_tracker_flush(mwx_tracker_t *t, mwx_err_t *err);
+
+/* Current tracks (confirmed only, or all), in track-id order of creation. */
+int mwx_tracker_count(const mwx_tracker_t *t, int confirmed_only);
+void mwx_tracker_foreach(const mwx_tracker_t *t, int confirmed_only, mwx_track_fn fn,
+                         void *ctx);
+/* The full estimate of a track (for scoring and tests): combined state, mode
+ * probabilities (boost, ballistic). MWX_ENOTFOUND if no such track. */
+int mwx_tracker_get_state(const mwx_tracker_t *t, const char *track_id, mwx_gauss_t *state,
+                          double mu[2]);
+
+typedef struct mwx_tracker_stats {
+    uint64_t meas_in, meas_used, meas_dropped, scans;
+    uint64_t tracks_created, tracks_confirmed, tracks_deleted;
+    uint64_t updates, impact_refreshes, pool_full;
+} mwx_tracker_stats_t;
+void mwx_tracker_get_stats(const mwx_tracker_t *t, mwx_tracker_stats_t *s);
+
+/* ---------------------------------------------------------------- predictions */
+
+/* Impact point and 95 % ellipse of the ballistic continuation of s (MWX_TRACK_NX state,
+ * at time t): sigma points propagated to the ellipsoid surface, ellipse from their spread
+ * on the local tangent plane (semi-axes sqrt(5.991 lambda)). MWX_ERANGE if it does not
+ * come down within max_flight_s. */
+int mwx_predict_impact(const mwx_dyn_params_t *p, const mwx_gauss_t *s, double t,
+                       double max_flight_s, mwx_rec_impact_est_t *out);
+/* Propagate one state (MWX_TRACK_NX) ballistically to the surface: impact position and
+ * time. MWX_ERANGE if not within max_flight_s. */
+int mwx_propagate_to_ground(const mwx_dyn_params_t *p, const double *x, double t,
+                            double max_flight_s, double impact_ecef[3], double *t_impact);
+/* Launch point and time: state s (at t) propagated back to the ground; in boost with the
+ * estimated thrust. */
+int mwx_estimate_launch(const mwx_dyn_params_t *p, const double *x, double t, int boost,
+                        mwx_rec_launch_est_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MWX_TRACK_H */
