@@ -1,0 +1,522 @@
+/*
+ * Track-to-track fusion: association of source tracks (own and partners') into fused
+ * tracks, and covariance intersection of their estimates.
+ *
+ * Why CI and not a Kalman combination: the nations' estimates of one missile are not
+ * independent (common process noise, and a fused picture may be re-shared), and the
+ * cross-covariance is unknown. CI is consistent for any cross-correlation, at the price
+ * of some conservatism. The pos and vel blocks are intersected separately because the
+ * wire carries only those two blocks.
+ *
+ * Time alignment: a partner's report arrives a few hundred milliseconds late; every
+ * source estimate is propagated to the update time with gravity (point mass), Coriolis
+ * and centrifugal terms and a small process noise, which is plenty over a few seconds.
+ * A source silent for more than max_age_s stops contributing.
+ */
+#include "mwx/node.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHI2_95_2DOF 5.991464547107979
+#define DEFAULT_GATE 22.4577  /* chi-square 99.9 %, 6 dof */
+
+typedef struct source {
+    char origin[MWX_ID_LEN];
+    char track_id[MWX_ID_LEN];
+    mwx_rec_track_t last;
+} source_t;
+
+typedef struct fused {
+    int used;
+    char id[MWX_ID_LEN];
+    source_t src[MWX_FUSION_MAX_SOURCES];
+    int n_src;
+    mwx_rec_track_t out;
+} fused_t;
+
+struct mwx_fusion {
+    mwx_fusion_cfg_t cfg;
+    fused_t *v;
+    size_t n, cap;
+    unsigned next_id;
+    uint64_t dropped;
+};
+
+/* ------------------------------------------------------------- small linear algebra */
+
+static void sym3_from6(const double c[6], double m[9])
+{
+    m[0] = c[0]; m[1] = c[1]; m[2] = c[2];
+    m[3] = c[1]; m[4] = c[3]; m[5] = c[4];
+    m[6] = c[2]; m[7] = c[4]; m[8] = c[5];
+}
+
+static void sym3_to6(const double m[9], double c[6])
+{
+    c[0] = m[0];
+    c[1] = 0.5 * (m[1] + m[3]);
+    c[2] = 0.5 * (m[2] + m[6]);
+    c[3] = m[4];
+    c[4] = 0.5 * (m[5] + m[7]);
+    c[5] = m[8];
+}
+
+/* Inverse of a symmetric 2x2 or 3x3 matrix; returns -1 when singular. */
+static int inv_n(int n, const double *a, double *out)
+{
+    if (n == 2) {
+        double det = a[0] * a[3] - a[1] * a[2];
+        if (!(fabs(det) > 1e-300))
+            return -1;
+        out[0] = a[3] / det;
+        out[1] = -a[1] / det;
+        out[2] = -a[2] / det;
+        out[3] = a[0] / det;
+        return 0;
+    }
+    {
+        double c00 = a[4] * a[8] - a[5] * a[7];
+        double c01 = a[5] * a[6] - a[3] * a[8];
+        double c02 = a[3] * a[7] - a[4] * a[6];
+        double det = a[0] * c00 + a[1] * c01 + a[2] * c02;
+        if (!(fabs(det) > 1e-300))
+            return -1;
+        out[0] = c00 / det;
+        out[1] = (a[2] * a[7] - a[1] * a[8]) / det;
+        out[2] = (a[1] * a[5] - a[2] * a[4]) / det;
+        out[3] = c01 / det;
+        out[4] = (a[0] * a[8] - a[2] * a[6]) / det;
+        out[5] = (a[2] * a[3] - a[0] * a[5]) / det;
+        out[6] = c02 / det;
+        out[7] = (a[1] * a[6] - a[0] * a[7]) / det;
+        out[8] = (a[0] * a[4] - a[1] * a[3]) / det;
+        return 0;
+    }
+}
+
+static void matvec(int n, const double *m, const double *x, double *y)
+{
+    for (int i = 0; i < n; i++) {
+        y[i] = 0;
+        for (int j = 0; j < n; j++)
+            y[i] += m[i * n + j] * x[j];
+    }
+}
+
+/* d^T S^-1 d */
+static double mahal(int n, const double *d, const double *s)
+{
+    double si[9], y[3];
+    if (inv_n(n, s, si))
+        return INFINITY;
+    matvec(n, si, d, y);
+    double r = 0;
+    for (int i = 0; i < n; i++)
+        r += d[i] * y[i];
+    return r;
+}
+
+/* CI for a given omega: P = (w Pa^-1 + (1-w) Pb^-1)^-1, x = P (w Pa^-1 xa + (1-w) Pb^-1 xb) */
+static int ci_at(int n, const double *ia, const double *ib, const double *xa, const double *xb,
+                 double w, double *x, double *p)
+{
+    double info[9], ya[3], yb[3], y[3];
+    for (int i = 0; i < n * n; i++)
+        info[i] = w * ia[i] + (1.0 - w) * ib[i];
+    if (inv_n(n, info, p))
+        return -1;
+    matvec(n, ia, xa, ya);
+    matvec(n, ib, xb, yb);
+    for (int i = 0; i < n; i++)
+        y[i] = w * ya[i] + (1.0 - w) * yb[i];
+    if (x)
+        matvec(n, p, y, x);
+    return 0;
+}
+
+static double trace_n(int n, const double *p)
+{
+    double t = 0;
+    for (int i = 0; i < n; i++)
+        t += p[i * n + i];
+    return t;
+}
+
+int mwx_fusion_ci(int n, const double *xa, const double *pa, const double *xb,
+                  const double *pb, double *x, double *p, double *omega)
+{
+    double ia[9], ib[9], tmp[9];
+    const double g = 0.6180339887498949;
+    double lo = 0.0, hi = 1.0, w;
+    if (n != 2 && n != 3)
+        return MWX_EINVAL;
+    if (inv_n(n, pa, ia) || inv_n(n, pb, ib))
+        return MWX_ERANGE;
+    /* trace(P(w)) is convex in w: golden section to 1e-6. */
+    double c = hi - g * (hi - lo), d = lo + g * (hi - lo), fc, fd;
+    if (ci_at(n, ia, ib, xa, xb, c, NULL, tmp))
+        return MWX_ERANGE;
+    fc = trace_n(n, tmp);
+    if (ci_at(n, ia, ib, xa, xb, d, NULL, tmp))
+        return MWX_ERANGE;
+    fd = trace_n(n, tmp);
+    for (int it = 0; it < 40 && hi - lo > 1e-6; it++) {
+        if (fc < fd) {
+            hi = d;
+            d = c;
+            fd = fc;
+            c = hi - g * (hi - lo);
+            if (ci_at(n, ia, ib, xa, xb, c, NULL, tmp))
+                return MWX_ERANGE;
+            fc = trace_n(n, tmp);
+        } else {
+            lo = c;
+            c = d;
+            fc = fd;
+            d = lo + g * (hi - lo);
+            if (ci_at(n, ia, ib, xa, xb, d, NULL, tmp))
+                return MWX_ERANGE;
+            fd = trace_n(n, tmp);
+        }
+    }
+    w = 0.5 * (lo + hi);
+    /* The ends are candidates too: one estimate may dominate the other outright. */
+    {
+        double t0, t1, tw;
+        ci_at(n, ia, ib, xa, xb, 0.0, NULL, tmp);
+        t0 = trace_n(n, tmp);
+        ci_at(n, ia, ib, xa, xb, 1.0, NULL, tmp);
+        t1 = trace_n(n, tmp);
+        ci_at(n, ia, ib, xa, xb, w, NULL, tmp);
+        tw = trace_n(n, tmp);
+        if (t0 < tw && t0 <= t1)
+            w = 0.0;
+        else if (t1 < tw)
+            w = 1.0;
+    }
+    if (ci_at(n, ia, ib, xa, xb, w, x, p))
+        return MWX_ERANGE;
+    if (omega)
+        *omega = w;
+    return MWX_OK;
+}
+
+/* ------------------------------------------------------------- propagation */
+
+/* Propagate a source estimate to time t in ECEF: point-mass gravity, Coriolis and
+ * centrifugal terms; covariance grows with the velocity uncertainty and a white
+ * acceleration noise q (larger in boost, where thrust is unknown to the receiver). */
+static void propagate(const mwx_rec_track_t *s, double t, double x[3], double v[3],
+                      double pp[9], double pv[9])
+{
+    const double w = MWX_WGS84_OMEGA;
+    double dt = t - s->t;
+    double r = mwx_norm3(s->ecef_m);
+    double a[3];
+    double q = s->phase == MWX_PHASE_BOOST ? 400.0 : 4.0; /* m^2/s^3 */
+    double adt = fabs(dt);
+    sym3_from6(s->cov_pos_m2, pp);
+    sym3_from6(s->cov_vel_m2s2, pv);
+    if (r < 1.0) {
+        memcpy(x, s->ecef_m, sizeof(double) * 3);
+        memcpy(v, s->vel_mps, sizeof(double) * 3);
+        return;
+    }
+    for (int i = 0; i < 3; i++)
+        a[i] = -MWX_WGS84_GM * s->ecef_m[i] / (r * r * r);
+    a[0] += 2 * w * s->vel_mps[1] + w * w * s->ecef_m[0];
+    a[1] += -2 * w * s->vel_mps[0] + w * w * s->ecef_m[1];
+    for (int i = 0; i < 3; i++) {
+        x[i] = s->ecef_m[i] + s->vel_mps[i] * dt + 0.5 * a[i] * dt * dt;
+        v[i] = s->vel_mps[i] + a[i] * dt;
+    }
+    for (int i = 0; i < 9; i++)
+        pp[i] += dt * dt * pv[i];
+    for (int i = 0; i < 3; i++) {
+        pp[i * 4] += q * adt * adt * adt / 3.0;
+        pv[i * 4] += q * adt;
+    }
+}
+
+/* ------------------------------------------------------------- the table */
+
+int mwx_fusion_create(const mwx_fusion_cfg_t *cfg, mwx_fusion_t **out, mwx_err_t *err)
+{
+    mwx_fusion_t *f;
+    if (!cfg || cfg->capacity <= 0 || !cfg->node[0])
+        return mwx_err_set(err, MWX_EINVAL, "fusion: need a node id and a capacity > 0");
+    f = calloc(1, sizeof *f);
+    if (!f)
+        return mwx_err_set(err, MWX_ENOMEM, "fusion: out of memory");
+    f->cfg = *cfg;
+    if (f->cfg.gate_chi2 <= 0)
+        f->cfg.gate_chi2 = DEFAULT_GATE;
+    if (f->cfg.max_age_s <= 0)
+        f->cfg.max_age_s = 30.0;
+    f->cap = (size_t)cfg->capacity;
+    f->v = calloc(f->cap, sizeof *f->v);
+    if (!f->v) {
+        free(f);
+        return mwx_err_set(err, MWX_ENOMEM, "fusion: out of memory");
+    }
+    *out = f;
+    return MWX_OK;
+}
+
+void mwx_fusion_destroy(mwx_fusion_t *f)
+{
+    if (!f)
+        return;
+    free(f->v);
+    free(f);
+}
+
+size_t mwx_fusion_count(const mwx_fusion_t *f) { return f->n; }
+uint64_t mwx_fusion_dropped(const mwx_fusion_t *f) { return f->dropped; }
+
+int mwx_fusion_get(const mwx_fusion_t *f, size_t i, mwx_rec_track_t *out)
+{
+    if (i >= f->n)
+        return MWX_ENOTFOUND;
+    *out = f->v[i].out;
+    return MWX_OK;
+}
+
+static int find_source(const fused_t *fu, const char *origin, const char *track_id)
+{
+    for (int k = 0; k < fu->n_src; k++)
+        if (strcmp(fu->src[k].origin, origin) == 0 && strcmp(fu->src[k].track_id, track_id) == 0)
+            return k;
+    return -1;
+}
+
+static int has_origin(const fused_t *fu, const char *origin)
+{
+    for (int k = 0; k < fu->n_src; k++)
+        if (strcmp(fu->src[k].origin, origin) == 0)
+            return 1;
+    return 0;
+}
+
+/* 6-D chi-square distance between a source report and a fused track at the report's time. */
+static double distance(const mwx_rec_track_t *s, const fused_t *fu)
+{
+    double xf[3], vf[3], ppf[9], pvf[9], ps[9], pvs[9], d[3], dv[3], sp[9], sv[9];
+    propagate(&fu->out, s->t, xf, vf, ppf, pvf);
+    sym3_from6(s->cov_pos_m2, ps);
+    sym3_from6(s->cov_vel_m2s2, pvs);
+    for (int i = 0; i < 3; i++) {
+        d[i] = s->ecef_m[i] - xf[i];
+        dv[i] = s->vel_mps[i] - vf[i];
+    }
+    for (int i = 0; i < 9; i++) {
+        sp[i] = ps[i] + ppf[i];
+        sv[i] = pvs[i] + pvf[i];
+    }
+    return mahal(3, d, sp) + mahal(3, dv, sv);
+}
+
+/* Impact estimate <-> 2-D Gaussian on the azimuthal-equidistant plane at ref. */
+static void impact_to_gauss(const mwx_earth_t *e, double ref_lat, double ref_lon,
+                            const mwx_rec_impact_est_t *im, double x[2], double c[4])
+{
+    double s, az;
+    mwx_geodesic_inverse(e, ref_lat, ref_lon, im->lat * MWX_DEG, im->lon * MWX_DEG, &s, &az,
+                         NULL);
+    x[0] = s * sin(az); /* east */
+    x[1] = s * cos(az); /* north */
+    double s1 = im->semi_major_km * 1e3 / sqrt(CHI2_95_2DOF);
+    double s2 = im->semi_minor_km * 1e3 / sqrt(CHI2_95_2DOF);
+    double th = im->orientation_deg * MWX_DEG;
+    double u[2] = {sin(th), cos(th)}, w[2] = {cos(th), -sin(th)};
+    /* keep it invertible even for a degenerate (point) ellipse */
+    s1 = fmax(s1, 1.0);
+    s2 = fmax(s2, 1.0);
+    c[0] = s1 * s1 * u[0] * u[0] + s2 * s2 * w[0] * w[0];
+    c[1] = s1 * s1 * u[0] * u[1] + s2 * s2 * w[0] * w[1];
+    c[2] = c[1];
+    c[3] = s1 * s1 * u[1] * u[1] + s2 * s2 * w[1] * w[1];
+}
+
+static void gauss_to_impact(const mwx_earth_t *e, double ref_lat, double ref_lon,
+                            const double x[2], const double c[4], mwx_rec_impact_est_t *im)
+{
+    double s = hypot(x[0], x[1]), az = atan2(x[0], x[1]), lat, lon;
+    mwx_geodesic_direct(e, ref_lat, ref_lon, az, s, &lat, &lon);
+    im->lat = lat / MWX_DEG;
+    im->lon = lon / MWX_DEG;
+    /* eigen-decomposition of the symmetric 2x2 covariance (east, north) */
+    double a = c[0], b = 0.5 * (c[1] + c[2]), d = c[3];
+    double tr = a + d, det = a * d - b * b;
+    double disc = sqrt(fmax(0.0, tr * tr / 4 - det));
+    double l1 = tr / 2 + disc, l2 = fmax(0.0, tr / 2 - disc);
+    double ve, vn;
+    if (fabs(b) > 1e-12 * (fabs(a) + fabs(d))) {
+        ve = l1 - d;
+        vn = b;
+    } else if (a >= d) {
+        ve = 1;
+        vn = 0;
+    } else {
+        ve = 0;
+        vn = 1;
+    }
+    double th = atan2(ve, vn) / MWX_DEG; /* azimuth of the major axis */
+    th = fmod(th + 360.0, 180.0);
+    im->semi_major_km = sqrt(CHI2_95_2DOF * l1) / 1e3;
+    im->semi_minor_km = sqrt(CHI2_95_2DOF * l2) / 1e3;
+    im->orientation_deg = th;
+}
+
+/* Recompute the fused estimate from the active sources, as of time t. */
+static void refuse(const mwx_fusion_t *f, fused_t *fu, const mwx_rec_track_t *latest)
+{
+    mwx_earth_t e = mwx_earth_wgs84();
+    double x[3], v[3], pp[9], pv[9];
+    int first = 1, n_imp = 0, n_launch = 0;
+    double t = latest->t;
+    double ix[2] = {0, 0}, ic[4] = {0}, ref_lat = 0, ref_lon = 0, imp_t_num = 0, imp_w = 0;
+    double l_lat = 0, l_lon = 0, l_t = 0, l_w = 0;
+    mwx_rec_track_t *o = &fu->out;
+    char sources[sizeof o->sources] = "";
+
+    for (int k = 0; k < fu->n_src; k++) /* fuse as of the newest report */
+        t = fmax(t, fu->src[k].last.t);
+    for (int k = 0; k < fu->n_src; k++) {
+        const mwx_rec_track_t *s = &fu->src[k].last;
+        double xs[3], vs[3], pps[9], pvs[9], xn[3], pn[9];
+        if (t - s->t > f->cfg.max_age_s)
+            continue;
+        propagate(s, t, xs, vs, pps, pvs);
+        if (first) {
+            memcpy(x, xs, sizeof x);
+            memcpy(v, vs, sizeof v);
+            memcpy(pp, pps, sizeof pp);
+            memcpy(pv, pvs, sizeof pv);
+            first = 0;
+        } else {
+            if (mwx_fusion_ci(3, x, pp, xs, pps, xn, pn, NULL) == MWX_OK) {
+                memcpy(x, xn, sizeof x);
+                memcpy(pp, pn, sizeof pp);
+            }
+            if (mwx_fusion_ci(3, v, pv, vs, pvs, xn, pn, NULL) == MWX_OK) {
+                memcpy(v, xn, sizeof v);
+                memcpy(pv, pn, sizeof pv);
+            }
+        }
+        if (!strstr(sources, s->node)) {
+            size_t len = strlen(sources);
+            snprintf(sources + len, sizeof sources - len, "%s%s", len ? "," : "", s->node);
+        }
+        if (s->impact.valid) {
+            double xi[2], ci[4], xn2[2], pn2[4];
+            if (n_imp == 0) {
+                ref_lat = s->impact.lat * MWX_DEG;
+                ref_lon = s->impact.lon * MWX_DEG;
+                impact_to_gauss(&e, ref_lat, ref_lon, &s->impact, ix, ic);
+            } else {
+                impact_to_gauss(&e, ref_lat, ref_lon, &s->impact, xi, ci);
+                if (mwx_fusion_ci(2, ix, ic, xi, ci, xn2, pn2, NULL) == MWX_OK) {
+                    memcpy(ix, xn2, sizeof ix);
+                    memcpy(ic, pn2, sizeof ic);
+                }
+            }
+            double wgt = 1.0 / fmax(1e-6, s->impact.semi_major_km * s->impact.semi_minor_km);
+            imp_t_num += wgt * s->impact.t;
+            imp_w += wgt;
+            n_imp++;
+        }
+        if (s->launch.valid) {
+            double wgt = 1.0 / fmax(1.0, s->cov_pos_m2[0] + s->cov_pos_m2[3] + s->cov_pos_m2[5]);
+            /* launch points of one missile are close: averaging lon is safe away from the
+             * antimeridian, and the region has none */
+            l_lat += wgt * s->launch.lat;
+            l_lon += wgt * s->launch.lon;
+            l_t += wgt * s->launch.t;
+            l_w += wgt;
+            n_launch++;
+        }
+    }
+    if (first) /* nothing active: keep the latest report as is */
+        return;
+    o->t = t;
+    memcpy(o->ecef_m, x, sizeof x);
+    memcpy(o->vel_mps, v, sizeof v);
+    sym3_to6(pp, o->cov_pos_m2);
+    sym3_to6(pv, o->cov_vel_m2s2);
+    o->phase = latest->phase;
+    o->confirmed = 0;
+    for (int k = 0; k < fu->n_src; k++)
+        o->confirmed |= fu->src[k].last.confirmed;
+    mwx_strlcpy(o->sources, sources, sizeof o->sources);
+    mwx_strlcpy(o->node, f->cfg.node, sizeof o->node);
+    mwx_strlcpy(o->track_id, fu->id, sizeof o->track_id);
+    o->impact.valid = n_imp > 0;
+    if (n_imp > 0) {
+        gauss_to_impact(&e, ref_lat, ref_lon, ix, ic, &o->impact);
+        o->impact.t = imp_t_num / imp_w;
+    }
+    o->launch.valid = n_launch > 0;
+    if (n_launch > 0) {
+        o->launch.lat = l_lat / l_w;
+        o->launch.lon = l_lon / l_w;
+        o->launch.t = l_t / l_w;
+    }
+}
+
+int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track_t *fused,
+                      mwx_err_t *err)
+{
+    fused_t *fu = NULL;
+    int slot = -1;
+
+    /* 1. a source already mapped stays with its fused track (stable ids) */
+    for (size_t i = 0; i < f->n && !fu; i++) {
+        int k = find_source(&f->v[i], src->node, src->track_id);
+        if (k >= 0) {
+            fu = &f->v[i];
+            slot = k;
+        }
+    }
+    /* 2. otherwise the nearest fused track inside the gate that has no track of this
+     *    origin yet (a node's two tracks are two objects) */
+    if (!fu) {
+        double best = f->cfg.gate_chi2;
+        for (size_t i = 0; i < f->n; i++) {
+            double d;
+            if (has_origin(&f->v[i], src->node) || f->v[i].n_src >= MWX_FUSION_MAX_SOURCES)
+                continue;
+            d = distance(src, &f->v[i]);
+            if (d < best) {
+                best = d;
+                fu = &f->v[i];
+            }
+        }
+    }
+    /* 3. otherwise a new fused track */
+    if (!fu) {
+        if (f->n >= f->cap) {
+            f->dropped++;
+            return mwx_err_set(err, MWX_EFULL, "fusion %s: table full (%zu tracks)",
+                               f->cfg.node, f->cap);
+        }
+        fu = &f->v[f->n++];
+        memset(fu, 0, sizeof *fu);
+        fu->used = 1;
+        snprintf(fu->id, sizeof fu->id, "%s-F%u", f->cfg.node, ++f->next_id);
+    }
+    if (slot < 0) {
+        slot = fu->n_src++;
+        mwx_strlcpy(fu->src[slot].origin, src->node, sizeof fu->src[slot].origin);
+        mwx_strlcpy(fu->src[slot].track_id, src->track_id, sizeof fu->src[slot].track_id);
+    }
+    /* out-of-order reports from one source never move its estimate backwards */
+    if (src->t >= fu->src[slot].last.t || fu->src[slot].last.track_id[0] == '\0')
+        fu->src[slot].last = *src;
+    refuse(f, fu, src);
+    if (fused)
+        *fused = fu->out;
+    return MWX_OK;
+}

@@ -1,0 +1,253 @@
+/* Fusion against independent truth: covariance intersection's closed-form properties,
+ * association of same/different objects across nations, a salvo that must stay four
+ * tracks, impact-ellipse fusion geometry, and Monte-Carlo consistency. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mwx/node.h"
+
+/* deterministic normal samples (Box-Muller on a small LCG) */
+static uint64_t rng = 12345;
+static double urand(void)
+{
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return ((rng >> 11) + 0.5) / 9007199254740992.0;
+}
+static double nrand(void)
+{
+    return sqrt(-2 * log(urand())) * cos(2 * MWX_PI * urand());
+}
+
+static mwx_rec_track_t make_track(const char *node, const char *id, double t, const double x[3],
+                                  const double v[3], double sp, double sv)
+{
+    mwx_rec_track_t r;
+    memset(&r, 0, sizeof r);
+    r.t = t;
+    strcpy(r.node, node);
+    strcpy(r.track_id, id);
+    memcpy(r.ecef_m, x, sizeof r.ecef_m);
+    memcpy(r.vel_mps, v, sizeof r.vel_mps);
+    r.cov_pos_m2[0] = r.cov_pos_m2[3] = r.cov_pos_m2[5] = sp * sp;
+    r.cov_vel_m2s2[0] = r.cov_vel_m2s2[3] = r.cov_vel_m2s2[5] = sv * sv;
+    r.phase = MWX_PHASE_BALLISTIC;
+    r.confirmed = 1;
+    return r;
+}
+
+static void test_ci_closed_form(void **state)
+{
+    /* Two 2-D estimates with perpendicular elongated covariances: CI's optimum is
+     * omega = 0.5 by symmetry, and the result is 2 (Pa^-1 + Pb^-1)^-1. */
+    double xa[2] = {0, 0}, xb[2] = {10, -10};
+    double pa[4] = {100, 0, 0, 1}, pb[4] = {1, 0, 0, 100};
+    double x[2], p[4], w;
+    assert_int_equal(mwx_fusion_ci(2, xa, pa, xb, pb, x, p, &w), 0);
+    assert_float_equal(w, 0.5, 1e-5);
+    double expect = 2.0 / (1.0 / 100 + 1.0);
+    assert_float_equal(p[0], expect, 1e-4);
+    assert_float_equal(p[3], expect, 1e-4);
+    assert_float_equal(p[1], 0, 1e-9);
+    /* x = P (0.5 Pa^-1 xa + 0.5 Pb^-1 xb) = expect * 0.5 * (10/1, -10/100)... */
+    assert_float_equal(x[0], expect * 0.5 * (10.0 / 1.0), 1e-3);
+    assert_float_equal(x[1], expect * 0.5 * (-10.0 / 100.0), 1e-3);
+    /* A dominated estimate gets zero weight: the result is the better one. */
+    double pc[4] = {1, 0, 0, 1}, pd[4] = {50, 0, 0, 50};
+    assert_int_equal(mwx_fusion_ci(2, xa, pc, xb, pd, x, p, &w), 0);
+    assert_float_equal(w, 1.0, 1e-9);
+    assert_float_equal(p[0], 1.0, 1e-9);
+    assert_float_equal(x[0], 0.0, 1e-9);
+    /* singular input is refused, not fused */
+    double ps[4] = {0, 0, 0, 0};
+    assert_int_equal(mwx_fusion_ci(2, xa, ps, xb, pb, x, p, &w), MWX_ERANGE);
+}
+
+static void test_same_object_two_nations(void **state)
+{
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0};
+    mwx_fusion_t *f;
+    mwx_rec_track_t out;
+    double x[3] = {-3.2e6, 3.6e6, 4.3e6}, v[3] = {1500, -800, 900};
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    mwx_rec_track_t a = make_track("JP", "JP-1", 100.0, x, v, 200, 10);
+    double x2[3] = {x[0] + 150, x[1] - 100, x[2] + 50};
+    mwx_rec_track_t b = make_track("US", "US-4", 100.0, x2, v, 300, 15);
+    assert_int_equal(mwx_fusion_update(f, &a, &out, NULL), 0);
+    assert_string_equal(out.track_id, "JP-F1");
+    assert_int_equal(mwx_fusion_update(f, &b, &out, NULL), 0);
+    assert_int_equal(mwx_fusion_count(f), 1);
+    assert_string_equal(out.track_id, "JP-F1");
+    assert_string_equal(out.sources, "JP,US");
+    /* fused variance no larger than the better input, per axis */
+    assert_true(out.cov_pos_m2[0] <= 200.0 * 200.0 + 1e-6);
+    /* an object 50 km away from another nation is a new fused track */
+    double x3[3] = {x[0] + 50e3, x[1], x[2]};
+    mwx_rec_track_t c = make_track("KR", "KR-2", 100.0, x3, v, 200, 10);
+    assert_int_equal(mwx_fusion_update(f, &c, &out, NULL), 0);
+    assert_int_equal(mwx_fusion_count(f), 2);
+    assert_string_equal(out.track_id, "JP-F2");
+    /* the mapping is sticky: JP-1's next report stays with F1 */
+    a.t = 101;
+    for (int i = 0; i < 3; i++)
+        a.ecef_m[i] += v[i];
+    assert_int_equal(mwx_fusion_update(f, &a, &out, NULL), 0);
+    assert_string_equal(out.track_id, "JP-F1");
+    mwx_fusion_destroy(f);
+}
+
+static void test_salvo_stays_four(void **state)
+{
+    /* Four missiles 3 s apart on the same path (about 4-6 km apart), seen by two nations
+     * with 150 m / 250 m errors: four fused tracks, each with one track per nation, and
+     * each nation's k-th track fused with the other's k-th. */
+    mwx_fusion_cfg_t cfg = {"KR", 16, 0, 0};
+    mwx_fusion_t *f;
+    mwx_rec_track_t out;
+    double x0[3] = {-3.1e6, 4.0e6, 3.8e6}, v[3] = {1200, 900, 1100};
+    char fused_of[2][4][MWX_ID_LEN];
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    for (int step = 0; step < 5; step++) {
+        double t = 200 + step;
+        for (int n = 0; n < 2; n++)
+            for (int k = 0; k < 4; k++) {
+                double x[3];
+                char id[16];
+                for (int i = 0; i < 3; i++)
+                    x[i] = x0[i] + v[i] * (t - 200 - 3.0 * k) + (n ? 250 : 150) * nrand();
+                snprintf(id, sizeof id, "%s-%d", n ? "US" : "KR", k + 1);
+                mwx_rec_track_t r = make_track(n ? "US" : "KR", id, t, x, v, n ? 250 : 150, 20);
+                assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+                if (step == 0)
+                    strcpy(fused_of[n][k], out.track_id);
+                else
+                    assert_string_equal(fused_of[n][k], out.track_id);
+            }
+    }
+    assert_int_equal(mwx_fusion_count(f), 4);
+    for (int k = 0; k < 4; k++)
+        assert_string_equal(fused_of[0][k], fused_of[1][k]);
+    mwx_fusion_destroy(f);
+}
+
+static void test_impact_ellipse_fusion(void **state)
+{
+    /* Two impact predictions at the same point, one elongated N-S, one E-W, 20 x 2 km:
+     * the fused ellipse is centred there and smaller than both in area. */
+    mwx_fusion_cfg_t cfg = {"JP", 4, 0, 0};
+    mwx_fusion_t *f;
+    mwx_rec_track_t out;
+    double x[3] = {-3.2e6, 3.6e6, 4.3e6}, v[3] = {0, 0, 0};
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    mwx_rec_track_t a = make_track("JP", "JP-1", 50, x, v, 100, 5);
+    mwx_rec_track_t b = make_track("US", "US-1", 50, x, v, 100, 5);
+    a.impact = (mwx_rec_impact_est_t){1, 40.5, 135.5, 600, 20, 2, 0};
+    b.impact = (mwx_rec_impact_est_t){1, 40.5, 135.5, 610, 20, 2, 90};
+    mwx_fusion_update(f, &a, &out, NULL);
+    assert_float_equal(out.impact.semi_major_km, 20, 1e-6);
+    assert_float_equal(out.impact.orientation_deg, 0, 1e-6);
+    mwx_fusion_update(f, &b, &out, NULL);
+    assert_int_equal(out.impact.valid, 1);
+    assert_float_equal(out.impact.lat, 40.5, 1e-9);
+    assert_float_equal(out.impact.lon, 135.5, 1e-9);
+    /* omega = 1/2: each axis gets variance 2 (1/s1^2 + 1/s2^2)^-1 -> semi-axis
+     * sqrt(2 / (1/400 + 1/4)) km = 2.814 km */
+    double expect = sqrt(2.0 / (1.0 / 400 + 1.0 / 4));
+    assert_float_equal(out.impact.semi_major_km, expect, 1e-3);
+    assert_float_equal(out.impact.semi_minor_km, expect, 1e-3);
+    assert_float_equal(out.impact.t, 605, 1e-9);
+    /* a rotated ellipse keeps its orientation when fused with itself */
+    a.impact.orientation_deg = 30;
+    b.impact = a.impact;
+    b.t = a.t = 51;
+    mwx_fusion_update(f, &a, &out, NULL);
+    mwx_fusion_update(f, &b, &out, NULL);
+    assert_float_equal(out.impact.orientation_deg, 30, 1e-6);
+    assert_float_equal(out.impact.semi_major_km, 20, 1e-6);
+    assert_float_equal(out.impact.semi_minor_km, 2, 1e-6);
+    mwx_fusion_destroy(f);
+}
+
+static void test_consistency_monte_carlo(void **state)
+{
+    /* Two independent unbiased estimates of a known position; the fused error's NEES
+     * must not exceed its dimension on average (CI is conservative: <= 3), and must beat
+     * the worse input's RMSE. */
+    double sum_nees = 0, se_f = 0, se_b = 0;
+    int runs = 2000;
+    for (int r = 0; r < runs; r++) {
+        mwx_fusion_cfg_t cfg = {"US", 2, 0, 0};
+        mwx_fusion_t *f;
+        mwx_rec_track_t out;
+        double truth[3] = {-3.0e6, 4.0e6, 3.9e6}, v[3] = {100, 200, 300};
+        double xa[3], xb[3];
+        for (int i = 0; i < 3; i++) {
+            xa[i] = truth[i] + 100 * nrand() * (i == 0 ? 3 : 1);
+            xb[i] = truth[i] + 100 * nrand() * (i == 1 ? 3 : 1);
+        }
+        mwx_rec_track_t a = make_track("JP", "JP-1", 10, xa, v, 100, 1);
+        mwx_rec_track_t b = make_track("KR", "KR-1", 10, xb, v, 100, 1);
+        a.cov_pos_m2[0] = 9e4;
+        b.cov_pos_m2[3] = 9e4;
+        mwx_fusion_create(&cfg, &f, NULL);
+        mwx_fusion_update(f, &a, &out, NULL);
+        mwx_fusion_update(f, &b, &out, NULL);
+        assert_int_equal(mwx_fusion_count(f), 1);
+        double d[3], p[9];
+        for (int i = 0; i < 3; i++)
+            d[i] = out.ecef_m[i] - truth[i];
+        p[0] = out.cov_pos_m2[0]; p[1] = out.cov_pos_m2[1]; p[2] = out.cov_pos_m2[2];
+        p[3] = p[1]; p[4] = out.cov_pos_m2[3]; p[5] = out.cov_pos_m2[4];
+        p[6] = p[2]; p[7] = p[5]; p[8] = out.cov_pos_m2[5];
+        /* diagonal in this construction */
+        sum_nees += d[0] * d[0] / p[0] + d[1] * d[1] / p[4] + d[2] * d[2] / p[8];
+        se_f += d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+        se_b += (xb[0] - truth[0]) * (xb[0] - truth[0]) + (xb[1] - truth[1]) * (xb[1] - truth[1]) +
+                (xb[2] - truth[2]) * (xb[2] - truth[2]);
+        mwx_fusion_destroy(f);
+    }
+    double nees = sum_nees / runs;
+    assert_true(nees < 3.0);
+    assert_true(nees > 1.0); /* not absurdly conservative either */
+    assert_true(se_f < se_b);
+}
+
+static void test_full_table(void **state)
+{
+    mwx_fusion_cfg_t cfg = {"JP", 2, 0, 0};
+    mwx_fusion_t *f;
+    mwx_err_t err;
+    double v[3] = {0, 0, 0};
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    for (int k = 0; k < 3; k++) {
+        double x[3] = {-3.2e6 + k * 1e5, 3.6e6, 4.3e6};
+        char id[16];
+        snprintf(id, sizeof id, "JP-%d", k);
+        mwx_rec_track_t a = make_track("JP", id, 1, x, v, 100, 5);
+        int rc = mwx_fusion_update(f, &a, NULL, &err);
+        assert_int_equal(rc, k < 2 ? MWX_OK : MWX_EFULL);
+    }
+    assert_int_equal(mwx_fusion_dropped(f), 1);
+    assert_non_null(strstr(err.msg, "table full"));
+    mwx_fusion_cfg_t bad = {"", 0, 0, 0};
+    assert_int_equal(mwx_fusion_create(&bad, &f, NULL) == MWX_EINVAL, 1);
+    mwx_fusion_destroy(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ci_closed_form),
+        cmocka_unit_test(test_same_object_two_nations),
+        cmocka_unit_test(test_salvo_stays_four),
+        cmocka_unit_test(test_impact_ellipse_fusion),
+        cmocka_unit_test(test_consistency_monte_carlo),
+        cmocka_unit_test(test_full_table),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
