@@ -1,0 +1,384 @@
+/*
+ * mwx/share.h -- sharing tracks and alerts between nations' nodes.
+ *
+ * What lives here, and the contract of each part (wire format and trust model in
+ * docs/SHARING.md):
+ *
+ *   keys        Ed25519 key pairs per nation (libsodium). `mwx keygen` writes
+ *               DIR/NATION.key (secret, 0600) and DIR/NATION.pub; text files, one line:
+ *                 "mwx-ed25519-secret-v1 NATION <128 hex digits>\n"
+ *                 "mwx-ed25519-public-v1 NATION <64 hex digits>\n"
+ *   policy      Releasability from a scenario's `sharing` list (from -> to[]). A nation
+ *               publishes a message only to the nations its policy entry names, and every
+ *               envelope is labelled with exactly that list.
+ *   envelope    proto/mwx.proto: Envelope { signed (exact bytes of a SignedPart), sig }.
+ *               The Ed25519 signature covers "mwx.wire.v1" || 0x00 || signed bytes: the
+ *               receiver verifies the bytes it got, never a re-serialisation.
+ *   sender      Labels, numbers (per-origin seq), signs and encodes into the caller's
+ *               buffer: no allocation per message.
+ *   receiver    One per node: trusted keys, own nation, replay window per origin, staleness
+ *               limit. Every envelope is accepted or dropped and counted under one reason.
+ *               Preallocated at create: no allocation per message.
+ *   bus         A small interface (mwx_bus_ops_t) with two implementations: inproc
+ *               (deterministic, in one process: `mwx run`, unit tests) and NATS (nats.c).
+ *   subjects    mwx.<kind>.<origin>.<recipient>, kind = track | alert | hb: one publish per
+ *               recipient on the envelope's label. Gap-recovery requests go to
+ *               mwx-gap.<origin>.<requester> (request/reply). `mwx nats-config` makes the
+ *               server itself enforce this: a nation's account only ever receives the
+ *               subjects exported to it.
+ *
+ * Threading: nothing here is thread-safe on its own; a node drives its receiver and bus
+ * from one thread. Bus handlers run inside mwx_bus_poll() on the caller's thread (both
+ * buses), unless a NATS bus is opened with `direct` (then on nats.c's delivery thread).
+ */
+#ifndef MWX_SHARE_H
+#define MWX_SHARE_H
+
+#include "mwx/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MWX_WIRE_VERSION 1
+#define MWX_ENVELOPE_MAX 4096     /* largest envelope mwx sends or accepts, bytes */
+#define MWX_PAYLOAD_MAX 3072      /* largest payload inside one envelope, bytes */
+#define MWX_GAP_REPLY_MAX (64 * 1024) /* largest gap-recovery reply, bytes */
+#define MWX_SUBJECT_LEN 128
+#define MWX_REPLAY_WINDOW 1024    /* out-of-order tolerance per origin, in seq numbers */
+#define MWX_PUBKEY_BYTES 32
+#define MWX_SECKEY_BYTES 64
+#define MWX_SIG_BYTES 64
+
+/* ------------------------------------------------------------------ keys */
+
+typedef struct mwx_keypair {
+    char nation[MWX_ID_LEN];
+    uint8_t pk[MWX_PUBKEY_BYTES];
+    uint8_t sk[MWX_SECKEY_BYTES]; /* libsodium layout: seed || pk */
+} mwx_keypair_t;
+
+/* New key pair for nation (A-Z, a-z, 0-9, '-', '_'; 1..31 chars). */
+int mwx_key_generate(const char *nation, mwx_keypair_t *kp, mwx_err_t *err);
+/* Write DIR/NATION.key (0600) and DIR/NATION.pub, each atomically (temp + rename).
+ * Refuses (MWX_EINVAL, nothing written) when either exists, unless force. */
+int mwx_key_write(const mwx_keypair_t *kp, const char *dir, int force, mwx_err_t *err);
+/* Load a secret key file; checks format, nation name and that pk matches sk.
+ * expect_nation may be NULL; otherwise the file's nation must equal it. */
+int mwx_key_load_secret(const char *path, const char *expect_nation, mwx_keypair_t *kp,
+                        mwx_err_t *err);
+/* Load a public key file; nation (MWX_ID_LEN) receives the file's nation, may be NULL.
+ * expect_nation may be NULL. */
+int mwx_key_load_public(const char *path, const char *expect_nation,
+                        uint8_t pk[MWX_PUBKEY_BYTES], char *nation, mwx_err_t *err);
+
+/* ------------------------------------------------------------------ policy */
+
+typedef struct mwx_policy {
+    int n;                                     /* nations */
+    char nation[MWX_MAX_NATIONS][MWX_ID_LEN];
+    uint32_t to[MWX_MAX_NATIONS];              /* bit j of to[i]: i releases to nation j */
+} mwx_policy_t;
+
+/* From a scenario (or any JSON object with `nations` [{"id": ...}] and `sharing`
+ * [{"from": ID, "to": [ID...]}]); other top-level keys are ignored. Errors name file and
+ * JSON path: unknown nation, sharing to self, duplicate entries. file is for messages. */
+int mwx_policy_from_json(const struct json_t *root, const char *file, mwx_policy_t *p,
+                         mwx_err_t *err);
+int mwx_policy_load(const char *path, mwx_policy_t *p, mwx_err_t *err);
+/* Index of nation in p, or -1. */
+int mwx_policy_index(const mwx_policy_t *p, const char *nation);
+/* 1 when `from` releases to `to` under p. */
+int mwx_policy_allows(const mwx_policy_t *p, const char *from, const char *to);
+/* The label for messages from `from`: recipients in policy order; returns the count
+ * (0 when from is unknown or shares with nobody). */
+int mwx_policy_recipients(const mwx_policy_t *p, const char *from,
+                          char to[MWX_MAX_NATIONS][MWX_ID_LEN]);
+
+/* ------------------------------------------------------------------ envelopes */
+
+typedef enum mwx_payload_type {
+    MWX_PAYLOAD_TRACK = 1,        /* mwx_record_encode(MWX_REC_TRACK) bytes */
+    MWX_PAYLOAD_ALERT = 2,        /* mwx_record_encode(MWX_REC_ALERT) bytes */
+    MWX_PAYLOAD_HEARTBEAT = 3,    /* mwx.wire.Heartbeat */
+    MWX_PAYLOAD_GAP_REQUEST = 4,  /* mwx.wire.GapRequest; seq 0 (not sequenced) */
+    MWX_PAYLOAD_GAP_RESPONSE = 5  /* mwx.wire.GapResponse (reply body, not enveloped) */
+} mwx_payload_type_t;
+
+const char *mwx_payload_type_name(mwx_payload_type_t t); /* "track", "alert", "hb", ... */
+
+/* A decoded envelope. payload points into the buffer it was decoded from (or into the
+ * receiver's buffer), valid until that buffer changes. */
+typedef struct mwx_envelope {
+    uint32_t version;
+    char origin[MWX_ID_LEN];
+    uint64_t seq;
+    double sent_unix_s;
+    char to[MWX_MAX_NATIONS][MWX_ID_LEN];  /* releasable-to label */
+    int n_to;
+    mwx_payload_type_t type;
+    const uint8_t *payload;
+    size_t payload_len;
+} mwx_envelope_t;
+
+/* Encode env's fields (payload included) and sign them with sk into buf (cap bytes);
+ * *len = envelope size. MWX_EFULL when cap is too small, MWX_EINVAL on bad fields.
+ * No allocation. This is the low-level form: mwx_sender_seal labels and numbers. */
+int mwx_envelope_seal(const mwx_envelope_t *env, const uint8_t sk[MWX_SECKEY_BYTES],
+                      uint8_t *buf, size_t cap, size_t *len, mwx_err_t *err);
+/* Decode without verifying (tools, tests). MWX_ECORRUPT when malformed. payload points
+ * into buf. */
+int mwx_envelope_peek(const uint8_t *buf, size_t len, mwx_envelope_t *env, mwx_err_t *err);
+
+/* ------------------------------------------------------------------ sender */
+
+typedef struct mwx_sender {
+    mwx_keypair_t key;
+    mwx_policy_t policy;
+    uint64_t next_seq;
+} mwx_sender_t;
+
+/* first_seq must be >= 1 and should grow across restarts (receivers drop seqs they have
+ * seen): mwx_share_seq_base(mwx_time_wall()) is a good choice for a real node. */
+int mwx_sender_init(mwx_sender_t *s, const mwx_keypair_t *key, const mwx_policy_t *policy,
+                    uint64_t first_seq, mwx_err_t *err);
+uint64_t mwx_share_seq_base(double unix_s); /* microseconds since 1970 */
+
+/* Label with the policy's recipients for key.nation, take the next seq, sign, encode into
+ * buf. MWX_ENOTFOUND (nothing consumed) when the policy releases to nobody. env_out (may
+ * be NULL) receives the header as sent (payload pointing at the caller's payload). */
+int mwx_sender_seal(mwx_sender_t *s, mwx_payload_type_t type, const uint8_t *payload,
+                    size_t payload_len, double sent_unix_s, uint8_t *buf, size_t cap,
+                    size_t *len, mwx_envelope_t *env_out, mwx_err_t *err);
+/* Convenience: encode a track record as payload and seal it. */
+int mwx_sender_seal_track(mwx_sender_t *s, const mwx_rec_track_t *trk, double sent_unix_s,
+                          uint8_t *buf, size_t cap, size_t *len, mwx_envelope_t *env_out,
+                          mwx_err_t *err);
+int mwx_sender_seal_alert(mwx_sender_t *s, const mwx_rec_alert_t *alert, double sent_unix_s,
+                          uint8_t *buf, size_t cap, size_t *len, mwx_envelope_t *env_out,
+                          mwx_err_t *err);
+int mwx_sender_seal_heartbeat(mwx_sender_t *s, double sent_unix_s, uint8_t *buf, size_t cap,
+                              size_t *len, mwx_envelope_t *env_out, mwx_err_t *err);
+
+/* Subject for one recipient: "mwx.<kind>.<origin>.<recipient>"; kind from type
+ * (track, alert, hb). MWX_EINVAL for gap types or bad ids. */
+int mwx_subject_data(mwx_payload_type_t type, const char *origin, const char *recipient,
+                     char subject[MWX_SUBJECT_LEN]);
+/* "mwx.*.*.<nation>": everything released to nation (subscribe to this). */
+int mwx_subject_inbox(const char *nation, char subject[MWX_SUBJECT_LEN]);
+/* "mwx-gap.<origin>.<requester>" (request) and "mwx-gap.<origin>.*" (responder). */
+int mwx_subject_gap(const char *origin, const char *requester, char subject[MWX_SUBJECT_LEN]);
+
+/* ------------------------------------------------------------------ receiver */
+
+typedef enum mwx_drop {
+    MWX_DROP_NONE = -1,
+    MWX_DROP_MALFORMED = 0,      /* not a valid envelope / wrong version / oversize */
+    MWX_DROP_UNKNOWN_ORIGIN,     /* origin has no trusted key */
+    MWX_DROP_BAD_SIGNATURE,      /* signature does not verify with origin's key */
+    MWX_DROP_NOT_RELEASABLE,     /* own nation not on the label */
+    MWX_DROP_REPLAYED,           /* seq already seen, or older than the window */
+    MWX_DROP_STALE,              /* |receive - sent| > stale limit */
+    MWX_DROP_N
+} mwx_drop_t;
+
+/* "malformed", "unknown_origin", "bad_signature", "not_releasable", "replayed", "stale" */
+const char *mwx_drop_name(mwx_drop_t d);
+
+typedef struct mwx_share_counters {
+    uint64_t accepted;
+    uint64_t dropped[MWX_DROP_N];
+} mwx_share_counters_t;
+
+typedef struct mwx_receiver mwx_receiver_t;
+
+/* stale_s > 0: envelopes sent more than stale_s before (or after) the receive time are
+ * dropped as stale. */
+int mwx_receiver_create(const char *own_nation, double stale_s, mwx_receiver_t **out,
+                        mwx_err_t *err);
+void mwx_receiver_destroy(mwx_receiver_t *r);
+/* Trust pk for nation (replaces an earlier key). MWX_EFULL past MWX_MAX_NATIONS. */
+int mwx_receiver_trust(mwx_receiver_t *r, const char *nation,
+                       const uint8_t pk[MWX_PUBKEY_BYTES], mwx_err_t *err);
+/* Verify one envelope received at recv_unix_s. Checks, in order: well-formed, trusted
+ * origin, signature, releasable to own nation, staleness, replay (GAP_REQUEST skips the
+ * replay check: it is not sequenced). Returns MWX_OK and fills env (payload copied into
+ * r, valid until the next call) when accepted; otherwise MWX_ECRYPTO (bad signature or
+ * unknown origin), MWX_ECORRUPT (malformed) or MWX_ERANGE (others), with *drop (may be
+ * NULL) set to the reason; the drop is counted either way. A dropped envelope never
+ * changes the replay state. */
+int mwx_receiver_accept(mwx_receiver_t *r, const uint8_t *buf, size_t len, double recv_unix_s,
+                        mwx_envelope_t *env, mwx_drop_t *drop);
+void mwx_receiver_counters(const mwx_receiver_t *r, mwx_share_counters_t *c);
+/* Highest seq accepted from origin (0 when none). */
+uint64_t mwx_receiver_highest(const mwx_receiver_t *r, const char *origin);
+/* The oldest seq range missing from origin inside the replay window: MWX_OK with
+ * [*from, *to] (inclusive), or MWX_ENOTFOUND when nothing is missing. */
+int mwx_receiver_missing(const mwx_receiver_t *r, const char *origin, uint64_t *from,
+                         uint64_t *to);
+/* Prometheus text lines "mwx_share_dropped_total{node="JP",reason="stale"} 3\n..." and
+ * mwx_share_accepted_total into buf; returns the length (truncated to n-1 when full). */
+size_t mwx_receiver_metrics(const mwx_receiver_t *r, char *buf, size_t n);
+
+/* Decode payloads of accepted envelopes (MWX_ECORRUPT when bad). */
+int mwx_payload_track(const mwx_envelope_t *env, mwx_rec_track_t *trk, mwx_err_t *err);
+int mwx_payload_alert(const mwx_envelope_t *env, mwx_rec_alert_t *alert, mwx_err_t *err);
+
+/* ------------------------------------------------------------------ gap recovery */
+
+/* The requester seals a GAP_REQUEST (signed, labelled [origin], seq 0) asking origin for
+ * seqs [from_seq, to_seq] and sends it with mwx_bus_request to mwx-gap.<origin>.<me>.
+ * The origin's node checks it with its receiver (the requester must be trusted) and
+ * replies with a GapResponse of the original signed envelopes that are releasable to the
+ * requester; the requester feeds each through its receiver as if it came off the bus. */
+int mwx_gap_request_seal(const mwx_keypair_t *me, const char *origin, uint64_t from_seq,
+                         uint64_t to_seq, double sent_unix_s, uint8_t *buf, size_t cap,
+                         size_t *len, mwx_err_t *err);
+int mwx_gap_request_decode(const mwx_envelope_t *env, uint64_t *from_seq, uint64_t *to_seq,
+                           mwx_err_t *err);
+
+/* Builds a GapResponse into buf: add envelopes one by one (MWX_EFULL when it would not
+ * fit: send what there is). */
+typedef struct mwx_gap_reply {
+    uint8_t *buf;
+    size_t cap, len;
+    int count;
+} mwx_gap_reply_t;
+void mwx_gap_reply_init(mwx_gap_reply_t *g, uint8_t *buf, size_t cap);
+int mwx_gap_reply_add(mwx_gap_reply_t *g, const uint8_t *env, size_t len);
+/* Walk a received GapResponse: calls fn for each contained envelope. MWX_ECORRUPT when
+ * the reply is malformed (fn may have been called for the envelopes before the damage). */
+int mwx_gap_reply_each(const uint8_t *buf, size_t len,
+                       void (*fn)(void *user, const uint8_t *env, size_t len), void *user);
+
+/* Fixed-size history of sealed envelopes (for answering gap requests): the last
+ * `slots` envelopes, preallocated. */
+typedef struct mwx_sentlog mwx_sentlog_t;
+int mwx_sentlog_create(size_t slots, mwx_sentlog_t **out, mwx_err_t *err);
+void mwx_sentlog_destroy(mwx_sentlog_t *l);
+/* Keep a copy of a sealed envelope (its seq and label are read from the bytes). */
+int mwx_sentlog_add(mwx_sentlog_t *l, const uint8_t *env, size_t len);
+/* Answer a verified GAP_REQUEST envelope (from mwx_receiver_accept) into reply buf. */
+int mwx_sentlog_answer(const mwx_sentlog_t *l, const mwx_envelope_t *request, uint8_t *buf,
+                       size_t cap, size_t *len, mwx_err_t *err);
+
+/* ------------------------------------------------------------------ bus */
+
+typedef struct mwx_bus mwx_bus_t;
+
+/* A delivered message. reply is the reply subject for requests, else NULL. data is valid
+ * only during the call. */
+typedef void (*mwx_bus_handler_fn)(void *user, const char *subject, const uint8_t *data,
+                                   size_t len, const char *reply);
+
+typedef struct mwx_bus_stats {
+    uint64_t published, delivered, dropped_queue_full, disconnects, reconnects;
+    int connected;              /* 1 up, 0 down (reconnecting or closed) */
+} mwx_bus_stats_t;
+
+typedef struct mwx_bus_ops {
+    const char *name;           /* "inproc", "nats" */
+    int (*connect)(mwx_bus_t *b, mwx_err_t *err);
+    int (*publish)(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
+                   mwx_err_t *err);
+    /* pattern: NATS syntax, '*' one token, '>' the rest. */
+    int (*subscribe)(mwx_bus_t *b, const char *pattern, mwx_bus_handler_fn fn, void *user,
+                     mwx_err_t *err);
+    /* Send data to subject and wait up to timeout_s for one reply into reply (cap bytes).
+     * MWX_EAGAIN on timeout, MWX_ENOTFOUND when nobody listens, MWX_EBUS when down. */
+    int (*request)(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
+                   double timeout_s, uint8_t *reply, size_t cap, size_t *reply_len,
+                   mwx_err_t *err);
+    /* Run handlers for delivered messages; waits up to timeout_s for the first one.
+     * Returns the number handled (>= 0) or a negative code. */
+    int (*poll)(mwx_bus_t *b, double timeout_s, mwx_err_t *err);
+    /* Push out everything published; MWX_EBUS when the server does not confirm in
+     * timeout_s. */
+    int (*flush)(mwx_bus_t *b, double timeout_s, mwx_err_t *err);
+    void (*stats)(mwx_bus_t *b, mwx_bus_stats_t *st);
+    const char *(*last_error)(mwx_bus_t *b);
+    void (*close)(mwx_bus_t *b);  /* frees b */
+} mwx_bus_ops_t;
+
+struct mwx_bus {
+    const mwx_bus_ops_t *ops;
+    void *impl;
+};
+
+/* Thin wrappers: b->ops->x(b, ...). Replies to a request are published to `reply`. */
+int mwx_bus_connect(mwx_bus_t *b, mwx_err_t *err);
+int mwx_bus_publish(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
+                    mwx_err_t *err);
+int mwx_bus_subscribe(mwx_bus_t *b, const char *pattern, mwx_bus_handler_fn fn, void *user,
+                      mwx_err_t *err);
+int mwx_bus_request(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
+                    double timeout_s, uint8_t *reply, size_t cap, size_t *reply_len,
+                    mwx_err_t *err);
+int mwx_bus_poll(mwx_bus_t *b, double timeout_s, mwx_err_t *err);
+int mwx_bus_flush(mwx_bus_t *b, double timeout_s, mwx_err_t *err);
+void mwx_bus_stats(mwx_bus_t *b, mwx_bus_stats_t *st);
+const char *mwx_bus_last_error(mwx_bus_t *b);
+void mwx_bus_close(mwx_bus_t *b);
+
+/* 1 when subject matches pattern (NATS rules). */
+int mwx_subject_match(const char *pattern, const char *subject);
+
+/* Publish one sealed envelope to every recipient on its label that the policy allows
+ * (mwx.<kind>.<origin>.<recipient>); returns the number of publishes or a code. */
+int mwx_bus_publish_envelope(mwx_bus_t *b, const mwx_envelope_t *env, const uint8_t *bytes,
+                             size_t len, mwx_err_t *err);
+
+/* --- inproc: every node of one process on a shared hub. Delivery is deterministic:
+ * publish appends to the hub's FIFO, and each endpoint's mwx_bus_poll delivers the
+ * messages queued for it in publish order (timeout ignored: never waits). With a policy
+ * set, the hub enforces what a nats-server with `mwx nats-config` would: nation N may only
+ * publish mwx.*.N.* and mwx-gap.*.N, and receives mwx.<k>.<o>.N only when o releases to
+ * N. Requests are delivered synchronously to the responder's handler. */
+typedef struct mwx_inproc_hub mwx_inproc_hub_t;
+int mwx_inproc_hub_create(const mwx_policy_t *policy_or_null, mwx_inproc_hub_t **out,
+                          mwx_err_t *err);
+/* The hub must outlive its endpoints. */
+void mwx_inproc_hub_destroy(mwx_inproc_hub_t *h);
+/* New endpoint for nation (already connected; connect is a no-op). */
+int mwx_bus_inproc_open(mwx_inproc_hub_t *h, const char *nation, mwx_bus_t **out,
+                        mwx_err_t *err);
+
+/* --- NATS (nats.c). */
+typedef struct mwx_nats_opts {
+    const char *url;        /* "nats://127.0.0.1:4222" (comma-separated for a cluster) */
+    const char *user;       /* NULL: none */
+    const char *password;
+    const char *name;       /* connection name (shown by the server), may be NULL */
+    int direct;             /* 1: handlers on nats.c's thread, no queue hop */
+    int send_asap;          /* 1: natsOptions_SetSendAsap (low latency) */
+    int max_reconnect;      /* attempts before the bus is closed; < 0 forever; 0 = 60 */
+    double reconnect_wait_s;/* 0 = 0.5 */
+    size_t queue_slots;     /* poll queue depth (0 = 4096), slots of MWX_ENVELOPE_MAX */
+} mwx_nats_opts_t;
+/* Opens and connects. MWX_EBUS (exit status 3) when the server cannot be reached. */
+int mwx_bus_nats_open(const mwx_nats_opts_t *o, mwx_bus_t **out, mwx_err_t *err);
+/* Read a credentials file written by `mwx nats-config` ("user=..\npassword=..\n") into
+ * user/password buffers. */
+int mwx_nats_creds_load(const char *path, char *user, size_t user_n, char *password,
+                        size_t password_n, mwx_err_t *err);
+
+/* ------------------------------------------------------------------ nats-config */
+
+typedef struct mwx_nats_config_opts {
+    int hub_leaf;           /* 0: one server; 1: hub + one leaf config per nation */
+    int port;               /* client port written into the config (0 = 4222) */
+    int leaf_port;          /* hub's leafnode port (0 = 7422) */
+    const char *host;       /* listen address (NULL = "127.0.0.1") */
+} mwx_nats_config_opts_t;
+
+/* Write DIR/nats-server.conf (or DIR/hub.conf + DIR/leaf-<NATION>.conf) and
+ * DIR/<NATION>.creds (0600, random password; bcrypt is not needed: the config file is
+ * itself secret, 0600). Atomic per file. */
+int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o,
+                          const char *dir, mwx_err_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MWX_SHARE_H */
