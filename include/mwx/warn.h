@@ -1,0 +1,243 @@
+/*
+ * mwx/warn.h -- public warning: threatened regions, CAP 1.2 alerts, Atom, Cursor-on-Target,
+ * GeoJSON, and the region scoring used by `mwx score`.
+ *
+ * Contract:
+ *   - Regions come from a GeoJSON FeatureCollection (RFC 7946) whose features carry
+ *     properties.id (ISO 3166-2), name, name_local, country; geometry Polygon or
+ *     MultiPolygon, lon/lat in degrees. The caller passes the path (nothing is resolved
+ *     here). A malformed or invalid file is MWX_EINVAL naming the feature (index and id)
+ *     and what is wrong.
+ *   - The impact area of a track is its predicted 95 % ellipse, drawn as a geodesic
+ *     polygon on WGS-84 (points at the ellipse's boundary along geodesics from the
+ *     centre). A region is threatened when it intersects it. Overflight = regions under
+ *     the predicted ground track (current sub-point -> impact point, a geodesic buffered
+ *     by the cross-track uncertainty): a separate, lower-severity alert series.
+ *   - One warning context (mwx_warn_t) per node; one impact series and one overflight
+ *     series per track. Every message is written to disk atomically (tmp + rename) and
+ *     reported through the emit callback as an mwx_rec_alert_t whose `file` is relative
+ *     to the context's output directory ("alerts/<identifier>.cap.xml").
+ *   - Status: a context is created with a source kind. A SIMULATED source can never
+ *     produce an Actual message: mwx_warn_create() refuses it with MWX_EINVAL. Every
+ *     message carries the context's status.
+ *   - The policy (when to Alert, Update, Cancel, all-clear; hysteresis) is documented in
+ *     docs/WARNING_POLICY.md.
+ *   - Thread safety: an mwx_regions_t and an mwx_warn_t each own a GEOS context; use each
+ *     from one thread at a time. Different objects are independent (no global state).
+ *
+ * Defensive only: these functions say who must take shelter and when. Nothing here aims
+ * at, intercepts or engages anything.
+ */
+#ifndef MWX_WARN_H
+#define MWX_WARN_H
+
+#include "mwx/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MWX_REGION_ID_LEN 12       /* fits mwx_rec_alert_t.regions[][12] */
+#define MWX_WARN_MAX_TRACKS 64     /* live alert series per context (one per track) */
+
+/* ------------------------------------------------------------------ regions */
+
+typedef struct mwx_regions mwx_regions_t;
+
+typedef struct mwx_region_info {
+    char id[MWX_REGION_ID_LEN];    /* ISO 3166-2, "JP-13" */
+    char name[64];                 /* English */
+    char name_local[96];           /* UTF-8 */
+    char country[4];               /* ISO 3166-1 alpha-2 */
+    double min_lon, min_lat, max_lon, max_lat; /* bounding box, degrees */
+} mwx_region_info_t;
+
+/* Load a regions file (path given by the caller). */
+int mwx_regions_load(const char *path, mwx_regions_t **out, mwx_err_t *err);
+/* Same from memory; name is used in messages. */
+int mwx_regions_load_string(const char *text, size_t len, const char *name,
+                            mwx_regions_t **out, mwx_err_t *err);
+void mwx_regions_free(mwx_regions_t *r);
+size_t mwx_regions_count(const mwx_regions_t *r);
+const mwx_region_info_t *mwx_regions_info(const mwx_regions_t *r, size_t i);
+/* Index of the region with that id, or -1. */
+int mwx_regions_find(const mwx_regions_t *r, const char *id);
+
+/* Geometry queries. `hit` has mwx_regions_count() bytes; each is set to 1 for a region
+ * that matches and 0 otherwise. *n_hit (optional) = number of matches. Angles in degrees
+ * here because these take file-unit inputs (records, truth). */
+
+/* Regions intersecting the ellipse (centre lat/lon, semi-axes in km, orientation of the
+ * major axis clockwise from true north, degrees). n_vertices 0 = default (72). */
+int mwx_regions_in_ellipse(mwx_regions_t *r, const mwx_rec_impact_est_t *ellipse,
+                           int n_vertices, uint8_t *hit, size_t *n_hit, mwx_err_t *err);
+/* Regions containing the point (boundary included). */
+int mwx_regions_at_point(mwx_regions_t *r, double lat_deg, double lon_deg, uint8_t *hit,
+                         size_t *n_hit, mwx_err_t *err);
+/* Regions crossed by a polyline of n (lat, lon) points in degrees, joined by straight
+ * segments in a longitude frame unwrapped from the first point (antimeridian safe),
+ * optionally buffered by buffer_km (0 = the line itself). Hits are OR-ed into `hit`
+ * (it is not cleared), so that several runs can be accumulated. */
+int mwx_regions_along_line(mwx_regions_t *r, const double (*latlon_deg)[2], size_t n,
+                           double buffer_km, uint8_t *hit, size_t *n_hit, mwx_err_t *err);
+
+/* ------------------------------------------------------------------ warning context */
+
+typedef enum mwx_warn_source {
+    MWX_WARN_SOURCE_SIMULATED = 0, /* a scenario: status must be Exercise or Test */
+    MWX_WARN_SOURCE_LIVE = 1       /* a live sensor feed: any status */
+} mwx_warn_source_t;
+
+/* What kind of file an emitted record refers to. */
+typedef enum mwx_warn_output {
+    MWX_WARN_OUT_CAP = 0,      /* alerts/<identifier>.cap.xml (a public warning) */
+    MWX_WARN_OUT_ATOM = 1,     /* alerts/alerts.atom (feed of current alerts) */
+    MWX_WARN_OUT_COT = 2,      /* alerts/<track>.cot.xml (one per track, rewritten) */
+    MWX_WARN_OUT_GEOJSON = 3   /* alerts/latest.geojson (the current picture) */
+} mwx_warn_output_t;
+
+/* Alert series kinds; the kind is part of the CAP identifier. */
+typedef enum mwx_warn_kind {
+    MWX_WARN_IMPACT = 0,       /* predicted impact area: severity Extreme */
+    MWX_WARN_OVERFLIGHT = 1    /* under the predicted ground track: severity Severe */
+} mwx_warn_kind_t;
+
+/* Called for every file written. rec->file is relative to the output directory. For CAP
+ * the record is the public warning (identifier, msgType, regions). For CoT, identifier is
+ * the CoT uid, msg_type Alert for a track's first event, Update after, Cancel for the
+ * final (stale) event; regions empty. For Atom / GeoJSON identifier is the file name and
+ * msg_type Update. A node that records only public warnings keeps out == MWX_WARN_OUT_CAP. */
+typedef void (*mwx_warn_emit_fn)(void *user, mwx_warn_output_t out, const mwx_rec_alert_t *rec);
+
+/* The policy (docs/WARNING_POLICY.md). mwx_warn_policy_default() fills the defaults shown. */
+typedef struct mwx_warn_policy {
+    int require_confirmed;       /* 1: tentative tracks never warn */
+    int ellipse_vertices;        /* 72: polygon vertices of the 95 % ellipse */
+    double min_semi_axis_km;     /* 1.0: axes are clamped up to this */
+    double max_semi_axis_km;     /* 3000: and down to this */
+    double release_scale;        /* 1.5: a warned region is released only when it no longer
+                                    intersects the ellipse scaled by this... */
+    double release_hold_s;       /* 10: ...continuously for this long */
+    double update_impact_dt_s;   /* 10: Update when the predicted impact time moved more */
+    double update_shift_km;      /* 25: Update when the ellipse centre moved more */
+    double all_clear_after_s;    /* 30: all-clear this long after the predicted impact */
+    double likely_max_semi_major_km; /* 50: certainty Likely at or below, else Possible */
+    int overflight;              /* 1: issue overflight series */
+    double overflight_min_buffer_km; /* 25: minimum corridor half-width */
+    double overflight_step_km;   /* 50: sampling of the predicted ground track */
+    double track_stale_s;        /* 30: a track not updated for this long is dropped */
+} mwx_warn_policy_t;
+
+void mwx_warn_policy_default(mwx_warn_policy_t *p);
+
+typedef struct mwx_warn_config {
+    const char *node;            /* nation of this node, "JP" (required) */
+    const char *sender;          /* CAP sender; NULL = "urn:mwx:node:<node>" */
+    const char *run_id;          /* optional, made part of every identifier so that runs
+                                    of the same scenario do not reuse identifiers */
+    mwx_warn_source_t source;
+    mwx_status_t status;         /* SIMULATED + ACTUAL is refused (MWX_EINVAL) */
+    double epoch_unix_s;         /* scenario epoch: absolute time = epoch + t */
+    const char *regions_path;    /* regions GeoJSON (required) */
+    const char *out_dir;         /* outputs directory; files go to out_dir/alerts/ */
+    const char *tak_endpoint;    /* optional CoT stream: "udp://host:port",
+                                    "tcp://host:port" or "host:port" (UDP) */
+    int durable;                 /* 1: fsync each file before rename */
+    const mwx_warn_policy_t *policy; /* NULL = defaults */
+    mwx_warn_emit_fn emit;       /* optional */
+    void *user;
+} mwx_warn_config_t;
+
+typedef struct mwx_warn mwx_warn_t;
+
+int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *err);
+void mwx_warn_free(mwx_warn_t *w);
+
+/* Feed one track update (own or fused). Decides, writes files, emits records. Updates of
+ * a track must come in time order; t is trk->t (seconds since the epoch). */
+int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err);
+
+/* Time passes without a track update: all-clear after impact, stale tracks, releases. */
+int mwx_warn_tick(mwx_warn_t *w, double t, mwx_err_t *err);
+
+typedef enum mwx_warn_end {
+    MWX_WARN_END_LOST = 0,   /* track lost: keep warning until the predicted impact, then
+                                all-clear */
+    MWX_WARN_END_FALSE = 1   /* track judged false: Cancel its series now */
+} mwx_warn_end_t;
+
+/* The tracker deleted a track. */
+int mwx_warn_end_track(mwx_warn_t *w, const char *track_id, double t, mwx_warn_end_t why,
+                       mwx_err_t *err);
+
+/* The regions the context loaded (for display and scoring). */
+mwx_regions_t *mwx_warn_regions(mwx_warn_t *w);
+
+typedef struct mwx_warn_stats {
+    uint64_t tracks;          /* track updates processed */
+    uint64_t cap_alert, cap_update, cap_cancel;
+    uint64_t cot_events;
+    uint64_t tak_sent, tak_errors;
+    uint64_t files_written;
+} mwx_warn_stats_t;
+
+void mwx_warn_get_stats(const mwx_warn_t *w, mwx_warn_stats_t *st);
+
+/* Identifiers are "<prefix>.<track>.<kind>.<seq>" where prefix is "mwx.<node>" or
+ * "mwx.<node>.<run_id>", track is the track id with anything outside [A-Za-z0-9_-]
+ * replaced by '_', kind "impact" or "overflight", seq 1, 2, ... . Parse one back
+ * (track and kind optional, NULL to skip). MWX_EINVAL when it is not an mwx identifier. */
+int mwx_warn_identifier_parse(const char *identifier, char *track, size_t track_n,
+                              mwx_warn_kind_t *kind);
+
+/* ------------------------------------------------------------------ scoring */
+
+/* The truth of one launch: time-ordered samples of the object (mwx_rec_truth_t, ECEF on
+ * WGS-84) and the true impact point. */
+typedef struct mwx_warn_truth {
+    const mwx_rec_truth_t *states;
+    size_t n_states;
+    double impact_lat_deg, impact_lon_deg;
+    double t_impact;
+    double t_first_detection;     /* for lead-time efficiency; NAN if never detected */
+} mwx_warn_truth_t;
+
+typedef struct mwx_warn_score_opts {
+    double ground_track_max_alt_m;   /* 100e3: the ground track counts below this */
+    int count_overflight;            /* 0: only impact-area warnings count as "warned" */
+} mwx_warn_score_opts_t;
+
+typedef struct mwx_warn_region_score {
+    char id[MWX_REGION_ID_LEN];
+    int threatened;          /* true impact point or true ground track < 100 km inside */
+    int warned;              /* an Alert/Update naming it was sent before impact */
+    double t_first_alert;    /* NAN when never warned before impact */
+    double lead_time_s;      /* t_impact - t_first_alert; NAN when not warned */
+    double lead_time_efficiency; /* lead_time_s / (t_impact - t_first_detection); NAN */
+} mwx_warn_region_score_t;
+
+typedef struct mwx_warn_score {
+    /* Regions that were threatened or warned (others are omitted), in region order. */
+    mwx_warn_region_score_t regions[MWX_MAX_ALERT_REGIONS];
+    size_t n_regions;
+    char missed[MWX_MAX_ALERT_REGIONS][MWX_REGION_ID_LEN];  /* threatened, never warned */
+    size_t n_missed;
+    char false_[MWX_MAX_ALERT_REGIONS][MWX_REGION_ID_LEN];  /* warned, never threatened */
+    size_t n_false;
+} mwx_warn_score_t;
+
+/* Score the public warnings of one launch. alerts: the CAP alert records to consider
+ * (the caller picks those of the tracks associated with this launch, e.g. with
+ * mwx_warn_identifier_parse()); records whose file does not end in ".cap.xml" are
+ * ignored, as are Cancel messages and those sent at or after t_impact. opts NULL =
+ * defaults. */
+int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
+                           const mwx_rec_alert_t *alerts, size_t n_alerts,
+                           const mwx_warn_score_opts_t *opts, mwx_warn_score_t *out,
+                           mwx_err_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MWX_WARN_H */
