@@ -1,0 +1,145 @@
+/*
+ * mwx/score.h -- scoring tracks, shares and alerts against truth: the Report of
+ * PRODUCT.md (`mwx score`, `report.json` of `mwx run`). docs/SCORING.md is the full
+ * definition of every figure; in short:
+ *
+ *   association  On a time grid (the distinct truth sample times), each node's live
+ *                confirmed tracks are assigned to the objects in flight by global nearest
+ *                neighbour (optimal assignment, Euclidean ECEF distance, gate gate_m).
+ *                A track belongs to the object it was assigned to at most grid steps
+ *                (ties: the earlier object); never assigned = a false track.
+ *   tracking     pos/vel RMSE and NEES over every confirmed track record of an assigned
+ *                track, against truth interpolated (cubic Hermite) at the record's time;
+ *                OSPA (c, p) and GOSPA (c, p, alpha = 2) per node per grid step inside
+ *                that node's tracking window, averaged over all those steps.
+ *   launches     per truth object: launch/impact from truth, first detection (meas),
+ *                first confirmed track, first verified share per receiving nation,
+ *                impact-point error at launch + 120 s, 300 s and 60 s to go, launch-point
+ *                error, and the region results (through the threat hook below).
+ *
+ * Missing values are NAN in the structs and null in the JSON. Nothing here keeps global
+ * state; the computation is offline (it allocates freely, once per report).
+ */
+#ifndef MWX_SCORE_H
+#define MWX_SCORE_H
+
+#include "mwx/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct json_t;
+
+#define MWX_SCORE_MAX_REGIONS 96   /* region results kept per launch */
+
+/* The hook to the warning stage: which regions the true flight of one object threatens
+ * (PRODUCT.md: the true impact point, or the true ground track below 100 km altitude,
+ * inside the region). samples are that object's truth records in time order. Write up to
+ * cap region ids into ids and their count into *n. Return 0 or a negative MWX_E*. */
+typedef int (*mwx_score_threat_fn)(void *ctx, const mwx_rec_truth_t *samples, size_t n_samples,
+                                   char (*ids)[MWX_ID_LEN], int cap, int *n, mwx_err_t *err);
+
+typedef struct mwx_score_opts {
+    double gate_m;          /* association gate, default 10 km */
+    double ospa_c_m;        /* OSPA / GOSPA cut-off c, default 10 km */
+    double ospa_p;          /* order p, default 2 */
+    double gospa_alpha;     /* default 2 (the only value for which GOSPA is "assignment
+                             * + c^p/2 per missed or false object"); must be in (0, 2] */
+    double stale_s;         /* a track not updated for longer is not live, default 10 s */
+    const char *node;       /* score only this node's tracks (NULL = every node) */
+    mwx_earth_t earth;      /* for geodetic conversions and geodesics, default WGS-84 */
+    mwx_score_threat_fn threat;  /* NULL: region fields stay empty */
+    void *threat_ctx;
+} mwx_score_opts_t;
+
+void mwx_score_opts_default(mwx_score_opts_t *o);
+/* Take the Earth model from a scenario's JSON text (physics.earth: "wgs84" | "spherical").
+ * Lenient: anything unreadable leaves o unchanged (the recording was validated when made). */
+void mwx_score_opts_from_scenario(mwx_score_opts_t *o, const char *scenario_json);
+
+typedef struct mwx_score_region {
+    char id[MWX_ID_LEN];
+    int threatened;         /* by the true flight (from the threat hook) */
+    double t_first_alert;   /* first Alert/Update naming it during the flight, NAN = none */
+    double lead_time_s;     /* t_impact - t_first_alert, NAN when either is unknown */
+} mwx_score_region_t;
+
+enum { MWX_SCORE_AT_LAUNCH_PLUS_120 = 0, MWX_SCORE_AT_TTG_300 = 1, MWX_SCORE_AT_TTG_60 = 2 };
+
+typedef struct mwx_score_launch {
+    char id[MWX_ID_LEN];            /* truth object id */
+    double t_launch, t_impact;      /* first truth sample; the impact sample (NAN if none) */
+    double launch_lat_deg, launch_lon_deg;   /* true launch point (first sample) */
+    double impact_lat_deg, impact_lon_deg;   /* true impact point (NAN if no impact) */
+    double t_first_detection;       /* first meas with truth_object == id */
+    double t_first_track;           /* first confirmed record of a track assigned to it */
+    char shared_to[MWX_MAX_NATIONS][MWX_ID_LEN];
+    double t_first_shared[MWX_MAX_NATIONS];
+    int n_shared;
+    double impact_error_km[3];      /* indexed by MWX_SCORE_AT_* */
+    double launch_point_error_km;   /* latest launch estimate at or before impact */
+    double launch_time_error_s;     /* same estimate's t minus t_launch */
+    int n_tracks;                   /* tracks (all nodes) assigned to this object */
+    int regions_evaluated;          /* 1 when a threat hook ran */
+    mwx_score_region_t regions[MWX_SCORE_MAX_REGIONS];
+    int n_regions;
+} mwx_score_launch_t;
+
+typedef struct mwx_score_tracking {
+    double pos_rmse_m, vel_rmse_mps;
+    double nees;            /* position NEES, mean over records (expected 3) */
+    double nees_vel;        /* velocity NEES when records carry cov_vel_m2s2 (expected 3) */
+    double ospa_m, gospa_m; /* time averages */
+    size_t n_records;       /* track records in the RMSE */
+    size_t n_nees;          /* of which with a usable covariance */
+    size_t n_steps;         /* (node, grid time) pairs in the OSPA average */
+    size_t n_tracks, n_false_tracks;
+} mwx_score_tracking_t;
+
+typedef struct mwx_report {
+    mwx_score_launch_t *launches;
+    size_t n_launches;
+    mwx_score_tracking_t tracking;
+    double ospa_c_m, ospa_p, gospa_alpha, gate_m;  /* the parameters used */
+} mwx_report_t;
+
+/* Score. recs holds any records in any order (truth, meas, track, share, alert; others are
+ * ignored). MWX_EINVAL when there is no truth; rep is then empty. Free with
+ * mwx_report_free either way. */
+int mwx_score_compute(const mwx_record_t *recs, size_t n, const mwx_score_opts_t *o,
+                      mwx_report_t *rep, mwx_err_t *err);
+void mwx_report_free(mwx_report_t *rep);
+
+/* The Report as PRODUCT.md specifies, plus the keys of docs/SCORING.md. NULL on ENOMEM. */
+struct json_t *mwx_report_to_json(const mwx_report_t *rep);
+/* A human-readable table. */
+void mwx_report_print(const mwx_report_t *rep, FILE *f);
+
+/* ------------------------------------------------------------------ building blocks */
+
+/* Minimum-cost assignment (Hungarian / Jonker-Volgenant potentials, O(n^2 m)) on a
+ * rows x cols cost matrix (row-major). row_to_col[i] = the column of row i, or -1 when
+ * rows > cols and row i is left out. Returns the total cost, or NAN on ENOMEM. */
+double mwx_score_assign(const double *cost, int rows, int cols, int *row_to_col);
+
+/* OSPA (Schuhmacher, Vo & Vo 2008) between point sets X (nx x 3) and Y (ny x 3) with
+ * cut-off c and order p: 0 when both are empty, c when one is. */
+double mwx_score_ospa(const double (*x)[3], int nx, const double (*y)[3], int ny, double c,
+                      double p);
+/* GOSPA (Rahmathullah, Garcia-Fernandez & Svensson 2017, eq. 1), alpha in (0, 2]: for
+ * |X| <= |Y|, ( min over assignments of X into Y of sum min(d, c)^p
+ * + c^p / alpha * (|Y| - |X|) )^(1/p), not normalised by the cardinality. */
+double mwx_score_gospa(const double (*x)[3], int nx, const double (*y)[3], int ny, double c,
+                       double p, double alpha);
+
+/* Truth at t by cubic Hermite interpolation between the time-ordered samples around t
+ * (positions and velocities). MWX_ERANGE outside [first t, last t]. vel may be NULL. */
+int mwx_score_truth_at(const mwx_rec_truth_t *s, size_t n, double t, double pos[3],
+                       double vel[3]);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MWX_SCORE_H */

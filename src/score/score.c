@@ -1,0 +1,628 @@
+/* Scoring: associate tracks with truth, then the figures of the Report (docs/SCORING.md). */
+#include "mwx/score.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void mwx_score_opts_default(mwx_score_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
+    o->gate_m = 10000.0;
+    o->ospa_c_m = 10000.0;
+    o->ospa_p = 2.0;
+    o->gospa_alpha = 2.0;
+    o->stale_s = 10.0;
+    o->earth = mwx_earth_wgs84();
+}
+
+void mwx_score_opts_from_scenario(mwx_score_opts_t *o, const char *scenario_json)
+{
+    if (!scenario_json)
+        return;
+    json_error_t je;
+    json_t *root = json_loads(scenario_json, 0, &je);
+    if (!root)
+        return;
+    const char *earth = json_string_value(json_object_get(json_object_get(root, "physics"),
+                                                          "earth"));
+    if (earth && strcmp(earth, "spherical") == 0)
+        o->earth = mwx_earth_sphere();
+    else if (earth && strcmp(earth, "wgs84") == 0)
+        o->earth = mwx_earth_wgs84();
+    json_decref(root);
+}
+
+/* ------------------------------------------------------------------ internal tables */
+
+typedef struct obj {
+    char id[MWX_ID_LEN];
+    mwx_rec_truth_t *s;
+    size_t n, cap;
+} obj_t;
+
+typedef struct trk {
+    char node[MWX_ID_LEN];
+    char id[MWX_ID_LEN];
+    int node_ix;
+    const mwx_rec_track_t **r;  /* confirmed records, time order */
+    size_t n, cap;
+    size_t cursor;              /* grid walk: index of the next record not yet reached */
+    int *votes;                 /* grid steps assigned to each object */
+    int obj;                    /* -1: false track */
+} trk_t;
+
+typedef struct ctx {
+    obj_t *obj;
+    size_t n_obj, cap_obj;
+    trk_t *trk;
+    size_t n_trk, cap_trk;
+    char (*node)[MWX_ID_LEN];
+    size_t n_node, cap_node;
+} ctx_t;
+
+static int grow(void **v, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : 16;
+    while (c < need)
+        c *= 2;
+    void *p = realloc(*v, c * elem);
+    if (!p)
+        return MWX_ENOMEM;
+    *v = p;
+    *cap = c;
+    return 0;
+}
+
+static void ctx_free(ctx_t *c)
+{
+    for (size_t i = 0; i < c->n_obj; i++)
+        free(c->obj[i].s);
+    for (size_t i = 0; i < c->n_trk; i++) {
+        free(c->trk[i].r);
+        free(c->trk[i].votes);
+    }
+    free(c->obj);
+    free(c->trk);
+    free(c->node);
+}
+
+static int find_obj(const ctx_t *c, const char *id)
+{
+    for (size_t i = 0; i < c->n_obj; i++)
+        if (strcmp(c->obj[i].id, id) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int find_trk(const ctx_t *c, const char *node, const char *id)
+{
+    for (size_t i = 0; i < c->n_trk; i++)
+        if (strcmp(c->trk[i].id, id) == 0 && (!node || strcmp(c->trk[i].node, node) == 0))
+            return (int)i;
+    return -1;
+}
+
+static int cmp_truth(const void *a, const void *b)
+{
+    double ta = ((const mwx_rec_truth_t *)a)->t, tb = ((const mwx_rec_truth_t *)b)->t;
+    return (ta > tb) - (ta < tb);
+}
+
+static int cmp_trackp(const void *a, const void *b)
+{
+    double ta = (*(const mwx_rec_track_t *const *)a)->t;
+    double tb = (*(const mwx_rec_track_t *const *)b)->t;
+    return (ta > tb) - (ta < tb);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int collect(ctx_t *c, const mwx_record_t *recs, size_t n, const mwx_score_opts_t *o)
+{
+    for (size_t i = 0; i < n; i++) {
+        const mwx_record_t *r = &recs[i];
+        if (r->type == MWX_REC_TRUTH) {
+            if (!isfinite(r->u.truth.t))
+                continue;
+            int k = find_obj(c, r->u.truth.object);
+            if (k < 0) {
+                if (grow((void **)&c->obj, &c->cap_obj, c->n_obj + 1, sizeof *c->obj))
+                    return MWX_ENOMEM;
+                k = (int)c->n_obj++;
+                memset(&c->obj[k], 0, sizeof c->obj[k]);
+                mwx_strlcpy(c->obj[k].id, r->u.truth.object, sizeof c->obj[k].id);
+            }
+            obj_t *ob = &c->obj[k];
+            if (grow((void **)&ob->s, &ob->cap, ob->n + 1, sizeof *ob->s))
+                return MWX_ENOMEM;
+            ob->s[ob->n++] = r->u.truth;
+        } else if (r->type == MWX_REC_TRACK) {
+            const mwx_rec_track_t *tr = &r->u.track;
+            if (!tr->confirmed || !isfinite(tr->t))
+                continue;
+            if (o->node && strcmp(o->node, tr->node) != 0)
+                continue;
+            int k = find_trk(c, tr->node, tr->track_id);
+            if (k < 0) {
+                if (grow((void **)&c->trk, &c->cap_trk, c->n_trk + 1, sizeof *c->trk))
+                    return MWX_ENOMEM;
+                k = (int)c->n_trk++;
+                trk_t *t = &c->trk[k];
+                memset(t, 0, sizeof *t);
+                mwx_strlcpy(t->node, tr->node, sizeof t->node);
+                mwx_strlcpy(t->id, tr->track_id, sizeof t->id);
+                t->obj = -1;
+                t->node_ix = -1;
+                for (size_t j = 0; j < c->n_node; j++)
+                    if (strcmp(c->node[j], tr->node) == 0)
+                        t->node_ix = (int)j;
+                if (t->node_ix < 0) {
+                    if (grow((void **)&c->node, &c->cap_node, c->n_node + 1, sizeof *c->node))
+                        return MWX_ENOMEM;
+                    mwx_strlcpy(c->node[c->n_node], tr->node, MWX_ID_LEN);
+                    t->node_ix = (int)c->n_node++;
+                }
+            }
+            trk_t *t = &c->trk[k];
+            if (grow((void **)&t->r, &t->cap, t->n + 1, sizeof *t->r))
+                return MWX_ENOMEM;
+            t->r[t->n++] = tr;
+        }
+    }
+    for (size_t i = 0; i < c->n_obj; i++) {
+        obj_t *ob = &c->obj[i];
+        qsort(ob->s, ob->n, sizeof *ob->s, cmp_truth);
+        /* Drop duplicate times (the same truth from two inputs). */
+        size_t w = 0;
+        for (size_t j = 0; j < ob->n; j++)
+            if (w == 0 || ob->s[j].t > ob->s[w - 1].t)
+                ob->s[w++] = ob->s[j];
+        ob->n = w;
+    }
+    for (size_t i = 0; i < c->n_trk; i++) {
+        trk_t *t = &c->trk[i];
+        qsort(t->r, t->n, sizeof *t->r, cmp_trackp);
+        t->votes = calloc(c->n_obj ? c->n_obj : 1, sizeof *t->votes);
+        if (!t->votes)
+            return MWX_ENOMEM;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ association + OSPA */
+
+static int associate(ctx_t *c, const mwx_score_opts_t *o, mwx_score_tracking_t *tk)
+{
+    /* The grid: every distinct truth time. */
+    size_t ng = 0;
+    for (size_t i = 0; i < c->n_obj; i++)
+        ng += c->obj[i].n;
+    double *grid = malloc((ng ? ng : 1) * sizeof *grid);
+    size_t nt = c->n_trk ? c->n_trk : 1, no = c->n_obj ? c->n_obj : 1;
+    double(*tx)[3] = malloc(nt * sizeof *tx);
+    double(*ox)[3] = malloc(no * sizeof *ox);
+    int *tix = malloc(nt * sizeof *tix), *oix = malloc(no * sizeof *oix);
+    double *cost = malloc(nt * no * sizeof *cost);
+    int *r2c = malloc(nt * sizeof *r2c);
+    int rc = 0;
+    if (!grid || !tx || !ox || !tix || !oix || !cost || !r2c) {
+        rc = MWX_ENOMEM;
+        goto out;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < c->n_obj; i++)
+        for (size_t j = 0; j < c->obj[i].n; j++)
+            grid[k++] = c->obj[i].s[j].t;
+    qsort(grid, ng, sizeof *grid, cmp_double);
+    size_t w = 0;
+    for (size_t i = 0; i < ng; i++)
+        if (w == 0 || grid[i] > grid[w - 1])
+            grid[w++] = grid[i];
+    ng = w;
+
+    double ospa_sum = 0, gospa_sum = 0;
+    size_t steps = 0;
+    for (size_t nd = 0; nd < c->n_node; nd++) {
+        double t0 = INFINITY, t1 = -INFINITY;
+        for (size_t i = 0; i < c->n_trk; i++) {
+            trk_t *t = &c->trk[i];
+            if (t->node_ix != (int)nd || t->n == 0)
+                continue;
+            t0 = fmin(t0, t->r[0]->t);
+            t1 = fmax(t1, t->r[t->n - 1]->t);
+            t->cursor = 0;
+        }
+        for (size_t g = 0; g < ng; g++) {
+            double t = grid[g];
+            if (t < t0 || t > t1)
+                continue;
+            int n_t = 0, n_o = 0;
+            for (size_t i = 0; i < c->n_trk; i++) {
+                trk_t *tr = &c->trk[i];
+                if (tr->node_ix != (int)nd)
+                    continue;
+                while (tr->cursor < tr->n && tr->r[tr->cursor]->t <= t)
+                    tr->cursor++;
+                if (tr->cursor == 0)
+                    continue;
+                const mwx_rec_track_t *r = tr->r[tr->cursor - 1];
+                double dt = t - r->t;
+                if (dt > o->stale_s)
+                    continue;
+                for (int a = 0; a < 3; a++)
+                    tx[n_t][a] = r->ecef_m[a] + r->vel_mps[a] * dt;
+                tix[n_t++] = (int)i;
+            }
+            for (size_t i = 0; i < c->n_obj; i++)
+                if (mwx_score_truth_at(c->obj[i].s, c->obj[i].n, t, ox[n_o], NULL) == 0)
+                    oix[n_o++] = (int)i;
+            if (n_t == 0 && n_o == 0)
+                continue;
+            /* GNN: minimum total squared distance, a pair beyond the gate costs as much as
+             * leaving both unassigned, and is dropped afterwards. */
+            double g2 = o->gate_m * o->gate_m;
+            for (int i = 0; i < n_t; i++)
+                for (int j = 0; j < n_o; j++) {
+                    double d[3] = {tx[i][0] - ox[j][0], tx[i][1] - ox[j][1], tx[i][2] - ox[j][2]};
+                    cost[(size_t)i * (size_t)n_o + (size_t)j] = fmin(mwx_dot3(d, d), g2);
+                }
+            if (n_t && n_o) {
+                if (isnan(mwx_score_assign(cost, n_t, n_o, r2c))) {
+                    rc = MWX_ENOMEM;
+                    goto out;
+                }
+                for (int i = 0; i < n_t; i++)
+                    if (r2c[i] >= 0 && cost[(size_t)i * (size_t)n_o + (size_t)r2c[i]] < g2)
+                        c->trk[tix[i]].votes[oix[r2c[i]]]++;
+            }
+            double os = mwx_score_ospa((const double(*)[3])tx, n_t, (const double(*)[3])ox, n_o,
+                                       o->ospa_c_m, o->ospa_p);
+            double gs = mwx_score_gospa((const double(*)[3])tx, n_t, (const double(*)[3])ox,
+                                        n_o, o->ospa_c_m, o->ospa_p, o->gospa_alpha);
+            if (isnan(os) || isnan(gs)) {
+                rc = MWX_ENOMEM;
+                goto out;
+            }
+            ospa_sum += os;
+            gospa_sum += gs;
+            steps++;
+        }
+    }
+    tk->n_steps = steps;
+    tk->ospa_m = steps ? ospa_sum / (double)steps : NAN;
+    tk->gospa_m = steps ? gospa_sum / (double)steps : NAN;
+    for (size_t i = 0; i < c->n_trk; i++) {
+        trk_t *t = &c->trk[i];
+        int best = -1;
+        for (size_t j = 0; j < c->n_obj; j++)
+            if (t->votes[j] > 0 && (best < 0 || t->votes[j] > t->votes[best]))
+                best = (int)j;
+        t->obj = best;
+        if (best < 0)
+            tk->n_false_tracks++;
+    }
+    tk->n_tracks = c->n_trk;
+out:
+    free(grid);
+    free(tx);
+    free(ox);
+    free(tix);
+    free(oix);
+    free(cost);
+    free(r2c);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ RMSE, NEES */
+
+/* x' P^-1 x for a symmetric 3x3 P given as xx xy xz yy yz zz; NAN when P is not positive
+ * definite. */
+static double mahal3(const double p6[6], const double x[3])
+{
+    double a = p6[0], b = p6[1], cc = p6[2], d = p6[3], e = p6[4], f = p6[5];
+    double A = d * f - e * e, B = -(b * f - cc * e), C = b * e - cc * d;
+    double det = a * A + b * B + cc * C;
+    if (!(a > 0) || !(a * d - b * b > 0) || !(det > 0))
+        return NAN;
+    double D = a * f - cc * cc, E = -(a * e - b * cc), F = a * d - b * b;
+    double q = A * x[0] * x[0] + D * x[1] * x[1] + F * x[2] * x[2] +
+               2 * (B * x[0] * x[1] + C * x[0] * x[2] + E * x[1] * x[2]);
+    return q / det;
+}
+
+static void accuracy(const ctx_t *c, mwx_score_tracking_t *tk)
+{
+    double sp = 0, sv = 0, sn = 0, snv = 0;
+    size_t n = 0, nn = 0, nnv = 0;
+    for (size_t i = 0; i < c->n_trk; i++) {
+        const trk_t *t = &c->trk[i];
+        if (t->obj < 0)
+            continue;
+        const obj_t *ob = &c->obj[t->obj];
+        for (size_t j = 0; j < t->n; j++) {
+            const mwx_rec_track_t *r = t->r[j];
+            double p[3], v[3], dp[3], dv[3];
+            if (mwx_score_truth_at(ob->s, ob->n, r->t, p, v) != 0)
+                continue;
+            for (int a = 0; a < 3; a++) {
+                dp[a] = r->ecef_m[a] - p[a];
+                dv[a] = r->vel_mps[a] - v[a];
+            }
+            sp += mwx_dot3(dp, dp);
+            sv += mwx_dot3(dv, dv);
+            n++;
+            double q = mahal3(r->cov_pos_m2, dp);
+            if (isfinite(q)) {
+                sn += q;
+                nn++;
+            }
+            if (r->cov_vel_m2s2[0] > 0) {
+                q = mahal3(r->cov_vel_m2s2, dv);
+                if (isfinite(q)) {
+                    snv += q;
+                    nnv++;
+                }
+            }
+        }
+    }
+    tk->n_records = n;
+    tk->n_nees = nn;
+    tk->pos_rmse_m = n ? sqrt(sp / (double)n) : NAN;
+    tk->vel_rmse_mps = n ? sqrt(sv / (double)n) : NAN;
+    tk->nees = nn ? sn / (double)nn : NAN;
+    tk->nees_vel = nnv ? snv / (double)nnv : NAN;
+}
+
+/* ------------------------------------------------------------------ per launch */
+
+static double geodesic_km(const mwx_earth_t *e, double lat1_deg, double lon1_deg,
+                          double lat2_deg, double lon2_deg)
+{
+    double s, a1, a2;
+    mwx_geodesic_inverse(e, lat1_deg * MWX_DEG, lon1_deg * MWX_DEG, lat2_deg * MWX_DEG,
+                         lon2_deg * MWX_DEG, &s, &a1, &a2);
+    return s / 1000.0;
+}
+
+/* The latest record at or before t_max, over every track assigned to object k, that has a
+ * valid impact (want_impact) or launch estimate. */
+static const mwx_rec_track_t *latest_estimate(const ctx_t *c, int k, double t_max,
+                                              int want_impact)
+{
+    const mwx_rec_track_t *best = NULL;
+    for (size_t i = 0; i < c->n_trk; i++) {
+        const trk_t *t = &c->trk[i];
+        if (t->obj != k)
+            continue;
+        for (size_t j = t->n; j-- > 0;) {
+            const mwx_rec_track_t *r = t->r[j];
+            if (r->t > t_max)
+                continue;
+            if (want_impact ? !r->impact.valid : !r->launch.valid)
+                continue;
+            if (!best || r->t > best->t)
+                best = r;
+            break;
+        }
+    }
+    return best;
+}
+
+static int add_region(mwx_score_launch_t *l, const char *id)
+{
+    for (int i = 0; i < l->n_regions; i++)
+        if (strcmp(l->regions[i].id, id) == 0)
+            return i;
+    if (l->n_regions >= MWX_SCORE_MAX_REGIONS)
+        return -1;
+    mwx_score_region_t *g = &l->regions[l->n_regions];
+    memset(g, 0, sizeof *g);
+    mwx_strlcpy(g->id, id, sizeof g->id);
+    g->t_first_alert = NAN;
+    g->lead_time_s = NAN;
+    return l->n_regions++;
+}
+
+static int regions(const ctx_t *c, int k, const mwx_record_t *recs, size_t n,
+                   const mwx_score_opts_t *o, mwx_score_launch_t *l, mwx_err_t *err)
+{
+    if (!o->threat)
+        return 0;
+    char(*ids)[MWX_ID_LEN] = malloc(MWX_SCORE_MAX_REGIONS * sizeof *ids);
+    if (!ids)
+        return mwx_err_set(err, MWX_ENOMEM, "score: out of memory");
+    int nid = 0;
+    int rc = o->threat(o->threat_ctx, c->obj[k].s, c->obj[k].n, ids, MWX_SCORE_MAX_REGIONS,
+                       &nid, err);
+    if (rc == 0) {
+        l->regions_evaluated = 1;
+        for (int i = 0; i < nid && i < MWX_SCORE_MAX_REGIONS; i++) {
+            ids[i][MWX_ID_LEN - 1] = '\0';
+            int g = add_region(l, ids[i]);
+            if (g >= 0)
+                l->regions[g].threatened = 1;
+        }
+        /* An alert counts for every launch in flight when it was issued (alerts do not
+         * name launches); after impact it is too late to count. */
+        double t_end = isnan(l->t_impact) ? INFINITY : l->t_impact;
+        for (size_t i = 0; i < n; i++) {
+            const mwx_rec_alert_t *a = &recs[i].u.alert;
+            if (recs[i].type != MWX_REC_ALERT || a->msg_type == MWX_MSG_CANCEL)
+                continue;
+            if (!(a->t >= l->t_launch && a->t <= t_end))
+                continue;
+            for (int j = 0; j < a->n_regions && j < MWX_MAX_ALERT_REGIONS; j++) {
+                char id[MWX_ID_LEN];
+                memcpy(id, a->regions[j], sizeof a->regions[j]);
+                id[sizeof a->regions[j] - 1] = '\0';
+                int g = add_region(l, id);
+                if (g >= 0 && !(l->regions[g].t_first_alert <= a->t))
+                    l->regions[g].t_first_alert = a->t;
+            }
+        }
+        for (int i = 0; i < l->n_regions; i++)
+            l->regions[i].lead_time_s = l->t_impact - l->regions[i].t_first_alert;
+    }
+    free(ids);
+    return rc;
+}
+
+static void launch_figures(const ctx_t *c, int k, const mwx_record_t *recs, size_t n,
+                           const mwx_score_opts_t *o, mwx_score_launch_t *l)
+{
+    const obj_t *ob = &c->obj[k];
+    mwx_geo_t g;
+    memset(l, 0, sizeof *l);
+    mwx_strlcpy(l->id, ob->id, sizeof l->id);
+    l->t_launch = ob->s[0].t;
+    mwx_ecef_to_geo(&o->earth, ob->s[0].ecef_m, &g);
+    l->launch_lat_deg = g.lat / MWX_DEG;
+    l->launch_lon_deg = g.lon / MWX_DEG;
+    l->t_impact = l->impact_lat_deg = l->impact_lon_deg = NAN;
+    const mwx_rec_truth_t *last = &ob->s[ob->n - 1];
+    if (last->phase == MWX_PHASE_IMPACT) {
+        l->t_impact = last->t;
+        mwx_ecef_to_geo(&o->earth, last->ecef_m, &g);
+        l->impact_lat_deg = g.lat / MWX_DEG;
+        l->impact_lon_deg = g.lon / MWX_DEG;
+    }
+    l->t_first_detection = l->t_first_track = NAN;
+    l->launch_point_error_km = l->launch_time_error_s = NAN;
+    for (int i = 0; i < 3; i++)
+        l->impact_error_km[i] = NAN;
+
+    for (size_t i = 0; i < n; i++) {
+        const mwx_rec_meas_t *m = &recs[i].u.meas;
+        if (recs[i].type == MWX_REC_MEAS && strcmp(m->truth_object, ob->id) == 0 &&
+            !(l->t_first_detection <= m->t))
+            l->t_first_detection = m->t;
+    }
+    for (size_t i = 0; i < c->n_trk; i++) {
+        const trk_t *t = &c->trk[i];
+        if (t->obj != k)
+            continue;
+        l->n_tracks++;
+        if (!(l->t_first_track <= t->r[0]->t))
+            l->t_first_track = t->r[0]->t;
+    }
+    /* Shares: the track is named by (from, track_id); verified receptions only. */
+    for (size_t i = 0; i < n; i++) {
+        const mwx_rec_share_t *s = &recs[i].u.share;
+        if (recs[i].type != MWX_REC_SHARE || !s->verified)
+            continue;
+        int ti = find_trk(c, s->from, s->track_id);
+        if (ti < 0)
+            ti = find_trk(c, NULL, s->track_id);
+        if (ti < 0 || c->trk[ti].obj != k)
+            continue;
+        for (int j = 0; j < s->n_to && j < MWX_MAX_NATIONS; j++) {
+            int q = 0;
+            while (q < l->n_shared && strncmp(l->shared_to[q], s->to[j], MWX_ID_LEN) != 0)
+                q++;
+            if (q == l->n_shared) {
+                if (l->n_shared >= MWX_MAX_NATIONS)
+                    continue;
+                memcpy(l->shared_to[q], s->to[j], MWX_ID_LEN);
+                l->shared_to[q][MWX_ID_LEN - 1] = '\0';
+                l->t_first_shared[q] = s->t;
+                l->n_shared++;
+            } else if (s->t < l->t_first_shared[q]) {
+                l->t_first_shared[q] = s->t;
+            }
+        }
+    }
+    if (!isnan(l->t_impact)) {
+        double at[3] = {l->t_launch + 120.0, l->t_impact - 300.0, l->t_impact - 60.0};
+        for (int i = 0; i < 3; i++) {
+            if (at[i] < l->t_launch || at[i] > l->t_impact)
+                continue;
+            const mwx_rec_track_t *r = latest_estimate(c, k, at[i], 1);
+            if (r)
+                l->impact_error_km[i] = geodesic_km(&o->earth, r->impact.lat, r->impact.lon,
+                                                    l->impact_lat_deg, l->impact_lon_deg);
+        }
+    }
+    const mwx_rec_track_t *r =
+        latest_estimate(c, k, isnan(l->t_impact) ? INFINITY : l->t_impact, 0);
+    if (r) {
+        l->launch_point_error_km = geodesic_km(&o->earth, r->launch.lat, r->launch.lon,
+                                               l->launch_lat_deg, l->launch_lon_deg);
+        l->launch_time_error_s = r->launch.t - l->t_launch;
+    }
+}
+
+/* ------------------------------------------------------------------ entry point */
+
+int mwx_score_compute(const mwx_record_t *recs, size_t n, const mwx_score_opts_t *o,
+                      mwx_report_t *rep, mwx_err_t *err)
+{
+    mwx_score_opts_t def;
+    if (!o) {
+        mwx_score_opts_default(&def);
+        o = &def;
+    }
+    memset(rep, 0, sizeof *rep);
+    rep->ospa_c_m = o->ospa_c_m;
+    rep->ospa_p = o->ospa_p;
+    rep->gospa_alpha = o->gospa_alpha;
+    rep->gate_m = o->gate_m;
+    mwx_score_tracking_t *tk = &rep->tracking;
+    tk->pos_rmse_m = tk->vel_rmse_mps = tk->nees = tk->nees_vel = NAN;
+    tk->ospa_m = tk->gospa_m = NAN;
+    if (!(o->ospa_c_m > 0) || !(o->ospa_p >= 1) || !(o->gospa_alpha > 0) ||
+        !(o->gospa_alpha <= 2) || !(o->gate_m > 0) || !(o->stale_s >= 0))
+        return mwx_err_set(err, MWX_EINVAL,
+                           "score: need c > 0, p >= 1, 0 < alpha <= 2, gate > 0, stale >= 0");
+
+    ctx_t c;
+    memset(&c, 0, sizeof c);
+    int rc = collect(&c, recs, n, o);
+    if (rc) {
+        ctx_free(&c);
+        return mwx_err_set(err, rc, "score: out of memory");
+    }
+    if (c.n_obj == 0) {
+        ctx_free(&c);
+        return mwx_err_set(err, MWX_EINVAL, "no truth records: nothing to score against");
+    }
+    rc = associate(&c, o, tk);
+    if (rc) {
+        ctx_free(&c);
+        return mwx_err_set(err, rc, "score: out of memory");
+    }
+    accuracy(&c, tk);
+    rep->launches = calloc(c.n_obj, sizeof *rep->launches);
+    if (!rep->launches) {
+        ctx_free(&c);
+        return mwx_err_set(err, MWX_ENOMEM, "score: out of memory");
+    }
+    rep->n_launches = c.n_obj;
+    for (size_t k = 0; k < c.n_obj; k++) {
+        launch_figures(&c, (int)k, recs, n, o, &rep->launches[k]);
+        rc = regions(&c, (int)k, recs, n, o, &rep->launches[k], err);
+        if (rc) {
+            mwx_err_prefix(err, "score: regions of %s", c.obj[k].id);
+            ctx_free(&c);
+            return rc;
+        }
+    }
+    ctx_free(&c);
+    return 0;
+}
+
+void mwx_report_free(mwx_report_t *rep)
+{
+    if (!rep)
+        return;
+    free(rep->launches);
+    rep->launches = NULL;
+    rep->n_launches = 0;
+}
