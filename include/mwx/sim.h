@@ -91,14 +91,50 @@ typedef struct mwx_scenario {
     mwx_launch_t launches[MWX_MAX_LAUNCHES];
     int n_launches;
     char *json;                   /* the scenario text as loaded (owned) */
+    /* The solved trajectory of each launch (owned; NULL when not solved: loaded with
+     * MWX_SCENARIO_NO_TRAJ, or the trajectory code said MWX_EUNSUPPORTED). The loader
+     * solves them to refuse unreachable aims; mwx_sim_run reuses them. Because of these
+     * owned pointers and json, never copy an mwx_scenario_t by value: pass pointers. */
+    struct mwx_traj *traj[MWX_MAX_LAUNCHES];
 } mwx_scenario_t;
 
 /* Load and validate. On error *sc holds nothing to free. A scenario is simulated data,
- * so status "Actual" is refused (PRODUCT.md). */
+ * so status "Actual" is refused (PRODUCT.md). name is the file name used in messages;
+ * base_dir (may be NULL: the current folder) is where a relative "regions" resolves.
+ * Without "regions" the project's data/regions/northeast-asia.geojson is used, found
+ * by mwx_sim_data_dir() (regions_path is "" when no data folder is found). */
 int mwx_scenario_load(const char *path, mwx_scenario_t *sc, mwx_err_t *err);
 int mwx_scenario_load_string(const char *text, size_t len, const char *name,
                              const char *base_dir, mwx_scenario_t *sc, mwx_err_t *err);
+enum {
+    /* Validate the schema only: do not solve the trajectories (bounded work, for
+     * fuzzing and for tools that only need the configuration). */
+    MWX_SCENARIO_NO_TRAJ = 1
+};
+int mwx_scenario_parse(const char *text, size_t len, const char *name, const char *base_dir,
+                       int flags, mwx_scenario_t *sc, mwx_err_t *err);
 void mwx_scenario_free(mwx_scenario_t *sc);
+
+/* The project's data folder (holding regions/northeast-asia.geojson), first found of:
+ * $MWX_DATA_DIR; then, from the running executable's folder and up to four parents,
+ * D/share/mwx and D/data. Returns MWX_ENOTFOUND when none holds the regions file. */
+int mwx_sim_data_dir(char *buf, size_t n);
+
+/* Defaults of the optional scenario keys (printed by `mwx sim --help`, documented in
+ * docs/SCENARIOS.md). */
+#define MWX_SCN_DEFAULT_STATUS "Exercise"
+#define MWX_SCN_DEFAULT_SEED 1
+#define MWX_SCN_DEFAULT_REVISIT_S 1.0
+#define MWX_SCN_DEFAULT_RADAR_PD 0.9
+#define MWX_SCN_DEFAULT_IR_PD 0.99
+#define MWX_SCN_DEFAULT_MAX_RANGE_KM 1000.0
+#define MWX_SCN_DEFAULT_MIN_ELEVATION_DEG 1.0
+#define MWX_SCN_DEFAULT_SIGMA_RANGE_M 30.0
+#define MWX_SCN_DEFAULT_SIGMA_ANGLE_DEG 0.05
+#define MWX_SCN_DEFAULT_FALSE_ALARMS 0.0
+#define MWX_SCN_DEFAULT_SIGMA_LOS_URAD 30.0
+#define MWX_SCN_DEFAULT_BURN_TIME_S 120.0
+#define MWX_SCN_DEFAULT_BETA_KG_M2 5000.0
 
 /* ---------------------------------------------------------------- trajectories */
 
@@ -137,8 +173,17 @@ typedef struct mwx_sim_opts {
     double truth_dt_s;      /* truth record interval; 0 = default 1 s */
 } mwx_sim_opts_t;
 
+/* What a run produced (optional out-parameter of mwx_sim_run_stats). */
+typedef struct mwx_sim_stats {
+    uint64_t n_truth, n_meas, n_false_alarms, n_scans;
+} mwx_sim_stats_t;
+
 int mwx_sim_run(const mwx_scenario_t *sc, const mwx_sim_opts_t *opts, mwx_sim_sink_fn sink,
                 void *ctx, mwx_err_t *err);
+/* The same, counting what was emitted into *stats (may be NULL). */
+int mwx_sim_run_stats(const mwx_scenario_t *sc, const mwx_sim_opts_t *opts,
+                      mwx_sim_sink_fn sink, void *ctx, mwx_sim_stats_t *stats,
+                      mwx_err_t *err);
 
 #ifdef __cplusplus
 }
