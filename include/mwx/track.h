@@ -125,7 +125,8 @@ int mwx_meas_radar(mwx_meas_model_t *m, const mwx_earth_t *e, const mwx_geo_t *s
 int mwx_meas_ir(mwx_meas_model_t *m, const mwx_rec_meas_t *meas);
 /* Direct position (x, y, z) with covariance R (3x3): tests, benches, fused inputs. */
 void mwx_meas_position(mwx_meas_model_t *m, const double pos[3], const double R[9]);
-/* A linear model z = H x (nz x nx) with noise R: for 1-D..4-D benchmarks. */
+/* A linear model z = H x (nz x nx) with noise R, for 1-D..4-D benchmarks. H is not
+ * copied: it must outlive m. */
 void mwx_meas_linear(mwx_meas_model_t *m, int nz, int nx, const double *H, const double *R,
                      const double *z);
 

@@ -1,0 +1,333 @@
+/* Built-in motion models: boost and ballistic in ECEF, and nearly-constant velocity.
+ *
+ * State [x y z vx vy vz a_thrust kappa] (MWX_TRACK_NX). Accelerations in the Earth-fixed
+ * frame: gravity (point mass + J2), Coriolis -2 w x v and centrifugal -w x (w x r) when
+ * rotating, thrust a_thrust along the velocity (boost; it is the net of thrust and drag,
+ * both along the velocity, so the boost model has no separate drag), drag
+ * -0.5 rho |v| kappa v with an exponential atmosphere (ballistic).
+ *
+ * Propagation is RK4 in steps of at most max_step_s; the transition Jacobian is the
+ * product over steps of I + A h + A^2 h^2 / 2 with A the analytic Jacobian of the
+ * dynamics at the step's start (the J2 term of the gravity gradient is left out of A: it
+ * is 1e-3 of the point-mass gradient). Process noise: white acceleration q_acc on each
+ * velocity axis (plus 30 % of the drag acceleration, for the unknown atmosphere),
+ * random walks q_thrust on a_thrust (boost) and q_kappa on kappa. */
+#include "mwx/track.h"
+#include "linalg.h"
+
+#include <math.h>
+#include <string.h>
+
+#define RHO0 1.225      /* kg/m^3 at sea level */
+#define HSCALE 7200.0   /* m, density scale height */
+#define DRAG_TOP 120e3  /* m, no drag above */
+
+void mwx_dyn_params_default(mwx_dyn_params_t *p, const mwx_earth_t *earth, int j2,
+                            int rotation, int drag)
+{
+    memset(p, 0, sizeof(*p));
+    p->earth = *earth;
+    p->j2 = j2;
+    p->rotation = rotation;
+    p->drag = drag;
+    p->q_acc = 0.01;     /* (0.1 m/s^2)^2 / s: unmodelled forces in free flight */
+    p->q_thrust = 4.0;   /* thrust acceleration changes by ~2 m/s^2 per sqrt(s) */
+    p->q_kappa = 1e-12;  /* kappa drifts slowly */
+    p->max_step_s = 1.0;
+}
+
+/* Approximate altitude: distance above the ellipsoid along the geocentric radius (exact
+ * on the surface, within metres up to hundreds of km). */
+static double approx_alt(const mwx_earth_t *e, const double r[3], double *rn)
+{
+    double rr = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
+    double b = e->a * (1.0 - e->f);
+    double s = r[2] / rr, c2 = 1.0 - s * s;
+    double R = e->a * b / sqrt(b * b * c2 + e->a * e->a * s * s);
+    if (rn)
+        *rn = rr;
+    return rr - R;
+}
+
+static double density(double alt)
+{
+    if (alt > DRAG_TOP)
+        return 0.0;
+    if (alt < 0.0)
+        alt = 0.0;
+    return RHO0 * exp(-alt / HSCALE);
+}
+
+void mwx_dyn_accel(const mwx_dyn_params_t *p, const double *x, int boost, double acc[3])
+{
+    const mwx_earth_t *e = &p->earth;
+    double r2 = x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
+    double r = sqrt(r2), r3 = r2 * r;
+    double gx = -e->gm / r3, gz = gx;
+    if (p->j2 && e->j2 != 0.0) {
+        double k = 1.5 * e->j2 * e->a * e->a / r2, z2 = x[2] * x[2] / r2;
+        gx *= 1.0 + k * (1.0 - 5.0 * z2);
+        gz *= 1.0 + k * (3.0 - 5.0 * z2);
+    }
+    acc[0] = gx * x[0];
+    acc[1] = gx * x[1];
+    acc[2] = gz * x[2];
+    if (p->rotation) {
+        double w = e->omega;
+        acc[0] += 2.0 * w * x[4] + w * w * x[0];
+        acc[1] += -2.0 * w * x[3] + w * w * x[1];
+    }
+    {
+        double v = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+        if (boost) {
+            if (v > 1e-3)
+                for (int i = 0; i < 3; i++)
+                    acc[i] += x[6] * x[3 + i] / v;
+        } else if (p->drag && x[7] > 0.0) {
+            double rho = density(approx_alt(e, x, NULL));
+            if (rho > 0.0)
+                for (int i = 0; i < 3; i++)
+                    acc[i] -= 0.5 * rho * v * x[7] * x[3 + i];
+        }
+    }
+}
+
+/* Analytic Jacobian A (8x8) of d/dt x at x. */
+static void dyn_jacobian(const mwx_dyn_params_t *p, const double *x, int boost, double *A)
+{
+    const int n = MWX_TRACK_NX;
+    const mwx_earth_t *e = &p->earth;
+    double r2 = x[0] * x[0] + x[1] * x[1] + x[2] * x[2], r = sqrt(r2);
+    double mu_r3 = e->gm / (r2 * r);
+    double v = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+    memset(A, 0, sizeof(double) * n * n);
+    for (int i = 0; i < 3; i++) {
+        A[i * n + 3 + i] = 1.0;
+        for (int j = 0; j < 3; j++)
+            A[(3 + i) * n + j] = mu_r3 * (3.0 * x[i] * x[j] / r2 - (i == j ? 1.0 : 0.0));
+    }
+    if (p->rotation) {
+        double w = e->omega;
+        A[3 * n + 0] += w * w;
+        A[4 * n + 1] += w * w;
+        A[3 * n + 4] += 2.0 * w;
+        A[4 * n + 3] -= 2.0 * w;
+    }
+    if (boost) {
+        if (v > 1e-3) {
+            double a = x[6];
+            for (int i = 0; i < 3; i++) {
+                A[(3 + i) * n + 6] = x[3 + i] / v;
+                for (int j = 0; j < 3; j++)
+                    A[(3 + i) * n + 3 + j] +=
+                        a / v * ((i == j ? 1.0 : 0.0) - x[3 + i] * x[3 + j] / (v * v));
+            }
+        }
+    } else if (p->drag) {
+        double kap = x[7] > 0.0 ? x[7] : 0.0;
+        double rho = density(approx_alt(e, x, NULL));
+        if (rho > 0.0) {
+            for (int i = 0; i < 3; i++) {
+                double dv = -0.5 * rho * v * kap * x[3 + i]; /* drag on axis i */
+                A[(3 + i) * n + 7] = -0.5 * rho * v * x[3 + i];
+                for (int j = 0; j < 3; j++) {
+                    /* d rho / d r_j ~ -rho / H * r_j / r */
+                    A[(3 + i) * n + j] += dv * (-1.0 / HSCALE) * x[j] / r;
+                    if (v > 1e-3)
+                        A[(3 + i) * n + 3 + j] += -0.5 * rho * kap *
+                            ((i == j ? v : 0.0) + x[3 + i] * x[3 + j] / v);
+                }
+            }
+        }
+    }
+}
+
+static void deriv(const mwx_dyn_params_t *p, const double *x, int boost, double *dx)
+{
+    double a[3];
+    mwx_dyn_accel(p, x, boost, a);
+    dx[0] = x[3];
+    dx[1] = x[4];
+    dx[2] = x[5];
+    dx[3] = a[0];
+    dx[4] = a[1];
+    dx[5] = a[2];
+    dx[6] = 0.0;
+    dx[7] = 0.0;
+}
+
+static void rk4_step(const mwx_dyn_params_t *p, double *x, double h, int boost)
+{
+    const int n = MWX_TRACK_NX;
+    double k1[MWX_TRACK_NX], k2[MWX_TRACK_NX], k3[MWX_TRACK_NX], k4[MWX_TRACK_NX];
+    double t[MWX_TRACK_NX];
+    deriv(p, x, boost, k1);
+    for (int i = 0; i < n; i++)
+        t[i] = x[i] + 0.5 * h * k1[i];
+    deriv(p, t, boost, k2);
+    for (int i = 0; i < n; i++)
+        t[i] = x[i] + 0.5 * h * k2[i];
+    deriv(p, t, boost, k3);
+    for (int i = 0; i < n; i++)
+        t[i] = x[i] + h * k3[i];
+    deriv(p, t, boost, k4);
+    for (int i = 0; i < 6; i++)
+        x[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+}
+
+static int dyn_propagate(const mwx_dyn_params_t *p, double *x, double dt, double *F, int boost)
+{
+    const int n = MWX_TRACK_NX;
+    double maxh = p->max_step_s > 0.0 ? p->max_step_s : 1.0;
+    int steps = (int)ceil(fabs(dt) / maxh);
+    double h;
+    if (!boost)
+        x[6] = 0.0;
+    if (F) {
+        memset(F, 0, sizeof(double) * n * n);
+        for (int i = 0; i < n; i++)
+            F[i * n + i] = 1.0;
+    }
+    if (steps < 1)
+        steps = 1;
+    if (steps > 100000)
+        return MWX_ERANGE;
+    h = dt / steps;
+    for (int s = 0; s < steps; s++) {
+        if (F) {
+            double A[MWX_TRACK_NX * MWX_TRACK_NX], Phi[MWX_TRACK_NX * MWX_TRACK_NX];
+            double A2[MWX_TRACK_NX * MWX_TRACK_NX], T[MWX_TRACK_NX * MWX_TRACK_NX];
+            dyn_jacobian(p, x, boost, A);
+            la_mul(A, A, A2, n, n, n);
+            for (int i = 0; i < n * n; i++)
+                Phi[i] = A[i] * h + A2[i] * 0.5 * h * h;
+            for (int i = 0; i < n; i++)
+                Phi[i * n + i] += 1.0;
+            if (s == 0) {
+                memcpy(F, Phi, sizeof(Phi));
+            } else {
+                la_mul(Phi, F, T, n, n, n);
+                memcpy(F, T, sizeof(T));
+            }
+        }
+        rk4_step(p, x, h, boost);
+    }
+    if (!boost && F) {
+        for (int j = 0; j < n; j++) {
+            F[6 * n + j] = 0.0;
+            F[j * n + 6] = 0.0;
+        }
+    }
+    for (int i = 0; i < 6; i++)
+        if (!isfinite(x[i]))
+            return MWX_ERANGE;
+    return MWX_OK;
+}
+
+static int boost_propagate(const mwx_motion_model_t *m, double *x, double dt, double *F)
+{
+    return dyn_propagate(&m->dyn, x, dt, F, 1);
+}
+
+static int ballistic_propagate(const mwx_motion_model_t *m, double *x, double dt, double *F)
+{
+    return dyn_propagate(&m->dyn, x, dt, F, 0);
+}
+
+static void wna_noise(double q, double dt, int dim, int n, double *Q)
+{
+    double adt = fabs(dt);
+    for (int i = 0; i < dim; i++) {
+        Q[i * n + i] += q * adt * adt * adt / 3.0;
+        Q[i * n + dim + i] += q * adt * adt / 2.0;
+        Q[(dim + i) * n + i] += q * adt * adt / 2.0;
+        Q[(dim + i) * n + dim + i] += q * adt;
+    }
+}
+
+static void boost_noise(const mwx_motion_model_t *m, const double *x, double dt, double *Q)
+{
+    const int n = MWX_TRACK_NX;
+    double adt = fabs(dt);
+    memset(Q, 0, sizeof(double) * n * n);
+    /* Steering (pitch programme) is unknown: larger white acceleration than ballistic. */
+    wna_noise(m->dyn.q_acc * 400.0, dt, 3, n, Q);
+    Q[6 * n + 6] = m->dyn.q_thrust * adt;
+    Q[7 * n + 7] = m->dyn.q_kappa * adt;
+}
+
+static void ballistic_noise(const mwx_motion_model_t *m, const double *x, double dt, double *Q)
+{
+    const int n = MWX_TRACK_NX;
+    double adt = fabs(dt), q = m->dyn.q_acc;
+    memset(Q, 0, sizeof(double) * n * n);
+    if (m->dyn.drag) {
+        double rho = density(approx_alt(&m->dyn.earth, x, NULL));
+        if (rho > 0.0) {
+            double v2 = x[3] * x[3] + x[4] * x[4] + x[5] * x[5];
+            double kap = x[7] > 1e-5 ? x[7] : 1e-5;
+            double ad = 0.5 * rho * v2 * kap * 0.3;
+            q += ad * ad; /* per second of flight */
+        }
+    }
+    wna_noise(q, dt, 3, n, Q);
+    Q[6 * n + 6] = 1e-12;
+    Q[7 * n + 7] = m->dyn.q_kappa * adt;
+}
+
+void mwx_motion_boost(mwx_motion_model_t *m, const mwx_dyn_params_t *p)
+{
+    memset(m, 0, sizeof(*m));
+    m->name = "boost";
+    m->nx = MWX_TRACK_NX;
+    m->propagate = boost_propagate;
+    m->noise = boost_noise;
+    m->dyn = *p;
+}
+
+void mwx_motion_ballistic(mwx_motion_model_t *m, const mwx_dyn_params_t *p)
+{
+    memset(m, 0, sizeof(*m));
+    m->name = "ballistic";
+    m->nx = MWX_TRACK_NX;
+    m->propagate = ballistic_propagate;
+    m->noise = ballistic_noise;
+    m->dyn = *p;
+}
+
+/* ---------------------------------------------------------------- constant velocity */
+
+static int cv_propagate(const mwx_motion_model_t *m, double *x, double dt, double *F)
+{
+    int d = m->nx / 2, n = m->nx;
+    for (int i = 0; i < d; i++)
+        x[i] += x[d + i] * dt;
+    if (F) {
+        memset(F, 0, sizeof(double) * (size_t)(n * n));
+        for (int i = 0; i < n; i++)
+            F[i * n + i] = 1.0;
+        for (int i = 0; i < d; i++)
+            F[i * n + d + i] = dt;
+    }
+    return MWX_OK;
+}
+
+static void cv_noise(const mwx_motion_model_t *m, const double *x, double dt, double *Q)
+{
+    memset(Q, 0, sizeof(double) * (size_t)(m->nx * m->nx));
+    wna_noise(m->dyn.q_acc, dt, m->nx / 2, m->nx, Q);
+}
+
+void mwx_motion_cv(mwx_motion_model_t *m, int dim, double q)
+{
+    memset(m, 0, sizeof(*m));
+    if (dim < 1)
+        dim = 1;
+    if (dim > 4)
+        dim = 4;
+    m->name = "cv";
+    m->nx = 2 * dim;
+    m->propagate = cv_propagate;
+    m->noise = cv_noise;
+    m->dyn.q_acc = q;
+}

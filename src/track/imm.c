@@ -1,0 +1,180 @@
+/* Interacting multiple model (Blom & Bar-Shalom): mixing, per-mode filtering, mode
+ * probabilities from the innovation likelihoods, moment-matched output. Switching is a
+ * continuous-time Markov chain: P(i -> j over dt) = 1 - exp(-rate[i][j] dt). */
+#include "mwx/track.h"
+
+#include <math.h>
+#include <string.h>
+
+void mwx_imm_init(mwx_imm_t *imm, int n_modes, const mwx_motion_model_t *const *models,
+                  const mwx_filter_t *filter, const mwx_gauss_t *s0, const double *mu0)
+{
+    memset(imm, 0, sizeof(*imm));
+    if (n_modes < 1)
+        n_modes = 1;
+    if (n_modes > MWX_IMM_MAX_MODES)
+        n_modes = MWX_IMM_MAX_MODES;
+    imm->n_modes = n_modes;
+    imm->filter = filter;
+    for (int i = 0; i < n_modes; i++) {
+        imm->model[i] = models[i];
+        imm->mode[i] = *s0;
+        imm->mu[i] = mu0 ? mu0[i] : 1.0 / n_modes;
+    }
+}
+
+static void transition(const mwx_imm_t *imm, double dt, double p[MWX_IMM_MAX_MODES][MWX_IMM_MAX_MODES])
+{
+    const int m = imm->n_modes;
+    for (int i = 0; i < m; i++) {
+        double stay = 1.0;
+        for (int j = 0; j < m; j++) {
+            if (j == i)
+                continue;
+            p[i][j] = 1.0 - exp(-imm->rate[i][j] * fabs(dt));
+            stay -= p[i][j];
+        }
+        p[i][i] = stay > 0.0 ? stay : 0.0;
+    }
+}
+
+int mwx_imm_predict(mwx_imm_t *imm, double dt)
+{
+    const int m = imm->n_modes, n = imm->mode[0].n;
+    double p[MWX_IMM_MAX_MODES][MWX_IMM_MAX_MODES], c[MWX_IMM_MAX_MODES];
+    mwx_gauss_t mixed[MWX_IMM_MAX_MODES];
+    int ok = 0;
+    if (dt == 0.0)
+        return MWX_OK;
+    transition(imm, dt, p);
+    for (int j = 0; j < m; j++) {
+        c[j] = 0.0;
+        for (int i = 0; i < m; i++)
+            c[j] += p[i][j] * imm->mu[i];
+    }
+    for (int j = 0; j < m; j++) {
+        mwx_gauss_t *g = &mixed[j];
+        g->n = n;
+        memset(g->x, 0, sizeof(g->x));
+        memset(g->P, 0, sizeof(g->P));
+        if (c[j] <= 1e-300) {
+            *g = imm->mode[j];
+            continue;
+        }
+        for (int i = 0; i < m; i++) {
+            double w = p[i][j] * imm->mu[i] / c[j];
+            for (int a = 0; a < n; a++)
+                g->x[a] += w * imm->mode[i].x[a];
+        }
+        for (int i = 0; i < m; i++) {
+            double w = p[i][j] * imm->mu[i] / c[j], d[MWX_TRACK_MAX_X];
+            if (w == 0.0)
+                continue;
+            for (int a = 0; a < n; a++)
+                d[a] = imm->mode[i].x[a] - g->x[a];
+            for (int a = 0; a < n; a++)
+                for (int b = 0; b < n; b++)
+                    g->P[a * n + b] += w * (imm->mode[i].P[a * n + b] + d[a] * d[b]);
+        }
+    }
+    for (int j = 0; j < m; j++) {
+        mwx_gauss_t g = mixed[j];
+        if (imm->filter->predict(imm->filter, imm->model[j], &g, dt) == MWX_OK) {
+            imm->mode[j] = g;
+            imm->mu[j] = c[j];
+            ok++;
+        } else {
+            imm->mu[j] = 0.0; /* a mode that cannot predict drops out */
+        }
+    }
+    if (!ok)
+        return MWX_ERANGE;
+    {
+        double s = 0.0;
+        for (int j = 0; j < m; j++)
+            s += imm->mu[j];
+        for (int j = 0; j < m; j++)
+            imm->mu[j] /= s;
+    }
+    return MWX_OK;
+}
+
+int mwx_imm_update(mwx_imm_t *imm, const mwx_meas_model_t *mm, double *nis)
+{
+    const int m = imm->n_modes;
+    double ll[MWX_IMM_MAX_MODES], nis_j[MWX_IMM_MAX_MODES], lmax = -1e300, s = 0.0;
+    mwx_gauss_t upd[MWX_IMM_MAX_MODES];
+    int ok[MWX_IMM_MAX_MODES], any = 0;
+    for (int j = 0; j < m; j++) {
+        upd[j] = imm->mode[j];
+        ok[j] = imm->mu[j] > 0.0 &&
+                imm->filter->update(imm->filter, mm, &upd[j], &nis_j[j], &ll[j]) == MWX_OK;
+        if (ok[j]) {
+            any = 1;
+            if (ll[j] > lmax)
+                lmax = ll[j];
+        }
+    }
+    if (!any)
+        return MWX_ERANGE;
+    for (int j = 0; j < m; j++) {
+        if (ok[j]) {
+            imm->mode[j] = upd[j];
+            imm->mu[j] *= exp(ll[j] - lmax);
+        } else {
+            imm->mu[j] = 0.0;
+        }
+        s += imm->mu[j];
+    }
+    if (!(s > 0.0)) {
+        for (int j = 0; j < m; j++)
+            imm->mu[j] = ok[j] ? 1.0 : 0.0;
+        s = 0.0;
+        for (int j = 0; j < m; j++)
+            s += imm->mu[j];
+    }
+    /* Keep every mode alive: a floor so that a switch can still be detected. */
+    for (int j = 0; j < m; j++) {
+        imm->mu[j] /= s;
+        if (ok[j] && imm->mu[j] < 1e-6)
+            imm->mu[j] = 1e-6;
+    }
+    s = 0.0;
+    for (int j = 0; j < m; j++)
+        s += imm->mu[j];
+    for (int j = 0; j < m; j++)
+        imm->mu[j] /= s;
+    if (nis) {
+        double a = 0.0;
+        for (int j = 0; j < m; j++)
+            if (ok[j])
+                a += imm->mu[j] * nis_j[j];
+        *nis = a;
+    }
+    return MWX_OK;
+}
+
+void mwx_imm_combine(const mwx_imm_t *imm, mwx_gauss_t *out)
+{
+    const int m = imm->n_modes, n = imm->mode[0].n;
+    if (m == 1) {
+        *out = imm->mode[0];
+        return;
+    }
+    out->n = n;
+    memset(out->x, 0, sizeof(out->x));
+    memset(out->P, 0, sizeof(out->P));
+    for (int j = 0; j < m; j++)
+        for (int a = 0; a < n; a++)
+            out->x[a] += imm->mu[j] * imm->mode[j].x[a];
+    for (int j = 0; j < m; j++) {
+        double d[MWX_TRACK_MAX_X];
+        if (imm->mu[j] == 0.0)
+            continue;
+        for (int a = 0; a < n; a++)
+            d[a] = imm->mode[j].x[a] - out->x[a];
+        for (int a = 0; a < n; a++)
+            for (int b = 0; b < n; b++)
+                out->P[a * n + b] += imm->mu[j] * (imm->mode[j].P[a * n + b] + d[a] * d[b]);
+    }
+}

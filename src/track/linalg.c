@@ -1,0 +1,150 @@
+/* Small dense linear algebra for the tracker (see linalg.h). */
+#include "linalg.h"
+
+#include <math.h>
+#include <string.h>
+
+void la_mul(const double *A, const double *B, double *C, int n, int m, int p)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < p; j++) {
+            double s = 0.0;
+            for (int k = 0; k < m; k++)
+                s += A[i * m + k] * B[k * p + j];
+            C[i * p + j] = s;
+        }
+}
+
+void la_mul_bt(const double *A, const double *B, double *C, int n, int m, int p)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < p; j++) {
+            double s = 0.0;
+            for (int k = 0; k < m; k++)
+                s += A[i * m + k] * B[j * m + k];
+            C[i * p + j] = s;
+        }
+}
+
+void la_fpft(const double *F, double *P, int n)
+{
+    double T[LA_MAX * LA_MAX];
+    /* T = F P; P = T F^T, skipping the zeros of F (the built-in F is sparse). */
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            double s = 0.0;
+            for (int k = 0; k < n; k++) {
+                double f = F[i * n + k];
+                if (f != 0.0)
+                    s += f * P[k * n + j];
+            }
+            T[i * n + j] = s;
+        }
+    for (int i = 0; i < n; i++)
+        for (int j = i; j < n; j++) {
+            double s = 0.0;
+            for (int k = 0; k < n; k++) {
+                double f = F[j * n + k];
+                if (f != 0.0)
+                    s += T[i * n + k] * f;
+            }
+            P[i * n + j] = s;
+            P[j * n + i] = s;
+        }
+}
+
+void la_symmetrize(double *P, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) {
+            double s = 0.5 * (P[i * n + j] + P[j * n + i]);
+            P[i * n + j] = s;
+            P[j * n + i] = s;
+        }
+}
+
+int la_chol(const double *A, double *L, int n)
+{
+    memset(L, 0, sizeof(double) * (size_t)(n * n));
+    for (int j = 0; j < n; j++) {
+        double d = A[j * n + j];
+        for (int k = 0; k < j; k++)
+            d -= L[j * n + k] * L[j * n + k];
+        if (!(d > 0.0) || !isfinite(d))
+            return MWX_ERANGE;
+        d = sqrt(d);
+        L[j * n + j] = d;
+        for (int i = j + 1; i < n; i++) {
+            double s = A[i * n + j];
+            for (int k = 0; k < j; k++)
+                s -= L[i * n + k] * L[j * n + k];
+            L[i * n + j] = s / d;
+        }
+    }
+    return MWX_OK;
+}
+
+int la_spd_inv(const double *A, double *Ai, int n, double *logdet)
+{
+    double L[LA_MAX * LA_MAX], Li[LA_MAX * LA_MAX];
+    int rc = la_chol(A, L, n);
+    if (rc)
+        return rc;
+    if (logdet) {
+        double s = 0.0;
+        for (int i = 0; i < n; i++)
+            s += 2.0 * log(L[i * n + i]);
+        *logdet = s;
+    }
+    /* Li = L^-1 (lower), Ai = Li^T Li */
+    memset(Li, 0, sizeof(double) * (size_t)(n * n));
+    for (int j = 0; j < n; j++) {
+        Li[j * n + j] = 1.0 / L[j * n + j];
+        for (int i = j + 1; i < n; i++) {
+            double s = 0.0;
+            for (int k = j; k < i; k++)
+                s -= L[i * n + k] * Li[k * n + j];
+            Li[i * n + j] = s / L[i * n + i];
+        }
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = i; j < n; j++) {
+            double s = 0.0;
+            for (int k = j; k < n; k++)
+                s += Li[k * n + i] * Li[k * n + j];
+            Ai[i * n + j] = s;
+            Ai[j * n + i] = s;
+        }
+    return MWX_OK;
+}
+
+int la_cov_ok(const double *P, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (!(P[i * n + i] > 0.0) || !isfinite(P[i * n + i]))
+            return 0;
+        for (int j = 0; j < n; j++)
+            if (!isfinite(P[i * n + j]))
+                return 0;
+    }
+    return 1;
+}
+
+void la_eig2(double a, double b, double c, double *l1, double *l2, double v1[2])
+{
+    double tr = 0.5 * (a + c), d = sqrt(0.25 * (a - c) * (a - c) + b * b);
+    *l1 = tr + d;
+    *l2 = tr - d;
+    if (fabs(b) > 1e-300 * (fabs(a) + fabs(c) + 1e-300)) {
+        double x = *l1 - c, y = b;
+        double nrm = hypot(x, y);
+        v1[0] = x / nrm;
+        v1[1] = y / nrm;
+    } else if (a >= c) {
+        v1[0] = 1.0;
+        v1[1] = 0.0;
+    } else {
+        v1[0] = 0.0;
+        v1[1] = 1.0;
+    }
+}

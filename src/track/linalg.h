@@ -1,0 +1,26 @@
+/* Small dense linear algebra for the tracker (n <= MWX_TRACK_MAX_X): row-major, no
+ * allocation. Internal to src/track. */
+#ifndef MWX_TRACK_LINALG_H
+#define MWX_TRACK_LINALG_H
+
+#include "mwx/track.h"
+
+#define LA_MAX MWX_TRACK_MAX_X
+
+/* C = A (n x m) * B (m x p) */
+void la_mul(const double *A, const double *B, double *C, int n, int m, int p);
+/* C = A (n x m) * B^T (B is p x m) */
+void la_mul_bt(const double *A, const double *B, double *C, int n, int m, int p);
+/* P = F P F^T (n x n), in place */
+void la_fpft(const double *F, double *P, int n);
+void la_symmetrize(double *P, int n);
+/* Lower Cholesky L of the n x n SPD matrix A; MWX_ERANGE when not PD. */
+int la_chol(const double *A, double *L, int n);
+/* Inverse of SPD A (n x n) into Ai, log det into *logdet (optional). */
+int la_spd_inv(const double *A, double *Ai, int n, double *logdet);
+/* Guard: symmetric, finite, positive diagonal. */
+int la_cov_ok(const double *P, int n);
+/* Eigen decomposition of a symmetric 2x2 [a b; b c]: l1 >= l2, unit v1 for l1. */
+void la_eig2(double a, double b, double c, double *l1, double *l2, double v1[2]);
+
+#endif
