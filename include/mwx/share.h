@@ -164,7 +164,7 @@ int mwx_sender_seal_heartbeat(mwx_sender_t *s, double sent_unix_s, uint8_t *buf,
  * (track, alert, hb). MWX_EINVAL for gap types or bad ids. */
 int mwx_subject_data(mwx_payload_type_t type, const char *origin, const char *recipient,
                      char subject[MWX_SUBJECT_LEN]);
-/* "mwx.*.*.<nation>": everything released to nation (subscribe to this). */
+/* "mwx.*.*.NATION": everything released to nation (subscribe to this). */
 int mwx_subject_inbox(const char *nation, char subject[MWX_SUBJECT_LEN]);
 /* "mwx-gap.<origin>.<requester>" (request) and "mwx-gap.<origin>.*" (responder). */
 int mwx_subject_gap(const char *origin, const char *requester, char subject[MWX_SUBJECT_LEN]);
@@ -281,7 +281,7 @@ typedef struct mwx_bus_ops {
     int (*connect)(mwx_bus_t *b, mwx_err_t *err);
     int (*publish)(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
                    mwx_err_t *err);
-    /* pattern: NATS syntax, '*' one token, '>' the rest. */
+    /* pattern: NATS syntax, * for one token, > for the rest. */
     int (*subscribe)(mwx_bus_t *b, const char *pattern, mwx_bus_handler_fn fn, void *user,
                      mwx_err_t *err);
     /* Send data to subject and wait up to timeout_s for one reply into reply (cap bytes).

@@ -1,0 +1,406 @@
+/* The NATS bus (nats.c). Messages arrive on nats.c's delivery threads; unless `direct`,
+ * they wait in a bounded ring (pointers to nats.c's messages, no copy) and run through
+ * the handlers in mwx_bus_poll() on the caller's thread, so a node stays single-threaded.
+ * Connection events (disconnect, reconnect, close, permission errors) update the stats and
+ * the last error; once the connection is closed every call returns MWX_EBUS. */
+#include "share_int.h"
+
+#include <nats/nats.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_SUBS 32
+
+typedef struct nsub {
+    struct nbus *nb;
+    natsSubscription *sub;
+    mwx_bus_handler_fn fn;
+    void *user;
+} nsub_t;
+
+typedef struct qent {
+    nsub_t *s;
+    natsMsg *m;
+} qent_t;
+
+typedef struct nbus {
+    mwx_bus_t bus;
+    natsOptions *opts;
+    natsConnection *nc;
+    int direct;
+    nsub_t subs[MAX_SUBS];
+    int n_subs;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    qent_t *q;
+    size_t q_cap, q_head, q_n;
+    mwx_bus_stats_t st;
+    int closed;
+    char last_error[512];
+} nbus_t;
+
+static nbus_t *NB(mwx_bus_t *b)
+{
+    return (nbus_t *)b->impl;
+}
+
+static void set_error(nbus_t *nb, const char *a, const char *b)
+{
+    pthread_mutex_lock(&nb->mu);
+    snprintf(nb->last_error, sizeof nb->last_error, "%s: %s", a, b);
+    pthread_mutex_unlock(&nb->mu);
+}
+
+static int bus_fail(nbus_t *nb, mwx_err_t *err, const char *what, natsStatus s)
+{
+    char text[256];
+    if (nb->nc) {
+        const char *le = NULL;
+        natsConnection_GetLastError(nb->nc, &le);
+        snprintf(text, sizeof text, "%s%s%s", natsStatus_GetText(s),
+                 le && *le ? ": " : "", le && *le ? le : "");
+    } else {
+        snprintf(text, sizeof text, "%s", natsStatus_GetText(s));
+    }
+    set_error(nb, what, text);
+    return mwx_err_set(err, MWX_EBUS, "nats bus: %s: %s", what, text);
+}
+
+static void on_disconnected(natsConnection *nc, void *closure)
+{
+    nbus_t *nb = closure;
+    pthread_mutex_lock(&nb->mu);
+    nb->st.disconnects++;
+    nb->st.connected = 0;
+    snprintf(nb->last_error, sizeof nb->last_error, "disconnected from the server");
+    pthread_mutex_unlock(&nb->mu);
+}
+
+static void on_reconnected(natsConnection *nc, void *closure)
+{
+    nbus_t *nb = closure;
+    pthread_mutex_lock(&nb->mu);
+    nb->st.reconnects++;
+    nb->st.connected = 1;
+    pthread_mutex_unlock(&nb->mu);
+}
+
+static void on_closed(natsConnection *nc, void *closure)
+{
+    nbus_t *nb = closure;
+    pthread_mutex_lock(&nb->mu);
+    nb->closed = 1;
+    nb->st.connected = 0;
+    snprintf(nb->last_error, sizeof nb->last_error,
+             "connection closed (server gone and reconnect attempts exhausted)");
+    pthread_cond_broadcast(&nb->cv);
+    pthread_mutex_unlock(&nb->mu);
+}
+
+static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus s, void *closure)
+{
+    nbus_t *nb = closure;
+    const char *le = NULL;
+    natsConnection_GetLastError(nc, &le);
+    pthread_mutex_lock(&nb->mu);
+    snprintf(nb->last_error, sizeof nb->last_error, "%s%s%s", natsStatus_GetText(s),
+             le && *le ? ": " : "", le && *le ? le : "");
+    pthread_mutex_unlock(&nb->mu);
+}
+
+static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *closure)
+{
+    nsub_t *s = closure;
+    nbus_t *nb = s->nb;
+    if (nb->direct) {
+        s->fn(s->user, natsMsg_GetSubject(m), (const uint8_t *)natsMsg_GetData(m),
+              (size_t)natsMsg_GetDataLength(m), natsMsg_GetReply(m));
+        natsMsg_Destroy(m);
+        pthread_mutex_lock(&nb->mu);
+        nb->st.delivered++;
+        pthread_mutex_unlock(&nb->mu);
+        return;
+    }
+    pthread_mutex_lock(&nb->mu);
+    if (nb->q_n == nb->q_cap) {
+        nb->st.dropped_queue_full++;
+        pthread_mutex_unlock(&nb->mu);
+        natsMsg_Destroy(m);
+        return;
+    }
+    qent_t *e = &nb->q[(nb->q_head + nb->q_n) % nb->q_cap];
+    e->s = s;
+    e->m = m;
+    nb->q_n++;
+    pthread_cond_signal(&nb->cv);
+    pthread_mutex_unlock(&nb->mu);
+}
+
+static int nb_connect(mwx_bus_t *b, mwx_err_t *err)
+{
+    nbus_t *nb = NB(b);
+    if (nb->nc)
+        return MWX_OK;
+    natsStatus s = natsConnection_Connect(&nb->nc, nb->opts);
+    if (s != NATS_OK) {
+        nb->nc = NULL;
+        return bus_fail(nb, err, "cannot connect", s);
+    }
+    pthread_mutex_lock(&nb->mu);
+    nb->st.connected = 1;
+    pthread_mutex_unlock(&nb->mu);
+    return MWX_OK;
+}
+
+static int check_open(nbus_t *nb, mwx_err_t *err)
+{
+    int closed;
+    pthread_mutex_lock(&nb->mu);
+    closed = nb->closed;
+    pthread_mutex_unlock(&nb->mu);
+    if (!nb->nc || closed)
+        return mwx_err_set(err, MWX_EBUS, "nats bus: %s",
+                           closed ? "connection closed (the server went away)"
+                                  : "not connected");
+    return MWX_OK;
+}
+
+static int nb_publish(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
+                      mwx_err_t *err)
+{
+    nbus_t *nb = NB(b);
+    int rc = check_open(nb, err);
+    if (rc < 0)
+        return rc;
+    natsStatus s = natsConnection_Publish(nb->nc, subject, data, (int)len);
+    if (s != NATS_OK)
+        return bus_fail(nb, err, "publish", s);
+    pthread_mutex_lock(&nb->mu);
+    nb->st.published++;
+    pthread_mutex_unlock(&nb->mu);
+    return MWX_OK;
+}
+
+static int nb_subscribe(mwx_bus_t *b, const char *pattern, mwx_bus_handler_fn fn, void *user,
+                        mwx_err_t *err)
+{
+    nbus_t *nb = NB(b);
+    int rc = check_open(nb, err);
+    if (rc < 0)
+        return rc;
+    if (nb->n_subs >= MAX_SUBS)
+        return mwx_err_set(err, MWX_EFULL, "nats bus: more than %d subscriptions", MAX_SUBS);
+    nsub_t *s = &nb->subs[nb->n_subs];
+    s->nb = nb;
+    s->fn = fn;
+    s->user = user;
+    natsStatus st = natsConnection_Subscribe(&s->sub, nb->nc, pattern, on_msg, s);
+    if (st != NATS_OK)
+        return bus_fail(nb, err, "subscribe", st);
+    natsSubscription_SetPendingLimits(s->sub, 65536, 256 * 1024 * 1024);
+    nb->n_subs++;
+    return MWX_OK;
+}
+
+static int nb_request(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
+                      double timeout_s, uint8_t *reply, size_t cap, size_t *reply_len,
+                      mwx_err_t *err)
+{
+    nbus_t *nb = NB(b);
+    natsMsg *m = NULL;
+    int rc = check_open(nb, err);
+    if (rc < 0)
+        return rc;
+    *reply_len = 0;
+    natsStatus s = natsConnection_Request(&m, nb->nc, subject, data, (int)len,
+                                          (int64_t)(timeout_s * 1000 + 0.5));
+    if (s == NATS_TIMEOUT)
+        return mwx_err_set(err, MWX_EAGAIN, "nats bus: no reply on %s in %.3f s", subject,
+                           timeout_s);
+    if (s == NATS_NO_RESPONDERS)
+        return mwx_err_set(err, MWX_ENOTFOUND, "nats bus: no responders on %s", subject);
+    if (s != NATS_OK)
+        return bus_fail(nb, err, "request", s);
+    size_t n = (size_t)natsMsg_GetDataLength(m);
+    if (n > cap) {
+        natsMsg_Destroy(m);
+        return mwx_err_set(err, MWX_EFULL, "nats bus: reply of %zu bytes (buffer %zu)", n, cap);
+    }
+    memcpy(reply, natsMsg_GetData(m), n);
+    *reply_len = n;
+    natsMsg_Destroy(m);
+    return MWX_OK;
+}
+
+static int nb_poll(mwx_bus_t *b, double timeout_s, mwx_err_t *err)
+{
+    nbus_t *nb = NB(b);
+    int n = 0;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    if (timeout_s > 0) {
+        double ns = until.tv_nsec + timeout_s * 1e9;
+        until.tv_sec += (time_t)(ns / 1e9);
+        until.tv_nsec = (long)(ns - (double)(time_t)(ns / 1e9) * 1e9);
+    }
+    pthread_mutex_lock(&nb->mu);
+    while (nb->q_n == 0 && !nb->closed && timeout_s > 0) {
+        if (pthread_cond_timedwait(&nb->cv, &nb->mu, &until) != 0)
+            break;
+    }
+    /* Deliver what is there now; later arrivals wait for the next poll. */
+    size_t todo = nb->q_n;
+    while (todo-- > 0 && nb->q_n > 0) {
+        qent_t e = nb->q[nb->q_head];
+        nb->q_head = (nb->q_head + 1) % nb->q_cap;
+        nb->q_n--;
+        nb->st.delivered++;
+        pthread_mutex_unlock(&nb->mu);
+        e.s->fn(e.s->user, natsMsg_GetSubject(e.m), (const uint8_t *)natsMsg_GetData(e.m),
+                (size_t)natsMsg_GetDataLength(e.m), natsMsg_GetReply(e.m));
+        natsMsg_Destroy(e.m);
+        n++;
+        pthread_mutex_lock(&nb->mu);
+    }
+    int closed = nb->closed;
+    pthread_mutex_unlock(&nb->mu);
+    if (n == 0 && closed)
+        return mwx_err_set(err, MWX_EBUS, "nats bus: connection closed (the server went away)");
+    return n;
+}
+
+static int nb_flush(mwx_bus_t *b, double timeout_s, mwx_err_t *err)
+{
+    nbus_t *nb = NB(b);
+    int rc = check_open(nb, err);
+    if (rc < 0)
+        return rc;
+    natsStatus s = natsConnection_FlushTimeout(nb->nc, (int64_t)(timeout_s * 1000 + 0.5));
+    if (s != NATS_OK)
+        return bus_fail(nb, err, "flush", s);
+    return MWX_OK;
+}
+
+static void nb_stats(mwx_bus_t *b, mwx_bus_stats_t *st)
+{
+    nbus_t *nb = NB(b);
+    pthread_mutex_lock(&nb->mu);
+    *st = nb->st;
+    pthread_mutex_unlock(&nb->mu);
+}
+
+static const char *nb_last_error(mwx_bus_t *b)
+{
+    return NB(b)->last_error;
+}
+
+static void nb_close(mwx_bus_t *b)
+{
+    nbus_t *nb = NB(b);
+    for (int i = 0; i < nb->n_subs; i++) {
+        natsSubscription_Unsubscribe(nb->subs[i].sub);
+        natsSubscription_Destroy(nb->subs[i].sub);
+    }
+    if (nb->nc) {
+        natsConnection_Close(nb->nc);
+        natsConnection_Destroy(nb->nc);
+    }
+    natsOptions_Destroy(nb->opts);
+    while (nb->q_n > 0) {
+        natsMsg_Destroy(nb->q[nb->q_head].m);
+        nb->q_head = (nb->q_head + 1) % nb->q_cap;
+        nb->q_n--;
+    }
+    pthread_mutex_destroy(&nb->mu);
+    pthread_cond_destroy(&nb->cv);
+    free(nb->q);
+    free(nb);
+}
+
+static const mwx_bus_ops_t nats_ops = {
+    "nats",   nb_connect, nb_publish,    nb_subscribe, nb_request, nb_poll,
+    nb_flush, nb_stats,   nb_last_error, nb_close,
+};
+
+int mwx_bus_nats_open(const mwx_nats_opts_t *o, mwx_bus_t **out, mwx_err_t *err)
+{
+    *out = NULL;
+    if (!o || !o->url || !o->url[0])
+        return mwx_err_set(err, MWX_EINVAL, "nats bus: no server URL");
+    nbus_t *nb = calloc(1, sizeof *nb);
+    if (!nb)
+        return mwx_err_set(err, MWX_ENOMEM, "nats bus: out of memory");
+    pthread_mutex_init(&nb->mu, NULL);
+    pthread_cond_init(&nb->cv, NULL);
+    nb->bus.ops = &nats_ops;
+    nb->bus.impl = nb;
+    nb->direct = o->direct;
+    nb->q_cap = o->queue_slots ? o->queue_slots : 4096;
+    nb->q = calloc(nb->q_cap, sizeof *nb->q);
+    natsStatus s = nb->q ? natsOptions_Create(&nb->opts) : NATS_NO_MEMORY;
+    if (s == NATS_OK)
+        s = natsOptions_SetURL(nb->opts, o->url);
+    if (s == NATS_OK && o->user)
+        s = natsOptions_SetUserInfo(nb->opts, o->user, o->password ? o->password : "");
+    if (s == NATS_OK && o->name)
+        s = natsOptions_SetName(nb->opts, o->name);
+    if (s == NATS_OK)
+        s = natsOptions_SetSendAsap(nb->opts, o->send_asap ? true : false);
+    if (s == NATS_OK)
+        s = natsOptions_SetMaxReconnect(nb->opts, o->max_reconnect ? o->max_reconnect : 60);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectWait(
+            nb->opts, (int64_t)((o->reconnect_wait_s > 0 ? o->reconnect_wait_s : 0.5) * 1000));
+    if (s == NATS_OK)
+        s = natsOptions_SetTimeout(nb->opts, 2000);
+    if (s == NATS_OK)
+        s = natsOptions_SetDisconnectedCB(nb->opts, on_disconnected, nb);
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectedCB(nb->opts, on_reconnected, nb);
+    if (s == NATS_OK)
+        s = natsOptions_SetClosedCB(nb->opts, on_closed, nb);
+    if (s == NATS_OK)
+        s = natsOptions_SetErrorHandler(nb->opts, on_error, nb);
+    if (s != NATS_OK) {
+        mwx_err_set(err, s == NATS_NO_MEMORY ? MWX_ENOMEM : MWX_EINVAL, "nats bus: options: %s",
+                    natsStatus_GetText(s));
+        nb_close(&nb->bus);
+        return err ? err->code : MWX_EINVAL;
+    }
+    int rc = nb_connect(&nb->bus, err);
+    if (rc < 0) {
+        if (err)
+            mwx_err_prefix(err, "%s", o->url);
+        nb_close(&nb->bus);
+        return rc;
+    }
+    *out = &nb->bus;
+    return MWX_OK;
+}
+
+int mwx_nats_creds_load(const char *path, char *user, size_t user_n, char *password,
+                        size_t password_n, mwx_err_t *err)
+{
+    char line[512];
+    int got_u = 0, got_p = 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return mwx_err_set(err, MWX_ENOTFOUND, "%s: cannot open credentials", path);
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (line[0] == '#' || !line[0])
+            continue;
+        if (strncmp(line, "user=", 5) == 0)
+            got_u = mwx_strlcpy(user, line + 5, user_n) == 0;
+        else if (strncmp(line, "password=", 9) == 0)
+            got_p = mwx_strlcpy(password, line + 9, password_n) == 0;
+    }
+    fclose(f);
+    if (!got_u || !got_p)
+        return mwx_err_set(err, MWX_EINVAL, "%s: expected lines user=... and password=...",
+                           path);
+    return MWX_OK;
+}

@@ -1,0 +1,177 @@
+/* Gap recovery: a receiver that sees a hole in an origin's seqs asks the origin for it;
+ * the origin answers with the original signed envelopes (re-verified by the requester). */
+#include "share_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int mwx_gap_request_seal(const mwx_keypair_t *me, const char *origin, uint64_t from_seq,
+                         uint64_t to_seq, double sent_unix_s, uint8_t *buf, size_t cap,
+                         size_t *len, mwx_err_t *err)
+{
+    uint8_t payload[32];
+    pbw_t w;
+    mwx_envelope_t env;
+
+    if (from_seq == 0 || to_seq < from_seq)
+        return mwx_err_set(err, MWX_EINVAL, "gap request: bad range [%llu, %llu]",
+                           (unsigned long long)from_seq, (unsigned long long)to_seq);
+    if (!mwx_share_id_ok(origin, strlen(origin)))
+        return mwx_err_set(err, MWX_EINVAL, "gap request: bad origin '%s'", origin);
+    pbw_init(&w, payload, sizeof payload);
+    pbw_uint(&w, 1, from_seq);
+    pbw_uint(&w, 2, to_seq);
+    memset(&env, 0, sizeof env);
+    env.version = MWX_WIRE_VERSION;
+    mwx_strlcpy(env.origin, me->nation, sizeof env.origin);
+    env.seq = 0;
+    env.sent_unix_s = sent_unix_s;
+    mwx_strlcpy(env.to[0], origin, MWX_ID_LEN);
+    env.n_to = 1;
+    env.type = MWX_PAYLOAD_GAP_REQUEST;
+    env.payload = payload;
+    env.payload_len = w.len;
+    return mwx_envelope_seal(&env, me->sk, buf, cap, len, err);
+}
+
+int mwx_gap_request_decode(const mwx_envelope_t *env, uint64_t *from_seq, uint64_t *to_seq,
+                           mwx_err_t *err)
+{
+    pbr_t r = {env->payload, env->payload + env->payload_len};
+    unsigned field, wire;
+    uint64_t v;
+    const uint8_t *b;
+    size_t n;
+    int rc;
+
+    if (env->type != MWX_PAYLOAD_GAP_REQUEST)
+        return mwx_err_set(err, MWX_EINVAL, "not a gap request");
+    *from_seq = *to_seq = 0;
+    while ((rc = pbr_next(&r, &field, &wire, &v, &b, &n)) == 1) {
+        if (field == 1 && wire == 0)
+            *from_seq = v;
+        else if (field == 2 && wire == 0)
+            *to_seq = v;
+    }
+    if (rc < 0 || *from_seq == 0 || *to_seq < *from_seq)
+        return mwx_err_set(err, MWX_ECORRUPT, "gap request: malformed range");
+    return MWX_OK;
+}
+
+void mwx_gap_reply_init(mwx_gap_reply_t *g, uint8_t *buf, size_t cap)
+{
+    g->buf = buf;
+    g->cap = cap;
+    g->len = 0;
+    g->count = 0;
+}
+
+int mwx_gap_reply_add(mwx_gap_reply_t *g, const uint8_t *env, size_t len)
+{
+    size_t need = 1 + pb_varint_size(len) + len;
+    if (need > g->cap - g->len)
+        return MWX_EFULL;
+    pbw_t w;
+    pbw_init(&w, g->buf + g->len, g->cap - g->len);
+    pbw_bytes(&w, 1, env, len, 1);
+    g->len += w.len;
+    g->count++;
+    return MWX_OK;
+}
+
+int mwx_gap_reply_each(const uint8_t *buf, size_t len,
+                       void (*fn)(void *user, const uint8_t *env, size_t len), void *user)
+{
+    pbr_t r = {buf, buf + len};
+    unsigned field, wire;
+    uint64_t v;
+    const uint8_t *b;
+    size_t n;
+    int rc;
+    while ((rc = pbr_next(&r, &field, &wire, &v, &b, &n)) == 1)
+        if (field == 1 && wire == 2)
+            fn(user, b, n);
+    return rc < 0 ? MWX_ECORRUPT : MWX_OK;
+}
+
+/* ---------------------------------------------------------------- sent log */
+
+typedef struct slot {
+    uint64_t seq;
+    size_t len;
+    uint8_t bytes[MWX_ENVELOPE_MAX];
+} slot_t;
+
+struct mwx_sentlog {
+    size_t n, next;
+    slot_t *s;
+};
+
+int mwx_sentlog_create(size_t slots, mwx_sentlog_t **out, mwx_err_t *err)
+{
+    *out = NULL;
+    if (slots == 0 || slots > 1u << 20)
+        return mwx_err_set(err, MWX_EINVAL, "sent log: %zu slots", slots);
+    mwx_sentlog_t *l = calloc(1, sizeof *l);
+    if (l)
+        l->s = calloc(slots, sizeof *l->s);
+    if (!l || !l->s) {
+        if (l)
+            free(l);
+        return mwx_err_set(err, MWX_ENOMEM, "sent log: out of memory");
+    }
+    l->n = slots;
+    *out = l;
+    return MWX_OK;
+}
+
+void mwx_sentlog_destroy(mwx_sentlog_t *l)
+{
+    if (l) {
+        free(l->s);
+        free(l);
+    }
+}
+
+int mwx_sentlog_add(mwx_sentlog_t *l, const uint8_t *env, size_t len)
+{
+    mwx_envelope_t e;
+    if (len > MWX_ENVELOPE_MAX || mwx_envelope_peek(env, len, &e, NULL) < 0 || e.seq == 0)
+        return MWX_EINVAL;
+    slot_t *s = &l->s[l->next];
+    s->seq = e.seq;
+    s->len = len;
+    memcpy(s->bytes, env, len);
+    l->next = (l->next + 1) % l->n;
+    return MWX_OK;
+}
+
+int mwx_sentlog_answer(const mwx_sentlog_t *l, const mwx_envelope_t *request, uint8_t *buf,
+                       size_t cap, size_t *len, mwx_err_t *err)
+{
+    uint64_t from, to;
+    mwx_gap_reply_t g;
+    int rc = mwx_gap_request_decode(request, &from, &to, err);
+    if (rc < 0)
+        return rc;
+    mwx_gap_reply_init(&g, buf, cap);
+    /* Oldest first, so the requester's window fills in order. */
+    for (size_t k = 0; k < l->n; k++) {
+        const slot_t *s = &l->s[(l->next + k) % l->n];
+        mwx_envelope_t e;
+        int ok = 0;
+        if (s->len == 0 || s->seq < from || s->seq > to)
+            continue;
+        if (mwx_envelope_peek(s->bytes, s->len, &e, NULL) < 0)
+            continue;
+        for (int i = 0; i < e.n_to; i++)
+            if (strcmp(e.to[i], request->origin) == 0)
+                ok = 1;
+        if (!ok)
+            continue; /* never answer with what is not releasable to the requester */
+        if (mwx_gap_reply_add(&g, s->bytes, s->len) < 0)
+            break;
+    }
+    *len = g.len;
+    return MWX_OK;
+}

@@ -1,0 +1,246 @@
+/* Receiver: the checks every envelope passes before a node uses it. Preallocated at
+ * create; no allocation per message. Replay window per origin: highest seq accepted H and
+ * a bitmap of the MWX_REPLAY_WINDOW seqs (H - W, H]; a seq at or below H - W is replayed
+ * (too old to tell), a seq whose bit is set is a duplicate. */
+#include "share_int.h"
+
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WORDS (MWX_REPLAY_WINDOW / 64)
+
+typedef struct origin_state {
+    char nation[MWX_ID_LEN];
+    uint8_t pk[MWX_PUBKEY_BYTES];
+    uint64_t first, highest;   /* 0: nothing accepted yet */
+    uint64_t bits[WORDS];
+} origin_state_t;
+
+struct mwx_receiver {
+    char own[MWX_ID_LEN];
+    double stale_s;
+    int n;
+    origin_state_t o[MWX_MAX_NATIONS];
+    mwx_share_counters_t c;
+    uint8_t payload[MWX_PAYLOAD_MAX];
+    uint8_t msg[MWX_SIG_DOMAIN_LEN + MWX_ENVELOPE_MAX];
+};
+
+const char *mwx_drop_name(mwx_drop_t d)
+{
+    switch (d) {
+    case MWX_DROP_MALFORMED: return "malformed";
+    case MWX_DROP_UNKNOWN_ORIGIN: return "unknown_origin";
+    case MWX_DROP_BAD_SIGNATURE: return "bad_signature";
+    case MWX_DROP_NOT_RELEASABLE: return "not_releasable";
+    case MWX_DROP_REPLAYED: return "replayed";
+    case MWX_DROP_STALE: return "stale";
+    default: return "none";
+    }
+}
+
+int mwx_receiver_create(const char *own_nation, double stale_s, mwx_receiver_t **out,
+                        mwx_err_t *err)
+{
+    *out = NULL;
+    if (!own_nation || !mwx_share_id_ok(own_nation, strlen(own_nation)))
+        return mwx_err_set(err, MWX_EINVAL, "receiver: bad nation id '%s'",
+                           own_nation ? own_nation : "");
+    if (!(stale_s > 0) || !isfinite(stale_s))
+        return mwx_err_set(err, MWX_EINVAL, "receiver: stale limit must be > 0 s");
+    if (sodium_init() < 0)
+        return mwx_err_set(err, MWX_ECRYPTO, "libsodium failed to initialise");
+    mwx_receiver_t *r = calloc(1, sizeof *r);
+    if (!r)
+        return mwx_err_set(err, MWX_ENOMEM, "receiver: out of memory");
+    mwx_strlcpy(r->own, own_nation, sizeof r->own);
+    r->stale_s = stale_s;
+    *out = r;
+    return MWX_OK;
+}
+
+void mwx_receiver_destroy(mwx_receiver_t *r)
+{
+    free(r);
+}
+
+static origin_state_t *find(const mwx_receiver_t *r, const char *nation)
+{
+    for (int i = 0; i < r->n; i++)
+        if (strcmp(r->o[i].nation, nation) == 0)
+            return (origin_state_t *)&r->o[i];
+    return NULL;
+}
+
+int mwx_receiver_trust(mwx_receiver_t *r, const char *nation,
+                       const uint8_t pk[MWX_PUBKEY_BYTES], mwx_err_t *err)
+{
+    if (!mwx_share_id_ok(nation, strlen(nation)))
+        return mwx_err_set(err, MWX_EINVAL, "receiver: bad nation id '%s'", nation);
+    origin_state_t *o = find(r, nation);
+    if (!o) {
+        if (r->n >= MWX_MAX_NATIONS)
+            return mwx_err_set(err, MWX_EFULL, "receiver: more than %d trusted nations",
+                               MWX_MAX_NATIONS);
+        o = &r->o[r->n++];
+        memset(o, 0, sizeof *o);
+        mwx_strlcpy(o->nation, nation, sizeof o->nation);
+    }
+    memcpy(o->pk, pk, MWX_PUBKEY_BYTES);
+    return MWX_OK;
+}
+
+static int bit_get(const origin_state_t *o, uint64_t s)
+{
+    unsigned i = (unsigned)(s % MWX_REPLAY_WINDOW);
+    return (int)(o->bits[i / 64] >> (i % 64) & 1u);
+}
+
+static void bit_set(origin_state_t *o, uint64_t s)
+{
+    unsigned i = (unsigned)(s % MWX_REPLAY_WINDOW);
+    o->bits[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
+static void bit_clear(origin_state_t *o, uint64_t s)
+{
+    unsigned i = (unsigned)(s % MWX_REPLAY_WINDOW);
+    o->bits[i / 64] &= ~((uint64_t)1 << (i % 64));
+}
+
+/* 1 when s would be a replay. */
+static int replayed(const origin_state_t *o, uint64_t s)
+{
+    if (o->highest == 0 || s > o->highest)
+        return 0;
+    if (o->highest - s >= MWX_REPLAY_WINDOW)
+        return 1;
+    return bit_get(o, s);
+}
+
+static void mark(origin_state_t *o, uint64_t s)
+{
+    if (o->highest == 0) {
+        memset(o->bits, 0, sizeof o->bits);
+        o->first = o->highest = s;
+    } else if (s > o->highest) {
+        if (s - o->highest >= MWX_REPLAY_WINDOW)
+            memset(o->bits, 0, sizeof o->bits);
+        else
+            for (uint64_t k = o->highest + 1; k <= s; k++)
+                bit_clear(o, k);
+        o->highest = s;
+    }
+    if (s < o->first)
+        o->first = s;
+    bit_set(o, s);
+}
+
+static int drop(mwx_receiver_t *r, mwx_drop_t why, mwx_drop_t *out)
+{
+    r->c.dropped[why]++;
+    if (out)
+        *out = why;
+    switch (why) {
+    case MWX_DROP_MALFORMED: return MWX_ECORRUPT;
+    case MWX_DROP_UNKNOWN_ORIGIN:
+    case MWX_DROP_BAD_SIGNATURE: return MWX_ECRYPTO;
+    default: return MWX_ERANGE;
+    }
+}
+
+int mwx_receiver_accept(mwx_receiver_t *r, const uint8_t *buf, size_t len, double recv_unix_s,
+                        mwx_envelope_t *env, mwx_drop_t *why)
+{
+    const uint8_t *sp, *sig;
+    size_t spn;
+    int mine = 0;
+
+    if (why)
+        *why = MWX_DROP_NONE;
+    if (!buf || mwx_envelope_split(buf, len, &sp, &spn, &sig, env, NULL) < 0)
+        return drop(r, MWX_DROP_MALFORMED, why);
+    origin_state_t *o = find(r, env->origin);
+    if (!o)
+        return drop(r, MWX_DROP_UNKNOWN_ORIGIN, why);
+    memcpy(r->msg, MWX_SIG_DOMAIN, MWX_SIG_DOMAIN_LEN);
+    memcpy(r->msg + MWX_SIG_DOMAIN_LEN, sp, spn);
+    if (crypto_sign_ed25519_verify_detached(sig, r->msg, MWX_SIG_DOMAIN_LEN + spn, o->pk) != 0)
+        return drop(r, MWX_DROP_BAD_SIGNATURE, why);
+    for (int i = 0; i < env->n_to; i++)
+        if (strcmp(env->to[i], r->own) == 0)
+            mine = 1;
+    if (!mine)
+        return drop(r, MWX_DROP_NOT_RELEASABLE, why);
+    if (!(fabs(recv_unix_s - env->sent_unix_s) <= r->stale_s))
+        return drop(r, MWX_DROP_STALE, why);
+    if (env->type != MWX_PAYLOAD_GAP_REQUEST) {
+        if (replayed(o, env->seq))
+            return drop(r, MWX_DROP_REPLAYED, why);
+        mark(o, env->seq);
+    }
+    /* Hand out a copy: the caller's buffer may be reused by the bus. */
+    if (env->payload_len)
+        memcpy(r->payload, env->payload, env->payload_len);
+    env->payload = r->payload;
+    r->c.accepted++;
+    return MWX_OK;
+}
+
+void mwx_receiver_counters(const mwx_receiver_t *r, mwx_share_counters_t *c)
+{
+    *c = r->c;
+}
+
+uint64_t mwx_receiver_highest(const mwx_receiver_t *r, const char *origin)
+{
+    const origin_state_t *o = find(r, origin);
+    return o ? o->highest : 0;
+}
+
+int mwx_receiver_missing(const mwx_receiver_t *r, const char *origin, uint64_t *from,
+                         uint64_t *to)
+{
+    const origin_state_t *o = find(r, origin);
+    if (!o || o->highest == 0)
+        return MWX_ENOTFOUND;
+    uint64_t lo = o->highest >= MWX_REPLAY_WINDOW ? o->highest - MWX_REPLAY_WINDOW + 1 : 1;
+    if (lo < o->first)
+        lo = o->first;
+    for (uint64_t s = lo; s <= o->highest; s++) {
+        if (!bit_get(o, s)) {
+            uint64_t e = s;
+            while (e + 1 <= o->highest && !bit_get(o, e + 1))
+                e++;
+            *from = s;
+            *to = e;
+            return MWX_OK;
+        }
+    }
+    return MWX_ENOTFOUND;
+}
+
+size_t mwx_receiver_metrics(const mwx_receiver_t *r, char *buf, size_t n)
+{
+    size_t len = 0;
+    if (n == 0)
+        return 0;
+    buf[0] = 0;
+    int k = snprintf(buf, n, "mwx_share_accepted_total{node=\"%s\"} %llu\n", r->own,
+                     (unsigned long long)r->c.accepted);
+    if (k < 0)
+        return 0;
+    len = (size_t)k < n ? (size_t)k : n - 1;
+    for (int d = 0; d < MWX_DROP_N && len < n - 1; d++) {
+        k = snprintf(buf + len, n - len, "mwx_share_dropped_total{node=\"%s\",reason=\"%s\"} %llu\n",
+                     r->own, mwx_drop_name((mwx_drop_t)d),
+                     (unsigned long long)r->c.dropped[d]);
+        if (k < 0)
+            break;
+        len += (size_t)k < n - len ? (size_t)k : n - len - 1;
+    }
+    return len;
+}
