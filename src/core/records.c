@@ -1,0 +1,70 @@
+/* Whole recordings in memory, for offline commands (track, score, serve). */
+#include "mwx/core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int mwx_records_push(mwx_records_t *rs, const mwx_record_t *rec)
+{
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 256;
+        if (cap > SIZE_MAX / sizeof *rs->v)
+            return MWX_ENOMEM;
+        mwx_record_t *v = realloc(rs->v, cap * sizeof *v);
+        if (!v)
+            return MWX_ENOMEM;
+        rs->v = v, rs->cap = cap;
+    }
+    rs->v[rs->n++] = *rec;
+    return 0;
+}
+
+void mwx_records_free(mwx_records_t *rs)
+{
+    if (!rs)
+        return;
+    free(rs->v);
+    free(rs->scenario_json);
+    memset(rs, 0, sizeof *rs);
+}
+
+/* Every whole record; on a torn tail or corruption the records before it stay in out
+ * and the code is returned, so that callers can warn and go on. The first scenario
+ * record's text is kept (scenario_json) and that record points at it; any later
+ * scenario record has json NULL. */
+int mwx_records_load(const char *path, mwx_records_t *out, mwx_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    mwx_recreader_t *r;
+    int rc = mwx_recreader_open(path, 0, &r, err);
+    if (rc)
+        return rc;
+    mwx_record_t rec;
+    while ((rc = mwx_recreader_next(r, &rec, err)) == 0) {
+        if (rec.type == MWX_REC_SCENARIO) {
+            const char *json = rec.u.scenario.json;
+            rec.u.scenario.json = NULL;
+            if (json && !out->scenario_json) {
+                out->scenario_json = strdup(json);
+                if (!out->scenario_json) {
+                    rc = mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", path);
+                    break;
+                }
+                rec.u.scenario.json = out->scenario_json;
+            }
+        }
+        if (mwx_records_push(out, &rec)) {
+            rc = mwx_err_set(err, MWX_ENOMEM, "%s: out of memory after %zu records", path,
+                             out->n);
+            break;
+        }
+    }
+    mwx_recreader_close(r);
+    if (rc == MWX_EOF) {
+        mwx_err_clear(err);
+        return 0;
+    }
+    if (rc != MWX_ETRUNC && rc != MWX_ECORRUPT)
+        mwx_records_free(out);
+    return rc;
+}
