@@ -42,7 +42,8 @@ static json_t *launch_json(const mwx_score_launch_t *l)
         bad |= set(sh, l->shared_to[i], num(l->t_first_shared[i], 1e-3));
     bad |= set(o, "t_first_shared", sh);
     json_t *ie = json_object();
-    bad |= set(ie, "at_launch_plus_120s", num(l->impact_error_km[MWX_SCORE_AT_LAUNCH_PLUS_120], 1e-3));
+    bad |= set(ie, "at_launch_plus_120s",
+               num(l->impact_error_km[MWX_SCORE_AT_LAUNCH_PLUS_120], 1e-3));
     bad |= set(ie, "at_ttg_300s", num(l->impact_error_km[MWX_SCORE_AT_TTG_300], 1e-3));
     bad |= set(ie, "at_ttg_60s", num(l->impact_error_km[MWX_SCORE_AT_TTG_60], 1e-3));
     bad |= set(o, "impact_error_km", ie);

@@ -416,63 +416,76 @@ static const mwx_rec_track_t *latest_estimate(const ctx_t *c, int k, double t_ma
     return best;
 }
 
-static int add_region(mwx_score_launch_t *l, const char *id)
+/* The track an alert identifier names: "mwx.<node>[.<run>].<track>.<kind>.<seq>", track
+ * ids with anything outside [A-Za-z0-9_-] replaced by '_' (warn.h). -1 when none. */
+static int alert_track(const ctx_t *c, const mwx_rec_alert_t *a)
 {
-    for (int i = 0; i < l->n_regions; i++)
-        if (strcmp(l->regions[i].id, id) == 0)
-            return i;
-    if (l->n_regions >= MWX_SCORE_MAX_REGIONS)
+    const char *id = a->identifier;
+    size_t len = strnlen(id, sizeof a->identifier);
+    if (len < 4 || strncmp(id, "mwx.", 4) != 0)
         return -1;
-    mwx_score_region_t *g = &l->regions[l->n_regions];
-    memset(g, 0, sizeof *g);
-    mwx_strlcpy(g->id, id, sizeof g->id);
-    g->t_first_alert = NAN;
-    g->lead_time_s = NAN;
-    return l->n_regions++;
+    /* The third field from the end. */
+    size_t end = len;
+    int dots = 0;
+    while (end > 0 && dots < 2)
+        if (id[--end] == '.')
+            dots++;
+    if (dots < 2)
+        return -1;
+    size_t start = end;
+    while (start > 0 && id[start - 1] != '.')
+        start--;
+    size_t tl = end - start;
+    for (size_t i = 0; i < c->n_trk; i++) {
+        const trk_t *t = &c->trk[i];
+        if (strcmp(t->node, a->node) != 0 || strlen(t->id) != tl)
+            continue;
+        size_t j = 0;
+        for (; j < tl; j++) {
+            char ch = t->id[j];
+            int keep = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                       (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+            if ((keep ? ch : '_') != id[start + j])
+                break;
+        }
+        if (j == tl)
+            return (int)i;
+    }
+    return -1;
 }
 
 static int regions(const ctx_t *c, int k, const mwx_record_t *recs, size_t n,
                    const mwx_score_opts_t *o, mwx_score_launch_t *l, mwx_err_t *err)
 {
-    if (!o->threat)
+    if (!o->regions)
         return 0;
-    char(*ids)[MWX_ID_LEN] = malloc(MWX_SCORE_MAX_REGIONS * sizeof *ids);
-    if (!ids)
+    size_t na = 0;
+    for (size_t i = 0; i < n; i++)
+        na += recs[i].type == MWX_REC_ALERT;
+    mwx_rec_alert_t *al = malloc((na ? na : 1) * sizeof *al);
+    if (!al)
         return mwx_err_set(err, MWX_ENOMEM, "score: out of memory");
-    int nid = 0;
-    int rc = o->threat(o->threat_ctx, c->obj[k].s, c->obj[k].n, ids, MWX_SCORE_MAX_REGIONS,
-                       &nid, err);
-    if (rc == 0) {
-        l->regions_evaluated = 1;
-        for (int i = 0; i < nid && i < MWX_SCORE_MAX_REGIONS; i++) {
-            ids[i][MWX_ID_LEN - 1] = '\0';
-            int g = add_region(l, ids[i]);
-            if (g >= 0)
-                l->regions[g].threatened = 1;
-        }
-        /* An alert counts for every launch in flight when it was issued (alerts do not
-         * name launches); after impact it is too late to count. */
-        double t_end = isnan(l->t_impact) ? INFINITY : l->t_impact;
-        for (size_t i = 0; i < n; i++) {
-            const mwx_rec_alert_t *a = &recs[i].u.alert;
-            if (recs[i].type != MWX_REC_ALERT || a->msg_type == MWX_MSG_CANCEL)
-                continue;
-            if (!(a->t >= l->t_launch && a->t <= t_end))
-                continue;
-            for (int j = 0; j < a->n_regions && j < MWX_MAX_ALERT_REGIONS; j++) {
-                char id[MWX_ID_LEN];
-                memcpy(id, a->regions[j], sizeof a->regions[j]);
-                id[sizeof a->regions[j] - 1] = '\0';
-                int g = add_region(l, id);
-                if (g >= 0 && !(l->regions[g].t_first_alert <= a->t))
-                    l->regions[g].t_first_alert = a->t;
-            }
-        }
-        for (int i = 0; i < l->n_regions; i++)
-            l->regions[i].lead_time_s = l->t_impact - l->regions[i].t_first_alert;
+    double t_end = isnan(l->t_impact) ? INFINITY : l->t_impact;
+    na = 0;
+    for (size_t i = 0; i < n; i++) {
+        const mwx_rec_alert_t *a = &recs[i].u.alert;
+        if (recs[i].type != MWX_REC_ALERT)
+            continue;
+        int ti = alert_track(c, a);
+        if (ti >= 0 ? c->trk[ti].obj == k : (a->t >= l->t_launch && a->t <= t_end))
+            al[na++] = *a;
     }
-    free(ids);
-    return rc;
+    int nr = 0;
+    int rc = o->regions(o->regions_ctx, l, c->obj[k].s, c->obj[k].n, al, na, l->regions,
+                        MWX_SCORE_MAX_REGIONS, &nr, err);
+    free(al);
+    if (rc)
+        return rc;
+    l->n_regions = nr < 0 ? 0 : nr > MWX_SCORE_MAX_REGIONS ? MWX_SCORE_MAX_REGIONS : nr;
+    for (int i = 0; i < l->n_regions; i++)
+        l->regions[i].id[MWX_ID_LEN - 1] = '\0';
+    l->regions_evaluated = 1;
+    return 0;
 }
 
 static void launch_figures(const ctx_t *c, int k, const mwx_record_t *recs, size_t n,
