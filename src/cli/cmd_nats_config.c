@@ -1,14 +1,93 @@
-/* mwx nats-config: not built yet (placeholder until its issue lands). */
+/* mwx nats-config POLICY.json -o DIR: nats-server configuration enforcing the sharing
+ * policy (one account per nation, exports/imports per origin and recipient). */
 #include "cli.h"
+#include "mwx/share.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void help(void)
+{
+    printf("usage: mwx nats-config POLICY.json -o DIR [--port N] [--host ADDR]\n"
+           "                      [--hub-leaf [--leaf-port N]]\n\n"
+           "POLICY is a scenario or any JSON object with `nations` and `sharing`\n"
+           "(other keys are ignored). Writes, each file 0600 and atomically:\n"
+           "  DIR/nats-server.conf  one account per nation; account O exports\n"
+           "                        mwx.*.O.R (and the gap service mwx-gap.O.R) only to\n"
+           "                        the nations R that O releases to, so the server\n"
+           "                        itself enforces releasability\n"
+           "  DIR/NATION.creds      the nation's user and password (user=..., password=...)\n"
+           "With --hub-leaf: DIR/hub.conf (the same accounts plus a leafnode port) and\n"
+           "DIR/leaf-NATION.conf per nation (client port PORT+1+i, joins the hub as the\n"
+           "nation's account) instead of nats-server.conf. See docs/SHARING.md.\n\n"
+           "options:\n"
+           "  -o, --out DIR    output folder (created 0700 when missing; required)\n"
+           "  --port N         client port in the config (default 4222)\n"
+           "  --host ADDR      listen address (default 127.0.0.1)\n"
+           "  --hub-leaf       hub + leaf layout\n"
+           "  --leaf-port N    the hub's leafnode port (default 7422)\n");
+}
+
+static int port_arg(const char *s, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == 0 || *end || v < 1 || v > 65535)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
 
 int mwx_cmd_nats_config(int argc, char **argv)
 {
+    const char *policy_path = NULL, *dir = NULL;
+    mwx_nats_config_opts_t o = {0};
+    mwx_policy_t p;
+    mwx_err_t err;
+
     if (mwx_cli_wants_help(argc, argv)) {
-        printf("usage: mwx nats-config ...\n(not implemented yet)\n");
+        help();
         return 0;
     }
-    fprintf(stderr, "mwx nats-config: not implemented yet\n");
-    return 3;
+    mwx_err_clear(&err);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-o") == 0 || strcmp(a, "--out") == 0 || strcmp(a, "--port") == 0 ||
+            strcmp(a, "--host") == 0 || strcmp(a, "--leaf-port") == 0) {
+            if (++i >= argc)
+                return mwx_cli_usage_error("nats-config", "%s needs a value", a);
+            if (a[1] == 'o' || strcmp(a, "--out") == 0)
+                dir = argv[i];
+            else if (strcmp(a, "--host") == 0)
+                o.host = argv[i];
+            else if (port_arg(argv[i], strcmp(a, "--port") == 0 ? &o.port : &o.leaf_port) < 0)
+                return mwx_cli_usage_error("nats-config", "%s: expected a port 1-65535, got '%s'",
+                                           a, argv[i]);
+        } else if (strcmp(a, "--hub-leaf") == 0) {
+            o.hub_leaf = 1;
+        } else if (a[0] == '-') {
+            return mwx_cli_usage_error("nats-config", "unknown option '%s'", a);
+        } else if (!policy_path) {
+            policy_path = a;
+        } else {
+            return mwx_cli_usage_error("nats-config", "unexpected argument '%s'", a);
+        }
+    }
+    if (!policy_path)
+        return mwx_cli_usage_error("nats-config", "missing POLICY.json");
+    if (!dir)
+        return mwx_cli_usage_error("nats-config", "missing -o DIR");
+    if (mwx_policy_load(policy_path, &p, &err) < 0)
+        return mwx_cli_fail("nats-config", &err);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        mwx_err_set(&err, MWX_EIO, "%s: %s", dir, strerror(errno));
+        return mwx_cli_fail("nats-config", &err);
+    }
+    if (mwx_nats_config_write(&p, &o, dir, &err) < 0)
+        return mwx_cli_fail("nats-config", &err);
+    printf("%s/%s\n", dir, o.hub_leaf ? "hub.conf" : "nats-server.conf");
+    return 0;
 }
