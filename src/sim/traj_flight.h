@@ -1,0 +1,96 @@
+/* One launch's flight for a given boost programme (internal to src/sim).
+ *
+ * Frame: the flight is integrated in the inertial frame "L" that coincides with ECEF at
+ * the launch instant (z = Earth axis). ECEF at flight time tau (s since launch) is
+ * R3(omega tau) applied to L; the true ECI of core.h is L rotated back by the Earth
+ * rotation angle at launch. Gravity (point mass, J2) is axially symmetric, and the
+ * geodetic altitude depends only on z and the distance to the axis, so neither needs
+ * the rotation angle; the atmosphere co-rotates (air velocity omega x r).
+ *
+ * Vehicle: two stages of equal burn time (burn_s / 2 each), Isp 270 s, constant mass
+ * flow; each stage burns the fraction zeta of its initial mass, so the programme's
+ * ideal delta-v is dv = 2 ve ln(1 / (1 - zeta)). The stage-1 dry mass dropped at
+ * staging is 15 % of the mass left. Boost drag: m / (Cd A) = 20 t/m^2 at lift-off
+ * (stage 2: half the Cd A). After burnout the re-entry body flies alone with the
+ * launch's ballistic coefficient.
+ *
+ * Pitch programme: thrust along the local (geocentric) vertical for t_vert, then the
+ * thrust elevation above the local horizontal falls to pitch_f at burnout as
+ * pitch_f + (90 deg - pitch_f) (1 - s)^k, s the fraction of the pitch-over time gone
+ * (k = 1, linear; k = 3 for depressed flights, which must pitch over early to stay
+ * low), in the plane through the Earth's centre that leaves the site on azimuth psi
+ * (fixed in the inertial frame). */
+#ifndef MWX_TRAJ_FLIGHT_H
+#define MWX_TRAJ_FLIGHT_H
+
+#include <stddef.h>
+
+#include "mwx/sim.h"
+#include "sim/traj_integrator.h"
+
+#define TRAJ_ISP_S 270.0
+#define TRAJ_G0 9.80665
+#define TRAJ_STAGING_DRY 0.15
+#define TRAJ_BOOST_BETA0 20000.0
+#define TRAJ_MAX_FLIGHT_S 21600.0
+
+/* The solver's unknowns. */
+typedef struct traj_prog {
+    double psi;      /* launch azimuth, rad clockwise from north, at the site */
+    double pitch_f;  /* thrust elevation above the local horizontal at burnout, rad */
+    double dv;       /* ideal delta-v of both stages, m/s */
+} traj_prog_t;
+
+/* Fixed for one launch. */
+typedef struct traj_cfg {
+    mwx_earth_t earth;   /* omega = 0 when !rotation */
+    double j2;           /* earth.j2 when physics.j2, else 0 */
+    int drag;
+    double burn_s, t_vert, beta_rv;
+    int pitch_k;         /* pitch programme exponent: 1 linear, 3 depressed */
+    double site_lat, site_lon;
+    double r0[3];        /* site, L frame (= ECEF at launch) */
+    double up0[3], north0[3], east0[3];
+    double rtol;         /* integrator tolerance (relative) */
+} traj_cfg_t;
+
+typedef struct traj_flight {
+    traj_seg_t *seg;     /* dense output, in flight time tau */
+    size_t n_seg, cap;
+    size_t n_boost_seg;  /* segments [0, n_boost_seg) are the boost */
+    double tau_bo, tau_imp;
+    double y_bo[TRAJ_N]; /* burnout state, L frame */
+    double y_imp[TRAJ_N];
+    int impacted;        /* reached the surface (ballistic, or a crash in boost) */
+    int crashed;         /* hit the ground before burnout */
+    long n_steps, n_rhs;
+} traj_flight_t;
+
+void traj_cfg_init(traj_cfg_t *c, const mwx_physics_t *ph, const mwx_launch_t *l);
+
+/* Altitude above the ellipsoid along the geocentric radial (exact at 0 m, within a few
+ * metres of the geodetic height at 1000 km): the drag and impact-event altitude. */
+double traj_alt_radial(const mwx_earth_t *e, const double r[3]);
+
+/* Integrate the boost, and the ballistic flight to impact unless boost_only.
+ * Keeps fl->seg's buffer between calls. 0, MWX_ENOMEM, or MWX_ERANGE when the
+ * integration failed (step budget). */
+int traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, traj_flight_t *fl);
+void traj_flight_free(traj_flight_t *fl);
+
+/* State (L frame) at flight time tau in [0, tau_end] (clamped): O(log n). */
+void traj_flight_state(const traj_flight_t *fl, double tau, double y[TRAJ_N]);
+
+/* Maximum geodetic altitude of the flight (located on the dense output) and when. */
+double traj_flight_apogee(const traj_cfg_t *c, const traj_flight_t *fl, double *tau_apo);
+
+/* The equations of motion, for tests that integrate them independently. */
+typedef struct traj_rhs_ctx {
+    const traj_cfg_t *c;
+    const traj_prog_t *p;
+    double zeta, ve, n[3];
+} traj_rhs_ctx_t;
+void traj_rhs_init(traj_rhs_ctx_t *x, const traj_cfg_t *c, const traj_prog_t *p);
+void traj_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[TRAJ_N]);
+
+#endif
