@@ -21,6 +21,10 @@
 #define RHO0 1.225      /* kg/m^3 at sea level */
 #define HSCALE 7200.0   /* m, density scale height */
 #define DRAG_TOP 120e3  /* m, no drag above */
+/* A rocket under power accelerates at more than ~1 g along its path (thrust/weight > 1.3
+ * at lift-off, rising as fuel burns): the boost model never thrusts less, which is what
+ * makes it distinguishable from the ballistic model once the motor stops. */
+#define MWX_BOOST_MIN_ACC 8.0
 
 void mwx_dyn_params_default(mwx_dyn_params_t *p, const mwx_earth_t *earth, int j2,
                             int rotation, int drag)
@@ -80,9 +84,10 @@ void mwx_dyn_accel(const mwx_dyn_params_t *p, const double *x, int boost, double
     {
         double v = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
         if (boost) {
+            double a = x[6] > MWX_BOOST_MIN_ACC ? x[6] : MWX_BOOST_MIN_ACC;
             if (v > 1e-3)
                 for (int i = 0; i < 3; i++)
-                    acc[i] += x[6] * x[3 + i] / v;
+                    acc[i] += a * x[3 + i] / v;
         } else if (p->drag && x[7] > 0.0) {
             double rho = density(approx_alt(e, x, NULL));
             if (rho > 0.0)
@@ -115,9 +120,10 @@ static void dyn_jacobian(const mwx_dyn_params_t *p, const double *x, int boost, 
     }
     if (boost) {
         if (v > 1e-3) {
-            double a = x[6];
+            int free_a = x[6] > MWX_BOOST_MIN_ACC;
+            double a = free_a ? x[6] : MWX_BOOST_MIN_ACC;
             for (int i = 0; i < 3; i++) {
-                A[(3 + i) * n + 6] = x[3 + i] / v;
+                A[(3 + i) * n + 6] = free_a ? x[3 + i] / v : 0.0;
                 for (int j = 0; j < 3; j++)
                     A[(3 + i) * n + 3 + j] +=
                         a / v * ((i == j ? 1.0 : 0.0) - x[3 + i] * x[3 + j] / (v * v));

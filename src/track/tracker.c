@@ -1,0 +1,1011 @@
+/* The tracker of one node: scans in, confirmed tracks out.
+ *
+ * Per scan (the measurements of one sensor at one t):
+ *   1. every active track's position is extrapolated linearly to t and hashed into a
+ *      grid of cubes (grid_cell_m) in ECEF; tracks too uncertain for a cell go to an
+ *      "oversize" list that every measurement checks;
+ *   2. each radar measurement looks at the 27 cells around its own ECEF point (IR lines
+ *      of sight check every track: they are few, boost-phase only); candidate tracks are
+ *      predicted to t (once per scan) and gated on the Mahalanobis distance of the
+ *      innovation (gate_chi2);
+ *   3. gated pairs are split into clusters (union-find over shared tracks); each cluster
+ *      is solved by global nearest neighbour (Hungarian on cost NIS + ln det S, with a
+ *      "no track" column per measurement), so the cost stays near-linear in N;
+ *   4. assigned tracks get an IMM update; unassigned radar measurements start tentative
+ *      tracks (position from range/az/el, velocity 0 +- 3 km/s); unassigned IR lines of
+ *      sight wait (ir_pair_dt_s) for a line of sight from another satellite and the pair
+ *      is triangulated into a tentative track;
+ *   5. tentative tracks are confirmed at confirm_hits hits and dropped after more than
+ *      confirm_window - confirm_hits misses of the sensor that started them; confirmed
+ *      tracks are dropped after delete_timeout_s without an update (with a last record
+ *      in phase "impact" when their predicted impact time has passed).
+ * Updated confirmed tracks refresh their impact prediction and launch estimate (at most
+ * every impact_refresh_s) and are reported (at most every report_interval_s).
+ *
+ * All memory is allocated in mwx_tracker_create. truth_object is never read. */
+#include "mwx/track.h"
+#include "linalg.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SENSORS 128
+#define CLUSTER_MAX_ROWS 48
+#define CLUSTER_MAX_COLS 64
+#define IR_PENDING 256
+#define MAX_FLIGHT_S 4000.0
+
+typedef struct trk {
+    int active, confirmed;
+    int hits, misses, origin_sensor;
+    char id[MWX_ID_LEN];
+    double t, t_created, t_update, t_report, t_refresh;
+    mwx_imm_t imm;
+    mwx_gauss_t comb;
+    uint32_t nations;
+    int launch_from_boost;
+    mwx_rec_launch_est_t launch;
+    mwx_rec_impact_est_t impact;
+    uint32_t pred_stamp, gate_stamp, hit_stamp;
+    int uf_meas;    /* first measurement of this scan that gated it */
+    int grid_next;
+    int col;        /* column in the current cluster */
+} trk_t;
+
+typedef struct sensor {
+    char id[MWX_ID_LEN];
+    int nation;
+    double ecef[3];
+    mwx_geo_t geo;
+} sensor_t;
+
+typedef struct ir_pending {
+    double t;
+    int sensor;
+    double origin[3], los[3], sigma;
+} ir_pending_t;
+
+typedef struct pair {
+    int m, k;
+    double cost, logdet;
+} pair_t;
+
+struct mwx_tracker {
+    mwx_tracker_cfg_t cfg;
+    mwx_motion_model_t models[2]; /* boost, ballistic */
+    const mwx_motion_model_t *model_ptr[2];
+    const mwx_filter_t *filter;
+    mwx_track_fn fn;
+    void *fn_ctx;
+    mwx_tracker_stats_t st;
+    int next_id;
+
+    trk_t *trk;
+    int cap;
+    int *free_list, n_free;
+
+    sensor_t sensors[MAX_SENSORS];
+    int n_sensors;
+    char nations[MWX_MAX_NATIONS][MWX_ID_LEN];
+    int n_nations;
+
+    /* the scan being collected */
+    mwx_rec_meas_t *scan;
+    int n_scan, scan_sensor;
+    double scan_t;
+    double t_now;
+
+    /* per-scan scratch */
+    mwx_meas_model_t *mm;
+    double (*mpt)[3];
+    int *mok, *massigned, *uf, *mnext, *cl_rows, *mpair0, *mpairn;
+    double *best_conf_nis;
+    pair_t *pairs;
+    int n_pairs, max_pairs;
+    uint32_t stamp;
+
+    /* grid hash */
+    int hsize;
+    int32_t *hkey; /* 3 per bucket */
+    int *hhead;
+    uint32_t *hstamp;
+    int *oversize, n_oversize;
+
+    /* cluster scratch */
+    double cost[CLUSTER_MAX_ROWS * (CLUSTER_MAX_COLS + CLUSTER_MAX_ROWS)];
+    int row_to_col[CLUSTER_MAX_ROWS];
+    int cl_tracks[CLUSTER_MAX_COLS];
+    void *assign_work;
+    size_t assign_work_bytes;
+
+    ir_pending_t irp[IR_PENDING];
+    int n_irp;
+};
+
+void mwx_tracker_cfg_default(mwx_tracker_cfg_t *c, const char *node, int capacity)
+{
+    mwx_earth_t e = mwx_earth_wgs84();
+    memset(c, 0, sizeof(*c));
+    mwx_strlcpy(c->node, node ? node : "ALL", sizeof(c->node));
+    c->capacity = capacity > 0 ? capacity : 256;
+    c->max_scan_meas = c->capacity + 256;
+    mwx_dyn_params_default(&c->dyn, &e, 1, 1, 1);
+    c->filter = NULL;
+    c->gate_chi2 = 16.27; /* 3 dof, 99.9 % */
+    c->confirm_hits = 3;
+    c->confirm_window = 4;
+    c->tentative_timeout_s = 5.0;
+    c->delete_timeout_s = 15.0;
+    c->impact_refresh_s = 0.0;
+    c->report_interval_s = 0.0;
+    c->ir_pair_dt_s = 0.6;
+    c->ir_pair_miss_m = 20e3;
+    c->grid_cell_m = 25e3;
+    c->use_imm = 1;
+}
+
+static size_t pow2_at_least(size_t n)
+{
+    size_t p = 64;
+    while (p < n)
+        p <<= 1;
+    return p;
+}
+
+void mwx_tracker_destroy(mwx_tracker_t *t)
+{
+    if (!t)
+        return;
+    free(t->trk);
+    free(t->free_list);
+    free(t->scan);
+    free(t->mm);
+    free(t->mpt);
+    free(t->mok);
+    free(t->massigned);
+    free(t->uf);
+    free(t->mnext);
+    free(t->cl_rows);
+    free(t->mpair0);
+    free(t->mpairn);
+    free(t->best_conf_nis);
+    free(t->pairs);
+    free(t->hkey);
+    free(t->hhead);
+    free(t->hstamp);
+    free(t->oversize);
+    free(t->assign_work);
+    free(t);
+}
+
+int mwx_tracker_create(const mwx_tracker_cfg_t *cfg, mwx_tracker_t **out, mwx_err_t *err)
+{
+    mwx_tracker_t *t;
+    size_t cap, ms;
+    *out = NULL;
+    if (!cfg || cfg->capacity < 1 || cfg->capacity > 1000000 || cfg->max_scan_meas < 1 ||
+        cfg->confirm_hits < 1 || cfg->confirm_window < cfg->confirm_hits ||
+        !(cfg->gate_chi2 > 0.0) || !(cfg->grid_cell_m > 0.0))
+        return mwx_err_set(err, MWX_EINVAL, "tracker: invalid configuration");
+    t = calloc(1, sizeof(*t));
+    if (!t)
+        return mwx_err_set(err, MWX_ENOMEM, "tracker: out of memory");
+    t->cfg = *cfg;
+    cap = (size_t)cfg->capacity;
+    ms = (size_t)cfg->max_scan_meas;
+    t->cap = cfg->capacity;
+    t->filter = cfg->filter ? cfg->filter : mwx_filter_ekf();
+    mwx_motion_boost(&t->models[0], &cfg->dyn);
+    mwx_motion_ballistic(&t->models[1], &cfg->dyn);
+    t->model_ptr[0] = &t->models[0];
+    t->model_ptr[1] = &t->models[1];
+    t->trk = calloc(cap, sizeof(trk_t));
+    t->free_list = calloc(cap, sizeof(int));
+    t->scan = calloc(ms, sizeof(mwx_rec_meas_t));
+    t->mm = calloc(ms, sizeof(mwx_meas_model_t));
+    t->mpt = calloc(ms, sizeof(*t->mpt));
+    t->mok = calloc(ms, sizeof(int));
+    t->massigned = calloc(ms, sizeof(int));
+    t->uf = calloc(ms, sizeof(int));
+    t->mnext = calloc(ms, sizeof(int));
+    t->cl_rows = calloc(ms, sizeof(int));
+    t->mpair0 = calloc(ms, sizeof(int));
+    t->mpairn = calloc(ms, sizeof(int));
+    t->best_conf_nis = calloc(ms, sizeof(double));
+    t->max_pairs = (int)(ms * 6 + 64);
+    t->pairs = calloc((size_t)t->max_pairs, sizeof(pair_t));
+    t->hsize = (int)pow2_at_least(2 * cap + 64);
+    t->hkey = calloc((size_t)t->hsize * 3, sizeof(int32_t));
+    t->hhead = calloc((size_t)t->hsize, sizeof(int));
+    t->hstamp = calloc((size_t)t->hsize, sizeof(uint32_t));
+    t->oversize = calloc(cap, sizeof(int));
+    t->assign_work_bytes = mwx_assign_work_bytes(CLUSTER_MAX_ROWS,
+                                                 CLUSTER_MAX_COLS + CLUSTER_MAX_ROWS);
+    t->assign_work = malloc(t->assign_work_bytes);
+    if (!t->trk || !t->free_list || !t->scan || !t->mm || !t->mpt || !t->mok ||
+        !t->massigned || !t->uf || !t->mnext || !t->cl_rows || !t->mpair0 || !t->mpairn || !t->best_conf_nis ||
+        !t->pairs || !t->hkey || !t->hhead || !t->hstamp || !t->oversize || !t->assign_work) {
+        mwx_tracker_destroy(t);
+        return mwx_err_set(err, MWX_ENOMEM, "tracker: out of memory for %d tracks",
+                           cfg->capacity);
+    }
+    /* Free slots popped from the end: lowest index first, for a deterministic layout. */
+    for (int i = 0; i < t->cap; i++)
+        t->free_list[i] = t->cap - 1 - i;
+    t->n_free = t->cap;
+    t->scan_sensor = -1;
+    t->t_now = -1e300;
+    *out = t;
+    return MWX_OK;
+}
+
+void mwx_tracker_set_callback(mwx_tracker_t *t, mwx_track_fn fn, void *ctx)
+{
+    t->fn = fn;
+    t->fn_ctx = ctx;
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+static int nation_index(mwx_tracker_t *t, const char *id)
+{
+    for (int i = 0; i < t->n_nations; i++)
+        if (strcmp(t->nations[i], id) == 0)
+            return i;
+    if (t->n_nations >= MWX_MAX_NATIONS)
+        return -1;
+    mwx_strlcpy(t->nations[t->n_nations], id, MWX_ID_LEN);
+    return t->n_nations++;
+}
+
+static int sensor_index(mwx_tracker_t *t, const mwx_rec_meas_t *m)
+{
+    sensor_t *s;
+    for (int i = 0; i < t->n_sensors; i++) {
+        s = &t->sensors[i];
+        if (strcmp(s->id, m->sensor) == 0) {
+            /* satellites move: keep the latest position */
+            if (memcmp(s->ecef, m->sensor_ecef_m, sizeof(s->ecef)) != 0) {
+                memcpy(s->ecef, m->sensor_ecef_m, sizeof(s->ecef));
+                mwx_ecef_to_geo(&t->cfg.dyn.earth, s->ecef, &s->geo);
+            }
+            return i;
+        }
+    }
+    if (t->n_sensors >= MAX_SENSORS)
+        return -1;
+    s = &t->sensors[t->n_sensors];
+    mwx_strlcpy(s->id, m->sensor, MWX_ID_LEN);
+    s->nation = nation_index(t, m->nation);
+    memcpy(s->ecef, m->sensor_ecef_m, sizeof(s->ecef));
+    mwx_ecef_to_geo(&t->cfg.dyn.earth, s->ecef, &s->geo);
+    return t->n_sensors++;
+}
+
+static double track_phase_boost(const trk_t *k)
+{
+    return k->imm.n_modes == 2 ? k->imm.mu[0] : 0.0;
+}
+
+static void delete_track(mwx_tracker_t *t, trk_t *k)
+{
+    k->active = 0;
+    t->free_list[t->n_free++] = (int)(k - t->trk);
+    t->st.tracks_deleted++;
+}
+
+static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t *r)
+{
+    const double *P = k->comb.P;
+    const int n = MWX_TRACK_NX;
+    size_t len = 0;
+    memset(r, 0, sizeof(*r));
+    r->t = k->t;
+    mwx_strlcpy(r->node, t->cfg.node, sizeof(r->node));
+    mwx_strlcpy(r->track_id, k->id, sizeof(r->track_id));
+    for (int i = 0; i < 3; i++) {
+        r->ecef_m[i] = k->comb.x[i];
+        r->vel_mps[i] = k->comb.x[3 + i];
+    }
+    {
+        static const int ij[6][2] = {{0, 0}, {0, 1}, {0, 2}, {1, 1}, {1, 2}, {2, 2}};
+        for (int q = 0; q < 6; q++) {
+            r->cov_pos_m2[q] = P[ij[q][0] * n + ij[q][1]];
+            r->cov_vel_m2s2[q] = P[(3 + ij[q][0]) * n + 3 + ij[q][1]];
+        }
+    }
+    r->phase = track_phase_boost(k) > 0.5 ? MWX_PHASE_BOOST : MWX_PHASE_BALLISTIC;
+    r->confirmed = k->confirmed;
+    for (int i = 0; i < t->n_nations; i++) {
+        if (!(k->nations & (1u << i)))
+            continue;
+        if (len && len + 1 < sizeof(r->sources))
+            r->sources[len++] = ',';
+        mwx_strlcpy(r->sources + len, t->nations[i], sizeof(r->sources) - len);
+        len = strlen(r->sources);
+    }
+    r->launch = k->launch;
+    r->impact = k->impact;
+}
+
+static void refresh_predictions(mwx_tracker_t *t, trk_t *k)
+{
+    int boost = track_phase_boost(k) > 0.5;
+    if (k->t_refresh > -1e299 && t->cfg.impact_refresh_s > 0.0 &&
+        k->t - k->t_refresh < t->cfg.impact_refresh_s)
+        return;
+    k->t_refresh = k->t;
+    t->st.impact_refreshes++;
+    if (mwx_predict_impact(&t->cfg.dyn, &k->comb, k->t, MAX_FLIGHT_S, &k->impact))
+        k->impact.valid = 0;
+    /* Launch: from the boost estimate while in boost (and frozen afterwards: it is the
+     * better one); back along the ballistic arc when the track was never seen in boost. */
+    if (boost) {
+        mwx_rec_launch_est_t l;
+        if (mwx_estimate_launch(&t->cfg.dyn, k->comb.x, k->t, 1, &l) == MWX_OK) {
+            k->launch = l;
+            k->launch_from_boost = 1;
+        }
+    } else if (!k->launch_from_boost) {
+        mwx_rec_launch_est_t l;
+        if (mwx_estimate_launch(&t->cfg.dyn, k->comb.x, k->t, 0, &l) == MWX_OK)
+            k->launch = l;
+    }
+}
+
+static void report(mwx_tracker_t *t, trk_t *k, int force)
+{
+    mwx_rec_track_t r;
+    if (!t->fn || !k->confirmed)
+        return;
+    if (!force && t->cfg.report_interval_s > 0.0 && k->t_report > -1e299 &&
+        k->t - k->t_report < t->cfg.report_interval_s - 1e-9)
+        return;
+    k->t_report = k->t;
+    fill_record(t, k, &r);
+    t->fn(t->fn_ctx, &r);
+}
+
+static void init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, double tm,
+                       int sensor)
+{
+    double mu0[2] = {0.5, 0.5};
+    memset(k, 0, sizeof(*k));
+    k->active = 1;
+    k->hits = 1;
+    k->origin_sensor = sensor;
+    k->t = k->t_created = k->t_update = tm;
+    k->t_report = k->t_refresh = -1e300;
+    if (t->cfg.use_imm) {
+        mwx_imm_init(&k->imm, 2, t->model_ptr, t->filter, s0, mu0);
+        k->imm.rate[0][1] = 0.05; /* boost -> ballistic, 1/s */
+        k->imm.rate[1][0] = 0.01; /* ballistic -> boost (staging, late detection) */
+    } else {
+        mwx_imm_init(&k->imm, 1, t->model_ptr + 1, t->filter, s0, NULL);
+    }
+    k->comb = *s0;
+    if (t->sensors[sensor].nation >= 0)
+        k->nations |= 1u << t->sensors[sensor].nation;
+    t->st.tracks_created++;
+}
+
+static trk_t *new_track(mwx_tracker_t *t)
+{
+    if (!t->n_free) {
+        t->st.pool_full++;
+        return NULL;
+    }
+    return &t->trk[t->free_list[--t->n_free]];
+}
+
+static void prior_rest(mwx_gauss_t *s)
+{
+    const int n = MWX_TRACK_NX;
+    for (int i = 3; i < 6; i++) {
+        s->x[i] = 0.0;
+        s->P[i * n + i] = 3000.0 * 3000.0;
+    }
+    s->x[6] = 20.0;
+    s->P[6 * n + 6] = 15.0 * 15.0;
+    s->x[7] = 2e-4; /* beta 5000 kg/m^2 */
+    s->P[7 * n + 7] = 2e-4 * 2e-4;
+}
+
+/* Tentative track from one radar measurement. */
+static void start_from_radar(mwx_tracker_t *t, int mi)
+{
+    const mwx_meas_model_t *m = &t->mm[mi];
+    double r = m->z[0], az = m->z[1], el = m->z[2];
+    double ce = cos(el), se = sin(el), ca = cos(az), sa = sin(az);
+    double J[3][3]; /* d enu / d (r, az, el) */
+    double Je[9];   /* d ecef / d (r, az, el) */
+    mwx_gauss_t s;
+    trk_t *k = new_track(t);
+    const int n = MWX_TRACK_NX;
+    if (!k)
+        return;
+    memset(&s, 0, sizeof(s));
+    s.n = n;
+    memcpy(s.x, t->mpt[mi], sizeof(double) * 3);
+    J[0][0] = ce * sa, J[0][1] = r * ce * ca, J[0][2] = -r * se * sa;
+    J[1][0] = ce * ca, J[1][1] = -r * ce * sa, J[1][2] = -r * se * ca;
+    J[2][0] = se, J[2][1] = 0.0, J[2][2] = r * ce;
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            Je[i * 3 + j] = m->enu[i] * J[0][j] + m->enu[3 + i] * J[1][j] +
+                            m->enu[6 + i] * J[2][j];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            double a = 0.0;
+            for (int q = 0; q < 3; q++)
+                a += Je[i * 3 + q] * m->R[q * 3 + q] * Je[j * 3 + q];
+            s.P[i * n + j] = a + (i == j ? 1.0 : 0.0);
+        }
+    prior_rest(&s);
+    init_track(t, k, &s, t->scan_t, t->scan_sensor);
+}
+
+/* Two IR lines of sight: least-squares point and its covariance. */
+static int triangulate(const ir_pending_t *a, const ir_pending_t *b, double p[3], double P[9],
+                       double *miss)
+{
+    double A[9] = {0}, y[3] = {0}, Ai[9];
+    const ir_pending_t *r[2] = {a, b};
+    double w0 = 0, w1 = 0, c, d0, d1, p0[3], p1[3], w[3];
+    /* closest points of the two lines */
+    for (int i = 0; i < 3; i++)
+        w[i] = a->origin[i] - b->origin[i];
+    c = mwx_dot3(a->los, b->los);
+    if (1.0 - c * c < 1e-8)
+        return MWX_ERANGE;
+    d0 = mwx_dot3(a->los, w);
+    d1 = mwx_dot3(b->los, w);
+    w0 = (c * d1 - d0) / (1.0 - c * c);
+    w1 = (d1 - c * d0) / (1.0 - c * c);
+    if (w0 <= 0.0 || w1 <= 0.0)
+        return MWX_ERANGE;
+    for (int i = 0; i < 3; i++) {
+        p0[i] = a->origin[i] + w0 * a->los[i];
+        p1[i] = b->origin[i] + w1 * b->los[i];
+        p[i] = 0.5 * (p0[i] + p1[i]);
+        w[i] = p0[i] - p1[i];
+    }
+    *miss = mwx_norm3(w);
+    /* information of each ray: (I - l l^T) / (range sigma)^2 */
+    for (int q = 0; q < 2; q++) {
+        double rng = q ? w1 : w0, s2 = rng * r[q]->sigma * rng * r[q]->sigma;
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                A[i * 3 + j] += ((i == j) - r[q]->los[i] * r[q]->los[j]) / s2;
+    }
+    (void)y;
+    if (la_spd_inv(A, Ai, 3, NULL))
+        return MWX_ERANGE;
+    memcpy(P, Ai, sizeof(Ai));
+    return MWX_OK;
+}
+
+static void ir_unassigned(mwx_tracker_t *t, int mi)
+{
+    const mwx_rec_meas_t *m = &t->scan[mi];
+    ir_pending_t cur;
+    double nl = mwx_norm3(m->los_ecef);
+    int best = -1;
+    double best_miss = t->cfg.ir_pair_miss_m, bp[3], bP[9];
+    cur.t = m->t;
+    cur.sensor = t->scan_sensor;
+    cur.sigma = m->sigma_los_urad * 1e-6;
+    for (int i = 0; i < 3; i++) {
+        cur.origin[i] = m->sensor_ecef_m[i];
+        cur.los[i] = m->los_ecef[i] / nl;
+    }
+    /* forget stale entries */
+    {
+        int w = 0;
+        for (int i = 0; i < t->n_irp; i++)
+            if (cur.t - t->irp[i].t <= t->cfg.ir_pair_dt_s)
+                t->irp[w++] = t->irp[i];
+        t->n_irp = w;
+    }
+    for (int i = 0; i < t->n_irp; i++) {
+        double p[3], P[9], miss;
+        mwx_geo_t g;
+        if (t->irp[i].sensor == cur.sensor)
+            continue;
+        if (triangulate(&t->irp[i], &cur, p, P, &miss) || miss >= best_miss)
+            continue;
+        mwx_ecef_to_geo(&t->cfg.dyn.earth, p, &g);
+        if (g.alt < -2e3 || g.alt > 3000e3)
+            continue;
+        best = i;
+        best_miss = miss;
+        memcpy(bp, p, sizeof(p));
+        memcpy(bP, P, sizeof(P));
+    }
+    if (best >= 0) {
+        mwx_gauss_t s;
+        const int n = MWX_TRACK_NX;
+        trk_t *k = new_track(t);
+        t->irp[best] = t->irp[--t->n_irp];
+        if (!k)
+            return;
+        memset(&s, 0, sizeof(s));
+        s.n = n;
+        memcpy(s.x, bp, sizeof(bp));
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                s.P[i * n + j] = bP[i * 3 + j] + (i == j ? best_miss * best_miss / 4.0 : 0.0);
+        prior_rest(&s);
+        init_track(t, k, &s, t->scan_t, t->scan_sensor);
+        k->imm.mu[0] = 0.9; /* a hot plume: boosting */
+        k->imm.mu[1] = 0.1;
+        return;
+    }
+    if (t->n_irp < IR_PENDING)
+        t->irp[t->n_irp++] = cur;
+}
+
+/* ---------------------------------------------------------------- grid */
+
+static uint32_t hash3(int32_t x, int32_t y, int32_t z)
+{
+    uint32_t h = (uint32_t)x * 73856093u ^ (uint32_t)y * 19349663u ^ (uint32_t)z * 83492791u;
+    h ^= h >> 15;
+    h *= 2246822519u;
+    h ^= h >> 13;
+    return h;
+}
+
+static void cell_of(const mwx_tracker_t *t, const double p[3], int32_t c[3])
+{
+    for (int i = 0; i < 3; i++)
+        c[i] = (int32_t)floor(p[i] / t->cfg.grid_cell_m);
+}
+
+static int *grid_slot(mwx_tracker_t *t, const int32_t c[3], int create)
+{
+    uint32_t h = hash3(c[0], c[1], c[2]) & (uint32_t)(t->hsize - 1);
+    for (;;) {
+        if (t->hstamp[h] != t->stamp) {
+            if (!create)
+                return NULL;
+            t->hstamp[h] = t->stamp;
+            t->hkey[3 * h] = c[0];
+            t->hkey[3 * h + 1] = c[1];
+            t->hkey[3 * h + 2] = c[2];
+            t->hhead[h] = -1;
+            return &t->hhead[h];
+        }
+        if (t->hkey[3 * h] == c[0] && t->hkey[3 * h + 1] == c[1] && t->hkey[3 * h + 2] == c[2])
+            return &t->hhead[h];
+        h = (h + 1) & (uint32_t)(t->hsize - 1);
+    }
+}
+
+static void grid_build(mwx_tracker_t *t, double tm)
+{
+    const int n = MWX_TRACK_NX;
+    t->n_oversize = 0;
+    for (int i = 0; i < t->cap; i++) {
+        trk_t *k = &t->trk[i];
+        double dt, p[3], rad;
+        int32_t c[3];
+        int *head;
+        if (!k->active)
+            continue;
+        dt = tm - k->t;
+        for (int a = 0; a < 3; a++)
+            p[a] = k->comb.x[a] + k->comb.x[3 + a] * dt;
+        /* 4 sigma of position and velocity over dt, plus up to 10 g unmodelled */
+        rad = 4.0 * sqrt(k->comb.P[0] + k->comb.P[n + 1] + k->comb.P[2 * n + 2] +
+                         dt * dt * (k->comb.P[3 * n + 3] + k->comb.P[4 * n + 4] +
+                                    k->comb.P[5 * n + 5])) +
+              50.0 * dt * dt + 2e3;
+        if (rad > t->cfg.grid_cell_m) {
+            t->oversize[t->n_oversize++] = i;
+            continue;
+        }
+        cell_of(t, p, c);
+        head = grid_slot(t, c, 1);
+        k->grid_next = *head;
+        *head = i;
+    }
+}
+
+/* ---------------------------------------------------------------- scan processing */
+
+static int uf_find(int *uf, int a)
+{
+    while (uf[a] != a) {
+        uf[a] = uf[uf[a]];
+        a = uf[a];
+    }
+    return a;
+}
+
+static int predict_track(mwx_tracker_t *t, trk_t *k, double tm)
+{
+    if (k->pred_stamp == t->stamp)
+        return MWX_OK;
+    k->pred_stamp = t->stamp;
+    if (tm > k->t) {
+        if (mwx_imm_predict(&k->imm, tm - k->t))
+            return MWX_ERANGE;
+        k->t = tm;
+        mwx_imm_combine(&k->imm, &k->comb);
+    }
+    return MWX_OK;
+}
+
+static void consider(mwx_tracker_t *t, int mi, int ki)
+{
+    trk_t *k = &t->trk[ki];
+    double nu[MWX_TRACK_MAX_Z], S[9], Si[9], d2 = 0.0, logdet;
+    const int nz = t->mm[mi].nz;
+    if (!k->active)
+        return;
+    if (predict_track(t, k, t->scan_t)) {
+        delete_track(t, k);
+        return;
+    }
+    if (t->filter->innovation(t->filter, &t->mm[mi], &k->comb, nu, S))
+        return;
+    if (la_spd_inv(S, Si, nz, &logdet))
+        return;
+    for (int i = 0; i < nz; i++)
+        for (int j = 0; j < nz; j++)
+            d2 += nu[i] * Si[i * nz + j] * nu[j];
+    if (k->confirmed && d2 < t->best_conf_nis[mi])
+        t->best_conf_nis[mi] = d2;
+    if (!(d2 < t->cfg.gate_chi2))
+        return;
+    if (t->n_pairs >= t->max_pairs) {
+        t->st.meas_dropped++;
+        return;
+    }
+    {
+        pair_t *p = &t->pairs[t->n_pairs++];
+        p->m = mi;
+        p->k = ki;
+        p->cost = d2 + logdet;
+        p->logdet = logdet;
+    }
+    if (k->gate_stamp != t->stamp) {
+        k->gate_stamp = t->stamp;
+        k->uf_meas = mi;
+    } else {
+        int a = uf_find(t->uf, mi), b = uf_find(t->uf, k->uf_meas);
+        if (a != b)
+            t->uf[a < b ? b : a] = a < b ? a : b;
+    }
+}
+
+static void apply_update(mwx_tracker_t *t, int mi, int ki)
+{
+    trk_t *k = &t->trk[ki];
+    double nis;
+    if (k->hit_stamp == t->stamp)
+        return; /* one measurement per track per scan */
+    if (mwx_imm_update(&k->imm, &t->mm[mi], &nis))
+        return;
+    mwx_imm_combine(&k->imm, &k->comb);
+    k->hit_stamp = t->stamp;
+    k->t_update = t->scan_t;
+    k->hits++;
+    if (t->sensors[t->scan_sensor].nation >= 0)
+        k->nations |= 1u << t->sensors[t->scan_sensor].nation;
+    t->massigned[mi] = 1;
+    t->st.updates++;
+    t->st.meas_used++;
+    if (!k->confirmed && k->hits >= t->cfg.confirm_hits) {
+        k->confirmed = 1;
+        snprintf(k->id, sizeof(k->id), "%.20s-%d", t->cfg.node, ++t->next_id);
+        t->st.tracks_confirmed++;
+    }
+    if (k->confirmed) {
+        refresh_predictions(t, k);
+        report(t, k, 0);
+    }
+}
+
+/* Global nearest neighbour on one cluster of measurements (rows linked via mnext). */
+static void solve_cluster(mwx_tracker_t *t, int first)
+{
+    int rows[CLUSTER_MAX_ROWS], nr = 0, nc = 0, width;
+    /* single measurement: best pair directly */
+    for (int m = first; m >= 0; m = t->mnext[m]) {
+        if (nr == CLUSTER_MAX_ROWS)
+            break;
+        rows[nr++] = m;
+    }
+    if (nr == 1 && t->mnext[first] < 0) {
+        int best = -1;
+        double bc = 0.0;
+        for (int p = t->mpair0[first]; p < t->mpair0[first] + t->mpairn[first]; p++) {
+            if (best < 0 || t->pairs[p].cost < bc) {
+                best = p;
+                bc = t->pairs[p].cost;
+            }
+        }
+        if (best >= 0)
+            apply_update(t, first, t->pairs[best].k);
+        return;
+    }
+    /* rows beyond the cluster limit are left out, and start no track */
+    {
+        int m = first, r = 0;
+        for (; m >= 0; m = t->mnext[m], r++)
+            if (r >= nr)
+                t->massigned[m] = 1;
+    }
+    /* collect the tracks of the cluster (columns) */
+    for (int r = 0; r < nr; r++)
+        t->cl_rows[rows[r]] = r;
+    nc = 0;
+    for (int r = 0; r < nr; r++)
+    for (int p = t->mpair0[rows[r]]; p < t->mpair0[rows[r]] + t->mpairn[rows[r]]; p++) {
+        const pair_t *pp = &t->pairs[p];
+        trk_t *k = &t->trk[pp->k];
+        if (k->gate_stamp == t->stamp && k->col >= 0 && k->col < nc &&
+            t->cl_tracks[k->col] == pp->k)
+            continue;
+        if (nc == CLUSTER_MAX_COLS)
+            continue;
+        k->col = nc;
+        t->cl_tracks[nc++] = pp->k;
+    }
+    width = nc + nr;
+    for (int i = 0; i < nr * width; i++)
+        t->cost[i] = MWX_ASSIGN_FORBIDDEN;
+    {
+        double maxld[CLUSTER_MAX_ROWS];
+        for (int r = 0; r < nr; r++)
+            maxld[r] = 0.0;
+        for (int r = 0; r < nr; r++)
+        for (int p = t->mpair0[rows[r]]; p < t->mpair0[rows[r]] + t->mpairn[rows[r]]; p++) {
+            const pair_t *pp = &t->pairs[p];
+            const trk_t *k = &t->trk[pp->k];
+            if (k->col < 0 || k->col >= nc || t->cl_tracks[k->col] != pp->k)
+                continue;
+            t->cost[r * width + k->col] = pp->cost;
+            if (pp->logdet > maxld[r])
+                maxld[r] = pp->logdet;
+        }
+        for (int r = 0; r < nr; r++)
+            t->cost[r * width + nc + r] = t->cfg.gate_chi2 + maxld[r] + 1.0;
+    }
+    if (mwx_assign_hungarian(t->cost, nr, width, t->row_to_col, NULL, t->assign_work,
+                             t->assign_work_bytes))
+        return;
+    for (int r = 0; r < nr; r++) {
+        int c = t->row_to_col[r];
+        if (c >= 0 && c < nc)
+            apply_update(t, rows[r], t->cl_tracks[c]);
+    }
+}
+
+static void process_scan(mwx_tracker_t *t)
+{
+    const int nm = t->n_scan;
+    const sensor_t *sen;
+    int is_radar;
+    if (nm == 0 || t->scan_sensor < 0)
+        return;
+    sen = &t->sensors[t->scan_sensor];
+    t->st.scans++;
+    t->stamp++;
+    if (t->stamp == 0)
+        t->stamp = 1;
+    is_radar = t->scan[0].kind == MWX_SENSOR_RADAR;
+    t->n_pairs = 0;
+    for (int i = 0; i < nm; i++) {
+        const mwx_rec_meas_t *m = &t->scan[i];
+        int rc = m->kind == MWX_SENSOR_RADAR
+                     ? mwx_meas_radar(&t->mm[i], &t->cfg.dyn.earth, &sen->geo, m)
+                     : mwx_meas_ir(&t->mm[i], m);
+        t->mok[i] = rc == MWX_OK && m->kind == t->scan[0].kind;
+        t->massigned[i] = 0;
+        t->uf[i] = i;
+        t->mnext[i] = -1;
+        t->best_conf_nis[i] = HUGE_VAL;
+        t->mpair0[i] = t->n_pairs;
+        t->mpairn[i] = 0;
+        if (!t->mok[i]) {
+            t->st.meas_dropped++;
+            continue;
+        }
+        if (m->kind == MWX_SENSOR_RADAR)
+            mwx_rae_to_ecef(&sen->geo, sen->ecef, t->mm[i].z[0], t->mm[i].z[1],
+                            t->mm[i].z[2], t->mpt[i]);
+    }
+    if (is_radar) {
+        grid_build(t, t->scan_t);
+        for (int i = 0; i < nm; i++) {
+            int32_t c[3];
+            if (!t->mok[i])
+                continue;
+            t->mpair0[i] = t->n_pairs;
+            cell_of(t, t->mpt[i], c);
+            for (int dx = -1; dx <= 1; dx++)
+                for (int dy = -1; dy <= 1; dy++)
+                    for (int dz = -1; dz <= 1; dz++) {
+                        int32_t cc[3] = {c[0] + dx, c[1] + dy, c[2] + dz};
+                        int *head = grid_slot(t, cc, 0);
+                        for (int k = head ? *head : -1; k >= 0; k = t->trk[k].grid_next)
+                            consider(t, i, k);
+                    }
+            for (int o = 0; o < t->n_oversize; o++)
+                consider(t, i, t->oversize[o]);
+            t->mpairn[i] = t->n_pairs - t->mpair0[i];
+        }
+    } else {
+        for (int i = 0; i < nm; i++) {
+            if (!t->mok[i])
+                continue;
+            t->mpair0[i] = t->n_pairs;
+            for (int k = 0; k < t->cap; k++)
+                if (t->trk[k].active)
+                    consider(t, i, k);
+            t->mpairn[i] = t->n_pairs - t->mpair0[i];
+        }
+    }
+    /* clusters: link measurements by root, in measurement order */
+    {
+        int *last = t->cl_rows; /* reuse: last member of each root's list */
+        for (int i = 0; i < nm; i++)
+            last[i] = -1;
+        for (int i = 0; i < nm; i++) {
+            int r;
+            if (!t->mok[i])
+                continue;
+            r = uf_find(t->uf, i);
+            if (r != i) {
+                int tail = last[r] >= 0 ? last[r] : r;
+                t->mnext[tail] = i;
+                last[r] = i;
+            }
+        }
+        for (int i = 0; i < t->cap; i++)
+            t->trk[i].col = -1;
+        for (int i = 0; i < nm; i++) {
+            int has = 0;
+            if (!t->mok[i] || uf_find(t->uf, i) != i)
+                continue;
+            for (int m = i; m >= 0 && !has; m = t->mnext[m])
+                has = t->mpairn[m] > 0;
+            if (has)
+                solve_cluster(t, i);
+        }
+    }
+    /* unassigned measurements start tracks (not right next to a confirmed track) */
+    for (int i = 0; i < nm; i++) {
+        if (!t->mok[i] || t->massigned[i])
+            continue;
+        if (t->best_conf_nis[i] < 4.0 * t->cfg.gate_chi2)
+            continue;
+        if (is_radar)
+            start_from_radar(t, i);
+        else
+            ir_unassigned(t, i);
+    }
+    /* misses and deletion */
+    for (int i = 0; i < t->cap; i++) {
+        trk_t *k = &t->trk[i];
+        if (!k->active)
+            continue;
+        if (!k->confirmed) {
+            if (k->origin_sensor == t->scan_sensor && k->hit_stamp != t->stamp &&
+                k->t_created < t->scan_t)
+                k->misses++;
+            if (k->misses > t->cfg.confirm_window - t->cfg.confirm_hits ||
+                t->scan_t - k->t_update > t->cfg.tentative_timeout_s)
+                delete_track(t, k);
+        } else if (t->scan_t - k->t_update > t->cfg.delete_timeout_s) {
+            if (k->impact.valid && k->impact.t <= t->scan_t && t->fn) {
+                mwx_rec_track_t r;
+                fill_record(t, k, &r);
+                r.phase = MWX_PHASE_IMPACT;
+                r.t = k->impact.t;
+                t->fn(t->fn_ctx, &r);
+            }
+            delete_track(t, k);
+        }
+    }
+}
+
+int mwx_tracker_flush(mwx_tracker_t *t, mwx_err_t *err)
+{
+    process_scan(t);
+    t->n_scan = 0;
+    t->scan_sensor = -1;
+    return MWX_OK;
+}
+
+int mwx_tracker_add(mwx_tracker_t *t, const mwx_rec_meas_t *m, mwx_err_t *err)
+{
+    int si;
+    t->st.meas_in++;
+    if (!isfinite(m->t) || (m->kind != MWX_SENSOR_RADAR && m->kind != MWX_SENSOR_IR)) {
+        t->st.meas_dropped++;
+        return MWX_OK;
+    }
+    if (t->cfg.nation[0] && strcmp(t->cfg.nation, m->nation) != 0) {
+        t->st.meas_dropped++;
+        return MWX_OK;
+    }
+    if (m->t < t->t_now) {
+        t->st.meas_dropped++;
+        return mwx_err_set(err, MWX_EINVAL,
+                           "tracker: measurement at t=%.3f after t=%.3f (not in time order)",
+                           m->t, t->t_now);
+    }
+    if (t->n_scan > 0 &&
+        (m->t != t->scan_t || strcmp(m->sensor, t->scan[0].sensor) != 0 ||
+         t->n_scan >= t->cfg.max_scan_meas)) {
+        process_scan(t);
+        t->n_scan = 0;
+    }
+    if (t->n_scan == 0) {
+        si = sensor_index(t, m);
+        if (si < 0) {
+            t->st.meas_dropped++;
+            return MWX_OK;
+        }
+        t->scan_sensor = si;
+        t->scan_t = m->t;
+    }
+    t->t_now = m->t;
+    t->scan[t->n_scan++] = *m;
+    /* The tracker must not see the truth: wipe it from its copy. */
+    t->scan[t->n_scan - 1].truth_object[0] = '\0';
+    return MWX_OK;
+}
+
+/* ---------------------------------------------------------------- queries */
+
+int mwx_tracker_count(const mwx_tracker_t *t, int confirmed_only)
+{
+    int c = 0;
+    for (int i = 0; i < t->cap; i++)
+        if (t->trk[i].active && (!confirmed_only || t->trk[i].confirmed))
+            c++;
+    return c;
+}
+
+void mwx_tracker_foreach(const mwx_tracker_t *t, int confirmed_only, mwx_track_fn fn,
+                         void *ctx)
+{
+    for (int i = 0; i < t->cap; i++) {
+        const trk_t *k = &t->trk[i];
+        mwx_rec_track_t r;
+        if (!k->active || (confirmed_only && !k->confirmed))
+            continue;
+        fill_record(t, k, &r);
+        fn(ctx, &r);
+    }
+}
+
+int mwx_tracker_get_state(const mwx_tracker_t *t, const char *track_id, mwx_gauss_t *state,
+                          double mu[2])
+{
+    for (int i = 0; i < t->cap; i++) {
+        const trk_t *k = &t->trk[i];
+        if (!k->active || !k->confirmed || strcmp(k->id, track_id) != 0)
+            continue;
+        if (state)
+            *state = k->comb;
+        if (mu) {
+            mu[0] = track_phase_boost(k);
+            mu[1] = 1.0 - mu[0];
+        }
+        return MWX_OK;
+    }
+    return MWX_ENOTFOUND;
+}
+
+void mwx_tracker_get_stats(const mwx_tracker_t *t, mwx_tracker_stats_t *s)
+{
+    *s = t->st;
+}
