@@ -701,7 +701,7 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
     t->st.meas_used++;
     if (!k->confirmed && k->hits >= t->cfg.confirm_hits) {
         k->confirmed = 1;
-        snprintf(k->id, sizeof(k->id), "%.20s-%d", t->cfg.node, ++t->next_id);
+        snprintf(k->id, sizeof(k->id), "%.19s-%d", t->cfg.node, ++t->next_id);
         t->st.tracks_confirmed++;
     }
     if (k->confirmed) {
