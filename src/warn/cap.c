@@ -1,0 +1,409 @@
+/* CAP 1.2 output format (OASIS Common Alerting Protocol), written with libxml2's
+ * xmlTextWriter: alerts/<identifier>.cap.xml, one file per message, valid against
+ * data/cap/cap12.xsd.
+ *
+ * Choices (docs/WARNING_POLICY.md): scope Public; one info block per language (en-US,
+ * ja-JP, ko-KR); category Security; urgency Immediate; severity Extreme for the impact
+ * area, Severe for overflight; certainty Likely when the ellipse's semi-major axis is at
+ * most likely_max_semi_major_km, else Possible; responseType Shelter. onset = predicted
+ * impact time (impact series) or sent (overflight), expires = impact + all_clear_after_s.
+ * A Cancel keeps its info blocks (urgency Past, severity Minor; responseType AllClear
+ * and certainty Observed after impact, None and Unlikely when the threat was withdrawn).
+ * Areas: the shape (ellipse or corridor) as a polygon, then one area per region with its
+ * ISO 3166-2 geocode. */
+#include "warn/warn_internal.h"
+
+#include <libxml/xmlwriter.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { EN, JA, KO, NLANG };
+static const char *const lang_code[NLANG] = {"en-US", "ja-JP", "ko-KR"};
+
+typedef struct cap_state {
+    xmlBufferPtr buf;
+    mwx_wbuf_t tmp;
+} cap_state_t;
+
+static int cap_create(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err)
+{
+    cap_state_t *s = calloc(1, sizeof *s);
+    (void)cfg;
+    if (!s || !(s->buf = xmlBufferCreateSize(16384))) {
+        free(s);
+        return mwx_err_set(err, MWX_ENOMEM, "cap: out of memory");
+    }
+    *state = s;
+    return MWX_OK;
+}
+
+static void cap_destroy(void *state)
+{
+    cap_state_t *s = state;
+    if (!s)
+        return;
+    xmlBufferFree(s->buf);
+    mwx_wbuf_free(&s->tmp);
+    free(s);
+}
+
+static const char *region_name(const mwx_region_info_t *ri, int lang)
+{
+    if (lang == JA && strcmp(ri->country, "JP") == 0 && ri->name_local[0])
+        return ri->name_local;
+    if (lang == KO) {
+        const char *ko = mwx_warn_korean_name(ri->id);
+        if (ko)
+            return ko;
+    }
+    return ri->name;
+}
+
+/* "Tokyo, Kanagawa and 3 more" style list, bounded. */
+static void region_list(mwx_wbuf_t *b, const mwx_warn_view_t *v, const int *reg, size_t n,
+                        int lang)
+{
+    const size_t max_named = 8;
+    for (size_t i = 0; i < n && i < max_named; i++) {
+        const mwx_region_info_t *ri = mwx_regions_info(v->regions, (size_t)reg[i]);
+        if (i)
+            mwx_wbuf_puts(b, lang == JA ? "、" : ", ");
+        mwx_wbuf_puts(b, ri ? region_name(ri, lang) : "?");
+    }
+    if (n > max_named) {
+        if (lang == EN)
+            mwx_wbuf_printf(b, " and %zu more", n - max_named);
+        else if (lang == JA)
+            mwx_wbuf_printf(b, " ほか%zu地域", n - max_named);
+        else
+            mwx_wbuf_printf(b, " 외 %zu개 지역", n - max_named);
+    }
+    if (n == 0)
+        mwx_wbuf_puts(b, lang == EN ? "none" : lang == JA ? "なし" : "없음");
+}
+
+static const char *status_tag(mwx_status_t st, int lang)
+{
+    if (st == MWX_STATUS_EXERCISE)
+        return lang == EN ? "EXERCISE - " : lang == JA ? "【訓練】" : "[훈련] ";
+    if (st == MWX_STATUS_TEST)
+        return lang == EN ? "TEST - " : lang == JA ? "【試験】" : "[시험] ";
+    return "";
+}
+
+static const char *event_text(const mwx_warn_msg_t *m, int lang)
+{
+    if (m->kind == MWX_WARN_OVERFLIGHT)
+        return lang == EN ? "Missile overflight warning"
+             : lang == JA ? "ミサイル通過情報" : "미사일 상공 통과 경보";
+    return lang == EN ? "Missile impact warning"
+         : lang == JA ? "ミサイル落下警報" : "미사일 낙하 경보";
+}
+
+static void headline(mwx_wbuf_t *b, const mwx_warn_view_t *v, const mwx_warn_msg_t *m, int lang)
+{
+    mwx_wbuf_puts(b, status_tag(v->status, lang));
+    if (m->msg_type == MWX_MSG_CANCEL && m->all_clear) {
+        mwx_wbuf_puts(b, lang == EN ? "All clear: " : lang == JA ? "警報解除：" : "경보 해제: ");
+    } else if (m->msg_type == MWX_MSG_CANCEL) {
+        mwx_wbuf_puts(b, lang == EN ? "Warning cancelled: "
+                       : lang == JA ? "警報取り消し：" : "경보 취소: ");
+    } else if (m->kind == MWX_WARN_OVERFLIGHT) {
+        mwx_wbuf_puts(b, lang == EN ? "Missile may pass over "
+                       : lang == JA ? "ミサイル通過のおそれ：" : "미사일 상공 통과 가능: ");
+    } else {
+        mwx_wbuf_puts(b, lang == EN ? "Missile may land in "
+                       : lang == JA ? "ミサイル落下のおそれ：" : "미사일 낙하 가능: ");
+    }
+    region_list(b, v, m->regions, m->n_regions, lang);
+}
+
+static void description(mwx_wbuf_t *b, const mwx_warn_view_t *v, const mwx_warn_msg_t *m,
+                        int lang)
+{
+    char when[40];
+    mwx_time_format(v->epoch_unix_s + m->impact_t, 0, 0, when, sizeof when);
+    if (m->msg_type == MWX_MSG_CANCEL && m->all_clear) {
+        if (lang == EN)
+            mwx_wbuf_printf(b, "The missile's predicted impact time (%s) has passed. The "
+                            "warning for these areas is over.", when);
+        else if (lang == JA)
+            mwx_wbuf_printf(b, "ミサイルの予測落下時刻（%s）を過ぎました。この地域への警報は"
+                            "解除されました。", when);
+        else
+            mwx_wbuf_printf(b, "미사일 예상 낙하 시각(%s)이 지났습니다. 이 지역에 대한 경보는 "
+                            "해제되었습니다.", when);
+        return;
+    }
+    if (m->msg_type == MWX_MSG_CANCEL) {
+        if (lang == EN)
+            mwx_wbuf_puts(b, "The earlier warning is cancelled: the latest prediction no "
+                          "longer includes these areas.");
+        else if (lang == JA)
+            mwx_wbuf_puts(b, "先の警報は取り消されました。最新の予測ではこれらの地域は対象外です。");
+        else
+            mwx_wbuf_puts(b, "이전 경보는 취소되었습니다. 최신 예측에서 이 지역은 더 이상 "
+                          "포함되지 않습니다.");
+        return;
+    }
+    if (lang == EN) {
+        mwx_wbuf_printf(b, "A ballistic missile launch was detected. Predicted impact at "
+                        "latitude %.2f, longitude %.2f, at %s (95 %% area %.0f km by %.0f km). ",
+                        m->impact_lat, m->impact_lon, when, 2 * m->semi_major_km,
+                        2 * m->semi_minor_km);
+        mwx_wbuf_puts(b, m->kind == MWX_WARN_OVERFLIGHT
+                             ? "It is predicted to pass over: "
+                             : "Areas in the predicted impact area: ");
+    } else if (lang == JA) {
+        mwx_wbuf_printf(b, "弾道ミサイルの発射を探知しました。予測落下地点は緯度%.2f、経度%.2f、"
+                        "予測時刻は%s（95%%範囲 %.0f km × %.0f km）。", m->impact_lat,
+                        m->impact_lon, when, 2 * m->semi_major_km, 2 * m->semi_minor_km);
+        mwx_wbuf_puts(b, m->kind == MWX_WARN_OVERFLIGHT ? "上空を通過するおそれのある地域："
+                                                        : "落下のおそれのある地域：");
+    } else {
+        mwx_wbuf_printf(b, "탄도미사일 발사가 탐지되었습니다. 예상 낙하 지점은 위도 %.2f, "
+                        "경도 %.2f, 예상 시각은 %s입니다(95%% 범위 %.0f km × %.0f km). ",
+                        m->impact_lat, m->impact_lon, when, 2 * m->semi_major_km,
+                        2 * m->semi_minor_km);
+        mwx_wbuf_puts(b, m->kind == MWX_WARN_OVERFLIGHT ? "상공 통과 가능 지역: "
+                                                        : "낙하 가능 지역: ");
+    }
+    region_list(b, v, m->regions, m->n_regions, lang);
+    mwx_wbuf_puts(b, lang == JA ? "。" : ".");
+    if (v->status != MWX_STATUS_ACTUAL)
+        mwx_wbuf_puts(b, lang == EN ? " This is not a real event: simulated data."
+                       : lang == JA ? "これは実際の事態ではありません（模擬データ）。"
+                                    : " 실제 상황이 아닙니다(모의 데이터).");
+}
+
+static const char *instruction(const mwx_warn_msg_t *m, int lang)
+{
+    if (m->msg_type == MWX_MSG_CANCEL && m->all_clear)
+        return lang == EN ? "Follow the instructions of local authorities. Do not approach or "
+                            "touch any fallen object; report it to the police or fire service."
+             : lang == JA ? "自治体の指示に従ってください。落下物を見つけても近づかず、"
+                            "警察や消防に連絡してください。"
+                          : "지방자치단체의 안내에 따르십시오. 낙하물을 발견하면 가까이 가지 말고 "
+                            "경찰이나 소방서에 신고하십시오.";
+    if (m->msg_type == MWX_MSG_CANCEL)
+        return lang == EN ? "No action is needed for this warning. Stay informed."
+             : lang == JA ? "この警報に関する行動は不要です。引き続き情報に注意してください。"
+                          : "이 경보와 관련한 조치는 필요 없습니다. 계속 정보에 유의하십시오.";
+    if (m->kind == MWX_WARN_OVERFLIGHT)
+        return lang == EN ? "A missile may pass over this area. Go inside a sturdy building or "
+                            "underground now; debris may fall. Stay away from windows."
+             : lang == JA ? "ミサイルがこの地域の上空を通過するおそれがあります。落下物のおそれ"
+                            "があるため、直ちに頑丈な建物の中や地下に避難してください。"
+                            "窓から離れてください。"
+                          : "미사일이 이 지역 상공을 통과할 수 있습니다. 낙하물 위험이 있으니 즉시 "
+                            "튼튼한 건물 안이나 지하로 대피하십시오. 창문에서 멀리 떨어지십시오.";
+    return lang == EN ? "Take shelter now in a sturdy building or underground. If there is no "
+                        "building nearby, take cover or lie flat and protect your head. Stay "
+                        "away from windows."
+         : lang == JA ? "直ちに頑丈な建物の中や地下に避難してください。近くに建物がない場合は、"
+                        "物陰に身を隠すか地面に伏せて頭部を守ってください。窓から離れてください。"
+                      : "즉시 튼튼한 건물 안이나 지하로 대피하십시오. 주변에 건물이 없으면 "
+                        "몸을 숨기거나 엎드려 머리를 보호하십시오. 창문에서 멀리 떨어지십시오.";
+}
+
+/* xmlTextWriter returns -1 on failure; collect failures instead of checking each call. */
+typedef struct xw {
+    xmlTextWriterPtr w;
+    int bad;
+} xw_t;
+
+static void el(xw_t *x, const char *name, const char *text)
+{
+    if (xmlTextWriterWriteElement(x->w, BAD_CAST name, BAD_CAST text) < 0)
+        x->bad = 1;
+}
+
+static void start(xw_t *x, const char *name)
+{
+    if (xmlTextWriterStartElement(x->w, BAD_CAST name) < 0)
+        x->bad = 1;
+}
+
+static void end(xw_t *x)
+{
+    if (xmlTextWriterEndElement(x->w) < 0)
+        x->bad = 1;
+}
+
+static void param(xw_t *x, const char *name, const char *value)
+{
+    start(x, "parameter");
+    el(x, "valueName", name);
+    el(x, "value", value);
+    end(x);
+}
+
+/* CAP polygon: "lat,lon lat,lon ...", closed, longitudes wrapped into [-180, 180]. */
+static void polygon_text(mwx_wbuf_t *b, const double (*ring)[2], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double lon = ring[i][0];
+        while (lon > 180.0)
+            lon -= 360.0;
+        while (lon < -180.0)
+            lon += 360.0;
+        mwx_wbuf_printf(b, "%s%.5f,%.5f", i ? " " : "", ring[i][1], lon);
+    }
+}
+
+static void write_info(xw_t *x, cap_state_t *s, const mwx_warn_view_t *v,
+                       const mwx_warn_msg_t *m, int lang)
+{
+    char tbuf[40], num[64];
+    int cancel = m->msg_type == MWX_MSG_CANCEL;
+    mwx_wbuf_t *b = &s->tmp;
+
+    start(x, "info");
+    el(x, "language", lang_code[lang]);
+    el(x, "category", "Security");
+    el(x, "event", event_text(m, lang));
+    el(x, "responseType", cancel ? (m->all_clear ? "AllClear" : "None") : "Shelter");
+    el(x, "urgency", cancel ? "Past" : "Immediate");
+    el(x, "severity", cancel ? "Minor" : m->kind == MWX_WARN_OVERFLIGHT ? "Severe" : "Extreme");
+    el(x, "certainty", cancel ? (m->all_clear ? "Observed" : "Unlikely")
+                       : m->semi_major_km <= v->policy->likely_max_semi_major_km ? "Likely"
+                                                                                : "Possible");
+    start(x, "eventCode");
+    el(x, "valueName", "mwx");
+    el(x, "value", m->kind == MWX_WARN_OVERFLIGHT ? "missile-overflight" : "missile-impact");
+    end(x);
+    if (isfinite(m->impact_t)) {
+        if (!cancel) {
+            double onset = m->kind == MWX_WARN_OVERFLIGHT ? m->t : m->impact_t;
+            mwx_time_format(v->epoch_unix_s + onset, 0, 0, tbuf, sizeof tbuf);
+            el(x, "onset", tbuf);
+        }
+        mwx_time_format(v->epoch_unix_s + fmax(m->impact_t + v->policy->all_clear_after_s, m->t),
+                        0, 0, tbuf, sizeof tbuf);
+        el(x, "expires", tbuf);
+    }
+    snprintf(num, sizeof num, "mwx node %s", v->node);
+    el(x, "senderName", num);
+    mwx_wbuf_reset(b);
+    headline(b, v, m, lang);
+    el(x, "headline", b->p ? b->p : "");
+    mwx_wbuf_reset(b);
+    description(b, v, m, lang);
+    el(x, "description", b->p ? b->p : "");
+    el(x, "instruction", instruction(m, lang));
+    param(x, "mwx:track_id", m->track_id);
+    param(x, "mwx:series", m->kind == MWX_WARN_OVERFLIGHT ? "overflight" : "impact");
+    if (isfinite(m->impact_t)) {
+        mwx_time_format(v->epoch_unix_s + m->impact_t, 0, 0, tbuf, sizeof tbuf);
+        param(x, "mwx:impact_time", tbuf);
+        snprintf(num, sizeof num, "%.5f,%.5f", m->impact_lat, m->impact_lon);
+        param(x, "mwx:impact_point", num);
+        snprintf(num, sizeof num, "%.3f", m->semi_major_km);
+        param(x, "mwx:ellipse_semi_major_km", num);
+        snprintf(num, sizeof num, "%.3f", m->semi_minor_km);
+        param(x, "mwx:ellipse_semi_minor_km", num);
+        snprintf(num, sizeof num, "%.2f", m->orientation_deg);
+        param(x, "mwx:ellipse_orientation_deg", num);
+    }
+    if (m->sources[0])
+        param(x, "mwx:sources", m->sources);
+    if (m->n_removed) {
+        mwx_wbuf_reset(b);
+        for (size_t i = 0; i < m->n_removed; i++) {
+            const mwx_region_info_t *ri = mwx_regions_info(v->regions, (size_t)m->removed[i]);
+            mwx_wbuf_printf(b, "%s%s", i ? " " : "", ri ? ri->id : "?");
+        }
+        param(x, "mwx:regions_removed", b->p ? b->p : "");
+    }
+    if (m->ring && m->n_ring >= 4) {
+        start(x, "area");
+        el(x, "areaDesc", m->kind == MWX_WARN_OVERFLIGHT
+                              ? (lang == EN ? "Predicted ground track corridor"
+                                 : lang == JA ? "予測飛翔経路の直下" : "예상 비행 경로 아래")
+                              : (lang == EN ? "Predicted impact area (95 %)"
+                                 : lang == JA ? "予測落下範囲（95%）" : "예상 낙하 범위(95%)"));
+        mwx_wbuf_reset(b);
+        polygon_text(b, m->ring, m->n_ring);
+        el(x, "polygon", b->p ? b->p : "");
+        end(x);
+    }
+    for (size_t i = 0; i < m->n_regions; i++) {
+        const mwx_region_info_t *ri = mwx_regions_info(v->regions, (size_t)m->regions[i]);
+        if (!ri)
+            continue;
+        start(x, "area");
+        el(x, "areaDesc", region_name(ri, lang));
+        start(x, "geocode");
+        el(x, "valueName", "ISO3166-2");
+        el(x, "value", ri->id);
+        end(x);
+        end(x);
+    }
+    end(x);
+}
+
+static int cap_message(void *state, const mwx_warn_view_t *v, const mwx_warn_msg_t *m,
+                       mwx_warn_emit_file_fn emit, void *ectx, mwx_err_t *err)
+{
+    cap_state_t *s = state;
+    xw_t x = {0};
+    char name[160];
+    mwx_wbuf_t *b = &s->tmp;
+    int rc;
+
+    xmlBufferEmpty(s->buf);
+    x.w = xmlNewTextWriterMemory(s->buf, 0);
+    if (!x.w)
+        return mwx_err_set(err, MWX_ENOMEM, "cap: cannot create an XML writer");
+    xmlTextWriterSetIndent(x.w, 1);
+    xmlTextWriterSetIndentString(x.w, BAD_CAST "  ");
+    if (xmlTextWriterStartDocument(x.w, "1.0", "UTF-8", NULL) < 0)
+        x.bad = 1;
+    if (xmlTextWriterStartElementNS(x.w, NULL, BAD_CAST "alert",
+                                    BAD_CAST "urn:oasis:names:tc:emergency:cap:1.2") < 0)
+        x.bad = 1;
+    el(&x, "identifier", m->identifier);
+    el(&x, "sender", v->sender);
+    el(&x, "sent", m->sent);
+    el(&x, "status", mwx_status_name(v->status));
+    el(&x, "msgType", mwx_msg_type_name(m->msg_type));
+    snprintf(name, sizeof name, "mwx %s node %s", MWX_VERSION, v->node);
+    el(&x, "source", name);
+    el(&x, "scope", "Public");
+    if (m->msg_type == MWX_MSG_CANCEL)
+        el(&x, "note", m->all_clear ? "All clear: the predicted impact time has passed."
+                                    : "Cancelled: the threat to these areas was withdrawn.");
+    else if (v->status != MWX_STATUS_ACTUAL)
+        el(&x, "note", "Not a real event: simulated data.");
+    if (m->n_refs > 0) {
+        mwx_wbuf_reset(b);
+        for (int i = 0; i < m->n_refs; i++)
+            mwx_wbuf_printf(b, "%s%s", i ? " " : "", m->refs[i]);
+        el(&x, "references", b->p ? b->p : "");
+    }
+    el(&x, "incidents", m->incident);
+    for (int lang = 0; lang < NLANG; lang++)
+        write_info(&x, s, v, m, lang);
+    end(&x);
+    if (xmlTextWriterEndDocument(x.w) < 0)
+        x.bad = 1;
+    xmlFreeTextWriter(x.w);
+    if (x.bad || b->failed)
+        return mwx_err_set(err, MWX_ENOMEM, "cap: could not write message %s", m->identifier);
+    snprintf(name, sizeof name, "%s.cap.xml", m->identifier);
+    rc = mwx_warn_write_file(v->alerts_dir, name, (const char *)xmlBufferContent(s->buf),
+                             (size_t)xmlBufferLength(s->buf), v->durable, err);
+    if (rc)
+        return rc;
+    emit(ectx, MWX_WARN_OUT_CAP, name, m->identifier, m->msg_type, m->regions, m->n_regions);
+    return MWX_OK;
+}
+
+const mwx_warn_format_t mwx_warn_format_cap = {
+    .name = "cap",
+    .kind = MWX_WARN_OUT_CAP,
+    .message = cap_message,
+    .create = cap_create,
+    .destroy = cap_destroy,
+};

@@ -1,0 +1,177 @@
+/* GeoJSON output format: alerts/latest.geojson, the current picture, rewritten after every
+ * update. A FeatureCollection (RFC 7946, lon/lat degrees) with
+ *   - kind "track":          Point [lon, lat, alt_m] per track, with phase, speed, course;
+ *   - kind "launch_point":   Point of the estimated launch point, when known;
+ *   - kind "impact_ellipse": Polygon of the 95 % ellipse (counter-clockwise, as RFC 7946
+ *                            wants), with the predicted impact time and axes;
+ *   - kind "region":         the region's own geometry with status "impact" (warned for
+ *                            impact), "overflight", "cancelled" or "all_clear" (its series'
+ *                            last message was a Cancel), the identifier and msg_type.
+ * and a foreign member "mwx" {node, status, t}. Written by hand into a reused buffer; the
+ * region geometries are the compact text kept when the regions were loaded. */
+#include "warn/warn_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct gj_state {
+    mwx_wbuf_t buf;
+    uint8_t status[MWX_MAX_ALERT_REGIONS];   /* 0 none, 1 cancelled, 2 all clear, 3 overflight, 4 impact */
+    const mwx_warn_msg_t *msg[MWX_MAX_ALERT_REGIONS];
+} gj_state_t;
+
+static int gj_create(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err)
+{
+    gj_state_t *s = calloc(1, sizeof *s);
+    (void)cfg;
+    if (!s || mwx_wbuf_reserve(&s->buf, 65536)) {
+        free(s);
+        return mwx_err_set(err, MWX_ENOMEM, "geojson: out of memory");
+    }
+    *state = s;
+    return MWX_OK;
+}
+
+static void gj_destroy(void *state)
+{
+    gj_state_t *s = state;
+    if (!s)
+        return;
+    mwx_wbuf_free(&s->buf);
+    free(s);
+}
+
+static double wrap_lon(double lon)
+{
+    while (lon > 180.0)
+        lon -= 360.0;
+    while (lon < -180.0)
+        lon += 360.0;
+    return lon;
+}
+
+static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_warn *w,
+                      mwx_warn_emit_file_fn emit, void *ectx, mwx_err_t *err)
+{
+    gj_state_t *s = state;
+    mwx_wbuf_t *b = &s->buf;
+    mwx_earth_t wgs = mwx_earth_wgs84();
+    size_t nreg = mwx_regions_count(v->regions);
+    int first = 1, rc;
+
+    mwx_wbuf_reset(b);
+    mwx_wbuf_puts(b, "{\"type\":\"FeatureCollection\",\"mwx\":{\"node\":");
+    mwx_wbuf_json_str(b, v->node);
+    mwx_wbuf_printf(b, ",\"status\":\"%s\",\"t\":%.3f},\"features\":[", mwx_status_name(v->status),
+                    v->now_t);
+    for (size_t i = 0; i < mwx_warn_pic_ntracks(w); i++) {
+        mwx_warn_pic_track_t pt;
+        mwx_geo_t g;
+        mwx_warn_pic_track(w, i, &pt);
+        if (!pt.trk)
+            continue;
+        mwx_ecef_to_geo(&wgs, pt.trk->ecef_m, &g);
+        mwx_wbuf_printf(b, "%s\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
+                        "\"coordinates\":[%.6f,%.6f,%.1f]},\"properties\":{\"kind\":\"track\","
+                        "\"track_id\":", first ? "" : ",", wrap_lon(g.lon / MWX_DEG),
+                        g.lat / MWX_DEG, g.alt);
+        first = 0;
+        mwx_wbuf_json_str(b, pt.trk->track_id);
+        mwx_wbuf_printf(b, ",\"t\":%.3f,\"phase\":\"%s\",\"confirmed\":%s,\"alt_m\":%.1f,"
+                        "\"speed_mps\":%.1f,\"active\":%s,\"sources\":", pt.trk->t,
+                        mwx_phase_name(pt.trk->phase), pt.trk->confirmed ? "true" : "false",
+                        g.alt, mwx_norm3(pt.trk->vel_mps), pt.active ? "true" : "false");
+        mwx_wbuf_json_str(b, pt.trk->sources);
+        mwx_wbuf_puts(b, "}}");
+        if (pt.trk->launch.valid && isfinite(pt.trk->launch.lat) &&
+            isfinite(pt.trk->launch.lon)) {
+            mwx_wbuf_printf(b, ",\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
+                            "\"coordinates\":[%.6f,%.6f]},\"properties\":{\"kind\":"
+                            "\"launch_point\",\"t\":%.3f,\"track_id\":",
+                            wrap_lon(pt.trk->launch.lon), pt.trk->launch.lat, pt.trk->launch.t);
+            mwx_wbuf_json_str(b, pt.trk->track_id);
+            mwx_wbuf_puts(b, "}}");
+        }
+        if (pt.ring && pt.n_ring >= 4) {
+            const mwx_rec_impact_est_t *e = &pt.trk->impact;
+            /* the ring is clockwise (azimuth order): write it backwards, and shift it so
+             * that its centre lies in [-180, 180] */
+            double shift = wrap_lon(e->lon) - e->lon;
+            mwx_wbuf_puts(b, ",\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\","
+                          "\"coordinates\":[[");
+            for (size_t k = pt.n_ring; k-- > 0;)
+                mwx_wbuf_printf(b, "%s[%.6f,%.6f]", k + 1 == pt.n_ring ? "" : ",",
+                                pt.ring[k][0] + shift, pt.ring[k][1]);
+            mwx_wbuf_puts(b, "]]},\"properties\":{\"kind\":\"impact_ellipse\",\"track_id\":");
+            mwx_wbuf_json_str(b, pt.trk->track_id);
+            mwx_wbuf_printf(b, ",\"impact_t\":%.3f,\"center\":[%.6f,%.6f],"
+                            "\"semi_major_km\":%.3f,\"semi_minor_km\":%.3f,"
+                            "\"orientation_deg\":%.2f,\"confidence\":0.95}}", e->t,
+                            wrap_lon(e->lon), e->lat, e->semi_major_km, e->semi_minor_km,
+                            e->orientation_deg);
+        }
+    }
+    /* region status: the strongest over all series */
+    memset(s->status, 0, sizeof s->status);
+    memset(s->msg, 0, sizeof s->msg);
+    for (size_t i = 0; i < mwx_warn_pic_nseries(w); i++) {
+        mwx_warn_pic_series_t ps;
+        mwx_warn_pic_series(w, i, &ps);
+        if (!ps.last)
+            continue;
+        for (size_t k = 0; k < ps.last->n_regions; k++) {
+            int r = ps.last->regions[k];
+            uint8_t st;
+            if (r < 0 || (size_t)r >= nreg)
+                continue;
+            if (ps.active)
+                st = ps.kind == MWX_WARN_IMPACT ? 4 : 3;
+            else
+                st = ps.last->all_clear ? 2 : 1;
+            if (ps.active && !ps.warned[r])
+                continue;
+            if (st > s->status[r]) {
+                s->status[r] = st;
+                s->msg[r] = ps.last;
+            }
+        }
+    }
+    for (size_t r = 0; r < nreg; r++) {
+        static const char *const names[] = {"", "cancelled", "all_clear", "overflight", "impact"};
+        const mwx_region_info_t *ri = mwx_regions_info(v->regions, r);
+        if (!s->status[r])
+            continue;
+        mwx_wbuf_printf(b, "%s\n{\"type\":\"Feature\",\"id\":", first ? "" : ",");
+        first = 0;
+        mwx_wbuf_json_str(b, ri->id);
+        mwx_wbuf_puts(b, ",\"geometry\":");
+        mwx_wbuf_puts(b, mwx_regions_geojson(v->regions, r));
+        mwx_wbuf_puts(b, ",\"properties\":{\"kind\":\"region\",\"id\":");
+        mwx_wbuf_json_str(b, ri->id);
+        mwx_wbuf_puts(b, ",\"name\":");
+        mwx_wbuf_json_str(b, ri->name);
+        mwx_wbuf_puts(b, ",\"name_local\":");
+        mwx_wbuf_json_str(b, ri->name_local);
+        mwx_wbuf_printf(b, ",\"status\":\"%s\",\"msg_type\":\"%s\",\"identifier\":",
+                        names[s->status[r]], mwx_msg_type_name(s->msg[r]->msg_type));
+        mwx_wbuf_json_str(b, s->msg[r]->identifier);
+        mwx_wbuf_puts(b, "}}");
+    }
+    mwx_wbuf_puts(b, "\n]}\n");
+    if (b->failed)
+        return mwx_err_set(err, MWX_ENOMEM, "geojson: out of memory");
+    if ((rc = mwx_warn_write_file(v->alerts_dir, "latest.geojson", b->p, b->len, v->durable,
+                                  err)))
+        return rc;
+    emit(ectx, MWX_WARN_OUT_GEOJSON, "latest.geojson", "latest.geojson", MWX_MSG_UPDATE, NULL, 0);
+    return MWX_OK;
+}
+
+const mwx_warn_format_t mwx_warn_format_geojson = {
+    .name = "geojson",
+    .kind = MWX_WARN_OUT_GEOJSON,
+    .picture = gj_picture,
+    .create = gj_create,
+    .destroy = gj_destroy,
+};

@@ -1,0 +1,129 @@
+/* Region scoring for `mwx score` (PRODUCT.md, Report): per region of one launch, was it
+ * threatened (the true impact point, or the true ground track below 100 km altitude, inside
+ * it), was it warned before impact and when first, the lead time and its efficiency
+ * (lead time / (impact - first detection)); and the missed and false region lists. */
+#include "warn/warn_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
+                           const mwx_rec_alert_t *alerts, size_t n_alerts,
+                           const mwx_warn_score_opts_t *opts, mwx_warn_score_t *out,
+                           mwx_err_t *err)
+{
+    mwx_warn_score_opts_t o = {.ground_track_max_alt_m = 100e3, .count_overflight = 0};
+    mwx_earth_t wgs = mwx_earth_wgs84();
+    uint8_t threat[MWX_MAX_ALERT_REGIONS];
+    double first_alert[MWX_MAX_ALERT_REGIONS];
+    double (*run)[2] = NULL;
+    size_t nreg, nrun = 0;
+    int rc = MWX_OK;
+
+    if (!r || !truth || !out || (n_alerts && !alerts) || (truth->n_states && !truth->states))
+        return mwx_err_set(err, MWX_EINVAL, "score regions: missing argument");
+    if (opts)
+        o = *opts;
+    if (!isfinite(truth->t_impact) || !isfinite(truth->impact_lat_deg) ||
+        !isfinite(truth->impact_lon_deg))
+        return mwx_err_set(err, MWX_EINVAL, "score regions: the true impact must be finite");
+    memset(out, 0, sizeof *out);
+    nreg = mwx_regions_count(r);
+
+    /* threatened: the impact point ... */
+    if ((rc = mwx_regions_at_point(r, truth->impact_lat_deg, truth->impact_lon_deg, threat, NULL,
+                                   err)))
+        return rc;
+    /* ... or the ground track below the altitude limit, one polyline per contiguous run of
+     * low samples (so that the climb-out and the re-entry are not joined across the
+     * exo-atmospheric arc) */
+    if (truth->n_states) {
+        run = malloc(truth->n_states * sizeof *run);
+        if (!run)
+            return mwx_err_set(err, MWX_ENOMEM, "score regions: out of memory");
+    }
+    for (size_t i = 0; i <= truth->n_states; i++) {
+        int low = 0;
+        mwx_geo_t g = {0, 0, 0};
+        if (i < truth->n_states) {
+            const double *p = truth->states[i].ecef_m;
+            if (!isfinite(p[0]) || !isfinite(p[1]) || !isfinite(p[2]) || mwx_norm3(p) < 1.0) {
+                rc = mwx_err_set(err, MWX_EINVAL, "score regions: truth sample %zu is invalid", i);
+                break;
+            }
+            mwx_ecef_to_geo(&wgs, p, &g);
+            low = g.alt < o.ground_track_max_alt_m;
+        }
+        if (low) {
+            run[nrun][0] = g.lat / MWX_DEG;
+            run[nrun][1] = g.lon / MWX_DEG;
+            nrun++;
+        } else if (nrun) {
+            if ((rc = mwx_regions_along_line(r, (const double (*)[2])run, nrun, 0.0, threat,
+                                             NULL, err)))
+                break;
+            nrun = 0;
+        }
+    }
+    free(run);
+    if (rc)
+        return rc;
+
+    /* warned: the first Alert/Update naming the region, sent before impact */
+    for (size_t i = 0; i < nreg; i++)
+        first_alert[i] = NAN;
+    for (size_t a = 0; a < n_alerts; a++) {
+        const mwx_rec_alert_t *al = &alerts[a];
+        mwx_warn_kind_t kind = MWX_WARN_IMPACT;
+        if (!memchr(al->file, '\0', sizeof al->file) || !ends_with(al->file, ".cap.xml"))
+            continue;
+        if (al->msg_type == MWX_MSG_CANCEL || !(al->t < truth->t_impact))
+            continue;
+        if (memchr(al->identifier, '\0', sizeof al->identifier) &&
+            mwx_warn_identifier_parse(al->identifier, NULL, 0, &kind) == MWX_OK &&
+            kind == MWX_WARN_OVERFLIGHT && !o.count_overflight)
+            continue;
+        for (int k = 0; k < al->n_regions && k < MWX_MAX_ALERT_REGIONS; k++) {
+            char id[MWX_REGION_ID_LEN];
+            int ri;
+            memcpy(id, al->regions[k], sizeof id);
+            id[sizeof id - 1] = '\0';
+            ri = mwx_regions_find(r, id);
+            if (ri < 0)
+                continue; /* a region this file does not know: not scored */
+            if (isnan(first_alert[ri]) || al->t < first_alert[ri])
+                first_alert[ri] = al->t;
+        }
+    }
+
+    for (size_t i = 0; i < nreg; i++) {
+        int warned = !isnan(first_alert[i]);
+        mwx_warn_region_score_t *rs;
+        const mwx_region_info_t *ri = mwx_regions_info(r, i);
+        if (!threat[i] && !warned)
+            continue;
+        rs = &out->regions[out->n_regions++];
+        mwx_strlcpy(rs->id, ri->id, sizeof rs->id);
+        rs->threatened = threat[i] ? 1 : 0;
+        rs->warned = warned;
+        rs->t_first_alert = first_alert[i];
+        rs->lead_time_s = warned ? truth->t_impact - first_alert[i] : NAN;
+        rs->lead_time_efficiency = NAN;
+        if (warned && isfinite(truth->t_first_detection) &&
+            truth->t_impact > truth->t_first_detection)
+            rs->lead_time_efficiency =
+                rs->lead_time_s / (truth->t_impact - truth->t_first_detection);
+        if (threat[i] && !warned)
+            mwx_strlcpy(out->missed[out->n_missed++], ri->id, MWX_REGION_ID_LEN);
+        if (!threat[i] && warned)
+            mwx_strlcpy(out->false_[out->n_false++], ri->id, MWX_REGION_ID_LEN);
+    }
+    return MWX_OK;
+}

@@ -1,0 +1,983 @@
+/* The warning context: one per node. It keeps one record per track (the latest update, the
+ * impact ellipse polygon) and, per track, two alert series (impact area, overflight), and
+ * applies the policy of docs/WARNING_POLICY.md to each track update:
+ *
+ *   add      a region joins a series' warned set as soon as it intersects the shape (the
+ *            95 % ellipse; the buffered ground-track corridor);
+ *   release  a warned region leaves only after it has been outside the shape scaled by
+ *            release_scale for release_hold_s without interruption (hysteresis: a
+ *            shrinking or jittering ellipse does not make regions flap);
+ *   Alert    the first time a series' set becomes non-empty;
+ *   Update   the set changed, the predicted impact time moved by more than
+ *            update_impact_dt_s, or the ellipse centre moved by more than update_shift_km;
+ *   Cancel   the set became empty before impact (threat withdrawn), or the track was judged
+ *            false; references every earlier message of the series;
+ *   all-clear a Cancel with responseType AllClear, all_clear_after_s after the predicted
+ *            impact time; it closes both series of the track.
+ *
+ * Every decision is handed to the output formats (CAP, Atom, CoT, GeoJSON: one file each,
+ * a struct of function pointers each). */
+#include "warn/warn_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NREG_MAX MWX_MAX_ALERT_REGIONS
+#define CORRIDOR_MAX_STEPS 64
+
+typedef struct wseries {
+    mwx_warn_kind_t kind;
+    int active;               /* an Alert was sent and no Cancel since */
+    int seq;                  /* messages issued in this series kind (identifier suffix) */
+    uint8_t warned[NREG_MAX];
+    double outside_since[NREG_MAX]; /* NAN while inside the release shape */
+    double last_impact_t, last_lat, last_lon;
+    char refs[MWX_WARN_MAX_REFS][MWX_WARN_REF_LEN];
+    int n_refs;
+    int has_last;
+    mwx_warn_msg_t last;
+    int reg_list[NREG_MAX], rem_list[NREG_MAX];
+    double ring[MWX_WARN_MAX_RING + 1][2];
+} wseries_t;
+
+typedef struct wtrack {
+    int used;
+    mwx_rec_track_t trk;
+    double last_t;
+    int lost;                 /* no more updates expected */
+    int done;                 /* all-clear issued: the flight is over */
+    int cot_events;
+    double impact_t;          /* latest predicted impact time, INFINITY when unknown */
+    double ring[MWX_WARN_MAX_RING + 1][2];
+    size_t n_ring;
+    wseries_t s[2];
+} wtrack_t;
+
+struct mwx_warn {
+    char node[MWX_ID_LEN];
+    char sender[128];
+    char prefix[96];
+    char out_dir[MWX_PATH_LEN];
+    char alerts_dir[MWX_PATH_LEN + 16];
+    mwx_status_t status;
+    double epoch;
+    int durable;
+    mwx_warn_policy_t pol;
+    mwx_regions_t *regions;
+    size_t nreg;
+    mwx_warn_emit_fn emit;
+    void *user;
+    const mwx_warn_format_t *fmts[4];
+    void *fstate[4];
+    int nfmt;
+    wtrack_t *tracks;
+    mwx_warn_stats_t st;
+    double now_t;
+    int msgs_changed;
+    uint8_t now_hit[NREG_MAX], rel_hit[NREG_MAX], off_hit[NREG_MAX];
+    double scratch[2 * CORRIDOR_MAX_STEPS + 8][2];
+    double scratch2[MWX_WARN_MAX_RING + 1][2];
+};
+
+void mwx_warn_policy_default(mwx_warn_policy_t *p)
+{
+    memset(p, 0, sizeof *p);
+    p->require_confirmed = 1;
+    p->ellipse_vertices = 72;
+    p->min_semi_axis_km = 1.0;
+    p->max_semi_axis_km = 3000.0;
+    p->release_scale = 1.5;
+    p->release_hold_s = 10.0;
+    p->update_impact_dt_s = 10.0;
+    p->update_shift_km = 25.0;
+    p->all_clear_after_s = 30.0;
+    p->likely_max_semi_major_km = 50.0;
+    p->overflight = 1;
+    p->overflight_min_buffer_km = 25.0;
+    p->overflight_step_km = 50.0;
+    p->track_stale_s = 30.0;
+}
+
+mwx_regions_t *mwx_warn_regions(mwx_warn_t *w)
+{
+    return w ? w->regions : NULL;
+}
+
+void mwx_warn_get_stats(const mwx_warn_t *w, mwx_warn_stats_t *st)
+{
+    if (w && st)
+        *st = w->st;
+}
+
+/* Anything outside [A-Za-z0-9_-] becomes '_' (CAP identifiers forbid spaces, commas and
+ * '<' '&'; dots separate our fields). */
+static void sanitize(char *dst, size_t n, const char *src)
+{
+    size_t i = 0;
+    for (; src[i] && i + 1 < n; i++) {
+        char c = src[i];
+        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_';
+        dst[i] = ok ? c : '_';
+    }
+    dst[i] = '\0';
+}
+
+static const char *kind_name(mwx_warn_kind_t k)
+{
+    return k == MWX_WARN_OVERFLIGHT ? "overflight" : "impact";
+}
+
+int mwx_warn_identifier_parse(const char *id, char *track, size_t track_n,
+                              mwx_warn_kind_t *kind)
+{
+    const char *dots[64];
+    int nd = 0;
+    const char *p, *seq, *k, *tr;
+    size_t tl;
+
+    if (!id || strncmp(id, "mwx.", 4) != 0)
+        return MWX_EINVAL;
+    for (p = id; *p && nd < 64; p++)
+        if (*p == '.')
+            dots[nd++] = p;
+    if (nd < 4) /* mwx . node . track . kind . seq */
+        return MWX_EINVAL;
+    seq = dots[nd - 1] + 1;
+    k = dots[nd - 2] + 1;
+    tr = dots[nd - 3] + 1;
+    if (!*seq)
+        return MWX_EINVAL;
+    for (p = seq; *p; p++)
+        if (*p < '0' || *p > '9')
+            return MWX_EINVAL;
+    if (kind) {
+        if (strncmp(k, "impact.", 7) == 0)
+            *kind = MWX_WARN_IMPACT;
+        else if (strncmp(k, "overflight.", 11) == 0)
+            *kind = MWX_WARN_OVERFLIGHT;
+        else
+            return MWX_EINVAL;
+    } else if (strncmp(k, "impact.", 7) != 0 && strncmp(k, "overflight.", 11) != 0) {
+        return MWX_EINVAL;
+    }
+    tl = (size_t)(dots[nd - 2] - tr);
+    if (tl == 0)
+        return MWX_EINVAL;
+    if (track) {
+        if (tl >= track_n)
+            return MWX_ERANGE;
+        memcpy(track, tr, tl);
+        track[tl] = '\0';
+    }
+    return MWX_OK;
+}
+
+/* ------------------------------------------------------------------ create / free */
+
+static int check_policy(const mwx_warn_policy_t *p, mwx_err_t *err)
+{
+    if (p->ellipse_vertices < 8 || p->ellipse_vertices > MWX_WARN_MAX_RING)
+        return mwx_err_set(err, MWX_EINVAL, "warn policy: ellipse_vertices must be in [8, %d]",
+                           MWX_WARN_MAX_RING);
+    if (!(p->min_semi_axis_km > 0) || !(p->max_semi_axis_km >= p->min_semi_axis_km) ||
+        p->max_semi_axis_km > 3000.0)
+        return mwx_err_set(err, MWX_EINVAL, "warn policy: semi-axis bounds must satisfy "
+                           "0 < min <= max <= 3000 km");
+    if (!(p->release_scale >= 1.0) || p->release_scale > 10.0)
+        return mwx_err_set(err, MWX_EINVAL, "warn policy: release_scale must be in [1, 10]");
+    if (!(p->release_hold_s >= 0) || !(p->update_impact_dt_s >= 0) ||
+        !(p->update_shift_km >= 0) || !(p->all_clear_after_s >= 0) ||
+        !(p->likely_max_semi_major_km >= 0) || !(p->track_stale_s > 0))
+        return mwx_err_set(err, MWX_EINVAL, "warn policy: times and distances must be >= 0");
+    if (!(p->overflight_min_buffer_km > 0) || p->overflight_min_buffer_km > 1000.0 ||
+        !(p->overflight_step_km >= 1.0))
+        return mwx_err_set(err, MWX_EINVAL, "warn policy: overflight buffer must be in "
+                           "(0, 1000] km and step >= 1 km");
+    return MWX_OK;
+}
+
+void mwx_warn_free(mwx_warn_t *w)
+{
+    if (!w)
+        return;
+    for (int i = 0; i < w->nfmt; i++)
+        if (w->fmts[i]->destroy)
+            w->fmts[i]->destroy(w->fstate[i]);
+    mwx_regions_free(w->regions);
+    free(w->tracks);
+    free(w);
+}
+
+int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *err)
+{
+    mwx_warn_t *w;
+    char node[MWX_ID_LEN], run[48];
+    int rc;
+    static const mwx_warn_format_t *const formats[] = {
+        &mwx_warn_format_cap, &mwx_warn_format_atom, &mwx_warn_format_cot,
+        &mwx_warn_format_geojson};
+
+    if (!out)
+        return mwx_err_set(err, MWX_EINVAL, "warn: no output pointer");
+    *out = NULL;
+    if (!cfg || !cfg->node || !cfg->node[0])
+        return mwx_err_set(err, MWX_EINVAL, "warn: the node's nation is required");
+    if (cfg->status != MWX_STATUS_ACTUAL && cfg->status != MWX_STATUS_EXERCISE &&
+        cfg->status != MWX_STATUS_TEST)
+        return mwx_err_set(err, MWX_EINVAL, "warn: unknown status %d", (int)cfg->status);
+    if (cfg->source != MWX_WARN_SOURCE_SIMULATED && cfg->source != MWX_WARN_SOURCE_LIVE)
+        return mwx_err_set(err, MWX_EINVAL, "warn: unknown source kind %d", (int)cfg->source);
+    /* The one rule that must never bend: a simulated picture is never an Actual warning. */
+    if (cfg->source == MWX_WARN_SOURCE_SIMULATED && cfg->status == MWX_STATUS_ACTUAL)
+        return mwx_err_set(err, MWX_EINVAL, "warn: status Actual is refused for a simulated "
+                           "source; use Exercise or Test");
+    if (!cfg->regions_path)
+        return mwx_err_set(err, MWX_EINVAL, "warn: regions_path is required");
+    if (!cfg->out_dir || !cfg->out_dir[0])
+        return mwx_err_set(err, MWX_EINVAL, "warn: out_dir is required");
+    if (strlen(cfg->out_dir) >= MWX_PATH_LEN - 8)
+        return mwx_err_set(err, MWX_EINVAL, "warn: out_dir is too long");
+    if (!isfinite(cfg->epoch_unix_s))
+        return mwx_err_set(err, MWX_EINVAL, "warn: epoch must be finite");
+
+    w = calloc(1, sizeof *w);
+    if (!w)
+        return mwx_err_set(err, MWX_ENOMEM, "warn: out of memory");
+    w->tracks = calloc(MWX_WARN_MAX_TRACKS, sizeof *w->tracks);
+    if (!w->tracks) {
+        free(w);
+        return mwx_err_set(err, MWX_ENOMEM, "warn: out of memory");
+    }
+    if (cfg->policy) {
+        w->pol = *cfg->policy;
+        if ((rc = check_policy(&w->pol, err))) {
+            mwx_warn_free(w);
+            return rc;
+        }
+    } else {
+        mwx_warn_policy_default(&w->pol);
+    }
+    sanitize(node, sizeof node, cfg->node);
+    mwx_strlcpy(w->node, cfg->node, sizeof w->node);
+    if (cfg->sender && cfg->sender[0]) {
+        if (strpbrk(cfg->sender, " ,<&\t\n\r") || strlen(cfg->sender) >= sizeof w->sender) {
+            mwx_warn_free(w);
+            return mwx_err_set(err, MWX_EINVAL, "warn: sender must be at most %zu characters "
+                               "without spaces, commas, '<' or '&'", sizeof w->sender - 1);
+        }
+        mwx_strlcpy(w->sender, cfg->sender, sizeof w->sender);
+    } else {
+        snprintf(w->sender, sizeof w->sender, "urn:mwx:node:%s", node);
+    }
+    if (cfg->run_id && cfg->run_id[0]) {
+        sanitize(run, sizeof run, cfg->run_id);
+        snprintf(w->prefix, sizeof w->prefix, "mwx.%s.%s", node, run);
+    } else {
+        snprintf(w->prefix, sizeof w->prefix, "mwx.%s", node);
+    }
+    w->status = cfg->status;
+    w->epoch = cfg->epoch_unix_s;
+    w->durable = cfg->durable;
+    w->emit = cfg->emit;
+    w->user = cfg->user;
+    mwx_strlcpy(w->out_dir, cfg->out_dir, sizeof w->out_dir);
+    snprintf(w->alerts_dir, sizeof w->alerts_dir, "%s/alerts", cfg->out_dir);
+    if ((rc = mwx_regions_load(cfg->regions_path, &w->regions, err))) {
+        mwx_warn_free(w);
+        return rc;
+    }
+    w->nreg = mwx_regions_count(w->regions);
+    if ((rc = mwx_warn_mkdir(w->out_dir, err)) || (rc = mwx_warn_mkdir(w->alerts_dir, err))) {
+        mwx_warn_free(w);
+        return rc;
+    }
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        w->fmts[w->nfmt] = formats[i];
+        w->fstate[w->nfmt] = NULL;
+        if (formats[i]->create && (rc = formats[i]->create(&w->fstate[w->nfmt], cfg, err))) {
+            mwx_warn_free(w);
+            return rc;
+        }
+        w->nfmt++;
+    }
+    *out = w;
+    return MWX_OK;
+}
+
+/* ------------------------------------------------------------------ outputs */
+
+static void emit_file(void *ctx, mwx_warn_output_t out, const char *file, const char *identifier,
+                      mwx_msg_type_t mt, const int *regions, size_t n_regions)
+{
+    mwx_warn_t *w = ctx;
+    mwx_rec_alert_t rec;
+
+    w->st.files_written++;
+    if (out == MWX_WARN_OUT_COT)
+        w->st.cot_events++;
+    if (!w->emit)
+        return;
+    memset(&rec, 0, sizeof rec);
+    rec.t = w->now_t;
+    mwx_strlcpy(rec.node, w->node, sizeof rec.node);
+    mwx_strlcpy(rec.identifier, identifier, sizeof rec.identifier);
+    rec.msg_type = mt;
+    rec.status = w->status;
+    for (size_t i = 0; i < n_regions && i < MWX_MAX_ALERT_REGIONS; i++) {
+        const mwx_region_info_t *ri = mwx_regions_info(w->regions, (size_t)regions[i]);
+        if (ri)
+            mwx_strlcpy(rec.regions[rec.n_regions++], ri->id, sizeof rec.regions[0]);
+    }
+    snprintf(rec.file, sizeof rec.file, "alerts/%s", file);
+    w->emit(w->user, out, &rec);
+}
+
+static void make_view(mwx_warn_t *w, mwx_warn_view_t *v)
+{
+    v->durable = w->durable;
+    v->stats = &w->st;
+    v->node = w->node;
+    v->sender = w->sender;
+    v->out_dir = w->out_dir;
+    v->alerts_dir = w->alerts_dir;
+    v->status = w->status;
+    v->epoch_unix_s = w->epoch;
+    v->now_t = w->now_t;
+    v->regions = w->regions;
+    v->policy = &w->pol;
+}
+
+static int run_message(mwx_warn_t *w, const mwx_warn_msg_t *m, mwx_err_t *err)
+{
+    mwx_warn_view_t v;
+    int rc;
+    make_view(w, &v);
+    for (int i = 0; i < w->nfmt; i++)
+        if (w->fmts[i]->message && (rc = w->fmts[i]->message(w->fstate[i], &v, m, emit_file, w,
+                                                             err)))
+            return rc;
+    w->msgs_changed = 1;
+    return MWX_OK;
+}
+
+static int run_track(mwx_warn_t *w, const mwx_warn_trackview_t *tv, mwx_err_t *err)
+{
+    mwx_warn_view_t v;
+    int rc;
+    make_view(w, &v);
+    for (int i = 0; i < w->nfmt; i++)
+        if (w->fmts[i]->track &&
+            (rc = w->fmts[i]->track(w->fstate[i], &v, tv, emit_file, w, err)))
+            return rc;
+    return MWX_OK;
+}
+
+static int run_picture(mwx_warn_t *w, mwx_err_t *err)
+{
+    mwx_warn_view_t v;
+    int rc;
+    make_view(w, &v);
+    for (int i = 0; i < w->nfmt; i++) {
+        if (!w->fmts[i]->picture)
+            continue;
+        /* The feed lists messages: rewrite it only when one was issued. */
+        if (w->fmts[i]->kind == MWX_WARN_OUT_ATOM && !w->msgs_changed)
+            continue;
+        if ((rc = w->fmts[i]->picture(w->fstate[i], &v, w, emit_file, w, err)))
+            return rc;
+    }
+    w->msgs_changed = 0;
+    return MWX_OK;
+}
+
+/* ------------------------------------------------------------------ picture access */
+
+size_t mwx_warn_pic_ntracks(const struct mwx_warn *w)
+{
+    return MWX_WARN_MAX_TRACKS;
+}
+
+void mwx_warn_pic_track(const struct mwx_warn *w, size_t i, mwx_warn_pic_track_t *out)
+{
+    const wtrack_t *tr = &w->tracks[i];
+    memset(out, 0, sizeof *out);
+    if (!tr->used)
+        return;
+    out->trk = &tr->trk;
+    out->active = !tr->done;
+    if (tr->n_ring) {
+        out->ring = (const double (*)[2])tr->ring;
+        out->n_ring = tr->n_ring;
+    }
+}
+
+size_t mwx_warn_pic_nseries(const struct mwx_warn *w)
+{
+    return 2 * MWX_WARN_MAX_TRACKS;
+}
+
+void mwx_warn_pic_series(const struct mwx_warn *w, size_t i, mwx_warn_pic_series_t *out)
+{
+    const wtrack_t *tr = &w->tracks[i / 2];
+    const wseries_t *s = &tr->s[i % 2];
+    memset(out, 0, sizeof *out);
+    if (!tr->used || !s->has_last)
+        return;
+    out->track_id = tr->trk.track_id;
+    out->kind = s->kind;
+    out->active = s->active;
+    out->last = &s->last;
+    out->warned = s->warned;
+}
+
+/* ------------------------------------------------------------------ track geometry */
+
+static void track_view(const mwx_rec_track_t *trk, mwx_warn_trackview_t *tv)
+{
+    mwx_earth_t wgs = mwx_earth_wgs84();
+    mwx_geo_t g;
+    double e[3], n[3], u[3], R[3][3], P[3][3], RP[3][3], Q[3][3];
+    const double *c = trk->cov_pos_m2;
+    double ve, vn, vu, a, b, d, lmax;
+
+    memset(tv, 0, sizeof *tv);
+    tv->trk = trk;
+    mwx_ecef_to_geo(&wgs, trk->ecef_m, &g);
+    tv->lat = g.lat / MWX_DEG;
+    tv->lon = g.lon / MWX_DEG;
+    tv->alt_m = g.alt;
+    mwx_enu_basis(g.lat, g.lon, e, n, u);
+    ve = mwx_dot3(trk->vel_mps, e);
+    vn = mwx_dot3(trk->vel_mps, n);
+    vu = mwx_dot3(trk->vel_mps, u);
+    tv->course_deg = mwx_wrap_2pi(atan2(ve, vn)) / MWX_DEG;
+    tv->speed_mps = hypot(ve, vn);
+    tv->vspeed_mps = vu;
+    /* P_enu = R P R^T with the ENU unit vectors as the rows of R. */
+    for (int k = 0; k < 3; k++) {
+        R[0][k] = e[k];
+        R[1][k] = n[k];
+        R[2][k] = u[k];
+    }
+    P[0][0] = c[0], P[0][1] = c[1], P[0][2] = c[2];
+    P[1][0] = c[1], P[1][1] = c[3], P[1][2] = c[4];
+    P[2][0] = c[2], P[2][1] = c[4], P[2][2] = c[5];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            RP[i][j] = 0;
+            for (int k = 0; k < 3; k++)
+                RP[i][j] += R[i][k] * P[k][j];
+        }
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            Q[i][j] = 0;
+            for (int k = 0; k < 3; k++)
+                Q[i][j] += RP[i][k] * R[j][k];
+        }
+    /* Largest eigenvalue of the horizontal 2x2 block: a one-sigma error in the worst
+     * horizontal direction (CoT's ce is a one-sigma circle). */
+    a = Q[0][0];
+    b = Q[1][1];
+    d = Q[0][1];
+    lmax = 0.5 * (a + b) + sqrt(0.25 * (a - b) * (a - b) + d * d);
+    tv->ce_m = lmax > 0 && isfinite(lmax) ? sqrt(lmax) : 0.0;
+    tv->le_m = Q[2][2] > 0 && isfinite(Q[2][2]) ? sqrt(Q[2][2]) : 0.0;
+}
+
+/* The ground-track corridor from (lat1, lon1) to (lat2, lon2) (radians), half-width
+ * buf_m: offsets at +-90 degrees of the geodesic's local azimuth at each sample, left side
+ * forward then right side back, closed. Returns the point count (0 when too short). */
+static size_t corridor_ring(double lat1, double lon1, double lat2, double lon2, double buf_m,
+                            double step_m, double (*ring)[2])
+{
+    mwx_earth_t wgs = mwx_earth_wgs84();
+    double s12, az1, az2;
+    int m, k;
+    size_t n = 0;
+    double clon = lon1;
+
+    mwx_geodesic_inverse(&wgs, lat1, lon1, lat2, lon2, &s12, &az1, &az2);
+    if (s12 < 1000.0)
+        return 0;
+    m = (int)ceil(s12 / step_m);
+    if (m < 1)
+        m = 1;
+    if (m > CORRIDOR_MAX_STEPS - 1)
+        m = CORRIDOR_MAX_STEPS - 1;
+    for (int side = 0; side < 2; side++) {
+        for (int i = 0; i <= m; i++) {
+            k = side == 0 ? i : m - i;
+            double s = s12 * k / m, la, lo, az_here, dummy1, dummy2, la2, lo2;
+            mwx_geodesic_direct(&wgs, lat1, lon1, az1, s, &la, &lo);
+            /* local azimuth of the geodesic at this point */
+            if (k < m) {
+                mwx_geodesic_inverse(&wgs, la, lo, lat2, lon2, &dummy1, &az_here, &dummy2);
+            } else {
+                az_here = az2;
+            }
+            mwx_geodesic_direct(&wgs, la, lo, az_here + (side == 0 ? -MWX_PI / 2 : MWX_PI / 2),
+                                buf_m, &la2, &lo2);
+            ring[n][0] = (clon + mwx_wrap_pi(lo2 - clon)) / MWX_DEG;
+            ring[n][1] = la2 / MWX_DEG;
+            n++;
+        }
+    }
+    ring[n][0] = ring[0][0];
+    ring[n][1] = ring[0][1];
+    return n + 1;
+}
+
+/* Half-width of the ellipse across the direction az (radians): the support function of the
+ * ellipse in the perpendicular direction. */
+static double ellipse_half_width_km(const mwx_rec_impact_est_t *e, double az)
+{
+    double d = az + MWX_PI / 2 - e->orientation_deg * MWX_DEG;
+    double a = e->semi_major_km, b = e->semi_minor_km;
+    return sqrt(a * a * cos(d) * cos(d) + b * b * sin(d) * sin(d));
+}
+
+/* ------------------------------------------------------------------ messages */
+
+static size_t list_regions(const mwx_warn_t *w, const uint8_t *set, int *list)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < w->nreg; i++)
+        if (set[i])
+            list[n++] = (int)i;
+    return n;
+}
+
+static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, int all_clear,
+                 const double (*ring)[2], size_t n_ring, const uint8_t *removed, mwx_err_t *err)
+{
+    mwx_warn_msg_t *m = &s->last;
+    char tid[MWX_ID_LEN];
+    const mwx_rec_impact_est_t *imp = &tr->trk.impact;
+    int rc;
+
+    if (mt == MWX_MSG_ALERT)
+        s->n_refs = 0;
+    s->seq++;
+    memset(m, 0, sizeof *m);
+    sanitize(tid, sizeof tid, tr->trk.track_id);
+    snprintf(m->identifier, sizeof m->identifier, "%s.%s.%s.%d", w->prefix, tid,
+             kind_name(s->kind), s->seq);
+    snprintf(m->incident, sizeof m->incident, "%s.%s", w->prefix, tid);
+    m->t = w->now_t;
+    mwx_time_format(w->epoch + w->now_t, 0, 0, m->sent, sizeof m->sent);
+    m->msg_type = mt;
+    m->kind = s->kind;
+    m->all_clear = all_clear;
+    m->refs = (const char (*)[MWX_WARN_REF_LEN])s->refs;
+    m->n_refs = mt == MWX_MSG_ALERT ? 0 : s->n_refs;
+    mwx_strlcpy(m->track_id, tr->trk.track_id, sizeof m->track_id);
+    mwx_strlcpy(m->sources, tr->trk.sources, sizeof m->sources);
+    if (imp->valid) {
+        m->impact_lat = imp->lat;
+        m->impact_lon = imp->lon;
+        m->impact_t = imp->t;
+        m->semi_major_km = imp->semi_major_km;
+        m->semi_minor_km = imp->semi_minor_km;
+        m->orientation_deg = imp->orientation_deg;
+    } else {
+        m->impact_lat = s->last_lat;
+        m->impact_lon = s->last_lon;
+        m->impact_t = s->last_impact_t;
+    }
+    if (ring && n_ring >= 4 && n_ring <= MWX_WARN_MAX_RING + 1) {
+        memcpy(s->ring, ring, n_ring * sizeof ring[0]);
+        m->ring = (const double (*)[2])s->ring;
+        m->n_ring = n_ring;
+    }
+    if (mt == MWX_MSG_CANCEL) {
+        /* name what is cancelled: the regions of the series' previous message */
+        m->regions = s->reg_list;
+        m->n_regions = 0;
+        for (size_t i = 0; i < w->nreg; i++)
+            if (s->warned[i] || (removed && removed[i]))
+                s->reg_list[m->n_regions++] = (int)i;
+    } else {
+        m->n_regions = list_regions(w, s->warned, s->reg_list);
+        m->regions = s->reg_list;
+        if (removed) {
+            m->n_removed = list_regions(w, removed, s->rem_list);
+            m->removed = s->rem_list;
+        }
+    }
+    s->has_last = 1;
+    if ((rc = run_message(w, m, err)))
+        return rc;
+    if (mt == MWX_MSG_ALERT)
+        w->st.cap_alert++;
+    else if (mt == MWX_MSG_UPDATE)
+        w->st.cap_update++;
+    else
+        w->st.cap_cancel++;
+    /* remember it for the references of the next message: keep the series' first message
+     * and the latest ones */
+    if (s->n_refs == MWX_WARN_MAX_REFS) {
+        memmove(s->refs[1], s->refs[2], (MWX_WARN_MAX_REFS - 2) * sizeof s->refs[0]);
+        s->n_refs--;
+    }
+    snprintf(s->refs[s->n_refs++], MWX_WARN_REF_LEN, "%s,%s,%s", w->sender, m->identifier,
+             m->sent);
+    s->last_impact_t = m->impact_t;
+    s->last_lat = m->impact_lat;
+    s->last_lon = m->impact_lon;
+    if (mt == MWX_MSG_CANCEL) {
+        s->active = 0;
+        memset(s->warned, 0, sizeof s->warned);
+    } else {
+        s->active = 1;
+    }
+    return MWX_OK;
+}
+
+/* Apply add / release to one series and issue what follows. force_off: regions that must
+ * leave at once (an overflight region upgraded to the impact series). */
+static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
+                  const uint8_t *rel, const uint8_t *force_off, const double (*ring)[2],
+                  size_t n_ring, mwx_err_t *err)
+{
+    uint8_t removed[NREG_MAX];
+    int added = 0, nrem = 0;
+    size_t count = 0;
+    double t = w->now_t;
+    const mwx_rec_impact_est_t *imp = &tr->trk.impact;
+
+    memset(removed, 0, sizeof removed);
+    for (size_t i = 0; i < w->nreg; i++) {
+        if (force_off && force_off[i]) {
+            if (s->warned[i]) {
+                s->warned[i] = 0;
+                removed[i] = 1;
+                nrem++;
+            }
+            s->outside_since[i] = NAN;
+            continue;
+        }
+        if (now[i]) {
+            if (!s->warned[i]) {
+                s->warned[i] = 1;
+                added++;
+            }
+            s->outside_since[i] = NAN;
+        } else if (s->warned[i]) {
+            if (rel[i]) {
+                s->outside_since[i] = NAN;
+            } else if (isnan(s->outside_since[i])) {
+                s->outside_since[i] = t;
+            }
+            if (!rel[i] && t - s->outside_since[i] >= w->pol.release_hold_s) {
+                s->warned[i] = 0;
+                s->outside_since[i] = NAN;
+                removed[i] = 1;
+                nrem++;
+            }
+        }
+        count += s->warned[i] ? 1 : 0;
+    }
+    if (!s->active) {
+        if (count > 0)
+            return issue(w, tr, s, MWX_MSG_ALERT, 0, ring, n_ring, NULL, err);
+        return MWX_OK;
+    }
+    if (count == 0) /* threat withdrawn before impact */
+        return issue(w, tr, s, MWX_MSG_CANCEL, 0, ring, n_ring, removed, err);
+    if (added || nrem)
+        return issue(w, tr, s, MWX_MSG_UPDATE, 0, ring, n_ring, removed, err);
+    if (imp->valid) {
+        double shift_m = 0, az1, az2;
+        mwx_earth_t wgs = mwx_earth_wgs84();
+        mwx_geodesic_inverse(&wgs, s->last_lat * MWX_DEG, s->last_lon * MWX_DEG,
+                             imp->lat * MWX_DEG, imp->lon * MWX_DEG, &shift_m, &az1, &az2);
+        if (fabs(imp->t - s->last_impact_t) > w->pol.update_impact_dt_s ||
+            shift_m > w->pol.update_shift_km * 1000.0)
+            return issue(w, tr, s, MWX_MSG_UPDATE, 0, ring, n_ring, NULL, err);
+    }
+    return MWX_OK;
+}
+
+static int all_clear(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
+{
+    int rc;
+    for (int k = 0; k < 2; k++) {
+        wseries_t *s = &tr->s[k];
+        if (s->active &&
+            (rc = issue(w, tr, s, MWX_MSG_CANCEL, 1, NULL, 0, NULL, err)))
+            return rc;
+    }
+    tr->done = 1;
+    return MWX_OK;
+}
+
+static int cancel_false(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
+{
+    int rc;
+    for (int k = 0; k < 2; k++) {
+        wseries_t *s = &tr->s[k];
+        if (s->active && (rc = issue(w, tr, s, MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
+            return rc;
+    }
+    return MWX_OK;
+}
+
+static void release_slot(wtrack_t *tr)
+{
+    memset(tr, 0, sizeof *tr);
+}
+
+static int final_cot(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
+{
+    mwx_warn_trackview_t tv;
+    track_view(&tr->trk, &tv);
+    tv.first = tr->cot_events == 0;
+    tv.last = 1;
+    if (tr->cot_events == 0) /* never published: nothing to retract */
+        return MWX_OK;
+    tr->cot_events++;
+    return run_track(w, &tv, err);
+}
+
+static wtrack_t *find_track(mwx_warn_t *w, const char *id)
+{
+    for (int i = 0; i < MWX_WARN_MAX_TRACKS; i++)
+        if (w->tracks[i].used && strcmp(w->tracks[i].trk.track_id, id) == 0)
+            return &w->tracks[i];
+    return NULL;
+}
+
+static wtrack_t *new_track(mwx_warn_t *w, const char *id)
+{
+    wtrack_t *tr = NULL;
+    for (int i = 0; i < MWX_WARN_MAX_TRACKS && !tr; i++)
+        if (!w->tracks[i].used)
+            tr = &w->tracks[i];
+    if (!tr)
+        return NULL;
+    memset(tr, 0, sizeof *tr);
+    tr->used = 1;
+    tr->impact_t = INFINITY;
+    for (int k = 0; k < 2; k++) {
+        tr->s[k].kind = (mwx_warn_kind_t)k;
+        for (int i = 0; i < NREG_MAX; i++)
+            tr->s[k].outside_since[i] = NAN;
+    }
+    mwx_strlcpy(tr->trk.track_id, id, sizeof tr->trk.track_id);
+    return tr;
+}
+
+static int impact_valid(const mwx_rec_impact_est_t *e)
+{
+    return e->valid && isfinite(e->lat) && isfinite(e->lon) && fabs(e->lat) <= 90.0 &&
+           isfinite(e->t) && isfinite(e->semi_major_km) && isfinite(e->semi_minor_km) &&
+           isfinite(e->orientation_deg) && e->semi_major_km >= 0 && e->semi_minor_km >= 0;
+}
+
+static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, mwx_err_t *err)
+{
+    mwx_rec_impact_est_t e = tr->trk.impact, big;
+    const mwx_warn_policy_t *p = &w->pol;
+    int nv = p->ellipse_vertices, rc;
+    size_t nc;
+
+    if (e.semi_major_km < p->min_semi_axis_km)
+        e.semi_major_km = p->min_semi_axis_km;
+    if (e.semi_minor_km < p->min_semi_axis_km)
+        e.semi_minor_km = p->min_semi_axis_km;
+    mwx_warn_ellipse_ring(&e, nv, p->min_semi_axis_km, p->max_semi_axis_km, tr->ring);
+    tr->n_ring = (size_t)nv + 1;
+    memset(w->now_hit, 0, sizeof w->now_hit);
+    memset(w->rel_hit, 0, sizeof w->rel_hit);
+    if ((rc = mwx_regions_in_ring(w->regions, (const double (*)[2])tr->ring, tr->n_ring,
+                                  w->now_hit, err)))
+        return rc;
+    big = e;
+    big.semi_major_km *= p->release_scale;
+    big.semi_minor_km *= p->release_scale;
+    mwx_warn_ellipse_ring(&big, nv, p->min_semi_axis_km, p->max_semi_axis_km * p->release_scale,
+                          w->scratch2);
+    if ((rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch2, tr->n_ring,
+                                  w->rel_hit, err)))
+        return rc;
+    if ((rc = decide(w, tr, &tr->s[MWX_WARN_IMPACT], w->now_hit, w->rel_hit, NULL,
+                     (const double (*)[2])tr->ring, tr->n_ring, err)))
+        return rc;
+    if (!p->overflight)
+        return MWX_OK;
+
+    /* Overflight: the geodesic from the current sub-point to the predicted impact point,
+     * buffered by the larger of the policy minimum, the ellipse's half-width across the
+     * path, and the 95 % horizontal position uncertainty (2.45 sigma). */
+    {
+        mwx_earth_t wgs = mwx_earth_wgs84();
+        double s12, az1, az2, buf_km;
+        uint8_t *impact_set = tr->s[MWX_WARN_IMPACT].warned;
+        memset(w->now_hit, 0, sizeof w->now_hit);
+        memset(w->rel_hit, 0, sizeof w->rel_hit);
+        nc = 0;
+        if (tr->trk.phase != MWX_PHASE_IMPACT) {
+            mwx_geodesic_inverse(&wgs, tv->lat * MWX_DEG, tv->lon * MWX_DEG, e.lat * MWX_DEG,
+                                 e.lon * MWX_DEG, &s12, &az1, &az2);
+            buf_km = p->overflight_min_buffer_km;
+            if (ellipse_half_width_km(&e, az2) > buf_km)
+                buf_km = ellipse_half_width_km(&e, az2);
+            if (2.45 * tv->ce_m / 1000.0 > buf_km)
+                buf_km = 2.45 * tv->ce_m / 1000.0;
+            if (buf_km > 1000.0)
+                buf_km = 1000.0;
+            nc = corridor_ring(tv->lat * MWX_DEG, tv->lon * MWX_DEG, e.lat * MWX_DEG,
+                               e.lon * MWX_DEG, buf_km * 1000.0, p->overflight_step_km * 1000.0,
+                               w->scratch);
+            if (nc) {
+                size_t nrel;
+                if ((rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch, nc,
+                                              w->now_hit, err)))
+                    return rc;
+                nrel = corridor_ring(tv->lat * MWX_DEG, tv->lon * MWX_DEG, e.lat * MWX_DEG,
+                                   e.lon * MWX_DEG, buf_km * p->release_scale * 1000.0,
+                                   p->overflight_step_km * 1000.0, w->scratch2);
+                if (nrel && (rc = mwx_regions_in_ring(w->regions,
+                                                      (const double (*)[2])w->scratch2, nrel,
+                                                    w->rel_hit, err)))
+                    return rc;
+            }
+        }
+        for (size_t i = 0; i < w->nreg; i++) {
+            w->off_hit[i] = impact_set[i];
+            if (impact_set[i])
+                w->now_hit[i] = 0;
+        }
+        return decide(w, tr, &tr->s[MWX_WARN_OVERFLIGHT], w->now_hit, w->rel_hit, w->off_hit,
+                      nc ? (const double (*)[2])w->scratch : NULL, nc, err);
+    }
+}
+
+/* ------------------------------------------------------------------ entry points */
+
+static int check_time(mwx_warn_t *w, double t, mwx_err_t *err)
+{
+    if (!isfinite(t))
+        return mwx_err_set(err, MWX_EINVAL, "warn: time must be finite");
+    w->now_t = t;
+    return MWX_OK;
+}
+
+/* Time-driven transitions of one track: all-clear after impact, stale tracks, slot reuse. */
+static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
+{
+    double t = w->now_t;
+    int rc;
+
+    if (!tr->used)
+        return MWX_OK;
+    if (!tr->lost && t - tr->last_t > w->pol.track_stale_s)
+        tr->lost = 1;
+    if (!tr->done && t >= tr->impact_t + w->pol.all_clear_after_s) {
+        if ((rc = all_clear(w, tr, err)))
+            return rc;
+    }
+    if (tr->lost && !tr->s[0].active && !tr->s[1].active) {
+        if ((rc = final_cot(w, tr, err)))
+            return rc;
+        release_slot(tr);
+    }
+    return MWX_OK;
+}
+
+int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
+{
+    wtrack_t *tr;
+    mwx_warn_trackview_t tv;
+    int rc, eligible;
+
+    if (!w || !trk)
+        return mwx_err_set(err, MWX_EINVAL, "warn: missing argument");
+    if (!trk->track_id[0] || !memchr(trk->track_id, '\0', sizeof trk->track_id))
+        return mwx_err_set(err, MWX_EINVAL, "warn: track without an id");
+    if (!isfinite(trk->ecef_m[0]) || !isfinite(trk->ecef_m[1]) || !isfinite(trk->ecef_m[2]) ||
+        !isfinite(trk->vel_mps[0]) || !isfinite(trk->vel_mps[1]) || !isfinite(trk->vel_mps[2]))
+        return mwx_err_set(err, MWX_EINVAL, "warn: track %s: non-finite state", trk->track_id);
+    if ((rc = check_time(w, trk->t, err)))
+        return rc;
+    tr = find_track(w, trk->track_id);
+    if (tr && trk->t < tr->last_t)
+        return MWX_OK; /* out of order: an older picture never overrides a newer one */
+    if (!tr) {
+        /* make room: tracks whose flight is over and whose series are closed */
+        for (int i = 0; i < MWX_WARN_MAX_TRACKS; i++)
+            if ((rc = housekeeping(w, &w->tracks[i], err)))
+                return rc;
+        tr = new_track(w, trk->track_id);
+        if (!tr)
+            return mwx_err_set(err, MWX_EFULL, "warn: more than %d live tracks",
+                               MWX_WARN_MAX_TRACKS);
+    }
+    w->st.tracks++;
+    tr->trk = *trk;
+    tr->last_t = trk->t;
+    tr->lost = 0;
+    eligible = trk->confirmed || !w->pol.require_confirmed;
+    if (impact_valid(&trk->impact))
+        tr->impact_t = trk->impact.t;
+    else if (trk->phase == MWX_PHASE_IMPACT && !isfinite(tr->impact_t))
+        tr->impact_t = trk->t;
+    track_view(trk, &tv);
+    if (eligible && !tr->done && impact_valid(&trk->impact) &&
+        (rc = assess(w, tr, &tv, err)))
+        return rc;
+    if (!impact_valid(&trk->impact))
+        tr->n_ring = 0;
+    if ((rc = housekeeping(w, tr, err)))
+        return rc;
+    if (tr->used && eligible) {
+        tv.first = tr->cot_events == 0;
+        tv.last = 0;
+        tr->cot_events++;
+        if ((rc = run_track(w, &tv, err)))
+            return rc;
+    }
+    return run_picture(w, err);
+}
+
+int mwx_warn_tick(mwx_warn_t *w, double t, mwx_err_t *err)
+{
+    int rc;
+    if (!w)
+        return mwx_err_set(err, MWX_EINVAL, "warn: missing argument");
+    if ((rc = check_time(w, t, err)))
+        return rc;
+    for (int i = 0; i < MWX_WARN_MAX_TRACKS; i++)
+        if ((rc = housekeeping(w, &w->tracks[i], err)))
+            return rc;
+    return w->msgs_changed ? run_picture(w, err) : MWX_OK;
+}
+
+int mwx_warn_end_track(mwx_warn_t *w, const char *track_id, double t, mwx_warn_end_t why,
+                       mwx_err_t *err)
+{
+    wtrack_t *tr;
+    int rc;
+
+    if (!w || !track_id)
+        return mwx_err_set(err, MWX_EINVAL, "warn: missing argument");
+    if ((rc = check_time(w, t, err)))
+        return rc;
+    tr = find_track(w, track_id);
+    if (!tr)
+        return mwx_err_set(err, MWX_ENOTFOUND, "warn: no track %s", track_id);
+    if (why == MWX_WARN_END_FALSE) {
+        if ((rc = cancel_false(w, tr, err)))
+            return rc;
+        if ((rc = final_cot(w, tr, err)))
+            return rc;
+        release_slot(tr);
+    } else {
+        tr->lost = 1;
+        if ((rc = housekeeping(w, tr, err)))
+            return rc;
+    }
+    return run_picture(w, err);
+}

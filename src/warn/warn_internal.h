@@ -1,0 +1,162 @@
+/* Internal interfaces of the warn module (src/warn only). */
+#ifndef MWX_WARN_INTERNAL_H
+#define MWX_WARN_INTERNAL_H
+
+#include "mwx/warn.h"
+
+#include <geos_c.h>
+
+/* ------------------------------------------------------------------ byte buffer */
+
+/* A growable text buffer, reused between messages so that steady state does not allocate. */
+typedef struct mwx_wbuf {
+    char *p;
+    size_t len, cap;
+    int failed;      /* an allocation failed: the content is incomplete */
+} mwx_wbuf_t;
+
+void mwx_wbuf_reset(mwx_wbuf_t *b);
+void mwx_wbuf_free(mwx_wbuf_t *b);
+int mwx_wbuf_reserve(mwx_wbuf_t *b, size_t more);
+void mwx_wbuf_add(mwx_wbuf_t *b, const char *s, size_t n);
+void mwx_wbuf_puts(mwx_wbuf_t *b, const char *s);
+void mwx_wbuf_printf(mwx_wbuf_t *b, const char *fmt, ...) MWX_PRINTF(2, 3);
+/* XML-escaped text (& < > " '). */
+void mwx_wbuf_xml(mwx_wbuf_t *b, const char *s);
+/* JSON string literal with quotes. */
+void mwx_wbuf_json_str(mwx_wbuf_t *b, const char *s);
+
+/* Write data to dir/name atomically: dir/.name.tmp, optional fsync, rename. */
+int mwx_warn_write_file(const char *dir, const char *name, const char *data, size_t len,
+                        int durable, mwx_err_t *err);
+/* mkdir -p of one level under an existing parent (dir itself). */
+int mwx_warn_mkdir(const char *dir, mwx_err_t *err);
+
+/* ------------------------------------------------------------------ geometry */
+
+/* Vertices of the 95 % ellipse as (lon, lat) degrees, lon unwrapped around the centre
+ * (so it may leave [-180, 180]), closed (last == first): n_vertices + 1 points. */
+void mwx_warn_ellipse_ring(const mwx_rec_impact_est_t *e, int n_vertices, double min_km,
+                           double max_km, double (*lonlat)[2]);
+
+/* Regions intersecting a closed ring of (lon, lat) degrees in an unwrapped frame
+ * (shifted copies are tested when it leaves [-180, 180]). Hits OR-ed into hit. */
+int mwx_regions_in_ring(mwx_regions_t *r, const double (*lonlat)[2], size_t n, uint8_t *hit,
+                        mwx_err_t *err);
+
+/* The region's geometry as compact GeoJSON text (kept from the file). */
+const char *mwx_regions_geojson(const mwx_regions_t *r, size_t i);
+
+/* Korean name of a KR region (the data file has English only), or NULL. */
+const char *mwx_warn_korean_name(const char *iso_id);
+
+/* ------------------------------------------------------------------ series and messages */
+
+#define MWX_WARN_MAX_RING 512
+#define MWX_WARN_MAX_REFS 32   /* the Alert plus the latest earlier messages */
+#define MWX_WARN_REF_LEN 232
+
+/* One issued CAP message, as formats see it. */
+typedef struct mwx_warn_msg {
+    char identifier[128];
+    char sent[40];             /* RFC 3339 with numeric offset */
+    double t;                  /* scenario time sent */
+    mwx_msg_type_t msg_type;
+    mwx_warn_kind_t kind;
+    int all_clear;             /* Cancel that closes a series after impact */
+    int n_refs;
+    const char (*refs)[MWX_WARN_REF_LEN]; /* "sender,identifier,sent" of earlier messages */
+    char incident[96];         /* series id shared by impact and overflight: prefix.track */
+    char track_id[MWX_ID_LEN];
+    /* predicted impact */
+    double impact_lat, impact_lon, impact_t;
+    double semi_major_km, semi_minor_km, orientation_deg;
+    const double (*ring)[2];   /* area polygon (lon, lat), closed */
+    size_t n_ring;
+    /* regions named by this message: warned (Alert/Update) or released (Cancel) */
+    const int *regions;        /* indices into the context's regions */
+    size_t n_regions;
+    const int *removed;        /* Update: regions dropped since the previous message */
+    size_t n_removed;
+    char sources[MWX_ID_LEN * 2];
+} mwx_warn_msg_t;
+
+/* Per-track state visible to the output formats. */
+typedef struct mwx_warn_trackview {
+    const mwx_rec_track_t *trk;
+    double lat, lon, alt_m;            /* sub-point, degrees / metres */
+    double course_deg, speed_mps, vspeed_mps;
+    double ce_m, le_m;                 /* 1-sigma horizontal (largest axis) and vertical */
+    int first, last;                   /* first event of the track, final (stale) event */
+} mwx_warn_trackview_t;
+
+/* The read-only part of the context that formats may look at. */
+typedef struct mwx_warn_view {
+    const char *node, *sender, *out_dir, *alerts_dir;
+    mwx_status_t status;
+    double epoch_unix_s;
+    double now_t;
+    mwx_regions_t *regions;
+    const mwx_warn_policy_t *policy;
+    int durable;                       /* fsync files before rename */
+    mwx_warn_stats_t *stats;           /* formats may count (TAK) */
+} mwx_warn_view_t;
+
+/* An output format: a new format is a new file with one of these. Each callback may be
+ * NULL. `scratch` is the context's reusable buffer. Files are written under alerts_dir and
+ * reported with emit(). */
+typedef void (*mwx_warn_emit_file_fn)(void *ctx, mwx_warn_output_t out, const char *file,
+                                      const char *identifier, mwx_msg_type_t mt,
+                                      const int *regions, size_t n_regions);
+
+typedef struct mwx_warn_format {
+    const char *name;
+    mwx_warn_output_t kind;
+    /* A CAP message was decided. */
+    int (*message)(void *state, const mwx_warn_view_t *v, const mwx_warn_msg_t *m,
+                   mwx_warn_emit_file_fn emit, void *ectx, mwx_err_t *err);
+    /* A track update (or its final event). */
+    int (*track)(void *state, const mwx_warn_view_t *v, const mwx_warn_trackview_t *tv,
+                 mwx_warn_emit_file_fn emit, void *ectx, mwx_err_t *err);
+    /* The picture changed (after processing an update). */
+    int (*picture)(void *state, const mwx_warn_view_t *v, const struct mwx_warn *w,
+                   mwx_warn_emit_file_fn emit, void *ectx, mwx_err_t *err);
+    int (*create)(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err);
+    void (*destroy)(void *state);
+} mwx_warn_format_t;
+
+extern const mwx_warn_format_t mwx_warn_format_cap;
+extern const mwx_warn_format_t mwx_warn_format_atom;
+extern const mwx_warn_format_t mwx_warn_format_cot;
+extern const mwx_warn_format_t mwx_warn_format_geojson;
+
+/* Picture access for the picture formats (GeoJSON, Atom). */
+typedef struct mwx_warn_pic_track {
+    const mwx_rec_track_t *trk;
+    int active;
+    const double (*ring)[2];  /* impact ellipse polygon, or NULL */
+    size_t n_ring;
+} mwx_warn_pic_track_t;
+
+typedef struct mwx_warn_pic_series {
+    const char *track_id;
+    mwx_warn_kind_t kind;
+    int active;                 /* not cancelled */
+    const mwx_warn_msg_t *last; /* last message of the series (NULL if none) */
+    const uint8_t *warned;      /* per region */
+} mwx_warn_pic_series_t;
+
+size_t mwx_warn_pic_ntracks(const struct mwx_warn *w);
+void mwx_warn_pic_track(const struct mwx_warn *w, size_t i, mwx_warn_pic_track_t *out);
+size_t mwx_warn_pic_nseries(const struct mwx_warn *w);
+void mwx_warn_pic_series(const struct mwx_warn *w, size_t i, mwx_warn_pic_series_t *out);
+
+/* TAK sender (tak.c). */
+typedef struct mwx_tak mwx_tak_t;
+int mwx_tak_open(const char *endpoint, mwx_tak_t **out, mwx_err_t *err);
+/* Send one event; failures are counted, the caller goes on. 0 or MWX_EBUS. */
+int mwx_tak_send(mwx_tak_t *t, const char *data, size_t len);
+void mwx_tak_counts(const mwx_tak_t *t, uint64_t *sent, uint64_t *errors);
+void mwx_tak_close(mwx_tak_t *t);
+
+#endif
