@@ -1,14 +1,257 @@
-/* mwx serve: not built yet (placeholder until its issue lands). */
+/* mwx serve RUN.mwxr: the operator web page replaying a recording through the same server
+ * that `mwx run` / `mwx demo` use live. The replay clock runs at --speed scenario seconds
+ * per wall second and is controlled from the page (GET /api/control?cmd=...). SIGINT and
+ * SIGTERM are taken synchronously (blocked in every thread, waited for with
+ * sigtimedwait in the replay loop), so there is no signal handler and no global state. */
 #include "cli.h"
 
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mwx/web.h"
+
+#define TICK_S 0.05
+#define STATE_EVERY_S 0.5
+
+typedef struct control {
+    pthread_mutex_t lk;
+    int playing;
+    double speed;
+    int restart;
+} control_t;
+
+static int on_control(void *user, const char *cmd, double x)
+{
+    control_t *c = user;
+    pthread_mutex_lock(&c->lk);
+    if (strcmp(cmd, "play") == 0)
+        c->playing = 1;
+    else if (strcmp(cmd, "pause") == 0)
+        c->playing = 0;
+    else if (strcmp(cmd, "restart") == 0)
+        c->restart = 1;
+    else if (strcmp(cmd, "speed") == 0)
+        c->speed = x;
+    pthread_mutex_unlock(&c->lk);
+    return 0;
+}
+
+/* A record's scenario time; the scenario record has none (it goes first). */
+static double rec_time(const mwx_record_t *r)
+{
+    switch (r->type) {
+    case MWX_REC_TRUTH: return r->u.truth.t;
+    case MWX_REC_MEAS: return r->u.meas.t;
+    case MWX_REC_TRACK: return r->u.track.t;
+    case MWX_REC_SHARE: return r->u.share.t;
+    case MWX_REC_ALERT: return r->u.alert.t;
+    default: return -INFINITY;
+    }
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: mwx serve RUN.mwxr [--port N] [--bind ADDR] [--speed X] [--paused]\n"
+            "                 [--atom FILE] [--assets DIR]\n\n"
+            "Serve the operator web page and replay the recording RUN.mwxr to it.\n\n"
+            "  --port N      TCP port (default 8080; 0 = any free port, printed)\n"
+            "  --bind ADDR   address to listen on (default 127.0.0.1, loopback only;\n"
+            "                give e.g. 0.0.0.0 explicitly to serve other machines)\n"
+            "  --speed X     scenario seconds per wall second (default 1; 0 < X <= 1000)\n"
+            "  --paused      start paused (press play on the page)\n"
+            "  --atom FILE   serve FILE at /alerts.atom (default: alerts/alerts.atom\n"
+            "                beside RUN.mwxr, when it exists)\n"
+            "  --assets DIR  the page's files (default: web/ beside the mwx binary)\n\n"
+            "The page has play/pause/speed/restart controls; scripts can use\n"
+            "GET /api/control?cmd=play|pause|restart or ?cmd=speed&x=N.\n"
+            "Other endpoints: /events (server-sent events), /api/picture, /metrics.\n"
+            "Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.\n");
+}
+
+static int parse_num(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
 
 int mwx_cmd_serve(int argc, char **argv)
 {
     if (mwx_cli_wants_help(argc, argv)) {
-        printf("usage: mwx serve ...\n(not implemented yet)\n");
+        usage(stdout);
         return 0;
     }
-    fprintf(stderr, "mwx serve: not implemented yet\n");
-    return 3;
+    const char *path = NULL, *bind = NULL, *atom = NULL, *assets = NULL;
+    double port_d = 8080, speed = 1.0;
+    int paused = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has_val = i + 1 < argc;
+        if (strcmp(a, "--port") == 0 && has_val) {
+            if (parse_num(argv[++i], 0, 65535, &port_d) || port_d != floor(port_d))
+                return mwx_cli_usage_error("serve", "--port: expected 0..65535, got '%s'",
+                                           argv[i]);
+        } else if (strcmp(a, "--bind") == 0 && has_val) {
+            bind = argv[++i];
+        } else if (strcmp(a, "--speed") == 0 && has_val) {
+            if (parse_num(argv[++i], 1e-9, 1000, &speed))
+                return mwx_cli_usage_error("serve", "--speed: expected 0 < X <= 1000, got '%s'",
+                                           argv[i]);
+        } else if (strcmp(a, "--atom") == 0 && has_val) {
+            atom = argv[++i];
+        } else if (strcmp(a, "--assets") == 0 && has_val) {
+            assets = argv[++i];
+        } else if (strcmp(a, "--paused") == 0) {
+            paused = 1;
+        } else if (a[0] == '-' && a[1]) {
+            return mwx_cli_usage_error("serve", "unknown or incomplete option '%s'", a);
+        } else if (!path) {
+            path = a;
+        } else {
+            return mwx_cli_usage_error("serve", "one recording only ('%s' is extra)", a);
+        }
+    }
+    if (!path)
+        return mwx_cli_usage_error("serve", "missing RUN.mwxr");
+
+    mwx_err_t err;
+    mwx_err_clear(&err);
+    mwx_records_t recs;
+    memset(&recs, 0, sizeof recs);
+    int rc = mwx_records_load(path, &recs, &err);
+    if (rc == MWX_ETRUNC || rc == MWX_ECORRUPT) {
+        fprintf(stderr, "mwx serve: warning: %s (replaying the %zu records before it)\n",
+                err.msg, recs.n);
+    } else if (rc) {
+        mwx_records_free(&recs);
+        return mwx_cli_fail("serve", &err);
+    }
+    if (recs.n == 0) {
+        mwx_records_free(&recs);
+        mwx_err_set(&err, MWX_EINVAL, "%s: no records to replay", path);
+        return mwx_cli_fail("serve", &err);
+    }
+
+    /* Block the stop signals before the server starts its threads, so they inherit the
+     * mask and the replay loop below is the only taker. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    mwx_web_t *srv;
+    if ((rc = mwx_web_start(bind, (unsigned)port_d, assets, &srv, &err))) {
+        mwx_records_free(&recs);
+        return mwx_cli_fail("serve", &err);
+    }
+    char atom_default[MWX_PATH_LEN * 2];
+    if (!atom) {
+        const char *slash = strrchr(path, '/');
+        int dl = slash ? (int)(slash - path) : 1;
+        snprintf(atom_default, sizeof atom_default, "%.*s/alerts/alerts.atom", dl,
+                 slash ? path : ".");
+        FILE *f = fopen(atom_default, "r");
+        if (f) {
+            fclose(f);
+            atom = atom_default;
+        }
+    }
+    if (atom && mwx_web_set_atom_file(srv, atom, &err) != 0)
+        fprintf(stderr, "mwx serve: warning: %s\n", err.msg);
+
+    control_t ctl;
+    pthread_mutex_init(&ctl.lk, NULL);
+    ctl.playing = !paused;
+    ctl.speed = speed;
+    ctl.restart = 0;
+    mwx_web_set_control(srv, on_control, &ctl);
+
+    /* The clock starts at the first timed record (a scenario record's t is 0 and carries
+     * no time of its own). */
+    double t0 = INFINITY, t_end = 0;
+    for (size_t i = 0; i < recs.n; i++) {
+        const mwx_record_t *r = &recs.v[i];
+        if (r->type == MWX_REC_SCENARIO)
+            continue;
+        double t = rec_time(r);
+        if (t < t0)
+            t0 = t;
+        if (t > t_end)
+            t_end = t;
+    }
+    if (!isfinite(t0))
+        t0 = 0;
+
+    char url[128];
+    mwx_web_url(srv, url, sizeof url);
+    printf("mwx serve: %s  (replaying %s: %zu records, t %.1f..%.1f s, speed %g%s; "
+           "Ctrl-C to stop)\n",
+           url, path, recs.n, t0, t_end, speed, paused ? ", paused" : "");
+    fflush(stdout);
+
+    size_t next = 0;
+    double sim_t = t0, last_state = -1;
+    double wall = mwx_time_mono();
+    int failures = 0;
+    for (;;) {
+        pthread_mutex_lock(&ctl.lk);
+        int playing = ctl.playing, restart = ctl.restart;
+        double sp = ctl.speed;
+        ctl.restart = 0;
+        pthread_mutex_unlock(&ctl.lk);
+
+        double now = mwx_time_mono();
+        if (restart) {
+            mwx_web_reset(srv);
+            next = 0;
+            sim_t = t0;
+            last_state = -1;
+        } else if (playing && next < recs.n) {
+            sim_t += (now - wall) * sp;
+        }
+        wall = now;
+        while (next < recs.n) {
+            const mwx_record_t *r = &recs.v[next];
+            if (rec_time(r) > sim_t)
+                break;
+            if (mwx_web_publish(srv, r, &err) != 0 && failures++ == 0)
+                fprintf(stderr, "mwx serve: warning: %s\n", err.msg);
+            next++;
+        }
+        if (next == recs.n && sim_t < t_end)
+            sim_t = t_end;
+        if (restart || last_state < 0 || now - last_state >= STATE_EVERY_S) {
+            mwx_web_replay_state_t st = {.playing = playing && next < recs.n,
+                                         .speed = sp,
+                                         .t = sim_t,
+                                         .t_end = t_end,
+                                         .ended = next == recs.n};
+            mwx_web_set_replay_state(srv, &st);
+            last_state = now;
+        }
+
+        struct timespec ts = {0, (long)(TICK_S * 1e9)};
+        int sig = sigtimedwait(&stop, NULL, &ts);
+        if (sig == SIGINT || sig == SIGTERM)
+            break;
+    }
+    printf("mwx serve: stopping\n");
+    fflush(stdout);
+    mwx_web_stop(srv);
+    pthread_mutex_destroy(&ctl.lk);
+    mwx_records_free(&recs);
+    return 0;
 }

@@ -1,0 +1,283 @@
+/* The picture: the bounded state a browser needs to draw the situation when it connects
+ * late (or reconnects): the scenario, every track's latest record with a trail of past
+ * positions, the last shares and the last alerts. truth and meas are not kept (they are
+ * live-only).
+ *
+ * Bounds: MWX_WEB_MAX_TRACKS tracks (the least recently updated is forgotten when a new
+ * one needs room), MWX_WEB_TRAIL trail points per track (when full, every other point is
+ * dropped and the spacing doubles, so a trail always spans the whole flight at a coarser
+ * step), rings of MWX_WEB_MAX_SHARES shares and MWX_WEB_MAX_ALERTS alerts. The caller
+ * (server.c) serialises access. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "web/internal.h"
+
+#define TRAIL_MIN_DT_S 1.0
+
+typedef struct pic_track {
+    char node[MWX_ID_LEN];
+    char track_id[MWX_ID_LEN];
+    char *json;
+    double pts[MWX_WEB_TRAIL][4]; /* t, x, y, z (ECEF, m) */
+    size_t n_pts;
+    double min_dt;
+    uint64_t last_seq; /* for least-recently-updated eviction */
+} pic_track_t;
+
+typedef struct ring {
+    char **v;
+    size_t cap, head, n; /* oldest at head */
+} ring_t;
+
+struct mwx_picture {
+    char *scenario;
+    pic_track_t *tracks[MWX_WEB_MAX_TRACKS];
+    size_t n_tracks;
+    ring_t shares, alerts;
+    uint64_t seq;
+};
+
+static int ring_init(ring_t *r, size_t cap)
+{
+    r->v = calloc(cap, sizeof *r->v);
+    r->cap = cap;
+    r->head = r->n = 0;
+    return r->v ? 0 : MWX_ENOMEM;
+}
+
+static void ring_clear(ring_t *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->v[(r->head + i) % r->cap]);
+        r->v[(r->head + i) % r->cap] = NULL;
+    }
+    r->head = r->n = 0;
+}
+
+static void ring_push(ring_t *r, char *s)
+{
+    if (r->n == r->cap) {
+        free(r->v[r->head]);
+        r->v[r->head] = s;
+        r->head = (r->head + 1) % r->cap;
+    } else {
+        r->v[(r->head + r->n) % r->cap] = s;
+        r->n++;
+    }
+}
+
+static const char *ring_at(const ring_t *r, size_t i)
+{
+    return r->v[(r->head + i) % r->cap];
+}
+
+int mwx_picture_new(mwx_picture_t **out)
+{
+    mwx_picture_t *p = calloc(1, sizeof *p);
+    if (!p)
+        return MWX_ENOMEM;
+    if (ring_init(&p->shares, MWX_WEB_MAX_SHARES) != 0 ||
+        ring_init(&p->alerts, MWX_WEB_MAX_ALERTS) != 0) {
+        free(p->shares.v);
+        free(p->alerts.v);
+        free(p);
+        return MWX_ENOMEM;
+    }
+    *out = p;
+    return 0;
+}
+
+void mwx_picture_clear(mwx_picture_t *p)
+{
+    free(p->scenario);
+    p->scenario = NULL;
+    for (size_t i = 0; i < p->n_tracks; i++) {
+        free(p->tracks[i]->json);
+        free(p->tracks[i]);
+        p->tracks[i] = NULL;
+    }
+    p->n_tracks = 0;
+    ring_clear(&p->shares);
+    ring_clear(&p->alerts);
+}
+
+void mwx_picture_free(mwx_picture_t *p)
+{
+    if (!p)
+        return;
+    mwx_picture_clear(p);
+    free(p->shares.v);
+    free(p->alerts.v);
+    free(p);
+}
+
+size_t mwx_picture_track_count(const mwx_picture_t *p)
+{
+    return p->n_tracks;
+}
+
+static pic_track_t *find_track(mwx_picture_t *p, const mwx_rec_track_t *t, int *evicted)
+{
+    for (size_t i = 0; i < p->n_tracks; i++)
+        if (strcmp(p->tracks[i]->node, t->node) == 0 &&
+            strcmp(p->tracks[i]->track_id, t->track_id) == 0)
+            return p->tracks[i];
+    pic_track_t *pt;
+    if (p->n_tracks == MWX_WEB_MAX_TRACKS) {
+        size_t old = 0;
+        for (size_t i = 1; i < p->n_tracks; i++)
+            if (p->tracks[i]->last_seq < p->tracks[old]->last_seq)
+                old = i;
+        pt = p->tracks[old];
+        free(pt->json);
+        memset(pt, 0, sizeof *pt);
+        *evicted = 1;
+    } else {
+        pt = calloc(1, sizeof *pt);
+        if (!pt)
+            return NULL;
+        p->tracks[p->n_tracks++] = pt;
+    }
+    mwx_strlcpy(pt->node, t->node, sizeof pt->node);
+    mwx_strlcpy(pt->track_id, t->track_id, sizeof pt->track_id);
+    pt->min_dt = TRAIL_MIN_DT_S;
+    return pt;
+}
+
+static void trail_add(pic_track_t *pt, const mwx_rec_track_t *t)
+{
+    if (!isfinite(t->t) || !isfinite(t->ecef_m[0]) || !isfinite(t->ecef_m[1]) ||
+        !isfinite(t->ecef_m[2]))
+        return;
+    if (pt->n_pts > 0) {
+        double last = pt->pts[pt->n_pts - 1][0];
+        if (t->t < last) /* out of order (a late share): not part of the trail */
+            return;
+        if (t->t - last < pt->min_dt)
+            return;
+    }
+    if (pt->n_pts == MWX_WEB_TRAIL) {
+        /* Keep the first point and every other one after it. */
+        size_t k = 1;
+        for (size_t i = 2; i < pt->n_pts; i += 2)
+            memcpy(pt->pts[k++], pt->pts[i], sizeof pt->pts[0]);
+        pt->n_pts = k;
+        pt->min_dt *= 2.0;
+    }
+    double *q = pt->pts[pt->n_pts++];
+    q[0] = t->t;
+    q[1] = t->ecef_m[0];
+    q[2] = t->ecef_m[1];
+    q[3] = t->ecef_m[2];
+}
+
+int mwx_picture_add(mwx_picture_t *p, const mwx_record_t *rec, const char *json, int *evicted)
+{
+    *evicted = 0;
+    if (rec->type != MWX_REC_SCENARIO && rec->type != MWX_REC_TRACK &&
+        rec->type != MWX_REC_SHARE && rec->type != MWX_REC_ALERT)
+        return 0;
+    char *copy = strdup(json);
+    if (!copy)
+        return MWX_ENOMEM;
+    switch (rec->type) {
+    case MWX_REC_SCENARIO:
+        /* A new scenario is a new run: forget the old picture. */
+        mwx_picture_clear(p);
+        p->scenario = copy;
+        break;
+    case MWX_REC_TRACK: {
+        pic_track_t *pt = find_track(p, &rec->u.track, evicted);
+        if (!pt) {
+            free(copy);
+            return MWX_ENOMEM;
+        }
+        free(pt->json);
+        pt->json = copy;
+        pt->last_seq = ++p->seq;
+        trail_add(pt, &rec->u.track);
+        break;
+    }
+    case MWX_REC_SHARE:
+        ring_push(&p->shares, copy);
+        break;
+    default:
+        ring_push(&p->alerts, copy);
+        break;
+    }
+    return 0;
+}
+
+static void put_trail_points(const pic_track_t *pt, mwx_sb_t *sb)
+{
+    mwx_sb_putc(sb, '[');
+    for (size_t i = 0; i < pt->n_pts; i++)
+        mwx_sb_printf(sb, "%s[%.3f,%.1f,%.1f,%.1f]", i ? "," : "", pt->pts[i][0],
+                      pt->pts[i][1], pt->pts[i][2], pt->pts[i][3]);
+    mwx_sb_putc(sb, ']');
+}
+
+/* Tracks in the order they were first seen would reorder after an eviction; the
+ * browser does not care, it keys by (node, track_id). */
+void mwx_picture_sse(const mwx_picture_t *p, mwx_sb_t *sb)
+{
+    if (p->scenario)
+        mwx_sse_event(sb, "scenario", p->scenario);
+    mwx_sb_t tmp;
+    for (size_t i = 0; i < p->n_tracks; i++) {
+        const pic_track_t *pt = p->tracks[i];
+        mwx_sb_init(&tmp);
+        mwx_sb_puts(&tmp, "{\"node\":");
+        mwx_sb_json_str(&tmp, pt->node);
+        mwx_sb_puts(&tmp, ",\"track_id\":");
+        mwx_sb_json_str(&tmp, pt->track_id);
+        mwx_sb_puts(&tmp, ",\"points\":");
+        put_trail_points(pt, &tmp);
+        mwx_sb_putc(&tmp, '}');
+        if (tmp.oom)
+            sb->oom = 1;
+        else
+            mwx_sse_event(sb, "trail", tmp.p);
+        mwx_sb_free(&tmp);
+        if (pt->json)
+            mwx_sse_event(sb, "track", pt->json);
+    }
+    for (size_t i = 0; i < p->shares.n; i++)
+        mwx_sse_event(sb, "share", ring_at(&p->shares, i));
+    for (size_t i = 0; i < p->alerts.n; i++)
+        mwx_sse_event(sb, "alert", ring_at(&p->alerts, i));
+}
+
+void mwx_picture_json_members(const mwx_picture_t *p, mwx_sb_t *sb)
+{
+    mwx_sb_puts(sb, "\"scenario\":");
+    mwx_sb_puts(sb, p->scenario ? p->scenario : "null");
+    mwx_sb_puts(sb, ",\"tracks\":[");
+    int first = 1;
+    for (size_t i = 0; i < p->n_tracks; i++) {
+        const pic_track_t *pt = p->tracks[i];
+        if (!pt->json)
+            continue;
+        mwx_sb_puts(sb, first ? "{\"track\":" : ",{\"track\":");
+        first = 0;
+        mwx_sb_puts(sb, pt->json);
+        mwx_sb_puts(sb, ",\"trail\":");
+        put_trail_points(pt, sb);
+        mwx_sb_putc(sb, '}');
+    }
+    mwx_sb_puts(sb, "],\"shares\":[");
+    for (size_t i = 0; i < p->shares.n; i++) {
+        if (i)
+            mwx_sb_putc(sb, ',');
+        mwx_sb_puts(sb, ring_at(&p->shares, i));
+    }
+    mwx_sb_puts(sb, "],\"alerts\":[");
+    for (size_t i = 0; i < p->alerts.n; i++) {
+        if (i)
+            mwx_sb_putc(sb, ',');
+        mwx_sb_puts(sb, ring_at(&p->alerts, i));
+    }
+    mwx_sb_putc(sb, ']');
+}
