@@ -1,0 +1,22 @@
+/* Test fixture: a private nats-server child on a free loopback port. A missing
+ * nats-server is a test failure, never a silent skip. */
+#ifndef MWX_TEST_NATS_FIXTURE_H
+#define MWX_TEST_NATS_FIXTURE_H
+
+#include <sys/types.h>
+
+typedef struct nats_fixture {
+    pid_t pid;
+    int port;
+    char url[64];
+} nats_fixture_t;
+
+/* Start `nats-server -a 127.0.0.1 -p PORT` (plus `-c conf` when conf is non-NULL; the
+ * config's listen line is overridden by -a/-p) and wait until it accepts connections.
+ * Returns 0 or -1 with a message on stderr. */
+int nats_fixture_start(nats_fixture_t *f, const char *conf);
+void nats_fixture_stop(nats_fixture_t *f);
+/* A free TCP port on 127.0.0.1 (bind to port 0, read it back). */
+int nats_fixture_free_port(void);
+
+#endif

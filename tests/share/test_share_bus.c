@@ -1,0 +1,608 @@
+/* The same behaviour tests on both buses (inproc, and NATS against a real nats-server
+ * started here), server-side releasability from `mwx nats-config`, a property test over
+ * random policies, and the bus going away. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "mwx/share.h"
+#include "nats_fixture.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define T0 1795000000.0
+
+enum { BUS_INPROC, BUS_INPROC_POLICY, BUS_NATS, BUS_NATS_POLICY };
+static const char *const bus_names[] = {"inproc", "inproc+policy", "nats", "nats+config"};
+
+typedef struct node {
+    int idx;
+    char nation[MWX_ID_LEN];
+    mwx_keypair_t key;
+    mwx_bus_t *bus;
+    mwx_receiver_t *rx;
+    mwx_sender_t tx;
+    const mwx_policy_t *pol;
+    int raw[MWX_MAX_NATIONS];   /* delivered by the bus, by origin (from the subject) */
+    int got[MWX_MAX_NATIONS];   /* accepted by the receiver, by origin */
+    int violations;             /* accepted although not releasable / not allowed */
+    int raw_violations;         /* delivered by a policy-enforcing bus although not allowed */
+    int enforcing;
+} node_t;
+
+typedef struct net {
+    int kind;
+    mwx_policy_t pol;
+    node_t node[MWX_MAX_NATIONS];
+    mwx_inproc_hub_t *hub;
+    nats_fixture_t fx;
+    char dir[256];
+} net_t;
+
+static void on_data(void *user, const char *subject, const uint8_t *data, size_t len,
+                    const char *reply)
+{
+    node_t *n = user;
+    char origin[MWX_ID_LEN] = "";
+    mwx_envelope_t env;
+    /* mwx.<kind>.<origin>.<recipient> */
+    const char *a = strchr(subject, '.');
+    const char *b = a ? strchr(a + 1, '.') : NULL;
+    const char *c = b ? strchr(b + 1, '.') : NULL;
+    if (b && c && (size_t)(c - b - 1) < sizeof origin) {
+        memcpy(origin, b + 1, (size_t)(c - b - 1));
+        origin[c - b - 1] = 0;
+    }
+    int oi = mwx_policy_index(n->pol, origin);
+    if (oi >= 0) {
+        n->raw[oi]++;
+        if (n->enforcing && !mwx_policy_allows(n->pol, origin, n->nation))
+            n->raw_violations++;
+    }
+    if (mwx_receiver_accept(n->rx, data, len, T0, &env, NULL) == 0) {
+        int ok = 0;
+        for (int i = 0; i < env.n_to; i++)
+            ok |= strcmp(env.to[i], n->nation) == 0;
+        if (!ok)
+            n->violations++;
+        int ei = mwx_policy_index(n->pol, env.origin);
+        if (ei >= 0)
+            n->got[ei]++;
+    }
+}
+
+static void net_open(net_t *net, int kind, const mwx_policy_t *pol)
+{
+    mwx_err_t err;
+    memset(net, 0, sizeof *net);
+    net->kind = kind;
+    net->pol = *pol;
+    if (kind == BUS_INPROC || kind == BUS_INPROC_POLICY)
+        assert_int_equal(mwx_inproc_hub_create(kind == BUS_INPROC_POLICY ? &net->pol : NULL,
+                                               &net->hub, &err), 0);
+    if (kind == BUS_NATS_POLICY) {
+        const char *tmp = getenv("MWX_TMPDIR");
+        static int serial;
+        mwx_nats_config_opts_t o = {0};
+        snprintf(net->dir, sizeof net->dir, "%s/share-nats-%d-%d", tmp ? tmp : "/tmp",
+                 (int)getpid(), serial++);
+        mkdir(net->dir, 0700);
+        assert_int_equal(mwx_nats_config_write(&net->pol, &o, net->dir, &err), 0);
+        char conf[320];
+        snprintf(conf, sizeof conf, "%s/nats-server.conf", net->dir);
+        assert_int_equal(nats_fixture_start(&net->fx, conf), 0);
+    } else if (kind == BUS_NATS) {
+        assert_int_equal(nats_fixture_start(&net->fx, NULL), 0);
+    }
+    for (int i = 0; i < pol->n; i++) {
+        node_t *n = &net->node[i];
+        n->idx = i;
+        n->pol = &net->pol;
+        n->enforcing = kind == BUS_INPROC_POLICY || kind == BUS_NATS_POLICY;
+        mwx_strlcpy(n->nation, pol->nation[i], sizeof n->nation);
+        assert_int_equal(mwx_key_generate(n->nation, &n->key, &err), 0);
+        assert_int_equal(mwx_sender_init(&n->tx, &n->key, &net->pol, 1, &err), 0);
+        assert_int_equal(mwx_receiver_create(n->nation, 60, &n->rx, &err), 0);
+        if (net->hub) {
+            assert_int_equal(mwx_bus_inproc_open(net->hub, n->nation, &n->bus, &err), 0);
+        } else {
+            mwx_nats_opts_t o = {0};
+            char user[64], pw[128], creds[320];
+            o.url = net->fx.url;
+            o.send_asap = 1;
+            o.name = n->nation;
+            if (kind == BUS_NATS_POLICY) {
+                snprintf(creds, sizeof creds, "%s/%s.creds", net->dir, n->nation);
+                assert_int_equal(mwx_nats_creds_load(creds, user, sizeof user, pw, sizeof pw,
+                                                     &err), 0);
+                o.user = user;
+                o.password = pw;
+            }
+            if (mwx_bus_nats_open(&o, &n->bus, &err) != 0)
+                fail_msg("%s", err.msg);
+        }
+    }
+    /* everyone trusts everyone's key: releasability, not trust, is under test here */
+    for (int i = 0; i < pol->n; i++)
+        for (int j = 0; j < pol->n; j++)
+            assert_int_equal(mwx_receiver_trust(net->node[i].rx, net->node[j].nation,
+                                                net->node[j].key.pk, &err), 0);
+}
+
+static void net_close(net_t *net)
+{
+    for (int i = 0; i < net->pol.n; i++) {
+        mwx_bus_close(net->node[i].bus);
+        mwx_receiver_destroy(net->node[i].rx);
+    }
+    if (net->hub)
+        mwx_inproc_hub_destroy(net->hub);
+    nats_fixture_stop(&net->fx);
+}
+
+static void net_flush(net_t *net)
+{
+    mwx_err_t err;
+    for (int i = 0; i < net->pol.n; i++)
+        assert_int_equal(mwx_bus_flush(net->node[i].bus, 2.0, &err), 0);
+}
+
+/* Poll every node until total accepted+dropped reaches want or a deadline passes. */
+static void net_drain(net_t *net, long want_raw)
+{
+    mwx_err_t err;
+    for (int round = 0; round < 400; round++) {
+        long raw = 0;
+        for (int i = 0; i < net->pol.n; i++) {
+            assert_true(mwx_bus_poll(net->node[i].bus, 0.01, &err) >= 0);
+            for (int j = 0; j < net->pol.n; j++)
+                raw += net->node[i].raw[j];
+        }
+        if (raw >= want_raw && net->kind <= BUS_INPROC_POLICY)
+            return;
+        if (raw >= want_raw && round > 5)
+            return; /* NATS: a few more rounds to catch any extra (wrong) delivery */
+    }
+}
+
+static void subscribe_all(net_t *net)
+{
+    mwx_err_t err;
+    char s[MWX_SUBJECT_LEN];
+    for (int i = 0; i < net->pol.n; i++) {
+        assert_int_equal(mwx_subject_inbox(net->node[i].nation, s), 0);
+        assert_int_equal(mwx_bus_subscribe(net->node[i].bus, s, on_data, &net->node[i], &err),
+                         0);
+    }
+    if (net->kind >= BUS_NATS)
+        net_flush(net); /* subscriptions registered before anyone publishes */
+}
+
+static void three_nation_policy(mwx_policy_t *p)
+{
+    memset(p, 0, sizeof *p);
+    p->n = 3;
+    strcpy(p->nation[0], "JP");
+    strcpy(p->nation[1], "KR");
+    strcpy(p->nation[2], "US");
+    p->to[0] = 1u << 1 | 1u << 2; /* JP -> KR, US */
+    p->to[1] = 1u << 2;           /* KR -> US */
+    p->to[2] = 1u << 0 | 1u << 1; /* US -> JP, KR */
+}
+
+/* Nodes share signed tracks per policy; forged, mislabelled and replayed envelopes that
+ * reach a node are dropped by its receiver. */
+static void flow_on(int kind)
+{
+    net_t net;
+    mwx_policy_t p;
+    mwx_err_t err;
+    uint8_t buf[MWX_ENVELOPE_MAX];
+    size_t len;
+    mwx_envelope_t env;
+    three_nation_policy(&p);
+    net_open(&net, kind, &p);
+    subscribe_all(&net);
+    const int N = 25;
+    for (int k = 0; k < N; k++)
+        for (int i = 0; i < 3; i++) {
+            node_t *n = &net.node[i];
+            uint8_t payload[64];
+            memset(payload, k, sizeof payload);
+            assert_int_equal(mwx_sender_seal(&n->tx, MWX_PAYLOAD_TRACK, payload, sizeof payload,
+                                             T0, buf, sizeof buf, &len, &env, &err), 0);
+            assert_int_equal(mwx_bus_publish_envelope(n->bus, &env, buf, len, &err), env.n_to);
+            if (k == 0) /* a replay of the first one */
+                assert_int_equal(mwx_bus_publish_envelope(n->bus, &env, buf, len, &err),
+                                 env.n_to);
+        }
+    /* KR (which releases only to US) labels one for JP and sends it to US: the label says
+     * not for US. And a forged "US" track from KR's key. */
+    node_t *kr = &net.node[1];
+    mwx_envelope_t e = env;
+    memset(&e, 0, sizeof e);
+    e.version = MWX_WIRE_VERSION;
+    strcpy(e.origin, "KR");
+    e.seq = 1000;
+    e.sent_unix_s = T0;
+    strcpy(e.to[0], "JP");
+    e.n_to = 1;
+    e.type = MWX_PAYLOAD_TRACK;
+    e.payload = (const uint8_t *)"x";
+    e.payload_len = 1;
+    assert_int_equal(mwx_envelope_seal(&e, kr->key.sk, buf, sizeof buf, &len, &err), 0);
+    assert_int_equal(mwx_bus_publish(kr->bus, "mwx.track.KR.US", buf, len, &err), 0);
+    strcpy(e.origin, "US");
+    strcpy(e.to[0], "KR");
+    assert_int_equal(mwx_envelope_seal(&e, kr->key.sk, buf, sizeof buf, &len, &err), 0);
+    int rc = mwx_bus_publish(kr->bus, "mwx.track.US.KR", buf, len, &err);
+    if (kind == BUS_INPROC_POLICY)
+        assert_int_equal(rc, MWX_EINVAL); /* the hub refuses a forged subject */
+    else
+        assert_int_equal(rc, 0);          /* nats-server drops it (async permission error) */
+    if (kind >= BUS_NATS)
+        net_flush(&net);
+    /* expected deliveries: per node, per allowed origin, N + 1 (replay) */
+    long want = 0;
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            if (mwx_policy_allows(&p, p.nation[j], p.nation[i]))
+                want += N + 1;
+    want += 1; /* the mislabelled one reaches US */
+    if (kind == BUS_INPROC || kind == BUS_NATS)
+        want += 1; /* the forged subject reaches KR where nothing enforces */
+    net_drain(&net, want);
+    for (int i = 0; i < 3; i++) {
+        node_t *n = &net.node[i];
+        mwx_share_counters_t c;
+        mwx_receiver_counters(n->rx, &c);
+        for (int j = 0; j < 3; j++) {
+            int allowed = mwx_policy_allows(&p, p.nation[j], n->nation);
+            if (n->got[j] != (allowed ? N : 0))
+                fail_msg("%s: %s accepted %d from %s, expected %d", bus_names[kind], n->nation,
+                         n->got[j], p.nation[j], allowed ? N : 0);
+        }
+        assert_int_equal(n->violations, 0);
+        assert_int_equal(n->raw_violations, 0);
+        int senders = 0;
+        for (int j = 0; j < 3; j++)
+            senders += mwx_policy_allows(&p, p.nation[j], n->nation);
+        assert_int_equal(c.dropped[MWX_DROP_REPLAYED], senders);
+        if (i == 2)
+            assert_int_equal(c.dropped[MWX_DROP_NOT_RELEASABLE], 1);
+        if (i == 1)
+            assert_int_equal(c.dropped[MWX_DROP_BAD_SIGNATURE],
+                             kind == BUS_INPROC || kind == BUS_NATS ? 1 : 0);
+    }
+    if (kind == BUS_NATS_POLICY) {
+        const char *le = mwx_bus_last_error(kr->bus);
+        if (!strstr(le, "ermission"))
+            fail_msg("KR's last error should be a permissions violation, got '%s'", le);
+    }
+    net_close(&net);
+}
+
+static void test_flow_inproc(void **state) { flow_on(BUS_INPROC); }
+static void test_flow_inproc_policy(void **state) { flow_on(BUS_INPROC_POLICY); }
+static void test_flow_nats(void **state) { flow_on(BUS_NATS); }
+static void test_flow_nats_config(void **state) { flow_on(BUS_NATS_POLICY); }
+
+/* ------------------------------------------------------------ gap recovery over a bus */
+
+typedef struct responder {
+    mwx_receiver_t *rx;
+    mwx_sentlog_t *log;
+    mwx_bus_t *bus;
+    atomic_int answered; /* written on nats.c's thread */
+} responder_t;
+
+static void on_gap(void *user, const char *subject, const uint8_t *data, size_t len,
+                   const char *reply)
+{
+    responder_t *r = user;
+    mwx_envelope_t req;
+    static uint8_t out[MWX_GAP_REPLY_MAX];
+    size_t n;
+    if (!reply || mwx_receiver_accept(r->rx, data, len, T0, &req, NULL) != 0 ||
+        req.type != MWX_PAYLOAD_GAP_REQUEST)
+        return;
+    if (mwx_sentlog_answer(r->log, &req, out, sizeof out, &n, NULL) == 0 &&
+        mwx_bus_publish(r->bus, reply, out, n, NULL) == 0)
+        atomic_fetch_add(&r->answered, 1);
+}
+
+static void on_env(void *user, const uint8_t *env, size_t len)
+{
+    node_t *n = user;
+    on_data(n, "mwx.track.JP.US", env, len, NULL);
+}
+
+static void gap_on(int kind)
+{
+    net_t net;
+    mwx_policy_t p;
+    mwx_err_t err;
+    uint8_t buf[MWX_ENVELOPE_MAX];
+    static uint8_t reply[MWX_GAP_REPLY_MAX];
+    size_t len, rlen;
+    mwx_envelope_t env;
+    responder_t resp;
+    memset(&resp, 0, sizeof resp);
+    char subj[MWX_SUBJECT_LEN];
+    uint64_t from, to;
+
+    three_nation_policy(&p);
+    net_open(&net, kind, &p);
+    subscribe_all(&net);
+    node_t *jp = &net.node[0], *us = &net.node[2];
+    assert_int_equal(mwx_sentlog_create(64, &resp.log, &err), 0);
+    resp.rx = jp->rx;
+    if (kind >= BUS_NATS) {
+        /* the responder runs on nats.c's thread, on its own connection and receiver, as
+         * JP's node's would in its own process */
+        mwx_nats_opts_t o = {0};
+        char user[64], pw[128], creds[320];
+        o.url = net.fx.url;
+        o.direct = 1;
+        o.send_asap = 1;
+        if (kind == BUS_NATS_POLICY) {
+            snprintf(creds, sizeof creds, "%s/JP.creds", net.dir);
+            assert_int_equal(mwx_nats_creds_load(creds, user, sizeof user, pw, sizeof pw, &err),
+                             0);
+            o.user = user;
+            o.password = pw;
+        }
+        assert_int_equal(mwx_bus_nats_open(&o, &resp.bus, &err), 0);
+        assert_int_equal(mwx_receiver_create("JP", 60, &resp.rx, &err), 0);
+        assert_int_equal(mwx_receiver_trust(resp.rx, "US", us->key.pk, &err), 0);
+    } else {
+        resp.bus = jp->bus;
+    }
+    assert_int_equal(mwx_subject_gap("JP", "*", subj), 0);
+    assert_int_equal(mwx_bus_subscribe(resp.bus, subj, on_gap, &resp, &err), 0);
+    if (kind >= BUS_NATS)
+        assert_int_equal(mwx_bus_flush(resp.bus, 2.0, &err), 0);
+
+    for (int k = 0; k < 10; k++) {
+        assert_int_equal(mwx_sender_seal(&jp->tx, MWX_PAYLOAD_TRACK, (const uint8_t *)"t", 1, T0,
+                                         buf, sizeof buf, &len, &env, &err), 0);
+        assert_int_equal(mwx_sentlog_add(resp.log, buf, len), 0);
+        if (k >= 4 && k <= 6)
+            continue; /* lost on the way */
+        assert_int_equal(mwx_bus_publish_envelope(jp->bus, &env, buf, len, &err), 2);
+    }
+    if (kind >= BUS_NATS)
+        net_flush(&net);
+    net_drain(&net, 7 + 7);
+    assert_int_equal(us->got[0], 7);
+    assert_int_equal(mwx_receiver_missing(us->rx, "JP", &from, &to), 0);
+    assert_int_equal(from, 5);
+    assert_int_equal(to, 7);
+    assert_int_equal(mwx_gap_request_seal(&us->key, "JP", from, to, T0, buf, sizeof buf, &len,
+                                          &err), 0);
+    assert_int_equal(mwx_subject_gap("JP", "US", subj), 0);
+    if (mwx_bus_request(us->bus, subj, buf, len, 2.0, reply, sizeof reply, &rlen, &err) != 0)
+        fail_msg("%s: request: %s", bus_names[kind], err.msg);
+    /* the reply may overtake the responder's bookkeeping by a few microseconds */
+    for (int i = 0; i < 200 && atomic_load(&resp.answered) == 0; i++)
+        usleep(1000);
+    assert_int_equal(atomic_load(&resp.answered), 1);
+    assert_int_equal(mwx_gap_reply_each(reply, rlen, on_env, us), 0);
+    assert_int_equal(us->got[0], 10);
+    assert_int_equal(mwx_receiver_missing(us->rx, "JP", &from, &to), MWX_ENOTFOUND);
+    /* nobody answers for KR */
+    assert_int_equal(mwx_subject_gap("KR", "US", subj), 0);
+    int rc = mwx_bus_request(us->bus, subj, buf, len, 0.3, reply, sizeof reply, &rlen, &err);
+    assert_true(rc == MWX_ENOTFOUND || rc == MWX_EAGAIN);
+    if (kind >= BUS_NATS) {
+        mwx_bus_close(resp.bus);
+        mwx_receiver_destroy(resp.rx);
+    }
+    mwx_sentlog_destroy(resp.log);
+    net_close(&net);
+}
+
+static void test_gap_inproc(void **state) { gap_on(BUS_INPROC_POLICY); }
+static void test_gap_nats(void **state) { gap_on(BUS_NATS); }
+static void test_gap_nats_config(void **state) { gap_on(BUS_NATS_POLICY); }
+
+/* ------------------------------------------------------------ property test */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint32_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state >> 11);
+}
+
+/* Random policies; every node publishes random labels to every other nation and
+ * subscribes to everything it may (clients do not filter on the policy). No node ever
+ * accepts an envelope not labelled for it; on the enforcing buses none is even delivered
+ * unless the policy allows it, and everything allowed arrives. */
+static void property_on(int kind, int rounds)
+{
+    for (int r = 0; r < rounds; r++) {
+        mwx_policy_t p;
+        mwx_err_t err;
+        net_t net;
+        memset(&p, 0, sizeof p);
+        p.n = 2 + (int)(rnd() % 4);
+        for (int i = 0; i < p.n; i++) {
+            snprintf(p.nation[i], MWX_ID_LEN, "N%d", i);
+            for (int j = 0; j < p.n; j++)
+                if (j != i && rnd() % 2)
+                    p.to[i] |= 1u << j;
+        }
+        net_open(&net, kind, &p);
+        subscribe_all(&net);
+        if (kind >= BUS_NATS) { /* and a greedy subscription the server must refuse */
+            for (int i = 0; i < p.n; i++)
+                assert_int_equal(mwx_bus_subscribe(net.node[i].bus, "mwx.>", on_data,
+                                                   &net.node[i], &err), 0);
+            net_flush(&net);
+        }
+        int sent_allowed[MWX_MAX_NATIONS][MWX_MAX_NATIONS] = {{0}};
+        for (int k = 0; k < 6; k++)
+            for (int i = 0; i < p.n; i++)
+                for (int j = 0; j < p.n; j++) {
+                    if (i == j)
+                        continue;
+                    mwx_envelope_t e;
+                    uint8_t buf[MWX_ENVELOPE_MAX];
+                    size_t len;
+                    char subject[MWX_SUBJECT_LEN];
+                    memset(&e, 0, sizeof e);
+                    e.version = MWX_WIRE_VERSION;
+                    strcpy(e.origin, p.nation[i]);
+                    e.seq = net.node[i].tx.next_seq++;
+                    e.sent_unix_s = T0;
+                    for (int m = 0; m < p.n; m++)
+                        if (rnd() % 2)
+                            strcpy(e.to[e.n_to++], p.nation[m]);
+                    e.type = MWX_PAYLOAD_TRACK;
+                    e.payload = (const uint8_t *)"p";
+                    e.payload_len = 1;
+                    assert_int_equal(mwx_envelope_seal(&e, net.node[i].key.sk, buf, sizeof buf,
+                                                       &len, &err), 0);
+                    mwx_subject_data(MWX_PAYLOAD_TRACK, p.nation[i], p.nation[j], subject);
+                    (void)mwx_bus_publish(net.node[i].bus, subject, buf, len, &err);
+                    if (mwx_policy_allows(&p, p.nation[i], p.nation[j]))
+                        sent_allowed[j][i]++;
+                }
+        if (kind >= BUS_NATS)
+            net_flush(&net);
+        long want = 0;
+        for (int i = 0; i < p.n; i++)
+            for (int j = 0; j < p.n; j++)
+                want += sent_allowed[i][j] * (kind >= BUS_NATS ? 1 : 1);
+        net_drain(&net, want);
+        for (int i = 0; i < p.n; i++) {
+            node_t *n = &net.node[i];
+            assert_int_equal(n->violations, 0);
+            if (n->enforcing) {
+                assert_int_equal(n->raw_violations, 0);
+                for (int j = 0; j < p.n; j++)
+                    if (n->raw[j] != sent_allowed[i][j])
+                        fail_msg("%s round %d: %s got %d from %s, %d allowed were sent",
+                                 bus_names[kind], r, n->nation, n->raw[j], p.nation[j],
+                                 sent_allowed[i][j]);
+            }
+        }
+        net_close(&net);
+    }
+}
+
+static void test_property_inproc(void **state)
+{
+    property_on(BUS_INPROC, 30);
+    property_on(BUS_INPROC_POLICY, 30);
+}
+
+static void test_property_nats(void **state)
+{
+    property_on(BUS_NATS, 2);
+    property_on(BUS_NATS_POLICY, 5);
+}
+
+/* ------------------------------------------------------------ failures */
+
+static void test_nats_goes_away(void **state)
+{
+    nats_fixture_t fx;
+    mwx_bus_t *b;
+    mwx_err_t err;
+    mwx_nats_opts_t o = {0};
+    mwx_bus_stats_t st;
+    assert_int_equal(nats_fixture_start(&fx, NULL), 0);
+    o.url = fx.url;
+    o.max_reconnect = 2;
+    o.reconnect_wait_s = 0.05;
+    assert_int_equal(mwx_bus_nats_open(&o, &b, &err), 0);
+    assert_int_equal(mwx_bus_publish(b, "mwx.track.KR.US", (const uint8_t *)"x", 1, &err), 0);
+    assert_int_equal(mwx_bus_flush(b, 2.0, &err), 0);
+    nats_fixture_stop(&fx);
+    int rc = 0;
+    for (int i = 0; i < 200 && rc != MWX_EBUS; i++) {
+        rc = mwx_bus_flush(b, 0.05, &err);
+        (void)mwx_bus_publish(b, "mwx.track.KR.US", (const uint8_t *)"x", 1, &err);
+    }
+    assert_int_equal(rc, MWX_EBUS);
+    assert_int_equal(mwx_exit_status(rc), 3);
+    /* once closed, every call says so */
+    for (int i = 0; i < 200; i++) {
+        mwx_bus_stats(b, &st);
+        if (mwx_bus_publish(b, "a", (const uint8_t *)"x", 1, &err) == MWX_EBUS &&
+            strstr(err.msg, "closed"))
+            break;
+        usleep(10000);
+    }
+    assert_int_equal(mwx_bus_publish(b, "a", (const uint8_t *)"x", 1, &err), MWX_EBUS);
+    assert_non_null(strstr(err.msg, "closed"));
+    assert_int_equal(mwx_bus_poll(b, 0.01, &err), MWX_EBUS);
+    mwx_bus_stats(b, &st);
+    assert_true(st.disconnects >= 1);
+    assert_int_equal(st.connected, 0);
+    mwx_bus_close(b);
+
+    /* nothing listening at all */
+    o.url = "nats://127.0.0.1:1";
+    assert_int_equal(mwx_bus_nats_open(&o, &b, &err), MWX_EBUS);
+    assert_non_null(strstr(err.msg, "127.0.0.1:1"));
+}
+
+/* A nation cannot even subscribe to a partner subject not released to it: the server
+ * refuses the subscription (server rules alone; no mwx client code in the way). */
+static void test_nats_config_refuses(void **state)
+{
+    mwx_policy_t p;
+    net_t net;
+    mwx_err_t err;
+    three_nation_policy(&p);
+    net_open(&net, BUS_NATS_POLICY, &p);
+    node_t *jp = &net.node[0], *kr = &net.node[1], *us = &net.node[2];
+    /* JP subscribes to KR->US traffic (KR does not release to JP) */
+    assert_int_equal(mwx_bus_subscribe(jp->bus, "mwx.track.KR.US", on_data, jp, &err), 0);
+    assert_int_equal(mwx_bus_subscribe(jp->bus, "mwx.*.KR.*", on_data, jp, &err), 0);
+    assert_int_equal(mwx_bus_subscribe(us->bus, "mwx.*.KR.US", on_data, us, &err), 0);
+    net_flush(&net);
+    for (int i = 0; i < 100 && !strstr(mwx_bus_last_error(jp->bus), "ermission"); i++)
+        usleep(10000);
+    if (!strstr(mwx_bus_last_error(jp->bus), "ermission"))
+        fail_msg("no permissions violation for JP: '%s'", mwx_bus_last_error(jp->bus));
+    assert_int_equal(mwx_bus_publish(kr->bus, "mwx.track.KR.US", (const uint8_t *)"x", 1, &err),
+                     0);
+    assert_int_equal(mwx_bus_publish(kr->bus, "mwx.track.KR.JP", (const uint8_t *)"x", 1, &err),
+                     0);
+    net_flush(&net);
+    net_drain(&net, 1);
+    assert_int_equal(us->raw[1], 1);
+    assert_int_equal(jp->raw[1], 0);
+    net_close(&net);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_flow_inproc),
+        cmocka_unit_test(test_flow_inproc_policy),
+        cmocka_unit_test(test_flow_nats),
+        cmocka_unit_test(test_flow_nats_config),
+        cmocka_unit_test(test_gap_inproc),
+        cmocka_unit_test(test_gap_nats),
+        cmocka_unit_test(test_gap_nats_config),
+        cmocka_unit_test(test_property_inproc),
+        cmocka_unit_test(test_property_nats),
+        cmocka_unit_test(test_nats_goes_away),
+        cmocka_unit_test(test_nats_config_refuses),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

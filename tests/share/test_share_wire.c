@@ -1,0 +1,519 @@
+/* Envelopes, signatures, the receiver's checks, keys, policy, gap recovery. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "mwx.pb-c.h"
+#include "mwx/share.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define T0 1795000000.0 /* a Unix time in 2026 */
+
+typedef struct world {
+    mwx_policy_t pol;
+    mwx_keypair_t kr, jp, us, evil;
+} world_t;
+
+static void make_world(world_t *w)
+{
+    static const char *text =
+        "{\"name\":\"t\",\"extra\":1,\"nations\":[{\"id\":\"JP\"},{\"id\":\"KR\"},{\"id\":\"US\"}],"
+        "\"sharing\":[{\"from\":\"KR\",\"to\":[\"US\"]},{\"from\":\"JP\",\"to\":[\"US\",\"KR\"]},"
+        "{\"from\":\"US\",\"to\":[\"JP\",\"KR\"]}]}";
+    json_t *root = NULL;
+    mwx_err_t err;
+    assert_int_equal(mwx_json_load_string(text, strlen(text), "pol", &root, &err), 0);
+    assert_int_equal(mwx_policy_from_json(root, "pol", &w->pol, &err), 0);
+    json_decref(root);
+    assert_int_equal(mwx_key_generate("KR", &w->kr, &err), 0);
+    assert_int_equal(mwx_key_generate("JP", &w->jp, &err), 0);
+    assert_int_equal(mwx_key_generate("US", &w->us, &err), 0);
+    assert_int_equal(mwx_key_generate("KR", &w->evil, &err), 0); /* same name, other key */
+}
+
+static mwx_receiver_t *receiver_for(const world_t *w, const char *own)
+{
+    mwx_receiver_t *r = NULL;
+    mwx_err_t err;
+    assert_int_equal(mwx_receiver_create(own, 30.0, &r, &err), 0);
+    assert_int_equal(mwx_receiver_trust(r, "KR", w->kr.pk, &err), 0);
+    assert_int_equal(mwx_receiver_trust(r, "JP", w->jp.pk, &err), 0);
+    assert_int_equal(mwx_receiver_trust(r, "US", w->us.pk, &err), 0);
+    return r;
+}
+
+static const uint8_t PAYLOAD[] = "launch at 39.0N 125.7E, impact 40.5N 135.5E";
+
+static void test_policy(void **state)
+{
+    world_t w;
+    char to[MWX_MAX_NATIONS][MWX_ID_LEN];
+    make_world(&w);
+    assert_int_equal(w.pol.n, 3);
+    assert_true(mwx_policy_allows(&w.pol, "KR", "US"));
+    assert_false(mwx_policy_allows(&w.pol, "KR", "JP"));
+    assert_false(mwx_policy_allows(&w.pol, "US", "US"));
+    assert_false(mwx_policy_allows(&w.pol, "XX", "US"));
+    assert_int_equal(mwx_policy_recipients(&w.pol, "JP", to), 2);
+    assert_string_equal(to[0], "KR");
+    assert_string_equal(to[1], "US");
+    assert_int_equal(mwx_policy_recipients(&w.pol, "KR", to), 1);
+    assert_string_equal(to[0], "US");
+
+    static const struct {
+        const char *text, *expect;
+    } bad[] = {
+        {"{\"nations\":[{\"id\":\"JP\"}],\"sharing\":[{\"from\":\"JP\",\"to\":[\"XX\"]}]}",
+         "$.sharing[0].to[0]"},
+        {"{\"nations\":[{\"id\":\"JP\"}],\"sharing\":[{\"from\":\"JP\",\"to\":[\"JP\"]}]}",
+         "itself"},
+        {"{\"nations\":[{\"id\":\"JP\"},{\"id\":\"JP\"}]}", "twice"},
+        {"{\"nations\":[{\"id\":\"JP\"}],\"sharing\":[{\"from\":\"JP\",\"to\":[],\"x\":1}]}",
+         "$.sharing[0]"},
+        {"{\"sharing\":[]}", "$.nations"},
+        {"{\"nations\":[{\"id\":\"J P\"}]}", "$.nations[0].id"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *root = NULL;
+        mwx_err_t err;
+        mwx_policy_t p;
+        assert_int_equal(mwx_json_load_string(bad[i].text, strlen(bad[i].text), "p", &root, &err),
+                         0);
+        assert_int_equal(mwx_policy_from_json(root, "p.json", &p, &err), MWX_EINVAL);
+        if (!strstr(err.msg, bad[i].expect))
+            fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, bad[i].expect);
+        json_decref(root);
+    }
+}
+
+static void test_round_trip(void **state)
+{
+    world_t w;
+    mwx_sender_t s;
+    mwx_err_t err;
+    uint8_t buf[MWX_ENVELOPE_MAX];
+    size_t len;
+    mwx_envelope_t sent, got;
+    mwx_drop_t why;
+    make_world(&w);
+    assert_int_equal(mwx_sender_init(&s, &w.jp, &w.pol, 7, &err), 0);
+    assert_int_equal(mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, PAYLOAD, sizeof PAYLOAD, T0, buf,
+                                     sizeof buf, &len, &sent, &err), 0);
+    assert_int_equal(sent.seq, 7);
+    assert_int_equal(sent.n_to, 2);
+    assert_int_equal(s.next_seq, 8);
+
+    mwx_receiver_t *us = receiver_for(&w, "US"), *kr = receiver_for(&w, "KR");
+    assert_int_equal(mwx_receiver_accept(us, buf, len, T0 + 0.2, &got, &why), 0);
+    assert_int_equal(why, MWX_DROP_NONE);
+    assert_string_equal(got.origin, "JP");
+    assert_int_equal(got.seq, 7);
+    assert_true(got.sent_unix_s == T0);
+    assert_int_equal(got.type, MWX_PAYLOAD_TRACK);
+    assert_int_equal(got.n_to, 2);
+    assert_string_equal(got.to[0], "KR");
+    assert_string_equal(got.to[1], "US");
+    assert_int_equal(got.payload_len, sizeof PAYLOAD);
+    assert_memory_equal(got.payload, PAYLOAD, sizeof PAYLOAD);
+    assert_int_equal(mwx_receiver_accept(kr, buf, len, T0, &got, &why), 0);
+
+    /* The envelope is a plain protobuf Envelope: protobuf-c reads it, and the signed part
+     * verifies over the documented domain || bytes. */
+    Mwx__Wire__Envelope *e = mwx__wire__envelope__unpack(NULL, len, buf);
+    assert_non_null(e);
+    assert_int_equal(e->signature.len, 64);
+    Mwx__Wire__SignedPart *sp =
+        mwx__wire__signed_part__unpack(NULL, e->signed_part.len, e->signed_part.data);
+    assert_non_null(sp);
+    assert_int_equal(sp->version, 1);
+    assert_string_equal(sp->origin, "JP");
+    assert_int_equal(sp->seq, 7);
+    assert_int_equal(sp->n_releasable_to, 2);
+    assert_int_equal(sp->type, MWX__WIRE__PAYLOAD_TYPE__TRACK);
+    uint8_t msg[16 + MWX_ENVELOPE_MAX];
+    memcpy(msg, "mwx.wire.v1", 12);
+    memcpy(msg + 12, e->signed_part.data, e->signed_part.len);
+    assert_int_equal(crypto_sign_ed25519_verify_detached(e->signature.data, msg,
+                                                         12 + e->signed_part.len, w.jp.pk),
+                     0);
+    mwx__wire__signed_part__free_unpacked(sp, NULL);
+    mwx__wire__envelope__free_unpacked(e, NULL);
+
+    mwx_share_counters_t c;
+    mwx_receiver_counters(us, &c);
+    assert_int_equal(c.accepted, 1);
+    for (int d = 0; d < MWX_DROP_N; d++)
+        assert_int_equal(c.dropped[d], 0);
+    mwx_receiver_destroy(us);
+    mwx_receiver_destroy(kr);
+}
+
+/* An envelope built by protobuf-c with unknown fields in both messages is accepted. */
+static void test_unknown_fields(void **state)
+{
+    world_t w;
+    uint8_t sp_buf[512], env_buf[1024], msg[600], sig[64];
+    mwx_envelope_t got;
+    mwx_drop_t why;
+    make_world(&w);
+    Mwx__Wire__SignedPart sp = MWX__WIRE__SIGNED_PART__INIT;
+    char *to[] = {"US"};
+    sp.version = 1;
+    sp.origin = "KR";
+    sp.seq = 42;
+    sp.sent_unix_s = T0;
+    sp.n_releasable_to = 1;
+    sp.releasable_to = to;
+    sp.type = MWX__WIRE__PAYLOAD_TYPE__ALERT;
+    sp.payload.data = (uint8_t *)PAYLOAD;
+    sp.payload.len = sizeof PAYLOAD;
+    size_t n = mwx__wire__signed_part__pack(&sp, sp_buf);
+    /* field 99 (varint 5) and field 100 (bytes "hi"): a newer sender's additions */
+    static const uint8_t extra[] = {0x98, 0x06, 0x05, 0xa2, 0x06, 0x02, 'h', 'i'};
+    memcpy(sp_buf + n, extra, sizeof extra);
+    n += sizeof extra;
+    memcpy(msg, "mwx.wire.v1", 12);
+    memcpy(msg + 12, sp_buf, n);
+    crypto_sign_ed25519_detached(sig, NULL, msg, 12 + n, w.kr.sk);
+    Mwx__Wire__Envelope e = MWX__WIRE__ENVELOPE__INIT;
+    e.signed_part.data = sp_buf;
+    e.signed_part.len = n;
+    e.signature.data = sig;
+    e.signature.len = 64;
+    size_t len = mwx__wire__envelope__pack(&e, env_buf);
+    env_buf[len++] = 0x18; /* Envelope field 3, varint 1 */
+    env_buf[len++] = 0x01;
+    mwx_receiver_t *us = receiver_for(&w, "US");
+    assert_int_equal(mwx_receiver_accept(us, env_buf, len, T0, &got, &why), 0);
+    assert_int_equal(got.seq, 42);
+    assert_int_equal(got.type, MWX_PAYLOAD_ALERT);
+    assert_memory_equal(got.payload, PAYLOAD, sizeof PAYLOAD);
+    mwx_receiver_destroy(us);
+}
+
+static void expect_drop(mwx_receiver_t *r, const uint8_t *buf, size_t len, double t,
+                        mwx_drop_t reason)
+{
+    mwx_share_counters_t before, after;
+    mwx_envelope_t got;
+    mwx_drop_t why;
+    mwx_receiver_counters(r, &before);
+    assert_true(mwx_receiver_accept(r, buf, len, t, &got, &why) < 0);
+    assert_int_equal(why, reason);
+    mwx_receiver_counters(r, &after);
+    assert_int_equal(after.accepted, before.accepted);
+    assert_int_equal(after.dropped[reason], before.dropped[reason] + 1);
+}
+
+static size_t seal_raw(const world_t *w, const mwx_keypair_t *key, const char *origin,
+                       uint64_t seq, double t, const char *const *to, int n_to, uint8_t *buf)
+{
+    mwx_envelope_t e;
+    mwx_err_t err;
+    size_t len;
+    memset(&e, 0, sizeof e);
+    e.version = MWX_WIRE_VERSION;
+    mwx_strlcpy(e.origin, origin, sizeof e.origin);
+    e.seq = seq;
+    e.sent_unix_s = t;
+    for (int i = 0; i < n_to; i++)
+        mwx_strlcpy(e.to[i], to[i], MWX_ID_LEN);
+    e.n_to = n_to;
+    e.type = MWX_PAYLOAD_TRACK;
+    e.payload = PAYLOAD;
+    e.payload_len = sizeof PAYLOAD;
+    assert_int_equal(mwx_envelope_seal(&e, key->sk, buf, MWX_ENVELOPE_MAX, &len, &err), 0);
+    return len;
+}
+
+static void test_drops(void **state)
+{
+    world_t w;
+    uint8_t buf[MWX_ENVELOPE_MAX];
+    size_t len;
+    static const char *const to_us[] = {"US"}, *const to_jp[] = {"JP"};
+    make_world(&w);
+    mwx_receiver_t *us = receiver_for(&w, "US");
+
+    /* forged: signed with another key under KR's name */
+    len = seal_raw(&w, &w.evil, "KR", 1, T0, to_us, 1, buf);
+    expect_drop(us, buf, len, T0, MWX_DROP_BAD_SIGNATURE);
+    /* signed by JP's key, claiming KR */
+    len = seal_raw(&w, &w.jp, "KR", 1, T0, to_us, 1, buf);
+    expect_drop(us, buf, len, T0, MWX_DROP_BAD_SIGNATURE);
+    /* unknown origin */
+    mwx_keypair_t cn;
+    mwx_err_t err;
+    assert_int_equal(mwx_key_generate("XX", &cn, &err), 0);
+    len = seal_raw(&w, &cn, "XX", 1, T0, to_us, 1, buf);
+    expect_drop(us, buf, len, T0, MWX_DROP_UNKNOWN_ORIGIN);
+    /* not releasable to US (correctly signed by KR) */
+    len = seal_raw(&w, &w.kr, "KR", 1, T0, to_jp, 1, buf);
+    expect_drop(us, buf, len, T0, MWX_DROP_NOT_RELEASABLE);
+    /* stale: sent 31 s before receipt with a 30 s limit; and 31 s in the future */
+    len = seal_raw(&w, &w.kr, "KR", 1, T0, to_us, 1, buf);
+    expect_drop(us, buf, len, T0 + 31, MWX_DROP_STALE);
+    expect_drop(us, buf, len, T0 - 31, MWX_DROP_STALE);
+    /* none of those touched the replay state: seq 1 is still fresh */
+    mwx_envelope_t got;
+    assert_int_equal(mwx_receiver_accept(us, buf, len, T0 + 29, &got, NULL), 0);
+    /* replayed */
+    expect_drop(us, buf, len, T0, MWX_DROP_REPLAYED);
+    /* malformed: empty, garbage, truncated, oversize */
+    expect_drop(us, buf, 0, T0, MWX_DROP_MALFORMED);
+    expect_drop(us, (const uint8_t *)"\xff\xff\xff", 3, T0, MWX_DROP_MALFORMED);
+    expect_drop(us, buf, len - 1, T0, MWX_DROP_MALFORMED);
+    expect_drop(us, buf, MWX_ENVELOPE_MAX + 1, T0, MWX_DROP_MALFORMED);
+
+    char metrics[2048];
+    mwx_receiver_metrics(us, metrics, sizeof metrics);
+    assert_non_null(strstr(metrics, "mwx_share_accepted_total{node=\"US\"} 1\n"));
+    assert_non_null(strstr(metrics, "reason=\"bad_signature\"} 2\n"));
+    assert_non_null(strstr(metrics, "reason=\"unknown_origin\"} 1\n"));
+    assert_non_null(strstr(metrics, "reason=\"not_releasable\"} 1\n"));
+    assert_non_null(strstr(metrics, "reason=\"stale\"} 2\n"));
+    assert_non_null(strstr(metrics, "reason=\"replayed\"} 1\n"));
+    assert_non_null(strstr(metrics, "reason=\"malformed\"} 4\n"));
+    mwx_receiver_destroy(us);
+}
+
+/* Every single-byte change of a signed envelope (each bit pattern flip of each byte) is
+ * dropped and never delivered. */
+static void test_tamper_every_byte(void **state)
+{
+    world_t w;
+    uint8_t buf[MWX_ENVELOPE_MAX], t[MWX_ENVELOPE_MAX];
+    static const char *const to_us[] = {"US"};
+    make_world(&w);
+    size_t len = seal_raw(&w, &w.kr, "KR", 5, T0, to_us, 1, buf);
+    mwx_receiver_t *us = receiver_for(&w, "US");
+    size_t dropped = 0;
+    for (size_t i = 0; i < len; i++) {
+        static const uint8_t masks[] = {0x01, 0x80, 0xff};
+        for (size_t m = 0; m < sizeof masks; m++) {
+            mwx_envelope_t got;
+            mwx_drop_t why;
+            memcpy(t, buf, len);
+            t[i] ^= masks[m];
+            int rc = mwx_receiver_accept(us, t, len, T0, &got, &why);
+            if (rc == 0)
+                fail_msg("byte %zu ^ 0x%02x accepted", i, masks[m]);
+            assert_true(why == MWX_DROP_MALFORMED || why == MWX_DROP_BAD_SIGNATURE ||
+                        why == MWX_DROP_UNKNOWN_ORIGIN);
+            dropped++;
+        }
+    }
+    mwx_share_counters_t c;
+    mwx_receiver_counters(us, &c);
+    assert_int_equal(c.accepted, 0);
+    assert_int_equal(c.dropped[MWX_DROP_MALFORMED] + c.dropped[MWX_DROP_BAD_SIGNATURE] +
+                         c.dropped[MWX_DROP_UNKNOWN_ORIGIN],
+                     dropped);
+    assert_true(c.dropped[MWX_DROP_BAD_SIGNATURE] > 0);
+    /* the original still verifies */
+    mwx_envelope_t got;
+    assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
+    mwx_receiver_destroy(us);
+}
+
+static void test_replay_window(void **state)
+{
+    world_t w;
+    uint8_t buf[MWX_ENVELOPE_MAX];
+    static const char *const to_us[] = {"US"};
+    mwx_envelope_t got;
+    uint64_t from, to;
+    make_world(&w);
+    mwx_receiver_t *us = receiver_for(&w, "US");
+    static const uint64_t order[] = {10, 12, 11, 15, 13};
+    for (size_t i = 0; i < 5; i++) {
+        size_t len = seal_raw(&w, &w.kr, "KR", order[i], T0, to_us, 1, buf);
+        assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
+    }
+    assert_int_equal(mwx_receiver_highest(us, "KR"), 15);
+    assert_int_equal(mwx_receiver_missing(us, "KR", &from, &to), 0);
+    assert_int_equal(from, 14);
+    assert_int_equal(to, 14);
+    for (size_t i = 0; i < 5; i++) { /* each again: duplicate */
+        size_t len = seal_raw(&w, &w.kr, "KR", order[i], T0, to_us, 1, buf);
+        expect_drop(us, buf, len, T0, MWX_DROP_REPLAYED);
+    }
+    size_t len = seal_raw(&w, &w.kr, "KR", 14, T0, to_us, 1, buf);
+    assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
+    assert_int_equal(mwx_receiver_missing(us, "KR", &from, &to), MWX_ENOTFOUND);
+    /* jump far ahead: the old seqs fall out of the window and count as replayed */
+    uint64_t far = 15 + MWX_REPLAY_WINDOW + 5;
+    len = seal_raw(&w, &w.kr, "KR", far, T0, to_us, 1, buf);
+    assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
+    len = seal_raw(&w, &w.kr, "KR", 16, T0, to_us, 1, buf); /* never seen, but too old */
+    expect_drop(us, buf, len, T0, MWX_DROP_REPLAYED);
+    len = seal_raw(&w, &w.kr, "KR", far - MWX_REPLAY_WINDOW + 1, T0, to_us, 1, buf);
+    assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0); /* just inside */
+    /* other origins have their own window */
+    static const char *const to_us2[] = {"US"};
+    len = seal_raw(&w, &w.jp, "JP", 10, T0, to_us2, 1, buf);
+    assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
+    mwx_receiver_destroy(us);
+}
+
+static void test_keys(void **state)
+{
+    char dir[256], path[300];
+    const char *tmp = getenv("MWX_TMPDIR");
+    mwx_keypair_t kp, back;
+    mwx_err_t err;
+    uint8_t pk[32];
+    char nation[MWX_ID_LEN];
+    struct stat st;
+    snprintf(dir, sizeof dir, "%s/share-keys-%d", tmp ? tmp : "/tmp", (int)getpid());
+    mkdir(dir, 0700);
+    assert_int_equal(mwx_key_generate("KR", &kp, &err), 0);
+    assert_int_equal(mwx_key_write(&kp, dir, 0, &err), 0);
+    snprintf(path, sizeof path, "%s/KR.key", dir);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(mwx_key_load_secret(path, "KR", &back, &err), 0);
+    assert_memory_equal(back.sk, kp.sk, 64);
+    assert_memory_equal(back.pk, kp.pk, 32);
+    assert_int_equal(mwx_key_load_secret(path, "JP", &back, &err), MWX_EINVAL);
+    assert_non_null(strstr(err.msg, "expected JP"));
+    /* refuses to overwrite; --force does */
+    mwx_keypair_t kp2;
+    assert_int_equal(mwx_key_generate("KR", &kp2, &err), 0);
+    assert_int_equal(mwx_key_write(&kp2, dir, 0, &err), MWX_EINVAL);
+    assert_non_null(strstr(err.msg, "exists"));
+    assert_int_equal(mwx_key_load_secret(path, NULL, &back, &err), 0);
+    assert_memory_equal(back.pk, kp.pk, 32);
+    assert_int_equal(mwx_key_write(&kp2, dir, 1, &err), 0);
+    snprintf(path, sizeof path, "%s/KR.pub", dir);
+    assert_int_equal(mwx_key_load_public(path, "KR", pk, nation, &err), 0);
+    assert_memory_equal(pk, kp2.pk, 32);
+    assert_string_equal(nation, "KR");
+    /* a public key file is not a secret key file; a damaged one is refused */
+    assert_int_equal(mwx_key_load_secret(path, NULL, &back, &err), MWX_EINVAL);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "mwx-ed25519-public-v1 KR 00zz\n");
+    fclose(f);
+    assert_int_equal(mwx_key_load_public(path, NULL, pk, NULL, &err), MWX_EINVAL);
+    assert_non_null(strstr(err.msg, "hex"));
+    snprintf(path, sizeof path, "%s/KR.key", dir);
+    f = fopen(path, "r+");
+    fseek(f, -3, SEEK_END); /* change the stored public half */
+    int ch = fgetc(f);
+    fseek(f, -3, SEEK_END);
+    fputc(ch == '0' ? '1' : '0', f);
+    fclose(f);
+    assert_int_equal(mwx_key_load_secret(path, NULL, &back, &err), MWX_ECRYPTO);
+    snprintf(path, sizeof path, "%s/none.key", dir);
+    assert_int_equal(mwx_key_load_secret(path, NULL, &back, &err), MWX_ENOTFOUND);
+    assert_int_equal(mwx_key_generate("K R", &kp, &err), MWX_EINVAL);
+}
+
+static void on_env(void *user, const uint8_t *env, size_t len)
+{
+    mwx_receiver_t *r = user;
+    mwx_envelope_t got;
+    (void)mwx_receiver_accept(r, env, len, T0, &got, NULL);
+}
+
+static void test_gap_recovery(void **state)
+{
+    world_t w;
+    mwx_sender_t s;
+    mwx_err_t err;
+    uint8_t buf[MWX_ENVELOPE_MAX], reply[MWX_GAP_REPLY_MAX];
+    size_t len, rlen;
+    mwx_envelope_t got;
+    mwx_sentlog_t *log;
+    uint64_t from, to;
+    make_world(&w);
+    assert_int_equal(mwx_sender_init(&s, &w.jp, &w.pol, 100, &err), 0);
+    assert_int_equal(mwx_sentlog_create(8, &log, &err), 0);
+    mwx_receiver_t *us = receiver_for(&w, "US"), *jp = receiver_for(&w, "JP");
+    for (int i = 0; i < 10; i++) { /* seqs 100..109; US loses 103..105 */
+        assert_int_equal(mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, PAYLOAD, 10, T0, buf,
+                                         sizeof buf, &len, NULL, &err), 0);
+        assert_int_equal(mwx_sentlog_add(log, buf, len), 0);
+        if (i < 3 || i > 5)
+            assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
+    }
+    assert_int_equal(mwx_receiver_missing(us, "JP", &from, &to), 0);
+    assert_int_equal(from, 103);
+    assert_int_equal(to, 105);
+    assert_int_equal(mwx_gap_request_seal(&w.us, "JP", from, to, T0, buf, sizeof buf, &len,
+                                          &err), 0);
+    /* the origin checks the request like any envelope: not sequenced, so twice is fine */
+    assert_int_equal(mwx_receiver_accept(jp, buf, len, T0, &got, NULL), 0);
+    assert_int_equal(mwx_receiver_accept(jp, buf, len, T0, &got, NULL), 0);
+    assert_int_equal(got.type, MWX_PAYLOAD_GAP_REQUEST);
+    assert_string_equal(got.origin, "US");
+    assert_int_equal(mwx_sentlog_answer(log, &got, reply, sizeof reply, &rlen, &err), 0);
+    assert_int_equal(mwx_gap_reply_each(reply, rlen, on_env, us), 0);
+    assert_int_equal(mwx_receiver_missing(us, "JP", &from, &to), MWX_ENOTFOUND);
+    mwx_share_counters_t c;
+    mwx_receiver_counters(us, &c);
+    assert_int_equal(c.accepted, 10);
+    /* KR asking JP for the same gets only what JP releases to KR (all of it here), and a
+     * nation not on the label gets nothing: KR's own tracks are not releasable to JP. */
+    mwx_sender_t ks;
+    mwx_sentlog_t *klog;
+    assert_int_equal(mwx_sender_init(&ks, &w.kr, &w.pol, 1, &err), 0);
+    assert_int_equal(mwx_sentlog_create(4, &klog, &err), 0);
+    assert_int_equal(mwx_sender_seal(&ks, MWX_PAYLOAD_TRACK, PAYLOAD, 10, T0, buf, sizeof buf,
+                                     &len, NULL, &err), 0);
+    assert_int_equal(mwx_sentlog_add(klog, buf, len), 0);
+    assert_int_equal(mwx_gap_request_seal(&w.jp, "KR", 1, 1, T0, buf, sizeof buf, &len, &err),
+                     0);
+    mwx_receiver_t *kr = receiver_for(&w, "KR");
+    assert_int_equal(mwx_receiver_accept(kr, buf, len, T0, &got, NULL), 0);
+    assert_int_equal(mwx_sentlog_answer(klog, &got, reply, sizeof reply, &rlen, &err), 0);
+    assert_int_equal(rlen, 0);
+    mwx_receiver_destroy(us);
+    mwx_receiver_destroy(jp);
+    mwx_receiver_destroy(kr);
+    mwx_sentlog_destroy(log);
+    mwx_sentlog_destroy(klog);
+}
+
+static void test_subjects(void **state)
+{
+    char s[MWX_SUBJECT_LEN];
+    assert_int_equal(mwx_subject_data(MWX_PAYLOAD_TRACK, "KR", "US", s), 0);
+    assert_string_equal(s, "mwx.track.KR.US");
+    assert_int_equal(mwx_subject_data(MWX_PAYLOAD_HEARTBEAT, "KR", "US", s), 0);
+    assert_string_equal(s, "mwx.hb.KR.US");
+    assert_int_equal(mwx_subject_data(MWX_PAYLOAD_GAP_REQUEST, "KR", "US", s), MWX_EINVAL);
+    assert_int_equal(mwx_subject_data(MWX_PAYLOAD_TRACK, "K.R", "US", s), MWX_EINVAL);
+    assert_int_equal(mwx_subject_gap("KR", "US", s), 0);
+    assert_string_equal(s, "mwx-gap.KR.US");
+    assert_true(mwx_subject_match("mwx.*.*.US", "mwx.track.KR.US"));
+    assert_false(mwx_subject_match("mwx.*.*.US", "mwx.track.KR.JP"));
+    assert_false(mwx_subject_match("mwx.*.*.US", "mwx.track.KR.US.x"));
+    assert_false(mwx_subject_match("mwx.*.*.US", "mwx.track.US"));
+    assert_true(mwx_subject_match("mwx.>", "mwx.track.KR.US"));
+    assert_false(mwx_subject_match("mwx.>", "mwx"));
+    assert_true(mwx_subject_match(">", "a"));
+    assert_false(mwx_subject_match("a.b", "a.bc"));
+    assert_false(mwx_subject_match("a.*", "a."));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_policy),        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_unknown_fields), cmocka_unit_test(test_drops),
+        cmocka_unit_test(test_tamper_every_byte), cmocka_unit_test(test_replay_window),
+        cmocka_unit_test(test_keys),          cmocka_unit_test(test_gap_recovery),
+        cmocka_unit_test(test_subjects),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
