@@ -33,41 +33,32 @@ struct json_t;
 
 #define MWX_SCORE_MAX_REGIONS 96   /* region results kept per launch */
 
-/* The hook to the warning stage: which regions the true flight of one object threatens
- * (PRODUCT.md: the true impact point, or the true ground track below 100 km altitude,
- * inside the region). samples are that object's truth records in time order. Write up to
- * cap region ids into ids and their count into *n. Return 0 or a negative MWX_E*. */
-typedef int (*mwx_score_threat_fn)(void *ctx, const mwx_rec_truth_t *samples, size_t n_samples,
-                                   char (*ids)[MWX_ID_LEN], int cap, int *n, mwx_err_t *err);
-
-typedef struct mwx_score_opts {
-    double gate_m;          /* association gate, default 10 km */
-    double ospa_c_m;        /* OSPA / GOSPA cut-off c, default 10 km */
-    double ospa_p;          /* order p, default 2 */
-    double gospa_alpha;     /* default 2 (the only value for which GOSPA is "assignment
-                             * + c^p/2 per missed or false object"); must be in (0, 2] */
-    double stale_s;         /* a track not updated for longer is not live, default 10 s */
-    const char *node;       /* score only this node's tracks (NULL = every node) */
-    mwx_earth_t earth;      /* for geodetic conversions and geodesics, default WGS-84 */
-    mwx_score_threat_fn threat;  /* NULL: region fields stay empty */
-    void *threat_ctx;
-} mwx_score_opts_t;
-
-void mwx_score_opts_default(mwx_score_opts_t *o);
-/* Take the Earth model from a scenario's JSON text (physics.earth: "wgs84" | "spherical").
- * Lenient: anything unreadable leaves o unchanged (the recording was validated when made). */
-void mwx_score_opts_from_scenario(mwx_score_opts_t *o, const char *scenario_json);
-
 typedef struct mwx_score_region {
     char id[MWX_ID_LEN];
-    int threatened;         /* by the true flight (from the threat hook) */
-    double t_first_alert;   /* first Alert/Update naming it during the flight, NAN = none */
+    int threatened;         /* by the true flight */
+    double t_first_alert;   /* first Alert/Update naming it before impact, NAN = none */
     double lead_time_s;     /* t_impact - t_first_alert, NAN when either is unknown */
 } mwx_score_region_t;
 
+typedef struct mwx_score_launch mwx_score_launch_t;
+
+/* The hook to the warning stage (mwx_warn_score_regions() of warn.h fits behind it):
+ * score one launch's public warnings. l holds the launch's figures so far (id, t_launch,
+ * t_impact, impact point, t_first_detection); samples are its truth records in time
+ * order; alerts are the alert records of this launch: those whose identifier
+ * ("mwx.<node>[.<run>].<track>.<kind>.<seq>") names a track assigned to it, plus those
+ * whose identifier names no known track and that were issued while it flew. Write up to
+ * cap results into out (threatened or warned regions; PRODUCT.md decides which are
+ * threatened) and their count into *n_out. Return 0 or a negative MWX_E*. */
+typedef int (*mwx_score_regions_fn)(void *ctx, const mwx_score_launch_t *l,
+                                    const mwx_rec_truth_t *samples, size_t n_samples,
+                                    const mwx_rec_alert_t *alerts, size_t n_alerts,
+                                    mwx_score_region_t *out, int cap, int *n_out,
+                                    mwx_err_t *err);
+
 enum { MWX_SCORE_AT_LAUNCH_PLUS_120 = 0, MWX_SCORE_AT_TTG_300 = 1, MWX_SCORE_AT_TTG_60 = 2 };
 
-typedef struct mwx_score_launch {
+struct mwx_score_launch {
     char id[MWX_ID_LEN];            /* truth object id */
     double t_launch, t_impact;      /* first truth sample; the impact sample (NAN if none) */
     double launch_lat_deg, launch_lon_deg;   /* true launch point (first sample) */
@@ -81,10 +72,34 @@ typedef struct mwx_score_launch {
     double launch_point_error_km;   /* latest launch estimate at or before impact */
     double launch_time_error_s;     /* same estimate's t minus t_launch */
     int n_tracks;                   /* tracks (all nodes) assigned to this object */
-    int regions_evaluated;          /* 1 when a threat hook ran */
+    int regions_evaluated;          /* 1 when the regions hook ran */
     mwx_score_region_t regions[MWX_SCORE_MAX_REGIONS];
     int n_regions;
-} mwx_score_launch_t;
+};
+
+/* The hook backed by warn.h (mwx_warn_score_regions): ctx is an mwx_regions_t *. A launch
+ * without a true impact gets no region results. */
+int mwx_score_warn_regions(void *ctx, const mwx_score_launch_t *l,
+                           const mwx_rec_truth_t *samples, size_t n_samples,
+                           const mwx_rec_alert_t *alerts, size_t n_alerts,
+                           mwx_score_region_t *out, int cap, int *n_out, mwx_err_t *err);
+
+typedef struct mwx_score_opts {
+    double gate_m;          /* association gate, default 10 km */
+    double ospa_c_m;        /* OSPA / GOSPA cut-off c, default 10 km */
+    double ospa_p;          /* order p, default 2 */
+    double gospa_alpha;     /* default 2; must be in (0, 2] */
+    double stale_s;         /* a track not updated for longer is not live, default 10 s */
+    const char *node;       /* score only this node's tracks (NULL = every node) */
+    mwx_earth_t earth;      /* for geodetic conversions and geodesics, default WGS-84 */
+    mwx_score_regions_fn regions;  /* NULL: the region fields stay empty */
+    void *regions_ctx;
+} mwx_score_opts_t;
+
+void mwx_score_opts_default(mwx_score_opts_t *o);
+/* Take the Earth model from a scenario's JSON text (physics.earth: "wgs84" | "spherical").
+ * Lenient: anything unreadable leaves o unchanged (the recording was validated when made). */
+void mwx_score_opts_from_scenario(mwx_score_opts_t *o, const char *scenario_json);
 
 typedef struct mwx_score_tracking {
     double pos_rmse_m, vel_rmse_mps;

@@ -1,4 +1,5 @@
-/* mwx score RUN.mwxr TRACKS.mwxr [--json] [--node ID]: the Report of PRODUCT.md.
+/* mwx score RUN.mwxr TRACKS.mwxr [--json] [--node ID] [--regions FILE]: the Report of
+ * PRODUCT.md.
  *
  * RUN gives the truth and the measurements; TRACKS the tracks, shares and alerts. They may
  * be the same file (a `mwx run` recording holds everything). Both must come from the same
@@ -9,6 +10,8 @@
  * warned about and the records before it are scored. */
 #include "cli.h"
 #include "mwx/score.h"
+#include "mwx/sim.h"
+#include "mwx/warn.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -16,11 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: mwx score RUN.mwxr TRACKS.mwxr [--json] [--node ID]\n\n"
+            "usage: mwx score RUN.mwxr TRACKS.mwxr [--json] [--node ID] [--regions FILE]\n\n"
             "Score tracks, shares and public warnings against truth: accuracy (position and\n"
             "velocity RMSE, NEES, OSPA and GOSPA) and timeliness per launch (first\n"
             "detection, track, share per nation, impact-point error at launch + 120 s and\n"
@@ -29,6 +33,9 @@ static void usage(FILE *f)
             "  TRACKS.mwxr  tracks, shares, alerts (`mwx track`, or the same `mwx run` file)\n"
             "  --json       the Report as JSON (report.json of `mwx run`) instead of a table\n"
             "  --node ID    only the tracks held by this node\n"
+            "  --regions FILE  the regions GeoJSON for the warning figures; default: the\n"
+            "               scenario's \"regions\" (relative to RUN's folder, then to the\n"
+            "               current one), else the project's northeast-asia.geojson\n"
             "  -h, --help   this help\n\n"
             "exit status: 0 ok, 1 an input is unreadable or the two do not match, 2 usage\n");
 }
@@ -80,9 +87,45 @@ static int same_file(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
+/* The regions file: --regions, else the scenario's "regions" (relative paths against
+ * RUN's folder, then the current one), else the project's default. "" when none. */
+static void regions_path(const char *opt, const char *scenario_json, const char *run_path,
+                         char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (opt) {
+        mwx_strlcpy(buf, opt, n);
+        return;
+    }
+    const char *rel = NULL;
+    json_t *root = scenario_json ? json_loads(scenario_json, 0, NULL) : NULL;
+    if (root)
+        rel = json_string_value(json_object_get(root, "regions"));
+    if (rel && rel[0]) {
+        const char *slash = strrchr(run_path, '/');
+        if (rel[0] != '/' && slash)
+            snprintf(buf, n, "%.*s/%s", (int)(slash - run_path), run_path, rel);
+        else
+            mwx_strlcpy(buf, rel, n);
+        if (access(buf, R_OK) != 0)
+            mwx_strlcpy(buf, access(rel, R_OK) == 0 ? rel : "", n);
+        if (!buf[0])
+            fprintf(stderr, "mwx score: warning: the scenario's regions \"%s\" were not "
+                            "found (use --regions); no region figures\n", rel);
+    } else {
+        char dir[MWX_PATH_LEN];
+        if (mwx_sim_data_dir(dir, sizeof dir) == MWX_OK)
+            snprintf(buf, n, "%s/regions/northeast-asia.geojson", dir);
+        else
+            fprintf(stderr, "mwx score: warning: the project's data folder was not found "
+                            "(use --regions); no region figures\n");
+    }
+    json_decref(root);
+}
+
 int mwx_cmd_score(int argc, char **argv)
 {
-    const char *files[2] = {NULL, NULL}, *node = NULL;
+    const char *files[2] = {NULL, NULL}, *node = NULL, *regions_opt = NULL;
     int nfiles = 0, as_json = 0;
     if (mwx_cli_wants_help(argc, argv)) {
         usage(stdout);
@@ -95,6 +138,10 @@ int mwx_cmd_score(int argc, char **argv)
             if (i + 1 >= argc)
                 return mwx_cli_usage_error("score", "--node needs a node id");
             node = argv[++i];
+        } else if (strcmp(argv[i], "--regions") == 0) {
+            if (i + 1 >= argc)
+                return mwx_cli_usage_error("score", "--regions needs a file");
+            regions_opt = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             return mwx_cli_usage_error("score", "unknown option '%s'", argv[i]);
         } else if (nfiles < 2) {
@@ -119,6 +166,7 @@ int mwx_cmd_score(int argc, char **argv)
         }
     }
     mwx_records_t all = {0};
+    mwx_regions_t *regions = NULL;
     int status = 1;
     if (count_type(&run, MWX_REC_TRUTH) == 0) {
         fprintf(stderr, "mwx score: %s: no truth records (expected a `mwx sim` or `mwx run` "
@@ -167,6 +215,18 @@ int mwx_cmd_score(int argc, char **argv)
     mwx_score_opts_default(&o);
     mwx_score_opts_from_scenario(&o, run.scenario_json);
     o.node = node;
+    char rpath[MWX_PATH_LEN];
+    regions_path(regions_opt, run.scenario_json, files[0], rpath, sizeof rpath);
+    if (rpath[0]) {
+        mwx_err_t rerr;
+        mwx_err_clear(&rerr);
+        if (mwx_regions_load(rpath, &regions, &rerr) != 0) {
+            status = mwx_cli_fail("score", &rerr);
+            goto out;
+        }
+        o.regions = mwx_score_warn_regions;
+        o.regions_ctx = regions;
+    }
     mwx_report_t rep;
     mwx_err_t err;
     mwx_err_clear(&err);
@@ -196,6 +256,7 @@ int mwx_cmd_score(int argc, char **argv)
     if (status == 0 && fflush(stdout) != 0)
         status = 3;
 out:
+    mwx_regions_free(regions);
     free(all.v);
     mwx_records_free(&run);
     if (!same)
