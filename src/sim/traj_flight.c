@@ -25,7 +25,9 @@ void traj_cfg_init(traj_cfg_t *c, const mwx_physics_t *ph, const mwx_launch_t *l
     c->site_lon = l->site_lon;
     mwx_geo_to_ecef(&c->earth, &site, c->r0);
     mwx_enu_basis(l->site_lat, l->site_lon, c->east0, c->north0, c->up0);
-    c->rtol = 1e-11;
+    c->rtol = 1e-13;
+    c->atol_m = 1e-5;
+    c->atol_mps = 1e-8;
 }
 
 double traj_alt_radial(const mwx_earth_t *e, const double r[3])
@@ -61,7 +63,7 @@ void traj_rhs_init(traj_rhs_ctx_t *x, const traj_cfg_t *c, const traj_prog_t *p)
         x->n[i] /= nn;
 }
 
-static void rhs_staged(const traj_rhs_ctx_t *x, int stage, double tau, const double y[TRAJ_N],
+void traj_rhs_stage(const traj_rhs_ctx_t *x, int stage, double tau, const double y[TRAJ_N],
                        double dy[TRAJ_N])
 {
     const traj_cfg_t *c = x->c;
@@ -119,13 +121,13 @@ void traj_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[TRAJ_N])
     const traj_rhs_ctx_t *x = ctx;
     double ts = 0.5 * x->c->burn_s;
     int stage = tau < ts ? 1 : tau < x->c->burn_s ? 2 : 0;
-    rhs_staged(x, stage, tau, y, dy);
+    traj_rhs_stage(x, stage, tau, y, dy);
 }
 
 static void rhs_seg(void *ctx, double tau, const double y[TRAJ_N], double dy[TRAJ_N])
 {
     const rhs_state_t *s = ctx;
-    rhs_staged(&s->x, s->stage, tau, y, dy);
+    traj_rhs_stage(&s->x, s->stage, tau, y, dy);
 }
 
 typedef struct ev_ctx {
@@ -177,8 +179,8 @@ int traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, traj_fli
     y[5] = 0.0;
     o.rtol = c->rtol;
     for (int i = 0; i < 3; i++) {
-        o.atol[i] = 1e-3;
-        o.atol[3 + i] = 1e-6;
+        o.atol[i] = c->atol_m;
+        o.atol[3 + i] = c->atol_mps;
     }
     o.h0 = 0.5;
     o.hmax = 20.0;

@@ -51,7 +51,8 @@ typedef struct traj_cfg {
     double site_lat, site_lon;
     double r0[3];        /* site, L frame (= ECEF at launch) */
     double up0[3], north0[3], east0[3];
-    double rtol;         /* integrator tolerance (relative) */
+    double rtol;         /* integrator tolerance: relative, */
+    double atol_m, atol_mps; /* absolute on position and velocity */
 } traj_cfg_t;
 
 typedef struct traj_flight {
@@ -91,6 +92,11 @@ typedef struct traj_rhs_ctx {
     double zeta, ve, n[3];
 } traj_rhs_ctx_t;
 void traj_rhs_init(traj_rhs_ctx_t *x, const traj_cfg_t *c, const traj_prog_t *p);
+/* stage: 1 or 2 while that stage burns, 0 ballistic (the integrator is restarted at
+ * each switch, so the right-hand side never straddles one). */
+void traj_rhs_stage(const traj_rhs_ctx_t *x, int stage, double tau, const double y[TRAJ_N],
+                    double dy[TRAJ_N]);
+/* The same, the stage taken from tau (a traj_rhs_fn). */
 void traj_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[TRAJ_N]);
 
 #endif

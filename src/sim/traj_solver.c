@@ -222,9 +222,13 @@ static int newton(const traj_cfg_t *c, const target_t *tg, int full, double u[3]
     return 0;
 }
 
-int traj_solve(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
+int traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
                traj_solution_t *sol, mwx_err_t *err)
 {
+    /* The iterations integrate 100x looser than the final flight (a few decimetres at
+     * impact; the finite differences move it by ~100 m), at half the cost. */
+    traj_cfg_t cl = *cfg;
+    const traj_cfg_t *c = &cl;
     target_t tg;
     mwx_geo_t aim = {l->aim_lat, l->aim_lon, 0.0};
     double s12, az1, v_me, g_me, v_g, g_g, J[3][3], u[3], F[3];
@@ -232,6 +236,9 @@ int traj_solve(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
     const char *id = l->id, *pn = profile_name(l->profile);
 
     memset(sol, 0, sizeof *sol);
+    cl.rtol = cfg->rtol * 100.0;
+    cl.atol_m = cfg->atol_m * 100.0;
+    cl.atol_mps = cfg->atol_mps * 100.0;
     mwx_geo_to_ecef(&c->earth, &aim, tg.aim);
     mwx_enu_basis(l->aim_lat, l->aim_lon, tg.east, tg.north, tg.up);
     tg.profile = l->profile;
@@ -320,6 +327,7 @@ int traj_solve(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
     if (rc < 0)
         return mwx_err_set(err, rc, "launch %s: trajectory integration failed", id);
     u_to_prog(u, &sol->prog);
+    c = cfg;
     {
         int r2 = traj_fly(c, &sol->prog, 0, fl);
         sol->n_evals++;
