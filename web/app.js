@@ -85,7 +85,7 @@
     events: 0,
     ready: false,
   };
-  window.mwx = { state: state };
+  window.mwx = { state: state, map: null };
 
   function colourFor(nation) {
     if (NATION_COLOURS[nation]) return NATION_COLOURS[nation];
@@ -97,11 +97,13 @@
   /* ------------------------------------------------------------ map */
 
   const map = L.map('map', { zoomSnap: 0.25, worldCopyJump: false, attributionControl: true });
+  window.mwx.map = map;
   map.fitBounds([[24, 117], [47, 150]]);
   map.attributionControl.setPrefix('');
   map.attributionControl.addAttribution('Natural Earth (world-atlas), Leaflet');
-  map.createPane('regions').style.zIndex = 350;
-  map.createPane('coverage').style.zIndex = 380;
+  // Above the land fill (overlayPane, 400), below markers.
+  map.createPane('regions').style.zIndex = 410;
+  map.createPane('coverage').style.zIndex = 420;
   map.createPane('tracks').style.zIndex = 450;
 
   const coverageLayer = L.layerGroup().addTo(map);
