@@ -75,6 +75,42 @@ mkdir -p "$dir/sub/r"; echo '{}' >"$dir/sub/r/x.geojson"
 printf '{%s, "regions": "r/x.geojson", "status": "Actual"}\n' "$head" >"$dir/sub/s.json"
 expect 1 '$.status' -- sim "$dir/sub/s.json" -o "$dir/x.mwxr"   # regions accepted, status next
 
+# PRODUCT.md's example scenario, verbatim, with its relative regions file
+mkdir -p "$dir/product/regions"
+cp "$MWX_SOURCE_DIR/data/regions/northeast-asia.geojson" "$dir/product/regions/"
+cat >"$dir/product/two-launches.json" <<'JSON'
+{
+  "name": "two-launches",
+  "epoch": "2026-11-22T03:00:00Z",
+  "status": "Exercise",
+  "duration_s": 1500,
+  "seed": 7,
+  "physics": { "earth": "wgs84", "rotation": true, "j2": true, "drag": true },
+  "nations": [ {"id": "JP"}, {"id": "KR"}, {"id": "US"} ],
+  "sharing": [ {"from": "KR", "to": ["US", "JP"]}, {"from": "JP", "to": ["US", "KR"]},
+               {"from": "US", "to": ["JP", "KR"]} ],
+  "regions": "regions/northeast-asia.geojson",
+  "sensors": [
+    {"id": "KR-GP-1", "nation": "KR", "kind": "radar", "lat": 36.0, "lon": 127.0, "alt_m": 300,
+     "max_range_km": 900, "min_elevation_deg": 1.0, "revisit_s": 1.0,
+     "sigma_range_m": 30, "sigma_az_deg": 0.05, "sigma_el_deg": 0.05,
+     "pd": 0.95, "false_alarms_per_scan": 0.2},
+    {"id": "US-OPIR-1", "nation": "US", "kind": "ir_satellite", "lon": 120.0,
+     "revisit_s": 1.0, "sigma_los_urad": 30, "pd": 0.99}
+  ],
+  "launches": [
+    {"id": "L1", "t_launch_s": 60, "site": {"lat": 39.0, "lon": 125.7},
+     "aim": {"lat": 40.5, "lon": 135.5}, "profile": "lofted", "apogee_km": 1000,
+     "burn_time_s": 120, "ballistic_coefficient_kg_m2": 5000}
+  ]
+}
+JSON
+(cd / && "$MWX" sim "$dir/product/two-launches.json" -o "$dir/product/run.mwxr") 2>"$dir/err"; st=$?
+if grep -q "not built yet" "$dir/err"; then echo "SKIP: product example: $(cat "$dir/err")"
+else [ $st -eq 0 ] || fail "PRODUCT.md example: exit $st: $(cat "$dir/err")"; fi
+rm "$dir/product/regions/northeast-asia.geojson"
+expect 1 "two-launches.json: \$.regions: cannot read" -- sim "$dir/product/two-launches.json" -o "$dir/product/run2.mwxr"
+
 # unreachable aim (needs the trajectory code): a 300 km "lofted" apogee cannot reach 12000 km
 printf '{%s, "duration_s": 3000, "launches": [{"id": "L1", "t_launch_s": 0, "site": {"lat": 39, "lon": 125}, "aim": {"lat": -30, "lon": -60}, "profile": "lofted", "apogee_km": 300}]}\n' \
   "$(echo "$head" | sed 's/"duration_s": 600, //')" >"$dir/unreach.json"

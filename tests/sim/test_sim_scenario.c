@@ -214,6 +214,39 @@ static void test_bad_inputs(void **state)
     }
 }
 
+/* MWX_DATA_DIR decides the default regions file; without a data folder it is "". */
+static void test_data_dir(void **state)
+{
+    const char *tmp = getenv("MWX_TMPDIR");
+    char dir[512], file[600], buf[512];
+    mwx_scenario_t *sc = sc_new();
+    mwx_err_t err = {0, ""};
+    FILE *f;
+    snprintf(dir, sizeof dir, "%s/sim-data-dir", tmp ? tmp : "/tmp");
+    snprintf(file, sizeof file, "mkdir -p %s/regions", dir);
+    assert_int_equal(system(file), 0);
+    snprintf(file, sizeof file, "%s/regions/northeast-asia.geojson", dir);
+    f = fopen(file, "w");
+    assert_non_null(f);
+    fputs("{}", f);
+    fclose(f);
+    setenv("MWX_DATA_DIR", dir, 1);
+    assert_int_equal(mwx_sim_data_dir(buf, sizeof buf), 0);
+    assert_string_equal(buf, dir);
+    assert_int_equal(load(MIN_SCN "}", sc, &err), 0);
+    assert_string_equal(sc->regions_path, file);
+    mwx_scenario_free(sc);
+    setenv("MWX_DATA_DIR", "/nonexistent/mwx-data", 1);
+    assert_int_equal(mwx_sim_data_dir(buf, sizeof buf), MWX_ENOTFOUND);
+    assert_int_equal(load(MIN_SCN "}", sc, &err), 0);
+    assert_string_equal(sc->regions_path, "");
+    mwx_scenario_free(sc);
+    unsetenv("MWX_DATA_DIR");
+    /* from the test binary's folder upwards: the source tree's data/ */
+    assert_int_equal(mwx_sim_data_dir(buf, sizeof buf), 0);
+    free(sc);
+}
+
 /* ---- the run */
 
 typedef struct collect {
@@ -410,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_repo_scenarios_load),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_data_dir),
         cmocka_unit_test(test_run_order_and_counts),
         cmocka_unit_test(test_run_determinism_and_seed),
         cmocka_unit_test(test_run_sink_stops),
