@@ -20,7 +20,6 @@ void traj_cfg_init(traj_cfg_t *c, const mwx_physics_t *ph, const mwx_launch_t *l
     if (c->t_vert > 0.25 * c->burn_s)
         c->t_vert = 0.25 * c->burn_s;
     c->beta_rv = l->beta_kg_m2;
-    c->pitch_k = l->profile == MWX_PROFILE_DEPRESSED ? 3 : 1;
     c->site_lat = l->site_lat;
     c->site_lon = l->site_lon;
     mwx_geo_to_ecef(&c->earth, &site, c->r0);
@@ -81,7 +80,7 @@ void traj_rhs_stage(const traj_rhs_ctx_t *x, int stage, double tau, const double
             d[2] = up[2];
         } else {
             double q = 1.0 - (tau - c->t_vert) / (c->burn_s - c->t_vert), qk = q;
-            for (int i = 1; i < c->pitch_k; i++)
+            for (int i = 1; i < x->p->pitch_k; i++)
                 qk *= q;
             double th = x->p->pitch_f + (0.5 * MWX_PI - x->p->pitch_f) * qk;
             double fw[3];

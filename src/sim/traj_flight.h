@@ -17,8 +17,8 @@
  * Pitch programme: thrust along the local (geocentric) vertical for t_vert, then the
  * thrust elevation above the local horizontal falls to pitch_f at burnout as
  * pitch_f + (90 deg - pitch_f) (1 - s)^k, s the fraction of the pitch-over time gone
- * (k = 1, linear; k = 3 for depressed flights, which must pitch over early to stay
- * low), in the plane through the Earth's centre that leaves the site on azimuth psi
+ * (k = 1, linear, first; k = 3 then 6 for depressed flights, which must pitch over
+ * early to stay low), in the plane through the Earth's centre that leaves the site on azimuth psi
  * (fixed in the inertial frame). */
 #ifndef MWX_TRAJ_FLIGHT_H
 #define MWX_TRAJ_FLIGHT_H
@@ -39,6 +39,7 @@ typedef struct traj_prog {
     double psi;      /* launch azimuth, rad clockwise from north, at the site */
     double pitch_f;  /* thrust elevation above the local horizontal at burnout, rad */
     double dv;       /* ideal delta-v of both stages, m/s */
+    int pitch_k;     /* shape of the pitch-over (fixed while solving): 1 linear, 3, 6 */
 } traj_prog_t;
 
 /* Fixed for one launch. */
@@ -47,7 +48,6 @@ typedef struct traj_cfg {
     double j2;           /* earth.j2 when physics.j2, else 0 */
     int drag;
     double burn_s, t_vert, beta_rv;
-    int pitch_k;         /* pitch programme exponent: 1 linear, 3 depressed */
     double site_lat, site_lon;
     double r0[3];        /* site, L frame (= ECEF at launch) */
     double up0[3], north0[3], east0[3];

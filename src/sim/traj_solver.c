@@ -10,6 +10,7 @@ typedef struct target {
     double aim[3], east[3], north[3], up[3];
     mwx_profile_t profile;
     double apogee_m;
+    int pitch_k;
 } target_t;
 
 static const char *profile_name(mwx_profile_t p)
@@ -26,8 +27,9 @@ static void prog_to_u(const traj_prog_t *p, double u[3])
     u[2] = p->dv;
 }
 
-static void u_to_prog(const double u[3], traj_prog_t *p)
+static void u_to_prog(const target_t *tg, const double u[3], traj_prog_t *p)
 {
+    p->pitch_k = tg->pitch_k;
     p->psi = u[0] * 1e-3;
     p->pitch_f = fmin(fmax(u[1] * 1e-3, -0.6), 0.5 * MWX_PI - 0.005);
     p->dv = fmin(fmax(u[2], 200.0), TRAJ_MAX_DV_MPS);
@@ -136,7 +138,7 @@ static int fd_jacobian(const traj_cfg_t *c, const target_t *tg, int full, const 
         int rc = 1;
         for (int sgn = 1; sgn >= -1 && rc == 1; sgn -= 2) {
             uu[j] = u[j] + sgn * du[j];
-            u_to_prog(uu, &p);
+            u_to_prog(tg, uu, &p);
             rc = evaluate(c, tg, full, &p, fl, Fj, n_evals);
             if (rc == 0)
                 for (int i = 0; i < 3; i++)
@@ -155,7 +157,7 @@ static int newton(const traj_cfg_t *c, const target_t *tg, int full, double u[3]
 {
     traj_prog_t p;
     int start = *n_evals, fresh = 0, rc;
-    u_to_prog(u, &p);
+    u_to_prog(tg, u, &p);
     prog_to_u(&p, u);
     rc = evaluate(c, tg, full, &p, fl, F, n_evals);
     if (rc)
@@ -186,7 +188,7 @@ static int newton(const traj_cfg_t *c, const target_t *tg, int full, double u[3]
         for (double lam = 1.0; lam > 1.0 / 64 && !accepted; lam *= 0.5) {
             for (int i = 0; i < 3; i++)
                 un[i] = u[i] + lam * du[i];
-            u_to_prog(un, &p);
+            u_to_prog(tg, un, &p);
             prog_to_u(&p, un);
             rc = evaluate(c, tg, full, &p, fl, Fn, n_evals);
             if (rc < 0)
@@ -222,6 +224,55 @@ static int newton(const traj_cfg_t *c, const target_t *tg, int full, double u[3]
     return 0;
 }
 
+/* From the first guess to the full-physics solution, for one pitch-over shape.
+ * <0 failure, 0 solved (sol->miss_m set), 1 no usable flight. */
+static int attempt(const traj_cfg_t *cfg, const traj_cfg_t *c, const target_t *tg,
+                   const double guess[3], traj_flight_t *fl, traj_solution_t *sol, double F[3])
+{
+    double J[3][3], u[3], az1 = guess[0], v_g = guess[1], g_g = guess[2];
+    int have_j = 0, rc;
+    /* --- first guess: the conic's burnout speed plus gravity losses, its angle */
+    {
+        traj_prog_t p0 = {az1, g_g, v_g + TRAJ_G0 * c->burn_s * 0.35 + 300.0, tg->pitch_k};
+        prog_to_u(&p0, u);
+    }
+    /* a guess that crashes (too little thrust) is raised until it flies */
+    for (int k = 0;; k++) {
+        traj_prog_t p;
+        u_to_prog(tg, u, &p);
+        rc = evaluate(c, tg, 0, &p, fl, F, &sol->n_evals);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            break;
+        if (k == 8)
+            return 1;
+        u[2] *= 1.25;
+    }
+
+    rc = newton(c, tg, 0, u, J, &have_j, fl, 60, 1.0, F, &sol->n_evals);
+    if (rc < 0)
+        return rc;
+    rc = newton(c, tg, 1, u, J, &have_j, fl, 40, TRAJ_SOLVE_TOL_M, F, &sol->n_evals);
+    if (rc < 0)
+        return rc;
+    /* the final flight, at the final tolerance, is judged on its own residuals */
+    u_to_prog(tg, u, &sol->prog);
+    rc = evaluate(cfg, tg, 1, &sol->prog, fl, F, &sol->n_evals);
+    if (rc)
+        return rc;
+    sol->miss_m = hypot(F[0], F[1]);
+    return 0;
+}
+
+/* Within 1 km of the aim, of the apogee (or 1 mrad of the minimum-energy angle), and
+ * within the vehicle's means. */
+static int solved(const traj_solution_t *sol, const double F[3])
+{
+    return hypot(F[0], F[1]) <= 1000.0 && fabs(F[2]) <= 1000.0 &&
+           sol->prog.dv < TRAJ_MAX_DV_MPS;
+}
+
 int traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
                traj_solution_t *sol, mwx_err_t *err)
 {
@@ -231,8 +282,8 @@ int traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
     const traj_cfg_t *c = &cl;
     target_t tg;
     mwx_geo_t aim = {l->aim_lat, l->aim_lon, 0.0};
-    double s12, az1, v_me, g_me, v_g, g_g, J[3][3], u[3], F[3];
-    int have_j = 0, rc;
+    double s12, az1, v_me, g_me, v_g, g_g, F[3] = {0, 0, 0};
+    int rc = 1;
     const char *id = l->id, *pn = profile_name(l->profile);
 
     memset(sol, 0, sizeof *sol);
@@ -298,58 +349,32 @@ int traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
                            "launch %s: the %s flight needs escape speed (%.1f km/s)", id, pn,
                            v_g / 1e3);
 
-    /* --- first guess: the conic's burnout speed plus gravity losses, its angle */
+    /* --- the pitch-over shapes to try, in order */
     {
-        traj_prog_t p0 = {az1, g_g, v_g + TRAJ_G0 * c->burn_s * 0.35 + 300.0};
-        prog_to_u(&p0, u);
+        static const int k_dep[3] = {3, 6, 1}, k_oth[2] = {1, 3};
+        const int *ks = l->profile == MWX_PROFILE_DEPRESSED ? k_dep : k_oth;
+        int nk = l->profile == MWX_PROFILE_DEPRESSED ? 3 : 2;
+        double az_g[3] = {az1, v_g, g_g};
+        for (int i = 0; i < nk; i++) {
+            tg.pitch_k = ks[i];
+            rc = attempt(cfg, &cl, &tg, az_g, fl, sol, F);
+            if (rc < 0)
+                return mwx_err_set(err, rc, "launch %s: trajectory integration failed", id);
+            if (rc == 0 && solved(sol, F))
+                break;
+        }
     }
-    /* a guess that crashes (too little thrust) is raised until it flies */
-    for (int k = 0;; k++) {
-        traj_prog_t p;
-        u_to_prog(u, &p);
-        rc = evaluate(c, &tg, 0, &p, fl, F, &sol->n_evals);
-        if (rc < 0)
-            return mwx_err_set(err, rc, "launch %s: trajectory integration failed", id);
-        if (rc == 0)
-            break;
-        if (k == 8)
-            return mwx_err_set(err, MWX_ERANGE,
-                               "launch %s: no boost programme of %.0f s flies this %s "
-                               "profile",
-                               id, c->burn_s, pn);
-        u[2] *= 1.25;
-    }
-
-    rc = newton(c, &tg, 0, u, J, &have_j, fl, 60, 1.0, F, &sol->n_evals);
-    if (rc < 0)
-        return mwx_err_set(err, rc, "launch %s: trajectory integration failed", id);
-    rc = newton(c, &tg, 1, u, J, &have_j, fl, 40, TRAJ_SOLVE_TOL_M, F, &sol->n_evals);
-    if (rc < 0)
-        return mwx_err_set(err, rc, "launch %s: trajectory integration failed", id);
-    u_to_prog(u, &sol->prog);
-    c = cfg;
-    {
-        int r2 = traj_fly(c, &sol->prog, 0, fl);
-        sol->n_evals++;
-        if (r2 < 0)
-            return mwx_err_set(err, r2, "launch %s: trajectory integration failed", id);
-    }
-    if (!fl->impacted || fl->crashed)
-        rc = 1;
-    if (rc == 0) {
-        double ecef[3], d[3];
-        mwx_eci_to_ecef(c->earth.omega * fl->tau_imp, 0.0, fl->y_imp, NULL, ecef, NULL);
-        for (int i = 0; i < 3; i++)
-            d[i] = ecef[i] - tg.aim[i];
-        sol->miss_m = mwx_norm3(d);
-    }
-    if (rc || sol->miss_m > 1000.0 || sol->prog.dv >= TRAJ_MAX_DV_MPS)
+    if (rc || !solved(sol, F))
         return mwx_err_set(err, MWX_ERANGE,
-                           "launch %s: no %.0f s boost programme lands the %s profile "
-                           "within 1 km of the aim %.0f km away (closest miss %.1f km%s)",
-                           id, c->burn_s, pn, s12 / 1e3,
-                           sqrt(F[0] * F[0] + F[1] * F[1]) / 1e3,
-                           sol->prog.dv >= TRAJ_MAX_DV_MPS ? ", at the vehicle's limit" : "");
+                           "launch %s: no %.0f s boost programme flies the %s profile to "
+                           "within 1 km of the aim %.0f km away (closest: miss %.1f km, %s "
+                           "off by %.1f %s%s)",
+                           id, c->burn_s, pn, s12 / 1e3, hypot(F[0], F[1]) / 1e3,
+                           l->profile == MWX_PROFILE_MINIMUM_ENERGY ? "burnout angle"
+                                                                    : "apogee",
+                           l->profile == MWX_PROFILE_MINIMUM_ENERGY ? F[2] / 1e3 : F[2] / 1e3,
+                           l->profile == MWX_PROFILE_MINIMUM_ENERGY ? "mrad" : "km",
+                           sol->prog.dv >= TRAJ_MAX_DV_MPS ? "; at the vehicle's limit" : "");
     sol->apogee_m = traj_flight_apogee(c, fl, NULL);
     {
         double ve = TRAJ_ISP_S * TRAJ_G0, zeta = 1.0 - exp(-sol->prog.dv / (2.0 * ve));
