@@ -11,7 +11,8 @@
  * dynamics at the step's start (the J2 term of the gravity gradient is left out of A: it
  * is 1e-3 of the point-mass gradient). Process noise: white acceleration q_acc on each
  * velocity axis (plus 30 % of the drag acceleration, for the unknown atmosphere),
- * random walks q_thrust on a_thrust (boost) and q_kappa on kappa. */
+ * random walks q_thrust on a_thrust (boost) and q_kappa on kappa. In boost a_thrust
+ * also grows as a rocket's does at constant mass flow, da/dt = a^2 / ve. */
 #include "mwx/track.h"
 #include "linalg.h"
 
@@ -25,6 +26,9 @@
  * at lift-off, rising as fuel burns): the boost model never thrusts less, which is what
  * makes it distinguishable from the ballistic model once the motor stops. */
 #define MWX_BOOST_MIN_ACC 8.0
+/* Constant mass flow: a = ve mdot / m grows as da/dt = a^2 / ve. ve = 2500 m/s (Isp
+ * 255 s) is typical of ballistic missiles; the random walk covers the rest. */
+#define MWX_BOOST_VE 2500.0
 
 void mwx_dyn_params_default(mwx_dyn_params_t *p, const mwx_earth_t *earth, int j2,
                             int rotation, int drag)
@@ -119,6 +123,8 @@ static void dyn_jacobian(const mwx_dyn_params_t *p, const double *x, int boost, 
         A[4 * n + 3] -= 2.0 * w;
     }
     if (boost) {
+        if (x[6] > 0.0)
+            A[6 * n + 6] = 2.0 * x[6] / MWX_BOOST_VE;
         if (v > 1e-3) {
             int free_a = x[6] > MWX_BOOST_MIN_ACC;
             double a = free_a ? x[6] : MWX_BOOST_MIN_ACC;
@@ -158,7 +164,7 @@ static void deriv(const mwx_dyn_params_t *p, const double *x, int boost, double 
     dx[3] = a[0];
     dx[4] = a[1];
     dx[5] = a[2];
-    dx[6] = 0.0;
+    dx[6] = boost && x[6] > 0.0 ? x[6] * x[6] / MWX_BOOST_VE : 0.0;
     dx[7] = 0.0;
 }
 
@@ -177,7 +183,7 @@ static void rk4_step(const mwx_dyn_params_t *p, double *x, double h, int boost)
     for (int i = 0; i < n; i++)
         t[i] = x[i] + h * k3[i];
     deriv(p, t, boost, k4);
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         x[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
 }
 

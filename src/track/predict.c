@@ -204,23 +204,28 @@ int mwx_estimate_launch(const mwx_dyn_params_t *p, const double *x, double t, in
     memset(out, 0, sizeof(*out));
     memcpy(s, x, sizeof(s));
     if (boost) {
-        /* Back along the boost with the current thrust acceleration, until near the
-         * ground or the speed is gone; the remaining height is a vertical rise from rest
-         * at the same net acceleration. */
-        double a = s[6] > 2.0 ? s[6] : 2.0, h = 0.5;
-        s[6] = a;
+        /* Back along the boost with the thrust acceleration of a rocket at constant
+         * mass flow: a(t) = ve / (tau + dt) going back dt from now, tau = ve / a_now, for
+         * an exhaust velocity ve of 2500 m/s (Isp 255 s, typical of ballistic missiles),
+         * down to 3 km or 300 m/s. Below that the near-vertical rise is ill-conditioned
+         * backwards (a small flight-path error hits the ground early), so the rest is a
+         * rise from rest at uniform acceleration: t = 2 h / v. */
+        const double ve = 2500.0;
+        double a = s[6] > 8.0 ? s[6] : 8.0, tau = ve / a, h = 0.5;
         for (int it = 0; it < 2000; it++) {
             double v = sqrt(s[3] * s[3] + s[4] * s[4] + s[5] * s[5]);
             double alt = surf_alt(&p->earth, s);
-            if (alt <= 0.0 || v < 60.0)
+            if (alt <= 3e3 || v < 300.0)
                 break;
+            s[6] = ve / (tau + el + 0.5 * h);
             rk4(p, s, -h, 1);
             el += h;
         }
         {
-            double alt = surf_alt(&p->earth, s), g0 = 9.8, net = a - g0;
-            if (alt > 0.0 && net > 0.5)
-                el += sqrt(2.0 * alt / net);
+            double alt = surf_alt(&p->earth, s);
+            double v = sqrt(s[3] * s[3] + s[4] * s[4] + s[5] * s[5]);
+            if (alt > 0.0)
+                el += v > 10.0 ? 2.0 * alt / v : sqrt(2.0 * alt / 5.0);
         }
     } else {
         double tmp = 0.0;

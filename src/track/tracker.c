@@ -45,7 +45,7 @@ typedef struct trk {
     mwx_imm_t imm;
     mwx_gauss_t comb;
     uint32_t nations;
-    int launch_from_boost;
+    int launch_from_boost;  /* number of boost-based launch estimates averaged */
     mwx_rec_launch_est_t launch;
     mwx_rec_impact_est_t impact;
     uint32_t pred_stamp, gate_stamp, hit_stamp;
@@ -344,9 +344,24 @@ static void refresh_predictions(mwx_tracker_t *t, trk_t *k)
      * better one); back along the ballistic arc when the track was never seen in boost. */
     if (boost) {
         mwx_rec_launch_est_t l;
-        if (mwx_estimate_launch(&t->cfg.dyn, k->comb.x, k->t, 1, &l) == MWX_OK) {
-            k->launch = l;
-            k->launch_from_boost = 1;
+        /* from the boost mode's own estimate, while the IMM is sure of the boost (near
+         * burnout the combined thrust is a blend of the modes) */
+        if (k->imm.mu[0] > 0.8 &&
+            mwx_estimate_launch(&t->cfg.dyn, k->imm.mode[0].x, k->t, 1, &l) == MWX_OK) {
+            /* each estimate is noisy (it rests on the thrust estimate): average them */
+            int nl = ++k->launch_from_boost;
+            if (nl == 1) {
+                k->launch = l;
+            } else {
+                double dlon = l.lon - k->launch.lon;
+                if (dlon > 180.0)
+                    dlon -= 360.0;
+                if (dlon < -180.0)
+                    dlon += 360.0;
+                k->launch.lat += (l.lat - k->launch.lat) / nl;
+                k->launch.lon += dlon / nl;
+                k->launch.t += (l.t - k->launch.t) / nl;
+            }
         }
     } else if (!k->launch_from_boost) {
         mwx_rec_launch_est_t l;

@@ -1,0 +1,463 @@
+/* The tracker end to end on synthetic scenes flown by the test's own integrator
+ * (truthgen.c), with radar (and IR) measurements and false alarms:
+ *   - a launch gets a confirmed track within 3 scans of its first detection; one track
+ *     for one object over the whole flight;
+ *   - the IMM declares burnout within a few seconds of the true burnout;
+ *   - 60 s after burnout the impact point is within range-safety norms (cross-range
+ *     <= 0.5 % of range, down-range <= 5 %);
+ *   - a salvo of four launches seconds apart from one site: four tracks, no swaps;
+ *   - false alarms at a realistic (and a 5x) rate confirm no track;
+ *   - two IR satellites alone initiate a track by triangulation during boost;
+ *   - the tracker never reads truth_object: blanked or shuffled, identical tracks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "mwx/track.h"
+#include "truthgen.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAXREC 20000
+#define MAXM 8
+
+typedef struct sink {
+    mwx_rec_track_t *rec;
+    int n;
+} sink_t;
+
+static void on_track(void *ctx, const mwx_rec_track_t *r)
+{
+    sink_t *s = ctx;
+    if (s->n < MAXREC)
+        s->rec[s->n++] = *r;
+}
+
+typedef struct scene {
+    tg_missile_t m[MAXM];
+    char names[MAXM][8];
+    int nm;
+    tg_radar_t rd[2];
+    int nrd;
+    double fa_rate;        /* false alarms per scan per radar */
+    int ir;                /* two IR satellites during boost */
+    int use_radar;
+    int truth_mode;        /* 0 as is, 1 blank, 2 shuffle */
+    uint64_t seed;
+    double t_end;
+} scene_t;
+
+static tg_missile_t missile(double t0, double az_deg)
+{
+    tg_missile_t m;
+    memset(&m, 0, sizeof(m));
+    m.t_launch = t0;
+    m.lat = 39.0 * MWX_DEG;
+    m.lon = 125.7 * MWX_DEG;
+    m.azimuth = az_deg * MWX_DEG;
+    m.a0 = 18.0;
+    m.burn_s = 100.0;
+    m.mass_frac = 0.7;
+    m.kick_deg = 6.0;
+    m.beta = 5000.0;
+    return m;
+}
+
+static void scene_radars(scene_t *s)
+{
+    tg_radar_t a = {"KR-R1", "KR", 37.5 * MWX_DEG, 128.5 * MWX_DEG, 300.0, 1500e3,
+                    1.0 * MWX_DEG, 30.0, 0.05, 0.05, 0.95};
+    tg_radar_t b = {"JP-R1", "JP", 37.0 * MWX_DEG, 137.5 * MWX_DEG, 100.0, 1500e3,
+                    1.0 * MWX_DEG, 30.0, 0.05, 0.05, 0.95};
+    s->rd[0] = a;
+    s->rd[1] = b;
+    s->nrd = 2;
+    s->use_radar = 1;
+}
+
+static int poisson(tg_rng_t *r, double lam)
+{
+    double l = exp(-lam), p = 1.0;
+    int k = 0;
+    do {
+        k++;
+        p *= tg_uniform(r);
+    } while (p > l);
+    return k - 1;
+}
+
+/* Generates the measurements in time order and feeds the tracker. Returns the first
+ * detection time of each missile in det[]. */
+static void run_scene(const scene_t *s, mwx_tracker_t *tr, double *det)
+{
+    tg_rng_t rng = {s->seed}, shuffle = {s->seed + 999};
+    mwx_rec_meas_t buf[64];
+    for (int i = 0; i < s->nm; i++)
+        det[i] = -1.0;
+    for (int step = 0; step * 0.5 <= s->t_end; step++) {
+        double t = step * 0.5;
+        int nb = 0;
+        /* radar 0 on whole seconds, radar 1 on half seconds; IR every second */
+        if (s->use_radar) {
+            const tg_radar_t *rd = &s->rd[step % 2 == 0 ? 0 : 1];
+            if ((step % 2) < s->nrd) {
+                for (int i = 0; i < s->nm; i++) {
+                    double x[6];
+                    if (tg_missile_state(&s->m[i], t, x) == 0 &&
+                        tg_radar_measure(rd, &rng, t, x, s->names[i], &buf[nb]) == 0) {
+                        if (det[i] < 0)
+                            det[i] = t;
+                        nb++;
+                    }
+                }
+                for (int k = poisson(&rng, s->fa_rate); k > 0 && nb < 64; k--)
+                    tg_radar_false_alarm(rd, &rng, t, &buf[nb++]);
+            }
+        }
+        if (s->ir && step % 2 == 0) {
+            for (int sat = 0; sat < 2; sat++)
+                for (int i = 0; i < s->nm; i++) {
+                    double x[6];
+                    if (tg_missile_state(&s->m[i], t, x) == 0 &&
+                        t - s->m[i].t_launch > 10.0 && t < s->m[i].t_burnout) {
+                        tg_ir_measure(sat ? "US-IR2" : "US-IR1", "US",
+                                      (sat ? 150.0 : 100.0) * MWX_DEG, 30.0, &rng, t, x,
+                                      s->names[i], &buf[nb++]);
+                        if (det[i] < 0)
+                            det[i] = t;
+                    }
+                }
+        }
+        /* truth_object blanked or replaced by random ids (own generator, so that the
+         * measurements themselves stay identical) */
+        for (int i = 0; i < nb; i++) {
+            if (s->truth_mode == 1)
+                buf[i].truth_object[0] = '\0';
+            else if (s->truth_mode == 2)
+                snprintf(buf[i].truth_object, sizeof(buf[i].truth_object), "X%d",
+                         (int)(tg_uniform(&shuffle) * 1000));
+        }
+        for (int i = 0; i < nb; i++)
+            assert_int_equal(mwx_tracker_add(tr, &buf[i], NULL), 0);
+    }
+    mwx_tracker_flush(tr, NULL);
+}
+
+static void fly_all(scene_t *s)
+{
+    for (int i = 0; i < s->nm; i++) {
+        snprintf(s->names[i], sizeof(s->names[i]), "L%d", i + 1);
+        assert_int_equal(tg_missile_fly(&s->m[i]), 0);
+    }
+}
+
+static void free_all(scene_t *s)
+{
+    for (int i = 0; i < s->nm; i++)
+        tg_missile_free(&s->m[i]);
+}
+
+static mwx_tracker_t *make_tracker(void)
+{
+    mwx_tracker_cfg_t c;
+    mwx_tracker_t *t = NULL;
+    mwx_tracker_cfg_default(&c, "JP", 256);
+    assert_int_equal(mwx_tracker_create(&c, &t, NULL), 0);
+    return t;
+}
+
+/* nearest truth object to a record (test-side association) */
+static int nearest(const scene_t *s, const mwx_rec_track_t *r, double *dist)
+{
+    int best = -1;
+    double bd = HUGE_VAL;
+    for (int i = 0; i < s->nm; i++) {
+        double x[6], d;
+        if (tg_missile_state(&s->m[i], r->t, x))
+            continue;
+        d = sqrt((x[0] - r->ecef_m[0]) * (x[0] - r->ecef_m[0]) +
+                 (x[1] - r->ecef_m[1]) * (x[1] - r->ecef_m[1]) +
+                 (x[2] - r->ecef_m[2]) * (x[2] - r->ecef_m[2]));
+        if (d < bd) {
+            bd = d;
+            best = i;
+        }
+    }
+    if (dist)
+        *dist = bd;
+    return best;
+}
+
+static int count_ids(const sink_t *k, char ids[][MWX_ID_LEN], int max)
+{
+    int n = 0;
+    for (int i = 0; i < k->n; i++) {
+        int found = 0;
+        if (k->rec[i].phase == MWX_PHASE_IMPACT)
+            continue;
+        for (int j = 0; j < n && !found; j++)
+            found = strcmp(ids[j], k->rec[i].track_id) == 0;
+        if (!found && n < max)
+            mwx_strlcpy(ids[n++], k->rec[i].track_id, MWX_ID_LEN);
+    }
+    return n;
+}
+
+static void test_single_launch(void **state)
+{
+    scene_t s;
+    sink_t k = {calloc(MAXREC, sizeof(mwx_rec_track_t)), 0};
+    mwx_tracker_t *tr = make_tracker();
+    double det[MAXM], t_conf = -1.0, t_ball = -1.0;
+    char ids[8][MWX_ID_LEN];
+    const mwx_earth_t e = mwx_earth_wgs84();
+    memset(&s, 0, sizeof(s));
+    s.m[0] = missile(60.0, 95.0);
+    s.nm = 1;
+    scene_radars(&s);
+    s.fa_rate = 0.2;
+    s.seed = 11;
+    fly_all(&s);
+    s.t_end = s.m[0].t_impact + 30.0;
+    mwx_tracker_set_callback(tr, on_track, &k);
+    run_scene(&s, tr, det);
+    assert_true(det[0] > 0);
+    assert_true(k.n > 100);
+    assert_int_equal(count_ids(&k, ids, 8), 1);
+    t_conf = k.rec[0].t;
+    {
+        double lr, az1, az2;
+        mwx_geodesic_inverse(&e, s.m[0].lat, s.m[0].lon, s.m[0].impact_lat, s.m[0].impact_lon,
+                             &lr, &az1, &az2);
+        printf("truth: burnout %.1f s, impact %.1f s at %.3f %.3f, range %.0f km; first "
+               "detection %.1f s, confirmed %.1f s\n",
+               s.m[0].t_burnout, s.m[0].t_impact, s.m[0].impact_lat / MWX_DEG,
+               s.m[0].impact_lon / MWX_DEG, lr / 1e3, det[0], t_conf);
+        /* within 3 scans of the radar that saw it first */
+        assert_true(t_conf <= det[0] + 3.0 + 1e-9);
+        /* burnout: the first ballistic record after which every record is ballistic */
+        for (int i = k.n - 1; i >= 0; i--) {
+            if (k.rec[i].phase == MWX_PHASE_BOOST)
+                break;
+            if (k.rec[i].phase == MWX_PHASE_BALLISTIC)
+                t_ball = k.rec[i].t;
+        }
+        printf("IMM burnout declared at %.1f s (truth %.1f s)\n", t_ball, s.m[0].t_burnout);
+        assert_true(t_ball >= s.m[0].t_burnout - 1.0);
+        assert_true(t_ball <= s.m[0].t_burnout + 6.0);
+        /* boost phase reported during most of the tracked boost */
+        {
+            int nb = 0, nboost = 0;
+            for (int i = 0; i < k.n; i++)
+                if (k.rec[i].t < s.m[0].t_burnout - 2.0) {
+                    nb++;
+                    nboost += k.rec[i].phase == MWX_PHASE_BOOST;
+                }
+            printf("boost records %d / %d\n", nboost, nb);
+            assert_true(nb == 0 || nboost >= 0.8 * nb);
+        }
+        /* impact 60 s after burnout */
+        for (int i = 0; i < k.n; i++) {
+            const mwx_rec_track_t *r = &k.rec[i];
+            double d, a1, a2, down, cross;
+            if (r->t < s.m[0].t_burnout + 60.0)
+                continue;
+            assert_true(r->impact.valid);
+            mwx_geodesic_inverse(&e, s.m[0].impact_lat, s.m[0].impact_lon,
+                                 r->impact.lat * MWX_DEG, r->impact.lon * MWX_DEG, &d, &a1, &a2);
+            down = d * cos(a1 - az2);
+            cross = d * sin(a1 - az2);
+            printf("at %.1f s: impact error down %.2f km (%.2f %%), cross %.2f km (%.2f %%), "
+                   "time %.1f s; ellipse %.1f x %.1f km @ %.0f deg\n",
+                   r->t, down / 1e3, 100 * fabs(down) / lr, cross / 1e3,
+                   100 * fabs(cross) / lr, r->impact.t - s.m[0].t_impact,
+                   r->impact.semi_major_km, r->impact.semi_minor_km, r->impact.orientation_deg);
+            assert_true(fabs(down) <= 0.05 * lr);
+            assert_true(fabs(cross) <= 0.005 * lr);
+            assert_true(fabs(r->impact.t - s.m[0].t_impact) < 30.0);
+            break;
+        }
+        /* launch point estimate */
+        if (getenv("DBG"))
+            for (int i = 0; i < 60 && i < k.n; i++)
+                printf("  %.1f phase %d launch t %.1f %.3f %.3f\n", k.rec[i].t, k.rec[i].phase,
+                       k.rec[i].launch.t, k.rec[i].launch.lat, k.rec[i].launch.lon);
+        {
+            const mwx_rec_track_t *r = &k.rec[k.n / 2];
+            double d;
+            assert_true(r->launch.valid);
+            mwx_geodesic_inverse(&e, s.m[0].lat, s.m[0].lon, r->launch.lat * MWX_DEG,
+                                 r->launch.lon * MWX_DEG, &d, NULL, NULL);
+            printf("launch estimate: %.1f km from the site, t %.1f s (truth %.1f s)\n",
+                   d / 1e3, r->launch.t, s.m[0].t_launch);
+            assert_true(d < 10e3);
+            assert_true(fabs(r->launch.t - s.m[0].t_launch) < 10.0);
+        }
+        /* every record close to the truth */
+        for (int i = 0; i < k.n; i++) {
+            double dist;
+            if (k.rec[i].phase == MWX_PHASE_IMPACT)
+                continue;
+            assert_int_equal(nearest(&s, &k.rec[i], &dist), 0);
+            assert_true(dist < 3000.0);
+        }
+    }
+    mwx_tracker_destroy(tr);
+    free(k.rec);
+    free_all(&s);
+}
+
+static void test_salvo_four(void **state)
+{
+    scene_t s;
+    sink_t k = {calloc(MAXREC, sizeof(mwx_rec_track_t)), 0};
+    mwx_tracker_t *tr = make_tracker();
+    double det[MAXM];
+    char ids[16][MWX_ID_LEN];
+    int n_ids, owner[16], seen[MAXM] = {0};
+    memset(&s, 0, sizeof(s));
+    for (int i = 0; i < 4; i++)
+        s.m[i] = missile(60.0 + 4.0 * i, 93.0 + 1.5 * i);
+    s.nm = 4;
+    scene_radars(&s);
+    s.fa_rate = 0.2;
+    s.seed = 21;
+    fly_all(&s);
+    s.t_end = s.m[3].t_impact + 30.0;
+    mwx_tracker_set_callback(tr, on_track, &k);
+    run_scene(&s, tr, det);
+    n_ids = count_ids(&k, ids, 16);
+    printf("salvo: %d track ids\n", n_ids);
+    assert_int_equal(n_ids, 4);
+    for (int j = 0; j < n_ids; j++)
+        owner[j] = -1;
+    /* no swaps: each track's records stay nearest to one object */
+    for (int i = 0; i < k.n; i++) {
+        int j = 0, o;
+        if (k.rec[i].phase == MWX_PHASE_IMPACT)
+            continue;
+        while (strcmp(ids[j], k.rec[i].track_id) != 0)
+            j++;
+        o = nearest(&s, &k.rec[i], NULL);
+        if (o < 0) continue;
+        if (owner[j] < 0)
+            owner[j] = o;
+        assert_int_equal(owner[j], o);
+    }
+    for (int j = 0; j < n_ids; j++) {
+        assert_true(owner[j] >= 0);
+        assert_false(seen[owner[j]]);
+        seen[owner[j]] = 1;
+    }
+    mwx_tracker_destroy(tr);
+    free(k.rec);
+    free_all(&s);
+}
+
+static void test_false_alarms(void **state)
+{
+    static const double rates[2] = {0.2, 1.0};
+    for (int r = 0; r < 2; r++) {
+        scene_t s;
+        sink_t k = {calloc(MAXREC, sizeof(mwx_rec_track_t)), 0};
+        mwx_tracker_t *tr = make_tracker();
+        mwx_tracker_stats_t st;
+        double det[MAXM];
+        memset(&s, 0, sizeof(s));
+        scene_radars(&s);
+        s.fa_rate = rates[r];
+        s.seed = 31 + (uint64_t)r;
+        s.t_end = 1200.0;
+        mwx_tracker_set_callback(tr, on_track, &k);
+        run_scene(&s, tr, det);
+        mwx_tracker_get_stats(tr, &st);
+        printf("false alarms %.1f/scan: %llu tentative, %llu confirmed\n", rates[r],
+               (unsigned long long)st.tracks_created, (unsigned long long)st.tracks_confirmed);
+        assert_true(st.tracks_created > 100);
+        assert_int_equal(st.tracks_confirmed, 0);
+        assert_int_equal(k.n, 0);
+        mwx_tracker_destroy(tr);
+        free(k.rec);
+    }
+}
+
+static void test_ir_triangulation(void **state)
+{
+    scene_t s;
+    sink_t k = {calloc(MAXREC, sizeof(mwx_rec_track_t)), 0};
+    mwx_tracker_t *tr = make_tracker();
+    double det[MAXM];
+    memset(&s, 0, sizeof(s));
+    s.m[0] = missile(60.0, 95.0);
+    s.nm = 1;
+    s.ir = 1;
+    s.use_radar = 0;
+    s.seed = 41;
+    fly_all(&s);
+    s.t_end = s.m[0].t_burnout + 5.0;
+    mwx_tracker_set_callback(tr, on_track, &k);
+    run_scene(&s, tr, det);
+    assert_true(k.n > 10);
+    printf("IR: first detection %.1f s, confirmed %.1f s\n", det[0], k.rec[0].t);
+    assert_true(k.rec[0].t <= det[0] + 3.0);
+    assert_true(k.rec[0].phase == MWX_PHASE_BOOST);
+    {
+        double dist;
+        assert_int_equal(nearest(&s, &k.rec[k.n - 1], &dist), 0);
+        printf("IR: last position error %.0f m\n", dist);
+        assert_true(dist < 5000.0);
+    }
+    mwx_tracker_destroy(tr);
+    free(k.rec);
+    free_all(&s);
+}
+
+static void test_truth_blindness(void **state)
+{
+    sink_t out[3];
+    for (int mode = 0; mode < 3; mode++) {
+        scene_t s;
+        mwx_tracker_t *tr = make_tracker();
+        double det[MAXM];
+        memset(&s, 0, sizeof(s));
+        s.m[0] = missile(60.0, 95.0);
+        s.m[1] = missile(70.0, 100.0);
+        s.nm = 2;
+        scene_radars(&s);
+        s.fa_rate = 0.5;
+        s.seed = 51;
+        s.truth_mode = mode;
+        fly_all(&s);
+        s.t_end = 400.0;
+        out[mode].rec = calloc(MAXREC, sizeof(mwx_rec_track_t));
+        out[mode].n = 0;
+        mwx_tracker_set_callback(tr, on_track, &out[mode]);
+        run_scene(&s, tr, det);
+        mwx_tracker_destroy(tr);
+        free_all(&s);
+    }
+    assert_true(out[0].n > 100);
+    for (int mode = 1; mode < 3; mode++) {
+        assert_int_equal(out[mode].n, out[0].n);
+        assert_memory_equal(out[mode].rec, out[0].rec,
+                            sizeof(mwx_rec_track_t) * (size_t)out[0].n);
+    }
+    for (int mode = 0; mode < 3; mode++)
+        free(out[mode].rec);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_single_launch),
+        cmocka_unit_test(test_salvo_four),
+        cmocka_unit_test(test_false_alarms),
+        cmocka_unit_test(test_ir_triangulation),
+        cmocka_unit_test(test_truth_blindness),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
