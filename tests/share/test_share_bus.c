@@ -589,6 +589,94 @@ static void test_nats_config_refuses(void **state)
     net_close(&net);
 }
 
+
+/* --hub-leaf: a hub with the accounts and one leaf server per nation; nodes connect to
+ * their own leaf. Releasability still holds end to end. */
+typedef struct counter {
+    atomic_int n;
+} counter_t;
+
+static void on_count(void *user, const char *subject, const uint8_t *data, size_t len,
+                     const char *reply)
+{
+    atomic_fetch_add(&((counter_t *)user)->n, 1);
+}
+
+static void test_nats_hub_leaf(void **state)
+{
+    mwx_policy_t p;
+    mwx_err_t err;
+    mwx_nats_config_opts_t o = {0};
+    char dir[256], conf[320];
+    const char *tmp = getenv("MWX_TMPDIR");
+    nats_fixture_t hub, leaf[3];
+    mwx_bus_t *bus[3];
+    counter_t got[3], greedy_jp;
+    three_nation_policy(&p);
+    snprintf(dir, sizeof dir, "%s/share-hubleaf-%d", tmp ? tmp : "/tmp", (int)getpid());
+    mkdir(dir, 0700);
+    o.hub_leaf = 1;
+    o.leaf_port = nats_fixture_free_port();
+    assert_int_equal(mwx_nats_config_write(&p, &o, dir, &err), 0);
+    snprintf(conf, sizeof conf, "%s/hub.conf", dir);
+    assert_int_equal(nats_fixture_start(&hub, conf), 0);
+    memset(got, 0, sizeof got);
+    memset(&greedy_jp, 0, sizeof greedy_jp);
+    for (int i = 0; i < 3; i++) {
+        char user[64], pw[128], creds[320];
+        mwx_nats_opts_t no = {0};
+        snprintf(conf, sizeof conf, "%s/leaf-%s.conf", dir, p.nation[i]);
+        assert_int_equal(nats_fixture_start(&leaf[i], conf), 0);
+        snprintf(creds, sizeof creds, "%s/%s.creds", dir, p.nation[i]);
+        assert_int_equal(mwx_nats_creds_load(creds, user, sizeof user, pw, sizeof pw, &err), 0);
+        no.url = leaf[i].url;
+        no.user = user;
+        no.password = pw;
+        no.direct = 1;
+        assert_int_equal(mwx_bus_nats_open(&no, &bus[i], &err), 0);
+        char s[MWX_SUBJECT_LEN];
+        mwx_subject_inbox(p.nation[i], s);
+        assert_int_equal(mwx_bus_subscribe(bus[i], s, on_count, &got[i], &err), 0);
+    }
+    /* JP's leaf has no rules of its own: JP may subscribe to anything there */
+    assert_int_equal(mwx_bus_subscribe(bus[0], ">", on_count, &greedy_jp, &err), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(mwx_bus_flush(bus[i], 2.0, &err), 0);
+    /* wait until the leaves have joined the hub and interest has propagated: KR -> US */
+    int ok = 0;
+    for (int k = 0; k < 300 && !ok; k++) {
+        mwx_bus_publish(bus[1], "mwx.hb.KR.US", (const uint8_t *)"h", 1, &err);
+        mwx_bus_flush(bus[1], 1.0, &err);
+        usleep(10000);
+        ok = atomic_load(&got[2].n) > 0;
+    }
+    assert_true(ok);
+    atomic_store(&got[2].n, 0);
+    atomic_store(&greedy_jp.n, 0);
+    /* KR releases only to US: a KR -> JP message must not reach JP, even via ">" */
+    for (int k = 0; k < 20; k++) {
+        assert_int_equal(mwx_bus_publish(bus[1], "mwx.track.KR.US", (const uint8_t *)"x", 1,
+                                         &err), 0);
+        assert_int_equal(mwx_bus_publish(bus[1], "mwx.track.KR.JP", (const uint8_t *)"x", 1,
+                                         &err), 0);
+        assert_int_equal(mwx_bus_publish(bus[2], "mwx.track.US.JP", (const uint8_t *)"x", 1,
+                                         &err), 0);
+    }
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(mwx_bus_flush(bus[i], 2.0, &err), 0);
+    for (int k = 0; k < 300 && (atomic_load(&got[2].n) < 20 || atomic_load(&got[0].n) < 20); k++)
+        usleep(10000);
+    usleep(100000); /* and anything wrong would have arrived too */
+    assert_int_equal(atomic_load(&got[2].n), 20);  /* US: KR's */
+    assert_int_equal(atomic_load(&got[0].n), 20);  /* JP: US's only */
+    assert_int_equal(atomic_load(&greedy_jp.n), 20);
+    for (int i = 0; i < 3; i++) {
+        mwx_bus_close(bus[i]);
+        nats_fixture_stop(&leaf[i]);
+    }
+    nats_fixture_stop(&hub);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -603,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_property_nats),
         cmocka_unit_test(test_nats_goes_away),
         cmocka_unit_test(test_nats_config_refuses),
+        cmocka_unit_test(test_nats_hub_leaf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

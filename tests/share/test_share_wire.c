@@ -506,6 +506,58 @@ static void test_subjects(void **state)
     assert_false(mwx_subject_match("a.*", "a."));
 }
 
+
+/* A track report travels as core's record encoding and comes back field for field. */
+static void test_track_payload(void **state)
+{
+    world_t w;
+    mwx_sender_t s;
+    mwx_err_t err;
+    uint8_t buf[MWX_ENVELOPE_MAX];
+    size_t len;
+    mwx_envelope_t got;
+    mwx_rec_track_t t, back;
+    make_world(&w);
+    memset(&t, 0, sizeof t);
+    t.t = 183.25;
+    strcpy(t.node, "KR");
+    strcpy(t.track_id, "KR-7");
+    t.ecef_m[0] = -3.1e6;
+    t.ecef_m[1] = 4.2e6;
+    t.ecef_m[2] = 3.9e6;
+    t.vel_mps[0] = 1500;
+    for (int i = 0; i < 6; i++)
+        t.cov_pos_m2[i] = t.cov_vel_m2s2[i] = 10.0 * (i + 1);
+    t.phase = MWX_PHASE_BALLISTIC;
+    t.confirmed = 1;
+    strcpy(t.sources, "KR");
+    t.impact.valid = 1;
+    t.impact.lat = 40.5;
+    t.impact.lon = 135.5;
+    t.impact.t = 1012.4;
+    t.impact.semi_major_km = 12;
+    t.impact.semi_minor_km = 4;
+    t.impact.orientation_deg = 80;
+    assert_int_equal(mwx_sender_init(&s, &w.kr, &w.pol, 1, &err), 0);
+    assert_int_equal(mwx_sender_seal_track(&s, &t, T0, buf, sizeof buf, &len, NULL, &err), 0);
+    mwx_receiver_t *us = receiver_for(&w, "US");
+    assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
+    assert_int_equal(got.type, MWX_PAYLOAD_TRACK);
+    assert_int_equal(mwx_payload_track(&got, &back, &err), 0);
+    assert_string_equal(back.track_id, "KR-7");
+    assert_true(back.t == t.t && back.ecef_m[1] == t.ecef_m[1] && back.vel_mps[0] == 1500);
+    assert_true(back.cov_pos_m2[5] == 60.0 && back.impact.valid && back.impact.t == 1012.4);
+    assert_false(back.launch.valid);
+    mwx_rec_alert_t a;
+    assert_int_equal(mwx_payload_alert(&got, &a, &err), MWX_EINVAL);
+    /* KR releases to nobody but US: a heartbeat is labelled [US] too */
+    assert_int_equal(mwx_sender_seal_heartbeat(&s, T0, buf, sizeof buf, &len, &got, &err), 0);
+    assert_int_equal(got.n_to, 1);
+    assert_string_equal(got.to[0], "US");
+    assert_int_equal(got.seq, 2);
+    mwx_receiver_destroy(us);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -514,6 +566,7 @@ int main(void)
         cmocka_unit_test(test_tamper_every_byte), cmocka_unit_test(test_replay_window),
         cmocka_unit_test(test_keys),          cmocka_unit_test(test_gap_recovery),
         cmocka_unit_test(test_subjects),
+        cmocka_unit_test(test_track_payload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# mwx keygen and mwx nats-config from the command line: files, modes, refusals, exit codes.
+set -u
+fail() { echo "FAIL: $*"; exit 1; }
+d="$MWX_TMPDIR/cli-share-$$"
+rm -rf "$d"; mkdir -p "$d"
+trap 'rm -rf "$d"' EXIT
+
+# keygen
+"$MWX" keygen KR -o "$d/keys" >/dev/null || fail "keygen"
+[ "$(stat -c %a "$d/keys/KR.key")" = 600 ] || fail "secret key mode"
+grep -Eq '^mwx-ed25519-secret-v1 KR [0-9a-f]{128}$' "$d/keys/KR.key" || fail "secret format"
+grep -Eq '^mwx-ed25519-public-v1 KR [0-9a-f]{64}$' "$d/keys/KR.pub" || fail "public format"
+# the public key is the second half of the secret (libsodium layout seed || pk)
+[ "$(cut -d' ' -f3 "$d/keys/KR.key" | cut -c65-)" = "$(cut -d' ' -f3 "$d/keys/KR.pub")" ] ||
+  fail "public key does not match the secret key"
+before=$(cat "$d/keys/KR.key")
+"$MWX" keygen KR -o "$d/keys" 2>"$d/err"; rc=$?
+[ $rc = 1 ] || fail "overwrite: exit $rc, expected 1"
+grep -q "exists" "$d/err" || fail "overwrite message: $(cat "$d/err")"
+[ "$(cat "$d/keys/KR.key")" = "$before" ] || fail "refused overwrite changed the key"
+"$MWX" keygen KR -o "$d/keys" --force >/dev/null || fail "--force"
+[ "$(cat "$d/keys/KR.key")" != "$before" ] || fail "--force kept the old key"
+ls "$d/keys" | grep -q tmp && fail "temporary file left behind"
+"$MWX" keygen 'K R' -o "$d/keys" 2>/dev/null; [ $? = 1 ] || fail "bad nation id accepted"
+"$MWX" keygen KR 2>/dev/null; [ $? = 2 ] || fail "missing -o: expected usage error"
+"$MWX" keygen --help | grep -q "mwx-ed25519-public-v1" || fail "help"
+
+# nats-config on a scenario (other keys ignored)
+cat >"$d/scn.json" <<'JSON'
+{"name": "t", "epoch": "2026-11-22T03:00:00Z", "launches": [],
+ "nations": [{"id": "JP"}, {"id": "KR"}, {"id": "US"}],
+ "sharing": [{"from": "KR", "to": ["US"]}, {"from": "US", "to": ["JP", "KR"]}]}
+JSON
+"$MWX" nats-config "$d/scn.json" -o "$d/nats" --port 14999 >/dev/null || fail "nats-config"
+for n in JP KR US; do
+  [ "$(stat -c %a "$d/nats/$n.creds")" = 600 ] || fail "$n.creds mode"
+  grep -q "^user=$n$" "$d/nats/$n.creds" || fail "$n.creds user"
+done
+[ "$(stat -c %a "$d/nats/nats-server.conf")" = 600 ] || fail "conf mode"
+grep -q '{stream: "mwx.\*.KR.US", accounts: \[US\]}' "$d/nats/nats-server.conf" || fail "KR->US export"
+grep -q 'mwx.\*.KR.JP' "$d/nats/nats-server.conf" && fail "KR->JP must not be exported"
+grep -q '127.0.0.1:14999' "$d/nats/nats-server.conf" || fail "port"
+nats-server -c "$d/nats/nats-server.conf" -t >/dev/null 2>&1 || fail "nats-server -t rejects the config"
+"$MWX" nats-config "$d/scn.json" -o "$d/hl" --hub-leaf --leaf-port 17422 >/dev/null || fail "hub-leaf"
+for f in hub leaf-JP leaf-KR leaf-US; do
+  nats-server -c "$d/hl/$f.conf" -t >/dev/null 2>&1 || fail "nats-server -t rejects $f.conf"
+done
+
+# wrong input: exit 1 with the JSON path
+echo '{"nations": [{"id": "JP"}], "sharing": [{"from": "JP", "to": ["XX"]}]}' >"$d/bad.json"
+"$MWX" nats-config "$d/bad.json" -o "$d/bad" 2>"$d/err"; rc=$?
+[ $rc = 1 ] || fail "bad policy: exit $rc"
+grep -q 'sharing\[0\].to\[0\]' "$d/err" || fail "bad policy message: $(cat "$d/err")"
+"$MWX" nats-config "$d/scn.json" 2>/dev/null; [ $? = 2 ] || fail "missing -o"
+"$MWX" nats-config "$d/scn.json" -o "$d/x" --port 0 2>/dev/null; [ $? = 2 ] || fail "bad port"
+echo "cli_share: ok"
