@@ -183,9 +183,10 @@ typedef struct mwx_warn_stats {
 
 void mwx_warn_get_stats(const mwx_warn_t *w, mwx_warn_stats_t *st);
 
-/* Identifiers are "<prefix>.<track>.<kind>.<seq>" where prefix is "mwx.<node>" or
+/* Identifiers are "<prefix>.<track>.<kind>.<n>" where prefix is "mwx.<node>" or
  * "mwx.<node>.<run_id>", track is the track id with anything outside [A-Za-z0-9_-]
- * replaced by '_', kind "impact" or "overflight", seq 1, 2, ... . Parse one back
+ * replaced by '_', kind "impact" or "overflight", n the context's message count (1, 2,
+ * ...; never reused, even when a tracker reuses a track id). Parse one back
  * (track and kind optional, NULL to skip). MWX_EINVAL when it is not an mwx identifier. */
 int mwx_warn_identifier_parse(const char *identifier, char *track, size_t track_n,
                               mwx_warn_kind_t *kind);

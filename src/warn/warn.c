@@ -29,7 +29,6 @@
 typedef struct wseries {
     mwx_warn_kind_t kind;
     int active;               /* an Alert was sent and no Cancel since */
-    int seq;                  /* messages issued in this series kind (identifier suffix) */
     uint8_t warned[NREG_MAX];
     double outside_since[NREG_MAX]; /* NAN while inside the release shape */
     double last_impact_t, last_lat, last_lon;
@@ -75,6 +74,7 @@ struct mwx_warn {
     mwx_warn_stats_t st;
     double now_t;
     int msgs_changed;
+    int serial;               /* messages issued by this context: identifier suffix */
     uint8_t now_hit[NREG_MAX], rel_hit[NREG_MAX], off_hit[NREG_MAX];
     double scratch[2 * CORRIDOR_MAX_STEPS + 8][2];
     double scratch2[MWX_WARN_MAX_RING + 1][2];
@@ -559,11 +559,13 @@ static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, i
 
     if (mt == MWX_MSG_ALERT)
         s->n_refs = 0;
-    s->seq++;
+    /* the suffix counts the context's messages, so that an identifier is never reused,
+     * even when a tracker reuses a track id */
+    w->serial++;
     memset(m, 0, sizeof *m);
     sanitize(tid, sizeof tid, tr->trk.track_id);
     snprintf(m->identifier, sizeof m->identifier, "%s.%s.%s.%d", w->prefix, tid,
-             kind_name(s->kind), s->seq);
+             kind_name(s->kind), w->serial);
     snprintf(m->incident, sizeof m->incident, "%s.%s", w->prefix, tid);
     m->t = w->now_t;
     mwx_time_format(w->epoch + w->now_t, 0, 0, m->sent, sizeof m->sent);
@@ -925,8 +927,10 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
     else if (trk->phase == MWX_PHASE_IMPACT && !isfinite(tr->impact_t))
         tr->impact_t = trk->t;
     track_view(trk, &tv);
-    if (eligible && !tr->done && impact_valid(&trk->impact) &&
-        (rc = assess(w, tr, &tv, err)))
+    /* No new decisions once the predicted impact time has come: the flight is over and
+     * the all-clear follows. */
+    if (eligible && !tr->done && impact_valid(&trk->impact) && trk->phase != MWX_PHASE_IMPACT &&
+        trk->t < trk->impact.t && (rc = assess(w, tr, &tv, err)))
         return rc;
     if (!impact_valid(&trk->impact))
         tr->n_ring = 0;

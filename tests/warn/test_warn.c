@@ -1,0 +1,766 @@
+/* The warning context: status rules, the Alert -> Update -> Cancel chain and its
+ * references, hysteresis, all-clear, overflight, false tracks, and the outputs (CAP valid
+ * against the OASIS schema, Atom, CoT, GeoJSON, TAK over loopback). Driven by synthetic
+ * track records. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include "warn_test_util.h"
+
+static wt_schema_t g_schema;
+static double g_epoch;
+
+static int setup(void **st)
+{
+    mwx_err_t err = {0};
+    (void)st;
+    if (wt_schema_open(&g_schema))
+        return -1;
+    return mwx_time_parse("2026-11-22T03:00:00Z", &g_epoch, &err);
+}
+
+static int teardown(void **st)
+{
+    (void)st;
+    wt_schema_close(&g_schema);
+    return 0;
+}
+
+typedef struct fixture {
+    char dir[512];
+    wt_log_t log;
+    mwx_warn_t *w;
+} fixture_t;
+
+static void open_ctx(fixture_t *f, const char *name, const mwx_warn_policy_t *pol,
+                     const char *tak)
+{
+    mwx_warn_config_t cfg = {0};
+    mwx_err_t err = {0};
+    int rc;
+    memset(&f->log, 0, sizeof f->log);
+    wt_outdir(f->dir, sizeof f->dir, name);
+    cfg.node = "JP";
+    cfg.source = MWX_WARN_SOURCE_SIMULATED;
+    cfg.status = MWX_STATUS_EXERCISE;
+    cfg.epoch_unix_s = g_epoch;
+    cfg.regions_path = WT_REGIONS;
+    cfg.out_dir = f->dir;
+    cfg.policy = pol;
+    cfg.tak_endpoint = tak;
+    cfg.emit = wt_emit;
+    cfg.user = &f->log;
+    rc = mwx_warn_create(&cfg, &f->w, &err);
+    if (rc)
+        fail_msg("mwx_warn_create: %s", err.msg);
+}
+
+static void feed(fixture_t *f, const mwx_rec_track_t *k)
+{
+    mwx_err_t err = {0};
+    int rc = mwx_warn_track(f->w, k, &err);
+    if (rc)
+        fail_msg("mwx_warn_track: %s", err.msg);
+}
+
+/* The CAP records of one series kind emitted so far, in order. */
+static int caps_kind(const fixture_t *f, const mwx_rec_alert_t **out, int max,
+                     mwx_warn_kind_t want)
+{
+    int n = 0;
+    for (int i = 0; i < f->log.n && n < max; i++) {
+        mwx_warn_kind_t kind;
+        if (f->log.out[i] != MWX_WARN_OUT_CAP)
+            continue;
+        assert_int_equal(mwx_warn_identifier_parse(f->log.rec[i].identifier, NULL, 0, &kind), 0);
+        if (kind == want)
+            out[n++] = &f->log.rec[i];
+    }
+    return n;
+}
+
+/* Impact-area messages (most tests' tracks also fly over land: overflight is separate). */
+static int caps(const fixture_t *f, const mwx_rec_alert_t **out, int max)
+{
+    return caps_kind(f, out, max, MWX_WARN_IMPACT);
+}
+
+static int rec_has_region(const mwx_rec_alert_t *r, const char *id)
+{
+    for (int i = 0; i < r->n_regions; i++)
+        if (strcmp(r->regions[i], id) == 0)
+            return 1;
+    return 0;
+}
+
+/* Parse and validate a CAP file against the OASIS schema. */
+static xmlDocPtr cap_doc(const fixture_t *f, const mwx_rec_alert_t *r)
+{
+    xmlDocPtr d = wt_read(f->dir, r->file);
+    if (!d)
+        fail_msg("%s/%s does not parse", f->dir, r->file);
+    if (xmlSchemaValidateDoc(g_schema.vc, d) != 0)
+        fail_msg("%s/%s is not valid CAP 1.2", f->dir, r->file);
+    return d;
+}
+
+/* "sender,identifier,sent" of a CAP document. */
+static void triple(xmlDocPtr d, char *buf, size_t n)
+{
+    char s[256], id[256];
+    snprintf(s, sizeof s, "%s", wt_text(d, "sender", 0));
+    snprintf(id, sizeof id, "%s", wt_text(d, "identifier", 0));
+    snprintf(buf, n, "%s,%s,%s", s, id, wt_text(d, "sent", 0));
+}
+
+static int caps_all(const fixture_t *f, const mwx_rec_alert_t **out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < f->log.n && n < max; i++)
+        if (f->log.out[i] == MWX_WARN_OUT_CAP)
+            out[n++] = &f->log.rec[i];
+    return n;
+}
+
+static void test_status_rules(void **st)
+{
+    mwx_warn_config_t cfg = {0};
+    mwx_err_t err = {0};
+    mwx_warn_t *w = (mwx_warn_t *)1;
+    char dir[512];
+    (void)st;
+    wt_outdir(dir, sizeof dir, "status");
+    cfg.node = "JP";
+    cfg.regions_path = WT_REGIONS;
+    cfg.out_dir = dir;
+    cfg.epoch_unix_s = g_epoch;
+    /* a simulated picture can never become Actual */
+    cfg.source = MWX_WARN_SOURCE_SIMULATED;
+    cfg.status = MWX_STATUS_ACTUAL;
+    assert_int_equal(mwx_warn_create(&cfg, &w, &err), MWX_EINVAL);
+    assert_null(w);
+    assert_non_null(strstr(err.msg, "Actual"));
+    /* a live feed may be Actual; Exercise and Test are fine for a simulation */
+    cfg.source = MWX_WARN_SOURCE_LIVE;
+    assert_int_equal(mwx_warn_create(&cfg, &w, &err), 0);
+    mwx_warn_free(w);
+    cfg.source = MWX_WARN_SOURCE_SIMULATED;
+    cfg.status = MWX_STATUS_TEST;
+    assert_int_equal(mwx_warn_create(&cfg, &w, &err), 0);
+    mwx_warn_free(w);
+    /* out-of-range enum values are refused too (no back door to Actual) */
+    cfg.status = (mwx_status_t)7;
+    assert_int_equal(mwx_warn_create(&cfg, &w, &err), MWX_EINVAL);
+    cfg.status = MWX_STATUS_EXERCISE;
+    cfg.source = (mwx_warn_source_t)5;
+    assert_int_equal(mwx_warn_create(&cfg, &w, &err), MWX_EINVAL);
+    /* bad sender, missing regions */
+    cfg.source = MWX_WARN_SOURCE_SIMULATED;
+    cfg.sender = "a sender, with spaces";
+    assert_int_equal(mwx_warn_create(&cfg, &w, &err), MWX_EINVAL);
+    cfg.sender = NULL;
+    cfg.regions_path = MWX_SOURCE_DIR "/data/regions/does-not-exist.geojson";
+    assert_int_equal(mwx_warn_create(&cfg, &w, &err), MWX_EINVAL);
+}
+
+static void test_chain(void **st)
+{
+    fixture_t f;
+    const mwx_rec_alert_t *c[64];
+    mwx_rec_track_t k;
+    char t1[512], t2[512];
+    int n;
+    (void)st;
+    open_ctx(&f, "chain", NULL, NULL);
+
+    /* t=100: a 10 km ellipse on central Tokyo: Alert for JP-13 */
+    k = wt_track("JP-7", 100, 36.0, 133.0, 300e3, 35.69, 139.70, 400, 10, 5, 0);
+    feed(&f, &k);
+    n = caps(&f, c, 64);
+    assert_int_equal(n, 1);
+    assert_int_equal(c[0]->msg_type, MWX_MSG_ALERT);
+    assert_int_equal(c[0]->status, MWX_STATUS_EXERCISE);
+    assert_string_equal(c[0]->node, "JP");
+    assert_true(rec_has_region(c[0], "JP-13"));
+    assert_string_equal(c[0]->identifier, "mwx.JP.JP-7.impact.1");
+    assert_string_equal(c[0]->file, "alerts/mwx.JP.JP-7.impact.1.cap.xml");
+    xmlDocPtr d1 = cap_doc(&f, c[0]);
+    assert_string_equal(wt_text(d1, "status", 0), "Exercise");
+    assert_string_equal(wt_text(d1, "msgType", 0), "Alert");
+    assert_string_equal(wt_text(d1, "scope", 0), "Public");
+    assert_string_equal(wt_text(d1, "sent", 0), "2026-11-22T03:01:40+00:00");
+    assert_string_equal(wt_text(d1, "onset", 0), "2026-11-22T03:06:40+00:00");
+    assert_int_equal(wt_count(d1, "references"), 0);
+    assert_int_equal(wt_count(d1, "info"), 3);
+    assert_string_equal(wt_text(d1, "language", 0), "en-US");
+    assert_string_equal(wt_text(d1, "language", 1), "ja-JP");
+    assert_string_equal(wt_text(d1, "language", 2), "ko-KR");
+    assert_string_equal(wt_text(d1, "severity", 0), "Extreme");
+    assert_string_equal(wt_text(d1, "urgency", 0), "Immediate");
+    assert_string_equal(wt_text(d1, "certainty", 0), "Likely");   /* 10 km <= 50 km */
+    assert_string_equal(wt_text(d1, "responseType", 0), "Shelter");
+    assert_true(wt_has(d1, "valueName", "ISO3166-2"));
+    assert_true(wt_has(d1, "value", "JP-13"));
+    assert_non_null(strstr(wt_text(d1, "headline", 0), "EXERCISE"));
+    assert_non_null(strstr(wt_text(d1, "headline", 1), "訓練"));
+    assert_non_null(strstr(wt_text(d1, "headline", 1), "東京都"));
+    /* the polygon is closed: first pair == last pair, and has 73 pairs */
+    {
+        char poly[8192], *first, *last;
+        snprintf(poly, sizeof poly, "%s", wt_text(d1, "polygon", 0));
+        last = strrchr(poly, ' ') + 1;
+        first = poly;
+        assert_int_equal(strncmp(first, last, strlen(last)), 0);
+        int pairs = 1;
+        for (char *p = poly; *p; p++)
+            pairs += *p == ' ';
+        assert_int_equal(pairs, 73);
+    }
+    triple(d1, t1, sizeof t1);
+
+    /* t=105: same picture, impact time moved 5 s (< 10): nothing new */
+    k = wt_track("JP-7", 105, 36.0, 133.5, 290e3, 35.69, 139.70, 405, 10, 5, 0);
+    feed(&f, &k);
+    assert_int_equal(caps(&f, c, 64), 1);
+    /* t=110: the ellipse now also covers Kanagawa and is 150 km long: Update, Possible */
+    k = wt_track("JP-7", 110, 36.0, 134.0, 280e3, 35.55, 139.55, 405, 150, 8, 0);
+    feed(&f, &k);
+    n = caps(&f, c, 64);
+    assert_int_equal(n, 2);
+    assert_int_equal(c[1]->msg_type, MWX_MSG_UPDATE);
+    assert_true(rec_has_region(c[1], "JP-13"));
+    assert_true(rec_has_region(c[1], "JP-14"));
+    xmlDocPtr d2 = cap_doc(&f, c[1]);
+    assert_string_equal(wt_text(d2, "msgType", 0), "Update");
+    assert_string_equal(wt_text(d2, "references", 0), t1);
+    assert_string_equal(wt_text(d2, "certainty", 0), "Possible");
+    triple(d2, t2, sizeof t2);
+    /* t=115: impact time moved 15 s: Update */
+    k = wt_track("JP-7", 115, 36.0, 134.5, 270e3, 35.55, 139.55, 420, 150, 8, 0);
+    feed(&f, &k);
+    n = caps(&f, c, 64);
+    assert_int_equal(n, 3);
+    assert_int_equal(c[2]->msg_type, MWX_MSG_UPDATE);
+
+    /* from t=120 the prediction is far out in the Pacific: the regions are released after
+     * the 10 s hold, which empties the series: Cancel naming the regions it cancels and
+     * referencing every earlier message */
+    for (double t = 120; t <= 135; t += 5) {
+        k = wt_track("JP-7", t, 36.0, 135.0, 260e3, 33.0, 145.0, 430, 10, 5, 0);
+        feed(&f, &k);
+        n = caps(&f, c, 64);
+        if (t == 120) { /* the centre moved > 25 km: Update, regions still held */
+            assert_int_equal(n, 4);
+            assert_int_equal(c[3]->msg_type, MWX_MSG_UPDATE);
+            assert_true(rec_has_region(c[3], "JP-13"));
+        } else if (t < 130) {
+            assert_int_equal(n, 4);
+        }
+    }
+    n = caps(&f, c, 64);
+    assert_int_equal(n, 5);
+    assert_int_equal(c[4]->msg_type, MWX_MSG_CANCEL);
+    assert_true(c[4]->t >= 130 && c[4]->t <= 135);
+    assert_true(rec_has_region(c[4], "JP-13"));
+    assert_true(rec_has_region(c[4], "JP-14"));
+    xmlDocPtr d4 = cap_doc(&f, c[4]);
+    assert_string_equal(wt_text(d4, "msgType", 0), "Cancel");
+    const char *refs = wt_text(d4, "references", 0);
+    assert_non_null(strstr(refs, t1));
+    assert_non_null(strstr(refs, t2));
+    assert_non_null(strstr(refs, c[2]->identifier));
+    assert_non_null(strstr(refs, c[3]->identifier));
+    assert_string_equal(wt_text(d4, "responseType", 0), "None");
+    assert_string_equal(wt_text(d4, "status", 0), "Exercise");
+    /* every CAP identifier is distinct */
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++)
+            assert_string_not_equal(c[i]->identifier, c[j]->identifier);
+    xmlFreeDoc(d1);
+    xmlFreeDoc(d2);
+    xmlFreeDoc(d4);
+    mwx_warn_free(f.w);
+}
+
+static void test_all_clear_and_cot(void **st)
+{
+    fixture_t f;
+    const mwx_rec_alert_t *c[64];
+    mwx_rec_track_t k;
+    mwx_err_t err = {0};
+    int n;
+    (void)st;
+    open_ctx(&f, "clear", NULL, NULL);
+    k = wt_track("KR-3", 200, 37.0, 128.0, 100e3, 37.5665, 126.978, 260, 15, 15, 0);
+    feed(&f, &k);
+    n = caps(&f, c, 64);
+    assert_int_equal(n, 1);
+    assert_true(rec_has_region(c[0], "KR-11"));
+    assert_true(rec_has_region(c[0], "KR-41"));
+    xmlDocPtr d = cap_doc(&f, c[0]);
+    assert_true(wt_has(d, "areaDesc", "서울특별시"));  /* Korean names in the ko-KR block */
+    assert_true(wt_has(d, "areaDesc", "Seoul"));
+    xmlFreeDoc(d);
+    /* ticks before impact + 30 s change nothing */
+    assert_int_equal(mwx_warn_tick(f.w, 285, &err), 0);
+    assert_int_equal(caps(&f, c, 64), 1);
+    /* impact at 260, all-clear at 290 */
+    assert_int_equal(mwx_warn_tick(f.w, 290, &err), 0);
+    n = caps(&f, c, 64);
+    assert_int_equal(n, 2);
+    assert_int_equal(c[1]->msg_type, MWX_MSG_CANCEL);
+    d = cap_doc(&f, c[1]);
+    assert_string_equal(wt_text(d, "responseType", 0), "AllClear");
+    assert_string_equal(wt_text(d, "urgency", 0), "Past");
+    assert_non_null(strstr(wt_text(d, "references", 0), "mwx.JP.KR-3.impact.1"));
+    xmlFreeDoc(d);
+    /* later updates of the same (finished) track raise nothing */
+    k = wt_track("KR-3", 295, 37.5, 127.0, 0, 37.5665, 126.978, 260, 15, 15, 0);
+    k.phase = MWX_PHASE_IMPACT;
+    feed(&f, &k);
+    assert_int_equal(caps(&f, c, 64), 2);
+
+    /* CoT: the track's file holds its latest event */
+    xmlDocPtr cot = wt_read(f.dir, "alerts/mwx.JP.KR-3.cot.xml");
+    assert_non_null(cot);
+    xmlNodePtr ev = xmlDocGetRootElement(cot);
+    assert_string_equal((const char *)ev->name, "event");
+    xmlChar *type = xmlGetProp(ev, BAD_CAST "type"), *uid = xmlGetProp(ev, BAD_CAST "uid");
+    assert_string_equal((const char *)type, "a-h-A-W-M-S-S");
+    assert_string_equal((const char *)uid, "mwx.JP.KR-3");
+    xmlFree(type);
+    xmlFree(uid);
+    xmlFreeDoc(cot);
+    /* the track goes stale after 30 s without updates: a final event with stale == time */
+    assert_int_equal(mwx_warn_tick(f.w, 330, &err), 0);
+    int last = -1;
+    for (int i = 0; i < f.log.n; i++)
+        if (f.log.out[i] == MWX_WARN_OUT_COT)
+            last = i;
+    assert_true(last >= 0);
+    assert_int_equal(f.log.rec[last].msg_type, MWX_MSG_CANCEL);
+    cot = wt_read(f.dir, "alerts/mwx.JP.KR-3.cot.xml");
+    ev = xmlDocGetRootElement(cot);
+    xmlChar *t = xmlGetProp(ev, BAD_CAST "time"), *stale = xmlGetProp(ev, BAD_CAST "stale");
+    assert_string_equal((const char *)t, (const char *)stale);
+    xmlFree(t);
+    xmlFree(stale);
+    xmlFreeDoc(cot);
+    mwx_warn_free(f.w);
+}
+
+/* Membership history of each region over the impact series' Alert/Update records: a
+ * region "flaps" when it is present, then absent, then present again. */
+static int count_flaps(const fixture_t *f)
+{
+    const mwx_rec_alert_t *c[1024];
+    int n = caps_kind(f, c, 1024, MWX_WARN_IMPACT), flaps = 0;
+    static const char *const ids[] = {"JP-08", "JP-09", "JP-10", "JP-11", "JP-12", "JP-13",
+                                      "JP-14", "JP-19", "JP-22", "JP-20", "JP-07", "JP-15"};
+    for (size_t r = 0; r < sizeof ids / sizeof ids[0]; r++) {
+        int state = 0; /* 0 never, 1 in, 2 out after in */
+        for (int i = 0; i < n; i++) {
+            mwx_warn_kind_t kind;
+            if (mwx_warn_identifier_parse(c[i]->identifier, NULL, 0, &kind) ||
+                kind != MWX_WARN_IMPACT || c[i]->msg_type == MWX_MSG_CANCEL)
+                continue;
+            int in = rec_has_region(c[i], ids[r]);
+            if (in && state == 2)
+                flaps++;
+            state = in ? 1 : state == 1 ? 2 : state;
+        }
+    }
+    return flaps;
+}
+
+static void run_shrinking(fixture_t *f, const char *name, const mwx_warn_policy_t *pol)
+{
+    uint32_t s = 12345;
+    open_ctx(f, name, pol, NULL);
+    /* 120 updates, 1 s apart: the ellipse shrinks from 200 km to 8 km around a point
+     * between Tokyo and Saitama while its centre jitters by up to +-0.06 deg and the
+     * impact time by +-3 s, as successive predictions do */
+    for (int i = 0; i < 120; i++) {
+        double jl, jo, jt, a;
+        s = s * 1664525u + 1013904223u;
+        jl = ((s >> 8) / 16777216.0 - 0.5) * 0.12;
+        s = s * 1664525u + 1013904223u;
+        jo = ((s >> 8) / 16777216.0 - 0.5) * 0.12;
+        s = s * 1664525u + 1013904223u;
+        jt = ((s >> 8) / 16777216.0 - 0.5) * 6.0;
+        a = 200.0 - 192.0 * i / 119.0;
+        mwx_rec_track_t k = wt_track("US-1", 100 + i, 37.0, 135.0, 200e3, 35.80 + jl,
+                                     139.65 + jo, 400 + jt, a, 0.7 * a, 20);
+        feed(f, &k);
+    }
+}
+
+static void test_hysteresis(void **st)
+{
+    fixture_t f;
+    mwx_warn_policy_t pol;
+    const mwx_rec_alert_t *c[1024] = {0};
+    mwx_warn_stats_t ws;
+    (void)st;
+    /* without hysteresis the same inputs flap (so the test below can fail) */
+    mwx_warn_policy_default(&pol);
+    pol.release_scale = 1.0;
+    pol.release_hold_s = 0.0;
+    run_shrinking(&f, "noflap-off", &pol);
+    int flaps_off = count_flaps(&f);
+    mwx_warn_get_stats(f.w, &ws);
+    uint64_t updates_off = ws.cap_update;
+    mwx_warn_free(f.w);
+    assert_true(flaps_off > 0);
+
+    /* with the default policy: no flapping, and fewer messages */
+    run_shrinking(&f, "noflap-on", NULL);
+    assert_int_equal(count_flaps(&f), 0);
+    /* one Alert, no Cancel, fewer messages */
+    int n = caps(&f, c, 1024);
+    assert_int_equal(c[0]->msg_type, MWX_MSG_ALERT);
+    for (int i = 1; i < n; i++)
+        assert_int_equal(c[i]->msg_type, MWX_MSG_UPDATE);
+    mwx_warn_get_stats(f.w, &ws);
+    assert_true(ws.cap_update < updates_off);
+    /* it did shrink: the last message names fewer regions than the first */
+    assert_true(n >= 2);
+    assert_true(c[n - 1]->n_regions < c[0]->n_regions);
+    /* Saitama (the centre) stays warned throughout */
+    for (int i = 0; i < n; i++)
+        assert_true(rec_has_region(c[i], "JP-11"));
+    mwx_warn_free(f.w);
+}
+
+static void test_overflight(void **st)
+{
+    fixture_t f;
+    const mwx_rec_alert_t *c[64];
+    int n, impact = 0, over = -1;
+    (void)st;
+    open_ctx(&f, "overflight", NULL, NULL);
+#define caps(f, c, m) caps_all(f, c, m)
+    /* over the Yellow Sea west of Seoul, heading for the Pacific east of Tohoku: the path
+     * crosses Korea (Gyeonggi, Gangwon) and Honshu (Yamagata, Miyagi) */
+    mwx_rec_track_t k = wt_track("US-9", 150, 37.9, 126.0, 250e3, 38.3, 146.0, 700, 20, 10, 90);
+    feed(&f, &k);
+    n = caps(&f, c, 64);
+    for (int i = 0; i < n; i++) {
+        mwx_warn_kind_t kind;
+        assert_int_equal(mwx_warn_identifier_parse(c[i]->identifier, NULL, 0, &kind), 0);
+        if (kind == MWX_WARN_IMPACT)
+            impact++;
+        else
+            over = i;
+    }
+    assert_int_equal(impact, 0);   /* the impact ellipse is at sea */
+    assert_true(over >= 0);
+    assert_int_equal(c[over]->msg_type, MWX_MSG_ALERT);
+    assert_true(rec_has_region(c[over], "KR-42"));
+    assert_true(rec_has_region(c[over], "JP-06"));
+    assert_true(rec_has_region(c[over], "JP-04"));
+    assert_false(rec_has_region(c[over], "JP-13"));
+    assert_false(rec_has_region(c[over], "KR-49"));
+    xmlDocPtr d = cap_doc(&f, c[over]);
+    assert_string_equal(wt_text(d, "severity", 0), "Severe");
+    assert_string_equal(wt_text(d, "msgType", 0), "Alert");
+    xmlFreeDoc(d);
+    /* overflight all-clear after impact, valid too */
+    mwx_err_t err = {0};
+    assert_int_equal(mwx_warn_tick(f.w, 731, &err), 0);
+    n = caps(&f, c, 64);
+    assert_int_equal(c[n - 1]->msg_type, MWX_MSG_CANCEL);
+    d = cap_doc(&f, c[n - 1]);
+    assert_string_equal(wt_text(d, "responseType", 0), "AllClear");
+    xmlFreeDoc(d);
+    mwx_warn_free(f.w);
+#undef caps
+}
+
+static void test_false_track_and_tentative(void **st)
+{
+    fixture_t f;
+    const mwx_rec_alert_t *c[64];
+    mwx_err_t err = {0};
+    (void)st;
+    open_ctx(&f, "false", NULL, NULL);
+    /* a tentative track never warns */
+    mwx_rec_track_t k = wt_track("JP-9", 50, 36.0, 133.0, 300e3, 35.69, 139.70, 400, 10, 5, 0);
+    k.confirmed = 0;
+    feed(&f, &k);
+    assert_int_equal(caps(&f, c, 64), 0);
+    /* confirmed: Alert; then judged false: Cancel at once */
+    k.t = 51;
+    k.confirmed = 1;
+    feed(&f, &k);
+    assert_int_equal(caps(&f, c, 64), 1);
+    assert_int_equal(mwx_warn_end_track(f.w, "JP-9", 52, MWX_WARN_END_FALSE, &err), 0);
+    assert_int_equal(caps(&f, c, 64), 2);
+    assert_int_equal(c[1]->msg_type, MWX_MSG_CANCEL);
+    xmlDocPtr d = cap_doc(&f, c[1]);
+    assert_non_null(strstr(wt_text(d, "references", 0), "mwx.JP.JP-9.impact.1"));
+    xmlFreeDoc(d);
+    assert_int_equal(mwx_warn_end_track(f.w, "JP-9", 53, MWX_WARN_END_FALSE, &err),
+                     MWX_ENOTFOUND);
+    /* a lost track keeps its warning until the predicted impact, then all-clear */
+    k = wt_track("JP-10", 60, 36.0, 133.0, 300e3, 35.69, 139.70, 300, 10, 5, 0);
+    feed(&f, &k);
+    assert_int_equal(caps(&f, c, 64), 3);
+    assert_int_equal(mwx_warn_end_track(f.w, "JP-10", 61, MWX_WARN_END_LOST, &err), 0);
+    assert_int_equal(mwx_warn_tick(f.w, 200, &err), 0);
+    assert_int_equal(caps(&f, c, 64), 3);
+    assert_int_equal(mwx_warn_tick(f.w, 330, &err), 0);
+    assert_int_equal(caps(&f, c, 64), 4);
+    assert_int_equal(c[3]->msg_type, MWX_MSG_CANCEL);
+    /* bad input is refused, not crashed on */
+    k.ecef_m[0] = NAN;
+    assert_int_equal(mwx_warn_track(f.w, &k, &err), MWX_EINVAL);
+    mwx_warn_free(f.w);
+}
+
+static double ring_area(json_t *ring)
+{
+    double a = 0;
+    for (size_t i = 0; i + 1 < json_array_size(ring); i++) {
+        json_t *p = json_array_get(ring, i), *q = json_array_get(ring, i + 1);
+        a += json_real_value(json_array_get(p, 0)) * json_real_value(json_array_get(q, 1)) -
+             json_real_value(json_array_get(q, 0)) * json_real_value(json_array_get(p, 1));
+    }
+    return a / 2;
+}
+
+static void test_outputs(void **st)
+{
+    fixture_t f;
+    mwx_err_t err = {0};
+    char path[1024];
+    mwx_warn_policy_t pol;
+    (void)st;
+    mwx_warn_policy_default(&pol);
+    pol.overflight = 0;
+    open_ctx(&f, "outputs", &pol, NULL);
+    mwx_rec_track_t k = wt_track("JP-7", 100, 36.0, 133.0, 300e3, 35.69, 139.70, 400, 10, 5, 90);
+    /* covariance: 100 m isotropic plus 400 m along the local vertical: ce = 100 m,
+     * le = sqrt(100^2 + 400^2) = 412.3 m */
+    {
+        mwx_earth_t wgs = mwx_earth_wgs84();
+        double e[3], n[3], u[3];
+        mwx_enu_basis(36.0 * MWX_DEG, 133.0 * MWX_DEG, e, n, u);
+        (void)wgs;
+        double P[3][3];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                P[i][j] = (i == j ? 1e4 : 0) + 1.6e5 * u[i] * u[j];
+        k.cov_pos_m2[0] = P[0][0], k.cov_pos_m2[1] = P[0][1], k.cov_pos_m2[2] = P[0][2];
+        k.cov_pos_m2[3] = P[1][1], k.cov_pos_m2[4] = P[1][2], k.cov_pos_m2[5] = P[2][2];
+    }
+    feed(&f, &k);
+
+    /* CoT */
+    xmlDocPtr cot = wt_read(f.dir, "alerts/mwx.JP.JP-7.cot.xml");
+    assert_non_null(cot);
+    xmlNodePtr ev = xmlDocGetRootElement(cot), pt = NULL, tr = NULL;
+    {
+        xmlNodePtr v[4];
+        int nn = 0;
+        wt_collect(ev, "point", v, &nn, 4);
+        assert_int_equal(nn, 1);
+        pt = v[0];
+        nn = 0;
+        wt_collect(ev, "track", v, &nn, 4);
+        assert_int_equal(nn, 1);
+        tr = v[0];
+    }
+    xmlChar *s;
+    s = xmlGetProp(pt, BAD_CAST "lat");
+    assert_float_equal(atof((char *)s), 36.0, 1e-6);
+    xmlFree(s);
+    s = xmlGetProp(pt, BAD_CAST "hae");
+    assert_float_equal(atof((char *)s), 300e3, 0.1);
+    xmlFree(s);
+    s = xmlGetProp(pt, BAD_CAST "ce");
+    assert_float_equal(atof((char *)s), 100.0, 0.11);
+    xmlFree(s);
+    s = xmlGetProp(pt, BAD_CAST "le");
+    assert_float_equal(atof((char *)s), 412.3, 0.11);
+    xmlFree(s);
+    s = xmlGetProp(tr, BAD_CAST "course");
+    assert_float_equal(atof((char *)s), 90.0, 0.01);  /* due east */
+    xmlFree(s);
+    s = xmlGetProp(tr, BAD_CAST "speed");
+    assert_float_equal(atof((char *)s), 2000.0, 0.1); /* horizontal */
+    xmlFree(s);
+    s = xmlGetProp(ev, BAD_CAST "time");
+    assert_string_equal((char *)s, "2026-11-22T03:01:40.000Z");
+    xmlFree(s);
+    s = xmlGetProp(ev, BAD_CAST "stale");
+    assert_string_equal((char *)s, "2026-11-22T03:02:10.000Z");
+    xmlFree(s);
+    xmlFreeDoc(cot);
+
+    /* Atom */
+    xmlDocPtr atom = wt_read(f.dir, "alerts/alerts.atom");
+    assert_non_null(atom);
+    assert_string_equal((const char *)xmlDocGetRootElement(atom)->name, "feed");
+    assert_string_equal((const char *)xmlDocGetRootElement(atom)->ns->href,
+                        "http://www.w3.org/2005/Atom");
+    assert_int_equal(wt_count(atom, "entry"), 1);
+    assert_string_equal(wt_text(atom, "id", 1), "urn:mwx:cap:mwx.JP.JP-7.impact.1");
+    {
+        xmlNodePtr v[8];
+        int nn = 0;
+        wt_collect(xmlDocGetRootElement(atom), "link", v, &nn, 8);
+        assert_int_equal(nn, 2);
+        xmlChar *href = xmlGetProp(v[1], BAD_CAST "href");
+        snprintf(path, sizeof path, "%s/alerts/%s", f.dir, (char *)href);
+        assert_int_equal(access(path, R_OK), 0);   /* the link resolves beside the feed */
+        xmlFree(href);
+    }
+    xmlFreeDoc(atom);
+
+    /* GeoJSON */
+    snprintf(path, sizeof path, "%s/alerts/latest.geojson", f.dir);
+    json_error_t je;
+    json_t *gj = json_load_file(path, 0, &je);
+    assert_non_null(gj);
+    assert_string_equal(json_string_value(json_object_get(gj, "type")), "FeatureCollection");
+    json_t *feats = json_object_get(gj, "features");
+    int seen_track = 0, seen_ellipse = 0, seen_region = 0;
+    for (size_t i = 0; i < json_array_size(feats); i++) {
+        json_t *ft = json_array_get(feats, i), *pr = json_object_get(ft, "properties");
+        const char *kind = json_string_value(json_object_get(pr, "kind"));
+        if (strcmp(kind, "track") == 0)
+            seen_track++;
+        if (strcmp(kind, "impact_ellipse") == 0) {
+            json_t *ring = json_array_get(json_object_get(json_object_get(ft, "geometry"),
+                                                          "coordinates"), 0);
+            seen_ellipse++;
+            assert_int_equal(json_array_size(ring), 73);
+            assert_true(ring_area(ring) > 0); /* counter-clockwise, RFC 7946 */
+        }
+        if (strcmp(kind, "region") == 0) {
+            seen_region++;
+            assert_string_equal(json_string_value(json_object_get(pr, "id")), "JP-13");
+            assert_string_equal(json_string_value(json_object_get(pr, "status")), "impact");
+            assert_string_equal(json_string_value(json_object_get(pr, "msg_type")), "Alert");
+        }
+    }
+    assert_int_equal(seen_track, 1);
+    assert_int_equal(seen_ellipse, 1);
+    assert_int_equal(seen_region, 1);
+    json_decref(gj);
+    /* no temporary file is left behind */
+    snprintf(path, sizeof path, "%s/alerts/.latest.geojson.tmp", f.dir);
+    assert_int_not_equal(access(path, F_OK), 0);
+    /* every output was reported, with its kind and a relative file */
+    int kinds[4] = {0};
+    for (int i = 0; i < f.log.n; i++) {
+        kinds[f.log.out[i]]++;
+        assert_memory_equal(f.log.rec[i].file, "alerts/", 7);
+    }
+    assert_int_equal(kinds[MWX_WARN_OUT_CAP], 1);
+    assert_int_equal(kinds[MWX_WARN_OUT_ATOM], 1);
+    assert_int_equal(kinds[MWX_WARN_OUT_COT], 1);
+    assert_int_equal(kinds[MWX_WARN_OUT_GEOJSON], 1);
+    (void)err;
+    mwx_warn_free(f.w);
+}
+
+static void test_tak_loopback(void **st)
+{
+    (void)st;
+    for (int tcp = 0; tcp < 2; tcp++) {
+        fixture_t f;
+        struct sockaddr_in a;
+        socklen_t al = sizeof a;
+        char ep[64], buf[8192];
+        int ls = socket(AF_INET, tcp ? SOCK_STREAM : SOCK_DGRAM, 0), cs;
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        assert_int_equal(bind(ls, (struct sockaddr *)&a, sizeof a), 0);
+        assert_int_equal(getsockname(ls, (struct sockaddr *)&a, &al), 0);
+        if (tcp)
+            assert_int_equal(listen(ls, 1), 0);
+        snprintf(ep, sizeof ep, "%s://127.0.0.1:%d", tcp ? "tcp" : "udp", ntohs(a.sin_port));
+        open_ctx(&f, tcp ? "tak-tcp" : "tak-udp", NULL, ep);
+        mwx_rec_track_t k = wt_track("JP-7", 100, 36.0, 133.0, 300e3, 35.69, 139.70, 400, 10, 5,
+                                     0);
+        feed(&f, &k);
+        cs = tcp ? accept(ls, NULL, NULL) : ls;
+        assert_true(cs >= 0);
+        struct pollfd pfd = {cs, POLLIN, 0};
+        assert_int_equal(poll(&pfd, 1, 2000), 1);
+        ssize_t n = recv(cs, buf, sizeof buf - 1, 0);
+        assert_true(n > 0);
+        buf[n] = '\0';
+        assert_non_null(strstr(buf, "<event"));
+        assert_non_null(strstr(buf, "uid=\"mwx.JP.JP-7\""));
+        mwx_warn_stats_t ws;
+        mwx_warn_get_stats(f.w, &ws);
+        assert_int_equal(ws.tak_sent, 1);
+        assert_int_equal(ws.tak_errors, 0);
+        mwx_warn_free(f.w);
+        if (tcp)
+            close(cs);
+        close(ls);
+    }
+    /* a malformed endpoint is an input error */
+    mwx_warn_config_t cfg = {0};
+    mwx_err_t err = {0};
+    mwx_warn_t *w = NULL;
+    char dir[512];
+    wt_outdir(dir, sizeof dir, "tak-bad");
+    cfg.node = "JP";
+    cfg.status = MWX_STATUS_EXERCISE;
+    cfg.regions_path = WT_REGIONS;
+    cfg.out_dir = dir;
+    cfg.tak_endpoint = "udp://nohost";
+    assert_int_equal(mwx_warn_create(&cfg, &w, &err), MWX_EINVAL);
+}
+
+static void test_identifier_parse(void **st)
+{
+    char tr[32];
+    mwx_warn_kind_t kind;
+    (void)st;
+    assert_int_equal(mwx_warn_identifier_parse("mwx.JP.JP-7.impact.12", tr, sizeof tr, &kind), 0);
+    assert_string_equal(tr, "JP-7");
+    assert_int_equal(kind, MWX_WARN_IMPACT);
+    assert_int_equal(mwx_warn_identifier_parse("mwx.KR.run_3.KR-1.overflight.1", tr, sizeof tr,
+                                               &kind), 0);
+    assert_string_equal(tr, "KR-1");
+    assert_int_equal(kind, MWX_WARN_OVERFLIGHT);
+    assert_int_equal(mwx_warn_identifier_parse("mwx.JP.JP-7.impact.", tr, sizeof tr, &kind),
+                     MWX_EINVAL);
+    assert_int_equal(mwx_warn_identifier_parse("nws.JP.JP-7.impact.1", tr, sizeof tr, &kind),
+                     MWX_EINVAL);
+    assert_int_equal(mwx_warn_identifier_parse("mwx.JP.JP-7.other.1", tr, sizeof tr, &kind),
+                     MWX_EINVAL);
+    assert_int_equal(mwx_warn_identifier_parse("mwx.JP.JP-7.impact.1", tr, 3, &kind),
+                     MWX_ERANGE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_status_rules),
+        cmocka_unit_test(test_chain),
+        cmocka_unit_test(test_all_clear_and_cot),
+        cmocka_unit_test(test_hysteresis),
+        cmocka_unit_test(test_overflight),
+        cmocka_unit_test(test_false_track_and_tentative),
+        cmocka_unit_test(test_outputs),
+        cmocka_unit_test(test_tak_loopback),
+        cmocka_unit_test(test_identifier_parse),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
