@@ -578,11 +578,17 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
     return send_text(s, conn, MHD_HTTP_NOT_FOUND, "not found\n");
 }
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) MWX_PRINTF(2, 0);
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    /* MHD's own messages (bind failures, client errors) go to stderr, prefixed. */
-    fputs("mwx web: ", stderr);
-    vfprintf(stderr, fmt, ap);
+    /* MHD's own messages (bind failures and the like) go to stderr, prefixed; a browser
+     * closing its event stream is normal and not worth a line. */
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (strstr(msg, "closed by remote") || strstr(msg, "onnection reset") ||
+        strstr(msg, "Broken pipe"))
+        return;
+    fprintf(stderr, "mwx web: %s%s", msg, msg[0] && msg[strlen(msg) - 1] == '\n' ? "" : "\n");
 }
 
 /* ------------------------------------------------------------------ public API */
