@@ -3,15 +3,16 @@
  * PRODUCT.md (`mwx score`, `report.json` of `mwx run`). docs/SCORING.md is the full
  * definition of every figure; in short:
  *
- *   association  On a time grid (the distinct truth sample times), each node's live
- *                confirmed tracks are assigned to the objects in flight by global nearest
+ *   association  On a time grid (the distinct truth sample times), the live confirmed
+ *                tracks of each picture (a node's own tracks; apart, its fused tracks
+ *                "<node>-F<n>") are assigned to the objects in flight by global nearest
  *                neighbour (optimal assignment, Euclidean ECEF distance, gate gate_m).
  *                A track belongs to the object it was assigned to at most grid steps
  *                (ties: the earlier object); never assigned = a false track.
  *   tracking     pos/vel RMSE and NEES over every confirmed track record of an assigned
  *                track, against truth interpolated (cubic Hermite) at the record's time;
- *                OSPA (c, p) and GOSPA (c, p, alpha = 2) per node per grid step inside
- *                that node's tracking window, averaged over all those steps.
+ *                OSPA (c, p) and GOSPA (c, p, alpha = 2) per picture per grid step inside
+ *                that picture's tracking window, averaged over all those steps.
  *   launches     per truth object: launch/impact from truth, first detection (meas),
  *                first confirmed track, first verified share per receiving nation,
  *                impact-point error at launch + 120 s, 300 s and 60 s to go, launch-point
@@ -108,7 +109,7 @@ typedef struct mwx_score_tracking {
     double ospa_m, gospa_m; /* time averages */
     size_t n_records;       /* track records in the RMSE */
     size_t n_nees;          /* of which with a usable covariance */
-    size_t n_steps;         /* (node, grid time) pairs in the OSPA average */
+    size_t n_steps;         /* (picture, grid time) pairs in the OSPA average */
     size_t n_tracks, n_false_tracks;
 } mwx_score_tracking_t;
 

@@ -45,7 +45,7 @@ typedef struct obj {
 typedef struct trk {
     char node[MWX_ID_LEN];
     char id[MWX_ID_LEN];
-    int node_ix;
+    int node_ix;                /* its picture: index into ctx_t.node */
     const mwx_rec_track_t **r;  /* confirmed records, time order */
     size_t n, cap;
     size_t cursor;              /* grid walk: index of the next record not yet reached */
@@ -58,9 +58,26 @@ typedef struct ctx {
     size_t n_obj, cap_obj;
     trk_t *trk;
     size_t n_trk, cap_trk;
-    char (*node)[MWX_ID_LEN];
+    /* Pictures: a node's own tracks and its fused tracks are two pictures of the same sky,
+     * scored apart (they would otherwise compete for the same objects). */
+    struct picture {
+        char node[MWX_ID_LEN];
+        int fused;
+    } *node;
     size_t n_node, cap_node;
 } ctx_t;
+
+/* A fused track's id is "<node>-F<n>" (node.h); an own track's "<node>-<n>". */
+static int is_fused_id(const char *id)
+{
+    const char *dash = strrchr(id, '-');
+    if (!dash || dash[1] != 'F' || !dash[2])
+        return 0;
+    for (const char *p = dash + 2; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    return 1;
+}
 
 static int grow(void **v, size_t *cap, size_t need, size_t elem)
 {
@@ -161,13 +178,15 @@ static int collect(ctx_t *c, const mwx_record_t *recs, size_t n, const mwx_score
                 mwx_strlcpy(t->id, tr->track_id, sizeof t->id);
                 t->obj = -1;
                 t->node_ix = -1;
+                int fused = is_fused_id(tr->track_id);
                 for (size_t j = 0; j < c->n_node; j++)
-                    if (strcmp(c->node[j], tr->node) == 0)
+                    if (strcmp(c->node[j].node, tr->node) == 0 && c->node[j].fused == fused)
                         t->node_ix = (int)j;
                 if (t->node_ix < 0) {
                     if (grow((void **)&c->node, &c->cap_node, c->n_node + 1, sizeof *c->node))
                         return MWX_ENOMEM;
-                    mwx_strlcpy(c->node[c->n_node], tr->node, MWX_ID_LEN);
+                    mwx_strlcpy(c->node[c->n_node].node, tr->node, MWX_ID_LEN);
+                    c->node[c->n_node].fused = fused;
                     t->node_ix = (int)c->n_node++;
                 }
             }

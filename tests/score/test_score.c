@@ -468,6 +468,24 @@ static void test_association_crossing(void **state)
     assert_int_equal(rep.launches[0].n_tracks, 1);
     assert_int_equal(rep.launches[1].n_tracks, 1);
     mwx_report_free(&rep);
+
+    /* The node's fused picture ("JP-F1" on A, 20 m the other side) is scored apart from
+     * its own tracks: it competes with no one, belongs to A, and its steps count on
+     * their own (OSPA there: one pair 20 m apart, B missed). */
+    for (int i = 0; i <= 100; i++) {
+        double p[3] = {MWX_WGS84_A + 100e3, -5000 + 100.0 * i, -20}, v[3] = {0, 100, 0};
+        add_track(&r, "JP", "JP-F1", i, p, v, 20);
+    }
+    assert_int_equal(mwx_score_compute(r.v, r.n, NULL, &rep, NULL), 0);
+    assert_int_equal(rep.tracking.n_tracks, 4);
+    assert_int_equal(rep.tracking.n_false_tracks, 1);
+    assert_int_equal(rep.launches[0].n_tracks, 2);
+    assert_int_equal(rep.tracking.n_steps, 202);
+    assert_float_equal(rep.tracking.pos_rmse_m, 20.0, 1e-6);
+    /* the fused picture's OSPA: one pair 20 m apart and B missed, at every step */
+    double own = sqrt((400 + 400 + 1e8) / 3.0), fused = sqrt((400 + 1e8) / 2.0);
+    assert_float_equal(rep.tracking.ospa_m, (own + fused) / 2, 1e-6);
+    mwx_report_free(&rep);
     free(r.v);
 
     /* A tracker that swaps its labels at the crossing: each track spends 51 steps on one
