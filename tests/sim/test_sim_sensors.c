@@ -318,7 +318,7 @@ static double alt_at(const double a[3], const double b[3], double u)
 static double min_alt_along(const double a[3], const double b[3])
 {
     double lo = 0, hi = 1;
-    for (int i = 0; i < 80; i++) {
+    for (int i = 0; i < 50; i++) {
         double m1 = lo + (hi - lo) / 3, m2 = hi - (hi - lo) / 3;
         if (alt_at(a, b, m1) < alt_at(a, b, m2))
             hi = m2;
@@ -342,7 +342,7 @@ static void test_ir_residuals_boost_and_limb(void **state)
     for (int j = 0; j < 3; j++)
         assert_float_equal(s.pos_ecef[j], sat[j], 1.0);
     mwx_rng_seed(&r, 2, "ir-targets");
-    for (int scan = 0; scan < 600; scan++) {
+    for (int scan = 0; scan < 400; scan++) {
         size_t nm;
         double lowest[32];
         /* wide box: many near or behind the limb; altitudes 0..60 km straddle the margin */
@@ -395,7 +395,7 @@ static void test_ir_residuals_boost_and_limb(void **state)
                   gof_chi2(&g2), g1.n, seen, clear_expected);
     assert_int_equal(nonboost_seen, 0);
     assert_int_equal(hidden_seen, 0);
-    assert_true(clear_expected > 1000);
+    assert_true(clear_expected > 3000);
     assert_int_equal(seen, clear_expected); /* pd = 1 */
     assert_true(gof_chi2(&g1) < CHI2_19_999);
     assert_true(gof_chi2(&g2) < CHI2_19_999);
