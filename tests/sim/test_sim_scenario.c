@@ -425,7 +425,22 @@ static void test_run_with_launch(void **state)
                 ir++;
                 assert_true(r->u.meas.t <= info.t_burnout);
             } else {
+                /* the radar saw the trajectory's state at the same t: residuals small */
+                const mwx_rec_meas_t *m = &r->u.meas;
+                const mwx_sensor_cfg_t *cf = &sc->sensors[0];
+                mwx_earth_t e = mwx_earth_wgs84();
+                mwx_geo_t site = {cf->lat, cf->lon, cf->alt_m};
+                double p[3], v[3], se[3], rr, az, el;
+                mwx_phase_t ph;
                 radar++;
+                assert_string_equal(m->truth_object, "L1");
+                assert_int_equal(mwx_traj_state(sc->traj[0], m->t, p, v, &ph), 0);
+                mwx_geo_to_ecef(&e, &site, se);
+                mwx_ecef_to_rae(&site, se, p, &rr, &az, &el);
+                assert_true(el >= cf->min_elevation && rr <= cf->max_range_m);
+                assert_true(fabs(m->range_m - rr) < 6 * cf->sigma_range_m);
+                assert_true(fabs(mwx_wrap_pi(m->az_deg * MWX_DEG - az)) < 6 * cf->sigma_az);
+                assert_true(fabs(m->el_deg * MWX_DEG - el) < 6 * cf->sigma_el);
             }
         }
     }
