@@ -88,5 +88,25 @@ else
   echo "SKIP: mwx track is not available yet ($(head -c 200 "$dir/err"))"
 fi
 
+# A `mwx run` recording holds everything: scored alone it gives the run's report.json
+# (less the run's own sharing_benefit table), and real tracks meet loose sanity bounds.
+if "$MWX" run "$sc/test-single.json" --out "$dir/run" --no-compare --quiet >/dev/null 2>"$dir/err"; then
+  expect 0 "" -- score "$dir/run/run.mwxr" "$dir/run/run.mwxr" --json
+  cp "$dir/out" "$dir/r2.json"
+  jq -S 'del(.sharing_benefit)' "$dir/run/report.json" >"$dir/a.json" 2>/dev/null
+  jq -S . "$dir/r2.json" >"$dir/b.json" 2>/dev/null
+  cmp -s "$dir/a.json" "$dir/b.json" || fail "mwx score differs from mwx run's report.json"
+  jqtrue "$dir/r2.json" '.launches[0].n_tracks >= 1 and .tracking.n_records > 0'
+  jqtrue "$dir/r2.json" '.launches[0].t_first_track >= .launches[0].t_first_detection'
+  jqtrue "$dir/r2.json" '.tracking.pos_rmse_m > 0 and .tracking.pos_rmse_m < 5000'
+  jqtrue "$dir/r2.json" '.tracking.ospa_m >= 0 and .tracking.ospa_m <= 10000'
+  jqtrue "$dir/r2.json" '.tracking.gospa_m >= 0'
+  jqtrue "$dir/r2.json" '.launches[0].impact_error_km.at_ttg_60s < 5'
+  # KR shares with US (test-single's policy): US received a KR track of L1
+  jqtrue "$dir/r2.json" '.launches[0].t_first_shared.US >= .launches[0].t_first_track'
+else
+  echo "SKIP: mwx run is not available yet ($(head -c 200 "$dir/err"))"
+fi
+
 [ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "score_cli: ok"
