@@ -118,6 +118,8 @@ typedef struct mwx_warn_policy {
     double release_scale;        /* 1.5: a warned region is released only when it no longer
                                     intersects the ellipse scaled by this... */
     double release_hold_s;       /* 10: ...continuously for this long */
+    double release_batch_s;      /* 30: releases alone go out at most this often (an
+                                    Update with additions, or a Cancel, goes at once) */
     double update_impact_dt_s;   /* 10: Update when the predicted impact time moved more */
     double update_shift_km;      /* 25: Update when the ellipse centre moved more */
     double all_clear_after_s;    /* 30: all-clear this long after the predicted impact */

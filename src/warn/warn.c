@@ -31,7 +31,7 @@ typedef struct wseries {
     int active;               /* an Alert was sent and no Cancel since */
     uint8_t warned[NREG_MAX];
     double outside_since[NREG_MAX]; /* NAN while inside the release shape */
-    double last_impact_t, last_lat, last_lon;
+    double last_impact_t, last_lat, last_lon, last_msg_t;
     char refs[MWX_WARN_MAX_REFS][MWX_WARN_REF_LEN];
     int n_refs;
     int has_last;
@@ -89,6 +89,7 @@ void mwx_warn_policy_default(mwx_warn_policy_t *p)
     p->max_semi_axis_km = 3000.0;
     p->release_scale = 1.5;
     p->release_hold_s = 10.0;
+    p->release_batch_s = 30.0;
     p->update_impact_dt_s = 10.0;
     p->update_shift_km = 25.0;
     p->all_clear_after_s = 30.0;
@@ -187,7 +188,7 @@ static int check_policy(const mwx_warn_policy_t *p, mwx_err_t *err)
                            "0 < min <= max <= 3000 km");
     if (!(p->release_scale >= 1.0) || p->release_scale > 10.0)
         return mwx_err_set(err, MWX_EINVAL, "warn policy: release_scale must be in [1, 10]");
-    if (!(p->release_hold_s >= 0) || !(p->update_impact_dt_s >= 0) ||
+    if (!(p->release_hold_s >= 0) || !(p->release_batch_s >= 0) || !(p->update_impact_dt_s >= 0) ||
         !(p->update_shift_km >= 0) || !(p->all_clear_after_s >= 0) ||
         !(p->likely_max_semi_major_km >= 0) || !(p->track_stale_s > 0))
         return mwx_err_set(err, MWX_EINVAL, "warn policy: times and distances must be >= 0");
@@ -626,6 +627,7 @@ static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, i
     snprintf(s->refs[s->n_refs++], MWX_WARN_REF_LEN, "%s,%s,%s", w->sender, m->identifier,
              m->sent);
     s->last_impact_t = m->impact_t;
+    s->last_msg_t = m->t;
     s->last_lat = m->impact_lat;
     s->last_lon = m->impact_lon;
     if (mt == MWX_MSG_CANCEL) {
@@ -650,6 +652,9 @@ static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
     const mwx_rec_impact_est_t *imp = &tr->trk.impact;
 
     memset(removed, 0, sizeof removed);
+    /* Releases alone are batched: they are applied at most every release_batch_s (an
+     * addition, or a release that empties the series, goes out at once). */
+    int may_release = !s->active || t - s->last_msg_t >= w->pol.release_batch_s;
     for (size_t i = 0; i < w->nreg; i++) {
         if (force_off && force_off[i]) {
             if (s->warned[i]) {
@@ -673,14 +678,25 @@ static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
                 s->outside_since[i] = t;
             }
             if (!rel[i] && t - s->outside_since[i] >= w->pol.release_hold_s) {
-                s->warned[i] = 0;
-                s->outside_since[i] = NAN;
+                s->warned[i] = 0;   /* tentatively: undone below if batched */
                 removed[i] = 1;
                 nrem++;
             }
         }
         count += s->warned[i] ? 1 : 0;
     }
+    if (nrem && count > 0 && !added && !may_release) {
+        for (size_t i = 0; i < w->nreg; i++)
+            if (removed[i]) {
+                s->warned[i] = 1;
+                removed[i] = 0;
+                count++;
+            }
+        nrem = 0;
+    }
+    for (size_t i = 0; i < w->nreg; i++)
+        if (removed[i])
+            s->outside_since[i] = NAN;
     if (!s->active) {
         if (count > 0)
             return issue(w, tr, s, MWX_MSG_ALERT, 0, ring, n_ring, NULL, err);

@@ -414,6 +414,7 @@ static void test_hysteresis(void **st)
     mwx_warn_policy_default(&pol);
     pol.release_scale = 1.0;
     pol.release_hold_s = 0.0;
+    pol.release_batch_s = 0.0;
     run_shrinking(&f, "noflap-off", &pol);
     int flaps_off = count_flaps(&f);
     mwx_warn_get_stats(f.w, &ws);
