@@ -805,6 +805,16 @@ int mwx_web_publish(mwx_web_t *s, const mwx_record_t *rec, mwx_err_t *err)
 {
     if (!s || !rec || rec->type < MWX_REC_SCENARIO || rec->type > MWX_REC_TYPE_MAX)
         return mwx_err_set(err, MWX_EINVAL, "web: publish: no record");
+    if (rec->type == MWX_REC_TRUTH || rec->type == MWX_REC_MEAS) {
+        /* Live-only records: with nobody watching there is nothing to encode. */
+        pthread_mutex_lock(&s->lk);
+        size_t watching = s->n_clients;
+        pthread_mutex_unlock(&s->lk);
+        if (watching == 0) {
+            mwx_counter_add(s->published[rec->type], 1);
+            return 0;
+        }
+    }
     char *line = mwx_record_to_json(rec);
     if (!line) {
         mwx_counter_add(s->encode_failed, 1);

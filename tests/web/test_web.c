@@ -1080,6 +1080,17 @@ static void test_bind_rules(void **state)
     mwx_web_url(s, url, sizeof url);
     assert_int_equal(strncmp(url, "http://127.0.0.2:", 17), 0);
     mwx_web_stop(s);
+
+    /* Stopping with a browser still connected ends its stream and returns. */
+    assert_int_equal(mwx_web_start(NULL, 0, fx->assets, &s, &err), 0);
+    int fd = open_events(mwx_web_port(s));
+    size_t n;
+    free(read_until(fd, "event: ready\n", 5000, &n));
+    mwx_web_stop(s);
+    char *rest = read_until(fd, NULL, 5000, &n); /* returns at EOF */
+    assert_int_equal(n, 0);
+    free(rest);
+    close(fd);
     mwx_web_stop(NULL);
 }
 
