@@ -105,7 +105,11 @@ static void test_long_range_lofted_6000km(void **state)
 {
     mwx_launch_t l = make_launch("ICBM-LOFT", 39.0, 125.7, 40.0, 140.0, MWX_PROFILE_LOFTED,
                                  6000, 180);
+    /* 7400 km, over the antimeridian, to 6000 km */
+    mwx_launch_t h = make_launch("HAWAII-LOFT", 39.0, 125.7, 21.3, -157.9, MWX_PROFILE_LOFTED,
+                                 6000, 240);
     check_lands(&l);
+    check_lands(&h);
 }
 
 static void test_west_and_antimeridian(void **state)
