@@ -39,6 +39,8 @@ typedef struct nbus {
     size_t q_cap, q_head, q_n;
     mwx_bus_stats_t st;
     int closed;
+    int closed_cb_done;  /* nats.c's closed callback has run: no more connection events */
+    int live_subs;       /* subscriptions whose handler may still run */
     char last_error[512];
 } nbus_t;
 
@@ -92,10 +94,12 @@ static void on_closed(natsConnection *nc, void *closure)
 {
     nbus_t *nb = closure;
     pthread_mutex_lock(&nb->mu);
+    if (!nb->closed)
+        snprintf(nb->last_error, sizeof nb->last_error,
+                 "connection closed (server gone and reconnect attempts exhausted)");
     nb->closed = 1;
+    nb->closed_cb_done = 1;
     nb->st.connected = 0;
-    snprintf(nb->last_error, sizeof nb->last_error,
-             "connection closed (server gone and reconnect attempts exhausted)");
     pthread_cond_broadcast(&nb->cv);
     pthread_mutex_unlock(&nb->mu);
 }
@@ -108,6 +112,15 @@ static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus s, vo
     pthread_mutex_lock(&nb->mu);
     snprintf(nb->last_error, sizeof nb->last_error, "%s%s%s", natsStatus_GetText(s),
              le && *le ? ": " : "", le && *le ? le : "");
+    pthread_mutex_unlock(&nb->mu);
+}
+
+static void on_sub_complete(void *closure)
+{
+    nbus_t *nb = closure;
+    pthread_mutex_lock(&nb->mu);
+    nb->live_subs--;
+    pthread_cond_broadcast(&nb->cv);
     pthread_mutex_unlock(&nb->mu);
 }
 
@@ -201,6 +214,14 @@ static int nb_subscribe(mwx_bus_t *b, const char *pattern, mwx_bus_handler_fn fn
     if (st != NATS_OK)
         return bus_fail(nb, err, "subscribe", st);
     natsSubscription_SetPendingLimits(s->sub, 65536, 256 * 1024 * 1024);
+    pthread_mutex_lock(&nb->mu);
+    nb->live_subs++;
+    pthread_mutex_unlock(&nb->mu);
+    if (natsSubscription_SetOnCompleteCB(s->sub, on_sub_complete, nb) != NATS_OK) {
+        pthread_mutex_lock(&nb->mu);
+        nb->live_subs--;
+        pthread_mutex_unlock(&nb->mu);
+    }
     nb->n_subs++;
     return MWX_OK;
 }
@@ -300,14 +321,24 @@ static const char *nb_last_error(mwx_bus_t *b)
 static void nb_close(mwx_bus_t *b)
 {
     nbus_t *nb = NB(b);
-    for (int i = 0; i < nb->n_subs; i++) {
+    for (int i = 0; i < nb->n_subs; i++)
         natsSubscription_Unsubscribe(nb->subs[i].sub);
-        natsSubscription_Destroy(nb->subs[i].sub);
-    }
-    if (nb->nc) {
+    if (nb->nc)
         natsConnection_Close(nb->nc);
+    /* nats.c calls back from its own threads after Close returns: wait until the last
+     * handler and the closed callback are done before freeing what they use. */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 5;
+    pthread_mutex_lock(&nb->mu);
+    while ((nb->live_subs > 0 || (nb->nc && !nb->closed_cb_done)) &&
+           pthread_cond_timedwait(&nb->cv, &nb->mu, &until) == 0)
+        ;
+    pthread_mutex_unlock(&nb->mu);
+    for (int i = 0; i < nb->n_subs; i++)
+        natsSubscription_Destroy(nb->subs[i].sub);
+    if (nb->nc)
         natsConnection_Destroy(nb->nc);
-    }
     natsOptions_Destroy(nb->opts);
     while (nb->q_n > 0) {
         natsMsg_Destroy(nb->q[nb->q_head].m);
