@@ -29,6 +29,7 @@
  *   - The picture is bounded: at most MWX_WEB_MAX_TRACKS tracks with a trail of
  *     MWX_WEB_TRAIL points each, the last MWX_WEB_MAX_ALERTS alerts and the last
  *     MWX_WEB_MAX_SHARES shares. truth and meas records are pushed live but not kept.
+ *     A scenario record starts a new picture (publish it first, once per run).
  *   - Metrics: counters (names end in _total), gauges and histograms, registered once at
  *     set-up (registration allocates; updates never do) and updated lock-free.
  */
