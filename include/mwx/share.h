@@ -323,8 +323,9 @@ void mwx_bus_close(mwx_bus_t *b);
 /* 1 when subject matches pattern (NATS rules). */
 int mwx_subject_match(const char *pattern, const char *subject);
 
-/* Publish one sealed envelope to every recipient on its label that the policy allows
- * (mwx.<kind>.<origin>.<recipient>); returns the number of publishes or a code. */
+/* Publish one sealed envelope once per recipient on its label (the sender labelled it
+ * from the policy), on mwx.<kind>.<origin>.<recipient>; returns the number of publishes
+ * or a negative code. */
 int mwx_bus_publish_envelope(mwx_bus_t *b, const mwx_envelope_t *env, const uint8_t *bytes,
                              size_t len, mwx_err_t *err);
 
