@@ -350,7 +350,9 @@ typedef struct mwx_nats_opts {
     const char *user;       /* NULL: none */
     const char *password;
     const char *name;       /* connection name (shown by the server), may be NULL */
-    int direct;             /* 1: handlers on nats.c's thread, no queue hop */
+    int direct;             /* 1: handlers on nats.c's threads (one per subscription,
+                             * so handlers of two subscriptions may run at once), no
+                             * queue hop; 0: handlers in mwx_bus_poll */
     int send_asap;          /* 1: natsOptions_SetSendAsap (low latency) */
     int max_reconnect;      /* attempts before the bus is closed; < 0 forever; 0 = 60 */
     double reconnect_wait_s;/* 0 = 0.5 */

@@ -42,6 +42,7 @@ typedef struct nbus {
     int closed_cb_done;  /* nats.c's closed callback has run: no more connection events */
     int live_subs;       /* subscriptions whose handler may still run */
     char last_error[512];
+    char last_error_copy[512]; /* handed out: nats.c threads only write last_error */
 } nbus_t;
 
 static nbus_t *NB(mwx_bus_t *b)
@@ -315,7 +316,11 @@ static void nb_stats(mwx_bus_t *b, mwx_bus_stats_t *st)
 
 static const char *nb_last_error(mwx_bus_t *b)
 {
-    return NB(b)->last_error;
+    nbus_t *nb = NB(b);
+    pthread_mutex_lock(&nb->mu);
+    memcpy(nb->last_error_copy, nb->last_error, sizeof nb->last_error_copy);
+    pthread_mutex_unlock(&nb->mu);
+    return nb->last_error_copy;
 }
 
 static void nb_close(mwx_bus_t *b)
