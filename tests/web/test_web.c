@@ -14,6 +14,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -623,6 +624,64 @@ static void test_slow_client(void **state)
     close(ok);
 }
 
+/* Several publisher threads at once while two browsers read: every record reaches
+ * both, once. */
+typedef struct pub_arg {
+    mwx_web_t *srv;
+    int id, n, failed;
+} pub_arg_t;
+
+static void *publisher(void *p)
+{
+    pub_arg_t *a = p;
+    mwx_err_t err;
+    char id[16];
+    snprintf(id, sizeof id, "T%d", a->id);
+    for (int i = 0; i < a->n; i++) {
+        mwx_record_t r = make_track("JP", id, i);
+        if (mwx_web_publish(a->srv, &r, &err) != 0)
+            a->failed++;
+    }
+    return NULL;
+}
+
+static void test_concurrent_publishers(void **state)
+{
+    fixture_t *fx = *state;
+    unsigned port = mwx_web_port(fx->srv);
+    enum { THREADS = 4, PER = 500 };
+    int c1 = open_events(port), c2 = open_events(port);
+    size_t n;
+    free(read_until(c1, "event: ready\n", 5000, &n));
+    free(read_until(c2, "event: ready\n", 5000, &n));
+    pthread_t th[THREADS];
+    pub_arg_t args[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        args[i] = (pub_arg_t){.srv = fx->srv, .id = i, .n = PER};
+        assert_int_equal(pthread_create(&th[i], NULL, publisher, &args[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].failed, 0);
+    }
+    mwx_err_t err;
+    mwx_record_t last = make_alert("mwx-last", 1);
+    assert_int_equal(mwx_web_publish(fx->srv, &last, &err), 0);
+    int fds[2] = {c1, c2};
+    for (int k = 0; k < 2; k++) {
+        char *got = read_until(fds[k], "mwx-last", 10000, &n);
+        assert_int_equal(count(got, "event: track\n"), THREADS * PER);
+        for (int i = 0; i < THREADS; i++) {
+            char needle[48];
+            /* each thread's last update arrived */
+            snprintf(needle, sizeof needle, "\"track_id\":\"T%d\"", i);
+            assert_int_equal(count(got, needle), PER);
+        }
+        free(got);
+        close(fds[k]);
+    }
+}
+
 /* ------------------------------------------------------------------ /metrics checker */
 
 /* An independent reading of the text exposition format 0.0.4:
@@ -1105,6 +1164,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_control_and_atom, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_exposition, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slow_client, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_publishers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bind_rules, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
