@@ -126,12 +126,57 @@ static void test_kepler_long_range(void **state)
     check_case(&l);
 }
 
+/* Rotating sphere, no drag: the ECEF states, taken back to an inertial frame with the
+ * Earth's rotation, still conserve energy and angular momentum (checks the rotation and
+ * the omega x r velocity transport of mwx_traj_state). */
+static void test_rotating_earth_inertial_invariants(void **state)
+{
+    mwx_physics_t ph = phys_kepler();
+    mwx_launch_t l = make_launch("ROT", 39.0, 125.7, 41.0, 148.0, MWX_PROFILE_MINIMUM_ENERGY,
+                                 0, 120);
+    mwx_traj_t *tr = NULL;
+    mwx_traj_info_t in;
+    const double mu = MWX_SPHERE_GM, w = MWX_WGS84_OMEGA;
+    ph.earth.omega = w;
+    ph.rotation = 1;
+    assert_int_equal(mwx_traj_create(&ph, &l, TEST_EPOCH, &tr, NULL), 0);
+    mwx_traj_get_info(tr, &in);
+    double en0 = 0, h0[3] = {0, 0, 0}, max_de = 0, max_dh = 0, vrel_max = 0;
+    for (int k = 0; k <= 200; k++) {
+        double t = in.t_burnout + (in.t_impact - in.t_burnout) * k / 200.0;
+        double p[3], v[3], ri[3], vi[3], h[3];
+        assert_int_equal(mwx_traj_state(tr, t, p, v, NULL), 0);
+        mwx_ecef_to_eci(w * (t - in.t_launch), w, p, v, ri, vi);
+        double en = 0.5 * mwx_dot3(vi, vi) - mu / mwx_norm3(ri);
+        mwx_cross3(ri, vi, h);
+        if (k == 0) {
+            en0 = en;
+            for (int i = 0; i < 3; i++)
+                h0[i] = h[i];
+        }
+        double dh[3] = {h[0] - h0[0], h[1] - h0[1], h[2] - h0[2]};
+        max_de = fmax(max_de, fabs(en / en0 - 1.0));
+        max_dh = fmax(max_dh, mwx_norm3(dh) / mwx_norm3(h0));
+        /* and the ECEF speed differs from the inertial one by omega x r */
+        vrel_max = fmax(vrel_max, fabs(mwx_norm3(vi) - mwx_norm3(v)));
+    }
+    assert_true(max_de < 1e-9);
+    assert_true(max_dh < 1e-9);
+    assert_true(vrel_max > 100.0); /* the frames really differ */
+    /* the burnout ECI state of the info is the same orbit */
+    double ebo = 0.5 * mwx_dot3(in.burnout_vel_eci, in.burnout_vel_eci) -
+                 mu / mwx_norm3(in.burnout_eci);
+    assert_true(fabs(ebo / en0 - 1.0) < 1e-9);
+    mwx_traj_destroy(tr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kepler_minimum_energy),
         cmocka_unit_test(test_kepler_lofted),
         cmocka_unit_test(test_kepler_long_range),
+        cmocka_unit_test(test_rotating_earth_inertial_invariants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
