@@ -18,6 +18,9 @@
 #define MWX_NODE_H
 
 #include "mwx/core.h"
+#include "mwx/share.h"
+#include "mwx/sim.h"
+#include "mwx/warn.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -54,6 +57,118 @@ uint64_t mwx_fusion_dropped(const mwx_fusion_t *f);
  * section. Exposed for tests and benchmarks. */
 int mwx_fusion_ci(int n, const double *xa, const double *pa, const double *xb,
                   const double *pb, double *x, double *p, double *omega);
+
+/* ------------------------------------------------------------------ the node core */
+
+/*
+ * One nation's node, independent of how it is driven: `mwx run` feeds it simulated
+ * measurements on scenario time over the inproc bus; `mwx node` feeds it a sensor feed in
+ * real time over NATS. Every record the node produces goes to on_record, in order:
+ *
+ *   track   its own tracks (track_id "JP-7", sources "JP") and its fused picture
+ *           (track_id "JP-F3", sources "JP,US"), every update;
+ *   share   one per envelope received from a partner (verified 1), or dropped by the
+ *           receiver but readable (verified 0: forged, replayed, not releasable...);
+ *   alert   every public warning it issued (CAP files under out_dir/alerts/).
+ *
+ * Each nation warns the public of its own regions only (region country == nation).
+ */
+typedef void (*mwx_node_record_fn)(void *user, const mwx_record_t *rec);
+
+typedef struct mwx_node_trust {
+    char nation[MWX_ID_LEN];
+    uint8_t pk[MWX_PUBKEY_BYTES];
+} mwx_node_trust_t;
+
+typedef struct mwx_node_cfg {
+    char nation[MWX_ID_LEN];
+    double epoch_unix;            /* scenario epoch (t = 0) */
+    mwx_status_t status;          /* Exercise/Test for simulated sources */
+    mwx_warn_source_t source;     /* simulated scenarios can never warn Actual */
+    mwx_physics_t physics;        /* the tracker's dynamics */
+    const mwx_policy_t *policy;   /* releasability (required with a bus) */
+    const mwx_keypair_t *key;     /* own signing key (required with a bus) */
+    mwx_node_trust_t trusted[MWX_MAX_NATIONS];
+    int n_trusted;
+    mwx_bus_t *bus;               /* NULL: alone: nothing published or received */
+    const char *regions_path;     /* NULL: no public warnings */
+    const char *out_dir;          /* where alerts/ goes (required with regions_path) */
+    const char *run_id;           /* part of CAP identifiers (may be NULL) */
+    int tracker_capacity;         /* 0 = 256 */
+    double stale_s;               /* receiver staleness limit; 0 = 60 s */
+    int sim_clock;                /* 1: envelope times are epoch + scenario t (mwx run);
+                                     0: the wall clock (a live node) */
+    size_t sentlog_slots;         /* envelopes kept to answer gap requests; 0 = 8192 */
+    mwx_node_record_fn on_record; /* may be NULL */
+    void *user;
+} mwx_node_cfg_t;
+
+typedef struct mwx_node mwx_node_t;
+
+typedef struct mwx_node_stats {
+    uint64_t meas, own_track_updates, fused_updates;
+    uint64_t published, publish_errors, received, alerts, gap_requests_answered;
+    mwx_share_counters_t share;
+} mwx_node_stats_t;
+
+int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err);
+void mwx_node_destroy(mwx_node_t *n);
+/* One measurement (other nations' are ignored: a node sees its own sensors only). */
+int mwx_node_meas(mwx_node_t *n, const mwx_rec_meas_t *m, mwx_err_t *err);
+/* Scenario time has reached t: finish pending scans, deliver what the bus holds, and let
+ * the warning policy act on elapsed time (all-clear, stale tracks). */
+int mwx_node_advance(mwx_node_t *n, double t, mwx_err_t *err);
+/* Only deliver what the bus holds (a live node between measurements). */
+int mwx_node_poll(mwx_node_t *n, double timeout_s, mwx_err_t *err);
+void mwx_node_get_stats(const mwx_node_t *n, mwx_node_stats_t *st);
+const char *mwx_node_nation(const mwx_node_t *n);
+mwx_fusion_t *mwx_node_fusion(mwx_node_t *n);
+
+/* ------------------------------------------------------------------ the whole chain */
+
+/*
+ * mwx_run(): every nation's node in one process on the inproc bus, fed by the simulator
+ * (`mwx run`, `mwx demo`). Writes, under out_dir (PRODUCT.md):
+ *   run.mwxr            scenario, truth, measurements, tracks, shares, alerts (atomic)
+ *   report.json         the Report, plus the sharing-benefit table (atomic)
+ *   alerts/             every CAP warning, CoT event, latest.geojson, alerts.atom
+ * Deterministic for a seed (signing keys are made fresh for each run, but signatures are
+ * not part of any output).
+ */
+typedef struct mwx_run_opts {
+    const char *scenario_path;
+    const char *out_dir;
+    uint64_t seed;
+    int has_seed;
+    double speed;              /* 0: as fast as possible; else scenario s per wall s */
+    int compare_alone;         /* also run each nation alone: the sharing-benefit table */
+    int progress;              /* a progress line on stderr */
+    mwx_node_record_fn observe;/* every record of the run, live (web page, timeline) */
+    void *user;
+    volatile int *stop;        /* set to non-zero to stop early (signals) */
+} mwx_run_opts_t;
+
+typedef struct mwx_run_benefit {
+    char nation[MWX_ID_LEN];
+    char launch[MWX_ID_LEN];
+    /* [0] alone (own sensors only), [1] with partners' shared tracks; NAN = none */
+    double first_track_s[2];   /* after launch */
+    double impact_error_km_300[2];
+    double lead_time_s[2];     /* smallest lead time over its own threatened regions */
+    int own_regions_threatened;
+} mwx_run_benefit_t;
+
+typedef struct mwx_run_result {
+    mwx_run_benefit_t *benefit;
+    size_t n_benefit;
+    size_t n_records, n_alerts;
+    double wall_s;
+} mwx_run_result_t;
+
+int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err);
+void mwx_run_result_free(mwx_run_result_t *res);
+/* The sharing-benefit table, human-readable. */
+void mwx_run_print_benefit(const mwx_run_result_t *res, FILE *f);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,390 @@
+/*
+ * A nation's node: tracker -> (publish, fuse) -> warn, and bus -> verify -> fuse -> warn.
+ *
+ * The node owns one of each stage's objects and wires them together; it does no
+ * estimation of its own beyond fusion. Everything it produces goes out through
+ * cfg.on_record so that the caller (mwx run, mwx node) decides where records go
+ * (recording, web page, terminal timeline).
+ */
+#include "mwx/node.h"
+#include "mwx/track.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct mwx_node {
+    mwx_node_cfg_t cfg;
+    mwx_tracker_t *tracker;
+    mwx_fusion_t *fusion;
+    mwx_warn_t *warn;
+    mwx_sender_t sender;
+    int can_publish;
+    mwx_receiver_t *receiver;
+    mwx_sentlog_t *sentlog;
+    double t_now;
+    mwx_node_stats_t st;
+    uint8_t buf[MWX_ENVELOPE_MAX];    /* sealing: one envelope at a time */
+    uint8_t gap_buf[MWX_GAP_REPLY_MAX];
+    mwx_err_t cb_err;                 /* first error inside a callback, reported later */
+};
+
+static void emit(mwx_node_t *n, const mwx_record_t *rec)
+{
+    if (n->cfg.on_record)
+        n->cfg.on_record(n->cfg.user, rec);
+}
+
+static void note_error(mwx_node_t *n, const mwx_err_t *e)
+{
+    if (n->cb_err.code == MWX_OK && e->code != MWX_OK)
+        n->cb_err = *e;
+}
+
+static double now_unix(const mwx_node_t *n)
+{
+    return n->cfg.sim_clock ? n->cfg.epoch_unix + n->t_now : mwx_time_wall();
+}
+
+/* A track (own, or a verified partner's) goes into the fused picture and the warning. */
+static void fuse_and_warn(mwx_node_t *n, const mwx_rec_track_t *src)
+{
+    mwx_record_t rec;
+    mwx_err_t e = {0};
+    rec.type = MWX_REC_TRACK;
+    if (mwx_fusion_update(n->fusion, src, &rec.u.track, &e) != MWX_OK) {
+        note_error(n, &e);
+        return;
+    }
+    /* a fused track comes down when its latest source says so */
+    if (src->phase == MWX_PHASE_IMPACT)
+        rec.u.track.phase = MWX_PHASE_IMPACT;
+    n->st.fused_updates++;
+    emit(n, &rec);
+    if (n->warn && mwx_warn_track(n->warn, &rec.u.track, &e) != MWX_OK)
+        note_error(n, &e);
+}
+
+static void on_own_track(void *user, const mwx_rec_track_t *trk)
+{
+    mwx_node_t *n = user;
+    mwx_record_t rec;
+    mwx_err_t e = {0};
+    rec.type = MWX_REC_TRACK;
+    rec.u.track = *trk;
+    mwx_strlcpy(rec.u.track.sources, n->cfg.nation, sizeof rec.u.track.sources);
+    n->st.own_track_updates++;
+    emit(n, &rec);
+    if (n->can_publish) {
+        size_t len;
+        mwx_envelope_t env;
+        int rc = mwx_sender_seal_track(&n->sender, &rec.u.track, now_unix(n), n->buf,
+                                       sizeof n->buf, &len, &env, &e);
+        if (rc == MWX_OK) {
+            mwx_sentlog_add(n->sentlog, n->buf, len);
+            rc = mwx_bus_publish_envelope(n->cfg.bus, &env, n->buf, len, &e);
+            if (rc < 0) {
+                n->st.publish_errors++;
+                note_error(n, &e);
+            } else {
+                n->st.published++;
+            }
+        } else if (rc != MWX_ENOTFOUND) { /* ENOTFOUND: the policy shares with nobody */
+            n->st.publish_errors++;
+            note_error(n, &e);
+        }
+    }
+    fuse_and_warn(n, &rec.u.track);
+}
+
+static void on_alert(void *user, mwx_warn_output_t out, const mwx_rec_alert_t *a)
+{
+    mwx_node_t *n = user;
+    mwx_record_t rec;
+    if (out != MWX_WARN_OUT_CAP) /* CoT, Atom and GeoJSON are files, not warnings */
+        return;
+    rec.type = MWX_REC_ALERT;
+    rec.u.alert = *a;
+    n->st.alerts++;
+    emit(n, &rec);
+}
+
+static void share_record(mwx_node_t *n, const mwx_envelope_t *env, const char *track_id,
+                         int verified)
+{
+    mwx_record_t rec;
+    memset(&rec, 0, sizeof rec);
+    rec.type = MWX_REC_SHARE;
+    rec.u.share.t = n->t_now;
+    mwx_strlcpy(rec.u.share.from, env->origin, sizeof rec.u.share.from);
+    for (int i = 0; i < env->n_to && i < MWX_MAX_NATIONS; i++)
+        mwx_strlcpy(rec.u.share.to[i], env->to[i], sizeof rec.u.share.to[i]);
+    rec.u.share.n_to = env->n_to;
+    mwx_strlcpy(rec.u.share.track_id, track_id, sizeof rec.u.share.track_id);
+    rec.u.share.seq = env->seq;
+    rec.u.share.verified = verified;
+    if (!n->cfg.sim_clock)
+        rec.u.share.latency_s = mwx_time_wall() - env->sent_unix_s;
+    emit(n, &rec);
+}
+
+static void receive(mwx_node_t *n, const uint8_t *data, size_t len)
+{
+    mwx_envelope_t env;
+    mwx_drop_t drop;
+    mwx_err_t e = {0};
+    n->st.received++;
+    if (mwx_receiver_accept(n->receiver, data, len, now_unix(n), &env, &drop) != MWX_OK) {
+        /* dropped and counted by the receiver; record what we can read of it */
+        mwx_envelope_t peek;
+        if (drop != MWX_DROP_MALFORMED && mwx_envelope_peek(data, len, &peek, NULL) == MWX_OK) {
+            mwx_rec_track_t trk;
+            const char *id = "";
+            if (peek.type == MWX_PAYLOAD_TRACK && mwx_payload_track(&peek, &trk, NULL) == MWX_OK)
+                id = trk.track_id;
+            share_record(n, &peek, id, 0);
+        }
+        return;
+    }
+    if (env.type == MWX_PAYLOAD_TRACK) {
+        mwx_rec_track_t trk;
+        if (mwx_payload_track(&env, &trk, &e) != MWX_OK) {
+            note_error(n, &e);
+            return;
+        }
+        /* the report must come from the node that signed it */
+        if (strcmp(trk.node, env.origin) != 0)
+            return;
+        share_record(n, &env, trk.track_id, 1);
+        fuse_and_warn(n, &trk);
+    }
+    /* partners' alerts and heartbeats: counted by the receiver; each nation warns its
+     * own public from its fused picture */
+}
+
+static void on_bus(void *user, const char *subject, const uint8_t *data, size_t len,
+                   const char *reply)
+{
+    receive(user, data, len);
+}
+
+/* A partner asks for envelopes it missed: answer from the sent log, after checking the
+ * request like any other envelope (signed by a trusted partner). */
+static void on_gap(void *user, const char *subject, const uint8_t *data, size_t len,
+                   const char *reply)
+{
+    mwx_node_t *n = user;
+    mwx_envelope_t env;
+    size_t out_len;
+    if (!reply)
+        return;
+    if (mwx_receiver_accept(n->receiver, data, len, now_unix(n), &env, NULL) != MWX_OK ||
+        env.type != MWX_PAYLOAD_GAP_REQUEST)
+        return;
+    if (mwx_sentlog_answer(n->sentlog, &env, n->gap_buf, sizeof n->gap_buf, &out_len, NULL) !=
+        MWX_OK)
+        return;
+    if (mwx_bus_publish(n->cfg.bus, reply, n->gap_buf, out_len, NULL) == MWX_OK)
+        n->st.gap_requests_answered++;
+}
+
+/* The regions of one country, as a temporary GeoJSON file for the warning context. */
+static int country_regions(const char *path, const char *country, char *out, size_t n,
+                           mwx_err_t *err)
+{
+    json_t *root, *feats, *kept, *f;
+    size_t i;
+    int rc, fd;
+    if ((rc = mwx_json_load_file(path, &root, err)) != MWX_OK)
+        return rc;
+    feats = json_object_get(root, "features");
+    if (!json_is_array(feats)) {
+        json_decref(root);
+        return mwx_err_set(err, MWX_EINVAL, "%s: $.features: expected an array", path);
+    }
+    kept = json_array();
+    json_array_foreach(feats, i, f) {
+        json_t *c = json_object_get(json_object_get(f, "properties"), "country");
+        if (json_is_string(c) && strcmp(json_string_value(c), country) == 0)
+            json_array_append(kept, f);
+    }
+    json_object_set_new(root, "features", kept);
+    snprintf(out, n, "%s/mwx-regions-%s-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+             country);
+    fd = mkstemp(out);
+    if (fd < 0) {
+        json_decref(root);
+        return mwx_err_set(err, MWX_EIO, "cannot create a temporary regions file in %s", out);
+    }
+    close(fd);
+    rc = json_dump_file(root, out, JSON_COMPACT);
+    json_decref(root);
+    if (rc != 0) {
+        unlink(out);
+        return mwx_err_set(err, MWX_EIO, "cannot write %s", out);
+    }
+    return MWX_OK;
+}
+
+int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
+{
+    mwx_node_t *n;
+    mwx_tracker_cfg_t tc;
+    mwx_fusion_cfg_t fc;
+    int rc;
+
+    if (!cfg->nation[0])
+        return mwx_err_set(err, MWX_EINVAL, "node: a nation id is required");
+    if (cfg->bus && (!cfg->key || !cfg->policy))
+        return mwx_err_set(err, MWX_EINVAL, "node %s: a bus needs a key and a policy",
+                           cfg->nation);
+    n = calloc(1, sizeof *n);
+    if (!n)
+        return mwx_err_set(err, MWX_ENOMEM, "node %s: out of memory", cfg->nation);
+    n->cfg = *cfg;
+
+    mwx_tracker_cfg_default(&tc, cfg->nation, cfg->tracker_capacity > 0 ? cfg->tracker_capacity
+                                                                        : 256);
+    mwx_strlcpy(tc.nation, cfg->nation, sizeof tc.nation);
+    mwx_dyn_params_default(&tc.dyn, &cfg->physics.earth, cfg->physics.j2,
+                           cfg->physics.rotation, cfg->physics.drag);
+    if ((rc = mwx_tracker_create(&tc, &n->tracker, err)) != MWX_OK)
+        goto fail;
+    mwx_tracker_set_callback(n->tracker, on_own_track, n);
+
+    memset(&fc, 0, sizeof fc);
+    mwx_strlcpy(fc.node, cfg->nation, sizeof fc.node);
+    fc.capacity = 4 * (cfg->tracker_capacity > 0 ? cfg->tracker_capacity : 256);
+    if ((rc = mwx_fusion_create(&fc, &n->fusion, err)) != MWX_OK)
+        goto fail;
+
+    if ((rc = mwx_receiver_create(cfg->nation, cfg->stale_s > 0 ? cfg->stale_s : 60.0,
+                                  &n->receiver, err)) != MWX_OK)
+        goto fail;
+    for (int i = 0; i < cfg->n_trusted; i++)
+        if ((rc = mwx_receiver_trust(n->receiver, cfg->trusted[i].nation, cfg->trusted[i].pk,
+                                     err)) != MWX_OK)
+            goto fail;
+    if ((rc = mwx_sentlog_create(cfg->sentlog_slots ? cfg->sentlog_slots : 8192, &n->sentlog,
+                                 err)) != MWX_OK)
+        goto fail;
+
+    if (cfg->bus) {
+        char subject[MWX_SUBJECT_LEN];
+        uint64_t first = cfg->sim_clock ? 1 : mwx_share_seq_base(mwx_time_wall());
+        if ((rc = mwx_sender_init(&n->sender, cfg->key, cfg->policy, first, err)) != MWX_OK)
+            goto fail;
+        n->can_publish = 1;
+        if ((rc = mwx_subject_inbox(cfg->nation, subject)) != MWX_OK ||
+            (rc = mwx_bus_subscribe(cfg->bus, subject, on_bus, n, err)) != MWX_OK)
+            goto fail;
+        snprintf(subject, sizeof subject, "mwx-gap.%s.*", cfg->nation);
+        if ((rc = mwx_bus_subscribe(cfg->bus, subject, on_gap, n, err)) != MWX_OK)
+            goto fail;
+    }
+
+    if (cfg->regions_path) {
+        char tmp[512];
+        mwx_warn_config_t wc;
+        if (!cfg->out_dir) {
+            rc = mwx_err_set(err, MWX_EINVAL, "node %s: warnings need an output directory",
+                             cfg->nation);
+            goto fail;
+        }
+        if ((rc = country_regions(cfg->regions_path, cfg->nation, tmp, sizeof tmp, err)) !=
+            MWX_OK)
+            goto fail;
+        memset(&wc, 0, sizeof wc);
+        wc.node = cfg->nation;
+        wc.run_id = cfg->run_id;
+        wc.source = cfg->source;
+        wc.status = cfg->status;
+        wc.epoch_unix_s = cfg->epoch_unix;
+        wc.regions_path = tmp;
+        wc.out_dir = cfg->out_dir;
+        wc.emit = on_alert;
+        wc.user = n;
+        rc = mwx_warn_create(&wc, &n->warn, err);
+        unlink(tmp);
+        if (rc != MWX_OK)
+            goto fail;
+    }
+    *out = n;
+    return MWX_OK;
+fail:
+    mwx_node_destroy(n);
+    return rc;
+}
+
+void mwx_node_destroy(mwx_node_t *n)
+{
+    if (!n)
+        return;
+    mwx_warn_free(n->warn);
+    mwx_sentlog_destroy(n->sentlog);
+    mwx_receiver_destroy(n->receiver);
+    mwx_fusion_destroy(n->fusion);
+    mwx_tracker_destroy(n->tracker);
+    free(n);
+}
+
+static int take_cb_error(mwx_node_t *n, mwx_err_t *err)
+{
+    int rc = n->cb_err.code;
+    if (rc == MWX_OK)
+        return MWX_OK;
+    if (err)
+        *err = n->cb_err;
+    mwx_err_clear(&n->cb_err);
+    return rc;
+}
+
+int mwx_node_meas(mwx_node_t *n, const mwx_rec_meas_t *m, mwx_err_t *err)
+{
+    int rc;
+    if (strcmp(m->nation, n->cfg.nation) != 0)
+        return MWX_OK;
+    if (m->t > n->t_now)
+        n->t_now = m->t;
+    n->st.meas++;
+    rc = mwx_tracker_add(n->tracker, m, err);
+    if (rc != MWX_OK)
+        return rc;
+    return take_cb_error(n, err);
+}
+
+int mwx_node_poll(mwx_node_t *n, double timeout_s, mwx_err_t *err)
+{
+    int rc;
+    if (!n->cfg.bus)
+        return MWX_OK;
+    rc = mwx_bus_poll(n->cfg.bus, timeout_s, err);
+    if (rc < 0)
+        return rc;
+    return take_cb_error(n, err);
+}
+
+int mwx_node_advance(mwx_node_t *n, double t, mwx_err_t *err)
+{
+    int rc;
+    if (t > n->t_now)
+        n->t_now = t;
+    if ((rc = mwx_tracker_flush(n->tracker, err)) != MWX_OK)
+        return rc;
+    if ((rc = mwx_node_poll(n, 0.0, err)) != MWX_OK)
+        return rc;
+    if (n->warn && (rc = mwx_warn_tick(n->warn, n->t_now, err)) != MWX_OK)
+        return rc;
+    return take_cb_error(n, err);
+}
+
+void mwx_node_get_stats(const mwx_node_t *n, mwx_node_stats_t *st)
+{
+    *st = n->st;
+    mwx_receiver_counters(n->receiver, &st->share);
+}
+
+const char *mwx_node_nation(const mwx_node_t *n) { return n->cfg.nation; }
+mwx_fusion_t *mwx_node_fusion(mwx_node_t *n) { return n->fusion; }
