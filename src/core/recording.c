@@ -255,9 +255,9 @@ int mwx_recwriter_open(const char *path, int flags, mwx_recwriter_t **out, mwx_e
         const char *p = w->tmp ? w->tmp : path;
         w->fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (w->fd < 0) {
-            int e = errno;
+            int rc = mwx_err_set(err, MWX_EIO, "%s: %s", p, strerror(errno));
             writer_free(w);
-            return mwx_err_set(err, MWX_EIO, "%s: %s", p, strerror(e));
+            return rc;
         }
     }
     if (w->off == 0) {
