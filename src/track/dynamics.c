@@ -10,7 +10,8 @@
  * product over steps of I + A h + A^2 h^2 / 2 with A the analytic Jacobian of the
  * dynamics at the step's start (the J2 term of the gravity gradient is left out of A: it
  * is 1e-3 of the point-mass gradient). Process noise: white acceleration q_acc on each
- * velocity axis (plus 30 % of the drag acceleration, for the unknown atmosphere),
+ * velocity axis (ballistic: plus 30 % of the drag acceleration, for the unknown
+ * atmosphere; boost: 2500 q_acc plus 15 % of the thrust, for the unknown steering),
  * random walks q_thrust on a_thrust (boost) and q_kappa on kappa. In boost a_thrust
  * also grows as a rocket's does at constant mass flow, da/dt = a^2 / ve. */
 #include "mwx/track.h"
@@ -39,7 +40,7 @@ void mwx_dyn_params_default(mwx_dyn_params_t *p, const mwx_earth_t *earth, int j
     p->rotation = rotation;
     p->drag = drag;
     p->q_acc = 0.01;     /* (0.1 m/s^2)^2 / s: unmodelled forces in free flight */
-    p->q_thrust = 4.0;   /* thrust acceleration changes by ~2 m/s^2 per sqrt(s) */
+    p->q_thrust = 25.0;  /* thrust acceleration changes by ~5 m/s^2 per sqrt(s) */
     p->q_kappa = 1e-12;  /* kappa drifts slowly */
     p->max_step_s = 1.0;
 }
@@ -262,8 +263,10 @@ static void boost_noise(const mwx_motion_model_t *m, const double *x, double dt,
     const int n = MWX_TRACK_NX;
     double adt = fabs(dt);
     memset(Q, 0, sizeof(double) * n * n);
-    /* Steering (pitch programme) is unknown: larger white acceleration than ballistic. */
-    wna_noise(m->dyn.q_acc * 400.0, dt, 3, n, Q);
+    /* Steering (pitch programme) is unknown: the thrust is off the velocity by the angle
+     * of attack, so white acceleration of 5 m/s^2 plus 15 % of the thrust (~9 deg). */
+    double a = x[6] > MWX_BOOST_MIN_ACC ? x[6] : MWX_BOOST_MIN_ACC;
+    wna_noise(m->dyn.q_acc * 2500.0 + 0.0225 * a * a, dt, 3, n, Q);
     Q[6 * n + 6] = m->dyn.q_thrust * adt;
     Q[7 * n + 7] = m->dyn.q_kappa * adt;
 }

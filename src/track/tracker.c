@@ -386,7 +386,7 @@ static void report(mwx_tracker_t *t, trk_t *k, int force)
 static void init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, double tm,
                        int sensor)
 {
-    double mu0[2] = {0.5, 0.5};
+    double mu0[2] = {0.6, 0.4}; /* first seen: more likely rising than falling */
     memset(k, 0, sizeof(*k));
     k->active = 1;
     k->hits = 1;
@@ -922,7 +922,7 @@ static void process_scan(mwx_tracker_t *t)
                 mwx_rec_track_t r;
                 fill_record(t, k, &r);
                 r.phase = MWX_PHASE_IMPACT;
-                r.t = k->impact.t;
+                r.t = t->scan_t; /* when it is declared down; impact.t says when */
                 t->fn(t->fn_ctx, &r);
             }
             delete_track(t, k);
