@@ -245,7 +245,7 @@
       if (typeof s.max_range_km === 'number') {
         L.circle([s.lat, s.lon], {
           pane: 'coverage', radius: s.max_range_km * 1000, color: col, weight: 1, dashArray: '5 5',
-          fill: true, fillOpacity: 0.03, interactive: false, className: 'mwx-coverage',
+          opacity: 0.7, fill: false, interactive: false, className: 'mwx-coverage',
         }).addTo(coverageLayer);
       }
     } else if (typeof s.lon === 'number') {
@@ -277,13 +277,19 @@
     const label = rec.track_id + ' · ' + rec.node + ' · ' + rec.phase + ' · ' +
       (tr.alt / 1000).toFixed(0) + ' km' + (rec.sources && rec.sources.length ? ' · from ' + rec.sources.join('+') : '');
     if (here) {
+      // Phase at a glance: boost has an orange ring, ballistic a dark one; after impact
+      // the marker greys out and shrinks.
+      const look = rec.phase === 'boost' ? { radius: 7, color: '#ff6f00', weight: 3, fillColor: col }
+        : rec.phase === 'impact' ? { radius: 4, color: '#555', weight: 1, fillColor: '#9aa0ab' }
+          : { radius: 6, color: '#0b1020', weight: 1.5, fillColor: col };
       if (!L_.pos) {
-        L_.pos = L.circleMarker(here, {
-          pane: 'tracks', radius: 6, color: '#0b1020', weight: 1.5, fillColor: col, fillOpacity: 1,
-          className: 'mwx-track mwx-track-' + rec.phase,
-        }).bindTooltip(label, { className: 'mwx-label', direction: 'right', offset: [8, 0] }).addTo(trackLayer);
+        L_.pos = L.circleMarker(here, Object.assign({
+          pane: 'tracks', fillOpacity: 1, className: 'mwx-track',
+        }, look)).bindTooltip(label, { className: 'mwx-label', direction: 'right', offset: [8, 0] }).addTo(trackLayer);
       } else {
         L_.pos.setLatLng(here);
+        L_.pos.setStyle(look);
+        L_.pos.setRadius(look.radius);
         L_.pos.setTooltipContent(label);
       }
     }
