@@ -85,7 +85,7 @@ static int node_index(const run_ctx_t *c, const char *nation)
 static void pace(run_ctx_t *c, double t)
 {
     double due, now;
-    if (c->o->speed <= 0)
+    if (c->o->speed <= 0 || !c->shared) /* the alone pass is not shown: never paced */
         return;
     due = c->wall0 + t / c->o->speed;
     now = mwx_time_mono();
@@ -481,16 +481,29 @@ int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err)
     c->policy = &policy;
     c->keys = keys;
 
-    /* each nation alone first (no outputs kept but the figures), then the real run */
-    if (o->compare_alone) {
-        snprintf(alone_dir, sizeof alone_dir, "%s/.alone.tmp", o->out_dir);
-        rm_rf(alone_dir);
-        if ((rc = mkdir_p(alone_dir, err)) != MWX_OK)
+    if ((rc = one_pass(c, 1, o->out_dir, 1, err)) != MWX_OK)
+        goto out;
+    res->n_records = c->recs.n;
+    res->n_alerts = c->n_alerts;
+
+    /* the Report over everything: own tracks and fused pictures of every node */
+    {
+        mwx_score_opts_t so;
+        mwx_score_opts_default(&so);
+        mwx_score_opts_from_scenario(&so, sc->json);
+        so.regions = regions ? mwx_score_warn_regions : NULL;
+        so.regions_ctx = regions;
+        if ((rc = mwx_score_compute(c->recs.v, c->recs.n, &so, &rep, err)) != MWX_OK)
             goto out;
-        rc = one_pass(c, 0, alone_dir, 0, err);
-        rm_rf(alone_dir);
-        if (rc != MWX_OK)
+        rj = mwx_report_to_json(&rep);
+        if (!rj) {
+            rc = mwx_err_set(err, MWX_ENOMEM, "run: out of memory");
             goto out;
+        }
+    }
+
+    /* then each nation alone, on the same measurements: the sharing-benefit table */
+    if (o->compare_alone && !(o->stop && *o->stop)) {
         res->benefit = calloc((size_t)sc->n_nations * (size_t)sc->n_launches + 1,
                               sizeof *res->benefit);
         if (!res->benefit) {
@@ -505,35 +518,23 @@ int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err)
                 for (int w = 0; w < 2; w++)
                     b->first_track_s[w] = b->impact_error_km_300[w] = b->lead_time_s[w] = NAN;
             }
-        benefit_pass(c, regions, 0, res);
+        benefit_pass(c, regions, 1, res);
         mwx_records_free(&c->recs);
         c->n_alerts = c->n_tracks_seen = 0;
         c->rc = MWX_OK;
+        snprintf(alone_dir, sizeof alone_dir, "%s/.alone.tmp", o->out_dir);
+        rm_rf(alone_dir);
+        if ((rc = mkdir_p(alone_dir, err)) != MWX_OK)
+            goto out;
+        rc = one_pass(c, 0, alone_dir, 0, err);
+        rm_rf(alone_dir);
+        if (rc != MWX_OK)
+            goto out;
+        benefit_pass(c, regions, 0, res);
+        json_object_set_new(rj, "sharing_benefit", benefit_json(res));
     }
-
-    if ((rc = one_pass(c, 1, o->out_dir, 1, err)) != MWX_OK)
-        goto out;
-    if (o->compare_alone)
-        benefit_pass(c, regions, 1, res);
-
-    /* the Report over everything: own tracks and fused pictures of every node */
     {
-        mwx_score_opts_t so;
-        char *text;
-        mwx_score_opts_default(&so);
-        mwx_score_opts_from_scenario(&so, sc->json);
-        so.regions = regions ? mwx_score_warn_regions : NULL;
-        so.regions_ctx = regions;
-        if ((rc = mwx_score_compute(c->recs.v, c->recs.n, &so, &rep, err)) != MWX_OK)
-            goto out;
-        rj = mwx_report_to_json(&rep);
-        if (!rj) {
-            rc = mwx_err_set(err, MWX_ENOMEM, "run: out of memory");
-            goto out;
-        }
-        if (o->compare_alone)
-            json_object_set_new(rj, "sharing_benefit", benefit_json(res));
-        text = json_dumps(rj, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+        char *text = json_dumps(rj, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
         if (!text) {
             rc = mwx_err_set(err, MWX_ENOMEM, "run: out of memory");
             goto out;
@@ -544,8 +545,6 @@ int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err)
         if (rc != MWX_OK)
             goto out;
     }
-    res->n_records = c->recs.n;
-    res->n_alerts = c->n_alerts;
     res->wall_s = mwx_time_mono() - wall0;
 out:
     mwx_report_free(&rep);
