@@ -354,17 +354,22 @@ int traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
         static const int k_dep[3] = {3, 6, 1}, k_oth[2] = {1, 3};
         const int *ks = l->profile == MWX_PROFILE_DEPRESSED ? k_dep : k_oth;
         int nk = l->profile == MWX_PROFILE_DEPRESSED ? 3 : 2;
-        double az_g[3] = {az1, v_g, g_g};
+        double guess[3] = {az1, v_g, g_g};
         for (int i = 0; i < nk; i++) {
             tg.pitch_k = ks[i];
-            rc = attempt(cfg, &cl, &tg, az_g, fl, sol, F);
+            rc = attempt(cfg, &cl, &tg, guess, fl, sol, F);
             if (rc < 0)
                 return mwx_err_set(err, rc, "launch %s: trajectory integration failed", id);
             if (rc == 0 && solved(sol, F))
                 break;
         }
     }
-    if (rc || !solved(sol, F))
+    if (rc)
+        return mwx_err_set(err, MWX_ERANGE,
+                           "launch %s: no %.0f s boost programme flies the %s profile to the "
+                           "aim %.0f km away (the candidates crashed or did not come down)",
+                           id, c->burn_s, pn, s12 / 1e3);
+    if (!solved(sol, F))
         return mwx_err_set(err, MWX_ERANGE,
                            "launch %s: no %.0f s boost programme flies the %s profile to "
                            "within 1 km of the aim %.0f km away (closest: miss %.1f km, %s "
