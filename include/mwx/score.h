@@ -12,7 +12,9 @@
  *   tracking     pos/vel RMSE and NEES over every confirmed track record of an assigned
  *                track, against truth interpolated (cubic Hermite) at the record's time;
  *                OSPA (c, p) and GOSPA (c, p, alpha = 2) per picture per grid step inside
- *                that picture's tracking window, averaged over all those steps.
+ *                that picture's tracking window, averaged over all those steps, against
+ *                the objects a sensor saw in the last stale_s seconds (and, apart, against
+ *                every object in flight).
  *   launches     per truth object: launch/impact from truth, first detection (meas),
  *                first confirmed track, first verified share per receiving nation,
  *                impact-point error at launch + 120 s, 300 s and 60 s to go, launch-point
@@ -106,17 +108,29 @@ typedef struct mwx_score_tracking {
     double pos_rmse_m, vel_rmse_mps;
     double nees;            /* position NEES, mean over records (expected 3) */
     double nees_vel;        /* velocity NEES when records carry cov_vel_m2s2 (expected 3) */
-    double ospa_m, gospa_m; /* time averages */
+    double ospa_m, gospa_m; /* time averages against the objects some sensor saw in the
+                             * last stale_s seconds (all in flight when no measurements) */
+    double ospa_in_flight_m, gospa_in_flight_m; /* the same against every object in flight */
     size_t n_records;       /* track records in the RMSE */
     size_t n_nees;          /* of which with a usable covariance */
     size_t n_steps;         /* (picture, grid time) pairs in the OSPA average */
+    size_t n_steps_in_flight;
     size_t n_tracks, n_false_tracks;
 } mwx_score_tracking_t;
+
+/* A picture: one node's own tracks, or its fused tracks, scored alone. */
+typedef struct mwx_score_picture {
+    char node[MWX_ID_LEN];
+    int fused;                      /* 1: the node's fused tracks ("<node>-F<n>") */
+    mwx_score_tracking_t tracking;  /* the figures over this picture only */
+} mwx_score_picture_t;
 
 typedef struct mwx_report {
     mwx_score_launch_t *launches;
     size_t n_launches;
-    mwx_score_tracking_t tracking;
+    mwx_score_tracking_t tracking;  /* over every picture */
+    mwx_score_picture_t *pictures;
+    size_t n_pictures;
     double ospa_c_m, ospa_p, gospa_alpha, gate_m;  /* the parameters used */
 } mwx_report_t;
 

@@ -82,6 +82,23 @@ static json_t *launch_json(const mwx_score_launch_t *l)
     return o;
 }
 
+static int tracking_json(json_t *tk, const mwx_score_tracking_t *t)
+{
+    int bad = 0;
+    bad |= set(tk, "pos_rmse_m", num(t->pos_rmse_m, 1e-3));
+    bad |= set(tk, "vel_rmse_mps", num(t->vel_rmse_mps, 1e-3));
+    bad |= set(tk, "nees", num(t->nees, 1e-3));
+    bad |= set(tk, "ospa_m", num(t->ospa_m, 1e-3));
+    bad |= set(tk, "gospa_m", num(t->gospa_m, 1e-3));
+    bad |= set(tk, "ospa_in_flight_m", num(t->ospa_in_flight_m, 1e-3));
+    bad |= set(tk, "gospa_in_flight_m", num(t->gospa_in_flight_m, 1e-3));
+    bad |= set(tk, "nees_vel", num(t->nees_vel, 1e-3));
+    bad |= set(tk, "n_tracks", json_integer((json_int_t)t->n_tracks));
+    bad |= set(tk, "n_false_tracks", json_integer((json_int_t)t->n_false_tracks));
+    bad |= set(tk, "n_records", json_integer((json_int_t)t->n_records));
+    return bad;
+}
+
 json_t *mwx_report_to_json(const mwx_report_t *rep)
 {
     json_t *root = json_object(), *ls = json_array(), *tk = json_object();
@@ -92,15 +109,16 @@ json_t *mwx_report_to_json(const mwx_report_t *rep)
     }
     const mwx_score_tracking_t *t = &rep->tracking;
     if (!bad) {
-        bad |= set(tk, "pos_rmse_m", num(t->pos_rmse_m, 1e-3));
-        bad |= set(tk, "vel_rmse_mps", num(t->vel_rmse_mps, 1e-3));
-        bad |= set(tk, "nees", num(t->nees, 1e-3));
-        bad |= set(tk, "ospa_m", num(t->ospa_m, 1e-3));
-        bad |= set(tk, "gospa_m", num(t->gospa_m, 1e-3));
-        bad |= set(tk, "nees_vel", num(t->nees_vel, 1e-3));
-        bad |= set(tk, "n_tracks", json_integer((json_int_t)t->n_tracks));
-        bad |= set(tk, "n_false_tracks", json_integer((json_int_t)t->n_false_tracks));
-        bad |= set(tk, "n_records", json_integer((json_int_t)t->n_records));
+        bad |= tracking_json(tk, t);
+        json_t *pics = json_array();
+        for (size_t i = 0; pics && i < rep->n_pictures; i++) {
+            json_t *pj = json_object();
+            bad |= set(pj, "node", json_string(rep->pictures[i].node));
+            bad |= set(pj, "fused", json_boolean(rep->pictures[i].fused));
+            bad |= pj ? tracking_json(pj, &rep->pictures[i].tracking) : -1;
+            bad |= json_array_append_new(pics, pj);
+        }
+        bad |= set(tk, "pictures", pics);
         json_t *par = json_object();
         bad |= set(par, "ospa_c_m", num(rep->ospa_c_m, 1e-6));
         bad |= set(par, "ospa_p", num(rep->ospa_p, 1e-6));
@@ -119,6 +137,15 @@ json_t *mwx_report_to_json(const mwx_report_t *rep)
         return NULL;
     }
     return root;
+}
+
+/* x right-aligned in width with prec decimals, or "-". */
+static void cellw(FILE *f, double x, int width, int prec)
+{
+    if (isfinite(x))
+        fprintf(f, " %*.*f", width, prec, x);
+    else
+        fprintf(f, " %*s", width, "-");
 }
 
 /* x with prec decimals and a unit, or "-" when unknown. */
@@ -197,4 +224,24 @@ void mwx_report_print(const mwx_report_t *rep, FILE *f)
     cell(f, t->gospa_m, 1, " m");
     fprintf(f, "   (c = %.0f m, p = %g, alpha = %g)\n", rep->ospa_c_m, rep->ospa_p,
             rep->gospa_alpha);
+    fprintf(f, "  in flight      OSPA ");
+    cell(f, t->ospa_in_flight_m, 1, " m");
+    fprintf(f, "   GOSPA ");
+    cell(f, t->gospa_in_flight_m, 1, " m");
+    fprintf(f, "   (every object in flight, seen or not)\n");
+    if (rep->n_pictures)
+        fprintf(f, "  picture         tracks false  pos_rmse_m vel_rmse_mps   nees    ospa_m"
+                   "   gospa_m\n");
+    for (size_t i = 0; i < rep->n_pictures; i++) {
+        const mwx_score_picture_t *p = &rep->pictures[i];
+        const mwx_score_tracking_t *q = &p->tracking;
+        fprintf(f, "  %-8s %-5s %6zu %5zu", p->node, p->fused ? "fused" : "own", q->n_tracks,
+                q->n_false_tracks);
+        cellw(f, q->pos_rmse_m, 11, 1);
+        cellw(f, q->vel_rmse_mps, 12, 2);
+        cellw(f, q->nees, 6, 2);
+        cellw(f, q->ospa_m, 9, 1);
+        cellw(f, q->gospa_m, 9, 1);
+        fputc('\n', f);
+    }
 }

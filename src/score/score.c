@@ -40,6 +40,8 @@ typedef struct obj {
     char id[MWX_ID_LEN];
     mwx_rec_truth_t *s;
     size_t n, cap;
+    double *meas_t;             /* times of the measurements of this object, sorted */
+    size_t n_meas, cap_meas;
 } obj_t;
 
 typedef struct trk {
@@ -65,6 +67,7 @@ typedef struct ctx {
         int fused;
     } *node;
     size_t n_node, cap_node;
+    int have_meas;              /* any measurement of a truth object at all */
 } ctx_t;
 
 /* A fused track's id is "<node>-F<n>" (node.h); an own track's "<node>-<n>". */
@@ -96,8 +99,10 @@ static int grow(void **v, size_t *cap, size_t need, size_t elem)
 
 static void ctx_free(ctx_t *c)
 {
-    for (size_t i = 0; i < c->n_obj; i++)
+    for (size_t i = 0; i < c->n_obj; i++) {
         free(c->obj[i].s);
+        free(c->obj[i].meas_t);
+    }
     for (size_t i = 0; i < c->n_trk; i++) {
         free(c->trk[i].r);
         free(c->trk[i].votes);
@@ -196,8 +201,22 @@ static int collect(ctx_t *c, const mwx_record_t *recs, size_t n, const mwx_score
             t->r[t->n++] = tr;
         }
     }
+    for (size_t i = 0; i < n; i++) {
+        const mwx_rec_meas_t *m = &recs[i].u.meas;
+        if (recs[i].type != MWX_REC_MEAS || !m->truth_object[0] || !isfinite(m->t))
+            continue;
+        int k = find_obj(c, m->truth_object);
+        if (k < 0)
+            continue;
+        obj_t *ob = &c->obj[k];
+        if (grow((void **)&ob->meas_t, &ob->cap_meas, ob->n_meas + 1, sizeof *ob->meas_t))
+            return MWX_ENOMEM;
+        ob->meas_t[ob->n_meas++] = m->t;
+        c->have_meas = 1;
+    }
     for (size_t i = 0; i < c->n_obj; i++) {
         obj_t *ob = &c->obj[i];
+        qsort(ob->meas_t, ob->n_meas, sizeof *ob->meas_t, cmp_double);
         qsort(ob->s, ob->n, sizeof *ob->s, cmp_truth);
         /* Drop duplicate times (the same truth from two inputs). */
         size_t w = 0;
@@ -218,7 +237,52 @@ static int collect(ctx_t *c, const mwx_record_t *recs, size_t n, const mwx_score
 
 /* ------------------------------------------------------------------ association + OSPA */
 
-static int associate(ctx_t *c, const mwx_score_opts_t *o, mwx_score_tracking_t *tk)
+/* Some sensor saw object ob within [t - window, t]. */
+static int detected(const obj_t *ob, double t, double window)
+{
+    size_t lo = 0, hi = ob->n_meas;  /* first measurement at or after t - window */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (ob->meas_t[mid] < t - window)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ob->n_meas && ob->meas_t[lo] <= t;
+}
+
+typedef struct sums {
+    double ospa, gospa;
+    size_t steps;
+} sums_t;
+
+static int add_ospa(sums_t *s, const double (*x)[3], int nx, const double (*y)[3], int ny,
+                    const mwx_score_opts_t *o)
+{
+    if (nx == 0 && ny == 0)
+        return 0;
+    double os = mwx_score_ospa(x, nx, y, ny, o->ospa_c_m, o->ospa_p);
+    double gs = mwx_score_gospa(x, nx, y, ny, o->ospa_c_m, o->ospa_p, o->gospa_alpha);
+    if (isnan(os) || isnan(gs))
+        return MWX_ENOMEM;
+    s->ospa += os;
+    s->gospa += gs;
+    s->steps++;
+    return 0;
+}
+
+static void set_ospa(mwx_score_tracking_t *t, const sums_t *det, const sums_t *all)
+{
+    t->n_steps = det->steps;
+    t->ospa_m = det->steps ? det->ospa / (double)det->steps : NAN;
+    t->gospa_m = det->steps ? det->gospa / (double)det->steps : NAN;
+    t->n_steps_in_flight = all->steps;
+    t->ospa_in_flight_m = all->steps ? all->ospa / (double)all->steps : NAN;
+    t->gospa_in_flight_m = all->steps ? all->gospa / (double)all->steps : NAN;
+}
+
+static int associate(ctx_t *c, const mwx_score_opts_t *o, mwx_score_tracking_t *tk,
+                     mwx_score_picture_t *pics)
 {
     /* The grid: every distinct truth time. */
     size_t ng = 0;
@@ -227,12 +291,12 @@ static int associate(ctx_t *c, const mwx_score_opts_t *o, mwx_score_tracking_t *
     double *grid = malloc((ng ? ng : 1) * sizeof *grid);
     size_t nt = c->n_trk ? c->n_trk : 1, no = c->n_obj ? c->n_obj : 1;
     double(*tx)[3] = malloc(nt * sizeof *tx);
-    double(*ox)[3] = malloc(no * sizeof *ox);
+    double(*ox)[3] = malloc(no * sizeof *ox), (*dx)[3] = malloc(no * sizeof *dx);
     int *tix = malloc(nt * sizeof *tix), *oix = malloc(no * sizeof *oix);
     double *cost = malloc(nt * no * sizeof *cost);
     int *r2c = malloc(nt * sizeof *r2c);
     int rc = 0;
-    if (!grid || !tx || !ox || !tix || !oix || !cost || !r2c) {
+    if (!grid || !tx || !ox || !dx || !tix || !oix || !cost || !r2c) {
         rc = MWX_ENOMEM;
         goto out;
     }
@@ -247,9 +311,9 @@ static int associate(ctx_t *c, const mwx_score_opts_t *o, mwx_score_tracking_t *
             grid[w++] = grid[i];
     ng = w;
 
-    double ospa_sum = 0, gospa_sum = 0;
-    size_t steps = 0;
+    sums_t det = {0, 0, 0}, all = {0, 0, 0};
     for (size_t nd = 0; nd < c->n_node; nd++) {
+        sums_t p_det = {0, 0, 0}, p_all = {0, 0, 0};
         double t0 = INFINITY, t1 = -INFINITY;
         for (size_t i = 0; i < c->n_trk; i++) {
             trk_t *t = &c->trk[i];
@@ -280,9 +344,13 @@ static int associate(ctx_t *c, const mwx_score_opts_t *o, mwx_score_tracking_t *
                     tx[n_t][a] = r->ecef_m[a] + r->vel_mps[a] * dt;
                 tix[n_t++] = (int)i;
             }
+            int n_d = 0;
             for (size_t i = 0; i < c->n_obj; i++)
-                if (mwx_score_truth_at(c->obj[i].s, c->obj[i].n, t, ox[n_o], NULL) == 0)
+                if (mwx_score_truth_at(c->obj[i].s, c->obj[i].n, t, ox[n_o], NULL) == 0) {
+                    if (!c->have_meas || detected(&c->obj[i], t, o->stale_s))
+                        memcpy(dx[n_d++], ox[n_o], sizeof dx[0]);
                     oix[n_o++] = (int)i;
+                }
             if (n_t == 0 && n_o == 0)
                 continue;
             /* GNN: minimum total squared distance, a pair beyond the gate costs as much as
@@ -302,22 +370,22 @@ static int associate(ctx_t *c, const mwx_score_opts_t *o, mwx_score_tracking_t *
                     if (r2c[i] >= 0 && cost[(size_t)i * (size_t)n_o + (size_t)r2c[i]] < g2)
                         c->trk[tix[i]].votes[oix[r2c[i]]]++;
             }
-            double os = mwx_score_ospa((const double(*)[3])tx, n_t, (const double(*)[3])ox, n_o,
-                                       o->ospa_c_m, o->ospa_p);
-            double gs = mwx_score_gospa((const double(*)[3])tx, n_t, (const double(*)[3])ox,
-                                        n_o, o->ospa_c_m, o->ospa_p, o->gospa_alpha);
-            if (isnan(os) || isnan(gs)) {
+            const double(*txc)[3] = (const double(*)[3])tx;
+            if (add_ospa(&p_det, txc, n_t, (const double(*)[3])dx, n_d, o) ||
+                add_ospa(&p_all, txc, n_t, (const double(*)[3])ox, n_o, o)) {
                 rc = MWX_ENOMEM;
                 goto out;
             }
-            ospa_sum += os;
-            gospa_sum += gs;
-            steps++;
         }
+        set_ospa(&pics[nd].tracking, &p_det, &p_all);
+        det.ospa += p_det.ospa;
+        det.gospa += p_det.gospa;
+        det.steps += p_det.steps;
+        all.ospa += p_all.ospa;
+        all.gospa += p_all.gospa;
+        all.steps += p_all.steps;
     }
-    tk->n_steps = steps;
-    tk->ospa_m = steps ? ospa_sum / (double)steps : NAN;
-    tk->gospa_m = steps ? gospa_sum / (double)steps : NAN;
+    set_ospa(tk, &det, &all);
     for (size_t i = 0; i < c->n_trk; i++) {
         trk_t *t = &c->trk[i];
         int best = -1;
@@ -325,14 +393,18 @@ static int associate(ctx_t *c, const mwx_score_opts_t *o, mwx_score_tracking_t *
             if (t->votes[j] > 0 && (best < 0 || t->votes[j] > t->votes[best]))
                 best = (int)j;
         t->obj = best;
-        if (best < 0)
+        pics[t->node_ix].tracking.n_tracks++;
+        if (best < 0) {
             tk->n_false_tracks++;
+            pics[t->node_ix].tracking.n_false_tracks++;
+        }
     }
     tk->n_tracks = c->n_trk;
 out:
     free(grid);
     free(tx);
     free(ox);
+    free(dx);
     free(tix);
     free(oix);
     free(cost);
@@ -357,13 +429,14 @@ static double mahal3(const double p6[6], const double x[3])
     return q / det;
 }
 
-static void accuracy(const ctx_t *c, mwx_score_tracking_t *tk)
+/* Over every picture (pic < 0) or one. */
+static void accuracy(const ctx_t *c, int pic, mwx_score_tracking_t *tk)
 {
     double sp = 0, sv = 0, sn = 0, snv = 0;
     size_t n = 0, nn = 0, nnv = 0;
     for (size_t i = 0; i < c->n_trk; i++) {
         const trk_t *t = &c->trk[i];
-        if (t->obj < 0)
+        if (t->obj < 0 || (pic >= 0 && t->node_ix != pic))
             continue;
         const obj_t *ob = &c->obj[t->obj];
         for (size_t j = 0; j < t->n; j++) {
@@ -608,7 +681,7 @@ int mwx_score_compute(const mwx_record_t *recs, size_t n, const mwx_score_opts_t
     rep->gate_m = o->gate_m;
     mwx_score_tracking_t *tk = &rep->tracking;
     tk->pos_rmse_m = tk->vel_rmse_mps = tk->nees = tk->nees_vel = NAN;
-    tk->ospa_m = tk->gospa_m = NAN;
+    tk->ospa_m = tk->gospa_m = tk->ospa_in_flight_m = tk->gospa_in_flight_m = NAN;
     if (!(o->ospa_c_m > 0) || !(o->ospa_p >= 1) || !(o->gospa_alpha > 0) ||
         !(o->gospa_alpha <= 2) || !(o->gate_m > 0) || !(o->stale_s >= 0))
         return mwx_err_set(err, MWX_EINVAL,
@@ -625,12 +698,25 @@ int mwx_score_compute(const mwx_record_t *recs, size_t n, const mwx_score_opts_t
         ctx_free(&c);
         return mwx_err_set(err, MWX_EINVAL, "no truth records: nothing to score against");
     }
-    rc = associate(&c, o, tk);
+    rep->pictures = calloc(c.n_node ? c.n_node : 1, sizeof *rep->pictures);
+    if (!rep->pictures) {
+        ctx_free(&c);
+        return mwx_err_set(err, MWX_ENOMEM, "score: out of memory");
+    }
+    rep->n_pictures = c.n_node;
+    for (size_t i = 0; i < c.n_node; i++) {
+        mwx_score_picture_t *pc = &rep->pictures[i];
+        mwx_strlcpy(pc->node, c.node[i].node, sizeof pc->node);
+        pc->fused = c.node[i].fused;
+    }
+    rc = associate(&c, o, tk, rep->pictures);
     if (rc) {
         ctx_free(&c);
         return mwx_err_set(err, rc, "score: out of memory");
     }
-    accuracy(&c, tk);
+    accuracy(&c, -1, tk);
+    for (size_t i = 0; i < c.n_node; i++)
+        accuracy(&c, (int)i, &rep->pictures[i].tracking);
     rep->launches = calloc(c.n_obj, sizeof *rep->launches);
     if (!rep->launches) {
         ctx_free(&c);
@@ -655,6 +741,8 @@ void mwx_report_free(mwx_report_t *rep)
     if (!rep)
         return;
     free(rep->launches);
+    free(rep->pictures);
     rep->launches = NULL;
-    rep->n_launches = 0;
+    rep->pictures = NULL;
+    rep->n_launches = rep->n_pictures = 0;
 }

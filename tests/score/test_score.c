@@ -469,6 +469,27 @@ static void test_association_crossing(void **state)
     assert_int_equal(rep.launches[1].n_tracks, 1);
     mwx_report_free(&rep);
 
+    /* With measurements, OSPA counts only the objects some sensor saw in the last 10 s:
+     * A is measured from 0 to 40 s, B never. Up to 50 s the set is {A} (T1 20 m away,
+     * T2 and T3 false); after that it is empty (three false tracks). The in-flight figure
+     * does not change. */
+    for (int i = 0; i <= 40; i++) {
+        mwx_rec_meas_t *m = &push(&r, MWX_REC_MEAS)->u.meas;
+        m->t = i;
+        strcpy(m->truth_object, "A");
+    }
+    assert_int_equal(mwx_score_compute(r.v, r.n, NULL, &rep, NULL), 0);
+    double o1 = sqrt((400 + 2e8) / 3.0), g1 = sqrt(400 + 1e8), o2 = 1e4, g2 = sqrt(1.5e8);
+    assert_float_equal(rep.tracking.ospa_m, (51 * o1 + 50 * o2) / 101, 1e-6);
+    assert_float_equal(rep.tracking.gospa_m, (51 * g1 + 50 * g2) / 101, 1e-6);
+    assert_float_equal(rep.tracking.ospa_in_flight_m, sqrt((400 + 400 + 1e8) / 3.0), 1e-6);
+    assert_float_equal(rep.tracking.gospa_in_flight_m, sqrt(800 + 1e8 / 2.0), 1e-6);
+    assert_int_equal(rep.tracking.n_steps, 101);
+    assert_float_equal(rep.tracking.pos_rmse_m, 20.0, 1e-6);  /* association unchanged */
+    assert_int_equal(rep.tracking.n_false_tracks, 1);
+    mwx_report_free(&rep);
+    r.n -= 41;  /* drop the measurements again (they were appended last) */
+
     /* The node's fused picture ("JP-F1" on A, 20 m the other side) is scored apart from
      * its own tracks: it competes with no one, belongs to A, and its steps count on
      * their own (OSPA there: one pair 20 m apart, B missed). */
@@ -605,10 +626,20 @@ static void test_report_json_and_regions(void **state)
     }
     json_t *tk = json_object_get(j, "tracking");
     static const char *const tk_keys[] = {"pos_rmse_m", "vel_rmse_mps", "nees", "ospa_m",
-                                          "gospa_m", NULL};
+                                          "gospa_m", "ospa_in_flight_m",
+                                          "gospa_in_flight_m", NULL};
     for (int k = 0; tk_keys[k]; k++)
         assert_true(json_is_number(json_object_get(tk, tk_keys[k])));
     assert_float_equal(json_number_value(json_object_get(tk, "pos_rmse_m")), 20.0, 1e-3);
+    /* one picture (JP's own tracks) with the same figures */
+    json_t *pics = json_object_get(tk, "pictures");
+    assert_int_equal(json_array_size(pics), 1);
+    json_t *pic = json_array_get(pics, 0);
+    assert_string_equal(json_string_value(json_object_get(pic, "node")), "JP");
+    assert_true(json_is_false(json_object_get(pic, "fused")));
+    assert_float_equal(json_number_value(json_object_get(pic, "ospa_m")),
+                       json_number_value(json_object_get(tk, "ospa_m")), 1e-9);
+    assert_int_equal(json_integer_value(json_object_get(pic, "n_false_tracks")), 1);
     json_decref(j);
 
     /* With the hook: A's alerts are those of T1 only, B's those of T2; the false track's
