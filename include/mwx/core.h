@@ -378,7 +378,10 @@ int mwx_strlcpy(char *dst, const char *src, size_t n);
  * and for anything that embeds records (wire envelopes). encode writes at most cap bytes
  * and sets *len; MWX_EFULL when cap is too small. decode validates (required fields,
  * enum ranges, string lengths) and returns MWX_ECORRUPT on bad input. Decoded scenario
- * json is copied into json_buf (json_cap bytes) when non-NULL, else left NULL. */
+ * json is copied into json_buf (json_cap bytes) when non-NULL, else left NULL.
+ * encode also refuses, with MWX_EINVAL, a record that decode would refuse (a number not
+ * finite, an enum out of range, a string not NUL-terminated in its field or not UTF-8);
+ * encoded_size is then 0. decode returns MWX_EFULL when the json does not fit json_cap. */
 int mwx_record_encode(const mwx_record_t *rec, uint8_t *buf, size_t cap, size_t *len);
 size_t mwx_record_encoded_size(const mwx_record_t *rec);
 int mwx_record_decode(mwx_rec_type_t type, const uint8_t *buf, size_t len, mwx_record_t *rec,
@@ -411,6 +414,7 @@ int mwx_recwriter_flush(mwx_recwriter_t *w, int durable, mwx_err_t *err);
 int mwx_recwriter_close(mwx_recwriter_t *w, mwx_err_t *err);
 /* Close and delete the temporary file (ATOMIC) without committing. Frees w. */
 void mwx_recwriter_abort(mwx_recwriter_t *w);
+/* Records appended through this writer (APPEND: not counting those already there). */
 uint64_t mwx_recwriter_count(const mwx_recwriter_t *w);
 
 enum {

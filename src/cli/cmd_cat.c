@@ -122,8 +122,10 @@ int mwx_cmd_cat(int argc, char **argv)
     mwx_err_clear(&err);
     mwx_recreader_t *r;
     int rc = mwx_recreader_open(path, follow ? MWX_READ_FOLLOW : 0, &r, &err);
-    if (rc)
-        return mwx_cli_fail("cat", &err);
+    if (rc) {
+        int st = mwx_cli_fail("cat", &err);
+        return rc == MWX_EUNSUPPORTED ? 1 : st; /* a newer format: the input, not the host */
+    }
 
     int status = 0;
     mwx_record_t rec;
