@@ -32,7 +32,7 @@
 #define TRAJ_G0 9.80665
 #define TRAJ_STAGING_DRY 0.15
 #define TRAJ_BOOST_BETA0 20000.0
-#define TRAJ_MAX_FLIGHT_S 21600.0
+#define TRAJ_MAX_FLIGHT_S 86400.0 /* a flight not down within a day is an orbit */
 
 /* The solver's unknowns. */
 typedef struct traj_prog {
