@@ -105,6 +105,107 @@ static void test_encode_capacity_and_refusals(void **state)
     assert_int_equal(mwx_record_encoded_size(&r), 0);
 }
 
+/* Worst-case records (every string full, every list full, the largest varints) encode
+ * within twice their struct plus 64 bytes: the bound record.c relies on to skip the
+ * sizing pass when the caller's buffer is at least that big. */
+static void test_encode_size_bound(void **state)
+{
+    mwx_record_t r;
+    uint8_t buf[8192];
+    size_t len;
+    for (int type = MWX_REC_TRUTH; type <= MWX_REC_ALERT; type++) {
+        memset(&r, 0, sizeof r);
+        r.type = (mwx_rec_type_t)type;
+        size_t sz = 0;
+        double big = -1.7976931348623157e308;
+        switch (r.type) {
+        case MWX_REC_TRUTH:
+            memset(r.u.truth.object, 'o', sizeof r.u.truth.object - 1);
+            r.u.truth.t = big;
+            for (int i = 0; i < 3; i++)
+                r.u.truth.ecef_m[i] = r.u.truth.vel_mps[i] = big;
+            r.u.truth.phase = MWX_PHASE_IMPACT;
+            sz = sizeof r.u.truth;
+            break;
+        case MWX_REC_MEAS: {
+            mwx_rec_meas_t *m = &r.u.meas;
+            memset(m->sensor, 's', sizeof m->sensor - 1);
+            memset(m->nation, 'n', sizeof m->nation - 1);
+            memset(m->truth_object, 'x', sizeof m->truth_object - 1);
+            m->kind = MWX_SENSOR_IR;
+            m->t = m->range_m = m->az_deg = m->el_deg = m->sigma_range_m = big;
+            m->sigma_az_deg = m->sigma_el_deg = m->sigma_los_urad = big;
+            for (int i = 0; i < 3; i++)
+                m->sensor_ecef_m[i] = m->los_ecef[i] = big;
+            sz = sizeof *m;
+            break;
+        }
+        case MWX_REC_TRACK: {
+            mwx_rec_track_t *k = &r.u.track;
+            memset(k->node, 'n', sizeof k->node - 1);
+            memset(k->track_id, 'i', sizeof k->track_id - 1);
+            memset(k->sources, 's', sizeof k->sources - 1);
+            k->t = big;
+            for (int i = 0; i < 3; i++)
+                k->ecef_m[i] = k->vel_mps[i] = big;
+            for (int i = 0; i < 6; i++)
+                k->cov_pos_m2[i] = k->cov_vel_m2s2[i] = big;
+            k->phase = MWX_PHASE_IMPACT;
+            k->confirmed = 1;
+            k->launch.valid = k->impact.valid = 1;
+            k->launch.lat = k->launch.lon = k->launch.t = big;
+            k->impact.lat = k->impact.lon = k->impact.t = big;
+            k->impact.semi_major_km = k->impact.semi_minor_km = big;
+            k->impact.orientation_deg = big;
+            sz = sizeof *k;
+            break;
+        }
+        case MWX_REC_SHARE: {
+            mwx_rec_share_t *h = &r.u.share;
+            memset(h->from, 'f', sizeof h->from - 1);
+            memset(h->track_id, 'i', sizeof h->track_id - 1);
+            for (int i = 0; i < MWX_MAX_NATIONS; i++)
+                memset(h->to[i], 't', sizeof h->to[i] - 1);
+            h->n_to = MWX_MAX_NATIONS;
+            h->seq = UINT64_MAX;
+            h->verified = 1;
+            h->t = h->latency_s = big;
+            sz = sizeof *h;
+            break;
+        }
+        case MWX_REC_ALERT: {
+            mwx_rec_alert_t *a = &r.u.alert;
+            memset(a->node, 'n', sizeof a->node - 1);
+            memset(a->identifier, 'i', sizeof a->identifier - 1);
+            memset(a->file, 'f', sizeof a->file - 1);
+            for (int i = 0; i < MWX_MAX_ALERT_REGIONS; i++)
+                memset(a->regions[i], 'r', sizeof a->regions[i] - 1);
+            a->n_regions = MWX_MAX_ALERT_REGIONS;
+            a->msg_type = MWX_MSG_CANCEL;
+            a->status = MWX_STATUS_TEST;
+            a->t = big;
+            sz = sizeof *a;
+            break;
+        }
+        default:
+            break;
+        }
+        size_t need = mwx_record_encoded_size(&r);
+        assert_true(need > 0);
+        assert_true(need <= 2 * sz + 64);
+        assert_true(2 * sz + 64 <= sizeof buf);
+        memset(buf, 0x5a, sizeof buf);
+        assert_int_equal(mwx_record_encode(&r, buf, 2 * sz + 64, &len), 0);
+        assert_int_equal(len, need);
+        for (size_t k = len; k < sizeof buf; k++)
+            assert_int_equal(buf[k], 0x5a);
+        mwx_record_t d;
+        mwx_err_t err;
+        assert_int_equal(mwx_record_decode(r.type, buf, len, &d, NULL, 0, &err), 0);
+        assert_memory_equal(&d, &r, sizeof r);
+    }
+}
+
 /* Pack a hand-made protobuf message and decode it as type. */
 static int decode_msg(mwx_rec_type_t type, const ProtobufCMessage *m, mwx_record_t *out,
                       mwx_err_t *err)
@@ -602,6 +703,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_every_type),
         cmocka_unit_test(test_encode_capacity_and_refusals),
+        cmocka_unit_test(test_encode_size_bound),
         cmocka_unit_test(test_decode_validation),
         cmocka_unit_test(test_decode_large_scenario),
         cmocka_unit_test(test_json_every_type),
