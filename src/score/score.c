@@ -216,7 +216,8 @@ static int collect(ctx_t *c, const mwx_record_t *recs, size_t n, const mwx_score
     }
     for (size_t i = 0; i < c->n_obj; i++) {
         obj_t *ob = &c->obj[i];
-        qsort(ob->meas_t, ob->n_meas, sizeof *ob->meas_t, cmp_double);
+        if (ob->n_meas)
+            qsort(ob->meas_t, ob->n_meas, sizeof *ob->meas_t, cmp_double);
         qsort(ob->s, ob->n, sizeof *ob->s, cmp_truth);
         /* Drop duplicate times (the same truth from two inputs). */
         size_t w = 0;
