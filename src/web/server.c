@@ -32,6 +32,7 @@ typedef struct client {
     struct mwx_web *srv;
     char *buf;        /* queued bytes: [head, head + len) */
     size_t head, len, cap;
+    size_t limit;     /* bound on len: the connect-time picture + the live queue bound */
     int kicked;       /* fell behind: end the stream */
     int listed;       /* in srv->clients */
 } client_t;
@@ -136,7 +137,7 @@ static int client_push(client_t *c, const char *p, size_t n)
 {
     if (c->kicked)
         return -1;
-    if (c->len + n > MWX_WEB_CLIENT_QUEUE_BYTES)
+    if (c->len + n > c->limit)
         return -1;
     if (c->head + c->len + n > c->cap) {
         if (c->head > 0) { /* compact first */
@@ -147,8 +148,8 @@ static int client_push(client_t *c, const char *p, size_t n)
             size_t cap = c->cap ? c->cap : 64 * 1024;
             while (cap < c->len + n)
                 cap *= 2;
-            if (cap > MWX_WEB_CLIENT_QUEUE_BYTES)
-                cap = MWX_WEB_CLIENT_QUEUE_BYTES;
+            if (cap > c->limit)
+                cap = c->limit;
             char *b = realloc(c->buf, cap);
             if (!b)
                 return -1;
@@ -438,6 +439,9 @@ static enum MHD_Result serve_events(mwx_web_t *s, struct MHD_Connection *conn)
             mwx_sse_event(&sb, "replay", hello.p);
     }
     mwx_sse_event(&sb, "ready", "{}");
+    /* The picture itself may be large (it is bounded by the picture's own limits); the
+     * queue bound applies to what comes after it. */
+    c->limit = sb.len + MWX_WEB_CLIENT_QUEUE_BYTES;
     int ok = !sb.oom && !hello.oom && client_push(c, sb.p, sb.len) == 0;
     if (ok) {
         s->clients[s->n_clients++] = c;
@@ -450,7 +454,7 @@ static enum MHD_Result serve_events(mwx_web_t *s, struct MHD_Connection *conn)
     if (!ok) {
         free(c->buf);
         free(c);
-        return send_text(s, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "picture too large\n");
+        return send_text(s, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
     }
     struct MHD_Response *r =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, sse_read, c, sse_free);

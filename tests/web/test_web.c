@@ -624,6 +624,65 @@ static void test_slow_client(void **state)
     close(ok);
 }
 
+/* The picture's bounds: a long trail is thinned but still spans the whole flight, and
+ * the least recently updated track is forgotten (and counted) to make room. */
+static void test_picture_bounds(void **state)
+{
+    fixture_t *fx = *state;
+    unsigned port = mwx_web_port(fx->srv);
+    mwx_err_t err;
+    json_error_t je;
+    for (int i = 0; i < 600; i++) {
+        mwx_record_t r = make_track("JP", "JP-LONG", 100.0 + i);
+        assert_int_equal(mwx_web_publish(fx->srv, &r, &err), 0);
+    }
+    resp_t r = http(port, "GET", "/api/picture");
+    json_t *pic = json_loads(r.body, 0, &je);
+    assert_non_null(pic);
+    json_t *trail = json_object_get(json_array_get(json_object_get(pic, "tracks"), 0), "trail");
+    size_t n = json_array_size(trail);
+    /* 600 points at 1 s: the 256-point trail halves once (spacing 2 s), ~300 -> <= 256 */
+    assert_true(n > MWX_WEB_TRAIL / 2 && n <= MWX_WEB_TRAIL);
+    assert_float_equal(json_number_value(json_array_get(json_array_get(trail, 0), 0)), 100.0,
+                       1e-9); /* the first point is kept */
+    double last = json_number_value(json_array_get(json_array_get(trail, n - 1), 0));
+    assert_true(last >= 699.0 - 4.0 && last <= 699.0); /* and it reaches the newest */
+    for (size_t i = 1; i < n; i++) /* in time order */
+        assert_true(json_number_value(json_array_get(json_array_get(trail, i), 0)) >
+                    json_number_value(json_array_get(json_array_get(trail, i - 1), 0)));
+    json_decref(pic);
+    free(r.raw);
+
+    for (int k = 0; k < MWX_WEB_MAX_TRACKS; k++) { /* 511 more fit, then 1 eviction */
+        char id[16];
+        snprintf(id, sizeof id, "KR-%d", k);
+        mwx_record_t t = make_track("KR", id, 800.0 + k);
+        assert_int_equal(mwx_web_publish(fx->srv, &t, &err), 0);
+    }
+    r = http(port, "GET", "/api/picture");
+    pic = json_loads(r.body, 0, &je);
+    assert_non_null(pic);
+    json_t *tracks = json_object_get(pic, "tracks");
+    assert_int_equal(json_array_size(tracks), MWX_WEB_MAX_TRACKS);
+    int have_long = 0, have_kr0 = 0, have_kr511 = 0;
+    size_t i;
+    json_t *t;
+    json_array_foreach(tracks, i, t) {
+        const char *id = json_string_value(json_object_get(json_object_get(t, "track"), "track_id"));
+        have_long |= strcmp(id, "JP-LONG") == 0;
+        have_kr0 |= strcmp(id, "KR-0") == 0;
+        have_kr511 |= strcmp(id, "KR-511") == 0;
+    }
+    assert_false(have_long); /* the least recently updated went */
+    assert_true(have_kr0 && have_kr511);
+    json_decref(pic);
+    free(r.raw);
+    r = http(port, "GET", "/metrics");
+    assert_non_null(strstr(r.body, "mwx_web_tracks_evicted_total 1\n"));
+    assert_non_null(strstr(r.body, "mwx_web_picture_tracks 512\n"));
+    free(r.raw);
+}
+
 /* Several publisher threads at once while two browsers read: every record reaches
  * both, once. */
 typedef struct pub_arg {
@@ -1165,6 +1224,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_metrics_exposition, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slow_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_publishers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_picture_bounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bind_rules, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
