@@ -251,8 +251,9 @@ int mwx_gap_reply_add(mwx_gap_reply_t *g, const uint8_t *env, size_t len);
 int mwx_gap_reply_each(const uint8_t *buf, size_t len,
                        void (*fn)(void *user, const uint8_t *env, size_t len), void *user);
 
-/* Fixed-size history of sealed envelopes (for answering gap requests): the last
- * `slots` envelopes, preallocated. */
+/* Fixed-size history of sealed envelopes (for answering gap requests): up to the last
+ * `slots` envelopes in slots x 512 bytes (fewer when envelopes are bigger than a track
+ * report), preallocated. */
 typedef struct mwx_sentlog mwx_sentlog_t;
 int mwx_sentlog_create(size_t slots, mwx_sentlog_t **out, mwx_err_t *err);
 void mwx_sentlog_destroy(mwx_sentlog_t *l);

@@ -96,15 +96,21 @@ int mwx_gap_reply_each(const uint8_t *buf, size_t len,
 
 /* ---------------------------------------------------------------- sent log */
 
-typedef struct slot {
+/* Up to `slots` envelopes in a byte ring of slots x 512 bytes (a signed track report is
+ * about 370 bytes): the oldest are evicted first, whether the entry ring or the byte ring
+ * fills. Allocated once at create. */
+#define SENTLOG_AVG 512
+
+typedef struct entry {
     uint64_t seq;
-    size_t len;
-    uint8_t bytes[MWX_ENVELOPE_MAX];
-} slot_t;
+    size_t off, len;
+} entry_t;
 
 struct mwx_sentlog {
-    size_t n, next;
-    slot_t *s;
+    size_t slots, head, count;
+    entry_t *e;
+    uint8_t *arena;
+    size_t arena_len, wpos;
 };
 
 int mwx_sentlog_create(size_t slots, mwx_sentlog_t **out, mwx_err_t *err)
@@ -113,14 +119,22 @@ int mwx_sentlog_create(size_t slots, mwx_sentlog_t **out, mwx_err_t *err)
     if (slots == 0 || slots > 1u << 20)
         return mwx_err_set(err, MWX_EINVAL, "sent log: %zu slots", slots);
     mwx_sentlog_t *l = calloc(1, sizeof *l);
-    if (l)
-        l->s = calloc(slots, sizeof *l->s);
-    if (!l || !l->s) {
-        if (l)
+    if (l) {
+        l->arena_len = slots * SENTLOG_AVG;
+        if (l->arena_len < 2 * MWX_ENVELOPE_MAX)
+            l->arena_len = 2 * MWX_ENVELOPE_MAX;
+        l->e = calloc(slots, sizeof *l->e);
+        l->arena = malloc(l->arena_len);
+    }
+    if (!l || !l->e || !l->arena) {
+        if (l) {
+            free(l->e);
+            free(l->arena);
             free(l);
+        }
         return mwx_err_set(err, MWX_ENOMEM, "sent log: out of memory");
     }
-    l->n = slots;
+    l->slots = slots;
     *out = l;
     return MWX_OK;
 }
@@ -128,7 +142,8 @@ int mwx_sentlog_create(size_t slots, mwx_sentlog_t **out, mwx_err_t *err)
 void mwx_sentlog_destroy(mwx_sentlog_t *l)
 {
     if (l) {
-        free(l->s);
+        free(l->e);
+        free(l->arena);
         free(l);
     }
 }
@@ -138,11 +153,24 @@ int mwx_sentlog_add(mwx_sentlog_t *l, const uint8_t *env, size_t len)
     mwx_envelope_t e;
     if (len > MWX_ENVELOPE_MAX || mwx_envelope_peek(env, len, &e, NULL) < 0 || e.seq == 0)
         return MWX_EINVAL;
-    slot_t *s = &l->s[l->next];
-    s->seq = e.seq;
-    s->len = len;
-    memcpy(s->bytes, env, len);
-    l->next = (l->next + 1) % l->n;
+    if (l->wpos + len > l->arena_len)
+        l->wpos = 0;
+    /* evict the oldest while the entry ring is full or they sit where this one goes */
+    while (l->count > 0) {
+        const entry_t *h = &l->e[l->head];
+        int overlap = h->off < l->wpos + len && l->wpos < h->off + h->len;
+        if (l->count < l->slots && !overlap)
+            break;
+        l->head = (l->head + 1) % l->slots;
+        l->count--;
+    }
+    entry_t *n = &l->e[(l->head + l->count) % l->slots];
+    n->seq = e.seq;
+    n->off = l->wpos;
+    n->len = len;
+    memcpy(l->arena + l->wpos, env, len);
+    l->wpos += len;
+    l->count++;
     return MWX_OK;
 }
 
@@ -156,20 +184,21 @@ int mwx_sentlog_answer(const mwx_sentlog_t *l, const mwx_envelope_t *request, ui
         return rc;
     mwx_gap_reply_init(&g, buf, cap);
     /* Oldest first, so the requester's window fills in order. */
-    for (size_t k = 0; k < l->n; k++) {
-        const slot_t *s = &l->s[(l->next + k) % l->n];
+    for (size_t k = 0; k < l->count; k++) {
+        const entry_t *s = &l->e[(l->head + k) % l->slots];
+        const uint8_t *bytes = l->arena + s->off;
         mwx_envelope_t e;
         int ok = 0;
-        if (s->len == 0 || s->seq < from || s->seq > to)
+        if (s->seq < from || s->seq > to)
             continue;
-        if (mwx_envelope_peek(s->bytes, s->len, &e, NULL) < 0)
+        if (mwx_envelope_peek(bytes, s->len, &e, NULL) < 0)
             continue;
         for (int i = 0; i < e.n_to; i++)
             if (strcmp(e.to[i], request->origin) == 0)
                 ok = 1;
         if (!ok)
             continue; /* never answer with what is not releasable to the requester */
-        if (mwx_gap_reply_add(&g, s->bytes, s->len) < 0)
+        if (mwx_gap_reply_add(&g, bytes, s->len) < 0)
             break;
     }
     *len = g.len;

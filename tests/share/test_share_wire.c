@@ -558,6 +558,65 @@ static void test_track_payload(void **state)
     mwx_receiver_destroy(us);
 }
 
+
+typedef struct seqs {
+    uint64_t v[64];
+    int n;
+} seqs_t;
+
+static void collect(void *user, const uint8_t *env, size_t len)
+{
+    seqs_t *s = user;
+    mwx_envelope_t e;
+    assert_int_equal(mwx_envelope_peek(env, len, &e, NULL), 0);
+    s->v[s->n++] = e.seq;
+}
+
+/* The sent log keeps the newest envelopes, evicting by count and by bytes. */
+static void test_sentlog_eviction(void **state)
+{
+    world_t w;
+    mwx_sender_t s;
+    mwx_err_t err;
+    mwx_sentlog_t *log;
+    uint8_t buf[MWX_ENVELOPE_MAX], rbuf[MWX_ENVELOPE_MAX], reply[MWX_GAP_REPLY_MAX], big[3000];
+    size_t len, rlen;
+    mwx_envelope_t req;
+    seqs_t got;
+    make_world(&w);
+    memset(big, 0xab, sizeof big);
+    assert_int_equal(mwx_sender_init(&s, &w.jp, &w.pol, 1, &err), 0);
+    assert_int_equal(mwx_sentlog_create(4, &log, &err), 0);
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, PAYLOAD, 20, T0, buf,
+                                         sizeof buf, &len, NULL, &err), 0);
+        assert_int_equal(mwx_sentlog_add(log, buf, len), 0);
+    }
+    assert_int_equal(mwx_gap_request_seal(&w.us, "JP", 1, 100, T0, rbuf, sizeof rbuf, &len,
+                                          &err), 0);
+    assert_int_equal(mwx_envelope_peek(rbuf, len, &req, &err), 0); /* req points into rbuf */
+    assert_int_equal(mwx_sentlog_answer(log, &req, reply, sizeof reply, &rlen, &err), 0);
+    memset(&got, 0, sizeof got);
+    assert_int_equal(mwx_gap_reply_each(reply, rlen, collect, &got), 0);
+    assert_int_equal(got.n, 4);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(got.v[i], 7 + i);
+    /* 3 kB envelopes: the 8 kB byte ring holds only the newest two */
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, big, sizeof big, T0, buf,
+                                         sizeof buf, &len, NULL, &err), 0);
+        assert_int_equal(mwx_sentlog_add(log, buf, len), 0);
+    }
+    assert_int_equal(mwx_sentlog_answer(log, &req, reply, sizeof reply, &rlen, &err), 0);
+    memset(&got, 0, sizeof got);
+    assert_int_equal(mwx_gap_reply_each(reply, rlen, collect, &got), 0);
+    assert_int_equal(got.n, 2);
+    assert_int_equal(got.v[0], 14);
+    assert_int_equal(got.v[1], 15);
+    assert_int_equal(mwx_sentlog_add(log, (const uint8_t *)"junk", 4), MWX_EINVAL);
+    mwx_sentlog_destroy(log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -567,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_keys),          cmocka_unit_test(test_gap_recovery),
         cmocka_unit_test(test_subjects),
         cmocka_unit_test(test_track_payload),
+        cmocka_unit_test(test_sentlog_eviction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
