@@ -103,17 +103,17 @@ static void accounts_block(sb_t *b, const mwx_policy_t *p, char pw[][65])
         sb_printf(b, "    exports: [\n");
         for (int j = 0; j < p->n; j++)
             if (p->to[i] >> j & 1u) {
-                sb_printf(b, "      {stream: \"mwx.*.%s.%s\", accounts: [%s]},\n", o,
+                sb_printf(b, "      {stream: \"mwx.*.%s.%s\", accounts: [\"%s\"]},\n", o,
                           p->nation[j], p->nation[j]);
-                sb_printf(b, "      {service: \"mwx-gap.%s.%s\", accounts: [%s]},\n", o,
+                sb_printf(b, "      {service: \"mwx-gap.%s.%s\", accounts: [\"%s\"]},\n", o,
                           p->nation[j], p->nation[j]);
             }
         sb_printf(b, "    ]\n    imports: [\n");
         for (int j = 0; j < p->n; j++)
             if (p->to[j] >> i & 1u) {
-                sb_printf(b, "      {stream: {account: %s, subject: \"mwx.*.%s.%s\"}},\n",
+                sb_printf(b, "      {stream: {account: \"%s\", subject: \"mwx.*.%s.%s\"}},\n",
                           p->nation[j], p->nation[j], o);
-                sb_printf(b, "      {service: {account: %s, subject: \"mwx-gap.%s.%s\"}},\n",
+                sb_printf(b, "      {service: {account: \"%s\", subject: \"mwx-gap.%s.%s\"}},\n",
                           p->nation[j], p->nation[j], o);
             }
         sb_printf(b, "    ]\n  }\n");

@@ -38,7 +38,7 @@ for n in JP KR US; do
   grep -q "^user=$n$" "$d/nats/$n.creds" || fail "$n.creds user"
 done
 [ "$(stat -c %a "$d/nats/nats-server.conf")" = 600 ] || fail "conf mode"
-grep -q '{stream: "mwx.\*.KR.US", accounts: \[US\]}' "$d/nats/nats-server.conf" || fail "KR->US export"
+grep -q '{stream: "mwx.\*.KR.US", accounts: \["US"\]}' "$d/nats/nats-server.conf" || fail "KR->US export"
 grep -q 'mwx.\*.KR.JP' "$d/nats/nats-server.conf" && fail "KR->JP must not be exported"
 grep -q '127.0.0.1:14999' "$d/nats/nats-server.conf" || fail "port"
 nats-server -c "$d/nats/nats-server.conf" -t >/dev/null 2>&1 || fail "nats-server -t rejects the config"

@@ -437,7 +437,9 @@ static void property_on(int kind, int rounds)
         memset(&p, 0, sizeof p);
         p.n = 2 + (int)(rnd() % 4);
         for (int i = 0; i < p.n; i++) {
-            snprintf(p.nation[i], MWX_ID_LEN, "N%d", i);
+            /* names a config parser might take for something else */
+            static const char *const names[] = {"true", "1", "nil", "N-3", "x_4"};
+            snprintf(p.nation[i], MWX_ID_LEN, "%s", names[(i + r) % 5]);
             for (int j = 0; j < p.n; j++)
                 if (j != i && rnd() % 2)
                     p.to[i] |= 1u << j;
