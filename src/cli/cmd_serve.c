@@ -55,17 +55,99 @@ static double rec_time(const mwx_record_t *r)
     }
 }
 
+/* The stop signals, blocked before the server starts its threads so that they inherit
+ * the mask and the caller's loop is the only taker (sigtimedwait). */
+static void block_stop_signals(sigset_t *stop)
+{
+    sigemptyset(stop);
+    sigaddset(stop, SIGINT);
+    sigaddset(stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* alerts/alerts.atom beside the recording, when it exists. */
+static const char *atom_beside(const char *path, char *buf, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    int dl = slash ? (int)(slash - path) : 1;
+    snprintf(buf, n, "%.*s/alerts/alerts.atom", dl, slash ? path : ".");
+    FILE *f = fopen(buf, "r");
+    if (!f)
+        return NULL;
+    fclose(f);
+    return buf;
+}
+
+/* --follow: a live picture of a recording that a node is still writing. */
+static int serve_follow(const char *path, const char *bind, unsigned port, const char *atom,
+                        const char *assets)
+{
+    mwx_err_t err;
+    mwx_err_clear(&err);
+    mwx_recreader_t *rd;
+    if (mwx_recreader_open(path, MWX_READ_FOLLOW, &rd, &err) != 0)
+        return mwx_cli_fail("serve", &err);
+    sigset_t stop;
+    block_stop_signals(&stop);
+    mwx_web_t *srv;
+    if (mwx_web_start(bind, port, assets, &srv, &err) != 0) {
+        mwx_recreader_close(rd);
+        return mwx_cli_fail("serve", &err);
+    }
+    char atom_default[MWX_PATH_LEN * 2];
+    if (!atom)
+        atom = atom_beside(path, atom_default, sizeof atom_default);
+    if (atom && mwx_web_set_atom_file(srv, atom, &err) != 0)
+        fprintf(stderr, "mwx serve: warning: %s\n", err.msg);
+    char url[128];
+    mwx_web_url(srv, url, sizeof url);
+    printf("mwx serve: %s  (following %s live; Ctrl-C to stop)\n", url, path);
+    fflush(stdout);
+    mwx_record_t rec;
+    int reading = 1, failures = 0;
+    for (;;) {
+        int rc = MWX_EAGAIN;
+        /* Drain what is there (bounded per tick so that signals are seen). */
+        for (int k = 0; reading && k < 10000; k++) {
+            rc = mwx_recreader_next(rd, &rec, &err);
+            if (rc != 0)
+                break;
+            if (mwx_web_publish(srv, &rec, &err) != 0 && failures++ == 0)
+                fprintf(stderr, "mwx serve: warning: %s\n", err.msg);
+        }
+        if (reading && rc != 0 && rc != MWX_EAGAIN) {
+            /* Damage in the middle of the file: keep serving what was read. */
+            fprintf(stderr, "mwx serve: %s: stopped reading: %s\n", path, err.msg);
+            reading = 0;
+        }
+        if (rc == 0)
+            continue;
+        struct timespec ts = {0, (long)(TICK_S * 1e9)};
+        int sig = sigtimedwait(&stop, NULL, &ts);
+        if (sig == SIGINT || sig == SIGTERM)
+            break;
+    }
+    printf("mwx serve: stopping\n");
+    fflush(stdout);
+    mwx_web_stop(srv);
+    mwx_recreader_close(rd);
+    return 0;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: mwx serve RUN.mwxr [--port N] [--bind ADDR] [--speed X] [--paused]\n"
-            "                 [--atom FILE] [--assets DIR]\n\n"
+            "                 [--follow] [--atom FILE] [--assets DIR]\n\n"
             "Serve the operator web page and replay the recording RUN.mwxr to it.\n\n"
             "  --port N      TCP port (default 8080; 0 = any free port, printed)\n"
             "  --bind ADDR   address to listen on (default 127.0.0.1, loopback only;\n"
             "                give e.g. 0.0.0.0 explicitly to serve other machines)\n"
             "  --speed X     scenario seconds per wall second (default 1; 0 < X <= 1000)\n"
             "  --paused      start paused (press play on the page)\n"
+            "  --follow      live view of a recording being written (a node's): publish\n"
+            "                every record as soon as it is in the file, no replay clock\n"
             "  --atom FILE   serve FILE at /alerts.atom (default: alerts/alerts.atom\n"
             "                beside RUN.mwxr, when it exists)\n"
             "  --assets DIR  the page's files (default: web/ beside the mwx binary)\n\n"
@@ -94,7 +176,7 @@ int mwx_cmd_serve(int argc, char **argv)
     }
     const char *path = NULL, *bind = NULL, *atom = NULL, *assets = NULL;
     double port_d = 8080, speed = 1.0;
-    int paused = 0;
+    int paused = 0, follow = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_val = i + 1 < argc;
@@ -114,6 +196,8 @@ int mwx_cmd_serve(int argc, char **argv)
             assets = argv[++i];
         } else if (strcmp(a, "--paused") == 0) {
             paused = 1;
+        } else if (strcmp(a, "--follow") == 0) {
+            follow = 1;
         } else if (a[0] == '-' && a[1]) {
             return mwx_cli_usage_error("serve", "unknown or incomplete option '%s'", a);
         } else if (!path) {
@@ -124,6 +208,8 @@ int mwx_cmd_serve(int argc, char **argv)
     }
     if (!path)
         return mwx_cli_usage_error("serve", "missing RUN.mwxr");
+    if (follow)
+        return serve_follow(path, bind, (unsigned)port_d, atom, assets);
 
     mwx_err_t err;
     mwx_err_clear(&err);
@@ -143,14 +229,8 @@ int mwx_cmd_serve(int argc, char **argv)
         return mwx_cli_fail("serve", &err);
     }
 
-    /* Block the stop signals before the server starts its threads, so they inherit the
-     * mask and the replay loop below is the only taker. */
     sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    block_stop_signals(&stop);
 
     mwx_web_t *srv;
     if ((rc = mwx_web_start(bind, (unsigned)port_d, assets, &srv, &err))) {
@@ -158,17 +238,8 @@ int mwx_cmd_serve(int argc, char **argv)
         return mwx_cli_fail("serve", &err);
     }
     char atom_default[MWX_PATH_LEN * 2];
-    if (!atom) {
-        const char *slash = strrchr(path, '/');
-        int dl = slash ? (int)(slash - path) : 1;
-        snprintf(atom_default, sizeof atom_default, "%.*s/alerts/alerts.atom", dl,
-                 slash ? path : ".");
-        FILE *f = fopen(atom_default, "r");
-        if (f) {
-            fclose(f);
-            atom = atom_default;
-        }
-    }
+    if (!atom)
+        atom = atom_beside(path, atom_default, sizeof atom_default);
     if (atom && mwx_web_set_atom_file(srv, atom, &err) != 0)
         fprintf(stderr, "mwx serve: warning: %s\n", err.msg);
 

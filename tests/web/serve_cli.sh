@@ -93,4 +93,33 @@ st=0
 wait "$pid" || st=$?
 pid=""
 [ "$st" -eq 0 ] || fail "SIGINT: exit status $st"
+# --follow: a recording still being written (here: one with a torn tail, as a writer
+# mid-record leaves it) is served live, with everything up to the tear.
+head -c -7 "$work/run.mwxr" >"$work/live.mwxr"
+"$MWX" serve "$work/live.mwxr" --follow --port 0 >"$work/follow.out" 2>"$work/follow.err" &
+pid=$!
+port=""
+for _ in $(seq 1 100); do
+  port="$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$work/follow.out" | head -1 | sed 's/.*:\([0-9]*\)\//\1/' || true)"
+  [ -n "$port" ] && break
+  kill -0 "$pid" 2>/dev/null || { cat "$work/follow.err" >&2; fail "mwx serve --follow exited"; }
+  sleep 0.1
+done
+[ -n "$port" ] || fail "--follow: no URL printed"
+for _ in $(seq 1 100); do
+  pic="$(http_get "$port" /api/picture)"
+  echo "$pic" | grep -q '"msg_type":"Update"' && break
+  sleep 0.1
+done
+echo "$pic" | grep -q '"mode":"live"' || fail "--follow is not live: $(echo "$pic" | head -c 300)"
+echo "$pic" | grep -q '"track_id":"JP-1"' || fail "--follow: no JP-1 track"
+echo "$pic" | grep -q '"msg_type":"Update"' || fail "--follow: records before the tear not served"
+echo "$pic" | grep -q '"msg_type":"Cancel"' && fail "--follow: the torn last record was served"
+r="$(http_get "$port" '/api/control?cmd=pause')"
+echo "$r" | grep -q "404 Not Found" || fail "--follow has no replay control: $r"
+kill -TERM "$pid"
+st=0
+wait "$pid" || st=$?
+pid=""
+[ "$st" -eq 0 ] || fail "--follow SIGTERM: exit status $st"
 echo "serve_cli: ok"
