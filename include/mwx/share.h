@@ -63,8 +63,9 @@ int mwx_key_generate(const char *nation, mwx_keypair_t *kp, mwx_err_t *err);
 /* Write DIR/NATION.key (0600) and DIR/NATION.pub, each atomically (temp + rename).
  * Refuses (MWX_EINVAL, nothing written) when either exists, unless force. */
 int mwx_key_write(const mwx_keypair_t *kp, const char *dir, int force, mwx_err_t *err);
-/* Load a secret key file; checks format, nation name and that pk matches sk.
- * expect_nation may be NULL; otherwise the file's nation must equal it. */
+/* Load a secret key file; checks permissions (refused, like ssh, when group or others
+ * may read it), format, nation name and that pk matches sk. expect_nation may be NULL;
+ * otherwise the file's nation must equal it. */
 int mwx_key_load_secret(const char *path, const char *expect_nation, mwx_keypair_t *kp,
                         mwx_err_t *err);
 /* Load a public key file; nation (MWX_ID_LEN) receives the file's nation, may be NULL.

@@ -137,12 +137,15 @@ int mwx_key_load_secret(const char *path, const char *expect_nation, mwx_keypair
     if (sodium_init() < 0)
         return mwx_err_set(err, MWX_ECRYPTO, "libsodium failed to initialise");
     memset(kp, 0, sizeof *kp);
+    /* Like ssh: a secret others can read is refused, not used. */
+    if (stat(path, &st) == 0 && (st.st_mode & 077))
+        return mwx_err_set(err, MWX_EINVAL,
+                           "%s: permissions %03o are too open for a secret key (chmod 600)",
+                           path, (unsigned)(st.st_mode & 0777));
     int rc = read_key_file(path, SECRET_TAG, expect_nation, kp->nation, kp->sk,
                            MWX_SECKEY_BYTES, err);
     if (rc < 0)
         return rc;
-    if (stat(path, &st) == 0 && (st.st_mode & 077))
-        fprintf(stderr, "mwx: warning: %s is readable by others (chmod 600)\n", path);
     crypto_sign_ed25519_sk_to_pk(pk, kp->sk);
     memcpy(kp->pk, pk, sizeof pk);
     /* The stored public half must match the seed: catches a damaged file. */

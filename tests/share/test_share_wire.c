@@ -398,8 +398,14 @@ static void test_keys(void **state)
     assert_int_equal(mwx_key_load_public(path, "KR", pk, nation, &err), 0);
     assert_memory_equal(pk, kp2.pk, 32);
     assert_string_equal(nation, "KR");
-    /* a public key file is not a secret key file; a damaged one is refused */
+    /* a public key file is not a secret key file (and is not 0600 either); a damaged
+     * one is refused */
     assert_int_equal(mwx_key_load_secret(path, NULL, &back, &err), MWX_EINVAL);
+    assert_non_null(strstr(err.msg, "too open"));
+    chmod(path, 0600);
+    assert_int_equal(mwx_key_load_secret(path, NULL, &back, &err), MWX_EINVAL);
+    assert_non_null(strstr(err.msg, "mwx-ed25519-secret-v1"));
+    chmod(path, 0644);
     FILE *f = fopen(path, "w");
     fprintf(f, "mwx-ed25519-public-v1 KR 00zz\n");
     fclose(f);
