@@ -93,7 +93,7 @@ void mwx_dyn_accel(const mwx_dyn_params_t *p, const double *x, int boost, double
             if (v > 1e-3)
                 for (int i = 0; i < 3; i++)
                     acc[i] += a * x[3 + i] / v;
-        } else if (p->drag && x[7] > 0.0) {
+        } else if (p->drag && x[7] > 0.0 && r < e->a + DRAG_TOP) {
             double rho = density(approx_alt(e, x, NULL));
             if (rho > 0.0)
                 for (int i = 0; i < 3; i++)
@@ -136,7 +136,7 @@ static void dyn_jacobian(const mwx_dyn_params_t *p, const double *x, int boost, 
                         a / v * ((i == j ? 1.0 : 0.0) - x[3 + i] * x[3 + j] / (v * v));
             }
         }
-    } else if (p->drag) {
+    } else if (p->drag && r < e->a + DRAG_TOP) {
         double kap = x[7] > 0.0 ? x[7] : 0.0;
         double rho = density(approx_alt(e, x, NULL));
         if (rho > 0.0) {
@@ -276,7 +276,8 @@ static void ballistic_noise(const mwx_motion_model_t *m, const double *x, double
     const int n = MWX_TRACK_NX;
     double adt = fabs(dt), q = m->dyn.q_acc;
     memset(Q, 0, sizeof(double) * n * n);
-    if (m->dyn.drag) {
+    if (m->dyn.drag &&
+        x[0] * x[0] + x[1] * x[1] + x[2] * x[2] < (m->dyn.earth.a + DRAG_TOP) * (m->dyn.earth.a + DRAG_TOP)) {
         double rho = density(approx_alt(&m->dyn.earth, x, NULL));
         if (rho > 0.0) {
             double v2 = x[3] * x[3] + x[4] * x[4] + x[5] * x[5];

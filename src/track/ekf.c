@@ -70,7 +70,7 @@ static int ekf_update(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gaus
     const int n = s->n, k = m->nz;
     double H[MWX_TRACK_MAX_Z * LA_MAX], PHt[LA_MAX * MWX_TRACK_MAX_Z];
     double nu[MWX_TRACK_MAX_Z], S[9], Si[9], K[LA_MAX * MWX_TRACK_MAX_Z], logdet;
-    double IKH[LA_MAX * LA_MAX], P[LA_MAX * LA_MAX], x[LA_MAX];
+    double P[LA_MAX * LA_MAX], x[LA_MAX];
     double KR[LA_MAX * MWX_TRACK_MAX_Z];
     double d2 = 0.0;
     int rc = ekf_innov(m, s, nu, S, H, PHt);
@@ -89,22 +89,27 @@ static int ekf_update(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gaus
             dx += K[i * k + j] * nu[j];
         x[i] = s->x[i] + dx;
     }
-    /* Joseph: P = (I-KH) P (I-KH)^T + K R K^T */
-    la_mul(K, H, IKH, n, k, n);
-    for (int i = 0; i < n * n; i++)
-        IKH[i] = -IKH[i];
-    for (int i = 0; i < n; i++)
-        IKH[i * n + i] += 1.0;
-    memcpy(P, s->P, sizeof(double) * (size_t)(n * n));
-    la_fpft(IKH, P, n);
-    la_mul(K, m->R, KR, n, k, k);
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++) {
-            double a = 0.0;
-            for (int l = 0; l < k; l++)
-                a += KR[i * k + l] * K[j * k + l];
-            P[i * n + j] += a;
-        }
+    /* Joseph: P = (I-KH) P (I-KH)^T + K R K^T, in O(n^2 k) rather than O(n^3):
+     * T = (I-KH) P = P - K (P H^T)^T; T (I-KH)^T = T - (T H^T) K^T. */
+    {
+        double T[LA_MAX * LA_MAX], THt[LA_MAX * MWX_TRACK_MAX_Z];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) {
+                double a = s->P[i * n + j];
+                for (int l = 0; l < k; l++)
+                    a -= K[i * k + l] * PHt[j * k + l];
+                T[i * n + j] = a;
+            }
+        la_mul_bt(T, H, THt, n, n, k); /* n x k */
+        la_mul(K, m->R, KR, n, k, k);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) {
+                double a = T[i * n + j];
+                for (int l = 0; l < k; l++)
+                    a += -THt[i * k + l] * K[j * k + l] + KR[i * k + l] * K[j * k + l];
+                P[i * n + j] = a;
+            }
+    }
     la_symmetrize(P, n);
     if (!la_cov_ok(P, n))
         return MWX_ERANGE;

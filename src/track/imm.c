@@ -46,6 +46,8 @@ int mwx_imm_predict(mwx_imm_t *imm, double dt)
     int ok = 0;
     if (dt == 0.0)
         return MWX_OK;
+    if (m == 1)
+        return imm->filter->predict(imm->filter, imm->model[0], &imm->mode[0], dt);
     transition(imm, dt, p);
     for (int j = 0; j < m; j++) {
         c[j] = 0.0;
@@ -105,6 +107,10 @@ int mwx_imm_update(mwx_imm_t *imm, const mwx_meas_model_t *mm, double *nis)
     double ll[MWX_IMM_MAX_MODES], nis_j[MWX_IMM_MAX_MODES], lmax = -1e300, s = 0.0;
     mwx_gauss_t upd[MWX_IMM_MAX_MODES];
     int ok[MWX_IMM_MAX_MODES], any = 0;
+    if (m == 1) {
+        imm->mu[0] = 1.0;
+        return imm->filter->update(imm->filter, mm, &imm->mode[0], nis, NULL);
+    }
     for (int j = 0; j < m; j++) {
         upd[j] = imm->mode[j];
         ok[j] = imm->mu[j] > 0.0 &&

@@ -6,21 +6,31 @@
 
 void la_mul(const double *A, const double *B, double *C, int n, int m, int p)
 {
+    /* i-k-j order, skipping the zeros of A (the dynamics' Jacobians are sparse) */
+    for (int i = 0; i < n * p; i++)
+        C[i] = 0.0;
     for (int i = 0; i < n; i++)
-        for (int j = 0; j < p; j++) {
-            double s = 0.0;
-            for (int k = 0; k < m; k++)
-                s += A[i * m + k] * B[k * p + j];
-            C[i * p + j] = s;
+        for (int k = 0; k < m; k++) {
+            double a = A[i * m + k];
+            if (a == 0.0)
+                continue;
+            for (int j = 0; j < p; j++)
+                C[i * p + j] += a * B[k * p + j];
         }
 }
 
 void la_mul_bt(const double *A, const double *B, double *C, int n, int m, int p)
 {
+    /* skip the zero columns of B's rows (measurement Jacobians see position only) */
+    int last = 0;
+    for (int j = 0; j < p; j++)
+        for (int k = 0; k < m; k++)
+            if (B[j * m + k] != 0.0 && k + 1 > last)
+                last = k + 1;
     for (int i = 0; i < n; i++)
         for (int j = 0; j < p; j++) {
             double s = 0.0;
-            for (int k = 0; k < m; k++)
+            for (int k = 0; k < last; k++)
                 s += A[i * m + k] * B[j * m + k];
             C[i * p + j] = s;
         }

@@ -36,6 +36,7 @@
 #define CLUSTER_MAX_COLS 64
 #define IR_PENDING 256
 #define MAX_FLIGHT_S 4000.0
+#define RETIRE_BOOST_UPDATES 30
 
 typedef struct trk {
     int active, confirmed;
@@ -46,6 +47,7 @@ typedef struct trk {
     mwx_gauss_t comb;
     uint32_t nations;
     int launch_from_boost;  /* number of boost-based launch estimates averaged */
+    int ballistic_run;      /* consecutive updates with P(ballistic) > 0.95 */
     mwx_rec_launch_est_t launch;
     mwx_rec_impact_est_t impact;
     uint32_t pred_stamp, gate_stamp, hit_stamp;
@@ -665,6 +667,18 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
         delete_track(t, k);
         return;
     }
+    if (t->mm[mi].name[0] == 'r') {
+        /* cheap pre-gate for radar: the measured point must lie within 6 sigma of the
+         * track (both uncertainties, the measurement's cross-range from its angles) */
+        const double *P = k->comb.P, *R = t->mm[mi].R;
+        const int n = MWX_TRACK_NX;
+        double d[3], r = t->mm[mi].z[0];
+        double v = P[0] + P[n + 1] + P[2 * n + 2] + R[0] + r * r * (R[4] + R[8]);
+        for (int i = 0; i < 3; i++)
+            d[i] = t->mpt[mi][i] - k->comb.x[i];
+        if (mwx_dot3(d, d) > 36.0 * v)
+            return;
+    }
     if (t->filter->innovation(t->filter, &t->mm[mi], &k->comb, nu, S))
         return;
     if (la_spd_inv(S, Si, nz, &logdet))
@@ -706,6 +720,19 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
     if (mwx_imm_update(&k->imm, &t->mm[mi], &nis))
         return;
     mwx_imm_combine(&k->imm, &k->comb);
+    /* A re-entry vehicle does not re-ignite: after RETIRE_BOOST_UPDATES confident
+     * ballistic updates the boost mode is retired, halving the cost of the midcourse. */
+    if (k->imm.n_modes == 2) {
+        k->ballistic_run = k->imm.mu[1] > 0.95 ? k->ballistic_run + 1 : 0;
+        if (k->ballistic_run >= RETIRE_BOOST_UPDATES) {
+            k->imm.mode[0] = k->imm.mode[1];
+            k->imm.model[0] = k->imm.model[1];
+            k->imm.mu[0] = 1.0;
+            k->imm.mu[1] = 0.0;
+            k->imm.n_modes = 1;
+            k->comb = k->imm.mode[0];
+        }
+    }
     k->hit_stamp = t->stamp;
     k->t_update = t->scan_t;
     k->hits++;
