@@ -128,6 +128,10 @@ typedef struct mwx_warn_policy {
     double overflight_min_buffer_km; /* 25: minimum corridor half-width */
     double overflight_step_km;   /* 50: sampling of the predicted ground track */
     double track_stale_s;        /* 30: a track not updated for this long is dropped */
+    double picture_interval_s;   /* 1: a track's CoT file and latest.geojson are rewritten
+                                    at most this often (scenario time), except a track's
+                                    first and final events and whenever a CAP message is
+                                    issued; mwx_warn_flush() writes what is pending */
 } mwx_warn_policy_t;
 
 void mwx_warn_policy_default(mwx_warn_policy_t *p);
@@ -171,6 +175,9 @@ typedef enum mwx_warn_end {
 /* The tracker deleted a track. */
 int mwx_warn_end_track(mwx_warn_t *w, const char *track_id, double t, mwx_warn_end_t why,
                        mwx_err_t *err);
+
+/* Write the pending picture (latest.geojson) now, e.g. at the end of a run. */
+int mwx_warn_flush(mwx_warn_t *w, mwx_err_t *err);
 
 /* The regions the context loaded (for display and scoring). */
 mwx_regions_t *mwx_warn_regions(mwx_warn_t *w);

@@ -27,6 +27,7 @@ typedef struct region {
 
 struct mwx_regions {
     GEOSContextHandle_t gh;
+    struct geod_geodesic geod; /* WGS-84 */
     char gerr[256];           /* last GEOS error (message handler) */
     region_t *v;
     size_t n;
@@ -80,6 +81,11 @@ size_t mwx_regions_count(const mwx_regions_t *r)
 const mwx_region_info_t *mwx_regions_info(const mwx_regions_t *r, size_t i)
 {
     return r && i < r->n ? &r->v[i].info : NULL;
+}
+
+const struct geod_geodesic *mwx_regions_geod(const mwx_regions_t *r)
+{
+    return &r->geod;
 }
 
 const char *mwx_regions_geojson(const mwx_regions_t *r, size_t i)
@@ -415,6 +421,7 @@ static int regions_new(mwx_regions_t **out, mwx_err_t *err)
         free(r);
         return mwx_err_set(err, MWX_ENOMEM, "regions: cannot create a GEOS context");
     }
+    geod_init(&r->geod, MWX_WGS84_A, MWX_WGS84_F);
     GEOSContext_setErrorMessageHandler_r(r->gh, geos_error, r);
     GEOSContext_setNoticeMessageHandler_r(r->gh, geos_notice, r);
     *out = r;
@@ -571,13 +578,11 @@ int mwx_regions_in_ring(mwx_regions_t *r, const double (*lonlat)[2], size_t n, u
     return query_shape(r, lonlat, n, 1, hit, err);
 }
 
-void mwx_warn_ellipse_ring(const mwx_rec_impact_est_t *e, int n_vertices, double min_km,
-                           double max_km, double (*lonlat)[2])
+void mwx_warn_ellipse_ring(const struct geod_geodesic *g, const mwx_rec_impact_est_t *e,
+                           int n_vertices, double min_km, double max_km, double (*lonlat)[2])
 {
-    mwx_earth_t wgs = mwx_earth_wgs84();
     double a = e->semi_major_km, b = e->semi_minor_km;
-    double clat = e->lat * MWX_DEG, clon = e->lon * MWX_DEG;
-    double orient = e->orientation_deg * MWX_DEG;
+    double orient = e->orientation_deg;
 
     if (!(a >= min_km))
         a = min_km;
@@ -591,21 +596,21 @@ void mwx_warn_ellipse_ring(const mwx_rec_impact_est_t *e, int n_vertices, double
         double t = a;
         a = b;
         b = t;
-        orient += MWX_PI / 2.0;
+        orient += 90.0;
     }
     /* Parametric angle u: the boundary point (a cos u, b sin u) in the ellipse's own frame
      * (x along the major axis). Uniform in u puts vertices densely where the curvature is
-     * high, at the ends of a thin ellipse. Azimuth from the centre = orientation + the
-     * angle of that point from the major axis (clockwise, as azimuths are). */
+     * high, at the ends of a thin ellipse. Each vertex is the end of the geodesic from the
+     * centre with azimuth = orientation + the angle of that point from the major axis
+     * (clockwise, as azimuths are) and length = its distance from the centre. */
     for (int k = 0; k < n_vertices; k++) {
         double u = 2.0 * MWX_PI * k / n_vertices;
         double x = a * cos(u), y = b * sin(u);
-        double dist_m = hypot(x, y) * 1000.0;
-        double az = orient + atan2(y, x);
         double lat2, lon2;
-        mwx_geodesic_direct(&wgs, clat, clon, az, dist_m, &lat2, &lon2);
-        lonlat[k][0] = e->lon + mwx_wrap_pi(lon2 - clon) / MWX_DEG;
-        lonlat[k][1] = lat2 / MWX_DEG;
+        geod_direct(g, e->lat, e->lon, orient + atan2(y, x) / MWX_DEG, hypot(x, y) * 1000.0,
+                    &lat2, &lon2, NULL);
+        lonlat[k][0] = e->lon + mwx_wrap_pi((lon2 - e->lon) * MWX_DEG) / MWX_DEG;
+        lonlat[k][1] = lat2;
     }
     lonlat[n_vertices][0] = lonlat[0][0];
     lonlat[n_vertices][1] = lonlat[0][1];
@@ -630,7 +635,7 @@ int mwx_regions_in_ellipse(mwx_regions_t *r, const mwx_rec_impact_est_t *ellipse
         ellipse->semi_minor_km < 0)
         return mwx_err_set(err, MWX_EINVAL, "regions: ellipse has invalid values");
     memset(hit, 0, r->n);
-    mwx_warn_ellipse_ring(ellipse, n_vertices, 0.001, 3000.0, ring);
+    mwx_warn_ellipse_ring(&r->geod, ellipse, n_vertices, 0.001, 3000.0, ring);
     rc = query_shape(r, (const double (*)[2])ring, (size_t)n_vertices + 1, 1, hit, err);
     if (n_hit)
         *n_hit = count_hits(r, hit);
@@ -673,7 +678,7 @@ static int query_buffered(mwx_regions_t *r, const double (*ll)[2], size_t n, dou
         mwx_rec_impact_est_t c = {.valid = 1, .lat = ll[i][0], .lon = ll[i][1],
                                   .semi_major_km = buf_m / 1000.0,
                                   .semi_minor_km = buf_m / 1000.0};
-        mwx_warn_ellipse_ring(&c, 16, 0.001, 3000.0, ring);
+        mwx_warn_ellipse_ring(&r->geod, &c, 16, 0.001, 3000.0, ring);
         if ((rc = query_shape(r, (const double (*)[2])ring, 17, 1, hit, err)))
             return rc;
     }

@@ -47,6 +47,7 @@ typedef struct wtrack {
     int lost;                 /* no more updates expected */
     int done;                 /* all-clear issued: the flight is over */
     int cot_events;
+    double last_cot_t;        /* scenario time of the last CoT file */
     double impact_t;          /* latest predicted impact time, INFINITY when unknown */
     double ring[MWX_WARN_MAX_RING + 1][2];
     size_t n_ring;
@@ -75,8 +76,12 @@ struct mwx_warn {
     double now_t;
     int msgs_changed;
     int serial;               /* messages issued by this context: identifier suffix */
+    int picture_pending;      /* the picture changed since latest.geojson was written */
+    int picture_force;        /* tracks appeared or went: write at once */
+    double last_picture_t;
     uint8_t now_hit[NREG_MAX], rel_hit[NREG_MAX], off_hit[NREG_MAX];
     double scratch[2 * CORRIDOR_MAX_STEPS + 8][2];
+    double scratch3[2 * CORRIDOR_MAX_STEPS + 8][2];
     double scratch2[MWX_WARN_MAX_RING + 1][2];
 };
 
@@ -98,6 +103,7 @@ void mwx_warn_policy_default(mwx_warn_policy_t *p)
     p->overflight_min_buffer_km = 25.0;
     p->overflight_step_km = 50.0;
     p->track_stale_s = 30.0;
+    p->picture_interval_s = 1.0;
 }
 
 mwx_regions_t *mwx_warn_regions(mwx_warn_t *w)
@@ -190,7 +196,8 @@ static int check_policy(const mwx_warn_policy_t *p, mwx_err_t *err)
         return mwx_err_set(err, MWX_EINVAL, "warn policy: release_scale must be in [1, 10]");
     if (!(p->release_hold_s >= 0) || !(p->release_batch_s >= 0) || !(p->update_impact_dt_s >= 0) ||
         !(p->update_shift_km >= 0) || !(p->all_clear_after_s >= 0) ||
-        !(p->likely_max_semi_major_km >= 0) || !(p->track_stale_s > 0))
+        !(p->likely_max_semi_major_km >= 0) || !(p->track_stale_s > 0) ||
+        !(p->picture_interval_s >= 0))
         return mwx_err_set(err, MWX_EINVAL, "warn policy: times and distances must be >= 0");
     if (!(p->overflight_min_buffer_km > 0) || p->overflight_min_buffer_km > 1000.0 ||
         !(p->overflight_step_km >= 1.0))
@@ -290,6 +297,7 @@ int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *e
         return rc;
     }
     w->nreg = mwx_regions_count(w->regions);
+    w->last_picture_t = -INFINITY;
     if ((rc = mwx_warn_mkdir(w->out_dir, err)) || (rc = mwx_warn_mkdir(w->alerts_dir, err))) {
         mwx_warn_free(w);
         return rc;
@@ -375,22 +383,41 @@ static int run_track(mwx_warn_t *w, const mwx_warn_trackview_t *tv, mwx_err_t *e
     return MWX_OK;
 }
 
-static int run_picture(mwx_warn_t *w, mwx_err_t *err)
+/* The feed lists messages: rewritten only when one was issued. The picture
+ * (latest.geojson) at once when a message was issued or a track appeared or went, else at
+ * most every picture_interval_s of scenario time; force writes any pending change now. */
+static int run_picture(mwx_warn_t *w, int force, mwx_err_t *err)
 {
     mwx_warn_view_t v;
-    int rc;
+    int rc, pic;
+    pic = w->picture_pending &&
+          (force || w->msgs_changed || w->picture_force ||
+           !(w->now_t - w->last_picture_t < w->pol.picture_interval_s));
+    if (!pic && !w->msgs_changed)
+        return MWX_OK;
     make_view(w, &v);
     for (int i = 0; i < w->nfmt; i++) {
         if (!w->fmts[i]->picture)
             continue;
-        /* The feed lists messages: rewrite it only when one was issued. */
-        if (w->fmts[i]->kind == MWX_WARN_OUT_ATOM && !w->msgs_changed)
+        if (w->fmts[i]->kind == MWX_WARN_OUT_ATOM ? !w->msgs_changed : !pic)
             continue;
         if ((rc = w->fmts[i]->picture(w->fstate[i], &v, w, emit_file, w, err)))
             return rc;
     }
+    if (pic) {
+        w->picture_pending = 0;
+        w->picture_force = 0;
+        w->last_picture_t = w->now_t;
+    }
     w->msgs_changed = 0;
     return MWX_OK;
+}
+
+int mwx_warn_flush(mwx_warn_t *w, mwx_err_t *err)
+{
+    if (!w)
+        return mwx_err_set(err, MWX_EINVAL, "warn: missing argument");
+    return run_picture(w, 1, err);
 }
 
 /* ------------------------------------------------------------------ picture access */
@@ -487,46 +514,44 @@ static void track_view(const mwx_rec_track_t *trk, mwx_warn_trackview_t *tv)
     tv->le_m = Q[2][2] > 0 && isfinite(Q[2][2]) ? sqrt(Q[2][2]) : 0.0;
 }
 
-/* The ground-track corridor from (lat1, lon1) to (lat2, lon2) (radians), half-width
- * buf_m: offsets at +-90 degrees of the geodesic's local azimuth at each sample, left side
- * forward then right side back, closed. Returns the point count (0 when too short). */
-static size_t corridor_ring(double lat1, double lon1, double lat2, double lon2, double buf_m,
-                            double step_m, double (*ring)[2])
+/* The ground-track corridors from (lat1, lon1) to (lat2, lon2) (degrees), half-widths
+ * buf_m (into ring) and buf2_m (into ring2, the release corridor): at samples along the
+ * geodesic, offsets at +-90 degrees of the geodesic's local azimuth; left side forward,
+ * right side back, closed. Returns the point count of each ring (0 when too short). */
+static size_t corridor_rings(const struct geod_geodesic *g, double lat1, double lon1,
+                             double lat2, double lon2, double buf_m, double buf2_m,
+                             double step_m, double (*ring)[2], double (*ring2)[2])
 {
-    mwx_earth_t wgs = mwx_earth_wgs84();
-    double s12, az1, az2;
-    int m, k;
-    size_t n = 0;
-    double clon = lon1;
+    struct geod_geodesicline line;
+    int m;
+    size_t n;
 
-    mwx_geodesic_inverse(&wgs, lat1, lon1, lat2, lon2, &s12, &az1, &az2);
-    if (s12 < 1000.0)
+    geod_inverseline(&line, g, lat1, lon1, lat2, lon2, 0);
+    if (!(line.s13 >= 1000.0))
         return 0;
-    m = (int)ceil(s12 / step_m);
+    m = (int)ceil(line.s13 / step_m);
     if (m < 1)
         m = 1;
     if (m > CORRIDOR_MAX_STEPS - 1)
         m = CORRIDOR_MAX_STEPS - 1;
-    for (int side = 0; side < 2; side++) {
-        for (int i = 0; i <= m; i++) {
-            k = side == 0 ? i : m - i;
-            double s = s12 * k / m, la, lo, az_here, dummy1, dummy2, la2, lo2;
-            mwx_geodesic_direct(&wgs, lat1, lon1, az1, s, &la, &lo);
-            /* local azimuth of the geodesic at this point */
-            if (k < m) {
-                mwx_geodesic_inverse(&wgs, la, lo, lat2, lon2, &dummy1, &az_here, &dummy2);
-            } else {
-                az_here = az2;
-            }
-            mwx_geodesic_direct(&wgs, la, lo, az_here + (side == 0 ? -MWX_PI / 2 : MWX_PI / 2),
-                                buf_m, &la2, &lo2);
-            ring[n][0] = (clon + mwx_wrap_pi(lo2 - clon)) / MWX_DEG;
-            ring[n][1] = la2 / MWX_DEG;
-            n++;
-        }
+    for (int i = 0; i <= m; i++) {
+        double la, lo, az, o[4][2];
+        geod_position(&line, line.s13 * i / m, &la, &lo, &az);
+        geod_direct(g, la, lo, az - 90.0, buf_m, &o[0][1], &o[0][0], NULL);
+        geod_direct(g, la, lo, az + 90.0, buf_m, &o[1][1], &o[1][0], NULL);
+        geod_direct(g, la, lo, az - 90.0, buf2_m, &o[2][1], &o[2][0], NULL);
+        geod_direct(g, la, lo, az + 90.0, buf2_m, &o[3][1], &o[3][0], NULL);
+        for (int k = 0; k < 4; k++)
+            o[k][0] = lon1 + mwx_wrap_pi((o[k][0] - lon1) * MWX_DEG) / MWX_DEG;
+        /* left side at i, right side at 2m+1-i */
+        ring[i][0] = o[0][0], ring[i][1] = o[0][1];
+        ring[2 * m + 1 - i][0] = o[1][0], ring[2 * m + 1 - i][1] = o[1][1];
+        ring2[i][0] = o[2][0], ring2[i][1] = o[2][1];
+        ring2[2 * m + 1 - i][0] = o[3][0], ring2[2 * m + 1 - i][1] = o[3][1];
     }
-    ring[n][0] = ring[0][0];
-    ring[n][1] = ring[0][1];
+    n = 2 * (size_t)m + 2;
+    ring[n][0] = ring[0][0], ring[n][1] = ring[0][1];
+    ring2[n][0] = ring2[0][0], ring2[n][1] = ring2[0][1];
     return n + 1;
 }
 
@@ -742,9 +767,10 @@ static int cancel_false(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
     return MWX_OK;
 }
 
-static void release_slot(wtrack_t *tr)
+static void release_slot(mwx_warn_t *w, wtrack_t *tr)
 {
     memset(tr, 0, sizeof *tr);
+    w->picture_pending = w->picture_force = 1;
 }
 
 static int final_cot(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
@@ -778,6 +804,8 @@ static wtrack_t *new_track(mwx_warn_t *w, const char *id)
     memset(tr, 0, sizeof *tr);
     tr->used = 1;
     tr->impact_t = INFINITY;
+    tr->last_cot_t = -INFINITY;
+    w->picture_pending = w->picture_force = 1;
     for (int k = 0; k < 2; k++) {
         tr->s[k].kind = (mwx_warn_kind_t)k;
         for (int i = 0; i < NREG_MAX; i++)
@@ -805,7 +833,8 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
         e.semi_major_km = p->min_semi_axis_km;
     if (e.semi_minor_km < p->min_semi_axis_km)
         e.semi_minor_km = p->min_semi_axis_km;
-    mwx_warn_ellipse_ring(&e, nv, p->min_semi_axis_km, p->max_semi_axis_km, tr->ring);
+    mwx_warn_ellipse_ring(mwx_regions_geod(w->regions), &e, nv, p->min_semi_axis_km,
+                          p->max_semi_axis_km, tr->ring);
     tr->n_ring = (size_t)nv + 1;
     memset(w->now_hit, 0, sizeof w->now_hit);
     memset(w->rel_hit, 0, sizeof w->rel_hit);
@@ -815,8 +844,8 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
     big = e;
     big.semi_major_km *= p->release_scale;
     big.semi_minor_km *= p->release_scale;
-    mwx_warn_ellipse_ring(&big, nv, p->min_semi_axis_km, p->max_semi_axis_km * p->release_scale,
-                          w->scratch2);
+    mwx_warn_ellipse_ring(mwx_regions_geod(w->regions), &big, nv, p->min_semi_axis_km,
+                          p->max_semi_axis_km * p->release_scale, w->scratch2);
     if ((rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch2, tr->n_ring,
                                   w->rel_hit, err)))
         return rc;
@@ -830,38 +859,29 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
      * buffered by the larger of the policy minimum, the ellipse's half-width across the
      * path, and the 95 % horizontal position uncertainty (2.45 sigma). */
     {
-        mwx_earth_t wgs = mwx_earth_wgs84();
+        const struct geod_geodesic *g = mwx_regions_geod(w->regions);
         double s12, az1, az2, buf_km;
         uint8_t *impact_set = tr->s[MWX_WARN_IMPACT].warned;
         memset(w->now_hit, 0, sizeof w->now_hit);
         memset(w->rel_hit, 0, sizeof w->rel_hit);
         nc = 0;
         if (tr->trk.phase != MWX_PHASE_IMPACT) {
-            mwx_geodesic_inverse(&wgs, tv->lat * MWX_DEG, tv->lon * MWX_DEG, e.lat * MWX_DEG,
-                                 e.lon * MWX_DEG, &s12, &az1, &az2);
+            geod_inverse(g, tv->lat, tv->lon, e.lat, e.lon, &s12, &az1, &az2);
             buf_km = p->overflight_min_buffer_km;
-            if (ellipse_half_width_km(&e, az2) > buf_km)
-                buf_km = ellipse_half_width_km(&e, az2);
+            if (ellipse_half_width_km(&e, az2 * MWX_DEG) > buf_km)
+                buf_km = ellipse_half_width_km(&e, az2 * MWX_DEG);
             if (2.45 * tv->ce_m / 1000.0 > buf_km)
                 buf_km = 2.45 * tv->ce_m / 1000.0;
             if (buf_km > 1000.0)
                 buf_km = 1000.0;
-            nc = corridor_ring(tv->lat * MWX_DEG, tv->lon * MWX_DEG, e.lat * MWX_DEG,
-                               e.lon * MWX_DEG, buf_km * 1000.0, p->overflight_step_km * 1000.0,
-                               w->scratch);
-            if (nc) {
-                size_t nrel;
-                if ((rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch, nc,
-                                              w->now_hit, err)))
-                    return rc;
-                nrel = corridor_ring(tv->lat * MWX_DEG, tv->lon * MWX_DEG, e.lat * MWX_DEG,
-                                   e.lon * MWX_DEG, buf_km * p->release_scale * 1000.0,
-                                   p->overflight_step_km * 1000.0, w->scratch2);
-                if (nrel && (rc = mwx_regions_in_ring(w->regions,
-                                                      (const double (*)[2])w->scratch2, nrel,
-                                                    w->rel_hit, err)))
-                    return rc;
-            }
+            nc = corridor_rings(g, tv->lat, tv->lon, e.lat, e.lon, buf_km * 1000.0,
+                                buf_km * p->release_scale * 1000.0,
+                                p->overflight_step_km * 1000.0, w->scratch, w->scratch3);
+            if (nc && ((rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch,
+                                                 nc, w->now_hit, err)) ||
+                       (rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch3,
+                                                 nc, w->rel_hit, err))))
+                return rc;
         }
         for (size_t i = 0; i < w->nreg; i++) {
             w->off_hit[i] = impact_set[i];
@@ -900,7 +920,7 @@ static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
     if (tr->lost && !tr->s[0].active && !tr->s[1].active) {
         if ((rc = final_cot(w, tr, err)))
             return rc;
-        release_slot(tr);
+        release_slot(w, tr);
     }
     return MWX_OK;
 }
@@ -952,14 +972,18 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
         tr->n_ring = 0;
     if ((rc = housekeeping(w, tr, err)))
         return rc;
-    if (tr->used && eligible) {
+    /* CoT: the first event of a track at once, then at most every picture_interval_s */
+    if (tr->used && eligible &&
+        (tr->cot_events == 0 || !(trk->t - tr->last_cot_t < w->pol.picture_interval_s))) {
         tv.first = tr->cot_events == 0;
         tv.last = 0;
         tr->cot_events++;
+        tr->last_cot_t = trk->t;
         if ((rc = run_track(w, &tv, err)))
             return rc;
     }
-    return run_picture(w, err);
+    w->picture_pending = 1;
+    return run_picture(w, 0, err);
 }
 
 int mwx_warn_tick(mwx_warn_t *w, double t, mwx_err_t *err)
@@ -972,7 +996,7 @@ int mwx_warn_tick(mwx_warn_t *w, double t, mwx_err_t *err)
     for (int i = 0; i < MWX_WARN_MAX_TRACKS; i++)
         if ((rc = housekeeping(w, &w->tracks[i], err)))
             return rc;
-    return w->msgs_changed ? run_picture(w, err) : MWX_OK;
+    return run_picture(w, 0, err);
 }
 
 int mwx_warn_end_track(mwx_warn_t *w, const char *track_id, double t, mwx_warn_end_t why,
@@ -993,11 +1017,11 @@ int mwx_warn_end_track(mwx_warn_t *w, const char *track_id, double t, mwx_warn_e
             return rc;
         if ((rc = final_cot(w, tr, err)))
             return rc;
-        release_slot(tr);
+        release_slot(w, tr);
     } else {
         tr->lost = 1;
         if ((rc = housekeeping(w, tr, err)))
             return rc;
     }
-    return run_picture(w, err);
+    return run_picture(w, 0, err);
 }

@@ -4,6 +4,7 @@
 
 #include "mwx/warn.h"
 
+#include <geodesic.h>
 #include <geos_c.h>
 
 /* ------------------------------------------------------------------ byte buffer */
@@ -34,10 +35,16 @@ int mwx_warn_mkdir(const char *dir, mwx_err_t *err);
 
 /* ------------------------------------------------------------------ geometry */
 
+/* The WGS-84 geodesic solver, initialised once per regions object: the same PROJ
+ * geodesic.h algorithm as core's mwx_geodesic_direct(), without re-running geod_init() for
+ * every vertex (a quarter of the cost of a polygon). */
+const struct geod_geodesic *mwx_regions_geod(const mwx_regions_t *r);
+
 /* Vertices of the 95 % ellipse as (lon, lat) degrees, lon unwrapped around the centre
- * (so it may leave [-180, 180]), closed (last == first): n_vertices + 1 points. */
-void mwx_warn_ellipse_ring(const mwx_rec_impact_est_t *e, int n_vertices, double min_km,
-                           double max_km, double (*lonlat)[2]);
+ * (so it may leave [-180, 180]), closed (last == first): n_vertices + 1 points. Semi-axes
+ * are clamped into [min_km, max_km]. */
+void mwx_warn_ellipse_ring(const struct geod_geodesic *g, const mwx_rec_impact_est_t *e,
+                           int n_vertices, double min_km, double max_km, double (*lonlat)[2]);
 
 /* Regions intersecting a closed ring of (lon, lat) degrees in an unwrapped frame
  * (shifted copies are tested when it leaves [-180, 180]). Hits OR-ed into hit. */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mwx/warn.h"
+#include "warn/warn_internal.h"
 
 #define REGIONS MWX_SOURCE_DIR "/data/regions/northeast-asia.geojson"
 
@@ -299,6 +300,42 @@ static void test_real_regions(void **st)
     mwx_regions_free(r);
 }
 
+/* Each vertex of the ellipse polygon lies on the ellipse: measured back from the centre
+ * with core's geodesic inverse, (x/a)^2 + (y/b)^2 = 1 in the ellipse's own frame. Also
+ * across the antimeridian and with the axes given the wrong way round. */
+static void test_ellipse_ring_geodesic(void **st)
+{
+    mwx_regions_t *r = synth();
+    mwx_earth_t wgs = mwx_earth_wgs84();
+    double ring[73][2];
+    const mwx_rec_impact_est_t cases[] = {
+        {1, 35.69, 139.70, 400, 120, 30, 65},
+        {1, -16.5, 179.95, 0, 300, 300, 0},
+        {1, 40.0, 135.0, 0, 20, 200, 10}, /* minor > major: swapped, orientation + 90 */
+    };
+    (void)st;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        const mwx_rec_impact_est_t *e = &cases[c];
+        double a = fmax(e->semi_major_km, e->semi_minor_km) * 1000.0;
+        double b = fmin(e->semi_major_km, e->semi_minor_km) * 1000.0;
+        double orient = (e->semi_major_km >= e->semi_minor_km ? e->orientation_deg
+                                                              : e->orientation_deg + 90.0) *
+                        MWX_DEG;
+        mwx_warn_ellipse_ring(mwx_regions_geod(r), e, 72, 0.001, 3000, ring);
+        assert_float_equal(ring[0][0], ring[72][0], 0);
+        assert_float_equal(ring[0][1], ring[72][1], 0);
+        for (int k = 0; k < 72; k++) {
+            double s, az1, az2;
+            assert_true(fabs(ring[k][0] - e->lon) < 10.0); /* unwrapped around the centre */
+            mwx_geodesic_inverse(&wgs, e->lat * MWX_DEG, e->lon * MWX_DEG, ring[k][1] * MWX_DEG,
+                                 ring[k][0] * MWX_DEG, &s, &az1, &az2);
+            double x = s * cos(az1 - orient), y = s * sin(az1 - orient);
+            assert_float_equal(x * x / (a * a) + y * y / (b * b), 1.0, 1e-9);
+        }
+    }
+    mwx_regions_free(r);
+}
+
 static void test_bad_queries(void **st)
 {
     mwx_regions_t *r = synth();
@@ -328,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_synthetic_shapes),
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_real_regions),
+        cmocka_unit_test(test_ellipse_ring_geodesic),
         cmocka_unit_test(test_bad_queries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
