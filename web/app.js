@@ -158,7 +158,7 @@
       return { color: '#8e0d14', weight: 1.2, fillColor: '#dc1e28', fillOpacity: 0.55, className: 'mwx-region-warned' };
     }
     if (st && st.msg_type === 'Cancel') {
-      return { color: '#5d6577', weight: 0.8, fillColor: '#78829a', fillOpacity: 0.45, className: 'mwx-region-cancelled' };
+      return { color: '#5d6577', weight: 0.8, fillColor: '#78829a', fillOpacity: 0.25, className: 'mwx-region-cancelled' };
     }
     return { color: '#7c8797', weight: 0.6, fillColor: '#ffffff', fillOpacity: 0.0 };
   }
@@ -210,6 +210,7 @@
   /* ------------------------------------------------------------ drawing */
 
   function resetAll() {
+    dirtyTracks.clear();
     for (const tr of state.tracks.values()) removeTrackLayers(tr);
     state.tracks.clear();
     state.sharedTo.clear();
@@ -339,6 +340,13 @@
     }
   }
 
+  const dirtyTracks = new Set();
+  function flushTracks() {
+    for (const tr of dirtyTracks) drawTrack(tr);
+    dirtyTracks.clear();
+  }
+  setInterval(flushTracks, 200);
+
   function trackEntry(node, id) {
     const key = node + '|' + id;
     let tr = state.tracks.get(key);
@@ -371,7 +379,7 @@
     }
     tr.rec = rec;
     tr.geo = g;
-    drawTrack(tr);
+    dirtyTracks.add(tr); // drawn by flushTracks: a fast replay sends hundreds a second
     noteTime(rec.t);
   }
 

@@ -55,6 +55,42 @@ static double rec_time(const mwx_record_t *r)
     }
 }
 
+/* A streaming position in the recording with one record of lookahead. */
+typedef struct cursor {
+    const char *path;
+    mwx_recreader_t *rd;
+    mwx_record_t rec; /* the next record when have */
+    int have;
+    uint64_t index;   /* records consumed */
+    uint64_t limit;   /* records before any damage (from the first pass) */
+} cursor_t;
+
+static int cursor_open(cursor_t *c, mwx_err_t *err)
+{
+    if (c->rd)
+        mwx_recreader_close(c->rd);
+    c->rd = NULL;
+    c->have = 0;
+    c->index = 0;
+    return mwx_recreader_open(c->path, 0, &c->rd, err);
+}
+
+/* 1 with the next record in c->rec, 0 at the end, or a negative MWX_E* (err says). */
+static int cursor_peek(cursor_t *c, mwx_err_t *err)
+{
+    if (c->have)
+        return 1;
+    if (c->index >= c->limit)
+        return 0;
+    int rc = mwx_recreader_next(c->rd, &c->rec, err);
+    if (rc == MWX_EOF)
+        return 0;
+    if (rc != 0)
+        return rc;
+    c->have = 1;
+    return 1;
+}
+
 /* The stop signals, blocked before the server starts its threads so that they inherit
  * the mask and the caller's loop is the only taker (sigtimedwait). */
 static void block_stop_signals(sigset_t *stop)
@@ -213,19 +249,40 @@ int mwx_cmd_serve(int argc, char **argv)
 
     mwx_err_t err;
     mwx_err_clear(&err);
-    mwx_records_t recs;
-    memset(&recs, 0, sizeof recs);
-    int rc = mwx_records_load(path, &recs, &err);
+    /* One pass to learn the time span and where any damage starts; the replay then
+     * streams the file again (restart reopens it), so memory does not grow with it. */
+    cursor_t cur = {.path = path, .limit = UINT64_MAX};
+    uint64_t n_recs = 0;
+    double t0 = INFINITY, t_end = 0;
+    int rc = cursor_open(&cur, &err);
+    while (rc == 0 && (rc = cursor_peek(&cur, &err)) == 1) {
+        if (cur.rec.type != MWX_REC_SCENARIO) {
+            double t = rec_time(&cur.rec);
+            t0 = t < t0 ? t : t0;
+            t_end = t > t_end ? t : t_end;
+        }
+        cur.have = 0;
+        cur.index++;
+        n_recs++;
+        rc = 0;
+    }
     if (rc == MWX_ETRUNC || rc == MWX_ECORRUPT) {
-        fprintf(stderr, "mwx serve: warning: %s (replaying the %zu records before it)\n",
-                err.msg, recs.n);
-    } else if (rc) {
-        mwx_records_free(&recs);
+        fprintf(stderr, "mwx serve: warning: %s (replaying the %llu records before it)\n",
+                err.msg, (unsigned long long)n_recs);
+    } else if (rc < 0) {
+        mwx_recreader_close(cur.rd);
         return mwx_cli_fail("serve", &err);
     }
-    if (recs.n == 0) {
-        mwx_records_free(&recs);
+    if (n_recs == 0) {
+        mwx_recreader_close(cur.rd);
         mwx_err_set(&err, MWX_EINVAL, "%s: no records to replay", path);
+        return mwx_cli_fail("serve", &err);
+    }
+    cur.limit = n_recs;
+    if (!isfinite(t0))
+        t0 = 0;
+    if ((rc = cursor_open(&cur, &err)) != 0) {
+        mwx_recreader_close(cur.rd);
         return mwx_cli_fail("serve", &err);
     }
 
@@ -234,7 +291,7 @@ int mwx_cmd_serve(int argc, char **argv)
 
     mwx_web_t *srv;
     if ((rc = mwx_web_start(bind, (unsigned)port_d, assets, &srv, &err))) {
-        mwx_records_free(&recs);
+        mwx_recreader_close(cur.rd);
         return mwx_cli_fail("serve", &err);
     }
     char atom_default[MWX_PATH_LEN * 2];
@@ -250,33 +307,18 @@ int mwx_cmd_serve(int argc, char **argv)
     ctl.restart = 0;
     mwx_web_set_control(srv, on_control, &ctl);
 
-    /* The clock starts at the first timed record (a scenario record's t is 0 and carries
-     * no time of its own). */
-    double t0 = INFINITY, t_end = 0;
-    for (size_t i = 0; i < recs.n; i++) {
-        const mwx_record_t *r = &recs.v[i];
-        if (r->type == MWX_REC_SCENARIO)
-            continue;
-        double t = rec_time(r);
-        if (t < t0)
-            t0 = t;
-        if (t > t_end)
-            t_end = t;
-    }
-    if (!isfinite(t0))
-        t0 = 0;
-
     char url[128];
     mwx_web_url(srv, url, sizeof url);
-    printf("mwx serve: %s  (replaying %s: %zu records, t %.1f..%.1f s, speed %g%s; "
+    printf("mwx serve: %s  (replaying %s: %llu records, t %.1f..%.1f s, speed %g%s; "
            "Ctrl-C to stop)\n",
-           url, path, recs.n, t0, t_end, speed, paused ? ", paused" : "");
+           url, path, (unsigned long long)n_recs, t0, t_end, speed, paused ? ", paused" : "");
     fflush(stdout);
 
-    size_t next = 0;
+    /* The clock starts at the first timed record (a scenario record's t is 0 and carries
+     * no time of its own). */
     double sim_t = t0, last_state = -1;
     double wall = mwx_time_mono();
-    int failures = 0;
+    int failures = 0, ended = 0;
     for (;;) {
         pthread_mutex_lock(&ctl.lk);
         int playing = ctl.playing, restart = ctl.restart;
@@ -287,29 +329,40 @@ int mwx_cmd_serve(int argc, char **argv)
         double now = mwx_time_mono();
         if (restart) {
             mwx_web_reset(srv);
-            next = 0;
+            if (cursor_open(&cur, &err) != 0) {
+                fprintf(stderr, "mwx serve: %s\n", err.msg);
+                break;
+            }
+            ended = 0;
             sim_t = t0;
             last_state = -1;
-        } else if (playing && next < recs.n) {
+        } else if (playing && !ended) {
             sim_t += (now - wall) * sp;
         }
         wall = now;
-        while (next < recs.n) {
-            const mwx_record_t *r = &recs.v[next];
-            if (rec_time(r) > sim_t)
+        while (!ended) {
+            int k = cursor_peek(&cur, &err);
+            if (k != 1) {
+                if (k < 0 && failures++ == 0)
+                    fprintf(stderr, "mwx serve: warning: %s\n", err.msg);
+                ended = 1;
                 break;
-            if (mwx_web_publish(srv, r, &err) != 0 && failures++ == 0)
+            }
+            if (rec_time(&cur.rec) > sim_t)
+                break;
+            if (mwx_web_publish(srv, &cur.rec, &err) != 0 && failures++ == 0)
                 fprintf(stderr, "mwx serve: warning: %s\n", err.msg);
-            next++;
+            cur.have = 0;
+            cur.index++;
         }
-        if (next == recs.n && sim_t < t_end)
+        if (ended && sim_t < t_end)
             sim_t = t_end;
         if (restart || last_state < 0 || now - last_state >= STATE_EVERY_S) {
-            mwx_web_replay_state_t st = {.playing = playing && next < recs.n,
+            mwx_web_replay_state_t st = {.playing = playing && !ended,
                                          .speed = sp,
                                          .t = sim_t,
                                          .t_end = t_end,
-                                         .ended = next == recs.n};
+                                         .ended = ended};
             mwx_web_set_replay_state(srv, &st);
             last_state = now;
         }
@@ -323,6 +376,6 @@ int mwx_cmd_serve(int argc, char **argv)
     fflush(stdout);
     mwx_web_stop(srv);
     pthread_mutex_destroy(&ctl.lk);
-    mwx_records_free(&recs);
+    mwx_recreader_close(cur.rd);
     return 0;
 }

@@ -590,7 +590,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
     if (strstr(msg, "closed by remote") || strstr(msg, "onnection reset") ||
-        strstr(msg, "Broken pipe"))
+        strstr(msg, "Broken pipe") || strstr(msg, "no longer available"))
         return;
     fprintf(stderr, "mwx web: %s%s", msg, msg[0] && msg[strlen(msg) - 1] == '\n' ? "" : "\n");
 }

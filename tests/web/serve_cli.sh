@@ -85,6 +85,21 @@ m="$(http_get "$port" /metrics)"
 echo "$m" | grep -q '^mwx_web_records_published_total{type="track"} [1-9]' ||
   fail "metrics do not count the replayed tracks"
 
+# Restart while paused: the picture starts again from the scenario (published twice now).
+http_get "$port" '/api/control?cmd=pause' >/dev/null
+r="$(http_get "$port" '/api/control?cmd=restart')"
+echo "$r" | grep -q "200 OK" || fail "restart control: $r"
+for _ in $(seq 1 50); do
+  m="$(http_get "$port" /metrics)"
+  echo "$m" | grep -q '^mwx_web_records_published_total{type="scenario"} 2' && break
+  sleep 0.1
+done
+echo "$m" | grep -q '^mwx_web_records_published_total{type="scenario"} 2' ||
+  fail "restart did not publish the scenario again"
+pic="$(http_get "$port" /api/picture)"
+echo "$pic" | grep -q '"tracks":\[\]' || fail "restarted (paused) replay still has tracks"
+echo "$pic" | grep -q '"ended":false' || fail "restarted replay still ended"
+
 # A second server on the same port: environment failure, exit 3.
 expect_status 3 "$MWX" serve "$work/run.mwxr" --port "$port"
 
