@@ -208,8 +208,9 @@ void mwx_report_print(const mwx_report_t *rep, FILE *f)
         }
     }
     const mwx_score_tracking_t *t = &rep->tracking;
-    fprintf(f, "tracking (%zu tracks, %zu false; %zu records; %zu node-steps)\n", t->n_tracks,
-            t->n_false_tracks, t->n_records, t->n_steps);
+    fprintf(f, "tracking (%zu track%s, %zu false; %zu records; %zu picture-steps)\n",
+            t->n_tracks, t->n_tracks == 1 ? "" : "s", t->n_false_tracks, t->n_records,
+            t->n_steps);
     fprintf(f, "  position RMSE  ");
     cell(f, t->pos_rmse_m, 1, " m");
     fprintf(f, "\n  velocity RMSE  ");
