@@ -234,6 +234,7 @@ static void test_full_table(void **state)
     }
     assert_int_equal(mwx_fusion_dropped(f), 1);
     assert_non_null(strstr(err.msg, "table full"));
+    mwx_fusion_destroy(f);
     mwx_fusion_cfg_t bad = {"", 0, 0, 0};
     assert_int_equal(mwx_fusion_create(&bad, &f, NULL) == MWX_EINVAL, 1);
     mwx_fusion_destroy(NULL);
