@@ -24,6 +24,7 @@ static const char *const lang_code[NLANG] = {"en-US", "ja-JP", "ko-KR"};
 typedef struct cap_state {
     xmlBufferPtr buf;
     mwx_wbuf_t tmp;
+    mwx_wbuf_t poly;   /* the message's polygon text, shared by its three info blocks */
 } cap_state_t;
 
 static int cap_create(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err)
@@ -45,6 +46,7 @@ static void cap_destroy(void *state)
         return;
     xmlBufferFree(s->buf);
     mwx_wbuf_free(&s->tmp);
+    mwx_wbuf_free(&s->poly);
     free(s);
 }
 
@@ -248,7 +250,11 @@ static void polygon_text(mwx_wbuf_t *b, const double (*ring)[2], size_t n)
             lon -= 360.0;
         while (lon < -180.0)
             lon += 360.0;
-        mwx_wbuf_printf(b, "%s%.5f,%.5f", i ? " " : "", ring[i][1], lon);
+        if (i)
+            mwx_wbuf_add(b, " ", 1);
+        mwx_wbuf_fixed(b, ring[i][1], 5);
+        mwx_wbuf_add(b, ",", 1);
+        mwx_wbuf_fixed(b, lon, 5);
     }
 }
 
@@ -323,9 +329,7 @@ static void write_info(xw_t *x, cap_state_t *s, const mwx_warn_view_t *v,
                                  : lang == JA ? "予測飛翔経路の直下" : "예상 비행 경로 아래")
                               : (lang == EN ? "Predicted impact area (95 %)"
                                  : lang == JA ? "予測落下範囲（95%）" : "예상 낙하 범위(95%)"));
-        mwx_wbuf_reset(b);
-        polygon_text(b, m->ring, m->n_ring);
-        el(x, "polygon", b->p ? b->p : "");
+        el(x, "polygon", s->poly.p ? s->poly.p : "");
         end(x);
     }
     for (size_t i = 0; i < m->n_regions; i++) {
@@ -352,6 +356,9 @@ static int cap_message(void *state, const mwx_warn_view_t *v, const mwx_warn_msg
     mwx_wbuf_t *b = &s->tmp;
     int rc;
 
+    mwx_wbuf_reset(&s->poly);
+    if (m->ring && m->n_ring >= 4)
+        polygon_text(&s->poly, m->ring, m->n_ring);
     xmlBufferEmpty(s->buf);
     x.w = xmlNewTextWriterMemory(s->buf, 0);
     if (!x.w)
@@ -389,7 +396,7 @@ static int cap_message(void *state, const mwx_warn_view_t *v, const mwx_warn_msg
     if (xmlTextWriterEndDocument(x.w) < 0)
         x.bad = 1;
     xmlFreeTextWriter(x.w);
-    if (x.bad || b->failed)
+    if (x.bad || b->failed || s->poly.failed)
         return mwx_err_set(err, MWX_ENOMEM, "cap: could not write message %s", m->identifier);
     snprintf(name, sizeof name, "%s.cap.xml", m->identifier);
     rc = mwx_warn_write_file(v->alerts_dir, name, (const char *)xmlBufferContent(s->buf),

@@ -100,9 +100,13 @@ static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_wa
             double shift = wrap_lon(e->lon) - e->lon;
             mwx_wbuf_puts(b, ",\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\","
                           "\"coordinates\":[[");
-            for (size_t k = pt.n_ring; k-- > 0;)
-                mwx_wbuf_printf(b, "%s[%.6f,%.6f]", k + 1 == pt.n_ring ? "" : ",",
-                                pt.ring[k][0] + shift, pt.ring[k][1]);
+            for (size_t k = pt.n_ring; k-- > 0;) {
+                mwx_wbuf_add(b, k + 1 == pt.n_ring ? "[" : ",[", k + 1 == pt.n_ring ? 1 : 2);
+                mwx_wbuf_fixed(b, pt.ring[k][0] + shift, 6);
+                mwx_wbuf_add(b, ",", 1);
+                mwx_wbuf_fixed(b, pt.ring[k][1], 6);
+                mwx_wbuf_add(b, "]", 1);
+            }
             mwx_wbuf_puts(b, "]]},\"properties\":{\"kind\":\"impact_ellipse\",\"track_id\":");
             mwx_wbuf_json_str(b, pt.trk->track_id);
             mwx_wbuf_printf(b, ",\"impact_t\":%.3f,\"center\":[%.6f,%.6f],"

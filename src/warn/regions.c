@@ -491,11 +491,21 @@ static void tree_cb(void *item, void *user)
     }
 }
 
-/* OR into hit every region that intersects g. */
-static int query_geom(mwx_regions_t *r, const GEOSGeometry *g, uint8_t *hit, mwx_err_t *err)
+/* OR into hit every region that intersects g; with a mask, only the regions it marks
+ * are tested (no tree: the mask is usually a handful of regions). */
+static int query_geom(mwx_regions_t *r, const GEOSGeometry *g, const uint8_t *mask, uint8_t *hit,
+                      mwx_err_t *err)
 {
     r->n_cand = 0;
-    GEOSSTRtree_query_r(r->gh, r->tree, g, tree_cb, r);
+    if (mask) {
+        for (size_t i = 0; i < r->n; i++)
+            if (mask[i] && !hit[i]) {
+                r->seen[i] = 1;
+                r->cand[r->n_cand++] = i;
+            }
+    } else {
+        GEOSSTRtree_query_r(r->gh, r->tree, g, tree_cb, r);
+    }
     for (size_t k = 0; k < r->n_cand; k++) {
         size_t i = r->cand[k];
         r->seen[i] = 0;
@@ -534,7 +544,7 @@ static GEOSGeometry *make_geom(mwx_regions_t *r, const double (*lonlat)[2], size
 
 /* Query a shape and its +-360 copies when it leaves [-180, 180]. */
 static int query_shape(mwx_regions_t *r, const double (*lonlat)[2], size_t n, int polygon,
-                       uint8_t *hit, mwx_err_t *err)
+                       const uint8_t *mask, uint8_t *hit, mwx_err_t *err)
 {
     double lo = INFINITY, hi = -INFINITY;
     double shifts[3] = {0.0, 0.0, 0.0};
@@ -556,7 +566,7 @@ static int query_shape(mwx_regions_t *r, const double (*lonlat)[2], size_t n, in
         GEOSGeometry *g = make_geom(r, lonlat, n, shifts[s], polygon);
         if (!g)
             return mwx_err_set(err, MWX_EINVAL, "regions: cannot build the shape: %s", r->gerr);
-        rc = query_geom(r, g, hit, err);
+        rc = query_geom(r, g, mask, hit, err);
         GEOSGeom_destroy_r(r->gh, g);
     }
     return rc;
@@ -575,7 +585,15 @@ int mwx_regions_in_ring(mwx_regions_t *r, const double (*lonlat)[2], size_t n, u
 {
     if (n < 4)
         return mwx_err_set(err, MWX_EINVAL, "regions: a ring needs at least 4 points");
-    return query_shape(r, lonlat, n, 1, hit, err);
+    return query_shape(r, lonlat, n, 1, NULL, hit, err);
+}
+
+int mwx_regions_in_ring_masked(mwx_regions_t *r, const double (*lonlat)[2], size_t n,
+                               const uint8_t *mask, uint8_t *hit, mwx_err_t *err)
+{
+    if (n < 4)
+        return mwx_err_set(err, MWX_EINVAL, "regions: a ring needs at least 4 points");
+    return query_shape(r, lonlat, n, 1, mask, hit, err);
 }
 
 void mwx_warn_ellipse_ring(const struct geod_geodesic *g, const mwx_rec_impact_est_t *e,
@@ -636,7 +654,7 @@ int mwx_regions_in_ellipse(mwx_regions_t *r, const mwx_rec_impact_est_t *ellipse
         return mwx_err_set(err, MWX_EINVAL, "regions: ellipse has invalid values");
     memset(hit, 0, r->n);
     mwx_warn_ellipse_ring(&r->geod, ellipse, n_vertices, 0.001, 3000.0, ring);
-    rc = query_shape(r, (const double (*)[2])ring, (size_t)n_vertices + 1, 1, hit, err);
+    rc = query_shape(r, (const double (*)[2])ring, (size_t)n_vertices + 1, 1, NULL, hit, err);
     if (n_hit)
         *n_hit = count_hits(r, hit);
     return rc;
@@ -657,7 +675,7 @@ int mwx_regions_at_point(mwx_regions_t *r, double lat_deg, double lon_deg, uint8
     p = GEOSGeom_createPointFromXY_r(r->gh, lon_deg, lat_deg);
     if (!p)
         return mwx_err_set(err, MWX_ENOMEM, "regions: cannot build a point");
-    rc = query_geom(r, p, hit, err);
+    rc = query_geom(r, p, NULL, hit, err);
     GEOSGeom_destroy_r(r->gh, p);
     if (n_hit)
         *n_hit = count_hits(r, hit);
@@ -679,7 +697,7 @@ static int query_buffered(mwx_regions_t *r, const double (*ll)[2], size_t n, dou
                                   .semi_major_km = buf_m / 1000.0,
                                   .semi_minor_km = buf_m / 1000.0};
         mwx_warn_ellipse_ring(&r->geod, &c, 16, 0.001, 3000.0, ring);
-        if ((rc = query_shape(r, (const double (*)[2])ring, 17, 1, hit, err)))
+        if ((rc = query_shape(r, (const double (*)[2])ring, 17, 1, NULL, hit, err)))
             return rc;
     }
     for (size_t i = 0; i + 1 < n; i++) {
@@ -702,7 +720,7 @@ static int query_buffered(mwx_regions_t *r, const double (*ll)[2], size_t n, dou
             q[k][1] /= MWX_DEG;
         }
         q[4][0] = q[0][0], q[4][1] = q[0][1];
-        if ((rc = query_shape(r, (const double (*)[2])q, 5, 1, hit, err)))
+        if ((rc = query_shape(r, (const double (*)[2])q, 5, 1, NULL, hit, err)))
             return rc;
     }
     return MWX_OK;
@@ -759,7 +777,7 @@ int mwx_regions_along_line(mwx_regions_t *r, const double (*latlon_deg)[2], size
                        mwx_wrap_pi((latlon_deg[i][1] - latlon_deg[i - 1][1]) * MWX_DEG) / MWX_DEG;
             ll[i][1] = latlon_deg[i][0];
         }
-        rc = query_shape(r, (const double (*)[2])ll, n, 0, hit, err);
+        rc = query_shape(r, (const double (*)[2])ll, n, 0, NULL, hit, err);
         free(ll);
     }
     if (n_hit)

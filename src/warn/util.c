@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,35 @@ void mwx_wbuf_printf(mwx_wbuf_t *b, const char *fmt, ...)
         va_end(ap);
     }
     b->len += (size_t)n;
+}
+
+void mwx_wbuf_fixed(mwx_wbuf_t *b, double v, int decimals)
+{
+    static const double scale[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7};
+    char tmp[48], *p = tmp + sizeof tmp;
+    long long q;
+    int neg;
+    /* printf's %.Nf is exact but slow; coordinates need fixed decimals only. Outside a
+     * safe range (or not finite) fall back to printf. */
+    if (decimals < 0 || decimals > 7 || !(fabs(v) < 1e9)) {
+        mwx_wbuf_printf(b, "%.*f", decimals < 0 ? 0 : decimals > 7 ? 7 : decimals, v);
+        return;
+    }
+    q = llround(fabs(v) * scale[decimals]);
+    neg = v < 0 && q != 0;
+    for (int d = 0; d < decimals; d++) {
+        *--p = (char)('0' + q % 10);
+        q /= 10;
+    }
+    if (decimals)
+        *--p = '.';
+    do {
+        *--p = (char)('0' + q % 10);
+        q /= 10;
+    } while (q);
+    if (neg)
+        *--p = '-';
+    mwx_wbuf_add(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 void mwx_wbuf_xml(mwx_wbuf_t *b, const char *s)

@@ -822,6 +822,18 @@ static int impact_valid(const mwx_rec_impact_est_t *e)
            isfinite(e->orientation_deg) && e->semi_major_km >= 0 && e->semi_minor_km >= 0;
 }
 
+/* mask = warned and not in now; returns how many. */
+static size_t release_candidates(const mwx_warn_t *w, const uint8_t *warned, const uint8_t *now,
+                                 uint8_t *mask)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < w->nreg; i++) {
+        mask[i] = warned[i] && !now[i];
+        c += mask[i];
+    }
+    return c;
+}
+
 static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, mwx_err_t *err)
 {
     mwx_rec_impact_est_t e = tr->trk.impact, big;
@@ -841,14 +853,17 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
     if ((rc = mwx_regions_in_ring(w->regions, (const double (*)[2])tr->ring, tr->n_ring,
                                   w->now_hit, err)))
         return rc;
-    big = e;
-    big.semi_major_km *= p->release_scale;
-    big.semi_minor_km *= p->release_scale;
-    mwx_warn_ellipse_ring(mwx_regions_geod(w->regions), &big, nv, p->min_semi_axis_km,
-                          p->max_semi_axis_km * p->release_scale, w->scratch2);
-    if ((rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch2, tr->n_ring,
-                                  w->rel_hit, err)))
-        return rc;
+    /* The release shape matters only for warned regions outside the shape: test those. */
+    if (release_candidates(w, tr->s[MWX_WARN_IMPACT].warned, w->now_hit, w->off_hit)) {
+        big = e;
+        big.semi_major_km *= p->release_scale;
+        big.semi_minor_km *= p->release_scale;
+        mwx_warn_ellipse_ring(mwx_regions_geod(w->regions), &big, nv, p->min_semi_axis_km,
+                              p->max_semi_axis_km * p->release_scale, w->scratch2);
+        if ((rc = mwx_regions_in_ring_masked(w->regions, (const double (*)[2])w->scratch2,
+                                             tr->n_ring, w->off_hit, w->rel_hit, err)))
+            return rc;
+    }
     if ((rc = decide(w, tr, &tr->s[MWX_WARN_IMPACT], w->now_hit, w->rel_hit, NULL,
                      (const double (*)[2])tr->ring, tr->n_ring, err)))
         return rc;
@@ -877,10 +892,17 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
             nc = corridor_rings(g, tv->lat, tv->lon, e.lat, e.lon, buf_km * 1000.0,
                                 buf_km * p->release_scale * 1000.0,
                                 p->overflight_step_km * 1000.0, w->scratch, w->scratch3);
-            if (nc && ((rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch,
-                                                 nc, w->now_hit, err)) ||
-                       (rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch3,
-                                                 nc, w->rel_hit, err))))
+            if (nc && (rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch,
+                                                nc, w->now_hit, err)))
+                return rc;
+            for (size_t i = 0; i < w->nreg; i++)
+                if (impact_set[i])
+                    w->now_hit[i] = 0;
+            if (nc && release_candidates(w, tr->s[MWX_WARN_OVERFLIGHT].warned, w->now_hit,
+                                         w->off_hit) &&
+                (rc = mwx_regions_in_ring_masked(w->regions,
+                                                 (const double (*)[2])w->scratch3, nc,
+                                                 w->off_hit, w->rel_hit, err)))
                 return rc;
         }
         for (size_t i = 0; i < w->nreg; i++) {

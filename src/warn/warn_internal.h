@@ -22,6 +22,8 @@ int mwx_wbuf_reserve(mwx_wbuf_t *b, size_t more);
 void mwx_wbuf_add(mwx_wbuf_t *b, const char *s, size_t n);
 void mwx_wbuf_puts(mwx_wbuf_t *b, const char *s);
 void mwx_wbuf_printf(mwx_wbuf_t *b, const char *fmt, ...) MWX_PRINTF(2, 3);
+/* v with exactly `decimals` (0..7) digits after the point, like "%.*f" (fast path). */
+void mwx_wbuf_fixed(mwx_wbuf_t *b, double v, int decimals);
 /* XML-escaped text (& < > " '). */
 void mwx_wbuf_xml(mwx_wbuf_t *b, const char *s);
 /* JSON string literal with quotes. */
@@ -50,6 +52,10 @@ void mwx_warn_ellipse_ring(const struct geod_geodesic *g, const mwx_rec_impact_e
  * (shifted copies are tested when it leaves [-180, 180]). Hits OR-ed into hit. */
 int mwx_regions_in_ring(mwx_regions_t *r, const double (*lonlat)[2], size_t n, uint8_t *hit,
                         mwx_err_t *err);
+
+/* Same, testing only the regions marked in mask. */
+int mwx_regions_in_ring_masked(mwx_regions_t *r, const double (*lonlat)[2], size_t n,
+                               const uint8_t *mask, uint8_t *hit, mwx_err_t *err);
 
 /* The region's geometry as compact GeoJSON text (kept from the file). */
 const char *mwx_regions_geojson(const mwx_regions_t *r, size_t i);

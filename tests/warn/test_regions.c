@@ -336,6 +336,28 @@ static void test_ellipse_ring_geodesic(void **st)
     mwx_regions_free(r);
 }
 
+/* The fast fixed-point formatter used for coordinates agrees with printf. */
+static void test_fixed_format(void **st)
+{
+    const double v[] = {0, 1, -1, 139.7, -179.99999, 35.123455, 35.123465, 0.5, 2.5,
+                        -45.6789012, 1e8 + 0.25, 123456.7, 179.999999, 90, -90, 1e10};
+    (void)st;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        for (int d = 0; d <= 7; d++) {
+            mwx_wbuf_t b = {0};
+            char ref[64];
+            mwx_wbuf_fixed(&b, v[i], d);
+            snprintf(ref, sizeof ref, "%.*f", d, v[i]);
+            /* printf rounds the binary value half-to-even; llround rounds half away: they
+             * may differ in the last digit only on exact binary ties */
+            if (strcmp(b.p, ref) != 0) {
+                double x = fabs(v[i]) * pow(10, d);
+                assert_true(fabs(x - floor(x) - 0.5) < 1e-6);
+            }
+            mwx_wbuf_free(&b);
+        }
+}
+
 static void test_bad_queries(void **st)
 {
     mwx_regions_t *r = synth();
@@ -366,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_real_regions),
         cmocka_unit_test(test_ellipse_ring_geodesic),
+        cmocka_unit_test(test_fixed_format),
         cmocka_unit_test(test_bad_queries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
