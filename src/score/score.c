@@ -147,12 +147,19 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static int finite3(const double v[3])
+{
+    return isfinite(v[0]) && isfinite(v[1]) && isfinite(v[2]);
+}
+
 static int collect(ctx_t *c, const mwx_record_t *recs, size_t n, const mwx_score_opts_t *o)
 {
     for (size_t i = 0; i < n; i++) {
         const mwx_record_t *r = &recs[i];
         if (r->type == MWX_REC_TRUTH) {
-            if (!isfinite(r->u.truth.t))
+            /* Non-finite numbers (a damaged or hostile file) are left out, never scored. */
+            if (!isfinite(r->u.truth.t) || !finite3(r->u.truth.ecef_m) ||
+                !finite3(r->u.truth.vel_mps))
                 continue;
             int k = find_obj(c, r->u.truth.object);
             if (k < 0) {
@@ -168,7 +175,8 @@ static int collect(ctx_t *c, const mwx_record_t *recs, size_t n, const mwx_score
             ob->s[ob->n++] = r->u.truth;
         } else if (r->type == MWX_REC_TRACK) {
             const mwx_rec_track_t *tr = &r->u.track;
-            if (!tr->confirmed || !isfinite(tr->t))
+            if (!tr->confirmed || !isfinite(tr->t) || !finite3(tr->ecef_m) ||
+                !finite3(tr->vel_mps))
                 continue;
             if (o->node && strcmp(o->node, tr->node) != 0)
                 continue;
@@ -607,8 +615,8 @@ static void launch_figures(const ctx_t *c, int k, const mwx_record_t *recs, size
 
     for (size_t i = 0; i < n; i++) {
         const mwx_rec_meas_t *m = &recs[i].u.meas;
-        if (recs[i].type == MWX_REC_MEAS && strcmp(m->truth_object, ob->id) == 0 &&
-            !(l->t_first_detection <= m->t))
+        if (recs[i].type == MWX_REC_MEAS && isfinite(m->t) &&
+            strcmp(m->truth_object, ob->id) == 0 && !(l->t_first_detection <= m->t))
             l->t_first_detection = m->t;
     }
     for (size_t i = 0; i < c->n_trk; i++) {
@@ -622,7 +630,7 @@ static void launch_figures(const ctx_t *c, int k, const mwx_record_t *recs, size
     /* Shares: the track is named by (from, track_id); verified receptions only. */
     for (size_t i = 0; i < n; i++) {
         const mwx_rec_share_t *s = &recs[i].u.share;
-        if (recs[i].type != MWX_REC_SHARE || !s->verified)
+        if (recs[i].type != MWX_REC_SHARE || !s->verified || !isfinite(s->t))
             continue;
         int ti = find_trk(c, s->from, s->track_id);
         if (ti < 0)

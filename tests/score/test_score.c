@@ -698,6 +698,19 @@ static void test_errors(void **state)
     assert_true(json_is_null(json_object_get(json_object_get(j, "tracking"), "nees")));
     json_decref(j);
     mwx_report_free(&rep);
+    /* Non-finite numbers are left out, never scored (and never hang the assignment). */
+    double bad[3] = {NAN, 0, 0}, inf[3] = {INFINITY, 0, 0};
+    add_truth(&r, "L9", 2.0, bad, v, MWX_PHASE_BALLISTIC);
+    add_track(&r, "JP", "T2", 2.0, bad, v, 10);
+    add_track(&r, "JP", "T2", 3.0, p, inf, 10);
+    add_track(&r, "JP", "T3", 3.0, p, v, 10);
+    add_track(&r, "JP", "T3", 5.0, p, v, 10);   /* on the grid (truth times 0 and 5 s) */
+    assert_int_equal(mwx_score_compute(r.v, r.n, NULL, &rep, &err), 0);
+    assert_int_equal(rep.tracking.n_tracks, 1);
+    assert_int_equal(rep.tracking.n_false_tracks, 0);
+    assert_int_equal(rep.tracking.n_records, 2);
+    assert_float_equal(rep.tracking.pos_rmse_m, 0.0, 1e-9);
+    mwx_report_free(&rep);
     mwx_score_opts_t o;
     mwx_score_opts_default(&o);
     o.gospa_alpha = 3;
