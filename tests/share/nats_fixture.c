@@ -61,7 +61,7 @@ static const char *find_server(void)
     return NULL;
 }
 
-int nats_fixture_start(nats_fixture_t *f, const char *conf)
+static int start(nats_fixture_t *f, const char *conf, int fixed_port)
 {
     const char *bin = find_server();
     char port[16];
@@ -71,7 +71,7 @@ int nats_fixture_start(nats_fixture_t *f, const char *conf)
         return -1;
     }
     for (int attempt = 0; attempt < 5; attempt++) {
-        f->port = nats_fixture_free_port();
+        f->port = fixed_port ? fixed_port : nats_fixture_free_port();
         if (f->port <= 0)
             continue;
         snprintf(port, sizeof port, "%d", f->port);
@@ -116,6 +116,16 @@ int nats_fixture_start(nats_fixture_t *f, const char *conf)
     fprintf(stderr, "nats fixture: nats-server did not start%s%s\n", conf ? " with " : "",
             conf ? conf : "");
     return -1;
+}
+
+int nats_fixture_start(nats_fixture_t *f, const char *conf)
+{
+    return start(f, conf, 0);
+}
+
+int nats_fixture_start_on(nats_fixture_t *f, const char *conf, int port)
+{
+    return start(f, conf, port);
 }
 
 void nats_fixture_stop(nats_fixture_t *f)

@@ -16,6 +16,8 @@ typedef struct nats_fixture {
  * Returns 0 or -1 with a message on stderr. */
 int nats_fixture_start(nats_fixture_t *f, const char *conf);
 void nats_fixture_stop(nats_fixture_t *f);
+/* Start on a given port (a restart after nats_fixture_stop); 0 or -1. */
+int nats_fixture_start_on(nats_fixture_t *f, const char *conf, int port);
 /* A free TCP port on 127.0.0.1 (bind to port 0, read it back). */
 int nats_fixture_free_port(void);
 

@@ -679,6 +679,52 @@ static void test_nats_hub_leaf(void **state)
     nats_fixture_stop(&hub);
 }
 
+/* The server restarts on the same address: the bus reconnects, counts it, and carries
+ * messages again (the subscription is restored by nats.c). */
+static void test_nats_reconnects(void **state)
+{
+    nats_fixture_t fx;
+    mwx_bus_t *b;
+    mwx_err_t err;
+    mwx_nats_opts_t o = {0};
+    mwx_bus_stats_t st;
+    counter_t got;
+    memset(&got, 0, sizeof got);
+    assert_int_equal(nats_fixture_start(&fx, NULL), 0);
+    int port = fx.port;
+    o.url = fx.url;
+    o.max_reconnect = 200;
+    o.reconnect_wait_s = 0.05;
+    assert_int_equal(mwx_bus_nats_open(&o, &b, &err), 0);
+    assert_int_equal(mwx_bus_subscribe(b, "mwx.*.*.US", on_count, &got, &err), 0);
+    assert_int_equal(mwx_bus_flush(b, 2.0, &err), 0);
+    nats_fixture_stop(&fx);
+    for (int i = 0; i < 300; i++) {
+        mwx_bus_stats(b, &st);
+        if (st.disconnects >= 1)
+            break;
+        usleep(10000);
+    }
+    assert_true(st.disconnects >= 1);
+    assert_int_equal(st.connected, 0);
+    assert_int_equal(nats_fixture_start_on(&fx, NULL, port), 0);
+    for (int i = 0; i < 500; i++) {
+        mwx_bus_stats(b, &st);
+        if (st.reconnects >= 1)
+            break;
+        usleep(10000);
+    }
+    assert_true(st.reconnects >= 1);
+    assert_int_equal(st.connected, 1);
+    assert_int_equal(mwx_bus_publish(b, "mwx.track.KR.US", (const uint8_t *)"x", 1, &err), 0);
+    assert_int_equal(mwx_bus_flush(b, 2.0, &err), 0);
+    for (int i = 0; i < 300 && atomic_load(&got.n) == 0; i++)
+        assert_true(mwx_bus_poll(b, 0.01, &err) >= 0);
+    assert_int_equal(atomic_load(&got.n), 1);
+    mwx_bus_close(b);
+    nats_fixture_stop(&fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -692,6 +738,7 @@ int main(void)
         cmocka_unit_test(test_property_inproc),
         cmocka_unit_test(test_property_nats),
         cmocka_unit_test(test_nats_goes_away),
+        cmocka_unit_test(test_nats_reconnects),
         cmocka_unit_test(test_nats_config_refuses),
         cmocka_unit_test(test_nats_hub_leaf),
     };
