@@ -111,6 +111,7 @@
   let regionLayer = null;
   const regionById = new Map();
   const regionNames = new Map();
+  window.mwx.regionById = regionById;
 
   const Watermark = L.Control.extend({
     onAdd: function () {
@@ -412,7 +413,16 @@
   }
 
   function refreshRegions() {
-    if (regionLayer) regionLayer.setStyle(regionStyle);
+    if (!regionLayer) return;
+    regionLayer.setStyle(regionStyle);
+    regionLayer.eachLayer((layer) => {
+      const p = layer.feature.properties;
+      const st = visibleRegionState(p.id);
+      layer.setTooltipContent(p.id + ' ' + p.name + (st
+        ? ' — ' + (st.msg_type === 'Cancel' ? 'warning cancelled' : 'UNDER WARNING (' + st.msg_type + ')') +
+          ' by ' + st.node + ' at t = ' + fmtT(st.t)
+        : ''));
+    });
   }
 
   /* ------------------------------------------------------------ side panel */

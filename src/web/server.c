@@ -199,7 +199,8 @@ static void replay_json(const mwx_web_t *s, mwx_sb_t *sb)
     }
     const mwx_web_replay_state_t *r = &s->replay;
     mwx_sb_printf(sb, "{\"playing\":%s,\"speed\":%.6g,\"t\":%.3f,\"t_end\":%.3f,\"ended\":%s}",
-                  r->playing ? "true" : "false", r->speed, isfinite(r->t) ? r->t : 0.0,
+                  r->playing ? "true" : "false", isfinite(r->speed) ? r->speed : 0.0,
+                  isfinite(r->t) ? r->t : 0.0,
                   isfinite(r->t_end) ? r->t_end : 0.0, r->ended ? "true" : "false");
 }
 

@@ -55,6 +55,8 @@ function check(cond, what) {
     await page.waitForFunction(() =>
       document.querySelectorAll('.leaflet-regions-pane path[fill="#dc1e28"]').length >= 4, null, T);
     check(true, 'warned regions coloured');
+    const tip = await page.evaluate(() => window.mwx.regionById.get('JP-01').getTooltip().getContent());
+    check(/^JP-01 Hokkaido — UNDER WARNING \((Alert|Update)\) by JP/.test(tip), 'region tooltip tells its state: ' + tip);
     check(await page.$$eval('path.mwx-track', (a) => a.length) >= 2, 'track markers drawn');
     check(await page.$$eval('path.mwx-trail', (a) => a.length) >= 2, 'track trails drawn');
     check(await page.$$eval('.mwx-launch', (a) => a.length) >= 1, 'launch point drawn');
