@@ -60,6 +60,7 @@
  *   LIVE    writes PATH directly. Records are buffered (64 KiB) and only whole frames
  *           are written, at flush or when the buffer is full, so followers see records
  *           appear whole. A failed write is cut back (ftruncate) to the last whole frame.
+ *           A durable flush and close fsync the file and, once, its directory.
  *   APPEND  (implies LIVE) opens PATH (or creates it), reads it through the reader,
  *           refuses corruption, cuts a torn tail (ftruncate + fsync) and appends after
  *           the last whole frame.
@@ -145,6 +146,7 @@ struct mwx_recwriter {
     size_t n, cap;
     uint64_t count;
     int failed;
+    int dir_synced;     /* LIVE: the directory entry is durable (fsync'd once) */
 };
 
 static void writer_free(mwx_recwriter_t *w)
@@ -319,14 +321,6 @@ int mwx_recwriter_append(mwx_recwriter_t *w, const mwx_record_t *rec, mwx_err_t 
     return 0;
 }
 
-int mwx_recwriter_flush(mwx_recwriter_t *w, int durable, mwx_err_t *err)
-{
-    int rc = writer_flush_buf(w, err);
-    if (!rc && durable && fsync(w->fd))
-        rc = mwx_err_set(err, MWX_EIO, "%s: fsync: %s", w->path, strerror(errno));
-    return rc;
-}
-
 /* fsync the directory holding path, so that a rename survives a crash. */
 static int fsync_dir(const char *path)
 {
@@ -342,14 +336,38 @@ static int fsync_dir(const char *path)
     return rc;
 }
 
+/* LIVE: make the file's bytes and, the first time, its directory entry durable (a
+ * recording created and fsync'd but whose name was never persisted is lost in a crash). */
+static int live_sync(mwx_recwriter_t *w, mwx_err_t *err)
+{
+    if (fsync(w->fd))
+        return mwx_err_set(err, MWX_EIO, "%s: fsync: %s", w->path, strerror(errno));
+    if (!w->tmp && !w->dir_synced) {
+        if (fsync_dir(w->path))
+            return mwx_err_set(err, MWX_EIO, "%s: fsync of its directory: %s", w->path,
+                               strerror(errno));
+        w->dir_synced = 1;
+    }
+    return 0;
+}
+
+int mwx_recwriter_flush(mwx_recwriter_t *w, int durable, mwx_err_t *err)
+{
+    int rc = writer_flush_buf(w, err);
+    if (!rc && durable)
+        rc = live_sync(w, err);
+    return rc;
+}
+
 int mwx_recwriter_close(mwx_recwriter_t *w, mwx_err_t *err)
 {
     if (!w)
         return 0;
     int rc = writer_flush_buf(w, err);
-    if (!rc && fsync(w->fd))
-        rc = mwx_err_set(err, MWX_EIO, "%s: fsync: %s", w->tmp ? w->tmp : w->path,
-                         strerror(errno));
+    if (!rc && w->tmp && fsync(w->fd))
+        rc = mwx_err_set(err, MWX_EIO, "%s: fsync: %s", w->tmp, strerror(errno));
+    else if (!rc && !w->tmp)
+        rc = live_sync(w, err);
     if (close(w->fd) && !rc)
         rc = mwx_err_set(err, MWX_EIO, "%s: close: %s", w->tmp ? w->tmp : w->path,
                          strerror(errno));
