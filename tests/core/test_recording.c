@@ -569,6 +569,76 @@ static void test_records_load(void **state)
     assert_null(rs.v);
 }
 
+/* Frames across the reader's 64 KiB buffer boundary, and a frame larger than the
+ * buffer (a scenario with 300 KB of text), through the writer, the reader and load. */
+static void test_big_file(void **state)
+{
+    const char *p = tpath("big.mwxr");
+    mwx_record_t s[9];
+    size_t ns = mwx_test_samples(s);
+    size_t tn = 300000;
+    char *text = malloc(tn + 1);
+    assert_non_null(text);
+    memset(text, ' ', tn);
+    text[0] = '[';
+    text[tn - 1] = ']';
+    text[tn] = 0;
+    mwx_recwriter_t *w;
+    mwx_err_t err;
+    assert_int_equal(mwx_recwriter_open(p, MWX_REC_ATOMIC, &w, &err), 0);
+    size_t n = 0;
+    for (int rep = 0; rep < 400; rep++) {
+        for (size_t i = 0; i < ns; i++, n++) {
+            mwx_record_t r = s[i];
+            if (r.type == MWX_REC_SCENARIO && rep == 200)
+                r.u.scenario.json = text;
+            assert_int_equal(mwx_recwriter_append(w, &r, &err), 0);
+        }
+    }
+    assert_int_equal(mwx_recwriter_close(w, &err), 0);
+    for (int follow = 0; follow < 2; follow++) {
+        mwx_recreader_t *r;
+        mwx_record_t rec;
+        int rc;
+        size_t k = 0;
+        assert_int_equal(mwx_recreader_open(p, follow ? MWX_READ_FOLLOW : 0, &r, &err), 0);
+        while ((rc = mwx_recreader_next(r, &rec, &err)) == 0) {
+            if (rec.type == MWX_REC_SCENARIO && k / ns == 200) {
+                assert_string_equal(rec.u.scenario.json, text);
+                rec.u.scenario.json = s[0].u.scenario.json;
+            }
+            assert_sample(&rec, k);
+            k++;
+        }
+        assert_int_equal(rc, follow ? MWX_EAGAIN : MWX_EOF);
+        assert_int_equal(k, n);
+        mwx_recreader_close(r);
+    }
+    mwx_records_t rs;
+    assert_int_equal(mwx_records_load(p, &rs, &err), 0);
+    assert_int_equal(rs.n, n);
+    mwx_records_free(&rs);
+    free(text);
+}
+
+/* A write that fails (disk full) is an I/O error, sticky, and never a half frame. */
+static void test_write_failure(void **state)
+{
+    if (access("/dev/full", W_OK) != 0)
+        skip();
+    mwx_record_t s[9];
+    mwx_test_samples(s);
+    mwx_recwriter_t *w;
+    mwx_err_t err;
+    assert_int_equal(mwx_recwriter_open("/dev/full", MWX_REC_LIVE, &w, &err), 0);
+    assert_int_equal(mwx_recwriter_append(w, &s[1], &err), 0);
+    assert_int_equal(mwx_recwriter_flush(w, 0, &err), MWX_EIO);
+    assert_non_null(strstr(err.msg, "No space left on device"));
+    assert_int_equal(mwx_recwriter_append(w, &s[1], &err), MWX_EIO);
+    assert_int_equal(mwx_exit_status(MWX_EIO), 3);
+    assert_int_equal(mwx_recwriter_close(w, &err), MWX_EIO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +650,8 @@ int main(void)
         cmocka_unit_test(test_follow_byte_by_byte),
         cmocka_unit_test(test_append),
         cmocka_unit_test(test_records_load),
+        cmocka_unit_test(test_big_file),
+        cmocka_unit_test(test_write_failure),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
