@@ -200,7 +200,8 @@ typedef struct mwx_tracker_cfg {
     int confirm_window;         /* N: ... within this many updates-or-misses */
     double tentative_timeout_s; /* tentative track dropped when not updated this long */
     double delete_timeout_s;    /* confirmed track dropped when not updated this long */
-    double impact_refresh_s;    /* recompute impact/launch at most this often; 0 = always */
+    double impact_refresh_s;    /* recompute impact/launch at most this often (default
+                                 * 1 s); 0 = on every update */
     double report_interval_s;   /* callback at most once per track per interval; 0 = all */
     double ir_pair_dt_s;        /* two IR lines of sight within this time pair up */
     double ir_pair_miss_m;      /* ... and pass within this distance of each other */
@@ -208,7 +209,8 @@ typedef struct mwx_tracker_cfg {
     int use_imm;                /* 1: IMM boost/ballistic (default); 0: ballistic only */
 } mwx_tracker_cfg_t;
 
-/* Defaults (WGS-84, J2, rotation, drag; EKF; IMM; 3-of-4 confirmation...). */
+/* Defaults (WGS-84, J2, rotation, drag; EKF; IMM; 3-of-4 confirmation; predictions at
+ * most once a second per track; every update reported): docs/TRACKER.md. */
 void mwx_tracker_cfg_default(mwx_tracker_cfg_t *c, const char *node, int capacity);
 
 int mwx_tracker_create(const mwx_tracker_cfg_t *cfg, mwx_tracker_t **out, mwx_err_t *err);
@@ -227,7 +229,7 @@ void mwx_tracker_set_callback(mwx_tracker_t *t, mwx_track_fn fn, void *ctx);
 int mwx_tracker_add(mwx_tracker_t *t, const mwx_rec_meas_t *m, mwx_err_t *err);
 int mwx_tracker_flush(mwx_tracker_t *t, mwx_err_t *err);
 
-/* Current tracks (confirmed only, or all), in track-id order of creation. */
+/* Current tracks (confirmed only, or all), in pool order (deterministic). */
 int mwx_tracker_count(const mwx_tracker_t *t, int confirmed_only);
 void mwx_tracker_foreach(const mwx_tracker_t *t, int confirmed_only, mwx_track_fn fn,
                          void *ctx);

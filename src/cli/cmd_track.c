@@ -5,7 +5,7 @@
  * tracker never sees truth_object), runs one tracker (node "ALL", or the nation's id with
  * --nation, using that nation's sensors only) and writes the scenario record first, then
  * the confirmed tracks' records: at most one per track per --every seconds (default 1 s;
- * 0 = every update), plus a last record in phase "impact" when a track that has come
+ * 0 = every update; impact and launch predictions are refreshed at the same rate), plus a last record in phase "impact" when a track that has come
  * down is dropped. The physics (earth, j2, rotation, drag) is the scenario's.
  * The output is written atomically (PATH.tmp, renamed on success).
  *
@@ -161,6 +161,8 @@ int mwx_cmd_track(int argc, char **argv)
             if (nation)
                 mwx_strlcpy(cfg.nation, nation, sizeof(cfg.nation));
             cfg.report_interval_s = every;
+            /* predictions need not be fresher than the records that carry them */
+            cfg.impact_refresh_s = every;
             physics_from_json(rec.u.scenario.json, &cfg.dyn);
             if ((rc = mwx_tracker_create(&cfg, &tr, &err)) != MWX_OK)
                 goto fail;

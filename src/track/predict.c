@@ -3,7 +3,8 @@
  * Impact: the ballistic continuation (a_thrust = 0) of 2n+1 sigma points of
  * (position, velocity, kappa) (n = 7, alpha = 1, kappa_ut = 0: the centre weight is 0,
  * the others 1/2n), each propagated by RK4 to the ellipsoid surface. The step adapts to
- * the altitude and descent rate (<= 30 s in vacuum, <= 2 s below 80 km); the crossing
+ * the altitude and descent rate (<= 30 s in vacuum, a quarter of the time to the ground,
+ * <= 4 s below 80 km, <= 2 s below 40 km); the crossing
  * is refined by secant steps on the last interval. The ellipse is the weighted covariance
  * of the impact points on the tangent plane (east, north) at their mean, semi-axes
  * sqrt(5.991 lambda) (chi-square 95 %, 2 dof). Cost: about 15 x 60 RK4 steps. */
@@ -60,7 +61,9 @@ static double step_for(const double *x, double alt, double sign)
     double h = 30.0;
     if (vr < -1.0)
         h = 0.25 * alt / -vr;
-    if (alt < 80e3 && h > 2.0)
+    if (alt < 80e3 && h > 4.0)
+        h = 4.0;
+    if (alt < 40e3 && h > 2.0)
         h = 2.0;
     if (h < 0.05)
         h = 0.05;
@@ -94,7 +97,7 @@ static int to_ground(const mwx_dyn_params_t *p, double *x, double max_s, int boo
                 memcpy(x, prev, sizeof(prev));
                 rk4(p, x, dir * tt, boost);
                 am = surf_alt(&p->earth, x);
-                if (fabs(am) < 0.5)
+                if (fabs(am) < 10.0) /* 10 m of height: metres on the ground */
                     break;
                 if (am > 0.0) {
                     lo = tt;

@@ -140,7 +140,7 @@ void mwx_tracker_cfg_default(mwx_tracker_cfg_t *c, const char *node, int capacit
     c->confirm_window = 4;
     c->tentative_timeout_s = 5.0;
     c->delete_timeout_s = 15.0;
-    c->impact_refresh_s = 0.0;
+    c->impact_refresh_s = 1.0; /* a warning needs no fresher prediction; ~0.3 ms each */
     c->report_interval_s = 0.0;
     c->ir_pair_dt_s = 0.6;
     c->ir_pair_miss_m = 20e3;
