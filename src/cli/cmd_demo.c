@@ -22,14 +22,14 @@ static void on_signal(int sig) { stop_flag = 1; }
 /* What the timeline has already told: first of each kind only, so it stays readable. */
 typedef struct timeline {
     mwx_web_t *web;
-    char seen[MAX_SEEN][MWX_ID_LEN * 2];
+    char seen[MAX_SEEN][MWX_ID_LEN * 4];
     int n_seen;
     FILE *out;
 } timeline_t;
 
 static int first_time(timeline_t *tl, const char *kind, const char *id)
 {
-    char key[MWX_ID_LEN * 2];
+    char key[MWX_ID_LEN * 4];
     snprintf(key, sizeof key, "%s/%s", kind, id);
     for (int i = 0; i < tl->n_seen; i++)
         if (strcmp(tl->seen[i], key) == 0)
@@ -93,17 +93,11 @@ static void observe(void *user, const mwx_record_t *rec)
     }
     case MWX_REC_SHARE: {
         const mwx_rec_share_t *s = &rec->u.share;
-        char key[MWX_ID_LEN * 2];
-        snprintf(key, sizeof key, "%s%s", s->from, s->track_id);
-        if (s->verified && first_time(tl, "shr", key)) {
-            char to[128] = "";
-            for (int i = 0; i < s->n_to; i++) {
-                size_t len = strlen(to);
-                snprintf(to + len, sizeof to - len, "%s%s", i ? ", " : "", s->to[i]);
-            }
-            say(tl, s->t, "%s: track %s shared to %s (signed, verified, seq %llu)", s->from,
-                s->track_id, to, (unsigned long long)s->seq);
-        }
+        char key[MWX_ID_LEN * 3];
+        snprintf(key, sizeof key, "%s%s>%s", s->from, s->track_id, s->n_to ? s->to[0] : "");
+        if (s->verified && first_time(tl, "shr", key))
+            say(tl, s->t, "%s: track %s received from %s (signed, verified, seq %llu)",
+                s->n_to ? s->to[0] : "?", s->track_id, s->from, (unsigned long long)s->seq);
         if (!s->verified)
             say(tl, s->t, "envelope from %s dropped (not verified)", s->from);
         break;

@@ -22,6 +22,7 @@ struct mwx_node {
     mwx_warn_t *warn;
     mwx_sender_t sender;
     int can_publish;
+    int quiet;                        /* mwx_node_set_publishing(n, 0) */
     mwx_receiver_t *receiver;
     mwx_sentlog_t *sentlog;
     double t_now;
@@ -77,7 +78,7 @@ static void on_own_track(void *user, const mwx_rec_track_t *trk)
     mwx_strlcpy(rec.u.track.sources, n->cfg.nation, sizeof rec.u.track.sources);
     n->st.own_track_updates++;
     emit(n, &rec);
-    if (n->can_publish) {
+    if (n->can_publish && !n->quiet) {
         size_t len;
         mwx_envelope_t env;
         int rc = mwx_sender_seal_track(&n->sender, &rec.u.track, now_unix(n), n->buf,
@@ -119,9 +120,10 @@ static void share_record(mwx_node_t *n, const mwx_envelope_t *env, const char *t
     rec.type = MWX_REC_SHARE;
     rec.u.share.t = n->t_now;
     mwx_strlcpy(rec.u.share.from, env->origin, sizeof rec.u.share.from);
-    for (int i = 0; i < env->n_to && i < MWX_MAX_NATIONS; i++)
-        mwx_strlcpy(rec.u.share.to[i], env->to[i], sizeof rec.u.share.to[i]);
-    rec.u.share.n_to = env->n_to;
+    /* `to` names the node that received it: in a combined recording (mwx run) this is
+     * what says who had the track when; the releasability label was checked against it */
+    mwx_strlcpy(rec.u.share.to[0], n->cfg.nation, sizeof rec.u.share.to[0]);
+    rec.u.share.n_to = 1;
     mwx_strlcpy(rec.u.share.track_id, track_id, sizeof rec.u.share.track_id);
     rec.u.share.seq = env->seq;
     rec.u.share.verified = verified;
@@ -130,13 +132,13 @@ static void share_record(mwx_node_t *n, const mwx_envelope_t *env, const char *t
     emit(n, &rec);
 }
 
-static void receive(mwx_node_t *n, const uint8_t *data, size_t len)
+static void receive(mwx_node_t *n, const uint8_t *data, size_t len, double recv_unix_s)
 {
     mwx_envelope_t env;
     mwx_drop_t drop;
     mwx_err_t e = {0};
     n->st.received++;
-    if (mwx_receiver_accept(n->receiver, data, len, now_unix(n), &env, &drop) != MWX_OK) {
+    if (mwx_receiver_accept(n->receiver, data, len, recv_unix_s, &env, &drop) != MWX_OK) {
         /* dropped and counted by the receiver; record what we can read of it */
         mwx_envelope_t peek;
         if (drop != MWX_DROP_MALFORMED && mwx_envelope_peek(data, len, &peek, NULL) == MWX_OK) {
@@ -167,7 +169,8 @@ static void receive(mwx_node_t *n, const uint8_t *data, size_t len)
 static void on_bus(void *user, const char *subject, const uint8_t *data, size_t len,
                    const char *reply)
 {
-    receive(user, data, len);
+    mwx_node_t *n = user;
+    receive(n, data, len, now_unix(n));
 }
 
 /* A partner asks for envelopes it missed: answer from the sent log, after checking the
@@ -273,7 +276,8 @@ int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
 
     if (cfg->bus) {
         char subject[MWX_SUBJECT_LEN];
-        uint64_t first = cfg->sim_clock ? 1 : mwx_share_seq_base(mwx_time_wall());
+        uint64_t first = cfg->first_seq ? cfg->first_seq
+                         : cfg->sim_clock ? 1 : mwx_share_seq_base(mwx_time_wall());
         if ((rc = mwx_sender_init(&n->sender, cfg->key, cfg->policy, first, err)) != MWX_OK)
             goto fail;
         n->can_publish = 1;
@@ -388,3 +392,39 @@ void mwx_node_get_stats(const mwx_node_t *n, mwx_node_stats_t *st)
 
 const char *mwx_node_nation(const mwx_node_t *n) { return n->cfg.nation; }
 mwx_fusion_t *mwx_node_fusion(mwx_node_t *n) { return n->fusion; }
+
+/* ------------------------------------------------------------------ for `mwx node` */
+
+int mwx_node_receive_envelope(mwx_node_t *n, const uint8_t *data, size_t len,
+                              double recv_unix_s, mwx_err_t *err)
+{
+    receive(n, data, len, recv_unix_s > 0 ? recv_unix_s : now_unix(n));
+    return take_cb_error(n, err);
+}
+
+int mwx_node_heartbeat(mwx_node_t *n, mwx_err_t *err)
+{
+    size_t len;
+    mwx_envelope_t env;
+    int rc;
+    if (!n->can_publish)
+        return MWX_OK;
+    rc = mwx_sender_seal_heartbeat(&n->sender, now_unix(n), n->buf, sizeof n->buf, &len, &env,
+                                   err);
+    if (rc == MWX_ENOTFOUND)
+        return MWX_OK; /* the policy shares with nobody */
+    if (rc != MWX_OK)
+        return rc;
+    mwx_sentlog_add(n->sentlog, n->buf, len);
+    rc = mwx_bus_publish_envelope(n->cfg.bus, &env, n->buf, len, err);
+    if (rc < 0) {
+        n->st.publish_errors++;
+        return rc;
+    }
+    n->st.published++;
+    return MWX_OK;
+}
+
+void mwx_node_set_publishing(mwx_node_t *n, int on) { n->quiet = !on; }
+mwx_receiver_t *mwx_node_receiver(mwx_node_t *n) { return n->receiver; }
+mwx_sentlog_t *mwx_node_sentlog(mwx_node_t *n) { return n->sentlog; }
