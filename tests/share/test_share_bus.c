@@ -282,6 +282,9 @@ static void flow_on(int kind)
                              kind == BUS_INPROC || kind == BUS_NATS ? 1 : 0);
     }
     if (kind == BUS_NATS_POLICY) {
+        /* the server's -ERR comes back through nats.c's error callback thread */
+        for (int i = 0; i < 200 && !strstr(mwx_bus_last_error(kr->bus), "ermission"); i++)
+            usleep(10000);
         const char *le = mwx_bus_last_error(kr->bus);
         if (!strstr(le, "ermission"))
             fail_msg("KR's last error should be a permissions violation, got '%s'", le);
