@@ -48,6 +48,7 @@ typedef struct trk {
     uint32_t nations;
     int launch_from_boost;  /* number of boost-based launch estimates averaged */
     int ballistic_run;      /* consecutive updates with P(ballistic) > 0.95 */
+    mwx_phase_t phase;      /* reported phase, with hysteresis */
     mwx_rec_launch_est_t launch;
     mwx_rec_impact_est_t impact;
     uint32_t pred_stamp, gate_stamp, hit_stamp;
@@ -318,7 +319,7 @@ static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t 
             r->cov_vel_m2s2[q] = P[(3 + ij[q][0]) * n + 3 + ij[q][1]];
         }
     }
-    r->phase = track_phase_boost(k) > 0.5 ? MWX_PHASE_BOOST : MWX_PHASE_BALLISTIC;
+    r->phase = k->phase;
     r->confirmed = k->confirmed;
     for (int i = 0; i < t->n_nations; i++) {
         if (!(k->nations & (1u << i)))
@@ -403,6 +404,7 @@ static void init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, double
         mwx_imm_init(&k->imm, 1, t->model_ptr + 1, t->filter, s0, NULL);
     }
     k->comb = *s0;
+    k->phase = MWX_PHASE_BOOST;
     if (t->sensors[sensor].nation >= 0)
         k->nations |= 1u << t->sensors[sensor].nation;
     t->st.tracks_created++;
@@ -733,6 +735,14 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
             k->comb = k->imm.mode[0];
         }
     }
+    {
+        /* reported phase with hysteresis: switch at 0.7, not back and forth at 0.5 */
+        double pb = track_phase_boost(k);
+        if (k->phase == MWX_PHASE_BOOST && pb < 0.3)
+            k->phase = MWX_PHASE_BALLISTIC;
+        else if (k->phase == MWX_PHASE_BALLISTIC && pb > 0.7)
+            k->phase = MWX_PHASE_BOOST;
+    }
     k->hit_stamp = t->stamp;
     k->t_update = t->scan_t;
     k->hits++;
@@ -945,6 +955,22 @@ static void process_scan(mwx_tracker_t *t)
                 t->scan_t - k->t_update > t->cfg.tentative_timeout_s)
                 delete_track(t, k);
         } else if (t->scan_t - k->t_update > t->cfg.delete_timeout_s) {
+            /* Out of every sensor's sight (a lofted flight above the radars, IR gone at
+             * burnout) a track with an impact prediction coasts until that impact: the
+             * warning needs it, and a sensor that picks it up again continues it. */
+            if (k->impact.valid && t->scan_t < k->impact.t + t->cfg.delete_timeout_s) {
+                if (k->imm.n_modes == 2) {
+                    /* coasting is ballistic: the motor has stopped, as the prediction says */
+                    k->imm.mode[0] = k->imm.mode[1];
+                    k->imm.model[0] = k->imm.model[1];
+                    k->imm.mu[0] = 1.0;
+                    k->imm.mu[1] = 0.0;
+                    k->imm.n_modes = 1;
+                    k->comb = k->imm.mode[0];
+                    k->phase = MWX_PHASE_BALLISTIC;
+                }
+                continue;
+            }
             if (k->impact.valid && k->impact.t <= t->scan_t && t->fn) {
                 mwx_rec_track_t r;
                 fill_record(t, k, &r);
