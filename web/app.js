@@ -10,7 +10,10 @@
  *   alert     a public warning (Alert / Update / Cancel) for region ids
  *   replay    the replay clock {playing, speed, t, t_end, ended}
  *   reset     the replay restarted: forget everything
- *   truth, meas  live only; meas are counted per sensor, truth is not drawn
+ *   truth_trail  {object, phase, points} a simulated object's true path so far (replay)
+ *   truth     a simulated object's true state: drawn only on request, in the
+ *             all-nations view of a simulated run (exercise control)
+ *   meas      live only; counted per sensor
  * Everything is local: Leaflet and the map data are served by mwx itself. */
 (function () {
   'use strict';
@@ -76,6 +79,7 @@
     mode: null,
     replay: null,
     tracks: new Map(),       // "node|track_id" -> {rec, trail: [[lat, lon, t]], layers}
+    truth: new Map(),        // object -> {phase, path: [[lat, lon, t]], line}
     sharedTo: new Map(),     // "from|track_id" -> Set(recipient nations)
     alerts: [],              // records, oldest first
     regionState: new Map(),  // region id -> {msg_type, t, node, identifier}
@@ -108,6 +112,7 @@
 
   const coverageLayer = L.layerGroup().addTo(map);
   const trackLayer = L.layerGroup().addTo(map);
+  const truthLayer = L.layerGroup().addTo(map);
   let regionLayer = null;
   const regionById = new Map();
   const regionNames = new Map();
@@ -190,12 +195,61 @@
     }
     return best;
   }
+  const truthBox = document.getElementById('show-truth');
+  function truthShown() {
+    return truthBox.checked && !viewNation() && state.status !== 'Actual';
+  }
+  function drawTruth(o) {
+    if (!truthShown()) {
+      if (o.line) { truthLayer.removeLayer(o.line); o.line = null; }
+      return;
+    }
+    const ll = o.path.map((p) => [p[0], p[1]]);
+    if (!o.line) {
+      o.line = L.polyline(ll, {
+        pane: 'tracks', color: '#333', weight: 1.5, dashArray: '4 4', opacity: 0.8,
+        className: 'mwx-truth',
+      }).bindTooltip('truth: ' + o.object + ' (' + o.phase + ')', { className: 'mwx-label', sticky: true })
+        .addTo(truthLayer);
+    } else {
+      o.line.setLatLngs(ll);
+      o.line.setTooltipContent('truth: ' + o.object + ' (' + o.phase + ')');
+    }
+  }
+  const dirtyTruth = new Set();
+  setInterval(() => { for (const o of dirtyTruth) drawTruth(o); dirtyTruth.clear(); }, 500);
+  truthBox.addEventListener('change', () => { for (const o of state.truth.values()) drawTruth(o); });
+  function truthEntry(id) {
+    let o = state.truth.get(id);
+    if (!o) { o = { object: id, phase: '', path: [], line: null }; state.truth.set(id, o); }
+    return o;
+  }
+  function onTruthTrail(m) {
+    const o = truthEntry(m.object);
+    o.phase = m.phase;
+    o.path = (m.points || []).map((p) => { const g = ecefToGeo(p[1], p[2], p[3]); return [g.lat, g.lon, p[0]]; });
+    dirtyTruth.add(o);
+  }
+  function onTruth(m) {
+    const o = truthEntry(m.object);
+    o.phase = m.phase;
+    const last = o.path[o.path.length - 1];
+    if (!last || m.t > last[2]) {
+      const g = ecefToGeo(m.ecef_m[0], m.ecef_m[1], m.ecef_m[2]);
+      o.path.push([g.lat, g.lon, m.t]);
+      if (o.path.length > MAX_TRAIL) o.path.splice(0, o.path.length - MAX_TRAIL);
+    }
+    dirtyTruth.add(o);
+    noteTime(m.t);
+  }
+
   nationSel.addEventListener('change', () => {
     const n = viewNation();
     document.getElementById('nation-note').textContent = n
       ? 'Tracks held by ' + n + '\'s node and tracks shared to ' + n + '; ' + n + '\'s warnings.'
       : 'Everything published to this page.';
     for (const tr of state.tracks.values()) drawTrack(tr);
+    for (const o of state.truth.values()) drawTruth(o);
     refreshRegions();
     dirty = true;
   });
@@ -212,6 +266,9 @@
 
   function resetAll() {
     dirtyTracks.clear();
+    for (const o of state.truth.values()) if (o.line) truthLayer.removeLayer(o.line);
+    state.truth.clear();
+    dirtyTruth.clear();
     for (const tr of state.tracks.values()) removeTrackLayers(tr);
     state.tracks.clear();
     state.sharedTo.clear();
@@ -601,7 +658,8 @@
   on('share', onShare);
   on('alert', onAlert);
   on('meas', (m) => { state.measBySensor.set(m.sensor, (state.measBySensor.get(m.sensor) || 0) + 1); noteTime(m.t); });
-  on('truth', (m) => noteTime(m.t));
+  on('truth', onTruth);
+  on('truth_trail', onTruthTrail);
   on('replay', (m) => { state.replay = m; state.mode = 'replay'; dirty = true; });
   on('reset', () => { resetAll(); });
   on('ready', () => { state.ready = true; dirty = true; });

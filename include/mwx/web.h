@@ -28,7 +28,9 @@
  *     bound is disconnected and counted (its browser reconnects and gets a fresh replay).
  *   - The picture is bounded: at most MWX_WEB_MAX_TRACKS tracks with a trail of
  *     MWX_WEB_TRAIL points each, the last MWX_WEB_MAX_ALERTS alerts and the last
- *     MWX_WEB_MAX_SHARES shares. truth and meas records are pushed live but not kept.
+ *     MWX_WEB_MAX_SHARES shares, and the true path (points only) of at most
+ *     MWX_WEB_MAX_TRUTH simulated objects, for exercise control. meas records are pushed
+ *     live but not kept.
  *     A scenario record starts a new picture (publish it first, once per run).
  *   - Metrics: counters (names end in _total), gauges and histograms, registered once at
  *     set-up (registration allocates; updates never do) and updated lock-free.
@@ -49,6 +51,7 @@ extern "C" {
 #define MWX_WEB_TRAIL 256
 #define MWX_WEB_MAX_ALERTS 512
 #define MWX_WEB_MAX_SHARES 256
+#define MWX_WEB_MAX_TRUTH 64
 #define MWX_WEB_MAX_CLIENTS 32
 #define MWX_WEB_CLIENT_QUEUE_BYTES (8u << 20)
 

@@ -41,7 +41,11 @@ void mwx_picture_clear(mwx_picture_t *p);
 /* Keep rec (whose JSON line is json) in the picture. json is copied. Returns 0, or
  * MWX_ENOMEM. evicted is set to 1 when a track had to be forgotten to make room. */
 int mwx_picture_add(mwx_picture_t *p, const mwx_record_t *rec, const char *json, int *evicted);
-/* The picture as SSE events (scenario, trail + track per track, shares, alerts). */
+/* Keep a truth record's position in its object's path. MWX_EFULL when
+ * MWX_WEB_MAX_TRUTH objects are already kept (the record is then only pushed live). */
+int mwx_picture_add_truth(mwx_picture_t *p, const mwx_rec_truth_t *t);
+/* The picture as SSE events (scenario, truth_trail per object, trail + track per track,
+ * shares, alerts). */
 void mwx_picture_sse(const mwx_picture_t *p, mwx_sb_t *sb);
 /* The picture as one JSON object's members (no braces): "scenario":..,"tracks":[..],.. */
 void mwx_picture_json_members(const mwx_picture_t *p, mwx_sb_t *sb);

@@ -1,7 +1,7 @@
 /* The picture: the bounded state a browser needs to draw the situation when it connects
  * late (or reconnects): the scenario, every track's latest record with a trail of past
- * positions, the last shares and the last alerts. truth and meas are not kept (they are
- * live-only).
+ * positions, the last shares and the last alerts, and (for exercise control) each
+ * simulated object's true path as a trail only. meas records are not kept (live-only).
  *
  * Bounds: MWX_WEB_MAX_TRACKS tracks (the least recently updated is forgotten when a new
  * one needs room), MWX_WEB_TRAIL trail points per track (when full, every other point is
@@ -26,6 +26,16 @@ typedef struct pic_track {
     uint64_t last_seq; /* for least-recently-updated eviction */
 } pic_track_t;
 
+/* A simulated object's true path (exercise control): points only, no JSON, so that a
+ * truth record costs no encoding when nobody is watching. */
+typedef struct pic_truth {
+    char object[MWX_ID_LEN];
+    mwx_phase_t phase;
+    double pts[MWX_WEB_TRAIL][4];
+    size_t n_pts;
+    double min_dt;
+} pic_truth_t;
+
 typedef struct ring {
     char **v;
     size_t cap, head, n; /* oldest at head */
@@ -36,6 +46,8 @@ struct mwx_picture {
     pic_track_t *tracks[MWX_WEB_MAX_TRACKS];
     size_t n_tracks;
     ring_t shares, alerts;
+    pic_truth_t *truth[MWX_WEB_MAX_TRUTH];
+    size_t n_truth;
     uint64_t seq;
 };
 
@@ -99,6 +111,11 @@ void mwx_picture_clear(mwx_picture_t *p)
         p->tracks[i] = NULL;
     }
     p->n_tracks = 0;
+    for (size_t i = 0; i < p->n_truth; i++) {
+        free(p->truth[i]);
+        p->truth[i] = NULL;
+    }
+    p->n_truth = 0;
     ring_clear(&p->shares);
     ring_clear(&p->alerts);
 }
@@ -146,31 +163,61 @@ static pic_track_t *find_track(mwx_picture_t *p, const mwx_rec_track_t *t, int *
     return pt;
 }
 
+/* Append (t, ecef) to a bounded trail: points at least *min_dt apart; when full, keep the
+ * first point and every other one after it and double the spacing. */
+static void trail_push(double (*pts)[4], size_t *n_pts, double *min_dt, double t,
+                       const double ecef[3])
+{
+    if (!isfinite(t) || !isfinite(ecef[0]) || !isfinite(ecef[1]) || !isfinite(ecef[2]))
+        return;
+    if (*n_pts > 0) {
+        double last = pts[*n_pts - 1][0];
+        if (t < last) /* out of order (a late share): not part of the trail */
+            return;
+        if (t - last < *min_dt)
+            return;
+    }
+    if (*n_pts == MWX_WEB_TRAIL) {
+        size_t k = 1;
+        for (size_t i = 2; i < *n_pts; i += 2)
+            memcpy(pts[k++], pts[i], sizeof pts[0]);
+        *n_pts = k;
+        *min_dt *= 2.0;
+    }
+    double *q = pts[(*n_pts)++];
+    q[0] = t;
+    q[1] = ecef[0];
+    q[2] = ecef[1];
+    q[3] = ecef[2];
+}
+
 static void trail_add(pic_track_t *pt, const mwx_rec_track_t *t)
 {
-    if (!isfinite(t->t) || !isfinite(t->ecef_m[0]) || !isfinite(t->ecef_m[1]) ||
-        !isfinite(t->ecef_m[2]))
-        return;
-    if (pt->n_pts > 0) {
-        double last = pt->pts[pt->n_pts - 1][0];
-        if (t->t < last) /* out of order (a late share): not part of the trail */
-            return;
-        if (t->t - last < pt->min_dt)
-            return;
+    trail_push(pt->pts, &pt->n_pts, &pt->min_dt, t->t, t->ecef_m);
+}
+
+int mwx_picture_add_truth(mwx_picture_t *p, const mwx_rec_truth_t *t)
+{
+    pic_truth_t *pt = NULL;
+    for (size_t i = 0; i < p->n_truth && !pt; i++)
+        if (strcmp(p->truth[i]->object, t->object) == 0)
+            pt = p->truth[i];
+    if (!pt) {
+        if (p->n_truth == MWX_WEB_MAX_TRUTH)
+            return MWX_EFULL;
+        pt = calloc(1, sizeof *pt);
+        if (!pt)
+            return MWX_ENOMEM;
+        mwx_strlcpy(pt->object, t->object, sizeof pt->object);
+        pt->min_dt = TRAIL_MIN_DT_S;
+        p->truth[p->n_truth++] = pt;
     }
-    if (pt->n_pts == MWX_WEB_TRAIL) {
-        /* Keep the first point and every other one after it. */
-        size_t k = 1;
-        for (size_t i = 2; i < pt->n_pts; i += 2)
-            memcpy(pt->pts[k++], pt->pts[i], sizeof pt->pts[0]);
-        pt->n_pts = k;
-        pt->min_dt *= 2.0;
-    }
-    double *q = pt->pts[pt->n_pts++];
-    q[0] = t->t;
-    q[1] = t->ecef_m[0];
-    q[2] = t->ecef_m[1];
-    q[3] = t->ecef_m[2];
+    pt->phase = t->phase;
+    /* The impact point always goes in: it ends the path. */
+    if (t->phase == MWX_PHASE_IMPACT && pt->n_pts > 0 && pt->pts[pt->n_pts - 1][0] < t->t)
+        pt->min_dt = t->t - pt->pts[pt->n_pts - 1][0];
+    trail_push(pt->pts, &pt->n_pts, &pt->min_dt, t->t, t->ecef_m);
+    return 0;
 }
 
 int mwx_picture_add(mwx_picture_t *p, const mwx_record_t *rec, const char *json, int *evicted)
@@ -219,6 +266,17 @@ static void put_trail_points(const pic_track_t *pt, mwx_sb_t *sb)
     mwx_sb_putc(sb, ']');
 }
 
+static void put_truth(const pic_truth_t *pt, mwx_sb_t *sb)
+{
+    mwx_sb_puts(sb, "{\"object\":");
+    mwx_sb_json_str(sb, pt->object);
+    mwx_sb_printf(sb, ",\"phase\":\"%s\",\"points\":[", mwx_phase_name(pt->phase));
+    for (size_t i = 0; i < pt->n_pts; i++)
+        mwx_sb_printf(sb, "%s[%.3f,%.1f,%.1f,%.1f]", i ? "," : "", pt->pts[i][0],
+                      pt->pts[i][1], pt->pts[i][2], pt->pts[i][3]);
+    mwx_sb_puts(sb, "]}");
+}
+
 /* Tracks in the order they were first seen would reorder after an eviction; the
  * browser does not care, it keys by (node, track_id). */
 void mwx_picture_sse(const mwx_picture_t *p, mwx_sb_t *sb)
@@ -226,6 +284,15 @@ void mwx_picture_sse(const mwx_picture_t *p, mwx_sb_t *sb)
     if (p->scenario)
         mwx_sse_event(sb, "scenario", p->scenario);
     mwx_sb_t tmp;
+    for (size_t i = 0; i < p->n_truth; i++) {
+        mwx_sb_init(&tmp);
+        put_truth(p->truth[i], &tmp);
+        if (tmp.oom)
+            sb->oom = 1;
+        else
+            mwx_sse_event(sb, "truth_trail", tmp.p);
+        mwx_sb_free(&tmp);
+    }
     for (size_t i = 0; i < p->n_tracks; i++) {
         const pic_track_t *pt = p->tracks[i];
         mwx_sb_init(&tmp);
@@ -266,6 +333,12 @@ void mwx_picture_json_members(const mwx_picture_t *p, mwx_sb_t *sb)
         mwx_sb_puts(sb, ",\"trail\":");
         put_trail_points(pt, sb);
         mwx_sb_putc(sb, '}');
+    }
+    mwx_sb_puts(sb, "],\"truth\":[");
+    for (size_t i = 0; i < p->n_truth; i++) {
+        if (i)
+            mwx_sb_putc(sb, ',');
+        put_truth(p->truth[i], sb);
     }
     mwx_sb_puts(sb, "],\"shares\":[");
     for (size_t i = 0; i < p->shares.n; i++) {

@@ -811,9 +811,12 @@ int mwx_web_publish(mwx_web_t *s, const mwx_record_t *rec, mwx_err_t *err)
     if (!s || !rec || rec->type < MWX_REC_SCENARIO || rec->type > MWX_REC_TYPE_MAX)
         return mwx_err_set(err, MWX_EINVAL, "web: publish: no record");
     if (rec->type == MWX_REC_TRUTH || rec->type == MWX_REC_MEAS) {
-        /* Live-only records: with nobody watching there is nothing to encode. */
+        /* Truth is kept as path points only and meas not at all: with nobody watching
+         * there is nothing to encode. */
         pthread_mutex_lock(&s->lk);
         size_t watching = s->n_clients;
+        if (rec->type == MWX_REC_TRUTH)
+            mwx_picture_add_truth(s->pic, &rec->u.truth); /* full: live only */
         pthread_mutex_unlock(&s->lk);
         if (watching == 0) {
             mwx_counter_add(s->published[rec->type], 1);

@@ -113,7 +113,13 @@ function check(cond, what) {
         alerts: await page.$$eval('#alerts li.alert', (a) => a.length),
       };
     };
+    // True paths: only on request, only in the all-nations (exercise control) view.
+    check(await page.$$eval('path.mwx-truth', (a) => a.length) === 0, 'truth hidden by default');
+    await page.check('#show-truth');
+    await page.waitForSelector('path.mwx-truth', T);
+    check(true, 'truth path shown on request');
     let v = await view('US');
+    check(await page.$$eval('path.mwx-truth', (a) => a.length) === 0, 'truth hidden in a nation view');
     check(v.tracks === 1 && v.alerts === 0, `US view: 1 track (KR-1 shared), no alerts: ${JSON.stringify(v)}`);
     v = await view('JP');
     check(v.tracks === 2 && v.alerts >= 1, `JP view: own JP-1 + shared KR-1, JP alerts: ${JSON.stringify(v)}`);
@@ -121,6 +127,8 @@ function check(cond, what) {
     check(v.tracks === 1 && v.alerts === 0, `KR view: KR-1 only: ${JSON.stringify(v)}`);
     v = await view('');
     check(v.tracks === 2, 'all-nations view again');
+    check(await page.$$eval('path.mwx-truth', (a) => a.length) === 1, 'truth back in the all-nations view');
+    await page.uncheck('#show-truth');
 
     await page.click('#play');
     await page.waitForFunction(() => /^(playing|ended)/.test(document.getElementById('replay-state').textContent), null, T);

@@ -741,6 +741,68 @@ static void test_picture_bounds(void **state)
     free(r.raw);
 }
 
+static mwx_record_t make_truth(const char *object, double t, mwx_phase_t phase)
+{
+    mwx_record_t r = make_track("JP", "x", t); /* for the position */
+    mwx_record_t q;
+    memset(&q, 0, sizeof q);
+    q.type = MWX_REC_TRUTH;
+    q.u.truth.t = t;
+    mwx_strlcpy(q.u.truth.object, object, sizeof q.u.truth.object);
+    memcpy(q.u.truth.ecef_m, r.u.track.ecef_m, sizeof q.u.truth.ecef_m);
+    q.u.truth.phase = phase;
+    return q;
+}
+
+/* Truth is kept as a path (points only, even with nobody watching), bounded in objects,
+ * and replayed as truth_trail events. */
+static void test_truth_paths(void **state)
+{
+    fixture_t *fx = *state;
+    unsigned port = mwx_web_port(fx->srv);
+    mwx_err_t err;
+    for (int i = 0; i < 10; i++) {
+        mwx_record_t q = make_truth("L1", 60.0 + 0.5 * i, MWX_PHASE_BOOST); /* 0.5 s apart */
+        assert_int_equal(mwx_web_publish(fx->srv, &q, &err), 0);
+    }
+    mwx_record_t q = make_truth("L1", 64.6, MWX_PHASE_IMPACT); /* 0.1 s on: kept, it ends */
+    assert_int_equal(mwx_web_publish(fx->srv, &q, &err), 0);
+    for (int k = 0; k < MWX_WEB_MAX_TRUTH + 5; k++) {
+        char id[16];
+        snprintf(id, sizeof id, "X%d", k);
+        q = make_truth(id, 1.0, MWX_PHASE_BALLISTIC);
+        assert_int_equal(mwx_web_publish(fx->srv, &q, &err), 0); /* beyond: live only */
+    }
+    resp_t r = http(port, "GET", "/api/picture");
+    json_error_t je;
+    json_t *pic = json_loads(r.body, 0, &je);
+    assert_non_null(pic);
+    json_t *truth = json_object_get(pic, "truth");
+    assert_int_equal(json_array_size(truth), MWX_WEB_MAX_TRUTH);
+    json_t *l1 = json_array_get(truth, 0);
+    assert_string_equal(json_string_value(json_object_get(l1, "object")), "L1");
+    assert_string_equal(json_string_value(json_object_get(l1, "phase")), "impact");
+    json_t *pts = json_object_get(l1, "points");
+    /* 60, 61, 62, 63, 64 (1 s spacing) and the impact point at 64.6 */
+    assert_int_equal(json_array_size(pts), 6);
+    assert_float_equal(json_number_value(json_array_get(json_array_get(pts, 5), 0)), 64.6, 1e-9);
+    json_decref(pic);
+    free(r.raw);
+
+    int fd = open_events(port);
+    size_t n;
+    char *got = read_until(fd, "event: ready\n", 5000, &n);
+    assert_int_equal(count(got, "event: truth_trail\n"), MWX_WEB_MAX_TRUTH);
+    assert_non_null(strstr(got, "event: truth_trail\ndata: {\"object\":\"L1\",\"phase\":\"impact\",\"points\":[[60.000,"));
+    free(got);
+    q = make_truth("L1", 70, MWX_PHASE_IMPACT);
+    assert_int_equal(mwx_web_publish(fx->srv, &q, &err), 0);
+    got = read_until(fd, "event: truth\n", 5000, &n);
+    assert_non_null(strstr(got, "event: truth\ndata: {\"type\":\"truth\""));
+    free(got);
+    close(fd);
+}
+
 /* Several publisher threads at once while two browsers read: every record reaches
  * both, once. */
 typedef struct pub_arg {
@@ -1283,6 +1345,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_slow_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_publishers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_picture_bounds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_truth_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bind_rules, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
