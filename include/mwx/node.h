@@ -101,6 +101,9 @@ typedef struct mwx_node_cfg {
     size_t sentlog_slots;         /* envelopes kept to answer gap requests; 0 = 8192 */
     mwx_node_record_fn on_record; /* may be NULL */
     void *user;
+    uint64_t first_seq;           /* first seq to send; 0 = default (1 with sim_clock, else
+                                     mwx_share_seq_base(now)). `mwx node` continues above
+                                     its outbox after a restart. */
 } mwx_node_cfg_t;
 
 typedef struct mwx_node mwx_node_t;
@@ -123,6 +126,19 @@ int mwx_node_poll(mwx_node_t *n, double timeout_s, mwx_err_t *err);
 void mwx_node_get_stats(const mwx_node_t *n, mwx_node_stats_t *st);
 const char *mwx_node_nation(const mwx_node_t *n);
 mwx_fusion_t *mwx_node_fusion(mwx_node_t *n);
+
+/* For a live node (`mwx node`): */
+/* One envelope through the receive path (as if it came off the bus) with its receive time
+ * (<= 0: now): gap-recovery replies, and the inbox replayed after a restart. */
+int mwx_node_receive_envelope(mwx_node_t *n, const uint8_t *data, size_t len,
+                              double recv_unix_s, mwx_err_t *err);
+/* Seal and publish one heartbeat (sequenced like data, kept in the sent log). */
+int mwx_node_heartbeat(mwx_node_t *n, mwx_err_t *err);
+/* 0: own tracks are fused and recorded but not sealed or published (a restarted node
+ * re-running what it already sent); 1 (default): published. */
+void mwx_node_set_publishing(mwx_node_t *n, int on);
+mwx_receiver_t *mwx_node_receiver(mwx_node_t *n);
+mwx_sentlog_t *mwx_node_sentlog(mwx_node_t *n);
 
 /* ------------------------------------------------------------------ the whole chain */
 
@@ -169,6 +185,41 @@ int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err);
 void mwx_run_result_free(mwx_run_result_t *res);
 /* The sharing-benefit table, human-readable. */
 void mwx_run_print_benefit(const mwx_run_result_t *res, FILE *f);
+
+
+/* ------------------------------------------------------------------ the service */
+
+/*
+ * `mwx node --config NODE.json`: one nation's node as a long-running service on a real
+ * bus (docs/NODE.md). The config is read strictly (unknown keys are errors; messages
+ * "FILE: $.key: expected ..."); relative paths resolve against the config's folder.
+ */
+#define MWX_NODE_MAX_TRUST MWX_MAX_NATIONS
+
+typedef struct mwx_node_service_cfg {
+    char file[MWX_PATH_LEN];         /* the config file, for messages */
+    char nation[MWX_ID_LEN];
+    char bus[512];                   /* "inproc" or NATS URL(s), comma-separated */
+    char key_path[MWX_PATH_LEN];
+    char trust_nation[MWX_NODE_MAX_TRUST][MWX_ID_LEN];
+    char trust_path[MWX_NODE_MAX_TRUST][MWX_PATH_LEN];
+    int n_trust;
+    char sensors_path[MWX_PATH_LEN]; /* scenario file */
+    char regions_path[MWX_PATH_LEN]; /* "" = the scenario's */
+    char outputs[MWX_PATH_LEN];
+    char http[64];                   /* "" = no web server; else "HOST:PORT" */
+    char creds_path[MWX_PATH_LEN];   /* "" = no NATS credentials */
+    double speed;                    /* scenario seconds per wall second (default 1) */
+    double start_unix;               /* scenario t = 0 at this wall time; 0 = at start */
+    int exit_at_end;                 /* exit 0 when the scenario ends (default: serve on) */
+    double stale_s;                  /* receiver staleness limit (default 600 s) */
+} mwx_node_service_cfg_t;
+
+int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *cfg, mwx_err_t *err);
+/* Run until *stop becomes non-zero (signals) or, with exit_at_end, the scenario ends.
+ * Log lines go to log (stderr). MWX_EBUS when the bus cannot be reached at start. */
+int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, FILE *log,
+                         mwx_err_t *err);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,903 @@
+/*
+ * `mwx node`: one nation's node as a long-running service on a real bus (docs/NODE.md).
+ *
+ * The service wraps the bus it gives the node core, so that it sees every envelope the
+ * node publishes (written to the fsync'd outbox BEFORE it goes out) and every envelope
+ * the node accepts (appended to the inbox). A restarted node reloads its outbox into the
+ * sent log (partners can recover what they missed), continues its seqs above it, replays
+ * its inbox (rebuilding the receiver's replay windows and the fused picture) while it
+ * re-runs its scenario fast from t = 0 to the current scenario time, publishing only the
+ * own-track updates its outbox does not hold. Gaps in a partner's seqs are recovered
+ * with signed gap requests.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "mwx/node.h"
+#include "mwx/web.h"
+#include "service_int.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GAP_PERIOD_S 0.5
+#define GAP_MAX_RANGE 256
+#define TICK_S 0.05
+
+typedef struct seen {
+    char from[MWX_ID_LEN];
+    uint64_t seq;
+} seen_t;
+
+typedef struct inbox_ent {
+    double unix_s, t_scn;
+    uint32_t off, len;
+} inbox_ent_t;
+
+typedef struct partner {
+    char nation[MWX_ID_LEN];
+    int seen;                /* anything accepted from it yet */
+    int backfilled;
+    uint64_t first;          /* lowest seq accepted */
+    double next_gap_try;     /* wall */
+    uint64_t last_from, last_to;
+    int empty_answers;
+} partner_t;
+
+typedef struct svc {
+    const mwx_node_service_cfg_t *cfg;
+    FILE *log;
+    volatile int *stop;
+    mwx_scenario_t sc;
+    int sc_loaded;
+    mwx_policy_t policy;
+    mwx_keypair_t key;
+    mwx_node_cfg_t nc;
+    mwx_inproc_hub_t *hub;
+    mwx_bus_t *inner;        /* NATS (or inproc) */
+    mwx_bus_t wrap;          /* what the node sees */
+    mwx_bus_handler_fn in_fn;
+    void *in_user;
+    mwx_node_t *node;
+    mwx_recwriter_t *rec;
+    svc_log_t *outbox, *inbox;
+    double start_unix;
+    /* restart state */
+    uint64_t last_out_seq;       /* highest seq in the outbox */
+    uint64_t out_tracks;         /* track envelopes in the outbox */
+    uint64_t own_tracks;         /* own-track updates seen in this run */
+    double rec_t_last;           /* last t in the recording before this start (-1: new) */
+    seen_t *seen;                /* verified share records already in the recording */
+    size_t n_seen, cap_seen;
+    uint8_t *in_data;            /* inbox entries to replay */
+    size_t in_len, in_cap;
+    inbox_ent_t *in_ent;
+    size_t n_in, cap_in, in_next;
+    int replaying;               /* feeding the inbox: do not log it again */
+    /* loop */
+    double t_cur;                /* scenario time of the last advance */
+    int caught_up;
+    double last_hb, last_gap, last_sync, last_flush;
+    partner_t partner[MWX_MAX_NATIONS];
+    int n_partner;
+    int connected;
+    int first_track_logged;
+    mwx_share_counters_t last_c;
+    uint64_t publish_fail;
+    int rc;
+    mwx_err_t err;
+    /* web */
+    mwx_web_t *web;
+    mwx_gauge_t *g_connected, *g_t;
+    mwx_counter_t *c_accepted, *c_published, *c_gap_recovered, *c_drop[MWX_DROP_N];
+    uint64_t gap_recovered;
+    uint8_t gap_req[MWX_ENVELOPE_MAX];
+    uint8_t gap_reply[MWX_GAP_REPLY_MAX];
+} svc_t;
+
+static void logf_(svc_t *s, const char *fmt, ...) MWX_PRINTF(2, 3);
+static void logf_(svc_t *s, const char *fmt, ...)
+{
+    char ts[40];
+    va_list ap;
+    mwx_time_format(mwx_time_wall(), 0, 3, ts, sizeof ts);
+    fprintf(s->log, "%s mwx node %s: ", ts, s->cfg->nation);
+    va_start(ap, fmt);
+    vfprintf(s->log, fmt, ap);
+    va_end(ap);
+    fputc('\n', s->log);
+    fflush(s->log);
+}
+
+static void fail_once(svc_t *s, int rc, const mwx_err_t *e)
+{
+    if (s->rc == MWX_OK) {
+        s->rc = rc;
+        if (e)
+            s->err = *e;
+    }
+}
+
+static double scn_now(const svc_t *s)
+{
+    return (mwx_time_wall() - s->start_unix) * s->cfg->speed;
+}
+
+static partner_t *partner(svc_t *s, const char *nation)
+{
+    for (int i = 0; i < s->n_partner; i++)
+        if (strcmp(s->partner[i].nation, nation) == 0)
+            return &s->partner[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------- records */
+
+static int seen_cmp(const void *a, const void *b)
+{
+    const seen_t *x = a, *y = b;
+    int c = strcmp(x->from, y->from);
+    if (c)
+        return c;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int already_recorded(const svc_t *s, const char *from, uint64_t seq)
+{
+    seen_t key;
+    if (!s->n_seen)
+        return 0;
+    memset(&key, 0, sizeof key);
+    mwx_strlcpy(key.from, from, sizeof key.from);
+    key.seq = seq;
+    return bsearch(&key, s->seen, s->n_seen, sizeof key, seen_cmp) != NULL;
+}
+
+static double rec_t(const mwx_record_t *r)
+{
+    switch (r->type) {
+    case MWX_REC_TRACK: return r->u.track.t;
+    case MWX_REC_ALERT: return r->u.alert.t;
+    case MWX_REC_SHARE: return r->u.share.t;
+    default: return 0;
+    }
+}
+
+static void on_record(void *user, const mwx_record_t *r)
+{
+    svc_t *s = user;
+    mwx_err_t e = {0};
+    int own = r->type == MWX_REC_TRACK && strcmp(r->u.track.sources, s->cfg->nation) == 0 &&
+              !strstr(r->u.track.track_id, "-F");
+    if (own) {
+        /* a re-run after a restart: what the outbox holds was sent already */
+        s->own_tracks++;
+        mwx_node_set_publishing(s->node, s->own_tracks > s->out_tracks);
+        if (!s->first_track_logged && r->u.track.confirmed) {
+            s->first_track_logged = 1;
+            logf_(s, "first track %s at t = %.1f s", r->u.track.track_id, r->u.track.t);
+        }
+    }
+    if (r->type == MWX_REC_SHARE) {
+        if (r->u.share.verified && already_recorded(s, r->u.share.from, r->u.share.seq))
+            return;
+        if (s->replaying)
+            return; /* inbox replay: verified ones were handled above, dropped ones too */
+    } else if (rec_t(r) <= s->rec_t_last) {
+        return; /* the recording holds this instant already (re-run after a restart) */
+    }
+    if (r->type == MWX_REC_ALERT && r->u.alert.msg_type != MWX_MSG_UPDATE)
+        logf_(s, "alert %s %s (%d regions) at t = %.1f s", mwx_msg_type_name(r->u.alert.msg_type),
+              r->u.alert.identifier, r->u.alert.n_regions, r->u.alert.t);
+    if (mwx_recwriter_append(s->rec, r, &e) != MWX_OK ||
+        mwx_recwriter_flush(s->rec, 0, &e) != MWX_OK)
+        fail_once(s, e.code, &e);
+    if (s->web)
+        mwx_web_publish(s->web, r, NULL);
+}
+
+/* ------------------------------------------------------------- the bus wrapper */
+
+#define SVC(b) ((svc_t *)(b)->impl)
+
+static int w_connect(mwx_bus_t *b, mwx_err_t *err) { return mwx_bus_connect(SVC(b)->inner, err); }
+
+static int w_publish(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
+                     mwx_err_t *err)
+{
+    svc_t *s = SVC(b);
+    mwx_err_t e = {0};
+    if (strncmp(subject, "mwx.", 4) == 0) {
+        mwx_envelope_t env;
+        if (mwx_envelope_peek(data, len, &env, NULL) == MWX_OK && env.seq > s->last_out_seq) {
+            /* nothing lost: on disk before it is on the wire (once per envelope, not per
+             * recipient) */
+            int rc = svc_log_append(s->outbox, env.sent_unix_s, s->t_cur, data, len, 1, err);
+            if (rc != MWX_OK) {
+                fail_once(s, rc, err);
+                return rc;
+            }
+            s->last_out_seq = env.seq;
+            if (env.type == MWX_PAYLOAD_TRACK)
+                s->out_tracks++;
+        }
+        /* down or reconnecting: the partners recover it from the outbox by gap request */
+        if (mwx_bus_publish(s->inner, subject, data, len, &e) != MWX_OK) {
+            if (s->publish_fail++ == 0)
+                logf_(s, "publish failed (%s); partners will recover from the outbox", e.msg);
+        }
+        return MWX_OK;
+    }
+    return mwx_bus_publish(s->inner, subject, data, len, err);
+}
+
+/* Everything released to this node comes through here: into the node, then (when the
+ * node's receiver accepted it) into the inbox. */
+static void deliver(svc_t *s, const uint8_t *data, size_t len, double recv_unix_s)
+{
+    mwx_share_counters_t before, after;
+    mwx_envelope_t env;
+    mwx_err_t e = {0};
+    mwx_receiver_counters(mwx_node_receiver(s->node), &before);
+    if (mwx_node_receive_envelope(s->node, data, len, recv_unix_s, &e) != MWX_OK)
+        fail_once(s, e.code, &e);
+    mwx_receiver_counters(mwx_node_receiver(s->node), &after);
+    if (after.accepted == before.accepted || mwx_envelope_peek(data, len, &env, NULL) != MWX_OK)
+        return;
+    partner_t *p = partner(s, env.origin);
+    if (p) {
+        if (!p->seen) {
+            p->seen = 1;
+            p->first = env.seq;
+            if (!s->replaying)
+                logf_(s, "partner %s first seen (seq %llu)", env.origin,
+                      (unsigned long long)env.seq);
+        } else if (env.seq < p->first) {
+            p->first = env.seq;
+        }
+    }
+    if (!s->replaying &&
+        svc_log_append(s->inbox, recv_unix_s > 0 ? recv_unix_s : mwx_time_wall(), scn_now(s),
+                       data, len, 0, &e) != MWX_OK)
+        fail_once(s, e.code, &e);
+}
+
+static void w_in(void *user, const char *subject, const uint8_t *data, size_t len,
+                 const char *reply)
+{
+    deliver(user, data, len, 0);
+}
+
+static int w_subscribe(mwx_bus_t *b, const char *pattern, mwx_bus_handler_fn fn, void *user,
+                       mwx_err_t *err)
+{
+    svc_t *s = SVC(b);
+    if (strncmp(pattern, "mwx.", 4) == 0) {
+        s->in_fn = fn;
+        s->in_user = user;
+        return mwx_bus_subscribe(s->inner, pattern, w_in, s, err);
+    }
+    return mwx_bus_subscribe(s->inner, pattern, fn, user, err);
+}
+
+static int w_request(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
+                     double timeout_s, uint8_t *reply, size_t cap, size_t *reply_len,
+                     mwx_err_t *err)
+{
+    return mwx_bus_request(SVC(b)->inner, subject, data, len, timeout_s, reply, cap, reply_len,
+                           err);
+}
+
+static int w_poll(mwx_bus_t *b, double timeout_s, mwx_err_t *err)
+{
+    return mwx_bus_poll(SVC(b)->inner, timeout_s, err);
+}
+
+static int w_flush(mwx_bus_t *b, double timeout_s, mwx_err_t *err)
+{
+    return mwx_bus_flush(SVC(b)->inner, timeout_s, err);
+}
+
+static void w_stats(mwx_bus_t *b, mwx_bus_stats_t *st) { mwx_bus_stats(SVC(b)->inner, st); }
+static const char *w_last_error(mwx_bus_t *b) { return mwx_bus_last_error(SVC(b)->inner); }
+static void w_close(mwx_bus_t *b) { (void)b; /* the service closes the inner bus */ }
+
+static const mwx_bus_ops_t wrap_ops = {"mwx-node", w_connect, w_publish, w_subscribe,
+                                       w_request, w_poll, w_flush, w_stats, w_last_error,
+                                       w_close};
+
+/* ------------------------------------------------------------- gap recovery */
+
+static void on_gap_env(void *user, const uint8_t *env, size_t len)
+{
+    svc_t *s = user;
+    s->gap_recovered++;
+    deliver(s, env, len, 0);
+}
+
+static void gap_check(svc_t *s, double now)
+{
+    mwx_receiver_t *r = mwx_node_receiver(s->node);
+    for (int i = 0; i < s->n_partner; i++) {
+        partner_t *p = &s->partner[i];
+        uint64_t from, to;
+        size_t len, reply_len;
+        char subject[MWX_SUBJECT_LEN];
+        mwx_err_t e = {0};
+        int rc;
+        if (!p->seen || now < p->next_gap_try)
+            continue;
+        if (!p->backfilled) {
+            /* first sight: it may have sent before we listened (within the replay window) */
+            p->backfilled = 1;
+            if (p->first <= 1)
+                continue;
+            from = p->first > MWX_REPLAY_WINDOW - 1 ? p->first - (MWX_REPLAY_WINDOW - 1) : 1;
+            if (mwx_receiver_highest(r, p->nation) >= MWX_REPLAY_WINDOW &&
+                from <= mwx_receiver_highest(r, p->nation) - MWX_REPLAY_WINDOW)
+                from = mwx_receiver_highest(r, p->nation) - MWX_REPLAY_WINDOW + 1;
+            to = p->first - 1;
+            if (from > to)
+                continue;
+        } else if (mwx_receiver_missing(r, p->nation, &from, &to) != MWX_OK) {
+            p->empty_answers = 0;
+            continue;
+        }
+        if (to - from >= GAP_MAX_RANGE)
+            to = from + GAP_MAX_RANGE - 1;
+        if ((rc = mwx_gap_request_seal(&s->key, p->nation, from, to, mwx_time_wall(),
+                                       s->gap_req, sizeof s->gap_req, &len, &e)) != MWX_OK ||
+            (rc = mwx_subject_gap(p->nation, s->cfg->nation, subject)) != MWX_OK)
+            continue;
+        rc = mwx_bus_request(s->inner, subject, s->gap_req, len, 2.0, s->gap_reply,
+                             sizeof s->gap_reply, &reply_len, &e);
+        if (rc != MWX_OK) {
+            p->next_gap_try = now + 1.0;
+            continue;
+        }
+        uint64_t before = s->gap_recovered;
+        mwx_gap_reply_each(s->gap_reply, reply_len, on_gap_env, s);
+        if (s->gap_recovered > before) {
+            logf_(s, "gap from %s: seq %llu..%llu requested, %llu envelopes recovered", p->nation,
+                  (unsigned long long)from, (unsigned long long)to,
+                  (unsigned long long)(s->gap_recovered - before));
+            p->empty_answers = 0;
+        } else if (from == p->last_from && to == p->last_to && ++p->empty_answers >= 3) {
+            if (p->empty_answers == 3)
+                logf_(s, "gap from %s: seq %llu..%llu not held by %s (retrying every 10 s)",
+                      p->nation, (unsigned long long)from, (unsigned long long)to, p->nation);
+            p->next_gap_try = now + 10.0;
+        }
+        p->last_from = from;
+        p->last_to = to;
+    }
+}
+
+/* ------------------------------------------------------------- the loop */
+
+static void update_metrics(svc_t *s)
+{
+    mwx_share_counters_t c;
+    mwx_node_stats_t st;
+    mwx_receiver_counters(mwx_node_receiver(s->node), &c);
+    for (int d = 0; d < MWX_DROP_N; d++)
+        if (c.dropped[d] > s->last_c.dropped[d]) {
+            if (!s->replaying)
+                logf_(s, "dropped %llu envelope(s): %s (total %llu)",
+                      (unsigned long long)(c.dropped[d] - s->last_c.dropped[d]),
+                      mwx_drop_name((mwx_drop_t)d), (unsigned long long)c.dropped[d]);
+            mwx_counter_add(s->c_drop[d], c.dropped[d] - s->last_c.dropped[d]);
+        }
+    mwx_counter_add(s->c_accepted, c.accepted - s->last_c.accepted);
+    s->last_c = c;
+    mwx_node_get_stats(s->node, &st);
+    mwx_counter_add(s->c_published, st.published - mwx_counter_value(s->c_published));
+    mwx_counter_add(s->c_gap_recovered, s->gap_recovered - mwx_counter_value(s->c_gap_recovered));
+    mwx_gauge_set(s->g_t, s->t_cur);
+}
+
+/* Service duties: bus, heartbeat, gaps, durability, events. */
+static void tick(svc_t *s, double timeout_s)
+{
+    mwx_err_t e = {0};
+    mwx_bus_stats_t bs;
+    double now;
+    int rc = mwx_node_poll(s->node, timeout_s, &e);
+    if (rc < 0 && rc != MWX_EBUS)
+        fail_once(s, rc, &e);
+    now = mwx_time_wall();
+    mwx_bus_stats(s->inner, &bs);
+    if (bs.connected != s->connected) {
+        s->connected = bs.connected;
+        if (bs.connected)
+            logf_(s, "bus up (reconnected; %llu reconnects)", (unsigned long long)bs.reconnects);
+        else
+            logf_(s, "bus down (%s); tracking and recording go on", mwx_bus_last_error(s->inner));
+        mwx_gauge_set(s->g_connected, bs.connected);
+    }
+    if (now - s->last_hb >= 1.0) {
+        s->last_hb = now;
+        if (mwx_node_heartbeat(s->node, &e) != MWX_OK && e.code != MWX_EBUS)
+            fail_once(s, e.code, &e);
+    }
+    if (s->connected && now - s->last_gap >= GAP_PERIOD_S) {
+        s->last_gap = now;
+        gap_check(s, now);
+    }
+    if (now - s->last_sync >= 1.0) {
+        s->last_sync = now;
+        if (mwx_recwriter_flush(s->rec, 1, &e) != MWX_OK || svc_log_sync(s->inbox, &e) != MWX_OK)
+            fail_once(s, e.code, &e);
+    }
+    update_metrics(s);
+}
+
+/* Feed the inbox entries received before scenario time t (restart). */
+static void replay_inbox(svc_t *s, double t)
+{
+    if (s->in_next >= s->n_in)
+        return;
+    s->replaying = 1;
+    while (s->in_next < s->n_in && s->in_ent[s->in_next].t_scn < t) {
+        const inbox_ent_t *ie = &s->in_ent[s->in_next++];
+        deliver(s, s->in_data + ie->off, ie->len, ie->unix_s);
+    }
+    update_metrics(s); /* the replayed drops are not news */
+    s->replaying = 0;
+    if (s->in_next >= s->n_in)
+        logf_(s, "inbox replayed (%zu envelopes)", s->n_in);
+}
+
+/* Wait (serving) until the scenario clock reaches t. */
+static void pace(svc_t *s, double t)
+{
+    for (;;) {
+        double now_t = scn_now(s);
+        if (s->rc != MWX_OK || *s->stop)
+            return;
+        if (now_t >= t) {
+            /* behind (a restart re-running its scenario): still serve now and then */
+            if (mwx_time_wall() - s->last_flush >= TICK_S) {
+                s->last_flush = mwx_time_wall();
+                tick(s, 0);
+            }
+            return;
+        }
+        if (!s->caught_up) {
+            s->caught_up = 1;
+            if (s->rec_t_last >= 0)
+                logf_(s, "caught up with the scenario clock at t = %.1f s", t);
+        }
+        double wait = (t - now_t) / s->cfg->speed;
+        tick(s, wait < TICK_S ? wait : TICK_S);
+        s->last_flush = mwx_time_wall();
+    }
+}
+
+static int sink(void *user, const mwx_record_t *rec)
+{
+    svc_t *s = user;
+    mwx_err_t e = {0};
+    if (rec->type != MWX_REC_MEAS || strcmp(rec->u.meas.nation, s->cfg->nation) != 0)
+        return *s->stop ? MWX_EAGAIN : s->rc; /* truth and others' sensors: not ours */
+    if (rec->u.meas.t > s->t_cur) {
+        pace(s, rec->u.meas.t);
+        if (*s->stop)
+            return MWX_EAGAIN;
+        replay_inbox(s, rec->u.meas.t);
+        if (mwx_node_advance(s->node, rec->u.meas.t, &e) != MWX_OK)
+            fail_once(s, e.code, &e);
+        s->t_cur = rec->u.meas.t;
+    }
+    if (mwx_node_meas(s->node, &rec->u.meas, &e) != MWX_OK)
+        fail_once(s, e.code, &e);
+    return *s->stop ? MWX_EAGAIN : s->rc;
+}
+
+/* ------------------------------------------------------------- start-up */
+
+static int mkdir_p(const char *path, mwx_err_t *err)
+{
+    char tmp[MWX_PATH_LEN * 2];
+    if (mwx_strlcpy(tmp, path, sizeof tmp))
+        return mwx_err_set(err, MWX_EINVAL, "%s: path too long", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+                return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(errno));
+            *p = '/';
+        }
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+        return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(errno));
+    return MWX_OK;
+}
+
+static int outbox_entry(void *user, double unix_s, double t_scn, const uint8_t *data,
+                        size_t len)
+{
+    svc_t *s = user;
+    mwx_envelope_t env;
+    if (mwx_envelope_peek(data, len, &env, NULL) != MWX_OK)
+        return MWX_OK;
+    if (s->node)
+        mwx_sentlog_add(mwx_node_sentlog(s->node), data, len);
+    if (env.seq > s->last_out_seq)
+        s->last_out_seq = env.seq;
+    if (env.type == MWX_PAYLOAD_TRACK)
+        s->out_tracks++;
+    return MWX_OK;
+}
+
+static int inbox_entry(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len)
+{
+    svc_t *s = user;
+    if (s->n_in == s->cap_in) {
+        size_t cap = s->cap_in ? 2 * s->cap_in : 1024;
+        inbox_ent_t *v = realloc(s->in_ent, cap * sizeof *v);
+        if (!v)
+            return MWX_ENOMEM;
+        s->in_ent = v;
+        s->cap_in = cap;
+    }
+    while (s->in_len + len > s->in_cap) {
+        size_t cap = s->in_cap ? 2 * s->in_cap : 1 << 20;
+        uint8_t *d = realloc(s->in_data, cap);
+        if (!d)
+            return MWX_ENOMEM;
+        s->in_data = d;
+        s->in_cap = cap;
+    }
+    memcpy(s->in_data + s->in_len, data, len);
+    s->in_ent[s->n_in].unix_s = unix_s;
+    s->in_ent[s->n_in].t_scn = t_scn;
+    s->in_ent[s->n_in].off = (uint32_t)s->in_len;
+    s->in_ent[s->n_in].len = (uint32_t)len;
+    s->in_len += len;
+    s->n_in++;
+    return MWX_OK;
+}
+
+/* An existing recording: what it holds already (restart). */
+static int scan_recording(svc_t *s, const char *path, mwx_err_t *err)
+{
+    mwx_recreader_t *rd;
+    mwx_record_t r;
+    int rc;
+    s->rec_t_last = -1;
+    if (access(path, F_OK) != 0)
+        return MWX_OK;
+    if ((rc = mwx_recreader_open(path, 0, &rd, err)) != MWX_OK)
+        return rc;
+    s->rec_t_last = 0;
+    while ((rc = mwx_recreader_next(rd, &r, NULL)) == MWX_OK) {
+        if (r.type != MWX_REC_SCENARIO && rec_t(&r) > s->rec_t_last)
+            s->rec_t_last = rec_t(&r);
+        if (r.type == MWX_REC_SHARE && r.u.share.verified) {
+            if (s->n_seen == s->cap_seen) {
+                size_t cap = s->cap_seen ? 2 * s->cap_seen : 1024;
+                seen_t *v = realloc(s->seen, cap * sizeof *v);
+                if (!v) {
+                    mwx_recreader_close(rd);
+                    return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", path);
+                }
+                s->seen = v;
+                s->cap_seen = cap;
+            }
+            memset(&s->seen[s->n_seen], 0, sizeof s->seen[0]);
+            mwx_strlcpy(s->seen[s->n_seen].from, r.u.share.from, MWX_ID_LEN);
+            s->seen[s->n_seen].seq = r.u.share.seq;
+            s->n_seen++;
+        }
+    }
+    mwx_recreader_close(rd);
+    if (s->n_seen)
+        qsort(s->seen, s->n_seen, sizeof s->seen[0], seen_cmp);
+    return MWX_OK;
+}
+
+static int open_bus(svc_t *s, mwx_err_t *err)
+{
+    const mwx_node_service_cfg_t *c = s->cfg;
+    int rc;
+    if (strcmp(c->bus, "inproc") == 0) {
+        /* alone in this process: nothing to share with, but the node runs the same */
+        if ((rc = mwx_inproc_hub_create(&s->policy, &s->hub, err)) != MWX_OK)
+            return rc;
+        return mwx_bus_inproc_open(s->hub, c->nation, &s->inner, err);
+    }
+    mwx_nats_opts_t o;
+    char user[128] = "", pass[256] = "", name[64];
+    memset(&o, 0, sizeof o);
+    if (c->creds_path[0] &&
+        (rc = mwx_nats_creds_load(c->creds_path, user, sizeof user, pass, sizeof pass, err)) !=
+            MWX_OK)
+        return rc;
+    snprintf(name, sizeof name, "mwx-node-%s", c->nation);
+    o.url = c->bus;
+    o.user = user[0] ? user : NULL;
+    o.password = pass[0] ? pass : NULL;
+    o.name = name;
+    o.send_asap = 1;
+    o.max_reconnect = -1;  /* a service waits for its bus forever */
+    o.reconnect_wait_s = 0.25;
+    o.queue_slots = 16384;
+    rc = mwx_bus_nats_open(&o, &s->inner, err);
+    if (rc != MWX_OK && err)
+        mwx_err_prefix(err, "cannot reach the bus");
+    return rc;
+}
+
+static int register_metrics(svc_t *s, mwx_err_t *err)
+{
+    mwx_metrics_t *m = mwx_web_metrics(s->web);
+    char lab[96];
+    int rc;
+    snprintf(lab, sizeof lab, "node=\"%s\"", s->cfg->nation);
+    if ((rc = mwx_metrics_gauge(m, "mwx_node_bus_connected", lab, "1 when the bus is up",
+                                &s->g_connected, err)) ||
+        (rc = mwx_metrics_gauge(m, "mwx_node_scenario_time_seconds", lab,
+                                "scenario time the node has reached", &s->g_t, err)) ||
+        (rc = mwx_metrics_counter(m, "mwx_share_accepted_total", lab,
+                                  "envelopes accepted from partners", &s->c_accepted, err)) ||
+        (rc = mwx_metrics_counter(m, "mwx_node_published_total", lab, "envelopes published",
+                                  &s->c_published, err)) ||
+        (rc = mwx_metrics_counter(m, "mwx_node_gap_recovered_total", lab,
+                                  "envelopes recovered by gap request", &s->c_gap_recovered,
+                                  err)))
+        return rc;
+    for (int d = 0; d < MWX_DROP_N; d++) {
+        snprintf(lab, sizeof lab, "node=\"%s\",reason=\"%s\"", s->cfg->nation,
+                 mwx_drop_name((mwx_drop_t)d));
+        if ((rc = mwx_metrics_counter(m, "mwx_share_dropped_total", lab,
+                                      "envelopes dropped by the receiver", &s->c_drop[d], err)))
+            return rc;
+    }
+    return MWX_OK;
+}
+
+static int start_web(svc_t *s, mwx_err_t *err)
+{
+    char host[64];
+    const char *colon = strrchr(s->cfg->http, ':');
+    size_t hl = (size_t)(colon - s->cfg->http);
+    unsigned port = (unsigned)atoi(colon + 1);
+    char assets[MWX_PATH_LEN * 2];
+    int rc;
+    if (hl >= sizeof host)
+        hl = sizeof host - 1;
+    memcpy(host, s->cfg->http, hl);
+    host[hl] = 0;
+    if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+        memmove(host, host + 1, hl - 2);
+        host[hl - 2] = 0;
+    }
+    rc = mwx_web_default_assets(assets, sizeof assets, NULL);
+    if ((rc = mwx_web_start(host, port, rc == MWX_OK ? assets : NULL, &s->web, err)) != MWX_OK)
+        return rc;
+    return register_metrics(s, err);
+}
+
+static int setup(svc_t *s, mwx_err_t *err)
+{
+    const mwx_node_service_cfg_t *c = s->cfg;
+    json_t *root = NULL;
+    char path[MWX_PATH_LEN * 2];
+    double start, hdr_start;
+    int rc, existed, in_existed;
+
+    if ((rc = mwx_scenario_load(c->sensors_path, &s->sc, err)) != MWX_OK)
+        return rc;
+    s->sc_loaded = 1;
+    if ((rc = mwx_json_load_string(s->sc.json, strlen(s->sc.json), c->sensors_path, &root,
+                                   err)) != MWX_OK)
+        return rc;
+    rc = mwx_policy_from_json(root, c->sensors_path, &s->policy, err);
+    json_decref(root);
+    if (rc != MWX_OK)
+        return rc;
+    if (mwx_policy_index(&s->policy, c->nation) < 0)
+        return mwx_err_set(err, MWX_EINVAL, "%s: $.nation: \"%s\" is not a nation of %s",
+                           c->file, c->nation, c->sensors_path);
+    if ((rc = mwx_key_load_secret(c->key_path, c->nation, &s->key, err)) != MWX_OK)
+        return mwx_err_prefix(err, "%s: $.key", c->file);
+
+    memset(&s->nc, 0, sizeof s->nc);
+    mwx_strlcpy(s->nc.nation, c->nation, sizeof s->nc.nation);
+    for (int i = 0; i < c->n_trust; i++) {
+        mwx_node_trust_t *t = &s->nc.trusted[s->nc.n_trusted];
+        if (strcmp(c->trust_nation[i], c->nation) == 0)
+            continue;
+        if ((rc = mwx_key_load_public(c->trust_path[i], c->trust_nation[i], t->pk, NULL, err)) !=
+            MWX_OK)
+            return mwx_err_prefix(err, "%s: $.trust.%s", c->file, c->trust_nation[i]);
+        mwx_strlcpy(t->nation, c->trust_nation[i], sizeof t->nation);
+        s->nc.n_trusted++;
+        if (s->n_partner < MWX_MAX_NATIONS)
+            mwx_strlcpy(s->partner[s->n_partner++].nation, t->nation, MWX_ID_LEN);
+    }
+    if ((rc = mkdir_p(c->outputs, err)) != MWX_OK)
+        return rc;
+
+    /* what survives from an earlier run: recording, inbox (outbox after the node exists) */
+    snprintf(path, sizeof path, "%s/node-%s.mwxr", c->outputs, c->nation);
+    if ((rc = scan_recording(s, path, err)) != MWX_OK)
+        return rc;
+    start = c->start_unix > 0 ? c->start_unix : mwx_time_wall();
+    snprintf(path, sizeof path, "%s/node-%s.inbox", c->outputs, c->nation);
+    if ((rc = svc_log_open(path, start, inbox_entry, s, &s->inbox, &hdr_start, &in_existed,
+                           err)) != MWX_OK)
+        return rc;
+
+    if ((rc = open_bus(s, err)) != MWX_OK)
+        return rc;
+    logf_(s, "connected to %s", strcmp(c->bus, "inproc") == 0 ? "the inproc bus" : c->bus);
+    s->connected = 1;
+    s->wrap.ops = &wrap_ops;
+    s->wrap.impl = s;
+
+    s->nc.epoch_unix = s->sc.epoch;
+    s->nc.status = s->sc.status;
+    s->nc.source = MWX_WARN_SOURCE_SIMULATED;
+    s->nc.physics = s->sc.physics;
+    s->nc.policy = &s->policy;
+    s->nc.key = &s->key;
+    s->nc.bus = &s->wrap;
+    s->nc.regions_path = c->regions_path[0] ? c->regions_path
+                         : s->sc.regions_path[0] ? s->sc.regions_path : NULL;
+    s->nc.out_dir = c->outputs;
+    s->nc.run_id = s->sc.name;
+    s->nc.stale_s = c->stale_s;
+    s->nc.sim_clock = 0;
+    s->nc.on_record = on_record;
+    s->nc.user = s;
+    /* the outbox: where seqs continue (read before the sender starts), the clock origin
+     * kept from the first start; then loaded into the new node's sent log */
+    snprintf(path, sizeof path, "%s/node-%s.outbox", c->outputs, c->nation);
+    {
+        svc_log_t *probe;
+        if ((rc = svc_log_open(path, start, outbox_entry, s, &probe, &hdr_start, &existed,
+                               err)) != MWX_OK)
+            return rc;
+        svc_log_close(probe);
+    }
+    s->start_unix = c->start_unix > 0 ? c->start_unix : hdr_start;
+    s->nc.first_seq = s->last_out_seq ? s->last_out_seq + 1 : 0;
+    if ((rc = mwx_node_create(&s->nc, &s->node, err)) != MWX_OK)
+        return rc;
+    s->last_out_seq = 0;
+    s->out_tracks = 0;
+    if ((rc = svc_log_open(path, start, outbox_entry, s, &s->outbox, &hdr_start, &existed,
+                           err)) != MWX_OK)
+        return rc;
+    mwx_node_set_publishing(s->node, s->out_tracks == 0);
+    return MWX_OK;
+}
+
+int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, FILE *log,
+                         mwx_err_t *err)
+{
+    svc_t *s = calloc(1, sizeof *s);
+    char path[MWX_PATH_LEN * 2];
+    mwx_sim_opts_t so;
+    int rc;
+
+    if (!s)
+        return mwx_err_set(err, MWX_ENOMEM, "node: out of memory");
+    s->cfg = cfg;
+    s->log = log ? log : stderr;
+    s->stop = stop;
+    s->rec_t_last = -1;
+    s->t_cur = -1e300;
+    if ((rc = setup(s, err)) != MWX_OK)
+        goto out;
+
+    snprintf(path, sizeof path, "%s/node-%s.mwxr", cfg->outputs, cfg->nation);
+    if ((rc = mwx_recwriter_open(path, MWX_REC_LIVE | (s->rec_t_last >= 0 ? MWX_REC_APPEND : 0),
+                                 &s->rec, err)) != MWX_OK)
+        goto out;
+    if (s->rec_t_last < 0) {
+        mwx_record_t r;
+        memset(&r, 0, sizeof r);
+        r.type = MWX_REC_SCENARIO;
+        mwx_strlcpy(r.u.scenario.name, s->sc.name, sizeof r.u.scenario.name);
+        mwx_strlcpy(r.u.scenario.epoch, s->sc.epoch_str, sizeof r.u.scenario.epoch);
+        r.u.scenario.status = s->sc.status;
+        r.u.scenario.seed = s->sc.seed;
+        r.u.scenario.json = s->sc.json;
+        if ((rc = mwx_recwriter_append(s->rec, &r, err)) != MWX_OK)
+            goto out;
+    }
+    if (cfg->http[0]) {
+        if ((rc = start_web(s, err)) != MWX_OK)
+            goto out;
+        char url[128];
+        mwx_web_url(s->web, url, sizeof url);
+        logf_(s, "operator page and /metrics at %s", url);
+    }
+    logf_(s, "start: scenario %s, speed %g, t = %.1f s now%s", s->sc.name, cfg->speed, scn_now(s),
+          s->rec_t_last >= 0
+              ? " (restart: re-running the scenario up to now, outbox and inbox reloaded)"
+              : "");
+    if (s->rec_t_last >= 0)
+        logf_(s, "restart: outbox %llu envelopes (last seq %llu), inbox %zu, recording up to t = "
+                 "%.1f s",
+              (unsigned long long)svc_log_count(s->outbox), (unsigned long long)s->last_out_seq,
+              s->n_in, s->rec_t_last);
+
+    memset(&so, 0, sizeof so);
+    s->last_hb = s->last_gap = s->last_sync = s->last_flush = 0;
+    rc = mwx_sim_run(&s->sc, &so, sink, s, err);
+    if (s->rc != MWX_OK) {
+        rc = s->rc;
+        if (err)
+            *err = s->err;
+        goto out;
+    }
+    if (rc == MWX_EAGAIN && *stop)
+        rc = MWX_OK;
+    if (rc != MWX_OK)
+        goto out;
+    if (!*stop) {
+        pace(s, s->sc.duration_s);
+        replay_inbox(s, INFINITY);
+        if (mwx_node_advance(s->node, s->sc.duration_s, err) != MWX_OK) {
+            rc = err ? err->code : MWX_EIO;
+            goto out;
+        }
+        s->t_cur = s->sc.duration_s;
+        logf_(s, "scenario ended at t = %.1f s%s", s->sc.duration_s,
+              cfg->exit_at_end ? "" : "; serving until signalled");
+    }
+    while (!*stop && !cfg->exit_at_end && s->rc == MWX_OK)
+        tick(s, 0.1);
+    if (s->rc != MWX_OK) {
+        rc = s->rc;
+        if (err)
+            *err = s->err;
+    }
+out:
+    if (s->node) {
+        mwx_node_stats_t st;
+        mwx_node_get_stats(s->node, &st);
+        if (s->inner && strcmp(cfg->bus, "inproc") != 0)
+            mwx_bus_flush(s->inner, 1.0, NULL);
+        logf_(s, "stop: %llu measurements, %llu own track updates, %llu fused updates, "
+                 "%llu published, %llu accepted, %llu recovered by gap request, %llu alerts",
+              (unsigned long long)st.meas, (unsigned long long)st.own_track_updates,
+              (unsigned long long)st.fused_updates, (unsigned long long)st.published,
+              (unsigned long long)st.share.accepted, (unsigned long long)s->gap_recovered,
+              (unsigned long long)st.alerts);
+    }
+    if (s->rec) {
+        mwx_err_t e = {0};
+        int crc = mwx_recwriter_close(s->rec, &e);
+        if (crc != MWX_OK && rc == MWX_OK) {
+            rc = crc;
+            if (err)
+                *err = e;
+        }
+    }
+    if (s->web)
+        mwx_web_stop(s->web);
+    mwx_node_destroy(s->node);
+    if (s->inner)
+        mwx_bus_close(s->inner);
+    if (s->hub)
+        mwx_inproc_hub_destroy(s->hub);
+    svc_log_close(s->outbox);
+    svc_log_close(s->inbox);
+    if (s->sc_loaded)
+        mwx_scenario_free(&s->sc);
+    free(s->seen);
+    free(s->in_data);
+    free(s->in_ent);
+    free(s);
+    return rc;
+}

@@ -1,0 +1,151 @@
+/* `mwx node` configuration: strict JSON (docs/NODE.md). */
+#include "mwx/node.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int resolve(const mwx_jpath_t *jp, const char *key, const char *base, const char *rel,
+                   char *out, size_t n, mwx_err_t *err)
+{
+    int w;
+    if (rel[0] == '/' || !base[0])
+        w = snprintf(out, n, "%s", rel);
+    else
+        w = snprintf(out, n, "%s/%s", base, rel);
+    if (w < 0 || (size_t)w >= n)
+        return mwx_jpath_error(jp, key, err, "path too long");
+    return MWX_OK;
+}
+
+static int path_key(const mwx_jpath_t *jp, const json_t *root, const char *key, int required,
+                    const char *base, char *out, size_t n, mwx_err_t *err)
+{
+    char tmp[MWX_PATH_LEN];
+    int rc = mwx_json_string(jp, root, key, required, "", tmp, sizeof tmp, err);
+    if (rc != MWX_OK)
+        return rc;
+    if (!tmp[0]) {
+        if (required || json_object_get(root, key))
+            return mwx_jpath_error(jp, key, err, "expected a non-empty path");
+        out[0] = 0;
+        return MWX_OK;
+    }
+    return resolve(jp, key, base, tmp, out, n, err);
+}
+
+static int bus_ok(const char *bus)
+{
+    char tmp[512];
+    if (strcmp(bus, "inproc") == 0)
+        return 1;
+    mwx_strlcpy(tmp, bus, sizeof tmp);
+    for (char *save = NULL, *u = strtok_r(tmp, ",", &save); u; u = strtok_r(NULL, ",", &save)) {
+        while (*u == ' ')
+            u++;
+        if (strncmp(u, "nats://", 7) != 0 && strncmp(u, "tls://", 6) != 0)
+            return 0;
+        if (!u[u[0] == 'n' ? 7 : 6])
+            return 0;
+    }
+    return tmp[0] != 0;
+}
+
+int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t *err)
+{
+    static const char *const keys[] = {"nation", "bus", "key", "trust", "sensors", "regions",
+                                       "outputs", "http", "creds", "speed", "start_unix",
+                                       "exit_at_end", "stale_s", NULL};
+    json_t *root = NULL, *trust, *v;
+    mwx_jpath_t jp;
+    char base[MWX_PATH_LEN] = "";
+    const char *slash;
+    const char *k;
+    int rc;
+
+    memset(c, 0, sizeof *c);
+    mwx_strlcpy(c->file, path, sizeof c->file);
+    slash = strrchr(path, '/');
+    if (slash) {
+        size_t n = (size_t)(slash - path);
+        if (n == 0)
+            n = 1;
+        if (n >= sizeof base)
+            return mwx_err_set(err, MWX_EINVAL, "%s: path too long", path);
+        memcpy(base, path, n);
+        base[n] = 0;
+    }
+    if ((rc = mwx_json_load_file(path, &root, err)) != MWX_OK)
+        return rc;
+    mwx_jpath_init(&jp, path);
+    if ((rc = mwx_json_check_object(&jp, root, keys, err)) != MWX_OK)
+        goto out;
+    if ((rc = mwx_json_string(&jp, root, "nation", 1, NULL, c->nation, sizeof c->nation, err)) !=
+        MWX_OK)
+        goto out;
+    if (!c->nation[0] || strspn(c->nation, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                           "0123456789-_") != strlen(c->nation)) {
+        rc = mwx_jpath_error(&jp, "nation", err, "expected a nation id ([A-Za-z0-9_-]{1,31})");
+        goto out;
+    }
+    if ((rc = mwx_json_string(&jp, root, "bus", 1, NULL, c->bus, sizeof c->bus, err)) != MWX_OK)
+        goto out;
+    if (!bus_ok(c->bus)) {
+        rc = mwx_jpath_error(&jp, "bus", err,
+                             "expected \"inproc\" or NATS URLs (nats://HOST:PORT[,nats://...])");
+        goto out;
+    }
+    if ((rc = path_key(&jp, root, "key", 1, base, c->key_path, sizeof c->key_path, err)) ||
+        (rc = path_key(&jp, root, "sensors", 1, base, c->sensors_path, sizeof c->sensors_path,
+                       err)) ||
+        (rc = path_key(&jp, root, "outputs", 1, base, c->outputs, sizeof c->outputs, err)) ||
+        (rc = path_key(&jp, root, "regions", 0, base, c->regions_path, sizeof c->regions_path,
+                       err)) ||
+        (rc = path_key(&jp, root, "creds", 0, base, c->creds_path, sizeof c->creds_path, err)))
+        goto out;
+    trust = json_object_get(root, "trust");
+    if (trust) {
+        size_t old = mwx_jpath_key(&jp, "trust");
+        if (!json_is_object(trust)) {
+            rc = mwx_jpath_error(&jp, NULL, err, "expected an object (nation -> public key file)");
+            goto out;
+        }
+        json_object_foreach(trust, k, v) {
+            if (c->n_trust >= MWX_NODE_MAX_TRUST) {
+                rc = mwx_jpath_error(&jp, k, err, "more than %d trusted nations",
+                                     MWX_NODE_MAX_TRUST);
+                goto out;
+            }
+            if (!k[0] || strlen(k) >= MWX_ID_LEN) {
+                rc = mwx_jpath_error(&jp, k, err, "expected a nation id");
+                goto out;
+            }
+            if ((rc = path_key(&jp, trust, k, 1, base, c->trust_path[c->n_trust],
+                               sizeof c->trust_path[0], err)) != MWX_OK)
+                goto out;
+            mwx_strlcpy(c->trust_nation[c->n_trust], k, MWX_ID_LEN);
+            c->n_trust++;
+        }
+        mwx_jpath_pop(&jp, old);
+    }
+    if ((rc = mwx_json_string(&jp, root, "http", 0, "", c->http, sizeof c->http, err)) != MWX_OK)
+        goto out;
+    if (c->http[0]) {
+        const char *colon = strrchr(c->http, ':');
+        char *end;
+        long port = colon ? strtol(colon + 1, &end, 10) : -1;
+        if (!colon || colon == c->http || !colon[1] || *end || port < 0 || port > 65535) {
+            rc = mwx_jpath_error(&jp, "http", err, "expected \"HOST:PORT\" (e.g. 127.0.0.1:8080)");
+            goto out;
+        }
+    }
+    if ((rc = mwx_json_number(&jp, root, "speed", 0, 1.0, 1e-3, 1000.0, &c->speed, err)) ||
+        (rc = mwx_json_number(&jp, root, "start_unix", 0, 0.0, 0.0, 1e11, &c->start_unix, err)) ||
+        (rc = mwx_json_bool(&jp, root, "exit_at_end", 0, 0, &c->exit_at_end, err)) ||
+        (rc = mwx_json_number(&jp, root, "stale_s", 0, 600.0, 1.0, 1e7, &c->stale_s, err)))
+        goto out;
+out:
+    json_decref(root);
+    return rc;
+}

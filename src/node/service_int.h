@@ -1,0 +1,32 @@
+/* Internal to `mwx node` (src/node/service*.c): the append-only envelope logs.
+ *
+ * A log file is the header "MWXLOG1\n" + start_unix (double, 8 bytes: the scenario clock
+ * origin, so that a restarted node keeps the clock of its first start), then entries:
+ *   u32 len | u32 crc32c(meta || data) | double unix_s | double t_scn | data[len]
+ * (native byte order: the file never leaves the node). A torn or damaged tail (crash in
+ * the middle of an append) is detected by the length and checksum and cut on open. */
+#ifndef MWX_NODE_SERVICE_INT_H
+#define MWX_NODE_SERVICE_INT_H
+
+#include "mwx/core.h"
+
+typedef struct svc_log svc_log_t;
+
+typedef int (*svc_log_fn)(void *user, double unix_s, double t_scn, const uint8_t *data,
+                          size_t len);
+
+/* Open (create when missing, with start_unix in the header) and replay every whole entry
+ * through fn (may be NULL) oldest first; *start_unix_out gets the header's clock origin;
+ * *existed = 1 when the file was there. */
+int svc_log_open(const char *path, double start_unix, svc_log_fn fn, void *user,
+                 svc_log_t **out, double *start_unix_out, int *existed, mwx_err_t *err);
+/* Append one entry; with sync, fsync before returning (the outbox: logged before sent). */
+int svc_log_append(svc_log_t *l, double unix_s, double t_scn, const uint8_t *data, size_t len,
+                   int sync, mwx_err_t *err);
+int svc_log_sync(svc_log_t *l, mwx_err_t *err);
+uint64_t svc_log_count(const svc_log_t *l);
+void svc_log_close(svc_log_t *l);
+
+uint32_t svc_crc32c(uint32_t crc, const uint8_t *p, size_t n);
+
+#endif
