@@ -322,6 +322,12 @@ void mwx_bus_stats(mwx_bus_t *b, mwx_bus_stats_t *st);
 const char *mwx_bus_last_error(mwx_bus_t *b);
 void mwx_bus_close(mwx_bus_t *b);
 
+/* Prometheus text lines for a bus's stats, labelled with node:
+ * mwx_bus_published_total, mwx_bus_delivered_total, mwx_bus_dropped_queue_full_total,
+ * mwx_bus_disconnects_total, mwx_bus_reconnects_total, mwx_bus_connected. Returns the
+ * length (truncated to n-1 when full). */
+size_t mwx_bus_metrics(mwx_bus_t *b, const char *node, char *buf, size_t n);
+
 /* 1 when subject matches pattern (NATS rules). */
 int mwx_subject_match(const char *pattern, const char *subject);
 

@@ -2,6 +2,7 @@
  * every recipient on its label. */
 #include "share_int.h"
 
+#include <stdio.h>
 #include <string.h>
 
 int mwx_bus_connect(mwx_bus_t *b, mwx_err_t *err)
@@ -89,4 +90,29 @@ int mwx_bus_publish_envelope(mwx_bus_t *b, const mwx_envelope_t *env, const uint
         n++;
     }
     return n;
+}
+
+size_t mwx_bus_metrics(mwx_bus_t *b, const char *node, char *buf, size_t n)
+{
+    mwx_bus_stats_t st;
+    if (n == 0)
+        return 0;
+    b->ops->stats(b, &st);
+    int k = snprintf(buf, n,
+                     "mwx_bus_published_total{node=\"%s\",bus=\"%s\"} %llu\n"
+                     "mwx_bus_delivered_total{node=\"%s\",bus=\"%s\"} %llu\n"
+                     "mwx_bus_dropped_queue_full_total{node=\"%s\",bus=\"%s\"} %llu\n"
+                     "mwx_bus_disconnects_total{node=\"%s\",bus=\"%s\"} %llu\n"
+                     "mwx_bus_reconnects_total{node=\"%s\",bus=\"%s\"} %llu\n"
+                     "mwx_bus_connected{node=\"%s\",bus=\"%s\"} %d\n",
+                     node, b->ops->name, (unsigned long long)st.published, node, b->ops->name,
+                     (unsigned long long)st.delivered, node, b->ops->name,
+                     (unsigned long long)st.dropped_queue_full, node, b->ops->name,
+                     (unsigned long long)st.disconnects, node, b->ops->name,
+                     (unsigned long long)st.reconnects, node, b->ops->name, st.connected);
+    if (k < 0) {
+        buf[0] = 0;
+        return 0;
+    }
+    return (size_t)k < n ? (size_t)k : n - 1;
 }

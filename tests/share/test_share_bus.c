@@ -728,9 +728,73 @@ static void test_nats_reconnects(void **state)
     nats_fixture_stop(&fx);
 }
 
+typedef struct order_log {
+    char subjects[64][MWX_SUBJECT_LEN];
+    uint8_t first[64];
+    int n;
+} order_log_t;
+
+static void on_order(void *user, const char *subject, const uint8_t *data, size_t len,
+                     const char *reply)
+{
+    order_log_t *o = user;
+    if (o->n < 64) {
+        mwx_strlcpy(o->subjects[o->n], subject, MWX_SUBJECT_LEN);
+        o->first[o->n] = len ? data[0] : 0;
+        o->n++;
+    }
+}
+
+/* inproc: nothing is delivered before poll; poll delivers in publish order; what a
+ * handler publishes waits for the next poll; the stats and metrics count it all. */
+static void test_inproc_order(void **state)
+{
+    mwx_inproc_hub_t *h;
+    mwx_bus_t *a, *b;
+    mwx_err_t err;
+    order_log_t log;
+    char metrics[1024];
+    memset(&log, 0, sizeof log);
+    assert_int_equal(mwx_inproc_hub_create(NULL, &h, &err), 0);
+    assert_int_equal(mwx_bus_inproc_open(h, "JP", &a, &err), 0);
+    assert_int_equal(mwx_bus_inproc_open(h, "US", &b, &err), 0);
+    assert_int_equal(mwx_bus_subscribe(b, "mwx.track.*.US", on_order, &log, &err), 0);
+    assert_int_equal(mwx_bus_subscribe(b, "mwx.>", on_order, &log, &err), 0);
+    for (uint8_t i = 0; i < 5; i++) {
+        const char *subj = i % 2 ? "mwx.track.JP.US" : "mwx.alert.JP.US";
+        assert_int_equal(mwx_bus_publish(a, subj, &i, 1, &err), 0);
+    }
+    assert_int_equal(mwx_bus_publish(a, "other.subject", (const uint8_t *)"z", 1, &err), 0);
+    assert_int_equal(log.n, 0);
+    assert_int_equal(mwx_bus_poll(a, 0, &err), 0); /* JP subscribed to nothing */
+    assert_int_equal(mwx_bus_poll(b, 0, &err), 5);
+    /* each message once per matching subscription, in publish order */
+    assert_int_equal(log.n, 7);
+    int k = 0;
+    for (uint8_t i = 0; i < 5; i++) {
+        int subs = i % 2 ? 2 : 1;
+        for (int j = 0; j < subs; j++, k++)
+            assert_int_equal(log.first[k], i);
+    }
+    assert_string_equal(log.subjects[1], "mwx.track.JP.US");
+    assert_int_equal(mwx_bus_poll(b, 0, &err), 0);
+    size_t n = mwx_bus_metrics(b, "US", metrics, sizeof metrics);
+    assert_true(n > 0 && n < sizeof metrics);
+    assert_non_null(strstr(metrics, "mwx_bus_delivered_total{node=\"US\",bus=\"inproc\"} 7\n"));
+    n = mwx_bus_metrics(a, "JP", metrics, sizeof metrics);
+    assert_non_null(strstr(metrics, "mwx_bus_published_total{node=\"JP\",bus=\"inproc\"} 6\n"));
+    assert_non_null(strstr(metrics, "mwx_bus_connected{node=\"JP\",bus=\"inproc\"} 1\n"));
+    n = mwx_bus_metrics(a, "JP", metrics, 10);
+    assert_int_equal(n, 9);
+    mwx_bus_close(a);
+    mwx_bus_close(b);
+    mwx_inproc_hub_destroy(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_inproc_order),
         cmocka_unit_test(test_flow_inproc),
         cmocka_unit_test(test_flow_inproc_policy),
         cmocka_unit_test(test_flow_nats),
