@@ -585,8 +585,18 @@ int mwx_recreader_next(mwx_recreader_t *r, mwx_record_t *rec, mwx_err_t *err)
         long long n = fill(r, FRAME_HDR);
         if (n < 0)
             return io_fail(r, err);
-        if (n == 0)
-            return (r->flags & MWX_READ_FOLLOW) ? MWX_EAGAIN : MWX_EOF;
+        if (n == 0) {
+            if (!(r->flags & MWX_READ_FOLLOW))
+                return MWX_EOF;
+            /* Recordings only grow (APPEND cuts torn bytes, never whole frames): a file
+             * shorter than what was read was replaced, and waiting would be forever. */
+            uint64_t size = file_size(r);
+            if (size < r->pos)
+                return fail(r, err, MWX_ECORRUPT,
+                            "shrank to %llu bytes while being followed at byte %llu",
+                            (unsigned long long)size, (unsigned long long)r->pos);
+            return MWX_EAGAIN;
+        }
         if (n < FRAME_HDR)
             return torn(r, err, "record");
         const unsigned char *h = r->buf + r->start;

@@ -464,6 +464,10 @@ static void test_follow_byte_by_byte(void **state)
         assert_int_equal(mwx_recreader_next(r, &rec, &err), MWX_EAGAIN);
     }
     assert_int_equal(mwx_recwriter_close(w, &err), 0);
+    /* the file replaced under the follower: an error, not a wait forever */
+    assert_int_equal(truncate(c, 0), 0);
+    assert_int_equal(mwx_recreader_next(r, &rec, &err), MWX_ECORRUPT);
+    assert_non_null(strstr(err.msg, "shrank to 0 bytes while being followed"));
     mwx_recreader_close(r);
     free(b);
 }
