@@ -51,7 +51,8 @@
  * leaves (writers only ever append whole frames with one write(), so a reader never sees
  * half a frame except after a crash): `mwx cat` warns and exits 0; corruption is an
  * error. In follow mode, rules 1-3's torn tails are "not yet": MWX_EAGAIN, and the
- * reader resumes at the same frame when more bytes arrive.
+ * reader resumes at the same frame when more bytes arrive; a file that shrinks below
+ * what was already read (replaced, not appended to) is an error.
  *
  * WRITERS
  *   ATOMIC  writes PATH.tmp; close flushes, fsyncs, renames to PATH and fsyncs the
