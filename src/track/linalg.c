@@ -4,8 +4,29 @@
 #include <math.h>
 #include <string.h>
 
+static void mul8(const double *A, const double *B, double *C)
+{
+    enum { N = 8 };
+    for (int i = 0; i < N; i++) {
+        double row[N] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int k = 0; k < N; k++) {
+            double a = A[i * N + k];
+            if (a == 0.0)
+                continue;
+            for (int j = 0; j < N; j++)
+                row[j] += a * B[k * N + j];
+        }
+        for (int j = 0; j < N; j++)
+            C[i * N + j] = row[j];
+    }
+}
+
 void la_mul(const double *A, const double *B, double *C, int n, int m, int p)
 {
+    if (n == 8 && m == 8 && p == 8) {
+        mul8(A, B, C);
+        return;
+    }
     /* i-k-j order, skipping the zeros of A (the dynamics' Jacobians are sparse) */
     for (int i = 0; i < n * p; i++)
         C[i] = 0.0;
@@ -36,9 +57,40 @@ void la_mul_bt(const double *A, const double *B, double *C, int n, int m, int p)
         }
 }
 
+/* The same for the built-in 8-state: constant bounds let the compiler unroll. */
+static void fpft8(const double *F, double *P)
+{
+    enum { N = 8 };
+    double T[N * N];
+    for (int i = 0; i < N; i++) {
+        double row[N] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int k = 0; k < N; k++) {
+            double f = F[i * N + k];
+            if (f == 0.0)
+                continue;
+            for (int j = 0; j < N; j++)
+                row[j] += f * P[k * N + j];
+        }
+        for (int j = 0; j < N; j++)
+            T[i * N + j] = row[j];
+    }
+    for (int i = 0; i < N; i++)
+        for (int j = i; j < N; j++) {
+            double s = 0.0;
+            for (int k = 0; k < N; k++)
+                s += T[i * N + k] * F[j * N + k];
+            P[i * N + j] = s;
+            P[j * N + i] = s;
+        }
+}
+
 void la_fpft(const double *F, double *P, int n)
 {
     double T[LA_MAX * LA_MAX];
+    if (n == 8) {
+        fpft8(F, P);
+        return;
+    }
     /* T = F P; P = T F^T, skipping the zeros of F (the built-in F is sparse). */
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {

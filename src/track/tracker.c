@@ -665,21 +665,25 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
     const int nz = t->mm[mi].nz;
     if (!k->active)
         return;
+    if (t->mm[mi].name[0] == 'r') {
+        /* cheap pre-gate for radar, before any prediction: the measured point must lie
+         * within 6 sigma of the track extrapolated in a straight line (both
+         * uncertainties, the measurement's cross-range from its angles, plus up to 10 g
+         * of curvature over dt) */
+        const double *P = k->comb.P, *R = t->mm[mi].R;
+        const int n = MWX_TRACK_NX;
+        double d[3], r = t->mm[mi].z[0], dt = t->scan_t - k->t, curv = 50.0 * dt * dt;
+        double v = P[0] + P[n + 1] + P[2 * n + 2] +
+                   dt * dt * (P[3 * n + 3] + P[4 * n + 4] + P[5 * n + 5]) + R[0] +
+                   r * r * (R[4] + R[8]);
+        for (int i = 0; i < 3; i++)
+            d[i] = t->mpt[mi][i] - k->comb.x[i] - k->comb.x[3 + i] * dt;
+        if (sqrt(mwx_dot3(d, d)) > 6.0 * sqrt(v) + curv)
+            return;
+    }
     if (predict_track(t, k, t->scan_t)) {
         delete_track(t, k);
         return;
-    }
-    if (t->mm[mi].name[0] == 'r') {
-        /* cheap pre-gate for radar: the measured point must lie within 6 sigma of the
-         * track (both uncertainties, the measurement's cross-range from its angles) */
-        const double *P = k->comb.P, *R = t->mm[mi].R;
-        const int n = MWX_TRACK_NX;
-        double d[3], r = t->mm[mi].z[0];
-        double v = P[0] + P[n + 1] + P[2 * n + 2] + R[0] + r * r * (R[4] + R[8]);
-        for (int i = 0; i < 3; i++)
-            d[i] = t->mpt[mi][i] - k->comb.x[i];
-        if (mwx_dot3(d, d) > 36.0 * v)
-            return;
     }
     if (t->filter->innovation(t->filter, &t->mm[mi], &k->comb, nu, S))
         return;
