@@ -220,6 +220,9 @@ int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *cfg, mwx_err_
  * Log lines go to log (stderr). MWX_EBUS when the bus cannot be reached at start. */
 int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, FILE *log,
                          mwx_err_t *err);
+/* A node's outbox or inbox (OUTPUTS/node-N.outbox, .inbox) as JSON Lines: one envelope a
+ * line {"seq", "origin", "type", "to", "sent_unix_s", "t"} (`mwx node --dump-log`). */
+int mwx_node_log_dump(const char *path, FILE *out, mwx_err_t *err);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: mwx node --config NODE.json\n"
+            "       mwx node --dump-log OUTPUTS/node-NATION.outbox   (or .inbox: JSON Lines)\n"
             "\n"
             "Runs one nation's node as a service on a real bus: replays the nation's sensors\n"
             "of a scenario on the scenario clock, tracks, publishes signed tracks, receives and\n"
@@ -61,6 +62,12 @@ int mwx_cmd_node(int argc, char **argv)
             if (++i >= argc)
                 return mwx_cli_usage_error("node", "--config needs a file");
             config = argv[i];
+        } else if (strcmp(argv[i], "--dump-log") == 0) {
+            if (++i >= argc)
+                return mwx_cli_usage_error("node", "--dump-log needs a file");
+            if ((rc = mwx_node_log_dump(argv[i], stdout, &err)) != MWX_OK)
+                return mwx_cli_fail("node", &err);
+            return 0;
         } else {
             return mwx_cli_usage_error("node", "unexpected argument '%s'", argv[i]);
         }

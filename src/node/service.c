@@ -794,7 +794,7 @@ int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, 
     s->log = log ? log : stderr;
     s->stop = stop;
     s->rec_t_last = -1;
-    s->t_cur = -1e300;
+    s->t_cur = 0;
     if ((rc = setup(s, err)) != MWX_OK)
         goto out;
 

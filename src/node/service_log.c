@@ -1,6 +1,9 @@
 /* `mwx node`'s append-only envelope logs (outbox, inbox): format in service_int.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "service_int.h"
+#include "mwx/node.h"
+
+#include <stdio.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -177,4 +180,35 @@ void svc_log_close(svc_log_t *l)
     fsync(l->fd);
     close(l->fd);
     free(l);
+}
+
+static int dump_one(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len)
+{
+    FILE *out = user;
+    mwx_envelope_t env;
+    if (mwx_envelope_peek(data, len, &env, NULL) != MWX_OK) {
+        fprintf(out, "{\"malformed\":true,\"len\":%zu}\n", len);
+        return MWX_OK;
+    }
+    fprintf(out, "{\"seq\":%llu,\"origin\":\"%s\",\"type\":\"%s\",\"to\":[",
+            (unsigned long long)env.seq, env.origin, mwx_payload_type_name(env.type));
+    for (int i = 0; i < env.n_to; i++)
+        fprintf(out, "%s\"%s\"", i ? "," : "", env.to[i]);
+    fprintf(out, "],\"sent_unix_s\":%.6f,\"t\":%.3f}\n", env.sent_unix_s, t_scn);
+    return MWX_OK;
+}
+
+int mwx_node_log_dump(const char *path, FILE *out, mwx_err_t *err)
+{
+    svc_log_t *l;
+    double start;
+    int existed, rc;
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return mwx_err_set(err, MWX_ENOTFOUND, "%s: %s", path, strerror(errno));
+    /* opening cuts a torn tail: a crashed node's log reads as it will on restart */
+    if ((rc = svc_log_open(path, 0, dump_one, out, &l, &start, &existed, err)) != MWX_OK)
+        return rc;
+    svc_log_close(l);
+    return MWX_OK;
 }

@@ -1,0 +1,105 @@
+# Helpers for the `mwx node` integration tests (sourced). Every wait is on a condition,
+# with a generous deadline; nothing is timed.
+set -euo pipefail
+: "${MWX:?MWX must name the mwx binary}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PY=/usr/bin/python3
+command -v nats-server >/dev/null || { echo "FAIL: nats-server not installed" >&2; exit 1; }
+
+PIDS=()
+NATS_PID=
+cleanup() {
+    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
+    [ -n "$NATS_PID" ] && kill -9 "$NATS_PID" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+free_port() {
+    "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_for SECONDS CMD...: until CMD succeeds (polled every 0.1 s)
+wait_for() {
+    local deadline=$(( $(date +%s) + $1 )); shift
+    until "$@"; do
+        [ "$(date +%s)" -lt "$deadline" ] || return 1
+        sleep 0.1
+    done
+}
+
+# start_nats DIR [CONF]: a nats-server on a free loopback port (retried on collision);
+# sets NATS_PORT, NATS_PID. With CONF (a file with PORT_PLACEHOLDER), uses that config.
+start_nats() {
+    local dir=$1 conf=${2:-}
+    for attempt in 1 2 3 4 5; do
+        NATS_PORT=${FIXED_PORT:-$(free_port)}
+        if [ -n "$conf" ]; then
+            sed "s/PORT_PLACEHOLDER/$NATS_PORT/" "$conf" > "$dir/nats-run.conf"
+            nats-server -c "$dir/nats-run.conf" >> "$dir/nats.log" 2>&1 &
+        else
+            nats-server -a 127.0.0.1 -p "$NATS_PORT" >> "$dir/nats.log" 2>&1 &
+        fi
+        NATS_PID=$!
+        if wait_for 20 port_open "$NATS_PORT" && kill -0 "$NATS_PID" 2>/dev/null; then
+            return 0
+        fi
+        kill -9 "$NATS_PID" 2>/dev/null || true
+        NATS_PID=
+    done
+    fail "could not start nats-server"
+}
+
+stop_nats() {
+    kill -9 "$NATS_PID" 2>/dev/null || true
+    wait "$NATS_PID" 2>/dev/null || true
+    NATS_PID=
+}
+
+# write_config DIR NATION URL START [extra json]
+write_config() {
+    local dir=$1 n=$2 url=$3 start=$4 extra=${5:-}
+    cat > "$dir/node-$n.json" <<EOC
+{"nation": "$n", "bus": "$url", "key": "keys/$n.key",
+ "trust": {"JP": "keys/JP.pub", "KR": "keys/KR.pub", "US": "keys/US.pub"},
+ "sensors": "scenario.json", "outputs": "out-$n",
+ "speed": 50, "start_unix": $start$extra}
+EOC
+}
+
+# start_node DIR NATION: runs in the background, stderr appended to DIR/node-N.log
+declare -A NODE_PID
+start_node() {
+    "$MWX" node --config "$1/node-$2.json" 2>> "$1/node-$2.log" &
+    NODE_PID[$2]=$!
+    PIDS+=("$!")
+}
+
+logged() { grep -q -- "$2" "$1"; }
+
+all_ended() {
+    local dir=$1
+    for n in JP KR US; do logged "$dir/node-$n.log" "scenario ended" || return 1; done
+}
+
+# stop_node DIR NATION: SIGTERM, expect exit 0
+stop_node() {
+    local pid=${NODE_PID[$2]}
+    kill -TERM "$pid"
+    local rc=0
+    wait "$pid" || rc=$?
+    [ "$rc" -eq 0 ] || fail "node $2 exited $rc after SIGTERM (log: $(tail -3 "$1/node-$2.log"))"
+}
+
+setup_dir() {
+    local dir=$1
+    rm -rf "$dir"
+    mkdir -p "$dir/keys"
+    cp "$HERE/scenario.json" "$dir/scenario.json"
+    for n in JP KR US; do "$MWX" keygen "$n" -o "$dir/keys" > /dev/null; done
+}
+
+start_time() { "$PY" -c 'import time; print("%.3f" % (time.time() + '"${1:-2}"'))'; }

@@ -1,0 +1,62 @@
+#!/bin/bash
+# Three `mwx node` services (JP, KR, US) on a nats-server with the accounts of
+# `mwx nats-config`, the scenario accelerated 50x. Each node's recording must hold exactly
+# the partners' tracks released to it (share records: from/seq against the partners'
+# outboxes), in order, each once; config errors exit 1 naming the file and key; an
+# unreachable bus exits 3; SIGTERM exits 0.
+source "$(dirname "$0")/common.sh"
+D="$MWX_TMPDIR/node_service_three"
+setup_dir "$D"
+cd "$D"
+
+# --- config errors: exit 1, the message names the file and the JSON path
+expect_config_error() { # NAME JSON PATTERN
+    echo "$2" > "$D/$1.json"
+    local rc=0
+    "$MWX" node --config "$D/$1.json" 2> "$D/$1.err" || rc=$?
+    [ "$rc" -eq 1 ] || fail "$1: exit $rc, expected 1 ($(cat "$D/$1.err"))"
+    grep -qF -- "$D/$1.json" "$D/$1.err" || fail "$1: message does not name the file: $(cat "$D/$1.err")"
+    grep -qF -- "$3" "$D/$1.err" || fail "$1: message lacks '$3': $(cat "$D/$1.err")"
+}
+OKKEYS='"nation": "JP", "key": "keys/JP.key", "sensors": "scenario.json", "outputs": "o"'
+expect_config_error bad-unknown "{$OKKEYS, \"bus\": \"inproc\", \"sped\": 2}" '$.sped: unknown key'
+expect_config_error bad-speed "{$OKKEYS, \"bus\": \"inproc\", \"speed\": \"fast\"}" '$.speed'
+expect_config_error bad-bus "{$OKKEYS, \"bus\": \"http://x\"}" '$.bus'
+expect_config_error bad-missing "{\"nation\": \"JP\", \"bus\": \"inproc\"}" '$.key'
+expect_config_error bad-trust "{$OKKEYS, \"bus\": \"inproc\", \"trust\": {\"KR\": 3}}" '$.trust.KR'
+expect_config_error bad-nation "{\"nation\": \"FR\", \"key\": \"keys/JP.key\", \"sensors\": \"scenario.json\", \"outputs\": \"o\", \"bus\": \"inproc\"}" '$.nation'
+expect_config_error bad-json "{$OKKEYS," 'bad-json.json'
+echo "config errors: exit 1 with file and key"
+
+# --- nothing listens: exit 3 with a clear message
+DEAD=$(free_port)
+write_config "$D" JP "nats://127.0.0.1:$DEAD" 0
+rc=0
+"$MWX" node --config "$D/node-JP.json" 2> "$D/dead.err" || rc=$?
+[ "$rc" -eq 3 ] || fail "unreachable bus: exit $rc, expected 3 ($(cat "$D/dead.err"))"
+grep -q "cannot reach the bus" "$D/dead.err" || fail "unreachable bus: $(cat "$D/dead.err")"
+rm -rf "$D/out-JP"
+echo "unreachable bus: exit 3"
+
+# --- the server with the policy's accounts (releasability enforced by the server too)
+"$MWX" nats-config scenario.json -o "$D/nats" --port 4222 > /dev/null
+sed 's/4222/PORT_PLACEHOLDER/' "$D/nats/nats-server.conf" > "$D/nats.conf.in"
+start_nats "$D" "$D/nats.conf.in"
+START=$(start_time 3)
+for n in JP KR US; do
+    write_config "$D" $n "nats://127.0.0.1:$NATS_PORT" "$START" ", \"creds\": \"nats/$n.creds\""
+    start_node "$D" $n
+done
+wait_for 120 all_ended "$D" || fail "the nodes did not reach the scenario's end: $(tail -2 "$D"/node-*.log)"
+# the last envelopes are on their way: wait until the check holds (or time out)
+wait_for 60 "$PY" "$HERE/check.py" seqs "$D" --ordered --quiet || true
+for n in JP KR US; do stop_node "$D" $n; done
+"$PY" "$HERE/check.py" seqs "$D" --ordered || fail "sequence check"
+for n in JP KR US; do
+    logged "$D/node-$n.log" "connected to" || fail "$n: no 'connected' line"
+    logged "$D/node-$n.log" "first track" || fail "$n: no 'first track' line"
+    logged "$D/node-$n.log" "stop:" || fail "$n: no 'stop' line"
+done
+logged "$D/node-KR.log" "partner JP first seen" && fail "KR saw JP, which does not release to KR"
+logged "$D/node-JP.log" "partner KR first seen" || fail "JP never saw KR"
+echo "PASS"
