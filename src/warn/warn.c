@@ -25,6 +25,7 @@
 
 #define NREG_MAX MWX_MAX_ALERT_REGIONS
 #define CORRIDOR_MAX_STEPS 64
+#define HIST_N 32
 
 typedef struct wseries {
     mwx_warn_kind_t kind;
@@ -49,6 +50,8 @@ typedef struct wtrack {
     int cot_events;
     double last_cot_t;        /* scenario time of the last CoT file */
     double impact_t;          /* latest predicted impact time, INFINITY when unknown */
+    struct { double t, lat, lon, a_km; } hist[HIST_N]; /* recent predictions, >= 0.5 s apart */
+    int n_hist, hist_head;
     double ring[MWX_WARN_MAX_RING + 1][2];
     size_t n_ring;
     wseries_t s[2];
@@ -89,6 +92,8 @@ void mwx_warn_policy_default(mwx_warn_policy_t *p)
 {
     memset(p, 0, sizeof *p);
     p->require_confirmed = 1;
+    p->max_warn_semi_major_km = 500.0;
+    p->settle_s = 5.0;
     p->ellipse_vertices = 72;
     p->min_semi_axis_km = 1.0;
     p->max_semi_axis_km = 3000.0;
@@ -194,6 +199,9 @@ static int check_policy(const mwx_warn_policy_t *p, mwx_err_t *err)
                            "0 < min <= max <= 3000 km");
     if (!(p->release_scale >= 1.0) || p->release_scale > 10.0)
         return mwx_err_set(err, MWX_EINVAL, "warn policy: release_scale must be in [1, 10]");
+    if (!(p->max_warn_semi_major_km > 0) || !(p->settle_s >= 0) || p->settle_s > 60.0)
+        return mwx_err_set(err, MWX_EINVAL, "warn policy: max_warn_semi_major_km must be > 0 "
+                           "and settle_s in [0, 60]");
     if (!(p->release_hold_s >= 0) || !(p->release_batch_s >= 0) || !(p->update_impact_dt_s >= 0) ||
         !(p->update_shift_km >= 0) || !(p->all_clear_after_s >= 0) ||
         !(p->likely_max_semi_major_km >= 0) || !(p->track_stale_s > 0) ||
@@ -815,6 +823,45 @@ static wtrack_t *new_track(mwx_warn_t *w, const char *id)
     return tr;
 }
 
+/* Remember the prediction (thinned to one per 0.5 s; 32 of them cover 16 s). */
+static void remember(wtrack_t *tr, const mwx_rec_impact_est_t *e, double t)
+{
+    if (tr->n_hist) {
+        int last = (tr->hist_head + HIST_N - 1) % HIST_N;
+        if (t - tr->hist[last].t < 0.5)
+            return;
+    }
+    tr->hist[tr->hist_head].t = t;
+    tr->hist[tr->hist_head].lat = e->lat;
+    tr->hist[tr->hist_head].lon = e->lon;
+    tr->hist[tr->hist_head].a_km = e->semi_major_km;
+    tr->hist_head = (tr->hist_head + 1) % HIST_N;
+    if (tr->n_hist < HIST_N)
+        tr->n_hist++;
+}
+
+/* Is the prediction good enough to act on: small enough, and consistent with the one from
+ * settle_s ago (their ellipses can overlap)? */
+static int settled(const mwx_warn_t *w, const wtrack_t *tr, const mwx_rec_impact_est_t *e,
+                   double t)
+{
+    const mwx_warn_policy_t *p = &w->pol;
+    if (e->semi_major_km > p->max_warn_semi_major_km)
+        return 0;
+    if (p->settle_s <= 0)
+        return 1;
+    for (int k = 1; k <= tr->n_hist; k++) {
+        int i = (tr->hist_head + HIST_N - k) % HIST_N;
+        if (tr->hist[i].t <= t - p->settle_s) {
+            double s12, az1, az2;
+            geod_inverse(mwx_regions_geod(w->regions), tr->hist[i].lat, tr->hist[i].lon, e->lat,
+                         e->lon, &s12, &az1, &az2);
+            return s12 <= (tr->hist[i].a_km + e->semi_major_km) * 1000.0;
+        }
+    }
+    return 0; /* not tracked for settle_s yet */
+}
+
 static int impact_valid(const mwx_rec_impact_est_t *e)
 {
     return e->valid && isfinite(e->lat) && isfinite(e->lon) && fabs(e->lat) <= 90.0 &&
@@ -987,8 +1034,11 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
     track_view(trk, &tv);
     /* No new decisions once the predicted impact time has come: the flight is over and
      * the all-clear follows. */
+    if (impact_valid(&trk->impact))
+        remember(tr, &trk->impact, trk->t);
     if (eligible && !tr->done && impact_valid(&trk->impact) && trk->phase != MWX_PHASE_IMPACT &&
-        trk->t < trk->impact.t && (rc = assess(w, tr, &tv, err)))
+        trk->t < trk->impact.t && settled(w, tr, &trk->impact, trk->t) &&
+        (rc = assess(w, tr, &tv, err)))
         return rc;
     if (!impact_valid(&trk->impact))
         tr->n_ring = 0;

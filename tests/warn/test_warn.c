@@ -35,6 +35,7 @@ static int teardown(void **st)
 }
 
 typedef struct fixture {
+    mwx_warn_policy_t pol;
     char dir[512];
     wt_log_t log;
     mwx_warn_t *w;
@@ -54,6 +55,12 @@ static void open_ctx(fixture_t *f, const char *name, const mwx_warn_policy_t *po
     cfg.epoch_unix_s = g_epoch;
     cfg.regions_path = WT_REGIONS;
     cfg.out_dir = f->dir;
+    /* tests act on every update unless they say otherwise (settling has its own test) */
+    if (!pol) {
+        mwx_warn_policy_default(&f->pol);
+        f->pol.settle_s = 0;
+        pol = &f->pol;
+    }
     cfg.policy = pol;
     cfg.tak_endpoint = tak;
     cfg.emit = wt_emit;
@@ -412,6 +419,7 @@ static void test_hysteresis(void **st)
     (void)st;
     /* without hysteresis the same inputs flap (so the test below can fail) */
     mwx_warn_policy_default(&pol);
+    pol.settle_s = 0;
     pol.release_scale = 1.0;
     pol.release_hold_s = 0.0;
     pol.release_batch_s = 0.0;
@@ -438,6 +446,48 @@ static void test_hysteresis(void **st)
     /* Saitama (the centre) stays warned throughout */
     for (int i = 0; i < n; i++)
         assert_true(rec_has_region(c[i], "JP-11"));
+    mwx_warn_free(f.w);
+}
+
+/* Predictions that run away (a missile still under thrust) or are too large are not acted
+ * on; a prediction that has settled for settle_s is. */
+static void test_settle(void **st)
+{
+    fixture_t f;
+    mwx_warn_policy_t pol;
+    const mwx_rec_alert_t *c[64];
+    (void)st;
+    mwx_warn_policy_default(&pol);   /* settle_s 5, max 500 km */
+    pol.overflight = 0;
+    open_ctx(&f, "settle", &pol, NULL);
+    /* t = 100..109: the predicted impact runs east at 0.6 deg/s (~55 km/s) along 34 N,
+     * across Shikoku and the Kii peninsula (lon 132 -> 137.4), a 20 km ellipse: never
+     * settled, no warning even though it crosses land */
+    for (int i = 0; i < 10; i++) {
+        mwx_rec_track_t k = wt_track("JP-5", 100 + i, 38.0, 128.0 + 0.1 * i, 200e3, 34.0,
+                                     132.0 + 0.6 * i, 400 + 5 * i, 20, 10, 0);
+        feed(&f, &k);
+    }
+    assert_int_equal(caps(&f, c, 64), 0);
+    /* from t = 110 it stays on Tokyo: the first update whose prediction 5 s earlier was
+     * also on Tokyo is t = 115 */
+    for (int i = 10; i <= 20; i++) {
+        mwx_rec_track_t k = wt_track("JP-5", 100 + i, 38.0, 128.0 + 0.1 * i, 200e3, 35.69,
+                                     139.70, 450, 20, 10, 0);
+        feed(&f, &k);
+    }
+    assert_true(caps(&f, c, 64) >= 1);
+    assert_int_equal(c[0]->msg_type, MWX_MSG_ALERT);
+    assert_float_equal(c[0]->t, 115.0, 1e-9);
+    /* a steady but 800 km ellipse over Japan is too uncertain to act on */
+    for (int i = 0; i <= 20; i++) {
+        mwx_rec_track_t k = wt_track("JP-6", 100 + i, 38.0, 128.0, 200e3, 36.0, 138.0, 500,
+                                     800, 300, 40);
+        feed(&f, &k);
+    }
+    int n = caps(&f, c, 64);
+    for (int i = 0; i < n; i++)
+        assert_null(strstr(c[i]->identifier, "JP-6"));
     mwx_warn_free(f.w);
 }
 
@@ -547,6 +597,7 @@ static void test_outputs(void **st)
     (void)st;
     mwx_warn_policy_default(&pol);
     pol.overflight = 0;
+    pol.settle_s = 0;
     open_ctx(&f, "outputs", &pol, NULL);
     mwx_rec_track_t k = wt_track("JP-7", 100, 36.0, 133.0, 300e3, 35.69, 139.70, 400, 10, 5, 90);
     /* covariance: 100 m isotropic plus 400 m along the local vertical: ce = 100 m,
@@ -757,6 +808,7 @@ int main(void)
         cmocka_unit_test(test_chain),
         cmocka_unit_test(test_all_clear_and_cot),
         cmocka_unit_test(test_hysteresis),
+        cmocka_unit_test(test_settle),
         cmocka_unit_test(test_overflight),
         cmocka_unit_test(test_false_track_and_tentative),
         cmocka_unit_test(test_outputs),

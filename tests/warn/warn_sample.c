@@ -58,12 +58,12 @@ int main(int argc, char **argv)
         bad |= feed(w, &k);
     }
     /* track 3: threatens Jeju, judged false */
-    if (!bad) {
-        mwx_rec_track_t k = wt_track("KR-3", 170, 34.0, 125.0, 100e3, 33.38, 126.55, 400, 20,
-                                     20, 0);
+    for (int i = 0; i <= 6 && !bad; i++) {
+        mwx_rec_track_t k = wt_track("KR-3", 170 + i, 34.0, 125.0, 100e3, 33.38, 126.55, 400,
+                                     20, 20, 0);
         bad |= feed(w, &k);
-        bad |= mwx_warn_end_track(w, "KR-3", 171, MWX_WARN_END_FALSE, &err) != 0;
     }
+    bad |= mwx_warn_end_track(w, "KR-3", 177, MWX_WARN_END_FALSE, &err) != 0;
     /* time passes beyond every impact: all-clears */
     bad |= mwx_warn_tick(w, 600, &err) != 0;
     mwx_warn_get_stats(w, &st);
