@@ -46,6 +46,14 @@ typedef struct rhs_state {
     int stage; /* 1, 2 burning; 0 ballistic */
 } rhs_state_t;
 
+double traj_stage1_time(double burn_s, double zeta)
+{
+    /* lift-off thrust/weight = ve zeta / (g0 t1): shorten stage 1 (down to 30 % of the
+     * burn) rather than let it fall below 1.5 */
+    double t1 = TRAJ_ISP_S * zeta / TRAJ_MIN_TW;
+    return fmin(0.5, fmax(0.3, t1 / burn_s)) * burn_s;
+}
+
 void traj_rhs_init(traj_rhs_ctx_t *x, const traj_cfg_t *c, const traj_prog_t *p)
 {
     double h0[3];
@@ -53,6 +61,7 @@ void traj_rhs_init(traj_rhs_ctx_t *x, const traj_cfg_t *c, const traj_prog_t *p)
     x->p = p;
     x->ve = TRAJ_ISP_S * TRAJ_G0;
     x->zeta = 1.0 - exp(-p->dv / (2.0 * x->ve));
+    x->t_stage = traj_stage1_time(c->burn_s, x->zeta);
     for (int i = 0; i < 3; i++)
         h0[i] = cos(p->psi) * c->north0[i] + sin(p->psi) * c->east0[i];
     /* normal of the flight plane: r0 x h0 */
@@ -69,10 +78,10 @@ void traj_rhs_stage(const traj_rhs_ctx_t *x, int stage, double tau, const double
     double acc[3], inv_beta = 0.0;
     traj_gravity(c->earth.gm, c->earth.a, c->j2, y, acc);
     if (stage) {
-        double ts = 0.5 * c->burn_s;
-        double s = (stage == 2 ? tau - ts : tau) / ts;
+        double ts = x->t_stage, dur = stage == 2 ? c->burn_s - ts : ts;
+        double s = (stage == 2 ? tau - ts : tau) / dur;
         double fm = 1.0 - x->zeta * s;
-        double at = x->ve * x->zeta / (ts * fm);
+        double at = x->ve * x->zeta / (dur * fm);
         double rn = mwx_norm3(y), up[3] = {y[0] / rn, y[1] / rn, y[2] / rn}, d[3];
         if (tau <= c->t_vert) {
             d[0] = up[0];
@@ -118,7 +127,7 @@ void traj_rhs_stage(const traj_rhs_ctx_t *x, int stage, double tau, const double
 void traj_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[TRAJ_N])
 {
     const traj_rhs_ctx_t *x = ctx;
-    double ts = 0.5 * x->c->burn_s;
+    double ts = x->t_stage;
     int stage = tau < ts ? 1 : tau < x->c->burn_s ? 2 : 0;
     traj_rhs_stage(x, stage, tau, y, dy);
 }
@@ -163,13 +172,14 @@ int traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, traj_fli
     ev_ctx_t ev = {&c->earth, 1.0};
     double y[TRAJ_N];
     double w = c->earth.omega;
-    double tb[4] = {0.0, c->t_vert, 0.5 * c->burn_s, c->burn_s};
+    double tb[4] = {0.0, c->t_vert, 0.0, c->burn_s};
     int rc;
 
     fl->n_seg = fl->n_boost_seg = 0;
     fl->impacted = fl->crashed = 0;
     fl->n_steps = fl->n_rhs = 0;
     traj_rhs_init(&st.x, c, p);
+    tb[2] = st.x.t_stage;
     y[0] = c->r0[0];
     y[1] = c->r0[1];
     y[2] = c->r0[2];

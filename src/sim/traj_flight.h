@@ -7,9 +7,10 @@
  * geodetic altitude depends only on z and the distance to the axis, so neither needs
  * the rotation angle; the atmosphere co-rotates (air velocity omega x r).
  *
- * Vehicle: two stages of equal burn time (burn_s / 2 each), Isp 270 s, constant mass
- * flow; each stage burns the fraction zeta of its initial mass, so the programme's
- * ideal delta-v is dv = 2 ve ln(1 / (1 - zeta)). The stage-1 dry mass dropped at
+ * Vehicle: two stages, Isp 270 s, constant mass flow; each stage burns the fraction
+ * zeta of its initial mass, so the programme's ideal delta-v is
+ * dv = 2 ve ln(1 / (1 - zeta)). Stage 1 burns half of burn_s, or less (down to 30 %)
+ * when that keeps the lift-off thrust/weight (ve zeta / (g0 t1)) at 1.5. The stage-1 dry mass dropped at
  * staging is 15 % of the mass left. Boost drag: m / (Cd A) = 20 t/m^2 at lift-off
  * (stage 2: half the Cd A). After burnout the re-entry body flies alone with the
  * launch's ballistic coefficient.
@@ -32,6 +33,7 @@
 #define TRAJ_G0 9.80665
 #define TRAJ_STAGING_DRY 0.15
 #define TRAJ_BOOST_BETA0 20000.0
+#define TRAJ_MIN_TW 1.5
 #define TRAJ_MAX_FLIGHT_S 86400.0 /* a flight not down within a day is an orbit */
 
 /* The solver's unknowns. */
@@ -90,7 +92,10 @@ typedef struct traj_rhs_ctx {
     const traj_cfg_t *c;
     const traj_prog_t *p;
     double zeta, ve, n[3];
+    double t_stage;  /* staging, s after lift-off */
 } traj_rhs_ctx_t;
+/* Stage-1 burn time for a total burn and propellant fraction. */
+double traj_stage1_time(double burn_s, double zeta);
 void traj_rhs_init(traj_rhs_ctx_t *x, const traj_cfg_t *c, const traj_prog_t *p);
 /* stage: 1 or 2 while that stage burns, 0 ballistic (the integrator is restarted at
  * each switch, so the right-hand side never straddles one). */

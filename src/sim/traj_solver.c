@@ -383,7 +383,7 @@ int traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
     sol->apogee_m = traj_flight_apogee(c, fl, NULL);
     {
         double ve = TRAJ_ISP_S * TRAJ_G0, zeta = 1.0 - exp(-sol->prog.dv / (2.0 * ve));
-        sol->thrust_weight = ve * zeta / (0.5 * c->burn_s * TRAJ_G0);
+        sol->thrust_weight = ve * zeta / (traj_stage1_time(c->burn_s, zeta) * TRAJ_G0);
     }
     return MWX_OK;
 }

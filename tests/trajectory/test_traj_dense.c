@@ -48,7 +48,7 @@ static void compare_with_rk4(const mwx_launch_t *l, double *max_dp, double *max_
     double w = c->earth.omega;
     double y[TRAJ_N] = {c->r0[0], c->r0[1], c->r0[2], -w * c->r0[1], w * c->r0[0], 0.0};
     double tau_end = in.t_impact - in.t_launch - 2.0;
-    double bounds[5] = {0.0, c->t_vert, 0.5 * c->burn_s, c->burn_s, tau_end};
+    double bounds[5] = {0.0, c->t_vert, x.t_stage, c->burn_s, tau_end};
     int stages[4] = {1, 1, 2, 0};
     *max_dp = *max_dv = 0.0;
     for (int k = 0; k < 4; k++) {
@@ -125,8 +125,9 @@ static void test_phases_and_continuity(void **state)
     assert_true(mwx_dot3(v, up) > 5.0);
 
     /* continuity across every event of the flight: vertical rise end, staging, burnout */
-    double ev[3] = {in.t_launch + d.cfg->t_vert, in.t_launch + 0.5 * d.cfg->burn_s,
-                    in.t_burnout};
+    traj_rhs_ctx_t x;
+    traj_rhs_init(&x, d.cfg, &d.prog);
+    double ev[3] = {in.t_launch + d.cfg->t_vert, in.t_launch + x.t_stage, in.t_burnout};
     for (int k = 0; k < 3; k++) {
         assert_int_equal(mwx_traj_state(tr, ev[k] - 1e-7, p, v, NULL), 0);
         assert_int_equal(mwx_traj_state(tr, ev[k] + 1e-7, q, u, NULL), 0);
