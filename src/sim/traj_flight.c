@@ -72,7 +72,7 @@ void traj_rhs_init(traj_rhs_ctx_t *x, const traj_cfg_t *c, const traj_prog_t *p)
 }
 
 void traj_rhs_stage(const traj_rhs_ctx_t *x, int stage, double tau, const double y[TRAJ_N],
-                       double dy[TRAJ_N])
+                    double dy[TRAJ_N])
 {
     const traj_cfg_t *c = x->c;
     double acc[3], inv_beta = 0.0;

@@ -10,17 +10,17 @@
  * Vehicle: two stages, Isp 270 s, constant mass flow; each stage burns the fraction
  * zeta of its initial mass, so the programme's ideal delta-v is
  * dv = 2 ve ln(1 / (1 - zeta)). Stage 1 burns half of burn_s, or less (down to 30 %)
- * when that keeps the lift-off thrust/weight (ve zeta / (g0 t1)) at 1.5. The stage-1 dry mass dropped at
- * staging is 15 % of the mass left. Boost drag: m / (Cd A) = 20 t/m^2 at lift-off
- * (stage 2: half the Cd A). After burnout the re-entry body flies alone with the
- * launch's ballistic coefficient.
+ * when that keeps the lift-off thrust/weight (ve zeta / (g0 t1)) at 1.5. The stage-1
+ * dry mass dropped at staging is 15 % of the mass left. Boost drag:
+ * m / (Cd A) = 20 t/m^2 at lift-off (stage 2: half the Cd A). After burnout the
+ * re-entry body flies alone with the launch's ballistic coefficient.
  *
  * Pitch programme: thrust along the local (geocentric) vertical for t_vert, then the
  * thrust elevation above the local horizontal falls to pitch_f at burnout as
  * pitch_f + (90 deg - pitch_f) (1 - s)^k, s the fraction of the pitch-over time gone
  * (k = 1, linear, first; k = 3 then 6 for depressed flights, which must pitch over
- * early to stay low), in the plane through the Earth's centre that leaves the site on azimuth psi
- * (fixed in the inertial frame). */
+ * early to stay low), in the plane through the Earth's centre that leaves the site on
+ * azimuth psi (fixed in the inertial frame). */
 #ifndef MWX_TRAJ_FLIGHT_H
 #define MWX_TRAJ_FLIGHT_H
 
