@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "mwx/sim.h"
 #include "traj_test_util.h"
@@ -208,6 +209,38 @@ static void test_drag_slows_reentry(void **state)
     mwx_traj_destroy(tn);
 }
 
+/* Every combination of the physics switches, on WGS-84 and on the sphere, still lands:
+ * the impact state is on that earth's surface and on the aim. */
+static void test_every_physics_combination(void **state)
+{
+    mwx_launch_t l = make_launch("MIX", 39.0, 125.7, 40.5, 135.5, MWX_PROFILE_LOFTED, 800, 120);
+    for (int k = 0; k < 16; k++) {
+        mwx_physics_t ph;
+        memset(&ph, 0, sizeof ph);
+        ph.spherical = k & 1;
+        ph.earth = ph.spherical ? mwx_earth_sphere() : mwx_earth_wgs84();
+        ph.rotation = (k >> 1) & 1;
+        ph.drag = (k >> 2) & 1;
+        ph.j2 = ph.spherical ? 0 : (k >> 3) & 1;
+        if (ph.spherical && (k >> 3))
+            continue;
+        if (!ph.rotation)
+            ph.earth.omega = 0.0;
+        mwx_traj_t *tr = solve(&ph, &l);
+        mwx_traj_info_t in;
+        double p[3], miss;
+        mwx_geo_t g;
+        mwx_traj_get_info(tr, &in);
+        assert_int_equal(mwx_traj_state(tr, in.t_impact, p, NULL, NULL), 0);
+        mwx_ecef_to_geo(&ph.earth, p, &g);
+        assert_true(fabs(g.alt) < 1e-3);
+        mwx_geodesic_inverse(&ph.earth, g.lat, g.lon, l.aim_lat, l.aim_lon, &miss, NULL, NULL);
+        assert_true(miss < 1000.0);
+        assert_true(fabs(in.apogee_m - l.apogee_m) < 1000.0);
+        mwx_traj_destroy(tr);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_west_and_antimeridian),
         cmocka_unit_test(test_minimum_energy_is_cheapest),
         cmocka_unit_test(test_drag_slows_reentry),
+        cmocka_unit_test(test_every_physics_combination),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
