@@ -450,9 +450,61 @@ static void test_truth_blindness(void **state)
         free(out[mode].rec);
 }
 
+/* Malformed measurements are dropped and counted; time going back is refused; a full
+ * pool refuses new tracks without harm; other nations' sensors are ignored with --nation. */
+static void test_bad_input(void **state)
+{
+    mwx_tracker_cfg_t c;
+    mwx_tracker_t *tr = NULL;
+    mwx_tracker_stats_t st;
+    tg_rng_t rng = {61};
+    tg_radar_t rd = {"KR-R1", "KR", 37.5 * MWX_DEG, 128.5 * MWX_DEG, 300.0, 1500e3,
+                     1.0 * MWX_DEG, 30.0, 0.05, 0.05, 1.0};
+    mwx_rec_meas_t m, bad;
+    mwx_err_t err;
+    mwx_tracker_cfg_default(&c, "KR", 8);
+    mwx_strlcpy(c.nation, "KR", sizeof(c.nation));
+    assert_int_equal(mwx_tracker_create(&c, &tr, NULL), 0);
+    tg_radar_false_alarm(&rd, &rng, 10.0, &m);
+    for (int k = 0; k < 7; k++) {
+        bad = m;
+        switch (k) {
+        case 0: bad.range_m = NAN; break;
+        case 1: bad.sigma_range_m = 0.0; break;
+        case 2: bad.el_deg = 120.0; break;
+        case 3: bad.sensor_ecef_m[1] = INFINITY; break;
+        case 4: bad.kind = (mwx_sensor_kind_t)7; break;
+        case 5: bad.kind = MWX_SENSOR_IR; break; /* IR without a line of sight */
+        case 6: mwx_strlcpy(bad.nation, "JP", sizeof(bad.nation)); break;
+        }
+        assert_int_equal(mwx_tracker_add(tr, &bad, NULL), 0);
+    }
+    assert_int_equal(mwx_tracker_flush(tr, NULL), 0);
+    mwx_tracker_get_stats(tr, &st);
+    assert_int_equal(st.meas_in, 7);
+    assert_int_equal(st.meas_dropped, 7);
+    assert_int_equal(st.tracks_created, 0);
+    /* time going back */
+    assert_int_equal(mwx_tracker_add(tr, &m, NULL), 0);
+    m.t = 5.0;
+    assert_int_equal(mwx_tracker_add(tr, &m, &err), MWX_EINVAL);
+    /* pool of 8: 40 false alarms in one scan start 8 tracks, the rest are counted */
+    for (int k = 0; k < 40; k++) {
+        tg_radar_false_alarm(&rd, &rng, 11.0, &m);
+        assert_int_equal(mwx_tracker_add(tr, &m, NULL), 0);
+    }
+    assert_int_equal(mwx_tracker_flush(tr, NULL), 0);
+    mwx_tracker_get_stats(tr, &st);
+    assert_int_equal(mwx_tracker_count(tr, 0), 8);
+    assert_true(st.pool_full > 0);
+    assert_int_equal(mwx_tracker_count(tr, 1), 0);
+    mwx_tracker_destroy(tr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_single_launch),
         cmocka_unit_test(test_salvo_four),
         cmocka_unit_test(test_false_alarms),
