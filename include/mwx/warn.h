@@ -155,6 +155,9 @@ typedef struct mwx_warn_config {
     const char *tak_endpoint;    /* optional CoT stream: "udp://host:port",
                                     "tcp://host:port" or "host:port" (UDP) */
     int durable;                 /* 1: fsync each file before rename */
+    const char *picture_tag;     /* optional: several contexts sharing one out_dir (mwx run)
+                                    each write alerts-<tag>.atom and latest-<tag>.geojson
+                                    instead of alerts.atom and latest.geojson */
     const mwx_warn_policy_t *policy; /* NULL = defaults */
     mwx_warn_emit_fn emit;       /* optional */
     void *user;

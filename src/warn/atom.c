@@ -65,7 +65,7 @@ static int atom_picture(void *state, const mwx_warn_view_t *v, const struct mwx_
     bad |= xmlTextWriterEndElement(x) < 0;
     bad |= xmlTextWriterStartElement(x, BAD_CAST "link") < 0;
     bad |= xmlTextWriterWriteAttribute(x, BAD_CAST "rel", BAD_CAST "self") < 0;
-    bad |= xmlTextWriterWriteAttribute(x, BAD_CAST "href", BAD_CAST "alerts.atom") < 0;
+    bad |= xmlTextWriterWriteAttribute(x, BAD_CAST "href", BAD_CAST v->atom_name) < 0;
     bad |= xmlTextWriterEndElement(x) < 0;
     for (size_t i = 0; i < mwx_warn_pic_nseries(w); i++) {
         mwx_warn_pic_series_t ps;
@@ -106,11 +106,11 @@ static int atom_picture(void *state, const mwx_warn_view_t *v, const struct mwx_
     xmlFreeTextWriter(x);
     if (bad)
         return mwx_err_set(err, MWX_ENOMEM, "atom: could not write the feed");
-    if ((rc = mwx_warn_write_file(v->alerts_dir, "alerts.atom",
+    if ((rc = mwx_warn_write_file(v->alerts_dir, v->atom_name,
                                   (const char *)xmlBufferContent(s->buf),
                                   (size_t)xmlBufferLength(s->buf), v->durable, err)))
         return rc;
-    emit(ectx, MWX_WARN_OUT_ATOM, "alerts.atom", "alerts.atom", MWX_MSG_UPDATE, NULL, 0);
+    emit(ectx, MWX_WARN_OUT_ATOM, v->atom_name, v->atom_name, MWX_MSG_UPDATE, NULL, 0);
     return MWX_OK;
 }
 

@@ -165,10 +165,11 @@ static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_wa
     mwx_wbuf_puts(b, "\n]}\n");
     if (b->failed)
         return mwx_err_set(err, MWX_ENOMEM, "geojson: out of memory");
-    if ((rc = mwx_warn_write_file(v->alerts_dir, "latest.geojson", b->p, b->len, v->durable,
+    if ((rc = mwx_warn_write_file(v->alerts_dir, v->geojson_name, b->p, b->len, v->durable,
                                   err)))
         return rc;
-    emit(ectx, MWX_WARN_OUT_GEOJSON, "latest.geojson", "latest.geojson", MWX_MSG_UPDATE, NULL, 0);
+    emit(ectx, MWX_WARN_OUT_GEOJSON, v->geojson_name, v->geojson_name, MWX_MSG_UPDATE, NULL,
+         0);
     return MWX_OK;
 }
 

@@ -63,6 +63,7 @@ struct mwx_warn {
     char prefix[96];
     char out_dir[MWX_PATH_LEN];
     char alerts_dir[MWX_PATH_LEN + 16];
+    char atom_name[64], geojson_name[64];
     mwx_status_t status;
     double epoch;
     int durable;
@@ -293,6 +294,15 @@ int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *e
     } else {
         snprintf(w->prefix, sizeof w->prefix, "mwx.%s", node);
     }
+    if (cfg->picture_tag && cfg->picture_tag[0]) {
+        char tag[MWX_ID_LEN];
+        sanitize(tag, sizeof tag, cfg->picture_tag);
+        snprintf(w->atom_name, sizeof w->atom_name, "alerts-%s.atom", tag);
+        snprintf(w->geojson_name, sizeof w->geojson_name, "latest-%s.geojson", tag);
+    } else {
+        strcpy(w->atom_name, "alerts.atom");
+        strcpy(w->geojson_name, "latest.geojson");
+    }
     w->status = cfg->status;
     w->epoch = cfg->epoch_unix_s;
     w->durable = cfg->durable;
@@ -354,6 +364,8 @@ static void emit_file(void *ctx, mwx_warn_output_t out, const char *file, const 
 static void make_view(mwx_warn_t *w, mwx_warn_view_t *v)
 {
     v->durable = w->durable;
+    v->atom_name = w->atom_name;
+    v->geojson_name = w->geojson_name;
     v->stats = &w->st;
     v->node = w->node;
     v->sender = w->sender;

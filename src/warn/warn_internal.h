@@ -112,6 +112,7 @@ typedef struct mwx_warn_view {
     mwx_regions_t *regions;
     const mwx_warn_policy_t *policy;
     int durable;                       /* fsync files before rename */
+    const char *atom_name, *geojson_name; /* alerts[-tag].atom, latest[-tag].geojson */
     mwx_warn_stats_t *stats;           /* formats may count (TAK) */
 } mwx_warn_view_t;
 

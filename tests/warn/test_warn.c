@@ -779,6 +779,48 @@ static void test_tak_loopback(void **st)
     assert_int_equal(mwx_warn_create(&cfg, &w, &err), MWX_EINVAL);
 }
 
+/* Several contexts sharing one output directory keep their pictures apart. */
+static void test_picture_tag(void **st)
+{
+    mwx_warn_config_t cfg = {0};
+    mwx_err_t err = {0};
+    mwx_warn_t *w = NULL;
+    mwx_warn_policy_t pol;
+    wt_log_t *log = calloc(1, sizeof *log);
+    char dir[512], path[700];
+    (void)st;
+    wt_outdir(dir, sizeof dir, "tag");
+    mwx_warn_policy_default(&pol);
+    pol.settle_s = 0;
+    cfg.node = "KR";
+    cfg.status = MWX_STATUS_EXERCISE;
+    cfg.regions_path = WT_REGIONS;
+    cfg.out_dir = dir;
+    cfg.policy = &pol;
+    cfg.picture_tag = "KR";
+    cfg.emit = wt_emit;
+    cfg.user = log;
+    assert_int_equal(mwx_warn_create(&cfg, &w, &err), 0);
+    mwx_rec_track_t k = wt_track("KR-1", 100, 37.0, 128.0, 100e3, 37.5665, 126.978, 200, 15,
+                                 15, 0);
+    assert_int_equal(mwx_warn_track(w, &k, &err), 0);
+    snprintf(path, sizeof path, "%s/alerts/alerts-KR.atom", dir);
+    assert_int_equal(access(path, R_OK), 0);
+    snprintf(path, sizeof path, "%s/alerts/latest-KR.geojson", dir);
+    assert_int_equal(access(path, R_OK), 0);
+    snprintf(path, sizeof path, "%s/alerts/latest.geojson", dir);
+    assert_int_not_equal(access(path, F_OK), 0);
+    int seen = 0;
+    for (int i = 0; i < log->n; i++)
+        if (log->out[i] == MWX_WARN_OUT_GEOJSON) {
+            assert_string_equal(log->rec[i].file, "alerts/latest-KR.geojson");
+            seen++;
+        }
+    assert_int_equal(seen, 1);
+    mwx_warn_free(w);
+    free(log);
+}
+
 static void test_identifier_parse(void **st)
 {
     char tr[32];
@@ -813,6 +855,7 @@ int main(void)
         cmocka_unit_test(test_false_track_and_tentative),
         cmocka_unit_test(test_outputs),
         cmocka_unit_test(test_tak_loopback),
+        cmocka_unit_test(test_picture_tag),
         cmocka_unit_test(test_identifier_parse),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
