@@ -123,11 +123,18 @@ int main(int argc, char **argv)
     printf("warn_latency: %d updates, real regions (66), files in %s\n", n, dir);
 
     /* 1. every update issues a CAP Update */
-    mwx_rec_track_t k = track(0, 500);
-    mwx_warn_track(w, &k, &err); /* the Alert */
+    mwx_rec_track_t k;
+    for (int i = 0; i <= 6; i++) { /* settle the prediction (settle_s = 5): the Alert */
+        k = track(i, 500);
+        mwx_warn_track(w, &k, &err);
+    }
     mwx_warn_get_stats(w, &st0);
+    if (st0.cap_alert < 1) {
+        fprintf(stderr, "warn_latency: no Alert after settling\n");
+        return 1;
+    }
     for (int i = 0; i < n; i++) {
-        k = track(1 + i * 0.01, (i & 1) ? 520 : 500);
+        k = track(7 + i * 0.01, (i & 1) ? 520 : 500);
         t0 = mwx_time_mono();
         c0 = cpu_now();
         if (mwx_warn_track(w, &k, &err)) {
