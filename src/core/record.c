@@ -479,11 +479,14 @@ static const ProtobufCMessageDescriptor *descriptor_of(mwx_rec_type_t type)
             BAD("%s: %s", name, "not a finite number");                                  \
         memcpy(dst, src, sizeof(double) * (count));                                      \
     } while (0)
+/* proto3 writes a scalar 0 as nothing, and protobuf-c counts -0.0 as 0: a scalar -0.0
+ * is read as +0.0 whatever the writer sent, so that decode(encode(decode(x))) is
+ * decode(x). (Arrays are always written whole and keep the sign of zero.) */
 #define NUM(dst, src, name)                                                              \
     do {                                                                                 \
         if (!isfinite(src))                                                              \
             BAD("%s: %s", name, "not a finite number");                                  \
-        dst = (src);                                                                     \
+        dst = (src) == 0 ? 0.0 : (src);                                                  \
     } while (0)
 #define ENUM(dst, type, src, max, name)                                                  \
     do {                                                                                 \

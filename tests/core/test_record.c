@@ -248,6 +248,22 @@ static void test_decode_validation(void **state)
     t.phase = (Mwx__Rec__Phase)-1;
     assert_int_equal(decode_msg(MWX_REC_TRUTH, &t.base, &out, &err), MWX_ECORRUPT);
     t.phase = MWX__REC__PHASE__IMPACT;
+    /* A scalar -0.0 on the wire reads as +0.0 (protobuf-c writes a scalar -0.0 as
+     * nothing, so this keeps decode -> encode -> decode an identity). */
+    t.t = -0.0;
+    assert_int_equal(decode_msg(MWX_REC_TRUTH, &t.base, &out, &err), 0);
+    assert_false(signbit(out.u.truth.t));
+    {
+        /* as another writer may send it: field 1 (t) = -0.0, explicitly on the wire */
+        uint8_t w[512];
+        t.t = 1;
+        size_t len = protobuf_c_message_pack(&t.base, w);
+        const uint8_t negz[9] = {0x09, 0, 0, 0, 0, 0, 0, 0, 0x80};
+        memcpy(w + len, negz, sizeof negz);
+        assert_int_equal(
+            mwx_record_decode(MWX_REC_TRUTH, w, len + sizeof negz, &out, NULL, 0, &err), 0);
+        assert_true(out.u.truth.t == 0 && !signbit(out.u.truth.t));
+    }
     /* 31 bytes fit in object[32]; 32 is too long: corrupt, never truncated */
     t.object = "0123456789abcdef0123456789abcde";
     assert_int_equal(decode_msg(MWX_REC_TRUTH, &t.base, &out, &err), 0);
