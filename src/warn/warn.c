@@ -704,7 +704,7 @@ static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
         if (force_off && force_off[i]) {
             if (s->warned[i]) {
                 s->warned[i] = 0;
-                removed[i] = 1;
+                removed[i] = 2; /* forced: never batched */
                 nrem++;
             }
             s->outside_since[i] = NAN;
@@ -732,12 +732,12 @@ static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
     }
     if (nrem && count > 0 && !added && !may_release) {
         for (size_t i = 0; i < w->nreg; i++)
-            if (removed[i]) {
+            if (removed[i] == 1) {
                 s->warned[i] = 1;
                 removed[i] = 0;
                 count++;
+                nrem--;
             }
-        nrem = 0;
     }
     for (size_t i = 0; i < w->nreg; i++)
         if (removed[i])

@@ -524,6 +524,27 @@ static void test_overflight(void **st)
     assert_string_equal(wt_text(d, "severity", 0), "Severe");
     assert_string_equal(wt_text(d, "msgType", 0), "Alert");
     xmlFreeDoc(d);
+    /* the prediction moves onto Niigata: those regions move up to the impact series and
+     * leave the overflight series in the same update (not held back by release batching) */
+    assert_true(rec_has_region(c[over], "JP-15"));
+    k = wt_track("US-9", 151, 37.9, 126.2, 250e3, 37.9, 139.0, 700, 20, 10, 90);
+    feed(&f, &k);
+    n = caps(&f, c, 64);
+    const mwx_rec_alert_t *li = NULL, *lo = NULL;
+    for (int i = 0; i < n; i++) {
+        mwx_warn_kind_t kind;
+        assert_int_equal(mwx_warn_identifier_parse(c[i]->identifier, NULL, 0, &kind), 0);
+        if (kind == MWX_WARN_IMPACT)
+            li = c[i];
+        else
+            lo = c[i];
+    }
+    assert_non_null(li);
+    assert_true(rec_has_region(li, "JP-15"));
+    assert_float_equal(lo->t, 151.0, 1e-9);
+    assert_int_equal(lo->msg_type, MWX_MSG_UPDATE);
+    for (int r = 0; r < li->n_regions; r++)
+        assert_false(rec_has_region(lo, li->regions[r]));
     /* overflight all-clear after impact, valid too */
     mwx_err_t err = {0};
     assert_int_equal(mwx_warn_tick(f.w, 731, &err), 0);
