@@ -48,6 +48,7 @@ typedef struct partner {
     double next_gap_try;     /* wall */
     uint64_t last_from, last_to;
     int empty_answers;
+    int req_failed;
 } partner_t;
 
 typedef struct svc {
@@ -333,18 +334,22 @@ static void gap_check(svc_t *s, double now)
         int rc;
         if (!p->seen || now < p->next_gap_try)
             continue;
-        if (!p->backfilled) {
+        int backfill = !p->backfilled;
+        if (backfill) {
             /* first sight: it may have sent before we listened (within the replay window) */
-            p->backfilled = 1;
-            if (p->first <= 1)
+            if (p->first <= 1) {
+                p->backfilled = 1;
                 continue;
+            }
             from = p->first > MWX_REPLAY_WINDOW - 1 ? p->first - (MWX_REPLAY_WINDOW - 1) : 1;
             if (mwx_receiver_highest(r, p->nation) >= MWX_REPLAY_WINDOW &&
                 from <= mwx_receiver_highest(r, p->nation) - MWX_REPLAY_WINDOW)
                 from = mwx_receiver_highest(r, p->nation) - MWX_REPLAY_WINDOW + 1;
             to = p->first - 1;
-            if (from > to)
+            if (from > to) {
+                p->backfilled = 1;
                 continue;
+            }
         } else if (mwx_receiver_missing(r, p->nation, &from, &to) != MWX_OK) {
             p->empty_answers = 0;
             continue;
@@ -358,9 +363,14 @@ static void gap_check(svc_t *s, double now)
         rc = mwx_bus_request(s->inner, subject, s->gap_req, len, 2.0, s->gap_reply,
                              sizeof s->gap_reply, &reply_len, &e);
         if (rc != MWX_OK) {
+            if (!p->req_failed++)
+                logf_(s, "gap request to %s failed (%s); retrying", p->nation, e.msg);
             p->next_gap_try = now + 1.0;
             continue;
         }
+        p->req_failed = 0;
+        if (backfill)
+            p->backfilled = 1;
         uint64_t before = s->gap_recovered;
         mwx_gap_reply_each(s->gap_reply, reply_len, on_gap_env, s);
         if (s->gap_recovered > before) {

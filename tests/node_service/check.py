@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """Checks on the outputs of three `mwx node` services (JP, KR, US) in one folder.
 
-  check.py seqs DIR [--ordered] [--quiet]
+  check.py seqs DIR [--ordered] [--quiet] [--until UNIX_S]
       For every node N and partner P: the track seqs N recorded from P (share records,
       verified) are exactly P's outbox track seqs labelled for N, each once (and in order
       with --ordered); every envelope P logged for N (tracks and heartbeats) was accepted
       by N exactly once (N's inbox); nothing at all was recorded from a P that does not
-      release to N under the scenario's policy.
+      release to N under the scenario's policy. --until: only what was sent until then
+      (the nodes have been stopped since: later heartbeats had nobody to reach).
   check.py picture DIR          final fused picture of each node (JSON on stdout)
   check.py compare A.json B.json KM
       every node's final fused tracks in A and B match one to one: same sources, impact
@@ -32,9 +33,10 @@ def policy(d):
     return {r["from"]: set(r["to"]) for r in sc["sharing"]}
 
 
-def seqs(d, ordered, quiet):
+def seqs(d, ordered, quiet, until):
     pol = policy(d)
-    outbox = {p: lines(["node", "--dump-log", f"{d}/out-{p}/node-{p}.outbox"]) for p in NATIONS}
+    outbox = {p: [e for e in lines(["node", "--dump-log", f"{d}/out-{p}/node-{p}.outbox"])
+                  if e["sent_unix_s"] <= until] for p in NATIONS}
     bad = []
     for p in NATIONS:
         for e in outbox[p]:
@@ -126,7 +128,8 @@ def compare(a, b, tol):
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "seqs":
-        sys.exit(seqs(sys.argv[2], "--ordered" in sys.argv, "--quiet" in sys.argv))
+        until = float(sys.argv[sys.argv.index("--until") + 1]) if "--until" in sys.argv else math.inf
+        sys.exit(seqs(sys.argv[2], "--ordered" in sys.argv, "--quiet" in sys.argv, until))
     if cmd == "picture":
         json.dump(picture(sys.argv[2]), sys.stdout, indent=1)
         sys.exit(0)

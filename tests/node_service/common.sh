@@ -82,13 +82,16 @@ logged() { grep -q -- "$2" "$1"; }
 
 all_ended() {
     local dir=$1
+    for n in JP KR US; do
+        kill -0 "${NODE_PID[$n]}" 2>/dev/null || fail "node $n died: $(tail -n 3 "$dir/node-$n.log")"
+    done
     for n in JP KR US; do logged "$dir/node-$n.log" "scenario ended" || return 1; done
 }
 
 # stop_node DIR NATION: SIGTERM, expect exit 0
 stop_node() {
     local pid=${NODE_PID[$2]}
-    kill -TERM "$pid"
+    kill -TERM "$pid" 2>/dev/null || true
     local rc=0
     wait "$pid" || rc=$?
     [ "$rc" -eq 0 ] || fail "node $2 exited $rc after SIGTERM (log: $(tail -3 "$1/node-$2.log"))"
@@ -103,3 +106,21 @@ setup_dir() {
 }
 
 start_time() { "$PY" -c 'import time; print("%.3f" % (time.time() + '"${1:-2}"'))'; }
+
+# live_check DIR [check args]: the sequence check on running nodes; CHECK_T = when it
+# started (everything sent before it has been received when it passes)
+live_check() {
+    local d=$1; shift
+    CHECK_T=$(date +%s.%N)
+    "$PY" "$HERE/check.py" seqs "$d" --quiet "$@"
+}
+
+# settle_and_stop DIR [check args]: wait until the check holds on the running nodes, stop
+# them all (SIGTERM, exit 0), and check the closed files up to that moment
+settle_and_stop() {
+    local d=$1; shift
+    wait_for 90 live_check "$d" "$@" || fail "the nodes never became complete: $("$PY" "$HERE/check.py" seqs "$d" "$@" 2>&1 | tail -n 5)"
+    for n in JP KR US; do kill -TERM "${NODE_PID[$n]}"; done
+    for n in JP KR US; do stop_node "$d" $n; done
+    "$PY" "$HERE/check.py" seqs "$d" --until "$CHECK_T" "$@" || fail "sequence check after stop"
+}
