@@ -2,7 +2,8 @@
  * (UDP). UDP sends one datagram per event. TCP keeps one connection and writes events back
  * to back (TAK servers split the stream on </event>); when the connection fails it is
  * closed, the event is counted as lost and a reconnect is tried at most every 5 s, so that
- * a dead endpoint never stalls the warnings. Sends never block for long: 200 ms timeout. */
+ * a dead endpoint never stalls the warnings; an endpoint that is down when the context is
+ * created is retried the same way. Sends never block for long: 200 ms timeout. */
 #include "warn/warn_internal.h"
 
 #include <errno.h>
@@ -58,7 +59,6 @@ int mwx_tak_open(const char *endpoint, mwx_tak_t **out, mwx_err_t *err)
     mwx_tak_t *t;
     const char *p = endpoint, *colon;
     size_t hl;
-    int rc;
 
     *out = NULL;
     t = calloc(1, sizeof *t);
@@ -86,10 +86,10 @@ int mwx_tak_open(const char *endpoint, mwx_tak_t **out, mwx_err_t *err)
         t->host[hl - 2] = '\0';
     }
     strcpy(t->port, colon + 1);
-    if ((rc = tak_connect(t, err))) {
-        free(t);
-        return rc;
-    }
+    /* An endpoint that is down now is not a configuration error: start disconnected and
+     * let sends retry (a TAK server restarting must not stop the public warnings). */
+    if (tak_connect(t, NULL) != MWX_OK)
+        t->next_retry = 0;
     *out = t;
     return MWX_OK;
 }

@@ -786,6 +786,32 @@ static void test_tak_loopback(void **st)
             close(cs);
         close(ls);
     }
+    /* an endpoint that is down is not fatal: the warnings go on, the losses are counted */
+    {
+        fixture_t f;
+        struct sockaddr_in a;
+        socklen_t al = sizeof a;
+        char ep[64];
+        int ls = socket(AF_INET, SOCK_STREAM, 0);
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        assert_int_equal(bind(ls, (struct sockaddr *)&a, sizeof a), 0);
+        assert_int_equal(getsockname(ls, (struct sockaddr *)&a, &al), 0);
+        close(ls); /* nothing listens on that port now */
+        snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", ntohs(a.sin_port));
+        open_ctx(&f, "tak-down", NULL, ep);
+        mwx_rec_track_t k = wt_track("JP-7", 100, 36.0, 133.0, 300e3, 35.69, 139.70, 400, 10, 5,
+                                     0);
+        feed(&f, &k);
+        const mwx_rec_alert_t *c[8];
+        assert_int_equal(caps(&f, c, 8), 1);
+        mwx_warn_stats_t ws;
+        mwx_warn_get_stats(f.w, &ws);
+        assert_int_equal(ws.tak_sent, 0);
+        assert_int_equal(ws.tak_errors, 1);
+        mwx_warn_free(f.w);
+    }
     /* a malformed endpoint is an input error */
     mwx_warn_config_t cfg = {0};
     mwx_err_t err = {0};
