@@ -2,6 +2,7 @@
  * the measurement model) with the Joseph-form covariance update, symmetrised; a
  * covariance that stops being positive definite is refused (MWX_ERANGE, state kept). */
 #include "mwx/track.h"
+#include "ekf_internal.h"
 #include "linalg.h"
 
 #include <math.h>
@@ -35,7 +36,7 @@ static int ekf_predict(const mwx_filter_t *f, const mwx_motion_model_t *mm, mwx_
 }
 
 /* nu, S, H and P H^T for the current state. */
-static int ekf_innov(const mwx_meas_model_t *m, const mwx_gauss_t *s, double *nu, double *S,
+int mwx_track_ekf_innov(const mwx_meas_model_t *m, const mwx_gauss_t *s, double *nu, double *S,
                      double *H, double *PHt)
 {
     const int n = s->n, k = m->nz;
@@ -61,21 +62,30 @@ static int ekf_innovation(const mwx_filter_t *f, const mwx_meas_model_t *m,
                           const mwx_gauss_t *s, double *nu, double *S)
 {
     double H[MWX_TRACK_MAX_Z * LA_MAX], PHt[LA_MAX * MWX_TRACK_MAX_Z];
-    return ekf_innov(m, s, nu, S, H, PHt);
+    return mwx_track_ekf_innov(m, s, nu, S, H, PHt);
 }
 
 static int ekf_update(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gauss_t *s,
                       double *nis, double *loglik)
 {
-    const int n = s->n, k = m->nz;
     double H[MWX_TRACK_MAX_Z * LA_MAX], PHt[LA_MAX * MWX_TRACK_MAX_Z];
-    double nu[MWX_TRACK_MAX_Z], S[9], Si[9], K[LA_MAX * MWX_TRACK_MAX_Z], logdet;
+    double nu[MWX_TRACK_MAX_Z], S[9];
+    int rc = mwx_track_ekf_innov(m, s, nu, S, H, PHt);
+    if (rc)
+        return rc;
+    return mwx_track_ekf_update_pre(m, s, nu, S, H, PHt, nis, loglik);
+}
+
+int mwx_track_ekf_update_pre(const mwx_meas_model_t *m, mwx_gauss_t *s, const double *nu,
+                             const double *S, const double *H, const double *PHt,
+                             double *nis, double *loglik)
+{
+    const int n = s->n, k = m->nz;
+    double Si[9], K[LA_MAX * MWX_TRACK_MAX_Z], logdet;
     double P[LA_MAX * LA_MAX], x[LA_MAX];
     double KR[LA_MAX * MWX_TRACK_MAX_Z];
     double d2 = 0.0;
-    int rc = ekf_innov(m, s, nu, S, H, PHt);
-    if (rc)
-        return rc;
+    int rc;
     rc = la_spd_inv(S, Si, k, &logdet);
     if (rc)
         return rc;

@@ -24,6 +24,7 @@
  *
  * All memory is allocated in mwx_tracker_create. truth_object is never read. */
 #include "mwx/track.h"
+#include "ekf_internal.h"
 #include "linalg.h"
 
 #include <math.h>
@@ -49,6 +50,11 @@ typedef struct trk {
     int launch_from_boost;  /* number of boost-based launch estimates averaged */
     int ballistic_run;      /* consecutive updates with P(ballistic) > 0.95 */
     mwx_phase_t phase;      /* reported phase, with hysteresis */
+    /* the gate's EKF innovation, reused by the update of a single-mode track */
+    uint32_t g_stamp;
+    int g_meas;
+    double g_nu[MWX_TRACK_MAX_Z], g_S[9];
+    double g_H[MWX_TRACK_MAX_Z * MWX_TRACK_NX], g_PHt[MWX_TRACK_NX * MWX_TRACK_MAX_Z];
     mwx_rec_launch_est_t launch;
     mwx_rec_impact_est_t impact;
     uint32_t pred_stamp, gate_stamp, hit_stamp;
@@ -685,8 +691,23 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
         delete_track(t, k);
         return;
     }
-    if (t->filter->innovation(t->filter, &t->mm[mi], &k->comb, nu, S))
-        return;
+    {
+        int reuse = t->filter == mwx_filter_ekf() && k->imm.n_modes == 1;
+        double H[MWX_TRACK_MAX_Z * MWX_TRACK_NX], PHt[MWX_TRACK_NX * MWX_TRACK_MAX_Z];
+        if (reuse ? mwx_track_ekf_innov(&t->mm[mi], &k->comb, nu, S, H, PHt)
+                  : t->filter->innovation(t->filter, &t->mm[mi], &k->comb, nu, S))
+            return;
+        if (reuse) {
+            k->g_stamp = t->stamp;
+            k->g_meas = mi;
+            memcpy(k->g_nu, nu, sizeof(k->g_nu));
+            memcpy(k->g_S, S, sizeof(k->g_S));
+            memcpy(k->g_H, H, sizeof(k->g_H));
+            memcpy(k->g_PHt, PHt, sizeof(k->g_PHt));
+        } else {
+            k->g_stamp = 0;
+        }
+    }
     if (la_spd_inv(S, Si, nz, &logdet))
         return;
     for (int i = 0; i < nz; i++)
@@ -723,8 +744,14 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
     double nis;
     if (k->hit_stamp == t->stamp)
         return; /* one measurement per track per scan */
-    if (mwx_imm_update(&k->imm, &t->mm[mi], &nis))
+    if (k->g_stamp == t->stamp && k->g_meas == mi && k->imm.n_modes == 1) {
+        /* same state, same measurement as at the gate: reuse its innovation */
+        if (mwx_track_ekf_update_pre(&t->mm[mi], &k->imm.mode[0], k->g_nu, k->g_S, k->g_H,
+                                     k->g_PHt, &nis, NULL))
+            return;
+    } else if (mwx_imm_update(&k->imm, &t->mm[mi], &nis)) {
         return;
+    }
     mwx_imm_combine(&k->imm, &k->comb);
     /* A re-entry vehicle does not re-ignite: after RETIRE_BOOST_UPDATES confident
      * ballistic updates the boost mode is retired, halving the cost of the midcourse. */
