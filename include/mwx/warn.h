@@ -166,6 +166,7 @@ typedef struct mwx_warn_config {
 typedef struct mwx_warn mwx_warn_t;
 
 int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *err);
+/* Writes any pending picture (as mwx_warn_flush(), errors ignored), then frees. */
 void mwx_warn_free(mwx_warn_t *w);
 
 /* Feed one track update (own or fused). Decides, writes files, emits records. Updates of

@@ -215,10 +215,16 @@ static int check_policy(const mwx_warn_policy_t *p, mwx_err_t *err)
     return MWX_OK;
 }
 
+static int run_picture(mwx_warn_t *w, int force, mwx_err_t *err);
+
 void mwx_warn_free(mwx_warn_t *w)
 {
     if (!w)
         return;
+    /* leave the picture current (errors cannot be reported here: call mwx_warn_flush()
+     * first to see them) */
+    if (w->tracks && w->regions && w->picture_pending)
+        run_picture(w, 1, NULL);
     for (int i = 0; i < w->nfmt; i++)
         if (w->fmts[i]->destroy)
             w->fmts[i]->destroy(w->fstate[i]);

@@ -868,6 +868,46 @@ static void test_picture_tag(void **st)
     free(log);
 }
 
+/* latest.geojson is rewritten at most every picture_interval_s; flush and free write
+ * what is pending. */
+static void test_picture_interval(void **st)
+{
+    fixture_t f;
+    mwx_warn_policy_t pol;
+    mwx_err_t err = {0};
+    char path[700];
+    json_error_t je;
+    (void)st;
+    mwx_warn_policy_default(&pol);
+    pol.settle_s = 0;
+    pol.picture_interval_s = 10;
+    open_ctx(&f, "interval", &pol, NULL);
+    snprintf(path, sizeof path, "%s/alerts/latest.geojson", f.dir);
+    /* a steady track over the sea: no messages */
+    for (int i = 0; i < 3; i++) {
+        mwx_rec_track_t k = wt_track("JP-8", 100 + i, 38.0, 132.0, 200e3, 40.0, 135.0, 500, 10,
+                                     5, 0);
+        feed(&f, &k);
+    }
+    json_t *gj = json_load_file(path, 0, &je);
+    assert_non_null(gj);
+    assert_float_equal(json_real_value(json_object_get(json_object_get(gj, "mwx"), "t")), 100.0,
+                       1e-9); /* the first update only */
+    json_decref(gj);
+    assert_int_equal(mwx_warn_flush(f.w, &err), 0);
+    gj = json_load_file(path, 0, &je);
+    assert_float_equal(json_real_value(json_object_get(json_object_get(gj, "mwx"), "t")), 102.0,
+                       1e-9);
+    json_decref(gj);
+    mwx_rec_track_t k = wt_track("JP-8", 104, 38.0, 132.0, 200e3, 40.0, 135.0, 500, 10, 5, 0);
+    feed(&f, &k);
+    mwx_warn_free(f.w);
+    gj = json_load_file(path, 0, &je);
+    assert_float_equal(json_real_value(json_object_get(json_object_get(gj, "mwx"), "t")), 104.0,
+                       1e-9);
+    json_decref(gj);
+}
+
 static void test_identifier_parse(void **st)
 {
     char tr[32];
@@ -903,6 +943,7 @@ int main(void)
         cmocka_unit_test(test_outputs),
         cmocka_unit_test(test_tak_loopback),
         cmocka_unit_test(test_picture_tag),
+        cmocka_unit_test(test_picture_interval),
         cmocka_unit_test(test_identifier_parse),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
