@@ -436,7 +436,8 @@ static void tick(svc_t *s, double timeout_s)
         if (mwx_node_heartbeat(s->node, &e) != MWX_OK && e.code != MWX_EBUS)
             fail_once(s, e.code, &e);
     }
-    if (s->connected && now - s->last_gap >= GAP_PERIOD_S) {
+    /* not before the inbox is replayed: what it holds is not missing */
+    if (s->connected && s->in_next >= s->n_in && now - s->last_gap >= GAP_PERIOD_S) {
         s->last_gap = now;
         gap_check(s, now);
     }

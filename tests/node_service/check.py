@@ -10,8 +10,8 @@
       (the nodes have been stopped since: later heartbeats had nobody to reach).
   check.py picture DIR          final fused picture of each node (JSON on stdout)
   check.py compare A.json B.json KM
-      every node's final fused tracks in A and B match one to one: same sources, impact
-      points within KM km.
+      every node's final fused pictures in A and B: the same contributing nations, and
+      every impact point of one within KM km of one of the other's (see compare()).
 """
 import json
 import math
@@ -105,21 +105,28 @@ def km(a, b):
 
 
 def compare(a, b, tol):
+    """What the data defines, not the arrival timing: per node, the same contributing
+    nations over its confirmed fused tracks, and every final impact point of one run
+    within tol km of one of the other's (both ways). Whether two nations' reports of one
+    missile end up merged or split depends on the order they arrived in (greedy chi-square
+    association against the fused state at that moment), which a real bus does not fix
+    (docs/NODE.md)."""
     bad = []
     for n in NATIONS:
-        left = list(b[n])
-        if not a[n]:
-            bad.append(f"{n}: the reference picture is empty")
-        for t in a[n]:
-            match = [u for u in left if u["sources"] == t["sources"] and km(u["impact"], t["impact"]) <= tol]
-            if not match:
-                bad.append(f"{n}: {t['id']} sources {t['sources']} impact {t['impact']} has no match in {left}")
-                continue
-            left.remove(min(match, key=lambda u: km(u["impact"], t["impact"])))
-        if left:
-            bad.append(f"{n}: extra fused tracks {left}")
-        else:
-            print(f"{n}: {len(a[n])} fused tracks match (sources, impact within {tol} km)")
+        if not a[n] or not b[n]:
+            bad.append(f"{n}: empty picture (reference {len(a[n])}, disturbed {len(b[n])})")
+            continue
+        sa = sorted({x for t in a[n] for x in t["sources"]})
+        sb = sorted({x for t in b[n] for x in t["sources"]})
+        if sa != sb:
+            bad.append(f"{n}: sources {sa} in the reference, {sb} disturbed")
+        for x, y, what in ((a, b, "reference"), (b, a, "disturbed")):
+            for t in x[n]:
+                d = min(km(t["impact"], u["impact"]) for u in y[n])
+                if d > tol:
+                    bad.append(f"{n}: {what} {t['id']} impact {t['impact']} is {d:.2f} km from the other run's")
+        if not any(m.startswith(n + ":") for m in bad):
+            print(f"{n}: sources {sa}; {len(a[n])} vs {len(b[n])} fused tracks, impacts within {tol} km")
     for x in bad:
         print("  " + x, file=sys.stderr)
     return 1 if bad else 0
