@@ -113,11 +113,12 @@ typedef void (*mwx_warn_emit_fn)(void *user, mwx_warn_output_t out, const mwx_re
 typedef struct mwx_warn_policy {
     int require_confirmed;       /* 1: tentative tracks never warn */
     double max_warn_semi_major_km; /* 500: a larger ellipse is too uncertain to act on */
-    double settle_s;             /* 5: act only on a settled prediction: the ellipse from
-                                    settle_s ago overlaps the current one (centres closer
-                                    than the sum of the semi-major axes); this keeps the
-                                    runaway predictions of a missile still under thrust
-                                    out of public warnings. 0 = act on every update */
+    double settle_s;             /* 5: act only on a settled prediction: no update in
+                                    phase boost for settle_s, and the ellipse from settle_s
+                                    ago overlaps the current one (centres closer than the
+                                    sum of the semi-major axes); this keeps the runaway
+                                    predictions of a missile still under thrust out of
+                                    public warnings. 0 = act on every update */
     int ellipse_vertices;        /* 72: polygon vertices of the 95 % ellipse */
     double min_semi_axis_km;     /* 1.0: axes are clamped up to this */
     double max_semi_axis_km;     /* 3000: and down to this */

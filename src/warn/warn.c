@@ -52,6 +52,7 @@ typedef struct wtrack {
     double impact_t;          /* latest predicted impact time, INFINITY when unknown */
     struct { double t, lat, lon, a_km; } hist[HIST_N]; /* recent predictions, >= 0.5 s apart */
     int n_hist, hist_head;
+    double last_boost_t;      /* last update in phase boost, -INFINITY if none */
     double ring[MWX_WARN_MAX_RING + 1][2];
     size_t n_ring;
     wseries_t s[2];
@@ -831,6 +832,7 @@ static wtrack_t *new_track(mwx_warn_t *w, const char *id)
     tr->used = 1;
     tr->impact_t = INFINITY;
     tr->last_cot_t = -INFINITY;
+    tr->last_boost_t = -INFINITY;
     w->picture_pending = w->picture_force = 1;
     for (int k = 0; k < 2; k++) {
         tr->s[k].kind = (mwx_warn_kind_t)k;
@@ -868,6 +870,9 @@ static int settled(const mwx_warn_t *w, const wtrack_t *tr, const mwx_rec_impact
         return 0;
     if (p->settle_s <= 0)
         return 1;
+    /* under thrust, or just out of it: the prediction still runs downrange */
+    if (t - tr->last_boost_t < p->settle_s)
+        return 0;
     for (int k = 1; k <= tr->n_hist; k++) {
         int i = (tr->hist_head + HIST_N - k) % HIST_N;
         if (tr->hist[i].t <= t - p->settle_s) {
@@ -1052,6 +1057,8 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
     track_view(trk, &tv);
     /* No new decisions once the predicted impact time has come: the flight is over and
      * the all-clear follows. */
+    if (trk->phase == MWX_PHASE_BOOST)
+        tr->last_boost_t = trk->t;
     if (impact_valid(&trk->impact))
         remember(tr, &trk->impact, trk->t);
     if (eligible && !tr->done && impact_valid(&trk->impact) && trk->phase != MWX_PHASE_IMPACT &&

@@ -456,6 +456,7 @@ static void test_settle(void **st)
     fixture_t f;
     mwx_warn_policy_t pol;
     const mwx_rec_alert_t *c[64];
+    int n;
     (void)st;
     mwx_warn_policy_default(&pol);   /* settle_s 5, max 500 km */
     pol.overflight = 0;
@@ -479,13 +480,28 @@ static void test_settle(void **st)
     assert_true(caps(&f, c, 64) >= 1);
     assert_int_equal(c[0]->msg_type, MWX_MSG_ALERT);
     assert_float_equal(c[0]->t, 115.0, 1e-9);
+    /* a steady prediction of a track still in boost is not acted on; settle_s after its
+     * last boost update it is */
+    for (int i = 0; i <= 12; i++) {
+        mwx_rec_track_t k = wt_track("JP-4", 200 + i, 38.0, 128.0, 100e3, 35.69, 139.70, 500,
+                                     20, 10, 0);
+        k.phase = i <= 3 ? MWX_PHASE_BOOST : MWX_PHASE_BALLISTIC;
+        feed(&f, &k);
+    }
+    n = caps(&f, c, 64);
+    const mwx_rec_alert_t *a4 = NULL;
+    for (int i = 0; i < n; i++)
+        if (strstr(c[i]->identifier, ".JP-4.") && !a4)
+            a4 = c[i];
+    assert_non_null(a4);
+    assert_float_equal(a4->t, 208.0, 1e-9); /* last boost at 203 */
     /* a steady but 800 km ellipse over Japan is too uncertain to act on */
     for (int i = 0; i <= 20; i++) {
         mwx_rec_track_t k = wt_track("JP-6", 100 + i, 38.0, 128.0, 200e3, 36.0, 138.0, 500,
                                      800, 300, 40);
         feed(&f, &k);
     }
-    int n = caps(&f, c, 64);
+    n = caps(&f, c, 64);
     for (int i = 0; i < n; i++)
         assert_null(strstr(c[i]->identifier, "JP-6"));
     mwx_warn_free(f.w);
