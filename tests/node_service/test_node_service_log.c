@@ -1,0 +1,202 @@
+/* `mwx node`'s envelope logs (outbox/inbox: torn tails cut, damage detected, the clock
+ * origin kept) and its strict config (errors name the file and the key). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "mwx/node.h"
+#include "node/service_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[512];
+
+static void path_in(char *buf, size_t n, const char *name)
+{
+    snprintf(buf, n, "%s/%s", dir, name);
+}
+
+typedef struct seen {
+    int n;
+    double unix_s[8], t[8];
+    size_t len[8];
+    uint8_t first[8];
+} seen_t;
+
+static int collect(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len)
+{
+    seen_t *s = user;
+    if (s->n < 8) {
+        s->unix_s[s->n] = unix_s;
+        s->t[s->n] = t_scn;
+        s->len[s->n] = len;
+        s->first[s->n] = len ? data[0] : 0;
+    }
+    s->n++;
+    return MWX_OK;
+}
+
+static void test_log_roundtrip_and_torn_tail(void **state)
+{
+    char p[600];
+    svc_log_t *l;
+    double start;
+    int existed;
+    uint8_t a[100], b[300];
+    seen_t s;
+    struct stat sb;
+    (void)state;
+    memset(a, 0xA1, sizeof a);
+    memset(b, 0xB2, sizeof b);
+    path_in(p, sizeof p, "x.outbox");
+    unlink(p);
+    assert_int_equal(svc_log_open(p, 1234.5, NULL, NULL, &l, &start, &existed, NULL), MWX_OK);
+    assert_int_equal(existed, 0);
+    assert_true(start == 1234.5);
+    assert_int_equal(svc_log_append(l, 10.0, 1.5, a, sizeof a, 1, NULL), MWX_OK);
+    assert_int_equal(svc_log_append(l, 11.0, 2.5, b, sizeof b, 0, NULL), MWX_OK);
+    svc_log_close(l);
+
+    /* a torn third entry: header and half its bytes */
+    FILE *f = fopen(p, "ab");
+    uint32_t len = 200, crc = 7;
+    fwrite(&len, 4, 1, f);
+    fwrite(&crc, 4, 1, f);
+    fwrite(a, 1, 50, f);
+    fclose(f);
+    stat(p, &sb);
+    off_t torn = sb.st_size;
+
+    memset(&s, 0, sizeof s);
+    assert_int_equal(svc_log_open(p, 999.0, collect, &s, &l, &start, &existed, NULL), MWX_OK);
+    assert_int_equal(existed, 1);
+    assert_true(start == 1234.5); /* the first start's clock, not the new one */
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.len[0], 100);
+    assert_int_equal(s.first[0], 0xA1);
+    assert_true(s.unix_s[1] == 11.0 && s.t[1] == 2.5);
+    assert_int_equal(s.len[1], 300);
+    assert_int_equal(svc_log_count(l), 2);
+    /* the tail was cut: the next entry follows the last whole one */
+    stat(p, &sb);
+    assert_true(sb.st_size == torn - 58);
+    assert_int_equal(svc_log_append(l, 12.0, 3.5, a, 10, 1, NULL), MWX_OK);
+    svc_log_close(l);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(svc_log_open(p, 0, collect, &s, &l, &start, &existed, NULL), MWX_OK);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.len[2], 10);
+    svc_log_close(l);
+
+    /* a flipped byte inside entry 2: entries from there on are not trusted */
+    f = fopen(p, "r+b");
+    fseek(f, 16 + 24 + 100 + 24 + 5, SEEK_SET);
+    fputc(0x00, f);
+    fclose(f);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(svc_log_open(p, 0, collect, &s, &l, &start, &existed, NULL), MWX_OK);
+    assert_int_equal(s.n, 1);
+    svc_log_close(l);
+
+    /* not a log at all */
+    f = fopen(p, "wb");
+    fputs("hello, this is not a log file", f);
+    fclose(f);
+    mwx_err_t err = {0};
+    assert_int_equal(svc_log_open(p, 0, NULL, NULL, &l, &start, &existed, &err), MWX_ECORRUPT);
+    assert_non_null(strstr(err.msg, "x.outbox"));
+    unlink(p);
+}
+
+static void test_crc32c_known_value(void **state)
+{
+    (void)state;
+    /* the standard check value of CRC-32C */
+    assert_int_equal(svc_crc32c(0, (const uint8_t *)"123456789", 9), 0xE3069283u);
+}
+
+static int write_cfg(const char *name, const char *text, char *p, size_t n)
+{
+    path_in(p, n, name);
+    FILE *f = fopen(p, "w");
+    if (!f)
+        return -1;
+    fputs(text, f);
+    fclose(f);
+    return 0;
+}
+
+static void test_config(void **state)
+{
+    char p[600], want[700];
+    mwx_node_service_cfg_t c;
+    mwx_err_t err = {0};
+    (void)state;
+    assert_int_equal(write_cfg("ok.json",
+                               "{\"nation\": \"JP\", \"bus\": \"nats://a:1,nats://b:2\", "
+                               "\"key\": \"k/JP.key\", \"trust\": {\"KR\": \"/abs/KR.pub\"}, "
+                               "\"sensors\": \"s.json\", \"outputs\": \"out\", "
+                               "\"http\": \"127.0.0.1:0\", \"speed\": 20, \"exit_at_end\": true}",
+                               p, sizeof p),
+                     0);
+    assert_int_equal(mwx_node_config_load(p, &c, &err), MWX_OK);
+    assert_string_equal(c.nation, "JP");
+    snprintf(want, sizeof want, "%s/k/JP.key", dir);
+    assert_string_equal(c.key_path, want); /* relative to the config's folder */
+    assert_string_equal(c.trust_path[0], "/abs/KR.pub");
+    assert_string_equal(c.trust_nation[0], "KR");
+    assert_int_equal(c.n_trust, 1);
+    assert_true(c.speed == 20 && c.exit_at_end == 1 && c.stale_s == 600 && c.start_unix == 0);
+    assert_string_equal(c.regions_path, "");
+
+    static const struct {
+        const char *json, *expect;
+    } bad[] = {
+        {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"key\": \"k\", \"sensors\": \"s\", "
+         "\"outputs\": \"o\", \"speeed\": 1}", "$.speeed: unknown key"},
+        {"{\"nation\": \"JP\", \"bus\": \"udp://x\", \"key\": \"k\", \"sensors\": \"s\", "
+         "\"outputs\": \"o\"}", "$.bus"},
+        {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"sensors\": \"s\", \"outputs\": \"o\"}",
+         "$.key"},
+        {"{\"nation\": \"J P\", \"bus\": \"inproc\", \"key\": \"k\", \"sensors\": \"s\", "
+         "\"outputs\": \"o\"}", "$.nation"},
+        {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"key\": \"k\", \"sensors\": \"s\", "
+         "\"outputs\": \"o\", \"speed\": 0}", "$.speed"},
+        {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"key\": \"k\", \"sensors\": \"s\", "
+         "\"outputs\": \"o\", \"http\": \"8080\"}", "$.http"},
+        {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"key\": \"k\", \"sensors\": \"s\", "
+         "\"outputs\": \"o\", \"trust\": [\"KR\"]}", "$.trust"},
+        {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"key\": \"k\", \"sensors\": \"s\", "
+         "\"outputs\": \"o\", \"trust\": {\"KR\": 1}}", "$.trust.KR"},
+        {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"key\": \"\", \"sensors\": \"s\", "
+         "\"outputs\": \"o\"}", "$.key"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        mwx_err_clear(&err);
+        assert_int_equal(write_cfg("bad.json", bad[i].json, p, sizeof p), 0);
+        assert_int_equal(mwx_node_config_load(p, &c, &err), MWX_EINVAL);
+        assert_non_null(strstr(err.msg, p));
+        if (!strstr(err.msg, bad[i].expect))
+            fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, bad[i].expect);
+        assert_int_equal(mwx_exit_status(err.code), 1);
+    }
+}
+
+int main(void)
+{
+    const char *tmp = getenv("MWX_TMPDIR");
+    snprintf(dir, sizeof dir, "%s/node_service_unit", tmp && tmp[0] ? tmp : "/tmp");
+    mkdir(tmp && tmp[0] ? tmp : "/tmp", 0755);
+    mkdir(dir, 0755);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_log_roundtrip_and_torn_tail),
+        cmocka_unit_test(test_crc32c_known_value),
+        cmocka_unit_test(test_config),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
