@@ -15,6 +15,7 @@
  *   "filter"   no impact refresh: gating + assignment + IMM only.
  * A third figure is the cost of one impact-and-ellipse refresh (15 sigma points
  * propagated to the ground), measured on the N = 100 scene with refresh on every update.
+ * Each figure is the best of 3 runs (2 at N = 10 000).
  * Usage: track_throughput [max_n] (default 10000). */
 #include "mwx/track.h"
 
@@ -199,8 +200,15 @@ int main(int argc, char **argv)
             double per;
             if (getenv("BENCH_FILTER_ONLY") && cfgi == 0)
                 continue;
-            if (run(n, cfgi == 0 ? 30.0 : 1e9, 30, &r))
-                return 1;
+            /* best of 3 (2 at N = 10 000): the machine is shared, the other builds'
+             * bursts only ever slow a run down */
+            for (int rep = 0; rep < (n >= 10000 ? 2 : 3); rep++) {
+                result_t q;
+                if (run(n, cfgi == 0 ? 30.0 : 1e9, 30, &q))
+                    return 1;
+                if (rep == 0 || q.seconds < r.seconds)
+                    r = q;
+            }
             per = r.seconds / (30.0 * n) * 1e6;
             if (n == 100)
                 per100[cfgi] = per;
@@ -213,8 +221,15 @@ int main(int argc, char **argv)
     /* impact refresh cost: N = 100, refresh on every update, minus the filter-only run */
     if (max_n >= 100 && !getenv("BENCH_NO_REFRESH")) {
         result_t a, b;
-        if (run(100, 0.0, 30, &a) || run(100, 1e9, 30, &b))
-            return 1;
+        for (int rep = 0; rep < 3; rep++) {
+            result_t qa, qb;
+            if (run(100, 0.0, 30, &qa) || run(100, 1e9, 30, &qb))
+                return 1;
+            if (rep == 0 || qa.seconds < a.seconds)
+                a = qa;
+            if (rep == 0 || qb.seconds < b.seconds)
+                b = qb;
+        }
         printf("impact + ellipse refresh: %.0f us each (%llu refreshes)\n",
                (a.seconds - b.seconds) / (double)(a.refreshes ? a.refreshes : 1) * 1e6,
                (unsigned long long)a.refreshes);

@@ -3,8 +3,9 @@
  * Impact: the ballistic continuation (a_thrust = 0) of 2n+1 sigma points of
  * (position, velocity, kappa) (n = 7, alpha = 1, kappa_ut = 0: the centre weight is 0,
  * the others 1/2n), each propagated by RK4 to the ellipsoid surface. The step adapts to
- * the altitude and descent rate (<= 30 s in vacuum, a quarter of the time to the ground,
- * <= 4 s below 80 km, <= 2 s below 40 km); the crossing
+ * the altitude and descent rate (<= 60 s above 80 km, landing about half way to 70 km
+ * each step; <= 4 s below 80 km, <= 2 s below 40 km, a quarter of the time to the
+ * ground); the crossing
  * is refined by secant steps on the last interval. The ellipse is the weighted covariance
  * of the impact points on the tangent plane (east, north) at their mean, semi-axes
  * sqrt(5.991 lambda) (chi-square 95 %, 2 dof). Cost: about 15 x 60 RK4 steps. */
@@ -58,17 +59,22 @@ static double step_for(const double *x, double alt, double sign)
 {
     double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
     double vr = sign * (x[0] * x[3] + x[1] * x[4] + x[2] * x[5]) / r; /* climb rate */
-    double h = 30.0;
-    if (vr < -1.0)
-        h = 0.25 * alt / -vr;
-    if (alt < 80e3 && h > 4.0)
-        h = 4.0;
-    if (alt < 40e3 && h > 2.0)
-        h = 2.0;
+    double h = 60.0;
+    if (alt >= 80e3) {
+        /* vacuum: long steps, but land about half way to 70 km each time */
+        if (vr < -1.0)
+            h = 0.5 * (alt - 70e3) / -vr;
+        if (h < 2.0)
+            h = 2.0;
+    } else {
+        h = alt < 40e3 ? 2.0 : 4.0;
+        if (vr < -1.0 && 0.25 * alt / -vr < h)
+            h = 0.25 * alt / -vr;
+    }
     if (h < 0.05)
         h = 0.05;
-    if (h > 30.0)
-        h = 30.0;
+    if (h > 60.0)
+        h = 60.0;
     return h;
 }
 
