@@ -829,6 +829,16 @@ int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, 
         if ((rc = start_web(s, err)) != MWX_OK)
             goto out;
         char url[128];
+        mwx_record_t r;
+        memset(&r, 0, sizeof r);
+        r.type = MWX_REC_SCENARIO; /* the page's picture starts with the scenario */
+        mwx_strlcpy(r.u.scenario.name, s->sc.name, sizeof r.u.scenario.name);
+        mwx_strlcpy(r.u.scenario.epoch, s->sc.epoch_str, sizeof r.u.scenario.epoch);
+        r.u.scenario.status = s->sc.status;
+        r.u.scenario.seed = s->sc.seed;
+        r.u.scenario.json = s->sc.json;
+        mwx_web_publish(s->web, &r, NULL);
+        mwx_gauge_set(s->g_connected, s->connected);
         mwx_web_url(s->web, url, sizeof url);
         logf_(s, "operator page and /metrics at %s", url);
     }

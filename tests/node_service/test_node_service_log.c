@@ -187,6 +187,22 @@ static void test_config(void **state)
     }
 }
 
+static void test_examples_load(void **state)
+{
+    static const char *const names[] = {"node-jp.json", "node-kr.json", "node-us.json"};
+    (void)state;
+    for (size_t i = 0; i < 3; i++) {
+        char p[600];
+        mwx_node_service_cfg_t c;
+        mwx_err_t err = {0};
+        snprintf(p, sizeof p, "%s/examples/%s", MWX_SOURCE_DIR, names[i]);
+        if (mwx_node_config_load(p, &c, &err) != MWX_OK)
+            fail_msg("%s", err.msg);
+        assert_int_equal(c.n_trust, 3);
+        assert_non_null(strstr(c.sensors_path, "/examples/../scenarios/default.json"));
+    }
+}
+
 int main(void)
 {
     const char *tmp = getenv("MWX_TMPDIR");
@@ -197,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_log_roundtrip_and_torn_tail),
         cmocka_unit_test(test_crc32c_known_value),
         cmocka_unit_test(test_config),
+        cmocka_unit_test(test_examples_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
