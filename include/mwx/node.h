@@ -94,6 +94,8 @@ typedef struct mwx_node_cfg {
     const char *regions_path;     /* NULL: no public warnings */
     const char *out_dir;          /* where alerts/ goes (required with regions_path) */
     const char *run_id;           /* part of CAP identifiers (may be NULL) */
+    const char *picture_tag;      /* several nodes sharing out_dir: per-node alerts-<tag>.atom
+                                     and latest-<tag>.geojson (mwx run merges them) */
     int tracker_capacity;         /* 0 = 256 */
     double stale_s;               /* receiver staleness limit; 0 = 60 s */
     int sim_clock;                /* 1: envelope times are epoch + scenario t (mwx run);

@@ -303,6 +303,7 @@ int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
         memset(&wc, 0, sizeof wc);
         wc.node = cfg->nation;
         wc.run_id = cfg->run_id;
+        wc.picture_tag = cfg->picture_tag;
         wc.source = cfg->source;
         wc.status = cfg->status;
         wc.epoch_unix_s = cfg->epoch_unix;

@@ -18,6 +18,8 @@
 #include <errno.h>
 #include <ftw.h>
 #include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,8 @@ typedef struct run_ctx {
     double t_cur;
     double wall0, last_progress;
     size_t n_tracks_seen, n_alerts;
+    size_t n_alerts_merged;    /* alerts already in the merged picture files */
+    double t_merged;
     int rc;
     mwx_err_t err;
 } run_ctx_t;
@@ -73,6 +77,8 @@ static void keep(run_ctx_t *c, const mwx_record_t *rec)
 }
 
 static void on_node_record(void *user, const mwx_record_t *rec) { keep(user, rec); }
+
+static int merge_pictures(run_ctx_t *c, const char *out_dir, mwx_err_t *err);
 
 static int node_index(const run_ctx_t *c, const char *nation)
 {
@@ -138,6 +144,12 @@ static int sink(void *user, const mwx_record_t *rec)
         if (advance_all(c, t) != MWX_OK)
             return c->rc;
         progress(c, 0);
+        if (c->shared && c->n_alerts > c->n_alerts_merged && t - c->t_merged >= 5.0) {
+            mwx_err_t e = {0};
+            int rc = merge_pictures(c, c->o->out_dir, &e);
+            if (rc != MWX_OK)
+                fail_once(c, rc, &e);
+        }
     }
     keep(c, rec);
     if (rec->type == MWX_REC_MEAS) {
@@ -205,6 +217,90 @@ static int write_atomic(const char *path, const char *data, size_t len, mwx_err_
     return MWX_OK;
 }
 
+/* ------------------------------------------------------------- the merged picture */
+
+/*
+ * Each node writes its own alerts-<N>.atom and latest-<N>.geojson (they share
+ * DIR/alerts/); the run's DIR/alerts/alerts.atom and latest.geojson are their union,
+ * rewritten atomically whenever a warning was issued (at most every few scenario seconds)
+ * and at the end.
+ */
+static int merge_pictures(run_ctx_t *c, const char *out_dir, mwx_err_t *err)
+{
+    char path[MWX_PATH_LEN * 2 + 64];
+    json_t *all = json_object(), *feats = json_array();
+    xmlDocPtr feed = NULL;
+    int rc = MWX_OK;
+
+    json_object_set_new(all, "type", json_string("FeatureCollection"));
+    for (int i = 0; i < c->sc->n_nations; i++) {
+        const char *n = c->sc->nations[i];
+        json_t *g;
+        xmlDocPtr d;
+        snprintf(path, sizeof path, "%s/alerts/latest-%s.geojson", out_dir, n);
+        g = json_load_file(path, 0, NULL);
+        if (g) {
+            json_array_extend(feats, json_object_get(g, "features"));
+            json_decref(g);
+        }
+        snprintf(path, sizeof path, "%s/alerts/alerts-%s.atom", out_dir, n);
+        if (access(path, R_OK) != 0)
+            continue;
+        d = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOBLANKS);
+        if (!d)
+            continue;
+        if (!feed) {
+            xmlNodePtr root = xmlDocGetRootElement(d);
+            feed = d;
+            /* the union feed speaks for the run, not for one node */
+            for (xmlNodePtr k = root ? root->children : NULL; k; k = k->next) {
+                if (k->type != XML_ELEMENT_NODE)
+                    continue;
+                if (xmlStrcmp(k->name, BAD_CAST "id") == 0)
+                    xmlNodeSetContent(k, BAD_CAST "urn:mwx:feed:run");
+                else if (xmlStrcmp(k->name, BAD_CAST "link") == 0)
+                    xmlSetProp(k, BAD_CAST "href", BAD_CAST "alerts.atom");
+                else if (xmlStrcmp(k->name, BAD_CAST "author") == 0 && k->children)
+                    for (xmlNodePtr a = k->children; a; a = a->next)
+                        if (a->type == XML_ELEMENT_NODE)
+                            xmlNodeSetContent(a, BAD_CAST "mwx (every nation's node)");
+                if (xmlStrcmp(k->name, BAD_CAST "title") == 0)
+                    xmlNodeSetContent(k, BAD_CAST(c->sc->status == MWX_STATUS_TEST
+                                                      ? "TEST - mwx public warnings, all nodes"
+                                                      : "EXERCISE - mwx public warnings, all nodes"));
+            }
+        } else {
+            xmlNodePtr dst = xmlDocGetRootElement(feed), src = xmlDocGetRootElement(d);
+            for (xmlNodePtr k = src ? src->children : NULL; k; k = k->next)
+                if (k->type == XML_ELEMENT_NODE && xmlStrcmp(k->name, BAD_CAST "entry") == 0)
+                    xmlAddChild(dst, xmlDocCopyNode(k, feed, 1));
+            xmlFreeDoc(d);
+        }
+    }
+    json_object_set_new(all, "features", feats);
+    {
+        char *text = json_dumps(all, JSON_COMPACT);
+        snprintf(path, sizeof path, "%s/alerts/latest.geojson", out_dir);
+        rc = text ? write_atomic(path, text, strlen(text), err)
+                  : mwx_err_set(err, MWX_ENOMEM, "run: out of memory");
+        free(text);
+    }
+    if (rc == MWX_OK && feed) {
+        xmlChar *mem = NULL;
+        int len = 0;
+        xmlDocDumpFormatMemoryEnc(feed, &mem, &len, "UTF-8", 1);
+        snprintf(path, sizeof path, "%s/alerts/alerts.atom", out_dir);
+        rc = mem ? write_atomic(path, (const char *)mem, (size_t)len, err)
+                 : mwx_err_set(err, MWX_ENOMEM, "run: out of memory");
+        xmlFree(mem);
+    }
+    xmlFreeDoc(feed);
+    json_decref(all);
+    c->n_alerts_merged = c->n_alerts;
+    c->t_merged = c->t_cur;
+    return rc;
+}
+
 /* ------------------------------------------------------------- one pass */
 
 static int one_pass(run_ctx_t *c, int shared, const char *out_dir, int write_recording,
@@ -242,6 +338,7 @@ static int one_pass(run_ctx_t *c, int shared, const char *out_dir, int write_rec
         }
         nc.regions_path = c->sc->regions_path[0] ? c->sc->regions_path : NULL;
         nc.out_dir = out_dir;
+        nc.picture_tag = nc.nation;
         nc.sim_clock = 1;
         nc.on_record = on_node_record;
         nc.user = c;
@@ -270,6 +367,13 @@ static int one_pass(run_ctx_t *c, int shared, const char *out_dir, int write_rec
         rc = MWX_OK; /* stopped on request: keep what was recorded */
     }
     progress(c, 1);
+    /* the nodes write their last picture when they close */
+    for (int i = 0; i < c->n; i++) {
+        mwx_node_destroy(c->node[i]);
+        c->node[i] = NULL;
+    }
+    if (rc == MWX_OK && shared)
+        rc = merge_pictures(c, out_dir, err);
     if (c->w) {
         if (rc == MWX_OK)
             rc = mwx_recwriter_close(c->w, err);

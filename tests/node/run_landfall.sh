@@ -18,6 +18,14 @@ ls "$work/a"/alerts/*.cot.xml >/dev/null 2>&1 || fail "no CoT file"
 xmllint --noout --schema "$MWX_SOURCE_DIR/data/cap/cap12.xsd" "$work/a"/alerts/*.cap.xml 2> "$work/xsd.txt" \
   || { cat "$work/xsd.txt"; fail "CAP file not valid against cap12.xsd"; }
 if grep -l "<status>Actual</status>" "$work/a"/alerts/*.cap.xml; then fail "simulated data issued as Actual"; fi
+xmllint --noout "$work/a/alerts/alerts.atom" || fail "alerts.atom is not well-formed"
+# the run's feed is the union of every node's feed
+for n in JP KR; do
+  for id in $(grep -o "urn:mwx:cap:[^<]*" "$work/a/alerts/alerts-$n.atom"); do
+    grep -q "$id" "$work/a/alerts/alerts.atom" || fail "alerts.atom lacks $id from node $n"
+  done
+done
+grep -q '"FeatureCollection"' "$work/a/alerts/latest.geojson" || fail "latest.geojson is not a FeatureCollection"
 grep -q "Sharing benefit" "$work/out.txt" || fail "no sharing-benefit table printed"
 
 /usr/bin/python3 - "$work/a/report.json" <<'PY'
