@@ -43,12 +43,28 @@ echo "unreachable bus: exit 3"
 sed 's/^listen: "127.0.0.1:4222"$/listen: "127.0.0.1:PORT_PLACEHOLDER"/' "$D/nats/nats-server.conf" > "$D/nats.conf.in"
 grep -q PORT_PLACEHOLDER "$D/nats.conf.in" || fail "nats-config: no listen line"
 start_nats "$D" "$D/nats.conf.in"
-START=$(start_time 3)
+# the first tracks come ~1.3 s of wall time after START: time enough for every node to
+# subscribe, so that the order check is not spoilt by late (recovered) tracks
+START=$(start_time 5)
 for n in JP KR US; do
-    write_config "$D" $n "nats://127.0.0.1:$NATS_PORT" "$START" ", \"creds\": \"nats/$n.creds\""
+    extra=", \"creds\": \"nats/$n.creds\""
+    [ $n = JP ] && extra="$extra, \"http\": \"127.0.0.1:0\""
+    write_config "$D" $n "nats://127.0.0.1:$NATS_PORT" "$START" "$extra"
     start_node "$D" $n
 done
 wait_for 120 all_ended "$D" || fail "the nodes did not reach the scenario end: $(tail -n 2 "$D"/node-*.log)"
+# /metrics of the running JP node
+URL=$(grep -o 'http://127.0.0.1:[0-9]*/' "$D/node-JP.log" | head -n 1)
+[ -n "$URL" ] || fail "JP did not log its page's address"
+"$PY" - "$URL" <<'EOPY' || fail "/metrics"
+import re, sys, urllib.request
+text = urllib.request.urlopen(sys.argv[1] + "metrics", timeout=30).read().decode()
+assert 'mwx_node_bus_connected{node="JP"} 1' in text, text
+acc = int(re.search(r'mwx_share_accepted_total\{node="JP"\} (\d+)', text).group(1))
+assert acc > 100, acc
+assert 'mwx_share_dropped_total{node="JP",reason="bad_signature"} 0' in text, text
+print("JP /metrics: connected, %d accepted" % acc)
+EOPY
 settle_and_stop "$D" --ordered
 for n in JP KR US; do
     logged "$D/node-$n.log" "connected to" || fail "$n: no 'connected' line"
