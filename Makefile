@@ -6,7 +6,7 @@ BUILD_FUZZ ?= build-fuzz
 JOBS       ?= 2
 FUZZ_SECONDS ?= 10
 
-.PHONY: all build deps check test asan fuzz-short fuzz demo bench clean
+.PHONY: all build deps check test asan fuzz-build fuzz-short fuzz demo bench clean
 
 all: build
 
@@ -38,8 +38,10 @@ fuzz-short: fuzz-build
 fuzz: fuzz-build
 	scripts/run-fuzz $(BUILD_FUZZ) 300
 
-# set-up, build, every test, the sanitizer build of the unit tests, a short fuzz run
-check: test asan fuzz-short
+# set-up, build, every test, the sanitizer build of the unit tests, a short fuzz run,
+# and one closing line "check: N passed, M failed" over all of them
+check:
+	@scripts/check
 
 demo: build
 	$(BUILD)/mwx demo
