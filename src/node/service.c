@@ -354,8 +354,12 @@ static void gap_check(svc_t *s, double now)
             p->empty_answers = 0;
             continue;
         }
-        if (to - from >= GAP_MAX_RANGE)
-            to = from + GAP_MAX_RANGE - 1;
+        if (to - from >= GAP_MAX_RANGE) {
+            if (backfill) /* the seqs just before the first one count: from the top */
+                from = to - GAP_MAX_RANGE + 1;
+            else
+                to = from + GAP_MAX_RANGE - 1;
+        }
         if ((rc = mwx_gap_request_seal(&s->key, p->nation, from, to, mwx_time_wall(),
                                        s->gap_req, sizeof s->gap_req, &len, &e)) != MWX_OK ||
             (rc = mwx_subject_gap(p->nation, s->cfg->nation, subject)) != MWX_OK)
@@ -369,10 +373,11 @@ static void gap_check(svc_t *s, double now)
             continue;
         }
         p->req_failed = 0;
-        if (backfill)
-            p->backfilled = 1;
         uint64_t before = s->gap_recovered;
         mwx_gap_reply_each(s->gap_reply, reply_len, on_gap_env, s);
+        /* a backfill goes on below what it brought back, until it brings nothing */
+        if (backfill && (s->gap_recovered == before || p->first > to))
+            p->backfilled = 1;
         if (s->gap_recovered > before) {
             logf_(s, "gap from %s: seq %llu..%llu requested, %llu envelopes recovered", p->nation,
                   (unsigned long long)from, (unsigned long long)to,

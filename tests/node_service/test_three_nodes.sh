@@ -45,12 +45,18 @@ grep -q PORT_PLACEHOLDER "$D/nats.conf.in" || fail "nats-config: no listen line"
 start_nats "$D" "$D/nats.conf.in"
 # the first tracks come ~1.3 s of wall time after START: time enough for every node to
 # subscribe, so that the order check is not spoilt by late (recovered) tracks
-START=$(start_time 5)
-for n in JP KR US; do
+# US starts first and sends heartbeats nobody hears: JP and KR must recover them when they
+# first see US (backfill by gap request)
+START=$(start_time 8)
+for n in US JP KR; do
     extra=", \"creds\": \"nats/$n.creds\""
     [ $n = JP ] && extra="$extra, \"http\": \"127.0.0.1:0\""
     write_config "$D" $n "nats://127.0.0.1:$NATS_PORT" "$START" "$extra"
     start_node "$D" $n
+    if [ $n = US ]; then
+        us_heartbeats() { [ "$("$MWX" node --dump-log "$D/out-US/node-US.outbox" | grep -c '"hb"')" -ge 3 ]; }
+        wait_for 60 us_heartbeats || fail "US sent no heartbeats"
+    fi
 done
 wait_for 120 all_ended "$D" || fail "the nodes did not reach the scenario end: $(tail -n 2 "$D"/node-*.log)"
 # /metrics of the running JP node
@@ -73,4 +79,5 @@ for n in JP KR US; do
 done
 logged "$D/node-KR.log" "partner JP first seen" && fail "KR saw JP, which does not release to KR"
 logged "$D/node-JP.log" "partner KR first seen" || fail "JP never saw KR"
+logged "$D/node-JP.log" "gap from US" || fail "JP did not recover US's first heartbeats"
 echo "PASS"
