@@ -164,6 +164,9 @@ typedef struct mwx_run_opts {
     mwx_node_record_fn observe;/* every record of the run, live (web page, timeline) */
     void *user;
     volatile int *stop;        /* set to non-zero to stop early (signals) */
+    /* Every node's counters, at most once per scenario second and at the end (the
+     * operator page's /metrics). */
+    void (*node_stats)(void *user, const char *nation, const mwx_node_stats_t *st);
 } mwx_run_opts_t;
 
 typedef struct mwx_run_benefit {

@@ -19,9 +19,21 @@
 static volatile int stop_flag;
 static void on_signal(int sig) { stop_flag = 1; }
 
+/* A node's counters on the operator page's /metrics (counters only move forward: each
+ * callback adds what changed since the last). */
+enum { C_MEAS, C_OWN, C_FUSED, C_SENT, C_PUBERR, C_RECV, C_ACCEPTED, C_ALERTS, C_N };
+typedef struct node_metrics {
+    char nation[MWX_ID_LEN];
+    mwx_counter_t *c[C_N];
+    mwx_counter_t *dropped[MWX_DROP_N];
+    uint64_t last[C_N], last_dropped[MWX_DROP_N];
+} node_metrics_t;
+
 /* What the timeline has already told: first of each kind only, so it stays readable. */
 typedef struct timeline {
     mwx_web_t *web;
+    node_metrics_t nm[MWX_MAX_NATIONS];
+    int n_nm;
     char seen[MAX_SEEN][MWX_ID_LEN * 4];
     int n_seen;
     FILE *out;
@@ -119,6 +131,70 @@ static void observe(void *user, const mwx_record_t *rec)
     }
     default:
         break;
+    }
+}
+
+static node_metrics_t *node_metrics(timeline_t *tl, const char *nation)
+{
+    static const struct {
+        const char *name, *extra, *help;
+    } defs[C_N] = {
+        {"mwx_node_measurements_total", "", "Measurements fed to the node's tracker"},
+        {"mwx_node_track_updates_total", ",kind=\"own\"", "Track updates by kind"},
+        {"mwx_node_track_updates_total", ",kind=\"fused\"", "Track updates by kind"},
+        {"mwx_envelopes_sent_total", "", "Signed envelopes published"},
+        {"mwx_envelopes_publish_errors_total", "", "Envelopes that could not be published"},
+        {"mwx_envelopes_received_total", "", "Envelopes delivered by the bus"},
+        {"mwx_envelopes_accepted_total", "", "Envelopes verified and accepted"},
+        {"mwx_alerts_issued_total", "", "Public warnings (CAP) issued"},
+    };
+    mwx_metrics_t *m = mwx_web_metrics(tl->web);
+    char labels[128];
+    for (int i = 0; i < tl->n_nm; i++)
+        if (strcmp(tl->nm[i].nation, nation) == 0)
+            return &tl->nm[i];
+    if (tl->n_nm >= MWX_MAX_NATIONS)
+        return NULL;
+    node_metrics_t *nm = &tl->nm[tl->n_nm++];
+    memset(nm, 0, sizeof *nm);
+    mwx_strlcpy(nm->nation, nation, sizeof nm->nation);
+    for (int k = 0; k < C_N; k++) {
+        snprintf(labels, sizeof labels, "node=\"%s\"%s", nation, defs[k].extra);
+        mwx_metrics_counter(m, defs[k].name, labels, defs[k].help, &nm->c[k], NULL);
+    }
+    for (int d = 0; d < MWX_DROP_N; d++) {
+        snprintf(labels, sizeof labels, "node=\"%s\",reason=\"%s\"", nation,
+                 mwx_drop_name((mwx_drop_t)d));
+        mwx_metrics_counter(m, "mwx_envelopes_dropped_total", labels,
+                            "Envelopes dropped by the receiver, by reason", &nm->dropped[d], NULL);
+    }
+    return nm;
+}
+
+static void on_node_stats(void *user, const char *nation, const mwx_node_stats_t *st)
+{
+    timeline_t *tl = user;
+    node_metrics_t *nm;
+    uint64_t v[C_N];
+    if (!tl->web || !(nm = node_metrics(tl, nation)))
+        return;
+    v[C_MEAS] = st->meas;
+    v[C_OWN] = st->own_track_updates;
+    v[C_FUSED] = st->fused_updates;
+    v[C_SENT] = st->published;
+    v[C_PUBERR] = st->publish_errors;
+    v[C_RECV] = st->received;
+    v[C_ACCEPTED] = st->share.accepted;
+    v[C_ALERTS] = st->alerts;
+    for (int k = 0; k < C_N; k++) {
+        if (v[k] > nm->last[k])
+            mwx_counter_add(nm->c[k], v[k] - nm->last[k]);
+        nm->last[k] = v[k];
+    }
+    for (int d = 0; d < MWX_DROP_N; d++) {
+        if (st->share.dropped[d] > nm->last_dropped[d])
+            mwx_counter_add(nm->dropped[d], st->share.dropped[d] - nm->last_dropped[d]);
+        nm->last_dropped[d] = st->share.dropped[d];
     }
 }
 
@@ -266,6 +342,7 @@ int mwx_cmd_demo(int argc, char **argv)
     o.speed = speed;
     o.compare_alone = 1;
     o.observe = observe;
+    o.node_stats = on_node_stats;
     o.user = tl;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);

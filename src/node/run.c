@@ -44,7 +44,7 @@ typedef struct run_ctx {
     double wall0, last_progress;
     size_t n_tracks_seen, n_alerts;
     size_t n_alerts_merged;    /* alerts already in the merged picture files */
-    double t_merged;
+    double t_merged, t_stats;
     int rc;
     mwx_err_t err;
 } run_ctx_t;
@@ -114,6 +114,18 @@ static void progress(run_ctx_t *c, int final)
         fputc('\n', stderr);
 }
 
+static void report_stats(run_ctx_t *c)
+{
+    if (!c->shared || !c->o->node_stats)
+        return;
+    for (int i = 0; i < c->n; i++) {
+        mwx_node_stats_t st;
+        mwx_node_get_stats(c->node[i], &st);
+        c->o->node_stats(c->o->user, mwx_node_nation(c->node[i]), &st);
+    }
+    c->t_stats = c->t_cur;
+}
+
 static int advance_all(run_ctx_t *c, double t)
 {
     mwx_err_t e = {0};
@@ -127,6 +139,8 @@ static int advance_all(run_ctx_t *c, double t)
             }
         }
     c->t_cur = t;
+    if (t - c->t_stats >= 1.0)
+        report_stats(c);
     return MWX_OK;
 }
 
@@ -367,6 +381,7 @@ static int one_pass(run_ctx_t *c, int shared, const char *out_dir, int write_rec
         rc = MWX_OK; /* stopped on request: keep what was recorded */
     }
     progress(c, 1);
+    report_stats(c);
     /* the nodes write their last picture when they close */
     for (int i = 0; i < c->n; i++) {
         mwx_node_destroy(c->node[i]);
