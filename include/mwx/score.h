@@ -148,7 +148,7 @@ void mwx_report_print(const mwx_report_t *rep, FILE *f);
 
 /* ------------------------------------------------------------------ building blocks */
 
-/* Minimum-cost assignment (Hungarian / Jonker-Volgenant potentials, O(n^2 m)) on a
+/* Minimum-cost assignment (the tracker's mwx_assign_hungarian of track.h) on a
  * rows x cols cost matrix (row-major). row_to_col[i] = the column of row i, or -1 when
  * rows > cols and row i is left out. Returns the total cost, or NAN on ENOMEM. */
 double mwx_score_assign(const double *cost, int rows, int cols, int *row_to_col);

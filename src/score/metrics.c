@@ -1,99 +1,29 @@
 /* Scoring building blocks: optimal assignment, OSPA, GOSPA, truth interpolation. */
 #include "mwx/score.h"
+#include "mwx/track.h"
 
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Hungarian algorithm with potentials for rows <= cols (the classic O(n^2 m) shortest
- * augmenting path form); 1-based internal arrays. */
-static double assign_rows_le_cols(const double *a, int n, int m, int stride, int transposed,
-                                  int *row_to_col)
-{
-    size_t sz = (size_t)m + 1;
-    double *u = calloc((size_t)n + 1, sizeof *u), *v = calloc(sz, sizeof *v);
-    double *minv = malloc(sz * sizeof *minv);
-    int *p = calloc(sz, sizeof *p), *way = calloc(sz, sizeof *way);
-    char *used = malloc(sz);
-    double total = 0;
-    if (!u || !v || !minv || !p || !way || !used) {
-        total = NAN;
-        goto out;
-    }
-#define COST(i, j) (transposed ? a[(size_t)(j) * (size_t)stride + (size_t)(i)] \
-                               : a[(size_t)(i) * (size_t)stride + (size_t)(j)])
-    for (int i = 1; i <= n; i++) {
-        p[0] = i;
-        int j0 = 0;
-        for (int j = 0; j <= m; j++) {
-            minv[j] = DBL_MAX;
-            used[j] = 0;
-        }
-        do {
-            used[j0] = 1;
-            int i0 = p[j0], j1 = 0;
-            double delta = DBL_MAX;
-            for (int j = 1; j <= m; j++)
-                if (!used[j]) {
-                    double cur = COST(i0 - 1, j - 1) - u[i0] - v[j];
-                    if (cur < minv[j]) {
-                        minv[j] = cur;
-                        way[j] = j0;
-                    }
-                    if (minv[j] < delta) {
-                        delta = minv[j];
-                        j1 = j;
-                    }
-                }
-            for (int j = 0; j <= m; j++)
-                if (used[j]) {
-                    u[p[j]] += delta;
-                    v[j] -= delta;
-                } else {
-                    minv[j] -= delta;
-                }
-            j0 = j1;
-        } while (p[j0] != 0);
-        do {
-            int j1 = way[j0];
-            p[j0] = p[j1];
-            j0 = j1;
-        } while (j0);
-    }
-    for (int j = 1; j <= m; j++)
-        if (p[j]) {
-            row_to_col[p[j] - 1] = j - 1;
-            total += COST(p[j] - 1, j - 1);
-        }
-#undef COST
-out:
-    free(u);
-    free(v);
-    free(minv);
-    free(p);
-    free(way);
-    free(used);
-    return total;
-}
-
+/* The tracker's Hungarian assignment (track.h), with its workspace allocated here: the
+ * score is computed offline and allocates freely. */
 double mwx_score_assign(const double *cost, int rows, int cols, int *row_to_col)
 {
+    double total = 0;
+    void *work;
     for (int i = 0; i < rows; i++)
         row_to_col[i] = -1;
     if (rows <= 0 || cols <= 0)
         return 0;
-    if (rows <= cols)
-        return assign_rows_le_cols(cost, rows, cols, cols, 0, row_to_col);
-    /* More rows than columns: assign the columns to rows on the transpose. */
-    int *col_to_row = malloc((size_t)cols * sizeof *col_to_row);
-    if (!col_to_row)
+    work = malloc(mwx_assign_work_bytes(rows, cols));
+    if (!work)
         return NAN;
-    double total = assign_rows_le_cols(cost, cols, rows, cols, 1, col_to_row);
-    for (int j = 0; j < cols; j++)
-        if (col_to_row[j] >= 0)
-            row_to_col[col_to_row[j]] = j;
-    free(col_to_row);
+    if (mwx_assign_hungarian(cost, rows, cols, row_to_col, &total, work,
+                             mwx_assign_work_bytes(rows, cols)) != MWX_OK)
+        total = NAN;
+    free(work);
     return total;
 }
 
