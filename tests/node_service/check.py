@@ -48,6 +48,14 @@ def seqs(d, ordered, quiet, until):
             bad.append(f"{p} outbox: seqs not contiguous")
     for n in NATIONS:
         recs = lines(["cat", f"{d}/out-{n}/node-{n}.mwxr"])
+        own = [(r["track_id"], r["t"]) for r in recs
+               if r["type"] == "track" and r["node"] == n and "-F" not in r["track_id"]]
+        if len(own) != len(set(own)):
+            bad.append(f"{n}: own track updates recorded twice")
+        if not own:
+            bad.append(f"{n}: no own tracks recorded")
+        if any(r["type"] in ("truth", "meas") for r in recs):
+            bad.append(f"{n}: truth or measurements in a node's recording")
         inbox = lines(["node", "--dump-log", f"{d}/out-{n}/node-{n}.inbox"])
         for p in NATIONS:
             if p == n:

@@ -38,6 +38,20 @@ grep -q "cannot reach the bus" "$D/dead.err" || fail "unreachable bus: $(cat "$D
 rm -rf "$D/out-JP"
 echo "unreachable bus: exit 3"
 
+# --- alone on the inproc bus, exit_at_end: runs the scenario (fast) and exits 0
+cat > "$D/node-alone.json" <<EOC
+{"nation": "KR", "bus": "inproc", "key": "keys/KR.key", "sensors": "scenario.json",
+ "outputs": "out-alone", "speed": 1000, "exit_at_end": true}
+EOC
+rc=0
+"$MWX" node --config "$D/node-alone.json" 2> "$D/alone.log" || rc=$?
+[ "$rc" -eq 0 ] || fail "exit_at_end: exit $rc ($(tail -n 3 "$D/alone.log"))"
+grep -q "scenario ended" "$D/alone.log" || fail "exit_at_end: no 'scenario ended'"
+n_own=$("$MWX" cat "$D/out-alone/node-KR.mwxr" | grep -c '"track_id":"KR-[0-9]') || true
+[ "$n_own" -gt 100 ] || fail "alone: only $n_own own track records"
+"$MWX" cat "$D/out-alone/node-KR.mwxr" | grep -q '"type":"truth"' && fail "the node recorded truth"
+echo "alone on inproc with exit_at_end: $n_own own track records, exit 0"
+
 # --- the server with the policy's accounts (releasability enforced by the server too)
 "$MWX" nats-config scenario.json -o "$D/nats" --port 4222 > /dev/null
 sed 's/^listen: "127.0.0.1:4222"$/listen: "127.0.0.1:PORT_PLACEHOLDER"/' "$D/nats/nats-server.conf" > "$D/nats.conf.in"
