@@ -94,6 +94,15 @@ double mwx_time_mono(void);
 /* Wall clock in Unix seconds. */
 double mwx_time_wall(void);
 
+/* ------------------------------------------------------------------ files */
+
+/* Write data to PATH.tmp with mode (e.g. 0644, 0600), fsync, rename to PATH: a failure
+ * never leaves a half-written file under its final name. */
+int mwx_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+                          mwx_err_t *err);
+/* mkdir -p with mode for every folder it makes. */
+int mwx_mkdir_p(const char *path, unsigned mode, mwx_err_t *err);
+
 /* ------------------------------------------------------------------ geodesy */
 
 #define MWX_PI 3.14159265358979323846

@@ -182,23 +182,6 @@ static int sink(void *user, const mwx_record_t *rec)
 
 /* ------------------------------------------------------------- files */
 
-static int mkdir_p(const char *path, mwx_err_t *err)
-{
-    char tmp[MWX_PATH_LEN * 2];
-    if (mwx_strlcpy(tmp, path, sizeof tmp))
-        return mwx_err_set(err, MWX_EINVAL, "%s: path too long", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-                return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(errno));
-            *p = '/';
-        }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-        return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(errno));
-    return MWX_OK;
-}
-
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     return remove(path);
@@ -207,28 +190,6 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 static void rm_rf(const char *path)
 {
     nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int write_atomic(const char *path, const char *data, size_t len, mwx_err_t *err)
-{
-    char tmp[MWX_PATH_LEN * 2 + 8];
-    FILE *f;
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    f = fopen(tmp, "wb");
-    if (!f)
-        return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(errno));
-    if (fwrite(data, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        int e = errno;
-        fclose(f);
-        unlink(tmp);
-        return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(e));
-    }
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return mwx_err_set(err, MWX_EIO, "%s: %s", path, strerror(e));
-    }
-    return MWX_OK;
 }
 
 /* ------------------------------------------------------------- the merged picture */
@@ -295,7 +256,7 @@ static int merge_pictures(run_ctx_t *c, const char *out_dir, mwx_err_t *err)
     {
         char *text = json_dumps(all, JSON_COMPACT);
         snprintf(path, sizeof path, "%s/alerts/latest.geojson", out_dir);
-        rc = text ? write_atomic(path, text, strlen(text), err)
+        rc = text ? mwx_file_write_atomic(path, text, strlen(text), 0644, err)
                   : mwx_err_set(err, MWX_ENOMEM, "run: out of memory");
         free(text);
     }
@@ -304,7 +265,7 @@ static int merge_pictures(run_ctx_t *c, const char *out_dir, mwx_err_t *err)
         int len = 0;
         xmlDocDumpFormatMemoryEnc(feed, &mem, &len, "UTF-8", 1);
         snprintf(path, sizeof path, "%s/alerts/alerts.atom", out_dir);
-        rc = mem ? write_atomic(path, (const char *)mem, (size_t)len, err)
+        rc = mem ? mwx_file_write_atomic(path, mem, (size_t)len, 0644, err)
                  : mwx_err_set(err, MWX_ENOMEM, "run: out of memory");
         xmlFree(mem);
     }
@@ -590,7 +551,7 @@ int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err)
     for (int i = 0; i < sc->n_nations; i++)
         if ((rc = mwx_key_generate(sc->nations[i], &keys[i], err)) != MWX_OK)
             goto out;
-    if ((rc = mkdir_p(o->out_dir, err)) != MWX_OK)
+    if ((rc = mwx_mkdir_p(o->out_dir, 0755, err)) != MWX_OK)
         goto out;
     if (sc->regions_path[0] && (rc = mwx_regions_load(sc->regions_path, &regions, err)) != MWX_OK)
         goto out;
@@ -643,7 +604,7 @@ int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err)
         c->rc = MWX_OK;
         snprintf(alone_dir, sizeof alone_dir, "%s/.alone.tmp", o->out_dir);
         rm_rf(alone_dir);
-        if ((rc = mkdir_p(alone_dir, err)) != MWX_OK)
+        if ((rc = mwx_mkdir_p(alone_dir, 0755, err)) != MWX_OK)
             goto out;
         rc = one_pass(c, 0, alone_dir, 0, err);
         rm_rf(alone_dir);
@@ -659,7 +620,7 @@ int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err)
             goto out;
         }
         snprintf(path, sizeof path, "%s/report.json", o->out_dir);
-        rc = write_atomic(path, text, strlen(text), err);
+        rc = mwx_file_write_atomic(path, text, strlen(text), 0644, err);
         free(text);
         if (rc != MWX_OK)
             goto out;

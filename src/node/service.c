@@ -518,23 +518,6 @@ static int sink(void *user, const mwx_record_t *rec)
 
 /* ------------------------------------------------------------- start-up */
 
-static int mkdir_p(const char *path, mwx_err_t *err)
-{
-    char tmp[MWX_PATH_LEN * 2];
-    if (mwx_strlcpy(tmp, path, sizeof tmp))
-        return mwx_err_set(err, MWX_EINVAL, "%s: path too long", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-                return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(errno));
-            *p = '/';
-        }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-        return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(errno));
-    return MWX_OK;
-}
-
 static int outbox_entry(void *user, double unix_s, double t_scn, const uint8_t *data,
                         size_t len)
 {
@@ -738,7 +721,7 @@ static int setup(svc_t *s, mwx_err_t *err)
         if (s->n_partner < MWX_MAX_NATIONS)
             mwx_strlcpy(s->partner[s->n_partner++].nation, t->nation, MWX_ID_LEN);
     }
-    if ((rc = mkdir_p(c->outputs, err)) != MWX_OK)
+    if ((rc = mwx_mkdir_p(c->outputs, 0755, err)) != MWX_OK)
         return rc;
 
     /* what survives from an earlier run: recording, inbox (outbox after the node exists) */

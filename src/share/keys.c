@@ -29,40 +29,6 @@ int mwx_key_generate(const char *nation, mwx_keypair_t *kp, mwx_err_t *err)
     return MWX_OK;
 }
 
-static int write_atomic(const char *path, const char *text, mode_t mode, mwx_err_t *err)
-{
-    char tmp[MWX_PATH_LEN + 16];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
-    if (fd < 0)
-        return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(errno));
-    (void)fchmod(fd, mode);
-    size_t n = strlen(text), off = 0;
-    while (off < n) {
-        ssize_t k = write(fd, text + off, n - off);
-        if (k < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(e));
-        }
-        off += (size_t)k;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(e));
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return mwx_err_set(err, MWX_EIO, "%s: %s", path, strerror(e));
-    }
-    return MWX_OK;
-}
-
 int mwx_key_write(const mwx_keypair_t *kp, const char *dir, int force, mwx_err_t *err)
 {
     char kpath[MWX_PATH_LEN], ppath[MWX_PATH_LEN];
@@ -84,13 +50,13 @@ int mwx_key_write(const mwx_keypair_t *kp, const char *dir, int force, mwx_err_t
     sodium_bin2hex(hex, sizeof hex, kp->sk, MWX_SECKEY_BYTES);
     snprintf(line, sizeof line, "%s %s %s\n", SECRET_TAG, kp->nation, hex);
     sodium_memzero(hex, sizeof hex);
-    rc = write_atomic(kpath, line, 0600, err);
+    rc = mwx_file_write_atomic(kpath, line, strlen(line), 0600, err);
     sodium_memzero(line, sizeof line);
     if (rc < 0)
         return rc;
     sodium_bin2hex(hex, sizeof hex, kp->pk, MWX_PUBKEY_BYTES);
     snprintf(line, sizeof line, "%s %s %s\n", PUBLIC_TAG, kp->nation, hex);
-    return write_atomic(ppath, line, 0644, err);
+    return mwx_file_write_atomic(ppath, line, strlen(line), 0644, err);
 }
 
 /* Read "TAG NATION HEX\n" from path; hex must decode to exactly n bytes. */

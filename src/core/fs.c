@@ -1,0 +1,67 @@
+/* Small file-system helpers every stage needs: whole files written atomically (a failure
+ * never leaves a half-written file under its final name) and directories made with
+ * their parents. */
+#include "mwx/core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int mwx_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+                          mwx_err_t *err)
+{
+    char tmp[MWX_PATH_LEN * 2 + 8];
+    const char *p = data;
+    size_t off = 0;
+    int fd;
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+        return mwx_err_set(err, MWX_EINVAL, "%s: path too long", path);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+    if (fd < 0)
+        return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(errno));
+    (void)fchmod(fd, (mode_t)mode); /* the umask must not widen or narrow it */
+    while (off < len) {
+        ssize_t k = write(fd, p + off, len - off);
+        if (k < 0) {
+            int e = errno;
+            if (e == EINTR)
+                continue;
+            close(fd);
+            unlink(tmp);
+            return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(e));
+        }
+        off += (size_t)k;
+    }
+    if (fsync(fd) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(e));
+    }
+    if (close(fd) != 0 || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return mwx_err_set(err, MWX_EIO, "%s: %s", path, strerror(e));
+    }
+    return MWX_OK;
+}
+
+int mwx_mkdir_p(const char *path, unsigned mode, mwx_err_t *err)
+{
+    char tmp[MWX_PATH_LEN * 2];
+    if (mwx_strlcpy(tmp, path, sizeof tmp))
+        return mwx_err_set(err, MWX_EINVAL, "%s: path too long", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, (mode_t)mode) != 0 && errno != EEXIST)
+                return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(errno));
+            *p = '/';
+        }
+    if (mkdir(tmp, (mode_t)mode) != 0 && errno != EEXIST)
+        return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(errno));
+    return MWX_OK;
+}
