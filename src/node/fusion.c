@@ -292,10 +292,13 @@ static int find_source(const fused_t *fu, const char *origin, const char *track_
     return -1;
 }
 
-static int has_origin(const fused_t *fu, const char *origin)
+/* A fused track that holds a live track of this origin cannot take another one: a
+ * node's two live tracks are two objects. A source silent for max_age_s does not count:
+ * its node has lost the object, and a new track of that node may be the same one. */
+static int has_origin(const fused_t *fu, const char *origin, double t, double max_age_s)
 {
     for (int k = 0; k < fu->n_src; k++)
-        if (strcmp(fu->src[k].origin, origin) == 0)
+        if (strcmp(fu->src[k].origin, origin) == 0 && t - fu->src[k].last.t <= max_age_s)
             return 1;
     return 0;
 }
@@ -486,7 +489,8 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
         double best = f->cfg.gate_chi2;
         for (size_t i = 0; i < f->n; i++) {
             double d;
-            if (has_origin(&f->v[i], src->node) || f->v[i].n_src >= MWX_FUSION_MAX_SOURCES)
+            if (has_origin(&f->v[i], src->node, src->t, f->cfg.max_age_s) ||
+                f->v[i].n_src >= MWX_FUSION_MAX_SOURCES)
                 continue;
             d = distance(src, &f->v[i]);
             if (d < best) {

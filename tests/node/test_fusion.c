@@ -217,6 +217,40 @@ static void test_consistency_monte_carlo(void **state)
     assert_true(se_f < se_b);
 }
 
+static void test_broken_track_rejoins(void **state)
+{
+    /* A node's tracker loses an object and starts a new track on it later: the new track
+     * joins the same fused track (the old source is silent); a second live track of the
+     * same node never does (two live tracks of one node are two objects). */
+    mwx_fusion_cfg_t cfg = {"JP", 8, 0, 5.0};
+    mwx_fusion_t *f;
+    mwx_rec_track_t out;
+    double x[3] = {-3.2e6, 3.6e6, 4.3e6}, v[3] = {0, 0, 0};
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    mwx_rec_track_t us1 = make_track("US", "US-1", 100, x, v, 100, 5);
+    mwx_rec_track_t kr1 = make_track("KR", "KR-1", 101, x, v, 100, 5);
+    mwx_rec_track_t us2 = make_track("US", "US-2", 102, x, v, 100, 5);
+    mwx_fusion_update(f, &us1, &out, NULL);
+    assert_string_equal(out.track_id, "JP-F1");
+    mwx_fusion_update(f, &kr1, &out, NULL);
+    assert_string_equal(out.track_id, "JP-F1");
+    mwx_fusion_update(f, &us2, &out, NULL);
+    assert_string_equal(out.track_id, "JP-F2"); /* US-1 is live: two objects */
+    kr1.t = us2.t = 108;
+    mwx_fusion_update(f, &kr1, &out, NULL);
+    assert_string_equal(out.track_id, "JP-F1");
+    mwx_fusion_update(f, &us2, &out, NULL);
+    assert_string_equal(out.track_id, "JP-F2");
+    /* US-1 silent for 8 s > 5: a new US track on the object rejoins F1 (F2 holds the
+     * live US-2, so it cannot take it) */
+    mwx_rec_track_t us3 = make_track("US", "US-3", 108, x, v, 100, 5);
+    mwx_fusion_update(f, &us3, &out, NULL);
+    assert_string_equal(out.track_id, "JP-F1");
+    assert_string_equal(out.sources, "KR,US"); /* US-1, silent, no longer contributes */
+    assert_int_equal(mwx_fusion_count(f), 2);
+    mwx_fusion_destroy(f);
+}
+
 static void test_full_table(void **state)
 {
     mwx_fusion_cfg_t cfg = {"JP", 2, 0, 0};
@@ -248,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_salvo_stays_four),
         cmocka_unit_test(test_impact_ellipse_fusion),
         cmocka_unit_test(test_consistency_monte_carlo),
+        cmocka_unit_test(test_broken_track_rejoins),
         cmocka_unit_test(test_full_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
