@@ -68,4 +68,20 @@ grep -q "bad.json" "$work/err.txt" || fail "message does not name the file: $(ca
 [ ! -e "$work/c/run.mwxr" ] && [ ! -e "$work/c/report.json" ] || fail "half-written output after a failure"
 set +e; "$MWX" run > /dev/null 2>&1; rc=$?; set -e
 [ $rc -eq 2 ] || fail "no arguments: exit $rc, expected 2"
+# every other test scenario: all outputs and a Report with one entry per launch
+for sc in "$MWX_SOURCE_DIR"/scenarios/test-*.json; do
+  name=$(basename "$sc" .json)
+  "$MWX" run "$sc" --out "$work/$name" --quiet --no-compare > /dev/null || fail "$name: mwx run failed"
+  for f in run.mwxr report.json alerts/latest.geojson; do
+    [ -s "$work/$name/$f" ] || fail "$name: missing $f"
+  done
+  /usr/bin/python3 - "$sc" "$work/$name/report.json" <<'PY' || fail "$name: report"
+import json, sys
+sc, r = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert sorted(l["id"] for l in r["launches"]) == sorted(l["id"] for l in sc["launches"])
+for l in r["launches"]:
+    assert l["t_first_track"] is not None, l["id"]          # every launch was tracked
+    assert l["missed_regions"] == [], (l["id"], l["missed_regions"])
+PY
+done
 echo "run_landfall: ok"
