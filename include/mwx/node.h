@@ -49,8 +49,11 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
 /* Current fused tracks (index 0..count-1) as of their last update. */
 size_t mwx_fusion_count(const mwx_fusion_t *f);
 int mwx_fusion_get(const mwx_fusion_t *f, size_t i, mwx_rec_track_t *out);
-/* Drops counted because the table was full. */
+/* When the table is full, the fused track whose sources have all been silent longest
+ * (more than max_age_s) is retired and its slot reused; only when none is silent is the
+ * report dropped and counted. */
 uint64_t mwx_fusion_dropped(const mwx_fusion_t *f);
+uint64_t mwx_fusion_retired(const mwx_fusion_t *f);
 
 /* Covariance intersection of two Gaussian estimates (n = 2 or 3; row-major n x n
  * covariances). omega in [0, 1] minimising the trace of the result is found by golden

@@ -117,7 +117,8 @@ void mwx_scenario_free(mwx_scenario_t *sc);
 
 /* The project's data folder (holding regions/northeast-asia.geojson), first found of:
  * $MWX_DATA_DIR; then, from the running executable's folder and up to four parents,
- * D/share/mwx and D/data. Returns MWX_ENOTFOUND when none holds the regions file. */
+ * D/share/mwx and D/data; last, the source tree the library was built from. Returns
+ * MWX_ENOTFOUND when none holds the regions file. */
 int mwx_sim_data_dir(char *buf, size_t n);
 
 /* Defaults of the optional scenario keys (printed by `mwx sim --help`, documented in

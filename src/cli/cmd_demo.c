@@ -12,11 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_SEEN 1024
 
-static volatile int stop_flag;
+static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig) { stop_flag = 1; }
 
 /* A node's counters on the operator page's /metrics (counters only move forward: each
@@ -366,8 +367,10 @@ int mwx_cmd_demo(int argc, char **argv)
     if (tl->web && linger && !stop_flag) {
         printf("mwx demo: the page stays up on %s; Ctrl-C to quit\n", url);
         fflush(stdout);
-        while (!stop_flag)
-            pause();
+        while (!stop_flag) { /* polled: a signal between test and sleep is never lost */
+            struct timespec ts = {0, 100000000};
+            nanosleep(&ts, NULL);
+        }
     }
     mwx_web_stop(tl->web);
     free(tl);

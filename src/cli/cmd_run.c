@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static volatile int stop_flag;
+static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig) { stop_flag = 1; }
 

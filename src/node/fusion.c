@@ -41,7 +41,7 @@ struct mwx_fusion {
     fused_t *v;
     size_t n, cap;
     unsigned next_id;
-    uint64_t dropped;
+    uint64_t dropped, retired;
 };
 
 /* ------------------------------------------------------------- small linear algebra */
@@ -275,6 +275,7 @@ void mwx_fusion_destroy(mwx_fusion_t *f)
 
 size_t mwx_fusion_count(const mwx_fusion_t *f) { return f->n; }
 uint64_t mwx_fusion_dropped(const mwx_fusion_t *f) { return f->dropped; }
+uint64_t mwx_fusion_retired(const mwx_fusion_t *f) { return f->retired; }
 
 int mwx_fusion_get(const mwx_fusion_t *f, size_t i, mwx_rec_track_t *out)
 {
@@ -502,11 +503,27 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
     /* 3. otherwise a new fused track */
     if (!fu) {
         if (f->n >= f->cap) {
-            f->dropped++;
-            return mwx_err_set(err, MWX_EFULL, "fusion %s: table full (%zu tracks)",
-                               f->cfg.node, f->cap);
+            /* full: retire the fused track silent the longest, if every source of it has
+             * been silent for max_age_s (its objects are down or lost) */
+            double oldest = src->t - f->cfg.max_age_s;
+            for (size_t i = 0; i < f->n; i++) {
+                double newest = -INFINITY;
+                for (int k = 0; k < f->v[i].n_src; k++)
+                    newest = fmax(newest, f->v[i].src[k].last.t);
+                if (newest < oldest) {
+                    oldest = newest;
+                    fu = &f->v[i];
+                }
+            }
+            if (!fu) {
+                f->dropped++;
+                return mwx_err_set(err, MWX_EFULL, "fusion %s: table full (%zu live tracks)",
+                                   f->cfg.node, f->cap);
+            }
+            f->retired++;
+        } else {
+            fu = &f->v[f->n++];
         }
-        fu = &f->v[f->n++];
         memset(fu, 0, sizeof *fu);
         fu->used = 1;
         snprintf(fu->id, sizeof fu->id, "%s-F%u", f->cfg.node, ++f->next_id);

@@ -55,7 +55,10 @@ static void fuse_and_warn(mwx_node_t *n, const mwx_rec_track_t *src)
     mwx_record_t rec;
     mwx_err_t e = {0};
     rec.type = MWX_REC_TRACK;
-    if (mwx_fusion_update(n->fusion, src, &rec.u.track, &e) != MWX_OK) {
+    int rc = mwx_fusion_update(n->fusion, src, &rec.u.track, &e);
+    if (rc == MWX_EFULL) /* dropped and counted (mwx_fusion_dropped): the node goes on */
+        return;
+    if (rc != MWX_OK) {
         note_error(n, &e);
         return;
     }

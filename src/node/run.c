@@ -205,8 +205,14 @@ static int merge_pictures(run_ctx_t *c, const char *out_dir, mwx_err_t *err)
     char path[MWX_PATH_LEN * 2 + 64];
     json_t *all = json_object(), *feats = json_array();
     xmlDocPtr feed = NULL;
-    int rc = MWX_OK;
+    int rc;
 
+    snprintf(path, sizeof path, "%s/alerts", out_dir);
+    if ((rc = mwx_mkdir_p(path, 0755, err)) != MWX_OK) { /* no regions: nobody made it */
+        json_decref(all);
+        json_decref(feats);
+        return rc;
+    }
     json_object_set_new(all, "type", json_string("FeatureCollection"));
     for (int i = 0; i < c->sc->n_nations; i++) {
         const char *n = c->sc->nations[i];
@@ -358,7 +364,7 @@ static int one_pass(run_ctx_t *c, int shared, const char *out_dir, int write_rec
         c->w = NULL;
     }
 out:
-    for (int i = 0; i < c->n; i++) {
+    for (int i = 0; i < MWX_MAX_NATIONS; i++) { /* a bus may be open without its node */
         mwx_node_destroy(c->node[i]);
         c->node[i] = NULL;
         if (c->bus[i]) {

@@ -268,6 +268,22 @@ static void test_full_table(void **state)
     }
     assert_int_equal(mwx_fusion_dropped(f), 1);
     assert_non_null(strstr(err.msg, "table full"));
+    /* 40 s later (max_age_s 30 by default) JP-0 and JP-1 are silent: a new object takes
+     * the slot of the one silent longest */
+    {
+        double x[3] = {-3.2e6 + 5e5, 3.6e6, 4.3e6};
+        mwx_rec_track_t a = make_track("JP", "JP-1", 20, x, v, 100, 5);
+        mwx_rec_track_t out;
+        a.ecef_m[0] = -3.2e6 + 1e5;
+        assert_int_equal(mwx_fusion_update(f, &a, &out, NULL), MWX_OK); /* JP-1 at 20 */
+        mwx_rec_track_t b = make_track("JP", "JP-9", 55, x, v, 100, 5);
+        assert_int_equal(mwx_fusion_update(f, &b, &out, NULL), MWX_OK);
+        assert_string_equal(out.track_id, "JP-F3"); /* in F1's slot (JP-0, silent since 1) */
+        assert_int_equal(mwx_fusion_count(f), 2);
+        assert_int_equal(mwx_fusion_retired(f), 1);
+        assert_int_equal(mwx_fusion_get(f, 0, &out), MWX_OK);
+        assert_string_equal(out.track_id, "JP-F3");
+    }
     mwx_fusion_destroy(f);
     mwx_fusion_cfg_t bad = {"", 0, 0, 0};
     assert_int_equal(mwx_fusion_create(&bad, &f, NULL) == MWX_EINVAL, 1);

@@ -26,7 +26,7 @@ const url = process.env.MWX_URL;
   let ok = true;
   try {
     await page.goto(url, { waitUntil: 'load' });
-    const T = { timeout: 90000 };
+    const T = { timeout: 120000 };
     await page.waitForFunction(() => window.mwx && window.mwx.state.tracks.size >= 1, null, T);
     console.log('ok   a track appeared');
     await page.waitForFunction(() => document.querySelectorAll('path.mwx-ellipse').length >= 1, null, T);
