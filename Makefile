@@ -4,6 +4,8 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
 JOBS       ?= 2
+# quiet sub-makes: cmake's build is verbose enough
+MAKEFLAGS  += --no-print-directory
 FUZZ_SECONDS ?= 10
 
 .PHONY: all build deps check test asan fuzz-build fuzz-short fuzz demo bench clean
