@@ -116,6 +116,8 @@ typedef struct mwx_node mwx_node_t;
 typedef struct mwx_node_stats {
     uint64_t meas, own_track_updates, fused_updates;
     uint64_t published, publish_errors, received, alerts, gap_requests_answered;
+    uint64_t bad_payloads;  /* verified envelopes whose payload was unreadable, or a track
+                               report naming another node than its signer: dropped */
     mwx_share_counters_t share;
 } mwx_node_stats_t;
 

@@ -155,13 +155,16 @@ static void receive(mwx_node_t *n, const uint8_t *data, size_t len, double recv_
     }
     if (env.type == MWX_PAYLOAD_TRACK) {
         mwx_rec_track_t trk;
+        /* a partner's bad payload is dropped and counted: it never stops this node */
         if (mwx_payload_track(&env, &trk, &e) != MWX_OK) {
-            note_error(n, &e);
+            n->st.bad_payloads++;
             return;
         }
         /* the report must come from the node that signed it */
-        if (strcmp(trk.node, env.origin) != 0)
+        if (strcmp(trk.node, env.origin) != 0) {
+            n->st.bad_payloads++;
             return;
+        }
         share_record(n, &env, trk.track_id, 1);
         fuse_and_warn(n, &trk);
     }
