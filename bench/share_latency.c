@@ -11,6 +11,7 @@
  * to a thread running mwx_bus_poll, as a node does. Raw: the clock starts before
  * natsConnection_Publish and stops in the subscriber's callback. */
 #include "mwx/share.h"
+#include "bench_share.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -41,60 +42,6 @@ static atomic_int n_got[NMODES];
 
 static pid_t server_pid;
 static char url[64];
-static int free_port(void)
-{
-    struct sockaddr_in a;
-    socklen_t n = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &n) != 0) {
-        close(fd);
-        return -1;
-    }
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-static int start_server(void)
-{
-    int port = free_port();
-    char ps[16];
-    snprintf(ps, sizeof ps, "%d", port);
-    server_pid = fork();
-    if (server_pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        int fd = open("/dev/null", O_WRONLY);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execlp("nats-server", "nats-server", "-a", "127.0.0.1", "-p", ps, (char *)NULL);
-        _exit(127);
-    }
-    snprintf(url, sizeof url, "nats://127.0.0.1:%d", port);
-    for (int i = 0; i < 500; i++) {
-        struct sockaddr_in a;
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        memset(&a, 0, sizeof a);
-        a.sin_family = AF_INET;
-        a.sin_port = htons((uint16_t)port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-        close(fd);
-        if (ok)
-            return 0;
-        usleep(10000);
-    }
-    return -1;
-}
-
-static void stop_server(void)
-{
-    kill(server_pid, SIGTERM);
-    waitpid(server_pid, NULL, 0);
-}
-
 static int cmp(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -185,28 +132,6 @@ static void *poll_thread(void *arg)
     return NULL;
 }
 
-static mwx_rec_track_t sample_track(void)
-{
-    mwx_rec_track_t t;
-    memset(&t, 0, sizeof t);
-    t.t = 123.5;
-    strcpy(t.node, "KR");
-    strcpy(t.track_id, "KR-17");
-    t.ecef_m[0] = -3.1e6; t.ecef_m[1] = 4.1e6; t.ecef_m[2] = 3.9e6;
-    t.vel_mps[0] = 1200; t.vel_mps[1] = 2300; t.vel_mps[2] = 1800;
-    for (int i = 0; i < 6; i++) {
-        t.cov_pos_m2[i] = 1000.0 + i;
-        t.cov_vel_m2s2[i] = 50.0 + i;
-    }
-    t.phase = MWX_PHASE_BALLISTIC;
-    t.confirmed = 1;
-    strcpy(t.sources, "KR");
-    t.launch.valid = 1; t.launch.lat = 39.0; t.launch.lon = 125.7; t.launch.t = 60;
-    t.impact.valid = 1; t.impact.lat = 40.5; t.impact.lon = 135.5; t.impact.t = 1012;
-    t.impact.semi_major_km = 12; t.impact.semi_minor_km = 4; t.impact.orientation_deg = 80;
-    return t;
-}
-
 static void row(const char *name, pct_t p, pct_t raw)
 {
     printf("%-28s p50 %7.1f  p99 %7.1f  p99.9 %7.1f  max %8.1f us   vs raw: p50 %+7.1f, "
@@ -217,7 +142,7 @@ static void row(const char *name, pct_t p, pct_t raw)
 static _Noreturn void die(const char *what, const mwx_err_t *err)
 {
     fprintf(stderr, "share_latency: %s: %s\n", what, err ? err->msg : "");
-    stop_server();
+    bench_nats_stop(server_pid);
     exit(3);
 }
 
@@ -232,7 +157,7 @@ int main(void)
         fclose(lf);
         load[strcspn(load, "\n")] = 0;
     }
-    if (start_server() != 0) {
+    if (bench_nats_start(&server_pid, url, sizeof url) != 0) {
         fprintf(stderr, "share_latency: cannot start nats-server\n");
         return 3;
     }
@@ -296,7 +221,7 @@ int main(void)
     atomic_store(&poller.stop, 0);
     pthread_create(&th, NULL, poll_thread, &poller);
 
-    mwx_rec_track_t trk = sample_track();
+    mwx_rec_track_t trk = bench_sample_track();
     uint8_t buf[MWX_ENVELOPE_MAX], payload[MWX_ENVELOPE_MAX];
     size_t len = 0, env_size;
     mwx_envelope_t env;
@@ -352,6 +277,6 @@ int main(void)
     natsConnection_Destroy(rpc);
     natsConnection_Destroy(rsc);
     natsOptions_Destroy(po);
-    stop_server();
+    bench_nats_stop(server_pid);
     return 0;
 }

@@ -8,6 +8,7 @@
  * subscriber verifying on nats.c's thread ("direct"), at most 2,000 in flight; the figure
  * is verified deliveries per second. Raw nats.c publish of the same bytes is the baseline. */
 #include "mwx/share.h"
+#include "bench_share.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -30,64 +31,6 @@
 
 static pid_t server_pid;
 static char url[64];
-
-static int start_server(void)
-{
-    struct sockaddr_in a;
-    socklen_t n = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    getsockname(fd, (struct sockaddr *)&a, &n);
-    close(fd);
-    int port = ntohs(a.sin_port);
-    char ps[16];
-    snprintf(ps, sizeof ps, "%d", port);
-    server_pid = fork();
-    if (server_pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        int dn = open("/dev/null", O_WRONLY);
-        dup2(dn, 1);
-        dup2(dn, 2);
-        execlp("nats-server", "nats-server", "-a", "127.0.0.1", "-p", ps, (char *)NULL);
-        _exit(127);
-    }
-    snprintf(url, sizeof url, "nats://127.0.0.1:%d", port);
-    for (int i = 0; i < 500; i++) {
-        fd = socket(AF_INET, SOCK_STREAM, 0);
-        a.sin_port = htons((uint16_t)port);
-        int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-        close(fd);
-        if (ok)
-            return 0;
-        usleep(10000);
-    }
-    return -1;
-}
-
-static mwx_rec_track_t sample_track(void)
-{
-    mwx_rec_track_t t;
-    memset(&t, 0, sizeof t);
-    t.t = 123.5;
-    strcpy(t.node, "KR");
-    strcpy(t.track_id, "KR-17");
-    t.ecef_m[0] = -3.1e6; t.ecef_m[1] = 4.1e6; t.ecef_m[2] = 3.9e6;
-    t.vel_mps[0] = 1200; t.vel_mps[1] = 2300; t.vel_mps[2] = 1800;
-    for (int i = 0; i < 6; i++) {
-        t.cov_pos_m2[i] = 1000.0 + i;
-        t.cov_vel_m2s2[i] = 50.0 + i;
-    }
-    t.phase = MWX_PHASE_BALLISTIC;
-    t.confirmed = 1;
-    strcpy(t.sources, "KR");
-    t.launch.valid = 1; t.launch.lat = 39.0; t.launch.lon = 125.7; t.launch.t = 60;
-    t.impact.valid = 1; t.impact.lat = 40.5; t.impact.lon = 135.5; t.impact.t = 1012;
-    t.impact.semi_major_km = 12; t.impact.semi_minor_km = 4; t.impact.orientation_deg = 80;
-    return t;
-}
 
 static uint8_t (*envs)[STRIDE];
 static size_t lens[NOPS];
@@ -124,7 +67,7 @@ int main(void)
     mwx_sender_t tx;
     mwx_receiver_t *rx;
     mwx_envelope_t env;
-    mwx_rec_track_t trk = sample_track();
+    mwx_rec_track_t trk = bench_sample_track();
     char load[64] = "?";
     FILE *lf = fopen("/proc/loadavg", "r");
     if (lf) {
@@ -201,7 +144,7 @@ int main(void)
     printf("mwx over bare libsodium (CPU): sign %.2fx, verify %.2fx\n", sign_cpu / raw_sign_cpu,
            verify_cpu / raw_verify_cpu);
 
-    if (start_server() != 0) {
+    if (bench_nats_start(&server_pid, url, sizeof url) != 0) {
         fprintf(stderr, "share_throughput: cannot start nats-server\n");
         return 3;
     }
@@ -272,8 +215,7 @@ int main(void)
     mwx_bus_close(pub);
     mwx_bus_close(sb);
     mwx_receiver_destroy(rx);
-    kill(server_pid, SIGTERM);
-    waitpid(server_pid, NULL, 0);
+    bench_nats_stop(server_pid);
     free(envs);
     return 0;
 }
