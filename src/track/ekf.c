@@ -81,24 +81,13 @@ int mwx_track_ekf_update_pre(const mwx_meas_model_t *m, mwx_gauss_t *s, const do
                              double *nis, double *loglik)
 {
     const int n = s->n, k = m->nz;
-    double Si[9], K[LA_MAX * MWX_TRACK_MAX_Z], logdet;
+    double K[LA_MAX * MWX_TRACK_MAX_Z], logdet;
     double P[LA_MAX * LA_MAX], x[LA_MAX];
     double KR[LA_MAX * MWX_TRACK_MAX_Z];
-    double d2 = 0.0;
-    int rc;
-    rc = la_spd_inv(S, Si, k, &logdet);
+    double d2;
+    int rc = la_kalman_correct(PHt, S, nu, s->x, n, k, K, x, &d2, &logdet);
     if (rc)
         return rc;
-    la_mul(PHt, Si, K, n, k, k);
-    for (int i = 0; i < k; i++)
-        for (int j = 0; j < k; j++)
-            d2 += nu[i] * Si[i * k + j] * nu[j];
-    for (int i = 0; i < n; i++) {
-        double dx = 0.0;
-        for (int j = 0; j < k; j++)
-            dx += K[i * k + j] * nu[j];
-        x[i] = s->x[i] + dx;
-    }
     /* Joseph: P = (I-KH) P (I-KH)^T + K R K^T, in O(n^2 k) rather than O(n^3):
      * T = (I-KH) P = P - K (P H^T)^T; T (I-KH)^T = T - (T H^T) K^T. */
     {

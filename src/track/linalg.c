@@ -210,3 +210,24 @@ void la_eig2(double a, double b, double c, double *l1, double *l2, double v1[2])
         v1[1] = 1.0;
     }
 }
+
+int la_kalman_correct(const double *C, const double *S, const double *nu, const double *x0,
+                      int n, int k, double *K, double *x, double *d2, double *logdet)
+{
+    double Si[MWX_TRACK_MAX_Z * MWX_TRACK_MAX_Z];
+    int rc = la_spd_inv(S, Si, k, logdet);
+    if (rc)
+        return rc;
+    la_mul(C, Si, K, n, k, k);
+    *d2 = 0.0;
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < k; j++)
+            *d2 += nu[i] * Si[i * k + j] * nu[j];
+    for (int i = 0; i < n; i++) {
+        double dx = 0.0;
+        for (int j = 0; j < k; j++)
+            dx += K[i * k + j] * nu[j];
+        x[i] = x0[i] + dx;
+    }
+    return 0;
+}

@@ -20,6 +20,12 @@ int la_chol(const double *A, double *L, int n);
 int la_spd_inv(const double *A, double *Ai, int n, double *logdet);
 /* Guard: symmetric, finite, positive diagonal. */
 int la_cov_ok(const double *P, int n);
+/* The Kalman correction both filters share: with C the state-measurement cross covariance
+ * (n x k; P H^T for the EKF), S the innovation covariance (k x k) and nu the innovation,
+ * K = C S^-1, x = x0 + K nu, *d2 = nu^T S^-1 nu (NIS), *logdet = log det S. Non-zero when
+ * S is not positive definite. */
+int la_kalman_correct(const double *C, const double *S, const double *nu, const double *x0,
+                      int n, int k, double *K, double *x, double *d2, double *logdet);
 /* Eigen decomposition of a symmetric 2x2 [a b; b c]: l1 >= l2, unit v1 for l1. */
 void la_eig2(double a, double b, double c, double *l1, double *l2, double v1[2]);
 

@@ -142,25 +142,15 @@ static int ukf_update(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gaus
                       double *nis, double *loglik)
 {
     const int n = s->n, k = m->nz;
-    double zbar[MWX_TRACK_MAX_Z], S[9], Si[9], C[LA_MAX * MWX_TRACK_MAX_Z], nu[3], logdet;
-    double K[LA_MAX * MWX_TRACK_MAX_Z], x[LA_MAX], P[LA_MAX * LA_MAX], d2 = 0.0;
+    double zbar[MWX_TRACK_MAX_Z], S[9], C[LA_MAX * MWX_TRACK_MAX_Z], nu[3], logdet;
+    double K[LA_MAX * MWX_TRACK_MAX_Z], x[LA_MAX], P[LA_MAX * LA_MAX], d2;
     int rc = ut_meas(f, m, s, zbar, S, C);
     if (rc)
         return rc;
     zdiff(m, m->z, zbar, nu);
-    rc = la_spd_inv(S, Si, k, &logdet);
+    rc = la_kalman_correct(C, S, nu, s->x, n, k, K, x, &d2, &logdet);
     if (rc)
         return rc;
-    la_mul(C, Si, K, n, k, k);
-    for (int i = 0; i < k; i++)
-        for (int j = 0; j < k; j++)
-            d2 += nu[i] * Si[i * k + j] * nu[j];
-    for (int i = 0; i < n; i++) {
-        double dx = 0.0;
-        for (int j = 0; j < k; j++)
-            dx += K[i * k + j] * nu[j];
-        x[i] = s->x[i] + dx;
-    }
     /* P - K S K^T */
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
