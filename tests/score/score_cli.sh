@@ -3,22 +3,8 @@
 # (exit 1, the file named), the Report's keys and truth figures on a simulated run, and,
 # once `mwx track` works, the figures of real tracks against their truth.
 set -u
-: "${MWX:?}" "${MWX_SOURCE_DIR:?}" "${MWX_TMPDIR:?}"
-dir="$MWX_TMPDIR/score_cli.$$"
-rm -rf "$dir"; mkdir -p "$dir"
-trap 'rm -rf "$dir"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails+1)); }
-
-# expect STATUS SUBSTRING -- ARGS...: run mwx, check exit status and stderr text
-expect() {
-  local want=$1 text=$2; shift 3
-  "$MWX" "$@" >"$dir/out" 2>"$dir/err"; local got=$?
-  [ "$got" -eq "$want" ] || fail "mwx $*: exit $got, wanted $want: $(cat "$dir/err")"
-  if [ -n "$text" ] && ! grep -qF -- "$text" "$dir/err"; then
-    fail "mwx $*: stderr lacks '$text': $(cat "$dir/err")"
-  fi
-}
+test_name=score_cli
+. "$MWX_SOURCE_DIR/tests/cli_lib.sh"
 # jqtrue FILE EXPR: the jq expression must be true on FILE
 jqtrue() { jq -e "$2" "$1" >/dev/null 2>&1 || fail "$1: not true: $2 ($(jq -c "$2" "$1" 2>&1))"; }
 

@@ -3,22 +3,8 @@
 # exit status 1, a failure leaving no output, and (once recordings and trajectories are
 # in) the default and test scenarios running, same seed same bytes, --seed different.
 set -u
-: "${MWX:?}" "${MWX_SOURCE_DIR:?}" "${MWX_TMPDIR:?}"
-dir="$MWX_TMPDIR/sim_cli.$$"
-rm -rf "$dir"; mkdir -p "$dir"
-trap 'rm -rf "$dir"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails+1)); }
-
-# expect STATUS SUBSTRING -- ARGS...: run mwx, check exit status and stderr text
-expect() {
-  local want=$1 text=$2; shift 3
-  "$MWX" "$@" >"$dir/out" 2>"$dir/err"; local got=$?
-  [ "$got" -eq "$want" ] || fail "mwx $*: exit $got, wanted $want: $(cat "$dir/err")"
-  if [ -n "$text" ] && ! grep -qF -- "$text" "$dir/err"; then
-    fail "mwx $*: stderr lacks '$text': $(cat "$dir/err")"
-  fi
-}
+test_name=sim_cli
+. "$MWX_SOURCE_DIR/tests/cli_lib.sh"
 
 # --help lists every option and the defaults, exit 0
 "$MWX" sim --help >"$dir/help" || fail "sim --help exit $?"

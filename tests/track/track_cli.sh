@@ -4,21 +4,8 @@
 # scenario record first, then confirmed tracks of both phases, one track per launch,
 # with impact predictions; --nation keeps one nation's sensors and names the tracks.
 set -u
-: "${MWX:?}" "${MWX_SOURCE_DIR:?}" "${MWX_TMPDIR:?}"
-dir="$MWX_TMPDIR/track_cli.$$"
-rm -rf "$dir"; mkdir -p "$dir"
-trap 'rm -rf "$dir"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails+1)); }
-
-expect() {
-  local want=$1 text=$2; shift 3
-  "$MWX" "$@" >"$dir/out" 2>"$dir/err"; local got=$?
-  [ "$got" -eq "$want" ] || fail "mwx $*: exit $got, wanted $want: $(cat "$dir/err")"
-  if [ -n "$text" ] && ! grep -qF -- "$text" "$dir/err"; then
-    fail "mwx $*: stderr lacks '$text': $(cat "$dir/err")"
-  fi
-}
+test_name=track_cli
+. "$MWX_SOURCE_DIR/tests/cli_lib.sh"
 
 "$MWX" track --help >"$dir/help" || fail "track --help exit $?"
 for w in --nation -o --every; do
