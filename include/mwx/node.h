@@ -11,8 +11,12 @@
  * to. Tracks from different sources are associated by a chi-square gate on position and
  * velocity; estimates are combined by covariance intersection (CI), which stays
  * consistent whatever the unknown correlation between the nations' estimates (they
- * share no sensor data, but their tracks may share process-noise history). Two tracks of
- * the same source are never fused together: a salvo stays a salvo.
+ * share no sensor data, but their tracks may share process-noise history). Two live
+ * tracks of the same source are never fused together: a salvo stays a salvo.
+ * Association is revisited as reports come: a source that stops agreeing with the rest
+ * of its fused track leaves it, and fused tracks that agree merge (the older id
+ * survives); such side effects on other fused tracks are listed by
+ * mwx_fusion_touched() after each update.
  */
 #ifndef MWX_NODE_H
 #define MWX_NODE_H
@@ -54,6 +58,15 @@ int mwx_fusion_get(const mwx_fusion_t *f, size_t i, mwx_rec_track_t *out);
  * report dropped and counted. */
 uint64_t mwx_fusion_dropped(const mwx_fusion_t *f);
 uint64_t mwx_fusion_retired(const mwx_fusion_t *f);
+/* Fused tracks merged into an older one, and sources that left a fused track. */
+uint64_t mwx_fusion_merged(const mwx_fusion_t *f);
+uint64_t mwx_fusion_split(const mwx_fusion_t *f);
+
+/* Other fused tracks the last mwx_fusion_update() changed: one a source left (its new
+ * estimate, ended 0), or one merged into the returned track (its last estimate, marked
+ * unconfirmed; ended 1: it no longer exists). Returns how many; entry i goes to *trk and
+ * *ended when i is below that. */
+size_t mwx_fusion_touched(const mwx_fusion_t *f, size_t i, mwx_rec_track_t *trk, int *ended);
 
 /* Covariance intersection of two Gaussian estimates (n = 2 or 3; row-major n x n
  * covariances). omega in [0, 1] minimising the trace of the result is found by golden

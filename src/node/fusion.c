@@ -22,26 +22,56 @@
 #define CHI2_95_2DOF 5.991464547107979
 #define DEFAULT_GATE 22.4577  /* chi-square 99.9 %, 6 dof */
 
+/* Association is revisited, not decided once: a source whose reports stop agreeing with
+ * the rest of its fused track for SPLIT_STRIKES reports in a row leaves it, and two fused
+ * tracks with no live origin in common whose estimates agree for MERGE_CONFIRM updates in
+ * a row become one. So a wrong pairing made in a salvo's first seconds (when its missiles
+ * are still close) is undone once they separate, and the picture converges to what the
+ * reports say, whatever order they arrived in. The split gate is wider than the join
+ * gate so that a true pair is not torn apart by a few noisy reports. */
+#define SPLIT_STRIKES 3
+#define MERGE_CONFIRM 3
+#define SPLIT_GATE_FACTOR 2.0
+#define SPLIT_NOW_FACTOR 10.0 /* this far out, one report is enough */
+/* A new track whose velocity is this uncertain (RMS per axis) cannot tell one missile of
+ * a salvo from the next (launched seconds apart from one site): it stays a fused track of
+ * its own until it firms up, then merges. Pairing it at once would mix two missiles. */
+#define MATURE_VEL_SIGMA_MPS 250.0
+#define REENTRY_BETA_MIN_KG_M2 1000.0 /* lighter than any re-entry body we expect */
+#define REENTRY_SCALE_HEIGHT_M 7200.0
+
 typedef struct source {
     char origin[MWX_ID_LEN];
     char track_id[MWX_ID_LEN];
     mwx_rec_track_t last;
+    int strikes;            /* consecutive reports inconsistent with the other members */
 } source_t;
 
 typedef struct fused {
-    int used;
+    unsigned num;           /* the n of "<node>-F<n>": the older of two merged survives */
     char id[MWX_ID_LEN];
-    source_t src[MWX_FUSION_MAX_SOURCES];
+    source_t src[MWX_FUSION_MAX_SOURCES]; /* sorted by origin, then track id */
     int n_src;
     mwx_rec_track_t out;
+    unsigned merge_with;    /* num of the fused track this one has agreed with ... */
+    int merge_count;        /* ... for this many updates in a row */
 } fused_t;
+
+typedef struct touched {
+    mwx_rec_track_t trk;
+    int ended;
+} touched_t;
+
+#define MAX_TOUCHED 4
 
 struct mwx_fusion {
     mwx_fusion_cfg_t cfg;
     fused_t *v;
     size_t n, cap;
     unsigned next_id;
-    uint64_t dropped, retired;
+    uint64_t dropped, retired, merged, split;
+    touched_t touched[MAX_TOUCHED]; /* side effects of the last update */
+    size_t n_touched;
 };
 
 /* ------------------------------------------------------------- small linear algebra */
@@ -238,6 +268,24 @@ static void propagate(const mwx_rec_track_t *s, double t, double x[3], double v[
         pp[i * 4] += q * adt * adt * adt / 3.0;
         pv[i * 4] += q * adt;
     }
+    /* Re-entry: the report carries no ballistic coefficient, so drag is an unknown
+     * deceleration of up to rho v^2 / (2 beta) for a light re-entry body; without it two
+     * nations' reports half a second apart disagree by tens of m/s in the last minute. */
+    {
+        mwx_earth_t e = mwx_earth_wgs84();
+        mwx_geo_t g;
+        mwx_ecef_to_geo(&e, s->ecef_m, &g);
+        if (g.alt < 120e3) {
+            double v2 = mwx_dot3(s->vel_mps, s->vel_mps);
+            double rho = 1.225 * exp(-fmax(g.alt, 0.0) / REENTRY_SCALE_HEIGHT_M);
+            double ad = rho * v2 / (2.0 * REENTRY_BETA_MIN_KG_M2); /* m/s^2 */
+            double dv = ad * adt, dx = 0.5 * ad * adt * adt;
+            for (int i = 0; i < 3; i++) {
+                pv[i * 4] += dv * dv;
+                pp[i * 4] += dx * dx;
+            }
+        }
+    }
 }
 
 /* ------------------------------------------------------------- the table */
@@ -304,11 +352,17 @@ static int has_origin(const fused_t *fu, const char *origin, double t, double ma
     return 0;
 }
 
-/* 6-D chi-square distance between a source report and a fused track at the report's time. */
-static double distance(const mwx_rec_track_t *s, const fused_t *fu)
+/* 6-D chi-square distance between two estimates (a source report, a fused track), the
+ * older propagated to the newer's time: symmetric, so it does not matter which came in. */
+static double distance(const mwx_rec_track_t *s, const mwx_rec_track_t *o)
 {
     double xf[3], vf[3], ppf[9], pvf[9], ps[9], pvs[9], d[3], dv[3], sp[9], sv[9];
-    propagate(&fu->out, s->t, xf, vf, ppf, pvf);
+    if (o->t > s->t) {
+        const mwx_rec_track_t *tmp = s;
+        s = o;
+        o = tmp;
+    }
+    propagate(o, s->t, xf, vf, ppf, pvf);
     sym3_from6(s->cov_pos_m2, ps);
     sym3_from6(s->cov_vel_m2s2, pvs);
     for (int i = 0; i < 3; i++) {
@@ -374,26 +428,34 @@ static void gauss_to_impact(const mwx_earth_t *e, double ref_lat, double ref_lon
     im->orientation_deg = th;
 }
 
-/* Recompute the fused estimate from the active sources, as of time t. */
-static void refuse(const mwx_fusion_t *f, fused_t *fu, const mwx_rec_track_t *latest)
+/* Recompute the fused estimate from the active sources, as of the newest report (and no
+ * earlier than t_min, so that a fused track's time never goes back). The sources are
+ * combined in their sorted order, so the result depends on which reports are held, not
+ * on the order they came in. */
+static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
 {
     mwx_earth_t e = mwx_earth_wgs84();
     double x[3], v[3], pp[9], pv[9];
-    int first = 1, n_imp = 0, n_launch = 0;
-    double t = latest->t;
+    int first = 1, n_imp = 0, n_launch = 0, any_boost = 0;
+    double t = t_min;
+    const mwx_rec_track_t *newest = NULL;
     double ix[2] = {0, 0}, ic[4] = {0}, ref_lat = 0, ref_lon = 0, imp_t_num = 0, imp_w = 0;
     double l_lat = 0, l_lon = 0, l_t = 0, l_w = 0;
     mwx_rec_track_t *o = &fu->out;
     char sources[sizeof o->sources] = "";
 
-    for (int k = 0; k < fu->n_src; k++) /* fuse as of the newest report */
+    for (int k = 0; k < fu->n_src; k++) { /* fuse as of the newest report */
+        if (!newest || fu->src[k].last.t > newest->t)
+            newest = &fu->src[k].last;
         t = fmax(t, fu->src[k].last.t);
+    }
     for (int k = 0; k < fu->n_src; k++) {
         const mwx_rec_track_t *s = &fu->src[k].last;
         double xs[3], vs[3], pps[9], pvs[9], xn[3], pn[9];
         if (t - s->t > f->cfg.max_age_s)
             continue;
         propagate(s, t, xs, vs, pps, pvs);
+        any_boost |= s->phase == MWX_PHASE_BOOST;
         if (first) {
             memcpy(x, xs, sizeof x);
             memcpy(v, vs, sizeof v);
@@ -450,7 +512,11 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, const mwx_rec_track_t *la
     memcpy(o->vel_mps, v, sizeof v);
     sym3_to6(pp, o->cov_pos_m2);
     sym3_to6(pv, o->cov_vel_m2s2);
-    o->phase = latest->phase;
+    /* boost while any active source still sees thrust (a receiver cannot tell which
+     * nation's IMM is right, and warning early on a boosting missile is the worse error) */
+    o->phase = newest->phase == MWX_PHASE_IMPACT ? MWX_PHASE_IMPACT
+               : any_boost                        ? MWX_PHASE_BOOST
+                                                  : MWX_PHASE_BALLISTIC;
     o->confirmed = 0;
     for (int k = 0; k < fu->n_src; k++)
         o->confirmed |= fu->src[k].last.confirmed;
@@ -470,13 +536,179 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, const mwx_rec_track_t *la
     }
 }
 
+static int mature(const mwx_rec_track_t *t)
+{
+    double var = (t->cov_vel_m2s2[0] + t->cov_vel_m2s2[3] + t->cov_vel_m2s2[5]) / 3.0;
+    return var <= MATURE_VEL_SIGMA_MPS * MATURE_VEL_SIGMA_MPS;
+}
+
+static void touch(mwx_fusion_t *f, const fused_t *fu, int ended)
+{
+    if (f->n_touched < MAX_TOUCHED) {
+        f->touched[f->n_touched].trk = fu->out;
+        f->touched[f->n_touched].ended = ended;
+        f->n_touched++;
+    }
+}
+
+/* Insert a source keeping the members sorted (origin, then track id). */
+static int add_source(fused_t *fu, const source_t *s)
+{
+    int k = fu->n_src;
+    if (k >= MWX_FUSION_MAX_SOURCES)
+        return -1;
+    while (k > 0) {
+        const source_t *p = &fu->src[k - 1];
+        int c = strcmp(p->origin, s->origin);
+        if (c < 0 || (c == 0 && strcmp(p->track_id, s->track_id) < 0))
+            break;
+        fu->src[k] = *p;
+        k--;
+    }
+    fu->src[k] = *s;
+    fu->n_src++;
+    return k;
+}
+
+static void remove_source(fused_t *fu, int k)
+{
+    memmove(&fu->src[k], &fu->src[k + 1], (size_t)(fu->n_src - k - 1) * sizeof fu->src[0]);
+    fu->n_src--;
+}
+
+/* Remove fused track i from the table (the last one moves into its slot). */
+static void remove_fused(mwx_fusion_t *f, size_t i)
+{
+    if (i + 1 < f->n)
+        f->v[i] = f->v[f->n - 1];
+    f->n--;
+}
+
+/* A new fused track, or NULL when the table is full and no fused track can be retired. */
+static fused_t *new_fused(mwx_fusion_t *f, double t, mwx_err_t *err)
+{
+    fused_t *fu = NULL;
+    if (f->n >= f->cap) {
+        /* full: retire the fused track silent the longest, if every source of it has
+         * been silent for max_age_s (its objects are down or lost) */
+        double oldest = t - f->cfg.max_age_s;
+        for (size_t i = 0; i < f->n; i++) {
+            double newest = -INFINITY;
+            for (int k = 0; k < f->v[i].n_src; k++)
+                newest = fmax(newest, f->v[i].src[k].last.t);
+            if (newest < oldest) {
+                oldest = newest;
+                fu = &f->v[i];
+            }
+        }
+        if (!fu) {
+            f->dropped++;
+            mwx_err_set(err, MWX_EFULL, "fusion %s: table full (%zu live tracks)", f->cfg.node,
+                        f->cap);
+            return NULL;
+        }
+        f->retired++;
+    } else {
+        fu = &f->v[f->n++];
+    }
+    memset(fu, 0, sizeof *fu);
+    fu->num = ++f->next_id;
+    snprintf(fu->id, sizeof fu->id, "%s-F%u", f->cfg.node, fu->num);
+    return fu;
+}
+
+/* How far member k of fu is from the nearest other live member, in units of the gate
+ * (0 with none to compare against). */
+static double disagreement(const mwx_fusion_t *f, const fused_t *fu, int k)
+{
+    const mwx_rec_track_t *s = &fu->src[k].last;
+    double best = INFINITY;
+    for (int j = 0; j < fu->n_src; j++) {
+        const mwx_rec_track_t *o = &fu->src[j].last;
+        if (j == k || fabs(s->t - o->t) > f->cfg.max_age_s)
+            continue;
+        best = fmin(best, distance(s, o) / f->cfg.gate_chi2);
+    }
+    return isinf(best) ? 0.0 : best;
+}
+
+/* Can a and b become one fused track: no origin with a live track in both (as of the
+ * newer of the two)? */
+static int disjoint(const mwx_fusion_t *f, const fused_t *a, const fused_t *b)
+{
+    double t = fmax(a->out.t, b->out.t);
+    if (a->n_src + b->n_src > MWX_FUSION_MAX_SOURCES)
+        return 0;
+    for (int k = 0; k < a->n_src; k++) {
+        if (t - a->src[k].last.t > f->cfg.max_age_s)
+            continue;
+        if (has_origin(b, a->src[k].origin, t, f->cfg.max_age_s))
+            return 0;
+    }
+    return 1;
+}
+
+/* Merge check for fused track i after its update; returns the index of the fused track
+ * that now holds i's sources (i itself, or the older one it merged into). */
+static size_t try_merge(mwx_fusion_t *f, size_t i)
+{
+    fused_t *a = &f->v[i];
+    size_t best_j = f->n;
+    double best = f->cfg.gate_chi2;
+    for (size_t j = 0; j < f->n && mature(&a->out); j++) {
+        const fused_t *b = &f->v[j];
+        double d;
+        if (j == i || fabs(a->out.t - b->out.t) > f->cfg.max_age_s || !mature(&b->out) ||
+            !disjoint(f, a, b))
+            continue;
+        d = distance(&a->out, &b->out);
+        if (d < best) {
+            best = d;
+            best_j = j;
+        }
+    }
+    if (best_j == f->n) {
+        a->merge_count = 0;
+        return i;
+    }
+    if (a->merge_with == f->v[best_j].num) {
+        a->merge_count++;
+    } else {
+        a->merge_with = f->v[best_j].num;
+        a->merge_count = 1;
+    }
+    if (a->merge_count < MERGE_CONFIRM)
+        return i;
+    {
+        size_t keep = f->v[best_j].num < a->num ? best_j : i;
+        size_t gone = keep == i ? best_j : i;
+        fused_t *k = &f->v[keep], *g = &f->v[gone];
+        double t_min = fmax(k->out.t, g->out.t);
+        for (int s = 0; s < g->n_src; s++)
+            add_source(k, &g->src[s]);
+        k->merge_count = 0;
+        k->merge_with = 0;
+        refuse(f, k, t_min);
+        g->out.confirmed = 0; /* reported one last time, as no longer a track of its own */
+        touch(f, g, 1);
+        f->merged++;
+        remove_fused(f, gone);
+        if (keep == f->n) /* the last slot moved into gone's */
+            keep = gone;
+        return keep;
+    }
+}
+
 int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track_t *fused,
                       mwx_err_t *err)
 {
-    fused_t *fu = NULL;
+    fused_t *fu = NULL, *left = NULL;
     int slot = -1;
+    source_t moving;
 
-    /* 1. a source already mapped stays with its fused track (stable ids) */
+    f->n_touched = 0;
+    /* 1. a source already mapped stays with its fused track (stable ids) while its
+     *    reports agree with the other members' */
     for (size_t i = 0; i < f->n && !fu; i++) {
         int k = find_source(&f->v[i], src->node, src->track_id);
         if (k >= 0) {
@@ -484,60 +716,76 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
             slot = k;
         }
     }
-    /* 2. otherwise the nearest fused track inside the gate that has no track of this
-     *    origin yet (a node's two tracks are two objects) */
+    if (fu) {
+        source_t *s = &fu->src[slot];
+        /* out-of-order reports from one source never move its estimate backwards */
+        if (src->t < s->last.t) {
+            if (fused)
+                *fused = fu->out;
+            return MWX_OK;
+        }
+        s->last = *src;
+        double far = disagreement(f, fu, slot);
+        if (far < SPLIT_GATE_FACTOR) {
+            s->strikes = 0;
+        } else if (++s->strikes >= SPLIT_STRIKES || far > SPLIT_NOW_FACTOR) {
+            moving = *s;
+            moving.strikes = 0;
+            remove_source(fu, slot);
+            refuse(f, fu, fu->out.t);
+            touch(f, fu, 0);
+            f->split++;
+            left = fu;
+            fu = NULL;
+            slot = -1;
+        }
+    } else {
+        memset(&moving, 0, sizeof moving);
+        mwx_strlcpy(moving.origin, src->node, sizeof moving.origin);
+        mwx_strlcpy(moving.track_id, src->track_id, sizeof moving.track_id);
+        moving.last = *src;
+    }
+    /* 2. a new or departing source: the nearest fused track inside the gate that has no
+     *    live track of this origin (a node's two tracks are two objects) */
     if (!fu) {
         double best = f->cfg.gate_chi2;
-        for (size_t i = 0; i < f->n; i++) {
+        for (size_t i = 0; i < f->n && mature(src); i++) {
             double d;
-            if (has_origin(&f->v[i], src->node, src->t, f->cfg.max_age_s) ||
+            if (&f->v[i] == left || has_origin(&f->v[i], src->node, src->t, f->cfg.max_age_s) ||
                 f->v[i].n_src >= MWX_FUSION_MAX_SOURCES)
                 continue;
-            d = distance(src, &f->v[i]);
+            d = distance(src, &f->v[i].out);
             if (d < best) {
                 best = d;
                 fu = &f->v[i];
             }
         }
+        /* 3. otherwise a new fused track */
+        if (!fu && !(fu = new_fused(f, src->t, err)))
+            return MWX_EFULL;
+        add_source(fu, &moving);
     }
-    /* 3. otherwise a new fused track */
-    if (!fu) {
-        if (f->n >= f->cap) {
-            /* full: retire the fused track silent the longest, if every source of it has
-             * been silent for max_age_s (its objects are down or lost) */
-            double oldest = src->t - f->cfg.max_age_s;
-            for (size_t i = 0; i < f->n; i++) {
-                double newest = -INFINITY;
-                for (int k = 0; k < f->v[i].n_src; k++)
-                    newest = fmax(newest, f->v[i].src[k].last.t);
-                if (newest < oldest) {
-                    oldest = newest;
-                    fu = &f->v[i];
-                }
-            }
-            if (!fu) {
-                f->dropped++;
-                return mwx_err_set(err, MWX_EFULL, "fusion %s: table full (%zu live tracks)",
-                                   f->cfg.node, f->cap);
-            }
-            f->retired++;
-        } else {
-            fu = &f->v[f->n++];
-        }
-        memset(fu, 0, sizeof *fu);
-        fu->used = 1;
-        snprintf(fu->id, sizeof fu->id, "%s-F%u", f->cfg.node, ++f->next_id);
+    refuse(f, fu, fmax(fu->out.t, src->t));
+    {
+        size_t i = (size_t)(fu - f->v);
+        i = try_merge(f, i);
+        fu = &f->v[i];
     }
-    if (slot < 0) {
-        slot = fu->n_src++;
-        mwx_strlcpy(fu->src[slot].origin, src->node, sizeof fu->src[slot].origin);
-        mwx_strlcpy(fu->src[slot].track_id, src->track_id, sizeof fu->src[slot].track_id);
-    }
-    /* out-of-order reports from one source never move its estimate backwards */
-    if (src->t >= fu->src[slot].last.t || fu->src[slot].last.track_id[0] == '\0')
-        fu->src[slot].last = *src;
-    refuse(f, fu, src);
     if (fused)
         *fused = fu->out;
     return MWX_OK;
 }
+
+size_t mwx_fusion_touched(const mwx_fusion_t *f, size_t i, mwx_rec_track_t *trk, int *ended)
+{
+    if (i < f->n_touched) {
+        if (trk)
+            *trk = f->touched[i].trk;
+        if (ended)
+            *ended = f->touched[i].ended;
+    }
+    return f->n_touched;
+}
+
+uint64_t mwx_fusion_merged(const mwx_fusion_t *f) { return f->merged; }
+uint64_t mwx_fusion_split(const mwx_fusion_t *f) { return f->split; }

@@ -69,6 +69,25 @@ static void fuse_and_warn(mwx_node_t *n, const mwx_rec_track_t *src)
     emit(n, &rec);
     if (n->warn && mwx_warn_track(n->warn, &rec.u.track, &e) != MWX_OK)
         note_error(n, &e);
+    /* Side effects: a fused track a source left is re-reported; one merged into another
+     * is reported a last time (unconfirmed) and its warning series ends as "lost", which
+     * keeps its warnings up to the predicted impact: the survivor carries them on, and a
+     * region is never cancelled for a missile that is still coming. */
+    for (size_t i = 0, nt = mwx_fusion_touched(n->fusion, 0, NULL, NULL); i < nt; i++) {
+        mwx_record_t side;
+        int ended = 0;
+        side.type = MWX_REC_TRACK;
+        mwx_fusion_touched(n->fusion, i, &side.u.track, &ended);
+        n->st.fused_updates++;
+        emit(n, &side);
+        if (!n->warn)
+            continue;
+        rc = ended ? mwx_warn_end_track(n->warn, side.u.track.track_id, side.u.track.t,
+                                        MWX_WARN_END_LOST, &e)
+                   : mwx_warn_track(n->warn, &side.u.track, &e);
+        if (rc != MWX_OK)
+            note_error(n, &e);
+    }
 }
 
 static void on_own_track(void *user, const mwx_rec_track_t *trk)

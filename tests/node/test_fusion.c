@@ -290,6 +290,256 @@ static void test_full_table(void **state)
     mwx_fusion_destroy(NULL);
 }
 
+/* Two missiles launched together, diverging: M2 starts 2 km from M1 and moves 150 m/s
+ * faster along x. */
+static void missile(int m, double t, double x[3], double v[3])
+{
+    double x0[3] = {-3.25e6, 4.2e6, 4.0e6}, v0[3] = {1200, 900, 1100}; /* ~280 km up */
+    for (int i = 0; i < 3; i++) {
+        v[i] = v0[i] + (m == 2 && i == 0 ? 150.0 : 0.0);
+        x[i] = x0[i] + (m == 2 && i == 0 ? 2000.0 : 0.0) + v[i] * (t - 100);
+    }
+}
+
+/* The reports of the split scenario: US-1 on M1 from t = 100, KR-1 on M2 from t = 100 (a
+ * new track: 3 km / 200 m/s for 5 s, then 300 m / 20 m/s), US-2 on M2 from t = 110. KR-1's
+ * first report is close enough to US-1 to be paired with it; it is not the same object. */
+static int split_reports(mwx_rec_track_t *r, int max, int us2_start)
+{
+    int n = 0;
+    for (int step = 0; step <= 40; step++) {
+        double t = 100 + step, x[3], v[3];
+        missile(1, t, x, v);
+        for (int i = 0; i < 3; i++)
+            x[i] += 100 * nrand();
+        if (n < max)
+            r[n++] = make_track("US", "US-1", t, x, v, 300, 20);
+        missile(2, t, x, v);
+        double sp = step < 5 ? 3000 : 300, sv = step < 5 ? 200 : 20;
+        for (int i = 0; i < 3; i++)
+            x[i] += 100 * nrand();
+        if (n < max)
+            r[n++] = make_track("KR", "KR-1", t, x, v, sp, sv);
+        if (step >= us2_start && n < max) {
+            missile(2, t, x, v);
+            r[n++] = make_track("US", "US-2", t, x, v, 300, 20);
+        }
+    }
+    return n;
+}
+
+static void test_wrong_pairing_is_undone(void **state)
+{
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0};
+    mwx_fusion_t *f;
+    mwx_rec_track_t r[200], out, kr_first, kr_last, us2_last;
+    int n = split_reports(r, 200, 10);
+    (void)state;
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(mwx_fusion_update(f, &r[i], &out, NULL), 0);
+        if (i == 1)
+            kr_first = out;
+        if (strcmp(r[i].track_id, "KR-1") == 0)
+            kr_last = out;
+        if (strcmp(r[i].track_id, "US-2") == 0)
+            us2_last = out;
+    }
+    /* the first KR report was (wrongly, but within the gate) paired with US-1 ... */
+    assert_string_equal(kr_first.track_id, "JP-F1");
+    assert_string_equal(kr_first.sources, "KR,US");
+    /* ... and KR-1 ends up fused with US-2, on M2, with US-1 alone on M1 */
+    assert_int_equal(mwx_fusion_split(f), 1);
+    assert_int_equal(mwx_fusion_count(f), 2);
+    assert_string_equal(kr_last.track_id, us2_last.track_id);
+    assert_string_equal(us2_last.sources, "KR,US");
+    {
+        double x[3], v[3];
+        missile(2, us2_last.t, x, v);
+        double d = hypot(hypot(us2_last.ecef_m[0] - x[0], us2_last.ecef_m[1] - x[1]),
+                         us2_last.ecef_m[2] - x[2]);
+        assert_true(d < 1000.0);
+    }
+    for (size_t i = 0; i < mwx_fusion_count(f); i++) {
+        assert_int_equal(mwx_fusion_get(f, i, &out), 0);
+        if (strcmp(out.track_id, "JP-F1") == 0)
+            assert_string_equal(out.sources, "US");
+    }
+    mwx_fusion_destroy(f);
+}
+
+static void test_duplicates_merge(void **state)
+{
+    /* KR-1 starts 6 km off (a biased early estimate) and so opens its own fused track;
+     * once its reports agree with US-1's for a few updates the two fused tracks merge
+     * into the older id, and the younger is reported as ended. */
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0};
+    mwx_fusion_t *f;
+    mwx_rec_track_t out, side;
+    int merged_at = -1, ended = 0;
+    (void)state;
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    for (int step = 0; step < 20; step++) {
+        double t = 100 + step, x[3], v[3];
+        missile(1, t, x, v);
+        mwx_rec_track_t us = make_track("US", "US-1", t, x, v, 200, 10);
+        assert_int_equal(mwx_fusion_update(f, &us, &out, NULL), 0);
+        assert_int_equal(mwx_fusion_touched(f, 0, NULL, NULL), 0);
+        x[0] += step < 5 ? 6000.0 : 50.0;
+        mwx_rec_track_t kr = make_track("KR", "KR-1", t, x, v, 200, 10);
+        assert_int_equal(mwx_fusion_update(f, &kr, &out, NULL), 0);
+        if (step == 0)
+            assert_string_equal(out.track_id, "JP-F2");
+        if (mwx_fusion_touched(f, 0, &side, &ended) == 1 && merged_at < 0) {
+            merged_at = step;
+            assert_true(ended);
+            assert_string_equal(side.track_id, "JP-F2");
+            assert_int_equal(side.confirmed, 0);
+            assert_string_equal(out.track_id, "JP-F1");
+        }
+    }
+    /* agreement from step 5; US-1's and KR-1's updates both count, so by step 6 */
+    assert_true(merged_at >= 5 && merged_at <= 7);
+    assert_int_equal(mwx_fusion_count(f), 1);
+    assert_int_equal(mwx_fusion_merged(f), 1);
+    assert_int_equal(mwx_fusion_get(f, 0, &out), 0);
+    assert_string_equal(out.track_id, "JP-F1");
+    assert_string_equal(out.sources, "KR,US");
+    mwx_fusion_destroy(f);
+}
+
+static void test_unsettled_track_waits(void **state)
+{
+    /* A new IR track with 1 km/s of velocity uncertainty could be any missile of a salvo:
+     * it is a fused track of its own (not mixed into US-1's) until it firms up, and then
+     * merges. While KR reports boost, the fused track is in boost. */
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0};
+    mwx_fusion_t *f;
+    mwx_rec_track_t out;
+    (void)state;
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    for (int step = 0; step < 12; step++) {
+        double t = 100 + step, x[3], v[3];
+        missile(1, t, x, v);
+        mwx_rec_track_t us = make_track("US", "US-1", t, x, v, 200, 10);
+        assert_int_equal(mwx_fusion_update(f, &us, &out, NULL), 0);
+        mwx_rec_track_t kr = make_track("KR", "KR-1", t, x, v, 1500, step < 6 ? 1000 : 50);
+        kr.phase = MWX_PHASE_BOOST;
+        assert_int_equal(mwx_fusion_update(f, &kr, &out, NULL), 0);
+        if (step < 6) {
+            assert_string_equal(out.track_id, "JP-F2");
+            assert_string_equal(out.sources, "KR");
+        }
+    }
+    assert_int_equal(mwx_fusion_count(f), 1);
+    assert_string_equal(out.track_id, "JP-F1");
+    assert_string_equal(out.sources, "KR,US");
+    assert_int_equal(out.phase, MWX_PHASE_BOOST);
+    mwx_fusion_destroy(f);
+}
+
+static void test_reentry_stays_one(void **state)
+{
+    /* Re-entry at 25 km: drag decelerates the body by 150 m/s^2, which the reports do not
+     * carry. KR reports half a second after US, both exact to their (tight) covariance:
+     * they stay one fused track, with no split. */
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0};
+    mwx_fusion_t *f;
+    mwx_rec_track_t out;
+    mwx_earth_t e = mwx_earth_wgs84();
+    mwx_geo_t g = {35.0 * MWX_DEG, 132.0 * MWX_DEG, 25e3};
+    double x0[3], east[3], north[3], up[3], u[3];
+    (void)state;
+    mwx_geo_to_ecef(&e, &g, x0);
+    mwx_enu_basis(g.lat, g.lon, east, north, up);
+    for (int i = 0; i < 3; i++) /* 30 degrees below the horizon, heading east */
+        u[i] = cos(30 * MWX_DEG) * east[i] - sin(30 * MWX_DEG) * up[i];
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    for (int step = 0; step < 16; step++) {
+        for (int n = 0; n < 2; n++) {
+            double t = 0.5 * (2 * step + n), speed = 3000 - 150 * t, dist = 3000 * t - 75 * t * t;
+            double x[3], v[3];
+            for (int i = 0; i < 3; i++) {
+                x[i] = x0[i] + dist * u[i];
+                v[i] = speed * u[i];
+            }
+            mwx_rec_track_t r = make_track(n ? "KR" : "US", n ? "KR-1" : "US-1", 500 + t, x, v,
+                                           50, 5);
+            assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+        }
+    }
+    assert_int_equal(mwx_fusion_count(f), 1);
+    assert_int_equal(mwx_fusion_split(f), 0);
+    assert_string_equal(out.sources, "KR,US");
+    mwx_fusion_destroy(f);
+}
+
+/* Feed reports in order[], return the final picture sorted by sources then x. */
+static int cmp_track(const void *a, const void *b)
+{
+    const mwx_rec_track_t *x = a, *y = b;
+    int c = strcmp(x->sources, y->sources);
+    return c ? c : (x->ecef_m[0] > y->ecef_m[0]) - (x->ecef_m[0] < y->ecef_m[0]);
+}
+
+static size_t picture(const mwx_rec_track_t *r, const int *order, int n, mwx_rec_track_t *pic)
+{
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0};
+    mwx_fusion_t *f;
+    size_t np;
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(mwx_fusion_update(f, &r[order[i]], NULL, NULL), 0);
+    np = mwx_fusion_count(f);
+    for (size_t i = 0; i < np; i++)
+        assert_int_equal(mwx_fusion_get(f, i, &pic[i]), 0);
+    qsort(pic, np, sizeof pic[0], cmp_track);
+    mwx_fusion_destroy(f);
+    return np;
+}
+
+static void test_picture_independent_of_arrival_order(void **state)
+{
+    /* US-2 starts with KR-1 here, so whether KR-1's first report meets one fused track or
+     * two depends on arrival order. The same reports, once in time order and 20 times in arrival orders a real bus may
+     * produce (each source in order, but the sources interleaved with delays of up to 3 s,
+     * as when a node is restarted or a partner's reports come through gap recovery): the
+     * final picture (fused tracks, their sources and estimates) is identical, bit for bit. */
+    mwx_rec_track_t r[200], ref[16], pic[16];
+    int order[200], n = split_reports(r, 200, 0);
+    size_t nref;
+    (void)state;
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    nref = picture(r, order, n, ref);
+    assert_int_equal(nref, 2);
+    for (int trial = 0; trial < 20; trial++) {
+        /* arrival time = report time + a delay per source and report, kept in order per
+         * source; then sort by arrival (insertion sort, stable) */
+        double arr[200], last[3] = {0, 0, 0};
+        for (int i = 0; i < n; i++) {
+            int s = r[i].track_id[0] == 'K' ? 0 : r[i].track_id[3] == '1' ? 1 : 2;
+            arr[i] = fmax(last[s], r[i].t + 3.0 * urand());
+            last[s] = arr[i];
+            order[i] = i;
+        }
+        for (int i = 1; i < n; i++)
+            for (int j = i; j > 0 && arr[order[j]] < arr[order[j - 1]]; j--) {
+                int tmp = order[j];
+                order[j] = order[j - 1];
+                order[j - 1] = tmp;
+            }
+        assert_int_equal(picture(r, order, n, pic), nref);
+        for (size_t k = 0; k < nref; k++) {
+            assert_string_equal(pic[k].sources, ref[k].sources);
+            assert_memory_equal(pic[k].ecef_m, ref[k].ecef_m, sizeof ref[k].ecef_m);
+            assert_memory_equal(pic[k].vel_mps, ref[k].vel_mps, sizeof ref[k].vel_mps);
+            assert_memory_equal(pic[k].cov_pos_m2, ref[k].cov_pos_m2, sizeof ref[k].cov_pos_m2);
+            assert_true(pic[k].t == ref[k].t);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +550,11 @@ int main(void)
         cmocka_unit_test(test_consistency_monte_carlo),
         cmocka_unit_test(test_broken_track_rejoins),
         cmocka_unit_test(test_full_table),
+        cmocka_unit_test(test_wrong_pairing_is_undone),
+        cmocka_unit_test(test_duplicates_merge),
+        cmocka_unit_test(test_unsettled_track_waits),
+        cmocka_unit_test(test_reentry_stays_one),
+        cmocka_unit_test(test_picture_independent_of_arrival_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

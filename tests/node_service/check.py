@@ -10,8 +10,8 @@
       (the nodes have been stopped since: later heartbeats had nobody to reach).
   check.py picture DIR          final fused picture of each node (JSON on stdout)
   check.py compare A.json B.json KM
-      every node's final fused pictures in A and B: the same contributing nations, and
-      every impact point of one within KM km of one of the other's (see compare()).
+      every node's final fused pictures in A and B are the same: fused tracks, their
+      contributing nations, impact points within KM km (see compare()).
 """
 import json
 import math
@@ -113,28 +113,27 @@ def km(a, b):
 
 
 def compare(a, b, tol):
-    """What the data defines, not the arrival timing: per node, the same contributing
-    nations over its confirmed fused tracks, and every final impact point of one run
-    within tol km of one of the other's (both ways). Whether two nations' reports of one
-    missile end up merged or split depends on the order they arrived in (greedy chi-square
-    association against the fused state at that moment), which a real bus does not fix
-    (docs/NODE.md)."""
+    """Per node, the same final picture: the same number of confirmed fused tracks, each
+    with the same contributing nations and an impact point within tol km of its
+    counterpart's (the lists are sorted by sources, then impact). Fused ids are not
+    compared: they number fused tracks in the order they were opened, which the arrival
+    timing sets (a restarted node may open and merge a transient one while it catches
+    up); the content is set by the reports alone (docs/NODE.md)."""
     bad = []
     for n in NATIONS:
         if not a[n] or not b[n]:
             bad.append(f"{n}: empty picture (reference {len(a[n])}, disturbed {len(b[n])})")
             continue
-        sa = sorted({x for t in a[n] for x in t["sources"]})
-        sb = sorted({x for t in b[n] for x in t["sources"]})
-        if sa != sb:
-            bad.append(f"{n}: sources {sa} in the reference, {sb} disturbed")
-        for x, y, what in ((a, b, "reference"), (b, a, "disturbed")):
-            for t in x[n]:
-                d = min(km(t["impact"], u["impact"]) for u in y[n])
-                if d > tol:
-                    bad.append(f"{n}: {what} {t['id']} impact {t['impact']} is {d:.2f} km from the other run's")
+        if len(a[n]) != len(b[n]):
+            bad.append(f"{n}: {len(a[n])} fused tracks in the reference, {len(b[n])} disturbed")
+        for t, u in zip(a[n], b[n]):
+            if t["sources"] != u["sources"]:
+                bad.append(f"{n}: reference {t['id']} from {t['sources']}, disturbed {u['id']} from {u['sources']}")
+            elif km(t["impact"], u["impact"]) > tol:
+                bad.append(f"{n}: reference {t['id']} impact {t['impact']}, disturbed {u['id']} "
+                           f"{u['impact']}: {km(t['impact'], u['impact']):.4f} km apart")
         if not any(m.startswith(n + ":") for m in bad):
-            print(f"{n}: sources {sa}; {len(a[n])} vs {len(b[n])} fused tracks, impacts within {tol} km")
+            print(f"{n}: {len(a[n])} fused tracks, the same sources, impacts within {tol} km")
     for x in bad:
         print("  " + x, file=sys.stderr)
     return 1 if bad else 0

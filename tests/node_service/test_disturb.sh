@@ -3,7 +3,7 @@
 # KR is killed (-9) mid-flight and restarted; then the nats-server itself is killed and
 # restarted. Afterwards every node holds, for every partner, every envelope the partner
 # logged in its outbox for it, exactly once (gap-free), and its final fused picture
-# (tracks, sources, impact points within 2 km) equals an undisturbed run's.
+# (fused tracks, their sources, impact points within 1 m) equals an undisturbed run's.
 source "$(dirname "$0")/common.sh"
 ROOT="$MWX_TMPDIR/node_service_disturb"
 rm -rf "$ROOT"
@@ -63,5 +63,5 @@ wait_for 180 all_ended "$B" || fail "disturbed run did not end"
 settle_and_stop "$B"
 "$PY" "$HERE/check.py" picture "$B" > "$ROOT/b.json"
 grep -h "gap from\|restart\|caught up\|bus " "$B"/node-*.log || true
-"$PY" "$HERE/check.py" compare "$ROOT/a.json" "$ROOT/b.json" 2 || fail "fused pictures differ"
+"$PY" "$HERE/check.py" compare "$ROOT/a.json" "$ROOT/b.json" 0.001 || fail "fused pictures differ"
 echo "PASS"
