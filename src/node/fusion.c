@@ -39,6 +39,7 @@
 #define MATURE_VEL_SIGMA_MPS 250.0
 #define REENTRY_BETA_MIN_KG_M2 1000.0 /* lighter than any re-entry body we expect */
 #define REENTRY_SCALE_HEIGHT_M 7200.0
+#define REENTRY_POLAR_RADIUS_M 6356752.3 /* WGS-84 b: no point of the surface is nearer */
 
 typedef struct source {
     char origin[MWX_ID_LEN];
@@ -271,7 +272,7 @@ static void propagate(const mwx_rec_track_t *s, double t, double x[3], double v[
     /* Re-entry: the report carries no ballistic coefficient, so drag is an unknown
      * deceleration of up to rho v^2 / (2 beta) for a light re-entry body; without it two
      * nations' reports half a second apart disagree by tens of m/s in the last minute. */
-    {
+    if (r < REENTRY_POLAR_RADIUS_M + 120e3) { /* else surely above 120 km: skip */
         mwx_earth_t e = mwx_earth_wgs84();
         mwx_geo_t g;
         mwx_ecef_to_geo(&e, s->ecef_m, &g);
