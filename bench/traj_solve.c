@@ -1,5 +1,5 @@
-/* Trajectory speed (not a test: built as traj_bench, run by hand; figures go to
- * docs/TRAJECTORIES.md). For each case: median wall time of mwx_traj_create over
+/* Trajectory solving speed (`make bench` runs it as build/bench/traj_solve; figures go
+ * to docs/TRAJECTORIES.md). For each case: median wall time of mwx_traj_create over
  * repetitions, flights integrated by the solver, steps stored; then the cost of one
  * mwx_traj_state call, and a simulated 1 s truth stream's speed-up over real time. */
 #include <math.h>
@@ -8,7 +8,7 @@
 
 #include "mwx/sim.h"
 #include "sim/traj_trajectory.h"
-#include "traj_test_util.h"
+#include "trajectory/traj_test_util.h"
 
 static int cmp(const void *a, const void *b)
 {
