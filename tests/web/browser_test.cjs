@@ -3,8 +3,7 @@
 // operator would see. Run by browser_test.sh, which sets:
 //   MWX_URL, MWX_CHROMIUM, MWX_PROFILE, MWX_SCREENSHOT, MWX_NODE_MODULES
 'use strict';
-const path = require('path');
-const { chromium } = require(path.join(process.env.MWX_NODE_MODULES, 'playwright-core'));
+const { openPage } = require('./browser_lib.cjs');
 
 const url = process.env.MWX_URL;
 const problems = [];
@@ -14,20 +13,7 @@ function check(cond, what) {
 }
 
 (async () => {
-  const ctx = await chromium.launchPersistentContext(process.env.MWX_PROFILE, {
-    executablePath: process.env.MWX_CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-           '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1400, height: 900 },
-  });
-  const page = ctx.pages()[0] || (await ctx.newPage());
-  const foreign = [], errors = [];
-  page.on('request', (r) => {
-    const u = r.url();
-    if (!u.startsWith(url) && !u.startsWith('data:')) foreign.push(u);
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
+  const { ctx, page, foreign, errors } = await openPage(url);
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('requestfailed', (r) => {
     if (!r.url().endsWith('/events')) errors.push('request failed: ' + r.url());

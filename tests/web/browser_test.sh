@@ -17,6 +17,7 @@ CHROMIUM="${MWX_CHROMIUM:-/usr/bin/chromium}"
 NM="$MWX_SOURCE_DIR/web/node_modules"
 
 fail() { echo "web_browser: FAIL: $*" >&2; exit 1; }
+. "$MWX_SOURCE_DIR/tests/web/web_lib.sh"
 
 command -v node >/dev/null 2>&1 || fail "node is not installed (run scripts/setup-deps)"
 [ -x "$CHROMIUM" ] || fail "$CHROMIUM is missing (run scripts/setup-deps: apt chromium)"
@@ -43,14 +44,8 @@ trap cleanup EXIT
 # the screenshot shows the flight in progress.
 "$MWX" serve "$work/run.mwxr" --port 0 --speed 20 >"$work/serve.out" 2>"$work/serve.err" &
 server_pid=$!
-url=""
-for _ in $(seq 1 100); do
-  url="$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$work/serve.out" | head -1 || true)"
-  [ -n "$url" ] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/serve.err" >&2; fail "mwx serve exited"; }
-  sleep 0.1
-done
-[ -n "$url" ] || fail "mwx serve printed no URL"
+url="$(wait_url "$work/serve.out" "$work/serve.err" $server_pid "mwx serve")"
+[ -n "$url" ] || fail "mwx serve: no URL"
 echo "web_browser: serving at $url"
 
 MWX_URL="$url" MWX_CHROMIUM="$CHROMIUM" MWX_PROFILE="$work/profile" \

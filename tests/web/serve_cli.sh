@@ -7,6 +7,7 @@ set -euo pipefail
 MAKE_REC="${MWX_MAKE_RECORDING:-$MWX_BINARY_DIR/tests/web/web_make_recording}"
 
 fail() { echo "serve_cli: FAIL: $*" >&2; exit 1; }
+. "$MWX_SOURCE_DIR/tests/web/web_lib.sh"
 work="$(mktemp -d "$MWX_TMPDIR/serve_cli.XXXXXX")"
 pid=""
 cleanup() {
@@ -50,14 +51,8 @@ http_get() { # port path -> body on stdout (HTTP/1.0: the server closes when don
 
 "$MWX" serve "$work/run.mwxr" --port 0 --paused >"$work/serve.out" 2>"$work/serve.err" &
 pid=$!
-port=""
-for _ in $(seq 1 100); do
-  port="$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$work/serve.out" | head -1 | sed 's/.*:\([0-9]*\)\//\1/' || true)"
-  [ -n "$port" ] && break
-  kill -0 "$pid" 2>/dev/null || { cat "$work/serve.err" >&2; fail "mwx serve exited"; }
-  sleep 0.1
-done
-[ -n "$port" ] || fail "no URL printed"
+port="$(url_port "$(wait_url "$work/serve.out" "$work/serve.err" $pid "mwx serve")")"
+[ -n "$port" ] || fail "mwx serve: no URL"
 
 # Paused at the start: the scenario is published, nothing timed yet.
 pic="$(http_get "$port" /api/picture)"
@@ -113,14 +108,8 @@ pid=""
 head -c -7 "$work/run.mwxr" >"$work/live.mwxr"
 "$MWX" serve "$work/live.mwxr" --follow --port 0 >"$work/follow.out" 2>"$work/follow.err" &
 pid=$!
-port=""
-for _ in $(seq 1 100); do
-  port="$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$work/follow.out" | head -1 | sed 's/.*:\([0-9]*\)\//\1/' || true)"
-  [ -n "$port" ] && break
-  kill -0 "$pid" 2>/dev/null || { cat "$work/follow.err" >&2; fail "mwx serve --follow exited"; }
-  sleep 0.1
-done
-[ -n "$port" ] || fail "--follow: no URL printed"
+port="$(url_port "$(wait_url "$work/follow.out" "$work/follow.err" $pid "mwx serve --follow")")"
+[ -n "$port" ] || fail "mwx serve --follow: no URL"
 for _ in $(seq 1 100); do
   pic="$(http_get "$port" /api/picture)"
   echo "$pic" | grep -q '"msg_type":"Update"' && break
