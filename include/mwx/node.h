@@ -131,6 +131,7 @@ typedef struct mwx_node_stats {
     uint64_t published, publish_errors, received, alerts, gap_requests_answered;
     uint64_t bad_payloads;  /* verified envelopes whose payload was unreadable, or a track
                                report naming another node than its signer: dropped */
+    uint64_t fusion_merged, fusion_split, fusion_dropped; /* mwx_fusion_merged() etc. */
     mwx_share_counters_t share;
 } mwx_node_stats_t;
 

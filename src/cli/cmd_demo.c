@@ -22,7 +22,8 @@ static void on_signal(int sig) { stop_flag = 1; }
 
 /* A node's counters on the operator page's /metrics (counters only move forward: each
  * callback adds what changed since the last). */
-enum { C_MEAS, C_OWN, C_FUSED, C_SENT, C_PUBERR, C_RECV, C_ACCEPTED, C_ALERTS, C_N };
+enum { C_MEAS, C_OWN, C_FUSED, C_SENT, C_PUBERR, C_RECV, C_ACCEPTED, C_ALERTS, C_MERGED,
+       C_SPLIT, C_FUSION_FULL, C_N };
 typedef struct node_metrics {
     char nation[MWX_ID_LEN];
     mwx_counter_t *c[C_N];
@@ -148,6 +149,11 @@ static node_metrics_t *node_metrics(timeline_t *tl, const char *nation)
         {"mwx_envelopes_received_total", "", "Envelopes delivered by the bus"},
         {"mwx_envelopes_accepted_total", "", "Envelopes verified and accepted"},
         {"mwx_alerts_issued_total", "", "Public warnings (CAP) issued"},
+        {"mwx_fusion_changes_total", ",change=\"merge\"",
+         "Fusion changes: merge (a fused track absorbed), split (a source left one)"},
+        {"mwx_fusion_changes_total", ",change=\"split\"",
+         "Fusion changes: merge (a fused track absorbed), split (a source left one)"},
+        {"mwx_fusion_dropped_total", "", "Track reports dropped: fusion table full"},
     };
     mwx_metrics_t *m = mwx_web_metrics(tl->web);
     char labels[128];
@@ -187,6 +193,9 @@ static void on_node_stats(void *user, const char *nation, const mwx_node_stats_t
     v[C_RECV] = st->received;
     v[C_ACCEPTED] = st->share.accepted;
     v[C_ALERTS] = st->alerts;
+    v[C_MERGED] = st->fusion_merged;
+    v[C_SPLIT] = st->fusion_split;
+    v[C_FUSION_FULL] = st->fusion_dropped;
     for (int k = 0; k < C_N; k++) {
         if (v[k] > nm->last[k])
             mwx_counter_add(nm->c[k], v[k] - nm->last[k]);

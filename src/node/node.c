@@ -413,6 +413,9 @@ int mwx_node_advance(mwx_node_t *n, double t, mwx_err_t *err)
 void mwx_node_get_stats(const mwx_node_t *n, mwx_node_stats_t *st)
 {
     *st = n->st;
+    st->fusion_merged = mwx_fusion_merged(n->fusion);
+    st->fusion_split = mwx_fusion_split(n->fusion);
+    st->fusion_dropped = mwx_fusion_dropped(n->fusion);
     mwx_receiver_counters(n->receiver, &st->share);
 }
 

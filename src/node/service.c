@@ -877,10 +877,12 @@ out:
         mwx_node_get_stats(s->node, &st);
         if (s->inner && strcmp(cfg->bus, "inproc") != 0)
             mwx_bus_flush(s->inner, 1.0, NULL);
-        logf_(s, "stop: %llu measurements, %llu own track updates, %llu fused updates, "
-                 "%llu published, %llu accepted, %llu recovered by gap request, %llu alerts",
+        logf_(s, "stop: %llu measurements, %llu own track updates, %llu fused updates "
+                 "(%llu merges, %llu splits), %llu published, %llu accepted, %llu recovered "
+                 "by gap request, %llu alerts",
               (unsigned long long)st.meas, (unsigned long long)st.own_track_updates,
-              (unsigned long long)st.fused_updates, (unsigned long long)st.published,
+              (unsigned long long)st.fused_updates, (unsigned long long)st.fusion_merged,
+              (unsigned long long)st.fusion_split, (unsigned long long)st.published,
               (unsigned long long)st.share.accepted, (unsigned long long)s->gap_recovered,
               (unsigned long long)st.alerts);
     }

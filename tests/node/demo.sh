@@ -32,6 +32,8 @@ for n in ("JP", "KR", "US"):
     assert vals['mwx_envelopes_sent_total{node="%s"}' % n] > 0, n
     assert vals['mwx_envelopes_accepted_total{node="%s"}' % n] > 0, n
     assert vals['mwx_envelopes_dropped_total{node="%s",reason="bad_signature"}' % n] == 0, n
+    assert vals['mwx_fusion_dropped_total{node="%s"}' % n] == 0, n
+    assert 'mwx_fusion_changes_total{node="%s",change="merge"}' % n in vals, n
 assert vals['mwx_alerts_issued_total{node="JP"}'] >= 1
 print("metrics ok")
 PY
