@@ -396,6 +396,11 @@ size_t mwx_record_encoded_size(const mwx_record_t *rec);
 int mwx_record_decode(mwx_rec_type_t type, const uint8_t *buf, size_t len, mwx_record_t *rec,
                       char *json_buf, size_t json_cap, mwx_err_t *err);
 
+/* A measurement from outside (a live sensor feed) is usable: finite values, a sensor id,
+ * positive range and sigmas, angles in range, a unit line of sight. MWX_EINVAL with the
+ * first problem named. */
+int mwx_rec_meas_check(const mwx_rec_meas_t *m, mwx_err_t *err);
+
 /* One JSON object (one line, no newline) as PRODUCT.md specifies for `mwx cat`.
  * Returns a malloc'd string, or NULL on allocation failure. */
 char *mwx_record_to_json(const mwx_record_t *rec);

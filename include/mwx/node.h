@@ -220,6 +220,11 @@ void mwx_run_print_benefit(const mwx_run_result_t *res, FILE *f);
  */
 #define MWX_NODE_MAX_TRUST MWX_MAX_NATIONS
 
+typedef enum mwx_feed {
+    MWX_FEED_SCENARIO = 0,  /* replay the scenario's sensors of this nation on its clock */
+    MWX_FEED_BUS = 1        /* live: measurements published on mwx-meas.<nation> */
+} mwx_feed_t;
+
 typedef struct mwx_node_service_cfg {
     char file[MWX_PATH_LEN];         /* the config file, for messages */
     char nation[MWX_ID_LEN];
@@ -237,6 +242,7 @@ typedef struct mwx_node_service_cfg {
     double start_unix;               /* scenario t = 0 at this wall time; 0 = at start */
     int exit_at_end;                 /* exit 0 when the scenario ends (default: serve on) */
     double stale_s;                  /* receiver staleness limit (default 600 s) */
+    int feed;                        /* where measurements come from (mwx_feed_t) */
 } mwx_node_service_cfg_t;
 
 int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *cfg, mwx_err_t *err);

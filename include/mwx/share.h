@@ -169,6 +169,10 @@ int mwx_subject_data(mwx_payload_type_t type, const char *origin, const char *re
 int mwx_subject_inbox(const char *nation, char subject[MWX_SUBJECT_LEN]);
 /* "mwx-gap.<origin>.<requester>" (request) and "mwx-gap.<origin>.*" (responder). */
 int mwx_subject_gap(const char *origin, const char *requester, char subject[MWX_SUBJECT_LEN]);
+/* "mwx-meas.<nation>": the nation's own sensors' measurements, one meas record per message
+ * (mwx_record_encode), feeding its node live (`mwx feed`; NODE.json "feed": "bus"). It
+ * stays inside the nation's account: nats-config exports it to nobody. */
+int mwx_subject_meas(const char *nation, char subject[MWX_SUBJECT_LEN]);
 
 /* ------------------------------------------------------------------ receiver */
 

@@ -12,6 +12,7 @@ int mwx_cmd_track(int argc, char **argv);
 int mwx_cmd_score(int argc, char **argv);
 int mwx_cmd_run(int argc, char **argv);
 int mwx_cmd_node(int argc, char **argv);
+int mwx_cmd_feed(int argc, char **argv);
 int mwx_cmd_keygen(int argc, char **argv);
 int mwx_cmd_nats_config(int argc, char **argv);
 int mwx_cmd_serve(int argc, char **argv);

@@ -40,6 +40,8 @@ static void usage(FILE *f)
             "               (default: the node's first start, kept in its outbox)\n"
             "  exit_at_end  exit 0 when the scenario ends (default false: serve until signalled)\n"
             "  stale_s      receiver staleness limit, s (default 600)\n"
+            "  feed         \"scenario\" (default: replay the sensors of `sensors`) or \"bus\":\n"
+            "               live measurements from mwx-meas.NATION (e.g. from mwx feed)\n"
             "\n"
             "Exit status: 0 stopped by a signal (or exit_at_end), 1 the config is wrong,\n"
             "2 usage, 3 the bus cannot be reached at start or the disk failed.\n");

@@ -16,6 +16,7 @@ static const struct command {
     {"score", mwx_cmd_score, "accuracy and timeliness against truth"},
     {"run", mwx_cmd_run, "the whole chain in one process"},
     {"node", mwx_cmd_node, "one nation's node as a long-running service"},
+    {"feed", mwx_cmd_feed, "one nation's simulated sensors as a live feed on the bus"},
     {"keygen", mwx_cmd_keygen, "an Ed25519 key pair for a nation's node"},
     {"nats-config", mwx_cmd_nats_config, "nats-server configuration for a sharing policy"},
     {"serve", mwx_cmd_serve, "the operator web page replaying a recording"},

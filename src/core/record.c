@@ -972,3 +972,46 @@ char *mwx_record_to_json(const mwx_record_t *rec)
     }
     return b.p;
 }
+
+static int all_finite(const double *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
+int mwx_rec_meas_check(const mwx_rec_meas_t *m, mwx_err_t *err)
+{
+    if (!isfinite(m->t) || m->t < 0)
+        return mwx_err_set(err, MWX_EINVAL, "meas: t must be a finite time >= 0");
+    if (!m->sensor[0] || !m->nation[0])
+        return mwx_err_set(err, MWX_EINVAL, "meas: sensor and nation are required");
+    if (!all_finite(m->sensor_ecef_m, 3))
+        return mwx_err_set(err, MWX_EINVAL, "meas %s: sensor position not finite", m->sensor);
+    if (m->kind == MWX_SENSOR_RADAR) {
+        if (!isfinite(m->range_m) || m->range_m <= 0)
+            return mwx_err_set(err, MWX_EINVAL, "meas %s: range_m must be > 0", m->sensor);
+        if (!isfinite(m->az_deg) || !isfinite(m->el_deg) || fabs(m->el_deg) > 90.0 ||
+            fabs(m->az_deg) > 720.0)
+            return mwx_err_set(err, MWX_EINVAL, "meas %s: azimuth or elevation out of range",
+                               m->sensor);
+        if (!(m->sigma_range_m > 0) || !(m->sigma_az_deg > 0) || !(m->sigma_el_deg > 0) ||
+            !isfinite(m->sigma_range_m + m->sigma_az_deg + m->sigma_el_deg))
+            return mwx_err_set(err, MWX_EINVAL, "meas %s: sigmas must be finite and > 0",
+                               m->sensor);
+        return MWX_OK;
+    }
+    if (m->kind == MWX_SENSOR_IR) {
+        double n2 = m->los_ecef[0] * m->los_ecef[0] + m->los_ecef[1] * m->los_ecef[1] +
+                    m->los_ecef[2] * m->los_ecef[2];
+        if (!all_finite(m->los_ecef, 3) || fabs(n2 - 1.0) > 1e-6)
+            return mwx_err_set(err, MWX_EINVAL, "meas %s: los_ecef must be a unit vector",
+                               m->sensor);
+        if (!(m->sigma_los_urad > 0) || !isfinite(m->sigma_los_urad))
+            return mwx_err_set(err, MWX_EINVAL, "meas %s: sigma_los_urad must be finite and > 0",
+                               m->sensor);
+        return MWX_OK;
+    }
+    return mwx_err_set(err, MWX_EINVAL, "meas %s: unknown sensor kind %d", m->sensor, (int)m->kind);
+}

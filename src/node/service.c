@@ -93,6 +93,12 @@ typedef struct svc {
     uint64_t publish_fail;
     int rc;
     mwx_err_t err;
+    /* live feed (cfg->feed == MWX_FEED_BUS): the bus handler queues, the loop feeds */
+    mwx_rec_meas_t *feed_q;
+    size_t feed_cap, feed_head, feed_n;
+    uint64_t feed_in, feed_bad, feed_late, feed_full;
+    uint64_t feed_logged_drops;
+    double feed_last_t;          /* newest measurement time fed */
     /* web */
     mwx_web_t *web;
     mwx_gauge_t *g_connected, *g_t;
@@ -516,6 +522,118 @@ static int sink(void *user, const mwx_record_t *rec)
     return *s->stop ? MWX_EAGAIN : s->rc;
 }
 
+/* ------------------------------------------------------------- live sensor feed */
+
+/* How far behind its clock a live node keeps its time while the feed is quiet: a
+ * measurement older than the node's time can no longer be tracked (late, dropped). At
+ * least FEED_LAG_S of scenario time, and FEED_LAG_WALL_S of wall time (an accelerated
+ * scenario must not turn a scheduling hiccup into lost measurements). */
+#define FEED_LAG_S 2.0
+#define FEED_LAG_WALL_S 0.5
+#define FEED_QUEUE 8192
+
+static double feed_lag(const svc_t *s)
+{
+    return fmax(FEED_LAG_S, FEED_LAG_WALL_S * s->cfg->speed);
+}
+
+/* On the bus's thread of delivery (inside mwx_bus_poll): decode, check, queue. The node
+ * is fed from the loop, never from inside a poll. */
+static void on_feed(void *user, const char *subject, const uint8_t *data, size_t len,
+                    const char *reply)
+{
+    svc_t *s = user;
+    mwx_record_t r;
+    mwx_err_t e = {0};
+    (void)subject;
+    (void)reply;
+    s->feed_in++;
+    if (mwx_record_decode(MWX_REC_MEAS, data, len, &r, NULL, 0, &e) != MWX_OK ||
+        mwx_rec_meas_check(&r.u.meas, &e) != MWX_OK ||
+        strcmp(r.u.meas.nation, s->cfg->nation) != 0) {
+        s->feed_bad++;
+        return;
+    }
+    if (s->feed_n == s->feed_cap) {
+        s->feed_full++;
+        return;
+    }
+    s->feed_q[(s->feed_head + s->feed_n++) % s->feed_cap] = r.u.meas;
+}
+
+/* Feed what the live feed queued, in arrival order; then let the node's time follow the
+ * clock (minus the lag) so that warnings time out while the sensors are quiet. */
+static void drain_feed(svc_t *s)
+{
+    mwx_err_t e = {0};
+    double lag = feed_lag(s), clock_t = scn_now(s) - lag;
+    while (s->feed_n > 0 && s->rc == MWX_OK) {
+        const mwx_rec_meas_t *m = &s->feed_q[s->feed_head];
+        if (m->t < s->t_cur) {
+            s->feed_late++;
+        } else {
+            if (m->t > s->t_cur) {
+                if (mwx_node_advance(s->node, m->t, &e) != MWX_OK)
+                    fail_once(s, e.code, &e);
+                s->t_cur = m->t;
+            }
+            if (mwx_node_meas(s->node, m, &e) != MWX_OK)
+                fail_once(s, e.code, &e);
+            s->feed_last_t = m->t;
+        }
+        s->feed_head = (s->feed_head + 1) % s->feed_cap;
+        s->feed_n--;
+    }
+    if (clock_t > s->t_cur && clock_t - s->feed_last_t > lag) {
+        if (mwx_node_advance(s->node, clock_t, &e) != MWX_OK)
+            fail_once(s, e.code, &e);
+        s->t_cur = clock_t;
+    }
+    uint64_t drops = s->feed_bad + s->feed_late + s->feed_full;
+    if (drops != s->feed_logged_drops) {
+        logf_(s, "sensor feed: dropped %llu measurement(s) so far: %llu malformed or not ours, "
+                 "%llu late, %llu queue full",
+              (unsigned long long)drops, (unsigned long long)s->feed_bad,
+              (unsigned long long)s->feed_late, (unsigned long long)s->feed_full);
+        s->feed_logged_drops = drops;
+    }
+}
+
+/* The live loop: serve, feed, until stopped (or the scenario's end with exit_at_end). */
+static int run_live(svc_t *s, mwx_err_t *err)
+{
+    char subject[MWX_SUBJECT_LEN];
+    int rc;
+    s->feed_cap = FEED_QUEUE;
+    s->feed_q = calloc(s->feed_cap, sizeof *s->feed_q);
+    if (!s->feed_q)
+        return mwx_err_set(err, MWX_ENOMEM, "node: out of memory");
+    if ((rc = mwx_subject_meas(s->cfg->nation, subject)) != MWX_OK ||
+        (rc = mwx_bus_subscribe(s->inner, subject, on_feed, s, err)) != MWX_OK)
+        return rc;
+    /* nothing to re-run: the tracker starts afresh, and what the outbox holds is history */
+    mwx_node_set_publishing(s->node, 1);
+    s->out_tracks = 0;
+    s->t_cur = s->rec_t_last > 0 ? s->rec_t_last : 0;
+    s->feed_last_t = s->t_cur;
+    replay_inbox(s, INFINITY);
+    logf_(s, "live: measurements from %s", subject);
+    while (!*s->stop && s->rc == MWX_OK) {
+        tick(s, TICK_S);
+        drain_feed(s);
+        /* with exit_at_end: once the feed's last measurements have had the lag to come */
+        if (s->cfg->exit_at_end && scn_now(s) >= s->sc.duration_s + feed_lag(s)) {
+            mwx_err_t e = {0};
+            if (s->t_cur < s->sc.duration_s &&
+                mwx_node_advance(s->node, s->sc.duration_s, &e) != MWX_OK)
+                fail_once(s, e.code, &e);
+            logf_(s, "scenario ended at t = %.1f s", s->sc.duration_s);
+            break;
+        }
+    }
+    return MWX_OK;
+}
+
 /* ------------------------------------------------------------- start-up */
 
 static int outbox_entry(void *user, double unix_s, double t_scn, const uint8_t *data,
@@ -842,6 +960,15 @@ int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, 
 
     memset(&so, 0, sizeof so);
     s->last_hb = s->last_gap = s->last_sync = s->last_flush = 0;
+    if (cfg->feed == MWX_FEED_BUS) {
+        rc = run_live(s, err);
+        if (s->rc != MWX_OK) {
+            rc = s->rc;
+            if (err)
+                *err = s->err;
+        }
+        goto out;
+    }
     rc = mwx_sim_run(&s->sc, &so, sink, s, err);
     if (s->rc != MWX_OK) {
         rc = s->rc;
@@ -885,6 +1012,11 @@ out:
               (unsigned long long)st.fusion_split, (unsigned long long)st.published,
               (unsigned long long)st.share.accepted, (unsigned long long)s->gap_recovered,
               (unsigned long long)st.alerts);
+        if (cfg->feed == MWX_FEED_BUS)
+            logf_(s, "sensor feed: %llu received, %llu malformed or not ours, %llu late, "
+                     "%llu queue full",
+                  (unsigned long long)s->feed_in, (unsigned long long)s->feed_bad,
+                  (unsigned long long)s->feed_late, (unsigned long long)s->feed_full);
     }
     if (s->rec) {
         mwx_err_t e = {0};
@@ -907,6 +1039,7 @@ out:
     if (s->sc_loaded)
         mwx_scenario_free(&s->sc);
     free(s->seen);
+    free(s->feed_q);
     free(s->in_data);
     free(s->in_ent);
     free(s);

@@ -109,6 +109,8 @@ static int may_publish(const mwx_inproc_hub_t *h, const char *nation, const char
         return 1;
     if (n == 3 && strcmp(t[0], "mwx-gap") == 0 && strcmp(t[2], nation) == 0)
         return 1;
+    if (n == 2 && strcmp(t[0], "mwx-meas") == 0 && strcmp(t[1], nation) == 0)
+        return 1; /* its own sensor feed */
     return 0;
 }
 
@@ -123,6 +125,8 @@ static int may_receive(const mwx_inproc_hub_t *h, const char *nation, const char
         return strcmp(t[3], nation) == 0 && mwx_policy_allows(&h->policy, t[2], t[3]);
     if (n == 3 && strcmp(t[0], "mwx-gap") == 0)
         return strcmp(t[1], nation) == 0 && mwx_policy_allows(&h->policy, t[1], t[2]);
+    if (n == 2 && strcmp(t[0], "mwx-meas") == 0)
+        return strcmp(t[1], nation) == 0;
     return 0;
 }
 

@@ -390,3 +390,11 @@ int mwx_subject_gap(const char *origin, const char *requester, char subject[MWX_
     snprintf(subject, MWX_SUBJECT_LEN, "mwx-gap.%s.%s", origin, requester);
     return MWX_OK;
 }
+
+int mwx_subject_meas(const char *nation, char subject[MWX_SUBJECT_LEN])
+{
+    if (!mwx_share_id_ok(nation, strlen(nation)))
+        return MWX_EINVAL;
+    snprintf(subject, MWX_SUBJECT_LEN, "mwx-meas.%s", nation);
+    return MWX_OK;
+}

@@ -714,6 +714,57 @@ static void test_json_numbers(void **state)
     json_decref(j);
 }
 
+static void test_meas_check(void **state)
+{
+    /* What a live feed may hand the tracker: a radar and an IR measurement as the
+     * simulator makes them pass; each kind of damage is refused with its field named. */
+    mwx_rec_meas_t r, ir, m;
+    mwx_err_t err;
+    (void)state;
+    memset(&r, 0, sizeof r);
+    r.t = 61.0;
+    strcpy(r.sensor, "JP-FPS5");
+    strcpy(r.nation, "JP");
+    r.kind = MWX_SENSOR_RADAR;
+    r.sensor_ecef_m[0] = -3.9e6;
+    r.range_m = 812e3;
+    r.az_deg = 281.5;
+    r.el_deg = 9.25;
+    r.sigma_range_m = 30;
+    r.sigma_az_deg = r.sigma_el_deg = 0.05;
+    ir = r;
+    ir.kind = MWX_SENSOR_IR;
+    ir.los_ecef[0] = 0.6;
+    ir.los_ecef[1] = -0.8;
+    ir.sigma_los_urad = 20;
+    assert_int_equal(mwx_rec_meas_check(&r, &err), MWX_OK);
+    assert_int_equal(mwx_rec_meas_check(&ir, &err), MWX_OK);
+    m = r, m.range_m = NAN;
+    assert_int_equal(mwx_rec_meas_check(&m, &err), MWX_EINVAL);
+    assert_non_null(strstr(err.msg, "range_m"));
+    m = r, m.range_m = -1;
+    assert_int_equal(mwx_rec_meas_check(&m, &err), MWX_EINVAL);
+    m = r, m.el_deg = 91;
+    assert_int_equal(mwx_rec_meas_check(&m, &err), MWX_EINVAL);
+    m = r, m.sigma_az_deg = 0;
+    assert_int_equal(mwx_rec_meas_check(&m, &err), MWX_EINVAL);
+    m = r, m.sigma_range_m = INFINITY;
+    assert_int_equal(mwx_rec_meas_check(&m, &err), MWX_EINVAL);
+    m = r, m.t = INFINITY;
+    assert_int_equal(mwx_rec_meas_check(&m, &err), MWX_EINVAL);
+    m = r, m.sensor_ecef_m[2] = NAN;
+    assert_int_equal(mwx_rec_meas_check(&m, &err), MWX_EINVAL);
+    m = r, m.sensor[0] = 0;
+    assert_int_equal(mwx_rec_meas_check(&m, &err), MWX_EINVAL);
+    m = r, m.kind = (mwx_sensor_kind_t)7;
+    assert_int_equal(mwx_rec_meas_check(&m, &err), MWX_EINVAL);
+    m = ir, m.los_ecef[2] = 0.01; /* not a unit vector */
+    assert_int_equal(mwx_rec_meas_check(&m, &err), MWX_EINVAL);
+    assert_non_null(strstr(err.msg, "los_ecef"));
+    m = ir, m.sigma_los_urad = NAN;
+    assert_int_equal(mwx_rec_meas_check(&m, &err), MWX_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -724,6 +775,7 @@ int main(void)
         cmocka_unit_test(test_decode_large_scenario),
         cmocka_unit_test(test_json_every_type),
         cmocka_unit_test(test_json_numbers),
+        cmocka_unit_test(test_meas_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
