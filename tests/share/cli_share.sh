@@ -36,7 +36,12 @@ JSON
 for n in JP KR US; do
   [ "$(stat -c %a "$d/nats/$n.creds")" = 600 ] || fail "$n.creds mode"
   grep -q "^user=$n$" "$d/nats/$n.creds" || fail "$n.creds user"
+  [ "$(stat -c %a "$d/nats/$n-sensors.creds")" = 600 ] || fail "$n-sensors.creds mode"
+  grep -q "^user=$n-sensors$" "$d/nats/$n-sensors.creds" || fail "$n-sensors.creds user"
+  grep -q "publish: {allow: \[\"mwx-meas.$n\"\]}" "$d/nats/nats-server.conf" || fail "$n-sensors may not publish its feed"
 done
+[ "$(cut -d= -f2 "$d/nats/JP.creds" | tail -n 1)" != "$(cut -d= -f2 "$d/nats/JP-sensors.creds" | tail -n 1)" ] ||
+  fail "the sensors user shares the node's password"
 [ "$(stat -c %a "$d/nats/nats-server.conf")" = 600 ] || fail "conf mode"
 grep -q '{stream: "mwx.\*.KR.US", accounts: \["US"\]}' "$d/nats/nats-server.conf" || fail "KR->US export"
 grep -q 'mwx.\*.KR.JP' "$d/nats/nats-server.conf" && fail "KR->JP must not be exported"
@@ -54,4 +59,14 @@ echo '{"nations": [{"id": "JP"}], "sharing": [{"from": "JP", "to": ["XX"]}]}' >"
 grep -q 'sharing\[0\].to\[0\]' "$d/err" || fail "bad policy message: $(cat "$d/err")"
 "$MWX" nats-config "$d/scn.json" 2>/dev/null; [ $? = 2 ] || fail "missing -o"
 "$MWX" nats-config "$d/scn.json" -o "$d/x" --port 0 2>/dev/null; [ $? = 2 ] || fail "bad port"
+# mwx feed: usage and environment errors
+"$MWX" feed "$d/scn.json" --nation JP 2>/dev/null; [ $? = 2 ] || fail "feed without --bus"
+"$MWX" feed "$d/scn.json" --nation JP --bus nats://127.0.0.1:1 --speed 0 2>/dev/null; [ $? = 2 ] || fail "feed --speed 0"
+"$MWX" feed "$d/scn.json" --nation 'J P' --bus nats://127.0.0.1:1 2>/dev/null; [ $? = 2 ] || fail "feed bad nation"
+"$MWX" feed "$d/scn.json" --nation JP --bus http://x 2>/dev/null; [ $? = 2 ] || fail "feed non-NATS bus"
+"$MWX" feed "$d/nope.json" --nation JP --bus nats://127.0.0.1:1 2>"$d/err"; [ $? = 1 ] || fail "feed missing scenario"
+"$MWX" feed --help | grep -q "mwx-meas" || fail "feed help"
+"$MWX" feed "$MWX_SOURCE_DIR/tests/node_service/scenario.json" --nation JP --bus nats://127.0.0.1:1 2>"$d/err"
+[ $? = 3 ] || fail "feed to no server: expected exit 3"
+grep -q "cannot reach the bus" "$d/err" || fail "feed to no server: $(cat "$d/err")"
 echo "cli_share: ok"
