@@ -110,6 +110,8 @@ typedef struct mwx_node_cfg {
     const char *regions_path;     /* NULL: no public warnings */
     const char *out_dir;          /* where alerts/ goes (required with regions_path) */
     const char *run_id;           /* part of CAP identifiers (may be NULL) */
+    const char *tak_endpoint;     /* optional CoT stream of the fused tracks (warn.h):
+                                     "udp://host:port" or "tcp://host:port" */
     const char *picture_tag;      /* several nodes sharing out_dir: per-node alerts-<tag>.atom
                                      and latest-<tag>.geojson (mwx run merges them) */
     int tracker_capacity;         /* 0 = 256 */
@@ -243,6 +245,7 @@ typedef struct mwx_node_service_cfg {
     int exit_at_end;                 /* exit 0 when the scenario ends (default: serve on) */
     double stale_s;                  /* receiver staleness limit (default 600 s) */
     int feed;                        /* where measurements come from (mwx_feed_t) */
+    char tak[160];                   /* "" = none; else the CoT stream's endpoint */
 } mwx_node_service_cfg_t;
 
 int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *cfg, mwx_err_t *err);

@@ -40,6 +40,8 @@ static void usage(FILE *f)
             "               (default: the node's first start, kept in its outbox)\n"
             "  exit_at_end  exit 0 when the scenario ends (default false: serve until signalled)\n"
             "  stale_s      receiver staleness limit, s (default 600)\n"
+            "  tak          \"udp://HOST:PORT\" or \"tcp://HOST:PORT\": fused tracks as CoT events\n"
+            "               to a TAK endpoint (default: none; the .cot.xml files are always written)\n"
             "  feed         \"scenario\" (default: replay the sensors of `sensors`) or \"bus\":\n"
             "               live measurements from mwx-meas.NATION (e.g. from mwx feed)\n"
             "\n"

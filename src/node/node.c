@@ -328,6 +328,7 @@ int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
         memset(&wc, 0, sizeof wc);
         wc.node = cfg->nation;
         wc.run_id = cfg->run_id;
+        wc.tak_endpoint = cfg->tak_endpoint;
         wc.picture_tag = cfg->picture_tag;
         wc.source = cfg->source;
         wc.status = cfg->status;

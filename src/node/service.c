@@ -870,6 +870,7 @@ static int setup(svc_t *s, mwx_err_t *err)
                          : s->sc.regions_path[0] ? s->sc.regions_path : NULL;
     s->nc.out_dir = c->outputs;
     s->nc.run_id = s->sc.name;
+    s->nc.tak_endpoint = c->tak[0] ? c->tak : NULL;
     s->nc.stale_s = c->stale_s;
     s->nc.sim_clock = 0;
     s->nc.on_record = on_record;

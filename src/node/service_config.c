@@ -56,7 +56,7 @@ int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t 
 {
     static const char *const keys[] = {"nation", "bus", "key", "trust", "sensors", "regions",
                                        "outputs", "http", "creds", "speed", "start_unix",
-                                       "exit_at_end", "stale_s", "feed", NULL};
+                                       "exit_at_end", "stale_s", "feed", "tak", NULL};
     static const char *const feeds[] = {"scenario", "bus", NULL};
     json_t *root = NULL, *trust, *v;
     mwx_jpath_t jp;
@@ -130,8 +130,14 @@ int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t 
         }
         mwx_jpath_pop(&jp, old);
     }
-    if ((rc = mwx_json_string(&jp, root, "http", 0, "", c->http, sizeof c->http, err)) != MWX_OK)
+    if ((rc = mwx_json_string(&jp, root, "http", 0, "", c->http, sizeof c->http, err)) != MWX_OK ||
+        (rc = mwx_json_string(&jp, root, "tak", 0, "", c->tak, sizeof c->tak, err)) != MWX_OK)
         goto out;
+    if (c->tak[0] && strncmp(c->tak, "udp://", 6) != 0 && strncmp(c->tak, "tcp://", 6) != 0) {
+        rc = mwx_jpath_error(&jp, "tak", err,
+                             "expected \"udp://HOST:PORT\" or \"tcp://HOST:PORT\"");
+        goto out;
+    }
     if (c->http[0]) {
         const char *colon = strrchr(c->http, ':');
         char *end;

@@ -48,8 +48,20 @@ EOPY
 }
 pw() { sed -n 's/^password=//p' "$D/nats/$1.creds"; }
 
+# a TAK endpoint: a UDP listener that keeps every CoT event it gets
+TAK_PORT=$("$PY" -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$PY" - "$TAK_PORT" "$D/tak.xml" <<'EOPY' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+with open(sys.argv[2], "ab", buffering=0) as f:
+    while True:
+        f.write(s.recv(65536) + b"\n")
+EOPY
+PIDS+=("$!")
+
 START=$(start_time 4)
-write_config "$D" JP "$URL" "$START" ', "creds": "nats/JP.creds", "feed": "bus", "exit_at_end": true'
+write_config "$D" JP "$URL" "$START" ', "creds": "nats/JP.creds", "feed": "bus", "exit_at_end": true, "tak": "udp://127.0.0.1:'"$TAK_PORT"'"'
 start_node "$D" JP
 wait_for 60 logged "$D/node-JP.log" "live: measurements from mwx-meas.JP" || fail "JP not live: $(tail -n 3 "$D/node-JP.log")"
 
@@ -71,6 +83,12 @@ grep "sensor feed:" "$D/node-JP.log" | tail -n 1
 grep -q "sensor feed: [0-9]* received, 1 malformed or not ours, 0 late, 0 queue full" "$D/node-JP.log" ||
     fail "feed counters: $(grep 'sensor feed' "$D/node-JP.log" | tail -n 1)"
 "$MWX" cat "$D/out-JP/node-JP.mwxr" | grep -q '"truth_object":"[A-Z]' && fail "truth reached the node"
+
+# the fused tracks reached the TAK endpoint as CoT events, the same as the files
+n_cot=$(grep -c '<event ' "$D/tak.xml" || true)
+[ "$n_cot" -gt 10 ] || fail "TAK endpoint got $n_cot CoT events"
+grep -q 'uid="mwx.JP.JP-F1"' "$D/tak.xml" || fail "TAK: no event of fused track JP-F1: $(head -c 300 "$D/tak.xml")"
+echo "TAK endpoint: $n_cot CoT events"
 
 own_tracks "$D/out-JP/node-JP.mwxr" > "$D/live.jsonl"
 cmp -s "$D/replay.jsonl" "$D/live.jsonl" ||
