@@ -99,6 +99,8 @@ typedef struct svc {
     uint64_t feed_in, feed_bad, feed_late, feed_full;
     uint64_t feed_logged_drops;
     double feed_last_t;          /* newest measurement time fed */
+    double feed_last_wall;       /* when the last one was fed (wall) */
+    int feed_scan_open;          /* measurements fed since the last advance */
     /* web */
     mwx_web_t *web;
     mwx_gauge_t *g_connected, *g_t;
@@ -531,6 +533,10 @@ static int sink(void *user, const mwx_record_t *rec)
 #define FEED_LAG_S 2.0
 #define FEED_LAG_WALL_S 0.5
 #define FEED_QUEUE 8192
+/* A sensor publishes a scan's measurements back to back: once the feed has been quiet
+ * this long, the scan is taken as complete and tracked at once, not when the next scan
+ * comes (a whole scan interval later). */
+#define FEED_SCAN_QUIET_S 0.05
 
 static double feed_lag(const svc_t *s)
 {
@@ -576,18 +582,27 @@ static void drain_feed(svc_t *s)
                 if (mwx_node_advance(s->node, m->t, &e) != MWX_OK)
                     fail_once(s, e.code, &e);
                 s->t_cur = m->t;
+                s->feed_scan_open = 0;
             }
             if (mwx_node_meas(s->node, m, &e) != MWX_OK)
                 fail_once(s, e.code, &e);
             s->feed_last_t = m->t;
+            s->feed_last_wall = mwx_time_wall();
+            s->feed_scan_open = 1;
         }
         s->feed_head = (s->feed_head + 1) % s->feed_cap;
         s->feed_n--;
+    }
+    if (s->feed_scan_open && mwx_time_wall() - s->feed_last_wall >= FEED_SCAN_QUIET_S) {
+        s->feed_scan_open = 0;
+        if (mwx_node_advance(s->node, s->t_cur, &e) != MWX_OK)
+            fail_once(s, e.code, &e);
     }
     if (clock_t > s->t_cur && clock_t - s->feed_last_t > lag) {
         if (mwx_node_advance(s->node, clock_t, &e) != MWX_OK)
             fail_once(s, e.code, &e);
         s->t_cur = clock_t;
+        s->feed_scan_open = 0;
     }
     uint64_t drops = s->feed_bad + s->feed_late + s->feed_full;
     if (drops != s->feed_logged_drops) {
@@ -619,7 +634,7 @@ static int run_live(svc_t *s, mwx_err_t *err)
     replay_inbox(s, INFINITY);
     logf_(s, "live: measurements from %s", subject);
     while (!*s->stop && s->rc == MWX_OK) {
-        tick(s, TICK_S);
+        tick(s, s->feed_scan_open ? FEED_SCAN_QUIET_S / 2 : TICK_S);
         drain_feed(s);
         /* with exit_at_end: once the feed's last measurements have had the lag to come */
         if (s->cfg->exit_at_end && scn_now(s) >= s->sc.duration_s + feed_lag(s)) {
