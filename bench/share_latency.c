@@ -47,12 +47,13 @@
 #define WARM 200    /* per mode, discarded (the node's track confirms and settles here) */
 #define BLOCK 100   /* modes take turns every BLOCK messages */
 #define RATE 500.0
-#define NMODES 4
+#define NMODES 5
 #define PER (N + WARM)
 
-enum { M_RAW, M_NODE, M_DIRECT, M_POLL };
+enum { M_RAW, M_NODE, M_NODEQ, M_DIRECT, M_POLL };
 static const char *mode_name[NMODES] = {"raw nats.c", "node A meas -> node B fused",
-                                        "seal->accept, direct", "seal->accept, poll"};
+                                        "  same, B polls caller_thread", "seal->accept, direct",
+                                        "seal->accept, poll"};
 
 static double t_send[NMODES][PER];
 static double lat[NMODES][PER];
@@ -60,11 +61,10 @@ static atomic_int n_got[NMODES];
 
 /* node path stamps (mono seconds), indexed by measurement */
 enum { S_MEAS, S_OWN, S_PUB0, S_PUB1, S_ADONE, S_DELIV, S_SHARE, S_FUSED, S_BDONE, S_N };
-static double stamp[S_N][PER];
 static double pub_wall[NMODES][PER]; /* how long the publish call took, per mode */
 
-static pid_t server_pid;
-static char url[64];
+static pid_t server_pid, server2_pid;
+static char url[64], url2[64];
 
 static int cmp(const void *a, const void *b)
 {
@@ -98,7 +98,7 @@ static pct_t percentiles_of(const double *v)
 }
 
 /* stage b - a per measurement where both were stamped */
-static pct_t stage(int a, int b)
+static pct_t stage(double (*stamp)[PER], int a, int b)
 {
     static double d[PER];
     for (int i = 0; i < PER; i++)
@@ -172,21 +172,32 @@ static void signed_cb(void *user, const char *subject, const uint8_t *data, size
 /* ------------------------------------------------------------------ the node path */
 
 /* A pass-through bus that stamps publish (A) and delivery (B) around the real NATS bus. */
+typedef struct pair pair_t;
 typedef struct tbus {
     mwx_bus_t bus;
     mwx_bus_t *inner;
+    pair_t *pr;
     int is_b;
     struct {
         mwx_bus_handler_fn fn;
         void *user;
+        struct tbus *t;
+        int i;
     } h[4];
     int nh;
 } tbus_t;
 
-static int cur_a = -1;        /* measurement A is processing (A's thread only) */
-static int cur_b = -1;        /* arrival slot B is processing (B's thread only) */
-static double b_slot[S_N];    /* B's stamps until the fused record names the scan */
-static double scn_t[PER];     /* scenario t of each measurement (increasing) */
+/* One A -> B pair of nodes and its stamps. */
+struct pair {
+    int mode;
+    tbus_t ta, tb;
+    mwx_node_t *a, *b;
+    int cur_a;                /* measurement A is processing (A's thread only) */
+    int cur_b;                /* B: 0 delivering, i + 1 once scan i is fused, -1 idle */
+    double b_slot[S_N];       /* B's stamps until the fused record names the scan */
+    double scn_t[PER];        /* scenario t of each measurement (increasing) */
+    double stamp[S_N][PER];   /* node path stamps (mono seconds) per measurement */
+};
 
 static tbus_t *TB(mwx_bus_t *b) { return (tbus_t *)b->impl; }
 
@@ -196,40 +207,35 @@ static int tb_publish(mwx_bus_t *b, const char *subject, const uint8_t *data, si
                       mwx_err_t *err)
 {
     tbus_t *t = TB(b);
+    pair_t *p = t->pr;
     double t0 = mwx_time_mono();
     int rc = mwx_bus_publish(t->inner, subject, data, len, err);
-    if (!t->is_b && cur_a >= 0) {
-        stamp[S_PUB0][cur_a] = t0;
-        stamp[S_PUB1][cur_a] = mwx_time_mono();
+    if (!t->is_b && p->cur_a >= 0) {
+        p->stamp[S_PUB0][p->cur_a] = t0;
+        p->stamp[S_PUB1][p->cur_a] = mwx_time_mono();
     }
     return rc;
 }
 
-/* handler trampolines: one per subscription slot */
-typedef struct hslot {
-    tbus_t *t;
-    int i;
-} hslot_t;
-static hslot_t slots[2][4];
-
 static void tb_handler(void *user, const char *subject, const uint8_t *data, size_t len,
                        const char *reply)
 {
-    hslot_t *s = user;
-    tbus_t *t = s->t;
+    tbus_t *t = *(tbus_t **)user;
+    int hi = (int)((const char *)user - (const char *)&t->h[0].t) / (int)sizeof t->h[0];
+    pair_t *p = t->pr;
     if (t->is_b) {
         for (int k = 0; k < S_N; k++)
-            b_slot[k] = 0;
-        b_slot[S_DELIV] = mwx_time_mono();
-        cur_b = 0;
+            p->b_slot[k] = 0;
+        p->b_slot[S_DELIV] = mwx_time_mono();
+        p->cur_b = 0;
     }
-    t->h[s->i].fn(t->h[s->i].user, subject, data, len, reply);
-    if (t->is_b && cur_b > 0) { /* the fused record named the scan: B is done with it */
-        stamp[S_BDONE][cur_b - 1] = mwx_time_mono();
-        atomic_fetch_add(&n_got[M_NODE], 1);
+    t->h[hi].fn(t->h[hi].user, subject, data, len, reply);
+    if (t->is_b && p->cur_b > 0) { /* the fused record named the scan: B is done with it */
+        p->stamp[S_BDONE][p->cur_b - 1] = mwx_time_mono();
+        atomic_fetch_add(&n_got[p->mode], 1);
     }
     if (t->is_b)
-        cur_b = -1;
+        p->cur_b = -1;
 }
 
 static int tb_subscribe(mwx_bus_t *b, const char *pattern, mwx_bus_handler_fn fn, void *user,
@@ -238,13 +244,11 @@ static int tb_subscribe(mwx_bus_t *b, const char *pattern, mwx_bus_handler_fn fn
     tbus_t *t = TB(b);
     if (t->nh >= 4)
         return MWX_EFULL;
-    hslot_t *s = &slots[t->is_b][t->nh];
-    s->t = t;
-    s->i = t->nh;
     t->h[t->nh].fn = fn;
     t->h[t->nh].user = user;
+    t->h[t->nh].t = t;
     t->nh++;
-    return mwx_bus_subscribe(t->inner, pattern, tb_handler, s, err);
+    return mwx_bus_subscribe(t->inner, pattern, tb_handler, &t->h[t->nh - 1].t, err);
 }
 
 static int tb_request(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
@@ -273,9 +277,10 @@ static const mwx_bus_ops_t tb_ops = {"timed-nats", tb_connect, tb_publish, tb_su
                                      tb_request,   tb_poll,    tb_flush,   tb_stats,
                                      tb_last_error, tb_close};
 
-static void tb_init(tbus_t *t, mwx_bus_t *inner, int is_b)
+static void tb_init(tbus_t *t, pair_t *p, mwx_bus_t *inner, int is_b)
 {
     memset(t, 0, sizeof *t);
+    t->pr = p;
     t->bus.ops = &tb_ops;
     t->bus.impl = t;
     t->inner = inner;
@@ -284,14 +289,14 @@ static void tb_init(tbus_t *t, mwx_bus_t *inner, int is_b)
 
 /* the measurement whose scan time is t (scn_t is increasing and written before the
  * measurement enters node A) */
-static int scan_index(double t)
+static int scan_index(const pair_t *p, double t)
 {
     int lo = 0, hi = PER - 1;
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
-        if (scn_t[mid] == t)
+        if (p->scn_t[mid] == t)
             return mid;
-        if (scn_t[mid] < t)
+        if (p->scn_t[mid] < t)
             lo = mid + 1;
         else
             hi = mid - 1;
@@ -303,30 +308,32 @@ static int is_fused(const mwx_rec_track_t *trk) { return strstr(trk->track_id, "
 
 static void on_record_a(void *user, const mwx_record_t *rec)
 {
+    pair_t *p = user;
     if (rec->type == MWX_REC_TRACK && !is_fused(&rec->u.track)) {
-        int i = scan_index(rec->u.track.t);
-        if (i >= 0 && i == cur_a)
-            stamp[S_OWN][i] = mwx_time_mono();
+        int i = scan_index(p, rec->u.track.t);
+        if (i >= 0 && i == p->cur_a)
+            p->stamp[S_OWN][i] = mwx_time_mono();
     }
 }
 
 static void on_record_b(void *user, const mwx_record_t *rec)
 {
+    pair_t *p = user;
     double now = mwx_time_mono();
-    if (cur_b < 0)
+    if (p->cur_b < 0)
         return;
     if (rec->type == MWX_REC_SHARE && rec->u.share.verified) {
-        b_slot[S_SHARE] = now;
+        p->b_slot[S_SHARE] = now;
     } else if (rec->type == MWX_REC_TRACK && is_fused(&rec->u.track)) {
-        int i = scan_index(rec->u.track.t);
+        int i = scan_index(p, rec->u.track.t);
         if (i < 0)
             return;
         /* the clock stops here: B's fused track for scan i exists */
-        lat[M_NODE][i] = now - t_send[M_NODE][i];
-        stamp[S_DELIV][i] = b_slot[S_DELIV];
-        stamp[S_SHARE][i] = b_slot[S_SHARE];
-        stamp[S_FUSED][i] = now;
-        cur_b = i + 1;
+        lat[p->mode][i] = now - t_send[p->mode][i];
+        p->stamp[S_DELIV][i] = p->b_slot[S_DELIV];
+        p->stamp[S_SHARE][i] = p->b_slot[S_SHARE];
+        p->stamp[S_FUSED][i] = now;
+        p->cur_b = i + 1;
     }
 }
 
@@ -434,6 +441,8 @@ static _Noreturn void die(const char *what, const mwx_err_t *err)
 {
     fprintf(stderr, "share_latency: %s: %s\n", what, err ? err->msg : "");
     bench_nats_stop(server_pid);
+    if (server2_pid > 0)
+        bench_nats_stop(server2_pid);
     exit(3);
 }
 
@@ -532,6 +541,121 @@ static void cpu_breakdown(const mwx_keypair_t *k, const uint8_t *env, size_t env
     (void)sink;
 }
 
+/* Node pair p: A ("KR") publishes to B ("JP") on its own nats-server (the two pairs use
+ * the same nations, so each needs a server of its own). */
+static void pair_open(pair_t *p, int mode, const char *u, int caller_thread,
+                      const mwx_keypair_t *kkr, const mwx_keypair_t *kjp,
+                      const mwx_policy_t *pol, const char *regions, const char *dir)
+{
+    mwx_err_t err;
+    mwx_bus_t *bus_a, *bus_b;
+    mwx_nats_opts_t o_a = {0}, o_b = {0};
+    mwx_node_cfg_t ca, cb;
+    p->mode = mode;
+    p->cur_a = p->cur_b = -1;
+    for (int i = 0; i < PER; i++)
+        p->scn_t[i] = 1e30;
+    o_a.url = o_b.url = u;
+    o_a.send_asap = o_b.send_asap = 1;
+    o_b.caller_thread = caller_thread;
+    if (mwx_bus_nats_open(&o_a, &bus_a, &err) || mwx_bus_nats_open(&o_b, &bus_b, &err))
+        die("connect", &err);
+    tb_init(&p->ta, p, bus_a, 0);
+    tb_init(&p->tb, p, bus_b, 1);
+    memset(&ca, 0, sizeof ca);
+    strcpy(ca.nation, "KR");
+    ca.epoch_unix = mwx_time_wall();
+    ca.status = MWX_STATUS_EXERCISE;
+    ca.source = MWX_WARN_SOURCE_SIMULATED;
+    ca.physics.earth = mwx_earth_wgs84();
+    ca.physics.rotation = ca.physics.j2 = ca.physics.drag = 1;
+    ca.policy = pol;
+    ca.regions_path = regions;
+    ca.out_dir = dir;
+    ca.run_id = mode == M_NODE ? "bench1" : "bench2";
+    ca.stale_s = 30;
+    cb = ca;
+    ca.key = kkr;
+    ca.bus = &p->ta.bus;
+    ca.picture_tag = mode == M_NODE ? "KR1" : "KR2";
+    ca.on_record = on_record_a;
+    ca.user = p;
+    strcpy(ca.trusted[0].nation, "JP");
+    memcpy(ca.trusted[0].pk, kjp->pk, MWX_PUBKEY_BYTES);
+    ca.n_trusted = 1;
+    if (getenv("BENCH_A_NO_WARN"))
+        ca.regions_path = NULL;
+    strcpy(cb.nation, "JP");
+    cb.key = kjp;
+    cb.bus = &p->tb.bus;
+    cb.picture_tag = mode == M_NODE ? "JP1" : "JP2";
+    cb.on_record = on_record_b;
+    cb.user = p;
+    strcpy(cb.trusted[0].nation, "KR");
+    memcpy(cb.trusted[0].pk, kkr->pk, MWX_PUBKEY_BYTES);
+    cb.n_trusted = 1;
+    if (mwx_node_create(&ca, &p->a, &err) || mwx_node_create(&cb, &p->b, &err) ||
+        mwx_bus_flush(bus_a, 2, &err) || mwx_bus_flush(bus_b, 2, &err))
+        die("node", &err);
+}
+
+static void pair_close(pair_t *p)
+{
+    mwx_node_destroy(p->a);
+    mwx_node_destroy(p->b);
+    mwx_bus_close(&p->ta.bus);
+    mwx_bus_close(&p->tb.bus);
+}
+
+/* Measurement i of pair p's radar (taken now) into node A. */
+static void pair_measure(pair_t *p, scene_t *sc, int i, double start, double *t_prev)
+{
+    mwx_rec_meas_t m;
+    mwx_err_t err;
+    /* scenario time = wall time since the start (1 us resolution) */
+    double t = 10.0 + floor((mwx_time_mono() - start) * 1e6) * 1e-6;
+    if (t <= *t_prev)
+        t = *t_prev + 1e-6;
+    sc->mm.propagate(&sc->mm, sc->x, i == 0 ? 0.0 : t - *t_prev, NULL);
+    *t_prev = t;
+    p->scn_t[i] = t;
+    scene_measure(sc, t, &m); /* not timed */
+    p->cur_a = i;
+    t_send[p->mode][i] = p->stamp[S_MEAS][i] = mwx_time_mono();
+    if (mwx_node_meas(p->a, &m, &err) != MWX_OK || mwx_node_advance(p->a, t, &err) != MWX_OK)
+        die("node A", &err);
+    p->stamp[S_ADONE][i] = mwx_time_mono();
+    p->cur_a = -1;
+}
+
+static void pair_report(pair_t *p)
+{
+    mwx_node_stats_t sta, stb;
+    mwx_node_get_stats(p->a, &sta);
+    mwx_node_get_stats(p->b, &stb);
+    printf("%s: A %llu measurements, %llu own track updates, %llu published; B %llu received, "
+           "%llu accepted, %llu fused updates, %llu alerts\n", mode_name[p->mode],
+           (unsigned long long)sta.meas, (unsigned long long)sta.own_track_updates,
+           (unsigned long long)sta.published, (unsigned long long)stb.received,
+           (unsigned long long)stb.share.accepted, (unsigned long long)stb.fused_updates,
+           (unsigned long long)stb.alerts);
+}
+
+static void pair_breakdown(pair_t *p)
+{
+    printf("breakdown, %s (wall time between stamps, per measurement):\n",
+           mode_name[p->mode]);
+    srow("A: track update (meas -> own track record)", stage(p->stamp, S_MEAS, S_OWN));
+    srow("A: seal = encode + sign, sent log", stage(p->stamp, S_OWN, S_PUB0));
+    srow("publish call -> B's handler starts", stage(p->stamp, S_PUB0, S_DELIV));
+    srow("  of which the publish call (wall)", stage(p->stamp, S_PUB0, S_PUB1));
+    srow("B: accept + decode (handler -> share rec)", stage(p->stamp, S_DELIV, S_SHARE));
+    srow("B: fuse (share rec -> fused track)", stage(p->stamp, S_SHARE, S_FUSED));
+    srow("total: meas -> fused at B", stage(p->stamp, S_MEAS, S_FUSED));
+    srow("after the clock: B warns (fused -> done)", stage(p->stamp, S_FUSED, S_BDONE));
+    srow("after publishing: A fuses + warns its own", stage(p->stamp, S_PUB1, S_ADONE));
+}
+
 int main(void)
 {
     mwx_err_t err;
@@ -546,12 +670,13 @@ int main(void)
     for (int m = 0; m < NMODES; m++)
         for (int i = 0; i < PER; i++)
             lat[m][i] = -1;
-    if (bench_nats_start(&server_pid, url, sizeof url) != 0) {
+    if (bench_nats_start(&server_pid, url, sizeof url) != 0 ||
+        bench_nats_start(&server2_pid, url2, sizeof url2) != 0) {
         fprintf(stderr, "share_latency: cannot start nats-server\n");
         return 3;
     }
     printf("load average at start: %s (%ld CPUs)\n", load, sysconf(_SC_NPROCESSORS_ONLN));
-    printf("share_latency: one-way latency over NATS on loopback (private nats-server),\n"
+    printf("share_latency: one-way latency over NATS on loopback (private nats-servers),\n"
            "%d messages per mode after %d warm-up, paced %.0f msg/s, publishers SendAsap;\n"
            "the %d modes take turns every %d messages, so neighbours' load hits all alike.\n",
            N, WARM, RATE, NMODES, BLOCK);
@@ -569,7 +694,7 @@ int main(void)
     natsConnection_Subscribe(&rsub, rsc, "bench.raw", raw_cb, NULL);
     natsConnection_FlushTimeout(rsc, 2000);
 
-    /* keys and policy: KR -> JP (the node path), KA -> US (direct), KB -> US2 (poll) */
+    /* keys and policy: KR -> JP (the node pairs), KA -> US (direct), KB -> UT (poll) */
     mwx_policy_t pol;
     memset(&pol, 0, sizeof pol);
     pol.n = 6;
@@ -593,77 +718,44 @@ int main(void)
         mwx_receiver_trust(cp.rx, "KB", kb.pk, &err))
         die("set-up", &err);
     cd.first_seq = cp.first_seq = first;
-    mwx_bus_t *pub, *sd, *sp, *bus_a, *bus_b;
-    mwx_nats_opts_t o_pub = {0}, o_d = {0}, o_p = {0}, o_a = {0}, o_b = {0};
-    o_pub.url = o_d.url = o_p.url = o_a.url = o_b.url = url;
-    o_pub.send_asap = o_a.send_asap = o_b.send_asap = 1;
+    mwx_bus_t *pub, *sd, *sp;
+    mwx_nats_opts_t o_pub = {0}, o_d = {0}, o_p = {0};
+    o_pub.url = o_d.url = o_p.url = url;
+    o_pub.send_asap = 1;
     o_d.direct = 1;
     if (mwx_bus_nats_open(&o_pub, &pub, &err) || mwx_bus_nats_open(&o_d, &sd, &err) ||
-        mwx_bus_nats_open(&o_p, &sp, &err) || mwx_bus_nats_open(&o_a, &bus_a, &err) ||
-        mwx_bus_nats_open(&o_b, &bus_b, &err))
+        mwx_bus_nats_open(&o_p, &sp, &err))
         die("connect", &err);
     if (mwx_bus_subscribe(sd, "mwx.*.*.US", signed_cb, &cd, &err) ||
         mwx_bus_subscribe(sp, "mwx.*.*.UT", signed_cb, &cp, &err) ||
         mwx_bus_flush(sd, 2, &err) || mwx_bus_flush(sp, 2, &err))
         die("subscribe", &err);
 
-    /* the two nodes */
-    static tbus_t tba, tbb;
-    tb_init(&tba, bus_a, 0);
-    tb_init(&tbb, bus_b, 1);
+    /* the node pairs: B polls as a node does, handlers in place (pair 0) or always on the
+     * caller's thread (pair 1, the queue hop of before) */
+    static pair_t pr[2];
     char dir[] = "/tmp/mwx-share-latency-XXXXXX";
     if (!mkdtemp(dir))
         die("mkdtemp", NULL);
     char regions[1024];
     snprintf(regions, sizeof regions, "%s/data/regions/northeast-asia.geojson", MWX_SOURCE_DIR);
-    double scn_wall0 = mwx_time_wall();
-    mwx_node_cfg_t ca, cb;
-    memset(&ca, 0, sizeof ca);
-    strcpy(ca.nation, "KR");
-    ca.epoch_unix = scn_wall0;
-    ca.status = MWX_STATUS_EXERCISE;
-    ca.source = MWX_WARN_SOURCE_SIMULATED;
-    ca.physics.earth = mwx_earth_wgs84();
-    ca.physics.rotation = ca.physics.j2 = ca.physics.drag = 1;
-    ca.policy = &pol;
-    ca.regions_path = regions;
-    ca.out_dir = dir;
-    ca.run_id = "bench";
-    ca.stale_s = 30;
-    cb = ca;
-    ca.key = &kkr;
-    ca.bus = &tba.bus;
-    ca.picture_tag = "KR";
-    ca.on_record = on_record_a;
-    strcpy(ca.trusted[0].nation, "JP");
-    memcpy(ca.trusted[0].pk, kjp.pk, MWX_PUBKEY_BYTES);
-    ca.n_trusted = 1;
-    strcpy(cb.nation, "JP");
-    cb.key = &kjp;
-    cb.bus = &tbb.bus;
-    cb.picture_tag = "JP";
-    cb.on_record = on_record_b;
-    strcpy(cb.trusted[0].nation, "KR");
-    memcpy(cb.trusted[0].pk, kkr.pk, MWX_PUBKEY_BYTES);
-    cb.n_trusted = 1;
-    mwx_node_t *na, *nb;
-    if (mwx_node_create(&ca, &na, &err) || mwx_node_create(&cb, &nb, &err) ||
-        mwx_bus_flush(bus_a, 2, &err) || mwx_bus_flush(bus_b, 2, &err))
-        die("node", &err);
-    scene_t sc;
-    scene_init(&sc, &ca.physics);
-    for (int i = 0; i < PER; i++)
-        scn_t[i] = 1e30;
-    double t_prev = 0;
+    pair_open(&pr[0], M_NODE, url, 0, &kkr, &kjp, &pol, regions, dir);
+    pair_open(&pr[1], M_NODEQ, url2, 1, &kkr, &kjp, &pol, regions, dir);
+    scene_t sc[2];
+    double t_prev[2] = {0, 0};
+    scene_init(&sc[0], &(mwx_physics_t){mwx_earth_wgs84(), 0, 1, 1, 1});
+    sc[1] = sc[0];
 
-    poller_t poller, pb;
-    pthread_t th, thb;
+    poller_t poller, pb[2];
+    pthread_t th, thb[2];
     poller.bus = sp;
     atomic_store(&poller.stop, 0);
-    pb.node = nb;
-    atomic_store(&pb.stop, 0);
     pthread_create(&th, NULL, poll_thread, &poller);
-    pthread_create(&thb, NULL, node_b_thread, &pb);
+    for (int k = 0; k < 2; k++) {
+        pb[k].node = pr[k].b;
+        atomic_store(&pb[k].stop, 0);
+        pthread_create(&thb[k], NULL, node_b_thread, &pb[k]);
+    }
 
     mwx_rec_track_t trk = bench_sample_track();
     uint8_t buf[MWX_ENVELOPE_MAX], payload[MWX_ENVELOPE_MAX], last_env[MWX_ENVELOPE_MAX];
@@ -688,23 +780,9 @@ int main(void)
             t_send[M_RAW][i] = mwx_time_mono();
             natsConnection_Publish(rpc, "bench.raw", payload, (int)env_size);
             pub_wall[M_RAW][i] = mwx_time_mono() - t_send[M_RAW][i];
-        } else if (mode == M_NODE) {
-            mwx_rec_meas_t m;
-            /* scenario time = wall time since the start (1 us resolution) */
-            double t = 10.0 + floor((mwx_time_mono() - start) * 1e6) * 1e-6;
-            if (t <= t_prev)
-                t = t_prev + 1e-6;
-            sc.mm.propagate(&sc.mm, sc.x, i == 0 ? 0.0 : t - t_prev, NULL);
-            t_prev = t;
-            scn_t[i] = t;
-            scene_measure(&sc, t, &m); /* not timed */
-            cur_a = i;
-            t_send[M_NODE][i] = stamp[S_MEAS][i] = mwx_time_mono();
-            if (mwx_node_meas(na, &m, &err) != MWX_OK ||
-                mwx_node_advance(na, t, &err) != MWX_OK)
-                die("node A", &err);
-            stamp[S_ADONE][i] = mwx_time_mono();
-            cur_a = -1;
+        } else if (mode == M_NODE || mode == M_NODEQ) {
+            int q = mode == M_NODEQ;
+            pair_measure(&pr[q], &sc[q], i, start, &t_prev[q]);
         } else {
             mwx_sender_t *tx = mode == M_DIRECT ? &txa : &txb;
             t_send[mode][i] = mwx_time_mono();
@@ -720,15 +798,19 @@ int main(void)
             }
         }
     }
-    mwx_node_stats_t sta, stb;
-    mwx_node_get_stats(na, &sta);
-    int expect[NMODES] = {PER, (int)sta.published, PER, PER};
+    int expect[NMODES] = {PER, 0, 0, PER, PER};
+    for (int q = 0; q < 2; q++) {
+        mwx_node_stats_t st;
+        mwx_node_get_stats(pr[q].a, &st);
+        expect[pr[q].mode] = (int)st.published;
+    }
     wait_all(expect);
     atomic_store(&poller.stop, 1);
-    atomic_store(&pb.stop, 1);
     pthread_join(th, NULL);
-    pthread_join(thb, NULL);
-    mwx_node_get_stats(nb, &stb);
+    for (int k = 0; k < 2; k++) {
+        atomic_store(&pb[k].stop, 1);
+        pthread_join(thb[k], NULL);
+    }
 
     mwx_share_counters_t c1, c2;
     mwx_receiver_counters(cd.rx, &c1);
@@ -736,12 +818,8 @@ int main(void)
     pct_t raw = percentiles_of(lat[M_RAW]);
     printf("payload: signed track report envelope = %zu bytes; raw uses the same size\n",
            env_size);
-    printf("node A: %llu measurements, %llu own track updates, %llu published; node B: %llu "
-           "received, %llu accepted, %llu fused updates, %llu alerts\n",
-           (unsigned long long)sta.meas, (unsigned long long)sta.own_track_updates,
-           (unsigned long long)sta.published, (unsigned long long)stb.received,
-           (unsigned long long)stb.share.accepted, (unsigned long long)stb.fused_updates,
-           (unsigned long long)stb.alerts);
+    pair_report(&pr[0]);
+    pair_report(&pr[1]);
     printf("seal->accept accepted: direct %llu/%d, poll %llu/%d\n",
            (unsigned long long)c1.accepted, PER, (unsigned long long)c2.accepted, PER);
     for (int m = 0; m < NMODES; m++)
@@ -749,27 +827,31 @@ int main(void)
     pct_t nd = percentiles_of(lat[M_NODE]);
     printf("goal (whole path p99 <= raw p99 + 100 us): %s (%+.1f us)\n",
            nd.p99 <= raw.p99 + 100 ? "met" : "NOT met", nd.p99 - raw.p99);
-    printf("breakdown of the node path (wall time between stamps, per measurement):\n");
-    srow("A: track update (meas -> own track record)", stage(S_MEAS, S_OWN));
-    srow("A: seal = encode + sign, sent log", stage(S_OWN, S_PUB0));
-    srow("A: publish (nats.c write)", stage(S_PUB0, S_PUB1));
-    srow("NATS: server + B's reader + queue hop", stage(S_PUB1, S_DELIV));
-    srow("B: accept + decode (deliver -> share rec)", stage(S_DELIV, S_SHARE));
-    srow("B: fuse (share rec -> fused track)", stage(S_SHARE, S_FUSED));
-    srow("total: meas -> fused at B", stage(S_MEAS, S_FUSED));
-    srow("after the clock: B warns (fused -> done)", stage(S_FUSED, S_BDONE));
-    srow("after publishing: A fuses + warns its own", stage(S_PUB1, S_ADONE));
-    for (int i = 0; i < PER; i++)
-        pub_wall[M_NODE][i] = stamp[S_PUB1][i] > 0 ? stamp[S_PUB1][i] - stamp[S_PUB0][i] : -1;
+    pair_breakdown(&pr[0]);
+    pair_breakdown(&pr[1]);
     printf("publish call alone (wall):\n");
-    for (int m = 0; m < NMODES; m++)
+    for (int m = 0; m < NMODES; m++) {
+        if (m == M_NODE || m == M_NODEQ)
+            continue;
         srow(mode_name[m], percentiles_of(pub_wall[m]));
+    }
     cpu_breakdown(&ka, last_env, last_len, &trk, &pol);
 
-    mwx_node_destroy(na);
-    mwx_node_destroy(nb);
-    mwx_bus_close(&tba.bus);
-    mwx_bus_close(&tbb.bus);
+    if (getenv("BENCH_DUMP")) { /* per-message figures for a closer look */
+        FILE *f = fopen(getenv("BENCH_DUMP"), "w");
+        for (int i = 0; f && i < PER; i++) {
+            fprintf(f, "%d", i);
+            for (int m = 0; m < NMODES; m++)
+                fprintf(f, " %.1f %.6f", lat[m][i] * 1e6, t_send[m][i] - start);
+            for (int k = 0; k < S_N; k++)
+                fprintf(f, " %.1f", pr[0].stamp[k][i] > 0 ? (pr[0].stamp[k][i] - start) * 1e6 : -1);
+            fprintf(f, "\n");
+        }
+        if (f)
+            fclose(f);
+    }
+    pair_close(&pr[0]);
+    pair_close(&pr[1]);
     mwx_bus_close(pub);
     mwx_bus_close(sd);
     mwx_bus_close(sp);
@@ -780,6 +862,7 @@ int main(void)
     natsConnection_Destroy(rsc);
     natsOptions_Destroy(po);
     bench_nats_stop(server_pid);
+    bench_nats_stop(server2_pid);
     char cmd[1100];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
