@@ -656,8 +656,92 @@ static void pair_breakdown(pair_t *p)
     srow("after publishing: A fuses + warns its own", stage(p->stamp, S_PUB1, S_ADONE));
 }
 
-int main(void)
+/* --profile N: the node path alone, A -> B on the inproc bus (no NATS, no pacing), for
+ * `valgrind --tool=callgrind build/bench/share_latency --profile 2000`: instruction counts
+ * per stage that do not depend on the neighbours' load. */
+static int profile(int n)
 {
+    mwx_err_t err;
+    mwx_policy_t pol;
+    mwx_keypair_t kkr, kjp;
+    mwx_inproc_hub_t *hub;
+    mwx_bus_t *ba, *bb;
+    mwx_node_t *a, *b;
+    mwx_node_cfg_t ca, cb;
+    scene_t sc;
+    char dir[] = "/tmp/mwx-share-profile-XXXXXX", regions[1024], cmd[1100];
+    memset(&pol, 0, sizeof pol);
+    pol.n = 2;
+    strcpy(pol.nation[0], "KR");
+    strcpy(pol.nation[1], "JP");
+    pol.to[0] = 1u << 1;
+    if (!mkdtemp(dir) || mwx_key_generate("KR", &kkr, &err) ||
+        mwx_key_generate("JP", &kjp, &err) || mwx_inproc_hub_create(&pol, &hub, &err) ||
+        mwx_bus_inproc_open(hub, "KR", &ba, &err) || mwx_bus_inproc_open(hub, "JP", &bb, &err))
+        return 3;
+    snprintf(regions, sizeof regions, "%s/data/regions/northeast-asia.geojson", MWX_SOURCE_DIR);
+    memset(&ca, 0, sizeof ca);
+    strcpy(ca.nation, "KR");
+    ca.epoch_unix = 1795316400.0;
+    ca.status = MWX_STATUS_EXERCISE;
+    ca.source = MWX_WARN_SOURCE_SIMULATED;
+    ca.physics.earth = mwx_earth_wgs84();
+    ca.physics.rotation = ca.physics.j2 = ca.physics.drag = 1;
+    ca.policy = &pol;
+    ca.regions_path = getenv("BENCH_NO_WARN") ? NULL : regions;
+    ca.out_dir = dir;
+    ca.sim_clock = 1;
+    cb = ca;
+    ca.key = &kkr;
+    ca.bus = ba;
+    strcpy(ca.trusted[0].nation, "JP");
+    memcpy(ca.trusted[0].pk, kjp.pk, MWX_PUBKEY_BYTES);
+    ca.n_trusted = 1;
+    strcpy(cb.nation, "JP");
+    cb.key = &kjp;
+    cb.bus = bb;
+    strcpy(cb.trusted[0].nation, "KR");
+    memcpy(cb.trusted[0].pk, kkr.pk, MWX_PUBKEY_BYTES);
+    cb.n_trusted = 1;
+    if (mwx_node_create(&ca, &a, &err) || mwx_node_create(&cb, &b, &err)) {
+        fprintf(stderr, "share_latency: %s\n", err.msg);
+        return 3;
+    }
+    scene_init(&sc, &ca.physics);
+    double t_prev = 0;
+    for (int i = 0; i < n; i++) {
+        mwx_rec_meas_t m;
+        /* the latency run's pattern: blocks of BLOCK measurements 2 ms apart, one block
+         * in NMODES */
+        double t = 10.0 + (i / BLOCK) * (NMODES * BLOCK / RATE) + (i % BLOCK) / RATE;
+        sc.mm.propagate(&sc.mm, sc.x, i == 0 ? 0.0 : t - t_prev, NULL);
+        t_prev = t;
+        scene_measure(&sc, t, &m);
+        if (mwx_node_meas(a, &m, &err) || mwx_node_advance(a, t, &err) ||
+            mwx_node_advance(b, t, &err)) {
+            fprintf(stderr, "share_latency: %s\n", err.msg);
+            return 3;
+        }
+    }
+    mwx_node_stats_t sa, sb;
+    mwx_node_get_stats(a, &sa);
+    mwx_node_get_stats(b, &sb);
+    printf("profile: %d measurements, A published %llu, B fused %llu, alerts A %llu B %llu\n",
+           n, (unsigned long long)sa.published, (unsigned long long)sb.fused_updates,
+           (unsigned long long)sa.alerts, (unsigned long long)sb.alerts);
+    mwx_node_destroy(a);
+    mwx_node_destroy(b);
+    mwx_bus_close(ba);
+    mwx_bus_close(bb);
+    mwx_inproc_hub_destroy(hub);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 2 && strcmp(argv[1], "--profile") == 0)
+        return profile(atoi(argv[2]));
     mwx_err_t err;
     char load[64] = "?";
     FILE *lf = fopen("/proc/loadavg", "r");
