@@ -2,7 +2,7 @@
  * at nation B's node, over NATS on loopback, against raw nats.c publish -> deliver of the
  * same payload size, in the same run, on a private nats-server started here.
  *
- * Method. Four modes take turns every BLOCK messages (so that load from elsewhere hits
+ * Method. Six modes take turns every BLOCK messages (so that load from elsewhere hits
  * them alike), paced at RATE msg/s in total, publishers with SendAsap:
  *   raw     natsConnection_Publish -> the subscriber's callback (payload of the size of a
  *           signed track report);
@@ -12,13 +12,15 @@
  *           object; scenario time is wall time (a measurement is stamped when it is
  *           taken, so the trackers' impact refresh and the warnings' picture files run at
  *           their live rates, at most once a second per track); each measurement is fed
- *           as a one-report
- *           scan (mwx_node_meas + mwx_node_advance: the end of the scan). A's tracker
- *           updates the track, A seals (encode + sign) and publishes the track report;
- *           B, polled by a thread of its own (mwx_node_poll, as `mwx node` does), verifies,
- *           decodes and fuses it. The clock starts before mwx_node_meas and stops in B's
- *           on_record callback when B's fused track for that scan is emitted (before B's
- *           warning, which follows it);
+ *           as a one-report scan (mwx_node_meas + mwx_node_advance: the end of the scan).
+ *           A's tracker updates the track, A seals (encode + sign) and publishes the track
+ *           report; B, polled by a thread of its own (mwx_node_poll, as `mwx node` does),
+ *           verifies, decodes and fuses it. The clock starts before mwx_node_meas and stops
+ *           in B's on_record callback when B's fused track for that scan is emitted
+ *           (before B's warning, which follows it). Two more node pairs, on nats-servers
+ *           of their own (the pairs share nation names): B's bus with `caller_thread`
+ *           (every message handed to B's polling thread: the design before), and both
+ *           nodes without public warnings;
  *   seal->accept, direct / poll   the sharing layer alone: the clock starts before
  *           mwx_sender_seal_track and stops after mwx_receiver_accept in the handler, run
  *           on nats.c's thread (direct) or through mwx_bus_poll on a thread of its own.
@@ -47,12 +49,14 @@
 #define WARM 200    /* per mode, discarded (the node's track confirms and settles here) */
 #define BLOCK 100   /* modes take turns every BLOCK messages */
 #define RATE 500.0
-#define NMODES 5
+#define NMODES 6
+#define NPAIRS 3
 #define PER (N + WARM)
 
-enum { M_RAW, M_NODE, M_NODEQ, M_DIRECT, M_POLL };
+enum { M_RAW, M_NODE, M_NODEQ, M_NODENW, M_DIRECT, M_POLL };
 static const char *mode_name[NMODES] = {"raw nats.c", "node A meas -> node B fused",
-                                        "  same, B polls caller_thread", "seal->accept, direct",
+                                        "  same, B polls caller_thread",
+                                        "  same, no public warnings", "seal->accept, direct",
                                         "seal->accept, poll"};
 
 static double t_send[NMODES][PER];
@@ -63,8 +67,8 @@ static atomic_int n_got[NMODES];
 enum { S_MEAS, S_OWN, S_PUB0, S_PUB1, S_ADONE, S_DELIV, S_SHARE, S_FUSED, S_BDONE, S_N };
 static double pub_wall[NMODES][PER]; /* how long the publish call took, per mode */
 
-static pid_t server_pid, server2_pid;
-static char url[64], url2[64];
+static pid_t server_pid, pair_pid[NPAIRS];
+static char url[64], pair_url[NPAIRS][64];
 
 static int cmp(const void *a, const void *b)
 {
@@ -441,8 +445,9 @@ static _Noreturn void die(const char *what, const mwx_err_t *err)
 {
     fprintf(stderr, "share_latency: %s: %s\n", what, err ? err->msg : "");
     bench_nats_stop(server_pid);
-    if (server2_pid > 0)
-        bench_nats_stop(server2_pid);
+    for (int k = 1; k < NPAIRS; k++) /* pair 0 shares the first server */
+        if (pair_pid[k] > 0)
+            bench_nats_stop(pair_pid[k]);
     exit(3);
 }
 
@@ -543,7 +548,7 @@ static void cpu_breakdown(const mwx_keypair_t *k, const uint8_t *env, size_t env
 
 /* Node pair p: A ("KR") publishes to B ("JP") on its own nats-server (the two pairs use
  * the same nations, so each needs a server of its own). */
-static void pair_open(pair_t *p, int mode, const char *u, int caller_thread,
+static void pair_open(pair_t *p, int mode, const char *u, int caller_thread, int warn,
                       const mwx_keypair_t *kkr, const mwx_keypair_t *kjp,
                       const mwx_policy_t *pol, const char *regions, const char *dir)
 {
@@ -570,7 +575,7 @@ static void pair_open(pair_t *p, int mode, const char *u, int caller_thread,
     ca.physics.earth = mwx_earth_wgs84();
     ca.physics.rotation = ca.physics.j2 = ca.physics.drag = 1;
     ca.policy = pol;
-    ca.regions_path = regions;
+    ca.regions_path = warn ? regions : NULL;
     ca.out_dir = dir;
     ca.run_id = mode == M_NODE ? "bench1" : "bench2";
     ca.stale_s = 30;
@@ -583,8 +588,6 @@ static void pair_open(pair_t *p, int mode, const char *u, int caller_thread,
     strcpy(ca.trusted[0].nation, "JP");
     memcpy(ca.trusted[0].pk, kjp->pk, MWX_PUBKEY_BYTES);
     ca.n_trusted = 1;
-    if (getenv("BENCH_A_NO_WARN"))
-        ca.regions_path = NULL;
     strcpy(cb.nation, "JP");
     cb.key = kjp;
     cb.bus = &p->tb.bus;
@@ -754,8 +757,12 @@ int main(int argc, char **argv)
     for (int m = 0; m < NMODES; m++)
         for (int i = 0; i < PER; i++)
             lat[m][i] = -1;
-    if (bench_nats_start(&server_pid, url, sizeof url) != 0 ||
-        bench_nats_start(&server2_pid, url2, sizeof url2) != 0) {
+    int started = bench_nats_start(&server_pid, url, sizeof url) == 0;
+    pair_pid[0] = server_pid;
+    strcpy(pair_url[0], url);
+    for (int k = 1; k < NPAIRS && started; k++)
+        started = bench_nats_start(&pair_pid[k], pair_url[k], sizeof pair_url[k]) == 0;
+    if (!started) {
         fprintf(stderr, "share_latency: cannot start nats-server\n");
         return 3;
     }
@@ -817,25 +824,27 @@ int main(int argc, char **argv)
 
     /* the node pairs: B polls as a node does, handlers in place (pair 0) or always on the
      * caller's thread (pair 1, the queue hop of before) */
-    static pair_t pr[2];
+    static pair_t pr[NPAIRS];
     char dir[] = "/tmp/mwx-share-latency-XXXXXX";
     if (!mkdtemp(dir))
         die("mkdtemp", NULL);
     char regions[1024];
     snprintf(regions, sizeof regions, "%s/data/regions/northeast-asia.geojson", MWX_SOURCE_DIR);
-    pair_open(&pr[0], M_NODE, url, 0, &kkr, &kjp, &pol, regions, dir);
-    pair_open(&pr[1], M_NODEQ, url2, 1, &kkr, &kjp, &pol, regions, dir);
-    scene_t sc[2];
-    double t_prev[2] = {0, 0};
+    pair_open(&pr[0], M_NODE, pair_url[0], 0, 1, &kkr, &kjp, &pol, regions, dir);
+    pair_open(&pr[1], M_NODEQ, pair_url[1], 1, 1, &kkr, &kjp, &pol, regions, dir);
+    pair_open(&pr[2], M_NODENW, pair_url[2], 0, 0, &kkr, &kjp, &pol, regions, dir);
+    scene_t sc[NPAIRS];
+    double t_prev[NPAIRS] = {0};
     scene_init(&sc[0], &(mwx_physics_t){mwx_earth_wgs84(), 0, 1, 1, 1});
-    sc[1] = sc[0];
+    for (int k = 1; k < NPAIRS; k++)
+        sc[k] = sc[0];
 
-    poller_t poller, pb[2];
-    pthread_t th, thb[2];
+    poller_t poller, pb[NPAIRS];
+    pthread_t th, thb[NPAIRS];
     poller.bus = sp;
     atomic_store(&poller.stop, 0);
     pthread_create(&th, NULL, poll_thread, &poller);
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < NPAIRS; k++) {
         pb[k].node = pr[k].b;
         atomic_store(&pb[k].stop, 0);
         pthread_create(&thb[k], NULL, node_b_thread, &pb[k]);
@@ -864,8 +873,8 @@ int main(int argc, char **argv)
             t_send[M_RAW][i] = mwx_time_mono();
             natsConnection_Publish(rpc, "bench.raw", payload, (int)env_size);
             pub_wall[M_RAW][i] = mwx_time_mono() - t_send[M_RAW][i];
-        } else if (mode == M_NODE || mode == M_NODEQ) {
-            int q = mode == M_NODEQ;
+        } else if (mode == M_NODE || mode == M_NODEQ || mode == M_NODENW) {
+            int q = mode - M_NODE;
             pair_measure(&pr[q], &sc[q], i, start, &t_prev[q]);
         } else {
             mwx_sender_t *tx = mode == M_DIRECT ? &txa : &txb;
@@ -882,8 +891,8 @@ int main(int argc, char **argv)
             }
         }
     }
-    int expect[NMODES] = {PER, 0, 0, PER, PER};
-    for (int q = 0; q < 2; q++) {
+    int expect[NMODES] = {PER, 0, 0, 0, PER, PER};
+    for (int q = 0; q < NPAIRS; q++) {
         mwx_node_stats_t st;
         mwx_node_get_stats(pr[q].a, &st);
         expect[pr[q].mode] = (int)st.published;
@@ -891,7 +900,7 @@ int main(int argc, char **argv)
     wait_all(expect);
     atomic_store(&poller.stop, 1);
     pthread_join(th, NULL);
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < NPAIRS; k++) {
         atomic_store(&pb[k].stop, 1);
         pthread_join(thb[k], NULL);
     }
@@ -902,8 +911,8 @@ int main(int argc, char **argv)
     pct_t raw = percentiles_of(lat[M_RAW]);
     printf("payload: signed track report envelope = %zu bytes; raw uses the same size\n",
            env_size);
-    pair_report(&pr[0]);
-    pair_report(&pr[1]);
+    for (int k = 0; k < NPAIRS; k++)
+        pair_report(&pr[k]);
     printf("seal->accept accepted: direct %llu/%d, poll %llu/%d\n",
            (unsigned long long)c1.accepted, PER, (unsigned long long)c2.accepted, PER);
     for (int m = 0; m < NMODES; m++)
@@ -911,11 +920,11 @@ int main(int argc, char **argv)
     pct_t nd = percentiles_of(lat[M_NODE]);
     printf("goal (whole path p99 <= raw p99 + 100 us): %s (%+.1f us)\n",
            nd.p99 <= raw.p99 + 100 ? "met" : "NOT met", nd.p99 - raw.p99);
-    pair_breakdown(&pr[0]);
-    pair_breakdown(&pr[1]);
+    for (int k = 0; k < NPAIRS; k++)
+        pair_breakdown(&pr[k]);
     printf("publish call alone (wall):\n");
     for (int m = 0; m < NMODES; m++) {
-        if (m == M_NODE || m == M_NODEQ)
+        if (m == M_NODE || m == M_NODEQ || m == M_NODENW)
             continue;
         srow(mode_name[m], percentiles_of(pub_wall[m]));
     }
@@ -934,8 +943,8 @@ int main(int argc, char **argv)
         if (f)
             fclose(f);
     }
-    pair_close(&pr[0]);
-    pair_close(&pr[1]);
+    for (int k = 0; k < NPAIRS; k++)
+        pair_close(&pr[k]);
     mwx_bus_close(pub);
     mwx_bus_close(sd);
     mwx_bus_close(sp);
@@ -945,8 +954,8 @@ int main(int argc, char **argv)
     natsConnection_Destroy(rpc);
     natsConnection_Destroy(rsc);
     natsOptions_Destroy(po);
-    bench_nats_stop(server_pid);
-    bench_nats_stop(server2_pid);
+    for (int k = 0; k < NPAIRS; k++)
+        bench_nats_stop(pair_pid[k]);
     char cmd[1100];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
