@@ -1,47 +1,75 @@
-/* Sharing latency: one-way publish -> verified delivery of a signed track report over
- * NATS on loopback, against raw nats.c publish -> deliver of the same payload size, in the
- * same run, on a private nats-server started here.
+/* Sharing latency: from a measurement entering nation A's node to the updated fused track
+ * at nation B's node, over NATS on loopback, against raw nats.c publish -> deliver of the
+ * same payload size, in the same run, on a private nats-server started here.
  *
- * Method: publishers with SendAsap, one subscriber connection per mode, paced at 500 msg/s
- * in total (a busy node sends tens of track reports a second; a faster pace on a shared
- * 2-core machine measures queues, not the path). The three modes take turns every 100
- * messages so that load from elsewhere hits them alike. Signed: the clock starts before
- * mwx_sender_seal_track (encode + sign) and stops after mwx_receiver_accept (verify +
- * checks) in the handler; "direct" runs the handler on nats.c's thread, "poll" queues it
- * to a thread running mwx_bus_poll, as a node does. Raw: the clock starts before
- * natsConnection_Publish and stops in the subscriber's callback. */
+ * Method. Six modes take turns every BLOCK messages (so that load from elsewhere hits
+ * them alike), paced at RATE msg/s in total, publishers with SendAsap:
+ *   raw     natsConnection_Publish -> the subscriber's callback (payload of the size of a
+ *           signed track report);
+ *   node    the whole path. A ("KR") and B ("JP") are two mwx_node_t, each on its own
+ *           NATS connection, each with its tracker, fusion and public warnings (the real
+ *           66 regions, files under a temporary folder). A radar of A sees one ballistic
+ *           object; scenario time is wall time (a measurement is stamped when it is
+ *           taken, so the trackers' impact refresh and the warnings' picture files run at
+ *           their live rates, at most once a second per track); each measurement is fed
+ *           as a one-report scan (mwx_node_meas + mwx_node_advance: the end of the scan).
+ *           A's tracker updates the track, A seals (encode + sign) and publishes the track
+ *           report; B, polled by a thread of its own (mwx_node_poll, as `mwx node` does),
+ *           verifies, decodes and fuses it. The clock starts before mwx_node_meas and stops
+ *           in B's on_record callback when B's fused track for that scan is emitted
+ *           (before B's warning, which follows it). Two more node pairs, on nats-servers
+ *           of their own (the pairs share nation names): B's bus with `caller_thread`
+ *           (every message handed to B's polling thread: the design before), and both
+ *           nodes without public warnings;
+ *   seal->accept, direct / poll   the sharing layer alone: the clock starts before
+ *           mwx_sender_seal_track and stops after mwx_receiver_accept in the handler, run
+ *           on nats.c's thread (direct) or through mwx_bus_poll on a thread of its own.
+ * Per-stage timestamps on the node path (a pass-through bus wrapper times publish and
+ * delivery; on_record times the nodes' records) give the breakdown; the split of seal
+ * into encode / sign and of accept into verify / decode is thread CPU time of each step
+ * alone on the same report, measured after the latency run. */
+#include "mwx/node.h"
 #include "mwx/share.h"
+#include "mwx/track.h"
 #include "bench_share.h"
+#include "share/share_int.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
+#include <math.h>
 #include <nats/nats.h>
-#include <netinet/in.h>
 #include <pthread.h>
-#include <signal.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define N 3000      /* measured messages per mode */
-#define WARM 200    /* per mode, discarded */
+#define WARM 200    /* per mode, discarded (the node's track confirms and settles here) */
 #define BLOCK 100   /* modes take turns every BLOCK messages */
 #define RATE 500.0
-#define NMODES 3    /* raw, signed direct, signed poll */
+#define NMODES 6
+#define NPAIRS 3
 #define PER (N + WARM)
 
-static double t_send[NMODES][PER + 16];
-static double lat[NMODES][PER + 16];
+enum { M_RAW, M_NODE, M_NODEQ, M_NODENW, M_DIRECT, M_POLL };
+static const char *mode_name[NMODES] = {"raw nats.c", "node A meas -> node B fused",
+                                        "  same, B polls caller_thread",
+                                        "  same, no public warnings", "seal->accept, direct",
+                                        "seal->accept, poll"};
+
+static double t_send[NMODES][PER];
+static double lat[NMODES][PER];
 static atomic_int n_got[NMODES];
 
-static pid_t server_pid;
-static char url[64];
+/* node path stamps (mono seconds), indexed by measurement */
+enum { S_MEAS, S_OWN, S_PUB0, S_PUB1, S_ADONE, S_DELIV, S_SHARE, S_FUSED, S_BDONE, S_N };
+static double pub_wall[NMODES][PER]; /* how long the publish call took, per mode */
+
+static pid_t server_pid, pair_pid[NPAIRS];
+static char url[64], pair_url[NPAIRS][64];
+
 static int cmp(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -50,19 +78,36 @@ static int cmp(const void *a, const void *b)
 
 typedef struct pct {
     double p50, p99, p999, max;
+    int n;
 } pct_t;
 
-static pct_t percentiles(int mode, int n)
+/* percentiles (us) of v[WARM..PER) that are set (>= 0) */
+static pct_t percentiles_of(const double *v)
 {
-    static double s[N];
-    pct_t p;
-    memcpy(s, lat[mode] + WARM, (size_t)n * sizeof s[0]);
+    static double s[PER];
+    pct_t p = {0, 0, 0, 0, 0};
+    int n = 0;
+    for (int i = WARM; i < PER; i++)
+        if (v[i] >= 0)
+            s[n++] = v[i];
+    p.n = n;
+    if (n == 0)
+        return p;
     qsort(s, (size_t)n, sizeof s[0], cmp);
     p.p50 = s[n / 2] * 1e6;
     p.p99 = s[(int)(n * 0.99)] * 1e6;
     p.p999 = s[(int)(n * 0.999)] * 1e6;
     p.max = s[n - 1] * 1e6;
     return p;
+}
+
+/* stage b - a per measurement where both were stamped */
+static pct_t stage(double (*stamp)[PER], int a, int b)
+{
+    static double d[PER];
+    for (int i = 0; i < PER; i++)
+        d[i] = stamp[a][i] > 0 && stamp[b][i] > 0 ? stamp[b][i] - stamp[a][i] : -1;
+    return percentiles_of(d);
 }
 
 static void pace(double start, int i)
@@ -75,12 +120,12 @@ static void pace(double start, int i)
     }
 }
 
-static void wait_all(void)
+static void wait_all(const int *expect)
 {
     for (int i = 0; i < 5000; i++) {
         int done = 1;
         for (int m = 0; m < NMODES; m++)
-            done &= atomic_load(&n_got[m]) >= PER;
+            done &= atomic_load(&n_got[m]) >= expect[m];
         if (done)
             return;
         usleep(1000);
@@ -88,15 +133,24 @@ static void wait_all(void)
     fprintf(stderr, "warning: not every message arrived\n");
 }
 
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ------------------------------------------------------------------ raw and seal->accept */
+
 static void raw_cb(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *closure)
 {
     double now = mwx_time_mono();
     uint32_t i;
     memcpy(&i, natsMsg_GetData(m), 4);
     if (i < PER)
-        lat[0][i] = now - t_send[0][i];
+        lat[M_RAW][i] = now - t_send[M_RAW][i];
     natsMsg_Destroy(m);
-    atomic_fetch_add(&n_got[0], 1);
+    atomic_fetch_add(&n_got[M_RAW], 1);
 }
 
 typedef struct sub_ctx {
@@ -119,8 +173,177 @@ static void signed_cb(void *user, const char *subject, const uint8_t *data, size
     atomic_fetch_add(&n_got[c->mode], 1);
 }
 
+/* ------------------------------------------------------------------ the node path */
+
+/* A pass-through bus that stamps publish (A) and delivery (B) around the real NATS bus. */
+typedef struct pair pair_t;
+typedef struct tbus {
+    mwx_bus_t bus;
+    mwx_bus_t *inner;
+    pair_t *pr;
+    int is_b;
+    struct {
+        mwx_bus_handler_fn fn;
+        void *user;
+        struct tbus *t;
+        int i;
+    } h[4];
+    int nh;
+} tbus_t;
+
+/* One A -> B pair of nodes and its stamps. */
+struct pair {
+    int mode;
+    tbus_t ta, tb;
+    mwx_node_t *a, *b;
+    int cur_a;                /* measurement A is processing (A's thread only) */
+    int cur_b;                /* B: 0 delivering, i + 1 once scan i is fused, -1 idle */
+    double b_slot[S_N];       /* B's stamps until the fused record names the scan */
+    double scn_t[PER];        /* scenario t of each measurement (increasing) */
+    double stamp[S_N][PER];   /* node path stamps (mono seconds) per measurement */
+};
+
+static tbus_t *TB(mwx_bus_t *b) { return (tbus_t *)b->impl; }
+
+static int tb_connect(mwx_bus_t *b, mwx_err_t *err) { return mwx_bus_connect(TB(b)->inner, err); }
+
+static int tb_publish(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
+                      mwx_err_t *err)
+{
+    tbus_t *t = TB(b);
+    pair_t *p = t->pr;
+    double t0 = mwx_time_mono();
+    int rc = mwx_bus_publish(t->inner, subject, data, len, err);
+    if (!t->is_b && p->cur_a >= 0) {
+        p->stamp[S_PUB0][p->cur_a] = t0;
+        p->stamp[S_PUB1][p->cur_a] = mwx_time_mono();
+    }
+    return rc;
+}
+
+static void tb_handler(void *user, const char *subject, const uint8_t *data, size_t len,
+                       const char *reply)
+{
+    tbus_t *t = *(tbus_t **)user;
+    int hi = (int)((const char *)user - (const char *)&t->h[0].t) / (int)sizeof t->h[0];
+    pair_t *p = t->pr;
+    if (t->is_b) {
+        for (int k = 0; k < S_N; k++)
+            p->b_slot[k] = 0;
+        p->b_slot[S_DELIV] = mwx_time_mono();
+        p->cur_b = 0;
+    }
+    t->h[hi].fn(t->h[hi].user, subject, data, len, reply);
+    if (t->is_b && p->cur_b > 0) { /* the fused record named the scan: B is done with it */
+        p->stamp[S_BDONE][p->cur_b - 1] = mwx_time_mono();
+        atomic_fetch_add(&n_got[p->mode], 1);
+    }
+    if (t->is_b)
+        p->cur_b = -1;
+}
+
+static int tb_subscribe(mwx_bus_t *b, const char *pattern, mwx_bus_handler_fn fn, void *user,
+                        mwx_err_t *err)
+{
+    tbus_t *t = TB(b);
+    if (t->nh >= 4)
+        return MWX_EFULL;
+    t->h[t->nh].fn = fn;
+    t->h[t->nh].user = user;
+    t->h[t->nh].t = t;
+    t->nh++;
+    return mwx_bus_subscribe(t->inner, pattern, tb_handler, &t->h[t->nh - 1].t, err);
+}
+
+static int tb_request(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
+                      double timeout_s, uint8_t *reply, size_t cap, size_t *reply_len,
+                      mwx_err_t *err)
+{
+    return mwx_bus_request(TB(b)->inner, subject, data, len, timeout_s, reply, cap, reply_len,
+                           err);
+}
+
+static int tb_poll(mwx_bus_t *b, double timeout_s, mwx_err_t *err)
+{
+    return mwx_bus_poll(TB(b)->inner, timeout_s, err);
+}
+
+static int tb_flush(mwx_bus_t *b, double timeout_s, mwx_err_t *err)
+{
+    return mwx_bus_flush(TB(b)->inner, timeout_s, err);
+}
+
+static void tb_stats(mwx_bus_t *b, mwx_bus_stats_t *st) { mwx_bus_stats(TB(b)->inner, st); }
+static const char *tb_last_error(mwx_bus_t *b) { return mwx_bus_last_error(TB(b)->inner); }
+static void tb_close(mwx_bus_t *b) { mwx_bus_close(TB(b)->inner); }
+
+static const mwx_bus_ops_t tb_ops = {"timed-nats", tb_connect, tb_publish, tb_subscribe,
+                                     tb_request,   tb_poll,    tb_flush,   tb_stats,
+                                     tb_last_error, tb_close};
+
+static void tb_init(tbus_t *t, pair_t *p, mwx_bus_t *inner, int is_b)
+{
+    memset(t, 0, sizeof *t);
+    t->pr = p;
+    t->bus.ops = &tb_ops;
+    t->bus.impl = t;
+    t->inner = inner;
+    t->is_b = is_b;
+}
+
+/* the measurement whose scan time is t (scn_t is increasing and written before the
+ * measurement enters node A) */
+static int scan_index(const pair_t *p, double t)
+{
+    int lo = 0, hi = PER - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (p->scn_t[mid] == t)
+            return mid;
+        if (p->scn_t[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+
+static int is_fused(const mwx_rec_track_t *trk) { return strstr(trk->track_id, "-F") != NULL; }
+
+static void on_record_a(void *user, const mwx_record_t *rec)
+{
+    pair_t *p = user;
+    if (rec->type == MWX_REC_TRACK && !is_fused(&rec->u.track)) {
+        int i = scan_index(p, rec->u.track.t);
+        if (i >= 0 && i == p->cur_a)
+            p->stamp[S_OWN][i] = mwx_time_mono();
+    }
+}
+
+static void on_record_b(void *user, const mwx_record_t *rec)
+{
+    pair_t *p = user;
+    double now = mwx_time_mono();
+    if (p->cur_b < 0)
+        return;
+    if (rec->type == MWX_REC_SHARE && rec->u.share.verified) {
+        p->b_slot[S_SHARE] = now;
+    } else if (rec->type == MWX_REC_TRACK && is_fused(&rec->u.track)) {
+        int i = scan_index(p, rec->u.track.t);
+        if (i < 0)
+            return;
+        /* the clock stops here: B's fused track for scan i exists */
+        lat[p->mode][i] = now - t_send[p->mode][i];
+        p->stamp[S_DELIV][i] = p->b_slot[S_DELIV];
+        p->stamp[S_SHARE][i] = p->b_slot[S_SHARE];
+        p->stamp[S_FUSED][i] = now;
+        p->cur_b = i + 1;
+    }
+}
+
 typedef struct poller {
-    mwx_bus_t *bus;
+    mwx_bus_t *bus;    /* seal->accept poll mode */
+    mwx_node_t *node;  /* node B */
     atomic_int stop;
 } poller_t;
 
@@ -132,22 +355,396 @@ static void *poll_thread(void *arg)
     return NULL;
 }
 
+static void *node_b_thread(void *arg)
+{
+    poller_t *p = arg;
+    while (!atomic_load(&p->stop))
+        mwx_node_poll(p->node, 0.05, NULL);
+    return NULL;
+}
+
+/* One ballistic object seen by A's radar: truth propagated with the tracker's own
+ * ballistic model (the bench times the sharing path, not the tracker's modelling). */
+typedef struct scene {
+    mwx_motion_model_t mm;
+    double x[MWX_TRACK_NX];
+    mwx_geo_t site;
+    double site_ecef[3];
+    uint64_t seed;
+} scene_t;
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static double gauss(uint64_t *s)
+{
+    double u1 = ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
+    double u2 = ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
+    return sqrt(-2.0 * log(u1)) * cos(2.0 * MWX_PI * u2);
+}
+
+static void scene_init(scene_t *sc, const mwx_physics_t *ph)
+{
+    mwx_dyn_params_t dyn;
+    mwx_earth_t e = ph->earth;
+    double east[3], north[3], up[3];
+    mwx_geo_t g = {39.0 * MWX_DEG, 127.5 * MWX_DEG, 250e3};
+    mwx_dyn_params_default(&dyn, &e, ph->j2, ph->rotation, ph->drag);
+    mwx_motion_ballistic(&sc->mm, &dyn);
+    memset(sc->x, 0, sizeof sc->x);
+    mwx_geo_to_ecef(&e, &g, sc->x);
+    mwx_enu_basis(g.lat, g.lon, east, north, up);
+    for (int k = 0; k < 3; k++) /* east and up: towards Japan, apogee ~600 km */
+        sc->x[3 + k] = 2800.0 * east[k] + 300.0 * north[k] + 2000.0 * up[k];
+    sc->x[7] = 2e-4;
+    sc->site.lat = 37.5 * MWX_DEG;
+    sc->site.lon = 127.0 * MWX_DEG;
+    sc->site.alt = 100.0;
+    mwx_geo_to_ecef(&e, &sc->site, sc->site_ecef);
+    sc->seed = 2026;
+}
+
+static void scene_measure(scene_t *sc, double t, mwx_rec_meas_t *m)
+{
+    double r, az, el;
+    mwx_ecef_to_rae(&sc->site, sc->site_ecef, sc->x, &r, &az, &el);
+    memset(m, 0, sizeof *m);
+    m->t = t;
+    strcpy(m->sensor, "KR-R1");
+    strcpy(m->nation, "KR");
+    m->kind = MWX_SENSOR_RADAR;
+    memcpy(m->sensor_ecef_m, sc->site_ecef, sizeof sc->site_ecef);
+    m->sigma_range_m = 30.0;
+    m->sigma_az_deg = m->sigma_el_deg = 0.05;
+    m->range_m = r + 30.0 * gauss(&sc->seed);
+    m->az_deg = mwx_wrap_2pi(az + 0.05 * MWX_DEG * gauss(&sc->seed)) / MWX_DEG;
+    m->el_deg = (el + 0.05 * MWX_DEG * gauss(&sc->seed)) / MWX_DEG;
+    strcpy(m->truth_object, "T1");
+}
+
+/* ------------------------------------------------------------------ output */
+
 static void row(const char *name, pct_t p, pct_t raw)
 {
-    printf("%-28s p50 %7.1f  p99 %7.1f  p99.9 %7.1f  max %8.1f us   vs raw: p50 %+7.1f, "
-           "p99 %+7.1f us\n", name, p.p50, p.p99, p.p999, p.max, p.p50 - raw.p50,
-           p.p99 - raw.p99);
+    printf("%-30s p50 %7.1f  p99 %7.1f  p99.9 %7.1f  max %8.1f us  vs raw: p50 %+7.1f, "
+           "p99 %+7.1f  (n %d)\n",
+           name, p.p50, p.p99, p.p999, p.max, p.p50 - raw.p50, p.p99 - raw.p99, p.n);
+}
+
+static void srow(const char *name, pct_t p)
+{
+    printf("  %-44s p50 %7.1f  p99 %7.1f  p99.9 %7.1f us\n", name, p.p50, p.p99, p.p999);
 }
 
 static _Noreturn void die(const char *what, const mwx_err_t *err)
 {
     fprintf(stderr, "share_latency: %s: %s\n", what, err ? err->msg : "");
     bench_nats_stop(server_pid);
+    for (int k = 1; k < NPAIRS; k++) /* pair 0 shares the first server */
+        if (pair_pid[k] > 0)
+            bench_nats_stop(pair_pid[k]);
     exit(3);
 }
 
-int main(void)
+/* Median thread CPU time (us) of fn over reps calls. */
+#define CPU_REPS 2000
+static double cpu_median(double *v, int n)
 {
+    qsort(v, (size_t)n, sizeof v[0], cmp);
+    return v[n / 2] * 1e6;
+}
+
+static void cpu_breakdown(const mwx_keypair_t *k, const uint8_t *env, size_t env_len,
+                          const mwx_rec_track_t *trk, const mwx_policy_t *pol)
+{
+    static double v[CPU_REPS];
+    mwx_record_t rec;
+    uint8_t payload[MWX_PAYLOAD_MAX], out[MWX_ENVELOPE_MAX];
+    uint8_t msg[MWX_SIG_DOMAIN_LEN + MWX_ENVELOPE_MAX];
+    size_t plen = 0, olen;
+    const uint8_t *sp, *sig;
+    size_t spn;
+    mwx_envelope_t e;
+    mwx_rec_track_t back;
+    mwx_sender_t tx;
+    mwx_receiver_t *rx;
+    mwx_err_t err;
+    volatile int sink = 0;
+
+    rec.type = MWX_REC_TRACK;
+    rec.u.track = *trk;
+    if (mwx_envelope_split(env, env_len, &sp, &spn, &sig, &e, NULL) != MWX_OK)
+        return;
+    memcpy(msg, MWX_SIG_DOMAIN, MWX_SIG_DOMAIN_LEN);
+    memcpy(msg + MWX_SIG_DOMAIN_LEN, sp, spn);
+    printf("CPU cost of each step alone (median thread CPU time of %d calls, same report):\n",
+           CPU_REPS);
+    for (int i = 0; i < CPU_REPS; i++) {
+        double a = cpu_now();
+        sink += mwx_record_encode(&rec, payload, sizeof payload, &plen);
+        v[i] = cpu_now() - a;
+    }
+    printf("  %-44s %6.1f us  (%zu bytes)\n", "encode track record (protobuf-c)",
+           cpu_median(v, CPU_REPS), plen);
+    for (int i = 0; i < CPU_REPS; i++) {
+        uint8_t s[MWX_SIG_BYTES];
+        double a = cpu_now();
+        crypto_sign_ed25519_detached(s, NULL, msg, MWX_SIG_DOMAIN_LEN + spn, k->sk);
+        v[i] = cpu_now() - a;
+    }
+    printf("  %-44s %6.1f us  (%zu bytes signed)\n", "Ed25519 sign", cpu_median(v, CPU_REPS),
+           MWX_SIG_DOMAIN_LEN + spn);
+    mwx_sender_init(&tx, k, pol, 1, &err);
+    for (int i = 0; i < CPU_REPS; i++) {
+        double a = cpu_now();
+        sink += mwx_sender_seal_track(&tx, trk, mwx_time_wall(), out, sizeof out, &olen, &e,
+                                      NULL);
+        v[i] = cpu_now() - a;
+    }
+    printf("  %-44s %6.1f us\n", "seal = encode + envelope + sign", cpu_median(v, CPU_REPS));
+    for (int i = 0; i < CPU_REPS; i++) {
+        double a = cpu_now();
+        sink += crypto_sign_ed25519_verify_detached(sig, msg, MWX_SIG_DOMAIN_LEN + spn, k->pk);
+        v[i] = cpu_now() - a;
+    }
+    printf("  %-44s %6.1f us\n", "Ed25519 verify", cpu_median(v, CPU_REPS));
+    for (int i = 0; i < CPU_REPS; i++) {
+        double a = cpu_now();
+        sink += mwx_envelope_split(env, env_len, &sp, &spn, &sig, &e, NULL);
+        v[i] = cpu_now() - a;
+    }
+    printf("  %-44s %6.1f us\n", "envelope decode (signed part)", cpu_median(v, CPU_REPS));
+    /* accept over fresh envelopes (each seq once) */
+    if (mwx_receiver_create(e.to[0], 30, &rx, &err) == MWX_OK &&
+        mwx_receiver_trust(rx, k->nation, k->pk, &err) == MWX_OK) {
+        static uint8_t envs[CPU_REPS][512];
+        static size_t lens[CPU_REPS];
+        for (int i = 0; i < CPU_REPS; i++)
+            sink += mwx_sender_seal_track(&tx, trk, mwx_time_wall(), envs[i], 512, &lens[i],
+                                          &e, NULL);
+        for (int i = 0; i < CPU_REPS; i++) {
+            double a = cpu_now();
+            sink += mwx_receiver_accept(rx, envs[i], lens[i], mwx_time_wall(), &e, NULL);
+            v[i] = cpu_now() - a;
+        }
+        printf("  %-44s %6.1f us\n", "accept = decode + verify + checks",
+               cpu_median(v, CPU_REPS));
+        for (int i = 0; i < CPU_REPS; i++) {
+            double a = cpu_now();
+            sink += mwx_payload_track(&e, &back, NULL);
+            v[i] = cpu_now() - a;
+        }
+        printf("  %-44s %6.1f us\n", "decode track record (protobuf-c)",
+               cpu_median(v, CPU_REPS));
+        mwx_receiver_destroy(rx);
+    }
+    (void)sink;
+}
+
+/* Node pair p: A ("KR") publishes to B ("JP") on its own nats-server (the two pairs use
+ * the same nations, so each needs a server of its own). */
+static void pair_open(pair_t *p, int mode, const char *u, int caller_thread, int warn,
+                      const mwx_keypair_t *kkr, const mwx_keypair_t *kjp,
+                      const mwx_policy_t *pol, const char *regions, const char *dir)
+{
+    mwx_err_t err;
+    mwx_bus_t *bus_a, *bus_b;
+    mwx_nats_opts_t o_a = {0}, o_b = {0};
+    mwx_node_cfg_t ca, cb;
+    p->mode = mode;
+    p->cur_a = p->cur_b = -1;
+    for (int i = 0; i < PER; i++)
+        p->scn_t[i] = 1e30;
+    o_a.url = o_b.url = u;
+    o_a.send_asap = o_b.send_asap = 1;
+    o_b.caller_thread = caller_thread;
+    if (mwx_bus_nats_open(&o_a, &bus_a, &err) || mwx_bus_nats_open(&o_b, &bus_b, &err))
+        die("connect", &err);
+    tb_init(&p->ta, p, bus_a, 0);
+    tb_init(&p->tb, p, bus_b, 1);
+    memset(&ca, 0, sizeof ca);
+    strcpy(ca.nation, "KR");
+    ca.epoch_unix = mwx_time_wall();
+    ca.status = MWX_STATUS_EXERCISE;
+    ca.source = MWX_WARN_SOURCE_SIMULATED;
+    ca.physics.earth = mwx_earth_wgs84();
+    ca.physics.rotation = ca.physics.j2 = ca.physics.drag = 1;
+    ca.policy = pol;
+    ca.regions_path = warn ? regions : NULL;
+    ca.out_dir = dir;
+    ca.run_id = mode == M_NODE ? "bench1" : "bench2";
+    ca.stale_s = 30;
+    cb = ca;
+    ca.key = kkr;
+    ca.bus = &p->ta.bus;
+    ca.picture_tag = mode == M_NODE ? "KR1" : "KR2";
+    ca.on_record = on_record_a;
+    ca.user = p;
+    strcpy(ca.trusted[0].nation, "JP");
+    memcpy(ca.trusted[0].pk, kjp->pk, MWX_PUBKEY_BYTES);
+    ca.n_trusted = 1;
+    strcpy(cb.nation, "JP");
+    cb.key = kjp;
+    cb.bus = &p->tb.bus;
+    cb.picture_tag = mode == M_NODE ? "JP1" : "JP2";
+    cb.on_record = on_record_b;
+    cb.user = p;
+    strcpy(cb.trusted[0].nation, "KR");
+    memcpy(cb.trusted[0].pk, kkr->pk, MWX_PUBKEY_BYTES);
+    cb.n_trusted = 1;
+    if (mwx_node_create(&ca, &p->a, &err) || mwx_node_create(&cb, &p->b, &err) ||
+        mwx_bus_flush(bus_a, 2, &err) || mwx_bus_flush(bus_b, 2, &err))
+        die("node", &err);
+}
+
+static void pair_close(pair_t *p)
+{
+    mwx_node_destroy(p->a);
+    mwx_node_destroy(p->b);
+    mwx_bus_close(&p->ta.bus);
+    mwx_bus_close(&p->tb.bus);
+}
+
+/* Measurement i of pair p's radar (taken now) into node A. */
+static void pair_measure(pair_t *p, scene_t *sc, int i, double start, double *t_prev)
+{
+    mwx_rec_meas_t m;
+    mwx_err_t err;
+    /* scenario time = wall time since the start (1 us resolution) */
+    double t = 10.0 + floor((mwx_time_mono() - start) * 1e6) * 1e-6;
+    if (t <= *t_prev)
+        t = *t_prev + 1e-6;
+    sc->mm.propagate(&sc->mm, sc->x, i == 0 ? 0.0 : t - *t_prev, NULL);
+    *t_prev = t;
+    p->scn_t[i] = t;
+    scene_measure(sc, t, &m); /* not timed */
+    p->cur_a = i;
+    t_send[p->mode][i] = p->stamp[S_MEAS][i] = mwx_time_mono();
+    if (mwx_node_meas(p->a, &m, &err) != MWX_OK || mwx_node_advance(p->a, t, &err) != MWX_OK)
+        die("node A", &err);
+    p->stamp[S_ADONE][i] = mwx_time_mono();
+    p->cur_a = -1;
+}
+
+static void pair_report(pair_t *p)
+{
+    mwx_node_stats_t sta, stb;
+    mwx_node_get_stats(p->a, &sta);
+    mwx_node_get_stats(p->b, &stb);
+    printf("%s: A %llu measurements, %llu own track updates, %llu published; B %llu received, "
+           "%llu accepted, %llu fused updates, %llu alerts\n", mode_name[p->mode],
+           (unsigned long long)sta.meas, (unsigned long long)sta.own_track_updates,
+           (unsigned long long)sta.published, (unsigned long long)stb.received,
+           (unsigned long long)stb.share.accepted, (unsigned long long)stb.fused_updates,
+           (unsigned long long)stb.alerts);
+}
+
+static void pair_breakdown(pair_t *p)
+{
+    printf("breakdown, %s (wall time between stamps, per measurement):\n",
+           mode_name[p->mode]);
+    srow("A: track update (meas -> own track record)", stage(p->stamp, S_MEAS, S_OWN));
+    srow("A: seal = encode + sign, sent log", stage(p->stamp, S_OWN, S_PUB0));
+    srow("publish call -> B's handler starts", stage(p->stamp, S_PUB0, S_DELIV));
+    srow("  of which the publish call (wall)", stage(p->stamp, S_PUB0, S_PUB1));
+    srow("B: accept + decode (handler -> share rec)", stage(p->stamp, S_DELIV, S_SHARE));
+    srow("B: fuse (share rec -> fused track)", stage(p->stamp, S_SHARE, S_FUSED));
+    srow("total: meas -> fused at B", stage(p->stamp, S_MEAS, S_FUSED));
+    srow("after the clock: B warns (fused -> done)", stage(p->stamp, S_FUSED, S_BDONE));
+    srow("after publishing: A fuses + warns its own", stage(p->stamp, S_PUB1, S_ADONE));
+}
+
+/* --profile N: the node path alone, A -> B on the inproc bus (no NATS, no pacing), for
+ * `valgrind --tool=callgrind build/bench/share_latency --profile 2000`: instruction counts
+ * per stage that do not depend on the neighbours' load. */
+static int profile(int n)
+{
+    mwx_err_t err;
+    mwx_policy_t pol;
+    mwx_keypair_t kkr, kjp;
+    mwx_inproc_hub_t *hub;
+    mwx_bus_t *ba, *bb;
+    mwx_node_t *a, *b;
+    mwx_node_cfg_t ca, cb;
+    scene_t sc;
+    char dir[] = "/tmp/mwx-share-profile-XXXXXX", regions[1024], cmd[1100];
+    memset(&pol, 0, sizeof pol);
+    pol.n = 2;
+    strcpy(pol.nation[0], "KR");
+    strcpy(pol.nation[1], "JP");
+    pol.to[0] = 1u << 1;
+    if (!mkdtemp(dir) || mwx_key_generate("KR", &kkr, &err) ||
+        mwx_key_generate("JP", &kjp, &err) || mwx_inproc_hub_create(&pol, &hub, &err) ||
+        mwx_bus_inproc_open(hub, "KR", &ba, &err) || mwx_bus_inproc_open(hub, "JP", &bb, &err))
+        return 3;
+    snprintf(regions, sizeof regions, "%s/data/regions/northeast-asia.geojson", MWX_SOURCE_DIR);
+    memset(&ca, 0, sizeof ca);
+    strcpy(ca.nation, "KR");
+    ca.epoch_unix = 1795316400.0;
+    ca.status = MWX_STATUS_EXERCISE;
+    ca.source = MWX_WARN_SOURCE_SIMULATED;
+    ca.physics.earth = mwx_earth_wgs84();
+    ca.physics.rotation = ca.physics.j2 = ca.physics.drag = 1;
+    ca.policy = &pol;
+    ca.regions_path = getenv("BENCH_NO_WARN") ? NULL : regions;
+    ca.out_dir = dir;
+    ca.sim_clock = 1;
+    cb = ca;
+    ca.key = &kkr;
+    ca.bus = ba;
+    strcpy(ca.trusted[0].nation, "JP");
+    memcpy(ca.trusted[0].pk, kjp.pk, MWX_PUBKEY_BYTES);
+    ca.n_trusted = 1;
+    strcpy(cb.nation, "JP");
+    cb.key = &kjp;
+    cb.bus = bb;
+    strcpy(cb.trusted[0].nation, "KR");
+    memcpy(cb.trusted[0].pk, kkr.pk, MWX_PUBKEY_BYTES);
+    cb.n_trusted = 1;
+    if (mwx_node_create(&ca, &a, &err) || mwx_node_create(&cb, &b, &err)) {
+        fprintf(stderr, "share_latency: %s\n", err.msg);
+        return 3;
+    }
+    scene_init(&sc, &ca.physics);
+    double t_prev = 0;
+    for (int i = 0; i < n; i++) {
+        mwx_rec_meas_t m;
+        /* the latency run's pattern: blocks of BLOCK measurements 2 ms apart, one block
+         * in NMODES */
+        double t = 10.0 + (i / BLOCK) * (NMODES * BLOCK / RATE) + (i % BLOCK) / RATE;
+        sc.mm.propagate(&sc.mm, sc.x, i == 0 ? 0.0 : t - t_prev, NULL);
+        t_prev = t;
+        scene_measure(&sc, t, &m);
+        if (mwx_node_meas(a, &m, &err) || mwx_node_advance(a, t, &err) ||
+            mwx_node_advance(b, t, &err)) {
+            fprintf(stderr, "share_latency: %s\n", err.msg);
+            return 3;
+        }
+    }
+    mwx_node_stats_t sa, sb;
+    mwx_node_get_stats(a, &sa);
+    mwx_node_get_stats(b, &sb);
+    printf("profile: %d measurements, A published %llu, B fused %llu, alerts A %llu B %llu\n",
+           n, (unsigned long long)sa.published, (unsigned long long)sb.fused_updates,
+           (unsigned long long)sa.alerts, (unsigned long long)sb.alerts);
+    mwx_node_destroy(a);
+    mwx_node_destroy(b);
+    mwx_bus_close(ba);
+    mwx_bus_close(bb);
+    mwx_inproc_hub_destroy(hub);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 2 && strcmp(argv[1], "--profile") == 0)
+        return profile(atoi(argv[2]));
     mwx_err_t err;
     char load[64] = "?";
     FILE *lf = fopen("/proc/loadavg", "r");
@@ -157,15 +754,23 @@ int main(void)
         fclose(lf);
         load[strcspn(load, "\n")] = 0;
     }
-    if (bench_nats_start(&server_pid, url, sizeof url) != 0) {
+    for (int m = 0; m < NMODES; m++)
+        for (int i = 0; i < PER; i++)
+            lat[m][i] = -1;
+    int started = bench_nats_start(&server_pid, url, sizeof url) == 0;
+    pair_pid[0] = server_pid;
+    strcpy(pair_url[0], url);
+    for (int k = 1; k < NPAIRS && started; k++)
+        started = bench_nats_start(&pair_pid[k], pair_url[k], sizeof pair_url[k]) == 0;
+    if (!started) {
         fprintf(stderr, "share_latency: cannot start nats-server\n");
         return 3;
     }
     printf("load average at start: %s (%ld CPUs)\n", load, sysconf(_SC_NPROCESSORS_ONLN));
-    printf("share_latency: one-way latency over NATS on loopback (private nats-server),\n"
+    printf("share_latency: one-way latency over NATS on loopback (private nats-servers),\n"
            "%d messages per mode after %d warm-up, paced %.0f msg/s, publishers SendAsap;\n"
-           "the three modes take turns every %d messages, so neighbours' load hits all alike.\n",
-           N, WARM, RATE, BLOCK);
+           "the %d modes take turns every %d messages, so neighbours' load hits all alike.\n",
+           N, WARM, RATE, NMODES, BLOCK);
 
     /* raw: two plain nats.c connections */
     natsOptions *po;
@@ -174,31 +779,32 @@ int main(void)
     natsOptions_Create(&po);
     natsOptions_SetURL(po, url);
     natsOptions_SetSendAsap(po, true);
-    if (natsConnection_Connect(&rpc, po) != NATS_OK || natsConnection_ConnectTo(&rsc, url) != NATS_OK)
+    if (natsConnection_Connect(&rpc, po) != NATS_OK ||
+        natsConnection_ConnectTo(&rsc, url) != NATS_OK)
         die("raw connect", NULL);
     natsConnection_Subscribe(&rsub, rsc, "bench.raw", raw_cb, NULL);
     natsConnection_FlushTimeout(rsc, 2000);
 
-    /* signed: KA -> US verified on nats.c's thread (direct), KB -> JP verified in
-     * mwx_bus_poll on a thread of its own */
+    /* keys and policy: KR -> JP (the node pairs), KA -> US (direct), KB -> UT (poll) */
     mwx_policy_t pol;
     memset(&pol, 0, sizeof pol);
-    pol.n = 4;
-    strcpy(pol.nation[0], "KA");
-    strcpy(pol.nation[1], "KB");
-    strcpy(pol.nation[2], "US");
-    strcpy(pol.nation[3], "JP");
-    pol.to[0] = 1u << 2;
-    pol.to[1] = 1u << 3;
-    mwx_keypair_t ka, kb;
+    pol.n = 6;
+    const char *nat[6] = {"KR", "JP", "KA", "US", "KB", "UT"};
+    for (int i = 0; i < 6; i++)
+        strcpy(pol.nation[i], nat[i]);
+    pol.to[0] = 1u << 1;
+    pol.to[2] = 1u << 3;
+    pol.to[4] = 1u << 5;
+    mwx_keypair_t kkr, kjp, ka, kb;
     mwx_sender_t txa, txb;
-    sub_ctx_t cd = {1, NULL, 0}, cp = {2, NULL, 0};
+    sub_ctx_t cd = {M_DIRECT, NULL, 0}, cp = {M_POLL, NULL, 0};
     uint64_t first = mwx_share_seq_base(mwx_time_wall());
-    if (mwx_key_generate("KA", &ka, &err) || mwx_key_generate("KB", &kb, &err) ||
+    if (mwx_key_generate("KR", &kkr, &err) || mwx_key_generate("JP", &kjp, &err) ||
+        mwx_key_generate("KA", &ka, &err) || mwx_key_generate("KB", &kb, &err) ||
         mwx_sender_init(&txa, &ka, &pol, first, &err) ||
         mwx_sender_init(&txb, &kb, &pol, first, &err) ||
         mwx_receiver_create("US", 30, &cd.rx, &err) ||
-        mwx_receiver_create("JP", 30, &cp.rx, &err) ||
+        mwx_receiver_create("UT", 30, &cp.rx, &err) ||
         mwx_receiver_trust(cd.rx, "KA", ka.pk, &err) ||
         mwx_receiver_trust(cp.rx, "KB", kb.pk, &err))
         die("set-up", &err);
@@ -212,18 +818,41 @@ int main(void)
         mwx_bus_nats_open(&o_p, &sp, &err))
         die("connect", &err);
     if (mwx_bus_subscribe(sd, "mwx.*.*.US", signed_cb, &cd, &err) ||
-        mwx_bus_subscribe(sp, "mwx.*.*.JP", signed_cb, &cp, &err) ||
+        mwx_bus_subscribe(sp, "mwx.*.*.UT", signed_cb, &cp, &err) ||
         mwx_bus_flush(sd, 2, &err) || mwx_bus_flush(sp, 2, &err))
         die("subscribe", &err);
-    poller_t poller;
-    pthread_t th;
+
+    /* the node pairs: B polls as a node does, handlers in place (pair 0) or always on the
+     * caller's thread (pair 1, the queue hop of before) */
+    static pair_t pr[NPAIRS];
+    char dir[] = "/tmp/mwx-share-latency-XXXXXX";
+    if (!mkdtemp(dir))
+        die("mkdtemp", NULL);
+    char regions[1024];
+    snprintf(regions, sizeof regions, "%s/data/regions/northeast-asia.geojson", MWX_SOURCE_DIR);
+    pair_open(&pr[0], M_NODE, pair_url[0], 0, 1, &kkr, &kjp, &pol, regions, dir);
+    pair_open(&pr[1], M_NODEQ, pair_url[1], 1, 1, &kkr, &kjp, &pol, regions, dir);
+    pair_open(&pr[2], M_NODENW, pair_url[2], 0, 0, &kkr, &kjp, &pol, regions, dir);
+    scene_t sc[NPAIRS];
+    double t_prev[NPAIRS] = {0};
+    scene_init(&sc[0], &(mwx_physics_t){mwx_earth_wgs84(), 0, 1, 1, 1});
+    for (int k = 1; k < NPAIRS; k++)
+        sc[k] = sc[0];
+
+    poller_t poller, pb[NPAIRS];
+    pthread_t th, thb[NPAIRS];
     poller.bus = sp;
     atomic_store(&poller.stop, 0);
     pthread_create(&th, NULL, poll_thread, &poller);
+    for (int k = 0; k < NPAIRS; k++) {
+        pb[k].node = pr[k].b;
+        atomic_store(&pb[k].stop, 0);
+        pthread_create(&thb[k], NULL, node_b_thread, &pb[k]);
+    }
 
     mwx_rec_track_t trk = bench_sample_track();
-    uint8_t buf[MWX_ENVELOPE_MAX], payload[MWX_ENVELOPE_MAX];
-    size_t len = 0, env_size;
+    uint8_t buf[MWX_ENVELOPE_MAX], payload[MWX_ENVELOPE_MAX], last_env[MWX_ENVELOPE_MAX];
+    size_t len = 0, env_size, last_len = 0;
     mwx_envelope_t env;
     /* the raw payload has the size of a signed track report */
     if (mwx_sender_seal_track(&txa, &trk, mwx_time_wall(), buf, sizeof buf, &env_size, &env,
@@ -238,36 +867,84 @@ int main(void)
         int mode = (k / BLOCK) % NMODES;
         int i = count[mode]++;
         pace(start, k);
-        if (mode == 0) {
+        if (mode == M_RAW) {
             uint32_t u = (uint32_t)i;
             memcpy(payload, &u, 4);
-            t_send[0][i] = mwx_time_mono();
+            t_send[M_RAW][i] = mwx_time_mono();
             natsConnection_Publish(rpc, "bench.raw", payload, (int)env_size);
+            pub_wall[M_RAW][i] = mwx_time_mono() - t_send[M_RAW][i];
+        } else if (mode == M_NODE || mode == M_NODEQ || mode == M_NODENW) {
+            int q = mode - M_NODE;
+            pair_measure(&pr[q], &sc[q], i, start, &t_prev[q]);
         } else {
-            mwx_sender_t *tx = mode == 1 ? &txa : &txb;
+            mwx_sender_t *tx = mode == M_DIRECT ? &txa : &txb;
             t_send[mode][i] = mwx_time_mono();
             if (mwx_sender_seal_track(tx, &trk, mwx_time_wall(), buf, sizeof buf, &len, &env,
                                       &err) != 0)
                 die("seal", &err);
+            double tp = mwx_time_mono();
             mwx_bus_publish_envelope(pub, &env, buf, len, &err);
+            pub_wall[mode][i] = mwx_time_mono() - tp;
+            if (mode == M_DIRECT) {
+                memcpy(last_env, buf, len);
+                last_len = len;
+            }
         }
     }
-    wait_all();
+    int expect[NMODES] = {PER, 0, 0, 0, PER, PER};
+    for (int q = 0; q < NPAIRS; q++) {
+        mwx_node_stats_t st;
+        mwx_node_get_stats(pr[q].a, &st);
+        expect[pr[q].mode] = (int)st.published;
+    }
+    wait_all(expect);
     atomic_store(&poller.stop, 1);
     pthread_join(th, NULL);
+    for (int k = 0; k < NPAIRS; k++) {
+        atomic_store(&pb[k].stop, 1);
+        pthread_join(thb[k], NULL);
+    }
+
     mwx_share_counters_t c1, c2;
     mwx_receiver_counters(cd.rx, &c1);
     mwx_receiver_counters(cp.rx, &c2);
-    pct_t raw = percentiles(0, N), d = percentiles(1, N), pp = percentiles(2, N);
+    pct_t raw = percentiles_of(lat[M_RAW]);
     printf("payload: signed track report envelope = %zu bytes; raw uses the same size\n",
            env_size);
-    printf("accepted: direct %llu/%d, poll %llu/%d\n", (unsigned long long)c1.accepted, PER,
-           (unsigned long long)c2.accepted, PER);
-    row("raw nats.c", raw, raw);
-    row("signed+verified, direct", d, raw);
-    row("signed+verified, poll thread", pp, raw);
-    printf("goal: signed p99 <= raw p99 + 100 us: direct %s, poll %s\n",
-           d.p99 <= raw.p99 + 100 ? "met" : "NOT met", pp.p99 <= raw.p99 + 100 ? "met" : "NOT met");
+    for (int k = 0; k < NPAIRS; k++)
+        pair_report(&pr[k]);
+    printf("seal->accept accepted: direct %llu/%d, poll %llu/%d\n",
+           (unsigned long long)c1.accepted, PER, (unsigned long long)c2.accepted, PER);
+    for (int m = 0; m < NMODES; m++)
+        row(mode_name[m], percentiles_of(lat[m]), raw);
+    pct_t nd = percentiles_of(lat[M_NODE]);
+    printf("goal (whole path p99 <= raw p99 + 100 us): %s (%+.1f us)\n",
+           nd.p99 <= raw.p99 + 100 ? "met" : "NOT met", nd.p99 - raw.p99);
+    for (int k = 0; k < NPAIRS; k++)
+        pair_breakdown(&pr[k]);
+    printf("publish call alone (wall):\n");
+    for (int m = 0; m < NMODES; m++) {
+        if (m == M_NODE || m == M_NODEQ || m == M_NODENW)
+            continue;
+        srow(mode_name[m], percentiles_of(pub_wall[m]));
+    }
+    cpu_breakdown(&ka, last_env, last_len, &trk, &pol);
+
+    if (getenv("BENCH_DUMP")) { /* per-message figures for a closer look */
+        FILE *f = fopen(getenv("BENCH_DUMP"), "w");
+        for (int i = 0; f && i < PER; i++) {
+            fprintf(f, "%d", i);
+            for (int m = 0; m < NMODES; m++)
+                fprintf(f, " %.1f %.6f", lat[m][i] * 1e6, t_send[m][i] - start);
+            for (int k = 0; k < S_N; k++)
+                fprintf(f, " %.1f", pr[0].stamp[k][i] > 0 ? (pr[0].stamp[k][i] - start) * 1e6 : -1);
+            fprintf(f, "\n");
+        }
+        if (f)
+            fclose(f);
+    }
+    for (int k = 0; k < NPAIRS; k++)
+        pair_close(&pr[k]);
     mwx_bus_close(pub);
     mwx_bus_close(sd);
     mwx_bus_close(sp);
@@ -277,6 +954,11 @@ int main(void)
     natsConnection_Destroy(rpc);
     natsConnection_Destroy(rsc);
     natsOptions_Destroy(po);
-    bench_nats_stop(server_pid);
+    for (int k = 0; k < NPAIRS; k++)
+        bench_nats_stop(pair_pid[k]);
+    char cmd[1100];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "share_latency: could not remove %s\n", dir);
     return 0;
 }

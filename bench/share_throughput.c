@@ -6,7 +6,11 @@
  * loop (wall and thread CPU time); verify = mwx_receiver_accept (decode + Ed25519 verify + checks) over distinct
  * envelopes; sustained = one publisher thread sealing and publishing unpaced for 3 s, a
  * subscriber verifying on nats.c's thread ("direct"), at most 2,000 in flight; the figure
- * is verified deliveries per second. Raw nats.c publish of the same bytes is the baseline. */
+ * is verified deliveries per second. Raw nats.c publish of the same bytes is the baseline.
+ * Per node: the same stream into a receiving mwx_node_t ("JP", polled by a thread of its
+ * own as `mwx node` does, no public warnings: their cost depends on the scenario, see
+ * share_latency), which verifies, decodes and fuses: fused updates per second over 3 s. */
+#include "mwx/node.h"
 #include "mwx/share.h"
 #include "bench_share.h"
 
@@ -14,6 +18,7 @@
 #include <fcntl.h>
 #include <nats/nats.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -57,6 +62,106 @@ static void on_raw(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *
 {
     natsMsg_Destroy(m);
     atomic_fetch_add(&delivered_raw, 1);
+}
+
+/* ------------------------------------------------------------ into a node */
+
+typedef struct node_rx {
+    mwx_node_t *node;
+    atomic_long fused;
+    atomic_int stop;
+} node_rx_t;
+
+static void on_node_record(void *user, const mwx_record_t *rec)
+{
+    node_rx_t *r = user;
+    if (rec->type == MWX_REC_TRACK)
+        atomic_fetch_add(&r->fused, 1);
+}
+
+static void *node_thread(void *arg)
+{
+    node_rx_t *r = arg;
+    while (!atomic_load(&r->stop))
+        mwx_node_poll(r->node, 0.05, NULL);
+    return NULL;
+}
+
+/* Track reports from KR into node JP for 3 s (at most 2000 in flight): fused updates/s. */
+static double into_node(const mwx_keypair_t *kr, mwx_rec_track_t trk)
+{
+    mwx_err_t err;
+    mwx_policy_t pol;
+    mwx_keypair_t kjp;
+    mwx_sender_t tx;
+    mwx_bus_t *pub, *bus;
+    mwx_nats_opts_t po = {0}, bo = {0};
+    mwx_node_cfg_t c;
+    node_rx_t r;
+    pthread_t th;
+    char dir[] = "/tmp/mwx-share-throughput-XXXXXX", cmd[1100];
+    uint8_t buf[MWX_ENVELOPE_MAX];
+    size_t len;
+    mwx_envelope_t env;
+    memset(&pol, 0, sizeof pol);
+    pol.n = 2;
+    strcpy(pol.nation[0], "KR");
+    strcpy(pol.nation[1], "JP");
+    pol.to[0] = 2;
+    po.url = bo.url = url;
+    po.send_asap = bo.send_asap = 1;
+    if (!mkdtemp(dir) || mwx_key_generate("JP", &kjp, &err) ||
+        mwx_sender_init(&tx, kr, &pol, mwx_share_seq_base(mwx_time_wall()), &err) ||
+        mwx_bus_nats_open(&po, &pub, &err) || mwx_bus_nats_open(&bo, &bus, &err))
+        return -1;
+    memset(&c, 0, sizeof c);
+    strcpy(c.nation, "JP");
+    c.epoch_unix = mwx_time_wall();
+    c.status = MWX_STATUS_EXERCISE;
+    c.source = MWX_WARN_SOURCE_SIMULATED;
+    c.physics.earth = mwx_earth_wgs84();
+    c.physics.rotation = c.physics.j2 = c.physics.drag = 1;
+    c.policy = &pol;
+    c.key = &kjp;
+    strcpy(c.trusted[0].nation, "KR");
+    memcpy(c.trusted[0].pk, kr->pk, MWX_PUBKEY_BYTES);
+    c.n_trusted = 1;
+    c.bus = bus;
+    c.out_dir = dir;
+    c.picture_tag = "JP";
+    c.stale_s = 30;
+    c.on_record = on_node_record;
+    c.user = &r;
+    atomic_store(&r.fused, 0);
+    atomic_store(&r.stop, 0);
+    if (mwx_node_create(&c, &r.node, &err) || mwx_bus_flush(bus, 2, &err))
+        return -1;
+    pthread_create(&th, NULL, node_thread, &r);
+    strcpy(trk.node, "KR");
+    double t0 = mwx_time_mono();
+    long pubs = 0;
+    while (mwx_time_mono() - t0 < 3.0) {
+        while (pubs - atomic_load(&r.fused) > 2000)
+            usleep(100);
+        trk.t = 100.0 + (mwx_time_mono() - t0); /* the track moves on in time */
+        mwx_sender_seal_track(&tx, &trk, mwx_time_wall(), buf, sizeof buf, &len, &env, &err);
+        mwx_bus_publish_envelope(pub, &env, buf, len, &err);
+        pubs++;
+    }
+    mwx_bus_flush(pub, 5, &err);
+    for (int i = 0; i < 20000 && atomic_load(&r.fused) < pubs; i++)
+        usleep(1000);
+    double all_s = mwx_time_mono() - t0;
+    long fused = atomic_load(&r.fused);
+    atomic_store(&r.stop, 1);
+    pthread_join(th, NULL);
+    mwx_node_destroy(r.node);
+    mwx_bus_close(pub);
+    mwx_bus_close(bus);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "share_throughput: could not remove %s\n", dir);
+    return fused / all_s;
 }
 
 int main(void)
@@ -215,6 +320,8 @@ int main(void)
     mwx_bus_close(pub);
     mwx_bus_close(sb);
     mwx_receiver_destroy(rx);
+    printf("sustained into a receiving node (verify + decode + fuse): %8.0f fused updates/s\n",
+           into_node(&kr, trk));
     bench_nats_stop(server_pid);
     free(envs);
     return 0;

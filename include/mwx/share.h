@@ -28,8 +28,10 @@
  *               subjects exported to it.
  *
  * Threading: nothing here is thread-safe on its own; a node drives its receiver and bus
- * from one thread. Bus handlers run inside mwx_bus_poll() on the caller's thread (both
- * buses), unless a NATS bus is opened with `direct` (then on nats.c's delivery thread).
+ * from one thread. Bus handlers run only inside mwx_bus_poll(), one at a time and never
+ * beside the caller (both buses): on the caller's thread, or for a NATS bus on nats.c's
+ * delivery thread while poll waits idle (see mwx_nats_opts_t.caller_thread), unless a
+ * NATS bus is opened with `direct` (then on nats.c's delivery threads, at any time).
  */
 #ifndef MWX_SHARE_H
 #define MWX_SHARE_H
@@ -364,7 +366,12 @@ typedef struct mwx_nats_opts {
     const char *name;       /* connection name (shown by the server), may be NULL */
     int direct;             /* 1: handlers on nats.c's threads (one per subscription,
                              * so handlers of two subscriptions may run at once), no
-                             * queue hop; 0: handlers in mwx_bus_poll */
+                             * queue hop; 0: handlers in mwx_bus_poll, one at a time */
+    int caller_thread;      /* with direct 0: 1 = handlers always on the thread calling
+                             * mwx_bus_poll (a thread wake-up per message); 0 = a
+                             * message arriving while poll waits idle is handled at once
+                             * on nats.c's thread, still only inside poll and never
+                             * beside the caller (lower latency) */
     int send_asap;          /* 1: natsOptions_SetSendAsap (low latency) */
     int max_reconnect;      /* attempts before the bus is closed; < 0 forever; 0 = 60 */
     double reconnect_wait_s;/* 0 = 0.5 */

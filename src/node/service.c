@@ -83,6 +83,7 @@ typedef struct svc {
     int replaying;               /* feeding the inbox: do not log it again */
     /* loop */
     double t_cur;                /* scenario time of the last advance */
+    int scan_pending;            /* measurements at t_cur not yet flushed to the tracker */
     int caught_up;
     double last_hb, last_gap, last_sync, last_flush;
     partner_t partner[MWX_MAX_NATIONS];
@@ -511,6 +512,14 @@ static int sink(void *user, const mwx_record_t *rec)
     if (rec->type != MWX_REC_MEAS || strcmp(rec->u.meas.nation, s->cfg->nation) != 0)
         return *s->stop ? MWX_EAGAIN : s->rc; /* truth and others' sensors: not ours */
     if (rec->u.meas.t > s->t_cur) {
+        /* A later measurement completes the scans at t_cur: track (and publish) them now,
+         * not after waiting for this one's time (that cost a whole scan interval of
+         * latency on every track report). */
+        if (s->scan_pending) {
+            s->scan_pending = 0;
+            if (mwx_node_advance(s->node, s->t_cur, &e) != MWX_OK)
+                fail_once(s, e.code, &e);
+        }
         pace(s, rec->u.meas.t);
         if (*s->stop)
             return MWX_EAGAIN;
@@ -521,6 +530,7 @@ static int sink(void *user, const mwx_record_t *rec)
     }
     if (mwx_node_meas(s->node, &rec->u.meas, &e) != MWX_OK)
         fail_once(s, e.code, &e);
+    s->scan_pending = 1;
     return *s->stop ? MWX_EAGAIN : s->rc;
 }
 

@@ -10,6 +10,7 @@
 #include "mwx/share.h"
 #include "nats_fixture.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -791,6 +792,109 @@ static void test_inproc_order(void **state)
     mwx_inproc_hub_destroy(h);
 }
 
+/* NATS, handlers in poll: whether a handler runs in place on nats.c's thread (poll waits
+ * idle) or from the ring on the caller's thread, it runs only while the caller is inside
+ * mwx_bus_poll, never beside another handler, each subscription's messages in order, and
+ * poll's counts add up. Messages arrive from another thread while the caller polls, works
+ * between polls (so some queue) and handlers are sometimes slow (so some queue behind a
+ * handler running in place). */
+#define EXCL_N 300
+typedef struct excl {
+    atomic_int in_poll, running, violations, got;
+    int last[2];  /* last index seen per subscription */
+    int order_errors;
+} excl_t;
+
+typedef struct excl_pub {
+    const char *url;
+    int failed;
+} excl_pub_t;
+
+static void on_excl(void *user, const char *subject, const uint8_t *data, size_t len,
+                    const char *reply)
+{
+    excl_t *x = user;
+    int i, k = subject[4] == 't' ? 0 : 1; /* mwx.track... / mwx.alert... */
+    if (!atomic_load(&x->in_poll) || atomic_fetch_add(&x->running, 1) != 0)
+        atomic_fetch_add(&x->violations, 1);
+    memcpy(&i, data, sizeof i);
+    if (len != sizeof i || i <= x->last[k])
+        x->order_errors++;
+    x->last[k] = i;
+    if (i % 7 == 0)
+        usleep(300); /* a slow handler: what arrives meanwhile queues */
+    atomic_fetch_sub(&x->running, 1);
+    atomic_fetch_add(&x->got, 1);
+}
+
+static void *excl_publisher(void *arg)
+{
+    excl_pub_t *p = arg;
+    mwx_bus_t *b;
+    mwx_nats_opts_t o = {0};
+    o.url = p->url;
+    o.send_asap = 1;
+    if (mwx_bus_nats_open(&o, &b, NULL) != MWX_OK) {
+        p->failed = 1;
+        return NULL;
+    }
+    for (int i = 1; i <= EXCL_N; i++) {
+        if (mwx_bus_publish(b, i % 3 ? "mwx.track.KR.US" : "mwx.alert.KR.US",
+                            (const uint8_t *)&i, sizeof i, NULL) != MWX_OK)
+            p->failed = 1;
+        if (i % 5 == 0)
+            usleep(200);
+    }
+    mwx_bus_flush(b, 2.0, NULL);
+    mwx_bus_close(b);
+    return NULL;
+}
+
+static void nats_poll_exclusion(int caller_thread)
+{
+    nats_fixture_t fx;
+    mwx_bus_t *b;
+    mwx_err_t err;
+    mwx_nats_opts_t o = {0};
+    mwx_bus_stats_t st;
+    excl_t x;
+    excl_pub_t pub = {NULL, 0};
+    pthread_t th;
+    long total = 0;
+    memset(&x, 0, sizeof x);
+    assert_int_equal(nats_fixture_start(&fx, NULL), 0);
+    o.url = pub.url = fx.url;
+    o.caller_thread = caller_thread;
+    assert_int_equal(mwx_bus_nats_open(&o, &b, &err), 0);
+    assert_int_equal(mwx_bus_subscribe(b, "mwx.track.*.US", on_excl, &x, &err), 0);
+    assert_int_equal(mwx_bus_subscribe(b, "mwx.alert.*.US", on_excl, &x, &err), 0);
+    assert_int_equal(mwx_bus_flush(b, 2.0, &err), 0);
+    assert_int_equal(pthread_create(&th, NULL, excl_publisher, &pub), 0);
+    for (int k = 0; k < 5000 && atomic_load(&x.got) < EXCL_N; k++) {
+        atomic_store(&x.in_poll, 1);
+        int n = mwx_bus_poll(b, 0.01, &err);
+        atomic_store(&x.in_poll, 0);
+        assert_true(n >= 0);
+        total += n;
+        if (k % 3 == 0)
+            usleep(150); /* the caller's own work: arrivals now wait in the ring */
+    }
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(pub.failed, 0);
+    assert_int_equal(atomic_load(&x.got), EXCL_N);
+    assert_int_equal(total, EXCL_N);
+    assert_int_equal(atomic_load(&x.violations), 0);
+    assert_int_equal(x.order_errors, 0);
+    mwx_bus_stats(b, &st);
+    assert_int_equal(st.delivered, EXCL_N);
+    assert_int_equal(st.dropped_queue_full, 0);
+    mwx_bus_close(b);
+    nats_fixture_stop(&fx);
+}
+
+static void test_nats_poll_exclusion(void **state) { nats_poll_exclusion(0); }
+static void test_nats_poll_caller_thread(void **state) { nats_poll_exclusion(1); }
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -806,6 +910,8 @@ int main(void)
         cmocka_unit_test(test_property_nats),
         cmocka_unit_test(test_nats_goes_away),
         cmocka_unit_test(test_nats_reconnects),
+        cmocka_unit_test(test_nats_poll_exclusion),
+        cmocka_unit_test(test_nats_poll_caller_thread),
         cmocka_unit_test(test_nats_config_refuses),
         cmocka_unit_test(test_nats_hub_leaf),
     };
