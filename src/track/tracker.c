@@ -38,6 +38,17 @@
 #define IR_PENDING 256
 #define MAX_FLIGHT_S 4000.0
 #define RETIRE_BOOST_UPDATES 30
+#define HIST_SAMPLES 48       /* early-flight samples kept per track for the launch fit */
+#define HIST_AFTER_BURNOUT 20 /* s of ballistic flight kept: they time the burnout */
+#define HIST_FIT_EVERY 5.0    /* s between launch fits while samples come in */
+
+/* A track's early flight, for the launch fit (a pool: few tracks are boosting). */
+typedef struct hist {
+    int n, n_boost;       /* samples, and how many were taken with P(boost) > 0.8 */
+    double dt_min;        /* spacing; doubled when full and thinned */
+    double t_fit;         /* time of the last fit */
+    mwx_boost_sample_t s[HIST_SAMPLES];
+} hist_t;
 
 typedef struct trk {
     int active, confirmed;
@@ -48,6 +59,10 @@ typedef struct trk {
     mwx_gauss_t comb;
     uint32_t nations;
     int launch_from_boost;  /* number of boost-based launch estimates averaged */
+    int launch_fit;         /* the launch estimate is the fit to the early flight */
+    int hist;               /* slot in the history pool, -1 = none */
+    int hist_done;          /* history closed: no slot is taken again */
+    double t_ballistic;     /* when the reported phase last became ballistic */
     int ballistic_run;      /* consecutive updates with P(ballistic) > 0.95 */
     mwx_phase_t phase;      /* reported phase, with hysteresis */
     /* the gate's EKF innovation, reused by the update of a single-mode track */
@@ -131,6 +146,9 @@ struct mwx_tracker {
 
     ir_pending_t irp[IR_PENDING];
     int n_irp;
+
+    hist_t *hist;
+    int *hist_free, n_hist_free, n_hist;
 };
 
 void mwx_tracker_cfg_default(mwx_tracker_cfg_t *c, const char *node, int capacity)
@@ -186,6 +204,8 @@ void mwx_tracker_destroy(mwx_tracker_t *t)
     free(t->hstamp);
     free(t->oversize);
     free(t->assign_work);
+    free(t->hist);
+    free(t->hist_free);
     free(t);
 }
 
@@ -233,7 +253,11 @@ int mwx_tracker_create(const mwx_tracker_cfg_t *cfg, mwx_tracker_t **out, mwx_er
     t->assign_work_bytes = mwx_assign_work_bytes(CLUSTER_MAX_ROWS,
                                                  CLUSTER_MAX_COLS + CLUSTER_MAX_ROWS);
     t->assign_work = malloc(t->assign_work_bytes);
-    if (!t->trk || !t->free_list || !t->scan || !t->mm || !t->mpt || !t->mok ||
+    t->n_hist = t->cap < 256 ? t->cap : 256;
+    t->hist = calloc((size_t)t->n_hist, sizeof(hist_t));
+    t->hist_free = calloc((size_t)t->n_hist, sizeof(int));
+    if (!t->hist || !t->hist_free ||
+        !t->trk || !t->free_list || !t->scan || !t->mm || !t->mpt || !t->mok ||
         !t->massigned || !t->uf || !t->mnext || !t->cl_rows || !t->mpair0 || !t->mpairn || !t->best_conf_nis ||
         !t->pairs || !t->hkey || !t->hhead || !t->hstamp || !t->oversize || !t->assign_work) {
         mwx_tracker_destroy(t);
@@ -244,6 +268,9 @@ int mwx_tracker_create(const mwx_tracker_cfg_t *cfg, mwx_tracker_t **out, mwx_er
     for (int i = 0; i < t->cap; i++)
         t->free_list[i] = t->cap - 1 - i;
     t->n_free = t->cap;
+    for (int i = 0; i < t->n_hist; i++)
+        t->hist_free[i] = t->n_hist - 1 - i;
+    t->n_hist_free = t->n_hist;
     t->scan_sensor = -1;
     t->t_now = -1e300;
     *out = t;
@@ -298,8 +325,17 @@ static double track_phase_boost(const trk_t *k)
     return k->imm.n_modes == 2 ? k->imm.mu[0] : 0.0;
 }
 
+static void hist_release(mwx_tracker_t *t, trk_t *k)
+{
+    if (k->hist >= 0)
+        t->hist_free[t->n_hist_free++] = k->hist;
+    k->hist = -1;
+    k->hist_done = 1;
+}
+
 static void delete_track(mwx_tracker_t *t, trk_t *k)
 {
+    hist_release(t, k);
     k->active = 0;
     t->free_list[t->n_free++] = (int)(k - t->trk);
     t->st.tracks_deleted++;
@@ -339,6 +375,80 @@ static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t 
     r->impact = k->impact;
 }
 
+/* Keep a sample of a confirmed track's early flight, and fit the launch to them: from
+ * its first confirmed update (in boost) to HIST_AFTER_BURNOUT s after it turned
+ * ballistic, thinned to HIST_SAMPLES. The single-state back-propagation
+ * (mwx_estimate_launch) rests on the current thrust estimate, which one radar gives to
+ * +-15 m/s^2, and on one stage; the fit uses every sample's altitude (to ~100 m) and
+ * speed and a two-stage thrust law. */
+static void hist_add(mwx_tracker_t *t, trk_t *k)
+{
+    hist_t *h;
+    mwx_boost_sample_t *sm;
+    const double *x = k->comb.x, *P = k->comb.P;
+    const int n = MWX_TRACK_NX;
+    double e[3], nn[3], up[3], v, vu, done, su = 0.0, sv = 0.0, tv;
+    mwx_geo_t g;
+    if (k->hist_done || !t->cfg.use_imm)
+        return;
+    done = k->imm.n_modes == 1 ||
+           (k->phase == MWX_PHASE_BALLISTIC && k->t - k->t_ballistic > HIST_AFTER_BURNOUT);
+    if (k->hist < 0) {
+        /* only a track that starts in boost: one seen first after burnout has no boost
+         * to fit */
+        if (done || k->phase != MWX_PHASE_BOOST || !t->n_hist_free) {
+            k->hist_done = 1;
+            return;
+        }
+        k->hist = t->hist_free[--t->n_hist_free];
+        h = &t->hist[k->hist];
+        h->n = h->n_boost = 0;
+        h->dt_min = 1.0;
+        h->t_fit = -1e300;
+    }
+    h = &t->hist[k->hist];
+    if (!done && (h->n == 0 || k->t - h->s[h->n - 1].t >= h->dt_min - 1e-9)) {
+        if (h->n == HIST_SAMPLES) {
+            for (int i = 0; i < HIST_SAMPLES / 2; i++)
+                h->s[i] = h->s[2 * i];
+            h->n = HIST_SAMPLES / 2;
+            h->dt_min *= 2.0;
+        }
+        mwx_ecef_to_geo(&t->cfg.dyn.earth, x, &g);
+        mwx_enu_basis(g.lat, g.lon, e, nn, up);
+        v = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+        vu = x[3] * up[0] + x[4] * up[1] + x[5] * up[2];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) {
+                su += up[i] * P[i * n + j] * up[j];
+                sv += x[3 + i] * P[(3 + i) * n + 3 + j] * x[3 + j];
+            }
+        sm = &h->s[h->n++];
+        sm->t = k->t;
+        sm->alt_m = g.alt;
+        sm->speed_mps = v;
+        sm->gamma_rad = v > 1.0 ? asin(fmax(-1.0, fmin(1.0, vu / v))) : 0.5 * MWX_PI;
+        sm->sigma_alt_m = sqrt(su);
+        sm->sigma_speed_mps = v > 1.0 ? sqrt(sv) / v : 1e3;
+        tv = P[3 * n + 3] + P[4 * n + 4] + P[5 * n + 5];
+        sm->sigma_gamma_rad = v > 1.0 ? sqrt(tv) / v : 10.0;
+        sm->lat = g.lat;
+        sm->lon = g.lon;
+        if (k->imm.n_modes == 2 && k->imm.mu[0] > 0.8)
+            h->n_boost++;
+    }
+    if (h->n_boost >= 3 && (done || k->t - h->t_fit >= HIST_FIT_EVERY)) {
+        mwx_rec_launch_est_t l;
+        h->t_fit = k->t;
+        if (mwx_fit_launch(&t->cfg.dyn, h->s, h->n, &l, NULL) == MWX_OK) {
+            k->launch = l;
+            k->launch_fit = 1;
+        }
+    }
+    if (done)
+        hist_release(t, k);
+}
+
 static void refresh_predictions(mwx_tracker_t *t, trk_t *k)
 {
     int boost = track_phase_boost(k) > 0.5;
@@ -349,13 +459,16 @@ static void refresh_predictions(mwx_tracker_t *t, trk_t *k)
     t->st.impact_refreshes++;
     if (mwx_predict_impact(&t->cfg.dyn, &k->comb, k->t, MAX_FLIGHT_S, &k->impact))
         k->impact.valid = 0;
-    /* Launch: from the boost estimate while in boost (and frozen afterwards: it is the
-     * better one); back along the ballistic arc when the track was never seen in boost. */
+    /* Launch: fitted to the early flight once there are samples enough (hist_add);
+     * until then from the boost estimate while in boost (and frozen afterwards: it is
+     * the better one); back along the ballistic arc when the track was never seen in
+     * boost. */
+    hist_add(t, k);
     if (boost) {
         mwx_rec_launch_est_t l;
         /* from the boost mode's own estimate, while the IMM is sure of the boost (near
          * burnout the combined thrust is a blend of the modes) */
-        if (k->imm.mu[0] > 0.8 &&
+        if (k->imm.mu[0] > 0.8 && !k->launch_fit &&
             mwx_estimate_launch(&t->cfg.dyn, k->imm.mode[0].x, k->t, 1, &l) == MWX_OK) {
             /* each estimate is noisy (it rests on the thrust estimate): average them */
             int nl = ++k->launch_from_boost;
@@ -398,6 +511,7 @@ static void init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, double
     double mu0[2] = {0.6, 0.4}; /* first seen: more likely rising than falling */
     memset(k, 0, sizeof(*k));
     k->active = 1;
+    k->hist = -1;
     k->hits = 1;
     k->origin_sensor = sensor;
     k->t = k->t_created = k->t_update = tm;
@@ -806,8 +920,10 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
     {
         /* reported phase with hysteresis: switch at 0.7, not back and forth at 0.5 */
         double pb = track_phase_boost(k);
-        if (k->phase == MWX_PHASE_BOOST && pb < 0.3)
+        if (k->phase == MWX_PHASE_BOOST && pb < 0.3) {
             k->phase = MWX_PHASE_BALLISTIC;
+            k->t_ballistic = t->scan_t;
+        }
         else if (k->phase == MWX_PHASE_BALLISTIC && pb > 0.7)
             k->phase = MWX_PHASE_BOOST;
     }
