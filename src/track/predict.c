@@ -274,6 +274,7 @@ typedef struct fit_ctx {
     int n;
     int g0;     /* first sample whose angle is known */
     int stages; /* 1 or 2 */
+    int cur;    /* fit_gamma's search starts here: the flight goes forward in time */
 } fit_ctx_t;
 
 /* Burn time of stages of ts seconds each. */
@@ -293,13 +294,13 @@ static double fit_thrust(const fit_ctx_t *c, double tau, double zeta, double ts)
 
 /* flight-path angle at tau (t0 given): vertical, then linear in time to the first
  * sample whose angle is known (to 0.1 rad), then the known samples' */
-static double fit_gamma(const fit_ctx_t *c, double t0, double ts, double tau)
+static double fit_gamma(fit_ctx_t *c, double t0, double ts, double tau)
 {
     double tv = fmin(fmax(0.08 * fit_burn(c, ts), 2.0), 12.0), t = t0 + tau;
     const mwx_boost_sample_t *prev = NULL;
     if (tau <= tv)
         return 0.5 * MWX_PI;
-    for (int i = c->g0; i < c->n; i++) {
+    for (int i = c->cur; i < c->n; i++) {
         const mwx_boost_sample_t *s = &c->s[i];
         if (s->sigma_gamma_rad > 0.1)
             continue;
@@ -314,11 +315,12 @@ static double fit_gamma(const fit_ctx_t *c, double t0, double ts, double tau)
                    (t - prev->t) / (s->t - prev->t) * (s->gamma_rad - prev->gamma_rad);
         }
         prev = s;
+        c->cur = i;
     }
     return prev ? prev->gamma_rad : 0.5 * MWX_PI;
 }
 
-static void fit_deriv(const fit_ctx_t *c, const double *q, double tau, const double y[3],
+static void fit_deriv(fit_ctx_t *c, const double *q, double tau, const double y[3],
                       double dy[3])
 {
     double gam = fit_gamma(c, q[0], q[2], tau), sg = sin(gam), cg = cos(gam);
@@ -332,7 +334,7 @@ static void fit_deriv(const fit_ctx_t *c, const double *q, double tau, const dou
 }
 
 /* Midpoint steps of at most 0.5 s from tau0 to tau1 (never across a stage boundary). */
-static void fit_fly(const fit_ctx_t *c, const double *q, double tau0, double tau1,
+static void fit_fly(fit_ctx_t *c, const double *q, double tau0, double tau1,
                     double y[3])
 {
     double tau = tau0;
@@ -359,9 +361,10 @@ static void fit_fly(const fit_ctx_t *c, const double *q, double tau0, double tau
 
 /* Weighted residuals (2 per sample: altitude, speed); *ground = distance flown over the
  * ground before the first sample. */
-static double fit_resid(const fit_ctx_t *c, const double *q, double *res, double *ground)
+static double fit_resid(fit_ctx_t *c, const double *q, double *res, double *ground)
 {
     double y[3] = {0.0, 0.0, 0.0}, tau = 0.0, cost = 0.0;
+    c->cur = c->g0;
     for (int i = 0; i < c->n; i++) {
         double ti = c->s[i].t - q[0];
         fit_fly(c, q, tau, ti, y);
@@ -384,7 +387,7 @@ static void fit_clamp(const fit_ctx_t *c, double *q)
 }
 
 /* Levenberg-Marquardt from q; returns the cost at the end. */
-static double fit_lm(const fit_ctx_t *c, double *q)
+static double fit_lm(fit_ctx_t *c, double *q)
 {
     static const double dq[FIT_NP] = {0.05, 1e-4, 0.05};
     double r0[2 * MWX_FIT_LAUNCH_MAX], r1[2 * MWX_FIT_LAUNCH_MAX];
@@ -435,7 +438,7 @@ static double fit_lm(const fit_ctx_t *c, double *q)
                 cost = cn;
                 lambda = fmax(lambda / 3.0, 1e-7);
                 ok = 1;
-                if (rel < 1e-6)
+                if (rel < 1e-5)
                     return cost;
             } else {
                 lambda *= 4.0;
@@ -450,10 +453,10 @@ static double fit_lm(const fit_ctx_t *c, double *q)
 int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s, int n,
                    mwx_rec_launch_est_t *out, double *burn_s)
 {
-    fit_ctx_t c = {p, s, n, 0, 2};
+    fit_ctx_t c = {p, s, n, 0, 2, 0};
     double best[FIT_NP] = {0}, best_cost = HUGE_VAL, res[2 * MWX_FIT_LAUNCH_MAX], ground = 0.0;
     double rise, s12, az1, az2, lat, lon;
-    int k2 = n - 1, best_stages = 2;
+    int k2 = n - 1, best_stages = 2, i_fast = 0;
     memset(out, 0, sizeof(*out));
     if (n < 4 || n > MWX_FIT_LAUNCH_MAX || s[n - 1].t - s[0].t < 6.0)
         return MWX_ERANGE;
@@ -465,22 +468,59 @@ int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s, int n
      * twice that; light and heavy stages; stages of that rise or of the whole span */
     rise = 2.0 * s[0].alt_m / fmax(s[0].speed_mps, 50.0);
     rise = fmin(fmax(rise, 5.0), 400.0);
-    for (int st = 1; st <= 2; st++)
-    for (int a = 0; a < 3; a++)
-        for (int z = 0; z < 2; z++)
-            for (int b = 0; b < 2; b++) {
-                double f[3] = {1.0, 0.6, 1.6};
-                double t0 = s[0].t - f[a] * rise;
-                double span = b ? s[n - 1].t - t0 : 1.2 * (s[0].t - t0);
-                double q[FIT_NP] = {t0, z ? 0.75 : 0.45, span / st}, cost;
-                c.stages = st;
-                cost = fit_lm(&c, q);
-                if (cost < best_cost) {
-                    best_cost = cost;
-                    best_stages = st;
-                    memcpy(best, q, sizeof(q));
+    /* first guesses: launch at the first sample less 1, 0.6 or 1.6 times the rise; the
+     * burn ending at the fastest sample (burnout, when the samples go on past it), or
+     * lasting 0.6 or 1.2 times the span; light or heavy stages. Levenberg-Marquardt
+     * from the best three of each stage count. */
+    for (int i = 1; i < n; i++)
+        if (s[i].speed_mps > s[i_fast].speed_mps)
+            i_fast = i;
+    for (int st = 1; st <= 2; st++) {
+        enum { NBEST = 3 };
+        double q0[NBEST][FIT_NP], c0[NBEST];
+        c.stages = st;
+        for (int w = 0; w < NBEST; w++)
+            c0[w] = HUGE_VAL;
+        for (int a = 0; a < 3; a++)
+            for (int z = 0; z < 2; z++)
+                for (int b = 0; b < 3; b++) {
+                    double f[3] = {1.0, 0.6, 1.6}, fb[3] = {0.0, 0.6, 1.2};
+                    double t0 = s[0].t - f[a] * rise, burn;
+                    double q[FIT_NP], cost;
+                    int w;
+                    if (b == 0) {
+                        if (i_fast == n - 1)
+                            continue;
+                        burn = s[i_fast].t - t0;
+                    } else {
+                        burn = fb[b] * (s[n - 1].t - t0);
+                    }
+                    q[0] = t0;
+                    q[1] = z ? 0.75 : 0.45;
+                    q[2] = burn / st;
+                    fit_clamp(&c, q);
+                    cost = fit_resid(&c, q, res, NULL);
+                    if (!(cost < c0[NBEST - 1]))
+                        continue;
+                    for (w = NBEST - 1; w > 0 && cost < c0[w - 1]; w--) {
+                        c0[w] = c0[w - 1];
+                        memcpy(q0[w], q0[w - 1], sizeof(q));
+                    }
+                    c0[w] = cost;
+                    memcpy(q0[w], q, sizeof(q));
                 }
+        for (int w = 0; w < NBEST; w++) {
+            double cost;
+            if (!isfinite(c0[w]))
+                continue;
+            cost = fit_lm(&c, q0[w]);
+            if (cost < best_cost) {
+                best_cost = cost;
+                best_stages = st;
+                memcpy(best, q0[w], sizeof(best));
             }
+        }
+    }
     c.stages = best_stages;
     if (!isfinite(best_cost))
         return MWX_ERANGE;

@@ -40,7 +40,7 @@
 #define RETIRE_BOOST_UPDATES 30
 #define HIST_SAMPLES 48       /* early-flight samples kept per track for the launch fit */
 #define HIST_AFTER_BURNOUT 20 /* s of ballistic flight kept: they time the burnout */
-#define HIST_FIT_EVERY 5.0    /* s between launch fits while samples come in */
+#define HIST_FIT_EVERY 10.0   /* s between launch fits while samples come in */
 
 /* A track's early flight, for the launch fit (a pool: few tracks are boosting). */
 typedef struct hist {
