@@ -6,8 +6,8 @@
 # here) is modelled, not seen, and 10 % of it is 3-6 s; the point is the first sample's
 # sub-point moved back by the 5-30 km flown before it, a few degrees of ground-track
 # direction and 1 km of along-track distance. The old single-stage back-propagation of
-# one state failed 9 of these 16 checks: 10-52 s early on the two-stage boosters of
-# test-kepler, test-salvo and test-landfall, 5.5-5.7 km off on test-kepler and
+# one state put 17 of these 20 estimates out of bounds: 10-52 s early on the two-stage
+# boosters of test-kepler, test-salvo and test-landfall, 5.5-5.7 km off on test-kepler and
 # test-single, and 19-54 s late on the default scenario's long burns (L1, L2).
 # Tracks first seen after burnout give the ballistic point of origin: not checked here.
 set -u
