@@ -333,13 +333,13 @@ static void fit_deriv(fit_ctx_t *c, const double *q, double tau, const double y[
     dy[2] = y[1] * cg * c->p->earth.a / r; /* ground distance */
 }
 
-/* Midpoint steps of at most 0.5 s from tau0 to tau1 (never across a stage boundary). */
+/* Midpoint steps of at most 1 s from tau0 to tau1 (never across a stage boundary). */
 static void fit_fly(fit_ctx_t *c, const double *q, double tau0, double tau1,
                     double y[3])
 {
     double tau = tau0;
     while (tau < tau1 - 1e-9) {
-        double h = fmin(0.5, tau1 - tau), k1[3], ym[3], k2[3];
+        double h = fmin(1.0, tau1 - tau), k1[3], ym[3], k2[3];
         for (int b = 1; b <= c->stages; b++) {
             double tb = b * q[2];
             if (tau < tb - 1e-9 && tau + h > tb)
@@ -438,8 +438,8 @@ static double fit_lm(fit_ctx_t *c, double *q)
                 cost = cn;
                 lambda = fmax(lambda / 3.0, 1e-7);
                 ok = 1;
-                if (rel < 1e-5)
-                    return cost;
+                if (rel < 1e-4 || fabs(step[0]) < 1e-3)
+                    return cost; /* a millisecond of launch time */
             } else {
                 lambda *= 4.0;
             }
