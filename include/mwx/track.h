@@ -275,16 +275,17 @@ typedef struct mwx_boost_sample {
 
 #define MWX_FIT_LAUNCH_MAX 64  /* most samples mwx_fit_launch uses */
 
-/* Launch point and time fitted to a track's early flight: a two-stage booster (equal
- * stage mass fractions zeta and burn times Ts, Isp 270 s, constant mass flow, so the
- * thrust acceleration rises as the mass falls and drops at staging) rising vertically
- * and then turning to the observed flight-path angles (those known to 0.1 rad), flown
- * along its path from rest
- * at t0; (t0, zeta, Ts) fitted by Levenberg-Marquardt to the samples' altitudes and
- * speeds (weighted by their sigmas; n >= 4 in time order, spanning >= 6 s). The launch
- * point is the first sample's sub-point moved back along the ground track by the
- * fitted horizontal distance flown before it. out->t is t0. MWX_ERANGE when the fit
- * fails or is implausible; *burn_s (optional) is the fitted burn time 2 Ts. */
+/* Launch point and time fitted to a track's early flight: a booster of one or two
+ * stages (equal stage mass fractions zeta and burn times Ts, Isp 270 s, constant mass
+ * flow, so the thrust acceleration rises as the mass falls and drops at staging) rising
+ * vertically and then turning to the observed flight-path angles (those known to
+ * 0.1 rad), flown along its path from rest at t0; (t0, zeta, Ts) fitted by
+ * Levenberg-Marquardt to the samples' altitudes and speeds (weighted by their sigmas;
+ * n >= 4 in time order, spanning >= 6 s), the better stage count kept. The launch point
+ * is the first sample's sub-point moved back along the ground track by the fitted
+ * horizontal distance flown before it. out->t is t0. MWX_ERANGE when the fit fails or
+ * puts the burnout before the first sample; *burn_s (optional) is the fitted burn time.
+ * Docs: docs/TRACKER.md, Predictions. */
 int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s, int n,
                    mwx_rec_launch_est_t *out, double *burn_s);
 

@@ -522,6 +522,10 @@ int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s, int n
         }
     }
     c.stages = best_stages;
+    /* the fit speaks for a boost it saw: a burnout before the first sample is a flight
+     * first seen in ballistic flight, whose boost these samples cannot time */
+    if (best[0] + fit_burn(&c, best[2]) < s[0].t)
+        return MWX_ERANGE;
     if (!isfinite(best_cost))
         return MWX_ERANGE;
     fit_resid(&c, best, res, &ground);
