@@ -284,7 +284,8 @@ typedef struct mwx_boost_sample {
  * n >= 4 in time order, spanning >= 6 s), the better stage count kept. The launch point
  * is the first sample's sub-point moved back along the ground track by the fitted
  * horizontal distance flown before it. out->t is t0. MWX_ERANGE when the fit fails or
- * puts the burnout before the first sample; *burn_s (optional) is the fitted burn time.
+ * puts the burnout before the second sample or the first 3 s (the samples saw no
+ * boost); *burn_s (optional) is the fitted burn time.
  * Docs: docs/TRACKER.md, Predictions. */
 int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s, int n,
                    mwx_rec_launch_est_t *out, double *burn_s);

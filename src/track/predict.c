@@ -522,9 +522,10 @@ int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s, int n
         }
     }
     c.stages = best_stages;
-    /* the fit speaks for a boost it saw: a burnout before the first sample is a flight
-     * first seen in ballistic flight, whose boost these samples cannot time */
-    if (best[0] + fit_burn(&c, best[2]) < s[0].t)
+    /* the fit speaks for a boost it saw: a burnout before the second sample or the
+     * first 3 s is a flight first seen in ballistic flight (fits to such samples put the
+     * burnout on the first one), whose boost these samples cannot time */
+    if (best[0] + fit_burn(&c, best[2]) < fmax(s[1].t, s[0].t + 3.0))
         return MWX_ERANGE;
     if (!isfinite(best_cost))
         return MWX_ERANGE;
