@@ -11,8 +11,10 @@
  *   3. gated pairs are split into clusters (union-find over shared tracks); each cluster
  *      is solved by global nearest neighbour (Hungarian on cost NIS + ln det S, with a
  *      "no track" column per measurement), so the cost stays near-linear in N;
- *   4. assigned tracks get an IMM update; unassigned radar measurements start tentative
- *      tracks (position from range/az/el, velocity 0 +- 3 km/s); unassigned IR lines of
+ *   4. assigned tracks get an IMM update (with the measured point when the radar model
+ *      linearised at the prediction would misplace it); unassigned radar measurements
+ *      start tentative tracks (position from range/az/el, velocity 0 +- 3 km/s);
+ *      unassigned IR lines of
  *      sight wait (ir_pair_dt_s) for a line of sight from another satellite and the pair
  *      is triangulated into a tentative track;
  *   5. tentative tracks are confirmed at confirm_hits hits and dropped after more than
@@ -20,7 +22,8 @@
  *      tracks are dropped after delete_timeout_s without an update (with a last record
  *      in phase "impact" when their predicted impact time has passed).
  * Updated confirmed tracks refresh their impact prediction and launch estimate (at most
- * every impact_refresh_s) and are reported (at most every report_interval_s).
+ * every impact_refresh_s; the launch fitted to samples of the early flight) and are
+ * reported (at most every report_interval_s).
  *
  * All memory is allocated in mwx_tracker_create. truth_object is never read. */
 #include "mwx/track.h"
