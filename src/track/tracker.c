@@ -14,9 +14,8 @@
  *   4. assigned tracks get an IMM update (with the measured point when the radar model
  *      linearised at the prediction would misplace it); unassigned radar measurements
  *      start tentative tracks (position from range/az/el, velocity 0 +- 3 km/s);
- *      unassigned IR lines of
- *      sight wait (ir_pair_dt_s) for a line of sight from another satellite and the pair
- *      is triangulated into a tentative track;
+ *      unassigned IR lines of sight wait (ir_pair_dt_s) for a line of sight from another
+ *      satellite and the pair is triangulated into a tentative track;
  *   5. tentative tracks are confirmed at confirm_hits hits and dropped after more than
  *      confirm_window - confirm_hits misses of the sensor that started them; confirmed
  *      tracks are dropped after delete_timeout_s without an update (with a last record
