@@ -262,6 +262,34 @@ int mwx_propagate_to_ground(const mwx_dyn_params_t *p, const double *x, double t
 int mwx_estimate_launch(const mwx_dyn_params_t *p, const double *x, double t, int boost,
                         mwx_rec_launch_est_t *out);
 
+/* One sample of a track's early flight (its combined estimate at time t), for
+ * mwx_fit_launch. */
+typedef struct mwx_boost_sample {
+    double t;                  /* s */
+    double alt_m, speed_mps;   /* geodetic altitude and speed (ECEF) */
+    double gamma_rad;          /* flight-path angle above the local horizontal */
+    double sigma_alt_m, sigma_speed_mps;
+    double sigma_gamma_rad;    /* of the velocity's direction; > 0.1 rad: not used */
+    double lat, lon;           /* sub-point, radians */
+} mwx_boost_sample_t;
+
+#define MWX_FIT_LAUNCH_MAX 64  /* most samples mwx_fit_launch uses */
+
+/* Launch point and time fitted to a track's early flight: a booster of one or two
+ * stages (equal stage mass fractions zeta and burn times Ts, Isp 270 s, constant mass
+ * flow, so the thrust acceleration rises as the mass falls and drops at staging) rising
+ * vertically and then turning to the observed flight-path angles (those known to
+ * 0.1 rad), flown along its path from rest at t0; (t0, zeta, Ts) fitted by
+ * Levenberg-Marquardt to the samples' altitudes and speeds (weighted by their sigmas;
+ * n >= 4 in time order, spanning >= 6 s), the better stage count kept. The launch point
+ * is the first sample's sub-point moved back along the ground track by the fitted
+ * horizontal distance flown before it. out->t is t0. MWX_ERANGE when the fit fails or
+ * puts the burnout before the second sample or the first 3 s (the samples saw no
+ * boost); *burn_s (optional) is the fitted burn time.
+ * Docs: docs/TRACKER.md, Predictions. */
+int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s, int n,
+                   mwx_rec_launch_est_t *out, double *burn_s);
+
 #ifdef __cplusplus
 }
 #endif

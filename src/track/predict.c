@@ -250,3 +250,305 @@ int mwx_estimate_launch(const mwx_dyn_params_t *p, const double *x, double t, in
     out->t = t - el;
     return MWX_OK;
 }
+
+/* ---------------------------------------------------------------- launch fit
+ *
+ * A flight from rest along its own path, in two numbers (altitude h, speed v), is enough
+ * to time the launch from a track's early samples: dh/dtau = v sin(gamma),
+ * dv/dtau = a_thrust(tau) - g(h) sin(gamma) - rho(h) v^2 / (2 beta). The flight-path
+ * angle gamma is not fitted: 90 degrees during the vertical rise (8 % of the burn,
+ * 2-12 s), then linear in time to the first sample's, then the samples' own. The thrust
+ * acceleration is that of two equal stages at constant mass flow, each burning the
+ * fraction zeta of its initial mass in Ts seconds: ve zeta / (Ts (1 - zeta s)) over the
+ * stage (s its fraction burnt), which falls back at staging to ve zeta / Ts. Drag with
+ * the tracker's exponential atmosphere and a booster's beta of 20 t/m^2. Coriolis is
+ * normal to the velocity and the centrifugal term is < 0.04 m/s^2: both left out. */
+
+#define FIT_VE 2648.0          /* Isp 270 s */
+#define FIT_BETA_BOOST 20000.0 /* kg/m^2 */
+#define FIT_NP 3               /* t0, zeta, Ts */
+
+typedef struct fit_ctx {
+    const mwx_dyn_params_t *p;
+    const mwx_boost_sample_t *s;
+    int n;
+    int g0;     /* first sample whose angle is known */
+    int stages; /* 1 or 2 */
+    int cur;    /* fit_gamma's search starts here: the flight goes forward in time */
+} fit_ctx_t;
+
+/* Burn time of stages of ts seconds each. */
+static double fit_burn(const fit_ctx_t *c, double ts)
+{
+    return c->stages * ts;
+}
+
+static double fit_thrust(const fit_ctx_t *c, double tau, double zeta, double ts)
+{
+    if (tau < 0.0 || tau >= fit_burn(c, ts))
+        return 0.0;
+    while (tau >= ts)
+        tau -= ts;
+    return FIT_VE * zeta / (ts - zeta * tau);
+}
+
+/* flight-path angle at tau (t0 given): vertical, then linear in time to the first
+ * sample whose angle is known (to 0.1 rad), then the known samples' */
+static double fit_gamma(fit_ctx_t *c, double t0, double ts, double tau)
+{
+    double tv = fmin(fmax(0.08 * fit_burn(c, ts), 2.0), 12.0), t = t0 + tau;
+    const mwx_boost_sample_t *prev = NULL;
+    if (tau <= tv)
+        return 0.5 * MWX_PI;
+    for (int i = c->cur; i < c->n; i++) {
+        const mwx_boost_sample_t *s = &c->s[i];
+        if (s->sigma_gamma_rad > 0.1)
+            continue;
+        if (t < s->t) {
+            if (!prev) {
+                double tau1 = s->t - t0;
+                if (tau1 <= tv)
+                    return s->gamma_rad;
+                return 0.5 * MWX_PI + (s->gamma_rad - 0.5 * MWX_PI) * (tau - tv) / (tau1 - tv);
+            }
+            return prev->gamma_rad +
+                   (t - prev->t) / (s->t - prev->t) * (s->gamma_rad - prev->gamma_rad);
+        }
+        prev = s;
+        c->cur = i;
+    }
+    return prev ? prev->gamma_rad : 0.5 * MWX_PI;
+}
+
+static void fit_deriv(fit_ctx_t *c, const double *q, double tau, const double y[3],
+                      double dy[3])
+{
+    double gam = fit_gamma(c, q[0], q[2], tau), sg = sin(gam), cg = cos(gam);
+    double r = c->p->earth.a + y[0], g = c->p->earth.gm / (r * r);
+    double drag = 0.0;
+    if (c->p->drag && tau < fit_burn(c, q[2]) && y[0] < 120e3)
+        drag = 1.225 * exp(-y[0] / 7200.0) * y[1] * y[1] / (2.0 * FIT_BETA_BOOST);
+    dy[0] = y[1] * sg;
+    dy[1] = fit_thrust(c, tau, q[1], q[2]) - g * sg - drag;
+    dy[2] = y[1] * cg * c->p->earth.a / r; /* ground distance */
+}
+
+/* Midpoint steps of at most 1 s from tau0 to tau1 (never across a stage boundary). */
+static void fit_fly(fit_ctx_t *c, const double *q, double tau0, double tau1,
+                    double y[3])
+{
+    double tau = tau0;
+    while (tau < tau1 - 1e-9) {
+        double h = fmin(1.0, tau1 - tau), k1[3], ym[3], k2[3];
+        for (int b = 1; b <= c->stages; b++) {
+            double tb = b * q[2];
+            if (tau < tb - 1e-9 && tau + h > tb)
+                h = tb - tau;
+        }
+        fit_deriv(c, q, tau, y, k1);
+        for (int i = 0; i < 3; i++)
+            ym[i] = y[i] + 0.5 * h * k1[i];
+        fit_deriv(c, q, tau + 0.5 * h, ym, k2);
+        for (int i = 0; i < 3; i++)
+            y[i] += h * k2[i];
+        if (y[0] < 0.0)
+            y[0] = 0.0; /* on the pad until thrust exceeds weight */
+        if (y[1] < 0.0)
+            y[1] = 0.0;
+        tau += h;
+    }
+}
+
+/* Weighted residuals (2 per sample: altitude, speed); *ground = distance flown over the
+ * ground before the first sample. */
+static double fit_resid(fit_ctx_t *c, const double *q, double *res, double *ground)
+{
+    double y[3] = {0.0, 0.0, 0.0}, tau = 0.0, cost = 0.0;
+    c->cur = c->g0;
+    for (int i = 0; i < c->n; i++) {
+        double ti = c->s[i].t - q[0];
+        fit_fly(c, q, tau, ti, y);
+        tau = ti;
+        if (i == 0 && ground)
+            *ground = y[2];
+        res[2 * i] = (y[0] - c->s[i].alt_m) / fmax(c->s[i].sigma_alt_m, 50.0);
+        res[2 * i + 1] = (y[1] - c->s[i].speed_mps) / fmax(c->s[i].sigma_speed_mps, 10.0);
+        cost += res[2 * i] * res[2 * i] + res[2 * i + 1] * res[2 * i + 1];
+    }
+    return cost;
+}
+
+static void fit_clamp(const fit_ctx_t *c, double *q)
+{
+    if (q[0] > c->s[0].t - 1.0)
+        q[0] = c->s[0].t - 1.0;
+    q[1] = fmin(fmax(q[1], 0.05), 0.92);
+    q[2] = fmin(fmax(q[2], 2.0), 400.0);
+}
+
+/* Levenberg-Marquardt from q; returns the cost at the end. */
+static double fit_lm(fit_ctx_t *c, double *q)
+{
+    static const double dq[FIT_NP] = {0.05, 1e-4, 0.05};
+    double r0[2 * MWX_FIT_LAUNCH_MAX], r1[2 * MWX_FIT_LAUNCH_MAX];
+    double J[2 * MWX_FIT_LAUNCH_MAX][FIT_NP], lambda = 1e-2;
+    int m = 2 * c->n;
+    double cost;
+    fit_clamp(c, q);
+    cost = fit_resid(c, q, r0, NULL);
+    for (int it = 0; it < 30; it++) {
+        double A[FIT_NP * FIT_NP] = {0}, b[FIT_NP] = {0}, step[FIT_NP], qn[FIT_NP], cn;
+        int ok = 0;
+        for (int j = 0; j < FIT_NP; j++) {
+            double qq[FIT_NP];
+            memcpy(qq, q, sizeof(qq));
+            qq[j] += dq[j];
+            fit_resid(c, qq, r1, NULL);
+            for (int i = 0; i < m; i++)
+                J[i][j] = (r1[i] - r0[i]) / dq[j];
+        }
+        for (int a = 0; a < FIT_NP; a++) {
+            for (int i = 0; i < m; i++)
+                b[a] -= J[i][a] * r0[i];
+            for (int bb = 0; bb < FIT_NP; bb++)
+                for (int i = 0; i < m; i++)
+                    A[a * FIT_NP + bb] += J[i][a] * J[i][bb];
+        }
+        for (int tries = 0; tries < 8 && !ok; tries++) {
+            double Ad[FIT_NP * FIT_NP], Ai[FIT_NP * FIT_NP];
+            memcpy(Ad, A, sizeof(Ad));
+            for (int a = 0; a < FIT_NP; a++)
+                Ad[a * FIT_NP + a] += lambda * (A[a * FIT_NP + a] + 1e-9);
+            if (la_spd_inv(Ad, Ai, FIT_NP, NULL)) {
+                lambda *= 10.0;
+                continue;
+            }
+            for (int a = 0; a < FIT_NP; a++) {
+                step[a] = 0.0;
+                for (int bb = 0; bb < FIT_NP; bb++)
+                    step[a] += Ai[a * FIT_NP + bb] * b[bb];
+                qn[a] = q[a] + step[a];
+            }
+            fit_clamp(c, qn);
+            cn = fit_resid(c, qn, r1, NULL);
+            if (cn < cost) {
+                double rel = (cost - cn) / fmax(cost, 1e-12);
+                memcpy(q, qn, sizeof(qn));
+                memcpy(r0, r1, sizeof(double) * (size_t)m);
+                cost = cn;
+                lambda = fmax(lambda / 3.0, 1e-7);
+                ok = 1;
+                if (rel < 1e-4 || fabs(step[0]) < 1e-3)
+                    return cost; /* a millisecond of launch time */
+            } else {
+                lambda *= 4.0;
+            }
+        }
+        if (!ok)
+            break;
+    }
+    return cost;
+}
+
+int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s, int n,
+                   mwx_rec_launch_est_t *out, double *burn_s)
+{
+    fit_ctx_t c = {p, s, n, 0, 2, 0};
+    double best[FIT_NP] = {0}, best_cost = HUGE_VAL, res[2 * MWX_FIT_LAUNCH_MAX], ground = 0.0;
+    double rise, s12, az1, az2, lat, lon;
+    int k2 = n - 1, best_stages = 2, i_fast = 0;
+    memset(out, 0, sizeof(*out));
+    if (n < 4 || n > MWX_FIT_LAUNCH_MAX || s[n - 1].t - s[0].t < 6.0)
+        return MWX_ERANGE;
+    while (c.g0 < n && s[c.g0].sigma_gamma_rad > 0.1)
+        c.g0++;
+    if (c.g0 == n)
+        return MWX_ERANGE;
+    /* first guesses: the time of a uniform rise to the first sample (2 h / v), a half and
+     * twice that; light and heavy stages; stages of that rise or of the whole span */
+    rise = 2.0 * s[0].alt_m / fmax(s[0].speed_mps, 50.0);
+    rise = fmin(fmax(rise, 5.0), 400.0);
+    /* first guesses: launch at the first sample less 1, 0.6 or 1.6 times the rise; the
+     * burn ending at the fastest sample (burnout, when the samples go on past it), or
+     * lasting 0.6 or 1.2 times the span; light or heavy stages. Levenberg-Marquardt
+     * from the best three of each stage count. */
+    for (int i = 1; i < n; i++)
+        if (s[i].speed_mps > s[i_fast].speed_mps)
+            i_fast = i;
+    for (int st = 1; st <= 2; st++) {
+        enum { NBEST = 3 };
+        double q0[NBEST][FIT_NP], c0[NBEST];
+        c.stages = st;
+        for (int w = 0; w < NBEST; w++)
+            c0[w] = HUGE_VAL;
+        for (int a = 0; a < 3; a++)
+            for (int z = 0; z < 2; z++)
+                for (int b = 0; b < 3; b++) {
+                    double f[3] = {1.0, 0.6, 1.6}, fb[3] = {0.0, 0.6, 1.2};
+                    double t0 = s[0].t - f[a] * rise, burn;
+                    double q[FIT_NP], cost;
+                    int w;
+                    if (b == 0) {
+                        if (i_fast == n - 1)
+                            continue;
+                        burn = s[i_fast].t - t0;
+                    } else {
+                        burn = fb[b] * (s[n - 1].t - t0);
+                    }
+                    q[0] = t0;
+                    q[1] = z ? 0.75 : 0.45;
+                    q[2] = burn / st;
+                    fit_clamp(&c, q);
+                    cost = fit_resid(&c, q, res, NULL);
+                    if (!(cost < c0[NBEST - 1]))
+                        continue;
+                    for (w = NBEST - 1; w > 0 && cost < c0[w - 1]; w--) {
+                        c0[w] = c0[w - 1];
+                        memcpy(q0[w], q0[w - 1], sizeof(q));
+                    }
+                    c0[w] = cost;
+                    memcpy(q0[w], q, sizeof(q));
+                }
+        for (int w = 0; w < NBEST; w++) {
+            double cost;
+            if (!isfinite(c0[w]))
+                continue;
+            cost = fit_lm(&c, q0[w]);
+            if (cost < best_cost) {
+                best_cost = cost;
+                best_stages = st;
+                memcpy(best, q0[w], sizeof(best));
+            }
+        }
+    }
+    c.stages = best_stages;
+    /* the fit speaks for a boost it saw: a burnout before the second sample or the
+     * first 3 s is a flight first seen in ballistic flight (fits to such samples put the
+     * burnout on the first one), whose boost these samples cannot time */
+    if (best[0] + fit_burn(&c, best[2]) < fmax(s[1].t, s[0].t + 3.0))
+        return MWX_ERANGE;
+    if (!isfinite(best_cost))
+        return MWX_ERANGE;
+    fit_resid(&c, best, res, &ground);
+    /* the ground track's direction from the first sample to one 10 s or more later */
+    for (int i = 1; i < n; i++)
+        if (s[i].t - s[0].t >= 10.0) {
+            k2 = i;
+            break;
+        }
+    mwx_geodesic_inverse(&p->earth, s[0].lat, s[0].lon, s[k2].lat, s[k2].lon, &s12, &az1,
+                         &az2);
+    if (s12 > 1.0 && ground > 0.0) {
+        mwx_geodesic_direct(&p->earth, s[0].lat, s[0].lon, az1 + MWX_PI, ground, &lat, &lon);
+    } else {
+        lat = s[0].lat;
+        lon = s[0].lon;
+    }
+    out->valid = 1;
+    out->lat = lat / MWX_DEG;
+    out->lon = mwx_wrap_pi(lon) / MWX_DEG;
+    out->t = best[0];
+    if (burn_s)
+        *burn_s = fit_burn(&c, best[2]);
+    return MWX_OK;
+}

@@ -11,16 +11,18 @@
  *   3. gated pairs are split into clusters (union-find over shared tracks); each cluster
  *      is solved by global nearest neighbour (Hungarian on cost NIS + ln det S, with a
  *      "no track" column per measurement), so the cost stays near-linear in N;
- *   4. assigned tracks get an IMM update; unassigned radar measurements start tentative
- *      tracks (position from range/az/el, velocity 0 +- 3 km/s); unassigned IR lines of
- *      sight wait (ir_pair_dt_s) for a line of sight from another satellite and the pair
- *      is triangulated into a tentative track;
+ *   4. assigned tracks get an IMM update (with the measured point when the radar model
+ *      linearised at the prediction would misplace it); unassigned radar measurements
+ *      start tentative tracks (position from range/az/el, velocity 0 +- 3 km/s);
+ *      unassigned IR lines of sight wait (ir_pair_dt_s) for a line of sight from another
+ *      satellite and the pair is triangulated into a tentative track;
  *   5. tentative tracks are confirmed at confirm_hits hits and dropped after more than
  *      confirm_window - confirm_hits misses of the sensor that started them; confirmed
  *      tracks are dropped after delete_timeout_s without an update (with a last record
  *      in phase "impact" when their predicted impact time has passed).
  * Updated confirmed tracks refresh their impact prediction and launch estimate (at most
- * every impact_refresh_s) and are reported (at most every report_interval_s).
+ * every impact_refresh_s; the launch fitted to samples of the early flight) and are
+ * reported (at most every report_interval_s).
  *
  * All memory is allocated in mwx_tracker_create. truth_object is never read. */
 #include "mwx/track.h"
@@ -38,6 +40,17 @@
 #define IR_PENDING 256
 #define MAX_FLIGHT_S 4000.0
 #define RETIRE_BOOST_UPDATES 30
+#define HIST_SAMPLES 48       /* early-flight samples kept per track for the launch fit */
+#define HIST_AFTER_BURNOUT 20 /* s of ballistic flight kept: they time the burnout */
+#define HIST_FIT_EVERY 10.0   /* s between launch fits while samples come in */
+
+/* A track's early flight, for the launch fit (a pool: few tracks are boosting). */
+typedef struct hist {
+    int n, n_boost;       /* samples, and how many were taken with P(boost) > 0.8 */
+    double dt_min;        /* spacing; doubled when full and thinned */
+    double t_fit;         /* time of the last fit */
+    mwx_boost_sample_t s[HIST_SAMPLES];
+} hist_t;
 
 typedef struct trk {
     int active, confirmed;
@@ -48,6 +61,10 @@ typedef struct trk {
     mwx_gauss_t comb;
     uint32_t nations;
     int launch_from_boost;  /* number of boost-based launch estimates averaged */
+    int launch_fit;         /* the launch estimate is the fit to the early flight */
+    int hist;               /* slot in the history pool, -1 = none */
+    int hist_done;          /* history closed: no slot is taken again */
+    double t_ballistic;     /* when the reported phase last became ballistic */
     int ballistic_run;      /* consecutive updates with P(ballistic) > 0.95 */
     mwx_phase_t phase;      /* reported phase, with hysteresis */
     /* the gate's EKF innovation, reused by the update of a single-mode track */
@@ -131,6 +148,9 @@ struct mwx_tracker {
 
     ir_pending_t irp[IR_PENDING];
     int n_irp;
+
+    hist_t *hist;
+    int *hist_free, n_hist_free, n_hist;
 };
 
 void mwx_tracker_cfg_default(mwx_tracker_cfg_t *c, const char *node, int capacity)
@@ -186,6 +206,8 @@ void mwx_tracker_destroy(mwx_tracker_t *t)
     free(t->hstamp);
     free(t->oversize);
     free(t->assign_work);
+    free(t->hist);
+    free(t->hist_free);
     free(t);
 }
 
@@ -233,7 +255,11 @@ int mwx_tracker_create(const mwx_tracker_cfg_t *cfg, mwx_tracker_t **out, mwx_er
     t->assign_work_bytes = mwx_assign_work_bytes(CLUSTER_MAX_ROWS,
                                                  CLUSTER_MAX_COLS + CLUSTER_MAX_ROWS);
     t->assign_work = malloc(t->assign_work_bytes);
-    if (!t->trk || !t->free_list || !t->scan || !t->mm || !t->mpt || !t->mok ||
+    t->n_hist = t->cap < 256 ? t->cap : 256;
+    t->hist = calloc((size_t)t->n_hist, sizeof(hist_t));
+    t->hist_free = calloc((size_t)t->n_hist, sizeof(int));
+    if (!t->hist || !t->hist_free ||
+        !t->trk || !t->free_list || !t->scan || !t->mm || !t->mpt || !t->mok ||
         !t->massigned || !t->uf || !t->mnext || !t->cl_rows || !t->mpair0 || !t->mpairn || !t->best_conf_nis ||
         !t->pairs || !t->hkey || !t->hhead || !t->hstamp || !t->oversize || !t->assign_work) {
         mwx_tracker_destroy(t);
@@ -244,6 +270,9 @@ int mwx_tracker_create(const mwx_tracker_cfg_t *cfg, mwx_tracker_t **out, mwx_er
     for (int i = 0; i < t->cap; i++)
         t->free_list[i] = t->cap - 1 - i;
     t->n_free = t->cap;
+    for (int i = 0; i < t->n_hist; i++)
+        t->hist_free[i] = t->n_hist - 1 - i;
+    t->n_hist_free = t->n_hist;
     t->scan_sensor = -1;
     t->t_now = -1e300;
     *out = t;
@@ -298,8 +327,17 @@ static double track_phase_boost(const trk_t *k)
     return k->imm.n_modes == 2 ? k->imm.mu[0] : 0.0;
 }
 
+static void hist_release(mwx_tracker_t *t, trk_t *k)
+{
+    if (k->hist >= 0)
+        t->hist_free[t->n_hist_free++] = k->hist;
+    k->hist = -1;
+    k->hist_done = 1;
+}
+
 static void delete_track(mwx_tracker_t *t, trk_t *k)
 {
+    hist_release(t, k);
     k->active = 0;
     t->free_list[t->n_free++] = (int)(k - t->trk);
     t->st.tracks_deleted++;
@@ -339,6 +377,80 @@ static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t 
     r->impact = k->impact;
 }
 
+/* Keep a sample of a confirmed track's early flight, and fit the launch to them: from
+ * its first confirmed update (in boost) to HIST_AFTER_BURNOUT s after it turned
+ * ballistic, thinned to HIST_SAMPLES. The single-state back-propagation
+ * (mwx_estimate_launch) rests on the current thrust estimate, which one radar gives to
+ * +-15 m/s^2, and on one stage; the fit uses every sample's altitude (to ~100 m) and
+ * speed and a two-stage thrust law. */
+static void hist_add(mwx_tracker_t *t, trk_t *k)
+{
+    hist_t *h;
+    mwx_boost_sample_t *sm;
+    const double *x = k->comb.x, *P = k->comb.P;
+    const int n = MWX_TRACK_NX;
+    double e[3], nn[3], up[3], v, vu, done, su = 0.0, sv = 0.0, tv;
+    mwx_geo_t g;
+    if (k->hist_done || !t->cfg.use_imm)
+        return;
+    done = k->imm.n_modes == 1 ||
+           (k->phase == MWX_PHASE_BALLISTIC && k->t - k->t_ballistic > HIST_AFTER_BURNOUT);
+    if (k->hist < 0) {
+        /* only a track that starts in boost: one seen first after burnout has no boost
+         * to fit */
+        if (done || k->phase != MWX_PHASE_BOOST || !t->n_hist_free) {
+            k->hist_done = 1;
+            return;
+        }
+        k->hist = t->hist_free[--t->n_hist_free];
+        h = &t->hist[k->hist];
+        h->n = h->n_boost = 0;
+        h->dt_min = 1.0;
+        h->t_fit = -1e300;
+    }
+    h = &t->hist[k->hist];
+    if (!done && (h->n == 0 || k->t - h->s[h->n - 1].t >= h->dt_min - 1e-9)) {
+        if (h->n == HIST_SAMPLES) {
+            for (int i = 0; i < HIST_SAMPLES / 2; i++)
+                h->s[i] = h->s[2 * i];
+            h->n = HIST_SAMPLES / 2;
+            h->dt_min *= 2.0;
+        }
+        mwx_ecef_to_geo(&t->cfg.dyn.earth, x, &g);
+        mwx_enu_basis(g.lat, g.lon, e, nn, up);
+        v = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+        vu = x[3] * up[0] + x[4] * up[1] + x[5] * up[2];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) {
+                su += up[i] * P[i * n + j] * up[j];
+                sv += x[3 + i] * P[(3 + i) * n + 3 + j] * x[3 + j];
+            }
+        sm = &h->s[h->n++];
+        sm->t = k->t;
+        sm->alt_m = g.alt;
+        sm->speed_mps = v;
+        sm->gamma_rad = v > 1.0 ? asin(fmax(-1.0, fmin(1.0, vu / v))) : 0.5 * MWX_PI;
+        sm->sigma_alt_m = sqrt(su);
+        sm->sigma_speed_mps = v > 1.0 ? sqrt(sv) / v : 1e3;
+        tv = P[3 * n + 3] + P[4 * n + 4] + P[5 * n + 5];
+        sm->sigma_gamma_rad = v > 1.0 ? sqrt(tv) / v : 10.0;
+        sm->lat = g.lat;
+        sm->lon = g.lon;
+        if (k->imm.n_modes == 2 && k->imm.mu[0] > 0.8)
+            h->n_boost++;
+    }
+    if (h->n_boost >= 3 && (done || k->t - h->t_fit >= HIST_FIT_EVERY)) {
+        mwx_rec_launch_est_t l;
+        h->t_fit = k->t;
+        if (mwx_fit_launch(&t->cfg.dyn, h->s, h->n, &l, NULL) == MWX_OK) {
+            k->launch = l;
+            k->launch_fit = 1;
+        }
+    }
+    if (done)
+        hist_release(t, k);
+}
+
 static void refresh_predictions(mwx_tracker_t *t, trk_t *k)
 {
     int boost = track_phase_boost(k) > 0.5;
@@ -349,13 +461,16 @@ static void refresh_predictions(mwx_tracker_t *t, trk_t *k)
     t->st.impact_refreshes++;
     if (mwx_predict_impact(&t->cfg.dyn, &k->comb, k->t, MAX_FLIGHT_S, &k->impact))
         k->impact.valid = 0;
-    /* Launch: from the boost estimate while in boost (and frozen afterwards: it is the
-     * better one); back along the ballistic arc when the track was never seen in boost. */
+    /* Launch: fitted to the early flight once there are samples enough (hist_add);
+     * until then from the boost estimate while in boost (and frozen afterwards: it is
+     * the better one); back along the ballistic arc when the track was never seen in
+     * boost. */
+    hist_add(t, k);
     if (boost) {
         mwx_rec_launch_est_t l;
         /* from the boost mode's own estimate, while the IMM is sure of the boost (near
          * burnout the combined thrust is a blend of the modes) */
-        if (k->imm.mu[0] > 0.8 &&
+        if (k->imm.mu[0] > 0.8 && !k->launch_fit &&
             mwx_estimate_launch(&t->cfg.dyn, k->imm.mode[0].x, k->t, 1, &l) == MWX_OK) {
             /* each estimate is noisy (it rests on the thrust estimate): average them */
             int nl = ++k->launch_from_boost;
@@ -398,6 +513,7 @@ static void init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, double
     double mu0[2] = {0.6, 0.4}; /* first seen: more likely rising than falling */
     memset(k, 0, sizeof(*k));
     k->active = 1;
+    k->hist = -1;
     k->hits = 1;
     k->origin_sensor = sensor;
     k->t = k->t_created = k->t_update = tm;
@@ -438,22 +554,15 @@ static void prior_rest(mwx_gauss_t *s)
     s->P[7 * n + 7] = 2e-4 * 2e-4;
 }
 
-/* Tentative track from one radar measurement. */
-static void start_from_radar(mwx_tracker_t *t, int mi)
+/* ECEF covariance (3x3) of a radar measurement turned into a point, to first order at
+ * the measured range, azimuth and elevation (where the conversion is linearised, it is
+ * accurate: the angles' errors are small). */
+static void radar_point_cov(const mwx_meas_model_t *m, double C[9])
 {
-    const mwx_meas_model_t *m = &t->mm[mi];
     double r = m->z[0], az = m->z[1], el = m->z[2];
     double ce = cos(el), se = sin(el), ca = cos(az), sa = sin(az);
     double J[3][3]; /* d enu / d (r, az, el) */
     double Je[9];   /* d ecef / d (r, az, el) */
-    mwx_gauss_t s;
-    trk_t *k = new_track(t);
-    const int n = MWX_TRACK_NX;
-    if (!k)
-        return;
-    memset(&s, 0, sizeof(s));
-    s.n = n;
-    memcpy(s.x, t->mpt[mi], sizeof(double) * 3);
     J[0][0] = ce * sa, J[0][1] = r * ce * ca, J[0][2] = -r * se * sa;
     J[1][0] = ce * ca, J[1][1] = -r * ce * sa, J[1][2] = -r * se * ca;
     J[2][0] = se, J[2][1] = 0.0, J[2][2] = r * ce;
@@ -466,8 +575,26 @@ static void start_from_radar(mwx_tracker_t *t, int mi)
             double a = 0.0;
             for (int q = 0; q < 3; q++)
                 a += Je[i * 3 + q] * m->R[q * 3 + q] * Je[j * 3 + q];
-            s.P[i * n + j] = a + (i == j ? 1.0 : 0.0);
+            C[i * 3 + j] = a;
         }
+}
+
+/* Tentative track from one radar measurement. */
+static void start_from_radar(mwx_tracker_t *t, int mi)
+{
+    double C[9];
+    mwx_gauss_t s;
+    trk_t *k = new_track(t);
+    const int n = MWX_TRACK_NX;
+    if (!k)
+        return;
+    memset(&s, 0, sizeof(s));
+    s.n = n;
+    memcpy(s.x, t->mpt[mi], sizeof(double) * 3);
+    radar_point_cov(&t->mm[mi], C);
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            s.P[i * n + j] = C[i * 3 + j] + (i == j ? 1.0 : 0.0);
     prior_rest(&s);
     init_track(t, k, &s, t->scan_t, t->scan_sensor);
 }
@@ -738,13 +865,39 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
     }
 }
 
+/* Whether the radar model, linearised at the track's prediction (at the scan time), is
+ * off at the measured point by more than the range's standard deviation: the
+ * second-order term of range and angles over a distance d at range r is about d^2/2r. */
+static int radar_far_from_linear(const mwx_tracker_t *t, const trk_t *k, int mi)
+{
+    const mwx_meas_model_t *m = &t->mm[mi];
+    double d[3];
+    if (m->name[0] != 'r')
+        return 0;
+    for (int i = 0; i < 3; i++)
+        d[i] = t->mpt[mi][i] - k->comb.x[i];
+    return mwx_dot3(d, d) / (2.0 * m->z[0]) > sqrt(m->R[0]);
+}
+
 static void apply_update(mwx_tracker_t *t, int mi, int ki)
 {
     trk_t *k = &t->trk[ki];
     double nis;
     if (k->hit_stamp == t->stamp)
         return; /* one measurement per track per scan */
-    if (k->g_stamp == t->stamp && k->g_meas == mi && k->imm.n_modes == 1) {
+    if (radar_far_from_linear(t, k, mi)) {
+        /* The radar model linearised at a prediction this far from the measured point
+         * misplaces the update by more than the measurement's own error (about d^2/2r:
+         * 1.2 km after the 49 km, 3 degree innovation of the default scenario's L1 seen
+         * again after a 2400 s coast), and the next scans then miss the gate and start a
+         * second track. The measured point is linear in the state: update with it. */
+        mwx_meas_model_t pm;
+        double C[9];
+        radar_point_cov(&t->mm[mi], C);
+        mwx_meas_position(&pm, t->mpt[mi], C);
+        if (mwx_imm_update(&k->imm, &pm, &nis))
+            return;
+    } else if (k->g_stamp == t->stamp && k->g_meas == mi && k->imm.n_modes == 1) {
         /* same state, same measurement as at the gate: reuse its innovation */
         if (mwx_track_ekf_update_pre(&t->mm[mi], &k->imm.mode[0], k->g_nu, k->g_S, k->g_H,
                                      k->g_PHt, &nis, NULL))
@@ -769,8 +922,10 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
     {
         /* reported phase with hysteresis: switch at 0.7, not back and forth at 0.5 */
         double pb = track_phase_boost(k);
-        if (k->phase == MWX_PHASE_BOOST && pb < 0.3)
+        if (k->phase == MWX_PHASE_BOOST && pb < 0.3) {
             k->phase = MWX_PHASE_BALLISTIC;
+            k->t_ballistic = t->scan_t;
+        }
         else if (k->phase == MWX_PHASE_BALLISTIC && pb > 0.7)
             k->phase = MWX_PHASE_BOOST;
     }
