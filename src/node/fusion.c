@@ -33,9 +33,12 @@
 #define MERGE_CONFIRM 3
 #define SPLIT_GATE_FACTOR 2.0
 #define SPLIT_NOW_FACTOR 10.0 /* this far out, one report is enough */
-/* A new track whose velocity is this uncertain (RMS per axis) cannot tell one missile of
- * a salvo from the next (launched seconds apart from one site): it stays a fused track of
- * its own until it firms up, then merges. Pairing it at once would mix two missiles. */
+/* A new track this uncertain in both position and velocity (RMS per axis) cannot tell
+ * one missile of a salvo from the next (launched seconds apart from one site): it stays a
+ * fused track of its own until it firms up, then merges. Pairing it at once would mix two
+ * missiles. A radar track is sharp in position from its first report; an IR
+ * triangulation is not, for its first seconds. */
+#define MATURE_POS_SIGMA_M 600.0
 #define MATURE_VEL_SIGMA_MPS 250.0
 #define REENTRY_BETA_MIN_KG_M2 1000.0 /* lighter than any re-entry body we expect */
 #define REENTRY_SCALE_HEIGHT_M 7200.0
@@ -539,8 +542,10 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
 
 static int mature(const mwx_rec_track_t *t)
 {
-    double var = (t->cov_vel_m2s2[0] + t->cov_vel_m2s2[3] + t->cov_vel_m2s2[5]) / 3.0;
-    return var <= MATURE_VEL_SIGMA_MPS * MATURE_VEL_SIGMA_MPS;
+    double vv = (t->cov_vel_m2s2[0] + t->cov_vel_m2s2[3] + t->cov_vel_m2s2[5]) / 3.0;
+    double vp = (t->cov_pos_m2[0] + t->cov_pos_m2[3] + t->cov_pos_m2[5]) / 3.0;
+    return vv <= MATURE_VEL_SIGMA_MPS * MATURE_VEL_SIGMA_MPS ||
+           vp <= MATURE_POS_SIGMA_M * MATURE_POS_SIGMA_M;
 }
 
 static void touch(mwx_fusion_t *f, const fused_t *fu, int ended)
@@ -726,7 +731,8 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
             return MWX_OK;
         }
         s->last = *src;
-        double far = disagreement(f, fu, slot);
+        /* a track's last word (it has come down) ends it where it is: never a split */
+        double far = src->phase == MWX_PHASE_IMPACT ? 0.0 : disagreement(f, fu, slot);
         if (far < SPLIT_GATE_FACTOR) {
             s->strikes = 0;
         } else if (++s->strikes >= SPLIT_STRIKES || far > SPLIT_NOW_FACTOR) {
