@@ -1181,7 +1181,8 @@ int mwx_tracker_add(mwx_tracker_t *t, const mwx_rec_meas_t *m, mwx_err_t *err)
 {
     int si;
     t->st.meas_in++;
-    if (!isfinite(m->t) || (m->kind != MWX_SENSOR_RADAR && m->kind != MWX_SENSOR_IR)) {
+    /* NaN or nonsense in one measurement would poison every track it touches */
+    if (mwx_rec_meas_check(m, NULL) != MWX_OK) {
         t->st.meas_dropped++;
         return MWX_OK;
     }
