@@ -12,6 +12,8 @@
 
 typedef struct atom_state {
     xmlBufferPtr buf;
+    char dir[MWX_PATH_LEN + 16], name[64]; /* where the feed went (its spare is removed at
+                                              the end) */
 } atom_state_t;
 
 static int atom_create(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err)
@@ -31,6 +33,8 @@ static void atom_destroy(void *state)
     atom_state_t *s = state;
     if (!s)
         return;
+    if (s->dir[0])
+        mwx_warn_drop_spare(s->dir, s->name);
     xmlBufferFree(s->buf);
     free(s);
 }
@@ -106,10 +110,12 @@ static int atom_picture(void *state, const mwx_warn_view_t *v, const struct mwx_
     xmlFreeTextWriter(x);
     if (bad)
         return mwx_err_set(err, MWX_ENOMEM, "atom: could not write the feed");
-    if ((rc = mwx_warn_write_file(v->alerts_dir, v->atom_name,
+    if ((rc = mwx_warn_rewrite_file(v->alerts_dir, v->atom_name,
                                   (const char *)xmlBufferContent(s->buf),
                                   (size_t)xmlBufferLength(s->buf), v->durable, err)))
         return rc;
+    snprintf(s->dir, sizeof s->dir, "%s", v->alerts_dir);
+    snprintf(s->name, sizeof s->name, "%s", v->atom_name);
     emit(ectx, MWX_WARN_OUT_ATOM, v->atom_name, v->atom_name, MWX_MSG_UPDATE, NULL, 0);
     return MWX_OK;
 }

@@ -127,8 +127,10 @@ static int cot_track(void *state, const mwx_warn_view_t *v, const mwx_warn_track
     if (b->failed)
         return mwx_err_set(err, MWX_ENOMEM, "cot: out of memory");
     snprintf(name, sizeof name, "%s.cot.xml", uid);
-    if ((rc = mwx_warn_write_file(v->alerts_dir, name, b->p, b->len, v->durable, err)))
+    if ((rc = mwx_warn_rewrite_file(v->alerts_dir, name, b->p, b->len, v->durable, err)))
         return rc;
+    if (tv->last) /* the track's final event: the file is not rewritten again */
+        mwx_warn_drop_spare(v->alerts_dir, name);
     if (s->tak) {
         mwx_tak_send(s->tak, b->p, b->len);
         mwx_tak_counts(s->tak, &v->stats->tak_sent, &v->stats->tak_errors);

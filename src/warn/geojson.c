@@ -19,6 +19,8 @@ typedef struct gj_state {
     mwx_wbuf_t buf;
     uint8_t status[MWX_MAX_ALERT_REGIONS];   /* 0 none, 1 cancelled, 2 all clear, 3 overflight, 4 impact */
     const mwx_warn_msg_t *msg[MWX_MAX_ALERT_REGIONS];
+    char dir[MWX_PATH_LEN + 16], name[64]; /* where the file went: its spare is removed at
+                                              the end */
 } gj_state_t;
 
 static int gj_create(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err)
@@ -38,6 +40,8 @@ static void gj_destroy(void *state)
     gj_state_t *s = state;
     if (!s)
         return;
+    if (s->dir[0])
+        mwx_warn_drop_spare(s->dir, s->name);
     mwx_wbuf_free(&s->buf);
     free(s);
 }
@@ -165,9 +169,11 @@ static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_wa
     mwx_wbuf_puts(b, "\n]}\n");
     if (b->failed)
         return mwx_err_set(err, MWX_ENOMEM, "geojson: out of memory");
-    if ((rc = mwx_warn_write_file(v->alerts_dir, v->geojson_name, b->p, b->len, v->durable,
-                                  err)))
+    if ((rc = mwx_warn_rewrite_file(v->alerts_dir, v->geojson_name, b->p, b->len, v->durable,
+                                    err)))
         return rc;
+    snprintf(s->dir, sizeof s->dir, "%s", v->alerts_dir);
+    snprintf(s->name, sizeof s->name, "%s", v->geojson_name);
     emit(ectx, MWX_WARN_OUT_GEOJSON, v->geojson_name, v->geojson_name, MWX_MSG_UPDATE, NULL,
          0);
     return MWX_OK;

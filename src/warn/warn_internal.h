@@ -24,14 +24,28 @@ void mwx_wbuf_puts(mwx_wbuf_t *b, const char *s);
 void mwx_wbuf_printf(mwx_wbuf_t *b, const char *fmt, ...) MWX_PRINTF(2, 3);
 /* v with exactly `decimals` (0..7) digits after the point, like "%.*f" (fast path). */
 void mwx_wbuf_fixed(mwx_wbuf_t *b, double v, int decimals);
-/* XML-escaped text (& < > " '). */
+/* XML-escaped text (& < > " '), fit for attributes and content. */
 void mwx_wbuf_xml(mwx_wbuf_t *b, const char *s);
+/* Same; attr 0 leaves ' as it is (element content, as libxml2's writer does). Control
+ * characters other than tab and newline, and bytes that are not UTF-8, become '?'. */
+void mwx_wbuf_xml_esc(mwx_wbuf_t *b, const char *s, int attr);
 /* JSON string literal with quotes. */
 void mwx_wbuf_json_str(mwx_wbuf_t *b, const char *s);
 
 /* Write data to dir/name atomically: dir/.name.tmp, optional fsync, rename. */
 int mwx_warn_write_file(const char *dir, const char *name, const char *data, size_t len,
                         int durable, mwx_err_t *err);
+/* A new file (a CAP message): written unnamed (O_TMPFILE) and linked under its name
+ * complete; falls back to mwx_warn_write_file(). */
+int mwx_warn_write_new(const char *dir, const char *name, const char *data, size_t len,
+                       int durable, mwx_err_t *err);
+/* A file rewritten in place (feed, picture, CoT): the content goes into the spare inode
+ * dir/.name.spare, which is then exchanged with dir/name in one step (no inode created or
+ * freed per write); falls back to mwx_warn_write_file(). */
+int mwx_warn_rewrite_file(const char *dir, const char *name, const char *data, size_t len,
+                          int durable, mwx_err_t *err);
+/* Remove dir/.name.spare (the file will not be rewritten again). */
+void mwx_warn_drop_spare(const char *dir, const char *name);
 /* mkdir -p of one level under an existing parent (dir itself). */
 int mwx_warn_mkdir(const char *dir, mwx_err_t *err);
 
