@@ -23,6 +23,7 @@ typedef struct cap_state {
     mwx_wbuf_t doc;    /* the message */
     mwx_wbuf_t tmp;
     mwx_wbuf_t poly;   /* the message's polygon text, shared by its three info blocks */
+    mwx_warn_inodes_t inodes; /* for the next messages' files */
 } cap_state_t;
 
 static int cap_create(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err)
@@ -33,6 +34,7 @@ static int cap_create(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err
         free(s);
         return mwx_err_set(err, MWX_ENOMEM, "cap: out of memory");
     }
+    mwx_warn_inodes_init(&s->inodes);
     *state = s;
     return MWX_OK;
 }
@@ -42,6 +44,7 @@ static void cap_destroy(void *state)
     cap_state_t *s = state;
     if (!s)
         return;
+    mwx_warn_inodes_close(&s->inodes);
     mwx_wbuf_free(&s->doc);
     mwx_wbuf_free(&s->tmp);
     mwx_wbuf_free(&s->poly);
@@ -429,14 +432,22 @@ static int cap_message(void *state, const mwx_warn_view_t *v, const mwx_warn_msg
     if (cap_render(s, v, m))
         return mwx_err_set(err, MWX_ENOMEM, "cap: could not write message %s", m->identifier);
     snprintf(name, sizeof name, "%s.cap.xml", m->identifier);
-    rc = mwx_warn_write_new(v->alerts_dir, name, s->doc.p, s->doc.len, v->durable, err);
+    rc = mwx_warn_write_new(&s->inodes, v->alerts_dir, name, s->doc.p, s->doc.len, v->durable,
+                            err);
     if (rc)
         return rc;
     emit(ectx, MWX_WARN_OUT_CAP, name, m->identifier, m->msg_type, m->regions, m->n_regions);
     return MWX_OK;
 }
 
+static void cap_prepare(void *state, const mwx_warn_view_t *v)
+{
+    cap_state_t *s = state;
+    mwx_warn_inodes_fill(&s->inodes, v->alerts_dir);
+}
+
 const mwx_warn_format_t mwx_warn_format_cap = {
+    .prepare = cap_prepare,
     .name = "cap",
     .kind = MWX_WARN_OUT_CAP,
     .message = cap_message,

@@ -276,12 +276,41 @@ int mwx_warn_write_file(const char *dir, const char *name, const char *data, siz
     return MWX_OK;
 }
 
+void mwx_warn_inodes_init(mwx_warn_inodes_t *p)
+{
+    memset(p, 0, sizeof *p);
+}
+
+void mwx_warn_inodes_fill(mwx_warn_inodes_t *p, const char *dir)
+{
+#ifdef O_TMPFILE
+    while (!p->off && p->n < MWX_WARN_INODES) {
+        int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            p->off = 1; /* not on this file system: new files go the tmp + rename way */
+            return;
+        }
+        p->fd[p->n++] = fd;
+    }
+#else
+    (void)dir;
+    p->off = 1;
+#endif
+}
+
+void mwx_warn_inodes_close(mwx_warn_inodes_t *p)
+{
+    while (p->n > 0)
+        close(p->fd[--p->n]);
+}
+
 /* A new file: written into an unnamed inode (O_TMPFILE), then given its name with
  * linkat(), so that it appears complete, with no temporary name to create and rename.
- * Anything unusual (no O_TMPFILE on this file system, no /proc, the name exists already)
- * goes the tmp + rename way, which also replaces an existing file. */
-int mwx_warn_write_new(const char *dir, const char *name, const char *data, size_t len,
-                       int durable, mwx_err_t *err)
+ * The inode comes from the pool when it has one (allocated ahead, off the message's path),
+ * else it is allocated now. Anything unusual (no O_TMPFILE on this file system, no /proc,
+ * the name exists already) goes the tmp + rename way, which also replaces an old file. */
+int mwx_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *name,
+                       const char *data, size_t len, int durable, mwx_err_t *err)
 {
 #ifdef O_TMPFILE
     char final[MWX_PATH_LEN * 2], proc[64];
@@ -289,7 +318,12 @@ int mwx_warn_write_new(const char *dir, const char *name, const char *data, size
 
     if ((size_t)snprintf(final, sizeof final, "%s/%s", dir, name) >= sizeof final)
         return mwx_err_set(err, MWX_EINVAL, "%s/%s: path too long", dir, name);
-    fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    if (pool && pool->n > 0)
+        fd = pool->fd[--pool->n];
+    else if (pool && pool->off)
+        fd = -1;
+    else
+        fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
     if (fd < 0)
         return mwx_warn_write_file(dir, name, data, len, durable, err);
     if (write_all(fd, data, len, -1) != 0 || (durable && fsync(fd) != 0)) {
@@ -299,9 +333,11 @@ int mwx_warn_write_new(const char *dir, const char *name, const char *data, size
     }
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     ok = linkat(AT_FDCWD, proc, AT_FDCWD, final, AT_SYMLINK_FOLLOW) == 0;
-    close(fd); /* an unlinked inode is freed here */
+    close(fd); /* an inode left unlinked is freed here */
     if (ok)
         return MWX_OK;
+#else
+    (void)pool;
 #endif
     return mwx_warn_write_file(dir, name, data, len, durable, err);
 }

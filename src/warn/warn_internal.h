@@ -35,10 +35,27 @@ void mwx_wbuf_json_str(mwx_wbuf_t *b, const char *s);
 /* Write data to dir/name atomically: dir/.name.tmp, optional fsync, rename. */
 int mwx_warn_write_file(const char *dir, const char *name, const char *data, size_t len,
                         int durable, mwx_err_t *err);
-/* A new file (a CAP message): written unnamed (O_TMPFILE) and linked under its name
- * complete; falls back to mwx_warn_write_file(). */
-int mwx_warn_write_new(const char *dir, const char *name, const char *data, size_t len,
-                       int durable, mwx_err_t *err);
+/* Unnamed inodes (O_TMPFILE) allocated ahead for new files: allocating an inode can cost
+ * far more than writing the file (ext4 without a journal scans the recently freed ones),
+ * so the CAP format takes that cost after a call's files are written, not before a
+ * message. */
+#define MWX_WARN_INODES 4
+typedef struct mwx_warn_inodes {
+    int fd[MWX_WARN_INODES];
+    int n;
+    int off;         /* O_TMPFILE is not available there */
+} mwx_warn_inodes_t;
+
+void mwx_warn_inodes_init(mwx_warn_inodes_t *p);
+/* Top the pool up to MWX_WARN_INODES inodes in dir. */
+void mwx_warn_inodes_fill(mwx_warn_inodes_t *p, const char *dir);
+void mwx_warn_inodes_close(mwx_warn_inodes_t *p);
+
+/* A new file (a CAP message): written into an unnamed inode (from pool when it has one;
+ * pool may be NULL) and linked under its name complete; falls back to
+ * mwx_warn_write_file() (which replaces an existing file). */
+int mwx_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *name,
+                       const char *data, size_t len, int durable, mwx_err_t *err);
 /* A file rewritten in place (feed, picture, CoT): the content goes into the spare inode
  * dir/.name.spare, which is then exchanged with dir/name in one step (no inode created or
  * freed per write); falls back to mwx_warn_write_file(). */
@@ -149,6 +166,9 @@ typedef struct mwx_warn_format {
     /* The picture changed (after processing an update). */
     int (*picture)(void *state, const mwx_warn_view_t *v, const struct mwx_warn *w,
                    mwx_warn_emit_file_fn emit, void *ectx, mwx_err_t *err);
+    /* The call's files are all written: get ready for the next message (e.g. allocate
+     * inodes ahead). Errors are not reported: whatever is not ready is done on demand. */
+    void (*prepare)(void *state, const mwx_warn_view_t *v);
     int (*create)(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err);
     void (*destroy)(void *state);
 } mwx_warn_format_t;
