@@ -122,11 +122,10 @@ static void headline(mwx_wbuf_t *b, const mwx_warn_view_t *v, const mwx_warn_msg
     region_list(b, v, m->regions, m->n_regions, lang);
 }
 
+/* when: the predicted impact time, formatted */
 static void description(mwx_wbuf_t *b, const mwx_warn_view_t *v, const mwx_warn_msg_t *m,
-                        int lang)
+                        int lang, const char *when)
 {
-    char when[40];
-    mwx_time_format(v->epoch_unix_s + m->impact_t, 0, 0, when, sizeof when);
     if (m->msg_type == MWX_MSG_CANCEL && m->all_clear) {
         if (lang == EN)
             mwx_wbuf_printf(b, "The missile's predicted impact time (%s) has passed. The "
@@ -313,7 +312,7 @@ static void write_info(mwx_wbuf_t *b, cap_state_t *s, const mwx_warn_view_t *v,
     headline(t, v, m, lang);
     el(b, 2, "headline", t->p ? t->p : "");
     mwx_wbuf_reset(t);
-    description(t, v, m, lang);
+    description(t, v, m, lang, mt->impact_time);
     el(b, 2, "description", t->p ? t->p : "");
     el(b, 2, "instruction", instruction(m, lang));
     param(b, "mwx:track_id", m->track_id);
@@ -371,13 +370,13 @@ static int cap_render(cap_state_t *s, const mwx_warn_view_t *v, const mwx_warn_m
 
     memset(&mt, 0, sizeof mt);
     mt.has_times = isfinite(m->impact_t);
+    /* the description names the impact time in every case */
+    mwx_time_format(v->epoch_unix_s + m->impact_t, 0, 0, mt.impact_time, sizeof mt.impact_time);
     if (mt.has_times) {
         double onset = m->kind == MWX_WARN_OVERFLIGHT ? m->t : m->impact_t;
         mwx_time_format(v->epoch_unix_s + onset, 0, 0, mt.onset, sizeof mt.onset);
         mwx_time_format(v->epoch_unix_s + fmax(m->impact_t + v->policy->all_clear_after_s, m->t),
                         0, 0, mt.expires, sizeof mt.expires);
-        mwx_time_format(v->epoch_unix_s + m->impact_t, 0, 0, mt.impact_time,
-                        sizeof mt.impact_time);
         snprintf(mt.impact_point, sizeof mt.impact_point, "%.5f,%.5f", m->impact_lat,
                  m->impact_lon);
         snprintf(mt.semi_major, sizeof mt.semi_major, "%.3f", m->semi_major_km);

@@ -139,44 +139,50 @@ static size_t utf8_len(const unsigned char *s)
     return 0;
 }
 
+/* ASCII classes for XML escaping: 0 plain, 1 markup or control, 3 the apostrophe (escaped
+ * in attributes only); bytes from 0x80 start a multi-byte (or invalid) UTF-8 sequence. */
+static const unsigned char xml_class[128] = {
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+    [0x07] = 1, [0x08] = 1, [0x0B] = 1, [0x0C] = 1, [0x0D] = 1, [0x0E] = 1, [0x0F] = 1,
+    [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1,
+    [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1A] = 1, [0x1B] = 1, [0x1C] = 1, [0x1D] = 1,
+    [0x1E] = 1, [0x1F] = 1, ['&'] = 1, ['<'] = 1, ['>'] = 1, ['"'] = 1, ['\''] = 3,
+};
+
 void mwx_wbuf_xml_esc(mwx_wbuf_t *b, const char *str, int attr)
 {
     const unsigned char *s = (const unsigned char *)str, *run = s;
     /* Copy runs of plain characters in one go; escape the markup characters as libxml2's
      * writer does in text (& < > " and CR), ' too in attributes. XML 1.0 forbids most
      * control characters even escaped, and a document must be UTF-8: both become '?'. */
-    while (*s) {
-        const char *rep = NULL;
-        size_t n = 1;
-        unsigned char c = *s;
+    for (;;) {
+        const char *rep;
+        unsigned char c;
+        while (*s < 0x80 && !xml_class[*s])
+            s++;
+        c = *s;
+        if (c == 0)
+            break;
         if (c >= 0x80) {
-            n = utf8_len(s);
+            size_t n = utf8_len(s);
             if (n) {
                 s += n;
                 continue;
             }
             rep = "?";
-        } else if (c >= 0x20 || c == '\t' || c == '\n') {
-            if (c == '&')
-                rep = "&amp;";
-            else if (c == '<')
-                rep = "&lt;";
-            else if (c == '>')
-                rep = "&gt;";
-            else if (c == '"')
-                rep = "&quot;";
-            else if (c == '\'' && attr)
-                rep = "&apos;";
-            else {
+        } else if (xml_class[c] == 3) {
+            if (!attr) {
                 s++;
                 continue;
             }
+            rep = "&apos;";
         } else {
-            rep = c == '\r' ? "&#13;" : "?";
+            rep = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;"
+                : c == '"' ? "&quot;" : c == '\r' ? "&#13;" : "?";
         }
         mwx_wbuf_add(b, (const char *)run, (size_t)(s - run));
         mwx_wbuf_puts(b, rep);
-        s += 1;
+        s++;
         run = s;
     }
     mwx_wbuf_add(b, (const char *)run, (size_t)(s - run));

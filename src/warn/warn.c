@@ -83,6 +83,7 @@ struct mwx_warn {
     int serial;               /* messages issued by this context: identifier suffix */
     int picture_pending;      /* the picture changed since latest.geojson was written */
     int picture_force;        /* tracks appeared or went: write at once */
+    int nocache;              /* tests: formats regenerate every text */
     double last_picture_t;
     uint8_t now_hit[NREG_MAX], rel_hit[NREG_MAX], off_hit[NREG_MAX];
     double scratch[2 * CORRIDOR_MAX_STEPS + 8][2];
@@ -385,6 +386,12 @@ static void make_view(mwx_warn_t *w, mwx_warn_view_t *v)
     v->now_t = w->now_t;
     v->regions = w->regions;
     v->policy = &w->pol;
+    v->nocache = w->nocache;
+}
+
+void mwx_warn_set_nocache(struct mwx_warn *w, int on)
+{
+    w->nocache = on;
 }
 
 static int run_message(mwx_warn_t *w, const mwx_warn_msg_t *m, mwx_err_t *err)

@@ -145,6 +145,7 @@ typedef struct mwx_warn_view {
     int durable;                       /* fsync files before rename */
     const char *atom_name, *geojson_name; /* alerts[-tag].atom, latest[-tag].geojson */
     mwx_warn_stats_t *stats;           /* formats may count (TAK) */
+    int nocache;                       /* regenerate every text (tests compare) */
 } mwx_warn_view_t;
 
 /* An output format: a new format is a new file with one of these. Each callback may be
@@ -193,6 +194,10 @@ typedef struct mwx_warn_pic_series {
     const mwx_warn_msg_t *last; /* last message of the series (NULL if none) */
     const uint8_t *warned;      /* per region */
 } mwx_warn_pic_series_t;
+
+/* Tests: formats keep no text between writes, so that their files can be compared with
+ * those of a context that does. */
+void mwx_warn_set_nocache(struct mwx_warn *w, int on);
 
 size_t mwx_warn_pic_ntracks(const struct mwx_warn *w);
 void mwx_warn_pic_track(const struct mwx_warn *w, size_t i, mwx_warn_pic_track_t *out);
