@@ -339,6 +339,8 @@ int mwx_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *nam
     }
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     ok = linkat(AT_FDCWD, proc, AT_FDCWD, final, AT_SYMLINK_FOLLOW) == 0;
+    if (!ok && errno != EEXIST && pool)
+        pool->off = 1; /* no /proc, or no linking of unnamed inodes: stop preparing them */
     close(fd); /* an inode left unlinked is freed here */
     if (ok)
         return MWX_OK;
