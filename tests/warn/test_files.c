@@ -1,7 +1,7 @@
-/* How the warn outputs reach the disk: the XML escaper, text kept between writes (Atom
- * entries, GeoJSON region features) equal to text made afresh, rewrites that never disturb a reader of the previous
- * version and reuse their spare inode, and CAP files that replace an earlier run's file of
- * the same name. */
+/* How the warn outputs reach the disk: the XML escaper; text kept between writes (Atom
+ * entries, GeoJSON region features) equal to text made afresh; rewrites that never
+ * disturb a reader of the previous version and reuse their spare inode; and CAP files
+ * that replace an earlier run's file of the same name. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
