@@ -14,9 +14,14 @@
  *     the predicted ground track (current sub-point -> impact point, a geodesic buffered
  *     by the cross-track uncertainty): a separate, lower-severity alert series.
  *   - One warning context (mwx_warn_t) per node; one impact series and one overflight
- *     series per track. Every message is written to disk atomically (tmp + rename) and
- *     reported through the emit callback as an mwx_rec_alert_t whose `file` is relative
- *     to the context's output directory ("alerts/<identifier>.cap.xml").
+ *     series per track. Every message is written to disk atomically (a file appears
+ *     complete or not at all) and reported through the emit callback as an
+ *     mwx_rec_alert_t whose `file` is relative to the context's output directory
+ *     ("alerts/<identifier>.cap.xml"). A track update writes its CAP files first, then
+ *     the derived files (CoT, Atom, GeoJSON), all before the call returns. How files are written
+ *     (docs/WARNING_POLICY.md, "Outputs"): new files via O_TMPFILE + linkat, rewritten
+ *     files by exchanging with a hidden spare (alerts/.<name>.spare) while the context
+ *     lives; tmp + rename where the file system lacks those.
  *   - Status: a context is created with a source kind. A SIMULATED source can never
  *     produce an Actual message: mwx_warn_create() refuses it with MWX_EINVAL. Every
  *     message carries the context's status.
@@ -155,7 +160,7 @@ typedef struct mwx_warn_config {
     const char *out_dir;         /* outputs directory; files go to out_dir/alerts/ */
     const char *tak_endpoint;    /* optional CoT stream: "udp://host:port",
                                     "tcp://host:port" or "host:port" (UDP) */
-    int durable;                 /* 1: fsync each file before rename */
+    int durable;                 /* 1: fsync each file before it gets its name */
     const char *picture_tag;     /* optional: several contexts sharing one out_dir (mwx run)
                                     each write alerts-<tag>.atom and latest-<tag>.geojson
                                     instead of alerts.atom and latest.geojson */

@@ -3,22 +3,36 @@
  * closed series (last message a Cancel) stays in the feed with that Cancel, so that a
  * reader polling the feed sees the end of the warning, until its track is forgotten.
  * Entry id: "urn:mwx:cap:<identifier>" (a message id is unique and never reused); link
- * rel="alternate" type="application/cap+xml" to the CAP file beside the feed. */
+ * rel="alternate" type="application/cap+xml" to the CAP file beside the feed.
+ *
+ * Written by hand (one-space indent, the layout libxml2's xmlTextWriter gave it). An entry
+ * depends only on its message, and a message's identifier is never reused, so each
+ * series' entry text is kept with the identifier it was made for: a rewrite formats the
+ * header and the entries of new messages only. */
 #include "warn/warn_internal.h"
 
-#include <libxml/xmlwriter.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define NSLOT (2 * MWX_WARN_MAX_TRACKS) /* = mwx_warn_pic_nseries() */
+
+typedef struct atom_entry {
+    char identifier[128];   /* the message the text was made for ("" = none) */
+    mwx_wbuf_t text;
+} atom_entry_t;
+
 typedef struct atom_state {
-    xmlBufferPtr buf;
+    mwx_wbuf_t buf;
+    atom_entry_t entry[NSLOT];
+    char dir[MWX_PATH_LEN + 16], name[64]; /* where the feed went (its spare is removed at
+                                              the end) */
 } atom_state_t;
 
 static int atom_create(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err)
 {
     atom_state_t *s = calloc(1, sizeof *s);
     (void)cfg;
-    if (!s || !(s->buf = xmlBufferCreateSize(16384))) {
+    if (!s || mwx_wbuf_reserve(&s->buf, 16384)) {
         free(s);
         return mwx_err_set(err, MWX_ENOMEM, "atom: out of memory");
     }
@@ -31,85 +45,110 @@ static void atom_destroy(void *state)
     atom_state_t *s = state;
     if (!s)
         return;
-    xmlBufferFree(s->buf);
+    if (s->dir[0])
+        mwx_warn_drop_spare(s->dir, s->name);
+    mwx_wbuf_free(&s->buf);
+    for (size_t i = 0; i < NSLOT; i++)
+        mwx_wbuf_free(&s->entry[i].text);
     free(s);
+}
+
+static const char *status_tag(mwx_status_t st)
+{
+    return st == MWX_STATUS_ACTUAL ? "" : st == MWX_STATUS_EXERCISE ? "EXERCISE - " : "TEST - ";
+}
+
+/* <name>text</name> on its own line at the given indent (one space per level). */
+static void el(mwx_wbuf_t *b, int depth, const char *name, const char *text)
+{
+    mwx_wbuf_add(b, "    ", (size_t)depth);
+    mwx_wbuf_add(b, "<", 1);
+    mwx_wbuf_puts(b, name);
+    mwx_wbuf_add(b, ">", 1);
+    mwx_wbuf_xml_esc(b, text, 0);
+    mwx_wbuf_add(b, "</", 2);
+    mwx_wbuf_puts(b, name);
+    mwx_wbuf_add(b, ">\n", 2);
+}
+
+static void entry_text(mwx_wbuf_t *b, const mwx_warn_view_t *v, const mwx_warn_msg_t *m)
+{
+    char text[320];
+    const char *what = m->msg_type == MWX_MSG_CANCEL
+                           ? (m->all_clear ? "all clear" : "cancelled")
+                           : m->msg_type == MWX_MSG_ALERT ? "warning" : "update";
+
+    mwx_wbuf_reset(b);
+    mwx_wbuf_puts(b, " <entry>\n");
+    snprintf(text, sizeof text, "urn:mwx:cap:%s", m->identifier);
+    el(b, 2, "id", text);
+    snprintf(text, sizeof text, "%s%s %s: %s, %zu region%s", status_tag(v->status),
+             m->kind == MWX_WARN_OVERFLIGHT ? "Missile overflight" : "Missile impact", what,
+             m->track_id, m->n_regions, m->n_regions == 1 ? "" : "s");
+    el(b, 2, "title", text);
+    el(b, 2, "updated", m->sent);
+    mwx_wbuf_puts(b, "  <link rel=\"alternate\" type=\"application/cap+xml\" href=\"");
+    mwx_wbuf_xml_esc(b, m->identifier, 1);
+    mwx_wbuf_puts(b, ".cap.xml\"/>\n  <summary>");
+    for (size_t k = 0; k < m->n_regions; k++) {
+        const mwx_region_info_t *ri = mwx_regions_info(v->regions, (size_t)m->regions[k]);
+        if (!ri)
+            continue;
+        if (k)
+            mwx_wbuf_add(b, ", ", 2);
+        mwx_wbuf_xml_esc(b, ri->name, 0);
+        mwx_wbuf_add(b, " (", 2);
+        mwx_wbuf_xml_esc(b, ri->id, 0);
+        mwx_wbuf_add(b, ")", 1);
+    }
+    mwx_wbuf_puts(b, "</summary>\n </entry>\n");
 }
 
 static int atom_picture(void *state, const mwx_warn_view_t *v, const struct mwx_warn *w,
                         mwx_warn_emit_file_fn emit, void *ectx, mwx_err_t *err)
 {
     atom_state_t *s = state;
-    xmlTextWriterPtr x;
-    char now[40], id[256], title[256], href[200];
-    int bad = 0, rc;
-    const char *tag = v->status == MWX_STATUS_ACTUAL ? "" : v->status == MWX_STATUS_EXERCISE
-                                                               ? "EXERCISE - " : "TEST - ";
+    mwx_wbuf_t *b = &s->buf;
+    char now[40], text[256];
+    int rc, failed = 0;
 
-    xmlBufferEmpty(s->buf);
-    x = xmlNewTextWriterMemory(s->buf, 0);
-    if (!x)
-        return mwx_err_set(err, MWX_ENOMEM, "atom: cannot create an XML writer");
-    xmlTextWriterSetIndent(x, 1);
     mwx_time_format(v->epoch_unix_s + v->now_t, 0, 0, now, sizeof now);
-    bad |= xmlTextWriterStartDocument(x, "1.0", "UTF-8", NULL) < 0;
-    bad |= xmlTextWriterStartElementNS(x, NULL, BAD_CAST "feed",
-                                       BAD_CAST "http://www.w3.org/2005/Atom") < 0;
-    snprintf(id, sizeof id, "urn:mwx:feed:%s", v->sender);
-    bad |= xmlTextWriterWriteElement(x, BAD_CAST "id", BAD_CAST id) < 0;
-    snprintf(title, sizeof title, "%smwx public warnings, node %s", tag, v->node);
-    bad |= xmlTextWriterWriteElement(x, BAD_CAST "title", BAD_CAST title) < 0;
-    bad |= xmlTextWriterWriteElement(x, BAD_CAST "updated", BAD_CAST now) < 0;
-    bad |= xmlTextWriterStartElement(x, BAD_CAST "author") < 0;
-    snprintf(title, sizeof title, "mwx node %s", v->node);
-    bad |= xmlTextWriterWriteElement(x, BAD_CAST "name", BAD_CAST title) < 0;
-    bad |= xmlTextWriterEndElement(x) < 0;
-    bad |= xmlTextWriterStartElement(x, BAD_CAST "link") < 0;
-    bad |= xmlTextWriterWriteAttribute(x, BAD_CAST "rel", BAD_CAST "self") < 0;
-    bad |= xmlTextWriterWriteAttribute(x, BAD_CAST "href", BAD_CAST v->atom_name) < 0;
-    bad |= xmlTextWriterEndElement(x) < 0;
-    for (size_t i = 0; i < mwx_warn_pic_nseries(w); i++) {
+    mwx_wbuf_reset(b);
+    mwx_wbuf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                     "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    snprintf(text, sizeof text, "urn:mwx:feed:%s", v->sender);
+    el(b, 1, "id", text);
+    snprintf(text, sizeof text, "%smwx public warnings, node %s", status_tag(v->status), v->node);
+    el(b, 1, "title", text);
+    el(b, 1, "updated", now);
+    mwx_wbuf_puts(b, " <author>\n");
+    snprintf(text, sizeof text, "mwx node %s", v->node);
+    el(b, 2, "name", text);
+    mwx_wbuf_puts(b, " </author>\n <link rel=\"self\" href=\"");
+    mwx_wbuf_xml_esc(b, v->atom_name, 1);
+    mwx_wbuf_puts(b, "\"/>\n");
+    for (size_t i = 0; i < mwx_warn_pic_nseries(w) && i < NSLOT; i++) {
         mwx_warn_pic_series_t ps;
-        const mwx_warn_msg_t *m;
+        atom_entry_t *e = &s->entry[i];
         mwx_warn_pic_series(w, i, &ps);
-        if (!(m = ps.last))
+        if (!ps.last)
             continue;
-        bad |= xmlTextWriterStartElement(x, BAD_CAST "entry") < 0;
-        snprintf(id, sizeof id, "urn:mwx:cap:%s", m->identifier);
-        bad |= xmlTextWriterWriteElement(x, BAD_CAST "id", BAD_CAST id) < 0;
-        snprintf(title, sizeof title, "%s%s %s: %s, %zu region%s", tag,
-                 m->kind == MWX_WARN_OVERFLIGHT ? "Missile overflight" : "Missile impact",
-                 m->msg_type == MWX_MSG_CANCEL ? (m->all_clear ? "all clear" : "cancelled")
-                                               : m->msg_type == MWX_MSG_ALERT ? "warning"
-                                                                              : "update",
-                 m->track_id, m->n_regions, m->n_regions == 1 ? "" : "s");
-        bad |= xmlTextWriterWriteElement(x, BAD_CAST "title", BAD_CAST title) < 0;
-        bad |= xmlTextWriterWriteElement(x, BAD_CAST "updated", BAD_CAST m->sent) < 0;
-        bad |= xmlTextWriterStartElement(x, BAD_CAST "link") < 0;
-        bad |= xmlTextWriterWriteAttribute(x, BAD_CAST "rel", BAD_CAST "alternate") < 0;
-        bad |= xmlTextWriterWriteAttribute(x, BAD_CAST "type",
-                                           BAD_CAST "application/cap+xml") < 0;
-        snprintf(href, sizeof href, "%s.cap.xml", m->identifier);
-        bad |= xmlTextWriterWriteAttribute(x, BAD_CAST "href", BAD_CAST href) < 0;
-        bad |= xmlTextWriterEndElement(x) < 0;
-        bad |= xmlTextWriterStartElement(x, BAD_CAST "summary") < 0;
-        for (size_t k = 0; k < m->n_regions; k++) {
-            const mwx_region_info_t *ri = mwx_regions_info(v->regions, (size_t)m->regions[k]);
-            if (ri)
-                bad |= xmlTextWriterWriteFormatString(x, "%s%s (%s)", k ? ", " : "", ri->name,
-                                                      ri->id) < 0;
+        if (v->nocache || strcmp(e->identifier, ps.last->identifier) != 0) {
+            entry_text(&e->text, v, ps.last);
+            /* a text cut short by a failed allocation is never reused */
+            mwx_strlcpy(e->identifier, e->text.failed ? "" : ps.last->identifier,
+                        sizeof e->identifier);
         }
-        bad |= xmlTextWriterEndElement(x) < 0;
-        bad |= xmlTextWriterEndElement(x) < 0;
+        failed |= e->text.failed;
+        mwx_wbuf_add(b, e->text.p, e->text.len);
     }
-    bad |= xmlTextWriterEndElement(x) < 0;
-    bad |= xmlTextWriterEndDocument(x) < 0;
-    xmlFreeTextWriter(x);
-    if (bad)
+    mwx_wbuf_puts(b, "</feed>\n");
+    if (failed || b->failed)
         return mwx_err_set(err, MWX_ENOMEM, "atom: could not write the feed");
-    if ((rc = mwx_warn_write_file(v->alerts_dir, v->atom_name,
-                                  (const char *)xmlBufferContent(s->buf),
-                                  (size_t)xmlBufferLength(s->buf), v->durable, err)))
+    if ((rc = mwx_warn_rewrite_file(v->alerts_dir, v->atom_name, b->p, b->len, v->durable, err)))
         return rc;
+    snprintf(s->dir, sizeof s->dir, "%s", v->alerts_dir);
+    snprintf(s->name, sizeof s->name, "%s", v->atom_name);
     emit(ectx, MWX_WARN_OUT_ATOM, v->atom_name, v->atom_name, MWX_MSG_UPDATE, NULL, 0);
     return MWX_OK;
 }

@@ -20,10 +20,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define NFILES MWX_WARN_MAX_TRACKS
+
 typedef struct cot_state {
     mwx_wbuf_t buf;
     mwx_tak_t *tak;
+    /* files of live tracks, whose spare inodes are removed at their final event, or at the
+     * end for tracks still live then */
+    char dir[MWX_PATH_LEN + 16];
+    char files[NFILES][128];
 } cot_state_t;
+
+/* Remember (live) or forget (final event) a track's file. */
+static void note_file(cot_state_t *s, const char *dir, const char *name, int live)
+{
+    int free_slot = -1;
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
+    for (int i = 0; i < NFILES; i++) {
+        if (strcmp(s->files[i], name) == 0) {
+            if (!live)
+                s->files[i][0] = '\0';
+            return;
+        }
+        if (!s->files[i][0] && free_slot < 0)
+            free_slot = i;
+    }
+    if (live && free_slot >= 0)
+        mwx_strlcpy(s->files[free_slot], name, sizeof s->files[0]);
+}
 
 static int cot_create(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err)
 {
@@ -50,6 +74,9 @@ static void cot_destroy(void *state)
     cot_state_t *s = state;
     if (!s)
         return;
+    for (int i = 0; i < NFILES; i++)
+        if (s->files[i][0])
+            mwx_warn_drop_spare(s->dir, s->files[i]);
     mwx_tak_close(s->tak);
     mwx_wbuf_free(&s->buf);
     free(s);
@@ -127,8 +154,11 @@ static int cot_track(void *state, const mwx_warn_view_t *v, const mwx_warn_track
     if (b->failed)
         return mwx_err_set(err, MWX_ENOMEM, "cot: out of memory");
     snprintf(name, sizeof name, "%s.cot.xml", uid);
-    if ((rc = mwx_warn_write_file(v->alerts_dir, name, b->p, b->len, v->durable, err)))
+    if ((rc = mwx_warn_rewrite_file(v->alerts_dir, name, b->p, b->len, v->durable, err)))
         return rc;
+    note_file(s, v->alerts_dir, name, !tv->last);
+    if (tv->last) /* the track's final event: the file is not rewritten again */
+        mwx_warn_drop_spare(v->alerts_dir, name);
     if (s->tak) {
         mwx_tak_send(s->tak, b->p, b->len);
         mwx_tak_counts(s->tak, &v->stats->tak_sent, &v->stats->tak_errors);

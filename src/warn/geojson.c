@@ -8,17 +8,28 @@
  *                            impact), "overflight", "cancelled" or "all_clear" (its series'
  *                            last message was a Cancel), the identifier and msg_type.
  * and a foreign member "mwx" {node, status, t}. Written by hand into a reused buffer; the
- * region geometries are the compact text kept when the regions were loaded. */
+ * region geometries are the compact text kept when the regions were loaded, and each
+ * region's whole feature is kept with the status and message it was made for (a message
+ * identifier is never reused), so that only changed regions are formatted again. */
 #include "warn/warn_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+typedef struct gj_region {
+    uint8_t status;             /* what the text was made for (0: nothing yet) */
+    char identifier[128];
+    mwx_wbuf_t text;
+} gj_region_t;
+
 typedef struct gj_state {
     mwx_wbuf_t buf;
+    gj_region_t region[MWX_MAX_ALERT_REGIONS];
     uint8_t status[MWX_MAX_ALERT_REGIONS];   /* 0 none, 1 cancelled, 2 all clear, 3 overflight, 4 impact */
     const mwx_warn_msg_t *msg[MWX_MAX_ALERT_REGIONS];
+    char dir[MWX_PATH_LEN + 16], name[64]; /* where the file went: its spare is removed at
+                                              the end */
 } gj_state_t;
 
 static int gj_create(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err)
@@ -38,7 +49,11 @@ static void gj_destroy(void *state)
     gj_state_t *s = state;
     if (!s)
         return;
+    if (s->dir[0])
+        mwx_warn_drop_spare(s->dir, s->name);
     mwx_wbuf_free(&s->buf);
+    for (size_t i = 0; i < MWX_MAX_ALERT_REGIONS; i++)
+        mwx_wbuf_free(&s->region[i].text);
     free(s);
 }
 
@@ -49,6 +64,30 @@ static double wrap_lon(double lon)
     while (lon < -180.0)
         lon += 360.0;
     return lon;
+}
+
+static const char *const status_names[] = {"", "cancelled", "all_clear", "overflight", "impact"};
+
+/* One region's feature (no separator). */
+static void region_feature(mwx_wbuf_t *b, const mwx_warn_view_t *v, size_t r, uint8_t status,
+                           const mwx_warn_msg_t *m)
+{
+    const mwx_region_info_t *ri = mwx_regions_info(v->regions, r);
+    mwx_wbuf_reset(b);
+    mwx_wbuf_puts(b, "{\"type\":\"Feature\",\"id\":");
+    mwx_wbuf_json_str(b, ri->id);
+    mwx_wbuf_puts(b, ",\"geometry\":");
+    mwx_wbuf_puts(b, mwx_regions_geojson(v->regions, r));
+    mwx_wbuf_puts(b, ",\"properties\":{\"kind\":\"region\",\"id\":");
+    mwx_wbuf_json_str(b, ri->id);
+    mwx_wbuf_puts(b, ",\"name\":");
+    mwx_wbuf_json_str(b, ri->name);
+    mwx_wbuf_puts(b, ",\"name_local\":");
+    mwx_wbuf_json_str(b, ri->name_local);
+    mwx_wbuf_printf(b, ",\"status\":\"%s\",\"msg_type\":\"%s\",\"identifier\":",
+                    status_names[status], mwx_msg_type_name(m->msg_type));
+    mwx_wbuf_json_str(b, m->identifier);
+    mwx_wbuf_puts(b, "}}");
 }
 
 static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_warn *w,
@@ -141,33 +180,31 @@ static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_wa
             }
         }
     }
-    for (size_t r = 0; r < nreg; r++) {
-        static const char *const names[] = {"", "cancelled", "all_clear", "overflight", "impact"};
-        const mwx_region_info_t *ri = mwx_regions_info(v->regions, r);
+    for (size_t r = 0; r < nreg && r < MWX_MAX_ALERT_REGIONS; r++) {
+        gj_region_t *g = &s->region[r];
         if (!s->status[r])
             continue;
-        mwx_wbuf_printf(b, "%s\n{\"type\":\"Feature\",\"id\":", first ? "" : ",");
+        if (v->nocache || g->status != s->status[r] ||
+            strcmp(g->identifier, s->msg[r]->identifier) != 0) {
+            region_feature(&g->text, v, r, s->status[r], s->msg[r]);
+            /* a text cut short by a failed allocation is never reused */
+            g->status = g->text.failed ? 0 : s->status[r];
+            mwx_strlcpy(g->identifier, s->msg[r]->identifier, sizeof g->identifier);
+        }
+        if (g->text.failed)
+            b->failed = 1;
+        mwx_wbuf_add(b, first ? "\n" : ",\n", first ? 1 : 2);
         first = 0;
-        mwx_wbuf_json_str(b, ri->id);
-        mwx_wbuf_puts(b, ",\"geometry\":");
-        mwx_wbuf_puts(b, mwx_regions_geojson(v->regions, r));
-        mwx_wbuf_puts(b, ",\"properties\":{\"kind\":\"region\",\"id\":");
-        mwx_wbuf_json_str(b, ri->id);
-        mwx_wbuf_puts(b, ",\"name\":");
-        mwx_wbuf_json_str(b, ri->name);
-        mwx_wbuf_puts(b, ",\"name_local\":");
-        mwx_wbuf_json_str(b, ri->name_local);
-        mwx_wbuf_printf(b, ",\"status\":\"%s\",\"msg_type\":\"%s\",\"identifier\":",
-                        names[s->status[r]], mwx_msg_type_name(s->msg[r]->msg_type));
-        mwx_wbuf_json_str(b, s->msg[r]->identifier);
-        mwx_wbuf_puts(b, "}}");
+        mwx_wbuf_add(b, g->text.p, g->text.len);
     }
     mwx_wbuf_puts(b, "\n]}\n");
     if (b->failed)
         return mwx_err_set(err, MWX_ENOMEM, "geojson: out of memory");
-    if ((rc = mwx_warn_write_file(v->alerts_dir, v->geojson_name, b->p, b->len, v->durable,
-                                  err)))
+    if ((rc = mwx_warn_rewrite_file(v->alerts_dir, v->geojson_name, b->p, b->len, v->durable,
+                                    err)))
         return rc;
+    snprintf(s->dir, sizeof s->dir, "%s", v->alerts_dir);
+    snprintf(s->name, sizeof s->name, "%s", v->geojson_name);
     emit(ectx, MWX_WARN_OUT_GEOJSON, v->geojson_name, v->geojson_name, MWX_MSG_UPDATE, NULL,
          0);
     return MWX_OK;

@@ -83,6 +83,7 @@ struct mwx_warn {
     int serial;               /* messages issued by this context: identifier suffix */
     int picture_pending;      /* the picture changed since latest.geojson was written */
     int picture_force;        /* tracks appeared or went: write at once */
+    int nocache;              /* tests: formats regenerate every text */
     double last_picture_t;
     uint8_t now_hit[NREG_MAX], rel_hit[NREG_MAX], off_hit[NREG_MAX];
     double scratch[2 * CORRIDOR_MAX_STEPS + 8][2];
@@ -217,6 +218,7 @@ static int check_policy(const mwx_warn_policy_t *p, mwx_err_t *err)
 }
 
 static int run_picture(mwx_warn_t *w, int force, mwx_err_t *err);
+static void run_prepare(mwx_warn_t *w);
 
 void mwx_warn_free(mwx_warn_t *w)
 {
@@ -336,6 +338,7 @@ int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *e
         }
         w->nfmt++;
     }
+    run_prepare(w);
     *out = w;
     return MWX_OK;
 }
@@ -383,6 +386,12 @@ static void make_view(mwx_warn_t *w, mwx_warn_view_t *v)
     v->now_t = w->now_t;
     v->regions = w->regions;
     v->policy = &w->pol;
+    v->nocache = w->nocache;
+}
+
+void mwx_warn_set_nocache(struct mwx_warn *w, int on)
+{
+    w->nocache = on;
 }
 
 static int run_message(mwx_warn_t *w, const mwx_warn_msg_t *m, mwx_err_t *err)
@@ -438,6 +447,24 @@ static int run_picture(mwx_warn_t *w, int force, mwx_err_t *err)
     }
     w->msgs_changed = 0;
     return MWX_OK;
+}
+
+/* After the call's files: let formats get ready for the next message. */
+static void run_prepare(mwx_warn_t *w)
+{
+    mwx_warn_view_t v;
+    make_view(w, &v);
+    for (int i = 0; i < w->nfmt; i++)
+        if (w->fmts[i]->prepare)
+            w->fmts[i]->prepare(w->fstate[i], &v);
+}
+
+/* The end of an entry point: the picture, then the preparation for the next message. */
+static int finish(mwx_warn_t *w, mwx_err_t *err)
+{
+    int rc = run_picture(w, 0, err);
+    run_prepare(w);
+    return rc;
 }
 
 int mwx_warn_flush(mwx_warn_t *w, mwx_err_t *err)
@@ -1080,7 +1107,7 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
             return rc;
     }
     w->picture_pending = 1;
-    return run_picture(w, 0, err);
+    return finish(w, err);
 }
 
 int mwx_warn_tick(mwx_warn_t *w, double t, mwx_err_t *err)
@@ -1093,7 +1120,7 @@ int mwx_warn_tick(mwx_warn_t *w, double t, mwx_err_t *err)
     for (int i = 0; i < MWX_WARN_MAX_TRACKS; i++)
         if ((rc = housekeeping(w, &w->tracks[i], err)))
             return rc;
-    return run_picture(w, 0, err);
+    return finish(w, err);
 }
 
 int mwx_warn_end_track(mwx_warn_t *w, const char *track_id, double t, mwx_warn_end_t why,
@@ -1120,5 +1147,5 @@ int mwx_warn_end_track(mwx_warn_t *w, const char *track_id, double t, mwx_warn_e
         if ((rc = housekeeping(w, tr, err)))
             return rc;
     }
-    return run_picture(w, 0, err);
+    return finish(w, err);
 }

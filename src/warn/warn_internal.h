@@ -24,14 +24,45 @@ void mwx_wbuf_puts(mwx_wbuf_t *b, const char *s);
 void mwx_wbuf_printf(mwx_wbuf_t *b, const char *fmt, ...) MWX_PRINTF(2, 3);
 /* v with exactly `decimals` (0..7) digits after the point, like "%.*f" (fast path). */
 void mwx_wbuf_fixed(mwx_wbuf_t *b, double v, int decimals);
-/* XML-escaped text (& < > " '). */
+/* XML-escaped text (& < > " '), fit for attributes and content. */
 void mwx_wbuf_xml(mwx_wbuf_t *b, const char *s);
+/* Same; attr 0 leaves ' as it is (element content, as libxml2's writer does). Control
+ * characters other than tab and newline, and bytes that are not UTF-8, become '?'. */
+void mwx_wbuf_xml_esc(mwx_wbuf_t *b, const char *s, int attr);
 /* JSON string literal with quotes. */
 void mwx_wbuf_json_str(mwx_wbuf_t *b, const char *s);
 
 /* Write data to dir/name atomically: dir/.name.tmp, optional fsync, rename. */
 int mwx_warn_write_file(const char *dir, const char *name, const char *data, size_t len,
                         int durable, mwx_err_t *err);
+/* Unnamed inodes (O_TMPFILE) allocated ahead for new files: allocating an inode can cost
+ * far more than writing the file (ext4 without a journal scans the recently freed ones),
+ * so the CAP format takes that cost after a call's files are written, not before a
+ * message. */
+#define MWX_WARN_INODES 4
+typedef struct mwx_warn_inodes {
+    int fd[MWX_WARN_INODES];
+    int n;
+    int off;         /* O_TMPFILE is not available there */
+} mwx_warn_inodes_t;
+
+void mwx_warn_inodes_init(mwx_warn_inodes_t *p);
+/* Top the pool up to MWX_WARN_INODES inodes in dir. */
+void mwx_warn_inodes_fill(mwx_warn_inodes_t *p, const char *dir);
+void mwx_warn_inodes_close(mwx_warn_inodes_t *p);
+
+/* A new file (a CAP message): written into an unnamed inode (from pool when it has one;
+ * pool may be NULL) and linked under its name complete; falls back to
+ * mwx_warn_write_file() (which replaces an existing file). */
+int mwx_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *name,
+                       const char *data, size_t len, int durable, mwx_err_t *err);
+/* A file rewritten in place (feed, picture, CoT): the content goes into the spare inode
+ * dir/.name.spare, which is then exchanged with dir/name in one step (no inode created or
+ * freed per write); falls back to mwx_warn_write_file(). */
+int mwx_warn_rewrite_file(const char *dir, const char *name, const char *data, size_t len,
+                          int durable, mwx_err_t *err);
+/* Remove dir/.name.spare (the file will not be rewritten again). */
+void mwx_warn_drop_spare(const char *dir, const char *name);
 /* mkdir -p of one level under an existing parent (dir itself). */
 int mwx_warn_mkdir(const char *dir, mwx_err_t *err);
 
@@ -114,6 +145,7 @@ typedef struct mwx_warn_view {
     int durable;                       /* fsync files before rename */
     const char *atom_name, *geojson_name; /* alerts[-tag].atom, latest[-tag].geojson */
     mwx_warn_stats_t *stats;           /* formats may count (TAK) */
+    int nocache;                       /* regenerate every text (tests compare) */
 } mwx_warn_view_t;
 
 /* An output format: a new format is a new file with one of these. Each callback may be
@@ -135,6 +167,9 @@ typedef struct mwx_warn_format {
     /* The picture changed (after processing an update). */
     int (*picture)(void *state, const mwx_warn_view_t *v, const struct mwx_warn *w,
                    mwx_warn_emit_file_fn emit, void *ectx, mwx_err_t *err);
+    /* The call's files are all written: get ready for the next message (e.g. allocate
+     * inodes ahead). Errors are not reported: whatever is not ready is done on demand. */
+    void (*prepare)(void *state, const mwx_warn_view_t *v);
     int (*create)(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err);
     void (*destroy)(void *state);
 } mwx_warn_format_t;
@@ -159,6 +194,10 @@ typedef struct mwx_warn_pic_series {
     const mwx_warn_msg_t *last; /* last message of the series (NULL if none) */
     const uint8_t *warned;      /* per region */
 } mwx_warn_pic_series_t;
+
+/* Tests: formats keep no text between writes, so that their files can be compared with
+ * those of a context that does. */
+void mwx_warn_set_nocache(struct mwx_warn *w, int on);
 
 size_t mwx_warn_pic_ntracks(const struct mwx_warn *w);
 void mwx_warn_pic_track(const struct mwx_warn *w, size_t i, mwx_warn_pic_track_t *out);
