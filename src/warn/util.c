@@ -115,7 +115,7 @@ void mwx_wbuf_fixed(mwx_wbuf_t *b, double v, int decimals)
     mwx_wbuf_add(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
+/* Length of the valid UTF-8 sequence at s (1..4) of a character XML may carry, or 0. */
 static size_t utf8_len(const unsigned char *s)
 {
     if (s[0] < 0x80)
@@ -127,6 +127,8 @@ static size_t utf8_len(const unsigned char *s)
             return 0;
         if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0))
             return 0; /* overlong, or a UTF-16 surrogate */
+        if (s[0] == 0xEF && s[1] == 0xBF && s[2] >= 0xBE)
+            return 0; /* U+FFFE, U+FFFF: UTF-8, but not characters XML may carry */
         return 3;
     }
     if (s[0] >= 0xF0 && s[0] <= 0xF4) {
