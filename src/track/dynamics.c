@@ -155,6 +155,32 @@ static void dyn_jacobian(const mwx_dyn_params_t *p, const double *x, int boost, 
     }
 }
 
+/* Phi = I + A h + A^2 h^2 / 2 for A of dyn_jacobian's shape: rows 0-2 are the unit
+ * rows e_3..e_5 (d pos/dt = vel), row 6 holds only A[6][6], row 7 is zero. So rows 0-2
+ * of A^2 are rows 3-5 of A, and rows 3-5 need 4 rows of A, not 8. */
+static void phi_step(const double *A, double h, double *Phi)
+{
+    enum { N = MWX_TRACK_NX };
+    double A2[N * N], hh = 0.5 * h * h;
+    memset(A2, 0, sizeof(A2));
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < N; j++)
+            A2[i * N + j] = A[(3 + i) * N + j];
+    for (int i = 3; i < 6; i++) {
+        for (int k = 0; k < 3; k++)
+            A2[i * N + 3 + k] += A[i * N + k];
+        for (int k = 3; k < 6; k++)
+            for (int j = 0; j < N; j++)
+                A2[i * N + j] += A[i * N + k] * A[k * N + j];
+        A2[i * N + 6] += A[i * N + 6] * A[6 * N + 6];
+    }
+    A2[6 * N + 6] = A[6 * N + 6] * A[6 * N + 6];
+    for (int i = 0; i < N * N; i++)
+        Phi[i] = A[i] * h + A2[i] * hh;
+    for (int i = 0; i < N; i++)
+        Phi[i * N + i] += 1.0;
+}
+
 static void deriv(const mwx_dyn_params_t *p, const double *x, int boost, double *dx)
 {
     double a[3];
@@ -209,13 +235,9 @@ static int dyn_propagate(const mwx_dyn_params_t *p, double *x, double dt, double
     for (int s = 0; s < steps; s++) {
         if (F) {
             double A[MWX_TRACK_NX * MWX_TRACK_NX], Phi[MWX_TRACK_NX * MWX_TRACK_NX];
-            double A2[MWX_TRACK_NX * MWX_TRACK_NX], T[MWX_TRACK_NX * MWX_TRACK_NX];
+            double T[MWX_TRACK_NX * MWX_TRACK_NX];
             dyn_jacobian(p, x, boost, A);
-            la_mul(A, A, A2, n, n, n);
-            for (int i = 0; i < n * n; i++)
-                Phi[i] = A[i] * h + A2[i] * 0.5 * h * h;
-            for (int i = 0; i < n; i++)
-                Phi[i * n + i] += 1.0;
+            phi_step(A, h, Phi);
             if (s == 0) {
                 memcpy(F, Phi, sizeof(Phi));
             } else {
