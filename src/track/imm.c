@@ -2,6 +2,7 @@
  * probabilities from the innovation likelihoods, moment-matched output. Switching is a
  * continuous-time Markov chain: P(i -> j over dt) = 1 - exp(-rate[i][j] dt). */
 #include "mwx/track.h"
+#include "linalg.h"
 
 #include <math.h>
 #include <string.h>
@@ -48,23 +49,39 @@ static void copy_gauss(mwx_gauss_t *dst, const mwx_gauss_t *src)
 }
 
 /* g->P += w (s->P + d d^T), d = s->x - g->x, on the upper triangle only (see mirror). */
-static void add_spread(mwx_gauss_t *g, const mwx_gauss_t *s, double w)
+LA_INLINE void spread_n(double *P, const double *gx, const double *sx, const double *sP,
+                        double w, int n)
 {
-    const int n = g->n;
     double d[MWX_TRACK_MAX_X];
     for (int a = 0; a < n; a++)
-        d[a] = s->x[a] - g->x[a];
+        d[a] = sx[a] - gx[a];
     for (int a = 0; a < n; a++)
         for (int b = a; b < n; b++)
-            g->P[a * n + b] += w * (s->P[a * n + b] + d[a] * d[b]);
+            P[a * n + b] += w * (sP[a * n + b] + d[a] * d[b]);
+}
+
+static void add_spread(mwx_gauss_t *g, const mwx_gauss_t *s, double w)
+{
+    if (g->n == MWX_TRACK_NX)
+        spread_n(g->P, g->x, s->x, s->P, w, MWX_TRACK_NX); /* fixed bounds: unrolled */
+    else
+        spread_n(g->P, g->x, s->x, s->P, w, g->n);
 }
 
 /* Lower triangle from the upper: the moment-matched covariances are exactly symmetric. */
-static void mirror(double *P, int n)
+LA_INLINE void mirror_n(double *P, int n)
 {
     for (int a = 0; a < n; a++)
         for (int b = a + 1; b < n; b++)
             P[b * n + a] = P[a * n + b];
+}
+
+static void mirror(double *P, int n)
+{
+    if (n == MWX_TRACK_NX)
+        mirror_n(P, MWX_TRACK_NX);
+    else
+        mirror_n(P, n);
 }
 
 int mwx_imm_predict(mwx_imm_t *imm, double dt)
