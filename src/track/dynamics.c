@@ -58,6 +58,14 @@ static double approx_alt(const mwx_earth_t *e, const double r[3], double *rn)
     return rr - R;
 }
 
+/* approx_alt with the geocentric distance rr = |r| and 1 / rr known. */
+static double alt_at(const mwx_earth_t *e, const double r[3], double rr, double irr)
+{
+    double b = e->a * (1.0 - e->f);
+    double s = r[2] * irr, c2 = 1.0 - s * s;
+    return rr - e->a * b / sqrt(b * b * c2 + e->a * e->a * s * s);
+}
+
 static double density(double alt)
 {
     if (alt > DRAG_TOP)
@@ -70,11 +78,12 @@ static double density(double alt)
 void mwx_dyn_accel(const mwx_dyn_params_t *p, const double *x, int boost, double acc[3])
 {
     const mwx_earth_t *e = &p->earth;
+    /* one division (1/r) for the whole gravity: this runs 4 times per RK4 step */
     double r2 = x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
-    double r = sqrt(r2), r3 = r2 * r;
-    double gx = -e->gm / r3, gz = gx;
+    double r = sqrt(r2), ir = 1.0 / r, ir2 = ir * ir;
+    double gx = -e->gm * ir2 * ir, gz = gx;
     if (p->j2 && e->j2 != 0.0) {
-        double k = 1.5 * e->j2 * e->a * e->a / r2, z2 = x[2] * x[2] / r2;
+        double k = 1.5 * e->j2 * e->a * e->a * ir2, z2 = x[2] * x[2] * ir2;
         gx *= 1.0 + k * (1.0 - 5.0 * z2);
         gz *= 1.0 + k * (3.0 - 5.0 * z2);
     }
@@ -86,18 +95,20 @@ void mwx_dyn_accel(const mwx_dyn_params_t *p, const double *x, int boost, double
         acc[0] += 2.0 * w * x[4] + w * w * x[0];
         acc[1] += -2.0 * w * x[3] + w * w * x[1];
     }
-    {
+    /* the speed only where it is used: under thrust, or in the air (most of a flight's
+     * evaluations are in vacuum); the altitude from the r already at hand */
+    if (boost) {
         double v = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
-        if (boost) {
-            double a = x[6] > MWX_BOOST_MIN_ACC ? x[6] : MWX_BOOST_MIN_ACC;
-            if (v > 1e-3)
-                for (int i = 0; i < 3; i++)
-                    acc[i] += a * x[3 + i] / v;
-        } else if (p->drag && x[7] > 0.0 && r < e->a + DRAG_TOP) {
-            double rho = density(approx_alt(e, x, NULL));
-            if (rho > 0.0)
-                for (int i = 0; i < 3; i++)
-                    acc[i] -= 0.5 * rho * v * x[7] * x[3 + i];
+        double a = x[6] > MWX_BOOST_MIN_ACC ? x[6] : MWX_BOOST_MIN_ACC;
+        if (v > 1e-3)
+            for (int i = 0; i < 3; i++)
+                acc[i] += a * x[3 + i] / v;
+    } else if (p->drag && x[7] > 0.0 && r < e->a + DRAG_TOP) {
+        double rho = density(alt_at(e, x, r, ir));
+        if (rho > 0.0) {
+            double v = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+            for (int i = 0; i < 3; i++)
+                acc[i] -= 0.5 * rho * v * x[7] * x[3 + i];
         }
     }
 }
