@@ -8,6 +8,20 @@
 #include <math.h>
 #include <string.h>
 
+/* P += (Q + Q^T) / 2 on both triangles: la_fpft leaves P exactly symmetric, and so
+ * does this. */
+LA_INLINE void add_sym(double *P, const double *Q, int n)
+{
+    for (int i = 0; i < n; i++) {
+        P[i * n + i] += Q[i * n + i];
+        for (int j = i + 1; j < n; j++) {
+            double q = P[i * n + j] + 0.5 * (Q[i * n + j] + Q[j * n + i]);
+            P[i * n + j] = q;
+            P[j * n + i] = q;
+        }
+    }
+}
+
 static int ekf_predict(const mwx_filter_t *f, const mwx_motion_model_t *mm, mwx_gauss_t *s,
                        double dt)
 {
@@ -25,15 +39,10 @@ static int ekf_predict(const mwx_filter_t *f, const mwx_motion_model_t *mm, mwx_
     memcpy(P, s->P, sizeof(double) * (size_t)(n * n));
     la_fpft(F, P, n);
     mm->noise(mm, s->x, dt, Q);
-    /* la_fpft leaves P exactly symmetric: add Q's symmetric part to both triangles */
-    for (int i = 0; i < n; i++) {
-        P[i * n + i] += Q[i * n + i];
-        for (int j = i + 1; j < n; j++) {
-            double q = P[i * n + j] + 0.5 * (Q[i * n + j] + Q[j * n + i]);
-            P[i * n + j] = q;
-            P[j * n + i] = q;
-        }
-    }
+    if (n == MWX_TRACK_NX)
+        add_sym(P, Q, MWX_TRACK_NX);
+    else
+        add_sym(P, Q, n);
     if (!la_cov_ok(P, n))
         return MWX_ERANGE;
     memcpy(s->x, x, sizeof(double) * (size_t)n);
@@ -41,16 +50,16 @@ static int ekf_predict(const mwx_filter_t *f, const mwx_motion_model_t *mm, mwx_
     return MWX_OK;
 }
 
-/* Number of leading columns of H that hold its non-zeros (radar and IR see position
- * only: 3 of the 8 states). */
-static int h_cols(const double *H, int n, int k)
+/* Whether H (k x n) sees the first 3 states only (radar and IR: position), so that the
+ * fixed-size paths below apply: a sum of |H| over the other columns, without branches (a
+ * NaN there is not 0 either). */
+static int h_pos_only(const double *H, int n, int k)
 {
-    int hc = 0;
+    double z = 0.0;
     for (int l = 0; l < k; l++)
-        for (int c = hc; c < n; c++)
-            if (H[l * n + c] != 0.0)
-                hc = c + 1;
-    return hc;
+        for (int c = 3; c < n; c++)
+            z += fabs(H[l * n + c]);
+    return z == 0.0;
 }
 
 /* P H^T and H P H^T for the built-in state when H sees the first 3 states only. */
@@ -86,7 +95,7 @@ int mwx_track_ekf_innov(const mwx_meas_model_t *m, const mwx_gauss_t *s, double 
     else
         for (int i = 0; i < k; i++)
             nu[i] = m->z[i] - zp[i];
-    if (n == MWX_TRACK_NX && h_cols(H, n, k) <= 3) {
+    if (n == MWX_TRACK_NX && h_pos_only(H, n, k)) {
         /* the built-in state seen through position only: fixed bounds */
         if (k == 3)
             innov8(s->P, H, 3, PHt, S);
@@ -180,9 +189,9 @@ int mwx_track_ekf_update_pre(const mwx_meas_model_t *m, mwx_gauss_t *s, const do
         return rc;
     /* Joseph: P = (I-KH) P (I-KH)^T + K R K^T, in O(n^2 k) rather than O(n^3):
      * T = (I-KH) P = P - K (P H^T)^T; T (I-KH)^T + K R K^T = T - (T H^T - K R) K^T. */
-    if (n == MWX_TRACK_NX && k == 3 && h_cols(H, n, k) <= 3)
+    if (n == MWX_TRACK_NX && k == 3 && h_pos_only(H, n, k))
         joseph8(s->P, K, PHt, H, m->R, 3, P);
-    else if (n == MWX_TRACK_NX && h_cols(H, n, k) <= 3)
+    else if (n == MWX_TRACK_NX && h_pos_only(H, n, k))
         joseph8(s->P, K, PHt, H, m->R, k, P);
     else {
         double T[LA_MAX * LA_MAX], THt[LA_MAX * MWX_TRACK_MAX_Z];

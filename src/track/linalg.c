@@ -255,10 +255,10 @@ int la_spd_inv(const double *A, double *Ai, int n, double *logdet)
     return MWX_OK;
 }
 
-int la_cov_ok(const double *P, int n)
+/* x - x is 0 for every finite x and NaN otherwise: one branch for the whole matrix (two
+ * sums, to halve the chain of dependent additions) */
+LA_INLINE int cov_ok_n(const double *P, int n)
 {
-    /* x - x is 0 for every finite x and NaN otherwise: one branch for the whole matrix
-     * (two sums, to halve the chain of dependent additions) */
     double z0 = 0.0, z1 = 0.0;
     int i = 0;
     for (; i + 1 < n * n; i += 2) {
@@ -273,6 +273,11 @@ int la_cov_ok(const double *P, int n)
         if (!(P[i * n + i] > 0.0))
             return 0;
     return 1;
+}
+
+int la_cov_ok(const double *P, int n)
+{
+    return n == MWX_TRACK_NX ? cov_ok_n(P, MWX_TRACK_NX) : cov_ok_n(P, n);
 }
 
 void la_eig2(double a, double b, double c, double *l1, double *l2, double v1[2])
