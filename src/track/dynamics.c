@@ -58,6 +58,14 @@ static double approx_alt(const mwx_earth_t *e, const double r[3], double *rn)
     return rr - R;
 }
 
+/* approx_alt with the geocentric distance rr = |r| and 1 / rr known. */
+static double alt_at(const mwx_earth_t *e, const double r[3], double rr, double irr)
+{
+    double b = e->a * (1.0 - e->f);
+    double s = r[2] * irr, c2 = 1.0 - s * s;
+    return rr - e->a * b / sqrt(b * b * c2 + e->a * e->a * s * s);
+}
+
 static double density(double alt)
 {
     if (alt > DRAG_TOP)
@@ -70,11 +78,12 @@ static double density(double alt)
 void mwx_dyn_accel(const mwx_dyn_params_t *p, const double *x, int boost, double acc[3])
 {
     const mwx_earth_t *e = &p->earth;
+    /* one division (1/r) for the whole gravity: this runs 4 times per RK4 step */
     double r2 = x[0] * x[0] + x[1] * x[1] + x[2] * x[2];
-    double r = sqrt(r2), r3 = r2 * r;
-    double gx = -e->gm / r3, gz = gx;
+    double r = sqrt(r2), ir = 1.0 / r, ir2 = ir * ir;
+    double gx = -e->gm * ir2 * ir, gz = gx;
     if (p->j2 && e->j2 != 0.0) {
-        double k = 1.5 * e->j2 * e->a * e->a / r2, z2 = x[2] * x[2] / r2;
+        double k = 1.5 * e->j2 * e->a * e->a * ir2, z2 = x[2] * x[2] * ir2;
         gx *= 1.0 + k * (1.0 - 5.0 * z2);
         gz *= 1.0 + k * (3.0 - 5.0 * z2);
     }
@@ -86,18 +95,20 @@ void mwx_dyn_accel(const mwx_dyn_params_t *p, const double *x, int boost, double
         acc[0] += 2.0 * w * x[4] + w * w * x[0];
         acc[1] += -2.0 * w * x[3] + w * w * x[1];
     }
-    {
+    /* the speed only where it is used: under thrust, or in the air (most of a flight's
+     * evaluations are in vacuum); the altitude from the r already at hand */
+    if (boost) {
         double v = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
-        if (boost) {
-            double a = x[6] > MWX_BOOST_MIN_ACC ? x[6] : MWX_BOOST_MIN_ACC;
-            if (v > 1e-3)
-                for (int i = 0; i < 3; i++)
-                    acc[i] += a * x[3 + i] / v;
-        } else if (p->drag && x[7] > 0.0 && r < e->a + DRAG_TOP) {
-            double rho = density(approx_alt(e, x, NULL));
-            if (rho > 0.0)
-                for (int i = 0; i < 3; i++)
-                    acc[i] -= 0.5 * rho * v * x[7] * x[3 + i];
+        double a = x[6] > MWX_BOOST_MIN_ACC ? x[6] : MWX_BOOST_MIN_ACC;
+        if (v > 1e-3)
+            for (int i = 0; i < 3; i++)
+                acc[i] += a * x[3 + i] / v;
+    } else if (p->drag && x[7] > 0.0 && r < e->a + DRAG_TOP) {
+        double rho = density(alt_at(e, x, r, ir));
+        if (rho > 0.0) {
+            double v = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
+            for (int i = 0; i < 3; i++)
+                acc[i] -= 0.5 * rho * v * x[7] * x[3 + i];
         }
     }
 }
@@ -155,6 +166,32 @@ static void dyn_jacobian(const mwx_dyn_params_t *p, const double *x, int boost, 
     }
 }
 
+/* Phi = I + A h + A^2 h^2 / 2 for A of dyn_jacobian's shape: rows 0-2 are the unit
+ * rows e_3..e_5 (d pos/dt = vel), row 6 holds only A[6][6], row 7 is zero. So rows 0-2
+ * of A^2 are rows 3-5 of A, and rows 3-5 need 4 rows of A, not 8. */
+static void phi_step(const double *A, double h, double *Phi)
+{
+    enum { N = MWX_TRACK_NX };
+    double A2[N * N], hh = 0.5 * h * h;
+    memset(A2, 0, sizeof(A2));
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < N; j++)
+            A2[i * N + j] = A[(3 + i) * N + j];
+    for (int i = 3; i < 6; i++) {
+        for (int k = 0; k < 3; k++)
+            A2[i * N + 3 + k] += A[i * N + k];
+        for (int k = 3; k < 6; k++)
+            for (int j = 0; j < N; j++)
+                A2[i * N + j] += A[i * N + k] * A[k * N + j];
+        A2[i * N + 6] += A[i * N + 6] * A[6 * N + 6];
+    }
+    A2[6 * N + 6] = A[6 * N + 6] * A[6 * N + 6];
+    for (int i = 0; i < N * N; i++)
+        Phi[i] = A[i] * h + A2[i] * hh;
+    for (int i = 0; i < N; i++)
+        Phi[i * N + i] += 1.0;
+}
+
 static void deriv(const mwx_dyn_params_t *p, const double *x, int boost, double *dx)
 {
     double a[3];
@@ -209,13 +246,9 @@ static int dyn_propagate(const mwx_dyn_params_t *p, double *x, double dt, double
     for (int s = 0; s < steps; s++) {
         if (F) {
             double A[MWX_TRACK_NX * MWX_TRACK_NX], Phi[MWX_TRACK_NX * MWX_TRACK_NX];
-            double A2[MWX_TRACK_NX * MWX_TRACK_NX], T[MWX_TRACK_NX * MWX_TRACK_NX];
+            double T[MWX_TRACK_NX * MWX_TRACK_NX];
             dyn_jacobian(p, x, boost, A);
-            la_mul(A, A, A2, n, n, n);
-            for (int i = 0; i < n * n; i++)
-                Phi[i] = A[i] * h + A2[i] * 0.5 * h * h;
-            for (int i = 0; i < n; i++)
-                Phi[i * n + i] += 1.0;
+            phi_step(A, h, Phi);
             if (s == 0) {
                 memcpy(F, Phi, sizeof(Phi));
             } else {

@@ -1,5 +1,6 @@
 /* EKF internals shared inside src/track: the tracker computes the innovation once for
- * gating and reuses it for the update of a single-mode track. */
+ * gating and reuses it for the update of a single-mode track, and builds a scan's radar
+ * models from one ENU basis of their site. */
 #ifndef MWX_TRACK_EKF_INTERNAL_H
 #define MWX_TRACK_EKF_INTERNAL_H
 
@@ -12,5 +13,9 @@ int mwx_track_ekf_innov(const mwx_meas_model_t *m, const mwx_gauss_t *s, double 
 int mwx_track_ekf_update_pre(const mwx_meas_model_t *m, mwx_gauss_t *s, const double *nu,
                              const double *S, const double *H, const double *PHt,
                              double *nis, double *loglik);
+
+/* mwx_meas_radar for a site (geodetic) whose ENU basis enu (rows E, N, U) is known. */
+int mwx_track_meas_radar_enu(mwx_meas_model_t *m, const mwx_geo_t *site, const double enu[9],
+                             const mwx_rec_meas_t *meas);
 
 #endif

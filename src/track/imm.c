@@ -2,6 +2,7 @@
  * probabilities from the innovation likelihoods, moment-matched output. Switching is a
  * continuous-time Markov chain: P(i -> j over dt) = 1 - exp(-rate[i][j] dt). */
 #include "mwx/track.h"
+#include "linalg.h"
 
 #include <math.h>
 #include <string.h>
@@ -38,6 +39,51 @@ static void transition(const mwx_imm_t *imm, double dt, double p[MWX_IMM_MAX_MOD
     }
 }
 
+/* The used part of a Gaussian (n + n^2 numbers, not the whole struct). */
+static void copy_gauss(mwx_gauss_t *dst, const mwx_gauss_t *src)
+{
+    const int n = src->n;
+    dst->n = n;
+    memcpy(dst->x, src->x, sizeof(double) * (size_t)n);
+    memcpy(dst->P, src->P, sizeof(double) * (size_t)(n * n));
+}
+
+/* g->P += w (s->P + d d^T), d = s->x - g->x, on the upper triangle only (see mirror). */
+LA_INLINE void spread_n(double *P, const double *gx, const double *sx, const double *sP,
+                        double w, int n)
+{
+    double d[MWX_TRACK_MAX_X];
+    for (int a = 0; a < n; a++)
+        d[a] = sx[a] - gx[a];
+    for (int a = 0; a < n; a++)
+        for (int b = a; b < n; b++)
+            P[a * n + b] += w * (sP[a * n + b] + d[a] * d[b]);
+}
+
+static void add_spread(mwx_gauss_t *g, const mwx_gauss_t *s, double w)
+{
+    if (g->n == MWX_TRACK_NX)
+        spread_n(g->P, g->x, s->x, s->P, w, MWX_TRACK_NX); /* fixed bounds: unrolled */
+    else
+        spread_n(g->P, g->x, s->x, s->P, w, g->n);
+}
+
+/* Lower triangle from the upper: the moment-matched covariances are exactly symmetric. */
+LA_INLINE void mirror_n(double *P, int n)
+{
+    for (int a = 0; a < n; a++)
+        for (int b = a + 1; b < n; b++)
+            P[b * n + a] = P[a * n + b];
+}
+
+static void mirror(double *P, int n)
+{
+    if (n == MWX_TRACK_NX)
+        mirror_n(P, MWX_TRACK_NX);
+    else
+        mirror_n(P, n);
+}
+
 int mwx_imm_predict(mwx_imm_t *imm, double dt)
 {
     const int m = imm->n_modes, n = imm->mode[0].n;
@@ -57,32 +103,31 @@ int mwx_imm_predict(mwx_imm_t *imm, double dt)
     for (int j = 0; j < m; j++) {
         mwx_gauss_t *g = &mixed[j];
         g->n = n;
-        memset(g->x, 0, sizeof(g->x));
-        memset(g->P, 0, sizeof(g->P));
         if (c[j] <= 1e-300) {
-            *g = imm->mode[j];
+            copy_gauss(g, &imm->mode[j]);
             continue;
         }
+        for (int a = 0; a < n; a++)
+            g->x[a] = 0.0;
+        for (int a = 0; a < n * n; a++)
+            g->P[a] = 0.0;
         for (int i = 0; i < m; i++) {
             double w = p[i][j] * imm->mu[i] / c[j];
             for (int a = 0; a < n; a++)
                 g->x[a] += w * imm->mode[i].x[a];
         }
         for (int i = 0; i < m; i++) {
-            double w = p[i][j] * imm->mu[i] / c[j], d[MWX_TRACK_MAX_X];
+            double w = p[i][j] * imm->mu[i] / c[j];
             if (w == 0.0)
                 continue;
-            for (int a = 0; a < n; a++)
-                d[a] = imm->mode[i].x[a] - g->x[a];
-            for (int a = 0; a < n; a++)
-                for (int b = 0; b < n; b++)
-                    g->P[a * n + b] += w * (imm->mode[i].P[a * n + b] + d[a] * d[b]);
+            add_spread(g, &imm->mode[i], w);
         }
+        mirror(g->P, n);
     }
     for (int j = 0; j < m; j++) {
-        mwx_gauss_t g = mixed[j];
-        if (imm->filter->predict(imm->filter, imm->model[j], &g, dt) == MWX_OK) {
-            imm->mode[j] = g;
+        mwx_gauss_t *g = &mixed[j];
+        if (imm->filter->predict(imm->filter, imm->model[j], g, dt) == MWX_OK) {
+            copy_gauss(&imm->mode[j], g);
             imm->mu[j] = c[j];
             ok++;
         } else {
@@ -105,16 +150,16 @@ int mwx_imm_update(mwx_imm_t *imm, const mwx_meas_model_t *mm, double *nis)
 {
     const int m = imm->n_modes;
     double ll[MWX_IMM_MAX_MODES], nis_j[MWX_IMM_MAX_MODES], lmax = -1e300, s = 0.0;
-    mwx_gauss_t upd[MWX_IMM_MAX_MODES];
     int ok[MWX_IMM_MAX_MODES], any = 0;
     if (m == 1) {
         imm->mu[0] = 1.0;
         return imm->filter->update(imm->filter, mm, &imm->mode[0], nis, NULL);
     }
+    /* Each mode is updated in place: a filter leaves the state unchanged when it fails
+     * (the filter contract), and a failed mode drops out below. */
     for (int j = 0; j < m; j++) {
-        upd[j] = imm->mode[j];
         ok[j] = imm->mu[j] > 0.0 &&
-                imm->filter->update(imm->filter, mm, &upd[j], &nis_j[j], &ll[j]) == MWX_OK;
+                imm->filter->update(imm->filter, mm, &imm->mode[j], &nis_j[j], &ll[j]) == MWX_OK;
         if (ok[j]) {
             any = 1;
             if (ll[j] > lmax)
@@ -124,12 +169,10 @@ int mwx_imm_update(mwx_imm_t *imm, const mwx_meas_model_t *mm, double *nis)
     if (!any)
         return MWX_ERANGE;
     for (int j = 0; j < m; j++) {
-        if (ok[j]) {
-            imm->mode[j] = upd[j];
+        if (ok[j])
             imm->mu[j] *= exp(ll[j] - lmax);
-        } else {
+        else
             imm->mu[j] = 0.0;
-        }
         s += imm->mu[j];
     }
     if (!(s > 0.0)) {
@@ -164,23 +207,19 @@ void mwx_imm_combine(const mwx_imm_t *imm, mwx_gauss_t *out)
 {
     const int m = imm->n_modes, n = imm->mode[0].n;
     if (m == 1) {
-        *out = imm->mode[0];
+        copy_gauss(out, &imm->mode[0]);
         return;
     }
     out->n = n;
-    memset(out->x, 0, sizeof(out->x));
-    memset(out->P, 0, sizeof(out->P));
+    for (int a = 0; a < n; a++)
+        out->x[a] = 0.0;
+    for (int a = 0; a < n * n; a++)
+        out->P[a] = 0.0;
     for (int j = 0; j < m; j++)
         for (int a = 0; a < n; a++)
             out->x[a] += imm->mu[j] * imm->mode[j].x[a];
-    for (int j = 0; j < m; j++) {
-        double d[MWX_TRACK_MAX_X];
-        if (imm->mu[j] == 0.0)
-            continue;
-        for (int a = 0; a < n; a++)
-            d[a] = imm->mode[j].x[a] - out->x[a];
-        for (int a = 0; a < n; a++)
-            for (int b = 0; b < n; b++)
-                out->P[a * n + b] += imm->mu[j] * (imm->mode[j].P[a * n + b] + d[a] * d[b]);
-    }
+    for (int j = 0; j < m; j++)
+        if (imm->mu[j] != 0.0)
+            add_spread(out, &imm->mode[j], imm->mu[j]);
+    mirror(out->P, n);
 }

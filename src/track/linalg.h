@@ -7,6 +7,14 @@
 
 #define LA_MAX MWX_TRACK_MAX_X
 
+/* Small kernels written once with a size parameter and called with constants: forced
+ * inline so that each call site gets fixed loop bounds (unrolled at -O2). */
+#if defined(__GNUC__) || defined(__clang__)
+#define LA_INLINE static inline __attribute__((always_inline))
+#else
+#define LA_INLINE static inline
+#endif
+
 /* C = A (n x m) * B (m x p) */
 void la_mul(const double *A, const double *B, double *C, int n, int m, int p);
 /* C = A (n x m) * B^T (B is p x m) */

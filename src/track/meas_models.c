@@ -1,6 +1,7 @@
 /* Measurement models: radar range/azimuth/elevation in the site's ENU frame, IR line of
  * sight (two angles across the measured LOS), direct position, and linear. */
 #include "mwx/track.h"
+#include "ekf_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -41,8 +42,10 @@ static void radar_diff(const mwx_meas_model_t *m, const double *a, const double 
     out[2] = a[2] - b[2];
 }
 
-int mwx_meas_radar(mwx_meas_model_t *m, const mwx_earth_t *e, const mwx_geo_t *site,
-                   const mwx_rec_meas_t *meas)
+/* The radar model; enu: the site's basis when the caller has it (a scan's measurements
+ * share their site), else NULL. */
+static int meas_radar(mwx_meas_model_t *m, const mwx_earth_t *e, const mwx_geo_t *site,
+                      const double *enu, const mwx_rec_meas_t *meas)
 {
     double sr = meas->sigma_range_m, sa = meas->sigma_az_deg * MWX_DEG,
            se = meas->sigma_el_deg * MWX_DEG;
@@ -60,7 +63,10 @@ int mwx_meas_radar(mwx_meas_model_t *m, const mwx_earth_t *e, const mwx_geo_t *s
         m->site = *site;
     else
         mwx_ecef_to_geo(e, m->site_ecef, &m->site);
-    mwx_enu_basis(m->site.lat, m->site.lon, m->enu, m->enu + 3, m->enu + 6);
+    if (site && enu)
+        memcpy(m->enu, enu, sizeof(m->enu));
+    else
+        mwx_enu_basis(m->site.lat, m->site.lon, m->enu, m->enu + 3, m->enu + 6);
     m->name = "radar";
     m->nz = 3;
     m->h = radar_h;
@@ -72,6 +78,18 @@ int mwx_meas_radar(mwx_meas_model_t *m, const mwx_earth_t *e, const mwx_geo_t *s
     m->R[4] = sa * sa;
     m->R[8] = se * se;
     return MWX_OK;
+}
+
+int mwx_meas_radar(mwx_meas_model_t *m, const mwx_earth_t *e, const mwx_geo_t *site,
+                   const mwx_rec_meas_t *meas)
+{
+    return meas_radar(m, e, site, NULL, meas);
+}
+
+int mwx_track_meas_radar_enu(mwx_meas_model_t *m, const mwx_geo_t *site, const double enu[9],
+                             const mwx_rec_meas_t *meas)
+{
+    return meas_radar(m, NULL, site, enu, meas);
 }
 
 /* Gnomonic angles across the LOS: z_i = (u_i . d) / (l . d), l the measured LOS. */

@@ -1028,6 +1028,7 @@ static void process_scan(mwx_tracker_t *t)
 {
     const int nm = t->n_scan;
     const sensor_t *sen;
+    double enu[9];
     int is_radar;
     if (nm == 0 || t->scan_sensor < 0)
         return;
@@ -1038,10 +1039,12 @@ static void process_scan(mwx_tracker_t *t)
         t->stamp = 1;
     is_radar = t->scan[0].kind == MWX_SENSOR_RADAR;
     t->n_pairs = 0;
+    /* one ENU basis per scan: its measurements share the site */
+    mwx_enu_basis(sen->geo.lat, sen->geo.lon, enu, enu + 3, enu + 6);
     for (int i = 0; i < nm; i++) {
         const mwx_rec_meas_t *m = &t->scan[i];
         int rc = m->kind == MWX_SENSOR_RADAR
-                     ? mwx_meas_radar(&t->mm[i], &t->cfg.dyn.earth, &sen->geo, m)
+                     ? mwx_track_meas_radar_enu(&t->mm[i], &sen->geo, enu, m)
                      : mwx_meas_ir(&t->mm[i], m);
         t->mok[i] = rc == MWX_OK && m->kind == t->scan[0].kind;
         t->massigned[i] = 0;
@@ -1054,9 +1057,15 @@ static void process_scan(mwx_tracker_t *t)
             t->st.meas_dropped++;
             continue;
         }
-        if (m->kind == MWX_SENSOR_RADAR)
-            mwx_rae_to_ecef(&sen->geo, sen->ecef, t->mm[i].z[0], t->mm[i].z[1],
-                            t->mm[i].z[2], t->mpt[i]);
+        if (m->kind == MWX_SENSOR_RADAR) {
+            /* mwx_rae_to_ecef with the scan's basis */
+            const double r = t->mm[i].z[0], az = t->mm[i].z[1], el = t->mm[i].z[2];
+            const double ce = cos(el);
+            const double v[3] = {r * ce * sin(az), r * ce * cos(az), r * sin(el)};
+            for (int a = 0; a < 3; a++)
+                t->mpt[i][a] =
+                    sen->ecef[a] + enu[a] * v[0] + enu[3 + a] * v[1] + enu[6 + a] * v[2];
+        }
     }
     if (is_radar) {
         grid_build(t, t->scan_t);
