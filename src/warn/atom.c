@@ -61,14 +61,7 @@ static const char *status_tag(mwx_status_t st)
 /* <name>text</name> on its own line at the given indent (one space per level). */
 static void el(mwx_wbuf_t *b, int depth, const char *name, const char *text)
 {
-    mwx_wbuf_add(b, "    ", (size_t)depth);
-    mwx_wbuf_add(b, "<", 1);
-    mwx_wbuf_puts(b, name);
-    mwx_wbuf_add(b, ">", 1);
-    mwx_wbuf_xml_esc(b, text, 0);
-    mwx_wbuf_add(b, "</", 2);
-    mwx_wbuf_puts(b, name);
-    mwx_wbuf_add(b, ">\n", 2);
+    mwx_wbuf_xml_el(b, depth, name, text);
 }
 
 static void entry_text(mwx_wbuf_t *b, const mwx_warn_view_t *v, const mwx_warn_msg_t *m)

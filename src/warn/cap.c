@@ -240,14 +240,7 @@ static void close_el(mwx_wbuf_t *b, int depth, const char *name)
 /* <name>text</name> on its own line, text escaped. */
 static void el(mwx_wbuf_t *b, int depth, const char *name, const char *text)
 {
-    indent(b, depth);
-    mwx_wbuf_add(b, "<", 1);
-    mwx_wbuf_puts(b, name);
-    mwx_wbuf_add(b, ">", 1);
-    mwx_wbuf_xml_esc(b, text, 0);
-    mwx_wbuf_add(b, "</", 2);
-    mwx_wbuf_puts(b, name);
-    mwx_wbuf_add(b, ">\n", 2);
+    mwx_wbuf_xml_el(b, 2 * depth, name, text);
 }
 
 static void param(mwx_wbuf_t *b, const char *name, const char *value)

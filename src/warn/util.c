@@ -195,6 +195,19 @@ void mwx_wbuf_xml(mwx_wbuf_t *b, const char *s)
     mwx_wbuf_xml_esc(b, s, 1);
 }
 
+void mwx_wbuf_xml_el(mwx_wbuf_t *b, int spaces, const char *name, const char *text)
+{
+    static const char sp[] = "                ";
+    mwx_wbuf_add(b, sp, (size_t)(spaces < 16 ? spaces : 16));
+    mwx_wbuf_add(b, "<", 1);
+    mwx_wbuf_puts(b, name);
+    mwx_wbuf_add(b, ">", 1);
+    mwx_wbuf_xml_esc(b, text, 0);
+    mwx_wbuf_add(b, "</", 2);
+    mwx_wbuf_puts(b, name);
+    mwx_wbuf_add(b, ">\n", 2);
+}
+
 void mwx_wbuf_json_str(mwx_wbuf_t *b, const char *s)
 {
     mwx_wbuf_add(b, "\"", 1);

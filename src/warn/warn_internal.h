@@ -29,6 +29,8 @@ void mwx_wbuf_xml(mwx_wbuf_t *b, const char *s);
 /* Same; attr 0 leaves ' as it is (element content, as libxml2's writer does). Control
  * characters other than tab and newline, and bytes that are not UTF-8, become '?'. */
 void mwx_wbuf_xml_esc(mwx_wbuf_t *b, const char *s, int attr);
+/* "<name>text</name>\n" after `spaces` spaces (at most 16), text escaped as content. */
+void mwx_wbuf_xml_el(mwx_wbuf_t *b, int spaces, const char *name, const char *text);
 /* JSON string literal with quotes. */
 void mwx_wbuf_json_str(mwx_wbuf_t *b, const char *s);
 
