@@ -252,6 +252,15 @@ typedef enum mwx_phase {
     MWX_PHASE_IMPACT = 2
 } mwx_phase_t;
 
+/* What a launch estimate rests on, weakest first: a ballistic arc flown back to the ground
+ * (a track first seen after burnout: the point of origin, tens of km and s off), one
+ * boosting state flown back, or a fit of a booster to the early flight. */
+typedef enum mwx_launch_basis {
+    MWX_LAUNCH_BALLISTIC = 0,
+    MWX_LAUNCH_BOOST = 1,
+    MWX_LAUNCH_FIT = 2
+} mwx_launch_basis_t;
+
 typedef enum mwx_sensor_kind {
     MWX_SENSOR_RADAR = 0,
     MWX_SENSOR_IR = 1
@@ -275,6 +284,7 @@ typedef enum mwx_rec_type {
 
 const char *mwx_status_name(mwx_status_t s);       /* "Actual", "Exercise", "Test" */
 const char *mwx_phase_name(mwx_phase_t p);         /* "boost", "ballistic", "impact" */
+const char *mwx_launch_basis_name(mwx_launch_basis_t b); /* "ballistic", "boost", "fit" */
 const char *mwx_sensor_kind_name(mwx_sensor_kind_t k); /* "radar", "ir_satellite" */
 const char *mwx_msg_type_name(mwx_msg_type_t m);   /* "Alert", "Update", "Cancel" */
 const char *mwx_rec_type_name(mwx_rec_type_t t);   /* "scenario", "truth", ... */
@@ -320,6 +330,7 @@ typedef struct mwx_rec_launch_est {
     int valid;            /* 0: null in JSON */
     double lat, lon;      /* degrees (file units: these records are the file's content) */
     double t;
+    mwx_launch_basis_t basis;
 } mwx_rec_launch_est_t;
 
 typedef struct mwx_rec_impact_est {

@@ -11,6 +11,16 @@ const char *mwx_status_name(mwx_status_t s)
     return "?";
 }
 
+const char *mwx_launch_basis_name(mwx_launch_basis_t b)
+{
+    switch (b) {
+    case MWX_LAUNCH_BALLISTIC: return "ballistic";
+    case MWX_LAUNCH_BOOST: return "boost";
+    case MWX_LAUNCH_FIT: return "fit";
+    }
+    return "?";
+}
+
 const char *mwx_phase_name(mwx_phase_t p)
 {
     switch (p) {

@@ -210,6 +210,7 @@ static int build_msg(const mwx_record_t *rec, pbrec_t *pb, const ProtobufCMessag
             pb->launch.lat = r->launch.lat;
             pb->launch.lon = r->launch.lon;
             pb->launch.t = r->launch.t;
+            pb->launch.basis = (Mwx__Rec__LaunchBasis)r->launch.basis;
             m->launch = &pb->launch;
         }
         if (r->impact.valid) {
@@ -596,6 +597,8 @@ int mwx_record_decode(mwx_rec_type_t type, const uint8_t *buf, size_t len, mwx_r
             NUM(r->launch.lat, m->launch->lat, "launch.lat");
             NUM(r->launch.lon, m->launch->lon, "launch.lon");
             NUM(r->launch.t, m->launch->t, "launch.t");
+            ENUM(r->launch.basis, mwx_launch_basis_t, m->launch->basis, MWX_LAUNCH_FIT,
+                 "launch.basis");
         }
         if (m->impact) {
             r->impact.valid = 1;
@@ -905,6 +908,7 @@ char *mwx_record_to_json(const mwx_record_t *rec)
             sb_num(&b, r->launch.lat);
             kv_num(&b, "lon", r->launch.lon);
             kv_num(&b, "t", r->launch.t);
+            kv_str(&b, "basis", mwx_launch_basis_name(r->launch.basis), 16);
             sb_lit(&b, "}");
         } else {
             sb_lit(&b, "null");

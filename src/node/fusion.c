@@ -445,6 +445,7 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
     const mwx_rec_track_t *newest = NULL;
     double ix[2] = {0, 0}, ic[4] = {0}, ref_lat = 0, ref_lon = 0, imp_t_num = 0, imp_w = 0;
     double l_lat = 0, l_lon = 0, l_t = 0, l_w = 0;
+    int l_basis = -1;
     mwx_rec_track_t *o = &fu->out;
     char sources[sizeof o->sources] = "";
 
@@ -498,7 +499,14 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
             imp_w += wgt;
             n_imp++;
         }
-        if (s->launch.valid) {
+        /* launch: only the estimates of the best basis count (a fit to the boost beats a
+         * boosting state flown back, which beats a ballistic point of origin) */
+        if (s->launch.valid && (int)s->launch.basis > l_basis) {
+            l_basis = (int)s->launch.basis;
+            l_lat = l_lon = l_t = l_w = 0;
+            n_launch = 0;
+        }
+        if (s->launch.valid && (int)s->launch.basis == l_basis) {
             double wgt = 1.0 / fmax(1.0, s->cov_pos_m2[0] + s->cov_pos_m2[3] + s->cov_pos_m2[5]);
             /* launch points of one missile are close: averaging lon is safe away from the
              * antimeridian, and the region has none */
@@ -537,6 +545,7 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
         o->launch.lat = l_lat / l_w;
         o->launch.lon = l_lon / l_w;
         o->launch.t = l_t / l_w;
+        o->launch.basis = (mwx_launch_basis_t)l_basis;
     }
 }
 

@@ -248,6 +248,7 @@ int mwx_estimate_launch(const mwx_dyn_params_t *p, const double *x, double t, in
     out->lat = g.lat / MWX_DEG;
     out->lon = g.lon / MWX_DEG;
     out->t = t - el;
+    out->basis = boost ? MWX_LAUNCH_BOOST : MWX_LAUNCH_BALLISTIC;
     return MWX_OK;
 }
 
@@ -548,6 +549,7 @@ int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s, int n
     out->lat = lat / MWX_DEG;
     out->lon = mwx_wrap_pi(lon) / MWX_DEG;
     out->t = best[0];
+    out->basis = MWX_LAUNCH_FIT;
     if (burn_s)
         *burn_s = fit_burn(&c, best[2]);
     return MWX_OK;

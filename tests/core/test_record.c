@@ -347,6 +347,21 @@ static void test_decode_validation(void **state)
     assert_int_equal(decode_msg(MWX_REC_TRACK, &k.base, &out, &err), 0);
     assert_int_equal(out.u.track.impact.valid, 1);
     assert_int_equal(out.u.track.launch.valid, 0);
+    {
+        /* a launch estimate's basis: an old writer's (absent) reads as ballistic, the
+         * weakest; one beyond fit is refused */
+        Mwx__Rec__LaunchEst la = MWX__REC__LAUNCH_EST__INIT;
+        k.launch = &la;
+        assert_int_equal(decode_msg(MWX_REC_TRACK, &k.base, &out, &err), 0);
+        assert_int_equal(out.u.track.launch.basis, MWX_LAUNCH_BALLISTIC);
+        la.basis = MWX__REC__LAUNCH_BASIS__LAUNCH_FIT;
+        assert_int_equal(decode_msg(MWX_REC_TRACK, &k.base, &out, &err), 0);
+        assert_int_equal(out.u.track.launch.basis, MWX_LAUNCH_FIT);
+        la.basis = (Mwx__Rec__LaunchBasis)3;
+        assert_int_equal(decode_msg(MWX_REC_TRACK, &k.base, &out, &err), MWX_ECORRUPT);
+        assert_non_null(strstr(err.msg, "launch.basis: 3 out of range"));
+        k.launch = NULL;
+    }
     k.n_cov_pos_m2 = 3, k.cov_pos_m2 = v3;
     assert_int_equal(decode_msg(MWX_REC_TRACK, &k.base, &out, &err), MWX_ECORRUPT);
     k.n_cov_pos_m2 = 6, k.cov_pos_m2 = v6;
@@ -617,11 +632,12 @@ static void test_json_every_type(void **state)
     static const char *const src[] = {"JP", "KR", "US"};
     strs_are(j, "sources", src, 3);
     json_t *l = json_object_get(j, "launch");
-    static const char *const k_l[] = {"lat", "lon", "t", NULL};
+    static const char *const k_l[] = {"lat", "lon", "t", "basis", NULL};
     keys_exactly(l, k_l);
     num_is(l, "lat", 39.0);
     num_is(l, "lon", 125.7);
     num_is(l, "t", 60.4);
+    str_is(l, "basis", "fit");
     json_t *im = json_object_get(j, "impact");
     static const char *const k_i[] = {"lat", "lon", "t", "semi_major_km", "semi_minor_km",
                                       "orientation_deg", NULL};

@@ -103,6 +103,7 @@ size_t mwx_test_samples(mwx_record_t *out)
     r->u.track.launch.lat = 39.0;
     r->u.track.launch.lon = 125.7;
     r->u.track.launch.t = 60.4;
+    r->u.track.launch.basis = MWX_LAUNCH_FIT;
     r->u.track.impact.valid = 1;
     r->u.track.impact.lat = 40.49;
     r->u.track.impact.lon = -179.99999999999997;

@@ -474,6 +474,36 @@ static void test_reentry_stays_one(void **state)
     mwx_fusion_destroy(f);
 }
 
+static void test_launch_from_the_best_basis(void **state)
+{
+    /* KR fitted the boost; JP saw the missile only after burnout, so its launch estimate
+     * is the ballistic point of origin, 30 km and 40 s off. The fused launch is KR's,
+     * not a blend; with two fits, their average. */
+    mwx_fusion_cfg_t cfg = {"US", 8, 0, 0};
+    mwx_fusion_t *f;
+    mwx_rec_track_t out;
+    double x[3], v[3];
+    (void)state;
+    missile(1, 200, x, v);
+    mwx_rec_track_t kr = make_track("KR", "KR-1", 200, x, v, 200, 10);
+    mwx_rec_track_t jp = make_track("JP", "JP-1", 200, x, v, 100, 5);
+    kr.launch = (mwx_rec_launch_est_t){1, 39.40, 125.90, 120.0, MWX_LAUNCH_FIT};
+    jp.launch = (mwx_rec_launch_est_t){1, 39.55, 126.20, 160.0, MWX_LAUNCH_BALLISTIC};
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    assert_int_equal(mwx_fusion_update(f, &jp, &out, NULL), 0);
+    assert_int_equal(out.launch.basis, MWX_LAUNCH_BALLISTIC);
+    assert_int_equal(mwx_fusion_update(f, &kr, &out, NULL), 0);
+    assert_string_equal(out.sources, "JP,KR");
+    assert_int_equal(out.launch.basis, MWX_LAUNCH_FIT);
+    assert_float_equal(out.launch.lat, 39.40, 1e-12);
+    assert_float_equal(out.launch.t, 120.0, 1e-12);
+    mwx_rec_track_t us = make_track("US", "US-1", 200.5, x, v, 200, 10);
+    us.launch = (mwx_rec_launch_est_t){1, 39.42, 125.94, 122.0, MWX_LAUNCH_FIT};
+    assert_int_equal(mwx_fusion_update(f, &us, &out, NULL), 0);
+    assert_float_equal(out.launch.t, 121.0, 1e-9); /* equal weights (same covariance) */
+    mwx_fusion_destroy(f);
+}
+
 /* Feed reports in order[], return the final picture sorted by sources then x. */
 static int cmp_track(const void *a, const void *b)
 {
@@ -554,6 +584,7 @@ int main(void)
         cmocka_unit_test(test_duplicates_merge),
         cmocka_unit_test(test_unsettled_track_waits),
         cmocka_unit_test(test_reentry_stays_one),
+        cmocka_unit_test(test_launch_from_the_best_basis),
         cmocka_unit_test(test_picture_independent_of_arrival_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
