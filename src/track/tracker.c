@@ -906,10 +906,17 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
         return;
     }
     mwx_imm_combine(&k->imm, &k->comb);
-    /* A re-entry vehicle does not re-ignite: after RETIRE_BOOST_UPDATES confident
-     * ballistic updates the boost mode is retired, halving the cost of the midcourse. */
+    /* A re-entry vehicle does not re-ignite: after RETIRE_BOOST_UPDATES ballistic
+     * updates the boost mode is retired, halving the cost of the midcourse. Ballistic:
+     * the ballistic mode is clearly ahead, or the boost mode's own thrust estimate is
+     * within two sigma of none (one 1 Hz radar cannot tell a few m/s^2 of thrust from free
+     * fall, so P(boost) alone hovers at 0.02-0.1 for ever). A staging gap lasts seconds,
+     * not RETIRE_BOOST_UPDATES. */
     if (k->imm.n_modes == 2) {
-        k->ballistic_run = k->imm.mu[1] > 0.95 ? k->ballistic_run + 1 : 0;
+        const mwx_gauss_t *b = &k->imm.mode[0];
+        double a = b->x[6], sa = sqrt(fmax(b->P[6 * b->n + 6], 0.0));
+        int no_thrust = k->imm.mu[1] > 0.8 && fabs(a) < 2.0 * sa;
+        k->ballistic_run = k->imm.mu[1] > 0.95 || no_thrust ? k->ballistic_run + 1 : 0;
         if (k->ballistic_run >= RETIRE_BOOST_UPDATES) {
             k->imm.mode[0] = k->imm.mode[1];
             k->imm.model[0] = k->imm.model[1];
