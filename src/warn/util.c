@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -392,7 +393,10 @@ int mwx_warn_rewrite_file(const char *dir, const char *name, const char *data, s
     fd = open(spare, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0)
         return mwx_warn_write_file(dir, name, data, len, durable, err);
-    while (fcntl(fd, F_SETLEASE, F_WRLCK) != 0) {
+    /* Taking the lease makes this process the file's owner, and a lease break signals the
+     * owner; by default with SIGIO, whose default action ends the process. The signal is
+     * chosen per open file before the lease exists: SIGURG, ignored by default. */
+    while (fcntl(fd, F_SETSIG, SIGURG) != 0 || fcntl(fd, F_SETLEASE, F_WRLCK) != 0) {
         int e = errno;
         close(fd);
         if (e != EAGAIN || fresh)   /* no leases here (or a writer races us): the old way */
