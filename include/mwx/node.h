@@ -46,7 +46,10 @@ void mwx_fusion_destroy(mwx_fusion_t *f);
 
 /* Feed one source track (src->node = its origin nation, src->track_id its id there).
  * On success *fused holds the fused track it belongs to, as of src->t. MWX_EFULL when
- * capacity is exhausted (the report is dropped and counted). */
+ * capacity is exhausted (the report is dropped and counted; mwx_fusion_touched() may
+ * still list a fused track the source left). MWX_EINVAL for a report that is no Gaussian
+ * estimate (covariance not positive definite, variances outside (1 mm)^2..(10^4 km)^2,
+ * or non-finite values): refused and counted (mwx_fusion_rejected). */
 int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track_t *fused,
                       mwx_err_t *err);
 
@@ -60,6 +63,7 @@ uint64_t mwx_fusion_dropped(const mwx_fusion_t *f);
 uint64_t mwx_fusion_retired(const mwx_fusion_t *f);
 /* Fused tracks merged into an older one, and sources that left a fused track. */
 uint64_t mwx_fusion_merged(const mwx_fusion_t *f);
+uint64_t mwx_fusion_rejected(const mwx_fusion_t *f);
 uint64_t mwx_fusion_split(const mwx_fusion_t *f);
 
 /* Other fused tracks the last mwx_fusion_update() changed: one a source left (its new
@@ -131,8 +135,9 @@ typedef struct mwx_node mwx_node_t;
 typedef struct mwx_node_stats {
     uint64_t meas, own_track_updates, fused_updates;
     uint64_t published, publish_errors, received, alerts, gap_requests_answered;
-    uint64_t bad_payloads;  /* verified envelopes whose payload was unreadable, or a track
-                               report naming another node than its signer: dropped */
+    uint64_t bad_payloads;  /* verified envelopes whose payload was unreadable, a track
+                               report naming another node than its signer, or one fusion
+                               refused (no Gaussian estimate): dropped */
     uint64_t fusion_merged, fusion_split, fusion_dropped; /* mwx_fusion_merged() etc. */
     mwx_share_counters_t share;
 } mwx_node_stats_t;

@@ -73,7 +73,7 @@ struct mwx_fusion {
     fused_t *v;
     size_t n, cap;
     unsigned next_id;
-    uint64_t dropped, retired, merged, split;
+    uint64_t dropped, retired, merged, split, rejected;
     touched_t touched[MAX_TOUCHED]; /* side effects of the last update */
     size_t n_touched;
 };
@@ -139,7 +139,8 @@ static void matvec(int n, const double *m, const double *x, double *y)
     }
 }
 
-/* d^T S^-1 d */
+/* d^T S^-1 d; INFINITY unless S is positive definite (an indefinite S would give a
+ * negative distance that beats every gate) */
 static double mahal(int n, const double *d, const double *s)
 {
     double si[9], y[3];
@@ -149,7 +150,30 @@ static double mahal(int n, const double *d, const double *s)
     double r = 0;
     for (int i = 0; i < n; i++)
         r += d[i] * y[i];
-    return r;
+    return isfinite(r) && r >= 0 ? r : INFINITY;
+}
+
+/* A covariance block (xx xy xz yy yz zz) a report may carry: positive definite (Cholesky
+ * pivots > 0) with every variance between (1 mm)^2 and (10 000 km)^2, in m^2 or m^2/s^2. */
+static int cov6_ok(const double c[6])
+{
+    double l00, l10, l20, l11, l21, d11, d22;
+    for (int i = 0; i < 6; i++)
+        if (!isfinite(c[i]))
+            return 0;
+    if (!(c[0] >= 1e-6 && c[3] >= 1e-6 && c[5] >= 1e-6 && c[0] <= 1e14 && c[3] <= 1e14 &&
+          c[5] <= 1e14))
+        return 0;
+    l00 = sqrt(c[0]);
+    l10 = c[1] / l00;
+    l20 = c[2] / l00;
+    d11 = c[3] - l10 * l10;
+    if (!(d11 > 0))
+        return 0;
+    l11 = sqrt(d11);
+    l21 = (c[4] - l20 * l10) / l11;
+    d22 = c[5] - l20 * l20 - l21 * l21;
+    return d22 > 0;
 }
 
 /* CI for a given omega: P = (w Pa^-1 + (1-w) Pb^-1)^-1, x = P (w Pa^-1 xa + (1-w) Pb^-1 xb) */
@@ -722,6 +746,16 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
     source_t moving;
 
     f->n_touched = 0;
+    /* a report that could not be a Gaussian estimate would steer association and merges
+     * (a negative distance beats every gate): refused */
+    if (!cov6_ok(src->cov_pos_m2) || !cov6_ok(src->cov_vel_m2s2) ||
+        !isfinite(src->t) || !isfinite(mwx_dot3(src->ecef_m, src->ecef_m)) ||
+        !isfinite(mwx_dot3(src->vel_mps, src->vel_mps))) {
+        f->rejected++;
+        return mwx_err_set(err, MWX_EINVAL,
+                           "fusion %s: track %s of %s refused: covariance not positive "
+                           "definite or out of range", f->cfg.node, src->track_id, src->node);
+    }
     /* 1. a source already mapped stays with its fused track (stable ids) while its
      *    reports agree with the other members' */
     for (size_t i = 0; i < f->n && !fu; i++) {
@@ -804,4 +838,5 @@ size_t mwx_fusion_touched(const mwx_fusion_t *f, size_t i, mwx_rec_track_t *trk,
 }
 
 uint64_t mwx_fusion_merged(const mwx_fusion_t *f) { return f->merged; }
+uint64_t mwx_fusion_rejected(const mwx_fusion_t *f) { return f->rejected; }
 uint64_t mwx_fusion_split(const mwx_fusion_t *f) { return f->split; }

@@ -56,19 +56,21 @@ static void fuse_and_warn(mwx_node_t *n, const mwx_rec_track_t *src)
     mwx_err_t e = {0};
     rec.type = MWX_REC_TRACK;
     int rc = mwx_fusion_update(n->fusion, src, &rec.u.track, &e);
-    if (rc == MWX_EFULL) /* dropped and counted (mwx_fusion_dropped): the node goes on */
+    if (rc == MWX_OK) {
+        /* a fused track comes down when its latest source says so */
+        if (src->phase == MWX_PHASE_IMPACT)
+            rec.u.track.phase = MWX_PHASE_IMPACT;
+        n->st.fused_updates++;
+        emit(n, &rec);
+        if (n->warn && mwx_warn_track(n->warn, &rec.u.track, &e) != MWX_OK)
+            note_error(n, &e);
+    } else if (rc == MWX_EINVAL && strcmp(src->node, n->cfg.nation) != 0) {
+        n->st.bad_payloads++; /* a partner's report that is no estimate: dropped, counted */
         return;
-    if (rc != MWX_OK) {
+    } else if (rc != MWX_EFULL) { /* EFULL: dropped and counted (mwx_fusion_dropped) */
         note_error(n, &e);
         return;
     }
-    /* a fused track comes down when its latest source says so */
-    if (src->phase == MWX_PHASE_IMPACT)
-        rec.u.track.phase = MWX_PHASE_IMPACT;
-    n->st.fused_updates++;
-    emit(n, &rec);
-    if (n->warn && mwx_warn_track(n->warn, &rec.u.track, &e) != MWX_OK)
-        note_error(n, &e);
     /* Side effects: a fused track a source left is re-reported; one merged into another
      * is reported a last time (unconfirmed) and its warning series ends as "lost", which
      * keeps its warnings up to the predicted impact: the survivor carries them on, and a
@@ -76,6 +78,7 @@ static void fuse_and_warn(mwx_node_t *n, const mwx_rec_track_t *src)
     for (size_t i = 0, nt = mwx_fusion_touched(n->fusion, 0, NULL, NULL); i < nt; i++) {
         mwx_record_t side;
         int ended = 0;
+        mwx_err_clear(&e);
         side.type = MWX_REC_TRACK;
         mwx_fusion_touched(n->fusion, i, &side.u.track, &ended);
         n->st.fused_updates++;

@@ -504,6 +504,49 @@ static void test_launch_from_the_best_basis(void **state)
     mwx_fusion_destroy(f);
 }
 
+static void test_no_estimate_refused(void **state)
+{
+    /* A partner's report whose covariance is not positive definite would have a negative
+     * distance to everything (beating every gate) and pull fused tracks together: refused
+     * and counted, and the picture is as it was. So are absurd and non-finite ones. */
+    mwx_fusion_cfg_t cfg = {"JP", 8, 0, 0};
+    mwx_fusion_t *f;
+    mwx_rec_track_t out, a, b, bad;
+    mwx_err_t err;
+    double x[3] = {-3.25e6, 4.2e6, 4.0e6}, v[3] = {1200, 900, 1100};
+    (void)state;
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    a = make_track("JP", "JP-1", 100, x, v, 200, 10);
+    x[1] += 500e3;
+    b = make_track("US", "US-9", 100, x, v, 200, 10);
+    x[1] -= 250e3;
+    for (int step = 0; step < 5; step++) {
+        a.t = b.t = 100 + step;
+        assert_int_equal(mwx_fusion_update(f, &a, &out, NULL), 0);
+        assert_int_equal(mwx_fusion_update(f, &b, &out, NULL), 0);
+        for (int k = 0; k < 5; k++) {
+            bad = make_track("KR", "KR-1", 100 + step, x, v, 200, 10);
+            switch (k) {
+            case 0: bad.cov_pos_m2[0] = bad.cov_pos_m2[3] = bad.cov_pos_m2[5] = -1e12; break;
+            case 1: bad.cov_pos_m2[1] = 1e6; break; /* |xy| > sqrt(xx yy): indefinite */
+            case 2: bad.cov_vel_m2s2[5] = 1e20; break;
+            case 3: bad.ecef_m[2] = NAN; break;
+            case 4: bad.cov_vel_m2s2[4] = INFINITY; break;
+            }
+            assert_int_equal(mwx_fusion_update(f, &bad, &out, &err), MWX_EINVAL);
+        }
+    }
+    assert_non_null(strstr(err.msg, "refused"));
+    assert_int_equal(mwx_fusion_rejected(f), 25);
+    assert_int_equal(mwx_fusion_count(f), 2);
+    assert_int_equal(mwx_fusion_merged(f), 0);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(mwx_fusion_get(f, i, &out), 0);
+        assert_int_equal(strchr(out.sources, 'K') == NULL, 1);
+    }
+    mwx_fusion_destroy(f);
+}
+
 /* Feed reports in order[], return the final picture sorted by sources then x. */
 static int cmp_track(const void *a, const void *b)
 {
@@ -585,6 +628,7 @@ int main(void)
         cmocka_unit_test(test_unsettled_track_waits),
         cmocka_unit_test(test_reentry_stays_one),
         cmocka_unit_test(test_launch_from_the_best_basis),
+        cmocka_unit_test(test_no_estimate_refused),
         cmocka_unit_test(test_picture_independent_of_arrival_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
