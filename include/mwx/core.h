@@ -408,8 +408,9 @@ int mwx_record_decode(mwx_rec_type_t type, const uint8_t *buf, size_t len, mwx_r
                       char *json_buf, size_t json_cap, mwx_err_t *err);
 
 /* A measurement from outside (a live sensor feed) is usable: finite values, a sensor id,
- * positive range and sigmas, angles in range, a unit line of sight. MWX_EINVAL with the
- * first problem named. */
+ * a sensor within 10^6 km, positive range, sigmas > 0 and at most 1000 km / 90 deg /
+ * 10^6 urad, angles in range, a unit line of sight. MWX_EINVAL with the first problem
+ * named. */
 int mwx_rec_meas_check(const mwx_rec_meas_t *m, mwx_err_t *err);
 
 /* One JSON object (one line, no newline) as PRODUCT.md specifies for `mwx cat`.

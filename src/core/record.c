@@ -991,8 +991,11 @@ int mwx_rec_meas_check(const mwx_rec_meas_t *m, mwx_err_t *err)
         return mwx_err_set(err, MWX_EINVAL, "meas: t must be a finite time >= 0");
     if (!m->sensor[0] || !m->nation[0])
         return mwx_err_set(err, MWX_EINVAL, "meas: sensor and nation are required");
-    if (!all_finite(m->sensor_ecef_m, 3))
-        return mwx_err_set(err, MWX_EINVAL, "meas %s: sensor position not finite", m->sensor);
+    if (!all_finite(m->sensor_ecef_m, 3) ||
+        m->sensor_ecef_m[0] * m->sensor_ecef_m[0] + m->sensor_ecef_m[1] * m->sensor_ecef_m[1] +
+                m->sensor_ecef_m[2] * m->sensor_ecef_m[2] > 1e18)
+        return mwx_err_set(err, MWX_EINVAL, "meas %s: sensor position not finite or beyond "
+                           "10^6 km", m->sensor);
     if (m->kind == MWX_SENSOR_RADAR) {
         if (!isfinite(m->range_m) || m->range_m <= 0)
             return mwx_err_set(err, MWX_EINVAL, "meas %s: range_m must be > 0", m->sensor);
@@ -1000,10 +1003,11 @@ int mwx_rec_meas_check(const mwx_rec_meas_t *m, mwx_err_t *err)
             fabs(m->az_deg) > 720.0)
             return mwx_err_set(err, MWX_EINVAL, "meas %s: azimuth or elevation out of range",
                                m->sensor);
-        if (!(m->sigma_range_m > 0) || !(m->sigma_az_deg > 0) || !(m->sigma_el_deg > 0) ||
-            !isfinite(m->sigma_range_m + m->sigma_az_deg + m->sigma_el_deg))
-            return mwx_err_set(err, MWX_EINVAL, "meas %s: sigmas must be finite and > 0",
-                               m->sensor);
+        if (!(m->sigma_range_m > 0 && m->sigma_range_m <= 1e6) ||
+            !(m->sigma_az_deg > 0 && m->sigma_az_deg <= 90) ||
+            !(m->sigma_el_deg > 0 && m->sigma_el_deg <= 90))
+            return mwx_err_set(err, MWX_EINVAL, "meas %s: sigmas must be > 0 and at most "
+                               "1000 km / 90 deg", m->sensor);
         return MWX_OK;
     }
     if (m->kind == MWX_SENSOR_IR) {
@@ -1012,8 +1016,8 @@ int mwx_rec_meas_check(const mwx_rec_meas_t *m, mwx_err_t *err)
         if (!all_finite(m->los_ecef, 3) || fabs(n2 - 1.0) > 1e-6)
             return mwx_err_set(err, MWX_EINVAL, "meas %s: los_ecef must be a unit vector",
                                m->sensor);
-        if (!(m->sigma_los_urad > 0) || !isfinite(m->sigma_los_urad))
-            return mwx_err_set(err, MWX_EINVAL, "meas %s: sigma_los_urad must be finite and > 0",
+        if (!(m->sigma_los_urad > 0 && m->sigma_los_urad <= 1e6))
+            return mwx_err_set(err, MWX_EINVAL, "meas %s: sigma_los_urad must be in (0, 10^6]",
                                m->sensor);
         return MWX_OK;
     }

@@ -95,13 +95,13 @@ typedef struct svc {
     int rc;
     mwx_err_t err;
     /* live feed (cfg->feed == MWX_FEED_BUS): the bus handler queues, the loop feeds */
-    mwx_rec_meas_t *feed_q;
-    size_t feed_cap, feed_head, feed_n;
-    uint64_t feed_in, feed_bad, feed_late, feed_full;
+    mwx_rec_meas_t *feed_q;      /* in arrival order; the handler appends at feed_n */
+    size_t feed_cap, feed_n;
+    uint64_t feed_in, feed_bad, feed_late, feed_future, feed_full;
     uint64_t feed_logged_drops;
     double feed_last_t;          /* newest measurement time fed */
-    double feed_last_wall;       /* when the last one was fed (wall) */
-    int feed_scan_open;          /* measurements fed since the last advance */
+    double feed_last_arrival;    /* wall time the newest queued one arrived */
+    double feed_first_arrival;   /* ... and the oldest */
     /* web */
     mwx_web_t *web;
     mwx_gauge_t *g_connected, *g_t;
@@ -574,52 +574,75 @@ static void on_feed(void *user, const char *subject, const uint8_t *data, size_t
         s->feed_full++;
         return;
     }
-    s->feed_q[(s->feed_head + s->feed_n++) % s->feed_cap] = r.u.meas;
+    s->feed_last_arrival = mwx_time_wall();
+    if (s->feed_n == 0)
+        s->feed_first_arrival = s->feed_last_arrival;
+    s->feed_q[s->feed_n++] = r.u.meas;
 }
 
-/* Feed what the live feed queued, in arrival order; then let the node's time follow the
- * clock (minus the lag) so that warnings time out while the sensors are quiet. */
+/* Once the feed has been quiet for FEED_SCAN_QUIET_S (a sensor sends a scan back to back;
+ * sensors publishing on their own arrive a little out of order), or the oldest queued
+ * measurement has waited that long (a busy feed is never quiet), feed what is queued in
+ * time order and complete the scan at once. A measurement ahead of the node's clock by
+ * more than the lag is refused (`future`: a sensor clock gone wrong would otherwise
+ * carry the node's time past every impact, all-clear every warning and make every later
+ * measurement late); one older than the node's time is `late`. Then let the node's time
+ * follow the clock (minus the lag) while the sensors are quiet, so warnings time out. */
 static void drain_feed(svc_t *s)
 {
     mwx_err_t e = {0};
-    double lag = feed_lag(s), clock_t = scn_now(s) - lag;
-    while (s->feed_n > 0 && s->rc == MWX_OK) {
-        const mwx_rec_meas_t *m = &s->feed_q[s->feed_head];
-        if (m->t < s->t_cur) {
-            s->feed_late++;
-        } else {
+    double lag = feed_lag(s), now_t = scn_now(s), clock_t = now_t - lag;
+    size_t n0 = s->feed_n;
+    int fed = 0;
+    double now_w = mwx_time_wall();
+    if (n0 > 0 && (now_w - s->feed_last_arrival >= FEED_SCAN_QUIET_S ||
+                   now_w - s->feed_first_arrival >= FEED_SCAN_QUIET_S || n0 >= s->feed_cap / 2)) {
+        /* stable: measurements of one time keep their arrival order (scans stay whole) */
+        for (size_t i = 1; i < n0; i++) {
+            mwx_rec_meas_t m = s->feed_q[i];
+            size_t j = i;
+            for (; j > 0 && s->feed_q[j - 1].t > m.t; j--)
+                s->feed_q[j] = s->feed_q[j - 1];
+            s->feed_q[j] = m;
+        }
+        for (size_t i = 0; i < n0 && s->rc == MWX_OK; i++) {
+            const mwx_rec_meas_t *m = &s->feed_q[i]; /* the handler appends beyond n0 only */
+            if (m->t > now_t + lag) {
+                s->feed_future++;
+                continue;
+            }
+            if (m->t < s->t_cur) {
+                s->feed_late++;
+                continue;
+            }
             if (m->t > s->t_cur) {
                 if (mwx_node_advance(s->node, m->t, &e) != MWX_OK)
                     fail_once(s, e.code, &e);
                 s->t_cur = m->t;
-                s->feed_scan_open = 0;
             }
             if (mwx_node_meas(s->node, m, &e) != MWX_OK)
                 fail_once(s, e.code, &e);
             s->feed_last_t = m->t;
-            s->feed_last_wall = mwx_time_wall();
-            s->feed_scan_open = 1;
+            fed = 1;
         }
-        s->feed_head = (s->feed_head + 1) % s->feed_cap;
-        s->feed_n--;
-    }
-    if (s->feed_scan_open && mwx_time_wall() - s->feed_last_wall >= FEED_SCAN_QUIET_S) {
-        s->feed_scan_open = 0;
-        if (mwx_node_advance(s->node, s->t_cur, &e) != MWX_OK)
+        memmove(s->feed_q, s->feed_q + n0, (s->feed_n - n0) * sizeof *s->feed_q);
+        s->feed_n -= n0;
+        s->feed_first_arrival = s->feed_last_arrival; /* of what came in meanwhile, if any */
+        if (fed && mwx_node_advance(s->node, s->t_cur, &e) != MWX_OK) /* the scan is whole */
             fail_once(s, e.code, &e);
     }
     if (clock_t > s->t_cur && clock_t - s->feed_last_t > lag) {
         if (mwx_node_advance(s->node, clock_t, &e) != MWX_OK)
             fail_once(s, e.code, &e);
         s->t_cur = clock_t;
-        s->feed_scan_open = 0;
     }
-    uint64_t drops = s->feed_bad + s->feed_late + s->feed_full;
+    uint64_t drops = s->feed_bad + s->feed_late + s->feed_future + s->feed_full;
     if (drops != s->feed_logged_drops) {
         logf_(s, "sensor feed: dropped %llu measurement(s) so far: %llu malformed or not ours, "
-                 "%llu late, %llu queue full",
+                 "%llu late, %llu ahead of the clock, %llu queue full",
               (unsigned long long)drops, (unsigned long long)s->feed_bad,
-              (unsigned long long)s->feed_late, (unsigned long long)s->feed_full);
+              (unsigned long long)s->feed_late, (unsigned long long)s->feed_future,
+              (unsigned long long)s->feed_full);
         s->feed_logged_drops = drops;
     }
 }
@@ -639,12 +662,13 @@ static int run_live(svc_t *s, mwx_err_t *err)
     /* nothing to re-run: the tracker starts afresh, and what the outbox holds is history */
     mwx_node_set_publishing(s->node, 1);
     s->out_tracks = 0;
-    s->t_cur = s->rec_t_last > 0 ? s->rec_t_last : 0;
+    /* a restart continues after what the recording holds, but never ahead of the clock */
+    s->t_cur = fmin(s->rec_t_last > 0 ? s->rec_t_last : 0, fmax(scn_now(s), 0));
     s->feed_last_t = s->t_cur;
     replay_inbox(s, INFINITY);
     logf_(s, "live: measurements from %s", subject);
     while (!*s->stop && s->rc == MWX_OK) {
-        tick(s, s->feed_scan_open ? FEED_SCAN_QUIET_S / 2 : TICK_S);
+        tick(s, s->feed_n ? FEED_SCAN_QUIET_S / 2 : TICK_S);
         drain_feed(s);
         /* with exit_at_end: once the feed's last measurements have had the lag to come */
         if (s->cfg->exit_at_end && scn_now(s) >= s->sc.duration_s + feed_lag(s)) {
@@ -1040,9 +1064,10 @@ out:
               (unsigned long long)st.alerts);
         if (cfg->feed == MWX_FEED_BUS)
             logf_(s, "sensor feed: %llu received, %llu malformed or not ours, %llu late, "
-                     "%llu queue full",
+                     "%llu ahead of the clock, %llu queue full",
                   (unsigned long long)s->feed_in, (unsigned long long)s->feed_bad,
-                  (unsigned long long)s->feed_late, (unsigned long long)s->feed_full);
+                  (unsigned long long)s->feed_late, (unsigned long long)s->feed_future,
+                  (unsigned long long)s->feed_full);
     }
     if (s->rec) {
         mwx_err_t e = {0};

@@ -156,6 +156,10 @@ int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t 
     if (c->feed == MWX_FEED_BUS && strcmp(c->bus, "inproc") == 0)
         rc = mwx_jpath_error(&jp, "feed", err,
                              "\"bus\" needs a NATS bus (an inproc node has no sensors on it)");
+    else if (c->feed == MWX_FEED_BUS && c->start_unix <= 0)
+        rc = mwx_jpath_error(&jp, "feed", err,
+                             "\"bus\" needs start_unix: the wall time of scenario t = 0, "
+                             "the same as the feed's (mwx feed --start-unix)");
 out:
     json_decref(root);
     return rc;

@@ -766,6 +766,10 @@ static void test_meas_check(void **state)
     assert_int_equal(mwx_rec_meas_check(&m, &err), MWX_EINVAL);
     m = r, m.sigma_range_m = INFINITY;
     assert_int_equal(mwx_rec_meas_check(&m, &err), MWX_EINVAL);
+    m = r, m.sigma_range_m = 1e200; /* finite, but R would overflow */
+    assert_int_equal(mwx_rec_meas_check(&m, &err), MWX_EINVAL);
+    m = r, m.sensor_ecef_m[0] = 1e12;
+    assert_int_equal(mwx_rec_meas_check(&m, &err), MWX_EINVAL);
     m = r, m.t = INFINITY;
     assert_int_equal(mwx_rec_meas_check(&m, &err), MWX_EINVAL);
     m = r, m.sensor_ecef_m[2] = NAN;

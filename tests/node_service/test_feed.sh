@@ -2,8 +2,9 @@
 # A live sensor feed: `mwx feed` publishes JP's simulated measurements on mwx-meas.JP (as
 # the JP-sensors user of a `mwx nats-config` server), and a JP node with "feed": "bus"
 # tracks them. Its own tracks must equal, record for record, those of the same node
-# replaying the scenario itself. A malformed message on the feed is dropped and counted;
-# another nation's sensors user may not publish on JP's feed at all (the server refuses).
+# replaying the scenario itself. A malformed message on the feed is dropped and counted,
+# so are measurements from a sensor whose clock runs ahead; another nation's sensors user
+# may not publish on JP's feed at all (the server refuses).
 source "$(dirname "$0")/common.sh"
 D="$MWX_TMPDIR/node_service_feed"
 setup_dir "$D"
@@ -60,7 +61,7 @@ with open(sys.argv[2], "ab", buffering=0) as f:
 EOPY
 PIDS+=("$!")
 
-START=$(start_time 4)
+START=$(start_time 10)
 write_config "$D" JP "$URL" "$START" ', "creds": "nats/JP.creds", "feed": "bus", "exit_at_end": true, "tak": "udp://127.0.0.1:'"$TAK_PORT"'"'
 start_node "$D" JP
 wait_for 60 logged "$D/node-JP.log" "live: measurements from mwx-meas.JP" || fail "JP not live: $(tail -n 3 "$D/node-JP.log")"
@@ -72,15 +73,21 @@ echo "$out" | grep -q "Permissions Violation" || fail "KR-sensors published on m
 out=$(raw_pub JP-sensors "$(pw JP-sensors)" mwx-meas.JP "not a measurement")
 echo "$out" | grep -q PONG || fail "JP-sensors could not publish: $out"
 wait_for 30 logged "$D/node-JP.log" "1 malformed or not ours" || fail "the malformed message was not counted: $(tail -n 3 "$D/node-JP.log")"
-
+# beside the real feed, a sensor whose clock runs 10 000 s ahead: everything it sends is
+# ahead of the node's clock, refused and counted; it must not carry the node's time past
+# every impact (the own tracks below must still equal the replay's)
+"$MWX" feed scenario.json --nation JP --bus "$URL" --creds nats/JP-sensors.creds --speed 50 \
+    --start-unix "$("$PY" -c "print($START - 200)")" 2> "$D/feed-ahead.log" &
+AHEAD_PID=$!
 "$MWX" feed scenario.json --nation JP --bus "$URL" --creds nats/JP-sensors.creds --speed 50 \
     --start-unix "$START" 2> "$D/feed.log" || fail "mwx feed: $(tail -n 3 "$D/feed.log")"
+wait "$AHEAD_PID" || fail "mwx feed (ahead): $(tail -n 3 "$D/feed-ahead.log")"
 grep -q "measurements published, 0 lost" "$D/feed.log" || fail "feed: $(tail -n 1 "$D/feed.log")"
 rc=0
 wait "${NODE_PID[JP]}" || rc=$?
 [ "$rc" -eq 0 ] || fail "JP node exited $rc: $(tail -n 3 "$D/node-JP.log")"
 grep "sensor feed:" "$D/node-JP.log" | tail -n 1
-grep -q "sensor feed: [0-9]* received, 1 malformed or not ours, 0 late, 0 queue full" "$D/node-JP.log" ||
+grep -q "sensor feed: [0-9]* received, 1 malformed or not ours, 0 late, [1-9][0-9]* ahead of the clock, 0 queue full" "$D/node-JP.log" ||
     fail "feed counters: $(grep 'sensor feed' "$D/node-JP.log" | tail -n 1)"
 "$MWX" cat "$D/out-JP/node-JP.mwxr" | grep -q '"truth_object":"[A-Z]' && fail "truth reached the node"
 
