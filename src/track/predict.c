@@ -383,6 +383,10 @@ static void fit_clamp(const fit_ctx_t *c, double *q)
 {
     if (q[0] > c->s[0].t - 1.0)
         q[0] = c->s[0].t - 1.0;
+    /* no earlier than two stages of the longest burn before the first sample: a step
+     * far back would only make fit_fly integrate a flight that cannot be */
+    if (q[0] < c->s[0].t - 800.0)
+        q[0] = c->s[0].t - 800.0;
     q[1] = fmin(fmax(q[1], 0.05), 0.92);
     q[2] = fmin(fmax(q[2], 2.0), 400.0);
 }

@@ -414,6 +414,7 @@ static void hist_add(mwx_tracker_t *t, trk_t *k)
             for (int i = 0; i < HIST_SAMPLES / 2; i++)
                 h->s[i] = h->s[2 * i];
             h->n = HIST_SAMPLES / 2;
+            h->n_boost = (h->n_boost + 1) / 2; /* every other one kept, boost ones too */
             h->dt_min *= 2.0;
         }
         mwx_ecef_to_geo(&t->cfg.dyn.earth, x, &g);
