@@ -9,6 +9,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "warn/warn_internal.h"
 #include "warn/warn_test_util.h"
@@ -295,6 +299,36 @@ static void test_cap_replaces_earlier_run(void **st)
     free(log);
 }
 
+static void test_spare_opener_is_harmless(void **st)
+{
+    /* Another process (a backup, an indexer) opening the spare while we hold its lease
+     * breaks the lease: the kernel signals the holder. With the default SIGIO that ended
+     * the process within milliseconds of such a loop; the signal must be a harmless one. */
+    char dir[512], spare[700];
+    mwx_err_t err = {0};
+    pid_t child;
+    (void)st;
+    wt_outdir(dir, sizeof dir, "opener");
+    assert_int_equal(mwx_warn_rewrite_file(dir, "x.txt", "first\n", 6, 0, &err), MWX_OK);
+    snprintf(spare, sizeof spare, "%s/.x.txt.spare", dir);
+    child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test */
+        if (getppid() == 1)
+            _exit(0);
+        for (;;) {
+            int fd = open(spare, O_RDONLY);
+            if (fd >= 0)
+                close(fd);
+        }
+    }
+    for (int i = 0; i < 20000; i++)
+        assert_int_equal(mwx_warn_rewrite_file(dir, "x.txt", "hello\n", 6, 0, &err), MWX_OK);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_cache_equals_fresh),
         cmocka_unit_test(test_rewrite_keeps_readers),
         cmocka_unit_test(test_cap_replaces_earlier_run),
+        cmocka_unit_test(test_spare_opener_is_harmless),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
