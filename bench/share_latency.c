@@ -67,7 +67,7 @@ static atomic_int n_got[NMODES];
 enum { S_MEAS, S_OWN, S_PUB0, S_PUB1, S_ADONE, S_DELIV, S_SHARE, S_FUSED, S_BDONE, S_N };
 static double pub_wall[NMODES][PER]; /* how long the publish call took, per mode */
 
-static pid_t server_pid, pair_pid[NPAIRS];
+static nats_fixture_t server, pair_srv[NPAIRS];
 static char url[64], pair_url[NPAIRS][64];
 
 static int cmp(const void *a, const void *b)
@@ -444,10 +444,9 @@ static void srow(const char *name, pct_t p)
 static _Noreturn void die(const char *what, const mwx_err_t *err)
 {
     fprintf(stderr, "share_latency: %s: %s\n", what, err ? err->msg : "");
-    bench_nats_stop(server_pid);
+    nats_fixture_stop(&server);
     for (int k = 1; k < NPAIRS; k++) /* pair 0 shares the first server */
-        if (pair_pid[k] > 0)
-            bench_nats_stop(pair_pid[k]);
+        nats_fixture_stop(&pair_srv[k]);
     exit(3);
 }
 
@@ -757,11 +756,13 @@ int main(int argc, char **argv)
     for (int m = 0; m < NMODES; m++)
         for (int i = 0; i < PER; i++)
             lat[m][i] = -1;
-    int started = bench_nats_start(&server_pid, url, sizeof url) == 0;
-    pair_pid[0] = server_pid;
-    strcpy(pair_url[0], url);
+    int started = nats_fixture_start(&server, NULL) == 0;
+    pair_srv[0] = server;
     for (int k = 1; k < NPAIRS && started; k++)
-        started = bench_nats_start(&pair_pid[k], pair_url[k], sizeof pair_url[k]) == 0;
+        started = nats_fixture_start(&pair_srv[k], NULL) == 0;
+    snprintf(url, sizeof url, "%s", server.url);
+    for (int k = 0; k < NPAIRS; k++)
+        snprintf(pair_url[k], sizeof pair_url[k], "%s", pair_srv[k].url);
     if (!started) {
         fprintf(stderr, "share_latency: cannot start nats-server\n");
         return 3;
@@ -955,7 +956,7 @@ int main(int argc, char **argv)
     natsConnection_Destroy(rsc);
     natsOptions_Destroy(po);
     for (int k = 0; k < NPAIRS; k++)
-        bench_nats_stop(pair_pid[k]);
+        nats_fixture_stop(&pair_srv[k]);
     char cmd[1100];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

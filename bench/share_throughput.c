@@ -34,7 +34,7 @@
 #define NOPS 20000
 #define STRIDE 512 /* a signed track report is ~360 bytes */
 
-static pid_t server_pid;
+static nats_fixture_t server;
 static char url[64];
 
 static uint8_t (*envs)[STRIDE];
@@ -249,10 +249,11 @@ int main(void)
     printf("mwx over bare libsodium (CPU): sign %.2fx, verify %.2fx\n", sign_cpu / raw_sign_cpu,
            verify_cpu / raw_verify_cpu);
 
-    if (bench_nats_start(&server_pid, url, sizeof url) != 0) {
+    if (nats_fixture_start(&server, NULL) != 0) {
         fprintf(stderr, "share_throughput: cannot start nats-server\n");
         return 3;
     }
+    snprintf(url, sizeof url, "%s", server.url);
     /* raw baseline: the same bytes, unpaced, 2 s */
     natsConnection *pc, *sc;
     natsSubscription *sub;
@@ -322,7 +323,7 @@ int main(void)
     mwx_receiver_destroy(rx);
     printf("sustained into a receiving node (verify + decode + fuse): %8.0f fused updates/s\n",
            into_node(&kr, trk));
-    bench_nats_stop(server_pid);
+    nats_fixture_stop(&server);
     free(envs);
     return 0;
 }

@@ -880,6 +880,17 @@ static int radar_far_from_linear(const mwx_tracker_t *t, const trk_t *k, int mi)
     return mwx_dot3(d, d) / (2.0 * m->z[0]) > sqrt(m->R[0]);
 }
 
+/* The track keeps the ballistic mode only (a re-entry vehicle does not re-ignite). */
+static void retire_boost(trk_t *k)
+{
+    k->imm.mode[0] = k->imm.mode[1];
+    k->imm.model[0] = k->imm.model[1];
+    k->imm.mu[0] = 1.0;
+    k->imm.mu[1] = 0.0;
+    k->imm.n_modes = 1;
+    k->comb = k->imm.mode[0];
+}
+
 static void apply_update(mwx_tracker_t *t, int mi, int ki)
 {
     trk_t *k = &t->trk[ki];
@@ -918,14 +929,8 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
         double a = b->x[6], sa = sqrt(fmax(b->P[6 * b->n + 6], 0.0));
         int no_thrust = k->imm.mu[1] > 0.8 && fabs(a) < 2.0 * sa;
         k->ballistic_run = k->imm.mu[1] > 0.95 || no_thrust ? k->ballistic_run + 1 : 0;
-        if (k->ballistic_run >= RETIRE_BOOST_UPDATES) {
-            k->imm.mode[0] = k->imm.mode[1];
-            k->imm.model[0] = k->imm.model[1];
-            k->imm.mu[0] = 1.0;
-            k->imm.mu[1] = 0.0;
-            k->imm.n_modes = 1;
-            k->comb = k->imm.mode[0];
-        }
+        if (k->ballistic_run >= RETIRE_BOOST_UPDATES)
+            retire_boost(k);
     }
     {
         /* reported phase with hysteresis: switch at 0.7, not back and forth at 0.5 */
@@ -1164,12 +1169,7 @@ static void process_scan(mwx_tracker_t *t)
             if (k->impact.valid && t->scan_t < k->impact.t + t->cfg.delete_timeout_s) {
                 if (k->imm.n_modes == 2) {
                     /* coasting is ballistic: the motor has stopped, as the prediction says */
-                    k->imm.mode[0] = k->imm.mode[1];
-                    k->imm.model[0] = k->imm.model[1];
-                    k->imm.mu[0] = 1.0;
-                    k->imm.mu[1] = 0.0;
-                    k->imm.n_modes = 1;
-                    k->comb = k->imm.mode[0];
+                    retire_boost(k);
                     k->phase = MWX_PHASE_BALLISTIC;
                 }
                 continue;

@@ -92,18 +92,6 @@ static void cot_time(double unix_s, char *buf, size_t n)
         strcpy(buf + len - 6, "Z");
 }
 
-static void sanitize_uid(char *dst, size_t n, const char *src)
-{
-    size_t i = 0;
-    for (; src[i] && i + 1 < n; i++) {
-        char c = src[i];
-        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                 c == '-' || c == '_';
-        dst[i] = ok ? c : '_';
-    }
-    dst[i] = '\0';
-}
-
 static int cot_track(void *state, const mwx_warn_view_t *v, const mwx_warn_trackview_t *tv,
                      mwx_warn_emit_file_fn emit, void *ectx, mwx_err_t *err)
 {
@@ -114,8 +102,8 @@ static int cot_track(void *state, const mwx_warn_view_t *v, const mwx_warn_track
     double now = v->epoch_unix_s + trk->t;
     int rc;
 
-    sanitize_uid(tid, sizeof tid, trk->track_id);
-    sanitize_uid(node, sizeof node, v->node);
+    mwx_warn_sanitize_id(tid, sizeof tid, trk->track_id);
+    mwx_warn_sanitize_id(node, sizeof node, v->node);
     snprintf(uid, sizeof uid, "mwx.%s.%s", node, tid);
     cot_time(now, t_now, sizeof t_now);
     cot_time(tv->last ? now : now + v->policy->track_stale_s, t_stale, sizeof t_stale);

@@ -191,6 +191,18 @@ void mwx_wbuf_xml_esc(mwx_wbuf_t *b, const char *str, int attr)
     mwx_wbuf_add(b, (const char *)run, (size_t)(s - run));
 }
 
+void mwx_warn_sanitize_id(char *dst, size_t n, const char *src)
+{
+    size_t i = 0;
+    for (; src[i] && i + 1 < n; i++) {
+        char c = src[i];
+        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_';
+        dst[i] = ok ? c : '_';
+    }
+    dst[i] = '\0';
+}
+
 void mwx_wbuf_xml(mwx_wbuf_t *b, const char *s)
 {
     mwx_wbuf_xml_esc(b, s, 1);

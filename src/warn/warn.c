@@ -125,20 +125,6 @@ void mwx_warn_get_stats(const mwx_warn_t *w, mwx_warn_stats_t *st)
         *st = w->st;
 }
 
-/* Anything outside [A-Za-z0-9_-] becomes '_' (CAP identifiers forbid spaces, commas and
- * '<' '&'; dots separate our fields). */
-static void sanitize(char *dst, size_t n, const char *src)
-{
-    size_t i = 0;
-    for (; src[i] && i + 1 < n; i++) {
-        char c = src[i];
-        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                 c == '-' || c == '_';
-        dst[i] = ok ? c : '_';
-    }
-    dst[i] = '\0';
-}
-
 static const char *kind_name(mwx_warn_kind_t k)
 {
     return k == MWX_WARN_OVERFLIGHT ? "overflight" : "impact";
@@ -285,7 +271,7 @@ int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *e
     } else {
         mwx_warn_policy_default(&w->pol);
     }
-    sanitize(node, sizeof node, cfg->node);
+    mwx_warn_sanitize_id(node, sizeof node, cfg->node);
     mwx_strlcpy(w->node, cfg->node, sizeof w->node);
     if (cfg->sender && cfg->sender[0]) {
         if (strpbrk(cfg->sender, " ,<&\t\n\r") || strlen(cfg->sender) >= sizeof w->sender) {
@@ -298,14 +284,14 @@ int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *e
         snprintf(w->sender, sizeof w->sender, "urn:mwx:node:%s", node);
     }
     if (cfg->run_id && cfg->run_id[0]) {
-        sanitize(run, sizeof run, cfg->run_id);
+        mwx_warn_sanitize_id(run, sizeof run, cfg->run_id);
         snprintf(w->prefix, sizeof w->prefix, "mwx.%s.%s", node, run);
     } else {
         snprintf(w->prefix, sizeof w->prefix, "mwx.%s", node);
     }
     if (cfg->picture_tag && cfg->picture_tag[0]) {
         char tag[MWX_ID_LEN];
-        sanitize(tag, sizeof tag, cfg->picture_tag);
+        mwx_warn_sanitize_id(tag, sizeof tag, cfg->picture_tag);
         snprintf(w->atom_name, sizeof w->atom_name, "alerts-%s.atom", tag);
         snprintf(w->geojson_name, sizeof w->geojson_name, "latest-%s.geojson", tag);
     } else {
@@ -643,7 +629,7 @@ static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, i
      * even when a tracker reuses a track id */
     w->serial++;
     memset(m, 0, sizeof *m);
-    sanitize(tid, sizeof tid, tr->trk.track_id);
+    mwx_warn_sanitize_id(tid, sizeof tid, tr->trk.track_id);
     snprintf(m->identifier, sizeof m->identifier, "%s.%s.%s.%d", w->prefix, tid,
              kind_name(s->kind), w->serial);
     snprintf(m->incident, sizeof m->incident, "%s.%s", w->prefix, tid);

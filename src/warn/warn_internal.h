@@ -31,6 +31,9 @@ void mwx_wbuf_xml(mwx_wbuf_t *b, const char *s);
 void mwx_wbuf_xml_esc(mwx_wbuf_t *b, const char *s, int attr);
 /* "<name>text</name>\n" after `spaces` spaces (at most 16), text escaped as content. */
 void mwx_wbuf_xml_el(mwx_wbuf_t *b, int spaces, const char *name, const char *text);
+/* An id fit for CAP identifiers and CoT uids: anything outside [A-Za-z0-9_-] becomes '_'
+ * (CAP forbids spaces, commas, '<' and '&'; dots separate our fields). */
+void mwx_warn_sanitize_id(char *dst, size_t n, const char *src);
 /* JSON string literal with quotes. */
 void mwx_wbuf_json_str(mwx_wbuf_t *b, const char *s);
 
