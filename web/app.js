@@ -91,6 +91,14 @@
   };
   window.mwx = { state: state, map: null };
 
+  // Leaflet tooltips take HTML: every text from a record or the scenario goes through
+  // esc() (a recording is data from others, issue #13), the only markup is our own.
+  const ESC = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+  function esc(v) {
+    return String(v).replace(/[&<>"']/g, (c) => ESC[c]);
+  }
+  window.mwx.esc = esc;
+
   function colourFor(nation) {
     if (NATION_COLOURS[nation]) return NATION_COLOURS[nation];
     let h = 0;
@@ -150,7 +158,7 @@
         onEachFeature: (f, layer) => {
           regionById.set(f.properties.id, layer);
           regionNames.set(f.properties.id, f.properties.name);
-          layer.bindTooltip(f.properties.id + ' ' + f.properties.name, { sticky: true, className: 'mwx-label' });
+          layer.bindTooltip(esc(f.properties.id + ' ' + f.properties.name), { sticky: true, className: 'mwx-label' });
         },
       }).addTo(map);
       refreshRegions();
@@ -209,11 +217,11 @@
       o.line = L.polyline(ll, {
         pane: 'tracks', color: '#333', weight: 1.5, dashArray: '4 4', opacity: 0.8,
         className: 'mwx-truth',
-      }).bindTooltip('truth: ' + o.object + ' (' + o.phase + ')', { className: 'mwx-label', sticky: true })
+      }).bindTooltip(esc('truth: ' + o.object + ' (' + o.phase + ')'), { className: 'mwx-label', sticky: true })
         .addTo(truthLayer);
     } else {
       o.line.setLatLngs(ll);
-      o.line.setTooltipContent('truth: ' + o.object + ' (' + o.phase + ')');
+      o.line.setTooltipContent(esc('truth: ' + o.object + ' (' + o.phase + ')'));
     }
   }
   const dirtyTruth = new Set();
@@ -300,7 +308,7 @@
       L.circleMarker([s.lat, s.lon], {
         pane: 'coverage', radius: 5, color: '#14361f', weight: 1, fillColor: col, fillOpacity: 1,
         className: 'mwx-sensor',
-      }).bindTooltip(s.id + ' (' + s.nation + ' radar)', { className: 'mwx-label' }).addTo(coverageLayer);
+      }).bindTooltip(esc(s.id + ' (' + s.nation + ' radar)'), { className: 'mwx-label' }).addTo(coverageLayer);
       if (typeof s.max_range_km === 'number') {
         L.circle([s.lat, s.lon], {
           pane: 'coverage', radius: s.max_range_km * 1000, color: col, weight: 1, dashArray: '5 5',
@@ -311,7 +319,7 @@
       // Geostationary IR satellite: its sub-satellite point on the equator.
       L.circleMarker([0, s.lon], {
         pane: 'coverage', radius: 5, color: col, weight: 2, fill: false, className: 'mwx-sensor',
-      }).bindTooltip(s.id + ' (' + s.nation + ' IR satellite, GEO ' + s.lon + '°E)', { className: 'mwx-label' })
+      }).bindTooltip(esc(s.id + ' (' + s.nation + ' IR satellite, GEO ' + s.lon + '°E)'), { className: 'mwx-label' })
         .addTo(coverageLayer);
     }
   }
@@ -333,8 +341,9 @@
     } else {
       L_.trail.setLatLngs(latlngs);
     }
-    const label = rec.track_id + ' · ' + rec.node + ' · ' + rec.phase + ' · ' +
-      (tr.alt / 1000).toFixed(0) + ' km' + (rec.sources && rec.sources.length ? ' · from ' + rec.sources.join('+') : '');
+    const label = esc(rec.track_id + ' · ' + rec.node + ' · ' + rec.phase + ' · ' +
+      (tr.alt / 1000).toFixed(0) + ' km' +
+      (Array.isArray(rec.sources) && rec.sources.length ? ' · from ' + rec.sources.join('+') : ''));
     if (here) {
       // Phase at a glance: boost has an orange ring, ballistic a dark one; after impact
       // the marker greys out and shrinks.
@@ -359,18 +368,19 @@
         L_.launch = L.marker([la.lat, la.lon], {
           pane: 'tracks',
           icon: L.divIcon({ className: 'mwx-launch', html: html, iconSize: [16, 16], iconAnchor: [8, 10] }),
-        }).bindTooltip('launch point (est.) of ' + rec.track_id + ', t = ' + fmtT(la.t), { className: 'mwx-label' }).addTo(trackLayer);
+        }).bindTooltip(esc('launch point (est.) of ' + rec.track_id + ', t = ' + fmtT(la.t)), { className: 'mwx-label' }).addTo(trackLayer);
       } else {
         L_.launch.setLatLng([la.lat, la.lon]);
       }
     }
     const imp = rec.impact;
-    if (imp && typeof imp.lat === 'number' && imp.semi_major_km > 0) {
+    if (imp && typeof imp.lat === 'number' && typeof imp.lon === 'number' && typeof imp.semi_major_km === 'number' &&
+        typeof imp.semi_minor_km === 'number' && imp.semi_major_km > 0) {
       const pts = ellipsePoints(imp);
-      const tip = 'predicted impact of ' + rec.track_id + ' (' + rec.node + '): ' +
-        imp.lat.toFixed(2) + '°N ' + imp.lon.toFixed(2) + '°E, t = ' + fmtT(imp.t) +
-        '<br>95 % ellipse ' + imp.semi_major_km.toFixed(1) + ' × ' + imp.semi_minor_km.toFixed(1) +
-        ' km, major axis ' + imp.orientation_deg.toFixed(0) + '°';
+      const tip = esc('predicted impact of ' + rec.track_id + ' (' + rec.node + '): ' +
+        imp.lat.toFixed(2) + '°N ' + imp.lon.toFixed(2) + '°E, t = ' + fmtT(imp.t)) +
+        '<br>' + esc('95 % ellipse ' + imp.semi_major_km.toFixed(1) + ' × ' +
+        imp.semi_minor_km.toFixed(1) + ' km, major axis ' + Number(imp.orientation_deg).toFixed(0) + '°');
       if (!L_.ellipse) {
         L_.ellipse = L.polygon(pts, {
           pane: 'tracks', color: '#d1141f', weight: 2, fillColor: '#d1141f', fillOpacity: 0.15,
@@ -475,10 +485,10 @@
     regionLayer.eachLayer((layer) => {
       const p = layer.feature.properties;
       const st = visibleRegionState(p.id);
-      layer.setTooltipContent(p.id + ' ' + p.name + (st
+      layer.setTooltipContent(esc(p.id + ' ' + p.name + (st
         ? ' — ' + (st.msg_type === 'Cancel' ? 'warning cancelled' : 'UNDER WARNING (' + st.msg_type + ')') +
           ' by ' + st.node + ' at t = ' + fmtT(st.t)
-        : ''));
+        : '')));
     });
   }
 
@@ -611,7 +621,7 @@
   /* ------------------------------------------------------------ replay controls */
 
   function control(query) {
-    fetch('/api/control?' + query, { cache: 'no-store' })
+    fetch('/api/control?' + query, { cache: 'no-store', headers: { 'X-Mwx-Token': state.token || '' } })
       .then((r) => r.json())
       .then((j) => { if (j.replay) { state.replay = j.replay; dirty = true; } })
       .catch((e) => console.warn('control failed', e));
@@ -645,6 +655,7 @@
     state.ready = false;
     state.mode = m.mode;
     state.replay = m.replay || null;
+    state.token = typeof m.token === 'string' ? m.token : null;
     document.getElementById('atom-link').hidden = !m.atom;
     coverageLayer.clearLayers();
     state.scenario = null;

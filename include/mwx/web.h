@@ -14,9 +14,18 @@
  *   GET /api/picture      the current picture as one JSON object
  *   GET /api/control?cmd=play|pause|restart|speed&x=N
  *                         replay control, forwarded to the callback set with
- *                         mwx_web_set_control (404 when none is set)
+ *                         mwx_web_set_control (404 when none is set); needs the header
+ *                         X-Mwx-Token: the server's token (mwx_web_token, also in the
+ *                         hello event), else 403
  *   GET /metrics          Prometheus text exposition format 0.0.4
- *   GET /alerts.atom      the Atom feed file set with mwx_web_set_atom_file
+ *   GET /alerts.atom      the Atom feed file set with mwx_web_set_atom_file (an empty
+ *                         valid feed while that file does not exist yet)
+ *
+ * A request whose Host is not the bound address ("localhost" too on loopback, any IP
+ * literal on a wildcard bind) or a name given to mwx_web_add_host gets 403 (DNS
+ * rebinding). Slow clients: 16 connections per address, 128 in all, a request head must
+ * be complete within 10 s, and heads still pending never take the slots the page and
+ * /metrics need (the oldest is cut).
  *
  * Anything else: 404; a method other than GET/HEAD: 405; a malformed path (not starting
  * with '/', containing "..", "//", a backslash or a control byte): 400.
@@ -134,8 +143,17 @@ mwx_metrics_t *mwx_web_metrics(mwx_web_t *srv);
 void mwx_web_attach_metrics(mwx_web_t *srv, mwx_metrics_t *m);
 
 /* Serve this file (e.g. OUT/alerts/alerts.atom) at /alerts.atom; NULL = 404. The file
- * is read on each request, so the writer may replace it (rename) at any time. */
+ * is read on each request, so the writer may replace it (rename) at any time; while it
+ * does not exist (no alert yet) an empty valid Atom feed is served. */
 int mwx_web_set_atom_file(mwx_web_t *srv, const char *path, mwx_err_t *err);
+
+/* Also answer requests whose Host is NAME (a DNS name or address without port, e.g. the
+ * name a proxy forwards). At most 8. */
+int mwx_web_add_host(mwx_web_t *srv, const char *name, mwx_err_t *err);
+
+/* The control token (32 hex digits, random per start): /api/control needs it in the
+ * X-Mwx-Token header. */
+const char *mwx_web_token(const mwx_web_t *srv);
 
 /* Replay control. cmd is "play", "pause", "restart" or "speed" (x = the new speed,
  * 0 < x <= 1000); the callback returns 0 or a negative MWX_E* (the request then gets

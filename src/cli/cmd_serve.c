@@ -102,22 +102,36 @@ static void block_stop_signals(sigset_t *stop)
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* alerts/alerts.atom beside the recording, when it exists. */
+/* alerts/alerts.atom beside the recording. Served even before it exists: the server
+ * then answers an empty valid feed, so a reader subscribing before the first alert of a
+ * followed node does not see a broken feed (issue #12). */
 static const char *atom_beside(const char *path, char *buf, size_t n)
 {
     const char *slash = strrchr(path, '/');
     int dl = slash ? (int)(slash - path) : 1;
     snprintf(buf, n, "%.*s/alerts/alerts.atom", dl, slash ? path : ".");
-    FILE *f = fopen(buf, "r");
-    if (!f)
-        return NULL;
-    fclose(f);
     return buf;
+}
+
+#define MAX_HOSTS 8
+typedef struct serve_opts {
+    const char *hosts[MAX_HOSTS];
+    int n_hosts;
+} serve_opts_t;
+
+/* The names besides the bound address the server answers to (--host), and the control
+ * token for scripts. */
+static int serve_setup(mwx_web_t *srv, const serve_opts_t *o, mwx_err_t *err)
+{
+    for (int i = 0; i < o->n_hosts; i++)
+        if (mwx_web_add_host(srv, o->hosts[i], err) != 0)
+            return -1;
+    return 0;
 }
 
 /* --follow: a live picture of a recording that a node is still writing. */
 static int serve_follow(const char *path, const char *bind, unsigned port, const char *atom,
-                        const char *assets)
+                        const char *assets, const serve_opts_t *opts)
 {
     mwx_err_t err;
     mwx_err_clear(&err);
@@ -131,6 +145,11 @@ static int serve_follow(const char *path, const char *bind, unsigned port, const
         mwx_recreader_close(rd);
         return mwx_cli_fail("serve", &err);
     }
+    if (serve_setup(srv, opts, &err) != 0) {
+        mwx_web_stop(srv);
+        mwx_recreader_close(rd);
+        return mwx_cli_fail("serve", &err);
+    }
     char atom_default[MWX_PATH_LEN * 2];
     if (!atom)
         atom = atom_beside(path, atom_default, sizeof atom_default);
@@ -139,6 +158,7 @@ static int serve_follow(const char *path, const char *bind, unsigned port, const
     char url[128];
     mwx_web_url(srv, url, sizeof url);
     printf("mwx serve: %s  (following %s live; Ctrl-C to stop)\n", url, path);
+    printf("mwx serve: control token %s (header X-Mwx-Token)\n", mwx_web_token(srv));
     fflush(stdout);
     mwx_record_t rec;
     int reading = 1, failures = 0;
@@ -175,7 +195,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: mwx serve RUN.mwxr [--port N] [--bind ADDR] [--speed X] [--paused]\n"
-            "                 [--follow] [--atom FILE] [--assets DIR]\n\n"
+            "                 [--follow] [--atom FILE] [--assets DIR] [--host NAME]...\n\n"
             "Serve the operator web page and replay the recording RUN.mwxr to it.\n\n"
             "  --port N      TCP port (default 8080; 0 = any free port, printed)\n"
             "  --bind ADDR   address to listen on (default 127.0.0.1, loopback only;\n"
@@ -185,10 +205,13 @@ static void usage(FILE *f)
             "  --follow      live view of a recording being written (a node's): publish\n"
             "                every record as soon as it is in the file, no replay clock\n"
             "  --atom FILE   serve FILE at /alerts.atom (default: alerts/alerts.atom\n"
-            "                beside RUN.mwxr, when it exists)\n"
-            "  --assets DIR  the page's files (default: web/ beside the mwx binary)\n\n"
+            "                beside RUN.mwxr; an empty feed until that file exists)\n"
+            "  --assets DIR  the page's files (default: web/ beside the mwx binary)\n"
+            "  --host NAME   also answer requests for Host NAME (e.g. behind a proxy);\n"
+            "                others than the bound address get 403 (DNS rebinding)\n\n"
             "The page has play/pause/speed/restart controls; scripts can use\n"
-            "GET /api/control?cmd=play|pause|restart or ?cmd=speed&x=N.\n"
+            "GET /api/control?cmd=play|pause|restart or ?cmd=speed&x=N with the header\n"
+            "X-Mwx-Token: the control token printed at start.\n"
             "Other endpoints: /events (server-sent events), /api/picture, /metrics.\n"
             "Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.\n");
 }
@@ -213,6 +236,7 @@ int mwx_cmd_serve(int argc, char **argv)
     const char *path = NULL, *bind = NULL, *atom = NULL, *assets = NULL;
     double port_d = 8080, speed = 1.0;
     int paused = 0, follow = 0;
+    serve_opts_t opts = {.n_hosts = 0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_val = i + 1 < argc;
@@ -228,6 +252,10 @@ int mwx_cmd_serve(int argc, char **argv)
                                            argv[i]);
         } else if (strcmp(a, "--atom") == 0 && has_val) {
             atom = argv[++i];
+        } else if (strcmp(a, "--host") == 0 && has_val) {
+            if (opts.n_hosts == MAX_HOSTS)
+                return mwx_cli_usage_error("serve", "--host: at most %d names", MAX_HOSTS);
+            opts.hosts[opts.n_hosts++] = argv[++i];
         } else if (strcmp(a, "--assets") == 0 && has_val) {
             assets = argv[++i];
         } else if (strcmp(a, "--paused") == 0) {
@@ -245,7 +273,7 @@ int mwx_cmd_serve(int argc, char **argv)
     if (!path)
         return mwx_cli_usage_error("serve", "missing RUN.mwxr");
     if (follow)
-        return serve_follow(path, bind, (unsigned)port_d, atom, assets);
+        return serve_follow(path, bind, (unsigned)port_d, atom, assets, &opts);
 
     mwx_err_t err;
     mwx_err_clear(&err);
@@ -294,6 +322,11 @@ int mwx_cmd_serve(int argc, char **argv)
         mwx_recreader_close(cur.rd);
         return mwx_cli_fail("serve", &err);
     }
+    if (serve_setup(srv, &opts, &err) != 0) {
+        mwx_web_stop(srv);
+        mwx_recreader_close(cur.rd);
+        return mwx_cli_fail("serve", &err);
+    }
     char atom_default[MWX_PATH_LEN * 2];
     if (!atom)
         atom = atom_beside(path, atom_default, sizeof atom_default);
@@ -312,6 +345,7 @@ int mwx_cmd_serve(int argc, char **argv)
     printf("mwx serve: %s  (replaying %s: %llu records, t %.1f..%.1f s, speed %g%s; "
            "Ctrl-C to stop)\n",
            url, path, (unsigned long long)n_recs, t0, t_end, speed, paused ? ", paused" : "");
+    printf("mwx serve: control token %s (header X-Mwx-Token)\n", mwx_web_token(srv));
     fflush(stdout);
 
     /* The clock starts at the first timed record (a scenario record's t is 0 and carries

@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -27,6 +29,27 @@
 
 #define HEARTBEAT_S 10
 #define ATOM_MAX_BYTES (16u << 20)
+
+/* Connection limits against slow clients (slowloris). One address holds at most
+ * PER_IP_LIMIT connections; a connection gets IDLE_TIMEOUT_S of silence and
+ * HEADER_DEADLINE_S in all to send its request head (enforced whenever a connection
+ * arrives, so a trickle of bytes does not keep it); and connections still waiting for
+ * their head never hold more than MAX_PENDING slots: the oldest is cut to make room, so
+ * the page and /metrics always get in beside the MWX_WEB_MAX_CLIENTS event streams. */
+#define CONN_LIMIT 128u
+#define PER_IP_LIMIT 16u
+#define IDLE_TIMEOUT_S 20u
+#define HEADER_DEADLINE_S 10.0
+#define MAX_PENDING (CONN_LIMIT - MWX_WEB_MAX_CLIENTS - 16u)
+#define MAX_HOSTS 8
+#define TOKEN_HEADER "X-Mwx-Token"
+
+typedef struct conn_slot {
+    int used;
+    int fd;
+    int pending;  /* accepted, or done with a request, and no full request head since */
+    double since; /* CLOCK_MONOTONIC s when it started waiting for a head */
+} conn_slot_t;
 
 typedef struct client {
     struct mwx_web *srv;
@@ -56,6 +79,13 @@ struct mwx_web {
     int have_replay;
     mwx_web_replay_state_t replay;
     mwx_metrics_t *attached;
+    char hosts[MAX_HOSTS][256]; /* names accepted in Host: besides the bound address */
+    size_t n_hosts;
+    char token[33];             /* the control token (hex), fixed at start */
+    char started[40];           /* RFC 3339 start time: the empty feed's <updated> */
+
+    pthread_mutex_t clk; /* guards conns */
+    conn_slot_t conns[CONN_LIMIT + 8];
 
     mwx_metrics_t *metrics; /* own registry */
     mwx_counter_t *published[MWX_REC_TYPE_MAX + 1];
@@ -64,6 +94,7 @@ struct mwx_web {
     mwx_histogram_t *share_latency;
     mwx_counter_t *requests[6]; /* by status class 1xx..5xx; [0] unused */
     mwx_counter_t *sse_kicked, *sse_refused, *encode_failed, *tracks_evicted;
+    mwx_counter_t *slow_cut, *host_refused, *control_refused;
     mwx_gauge_t *sse_clients, *picture_tracks;
 };
 
@@ -120,6 +151,16 @@ static int setup_metrics(mwx_web_t *s, mwx_err_t *err)
         (rc = mwx_metrics_counter(s->metrics, "mwx_web_tracks_evicted_total", NULL,
                                   "Tracks forgotten by the bounded picture to make room.",
                                   &s->tracks_evicted, err)) ||
+        (rc = mwx_metrics_counter(s->metrics, "mwx_web_slow_connections_cut_total", NULL,
+                                  "Connections cut because their request head was too slow "
+                                  "or too many heads were pending.",
+                                  &s->slow_cut, err)) ||
+        (rc = mwx_metrics_counter(s->metrics, "mwx_web_host_refused_total", NULL,
+                                  "Requests refused for a Host that is not this server's.",
+                                  &s->host_refused, err)) ||
+        (rc = mwx_metrics_counter(s->metrics, "mwx_web_control_refused_total", NULL,
+                                  "Control requests refused for a missing or wrong token.",
+                                  &s->control_refused, err)) ||
         (rc = mwx_metrics_gauge(s->metrics, "mwx_web_sse_clients", NULL,
                                 "SSE clients connected now.", &s->sse_clients, err)) ||
         (rc = mwx_metrics_gauge(s->metrics, "mwx_web_picture_tracks", NULL,
@@ -209,7 +250,11 @@ static void hello_json(const mwx_web_t *s, mwx_sb_t *sb)
     mwx_sb_printf(sb, "{\"server\":\"mwx %s\",\"mode\":\"%s\",\"replay\":", MWX_VERSION,
                   s->have_replay ? "replay" : "live");
     replay_json(s, sb);
-    mwx_sb_printf(sb, ",\"atom\":%s}", s->atom[0] ? "true" : "false");
+    /* The control token: only a page of this origin can read this stream (the Host
+     * check stops DNS rebinding, CORS the rest), and the page sends it back in a header,
+     * which a cross-site form or image cannot. */
+    mwx_sb_printf(sb, ",\"atom\":%s,\"token\":\"%s\"}", s->atom[0] ? "true" : "false",
+                  s->token);
 }
 
 static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
@@ -508,7 +553,108 @@ static enum MHD_Result serve_atom(mwx_web_t *s, struct MHD_Connection *conn)
     pthread_mutex_unlock(&s->lk);
     if (!path[0])
         return send_text(s, conn, MHD_HTTP_NOT_FOUND, "no alert feed on this server\n");
+    struct stat st;
+    if (stat(path, &st) != 0 && errno == ENOENT) {
+        /* No alert yet, so the writer has made no feed: a reader that subscribes now
+         * gets a valid empty feed (RFC 4287: id, title, updated, author), not a 404
+         * that would mark the feed broken. */
+        mwx_sb_t sb;
+        mwx_sb_init(&sb);
+        mwx_sb_printf(&sb,
+                      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                      "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
+                      " <id>urn:mwx:feed:empty</id>\n"
+                      " <title>mwx public warnings (none issued yet)</title>\n"
+                      " <updated>%s</updated>\n"
+                      " <author>\n  <name>mwx</name>\n </author>\n"
+                      " <link rel=\"self\" href=\"alerts.atom\"/>\n"
+                      "</feed>\n",
+                      s->started);
+        return send_sb(s, conn, "application/atom+xml; charset=utf-8", &sb);
+    }
     return send_file(s, conn, path, "application/atom+xml; charset=utf-8");
+}
+
+/* Compare without an early exit, so the time taken says nothing about the token. */
+static int token_equal(const char *want, const char *got)
+{
+    if (!got)
+        return 0;
+    size_t n = strlen(want);
+    if (strlen(got) != n)
+        return 0;
+    unsigned char d = 0;
+    for (size_t i = 0; i < n; i++)
+        d |= (unsigned char)(want[i] ^ got[i]);
+    return d == 0;
+}
+
+static int is_loopback(const char *addr)
+{
+    return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0;
+}
+
+static int is_ip_literal(const char *name)
+{
+    unsigned char b[16];
+    return inet_pton(AF_INET, name, b) == 1 || inet_pton(AF_INET6, name, b) == 1;
+}
+
+/* DNS rebinding: a page of evil.example whose name now resolves to this address sends
+ * "Host: evil.example". Accept only the bound address (any IP literal for a wildcard
+ * bind: a literal cannot be rebound), "localhost" on a loopback bind, and the names
+ * configured with mwx_web_add_host; a port, when given, must be ours. No Host at all
+ * (HTTP/1.0 tools) is accepted: every browser sends one. */
+static int host_ok(mwx_web_t *s, const char *host)
+{
+    if (!host)
+        return 1;
+    char name[256];
+    const char *port = NULL;
+    size_t n;
+    if (host[0] == '[') {
+        const char *end = strchr(host, ']');
+        if (!end)
+            return 0;
+        n = (size_t)(end - host - 1);
+        if (n >= sizeof name)
+            return 0;
+        memcpy(name, host + 1, n);
+        if (end[1] == ':')
+            port = end + 2;
+        else if (end[1])
+            return 0;
+    } else {
+        const char *colon = strchr(host, ':');
+        if (colon && strchr(colon + 1, ':'))
+            return 0; /* a bare IPv6 literal must be bracketed */
+        n = colon ? (size_t)(colon - host) : strlen(host);
+        if (n >= sizeof name)
+            return 0;
+        memcpy(name, host, n);
+        port = colon ? colon + 1 : NULL;
+    }
+    name[n] = '\0';
+    if (port) {
+        char *end = NULL;
+        unsigned long p = strtoul(port, &end, 10);
+        if (!*port || *end || p != s->port)
+            return 0;
+    }
+    if (n > 0 && name[n - 1] == '.')
+        name[n - 1] = '\0'; /* "localhost." is "localhost" */
+    if (strcasecmp(name, s->bind) == 0)
+        return 1;
+    if (is_loopback(s->bind) && strcasecmp(name, "localhost") == 0)
+        return 1;
+    if ((strcmp(s->bind, "0.0.0.0") == 0 || strcmp(s->bind, "::") == 0) && is_ip_literal(name))
+        return 1;
+    int ok = 0;
+    pthread_mutex_lock(&s->lk);
+    for (size_t i = 0; i < s->n_hosts && !ok; i++)
+        ok = strcasecmp(name, s->hosts[i]) == 0;
+    pthread_mutex_unlock(&s->lk);
+    return ok;
 }
 
 static enum MHD_Result serve_control(mwx_web_t *s, struct MHD_Connection *conn)
@@ -521,6 +667,13 @@ static enum MHD_Result serve_control(mwx_web_t *s, struct MHD_Connection *conn)
     pthread_mutex_unlock(&s->lk);
     if (!fn)
         return send_text(s, conn, MHD_HTTP_NOT_FOUND, "no replay to control on this server\n");
+    const char *tok = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, TOKEN_HEADER);
+    if (!token_equal(s->token, tok)) {
+        mwx_counter_add(s->control_refused, 1);
+        return send_text(s, conn, MHD_HTTP_FORBIDDEN,
+                         "control needs the " TOKEN_HEADER " header (the page has it from "
+                         "the hello event of /events)\n");
+    }
     if (!cmd || (strcmp(cmd, "play") != 0 && strcmp(cmd, "pause") != 0 &&
                  strcmp(cmd, "restart") != 0 && strcmp(cmd, "speed") != 0))
         return send_text(s, conn, MHD_HTTP_BAD_REQUEST,
@@ -544,6 +697,115 @@ static enum MHD_Result serve_control(mwx_web_t *s, struct MHD_Connection *conn)
     return send_sb(s, conn, "application/json", &sb);
 }
 
+/* ------------------------------------------------------------------ slow clients */
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static conn_slot_t *conn_slot_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+static void cut(mwx_web_t *s, conn_slot_t *c)
+{
+    /* The connection's own thread sees end-of-file and closes it. The slot is still
+     * listed, so the fd is still MHD's (NOTIFY_CLOSED unlists it before the close). */
+    shutdown(c->fd, SHUT_RDWR);
+    c->pending = 0;
+    mwx_counter_add(s->slow_cut, 1);
+}
+
+/* Called with clk held, when a connection arrives: cut heads past their deadline, then
+ * the oldest pending heads beyond MAX_PENDING. */
+static void sweep(mwx_web_t *s, double now)
+{
+    unsigned pending = 0;
+    for (size_t i = 0; i < sizeof s->conns / sizeof s->conns[0]; i++) {
+        conn_slot_t *c = &s->conns[i];
+        if (!c->used || !c->pending)
+            continue;
+        if (now - c->since > HEADER_DEADLINE_S)
+            cut(s, c);
+        else
+            pending++;
+    }
+    while (pending > MAX_PENDING) {
+        conn_slot_t *old = NULL;
+        for (size_t i = 0; i < sizeof s->conns / sizeof s->conns[0]; i++) {
+            conn_slot_t *c = &s->conns[i];
+            if (c->used && c->pending && (!old || c->since < old->since))
+                old = c;
+        }
+        if (!old)
+            break;
+        cut(s, old);
+        pending--;
+    }
+}
+
+static void notify_conn(void *cls, struct MHD_Connection *conn, void **ctx,
+                        enum MHD_ConnectionNotificationCode toe)
+{
+    mwx_web_t *s = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        conn_slot_t *c = *ctx;
+        if (c) {
+            pthread_mutex_lock(&s->clk);
+            c->used = 0;
+            pthread_mutex_unlock(&s->clk);
+        }
+        *ctx = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    *ctx = NULL;
+    double now = mono_now();
+    pthread_mutex_lock(&s->clk);
+    for (size_t i = 0; ci && i < sizeof s->conns / sizeof s->conns[0]; i++)
+        if (!s->conns[i].used) {
+            s->conns[i] = (conn_slot_t){.used = 1, .fd = ci->connect_fd, .pending = 1,
+                                        .since = now};
+            *ctx = &s->conns[i];
+            break;
+        }
+    sweep(s, now);
+    pthread_mutex_unlock(&s->clk);
+}
+
+/* A full request head arrived: this connection is being served. */
+static void conn_head_done(mwx_web_t *s, struct MHD_Connection *conn)
+{
+    conn_slot_t *c = conn_slot_of(conn);
+    if (!c)
+        return;
+    pthread_mutex_lock(&s->clk);
+    c->pending = 0;
+    pthread_mutex_unlock(&s->clk);
+}
+
+static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)con_cls;
+    (void)toe;
+    mwx_web_t *s = cls;
+    conn_slot_t *c = conn_slot_of(conn);
+    if (!c)
+        return;
+    pthread_mutex_lock(&s->clk);
+    c->pending = 1; /* keep-alive: the next head has the same deadline */
+    c->since = mono_now();
+    pthread_mutex_unlock(&s->clk);
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
                                const char *method, const char *version,
                                const char *upload_data, size_t *upload_data_size,
@@ -556,8 +818,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
             *upload_data_size = 0;
         return send_text(s, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
     }
+    conn_head_done(s, conn);
     if (!url || !path_ok(url))
         return send_text(s, conn, MHD_HTTP_BAD_REQUEST, "bad request path\n");
+    if (!host_ok(s, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST))) {
+        mwx_counter_add(s->host_refused, 1);
+        return send_text(s, conn, MHD_HTTP_FORBIDDEN,
+                         "unknown Host: this server answers to its own address only "
+                         "(mwx serve --host NAME adds a name)\n");
+    }
     if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0) {
         char path[PATH_MAX + 16];
         snprintf(path, sizeof path, "%s/index.html", s->assets);
@@ -591,7 +860,10 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
     if (strstr(msg, "closed by remote") || strstr(msg, "onnection reset") ||
-        strstr(msg, "Broken pipe") || strstr(msg, "no longer available"))
+        strstr(msg, "Broken pipe") || strstr(msg, "no longer available") ||
+        strstr(msg, "connection limit") || strstr(msg, "per IP"))
+        /* (refusals at the limits are what a flood of connections looks like: a line
+         * each would turn it into a log flood) */
         return;
     fprintf(stderr, "mwx web: %s%s", msg, msg[0] && msg[strlen(msg) - 1] == '\n' ? "" : "\n");
 }
@@ -641,6 +913,7 @@ int mwx_web_start(const char *bind, unsigned port, const char *assets, mwx_web_t
     if (!s)
         return mwx_err_set(err, MWX_ENOMEM, "web: out of memory");
     pthread_mutex_init(&s->lk, NULL);
+    pthread_mutex_init(&s->clk, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_cond_init(&s->cv, &ca);
@@ -659,6 +932,14 @@ int mwx_web_start(const char *bind, unsigned port, const char *assets, mwx_web_t
     }
     if ((rc = setup_metrics(s, err)))
         goto fail;
+    unsigned char rnd[16];
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
+        rc = mwx_err_set(err, MWX_EIO, "web: no randomness for the control token");
+        goto fail;
+    }
+    for (size_t i = 0; i < sizeof rnd; i++)
+        snprintf(s->token + 2 * i, 3, "%02x", rnd[i]);
+    mwx_time_format((double)time(NULL), 0, 0, s->started, sizeof s->started);
 
     if (!bind || !*bind)
         bind = "127.0.0.1";
@@ -687,8 +968,11 @@ int mwx_web_start(const char *bind, unsigned port, const char *assets, mwx_web_t
     s->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler, s,
                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
                             MHD_OPTION_SOCK_ADDR, sa,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)(MWX_WEB_MAX_CLIENTS * 2),
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(HEARTBEAT_S * 6),
+                            MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_LIMIT,
+                            MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S,
+                            MHD_OPTION_NOTIFY_CONNECTION, notify_conn, s,
+                            MHD_OPTION_NOTIFY_COMPLETED, request_done, s,
                             MHD_OPTION_END);
     if (!s->d) {
         rc = mwx_err_set(err, MWX_EIO, "web: cannot listen on %s%s%s:%u (%s)",
@@ -705,6 +989,7 @@ fail:
     mwx_picture_free(s->pic);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->lk);
+    pthread_mutex_destroy(&s->clk);
     free(s);
     return rc;
 }
@@ -723,6 +1008,7 @@ void mwx_web_stop(mwx_web_t *s)
     mwx_metrics_free(s->metrics);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->lk);
+    pthread_mutex_destroy(&s->clk);
     free(s);
 }
 
@@ -767,6 +1053,25 @@ int mwx_web_set_atom_file(mwx_web_t *s, const char *path, mwx_err_t *err)
     }
     pthread_mutex_unlock(&s->lk);
     return rc;
+}
+
+int mwx_web_add_host(mwx_web_t *s, const char *name, mwx_err_t *err)
+{
+    if (!name || !*name || strlen(name) >= sizeof s->hosts[0] || strchr(name, ':'))
+        return mwx_err_set(err, MWX_EINVAL, "web: a host name is 1..255 characters, no port");
+    int rc = 0;
+    pthread_mutex_lock(&s->lk);
+    if (s->n_hosts == MAX_HOSTS)
+        rc = mwx_err_set(err, MWX_EFULL, "web: at most %d host names", MAX_HOSTS);
+    else
+        mwx_strlcpy(s->hosts[s->n_hosts++], name, sizeof s->hosts[0]);
+    pthread_mutex_unlock(&s->lk);
+    return rc;
+}
+
+const char *mwx_web_token(const mwx_web_t *s)
+{
+    return s->token;
 }
 
 void mwx_web_set_control(mwx_web_t *s, mwx_web_control_fn fn, void *user)

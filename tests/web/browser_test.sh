@@ -59,4 +59,14 @@ wait "$server_pid" || status=$?
 server_pid=""
 [ "$status" -eq 0 ] || fail "mwx serve exited with $status on SIGTERM"
 grep -q "stopping" "$work/serve.out" || fail "mwx serve did not report stopping"
+
+# A hostile recording (every id is HTML markup): shown as text, never as DOM (issue #13).
+"$MAKE_REC" "$work/hostile.mwxr" --hostile || fail "could not write the hostile recording"
+"$MWX" serve "$work/hostile.mwxr" --port 0 --speed 50 >"$work/serve2.out" 2>"$work/serve2.err" &
+server_pid=$!
+url="$(wait_url "$work/serve2.out" "$work/serve2.err" $server_pid "mwx serve")"
+[ -n "$url" ] || fail "mwx serve (hostile): no URL"
+MWX_URL="$url" MWX_CHROMIUM="$CHROMIUM" MWX_PROFILE="$work/profile2" MWX_NODE_MODULES="$NM" \
+  timeout 120 node "$MWX_SOURCE_DIR/tests/web/browser_hostile.cjs" || fail "hostile recording checks failed"
+kill -TERM "$server_pid"; wait "$server_pid" || true; server_pid=""
 echo "web_browser: ok"

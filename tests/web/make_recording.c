@@ -5,7 +5,10 @@
  * and a Cancel for Japanese prefectures. Synthetic on purpose: the browser test checks
  * the page, not the tracker.
  *
- * usage: web_make_recording OUT.mwxr */
+ * With --hostile, every id the page shows (sensor, nation, node, track, object, region)
+ * is HTML markup (`<b class=inj>...`): the page must show it as text (issue #13).
+ *
+ * usage: web_make_recording OUT.mwxr [--hostile] */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +35,28 @@ static const char scenario_text[] =
     "{\"id\":\"US-OPIR-1\",\"nation\":\"US\",\"kind\":\"ir_satellite\",\"lon\":120.0}],"
     "\"launches\":[{\"id\":\"L1\",\"t_launch_s\":60,\"site\":{\"lat\":39.0,\"lon\":125.7},"
     "\"aim\":{\"lat\":40.5,\"lon\":135.5},\"profile\":\"lofted\",\"apogee_km\":700}]}";
+
+/* Ids as the page shows them: plain, or markup that must never become DOM. */
+typedef struct names {
+    const char *scenario, *kr, *kr_track, *jp, *jp_track, *object, *region;
+} names_t;
+
+static const names_t plain_names = {scenario_text, "KR", "KR-1", "JP", "JP-1", "L1", "JP-01"};
+
+static const char hostile_scenario[] =
+    "{\"name\":\"<b class=inj>ALL CLEAR</b>\",\"epoch\":\"2026-11-22T03:00:00Z\","
+    "\"status\":\"Exercise\",\"duration_s\":800,\"seed\":7,"
+    "\"nations\":[{\"id\":\"<b class=inj>J</b>\"},{\"id\":\"<i class=inj>K</i>\"}],"
+    "\"sensors\":["
+    "{\"id\":\"<img class=inj src=x>\",\"nation\":\"<b class=inj>J</b>\",\"kind\":\"radar\","
+    "\"lat\":36.0,\"lon\":127.0,\"alt_m\":300,\"max_range_km\":900},"
+    "{\"id\":\"<b class=inj>SAT</b>\",\"nation\":\"<i class=inj>K</i>\","
+    "\"kind\":\"ir_satellite\",\"lon\":120.0}]}";
+
+static const names_t hostile_names = {hostile_scenario,        "<i class=inj>K</i>",
+                                      "<b class=inj>ALL CLEAR</b>", "<b class=inj>J</b>",
+                                      "<u class=inj>T</u>",      "<s class=inj>O</s>",
+                                      "<b id=inj>"};
 
 /* Position on the arc at time t: ground point along the geodesic, altitude a parabola. */
 static void arc(const mwx_earth_t *e, double t, double ecef[3], double *lat_deg,
@@ -64,14 +89,14 @@ static int put(mwx_recwriter_t *w, const mwx_record_t *r)
     return 0;
 }
 
-static int alert(mwx_recwriter_t *w, double t, mwx_msg_type_t type, int seq,
-                 const char *const *regions, int n)
+static int alert(mwx_recwriter_t *w, const names_t *nm, double t, mwx_msg_type_t type,
+                 int seq, const char *const *regions, int n)
 {
     mwx_record_t r;
     memset(&r, 0, sizeof r);
     r.type = MWX_REC_ALERT;
     r.u.alert.t = t;
-    mwx_strlcpy(r.u.alert.node, "JP", sizeof r.u.alert.node);
+    mwx_strlcpy(r.u.alert.node, nm->jp, sizeof r.u.alert.node);
     snprintf(r.u.alert.identifier, sizeof r.u.alert.identifier, "mwx-JP-L1-%04d", seq);
     r.u.alert.msg_type = type;
     r.u.alert.status = MWX_STATUS_EXERCISE;
@@ -84,10 +109,11 @@ static int alert(mwx_recwriter_t *w, double t, mwx_msg_type_t type, int seq,
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: web_make_recording OUT.mwxr\n");
+    if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "--hostile") != 0)) {
+        fprintf(stderr, "usage: web_make_recording OUT.mwxr [--hostile]\n");
         return 2;
     }
+    const names_t *nm = argc == 3 ? &hostile_names : &plain_names;
     mwx_err_t err;
     mwx_recwriter_t *w;
     if (mwx_recwriter_open(argv[1], MWX_REC_ATOMIC, &w, &err) != 0) {
@@ -98,15 +124,16 @@ int main(int argc, char **argv)
     mwx_record_t r;
     memset(&r, 0, sizeof r);
     r.type = MWX_REC_SCENARIO;
-    mwx_strlcpy(r.u.scenario.name, "web-browser-test", sizeof r.u.scenario.name);
+    mwx_strlcpy(r.u.scenario.name, argc == 3 ? "<b class=inj>ALL CLEAR</b>" : "web-browser-test",
+                sizeof r.u.scenario.name);
     mwx_strlcpy(r.u.scenario.epoch, "2026-11-22T03:00:00Z", sizeof r.u.scenario.epoch);
     r.u.scenario.status = MWX_STATUS_EXERCISE;
     r.u.scenario.seed = 7;
-    r.u.scenario.json = scenario_text;
+    r.u.scenario.json = nm->scenario;
     if (put(w, &r))
         goto fail;
 
-    static const char *const warned[] = {"JP-01", "JP-02", "JP-05", "JP-03"};
+    const char *const warned[] = {nm->region, "JP-02", "JP-05", "JP-03"};
     int seq = 1, alerted = 0, updated = 0;
     for (double t = T_LAUNCH; t <= T_IMPACT + 40; t += 2.0) {
         double x[3], x2[3];
@@ -116,7 +143,7 @@ int main(int argc, char **argv)
             memset(&r, 0, sizeof r);
             r.type = MWX_REC_TRUTH;
             r.u.truth.t = t;
-            mwx_strlcpy(r.u.truth.object, "L1", sizeof r.u.truth.object);
+            mwx_strlcpy(r.u.truth.object, nm->object, sizeof r.u.truth.object);
             memcpy(r.u.truth.ecef_m, x, sizeof x);
             for (int i = 0; i < 3; i++)
                 r.u.truth.vel_mps[i] = x2[i] - x[i];
@@ -134,8 +161,8 @@ int main(int argc, char **argv)
             r.type = MWX_REC_TRACK;
             mwx_rec_track_t *tr = &r.u.track;
             tr->t = t + 0.1 * k;
-            mwx_strlcpy(tr->node, k ? "JP" : "KR", sizeof tr->node);
-            mwx_strlcpy(tr->track_id, k ? "JP-1" : "KR-1", sizeof tr->track_id);
+            mwx_strlcpy(tr->node, k ? nm->jp : nm->kr, sizeof tr->node);
+            mwx_strlcpy(tr->track_id, k ? nm->jp_track : nm->kr_track, sizeof tr->track_id);
             memcpy(tr->ecef_m, x, sizeof x);
             for (int i = 0; i < 3; i++)
                 tr->vel_mps[i] = x2[i] - x[i];
@@ -143,7 +170,10 @@ int main(int argc, char **argv)
             tr->cov_vel_m2s2[0] = tr->cov_vel_m2s2[3] = tr->cov_vel_m2s2[5] = 4;
             tr->phase = t < 180 ? MWX_PHASE_BOOST : MWX_PHASE_BALLISTIC;
             tr->confirmed = 1;
-            mwx_strlcpy(tr->sources, k ? "JP,KR" : "KR", sizeof tr->sources);
+            if (nm == &hostile_names)
+                mwx_strlcpy(tr->sources, "<b class=inj>S</b>", sizeof tr->sources);
+            else
+                mwx_strlcpy(tr->sources, k ? "JP,KR" : "KR", sizeof tr->sources);
             tr->launch.valid = 1;
             tr->launch.lat = LAUNCH_LAT + 0.05;
             tr->launch.lon = LAUNCH_LON - 0.04;
@@ -166,11 +196,11 @@ int main(int argc, char **argv)
                 memset(&r, 0, sizeof r);
                 r.type = MWX_REC_SHARE;
                 r.u.share.t = t + 0.05;
-                mwx_strlcpy(r.u.share.from, "KR", sizeof r.u.share.from);
+                mwx_strlcpy(r.u.share.from, nm->kr, sizeof r.u.share.from);
                 mwx_strlcpy(r.u.share.to[0], "US", sizeof r.u.share.to[0]);
-                mwx_strlcpy(r.u.share.to[1], "JP", sizeof r.u.share.to[1]);
+                mwx_strlcpy(r.u.share.to[1], nm->jp, sizeof r.u.share.to[1]);
                 r.u.share.n_to = 2;
-                mwx_strlcpy(r.u.share.track_id, "KR-1", sizeof r.u.share.track_id);
+                mwx_strlcpy(r.u.share.track_id, nm->kr_track, sizeof r.u.share.track_id);
                 r.u.share.seq = (uint64_t)(t / 10);
                 r.u.share.verified = 1;
                 r.u.share.latency_s = 0.0004;
@@ -180,16 +210,16 @@ int main(int argc, char **argv)
         }
         if (!alerted && t >= 120) {
             alerted = 1;
-            if (alert(w, t + 0.5, MWX_MSG_ALERT, seq++, warned, 4))
+            if (alert(w, nm, t + 0.5, MWX_MSG_ALERT, seq++, warned, 4))
                 goto fail;
         }
         if (!updated && t >= 400) {
             updated = 1;
-            if (alert(w, t + 0.5, MWX_MSG_UPDATE, seq++, warned + 1, 2))
+            if (alert(w, nm, t + 0.5, MWX_MSG_UPDATE, seq++, warned + 1, 2))
                 goto fail;
         }
     }
-    if (alert(w, T_IMPACT + 30, MWX_MSG_CANCEL, seq++, warned + 1, 2))
+    if (alert(w, nm, T_IMPACT + 30, MWX_MSG_CANCEL, seq++, warned + 1, 2))
         goto fail;
     if (mwx_recwriter_close(w, &err) != 0) {
         fprintf(stderr, "web_make_recording: %s\n", err.msg);

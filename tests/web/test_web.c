@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mwx/core.h"
@@ -210,6 +211,17 @@ static resp_t http(unsigned port, const char *method, const char *path)
                  "Content-Length: 3\r\n\r\nabc",
                  path);
     return raw_request(port, req);
+}
+
+/* GET with the server's control token. */
+static resp_t http_ctl(mwx_web_t *srv, const char *path)
+{
+    char req[2048];
+    snprintf(req, sizeof req,
+             "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+             "X-Mwx-Token: %s\r\n\r\n",
+             path, mwx_web_token(srv));
+    return raw_request(mwx_web_port(srv), req);
 }
 
 static const char *header(const resp_t *r, const char *name)
@@ -591,11 +603,22 @@ static void test_control_and_atom(void **state)
     mwx_web_replay_state_t st = {.playing = 1, .speed = 4, .t = 12.5, .t_end = 900};
     mwx_web_set_replay_state(fx->srv, &st);
 
+    /* Without the token (or with a wrong one): 403, and the callback never runs. */
     resp_t r = http(port, "GET", "/api/control?cmd=pause");
+    assert_int_equal(r.status, 403);
+    free(r.raw);
+    r = raw_request(port, "GET /api/control?cmd=pause HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          "Connection: close\r\nX-Mwx-Token: 00\r\n\r\n");
+    assert_int_equal(r.status, 403);
+    free(r.raw);
+    assert_int_equal(control_calls, 0);
+    assert_int_equal(strlen(mwx_web_token(fx->srv)), 32);
+
+    r = http_ctl(fx->srv, "/api/control?cmd=pause");
     assert_int_equal(r.status, 200);
     assert_string_equal(control_last, "pause");
     free(r.raw);
-    r = http(port, "GET", "/api/control?cmd=speed&x=2.5");
+    r = http_ctl(fx->srv, "/api/control?cmd=speed&x=2.5");
     assert_int_equal(r.status, 200);
     assert_string_equal(control_last, "speed");
     assert_float_equal(control_x, 2.5, 0);
@@ -606,7 +629,7 @@ static void test_control_and_atom(void **state)
                                       "/api/control?cmd=speed", "/api/control?cmd=speed&x=abc",
                                       "/api/control?cmd=speed&x=0", "/api/control?cmd=speed&x=1e9"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        r = http(port, "GET", bad[i]);
+        r = http_ctl(fx->srv, bad[i]);
         if (r.status != 400)
             fail_msg("GET %s: %d, want 400", bad[i], r.status);
         free(r.raw);
@@ -635,10 +658,168 @@ static void test_control_and_atom(void **state)
     r = http(port, "GET", "/alerts.atom");
     assert_string_equal(r.body, "<feed>two</feed>\n");
     free(r.raw);
+    /* No file yet (no alert issued): an empty valid feed, not a 404 (issue #12). */
     unlink(path);
     r = http(port, "GET", "/alerts.atom");
-    assert_int_equal(r.status, 404);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(header(&r, "Content-Type"), "application/atom+xml"));
+    assert_non_null(strstr(r.body, "<feed xmlns=\"http://www.w3.org/2005/Atom\">"));
+    assert_non_null(strstr(r.body, "<id>urn:mwx:feed:empty</id>"));
+    assert_non_null(strstr(r.body, "<updated>"));
+    assert_null(strstr(r.body, "<entry"));
     free(r.raw);
+    assert_int_equal(mwx_web_set_atom_file(fx->srv, NULL, &err), 0);
+    r = http(port, "GET", "/alerts.atom");
+    assert_int_equal(r.status, 404); /* no feed configured at all */
+    free(r.raw);
+}
+
+/* Issue #13 item 9 (DNS rebinding): only the bound address, localhost on loopback and
+ * configured names are served. */
+static void test_host_check(void **state)
+{
+    fixture_t *fx = *state;
+    unsigned port = mwx_web_port(fx->srv);
+    mwx_err_t err;
+    char req[512];
+    /* A trailing '+' means ":PORT" (the server's port) is appended. */
+    static const char *const refused[] = {"evil.example", "evil.example+", "127.0.0.1:1",
+                                          "127.0.0.2", "[::1]", "127.0.0.1.evil.example",
+                                          "mwx.example.org", "[127.0.0.1", "a:b:c"};
+    static const char *const served[] = {"127.0.0.1", "127.0.0.1+", "localhost",
+                                         "LOCALHOST+", "localhost."};
+    for (int pass = 0; pass < 2; pass++) {
+        for (int want = 403; want >= 200; want -= 203) {
+            const char *const *list = want == 403 ? refused : served;
+            size_t nl = want == 403 ? sizeof refused / sizeof refused[0]
+                                    : sizeof served / sizeof served[0];
+            for (size_t i = 0; i < nl; i++) {
+                if (pass == 1 && list == refused && i == 6)
+                    continue; /* configured in pass 1 */
+                char host[128];
+                size_t hl = strlen(list[i]);
+                if (list[i][hl - 1] == '+')
+                    snprintf(host, sizeof host, "%.*s:%u", (int)(hl - 1), list[i], port);
+                else
+                    snprintf(host, sizeof host, "%s", list[i]);
+                snprintf(req, sizeof req,
+                         "GET /api/picture HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
+                         host);
+                resp_t r = raw_request(port, req);
+                if (r.status != want)
+                    fail_msg("Host: %s got %d, want %d", host, r.status, want);
+                free(r.raw);
+            }
+        }
+        if (pass == 0)
+            assert_int_equal(mwx_web_add_host(fx->srv, "mwx.example.org", &err), 0);
+    }
+    snprintf(req, sizeof req,
+             "GET / HTTP/1.1\r\nHost: MWX.example.org:%u\r\nConnection: close\r\n\r\n", port);
+    resp_t r = raw_request(port, req);
+    assert_int_equal(r.status, 200);
+    free(r.raw);
+    assert_int_not_equal(mwx_web_add_host(fx->srv, "with:port", &err), 0);
+}
+
+/* Connect from a chosen loopback source address (127.0.0.N): MHD counts connections per
+ * client address, and Linux routes all of 127/8 to lo. */
+static int connect_from(unsigned port, unsigned src_last_octet)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(0x7f000000u | src_last_octet);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* 1 when the server has closed fd (EOF or reset) within ms. */
+static int closed_within(int fd, int ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, ms) <= 0)
+        return 0;
+    char b[256];
+    return recv(fd, b, sizeof b, MSG_DONTWAIT) <= 0;
+}
+
+/* Issue #13 item 8 (slowloris): 140 connections from 10 addresses, each stuck in its
+ * request head and trickling a byte now and then, must not keep the page or /metrics
+ * from a browser; one address gets at most 16 connections. Before the fix (64
+ * connections, 60 s idle timeout) the page was refused. */
+static void test_slowloris(void **state)
+{
+    fixture_t *fx = *state;
+    unsigned port = mwx_web_port(fx->srv);
+    enum { ADDRS = 10, PER_ADDR = 14, ONE = 30 };
+    int fds[ADDRS * PER_ADDR], one[ONE];
+    size_t n = 0;
+    for (unsigned a = 0; a < ADDRS; a++)
+        for (int k = 0; k < PER_ADDR; k++) {
+            int fd = connect_from(port, 10 + a);
+            if (fd < 0)
+                continue;
+            /* A request head that never ends. */
+            static const char head[] = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a";
+            send(fd, head, sizeof head - 1, MSG_NOSIGNAL);
+            fds[n++] = fd;
+        }
+    assert_true(n >= ADDRS * PER_ADDR / 2);
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i < n; i++)
+            if (fds[i] >= 0)
+                send(fds[i], "a", 1, MSG_NOSIGNAL); /* keep the idle timeout at bay */
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        resp_t r = http(port, "GET", "/");
+        assert_int_equal(r.status, 200);
+        free(r.raw);
+        r = http(port, "GET", "/metrics");
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body, "mwx_web_slow_connections_cut_total"));
+        free(r.raw);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+        if (dt > 2.0)
+            fail_msg("round %d: the page and /metrics took %.2f s beside the slow clients",
+                     round, dt);
+        usleep(200 * 1000);
+    }
+    /* The oldest pending heads were cut to make room. */
+    resp_t r = http(port, "GET", "/metrics");
+    static const char key[] = "\nmwx_web_slow_connections_cut_total ";
+    const char *cutp = strstr(r.body, key);
+    assert_non_null(cutp);
+    assert_true(strtod(cutp + sizeof key - 1, NULL) >= 1);
+    free(r.raw);
+    for (size_t i = 0; i < n; i++)
+        close(fds[i]);
+
+    /* Per address: of 30 connections from one address, at most 16 are kept. */
+    int kept = 0;
+    for (int k = 0; k < ONE; k++) {
+        one[k] = connect_from(port, 200);
+        if (one[k] >= 0)
+            send(one[k], "GET / HTTP/1.1\r\n", 16, MSG_NOSIGNAL);
+    }
+    for (int k = 0; k < ONE; k++)
+        if (one[k] >= 0 && !closed_within(one[k], 300))
+            kept++;
+    if (kept > 16)
+        fail_msg("one address kept %d connections, want <= 16", kept);
+    assert_true(kept >= 8);
+    for (int k = 0; k < ONE; k++)
+        if (one[k] >= 0)
+            close(one[k]);
 }
 
 /* A browser that stops reading must not hold up publishing: its queue fills, it is
@@ -1341,6 +1522,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sse_live_and_replay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_picture_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control_and_atom, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_host_check, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slowloris, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_exposition, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slow_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_publishers, setup, teardown),
