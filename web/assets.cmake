@@ -13,6 +13,8 @@ set(MWX_WEB_FILES
   ${MWX_WEB_SRC}/index.html                                 index.html
   ${MWX_WEB_SRC}/app.js                                     app.js
   ${MWX_WEB_SRC}/style.css                                  style.css
+  ${MWX_WEB_SRC}/report.js                                  report.js
+  ${MWX_WEB_SRC}/report.css                                 report.css
   ${PROJECT_SOURCE_DIR}/data/regions/northeast-asia.geojson data/northeast-asia.geojson
   ${PROJECT_SOURCE_DIR}/data/regions/SOURCES.md             data/SOURCES.md)
 set(MWX_WEB_NPM_FILES
@@ -27,7 +29,10 @@ set(MWX_WEB_NPM_FILES
   ${MWX_WEB_NM}/topojson-client/dist/topojson-client.min.js vendor/topojson-client.min.js
   ${MWX_WEB_NM}/topojson-client/LICENSE                     vendor/topojson-client.LICENSE
   ${MWX_WEB_NM}/world-atlas/countries-50m.json              vendor/world-atlas/countries-50m.json
-  ${MWX_WEB_NM}/world-atlas/LICENSE                         vendor/world-atlas/LICENSE)
+  ${MWX_WEB_NM}/world-atlas/LICENSE                         vendor/world-atlas/LICENSE
+  ${MWX_WEB_NM}/uplot/dist/uPlot.iife.min.js                vendor/uplot/uPlot.iife.min.js
+  ${MWX_WEB_NM}/uplot/dist/uPlot.min.css                    vendor/uplot/uPlot.min.css
+  ${MWX_WEB_NM}/uplot/LICENSE                               vendor/uplot/LICENSE)
 
 if(EXISTS ${MWX_WEB_NM}/leaflet/dist/leaflet.js)
   list(APPEND MWX_WEB_FILES ${MWX_WEB_NPM_FILES})

@@ -20,6 +20,7 @@ static const struct command {
     {"keygen", mwx_cmd_keygen, "an Ed25519 key pair for a nation's node"},
     {"nats-config", mwx_cmd_nats_config, "nats-server configuration for a sharing policy"},
     {"serve", mwx_cmd_serve, "the operator web page replaying a recording"},
+    {"report", mwx_cmd_report, "the after-action report of a run as one offline HTML page"},
     {"demo", mwx_cmd_demo, "the default scenario, live, with the operator page"},
 };
 

@@ -1,0 +1,305 @@
+/* mwx after-action report (`mwx report`): draws the page from the JSON that mwx embedded
+ * in <script id="mwx-data"> (the recording reduced in C, plus report.json). Everything is
+ * inline: Leaflet, uPlot, topojson-client and the map data; nothing is fetched.
+ * Every text from the data goes into the DOM as text (textContent), never as markup. */
+(function () {
+  'use strict';
+
+  const NATION_COLOURS = { JP: '#c2185b', KR: '#1565c0', US: '#2e7d32' };
+  const EXTRA = ['#6a1b9a', '#ef6c00', '#00838f', '#5d4037', '#455a64'];
+  const DEG = Math.PI / 180;
+  // Range-safety norm for the impact-point error: 0.17 % of the range down-range
+  // (docs/TRACKER.md, "range-safety norms").
+  const NORM_FRACTION = 0.0017;
+
+  const D = JSON.parse(document.getElementById('mwx-data').textContent);
+  const world = JSON.parse(document.getElementById('mwx-world').textContent);
+  const regionsGeo = JSON.parse(document.getElementById('mwx-regions').textContent);
+  const report = D.report || {};
+  const out = { charts: 0, maps: 0, alerts: (D.alerts || []).length };
+  window.mwxReport = out;
+
+  function colourFor(n) {
+    if (NATION_COLOURS[n]) return NATION_COLOURS[n];
+    let h = 0;
+    for (const ch of String(n)) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+    return EXTRA[h % EXTRA.length];
+  }
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text != null) e.textContent = String(text);
+    return e;
+  }
+  function fmt(v, d) { return typeof v === 'number' ? v.toFixed(d) : '—'; }
+  function haversineKm(a, b) {
+    const R = 6371.0088;
+    const p1 = a[0] * DEG, p2 = b[0] * DEG, dp = p2 - p1, dl = (b[1] - a[1]) * DEG;
+    const h = Math.sin(dp / 2) ** 2 + Math.cos(p1) * Math.cos(p2) * Math.sin(dl / 2) ** 2;
+    return 2 * R * Math.asin(Math.sqrt(h));
+  }
+  function destination(lat, lon, az, d) {
+    const R = 6371008.8, p1 = lat * DEG, l1 = lon * DEG, dr = d / R;
+    const p2 = Math.asin(Math.sin(p1) * Math.cos(dr) + Math.cos(p1) * Math.sin(dr) * Math.cos(az));
+    const l2 = l1 + Math.atan2(Math.sin(az) * Math.sin(dr) * Math.cos(p1), Math.cos(dr) - Math.sin(p1) * Math.sin(p2));
+    return [p2 / DEG, l2 / DEG];
+  }
+  function ellipse(e) { // [t, lat, lon, a_km, b_km, orientation_deg]
+    const a = e[3] * 1000, b = e[4] * 1000, th = e[5] * DEG, pts = [];
+    for (let i = 0; i < 48; i++) {
+      const u = (i / 48) * 2 * Math.PI;
+      const n = a * Math.cos(u) * Math.cos(th) - b * Math.sin(u) * Math.sin(th);
+      const ea = a * Math.cos(u) * Math.sin(th) + b * Math.sin(u) * Math.cos(th);
+      pts.push(destination(e[1], e[2], Math.atan2(ea, n), Math.hypot(n, ea)));
+    }
+    return pts;
+  }
+
+  /* ------------------------------------------------------------ charts */
+
+  // One uPlot line chart. series: [{label, colour, pts: [[x, y], ...], dash, points}]
+  // (uPlot wants one x array: the union, with nulls where a series has no value).
+  function chart(parent, title, xlabel, ylabel, series, opts) {
+    opts = opts || {};
+    const box = el('div', 'chart');
+    box.appendChild(el('h4', null, title));
+    parent.appendChild(box);
+    const xs = [...new Set(series.flatMap((s) => s.pts.map((p) => p[0])))].sort((a, b) => a - b);
+    const idx = new Map(xs.map((x, i) => [x, i]));
+    const data = [xs];
+    for (const s of series) {
+      const ys = new Array(xs.length).fill(null);
+      for (const p of s.pts) ys[idx.get(p[0])] = p[1];
+      data.push(ys);
+    }
+    const u = new uPlot({
+      width: opts.width || 560, height: 260,
+      scales: { x: { time: false }, y: opts.log ? { distr: 3 } : {} },
+      axes: [
+        { label: xlabel, values: opts.xvalues },
+        { label: ylabel, size: 60, values: opts.yvalues },
+      ],
+      series: [{ label: xlabel, value: opts.xvalue }].concat(series.map((s) => ({
+        label: s.label, stroke: s.colour, width: s.width || 1.5, dash: s.dash,
+        spanGaps: !s.points,
+        paths: s.points ? () => null : undefined,
+        points: s.points ? { show: true, size: 7, fill: s.colour } : { show: false },
+      }))),
+    }, data, box);
+    out.charts++;
+    return u;
+  }
+
+  /* ------------------------------------------------------------ page */
+
+  const app = document.getElementById('app');
+  const head = el('header', 'head');
+  head.appendChild(el('h1', null, 'mwx after-action report: ' + (D.name || '(unnamed)')));
+  const st = String(D.status || '').toUpperCase();
+  head.appendChild(el('div', 'status status-' + (st || 'UNKNOWN'),
+    st + (st === 'EXERCISE' || st === 'TEST' ? ' — simulated data, not a real event' : '')));
+  head.appendChild(el('p', 'meta', 'epoch ' + D.epoch + ' · recording ' + D.source));
+  app.appendChild(head);
+
+  const tk = report.tracking || {};
+  const sum = el('p', 'meta', 'tracking: position RMSE ' + fmt(tk.pos_rmse_m, 0) + ' m, NEES ' +
+    fmt(tk.nees, 2) + ', OSPA ' + fmt(tk.ospa_m, 0) + ' m, ' + (tk.n_tracks ?? '—') + ' tracks (' +
+    (tk.n_false_tracks ?? '—') + ' false)');
+  app.appendChild(sum);
+
+  const scnLaunches = (D.scenario && Array.isArray(D.scenario.launches)) ? D.scenario.launches : [];
+  const launches = Array.isArray(report.launches) ? report.launches : [];
+  const refCmp = report.reference_comparison;
+
+  for (const L_ of launches) {
+    const sec = el('section', 'launch');
+    sec.id = 'launch-' + String(L_.id).replace(/[^A-Za-z0-9_-]/g, '_');
+    sec.appendChild(el('h2', null, 'Launch ' + L_.id + ': t ' + fmt(L_.t_launch, 1) + ' s → impact ' +
+      fmt(L_.t_impact, 1) + ' s, first detection ' + fmt(L_.t_first_detection, 1) + ' s'));
+    app.appendChild(sec);
+    const truth = (D.truth || []).find((o) => o.object === L_.id);
+    const tracks = (D.tracks || []).filter((tr) => {
+      const n = tr.points.filter((p) => p[8] === L_.id).length;
+      return n > 0 && n >= tr.points.length / 2;
+    });
+    const scn = scnLaunches.find((s) => s.id === L_.id);
+    const site = scn && scn.site ? [scn.site.lat, scn.site.lon] : truth ? [truth.points[0][1], truth.points[0][2]] : null;
+    const imp = L_.impact ? [L_.impact.lat, L_.impact.lon] : null;
+    const rangeKm = site && imp ? haversineKm(site, imp) : null;
+
+    // First alert time per region, from the alerts of the recording.
+    const firstAlert = new Map();
+    for (const a of D.alerts || []) {
+      if (a.msg_type === 'Cancel') continue;
+      for (const r of a.regions) if (!firstAlert.has(r) || a.t < firstAlert.get(r)) firstAlert.set(r, a.t);
+    }
+
+    /* map */
+    const mapDiv = el('div', 'map');
+    sec.appendChild(mapDiv);
+    const map = L.map(mapDiv, { zoomSnap: 0.25, attributionControl: true });
+    map.fitBounds([[24, 117], [47, 150]]); // a view before any layer (Leaflet clips to it)
+    map.attributionControl.setPrefix('');
+    map.attributionControl.addAttribution('Natural Earth (world-atlas), Leaflet');
+    L.geoJSON(topojson.feature(world, world.objects.countries), {
+      interactive: false, style: { color: '#6d7a6a', weight: 0.6, fillColor: '#f3f0e6', fillOpacity: 1 },
+    }).addTo(map);
+    const tFirst = [...firstAlert.values()];
+    const t0 = Math.min(...tFirst), t1 = Math.max(...tFirst);
+    L.geoJSON(regionsGeo, {
+      style: (f) => {
+        const t = firstAlert.get(f.properties.id);
+        if (t == null) return { color: '#7c8797', weight: 0.5, fillOpacity: 0 };
+        const q = t1 > t0 ? (t - t0) / (t1 - t0) : 0; // early = dark red, late = orange
+        const c = 'hsl(' + (0 + 35 * q).toFixed(0) + ',85%,' + (35 + 20 * q).toFixed(0) + '%)';
+        return { color: '#5a0a0e', weight: 1, fillColor: c, fillOpacity: 0.6, className: 'mwx-region-warned' };
+      },
+      onEachFeature: (f, layer) => {
+        const t = firstAlert.get(f.properties.id);
+        const tip = document.createElement('span');
+        tip.textContent = f.properties.id + ' ' + f.properties.name + (t != null ? ' — first alert t = ' + t.toFixed(1) + ' s' : '');
+        layer.bindTooltip(tip, { sticky: true });
+      },
+    }).addTo(map);
+    const bounds = [];
+    if (truth) {
+      const ll = truth.points.map((p) => [p[1], p[2]]);
+      L.polyline(ll, { color: '#111', weight: 2, dashArray: '5 4', className: 'mwx-truth' }).addTo(map);
+      bounds.push(...ll);
+    }
+    for (const tr of tracks) {
+      const c = colourFor(tr.node);
+      const ll = tr.points.map((p) => [p[1], p[2]]);
+      L.polyline(ll, { color: c, weight: 2, opacity: 0.85, className: 'mwx-track' }).addTo(map);
+      bounds.push(...ll);
+      tr.ellipses.forEach((e, i) => {
+        L.polygon(ellipse(e), {
+          color: c, weight: 1, fillColor: c, fillOpacity: 0.05 + 0.1 * (i / Math.max(1, tr.ellipses.length - 1)),
+          className: 'mwx-ellipse',
+        }).addTo(map);
+      });
+    }
+    if (imp) L.circleMarker(imp, { radius: 4, color: '#000', fillColor: '#fff', fillOpacity: 1 }).addTo(map);
+    if (bounds.length) map.fitBounds(L.latLngBounds(bounds).pad(0.15)); else map.fitBounds([[24, 117], [47, 150]]);
+    const legend = el('p', 'legend', 'dashed black: true path · coloured: each nation\'s tracks (' +
+      [...new Set(tracks.map((t) => t.node))].join(', ') + ') with 95 % impact ellipses over time (fainter = earlier) · regions: first alert, dark red = earliest, orange = latest');
+    sec.appendChild(legend);
+    out.maps++;
+
+    const grid = el('div', 'grid');
+    sec.appendChild(grid);
+    const nodes = [...new Set(tracks.map((t) => t.node))].sort();
+
+    /* impact error against time to go (x = -ttg so that time runs left to right) */
+    const ser = [];
+    for (const n of nodes) {
+      const pts = [];
+      for (const tr of tracks.filter((t) => t.node === n)) {
+        for (const p of tr.points) if (p[6] != null && p[7] != null && p[6] >= 0) pts.push([-p[6], Math.max(p[7], 1e-3)]);
+      }
+      pts.sort((a, b) => a[0] - b[0]);
+      ser.push({ label: n + ' (shared run)', colour: colourFor(n), pts });
+    }
+    const sb = (report.sharing_benefit || []).filter((r) => r.launch === L_.id);
+    for (const r of sb) {
+      if (r.alone && typeof r.alone.impact_error_km_at_ttg_300s === 'number') {
+        ser.push({ label: r.nation + ' alone @300 s', colour: colourFor(r.nation), points: true,
+                   pts: [[-300, Math.max(r.alone.impact_error_km_at_ttg_300s, 1e-3)]] });
+      }
+    }
+    if (rangeKm) {
+      const xs = ser.flatMap((s) => s.pts.map((p) => p[0]));
+      const lo = xs.length ? Math.min(...xs) : -600;
+      ser.push({ label: 'range-safety norm (0.17 % of ' + rangeKm.toFixed(0) + ' km)', colour: '#000', dash: [6, 4],
+                 pts: [[lo, rangeKm * NORM_FRACTION], [0, rangeKm * NORM_FRACTION]] });
+    }
+    chart(grid, 'Impact-point error against time to go', 'time to go (s)', 'error (km, log)', ser,
+          { log: true, xvalues: (u, v) => v.map((x) => (-x).toFixed(0)), xvalue: (u, x) => x == null ? '—' : (-x).toFixed(1) });
+
+    /* position error and NEES against time */
+    const perr = [], nees = [];
+    for (const n of nodes) {
+      const pe = [], ne = [];
+      for (const tr of tracks.filter((t) => t.node === n)) {
+        for (const p of tr.points) {
+          if (p[4] != null) pe.push([p[0], Math.max(p[4], 1e-3)]);
+          if (p[5] != null) ne.push([p[0], Math.max(p[5], 1e-3)]);
+        }
+      }
+      pe.sort((a, b) => a[0] - b[0]);
+      ne.sort((a, b) => a[0] - b[0]);
+      perr.push({ label: n, colour: colourFor(n), pts: pe });
+      nees.push({ label: n, colour: colourFor(n), pts: ne });
+    }
+    chart(grid, 'Track position error', 't (s)', 'error (km, log)', perr, { log: true });
+    const allT = nees.flatMap((s) => s.pts.map((p) => p[0]));
+    if (allT.length) {
+      const a = Math.min(...allT), b = Math.max(...allT);
+      nees.push({ label: 'expected (3 dof)', colour: '#000', dash: [6, 4], pts: [[a, 3], [b, 3]] });
+      nees.push({ label: '95 % bound (9.35)', colour: '#888', dash: [2, 4], pts: [[a, 9.348], [b, 9.348]] });
+    }
+    chart(grid, 'Position NEES', 't (s)', 'NEES (log)', nees, { log: true });
+
+    /* lead time per region against the physical limit (and the real alert) */
+    const regs = (L_.regions || []).filter((r) => r.threatened || r.lead_time_s != null);
+    const limit = (typeof L_.t_impact === 'number' && typeof L_.t_first_detection === 'number')
+      ? L_.t_impact - L_.t_first_detection : null;
+    const lead = regs.map((r, i) => [i, r.lead_time_s]);
+    const leadSer = [{ label: 'mwx lead time', colour: '#d1141f', points: true, pts: lead.filter((p) => p[1] != null) }];
+    if (limit != null && regs.length) {
+      leadSer.push({ label: 'physical limit (impact − first detection)', colour: '#000', dash: [6, 4],
+                     pts: [[0, limit], [Math.max(1, regs.length - 1), limit]] });
+    }
+    if (refCmp) {
+      const rows = (Array.isArray(refCmp) ? refCmp : (refCmp.regions || [])).filter((r) => !r.launch || r.launch === L_.id);
+      const pts = [];
+      for (const r of rows) {
+        const i = regs.findIndex((g) => g.id === (r.region || r.id));
+        const v = r.real_lead_time_s ?? r.reference_lead_time_s ?? r.real_lead_s;
+        if (i >= 0 && typeof v === 'number') pts.push([i, v]);
+      }
+      leadSer.push({ label: 'real public alert', colour: '#1565c0', points: true, pts });
+    }
+    chart(grid, 'Lead time per region' + (regs.length ? '' : ' (no region threatened)'), 'region', 'lead time (s)', leadSer,
+          { xvalues: (u, v) => v.map((x) => (Number.isInteger(x) && regs[x] ? regs[x].id : '')),
+            xvalue: (u, x) => (x != null && regs[x] ? regs[x].id : '—') });
+
+    /* alert timeline: one row per region, a mark per Alert / Update / Cancel */
+    const rids = [...new Set((D.alerts || []).flatMap((a) => a.regions))].sort();
+    const tl = { Alert: [], Update: [], Cancel: [] };
+    for (const a of D.alerts || []) for (const r of a.regions) (tl[a.msg_type] || tl.Alert).push([a.t, rids.indexOf(r)]);
+    const tlSer = [['Alert', '#d1141f'], ['Update', '#ef6c00'], ['Cancel', '#607d8b']].map(([k, c]) => {
+      // one y per x in uPlot: nudge duplicates by a micro-second so every mark is kept
+      const seen = new Set();
+      const pts = tl[k].map((p) => { let x = p[0]; while (seen.has(x)) x += 1e-6; seen.add(x); return [x, p[1]]; });
+      return { label: k, colour: c, points: true, pts };
+    });
+    chart(grid, 'Alert timeline (Alert / Update / Cancel per region)', 't (s)', 'region', tlSer,
+          { yvalues: (u, v) => v.map((y) => (Number.isInteger(y) && rids[y] ? rids[y] : '')) });
+
+    /* the sharing-benefit table */
+    const tbl = el('table', 'benefit');
+    const hr = el('tr');
+    for (const h of ['nation', 'first track after launch (s): alone', 'shared', 'impact error at 300 s to go (km): alone', 'shared', 'min lead time (s): alone', 'shared', 'own regions threatened']) hr.appendChild(el('th', null, h));
+    tbl.appendChild(hr);
+    for (const r of sb) {
+      const tr = el('tr');
+      const a = r.alone || {}, s = r.shared || {};
+      for (const v of [r.nation, fmt(a.first_track_after_launch_s, 1), fmt(s.first_track_after_launch_s, 1),
+                       fmt(a.impact_error_km_at_ttg_300s, 3), fmt(s.impact_error_km_at_ttg_300s, 3),
+                       fmt(a.min_lead_time_s, 1), fmt(s.min_lead_time_s, 1), r.own_regions_threatened]) tr.appendChild(el('td', null, v));
+      tbl.appendChild(tr);
+    }
+    const tcap = el('h4', null, 'Sharing benefit' + (sb.length ? '' : ': not in report.json (it comes from `mwx run`, which also flies each nation alone)'));
+    sec.appendChild(tcap);
+    if (sb.length) sec.appendChild(tbl);
+
+    if (refCmp) {
+      sec.appendChild(el('h4', null, 'Against the real public alerts (reference_comparison)'));
+      const pre = el('pre', 'refcmp', JSON.stringify(refCmp, null, 1));
+      sec.appendChild(pre);
+    }
+  }
+  if (!launches.length) app.appendChild(el('p', null, 'report.json lists no launch.'));
+  out.ready = true;
+})();
