@@ -70,6 +70,22 @@
     for (const s of series) {
       const ys = new Array(xs.length).fill(null);
       for (const p of s.pts) ys[idx.get(p[0])] = p[1];
+      if (!s.points && s.pts.length > 1) {
+        // Lines: fill the union's other x values between this series' own points, but
+        // not across a gap in its data (over 5 × its median spacing): there the line breaks.
+        const own = s.pts.slice().sort((a, b) => a[0] - b[0]);
+        const d = own.slice(1).map((p, i) => p[0] - own[i][0]).sort((a, b) => a - b);
+        const gap = 5 * Math.max(d[d.length >> 1], 1e-9);
+        let j = 0;
+        for (let i = 0; i < xs.length; i++) {
+          const x = xs[i];
+          while (j + 1 < own.length && own[j + 1][0] < x) j++;
+          const a = own[j], b = own[j + 1];
+          if (ys[i] == null && b && a[0] < x && x < b[0] && b[0] - a[0] <= gap) {
+            ys[i] = a[1] + (b[1] - a[1]) * (x - a[0]) / (b[0] - a[0]);
+          }
+        }
+      }
       data.push(ys);
     }
     const u = new uPlot({
@@ -81,7 +97,7 @@
       ],
       series: [{ label: xlabel, value: opts.xvalue }].concat(series.map((s) => ({
         label: s.label, stroke: s.colour, width: s.width || 1.5, dash: s.dash,
-        spanGaps: !s.points,
+        spanGaps: false,
         paths: s.points ? () => null : undefined,
         points: s.points ? { show: true, size: 7, fill: s.colour } : { show: false },
       }))),
