@@ -51,6 +51,16 @@ void mwx_picture_sse(const mwx_picture_t *p, mwx_sb_t *sb);
 void mwx_picture_json_members(const mwx_picture_t *p, mwx_sb_t *sb);
 size_t mwx_picture_track_count(const mwx_picture_t *p);
 
+/* ------------------------------------------------------------ Host check */
+
+/* 1 when a request with this Host header may be served by a server bound to bind:port
+ * (DNS rebinding): the bound address, "localhost" on a loopback bind, any IP literal on a
+ * wildcard bind, or one of the n names (each in a slot of `stride` bytes at names),
+ * case-insensitive, an optional trailing dot ignored; a port, when given, must be ours.
+ * NULL (no Host: HTTP/1.0 tools; browsers always send one) is allowed. */
+int mwx_web_host_allowed(const char *bind, unsigned port, const char *names, size_t stride,
+                         size_t n, const char *host);
+
 /* One SSE event: "event: NAME\ndata: DATA\n\n" (data must be one line). */
 void mwx_sse_event(mwx_sb_t *sb, const char *name, const char *data);
 

@@ -589,70 +589,12 @@ static int token_equal(const char *want, const char *got)
     return d == 0;
 }
 
-static int is_loopback(const char *addr)
-{
-    return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0;
-}
-
-static int is_ip_literal(const char *name)
-{
-    unsigned char b[16];
-    return inet_pton(AF_INET, name, b) == 1 || inet_pton(AF_INET6, name, b) == 1;
-}
-
-/* DNS rebinding: a page of evil.example whose name now resolves to this address sends
- * "Host: evil.example". Accept only the bound address (any IP literal for a wildcard
- * bind: a literal cannot be rebound), "localhost" on a loopback bind, and the names
- * configured with mwx_web_add_host; a port, when given, must be ours. No Host at all
- * (HTTP/1.0 tools) is accepted: every browser sends one. */
+/* DNS rebinding: see mwx_web_host_allowed (host.c). */
 static int host_ok(mwx_web_t *s, const char *host)
 {
-    if (!host)
-        return 1;
-    char name[256];
-    const char *port = NULL;
-    size_t n;
-    if (host[0] == '[') {
-        const char *end = strchr(host, ']');
-        if (!end)
-            return 0;
-        n = (size_t)(end - host - 1);
-        if (n >= sizeof name)
-            return 0;
-        memcpy(name, host + 1, n);
-        if (end[1] == ':')
-            port = end + 2;
-        else if (end[1])
-            return 0;
-    } else {
-        const char *colon = strchr(host, ':');
-        if (colon && strchr(colon + 1, ':'))
-            return 0; /* a bare IPv6 literal must be bracketed */
-        n = colon ? (size_t)(colon - host) : strlen(host);
-        if (n >= sizeof name)
-            return 0;
-        memcpy(name, host, n);
-        port = colon ? colon + 1 : NULL;
-    }
-    name[n] = '\0';
-    if (port) {
-        char *end = NULL;
-        unsigned long p = strtoul(port, &end, 10);
-        if (!*port || *end || p != s->port)
-            return 0;
-    }
-    if (n > 0 && name[n - 1] == '.')
-        name[n - 1] = '\0'; /* "localhost." is "localhost" */
-    if (strcasecmp(name, s->bind) == 0)
-        return 1;
-    if (is_loopback(s->bind) && strcasecmp(name, "localhost") == 0)
-        return 1;
-    if ((strcmp(s->bind, "0.0.0.0") == 0 || strcmp(s->bind, "::") == 0) && is_ip_literal(name))
-        return 1;
-    int ok = 0;
     pthread_mutex_lock(&s->lk);
-    for (size_t i = 0; i < s->n_hosts && !ok; i++)
-        ok = strcasecmp(name, s->hosts[i]) == 0;
+    int ok = mwx_web_host_allowed(s->bind, s->port, (const char *)s->hosts, sizeof s->hosts[0],
+                                  s->n_hosts, host);
     pthread_mutex_unlock(&s->lk);
     return ok;
 }
