@@ -13,6 +13,7 @@
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "mwx/node.h"
+#include "mwx/reference.h"
 #include "mwx/score.h"
 
 #include <errno.h>
@@ -586,6 +587,11 @@ int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err)
             rc = mwx_err_set(err, MWX_ENOMEM, "run: out of memory");
             goto out;
         }
+        /* a historic scenario's real alerts beside mwx's (src/score/reference.c) */
+        if ((rc = mwx_reference_attach(rj, &rep, c->recs.v, c->recs.n, sc->json, NULL,
+                                       err)) < 0)
+            goto out;
+        rc = MWX_OK;
     }
 
     /* then each nation alone, on the same measurements: the sharing-benefit table */
