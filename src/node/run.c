@@ -562,6 +562,20 @@ int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err)
         goto out;
     if (sc->regions_path[0] && (rc = mwx_regions_load(sc->regions_path, &regions, err)) != MWX_OK)
         goto out;
+    /* a historic scenario's reference block: refused before the run, not after it */
+    {
+        mwx_reference_t *ref = calloc(1, sizeof *ref);
+        if (!ref) {
+            rc = mwx_err_set(err, MWX_ENOMEM, "run: out of memory");
+            goto out;
+        }
+        rc = mwx_reference_parse(sc->json, o->scenario_path, ref, err);
+        if (rc == MWX_OK)
+            rc = mwx_reference_check_regions(ref, regions, err);
+        free(ref);
+        if (rc != MWX_OK)
+            goto out;
+    }
 
     c->o = o;
     c->sc = sc;

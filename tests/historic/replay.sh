@@ -41,6 +41,19 @@ PY
   grep -q "Real public alerts vs mwx" "$out/score.txt" || { echo "$name: no comparison table"; exit 1; }
   rm -rf "$out"
 done
+# a malformed block is refused before the run, naming the path (src/score/reference.c)
+bad="$MWX_TMPDIR/historic-bad-$$.json"
+python3 - "${scenarios[0]}" "$bad" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); d["reference"]["alerts"] = [{"nation": "JP", "regions": ["JP-99"], "t_s": 1, "kind": "alert"}]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+if "$MWX" run "$bad" --out "$MWX_TMPDIR/historic-bad-$$" --no-compare --quiet 2>"$bad.err"; then
+  echo "a reference naming an unknown region was accepted"; exit 1
+fi
+grep -q 'unknown region "JP-99"' "$bad.err" || { cat "$bad.err"; exit 1; }
+[ ! -e "$MWX_TMPDIR/historic-bad-$$/run.mwxr" ] || { echo "ran before refusing"; exit 1; }
+rm -rf "$bad" "$bad.err" "$MWX_TMPDIR/historic-bad-$$"
 # the overflight replays (2017, 2022) must give at least one CAP file to check
 [ $n_caps -gt 0 ] || { echo "no CAP file in any historic replay"; exit 1; }
 echo "historic_replay: ${#scenarios[@]} scenarios, $n_caps CAP files valid"
