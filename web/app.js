@@ -300,6 +300,60 @@
     if (scn && Array.isArray(scn.nations)) scn.nations.forEach((n) => addNation(n.id));
     if (scn && Array.isArray(scn.sensors)) scn.sensors.forEach(drawSensor);
     setBanner();
+    renderReference();
+  }
+
+  /* A historic scenario's real public alerts beside mwx's first alert per region
+   * (docs/HISTORIC.md): fed by the scenario record and the alerts this page already has. */
+  function renderReference() {
+    let box = document.getElementById('reference');
+    const scn = state.scenario && typeof state.scenario.scenario === 'object' ? state.scenario.scenario : null;
+    const ref = scn && scn.reference && typeof scn.reference === 'object' ? scn.reference : null;
+    if (!ref) { if (box) box.hidden = true; return; }
+    if (!box) {
+      box = document.createElement('section');
+      box.className = 'box';
+      box.id = 'reference';
+      const side = document.getElementById('side');
+      side.insertBefore(box, side.children[1] || null);
+    }
+    box.hidden = false;
+    const launches = Array.isArray(scn.launches) ? scn.launches : [];
+    const l = launches.find((x) => x.id === ref.launch) || launches[0] || {};
+    const t0 = typeof l.t_launch_s === 'number' ? l.t_launch_s : 0;
+    const rows = new Map();
+    const row = (id) => { if (!rows.has(id)) rows.set(id, { real: null, mwx: null, end: '' }); return rows.get(id); };
+    for (const a of Array.isArray(ref.alerts) ? ref.alerts : []) {
+      for (const id of Array.isArray(a.regions) ? a.regions : []) {
+        const r = row(String(id));
+        if (a.kind === 'alert' && (r.real == null || a.t_s < r.real)) r.real = a.t_s;
+        if (a.kind === 'withdrawn') r.end = 'withdrawn';
+        if (a.kind === 'passed' && !r.end) r.end = 'passed';
+      }
+    }
+    for (const a of state.alerts) {
+      if (a.msg_type === 'Cancel' || String(a.identifier || '').includes('.launch.')) continue;
+      for (const id of a.regions || []) {
+        const r = row(id), t = a.t - t0;
+        if (r.mwx == null || t < r.mwx) r.mwx = t;
+      }
+    }
+    box.textContent = '';
+    const h = document.createElement('h2');
+    h.textContent = 'Real alerts vs mwx (s after launch)';
+    box.appendChild(h);
+    const tab = document.createElement('table');
+    tab.className = 'tracks';
+    const tr0 = tab.insertRow();
+    for (const c of ['region', 'real', 'mwx', 'mwx ahead']) { const th = document.createElement('th'); th.textContent = c; tr0.appendChild(th); }
+    const f = (x) => (typeof x === 'number' ? x.toFixed(0) : '—');
+    for (const [id, r] of rows) {
+      const tr = tab.insertRow();
+      const ahead = r.real != null && r.mwx != null ? f(r.real - r.mwx) : (r.real != null ? 'real only' : 'mwx only');
+      for (const c of [regionNames.get(id) || id, f(r.real) + (r.end ? ' (' + r.end + ')' : ''), f(r.mwx), ahead]) tr.insertCell().textContent = c;
+    }
+    box.appendChild(tab);
+    if (!rows.size) { const p = document.createElement('p'); p.className = 'small muted'; p.textContent = 'no public alert then, none from mwx yet'; box.appendChild(p); }
   }
 
   function drawSensor(s) {
@@ -475,6 +529,7 @@
       state.regionState.set(id, { msg_type: rec.msg_type, t: rec.t, node: rec.node, identifier: rec.identifier });
     }
     refreshRegions();
+    renderReference();
     noteTime(rec.t);
     dirty = true;
   }

@@ -242,6 +242,48 @@ static void print_lead_times(const char *report_path, FILE *f)
     json_decref(r);
 }
 
+/* A historic scenario: the real public alerts beside mwx's (report.json's
+ * reference_comparison, src/score/reference.c). */
+static void print_reference(const char *report_path, FILE *f)
+{
+    json_t *r = json_load_file(report_path, 0, NULL);
+    json_t *c = r ? json_object_get(r, "reference_comparison") : NULL, *g;
+    size_t i;
+    if (!c) {
+        json_decref(r);
+        return;
+    }
+    fprintf(f, "\nReal public alerts vs mwx (s after launch; lead against the real event)\n");
+    json_array_foreach(json_object_get(c, "regions"), i, g) {
+        json_t *re = json_object_get(g, "real"), *mw = json_object_get(g, "mwx");
+        json_t *ra = json_object_get(re, "t_alert_s"), *ma = json_object_get(mw, "t_alert_s");
+        json_t *rl = json_object_get(re, "lead_s"), *ml = json_object_get(mw, "lead_s");
+        fprintf(f, "  %-6s real ", json_string_value(json_object_get(g, "id")));
+        if (json_is_number(ra))
+            fprintf(f, "T+%-5.0f", json_number_value(ra));
+        else
+            fprintf(f, "%-7s", "none");
+        fprintf(f, " mwx ");
+        if (json_is_number(ma))
+            fprintf(f, "T+%-5.0f", json_number_value(ma));
+        else
+            fprintf(f, "%-7s", "none");
+        if (json_is_number(rl) || json_is_number(ml)) {
+            fprintf(f, " lead to %s: real ", json_string_value(json_object_get(g, "event")));
+            json_is_number(rl) ? fprintf(f, "%.0f s", json_number_value(rl)) : fprintf(f, "-");
+            fprintf(f, ", mwx ");
+            json_is_number(ml) ? fprintf(f, "%.0f s", json_number_value(ml)) : fprintf(f, "-");
+        } else if (json_is_number(ra) || json_is_number(ma)) {
+            fprintf(f, " (never reached: a false region)");
+        }
+        fprintf(f, "\n");
+    }
+    fprintf(f, "  warned by the real system only: %zu, by mwx only: %zu\n",
+            json_array_size(json_object_get(c, "warned_by_real_only")),
+            json_array_size(json_object_get(c, "warned_by_mwx_only")));
+    json_decref(r);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -367,6 +409,7 @@ int mwx_cmd_demo(int argc, char **argv)
         char report[1100];
         snprintf(report, sizeof report, "%s/report.json", out_dir);
         print_lead_times(report, stdout);
+        print_reference(report, stdout);
     }
     mwx_run_print_benefit(&res, stdout);
     printf("\nmwx demo: %zu records, %zu public warnings; outputs in %s/ (run.mwxr, "

@@ -9,6 +9,7 @@
  * match the other (the message names the file); 2 usage. A torn or corrupt tail is
  * warned about and the records before it are scored. */
 #include "cli.h"
+#include "mwx/reference.h"
 #include "mwx/score.h"
 #include "mwx/sim.h"
 #include "mwx/warn.h"
@@ -236,8 +237,21 @@ int mwx_cmd_score(int argc, char **argv)
         status = mwx_cli_fail("score", &err);
         goto out;
     }
+    /* a historic scenario: its real public alerts beside mwx's (docs/HISTORIC.md) */
+    mwx_ref_comparison_t *cmp = calloc(1, sizeof *cmp);
+    json_t *j = as_json ? mwx_report_to_json(&rep) : NULL;
+    int has_ref = 0;
+    if (cmp) {
+        mwx_err_t rerr;
+        mwx_err_clear(&rerr);
+        has_ref = mwx_reference_attach(j, &rep, all.v, all.n, run.scenario_json, cmp, &rerr);
+        if (has_ref < 0) {
+            fprintf(stderr, "mwx score: warning: reference block not compared: %s\n",
+                    rerr.msg);
+            has_ref = 0;
+        }
+    }
     if (as_json) {
-        json_t *j = mwx_report_to_json(&rep);
         char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) : NULL;
         json_decref(j);
         if (!s) {
@@ -250,8 +264,11 @@ int mwx_cmd_score(int argc, char **argv)
         }
     } else {
         mwx_report_print(&rep, stdout);
+        if (has_ref)
+            mwx_reference_print(cmp, stdout);
         status = 0;
     }
+    free(cmp);
     mwx_report_free(&rep);
     if (status == 0 && fflush(stdout) != 0)
         status = 3;

@@ -13,6 +13,7 @@
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "mwx/node.h"
+#include "mwx/reference.h"
 #include "mwx/score.h"
 
 #include <errno.h>
@@ -561,6 +562,20 @@ int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err)
         goto out;
     if (sc->regions_path[0] && (rc = mwx_regions_load(sc->regions_path, &regions, err)) != MWX_OK)
         goto out;
+    /* a historic scenario's reference block: refused before the run, not after it */
+    {
+        mwx_reference_t *ref = calloc(1, sizeof *ref);
+        if (!ref) {
+            rc = mwx_err_set(err, MWX_ENOMEM, "run: out of memory");
+            goto out;
+        }
+        rc = mwx_reference_parse(sc->json, o->scenario_path, ref, err);
+        if (rc == MWX_OK)
+            rc = mwx_reference_check_regions(ref, regions, err);
+        free(ref);
+        if (rc != MWX_OK)
+            goto out;
+    }
 
     c->o = o;
     c->sc = sc;
@@ -586,6 +601,11 @@ int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err)
             rc = mwx_err_set(err, MWX_ENOMEM, "run: out of memory");
             goto out;
         }
+        /* a historic scenario's real alerts beside mwx's (src/score/reference.c) */
+        if ((rc = mwx_reference_attach(rj, &rep, c->recs.v, c->recs.n, sc->json, NULL,
+                                       err)) < 0)
+            goto out;
+        rc = MWX_OK;
     }
 
     /* then each nation alone, on the same measurements: the sharing-benefit table */

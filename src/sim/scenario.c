@@ -2,7 +2,8 @@
  * Scenario loader: PRODUCT.md's scenario file, checked key by key with the strict
  * mwx_json_* readers so that every error names the file and the JSON path
  * ("default.json: $.sensors[2].pd: expected a number in [0, 1], got 1.5"). Unknown keys
- * are errors; optional keys take the MWX_SCN_DEFAULT_* values (docs/SCENARIOS.md).
+ * are errors ("reference", a historic scenario's real alerts, is accepted and left to
+ * src/score/reference.c); optional keys take the MWX_SCN_DEFAULT_* values (docs/SCENARIOS.md).
  * Beyond the schema: status "Actual" is refused (simulated data), ids are unique, every
  * nation named by a sensor or sharing rule is declared, launch times lie in
  * [0, duration_s], and every launch is solved (mwx_traj_create) so that an aim the
@@ -20,7 +21,7 @@
 
 static const char *const k_top[] = {"name", "epoch", "status", "duration_s", "seed",
                                     "physics", "nations", "sharing", "regions", "sensors",
-                                    "launches", NULL};
+                                    "launches", "reference", NULL};
 static const char *const k_physics[] = {"earth", "rotation", "j2", "drag", NULL};
 static const char *const k_nation[] = {"id", NULL};
 static const char *const k_sharing[] = {"from", "to", NULL};
