@@ -17,6 +17,7 @@ typedef struct origin_state {
     uint8_t pk[MWX_PUBKEY_BYTES];
     uint64_t first, highest;   /* 0: nothing accepted yet */
     uint64_t bits[WORDS];
+    double last_gap_req;       /* sent time of the newest accepted GAP_REQUEST (0: none) */
 } origin_state_t;
 
 struct mwx_receiver {
@@ -38,6 +39,7 @@ const char *mwx_drop_name(mwx_drop_t d)
     case MWX_DROP_NOT_RELEASABLE: return "not_releasable";
     case MWX_DROP_REPLAYED: return "replayed";
     case MWX_DROP_STALE: return "stale";
+    case MWX_DROP_MISROUTED: return "misrouted";
     default: return "none";
     }
 }
@@ -105,12 +107,6 @@ static void bit_set(origin_state_t *o, uint64_t s)
     o->bits[i / 64] |= (uint64_t)1 << (i % 64);
 }
 
-static void bit_clear(origin_state_t *o, uint64_t s)
-{
-    unsigned i = (unsigned)(s % MWX_REPLAY_WINDOW);
-    o->bits[i / 64] &= ~((uint64_t)1 << (i % 64));
-}
-
 /* 1 when s would be a replay. */
 static int replayed(const origin_state_t *o, uint64_t s)
 {
@@ -121,17 +117,40 @@ static int replayed(const origin_state_t *o, uint64_t s)
     return bit_get(o, s);
 }
 
-static void mark(origin_state_t *o, uint64_t s)
+/* Clear the bits of the n seqs from lo on (n < MWX_REPLAY_WINDOW), a word at a time: at
+ * most WORDS + 1 steps whatever the seqs' values (no loop runs up to a seq: a seq near
+ * 2^64 once made `k <= s` true forever). */
+static void clear_run(mwx_receiver_t *r, origin_state_t *o, uint64_t lo, uint64_t n)
 {
+    unsigned i = (unsigned)(lo % MWX_REPLAY_WINDOW);
+    while (n > 0) {
+        unsigned b = i % 64, take = 64 - b;
+        if (take > n)
+            take = (unsigned)n;
+        uint64_t mask = take == 64 ? ~(uint64_t)0 : (((uint64_t)1 << take) - 1) << b;
+        o->bits[i / 64] &= ~mask;
+        n -= take;
+        i = (i + take) % MWX_REPLAY_WINDOW;
+        r->c.work++;
+    }
+}
+
+/* A seq ahead of the highest slides the window up to it: the seqs skipped are a declared
+ * gap (recovered by gap request while they stay inside the window); a jump of a whole
+ * window or more starts a fresh window (what lay below is out of reach, as for any seq
+ * older than the window). Cost bounded by WORDS + 1 steps. */
+static void mark(mwx_receiver_t *r, origin_state_t *o, uint64_t s)
+{
+    r->c.work++;
     if (o->highest == 0) {
         memset(o->bits, 0, sizeof o->bits);
         o->first = o->highest = s;
     } else if (s > o->highest) {
-        if (s - o->highest >= MWX_REPLAY_WINDOW)
+        uint64_t d = s - o->highest;
+        if (d >= MWX_REPLAY_WINDOW)
             memset(o->bits, 0, sizeof o->bits);
         else
-            for (uint64_t k = o->highest + 1; k <= s; k++)
-                bit_clear(o, k);
+            clear_run(r, o, o->highest + 1, d);
         o->highest = s;
     }
     if (s < o->first)
@@ -152,8 +171,8 @@ static int drop(mwx_receiver_t *r, mwx_drop_t why, mwx_drop_t *out)
     }
 }
 
-int mwx_receiver_accept(mwx_receiver_t *r, const uint8_t *buf, size_t len, double recv_unix_s,
-                        mwx_envelope_t *env, mwx_drop_t *why)
+static int accept_on(mwx_receiver_t *r, int path, const uint8_t *buf, size_t len,
+                     double recv_unix_s, mwx_envelope_t *env, mwx_drop_t *why)
 {
     const uint8_t *sp, *sig;
     size_t spn;
@@ -177,10 +196,19 @@ int mwx_receiver_accept(mwx_receiver_t *r, const uint8_t *buf, size_t len, doubl
         return drop(r, MWX_DROP_NOT_RELEASABLE, why);
     if (!(fabs(recv_unix_s - env->sent_unix_s) <= r->stale_s))
         return drop(r, MWX_DROP_STALE, why);
-    if (env->type != MWX_PAYLOAD_GAP_REQUEST) {
+    int is_gap = env->type == MWX_PAYLOAD_GAP_REQUEST;
+    if ((path == MWX_PATH_DATA && is_gap) || (path == MWX_PATH_GAP && !is_gap))
+        return drop(r, MWX_DROP_MISROUTED, why);
+    if (is_gap) {
+        /* not sequenced (seq 0): a requester's sent times only go up, so a copy, or an
+         * older request, is a replay */
+        if (!(env->sent_unix_s > o->last_gap_req))
+            return drop(r, MWX_DROP_REPLAYED, why);
+        o->last_gap_req = env->sent_unix_s;
+    } else {
         if (replayed(o, env->seq))
             return drop(r, MWX_DROP_REPLAYED, why);
-        mark(o, env->seq);
+        mark(r, o, env->seq);
     }
     /* Hand out a copy: the caller's buffer may be reused by the bus. */
     if (env->payload_len)
@@ -188,6 +216,18 @@ int mwx_receiver_accept(mwx_receiver_t *r, const uint8_t *buf, size_t len, doubl
     env->payload = r->payload;
     r->c.accepted++;
     return MWX_OK;
+}
+
+int mwx_receiver_accept(mwx_receiver_t *r, const uint8_t *buf, size_t len, double recv_unix_s,
+                        mwx_envelope_t *env, mwx_drop_t *why)
+{
+    return accept_on(r, MWX_PATH_ANY, buf, len, recv_unix_s, env, why);
+}
+
+int mwx_receiver_accept_on(mwx_receiver_t *r, mwx_path_t path, const uint8_t *buf, size_t len,
+                           double recv_unix_s, mwx_envelope_t *env, mwx_drop_t *why)
+{
+    return accept_on(r, (int)path, buf, len, recv_unix_s, env, why);
 }
 
 void mwx_receiver_counters(const mwx_receiver_t *r, mwx_share_counters_t *c)
@@ -210,17 +250,18 @@ int mwx_receiver_missing(const mwx_receiver_t *r, const char *origin, uint64_t *
     uint64_t lo = o->highest >= MWX_REPLAY_WINDOW ? o->highest - MWX_REPLAY_WINDOW + 1 : 1;
     if (lo < o->first)
         lo = o->first;
-    for (uint64_t s = lo; s <= o->highest; s++) {
-        if (!bit_get(o, s)) {
-            uint64_t e = s;
-            while (e + 1 <= o->highest && !bit_get(o, e + 1))
-                e++;
-            *from = s;
-            *to = e;
-            return MWX_OK;
-        }
-    }
-    return MWX_ENOTFOUND;
+    /* counted steps, never `s <= highest` (highest may be 2^64 - 1): at most one window */
+    uint64_t n = o->highest - lo + 1, k = 0;
+    while (k < n && bit_get(o, lo + k))
+        k++;
+    if (k == n)
+        return MWX_ENOTFOUND;
+    uint64_t e = k;
+    while (e + 1 < n && !bit_get(o, lo + e + 1))
+        e++;
+    *from = lo + k;
+    *to = lo + e;
+    return MWX_OK;
 }
 
 size_t mwx_receiver_metrics(const mwx_receiver_t *r, char *buf, size_t n)
