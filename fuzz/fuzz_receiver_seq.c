@@ -218,9 +218,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_missing(rx, who);
             break;
         }
-        check_missing(rx, 0);
-        check_missing(rx, 1);
     }
+    check_missing(rx, 0);
+    check_missing(rx, 1);
     mwx_receiver_destroy(rx);
     return 0;
 }

@@ -294,6 +294,9 @@ typedef void (*mwx_bus_handler_fn)(void *user, const char *subject, const uint8_
 
 typedef struct mwx_bus_stats {
     uint64_t published, delivered, dropped_queue_full, disconnects, reconnects;
+    uint64_t dropped_slow_consumer; /* dropped by the client library (nats.c pending limit) */
+    uint64_t denied_publish;        /* publishes the server refused (permission violation) */
+    uint64_t denied_subscribe;      /* subscriptions the server refused */
     int connected;              /* 1 up, 0 down (reconnecting or closed) */
 } mwx_bus_stats_t;
 
@@ -319,6 +322,11 @@ typedef struct mwx_bus_ops {
     void (*stats)(mwx_bus_t *b, mwx_bus_stats_t *st);
     const char *(*last_error)(mwx_bus_t *b);
     void (*close)(mwx_bus_t *b);  /* frees b */
+    /* Publish data with a reply subject and return at once: the reply arrives later to
+     * whoever subscribed to `reply` (an asynchronous request; a node's gap recovery never
+     * waits for a partner). NULL when the bus does not do it (then MWX_EUNSUPPORTED). */
+    int (*publish_request)(mwx_bus_t *b, const char *subject, const char *reply,
+                           const uint8_t *data, size_t len, mwx_err_t *err);
 } mwx_bus_ops_t;
 
 struct mwx_bus {
@@ -335,6 +343,8 @@ int mwx_bus_subscribe(mwx_bus_t *b, const char *pattern, mwx_bus_handler_fn fn, 
 int mwx_bus_request(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
                     double timeout_s, uint8_t *reply, size_t cap, size_t *reply_len,
                     mwx_err_t *err);
+int mwx_bus_publish_request(mwx_bus_t *b, const char *subject, const char *reply,
+                            const uint8_t *data, size_t len, mwx_err_t *err);
 int mwx_bus_poll(mwx_bus_t *b, double timeout_s, mwx_err_t *err);
 int mwx_bus_flush(mwx_bus_t *b, double timeout_s, mwx_err_t *err);
 void mwx_bus_stats(mwx_bus_t *b, mwx_bus_stats_t *st);

@@ -55,6 +55,7 @@ typedef struct nbus {
     int live_subs;       /* subscriptions whose handler may still run */
     char last_error[512];
     char last_error_copy[512]; /* handed out: nats.c threads only write last_error */
+    uint64_t slow_events;      /* slow-consumer notices from nats.c */
 } nbus_t;
 
 static nbus_t *NB(mwx_bus_t *b)
@@ -123,6 +124,15 @@ static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus s, vo
     const char *le = NULL;
     natsConnection_GetLastError(nc, &le);
     pthread_mutex_lock(&nb->mu);
+    /* counted, so that a node can see it runs with the wrong credentials or too slow */
+    if (s == NATS_NOT_PERMITTED || (le && strstr(le, "Permissions Violation"))) {
+        if (le && strstr(le, "Subscription"))
+            nb->st.denied_subscribe++;
+        else
+            nb->st.denied_publish++;
+    } else if (s == NATS_SLOW_CONSUMER) {
+        nb->slow_events++;
+    }
     snprintf(nb->last_error, sizeof nb->last_error, "%s%s%s", natsStatus_GetText(s),
              le && *le ? ": " : "", le && *le ? le : "");
     pthread_mutex_unlock(&nb->mu);
@@ -346,9 +356,33 @@ static int nb_flush(mwx_bus_t *b, double timeout_s, mwx_err_t *err)
 static void nb_stats(mwx_bus_t *b, mwx_bus_stats_t *st)
 {
     nbus_t *nb = NB(b);
+    uint64_t dropped = 0;
+    for (int i = 0; i < nb->n_subs; i++) {
+        int64_t d = 0;
+        if (nb->subs[i].sub && natsSubscription_GetDropped(nb->subs[i].sub, &d) == NATS_OK &&
+            d > 0)
+            dropped += (uint64_t)d;
+    }
     pthread_mutex_lock(&nb->mu);
     *st = nb->st;
     pthread_mutex_unlock(&nb->mu);
+    st->dropped_slow_consumer = dropped;
+}
+
+static int nb_publish_request(mwx_bus_t *b, const char *subject, const char *reply,
+                              const uint8_t *data, size_t len, mwx_err_t *err)
+{
+    nbus_t *nb = NB(b);
+    int rc = check_open(nb, err);
+    if (rc < 0)
+        return rc;
+    natsStatus s = natsConnection_PublishRequest(nb->nc, subject, reply, data, (int)len);
+    if (s != NATS_OK)
+        return bus_fail(nb, err, "publish request", s);
+    pthread_mutex_lock(&nb->mu);
+    nb->st.published++;
+    pthread_mutex_unlock(&nb->mu);
+    return MWX_OK;
 }
 
 static const char *nb_last_error(mwx_bus_t *b)
@@ -395,7 +429,7 @@ static void nb_close(mwx_bus_t *b)
 
 static const mwx_bus_ops_t nats_ops = {
     "nats",   nb_connect, nb_publish,    nb_subscribe, nb_request, nb_poll,
-    nb_flush, nb_stats,   nb_last_error, nb_close,
+    nb_flush, nb_stats,   nb_last_error, nb_close, nb_publish_request,
 };
 
 int mwx_bus_nats_open(const mwx_nats_opts_t *o, mwx_bus_t **out, mwx_err_t *err)
