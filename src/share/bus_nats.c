@@ -32,7 +32,18 @@ typedef struct nsub {
 typedef struct qent {
     nsub_t *s;
     natsMsg *m;
+    int key;             /* origin slot in `share`, -1 for other subjects */
 } qent_t;
+
+/* Each origin's share of the ring is bounded (q_cap / MWX_MAX_NATIONS slots), so that
+ * one partner's flood cannot push out another partner's traffic. The origin is the third
+ * token of mwx.<kind>.<origin>.<recipient>: with `mwx nats-config` accounts the server
+ * lets only that origin publish there. */
+#define SHARE_KEYS 32
+typedef struct share_slot {
+    char origin[MWX_ID_LEN];
+    size_t queued;
+} share_slot_t;
 
 typedef struct nbus {
     mwx_bus_t bus;
@@ -56,6 +67,8 @@ typedef struct nbus {
     char last_error[512];
     char last_error_copy[512]; /* handed out: nats.c threads only write last_error */
     uint64_t slow_events;      /* slow-consumer notices from nats.c */
+    share_slot_t share[SHARE_KEYS];
+    int n_share;
 } nbus_t;
 
 static nbus_t *NB(mwx_bus_t *b)
@@ -147,6 +160,24 @@ static void on_sub_complete(void *closure)
     pthread_mutex_unlock(&nb->mu);
 }
 
+/* The origin slot of a data subject (caller holds mu), -1 for other subjects. */
+static int share_key(nbus_t *nb, const char *subject)
+{
+    const char *a, *b;
+    if (strncmp(subject, "mwx.", 4) != 0 || !(a = strchr(subject + 4, '.')) ||
+        !(b = strchr(a + 1, '.')) || (size_t)(b - a - 1) >= MWX_ID_LEN)
+        return -1;
+    size_t n = (size_t)(b - a - 1);
+    for (int i = 0; i < nb->n_share; i++)
+        if (strlen(nb->share[i].origin) == n && memcmp(nb->share[i].origin, a + 1, n) == 0)
+            return i;
+    if (nb->n_share == SHARE_KEYS)
+        return SHARE_KEYS - 1; /* more origins than any policy has: they share one slot */
+    memcpy(nb->share[nb->n_share].origin, a + 1, n);
+    nb->share[nb->n_share].origin[n] = 0;
+    return nb->n_share++;
+}
+
 static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *closure)
 {
     nsub_t *s = closure;
@@ -177,15 +208,20 @@ static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *
         pthread_mutex_unlock(&nb->mu);
         return;
     }
-    if (nb->q_n == nb->q_cap) {
+    int key = share_key(nb, natsMsg_GetSubject(m));
+    size_t fair = nb->q_cap / MWX_MAX_NATIONS > 0 ? nb->q_cap / MWX_MAX_NATIONS : 1;
+    if (nb->q_n == nb->q_cap || (key >= 0 && nb->share[key].queued >= fair)) {
         nb->st.dropped_queue_full++;
         pthread_mutex_unlock(&nb->mu);
         natsMsg_Destroy(m);
         return;
     }
+    if (key >= 0)
+        nb->share[key].queued++;
     qent_t *e = &nb->q[(nb->q_head + nb->q_n) % nb->q_cap];
     e->s = s;
     e->m = m;
+    e->key = key;
     nb->q_n++;
     pthread_cond_signal(&nb->cv);
     pthread_mutex_unlock(&nb->mu);
@@ -326,6 +362,8 @@ static int nb_poll(mwx_bus_t *b, double timeout_s, mwx_err_t *err)
         qent_t e = nb->q[nb->q_head];
         nb->q_head = (nb->q_head + 1) % nb->q_cap;
         nb->q_n--;
+        if (e.key >= 0)
+            nb->share[e.key].queued--;
         nb->st.delivered++;
         pthread_mutex_unlock(&nb->mu);
         e.s->fn(e.s->user, natsMsg_GetSubject(e.m), (const uint8_t *)natsMsg_GetData(e.m),
