@@ -279,7 +279,7 @@ static void tb_close(mwx_bus_t *b) { mwx_bus_close(TB(b)->inner); }
 
 static const mwx_bus_ops_t tb_ops = {"timed-nats", tb_connect, tb_publish, tb_subscribe,
                                      tb_request,   tb_poll,    tb_flush,   tb_stats,
-                                     tb_last_error, tb_close};
+                                     tb_last_error, tb_close, NULL};
 
 static void tb_init(tbus_t *t, pair_t *p, mwx_bus_t *inner, int is_b)
 {

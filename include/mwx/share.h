@@ -186,15 +186,19 @@ typedef enum mwx_drop {
     MWX_DROP_NOT_RELEASABLE,     /* own nation not on the label */
     MWX_DROP_REPLAYED,           /* seq already seen, or older than the window */
     MWX_DROP_STALE,              /* |receive - sent| > stale limit */
+    MWX_DROP_MISROUTED,          /* a gap request on the data path, or data on the gap path */
     MWX_DROP_N
 } mwx_drop_t;
 
-/* "malformed", "unknown_origin", "bad_signature", "not_releasable", "replayed", "stale" */
+/* "malformed", "unknown_origin", "bad_signature", "not_releasable", "replayed", "stale",
+ * "misrouted" */
 const char *mwx_drop_name(mwx_drop_t d);
 
 typedef struct mwx_share_counters {
     uint64_t accepted;
     uint64_t dropped[MWX_DROP_N];
+    uint64_t work;      /* steps of replay-window bookkeeping (accept and missing): each
+                         * call costs a bounded number, whatever the seqs (tests assert it) */
 } mwx_share_counters_t;
 
 typedef struct mwx_receiver mwx_receiver_t;
@@ -208,14 +212,23 @@ void mwx_receiver_destroy(mwx_receiver_t *r);
 int mwx_receiver_trust(mwx_receiver_t *r, const char *nation,
                        const uint8_t pk[MWX_PUBKEY_BYTES], mwx_err_t *err);
 /* Verify one envelope received at recv_unix_s. Checks, in order: well-formed, trusted
- * origin, signature, releasable to own nation, staleness, replay (GAP_REQUEST skips the
- * replay check: it is not sequenced). Returns MWX_OK and fills env (payload copied into
+ * origin, signature, releasable to own nation, staleness, replay (a GAP_REQUEST is not
+ * sequenced: it must be sent later than the origin's last accepted one; any other type
+ * needs seq >= 1). Cost per call is bounded whatever the seq: a seq far ahead slides the
+ * window (the skipped seqs are a gap; a jump of a window or more starts a fresh one). Returns MWX_OK and fills env (payload copied into
  * r, valid until the next call) when accepted; otherwise MWX_ECRYPTO (bad signature or
  * unknown origin), MWX_ECORRUPT (malformed) or MWX_ERANGE (others), with *drop (may be
  * NULL) set to the reason; the drop is counted either way. A dropped envelope never
  * changes the replay state. */
 int mwx_receiver_accept(mwx_receiver_t *r, const uint8_t *buf, size_t len, double recv_unix_s,
                         mwx_envelope_t *env, mwx_drop_t *drop);
+/* Which subject an envelope came in on: the data path (mwx.*.*.<me>) takes only TRACK,
+ * ALERT and HEARTBEAT, the gap path (mwx-gap.<me>.*) only GAP_REQUEST; anything else is
+ * dropped as "misrouted" (a signed gap request replayed onto the data path must not pass
+ * for data). */
+typedef enum mwx_path { MWX_PATH_ANY = 0, MWX_PATH_DATA, MWX_PATH_GAP } mwx_path_t;
+int mwx_receiver_accept_on(mwx_receiver_t *r, mwx_path_t path, const uint8_t *buf, size_t len,
+                           double recv_unix_s, mwx_envelope_t *env, mwx_drop_t *drop);
 void mwx_receiver_counters(const mwx_receiver_t *r, mwx_share_counters_t *c);
 /* Highest seq accepted from origin (0 when none). */
 uint64_t mwx_receiver_highest(const mwx_receiver_t *r, const char *origin);
@@ -281,6 +294,9 @@ typedef void (*mwx_bus_handler_fn)(void *user, const char *subject, const uint8_
 
 typedef struct mwx_bus_stats {
     uint64_t published, delivered, dropped_queue_full, disconnects, reconnects;
+    uint64_t dropped_slow_consumer; /* dropped by the client library (nats.c pending limit) */
+    uint64_t denied_publish;        /* publishes the server refused (permission violation) */
+    uint64_t denied_subscribe;      /* subscriptions the server refused */
     int connected;              /* 1 up, 0 down (reconnecting or closed) */
 } mwx_bus_stats_t;
 
@@ -306,6 +322,11 @@ typedef struct mwx_bus_ops {
     void (*stats)(mwx_bus_t *b, mwx_bus_stats_t *st);
     const char *(*last_error)(mwx_bus_t *b);
     void (*close)(mwx_bus_t *b);  /* frees b */
+    /* Publish data with a reply subject and return at once: the reply arrives later to
+     * whoever subscribed to `reply` (an asynchronous request; a node's gap recovery never
+     * waits for a partner). NULL when the bus does not do it (then MWX_EUNSUPPORTED). */
+    int (*publish_request)(mwx_bus_t *b, const char *subject, const char *reply,
+                           const uint8_t *data, size_t len, mwx_err_t *err);
 } mwx_bus_ops_t;
 
 struct mwx_bus {
@@ -322,6 +343,8 @@ int mwx_bus_subscribe(mwx_bus_t *b, const char *pattern, mwx_bus_handler_fn fn, 
 int mwx_bus_request(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
                     double timeout_s, uint8_t *reply, size_t cap, size_t *reply_len,
                     mwx_err_t *err);
+int mwx_bus_publish_request(mwx_bus_t *b, const char *subject, const char *reply,
+                            const uint8_t *data, size_t len, mwx_err_t *err);
 int mwx_bus_poll(mwx_bus_t *b, double timeout_s, mwx_err_t *err);
 int mwx_bus_flush(mwx_bus_t *b, double timeout_s, mwx_err_t *err);
 void mwx_bus_stats(mwx_bus_t *b, mwx_bus_stats_t *st);

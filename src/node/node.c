@@ -163,10 +163,17 @@ static void receive(mwx_node_t *n, const uint8_t *data, size_t len, double recv_
     mwx_drop_t drop;
     mwx_err_t e = {0};
     n->st.received++;
-    if (mwx_receiver_accept(n->receiver, data, len, recv_unix_s, &env, &drop) != MWX_OK) {
-        /* dropped and counted by the receiver; record what we can read of it */
+    if (mwx_receiver_accept_on(n->receiver, MWX_PATH_DATA, data, len, recv_unix_s, &env, &drop) !=
+        MWX_OK) {
+        /* dropped and counted by the receiver; record what we can read of a sample of them:
+         * the 1st, 2nd, 4th, 8th... of each reason, so a flood of forgeries adds a few
+         * dozen records to the recording, not one per envelope */
         mwx_envelope_t peek;
-        if (drop != MWX_DROP_MALFORMED && mwx_envelope_peek(data, len, &peek, NULL) == MWX_OK) {
+        mwx_share_counters_t c;
+        mwx_receiver_counters(n->receiver, &c);
+        uint64_t k = drop > MWX_DROP_NONE && drop < MWX_DROP_N ? c.dropped[drop] : 0;
+        if (drop != MWX_DROP_MALFORMED && k && (k & (k - 1)) == 0 &&
+            mwx_envelope_peek(data, len, &peek, NULL) == MWX_OK) {
             mwx_rec_track_t trk;
             const char *id = "";
             if (peek.type == MWX_PAYLOAD_TRACK && mwx_payload_track(&peek, &trk, NULL) == MWX_OK)
@@ -211,8 +218,8 @@ static void on_gap(void *user, const char *subject, const uint8_t *data, size_t 
     size_t out_len;
     if (!reply)
         return;
-    if (mwx_receiver_accept(n->receiver, data, len, now_unix(n), &env, NULL) != MWX_OK ||
-        env.type != MWX_PAYLOAD_GAP_REQUEST)
+    if (mwx_receiver_accept_on(n->receiver, MWX_PATH_GAP, data, len, now_unix(n), &env, NULL) !=
+        MWX_OK)
         return;
     if (mwx_sentlog_answer(n->sentlog, &env, n->gap_buf, sizeof n->gap_buf, &out_len, NULL) !=
         MWX_OK)

@@ -13,10 +13,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "mwx/node.h"
 #include "mwx/web.h"
+#include "gap_async.h"
 #include "service_int.h"
 
 #include <errno.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,7 +29,6 @@
 #include <unistd.h>
 
 #define GAP_PERIOD_S 0.5
-#define GAP_MAX_RANGE 256
 #define TICK_S 0.05
 
 typedef struct seen {
@@ -40,16 +41,7 @@ typedef struct inbox_ent {
     uint32_t off, len;
 } inbox_ent_t;
 
-typedef struct partner {
-    char nation[MWX_ID_LEN];
-    int seen;                /* anything accepted from it yet */
-    int backfilled;
-    uint64_t first;          /* lowest seq accepted */
-    double next_gap_try;     /* wall */
-    uint64_t last_from, last_to;
-    int empty_answers;
-    int req_failed;
-} partner_t;
+typedef gap_peer_t partner_t; /* gap_async.h */
 
 typedef struct svc {
     const mwx_node_service_cfg_t *cfg;
@@ -106,7 +98,10 @@ typedef struct svc {
     mwx_web_t *web;
     mwx_gauge_t *g_connected, *g_t;
     mwx_counter_t *c_accepted, *c_published, *c_gap_recovered, *c_drop[MWX_DROP_N];
-    uint64_t gap_recovered;
+    uint64_t gap_recovered, gap_failed;
+    uint64_t last_denied_pub, last_denied_sub, last_slow;
+    mwx_counter_t *c_denied, *c_slow, *c_gap_failed;
+    unsigned gap_nonce;          /* this run's reply inbox: replies to an earlier run miss */
     uint8_t gap_req[MWX_ENVELOPE_MAX];
     uint8_t gap_reply[MWX_GAP_REPLY_MAX];
 } svc_t;
@@ -261,16 +256,11 @@ static void deliver(svc_t *s, const uint8_t *data, size_t len, double recv_unix_
     if (after.accepted == before.accepted || mwx_envelope_peek(data, len, &env, NULL) != MWX_OK)
         return;
     partner_t *p = partner(s, env.origin);
-    if (p) {
-        if (!p->seen) {
-            p->seen = 1;
-            p->first = env.seq;
-            if (!s->replaying)
-                logf_(s, "partner %s first seen (seq %llu)", env.origin,
-                      (unsigned long long)env.seq);
-        } else if (env.seq < p->first) {
-            p->first = env.seq;
-        }
+    if (p && env.seq > 0) { /* data only: a gap request is no sign of life here */
+        if (!p->seen && !s->replaying)
+            logf_(s, "partner %s first seen (seq %llu)", env.origin,
+                  (unsigned long long)env.seq);
+        gap_peer_seen(p, env.seq);
     }
     if (!s->replaying &&
         svc_log_append(s->inbox, recv_unix_s > 0 ? recv_unix_s : mwx_time_wall(), scn_now(s),
@@ -317,10 +307,15 @@ static int w_flush(mwx_bus_t *b, double timeout_s, mwx_err_t *err)
 static void w_stats(mwx_bus_t *b, mwx_bus_stats_t *st) { mwx_bus_stats(SVC(b)->inner, st); }
 static const char *w_last_error(mwx_bus_t *b) { return mwx_bus_last_error(SVC(b)->inner); }
 static void w_close(mwx_bus_t *b) { (void)b; /* the service closes the inner bus */ }
+static int w_publish_request(mwx_bus_t *b, const char *subject, const char *reply,
+                             const uint8_t *data, size_t len, mwx_err_t *err)
+{
+    return mwx_bus_publish_request(SVC(b)->inner, subject, reply, data, len, err);
+}
 
 static const mwx_bus_ops_t wrap_ops = {"mwx-node", w_connect, w_publish, w_subscribe,
                                        w_request, w_poll, w_flush, w_stats, w_last_error,
-                                       w_close};
+                                       w_close, w_publish_request};
 
 /* ------------------------------------------------------------- gap recovery */
 
@@ -331,75 +326,106 @@ static void on_gap_env(void *user, const uint8_t *env, size_t len)
     deliver(s, env, len, 0);
 }
 
+/* Asynchronous: a request goes out with a reply subject naming the partner and the
+ * request's token, and the loop goes on; the reply is handled by on_gap_reply whenever it
+ * comes (inside the bus poll, like any message). A silent or refusing partner costs one
+ * publish per backoff period, never a wait: nothing it does delays another partner's
+ * traffic or the public warning. */
+static void gap_reply_subject(const svc_t *s, int i, uint32_t token, char *out, size_t n)
+{
+    snprintf(out, n, "_INBOX.mwxgap.%s.%08x.%d.%u", s->cfg->nation, s->gap_nonce, i,
+             (unsigned)token);
+}
+
+static void gap_outcome(svc_t *s, partner_t *p, double now, uint64_t recovered)
+{
+    if (recovered > 0)
+        logf_(s, "gap from %s: seq %llu..%llu requested, %llu envelopes recovered", p->nation,
+              (unsigned long long)p->req_from, (unsigned long long)p->req_to,
+              (unsigned long long)recovered);
+    if (gap_peer_answered(p, now, recovered))
+        logf_(s, "gap from %s: seq %llu..%llu not held by %s (retrying every %.0f s)",
+              p->nation, (unsigned long long)p->req_from, (unsigned long long)p->req_to,
+              p->nation, GAP_EMPTY_RETRY_S);
+}
+
+static void gap_failed(svc_t *s, partner_t *p, const char *why)
+{
+    double b = gap_peer_failed(p, mwx_time_wall()); /* backoff from the failure */
+    s->gap_failed++;
+    if (p->failures == 1 || (p->failures & (p->failures - 1)) == 0)
+        logf_(s, "gap request to %s failed (%s; %llu so far); next try in %.0f s", p->nation,
+              why, (unsigned long long)p->failures, b);
+}
+
+static void on_gap_reply(void *user, const char *subject, const uint8_t *data, size_t len,
+                         const char *reply)
+{
+    svc_t *s = user;
+    char want[MWX_SUBJECT_LEN];
+    int i;
+    unsigned token;
+    const char *tail = strrchr(subject, '.');
+    /* _INBOX.mwxgap.<me>.<nonce>.<i>.<token> */
+    if (!tail)
+        return;
+    token = (unsigned)strtoul(tail + 1, NULL, 10);
+    const char *pi = tail - 1;
+    while (pi > subject && pi[-1] != '.')
+        pi--;
+    i = atoi(pi);
+    if (i < 0 || i >= s->n_partner)
+        return;
+    gap_reply_subject(s, i, token, want, sizeof want);
+    partner_t *p = &s->partner[i];
+    if (strcmp(want, subject) != 0 || !gap_peer_matches(p, token)) {
+        p->ignored_replies++; /* late (after its deadline), replayed or not ours */
+        return;
+    }
+    uint64_t before = s->gap_recovered;
+    mwx_gap_reply_each(data, len, on_gap_env, s);
+    gap_outcome(s, p, mwx_time_wall(), s->gap_recovered - before);
+}
+
 static void gap_check(svc_t *s, double now)
 {
     mwx_receiver_t *r = mwx_node_receiver(s->node);
     for (int i = 0; i < s->n_partner; i++) {
         partner_t *p = &s->partner[i];
         uint64_t from, to;
+        uint32_t token;
         size_t len, reply_len;
-        char subject[MWX_SUBJECT_LEN];
+        char subject[MWX_SUBJECT_LEN], reply[MWX_SUBJECT_LEN];
         mwx_err_t e = {0};
         int rc;
-        if (!p->seen || now < p->next_gap_try)
+        if (gap_peer_expired(p, now))
+            gap_failed(s, p, "no reply in time");
+        if (!gap_peer_plan(p, r, now, GAP_TIMEOUT_S, &from, &to, &token))
             continue;
-        int backfill = !p->backfilled;
-        if (backfill) {
-            /* first sight: it may have sent before we listened (within the replay window) */
-            if (p->first <= 1) {
-                p->backfilled = 1;
-                continue;
-            }
-            from = p->first > MWX_REPLAY_WINDOW - 1 ? p->first - (MWX_REPLAY_WINDOW - 1) : 1;
-            if (mwx_receiver_highest(r, p->nation) >= MWX_REPLAY_WINDOW &&
-                from <= mwx_receiver_highest(r, p->nation) - MWX_REPLAY_WINDOW)
-                from = mwx_receiver_highest(r, p->nation) - MWX_REPLAY_WINDOW + 1;
-            to = p->first - 1;
-            if (from > to) {
-                p->backfilled = 1;
-                continue;
-            }
-        } else if (mwx_receiver_missing(r, p->nation, &from, &to) != MWX_OK) {
-            p->empty_answers = 0;
-            continue;
-        }
-        if (to - from >= GAP_MAX_RANGE) {
-            if (backfill) /* the seqs just before the first one count: from the top */
-                from = to - GAP_MAX_RANGE + 1;
-            else
-                to = from + GAP_MAX_RANGE - 1;
-        }
         if ((rc = mwx_gap_request_seal(&s->key, p->nation, from, to, mwx_time_wall(),
                                        s->gap_req, sizeof s->gap_req, &len, &e)) != MWX_OK ||
-            (rc = mwx_subject_gap(p->nation, s->cfg->nation, subject)) != MWX_OK)
+            (rc = mwx_subject_gap(p->nation, s->cfg->nation, subject)) != MWX_OK) {
+            gap_failed(s, p, e.msg);
             continue;
-        rc = mwx_bus_request(s->inner, subject, s->gap_req, len, 2.0, s->gap_reply,
+        }
+        gap_reply_subject(s, i, token, reply, sizeof reply);
+        rc = mwx_bus_publish_request(s->inner, subject, reply, s->gap_req, len, &e);
+        if (rc == MWX_OK)
+            continue;
+        if (rc != MWX_EUNSUPPORTED) {
+            gap_failed(s, p, e.msg);
+            continue;
+        }
+        /* a bus without asynchronous requests (inproc: answered at once, in process) */
+        rc = mwx_bus_request(s->inner, subject, s->gap_req, len, GAP_TIMEOUT_S, s->gap_reply,
                              sizeof s->gap_reply, &reply_len, &e);
         if (rc != MWX_OK) {
-            if (!p->req_failed++)
-                logf_(s, "gap request to %s failed (%s); retrying", p->nation, e.msg);
-            p->next_gap_try = now + 1.0;
+            gap_failed(s, p, e.msg);
             continue;
         }
-        p->req_failed = 0;
         uint64_t before = s->gap_recovered;
         mwx_gap_reply_each(s->gap_reply, reply_len, on_gap_env, s);
-        /* a backfill goes on below what it brought back, until it brings nothing */
-        if (backfill && (s->gap_recovered == before || p->first > to))
-            p->backfilled = 1;
-        if (s->gap_recovered > before) {
-            logf_(s, "gap from %s: seq %llu..%llu requested, %llu envelopes recovered", p->nation,
-                  (unsigned long long)from, (unsigned long long)to,
-                  (unsigned long long)(s->gap_recovered - before));
-            p->empty_answers = 0;
-        } else if (from == p->last_from && to == p->last_to && ++p->empty_answers >= 3) {
-            if (p->empty_answers == 3)
-                logf_(s, "gap from %s: seq %llu..%llu not held by %s (retrying every 10 s)",
-                      p->nation, (unsigned long long)from, (unsigned long long)to, p->nation);
-            p->next_gap_try = now + 10.0;
-        }
-        p->last_from = from;
-        p->last_to = to;
+        gap_outcome(s, p, mwx_time_wall(), s->gap_recovered - before);
     }
 }
 
@@ -423,7 +449,44 @@ static void update_metrics(svc_t *s)
     mwx_node_get_stats(s->node, &st);
     mwx_counter_add(s->c_published, st.published - mwx_counter_value(s->c_published));
     mwx_counter_add(s->c_gap_recovered, s->gap_recovered - mwx_counter_value(s->c_gap_recovered));
+    mwx_counter_add(s->c_gap_failed, s->gap_failed - mwx_counter_value(s->c_gap_failed));
     mwx_gauge_set(s->g_t, s->t_cur);
+}
+
+/* What the server refuses (permission violations) and what nats.c drops (slow consumer)
+ * is logged and counted; a node whose every publish is refused (wrong credentials: a JP
+ * node with KR's) shares nothing, so it stops with exit status 3 rather than run on as if
+ * it did. */
+static void bus_refusals(svc_t *s, const mwx_bus_stats_t *bs)
+{
+    if (bs->denied_publish > s->last_denied_pub || bs->denied_subscribe > s->last_denied_sub) {
+        uint64_t n = bs->denied_publish + bs->denied_subscribe;
+        if ((s->last_denied_pub + s->last_denied_sub) == 0 || (n & (n - 1)) == 0)
+            logf_(s, "the server refused %llu publish(es) and %llu subscription(s): %s",
+                  (unsigned long long)bs->denied_publish,
+                  (unsigned long long)bs->denied_subscribe, mwx_bus_last_error(s->inner));
+        mwx_counter_add(s->c_denied, n - s->last_denied_pub - s->last_denied_sub);
+        s->last_denied_pub = bs->denied_publish;
+        s->last_denied_sub = bs->denied_subscribe;
+    }
+    if (bs->dropped_slow_consumer > s->last_slow) {
+        logf_(s, "%llu message(s) dropped by the bus client (slow consumer; total %llu)",
+              (unsigned long long)(bs->dropped_slow_consumer - s->last_slow),
+              (unsigned long long)bs->dropped_slow_consumer);
+        mwx_counter_add(s->c_slow, bs->dropped_slow_consumer - s->last_slow);
+        s->last_slow = bs->dropped_slow_consumer;
+    }
+    if (bs->denied_publish >= 3 && bs->denied_publish >= bs->published && s->rc == MWX_OK) {
+        mwx_err_t e;
+        mwx_err_set(&e, MWX_EBUS,
+                    "the server refused every publish (%llu of %llu): %s; are these %s's "
+                    "credentials (%s)?",
+                    (unsigned long long)bs->denied_publish, (unsigned long long)bs->published,
+                    mwx_bus_last_error(s->inner), s->cfg->nation,
+                    s->cfg->creds_path[0] ? s->cfg->creds_path : "no creds file");
+        logf_(s, "%s", e.msg);
+        fail_once(s, MWX_EBUS, &e);
+    }
 }
 
 /* Service duties: bus, heartbeat, gaps, durability, events. */
@@ -445,6 +508,7 @@ static void tick(svc_t *s, double timeout_s)
             logf_(s, "bus down (%s); tracking and recording go on", mwx_bus_last_error(s->inner));
         mwx_gauge_set(s->g_connected, bs.connected);
     }
+    bus_refusals(s, &bs);
     if (now - s->last_hb >= 1.0) {
         s->last_hb = now;
         if (mwx_node_heartbeat(s->node, &e) != MWX_OK && e.code != MWX_EBUS)
@@ -816,7 +880,16 @@ static int register_metrics(svc_t *s, mwx_err_t *err)
                                   &s->c_published, err)) ||
         (rc = mwx_metrics_counter(m, "mwx_node_gap_recovered_total", lab,
                                   "envelopes recovered by gap request", &s->c_gap_recovered,
-                                  err)))
+                                  err)) ||
+        (rc = mwx_metrics_counter(m, "mwx_node_gap_failed_total", lab,
+                                  "gap requests refused or unanswered", &s->c_gap_failed,
+                                  err)) ||
+        (rc = mwx_metrics_counter(m, "mwx_node_bus_denied_total", lab,
+                                  "publishes and subscriptions the server refused",
+                                  &s->c_denied, err)) ||
+        (rc = mwx_metrics_counter(m, "mwx_node_bus_slow_consumer_dropped_total", lab,
+                                  "messages the bus client dropped (slow consumer)",
+                                  &s->c_slow, err)))
         return rc;
     for (int d = 0; d < MWX_DROP_N; d++) {
         snprintf(lab, sizeof lab, "node=\"%s\",reason=\"%s\"", s->cfg->nation,
@@ -886,7 +959,7 @@ static int setup(svc_t *s, mwx_err_t *err)
         mwx_strlcpy(t->nation, c->trust_nation[i], sizeof t->nation);
         s->nc.n_trusted++;
         if (s->n_partner < MWX_MAX_NATIONS)
-            mwx_strlcpy(s->partner[s->n_partner++].nation, t->nation, MWX_ID_LEN);
+            gap_peer_init(&s->partner[s->n_partner++], t->nation);
     }
     if ((rc = mwx_mkdir_p(c->outputs, 0755, err)) != MWX_OK)
         return rc;
@@ -903,6 +976,14 @@ static int setup(svc_t *s, mwx_err_t *err)
 
     if ((rc = open_bus(s, err)) != MWX_OK)
         return rc;
+    {
+        /* the reply inbox of this run's gap requests */
+        char sub[MWX_SUBJECT_LEN];
+        s->gap_nonce = (unsigned)randombytes_random();
+        snprintf(sub, sizeof sub, "_INBOX.mwxgap.%s.%08x.>", c->nation, s->gap_nonce);
+        if ((rc = mwx_bus_subscribe(s->inner, sub, on_gap_reply, s, err)) != MWX_OK)
+            return rc;
+    }
     logf_(s, "connected to %s", strcmp(c->bus, "inproc") == 0 ? "the inproc bus" : c->bus);
     s->connected = 1;
     s->wrap.ops = &wrap_ops;

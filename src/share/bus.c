@@ -29,6 +29,15 @@ int mwx_bus_request(mwx_bus_t *b, const char *subject, const uint8_t *data, size
     return b->ops->request(b, subject, data, len, timeout_s, reply, cap, reply_len, err);
 }
 
+int mwx_bus_publish_request(mwx_bus_t *b, const char *subject, const char *reply,
+                            const uint8_t *data, size_t len, mwx_err_t *err)
+{
+    if (!b->ops->publish_request)
+        return mwx_err_set(err, MWX_EUNSUPPORTED, "%s bus: no asynchronous requests",
+                           b->ops->name);
+    return b->ops->publish_request(b, subject, reply, data, len, err);
+}
+
 int mwx_bus_poll(mwx_bus_t *b, double timeout_s, mwx_err_t *err)
 {
     return b->ops->poll(b, timeout_s, err);
@@ -104,12 +113,18 @@ size_t mwx_bus_metrics(mwx_bus_t *b, const char *node, char *buf, size_t n)
                      "mwx_bus_dropped_queue_full_total{node=\"%s\",bus=\"%s\"} %llu\n"
                      "mwx_bus_disconnects_total{node=\"%s\",bus=\"%s\"} %llu\n"
                      "mwx_bus_reconnects_total{node=\"%s\",bus=\"%s\"} %llu\n"
-                     "mwx_bus_connected{node=\"%s\",bus=\"%s\"} %d\n",
+                     "mwx_bus_connected{node=\"%s\",bus=\"%s\"} %d\n"
+                     "mwx_bus_dropped_slow_consumer_total{node=\"%s\",bus=\"%s\"} %llu\n"
+                     "mwx_bus_denied_publish_total{node=\"%s\",bus=\"%s\"} %llu\n"
+                     "mwx_bus_denied_subscribe_total{node=\"%s\",bus=\"%s\"} %llu\n",
                      node, b->ops->name, (unsigned long long)st.published, node, b->ops->name,
                      (unsigned long long)st.delivered, node, b->ops->name,
                      (unsigned long long)st.dropped_queue_full, node, b->ops->name,
                      (unsigned long long)st.disconnects, node, b->ops->name,
-                     (unsigned long long)st.reconnects, node, b->ops->name, st.connected);
+                     (unsigned long long)st.reconnects, node, b->ops->name, st.connected,
+                     node, b->ops->name, (unsigned long long)st.dropped_slow_consumer, node,
+                     b->ops->name, (unsigned long long)st.denied_publish, node, b->ops->name,
+                     (unsigned long long)st.denied_subscribe);
     if (k < 0) {
         buf[0] = 0;
         return 0;

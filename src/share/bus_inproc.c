@@ -320,7 +320,7 @@ static void ip_close(mwx_bus_t *b)
 
 static const mwx_bus_ops_t inproc_ops = {
     "inproc",   ip_connect, ip_publish, ip_subscribe,  ip_request, ip_poll,
-    ip_flush,   ip_stats,   ip_last_error, ip_close,
+    ip_flush,   ip_stats,   ip_last_error, ip_close, NULL, /* requests are synchronous */
 };
 
 int mwx_bus_inproc_open(mwx_inproc_hub_t *h, const char *nation, mwx_bus_t **out,

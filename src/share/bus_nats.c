@@ -32,7 +32,18 @@ typedef struct nsub {
 typedef struct qent {
     nsub_t *s;
     natsMsg *m;
+    int key;             /* origin slot in `share`, -1 for other subjects */
 } qent_t;
+
+/* Each origin's share of the ring is bounded (q_cap / MWX_MAX_NATIONS slots), so that
+ * one partner's flood cannot push out another partner's traffic. The origin is the third
+ * token of mwx.<kind>.<origin>.<recipient>: with `mwx nats-config` accounts the server
+ * lets only that origin publish there. */
+#define SHARE_KEYS 32
+typedef struct share_slot {
+    char origin[MWX_ID_LEN];
+    size_t queued;
+} share_slot_t;
 
 typedef struct nbus {
     mwx_bus_t bus;
@@ -55,6 +66,9 @@ typedef struct nbus {
     int live_subs;       /* subscriptions whose handler may still run */
     char last_error[512];
     char last_error_copy[512]; /* handed out: nats.c threads only write last_error */
+    uint64_t slow_events;      /* slow-consumer notices from nats.c */
+    share_slot_t share[SHARE_KEYS];
+    int n_share;
 } nbus_t;
 
 static nbus_t *NB(mwx_bus_t *b)
@@ -123,6 +137,15 @@ static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus s, vo
     const char *le = NULL;
     natsConnection_GetLastError(nc, &le);
     pthread_mutex_lock(&nb->mu);
+    /* counted, so that a node can see it runs with the wrong credentials or too slow */
+    if (s == NATS_NOT_PERMITTED || (le && strstr(le, "Permissions Violation"))) {
+        if (le && strstr(le, "Subscription"))
+            nb->st.denied_subscribe++;
+        else
+            nb->st.denied_publish++;
+    } else if (s == NATS_SLOW_CONSUMER) {
+        nb->slow_events++;
+    }
     snprintf(nb->last_error, sizeof nb->last_error, "%s%s%s", natsStatus_GetText(s),
              le && *le ? ": " : "", le && *le ? le : "");
     pthread_mutex_unlock(&nb->mu);
@@ -135,6 +158,24 @@ static void on_sub_complete(void *closure)
     nb->live_subs--;
     pthread_cond_broadcast(&nb->cv);
     pthread_mutex_unlock(&nb->mu);
+}
+
+/* The origin slot of a data subject (caller holds mu), -1 for other subjects. */
+static int share_key(nbus_t *nb, const char *subject)
+{
+    const char *a, *b;
+    if (strncmp(subject, "mwx.", 4) != 0 || !(a = strchr(subject + 4, '.')) ||
+        !(b = strchr(a + 1, '.')) || (size_t)(b - a - 1) >= MWX_ID_LEN)
+        return -1;
+    size_t n = (size_t)(b - a - 1);
+    for (int i = 0; i < nb->n_share; i++)
+        if (strlen(nb->share[i].origin) == n && memcmp(nb->share[i].origin, a + 1, n) == 0)
+            return i;
+    if (nb->n_share == SHARE_KEYS)
+        return SHARE_KEYS - 1; /* more origins than any policy has: they share one slot */
+    memcpy(nb->share[nb->n_share].origin, a + 1, n);
+    nb->share[nb->n_share].origin[n] = 0;
+    return nb->n_share++;
 }
 
 static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *closure)
@@ -167,15 +208,20 @@ static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *
         pthread_mutex_unlock(&nb->mu);
         return;
     }
-    if (nb->q_n == nb->q_cap) {
+    int key = share_key(nb, natsMsg_GetSubject(m));
+    size_t fair = nb->q_cap / MWX_MAX_NATIONS > 0 ? nb->q_cap / MWX_MAX_NATIONS : 1;
+    if (nb->q_n == nb->q_cap || (key >= 0 && nb->share[key].queued >= fair)) {
         nb->st.dropped_queue_full++;
         pthread_mutex_unlock(&nb->mu);
         natsMsg_Destroy(m);
         return;
     }
+    if (key >= 0)
+        nb->share[key].queued++;
     qent_t *e = &nb->q[(nb->q_head + nb->q_n) % nb->q_cap];
     e->s = s;
     e->m = m;
+    e->key = key;
     nb->q_n++;
     pthread_cond_signal(&nb->cv);
     pthread_mutex_unlock(&nb->mu);
@@ -316,6 +362,8 @@ static int nb_poll(mwx_bus_t *b, double timeout_s, mwx_err_t *err)
         qent_t e = nb->q[nb->q_head];
         nb->q_head = (nb->q_head + 1) % nb->q_cap;
         nb->q_n--;
+        if (e.key >= 0)
+            nb->share[e.key].queued--;
         nb->st.delivered++;
         pthread_mutex_unlock(&nb->mu);
         e.s->fn(e.s->user, natsMsg_GetSubject(e.m), (const uint8_t *)natsMsg_GetData(e.m),
@@ -346,9 +394,33 @@ static int nb_flush(mwx_bus_t *b, double timeout_s, mwx_err_t *err)
 static void nb_stats(mwx_bus_t *b, mwx_bus_stats_t *st)
 {
     nbus_t *nb = NB(b);
+    uint64_t dropped = 0;
+    for (int i = 0; i < nb->n_subs; i++) {
+        int64_t d = 0;
+        if (nb->subs[i].sub && natsSubscription_GetDropped(nb->subs[i].sub, &d) == NATS_OK &&
+            d > 0)
+            dropped += (uint64_t)d;
+    }
     pthread_mutex_lock(&nb->mu);
     *st = nb->st;
     pthread_mutex_unlock(&nb->mu);
+    st->dropped_slow_consumer = dropped;
+}
+
+static int nb_publish_request(mwx_bus_t *b, const char *subject, const char *reply,
+                              const uint8_t *data, size_t len, mwx_err_t *err)
+{
+    nbus_t *nb = NB(b);
+    int rc = check_open(nb, err);
+    if (rc < 0)
+        return rc;
+    natsStatus s = natsConnection_PublishRequest(nb->nc, subject, reply, data, (int)len);
+    if (s != NATS_OK)
+        return bus_fail(nb, err, "publish request", s);
+    pthread_mutex_lock(&nb->mu);
+    nb->st.published++;
+    pthread_mutex_unlock(&nb->mu);
+    return MWX_OK;
 }
 
 static const char *nb_last_error(mwx_bus_t *b)
@@ -395,7 +467,7 @@ static void nb_close(mwx_bus_t *b)
 
 static const mwx_bus_ops_t nats_ops = {
     "nats",   nb_connect, nb_publish,    nb_subscribe, nb_request, nb_poll,
-    nb_flush, nb_stats,   nb_last_error, nb_close,
+    nb_flush, nb_stats,   nb_last_error, nb_close, nb_publish_request,
 };
 
 int mwx_bus_nats_open(const mwx_nats_opts_t *o, mwx_bus_t **out, mwx_err_t *err)

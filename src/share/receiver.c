@@ -17,6 +17,7 @@ typedef struct origin_state {
     uint8_t pk[MWX_PUBKEY_BYTES];
     uint64_t first, highest;   /* 0: nothing accepted yet */
     uint64_t bits[WORDS];
+    double last_gap_req;       /* sent time of the newest accepted GAP_REQUEST (0: none) */
 } origin_state_t;
 
 struct mwx_receiver {
@@ -38,6 +39,7 @@ const char *mwx_drop_name(mwx_drop_t d)
     case MWX_DROP_NOT_RELEASABLE: return "not_releasable";
     case MWX_DROP_REPLAYED: return "replayed";
     case MWX_DROP_STALE: return "stale";
+    case MWX_DROP_MISROUTED: return "misrouted";
     default: return "none";
     }
 }
@@ -105,12 +107,6 @@ static void bit_set(origin_state_t *o, uint64_t s)
     o->bits[i / 64] |= (uint64_t)1 << (i % 64);
 }
 
-static void bit_clear(origin_state_t *o, uint64_t s)
-{
-    unsigned i = (unsigned)(s % MWX_REPLAY_WINDOW);
-    o->bits[i / 64] &= ~((uint64_t)1 << (i % 64));
-}
-
 /* 1 when s would be a replay. */
 static int replayed(const origin_state_t *o, uint64_t s)
 {
@@ -121,17 +117,40 @@ static int replayed(const origin_state_t *o, uint64_t s)
     return bit_get(o, s);
 }
 
-static void mark(origin_state_t *o, uint64_t s)
+/* Clear the bits of the n seqs from lo on (n < MWX_REPLAY_WINDOW), a word at a time: at
+ * most WORDS + 1 steps whatever the seqs' values (no loop runs up to a seq: a seq near
+ * 2^64 once made `k <= s` true forever). */
+static void clear_run(mwx_receiver_t *r, origin_state_t *o, uint64_t lo, uint64_t n)
 {
+    unsigned i = (unsigned)(lo % MWX_REPLAY_WINDOW);
+    while (n > 0) {
+        unsigned b = i % 64, take = 64 - b;
+        if (take > n)
+            take = (unsigned)n;
+        uint64_t mask = take == 64 ? ~(uint64_t)0 : (((uint64_t)1 << take) - 1) << b;
+        o->bits[i / 64] &= ~mask;
+        n -= take;
+        i = (i + take) % MWX_REPLAY_WINDOW;
+        r->c.work++;
+    }
+}
+
+/* A seq ahead of the highest slides the window up to it: the seqs skipped are a declared
+ * gap (recovered by gap request while they stay inside the window); a jump of a whole
+ * window or more starts a fresh window (what lay below is out of reach, as for any seq
+ * older than the window). Cost bounded by WORDS + 1 steps. */
+static void mark(mwx_receiver_t *r, origin_state_t *o, uint64_t s)
+{
+    r->c.work++;
     if (o->highest == 0) {
         memset(o->bits, 0, sizeof o->bits);
         o->first = o->highest = s;
     } else if (s > o->highest) {
-        if (s - o->highest >= MWX_REPLAY_WINDOW)
+        uint64_t d = s - o->highest;
+        if (d >= MWX_REPLAY_WINDOW)
             memset(o->bits, 0, sizeof o->bits);
         else
-            for (uint64_t k = o->highest + 1; k <= s; k++)
-                bit_clear(o, k);
+            clear_run(r, o, o->highest + 1, d);
         o->highest = s;
     }
     if (s < o->first)
@@ -152,12 +171,52 @@ static int drop(mwx_receiver_t *r, mwx_drop_t why, mwx_drop_t *out)
     }
 }
 
-int mwx_receiver_accept(mwx_receiver_t *r, const uint8_t *buf, size_t len, double recv_unix_s,
-                        mwx_envelope_t *env, mwx_drop_t *why)
+/* Everything after authentication: label, staleness, path, replay. The envelope's
+ * payload is copied into r. (Kept apart from the signature check so that another
+ * authenticator, e.g. session MACs, reuses it, and the stateful fuzz target drives it
+ * without paying for Ed25519 per step.) */
+static int admit(mwx_receiver_t *r, origin_state_t *o, int path, double recv_unix_s,
+                 mwx_envelope_t *env, mwx_drop_t *why)
+{
+    int mine = 0;
+    for (int i = 0; i < env->n_to; i++)
+        if (strcmp(env->to[i], r->own) == 0)
+            mine = 1;
+    if (!mine)
+        return drop(r, MWX_DROP_NOT_RELEASABLE, why);
+    if (!(fabs(recv_unix_s - env->sent_unix_s) <= r->stale_s))
+        return drop(r, MWX_DROP_STALE, why);
+    int is_gap = env->type == MWX_PAYLOAD_GAP_REQUEST;
+    if ((path == MWX_PATH_DATA && is_gap) || (path == MWX_PATH_GAP && !is_gap))
+        return drop(r, MWX_DROP_MISROUTED, why);
+    if (is_gap) {
+        /* not sequenced (seq 0): a requester's sent times only go up, so a copy, or an
+         * older request, is a replay */
+        if (!(env->sent_unix_s > o->last_gap_req))
+            return drop(r, MWX_DROP_REPLAYED, why);
+        o->last_gap_req = env->sent_unix_s;
+    } else {
+        if (env->seq == 0)
+            return drop(r, MWX_DROP_MALFORMED, why);
+        if (replayed(o, env->seq))
+            return drop(r, MWX_DROP_REPLAYED, why);
+        mark(r, o, env->seq);
+    }
+    /* Hand out a copy: the caller's buffer may be reused by the bus. */
+    if (env->payload_len > sizeof r->payload)
+        return drop(r, MWX_DROP_MALFORMED, why);
+    if (env->payload_len)
+        memcpy(r->payload, env->payload, env->payload_len);
+    env->payload = r->payload;
+    r->c.accepted++;
+    return MWX_OK;
+}
+
+static int accept_on(mwx_receiver_t *r, int path, const uint8_t *buf, size_t len,
+                     double recv_unix_s, mwx_envelope_t *env, mwx_drop_t *why)
 {
     const uint8_t *sp, *sig;
     size_t spn;
-    int mine = 0;
 
     if (why)
         *why = MWX_DROP_NONE;
@@ -170,24 +229,30 @@ int mwx_receiver_accept(mwx_receiver_t *r, const uint8_t *buf, size_t len, doubl
     memcpy(r->msg + MWX_SIG_DOMAIN_LEN, sp, spn);
     if (crypto_sign_ed25519_verify_detached(sig, r->msg, MWX_SIG_DOMAIN_LEN + spn, o->pk) != 0)
         return drop(r, MWX_DROP_BAD_SIGNATURE, why);
-    for (int i = 0; i < env->n_to; i++)
-        if (strcmp(env->to[i], r->own) == 0)
-            mine = 1;
-    if (!mine)
-        return drop(r, MWX_DROP_NOT_RELEASABLE, why);
-    if (!(fabs(recv_unix_s - env->sent_unix_s) <= r->stale_s))
-        return drop(r, MWX_DROP_STALE, why);
-    if (env->type != MWX_PAYLOAD_GAP_REQUEST) {
-        if (replayed(o, env->seq))
-            return drop(r, MWX_DROP_REPLAYED, why);
-        mark(o, env->seq);
-    }
-    /* Hand out a copy: the caller's buffer may be reused by the bus. */
-    if (env->payload_len)
-        memcpy(r->payload, env->payload, env->payload_len);
-    env->payload = r->payload;
-    r->c.accepted++;
-    return MWX_OK;
+    return admit(r, o, path, recv_unix_s, env, why);
+}
+
+int mwx_receiver_admit_authenticated(mwx_receiver_t *r, mwx_path_t path,
+                                     double recv_unix_s, mwx_envelope_t *env, mwx_drop_t *why)
+{
+    if (why)
+        *why = MWX_DROP_NONE;
+    origin_state_t *o = find(r, env->origin);
+    if (!o)
+        return drop(r, MWX_DROP_UNKNOWN_ORIGIN, why);
+    return admit(r, o, (int)path, recv_unix_s, env, why);
+}
+
+int mwx_receiver_accept(mwx_receiver_t *r, const uint8_t *buf, size_t len, double recv_unix_s,
+                        mwx_envelope_t *env, mwx_drop_t *why)
+{
+    return accept_on(r, MWX_PATH_ANY, buf, len, recv_unix_s, env, why);
+}
+
+int mwx_receiver_accept_on(mwx_receiver_t *r, mwx_path_t path, const uint8_t *buf, size_t len,
+                           double recv_unix_s, mwx_envelope_t *env, mwx_drop_t *why)
+{
+    return accept_on(r, (int)path, buf, len, recv_unix_s, env, why);
 }
 
 void mwx_receiver_counters(const mwx_receiver_t *r, mwx_share_counters_t *c)
@@ -210,17 +275,18 @@ int mwx_receiver_missing(const mwx_receiver_t *r, const char *origin, uint64_t *
     uint64_t lo = o->highest >= MWX_REPLAY_WINDOW ? o->highest - MWX_REPLAY_WINDOW + 1 : 1;
     if (lo < o->first)
         lo = o->first;
-    for (uint64_t s = lo; s <= o->highest; s++) {
-        if (!bit_get(o, s)) {
-            uint64_t e = s;
-            while (e + 1 <= o->highest && !bit_get(o, e + 1))
-                e++;
-            *from = s;
-            *to = e;
-            return MWX_OK;
-        }
-    }
-    return MWX_ENOTFOUND;
+    /* counted steps, never `s <= highest` (highest may be 2^64 - 1): at most one window */
+    uint64_t n = o->highest - lo + 1, k = 0;
+    while (k < n && bit_get(o, lo + k))
+        k++;
+    if (k == n)
+        return MWX_ENOTFOUND;
+    uint64_t e = k;
+    while (e + 1 < n && !bit_get(o, lo + e + 1))
+        e++;
+    *from = lo + k;
+    *to = lo + e;
+    return MWX_OK;
 }
 
 size_t mwx_receiver_metrics(const mwx_receiver_t *r, char *buf, size_t n)

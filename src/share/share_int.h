@@ -43,4 +43,11 @@ int mwx_envelope_split(const uint8_t *buf, size_t len, const uint8_t **signed_pa
                        size_t *signed_len, const uint8_t **sig, mwx_envelope_t *env,
                        mwx_err_t *err);
 
+/* The receiver's checks after authentication (label, staleness, path, replay) for an
+ * envelope whose origin is already authenticated by the caller: for the stateful fuzz
+ * target (fuzz/fuzz_receiver_seq.c), which must not pay Ed25519 per step. Never call it
+ * on unauthenticated input in the product. */
+int mwx_receiver_admit_authenticated(mwx_receiver_t *r, mwx_path_t path,
+                                     double recv_unix_s, mwx_envelope_t *env, mwx_drop_t *why);
+
 #endif

@@ -28,6 +28,24 @@ fi
 # not a recording: exit 1 naming it
 expect 1 "$sc/test-single.json" -- score "$sc/test-single.json" "$dir/run.mwxr"
 
+# Issue #13.4: only a torn tail is a warning; random bytes, a text file, a bad header
+# checksum or damage before the end are exit 1 (they once scored "0 tracks, MISSED", exit 0)
+head -c 4096 /dev/urandom >"$dir/random.mwxr"
+expect 1 "$dir/random.mwxr" -- score "$dir/run.mwxr" "$dir/random.mwxr"
+expect 1 "/etc/passwd" -- score "$dir/run.mwxr" /etc/passwd
+flip() { # flip FILE OFFSET OUT: OUT is FILE with the byte at OFFSET inverted
+  cp "$1" "$3"
+  printf "$(printf '\\x%02x' $(( 0xff ^ $(od -An -tu1 -j "$2" -N1 "$1") )))" |
+    dd of="$3" bs=1 seek="$2" conv=notrunc status=none
+}
+flip "$dir/run.mwxr" 5 "$dir/badhdr.mwxr"
+expect 1 "header" -- score "$dir/run.mwxr" "$dir/badhdr.mwxr"
+size=$(stat -c %s "$dir/run.mwxr")
+flip "$dir/run.mwxr" $((size / 2)) "$dir/mid.mwxr"
+expect 1 "$dir/mid.mwxr" -- score "$dir/run.mwxr" "$dir/mid.mwxr"
+head -c $((size - 5)) "$dir/run.mwxr" >"$dir/torn.mwxr"
+expect 0 "warning" -- score "$dir/run.mwxr" "$dir/torn.mwxr"
+
 # The Report of a run without tracks: every key of PRODUCT.md, truth figures, nulls.
 expect 0 "" -- score "$dir/run.mwxr" "$dir/run.mwxr" --json
 cp "$dir/out" "$dir/r0.json"

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -519,6 +520,64 @@ static void test_property_nats(void **state)
     property_on(BUS_NATS_POLICY, 5);
 }
 
+/* Issue #13.6: a valid partner lost 10-14 of 100 envelopes while another flooded: the
+ * flood filled the poll ring. Each origin's share of the ring is bounded now; JP loses
+ * none of its 100 while KR sends 400 between each two of them. */
+static int flood_jp, flood_kr;
+static void on_flood(void *user, const char *subject, const uint8_t *data, size_t len,
+                     const char *reply)
+{
+    (void)user, (void)data, (void)len, (void)reply;
+    if (strstr(subject, ".JP."))
+        flood_jp++;
+    else
+        flood_kr++;
+}
+
+static void test_nats_flood_share(void **state)
+{
+    nats_fixture_t fx;
+    mwx_bus_t *rx, *tx;
+    mwx_err_t err;
+    mwx_nats_opts_t o = {0};
+    mwx_bus_stats_t st;
+    uint8_t msg[300];
+    memset(msg, 0x5a, sizeof msg);
+    assert_int_equal(nats_fixture_start(&fx, NULL), 0);
+    o.url = fx.url;
+    o.caller_thread = 1;
+    o.queue_slots = 256;
+    assert_int_equal(mwx_bus_nats_open(&o, &rx, &err), 0);
+    assert_int_equal(mwx_bus_subscribe(rx, "mwx.*.*.US", on_flood, NULL, &err), 0);
+    assert_int_equal(mwx_bus_flush(rx, 2.0, &err), 0);
+    mwx_nats_opts_t t = {0};
+    t.url = fx.url;
+    assert_int_equal(mwx_bus_nats_open(&t, &tx, &err), 0);
+    flood_jp = flood_kr = 0;
+    for (int round = 0; round < 100; round++) {
+        for (int k = 0; k < 400; k++)
+            assert_int_equal(mwx_bus_publish(tx, "mwx.track.KR.US", msg, sizeof msg, &err), 0);
+        assert_int_equal(mwx_bus_publish(tx, "mwx.track.JP.US", msg, sizeof msg, &err), 0);
+        assert_int_equal(mwx_bus_flush(tx, 2.0, &err), 0);
+        /* let the round arrive (the ring is bounded), then drain it */
+        for (int w = 0; w < 200; w++) {
+            mwx_bus_stats(rx, &st);
+            if (st.delivered + st.dropped_queue_full >= (uint64_t)(round + 1) * 401)
+                break;
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
+        assert_true(mwx_bus_poll(rx, 0.001, &err) >= 0);
+    }
+    mwx_bus_stats(rx, &st);
+    assert_int_equal(flood_jp, 100);
+    assert_true(st.dropped_queue_full > 0); /* the flood did overflow its share */
+    assert_true(flood_kr > 0);
+    mwx_bus_close(tx);
+    mwx_bus_close(rx);
+    nats_fixture_stop(&fx);
+}
+
 /* ------------------------------------------------------------ failures */
 
 static void test_nats_goes_away(void **state)
@@ -914,6 +973,7 @@ int main(void)
         cmocka_unit_test(test_nats_poll_caller_thread),
         cmocka_unit_test(test_nats_config_refuses),
         cmocka_unit_test(test_nats_hub_leaf),
+        cmocka_unit_test(test_nats_flood_share),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

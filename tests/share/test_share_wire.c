@@ -457,8 +457,12 @@ static void test_gap_recovery(void **state)
     assert_int_equal(to, 105);
     assert_int_equal(mwx_gap_request_seal(&w.us, "JP", from, to, T0, buf, sizeof buf, &len,
                                           &err), 0);
-    /* the origin checks the request like any envelope: not sequenced, so twice is fine */
+    /* the origin checks the request like any envelope; not sequenced, but a copy is a
+     * replay (a requester's sent times only go up) */
     assert_int_equal(mwx_receiver_accept(jp, buf, len, T0, &got, NULL), 0);
+    expect_drop(jp, buf, len, T0, MWX_DROP_REPLAYED);
+    assert_int_equal(mwx_gap_request_seal(&w.us, "JP", from, to, T0 + 0.001, buf, sizeof buf,
+                                          &len, &err), 0);
     assert_int_equal(mwx_receiver_accept(jp, buf, len, T0, &got, NULL), 0);
     assert_int_equal(got.type, MWX_PAYLOAD_GAP_REQUEST);
     assert_string_equal(got.origin, "US");
@@ -488,6 +492,111 @@ static void test_gap_recovery(void **state)
     mwx_receiver_destroy(kr);
     mwx_sentlog_destroy(log);
     mwx_sentlog_destroy(klog);
+}
+
+/* Issue #13.1: a trusted partner's seqs near 2^64 once made mark() loop forever (k <= s
+ * with s = UINT64_MAX never ends); the cost of each accept must not depend on the seq.
+ * alarm(): a hang fails the test instead of stalling ctest. */
+static void test_extreme_seqs(void **state)
+{
+    world_t w;
+    uint8_t buf[MWX_ENVELOPE_MAX];
+    static const char *const to_us[] = {"US"};
+    mwx_envelope_t got;
+    mwx_share_counters_t c0, c1;
+    uint64_t from, to;
+    static const uint64_t seqs[] = {1, UINT64_MAX - 1, UINT64_MAX, 5, UINT64_MAX - 3,
+                                    UINT64_MAX - MWX_REPLAY_WINDOW, UINT64_MAX / 2};
+    make_world(&w);
+    mwx_receiver_t *us = receiver_for(&w, "US");
+    alarm(20);
+    for (size_t i = 0; i < sizeof seqs / sizeof seqs[0]; i++) {
+        size_t len = seal_raw(&w, &w.kr, "KR", seqs[i], T0, to_us, 1, buf);
+        mwx_receiver_counters(us, &c0);
+        (void)mwx_receiver_accept(us, buf, len, T0, &got, NULL);
+        (void)mwx_receiver_missing(us, "KR", &from, &to);
+        mwx_receiver_counters(us, &c1);
+        /* a bounded number of word steps per accept + missing, whatever the seq */
+        assert_true(c1.work - c0.work <= MWX_REPLAY_WINDOW / 64 + 2 + MWX_REPLAY_WINDOW * 2);
+    }
+    alarm(0);
+    assert_int_equal(mwx_receiver_highest(us, "KR"), UINT64_MAX);
+    /* 2^64-1 accepted after 2^64-2; 2^64-3 inside the window is still new */
+    mwx_receiver_counters(us, &c1);
+    assert_int_equal(c1.accepted, 4); /* 1, max-1, max, max-3 */
+    assert_int_equal(c1.dropped[MWX_DROP_REPLAYED], 3);
+    /* the declared gap: max-2 is missing, reported without wrapping */
+    assert_int_equal(mwx_receiver_missing(us, "KR", &from, &to), 0);
+    assert_true(from >= UINT64_MAX - MWX_REPLAY_WINDOW + 1);
+    assert_true(to <= UINT64_MAX - 2);
+    size_t len = seal_raw(&w, &w.kr, "KR", UINT64_MAX - 2, T0, to_us, 1, buf);
+    assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
+    mwx_receiver_destroy(us);
+}
+
+/* A jump of less than a window is a declared gap of exactly the skipped seqs; the
+ * bookkeeping costs word steps, not one per skipped seq. */
+static void test_declared_gap(void **state)
+{
+    world_t w;
+    uint8_t buf[MWX_ENVELOPE_MAX];
+    static const char *const to_us[] = {"US"};
+    mwx_envelope_t got;
+    mwx_share_counters_t c0, c1;
+    uint64_t from, to;
+    make_world(&w);
+    mwx_receiver_t *us = receiver_for(&w, "US");
+    size_t len = seal_raw(&w, &w.kr, "KR", 1000, T0, to_us, 1, buf);
+    assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
+    len = seal_raw(&w, &w.kr, "KR", 1000 + MWX_REPLAY_WINDOW - 1, T0, to_us, 1, buf);
+    mwx_receiver_counters(us, &c0);
+    assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
+    mwx_receiver_counters(us, &c1);
+    assert_true(c1.work - c0.work <= MWX_REPLAY_WINDOW / 64 + 2);
+    assert_int_equal(mwx_receiver_missing(us, "KR", &from, &to), 0);
+    assert_int_equal(from, 1001);
+    assert_int_equal(to, 1000 + MWX_REPLAY_WINDOW - 2);
+    mwx_receiver_destroy(us);
+}
+
+/* Issue #13.5: a signed gap request replayed onto the data path was accepted there (and
+ * stored each time); now it is "misrouted" there and a replay on its own path. */
+static void test_gap_request_paths(void **state)
+{
+    world_t w;
+    uint8_t buf[MWX_ENVELOPE_MAX];
+    size_t len;
+    mwx_envelope_t got;
+    mwx_drop_t why;
+    mwx_err_t err;
+    static const char *const to_us[] = {"US"};
+    make_world(&w);
+    mwx_receiver_t *us = receiver_for(&w, "US");
+    assert_int_equal(mwx_gap_request_seal(&w.kr, "US", 1, 5, T0, buf, sizeof buf, &len, &err),
+                     0);
+    for (int i = 0; i < 3; i++) {
+        assert_true(mwx_receiver_accept_on(us, MWX_PATH_DATA, buf, len, T0, &got, &why) < 0);
+        assert_int_equal(why, MWX_DROP_MISROUTED);
+    }
+    assert_int_equal(mwx_receiver_highest(us, "KR"), 0); /* KR not "seen" */
+    assert_int_equal(mwx_receiver_accept_on(us, MWX_PATH_GAP, buf, len, T0, &got, &why), 0);
+    assert_true(mwx_receiver_accept_on(us, MWX_PATH_GAP, buf, len, T0, &got, &why) < 0);
+    assert_int_equal(why, MWX_DROP_REPLAYED);
+    /* an older request (sent before the accepted one) is a replay too */
+    assert_int_equal(mwx_gap_request_seal(&w.kr, "US", 1, 5, T0 - 1, buf, sizeof buf, &len,
+                                          &err), 0);
+    assert_true(mwx_receiver_accept_on(us, MWX_PATH_GAP, buf, len, T0, &got, &why) < 0);
+    assert_int_equal(why, MWX_DROP_REPLAYED);
+    /* data on the gap path */
+    len = seal_raw(&w, &w.kr, "KR", 7, T0, to_us, 1, buf);
+    assert_true(mwx_receiver_accept_on(us, MWX_PATH_GAP, buf, len, T0, &got, &why) < 0);
+    assert_int_equal(why, MWX_DROP_MISROUTED);
+    assert_int_equal(mwx_receiver_accept_on(us, MWX_PATH_DATA, buf, len, T0, &got, &why), 0);
+    mwx_share_counters_t c;
+    mwx_receiver_counters(us, &c);
+    assert_int_equal(c.accepted, 2);
+    assert_int_equal(c.dropped[MWX_DROP_MISROUTED], 4);
+    mwx_receiver_destroy(us);
 }
 
 static void test_subjects(void **state)
@@ -630,7 +739,8 @@ int main(void)
         cmocka_unit_test(test_unknown_fields), cmocka_unit_test(test_drops),
         cmocka_unit_test(test_tamper_every_byte), cmocka_unit_test(test_replay_window),
         cmocka_unit_test(test_keys),          cmocka_unit_test(test_gap_recovery),
-        cmocka_unit_test(test_subjects),
+        cmocka_unit_test(test_subjects),      cmocka_unit_test(test_extreme_seqs),
+        cmocka_unit_test(test_declared_gap),  cmocka_unit_test(test_gap_request_paths),
         cmocka_unit_test(test_track_payload),
         cmocka_unit_test(test_sentlog_eviction),
     };
