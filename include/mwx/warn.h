@@ -102,9 +102,12 @@ typedef enum mwx_warn_output {
 } mwx_warn_output_t;
 
 /* Alert series kinds; the kind is part of the CAP identifier. */
+/* Same values as core's mwx_alert_kind_t (the alert record's kind). */
 typedef enum mwx_warn_kind {
-    MWX_WARN_IMPACT = 0,       /* predicted impact area: severity Extreme */
-    MWX_WARN_OVERFLIGHT = 1    /* under the predicted ground track: severity Severe */
+    MWX_WARN_IMPACT = MWX_ALERT_IMPACT,         /* predicted impact area: severity Extreme */
+    MWX_WARN_OVERFLIGHT = MWX_ALERT_OVERFLIGHT, /* under the predicted ground track: Severe */
+    MWX_WARN_LAUNCH = MWX_ALERT_LAUNCH,         /* launch detected: certainty Possible */
+    MWX_WARN_DROP_ZONE = MWX_ALERT_DROP_ZONE    /* a spent stage's fall area */
 } mwx_warn_kind_t;
 
 /* Called for every file written. rec->file is relative to the output directory. For CAP
@@ -210,8 +213,8 @@ void mwx_warn_get_stats(const mwx_warn_t *w, mwx_warn_stats_t *st);
 
 /* Identifiers are "<prefix>.<track>.<kind>.<n>" where prefix is "mwx.<node>" or
  * "mwx.<node>.<run_id>", track is the track id with anything outside [A-Za-z0-9_-]
- * replaced by '_', kind "impact" or "overflight", n the context's message count (1, 2,
- * ...; never reused, even when a tracker reuses a track id). Parse one back
+ * replaced by '_', kind "impact", "overflight", "launch" or "drop_zone", n the context's
+ * message count (1, 2, ...; never reused, even when a tracker reuses a track id). Parse one back
  * (track and kind optional, NULL to skip). MWX_EINVAL when it is not an mwx identifier. */
 int mwx_warn_identifier_parse(const char *identifier, char *track, size_t track_n,
                               mwx_warn_kind_t *kind);

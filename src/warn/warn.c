@@ -80,6 +80,7 @@ struct mwx_warn {
     mwx_warn_stats_t st;
     double now_t;
     int msgs_changed;
+    mwx_alert_kind_t msg_kind; /* kind of the message being written (alert records) */
     int serial;               /* messages issued by this context: identifier suffix */
     int picture_pending;      /* the picture changed since latest.geojson was written */
     int picture_force;        /* tracks appeared or went: write at once */
@@ -127,7 +128,23 @@ void mwx_warn_get_stats(const mwx_warn_t *w, mwx_warn_stats_t *st)
 
 static const char *kind_name(mwx_warn_kind_t k)
 {
-    return k == MWX_WARN_OVERFLIGHT ? "overflight" : "impact";
+    return mwx_alert_kind_name((mwx_alert_kind_t)k);
+}
+
+/* The kind named at k (the identifier's field before the serial, followed by '.'). */
+static int kind_parse(const char *k, mwx_warn_kind_t *kind)
+{
+    static const mwx_warn_kind_t all[] = {MWX_WARN_IMPACT, MWX_WARN_OVERFLIGHT, MWX_WARN_LAUNCH,
+                                          MWX_WARN_DROP_ZONE};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        const char *n = kind_name(all[i]);
+        size_t l = strlen(n);
+        if (strncmp(k, n, l) == 0 && k[l] == '.') {
+            *kind = all[i];
+            return 1;
+        }
+    }
+    return 0;
 }
 
 int mwx_warn_identifier_parse(const char *id, char *track, size_t track_n,
@@ -153,15 +170,12 @@ int mwx_warn_identifier_parse(const char *id, char *track, size_t track_n,
     for (p = seq; *p; p++)
         if (*p < '0' || *p > '9')
             return MWX_EINVAL;
-    if (kind) {
-        if (strncmp(k, "impact.", 7) == 0)
-            *kind = MWX_WARN_IMPACT;
-        else if (strncmp(k, "overflight.", 11) == 0)
-            *kind = MWX_WARN_OVERFLIGHT;
-        else
+    {
+        mwx_warn_kind_t kk;
+        if (!kind_parse(k, &kk))
             return MWX_EINVAL;
-    } else if (strncmp(k, "impact.", 7) != 0 && strncmp(k, "overflight.", 11) != 0) {
-        return MWX_EINVAL;
+        if (kind)
+            *kind = kk;
     }
     tl = (size_t)(dots[nd - 2] - tr);
     if (tl == 0)
@@ -348,6 +362,7 @@ static void emit_file(void *ctx, mwx_warn_output_t out, const char *file, const 
     mwx_strlcpy(rec.identifier, identifier, sizeof rec.identifier);
     rec.msg_type = mt;
     rec.status = w->status;
+    rec.kind = out == MWX_WARN_OUT_CAP ? w->msg_kind : MWX_ALERT_IMPACT;
     for (size_t i = 0; i < n_regions && i < MWX_MAX_ALERT_REGIONS; i++) {
         const mwx_region_info_t *ri = mwx_regions_info(w->regions, (size_t)regions[i]);
         if (ri)
@@ -385,6 +400,7 @@ static int run_message(mwx_warn_t *w, const mwx_warn_msg_t *m, mwx_err_t *err)
     mwx_warn_view_t v;
     int rc;
     make_view(w, &v);
+    w->msg_kind = (mwx_alert_kind_t)m->kind;
     for (int i = 0; i < w->nfmt; i++)
         if (w->fmts[i]->message && (rc = w->fmts[i]->message(w->fstate[i], &v, m, emit_file, w,
                                                              err)))

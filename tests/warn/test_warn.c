@@ -523,6 +523,8 @@ static void test_overflight(void **st)
     for (int i = 0; i < n; i++) {
         mwx_warn_kind_t kind;
         assert_int_equal(mwx_warn_identifier_parse(c[i]->identifier, NULL, 0, &kind), 0);
+        /* the alert record says what it warns of */
+        assert_int_equal((int)c[i]->kind, (int)kind);
         if (kind == MWX_WARN_IMPACT)
             impact++;
         else
@@ -550,6 +552,7 @@ static void test_overflight(void **st)
     for (int i = 0; i < n; i++) {
         mwx_warn_kind_t kind;
         assert_int_equal(mwx_warn_identifier_parse(c[i]->identifier, NULL, 0, &kind), 0);
+        assert_int_equal((int)c[i]->kind, (int)kind);
         if (kind == MWX_WARN_IMPACT)
             li = c[i];
         else
@@ -936,6 +939,13 @@ static void test_identifier_parse(void **st)
                                                &kind), 0);
     assert_string_equal(tr, "KR-1");
     assert_int_equal(kind, MWX_WARN_OVERFLIGHT);
+    assert_int_equal(mwx_warn_identifier_parse("mwx.JP.L_1.launch.3", tr, sizeof tr, &kind), 0);
+    assert_int_equal(kind, MWX_WARN_LAUNCH);
+    assert_int_equal(mwx_warn_identifier_parse("mwx.JP.JP-2.drop_zone.4", tr, sizeof tr, &kind),
+                     0);
+    assert_int_equal(kind, MWX_WARN_DROP_ZONE);
+    assert_int_equal(mwx_warn_identifier_parse("mwx.JP.JP-7.impactx.1", tr, sizeof tr, &kind),
+                     MWX_EINVAL);
     assert_int_equal(mwx_warn_identifier_parse("mwx.JP.JP-7.impact.", tr, sizeof tr, &kind),
                      MWX_EINVAL);
     assert_int_equal(mwx_warn_identifier_parse("nws.JP.JP-7.impact.1", tr, sizeof tr, &kind),
