@@ -126,7 +126,17 @@ typedef struct mwx_warn_policy {
                                     ago overlaps the current one (centres closer than the
                                     sum of the semi-major axes); this keeps the runaway
                                     predictions of a missile still under thrust out of
-                                    public warnings. 0 = act on every update */
+                                    public warnings. 0 = act on every update (and no
+                                    thrust guard below) */
+    double burnout_hold_s;       /* 5: and act only when the track has shown no thrust for
+                                    this long: its mechanical energy (the Jacobi integral
+                                    of the Earth-fixed frame, constant in free flight) has
+                                    not risen, over the last 5 s, faster than
+                                    thrust_accel_mps2 along its path, whatever its phase
+                                    says (a thrusting rocket briefly classified ballistic
+                                    must not warn) */
+    double thrust_accel_mps2;    /* 3: the thrust evidence threshold (raised to 3 sigma of
+                                    the velocity uncertainty over the window) */
     int ellipse_vertices;        /* 72: polygon vertices of the 95 % ellipse */
     double min_semi_axis_km;     /* 1.0: axes are clamped up to this */
     double max_semi_axis_km;     /* 3000: and down to this */

@@ -53,6 +53,9 @@ typedef struct wtrack {
     struct { double t, lat, lon, a_km; } hist[HIST_N]; /* recent predictions, >= 0.5 s apart */
     int n_hist, hist_head;
     double last_boost_t;      /* last update in phase boost, -INFINITY if none */
+    struct { double t, jac, speed, sv; } en[HIST_N]; /* energy samples, >= 1 s apart */
+    int n_en, en_head;
+    double last_thrust_t;     /* last update with thrust evidence, -INFINITY if none */
     double ring[MWX_WARN_MAX_RING + 1][2];
     size_t n_ring;
     wseries_t s[2];
@@ -98,6 +101,8 @@ void mwx_warn_policy_default(mwx_warn_policy_t *p)
     p->require_confirmed = 1;
     p->max_warn_semi_major_km = 500.0;
     p->settle_s = 5.0;
+    p->burnout_hold_s = 5.0;
+    p->thrust_accel_mps2 = 3.0;
     p->ellipse_vertices = 72;
     p->min_semi_axis_km = 1.0;
     p->max_semi_axis_km = 3000.0;
@@ -210,6 +215,9 @@ static int check_policy(const mwx_warn_policy_t *p, mwx_err_t *err)
         !(p->likely_max_semi_major_km >= 0) || !(p->track_stale_s > 0) ||
         !(p->picture_interval_s >= 0))
         return mwx_err_set(err, MWX_EINVAL, "warn policy: times and distances must be >= 0");
+    if (!(p->burnout_hold_s >= 0) || p->burnout_hold_s > 600.0 || !(p->thrust_accel_mps2 > 0))
+        return mwx_err_set(err, MWX_EINVAL, "warn policy: burnout_hold_s must be in [0, 600] "
+                           "and thrust_accel_mps2 > 0");
     if (!(p->overflight_min_buffer_km > 0) || p->overflight_min_buffer_km > 1000.0 ||
         !(p->overflight_step_km >= 1.0))
         return mwx_err_set(err, MWX_EINVAL, "warn policy: overflight buffer must be in "
@@ -862,6 +870,7 @@ static wtrack_t *new_track(mwx_warn_t *w, const char *id)
     tr->impact_t = INFINITY;
     tr->last_cot_t = -INFINITY;
     tr->last_boost_t = -INFINITY;
+    tr->last_thrust_t = -INFINITY;
     w->picture_pending = w->picture_force = 1;
     for (int k = 0; k < 2; k++) {
         tr->s[k].kind = (mwx_warn_kind_t)k;
@@ -889,6 +898,64 @@ static void remember(wtrack_t *tr, const mwx_rec_impact_est_t *e, double t)
         tr->n_hist++;
 }
 
+/* ------------------------------------------------------------------ thrust guard */
+
+#define THRUST_WINDOW_S 5.0    /* energy compared with the sample this far back ... */
+#define THRUST_MIN_DT_S 3.0    /* ... or the oldest, once it is this far back */
+
+/* The Jacobi integral of the Earth-fixed frame (J/kg): v^2/2 - GM/r - w^2 (x^2 + y^2)/2.
+ * Constant for a body in free flight under point-mass gravity (J2 moves it by far less
+ * than thrust does over seconds), lowered by drag, raised only by thrust. */
+static double jacobi(const mwx_rec_track_t *k)
+{
+    double r = mwx_norm3(k->ecef_m), w = MWX_WGS84_OMEGA;
+    double rho2 = k->ecef_m[0] * k->ecef_m[0] + k->ecef_m[1] * k->ecef_m[1];
+    return 0.5 * mwx_dot3(k->vel_mps, k->vel_mps) - MWX_WGS84_GM / r - 0.5 * w * w * rho2;
+}
+
+/* Record the track's energy and say whether it shows thrust: the energy rose, over the
+ * last THRUST_WINDOW_S, faster than thrust_accel_mps2 times the speed (a non-gravitational
+ * acceleration along the path), and by more than 3 sigma of what the velocity
+ * uncertainty allows. Independent of the phase the tracker reports. */
+static int thrust_evidence(const mwx_warn_t *w, wtrack_t *tr, const mwx_rec_track_t *k)
+{
+    const double *cv = k->cov_vel_m2s2;
+    double r = mwx_norm3(k->ecef_m), speed = mwx_norm3(k->vel_mps);
+    double sv = sqrt(fmax(0.0, (cv[0] + cv[3] + cv[5]) / 3.0));
+    int ref = -1, thrust = 0;
+
+    if (!(r > 1e6) || !isfinite(sv))
+        return 0;
+    for (int n = 1; n <= tr->n_en; n++) { /* the newest sample at least a window back */
+        int i = (tr->en_head + HIST_N - n) % HIST_N;
+        double dt = k->t - tr->en[i].t;
+        if (dt >= THRUST_MIN_DT_S)
+            ref = i;
+        if (dt >= THRUST_WINDOW_S)
+            break;
+    }
+    if (ref >= 0) {
+        double dt = k->t - tr->en[ref].t, vm = 0.5 * (speed + tr->en[ref].speed);
+        double a = (jacobi(k) - tr->en[ref].jac) / (dt * fmax(vm, 1.0));
+        /* dJ = v . dv: its sigma is the speed times the along-path velocity sigma */
+        double noise = 3.0 * hypot(sv, tr->en[ref].sv) / dt;
+        thrust = a > fmax(w->pol.thrust_accel_mps2, noise);
+    }
+    if (tr->n_en) {
+        int last = (tr->en_head + HIST_N - 1) % HIST_N;
+        if (k->t - tr->en[last].t < 1.0)
+            return thrust;
+    }
+    tr->en[tr->en_head].t = k->t;
+    tr->en[tr->en_head].jac = jacobi(k);
+    tr->en[tr->en_head].speed = speed;
+    tr->en[tr->en_head].sv = sv;
+    tr->en_head = (tr->en_head + 1) % HIST_N;
+    if (tr->n_en < HIST_N)
+        tr->n_en++;
+    return thrust;
+}
+
 /* Is the prediction good enough to act on: small enough, and consistent with the one from
  * settle_s ago (their ellipses can overlap)? */
 static int settled(const mwx_warn_t *w, const wtrack_t *tr, const mwx_rec_impact_est_t *e,
@@ -901,6 +968,10 @@ static int settled(const mwx_warn_t *w, const wtrack_t *tr, const mwx_rec_impact
         return 1;
     /* under thrust, or just out of it: the prediction still runs downrange */
     if (t - tr->last_boost_t < p->settle_s)
+        return 0;
+    /* the burnout rule, not beaten by mode flips: no thrust evidence for burnout_hold_s,
+     * whatever phase the track reports */
+    if (t - tr->last_thrust_t < p->burnout_hold_s)
         return 0;
     for (int k = 1; k <= tr->n_hist; k++) {
         int i = (tr->hist_head + HIST_N - k) % HIST_N;
@@ -1088,6 +1159,8 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
      * the all-clear follows. */
     if (trk->phase == MWX_PHASE_BOOST)
         tr->last_boost_t = trk->t;
+    if (thrust_evidence(w, tr, trk))
+        tr->last_thrust_t = trk->t;
     if (impact_valid(&trk->impact))
         remember(tr, &trk->impact, trk->t);
     if (eligible && !tr->done && impact_valid(&trk->impact) && trk->phase != MWX_PHASE_IMPACT &&

@@ -507,6 +507,55 @@ static void test_settle(void **st)
     mwx_warn_free(f.w);
 }
 
+/* Issue 12, item 2: the wait for burnout is not beaten by mode flips. A rocket under
+ * thrust (15 m/s^2 along its path, from 100 km up at 2 km/s) whose track flips between
+ * boost and ballistic (ballistic for 8 s and 14 s, longer than settle_s) predicts a steady
+ * impact on Tokyo: no warning while it thrusts, whatever the phase says. After burnout
+ * (t = 330) the warning follows once no thrust has been seen for burnout_hold_s. */
+static void test_thrust_guard(void **st)
+{
+    fixture_t f;
+    mwx_warn_policy_t pol;
+    const mwx_rec_alert_t *c[64];
+    mwx_earth_t e = mwx_earth_wgs84();
+    mwx_geo_t g = {38.0 * MWX_DEG, 128.0 * MWX_DEG, 100e3};
+    double x[3], v[3], east[3], north[3], up[3];
+    double first = NAN;
+    (void)st;
+    mwx_warn_policy_default(&pol);
+    pol.overflight = 0;
+    open_ctx(&f, "thrust_guard", &pol, NULL);
+    mwx_geo_to_ecef(&e, &g, x);
+    mwx_enu_basis(g.lat, g.lon, east, north, up);
+    for (int i = 0; i < 3; i++)
+        v[i] = 1800.0 * east[i] + 870.0 * up[i];
+    for (int t = 300; t <= 350; t++) {
+        mwx_rec_track_t k = wt_track("JP-8", t, 38.0, 128.0, 100e3, 35.69, 139.70, 900, 20,
+                                     10, 0);
+        memcpy(k.ecef_m, x, sizeof x);
+        memcpy(k.vel_mps, v, sizeof v);
+        k.phase = (t <= 305 || (t >= 314 && t <= 316)) ? MWX_PHASE_BOOST : MWX_PHASE_BALLISTIC;
+        feed(&f, &k);
+        int n = caps(&f, c, 64);
+        if (n && isnan(first))
+            first = c[0]->t;
+        /* one second of flight: point-mass gravity, thrust along the velocity until 330 */
+        for (int s = 0; s < 100; s++) {
+            double r = mwx_norm3(x), sp = mwx_norm3(v), a[3];
+            for (int i = 0; i < 3; i++) {
+                a[i] = -MWX_WGS84_GM * x[i] / (r * r * r) + (t < 330 ? 15.0 * v[i] / sp : 0);
+                v[i] += a[i] * 0.01;
+                x[i] += v[i] * 0.01;
+            }
+        }
+    }
+    if (!(first > 330.0))
+        fail_msg("impact warning at t = %.0f, under thrust", first);
+    /* evidence ends when the 5 s window clears burnout (~335), then 5 s of hold */
+    assert_true(first <= 342.0);
+    mwx_warn_free(f.w);
+}
+
 static void test_overflight(void **st)
 {
     fixture_t f;
@@ -964,6 +1013,7 @@ int main(void)
         cmocka_unit_test(test_all_clear_and_cot),
         cmocka_unit_test(test_hysteresis),
         cmocka_unit_test(test_settle),
+        cmocka_unit_test(test_thrust_guard),
         cmocka_unit_test(test_overflight),
         cmocka_unit_test(test_false_track_and_tentative),
         cmocka_unit_test(test_outputs),
