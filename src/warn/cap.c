@@ -109,6 +109,9 @@ static void headline(mwx_wbuf_t *b, const mwx_warn_view_t *v, const mwx_warn_msg
     mwx_wbuf_puts(b, status_tag(v->status, lang));
     if (m->msg_type == MWX_MSG_CANCEL && m->all_clear) {
         mwx_wbuf_puts(b, lang == EN ? "All clear: " : lang == JA ? "警報解除：" : "경보 해제: ");
+    } else if (m->msg_type == MWX_MSG_CANCEL && m->passed) {
+        mwx_wbuf_puts(b, lang == EN ? "Missile has passed over "
+                       : lang == JA ? "ミサイル通過：" : "미사일 상공 통과 완료: ");
     } else if (m->msg_type == MWX_MSG_CANCEL) {
         mwx_wbuf_puts(b, lang == EN ? "Warning cancelled: "
                        : lang == JA ? "警報取り消し：" : "경보 취소: ");
@@ -136,6 +139,18 @@ static void description(mwx_wbuf_t *b, const mwx_warn_view_t *v, const mwx_warn_
         else
             mwx_wbuf_printf(b, "미사일 예상 낙하 시각(%s)이 지났습니다. 이 지역에 대한 경보는 "
                             "해제되었습니다.", when);
+        return;
+    }
+    if (m->msg_type == MWX_MSG_CANCEL && m->passed) {
+        if (lang == EN)
+            mwx_wbuf_puts(b, "The missile has passed over these areas. The overflight "
+                          "warning for them is over.");
+        else if (lang == JA)
+            mwx_wbuf_puts(b, "ミサイルはこれらの地域の上空を通過しました。この地域への通過警報は"
+                          "終了しました。");
+        else
+            mwx_wbuf_puts(b, "미사일이 이 지역 상공을 통과했습니다. 이 지역에 대한 상공 통과 "
+                          "경보는 종료되었습니다.");
         return;
     }
     if (m->msg_type == MWX_MSG_CANCEL) {

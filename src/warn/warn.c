@@ -639,6 +639,37 @@ static size_t list_regions(const mwx_warn_t *w, const uint8_t *set, int *list)
     return n;
 }
 
+/* Has the missile passed over every region in set: each region's centre is farther from
+ * the predicted impact point than the track's current sub-point is (it lies behind)? */
+static int passed_over(const mwx_warn_t *w, const wtrack_t *tr, const uint8_t *set)
+{
+    const struct geod_geodesic *g = mwx_regions_geod(w->regions);
+    const mwx_rec_impact_est_t *e = &tr->trk.impact;
+    mwx_earth_t wgs = mwx_earth_wgs84();
+    mwx_geo_t sub;
+    double d_sub, az1, az2;
+    int any = 0;
+    if (!e->valid)
+        return 0;
+    mwx_ecef_to_geo(&wgs, tr->trk.ecef_m, &sub);
+    geod_inverse(g, sub.lat / MWX_DEG, sub.lon / MWX_DEG, e->lat, e->lon, &d_sub, &az1, &az2);
+    for (size_t i = 0; i < w->nreg; i++) {
+        const mwx_region_info_t *ri;
+        double d;
+        if (!set[i])
+            continue;
+        ri = mwx_regions_info(w->regions, i);
+        if (!ri)
+            return 0;
+        geod_inverse(g, 0.5 * (ri->min_lat + ri->max_lat), 0.5 * (ri->min_lon + ri->max_lon),
+                     e->lat, e->lon, &d, &az1, &az2);
+        if (!(d > d_sub))
+            return 0;
+        any = 1;
+    }
+    return any;
+}
+
 static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, int all_clear,
                  const double (*ring)[2], size_t n_ring, const uint8_t *removed, mwx_err_t *err)
 {
@@ -662,6 +693,10 @@ static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, i
     m->msg_type = mt;
     m->kind = s->kind;
     m->all_clear = all_clear;
+    /* an overflight series that empties as the missile moves on ends as "passed over",
+     * not as a withdrawn threat */
+    m->passed = mt == MWX_MSG_CANCEL && !all_clear && s->kind == MWX_WARN_OVERFLIGHT &&
+                removed && passed_over(w, tr, removed);
     m->refs = (const char (*)[MWX_WARN_REF_LEN])s->refs;
     m->n_refs = mt == MWX_MSG_ALERT ? 0 : s->n_refs;
     mwx_strlcpy(m->track_id, tr->trk.track_id, sizeof m->track_id);

@@ -556,6 +556,50 @@ static void test_thrust_guard(void **st)
     mwx_warn_free(f.w);
 }
 
+/* Issue 12, item 3: an overflight warning ends, once the missile has flown on past the
+ * regions, with "has passed over" (en, ja, ko), not as a withdrawn prediction. */
+static void test_overflight_passed(void **st)
+{
+    fixture_t f;
+    const mwx_rec_alert_t *c[64];
+    int n, last = -1, alerted = 0;
+    (void)st;
+    open_ctx(&f, "overflight_passed", NULL, NULL);
+    /* Yellow Sea -> the Pacific east of Tohoku: Korea and Honshu under the path */
+    for (int i = 0; i <= 40; i++) {
+        /* the sub-point moves from 126 E to 144.5 E (past Honshu's east coast, ~142 E) */
+        double lon = i <= 10 ? 126.0 : 144.5;
+        mwx_rec_track_t k = wt_track("US-9", 150 + i, 37.9 + 0.01 * (lon - 126.0), lon, 250e3,
+                                     38.3, 146.0, 700, 20, 10, 90);
+        feed(&f, &k);
+    }
+    n = caps_all(&f, c, 64);
+    for (int i = 0; i < n; i++) {
+        if (c[i]->kind != MWX_ALERT_OVERFLIGHT)
+            continue;
+        alerted |= c[i]->msg_type == MWX_MSG_ALERT && rec_has_region(c[i], "JP-06");
+        last = i;
+    }
+    assert_true(alerted);
+    assert_true(last >= 0);
+    assert_int_equal(c[last]->msg_type, MWX_MSG_CANCEL);
+    assert_true(rec_has_region(c[last], "JP-06"));
+    xmlDocPtr d = cap_doc(&f, c[last]);
+    int en = 0, ja = 0, ko = 0, withdrawn = 0;
+    for (int k = 0; k < wt_count(d, "description"); k++) {
+        const char *txt = wt_text(d, "description", k);
+        en |= strstr(txt, "has passed over these areas") != NULL;
+        ja |= strstr(txt, "上空を通過しました") != NULL;
+        ko |= strstr(txt, "상공을 통과했습니다") != NULL;
+        withdrawn |= strstr(txt, "no longer includes") != NULL ||
+                     strstr(txt, "対象外") != NULL || strstr(txt, "포함되지 않습니다") != NULL;
+    }
+    assert_true(en && ja && ko);
+    assert_false(withdrawn);
+    xmlFreeDoc(d);
+    mwx_warn_free(f.w);
+}
+
 static void test_overflight(void **st)
 {
     fixture_t f;
@@ -1015,6 +1059,7 @@ int main(void)
         cmocka_unit_test(test_settle),
         cmocka_unit_test(test_thrust_guard),
         cmocka_unit_test(test_overflight),
+        cmocka_unit_test(test_overflight_passed),
         cmocka_unit_test(test_false_track_and_tentative),
         cmocka_unit_test(test_outputs),
         cmocka_unit_test(test_tak_loopback),
