@@ -253,6 +253,10 @@ typedef struct mwx_warn_region_score {
     double t_first_alert;    /* NAN when never warned before impact */
     double lead_time_s;      /* t_impact - t_first_alert; NAN when not warned */
     double lead_time_efficiency; /* lead_time_s / (t_impact - t_first_detection); NAN */
+    mwx_alert_kind_t kind;   /* threatened by the impact (or the low ground track), or only
+                                overflown above the limit: MWX_ALERT_OVERFLIGHT, whose
+                                t_event is the overflight and whose lead time runs to it */
+    double t_event;          /* when the threat arrives: t_impact, or the overflight time */
 } mwx_warn_region_score_t;
 
 typedef struct mwx_warn_score {
