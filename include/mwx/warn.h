@@ -150,6 +150,11 @@ typedef struct mwx_warn_policy {
     double all_clear_after_s;    /* 30: all-clear this long after the predicted impact */
     double likely_max_semi_major_km; /* 50: certainty Likely at or below, else Possible */
     int overflight;              /* 1: issue overflight series */
+    int launch_notice;           /* 1: as soon as a track is confirmed, a launch notice (kind
+                                    launch, certainty Possible, responseType Monitor) to
+                                    the regions within launch_reach_km of its launch point */
+    double launch_reach_km;      /* 3500: the reachable footprint of an unknown missile
+                                    (Pyongyang - Guam is about 3,400 km) */
     double overflight_min_buffer_km; /* 25: minimum corridor half-width */
     double overflight_step_km;   /* 50: sampling of the predicted ground track */
     double track_stale_s;        /* 30: a track not updated for this long is dropped */

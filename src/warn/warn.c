@@ -59,6 +59,8 @@ typedef struct wtrack {
     double ring[MWX_WARN_MAX_RING + 1][2];
     size_t n_ring;
     wseries_t s[2];
+    wseries_t launch;         /* the launch notice: one Alert, closed with the others */
+    int launch_done;          /* the notice was considered (sent, or no region in reach) */
 } wtrack_t;
 
 struct mwx_warn {
@@ -114,6 +116,8 @@ void mwx_warn_policy_default(mwx_warn_policy_t *p)
     p->all_clear_after_s = 30.0;
     p->likely_max_semi_major_km = 50.0;
     p->overflight = 1;
+    p->launch_notice = 1;
+    p->launch_reach_km = 3500.0;
     p->overflight_min_buffer_km = 25.0;
     p->overflight_step_km = 50.0;
     p->track_stale_s = 30.0;
@@ -215,6 +219,8 @@ static int check_policy(const mwx_warn_policy_t *p, mwx_err_t *err)
         !(p->likely_max_semi_major_km >= 0) || !(p->track_stale_s > 0) ||
         !(p->picture_interval_s >= 0))
         return mwx_err_set(err, MWX_EINVAL, "warn policy: times and distances must be >= 0");
+    if (!(p->launch_reach_km > 0) || p->launch_reach_km > 20000.0)
+        return mwx_err_set(err, MWX_EINVAL, "warn policy: launch_reach_km must be in (0, 20000]");
     if (!(p->burnout_hold_s >= 0) || p->burnout_hold_s > 600.0 || !(p->thrust_accel_mps2 > 0))
         return mwx_err_set(err, MWX_EINVAL, "warn policy: burnout_hold_s must be in [0, 600] "
                            "and thrust_accel_mps2 > 0");
@@ -713,6 +719,10 @@ static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, i
         m->impact_lon = s->last_lon;
         m->impact_t = s->last_impact_t;
     }
+    if (s->kind == MWX_WARN_LAUNCH) { /* no prediction yet: only the reach */
+        m->impact_lat = m->impact_lon = m->impact_t = NAN;
+        m->semi_major_km = m->semi_minor_km = m->orientation_deg = 0;
+    }
     if (ring && n_ring >= 4 && n_ring <= MWX_WARN_MAX_RING + 1) {
         memcpy(s->ring, ring, n_ring * sizeof ring[0]);
         m->ring = (const double (*)[2])s->ring;
@@ -845,6 +855,9 @@ static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
 static int all_clear(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
 {
     int rc;
+    if (tr->launch.active && (rc = issue(w, tr, &tr->launch, MWX_MSG_CANCEL, 1, NULL, 0, NULL,
+                                         err)))
+        return rc;
     for (int k = 0; k < 2; k++) {
         wseries_t *s = &tr->s[k];
         if (s->active &&
@@ -858,6 +871,9 @@ static int all_clear(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
 static int cancel_false(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
 {
     int rc;
+    if (tr->launch.active && (rc = issue(w, tr, &tr->launch, MWX_MSG_CANCEL, 0, NULL, 0, NULL,
+                                         err)))
+        return rc;
     for (int k = 0; k < 2; k++) {
         wseries_t *s = &tr->s[k];
         if (s->active && (rc = issue(w, tr, s, MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
@@ -912,6 +928,9 @@ static wtrack_t *new_track(mwx_warn_t *w, const char *id)
         for (int i = 0; i < NREG_MAX; i++)
             tr->s[k].outside_since[i] = NAN;
     }
+    tr->launch.kind = MWX_WARN_LAUNCH;
+    for (int i = 0; i < NREG_MAX; i++)
+        tr->launch.outside_since[i] = NAN;
     mwx_strlcpy(tr->trk.track_id, id, sizeof tr->trk.track_id);
     return tr;
 }
@@ -1120,6 +1139,42 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
     }
 }
 
+/* The launch notice (issue 12, item 7; docs/WARNING_POLICY.md "Launch notice"): once,
+ * when the track is first eligible (confirmed), before any prediction settles: every
+ * region within launch_reach_km of the launch point (the estimate, else the track's
+ * sub-point) gets one Alert of kind launch. */
+static int launch_notice(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv,
+                         mwx_err_t *err)
+{
+    mwx_rec_impact_est_t reach;
+    const mwx_warn_policy_t *p = &w->pol;
+    int rc;
+    size_t n = 0;
+
+    tr->launch_done = 1;
+    memset(&reach, 0, sizeof reach);
+    reach.valid = 1;
+    reach.lat = tr->trk.launch.valid ? tr->trk.launch.lat : tv->lat;
+    reach.lon = tr->trk.launch.valid ? tr->trk.launch.lon : tv->lon;
+    reach.semi_major_km = reach.semi_minor_km = p->launch_reach_km;
+    if (!isfinite(reach.lat) || !isfinite(reach.lon) || fabs(reach.lat) > 90.0)
+        return MWX_OK;
+    mwx_warn_ellipse_ring(mwx_regions_geod(w->regions), &reach, p->ellipse_vertices,
+                          p->min_semi_axis_km, p->launch_reach_km, w->scratch2);
+    memset(w->now_hit, 0, sizeof w->now_hit);
+    if ((rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch2,
+                                  (size_t)p->ellipse_vertices + 1, w->now_hit, err)))
+        return rc;
+    for (size_t i = 0; i < w->nreg; i++) {
+        tr->launch.warned[i] = w->now_hit[i];
+        n += w->now_hit[i];
+    }
+    if (!n)
+        return MWX_OK;
+    return issue(w, tr, &tr->launch, MWX_MSG_ALERT, 0, (const double (*)[2])w->scratch2,
+                 (size_t)p->ellipse_vertices + 1, NULL, err);
+}
+
 /* ------------------------------------------------------------------ entry points */
 
 static int check_time(mwx_warn_t *w, double t, mwx_err_t *err)
@@ -1144,7 +1199,11 @@ static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
         if ((rc = all_clear(w, tr, err)))
             return rc;
     }
-    if (tr->lost && !tr->s[0].active && !tr->s[1].active) {
+    /* a lost track that never warned of more: its launch notice ends with it */
+    if (tr->lost && tr->launch.active && !tr->s[0].active && !tr->s[1].active &&
+        (rc = issue(w, tr, &tr->launch, MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
+        return rc;
+    if (tr->lost && !tr->s[0].active && !tr->s[1].active && !tr->launch.active) {
         if ((rc = final_cot(w, tr, err)))
             return rc;
         release_slot(w, tr);
@@ -1198,6 +1257,9 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
         tr->last_thrust_t = trk->t;
     if (impact_valid(&trk->impact))
         remember(tr, &trk->impact, trk->t);
+    if (eligible && w->pol.launch_notice && !tr->launch_done && !tr->done &&
+        trk->phase != MWX_PHASE_IMPACT && (rc = launch_notice(w, tr, &tv, err)))
+        return rc;
     if (eligible && !tr->done && impact_valid(&trk->impact) && trk->phase != MWX_PHASE_IMPACT &&
         trk->t < trk->impact.t && settled(w, tr, &trk->impact, trk->t) &&
         (rc = assess(w, tr, &tv, err)))

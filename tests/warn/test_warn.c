@@ -58,6 +58,7 @@ static void open_ctx(fixture_t *f, const char *name, const mwx_warn_policy_t *po
     /* tests act on every update unless they say otherwise (settling has its own test) */
     if (!pol) {
         mwx_warn_policy_default(&f->pol);
+        f->pol.launch_notice = 0; /* test_launch_notice has them */
         f->pol.settle_s = 0;
         pol = &f->pol;
     }
@@ -419,6 +420,7 @@ static void test_hysteresis(void **st)
     (void)st;
     /* without hysteresis the same inputs flap (so the test below can fail) */
     mwx_warn_policy_default(&pol);
+    pol.launch_notice = 0; /* test_launch_notice has them */
     pol.settle_s = 0;
     pol.release_scale = 1.0;
     pol.release_hold_s = 0.0;
@@ -459,6 +461,7 @@ static void test_settle(void **st)
     int n;
     (void)st;
     mwx_warn_policy_default(&pol);   /* settle_s 5, max 500 km */
+    pol.launch_notice = 0; /* test_launch_notice has them */
     pol.overflight = 0;
     open_ctx(&f, "settle", &pol, NULL);
     /* t = 100..109: the predicted impact runs east at 0.6 deg/s (~55 km/s) along 34 N,
@@ -523,6 +526,7 @@ static void test_thrust_guard(void **st)
     double first = NAN;
     (void)st;
     mwx_warn_policy_default(&pol);
+    pol.launch_notice = 0; /* test_launch_notice has them */
     pol.overflight = 0;
     open_ctx(&f, "thrust_guard", &pol, NULL);
     mwx_geo_to_ecef(&e, &g, x);
@@ -596,6 +600,65 @@ static void test_overflight_passed(void **st)
     }
     assert_true(en && ja && ko);
     assert_false(withdrawn);
+    xmlFreeDoc(d);
+    mwx_warn_free(f.w);
+}
+
+/* Issue 12, item 7: as soon as a launch is confirmed, one launch notice (kind launch,
+ * certainty Possible, responseType Monitor, valid CAP 1.2) to every region within the
+ * reach of its launch point, before any prediction has settled; none for a tentative
+ * track; one per track. Reach 500 km from (39.0 N, 125.7 E): Seoul (~200 km) in, Tokyo
+ * (~1,290 km) out. */
+static void test_launch_notice(void **st)
+{
+    fixture_t f;
+    mwx_warn_policy_t pol;
+    const mwx_rec_alert_t *c[64];
+    int n, launches = 0;
+    const mwx_rec_alert_t *l = NULL;
+    (void)st;
+    mwx_warn_policy_default(&pol);
+    pol.launch_reach_km = 500.0;
+    open_ctx(&f, "launch_notice", &pol, NULL);
+    mwx_rec_track_t k = wt_track("JP-3", 100, 39.2, 126.0, 30e3, 40.0, 131.0, 600, 900, 300, 90);
+    k.phase = MWX_PHASE_BOOST;
+    k.confirmed = 0;
+    feed(&f, &k);
+    assert_int_equal(caps_all(&f, c, 64), 0); /* tentative: nothing */
+    for (int i = 0; i < 5; i++) {
+        k.t = 101 + i;
+        k.confirmed = 1;
+        feed(&f, &k);
+    }
+    n = caps_all(&f, c, 64);
+    for (int i = 0; i < n; i++) {
+        mwx_warn_kind_t kind;
+        assert_int_equal(mwx_warn_identifier_parse(c[i]->identifier, NULL, 0, &kind), 0);
+        assert_int_equal((int)kind, (int)c[i]->kind);
+        if (c[i]->kind == MWX_ALERT_LAUNCH) {
+            launches++;
+            l = c[i];
+        }
+    }
+    assert_int_equal(launches, 1);
+    assert_int_equal(n, 1); /* in boost: no impact or overflight warning yet */
+    assert_int_equal(l->msg_type, MWX_MSG_ALERT);
+    assert_float_equal(l->t, 101.0, 1e-9);
+    assert_true(rec_has_region(l, "KR-11"));
+    assert_false(rec_has_region(l, "JP-13"));
+    xmlDocPtr d = cap_doc(&f, l);
+    assert_string_equal(wt_text(d, "responseType", 0), "Monitor");
+    assert_string_equal(wt_text(d, "certainty", 0), "Possible");
+    assert_int_equal(wt_count(d, "info"), 3);
+    xmlFreeDoc(d);
+    /* it ends with the flight: all-clear after the predicted impact */
+    mwx_err_t err = {0};
+    assert_int_equal(mwx_warn_tick(f.w, 700, &err), 0);
+    n = caps_all(&f, c, 64);
+    assert_int_equal(c[n - 1]->kind, MWX_ALERT_LAUNCH);
+    assert_int_equal(c[n - 1]->msg_type, MWX_MSG_CANCEL);
+    d = cap_doc(&f, c[n - 1]);
+    assert_string_equal(wt_text(d, "responseType", 0), "AllClear");
     xmlFreeDoc(d);
     mwx_warn_free(f.w);
 }
@@ -729,6 +792,7 @@ static void test_outputs(void **st)
     mwx_warn_policy_t pol;
     (void)st;
     mwx_warn_policy_default(&pol);
+    pol.launch_notice = 0; /* test_launch_notice has them */
     pol.overflight = 0;
     pol.settle_s = 0;
     open_ctx(&f, "outputs", &pol, NULL);
@@ -950,6 +1014,7 @@ static void test_picture_tag(void **st)
     (void)st;
     wt_outdir(dir, sizeof dir, "tag");
     mwx_warn_policy_default(&pol);
+    pol.launch_notice = 0; /* test_launch_notice has them */
     pol.settle_s = 0;
     cfg.node = "KR";
     cfg.status = MWX_STATUS_EXERCISE;
@@ -991,6 +1056,7 @@ static void test_picture_interval(void **st)
     json_error_t je;
     (void)st;
     mwx_warn_policy_default(&pol);
+    pol.launch_notice = 0; /* test_launch_notice has them */
     pol.settle_s = 0;
     pol.picture_interval_s = 10;
     open_ctx(&f, "interval", &pol, NULL);
@@ -1058,6 +1124,7 @@ int main(void)
         cmocka_unit_test(test_hysteresis),
         cmocka_unit_test(test_settle),
         cmocka_unit_test(test_thrust_guard),
+        cmocka_unit_test(test_launch_notice),
         cmocka_unit_test(test_overflight),
         cmocka_unit_test(test_overflight_passed),
         cmocka_unit_test(test_false_track_and_tentative),
