@@ -43,6 +43,7 @@ typedef struct mwx_score_region {
     double lead_time_s;     /* t_event - t_first_alert, NAN when either is unknown */
     mwx_alert_kind_t kind;  /* impact, or overflight (overflown above 100 km only) */
     double t_event;         /* t_impact, or the time of the overflight */
+    double t_launch_notice; /* first launch notice naming it, NAN = none (never "warned") */
 } mwx_score_region_t;
 
 typedef struct mwx_score_launch mwx_score_launch_t;

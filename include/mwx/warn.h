@@ -262,6 +262,7 @@ typedef struct mwx_warn_region_score {
                                 overflown above the limit: MWX_ALERT_OVERFLIGHT, whose
                                 t_event is the overflight and whose lead time runs to it */
     double t_event;          /* when the threat arrives: t_impact, or the overflight time */
+    double t_launch_notice;  /* first launch notice naming it (scored apart), NAN = none */
 } mwx_warn_region_score_t;
 
 typedef struct mwx_warn_score {

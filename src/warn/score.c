@@ -69,7 +69,7 @@ int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
     mwx_earth_t wgs = mwx_earth_wgs84();
     uint8_t threat[MWX_MAX_ALERT_REGIONS], over[MWX_MAX_ALERT_REGIONS];
     double first_alert[MWX_MAX_ALERT_REGIONS], t_over[MWX_MAX_ALERT_REGIONS];
-    double first_over_alert[MWX_MAX_ALERT_REGIONS];
+    double first_over_alert[MWX_MAX_ALERT_REGIONS], first_notice[MWX_MAX_ALERT_REGIONS];
     double (*run)[2] = NULL;
     size_t nreg, nrun = 0;
     int rc = MWX_OK;
@@ -127,7 +127,7 @@ int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
 
     /* warned: the first Alert/Update naming the region, sent before impact */
     for (size_t i = 0; i < nreg; i++)
-        first_alert[i] = first_over_alert[i] = NAN;
+        first_alert[i] = first_over_alert[i] = first_notice[i] = NAN;
     for (size_t a = 0; a < n_alerts; a++) {
         const mwx_rec_alert_t *al = &alerts[a];
         mwx_warn_kind_t kind = MWX_WARN_IMPACT;
@@ -137,9 +137,6 @@ int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
             continue;
         if (memchr(al->identifier, '\0', sizeof al->identifier))
             mwx_warn_identifier_parse(al->identifier, NULL, 0, &kind);
-        /* a launch notice is scored apart: it warns of nothing yet */
-        if (kind == MWX_WARN_LAUNCH)
-            continue;
         for (int k = 0; k < al->n_regions && k < MWX_MAX_ALERT_REGIONS; k++) {
             char id[MWX_REGION_ID_LEN];
             int ri;
@@ -148,6 +145,12 @@ int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
             ri = mwx_regions_find(r, id);
             if (ri < 0)
                 continue; /* a region this file does not know: not scored */
+            /* a launch notice is scored apart: it warns of nothing yet */
+            if (kind == MWX_WARN_LAUNCH) {
+                if (isnan(first_notice[ri]) || al->t < first_notice[ri])
+                    first_notice[ri] = al->t;
+                continue;
+            }
             /* any warning naming an overflown region warns it of the overflight */
             if (isnan(first_over_alert[ri]) || al->t < first_over_alert[ri])
                 first_over_alert[ri] = al->t;
@@ -174,6 +177,7 @@ int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
         rs->threatened = threat[i] || ovf ? 1 : 0;
         rs->kind = ovf ? MWX_ALERT_OVERFLIGHT : MWX_ALERT_IMPACT;
         rs->t_event = t_ev;
+        rs->t_launch_notice = first_notice[i];
         rs->warned = warned;
         rs->t_first_alert = fa;
         rs->lead_time_s = warned ? t_ev - fa : NAN;

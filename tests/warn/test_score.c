@@ -100,6 +100,9 @@ static void test_hand_case(void **st)
     tr.t_first_detection = 70.0;
 
     mwx_rec_alert_t al[] = {
+        /* a launch notice to XF-1 and XI-1 at 100: scored apart, never a warning */
+        alert(100, "mwx.JP.JP-1.launch.7", MWX_MSG_ALERT, "alerts/mwx.JP.JP-1.launch.7.cap.xml",
+              "XF-1", "XI-1"),
         /* the impact region warned at 200 (Alert) and again at 250 (Update) */
         alert(200, "mwx.JP.JP-1.impact.1", MWX_MSG_ALERT, "alerts/mwx.JP.JP-1.impact.1.cap.xml",
               "XI-1", "XM-1"),
@@ -130,6 +133,7 @@ static void test_hand_case(void **st)
     assert_float_equal(x->t_first_alert, 200.0, 1e-9);
     assert_float_equal(x->lead_time_s, 390.0, 1e-9);
     assert_float_equal(x->lead_time_efficiency, 390.0 / 520.0, 1e-12);
+    assert_float_equal(x->t_launch_notice, 100.0, 1e-9);
     x = find(&sc, "XR-1");
     assert_true(x->threatened && x->warned);
     assert_float_equal(x->lead_time_s, 340.0, 1e-9);
@@ -172,7 +176,7 @@ static void test_hand_case(void **st)
 
     /* impact point only (no samples) */
     tr.n_states = 0;
-    assert_int_equal(mwx_warn_score_regions(r, &tr, al, 2, NULL, &sc, &err), 0);
+    assert_int_equal(mwx_warn_score_regions(r, &tr, al + 1, 2, NULL, &sc, &err), 0);
     assert_int_equal(sc.n_regions, 3);   /* XI-1 threatened+warned, XM-1 and XR-1 false */
     assert_int_equal(sc.n_false, 2);
     assert_true(isnan(find(&sc, "XI-1")->lead_time_efficiency));
