@@ -272,6 +272,15 @@ typedef enum mwx_msg_type {
     MWX_MSG_CANCEL = 2
 } mwx_msg_type_t;
 
+/* What an alert warns of (docs/PRODUCT.md "Threat classes"). Impact is 0 so that a
+ * recording written before the field existed reads as impact. */
+typedef enum mwx_alert_kind {
+    MWX_ALERT_IMPACT = 0,      /* the predicted impact area */
+    MWX_ALERT_OVERFLIGHT = 1,  /* under the predicted ground track */
+    MWX_ALERT_LAUNCH = 2,      /* first notice of a confirmed launch (certainty Possible) */
+    MWX_ALERT_DROP_ZONE = 3    /* where a spent stage or debris falls */
+} mwx_alert_kind_t;
+
 typedef enum mwx_rec_type {
     MWX_REC_SCENARIO = 1,
     MWX_REC_TRUTH = 2,
@@ -287,6 +296,7 @@ const char *mwx_phase_name(mwx_phase_t p);         /* "boost", "ballistic", "imp
 const char *mwx_launch_basis_name(mwx_launch_basis_t b); /* "ballistic", "boost", "fit" */
 const char *mwx_sensor_kind_name(mwx_sensor_kind_t k); /* "radar", "ir_satellite" */
 const char *mwx_msg_type_name(mwx_msg_type_t m);   /* "Alert", "Update", "Cancel" */
+const char *mwx_alert_kind_name(mwx_alert_kind_t k); /* "impact", "overflight", "launch", "drop_zone" */
 const char *mwx_rec_type_name(mwx_rec_type_t t);   /* "scenario", "truth", ... */
 
 /* First record of every recording. json (optional) is the whole scenario text, so that
@@ -373,6 +383,7 @@ typedef struct mwx_rec_alert {
     char identifier[128];
     mwx_msg_type_t msg_type;
     mwx_status_t status;
+    mwx_alert_kind_t kind;     /* CAP records: what the series warns of; others impact */
     char regions[MWX_MAX_ALERT_REGIONS][12];
     int n_regions;
     char file[MWX_PATH_LEN];

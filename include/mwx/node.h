@@ -201,6 +201,7 @@ typedef struct mwx_run_benefit {
     /* [0] alone (own sensors only), [1] with partners' shared tracks; NAN = none */
     double first_track_s[2];   /* after launch */
     double impact_error_km_300[2];
+    double impact_error_km[2][3]; /* at each checkpoint, indexed by MWX_SCORE_AT_* */
     double lead_time_s[2];     /* smallest lead time over its own threatened regions */
     int own_regions_threatened;
 } mwx_run_benefit_t;

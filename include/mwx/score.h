@@ -40,7 +40,10 @@ typedef struct mwx_score_region {
     char id[MWX_ID_LEN];
     int threatened;         /* by the true flight */
     double t_first_alert;   /* first Alert/Update naming it before impact, NAN = none */
-    double lead_time_s;     /* t_impact - t_first_alert, NAN when either is unknown */
+    double lead_time_s;     /* t_event - t_first_alert, NAN when either is unknown */
+    mwx_alert_kind_t kind;  /* impact, or overflight (overflown above 100 km only) */
+    double t_event;         /* t_impact, or the time of the overflight */
+    double t_launch_notice; /* first launch notice naming it, NAN = none (never "warned") */
 } mwx_score_region_t;
 
 typedef struct mwx_score_launch mwx_score_launch_t;

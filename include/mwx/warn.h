@@ -102,9 +102,12 @@ typedef enum mwx_warn_output {
 } mwx_warn_output_t;
 
 /* Alert series kinds; the kind is part of the CAP identifier. */
+/* Same values as core's mwx_alert_kind_t (the alert record's kind). */
 typedef enum mwx_warn_kind {
-    MWX_WARN_IMPACT = 0,       /* predicted impact area: severity Extreme */
-    MWX_WARN_OVERFLIGHT = 1    /* under the predicted ground track: severity Severe */
+    MWX_WARN_IMPACT = MWX_ALERT_IMPACT,         /* predicted impact area: severity Extreme */
+    MWX_WARN_OVERFLIGHT = MWX_ALERT_OVERFLIGHT, /* under the predicted ground track: Severe */
+    MWX_WARN_LAUNCH = MWX_ALERT_LAUNCH,         /* launch detected: certainty Possible */
+    MWX_WARN_DROP_ZONE = MWX_ALERT_DROP_ZONE    /* a spent stage's fall area */
 } mwx_warn_kind_t;
 
 /* Called for every file written. rec->file is relative to the output directory. For CAP
@@ -123,7 +126,17 @@ typedef struct mwx_warn_policy {
                                     ago overlaps the current one (centres closer than the
                                     sum of the semi-major axes); this keeps the runaway
                                     predictions of a missile still under thrust out of
-                                    public warnings. 0 = act on every update */
+                                    public warnings. 0 = act on every update (and no
+                                    thrust guard below) */
+    double burnout_hold_s;       /* 5: and act only when the track has shown no thrust for
+                                    this long: its mechanical energy (the Jacobi integral
+                                    of the Earth-fixed frame, constant in free flight) has
+                                    not risen, over the last 5 s, faster than
+                                    thrust_accel_mps2 along its path, whatever its phase
+                                    says (a thrusting rocket briefly classified ballistic
+                                    must not warn) */
+    double thrust_accel_mps2;    /* 3: the thrust evidence threshold (raised to 3 sigma of
+                                    the velocity uncertainty over the window) */
     int ellipse_vertices;        /* 72: polygon vertices of the 95 % ellipse */
     double min_semi_axis_km;     /* 1.0: axes are clamped up to this */
     double max_semi_axis_km;     /* 3000: and down to this */
@@ -137,6 +150,11 @@ typedef struct mwx_warn_policy {
     double all_clear_after_s;    /* 30: all-clear this long after the predicted impact */
     double likely_max_semi_major_km; /* 50: certainty Likely at or below, else Possible */
     int overflight;              /* 1: issue overflight series */
+    int launch_notice;           /* 1: as soon as a track is confirmed, a launch notice (kind
+                                    launch, certainty Possible, responseType Monitor) to
+                                    the regions within launch_reach_km of its launch point */
+    double launch_reach_km;      /* 3500: the reachable footprint of an unknown missile
+                                    (Pyongyang - Guam is about 3,400 km) */
     double overflight_min_buffer_km; /* 25: minimum corridor half-width */
     double overflight_step_km;   /* 50: sampling of the predicted ground track */
     double track_stale_s;        /* 30: a track not updated for this long is dropped */
@@ -210,8 +228,8 @@ void mwx_warn_get_stats(const mwx_warn_t *w, mwx_warn_stats_t *st);
 
 /* Identifiers are "<prefix>.<track>.<kind>.<n>" where prefix is "mwx.<node>" or
  * "mwx.<node>.<run_id>", track is the track id with anything outside [A-Za-z0-9_-]
- * replaced by '_', kind "impact" or "overflight", n the context's message count (1, 2,
- * ...; never reused, even when a tracker reuses a track id). Parse one back
+ * replaced by '_', kind "impact", "overflight", "launch" or "drop_zone", n the context's
+ * message count (1, 2, ...; never reused, even when a tracker reuses a track id). Parse one back
  * (track and kind optional, NULL to skip). MWX_EINVAL when it is not an mwx identifier. */
 int mwx_warn_identifier_parse(const char *identifier, char *track, size_t track_n,
                               mwx_warn_kind_t *kind);
@@ -240,6 +258,11 @@ typedef struct mwx_warn_region_score {
     double t_first_alert;    /* NAN when never warned before impact */
     double lead_time_s;      /* t_impact - t_first_alert; NAN when not warned */
     double lead_time_efficiency; /* lead_time_s / (t_impact - t_first_detection); NAN */
+    mwx_alert_kind_t kind;   /* threatened by the impact (or the low ground track), or only
+                                overflown above the limit: MWX_ALERT_OVERFLIGHT, whose
+                                t_event is the overflight and whose lead time runs to it */
+    double t_event;          /* when the threat arrives: t_impact, or the overflight time */
+    double t_launch_notice;  /* first launch notice naming it (scored apart), NAN = none */
 } mwx_warn_region_score_t;
 
 typedef struct mwx_warn_score {

@@ -50,6 +50,17 @@ const char *mwx_msg_type_name(mwx_msg_type_t m)
     return "?";
 }
 
+const char *mwx_alert_kind_name(mwx_alert_kind_t k)
+{
+    switch (k) {
+    case MWX_ALERT_IMPACT: return "impact";
+    case MWX_ALERT_OVERFLIGHT: return "overflight";
+    case MWX_ALERT_LAUNCH: return "launch";
+    case MWX_ALERT_DROP_ZONE: return "drop_zone";
+    }
+    return "?";
+}
+
 const char *mwx_rec_type_name(mwx_rec_type_t t)
 {
     switch (t) {

@@ -261,7 +261,7 @@ static int build_msg(const mwx_record_t *rec, pbrec_t *pb, const ProtobufCMessag
             !field_ok(r->node, sizeof r->node) ||
             !field_ok(r->identifier, sizeof r->identifier) ||
             !field_ok(r->file, sizeof r->file) || (unsigned)r->msg_type > MWX_MSG_CANCEL ||
-            (unsigned)r->status > MWX_STATUS_TEST)
+            (unsigned)r->status > MWX_STATUS_TEST || (unsigned)r->kind > MWX_ALERT_DROP_ZONE)
             return MWX_EINVAL;
         mwx__rec__alert__init(m);
         for (int i = 0; i < r->n_regions; i++) {
@@ -274,6 +274,7 @@ static int build_msg(const mwx_record_t *rec, pbrec_t *pb, const ProtobufCMessag
         m->identifier = S(r->identifier);
         m->msg_type = (Mwx__Rec__MsgType)r->msg_type;
         m->status = (Mwx__Rec__Status)r->status;
+        m->kind = (Mwx__Rec__AlertKind)r->kind;
         m->n_regions = (size_t)r->n_regions, m->regions = pb->strs;
         m->file = S(r->file);
         *out = &m->base;
@@ -636,6 +637,7 @@ int mwx_record_decode(mwx_rec_type_t type, const uint8_t *buf, size_t len, mwx_r
         COPY_STR(r->identifier, m->identifier, "identifier");
         ENUM(r->msg_type, mwx_msg_type_t, m->msg_type, MWX_MSG_CANCEL, "msg_type");
         ENUM(r->status, mwx_status_t, m->status, MWX_STATUS_TEST, "status");
+        ENUM(r->kind, mwx_alert_kind_t, m->kind, MWX_ALERT_DROP_ZONE, "kind");
         if (m->n_regions > MWX_MAX_ALERT_REGIONS)
             BAD("regions: %zu ids, at most %d", m->n_regions, MWX_MAX_ALERT_REGIONS);
         for (size_t i = 0; i < m->n_regions; i++)
@@ -954,6 +956,7 @@ char *mwx_record_to_json(const mwx_record_t *rec)
         KS(&b, "identifier", r->identifier);
         kv_str(&b, "msg_type", mwx_msg_type_name(r->msg_type), 16);
         kv_str(&b, "status", mwx_status_name(r->status), 16);
+        kv_str(&b, "kind", mwx_alert_kind_name(r->kind), 16);
         sb_key(&b, "regions");
         sb_lit(&b, "[");
         for (int i = 0; i < r->n_regions && i < MWX_MAX_ALERT_REGIONS; i++) {

@@ -43,6 +43,14 @@
 #define REENTRY_BETA_MIN_KG_M2 1000.0 /* lighter than any re-entry body we expect */
 #define REENTRY_SCALE_HEIGHT_M 7200.0
 #define REENTRY_POLAR_RADIUS_M 6356752.3 /* WGS-84 b: no point of the surface is nearer */
+/* A member whose latest report is this much older than its fused track's freshest live
+ * member no longer feeds the estimate: its node has most likely dropped the track (a
+ * tracker drops after 15 s without an update, and says nothing to its partners), and a
+ * dropped track's last prediction must never steer the picture. Reports come every scan
+ * (a few seconds at most), so a live member is never this late. */
+#define MEMBER_STALE_S 10.0
+/* Below this altitude a state that is not a landed track is a diverged filter. */
+#define MEMBER_MIN_ALT_M (-5000.0)
 
 typedef struct source {
     char origin[MWX_ID_LEN];
@@ -456,6 +464,60 @@ static void gauss_to_impact(const mwx_earth_t *e, double ref_lat, double ref_lon
     im->orientation_deg = th;
 }
 
+/* A member report that may speak for a flying object: not its track's last word (phase
+ * impact: the node has declared it down, and its state is that of its last update) and
+ * not under the ground. */
+static int member_flying(const mwx_rec_track_t *s)
+{
+    mwx_earth_t e = mwx_earth_wgs84();
+    mwx_geo_t g;
+    if (s->phase == MWX_PHASE_IMPACT)
+        return 0;
+    mwx_ecef_to_geo(&e, s->ecef_m, &g);
+    return g.alt >= MEMBER_MIN_ALT_M;
+}
+
+/* Which members feed the fused estimate as of t: live[k] set for each. The live members
+ * are the flying ones no more than MEMBER_STALE_S older than the freshest flying one;
+ * when there is none (every member ended or gone), every member heard within max_age_s
+ * (the fused track ends as its members said). Returns how many are live. */
+static int live_members(const mwx_fusion_t *f, const fused_t *fu, double t, uint8_t *live)
+{
+    double t_fly = -INFINITY;
+    int n = 0;
+    for (int k = 0; k < fu->n_src; k++)
+        if (member_flying(&fu->src[k].last))
+            t_fly = fmax(t_fly, fu->src[k].last.t);
+    for (int k = 0; k < fu->n_src; k++) {
+        const mwx_rec_track_t *s = &fu->src[k].last;
+        live[k] = t - s->t <= f->cfg.max_age_s && t_fly - s->t <= MEMBER_STALE_S &&
+                  member_flying(s);
+        n += live[k];
+    }
+    if (n == 0)
+        for (int k = 0; k < fu->n_src; k++)
+            live[k] = t - fu->src[k].last.t <= f->cfg.max_age_s;
+    return n;
+}
+
+/* A fused track that has come down ends on the ground at its predicted impact point, at
+ * rest: a landed track's last update is from before the impact (the missile was last
+ * seen some way up), and the picture must not show it flying after the impact. */
+static void land_at_impact(fused_t *fu)
+{
+    mwx_rec_track_t *o = &fu->out;
+    mwx_earth_t e = mwx_earth_wgs84();
+    mwx_geo_t g;
+    if (o->phase != MWX_PHASE_IMPACT || !o->impact.valid || !isfinite(o->impact.lat) ||
+        !isfinite(o->impact.lon))
+        return;
+    g.lat = o->impact.lat * MWX_DEG;
+    g.lon = o->impact.lon * MWX_DEG;
+    g.alt = 0.0;
+    mwx_geo_to_ecef(&e, &g, o->ecef_m);
+    memset(o->vel_mps, 0, sizeof o->vel_mps);
+}
+
 /* Recompute the fused estimate from the active sources, as of the newest report (and no
  * earlier than t_min, so that a fused track's time never goes back). The sources are
  * combined in their sorted order, so the result depends on which reports are held, not
@@ -472,16 +534,19 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
     int l_basis = -1;
     mwx_rec_track_t *o = &fu->out;
     char sources[sizeof o->sources] = "";
+    uint8_t live[MWX_FUSION_MAX_SOURCES];
+    int n_live;
 
     for (int k = 0; k < fu->n_src; k++) { /* fuse as of the newest report */
         if (!newest || fu->src[k].last.t > newest->t)
             newest = &fu->src[k].last;
         t = fmax(t, fu->src[k].last.t);
     }
+    n_live = live_members(f, fu, t, live);
     for (int k = 0; k < fu->n_src; k++) {
         const mwx_rec_track_t *s = &fu->src[k].last;
         double xs[3], vs[3], pps[9], pvs[9], xn[3], pn[9];
-        if (t - s->t > f->cfg.max_age_s)
+        if (!live[k])
             continue;
         propagate(s, t, xs, vs, pps, pvs);
         any_boost |= s->phase == MWX_PHASE_BOOST;
@@ -550,9 +615,9 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
     sym3_to6(pv, o->cov_vel_m2s2);
     /* boost while any active source still sees thrust (a receiver cannot tell which
      * nation's IMM is right, and warning early on a boosting missile is the worse error) */
-    o->phase = newest->phase == MWX_PHASE_IMPACT ? MWX_PHASE_IMPACT
-               : any_boost                        ? MWX_PHASE_BOOST
-                                                  : MWX_PHASE_BALLISTIC;
+    o->phase = n_live == 0 && newest->phase == MWX_PHASE_IMPACT ? MWX_PHASE_IMPACT
+               : any_boost                                       ? MWX_PHASE_BOOST
+                                                                 : MWX_PHASE_BALLISTIC;
     o->confirmed = 0;
     for (int k = 0; k < fu->n_src; k++)
         o->confirmed |= fu->src[k].last.confirmed;
@@ -571,6 +636,7 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
         o->launch.t = l_t / l_w;
         o->launch.basis = (mwx_launch_basis_t)l_basis;
     }
+    land_at_impact(fu);
 }
 
 static int mature(const mwx_rec_track_t *t)

@@ -57,9 +57,8 @@ static void fuse_and_warn(mwx_node_t *n, const mwx_rec_track_t *src)
     rec.type = MWX_REC_TRACK;
     int rc = mwx_fusion_update(n->fusion, src, &rec.u.track, &e);
     if (rc == MWX_OK) {
-        /* a fused track comes down when its latest source says so */
-        if (src->phase == MWX_PHASE_IMPACT)
-            rec.u.track.phase = MWX_PHASE_IMPACT;
+        /* a fused track comes down when its last flying member has (fusion decides: one
+         * nation's track ending, rightly or not, does not land the others') */
         n->st.fused_updates++;
         emit(n, &rec);
         if (n->warn && mwx_warn_track(n->warn, &rec.u.track, &e) != MWX_OK)

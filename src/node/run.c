@@ -440,6 +440,8 @@ static void benefit_pass(run_ctx_t *c, mwx_regions_t *regions, int which, mwx_ru
                     continue;
                 b->first_track_s[which] = sl->t_first_track - sl->t_launch;
                 b->impact_error_km_300[which] = sl->impact_error_km[MWX_SCORE_AT_TTG_300];
+                for (int q = 0; q < 3; q++)
+                    b->impact_error_km[which][q] = sl->impact_error_km[q];
                 snprintf(prefix, sizeof prefix, "%s-", nation);
                 double lead = INFINITY;
                 int threatened = 0, missed = 0;
@@ -479,6 +481,16 @@ static json_t *benefit_json(const mwx_run_result_t *res)
             json_object_set_new(x, "impact_error_km_at_ttg_300s",
                                 num_or_null(b->impact_error_km_300[w]));
             json_object_set_new(x, "min_lead_time_s", num_or_null(b->lead_time_s[w]));
+            {
+                json_t *ie = json_object();
+                json_object_set_new(ie, "at_launch_plus_120s",
+                                    num_or_null(b->impact_error_km[w][MWX_SCORE_AT_LAUNCH_PLUS_120]));
+                json_object_set_new(ie, "at_ttg_300s",
+                                    num_or_null(b->impact_error_km[w][MWX_SCORE_AT_TTG_300]));
+                json_object_set_new(ie, "at_ttg_60s",
+                                    num_or_null(b->impact_error_km[w][MWX_SCORE_AT_TTG_60]));
+                json_object_set_new(x, "impact_error_km", ie);
+            }
             json_object_set_new(o, w ? "shared" : "alone", x);
         }
         json_array_append_new(a, o);
@@ -621,8 +633,11 @@ int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err)
                 mwx_run_benefit_t *b = &res->benefit[res->n_benefit++];
                 mwx_strlcpy(b->nation, sc->nations[k], sizeof b->nation);
                 mwx_strlcpy(b->launch, sc->launches[l].id, sizeof b->launch);
-                for (int w = 0; w < 2; w++)
+                for (int w = 0; w < 2; w++) {
                     b->first_track_s[w] = b->impact_error_km_300[w] = b->lead_time_s[w] = NAN;
+                    for (int q = 0; q < 3; q++)
+                        b->impact_error_km[w][q] = NAN;
+                }
             }
         benefit_pass(c, regions, 1, res);
         mwx_records_free(&c->recs);

@@ -60,8 +60,10 @@ static json_t *launch_json(const mwx_score_launch_t *l)
         json_t *r = json_object();
         bad |= set(r, "id", json_string(g->id));
         bad |= set(r, "threatened", json_boolean(g->threatened));
+        bad |= set(r, "kind", json_string(mwx_alert_kind_name(g->kind)));
         bad |= set(r, "t_first_alert", num(g->t_first_alert, 1e-3));
         bad |= set(r, "lead_time_s", num(g->lead_time_s, 1e-3));
+        bad |= set(r, "t_launch_notice", num(g->t_launch_notice, 1e-3));
         bad |= json_array_append_new(regs, r);
         if (g->threatened && isnan(g->t_first_alert))
             bad |= json_array_append_new(missed, json_string(g->id));

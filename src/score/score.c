@@ -495,13 +495,34 @@ static double geodesic_km(const mwx_earth_t *e, double lat1_deg, double lon1_deg
 
 /* The latest record at or before t_max, over every track assigned to object k, that has a
  * valid impact (want_impact) or launch estimate. */
+/* A tracker drops a track after this long without an update, unless its own predicted
+ * impact is still to come (it coasts to it): mwx_tracker_cfg_default's delete_timeout_s. */
+#define TRACK_DROP_S 15.0
+
+/* Has track t ended by time tm: its latest record by then is its last word (phase
+ * impact), or it has been silent for TRACK_DROP_S past its own predicted impact? A
+ * dropped track's last prediction is no estimate of anyone's at tm (issue 12: a 1,616 km
+ * "error" scored from a track dropped long before). */
+static int track_ended_by(const trk_t *t, double tm)
+{
+    for (size_t j = t->n; j-- > 0;) {
+        const mwx_rec_track_t *r = t->r[j];
+        if (r->t > tm)
+            continue;
+        if (r->phase == MWX_PHASE_IMPACT)
+            return 1;
+        return tm - r->t > TRACK_DROP_S && !(r->impact.valid && r->impact.t >= tm);
+    }
+    return 0;
+}
+
 static const mwx_rec_track_t *latest_estimate(const ctx_t *c, int k, double t_max,
                                               int want_impact)
 {
     const mwx_rec_track_t *best = NULL;
     for (size_t i = 0; i < c->n_trk; i++) {
         const trk_t *t = &c->trk[i];
-        if (t->obj != k)
+        if (t->obj != k || (want_impact && track_ended_by(t, t_max)))
             continue;
         for (size_t j = t->n; j-- > 0;) {
             const mwx_rec_track_t *r = t->r[j];
@@ -509,6 +530,10 @@ static const mwx_rec_track_t *latest_estimate(const ctx_t *c, int k, double t_ma
                 continue;
             if (want_impact ? !r->impact.valid : !r->launch.valid)
                 continue;
+            /* under thrust the "impact" is where it would fall if the motor stopped now:
+             * no prediction (the warning policy waits for burnout too) */
+            if (want_impact && r->phase == MWX_PHASE_BOOST)
+                break;
             if (!best || r->t > best->t)
                 best = r;
             break;

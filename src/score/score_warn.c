@@ -32,6 +32,9 @@ int mwx_score_warn_regions(void *ctx, const mwx_score_launch_t *l,
             out[n].threatened = g->threatened;
             out[n].t_first_alert = g->warned ? g->t_first_alert : NAN;
             out[n].lead_time_s = g->warned ? g->lead_time_s : NAN;
+            out[n].kind = g->kind;
+            out[n].t_event = g->t_event;
+            out[n].t_launch_notice = g->t_launch_notice;
         }
         *n_out = n;
     }

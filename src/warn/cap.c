@@ -97,6 +97,9 @@ static const char *status_tag(mwx_status_t st, int lang)
 
 static const char *event_text(const mwx_warn_msg_t *m, int lang)
 {
+    if (m->kind == MWX_WARN_LAUNCH)
+        return lang == EN ? "Missile launch detected"
+             : lang == JA ? "ミサイル発射情報" : "미사일 발사 정보";
     if (m->kind == MWX_WARN_OVERFLIGHT)
         return lang == EN ? "Missile overflight warning"
              : lang == JA ? "ミサイル通過情報" : "미사일 상공 통과 경보";
@@ -109,9 +112,15 @@ static void headline(mwx_wbuf_t *b, const mwx_warn_view_t *v, const mwx_warn_msg
     mwx_wbuf_puts(b, status_tag(v->status, lang));
     if (m->msg_type == MWX_MSG_CANCEL && m->all_clear) {
         mwx_wbuf_puts(b, lang == EN ? "All clear: " : lang == JA ? "警報解除：" : "경보 해제: ");
+    } else if (m->msg_type == MWX_MSG_CANCEL && m->passed) {
+        mwx_wbuf_puts(b, lang == EN ? "Missile has passed over "
+                       : lang == JA ? "ミサイル通過：" : "미사일 상공 통과 완료: ");
     } else if (m->msg_type == MWX_MSG_CANCEL) {
         mwx_wbuf_puts(b, lang == EN ? "Warning cancelled: "
                        : lang == JA ? "警報取り消し：" : "경보 취소: ");
+    } else if (m->kind == MWX_WARN_LAUNCH) {
+        mwx_wbuf_puts(b, lang == EN ? "Missile launched, stay informed: "
+                       : lang == JA ? "ミサイル発射、情報に注意：" : "미사일 발사, 정보에 유의: ");
     } else if (m->kind == MWX_WARN_OVERFLIGHT) {
         mwx_wbuf_puts(b, lang == EN ? "Missile may pass over "
                        : lang == JA ? "ミサイル通過のおそれ：" : "미사일 상공 통과 가능: ");
@@ -138,6 +147,18 @@ static void description(mwx_wbuf_t *b, const mwx_warn_view_t *v, const mwx_warn_
                             "해제되었습니다.", when);
         return;
     }
+    if (m->msg_type == MWX_MSG_CANCEL && m->passed) {
+        if (lang == EN)
+            mwx_wbuf_puts(b, "The missile has passed over these areas. The overflight "
+                          "warning for them is over.");
+        else if (lang == JA)
+            mwx_wbuf_puts(b, "ミサイルはこれらの地域の上空を通過しました。この地域への通過警報は"
+                          "終了しました。");
+        else
+            mwx_wbuf_puts(b, "미사일이 이 지역 상공을 통과했습니다. 이 지역에 대한 상공 통과 "
+                          "경보는 종료되었습니다.");
+        return;
+    }
     if (m->msg_type == MWX_MSG_CANCEL) {
         if (lang == EN)
             mwx_wbuf_puts(b, "The earlier warning is cancelled: the latest prediction no "
@@ -149,7 +170,14 @@ static void description(mwx_wbuf_t *b, const mwx_warn_view_t *v, const mwx_warn_
                           "포함되지 않습니다.");
         return;
     }
-    if (lang == EN) {
+    if (m->kind == MWX_WARN_LAUNCH) {
+        mwx_wbuf_puts(b, lang == EN ? "A missile launch was detected. Where it will fall is not "
+                                      "known yet. Areas within its possible reach: "
+                       : lang == JA ? "ミサイルの発射を探知しました。落下地点はまだ分かりません。"
+                                      "到達のおそれのある地域："
+                                    : "미사일 발사가 탐지되었습니다. 낙하 지점은 아직 알 수 "
+                                      "없습니다. 도달 가능 지역: ");
+    } else if (lang == EN) {
         mwx_wbuf_printf(b, "A ballistic missile launch was detected. Predicted impact at "
                         "latitude %.2f, longitude %.2f, at %s (95 %% area %.0f km by %.0f km). ",
                         m->impact_lat, m->impact_lon, when, 2 * m->semi_major_km,
@@ -192,6 +220,13 @@ static const char *instruction(const mwx_warn_msg_t *m, int lang)
         return lang == EN ? "No action is needed for this warning. Stay informed."
              : lang == JA ? "この警報に関する行動は不要です。引き続き情報に注意してください。"
                           : "이 경보와 관련한 조치는 필요 없습니다. 계속 정보에 유의하십시오.";
+    if (m->kind == MWX_WARN_LAUNCH)
+        return lang == EN ? "Stay informed. Be ready to take shelter at once if a warning for "
+                            "your area follows."
+             : lang == JA ? "引き続き情報に注意し、この地域に警報が出たら直ちに避難できるよう"
+                            "備えてください。"
+                          : "계속 정보에 유의하고, 이 지역에 경보가 발령되면 즉시 대피할 수 "
+                            "있도록 준비하십시오.";
     if (m->kind == MWX_WARN_OVERFLIGHT)
         return lang == EN ? "A missile may pass over this area. Go inside a sturdy building or "
                             "underground now; debris may fall. Stay away from windows."
@@ -285,15 +320,21 @@ static void write_info(mwx_wbuf_t *b, cap_state_t *s, const mwx_warn_view_t *v,
     el(b, 2, "language", lang_code[lang]);
     el(b, 2, "category", "Security");
     el(b, 2, "event", event_text(m, lang));
-    el(b, 2, "responseType", cancel ? (m->all_clear ? "AllClear" : "None") : "Shelter");
+    el(b, 2, "responseType", cancel ? (m->all_clear ? "AllClear" : "None")
+                             : m->kind == MWX_WARN_LAUNCH ? "Monitor" : "Shelter");
     el(b, 2, "urgency", cancel ? "Past" : "Immediate");
-    el(b, 2, "severity", cancel ? "Minor" : m->kind == MWX_WARN_OVERFLIGHT ? "Severe" : "Extreme");
+    el(b, 2, "severity", cancel ? "Minor"
+                         : m->kind == MWX_WARN_OVERFLIGHT || m->kind == MWX_WARN_LAUNCH ? "Severe"
+                                                                                        : "Extreme");
     el(b, 2, "certainty", cancel ? (m->all_clear ? "Observed" : "Unlikely")
+                          : m->kind == MWX_WARN_LAUNCH ? "Possible"
                           : m->semi_major_km <= v->policy->likely_max_semi_major_km ? "Likely"
                                                                                    : "Possible");
     open_el(b, 2, "eventCode");
     el(b, 3, "valueName", "mwx");
-    el(b, 3, "value", m->kind == MWX_WARN_OVERFLIGHT ? "missile-overflight" : "missile-impact");
+    el(b, 3, "value", m->kind == MWX_WARN_OVERFLIGHT ? "missile-overflight"
+                      : m->kind == MWX_WARN_LAUNCH     ? "missile-launch"
+                                                       : "missile-impact");
     close_el(b, 2, "eventCode");
     if (mt->has_times) {
         if (!cancel)
@@ -309,7 +350,7 @@ static void write_info(mwx_wbuf_t *b, cap_state_t *s, const mwx_warn_view_t *v,
     el(b, 2, "description", t->p ? t->p : "");
     el(b, 2, "instruction", instruction(m, lang));
     param(b, "mwx:track_id", m->track_id);
-    param(b, "mwx:series", m->kind == MWX_WARN_OVERFLIGHT ? "overflight" : "impact");
+    param(b, "mwx:series", mwx_alert_kind_name((mwx_alert_kind_t)m->kind));
     if (mt->has_times) {
         param(b, "mwx:impact_time", mt->impact_time);
         param(b, "mwx:impact_point", mt->impact_point);
@@ -331,7 +372,10 @@ static void write_info(mwx_wbuf_t *b, cap_state_t *s, const mwx_warn_view_t *v,
     }
     if (m->ring && m->n_ring >= 4) {
         open_el(b, 2, "area");
-        el(b, 3, "areaDesc", m->kind == MWX_WARN_OVERFLIGHT
+        el(b, 3, "areaDesc", m->kind == MWX_WARN_LAUNCH
+                                 ? (lang == EN ? "Possible reach of the launch"
+                                    : lang == JA ? "到達のおそれのある範囲" : "도달 가능 범위")
+                             : m->kind == MWX_WARN_OVERFLIGHT
                                  ? (lang == EN ? "Predicted ground track corridor"
                                     : lang == JA ? "予測飛翔経路の直下" : "예상 비행 경로 아래")
                                  : (lang == EN ? "Predicted impact area (95 %)"

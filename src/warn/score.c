@@ -14,6 +14,52 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* Regions the true flight passes over above max_alt_m only (not already threatened):
+ * over[i] set, t_over[i] the time of the sample nearest the region's bounding-box centre
+ * among the high samples over it (the samples are dense: about a second apart). */
+static int overflown(mwx_regions_t *r, const mwx_warn_truth_t *truth, double max_alt_m,
+                     const uint8_t *threat, uint8_t *over, double *t_over, mwx_err_t *err)
+{
+    mwx_earth_t wgs = mwx_earth_wgs84();
+    size_t nreg = mwx_regions_count(r);
+    double best[MWX_MAX_ALERT_REGIONS];
+    uint8_t hit[MWX_MAX_ALERT_REGIONS];
+    int rc;
+
+    memset(over, 0, MWX_MAX_ALERT_REGIONS);
+    for (size_t i = 0; i < nreg; i++) {
+        t_over[i] = NAN;
+        best[i] = INFINITY;
+    }
+    for (size_t k = 0; k < truth->n_states; k++) {
+        mwx_geo_t g;
+        double lat, lon;
+        mwx_ecef_to_geo(&wgs, truth->states[k].ecef_m, &g);
+        if (!(g.alt >= max_alt_m) || !(truth->states[k].t < truth->t_impact))
+            continue;
+        lat = g.lat / MWX_DEG;
+        lon = g.lon / MWX_DEG;
+        memset(hit, 0, sizeof hit);
+        if ((rc = mwx_regions_at_point(r, lat, lon, hit, NULL, err)))
+            return rc;
+        for (size_t i = 0; i < nreg; i++) {
+            const mwx_region_info_t *ri;
+            double d;
+            if (!hit[i] || threat[i])
+                continue;
+            ri = mwx_regions_info(r, i);
+            d = hypot(lat - 0.5 * (ri->min_lat + ri->max_lat),
+                      (lon - 0.5 * (ri->min_lon + ri->max_lon)) * cos(lat * MWX_DEG));
+            over[i] = 1;
+            if (d < best[i]) {
+                best[i] = d;
+                t_over[i] = truth->states[k].t;
+            }
+        }
+    }
+    return MWX_OK;
+}
+
 int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
                            const mwx_rec_alert_t *alerts, size_t n_alerts,
                            const mwx_warn_score_opts_t *opts, mwx_warn_score_t *out,
@@ -21,8 +67,9 @@ int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
 {
     mwx_warn_score_opts_t o = {.ground_track_max_alt_m = 100e3, .count_overflight = 0};
     mwx_earth_t wgs = mwx_earth_wgs84();
-    uint8_t threat[MWX_MAX_ALERT_REGIONS];
-    double first_alert[MWX_MAX_ALERT_REGIONS];
+    uint8_t threat[MWX_MAX_ALERT_REGIONS], over[MWX_MAX_ALERT_REGIONS];
+    double first_alert[MWX_MAX_ALERT_REGIONS], t_over[MWX_MAX_ALERT_REGIONS];
+    double first_over_alert[MWX_MAX_ALERT_REGIONS], first_notice[MWX_MAX_ALERT_REGIONS];
     double (*run)[2] = NULL;
     size_t nreg, nrun = 0;
     int rc = MWX_OK;
@@ -75,10 +122,12 @@ int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
     free(run);
     if (rc)
         return rc;
+    if ((rc = overflown(r, truth, o.ground_track_max_alt_m, threat, over, t_over, err)))
+        return rc;
 
     /* warned: the first Alert/Update naming the region, sent before impact */
     for (size_t i = 0; i < nreg; i++)
-        first_alert[i] = NAN;
+        first_alert[i] = first_over_alert[i] = first_notice[i] = NAN;
     for (size_t a = 0; a < n_alerts; a++) {
         const mwx_rec_alert_t *al = &alerts[a];
         mwx_warn_kind_t kind = MWX_WARN_IMPACT;
@@ -86,10 +135,8 @@ int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
             continue;
         if (al->msg_type == MWX_MSG_CANCEL || !(al->t < truth->t_impact))
             continue;
-        if (memchr(al->identifier, '\0', sizeof al->identifier) &&
-            mwx_warn_identifier_parse(al->identifier, NULL, 0, &kind) == MWX_OK &&
-            kind == MWX_WARN_OVERFLIGHT && !o.count_overflight)
-            continue;
+        if (memchr(al->identifier, '\0', sizeof al->identifier))
+            mwx_warn_identifier_parse(al->identifier, NULL, 0, &kind);
         for (int k = 0; k < al->n_regions && k < MWX_MAX_ALERT_REGIONS; k++) {
             char id[MWX_REGION_ID_LEN];
             int ri;
@@ -98,28 +145,50 @@ int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
             ri = mwx_regions_find(r, id);
             if (ri < 0)
                 continue; /* a region this file does not know: not scored */
+            /* a launch notice is scored apart: it warns of nothing yet */
+            if (kind == MWX_WARN_LAUNCH) {
+                if (isnan(first_notice[ri]) || al->t < first_notice[ri])
+                    first_notice[ri] = al->t;
+                continue;
+            }
+            /* any warning naming an overflown region warns it of the overflight */
+            if (isnan(first_over_alert[ri]) || al->t < first_over_alert[ri])
+                first_over_alert[ri] = al->t;
+            if (kind == MWX_WARN_OVERFLIGHT && !o.count_overflight)
+                continue;
             if (isnan(first_alert[ri]) || al->t < first_alert[ri])
                 first_alert[ri] = al->t;
         }
     }
 
     for (size_t i = 0; i < nreg; i++) {
-        int warned = !isnan(first_alert[i]);
+        int ovf = !threat[i] && over[i];
+        /* an overflown region is warned by a warning before the overflight */
+        double fa = ovf ? (first_over_alert[i] < t_over[i] ? first_over_alert[i] : NAN)
+                        : first_alert[i];
+        int warned = !isnan(fa);
+        double t_ev = ovf ? t_over[i] : truth->t_impact;
         mwx_warn_region_score_t *rs;
         const mwx_region_info_t *ri = mwx_regions_info(r, i);
-        if (!threat[i] && !warned)
+        if (!threat[i] && !ovf && !warned)
             continue;
         rs = &out->regions[out->n_regions++];
         mwx_strlcpy(rs->id, ri->id, sizeof rs->id);
-        rs->threatened = threat[i] ? 1 : 0;
+        rs->threatened = threat[i] || ovf ? 1 : 0;
+        rs->kind = ovf ? MWX_ALERT_OVERFLIGHT : MWX_ALERT_IMPACT;
+        rs->t_event = t_ev;
+        rs->t_launch_notice = first_notice[i];
         rs->warned = warned;
-        rs->t_first_alert = first_alert[i];
-        rs->lead_time_s = warned ? truth->t_impact - first_alert[i] : NAN;
+        rs->t_first_alert = fa;
+        rs->lead_time_s = warned ? t_ev - fa : NAN;
         rs->lead_time_efficiency = NAN;
-        if (warned && isfinite(truth->t_first_detection) &&
-            truth->t_impact > truth->t_first_detection)
-            rs->lead_time_efficiency =
-                rs->lead_time_s / (truth->t_impact - truth->t_first_detection);
+        if (warned && isfinite(truth->t_first_detection) && t_ev > truth->t_first_detection)
+            rs->lead_time_efficiency = rs->lead_time_s / (t_ev - truth->t_first_detection);
+        if (ovf) {
+            if (!warned)
+                mwx_strlcpy(out->missed[out->n_missed++], ri->id, MWX_REGION_ID_LEN);
+            continue;
+        }
         if (threat[i] && !warned)
             mwx_strlcpy(out->missed[out->n_missed++], ri->id, MWX_REGION_ID_LEN);
         if (!threat[i] && warned)

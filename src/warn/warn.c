@@ -53,9 +53,14 @@ typedef struct wtrack {
     struct { double t, lat, lon, a_km; } hist[HIST_N]; /* recent predictions, >= 0.5 s apart */
     int n_hist, hist_head;
     double last_boost_t;      /* last update in phase boost, -INFINITY if none */
+    struct { double t, jac, speed, sv; } en[HIST_N]; /* energy samples, >= 1 s apart */
+    int n_en, en_head;
+    double last_thrust_t;     /* last update with thrust evidence, -INFINITY if none */
     double ring[MWX_WARN_MAX_RING + 1][2];
     size_t n_ring;
     wseries_t s[2];
+    wseries_t launch;         /* the launch notice: one Alert, closed with the others */
+    int launch_done;          /* the notice was considered (sent, or no region in reach) */
 } wtrack_t;
 
 struct mwx_warn {
@@ -80,6 +85,7 @@ struct mwx_warn {
     mwx_warn_stats_t st;
     double now_t;
     int msgs_changed;
+    mwx_alert_kind_t msg_kind; /* kind of the message being written (alert records) */
     int serial;               /* messages issued by this context: identifier suffix */
     int picture_pending;      /* the picture changed since latest.geojson was written */
     int picture_force;        /* tracks appeared or went: write at once */
@@ -97,6 +103,8 @@ void mwx_warn_policy_default(mwx_warn_policy_t *p)
     p->require_confirmed = 1;
     p->max_warn_semi_major_km = 500.0;
     p->settle_s = 5.0;
+    p->burnout_hold_s = 5.0;
+    p->thrust_accel_mps2 = 3.0;
     p->ellipse_vertices = 72;
     p->min_semi_axis_km = 1.0;
     p->max_semi_axis_km = 3000.0;
@@ -108,6 +116,8 @@ void mwx_warn_policy_default(mwx_warn_policy_t *p)
     p->all_clear_after_s = 30.0;
     p->likely_max_semi_major_km = 50.0;
     p->overflight = 1;
+    p->launch_notice = 1;
+    p->launch_reach_km = 3500.0;
     p->overflight_min_buffer_km = 25.0;
     p->overflight_step_km = 50.0;
     p->track_stale_s = 30.0;
@@ -127,7 +137,23 @@ void mwx_warn_get_stats(const mwx_warn_t *w, mwx_warn_stats_t *st)
 
 static const char *kind_name(mwx_warn_kind_t k)
 {
-    return k == MWX_WARN_OVERFLIGHT ? "overflight" : "impact";
+    return mwx_alert_kind_name((mwx_alert_kind_t)k);
+}
+
+/* The kind named at k (the identifier's field before the serial, followed by '.'). */
+static int kind_parse(const char *k, mwx_warn_kind_t *kind)
+{
+    static const mwx_warn_kind_t all[] = {MWX_WARN_IMPACT, MWX_WARN_OVERFLIGHT, MWX_WARN_LAUNCH,
+                                          MWX_WARN_DROP_ZONE};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        const char *n = kind_name(all[i]);
+        size_t l = strlen(n);
+        if (strncmp(k, n, l) == 0 && k[l] == '.') {
+            *kind = all[i];
+            return 1;
+        }
+    }
+    return 0;
 }
 
 int mwx_warn_identifier_parse(const char *id, char *track, size_t track_n,
@@ -153,15 +179,12 @@ int mwx_warn_identifier_parse(const char *id, char *track, size_t track_n,
     for (p = seq; *p; p++)
         if (*p < '0' || *p > '9')
             return MWX_EINVAL;
-    if (kind) {
-        if (strncmp(k, "impact.", 7) == 0)
-            *kind = MWX_WARN_IMPACT;
-        else if (strncmp(k, "overflight.", 11) == 0)
-            *kind = MWX_WARN_OVERFLIGHT;
-        else
+    {
+        mwx_warn_kind_t kk;
+        if (!kind_parse(k, &kk))
             return MWX_EINVAL;
-    } else if (strncmp(k, "impact.", 7) != 0 && strncmp(k, "overflight.", 11) != 0) {
-        return MWX_EINVAL;
+        if (kind)
+            *kind = kk;
     }
     tl = (size_t)(dots[nd - 2] - tr);
     if (tl == 0)
@@ -196,6 +219,11 @@ static int check_policy(const mwx_warn_policy_t *p, mwx_err_t *err)
         !(p->likely_max_semi_major_km >= 0) || !(p->track_stale_s > 0) ||
         !(p->picture_interval_s >= 0))
         return mwx_err_set(err, MWX_EINVAL, "warn policy: times and distances must be >= 0");
+    if (!(p->launch_reach_km > 0) || p->launch_reach_km > 20000.0)
+        return mwx_err_set(err, MWX_EINVAL, "warn policy: launch_reach_km must be in (0, 20000]");
+    if (!(p->burnout_hold_s >= 0) || p->burnout_hold_s > 600.0 || !(p->thrust_accel_mps2 > 0))
+        return mwx_err_set(err, MWX_EINVAL, "warn policy: burnout_hold_s must be in [0, 600] "
+                           "and thrust_accel_mps2 > 0");
     if (!(p->overflight_min_buffer_km > 0) || p->overflight_min_buffer_km > 1000.0 ||
         !(p->overflight_step_km >= 1.0))
         return mwx_err_set(err, MWX_EINVAL, "warn policy: overflight buffer must be in "
@@ -348,6 +376,7 @@ static void emit_file(void *ctx, mwx_warn_output_t out, const char *file, const 
     mwx_strlcpy(rec.identifier, identifier, sizeof rec.identifier);
     rec.msg_type = mt;
     rec.status = w->status;
+    rec.kind = out == MWX_WARN_OUT_CAP ? w->msg_kind : MWX_ALERT_IMPACT;
     for (size_t i = 0; i < n_regions && i < MWX_MAX_ALERT_REGIONS; i++) {
         const mwx_region_info_t *ri = mwx_regions_info(w->regions, (size_t)regions[i]);
         if (ri)
@@ -385,6 +414,7 @@ static int run_message(mwx_warn_t *w, const mwx_warn_msg_t *m, mwx_err_t *err)
     mwx_warn_view_t v;
     int rc;
     make_view(w, &v);
+    w->msg_kind = (mwx_alert_kind_t)m->kind;
     for (int i = 0; i < w->nfmt; i++)
         if (w->fmts[i]->message && (rc = w->fmts[i]->message(w->fstate[i], &v, m, emit_file, w,
                                                              err)))
@@ -615,6 +645,37 @@ static size_t list_regions(const mwx_warn_t *w, const uint8_t *set, int *list)
     return n;
 }
 
+/* Has the missile passed over every region in set: each region's centre is farther from
+ * the predicted impact point than the track's current sub-point is (it lies behind)? */
+static int passed_over(const mwx_warn_t *w, const wtrack_t *tr, const uint8_t *set)
+{
+    const struct geod_geodesic *g = mwx_regions_geod(w->regions);
+    const mwx_rec_impact_est_t *e = &tr->trk.impact;
+    mwx_earth_t wgs = mwx_earth_wgs84();
+    mwx_geo_t sub;
+    double d_sub, az1, az2;
+    int any = 0;
+    if (!e->valid)
+        return 0;
+    mwx_ecef_to_geo(&wgs, tr->trk.ecef_m, &sub);
+    geod_inverse(g, sub.lat / MWX_DEG, sub.lon / MWX_DEG, e->lat, e->lon, &d_sub, &az1, &az2);
+    for (size_t i = 0; i < w->nreg; i++) {
+        const mwx_region_info_t *ri;
+        double d;
+        if (!set[i])
+            continue;
+        ri = mwx_regions_info(w->regions, i);
+        if (!ri)
+            return 0;
+        geod_inverse(g, 0.5 * (ri->min_lat + ri->max_lat), 0.5 * (ri->min_lon + ri->max_lon),
+                     e->lat, e->lon, &d, &az1, &az2);
+        if (!(d > d_sub))
+            return 0;
+        any = 1;
+    }
+    return any;
+}
+
 static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, int all_clear,
                  const double (*ring)[2], size_t n_ring, const uint8_t *removed, mwx_err_t *err)
 {
@@ -638,6 +699,10 @@ static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, i
     m->msg_type = mt;
     m->kind = s->kind;
     m->all_clear = all_clear;
+    /* an overflight series that empties as the missile moves on ends as "passed over",
+     * not as a withdrawn threat */
+    m->passed = mt == MWX_MSG_CANCEL && !all_clear && s->kind == MWX_WARN_OVERFLIGHT &&
+                removed && passed_over(w, tr, removed);
     m->refs = (const char (*)[MWX_WARN_REF_LEN])s->refs;
     m->n_refs = mt == MWX_MSG_ALERT ? 0 : s->n_refs;
     mwx_strlcpy(m->track_id, tr->trk.track_id, sizeof m->track_id);
@@ -653,6 +718,10 @@ static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, i
         m->impact_lat = s->last_lat;
         m->impact_lon = s->last_lon;
         m->impact_t = s->last_impact_t;
+    }
+    if (s->kind == MWX_WARN_LAUNCH) { /* no prediction yet: only the reach */
+        m->impact_lat = m->impact_lon = m->impact_t = NAN;
+        m->semi_major_km = m->semi_minor_km = m->orientation_deg = 0;
     }
     if (ring && n_ring >= 4 && n_ring <= MWX_WARN_MAX_RING + 1) {
         memcpy(s->ring, ring, n_ring * sizeof ring[0]);
@@ -786,6 +855,9 @@ static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
 static int all_clear(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
 {
     int rc;
+    if (tr->launch.active && (rc = issue(w, tr, &tr->launch, MWX_MSG_CANCEL, 1, NULL, 0, NULL,
+                                         err)))
+        return rc;
     for (int k = 0; k < 2; k++) {
         wseries_t *s = &tr->s[k];
         if (s->active &&
@@ -799,6 +871,9 @@ static int all_clear(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
 static int cancel_false(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
 {
     int rc;
+    if (tr->launch.active && (rc = issue(w, tr, &tr->launch, MWX_MSG_CANCEL, 0, NULL, 0, NULL,
+                                         err)))
+        return rc;
     for (int k = 0; k < 2; k++) {
         wseries_t *s = &tr->s[k];
         if (s->active && (rc = issue(w, tr, s, MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
@@ -846,12 +921,16 @@ static wtrack_t *new_track(mwx_warn_t *w, const char *id)
     tr->impact_t = INFINITY;
     tr->last_cot_t = -INFINITY;
     tr->last_boost_t = -INFINITY;
+    tr->last_thrust_t = -INFINITY;
     w->picture_pending = w->picture_force = 1;
     for (int k = 0; k < 2; k++) {
         tr->s[k].kind = (mwx_warn_kind_t)k;
         for (int i = 0; i < NREG_MAX; i++)
             tr->s[k].outside_since[i] = NAN;
     }
+    tr->launch.kind = MWX_WARN_LAUNCH;
+    for (int i = 0; i < NREG_MAX; i++)
+        tr->launch.outside_since[i] = NAN;
     mwx_strlcpy(tr->trk.track_id, id, sizeof tr->trk.track_id);
     return tr;
 }
@@ -873,6 +952,64 @@ static void remember(wtrack_t *tr, const mwx_rec_impact_est_t *e, double t)
         tr->n_hist++;
 }
 
+/* ------------------------------------------------------------------ thrust guard */
+
+#define THRUST_WINDOW_S 5.0    /* energy compared with the sample this far back ... */
+#define THRUST_MIN_DT_S 3.0    /* ... or the oldest, once it is this far back */
+
+/* The Jacobi integral of the Earth-fixed frame (J/kg): v^2/2 - GM/r - w^2 (x^2 + y^2)/2.
+ * Constant for a body in free flight under point-mass gravity (J2 moves it by far less
+ * than thrust does over seconds), lowered by drag, raised only by thrust. */
+static double jacobi(const mwx_rec_track_t *k)
+{
+    double r = mwx_norm3(k->ecef_m), w = MWX_WGS84_OMEGA;
+    double rho2 = k->ecef_m[0] * k->ecef_m[0] + k->ecef_m[1] * k->ecef_m[1];
+    return 0.5 * mwx_dot3(k->vel_mps, k->vel_mps) - MWX_WGS84_GM / r - 0.5 * w * w * rho2;
+}
+
+/* Record the track's energy and say whether it shows thrust: the energy rose, over the
+ * last THRUST_WINDOW_S, faster than thrust_accel_mps2 times the speed (a non-gravitational
+ * acceleration along the path), and by more than 3 sigma of what the velocity
+ * uncertainty allows. Independent of the phase the tracker reports. */
+static int thrust_evidence(const mwx_warn_t *w, wtrack_t *tr, const mwx_rec_track_t *k)
+{
+    const double *cv = k->cov_vel_m2s2;
+    double r = mwx_norm3(k->ecef_m), speed = mwx_norm3(k->vel_mps);
+    double sv = sqrt(fmax(0.0, (cv[0] + cv[3] + cv[5]) / 3.0));
+    int ref = -1, thrust = 0;
+
+    if (!(r > 1e6) || !isfinite(sv))
+        return 0;
+    for (int n = 1; n <= tr->n_en; n++) { /* the newest sample at least a window back */
+        int i = (tr->en_head + HIST_N - n) % HIST_N;
+        double dt = k->t - tr->en[i].t;
+        if (dt >= THRUST_MIN_DT_S)
+            ref = i;
+        if (dt >= THRUST_WINDOW_S)
+            break;
+    }
+    if (ref >= 0) {
+        double dt = k->t - tr->en[ref].t, vm = 0.5 * (speed + tr->en[ref].speed);
+        double a = (jacobi(k) - tr->en[ref].jac) / (dt * fmax(vm, 1.0));
+        /* dJ = v . dv: its sigma is the speed times the along-path velocity sigma */
+        double noise = 3.0 * hypot(sv, tr->en[ref].sv) / dt;
+        thrust = a > fmax(w->pol.thrust_accel_mps2, noise);
+    }
+    if (tr->n_en) {
+        int last = (tr->en_head + HIST_N - 1) % HIST_N;
+        if (k->t - tr->en[last].t < 1.0)
+            return thrust;
+    }
+    tr->en[tr->en_head].t = k->t;
+    tr->en[tr->en_head].jac = jacobi(k);
+    tr->en[tr->en_head].speed = speed;
+    tr->en[tr->en_head].sv = sv;
+    tr->en_head = (tr->en_head + 1) % HIST_N;
+    if (tr->n_en < HIST_N)
+        tr->n_en++;
+    return thrust;
+}
+
 /* Is the prediction good enough to act on: small enough, and consistent with the one from
  * settle_s ago (their ellipses can overlap)? */
 static int settled(const mwx_warn_t *w, const wtrack_t *tr, const mwx_rec_impact_est_t *e,
@@ -885,6 +1022,10 @@ static int settled(const mwx_warn_t *w, const wtrack_t *tr, const mwx_rec_impact
         return 1;
     /* under thrust, or just out of it: the prediction still runs downrange */
     if (t - tr->last_boost_t < p->settle_s)
+        return 0;
+    /* the burnout rule, not beaten by mode flips: no thrust evidence for burnout_hold_s,
+     * whatever phase the track reports */
+    if (t - tr->last_thrust_t < p->burnout_hold_s)
         return 0;
     for (int k = 1; k <= tr->n_hist; k++) {
         int i = (tr->hist_head + HIST_N - k) % HIST_N;
@@ -998,6 +1139,42 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
     }
 }
 
+/* The launch notice (issue 12, item 7; docs/WARNING_POLICY.md "Launch notice"): once,
+ * when the track is first eligible (confirmed), before any prediction settles: every
+ * region within launch_reach_km of the launch point (the estimate, else the track's
+ * sub-point) gets one Alert of kind launch. */
+static int launch_notice(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv,
+                         mwx_err_t *err)
+{
+    mwx_rec_impact_est_t reach;
+    const mwx_warn_policy_t *p = &w->pol;
+    int rc;
+    size_t n = 0;
+
+    tr->launch_done = 1;
+    memset(&reach, 0, sizeof reach);
+    reach.valid = 1;
+    reach.lat = tr->trk.launch.valid ? tr->trk.launch.lat : tv->lat;
+    reach.lon = tr->trk.launch.valid ? tr->trk.launch.lon : tv->lon;
+    reach.semi_major_km = reach.semi_minor_km = p->launch_reach_km;
+    if (!isfinite(reach.lat) || !isfinite(reach.lon) || fabs(reach.lat) > 90.0)
+        return MWX_OK;
+    mwx_warn_ellipse_ring(mwx_regions_geod(w->regions), &reach, p->ellipse_vertices,
+                          p->min_semi_axis_km, p->launch_reach_km, w->scratch2);
+    memset(w->now_hit, 0, sizeof w->now_hit);
+    if ((rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch2,
+                                  (size_t)p->ellipse_vertices + 1, w->now_hit, err)))
+        return rc;
+    for (size_t i = 0; i < w->nreg; i++) {
+        tr->launch.warned[i] = w->now_hit[i];
+        n += w->now_hit[i];
+    }
+    if (!n)
+        return MWX_OK;
+    return issue(w, tr, &tr->launch, MWX_MSG_ALERT, 0, (const double (*)[2])w->scratch2,
+                 (size_t)p->ellipse_vertices + 1, NULL, err);
+}
+
 /* ------------------------------------------------------------------ entry points */
 
 static int check_time(mwx_warn_t *w, double t, mwx_err_t *err)
@@ -1022,7 +1199,11 @@ static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
         if ((rc = all_clear(w, tr, err)))
             return rc;
     }
-    if (tr->lost && !tr->s[0].active && !tr->s[1].active) {
+    /* a lost track that never warned of more: its launch notice ends with it */
+    if (tr->lost && tr->launch.active && !tr->s[0].active && !tr->s[1].active &&
+        (rc = issue(w, tr, &tr->launch, MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
+        return rc;
+    if (tr->lost && !tr->s[0].active && !tr->s[1].active && !tr->launch.active) {
         if ((rc = final_cot(w, tr, err)))
             return rc;
         release_slot(w, tr);
@@ -1072,8 +1253,13 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
      * the all-clear follows. */
     if (trk->phase == MWX_PHASE_BOOST)
         tr->last_boost_t = trk->t;
+    if (thrust_evidence(w, tr, trk))
+        tr->last_thrust_t = trk->t;
     if (impact_valid(&trk->impact))
         remember(tr, &trk->impact, trk->t);
+    if (eligible && w->pol.launch_notice && !tr->launch_done && !tr->done &&
+        trk->phase != MWX_PHASE_IMPACT && (rc = launch_notice(w, tr, &tv, err)))
+        return rc;
     if (eligible && !tr->done && impact_valid(&trk->impact) && trk->phase != MWX_PHASE_IMPACT &&
         trk->t < trk->impact.t && settled(w, tr, &trk->impact, trk->t) &&
         (rc = assess(w, tr, &tv, err)))

@@ -113,6 +113,7 @@ typedef struct mwx_warn_msg {
     mwx_msg_type_t msg_type;
     mwx_warn_kind_t kind;
     int all_clear;             /* Cancel that closes a series after impact */
+    int passed;                /* overflight Cancel: the missile has passed over them */
     int n_refs;
     const char (*refs)[MWX_WARN_REF_LEN]; /* "sender,identifier,sent" of earlier messages */
     char incident[96];         /* series id shared by impact and overflight: prefix.track */

@@ -98,6 +98,9 @@ static void test_encode_capacity_and_refusals(void **state)
     r.u.track.impact.valid = 0; /* an invalid estimate is not written, so not checked */
     assert_int_equal(mwx_record_encode(&r, buf, sizeof buf, &len), 0);
     r = s[7];
+    r.u.alert.kind = (mwx_alert_kind_t)4;
+    assert_int_equal(mwx_record_encode(&r, buf, sizeof buf, &len), MWX_EINVAL);
+    r = s[7];
     r.u.alert.msg_type = (mwx_msg_type_t)-1;
     assert_int_equal(mwx_record_encode(&r, buf, sizeof buf, &len), MWX_EINVAL);
     r.type = (mwx_rec_type_t)0;
@@ -180,6 +183,7 @@ static void test_encode_size_bound(void **state)
             memset(a->file, 'f', sizeof a->file - 1);
             for (int i = 0; i < MWX_MAX_ALERT_REGIONS; i++)
                 memset(a->regions[i], 'r', sizeof a->regions[i] - 1);
+            a->kind = MWX_ALERT_DROP_ZONE;
             a->n_regions = MWX_MAX_ALERT_REGIONS;
             a->msg_type = MWX_MSG_CANCEL;
             a->status = MWX_STATUS_TEST;
@@ -399,6 +403,12 @@ static void test_decode_validation(void **state)
     assert_int_equal(decode_msg(MWX_REC_ALERT, &al.base, &out, &err), MWX_ECORRUPT);
     al.msg_type = MWX__REC__MSG_TYPE__UPDATE;
     al.status = (Mwx__Rec__Status)9;
+    assert_int_equal(decode_msg(MWX_REC_ALERT, &al.base, &out, &err), MWX_ECORRUPT);
+    al.status = MWX__REC__STATUS__TEST;
+    al.kind = MWX__REC__ALERT_KIND__KIND_LAUNCH;
+    assert_int_equal(decode_msg(MWX_REC_ALERT, &al.base, &out, &err), 0);
+    assert_int_equal(out.u.alert.kind, MWX_ALERT_LAUNCH);
+    al.kind = (Mwx__Rec__AlertKind)4;
     assert_int_equal(decode_msg(MWX_REC_ALERT, &al.base, &out, &err), MWX_ECORRUPT);
 
     /* Scenario: the name field holds 63 bytes. */
@@ -669,7 +679,7 @@ static void test_json_every_type(void **state)
 
     /* alert */
     static const char *const k_al[] = {"type", "t", "node", "identifier", "msg_type",
-                                       "status", "regions", "file", NULL};
+                                       "status", "kind", "regions", "file", NULL};
     j = to_json(&s[7]);
     keys_exactly(j, k_al);
     str_is(j, "type", "alert");
@@ -678,6 +688,7 @@ static void test_json_every_type(void **state)
     str_is(j, "identifier", s[7].u.alert.identifier); /* UTF-8, quotes, backslash */
     str_is(j, "msg_type", "Cancel");
     str_is(j, "status", "Test");
+    str_is(j, "kind", "drop_zone");
     static const char *const rg[] = {"JP-01", "JP-02", "01234567890"};
     strs_are(j, "regions", rg, 3);
     str_is(j, "file", "alerts/JP-0001.cap.xml");

@@ -131,6 +131,7 @@ size_t mwx_test_samples(mwx_record_t *out)
     strcpy(r->u.alert.identifier, "urn:mwx:JP:alert:L1:3 \xe2\x80\x94 \"x\"\\y");
     r->u.alert.msg_type = MWX_MSG_CANCEL;
     r->u.alert.status = MWX_STATUS_TEST;
+    r->u.alert.kind = MWX_ALERT_DROP_ZONE; /* the largest: an off-by-one drops it */
     strcpy(r->u.alert.regions[0], "JP-01");
     strcpy(r->u.alert.regions[1], "JP-02");
     strcpy(r->u.alert.regions[2], "01234567890"); /* 11: the max */

@@ -44,8 +44,13 @@ assert abs(l["impact"]["lat"] - 35.1) < 0.01 and abs(l["impact"]["lon"] - 132.6)
 assert l["t_first_detection"] <= l["t_first_track"] < l["t_impact"]
 assert set(l["t_first_shared"]) >= {"JP", "US"}, l["t_first_shared"]
 assert l["impact_error_km"]["at_ttg_60s"] < 5.0, l["impact_error_km"]
-threatened = [g for g in l["regions"] if g["threatened"]]
+threatened = [g for g in l["regions"] if g["threatened"] and g["kind"] == "impact"]
 assert [g["id"] for g in threatened] == ["JP-32"], threatened
+# the flight passes over Gangwon (KR-42) above 100 km: scored as an overflight, warned
+# before it (issue 12, item 3)
+over = {g["id"]: g for g in l["regions"] if g["kind"] == "overflight"}
+assert "KR-42" in over and over["KR-42"]["threatened"], l["regions"]
+assert over["KR-42"]["lead_time_s"] is not None and over["KR-42"]["lead_time_s"] > 0, over
 assert l["missed_regions"] == [], l["missed_regions"]
 lead = threatened[0]["lead_time_s"]
 assert lead is not None and lead > 300, lead   # warned minutes, not seconds, before impact

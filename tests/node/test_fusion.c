@@ -613,6 +613,113 @@ static void test_picture_independent_of_arrival_order(void **state)
     }
 }
 
+/* Geodesic distance in km between two points given in degrees (spherical is enough for
+ * the test's 1 km versus 600 km). */
+static double dist_km(double lat1, double lon1, double lat2, double lon2)
+{
+    double p1 = lat1 * MWX_DEG, p2 = lat2 * MWX_DEG, dl = (lon2 - lon1) * MWX_DEG;
+    double c = sin(p1) * sin(p2) + cos(p1) * cos(p2) * cos(dl);
+    return 6371.0 * acos(fmin(1.0, fmax(-1.0, c)));
+}
+
+/* Issue 12, item 1: one nation's track is dropped with a wrong, tight last prediction
+ * (600 km off). Its last report must not steer the fused track: neither its last word
+ * (phase impact, declared down) at once, nor a report that is never followed (a track
+ * its node dropped silently) once it is MEMBER_STALE_S old, nor a state under ground. */
+static void test_dropped_member_never_feeds(void **state)
+{
+    mwx_fusion_cfg_t cfg = {"KR", 8, 0, 0};
+    mwx_rec_impact_est_t good = {1, 40.5, 135.5, 900, 5, 3, 40};
+    mwx_rec_impact_est_t bad = {1, 40.5, 142.6, 880, 2, 1, 40}; /* ~600 km east */
+    mwx_rec_track_t out, r;
+    double x[3], v[3];
+    assert_true(dist_km(good.lat, good.lon, bad.lat, bad.lon) > 590);
+    for (int variant = 0; variant < 3; variant++) {
+        mwx_fusion_t *f;
+        assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+        for (int t = 100; t <= 110; t++) {
+            missile(1, t, x, v);
+            r = make_track("JP", "JP-1", t, x, v, 300, 20);
+            r.impact = good;
+            assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+            r = make_track("US", "US-1", t + 0.2, x, v, 300, 20);
+            r.impact = good;
+            assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+        }
+        assert_string_equal(out.sources, "JP,US");
+        /* JP's last report, with the wrong prediction */
+        missile(1, 111, x, v);
+        r = make_track("JP", "JP-1", 111, x, v, 300, 20);
+        r.impact = bad;
+        if (variant == 0)
+            r.phase = MWX_PHASE_IMPACT; /* its last word: declared down */
+        if (variant == 2) {             /* a diverged filter: 20 km under the ground */
+            double n = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+            for (int i = 0; i < 3; i++)
+                r.ecef_m[i] = x[i] / n * 6.33e6;
+            r.cov_pos_m2[0] = r.cov_pos_m2[3] = r.cov_pos_m2[5] = 400e3 * 400e3;
+        }
+        mwx_fusion_update(f, &r, &out, NULL);
+        /* US goes on with the right one; JP says nothing more */
+        int first_ok = variant == 1 ? 111 + 11 : 111; /* silent: once 10 s stale */
+        for (int t = 111; t <= 140; t++) {
+            missile(1, t, x, v);
+            r = make_track("US", "US-1", t + 0.2, x, v, 300, 20);
+            r.impact = good;
+            assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+            if (t >= first_ok) {
+                double e = dist_km(out.impact.lat, out.impact.lon, good.lat, good.lon);
+                if (e > 0.5)
+                    fail_msg("variant %d, t = %d: fused impact %.1f km off", variant, t, e);
+                assert_int_equal(out.phase, MWX_PHASE_BALLISTIC);
+            }
+        }
+        mwx_fusion_destroy(f);
+    }
+}
+
+/* Issue 12, item 6: when its last flying member has come down, the fused track ends on
+ * the ground at its predicted impact point, at rest (the members' last states are from
+ * before the impact, some way up). */
+static void test_ends_on_the_ground(void **state)
+{
+    mwx_fusion_cfg_t cfg = {"JP", 8, 0, 0};
+    mwx_rec_impact_est_t imp = {1, 40.5, 135.5, 900, 5, 3, 40};
+    mwx_rec_track_t out, r;
+    mwx_fusion_t *f;
+    double x[3], v[3];
+    mwx_earth_t e = mwx_earth_wgs84();
+    mwx_geo_t g;
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    for (int t = 100; t <= 105; t++) {
+        missile(1, t, x, v);
+        r = make_track("JP", "JP-1", t, x, v, 300, 20);
+        r.impact = imp;
+        assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+        r.node[0] = 'U', r.node[1] = 'S';
+        strcpy(r.track_id, "US-1");
+        assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+    }
+    /* JP declares it down: US still flies it, so the fused track flies on */
+    r = make_track("JP", "JP-1", 106, x, v, 300, 20);
+    r.impact = imp;
+    r.phase = MWX_PHASE_IMPACT;
+    assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+    assert_int_not_equal(out.phase, MWX_PHASE_IMPACT);
+    /* US too: the fused track is down, on the ground at the impact point */
+    r = make_track("US", "US-1", 107, x, v, 300, 20);
+    r.impact = imp;
+    r.phase = MWX_PHASE_IMPACT;
+    assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+    assert_int_equal(out.phase, MWX_PHASE_IMPACT);
+    mwx_ecef_to_geo(&e, out.ecef_m, &g);
+    assert_float_equal(g.alt, 0.0, 1.0);
+    assert_true(dist_km(g.lat / MWX_DEG, g.lon / MWX_DEG, out.impact.lat, out.impact.lon) < 0.01);
+    assert_true(dist_km(out.impact.lat, out.impact.lon, imp.lat, imp.lon) < 0.01);
+    assert_float_equal(mwx_norm3(out.vel_mps), 0.0, 1e-9);
+    mwx_fusion_destroy(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -630,6 +737,8 @@ int main(void)
         cmocka_unit_test(test_launch_from_the_best_basis),
         cmocka_unit_test(test_no_estimate_refused),
         cmocka_unit_test(test_picture_independent_of_arrival_order),
+        cmocka_unit_test(test_dropped_member_never_feeds),
+        cmocka_unit_test(test_ends_on_the_ground),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

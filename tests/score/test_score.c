@@ -422,6 +422,58 @@ static void test_impact_error_times(void **state)
     json_decref(j);
     mwx_report_free(&rep);
     free(late.v);
+
+    /* Issue 12: a track that has ended never gives the error. JP-5 follows L1 without a
+     * prediction, then says its last word at 757 s (phase impact) with one 1,616 km off:
+     * the newest record before t_impact - 300 s, and no estimate of anyone's then. */
+    recs_t ended = {0};
+    for (size_t i = 0; i < r.n; i++)
+        *push(&ended, r.v[i].type) = r.v[i];
+    for (double t = 740; t <= 757; t += 1) {
+        const mwx_rec_truth_t s_copy = *l1_at(&ended, t), *s = &s_copy;
+        mwx_rec_track_t *x = add_track(&ended, "JP", "JP-5", t, s->ecef_m, s->vel_mps, 100);
+        if (t == 757) {
+            x->phase = MWX_PHASE_IMPACT;
+            x->impact.valid = 1;
+            north_of(gi.lat / MWX_DEG, gi.lon / MWX_DEG, 1616.0, &x->impact.lat,
+                     &x->impact.lon);
+            x->impact.t = 757;
+        }
+    }
+    assert_int_equal(mwx_score_compute(ended.v, ended.n, NULL, &rep, NULL), 0);
+    assert_float_equal(rep.launches[0].impact_error_km[MWX_SCORE_AT_TTG_300], 3.04, 1e-6);
+    mwx_report_free(&rep);
+    free(ended.v);
+
+    /* ... nor a track its tracker has dropped silently: JP-7 predicts an impact at 720 s,
+     * 1,616 km off, and is last heard at 744 s; KR-3 is not heard between 743 and 760 s.
+     * At 760 s JP-7 has been silent 16 s past its own impact: dropped. KR-3's 742 s
+     * prediction (3.18 km) is the latest estimate. */
+    recs_t dropped = {0};
+    for (size_t i = 0; i < r.n; i++)
+        if (r.v[i].type != MWX_REC_TRACK || r.v[i].u.track.t < 743 || r.v[i].u.track.t > 760)
+            *push(&dropped, r.v[i].type) = r.v[i];
+    for (double t = 700; t <= 744; t += 1) {
+        const mwx_rec_truth_t s_copy = *l1_at(&dropped, t), *s = &s_copy;
+        mwx_rec_track_t *x = add_track(&dropped, "JP", "JP-7", t, s->ecef_m, s->vel_mps, 100);
+        x->impact.valid = 1;
+        north_of(gi.lat / MWX_DEG, gi.lon / MWX_DEG, 1616.0, &x->impact.lat, &x->impact.lon);
+        x->impact.t = 720;
+    }
+    assert_int_equal(mwx_score_compute(dropped.v, dropped.n, NULL, &rep, NULL), 0);
+    assert_float_equal(rep.launches[0].impact_error_km[MWX_SCORE_AT_TTG_300], 3.18, 1e-6);
+    mwx_report_free(&rep);
+
+    /* ... and a prediction under thrust is none: KR-3 boosting until 200 s has no
+     * prediction at launch + 120 s */
+    for (size_t i = 0; i < dropped.n; i++)
+        if (dropped.v[i].type == MWX_REC_TRACK && dropped.v[i].u.track.t < 200)
+            dropped.v[i].u.track.phase = MWX_PHASE_BOOST;
+    assert_int_equal(mwx_score_compute(dropped.v, dropped.n, NULL, &rep, NULL), 0);
+    assert_true(isnan(rep.launches[0].impact_error_km[MWX_SCORE_AT_LAUNCH_PLUS_120]));
+    assert_float_equal(rep.launches[0].impact_error_km[MWX_SCORE_AT_TTG_60], 0.66, 1e-6);
+    mwx_report_free(&rep);
+    free(dropped.v);
     free(r.v);
 }
 

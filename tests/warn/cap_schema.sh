@@ -18,6 +18,11 @@ for status in Exercise Test; do
   done
   grep -l "<severity>Severe</severity>" "${caps[@]}" >/dev/null || { echo "no overflight"; exit 1; }
   grep -l "<responseType>AllClear</responseType>" "${caps[@]}" >/dev/null || { echo "no all-clear"; exit 1; }
+  # the launch notice (issue 12, item 7): kind launch, Monitor, Possible
+  notice=$(grep -l "<value>missile-launch</value>" "${caps[@]}" | head -1)
+  [ -n "$notice" ] || { echo "no launch notice"; exit 1; }
+  grep -q "<responseType>Monitor</responseType>" "$notice" || { echo "launch notice not Monitor"; exit 1; }
+  grep -q "<certainty>Possible</certainty>" "$notice" || { echo "launch notice not Possible"; exit 1; }
   # the scenario's status is in every message, and never Actual
   if grep -L "<status>$status</status>" "${caps[@]}" | grep .; then echo "status lost"; exit 1; fi
   if grep -l "<status>Actual</status>" "${caps[@]}"; then echo "Actual from a simulation"; exit 1; fi

@@ -33,6 +33,7 @@ static mwx_warn_t *open_ctx(const char *dir, mwx_status_t status, int durable, w
     mwx_err_t err = {0};
     mwx_warn_t *w = NULL;
     mwx_warn_policy_default(&pol);
+    pol.launch_notice = 0; /* test_launch_notice has them */
     pol.settle_s = 0;
     cfg.node = "JP";
     cfg.source = MWX_WARN_SOURCE_SIMULATED;

@@ -13,7 +13,7 @@
 
 /* Four boxes along the equator-ish band at lat [10, 11]:
  *   XL-1 lon [10, 11]  the launch area: the climb-out (< 100 km) crosses it
- *   XM-1 lon [12, 13]  overflown at 300 km: not threatened
+ *   XM-1 lon [12, 13]  overflown at 300 km: an overflight region (issue 12, item 3)
  *   XR-1 lon [14, 15]  the re-entry below 100 km crosses it, impact is beyond it
  *   XI-1 lon [15, 16]  the impact point (15.5, 10.5) is inside
  *   XF-1 lon [20, 21]  far away */
@@ -100,6 +100,9 @@ static void test_hand_case(void **st)
     tr.t_first_detection = 70.0;
 
     mwx_rec_alert_t al[] = {
+        /* a launch notice to XF-1 and XI-1 at 100: scored apart, never a warning */
+        alert(100, "mwx.JP.JP-1.launch.7", MWX_MSG_ALERT, "alerts/mwx.JP.JP-1.launch.7.cap.xml",
+              "XF-1", "XI-1"),
         /* the impact region warned at 200 (Alert) and again at 250 (Update) */
         alert(200, "mwx.JP.JP-1.impact.1", MWX_MSG_ALERT, "alerts/mwx.JP.JP-1.impact.1.cap.xml",
               "XI-1", "XM-1"),
@@ -120,8 +123,8 @@ static void test_hand_case(void **st)
     };
     assert_int_equal(mwx_warn_score_regions(r, &tr, al, sizeof al / sizeof al[0], NULL, &sc,
                                             &err), 0);
-    /* threatened: XL-1 (climb-out), XR-1 (re-entry), XI-1 (impact). Warned: XI-1, XM-1,
-     * XR-1. */
+    /* threatened: XL-1 (climb-out), XR-1 (re-entry), XI-1 (impact); XM-1 overflown (at
+     * t = 290 s, the sample over its centre lon 12.5). Warned: XI-1, XM-1, XR-1. */
     assert_int_equal(sc.n_regions, 4);
     const mwx_warn_region_score_t *x;
     x = find(&sc, "XI-1");
@@ -130,19 +133,23 @@ static void test_hand_case(void **st)
     assert_float_equal(x->t_first_alert, 200.0, 1e-9);
     assert_float_equal(x->lead_time_s, 390.0, 1e-9);
     assert_float_equal(x->lead_time_efficiency, 390.0 / 520.0, 1e-12);
+    assert_float_equal(x->t_launch_notice, 100.0, 1e-9);
     x = find(&sc, "XR-1");
     assert_true(x->threatened && x->warned);
     assert_float_equal(x->lead_time_s, 340.0, 1e-9);
     x = find(&sc, "XL-1");
     assert_true(x->threatened && !x->warned);
     assert_true(isnan(x->t_first_alert) && isnan(x->lead_time_s));
+    assert_int_equal(x->kind, MWX_ALERT_IMPACT);
     x = find(&sc, "XM-1");
-    assert_true(!x->threatened && x->warned);
+    assert_true(x->threatened && x->warned);
+    assert_int_equal(x->kind, MWX_ALERT_OVERFLIGHT);
+    assert_float_equal(x->t_event, 290.0, 1e-9);
+    assert_float_equal(x->lead_time_s, 90.0, 1e-9); /* the impact Alert at 200 names it */
     assert_null(find(&sc, "XF-1"));
     assert_int_equal(sc.n_missed, 1);
     assert_string_equal(sc.missed[0], "XL-1");
-    assert_int_equal(sc.n_false, 1);
-    assert_string_equal(sc.false_[0], "XM-1");
+    assert_int_equal(sc.n_false, 0);
 
     /* counting overflight warnings: XL-1 is warned at 210 and no longer missed */
     mwx_warn_score_opts_t o = {.ground_track_max_alt_m = 100e3, .count_overflight = 1};
@@ -164,12 +171,12 @@ static void test_hand_case(void **st)
      * efficiency is NAN */
     tr.t_first_detection = NAN;
     assert_int_equal(mwx_warn_score_regions(r, &tr, NULL, 0, NULL, &sc, &err), 0);
-    assert_int_equal(sc.n_missed, 3);
+    assert_int_equal(sc.n_missed, 4); /* XM-1's overflight too */
     assert_int_equal(sc.n_false, 0);
 
     /* impact point only (no samples) */
     tr.n_states = 0;
-    assert_int_equal(mwx_warn_score_regions(r, &tr, al, 2, NULL, &sc, &err), 0);
+    assert_int_equal(mwx_warn_score_regions(r, &tr, al + 1, 2, NULL, &sc, &err), 0);
     assert_int_equal(sc.n_regions, 3);   /* XI-1 threatened+warned, XM-1 and XR-1 false */
     assert_int_equal(sc.n_false, 2);
     assert_true(isnan(find(&sc, "XI-1")->lead_time_efficiency));

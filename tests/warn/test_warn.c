@@ -58,6 +58,7 @@ static void open_ctx(fixture_t *f, const char *name, const mwx_warn_policy_t *po
     /* tests act on every update unless they say otherwise (settling has its own test) */
     if (!pol) {
         mwx_warn_policy_default(&f->pol);
+        f->pol.launch_notice = 0; /* test_launch_notice has them */
         f->pol.settle_s = 0;
         pol = &f->pol;
     }
@@ -419,6 +420,7 @@ static void test_hysteresis(void **st)
     (void)st;
     /* without hysteresis the same inputs flap (so the test below can fail) */
     mwx_warn_policy_default(&pol);
+    pol.launch_notice = 0; /* test_launch_notice has them */
     pol.settle_s = 0;
     pol.release_scale = 1.0;
     pol.release_hold_s = 0.0;
@@ -459,6 +461,7 @@ static void test_settle(void **st)
     int n;
     (void)st;
     mwx_warn_policy_default(&pol);   /* settle_s 5, max 500 km */
+    pol.launch_notice = 0; /* test_launch_notice has them */
     pol.overflight = 0;
     open_ctx(&f, "settle", &pol, NULL);
     /* t = 100..109: the predicted impact runs east at 0.6 deg/s (~55 km/s) along 34 N,
@@ -507,6 +510,159 @@ static void test_settle(void **st)
     mwx_warn_free(f.w);
 }
 
+/* Issue 12, item 2: the wait for burnout is not beaten by mode flips. A rocket under
+ * thrust (15 m/s^2 along its path, from 100 km up at 2 km/s) whose track flips between
+ * boost and ballistic (ballistic for 8 s and 14 s, longer than settle_s) predicts a steady
+ * impact on Tokyo: no warning while it thrusts, whatever the phase says. After burnout
+ * (t = 330) the warning follows once no thrust has been seen for burnout_hold_s. */
+static void test_thrust_guard(void **st)
+{
+    fixture_t f;
+    mwx_warn_policy_t pol;
+    const mwx_rec_alert_t *c[64];
+    mwx_earth_t e = mwx_earth_wgs84();
+    mwx_geo_t g = {38.0 * MWX_DEG, 128.0 * MWX_DEG, 100e3};
+    double x[3], v[3], east[3], north[3], up[3];
+    double first = NAN;
+    (void)st;
+    mwx_warn_policy_default(&pol);
+    pol.launch_notice = 0; /* test_launch_notice has them */
+    pol.overflight = 0;
+    open_ctx(&f, "thrust_guard", &pol, NULL);
+    mwx_geo_to_ecef(&e, &g, x);
+    mwx_enu_basis(g.lat, g.lon, east, north, up);
+    for (int i = 0; i < 3; i++)
+        v[i] = 1800.0 * east[i] + 870.0 * up[i];
+    for (int t = 300; t <= 350; t++) {
+        mwx_rec_track_t k = wt_track("JP-8", t, 38.0, 128.0, 100e3, 35.69, 139.70, 900, 20,
+                                     10, 0);
+        memcpy(k.ecef_m, x, sizeof x);
+        memcpy(k.vel_mps, v, sizeof v);
+        k.phase = (t <= 305 || (t >= 314 && t <= 316)) ? MWX_PHASE_BOOST : MWX_PHASE_BALLISTIC;
+        feed(&f, &k);
+        int n = caps(&f, c, 64);
+        if (n && isnan(first))
+            first = c[0]->t;
+        /* one second of flight: point-mass gravity, thrust along the velocity until 330 */
+        for (int s = 0; s < 100; s++) {
+            double r = mwx_norm3(x), sp = mwx_norm3(v), a[3];
+            for (int i = 0; i < 3; i++) {
+                a[i] = -MWX_WGS84_GM * x[i] / (r * r * r) + (t < 330 ? 15.0 * v[i] / sp : 0);
+                v[i] += a[i] * 0.01;
+                x[i] += v[i] * 0.01;
+            }
+        }
+    }
+    if (!(first > 330.0))
+        fail_msg("impact warning at t = %.0f, under thrust", first);
+    /* evidence ends when the 5 s window clears burnout (~335), then 5 s of hold */
+    assert_true(first <= 342.0);
+    mwx_warn_free(f.w);
+}
+
+/* Issue 12, item 3: an overflight warning ends, once the missile has flown on past the
+ * regions, with "has passed over" (en, ja, ko), not as a withdrawn prediction. */
+static void test_overflight_passed(void **st)
+{
+    fixture_t f;
+    const mwx_rec_alert_t *c[64];
+    int n, last = -1, alerted = 0;
+    (void)st;
+    open_ctx(&f, "overflight_passed", NULL, NULL);
+    /* Yellow Sea -> the Pacific east of Tohoku: Korea and Honshu under the path */
+    for (int i = 0; i <= 40; i++) {
+        /* the sub-point moves from 126 E to 144.5 E (past Honshu's east coast, ~142 E) */
+        double lon = i <= 10 ? 126.0 : 144.5;
+        mwx_rec_track_t k = wt_track("US-9", 150 + i, 37.9 + 0.01 * (lon - 126.0), lon, 250e3,
+                                     38.3, 146.0, 700, 20, 10, 90);
+        feed(&f, &k);
+    }
+    n = caps_all(&f, c, 64);
+    for (int i = 0; i < n; i++) {
+        if (c[i]->kind != MWX_ALERT_OVERFLIGHT)
+            continue;
+        alerted |= c[i]->msg_type == MWX_MSG_ALERT && rec_has_region(c[i], "JP-06");
+        last = i;
+    }
+    assert_true(alerted);
+    assert_true(last >= 0);
+    assert_int_equal(c[last]->msg_type, MWX_MSG_CANCEL);
+    assert_true(rec_has_region(c[last], "JP-06"));
+    xmlDocPtr d = cap_doc(&f, c[last]);
+    int en = 0, ja = 0, ko = 0, withdrawn = 0;
+    for (int k = 0; k < wt_count(d, "description"); k++) {
+        const char *txt = wt_text(d, "description", k);
+        en |= strstr(txt, "has passed over these areas") != NULL;
+        ja |= strstr(txt, "上空を通過しました") != NULL;
+        ko |= strstr(txt, "상공을 통과했습니다") != NULL;
+        withdrawn |= strstr(txt, "no longer includes") != NULL ||
+                     strstr(txt, "対象外") != NULL || strstr(txt, "포함되지 않습니다") != NULL;
+    }
+    assert_true(en && ja && ko);
+    assert_false(withdrawn);
+    xmlFreeDoc(d);
+    mwx_warn_free(f.w);
+}
+
+/* Issue 12, item 7: as soon as a launch is confirmed, one launch notice (kind launch,
+ * certainty Possible, responseType Monitor, valid CAP 1.2) to every region within the
+ * reach of its launch point, before any prediction has settled; none for a tentative
+ * track; one per track. Reach 500 km from (39.0 N, 125.7 E): Seoul (~200 km) in, Tokyo
+ * (~1,290 km) out. */
+static void test_launch_notice(void **st)
+{
+    fixture_t f;
+    mwx_warn_policy_t pol;
+    const mwx_rec_alert_t *c[64];
+    int n, launches = 0;
+    const mwx_rec_alert_t *l = NULL;
+    (void)st;
+    mwx_warn_policy_default(&pol);
+    pol.launch_reach_km = 500.0;
+    open_ctx(&f, "launch_notice", &pol, NULL);
+    mwx_rec_track_t k = wt_track("JP-3", 100, 39.2, 126.0, 30e3, 40.0, 131.0, 600, 900, 300, 90);
+    k.phase = MWX_PHASE_BOOST;
+    k.confirmed = 0;
+    feed(&f, &k);
+    assert_int_equal(caps_all(&f, c, 64), 0); /* tentative: nothing */
+    for (int i = 0; i < 5; i++) {
+        k.t = 101 + i;
+        k.confirmed = 1;
+        feed(&f, &k);
+    }
+    n = caps_all(&f, c, 64);
+    for (int i = 0; i < n; i++) {
+        mwx_warn_kind_t kind;
+        assert_int_equal(mwx_warn_identifier_parse(c[i]->identifier, NULL, 0, &kind), 0);
+        assert_int_equal((int)kind, (int)c[i]->kind);
+        if (c[i]->kind == MWX_ALERT_LAUNCH) {
+            launches++;
+            l = c[i];
+        }
+    }
+    assert_int_equal(launches, 1);
+    assert_int_equal(n, 1); /* in boost: no impact or overflight warning yet */
+    assert_int_equal(l->msg_type, MWX_MSG_ALERT);
+    assert_float_equal(l->t, 101.0, 1e-9);
+    assert_true(rec_has_region(l, "KR-11"));
+    assert_false(rec_has_region(l, "JP-13"));
+    xmlDocPtr d = cap_doc(&f, l);
+    assert_string_equal(wt_text(d, "responseType", 0), "Monitor");
+    assert_string_equal(wt_text(d, "certainty", 0), "Possible");
+    assert_int_equal(wt_count(d, "info"), 3);
+    xmlFreeDoc(d);
+    /* it ends with the flight: all-clear after the predicted impact */
+    mwx_err_t err = {0};
+    assert_int_equal(mwx_warn_tick(f.w, 700, &err), 0);
+    n = caps_all(&f, c, 64);
+    assert_int_equal(c[n - 1]->kind, MWX_ALERT_LAUNCH);
+    assert_int_equal(c[n - 1]->msg_type, MWX_MSG_CANCEL);
+    d = cap_doc(&f, c[n - 1]);
+    assert_string_equal(wt_text(d, "responseType", 0), "AllClear");
+    xmlFreeDoc(d);
+    mwx_warn_free(f.w);
+}
+
 static void test_overflight(void **st)
 {
     fixture_t f;
@@ -523,6 +679,8 @@ static void test_overflight(void **st)
     for (int i = 0; i < n; i++) {
         mwx_warn_kind_t kind;
         assert_int_equal(mwx_warn_identifier_parse(c[i]->identifier, NULL, 0, &kind), 0);
+        /* the alert record says what it warns of */
+        assert_int_equal((int)c[i]->kind, (int)kind);
         if (kind == MWX_WARN_IMPACT)
             impact++;
         else
@@ -550,6 +708,7 @@ static void test_overflight(void **st)
     for (int i = 0; i < n; i++) {
         mwx_warn_kind_t kind;
         assert_int_equal(mwx_warn_identifier_parse(c[i]->identifier, NULL, 0, &kind), 0);
+        assert_int_equal((int)c[i]->kind, (int)kind);
         if (kind == MWX_WARN_IMPACT)
             li = c[i];
         else
@@ -633,6 +792,7 @@ static void test_outputs(void **st)
     mwx_warn_policy_t pol;
     (void)st;
     mwx_warn_policy_default(&pol);
+    pol.launch_notice = 0; /* test_launch_notice has them */
     pol.overflight = 0;
     pol.settle_s = 0;
     open_ctx(&f, "outputs", &pol, NULL);
@@ -854,6 +1014,7 @@ static void test_picture_tag(void **st)
     (void)st;
     wt_outdir(dir, sizeof dir, "tag");
     mwx_warn_policy_default(&pol);
+    pol.launch_notice = 0; /* test_launch_notice has them */
     pol.settle_s = 0;
     cfg.node = "KR";
     cfg.status = MWX_STATUS_EXERCISE;
@@ -895,6 +1056,7 @@ static void test_picture_interval(void **st)
     json_error_t je;
     (void)st;
     mwx_warn_policy_default(&pol);
+    pol.launch_notice = 0; /* test_launch_notice has them */
     pol.settle_s = 0;
     pol.picture_interval_s = 10;
     open_ctx(&f, "interval", &pol, NULL);
@@ -936,6 +1098,13 @@ static void test_identifier_parse(void **st)
                                                &kind), 0);
     assert_string_equal(tr, "KR-1");
     assert_int_equal(kind, MWX_WARN_OVERFLIGHT);
+    assert_int_equal(mwx_warn_identifier_parse("mwx.JP.L_1.launch.3", tr, sizeof tr, &kind), 0);
+    assert_int_equal(kind, MWX_WARN_LAUNCH);
+    assert_int_equal(mwx_warn_identifier_parse("mwx.JP.JP-2.drop_zone.4", tr, sizeof tr, &kind),
+                     0);
+    assert_int_equal(kind, MWX_WARN_DROP_ZONE);
+    assert_int_equal(mwx_warn_identifier_parse("mwx.JP.JP-7.impactx.1", tr, sizeof tr, &kind),
+                     MWX_EINVAL);
     assert_int_equal(mwx_warn_identifier_parse("mwx.JP.JP-7.impact.", tr, sizeof tr, &kind),
                      MWX_EINVAL);
     assert_int_equal(mwx_warn_identifier_parse("nws.JP.JP-7.impact.1", tr, sizeof tr, &kind),
@@ -954,7 +1123,10 @@ int main(void)
         cmocka_unit_test(test_all_clear_and_cot),
         cmocka_unit_test(test_hysteresis),
         cmocka_unit_test(test_settle),
+        cmocka_unit_test(test_thrust_guard),
+        cmocka_unit_test(test_launch_notice),
         cmocka_unit_test(test_overflight),
+        cmocka_unit_test(test_overflight_passed),
         cmocka_unit_test(test_false_track_and_tentative),
         cmocka_unit_test(test_outputs),
         cmocka_unit_test(test_tak_loopback),
