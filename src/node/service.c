@@ -53,6 +53,7 @@ typedef struct partner {
 
 typedef struct svc {
     const mwx_node_service_cfg_t *cfg;
+    char warn_journal[MWX_PATH_LEN * 2]; /* OUTPUTS/node-NATION.warn */
     FILE *log;
     volatile int *stop;
     mwx_scenario_t sc;
@@ -924,6 +925,9 @@ static int setup(svc_t *s, mwx_err_t *err)
     s->nc.sim_clock = 0;
     s->nc.on_record = on_record;
     s->nc.user = s;
+    /* the warning state: series continue across restarts (docs/NODE.md) */
+    snprintf(s->warn_journal, sizeof s->warn_journal, "%s/node-%s.warn", c->outputs, c->nation);
+    s->nc.warn_journal = s->warn_journal;
     /* the outbox: where seqs continue (read before the sender starts), the clock origin
      * kept from the first start; then loaded into the new node's sent log */
     snprintf(path, sizeof path, "%s/node-%s.outbox", c->outputs, c->nation);
@@ -938,6 +942,15 @@ static int setup(svc_t *s, mwx_err_t *err)
     s->nc.first_seq = s->last_out_seq ? s->last_out_seq + 1 : 0;
     if ((rc = mwx_node_create(&s->nc, &s->node, err)) != MWX_OK)
         return rc;
+    {
+        mwx_node_stats_t ns;
+        mwx_node_get_stats(s->node, &ns);
+        if (ns.warn.restored_series)
+            logf_(s, "warning state restored: %llu series (%llu active), %llu CAP file(s) "
+                  "written again", (unsigned long long)ns.warn.restored_series,
+                  (unsigned long long)ns.warn.restored_active,
+                  (unsigned long long)ns.warn.republished);
+    }
     s->last_out_seq = 0;
     s->out_tracks = 0;
     if ((rc = svc_log_open(path, start, outbox_entry, s, &s->outbox, &hdr_start, &existed,
