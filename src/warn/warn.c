@@ -99,6 +99,7 @@ struct mwx_warn {
     mwx_warn_journal_t *journal;
     double resume_t;          /* no decisions up to this time (-INFINITY: none restored) */
     uint32_t next_key;
+    double jmax_t;            /* latest time of any journal entry */
     struct jrec **jlive;      /* the latest entry of every live series (for compaction) */
     size_t n_jlive, cap_jlive;
     struct jrec *jbuf;        /* the entry being written */
@@ -346,6 +347,7 @@ int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *e
         w->nfmt++;
     }
     w->resume_t = -INFINITY;
+    w->jmax_t = -INFINITY;
     w->next_key = 1;
     w->journaled = cfg->journaled;
     if (cfg->journal_path && cfg->journal_path[0] &&
@@ -669,6 +671,10 @@ typedef struct jrec {
     uint8_t warned[NREG_MAX];
     double outside_since[NREG_MAX];
     char refs[MWX_WARN_MAX_REFS][MWX_WARN_REF_LEN];
+    /* the track's other series as it is now: changes without a message (a region handed
+     * over to the impact series, release timers) are kept too */
+    uint8_t sib_warned[NREG_MAX];
+    double sib_outside_since[NREG_MAX];
     /* the message */
     char identifier[128], sent[40], incident[96], track_id[MWX_ID_LEN];
     char sources[MWX_ID_LEN * 2];
@@ -758,6 +764,16 @@ static int jlive_load(void *user, const void *rec, size_t len)
                                   r->n_removed > NREG_MAX || r->n_ring < 0 ||
                                   r->n_ring > MWX_WARN_MAX_RING + 1)))
         return MWX_ECORRUPT;
+    /* every entry, a release too, says how far the context got and which identifiers
+     * it used */
+    if (r->serial > w->serial)
+        w->serial = r->serial;
+    if (r->now_t > w->jmax_t)
+        w->jmax_t = r->now_t;
+    if (r->key >= w->next_key)
+        w->next_key = r->key + 1;
+    if (r->what == JR_RELEASE && r->key == 0)
+        return MWX_OK; /* the compaction's marker */
     return jlive_put(w, r);
 }
 
@@ -766,6 +782,7 @@ static int journal_compact(mwx_warn_t *w, mwx_err_t *err)
     const void **recs;
     size_t *lens;
     int rc;
+    jrec_t *mark = w->jbuf;
     recs = calloc(w->n_jlive + 1, sizeof *recs);
     lens = calloc(w->n_jlive + 1, sizeof *lens);
     if (!recs || !lens) {
@@ -777,7 +794,14 @@ static int journal_compact(mwx_warn_t *w, mwx_err_t *err)
         recs[i] = w->jlive[i];
         lens[i] = sizeof(jrec_t);
     }
-    rc = mwx_warn_journal_rewrite(w->journal, recs, lens, w->n_jlive, err);
+    /* what the dropped entries said: the latest time and message number */
+    memset(mark, 0, sizeof *mark);
+    mark->what = JR_RELEASE;
+    mark->serial = w->serial;
+    mark->now_t = w->jmax_t;
+    recs[w->n_jlive] = mark;
+    lens[w->n_jlive] = sizeof(jrec_t);
+    rc = mwx_warn_journal_rewrite(w->journal, recs, lens, w->n_jlive + 1, err);
     free(recs);
     free(lens);
     return rc;
@@ -790,6 +814,8 @@ static int journal_append(mwx_warn_t *w, const jrec_t *r, mwx_err_t *err)
         return rc;
     if ((rc = jlive_put(w, r)))
         return mwx_err_set(err, rc, "warn: out of memory");
+    if (r->now_t > w->jmax_t)
+        w->jmax_t = r->now_t;
     if (mwx_warn_journal_entries(w->journal) > 2 * w->n_jlive + 256)
         return journal_compact(w, err);
     return MWX_OK;
@@ -815,6 +841,9 @@ static int journal_message(mwx_warn_t *w, const wtrack_t *tr, const wseries_t *s
     r->n_refs = m->n_refs;
     memcpy(r->warned, s->warned, sizeof r->warned);
     memcpy(r->outside_since, s->outside_since, sizeof r->outside_since);
+    memcpy(r->sib_warned, tr->s[1 - s->kind].warned, sizeof r->sib_warned);
+    memcpy(r->sib_outside_since, tr->s[1 - s->kind].outside_since,
+           sizeof r->sib_outside_since);
     for (int i = 0; i < m->n_refs; i++)
         mwx_strlcpy(r->refs[i], m->refs[i], MWX_WARN_REF_LEN);
     mwx_strlcpy(r->identifier, m->identifier, sizeof r->identifier);
@@ -855,6 +884,7 @@ static void journal_release(mwx_warn_t *w, const wtrack_t *tr)
     memset(r, 0, sizeof *r);
     r->what = JR_RELEASE;
     r->key = tr->jkey;
+    r->serial = w->serial;
     r->now_t = w->now_t;
     /* not critical: a lost release restores a closed series, which only waits to be
      * released again */
@@ -898,12 +928,6 @@ static int journal_restore(mwx_warn_t *w, mwx_err_t *err)
         mwx_warn_msg_t *m;
         int rc;
 
-        if (r->serial > w->serial)
-            w->serial = r->serial;
-        if (r->now_t > w->resume_t)
-            w->resume_t = r->now_t;
-        if (r->key >= w->next_key)
-            w->next_key = r->key + 1;
         for (int k = 0; k < MWX_WARN_MAX_TRACKS && !tr; k++)
             if (w->tracks[k].used && w->tracks[k].orphan && w->tracks[k].jkey == r->key)
                 tr = &w->tracks[k];
@@ -984,13 +1008,33 @@ static int journal_restore(mwx_warn_t *w, mwx_err_t *err)
             w->emit_pending = 1;
         }
         after_message(w, s, m);
-        if (m->all_clear)
-            tr->done = 1;
+    }
+    /* the newer entry of a track says how its other series stood at that time */
+    for (size_t i = 0; i < w->n_jlive; i++) {
+        const jrec_t *r = w->jlive[i], *o = jlive_find(w, r->key, 1 - r->kind, NULL);
+        if (o && o->serial > r->serial)
+            continue;
+        for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+            wtrack_t *tr = &w->tracks[k];
+            if (tr->used && tr->orphan && tr->jkey == r->key) {
+                wseries_t *sib = &tr->s[1 - r->kind];
+                if (sib->active || !sib->has_last) {
+                    memcpy(sib->warned, r->sib_warned, sizeof sib->warned);
+                    memcpy(sib->outside_since, r->sib_outside_since,
+                           sizeof sib->outside_since);
+                }
+            }
+        }
     }
     for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
         wtrack_t *tr = &w->tracks[k];
         if (!tr->used || !tr->orphan)
             continue;
+        /* over once an all-clear went out and no series is left open (a crash between
+         * the two all-clears leaves the second to be sent) */
+        tr->done = ((tr->s[0].has_last && tr->s[0].last.all_clear) ||
+                    (tr->s[1].has_last && tr->s[1].last.all_clear)) &&
+                   !tr->s[0].active && !tr->s[1].active;
         for (int j = 0; j < 2; j++)
             if (tr->s[j].has_last) {
                 w->st.restored_series++;
@@ -1473,7 +1517,7 @@ static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
         tr->lost = 1;
     /* a restarted context replaying its input: what happened up to resume_t is in the
      * journal */
-    if (t <= w->resume_t)
+    if (t < w->resume_t)
         return MWX_OK;
     /* an orphaned series whose warnings are over waits a little for its track, so that
      * the rebuilt track takes over a closed series rather than warn again */
@@ -1542,7 +1586,9 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
         /* a restored series of this threat continues with this track */
         if (!tr->s[0].has_last && !tr->s[1].has_last && w->n_jlive)
             adopt(w, tr);
-        if (!tr->done && trk->t > w->resume_t && (rc = assess(w, tr, &tv, err)))
+        /* decided again at resume_t itself: a crash may have come between the messages of
+         * one update (deciding a series again on the same input sends nothing twice) */
+        if (!tr->done && trk->t >= w->resume_t && (rc = assess(w, tr, &tv, err)))
             return rc;
     }
     if (!impact_valid(&trk->impact))
@@ -1617,7 +1663,9 @@ static int journal_load(mwx_warn_t *w, const char *path, mwx_err_t *err)
         return rc;
     if ((rc = journal_restore(w, err)))
         return mwx_err_prefix(err, "warn journal %s", path);
-    if (mwx_warn_journal_entries(w->journal) > w->n_jlive)
+    if (mwx_warn_journal_entries(w->journal))
+        w->resume_t = w->jmax_t;
+    if (mwx_warn_journal_entries(w->journal) > w->n_jlive + 1)
         return journal_compact(w, err);
     return MWX_OK;
 }
