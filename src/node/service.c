@@ -49,6 +49,7 @@ typedef struct partner {
     uint64_t last_from, last_to;
     int empty_answers;
     int req_failed;
+    double last_heard;       /* wall time of the last envelope accepted live (0: never) */
 } partner_t;
 
 typedef struct svc {
@@ -263,6 +264,8 @@ static void deliver(svc_t *s, const uint8_t *data, size_t len, double recv_unix_
         return;
     partner_t *p = partner(s, env.origin);
     if (p) {
+        if (!s->replaying)
+            p->last_heard = mwx_time_wall();
         if (!p->seen) {
             p->seen = 1;
             p->first = env.seq;
@@ -427,6 +430,38 @@ static void update_metrics(svc_t *s)
     mwx_gauge_set(s->g_t, s->t_cur);
 }
 
+/* /readyz: the bus is connected, the inbox replayed (caught up), and every partner heard
+ * from before was heard within READY_HEARD_S (3 heartbeat periods: one late heartbeat is
+ * jitter, not silence). A partner never heard does not hold readiness back (its policy
+ * may release nothing to this node); it is named. */
+#define READY_HEARD_S 3.0
+static void update_ready(svc_t *s, double now)
+{
+    char detail[480];
+    size_t o = 0;
+    int ready = s->connected && s->in_next >= s->n_in;
+    if (!s->web)
+        return;
+    detail[0] = '\0';
+    if (!s->connected)
+        o += (size_t)snprintf(detail + o, sizeof detail - o, "bus down; ");
+    if (s->in_next < s->n_in)
+        o += (size_t)snprintf(detail + o, sizeof detail - o, "replaying the inbox; ");
+    for (int i = 0; i < s->n_partner && o < sizeof detail - 64; i++) {
+        const partner_t *p = &s->partner[i];
+        if (!p->last_heard) {
+            o += (size_t)snprintf(detail + o, sizeof detail - o, "%s never heard; ", p->nation);
+        } else if (now - p->last_heard > READY_HEARD_S) {
+            ready = 0;
+            o += (size_t)snprintf(detail + o, sizeof detail - o, "%s silent for %.0f s; ",
+                                  p->nation, now - p->last_heard);
+        }
+    }
+    if (o >= 2 && o < sizeof detail)
+        detail[o - 2] = '\0';
+    mwx_web_set_ready(s->web, ready, detail);
+}
+
 /* Service duties: bus, heartbeat, gaps, durability, events. */
 static void tick(svc_t *s, double timeout_s)
 {
@@ -458,6 +493,7 @@ static void tick(svc_t *s, double timeout_s)
     }
     if (now - s->last_sync >= 1.0) {
         s->last_sync = now;
+        update_ready(s, now);
         if (mwx_recwriter_flush(s->rec, 1, &e) != MWX_OK || svc_log_sync(s->inbox, &e) != MWX_OK)
             fail_once(s, e.code, &e);
     }
