@@ -107,6 +107,7 @@ typedef struct svc {
     /* web */
     mwx_web_t *web;
     mwx_gauge_t *g_connected, *g_t;
+    mwx_gauge_t *g_rss, *g_fds, *g_disk_free, *g_warn_restored, *g_warn_adopted;
     mwx_counter_t *c_accepted, *c_published, *c_gap_recovered, *c_drop[MWX_DROP_N];
     uint64_t gap_recovered;
     uint8_t gap_req[MWX_ENVELOPE_MAX];
@@ -428,6 +429,8 @@ static void update_metrics(svc_t *s)
     mwx_counter_add(s->c_published, st.published - mwx_counter_value(s->c_published));
     mwx_counter_add(s->c_gap_recovered, s->gap_recovered - mwx_counter_value(s->c_gap_recovered));
     mwx_gauge_set(s->g_t, s->t_cur);
+    mwx_gauge_set(s->g_warn_restored, (double)st.warn.restored_series);
+    mwx_gauge_set(s->g_warn_adopted, (double)st.warn.adopted);
 }
 
 /* /readyz: the bus is connected, the inbox replayed (caught up), and every partner heard
@@ -494,6 +497,13 @@ static void tick(svc_t *s, double timeout_s)
     if (now - s->last_sync >= 1.0) {
         s->last_sync = now;
         update_ready(s, now);
+        if (s->web) {
+            double rss, fds, dfree;
+            svc_proc_sample(s->cfg->outputs, &rss, &fds, &dfree);
+            mwx_gauge_set(s->g_rss, rss);
+            mwx_gauge_set(s->g_fds, fds);
+            mwx_gauge_set(s->g_disk_free, dfree);
+        }
         if (mwx_recwriter_flush(s->rec, 1, &e) != MWX_OK || svc_log_sync(s->inbox, &e) != MWX_OK)
             fail_once(s, e.code, &e);
     }
@@ -853,7 +863,20 @@ static int register_metrics(svc_t *s, mwx_err_t *err)
                                   &s->c_published, err)) ||
         (rc = mwx_metrics_counter(m, "mwx_node_gap_recovered_total", lab,
                                   "envelopes recovered by gap request", &s->c_gap_recovered,
-                                  err)))
+                                  err)) ||
+        (rc = mwx_metrics_gauge(m, "mwx_process_resident_memory_bytes", lab,
+                                "resident memory of the node process", &s->g_rss, err)) ||
+        (rc = mwx_metrics_gauge(m, "mwx_process_open_fds", lab,
+                                "open file descriptors of the node process", &s->g_fds, err)) ||
+        (rc = mwx_metrics_gauge(m, "mwx_node_outputs_disk_free_bytes", lab,
+                                "free bytes (for this user) on the outputs' file system",
+                                &s->g_disk_free, err)) ||
+        (rc = mwx_metrics_gauge(m, "mwx_node_warn_series_restored", lab,
+                                "alert series restored from the warning journal at start",
+                                &s->g_warn_restored, err)) ||
+        (rc = mwx_metrics_gauge(m, "mwx_node_warn_series_adopted", lab,
+                                "restored alert series taken over by a rebuilt track",
+                                &s->g_warn_adopted, err)))
         return rc;
     for (int d = 0; d < MWX_DROP_N; d++) {
         snprintf(lab, sizeof lab, "node=\"%s\",reason=\"%s\"", s->cfg->nation,

@@ -83,7 +83,13 @@ assert 'mwx_node_bus_connected{node="JP"} 1' in text, text
 acc = int(re.search(r'mwx_share_accepted_total\{node="JP"\} (\d+)', text).group(1))
 assert acc > 100, acc
 assert 'mwx_share_dropped_total{node="JP",reason="bad_signature"} 0' in text, text
-print("JP /metrics: connected, %d accepted" % acc)
+for name in ("mwx_process_resident_memory_bytes", "mwx_process_open_fds",
+             "mwx_node_outputs_disk_free_bytes"):
+    v = float(re.search(name + r'\{node="JP"\} (\S+)', text).group(1))
+    assert v > 0, (name, v)
+rss = float(re.search(r'mwx_process_resident_memory_bytes\{node="JP"\} (\S+)', text).group(1))
+assert 1e6 < rss < 4e9, rss
+print("JP /metrics: connected, %d accepted, %.0f MB resident" % (acc, rss / 1e6))
 EOPY
 # /healthz, /readyz: ready while KR and US are heard; KR stopped (SIGSTOP) for > 3 s
 # makes JP not ready, naming KR; ready again once KR goes on
