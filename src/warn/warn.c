@@ -753,10 +753,45 @@ static int jlive_put(mwx_warn_t *w, const jrec_t *r)
     return MWX_OK;
 }
 
+/* A text field of an entry: terminated inside its array. */
+#define TERMINATED(a) (memchr((a), '\0', sizeof(a)) != NULL)
+
+/* An entry read back: every string terminated, the identifier a safe file name (it
+ * becomes alerts/<identifier>.cap.xml), counts within their arrays. */
+static int jrec_ok(const jrec_t *r)
+{
+    if (r->n_refs < 0 || r->n_refs > MWX_WARN_MAX_REFS)
+        return 0;
+    if (!TERMINATED(r->sname) || !TERMINATED(r->identifier) || !TERMINATED(r->sent) ||
+        !TERMINATED(r->incident) || !TERMINATED(r->track_id) || !TERMINATED(r->sources) ||
+        !TERMINATED(r->trk.track_id) || !TERMINATED(r->trk.node) ||
+        !TERMINATED(r->trk.sources))
+        return 0;
+    for (int i = 0; i < r->n_refs; i++)
+        if (!TERMINATED(r->refs[i]))
+            return 0;
+    if (!r->identifier[0] || r->identifier[0] == '.')
+        return 0;
+    for (const char *p = r->identifier; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == '_' || *p == '-'))
+            return 0;
+    if (r->msg_type != MWX_MSG_ALERT && r->msg_type != MWX_MSG_UPDATE &&
+        r->msg_type != MWX_MSG_CANCEL)
+        return 0;
+    if (!isfinite(r->now_t) || !isfinite(r->t))
+        return 0;
+    return 1;
+}
+
 static int jlive_load(void *user, const void *rec, size_t len)
 {
     mwx_warn_t *w = user;
     const jrec_t *r = rec;
+    if (len == sizeof(jrec_t) && r->what == JR_SERIES && !jrec_ok(r))
+        return MWX_ECORRUPT;
+    if (len == sizeof(jrec_t) && r->what == JR_RELEASE && !isfinite(r->now_t))
+        return MWX_ECORRUPT;
     if (len != sizeof(jrec_t) || (r->what != JR_SERIES && r->what != JR_RELEASE) ||
         (r->what == JR_SERIES && (r->kind < 0 || r->kind > 1 || r->n_refs < 0 ||
                                   r->n_refs > MWX_WARN_MAX_REFS || r->n_regions < 0 ||
