@@ -125,6 +125,9 @@ typedef struct mwx_node_cfg {
     size_t sentlog_slots;         /* envelopes kept to answer gap requests; 0 = 8192 */
     mwx_node_record_fn on_record; /* may be NULL */
     void *user;
+    const char *warn_journal;     /* optional: the warning context's journal (warn.h,
+                                     journal_path): `mwx node` keeps its series across
+                                     restarts in OUTPUTS/node-NATION.warn */
     uint64_t first_seq;           /* first seq to send; 0 = default (1 with sim_clock, else
                                      mwx_share_seq_base(now)). `mwx node` continues above
                                      its outbox after a restart. */
@@ -140,6 +143,7 @@ typedef struct mwx_node_stats {
                                refused (no Gaussian estimate): dropped */
     uint64_t fusion_merged, fusion_split, fusion_dropped; /* mwx_fusion_merged() etc. */
     mwx_share_counters_t share;
+    mwx_warn_stats_t warn;  /* the warning context's (zero without one) */
 } mwx_node_stats_t;
 
 int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err);

@@ -185,6 +185,18 @@ typedef struct mwx_warn_config {
     const mwx_warn_policy_t *policy; /* NULL = defaults */
     mwx_warn_emit_fn emit;       /* optional */
     void *user;
+    const char *journal_path;    /* optional: the durable warning state (docs/NODE.md,
+                                    "Warning continuity"). Each message's series state is
+                                    appended and fdatasync'd here before its CAP file is
+                                    written; a context created on an existing journal
+                                    continues its series (Update/Cancel referencing the
+                                    earlier messages, identifiers never reused), writes
+                                    the CAP file of a journaled message that is missing,
+                                    and makes no decision for times up to the journal's
+                                    last (a restarted node replaying its input) */
+    /* Tests: called after each journal entry is on disk, before the message's files; a
+     * nonzero return stops there (mwx_warn_* returns MWX_EIO), as a crash would. */
+    int (*journaled)(void *user, const char *identifier);
 } mwx_warn_config_t;
 
 typedef struct mwx_warn mwx_warn_t;
@@ -222,6 +234,10 @@ typedef struct mwx_warn_stats {
     uint64_t cot_events;
     uint64_t tak_sent, tak_errors;
     uint64_t files_written;
+    /* journal: series restored at create (of which still active), CAP files of journaled
+     * messages found missing and written again, restored series taken over by a track of
+     * the rebuilt picture */
+    uint64_t restored_series, restored_active, republished, adopted;
 } mwx_warn_stats_t;
 
 void mwx_warn_get_stats(const mwx_warn_t *w, mwx_warn_stats_t *st);

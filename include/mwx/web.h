@@ -158,6 +158,11 @@ const char *mwx_web_token(const mwx_web_t *srv);
 /* Replay control. cmd is "play", "pause", "restart" or "speed" (x = the new speed,
  * 0 < x <= 1000); the callback returns 0 or a negative MWX_E* (the request then gets
  * 400). It runs on a server thread: it must be quick and thread-safe. */
+/* GET /healthz answers 200 "ok" while the server runs (liveness). GET /readyz answers
+ * 200 "ready[: detail]" or 503 "not ready: detail" as last set here (not ready until
+ * set); thread-safe. */
+void mwx_web_set_ready(mwx_web_t *srv, int ready, const char *detail);
+
 typedef int (*mwx_web_control_fn)(void *user, const char *cmd, double x);
 void mwx_web_set_control(mwx_web_t *srv, mwx_web_control_fn fn, void *user);
 

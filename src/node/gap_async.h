@@ -34,6 +34,7 @@ typedef struct gap_peer {
     uint64_t last_from, last_to;
     int empty_answers;
     uint64_t requests, failures, replies, ignored_replies;
+    double last_heard;       /* wall time of the last envelope accepted live (0: never; /readyz) */
 } gap_peer_t;
 
 void gap_peer_init(gap_peer_t *p, const char *nation);

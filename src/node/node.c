@@ -346,6 +346,7 @@ int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
         wc.out_dir = cfg->out_dir;
         wc.emit = on_alert;
         wc.user = n;
+        wc.journal_path = cfg->warn_journal;
         rc = mwx_warn_create(&wc, &n->warn, err);
         unlink(tmp);
         if (rc != MWX_OK)
@@ -427,6 +428,9 @@ void mwx_node_get_stats(const mwx_node_t *n, mwx_node_stats_t *st)
     st->fusion_split = mwx_fusion_split(n->fusion);
     st->fusion_dropped = mwx_fusion_dropped(n->fusion);
     mwx_receiver_counters(n->receiver, &st->share);
+    memset(&st->warn, 0, sizeof st->warn);
+    if (n->warn)
+        mwx_warn_get_stats(n->warn, &st->warn);
 }
 
 const char *mwx_node_nation(const mwx_node_t *n) { return n->cfg.nation; }

@@ -45,6 +45,7 @@ typedef gap_peer_t partner_t; /* gap_async.h */
 
 typedef struct svc {
     const mwx_node_service_cfg_t *cfg;
+    char warn_journal[MWX_PATH_LEN * 2]; /* OUTPUTS/node-NATION.warn */
     FILE *log;
     volatile int *stop;
     mwx_scenario_t sc;
@@ -97,6 +98,7 @@ typedef struct svc {
     /* web */
     mwx_web_t *web;
     mwx_gauge_t *g_connected, *g_t;
+    mwx_gauge_t *g_rss, *g_fds, *g_disk_free, *g_warn_restored, *g_warn_adopted;
     mwx_counter_t *c_accepted, *c_published, *c_gap_recovered, *c_drop[MWX_DROP_N];
     uint64_t gap_recovered, gap_failed;
     uint64_t last_denied_pub, last_denied_sub, last_slow;
@@ -256,6 +258,8 @@ static void deliver(svc_t *s, const uint8_t *data, size_t len, double recv_unix_
     if (after.accepted == before.accepted || mwx_envelope_peek(data, len, &env, NULL) != MWX_OK)
         return;
     partner_t *p = partner(s, env.origin);
+    if (p && !s->replaying)
+        p->last_heard = mwx_time_wall(); /* any accepted envelope is a sign of life (/readyz) */
     if (p && env.seq > 0) { /* data only: a gap request is no sign of life here */
         if (!p->seen && !s->replaying)
             logf_(s, "partner %s first seen (seq %llu)", env.origin,
@@ -451,6 +455,40 @@ static void update_metrics(svc_t *s)
     mwx_counter_add(s->c_gap_recovered, s->gap_recovered - mwx_counter_value(s->c_gap_recovered));
     mwx_counter_add(s->c_gap_failed, s->gap_failed - mwx_counter_value(s->c_gap_failed));
     mwx_gauge_set(s->g_t, s->t_cur);
+    mwx_gauge_set(s->g_warn_restored, (double)st.warn.restored_series);
+    mwx_gauge_set(s->g_warn_adopted, (double)st.warn.adopted);
+}
+
+/* /readyz: the bus is connected, the inbox replayed (caught up), and every partner heard
+ * from before was heard within READY_HEARD_S (3 heartbeat periods: one late heartbeat is
+ * jitter, not silence). A partner never heard does not hold readiness back (its policy
+ * may release nothing to this node); it is named. */
+#define READY_HEARD_S 3.0
+static void update_ready(svc_t *s, double now)
+{
+    char detail[480];
+    size_t o = 0;
+    int ready = s->connected && s->in_next >= s->n_in;
+    if (!s->web)
+        return;
+    detail[0] = '\0';
+    if (!s->connected)
+        o += (size_t)snprintf(detail + o, sizeof detail - o, "bus down; ");
+    if (s->in_next < s->n_in)
+        o += (size_t)snprintf(detail + o, sizeof detail - o, "replaying the inbox; ");
+    for (int i = 0; i < s->n_partner && o < sizeof detail - 64; i++) {
+        const partner_t *p = &s->partner[i];
+        if (!p->last_heard) {
+            o += (size_t)snprintf(detail + o, sizeof detail - o, "%s never heard; ", p->nation);
+        } else if (now - p->last_heard > READY_HEARD_S) {
+            ready = 0;
+            o += (size_t)snprintf(detail + o, sizeof detail - o, "%s silent for %.0f s; ",
+                                  p->nation, now - p->last_heard);
+        }
+    }
+    if (o >= 2 && o < sizeof detail)
+        detail[o - 2] = '\0';
+    mwx_web_set_ready(s->web, ready, detail);
 }
 
 /* What the server refuses (permission violations) and what nats.c drops (slow consumer)
@@ -521,6 +559,14 @@ static void tick(svc_t *s, double timeout_s)
     }
     if (now - s->last_sync >= 1.0) {
         s->last_sync = now;
+        update_ready(s, now);
+        if (s->web) {
+            double rss, fds, dfree;
+            svc_proc_sample(s->cfg->outputs, &rss, &fds, &dfree);
+            mwx_gauge_set(s->g_rss, rss);
+            mwx_gauge_set(s->g_fds, fds);
+            mwx_gauge_set(s->g_disk_free, dfree);
+        }
         if (mwx_recwriter_flush(s->rec, 1, &e) != MWX_OK || svc_log_sync(s->inbox, &e) != MWX_OK)
             fail_once(s, e.code, &e);
     }
@@ -889,7 +935,20 @@ static int register_metrics(svc_t *s, mwx_err_t *err)
                                   &s->c_denied, err)) ||
         (rc = mwx_metrics_counter(m, "mwx_node_bus_slow_consumer_dropped_total", lab,
                                   "messages the bus client dropped (slow consumer)",
-                                  &s->c_slow, err)))
+                                  &s->c_slow, err)) ||
+        (rc = mwx_metrics_gauge(m, "mwx_process_resident_memory_bytes", lab,
+                                "resident memory of the node process", &s->g_rss, err)) ||
+        (rc = mwx_metrics_gauge(m, "mwx_process_open_fds", lab,
+                                "open file descriptors of the node process", &s->g_fds, err)) ||
+        (rc = mwx_metrics_gauge(m, "mwx_node_outputs_disk_free_bytes", lab,
+                                "free bytes (for this user) on the outputs' file system",
+                                &s->g_disk_free, err)) ||
+        (rc = mwx_metrics_gauge(m, "mwx_node_warn_series_restored", lab,
+                                "alert series restored from the warning journal at start",
+                                &s->g_warn_restored, err)) ||
+        (rc = mwx_metrics_gauge(m, "mwx_node_warn_series_adopted", lab,
+                                "restored alert series taken over by a rebuilt track",
+                                &s->g_warn_adopted, err)))
         return rc;
     for (int d = 0; d < MWX_DROP_N; d++) {
         snprintf(lab, sizeof lab, "node=\"%s\",reason=\"%s\"", s->cfg->nation,
@@ -1005,6 +1064,9 @@ static int setup(svc_t *s, mwx_err_t *err)
     s->nc.sim_clock = 0;
     s->nc.on_record = on_record;
     s->nc.user = s;
+    /* the warning state: series continue across restarts (docs/NODE.md) */
+    snprintf(s->warn_journal, sizeof s->warn_journal, "%s/node-%s.warn", c->outputs, c->nation);
+    s->nc.warn_journal = s->warn_journal;
     /* the outbox: where seqs continue (read before the sender starts), the clock origin
      * kept from the first start; then loaded into the new node's sent log */
     snprintf(path, sizeof path, "%s/node-%s.outbox", c->outputs, c->nation);
@@ -1019,6 +1081,15 @@ static int setup(svc_t *s, mwx_err_t *err)
     s->nc.first_seq = s->last_out_seq ? s->last_out_seq + 1 : 0;
     if ((rc = mwx_node_create(&s->nc, &s->node, err)) != MWX_OK)
         return rc;
+    {
+        mwx_node_stats_t ns;
+        mwx_node_get_stats(s->node, &ns);
+        if (ns.warn.restored_series)
+            logf_(s, "warning state restored: %llu series (%llu active), %llu CAP file(s) "
+                  "written again", (unsigned long long)ns.warn.restored_series,
+                  (unsigned long long)ns.warn.restored_active,
+                  (unsigned long long)ns.warn.republished);
+    }
     s->last_out_seq = 0;
     s->out_tracks = 0;
     if ((rc = svc_log_open(path, start, outbox_entry, s, &s->outbox, &hdr_start, &existed,

@@ -29,4 +29,9 @@ void svc_log_close(svc_log_t *l);
 
 uint32_t svc_crc32c(uint32_t crc, const uint8_t *p, size_t n);
 
+/* service_proc.c: resident memory, open fds, free bytes of the outputs' file system
+ * (each -1 when unknown). */
+void svc_proc_sample(const char *outputs, double *rss_bytes, double *open_fds,
+                     double *disk_free_bytes);
+
 #endif

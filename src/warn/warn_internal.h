@@ -210,6 +210,20 @@ void mwx_warn_pic_track(const struct mwx_warn *w, size_t i, mwx_warn_pic_track_t
 size_t mwx_warn_pic_nseries(const struct mwx_warn *w);
 void mwx_warn_pic_series(const struct mwx_warn *w, size_t i, mwx_warn_pic_series_t *out);
 
+/* The warning journal (journal.c): CRC-framed entries, fdatasync'd on append, torn tail
+ * cut on open. `layout` is the record size: a journal of another layout is refused. */
+typedef struct mwx_warn_journal mwx_warn_journal_t;
+int mwx_warn_journal_open(const char *path, uint32_t layout, int durable,
+                          int (*each)(void *user, const void *rec, size_t len), void *user,
+                          mwx_warn_journal_t **out, mwx_err_t *err);
+int mwx_warn_journal_append(mwx_warn_journal_t *j, const void *rec, size_t len, mwx_err_t *err);
+/* Replace the whole journal by these entries (atomically: tmp, fsync, rename). */
+int mwx_warn_journal_rewrite(mwx_warn_journal_t *j, const void *const *recs, const size_t *lens,
+                             size_t n, mwx_err_t *err);
+uint64_t mwx_warn_journal_size(const mwx_warn_journal_t *j);
+uint64_t mwx_warn_journal_entries(const mwx_warn_journal_t *j);
+void mwx_warn_journal_close(mwx_warn_journal_t *j);
+
 /* TAK sender (tak.c). */
 typedef struct mwx_tak mwx_tak_t;
 int mwx_tak_open(const char *endpoint, mwx_tak_t **out, mwx_err_t *err);

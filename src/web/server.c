@@ -86,6 +86,8 @@ struct mwx_web {
 
     pthread_mutex_t clk; /* guards conns */
     conn_slot_t conns[CONN_LIMIT + 8];
+    int ready;              /* /readyz: set by the owner (mwx_web_set_ready) */
+    char ready_detail[512];
 
     mwx_metrics_t *metrics; /* own registry */
     mwx_counter_t *published[MWX_REC_TYPE_MAX + 1];
@@ -748,6 +750,18 @@ static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
     pthread_mutex_unlock(&s->clk);
 }
 
+static enum MHD_Result serve_ready(mwx_web_t *s, struct MHD_Connection *conn)
+{
+    char text[560];
+    int ready;
+    pthread_mutex_lock(&s->lk);
+    ready = s->ready;
+    snprintf(text, sizeof text, "%s%s%s\n", ready ? "ready" : "not ready",
+             s->ready_detail[0] ? ": " : "", s->ready_detail);
+    pthread_mutex_unlock(&s->lk);
+    return send_text(s, conn, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, text);
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
                                const char *method, const char *version,
                                const char *upload_data, size_t *upload_data_size,
@@ -791,6 +805,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
         return serve_metrics(s, conn);
     if (strcmp(url, "/alerts.atom") == 0)
         return serve_atom(s, conn);
+    if (strcmp(url, "/healthz") == 0) /* the server answers: the process lives */
+        return send_text(s, conn, MHD_HTTP_OK, "ok\n");
+    if (strcmp(url, "/readyz") == 0)
+        return serve_ready(s, conn);
     return send_text(s, conn, MHD_HTTP_NOT_FOUND, "not found\n");
 }
 
@@ -1014,6 +1032,14 @@ int mwx_web_add_host(mwx_web_t *s, const char *name, mwx_err_t *err)
 const char *mwx_web_token(const mwx_web_t *s)
 {
     return s->token;
+}
+
+void mwx_web_set_ready(mwx_web_t *s, int ready, const char *detail)
+{
+    pthread_mutex_lock(&s->lk);
+    s->ready = ready;
+    mwx_strlcpy(s->ready_detail, detail ? detail : "", sizeof s->ready_detail);
+    pthread_mutex_unlock(&s->lk);
 }
 
 void mwx_web_set_control(mwx_web_t *s, mwx_web_control_fn fn, void *user)

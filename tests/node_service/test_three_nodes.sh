@@ -83,8 +83,30 @@ assert 'mwx_node_bus_connected{node="JP"} 1' in text, text
 acc = int(re.search(r'mwx_share_accepted_total\{node="JP"\} (\d+)', text).group(1))
 assert acc > 100, acc
 assert 'mwx_share_dropped_total{node="JP",reason="bad_signature"} 0' in text, text
-print("JP /metrics: connected, %d accepted" % acc)
+for name in ("mwx_process_resident_memory_bytes", "mwx_process_open_fds",
+             "mwx_node_outputs_disk_free_bytes"):
+    v = float(re.search(name + r'\{node="JP"\} (\S+)', text).group(1))
+    assert v > 0, (name, v)
+rss = float(re.search(r'mwx_process_resident_memory_bytes\{node="JP"\} (\S+)', text).group(1))
+assert 1e6 < rss < 4e9, rss
+print("JP /metrics: connected, %d accepted, %.0f MB resident" % (acc, rss / 1e6))
 EOPY
+# /healthz, /readyz: ready while KR and US are heard; KR stopped (SIGSTOP) for > 3 s
+# makes JP not ready, naming KR; ready again once KR goes on
+probe() { # PATH -> "STATUS BODY"
+    "$PY" -c "import sys, urllib.request, urllib.error
+try: r = urllib.request.urlopen(sys.argv[1], timeout=30); print(r.status, r.read().decode().strip())
+except urllib.error.HTTPError as e: print(e.code, e.read().decode().strip())" "$URL${1#/}"
+}
+[ "$(probe /healthz)" = "200 ok" ] || fail "/healthz: $(probe /healthz)"
+is_ready() { [ "$(probe /readyz | cut -c1-9)" = "200 ready" ]; }
+wait_for 30 is_ready || fail "/readyz: $(probe /readyz)"
+kill -STOP "${NODE_PID[KR]}"
+kr_silent() { probe /readyz | grep -q "^503 not ready: .*KR silent"; }
+wait_for 30 kr_silent || { kill -CONT "${NODE_PID[KR]}"; fail "/readyz with KR stopped: $(probe /readyz)"; }
+kill -CONT "${NODE_PID[KR]}"
+wait_for 30 is_ready || fail "/readyz after KR went on: $(probe /readyz)"
+echo "JP /healthz ok; /readyz ready, not ready while KR was stopped, ready again"
 settle_and_stop "$D" --ordered
 for n in JP KR US; do
     logged "$D/node-$n.log" "connected to" || fail "$n: no 'connected' line"

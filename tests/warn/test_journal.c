@@ -1,0 +1,314 @@
+/* Warning continuity (journal_path): a context stopped at any message of a scripted
+ * picture -- right after the message's journal entry and before its files (the window a
+ * crash can hit), or right after its files -- and created again on the same outputs, fed
+ * the same picture from the start (as a restarted node replays its input), publishes
+ * exactly the CAP files of an undisturbed context, byte for byte: no second Alert, no
+ * lost Cancel, references continued, identifiers never reused. Also: a torn journal tail
+ * is cut; a journal of another layout is refused; the journal stays compact. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "warn/warn_internal.h"
+#include "warn/warn_test_util.h"
+
+static double g_epoch;
+
+typedef struct hook {
+    int n, stop_at;
+} hook_t;
+
+static int on_journaled(void *user, const char *identifier)
+{
+    hook_t *h = user;
+    (void)identifier;
+    return ++h->n == h->stop_at;
+}
+
+/* On tmpfs when there is one: the journal fsyncs every entry, and this test writes some
+ * thousands (the fsyncs themselves are not what is tested here). */
+static void outdir(char *buf, size_t n, const char *name)
+{
+    if (access("/dev/shm", W_OK) == 0) {
+        snprintf(buf, n, "/dev/shm/warn-%s-%ld", name, (long)getpid());
+        mkdir(buf, 0777);
+    } else {
+        wt_outdir(buf, n, name);
+    }
+}
+
+static int setup(void **st)
+{
+    mwx_err_t err = {0};
+    (void)st;
+    return mwx_time_parse("2026-11-22T03:00:00Z", &g_epoch, &err);
+}
+
+static mwx_warn_t *open_ctx(const char *dir, hook_t *h, mwx_err_t *err)
+{
+    mwx_warn_config_t cfg = {0};
+    char jpath[600];
+    mwx_warn_t *w = NULL;
+    snprintf(jpath, sizeof jpath, "%s/node.warn", dir);
+    cfg.node = "JP";
+    cfg.run_id = "j";
+    cfg.source = MWX_WARN_SOURCE_SIMULATED;
+    cfg.status = MWX_STATUS_EXERCISE;
+    cfg.epoch_unix_s = g_epoch;
+    cfg.regions_path = WT_REGIONS;
+    cfg.out_dir = dir;
+    cfg.durable = 0;
+    cfg.journal_path = jpath;
+    cfg.journaled = h ? on_journaled : NULL;
+    cfg.user = h;
+    if (mwx_warn_create(&cfg, &w, err))
+        return NULL;
+    return w;
+}
+
+/* The scripted picture: step i of N_STEPS. X-1's impact prediction converges from the
+ * Seto Inland Sea onto Tokyo (its ellipse shrinking, regions added and released, the
+ * overflight corridor changing), then the track goes stale and the all-clear follows;
+ * X-2 threatens Fukuoka and is judged false at t = 250. Returns 0 when done. */
+#define N_STEPS 381
+static int step(mwx_warn_t *w, int i, mwx_err_t *err)
+{
+    double t = 100.0 + i;
+    if (t <= 400.0) {
+        double f = (t - 100.0) / 300.0, a = 150.0 - 130.0 * f;
+        mwx_rec_track_t k = wt_track("X-1", t, 38.0, 128.0 + 0.02 * (t - 100.0),
+                                     200e3 - 500.0 * (t - 100.0), 34.0 + 1.7 * f,
+                                     133.0 + 6.7 * f, 420.0, a, a / 2, 60.0);
+        int rc = mwx_warn_track(w, &k, err);
+        if (rc)
+            return rc;
+        if (t >= 120.0 && t < 250.0) {
+            mwx_rec_track_t k2 = wt_track("X-2", t, 36.5, 127.0, 150e3, 33.6, 130.4, 300.0,
+                                          40.0, 20.0, 0.0);
+            if ((rc = mwx_warn_track(w, &k2, err)))
+                return rc;
+        } else if (t == 250.0) {
+            if ((rc = mwx_warn_end_track(w, "X-2", t, MWX_WARN_END_FALSE, err)))
+                return rc;
+        }
+        return MWX_OK;
+    }
+    return mwx_warn_tick(w, t, err);
+}
+
+typedef struct capset {
+    char name[256][160];
+    char *data[256];
+    size_t len[256];
+    int n;
+} capset_t;
+
+static void read_caps(const char *dir, capset_t *cs)
+{
+    char ad[600], p[800];
+    DIR *d;
+    struct dirent *e;
+    memset(cs, 0, sizeof *cs);
+    snprintf(ad, sizeof ad, "%s/alerts", dir);
+    d = opendir(ad);
+    assert_non_null(d);
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        FILE *f;
+        if (l < 8 || strcmp(e->d_name + l - 8, ".cap.xml") != 0)
+            continue;
+        assert_true(cs->n < 256);
+        snprintf(cs->name[cs->n], sizeof cs->name[0], "%s", e->d_name);
+        snprintf(p, sizeof p, "%s/%s", ad, e->d_name);
+        f = fopen(p, "rb");
+        assert_non_null(f);
+        fseek(f, 0, SEEK_END);
+        cs->len[cs->n] = (size_t)ftell(f);
+        rewind(f);
+        cs->data[cs->n] = malloc(cs->len[cs->n] + 1);
+        assert_int_equal(fread(cs->data[cs->n], 1, cs->len[cs->n], f), cs->len[cs->n]);
+        fclose(f);
+        cs->n++;
+    }
+    closedir(d);
+}
+
+static void free_caps(capset_t *cs)
+{
+    for (int i = 0; i < cs->n; i++)
+        free(cs->data[i]);
+}
+
+static void same_caps(const capset_t *a, const capset_t *b, const char *what)
+{
+    if (a->n != b->n)
+        fail_msg("%s: %d CAP files, undisturbed %d", what, b->n, a->n);
+    for (int i = 0; i < a->n; i++) {
+        int j;
+        for (j = 0; j < b->n; j++)
+            if (strcmp(a->name[i], b->name[j]) == 0)
+                break;
+        if (j == b->n)
+            fail_msg("%s: %s missing", what, a->name[i]);
+        if (a->len[i] != b->len[j] || memcmp(a->data[i], b->data[j], a->len[i]) != 0)
+            fail_msg("%s: %s differs", what, a->name[i]);
+    }
+}
+
+static void run_all(mwx_warn_t *w)
+{
+    mwx_err_t err = {0};
+    for (int i = 0; i < N_STEPS; i++)
+        if (step(w, i, &err))
+            fail_msg("step %d: %s", i, err.msg);
+}
+
+static void rm_rf(const char *dir)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_restart_at_every_message(void **st)
+{
+    char ref[512], dir[560];
+    capset_t a, b;
+    mwx_warn_stats_t ws;
+    mwx_err_t err = {0};
+    mwx_warn_t *w;
+    int n_msgs, alerts = 0, cancels = 0;
+    (void)st;
+
+    outdir(ref, sizeof ref, "journal-ref");
+    w = open_ctx(ref, NULL, &err);
+    assert_non_null(w);
+    run_all(w);
+    mwx_warn_get_stats(w, &ws);
+    mwx_warn_free(w);
+    read_caps(ref, &a);
+    n_msgs = a.n;
+    print_message("undisturbed: %d CAP messages\n", n_msgs);
+    for (int i = 0; i < a.n; i++) {
+        alerts += strstr(a.data[i], "<msgType>Alert<") != NULL;
+        cancels += strstr(a.data[i], "<msgType>Cancel<") != NULL;
+    }
+    /* the script exercises every kind: 2 series of X-1 + X-2's, Updates, all-clears, a
+     * false track's Cancel */
+    assert_true(alerts >= 3);
+    assert_true(cancels >= 3);
+    assert_true(ws.cap_update >= 4);
+    assert_int_equal((int)ws.cap_alert + (int)ws.cap_update + (int)ws.cap_cancel, n_msgs);
+
+    for (int k = 1; k <= n_msgs; k++) {
+        /* every message's crash window; after the files, every 5th (the same code path) */
+        for (int after_files = 0; after_files <= (k % 5 == 0); after_files++) {
+            hook_t h = {0, after_files ? 0 : k};
+            int i, rc = 0;
+            snprintf(dir, sizeof dir, "%s-%d-%d", ref, k, after_files);
+            rm_rf(dir);
+            mkdir(dir, 0777);
+            w = open_ctx(dir, &h, &err);
+            assert_non_null(w);
+            /* the first run: until the k-th message's journal entry (then "crash"), or
+             * until the step that made the k-th message is done */
+            for (i = 0; i < N_STEPS && (rc = step(w, i, &err)) == 0; i++)
+                if (after_files && h.n >= k)
+                    break;
+            if (!after_files) {
+                assert_int_equal(rc, MWX_EIO);
+                assert_int_equal(h.n, k);
+            }
+            mwx_warn_free(w);
+            /* the restart: the same picture from the start */
+            w = open_ctx(dir, NULL, &err);
+            if (!w)
+                fail_msg("restart after message %d: %s", k, err.msg);
+            mwx_warn_get_stats(w, &ws);
+            assert_int_equal((int)ws.republished, after_files ? 0 : 1);
+            assert_true(ws.restored_series >= 1);
+            run_all(w);
+            mwx_warn_get_stats(w, &ws);
+            mwx_warn_free(w);
+            read_caps(dir, &b);
+            {
+                char what[64];
+                snprintf(what, sizeof what, "stopped at message %d%s", k,
+                         after_files ? " after its files" : " before its files");
+                same_caps(&a, &b, what);
+            }
+            free_caps(&b);
+            rm_rf(dir);
+        }
+    }
+    free_caps(&a);
+    rm_rf(ref);
+}
+
+/* A torn last entry is cut (the message it described is decided again); damage inside a
+ * journal of another build is refused with a clear error, not misread. */
+static void test_torn_and_foreign(void **st)
+{
+    char dir[512], jp[600];
+    mwx_err_t err = {0};
+    mwx_warn_t *w;
+    mwx_warn_stats_t ws;
+    capset_t a, b;
+    FILE *f;
+    long size;
+    (void)st;
+
+    outdir(dir, sizeof dir, "journal-torn");
+    w = open_ctx(dir, NULL, &err);
+    assert_non_null(w);
+    run_all(w);
+    mwx_warn_free(w);
+    read_caps(dir, &a);
+    snprintf(jp, sizeof jp, "%s/node.warn", dir);
+    /* tear the last entry: the journal keeps the state before it; a replay decides the
+     * message again, into the same file (the same identifier and text) */
+    f = fopen(jp, "r+b");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    fclose(f);
+    assert_true(size > 1000);
+    assert_int_equal(truncate(jp, size - 100), 0);
+    w = open_ctx(dir, NULL, &err);
+    if (!w)
+        fail_msg("torn: %s", err.msg);
+    mwx_warn_get_stats(w, &ws);
+    assert_true(ws.restored_series >= 1);
+    run_all(w);
+    mwx_warn_free(w);
+    read_caps(dir, &b);
+    same_caps(&a, &b, "torn tail");
+    free_caps(&a);
+    free_caps(&b);
+
+    /* another layout */
+    f = fopen(jp, "r+b");
+    assert_non_null(f);
+    fseek(f, 8, SEEK_SET);
+    fputc(0x7f, f);
+    fclose(f);
+    w = open_ctx(dir, NULL, &err);
+    assert_null(w);
+    assert_int_equal(err.code, MWX_ECORRUPT);
+    assert_non_null(strstr(err.msg, "another build"));
+    rm_rf(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_restart_at_every_message),
+        cmocka_unit_test(test_torn_and_foreign),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
