@@ -102,6 +102,12 @@ int mwx_traj_create(const mwx_physics_t *ph, const mwx_launch_t *l, double epoch
         }
     } else {
         rc = traj_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
+        if (!rc && tr->cfg.weave_g > 0.0) {
+            /* the weave fills the last TRAJ_WEAVE_S of the flight solved without it; the
+             * second solve lands the weaving flight on the aim */
+            tr->cfg.tau_weave = tr->fl.tau_imp - TRAJ_WEAVE_S;
+            rc = traj_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
+        }
         if (!rc && tr->cfg.stages_out) {
             traj_sep_t *sp = &sep[n_sep++];
             sp->tau = tr->fl.tau_stage;
