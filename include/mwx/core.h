@@ -249,7 +249,10 @@ typedef enum mwx_status {
 typedef enum mwx_phase {
     MWX_PHASE_BOOST = 0,
     MWX_PHASE_BALLISTIC = 1,
-    MWX_PHASE_IMPACT = 2
+    MWX_PHASE_IMPACT = 2,
+    MWX_PHASE_GLIDE = 3,    /* lifting flight in the atmosphere (glide, quasi-ballistic pull-up) */
+    MWX_PHASE_ORBIT = 4,    /* reached orbit: never comes down within the flight */
+    MWX_PHASE_MAX = 4
 } mwx_phase_t;
 
 /* What a launch estimate rests on, weakest first: a ballistic arc flown back to the ground
@@ -292,7 +295,7 @@ typedef enum mwx_rec_type {
 } mwx_rec_type_t;
 
 const char *mwx_status_name(mwx_status_t s);       /* "Actual", "Exercise", "Test" */
-const char *mwx_phase_name(mwx_phase_t p);         /* "boost", "ballistic", "impact" */
+const char *mwx_phase_name(mwx_phase_t p); /* "boost", "ballistic", "impact", "glide", "orbit" */
 const char *mwx_launch_basis_name(mwx_launch_basis_t b); /* "ballistic", "boost", "fit" */
 const char *mwx_sensor_kind_name(mwx_sensor_kind_t k); /* "radar", "ir_satellite" */
 const char *mwx_msg_type_name(mwx_msg_type_t m);   /* "Alert", "Update", "Cancel" */
@@ -316,6 +319,10 @@ typedef struct mwx_rec_truth {
     double ecef_m[3];
     double vel_mps[3];
     mwx_phase_t phase;
+    /* The launch this object belongs to: the launch id for the launch's own vehicle,
+     * the parent launch's id for a separated stage (object "L1-S1" has launch "L1").
+     * "" in records written before the field existed: read it as the object id. */
+    char launch[MWX_ID_LEN];
 } mwx_rec_truth_t;
 
 /* One detection. A real sensor report carries the sensor's position and accuracy, so the

@@ -36,8 +36,15 @@ typedef struct mwx_physics {
 typedef enum mwx_profile {
     MWX_PROFILE_MINIMUM_ENERGY = 0,
     MWX_PROFILE_LOFTED = 1,
-    MWX_PROFILE_DEPRESSED = 2
+    MWX_PROFILE_DEPRESSED = 2,   /* apogee_km < 80: quasi-ballistic (lift, pull-up) */
+    MWX_PROFILE_GLIDE = 3,       /* boost, glide at glide_alt with lift, dive on the aim */
+    MWX_PROFILE_SPACE_LAUNCH = 4 /* staged gravity turn to orbit; no aim */
 } mwx_profile_t;
+
+#define MWX_MAX_STAGES 3
+/* Truth objects of one launch: the vehicle (the launch id) and up to MWX_MAX_STAGES
+ * separated stages ("ID-S1", "ID-S2", ...). */
+#define MWX_TRAJ_MAX_OBJECTS (1 + MWX_MAX_STAGES)
 
 typedef struct mwx_launch {
     char id[MWX_ID_LEN];
@@ -48,6 +55,22 @@ typedef struct mwx_launch {
     double apogee_m;              /* lofted/depressed: apogee altitude; 0 = n/a */
     double burn_time_s;
     double beta_kg_m2;            /* ballistic coefficient m / (Cd A) of the re-entry body */
+    /* Stages: ballistic profiles 1 (default: the spent stage is not followed) or 2 (the
+     * spent first stage is truth object ID-S1); space_launch 2-3, each burning
+     * stage_burn_s[k] (burn_time_s is then their sum). */
+    int n_stages;
+    double stage_burn_s[MWX_MAX_STAGES];
+    /* depressed with apogee < 80 km: lateral weave over the last 30 s, g (0 = none) */
+    double terminal_g;
+    /* glide */
+    double glide_alt_m;
+    double lift_to_drag;          /* 0 in a test: the glide flies ballistic */
+    double crossrange_m;          /* aim's offset from the burnout great circle; has_: given */
+    int has_crossrange;
+    /* space_launch (aim_lat/aim_lon unused) */
+    double azimuth;               /* rad clockwise from north */
+    double orbit_alt_m;
+    double fail_at_s;             /* s after launch the vehicle breaks up; 0 = never */
 } mwx_launch_t;
 
 typedef struct mwx_sensor_cfg {
@@ -158,9 +181,31 @@ typedef struct mwx_traj_info {
     double impact_lat, impact_lon;         /* rad, geodetic */
     double apogee_m;                       /* max altitude above the ellipsoid */
     double range_m;                        /* geodesic launch -> impact */
+    int in_orbit;  /* the vehicle reached orbit: t_impact is then the end of its propagation
+                    * (a day after launch), impact_* the point below it then */
 } mwx_traj_info_t;
 
 void mwx_traj_get_info(const mwx_traj_t *tr, mwx_traj_info_t *info);
+
+/* The truth objects of a launch. Object 0 is the vehicle itself (id = the launch id: the
+ * re-entry body, the glide vehicle, or a space launch's last stage and payload); objects
+ * 1.. are the separated stages ID-S1, ID-S2 (and, when a space launch breaks up, the
+ * stage burning at fail_at_s). Each names its launch: the launch id. */
+typedef struct mwx_traj_object {
+    char id[MWX_ID_LEN];          /* launch id, or launch id + "-S<k>" */
+    double t_start, t_end;        /* scenario s: separation (launch for object 0) .. end */
+    int impacts;                  /* 1: t_end is its impact; 0: in orbit until t_end */
+    double impact_lat, impact_lon;/* rad, when impacts */
+} mwx_traj_object_t;
+
+int mwx_traj_n_objects(const mwx_traj_t *tr);
+/* MWX_ERANGE for k out of range. */
+int mwx_traj_object(const mwx_traj_t *tr, int k, mwx_traj_object_t *o);
+/* State of object k at t in [t_start, t_end] (as mwx_traj_state, which is object 0).
+ * Phase: boost while it burns, glide while it flies on lift, orbit once in orbit,
+ * ballistic otherwise, impact at an impact t_end. */
+int mwx_traj_object_state(const mwx_traj_t *tr, int k, double t, double ecef[3],
+                          double vel[3], mwx_phase_t *phase);
 
 /* ---------------------------------------------------------------- the run */
 

@@ -27,6 +27,8 @@ const char *mwx_phase_name(mwx_phase_t p)
     case MWX_PHASE_BOOST: return "boost";
     case MWX_PHASE_BALLISTIC: return "ballistic";
     case MWX_PHASE_IMPACT: return "impact";
+    case MWX_PHASE_GLIDE: return "glide";
+    case MWX_PHASE_ORBIT: return "orbit";
     }
     return "?";
 }

@@ -143,7 +143,7 @@ static int build_msg(const mwx_record_t *rec, pbrec_t *pb, const ProtobufCMessag
         Mwx__Rec__Truth *m = &pb->m.truth;
         if (!isfinite(r->t) || !field_ok(r->object, sizeof r->object) ||
             !finite_all(r->ecef_m, 3) || !finite_all(r->vel_mps, 3) ||
-            (unsigned)r->phase > MWX_PHASE_IMPACT)
+            (unsigned)r->phase > MWX_PHASE_MAX)
             return MWX_EINVAL;
         mwx__rec__truth__init(m);
         m->t = r->t;
@@ -151,6 +151,10 @@ static int build_msg(const mwx_record_t *rec, pbrec_t *pb, const ProtobufCMessag
         m->n_ecef_m = 3, m->ecef_m = (double *)r->ecef_m;
         m->n_vel_mps = 3, m->vel_mps = (double *)r->vel_mps;
         m->phase = (Mwx__Rec__Phase)r->phase;
+        if (!field_ok(r->launch, sizeof r->launch))
+            return MWX_EINVAL;
+        if (r->launch[0])
+            m->launch = S(r->launch);
         *out = &m->base;
         return 0;
     }
@@ -189,7 +193,7 @@ static int build_msg(const mwx_record_t *rec, pbrec_t *pb, const ProtobufCMessag
         if (!isfinite(r->t) || !finite_all(r->ecef_m, 3) || !finite_all(r->vel_mps, 3) ||
             !finite_all(r->cov_pos_m2, 6) || !finite_all(r->cov_vel_m2s2, 6) ||
             !field_ok(r->node, sizeof r->node) || !field_ok(r->track_id, sizeof r->track_id) ||
-            !field_ok(r->sources, sizeof r->sources) || (unsigned)r->phase > MWX_PHASE_IMPACT)
+            !field_ok(r->sources, sizeof r->sources) || (unsigned)r->phase > MWX_PHASE_MAX)
             return MWX_EINVAL;
         mwx__rec__track__init(m);
         m->t = r->t;
@@ -558,7 +562,8 @@ int mwx_record_decode(mwx_rec_type_t type, const uint8_t *buf, size_t len, mwx_r
         COPY_STR(r->object, m->object, "object");
         COPY_ARR(r->ecef_m, m->n_ecef_m, m->ecef_m, 3, "ecef_m");
         COPY_ARR(r->vel_mps, m->n_vel_mps, m->vel_mps, 3, "vel_mps");
-        ENUM(r->phase, mwx_phase_t, m->phase, MWX_PHASE_IMPACT, "phase");
+        ENUM(r->phase, mwx_phase_t, m->phase, MWX_PHASE_MAX, "phase");
+        COPY_STR(r->launch, m->launch, "launch");
         break;
     }
     case MWX_REC_MEAS: {
@@ -590,7 +595,7 @@ int mwx_record_decode(mwx_rec_type_t type, const uint8_t *buf, size_t len, mwx_r
         COPY_ARR(r->vel_mps, m->n_vel_mps, m->vel_mps, 3, "vel_mps");
         COPY_ARR(r->cov_pos_m2, m->n_cov_pos_m2, m->cov_pos_m2, 6, "cov_pos_m2");
         COPY_ARR(r->cov_vel_m2s2, m->n_cov_vel_m2s2, m->cov_vel_m2s2, 6, "cov_vel_m2s2");
-        ENUM(r->phase, mwx_phase_t, m->phase, MWX_PHASE_IMPACT, "phase");
+        ENUM(r->phase, mwx_phase_t, m->phase, MWX_PHASE_MAX, "phase");
         r->confirmed = m->confirmed != 0;
         COPY_STR(r->sources, m->sources, "sources");
         if (m->launch) {
@@ -864,6 +869,7 @@ char *mwx_record_to_json(const mwx_record_t *rec)
         kv_arr(&b, "ecef_m", r->ecef_m, 3);
         kv_arr(&b, "vel_mps", r->vel_mps, 3);
         kv_str(&b, "phase", mwx_phase_name(r->phase), 16);
+        KS(&b, "launch", r->launch[0] ? r->launch : r->object);
         break;
     }
     case MWX_REC_MEAS: {

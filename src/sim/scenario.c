@@ -33,12 +33,17 @@ static const char *const k_ir[] = {"id", "nation", "kind", "lon", "revisit_s",
                                    "sigma_los_urad", "pd", NULL};
 static const char *const k_launch[] = {"id", "t_launch_s", "site", "aim", "profile",
                                        "apogee_km", "burn_time_s",
-                                       "ballistic_coefficient_kg_m2", NULL};
+                                       "ballistic_coefficient_kg_m2", "stages",
+                                       "terminal_maneuver_g", "glide_alt_km",
+                                       "lift_to_drag", "crossrange_km", "azimuth_deg",
+                                       "orbit_alt_km", "fail_at_s", NULL};
+static const char *const k_stage[] = {"burn_time_s", NULL};
 static const char *const k_point[] = {"lat", "lon", NULL};
 static const char *const e_status[] = {"Actual", "Exercise", "Test", NULL};
 static const char *const e_earth[] = {"wgs84", "spherical", NULL};
 static const char *const e_kind[] = {"radar", "ir_satellite", NULL};
-static const char *const e_profile[] = {"minimum_energy", "lofted", "depressed", NULL};
+static const char *const e_profile[] = {"minimum_energy", "lofted", "depressed", "glide",
+                                        "space_launch", NULL};
 
 /* Ids travel in subjects, file names and CAP identifiers: letters, digits, - and _. */
 static int check_id(const mwx_jpath_t *jp, const char *key, const char *id, mwx_err_t *err)
@@ -294,11 +299,49 @@ static int read_point(mwx_jpath_t *jp, const json_t *v, const char *key, double 
     return MWX_OK;
 }
 
+/* A key that profile prof does not take. */
+static int refuse_key(mwx_jpath_t *jp, const json_t *v, const char *key, int prof,
+                      mwx_err_t *err)
+{
+    if (json_object_get(v, key))
+        return mwx_jpath_error(jp, key, err, "not a key of profile \"%s\"", e_profile[prof]);
+    return MWX_OK;
+}
+
+/* space_launch: "stages": [{"burn_time_s": N}, ...] (2-3) */
+static int read_space_stages(mwx_jpath_t *jp, const json_t *v, mwx_launch_t *l, mwx_err_t *err)
+{
+    json_t *arr, *st;
+    size_t i, mark;
+    int rc = get_array(jp, v, "stages", 1, MWX_MAX_STAGES, &arr, err);
+    if (rc)
+        return rc;
+    if (json_array_size(arr) < 2)
+        return mwx_jpath_error(jp, "stages", err,
+                               "impossible stage set: a space launch needs 2 or 3 stages, "
+                               "got %zu", json_array_size(arr));
+    mark = mwx_jpath_key(jp, "stages");
+    l->burn_time_s = 0.0;
+    json_array_foreach(arr, i, st) {
+        size_t m2 = mwx_jpath_index(jp, i);
+        if ((rc = mwx_json_check_object(jp, st, k_stage, err)) ||
+            (rc = mwx_json_number(jp, st, "burn_time_s", 1, 0, 10, 1000, &l->stage_burn_s[i],
+                                  err)))
+            return rc;
+        l->burn_time_s += l->stage_burn_s[i];
+        mwx_jpath_pop(jp, m2);
+    }
+    mwx_jpath_pop(jp, mark);
+    l->n_stages = (int)json_array_size(arr);
+    return MWX_OK;
+}
+
 static int read_launch(mwx_jpath_t *jp, const json_t *v, mwx_scenario_t *sc, mwx_err_t *err)
 {
     mwx_launch_t *l = &sc->launches[sc->n_launches];
     int rc, prof;
-    double apogee_km = 0;
+    double apogee_km = 0, x;
+    long long stages = 1;
     memset(l, 0, sizeof *l);
     if ((rc = mwx_json_check_object(jp, v, k_launch, err)) ||
         (rc = read_id(jp, v, "id", l->id, err)))
@@ -310,29 +353,98 @@ static int read_launch(mwx_jpath_t *jp, const json_t *v, mwx_scenario_t *sc, mwx
     if ((rc = mwx_json_number(jp, v, "t_launch_s", 1, 0, 0, sc->duration_s, &l->t_launch,
                               err)) ||
         (rc = read_point(jp, v, "site", &l->site_lat, &l->site_lon, err)) ||
-        (rc = read_point(jp, v, "aim", &l->aim_lat, &l->aim_lon, err)) ||
         (rc = mwx_json_enum(jp, v, "profile", 0, 0, e_profile, &prof, err)) ||
-        (rc = mwx_json_number(jp, v, "burn_time_s", 0, MWX_SCN_DEFAULT_BURN_TIME_S, 10, 600,
-                              &l->burn_time_s, err)) ||
         (rc = mwx_json_number(jp, v, "ballistic_coefficient_kg_m2", 0,
                               MWX_SCN_DEFAULT_BETA_KG_M2, 100, 1e6, &l->beta_kg_m2, err)))
         return rc;
     l->profile = (mwx_profile_t)prof;
+    if (l->profile == MWX_PROFILE_SPACE_LAUNCH) {
+        static const char *const no[] = {"aim", "apogee_km", "burn_time_s", "terminal_maneuver_g",
+                                         "glide_alt_km", "lift_to_drag", "crossrange_km", NULL};
+        for (int k = 0; no[k]; k++)
+            if ((rc = refuse_key(jp, v, no[k], prof, err)))
+                return rc;
+        if ((rc = mwx_json_number(jp, v, "azimuth_deg", 1, 0, 0, 360, &x, err)))
+            return rc;
+        l->azimuth = x * MWX_DEG;
+        if ((rc = mwx_json_number(jp, v, "orbit_alt_km", 1, 0, 150, 2000, &x, err)))
+            return rc;
+        l->orbit_alt_m = x * 1e3;
+        if ((rc = mwx_json_number(jp, v, "fail_at_s", 0, 0, 0, 3000, &l->fail_at_s, err)))
+            return rc;
+        if (json_object_get(v, "fail_at_s") && !(l->fail_at_s > 0.0))
+            return mwx_jpath_error(jp, "fail_at_s", err, "expected a time after lift-off (> 0 s)");
+        if ((rc = read_space_stages(jp, v, l, err)))
+            return rc;
+        if (json_object_get(v, "fail_at_s") && l->fail_at_s >= l->burn_time_s)
+            return mwx_jpath_error(jp, "fail_at_s", err,
+                                   "%g s is after the last stage's burn-out (%g s): the break-up "
+                                   "must come while a stage burns", l->fail_at_s, l->burn_time_s);
+        l->aim_lat = l->site_lat;
+        l->aim_lon = l->site_lon;
+        sc->n_launches++;
+        return MWX_OK;
+    }
+    {
+        static const char *const no[] = {"azimuth_deg", "orbit_alt_km", "fail_at_s", NULL};
+        for (int k = 0; no[k]; k++)
+            if ((rc = refuse_key(jp, v, no[k], prof, err)))
+                return rc;
+    }
+    if ((rc = read_point(jp, v, "aim", &l->aim_lat, &l->aim_lon, err)) ||
+        (rc = mwx_json_number(jp, v, "burn_time_s", 0, MWX_SCN_DEFAULT_BURN_TIME_S, 10, 600,
+                              &l->burn_time_s, err)) ||
+        (rc = mwx_json_integer(jp, v, "stages", 0, 1, 1, 2, &stages, err)))
+        return rc;
+    l->n_stages = (int)stages;
     if (l->profile == MWX_PROFILE_MINIMUM_ENERGY) {
         if (json_object_get(v, "apogee_km"))
             return mwx_jpath_error(jp, "apogee_km", err,
-                                   "only for \"lofted\" or \"depressed\" profiles (a "
+                                   "only for \"lofted\", \"depressed\" or \"glide\" profiles (a "
                                    "minimum-energy apogee follows from the range)");
     } else {
+        double lo = l->profile == MWX_PROFILE_GLIDE ? 40 : 20;
+        double hi = l->profile == MWX_PROFILE_GLIDE ? 150 : 20000;
         if (!json_object_get(v, "apogee_km"))
             return mwx_jpath_error(jp, "apogee_km", err,
                                    "missing: profile \"%s\" needs an apogee (a number in "
-                                   "[20, 20000] km)",
-                                   e_profile[prof]);
-        if ((rc = mwx_json_number(jp, v, "apogee_km", 1, 0, 20, 20000, &apogee_km, err)))
+                                   "[%g, %g] km)",
+                                   e_profile[prof], lo, hi);
+        if ((rc = mwx_json_number(jp, v, "apogee_km", 1, 0, lo, hi, &apogee_km, err)))
             return rc;
     }
     l->apogee_m = apogee_km * 1000.0;
+    if (json_object_get(v, "terminal_maneuver_g")) {
+        if (!(l->profile == MWX_PROFILE_DEPRESSED && apogee_km < 80))
+            return mwx_jpath_error(jp, "terminal_maneuver_g", err,
+                                   "only for a \"depressed\" profile with apogee_km below 80 "
+                                   "(a quasi-ballistic flight)");
+        if ((rc = mwx_json_number(jp, v, "terminal_maneuver_g", 1, 0, 0, 10, &l->terminal_g,
+                                  err)))
+            return rc;
+    }
+    if (l->profile == MWX_PROFILE_GLIDE) {
+        if ((rc = mwx_json_number(jp, v, "glide_alt_km", 1, 0, 25, 80, &x, err)))
+            return rc;
+        l->glide_alt_m = x * 1e3;
+        if (l->glide_alt_m >= l->apogee_m)
+            return mwx_jpath_error(jp, "glide_alt_km", err,
+                                   "%g km is not below the boost apex apogee_km %g", x,
+                                   apogee_km);
+        if ((rc = mwx_json_number(jp, v, "lift_to_drag", 1, 0, 1, 4, &l->lift_to_drag, err)))
+            return rc;
+        if (json_object_get(v, "crossrange_km")) {
+            if ((rc = mwx_json_number(jp, v, "crossrange_km", 1, 0, -3000, 3000, &x, err)))
+                return rc;
+            l->crossrange_m = x * 1e3;
+            l->has_crossrange = 1;
+        }
+    } else {
+        static const char *const no[] = {"glide_alt_km", "lift_to_drag", "crossrange_km", NULL};
+        for (int k = 0; no[k]; k++)
+            if ((rc = refuse_key(jp, v, no[k], prof, err)))
+                return rc;
+    }
     sc->n_launches++;
     return MWX_OK;
 }
@@ -439,7 +551,10 @@ static int solve_launches(mwx_jpath_t *jp, mwx_scenario_t *sc, mwx_err_t *err)
         if (rc) {
             size_t mark = mwx_jpath_key(jp, "launches");
             mwx_jpath_index(jp, (size_t)i);
-            if (rc == MWX_ERANGE || rc == MWX_EINVAL)
+            if (sc->launches[i].profile == MWX_PROFILE_SPACE_LAUNCH)
+                mwx_jpath_error(jp, "stages", err, "profile \"space_launch\": %s",
+                                e2.msg[0] ? e2.msg : mwx_strerror(rc));
+            else if (rc == MWX_ERANGE || rc == MWX_EINVAL)
                 mwx_jpath_error(jp, "aim", err, "unreachable for profile \"%s\": %s",
                                 e_profile[sc->launches[i].profile],
                                 e2.msg[0] ? e2.msg : mwx_strerror(rc));

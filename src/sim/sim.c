@@ -2,8 +2,10 @@
  * The simulation run: the scenario record, then truth records and sensor measurements
  * merged in non-decreasing t to the sink.
  *
- * Event loop: every launch is a truth source (t_launch, then every truth_dt on the grid
- * k * truth_dt of scenario time, plus burnout and impact) and every sensor a scan source
+ * Event loop: every truth object of every launch (the vehicle, and each separated stage)
+ * is a truth source (its start, then every truth_dt on the grid k * truth_dt of scenario
+ * time, plus the vehicle's burnout and the impact; an object in orbit has no impact) and
+ * every sensor a scan source
  * (phase + k * revisit). The earliest next event goes first; on a tie truth goes before
  * measurements, and lower indices before higher, so the order is fully determined.
  * Everything is clipped to [0, duration_s]. All buffers are allocated once, before the
@@ -16,9 +18,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define MAX_OBJ (MWX_MAX_LAUNCHES * MWX_TRAJ_MAX_OBJECTS)
+
 typedef struct truth_src {
     const mwx_traj_t *tr;
-    mwx_traj_info_t info;
+    int k;                 /* object index in tr */
+    int launch;            /* index in sc->launches */
+    mwx_traj_object_t obj;
+    double t_burnout;      /* the vehicle's; INFINITY for a separated part */
     double next_t;         /* INFINITY when done */
     int sent_burnout;
 } truth_src_t;
@@ -26,11 +33,12 @@ typedef struct truth_src {
 typedef struct run {
     const mwx_scenario_t *sc;
     mwx_traj_t *owned[MWX_MAX_LAUNCHES];
-    truth_src_t truth[MWX_MAX_LAUNCHES];
+    truth_src_t truth[MAX_OBJ];
+    int n_truth;
     mwx_sensor_t sensors[MWX_MAX_SENSORS];
     double next_scan[MWX_MAX_SENSORS];
-    mwx_sim_target_t targets[MWX_MAX_LAUNCHES];
-    mwx_rec_meas_t *meas;  /* MWX_SENSOR_MAX_MEAS(MWX_MAX_LAUNCHES) */
+    mwx_sim_target_t targets[MAX_OBJ];
+    mwx_rec_meas_t *meas;  /* MWX_SENSOR_MAX_MEAS(MAX_OBJ) */
     double truth_dt;
 } run_t;
 
@@ -43,10 +51,10 @@ static double truth_after(const run_t *r, const truth_src_t *ts, double t)
     while (k * dt <= t)
         k += 1.0;
     next = k * dt;
-    if (!ts->sent_burnout && ts->info.t_burnout > t && ts->info.t_burnout < next)
-        next = ts->info.t_burnout;
-    if (next > ts->info.t_impact)
-        next = ts->info.t_impact > t ? ts->info.t_impact : INFINITY;
+    if (!ts->sent_burnout && ts->t_burnout > t && ts->t_burnout < next)
+        next = ts->t_burnout;
+    if (next > ts->obj.t_end)
+        next = ts->obj.t_end > t && ts->obj.impacts ? ts->obj.t_end : INFINITY;
     if (next > r->sc->duration_s)
         next = INFINITY;
     return next;
@@ -62,14 +70,16 @@ static int emit_truth(run_t *r, int i, mwx_sim_sink_fn sink, void *ctx, mwx_sim_
     memset(&rec, 0, sizeof rec);
     rec.type = MWX_REC_TRUTH;
     rec.u.truth.t = t;
-    mwx_strlcpy(rec.u.truth.object, r->sc->launches[i].id, sizeof rec.u.truth.object);
-    rc = mwx_traj_state(ts->tr, t, rec.u.truth.ecef_m, rec.u.truth.vel_mps, &rec.u.truth.phase);
+    mwx_strlcpy(rec.u.truth.object, ts->obj.id, sizeof rec.u.truth.object);
+    mwx_strlcpy(rec.u.truth.launch, r->sc->launches[ts->launch].id, sizeof rec.u.truth.launch);
+    rc = mwx_traj_object_state(ts->tr, ts->k, t, rec.u.truth.ecef_m, rec.u.truth.vel_mps,
+                               &rec.u.truth.phase);
     if (rc)
-        return mwx_err_set(err, rc, "launch %s: no trajectory state at t = %.3f s: %s",
-                           r->sc->launches[i].id, t, mwx_strerror(rc));
-    if (t >= ts->info.t_impact)
+        return mwx_err_set(err, rc, "object %s: no trajectory state at t = %.3f s: %s",
+                           ts->obj.id, t, mwx_strerror(rc));
+    if (t >= ts->obj.t_end && ts->obj.impacts)
         rec.u.truth.phase = MWX_PHASE_IMPACT;
-    if (t == ts->info.t_burnout)
+    if (t == ts->t_burnout)
         ts->sent_burnout = 1;
     if ((rc = sink(ctx, &rec)))
         return mwx_err_set(err, rc, "simulation stopped by its output at t = %.3f s", t);
@@ -85,17 +95,17 @@ static int emit_scan(run_t *r, int j, mwx_sim_sink_fn sink, void *ctx, mwx_sim_s
     double t = r->next_scan[j];
     size_t nt = 0, nm;
     mwx_record_t rec;
-    for (int i = 0; i < r->sc->n_launches; i++) {
+    for (int i = 0; i < r->n_truth; i++) {
         const truth_src_t *ts = &r->truth[i];
         mwx_sim_target_t *tg = &r->targets[nt];
-        if (t < ts->info.t_launch || t >= ts->info.t_impact)
+        if (t < ts->obj.t_start || t > ts->obj.t_end || (ts->obj.impacts && t >= ts->obj.t_end))
             continue;
-        if (mwx_traj_state(ts->tr, t, tg->ecef, tg->vel, &tg->phase))
+        if (mwx_traj_object_state(ts->tr, ts->k, t, tg->ecef, tg->vel, &tg->phase))
             continue;
-        tg->id = r->sc->launches[i].id;
+        tg->id = ts->obj.id;
         nt++;
     }
-    nm = s->ops->scan(s, t, r->targets, nt, r->meas, MWX_SENSOR_MAX_MEAS(MWX_MAX_LAUNCHES));
+    nm = s->ops->scan(s, t, r->targets, nt, r->meas, MWX_SENSOR_MAX_MEAS(MAX_OBJ));
     st->n_scans++;
     rec.type = MWX_REC_MEAS;
     for (size_t k = 0; k < nm; k++) {
@@ -121,12 +131,12 @@ static int setup(run_t *r, const mwx_scenario_t *sc, const mwx_sim_opts_t *opts,
     r->truth_dt = opts && opts->truth_dt_s > 0 ? opts->truth_dt_s : 1.0;
     if (!(r->truth_dt >= 1e-3))
         r->truth_dt = 1e-3;
-    r->meas = malloc(sizeof *r->meas * MWX_SENSOR_MAX_MEAS(MWX_MAX_LAUNCHES));
+    r->meas = malloc(sizeof *r->meas * MWX_SENSOR_MAX_MEAS(MAX_OBJ));
     if (!r->meas)
         return mwx_err_set(err, MWX_ENOMEM, "simulation: out of memory");
     for (int i = 0; i < sc->n_launches; i++) {
-        truth_src_t *ts = &r->truth[i];
         const mwx_traj_t *tr = sc->traj[i];
+        mwx_traj_info_t info;
         if (!tr) {
             mwx_err_t e2 = {0, ""};
             rc = mwx_traj_create(&sc->physics, &sc->launches[i], sc->epoch, &r->owned[i], &e2);
@@ -135,9 +145,16 @@ static int setup(run_t *r, const mwx_scenario_t *sc, const mwx_sim_opts_t *opts,
                                    e2.msg[0] ? e2.msg : mwx_strerror(rc));
             tr = r->owned[i];
         }
-        ts->tr = tr;
-        mwx_traj_get_info(tr, &ts->info);
-        ts->next_t = ts->info.t_launch <= sc->duration_s ? ts->info.t_launch : INFINITY;
+        mwx_traj_get_info(tr, &info);
+        for (int k = 0; k < mwx_traj_n_objects(tr); k++) {
+            truth_src_t *ts = &r->truth[r->n_truth++];
+            ts->tr = tr;
+            ts->k = k;
+            ts->launch = i;
+            mwx_traj_object(tr, k, &ts->obj);
+            ts->t_burnout = k ? INFINITY : info.t_burnout;
+            ts->next_t = ts->obj.t_start <= sc->duration_s ? ts->obj.t_start : INFINITY;
+        }
     }
     for (int j = 0; j < sc->n_sensors; j++) {
         if ((rc = mwx_sensor_init(&r->sensors[j], &sc->sensors[j], &sc->physics, seed, err)))
@@ -186,7 +203,7 @@ int mwx_sim_run_stats(const mwx_scenario_t *sc, const mwx_sim_opts_t *opts,
     for (;;) {
         double best = INFINITY;
         int bi = -1, is_truth = 0;
-        for (int i = 0; i < sc->n_launches; i++)
+        for (int i = 0; i < r->n_truth; i++)
             if (r->truth[i].next_t < best) {
                 best = r->truth[i].next_t;
                 bi = i;

@@ -27,6 +27,24 @@ void traj_cfg_init(traj_cfg_t *c, const mwx_physics_t *ph, const mwx_launch_t *l
     c->rtol = 1e-13;
     c->atol_m = 1e-5;
     c->atol_mps = 1e-8;
+    c->post = TRAJ_POST_BALLISTIC;
+    c->ld = 0.0;
+    c->h_pullup = 0.0;
+    c->weave_g = 0.0;
+    c->tau_weave = HUGE_VAL;
+    c->glide_h = 0.0;
+    c->stages_out = l->n_stages >= 2;
+    if (l->profile == MWX_PROFILE_DEPRESSED && l->apogee_m < 80000.0) {
+        c->post = TRAJ_POST_QUASI;
+        c->h_pullup = fmax(TRAJ_PULLUP_FRAC * l->apogee_m, TRAJ_PULLUP_MIN_M);
+        c->weave_g = l->terminal_g;
+    } else if (l->profile == MWX_PROFILE_GLIDE) {
+        mwx_geo_t aim = {l->aim_lat, l->aim_lon, 0.0};
+        c->post = TRAJ_POST_GLIDE;
+        c->ld = l->lift_to_drag;
+        c->glide_h = l->glide_alt_m;
+        mwx_geo_to_ecef(&c->earth, &aim, c->aim);
+    }
 }
 
 double traj_alt_radial(const mwx_earth_t *e, const double r[3])
@@ -62,6 +80,9 @@ void traj_rhs_init(traj_rhs_ctx_t *x, const traj_cfg_t *c, const traj_prog_t *p)
     x->ve = TRAJ_ISP_S * TRAJ_G0;
     x->zeta = 1.0 - exp(-p->dv / (2.0 * x->ve));
     x->t_stage = traj_stage1_time(c->burn_s, x->zeta);
+    x->beta_coast = c->beta_rv;
+    x->lift = TRAJ_LIFT_NONE;
+    x->weave = 0;
     for (int i = 0; i < 3; i++)
         h0[i] = cos(p->psi) * c->north0[i] + sin(p->psi) * c->east0[i];
     /* normal of the flight plane: r0 x h0 */
@@ -69,6 +90,90 @@ void traj_rhs_init(traj_rhs_ctx_t *x, const traj_cfg_t *c, const traj_prog_t *p)
     double nn = mwx_norm3(x->n);
     for (int i = 0; i < 3; i++)
         x->n[i] /= nn;
+}
+
+static double clampd(double v, double lo, double hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Lift and the weave after burnout (x->lift, x->weave), added to acc. Lift is normal to
+ * the air-relative velocity va; its size is at most ld * q / beta (the drag's ld times). */
+static void post_accel(const traj_rhs_ctx_t *x, double tau, const double y[TRAJ_N],
+                       const double va[3], double rho, double acc[3])
+{
+    const traj_cfg_t *c = x->c;
+    double rn = mwx_norm3(y), up[3] = {y[0] / rn, y[1] / rn, y[2] / rn};
+    double van = mwx_norm3(va), u[3], lv[3], hv[3], ll[3], s, a_v = 0.0, a_l = 0.0, lmax;
+    if (van < 1.0)
+        return;
+    for (int i = 0; i < 3; i++)
+        u[i] = va[i] / van;
+    /* lv: "up" normal to the velocity; hv: horizontal heading; ll = up x hv: left */
+    s = mwx_dot3(up, u);
+    for (int i = 0; i < 3; i++) {
+        lv[i] = up[i] - s * u[i];
+        hv[i] = u[i] - s * up[i];
+    }
+    double nlv = mwx_norm3(lv), nhv = mwx_norm3(hv);
+    if (nlv < 1e-9 || nhv < 1e-9)
+        return;
+    for (int i = 0; i < 3; i++) {
+        lv[i] /= nlv;
+        hv[i] /= nhv;
+    }
+    mwx_cross3(up, hv, ll);
+    if (x->weave) {
+        double a = x->c->weave_g * TRAJ_G0 *
+                   cos(2.0 * MWX_PI * 2.0 * (tau - c->tau_weave) / TRAJ_WEAVE_S);
+        for (int i = 0; i < 3; i++)
+            acc[i] += a * ll[i];
+    }
+    if (x->lift == TRAJ_LIFT_NONE || rho <= 0.0)
+        return;
+    double q_beta = 0.5 * rho * van * van / x->beta_coast; /* drag acceleration */
+    if (x->lift == TRAJ_LIFT_PULLUP) {
+        a_v = fmin(TRAJ_PULLUP_LD * q_beta, TRAJ_PULLUP_MAX_G * TRAJ_G0);
+    } else {
+        double gm = c->earth.gm, vi2 = mwx_dot3(y + 3, y + 3), vr = mwx_dot3(y + 3, up);
+        double gl = gm / (rn * rn), aim[3];
+        mwx_ecef_to_eci(c->earth.omega * tau, 0.0, c->aim, NULL, aim, NULL);
+        if (x->lift == TRAJ_LIFT_GLIDE) {
+            /* hold the glide altitude; turn the heading onto the aim (bank) */
+            double alt = traj_alt_radial(&c->earth, y), d[3], dh[3], cr[3];
+            double vr_ref = clampd(-(alt - c->glide_h) / TRAJ_GLIDE_TH_S, -1500.0, 1500.0);
+            a_v = (gl - (vi2 - vr * vr) / rn) + (vr_ref - vr) / TRAJ_GLIDE_TV_S;
+            for (int i = 0; i < 3; i++)
+                d[i] = aim[i] - y[i];
+            double dup = mwx_dot3(d, up);
+            for (int i = 0; i < 3; i++)
+                dh[i] = d[i] - dup * up[i];
+            mwx_cross3(hv, dh, cr);
+            double err = atan2(mwx_dot3(cr, up), mwx_dot3(hv, dh));
+            a_l = van * err / TRAJ_GLIDE_TURN_S;
+        } else {
+            /* dive: turn the velocity onto the line of sight to the aim, against gravity */
+            double d[3], dn, e[3];
+            for (int i = 0; i < 3; i++)
+                d[i] = aim[i] - y[i];
+            dn = mwx_norm3(d);
+            if (dn < 1.0)
+                return;
+            double du = mwx_dot3(d, u) / dn;
+            for (int i = 0; i < 3; i++)
+                e[i] = (d[i] / dn - du * u[i]) * van / TRAJ_DIVE_S + gl * (up[i] - s * u[i]);
+            a_v = mwx_dot3(e, lv);
+            a_l = mwx_dot3(e, ll);
+        }
+    }
+    lmax = c->post == TRAJ_POST_GLIDE ? c->ld * q_beta : a_v;
+    double an = hypot(a_v, a_l);
+    if (an > lmax && an > 0.0) {
+        a_v *= lmax / an;
+        a_l *= lmax / an;
+    }
+    for (int i = 0; i < 3; i++)
+        acc[i] += a_v * lv[i] + a_l * ll[i];
 }
 
 void traj_rhs_stage(const traj_rhs_ctx_t *x, int stage, double tau, const double y[TRAJ_N],
@@ -103,18 +208,20 @@ void traj_rhs_stage(const traj_rhs_ctx_t *x, int stage, double tau, const double
         double mnorm = stage == 2 ? (1.0 - TRAJ_STAGING_DRY) * (1.0 - x->zeta) * fm : fm;
         inv_beta = (stage == 2 ? 0.5 : 1.0) / (TRAJ_BOOST_BETA0 * mnorm);
     } else {
-        inv_beta = 1.0 / c->beta_rv;
+        inv_beta = 1.0 / x->beta_coast;
     }
-    if (c->drag) {
-        double alt = traj_alt_radial(&c->earth, y);
-        double rho = traj_atm_density(alt);
-        if (rho > 0.0) {
-            double w = c->earth.omega;
-            double vr[3] = {y[3] + w * y[1], y[4] - w * y[0], y[5]};
+    {
+        double w = c->earth.omega, rho = 0.0;
+        double vr[3] = {y[3] + w * y[1], y[4] - w * y[0], y[5]};
+        if (c->drag || (!stage && x->lift))
+            rho = traj_atm_density(traj_alt_radial(&c->earth, y));
+        if (c->drag && rho > 0.0) {
             double k = -0.5 * rho * mwx_norm3(vr) * inv_beta;
             for (int i = 0; i < 3; i++)
                 acc[i] += k * vr[i];
         }
+        if (!stage && (x->lift || x->weave))
+            post_accel(x, tau, y, vr, rho, acc);
     }
     dy[0] = y[3];
     dy[1] = y[4];
@@ -139,17 +246,49 @@ static void rhs_seg(void *ctx, double tau, const double y[TRAJ_N], double dy[TRA
 }
 
 typedef struct ev_ctx {
-    const mwx_earth_t *e;
+    const traj_cfg_t *c;
     double offset;
+    int kind; /* EV_* */
+    double h;
 } ev_ctx_t;
+enum { EV_GROUND = 0, EV_APEX = 1, EV_BELOW = 2, EV_DIVE = 3, EV_ORBIT = 4 };
 
+static double radial_speed(const double y[TRAJ_N])
+{
+    return mwx_dot3(y, y + 3) / mwx_norm3(y);
+}
+
+/* Ground, or whichever of the stretch's own events comes first (g > 0 before). */
 static double ev_alt(void *ctx, double tau, const double y[TRAJ_N])
 {
     const ev_ctx_t *ev = ctx;
-    return traj_alt_radial(ev->e, y) + ev->offset;
+    double alt = traj_alt_radial(&ev->c->earth, y) + ev->offset;
+    switch (ev->kind) {
+    case EV_APEX:
+        return fmin(alt, radial_speed(y));
+    case EV_BELOW:
+        return fmin(alt, alt - ev->h);
+    case EV_DIVE: {
+        /* the aim is TRAJ_DIVE_DEPRESSION or more below the local horizontal */
+        double aim[3], d[3], rn = mwx_norm3(y);
+        mwx_ecef_to_eci(ev->c->earth.omega * tau, 0.0, ev->c->aim, NULL, aim, NULL);
+        for (int i = 0; i < 3; i++)
+            d[i] = aim[i] - y[i];
+        double sd = -mwx_dot3(d, y) / (rn * mwx_norm3(d));
+        return fmin(alt, sin(TRAJ_DIVE_DEPRESSION) - sd);
+    }
+    case EV_ORBIT: {
+        /* horizontal inertial speed reaches the circular speed */
+        double vr = radial_speed(y), v2 = mwx_dot3(y + 3, y + 3);
+        double vh = sqrt(fmax(v2 - vr * vr, 0.0)), rn = mwx_norm3(y);
+        return fmin(alt, sqrt(ev->c->earth.gm / rn) - vh);
+    }
+    default:
+        return alt;
+    }
 }
 
-static int push_seg(void *ctx, const traj_seg_t *seg)
+int traj_push_seg(void *ctx, const traj_seg_t *seg)
 {
     traj_flight_t *fl = ctx;
     if (fl->n_seg == fl->cap) {
@@ -164,20 +303,136 @@ static int push_seg(void *ctx, const traj_seg_t *seg)
     return MWX_OK;
 }
 
+static void coast_opts(const traj_cfg_t *c, traj_dp_opts_t *o)
+{
+    o->rtol = c->rtol;
+    for (int i = 0; i < 3; i++) {
+        o->atol[i] = c->atol_m;
+        o->atol[3 + i] = c->atol_mps;
+    }
+    o->h0 = 2.0;
+    o->hmax = 120.0;
+    o->max_steps = 200000;
+}
+
+/* One stretch after burnout from *tau to tau_to (or its event); split at the weave's
+ * start. *hit: 0 reached tau_to, 1 ground, 2 the stretch's own event. */
+static int stretch(const traj_cfg_t *c, rhs_state_t *st, double *tau, double y[TRAJ_N],
+                   double tau_to, int ev_kind, double ev_h, traj_flight_t *fl, int *hit)
+{
+    traj_dp_opts_t o;
+    traj_dp_result_t res;
+    ev_ctx_t ev = {c, 0.0, ev_kind, ev_h};
+    coast_opts(c, &o);
+    if (c->post == TRAJ_POST_GLIDE || st->x.lift)
+        o.hmax = 10.0; /* feedback laws: keep the steps short of their time constants */
+    *hit = 0;
+    while (*tau < tau_to) {
+        double to = tau_to;
+        st->x.weave = c->weave_g > 0.0 && *tau >= c->tau_weave;
+        if (c->weave_g > 0.0 && *tau < c->tau_weave && c->tau_weave < to)
+            to = c->tau_weave;
+        int rc = traj_dp_run(rhs_seg, st, *tau, y, to, &o, ev_alt, &ev, traj_push_seg, fl, &res);
+        fl->n_steps += res.n_steps + res.n_rejected;
+        fl->n_rhs += res.n_rhs;
+        if (rc)
+            return rc;
+        *tau = res.t;
+        if (res.event) {
+            *hit = traj_alt_radial(&c->earth, y) < 1.0 ? 1 : 2;
+            return MWX_OK;
+        }
+    }
+    return MWX_OK;
+}
+
+static void set_impact(traj_flight_t *fl, double tau, const double y[TRAJ_N])
+{
+    fl->impacted = 1;
+    fl->tau_imp = tau;
+    for (int i = 0; i < TRAJ_N; i++)
+        fl->y_imp[i] = y[i];
+}
+
+/* After burnout: the profile's stretches to impact. */
+static int fly_post(const traj_cfg_t *c, rhs_state_t *st, double y[TRAJ_N], traj_flight_t *fl)
+{
+    double tau = fl->tau_bo;
+    int hit, rc;
+    st->stage = 0;
+    st->x.lift = TRAJ_LIFT_NONE;
+    if (c->post == TRAJ_POST_QUASI || c->post == TRAJ_POST_GLIDE) {
+        /* coast to the apex (the burnout may already be past it) */
+        if (radial_speed(y) > 0.0) {
+            if ((rc = stretch(c, st, &tau, y, TRAJ_MAX_FLIGHT_S, EV_APEX, 0.0, fl, &hit)))
+                return rc;
+            if (hit == 1) {
+                set_impact(fl, tau, y);
+                return MWX_OK;
+            }
+        }
+        fl->tau_apo_post = tau;
+    }
+    if (c->post == TRAJ_POST_QUASI && traj_alt_radial(&c->earth, y) > c->h_pullup) {
+        if ((rc = stretch(c, st, &tau, y, TRAJ_MAX_FLIGHT_S, EV_BELOW, c->h_pullup, fl, &hit)))
+            return rc;
+        if (hit == 1) {
+            set_impact(fl, tau, y);
+            return MWX_OK;
+        }
+        fl->tau_glide0 = tau;
+        st->x.lift = TRAJ_LIFT_PULLUP;
+        if ((rc = stretch(c, st, &tau, y, tau + TRAJ_PULLUP_S, EV_GROUND, 0.0, fl, &hit)))
+            return rc;
+        fl->tau_glide1 = tau;
+        st->x.lift = TRAJ_LIFT_NONE;
+        if (hit) {
+            set_impact(fl, tau, y);
+            return MWX_OK;
+        }
+    } else if (c->post == TRAJ_POST_GLIDE) {
+        fl->tau_glide0 = tau;
+        st->x.lift = TRAJ_LIFT_GLIDE;
+        if ((rc = stretch(c, st, &tau, y, TRAJ_MAX_FLIGHT_S, EV_DIVE, 0.0, fl, &hit)))
+            return rc;
+        if (hit == 1) {
+            fl->tau_glide1 = tau;
+            set_impact(fl, tau, y);
+            return MWX_OK;
+        }
+        fl->tau_dive = tau;
+        {
+            double w = c->earth.omega, va[3] = {y[3] + w * y[1], y[4] - w * y[0], y[5]};
+            fl->v_dive = mwx_norm3(va);
+        }
+        st->x.lift = TRAJ_LIFT_DIVE;
+    }
+    if ((rc = stretch(c, st, &tau, y, TRAJ_MAX_FLIGHT_S, EV_GROUND, 0.0, fl, &hit)))
+        return rc;
+    if (c->post == TRAJ_POST_GLIDE)
+        fl->tau_glide1 = tau;
+    if (hit)
+        set_impact(fl, tau, y);
+    return MWX_OK;
+}
+
 int traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, traj_flight_t *fl)
 {
     rhs_state_t st;
     traj_dp_opts_t o;
     traj_dp_result_t res;
-    ev_ctx_t ev = {&c->earth, 1.0};
+    ev_ctx_t ev = {c, 1.0, EV_GROUND, 0.0};
     double y[TRAJ_N];
     double w = c->earth.omega;
     double tb[4] = {0.0, c->t_vert, 0.0, c->burn_s};
     int rc;
 
     fl->n_seg = fl->n_boost_seg = 0;
-    fl->impacted = fl->crashed = 0;
+    fl->impacted = fl->crashed = fl->orbit = 0;
     fl->n_steps = fl->n_rhs = 0;
+    fl->tau_glide0 = fl->tau_glide1 = fl->tau_dive = HUGE_VAL;
+    fl->tau_apo_post = 0.0;
+    fl->v_dive = 0.0;
     traj_rhs_init(&st.x, c, p);
     tb[2] = st.x.t_stage;
     y[0] = c->r0[0];
@@ -196,7 +451,7 @@ int traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, traj_fli
     o.max_steps = 200000;
     for (int k = 0; k < 3; k++) {
         st.stage = k < 2 ? 1 : 2;
-        rc = traj_dp_run(rhs_seg, &st, tb[k], y, tb[k + 1], &o, ev_alt, &ev, push_seg, fl,
+        rc = traj_dp_run(rhs_seg, &st, tb[k], y, tb[k + 1], &o, ev_alt, &ev, traj_push_seg, fl,
                          &res);
         fl->n_steps += res.n_steps + res.n_rejected;
         fl->n_rhs += res.n_rhs;
@@ -210,30 +465,67 @@ int traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, traj_fli
             fl->n_boost_seg = fl->n_seg;
             return MWX_OK;
         }
+        if (k == 1)
+            for (int i = 0; i < TRAJ_N; i++)
+                fl->y_stage[i] = y[i];
     }
     fl->n_boost_seg = fl->n_seg;
     fl->tau_bo = c->burn_s;
+    fl->tau_stage = st.x.t_stage;
     for (int i = 0; i < TRAJ_N; i++)
         fl->y_bo[i] = y[i];
     if (boost_only)
         return MWX_OK;
+    return fly_post(c, &st, y, fl);
+}
+
+int traj_coast_append(const traj_cfg_t *c, double beta, double tau0, const double y0[TRAJ_N],
+                      traj_flight_t *fl)
+{
+    rhs_state_t st;
+    traj_prog_t p = {0.0, 0.0, 1000.0, 1};
+    double y[TRAJ_N], tau = tau0;
+    int hit, rc;
+    traj_cfg_t cc = *c;
+    cc.post = TRAJ_POST_BALLISTIC;
+    cc.weave_g = 0.0;
+    for (int i = 0; i < TRAJ_N; i++)
+        y[i] = y0[i];
+    traj_rhs_init(&st.x, &cc, &p);
+    st.x.beta_coast = beta;
     st.stage = 0;
-    ev.offset = 0.0;
-    o.h0 = 2.0;
-    o.hmax = 120.0;
-    rc = traj_dp_run(rhs_seg, &st, c->burn_s, y, TRAJ_MAX_FLIGHT_S, &o, ev_alt, &ev, push_seg,
-                     fl, &res);
-    fl->n_steps += res.n_steps + res.n_rejected;
-    fl->n_rhs += res.n_rhs;
-    if (rc)
+    if ((rc = stretch(&cc, &st, &tau, y, TRAJ_MAX_FLIGHT_S, EV_GROUND, 0.0, fl, &hit)))
         return rc;
-    if (res.event) {
-        fl->impacted = 1;
-        fl->tau_imp = res.t;
-        for (int i = 0; i < TRAJ_N; i++)
-            fl->y_imp[i] = y[i];
-    }
+    fl->impacted = hit != 0;
+    fl->orbit = !hit;
+    fl->tau_imp = tau;
+    for (int i = 0; i < TRAJ_N; i++)
+        fl->y_imp[i] = y[i];
     return MWX_OK;
+}
+
+int traj_fly_coast(const traj_cfg_t *c, double beta, double tau0, const double y0[TRAJ_N],
+                   traj_flight_t *fl)
+{
+    fl->n_seg = fl->n_boost_seg = 0;
+    fl->impacted = fl->crashed = fl->orbit = 0;
+    fl->n_steps = fl->n_rhs = 0;
+    fl->tau_glide0 = fl->tau_glide1 = fl->tau_dive = HUGE_VAL;
+    fl->tau_bo = fl->tau_stage = tau0;
+    for (int i = 0; i < TRAJ_N; i++)
+        fl->y_bo[i] = fl->y_stage[i] = y0[i];
+    return traj_coast_append(c, beta, tau0, y0, fl);
+}
+
+mwx_phase_t traj_flight_phase(const traj_flight_t *fl, double tau)
+{
+    if (tau < fl->tau_bo)
+        return MWX_PHASE_BOOST;
+    if (fl->orbit)
+        return MWX_PHASE_ORBIT;
+    if (tau >= fl->tau_glide0 && tau < fl->tau_glide1)
+        return MWX_PHASE_GLIDE;
+    return MWX_PHASE_BALLISTIC;
 }
 
 void traj_flight_free(traj_flight_t *fl)
@@ -248,8 +540,8 @@ void traj_flight_state(const traj_flight_t *fl, double tau, double y[TRAJ_N])
     size_t lo = 0, hi = fl->n_seg;
     double tend = fl->impacted ? fl->tau_imp
                                : fl->seg[fl->n_seg - 1].t0 + fl->seg[fl->n_seg - 1].h;
-    if (tau < 0.0)
-        tau = 0.0;
+    if (tau < fl->seg[0].t0)
+        tau = fl->seg[0].t0;
     if (tau > tend)
         tau = tend;
     /* last segment with t0 <= tau */
@@ -285,7 +577,7 @@ double traj_flight_apogee(const traj_cfg_t *c, const traj_flight_t *fl, double *
             k = i;
         }
     }
-    double a = k > 0 ? fl->seg[k - 1].t0 : 0.0;
+    double a = k > 0 ? fl->seg[k - 1].t0 : fl->seg[0].t0;
     double b = k + 1 < n ? fl->seg[k + 1].t0 : tend;
     const double gr = 0.6180339887498949;
     double x1 = b - gr * (b - a), x2 = a + gr * (b - a);

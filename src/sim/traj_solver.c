@@ -15,8 +15,10 @@ typedef struct target {
 
 static const char *profile_name(mwx_profile_t p)
 {
-    return p == MWX_PROFILE_LOFTED ? "lofted" : p == MWX_PROFILE_DEPRESSED ? "depressed"
-                                                                            : "minimum_energy";
+    return p == MWX_PROFILE_LOFTED      ? "lofted"
+           : p == MWX_PROFILE_DEPRESSED ? "depressed"
+           : p == MWX_PROFILE_GLIDE     ? "glide"
+                                        : "minimum_energy";
 }
 
 /* Scaled unknowns: mrad, mrad, m/s. */
@@ -287,6 +289,10 @@ int traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
     const char *id = l->id, *pn = profile_name(l->profile);
 
     memset(sol, 0, sizeof *sol);
+    if (l->profile == MWX_PROFILE_GLIDE)
+        return mwx_err_set(err, MWX_EUNSUPPORTED,
+                           "launch %s: glide flights are not solved yet (the flight model "
+                           "and its guidance exist; the energy solver does not)", id);
     cl.rtol = cfg->rtol * 100.0;
     cl.atol_m = cfg->atol_m * 100.0;
     cl.atol_mps = cfg->atol_mps * 100.0;
@@ -333,12 +339,8 @@ int traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
                                "launch %s: depressed apogee %.0f km is above the %.0f km "
                                "minimum-energy apogee of this %.0f km range",
                                id, l->apogee_m / 1e3, hme / 1e3, s12 / 1e3);
-        if (l->profile == MWX_PROFILE_DEPRESSED && l->apogee_m < TRAJ_MIN_APOGEE_M)
-            return mwx_err_set(err, MWX_ERANGE,
-                               "launch %s: depressed apogee %.0f km is too low to clear "
-                               "re-entry: a ballistic flight must rise above %.0f km, out "
-                               "of the sensible atmosphere",
-                               id, l->apogee_m / 1e3, TRAJ_MIN_APOGEE_M / 1e3);
+        /* below TRAJ_MIN_APOGEE_M a depressed flight is quasi-ballistic: the flight model
+         * adds lift and its pull-up (traj_cfg_t.post), the same Newton solves it */
         if (traj_kep_conic_apogee(gm, r0, phi, r0 + l->apogee_m, &v_g, &g_g))
             return mwx_err_set(err, MWX_ERANGE, "launch %s: no ballistic conic peaks at "
                                "%.0f km over this %.0f km range", id, l->apogee_m / 1e3,

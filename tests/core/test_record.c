@@ -78,7 +78,7 @@ static void test_encode_capacity_and_refusals(void **state)
     r.u.truth.t = INFINITY;
     assert_int_equal(mwx_record_encode(&r, buf, sizeof buf, &len), MWX_EINVAL);
     r = s[1];
-    r.u.truth.phase = (mwx_phase_t)3;
+    r.u.truth.phase = (mwx_phase_t)(MWX_PHASE_MAX + 1);
     assert_int_equal(mwx_record_encode(&r, buf, sizeof buf, &len), MWX_EINVAL);
     r = s[1];
     memset(r.u.truth.object, 'x', sizeof r.u.truth.object); /* no NUL inside the field */
@@ -246,9 +246,9 @@ static void test_decode_validation(void **state)
     t.t = INFINITY;
     assert_int_equal(decode_msg(MWX_REC_TRUTH, &t.base, &out, &err), MWX_ECORRUPT);
     t.t = 1;
-    t.phase = (Mwx__Rec__Phase)3;
+    t.phase = (Mwx__Rec__Phase)(MWX_PHASE_MAX + 1);
     assert_int_equal(decode_msg(MWX_REC_TRUTH, &t.base, &out, &err), MWX_ECORRUPT);
-    assert_non_null(strstr(err.msg, "phase: 3 out of range"));
+    assert_non_null(strstr(err.msg, "phase: 5 out of range"));
     t.phase = (Mwx__Rec__Phase)-1;
     assert_int_equal(decode_msg(MWX_REC_TRUTH, &t.base, &out, &err), MWX_ECORRUPT);
     t.phase = MWX__REC__PHASE__IMPACT;
@@ -560,7 +560,7 @@ static void test_json_every_type(void **state)
     }
 
     /* truth */
-    static const char *const k_tr[] = {"type", "t", "object", "ecef_m", "vel_mps", "phase",
+    static const char *const k_tr[] = {"type", "t", "object", "ecef_m", "vel_mps", "phase", "launch",
                                        NULL};
     j = to_json(&s[1]);
     keys_exactly(j, k_tr);
