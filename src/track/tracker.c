@@ -646,7 +646,7 @@ static void ir_unassigned(mwx_tracker_t *t, int mi)
     ir_pending_t cur;
     double nl = mwx_norm3(m->los_ecef);
     int best = -1;
-    double best_miss = t->cfg.ir_pair_miss_m, bp[3], bP[9];
+    double best_miss = t->cfg.ir_pair_miss_m, bp[3] = {0}, bP[9] = {0}; /* set with best */
     cur.t = m->t;
     cur.sensor = t->scan_sensor;
     cur.sigma = m->sigma_los_urad * 1e-6;
