@@ -7,8 +7,12 @@ JOBS       ?= 2
 # quiet sub-makes: cmake's build is verbose enough
 MAKEFLAGS  += --no-print-directory
 FUZZ_SECONDS ?= 10
+# Our builds treat warnings as errors; a plain `cmake` (a user's, a packager's) does not.
+WERROR     ?= ON
+BUILD_REL_GCC   ?= build-release-gcc
+BUILD_REL_CLANG ?= build-release-clang
 
-.PHONY: all build deps check test asan fuzz-build fuzz-short fuzz demo bench clean
+.PHONY: all build deps check test asan release-gcc release-clang install-check fuzz-build fuzz-short fuzz demo bench clean
 
 all: build
 
@@ -16,7 +20,7 @@ deps:
 	@scripts/setup-deps
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMWX_WERROR=$(WERROR) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 test: build
@@ -24,15 +28,31 @@ test: build
 
 asan: deps
 	@cmake -S . -B $(BUILD_ASAN) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
-	  -DMWX_SANITIZE=ON -DMWX_BENCH=OFF >/dev/null
+	  -DMWX_SANITIZE=ON -DMWX_BENCH=OFF -DMWX_WERROR=$(WERROR) >/dev/null
 	@cmake --build $(BUILD_ASAN) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(BUILD_ASAN) -L unit --output-on-failure -j $(JOBS)
 
 fuzz-build: deps
 	@cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DMWX_FUZZ=ON >/dev/null
+	  -DMWX_FUZZ=ON -DMWX_WERROR=$(WERROR) >/dev/null
 	@cmake --build $(BUILD_FUZZ) -j $(JOBS)
+
+# What users build: Release (-O3) with gcc and with clang, so that an optimiser-only
+# warning fails here and not for them. The gcc one is configured as a package would be
+# (prefix /usr, no source-tree fallback) and install-check installs and packages it.
+release-gcc: deps
+	@cmake -S . -B $(BUILD_REL_GCC) -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=Release \
+	  -DMWX_WERROR=$(WERROR) -DCMAKE_INSTALL_PREFIX=/usr -DMWX_SOURCE_FALLBACK=OFF >/dev/null
+	@cmake --build $(BUILD_REL_GCC) -j $(JOBS)
+
+release-clang: deps
+	@cmake -S . -B $(BUILD_REL_CLANG) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release \
+	  -DMWX_WERROR=$(WERROR) >/dev/null
+	@cmake --build $(BUILD_REL_CLANG) -j $(JOBS)
+
+install-check: release-gcc
+	scripts/check-install $(BUILD_REL_GCC)
 
 fuzz-short: fuzz-build
 	scripts/run-fuzz $(BUILD_FUZZ) $(FUZZ_SECONDS)
@@ -40,8 +60,8 @@ fuzz-short: fuzz-build
 fuzz: fuzz-build
 	scripts/run-fuzz $(BUILD_FUZZ) 300
 
-# set-up, build, every test, the sanitizer build of the unit tests, a short fuzz run,
-# and one closing line "check: N passed, M failed" over all of them
+# set-up, build, every test, the sanitizer build of the unit tests, gcc and clang Release
+# builds, the install/package check, a short fuzz run, and one closing line "check: N passed, M failed" over all of them
 check:
 	@scripts/check
 
@@ -52,4 +72,4 @@ bench: build
 	scripts/run-bench $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_REL_GCC) $(BUILD_REL_CLANG)

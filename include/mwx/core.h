@@ -30,7 +30,8 @@
 extern "C" {
 #endif
 
-#define MWX_VERSION "0.1.0"
+#include "mwx/export.h"
+#include "mwx/version.h" /* MWX_VERSION, generated from CMakeLists.txt */
 
 #if defined(__GNUC__) || defined(__clang__)
 #define MWX_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -64,44 +65,44 @@ typedef struct mwx_err {
 } mwx_err_t;
 
 /* Short fixed text for a code ("invalid input", ...). Never NULL. */
-const char *mwx_strerror(int code);
+MWX_API const char *mwx_strerror(int code);
 
 /* Fill err (which may be NULL) with code and a formatted message; returns code so that
  * callers can write `return mwx_err_set(err, MWX_EINVAL, "...")`. */
-int mwx_err_set(mwx_err_t *err, int code, const char *fmt, ...) MWX_PRINTF(3, 4);
+MWX_API int mwx_err_set(mwx_err_t *err, int code, const char *fmt, ...) MWX_PRINTF(3, 4);
 
 /* Prefix an existing message: "context: <old message>". Returns err->code. */
-int mwx_err_prefix(mwx_err_t *err, const char *fmt, ...) MWX_PRINTF(2, 3);
+MWX_API int mwx_err_prefix(mwx_err_t *err, const char *fmt, ...) MWX_PRINTF(2, 3);
 
-void mwx_err_clear(mwx_err_t *err);
+MWX_API void mwx_err_clear(mwx_err_t *err);
 
 /* Process exit status for a code, per PRODUCT.md: 0 ok, 1 input wrong, 2 usage,
  * 3 environment (I/O, bus, memory). */
-int mwx_exit_status(int code);
+MWX_API int mwx_exit_status(int code);
 
 /* ------------------------------------------------------------------ time */
 
 /* Parse RFC 3339 ("2026-11-22T03:00:00Z", "...T12:00:00.25+09:00") into Unix seconds. */
-int mwx_time_parse(const char *s, double *unix_s, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_time_parse(const char *s, double *unix_s, mwx_err_t *err);
 
 /* Format Unix seconds as RFC 3339 with a numeric offset (CAP wants "+00:00", not "Z"):
  * "2026-11-22T03:00:00+00:00". offset_min is the zone's offset from UTC in minutes.
  * frac_digits 0..6. Returns MWX_EINVAL if buf is too small. */
-int mwx_time_format(double unix_s, int offset_min, int frac_digits, char *buf, size_t n);
+MWX_API MWX_NODISCARD int mwx_time_format(double unix_s, int offset_min, int frac_digits, char *buf, size_t n);
 
 /* Monotonic clock in seconds, for latency measurements. */
-double mwx_time_mono(void);
+MWX_API double mwx_time_mono(void);
 /* Wall clock in Unix seconds. */
-double mwx_time_wall(void);
+MWX_API double mwx_time_wall(void);
 
 /* ------------------------------------------------------------------ files */
 
 /* Write data to PATH.tmp with mode (e.g. 0644, 0600), fsync, rename to PATH: a failure
  * never leaves a half-written file under its final name. */
-int mwx_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+MWX_API MWX_NODISCARD int mwx_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
                           mwx_err_t *err);
 /* mkdir -p with mode for every folder it makes. */
-int mwx_mkdir_p(const char *path, unsigned mode, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_mkdir_p(const char *path, unsigned mode, mwx_err_t *err);
 
 /* ------------------------------------------------------------------ geodesy */
 
@@ -127,53 +128,53 @@ typedef struct mwx_earth {
     double omega;  /* rotation rate, rad/s */
 } mwx_earth_t;
 
-mwx_earth_t mwx_earth_wgs84(void);
-mwx_earth_t mwx_earth_sphere(void);
+MWX_API mwx_earth_t mwx_earth_wgs84(void);
+MWX_API mwx_earth_t mwx_earth_sphere(void);
 /* b = a(1-f), e^2 = f(2-f) */
-double mwx_earth_b(const mwx_earth_t *e);
-double mwx_earth_e2(const mwx_earth_t *e);
+MWX_API double mwx_earth_b(const mwx_earth_t *e);
+MWX_API double mwx_earth_e2(const mwx_earth_t *e);
 
 /* Geodetic position: lat, lon in radians, alt in metres above the ellipsoid. */
 typedef struct mwx_geo {
     double lat, lon, alt;
 } mwx_geo_t;
 
-void mwx_geo_to_ecef(const mwx_earth_t *e, const mwx_geo_t *g, double ecef[3]);
+MWX_API void mwx_geo_to_ecef(const mwx_earth_t *e, const mwx_geo_t *g, double ecef[3]);
 /* Exact to well under a millimetre at any altitude from -1e5 m to GEO and beyond. */
-void mwx_ecef_to_geo(const mwx_earth_t *e, const double ecef[3], mwx_geo_t *g);
+MWX_API void mwx_ecef_to_geo(const mwx_earth_t *e, const double ecef[3], mwx_geo_t *g);
 
 /* Unit vectors of the local east/north/up frame at (lat, lon), expressed in ECEF. */
-void mwx_enu_basis(double lat, double lon, double east[3], double north[3], double up[3]);
+MWX_API void mwx_enu_basis(double lat, double lon, double east[3], double north[3], double up[3]);
 
 /* Vector from site to p, in the site's ENU frame. site_ecef must equal geo_to_ecef(site). */
-void mwx_ecef_to_enu(const mwx_geo_t *site, const double site_ecef[3], const double p[3],
+MWX_API void mwx_ecef_to_enu(const mwx_geo_t *site, const double site_ecef[3], const double p[3],
                      double enu[3]);
-void mwx_enu_to_ecef(const mwx_geo_t *site, const double site_ecef[3], const double enu[3],
+MWX_API void mwx_enu_to_ecef(const mwx_geo_t *site, const double site_ecef[3], const double enu[3],
                      double p[3]);
 
 /* Range (m), azimuth (rad, clockwise from true north, [0, 2pi)) and elevation (rad, above
  * the ellipsoid's local horizon) of p seen from site. */
-void mwx_ecef_to_rae(const mwx_geo_t *site, const double site_ecef[3], const double p[3],
+MWX_API void mwx_ecef_to_rae(const mwx_geo_t *site, const double site_ecef[3], const double p[3],
                      double *range, double *az, double *el);
-void mwx_rae_to_ecef(const mwx_geo_t *site, const double site_ecef[3], double range,
+MWX_API void mwx_rae_to_ecef(const mwx_geo_t *site, const double site_ecef[3], double range,
                      double az, double el, double p[3]);
 
 /* Earth rotation angle (rad) at Unix time t (UT1 taken as UTC: the 0.9 s difference is
  * below anything mwx measures). ECEF = R3(theta) ECI. */
-double mwx_earth_rotation_angle(double unix_s);
+MWX_API double mwx_earth_rotation_angle(double unix_s);
 /* Position and (optionally, when vel arrays non-NULL) velocity between ECI and ECEF
  * for a frame rotating at omega with angle theta. */
-void mwx_eci_to_ecef(double theta, double omega, const double r_eci[3], const double v_eci[3],
+MWX_API void mwx_eci_to_ecef(double theta, double omega, const double r_eci[3], const double v_eci[3],
                      double r_ecef[3], double v_ecef[3]);
-void mwx_ecef_to_eci(double theta, double omega, const double r_ecef[3],
+MWX_API void mwx_ecef_to_eci(double theta, double omega, const double r_ecef[3],
                      const double v_ecef[3], double r_eci[3], double v_eci[3]);
 
 /* Geodesics on the earth's ellipsoid (PROJ geodesic.h, Karney's algorithm).
  * Inverse: distance (m) and forward azimuths (rad) at both ends. Direct: the point at
  * distance s along azimuth az1 from (lat1, lon1). All angles in radians. */
-void mwx_geodesic_inverse(const mwx_earth_t *e, double lat1, double lon1, double lat2,
+MWX_API void mwx_geodesic_inverse(const mwx_earth_t *e, double lat1, double lon1, double lat2,
                           double lon2, double *s12, double *az1, double *az2);
-void mwx_geodesic_direct(const mwx_earth_t *e, double lat1, double lon1, double az1,
+MWX_API void mwx_geodesic_direct(const mwx_earth_t *e, double lat1, double lon1, double az1,
                          double s12, double *lat2, double *lon2);
 
 /* Small vector helpers used everywhere. */
@@ -181,18 +182,18 @@ static inline double mwx_dot3(const double a[3], const double b[3])
 {
     return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 }
-double mwx_norm3(const double a[3]);
-void mwx_cross3(const double a[3], const double b[3], double out[3]);
-double mwx_wrap_2pi(double a);  /* into [0, 2pi) */
-double mwx_wrap_pi(double a);   /* into (-pi, pi] */
+MWX_API double mwx_norm3(const double a[3]);
+MWX_API void mwx_cross3(const double a[3], const double b[3], double out[3]);
+MWX_API double mwx_wrap_2pi(double a);  /* into [0, 2pi) */
+MWX_API double mwx_wrap_pi(double a);   /* into (-pi, pi] */
 
 /* ------------------------------------------------------------------ json */
 
 struct json_t; /* jansson */
 
 /* Parse a JSON file; a syntax error names "file:line:column: what". */
-int mwx_json_load_file(const char *path, struct json_t **root, mwx_err_t *err);
-int mwx_json_load_string(const char *text, size_t len, const char *name, struct json_t **root,
+MWX_API MWX_NODISCARD int mwx_json_load_file(const char *path, struct json_t **root, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_json_load_string(const char *text, size_t len, const char *name, struct json_t **root,
                          mwx_err_t *err);
 
 /* A strict reader's position, for messages: "FILE: $.sensors[2].pd: ...". */
@@ -201,35 +202,35 @@ typedef struct mwx_jpath {
     char path[256];
 } mwx_jpath_t;
 
-void mwx_jpath_init(mwx_jpath_t *jp, const char *file);
+MWX_API void mwx_jpath_init(mwx_jpath_t *jp, const char *file);
 /* Child paths: push returns the old length to pop back to. */
-size_t mwx_jpath_key(mwx_jpath_t *jp, const char *key);
-size_t mwx_jpath_index(mwx_jpath_t *jp, size_t index);
-void mwx_jpath_pop(mwx_jpath_t *jp, size_t len);
+MWX_API size_t mwx_jpath_key(mwx_jpath_t *jp, const char *key);
+MWX_API size_t mwx_jpath_index(mwx_jpath_t *jp, size_t index);
+MWX_API void mwx_jpath_pop(mwx_jpath_t *jp, size_t len);
 
 /* Error at jp (optionally at jp.key): "file: $.a.b: <message>". */
-int mwx_jpath_error(const mwx_jpath_t *jp, const char *key, mwx_err_t *err, const char *fmt,
+MWX_API MWX_NODISCARD int mwx_jpath_error(const mwx_jpath_t *jp, const char *key, mwx_err_t *err, const char *fmt,
                     ...) MWX_PRINTF(4, 5);
 
 /* obj must be an object whose keys are all in allowed (NULL-terminated). */
-int mwx_json_check_object(const mwx_jpath_t *jp, const struct json_t *obj,
+MWX_API MWX_NODISCARD int mwx_json_check_object(const mwx_jpath_t *jp, const struct json_t *obj,
                           const char *const *allowed, mwx_err_t *err);
 
 /* Typed getters. A missing key is an error when required, otherwise *out = def.
  * Numbers must lie in [min, max]. */
-int mwx_json_number(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
+MWX_API MWX_NODISCARD int mwx_json_number(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
                     int required, double def, double min, double max, double *out,
                     mwx_err_t *err);
-int mwx_json_integer(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
+MWX_API MWX_NODISCARD int mwx_json_integer(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
                      int required, long long def, long long min, long long max,
                      long long *out, mwx_err_t *err);
-int mwx_json_bool(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
+MWX_API MWX_NODISCARD int mwx_json_bool(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
                   int required, int def, int *out, mwx_err_t *err);
 /* Copies into buf (NUL-terminated); too long for buf is an error. */
-int mwx_json_string(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
+MWX_API MWX_NODISCARD int mwx_json_string(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
                     int required, const char *def, char *buf, size_t n, mwx_err_t *err);
 /* One of choices (NULL-terminated); *out is its index. */
-int mwx_json_enum(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
+MWX_API MWX_NODISCARD int mwx_json_enum(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
                   int required, int def, const char *const *choices, int *out,
                   mwx_err_t *err);
 
@@ -294,13 +295,13 @@ typedef enum mwx_rec_type {
     MWX_REC_TYPE_MAX = 6
 } mwx_rec_type_t;
 
-const char *mwx_status_name(mwx_status_t s);       /* "Actual", "Exercise", "Test" */
-const char *mwx_phase_name(mwx_phase_t p); /* "boost", "ballistic", "impact", "glide", "orbit" */
-const char *mwx_launch_basis_name(mwx_launch_basis_t b); /* "ballistic", "boost", "fit" */
-const char *mwx_sensor_kind_name(mwx_sensor_kind_t k); /* "radar", "ir_satellite" */
-const char *mwx_msg_type_name(mwx_msg_type_t m);   /* "Alert", "Update", "Cancel" */
-const char *mwx_alert_kind_name(mwx_alert_kind_t k); /* "impact", "overflight", "launch", "drop_zone" */
-const char *mwx_rec_type_name(mwx_rec_type_t t);   /* "scenario", "truth", ... */
+MWX_API const char *mwx_status_name(mwx_status_t s);       /* "Actual", "Exercise", "Test" */
+MWX_API const char *mwx_phase_name(mwx_phase_t p); /* "boost", "ballistic", "impact", "glide", "orbit" */
+MWX_API const char *mwx_launch_basis_name(mwx_launch_basis_t b); /* "ballistic", "boost", "fit" */
+MWX_API const char *mwx_sensor_kind_name(mwx_sensor_kind_t k); /* "radar", "ir_satellite" */
+MWX_API const char *mwx_msg_type_name(mwx_msg_type_t m);   /* "Alert", "Update", "Cancel" */
+MWX_API const char *mwx_alert_kind_name(mwx_alert_kind_t k); /* "impact", "overflight", "launch", "drop_zone" */
+MWX_API const char *mwx_rec_type_name(mwx_rec_type_t t);   /* "scenario", "truth", ... */
 
 /* First record of every recording. json (optional) is the whole scenario text, so that
  * a recording is self-contained; in records returned by a reader it points into the
@@ -410,7 +411,7 @@ typedef struct mwx_record {
 
 /* Copy a string into a fixed field, always NUL-terminated; returns MWX_ERANGE (and
  * truncates) when it did not fit. */
-int mwx_strlcpy(char *dst, const char *src, size_t n);
+MWX_API MWX_NODISCARD int mwx_strlcpy(char *dst, const char *src, size_t n);
 
 /* Protobuf encoding of one record's payload (proto/mwx_record.proto), for the recording
  * and for anything that embeds records (wire envelopes). encode writes at most cap bytes
@@ -420,20 +421,20 @@ int mwx_strlcpy(char *dst, const char *src, size_t n);
  * encode also refuses, with MWX_EINVAL, a record that decode would refuse (a number not
  * finite, an enum out of range, a string not NUL-terminated in its field or not UTF-8);
  * encoded_size is then 0. decode returns MWX_EFULL when the json does not fit json_cap. */
-int mwx_record_encode(const mwx_record_t *rec, uint8_t *buf, size_t cap, size_t *len);
-size_t mwx_record_encoded_size(const mwx_record_t *rec);
-int mwx_record_decode(mwx_rec_type_t type, const uint8_t *buf, size_t len, mwx_record_t *rec,
+MWX_API MWX_NODISCARD int mwx_record_encode(const mwx_record_t *rec, uint8_t *buf, size_t cap, size_t *len);
+MWX_API size_t mwx_record_encoded_size(const mwx_record_t *rec);
+MWX_API MWX_NODISCARD int mwx_record_decode(mwx_rec_type_t type, const uint8_t *buf, size_t len, mwx_record_t *rec,
                       char *json_buf, size_t json_cap, mwx_err_t *err);
 
 /* A measurement from outside (a live sensor feed) is usable: finite values, a sensor id,
  * a sensor within 10^6 km, positive range, sigmas > 0 and at most 1000 km / 90 deg /
  * 10^6 urad, angles in range, a unit line of sight. MWX_EINVAL with the first problem
  * named. */
-int mwx_rec_meas_check(const mwx_rec_meas_t *m, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_rec_meas_check(const mwx_rec_meas_t *m, mwx_err_t *err);
 
 /* One JSON object (one line, no newline) as PRODUCT.md specifies for `mwx cat`.
  * Returns a malloc'd string, or NULL on allocation failure. */
-char *mwx_record_to_json(const mwx_record_t *rec);
+MWX_API char *mwx_record_to_json(const mwx_record_t *rec);
 
 /* ------------------------------------------------------------------ recording */
 
@@ -450,16 +451,16 @@ enum {
     MWX_REC_APPEND = 4
 };
 
-int mwx_recwriter_open(const char *path, int flags, mwx_recwriter_t **out, mwx_err_t *err);
-int mwx_recwriter_append(mwx_recwriter_t *w, const mwx_record_t *rec, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_recwriter_open(const char *path, int flags, mwx_recwriter_t **out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_recwriter_append(mwx_recwriter_t *w, const mwx_record_t *rec, mwx_err_t *err);
 /* Push buffered records to the file; with durable, fsync too. */
-int mwx_recwriter_flush(mwx_recwriter_t *w, int durable, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_recwriter_flush(mwx_recwriter_t *w, int durable, mwx_err_t *err);
 /* Flush, fsync, close and (ATOMIC) rename into place. Frees w either way. */
-int mwx_recwriter_close(mwx_recwriter_t *w, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_recwriter_close(mwx_recwriter_t *w, mwx_err_t *err);
 /* Close and delete the temporary file (ATOMIC) without committing. Frees w. */
-void mwx_recwriter_abort(mwx_recwriter_t *w);
+MWX_API void mwx_recwriter_abort(mwx_recwriter_t *w);
 /* Records appended through this writer (APPEND: not counting those already there). */
-uint64_t mwx_recwriter_count(const mwx_recwriter_t *w);
+MWX_API uint64_t mwx_recwriter_count(const mwx_recwriter_t *w);
 
 enum {
     /* At the end of the data, return MWX_EAGAIN (not MWX_EOF / MWX_ETRUNC) so that the
@@ -467,14 +468,14 @@ enum {
     MWX_READ_FOLLOW = 1
 };
 
-int mwx_recreader_open(const char *path, int flags, mwx_recreader_t **out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_recreader_open(const char *path, int flags, mwx_recreader_t **out, mwx_err_t *err);
 /* Next whole record: MWX_OK; MWX_EOF at a clean end; MWX_ETRUNC when the file ends in
  * a torn record (err says at which byte offset); MWX_ECORRUPT when a record fails its
  * checksum (err says where). Records returned before a failure are all valid. */
-int mwx_recreader_next(mwx_recreader_t *r, mwx_record_t *rec, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_recreader_next(mwx_recreader_t *r, mwx_record_t *rec, mwx_err_t *err);
 /* Byte offset just past the last whole record returned. */
-uint64_t mwx_recreader_offset(const mwx_recreader_t *r);
-void mwx_recreader_close(mwx_recreader_t *r);
+MWX_API uint64_t mwx_recreader_offset(const mwx_recreader_t *r);
+MWX_API void mwx_recreader_close(mwx_recreader_t *r);
 
 /* Read a whole recording into memory (the common case for offline commands).
  * On MWX_ETRUNC/MWX_ECORRUPT the records before the damage are still returned, with the
@@ -485,9 +486,9 @@ typedef struct mwx_records {
     char *scenario_json;   /* owned copy of the scenario record's json, or NULL */
 } mwx_records_t;
 
-int mwx_records_load(const char *path, mwx_records_t *out, mwx_err_t *err);
-int mwx_records_push(mwx_records_t *rs, const mwx_record_t *rec);
-void mwx_records_free(mwx_records_t *rs);
+MWX_API MWX_NODISCARD int mwx_records_load(const char *path, mwx_records_t *out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_records_push(mwx_records_t *rs, const mwx_record_t *rec);
+MWX_API void mwx_records_free(mwx_records_t *rs);
 
 #ifdef __cplusplus
 }

@@ -41,8 +41,8 @@ typedef struct mwx_fusion_cfg {
     double max_age_s;       /* a source silent this long no longer contributes; 0 = 30 s */
 } mwx_fusion_cfg_t;
 
-int mwx_fusion_create(const mwx_fusion_cfg_t *cfg, mwx_fusion_t **out, mwx_err_t *err);
-void mwx_fusion_destroy(mwx_fusion_t *f);
+MWX_API MWX_NODISCARD int mwx_fusion_create(const mwx_fusion_cfg_t *cfg, mwx_fusion_t **out, mwx_err_t *err);
+MWX_API void mwx_fusion_destroy(mwx_fusion_t *f);
 
 /* Feed one source track (src->node = its origin nation, src->track_id its id there).
  * On success *fused holds the fused track it belongs to, as of src->t. MWX_EFULL when
@@ -50,32 +50,32 @@ void mwx_fusion_destroy(mwx_fusion_t *f);
  * still list a fused track the source left). MWX_EINVAL for a report that is no Gaussian
  * estimate (covariance not positive definite, variances outside (1 mm)^2..(10^4 km)^2,
  * or non-finite values): refused and counted (mwx_fusion_rejected). */
-int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track_t *fused,
+MWX_API MWX_NODISCARD int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track_t *fused,
                       mwx_err_t *err);
 
 /* Current fused tracks (index 0..count-1) as of their last update. */
-size_t mwx_fusion_count(const mwx_fusion_t *f);
-int mwx_fusion_get(const mwx_fusion_t *f, size_t i, mwx_rec_track_t *out);
+MWX_API size_t mwx_fusion_count(const mwx_fusion_t *f);
+MWX_API MWX_NODISCARD int mwx_fusion_get(const mwx_fusion_t *f, size_t i, mwx_rec_track_t *out);
 /* When the table is full, the fused track whose sources have all been silent longest
  * (more than max_age_s) is retired and its slot reused; only when none is silent is the
  * report dropped and counted. */
-uint64_t mwx_fusion_dropped(const mwx_fusion_t *f);
-uint64_t mwx_fusion_retired(const mwx_fusion_t *f);
+MWX_API uint64_t mwx_fusion_dropped(const mwx_fusion_t *f);
+MWX_API uint64_t mwx_fusion_retired(const mwx_fusion_t *f);
 /* Fused tracks merged into an older one, and sources that left a fused track. */
-uint64_t mwx_fusion_merged(const mwx_fusion_t *f);
-uint64_t mwx_fusion_rejected(const mwx_fusion_t *f);
-uint64_t mwx_fusion_split(const mwx_fusion_t *f);
+MWX_API uint64_t mwx_fusion_merged(const mwx_fusion_t *f);
+MWX_API uint64_t mwx_fusion_rejected(const mwx_fusion_t *f);
+MWX_API uint64_t mwx_fusion_split(const mwx_fusion_t *f);
 
 /* Other fused tracks the last mwx_fusion_update() changed: one a source left (its new
  * estimate, ended 0), or one merged into the returned track (its last estimate, marked
  * unconfirmed; ended 1: it no longer exists). Returns how many; entry i goes to *trk and
  * *ended when i is below that. */
-size_t mwx_fusion_touched(const mwx_fusion_t *f, size_t i, mwx_rec_track_t *trk, int *ended);
+MWX_API size_t mwx_fusion_touched(const mwx_fusion_t *f, size_t i, mwx_rec_track_t *trk, int *ended);
 
 /* Covariance intersection of two Gaussian estimates (n = 2 or 3; row-major n x n
  * covariances). omega in [0, 1] minimising the trace of the result is found by golden
  * section. Exposed for tests and benchmarks. */
-int mwx_fusion_ci(int n, const double *xa, const double *pa, const double *xb,
+MWX_API MWX_NODISCARD int mwx_fusion_ci(int n, const double *xa, const double *pa, const double *xb,
                   const double *pb, double *x, double *p, double *omega);
 
 /* ------------------------------------------------------------------ the node core */
@@ -146,31 +146,31 @@ typedef struct mwx_node_stats {
     mwx_warn_stats_t warn;  /* the warning context's (zero without one) */
 } mwx_node_stats_t;
 
-int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err);
-void mwx_node_destroy(mwx_node_t *n);
+MWX_API MWX_NODISCARD int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err);
+MWX_API void mwx_node_destroy(mwx_node_t *n);
 /* One measurement (other nations' are ignored: a node sees its own sensors only). */
-int mwx_node_meas(mwx_node_t *n, const mwx_rec_meas_t *m, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_node_meas(mwx_node_t *n, const mwx_rec_meas_t *m, mwx_err_t *err);
 /* Scenario time has reached t: finish pending scans, deliver what the bus holds, and let
  * the warning policy act on elapsed time (all-clear, stale tracks). */
-int mwx_node_advance(mwx_node_t *n, double t, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_node_advance(mwx_node_t *n, double t, mwx_err_t *err);
 /* Only deliver what the bus holds (a live node between measurements). */
-int mwx_node_poll(mwx_node_t *n, double timeout_s, mwx_err_t *err);
-void mwx_node_get_stats(const mwx_node_t *n, mwx_node_stats_t *st);
-const char *mwx_node_nation(const mwx_node_t *n);
-mwx_fusion_t *mwx_node_fusion(mwx_node_t *n);
+MWX_API MWX_NODISCARD int mwx_node_poll(mwx_node_t *n, double timeout_s, mwx_err_t *err);
+MWX_API void mwx_node_get_stats(const mwx_node_t *n, mwx_node_stats_t *st);
+MWX_API const char *mwx_node_nation(const mwx_node_t *n);
+MWX_API mwx_fusion_t *mwx_node_fusion(mwx_node_t *n);
 
 /* For a live node (`mwx node`): */
 /* One envelope through the receive path (as if it came off the bus) with its receive time
  * (<= 0: now): gap-recovery replies, and the inbox replayed after a restart. */
-int mwx_node_receive_envelope(mwx_node_t *n, const uint8_t *data, size_t len,
+MWX_API MWX_NODISCARD int mwx_node_receive_envelope(mwx_node_t *n, const uint8_t *data, size_t len,
                               double recv_unix_s, mwx_err_t *err);
 /* Seal and publish one heartbeat (sequenced like data, kept in the sent log). */
-int mwx_node_heartbeat(mwx_node_t *n, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_node_heartbeat(mwx_node_t *n, mwx_err_t *err);
 /* 0: own tracks are fused and recorded but not sealed or published (a restarted node
  * re-running what it already sent); 1 (default): published. */
-void mwx_node_set_publishing(mwx_node_t *n, int on);
-mwx_receiver_t *mwx_node_receiver(mwx_node_t *n);
-mwx_sentlog_t *mwx_node_sentlog(mwx_node_t *n);
+MWX_API void mwx_node_set_publishing(mwx_node_t *n, int on);
+MWX_API mwx_receiver_t *mwx_node_receiver(mwx_node_t *n);
+MWX_API mwx_sentlog_t *mwx_node_sentlog(mwx_node_t *n);
 
 /* ------------------------------------------------------------------ the whole chain */
 
@@ -217,10 +217,10 @@ typedef struct mwx_run_result {
     double wall_s;
 } mwx_run_result_t;
 
-int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err);
-void mwx_run_result_free(mwx_run_result_t *res);
+MWX_API MWX_NODISCARD int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err);
+MWX_API void mwx_run_result_free(mwx_run_result_t *res);
 /* The sharing-benefit table, human-readable. */
-void mwx_run_print_benefit(const mwx_run_result_t *res, FILE *f);
+MWX_API void mwx_run_print_benefit(const mwx_run_result_t *res, FILE *f);
 
 
 /* ------------------------------------------------------------------ the service */
@@ -258,14 +258,14 @@ typedef struct mwx_node_service_cfg {
     char tak[160];                   /* "" = none; else the CoT stream's endpoint */
 } mwx_node_service_cfg_t;
 
-int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *cfg, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *cfg, mwx_err_t *err);
 /* Run until *stop becomes non-zero (signals) or, with exit_at_end, the scenario ends.
  * Log lines go to log (stderr). MWX_EBUS when the bus cannot be reached at start. */
-int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, FILE *log,
+MWX_API MWX_NODISCARD int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, FILE *log,
                          mwx_err_t *err);
 /* A node's outbox or inbox (OUTPUTS/node-N.outbox, .inbox) as JSON Lines: one envelope a
  * line {"seq", "origin", "type", "to", "sent_unix_s", "t"} (`mwx node --dump-log`). */
-int mwx_node_log_dump(const char *path, FILE *out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_node_log_dump(const char *path, FILE *out, mwx_err_t *err);
 
 #ifdef __cplusplus
 }

@@ -60,10 +60,10 @@ typedef struct mwx_reference {
 /* Read the reference block of a scenario's JSON text (name: for messages). No block:
  * 0 with ref->present = 0. A malformed block: MWX_EINVAL naming the JSON path
  * ("x.json: $.reference.alerts[1].kind: expected one of ..."). ref is large: heap it. */
-int mwx_reference_parse(const char *scenario_json, const char *name, mwx_reference_t *ref,
+MWX_API MWX_NODISCARD int mwx_reference_parse(const char *scenario_json, const char *name, mwx_reference_t *ref,
                         mwx_err_t *err);
 /* Every region id of the block must exist in regions (an mwx_regions_t of warn.h). */
-int mwx_reference_check_regions(const mwx_reference_t *ref, const void *regions,
+MWX_API MWX_NODISCARD int mwx_reference_check_regions(const mwx_reference_t *ref, const void *regions,
                                 mwx_err_t *err);
 
 typedef struct mwx_ref_region {
@@ -92,17 +92,17 @@ typedef struct mwx_ref_comparison {
  * any kind (impact, overflight; not "launch" notices) issued while the launch flew give
  * mwx's first alert per region beside the Report's. MWX_EINVAL when the report has no
  * launch ref->launch. */
-int mwx_reference_compare(const mwx_reference_t *ref, const mwx_report_t *rep,
+MWX_API MWX_NODISCARD int mwx_reference_compare(const mwx_reference_t *ref, const mwx_report_t *rep,
                           const mwx_record_t *recs, size_t n_recs, mwx_ref_comparison_t *out,
                           mwx_err_t *err);
-struct json_t *mwx_reference_comparison_json(const mwx_reference_t *ref,
+MWX_API struct json_t *mwx_reference_comparison_json(const mwx_reference_t *ref,
                                              const mwx_ref_comparison_t *c);
-void mwx_reference_print(const mwx_ref_comparison_t *c, FILE *f);
+MWX_API void mwx_reference_print(const mwx_ref_comparison_t *c, FILE *f);
 
 /* Parse the scenario's block, compare and set report["reference_comparison"]; nothing
  * when the scenario has none. The comparison is also written to *out when out != NULL.
  * Returns 1 when the scenario had a block, 0 when not, or a negative MWX_E*. */
-int mwx_reference_attach(struct json_t *report, const mwx_report_t *rep,
+MWX_API MWX_NODISCARD int mwx_reference_attach(struct json_t *report, const mwx_report_t *rep,
                          const mwx_record_t *recs, size_t n_recs, const char *scenario_json,
                          mwx_ref_comparison_t *out, mwx_err_t *err);
 

@@ -85,7 +85,7 @@ struct mwx_score_launch {
 
 /* The hook backed by warn.h (mwx_warn_score_regions): ctx is an mwx_regions_t *. A launch
  * without a true impact gets no region results. */
-int mwx_score_warn_regions(void *ctx, const mwx_score_launch_t *l,
+MWX_API MWX_NODISCARD int mwx_score_warn_regions(void *ctx, const mwx_score_launch_t *l,
                            const mwx_rec_truth_t *samples, size_t n_samples,
                            const mwx_rec_alert_t *alerts, size_t n_alerts,
                            mwx_score_region_t *out, int cap, int *n_out, mwx_err_t *err);
@@ -102,10 +102,10 @@ typedef struct mwx_score_opts {
     void *regions_ctx;
 } mwx_score_opts_t;
 
-void mwx_score_opts_default(mwx_score_opts_t *o);
+MWX_API void mwx_score_opts_default(mwx_score_opts_t *o);
 /* Take the Earth model from a scenario's JSON text (physics.earth: "wgs84" | "spherical").
  * Lenient: anything unreadable leaves o unchanged (the recording was validated when made). */
-void mwx_score_opts_from_scenario(mwx_score_opts_t *o, const char *scenario_json);
+MWX_API void mwx_score_opts_from_scenario(mwx_score_opts_t *o, const char *scenario_json);
 
 typedef struct mwx_score_tracking {
     double pos_rmse_m, vel_rmse_mps;
@@ -140,35 +140,35 @@ typedef struct mwx_report {
 /* Score. recs holds any records in any order (truth, meas, track, share, alert; others are
  * ignored). MWX_EINVAL when there is no truth; rep is then empty. Free with
  * mwx_report_free either way. */
-int mwx_score_compute(const mwx_record_t *recs, size_t n, const mwx_score_opts_t *o,
+MWX_API MWX_NODISCARD int mwx_score_compute(const mwx_record_t *recs, size_t n, const mwx_score_opts_t *o,
                       mwx_report_t *rep, mwx_err_t *err);
-void mwx_report_free(mwx_report_t *rep);
+MWX_API void mwx_report_free(mwx_report_t *rep);
 
 /* The Report as PRODUCT.md specifies, plus the keys of docs/SCORING.md. NULL on ENOMEM. */
-struct json_t *mwx_report_to_json(const mwx_report_t *rep);
+MWX_API struct json_t *mwx_report_to_json(const mwx_report_t *rep);
 /* A human-readable table. */
-void mwx_report_print(const mwx_report_t *rep, FILE *f);
+MWX_API void mwx_report_print(const mwx_report_t *rep, FILE *f);
 
 /* ------------------------------------------------------------------ building blocks */
 
 /* Minimum-cost assignment (the tracker's mwx_assign_hungarian of track.h) on a
  * rows x cols cost matrix (row-major). row_to_col[i] = the column of row i, or -1 when
  * rows > cols and row i is left out. Returns the total cost, or NAN on ENOMEM. */
-double mwx_score_assign(const double *cost, int rows, int cols, int *row_to_col);
+MWX_API double mwx_score_assign(const double *cost, int rows, int cols, int *row_to_col);
 
 /* OSPA (Schuhmacher, Vo & Vo 2008) between point sets X (nx x 3) and Y (ny x 3) with
  * cut-off c and order p: 0 when both are empty, c when one is. */
-double mwx_score_ospa(const double (*x)[3], int nx, const double (*y)[3], int ny, double c,
+MWX_API double mwx_score_ospa(const double (*x)[3], int nx, const double (*y)[3], int ny, double c,
                       double p);
 /* GOSPA (Rahmathullah, Garcia-Fernandez & Svensson 2017, eq. 1), alpha in (0, 2]: for
  * |X| <= |Y|, ( min over assignments of X into Y of sum min(d, c)^p
  * + c^p / alpha * (|Y| - |X|) )^(1/p), not normalised by the cardinality. */
-double mwx_score_gospa(const double (*x)[3], int nx, const double (*y)[3], int ny, double c,
+MWX_API double mwx_score_gospa(const double (*x)[3], int nx, const double (*y)[3], int ny, double c,
                        double p, double alpha);
 
 /* Truth at t by cubic Hermite interpolation between the time-ordered samples around t
  * (positions and velocities). MWX_ERANGE outside [first t, last t]. vel may be NULL. */
-int mwx_score_truth_at(const mwx_rec_truth_t *s, size_t n, double t, double pos[3],
+MWX_API MWX_NODISCARD int mwx_score_truth_at(const mwx_rec_truth_t *s, size_t n, double t, double pos[3],
                        double vel[3]);
 
 #ifdef __cplusplus

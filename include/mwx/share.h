@@ -61,18 +61,18 @@ typedef struct mwx_keypair {
 } mwx_keypair_t;
 
 /* New key pair for nation (A-Z, a-z, 0-9, '-', '_'; 1..31 chars). */
-int mwx_key_generate(const char *nation, mwx_keypair_t *kp, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_key_generate(const char *nation, mwx_keypair_t *kp, mwx_err_t *err);
 /* Write DIR/NATION.key (0600) and DIR/NATION.pub, each atomically (temp + rename).
  * Refuses (MWX_EINVAL, nothing written) when either exists, unless force. */
-int mwx_key_write(const mwx_keypair_t *kp, const char *dir, int force, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_key_write(const mwx_keypair_t *kp, const char *dir, int force, mwx_err_t *err);
 /* Load a secret key file; checks permissions (refused, like ssh, when group or others
  * may read it), format, nation name and that pk matches sk. expect_nation may be NULL;
  * otherwise the file's nation must equal it. */
-int mwx_key_load_secret(const char *path, const char *expect_nation, mwx_keypair_t *kp,
+MWX_API MWX_NODISCARD int mwx_key_load_secret(const char *path, const char *expect_nation, mwx_keypair_t *kp,
                         mwx_err_t *err);
 /* Load a public key file; nation (MWX_ID_LEN) receives the file's nation, may be NULL.
  * expect_nation may be NULL. */
-int mwx_key_load_public(const char *path, const char *expect_nation,
+MWX_API MWX_NODISCARD int mwx_key_load_public(const char *path, const char *expect_nation,
                         uint8_t pk[MWX_PUBKEY_BYTES], char *nation, mwx_err_t *err);
 
 /* ------------------------------------------------------------------ policy */
@@ -86,16 +86,16 @@ typedef struct mwx_policy {
 /* From a scenario (or any JSON object with `nations` [{"id": ...}] and `sharing`
  * [{"from": ID, "to": [ID...]}]); other top-level keys are ignored. Errors name file and
  * JSON path: unknown nation, sharing to self, duplicate entries. file is for messages. */
-int mwx_policy_from_json(const struct json_t *root, const char *file, mwx_policy_t *p,
+MWX_API MWX_NODISCARD int mwx_policy_from_json(const struct json_t *root, const char *file, mwx_policy_t *p,
                          mwx_err_t *err);
-int mwx_policy_load(const char *path, mwx_policy_t *p, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_policy_load(const char *path, mwx_policy_t *p, mwx_err_t *err);
 /* Index of nation in p, or -1. */
-int mwx_policy_index(const mwx_policy_t *p, const char *nation);
+MWX_API MWX_NODISCARD int mwx_policy_index(const mwx_policy_t *p, const char *nation);
 /* 1 when `from` releases to `to` under p. */
-int mwx_policy_allows(const mwx_policy_t *p, const char *from, const char *to);
+MWX_API MWX_NODISCARD int mwx_policy_allows(const mwx_policy_t *p, const char *from, const char *to);
 /* The label for messages from `from`: recipients in policy order; returns the count
  * (0 when from is unknown or shares with nobody). */
-int mwx_policy_recipients(const mwx_policy_t *p, const char *from,
+MWX_API MWX_NODISCARD int mwx_policy_recipients(const mwx_policy_t *p, const char *from,
                           char to[MWX_MAX_NATIONS][MWX_ID_LEN]);
 
 /* ------------------------------------------------------------------ envelopes */
@@ -108,7 +108,7 @@ typedef enum mwx_payload_type {
     MWX_PAYLOAD_GAP_RESPONSE = 5  /* mwx.wire.GapResponse (reply body, not enveloped) */
 } mwx_payload_type_t;
 
-const char *mwx_payload_type_name(mwx_payload_type_t t); /* "track", "alert", "hb", ... */
+MWX_API const char *mwx_payload_type_name(mwx_payload_type_t t); /* "track", "alert", "hb", ... */
 
 /* A decoded envelope. payload points into the buffer it was decoded from (or into the
  * receiver's buffer), valid until that buffer changes. */
@@ -127,11 +127,11 @@ typedef struct mwx_envelope {
 /* Encode env's fields (payload included) and sign them with sk into buf (cap bytes);
  * *len = envelope size. MWX_EFULL when cap is too small, MWX_EINVAL on bad fields.
  * No allocation. This is the low-level form: mwx_sender_seal labels and numbers. */
-int mwx_envelope_seal(const mwx_envelope_t *env, const uint8_t sk[MWX_SECKEY_BYTES],
+MWX_API MWX_NODISCARD int mwx_envelope_seal(const mwx_envelope_t *env, const uint8_t sk[MWX_SECKEY_BYTES],
                       uint8_t *buf, size_t cap, size_t *len, mwx_err_t *err);
 /* Decode without verifying (tools, tests). MWX_ECORRUPT when malformed. payload points
  * into buf. */
-int mwx_envelope_peek(const uint8_t *buf, size_t len, mwx_envelope_t *env, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_envelope_peek(const uint8_t *buf, size_t len, mwx_envelope_t *env, mwx_err_t *err);
 
 /* ------------------------------------------------------------------ sender */
 
@@ -143,38 +143,38 @@ typedef struct mwx_sender {
 
 /* first_seq must be >= 1 and should grow across restarts (receivers drop seqs they have
  * seen): mwx_share_seq_base(mwx_time_wall()) is a good choice for a real node. */
-int mwx_sender_init(mwx_sender_t *s, const mwx_keypair_t *key, const mwx_policy_t *policy,
+MWX_API MWX_NODISCARD int mwx_sender_init(mwx_sender_t *s, const mwx_keypair_t *key, const mwx_policy_t *policy,
                     uint64_t first_seq, mwx_err_t *err);
-uint64_t mwx_share_seq_base(double unix_s); /* microseconds since 1970 */
+MWX_API uint64_t mwx_share_seq_base(double unix_s); /* microseconds since 1970 */
 
 /* Label with the policy's recipients for key.nation, take the next seq, sign, encode into
  * buf. MWX_ENOTFOUND (nothing consumed) when the policy releases to nobody. env_out (may
  * be NULL) receives the header as sent (payload pointing at the caller's payload). */
-int mwx_sender_seal(mwx_sender_t *s, mwx_payload_type_t type, const uint8_t *payload,
+MWX_API MWX_NODISCARD int mwx_sender_seal(mwx_sender_t *s, mwx_payload_type_t type, const uint8_t *payload,
                     size_t payload_len, double sent_unix_s, uint8_t *buf, size_t cap,
                     size_t *len, mwx_envelope_t *env_out, mwx_err_t *err);
 /* Convenience: encode a track record as payload and seal it. */
-int mwx_sender_seal_track(mwx_sender_t *s, const mwx_rec_track_t *trk, double sent_unix_s,
+MWX_API MWX_NODISCARD int mwx_sender_seal_track(mwx_sender_t *s, const mwx_rec_track_t *trk, double sent_unix_s,
                           uint8_t *buf, size_t cap, size_t *len, mwx_envelope_t *env_out,
                           mwx_err_t *err);
-int mwx_sender_seal_alert(mwx_sender_t *s, const mwx_rec_alert_t *alert, double sent_unix_s,
+MWX_API MWX_NODISCARD int mwx_sender_seal_alert(mwx_sender_t *s, const mwx_rec_alert_t *alert, double sent_unix_s,
                           uint8_t *buf, size_t cap, size_t *len, mwx_envelope_t *env_out,
                           mwx_err_t *err);
-int mwx_sender_seal_heartbeat(mwx_sender_t *s, double sent_unix_s, uint8_t *buf, size_t cap,
+MWX_API MWX_NODISCARD int mwx_sender_seal_heartbeat(mwx_sender_t *s, double sent_unix_s, uint8_t *buf, size_t cap,
                               size_t *len, mwx_envelope_t *env_out, mwx_err_t *err);
 
 /* Subject for one recipient: "mwx.<kind>.<origin>.<recipient>"; kind from type
  * (track, alert, hb). MWX_EINVAL for gap types or bad ids. */
-int mwx_subject_data(mwx_payload_type_t type, const char *origin, const char *recipient,
+MWX_API MWX_NODISCARD int mwx_subject_data(mwx_payload_type_t type, const char *origin, const char *recipient,
                      char subject[MWX_SUBJECT_LEN]);
 /* "mwx.*.*.NATION": everything released to nation (subscribe to this). */
-int mwx_subject_inbox(const char *nation, char subject[MWX_SUBJECT_LEN]);
+MWX_API MWX_NODISCARD int mwx_subject_inbox(const char *nation, char subject[MWX_SUBJECT_LEN]);
 /* "mwx-gap.<origin>.<requester>" (request) and "mwx-gap.<origin>.*" (responder). */
-int mwx_subject_gap(const char *origin, const char *requester, char subject[MWX_SUBJECT_LEN]);
+MWX_API MWX_NODISCARD int mwx_subject_gap(const char *origin, const char *requester, char subject[MWX_SUBJECT_LEN]);
 /* "mwx-meas.<nation>": the nation's own sensors' measurements, one meas record per message
  * (mwx_record_encode), feeding its node live (`mwx feed`; NODE.json "feed": "bus"). It
  * stays inside the nation's account: nats-config exports it to nobody. */
-int mwx_subject_meas(const char *nation, char subject[MWX_SUBJECT_LEN]);
+MWX_API MWX_NODISCARD int mwx_subject_meas(const char *nation, char subject[MWX_SUBJECT_LEN]);
 
 /* ------------------------------------------------------------------ receiver */
 
@@ -192,7 +192,7 @@ typedef enum mwx_drop {
 
 /* "malformed", "unknown_origin", "bad_signature", "not_releasable", "replayed", "stale",
  * "misrouted" */
-const char *mwx_drop_name(mwx_drop_t d);
+MWX_API const char *mwx_drop_name(mwx_drop_t d);
 
 typedef struct mwx_share_counters {
     uint64_t accepted;
@@ -205,11 +205,11 @@ typedef struct mwx_receiver mwx_receiver_t;
 
 /* stale_s > 0: envelopes sent more than stale_s before (or after) the receive time are
  * dropped as stale. */
-int mwx_receiver_create(const char *own_nation, double stale_s, mwx_receiver_t **out,
+MWX_API MWX_NODISCARD int mwx_receiver_create(const char *own_nation, double stale_s, mwx_receiver_t **out,
                         mwx_err_t *err);
-void mwx_receiver_destroy(mwx_receiver_t *r);
+MWX_API void mwx_receiver_destroy(mwx_receiver_t *r);
 /* Trust pk for nation (replaces an earlier key). MWX_EFULL past MWX_MAX_NATIONS. */
-int mwx_receiver_trust(mwx_receiver_t *r, const char *nation,
+MWX_API MWX_NODISCARD int mwx_receiver_trust(mwx_receiver_t *r, const char *nation,
                        const uint8_t pk[MWX_PUBKEY_BYTES], mwx_err_t *err);
 /* Verify one envelope received at recv_unix_s. Checks, in order: well-formed, trusted
  * origin, signature, releasable to own nation, staleness, replay (a GAP_REQUEST is not
@@ -220,29 +220,29 @@ int mwx_receiver_trust(mwx_receiver_t *r, const char *nation,
  * unknown origin), MWX_ECORRUPT (malformed) or MWX_ERANGE (others), with *drop (may be
  * NULL) set to the reason; the drop is counted either way. A dropped envelope never
  * changes the replay state. */
-int mwx_receiver_accept(mwx_receiver_t *r, const uint8_t *buf, size_t len, double recv_unix_s,
+MWX_API MWX_NODISCARD int mwx_receiver_accept(mwx_receiver_t *r, const uint8_t *buf, size_t len, double recv_unix_s,
                         mwx_envelope_t *env, mwx_drop_t *drop);
 /* Which subject an envelope came in on: the data path (mwx.*.*.<me>) takes only TRACK,
  * ALERT and HEARTBEAT, the gap path (mwx-gap.<me>.*) only GAP_REQUEST; anything else is
  * dropped as "misrouted" (a signed gap request replayed onto the data path must not pass
  * for data). */
 typedef enum mwx_path { MWX_PATH_ANY = 0, MWX_PATH_DATA, MWX_PATH_GAP } mwx_path_t;
-int mwx_receiver_accept_on(mwx_receiver_t *r, mwx_path_t path, const uint8_t *buf, size_t len,
+MWX_API MWX_NODISCARD int mwx_receiver_accept_on(mwx_receiver_t *r, mwx_path_t path, const uint8_t *buf, size_t len,
                            double recv_unix_s, mwx_envelope_t *env, mwx_drop_t *drop);
-void mwx_receiver_counters(const mwx_receiver_t *r, mwx_share_counters_t *c);
+MWX_API void mwx_receiver_counters(const mwx_receiver_t *r, mwx_share_counters_t *c);
 /* Highest seq accepted from origin (0 when none). */
-uint64_t mwx_receiver_highest(const mwx_receiver_t *r, const char *origin);
+MWX_API uint64_t mwx_receiver_highest(const mwx_receiver_t *r, const char *origin);
 /* The oldest seq range missing from origin inside the replay window: MWX_OK with
  * [*from, *to] (inclusive), or MWX_ENOTFOUND when nothing is missing. */
-int mwx_receiver_missing(const mwx_receiver_t *r, const char *origin, uint64_t *from,
+MWX_API MWX_NODISCARD int mwx_receiver_missing(const mwx_receiver_t *r, const char *origin, uint64_t *from,
                          uint64_t *to);
 /* Prometheus text lines "mwx_share_dropped_total{node="JP",reason="stale"} 3\n..." and
  * mwx_share_accepted_total into buf; returns the length (truncated to n-1 when full). */
-size_t mwx_receiver_metrics(const mwx_receiver_t *r, char *buf, size_t n);
+MWX_API size_t mwx_receiver_metrics(const mwx_receiver_t *r, char *buf, size_t n);
 
 /* Decode payloads of accepted envelopes (MWX_ECORRUPT when bad). */
-int mwx_payload_track(const mwx_envelope_t *env, mwx_rec_track_t *trk, mwx_err_t *err);
-int mwx_payload_alert(const mwx_envelope_t *env, mwx_rec_alert_t *alert, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_payload_track(const mwx_envelope_t *env, mwx_rec_track_t *trk, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_payload_alert(const mwx_envelope_t *env, mwx_rec_alert_t *alert, mwx_err_t *err);
 
 /* ------------------------------------------------------------------ gap recovery */
 
@@ -251,10 +251,10 @@ int mwx_payload_alert(const mwx_envelope_t *env, mwx_rec_alert_t *alert, mwx_err
  * The origin's node checks it with its receiver (the requester must be trusted) and
  * replies with a GapResponse of the original signed envelopes that are releasable to the
  * requester; the requester feeds each through its receiver as if it came off the bus. */
-int mwx_gap_request_seal(const mwx_keypair_t *me, const char *origin, uint64_t from_seq,
+MWX_API MWX_NODISCARD int mwx_gap_request_seal(const mwx_keypair_t *me, const char *origin, uint64_t from_seq,
                          uint64_t to_seq, double sent_unix_s, uint8_t *buf, size_t cap,
                          size_t *len, mwx_err_t *err);
-int mwx_gap_request_decode(const mwx_envelope_t *env, uint64_t *from_seq, uint64_t *to_seq,
+MWX_API MWX_NODISCARD int mwx_gap_request_decode(const mwx_envelope_t *env, uint64_t *from_seq, uint64_t *to_seq,
                            mwx_err_t *err);
 
 /* Builds a GapResponse into buf: add envelopes one by one (MWX_EFULL when it would not
@@ -264,23 +264,23 @@ typedef struct mwx_gap_reply {
     size_t cap, len;
     int count;
 } mwx_gap_reply_t;
-void mwx_gap_reply_init(mwx_gap_reply_t *g, uint8_t *buf, size_t cap);
-int mwx_gap_reply_add(mwx_gap_reply_t *g, const uint8_t *env, size_t len);
+MWX_API void mwx_gap_reply_init(mwx_gap_reply_t *g, uint8_t *buf, size_t cap);
+MWX_API MWX_NODISCARD int mwx_gap_reply_add(mwx_gap_reply_t *g, const uint8_t *env, size_t len);
 /* Walk a received GapResponse: calls fn for each contained envelope. MWX_ECORRUPT when
  * the reply is malformed (fn may have been called for the envelopes before the damage). */
-int mwx_gap_reply_each(const uint8_t *buf, size_t len,
+MWX_API MWX_NODISCARD int mwx_gap_reply_each(const uint8_t *buf, size_t len,
                        void (*fn)(void *user, const uint8_t *env, size_t len), void *user);
 
 /* Fixed-size history of sealed envelopes (for answering gap requests): up to the last
  * `slots` envelopes in slots x 512 bytes (fewer when envelopes are bigger than a track
  * report), preallocated. */
 typedef struct mwx_sentlog mwx_sentlog_t;
-int mwx_sentlog_create(size_t slots, mwx_sentlog_t **out, mwx_err_t *err);
-void mwx_sentlog_destroy(mwx_sentlog_t *l);
+MWX_API MWX_NODISCARD int mwx_sentlog_create(size_t slots, mwx_sentlog_t **out, mwx_err_t *err);
+MWX_API void mwx_sentlog_destroy(mwx_sentlog_t *l);
 /* Keep a copy of a sealed envelope (its seq and label are read from the bytes). */
-int mwx_sentlog_add(mwx_sentlog_t *l, const uint8_t *env, size_t len);
+MWX_API MWX_NODISCARD int mwx_sentlog_add(mwx_sentlog_t *l, const uint8_t *env, size_t len);
 /* Answer a verified GAP_REQUEST envelope (from mwx_receiver_accept) into reply buf. */
-int mwx_sentlog_answer(const mwx_sentlog_t *l, const mwx_envelope_t *request, uint8_t *buf,
+MWX_API MWX_NODISCARD int mwx_sentlog_answer(const mwx_sentlog_t *l, const mwx_envelope_t *request, uint8_t *buf,
                        size_t cap, size_t *len, mwx_err_t *err);
 
 /* ------------------------------------------------------------------ bus */
@@ -335,35 +335,35 @@ struct mwx_bus {
 };
 
 /* Thin wrappers: b->ops->x(b, ...). Replies to a request are published to `reply`. */
-int mwx_bus_connect(mwx_bus_t *b, mwx_err_t *err);
-int mwx_bus_publish(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
+MWX_API MWX_NODISCARD int mwx_bus_connect(mwx_bus_t *b, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_bus_publish(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
                     mwx_err_t *err);
-int mwx_bus_subscribe(mwx_bus_t *b, const char *pattern, mwx_bus_handler_fn fn, void *user,
+MWX_API MWX_NODISCARD int mwx_bus_subscribe(mwx_bus_t *b, const char *pattern, mwx_bus_handler_fn fn, void *user,
                       mwx_err_t *err);
-int mwx_bus_request(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
+MWX_API MWX_NODISCARD int mwx_bus_request(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
                     double timeout_s, uint8_t *reply, size_t cap, size_t *reply_len,
                     mwx_err_t *err);
-int mwx_bus_publish_request(mwx_bus_t *b, const char *subject, const char *reply,
+MWX_API MWX_NODISCARD int mwx_bus_publish_request(mwx_bus_t *b, const char *subject, const char *reply,
                             const uint8_t *data, size_t len, mwx_err_t *err);
-int mwx_bus_poll(mwx_bus_t *b, double timeout_s, mwx_err_t *err);
-int mwx_bus_flush(mwx_bus_t *b, double timeout_s, mwx_err_t *err);
-void mwx_bus_stats(mwx_bus_t *b, mwx_bus_stats_t *st);
-const char *mwx_bus_last_error(mwx_bus_t *b);
-void mwx_bus_close(mwx_bus_t *b);
+MWX_API MWX_NODISCARD int mwx_bus_poll(mwx_bus_t *b, double timeout_s, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_bus_flush(mwx_bus_t *b, double timeout_s, mwx_err_t *err);
+MWX_API void mwx_bus_stats(mwx_bus_t *b, mwx_bus_stats_t *st);
+MWX_API const char *mwx_bus_last_error(mwx_bus_t *b);
+MWX_API void mwx_bus_close(mwx_bus_t *b);
 
 /* Prometheus text lines for a bus's stats, labelled with node:
  * mwx_bus_published_total, mwx_bus_delivered_total, mwx_bus_dropped_queue_full_total,
  * mwx_bus_disconnects_total, mwx_bus_reconnects_total, mwx_bus_connected. Returns the
  * length (truncated to n-1 when full). */
-size_t mwx_bus_metrics(mwx_bus_t *b, const char *node, char *buf, size_t n);
+MWX_API size_t mwx_bus_metrics(mwx_bus_t *b, const char *node, char *buf, size_t n);
 
 /* 1 when subject matches pattern (NATS rules). */
-int mwx_subject_match(const char *pattern, const char *subject);
+MWX_API MWX_NODISCARD int mwx_subject_match(const char *pattern, const char *subject);
 
 /* Publish one sealed envelope once per recipient on its label (the sender labelled it
  * from the policy), on mwx.<kind>.<origin>.<recipient>; returns the number of publishes
  * or a negative code. */
-int mwx_bus_publish_envelope(mwx_bus_t *b, const mwx_envelope_t *env, const uint8_t *bytes,
+MWX_API MWX_NODISCARD int mwx_bus_publish_envelope(mwx_bus_t *b, const mwx_envelope_t *env, const uint8_t *bytes,
                              size_t len, mwx_err_t *err);
 
 /* --- inproc: every node of one process on a shared hub. Delivery is deterministic:
@@ -373,12 +373,12 @@ int mwx_bus_publish_envelope(mwx_bus_t *b, const mwx_envelope_t *env, const uint
  * publish mwx.*.N.* and mwx-gap.*.N, and receives mwx.<k>.<o>.N only when o releases to
  * N. Requests are delivered synchronously to the responder's handler. */
 typedef struct mwx_inproc_hub mwx_inproc_hub_t;
-int mwx_inproc_hub_create(const mwx_policy_t *policy_or_null, mwx_inproc_hub_t **out,
+MWX_API MWX_NODISCARD int mwx_inproc_hub_create(const mwx_policy_t *policy_or_null, mwx_inproc_hub_t **out,
                           mwx_err_t *err);
 /* The hub must outlive its endpoints. */
-void mwx_inproc_hub_destroy(mwx_inproc_hub_t *h);
+MWX_API void mwx_inproc_hub_destroy(mwx_inproc_hub_t *h);
 /* New endpoint for nation (already connected; connect is a no-op). */
-int mwx_bus_inproc_open(mwx_inproc_hub_t *h, const char *nation, mwx_bus_t **out,
+MWX_API MWX_NODISCARD int mwx_bus_inproc_open(mwx_inproc_hub_t *h, const char *nation, mwx_bus_t **out,
                         mwx_err_t *err);
 
 /* --- NATS (nats.c). */
@@ -401,10 +401,10 @@ typedef struct mwx_nats_opts {
     size_t queue_slots;     /* poll queue depth (0 = 4096), slots of MWX_ENVELOPE_MAX */
 } mwx_nats_opts_t;
 /* Opens and connects. MWX_EBUS (exit status 3) when the server cannot be reached. */
-int mwx_bus_nats_open(const mwx_nats_opts_t *o, mwx_bus_t **out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_bus_nats_open(const mwx_nats_opts_t *o, mwx_bus_t **out, mwx_err_t *err);
 /* Read a credentials file written by `mwx nats-config` ("user=..\npassword=..\n") into
  * user/password buffers. */
-int mwx_nats_creds_load(const char *path, char *user, size_t user_n, char *password,
+MWX_API MWX_NODISCARD int mwx_nats_creds_load(const char *path, char *user, size_t user_n, char *password,
                         size_t password_n, mwx_err_t *err);
 
 /* ------------------------------------------------------------------ nats-config */
@@ -419,7 +419,7 @@ typedef struct mwx_nats_config_opts {
 /* Write DIR/nats-server.conf (or DIR/hub.conf + DIR/leaf-<NATION>.conf) and
  * DIR/<NATION>.creds (0600, random password; bcrypt is not needed: the config file is
  * itself secret, 0600). Atomic per file. */
-int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o,
+MWX_API MWX_NODISCARD int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o,
                           const char *dir, mwx_err_t *err);
 
 #ifdef __cplusplus

@@ -126,23 +126,23 @@ typedef struct mwx_scenario {
  * base_dir (may be NULL: the current folder) is where a relative "regions" resolves.
  * Without "regions" the project's data/regions/northeast-asia.geojson is used, found
  * by mwx_sim_data_dir() (regions_path is "" when no data folder is found). */
-int mwx_scenario_load(const char *path, mwx_scenario_t *sc, mwx_err_t *err);
-int mwx_scenario_load_string(const char *text, size_t len, const char *name,
+MWX_API MWX_NODISCARD int mwx_scenario_load(const char *path, mwx_scenario_t *sc, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_scenario_load_string(const char *text, size_t len, const char *name,
                              const char *base_dir, mwx_scenario_t *sc, mwx_err_t *err);
 enum {
     /* Validate the schema only: do not solve the trajectories (bounded work, for
      * fuzzing and for tools that only need the configuration). */
     MWX_SCENARIO_NO_TRAJ = 1
 };
-int mwx_scenario_parse(const char *text, size_t len, const char *name, const char *base_dir,
+MWX_API MWX_NODISCARD int mwx_scenario_parse(const char *text, size_t len, const char *name, const char *base_dir,
                        int flags, mwx_scenario_t *sc, mwx_err_t *err);
-void mwx_scenario_free(mwx_scenario_t *sc);
+MWX_API void mwx_scenario_free(mwx_scenario_t *sc);
 
 /* The project's data folder (holding regions/northeast-asia.geojson), first found of:
  * $MWX_DATA_DIR; then, from the running executable's folder and up to four parents,
  * D/share/mwx and D/data; last, the source tree the library was built from. Returns
  * MWX_ENOTFOUND when none holds the regions file. */
-int mwx_sim_data_dir(char *buf, size_t n);
+MWX_API MWX_NODISCARD int mwx_sim_data_dir(char *buf, size_t n);
 
 /* Defaults of the optional scenario keys (printed by `mwx sim --help`, documented in
  * docs/SCENARIOS.md). */
@@ -166,12 +166,12 @@ typedef struct mwx_traj mwx_traj_t;
 
 /* Solve the launch (profile -> burnout state that lands on aim) and integrate it to
  * impact. MWX_ERANGE with a clear message when the aim is unreachable for the profile. */
-int mwx_traj_create(const mwx_physics_t *ph, const mwx_launch_t *l, double epoch_unix,
+MWX_API MWX_NODISCARD int mwx_traj_create(const mwx_physics_t *ph, const mwx_launch_t *l, double epoch_unix,
                     mwx_traj_t **out, mwx_err_t *err);
-void mwx_traj_destroy(mwx_traj_t *tr);
+MWX_API void mwx_traj_destroy(mwx_traj_t *tr);
 
 /* ECEF state at scenario time t. MWX_ERANGE before launch or after impact. */
-int mwx_traj_state(const mwx_traj_t *tr, double t, double ecef[3], double vel[3],
+MWX_API MWX_NODISCARD int mwx_traj_state(const mwx_traj_t *tr, double t, double ecef[3], double vel[3],
                    mwx_phase_t *phase);
 
 typedef struct mwx_traj_info {
@@ -185,7 +185,7 @@ typedef struct mwx_traj_info {
                     * (a day after launch), impact_* the point below it then */
 } mwx_traj_info_t;
 
-void mwx_traj_get_info(const mwx_traj_t *tr, mwx_traj_info_t *info);
+MWX_API void mwx_traj_get_info(const mwx_traj_t *tr, mwx_traj_info_t *info);
 
 /* The truth objects of a launch. Object 0 is the vehicle itself (id = the launch id: the
  * re-entry body, the glide vehicle, or a space launch's last stage and payload); objects
@@ -198,13 +198,13 @@ typedef struct mwx_traj_object {
     double impact_lat, impact_lon;/* rad, when impacts */
 } mwx_traj_object_t;
 
-int mwx_traj_n_objects(const mwx_traj_t *tr);
+MWX_API MWX_NODISCARD int mwx_traj_n_objects(const mwx_traj_t *tr);
 /* MWX_ERANGE for k out of range. */
-int mwx_traj_object(const mwx_traj_t *tr, int k, mwx_traj_object_t *o);
+MWX_API MWX_NODISCARD int mwx_traj_object(const mwx_traj_t *tr, int k, mwx_traj_object_t *o);
 /* State of object k at t in [t_start, t_end] (as mwx_traj_state, which is object 0).
  * Phase: boost while it burns, glide while it flies on lift, orbit once in orbit,
  * ballistic otherwise, impact at an impact t_end. */
-int mwx_traj_object_state(const mwx_traj_t *tr, int k, double t, double ecef[3],
+MWX_API MWX_NODISCARD int mwx_traj_object_state(const mwx_traj_t *tr, int k, double t, double ecef[3],
                           double vel[3], mwx_phase_t *phase);
 
 /* ---------------------------------------------------------------- the run */
@@ -224,10 +224,10 @@ typedef struct mwx_sim_stats {
     uint64_t n_truth, n_meas, n_false_alarms, n_scans;
 } mwx_sim_stats_t;
 
-int mwx_sim_run(const mwx_scenario_t *sc, const mwx_sim_opts_t *opts, mwx_sim_sink_fn sink,
+MWX_API MWX_NODISCARD int mwx_sim_run(const mwx_scenario_t *sc, const mwx_sim_opts_t *opts, mwx_sim_sink_fn sink,
                 void *ctx, mwx_err_t *err);
 /* The same, counting what was emitted into *stats (may be NULL). */
-int mwx_sim_run_stats(const mwx_scenario_t *sc, const mwx_sim_opts_t *opts,
+MWX_API MWX_NODISCARD int mwx_sim_run_stats(const mwx_scenario_t *sc, const mwx_sim_opts_t *opts,
                       mwx_sim_sink_fn sink, void *ctx, mwx_sim_stats_t *stats,
                       mwx_err_t *err);
 

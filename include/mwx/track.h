@@ -67,7 +67,7 @@ typedef struct mwx_dyn_params {
 } mwx_dyn_params_t;
 
 /* Defaults for a physics (earth, j2, rotation, drag): documented in docs/TRACKER.md. */
-void mwx_dyn_params_default(mwx_dyn_params_t *p, const mwx_earth_t *earth, int j2,
+MWX_API void mwx_dyn_params_default(mwx_dyn_params_t *p, const mwx_earth_t *earth, int j2,
                             int rotation, int drag);
 
 typedef struct mwx_motion_model mwx_motion_model_t;
@@ -85,17 +85,17 @@ struct mwx_motion_model {
 
 /* Boost: gravity (+J2, rotation) + thrust a_thrust along the velocity; a_thrust is a
  * random walk; kappa is held. */
-void mwx_motion_boost(mwx_motion_model_t *m, const mwx_dyn_params_t *p);
+MWX_API void mwx_motion_boost(mwx_motion_model_t *m, const mwx_dyn_params_t *p);
 /* Ballistic: gravity (+J2, rotation, drag with kappa estimated); a_thrust is forced to
  * zero; kappa is a slow random walk. */
-void mwx_motion_ballistic(mwx_motion_model_t *m, const mwx_dyn_params_t *p);
+MWX_API void mwx_motion_ballistic(mwx_motion_model_t *m, const mwx_dyn_params_t *p);
 /* Nearly-constant velocity in dim (1..4) dimensions, state [p(dim) v(dim)], white-noise
  * acceleration PSD q: for benchmarks and tests. */
-void mwx_motion_cv(mwx_motion_model_t *m, int dim, double q);
+MWX_API void mwx_motion_cv(mwx_motion_model_t *m, int dim, double q);
 
 /* Acceleration (m/s^2, ECEF) of the built-in dynamics at state x (MWX_TRACK_NX); with
  * thrust when boost. Exposed for tests and for propagators elsewhere. */
-void mwx_dyn_accel(const mwx_dyn_params_t *p, const double *x, int boost, double acc[3]);
+MWX_API void mwx_dyn_accel(const mwx_dyn_params_t *p, const double *x, int boost, double acc[3]);
 
 /* ---------------------------------------------------------------- measurement models */
 
@@ -119,15 +119,15 @@ struct mwx_meas_model {
 
 /* Radar range/azimuth/elevation through the site's ellipsoid ENU frame. site is the
  * geodetic site (pass NULL to compute it from meas->sensor_ecef_m on earth e). */
-int mwx_meas_radar(mwx_meas_model_t *m, const mwx_earth_t *e, const mwx_geo_t *site,
+MWX_API MWX_NODISCARD int mwx_meas_radar(mwx_meas_model_t *m, const mwx_earth_t *e, const mwx_geo_t *site,
                    const mwx_rec_meas_t *meas);
 /* IR line of sight: two angles (rad) across the measured LOS, z = 0, R = sigma^2 I. */
-int mwx_meas_ir(mwx_meas_model_t *m, const mwx_rec_meas_t *meas);
+MWX_API MWX_NODISCARD int mwx_meas_ir(mwx_meas_model_t *m, const mwx_rec_meas_t *meas);
 /* Direct position (x, y, z) with covariance R (3x3): tests, benches, fused inputs. */
-void mwx_meas_position(mwx_meas_model_t *m, const double pos[3], const double R[9]);
+MWX_API void mwx_meas_position(mwx_meas_model_t *m, const double pos[3], const double R[9]);
 /* A linear model z = H x (nz x nx) with noise R, for 1-D..4-D benchmarks. H is not
  * copied: it must outlive m. */
-void mwx_meas_linear(mwx_meas_model_t *m, int nz, int nx, const double *H, const double *R,
+MWX_API void mwx_meas_linear(mwx_meas_model_t *m, int nz, int nx, const double *H, const double *R,
                      const double *z);
 
 /* ---------------------------------------------------------------- filters */
@@ -147,8 +147,8 @@ struct mwx_filter {
     double ut_alpha, ut_beta, ut_kappa; /* UKF scaling (unused by the EKF) */
 };
 
-const mwx_filter_t *mwx_filter_ekf(void);
-const mwx_filter_t *mwx_filter_ukf(void);
+MWX_API const mwx_filter_t *mwx_filter_ekf(void);
+MWX_API const mwx_filter_t *mwx_filter_ukf(void);
 
 /* ---------------------------------------------------------------- IMM */
 
@@ -165,23 +165,23 @@ typedef struct mwx_imm {
 } mwx_imm_t;
 
 /* Set up an IMM with every mode starting at s0 and probabilities mu0. */
-void mwx_imm_init(mwx_imm_t *imm, int n_modes, const mwx_motion_model_t *const *models,
+MWX_API void mwx_imm_init(mwx_imm_t *imm, int n_modes, const mwx_motion_model_t *const *models,
                   const mwx_filter_t *filter, const mwx_gauss_t *s0, const double *mu0);
-int mwx_imm_predict(mwx_imm_t *imm, double dt);
-int mwx_imm_update(mwx_imm_t *imm, const mwx_meas_model_t *m, double *nis);
+MWX_API MWX_NODISCARD int mwx_imm_predict(mwx_imm_t *imm, double dt);
+MWX_API MWX_NODISCARD int mwx_imm_update(mwx_imm_t *imm, const mwx_meas_model_t *m, double *nis);
 /* Moment-matched combined estimate. */
-void mwx_imm_combine(const mwx_imm_t *imm, mwx_gauss_t *out);
+MWX_API void mwx_imm_combine(const mwx_imm_t *imm, mwx_gauss_t *out);
 
 /* ---------------------------------------------------------------- assignment */
 
 #define MWX_ASSIGN_FORBIDDEN 1e30  /* a cost >= this never pairs */
 
 /* Workspace bytes mwx_assign_hungarian needs for nr x nc. */
-size_t mwx_assign_work_bytes(int nr, int nc);
+MWX_API size_t mwx_assign_work_bytes(int nr, int nc);
 /* Minimum-cost assignment of rows to columns of cost (nr x nc, row-major). row_to_col[i]
  * is the column of row i or -1 (unassigned, or only forbidden pairs). *total (optional)
  * is the sum over assigned pairs. work is caller-supplied (mwx_assign_work_bytes). */
-int mwx_assign_hungarian(const double *cost, int nr, int nc, int *row_to_col, double *total,
+MWX_API MWX_NODISCARD int mwx_assign_hungarian(const double *cost, int nr, int nc, int *row_to_col, double *total,
                          void *work, size_t work_bytes);
 
 /* ---------------------------------------------------------------- tracker */
@@ -211,31 +211,31 @@ typedef struct mwx_tracker_cfg {
 
 /* Defaults (WGS-84, J2, rotation, drag; EKF; IMM; 3-of-4 confirmation; predictions at
  * most once a second per track; every update reported): docs/TRACKER.md. */
-void mwx_tracker_cfg_default(mwx_tracker_cfg_t *c, const char *node, int capacity);
+MWX_API void mwx_tracker_cfg_default(mwx_tracker_cfg_t *c, const char *node, int capacity);
 
-int mwx_tracker_create(const mwx_tracker_cfg_t *cfg, mwx_tracker_t **out, mwx_err_t *err);
-void mwx_tracker_destroy(mwx_tracker_t *t);
+MWX_API MWX_NODISCARD int mwx_tracker_create(const mwx_tracker_cfg_t *cfg, mwx_tracker_t **out, mwx_err_t *err);
+MWX_API void mwx_tracker_destroy(mwx_tracker_t *t);
 
 /* Called with the record of a confirmed track after it was updated (rate-limited by
  * report_interval_s), and once more with phase MWX_PHASE_IMPACT when a track that has
  * come down is dropped. The record is valid during the call only. */
 typedef void (*mwx_track_fn)(void *ctx, const mwx_rec_track_t *rec);
-void mwx_tracker_set_callback(mwx_tracker_t *t, mwx_track_fn fn, void *ctx);
+MWX_API void mwx_tracker_set_callback(mwx_tracker_t *t, mwx_track_fn fn, void *ctx);
 
 /* Feed one measurement; measurements must come in non-decreasing t. Those of one sensor
  * at one t form a scan, processed when the scan is complete: at the next measurement of
  * another sensor or time, or at mwx_tracker_flush. Measurements of other nations (when
  * cfg.nation is set) and malformed ones are dropped and counted. */
-int mwx_tracker_add(mwx_tracker_t *t, const mwx_rec_meas_t *m, mwx_err_t *err);
-int mwx_tracker_flush(mwx_tracker_t *t, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_tracker_add(mwx_tracker_t *t, const mwx_rec_meas_t *m, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_tracker_flush(mwx_tracker_t *t, mwx_err_t *err);
 
 /* Current tracks (confirmed only, or all), in pool order (deterministic). */
-int mwx_tracker_count(const mwx_tracker_t *t, int confirmed_only);
-void mwx_tracker_foreach(const mwx_tracker_t *t, int confirmed_only, mwx_track_fn fn,
+MWX_API MWX_NODISCARD int mwx_tracker_count(const mwx_tracker_t *t, int confirmed_only);
+MWX_API void mwx_tracker_foreach(const mwx_tracker_t *t, int confirmed_only, mwx_track_fn fn,
                          void *ctx);
 /* The full estimate of a track (for scoring and tests): combined state, mode
  * probabilities (boost, ballistic). MWX_ENOTFOUND if no such track. */
-int mwx_tracker_get_state(const mwx_tracker_t *t, const char *track_id, mwx_gauss_t *state,
+MWX_API MWX_NODISCARD int mwx_tracker_get_state(const mwx_tracker_t *t, const char *track_id, mwx_gauss_t *state,
                           double mu[2]);
 
 typedef struct mwx_tracker_stats {
@@ -243,7 +243,7 @@ typedef struct mwx_tracker_stats {
     uint64_t tracks_created, tracks_confirmed, tracks_deleted;
     uint64_t updates, impact_refreshes, pool_full;
 } mwx_tracker_stats_t;
-void mwx_tracker_get_stats(const mwx_tracker_t *t, mwx_tracker_stats_t *s);
+MWX_API void mwx_tracker_get_stats(const mwx_tracker_t *t, mwx_tracker_stats_t *s);
 
 /* ---------------------------------------------------------------- predictions */
 
@@ -251,15 +251,15 @@ void mwx_tracker_get_stats(const mwx_tracker_t *t, mwx_tracker_stats_t *s);
  * at time t): sigma points propagated to the ellipsoid surface, ellipse from their spread
  * on the local tangent plane (semi-axes sqrt(5.991 lambda)). MWX_ERANGE if it does not
  * come down within max_flight_s. */
-int mwx_predict_impact(const mwx_dyn_params_t *p, const mwx_gauss_t *s, double t,
+MWX_API MWX_NODISCARD int mwx_predict_impact(const mwx_dyn_params_t *p, const mwx_gauss_t *s, double t,
                        double max_flight_s, mwx_rec_impact_est_t *out);
 /* Propagate one state (MWX_TRACK_NX) ballistically to the surface: impact position and
  * time. MWX_ERANGE if not within max_flight_s. */
-int mwx_propagate_to_ground(const mwx_dyn_params_t *p, const double *x, double t,
+MWX_API MWX_NODISCARD int mwx_propagate_to_ground(const mwx_dyn_params_t *p, const double *x, double t,
                             double max_flight_s, double impact_ecef[3], double *t_impact);
 /* Launch point and time: state s (at t) propagated back to the ground; in boost with the
  * estimated thrust. */
-int mwx_estimate_launch(const mwx_dyn_params_t *p, const double *x, double t, int boost,
+MWX_API MWX_NODISCARD int mwx_estimate_launch(const mwx_dyn_params_t *p, const double *x, double t, int boost,
                         mwx_rec_launch_est_t *out);
 
 /* One sample of a track's early flight (its combined estimate at time t), for
@@ -287,7 +287,7 @@ typedef struct mwx_boost_sample {
  * puts the burnout before the second sample or the first 3 s (the samples saw no
  * boost); *burn_s (optional) is the fitted burn time.
  * Docs: docs/TRACKER.md, Predictions. */
-int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s, int n,
+MWX_API MWX_NODISCARD int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s, int n,
                    mwx_rec_launch_est_t *out, double *burn_s);
 
 #ifdef __cplusplus

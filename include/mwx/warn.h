@@ -58,15 +58,15 @@ typedef struct mwx_region_info {
 } mwx_region_info_t;
 
 /* Load a regions file (path given by the caller). */
-int mwx_regions_load(const char *path, mwx_regions_t **out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_regions_load(const char *path, mwx_regions_t **out, mwx_err_t *err);
 /* Same from memory; name is used in messages. */
-int mwx_regions_load_string(const char *text, size_t len, const char *name,
+MWX_API MWX_NODISCARD int mwx_regions_load_string(const char *text, size_t len, const char *name,
                             mwx_regions_t **out, mwx_err_t *err);
-void mwx_regions_free(mwx_regions_t *r);
-size_t mwx_regions_count(const mwx_regions_t *r);
-const mwx_region_info_t *mwx_regions_info(const mwx_regions_t *r, size_t i);
+MWX_API void mwx_regions_free(mwx_regions_t *r);
+MWX_API size_t mwx_regions_count(const mwx_regions_t *r);
+MWX_API const mwx_region_info_t *mwx_regions_info(const mwx_regions_t *r, size_t i);
 /* Index of the region with that id, or -1. */
-int mwx_regions_find(const mwx_regions_t *r, const char *id);
+MWX_API MWX_NODISCARD int mwx_regions_find(const mwx_regions_t *r, const char *id);
 
 /* Geometry queries. `hit` has mwx_regions_count() bytes; each is set to 1 for a region
  * that matches and 0 otherwise. *n_hit (optional) = number of matches. Angles in degrees
@@ -74,16 +74,16 @@ int mwx_regions_find(const mwx_regions_t *r, const char *id);
 
 /* Regions intersecting the ellipse (centre lat/lon, semi-axes in km, orientation of the
  * major axis clockwise from true north, degrees). n_vertices 0 = default (72). */
-int mwx_regions_in_ellipse(mwx_regions_t *r, const mwx_rec_impact_est_t *ellipse,
+MWX_API MWX_NODISCARD int mwx_regions_in_ellipse(mwx_regions_t *r, const mwx_rec_impact_est_t *ellipse,
                            int n_vertices, uint8_t *hit, size_t *n_hit, mwx_err_t *err);
 /* Regions containing the point (boundary included). */
-int mwx_regions_at_point(mwx_regions_t *r, double lat_deg, double lon_deg, uint8_t *hit,
+MWX_API MWX_NODISCARD int mwx_regions_at_point(mwx_regions_t *r, double lat_deg, double lon_deg, uint8_t *hit,
                          size_t *n_hit, mwx_err_t *err);
 /* Regions crossed by a polyline of n (lat, lon) points in degrees, joined by straight
  * segments in a longitude frame unwrapped from the first point (antimeridian safe),
  * optionally buffered by buffer_km (0 = the line itself). Hits are OR-ed into `hit`
  * (it is not cleared), so that several runs can be accumulated. */
-int mwx_regions_along_line(mwx_regions_t *r, const double (*latlon_deg)[2], size_t n,
+MWX_API MWX_NODISCARD int mwx_regions_along_line(mwx_regions_t *r, const double (*latlon_deg)[2], size_t n,
                            double buffer_km, uint8_t *hit, size_t *n_hit, mwx_err_t *err);
 
 /* ------------------------------------------------------------------ warning context */
@@ -164,7 +164,7 @@ typedef struct mwx_warn_policy {
                                     issued; mwx_warn_flush() writes what is pending */
 } mwx_warn_policy_t;
 
-void mwx_warn_policy_default(mwx_warn_policy_t *p);
+MWX_API void mwx_warn_policy_default(mwx_warn_policy_t *p);
 
 typedef struct mwx_warn_config {
     const char *node;            /* nation of this node, "JP" (required) */
@@ -201,16 +201,16 @@ typedef struct mwx_warn_config {
 
 typedef struct mwx_warn mwx_warn_t;
 
-int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *err);
 /* Writes any pending picture (as mwx_warn_flush(), errors ignored), then frees. */
-void mwx_warn_free(mwx_warn_t *w);
+MWX_API void mwx_warn_free(mwx_warn_t *w);
 
 /* Feed one track update (own or fused). Decides, writes files, emits records. Updates of
  * a track must come in time order; t is trk->t (seconds since the epoch). */
-int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err);
 
 /* Time passes without a track update: all-clear after impact, stale tracks, releases. */
-int mwx_warn_tick(mwx_warn_t *w, double t, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_warn_tick(mwx_warn_t *w, double t, mwx_err_t *err);
 
 typedef enum mwx_warn_end {
     MWX_WARN_END_LOST = 0,   /* track lost: keep warning until the predicted impact, then
@@ -219,14 +219,14 @@ typedef enum mwx_warn_end {
 } mwx_warn_end_t;
 
 /* The tracker deleted a track. */
-int mwx_warn_end_track(mwx_warn_t *w, const char *track_id, double t, mwx_warn_end_t why,
+MWX_API MWX_NODISCARD int mwx_warn_end_track(mwx_warn_t *w, const char *track_id, double t, mwx_warn_end_t why,
                        mwx_err_t *err);
 
 /* Write the pending picture (latest.geojson) now, e.g. at the end of a run. */
-int mwx_warn_flush(mwx_warn_t *w, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_warn_flush(mwx_warn_t *w, mwx_err_t *err);
 
 /* The regions the context loaded (for display and scoring). */
-mwx_regions_t *mwx_warn_regions(mwx_warn_t *w);
+MWX_API mwx_regions_t *mwx_warn_regions(mwx_warn_t *w);
 
 typedef struct mwx_warn_stats {
     uint64_t tracks;          /* track updates processed */
@@ -240,14 +240,14 @@ typedef struct mwx_warn_stats {
     uint64_t restored_series, restored_active, republished, adopted;
 } mwx_warn_stats_t;
 
-void mwx_warn_get_stats(const mwx_warn_t *w, mwx_warn_stats_t *st);
+MWX_API void mwx_warn_get_stats(const mwx_warn_t *w, mwx_warn_stats_t *st);
 
 /* Identifiers are "<prefix>.<track>.<kind>.<n>" where prefix is "mwx.<node>" or
  * "mwx.<node>.<run_id>", track is the track id with anything outside [A-Za-z0-9_-]
  * replaced by '_', kind "impact", "overflight", "launch" or "drop_zone", n the context's
  * message count (1, 2, ...; never reused, even when a tracker reuses a track id). Parse one back
  * (track and kind optional, NULL to skip). MWX_EINVAL when it is not an mwx identifier. */
-int mwx_warn_identifier_parse(const char *identifier, char *track, size_t track_n,
+MWX_API MWX_NODISCARD int mwx_warn_identifier_parse(const char *identifier, char *track, size_t track_n,
                               mwx_warn_kind_t *kind);
 
 /* ------------------------------------------------------------------ scoring */
@@ -296,7 +296,7 @@ typedef struct mwx_warn_score {
  * mwx_warn_identifier_parse()); records whose file does not end in ".cap.xml" are
  * ignored, as are Cancel messages and those sent at or after t_impact. opts NULL =
  * defaults. */
-int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
+MWX_API MWX_NODISCARD int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
                            const mwx_rec_alert_t *alerts, size_t n_alerts,
                            const mwx_warn_score_opts_t *opts, mwx_warn_score_t *out,
                            mwx_err_t *err);

@@ -71,8 +71,8 @@ typedef struct mwx_counter mwx_counter_t;
 typedef struct mwx_gauge mwx_gauge_t;
 typedef struct mwx_histogram mwx_histogram_t;
 
-int mwx_metrics_new(mwx_metrics_t **out, mwx_err_t *err);
-void mwx_metrics_free(mwx_metrics_t *m);
+MWX_API MWX_NODISCARD int mwx_metrics_new(mwx_metrics_t **out, mwx_err_t *err);
+MWX_API void mwx_metrics_free(mwx_metrics_t *m);
 
 /* Register (or find, when the same name and labels were registered before) one series.
  * name: [a-zA-Z_:][a-zA-Z0-9_:]*; counters must end in "_total". labels: NULL or ""
@@ -80,24 +80,24 @@ void mwx_metrics_free(mwx_metrics_t *m);
  * `reason="bad_signature",from="KR"`. help: one line. The same name must keep the same
  * type and help. Handles live as long as the registry. MWX_EINVAL on a bad name/labels,
  * MWX_EFULL when the registry's fixed tables are full. */
-int mwx_metrics_counter(mwx_metrics_t *m, const char *name, const char *labels,
+MWX_API MWX_NODISCARD int mwx_metrics_counter(mwx_metrics_t *m, const char *name, const char *labels,
                         const char *help, mwx_counter_t **out, mwx_err_t *err);
-int mwx_metrics_gauge(mwx_metrics_t *m, const char *name, const char *labels,
+MWX_API MWX_NODISCARD int mwx_metrics_gauge(mwx_metrics_t *m, const char *name, const char *labels,
                       const char *help, mwx_gauge_t **out, mwx_err_t *err);
 /* bounds: n strictly increasing finite upper bounds (le); +Inf is added. n <= 32.
  * All series of one histogram name must use the same bounds. */
-int mwx_metrics_histogram(mwx_metrics_t *m, const char *name, const char *labels,
+MWX_API MWX_NODISCARD int mwx_metrics_histogram(mwx_metrics_t *m, const char *name, const char *labels,
                           const char *help, const double *bounds, size_t n,
                           mwx_histogram_t **out, mwx_err_t *err);
 
 /* Updates: thread-safe, lock-free, no allocation. A NULL handle is a no-op, so that
  * code can count whether or not a registry is attached. */
-void mwx_counter_add(mwx_counter_t *c, uint64_t n);
-uint64_t mwx_counter_value(const mwx_counter_t *c);
-void mwx_gauge_set(mwx_gauge_t *g, double v);
-void mwx_gauge_add(mwx_gauge_t *g, double dv);
-double mwx_gauge_value(const mwx_gauge_t *g);
-void mwx_histogram_observe(mwx_histogram_t *h, double v);
+MWX_API void mwx_counter_add(mwx_counter_t *c, uint64_t n);
+MWX_API uint64_t mwx_counter_value(const mwx_counter_t *c);
+MWX_API void mwx_gauge_set(mwx_gauge_t *g, double v);
+MWX_API void mwx_gauge_add(mwx_gauge_t *g, double dv);
+MWX_API double mwx_gauge_value(const mwx_gauge_t *g);
+MWX_API void mwx_histogram_observe(mwx_histogram_t *h, double v);
 
 /* Latency buckets in seconds (100 us .. 10 s), for mwx_metrics_histogram. */
 extern const double mwx_metrics_latency_buckets_s[];
@@ -105,7 +105,7 @@ extern const size_t mwx_metrics_latency_buckets_n;
 
 /* The whole registry in text exposition format 0.0.4 (malloc'd, NUL-terminated, *len
  * without the NUL). Families appear in registration order, HELP and TYPE first. */
-int mwx_metrics_render(mwx_metrics_t *m, char **text, size_t *len, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_metrics_render(mwx_metrics_t *m, char **text, size_t *len, mwx_err_t *err);
 
 /* ------------------------------------------------------------------ server */
 
@@ -117,43 +117,43 @@ typedef struct mwx_web mwx_web_t;
  * app.js, style.css and vendor/ (the build tree's `web` folder); NULL = the default of
  * mwx_web_default_assets. The server has its own metrics registry (mwx_web_metrics),
  * with the web server's own series and the records-published counters. */
-int mwx_web_start(const char *bind, unsigned port, const char *assets, mwx_web_t **out,
+MWX_API MWX_NODISCARD int mwx_web_start(const char *bind, unsigned port, const char *assets, mwx_web_t **out,
                   mwx_err_t *err);
 
 /* Stop: ends every SSE stream, joins the server's threads, frees srv. NULL is a no-op. */
-void mwx_web_stop(mwx_web_t *srv);
+MWX_API void mwx_web_stop(mwx_web_t *srv);
 
-unsigned mwx_web_port(const mwx_web_t *srv);
+MWX_API unsigned mwx_web_port(const mwx_web_t *srv);
 /* "http://127.0.0.1:PORT/" (IPv6 in brackets; a wildcard bind shows loopback). */
-int mwx_web_url(const mwx_web_t *srv, char *buf, size_t n);
+MWX_API MWX_NODISCARD int mwx_web_url(const mwx_web_t *srv, char *buf, size_t n);
 
 /* Add rec to the picture and push it to every SSE client. Thread-safe, never blocks on
  * a client. Also counts mwx_web_records_published_total{type=...}, alerts by msg_type
  * and share latencies. MWX_ENOMEM when the record could not be encoded. */
-int mwx_web_publish(mwx_web_t *srv, const mwx_record_t *rec, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_web_publish(mwx_web_t *srv, const mwx_record_t *rec, mwx_err_t *err);
 
 /* Forget the picture (after a replay restart) and tell clients with a `reset` event. */
-void mwx_web_reset(mwx_web_t *srv);
+MWX_API void mwx_web_reset(mwx_web_t *srv);
 
 /* The server's own registry: register and update series on it and they appear at
  * /metrics. Valid until mwx_web_stop. */
-mwx_metrics_t *mwx_web_metrics(mwx_web_t *srv);
+MWX_API mwx_metrics_t *mwx_web_metrics(mwx_web_t *srv);
 /* Also expose another registry at /metrics (after the server's own; the names must not
  * clash). It must outlive srv or be detached with NULL first. */
-void mwx_web_attach_metrics(mwx_web_t *srv, mwx_metrics_t *m);
+MWX_API void mwx_web_attach_metrics(mwx_web_t *srv, mwx_metrics_t *m);
 
 /* Serve this file (e.g. OUT/alerts/alerts.atom) at /alerts.atom; NULL = 404. The file
  * is read on each request, so the writer may replace it (rename) at any time; while it
  * does not exist (no alert yet) an empty valid Atom feed is served. */
-int mwx_web_set_atom_file(mwx_web_t *srv, const char *path, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_web_set_atom_file(mwx_web_t *srv, const char *path, mwx_err_t *err);
 
 /* Also answer requests whose Host is NAME (a DNS name or address without port, e.g. the
  * name a proxy forwards). At most 8. */
-int mwx_web_add_host(mwx_web_t *srv, const char *name, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_web_add_host(mwx_web_t *srv, const char *name, mwx_err_t *err);
 
 /* The control token (32 hex digits, random per start): /api/control needs it in the
  * X-Mwx-Token header. */
-const char *mwx_web_token(const mwx_web_t *srv);
+MWX_API const char *mwx_web_token(const mwx_web_t *srv);
 
 /* Replay control. cmd is "play", "pause", "restart" or "speed" (x = the new speed,
  * 0 < x <= 1000); the callback returns 0 or a negative MWX_E* (the request then gets
@@ -161,10 +161,10 @@ const char *mwx_web_token(const mwx_web_t *srv);
 /* GET /healthz answers 200 "ok" while the server runs (liveness). GET /readyz answers
  * 200 "ready[: detail]" or 503 "not ready: detail" as last set here (not ready until
  * set); thread-safe. */
-void mwx_web_set_ready(mwx_web_t *srv, int ready, const char *detail);
+MWX_API void mwx_web_set_ready(mwx_web_t *srv, int ready, const char *detail);
 
 typedef int (*mwx_web_control_fn)(void *user, const char *cmd, double x);
-void mwx_web_set_control(mwx_web_t *srv, mwx_web_control_fn fn, void *user);
+MWX_API void mwx_web_set_control(mwx_web_t *srv, mwx_web_control_fn fn, void *user);
 
 /* The replay clock as the page shows it (mode "replay" with controls); never called =
  * mode "live". Pushes a `replay` event to clients; cheap enough to call once a second. */
@@ -175,12 +175,12 @@ typedef struct mwx_web_replay_state {
     double t_end;    /* last record's t, s */
     int ended;       /* 1 when every record was published */
 } mwx_web_replay_state_t;
-void mwx_web_set_replay_state(mwx_web_t *srv, const mwx_web_replay_state_t *st);
+MWX_API void mwx_web_set_replay_state(mwx_web_t *srv, const mwx_web_replay_state_t *st);
 
 /* The default asset folder: $MWX_WEB_ASSETS if set, else the folder `web` next to the
  * running executable (the build tree's copy: build/mwx serves build/web).
  * MWX_ENOTFOUND when none holds index.html. */
-int mwx_web_default_assets(char *buf, size_t n, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_web_default_assets(char *buf, size_t n, mwx_err_t *err);
 
 #ifdef __cplusplus
 }

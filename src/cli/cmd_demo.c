@@ -351,7 +351,11 @@ int mwx_cmd_demo(int argc, char **argv)
                             "or pass --scenario)\n");
             return 3;
         }
-        snprintf(default_scenario, sizeof default_scenario, "%s/../scenarios/default.json", data);
+        /* an install has share/mwx/scenarios, the source tree data/../scenarios */
+        snprintf(default_scenario, sizeof default_scenario, "%s/scenarios/default.json", data);
+        if (access(default_scenario, R_OK) != 0)
+            snprintf(default_scenario, sizeof default_scenario, "%s/../scenarios/default.json",
+                     data);
         scenario = default_scenario;
     }
     if (speed <= 0) {

@@ -81,8 +81,12 @@ static int write_file(const char *dir, const char *name, const char *text, size_
         }
         off += (size_t)k;
     }
-    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-        int e = errno;
+    /* close whatever fsync says: a failed fsync must not leak the descriptor */
+    int synced = fsync(fd) == 0 ? 0 : errno;
+    if (close(fd) != 0 && !synced)
+        synced = errno;
+    if (synced || rename(tmp, path) != 0) {
+        int e = synced ? synced : errno;
         unlink(tmp);
         return mwx_err_set(err, MWX_EIO, "%s: %s", path, strerror(e));
     }

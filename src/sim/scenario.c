@@ -499,6 +499,12 @@ int mwx_sim_data_dir(char *buf, size_t n)
             }
         }
     }
+#ifdef MWX_INSTALL_DATADIR
+    /* the install prefix's data, for another program linking the installed library */
+    snprintf(cand, sizeof cand, "%s/%s", MWX_INSTALL_DATADIR, REGIONS_FILE);
+    if (access(cand, R_OK) == 0)
+        return mwx_strlcpy(buf, MWX_INSTALL_DATADIR, n) ? MWX_ERANGE : MWX_OK;
+#endif
 #ifdef MWX_SOURCE_DIR
     /* last resort: the source tree this library was built from (out-of-tree builds) */
     snprintf(cand, sizeof cand, "%s/data/%s", MWX_SOURCE_DIR, REGIONS_FILE);

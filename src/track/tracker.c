@@ -29,6 +29,7 @@
 #include "ekf_internal.h"
 #include "linalg.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -539,7 +540,9 @@ static trk_t *new_track(mwx_tracker_t *t)
         t->st.pool_full++;
         return NULL;
     }
-    return &t->trk[t->free_list[--t->n_free]];
+    trk_t *k = &t->trk[t->free_list[--t->n_free]];
+    assert(!k->active); /* a pool slot is free before it is reused */
+    return k;
 }
 
 static void prior_rest(mwx_gauss_t *s)
@@ -646,7 +649,7 @@ static void ir_unassigned(mwx_tracker_t *t, int mi)
     ir_pending_t cur;
     double nl = mwx_norm3(m->los_ecef);
     int best = -1;
-    double best_miss = t->cfg.ir_pair_miss_m, bp[3], bP[9];
+    double best_miss = t->cfg.ir_pair_miss_m, bp[3] = {0}, bP[9] = {0}; /* set with best */
     cur.t = m->t;
     cur.sensor = t->scan_sensor;
     cur.sigma = m->sigma_los_urad * 1e-6;
@@ -1228,6 +1231,8 @@ int mwx_tracker_add(mwx_tracker_t *t, const mwx_rec_meas_t *m, mwx_err_t *err)
         t->scan_sensor = si;
         t->scan_t = m->t;
     }
+    assert(m->t >= t->scan_t || t->n_scan == 0); /* scan time never decreases */
+    assert(t->n_scan < t->cfg.max_scan_meas);     /* a scan within its maximum */
     t->t_now = m->t;
     t->scan[t->n_scan++] = *m;
     /* The tracker must not see the truth: wipe it from its copy. */

@@ -849,17 +849,22 @@ int mwx_web_default_assets(char *buf, size_t n, mwx_err_t *err)
         char *slash = strrchr(exe, '/');
         if (slash) {
             *slash = '\0';
-            snprintf(cand, sizeof cand, "%s/web/index.html", exe);
-            if (access(cand, R_OK) == 0) {
-                snprintf(cand, sizeof cand, "%s/web", exe);
-                return mwx_strlcpy(buf, cand, n) == 0
-                           ? 0
-                           : mwx_err_set(err, MWX_ERANGE, "web: asset path too long");
+            /* the build tree (web/ beside the binary), then an install (bin/../share) */
+            static const char *const sub[] = {"web", "../share/mwx/web"};
+            for (int i = 0; i < 2; i++) {
+                snprintf(cand, sizeof cand, "%s/%s/index.html", exe, sub[i]);
+                if (access(cand, R_OK) == 0) {
+                    snprintf(cand, sizeof cand, "%s/%s", exe, sub[i]);
+                    return mwx_strlcpy(buf, cand, n) == 0
+                               ? 0
+                               : mwx_err_set(err, MWX_ERANGE, "web: asset path too long");
+                }
             }
         }
     }
     return mwx_err_set(err, MWX_ENOTFOUND,
                        "web: no page assets: expected web/index.html next to the mwx binary "
+                       "or ../share/mwx/web/index.html "
                        "(build with cmake) or MWX_WEB_ASSETS=DIR");
 }
 
