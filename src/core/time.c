@@ -99,6 +99,12 @@ bad:
 
 int mwx_time_format(double unix_s, int offset_min, int frac_digits, char *buf, size_t n)
 {
+    /* years 0000..9999 only: beyond that (or NaN) the conversions below overflow */
+    if (!isfinite(unix_s) || unix_s < -62167219200.0 || unix_s >= 253402300800.0) {
+        if (n)
+            buf[0] = '\0';
+        return MWX_EINVAL;
+    }
     double local = unix_s + offset_min * 60.0;
     double whole = floor(local);
     double frac = local - whole;

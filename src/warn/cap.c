@@ -407,9 +407,9 @@ static int cap_render(cap_state_t *s, const mwx_warn_view_t *v, const mwx_warn_m
 
     memset(&mt, 0, sizeof mt);
     mt.has_times = isfinite(m->impact_t);
-    /* the description names the impact time in every case */
-    mwx_time_format(v->epoch_unix_s + m->impact_t, 0, 0, mt.impact_time, sizeof mt.impact_time);
-    if (mt.has_times) {
+    if (mt.has_times) { /* a launch notice has no prediction yet: no times at all */
+        (void)mwx_time_format(v->epoch_unix_s + m->impact_t, 0, 0, mt.impact_time,
+                              sizeof mt.impact_time);
         double onset = m->kind == MWX_WARN_OVERFLIGHT ? m->t : m->impact_t;
         mwx_time_format(v->epoch_unix_s + onset, 0, 0, mt.onset, sizeof mt.onset);
         mwx_time_format(v->epoch_unix_s + fmax(m->impact_t + v->policy->all_clear_after_s, m->t),
