@@ -374,8 +374,10 @@ static void test_keys(void **state)
     uint8_t pk[32];
     char nation[MWX_ID_LEN];
     struct stat st;
-    snprintf(dir, sizeof dir, "%s/share-keys-%d", tmp ? tmp : "/tmp", (int)getpid());
-    mkdir(dir, 0700);
+    /* a fresh directory each run: pids repeat across runs (containers), and a key left by
+     * an earlier run would make the first write an "exists" refusal */
+    snprintf(dir, sizeof dir, "%s/share-keys-XXXXXX", tmp ? tmp : "/tmp");
+    assert_non_null(mkdtemp(dir));
     assert_int_equal(mwx_key_generate("KR", &kp, &err), 0);
     assert_int_equal(mwx_key_write(&kp, dir, 0, &err), 0);
     snprintf(path, sizeof path, "%s/KR.key", dir);
