@@ -127,7 +127,9 @@ typedef struct mwx_node_cfg {
     void *user;
     const char *warn_journal;     /* optional: the warning context's journal (warn.h,
                                      journal_path): `mwx node` keeps its series across
-                                     restarts in OUTPUTS/node-NATION.warn */
+                                     restarts in OUTPUTS/node-NATION.warn. With
+                                     it, the warning files are durable too (each
+                                     fsynced before it gets its name). */
     uint64_t first_seq;           /* first seq to send; 0 = default (1 with sim_clock, else
                                      mwx_share_seq_base(now)). `mwx node` continues above
                                      its outbox after a restart. */
