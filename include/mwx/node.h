@@ -127,7 +127,9 @@ typedef struct mwx_node_cfg {
     void *user;
     const char *warn_journal;     /* optional: the warning context's journal (warn.h,
                                      journal_path): `mwx node` keeps its series across
-                                     restarts in OUTPUTS/node-NATION.warn */
+                                     restarts in OUTPUTS/node-NATION.warn. With
+                                     it, the warning files are durable too (each
+                                     fsynced before it gets its name). */
     uint64_t first_seq;           /* first seq to send; 0 = default (1 with sim_clock, else
                                      mwx_share_seq_base(now)). `mwx node` continues above
                                      its outbox after a restart. */
@@ -256,6 +258,10 @@ typedef struct mwx_node_service_cfg {
     double stale_s;                  /* receiver staleness limit (default 600 s) */
     int feed;                        /* where measurements come from (mwx_feed_t) */
     char tak[160];                   /* "" = none; else the CoT stream's endpoint */
+    char log_path[MWX_PATH_LEN];     /* "" = the log stream given to the run; else a file
+                                        (appended; reopened when *reopen is set) */
+    int log_json;                    /* 1: one JSON object a line (ts, level, node, msg) */
+    volatile int *reopen;            /* set (by a SIGHUP handler) to reopen log_path */
 } mwx_node_service_cfg_t;
 
 MWX_API MWX_NODISCARD int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *cfg, mwx_err_t *err);

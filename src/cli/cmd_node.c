@@ -7,6 +7,13 @@
 #include <string.h>
 
 static volatile int stop_flag;
+static volatile int reopen_flag;
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    reopen_flag = 1;
+}
 
 static void on_signal(int sig)
 {
@@ -44,6 +51,8 @@ static void usage(FILE *f)
             "               to a TAK endpoint (default: none; the .cot.xml files are always written)\n"
             "  feed         \"scenario\" (default: replay the sensors of `sensors`) or \"bus\":\n"
             "               live measurements from mwx-meas.NATION (e.g. from mwx feed)\n"
+            "  log_file     append the log here (default: stderr); SIGHUP reopens it (logrotate)\n"
+            "  log_format   \"text\" (default) or \"json\": one {ts, level, node, msg} object a line\n"
             "\n"
             "Exit status: 0 stopped by a signal (or exit_at_end), 1 the config is wrong,\n"
             "2 usage, 3 the bus cannot be reached at start or the disk failed.\n");
@@ -86,6 +95,9 @@ int mwx_cmd_node(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+    cfg.reopen = &reopen_flag;
     signal(SIGPIPE, SIG_IGN);
 
     if ((rc = mwx_node_service_run(&cfg, &stop_flag, stderr, &err)) != MWX_OK)

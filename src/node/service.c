@@ -47,6 +47,8 @@ typedef struct svc {
     const mwx_node_service_cfg_t *cfg;
     char warn_journal[MWX_PATH_LEN * 2]; /* OUTPUTS/node-NATION.warn */
     FILE *log;
+    int own_log;                 /* log is cfg->log_path, opened here */
+    uint64_t log_reopens;
     volatile int *stop;
     mwx_scenario_t sc;
     int sc_loaded;
@@ -108,18 +110,78 @@ typedef struct svc {
     uint8_t gap_reply[MWX_GAP_REPLY_MAX];
 } svc_t;
 
+/* Log lines: "TIME mwx node NATION: [warning: ]text" (log_format "text", for a terminal
+ * and journald), or one JSON object a line {"ts","level","node","msg"} ("json"). With
+ * log_file, SIGHUP (cfg->reopen) reopens it: logrotate renames the file, then signals. */
+static void log_reopen(svc_t *s)
+{
+    FILE *f;
+    if (!s->cfg->reopen || !*s->cfg->reopen)
+        return;
+    *s->cfg->reopen = 0;
+    if (!s->own_log)
+        return;
+    f = fopen(s->cfg->log_path, "a");
+    if (!f)
+        return; /* keep writing to the old one rather than lose lines */
+    fclose(s->log);
+    s->log = f;
+    s->log_reopens++;
+}
+
+static void vlog_(svc_t *s, const char *level, const char *fmt, va_list ap)
+{
+    char ts[40], msg[2048];
+    log_reopen(s);
+    mwx_time_format(mwx_time_wall(), 0, 3, ts, sizeof ts);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (s->cfg->log_json) {
+        fprintf(s->log, "{\"ts\":\"%s\",\"level\":\"%s\",\"node\":\"%s\",\"msg\":\"", ts, level,
+                s->cfg->nation);
+        for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                fprintf(s->log, "\\%c", *p);
+            else if (*p < 0x20)
+                fprintf(s->log, "\\u%04x", *p);
+            else
+                fputc(*p, s->log);
+        }
+        fputs("\"}\n", s->log);
+    } else {
+        int info = strcmp(level, "info") == 0;
+        fprintf(s->log, "%s mwx node %s: %s%s%s\n", ts, s->cfg->nation, info ? "" : level,
+                info ? "" : ": ", msg);
+    }
+    fflush(s->log);
+}
+
 static void logf_(svc_t *s, const char *fmt, ...) MWX_PRINTF(2, 3);
 static void logf_(svc_t *s, const char *fmt, ...)
 {
-    char ts[40];
     va_list ap;
-    mwx_time_format(mwx_time_wall(), 0, 3, ts, sizeof ts);
-    fprintf(s->log, "%s mwx node %s: ", ts, s->cfg->nation);
     va_start(ap, fmt);
-    vfprintf(s->log, fmt, ap);
+    vlog_(s, "info", fmt, ap);
     va_end(ap);
-    fputc('\n', s->log);
-    fflush(s->log);
+}
+
+/* The node stops on this (the exit status says which). */
+static void logf_err(svc_t *s, const char *fmt, ...) MWX_PRINTF(2, 3);
+static void logf_err(svc_t *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog_(s, "error", fmt, ap);
+    va_end(ap);
+}
+
+/* Something is wrong but the node goes on (drops, refusals, a lost bus). */
+static void logw_(svc_t *s, const char *fmt, ...) MWX_PRINTF(2, 3);
+static void logw_(svc_t *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog_(s, "warning", fmt, ap);
+    va_end(ap);
 }
 
 static void fail_once(svc_t *s, int rc, const mwx_err_t *e)
@@ -237,7 +299,7 @@ static int w_publish(mwx_bus_t *b, const char *subject, const uint8_t *data, siz
         /* down or reconnecting: the partners recover it from the outbox by gap request */
         if (mwx_bus_publish(s->inner, subject, data, len, &e) != MWX_OK) {
             if (s->publish_fail++ == 0)
-                logf_(s, "publish failed (%s); partners will recover from the outbox", e.msg);
+                logw_(s, "publish failed (%s); partners will recover from the outbox", e.msg);
         }
         return MWX_OK;
     }
@@ -348,7 +410,7 @@ static void gap_outcome(svc_t *s, partner_t *p, double now, uint64_t recovered)
               (unsigned long long)p->req_from, (unsigned long long)p->req_to,
               (unsigned long long)recovered);
     if (gap_peer_answered(p, now, recovered))
-        logf_(s, "gap from %s: seq %llu..%llu not held by %s (retrying every %.0f s)",
+        logw_(s, "gap from %s: seq %llu..%llu not held by %s (retrying every %.0f s)",
               p->nation, (unsigned long long)p->req_from, (unsigned long long)p->req_to,
               p->nation, GAP_EMPTY_RETRY_S);
 }
@@ -358,7 +420,7 @@ static void gap_failed(svc_t *s, partner_t *p, const char *why)
     double b = gap_peer_failed(p, mwx_time_wall()); /* backoff from the failure */
     s->gap_failed++;
     if (p->failures == 1 || (p->failures & (p->failures - 1)) == 0)
-        logf_(s, "gap request to %s failed (%s; %llu so far); next try in %.0f s", p->nation,
+        logw_(s, "gap request to %s failed (%s; %llu so far); next try in %.0f s", p->nation,
               why, (unsigned long long)p->failures, b);
 }
 
@@ -443,7 +505,7 @@ static void update_metrics(svc_t *s)
     for (int d = 0; d < MWX_DROP_N; d++)
         if (c.dropped[d] > s->last_c.dropped[d]) {
             if (!s->replaying)
-                logf_(s, "dropped %llu envelope(s): %s (total %llu)",
+                logw_(s, "dropped %llu envelope(s): %s (total %llu)",
                       (unsigned long long)(c.dropped[d] - s->last_c.dropped[d]),
                       mwx_drop_name((mwx_drop_t)d), (unsigned long long)c.dropped[d]);
             mwx_counter_add(s->c_drop[d], c.dropped[d] - s->last_c.dropped[d]);
@@ -500,7 +562,7 @@ static void bus_refusals(svc_t *s, const mwx_bus_stats_t *bs)
     if (bs->denied_publish > s->last_denied_pub || bs->denied_subscribe > s->last_denied_sub) {
         uint64_t n = bs->denied_publish + bs->denied_subscribe;
         if ((s->last_denied_pub + s->last_denied_sub) == 0 || (n & (n - 1)) == 0)
-            logf_(s, "the server refused %llu publish(es) and %llu subscription(s): %s",
+            logw_(s, "the server refused %llu publish(es) and %llu subscription(s): %s",
                   (unsigned long long)bs->denied_publish,
                   (unsigned long long)bs->denied_subscribe, mwx_bus_last_error(s->inner));
         mwx_counter_add(s->c_denied, n - s->last_denied_pub - s->last_denied_sub);
@@ -508,7 +570,7 @@ static void bus_refusals(svc_t *s, const mwx_bus_stats_t *bs)
         s->last_denied_sub = bs->denied_subscribe;
     }
     if (bs->dropped_slow_consumer > s->last_slow) {
-        logf_(s, "%llu message(s) dropped by the bus client (slow consumer; total %llu)",
+        logw_(s, "%llu message(s) dropped by the bus client (slow consumer; total %llu)",
               (unsigned long long)(bs->dropped_slow_consumer - s->last_slow),
               (unsigned long long)bs->dropped_slow_consumer);
         mwx_counter_add(s->c_slow, bs->dropped_slow_consumer - s->last_slow);
@@ -533,6 +595,8 @@ static void tick(svc_t *s, double timeout_s)
     mwx_err_t e = {0};
     mwx_bus_stats_t bs;
     double now;
+
+    log_reopen(s); /* SIGHUP: at once, not at the next line (logrotate waits for it) */
     int rc = mwx_node_poll(s->node, timeout_s, &e);
     if (rc < 0 && rc != MWX_EBUS)
         fail_once(s, rc, &e);
@@ -543,7 +607,7 @@ static void tick(svc_t *s, double timeout_s)
         if (bs.connected)
             logf_(s, "bus up (reconnected; %llu reconnects)", (unsigned long long)bs.reconnects);
         else
-            logf_(s, "bus down (%s); tracking and recording go on", mwx_bus_last_error(s->inner));
+            logw_(s, "bus down (%s); tracking and recording go on", mwx_bus_last_error(s->inner));
         mwx_gauge_set(s->g_connected, bs.connected);
     }
     bus_refusals(s, &bs);
@@ -748,7 +812,7 @@ static void drain_feed(svc_t *s)
     }
     uint64_t drops = s->feed_bad + s->feed_late + s->feed_future + s->feed_full;
     if (drops != s->feed_logged_drops) {
-        logf_(s, "sensor feed: dropped %llu measurement(s) so far: %llu malformed or not ours, "
+        logw_(s, "sensor feed: dropped %llu measurement(s) so far: %llu malformed or not ours, "
                  "%llu late, %llu ahead of the clock, %llu queue full",
               (unsigned long long)drops, (unsigned long long)s->feed_bad,
               (unsigned long long)s->feed_late, (unsigned long long)s->feed_future,
@@ -1111,6 +1175,17 @@ int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, 
         return mwx_err_set(err, MWX_ENOMEM, "node: out of memory");
     s->cfg = cfg;
     s->log = log ? log : stderr;
+    if (cfg->log_path[0]) {
+        FILE *f = fopen(cfg->log_path, "a");
+        if (!f) {
+            rc = mwx_err_set(err, MWX_EIO, "node: cannot open the log file %s: %s",
+                             cfg->log_path, strerror(errno));
+            free(s);
+            return rc;
+        }
+        s->log = f;
+        s->own_log = 1;
+    }
     s->stop = stop;
     s->rec_t_last = -1;
     s->t_cur = 0;
@@ -1201,6 +1276,8 @@ int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, 
             *err = s->err;
     }
 out:
+    if (rc != MWX_OK && err && err->msg[0])
+        logf_err(s, "%s", err->msg);
     if (s->node) {
         mwx_node_stats_t st;
         mwx_node_get_stats(s->node, &st);
@@ -1245,6 +1322,8 @@ out:
     free(s->feed_q);
     free(s->in_data);
     free(s->in_ent);
+    if (s->own_log)
+        fclose(s->log);
     free(s);
     return rc;
 }

@@ -56,7 +56,9 @@ int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t 
 {
     static const char *const keys[] = {"nation", "bus", "key", "trust", "sensors", "regions",
                                        "outputs", "http", "creds", "speed", "start_unix",
-                                       "exit_at_end", "stale_s", "feed", "tak", NULL};
+                                       "exit_at_end", "stale_s", "feed", "tak", "log_file",
+                                       "log_format", NULL};
+    static const char *const log_formats[] = {"text", "json", NULL};
     static const char *const feeds[] = {"scenario", "bus", NULL};
     json_t *root = NULL, *trust, *v;
     mwx_jpath_t jp;
@@ -151,7 +153,11 @@ int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t 
         (rc = mwx_json_number(&jp, root, "start_unix", 0, 0.0, 0.0, 1e11, &c->start_unix, err)) ||
         (rc = mwx_json_bool(&jp, root, "exit_at_end", 0, 0, &c->exit_at_end, err)) ||
         (rc = mwx_json_number(&jp, root, "stale_s", 0, 600.0, 1.0, 1e7, &c->stale_s, err)) ||
-        (rc = mwx_json_enum(&jp, root, "feed", 0, MWX_FEED_SCENARIO, feeds, &c->feed, err)))
+        (rc = mwx_json_enum(&jp, root, "feed", 0, MWX_FEED_SCENARIO, feeds, &c->feed, err)) ||
+        (rc = mwx_json_enum(&jp, root, "log_format", 0, 0, log_formats, &c->log_json, err)))
+        goto out;
+    if (json_object_get(root, "log_file") &&
+        (rc = path_key(&jp, root, "log_file", 0, base, c->log_path, sizeof c->log_path, err)))
         goto out;
     if (c->feed == MWX_FEED_BUS && strcmp(c->bus, "inproc") == 0)
         rc = mwx_jpath_error(&jp, "feed", err,

@@ -745,6 +745,19 @@ typedef struct jrec {
     double ring[MWX_WARN_MAX_RING + 1][2];
 } jrec_t;
 
+/* The series of a track an entry of this kind describes: impact and overflight are
+ * s[kind], the launch notice its own (it has no sibling). */
+static wseries_t *jseries(wtrack_t *tr, int kind)
+{
+    return kind == MWX_WARN_LAUNCH ? &tr->launch : &tr->s[kind];
+}
+
+/* Has the track ever sent a message (in any series)? */
+static int any_sent(const wtrack_t *tr)
+{
+    return tr->s[0].has_last || tr->s[1].has_last || tr->launch.has_last;
+}
+
 /* The effect of a sent message on its series (issue() and the journal's restore). */
 static void after_message(mwx_warn_t *w, wseries_t *s, const mwx_warn_msg_t *m)
 {
@@ -853,7 +866,7 @@ static int jlive_load(void *user, const void *rec, size_t len)
     if (len == sizeof(jrec_t) && r->what == JR_RELEASE && !isfinite(r->now_t))
         return MWX_ECORRUPT;
     if (len != sizeof(jrec_t) || (r->what != JR_SERIES && r->what != JR_RELEASE) ||
-        (r->what == JR_SERIES && (r->kind < 0 || r->kind > 1 || r->n_refs < 0 ||
+        (r->what == JR_SERIES && (r->kind < 0 || r->kind > MWX_WARN_LAUNCH || r->n_refs < 0 ||
                                   r->n_refs > MWX_WARN_MAX_REFS || r->n_regions < 0 ||
                                   r->n_regions > NREG_MAX || r->n_removed < 0 ||
                                   r->n_removed > NREG_MAX || r->n_ring < 0 ||
@@ -938,9 +951,11 @@ static int journal_message(mwx_warn_t *w, const wtrack_t *tr, const wseries_t *s
     r->n_refs = m->n_refs;
     memcpy(r->warned, s->warned, sizeof r->warned);
     memcpy(r->outside_since, s->outside_since, sizeof r->outside_since);
-    memcpy(r->sib_warned, tr->s[1 - s->kind].warned, sizeof r->sib_warned);
-    memcpy(r->sib_outside_since, tr->s[1 - s->kind].outside_since,
-           sizeof r->sib_outside_since);
+    if (s->kind != MWX_WARN_LAUNCH) {
+        memcpy(r->sib_warned, tr->s[1 - s->kind].warned, sizeof r->sib_warned);
+        memcpy(r->sib_outside_since, tr->s[1 - s->kind].outside_since,
+               sizeof r->sib_outside_since);
+    }
     for (int i = 0; i < m->n_refs; i++)
         mwx_strlcpy(r->refs[i], m->refs[i], MWX_WARN_REF_LEN);
     mwx_strlcpy(r->identifier, m->identifier, sizeof r->identifier);
@@ -976,7 +991,7 @@ static int journal_message(mwx_warn_t *w, const wtrack_t *tr, const wseries_t *s
 static void journal_release(mwx_warn_t *w, const wtrack_t *tr)
 {
     jrec_t *r = w->jbuf;
-    if (!w->journal || (!tr->s[0].has_last && !tr->s[1].has_last))
+    if (!w->journal || !any_sent(tr))
         return;
     memset(r, 0, sizeof *r);
     r->what = JR_RELEASE;
@@ -1048,13 +1063,18 @@ static int journal_restore(mwx_warn_t *w, mwx_err_t *err)
                 for (int j = 0; j < NREG_MAX; j++)
                     tr->s[k].outside_since[j] = NAN;
             }
+            tr->launch.kind = MWX_WARN_LAUNCH;
+            for (int j = 0; j < NREG_MAX; j++)
+                tr->launch.outside_since[j] = NAN;
         }
         if (!tr->trk.track_id[0] || r->now_t >= tr->last_t) {
             tr->trk = r->trk;
             tr->last_t = r->trk.t;
             tr->impact_t = r->impact_t;
         }
-        s = &tr->s[r->kind];
+        s = jseries(tr, r->kind);
+        if (r->kind == MWX_WARN_LAUNCH)
+            tr->launch_done = 1;
         m = &s->last;
         s->active = r->active;
         s->n_refs = r->n_refs;
@@ -1108,7 +1128,10 @@ static int journal_restore(mwx_warn_t *w, mwx_err_t *err)
     }
     /* the newer entry of a track says how its other series stood at that time */
     for (size_t i = 0; i < w->n_jlive; i++) {
-        const jrec_t *r = w->jlive[i], *o = jlive_find(w, r->key, 1 - r->kind, NULL);
+        const jrec_t *r = w->jlive[i], *o;
+        if (r->kind == MWX_WARN_LAUNCH)
+            continue;
+        o = jlive_find(w, r->key, 1 - r->kind, NULL);
         if (o && o->serial > r->serial)
             continue;
         for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
@@ -1130,12 +1153,13 @@ static int journal_restore(mwx_warn_t *w, mwx_err_t *err)
         /* over once an all-clear went out and no series is left open (a crash between
          * the two all-clears leaves the second to be sent) */
         tr->done = ((tr->s[0].has_last && tr->s[0].last.all_clear) ||
-                    (tr->s[1].has_last && tr->s[1].last.all_clear)) &&
-                   !tr->s[0].active && !tr->s[1].active;
-        for (int j = 0; j < 2; j++)
-            if (tr->s[j].has_last) {
+                    (tr->s[1].has_last && tr->s[1].last.all_clear) ||
+                    (tr->launch.has_last && tr->launch.last.all_clear)) &&
+                   !tr->s[0].active && !tr->s[1].active && !tr->launch.active;
+        for (int j = 0; j <= MWX_WARN_LAUNCH; j++)
+            if (jseries(tr, j)->has_last) {
                 w->st.restored_series++;
-                w->st.restored_active += tr->s[j].active ? 1 : 0;
+                w->st.restored_active += jseries(tr, j)->active ? 1 : 0;
             }
     }
     if (w->n_jlive) {
@@ -1153,12 +1177,13 @@ static void emit_republished(mwx_warn_t *w)
         return;
     w->emit_pending = 0;
     for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++)
-        for (int j = 0; j < 2; j++) {
-            wseries_t *s = &w->tracks[k].s[j];
+        for (int j = 0; j <= MWX_WARN_LAUNCH; j++) {
+            wseries_t *s = jseries(&w->tracks[k], j);
             char file[192];
             if (!w->tracks[k].used || !s->emit_pending)
                 continue;
             s->emit_pending = 0;
+            w->msg_kind = (mwx_alert_kind_t)s->last.kind;
             snprintf(file, sizeof file, "%s.cap.xml", s->last.identifier);
             emit_file(w, MWX_WARN_OUT_CAP, file, s->last.identifier, s->last.msg_type,
                       s->last.regions, s->last.n_regions);
@@ -1170,6 +1195,25 @@ static void emit_republished(mwx_warn_t *w)
  * time within 60 s; when both know the launch, within 60 s of it too. The nearest wins
  * (distances in units of their gates); the same track id breaks ties. This is fusion's
  * question (same missile?) asked with what the journal keeps. */
+/* The rebuilt track tr continues the orphan's series (all of them, the launch notice's
+ * too) under the orphan's journal key and series name. */
+static void take_over(mwx_warn_t *w, wtrack_t *tr, wtrack_t *o)
+{
+    for (int j = 0; j < 2; j++) {
+        tr->s[j] = o->s[j];
+        fix_last(&tr->s[j]);
+    }
+    tr->launch = o->launch;
+    fix_last(&tr->launch);
+    tr->launch_done = o->launch_done || o->launch.has_last;
+    tr->done = o->done;
+    tr->jkey = o->jkey;
+    mwx_strlcpy(tr->sname, o->sname, sizeof tr->sname);
+    memset(o, 0, sizeof *o);
+    w->st.adopted++;
+    w->picture_pending = w->picture_force = 1;
+}
+
 static void adopt(mwx_warn_t *w, wtrack_t *tr)
 {
     const mwx_rec_impact_est_t *e = &tr->trk.impact;
@@ -1202,18 +1246,54 @@ static void adopt(mwx_warn_t *w, wtrack_t *tr)
             best = o;
         }
     }
-    if (!best)
-        return;
-    for (int j = 0; j < 2; j++) {
-        tr->s[j] = best->s[j];
-        fix_last(&tr->s[j]);
+    if (best)
+        take_over(w, tr, best);
+}
+
+/* Is this track, about to send its launch notice, the missile of an orphaned series that
+ * sent one already (a restarted node rebuilding its picture)? With both launch estimates:
+ * launched within 60 s and 500 km of each other; else its position within what 8 km/s
+ * covers, plus 200 km, of the orphan's last one. The nearest wins. Matching a rebuilt
+ * track here, before any prediction settles, keeps a restart from sending a second
+ * launch notice; adopt() later finds nothing left to take. Returns 1 when taken over. */
+static int launch_adopt(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv)
+{
+    const struct geod_geodesic *g = mwx_regions_geod(w->regions);
+    wtrack_t *best = NULL;
+    double best_cost = INFINITY;
+
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+        wtrack_t *o = &w->tracks[k];
+        double s12, az1, az2, cost;
+        if (!o->used || !o->orphan || !o->launch.has_last)
+            continue;
+        if (tr->trk.launch.valid && o->trk.launch.valid) {
+            double ldt = fabs(tr->trk.launch.t - o->trk.launch.t);
+            geod_inverse(g, tr->trk.launch.lat, tr->trk.launch.lon, o->trk.launch.lat,
+                         o->trk.launch.lon, &s12, &az1, &az2);
+            if (ldt > 60.0 || s12 > 500e3)
+                continue;
+            cost = ldt / 60.0 + s12 / 500e3;
+        } else {
+            mwx_warn_trackview_t ov;
+            double gate_m = 200e3 + 8e3 * fabs(tr->trk.t - o->trk.t);
+            track_view(&o->trk, &ov);
+            geod_inverse(g, tv->lat, tv->lon, ov.lat, ov.lon, &s12, &az1, &az2);
+            if (!(s12 <= gate_m))
+                continue;
+            cost = s12 / gate_m;
+        }
+        if (strcmp(o->trk.track_id, tr->trk.track_id) != 0)
+            cost += 1e-6;
+        if (cost < best_cost) {
+            best_cost = cost;
+            best = o;
+        }
     }
-    tr->done = best->done;
-    tr->jkey = best->jkey;
-    mwx_strlcpy(tr->sname, best->sname, sizeof tr->sname);
-    memset(best, 0, sizeof *best);
-    w->st.adopted++;
-    w->picture_pending = w->picture_force = 1;
+    if (!best)
+        return 0;
+    take_over(w, tr, best);
+    return 1;
 }
 
 static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, int all_clear,
@@ -1801,12 +1881,20 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
     if (impact_valid(&trk->impact))
         remember(tr, &trk->impact, trk->t);
     if (eligible && w->pol.launch_notice && !tr->launch_done && !tr->done &&
-        trk->phase != MWX_PHASE_IMPACT && (rc = launch_notice(w, tr, &tv, err)))
-        return rc;
+        trk->phase != MWX_PHASE_IMPACT) {
+        /* a restored launch notice continues with this track; a restarted context
+         * replaying its input decided the notice of a time it journaled already */
+        if (!any_sent(tr) && w->n_jlive && launch_adopt(w, tr, &tv))
+            ;
+        else if (trk->t < w->resume_t)
+            tr->launch_done = 1;
+        else if ((rc = launch_notice(w, tr, &tv, err)))
+            return rc;
+    }
     if (eligible && !tr->done && impact_valid(&trk->impact) && trk->phase != MWX_PHASE_IMPACT &&
         trk->t < trk->impact.t && settled(w, tr, &trk->impact, trk->t)) {
         /* a restored series of this threat continues with this track */
-        if (!tr->s[0].has_last && !tr->s[1].has_last && w->n_jlive)
+        if (!any_sent(tr) && w->n_jlive)
             adopt(w, tr);
         /* decided again at resume_t itself: a crash may have come between the messages of
          * one update (deciding a series again on the same input sends nothing twice) */
@@ -1880,7 +1968,7 @@ static int journal_load(mwx_warn_t *w, const char *path, mwx_err_t *err)
     w->jbuf = malloc(sizeof(jrec_t));
     if (!w->jbuf)
         return mwx_err_set(err, MWX_ENOMEM, "warn: out of memory");
-    if ((rc = mwx_warn_journal_open(path, (uint32_t)sizeof(jrec_t), 1, jlive_load, w,
+    if ((rc = mwx_warn_journal_open(path, (uint32_t)sizeof(jrec_t), w->durable, jlive_load, w,
                                     &w->journal, err)))
         return rc;
     if ((rc = journal_restore(w, err)))
