@@ -39,6 +39,10 @@ typedef struct mwx_fusion_cfg {
     int capacity;           /* max fused tracks (preallocated) */
     double gate_chi2;       /* association gate on 6-D distance; 0 = 22.46 (99.9 %, 6 dof) */
     double max_age_s;       /* a source silent this long no longer contributes; 0 = 30 s */
+    int per_origin;         /* fused tracks that only one partner's reports make (not
+                               cfg.node's own): at most this many per partner, so that one
+                               partner's flood of track ids cannot fill the table or the
+                               warning context behind it; 0 = no limit */
 } mwx_fusion_cfg_t;
 
 MWX_API MWX_NODISCARD int mwx_fusion_create(const mwx_fusion_cfg_t *cfg, mwx_fusion_t **out, mwx_err_t *err);
@@ -46,7 +50,8 @@ MWX_API void mwx_fusion_destroy(mwx_fusion_t *f);
 
 /* Feed one source track (src->node = its origin nation, src->track_id its id there).
  * On success *fused holds the fused track it belongs to, as of src->t. MWX_EFULL when
- * capacity is exhausted (the report is dropped and counted; mwx_fusion_touched() may
+ * capacity is exhausted, or a partner's report would start a fused track beyond its
+ * per_origin share (the report is dropped and counted; mwx_fusion_touched() may
  * still list a fused track the source left). MWX_EINVAL for a report that is no Gaussian
  * estimate (covariance not positive definite, variances outside (1 mm)^2..(10^4 km)^2,
  * or non-finite values): refused and counted (mwx_fusion_rejected). */
@@ -133,6 +138,9 @@ typedef struct mwx_node_cfg {
     uint64_t first_seq;           /* first seq to send; 0 = default (1 with sim_clock, else
                                      mwx_share_seq_base(now)). `mwx node` continues above
                                      its outbox after a restart. */
+    double report_ahead_s;        /* a partner's track report timed more than this ahead
+                                     of the node's time (scenario s; mwx_node_set_clock) is
+                                     implausible: dropped and counted. 0 = 5 s */
 } mwx_node_cfg_t;
 
 typedef struct mwx_node mwx_node_t;
@@ -143,6 +151,10 @@ typedef struct mwx_node_stats {
     uint64_t bad_payloads;  /* verified envelopes whose payload was unreadable, a track
                                report naming another node than its signer, or one fusion
                                refused (no Gaussian estimate): dropped */
+    uint64_t implausible;   /* verified partner track reports outside what a missile can
+                               be (position, speed) or timed ahead of the node's clock:
+                               dropped (they would steer fusion and the warnings' clock) */
+    uint64_t warn_full;     /* fused tracks the warning context had no room for */
     uint64_t fusion_merged, fusion_split, fusion_dropped; /* mwx_fusion_merged() etc. */
     mwx_share_counters_t share;
     mwx_warn_stats_t warn;  /* the warning context's (zero without one) */
@@ -171,6 +183,9 @@ MWX_API MWX_NODISCARD int mwx_node_heartbeat(mwx_node_t *n, mwx_err_t *err);
 /* 0: own tracks are fused and recorded but not sealed or published (a restarted node
  * re-running what it already sent); 1 (default): published. */
 MWX_API void mwx_node_set_publishing(mwx_node_t *n, int on);
+/* A live node's scenario clock (scenario s now), which may run ahead of the measurements'
+ * times: partner reports are checked against the later of the two. */
+MWX_API void mwx_node_set_clock(mwx_node_t *n, double t);
 MWX_API mwx_receiver_t *mwx_node_receiver(mwx_node_t *n);
 MWX_API mwx_sentlog_t *mwx_node_sentlog(mwx_node_t *n);
 

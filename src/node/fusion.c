@@ -388,6 +388,31 @@ static int has_origin(const fused_t *fu, const char *origin, double t, double ma
     return 0;
 }
 
+/* Would a new fused track of src's alone exceed its origin's share? Fused tracks whose
+ * live members all come from that origin count; the node's own reports never do. A
+ * bounded scan (capacity x MWX_FUSION_MAX_SOURCES), like association's. */
+static int over_share(const mwx_fusion_t *f, const mwx_rec_track_t *src)
+{
+    int n = 0;
+    if (f->cfg.per_origin <= 0 || strcmp(src->node, f->cfg.node) == 0)
+        return 0;
+    for (size_t i = 0; i < f->n; i++) {
+        const fused_t *fu = &f->v[i];
+        int mine = 0, others = 0;
+        for (int k = 0; k < fu->n_src; k++) {
+            if (src->t - fu->src[k].last.t > f->cfg.max_age_s)
+                continue;
+            if (strcmp(fu->src[k].origin, src->node) == 0)
+                mine = 1;
+            else
+                others = 1;
+        }
+        if (mine && !others && ++n >= f->cfg.per_origin)
+            return 1;
+    }
+    return 0;
+}
+
 /* 6-D chi-square distance between two estimates (a source report, a fused track), the
  * older propagated to the newer's time: symmetric, so it does not matter which came in. */
 static double distance(const mwx_rec_track_t *s, const mwx_rec_track_t *o)
@@ -876,7 +901,13 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
                 fu = &f->v[i];
             }
         }
-        /* 3. otherwise a new fused track */
+        /* 3. otherwise a new fused track, within the partner's share */
+        if (!fu && over_share(f, src)) {
+            f->dropped++;
+            return mwx_err_set(err, MWX_EFULL, "fusion %s: %s holds its share of %d tracks "
+                               "only it reports; %s dropped", f->cfg.node, src->node,
+                               f->cfg.per_origin, src->track_id);
+        }
         if (!fu && !(fu = new_fused(f, src->t, err)))
             return MWX_EFULL;
         add_source(fu, &moving);

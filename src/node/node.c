@@ -10,6 +10,7 @@
 #include "mwx/track.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ struct mwx_node {
     mwx_receiver_t *receiver;
     mwx_sentlog_t *sentlog;
     double t_now;
+    double clock_t;                   /* mwx_node_set_clock (live node); -inf: none */
     mwx_node_stats_t st;
     uint8_t buf[MWX_ENVELOPE_MAX];    /* sealing: one envelope at a time */
     uint8_t gap_buf[MWX_GAP_REPLY_MAX];
@@ -61,8 +63,12 @@ static void fuse_and_warn(mwx_node_t *n, const mwx_rec_track_t *src)
          * nation's track ending, rightly or not, does not land the others') */
         n->st.fused_updates++;
         emit(n, &rec);
-        if (n->warn && mwx_warn_track(n->warn, &rec.u.track, &e) != MWX_OK)
-            note_error(n, &e);
+        if (n->warn && (rc = mwx_warn_track(n->warn, &rec.u.track, &e)) != MWX_OK) {
+            if (rc == MWX_EFULL)
+                n->st.warn_full++; /* a flood of tracks: counted, never fatal */
+            else
+                note_error(n, &e);
+        }
     } else if (rc == MWX_EINVAL && strcmp(src->node, n->cfg.nation) != 0) {
         n->st.bad_payloads++; /* a partner's report that is no estimate: dropped, counted */
         return;
@@ -87,7 +93,9 @@ static void fuse_and_warn(mwx_node_t *n, const mwx_rec_track_t *src)
         rc = ended ? mwx_warn_end_track(n->warn, side.u.track.track_id, side.u.track.t,
                                         MWX_WARN_END_LOST, &e)
                    : mwx_warn_track(n->warn, &side.u.track, &e);
-        if (rc != MWX_OK)
+        if (rc == MWX_EFULL)
+            n->st.warn_full++;
+        else if (rc != MWX_OK)
             note_error(n, &e);
     }
 }
@@ -156,6 +164,26 @@ static void share_record(mwx_node_t *n, const mwx_envelope_t *env, const char *t
     emit(n, &rec);
 }
 
+/* Limits of what a partner's track report can be (a trusted partner is still checked):
+ * from below the deepest ocean floor to beyond geostationary orbit, slower than twice
+ * escape speed, and not ahead of this node's time by more than report_ahead_s. A report
+ * timed in the future would make the warning context take every other track for lost
+ * and all-clear the regions it warns (its clock is the tracks' time); a position a
+ * thousand Earth radii out only ever overflows. */
+#define REPORT_MIN_R_M 6.3e6
+#define REPORT_MAX_R_M 1.0e8
+#define REPORT_MAX_V_MPS 2.3e4
+static int plausible(const mwx_node_t *n, const mwx_rec_track_t *t, double recv_unix_s)
+{
+    double r = sqrt(mwx_dot3(t->ecef_m, t->ecef_m)), v = sqrt(mwx_dot3(t->vel_mps, t->vel_mps));
+    double now = fmax(n->t_now, n->clock_t);
+    if (n->cfg.sim_clock) /* receive times are epoch + scenario time */
+        now = fmax(now, recv_unix_s - n->cfg.epoch_unix);
+    double ahead = n->cfg.report_ahead_s > 0 ? n->cfg.report_ahead_s : 5.0;
+    return r >= REPORT_MIN_R_M && r <= REPORT_MAX_R_M && v <= REPORT_MAX_V_MPS &&
+           t->t <= now + ahead;
+}
+
 static void receive(mwx_node_t *n, const uint8_t *data, size_t len, double recv_unix_s)
 {
     mwx_envelope_t env;
@@ -191,6 +219,10 @@ static void receive(mwx_node_t *n, const uint8_t *data, size_t len, double recv_
         /* the report must come from the node that signed it */
         if (strcmp(trk.node, env.origin) != 0) {
             n->st.bad_payloads++;
+            return;
+        }
+        if (!plausible(n, &trk, recv_unix_s)) {
+            n->st.implausible++;
             return;
         }
         share_record(n, &env, trk.track_id, 1);
@@ -281,6 +313,7 @@ int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
     if (!n)
         return mwx_err_set(err, MWX_ENOMEM, "node %s: out of memory", cfg->nation);
     n->cfg = *cfg;
+    n->clock_t = -INFINITY;
 
     mwx_tracker_cfg_default(&tc, cfg->nation, cfg->tracker_capacity > 0 ? cfg->tracker_capacity
                                                                         : 256);
@@ -294,6 +327,9 @@ int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
     memset(&fc, 0, sizeof fc);
     mwx_strlcpy(fc.node, cfg->nation, sizeof fc.node);
     fc.capacity = 4 * (cfg->tracker_capacity > 0 ? cfg->tracker_capacity : 256);
+    /* one partner's tracks that nobody else reports: at most half the warning context's
+     * room, so a flood of track ids from one partner leaves room for everyone else's */
+    fc.per_origin = MWX_WARN_MAX_TRACKS / 2;
     if ((rc = mwx_fusion_create(&fc, &n->fusion, err)) != MWX_OK)
         goto fail;
 
@@ -472,5 +508,6 @@ int mwx_node_heartbeat(mwx_node_t *n, mwx_err_t *err)
 }
 
 void mwx_node_set_publishing(mwx_node_t *n, int on) { n->quiet = !on; }
+void mwx_node_set_clock(mwx_node_t *n, double t) { n->clock_t = t; }
 mwx_receiver_t *mwx_node_receiver(mwx_node_t *n) { return n->receiver; }
 mwx_sentlog_t *mwx_node_sentlog(mwx_node_t *n) { return n->sentlog; }

@@ -105,6 +105,7 @@ typedef struct svc {
     uint64_t gap_recovered, gap_failed;
     uint64_t last_denied_pub, last_denied_sub, last_slow;
     mwx_counter_t *c_denied, *c_slow, *c_gap_failed;
+    mwx_counter_t *c_report_drop[4]; /* register_metrics: why[] */
     unsigned gap_nonce;          /* this run's reply inbox: replies to an earlier run miss */
     uint8_t gap_req[MWX_ENVELOPE_MAX];
     uint8_t gap_reply[MWX_GAP_REPLY_MAX];
@@ -516,6 +517,11 @@ static void update_metrics(svc_t *s)
     mwx_counter_add(s->c_published, st.published - mwx_counter_value(s->c_published));
     mwx_counter_add(s->c_gap_recovered, s->gap_recovered - mwx_counter_value(s->c_gap_recovered));
     mwx_counter_add(s->c_gap_failed, s->gap_failed - mwx_counter_value(s->c_gap_failed));
+    {
+        uint64_t v[4] = {st.bad_payloads, st.implausible, st.fusion_dropped, st.warn_full};
+        for (int i = 0; i < 4; i++)
+            mwx_counter_add(s->c_report_drop[i], v[i] - mwx_counter_value(s->c_report_drop[i]));
+    }
     mwx_gauge_set(s->g_t, s->t_cur);
     mwx_gauge_set(s->g_warn_restored, (double)st.warn.restored_series);
     mwx_gauge_set(s->g_warn_adopted, (double)st.warn.adopted);
@@ -597,6 +603,7 @@ static void tick(svc_t *s, double timeout_s)
     double now;
 
     log_reopen(s); /* SIGHUP: at once, not at the next line (logrotate waits for it) */
+    mwx_node_set_clock(s->node, scn_now(s));
     int rc = mwx_node_poll(s->node, timeout_s, &e);
     if (rc < 0 && rc != MWX_EBUS)
         fail_once(s, rc, &e);
@@ -642,6 +649,7 @@ static void replay_inbox(svc_t *s, double t)
 {
     if (s->in_next >= s->n_in)
         return;
+    mwx_node_set_clock(s->node, scn_now(s)); /* what the inbox holds is not ahead of it */
     s->replaying = 1;
     while (s->in_next < s->n_in && s->in_ent[s->in_next].t_scn < t) {
         const inbox_ent_t *ie = &s->in_ent[s->in_next++];
@@ -1021,6 +1029,17 @@ static int register_metrics(svc_t *s, mwx_err_t *err)
                                       "envelopes dropped by the receiver", &s->c_drop[d], err)))
             return rc;
     }
+    /* verified track reports the node still drops: unreadable or naming another node,
+     * outside what a missile can be, beyond the fusion table or the partner's share of it,
+     * beyond the warning context's room */
+    static const char *const why[4] = {"bad_payload", "implausible", "fusion_full", "warn_full"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(lab, sizeof lab, "node=\"%s\",reason=\"%s\"", s->cfg->nation, why[i]);
+        if ((rc = mwx_metrics_counter(m, "mwx_node_reports_dropped_total", lab,
+                                      "verified track reports dropped by the node",
+                                      &s->c_report_drop[i], err)))
+            return rc;
+    }
     return MWX_OK;
 }
 
@@ -1126,6 +1145,8 @@ static int setup(svc_t *s, mwx_err_t *err)
     s->nc.tak_endpoint = c->tak[0] ? c->tak : NULL;
     s->nc.stale_s = c->stale_s;
     s->nc.sim_clock = 0;
+    /* partners' clocks may be a second apart (their scenario clocks `speed` times that) */
+    s->nc.report_ahead_s = fmax(5.0, c->speed);
     s->nc.on_record = on_record;
     s->nc.user = s;
     /* the warning state: series continue across restarts (docs/NODE.md) */

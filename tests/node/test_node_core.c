@@ -115,10 +115,116 @@ static void test_hostile_payloads(void **state)
     mwx_node_destroy(node);
 }
 
+/* Issue #13: a trusted partner's extreme values are dropped and counted (never fused, never
+ * fatal), and its flood of track ids takes at most its share of the fusion table, so
+ * another partner's new track still gets in. Without the checks the far-future report
+ * was fused (and would move the warnings' clock), and all 100 ids took fused tracks. */
+static void test_partner_extremes_and_flood(void **state)
+{
+    mwx_policy_t pol;
+    mwx_keypair_t jp, kr, us;
+    mwx_node_cfg_t nc;
+    mwx_node_t *node;
+    mwx_node_stats_t st;
+    mwx_sender_t skr, sus;
+    sink_t sink = {0};
+    uint8_t buf[MWX_ENVELOPE_MAX];
+    size_t len;
+    mwx_err_t err = {0};
+    const double epoch = 1795316400.0;
+    mwx_earth_t earth = mwx_earth_wgs84();
+
+    memset(&pol, 0, sizeof pol);
+    pol.n = 3;
+    strcpy(pol.nation[0], "JP");
+    strcpy(pol.nation[1], "KR");
+    strcpy(pol.nation[2], "US");
+    pol.to[1] = pol.to[2] = 1u << 0; /* KR, US -> JP */
+    assert_int_equal(mwx_key_generate("JP", &jp, NULL), 0);
+    assert_int_equal(mwx_key_generate("KR", &kr, NULL), 0);
+    assert_int_equal(mwx_key_generate("US", &us, NULL), 0);
+    memset(&nc, 0, sizeof nc);
+    strcpy(nc.nation, "JP");
+    nc.epoch_unix = epoch;
+    nc.status = MWX_STATUS_EXERCISE;
+    nc.source = MWX_WARN_SOURCE_SIMULATED;
+    nc.physics.earth = earth;
+    nc.policy = &pol;
+    nc.key = &jp;
+    strcpy(nc.trusted[0].nation, "KR");
+    memcpy(nc.trusted[0].pk, kr.pk, sizeof kr.pk);
+    strcpy(nc.trusted[1].nation, "US");
+    memcpy(nc.trusted[1].pk, us.pk, sizeof us.pk);
+    nc.n_trusted = 2;
+    nc.sim_clock = 1;
+    nc.on_record = on_record;
+    nc.user = &sink;
+    assert_int_equal(mwx_node_create(&nc, &node, &err), 0);
+    assert_int_equal(mwx_sender_init(&skr, &kr, &pol, 1, NULL), 0);
+    assert_int_equal(mwx_sender_init(&sus, &us, &pol, 1, NULL), 0);
+
+    mwx_rec_track_t trk;
+    memset(&trk, 0, sizeof trk);
+    strcpy(trk.node, "KR");
+    trk.cov_pos_m2[0] = trk.cov_pos_m2[3] = trk.cov_pos_m2[5] = 1e4;
+    trk.cov_vel_m2s2[0] = trk.cov_vel_m2s2[3] = trk.cov_vel_m2s2[5] = 100;
+    trk.phase = MWX_PHASE_BALLISTIC;
+    trk.confirmed = 1;
+    mwx_geo_t g = {40.0, 135.0, 100e3};
+    mwx_geo_to_ecef(&earth, &g, trk.ecef_m);
+    trk.vel_mps[2] = 2000;
+
+    /* extreme values, received at scenario t = 10 */
+    const double bad[3][3] = {{1e6, 0, 0}, {10, 1e12, 0}, {10, 0, 1e6}}; /* t, |r|, |v| */
+    for (int i = 0; i < 3; i++) {
+        mwx_rec_track_t x = trk;
+        snprintf(x.track_id, sizeof x.track_id, "KR-X%d", i);
+        x.t = bad[i][0];
+        if (bad[i][1] > 0)
+            x.ecef_m[0] = bad[i][1];
+        x.vel_mps[0] = bad[i][2];
+        assert_int_equal(mwx_sender_seal_track(&skr, &x, epoch + 10, buf, sizeof buf, &len,
+                                               NULL, NULL), 0);
+        assert_int_equal(mwx_node_receive_envelope(node, buf, len, epoch + 10, &err), MWX_OK);
+    }
+    mwx_node_get_stats(node, &st);
+    assert_int_equal(st.implausible, 3);
+    assert_int_equal(mwx_fusion_count(mwx_node_fusion(node)), 0);
+
+    /* a flood of 100 track ids, 1 degree apart (far outside any gate) */
+    for (int i = 0; i < 100; i++) {
+        mwx_rec_track_t x = trk;
+        mwx_geo_t gi = {-60.0 + i, 140.0, 100e3};
+        mwx_geo_to_ecef(&earth, &gi, x.ecef_m);
+        snprintf(x.track_id, sizeof x.track_id, "KR-%d", i);
+        x.t = 10;
+        assert_int_equal(mwx_sender_seal_track(&skr, &x, epoch + 10, buf, sizeof buf, &len,
+                                               NULL, NULL), 0);
+        assert_int_equal(mwx_node_receive_envelope(node, buf, len, epoch + 10, &err), MWX_OK);
+    }
+    mwx_node_get_stats(node, &st);
+    assert_int_equal(mwx_fusion_count(mwx_node_fusion(node)), MWX_WARN_MAX_TRACKS / 2);
+    assert_int_equal(st.fusion_dropped, 100 - MWX_WARN_MAX_TRACKS / 2);
+
+    /* the other partner's new track still gets a fused track */
+    mwx_rec_track_t u = trk;
+    strcpy(u.node, "US");
+    strcpy(u.track_id, "US-1");
+    u.t = 11;
+    assert_int_equal(mwx_sender_seal_track(&sus, &u, epoch + 11, buf, sizeof buf, &len, NULL,
+                                           NULL), 0);
+    assert_int_equal(mwx_node_receive_envelope(node, buf, len, epoch + 11, &err), MWX_OK);
+    assert_int_equal(mwx_fusion_count(mwx_node_fusion(node)), MWX_WARN_MAX_TRACKS / 2 + 1);
+    mwx_node_get_stats(node, &st);
+    assert_int_equal(st.fusion_dropped, 100 - MWX_WARN_MAX_TRACKS / 2);
+    mwx_node_destroy(node);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hostile_payloads),
+        cmocka_unit_test(test_partner_extremes_and_flood),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
