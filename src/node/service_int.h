@@ -25,6 +25,8 @@ int svc_log_append(svc_log_t *l, double unix_s, double t_scn, const uint8_t *dat
                    int sync, mwx_err_t *err);
 int svc_log_sync(svc_log_t *l, mwx_err_t *err);
 uint64_t svc_log_count(const svc_log_t *l);
+/* Bytes of the file known durable (as of the last completed svc_log_sync; any thread). */
+uint64_t svc_log_synced(const svc_log_t *l);
 void svc_log_close(svc_log_t *l);
 
 /* service_commit.c: the outbox's group commit. Envelopes are appended (no sync) and their
