@@ -127,7 +127,7 @@ static void run(int threaded, size_t slots, uint32_t n)
         /* envelopes put while the first publish was held went behind one sync */
         assert_true(st.max_batch >= (slots ? slots - 1 : 199));
         assert_true(st.syncs < n / 2);
-        if (slots < 200)
+        if (slots && slots < 200)
             assert_true(st.full_waits > 0); /* the caller waited; nothing was dropped */
     } else {
         assert_int_equal(st.syncs, n);
