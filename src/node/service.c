@@ -1269,9 +1269,10 @@ out:
         {
             svc_commit_stats_t cs;
             svc_commit_stats(s->commit, &cs);
-            logf_(s, "outbox: %llu publishes behind %llu syncs (largest group %llu, queue "
-                     "full %llu times)",
-                  (unsigned long long)cs.published, (unsigned long long)cs.syncs,
+            logf_(s, "outbox: %llu envelopes, %llu publishes behind %llu syncs (largest "
+                     "group %llu, queue full %llu times)",
+                  (unsigned long long)cs.envelopes, (unsigned long long)cs.published,
+                  (unsigned long long)cs.syncs,
                   (unsigned long long)cs.max_batch, (unsigned long long)cs.full_waits);
         }
         if (cfg->feed == MWX_FEED_BUS)

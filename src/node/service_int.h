@@ -37,7 +37,8 @@ typedef struct svc_commit svc_commit_t;
 typedef int (*svc_commit_pub_fn)(void *user, const char *subject, const uint8_t *data,
                                  size_t len);
 typedef struct svc_commit_stats {
-    uint64_t syncs;          /* fdatasyncs of the outbox */
+    uint64_t envelopes;      /* envelopes appended to the outbox */
+    uint64_t syncs;          /* fdatasyncs of the outbox (at most one per envelope) */
     uint64_t published;      /* publishes made (synced first) */
     uint64_t publish_failed; /* ... that the bus refused (down: partners recover them) */
     uint64_t max_batch;      /* most publishes behind one sync */

@@ -116,6 +116,7 @@ static void run(int threaded, size_t slots, uint32_t n)
     svc_commit_stats(c, &st);
     assert_int_equal(p.n, n);
     assert_int_equal(st.published, n);
+    assert_int_equal(st.envelopes, n);
     assert_int_equal(st.queued, 0);
     svc_commit_destroy(c);
 
