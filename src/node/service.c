@@ -2,7 +2,8 @@
  * `mwx node`: one nation's node as a long-running service on a real bus (docs/NODE.md).
  *
  * The service wraps the bus it gives the node core, so that it sees every envelope the
- * node publishes (written to the fsync'd outbox BEFORE it goes out) and every envelope
+ * node publishes (written to the outbox and fdatasynced, one sync per group of envelopes,
+ * BEFORE it goes out: service_commit.c) and every envelope
  * the node accepts (appended to the inbox). A restarted node reloads its outbox into the
  * sent log (partners can recover what they missed), continues its seqs above it, replays
  * its inbox (rebuilding the receiver's replay windows and the fused picture) while it
@@ -63,6 +64,9 @@ typedef struct svc {
     mwx_node_t *node;
     mwx_recwriter_t *rec;
     svc_log_t *outbox, *inbox;
+    svc_commit_t *commit;        /* the outbox's group commit (service_commit.c) */
+    mwx_bus_handler_fn gap_fn;   /* the node's gap-request handler */
+    void *gap_user;
     double start_unix;
     /* restart state */
     uint64_t last_out_seq;       /* highest seq in the outbox */
@@ -104,7 +108,7 @@ typedef struct svc {
     mwx_counter_t *c_accepted, *c_published, *c_gap_recovered, *c_drop[MWX_DROP_N];
     uint64_t gap_recovered, gap_failed;
     uint64_t last_denied_pub, last_denied_sub, last_slow;
-    mwx_counter_t *c_denied, *c_slow, *c_gap_failed;
+    mwx_counter_t *c_denied, *c_slow, *c_gap_failed, *c_syncs;
     mwx_counter_t *c_report_drop[4]; /* register_metrics: why[] */
     unsigned gap_nonce;          /* this run's reply inbox: replies to an earlier run miss */
     uint8_t gap_req[MWX_ENVELOPE_MAX];
@@ -282,29 +286,33 @@ static int w_publish(mwx_bus_t *b, const char *subject, const uint8_t *data, siz
                      mwx_err_t *err)
 {
     svc_t *s = SVC(b);
-    mwx_err_t e = {0};
     if (strncmp(subject, "mwx.", 4) == 0) {
         mwx_envelope_t env;
-        if (mwx_envelope_peek(data, len, &env, NULL) == MWX_OK && env.seq > s->last_out_seq) {
-            /* nothing lost: on disk before it is on the wire (once per envelope, not per
-             * recipient) */
-            int rc = svc_log_append(s->outbox, env.sent_unix_s, s->t_cur, data, len, 1, err);
-            if (rc != MWX_OK) {
-                fail_once(s, rc, err);
-                return rc;
-            }
+        int log_it = mwx_envelope_peek(data, len, &env, NULL) == MWX_OK &&
+                     env.seq > s->last_out_seq; /* once per envelope, not per recipient */
+        /* nothing lost: on disk before it is on the wire (group commit, service_commit.c) */
+        int rc = svc_commit_put(s->commit, log_it ? env.sent_unix_s : 0, s->t_cur, log_it,
+                                subject, data, len, err);
+        if (rc != MWX_OK) {
+            fail_once(s, rc, err);
+            return rc;
+        }
+        if (log_it) {
             s->last_out_seq = env.seq;
             if (env.type == MWX_PAYLOAD_TRACK)
                 s->out_tracks++;
         }
-        /* down or reconnecting: the partners recover it from the outbox by gap request */
-        if (mwx_bus_publish(s->inner, subject, data, len, &e) != MWX_OK) {
-            if (s->publish_fail++ == 0)
-                logw_(s, "publish failed (%s); partners will recover from the outbox", e.msg);
-        }
         return MWX_OK;
     }
     return mwx_bus_publish(s->inner, subject, data, len, err);
+}
+
+/* The commit's publish (its own thread on NATS). Down or reconnecting: the partners
+ * recover it from the outbox by gap request (counted; tick logs it). */
+static int commit_pub(void *user, const char *subject, const uint8_t *data, size_t len)
+{
+    svc_t *s = user;
+    return mwx_bus_publish(s->inner, subject, data, len, NULL);
 }
 
 /* Everything released to this node comes through here: into the node, then (when the
@@ -341,10 +349,30 @@ static void w_in(void *user, const char *subject, const uint8_t *data, size_t le
     deliver(user, data, len, 0);
 }
 
+/* A gap request is answered from the node's sent log, which holds envelopes as soon as
+ * they are sealed: first wait until they are durable, so that no envelope leaves the node
+ * (in a reply either) before it is on disk. An honest requester only asks below a seq it
+ * has seen, which was published after its sync; this bounds what a partner asking ahead
+ * could get. Gap requests are rare: one wait each is cheap. */
+static void w_gap_in(void *user, const char *subject, const uint8_t *data, size_t len,
+                     const char *reply)
+{
+    svc_t *s = user;
+    mwx_err_t e = {0};
+    if (svc_commit_barrier(s->commit, &e) != MWX_OK)
+        return; /* the sync failed: the loop stops the node */
+    s->gap_fn(s->gap_user, subject, data, len, reply);
+}
+
 static int w_subscribe(mwx_bus_t *b, const char *pattern, mwx_bus_handler_fn fn, void *user,
                        mwx_err_t *err)
 {
     svc_t *s = SVC(b);
+    if (strncmp(pattern, "mwx-gap.", 8) == 0) {
+        s->gap_fn = fn;
+        s->gap_user = user;
+        return mwx_bus_subscribe(s->inner, pattern, w_gap_in, s, err);
+    }
     if (strncmp(pattern, "mwx.", 4) == 0) {
         s->in_fn = fn;
         s->in_user = user;
@@ -618,6 +646,18 @@ static void tick(svc_t *s, double timeout_s)
         mwx_gauge_set(s->g_connected, bs.connected);
     }
     bus_refusals(s, &bs);
+    {
+        svc_commit_stats_t cs;
+        svc_commit_stats(s->commit, &cs);
+        if (cs.publish_failed > s->publish_fail) {
+            if (s->publish_fail == 0)
+                logf_(s, "publish failed (%s); partners will recover from the outbox",
+                      mwx_bus_last_error(s->inner));
+            s->publish_fail = cs.publish_failed;
+        }
+        if (s->c_syncs)
+            mwx_counter_add(s->c_syncs, cs.syncs - mwx_counter_value(s->c_syncs));
+    }
     if (now - s->last_hb >= 1.0) {
         s->last_hb = now;
         if (mwx_node_heartbeat(s->node, &e) != MWX_OK && e.code != MWX_EBUS)
@@ -996,6 +1036,9 @@ static int register_metrics(svc_t *s, mwx_err_t *err)
                                   "envelopes accepted from partners", &s->c_accepted, err)) ||
         (rc = mwx_metrics_counter(m, "mwx_node_published_total", lab, "envelopes published",
                                   &s->c_published, err)) ||
+        (rc = mwx_metrics_counter(m, "mwx_node_outbox_syncs_total", lab,
+                                  "fdatasyncs of the outbox (one per group of envelopes)",
+                                  &s->c_syncs, err)) ||
         (rc = mwx_metrics_counter(m, "mwx_node_gap_recovered_total", lab,
                                   "envelopes recovered by gap request", &s->c_gap_recovered,
                                   err)) ||
@@ -1181,7 +1224,9 @@ static int setup(svc_t *s, mwx_err_t *err)
                            err)) != MWX_OK)
         return rc;
     mwx_node_set_publishing(s->node, s->out_tracks == 0);
-    return MWX_OK;
+    /* NATS: a commit thread (nats.c publishes from any thread); the in-process bus is
+     * synchronous and single-threaded: one sync per envelope, as before */
+    return svc_commit_create(s->outbox, s->hub == NULL, 0, commit_pub, s, &s->commit, err);
 }
 
 int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, FILE *log,
@@ -1301,6 +1346,13 @@ out:
         logf_err(s, "%s", err->msg);
     if (s->node) {
         mwx_node_stats_t st;
+        mwx_err_t e = {0};
+        /* what is queued is synced and published before the bus is flushed */
+        if (svc_commit_barrier(s->commit, &e) != MWX_OK && rc == MWX_OK) {
+            rc = e.code;
+            if (err)
+                *err = e;
+        }
         mwx_node_get_stats(s->node, &st);
         if (s->inner && strcmp(cfg->bus, "inproc") != 0)
             mwx_bus_flush(s->inner, 1.0, NULL);
@@ -1312,6 +1364,15 @@ out:
               (unsigned long long)st.fusion_split, (unsigned long long)st.published,
               (unsigned long long)st.share.accepted, (unsigned long long)s->gap_recovered,
               (unsigned long long)st.alerts);
+        {
+            svc_commit_stats_t cs;
+            svc_commit_stats(s->commit, &cs);
+            logf_(s, "outbox: %llu envelopes, %llu publishes behind %llu syncs (largest "
+                     "group %llu, queue full %llu times)",
+                  (unsigned long long)cs.envelopes, (unsigned long long)cs.published,
+                  (unsigned long long)cs.syncs,
+                  (unsigned long long)cs.max_batch, (unsigned long long)cs.full_waits);
+        }
         if (cfg->feed == MWX_FEED_BUS)
             logf_(s, "sensor feed: %llu received, %llu malformed or not ours, %llu late, "
                      "%llu ahead of the clock, %llu queue full",
@@ -1331,6 +1392,7 @@ out:
     if (s->web)
         mwx_web_stop(s->web);
     mwx_node_destroy(s->node);
+    svc_commit_destroy(s->commit); /* its thread publishes on the inner bus */
     if (s->inner)
         mwx_bus_close(s->inner);
     if (s->hub)

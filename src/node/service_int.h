@@ -25,7 +25,38 @@ int svc_log_append(svc_log_t *l, double unix_s, double t_scn, const uint8_t *dat
                    int sync, mwx_err_t *err);
 int svc_log_sync(svc_log_t *l, mwx_err_t *err);
 uint64_t svc_log_count(const svc_log_t *l);
+/* Bytes of the file known durable (as of the last completed svc_log_sync; any thread). */
+uint64_t svc_log_synced(const svc_log_t *l);
 void svc_log_close(svc_log_t *l);
+
+/* service_commit.c: the outbox's group commit. Envelopes are appended (no sync) and their
+ * publishes queued; a commit thread fdatasyncs once per batch, then publishes the batch in
+ * order: nothing is on the wire before it is on disk. threaded = 0: sync and publish each
+ * envelope at once, in svc_commit_put (the in-process bus; the per-envelope baseline). */
+typedef struct svc_commit svc_commit_t;
+typedef int (*svc_commit_pub_fn)(void *user, const char *subject, const uint8_t *data,
+                                 size_t len);
+typedef struct svc_commit_stats {
+    uint64_t envelopes;      /* envelopes appended to the outbox */
+    uint64_t syncs;          /* fdatasyncs of the outbox (at most one per envelope) */
+    uint64_t published;      /* publishes made (synced first) */
+    uint64_t publish_failed; /* ... that the bus refused (down: partners recover them) */
+    uint64_t max_batch;      /* most publishes behind one sync */
+    uint64_t full_waits;     /* times the caller waited for a full queue */
+    uint64_t queued;         /* waiting now */
+} svc_commit_stats_t;
+/* slots: queue depth (0 = 1024), preallocated. */
+int svc_commit_create(svc_log_t *log, int threaded, size_t slots, svc_commit_pub_fn pub,
+                      void *user, svc_commit_t **out, mwx_err_t *err);
+/* With log_it, append the envelope to the log (once per seq, not per recipient); queue its
+ * publish to subject. Waits only when the queue is full. Fails once a sync has failed. */
+int svc_commit_put(svc_commit_t *c, double unix_s, double t_scn, int log_it,
+                   const char *subject, const uint8_t *data, size_t len, mwx_err_t *err);
+/* Wait until everything put so far is synced and published. */
+int svc_commit_barrier(svc_commit_t *c, mwx_err_t *err);
+void svc_commit_stats(svc_commit_t *c, svc_commit_stats_t *st);
+/* Drain (sync and publish what is queued), stop the thread, free. */
+void svc_commit_destroy(svc_commit_t *c);
 
 uint32_t svc_crc32c(uint32_t crc, const uint8_t *p, size_t n);
 
