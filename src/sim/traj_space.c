@@ -240,7 +240,7 @@ int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl
     fl->n_seg = fl->n_boost_seg = 0;
     fl->impacted = fl->crashed = fl->orbit = 0;
     fl->n_steps = fl->n_rhs = 0;
-    fl->tau_glide0 = fl->tau_glide1 = fl->tau_dive = HUGE_VAL;
+    fl->tau_glide0 = fl->tau_glide1 = fl->tau_dive = fl->tau_hold0 = HUGE_VAL;
     y[0] = c->r0[0];
     y[1] = c->r0[1];
     y[2] = c->r0[2];
