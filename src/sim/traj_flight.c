@@ -463,6 +463,7 @@ int traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, traj_fli
     fl->impacted = fl->crashed = fl->orbit = 0;
     fl->n_steps = fl->n_rhs = 0;
     fl->tau_glide0 = fl->tau_glide1 = fl->tau_dive = fl->tau_hold0 = HUGE_VAL;
+    fl->tau_coast0 = fl->tau_coast1 = HUGE_VAL;
     fl->tau_apo_post = 0.0;
     fl->v_dive = 0.0;
     traj_rhs_init(&st.x, c, p);
@@ -543,6 +544,7 @@ int traj_fly_coast(const traj_cfg_t *c, double beta, double tau0, const double y
     fl->impacted = fl->crashed = fl->orbit = 0;
     fl->n_steps = fl->n_rhs = 0;
     fl->tau_glide0 = fl->tau_glide1 = fl->tau_dive = fl->tau_hold0 = HUGE_VAL;
+    fl->tau_coast0 = fl->tau_coast1 = HUGE_VAL;
     fl->tau_bo = fl->tau_stage = tau0;
     for (int i = 0; i < TRAJ_N; i++)
         fl->y_bo[i] = fl->y_stage[i] = y0[i];
@@ -551,6 +553,8 @@ int traj_fly_coast(const traj_cfg_t *c, double beta, double tau0, const double y
 
 mwx_phase_t traj_flight_phase(const traj_flight_t *fl, double tau)
 {
+    if (tau >= fl->tau_coast0 && tau < fl->tau_coast1)
+        return MWX_PHASE_BALLISTIC; /* engine off: no plume */
     if (tau < fl->tau_bo)
         return MWX_PHASE_BOOST;
     if (fl->orbit)

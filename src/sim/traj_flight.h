@@ -107,6 +107,8 @@ typedef struct traj_flight {
     int orbit;           /* in orbit after tau_bo (space launch) */
     double tau_glide0, tau_glide1; /* flying on lift in [tau_glide0, tau_glide1) */
     double tau_apo_post; /* glide: apex of the coast after burnout */
+    double tau_coast0, tau_coast1; /* space launch: engine off inside the boost (the coast
+                                    * to the apoapsis before circularising): ballistic */
     double tau_hold0;    /* glide: first down to glide_h (HUGE_VAL: never before the dive) */
     double tau_dive;     /* glide: dive start (HUGE_VAL: none before impact) */
     double v_dive;       /* glide: speed at the dive start (air-relative) */
