@@ -257,18 +257,23 @@ typedef struct ev_ctx {
 } ev_ctx_t;
 enum { EV_GROUND = 0, EV_APEX = 1, EV_BELOW = 2, EV_DIVE = 3, EV_ORBIT = 4, EV_ENTRY = 5 };
 
-/* > 0 until the aim is TRAJ_DIVE_DEPRESSION or more below the local horizontal */
+/* > 0 until the aim is TRAJ_DIVE_DEPRESSION or more below the local horizontal, taken
+ * over the flat ground: altitude / ground distance (the chord to an aim far off dips
+ * below the horizon by half its arc, which is no reason to dive) */
 static double dive_margin(const traj_cfg_t *c, double tau, const double y[TRAJ_N])
 {
-    double aim[3], d[3], rn = mwx_norm3(y);
+    double aim[3], d[3], cr[3], rn = mwx_norm3(y);
     mwx_ecef_to_eci(c->earth.omega * tau, 0.0, c->aim, NULL, aim, NULL);
     for (int i = 0; i < 3; i++)
         d[i] = aim[i] - y[i];
-    double sd = -mwx_dot3(d, y) / (rn * mwx_norm3(d));
+    mwx_cross3(y, aim, cr);
+    double ground = mwx_norm3(aim) * atan2(mwx_norm3(cr), mwx_dot3(y, aim));
+    double alt = traj_alt_radial(&c->earth, y);
+    double m = (ground * tan(TRAJ_DIVE_DEPRESSION) - alt) / fmax(ground + alt, 1.0);
     /* ... or the aim is abeam (a glide that has not turned onto it dives all the same) */
     double w = c->earth.omega, va[3] = {y[3] + w * y[1], y[4] - w * y[0], y[5]};
     double along = mwx_dot3(d, va) - mwx_dot3(d, y) * mwx_dot3(va, y) / (rn * rn);
-    return fmin(sin(TRAJ_DIVE_DEPRESSION) - sd, along / (mwx_norm3(d) * mwx_norm3(va)));
+    return fmin(m, along / (mwx_norm3(d) * mwx_norm3(va)));
 }
 
 static double radial_speed(const double y[TRAJ_N])

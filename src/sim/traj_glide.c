@@ -18,6 +18,9 @@
  * solved as the lofted or depressed flight with the same apex (the zero-lift limit). */
 #include <math.h>
 #include <string.h>
+#ifdef GL_DEBUG
+#include <stdio.h>
+#endif
 
 #include "sim/traj_atmosphere.h"
 #include "sim/traj_kepler.h"
@@ -214,6 +217,9 @@ static int energy(glide_t *g, double dv, traj_flight_t *fl, double *res, int *si
     p.pitch_k = g->pitch_k;
     rc = traj_fly(&g->loose, &p, 0, fl);
     g->n_evals++;
+#ifdef GL_DEBUG
+    fprintf(stderr, "dv %.0f k %d pitch %.3f rc %d crash %d imp %d apo %.0f hold0 %.0f dive %.0f vd %.0f vh %.0f imp %.0f\n", dv, g->pitch_k, p.pitch_f, rc, fl->crashed, fl->impacted, fl->tau_apo_post, fl->tau_hold0, fl->tau_dive, fl->v_dive, g->v_hold, fl->tau_imp);
+#endif
     if (rc == MWX_ERANGE)
         return 1; /* the step budget: no usable flight */
     if (rc)
@@ -503,6 +509,14 @@ int traj_glide_solve(traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
                            "launch %s: no glide lands within 1 km of the aim %.0f km away "
                            "(closest: miss %.1f km; crossrange %.0f km, lift_to_drag %g)",
                            id, s12 / 1e3, best_miss / 1e3, g.xr_want / 1e3, cfg->ld);
+    if (g.too_close && isfinite(g.short_m))
+        return mwx_err_set(err, MWX_ERANGE,
+                           "launch %s: no boost energy both reaches the aim %.0f km away and "
+                           "levels off at glide_alt_km %.0f: slower flights come down %.0f km "
+                           "short, faster ones are still above glide_alt when they dive (a "
+                           "lower apex than %.0f km, a higher glide or more lift would)",
+                           id, s12 / 1e3, l->glide_alt_m / 1e3, g.short_m / 1e3,
+                           l->apogee_m / 1e3);
     if (g.too_close)
         return mwx_err_set(err, MWX_ERANGE,
                            "launch %s: aim %.0f km away is too close for a glide: the vehicle "
