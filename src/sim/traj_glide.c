@@ -18,9 +18,6 @@
  * solved as the lofted or depressed flight with the same apex (the zero-lift limit). */
 #include <math.h>
 #include <string.h>
-#ifdef GL_DEBUG
-#include <stdio.h>
-#endif
 
 #include "sim/traj_atmosphere.h"
 #include "sim/traj_kepler.h"
@@ -217,9 +214,6 @@ static int energy(glide_t *g, double dv, traj_flight_t *fl, double *res, int *si
     p.pitch_k = g->pitch_k;
     rc = traj_fly(&g->loose, &p, 0, fl);
     g->n_evals++;
-#ifdef GL_DEBUG
-    fprintf(stderr, "dv %.0f k %d pitch %.3f rc %d crash %d imp %d apo %.0f hold0 %.0f dive %.0f vd %.0f vh %.0f imp %.0f\n", dv, g->pitch_k, p.pitch_f, rc, fl->crashed, fl->impacted, fl->tau_apo_post, fl->tau_hold0, fl->tau_dive, fl->v_dive, g->v_hold, fl->tau_imp);
-#endif
     if (rc == MWX_ERANGE)
         return 1; /* the step budget: no usable flight */
     if (rc)
