@@ -29,8 +29,35 @@ int main(int argc, char **argv)
         make_launch("lofted-6000", 39.0, 125.7, 40.0, 140.0, MWX_PROFILE_LOFTED, 6000, 180),
         make_launch("icbm-8900km-ME", 40.0, 127.0, 38.0, -122.0, MWX_PROFILE_MINIMUM_ENERGY, 0,
                     180),
+        /* the threat classes (issue 11) */
+        make_launch("quasi-50", 39.0, 125.4, 36.0, 127.3, MWX_PROFILE_DEPRESSED, 50, 60),
+        make_launch("quasi-45-weave", 39.8, 127.6, 37.2, 131.0, MWX_PROFILE_DEPRESSED, 45, 60),
+        make_launch("glide-750km", 40.0, 127.5, 38.5, 136.0, MWX_PROFILE_GLIDE, 60, 120),
+        make_launch("glide-xr120", 39.2, 125.67, 39.0, 138.5, MWX_PROFILE_GLIDE, 60, 100),
+        make_launch("glide-3900km", 39.0, 125.7, 20.0, 160.0, MWX_PROFILE_GLIDE, 100, 120),
+        make_launch("space-3stage", 39.66, 124.7, 39.66, 124.7, MWX_PROFILE_SPACE_LAUNCH, 0, 0),
     };
     int n = (int)(sizeof cases / sizeof cases[0]);
+    for (int k = 0; k < n; k++) {
+        mwx_launch_t *l = &cases[k];
+        if (l->profile == MWX_PROFILE_GLIDE) {
+            l->glide_alt_m = (k == n - 2 ? 50.0 : 40.0) * 1e3;
+            l->lift_to_drag = 3.0;
+            l->has_crossrange = l->id[6] == 'x';
+            l->crossrange_m = l->has_crossrange ? 120e3 : 0.0;
+        } else if (l->profile == MWX_PROFILE_SPACE_LAUNCH) {
+            l->azimuth = 175.0 * MWX_DEG;
+            l->orbit_alt_m = 500e3;
+            l->n_stages = 3;
+            l->stage_burn_s[0] = 130;
+            l->stage_burn_s[1] = 180;
+            l->stage_burn_s[2] = 300;
+            l->burn_time_s = 610;
+        } else if (l->id[6] == '4') {
+            l->terminal_g = 5.0;
+        }
+    }
+    double base = 0.0;
     double total = 0.0;
     if (reps < 1 || reps > 1000)
         reps = 15;
@@ -51,11 +78,16 @@ int main(int argc, char **argv)
         }
         qsort(t, (size_t)reps, sizeof *t, cmp);
         total += t[reps / 2];
-        printf("  %-16s %6.2f / %6.2f ms  flights %3d  steps %4zu  miss %.2f m\n",
-               cases[k].id, t[0] * 1e3, t[reps / 2] * 1e3, d.n_evals, d.n_seg, d.miss_m);
+        if (k == 0)
+            base = t[reps / 2];
+        /* ratio: median over the first case's (a 400 km ballistic flight), same run */
+        printf("  %-16s %6.2f / %6.2f ms  x%5.1f  flights %3d  steps %4zu  miss %.2f m\n",
+               cases[k].id, t[0] * 1e3, t[reps / 2] * 1e3, t[reps / 2] / base, d.n_evals,
+               d.n_seg, d.miss_m);
         free(t);
     }
-    printf("  all %d (medians): %.1f ms\n", n, total * 1e3);
+    printf("  all %d (medians): %.1f ms (x = median / the first case's median)\n", n,
+           total * 1e3);
 
     /* state queries */
     {

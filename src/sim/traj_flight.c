@@ -33,11 +33,13 @@ void traj_cfg_init(traj_cfg_t *c, const mwx_physics_t *ph, const mwx_launch_t *l
     c->weave_g = 0.0;
     c->tau_weave = HUGE_VAL;
     c->glide_h = 0.0;
+    c->stop_at_apex = 0;
     c->stages_out = l->n_stages >= 2;
     if (l->profile == MWX_PROFILE_DEPRESSED && l->apogee_m < 80000.0) {
         c->post = TRAJ_POST_QUASI;
         c->h_pullup = fmax(TRAJ_PULLUP_FRAC * l->apogee_m, TRAJ_PULLUP_MIN_M);
         c->weave_g = l->terminal_g;
+        c->ld = TRAJ_PULLUP_LD;
     } else if (l->profile == MWX_PROFILE_GLIDE) {
         mwx_geo_t aim = {l->aim_lat, l->aim_lon, 0.0};
         c->post = TRAJ_POST_GLIDE;
@@ -133,7 +135,7 @@ static void post_accel(const traj_rhs_ctx_t *x, double tau, const double y[TRAJ_
         return;
     double q_beta = 0.5 * rho * van * van / x->beta_coast; /* drag acceleration */
     if (x->lift == TRAJ_LIFT_PULLUP) {
-        a_v = fmin(TRAJ_PULLUP_LD * q_beta, TRAJ_PULLUP_MAX_G * TRAJ_G0);
+        a_v = fmin(c->ld * q_beta, TRAJ_PULLUP_MAX_G * TRAJ_G0);
     } else {
         double gm = c->earth.gm, vi2 = mwx_dot3(y + 3, y + 3), vr = mwx_dot3(y + 3, up);
         double gl = gm / (rn * rn), aim[3];
@@ -166,11 +168,13 @@ static void post_accel(const traj_rhs_ctx_t *x, double tau, const double y[TRAJ_
             a_l = mwx_dot3(e, ll);
         }
     }
-    lmax = c->post == TRAJ_POST_GLIDE ? c->ld * q_beta : a_v;
-    double an = hypot(a_v, a_l);
-    if (an > lmax && an > 0.0) {
-        a_v *= lmax / an;
-        a_l *= lmax / an;
+    if (c->post == TRAJ_POST_GLIDE) {
+        /* the lift vector is banked: the vertical part (altitude, dive) has the first
+         * call on the lift available, the turn gets what is left */
+        lmax = c->ld * q_beta;
+        a_v = clampd(a_v, -lmax, lmax);
+        double lat = sqrt(fmax(lmax * lmax - a_v * a_v, 0.0));
+        a_l = clampd(a_l, -lat, lat);
     }
     for (int i = 0; i < 3; i++)
         acc[i] += a_v * lv[i] + a_l * ll[i];
@@ -251,7 +255,26 @@ typedef struct ev_ctx {
     int kind; /* EV_* */
     double h;
 } ev_ctx_t;
-enum { EV_GROUND = 0, EV_APEX = 1, EV_BELOW = 2, EV_DIVE = 3, EV_ORBIT = 4 };
+enum { EV_GROUND = 0, EV_APEX = 1, EV_BELOW = 2, EV_DIVE = 3, EV_ORBIT = 4, EV_ENTRY = 5 };
+
+/* > 0 until the aim is TRAJ_DIVE_DEPRESSION or more below the local horizontal, taken
+ * over the flat ground: altitude / ground distance (the chord to an aim far off dips
+ * below the horizon by half its arc, which is no reason to dive) */
+static double dive_margin(const traj_cfg_t *c, double tau, const double y[TRAJ_N])
+{
+    double aim[3], d[3], cr[3], rn = mwx_norm3(y);
+    mwx_ecef_to_eci(c->earth.omega * tau, 0.0, c->aim, NULL, aim, NULL);
+    for (int i = 0; i < 3; i++)
+        d[i] = aim[i] - y[i];
+    mwx_cross3(y, aim, cr);
+    double ground = mwx_norm3(aim) * atan2(mwx_norm3(cr), mwx_dot3(y, aim));
+    double alt = traj_alt_radial(&c->earth, y);
+    double m = (ground * tan(TRAJ_DIVE_DEPRESSION) - alt) / fmax(ground + alt, 1.0);
+    /* ... or the aim is abeam (a glide that has not turned onto it dives all the same) */
+    double w = c->earth.omega, va[3] = {y[3] + w * y[1], y[4] - w * y[0], y[5]};
+    double along = mwx_dot3(d, va) - mwx_dot3(d, y) * mwx_dot3(va, y) / (rn * rn);
+    return fmin(m, along / (mwx_norm3(d) * mwx_norm3(va)));
+}
 
 static double radial_speed(const double y[TRAJ_N])
 {
@@ -268,15 +291,11 @@ static double ev_alt(void *ctx, double tau, const double y[TRAJ_N])
         return fmin(alt, radial_speed(y));
     case EV_BELOW:
         return fmin(alt, alt - ev->h);
-    case EV_DIVE: {
-        /* the aim is TRAJ_DIVE_DEPRESSION or more below the local horizontal */
-        double aim[3], d[3], rn = mwx_norm3(y);
-        mwx_ecef_to_eci(ev->c->earth.omega * tau, 0.0, ev->c->aim, NULL, aim, NULL);
-        for (int i = 0; i < 3; i++)
-            d[i] = aim[i] - y[i];
-        double sd = -mwx_dot3(d, y) / (rn * mwx_norm3(d));
-        return fmin(alt, sin(TRAJ_DIVE_DEPRESSION) - sd);
-    }
+    case EV_DIVE:
+        return fmin(alt, dive_margin(ev->c, tau, y));
+    case EV_ENTRY:
+        /* down to the glide altitude, or the dive (on an aim too close to glide) */
+        return fmin(fmin(alt, alt - ev->h), dive_margin(ev->c, tau, y));
     case EV_ORBIT: {
         /* horizontal inertial speed reaches the circular speed */
         double vr = radial_speed(y), v2 = mwx_dot3(y + 3, y + 3);
@@ -391,10 +410,28 @@ static int fly_post(const traj_cfg_t *c, rhs_state_t *st, double y[TRAJ_N], traj
             return MWX_OK;
         }
     } else if (c->post == TRAJ_POST_GLIDE) {
+        if (c->stop_at_apex)
+            return MWX_OK;
         fl->tau_glide0 = tau;
         st->x.lift = TRAJ_LIFT_GLIDE;
-        if ((rc = stretch(c, st, &tau, y, TRAJ_MAX_FLIGHT_S, EV_DIVE, 0.0, fl, &hit)))
-            return rc;
+        /* the pull-out: lift from the apex on (it grows as the air thickens) */
+        if (traj_alt_radial(&c->earth, y) > c->glide_h && dive_margin(c, tau, y) > 1e-9) {
+            if ((rc = stretch(c, st, &tau, y, TRAJ_MAX_FLIGHT_S, EV_ENTRY, c->glide_h, fl,
+                              &hit)))
+                return rc;
+            if (hit == 1) {
+                fl->tau_glide1 = tau;
+                set_impact(fl, tau, y);
+                return MWX_OK;
+            }
+        }
+        if (dive_margin(c, tau, y) > 1e-9) {
+            fl->tau_hold0 = tau;
+            if ((rc = stretch(c, st, &tau, y, TRAJ_MAX_FLIGHT_S, EV_DIVE, 0.0, fl, &hit)))
+                return rc;
+        } else {
+            hit = 2;
+        }
         if (hit == 1) {
             fl->tau_glide1 = tau;
             set_impact(fl, tau, y);
@@ -430,7 +467,8 @@ int traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, traj_fli
     fl->n_seg = fl->n_boost_seg = 0;
     fl->impacted = fl->crashed = fl->orbit = 0;
     fl->n_steps = fl->n_rhs = 0;
-    fl->tau_glide0 = fl->tau_glide1 = fl->tau_dive = HUGE_VAL;
+    fl->tau_glide0 = fl->tau_glide1 = fl->tau_dive = fl->tau_hold0 = HUGE_VAL;
+    fl->tau_coast0 = fl->tau_coast1 = HUGE_VAL;
     fl->tau_apo_post = 0.0;
     fl->v_dive = 0.0;
     traj_rhs_init(&st.x, c, p);
@@ -510,7 +548,8 @@ int traj_fly_coast(const traj_cfg_t *c, double beta, double tau0, const double y
     fl->n_seg = fl->n_boost_seg = 0;
     fl->impacted = fl->crashed = fl->orbit = 0;
     fl->n_steps = fl->n_rhs = 0;
-    fl->tau_glide0 = fl->tau_glide1 = fl->tau_dive = HUGE_VAL;
+    fl->tau_glide0 = fl->tau_glide1 = fl->tau_dive = fl->tau_hold0 = HUGE_VAL;
+    fl->tau_coast0 = fl->tau_coast1 = HUGE_VAL;
     fl->tau_bo = fl->tau_stage = tau0;
     for (int i = 0; i < TRAJ_N; i++)
         fl->y_bo[i] = fl->y_stage[i] = y0[i];
@@ -519,6 +558,8 @@ int traj_fly_coast(const traj_cfg_t *c, double beta, double tau0, const double y
 
 mwx_phase_t traj_flight_phase(const traj_flight_t *fl, double tau)
 {
+    if (tau >= fl->tau_coast0 && tau < fl->tau_coast1)
+        return MWX_PHASE_BALLISTIC; /* engine off: no plume */
     if (tau < fl->tau_bo)
         return MWX_PHASE_BOOST;
     if (fl->orbit)

@@ -83,13 +83,14 @@ typedef struct traj_cfg {
     double atol_m, atol_mps; /* absolute on position and velocity */
     /* after burnout (TRAJ_POST_*) */
     int post;
-    double ld;           /* lift-to-drag ratio of the glide vehicle */
+    double ld;           /* lift-to-drag ratio: glide vehicle; quasi pull-up (TRAJ_PULLUP_LD) */
     double h_pullup;     /* quasi: pull-up altitude, m */
     double weave_g;      /* quasi: terminal weave amplitude, g (0 none) */
     double tau_weave;    /* quasi: weave start, flight s (set by the solver; HUGE_VAL none) */
     double glide_h;      /* glide altitude, m */
     double aim[3];       /* glide: aim, ECEF */
     int stages_out;      /* ballistic: follow the spent first stage as an object */
+    int stop_at_apex;    /* glide: end the flight at the apex after burnout (solver) */
 } traj_cfg_t;
 
 typedef struct traj_flight {
@@ -106,6 +107,9 @@ typedef struct traj_flight {
     int orbit;           /* in orbit after tau_bo (space launch) */
     double tau_glide0, tau_glide1; /* flying on lift in [tau_glide0, tau_glide1) */
     double tau_apo_post; /* glide: apex of the coast after burnout */
+    double tau_coast0, tau_coast1; /* space launch: engine off inside the boost (the coast
+                                    * to the apoapsis before circularising): ballistic */
+    double tau_hold0;    /* glide: first down to glide_h (HUGE_VAL: never before the dive) */
     double tau_dive;     /* glide: dive start (HUGE_VAL: none before impact) */
     double v_dive;       /* glide: speed at the dive start (air-relative) */
     long n_steps, n_rhs;

@@ -290,9 +290,8 @@ int traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
 
     memset(sol, 0, sizeof *sol);
     if (l->profile == MWX_PROFILE_GLIDE)
-        return mwx_err_set(err, MWX_EUNSUPPORTED,
-                           "launch %s: glide flights are not solved yet (the flight model "
-                           "and its guidance exist; the energy solver does not)", id);
+        return mwx_err_set(err, MWX_EINVAL, "launch %s: a glide is solved by traj_glide_solve",
+                           id);
     cl.rtol = cfg->rtol * 100.0;
     cl.atol_m = cfg->atol_m * 100.0;
     cl.atol_mps = cfg->atol_mps * 100.0;

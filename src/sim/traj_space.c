@@ -240,7 +240,8 @@ int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl
     fl->n_seg = fl->n_boost_seg = 0;
     fl->impacted = fl->crashed = fl->orbit = 0;
     fl->n_steps = fl->n_rhs = 0;
-    fl->tau_glide0 = fl->tau_glide1 = fl->tau_dive = HUGE_VAL;
+    fl->tau_glide0 = fl->tau_glide1 = fl->tau_dive = fl->tau_hold0 = HUGE_VAL;
+    fl->tau_coast0 = fl->tau_coast1 = HUGE_VAL;
     y[0] = c->r0[0];
     y[1] = c->r0[1];
     y[2] = c->r0[2];
@@ -286,6 +287,8 @@ int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl
                 rc = coast_to_apex(c, &ev, &tau, y, fl);
                 if (rc)
                     return mwx_err_set(err, rc, "launch %s: trajectory integration failed", id);
+                fl->tau_coast0 = t_off;
+                fl->tau_coast1 = tau;
                 s.stage = k + 1;
                 s.t_shift = tau - t_off;
                 s.circ = 1;

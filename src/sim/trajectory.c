@@ -100,6 +100,15 @@ int mwx_traj_create(const mwx_physics_t *ph, const mwx_launch_t *l, double epoch
             tr->sol.prog.dv = 0.0;
             tr->sol.apogee_m = traj_flight_apogee(&tr->cfg, &tr->fl, NULL);
         }
+    } else if (l->profile == MWX_PROFILE_GLIDE) {
+        rc = traj_glide_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
+        if (!rc && tr->cfg.stages_out) {
+            traj_sep_t *sp = &sep[n_sep++];
+            sp->tau = tr->fl.tau_stage;
+            sp->beta = TRAJ_STAGE_BETA;
+            sp->stage = 1;
+            memcpy(sp->y, tr->fl.y_stage, sizeof sp->y);
+        }
     } else {
         rc = traj_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
         if (!rc && tr->cfg.weave_g > 0.0) {

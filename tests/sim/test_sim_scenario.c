@@ -32,8 +32,9 @@ static int load(const char *text, mwx_scenario_t *sc, mwx_err_t *err)
 
 static void test_repo_scenarios_load(void **state)
 {
-    const char *names[] = {"default", "test-kepler", "test-salvo", "test-single",
-                           "test-clutter"};
+    const char *names[] = {"default",        "test-kepler",          "test-salvo",
+                           "test-single",    "test-clutter",         "test-glide",
+                           "test-staging",   "test-quasi-ballistic", "test-space-launch"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char path[512];
         mwx_scenario_t *sc = sc_new();
@@ -52,7 +53,7 @@ static void test_repo_scenarios_load(void **state)
             assert_int_equal(sc->n_nations, 3);
             assert_int_equal(sc->n_sharing, 3);
             assert_int_equal(sc->n_sensors, 12);
-            assert_int_equal(sc->n_launches, 6);
+            assert_int_equal(sc->n_launches, 9);
             assert_int_equal(sc->sharing[0].n_to, 2);
             assert_string_equal(sc->sharing[0].to[1], "JP");
             assert_float_equal(sc->sensors[0].lat, 36.94 * MWX_DEG, 1e-12);

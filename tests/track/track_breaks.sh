@@ -24,9 +24,14 @@ for n in JP KR US ALL; do
 import json, sys
 rep, node = json.load(open(sys.argv[1])), sys.argv[2]
 la = rep["launches"]
-assert len(la) == 6, [l["id"] for l in la]
-bad = {l["id"]: l["n_tracks"] for l in la if l["n_tracks"] != 1}
+assert len(la) == 9, [l["id"] for l in la]
+# The quasi-ballistic salvo (Q*: pull-up, terminal weave) is new to the tracker, which
+# has no lift or manoeuvre mode yet (issue 11, "Tracker and fusion"): it must be tracked,
+# and its track count is printed; the ballistic launches keep exactly one track.
+bad = {l["id"]: l["n_tracks"] for l in la
+       if (l["n_tracks"] != 1 if not l["id"].startswith("Q") else l["n_tracks"] < 1)}
 assert not bad, f"{node}: launches without exactly one track: {bad}"
+print(node, "quasi-ballistic tracks:", {l["id"]: l["n_tracks"] for l in la if l["id"].startswith("Q")})
 PY
 done
 [ "$fails" -eq 0 ] && echo "ok" || { echo "$fails failure(s)"; exit 1; }
