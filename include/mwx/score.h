@@ -49,6 +49,7 @@ typedef struct mwx_score_region {
                              * (overflown above 100 km only, or by a part in orbit) */
     double t_event;         /* the object's t_impact, or the time of the overflight */
     double t_launch_notice; /* first launch notice naming it, NAN = none (never "warned") */
+    char object[MWX_ID_LEN];/* the truth object whose threat it is (the vehicle or a stage) */
 } mwx_score_region_t;
 
 typedef struct mwx_score_launch mwx_score_launch_t;
@@ -93,6 +94,8 @@ struct mwx_score_launch {
     double impact_lat_deg, impact_lon_deg;   /* true impact point (NAN if no impact) */
     double t_first_detection;       /* first meas of any of its objects */
     double t_first_track;           /* first confirmed record of a track assigned to one */
+    double t_first_prediction;      /* first such record with an impact estimate (an ellipse
+                                     * or a corridor, any phase) */
     char shared_to[MWX_MAX_NATIONS][MWX_ID_LEN];
     double t_first_shared[MWX_MAX_NATIONS];
     int n_shared;

@@ -106,6 +106,8 @@ static json_t *launch_json(const mwx_score_launch_t *l)
         bad |= set(r, "t_first_alert", num(g->t_first_alert, 1e-3));
         bad |= set(r, "lead_time_s", num(g->lead_time_s, 1e-3));
         bad |= set(r, "t_launch_notice", num(g->t_launch_notice, 1e-3));
+        bad |= set(r, "t_event", num(g->t_event, 1e-3));
+        bad |= set(r, "object", json_string(g->object));
         bad |= json_array_append_new(regs, r);
         if (g->threatened && isnan(g->t_first_alert))
             bad |= json_array_append_new(missed, json_string(g->id));
@@ -119,6 +121,7 @@ static json_t *launch_json(const mwx_score_launch_t *l)
     bad |= set(o, "launch_point_error_km", num(l->launch_point_error_km, 1e-3));
     bad |= set(o, "launch_time_error_s", num(l->launch_time_error_s, 1e-3));
     bad |= set(o, "n_tracks", json_integer(l->n_tracks));
+    bad |= set(o, "t_first_prediction", num(l->t_first_prediction, 1e-3));
     if (bad) {
         json_decref(o);
         return NULL;

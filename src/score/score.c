@@ -654,11 +654,12 @@ static int region_rank(const mwx_score_region_t *g, int from_primary)
 
 /* Merge one object's region results into the launch's. rank[] parallels l->regions. */
 static void merge_regions(mwx_score_launch_t *l, int *rank, const mwx_score_region_t *in, int n_in,
-                          int from_primary)
+                          const char *object, int from_primary)
 {
     for (int i = 0; i < n_in; i++) {
         mwx_score_region_t g = in[i];
         g.id[MWX_ID_LEN - 1] = '\0';
+        mwx_strlcpy(g.object, object, sizeof g.object);
         /* a spent stage falling on a region: its warnings are drop-zone warnings */
         if (!from_primary && g.kind == MWX_ALERT_IMPACT)
             g.kind = MWX_ALERT_DROP_ZONE;
@@ -750,7 +751,7 @@ static int regions(const ctx_t *c, int L, const mwx_record_t *recs, size_t n,
             goto out;
         }
         nr = nr < 0 ? 0 : nr > MWX_SCORE_MAX_REGIONS ? MWX_SCORE_MAX_REGIONS : nr;
-        merge_regions(l, rank, tmp->regions, nr, k == la->primary);
+        merge_regions(l, rank, tmp->regions, nr, ob->id, k == la->primary);
     }
     l->regions_evaluated = 1;
 out:
@@ -821,7 +822,7 @@ static void launch_figures(const ctx_t *c, int L, const mwx_record_t *recs, size
     mwx_ecef_to_geo(&o->earth, ob->s[0].ecef_m, &g);
     l->launch_lat_deg = g.lat / MWX_DEG;
     l->launch_lon_deg = g.lon / MWX_DEG;
-    l->t_first_detection = l->t_first_track = NAN;
+    l->t_first_detection = l->t_first_track = l->t_first_prediction = NAN;
     l->launch_point_error_km = l->launch_time_error_s = NAN;
     /* the objects, the vehicle first; the launch's impact figures are the vehicle's */
     object_figures(c, la->primary, recs, n, o, &l->objects[l->n_objects++]);
@@ -845,6 +846,12 @@ static void launch_figures(const ctx_t *c, int L, const mwx_record_t *recs, size
         l->n_tracks++;
         if (!(l->t_first_track <= t->r[0]->t))
             l->t_first_track = t->r[0]->t;
+        for (size_t j = 0; j < t->n; j++)
+            if (t->r[j]->impact.valid) {
+                if (!(l->t_first_prediction <= t->r[j]->t))
+                    l->t_first_prediction = t->r[j]->t;
+                break;
+            }
     }
     /* Shares: the track is named by (from, track_id); verified receptions only. */
     for (size_t i = 0; i < n; i++) {

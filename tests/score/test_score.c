@@ -654,12 +654,13 @@ static void test_report_json_and_regions(void **state)
     static const char *const launch_keys[] = {
         "id", "t_launch", "t_impact", "impact", "t_first_detection", "t_first_track",
         "t_first_shared", "impact_error_km", "regions", "missed_regions", "false_regions",
-        "launch_point_error_km", "launch_time_error_s", "n_tracks", "objects", NULL};
+        "launch_point_error_km", "launch_time_error_s", "n_tracks", "objects",
+        "t_first_prediction", NULL};
     for (size_t i = 0; i < 2; i++) {
         json_t *l = json_array_get(ls, i);
         for (int k = 0; launch_keys[k]; k++)
             assert_non_null(json_object_get(l, launch_keys[k]));
-        assert_int_equal(json_object_size(l), 15);
+        assert_int_equal(json_object_size(l), 16);
         assert_true(json_is_string(json_object_get(l, "id")));
         assert_true(json_is_real(json_object_get(l, "t_launch")));
         /* Objects that never hit the ground: no impact, so the impact fields are null. */
@@ -880,6 +881,7 @@ static void test_staged_launch(void **state)
     assert_float_equal(l->t_first_detection, 130.0, 1e-9);
     assert_float_equal(l->objects[1].t_first_detection, 165.0, 1e-9);
     assert_int_equal(l->n_tracks, 2);
+    assert_float_equal(l->t_first_prediction, 140.0, 1e-9); /* KR-1's first record */
     /* each object's impact error from its own track, against the meridian arc */
     assert_float_equal(l->objects[1].impact_error_km[MWX_SCORE_AT_TTG_60],
                        meridian_km(10.5, 0.03), 1e-3);
@@ -894,6 +896,7 @@ static void test_staged_launch(void **state)
     assert_int_equal(g->kind, MWX_ALERT_DROP_ZONE);
     assert_float_equal(g->t_event, 400.0, 1e-9);
     assert_float_equal(g->lead_time_s, 200.0, 1e-9);
+    assert_string_equal(g->object, "L9-S1");
     g = region_of(l, "XV-1");
     assert_non_null(g);
     assert_true(g->threatened);
