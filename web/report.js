@@ -133,6 +133,9 @@
     sec.appendChild(el('h2', null, 'Launch ' + L_.id + ': t ' + fmt(L_.t_launch, 1) + ' s → impact ' +
       fmt(L_.t_impact, 1) + ' s, first detection ' + fmt(L_.t_first_detection, 1) + ' s'));
     app.appendChild(sec);
+    // the launch's objects: its vehicle and its spent stages (report.json `objects`)
+    const objs = Array.isArray(L_.objects) && L_.objects.length ? L_.objects : [{ id: L_.id }];
+    const objIds = new Set(objs.map((o) => o.id));
     if (objs.length > 1 || objs[0].last_phase === 'orbit') {
       sec.appendChild(el('p', 'meta', 'objects: ' + objs.map((o) => o.id + (o.impact
         ? ' falls at t ' + fmt(o.t_impact, 1) + ' s (' + fmt(o.impact.lat, 3) + ', ' + fmt(o.impact.lon, 3) + ')'
@@ -140,9 +143,6 @@
           : ' no impact in the recording')).join(' · ')));
     }
     const truth = (D.truth || []).find((o) => o.object === L_.id);
-    // the launch's objects: its vehicle and its spent stages (report.json `objects`)
-    const objs = Array.isArray(L_.objects) && L_.objects.length ? L_.objects : [{ id: L_.id }];
-    const objIds = new Set(objs.map((o) => o.id));
     const tracks = (D.tracks || []).filter((tr) => {
       const n = tr.points.filter((p) => objIds.has(p[8])).length;
       return n > 0 && n >= tr.points.length / 2;
