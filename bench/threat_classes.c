@@ -92,6 +92,22 @@ static double pct(vec_t *x, double p)
     return x->v[k ? k - 1 : 0];
 }
 
+static size_t count_pos(const vec_t *x)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < x->n; i++)
+        k += x->v[i] > 0;
+    return k;
+}
+
+static double vsum(const vec_t *x)
+{
+    double t = 0;
+    for (size_t i = 0; i < x->n; i++)
+        t += x->v[i];
+    return t;
+}
+
 static double vmax(vec_t *x)
 {
     return x->n ? pct(x, 100.0) : NAN;
@@ -270,6 +286,8 @@ int main(void)
            seeds);
     printf("| class | metric | alone median | alone p95 | shared median | shared p95 | n "
            "(null) alone / shared |\n|---|---|---|---|---|---|---|\n");
+    char summary[N_CLASSES][256];
+    memset(summary, 0, sizeof summary);
     double goal_q60 = NAN, goal_g60 = NAN;
     int goal_missed = 0, goal_orbit = 0, q_done = 0, g_done = 0;
     for (size_t c = 0; c < N_CLASSES; c++) {
@@ -304,6 +322,12 @@ int main(void)
                 printf(" %zu (%zu) / %zu (%zu) |\n", m[0][k].n, m[0][k].n_null, m[1][k].n,
                        m[1][k].n_null);
             }
+            snprintf(summary[c], sizeof summary[c],
+                     "%s: launch pictures with a missed region alone %zu of %zu, shared %zu of "
+                     "%zu; impact warnings for parts in orbit alone %.0f, shared %.0f",
+                     CLASSES[c].name, count_pos(&m[0][M_MISSED]), m[0][M_MISSED].n,
+                     count_pos(&m[1][M_MISSED]), m[1][M_MISSED].n, vsum(&m[0][M_ORBIT]),
+                     vsum(&m[1][M_ORBIT]));
             if (worst[0] > goal_missed || worst[1] > goal_missed)
                 goal_missed = worst[0] > worst[1] ? worst[0] : worst[1];
             double orb = fmax(vmax(&m[0][M_ORBIT]), vmax(&m[1][M_ORBIT]));
@@ -322,6 +346,10 @@ int main(void)
             for (int k = 0; k < N_METRICS; k++)
                 free(m[mode][k].v);
     }
+    printf("\n");
+    for (size_t c = 0; c < N_CLASSES; c++)
+        if (summary[c][0])
+            printf("threat_classes %s\n", summary[c]);
     printf("\nthreat_classes goals (shared p95): quasi-ballistic impact error at 60 s to go ");
     if (q_done)
         printf("%.2f km (goal <= 5 km: %s)", goal_q60, goal_q60 <= 5.0 ? "met" : "MISSED");
