@@ -133,9 +133,18 @@
     sec.appendChild(el('h2', null, 'Launch ' + L_.id + ': t ' + fmt(L_.t_launch, 1) + ' s → impact ' +
       fmt(L_.t_impact, 1) + ' s, first detection ' + fmt(L_.t_first_detection, 1) + ' s'));
     app.appendChild(sec);
+    // the launch's objects: its vehicle and its spent stages (report.json `objects`)
+    const objs = Array.isArray(L_.objects) && L_.objects.length ? L_.objects : [{ id: L_.id }];
+    const objIds = new Set(objs.map((o) => o.id));
+    if (objs.length > 1 || objs[0].last_phase === 'orbit') {
+      sec.appendChild(el('p', 'meta', 'objects: ' + objs.map((o) => o.id + (o.impact
+        ? ' falls at t ' + fmt(o.t_impact, 1) + ' s (' + fmt(o.impact.lat, 3) + ', ' + fmt(o.impact.lon, 3) + ')'
+        : o.last_phase === 'orbit' ? ' reaches orbit (no impact; ' + (o.impact_warnings ?? 0) + ' impact warnings)'
+          : ' no impact in the recording')).join(' · ')));
+    }
     const truth = (D.truth || []).find((o) => o.object === L_.id);
     const tracks = (D.tracks || []).filter((tr) => {
-      const n = tr.points.filter((p) => p[8] === L_.id).length;
+      const n = tr.points.filter((p) => objIds.has(p[8])).length;
       return n > 0 && n >= tr.points.length / 2;
     });
     const scn = scnLaunches.find((s) => s.id === L_.id);
@@ -181,6 +190,15 @@
     if (truth) {
       const ll = truth.points.map((p) => [p[1], p[2]]);
       L.polyline(ll, { color: '#111', weight: 2, dashArray: '5 4', className: 'mwx-truth' }).addTo(map);
+      bounds.push(...ll);
+    }
+    for (const o of objs) {
+      if (o.id === L_.id) continue;
+      const st = (D.truth || []).find((x) => x.object === o.id);
+      if (!st) continue;
+      const ll = st.points.map((p) => [p[1], p[2]]);
+      L.polyline(ll, { color: '#555', weight: 1.5, dashArray: '2 4', className: 'mwx-truth-stage' }).addTo(map);
+      if (o.impact) L.circleMarker([o.impact.lat, o.impact.lon], { radius: 3, color: '#555', fillColor: '#fff', fillOpacity: 1 }).addTo(map);
       bounds.push(...ll);
     }
     for (const tr of tracks) {

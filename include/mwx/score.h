@@ -15,10 +15,13 @@
  *                that picture's tracking window, averaged over all those steps, against
  *                the objects a sensor saw in the last stale_s seconds (and, apart, against
  *                every object in flight).
- *   launches     per truth object: launch/impact from truth, first detection (meas),
- *                first confirmed track, first verified share per receiving nation,
- *                impact-point error at launch + 120 s, 300 s and 60 s to go, launch-point
- *                error, and the region results (through the threat hook below).
+ *   launches     per launch (the truth objects sharing a `launch`: the vehicle and its
+ *                spent stages "<launch>-S<k>"): launch/impact of the vehicle from truth,
+ *                first detection (meas) and first confirmed track of any of its objects,
+ *                first verified share per receiving nation, impact-point error at launch +
+ *                120 s, 300 s and 60 s to go, launch-point error; per object its impact
+ *                and the same errors; and the region results of every object (through
+ *                the threat hook below), merged.
  *
  * Missing values are NAN in the structs and null in the JSON. Nothing here keeps global
  * state; the computation is offline (it allocates freely, once per report).
@@ -35,27 +38,34 @@ extern "C" {
 struct json_t;
 
 #define MWX_SCORE_MAX_REGIONS 96   /* region results kept per launch */
+#define MWX_SCORE_MAX_OBJECTS 8    /* truth objects kept per launch (vehicle + stages) */
 
 typedef struct mwx_score_region {
     char id[MWX_ID_LEN];
     int threatened;         /* by the true flight */
     double t_first_alert;   /* first Alert/Update naming it before impact, NAN = none */
     double lead_time_s;     /* t_event - t_first_alert, NAN when either is unknown */
-    mwx_alert_kind_t kind;  /* impact, or overflight (overflown above 100 km only) */
-    double t_event;         /* t_impact, or the time of the overflight */
+    mwx_alert_kind_t kind;  /* impact; drop_zone (a spent stage's impact); overflight
+                             * (overflown above 100 km only, or by a part in orbit) */
+    double t_event;         /* the object's t_impact, or the time of the overflight */
     double t_launch_notice; /* first launch notice naming it, NAN = none (never "warned") */
+    char object[MWX_ID_LEN];/* the truth object whose threat it is (the vehicle or a stage) */
 } mwx_score_region_t;
 
 typedef struct mwx_score_launch mwx_score_launch_t;
 
 /* The hook to the warning stage (mwx_warn_score_regions() of warn.h fits behind it):
- * score one launch's public warnings. l holds the launch's figures so far (id, t_launch,
- * t_impact, impact point, t_first_detection); samples are its truth records in time
- * order; alerts are the alert records of this launch: those whose identifier
- * ("mwx.<node>[.<run>].<track>.<kind>.<seq>") names a track assigned to it, plus those
- * whose identifier names no known track and that were issued while it flew. Write up to
- * cap results into out (threatened or warned regions; PRODUCT.md decides which are
- * threatened) and their count into *n_out. Return 0 or a negative MWX_E*. */
+ * score the public warnings against one truth object of a launch; it runs once per
+ * object and the scorer merges the results (docs/SCORING.md "Regions"). l holds that
+ * object's figures (id, t_launch = its first sample, t_impact and impact point or NAN,
+ * t_first_detection of the launch); samples are the object's truth records in time
+ * order (the last one's phase tells impact, orbit, or a recording cut short); alerts are
+ * the alert records of the whole launch: those whose identifier
+ * ("mwx.<node>[.<run>].<track>.<kind>.<seq>") names a track assigned to any of its
+ * objects, plus those whose identifier names no known track and that were issued while
+ * it flew. Write up to cap results into out (threatened or warned regions; PRODUCT.md
+ * decides which are threatened; kind impact or overflight, the scorer relabels a stage's
+ * impact as drop_zone) and their count into *n_out. Return 0 or a negative MWX_E*. */
 typedef int (*mwx_score_regions_fn)(void *ctx, const mwx_score_launch_t *l,
                                     const mwx_rec_truth_t *samples, size_t n_samples,
                                     const mwx_rec_alert_t *alerts, size_t n_alerts,
@@ -64,27 +74,46 @@ typedef int (*mwx_score_regions_fn)(void *ctx, const mwx_score_launch_t *l,
 
 enum { MWX_SCORE_AT_LAUNCH_PLUS_120 = 0, MWX_SCORE_AT_TTG_300 = 1, MWX_SCORE_AT_TTG_60 = 2 };
 
+/* One truth object of a launch: the vehicle (id = the launch id) or a spent stage. */
+typedef struct mwx_score_object {
+    char id[MWX_ID_LEN];
+    double t_start;                 /* its first truth sample */
+    double t_impact;                /* the impact sample, NAN if none (orbit, cut short) */
+    double impact_lat_deg, impact_lon_deg;
+    mwx_phase_t last_phase;         /* of its last sample: impact, orbit, or cut short */
+    double t_first_detection;       /* first meas with truth_object == id */
+    double impact_error_km[3];      /* its own tracks' predictions, by MWX_SCORE_AT_* */
+    int n_tracks;                   /* tracks (all nodes) assigned to it */
+    int n_impact_warnings;          /* impact-kind CAP Alert/Update records of its tracks */
+} mwx_score_object_t;
+
 struct mwx_score_launch {
-    char id[MWX_ID_LEN];            /* truth object id */
-    double t_launch, t_impact;      /* first truth sample; the impact sample (NAN if none) */
+    char id[MWX_ID_LEN];            /* the launch id (truth `launch`, else the object id) */
+    double t_launch, t_impact;      /* the vehicle's first sample; its impact (NAN if none) */
     double launch_lat_deg, launch_lon_deg;   /* true launch point (first sample) */
     double impact_lat_deg, impact_lon_deg;   /* true impact point (NAN if no impact) */
-    double t_first_detection;       /* first meas with truth_object == id */
-    double t_first_track;           /* first confirmed record of a track assigned to it */
+    double t_first_detection;       /* first meas of any of its objects */
+    double t_first_track;           /* first confirmed record of a track assigned to one */
+    double t_first_prediction;      /* first such record with an impact estimate (an ellipse
+                                     * or a corridor, any phase) */
     char shared_to[MWX_MAX_NATIONS][MWX_ID_LEN];
     double t_first_shared[MWX_MAX_NATIONS];
     int n_shared;
-    double impact_error_km[3];      /* indexed by MWX_SCORE_AT_* */
+    double impact_error_km[3];      /* the vehicle's, indexed by MWX_SCORE_AT_* */
     double launch_point_error_km;   /* latest launch estimate at or before impact */
     double launch_time_error_s;     /* same estimate's t minus t_launch */
-    int n_tracks;                   /* tracks (all nodes) assigned to this object */
+    int n_tracks;                   /* tracks (all nodes) assigned to its objects */
+    mwx_score_object_t objects[MWX_SCORE_MAX_OBJECTS];  /* the vehicle first */
+    int n_objects;
     int regions_evaluated;          /* 1 when the regions hook ran */
     mwx_score_region_t regions[MWX_SCORE_MAX_REGIONS];
     int n_regions;
 };
 
-/* The hook backed by warn.h (mwx_warn_score_regions): ctx is an mwx_regions_t *. A launch
- * without a true impact gets no region results. */
+/* The hook backed by warn.h (mwx_warn_score_regions): ctx is an mwx_regions_t *. An
+ * object that reaches orbit (last sample in phase orbit) threatens no region with impact:
+ * the regions under its ground track below 1,000 km are overflight regions. An object
+ * whose recording ends before impact or orbit gets no region results. */
 MWX_API MWX_NODISCARD int mwx_score_warn_regions(void *ctx, const mwx_score_launch_t *l,
                            const mwx_rec_truth_t *samples, size_t n_samples,
                            const mwx_rec_alert_t *alerts, size_t n_alerts,

@@ -18,6 +18,59 @@ static int set(json_t *o, const char *k, json_t *v)
     return v ? json_object_set_new(o, k, v) : -1;
 }
 
+static json_t *point(double lat, double lon)
+{
+    if (!isfinite(lat) || !isfinite(lon))
+        return json_null();
+    json_t *im = json_object();
+    if (im && (set(im, "lat", num(lat, 1e-6)) | set(im, "lon", num(lon, 1e-6)))) {
+        json_decref(im);
+        return NULL;
+    }
+    return im;
+}
+
+static json_t *errors_json(const double e[3])
+{
+    json_t *ie = json_object();
+    int bad = !ie;
+    bad |= set(ie, "at_launch_plus_120s", num(e[MWX_SCORE_AT_LAUNCH_PLUS_120], 1e-3));
+    bad |= set(ie, "at_ttg_300s", num(e[MWX_SCORE_AT_TTG_300], 1e-3));
+    bad |= set(ie, "at_ttg_60s", num(e[MWX_SCORE_AT_TTG_60], 1e-3));
+    if (bad) {
+        json_decref(ie);
+        return NULL;
+    }
+    return ie;
+}
+
+/* objects[]: {id, t_impact, impact} of the contract, then docs/SCORING.md's keys. */
+static json_t *objects_json(const mwx_score_launch_t *l)
+{
+    json_t *a = json_array();
+    int bad = !a;
+    for (int i = 0; !bad && i < l->n_objects; i++) {
+        const mwx_score_object_t *ob = &l->objects[i];
+        json_t *o = json_object();
+        bad |= !o;
+        bad |= set(o, "id", json_string(ob->id));
+        bad |= set(o, "t_impact", num(ob->t_impact, 1e-3));
+        bad |= set(o, "impact", point(ob->impact_lat_deg, ob->impact_lon_deg));
+        bad |= set(o, "t_start", num(ob->t_start, 1e-3));
+        bad |= set(o, "last_phase", json_string(mwx_phase_name(ob->last_phase)));
+        bad |= set(o, "t_first_detection", num(ob->t_first_detection, 1e-3));
+        bad |= set(o, "impact_error_km", errors_json(ob->impact_error_km));
+        bad |= set(o, "n_tracks", json_integer(ob->n_tracks));
+        bad |= set(o, "impact_warnings", json_integer(ob->n_impact_warnings));
+        bad |= json_array_append_new(a, o);
+    }
+    if (bad) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
 static json_t *launch_json(const mwx_score_launch_t *l)
 {
     json_t *o = json_object();
@@ -27,26 +80,15 @@ static json_t *launch_json(const mwx_score_launch_t *l)
     bad |= set(o, "id", json_string(l->id));
     bad |= set(o, "t_launch", num(l->t_launch, 1e-3));
     bad |= set(o, "t_impact", num(l->t_impact, 1e-3));
-    if (isfinite(l->impact_lat_deg)) {
-        json_t *im = json_object();
-        bad |= set(im, "lat", num(l->impact_lat_deg, 1e-6));
-        bad |= set(im, "lon", num(l->impact_lon_deg, 1e-6));
-        bad |= set(o, "impact", im);
-    } else {
-        bad |= set(o, "impact", json_null());
-    }
+    bad |= set(o, "impact", point(l->impact_lat_deg, l->impact_lon_deg));
+    bad |= set(o, "objects", objects_json(l));
     bad |= set(o, "t_first_detection", num(l->t_first_detection, 1e-3));
     bad |= set(o, "t_first_track", num(l->t_first_track, 1e-3));
     json_t *sh = json_object();
     for (int i = 0; i < l->n_shared && sh; i++)
         bad |= set(sh, l->shared_to[i], num(l->t_first_shared[i], 1e-3));
     bad |= set(o, "t_first_shared", sh);
-    json_t *ie = json_object();
-    bad |= set(ie, "at_launch_plus_120s",
-               num(l->impact_error_km[MWX_SCORE_AT_LAUNCH_PLUS_120], 1e-3));
-    bad |= set(ie, "at_ttg_300s", num(l->impact_error_km[MWX_SCORE_AT_TTG_300], 1e-3));
-    bad |= set(ie, "at_ttg_60s", num(l->impact_error_km[MWX_SCORE_AT_TTG_60], 1e-3));
-    bad |= set(o, "impact_error_km", ie);
+    bad |= set(o, "impact_error_km", errors_json(l->impact_error_km));
     json_t *regs = json_array(), *missed = json_array(), *falses = json_array();
     if (!regs || !missed || !falses) {
         json_decref(regs);
@@ -64,6 +106,8 @@ static json_t *launch_json(const mwx_score_launch_t *l)
         bad |= set(r, "t_first_alert", num(g->t_first_alert, 1e-3));
         bad |= set(r, "lead_time_s", num(g->lead_time_s, 1e-3));
         bad |= set(r, "t_launch_notice", num(g->t_launch_notice, 1e-3));
+        bad |= set(r, "t_event", num(g->t_event, 1e-3));
+        bad |= set(r, "object", json_string(g->object));
         bad |= json_array_append_new(regs, r);
         if (g->threatened && isnan(g->t_first_alert))
             bad |= json_array_append_new(missed, json_string(g->id));
@@ -77,6 +121,7 @@ static json_t *launch_json(const mwx_score_launch_t *l)
     bad |= set(o, "launch_point_error_km", num(l->launch_point_error_km, 1e-3));
     bad |= set(o, "launch_time_error_s", num(l->launch_time_error_s, 1e-3));
     bad |= set(o, "n_tracks", json_integer(l->n_tracks));
+    bad |= set(o, "t_first_prediction", num(l->t_first_prediction, 1e-3));
     if (bad) {
         json_decref(o);
         return NULL;
@@ -189,7 +234,27 @@ void mwx_report_print(const mwx_report_t *rep, FILE *f)
         cell(f, l->impact_error_km[1], 2, " km");
         fprintf(f, "   60 s to go: ");
         cell(f, l->impact_error_km[2], 2, " km");
-        fprintf(f, "\n  launch pt   error ");
+        fputc('\n', f);
+        for (int j = 1; j < l->n_objects; j++) {
+            const mwx_score_object_t *ob = &l->objects[j];
+            fprintf(f, "  object      %-10s ", ob->id);
+            if (isfinite(ob->impact_lat_deg)) {
+                fprintf(f, "impact t=");
+                cell(f, ob->t_impact, 1, " s");
+                fprintf(f, " at %.4f, %.4f   err 60 s to go ", ob->impact_lat_deg,
+                        ob->impact_lon_deg);
+                cell(f, ob->impact_error_km[MWX_SCORE_AT_TTG_60], 2, " km");
+            } else {
+                fprintf(f, "no impact (%s)", mwx_phase_name(ob->last_phase));
+            }
+            fputc('\n', f);
+        }
+        if (l->n_objects && !isfinite(l->objects[0].t_impact) &&
+            l->objects[0].last_phase == MWX_PHASE_ORBIT)
+            fprintf(f, "  orbit       %s reaches orbit: %d impact warning%s\n", l->objects[0].id,
+                    l->objects[0].n_impact_warnings,
+                    l->objects[0].n_impact_warnings == 1 ? "" : "s");
+        fprintf(f, "  launch pt   error ");
         cell(f, l->launch_point_error_km, 2, " km");
         fprintf(f, "   time error ");
         cell(f, l->launch_time_error_s, 1, " s");
@@ -202,7 +267,8 @@ void mwx_report_print(const mwx_report_t *rep, FILE *f)
             const mwx_score_region_t *g = &l->regions[j];
             const char *verdict = g->threatened ? (isnan(g->t_first_alert) ? "MISSED" : "warned")
                                                 : "FALSE";
-            fprintf(f, "  region      %-10s %-7s first alert ", g->id, verdict);
+            fprintf(f, "  region      %-10s %-7s %-10s first alert ", g->id, verdict,
+                    mwx_alert_kind_name(g->kind));
             cell(f, g->t_first_alert, 1, " s");
             fprintf(f, "  lead ");
             cell(f, g->lead_time_s, 1, " s");

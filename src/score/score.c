@@ -38,6 +38,8 @@ void mwx_score_opts_from_scenario(mwx_score_opts_t *o, const char *scenario_json
 
 typedef struct obj {
     char id[MWX_ID_LEN];
+    char launch[MWX_ID_LEN];    /* truth `launch`; the object id in older recordings */
+    int lix;                    /* index of its launch in ctx_t.lau */
     mwx_rec_truth_t *s;
     size_t n, cap;
     double *meas_t;             /* times of the measurements of this object, sorted */
@@ -68,6 +70,16 @@ typedef struct ctx {
     } *node;
     size_t n_node, cap_node;
     int have_meas;              /* any measurement of a truth object at all */
+    /* Launches: the objects sharing a `launch`, in order of first appearance; the
+     * vehicle (object id = launch id, else the first member) is `primary`. */
+    struct lau {
+        char id[MWX_ID_LEN];
+        int primary;
+        int *member;
+        int n_member;
+    } *lau;
+    size_t n_lau;
+    int *alert_trk;             /* per record: the track an alert names, -1 none */
 } ctx_t;
 
 /* A fused track's id is "<node>-F<n>" (node.h); an own track's "<node>-<n>". */
@@ -107,9 +119,13 @@ static void ctx_free(ctx_t *c)
         free(c->trk[i].r);
         free(c->trk[i].votes);
     }
+    for (size_t i = 0; i < c->n_lau; i++)
+        free(c->lau[i].member);
     free(c->obj);
     free(c->trk);
     free(c->node);
+    free(c->lau);
+    free(c->alert_trk);
 }
 
 static int find_obj(const ctx_t *c, const char *id)
@@ -152,6 +168,36 @@ static int finite3(const double v[3])
     return isfinite(v[0]) && isfinite(v[1]) && isfinite(v[2]);
 }
 
+/* Group the objects by launch (objects are in order of first appearance already). */
+static int group_launches(ctx_t *c)
+{
+    c->lau = calloc(c->n_obj ? c->n_obj : 1, sizeof *c->lau);
+    if (!c->lau)
+        return MWX_ENOMEM;
+    for (size_t i = 0; i < c->n_obj; i++) {
+        size_t L = 0;
+        while (L < c->n_lau && strcmp(c->lau[L].id, c->obj[i].launch) != 0)
+            L++;
+        struct lau *la = &c->lau[L];
+        if (L == c->n_lau) {
+            c->n_lau++;
+            mwx_strlcpy(la->id, c->obj[i].launch, sizeof la->id);
+            la->primary = -1;
+            la->member = calloc(c->n_obj, sizeof *la->member);
+            if (!la->member)
+                return MWX_ENOMEM;
+        }
+        la->member[la->n_member++] = (int)i;
+        c->obj[i].lix = (int)L;
+        if (strcmp(c->obj[i].id, la->id) == 0)
+            la->primary = (int)i;
+    }
+    for (size_t L = 0; L < c->n_lau; L++)
+        if (c->lau[L].primary < 0)
+            c->lau[L].primary = c->lau[L].member[0];
+    return 0;
+}
+
 static int collect(ctx_t *c, const mwx_record_t *recs, size_t n, const mwx_score_opts_t *o)
 {
     for (size_t i = 0; i < n; i++) {
@@ -168,6 +214,11 @@ static int collect(ctx_t *c, const mwx_record_t *recs, size_t n, const mwx_score
                 k = (int)c->n_obj++;
                 memset(&c->obj[k], 0, sizeof c->obj[k]);
                 mwx_strlcpy(c->obj[k].id, r->u.truth.object, sizeof c->obj[k].id);
+                /* a stage names its parent; older recordings name no launch */
+                const char *lid = r->u.truth.launch;
+                if (!memchr(lid, '\0', MWX_ID_LEN) || !lid[0])
+                    lid = c->obj[k].id;
+                mwx_strlcpy(c->obj[k].launch, lid, sizeof c->obj[k].launch);
             }
             obj_t *ob = &c->obj[k];
             if (grow((void **)&ob->s, &ob->cap, ob->n + 1, sizeof *ob->s))
@@ -241,7 +292,7 @@ static int collect(ctx_t *c, const mwx_record_t *recs, size_t n, const mwx_score
         if (!t->votes)
             return MWX_ENOMEM;
     }
-    return 0;
+    return group_launches(c);
 }
 
 /* ------------------------------------------------------------------ association + OSPA */
@@ -493,8 +544,6 @@ static double geodesic_km(const mwx_earth_t *e, double lat1_deg, double lon1_deg
     return s / 1000.0;
 }
 
-/* The latest record at or before t_max, over every track assigned to object k, that has a
- * valid impact (want_impact) or launch estimate. */
 /* A tracker drops a track after this long without an update, unless its own predicted
  * impact is still to come (it coasts to it): mwx_tracker_cfg_default's delete_timeout_s. */
 #define TRACK_DROP_S 15.0
@@ -516,13 +565,17 @@ static int track_ended_by(const trk_t *t, double tm)
     return 0;
 }
 
-static const mwx_rec_track_t *latest_estimate(const ctx_t *c, int k, double t_max,
+/* The latest record at or before t_max, over every track assigned to object k (k >= 0)
+ * or to any object of launch L (k < 0), that has a valid impact (want_impact) or launch
+ * estimate. */
+static const mwx_rec_track_t *latest_estimate(const ctx_t *c, int k, int L, double t_max,
                                               int want_impact)
 {
     const mwx_rec_track_t *best = NULL;
     for (size_t i = 0; i < c->n_trk; i++) {
         const trk_t *t = &c->trk[i];
-        if (t->obj != k || (want_impact && track_ended_by(t, t_max)))
+        if (t->obj < 0 || (k >= 0 ? t->obj != k : c->obj[t->obj].lix != L) ||
+            (want_impact && track_ended_by(t, t_max)))
             continue;
         for (size_t j = t->n; j-- > 0;) {
             const mwx_rec_track_t *r = t->r[j];
@@ -580,77 +633,225 @@ static int alert_track(const ctx_t *c, const mwx_rec_alert_t *a)
     return -1;
 }
 
-static int regions(const ctx_t *c, int k, const mwx_record_t *recs, size_t n,
+static int is_cap_warning(const mwx_rec_alert_t *a)
+{
+    size_t n = strnlen(a->file, sizeof a->file);
+    return n >= 8 && n < sizeof a->file && strcmp(a->file + n - 8, ".cap.xml") == 0 &&
+           a->msg_type != MWX_MSG_CANCEL;
+}
+
+/* Rank of a region result when two objects of a launch name the same region: a real
+ * impact threat (the vehicle's, then a stage's drop zone) over an overflight over a
+ * region merely warned. */
+static int region_rank(const mwx_score_region_t *g, int from_primary)
+{
+    if (!g->threatened)
+        return 0;
+    if (g->kind == MWX_ALERT_OVERFLIGHT)
+        return 1;
+    return from_primary ? 3 : 2;
+}
+
+/* Merge one object's region results into the launch's. rank[] parallels l->regions. */
+static void merge_regions(mwx_score_launch_t *l, int *rank, const mwx_score_region_t *in, int n_in,
+                          const char *object, int from_primary)
+{
+    for (int i = 0; i < n_in; i++) {
+        mwx_score_region_t g = in[i];
+        g.id[MWX_ID_LEN - 1] = '\0';
+        mwx_strlcpy(g.object, object, sizeof g.object);
+        /* a spent stage falling on a region: its warnings are drop-zone warnings */
+        if (!from_primary && g.kind == MWX_ALERT_IMPACT)
+            g.kind = MWX_ALERT_DROP_ZONE;
+        int rk = region_rank(&g, from_primary), j = 0;
+        while (j < l->n_regions && strcmp(l->regions[j].id, g.id) != 0)
+            j++;
+        if (j == l->n_regions) {
+            if (l->n_regions >= MWX_SCORE_MAX_REGIONS)
+                continue;
+            l->regions[l->n_regions] = g;
+            rank[l->n_regions++] = rk;
+            continue;
+        }
+        mwx_score_region_t *e = &l->regions[j];
+        double notice = fmin(e->t_launch_notice, g.t_launch_notice); /* fmin skips NAN */
+        if (rk > rank[j] || (rk == rank[j] && rk > 0 && g.t_event < e->t_event)) {
+            *e = g;
+            rank[j] = rk;
+        } else if (rk == 0 && rank[j] == 0 && !(e->t_first_alert <= g.t_first_alert)) {
+            e->t_first_alert = g.t_first_alert; /* warned, never threatened: the first */
+        }
+        e->t_launch_notice = notice;
+    }
+}
+
+static int regions(const ctx_t *c, int L, const mwx_record_t *recs, size_t n,
                    const mwx_score_opts_t *o, mwx_score_launch_t *l, mwx_err_t *err)
 {
     if (!o->regions)
         return 0;
+    const struct lau *la = &c->lau[L];
     size_t na = 0;
     for (size_t i = 0; i < n; i++)
         na += recs[i].type == MWX_REC_ALERT;
     mwx_rec_alert_t *al = malloc((na ? na : 1) * sizeof *al);
-    if (!al)
-        return mwx_err_set(err, MWX_ENOMEM, "score: out of memory");
-    double t_end = isnan(l->t_impact) ? INFINITY : l->t_impact;
+    mwx_score_launch_t *tmp = malloc(sizeof *tmp);
+    int *rank = calloc(MWX_SCORE_MAX_REGIONS, sizeof *rank);
+    int rc = 0;
+    if (!al || !tmp || !rank) {
+        rc = mwx_err_set(err, MWX_ENOMEM, "score: out of memory");
+        goto out;
+    }
+    /* the launch flies from its first sample to the last object's end */
+    double t_end = -INFINITY;
+    for (int m = 0; m < la->n_member; m++) {
+        const obj_t *ob = &c->obj[la->member[m]];
+        const mwx_rec_truth_t *last = &ob->s[ob->n - 1];
+        t_end = fmax(t_end, last->phase == MWX_PHASE_IMPACT ? last->t : INFINITY);
+    }
     na = 0;
     for (size_t i = 0; i < n; i++) {
         const mwx_rec_alert_t *a = &recs[i].u.alert;
         if (recs[i].type != MWX_REC_ALERT)
             continue;
-        int ti = alert_track(c, a);
-        if (ti >= 0 ? c->trk[ti].obj == k : (a->t >= l->t_launch && a->t <= t_end))
+        int ti = c->alert_trk[i];
+        if (ti >= 0 ? c->trk[ti].obj >= 0 && c->obj[c->trk[ti].obj].lix == L
+                    : (a->t >= l->t_launch && a->t <= t_end))
             al[na++] = *a;
     }
-    int nr = 0;
-    int rc = o->regions(o->regions_ctx, l, c->obj[k].s, c->obj[k].n, al, na, l->regions,
+    l->n_regions = 0;
+    for (int m = 0; m < la->n_member; m++) {
+        int k = la->member[m];
+        const obj_t *ob = &c->obj[k];
+        const mwx_rec_truth_t *last = &ob->s[ob->n - 1];
+        mwx_geo_t g;
+        memset(tmp, 0, sizeof *tmp);
+        mwx_strlcpy(tmp->id, ob->id, sizeof tmp->id);
+        tmp->t_launch = ob->s[0].t;
+        mwx_ecef_to_geo(&o->earth, ob->s[0].ecef_m, &g);
+        tmp->launch_lat_deg = g.lat / MWX_DEG;
+        tmp->launch_lon_deg = g.lon / MWX_DEG;
+        tmp->t_impact = tmp->impact_lat_deg = tmp->impact_lon_deg = NAN;
+        if (last->phase == MWX_PHASE_IMPACT) {
+            tmp->t_impact = last->t;
+            mwx_ecef_to_geo(&o->earth, last->ecef_m, &g);
+            tmp->impact_lat_deg = g.lat / MWX_DEG;
+            tmp->impact_lon_deg = g.lon / MWX_DEG;
+        }
+        tmp->t_first_detection = l->t_first_detection;
+        tmp->t_first_track = l->t_first_track;
+        for (int q = 0; q < 3; q++)
+            tmp->impact_error_km[q] = NAN;
+        tmp->launch_point_error_km = tmp->launch_time_error_s = NAN;
+        int nr = 0;
+        rc = o->regions(o->regions_ctx, tmp, ob->s, ob->n, al, na, tmp->regions,
                         MWX_SCORE_MAX_REGIONS, &nr, err);
-    free(al);
-    if (rc)
-        return rc;
-    l->n_regions = nr < 0 ? 0 : nr > MWX_SCORE_MAX_REGIONS ? MWX_SCORE_MAX_REGIONS : nr;
-    for (int i = 0; i < l->n_regions; i++)
-        l->regions[i].id[MWX_ID_LEN - 1] = '\0';
+        if (rc) {
+            mwx_err_prefix(err, "object %s", ob->id);
+            goto out;
+        }
+        nr = nr < 0 ? 0 : nr > MWX_SCORE_MAX_REGIONS ? MWX_SCORE_MAX_REGIONS : nr;
+        merge_regions(l, rank, tmp->regions, nr, ob->id, k == la->primary);
+    }
     l->regions_evaluated = 1;
-    return 0;
+out:
+    free(al);
+    free(tmp);
+    free(rank);
+    return rc;
 }
 
-static void launch_figures(const ctx_t *c, int k, const mwx_record_t *recs, size_t n,
-                           const mwx_score_opts_t *o, mwx_score_launch_t *l)
+static double first_detection(const obj_t *ob)
+{
+    return ob->n_meas ? ob->meas_t[0] : NAN;
+}
+
+static void object_figures(const ctx_t *c, int k, const mwx_record_t *recs, size_t n,
+                           const mwx_score_opts_t *o, mwx_score_object_t *so)
 {
     const obj_t *ob = &c->obj[k];
+    const mwx_rec_truth_t *last = &ob->s[ob->n - 1];
+    mwx_geo_t g;
+    memset(so, 0, sizeof *so);
+    mwx_strlcpy(so->id, ob->id, sizeof so->id);
+    so->t_start = ob->s[0].t;
+    so->last_phase = last->phase;
+    so->t_impact = so->impact_lat_deg = so->impact_lon_deg = NAN;
+    if (last->phase == MWX_PHASE_IMPACT) {
+        so->t_impact = last->t;
+        mwx_ecef_to_geo(&o->earth, last->ecef_m, &g);
+        so->impact_lat_deg = g.lat / MWX_DEG;
+        so->impact_lon_deg = g.lon / MWX_DEG;
+    }
+    so->t_first_detection = first_detection(ob);
+    for (int i = 0; i < 3; i++)
+        so->impact_error_km[i] = NAN;
+    for (size_t i = 0; i < c->n_trk; i++)
+        so->n_tracks += c->trk[i].obj == k;
+    /* An impact warning from a track of this object (for a part in orbit: a warning of
+     * an impact that never comes; issue 11 goal 0). */
+    for (size_t i = 0; i < n; i++) {
+        const mwx_rec_alert_t *a = &recs[i].u.alert;
+        int ti = recs[i].type == MWX_REC_ALERT ? c->alert_trk[i] : -1;
+        if (ti >= 0 && c->trk[ti].obj == k && a->kind == MWX_ALERT_IMPACT && is_cap_warning(a))
+            so->n_impact_warnings++;
+    }
+    if (isnan(so->t_impact))
+        return;
+    double t0 = c->obj[c->lau[ob->lix].primary].s[0].t; /* the launch's lift-off */
+    double at[3] = {t0 + 120.0, so->t_impact - 300.0, so->t_impact - 60.0};
+    for (int i = 0; i < 3; i++) {
+        if (at[i] < t0 || at[i] > so->t_impact)
+            continue;
+        const mwx_rec_track_t *r = latest_estimate(c, k, -1, at[i], 1);
+        if (r)
+            so->impact_error_km[i] = geodesic_km(&o->earth, r->impact.lat, r->impact.lon,
+                                                 so->impact_lat_deg, so->impact_lon_deg);
+    }
+}
+
+static void launch_figures(const ctx_t *c, int L, const mwx_record_t *recs, size_t n,
+                           const mwx_score_opts_t *o, mwx_score_launch_t *l)
+{
+    const struct lau *la = &c->lau[L];
+    const obj_t *ob = &c->obj[la->primary];
     mwx_geo_t g;
     memset(l, 0, sizeof *l);
-    mwx_strlcpy(l->id, ob->id, sizeof l->id);
+    mwx_strlcpy(l->id, la->id, sizeof l->id);
     l->t_launch = ob->s[0].t;
     mwx_ecef_to_geo(&o->earth, ob->s[0].ecef_m, &g);
     l->launch_lat_deg = g.lat / MWX_DEG;
     l->launch_lon_deg = g.lon / MWX_DEG;
-    l->t_impact = l->impact_lat_deg = l->impact_lon_deg = NAN;
-    const mwx_rec_truth_t *last = &ob->s[ob->n - 1];
-    if (last->phase == MWX_PHASE_IMPACT) {
-        l->t_impact = last->t;
-        mwx_ecef_to_geo(&o->earth, last->ecef_m, &g);
-        l->impact_lat_deg = g.lat / MWX_DEG;
-        l->impact_lon_deg = g.lon / MWX_DEG;
-    }
-    l->t_first_detection = l->t_first_track = NAN;
+    l->t_first_detection = l->t_first_track = l->t_first_prediction = NAN;
     l->launch_point_error_km = l->launch_time_error_s = NAN;
-    for (int i = 0; i < 3; i++)
-        l->impact_error_km[i] = NAN;
-
-    for (size_t i = 0; i < n; i++) {
-        const mwx_rec_meas_t *m = &recs[i].u.meas;
-        if (recs[i].type == MWX_REC_MEAS && isfinite(m->t) &&
-            strcmp(m->truth_object, ob->id) == 0 && !(l->t_first_detection <= m->t))
-            l->t_first_detection = m->t;
+    /* the objects, the vehicle first; the launch's impact figures are the vehicle's */
+    object_figures(c, la->primary, recs, n, o, &l->objects[l->n_objects++]);
+    for (int m = 0; m < la->n_member && l->n_objects < MWX_SCORE_MAX_OBJECTS; m++)
+        if (la->member[m] != la->primary)
+            object_figures(c, la->member[m], recs, n, o, &l->objects[l->n_objects++]);
+    const mwx_score_object_t *v = &l->objects[0];
+    l->t_impact = v->t_impact;
+    l->impact_lat_deg = v->impact_lat_deg;
+    l->impact_lon_deg = v->impact_lon_deg;
+    memcpy(l->impact_error_km, v->impact_error_km, sizeof l->impact_error_km);
+    for (int m = 0; m < la->n_member; m++) {
+        double td = first_detection(&c->obj[la->member[m]]);
+        if (!(l->t_first_detection <= td))
+            l->t_first_detection = td;
     }
     for (size_t i = 0; i < c->n_trk; i++) {
         const trk_t *t = &c->trk[i];
-        if (t->obj != k)
+        if (t->obj < 0 || c->obj[t->obj].lix != L)
             continue;
         l->n_tracks++;
         if (!(l->t_first_track <= t->r[0]->t))
             l->t_first_track = t->r[0]->t;
+        for (size_t j = 0; j < t->n; j++)
+            if (t->r[j]->impact.valid) {
+                if (!(l->t_first_prediction <= t->r[j]->t))
+                    l->t_first_prediction = t->r[j]->t;
+                break;
+            }
     }
     /* Shares: the track is named by (from, track_id); verified receptions only. */
     for (size_t i = 0; i < n; i++) {
@@ -660,7 +861,7 @@ static void launch_figures(const ctx_t *c, int k, const mwx_record_t *recs, size
         int ti = find_trk(c, s->from, s->track_id);
         if (ti < 0)
             ti = find_trk(c, NULL, s->track_id);
-        if (ti < 0 || c->trk[ti].obj != k)
+        if (ti < 0 || c->trk[ti].obj < 0 || c->obj[c->trk[ti].obj].lix != L)
             continue;
         for (int j = 0; j < s->n_to && j < MWX_MAX_NATIONS; j++) {
             int q = 0;
@@ -678,19 +879,8 @@ static void launch_figures(const ctx_t *c, int k, const mwx_record_t *recs, size
             }
         }
     }
-    if (!isnan(l->t_impact)) {
-        double at[3] = {l->t_launch + 120.0, l->t_impact - 300.0, l->t_impact - 60.0};
-        for (int i = 0; i < 3; i++) {
-            if (at[i] < l->t_launch || at[i] > l->t_impact)
-                continue;
-            const mwx_rec_track_t *r = latest_estimate(c, k, at[i], 1);
-            if (r)
-                l->impact_error_km[i] = geodesic_km(&o->earth, r->impact.lat, r->impact.lon,
-                                                    l->impact_lat_deg, l->impact_lon_deg);
-        }
-    }
     const mwx_rec_track_t *r =
-        latest_estimate(c, k, isnan(l->t_impact) ? INFINITY : l->t_impact, 0);
+        latest_estimate(c, -1, L, isnan(l->t_impact) ? INFINITY : l->t_impact, 0);
     if (r) {
         l->launch_point_error_km = geodesic_km(&o->earth, r->launch.lat, r->launch.lon,
                                                l->launch_lat_deg, l->launch_lon_deg);
@@ -751,17 +941,20 @@ int mwx_score_compute(const mwx_record_t *recs, size_t n, const mwx_score_opts_t
     accuracy(&c, -1, tk);
     for (size_t i = 0; i < c.n_node; i++)
         accuracy(&c, (int)i, &rep->pictures[i].tracking);
-    rep->launches = calloc(c.n_obj, sizeof *rep->launches);
-    if (!rep->launches) {
+    rep->launches = calloc(c.n_lau, sizeof *rep->launches);
+    c.alert_trk = malloc((n ? n : 1) * sizeof *c.alert_trk);
+    if (!rep->launches || !c.alert_trk) {
         ctx_free(&c);
         return mwx_err_set(err, MWX_ENOMEM, "score: out of memory");
     }
-    rep->n_launches = c.n_obj;
-    for (size_t k = 0; k < c.n_obj; k++) {
-        launch_figures(&c, (int)k, recs, n, o, &rep->launches[k]);
-        rc = regions(&c, (int)k, recs, n, o, &rep->launches[k], err);
+    for (size_t i = 0; i < n; i++)
+        c.alert_trk[i] = recs[i].type == MWX_REC_ALERT ? alert_track(&c, &recs[i].u.alert) : -1;
+    rep->n_launches = c.n_lau;
+    for (size_t L = 0; L < c.n_lau; L++) {
+        launch_figures(&c, (int)L, recs, n, o, &rep->launches[L]);
+        rc = regions(&c, (int)L, recs, n, o, &rep->launches[L], err);
         if (rc) {
-            mwx_err_prefix(err, "score: regions of %s", c.obj[k].id);
+            mwx_err_prefix(err, "score: regions of %s", c.lau[L].id);
             ctx_free(&c);
             return rc;
         }

@@ -313,17 +313,24 @@ static int read_space_stages(mwx_jpath_t *jp, const json_t *v, mwx_launch_t *l, 
 {
     json_t *arr, *st;
     size_t i, mark;
+    /* an impossible stage set names its launch (issue 11) */
+    arr = json_object_get(v, "stages");
+    if (json_is_array(arr) && (json_array_size(arr) < 2 || json_array_size(arr) > MWX_MAX_STAGES))
+        return mwx_jpath_error(jp, "stages", err,
+                               "launch %s: impossible stage set: a space launch needs 2 or 3 "
+                               "stages, got %zu", l->id, json_array_size(arr));
     int rc = get_array(jp, v, "stages", 1, MWX_MAX_STAGES, &arr, err);
     if (rc)
         return rc;
-    if (json_array_size(arr) < 2)
-        return mwx_jpath_error(jp, "stages", err,
-                               "impossible stage set: a space launch needs 2 or 3 stages, "
-                               "got %zu", json_array_size(arr));
     mark = mwx_jpath_key(jp, "stages");
     l->burn_time_s = 0.0;
     json_array_foreach(arr, i, st) {
         size_t m2 = mwx_jpath_index(jp, i);
+        double b = json_number_value(json_object_get(st, "burn_time_s"));
+        if (json_is_number(json_object_get(st, "burn_time_s")) && !(b >= 10 && b <= 1000))
+            return mwx_jpath_error(jp, "burn_time_s", err,
+                                   "launch %s: impossible stage set: stage %zu burns %g s "
+                                   "(a stage burns 10-1000 s)", l->id, i + 1, b);
         if ((rc = mwx_json_check_object(jp, st, k_stage, err)) ||
             (rc = mwx_json_number(jp, st, "burn_time_s", 1, 0, 10, 1000, &l->stage_burn_s[i],
                                   err)))
@@ -390,6 +397,14 @@ static int read_launch(mwx_jpath_t *jp, const json_t *v, mwx_scenario_t *sc, mwx
         for (int k = 0; no[k]; k++)
             if ((rc = refuse_key(jp, v, no[k], prof, err)))
                 return rc;
+    }
+    {
+        json_t *js = json_object_get(v, "stages");
+        if (json_is_integer(js) && (json_integer_value(js) < 1 || json_integer_value(js) > 2))
+            return mwx_jpath_error(jp, "stages", err,
+                                   "launch %s: impossible stage set: a \"%s\" missile has 1 "
+                                   "or 2 stages, got %lld", l->id, e_profile[prof],
+                                   (long long)json_integer_value(js));
     }
     if ((rc = read_point(jp, v, "aim", &l->aim_lat, &l->aim_lon, err)) ||
         (rc = mwx_json_number(jp, v, "burn_time_s", 0, MWX_SCN_DEFAULT_BURN_TIME_S, 10, 600,

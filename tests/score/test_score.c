@@ -654,12 +654,13 @@ static void test_report_json_and_regions(void **state)
     static const char *const launch_keys[] = {
         "id", "t_launch", "t_impact", "impact", "t_first_detection", "t_first_track",
         "t_first_shared", "impact_error_km", "regions", "missed_regions", "false_regions",
-        "launch_point_error_km", "launch_time_error_s", "n_tracks", NULL};
+        "launch_point_error_km", "launch_time_error_s", "n_tracks", "objects",
+        "t_first_prediction", NULL};
     for (size_t i = 0; i < 2; i++) {
         json_t *l = json_array_get(ls, i);
         for (int k = 0; launch_keys[k]; k++)
             assert_non_null(json_object_get(l, launch_keys[k]));
-        assert_int_equal(json_object_size(l), 14);
+        assert_int_equal(json_object_size(l), 16);
         assert_true(json_is_string(json_object_get(l, "id")));
         assert_true(json_is_real(json_object_get(l, "t_launch")));
         /* Objects that never hit the ground: no impact, so the impact fields are null. */
@@ -726,6 +727,313 @@ static void test_report_json_and_regions(void **state)
     free(r.v);
 }
 
+/* ------------------------------------------------------------------ launches of several objects */
+
+#include "mwx/warn.h"
+
+/* Boxes on the equator-side test ground: a region is [lon0, lon0 + 1] x [lat0, lat0 + 1]. */
+static const char STAGE_BOXES[] =
+    "{\"type\":\"FeatureCollection\",\"features\":["
+    "{\"type\":\"Feature\",\"properties\":{\"id\":\"XS-1\",\"name\":\"S\"},\"geometry\":"
+    "{\"type\":\"Polygon\",\"coordinates\":[[[10,10],[11,10],[11,11],[10,11],[10,10]]]}},"
+    "{\"type\":\"Feature\",\"properties\":{\"id\":\"XV-1\",\"name\":\"V\"},\"geometry\":"
+    "{\"type\":\"Polygon\",\"coordinates\":[[[14,10],[15,10],[15,11],[14,11],[14,10]]]}},"
+    "{\"type\":\"Feature\",\"properties\":{\"id\":\"XF-1\",\"name\":\"F\"},\"geometry\":"
+    "{\"type\":\"Polygon\",\"coordinates\":[[[20,10],[21,10],[21,11],[20,11],[20,10]]]}},"
+    "{\"type\":\"Feature\",\"properties\":{\"id\":\"XN-1\",\"name\":\"N\"},\"geometry\":"
+    "{\"type\":\"Polygon\",\"coordinates\":[[[14,20],[15,20],[15,21],[14,21],[14,20]]]}}"
+    "]}";
+
+typedef void (*path_fn)(double t, mwx_geo_t *g);
+
+/* Truth of one object of a launch, every second from t0 to t1, velocities by central
+ * differences; the last sample in phase last. */
+static void add_path(recs_t *r, const char *obj, const char *launch, double t0, double t1,
+                     path_fn f, mwx_phase_t last)
+{
+    mwx_earth_t e = mwx_earth_wgs84();
+    for (double t = t0; t <= t1 + 1e-9; t += 1.0) {
+        mwx_geo_t g, ga, gb;
+        double p[3], a[3], b[3], v[3];
+        f(t, &g);
+        f(t - 0.01, &ga);
+        f(t + 0.01, &gb);
+        mwx_geo_to_ecef(&e, &g, p);
+        mwx_geo_to_ecef(&e, &ga, a);
+        mwx_geo_to_ecef(&e, &gb, b);
+        for (int k = 0; k < 3; k++)
+            v[k] = (b[k] - a[k]) / 0.02;
+        add_truth(r, obj, t, p, v, t >= t1 - 1e-9 ? last : MWX_PHASE_BALLISTIC);
+        strcpy(r->v[r->n - 1].u.truth.launch, launch);
+    }
+}
+
+/* The track of node/id following f exactly from t0 to t1 (every second), each record
+ * predicting the impact at (lat, lon). */
+static void add_follow(recs_t *r, const char *node, const char *id, double t0, double t1,
+                       path_fn f, double lat, double lon)
+{
+    mwx_earth_t e = mwx_earth_wgs84();
+    for (double t = t0; t <= t1 + 1e-9; t += 1.0) {
+        mwx_geo_t g;
+        double p[3], v[3] = {0, 0, 0};
+        f(t, &g);
+        mwx_geo_to_ecef(&e, &g, p);
+        mwx_rec_track_t *x = add_track(r, node, id, t, p, v, 100.0);
+        x->impact.valid = 1;
+        x->impact.lat = lat;
+        x->impact.lon = lon;
+        x->impact.t = t + 100.0;
+        x->impact.semi_major_km = x->impact.semi_minor_km = 5.0;
+    }
+}
+
+static void add_alert_k(recs_t *r, const char *ident, double t, const char *region,
+                        mwx_alert_kind_t kind)
+{
+    add_alert(r, "KR", ident, t, region);
+    r->v[r->n - 1].u.alert.kind = kind;
+}
+
+static void add_meas(recs_t *r, const char *obj, double t)
+{
+    mwx_rec_meas_t *m = &push(r, MWX_REC_MEAS)->u.meas;
+    m->t = t;
+    strcpy(m->sensor, "KR-R1");
+    strcpy(m->nation, "KR");
+    strcpy(m->truth_object, obj);
+}
+
+/* L9: the vehicle flies (10.5 N, 8 E) -> (10.5 N, 14.5 E), t 100 -> 700, 300 km apogee;
+ * its spent stage L9-S1 separates at t 160 and falls on (10.5 N, 10.5 E) at t 400. */
+static void l9_vehicle(double t, mwx_geo_t *g)
+{
+    double s = (t - 100.0) / 600.0;
+    g->lat = 10.5 * MWX_DEG;
+    g->lon = (8.0 + 6.5 * s) * MWX_DEG;
+    g->alt = 4 * 300e3 * s * (1 - s);
+}
+static void l9_stage(double t, mwx_geo_t *g)
+{
+    mwx_geo_t sep;
+    l9_vehicle(160.0, &sep);
+    double s = (t - 160.0) / 240.0;
+    g->lat = 10.5 * MWX_DEG;
+    g->lon = sep.lon + (10.5 * MWX_DEG - sep.lon) * s;
+    g->alt = sep.alt * (1 - s * s);
+}
+
+/* The length of a short meridian arc at latitude lat (WGS-84, closed form of the
+ * meridian radius of curvature): the independent truth of a northward offset. */
+static double meridian_km(double lat_deg, double dlat_deg)
+{
+    double a = 6378137.0, f = 1 / 298.257223563, e2 = f * (2 - f);
+    double sl = sin((lat_deg + dlat_deg / 2) * MWX_DEG);
+    double m = a * (1 - e2) / pow(1 - e2 * sl * sl, 1.5);
+    return m * dlat_deg * MWX_DEG / 1000.0;
+}
+
+static const mwx_score_region_t *region_of(const mwx_score_launch_t *l, const char *id)
+{
+    for (int i = 0; i < l->n_regions; i++)
+        if (strcmp(l->regions[i].id, id) == 0)
+            return &l->regions[i];
+    return NULL;
+}
+
+static void test_staged_launch(void **state)
+{
+    (void)state;
+    recs_t r = {0};
+    add_path(&r, "L9", "L9", 100.0, 700.0, l9_vehicle, MWX_PHASE_IMPACT);
+    add_path(&r, "L9-S1", "L9", 160.0, 400.0, l9_stage, MWX_PHASE_IMPACT);
+    add_meas(&r, "L9", 130.0);
+    add_meas(&r, "L9-S1", 165.0);
+    /* the vehicle's track predicts its impact 0.05 deg north, the stage's 0.03 deg north */
+    add_follow(&r, "KR", "KR-1", 140.0, 690.0, l9_vehicle, 10.55, 14.5);
+    add_follow(&r, "KR", "KR-2", 170.0, 390.0, l9_stage, 10.53, 10.5);
+    add_alert_k(&r, "mwx.KR.KR-2.drop_zone.1", 200.0, "XS-1", MWX_ALERT_DROP_ZONE);
+    add_alert_k(&r, "mwx.KR.KR-1.impact.2", 300.0, "XV-1", MWX_ALERT_IMPACT);
+    add_alert_k(&r, "mwx.KR.KR-1.impact.3", 310.0, "XF-1", MWX_ALERT_IMPACT);
+
+    mwx_regions_t *regs = NULL;
+    mwx_err_t err = {0};
+    assert_int_equal(mwx_regions_load_string(STAGE_BOXES, strlen(STAGE_BOXES), "boxes", &regs,
+                                             &err), 0);
+    mwx_score_opts_t o;
+    mwx_score_opts_default(&o);
+    o.regions = mwx_score_warn_regions;
+    o.regions_ctx = regs;
+    mwx_report_t rep;
+    assert_int_equal(mwx_score_compute(r.v, r.n, &o, &rep, &err), 0);
+    /* one launch: the stage is an object of L9, not a launch of its own */
+    assert_int_equal(rep.n_launches, 1);
+    const mwx_score_launch_t *l = &rep.launches[0];
+    assert_string_equal(l->id, "L9");
+    assert_int_equal(l->n_objects, 2);
+    assert_string_equal(l->objects[0].id, "L9");
+    assert_string_equal(l->objects[1].id, "L9-S1");
+    assert_float_equal(l->t_impact, 700.0, 1e-9);
+    assert_float_equal(l->objects[1].t_impact, 400.0, 1e-9);
+    /* the stage's entry is its truth impact point */
+    assert_float_equal(l->objects[1].impact_lat_deg, 10.5, 1e-7);
+    assert_float_equal(l->objects[1].impact_lon_deg, 10.5, 1e-7);
+    assert_float_equal(l->t_first_detection, 130.0, 1e-9);
+    assert_float_equal(l->objects[1].t_first_detection, 165.0, 1e-9);
+    assert_int_equal(l->n_tracks, 2);
+    assert_float_equal(l->t_first_prediction, 140.0, 1e-9); /* KR-1's first record */
+    /* each object's impact error from its own track, against the meridian arc */
+    assert_float_equal(l->objects[1].impact_error_km[MWX_SCORE_AT_TTG_60],
+                       meridian_km(10.5, 0.03), 1e-3);
+    assert_float_equal(l->impact_error_km[MWX_SCORE_AT_TTG_60], meridian_km(10.5, 0.05), 1e-3);
+    assert_float_equal(l->objects[0].impact_error_km[MWX_SCORE_AT_TTG_300],
+                       meridian_km(10.5, 0.05), 1e-3);
+    /* regions of both objects: the stage's drop zone warned by the drop-zone alert */
+    assert_int_equal(l->n_regions, 3);
+    const mwx_score_region_t *g = region_of(l, "XS-1");
+    assert_non_null(g);
+    assert_true(g->threatened);
+    assert_int_equal(g->kind, MWX_ALERT_DROP_ZONE);
+    assert_float_equal(g->t_event, 400.0, 1e-9);
+    assert_float_equal(g->lead_time_s, 200.0, 1e-9);
+    assert_string_equal(g->object, "L9-S1");
+    g = region_of(l, "XV-1");
+    assert_non_null(g);
+    assert_true(g->threatened);
+    assert_int_equal(g->kind, MWX_ALERT_IMPACT);
+    assert_float_equal(g->lead_time_s, 400.0, 1e-9);
+    g = region_of(l, "XF-1");
+    assert_non_null(g);
+    assert_false(g->threatened);
+    assert_float_equal(g->t_first_alert, 310.0, 1e-9);
+
+    json_t *j = report_json(&rep);
+    json_t *lj = json_array_get(json_object_get(j, "launches"), 0);
+    json_t *objs = json_object_get(lj, "objects");
+    assert_int_equal(json_array_size(objs), 2);
+    json_t *s1 = json_array_get(objs, 1);
+    assert_string_equal(json_string_value(json_object_get(s1, "id")), "L9-S1");
+    assert_float_equal(json_number_value(json_object_get(s1, "t_impact")), 400.0, 1e-9);
+    assert_float_equal(json_number_value(json_object_get(json_object_get(s1, "impact"), "lat")),
+                       10.5, 1e-6);
+    assert_float_equal(json_number_value(json_object_get(json_object_get(s1, "impact"), "lon")),
+                       10.5, 1e-6);
+    assert_string_equal(json_string_value(json_object_get(s1, "last_phase")), "impact");
+    json_t *rg = json_object_get(lj, "regions");
+    int seen_dz = 0;
+    for (size_t i = 0; i < json_array_size(rg); i++)
+        if (strcmp(json_string_value(json_object_get(json_array_get(rg, i), "kind")),
+                   "drop_zone") == 0)
+            seen_dz++;
+    assert_int_equal(seen_dz, 1);
+    assert_int_equal(json_array_size(json_object_get(lj, "missed_regions")), 0);
+    assert_int_equal(json_array_size(json_object_get(lj, "false_regions")), 1);
+    json_decref(j);
+    mwx_report_free(&rep);
+    mwx_regions_free(regs);
+    free(r.v);
+}
+
+/* SL: a space launch from (10.5 N, 8 E) at t 0, climbing to 400 km by 12 E at t 300, then
+ * in orbit eastwards to 22 E at t 1000 (last phase orbit); its stage SL-S1 separates at
+ * t 100 and falls on (10.5 N, 10.5 E) at t 300. */
+static void sl_vehicle(double t, mwx_geo_t *g)
+{
+    g->lat = 10.5 * MWX_DEG;
+    if (t <= 300.0) {
+        g->lon = (8.0 + 4.0 * t / 300.0) * MWX_DEG;
+        g->alt = 400e3 * sin(MWX_PI / 2 * t / 300.0);
+    } else {
+        g->lon = (12.0 + 10.0 * (t - 300.0) / 700.0) * MWX_DEG;
+        g->alt = 400e3;
+    }
+}
+static void sl_stage(double t, mwx_geo_t *g)
+{
+    mwx_geo_t sep;
+    sl_vehicle(100.0, &sep);
+    double s = (t - 100.0) / 200.0;
+    g->lat = 10.5 * MWX_DEG;
+    g->lon = sep.lon + (10.5 * MWX_DEG - sep.lon) * s;
+    g->alt = sep.alt * (1 - s * s);
+}
+
+static void test_space_launch_orbit_part(void **state)
+{
+    (void)state;
+    recs_t r = {0};
+    add_path(&r, "SL", "SL", 0.0, 1000.0, sl_vehicle, MWX_PHASE_ORBIT);
+    add_path(&r, "SL-S1", "SL", 100.0, 300.0, sl_stage, MWX_PHASE_IMPACT);
+    add_meas(&r, "SL", 20.0);
+    add_follow(&r, "KR", "KR-1", 30.0, 1000.0, sl_vehicle, 20.5, 14.5);
+    /* an overflight warning in time, and an impact warning for the part in orbit */
+    add_alert_k(&r, "mwx.KR.KR-1.overflight.1", 400.0, "XV-1", MWX_ALERT_OVERFLIGHT);
+    add_alert_k(&r, "mwx.KR.KR-1.impact.2", 420.0, "XN-1", MWX_ALERT_IMPACT);
+
+    mwx_regions_t *regs = NULL;
+    mwx_err_t err = {0};
+    assert_int_equal(mwx_regions_load_string(STAGE_BOXES, strlen(STAGE_BOXES), "boxes", &regs,
+                                             &err), 0);
+    mwx_score_opts_t o;
+    mwx_score_opts_default(&o);
+    o.regions = mwx_score_warn_regions;
+    o.regions_ctx = regs;
+    mwx_report_t rep;
+    assert_int_equal(mwx_score_compute(r.v, r.n, &o, &rep, &err), 0);
+    assert_int_equal(rep.n_launches, 1);
+    const mwx_score_launch_t *l = &rep.launches[0];
+    assert_int_equal(l->n_objects, 2);
+    /* the part in orbit: no impact, and one impact warning against it */
+    assert_true(isnan(l->objects[0].t_impact));
+    assert_true(isnan(l->objects[0].impact_lat_deg));
+    assert_int_equal(l->objects[0].last_phase, MWX_PHASE_ORBIT);
+    assert_int_equal(l->objects[0].n_impact_warnings, 1);
+    assert_true(isnan(l->t_impact));
+    assert_float_equal(l->objects[1].t_impact, 300.0, 1e-9);
+    assert_float_equal(l->objects[1].impact_lon_deg, 10.5, 1e-7);
+    assert_int_equal(l->objects[1].n_impact_warnings, 0);
+    /* XS-1 is overflown by the climbing vehicle and struck by the stage: a drop zone */
+    const mwx_score_region_t *g = region_of(l, "XS-1");
+    assert_non_null(g);
+    assert_true(g->threatened);
+    assert_int_equal(g->kind, MWX_ALERT_DROP_ZONE);
+    assert_true(isnan(g->t_first_alert));
+    /* XV-1 overflown at 400 km when the sub-point crosses 14.5 E: t = 300 + 700 * 2.5 / 10 */
+    g = region_of(l, "XV-1");
+    assert_non_null(g);
+    assert_true(g->threatened);
+    assert_int_equal(g->kind, MWX_ALERT_OVERFLIGHT);
+    assert_float_equal(g->t_event, 475.0, 1e-9);
+    assert_float_equal(g->lead_time_s, 75.0, 1e-9);
+    /* XF-1 overflown at t 300 + 700 * 8.5 / 10 = 895, never warned */
+    g = region_of(l, "XF-1");
+    assert_non_null(g);
+    assert_int_equal(g->kind, MWX_ALERT_OVERFLIGHT);
+    assert_float_equal(g->t_event, 895.0, 1e-9);
+    assert_true(isnan(g->t_first_alert));
+    /* XN-1, never under the path, named by the impact warning: false */
+    g = region_of(l, "XN-1");
+    assert_non_null(g);
+    assert_false(g->threatened);
+    assert_float_equal(g->t_first_alert, 420.0, 1e-9);
+    assert_int_equal(l->n_regions, 4);
+
+    json_t *j = report_json(&rep);
+    json_t *lj = json_array_get(json_object_get(j, "launches"), 0);
+    json_t *o0 = json_array_get(json_object_get(lj, "objects"), 0);
+    assert_string_equal(json_string_value(json_object_get(o0, "id")), "SL");
+    assert_true(json_is_null(json_object_get(o0, "t_impact")));
+    assert_true(json_is_null(json_object_get(o0, "impact")));
+    assert_string_equal(json_string_value(json_object_get(o0, "last_phase")), "orbit");
+    assert_int_equal(json_integer_value(json_object_get(o0, "impact_warnings")), 1);
+    assert_int_equal(json_array_size(json_object_get(lj, "missed_regions")), 2);
+    assert_int_equal(json_array_size(json_object_get(lj, "false_regions")), 1);
+    json_decref(j);
+    mwx_report_free(&rep);
+    mwx_regions_free(regs);
+    free(r.v);
+}
+
 static void test_errors(void **state)
 {
     recs_t r = {0};
@@ -782,6 +1090,8 @@ int main(void)
         cmocka_unit_test(test_impact_error_times),
         cmocka_unit_test(test_association_crossing),
         cmocka_unit_test(test_report_json_and_regions),
+        cmocka_unit_test(test_staged_launch),
+        cmocka_unit_test(test_space_launch_orbit_part),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
