@@ -27,6 +27,7 @@
  * All memory is allocated in mwx_tracker_create. truth_object is never read. */
 #include "mwx/track.h"
 #include "ekf_internal.h"
+#include "guard.h"
 #include "linalg.h"
 
 #include <assert.h>
@@ -74,7 +75,11 @@ typedef struct trk {
     double g_nu[MWX_TRACK_MAX_Z], g_S[9];
     double g_H[MWX_TRACK_MAX_Z * MWX_TRACK_NX], g_PHt[MWX_TRACK_NX * MWX_TRACK_MAX_Z];
     mwx_rec_launch_est_t launch;
+    /* The ballistic continuation's impact, always computed: it times a coast out of
+     * sight. Published (the record's impact) only while the guard says ballistic. */
     mwx_rec_impact_est_t impact;
+    mwx_guard_t guard;      /* thrust/lift evidence: the track's class */
+    char parent[MWX_ID_LEN];
     uint32_t pred_stamp, gate_stamp, hit_stamp;
     int uf_meas;    /* first measurement of this scan that gated it */
     int grid_next;
@@ -375,7 +380,12 @@ static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t 
         len = strlen(r->sources);
     }
     r->launch = k->launch;
-    r->impact = k->impact;
+    r->klass = k->guard.klass;
+    mwx_strlcpy(r->parent, k->parent, sizeof r->parent);
+    /* Never a ballistic impact for a track that may be under thrust or lifting, nor for
+     * a space launch (issue 11): whatever the IMM's modes say, the guard decides. */
+    if (r->klass == MWX_CLASS_BALLISTIC)
+        r->impact = k->impact;
 }
 
 /* Keep a sample of a confirmed track's early flight, and fit the launch to them: from
@@ -529,6 +539,7 @@ static void init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, double
     }
     k->comb = *s0;
     k->phase = MWX_PHASE_BOOST;
+    mwx_guard_init(&k->guard, tm);
     if (t->sensors[sensor].nation >= 0)
         k->nations |= 1u << t->sensors[sensor].nation;
     t->st.tracks_created++;
@@ -883,6 +894,29 @@ static int radar_far_from_linear(const mwx_tracker_t *t, const trk_t *k, int mi)
     return mwx_dot3(d, d) / (2.0 * m->z[0]) > sqrt(m->R[0]);
 }
 
+/* A single-mode (ballistic) track whose innovations show it has lost the body gets its
+ * boost mode back: an upper stage re-ignites after a coast (a space launch's apoapsis
+ * burn), and a rigid ballistic filter would break the track instead of following it. */
+static void revive_boost(mwx_tracker_t *t, trk_t *k)
+{
+    const int n = MWX_TRACK_NX;
+    mwx_gauss_t b = k->imm.mode[0];
+    if (!t->cfg.use_imm || k->imm.n_modes != 1)
+        return;
+    k->imm.mode[1] = k->imm.mode[0];
+    k->imm.model[1] = t->model_ptr[1];
+    b.x[MWX_TTHRUST] = 10.0;
+    for (int i = 0; i < n; i++)
+        b.P[MWX_TTHRUST * n + i] = b.P[i * n + MWX_TTHRUST] = 0.0;
+    b.P[MWX_TTHRUST * n + MWX_TTHRUST] = 10.0 * 10.0;
+    k->imm.mode[0] = b;
+    k->imm.model[0] = t->model_ptr[0];
+    k->imm.mu[0] = 0.5;
+    k->imm.mu[1] = 0.5;
+    k->imm.n_modes = 2;
+    k->ballistic_run = 0;
+}
+
 /* The track keeps the ballistic mode only (a re-entry vehicle does not re-ignite). */
 static void retire_boost(trk_t *k)
 {
@@ -921,6 +955,10 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
         return;
     }
     mwx_imm_combine(&k->imm, &k->comb);
+    if (mwx_guard_innovation(&k->guard, nis, t->mm[mi].nz, t->scan_t))
+        revive_boost(t, k);
+    mwx_guard_update(&k->guard, &t->models[1], &t->cfg.dyn, &k->comb, track_phase_boost(k),
+                     t->scan_t, k->launch.valid ? k->launch.t : NAN);
     /* A re-entry vehicle does not re-ignite: after RETIRE_BOOST_UPDATES ballistic
      * updates the boost mode is retired, halving the cost of the midcourse. Ballistic:
      * the ballistic mode is clearly ahead, or the boost mode's own thrust estimate is
@@ -1177,7 +1215,8 @@ static void process_scan(mwx_tracker_t *t)
                 }
                 continue;
             }
-            if (k->impact.valid && k->impact.t <= t->scan_t && t->fn) {
+            if (k->impact.valid && k->impact.t <= t->scan_t && t->fn &&
+                k->guard.klass == MWX_CLASS_BALLISTIC) {
                 mwx_rec_track_t r;
                 fill_record(t, k, &r);
                 r.phase = MWX_PHASE_IMPACT;
