@@ -275,8 +275,13 @@ typedef enum mwx_track_class {
     MWX_CLASS_THRUSTING = 1,    /* may still be under thrust: no impact prediction */
     MWX_CLASS_BALLISTIC = 2,    /* 20 s without thrust or lift evidence: impact ellipse */
     MWX_CLASS_LIFTING = 3,      /* lateral acceleration without thrust (lift, manoeuvre) */
-    MWX_CLASS_SPACE_LAUNCH = 4, /* burned > 330 s, near orbital speed, or in orbit */
-    MWX_CLASS_MAX = 4
+    /* part of a space launch (burned > 330 s, level near orbital speed, in orbit, or
+     * separated from such a part): an impact (a drop zone) only once it is shown
+     * ballistic and comes down, never in orbit */
+    MWX_CLASS_SPACE_LAUNCH = 4,
+    MWX_CLASS_STAGE = 5,        /* a spent stage: quiet since it separated while its
+                                 * sibling burned on; its impact is a drop zone */
+    MWX_CLASS_MAX = 5
 } mwx_track_class_t;
 
 typedef enum mwx_sensor_kind {
@@ -312,7 +317,7 @@ typedef enum mwx_rec_type {
 MWX_API const char *mwx_status_name(mwx_status_t s);       /* "Actual", "Exercise", "Test" */
 MWX_API const char *mwx_phase_name(mwx_phase_t p); /* "boost", "ballistic", "impact", "glide", "orbit" */
 MWX_API const char *mwx_launch_basis_name(mwx_launch_basis_t b); /* "ballistic", "boost", "fit" */
-/* "unknown", "thrusting", "ballistic", "lifting", "space_launch" */
+/* "unknown", "thrusting", "ballistic", "lifting", "space_launch", "stage" */
 MWX_API const char *mwx_track_class_name(mwx_track_class_t c);
 MWX_API const char *mwx_sensor_kind_name(mwx_sensor_kind_t k); /* "radar", "ir_satellite" */
 MWX_API const char *mwx_msg_type_name(mwx_msg_type_t m);   /* "Alert", "Update", "Cancel" */

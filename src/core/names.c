@@ -29,6 +29,7 @@ const char *mwx_track_class_name(mwx_track_class_t c)
     case MWX_CLASS_BALLISTIC: return "ballistic";
     case MWX_CLASS_LIFTING: return "lifting";
     case MWX_CLASS_SPACE_LAUNCH: return "space_launch";
+    case MWX_CLASS_STAGE: return "stage";
     }
     return "?";
 }

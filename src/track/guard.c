@@ -14,8 +14,9 @@
  *     the drag's effect (lift, manoeuvre).
  * Whatever the modes do, a thrusting body keeps raising evidence. A track burning for
  * more than MWX_GUARD_SL_BURN_S, at more than MWX_GUARD_SL_SPEED of circular speed in
- * level flight above 150 km, or in orbit (perigee above 100 km), is a space launch for
- * good. */
+ * level flight above 150 km, or in orbit (perigee above 100 km), is part of a space
+ * launch for good; it may carry an impact (a drop zone) only when quiet and not in
+ * orbit (mwx_guard_impact_ok). */
 #include "guard.h"
 #include "linalg.h"
 
@@ -187,10 +188,14 @@ mwx_track_class_t mwx_guard_update(mwx_guard_t *g, const mwx_motion_model_t *bal
             else if (spi > MWX_GUARD_SL_SPEED * vc && fabs(sin_gamma) < sin(10.0 * MWX_DEG) &&
                      alt > 150e3)
                 g->space = 1; /* level, near circular speed: an ICBM climbs at burnout */
-            else if (mwx_guard_perigee_alt(p, x->x) > MWX_GUARD_ORBIT_M)
-                g->space = 1;
         }
     }
+    g->in_orbit = mwx_guard_perigee_alt(p, x->x) > MWX_GUARD_ORBIT_M;
+    if (g->in_orbit)
+        g->space = 1;
+    g->quiet = t - g->t_thrust >= MWX_GUARD_QUIET_S && t - g->t_lift >= MWX_GUARD_QUIET_S;
+    /* a part of a space launch stays one: quiet, it is a spent stage (or a vehicle that
+     * may re-ignite, e.g. coasting to its apoapsis burn), and its fall is a drop zone */
     if (g->space)
         g->klass = MWX_CLASS_SPACE_LAUNCH;
     else if (t - g->t_thrust < MWX_GUARD_QUIET_S)

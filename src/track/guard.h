@@ -24,7 +24,9 @@ typedef struct mwx_guard {
     double t_thrust;         /* last thrust evidence (-inf: none) */
     double t_lift;           /* last lift evidence (-inf: none) */
     double t_burn0;          /* start of the burn: launch estimate, else first update */
-    int space;               /* classed space launch (sticky) */
+    int space;               /* part of a space launch (sticky) */
+    int in_orbit;            /* perigee above MWX_GUARD_ORBIT_M now */
+    int quiet;               /* MWX_GUARD_QUIET_S without thrust or lift evidence */
     mwx_track_class_t klass;
     int n, head;
     mwx_guard_sample_t s[MWX_GUARD_N];
@@ -42,6 +44,12 @@ void mwx_guard_init(mwx_guard_t *g, double t);
 mwx_track_class_t mwx_guard_update(mwx_guard_t *g, const mwx_motion_model_t *ballistic,
                                    const mwx_dyn_params_t *p, const mwx_gauss_t *x,
                                    double p_boost, double t, double t_launch);
+/* May the track carry a ballistic impact prediction: shown quiet, and not in orbit. */
+static inline int mwx_guard_impact_ok(const mwx_guard_t *g)
+{
+    return g->quiet && !g->in_orbit;
+}
+
 /* The normalised innovation of the update at t (nis over nz dimensions): a filter that
  * has stopped following the body (a single ballistic mode while a stage re-ignites)
  * shows it here first. Returns 1 when it is manoeuvre evidence. */

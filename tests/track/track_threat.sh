@@ -72,7 +72,7 @@ for l in open(sys.argv[2]):
     r = json.loads(l)
     if r["type"] != "track":
         continue
-    assert (r["impact"] is not None) <= (r["class"] == "ballistic"), r
+    assert r["impact"] is None or r["class"] in ("ballistic", "stage", "space_launch"), r
     dd, o, d = nearest(r["t"], r["ecef_m"])
     if o == "SL1":
         if r["impact"] is not None and thrust_within(r["t"], 20.0):
@@ -98,4 +98,60 @@ print(node, "ok:", len(thrust_t), "thrust samples;", len(space), "near-orbit rec
       f"S1 impact {miss:.1f} km off")
 PY
 done
+
+# Staging (issue 11, tracker item 4): on test-staging.json the KR tracker follows each
+# missile and each spent first stage as its own track; the stage's track and the
+# missile's are linked (one is the other's parent, the child carries a launch), the stage
+# is classed "stage" once it is seen quiet while the missile burns on, and never the
+# missile; the stage's impact lies near the truth's.
+if ! "$MWX" sim "$MWX_SOURCE_DIR/scenarios/test-staging.json" -o "$dir/st.mwxr" 2>"$dir/err"; then
+  fail "mwx sim test-staging: $(cat "$dir/err")"
+else
+  "$MWX" cat "$dir/st.mwxr" >"$dir/st.jsonl" || fail "mwx cat st"
+  "$MWX" track "$dir/st.mwxr" -o "$dir/stk.mwxr" --nation KR 2>"$dir/err" || fail "track st"
+  "$MWX" cat "$dir/stk.mwxr" >"$dir/stk.jsonl" || fail "mwx cat stk"
+  python3 - "$dir/st.jsonl" "$dir/stk.jsonl" <<'PY' || fail "staging: stage tracks"
+import bisect, collections, json, math, sys
+truth, last = collections.defaultdict(dict), {}
+for l in open(sys.argv[1]):
+    d = json.loads(l)
+    if d["type"] == "truth":
+        truth[round(d["t"], 3)][d["object"]] = d
+        last[d["object"]] = d
+times = sorted(truth)
+def nearest(t, x):
+    i = bisect.bisect_left(times, t)
+    return min(((math.dist(d["ecef_m"], x), o) for tt in times[max(0, i - 1):i + 1]
+                for o, d in truth[tt].items()))[1]
+votes = collections.defaultdict(collections.Counter)
+recs = collections.defaultdict(list)
+for l in open(sys.argv[2]):
+    r = json.loads(l)
+    if r["type"] == "track":
+        votes[r["track_id"]][nearest(r["t"], r["ecef_m"])] += 1
+        recs[r["track_id"]].append(r)
+obj = {k: v.most_common(1)[0][0] for k, v in votes.items()}
+by_obj = {o: k for k, o in obj.items()}
+for m in ("L1", "L2"):
+    st, mi = by_obj.get(m + "-S1"), by_obj.get(m)
+    assert st and mi, ("no track for", m, obj)
+    ps, pm = recs[st][-1]["parent"], recs[mi][-1]["parent"]
+    assert ps == mi or pm == st, (m, "stage and missile not linked", st, ps, mi, pm)
+    child = st if ps == mi else mi
+    assert recs[child][-1]["launch"] is not None, (child, "no launch from its parent")
+    classes = {r["class"] for r in recs[st]}
+    assert "stage" in classes, (st, classes)
+    assert "stage" not in {r["class"] for r in recs[mi]}, (mi, "missile classed stage")
+    imp = [r["impact"] for r in recs[st] if r["impact"]][-1]
+    tru = last[m + "-S1"]
+    # truth's last point is on the ground: its position as lat/lon
+    x, y, z = tru["ecef_m"]
+    e2 = 6.69437999014e-3   # WGS-84: geodetic latitude of a surface point
+    lat = math.degrees(math.atan2(z, (1 - e2) * math.hypot(x, y)))
+    lon = math.degrees(math.atan2(y, x))
+    miss = math.hypot(imp["lat"] - lat, (imp["lon"] - lon) * math.cos(math.radians(lat))) * 111.2
+    assert miss < 30.0, (st, "stage impact off by", miss)
+    print(m, "ok: stage", st, "missile", mi, f"stage impact {miss:.1f} km off")
+PY
+fi
 [ "$fails" -eq 0 ] && echo "ok" || { echo "$fails failure(s)"; exit 1; }
