@@ -6,7 +6,9 @@
  * anything that will fall (issue 11: a space launch's "impact" over South Jeolla). So a
  * track counts as ballistic only after MWX_GUARD_QUIET_S without evidence of thrust or
  * lift, where evidence is either
- *   - P(boost) > MWX_GUARD_PBOOST, or
+ *   - P(boost) > MWX_GUARD_PBOOST (thrust), or
+ *   - a running mean of the normalised innovations far above 1 (mwx_guard_innovation:
+ *     a manoeuvre, counted as lift), or
  *   - its velocity now departs from the no-thrust continuation of its own state 10 s
  *     and 20 s back: its speed exceeds the vacuum continuation's by more than
  *     max(4 sigma, 1 m/s^2 x dt) (drag only slows: a drag estimate off by any amount
@@ -59,7 +61,9 @@ int mwx_guard_innovation(mwx_guard_t *g, double nis, int nz, double t)
     g->nis_avg = g->nis_n ? (1.0 - NIS_ALPHA) * g->nis_avg + NIS_ALPHA * q : q;
     g->nis_n++;
     if (g->nis_n >= NIS_MIN_N && g->nis_avg > NIS_EVIDENCE) {
-        g->t_thrust = t;
+        /* a manoeuvre of unknown kind: lift until the revived boost mode (P(boost) >
+         * 0.3) or the speed gain says thrust */
+        g->t_lift = t;
         return 1;
     }
     return 0;

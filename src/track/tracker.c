@@ -351,6 +351,9 @@ static void delete_track(mwx_tracker_t *t, trk_t *k)
     t->st.tracks_deleted++;
 }
 
+#define LIFT_REACH_MPS2 20.0    /* 2 g of lift or manoeuvre, sideways */
+#define LIFT_REACH_MAX_KM 300.0
+
 static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t *r)
 {
     const double *P = k->comb.P;
@@ -388,8 +391,19 @@ static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t 
     mwx_strlcpy(r->parent, k->parent, sizeof r->parent);
     /* Never a ballistic impact for a track that may be under thrust or lifting, nor for
      * a body in orbit (issue 11): whatever the IMM's modes say, the guard decides. */
-    if (mwx_guard_impact_ok(&k->guard))
+    if (mwx_guard_impact_ok(&k->guard)) {
         r->impact = k->impact;
+    } else if (r->klass == MWX_CLASS_LIFTING && k->impact.valid) {
+        /* A lifting body (quasi-ballistic pull-up, glide, weave) lands somewhere in what
+         * its lift can reach before the ballistic impact: the ellipse grows by the
+         * lateral reach of LIFT_REACH_MPS2 over the time to go (capped), and narrows as
+         * the impact nears. A stand-in for a corridor: issue 11 asks for one. */
+        double tgo = fmax(0.0, k->impact.t - k->t);
+        double reach_km = fmin(LIFT_REACH_MAX_KM, 0.5 * LIFT_REACH_MPS2 * tgo * tgo / 1000.0);
+        r->impact = k->impact;
+        r->impact.semi_major_km += reach_km;
+        r->impact.semi_minor_km += reach_km;
+    }
 }
 
 /* Keep a sample of a confirmed track's early flight, and fit the launch to them: from

@@ -41,9 +41,10 @@ last = {}
 for r in tr:
     assert r["node"] == "ALL"
     assert len(r["cov_pos_m2"]) == 6 and r["cov_pos_m2"][0] > 0
-    # an impact ellipse exactly when the track is shown ballistic (issue 11)
-    assert r["class"] in ("thrusting", "ballistic", "lifting", "space_launch"), r["class"]
-    assert (r["impact"] is not None) == (r["class"] == "ballistic"), r
+    # an impact ellipse when the track is shown ballistic, a reach when lifting (issue 11)
+    assert r["class"] in ("thrusting", "ballistic", "lifting", "space_launch", "stage"), r["class"]
+    assert (r["impact"] is not None) <= (r["class"] in ("ballistic", "lifting", "stage")), r
+    assert r["class"] != "ballistic" or r["impact"] is not None, r
     if r["impact"] is not None:
         assert 0 < r["impact"]["semi_minor_km"] <= r["impact"]["semi_major_km"]
         assert 0 <= r["impact"]["orientation_deg"] < 180

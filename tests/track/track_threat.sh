@@ -72,7 +72,7 @@ for l in open(sys.argv[2]):
     r = json.loads(l)
     if r["type"] != "track":
         continue
-    assert r["impact"] is None or r["class"] in ("ballistic", "stage", "space_launch"), r
+    assert r["impact"] is None or r["class"] != "thrusting", r
     dd, o, d = nearest(r["t"], r["ecef_m"])
     if o == "SL1":
         if r["impact"] is not None and thrust_within(r["t"], 20.0):
