@@ -145,7 +145,8 @@ mwx_track_class_t mwx_guard_update(mwx_guard_t *g, const mwx_motion_model_t *bal
 {
     const int n = x->n;
     double var_v = (x->P[3 * n + 3] + x->P[4 * n + 4] + x->P[5 * n + 5]) / 3.0;
-    int thrust = p_boost > MWX_GUARD_PBOOST, lift = 0, newest;
+    int thrust = 0, lift = 0, newest, tested = 0;
+    double along_min = INFINITY;
     if (!isfinite(var_v) || var_v < 0.0)
         var_v = 1e12;
     if (isfinite(t_launch) && t_launch < g->t_burn0)
@@ -160,8 +161,11 @@ mwx_track_class_t mwx_guard_update(mwx_guard_t *g, const mwx_motion_model_t *bal
                 double dt = t - s->t;
                 if (dt < lags[l])
                     continue;
-                if (dt <= lags[l] + LAG_SLACK_S)
+                if (dt <= lags[l] + LAG_SLACK_S) {
                     departure(g, ballistic, x, var_v, s, t, &thrust, &lift);
+                    tested = 1;
+                    along_min = fmin(along_min, g->last_along);
+                }
                 break;
             }
         }
@@ -171,6 +175,15 @@ mwx_track_class_t mwx_guard_update(mwx_guard_t *g, const mwx_motion_model_t *bal
         g->head = (g->head + 1) % MWX_GUARD_N;
         if (g->n < MWX_GUARD_N)
             g->n++;
+    }
+    /* P(boost): thrust, unless the body has gained no speed at all over the vacuum
+     * continuation (a weave or pull-up the boost mode's larger noise fits better):
+     * then a manoeuvre, counted as lift */
+    if (p_boost > MWX_GUARD_PBOOST) {
+        if (tested && along_min < 0.0)
+            lift = 1;
+        else
+            thrust = 1;
     }
     if (thrust)
         g->t_thrust = t;

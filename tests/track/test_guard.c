@@ -127,6 +127,24 @@ static void test_lift(void **st)
     }
 }
 
+/* A weave that the boost mode fits better (P(boost) 0.5) but that gains no speed (drag,
+ * no thrust): a manoeuvre (lifting: an impact with its reach), not thrust (no impact). */
+static void test_weave_is_not_thrust(void **st)
+{
+    mwx_guard_t g;
+    double x[6];
+    (void)st;
+    setup_dyn();
+    start(x, 30e3, 1500.0, -10.0);
+    mwx_guard_init(&g, 0.0);
+    for (int t = 0; t <= 40; t++) {
+        mwx_track_class_t c = step(&g, x, t, 0.5);
+        if (t >= 30 && c != MWX_CLASS_LIFTING)
+            fail_msg("t = %d: weave read as %s", t, mwx_track_class_name(c));
+        fly(x, -3.0, (t / 5) % 2 ? 30.0 : -30.0, 1.0);
+    }
+}
+
 static void test_space_launch(void **st)
 {
     mwx_guard_t g;
@@ -167,6 +185,7 @@ int main(void)
         cmocka_unit_test(test_thrust_beats_mode_flip),
         cmocka_unit_test(test_pboost_is_evidence),
         cmocka_unit_test(test_lift),
+        cmocka_unit_test(test_weave_is_not_thrust),
         cmocka_unit_test(test_space_launch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
