@@ -265,6 +265,25 @@ typedef enum mwx_launch_basis {
     MWX_LAUNCH_FIT = 2
 } mwx_launch_basis_t;
 
+/* What the tracker has shown a track to be (docs/TRACKER.md "Track class"). Only a track
+ * shown ballistic gets an impact prediction: a body that may still be under thrust, or
+ * lifting, has none, whatever the IMM's modes say; a space launch (heading for orbit, or
+ * in it) never has one. Unknown is 0 so that a record written before the field existed
+ * reads as unknown (the warning then relies on its own thrust guard). */
+typedef enum mwx_track_class {
+    MWX_CLASS_UNKNOWN = 0,      /* not classified (older records) */
+    MWX_CLASS_THRUSTING = 1,    /* may still be under thrust: no impact prediction */
+    MWX_CLASS_BALLISTIC = 2,    /* 20 s without thrust or lift evidence: impact ellipse */
+    MWX_CLASS_LIFTING = 3,      /* lateral acceleration without thrust (lift, manoeuvre) */
+    /* part of a space launch (burned > 330 s, level near orbital speed, in orbit, or
+     * separated from such a part): an impact (a drop zone) only once it is shown
+     * ballistic and comes down, never in orbit */
+    MWX_CLASS_SPACE_LAUNCH = 4,
+    MWX_CLASS_STAGE = 5,        /* a spent stage: quiet since it separated while its
+                                 * sibling burned on; its impact is a drop zone */
+    MWX_CLASS_MAX = 5
+} mwx_track_class_t;
+
 typedef enum mwx_sensor_kind {
     MWX_SENSOR_RADAR = 0,
     MWX_SENSOR_IR = 1
@@ -298,6 +317,8 @@ typedef enum mwx_rec_type {
 MWX_API const char *mwx_status_name(mwx_status_t s);       /* "Actual", "Exercise", "Test" */
 MWX_API const char *mwx_phase_name(mwx_phase_t p); /* "boost", "ballistic", "impact", "glide", "orbit" */
 MWX_API const char *mwx_launch_basis_name(mwx_launch_basis_t b); /* "ballistic", "boost", "fit" */
+/* "unknown", "thrusting", "ballistic", "lifting", "space_launch", "stage" */
+MWX_API const char *mwx_track_class_name(mwx_track_class_t c);
 MWX_API const char *mwx_sensor_kind_name(mwx_sensor_kind_t k); /* "radar", "ir_satellite" */
 MWX_API const char *mwx_msg_type_name(mwx_msg_type_t m);   /* "Alert", "Update", "Cancel" */
 MWX_API const char *mwx_alert_kind_name(mwx_alert_kind_t k); /* "impact", "overflight", "launch", "drop_zone" */
@@ -371,7 +392,11 @@ typedef struct mwx_rec_track {
     int confirmed;              /* 1 confirmed, 0 tentative */
     char sources[MWX_ID_LEN * 2]; /* nations whose data fed it, "JP,US" (fused tracks) */
     mwx_rec_launch_est_t launch;
-    mwx_rec_impact_est_t impact;
+    mwx_rec_impact_est_t impact;  /* only for a track of class ballistic (or unknown) */
+    mwx_track_class_t klass;      /* JSON "class" */
+    /* The track this one separated from (a spent stage, or the upper stage left when a
+     * stage fell away), "" for none; its launch estimate is the parent's. */
+    char parent[MWX_ID_LEN];
 } mwx_rec_track_t;
 
 typedef struct mwx_rec_share {

@@ -21,6 +21,19 @@ const char *mwx_launch_basis_name(mwx_launch_basis_t b)
     return "?";
 }
 
+const char *mwx_track_class_name(mwx_track_class_t c)
+{
+    switch (c) {
+    case MWX_CLASS_UNKNOWN: return "unknown";
+    case MWX_CLASS_THRUSTING: return "thrusting";
+    case MWX_CLASS_BALLISTIC: return "ballistic";
+    case MWX_CLASS_LIFTING: return "lifting";
+    case MWX_CLASS_SPACE_LAUNCH: return "space_launch";
+    case MWX_CLASS_STAGE: return "stage";
+    }
+    return "?";
+}
+
 const char *mwx_phase_name(mwx_phase_t p)
 {
     switch (p) {

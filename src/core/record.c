@@ -193,7 +193,8 @@ static int build_msg(const mwx_record_t *rec, pbrec_t *pb, const ProtobufCMessag
         if (!isfinite(r->t) || !finite_all(r->ecef_m, 3) || !finite_all(r->vel_mps, 3) ||
             !finite_all(r->cov_pos_m2, 6) || !finite_all(r->cov_vel_m2s2, 6) ||
             !field_ok(r->node, sizeof r->node) || !field_ok(r->track_id, sizeof r->track_id) ||
-            !field_ok(r->sources, sizeof r->sources) || (unsigned)r->phase > MWX_PHASE_MAX)
+            !field_ok(r->sources, sizeof r->sources) || (unsigned)r->phase > MWX_PHASE_MAX ||
+            (unsigned)r->klass > MWX_CLASS_MAX || !field_ok(r->parent, sizeof r->parent))
             return MWX_EINVAL;
         mwx__rec__track__init(m);
         m->t = r->t;
@@ -206,6 +207,8 @@ static int build_msg(const mwx_record_t *rec, pbrec_t *pb, const ProtobufCMessag
         m->phase = (Mwx__Rec__Phase)r->phase;
         m->confirmed = r->confirmed != 0;
         m->sources = S(r->sources);
+        m->class_ = (Mwx__Rec__TrackClass)r->klass;
+        m->parent = S(r->parent);
         if (r->launch.valid) {
             double v[] = {r->launch.lat, r->launch.lon, r->launch.t};
             if (!finite_all(v, 3))
@@ -598,6 +601,8 @@ int mwx_record_decode(mwx_rec_type_t type, const uint8_t *buf, size_t len, mwx_r
         ENUM(r->phase, mwx_phase_t, m->phase, MWX_PHASE_MAX, "phase");
         r->confirmed = m->confirmed != 0;
         COPY_STR(r->sources, m->sources, "sources");
+        ENUM(r->klass, mwx_track_class_t, m->class_, MWX_CLASS_MAX, "class");
+        COPY_STR(r->parent, m->parent, "parent");
         if (m->launch) {
             r->launch.valid = 1;
             NUM(r->launch.lat, m->launch->lat, "launch.lat");
@@ -910,6 +915,13 @@ char *mwx_record_to_json(const mwx_record_t *rec)
         kv_str(&b, "phase", mwx_phase_name(r->phase), 16);
         kv_bool(&b, "confirmed", r->confirmed);
         kv_list(&b, "sources", r->sources, sizeof r->sources);
+        kv_str(&b, "class", mwx_track_class_name(r->klass), 16);
+        if (r->parent[0]) {
+            KS(&b, "parent", r->parent);
+        } else {
+            sb_key(&b, "parent");
+            sb_lit(&b, "null");
+        }
         sb_key(&b, "launch");
         if (r->launch.valid) {
             sb_lit(&b, "{\"lat\":");

@@ -543,6 +543,34 @@ static void land_at_impact(fused_t *fu)
     memset(o->vel_mps, 0, sizeof o->vel_mps);
 }
 
+/* Caution order of the track classes: a fused track is what its most cautious live member
+ * says (a receiver cannot tell which nation is right, and an impact prediction for a body
+ * still under thrust is the worse error: issue 11). Unknown (a partner on an older
+ * version) counts only when no member classifies. */
+static int class_caution(mwx_track_class_t c)
+{
+    switch (c) {
+    case MWX_CLASS_SPACE_LAUNCH: return 5;
+    case MWX_CLASS_THRUSTING: return 4;
+    case MWX_CLASS_LIFTING: return 3;
+    case MWX_CLASS_STAGE: return 2;
+    case MWX_CLASS_BALLISTIC: return 1;
+    default: return 0;
+    }
+}
+
+/* The fused track holding member (origin, track_id), or NULL. */
+static const fused_t *fused_of_member(const mwx_fusion_t *f, const char *origin,
+                                      const char *track_id)
+{
+    for (size_t i = 0; i < f->n; i++)
+        for (int k = 0; k < f->v[i].n_src; k++)
+            if (strcmp(f->v[i].src[k].origin, origin) == 0 &&
+                strcmp(f->v[i].src[k].track_id, track_id) == 0)
+                return &f->v[i];
+    return NULL;
+}
+
 /* Recompute the fused estimate from the active sources, as of the newest report (and no
  * earlier than t_min, so that a fused track's time never goes back). The sources are
  * combined in their sorted order, so the result depends on which reports are held, not
@@ -557,6 +585,8 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
     double ix[2] = {0, 0}, ic[4] = {0}, ref_lat = 0, ref_lon = 0, imp_t_num = 0, imp_w = 0;
     double l_lat = 0, l_lon = 0, l_t = 0, l_w = 0;
     int l_basis = -1;
+    mwx_track_class_t klass = MWX_CLASS_UNKNOWN;
+    const fused_t *parent = NULL;
     mwx_rec_track_t *o = &fu->out;
     char sources[sizeof o->sources] = "";
     uint8_t live[MWX_FUSION_MAX_SOURCES];
@@ -575,6 +605,10 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
             continue;
         propagate(s, t, xs, vs, pps, pvs);
         any_boost |= s->phase == MWX_PHASE_BOOST;
+        if (class_caution(s->klass) > class_caution(klass))
+            klass = s->klass;
+        if (!parent && s->parent[0])
+            parent = fused_of_member(f, fu->src[k].origin, s->parent);
         if (first) {
             memcpy(x, xs, sizeof x);
             memcpy(v, vs, sizeof v);
@@ -660,6 +694,17 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
         o->launch.lon = l_lon / l_w;
         o->launch.t = l_t / l_w;
         o->launch.basis = (mwx_launch_basis_t)l_basis;
+    }
+    o->klass = klass;
+    /* one member that may see thrust or lift vetoes the others' impact ellipses */
+    if (klass == MWX_CLASS_THRUSTING || klass == MWX_CLASS_LIFTING)
+        o->impact.valid = 0;
+    o->parent[0] = '\0';
+    if (parent && parent != fu) {
+        mwx_strlcpy(o->parent, parent->id, sizeof o->parent);
+        /* a separated stage's launch is its parent's */
+        if (parent->out.launch.valid)
+            o->launch = parent->out.launch;
     }
     land_at_impact(fu);
 }

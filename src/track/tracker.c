@@ -27,6 +27,7 @@
  * All memory is allocated in mwx_tracker_create. truth_object is never read. */
 #include "mwx/track.h"
 #include "ekf_internal.h"
+#include "guard.h"
 #include "linalg.h"
 
 #include <assert.h>
@@ -74,7 +75,13 @@ typedef struct trk {
     double g_nu[MWX_TRACK_MAX_Z], g_S[9];
     double g_H[MWX_TRACK_MAX_Z * MWX_TRACK_NX], g_PHt[MWX_TRACK_NX * MWX_TRACK_MAX_Z];
     mwx_rec_launch_est_t launch;
+    /* The ballistic continuation's impact, always computed: it times a coast out of
+     * sight. Published (the record's impact) only while the guard says ballistic. */
     mwx_rec_impact_est_t impact;
+    mwx_guard_t guard;      /* thrust/lift evidence: the track's class */
+    char parent[MWX_ID_LEN];
+    int stage;              /* a spent stage: quiet since it separated, its sibling burned */
+    int space_seen;         /* guard.space when last looked at (spread to relatives) */
     uint32_t pred_stamp, gate_stamp, hit_stamp;
     int uf_meas;    /* first measurement of this scan that gated it */
     int grid_next;
@@ -344,6 +351,9 @@ static void delete_track(mwx_tracker_t *t, trk_t *k)
     t->st.tracks_deleted++;
 }
 
+#define LIFT_REACH_MPS2 20.0    /* 2 g of lift or manoeuvre, sideways */
+#define LIFT_REACH_MAX_KM 300.0
+
 static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t *r)
 {
     const double *P = k->comb.P;
@@ -375,7 +385,25 @@ static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t 
         len = strlen(r->sources);
     }
     r->launch = k->launch;
-    r->impact = k->impact;
+    r->klass = k->guard.klass;
+    if (r->klass == MWX_CLASS_BALLISTIC && k->stage)
+        r->klass = MWX_CLASS_STAGE;
+    mwx_strlcpy(r->parent, k->parent, sizeof r->parent);
+    /* Never a ballistic impact for a track that may be under thrust or lifting, nor for
+     * a body in orbit (issue 11): whatever the IMM's modes say, the guard decides. */
+    if (mwx_guard_impact_ok(&k->guard)) {
+        r->impact = k->impact;
+    } else if (r->klass == MWX_CLASS_LIFTING && k->impact.valid) {
+        /* A lifting body (quasi-ballistic pull-up, glide, weave) lands somewhere in what
+         * its lift can reach before the ballistic impact: the ellipse grows by the
+         * lateral reach of LIFT_REACH_MPS2 over the time to go (capped), and narrows as
+         * the impact nears. A stand-in for a corridor: issue 11 asks for one. */
+        double tgo = fmax(0.0, k->impact.t - k->t);
+        double reach_km = fmin(LIFT_REACH_MAX_KM, 0.5 * LIFT_REACH_MPS2 * tgo * tgo / 1000.0);
+        r->impact = k->impact;
+        r->impact.semi_major_km += reach_km;
+        r->impact.semi_minor_km += reach_km;
+    }
 }
 
 /* Keep a sample of a confirmed track's early flight, and fit the launch to them: from
@@ -489,7 +517,7 @@ static void refresh_predictions(mwx_tracker_t *t, trk_t *k)
                 k->launch.t += (l.t - k->launch.t) / nl;
             }
         }
-    } else if (!k->launch_from_boost) {
+    } else if (!k->launch_from_boost && !k->parent[0]) {
         mwx_rec_launch_est_t l;
         if (mwx_estimate_launch(&t->cfg.dyn, k->comb.x, k->t, 0, &l) == MWX_OK)
             k->launch = l;
@@ -529,6 +557,7 @@ static void init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, double
     }
     k->comb = *s0;
     k->phase = MWX_PHASE_BOOST;
+    mwx_guard_init(&k->guard, tm);
     if (t->sensors[sensor].nation >= 0)
         k->nations |= 1u << t->sensors[sensor].nation;
     t->st.tracks_created++;
@@ -883,6 +912,69 @@ static int radar_far_from_linear(const mwx_tracker_t *t, const trk_t *k, int mi)
     return mwx_dot3(d, d) / (2.0 * m->z[0]) > sqrt(m->R[0]);
 }
 
+static void link_parent(mwx_tracker_t *t, trk_t *k);
+
+static trk_t *find_confirmed(mwx_tracker_t *t, const char *id)
+{
+    for (int i = 0; i < t->cap; i++)
+        if (t->trk[i].active && t->trk[i].confirmed && strcmp(t->trk[i].id, id) == 0)
+            return &t->trk[i];
+    return NULL;
+}
+
+#define STAGE_CHILD_SETTLE_S 15.0 /* a new track's P(boost) starts at 0.6: its own
+                                   * "evidence" of its first seconds is no burn */
+#define STAGE_PARENT_SETTLE_S 5.0
+
+/* Separated parts: one that has been quiet since the separation while its sibling burned
+ * on is the spent stage; a part of a space launch makes its relatives parts of it too. */
+static void relatives(mwx_tracker_t *t, trk_t *k)
+{
+    trk_t *p;
+    double t_sep = k->t_created;
+    if (k->guard.space && !k->space_seen) {
+        k->space_seen = 1;
+        for (int i = 0; i < t->cap; i++) {
+            trk_t *c = &t->trk[i];
+            if (c->active && c->confirmed && strcmp(c->parent, k->id) == 0)
+                c->guard.space = 1;
+        }
+        if (k->parent[0] && (p = find_confirmed(t, k->parent)))
+            p->guard.space = 1;
+    }
+    if (!k->parent[0] || !(p = find_confirmed(t, k->parent)))
+        return;
+    if (k->guard.t_thrust <= t_sep + STAGE_CHILD_SETTLE_S &&
+        p->guard.t_thrust > t_sep + STAGE_CHILD_SETTLE_S)
+        k->stage = 1;
+    else if (p->guard.t_thrust <= t_sep + STAGE_PARENT_SETTLE_S &&
+             k->guard.t_thrust > t_sep + STAGE_CHILD_SETTLE_S)
+        p->stage = 1;
+}
+
+/* A single-mode (ballistic) track whose innovations show it has lost the body gets its
+ * boost mode back: an upper stage re-ignites after a coast (a space launch's apoapsis
+ * burn), and a rigid ballistic filter would break the track instead of following it. */
+static void revive_boost(mwx_tracker_t *t, trk_t *k)
+{
+    const int n = MWX_TRACK_NX;
+    mwx_gauss_t b = k->imm.mode[0];
+    if (!t->cfg.use_imm || k->imm.n_modes != 1)
+        return;
+    k->imm.mode[1] = k->imm.mode[0];
+    k->imm.model[1] = t->model_ptr[1];
+    b.x[MWX_TTHRUST] = 10.0;
+    for (int i = 0; i < n; i++)
+        b.P[MWX_TTHRUST * n + i] = b.P[i * n + MWX_TTHRUST] = 0.0;
+    b.P[MWX_TTHRUST * n + MWX_TTHRUST] = 10.0 * 10.0;
+    k->imm.mode[0] = b;
+    k->imm.model[0] = t->model_ptr[0];
+    k->imm.mu[0] = 0.5;
+    k->imm.mu[1] = 0.5;
+    k->imm.n_modes = 2;
+    k->ballistic_run = 0;
+}
+
 /* The track keeps the ballistic mode only (a re-entry vehicle does not re-ignite). */
 static void retire_boost(trk_t *k)
 {
@@ -921,6 +1013,11 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
         return;
     }
     mwx_imm_combine(&k->imm, &k->comb);
+    if (mwx_guard_innovation(&k->guard, nis, t->mm[mi].nz, t->scan_t))
+        revive_boost(t, k);
+    mwx_guard_update(&k->guard, &t->models[1], &t->cfg.dyn, &k->comb, track_phase_boost(k),
+                     t->scan_t, k->launch.valid ? k->launch.t : NAN);
+    relatives(t, k);
     /* A re-entry vehicle does not re-ignite: after RETIRE_BOOST_UPDATES ballistic
      * updates the boost mode is retired, halving the cost of the midcourse. Ballistic:
      * the ballistic mode is clearly ahead, or the boost mode's own thrust estimate is
@@ -957,11 +1054,60 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
         k->confirmed = 1;
         snprintf(k->id, sizeof(k->id), "%.19s-%d", t->cfg.node, ++t->next_id);
         t->st.tracks_confirmed++;
+        link_parent(t, k);
     }
     if (k->confirmed) {
         refresh_predictions(t, k);
         report(t, k, 0);
     }
+}
+
+#define PARENT_DIST_M 30e3     /* a separated part is this close to its parent ... */
+#define PARENT_DV_MPS 600.0    /* ... as fast, within this ... */
+#define PARENT_AGE_S 10.0      /* ... and confirmed this much later than it */
+#define PARENT_MIN_ALT_M 20e3  /* no stage separates lower */
+
+/* A newly confirmed track that appeared right beside an older confirmed one, high up and
+ * as fast, is a part separated from it (a spent stage, or the upper stage the spent one
+ * leaves): it is linked to that parent and takes the parent's launch, not a launch of
+ * its own (a separated part was never on the ground; flown back, its "launch" is
+ * nonsense). The age and altitude conditions keep a salvo's next missile (launched
+ * seconds apart, seen first low) from being taken for a stage. */
+static void link_parent(mwx_tracker_t *t, trk_t *k)
+{
+    const trk_t *best = NULL;
+    double best_d = PARENT_DIST_M;
+    mwx_geo_t g;
+    mwx_ecef_to_geo(&t->cfg.dyn.earth, k->comb.x, &g);
+    if (g.alt < PARENT_MIN_ALT_M)
+        return;
+    for (int i = 0; i < t->cap; i++) {
+        const trk_t *p = &t->trk[i];
+        double d[3], dv[3], dt;
+        if (p == k || !p->active || !p->confirmed || p->t_created > k->t_created - PARENT_AGE_S)
+            continue;
+        dt = k->t - p->t;
+        for (int a = 0; a < 3; a++) {
+            d[a] = p->comb.x[a] + p->comb.x[3 + a] * dt - k->comb.x[a];
+            dv[a] = p->comb.x[3 + a] - k->comb.x[3 + a];
+        }
+        if (mwx_norm3(dv) > PARENT_DV_MPS || mwx_norm3(d) >= best_d)
+            continue;
+        best_d = mwx_norm3(d);
+        best = p;
+    }
+    if (!best)
+        return;
+    mwx_strlcpy(k->parent, best->id, sizeof k->parent);
+    if (best->launch.valid) {
+        k->launch = best->launch;
+        k->launch_fit = 1; /* never replaced by a launch of its own */
+    }
+    hist_release(t, k);
+    if (best->guard.space)
+        k->guard.space = 1;
+    if (best->guard.t_burn0 < k->guard.t_burn0)
+        k->guard.t_burn0 = best->guard.t_burn0; /* its burn began with the parent's */
 }
 
 /* Global nearest neighbour on one cluster of measurements (rows linked via mnext). */
@@ -1177,7 +1323,8 @@ static void process_scan(mwx_tracker_t *t)
                 }
                 continue;
             }
-            if (k->impact.valid && k->impact.t <= t->scan_t && t->fn) {
+            if (k->impact.valid && k->impact.t <= t->scan_t && t->fn &&
+                mwx_guard_impact_ok(&k->guard)) {
                 mwx_rec_track_t r;
                 fill_record(t, k, &r);
                 r.phase = MWX_PHASE_IMPACT;

@@ -1296,9 +1296,21 @@ static int launch_adopt(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t 
     return 1;
 }
 
+/* A part whose fall is a drop zone, not a missile's impact (docs/WARNING_POLICY.md
+ * "Space launches and stages"): a spent stage, or any part of a space launch. */
+static int drop_zone_class(const mwx_rec_track_t *k)
+{
+    return k->klass == MWX_CLASS_STAGE || k->klass == MWX_CLASS_SPACE_LAUNCH;
+}
+
 static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, int all_clear,
                  const double (*ring)[2], size_t n_ring, const uint8_t *removed, mwx_err_t *err)
 {
+    /* the impact series of a stage or a space launch's part warns of a drop zone: never
+     * an impact warning for a part that may reach orbit */
+    mwx_warn_kind_t kind = s->kind == MWX_WARN_IMPACT && drop_zone_class(&tr->trk)
+                               ? MWX_WARN_DROP_ZONE
+                               : s->kind;
     mwx_warn_msg_t *m = &s->last;
     char tid[MWX_ID_LEN];
     const mwx_rec_impact_est_t *imp = &tr->trk.impact;
@@ -1312,14 +1324,14 @@ static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, i
     memset(m, 0, sizeof *m);
     mwx_warn_sanitize_id(tid, sizeof tid, tr->sname[0] ? tr->sname : tr->trk.track_id);
     snprintf(m->identifier, sizeof m->identifier, "%s.%s.%s.%d", w->prefix, tid,
-             kind_name(s->kind), w->serial);
+             kind_name(kind), w->serial);
     snprintf(m->incident, sizeof m->incident, "%s.%s", w->prefix, tid);
     /* a restarted context replaying its input never dates a message before the last one
      * it journaled */
     m->t = w->now_t < w->resume_t ? w->resume_t : w->now_t;
     mwx_time_format(w->epoch + m->t, 0, 0, m->sent, sizeof m->sent);
     m->msg_type = mt;
-    m->kind = s->kind;
+    m->kind = kind;
     m->all_clear = all_clear;
     /* an overflight series that empties as the missile moves on ends as "passed over",
      * not as a withdrawn threat */
@@ -1752,6 +1764,46 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
     }
 }
 
+#define SPACE_OVERFLIGHT_MAX_ALT_M 1000e3 /* PRODUCT.md "Threat classes" */
+#define SPACE_OVERFLIGHT_AHEAD_S 120.0     /* the path ahead warned: 2 minutes of flight */
+
+/* A space launch that has no impact (under thrust, or in orbit): overflight for the
+ * regions under its path while it is below 1,000 km (issue 11). The path is the ground
+ * track ahead along the current course for SPACE_OVERFLIGHT_AHEAD_S at the current ground
+ * speed, buffered like an overflight corridor (the larger of the policy minimum and
+ * 2.45 sigma of the horizontal position). */
+static int space_overflight(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv,
+                            mwx_err_t *err)
+{
+    const mwx_warn_policy_t *p = &w->pol;
+    const struct geod_geodesic *g = mwx_regions_geod(w->regions);
+    double lat2 = tv->lat, lon2 = tv->lon, az2, buf_km, reach_m;
+    size_t nc = 0;
+    int rc;
+    memset(w->now_hit, 0, sizeof w->now_hit);
+    memset(w->rel_hit, 0, sizeof w->rel_hit);
+    if (tv->alt_m < SPACE_OVERFLIGHT_MAX_ALT_M) {
+        reach_m = fmax(tv->speed_mps * SPACE_OVERFLIGHT_AHEAD_S, 2000.0);
+        geod_direct(g, tv->lat, tv->lon, tv->course_deg, reach_m, &lat2, &lon2, &az2);
+        buf_km = fmax(p->overflight_min_buffer_km, 2.45 * tv->ce_m / 1000.0);
+        if (buf_km > 1000.0)
+            buf_km = 1000.0;
+        nc = corridor_rings(g, tv->lat, tv->lon, lat2, lon2, buf_km * 1000.0,
+                            buf_km * p->release_scale * 1000.0, p->overflight_step_km * 1000.0,
+                            w->scratch, w->scratch3);
+        if (nc && (rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch, nc,
+                                            w->now_hit, err)))
+            return rc;
+        if (nc && release_candidates(w, tr->s[MWX_WARN_OVERFLIGHT].warned, w->now_hit,
+                                     w->off_hit) &&
+            (rc = mwx_regions_in_ring_masked(w->regions, (const double (*)[2])w->scratch3,
+                                             nc, w->off_hit, w->rel_hit, err)))
+            return rc;
+    }
+    return decide(w, tr, &tr->s[MWX_WARN_OVERFLIGHT], w->now_hit, w->rel_hit, NULL,
+                  nc ? (const double (*)[2])w->scratch : NULL, nc, err);
+}
+
 /* The launch notice (issue 12, item 7; docs/WARNING_POLICY.md "Launch notice"): once,
  * when the track is first eligible (confirmed), before any prediction settles: every
  * region within launch_reach_km of the launch point (the estimate, else the track's
@@ -1901,6 +1953,10 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
         if (!tr->done && trk->t >= w->resume_t && (rc = assess(w, tr, &tv, err)))
             return rc;
     }
+    if (eligible && !tr->done && w->pol.overflight && trk->klass == MWX_CLASS_SPACE_LAUNCH &&
+        !impact_valid(&trk->impact) && trk->phase != MWX_PHASE_IMPACT &&
+        trk->t >= w->resume_t && (rc = space_overflight(w, tr, &tv, err)))
+        return rc;
     if (!impact_valid(&trk->impact))
         tr->n_ring = 0;
     if ((rc = housekeeping(w, tr, err)))

@@ -614,7 +614,8 @@ static void test_json_every_type(void **state)
     /* track without estimates */
     static const char *const k_tk[] = {"type", "t", "node", "track_id", "ecef_m", "vel_mps",
                                        "cov_pos_m2", "cov_vel_m2s2", "phase", "confirmed",
-                                       "sources", "launch", "impact", NULL};
+                                       "sources", "class", "parent", "launch", "impact",
+                                       NULL};
     const mwx_rec_track_t *k = &s[4].u.track;
     j = to_json(&s[4]);
     keys_exactly(j, k_tk);
@@ -629,6 +630,8 @@ static void test_json_every_type(void **state)
     str_is(j, "phase", "ballistic");
     assert_true(json_is_false(json_object_get(j, "confirmed")));
     strs_are(j, "sources", NULL, 0);
+    str_is(j, "class", "unknown"); /* 0: a record from before the field */
+    assert_true(json_is_null(json_object_get(j, "parent")));
     assert_true(json_is_null(json_object_get(j, "launch")));
     assert_true(json_is_null(json_object_get(j, "impact")));
     json_decref(j);
@@ -641,6 +644,8 @@ static void test_json_every_type(void **state)
     assert_true(json_is_true(json_object_get(j, "confirmed")));
     static const char *const src[] = {"JP", "KR", "US"};
     strs_are(j, "sources", src, 3);
+    str_is(j, "class", "ballistic");
+    str_is(j, "parent", "JP-6");
     json_t *l = json_object_get(j, "launch");
     static const char *const k_l[] = {"lat", "lon", "t", "basis", NULL};
     keys_exactly(l, k_l);

@@ -111,6 +111,8 @@ size_t mwx_test_samples(mwx_record_t *out)
     r->u.track.impact.semi_major_km = 4.1;
     r->u.track.impact.semi_minor_km = 0.0; /* all-zero values still present */
     r->u.track.impact.orientation_deg = 0.0;
+    r->u.track.klass = MWX_CLASS_BALLISTIC;
+    strcpy(r->u.track.parent, "JP-6");
 
     r = &out[n++];
     r->type = MWX_REC_SHARE;

@@ -68,6 +68,57 @@ static void test_ci_closed_form(void **state)
     assert_int_equal(mwx_fusion_ci(2, xa, ps, xb, pb, x, p, &w), MWX_ERANGE);
 }
 
+/* Issue 11: one member that may see thrust vetoes the others' impact ellipse (mode flips
+ * in one nation's IMM cannot get an impact past another's guard); the fused class is the
+ * most cautious member's; a stage's parent is named by its fused id, and the stage takes
+ * the parent's launch. */
+static void test_class_and_parent(void **state)
+{
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0};
+    mwx_fusion_t *f;
+    mwx_rec_track_t out;
+    double x[3] = {-3.2e6, 3.6e6, 4.3e6}, v[3] = {1500, -800, 900};
+    (void)state;
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    mwx_rec_track_t a = make_track("JP", "JP-1", 100.0, x, v, 200, 10);
+    a.klass = MWX_CLASS_BALLISTIC;
+    a.impact.valid = 1;
+    a.impact.lat = 38.0, a.impact.lon = 135.0, a.impact.t = 600.0;
+    a.impact.semi_major_km = 5.0, a.impact.semi_minor_km = 2.0;
+    a.launch.valid = 1;
+    a.launch.lat = 39.0, a.launch.lon = 125.0, a.launch.t = 20.0;
+    a.launch.basis = MWX_LAUNCH_FIT;
+    assert_int_equal(mwx_fusion_update(f, &a, &out, NULL), 0);
+    assert_true(out.impact.valid);
+    assert_int_equal(out.klass, MWX_CLASS_BALLISTIC);
+    mwx_rec_track_t b = make_track("US", "US-4", 100.0, x, v, 300, 15);
+    b.klass = MWX_CLASS_THRUSTING; /* no impact: the US guard sees thrust */
+    assert_int_equal(mwx_fusion_update(f, &b, &out, NULL), 0);
+    assert_int_equal(mwx_fusion_count(f), 1);
+    assert_int_equal(out.klass, MWX_CLASS_THRUSTING);
+    assert_false(out.impact.valid);
+    b.t = 101.0;
+    b.klass = MWX_CLASS_BALLISTIC;
+    for (int i = 0; i < 3; i++)
+        b.ecef_m[i] += v[i];
+    assert_int_equal(mwx_fusion_update(f, &b, &out, NULL), 0);
+    assert_int_equal(out.klass, MWX_CLASS_BALLISTIC);
+    assert_true(out.impact.valid);
+    /* JP's spent stage, 40 km away: its own fused track, parent JP-F1, launch of F1 */
+    double xs[3] = {x[0] + 40e3, x[1], x[2]};
+    mwx_rec_track_t s = make_track("JP", "JP-2", 101.0, xs, v, 200, 10);
+    s.klass = MWX_CLASS_STAGE;
+    strcpy(s.parent, "JP-1");
+    assert_int_equal(mwx_fusion_update(f, &s, &out, NULL), 0);
+    assert_int_equal(mwx_fusion_count(f), 2);
+    assert_string_equal(out.track_id, "JP-F2");
+    assert_string_equal(out.parent, "JP-F1");
+    assert_int_equal(out.klass, MWX_CLASS_STAGE);
+    assert_true(out.launch.valid);
+    assert_true(fabs(out.launch.t - 20.0) < 1e-9);
+    mwx_fusion_destroy(f);
+}
+
 static void test_same_object_two_nations(void **state)
 {
     mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0};
@@ -739,6 +790,7 @@ int main(void)
         cmocka_unit_test(test_picture_independent_of_arrival_order),
         cmocka_unit_test(test_dropped_member_never_feeds),
         cmocka_unit_test(test_ends_on_the_ground),
+        cmocka_unit_test(test_class_and_parent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,14 +41,19 @@ last = {}
 for r in tr:
     assert r["node"] == "ALL"
     assert len(r["cov_pos_m2"]) == 6 and r["cov_pos_m2"][0] > 0
-    if r["phase"] == "ballistic":
-        assert r["impact"] is not None, r
+    # an impact ellipse when the track is shown ballistic, a reach when lifting (issue 11)
+    assert r["class"] in ("thrusting", "ballistic", "lifting", "space_launch", "stage"), r["class"]
+    assert (r["impact"] is not None) <= (r["class"] in ("ballistic", "lifting", "stage")), r
+    assert r["class"] != "ballistic" or r["impact"] is not None, r
+    if r["impact"] is not None:
         assert 0 < r["impact"]["semi_minor_km"] <= r["impact"]["semi_major_km"]
         assert 0 <= r["impact"]["orientation_deg"] < 180
     # at most one record per track per second (--every 1)
     if r["track_id"] in last and r["phase"] != "impact":
         assert r["t"] - last[r["track_id"]] >= 1.0 - 1e-6, (r["t"], last[r["track_id"]])
     last[r["track_id"]] = r["t"]
+with_impact = sorted({r["track_id"] for r in tr if r["impact"]})
+assert with_impact == ids, ("tracks never shown ballistic", with_impact)
 PY
 expect 0 "" -- track "$dir/run.mwxr" -o "$dir/kr.mwxr" --nation KR
 "$MWX" cat "$dir/kr.mwxr" >"$dir/kr.jsonl" || fail "mwx cat kr: exit $?"

@@ -560,6 +560,68 @@ static void test_thrust_guard(void **st)
     mwx_warn_free(f.w);
 }
 
+/* Issue 11, warning: a space launch with no impact (under thrust, or in orbit) gets
+ * overflight warnings for the regions under its path while it is below 1,000 km, and
+ * never an impact warning; a spent stage's (or a space launch's quiet part's) impact
+ * ellipse is warned as a drop zone, not an impact. */
+static void test_space_launch_and_stage(void **st)
+{
+    fixture_t f;
+    mwx_warn_policy_t pol;
+    const mwx_rec_alert_t *c[64];
+    int n_ovf;
+    (void)st;
+    mwx_warn_policy_default(&pol);
+    pol.launch_notice = 0;
+    open_ctx(&f, "space_launch", &pol, NULL);
+    /* SL-1: 300 km up over the Sea of Japan, 7 km/s east toward Honshu, no impact */
+    for (int t = 100; t <= 130; t++) {
+        double lon = 134.0 + (t - 100) * 0.08;
+        mwx_rec_track_t k = wt_track("SL-1", t, 36.0, lon, 300e3, 0, 0, 0, 0, 0, 0);
+        mwx_geo_t g = {36.0 * MWX_DEG, lon * MWX_DEG, 300e3};
+        double east[3], north[3], up[3];
+        mwx_enu_basis(g.lat, g.lon, east, north, up);
+        for (int i = 0; i < 3; i++)
+            k.vel_mps[i] = 7000.0 * east[i];
+        k.impact.valid = 0;
+        k.klass = MWX_CLASS_SPACE_LAUNCH;
+        k.phase = MWX_PHASE_BOOST;
+        feed(&f, &k);
+    }
+    n_ovf = caps_kind(&f, c, 64, MWX_WARN_OVERFLIGHT);
+    assert_true(n_ovf > 0);
+    assert_int_equal(caps_kind(&f, c, 64, MWX_WARN_IMPACT), 0);
+    assert_int_equal(caps_kind(&f, c, 64, MWX_WARN_DROP_ZONE), 0);
+    /* the same above 1,000 km: nothing more */
+    {
+        int before = f.log.n;
+        for (int t = 100; t <= 120; t++) {
+            mwx_rec_track_t k = wt_track("SL-2", t, 36.0, 134.0, 1200e3, 0, 0, 0, 0, 0, 0);
+            k.impact.valid = 0;
+            k.klass = MWX_CLASS_SPACE_LAUNCH;
+            feed(&f, &k);
+        }
+        for (int i = before; i < f.log.n; i++)
+            assert_true(f.log.out[i] != MWX_WARN_OUT_CAP);
+    }
+    /* ST-3: a spent stage falling on Tokyo: a drop zone, never an impact warning */
+    for (int t = 300; t <= 340; t++) {
+        mwx_rec_track_t k = wt_track("ST-3", t, 36.5, 137.0, 90e3, 35.69, 139.70, 500, 20,
+                                     10, 0);
+        k.klass = MWX_CLASS_STAGE;
+        strcpy(k.parent, "JP-1");
+        feed(&f, &k);
+    }
+    assert_int_equal(caps_kind(&f, c, 64, MWX_WARN_IMPACT), 0);
+    {
+        int n = caps_kind(&f, c, 64, MWX_WARN_DROP_ZONE);
+        assert_true(n > 0);
+        assert_true(c[0]->n_regions > 0);
+        assert_true(c[0]->kind == MWX_ALERT_DROP_ZONE);
+    }
+    mwx_warn_free(f.w);
+}
+
 /* Issue 12, item 3: an overflight warning ends, once the missile has flown on past the
  * regions, with "has passed over" (en, ja, ko), not as a withdrawn prediction. */
 static void test_overflight_passed(void **st)
@@ -1124,6 +1186,7 @@ int main(void)
         cmocka_unit_test(test_hysteresis),
         cmocka_unit_test(test_settle),
         cmocka_unit_test(test_thrust_guard),
+        cmocka_unit_test(test_space_launch_and_stage),
         cmocka_unit_test(test_launch_notice),
         cmocka_unit_test(test_overflight),
         cmocka_unit_test(test_overflight_passed),

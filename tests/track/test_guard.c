@@ -1,0 +1,192 @@
+/* The thrust/lift evidence guard (src/track/guard.c, issue 11): a body under thrust is
+ * never classed ballistic, whatever P(boost) the IMM gives (0 here: the modes have
+ * flipped); a coasting body is ballistic after 20 s quiet, not before; lateral
+ * acceleration is lift; near-circular level flight and orbit are a space launch. Truth
+ * from RK4 of point-mass gravity plus the given acceleration (independent of the
+ * tracker's models, which add J2 and rotation: the guard's tolerance must absorb it). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "track/guard.h"
+
+#include <math.h>
+#include <string.h>
+
+static mwx_dyn_params_t dyn;
+static mwx_motion_model_t bal;
+
+/* one second of flight in an inertial approximation: the guard's continuation uses the
+ * same frame with rotation off */
+static void fly(double x[6], double a_along, double a_lat, double dt)
+{
+    const double h = 0.01, gm = MWX_WGS84_GM;
+    for (double s = 0; s < dt - 1e-9; s += h) {
+        double r = mwx_norm3(x), sp = mwx_norm3(x + 3), u[3], up[3], lat[3];
+        for (int i = 0; i < 3; i++) {
+            u[i] = x[3 + i] / sp;
+            up[i] = x[i] / r;
+        }
+        mwx_cross3(u, up, lat);
+        for (int i = 0; i < 3; i++) {
+            double acc = -gm * x[i] / (r * r * r) + a_along * u[i] + a_lat * lat[i];
+            x[3 + i] += acc * h;
+            x[i] += x[3 + i] * h;
+        }
+    }
+}
+
+static mwx_track_class_t step(mwx_guard_t *g, const double x[6], double t, double pb)
+{
+    mwx_gauss_t s;
+    memset(&s, 0, sizeof s);
+    s.n = MWX_TRACK_NX;
+    memcpy(s.x, x, 6 * sizeof(double));
+    for (int i = 0; i < MWX_TRACK_NX; i++)
+        s.P[i * s.n + i] = i < 3 ? 100.0 * 100.0 : 5.0 * 5.0; /* 5 m/s velocity sigma */
+    return mwx_guard_update(g, &bal, &dyn, &s, pb, t, NAN);
+}
+
+static void start(double x[6], double alt, double speed, double gamma_deg)
+{
+    double r = MWX_WGS84_A + alt, g = gamma_deg * MWX_DEG;
+    x[0] = r, x[1] = 0, x[2] = 0;
+    x[3] = speed * sin(g), x[4] = speed * cos(g), x[5] = 0;
+}
+
+static void setup_dyn(void)
+{
+    mwx_earth_t e = mwx_earth_wgs84();
+    mwx_dyn_params_default(&dyn, &e, 0, 0, 0); /* vacuum, no J2, no rotation */
+    mwx_motion_ballistic(&bal, &dyn);
+}
+
+static void test_thrust_beats_mode_flip(void **st)
+{
+    mwx_guard_t g;
+    double x[6];
+    (void)st;
+    setup_dyn();
+    start(x, 150e3, 3000.0, 30.0);
+    mwx_guard_init(&g, 0.0);
+    /* 120 s at 3 m/s^2 (the warning's thrust threshold), P(boost) 0 throughout */
+    for (int t = 0; t <= 120; t++) {
+        mwx_track_class_t c = step(&g, x, t, 0.0);
+        if (c != MWX_CLASS_THRUSTING)
+            fail_msg("t = %d s under thrust: class %s", t, mwx_track_class_name(c));
+        fly(x, 3.0, 0.0, 1.0);
+    }
+    /* motor off (after t = 121): still thrusting-class for 20 s; ballistic once the
+     * 20 s lag no longer spans 10 s of burn (4 sigma of the two 5 m/s velocities is 28
+     * m/s, 10 s of burn) and 20 s more have passed: from t = 152 */
+    for (int t = 121; t <= 160; t++) {
+        mwx_track_class_t c = step(&g, x, t, 0.0);
+        if (t <= 141 && c != MWX_CLASS_THRUSTING)
+            fail_msg("t = %d s, %d s after burnout: class %s", t, t - 120,
+                     mwx_track_class_name(c));
+        if (t >= 152 && c != MWX_CLASS_BALLISTIC)
+            fail_msg("t = %d s, coasting: class %s (along %.1f perp %.1f sigma %.1f)", t,
+                     mwx_track_class_name(c), g.last_along, g.last_perp, g.last_sigma);
+        fly(x, 0.0, 0.0, 1.0);
+    }
+}
+
+static void test_pboost_is_evidence(void **st)
+{
+    mwx_guard_t g;
+    double x[6];
+    (void)st;
+    setup_dyn();
+    start(x, 300e3, 3000.0, 30.0);
+    mwx_guard_init(&g, 0.0);
+    /* coasting, but the IMM says P(boost) 0.4 now and then: never ballistic within 20 s
+     * of it */
+    for (int t = 0; t <= 100; t++) {
+        double pb = t % 15 == 0 ? 0.4 : 0.01;
+        mwx_track_class_t c = step(&g, x, t, pb);
+        if (c == MWX_CLASS_BALLISTIC)
+            fail_msg("t = %d: ballistic within 15 s of P(boost) 0.4", t);
+        fly(x, 0.0, 0.0, 1.0);
+    }
+}
+
+static void test_lift(void **st)
+{
+    mwx_guard_t g;
+    double x[6];
+    (void)st;
+    setup_dyn();
+    start(x, 40e3, 2000.0, 0.0);
+    mwx_guard_init(&g, 0.0);
+    for (int t = 0; t <= 60; t++) {
+        mwx_track_class_t c = step(&g, x, t, 0.0);
+        if (t >= 25 && c != MWX_CLASS_LIFTING)
+            fail_msg("t = %d: 2 g sideways: class %s", t, mwx_track_class_name(c));
+        fly(x, 0.0, 20.0, 1.0);
+    }
+}
+
+/* A weave that the boost mode fits better (P(boost) 0.5) but that gains no speed (drag,
+ * no thrust): a manoeuvre (lifting: an impact with its reach), not thrust (no impact). */
+static void test_weave_is_not_thrust(void **st)
+{
+    mwx_guard_t g;
+    double x[6];
+    (void)st;
+    setup_dyn();
+    start(x, 30e3, 1500.0, -10.0);
+    mwx_guard_init(&g, 0.0);
+    for (int t = 0; t <= 40; t++) {
+        mwx_track_class_t c = step(&g, x, t, 0.5);
+        if (t >= 30 && c != MWX_CLASS_LIFTING)
+            fail_msg("t = %d: weave read as %s", t, mwx_track_class_name(c));
+        fly(x, -3.0, (t / 5) % 2 ? 30.0 : -30.0, 1.0);
+    }
+}
+
+static void test_space_launch(void **st)
+{
+    mwx_guard_t g;
+    double x[6], vc;
+    (void)st;
+    setup_dyn();
+    /* level at 300 km at 0.92 circular speed: an upper stage, not a missile */
+    vc = sqrt(MWX_WGS84_GM / (MWX_WGS84_A + 300e3));
+    start(x, 300e3, 0.92 * vc, 2.0);
+    mwx_guard_init(&g, 0.0);
+    assert_int_equal(step(&g, x, 0.0, 0.0), MWX_CLASS_SPACE_LAUNCH);
+    /* a minimum-energy ICBM at burnout: 0.92 circular, climbing at 22 degrees: not */
+    start(x, 300e3, 0.92 * vc, 22.0);
+    mwx_guard_init(&g, 0.0);
+    assert_int_equal(step(&g, x, 0.0, 0.0), MWX_CLASS_THRUSTING);
+    /* circular orbit at 500 km: perigee 500 km */
+    vc = sqrt(MWX_WGS84_GM / (MWX_WGS84_A + 500e3));
+    start(x, 500e3, vc, 0.0);
+    assert_true(fabs(mwx_guard_perigee_alt(&dyn, x) - 500e3) < 1e3);
+    mwx_guard_init(&g, 0.0);
+    assert_int_equal(step(&g, x, 0.0, 0.0), MWX_CLASS_SPACE_LAUNCH);
+    /* a burn longer than 330 s */
+    start(x, 100e3, 2000.0, 30.0);
+    mwx_guard_init(&g, 0.0);
+    for (int t = 0; t <= 340; t++) {
+        mwx_track_class_t c = step(&g, x, t, 0.9);
+        if (t <= 330)
+            assert_int_equal(c, MWX_CLASS_THRUSTING);
+        else
+            assert_int_equal(c, MWX_CLASS_SPACE_LAUNCH);
+        fly(x, 0.5, 0.0, 1.0);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_thrust_beats_mode_flip),
+        cmocka_unit_test(test_pboost_is_evidence),
+        cmocka_unit_test(test_lift),
+        cmocka_unit_test(test_weave_is_not_thrust),
+        cmocka_unit_test(test_space_launch),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
