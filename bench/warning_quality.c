@@ -2,9 +2,10 @@
  * Warning quality (docs/BENCHMARKS.md "Warning quality"): every historic scenario and the
  * default morning through mwx_run (one shared pass), then per launch and region:
  *
- *   event      the region is struck (the Report's threatened regions: impact point or
- *              ground track below 100 km) or overflown (the simulated ground track while
- *              the object is at or above 100 km crosses it, found here from the truth)
+ *   event      the region is struck (the Report's threatened regions of kind impact:
+ *              impact point or ground track below 100 km) or overflown (kind overflight,
+ *              or the simulated ground track while the object is at or above 100 km
+ *              crosses it, found here from the truth)
  *   lead/limit mwx's lead time / (event - first detection): the share of the physically
  *              available warning time that mwx used (goal >= 0.9)
  *              (events are the simulation's: its flight differs from the real one)
