@@ -60,7 +60,8 @@ static void test_depressed_limits(void **state)
     mwx_physics_t ph = phys_full();
     mwx_launch_t l = make_launch("DEP-LOW", 39.0, 125.7, 38.0, 137.0, MWX_PROFILE_DEPRESSED, 40,
                                  120);
-    expect_error(&ph, &l, MWX_ERANGE, "too low to clear re-entry");
+    /* 40 km is a quasi-ballistic apogee now, but no boost reaches 991 km that low */
+    expect_error(&ph, &l, MWX_ERANGE, "flies the depressed profile to within 1 km");
     l = make_launch("DEP-HIGH", 39.0, 125.7, 38.0, 137.0, MWX_PROFILE_DEPRESSED, 900, 120);
     expect_error(&ph, &l, MWX_ERANGE, "above the");
 }
