@@ -229,11 +229,11 @@ static int infos(xmlDocPtr d, char lang[][16], char **text, int max)
     wt_collect(xmlDocGetRootElement(d), "info", v, &n, max < 8 ? max : 8);
     for (int i = 0; i < n; i++) {
         xmlChar *s = xmlNodeGetContent(v[i]);
-        const char *c = s ? (const char *)s : "";
-        size_t len = strlen(c) + 1;
+        const char *txt = s ? (const char *)s : "";
+        size_t len = strlen(txt) + 1;
         text[i] = malloc(len);
         assert_non_null(text[i]);
-        memcpy(text[i], c, len);
+        memcpy(text[i], txt, len);
         xmlFree(s);
         lang[i][0] = '\0';
         for (xmlNodePtr c = v[i]->children; c; c = c->next)
