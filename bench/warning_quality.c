@@ -2,9 +2,10 @@
  * Warning quality (docs/BENCHMARKS.md "Warning quality"): every historic scenario and the
  * default morning through mwx_run (one shared pass), then per launch and region:
  *
- *   event      the region is struck (the Report's threatened regions: impact point or
- *              ground track below 100 km) or overflown (the simulated ground track while
- *              the object is at or above 100 km crosses it, found here from the truth)
+ *   event      the region is struck (the Report's threatened regions of kind impact:
+ *              impact point or ground track below 100 km) or overflown (kind overflight,
+ *              or the simulated ground track while the object is at or above 100 km
+ *              crosses it, found here from the truth)
  *   lead/limit mwx's lead time / (event - first detection): the share of the physically
  *              available warning time that mwx used (goal >= 0.9)
  *              (events are the simulation's: its flight differs from the real one)
@@ -172,8 +173,13 @@ static void one(const char *path, mwx_regions_t *regions, totals_t *tt)
         for (size_t r = 0; r < nreg; r++) {
             const char *rid = mwx_regions_info(regions, r)->id;
             json_t *sr = find_id(json_object_get(l, "regions"), rid);
-            int struck = sr && json_is_true(json_object_get(sr, "threatened"));
-            int over = hit[r] && !struck;
+            /* the Report scores overflight regions as threatened too (kind "overflight"):
+             * those are overflown, not struck (their event is the overflight, not impact) */
+            const char *skind = sr ? json_string_value(json_object_get(sr, "kind")) : NULL;
+            int rep_over = sr && json_is_true(json_object_get(sr, "threatened")) && skind &&
+                           strcmp(skind, "overflight") == 0;
+            int struck = sr && json_is_true(json_object_get(sr, "threatened")) && !rep_over;
+            int over = (hit[r] || rep_over) && !struck;
             double first = NAN, state_at = NAN; /* state_at: 1 active at ti-300 */
             int active300 = 0;
             for (size_t a = 0; a < o.n_alerts; a++) {
@@ -206,6 +212,11 @@ static void one(const char *path, mwx_regions_t *regions, totals_t *tt)
             json_t *cr = cmp ? find_id(json_object_get(cmp, "regions"), rid) : NULL;
             double ev = struck ? ti : kobj >= 0 ? overflight_time(&o, kobj, regions, r, scratch)
                                                 : NAN;
+            if (!struck && !isfinite(ev) && rep_over) { /* the Report's own overflight time */
+                json_t *fa = json_object_get(sr, "t_first_alert"), *lt = json_object_get(sr, "lead_time_s");
+                if (json_is_number(fa) && json_is_number(lt))
+                    ev = json_number_value(fa) + json_number_value(lt);
+            }
             double lead = isfinite(first) ? ev - first : NAN, limit = ev - td;
             double vs_real = NAN;
             json_t *ra = cr ? json_object_get(json_object_get(cr, "real"), "lead_s") : NULL;

@@ -4,7 +4,10 @@
  *
  * Contract:
  *   - Regions come from a GeoJSON FeatureCollection (RFC 7946) whose features carry
- *     properties.id (ISO 3166-2), name, name_local, country; geometry Polygon or
+ *     properties.id (ISO 3166-2), name (English), name_local, country, and optionally
+ *     name_ja / name_ko (the region's name in Japanese / Korean, used by the CAP text of
+ *     that language; missing, they fall back to name_local for the country's own
+ *     language and to name otherwise); geometry Polygon or
  *     MultiPolygon, lon/lat in degrees. The caller passes the path (nothing is resolved
  *     here). A malformed or invalid file is MWX_EINVAL naming the feature (index and id)
  *     and what is wrong.
@@ -53,6 +56,8 @@ typedef struct mwx_region_info {
     char id[MWX_REGION_ID_LEN];    /* ISO 3166-2, "JP-13" */
     char name[64];                 /* English */
     char name_local[96];           /* UTF-8 */
+    char name_ja[96];              /* UTF-8, Japanese (always set: see the loader's fallback) */
+    char name_ko[96];              /* UTF-8, Korean (idem) */
     char country[4];               /* ISO 3166-1 alpha-2 */
     double min_lon, min_lat, max_lon, max_lat; /* bounding box, degrees */
 } mwx_region_info_t;

@@ -51,16 +51,10 @@ static void cap_destroy(void *state)
     free(s);
 }
 
+/* Every region in the text of its block's language (data/regions/names.csv). */
 static const char *region_name(const mwx_region_info_t *ri, int lang)
 {
-    if (lang == JA && strcmp(ri->country, "JP") == 0 && ri->name_local[0])
-        return ri->name_local;
-    if (lang == KO) {
-        const char *ko = mwx_warn_korean_name(ri->id);
-        if (ko)
-            return ko;
-    }
-    return ri->name;
+    return lang == JA ? ri->name_ja : lang == KO ? ri->name_ko : ri->name;
 }
 
 /* "Tokyo, Kanagawa and 3 more" style list, bounded. */

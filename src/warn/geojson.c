@@ -84,6 +84,10 @@ static void region_feature(mwx_wbuf_t *b, const mwx_warn_view_t *v, size_t r, ui
     mwx_wbuf_json_str(b, ri->name);
     mwx_wbuf_puts(b, ",\"name_local\":");
     mwx_wbuf_json_str(b, ri->name_local);
+    mwx_wbuf_puts(b, ",\"name_ja\":");
+    mwx_wbuf_json_str(b, ri->name_ja);
+    mwx_wbuf_puts(b, ",\"name_ko\":");
+    mwx_wbuf_json_str(b, ri->name_ko);
     mwx_wbuf_printf(b, ",\"status\":\"%s\",\"msg_type\":\"%s\",\"identifier\":",
                     status_names[status], mwx_msg_type_name(m->msg_type));
     mwx_wbuf_json_str(b, m->identifier);

@@ -324,7 +324,8 @@ static int load_feature(loadctx_t *lc, const json_t *jf, region_t *rg)
         return feat_error(lc, "type: expected \"Feature\"");
     props = json_object_get(jf, "properties");
     if (!json_is_object(props))
-        return feat_error(lc, "properties: expected an object with id, name, name_local, country");
+        return feat_error(lc, "properties: expected an object with id, name, name_local, "
+                               "name_ja, name_ko, country");
     if ((rc = prop_string(lc, props, "id", 1, rg->info.id, sizeof rg->info.id)))
         return rc;
     lc->id = rg->info.id;
@@ -333,12 +334,22 @@ static int load_feature(loadctx_t *lc, const json_t *jf, region_t *rg)
     if ((rc = prop_string(lc, props, "name", 1, rg->info.name, sizeof rg->info.name)) ||
         (rc = prop_string(lc, props, "name_local", 0, rg->info.name_local,
                           sizeof rg->info.name_local)) ||
+        (rc = prop_string(lc, props, "name_ja", 0, rg->info.name_ja, sizeof rg->info.name_ja)) ||
+        (rc = prop_string(lc, props, "name_ko", 0, rg->info.name_ko, sizeof rg->info.name_ko)) ||
         (rc = prop_string(lc, props, "country", 0, rg->info.country, sizeof rg->info.country)))
         return rc;
     if (!rg->info.name_local[0])
         memcpy(rg->info.name_local, rg->info.name, sizeof rg->info.name);
     if (!rg->info.country[0])
         memcpy(rg->info.country, rg->info.id, 2);
+    /* A file without the per-language names still reads naturally in the country's own
+     * language; elsewhere the English name is the best we have. */
+    if (!rg->info.name_ja[0])
+        snprintf(rg->info.name_ja, sizeof rg->info.name_ja, "%s",
+                 strcmp(rg->info.country, "JP") == 0 ? rg->info.name_local : rg->info.name);
+    if (!rg->info.name_ko[0])
+        snprintf(rg->info.name_ko, sizeof rg->info.name_ko, "%s",
+                 strcmp(rg->info.country, "KR") == 0 ? rg->info.name_local : rg->info.name);
     jg = json_object_get(jf, "geometry");
     if ((rc = load_geometry(lc, jg, &rg->geom)))
         return rc;

@@ -458,24 +458,3 @@ void mwx_warn_drop_spare(const char *dir, const char *name)
     if ((size_t)snprintf(spare, sizeof spare, "%s/.%s.spare", dir, name) < sizeof spare)
         unlink(spare);
 }
-
-const char *mwx_warn_korean_name(const char *iso_id)
-{
-    static const struct {
-        const char *id, *ko;
-    } t[] = {
-        {"KR-11", "서울특별시"},       {"KR-26", "부산광역시"},
-        {"KR-27", "대구광역시"},       {"KR-28", "인천광역시"},
-        {"KR-29", "광주광역시"},       {"KR-30", "대전광역시"},
-        {"KR-31", "울산광역시"},       {"KR-41", "경기도"},
-        {"KR-42", "강원특별자치도"},   {"KR-43", "충청북도"},
-        {"KR-44", "충청남도"},         {"KR-45", "전북특별자치도"},
-        {"KR-46", "전라남도"},         {"KR-47", "경상북도"},
-        {"KR-48", "경상남도"},         {"KR-49", "제주특별자치도"},
-        {"KR-50", "세종특별자치시"},
-    };
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-        if (strcmp(t[i].id, iso_id) == 0)
-            return t[i].ko;
-    return NULL;
-}

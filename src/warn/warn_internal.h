@@ -96,9 +96,6 @@ int mwx_regions_in_ring_masked(mwx_regions_t *r, const double (*lonlat)[2], size
 /* The region's geometry as compact GeoJSON text (kept from the file). */
 const char *mwx_regions_geojson(const mwx_regions_t *r, size_t i);
 
-/* Korean name of a KR region (the data file has English only), or NULL. */
-const char *mwx_warn_korean_name(const char *iso_id);
-
 /* ------------------------------------------------------------------ series and messages */
 
 #define MWX_WARN_MAX_RING 512

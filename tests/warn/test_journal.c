@@ -133,6 +133,7 @@ static void read_caps(const char *dir, capset_t *cs)
         rewind(f);
         cs->data[cs->n] = malloc(cs->len[cs->n] + 1);
         assert_int_equal(fread(cs->data[cs->n], 1, cs->len[cs->n], f), cs->len[cs->n]);
+        cs->data[cs->n][cs->len[cs->n]] = '\0'; /* searched with strstr */
         fclose(f);
         cs->n++;
     }
