@@ -202,8 +202,8 @@ int mwx_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_wbuf
             goto out;
         }
     }
-    if (!(ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL, NULL,
-                                                BAD_CAST "")) ||
+    if (!(ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL,
+                                                BAD_CAST "", NULL)) ||
         !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) ||
         !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId) ||
         !(ki = xmlSecTmplSignatureEnsureKeyInfo(sig, NULL)) ||
