@@ -368,6 +368,16 @@ int mwx_cap_verify(mwx_cap_verifier_t *v, const char *data, size_t len, char *si
                          "the <Signature> must be the one and last element of <alert>");
         goto out;
     }
+    /* a bare key (KeyValue) proves nothing about who signed: only a certificate does */
+    {
+        xmlNodePtr ki = xmlSecFindChild(sig, xmlSecNodeKeyInfo, xmlSecDSigNs);
+        xmlNodePtr xd = ki ? xmlSecFindChild(ki, xmlSecNodeX509Data, xmlSecDSigNs) : NULL;
+        if (!xd || !xmlSecFindChild(xd, xmlSecNodeX509Certificate, xmlSecDSigNs)) {
+            rc = mwx_err_set(err, MWX_ECRYPTO, "the signature carries no X.509 certificate "
+                             "(KeyInfo/X509Data/X509Certificate): a bare key proves nothing");
+            goto out;
+        }
+    }
     if (xmlSecDSigCtxInitialize(&ctx, v->mngr) < 0) {
         rc = mwx_err_set(err, MWX_ENOMEM, "%s", why());
         goto out;

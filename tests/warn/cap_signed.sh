@@ -79,6 +79,29 @@ for t in sent area; do
   fi
   grep -q "changed after it was signed" "$tmp/err" || fail "$t: unclear message: $(cat "$tmp/err")"
 done
+# a forger's signature with a bare RSA key in KeyValue (no certificate): refused by
+# xmlsec1 --enabled-key-data x509 and by mwx verify-cap. (Plain `xmlsec1 --verify
+# --trusted-pem` takes the key from the file and accepts it: WARNING_POLICY.md says why the
+# documented command line has --enabled-key-data x509.)
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$tmp/forger.key" 2>/dev/null
+/usr/bin/python3 - "$f" "$tmp/forge-tmpl.xml" <<'PY'
+import sys, re
+t = open(sys.argv[1], encoding='utf-8').read()
+t = re.sub(r'<KeyInfo>.*?</KeyInfo>', '<KeyInfo><KeyValue/></KeyInfo>', t, flags=re.S)
+t = re.sub(r'<(DigestValue|SignatureValue)>.*?</\1>', r'<\1></\1>', t, flags=re.S)
+t = t.replace('ecdsa-sha256', 'rsa-sha256')
+t = re.sub(r'<sent>\d', '<sent>3', t, count=1)
+open(sys.argv[2], 'w', encoding='utf-8').write(t)
+PY
+xmlsec1 --sign --privkey-pem "$tmp/forger.key" --output "$tmp/forged.xml" "$tmp/forge-tmpl.xml" \
+  >/dev/null 2>&1 || fail "xmlsec1 could not make the forgery"
+grep -q "<RSAKeyValue>" "$tmp/forged.xml" || fail "the forgery has no KeyValue"
+if xverify "$tmp/keys/JP-ca.pem" "$tmp/forged.xml"; then fail "xmlsec1 (x509 only) accepts a bare key"; fi
+if "$MWX" verify-cap "$tmp/forged.xml" --ca "$tmp/keys/JP-ca.pem" 2>"$tmp/err"; then
+  fail "verify-cap accepts a bare key"
+fi
+grep -q "no X.509 certificate" "$tmp/err" || fail "forgery: unclear message: $(cat "$tmp/err")"
+
 # one good file among bad ones: exit 1, and a line per file
 set +e
 "$MWX" verify-cap "$f" "$tmp/sent.xml" "$tmp/missing.xml" --ca "$tmp/keys/JP-ca.pem" >"$tmp/out" 2>"$tmp/err"
