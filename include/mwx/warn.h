@@ -174,7 +174,8 @@ MWX_API void mwx_warn_policy_default(mwx_warn_policy_t *p);
  * Reference URI="" with the enveloped-signature transform (the whole alert), KeyInfo with
  * the signer's X.509 certificate. docs/WARNING_POLICY.md, "Signed CAP", says how a
  * receiver checks it. The first signer or verifier initialises xmlsec for the process
- * (once; never shut down). */
+ * (once; never shut down). Use a signer or a verifier from one thread at a time;
+ * different objects are independent. */
 typedef struct mwx_cap_signer mwx_cap_signer_t;
 
 /* The alerting key (PEM private key, mode 0600) and its certificate (PEM). The key must be
