@@ -24,6 +24,10 @@
  *      tested against all 66 regions (STRtree + prepared geometries); reported as queries/s
  *      and region tests/s (= queries x 66); and the cost of building the 72-vertex
  *      geodesic polygon alone.
+ *   5. signed CAP (docs/WARNING_POLICY.md, "Signed CAP"): step 1 again on a second
+ *      context whose CAP files are signed (ECDSA P-256 alerting key, xmlsec), beside the
+ *      unsigned figures of the same run; and mwx_cap_sign() / mwx_cap_verify() alone on
+ *      the last CAP text (parse + canonicalise + digest + ECDSA, and the splice).
  * Usage: warn_latency [N [DIR]]   (default 2000 updates under /tmp; a few seconds). Run
  * it with DIR on tmpfs (/dev/shm) too. On ext4 without a journal (this VM's disk) creating
  * a file scans every inode of its block group freed in the last minute or more
@@ -38,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mwx/share.h"
 #include "mwx/warn.h"
 #include "warn/warn_internal.h"
 
@@ -132,6 +137,146 @@ static void new_file_baseline(const char *dir, size_t size, double *lat, double 
     free(blob);
 }
 
+/* Step 1 on context w: n updates, each issuing an Update in both series. */
+static int updates(mwx_warn_t *w, capclock_t *cc, int n, double *lat, double *cpu,
+                   double *lat_cap, double *cpu_cap)
+{
+    mwx_err_t err = {0};
+    mwx_warn_stats_t st0, st1;
+    mwx_rec_track_t k;
+    mwx_warn_get_stats(w, &st0);
+    for (int i = 0; i < n; i++) {
+        k = track(7 + i * 0.01, (i & 1) ? 500 : 520);
+        cc->n = 0;
+        double t0 = mwx_time_mono(), c0 = cpu_now();
+        if (mwx_warn_track(w, &k, &err)) {
+            fprintf(stderr, "warn_latency: %s\n", err.msg);
+            return 1;
+        }
+        lat[i] = mwx_time_mono() - t0;
+        cpu[i] = cpu_now() - c0;
+        if (cc->n != 2) {
+            fprintf(stderr, "warn_latency: update %d wrote %d CAP files, not 2\n", i, cc->n);
+            return 1;
+        }
+        lat_cap[i] = cc->wall - t0;
+        cpu_cap[i] = cc->cpu - c0;
+    }
+    mwx_warn_get_stats(w, &st1);
+    if (st1.cap_update - st0.cap_update < (uint64_t)n) {
+        fprintf(stderr, "warn_latency: expected %d Updates, got %llu\n", n,
+                (unsigned long long)(st1.cap_update - st0.cap_update));
+        return 1;
+    }
+    return 0;
+}
+
+/* Step 5: the same updates with signed CAP files, and sign / verify alone. */
+static int signed_cap(const char *dir, int n, double p50_cap_unsigned, double p50_call_unsigned)
+{
+    char pki[300], cak[340], cac[340], key[340], cert[340], out[300], cap[700];
+    mwx_pki_subject_t sub = {0};
+    mwx_cap_signer_t *signer = NULL;
+    mwx_cap_verifier_t *ver = NULL;
+    mwx_warn_config_t cfg = {0};
+    mwx_warn_t *w = NULL;
+    mwx_err_t err = {0};
+    capclock_t cc;
+    int rc = 1;
+    double *lat = calloc((size_t)n, sizeof *lat), *cpu = calloc((size_t)n, sizeof *cpu);
+    double *lat_cap = calloc((size_t)n, sizeof *lat), *cpu_cap = calloc((size_t)n, sizeof *cpu);
+
+    snprintf(pki, sizeof pki, "%s/pki", dir);
+    snprintf(out, sizeof out, "%s/signed", dir);
+    snprintf(cak, sizeof cak, "%s/ca.key", pki);
+    snprintf(cac, sizeof cac, "%s/ca.pem", pki);
+    snprintf(key, sizeof key, "%s/JP-cap.key", pki);
+    snprintf(cert, sizeof cert, "%s/JP-cap.pem", pki);
+    sub.common_name = "bench CA";
+    if (!lat || !cpu || !lat_cap || !cpu_cap || mwx_mkdir_p(pki, 0700, &err) ||
+        mwx_pki_make_ca(&sub, cak, cac, 1, &err))
+        goto out;
+    sub.common_name = "JP public alerting";
+    sub.usage = MWX_PKI_SIGNING;
+    if (mwx_pki_issue(cak, cac, &sub, key, cert, 1, &err) ||
+        mwx_cap_signer_create(key, cert, &signer, &err) ||
+        mwx_cap_verifier_create(cac, &ver, &err))
+        goto out;
+    memset(&cc, 0, sizeof cc);
+    cfg.node = "JP";
+    cfg.source = MWX_WARN_SOURCE_SIMULATED;
+    cfg.status = MWX_STATUS_EXERCISE;
+    cfg.regions_path = REGIONS;
+    cfg.out_dir = out;
+    cfg.emit = on_emit;
+    cfg.user = &cc;
+    cfg.cap_signer = signer;
+    if (mwx_warn_create(&cfg, &w, &err))
+        goto out;
+    for (int i = 0; i <= 6; i++) {
+        mwx_rec_track_t k = track(i, 500);
+        if (mwx_warn_track(w, &k, &err))
+            goto out;
+    }
+    if (updates(w, &cc, n, lat, cpu, lat_cap, cpu_cap))
+        goto out;
+    printf("signed CAP (ECDSA P-256 alerting key, xmlsec: exclusive C14N, SHA-256, "
+           "enveloped):\n");
+    report("update -> both signed CAP files on disk", lat_cap, n);
+    report("  same, CPU time of the thread", cpu_cap, n);
+    report("whole call, signed", lat, n);
+    report("  same, CPU time of the thread", cpu, n);
+    printf("  p50 update -> CAP files: signed %.1f us = %.2f x unsigned (%.1f us), + %.1f us "
+           "for two signatures; whole call %.2f x\n", lat_cap[n / 2] * 1e6,
+           lat_cap[n / 2] / p50_cap_unsigned, p50_cap_unsigned * 1e6,
+           (lat_cap[n / 2] - p50_cap_unsigned) * 1e6, lat[n / 2] / p50_call_unsigned);
+    /* sign and verify alone, on the last (signed) CAP file's unsigned text */
+    {
+        snprintf(cap, sizeof cap, "%s/%s", out, cc.last_cap);
+        FILE *f = fopen(cap, "rb");
+        static char text[1 << 16];
+        size_t len = f ? fread(text, 1, sizeof text - 1, f) : 0;
+        if (f)
+            fclose(f);
+        char *sig = strstr(text, "<Signature");
+        char *end = strstr(text, "</alert>");
+        if (!sig || !end)
+            goto out;
+        /* the unsigned text: cut the signature and its newline out */
+        memmove(sig, end, (size_t)(text + len - end) + 1);
+        len = strlen(text);
+        int m = n;
+        for (int i = 0; i < m; i++) {
+            char *o = NULL;
+            size_t ol = 0;
+            double t0 = mwx_time_mono();
+            if (mwx_cap_sign(signer, text, len, &o, &ol, &err))
+                goto out;
+            lat[i] = mwx_time_mono() - t0;
+            t0 = mwx_time_mono();
+            if (mwx_cap_verify(ver, o, ol, NULL, 0, &err))
+                goto out;
+            cpu[i] = mwx_time_mono() - t0;
+            free(o);
+        }
+        printf("  one CAP text of %zu bytes:\n", len);
+        report("  mwx_cap_sign (parse, C14N, SHA-256, ECDSA)", lat, m);
+        report("  mwx_cap_verify (parse, X.509 chain, ECDSA)", cpu, m);
+    }
+    rc = 0;
+out:
+    if (rc)
+        fprintf(stderr, "warn_latency: signed: %s\n", err.msg);
+    mwx_warn_free(w);
+    mwx_cap_signer_free(signer);
+    mwx_cap_verifier_free(ver);
+    free(lat);
+    free(cpu);
+    free(lat_cap);
+    free(cpu_cap);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     int n = argc > 1 ? atoi(argv[1]) : 2000;
@@ -190,30 +335,9 @@ int main(int argc, char **argv)
     double p50_new = lat[n / 8];
 
     /* 1. every update issues a CAP Update in both series */
-    for (int i = 0; i < n; i++) {
-        k = track(7 + i * 0.01, (i & 1) ? 500 : 520);
-        cc.n = 0;
-        t0 = mwx_time_mono();
-        c0 = cpu_now();
-        if (mwx_warn_track(w, &k, &err)) {
-            fprintf(stderr, "warn_latency: %s\n", err.msg);
-            return 1;
-        }
-        lat[i] = mwx_time_mono() - t0;
-        cpu[i] = cpu_now() - c0;
-        if (cc.n != 2) {
-            fprintf(stderr, "warn_latency: update %d wrote %d CAP files, not 2\n", i, cc.n);
-            return 1;
-        }
-        lat_cap[i] = cc.wall - t0;
-        cpu_cap[i] = cc.cpu - c0;
-    }
-    mwx_warn_get_stats(w, &st1);
-    if (st1.cap_update - st0.cap_update < (uint64_t)n) {
-        fprintf(stderr, "warn_latency: expected %d Updates, got %llu\n", n,
-                (unsigned long long)(st1.cap_update - st0.cap_update));
+    if (updates(w, &cc, n, lat, cpu, lat_cap, cpu_cap))
         return 1;
-    }
+    mwx_warn_get_stats(w, &st1);
     printf("update -> CAP Update in both series (impact, overflight): %.2f CAP files per "
            "update\n", (double)(st1.cap_update - st0.cap_update) / n);
     report("update -> both CAP files on disk", lat_cap, n);
@@ -293,6 +417,9 @@ int main(int argc, char **argv)
         free(es);
     }
     mwx_warn_free(w);
+    /* 5. signed CAP, after the unsigned figures of the same run */
+    if (signed_cap(dir, n, p50_cap, p50_call))
+        return 1;
     free(lat);
     free(cpu);
     free(lat_cap);

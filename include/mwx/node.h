@@ -130,6 +130,9 @@ typedef struct mwx_node_cfg {
     size_t sentlog_slots;         /* envelopes kept to answer gap requests; 0 = 8192 */
     mwx_node_record_fn on_record; /* may be NULL */
     void *user;
+    const char *cap_key;          /* optional: the nation's CAP alerting key and its
+                                     certificate (PEM, `mwx keygen --cap`): every CAP file */
+    const char *cap_cert;         /* is signed (warn.h, "signed CAP"). NULL: unsigned */
     const char *warn_journal;     /* optional: the warning context's journal (warn.h,
                                      journal_path): `mwx node` keeps its series across
                                      restarts in OUTPUTS/node-NATION.warn. With
@@ -197,8 +200,13 @@ MWX_API mwx_sentlog_t *mwx_node_sentlog(mwx_node_t *n);
  *   run.mwxr            scenario, truth, measurements, tracks, shares, alerts (atomic)
  *   report.json         the Report, plus the sharing-benefit table (atomic)
  *   alerts/             every CAP warning, CoT event, latest.geojson, alerts.atom
- * Deterministic for a seed (signing keys are made fresh for each run, but signatures are
- * not part of any output).
+ * Deterministic for a seed (signing keys are made fresh for each run; the CAP files'
+ * signatures differ from run to run, everything else is the same).
+ * CAP files are signed with each nation's alerting key from cap_keys
+ * (cap_keys/NATION-cap.key and NATION-cap.pem, as `mwx keygen NATION --cap -o DIR` writes);
+ * without cap_keys a demo PKI is made for the run in out_dir/pki/ (demo-ca.pem, a CA named
+ * "mwx DEMO CA", and NATION-cap.*), so that a run's files are signed and verifiable
+ * (docs/WARNING_POLICY.md).
  */
 typedef struct mwx_run_opts {
     const char *scenario_path;
@@ -211,6 +219,8 @@ typedef struct mwx_run_opts {
     mwx_node_record_fn observe;/* every record of the run, live (web page, timeline) */
     void *user;
     volatile int *stop;        /* set to non-zero to stop early (signals) */
+    const char *cap_keys;      /* folder of the nations' CAP alerting keys; NULL: a demo PKI
+                                  in out_dir/pki */
     /* Every node's counters, at most once per scenario second and at the end (the
      * operator page's /metrics). */
     void (*node_stats)(void *user, const char *nation, const mwx_node_stats_t *st);
@@ -277,6 +287,8 @@ typedef struct mwx_node_service_cfg {
                                         (appended; reopened when *reopen is set) */
     int log_json;                    /* 1: one JSON object a line (ts, level, node, msg) */
     volatile int *reopen;            /* set (by a SIGHUP handler) to reopen log_path */
+    char cap_key[MWX_PATH_LEN];      /* "" = a demo key in OUTPUTS/pki (made once, kept) */
+    char cap_cert[MWX_PATH_LEN];     /* both or neither */
 } mwx_node_service_cfg_t;
 
 MWX_API MWX_NODISCARD int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *cfg, mwx_err_t *err);

@@ -8,6 +8,8 @@
  *               DIR/NATION.key (secret, 0600) and DIR/NATION.pub; text files, one line:
  *                 "mwx-ed25519-secret-v1 NATION <128 hex digits>\n"
  *                 "mwx-ed25519-public-v1 NATION <64 hex digits>\n"
+ *   pki         X.509 for a nation: its CA and the certificates it issues (CAP alerting
+ *               key, TLS), OpenSSL libcrypto, PEM files (below).
  *   policy      Releasability from a scenario's `sharing` list (from -> to[]). A nation
  *               publishes a message only to the nations its policy entry names, and every
  *               envelope is labelled with exactly that list.
@@ -74,6 +76,48 @@ MWX_API MWX_NODISCARD int mwx_key_load_secret(const char *path, const char *expe
  * expect_nation may be NULL. */
 MWX_API MWX_NODISCARD int mwx_key_load_public(const char *path, const char *expect_nation,
                         uint8_t pk[MWX_PUBKEY_BYTES], char *nation, mwx_err_t *err);
+
+/* ------------------------------------------------------------------ PKI (X.509) */
+
+/* A nation's certificate authority and the certificates it issues (src/share/pki.c, on
+ * OpenSSL libcrypto): ECDSA P-256 keys, X.509 v3 certificates signed with SHA-256, PEM
+ * files (private keys PKCS#8 unencrypted, mode 0600; certificates 0644), each written
+ * atomically. Used for the CAP alerting key (`mwx keygen --cap`, warn.h's CAP signer) and
+ * meant for the TLS certificates of the bus as well (one CA per nation). */
+enum {
+    MWX_PKI_CA = 1,           /* CA:TRUE (pathlen 0), keyCertSign + cRLSign */
+    MWX_PKI_SIGNING = 2,      /* CA:FALSE, digitalSignature (the CAP alerting key) */
+    MWX_PKI_TLS_SERVER = 4,   /* + extendedKeyUsage serverAuth */
+    MWX_PKI_TLS_CLIENT = 8    /* + extendedKeyUsage clientAuth */
+};
+
+typedef struct mwx_pki_subject {
+    const char *common_name;      /* CN (required) */
+    const char *org;              /* O (optional) */
+    const char *const *dns;       /* subjectAltName DNS names (TLS), n_dns of them */
+    size_t n_dns;
+    const char *const *ips;       /* subjectAltName IP addresses (TLS) */
+    size_t n_ips;
+    int days;                     /* validity from now (notBefore is an hour back);
+                                     0 = 3650 for a CA, 825 otherwise */
+    unsigned usage;               /* MWX_PKI_* bits (mwx_pki_make_ca forces MWX_PKI_CA) */
+} mwx_pki_subject_t;
+
+/* A new key and a self-signed CA certificate. Refuses (MWX_EINVAL, nothing written) when
+ * either file exists, unless force. */
+MWX_API MWX_NODISCARD int mwx_pki_make_ca(const mwx_pki_subject_t *s, const char *key_path,
+                                          const char *cert_path, int force, mwx_err_t *err);
+/* A new key and a certificate for it issued by the CA (its key file must be 0600 and match
+ * its certificate). Same refusal rule. */
+MWX_API MWX_NODISCARD int mwx_pki_issue(const char *ca_key_path, const char *ca_cert_path,
+                                        const mwx_pki_subject_t *s, const char *key_path,
+                                        const char *cert_path, int force, mwx_err_t *err);
+/* Check a certificate: issued by the CA now (ca_cert_path may be NULL: skipped), and the
+ * private key's (key_path may be NULL: skipped). subject (optional) receives its subject
+ * ("/O=.../CN=..."). MWX_ECRYPTO when a check fails. */
+MWX_API MWX_NODISCARD int mwx_pki_verify(const char *ca_cert_path, const char *cert_path,
+                                         const char *key_path, char *subject, size_t subject_n,
+                                         mwx_err_t *err);
 
 /* ------------------------------------------------------------------ policy */
 

@@ -171,6 +171,47 @@ typedef struct mwx_warn_policy {
 
 MWX_API void mwx_warn_policy_default(mwx_warn_policy_t *p);
 
+/* ------------------------------------------------------------------ signed CAP */
+
+/* An enveloped XML-DSig <Signature> as the last child of <alert> (CAP 1.2 section
+ * 3.3.2.1), made with xmlsec (libxmlsec1, OpenSSL): ECDSA-SHA256 for an EC key (what `mwx
+ * keygen --cap` makes; RSA-SHA256 for an RSA key), SHA-256 digest, exclusive C14N, one
+ * Reference URI="" with the enveloped-signature transform (the whole alert), KeyInfo with
+ * the signer's X.509 certificate. docs/WARNING_POLICY.md, "Signed CAP", says how a
+ * receiver checks it. The first signer or verifier initialises xmlsec for the process
+ * (once; never shut down). Use a signer or a verifier from one thread at a time;
+ * different objects are independent. */
+typedef struct mwx_cap_signer mwx_cap_signer_t;
+
+/* The alerting key (PEM private key, mode 0600) and its certificate (PEM). The key must be
+ * the certificate's. */
+MWX_API MWX_NODISCARD int mwx_cap_signer_create(const char *key_path, const char *cert_path,
+                                                mwx_cap_signer_t **out, mwx_err_t *err);
+MWX_API void mwx_cap_signer_free(mwx_cap_signer_t *s);
+/* The signing certificate's subject ("/O=.../CN=..."). */
+MWX_API const char *mwx_cap_signer_subject(const mwx_cap_signer_t *s);
+/* Sign one CAP document (text ending with </alert>, with nothing after it but white
+ * space). *out (malloc'd, NUL-terminated, the caller frees) receives the signed text,
+ * *out_len its length. The warning context signs through an internal reusable buffer;
+ * this form is for tools and tests. */
+MWX_API MWX_NODISCARD int mwx_cap_sign(mwx_cap_signer_t *s, const char *doc, size_t len,
+                                       char **out, size_t *out_len, mwx_err_t *err);
+
+/* A receiver's check: trusts the certificates issued by one CA (PEM). */
+typedef struct mwx_cap_verifier mwx_cap_verifier_t;
+MWX_API MWX_NODISCARD int mwx_cap_verifier_create(const char *ca_path,
+                                                  mwx_cap_verifier_t **out, mwx_err_t *err);
+MWX_API void mwx_cap_verifier_free(mwx_cap_verifier_t *v);
+/* 0 only when data is a CAP 1.2 <alert> whose last child is an XML-DSig <Signature> with one
+ * Reference URI="" (enveloped), valid now, made by a certificate the CA issued (carried in
+ * its KeyInfo): the alert is unchanged since it was signed. MWX_ECRYPTO (the signature or
+ * the certificate does not verify: the message says which), MWX_EINVAL (not a signed CAP
+ * alert, or malformed XML). signer (optional, n bytes) receives the certificate's subject
+ * when it verifies. Never reads the network or other files (external references, DTDs and
+ * entities are refused). */
+MWX_API MWX_NODISCARD int mwx_cap_verify(mwx_cap_verifier_t *v, const char *data, size_t len,
+                                         char *signer, size_t signer_n, mwx_err_t *err);
+
 typedef struct mwx_warn_config {
     const char *node;            /* nation of this node, "JP" (required) */
     const char *sender;          /* CAP sender; NULL = "urn:mwx:node:<node>" */
@@ -188,6 +229,9 @@ typedef struct mwx_warn_config {
                                     each write alerts-<tag>.atom and latest-<tag>.geojson
                                     instead of alerts.atom and latest.geojson */
     const mwx_warn_policy_t *policy; /* NULL = defaults */
+    mwx_cap_signer_t *cap_signer;/* optional: every CAP file is signed with it (borrowed:
+                                    it must outlive the context; used from the context's
+                                    thread). NULL = unsigned CAP */
     mwx_warn_emit_fn emit;       /* optional */
     void *user;
     const char *journal_path;    /* optional: the durable warning state (docs/NODE.md,

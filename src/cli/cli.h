@@ -18,6 +18,7 @@ int mwx_cmd_nats_config(int argc, char **argv);
 int mwx_cmd_serve(int argc, char **argv);
 int mwx_cmd_demo(int argc, char **argv);
 int mwx_cmd_report(int argc, char **argv);
+int mwx_cmd_verify_cap(int argc, char **argv);
 
 /* Print "mwx CMD: message" to stderr and return the exit status for err->code. */
 int mwx_cli_fail(const char *cmd, const mwx_err_t *err);

@@ -419,6 +419,9 @@ int mwx_cmd_demo(int argc, char **argv)
     printf("\nmwx demo: %zu records, %zu public warnings; outputs in %s/ (run.mwxr, "
            "report.json, alerts/)\n",
            res.n_records, res.n_alerts, out_dir);
+    printf("mwx demo: CAP files signed with a DEMO key made for this run (%s/pki/); check:\n"
+           "  mwx verify-cap %s/alerts/*.cap.xml --ca %s/pki/demo-ca.pem\n",
+           out_dir, out_dir, out_dir);
     mwx_run_result_free(&res);
     if (tl->web && linger && !stop_flag) {
         printf("mwx demo: the page stays up on %s; Ctrl-C to quit\n", url);

@@ -22,13 +22,17 @@ static void usage(FILE *f)
             "own sensors; nodes track, share signed tracks on the embedded bus under the\n"
             "scenario's sharing policy, fuse and warn. Writes DIR/run.mwxr (every record),\n"
             "DIR/report.json (the Report and the sharing-benefit table), DIR/alerts/*.cap.xml\n"
-            "(CAP 1.2 warnings), DIR/alerts/*.cot.xml (Cursor-on-Target), DIR/alerts/\n"
+            "(CAP 1.2 warnings, signed), DIR/alerts/*.cot.xml (Cursor-on-Target), DIR/alerts/\n"
             "latest.geojson and alerts.atom. Deterministic for a seed.\n"
             "\n"
             "  --out DIR      output directory (created)\n"
             "  --seed N       override the scenario's seed\n"
             "  --speed X      pace the run at X scenario seconds per wall second (default: as\n"
             "                 fast as possible)\n"
+            "  --cap-keys DIR sign each nation's CAP files with DIR/NATION-cap.key and its\n"
+            "                 certificate DIR/NATION-cap.pem (mwx keygen NATION --cap -o DIR);\n"
+            "                 without it a demo CA and keys are made in DIR/pki/ (labelled\n"
+            "                 DEMO: they prove integrity only, not an authority)\n"
             "  --no-compare   skip the second pass that runs each nation alone (no\n"
             "                 sharing-benefit table)\n"
             "  --quiet        no progress line\n");
@@ -71,6 +75,10 @@ int mwx_cmd_run(int argc, char **argv)
             if (*end || !(o.speed > 0))
                 return mwx_cli_usage_error("run", "--speed: expected a positive number, got '%s'",
                                            argv[i]);
+        } else if (strcmp(a, "--cap-keys") == 0) {
+            if (++i >= argc)
+                return mwx_cli_usage_error("run", "--cap-keys needs a folder");
+            o.cap_keys = argv[i];
         } else if (strcmp(a, "--no-compare") == 0) {
             o.compare_alone = 0;
         } else if (strcmp(a, "--quiet") == 0) {
@@ -97,6 +105,10 @@ int mwx_cmd_run(int argc, char **argv)
         return mwx_cli_fail("run", &err);
     printf("mwx run: %zu records, %zu public warnings in %.1f s -> %s/\n", res.n_records,
            res.n_alerts, res.wall_s, o.out_dir);
+    if (!o.cap_keys)
+        printf("mwx run: CAP files signed with a DEMO key made for this run; check them with\n"
+               "  mwx verify-cap %s/alerts/*.cap.xml --ca %s/pki/demo-ca.pem\n", o.out_dir,
+               o.out_dir);
     mwx_run_print_benefit(&res, stdout);
     mwx_run_result_free(&res);
     return stop_flag ? 130 : 0;

@@ -17,10 +17,11 @@ static const struct command {
     {"run", mwx_cmd_run, "the whole chain in one process"},
     {"node", mwx_cmd_node, "one nation's node as a long-running service"},
     {"feed", mwx_cmd_feed, "one nation's simulated sensors as a live feed on the bus"},
-    {"keygen", mwx_cmd_keygen, "an Ed25519 key pair for a nation's node"},
+    {"keygen", mwx_cmd_keygen, "a nation's Ed25519 key pair, or its CAP alerting key (--cap)"},
     {"nats-config", mwx_cmd_nats_config, "nats-server configuration for a sharing policy"},
     {"serve", mwx_cmd_serve, "the operator web page replaying a recording"},
     {"report", mwx_cmd_report, "the after-action report of a run as one offline HTML page"},
+    {"verify-cap", mwx_cmd_verify_cap, "check the signatures of CAP files against a CA"},
     {"demo", mwx_cmd_demo, "the default scenario, live, with the operator page"},
 };
 

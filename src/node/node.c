@@ -21,6 +21,7 @@ struct mwx_node {
     mwx_tracker_t *tracker;
     mwx_fusion_t *fusion;
     mwx_warn_t *warn;
+    mwx_cap_signer_t *cap_signer;  /* NULL: unsigned CAP */
     mwx_sender_t sender;
     int can_publish;
     int quiet;                        /* mwx_node_set_publishing(n, 0) */
@@ -370,7 +371,18 @@ int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
         if ((rc = country_regions(cfg->regions_path, cfg->nation, tmp, sizeof tmp, err)) !=
             MWX_OK)
             goto fail;
+        if (cfg->cap_key || cfg->cap_cert) {
+            if (!cfg->cap_key || !cfg->cap_cert) {
+                rc = mwx_err_set(err, MWX_EINVAL, "node %s: a CAP key needs its certificate "
+                                 "(and the other way round)", cfg->nation);
+                goto fail;
+            }
+            if ((rc = mwx_cap_signer_create(cfg->cap_key, cfg->cap_cert, &n->cap_signer,
+                                            err)) != MWX_OK)
+                goto fail;
+        }
         memset(&wc, 0, sizeof wc);
+        wc.cap_signer = n->cap_signer;
         wc.node = cfg->nation;
         wc.run_id = cfg->run_id;
         wc.tak_endpoint = cfg->tak_endpoint;
@@ -403,6 +415,7 @@ void mwx_node_destroy(mwx_node_t *n)
     if (!n)
         return;
     mwx_warn_free(n->warn);
+    mwx_cap_signer_free(n->cap_signer);
     mwx_sentlog_destroy(n->sentlog);
     mwx_receiver_destroy(n->receiver);
     mwx_fusion_destroy(n->fusion);

@@ -15,6 +15,7 @@
 #include "mwx/node.h"
 #include "mwx/reference.h"
 #include "mwx/score.h"
+#include "node/cap_keys.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -34,6 +35,8 @@ typedef struct run_ctx {
     mwx_scenario_t *sc;
     const mwx_policy_t *policy;
     const mwx_keypair_t *keys;
+    char cap_key[MWX_MAX_NATIONS][MWX_PATH_LEN];  /* each nation's CAP alerting key */
+    char cap_cert[MWX_MAX_NATIONS][MWX_PATH_LEN];
     mwx_inproc_hub_t *hub;
     mwx_bus_t *bus[MWX_MAX_NATIONS];
     mwx_node_t *node[MWX_MAX_NATIONS];
@@ -321,6 +324,8 @@ static int one_pass(run_ctx_t *c, int shared, const char *out_dir, int write_rec
         nc.regions_path = c->sc->regions_path[0] ? c->sc->regions_path : NULL;
         nc.out_dir = out_dir;
         nc.picture_tag = nc.nation;
+        nc.cap_key = c->cap_key[i];
+        nc.cap_cert = c->cap_cert[i];
         nc.sim_clock = 1;
         nc.on_record = on_node_record;
         nc.user = c;
@@ -593,6 +598,23 @@ int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err)
     c->sc = sc;
     c->policy = &policy;
     c->keys = keys;
+    /* the nations' CAP alerting keys, or a demo PKI made for this run (cap_keys.c) */
+    {
+        char dir[MWX_PATH_LEN];
+        if (o->cap_keys) {
+            mwx_strlcpy(dir, o->cap_keys, sizeof dir);
+        } else if (snprintf(dir, sizeof dir, "%s/pki", o->out_dir) >= (int)sizeof dir) {
+            rc = mwx_err_set(err, MWX_EINVAL, "%s: path too long", o->out_dir);
+            goto out;
+        } else if ((rc = mwx_cap_demo_pki(dir, (const char(*)[MWX_ID_LEN])sc->nations,
+                                          sc->n_nations, 1, err)) != MWX_OK) {
+            goto out;
+        }
+        for (int i = 0; i < sc->n_nations; i++)
+            if ((rc = mwx_cap_key_paths(dir, sc->nations[i], c->cap_key[i], c->cap_cert[i],
+                                        err)) != MWX_OK)
+                goto out;
+    }
 
     if ((rc = one_pass(c, 1, o->out_dir, 1, err)) != MWX_OK)
         goto out;

@@ -15,6 +15,7 @@
 #include "mwx/node.h"
 #include "mwx/web.h"
 #include "gap_async.h"
+#include "node/cap_keys.h"
 #include "service_int.h"
 
 #include <errno.h>
@@ -47,6 +48,7 @@ typedef gap_peer_t partner_t; /* gap_async.h */
 typedef struct svc {
     const mwx_node_service_cfg_t *cfg;
     char warn_journal[MWX_PATH_LEN * 2]; /* OUTPUTS/node-NATION.warn */
+    char cap_key[MWX_PATH_LEN], cap_cert[MWX_PATH_LEN]; /* the demo key's, when no cap_key */
     FILE *log;
     int own_log;                 /* log is cfg->log_path, opened here */
     uint64_t log_reopens;
@@ -1207,6 +1209,23 @@ static int setup(svc_t *s, mwx_err_t *err)
     }
     s->start_unix = c->start_unix > 0 ? c->start_unix : hdr_start;
     s->nc.first_seq = s->last_out_seq ? s->last_out_seq + 1 : 0;
+    /* CAP alerting key: the configured one, or a demo key kept in OUTPUTS/pki */
+    if (c->cap_key[0]) {
+        s->nc.cap_key = c->cap_key;
+        s->nc.cap_cert = c->cap_cert;
+    } else {
+        char dir[MWX_PATH_LEN];
+        snprintf(dir, sizeof dir, "%s/pki", c->outputs);
+        if ((rc = mwx_cap_demo_pki(dir, (const char(*)[MWX_ID_LEN]) & c->nation, 1, 0, err)) !=
+                MWX_OK ||
+            (rc = mwx_cap_key_paths(dir, c->nation, s->cap_key, s->cap_cert, err)) != MWX_OK)
+            return rc;
+        s->nc.cap_key = s->cap_key;
+        s->nc.cap_cert = s->cap_cert;
+        logf_(s, "warning: no cap_key in %s: CAP files are signed with a DEMO key (CA %s/"
+              "demo-ca.pem); make the nation's key with mwx keygen %s --cap", c->file, dir,
+              c->nation);
+    }
     if ((rc = mwx_node_create(&s->nc, &s->node, err)) != MWX_OK)
         return rc;
     {

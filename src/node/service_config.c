@@ -57,7 +57,7 @@ int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t 
     static const char *const keys[] = {"nation", "bus", "key", "trust", "sensors", "regions",
                                        "outputs", "http", "creds", "speed", "start_unix",
                                        "exit_at_end", "stale_s", "feed", "tak", "log_file",
-                                       "log_format", NULL};
+                                       "log_format", "cap_key", "cap_cert", NULL};
     static const char *const log_formats[] = {"text", "json", NULL};
     static const char *const feeds[] = {"scenario", "bus", NULL};
     json_t *root = NULL, *trust, *v;
@@ -105,8 +105,15 @@ int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t 
         (rc = path_key(&jp, root, "outputs", 1, base, c->outputs, sizeof c->outputs, err)) ||
         (rc = path_key(&jp, root, "regions", 0, base, c->regions_path, sizeof c->regions_path,
                        err)) ||
-        (rc = path_key(&jp, root, "creds", 0, base, c->creds_path, sizeof c->creds_path, err)))
+        (rc = path_key(&jp, root, "creds", 0, base, c->creds_path, sizeof c->creds_path, err)) ||
+        (rc = path_key(&jp, root, "cap_key", 0, base, c->cap_key, sizeof c->cap_key, err)) ||
+        (rc = path_key(&jp, root, "cap_cert", 0, base, c->cap_cert, sizeof c->cap_cert, err)))
         goto out;
+    if (!c->cap_key[0] != !c->cap_cert[0]) {
+        rc = mwx_jpath_error(&jp, c->cap_key[0] ? "cap_cert" : "cap_key", err,
+                             "expected a path: cap_key and cap_cert go together");
+        goto out;
+    }
     trust = json_object_get(root, "trust");
     if (trust) {
         size_t old = mwx_jpath_key(&jp, "trust");

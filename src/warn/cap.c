@@ -9,7 +9,8 @@
  * A Cancel keeps its info blocks (urgency Past, severity Minor; responseType AllClear
  * and certainty Observed after impact, None and Unlikely when the threat was withdrawn).
  * Areas: the shape (ellipse or corridor) as a polygon, then one area per region with its
- * ISO 3166-2 geocode. */
+ * ISO 3166-2 geocode. With a signer in the config, every file carries an enveloped
+ * XML-DSig <Signature> as the last child of <alert> (cap_sign.c). */
 #include "warn/warn_internal.h"
 
 #include <math.h>
@@ -24,17 +25,22 @@ typedef struct cap_state {
     mwx_wbuf_t tmp;
     mwx_wbuf_t poly;   /* the message's polygon text, shared by its three info blocks */
     mwx_warn_inodes_t inodes; /* for the next messages' files */
+    mwx_cap_signer_t *signer; /* NULL: unsigned */
+    mwx_wbuf_t signed_doc;    /* the message with its <Signature> (cap_sign.c) */
 } cap_state_t;
 
 static int cap_create(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err)
 {
     cap_state_t *s = calloc(1, sizeof *s);
-    (void)cfg;
-    if (!s || mwx_wbuf_reserve(&s->doc, 32768)) {
+    if (!s || mwx_wbuf_reserve(&s->doc, 32768) ||
+        (cfg->cap_signer && mwx_wbuf_reserve(&s->signed_doc, 36864))) {
+        if (s)
+            mwx_wbuf_free(&s->doc);
         free(s);
         return mwx_err_set(err, MWX_ENOMEM, "cap: out of memory");
     }
     mwx_warn_inodes_init(&s->inodes);
+    s->signer = cfg->cap_signer;
     *state = s;
     return MWX_OK;
 }
@@ -48,6 +54,7 @@ static void cap_destroy(void *state)
     mwx_wbuf_free(&s->doc);
     mwx_wbuf_free(&s->tmp);
     mwx_wbuf_free(&s->poly);
+    mwx_wbuf_free(&s->signed_doc);
     free(s);
 }
 
@@ -456,13 +463,23 @@ static int cap_message(void *state, const mwx_warn_view_t *v, const mwx_warn_msg
                        mwx_warn_emit_file_fn emit, void *ectx, mwx_err_t *err)
 {
     cap_state_t *s = state;
+    const mwx_wbuf_t *out = &s->doc;
     char name[160];
     int rc;
 
     if (cap_render(s, v, m))
         return mwx_err_set(err, MWX_ENOMEM, "cap: could not write message %s", m->identifier);
+    if (s->signer) {
+        /* the enveloped XML-DSig signature, last child of <alert> (cap_sign.c) */
+        if ((rc = mwx_cap_sign_buf(s->signer, s->doc.p, s->doc.len, &s->signed_doc, err)) !=
+            MWX_OK) {
+            mwx_err_prefix(err, "cap: message %s", m->identifier);
+            return rc;
+        }
+        out = &s->signed_doc;
+    }
     snprintf(name, sizeof name, "%s.cap.xml", m->identifier);
-    rc = mwx_warn_write_new(&s->inodes, v->alerts_dir, name, s->doc.p, s->doc.len, v->durable,
+    rc = mwx_warn_write_new(&s->inodes, v->alerts_dir, name, out->p, out->len, v->durable,
                             err);
     if (rc)
         return rc;

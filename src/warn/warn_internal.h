@@ -71,6 +71,11 @@ void mwx_warn_drop_spare(const char *dir, const char *name);
 /* mkdir -p of one level under an existing parent (dir itself). */
 int mwx_warn_mkdir(const char *dir, mwx_err_t *err);
 
+/* Sign a CAP document (cap_sign.c): out receives text with the <Signature> spliced in
+ * before </alert> (out is reset first; reused between messages). */
+int mwx_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_wbuf_t *out,
+                     mwx_err_t *err);
+
 /* ------------------------------------------------------------------ geometry */
 
 /* The WGS-84 geodesic solver, initialised once per regions object: the same PROJ
