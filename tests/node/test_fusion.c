@@ -74,7 +74,7 @@ static void test_ci_closed_form(void **state)
  * the parent's launch. */
 static void test_class_and_parent(void **state)
 {
-    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0};
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0};
     mwx_fusion_t *f;
     mwx_rec_track_t out;
     double x[3] = {-3.2e6, 3.6e6, 4.3e6}, v[3] = {1500, -800, 900};
