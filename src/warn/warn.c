@@ -934,9 +934,7 @@ static int journal_message(mwx_warn_t *w, const wtrack_t *tr, const wseries_t *s
 {
     jrec_t *r = w->jbuf;
     int rc;
-    /* the journal keeps the impact and overflight series (s[0], s[1]); the launch notice
-     * series is not journaled yet (see docs/NODE.md, warning continuity) */
-    if (!w->journal || s->kind == MWX_WARN_LAUNCH)
+    if (!w->journal)
         return MWX_OK;
     memset(r, 0, sizeof *r);
     r->what = JR_SERIES;
