@@ -136,6 +136,7 @@ static void log_reopen(svc_t *s)
     s->log_reopens++;
 }
 
+static void vlog_(svc_t *s, const char *level, const char *fmt, va_list ap) MWX_PRINTF(3, 0);
 static void vlog_(svc_t *s, const char *level, const char *fmt, va_list ap)
 {
     char ts[40], msg[2048];

@@ -1681,6 +1681,30 @@ static size_t release_candidates(const mwx_warn_t *w, const uint8_t *warned, con
     return c;
 }
 
+#define LOW_PATH_ALT_M 100e3 /* PRODUCT.md: the ground track below 100 km is threatened */
+
+/* The corridor of a low flight: the geodesic from the sub-point to the predicted impact
+ * point, carried on past it by the ellipse's extent along the track, buffered by the
+ * larger of the policy minimum, the ellipse's half-width across the track and the 95 %
+ * horizontal position uncertainty (so that it holds the ellipse). Rings as
+ * corridor_rings (the second one scaled by release_scale); 0 when too short. */
+static size_t low_corridor(mwx_warn_t *w, const mwx_warn_trackview_t *tv,
+                           const mwx_rec_impact_est_t *e, double (*ring)[2], double (*ring2)[2])
+{
+    const struct geod_geodesic *g = mwx_regions_geod(w->regions);
+    const mwx_warn_policy_t *p = &w->pol;
+    double s12, az1, az2, buf_km, along_km, lat2, lon2;
+    geod_inverse(g, tv->lat, tv->lon, e->lat, e->lon, &s12, &az1, &az2);
+    /* the support of the ellipse along az2 is its half-width across az2 - 90 degrees */
+    along_km = ellipse_half_width_km(e, (az2 - 90.0) * MWX_DEG);
+    buf_km = fmax(p->overflight_min_buffer_km, ellipse_half_width_km(e, az2 * MWX_DEG));
+    buf_km = fmin(1000.0, fmax(buf_km, 2.45 * tv->ce_m / 1000.0));
+    geod_direct(g, e->lat, e->lon, az2, fmin(along_km, 2000.0) * 1000.0, &lat2, &lon2, NULL);
+    return corridor_rings(g, tv->lat, tv->lon, lat2, lon2, buf_km * 1000.0,
+                          buf_km * p->release_scale * 1000.0, p->overflight_step_km * 1000.0,
+                          ring, ring2);
+}
+
 static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, mwx_err_t *err)
 {
     mwx_rec_impact_est_t e = tr->trk.impact, big;
@@ -1700,6 +1724,19 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
     if ((rc = mwx_regions_in_ring(w->regions, (const double (*)[2])tr->ring, tr->n_ring,
                                   w->now_hit, err)))
         return rc;
+    /* Low flight (issue 11): a body below LOW_PATH_ALT_M, or one that lifts, may come down
+     * anywhere along the rest of its path (a pull-up, a dive, a failure), and the regions
+     * under a path below 100 km are threatened like the impact area (docs/PRODUCT.md).
+     * Its impact area is the corridor from the sub-point to past the ellipse, narrowing as
+     * the body flies on: those regions get the impact series, not an overflight. */
+    nc = 0;
+    if (tr->trk.phase != MWX_PHASE_IMPACT &&
+        (tv->alt_m < LOW_PATH_ALT_M || tr->trk.klass == MWX_CLASS_LIFTING)) {
+        nc = low_corridor(w, tv, &e, w->scratch, w->scratch3);
+        if (nc && (rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch, nc,
+                                            w->now_hit, err)))
+            return rc;
+    }
     /* The release shape matters only for warned regions outside the shape: test those. */
     if (release_candidates(w, tr->s[MWX_WARN_IMPACT].warned, w->now_hit, w->off_hit)) {
         big = e;
@@ -1710,9 +1747,15 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
         if ((rc = mwx_regions_in_ring_masked(w->regions, (const double (*)[2])w->scratch2,
                                              tr->n_ring, w->off_hit, w->rel_hit, err)))
             return rc;
+        if (nc && (rc = mwx_regions_in_ring_masked(w->regions,
+                                                   (const double (*)[2])w->scratch3, nc,
+                                                   w->off_hit, w->rel_hit, err)))
+            return rc;
     }
+    /* the message's polygon: the corridor (it holds the ellipse) or the ellipse */
     if ((rc = decide(w, tr, &tr->s[MWX_WARN_IMPACT], w->now_hit, w->rel_hit, NULL,
-                     (const double (*)[2])tr->ring, tr->n_ring, err)))
+                     nc ? (const double (*)[2])w->scratch : (const double (*)[2])tr->ring,
+                     nc ? nc : tr->n_ring, err)))
         return rc;
     if (!p->overflight)
         return MWX_OK;
