@@ -102,13 +102,6 @@ int mwx_traj_create(const mwx_physics_t *ph, const mwx_launch_t *l, double epoch
         }
     } else if (l->profile == MWX_PROFILE_GLIDE) {
         rc = traj_glide_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
-        if (!rc && tr->cfg.stages_out) {
-            traj_sep_t *sp = &sep[n_sep++];
-            sp->tau = tr->fl.tau_stage;
-            sp->beta = TRAJ_STAGE_BETA;
-            sp->stage = 1;
-            memcpy(sp->y, tr->fl.y_stage, sizeof sp->y);
-        }
     } else {
         rc = traj_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
         if (!rc && tr->cfg.weave_g > 0.0) {
@@ -117,13 +110,14 @@ int mwx_traj_create(const mwx_physics_t *ph, const mwx_launch_t *l, double epoch
             tr->cfg.tau_weave = tr->fl.tau_imp - TRAJ_WEAVE_S;
             rc = traj_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
         }
-        if (!rc && tr->cfg.stages_out) {
-            traj_sep_t *sp = &sep[n_sep++];
-            sp->tau = tr->fl.tau_stage;
-            sp->beta = TRAJ_STAGE_BETA;
-            sp->stage = 1;
-            memcpy(sp->y, tr->fl.y_stage, sizeof sp->y);
-        }
+    }
+    /* a missile's spent first stage ("stages": 2) falls from its burnout on its own path */
+    if (!rc && l->profile != MWX_PROFILE_SPACE_LAUNCH && tr->cfg.stages_out) {
+        traj_sep_t *sp = &sep[n_sep++];
+        sp->tau = tr->fl.tau_stage;
+        sp->beta = TRAJ_STAGE_BETA;
+        sp->stage = 1;
+        memcpy(sp->y, tr->fl.y_stage, sizeof sp->y);
     }
     if (rc) {
         mwx_traj_destroy(tr);
