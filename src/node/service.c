@@ -109,8 +109,8 @@ typedef struct svc {
     mwx_gauge_t *g_rss, *g_fds, *g_disk_free, *g_warn_restored, *g_warn_adopted;
     mwx_counter_t *c_accepted, *c_published, *c_gap_recovered, *c_drop[MWX_DROP_N];
     uint64_t gap_recovered, gap_failed;
-    uint64_t last_denied_pub, last_denied_sub, last_slow;
-    mwx_counter_t *c_denied, *c_slow, *c_gap_failed, *c_syncs;
+    uint64_t last_denied_pub, last_denied_sub, last_slow, last_qfull;
+    mwx_counter_t *c_denied, *c_slow, *c_qfull, *c_gap_failed, *c_syncs;
     mwx_counter_t *c_report_drop[4]; /* register_metrics: why[] */
     unsigned gap_nonce;          /* this run's reply inbox: replies to an earlier run miss */
     uint8_t gap_req[MWX_ENVELOPE_MAX];
@@ -590,6 +590,18 @@ static void update_ready(svc_t *s, double now)
     mwx_web_set_ready(s->web, ready, detail);
 }
 
+/* Log a growing drop total when it first moves and then each time it passes a power of
+ * two: a flood is visible in the log at once, without a line per service tick. */
+static int log_drop_total(uint64_t before, uint64_t now)
+{
+    if (before == 0)
+        return 1;
+    for (uint64_t p = 1; p != 0 && p <= now; p <<= 1)
+        if (p > before)
+            return 1;
+    return 0;
+}
+
 /* What the server refuses (permission violations) and what nats.c drops (slow consumer)
  * is logged and counted; a node whose every publish is refused (wrong credentials: a JP
  * node with KR's) shares nothing, so it stops with exit status 3 rather than run on as if
@@ -607,11 +619,23 @@ static void bus_refusals(svc_t *s, const mwx_bus_stats_t *bs)
         s->last_denied_sub = bs->denied_subscribe;
     }
     if (bs->dropped_slow_consumer > s->last_slow) {
-        logw_(s, "%llu message(s) dropped by the bus client (slow consumer; total %llu)",
-              (unsigned long long)(bs->dropped_slow_consumer - s->last_slow),
-              (unsigned long long)bs->dropped_slow_consumer);
+        if (log_drop_total(s->last_slow, bs->dropped_slow_consumer))
+            logw_(s, "%llu message(s) dropped by the bus client (slow consumer; total %llu)",
+                  (unsigned long long)(bs->dropped_slow_consumer - s->last_slow),
+                  (unsigned long long)bs->dropped_slow_consumer);
         mwx_counter_add(s->c_slow, bs->dropped_slow_consumer - s->last_slow);
         s->last_slow = bs->dropped_slow_consumer;
+    }
+    /* the receive queue's drops: it was full, or the sending partner had its share of it
+     * (a flood from one partner is refused there, not another partner's traffic) */
+    if (bs->dropped_queue_full > s->last_qfull) {
+        if (log_drop_total(s->last_qfull, bs->dropped_queue_full))
+            logw_(s, "%llu message(s) dropped by the receive queue (full, or the sender's "
+                  "share of it; total %llu)",
+                  (unsigned long long)(bs->dropped_queue_full - s->last_qfull),
+                  (unsigned long long)bs->dropped_queue_full);
+        mwx_counter_add(s->c_qfull, bs->dropped_queue_full - s->last_qfull);
+        s->last_qfull = bs->dropped_queue_full;
     }
     if (bs->denied_publish >= 3 && bs->denied_publish >= bs->published && s->rc == MWX_OK) {
         mwx_err_t e;
@@ -1054,6 +1078,10 @@ static int register_metrics(svc_t *s, mwx_err_t *err)
         (rc = mwx_metrics_counter(m, "mwx_node_bus_slow_consumer_dropped_total", lab,
                                   "messages the bus client dropped (slow consumer)",
                                   &s->c_slow, err)) ||
+        (rc = mwx_metrics_counter(m, "mwx_node_bus_queue_dropped_total", lab,
+                                  "messages the receive queue dropped (full, or the sending "
+                                  "partner's share of it)",
+                                  &s->c_qfull, err)) ||
         (rc = mwx_metrics_gauge(m, "mwx_process_resident_memory_bytes", lab,
                                 "resident memory of the node process", &s->g_rss, err)) ||
         (rc = mwx_metrics_gauge(m, "mwx_process_open_fds", lab,
