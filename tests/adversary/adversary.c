@@ -32,7 +32,7 @@ typedef struct peer {
 static const char *victim;
 static double start_unix, speed;
 static uint64_t n_bad_sig, n_not_rel, n_stale, n_replayed, n_malformed, n_misrouted,
-    n_implausible, n_hostile_ok, n_gap_ok, n_flood_ids;
+    n_implausible, n_hostile_ok, n_gap_ok, n_flood_ids, n_sent;
 
 static void die(const char *what, const mwx_err_t *e)
 {
@@ -78,6 +78,7 @@ static void publish(peer_t *p, mwx_payload_type_t type, const uint8_t *buf, size
     if (mwx_subject_data(type, p->nation, victim, subject) != MWX_OK ||
         mwx_bus_publish(p->bus, subject, buf, len, &e) != MWX_OK)
         die("publish", &e);
+    n_sent++; /* for the victim's CPU time per envelope */
 }
 
 /* Seal with any header: seq, label, time, signing key. */
@@ -224,6 +225,8 @@ static void hostile_move(peer_t *x, int k, const mwx_keypair_t *forger)
             if (mwx_bus_publish_request(x->bus, subject, "_INBOX.adversary.x", buf, len, &e) !=
                 MWX_OK)
                 die("gap publish", &e);
+            else
+                n_sent++;
         n_gap_ok++;
         n_replayed += 2;
         break;
@@ -322,12 +325,14 @@ int main(int argc, char **argv)
                (unsigned long long)last[p]);
     printf("], \"expect\": {\"bad_signature\": %llu, \"not_releasable\": %llu, \"stale\": %llu, "
            "\"replayed\": %llu, \"malformed\": %llu, \"misrouted\": %llu, \"implausible\": %llu, "
-           "\"hostile_accepted\": %llu, \"gap_accepted\": %llu, \"flood_ids\": %llu}}\n",
+           "\"hostile_accepted\": %llu, \"gap_accepted\": %llu, \"flood_ids\": %llu}, "
+           "\"sent\": %llu}\n",
            (unsigned long long)n_bad_sig, (unsigned long long)n_not_rel,
            (unsigned long long)n_stale, (unsigned long long)n_replayed,
            (unsigned long long)n_malformed, (unsigned long long)n_misrouted,
            (unsigned long long)n_implausible, (unsigned long long)n_hostile_ok,
-           (unsigned long long)n_gap_ok, (unsigned long long)n_flood_ids);
+           (unsigned long long)n_gap_ok, (unsigned long long)n_flood_ids,
+           (unsigned long long)n_sent);
     mwx_bus_close(h.bus);
     mwx_bus_close(x.bus);
     return 0;

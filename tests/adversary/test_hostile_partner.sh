@@ -31,10 +31,29 @@ wait_for 60 metrics > /dev/null || fail "JP's /metrics never came up: $(tail -n 
 wait_for 30 logged node-JP.log "connected to" || fail "JP never connected"
 sleep 1  # its subscriptions are made right after "connected"
 RSS0=$(metrics | awk '/^mwx_process_resident_memory_bytes/ {print $2}')
+# JP's CPU time (user + system, seconds) from /proc: bounded per envelope, and no spinning
+# once the partners are quiet (seqs 2^64-2 and 2^64-1 once kept a node at 93 % CPU)
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/${NODE_PID[JP]}/stat"; }
+CPU0=$(cpu_s)
 
 "$MWX_ADVERSARY" "nats://127.0.0.1:$NATS_PORT" "$D" JP KR US "$START" 1 > adv.json 2> adv.err ||
     fail "the adversary failed: $(cat adv.err)"
 kill -0 "${NODE_PID[JP]}" 2>/dev/null || fail "JP died: $(tail -n 5 node-JP.log)"
+CPU1=$(cpu_s)
+sleep 3
+CPU2=$(cpu_s)
+"$PY" - "$CPU0" "$CPU1" "$CPU2" "$D/adv.json" <<'PY' || fail "JP's CPU time (above)"
+import json, sys
+c0, c1, c2 = map(float, sys.argv[1:4])
+sent = json.load(open(sys.argv[4]))["sent"]
+per = (c1 - c0) / sent
+idle = (c2 - c1) / 3
+# generous bounds (a shared machine; the node also tracks its own sensors meanwhile): a
+# verify and a fusion step cost well under a millisecond, a spinning loop a whole core
+print(f"JP CPU: {per * 1e3:.3f} ms per envelope over {sent} envelopes, {idle * 100:.1f} % of a core after")
+assert per < 0.005, f"{per * 1e3:.2f} ms of CPU per envelope"
+assert idle < 0.5, f"JP used {idle * 100:.0f} % of a core with its partners quiet"
+PY
 
 # every KR report accepted (the inbox) and recorded once; the counters exact
 check() {
@@ -65,6 +84,10 @@ want = {
     ("mwx_node_reports_dropped_total", "bad_payload"): 0,
     ("mwx_node_reports_dropped_total", "warn_full"): 0,
 }
+# the bus client's own drops are exposed (counted and logged when they happen)
+for name in ("mwx_node_bus_slow_consumer_dropped_total", "mwx_node_bus_queue_dropped_total"):
+    if g(name) < 0:
+        print(f"no {name} in /metrics"); sys.exit(1)
 n_kr = sum(b - a + 1 for a, b in adv["phases"])
 want[("mwx_share_accepted_total", None)] = n_kr + x["hostile_accepted"] + x["gap_accepted"]
 bad = [f"{k[0]}{{{k[1]}}} = {g(*k)}, expected {v}" for k, v in want.items() if g(*k) != v]
@@ -112,10 +135,12 @@ names = ["baseline", "attack", "silence+flood"]
 for n, v in zip(names, ph):
     assert len(v) >= 0.9 * 150, f"{n}: only {len(v)} share records"
     print(f"KR latency {n}: p50 {pct(v, .5)*1e3:.2f} ms, p90 {pct(v, .9)*1e3:.2f} ms, max {max(v)*1e3:.2f} ms")
-base = pct(ph[0], .9)
 for n, v in zip(names[1:], ph[1:]):
-    # generous: the machine is shared; a loop waiting on a partner costs seconds
-    assert pct(v, .9) - base < 0.5, f"{n}: p90 {pct(v, .9):.3f} s against {base:.3f} s in the baseline"
+    # the issue's bound: another partner's traffic no more than 10 ms later, at the median;
+    # the tail more generously (the machine is shared): a loop waiting on a partner cost
+    # seconds, so either catches it
+    assert pct(v, .5) - pct(ph[0], .5) < 0.010, f"{n}: p50 {pct(v, .5):.4f} s against {pct(ph[0], .5):.4f} s in the baseline"
+    assert pct(v, .9) - pct(ph[0], .9) < 0.1, f"{n}: p90 {pct(v, .9):.3f} s against {pct(ph[0], .9):.3f} s in the baseline"
 PY
 RSS1=$(awk '/^mwx_process_resident_memory_bytes/ {print $2}' metrics.txt)
 echo "JP resident memory: $RSS0 before, $RSS1 after the attacks"
