@@ -7,6 +7,7 @@
 
 #include "mwx.pb-c.h"
 #include "mwx/share.h"
+#include "node/gap_async.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -496,6 +497,71 @@ static void test_gap_recovery(void **state)
     mwx_sentlog_destroy(klog);
 }
 
+/* Issue #13.2: a partner that leaves a hole and answers no gap request once cost the
+ * node's loop 2 s per request, and the retry time came from the `now` taken before the
+ * wait, so the next request went at once. The state machine (src/node/gap_async.c) never
+ * waits: one request in flight per partner, a reply only by its token, and a backoff that
+ * starts at the failure and doubles to its cap; a second partner's recovery goes on
+ * meanwhile. */
+static void test_gap_async_silent_partner(void **state)
+{
+    world_t w;
+    mwx_sender_t s;
+    mwx_err_t err;
+    uint8_t buf[MWX_ENVELOPE_MAX];
+    size_t len;
+    mwx_envelope_t got;
+    uint64_t from, to;
+    uint32_t tok, tok2;
+    gap_peer_t jp;
+    (void)state;
+    make_world(&w);
+    assert_int_equal(mwx_sender_init(&s, &w.jp, &w.pol, 1, &err), 0);
+    mwx_receiver_t *us = receiver_for(&w, "US");
+    for (int i = 0; i < 10; i++) { /* seqs 1..10; 4..6 never arrive */
+        assert_int_equal(mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, PAYLOAD, 10, T0, buf,
+                                         sizeof buf, &len, NULL, &err), 0);
+        if (i < 3 || i > 5)
+            assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
+    }
+    gap_peer_init(&jp, "JP");
+    gap_peer_seen(&jp, 1);
+    gap_peer_seen(&jp, 10);
+    gap_peer_seen(&jp, 0); /* a gap request is not data: it changes nothing */
+    assert_int_equal(jp.first, 1);
+    assert_int_equal(gap_peer_plan(&jp, us, 100.0, GAP_TIMEOUT_S, &from, &to, &tok), 0);
+    assert_int_equal(jp.backfilled, 1); /* first seen at 1: nothing below to ask for */
+    assert_int_equal(gap_peer_plan(&jp, us, 100.0, GAP_TIMEOUT_S, &from, &to, &tok), 1);
+    assert_int_equal(from, 4);
+    assert_int_equal(to, 6);
+    /* in flight: no second request, a reply under another token is not the answer */
+    assert_int_equal(gap_peer_plan(&jp, us, 101.0, GAP_TIMEOUT_S, &from, &to, &tok2), 0);
+    assert_false(gap_peer_matches(&jp, tok + 1));
+    assert_true(gap_peer_matches(&jp, tok));
+    assert_false(gap_peer_expired(&jp, 101.9));
+    assert_true(gap_peer_expired(&jp, 102.0));
+    /* the failure is noticed late (103.5): the backoff counts from then */
+    double b = gap_peer_failed(&jp, 103.5), t = 103.5;
+    assert_true(b == GAP_BACKOFF_MIN_S);
+    assert_false(gap_peer_matches(&jp, tok)); /* a late reply is ignored */
+    for (int k = 0; k < 10; k++) {
+        assert_int_equal(gap_peer_plan(&jp, us, t + b - 0.01, GAP_TIMEOUT_S, &from, &to, &tok),
+                         0);
+        assert_int_equal(gap_peer_plan(&jp, us, t + b, GAP_TIMEOUT_S, &from, &to, &tok), 1);
+        t += b + GAP_TIMEOUT_S;
+        double nb = gap_peer_failed(&jp, t);
+        assert_true(nb == (b * 2 > GAP_BACKOFF_MAX_S ? GAP_BACKOFF_MAX_S : b * 2));
+        b = nb;
+    }
+    assert_true(b == GAP_BACKOFF_MAX_S);
+    assert_int_equal(jp.failures, 11);
+    /* an answer resets the backoff */
+    assert_int_equal(gap_peer_plan(&jp, us, t + b, GAP_TIMEOUT_S, &from, &to, &tok), 1);
+    assert_int_equal(gap_peer_answered(&jp, t + b + 0.1, 3), 0);
+    assert_true(jp.backoff_s == 0);
+    mwx_receiver_destroy(us);
+}
+
 /* Issue #13.1: a trusted partner's seqs near 2^64 once made mark() loop forever (k <= s
  * with s = UINT64_MAX never ends); the cost of each accept must not depend on the seq.
  * alarm(): a hang fails the test instead of stalling ctest. */
@@ -743,7 +809,7 @@ int main(void)
         cmocka_unit_test(test_keys),          cmocka_unit_test(test_gap_recovery),
         cmocka_unit_test(test_subjects),      cmocka_unit_test(test_extreme_seqs),
         cmocka_unit_test(test_declared_gap),  cmocka_unit_test(test_gap_request_paths),
-        cmocka_unit_test(test_track_payload),
+        cmocka_unit_test(test_track_payload), cmocka_unit_test(test_gap_async_silent_partner),
         cmocka_unit_test(test_sentlog_eviction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
