@@ -151,6 +151,8 @@ typedef struct mwx_node mwx_node_t;
 typedef struct mwx_node_stats {
     uint64_t meas, own_track_updates, fused_updates;
     uint64_t published, publish_errors, received, alerts, gap_requests_answered;
+    uint64_t gap_requests_refused; /* verified gap requests past the requester's rate
+                                      (8 at once, then 4 a second): no reply */
     uint64_t bad_payloads;  /* verified envelopes whose payload was unreadable, a track
                                report naming another node than its signer, or one fusion
                                refused (no Gaussian estimate): dropped */

@@ -32,6 +32,11 @@ struct mwx_node {
     mwx_node_stats_t st;
     uint8_t buf[MWX_ENVELOPE_MAX];    /* sealing: one envelope at a time */
     uint8_t gap_buf[MWX_GAP_REPLY_MAX];
+    struct gap_bucket {               /* answers per requester: a token bucket (on_gap) */
+        char nation[MWX_ID_LEN];
+        double tokens, t;             /* t: mwx_time_mono() of the last refill */
+    } gap_bucket[MWX_MAX_NATIONS];
+    int n_gap_bucket;
     mwx_err_t cb_err;                 /* first error inside a callback, reported later */
 };
 
@@ -240,8 +245,41 @@ static void on_bus(void *user, const char *subject, const uint8_t *data, size_t 
     receive(n, data, len, now_unix(n));
 }
 
+/* Gap answers a requester may have: a burst of GAP_ANSWER_BURST, then GAP_ANSWER_RATE a
+ * second. An honest requester has one request in flight and asks at most every 0.5 s
+ * (src/node/gap_async.c); a hostile one could otherwise get a reply of up to 64 KB for
+ * every ~200-byte request it signs. A refused request gets no reply: the requester times
+ * out and backs off. */
+#define GAP_ANSWER_BURST 8.0
+#define GAP_ANSWER_RATE 4.0
+
+static int gap_answer_allowed(mwx_node_t *n, const char *origin)
+{
+    double now = mwx_time_mono();
+    struct gap_bucket *b = NULL;
+    for (int i = 0; i < n->n_gap_bucket; i++)
+        if (strcmp(n->gap_bucket[i].nation, origin) == 0)
+            b = &n->gap_bucket[i];
+    if (!b) {
+        /* one per trusted nation at most: the request was verified against its key */
+        if (n->n_gap_bucket == MWX_MAX_NATIONS)
+            return 0;
+        b = &n->gap_bucket[n->n_gap_bucket++];
+        mwx_strlcpy(b->nation, origin, sizeof b->nation);
+        b->tokens = GAP_ANSWER_BURST;
+        b->t = now;
+    }
+    b->tokens = fmin(GAP_ANSWER_BURST, b->tokens + (now - b->t) * GAP_ANSWER_RATE);
+    b->t = now;
+    if (b->tokens < 1.0)
+        return 0;
+    b->tokens -= 1.0;
+    return 1;
+}
+
 /* A partner asks for envelopes it missed: answer from the sent log, after checking the
- * request like any other envelope (signed by a trusted partner). */
+ * request like any other envelope (signed by a trusted partner, newer than its last) and
+ * within the requester's rate. */
 static void on_gap(void *user, const char *subject, const uint8_t *data, size_t len,
                    const char *reply)
 {
@@ -253,6 +291,10 @@ static void on_gap(void *user, const char *subject, const uint8_t *data, size_t 
     if (mwx_receiver_accept_on(n->receiver, MWX_PATH_GAP, data, len, now_unix(n), &env, NULL) !=
         MWX_OK)
         return;
+    if (!gap_answer_allowed(n, env.origin)) {
+        n->st.gap_requests_refused++;
+        return;
+    }
     if (mwx_sentlog_answer(n->sentlog, &env, n->gap_buf, sizeof n->gap_buf, &out_len, NULL) !=
         MWX_OK)
         return;

@@ -110,7 +110,7 @@ typedef struct svc {
     mwx_counter_t *c_accepted, *c_published, *c_gap_recovered, *c_drop[MWX_DROP_N];
     uint64_t gap_recovered, gap_failed;
     uint64_t last_denied_pub, last_denied_sub, last_slow, last_qfull;
-    mwx_counter_t *c_denied, *c_slow, *c_qfull, *c_gap_failed, *c_syncs;
+    mwx_counter_t *c_denied, *c_slow, *c_qfull, *c_gap_failed, *c_gap_refused, *c_syncs;
     mwx_counter_t *c_report_drop[4]; /* register_metrics: why[] */
     unsigned gap_nonce;          /* this run's reply inbox: replies to an earlier run miss */
     uint8_t gap_req[MWX_ENVELOPE_MAX];
@@ -529,6 +529,18 @@ static void gap_check(svc_t *s, double now)
 
 /* ------------------------------------------------------------- the loop */
 
+/* Log a growing drop total when it first moves and then each time it passes a power of
+ * two: a flood is visible in the log at once, without a line per service tick. */
+static int log_drop_total(uint64_t before, uint64_t now)
+{
+    if (before == 0)
+        return 1;
+    for (uint64_t p = 1; p != 0 && p <= now; p <<= 1)
+        if (p > before)
+            return 1;
+    return 0;
+}
+
 static void update_metrics(svc_t *s)
 {
     mwx_share_counters_t c;
@@ -548,6 +560,13 @@ static void update_metrics(svc_t *s)
     mwx_counter_add(s->c_published, st.published - mwx_counter_value(s->c_published));
     mwx_counter_add(s->c_gap_recovered, s->gap_recovered - mwx_counter_value(s->c_gap_recovered));
     mwx_counter_add(s->c_gap_failed, s->gap_failed - mwx_counter_value(s->c_gap_failed));
+    if (st.gap_requests_refused > mwx_counter_value(s->c_gap_refused)) {
+        if (log_drop_total(mwx_counter_value(s->c_gap_refused), st.gap_requests_refused))
+            logw_(s, "gap requests past their sender's rate: %llu refused (no reply)",
+                  (unsigned long long)st.gap_requests_refused);
+        mwx_counter_add(s->c_gap_refused,
+                        st.gap_requests_refused - mwx_counter_value(s->c_gap_refused));
+    }
     {
         uint64_t v[4] = {st.bad_payloads, st.implausible, st.fusion_dropped, st.warn_full};
         for (int i = 0; i < 4; i++)
@@ -588,18 +607,6 @@ static void update_ready(svc_t *s, double now)
     if (o >= 2 && o < sizeof detail)
         detail[o - 2] = '\0';
     mwx_web_set_ready(s->web, ready, detail);
-}
-
-/* Log a growing drop total when it first moves and then each time it passes a power of
- * two: a flood is visible in the log at once, without a line per service tick. */
-static int log_drop_total(uint64_t before, uint64_t now)
-{
-    if (before == 0)
-        return 1;
-    for (uint64_t p = 1; p != 0 && p <= now; p <<= 1)
-        if (p > before)
-            return 1;
-    return 0;
 }
 
 /* What the server refuses (permission violations) and what nats.c drops (slow consumer)
@@ -1072,6 +1079,9 @@ static int register_metrics(svc_t *s, mwx_err_t *err)
         (rc = mwx_metrics_counter(m, "mwx_node_gap_failed_total", lab,
                                   "gap requests refused or unanswered", &s->c_gap_failed,
                                   err)) ||
+        (rc = mwx_metrics_counter(m, "mwx_node_gap_requests_refused_total", lab,
+                                  "partners' gap requests past their rate (no reply)",
+                                  &s->c_gap_refused, err)) ||
         (rc = mwx_metrics_counter(m, "mwx_node_bus_denied_total", lab,
                                   "publishes and subscriptions the server refused",
                                   &s->c_denied, err)) ||

@@ -220,11 +220,88 @@ static void test_partner_extremes_and_flood(void **state)
     mwx_node_destroy(node);
 }
 
+/* Issue #13 (gap-request abuse): every verified gap request newer than the last was
+ * answered, a reply of up to 64 KB for each ~200-byte request a partner signs. Now a
+ * requester gets 8 answers at once and then 4 a second; the rest get no reply and are
+ * counted. A forged request does not use up the real requester's answers. */
+static void test_gap_request_rate(void **state)
+{
+    mwx_policy_t pol;
+    mwx_keypair_t jp, us, forger;
+    mwx_node_cfg_t nc;
+    mwx_node_t *node;
+    mwx_node_stats_t st;
+    mwx_inproc_hub_t *hub;
+    mwx_bus_t *bjp, *bus;
+    uint8_t buf[MWX_ENVELOPE_MAX];
+    char subject[MWX_SUBJECT_LEN];
+    uint8_t reply[MWX_GAP_REPLY_MAX];
+    size_t len, rlen;
+    uint64_t replies = 0;
+    mwx_err_t err = {0};
+    const double epoch = 1795316400.0;
+    (void)state;
+
+    memset(&pol, 0, sizeof pol);
+    pol.n = 2;
+    strcpy(pol.nation[0], "JP");
+    strcpy(pol.nation[1], "US");
+    pol.to[0] = 1u << 1;
+    pol.to[1] = 1u << 0;
+    assert_int_equal(mwx_key_generate("JP", &jp, NULL), 0);
+    assert_int_equal(mwx_key_generate("US", &us, NULL), 0);
+    assert_int_equal(mwx_key_generate("US", &forger, NULL), 0);
+    assert_int_equal(mwx_inproc_hub_create(&pol, &hub, &err), 0);
+    assert_int_equal(mwx_bus_inproc_open(hub, "JP", &bjp, &err), 0);
+    assert_int_equal(mwx_bus_inproc_open(hub, "US", &bus, &err), 0);
+    memset(&nc, 0, sizeof nc);
+    strcpy(nc.nation, "JP");
+    nc.epoch_unix = epoch;
+    nc.status = MWX_STATUS_EXERCISE;
+    nc.source = MWX_WARN_SOURCE_SIMULATED;
+    nc.physics.earth = mwx_earth_wgs84();
+    nc.policy = &pol;
+    nc.key = &jp;
+    nc.bus = bjp;
+    strcpy(nc.trusted[0].nation, "US");
+    memcpy(nc.trusted[0].pk, us.pk, sizeof us.pk);
+    nc.n_trusted = 1;
+    nc.sim_clock = 1;
+    assert_int_equal(mwx_node_create(&nc, &node, &err), 0);
+    assert_int_equal(mwx_subject_gap("JP", "US", subject), 0);
+
+    /* forged requests first: dropped by the receiver, they cost US nothing */
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(mwx_gap_request_seal(&forger, "JP", 1, 2, epoch + 0.001 * i, buf,
+                                              sizeof buf, &len, NULL), 0);
+        assert_int_equal(mwx_bus_request(bus, subject, buf, len, 0.1, reply, sizeof reply,
+                                         &rlen, &err), MWX_EAGAIN);
+    }
+    /* 50 valid requests, each newer than the last, at once */
+    for (int i = 0; i < 50; i++) {
+        assert_int_equal(mwx_gap_request_seal(&us, "JP", 1, 2, epoch + 0.1 + 0.001 * i, buf,
+                                              sizeof buf, &len, NULL), 0);
+        int rc = mwx_bus_request(bus, subject, buf, len, 0.1, reply, sizeof reply, &rlen, &err);
+        assert_true(rc == MWX_OK || rc == MWX_EAGAIN); /* EAGAIN: no reply */
+        replies += rc == MWX_OK;
+    }
+    mwx_node_get_stats(node, &st);
+    assert_int_equal(replies, st.gap_requests_answered);
+    /* 8 at once, plus what the bucket refills meanwhile (4 a second: well under 1 here) */
+    assert_true(st.gap_requests_answered >= 8 && st.gap_requests_answered <= 10);
+    assert_int_equal(st.gap_requests_answered + st.gap_requests_refused, 50);
+    mwx_node_destroy(node);
+    mwx_bus_close(bjp);
+    mwx_bus_close(bus);
+    mwx_inproc_hub_destroy(hub);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hostile_payloads),
         cmocka_unit_test(test_partner_extremes_and_flood),
+        cmocka_unit_test(test_gap_request_rate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
