@@ -45,6 +45,17 @@
 #define HIST_SAMPLES 48       /* early-flight samples kept per track for the launch fit */
 #define HIST_AFTER_BURNOUT 20 /* s of ballistic flight kept: they time the burnout */
 #define HIST_FIT_EVERY 10.0   /* s between launch fits while samples come in */
+/* Manoeuvre mode (docs/TRACKER.md "Manoeuvres"): a ballistic track below MAN_ALT_M, where
+ * the air is dense enough for lift (a quasi-ballistic pull-up of up to 4 g at 25 km, a
+ * glide, a terminal weave), gets a second IMM mode: the ballistic model with white
+ * acceleration of MAN_Q_ACC ((30 m/s^2)^2 per s). Without it the single ballistic mode,
+ * 100 m and 15 m/s sure of the body, fell 500 m behind a pull-up within 6 s, failed the
+ * gate and the track broke (test-quasi-ballistic Q1). */
+#define MAN_ALT_M 60e3
+#define MAN_Q_ACC 900.0
+#define MAN_MU0 0.05          /* its probability when it is added */
+#define MAN_RATE_IN 0.05      /* ballistic -> manoeuvre, 1/s */
+#define MAN_RATE_OUT 0.2      /* manoeuvre -> ballistic, 1/s */
 
 /* A track's early flight, for the launch fit (a pool: few tracks are boosting). */
 typedef struct hist {
@@ -68,6 +79,8 @@ typedef struct trk {
     int hist_done;          /* history closed: no slot is taken again */
     double t_ballistic;     /* when the reported phase last became ballistic */
     int ballistic_run;      /* consecutive updates with P(ballistic) > 0.95 */
+    int boost_on;           /* IMM mode 0 is the boost mode */
+    int man_on;             /* the last IMM mode is the manoeuvre mode */
     mwx_phase_t phase;      /* reported phase, with hysteresis */
     /* the gate's EKF innovation, reused by the update of a single-mode track */
     uint32_t g_stamp;
@@ -108,8 +121,8 @@ typedef struct pair {
 
 struct mwx_tracker {
     mwx_tracker_cfg_t cfg;
-    mwx_motion_model_t models[2]; /* boost, ballistic */
-    const mwx_motion_model_t *model_ptr[2];
+    mwx_motion_model_t models[3]; /* boost, ballistic, manoeuvre */
+    const mwx_motion_model_t *model_ptr[3];
     const mwx_filter_t *filter;
     mwx_track_fn fn;
     void *fn_ctx;
@@ -238,8 +251,15 @@ int mwx_tracker_create(const mwx_tracker_cfg_t *cfg, mwx_tracker_t **out, mwx_er
     t->filter = cfg->filter ? cfg->filter : mwx_filter_ekf();
     mwx_motion_boost(&t->models[0], &cfg->dyn);
     mwx_motion_ballistic(&t->models[1], &cfg->dyn);
-    t->model_ptr[0] = &t->models[0];
-    t->model_ptr[1] = &t->models[1];
+    {
+        /* the ballistic model with the white acceleration of a lifting body */
+        mwx_dyn_params_t man = cfg->dyn;
+        man.q_acc = MAN_Q_ACC;
+        mwx_motion_ballistic(&t->models[2], &man);
+        t->models[2].name = "manoeuvre";
+    }
+    for (int i = 0; i < 3; i++)
+        t->model_ptr[i] = &t->models[i];
     t->trk = calloc(cap, sizeof(trk_t));
     t->free_list = calloc(cap, sizeof(int));
     t->scan = calloc(ms, sizeof(mwx_rec_meas_t));
@@ -332,7 +352,22 @@ static int sensor_index(mwx_tracker_t *t, const mwx_rec_meas_t *m)
 
 static double track_phase_boost(const trk_t *k)
 {
-    return k->imm.n_modes == 2 ? k->imm.mu[0] : 0.0;
+    return k->boost_on ? k->imm.mu[0] : 0.0;
+}
+
+/* Switching rates for the modes the track has ([boost] ballistic [manoeuvre]). */
+static void set_rates(trk_t *k)
+{
+    const int b = k->boost_on ? 1 : 0, m = k->man_on ? b + 1 : -1;
+    memset(k->imm.rate, 0, sizeof k->imm.rate);
+    if (k->boost_on) {
+        k->imm.rate[0][1] = 0.05; /* boost -> ballistic, 1/s */
+        k->imm.rate[1][0] = 0.01; /* ballistic -> boost (staging, late detection) */
+    }
+    if (m > 0) {
+        k->imm.rate[b][m] = MAN_RATE_IN;
+        k->imm.rate[m][b] = MAN_RATE_OUT;
+    }
 }
 
 static void hist_release(mwx_tracker_t *t, trk_t *k)
@@ -422,7 +457,7 @@ static void hist_add(mwx_tracker_t *t, trk_t *k)
     mwx_geo_t g;
     if (k->hist_done || !t->cfg.use_imm)
         return;
-    done = k->imm.n_modes == 1 ||
+    done = !k->boost_on ||
            (k->phase == MWX_PHASE_BALLISTIC && k->t - k->t_ballistic > HIST_AFTER_BURNOUT);
     if (k->hist < 0) {
         /* only a track that starts in boost: one seen first after burnout has no boost
@@ -466,7 +501,7 @@ static void hist_add(mwx_tracker_t *t, trk_t *k)
         sm->sigma_gamma_rad = v > 1.0 ? sqrt(tv) / v : 10.0;
         sm->lat = g.lat;
         sm->lon = g.lon;
-        if (k->imm.n_modes == 2 && k->imm.mu[0] > 0.8)
+        if (k->boost_on && k->imm.mu[0] > 0.8)
             h->n_boost++;
     }
     if (h->n_boost >= 3 && (done || k->t - h->t_fit >= HIST_FIT_EVERY)) {
@@ -550,8 +585,8 @@ static void init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, double
     k->t_report = k->t_refresh = -1e300;
     if (t->cfg.use_imm) {
         mwx_imm_init(&k->imm, 2, t->model_ptr, t->filter, s0, mu0);
-        k->imm.rate[0][1] = 0.05; /* boost -> ballistic, 1/s */
-        k->imm.rate[1][0] = 0.01; /* ballistic -> boost (staging, late detection) */
+        k->boost_on = 1;
+        set_rates(k);
     } else {
         mwx_imm_init(&k->imm, 1, t->model_ptr + 1, t->filter, s0, NULL);
     }
@@ -873,6 +908,23 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
     for (int i = 0; i < nz; i++)
         for (int j = 0; j < nz; j++)
             d2 += nu[i] * Si[i * nz + j] * nu[j];
+    if (!(d2 < t->cfg.gate_chi2) && k->man_on) {
+        /* The combined estimate is the ballistic mode's while the manoeuvre mode is
+         * unlikely: a pull-up starting now shows only against the manoeuvre mode's own
+         * (wider) prediction. Gated there, the update moves the IMM to that mode. */
+        const mwx_gauss_t *g = &k->imm.mode[k->imm.n_modes - 1];
+        double d2m = 0.0, ldm;
+        if (t->filter->innovation(t->filter, &t->mm[mi], g, nu, S) == MWX_OK &&
+            la_spd_inv(S, Si, nz, &ldm) == MWX_OK) {
+            for (int i = 0; i < nz; i++)
+                for (int j = 0; j < nz; j++)
+                    d2m += nu[i] * Si[i * nz + j] * nu[j];
+            if (d2m < d2) {
+                d2 = d2m;
+                logdet = ldm;
+            }
+        }
+    }
     if (k->confirmed && d2 < t->best_conf_nis[mi])
         t->best_conf_nis[mi] = d2;
     if (!(d2 < t->cfg.gate_chi2))
@@ -959,10 +1011,13 @@ static void revive_boost(mwx_tracker_t *t, trk_t *k)
 {
     const int n = MWX_TRACK_NX;
     mwx_gauss_t b = k->imm.mode[0];
-    if (!t->cfg.use_imm || k->imm.n_modes != 1)
+    if (!t->cfg.use_imm || k->boost_on || k->imm.n_modes >= MWX_IMM_MAX_MODES)
         return;
-    k->imm.mode[1] = k->imm.mode[0];
-    k->imm.model[1] = t->model_ptr[1];
+    for (int j = k->imm.n_modes; j > 0; j--) {
+        k->imm.mode[j] = k->imm.mode[j - 1];
+        k->imm.model[j] = k->imm.model[j - 1];
+        k->imm.mu[j] = 0.5 * k->imm.mu[j - 1];
+    }
     b.x[MWX_TTHRUST] = 10.0;
     for (int i = 0; i < n; i++)
         b.P[MWX_TTHRUST * n + i] = b.P[i * n + MWX_TTHRUST] = 0.0;
@@ -970,20 +1025,53 @@ static void revive_boost(mwx_tracker_t *t, trk_t *k)
     k->imm.mode[0] = b;
     k->imm.model[0] = t->model_ptr[0];
     k->imm.mu[0] = 0.5;
-    k->imm.mu[1] = 0.5;
-    k->imm.n_modes = 2;
+    k->imm.n_modes++;
+    k->boost_on = 1;
+    set_rates(k);
     k->ballistic_run = 0;
 }
 
-/* The track keeps the ballistic mode only (a re-entry vehicle does not re-ignite). */
+/* The track keeps the ballistic mode (and the manoeuvre mode, if any) only: a re-entry
+ * vehicle does not re-ignite. */
 static void retire_boost(trk_t *k)
 {
-    k->imm.mode[0] = k->imm.mode[1];
-    k->imm.model[0] = k->imm.model[1];
-    k->imm.mu[0] = 1.0;
-    k->imm.mu[1] = 0.0;
-    k->imm.n_modes = 1;
-    k->comb = k->imm.mode[0];
+    double s = 0.0;
+    if (!k->boost_on)
+        return;
+    for (int j = 0; j + 1 < k->imm.n_modes; j++) {
+        k->imm.mode[j] = k->imm.mode[j + 1];
+        k->imm.model[j] = k->imm.model[j + 1];
+        k->imm.mu[j] = k->imm.mu[j + 1];
+        s += k->imm.mu[j];
+    }
+    k->imm.n_modes--;
+    for (int j = 0; j < k->imm.n_modes; j++)
+        k->imm.mu[j] = s > 0.0 ? k->imm.mu[j] / s : (j == 0 ? 1.0 : 0.0);
+    k->boost_on = 0;
+    set_rates(k);
+    mwx_imm_combine(&k->imm, &k->comb);
+}
+
+/* A ballistic track low enough for lift gets the manoeuvre mode, a copy of its
+ * ballistic mode (MAN_ALT_M). Only once the boost mode is retired: beside the boost mode
+ * it would explain thrust too and hide it from P(boost), the guard's thrust evidence. */
+static void add_manoeuvre(mwx_tracker_t *t, trk_t *k)
+{
+    const int b = k->boost_on ? 1 : 0, m = k->imm.n_modes;
+    mwx_geo_t g;
+    if (!t->cfg.use_imm || k->man_on || k->boost_on || m >= MWX_IMM_MAX_MODES)
+        return;
+    mwx_ecef_to_geo(&t->cfg.dyn.earth, k->comb.x, &g);
+    if (g.alt > MAN_ALT_M)
+        return;
+    k->imm.mode[m] = k->imm.mode[b];
+    k->imm.model[m] = t->model_ptr[2];
+    for (int j = 0; j < m; j++)
+        k->imm.mu[j] *= 1.0 - MAN_MU0;
+    k->imm.mu[m] = MAN_MU0;
+    k->imm.n_modes++;
+    k->man_on = 1;
+    set_rates(k);
 }
 
 static void apply_update(mwx_tracker_t *t, int mi, int ki)
@@ -1024,14 +1112,17 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
      * within two sigma of none (one 1 Hz radar cannot tell a few m/s^2 of thrust from free
      * fall, so P(boost) alone hovers at 0.02-0.1 for ever). A staging gap lasts seconds,
      * not RETIRE_BOOST_UPDATES. */
-    if (k->imm.n_modes == 2) {
+    if (k->boost_on) {
         const mwx_gauss_t *b = &k->imm.mode[0];
         double a = b->x[6], sa = sqrt(fmax(b->P[6 * b->n + 6], 0.0));
-        int no_thrust = k->imm.mu[1] > 0.8 && fabs(a) < 2.0 * sa;
-        k->ballistic_run = k->imm.mu[1] > 0.95 || no_thrust ? k->ballistic_run + 1 : 0;
+        double p_free = 1.0 - k->imm.mu[0]; /* ballistic or manoeuvre: no thrust */
+        int no_thrust = p_free > 0.8 && fabs(a) < 2.0 * sa;
+        k->ballistic_run = p_free > 0.95 || no_thrust ? k->ballistic_run + 1 : 0;
         if (k->ballistic_run >= RETIRE_BOOST_UPDATES)
             retire_boost(k);
     }
+    if (k->confirmed)
+        add_manoeuvre(t, k);
     {
         /* reported phase with hysteresis: switch at 0.7, not back and forth at 0.5 */
         double pb = track_phase_boost(k);
@@ -1316,7 +1407,7 @@ static void process_scan(mwx_tracker_t *t)
              * burnout) a track with an impact prediction coasts until that impact: the
              * warning needs it, and a sensor that picks it up again continues it. */
             if (k->impact.valid && t->scan_t < k->impact.t + t->cfg.delete_timeout_s) {
-                if (k->imm.n_modes == 2) {
+                if (k->boost_on) {
                     /* coasting is ballistic: the motor has stopped, as the prediction says */
                     retire_boost(k);
                     k->phase = MWX_PHASE_BALLISTIC;
