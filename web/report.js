@@ -16,7 +16,7 @@
   const world = JSON.parse(document.getElementById('mwx-world').textContent);
   const regionsGeo = JSON.parse(document.getElementById('mwx-regions').textContent);
   const report = D.report || {};
-  const out = { charts: 0, maps: 0, alerts: (D.alerts || []).length, aloneSeries: 0, realLeads: 0 };
+  const out = { charts: 0, maps: 0, alerts: (D.alerts || []).length, aloneSeries: 0, realLeads: 0, norms: 0, launchAlerts: 0 };
   window.mwxReport = out;
 
   function colourFor(n) {
@@ -152,9 +152,18 @@
     const imp = L_.impact ? [L_.impact.lat, L_.impact.lon] : null;
     const rangeKm = site && imp ? haversineKm(site, imp) : null;
 
-    // First alert time per region, from the alerts of the recording.
+    // This launch's alerts: those whose identifier ("mwx.<node>[.<run>].<track>.<kind>.<seq>",
+    // the track id with anything outside [A-Za-z0-9_-] written '_') names one of its
+    // tracks; the map and the timeline of a launch show only its own warnings.
+    const own = new Set(tracks.map((tr) => tr.node + '|' + String(tr.id).replace(/[^A-Za-z0-9_-]/g, '_')));
+    const alertsL = (D.alerts || []).filter((a) => {
+      const parts = String(a.identifier).split('.');
+      return parts.length >= 5 && own.has(a.node + '|' + parts[parts.length - 3]);
+    });
+    out.launchAlerts += alertsL.length;
+    // First alert time per region.
     const firstAlert = new Map();
-    for (const a of D.alerts || []) {
+    for (const a of alertsL) {
       if (a.msg_type === 'Cancel') continue;
       for (const r of a.regions) if (!firstAlert.has(r) || a.t < firstAlert.get(r)) firstAlert.set(r, a.t);
     }
@@ -260,6 +269,13 @@
         }
       }
     }
+    if (rangeKm) {
+      const xs = ser.flatMap((s) => s.pts.map((p) => p[0]));
+      const lo = xs.length ? Math.min(...xs) : -600;
+      ser.push({ label: 'range-safety norm (0.17 % of ' + rangeKm.toFixed(0) + ' km)', colour: '#000', dash: [6, 4],
+                 pts: [[lo, rangeKm * NORM_FRACTION], [0, rangeKm * NORM_FRACTION]] });
+      out.norms++;
+    }
     chart(grid, 'Impact-point error against time to go', 'time to go (s)', 'error (km, log)', ser,
           { log: true, xvalues: (u, v) => v.map((x) => (-x).toFixed(0)), xvalue: (u, x) => x == null ? '—' : (-x).toFixed(1) });
 
@@ -323,9 +339,9 @@
             xvalue: (u, x) => (x != null && regs[x] ? regs[x] : '—') });
 
     /* alert timeline: one row per region, a mark per Alert / Update / Cancel */
-    const rids = [...new Set((D.alerts || []).flatMap((a) => a.regions))].sort();
+    const rids = [...new Set(alertsL.flatMap((a) => a.regions))].sort();
     const tl = { Alert: [], Update: [], Cancel: [] };
-    for (const a of D.alerts || []) for (const r of a.regions) (tl[a.msg_type] || tl.Alert).push([a.t, rids.indexOf(r)]);
+    for (const a of alertsL) for (const r of a.regions) (tl[a.msg_type] || tl.Alert).push([a.t, rids.indexOf(r)]);
     const tlSer = [['Alert', '#d1141f'], ['Update', '#ef6c00'], ['Cancel', '#607d8b']].map(([k, c]) => {
       // one y per x in uPlot: nudge duplicates by a micro-second so every mark is kept
       const seen = new Set();

@@ -32,6 +32,11 @@
 
 #define MAX_POINTS 400   /* per path or track in the page */
 #define MAX_ELLIPSES 8   /* per track on the map */
+/* A track point farther than this from every true object in flight follows none of them
+ * (a track coasting on after its object fell, a false track): an error against the
+ * nearest other object, thousands of km, is not a tracking error and flattened the
+ * charts. The score's association gate is 10 km; this only drops the absurd. */
+#define TRUTH_GATE_M 100e3
 
 static void usage(FILE *f)
 {
@@ -448,6 +453,8 @@ static json_t *reduce(const rep_in_t *in)
                 memcpy(bx, x, sizeof bx);
             }
         }
+        if (bd > TRUTH_GATE_M)
+            best = NULL;
         json_t *pt = geo_point(&E, tr->t, tr->ecef_m);
         double e[3] = {tr->ecef_m[0] - bx[0], tr->ecef_m[1] - bx[1], tr->ecef_m[2] - bx[2]};
         double nees = best ? nees3(e, tr->cov_pos_m2) : NAN;

@@ -37,7 +37,10 @@ function check(cond, what) {
     check(await page.$$eval('path.mwx-track', (a) => a.length) >= launches, 'tracks drawn');
     check(await page.$$eval('path.mwx-ellipse', (a) => a.length) >= launches, 'impact ellipses drawn');
     const warned = await page.$$eval('path.mwx-region-warned', (a) => a.length);
-    check(st.alerts === 0 ? warned === 0 : warned >= 1, `warned regions coloured (${st.alerts} alerts, ${warned} regions)`);
+    check(st.launchAlerts === 0 ? warned === 0 : warned >= 1, `warned regions coloured (${st.launchAlerts} of ${st.alerts} alerts, ${warned} regions)`);
+    // each launch's map and timeline have only its own alerts, and every alert is some launch's
+    check(st.launchAlerts === st.alerts, `every alert is in its launch's section: ${st.launchAlerts} of ${st.alerts}`);
+    check(st.norms >= 1, `the range-safety norm is drawn: ${st.norms}`);
     check(await page.$$eval('table.benefit tr', (a) => a.length) >= 2, 'sharing-benefit table');
     check((await page.textContent('h1')).includes('mwx after-action report'), 'title');
     if (process.env.MWX_SCREENSHOT) await page.screenshot({ path: process.env.MWX_SCREENSHOT, fullPage: false });
