@@ -16,7 +16,7 @@
   const world = JSON.parse(document.getElementById('mwx-world').textContent);
   const regionsGeo = JSON.parse(document.getElementById('mwx-regions').textContent);
   const report = D.report || {};
-  const out = { charts: 0, maps: 0, alerts: (D.alerts || []).length };
+  const out = { charts: 0, maps: 0, alerts: (D.alerts || []).length, aloneSeries: 0, realLeads: 0, norms: 0, launchAlerts: 0 };
   window.mwxReport = out;
 
   function colourFor(n) {
@@ -152,9 +152,18 @@
     const imp = L_.impact ? [L_.impact.lat, L_.impact.lon] : null;
     const rangeKm = site && imp ? haversineKm(site, imp) : null;
 
-    // First alert time per region, from the alerts of the recording.
+    // This launch's alerts: those whose identifier ("mwx.<node>[.<run>].<track>.<kind>.<seq>",
+    // the track id with anything outside [A-Za-z0-9_-] written '_') names one of its
+    // tracks; the map and the timeline of a launch show only its own warnings.
+    const own = new Set(tracks.map((tr) => tr.node + '|' + String(tr.id).replace(/[^A-Za-z0-9_-]/g, '_')));
+    const alertsL = (D.alerts || []).filter((a) => {
+      const parts = String(a.identifier).split('.');
+      return parts.length >= 5 && own.has(a.node + '|' + parts[parts.length - 3]);
+    });
+    out.launchAlerts += alertsL.length;
+    // First alert time per region.
     const firstAlert = new Map();
-    for (const a of D.alerts || []) {
+    for (const a of alertsL) {
       if (a.msg_type === 'Cancel') continue;
       for (const r of a.regions) if (!firstAlert.has(r) || a.t < firstAlert.get(r)) firstAlert.set(r, a.t);
     }
@@ -224,21 +233,40 @@
     sec.appendChild(grid);
     const nodes = [...new Set(tracks.map((t) => t.node))].sort();
 
-    /* impact error against time to go (x = -ttg so that time runs left to right) */
+    /* impact error against time to go (x = -ttg so that time runs left to right): each
+     * nation alone (dashed) and shared (solid) from the sharing benefit of `mwx run`'s
+     * report.json, which scores both passes alike (the alone pass has no recording);
+     * without it (a node's folder, a report.json from `mwx score`), each node's tracks of
+     * this recording, as the page reduced them. */
     const ser = [];
-    for (const n of nodes) {
-      const pts = [];
-      for (const tr of tracks.filter((t) => t.node === n)) {
-        for (const p of tr.points) if (p[6] != null && p[7] != null && p[6] >= 0) pts.push([-p[6], Math.max(p[7], 1e-3)]);
-      }
-      pts.sort((a, b) => a[0] - b[0]);
-      ser.push({ label: n + ' (shared run)', colour: colourFor(n), pts });
-    }
     const sb = (report.sharing_benefit || []).filter((r) => r.launch === L_.id);
-    for (const r of sb) {
-      if (r.alone && typeof r.alone.impact_error_km_at_ttg_300s === 'number') {
-        ser.push({ label: r.nation + ' alone @300 s', colour: colourFor(r.nation), points: true,
-                   pts: [[-300, Math.max(r.alone.impact_error_km_at_ttg_300s, 1e-3)]] });
+    const curve = (c) => (Array.isArray(c) ? c : []).filter((p) => typeof p[0] === 'number' && typeof p[1] === 'number')
+      .map((p) => [-p[0], Math.max(p[1], 1e-3)]).sort((a, b) => a[0] - b[0]);
+    const curved = sb.filter((r) => (r.alone && Array.isArray(r.alone.impact_error_curve)) ||
+                                    (r.shared && Array.isArray(r.shared.impact_error_curve)));
+    if (curved.length) {
+      for (const r of curved) {
+        const sh = curve(r.shared && r.shared.impact_error_curve), al = curve(r.alone && r.alone.impact_error_curve);
+        if (sh.length) ser.push({ label: r.nation + ' shared', colour: colourFor(r.nation), pts: sh });
+        if (al.length) {
+          ser.push({ label: r.nation + ' alone', colour: colourFor(r.nation), dash: [3, 3], pts: al });
+          out.aloneSeries++;
+        }
+      }
+    } else {
+      for (const n of nodes) {
+        const pts = [];
+        for (const tr of tracks.filter((t) => t.node === n)) {
+          for (const p of tr.points) if (p[6] != null && p[7] != null && p[6] >= 0) pts.push([-p[6], Math.max(p[7], 1e-3)]);
+        }
+        pts.sort((a, b) => a[0] - b[0]);
+        ser.push({ label: n + ' (this recording)', colour: colourFor(n), pts });
+      }
+      for (const r of sb) {
+        if (r.alone && typeof r.alone.impact_error_km_at_ttg_300s === 'number') {
+          ser.push({ label: r.nation + ' alone @300 s', colour: colourFor(r.nation), points: true,
+                     pts: [[-300, Math.max(r.alone.impact_error_km_at_ttg_300s, 1e-3)]] });
+        }
       }
     }
     if (rangeKm) {
@@ -246,6 +274,7 @@
       const lo = xs.length ? Math.min(...xs) : -600;
       ser.push({ label: 'range-safety norm (0.17 % of ' + rangeKm.toFixed(0) + ' km)', colour: '#000', dash: [6, 4],
                  pts: [[lo, rangeKm * NORM_FRACTION], [0, rangeKm * NORM_FRACTION]] });
+      out.norms++;
     }
     chart(grid, 'Impact-point error against time to go', 'time to go (s)', 'error (km, log)', ser,
           { log: true, xvalues: (u, v) => v.map((x) => (-x).toFixed(0)), xvalue: (u, x) => x == null ? '—' : (-x).toFixed(1) });
@@ -274,34 +303,45 @@
     }
     chart(grid, 'Position NEES', 't (s)', 'NEES (log)', nees, { log: true });
 
-    /* lead time per region against the physical limit (and the real alert) */
-    const regs = (L_.regions || []).filter((r) => r.threatened || r.lead_time_s != null);
+    /* lead time per region against the physical limit, and against the real public
+     * alert when report.json has a reference_comparison for this launch (docs/SCORING.md:
+     * real.lead_s and mwx.lead_s are both to the REAL event, so they compare; the
+     * Report's lead_time_s is to the simulated one) */
+    const cmp = refCmp && refCmp.launch === L_.id && Array.isArray(refCmp.regions) ? refCmp.regions : [];
+    const regs = (L_.regions || []).filter((r) => r.threatened || r.lead_time_s != null).map((r) => r.id);
+    for (const r of cmp) {
+      const warned = (r.real && r.real.t_alert_s != null) || (r.mwx && r.mwx.t_alert_s != null);
+      if (warned && !regs.includes(r.id)) regs.push(r.id);
+    }
     const limit = (typeof L_.t_impact === 'number' && typeof L_.t_first_detection === 'number')
       ? L_.t_impact - L_.t_first_detection : null;
-    const lead = regs.map((r, i) => [i, r.lead_time_s]);
-    const leadSer = [{ label: 'mwx lead time', colour: '#d1141f', points: true, pts: lead.filter((p) => p[1] != null) }];
+    const leadOf = new Map((L_.regions || []).map((r) => [r.id, r.lead_time_s]));
+    const lead = regs.map((id, i) => [i, leadOf.get(id)]).filter((p) => typeof p[1] === 'number');
+    const leadSer = [{ label: 'mwx lead time (simulated flight)', colour: '#d1141f', points: true, pts: lead }];
     if (limit != null && regs.length) {
       leadSer.push({ label: 'physical limit (impact − first detection)', colour: '#000', dash: [6, 4],
                      pts: [[0, limit], [Math.max(1, regs.length - 1), limit]] });
     }
-    if (refCmp) {
-      const rows = (Array.isArray(refCmp) ? refCmp : (refCmp.regions || [])).filter((r) => !r.launch || r.launch === L_.id);
-      const pts = [];
-      for (const r of rows) {
-        const i = regs.findIndex((g) => g.id === (r.region || r.id));
-        const v = r.real_lead_time_s ?? r.reference_lead_time_s ?? r.real_lead_s;
-        if (i >= 0 && typeof v === 'number') pts.push([i, v]);
+    if (cmp.length) {
+      const real = [], mwxReal = [];
+      for (const r of cmp) {
+        const i = regs.indexOf(r.id);
+        if (i < 0) continue;
+        if (r.real && typeof r.real.lead_s === 'number') real.push([i, r.real.lead_s]);
+        if (r.mwx && typeof r.mwx.lead_s === 'number') mwxReal.push([i, r.mwx.lead_s]);
       }
-      leadSer.push({ label: 'real public alert', colour: '#1565c0', points: true, pts });
+      leadSer.push({ label: 'real public alert (to the real event)', colour: '#1565c0', points: true, pts: real });
+      leadSer.push({ label: 'mwx (to the real event)', colour: '#ef6c00', points: true, pts: mwxReal });
+      out.realLeads += real.length;
     }
     chart(grid, 'Lead time per region' + (regs.length ? '' : ' (no region threatened)'), 'region', 'lead time (s)', leadSer,
-          { xvalues: (u, v) => v.map((x) => (Number.isInteger(x) && regs[x] ? regs[x].id : '')),
-            xvalue: (u, x) => (x != null && regs[x] ? regs[x].id : '—') });
+          { xvalues: (u, v) => v.map((x) => (Number.isInteger(x) && regs[x] ? regs[x] : '')),
+            xvalue: (u, x) => (x != null && regs[x] ? regs[x] : '—') });
 
     /* alert timeline: one row per region, a mark per Alert / Update / Cancel */
-    const rids = [...new Set((D.alerts || []).flatMap((a) => a.regions))].sort();
+    const rids = [...new Set(alertsL.flatMap((a) => a.regions))].sort();
     const tl = { Alert: [], Update: [], Cancel: [] };
-    for (const a of D.alerts || []) for (const r of a.regions) (tl[a.msg_type] || tl.Alert).push([a.t, rids.indexOf(r)]);
+    for (const a of alertsL) for (const r of a.regions) (tl[a.msg_type] || tl.Alert).push([a.t, rids.indexOf(r)]);
     const tlSer = [['Alert', '#d1141f'], ['Update', '#ef6c00'], ['Cancel', '#607d8b']].map(([k, c]) => {
       // one y per x in uPlot: nudge duplicates by a micro-second so every mark is kept
       const seen = new Set();

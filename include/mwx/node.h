@@ -22,6 +22,7 @@
 #define MWX_NODE_H
 
 #include "mwx/core.h"
+#include "mwx/score.h"
 #include "mwx/share.h"
 #include "mwx/sim.h"
 #include "mwx/warn.h"
@@ -237,6 +238,10 @@ typedef struct mwx_run_benefit {
     double impact_error_km[2][3]; /* at each checkpoint, indexed by MWX_SCORE_AT_* */
     double lead_time_s[2];     /* smallest lead time over its own threatened regions */
     int own_regions_threatened;
+    /* the vehicle's impact-point error over the flight, {time to go s, km} (score.h
+     * impact_error_curve, every 10 s): `mwx report` draws alone against shared */
+    double impact_error_curve[2][MWX_SCORE_MAX_CURVE][2];
+    int n_curve[2];
 } mwx_run_benefit_t;
 
 typedef struct mwx_run_result {

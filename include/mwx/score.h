@@ -39,6 +39,7 @@ struct json_t;
 
 #define MWX_SCORE_MAX_REGIONS 96   /* region results kept per launch */
 #define MWX_SCORE_MAX_OBJECTS 8    /* truth objects kept per launch (vehicle + stages) */
+#define MWX_SCORE_MAX_CURVE 128    /* points of a launch's impact-error curve */
 
 typedef struct mwx_score_region {
     char id[MWX_ID_LEN];
@@ -100,6 +101,12 @@ struct mwx_score_launch {
     double t_first_shared[MWX_MAX_NATIONS];
     int n_shared;
     double impact_error_km[3];      /* the vehicle's, indexed by MWX_SCORE_AT_* */
+    /* The vehicle's impact-point error over the flight, as the three checkpoints above
+     * (the latest estimate at or before each time): pairs {time to go s, km}, time to go
+     * falling, one every opts.curve_step_s (stretched to fit MWX_SCORE_MAX_CURVE). Only
+     * with curve_step_s > 0; not in the JSON (mwx run puts it in the sharing benefit). */
+    double impact_error_curve[MWX_SCORE_MAX_CURVE][2];
+    int n_curve;
     double launch_point_error_km;   /* latest launch estimate at or before impact */
     double launch_time_error_s;     /* same estimate's t minus t_launch */
     int n_tracks;                   /* tracks (all nodes) assigned to its objects */
@@ -127,6 +134,7 @@ typedef struct mwx_score_opts {
     double stale_s;         /* a track not updated for longer is not live, default 10 s */
     const char *node;       /* score only this node's tracks (NULL = every node) */
     mwx_earth_t earth;      /* for geodetic conversions and geodesics, default WGS-84 */
+    double curve_step_s;    /* > 0: fill impact_error_curve (default 0: off) */
     mwx_score_regions_fn regions;  /* NULL: the region fields stay empty */
     void *regions_ctx;
 } mwx_score_opts_t;

@@ -32,6 +32,11 @@
 
 #define MAX_POINTS 400   /* per path or track in the page */
 #define MAX_ELLIPSES 8   /* per track on the map */
+/* A track point farther than this from every true object in flight follows none of them
+ * (a track coasting on after its object fell, a false track): an error against the
+ * nearest other object, thousands of km, is not a tracking error and flattened the
+ * charts. The score's association gate is 10 km; this only drops the absurd. */
+#define TRUTH_GATE_M 100e3
 
 static void usage(FILE *f)
 {
@@ -252,6 +257,115 @@ static json_t *geo_point(const mwx_earth_t *E, double t, const double x[3])
                      r2(g.alt / 1000, 10));
 }
 
+/* What the page draws from a recording: the true paths, the tracks and the alerts, each
+ * in its own compact array (a track record is 424 bytes, an mwx_record_t 1.6 kB), and the
+ * scenario. The measurements and shares are skipped while reading: mwx_records_load kept
+ * every record, 210 MB for the default scenario, and touching them was most of the
+ * report's time (issue 16: the default scenario's report in under 2 s). */
+typedef struct rep_in {
+    truths_t ts;
+    mwx_rec_track_t *trk;
+    size_t n_trk, cap_trk;
+    mwx_rec_alert_t *alerts;
+    size_t n_alerts, cap_alerts;
+    mwx_rec_scenario_t scn;
+    int have_scn;
+    char *scenario_json;   /* owned; scn.json points at it */
+    double t_lo, t_hi;     /* over truth and tracks */
+    size_t n_read;
+} rep_in_t;
+
+static void rep_in_free(rep_in_t *in)
+{
+    for (size_t k = 0; k < in->ts.n; k++) {
+        free(in->ts.v[k].t);
+        free(in->ts.v[k].x);
+    }
+    free(in->ts.v);
+    free(in->trk);
+    free(in->alerts);
+    free(in->scenario_json);
+    memset(in, 0, sizeof *in);
+}
+
+/* Grow *v (elements of size sz) to hold one more; 0 or -1 on ENOMEM. */
+static int grow(void **v, size_t n, size_t *cap, size_t sz)
+{
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : 256;
+    void *nv = realloc(*v, c * sz);
+    if (!nv)
+        return -1;
+    *v = nv;
+    *cap = c;
+    return 0;
+}
+
+/* Same contract as mwx_records_load: on MWX_ETRUNC / MWX_ECORRUPT what was read before
+ * the damage stays in in, with the code. */
+static int load_for_report(const char *path, rep_in_t *in, mwx_err_t *err)
+{
+    memset(in, 0, sizeof *in);
+    in->t_lo = INFINITY;
+    in->t_hi = -INFINITY;
+    mwx_recreader_t *r;
+    int rc = mwx_recreader_open(path, 0, &r, err);
+    if (rc)
+        return rc;
+    mwx_record_t rec;
+    while ((rc = mwx_recreader_next(r, &rec, err)) == 0) {
+        int oom = 0;
+        in->n_read++;
+        switch (rec.type) {
+        case MWX_REC_SCENARIO:
+            if (in->have_scn)
+                break;
+            in->scn = rec.u.scenario;
+            in->scn.json = NULL;
+            if (rec.u.scenario.json && !(in->scenario_json = strdup(rec.u.scenario.json)))
+                oom = 1;
+            in->scn.json = in->scenario_json;
+            in->have_scn = 1;
+            break;
+        case MWX_REC_TRUTH: {
+            truth_path_t *p = truth_of(&in->ts, rec.u.truth.object);
+            oom = !p || truth_push(p, rec.u.truth.t, rec.u.truth.ecef_m);
+            in->t_lo = fmin(in->t_lo, rec.u.truth.t);
+            in->t_hi = fmax(in->t_hi, rec.u.truth.t);
+            break;
+        }
+        case MWX_REC_TRACK:
+            if (!(oom = grow((void **)&in->trk, in->n_trk, &in->cap_trk, sizeof *in->trk))) {
+                in->trk[in->n_trk++] = rec.u.track;
+                in->t_lo = fmin(in->t_lo, rec.u.track.t);
+                in->t_hi = fmax(in->t_hi, rec.u.track.t);
+            }
+            break;
+        case MWX_REC_ALERT:
+            if (!(oom = grow((void **)&in->alerts, in->n_alerts, &in->cap_alerts,
+                             sizeof *in->alerts)))
+                in->alerts[in->n_alerts++] = rec.u.alert;
+            break;
+        default:
+            break;
+        }
+        if (oom) {
+            rc = mwx_err_set(err, MWX_ENOMEM, "%s: out of memory after %zu records", path,
+                             in->n_read);
+            break;
+        }
+    }
+    mwx_recreader_close(r);
+    if (rc == MWX_EOF) {
+        mwx_err_clear(err);
+        return 0;
+    }
+    if (rc != MWX_ETRUNC && rc != MWX_ECORRUPT)
+        rep_in_free(in);
+    return rc;
+}
+
 typedef struct track_acc {
     char node[MWX_ID_LEN], id[MWX_ID_LEN];
     json_t *pts, *ell;
@@ -260,24 +374,11 @@ typedef struct track_acc {
 } track_acc_t;
 
 /* Everything the page draws, from the recording. */
-static json_t *reduce(const mwx_records_t *rs)
+static json_t *reduce(const rep_in_t *in)
 {
     mwx_earth_t E = mwx_earth_wgs84();
-    truths_t ts = {0};
-    double t_lo = INFINITY, t_hi = -INFINITY;
-    for (size_t i = 0; i < rs->n; i++) {
-        const mwx_record_t *r = &rs->v[i];
-        if (r->type == MWX_REC_TRUTH) {
-            truth_path_t *p = truth_of(&ts, r->u.truth.object);
-            if (!p || truth_push(p, r->u.truth.t, r->u.truth.ecef_m))
-                goto oom;
-        }
-        if (r->type == MWX_REC_TRUTH || r->type == MWX_REC_TRACK) {
-            double t = r->type == MWX_REC_TRUTH ? r->u.truth.t : r->u.track.t;
-            t_lo = fmin(t_lo, t);
-            t_hi = fmax(t_hi, t);
-        }
-    }
+    const truths_t ts = in->ts;
+    double t_lo = in->t_lo, t_hi = in->t_hi;
     double dt = isfinite(t_lo) ? fmax(1.0, (t_hi - t_lo) / MAX_POINTS) : 1.0;
 
     json_t *root = json_object(), *truth = json_array(), *tracks = json_array(),
@@ -301,22 +402,18 @@ static json_t *reduce(const mwx_records_t *rs)
 
     track_acc_t *acc = NULL;
     size_t n_acc = 0, cap_acc = 0;
-    for (size_t i = 0; i < rs->n; i++) {
-        const mwx_record_t *r = &rs->v[i];
-        if (r->type == MWX_REC_ALERT) {
-            const mwx_rec_alert_t *a = &r->u.alert;
-            json_t *regs = json_array();
-            for (int j = 0; j < a->n_regions; j++)
-                json_array_append_new(regs, json_string(a->regions[j]));
-            json_array_append_new(alerts,
-                                  json_pack("{s:f,s:s,s:s,s:o,s:s}", "t", a->t, "node", a->node,
-                                            "msg_type", mwx_msg_type_name(a->msg_type),
-                                            "regions", regs, "identifier", a->identifier));
-            continue;
-        }
-        if (r->type != MWX_REC_TRACK)
-            continue;
-        const mwx_rec_track_t *tr = &r->u.track;
+    for (size_t i = 0; i < in->n_alerts; i++) {
+        const mwx_rec_alert_t *a = &in->alerts[i];
+        json_t *regs = json_array();
+        for (int j = 0; j < a->n_regions; j++)
+            json_array_append_new(regs, json_string(a->regions[j]));
+        json_array_append_new(alerts,
+                              json_pack("{s:f,s:s,s:s,s:o,s:s}", "t", a->t, "node", a->node,
+                                        "msg_type", mwx_msg_type_name(a->msg_type), "regions",
+                                        regs, "identifier", a->identifier));
+    }
+    for (size_t i = 0; i < in->n_trk; i++) {
+        const mwx_rec_track_t *tr = &in->trk[i];
         track_acc_t *ta = NULL;
         for (size_t j = 0; j < n_acc && !ta; j++)
             if (strcmp(acc[j].node, tr->node) == 0 && strcmp(acc[j].id, tr->track_id) == 0)
@@ -356,6 +453,8 @@ static json_t *reduce(const mwx_records_t *rs)
                 memcpy(bx, x, sizeof bx);
             }
         }
+        if (bd > TRUTH_GATE_M)
+            best = NULL;
         json_t *pt = geo_point(&E, tr->t, tr->ecef_m);
         double e[3] = {tr->ecef_m[0] - bx[0], tr->ecef_m[1] - bx[1], tr->ecef_m[2] - bx[2]};
         double nees = best ? nees3(e, tr->cov_pos_m2) : NAN;
@@ -395,20 +494,14 @@ static json_t *reduce(const mwx_records_t *rs)
                                                 acc[j].id, "points", acc[j].pts, "ellipses",
                                                 acc[j].ell));
     free(acc);
-    for (size_t k = 0; k < ts.n; k++) {
-        free(ts.v[k].t);
-        free(ts.v[k].x);
-    }
-    free(ts.v);
     return root;
 oom2:
-    json_decref(root);
-oom:
-    for (size_t k = 0; k < ts.n; k++) {
-        free(ts.v[k].t);
-        free(ts.v[k].x);
+    for (size_t j = 0; j < n_acc; j++) {
+        json_decref(acc[j].pts);
+        json_decref(acc[j].ell);
     }
-    free(ts.v);
+    free(acc);
+    json_decref(root);
     return NULL;
 }
 
@@ -486,14 +579,13 @@ int mwx_cmd_report(int argc, char **argv)
     if (mwx_web_default_assets(assets, sizeof assets, &err) != 0)
         return mwx_cli_fail("report", &err);
 
-    mwx_records_t rs;
-    memset(&rs, 0, sizeof rs);
-    int rc = mwx_records_load(rec, &rs, &err);
+    rep_in_t rs;
+    int rc = load_for_report(rec, &rs, &err);
     if (rc == MWX_ETRUNC || rc == MWX_ECORRUPT)
         fprintf(stderr, "mwx report: warning: %s; reporting the %zu records before it\n",
-                err.msg, rs.n);
+                err.msg, rs.n_read);
     else if (rc) {
-        mwx_records_free(&rs);
+        rep_in_free(&rs);
         return mwx_cli_fail("report", &err);
     }
     int have_rj = access(rj, R_OK) == 0;
@@ -512,20 +604,17 @@ int mwx_cmd_report(int argc, char **argv)
     json_t *report = have_rj ? json_load_file(rj, 0, &je) : json_object();
     if (!report) {
         fprintf(stderr, "mwx report: %s: %s (line %d)\n", rj, je.text, je.line);
-        mwx_records_free(&rs);
+        rep_in_free(&rs);
         return 1;
     }
     json_t *data = reduce(&rs);
     if (!data) {
         json_decref(report);
-        mwx_records_free(&rs);
+        rep_in_free(&rs);
         fprintf(stderr, "mwx report: out of memory\n");
         return 3;
     }
-    const mwx_rec_scenario_t *scn = NULL;
-    for (size_t i = 0; i < rs.n && !scn; i++)
-        if (rs.v[i].type == MWX_REC_SCENARIO)
-            scn = &rs.v[i].u.scenario;
+    const mwx_rec_scenario_t *scn = rs.have_scn ? &rs.scn : NULL;
     json_t *sj = rs.scenario_json ? json_loads(rs.scenario_json, 0, NULL) : NULL;
     json_object_set_new(data, "scenario", sj ? sj : json_null());
     json_object_set_new(data, "name", json_string(scn ? scn->name : ""));
@@ -535,7 +624,7 @@ int mwx_cmd_report(int argc, char **argv)
     json_object_set_new(data, "source", json_string(rec));
     char *text = json_dumps(data, JSON_COMPACT | JSON_REAL_PRECISION(8));
     json_decref(data);
-    mwx_records_free(&rs);
+    rep_in_free(&rs);
     if (!text) {
         fprintf(stderr, "mwx report: out of memory\n");
         return 3;

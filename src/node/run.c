@@ -416,6 +416,10 @@ static int nation_records(const mwx_records_t *all, const char *nation, mwx_reco
     return MWX_OK;
 }
 
+/* The sharing benefit's impact-error curves: one point every 10 s of flight is finer
+ * than the page can show for a 30 min flight (it stretches to MWX_SCORE_MAX_CURVE). */
+#define BENEFIT_CURVE_STEP_S 10.0
+
 static void benefit_pass(run_ctx_t *c, mwx_regions_t *regions, int which, mwx_run_result_t *res)
 {
     for (int k = 0; k < c->sc->n_nations; k++) {
@@ -432,6 +436,7 @@ static void benefit_pass(run_ctx_t *c, mwx_regions_t *regions, int which, mwx_ru
         mwx_score_opts_from_scenario(&so, c->sc->json);
         so.regions = regions ? mwx_score_warn_regions : NULL;
         so.regions_ctx = regions;
+        so.curve_step_s = BENEFIT_CURVE_STEP_S;
         if (mwx_score_compute(sub.v, sub.n, &so, &rep, NULL) == MWX_OK) {
             for (size_t l = 0; l < rep.n_launches; l++) {
                 const mwx_score_launch_t *sl = &rep.launches[l];
@@ -447,6 +452,9 @@ static void benefit_pass(run_ctx_t *c, mwx_regions_t *regions, int which, mwx_ru
                 b->impact_error_km_300[which] = sl->impact_error_km[MWX_SCORE_AT_TTG_300];
                 for (int q = 0; q < 3; q++)
                     b->impact_error_km[which][q] = sl->impact_error_km[q];
+                b->n_curve[which] = sl->n_curve;
+                memcpy(b->impact_error_curve[which], sl->impact_error_curve,
+                       sizeof b->impact_error_curve[which]);
                 snprintf(prefix, sizeof prefix, "%s-", nation);
                 double lead = INFINITY;
                 int threatened = 0, missed = 0;
@@ -495,6 +503,14 @@ static json_t *benefit_json(const mwx_run_result_t *res)
                 json_object_set_new(ie, "at_ttg_60s",
                                     num_or_null(b->impact_error_km[w][MWX_SCORE_AT_TTG_60]));
                 json_object_set_new(x, "impact_error_km", ie);
+            }
+            {
+                json_t *cv = json_array();
+                for (int q = 0; q < b->n_curve[w]; q++)
+                    json_array_append_new(
+                        cv, json_pack("[f,f]", round(b->impact_error_curve[w][q][0] * 10) / 10,
+                                      round(b->impact_error_curve[w][q][1] * 1e4) / 1e4));
+                json_object_set_new(x, "impact_error_curve", cv);
             }
             json_object_set_new(o, w ? "shared" : "alone", x);
         }

@@ -810,6 +810,29 @@ static void object_figures(const ctx_t *c, int k, const mwx_record_t *recs, size
     }
 }
 
+/* The vehicle's impact-error curve (score.h impact_error_curve): the same rule as the
+ * checkpoints, sampled over the flight, so that `mwx report` can draw each nation alone
+ * and shared from report.json (the alone pass keeps no recording). */
+static void impact_curve(const ctx_t *c, int k, const mwx_score_opts_t *o,
+                         mwx_score_launch_t *l)
+{
+    l->n_curve = 0;
+    if (!(o->curve_step_s > 0) || isnan(l->t_impact))
+        return;
+    double span = l->t_impact - l->t_launch;
+    double step = fmax(o->curve_step_s, span / (MWX_SCORE_MAX_CURVE - 1));
+    for (double t = l->t_launch + step; t <= l->t_impact && l->n_curve < MWX_SCORE_MAX_CURVE;
+         t += step) {
+        const mwx_rec_track_t *r = latest_estimate(c, k, -1, t, 1);
+        if (!r)
+            continue;
+        l->impact_error_curve[l->n_curve][0] = l->t_impact - t;
+        l->impact_error_curve[l->n_curve][1] = geodesic_km(
+            &o->earth, r->impact.lat, r->impact.lon, l->impact_lat_deg, l->impact_lon_deg);
+        l->n_curve++;
+    }
+}
+
 static void launch_figures(const ctx_t *c, int L, const mwx_record_t *recs, size_t n,
                            const mwx_score_opts_t *o, mwx_score_launch_t *l)
 {
@@ -834,6 +857,7 @@ static void launch_figures(const ctx_t *c, int L, const mwx_record_t *recs, size
     l->impact_lat_deg = v->impact_lat_deg;
     l->impact_lon_deg = v->impact_lon_deg;
     memcpy(l->impact_error_km, v->impact_error_km, sizeof l->impact_error_km);
+    impact_curve(c, la->primary, o, l);
     for (int m = 0; m < la->n_member; m++) {
         double td = first_detection(&c->obj[la->member[m]]);
         if (!(l->t_first_detection <= td))

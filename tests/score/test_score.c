@@ -404,6 +404,25 @@ static void test_impact_error_times(void **state)
         else
             fail_msg("unexpected nation %s", l->shared_to[i]);
     }
+    assert_int_equal(l->n_curve, 0); /* off by default: not in the JSON */
+    mwx_report_free(&rep);
+
+    /* The impact-error curve (mwx run's sharing benefit, mwx report's alone/shared chart):
+     * every 10 s from launch (60 s) to impact (1060 s), the latest update at or before
+     * each time, as the checkpoints: 100 points, (1060 - t_update) * 0.01 km (the last
+     * update is at 1050 s). */
+    mwx_score_opts_t co;
+    mwx_score_opts_default(&co);
+    co.curve_step_s = 10;
+    assert_int_equal(mwx_score_compute(r.v, r.n, &co, &rep, NULL), 0);
+    l = &rep.launches[0];
+    assert_int_equal(l->n_curve, 100);
+    for (int i = 0; i < l->n_curve; i++) {
+        double t = 70 + 10 * i, t_upd = fmin(70 + 7 * floor((t - 70) / 7), 1050);
+        assert_float_equal(l->impact_error_curve[i][0], 1060 - t, 1e-9);
+        assert_float_equal(l->impact_error_curve[i][1], (1060 - t_upd) * 0.01, 1e-6);
+    }
+    assert_float_equal(l->impact_error_km[MWX_SCORE_AT_TTG_300], 3.04, 1e-6); /* unchanged */
     mwx_report_free(&rep);
 
     /* A tracker that starts at 200 s has no prediction at launch + 120 s: null. */

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `mwx report` (issue #16): on a `mwx run` folder without report.json it writes one whose
 # figures equal `mwx score --json`'s, and a self-contained page that Debian's chromium
-# renders from file:// with a map and five charts per launch, no page error and no
-# request but the file. A report.json whose text holds "</script>" cannot break out of
+# renders from file:// with a map and five charts per launch (each nation alone and shared),
+# no page error and no request but the file; so does a historic scenario's (with the real
+# alerts' lead times). A report.json whose text holds "</script>" cannot break out of
 # the page's data block; a node's folder (a recording without truth) still renders.
 set -euo pipefail
 : "${MWX:?}" "${MWX_SOURCE_DIR:?}" "${MWX_BINARY_DIR:?}" "${MWX_TMPDIR:?}"
@@ -37,12 +38,34 @@ st=0; "$MWX" report "$work/nowhere" >/dev/null 2>&1 || st=$?; [ "$st" -eq 1 ] ||
 # With `mwx run`'s report.json (it has the sharing-benefit table): the page.
 "$MWX" report "$work/run" >/dev/null 2>"$work/rep.err" || { cat "$work/rep.err" >&2; fail "mwx report"; }
 launches="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["launches"]))' "$work/run/report.json")"
-run_page() { # html launches [screenshot]
+run_page() { # html launches [screenshot]; MWX_ALONE / MWX_REAL_LEADS pass through
   MWX_URL="file://$1" MWX_CHROMIUM="$CHROMIUM" MWX_PROFILE="$work/profile.$RANDOM" MWX_NODE_MODULES="$NM" \
     MWX_LAUNCHES="$2" MWX_SCREENSHOT="${3:-}" \
     timeout 120 node "$MWX_SOURCE_DIR/tests/web/report_test.cjs"
 }
-run_page "$work/run/report.html" "$launches" "$MWX_BINARY_DIR/report-screenshot.png" || fail "page checks failed"
+# mwx run's sharing benefit carries each nation's impact-error curve alone and shared (the
+# alone pass has no recording: the page draws "alone" from these).
+python3 - "$work/run/report.json" <<'PY' || fail "no impact-error curves in the sharing benefit"
+import json, sys
+sb = json.load(open(sys.argv[1]))["sharing_benefit"]
+for w in ("alone", "shared"):
+    curves = [r[w]["impact_error_curve"] for r in sb if r[w]["impact_error_curve"]]
+    assert curves, w
+    for c in curves:
+        ttg = [p[0] for p in c]
+        assert ttg == sorted(ttg, reverse=True) and ttg[-1] >= 0, (w, ttg)
+        assert all(p[1] >= 0 for p in c), w
+PY
+MWX_ALONE=1 run_page "$work/run/report.html" "$launches" "$MWX_BINARY_DIR/report-screenshot.png" ||
+  fail "page checks failed"
+
+# A historic scenario's recording (issue 16): report.json has a reference_comparison, so the
+# lead-time chart draws the real public alerts' lead times too.
+hist="$MWX_SOURCE_DIR/scenarios/historic/2017-08-29-hwasong-12-hokkaido.json"
+"$MWX" run "$hist" -o "$work/hist" --quiet >"$work/hist.log" 2>&1 ||
+  { cat "$work/hist.log" >&2; fail "mwx run (historic)"; }
+"$MWX" report "$work/hist" >/dev/null 2>"$work/hist.err" || { cat "$work/hist.err" >&2; fail "mwx report (historic)"; }
+MWX_ALONE=1 MWX_REAL_LEADS=1 run_page "$work/hist/report.html" 1 || fail "page checks failed on the historic recording"
 
 # A hostile report.json: its text is data, never markup or script.
 mkdir "$work/evil"
