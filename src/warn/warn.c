@@ -1681,6 +1681,16 @@ static size_t release_candidates(const mwx_warn_t *w, const uint8_t *warned, con
     return c;
 }
 
+/* A ground-track corridor's half-width (km): the largest of the policy minimum, the
+ * ellipse's half-width across the final azimuth az2 (degrees) and the 95 % horizontal
+ * position uncertainty (2.45 sigma), at most 1000 km. */
+static double corridor_buffer_km(const mwx_warn_policy_t *p, const mwx_warn_trackview_t *tv,
+                                 const mwx_rec_impact_est_t *e, double az2)
+{
+    double buf_km = fmax(p->overflight_min_buffer_km, ellipse_half_width_km(e, az2 * MWX_DEG));
+    return fmin(1000.0, fmax(buf_km, 2.45 * tv->ce_m / 1000.0));
+}
+
 #define LOW_PATH_ALT_M 100e3 /* PRODUCT.md: the ground track below 100 km is threatened */
 
 /* The corridor of a low flight: the geodesic from the sub-point to the predicted impact
@@ -1697,8 +1707,7 @@ static size_t low_corridor(mwx_warn_t *w, const mwx_warn_trackview_t *tv,
     geod_inverse(g, tv->lat, tv->lon, e->lat, e->lon, &s12, &az1, &az2);
     /* the support of the ellipse along az2 is its half-width across az2 - 90 degrees */
     along_km = ellipse_half_width_km(e, (az2 - 90.0) * MWX_DEG);
-    buf_km = fmax(p->overflight_min_buffer_km, ellipse_half_width_km(e, az2 * MWX_DEG));
-    buf_km = fmin(1000.0, fmax(buf_km, 2.45 * tv->ce_m / 1000.0));
+    buf_km = corridor_buffer_km(p, tv, e, az2);
     geod_direct(g, e->lat, e->lon, az2, fmin(along_km, 2000.0) * 1000.0, &lat2, &lon2, NULL);
     return corridor_rings(g, tv->lat, tv->lon, lat2, lon2, buf_km * 1000.0,
                           buf_km * p->release_scale * 1000.0, p->overflight_step_km * 1000.0,
@@ -1772,13 +1781,7 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
         nc = 0;
         if (tr->trk.phase != MWX_PHASE_IMPACT) {
             geod_inverse(g, tv->lat, tv->lon, e.lat, e.lon, &s12, &az1, &az2);
-            buf_km = p->overflight_min_buffer_km;
-            if (ellipse_half_width_km(&e, az2 * MWX_DEG) > buf_km)
-                buf_km = ellipse_half_width_km(&e, az2 * MWX_DEG);
-            if (2.45 * tv->ce_m / 1000.0 > buf_km)
-                buf_km = 2.45 * tv->ce_m / 1000.0;
-            if (buf_km > 1000.0)
-                buf_km = 1000.0;
+            buf_km = corridor_buffer_km(p, tv, &e, az2);
             nc = corridor_rings(g, tv->lat, tv->lon, e.lat, e.lon, buf_km * 1000.0,
                                 buf_km * p->release_scale * 1000.0,
                                 p->overflight_step_km * 1000.0, w->scratch, w->scratch3);
