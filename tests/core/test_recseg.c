@@ -263,9 +263,7 @@ static void test_leftovers_ignored(void **state)
     assert_int_equal(rc, MWX_EOF);
     /* a crash after the new archive was renamed into place, before its inputs went: a
      * closed segment at or below the archive, and an older archive, are left behind */
-    mwx_recreader_t *r;
     mwx_err_t err = {0};
-    (void)r;
     snprintf(cmd, sizeof cmd,
              "cd '%s' && a=$(ls left.mwxr.*.compacted | head -1) && k=${a#left.mwxr.} && "
              "k=${k%%.compacted} && cp left.mwxr.$((k+1)) left.mwxr.$k && "
