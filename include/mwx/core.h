@@ -487,6 +487,22 @@ MWX_API void mwx_recwriter_abort(mwx_recwriter_t *w);
 /* Records appended through this writer (APPEND: not counting those already there). */
 MWX_API uint64_t mwx_recwriter_count(const mwx_recwriter_t *w);
 
+/* Rotation and retention of a LIVE recording (src/core/recseg.c). At a flush, a live file
+ * that holds segment_bytes or more, or was started segment_age_s ago or more (and holds a
+ * record besides its scenario record), is closed as PATH.K (K = 1, 2, ...) and PATH
+ * starts again with the scenario record. Then, oldest first, closed segments beyond
+ * keep_bytes (their total) or keep_age_s (since their last write) are compacted into
+ * PATH.K.compacted: the first scenario record, every share and alert record, each
+ * track's and truth object's last state; measurements and earlier states are dropped.
+ * A reader opening PATH reads the set as one recording. 0 turns a limit off. */
+typedef struct mwx_retention {
+    uint64_t segment_bytes;
+    double segment_age_s;
+    uint64_t keep_bytes;
+    double keep_age_s;
+} mwx_retention_t;
+MWX_API MWX_NODISCARD int mwx_recwriter_set_retention(mwx_recwriter_t *w, const mwx_retention_t *ret, mwx_err_t *err);
+
 enum {
     /* At the end of the data, return MWX_EAGAIN (not MWX_EOF / MWX_ETRUNC) so that the
      * caller can wait and call again while a writer appends. */

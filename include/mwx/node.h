@@ -296,7 +296,18 @@ typedef struct mwx_node_service_cfg {
     volatile int *reopen;            /* set (by a SIGHUP handler) to reopen log_path */
     char cap_key[MWX_PATH_LEN];      /* "" = a demo key in OUTPUTS/pki (made once, kept) */
     char cap_cert[MWX_PATH_LEN];     /* both or neither */
+    mwx_retention_t retention;       /* "retention": rotation of the recording, outbox and
+                                        inbox (docs/NODE.md, "Retention") */
 } mwx_node_service_cfg_t;
+
+/* "retention" defaults: 64 MiB or a day a segment; keep 1 GiB of closed segments per
+ * file, and none older than 30 days (the recording compacts them, the logs remove
+ * them, never below the last MWX_NODE_LOG_KEEP_ENTRIES envelopes). */
+#define MWX_NODE_SEGMENT_BYTES (64.0 * 1024 * 1024)
+#define MWX_NODE_SEGMENT_AGE_S 86400.0
+#define MWX_NODE_KEEP_BYTES (1024.0 * 1024 * 1024)
+#define MWX_NODE_KEEP_AGE_S (30 * 86400.0)
+#define MWX_NODE_LOG_KEEP_ENTRIES 8192
 
 MWX_API MWX_NODISCARD int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *cfg, mwx_err_t *err);
 /* Run until *stop becomes non-zero (signals) or, with exit_at_end, the scenario ends.

@@ -73,6 +73,7 @@
 #include "mwx/core.h"
 
 #include "core/crc32c.h"
+#include "core/recseg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -148,10 +149,18 @@ struct mwx_recwriter {
     uint64_t count;
     int failed;
     int dir_synced;     /* LIVE: the directory entry is durable (fsync'd once) */
+    /* rotation (LIVE, mwx_recwriter_set_retention; recseg.h) */
+    mwx_retention_t ret;
+    int rotating;
+    double seg_start;   /* wall time the live segment was started */
+    uint64_t seg_records; /* records in the live segment (not its leading scenario) */
+    unsigned char *scn; /* the set's scenario record (payload), repeated at each segment */
+    size_t scn_len;
 };
 
 static void writer_free(mwx_recwriter_t *w)
 {
+    free(w->scn);
     free(w->buf);
     free(w->path);
     free(w->tmp);
@@ -184,7 +193,7 @@ static int append_scan(const char *path, uint64_t *end, mwx_err_t *err)
     mwx_err_t e;
     mwx_err_clear(&e);
     mwx_recreader_t *r;
-    int rc = mwx_recreader_open(path, 0, &r, &e);
+    int rc = mwx_recreader_open(path, MWX_READ_ONE_FILE, &r, &e);
     if (rc == 0) {
         mwx_record_t rec;
         while ((rc = mwx_recreader_next(r, &rec, &e)) == 0) {
@@ -271,6 +280,19 @@ int mwx_recwriter_open(const char *path, int flags, mwx_recwriter_t **out, mwx_e
     return 0;
 }
 
+/* The payload of len bytes is at buf[n + FRAME_HDR]: put its frame header before it. */
+static void frame_seal(mwx_recwriter_t *w, int type, size_t len)
+{
+    unsigned char *h = w->buf + w->n;
+    put32(h, (uint32_t)len);
+    h[4] = (unsigned char)type;
+    h[5] = h[6] = h[7] = 0;
+    uint32_t hc = header_crc(w->off + w->n, h);
+    put32(h + 8, hc);
+    put32(h + 12, mwx_crc32c(hc, h + FRAME_HDR, len));
+    w->n += FRAME_HDR + len;
+}
+
 int mwx_recwriter_append(mwx_recwriter_t *w, const mwx_record_t *rec, mwx_err_t *err)
 {
     if (w->failed)
@@ -310,14 +332,17 @@ int mwx_recwriter_append(mwx_recwriter_t *w, const mwx_record_t *rec, mwx_err_t 
     if (len > MAX_PAYLOAD)
         return mwx_err_set(err, MWX_EINVAL, "%s: %s record of %zu bytes (at most %u)",
                            w->path, mwx_rec_type_name(rec->type), len, MAX_PAYLOAD);
-    unsigned char *h = w->buf + w->n;
-    put32(h, (uint32_t)len);
-    h[4] = (unsigned char)rec->type;
-    h[5] = h[6] = h[7] = 0;
-    uint32_t hc = header_crc(w->off + w->n, h);
-    put32(h + 8, hc);
-    put32(h + 12, mwx_crc32c(hc, h + FRAME_HDR, len));
-    w->n += FRAME_HDR + len;
+    if (rec->type == MWX_REC_SCENARIO && !w->scn) {
+        /* kept for the next segments' first record */
+        w->scn = malloc(len ? len : 1);
+        if (!w->scn)
+            return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", w->path);
+        memcpy(w->scn, w->buf + w->n + FRAME_HDR, len);
+        w->scn_len = len;
+    } else {
+        w->seg_records++;
+    }
+    frame_seal(w, rec->type, len);
     w->count++;
     return 0;
 }
@@ -352,12 +377,142 @@ static int live_sync(mwx_recwriter_t *w, mwx_err_t *err)
     return 0;
 }
 
+/* Compact (into the archive) the oldest closed segments beyond the retention; remove
+ * the leftovers of a compaction a crash cut short. */
+static int apply_retention(mwx_recwriter_t *w, mwx_err_t *err)
+{
+    recseg_list_t l;
+    char name[MWX_PATH_LEN * 2];
+    int rc = recseg_list(w->path, &l, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < l.n_stale; i++)
+        if (!recseg_name(w->path, l.stale[i], 0, name, sizeof name))
+            (void)unlink(name);
+    for (size_t i = 0; i < l.n_stale_arch; i++)
+        if (!recseg_name(w->path, l.stale_arch[i], 1, name, sizeof name))
+            (void)unlink(name);
+    uint64_t total = 0;
+    struct stat st;
+    for (size_t i = 0; i < l.n; i++)
+        if (!recseg_name(w->path, l.idx[i], 0, name, sizeof name) && !stat(name, &st))
+            total += (uint64_t)st.st_size;
+    double now = mwx_time_wall();
+    uint64_t archive = l.archive;
+    for (size_t i = 0; i < l.n && !rc; i++) {
+        if (recseg_name(w->path, l.idx[i], 0, name, sizeof name) || stat(name, &st))
+            break;
+        int over = (w->ret.keep_bytes && total > w->ret.keep_bytes) ||
+                   (w->ret.keep_age_s > 0 && now - (double)st.st_mtime > w->ret.keep_age_s);
+        if (!over)
+            break;
+        rc = recseg_compact(w->path, archive, l.idx[i], err);
+        archive = l.idx[i];
+        total -= (uint64_t)st.st_size;
+    }
+    recseg_list_free(&l);
+    return rc;
+}
+
+/* Close the live file as the next segment BASE.K and start BASE again: the file header
+ * and the set's scenario record, durable before anything else is written. */
+static int rotate(mwx_recwriter_t *w, mwx_err_t *err)
+{
+    recseg_list_t l;
+    char name[MWX_PATH_LEN * 2];
+    int rc = live_sync(w, err);
+    if (rc || (rc = recseg_list(w->path, &l, err)))
+        return rc;
+    rc = recseg_name(w->path, l.next, 0, name, sizeof name);
+    recseg_list_free(&l);
+    if (rc)
+        return mwx_err_set(err, MWX_EINVAL, "%s: path too long", w->path);
+    if (rename(w->path, name) || recseg_fsync_dir(w->path))
+        return mwx_err_set(err, MWX_EIO, "%s: rotating to %s: %s", w->path, name,
+                           strerror(errno));
+    close(w->fd);
+    w->fd = open(w->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    w->off = 0;
+    w->n = 0;
+    w->dir_synced = 0;
+    w->seg_records = 0;
+    w->seg_start = mwx_time_wall();
+    if (w->fd < 0) {
+        w->failed = 1;
+        return mwx_err_set(err, MWX_EIO, "%s: %s", w->path, strerror(errno));
+    }
+    size_t need = FILE_HDR + FRAME_HDR + w->scn_len;
+    if (need > w->cap) {
+        unsigned char *nb = realloc(w->buf, need);
+        if (!nb)
+            return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", w->path);
+        w->buf = nb, w->cap = need;
+    }
+    file_header(w->buf);
+    w->n = FILE_HDR;
+    if (w->scn) {
+        memcpy(w->buf + w->n + FRAME_HDR, w->scn, w->scn_len);
+        frame_seal(w, MWX_REC_SCENARIO, w->scn_len);
+    }
+    if ((rc = writer_flush_buf(w, err)) || (rc = live_sync(w, err)))
+        return rc;
+    return apply_retention(w, err);
+}
+
 int mwx_recwriter_flush(mwx_recwriter_t *w, int durable, mwx_err_t *err)
 {
     int rc = writer_flush_buf(w, err);
+    if (!rc && w->rotating && w->seg_records &&
+        ((w->ret.segment_bytes && w->off >= w->ret.segment_bytes) ||
+         (w->ret.segment_age_s > 0 && mwx_time_wall() - w->seg_start >= w->ret.segment_age_s)))
+        return rotate(w, err);
     if (!rc && durable)
         rc = live_sync(w, err);
     return rc;
+}
+
+int mwx_recwriter_set_retention(mwx_recwriter_t *w, const mwx_retention_t *ret, mwx_err_t *err)
+{
+    if (!(w->flags & MWX_REC_LIVE))
+        return mwx_err_set(err, MWX_EINVAL, "%s: only a LIVE recording rotates", w->path);
+    w->ret = *ret;
+    w->rotating = ret->segment_bytes > 0 || ret->segment_age_s > 0;
+    w->seg_start = mwx_time_wall();
+    if (w->off > FILE_HDR)
+        w->seg_records = 1; /* appending to a segment that holds records */
+    recseg_list_t l;
+    int rc = recseg_list(w->path, &l, err);
+    if (rc)
+        return rc;
+    if (l.n) {
+        /* the live segment started when the newest closed one was last written */
+        char name[MWX_PATH_LEN * 2];
+        struct stat st;
+        if (!recseg_name(w->path, l.idx[l.n - 1], 0, name, sizeof name) && !stat(name, &st))
+            w->seg_start = (double)st.st_mtime;
+    }
+    recseg_list_free(&l);
+    if (w->scn || !w->off)
+        return MWX_OK;
+    /* APPEND: the set's scenario record, to start the next segments with */
+    mwx_recreader_t *r;
+    mwx_record_t rec;
+    mwx_err_t e = {0};
+    if (mwx_recreader_open(w->path, 0, &r, &e) != MWX_OK)
+        return MWX_OK;
+    if (mwx_recreader_next(r, &rec, &e) == MWX_OK && rec.type == MWX_REC_SCENARIO) {
+        size_t n = mwx_record_encoded_size(&rec), len = 0;
+        w->scn = malloc(n ? n : 1);
+        if (!w->scn || mwx_record_encode(&rec, w->scn, n, &len) != MWX_OK) {
+            free(w->scn);
+            w->scn = NULL;
+            mwx_recreader_close(r);
+            return mwx_err_set(err, MWX_ENOMEM, "%s: cannot keep its scenario record", w->path);
+        }
+        w->scn_len = len;
+    }
+    mwx_recreader_close(r);
+    return MWX_OK;
 }
 
 int mwx_recwriter_close(mwx_recwriter_t *w, mwx_err_t *err)
@@ -411,6 +566,13 @@ struct mwx_recreader {
     mwx_err_t sticky_err;
     char *json;         /* scenario text of the last scenario record */
     size_t json_cap;
+    /* a rotated set (recseg.h): the files read in order, the one being read */
+    char **paths;
+    size_t n_paths, seg;
+    int seg_start;      /* no record returned yet from this segment */
+    int scn_seen;       /* a scenario record was returned (later segments repeat it) */
+    int torn_code;      /* an earlier closed segment ended torn: reported at the end */
+    mwx_err_t torn_err;
 };
 
 /* Make at least want bytes available from start (fewer at the end of the file).
@@ -522,20 +684,21 @@ static int read_header(mwx_recreader_t *r, mwx_err_t *err)
     return 0;
 }
 
-int mwx_recreader_open(const char *path, int flags, mwx_recreader_t **out, mwx_err_t *err)
+/* Open one file of the set into r (fd, path, header). */
+static int open_file(mwx_recreader_t *r, const char *path, mwx_err_t *err)
 {
-    *out = NULL;
-    mwx_recreader_t *r = calloc(1, sizeof *r);
-    if (!r)
+    char *p = strdup(path);
+    if (!p)
         return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", path);
-    r->flags = flags;
-    r->cap = RBUF_CAP;
-    r->buf = malloc(r->cap);
-    r->path = strdup(path);
-    if (!r->buf || !r->path) {
-        free(r->buf), free(r->path), free(r);
-        return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", path);
-    }
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r->path);
+    r->path = p;
+    r->start = r->end = 0;
+    r->pos = 0;
+    r->have_header = 0;
+    r->sticky = 0;
+    r->seg_start = 1;
     r->fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     int rc = 0;
@@ -552,6 +715,28 @@ int mwx_recreader_open(const char *path, int flags, mwx_recreader_t **out, mwx_e
         if (rc == MWX_EAGAIN)
             rc = 0;
     }
+    return rc;
+}
+
+int mwx_recreader_open(const char *path, int flags, mwx_recreader_t **out, mwx_err_t *err)
+{
+    *out = NULL;
+    mwx_recreader_t *r = calloc(1, sizeof *r);
+    if (!r)
+        return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", path);
+    r->fd = -1;
+    r->flags = flags;
+    r->cap = RBUF_CAP;
+    r->buf = malloc(r->cap);
+    if (!r->buf) {
+        free(r);
+        return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", path);
+    }
+    int rc = 0;
+    if (!(flags & MWX_READ_ONE_FILE))
+        rc = recseg_paths(path, flags & MWX_READ_FOLLOW, &r->paths, &r->n_paths, err);
+    if (!rc)
+        rc = open_file(r, r->n_paths ? r->paths[0] : path, err);
     if (rc) {
         mwx_recreader_close(r);
         return rc;
@@ -560,10 +745,46 @@ int mwx_recreader_open(const char *path, int flags, mwx_recreader_t **out, mwx_e
     return 0;
 }
 
+/* Following the set's last file (the live one, which may still grow). */
+static int following(const mwx_recreader_t *r)
+{
+    return (r->flags & MWX_READ_FOLLOW) && r->seg + 1 >= r->n_paths;
+}
+
+/* Go on to the next file of the set: 1 when there is one, 0 at the end, or an error.
+ * A closed segment that vanished (compacted away after the set was listed) is skipped. */
+static int next_file(mwx_recreader_t *r, mwx_err_t *err)
+{
+    while (r->seg + 1 < r->n_paths) {
+        r->seg++;
+        mwx_err_t e = {0};
+        int rc = open_file(r, r->paths[r->seg], &e);
+        if (rc == MWX_ENOTFOUND && r->seg + 1 < r->n_paths)
+            continue;
+        if (rc)
+            return fail(r, err, rc, "cannot open: %s", e.msg);
+        return 1;
+    }
+    return 0;
+}
+
+/* Following: the live file was renamed to a closed segment and a new one started in its
+ * place. Only whole, fsync'd frames were written before the rename. 1 when it did. */
+static int rotated_away(mwx_recreader_t *r)
+{
+    struct stat a, b;
+    const char *base = r->n_paths ? r->paths[r->n_paths - 1] : NULL;
+    if (!base || !(r->flags & MWX_READ_FOLLOW) || (r->flags & MWX_READ_ONE_FILE))
+        return 0;
+    if (stat(base, &b) || fstat(r->fd, &a))
+        return 0;
+    return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
+}
+
 /* A torn tail at r->pos: MWX_EAGAIN when following, else the sticky MWX_ETRUNC. */
 static int torn(mwx_recreader_t *r, mwx_err_t *err, const char *what)
 {
-    if (r->flags & MWX_READ_FOLLOW)
+    if (following(r))
         return MWX_EAGAIN;
     uint64_t size = file_size(r);
     uint64_t k = size > r->pos ? size - r->pos : 0;
@@ -571,7 +792,7 @@ static int torn(mwx_recreader_t *r, mwx_err_t *err, const char *what)
                 (unsigned long long)r->pos, (unsigned long long)k);
 }
 
-int mwx_recreader_next(mwx_recreader_t *r, mwx_record_t *rec, mwx_err_t *err)
+static int next_in_file(mwx_recreader_t *r, mwx_record_t *rec, mwx_err_t *err)
 {
     if (r->sticky)
         return mwx_err_set(err, r->sticky, "%s", r->sticky_err.msg);
@@ -587,7 +808,7 @@ int mwx_recreader_next(mwx_recreader_t *r, mwx_record_t *rec, mwx_err_t *err)
         if (n < 0)
             return io_fail(r, err);
         if (n == 0) {
-            if (!(r->flags & MWX_READ_FOLLOW))
+            if (!following(r))
                 return MWX_EOF;
             /* Recordings only grow (APPEND cuts torn bytes, never whole frames): a file
              * shorter than what was read was replaced, and waiting would be forever. */
@@ -661,6 +882,57 @@ int mwx_recreader_next(mwx_recreader_t *r, mwx_record_t *rec, mwx_err_t *err)
     }
 }
 
+int mwx_recreader_next(mwx_recreader_t *r, mwx_record_t *rec, mwx_err_t *err)
+{
+    for (;;) {
+        int rc = next_in_file(r, rec, err);
+        if (rc == MWX_OK) {
+            int first = r->seg_start;
+            r->seg_start = 0;
+            if (rec->type == MWX_REC_SCENARIO) {
+                if (first && r->scn_seen)
+                    continue; /* each segment starts with the set's scenario record */
+                r->scn_seen = 1;
+            }
+            return MWX_OK;
+        }
+        if (rc == MWX_EAGAIN && following(r) && rotated_away(r)) {
+            /* everything the old file will ever hold is there now: read it to its end */
+            r->n_paths++; /* the base becomes the next file */
+            char **np = realloc(r->paths, (r->n_paths + 1) * sizeof *np);
+            char *base = np ? strdup(np[r->n_paths - 2]) : NULL;
+            if (!np || !base) {
+                if (np)
+                    r->paths = np;
+                r->n_paths--;
+                free(base);
+                return fail(r, err, MWX_ENOMEM, "out of memory");
+            }
+            r->paths = np;
+            r->paths[r->n_paths - 1] = base;
+            r->paths[r->n_paths] = NULL;
+            continue;
+        }
+        if ((rc == MWX_EOF || rc == MWX_ETRUNC) && r->seg + 1 < r->n_paths) {
+            if (rc == MWX_ETRUNC && !r->torn_code) {
+                /* a closed segment ends torn: its whole frames count, the rest is cut */
+                r->torn_code = rc;
+                r->torn_err = r->sticky_err;
+            }
+            int k = next_file(r, err);
+            if (k < 0)
+                return k;
+            continue;
+        }
+        if (rc == MWX_EOF && r->torn_code) {
+            r->sticky = r->torn_code;
+            r->sticky_err = r->torn_err;
+            return mwx_err_set(err, r->torn_code, "%s", r->torn_err.msg);
+        }
+        return rc;
+    }
+}
+
 uint64_t mwx_recreader_offset(const mwx_recreader_t *r) { return r ? r->pos : 0; }
 
 void mwx_recreader_close(mwx_recreader_t *r)
@@ -672,5 +944,6 @@ void mwx_recreader_close(mwx_recreader_t *r)
     free(r->buf);
     free(r->path);
     free(r->json);
+    recseg_paths_free(r->paths, r->n_paths);
     free(r);
 }

@@ -1199,6 +1199,7 @@ static int setup(svc_t *s, mwx_err_t *err)
     if ((rc = svc_log_open(path, start, inbox_entry, s, &s->inbox, &hdr_start, &in_existed,
                            err)) != MWX_OK)
         return rc;
+    svc_log_set_retention(s->inbox, &c->retention, MWX_NODE_LOG_KEEP_ENTRIES);
 
     if ((rc = open_bus(s, err)) != MWX_OK)
         return rc;
@@ -1281,6 +1282,7 @@ static int setup(svc_t *s, mwx_err_t *err)
     if ((rc = svc_log_open(path, start, outbox_entry, s, &s->outbox, &hdr_start, &existed,
                            err)) != MWX_OK)
         return rc;
+    svc_log_set_retention(s->outbox, &c->retention, MWX_NODE_LOG_KEEP_ENTRIES);
     mwx_node_set_publishing(s->node, s->out_tracks == 0);
     /* NATS: a commit thread (nats.c publishes from any thread); the in-process bus is
      * synchronous and single-threaded: one sync per envelope, as before */
@@ -1318,7 +1320,8 @@ int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, 
 
     snprintf(path, sizeof path, "%s/node-%s.mwxr", cfg->outputs, cfg->nation);
     if ((rc = mwx_recwriter_open(path, MWX_REC_LIVE | (s->rec_t_last >= 0 ? MWX_REC_APPEND : 0),
-                                 &s->rec, err)) != MWX_OK)
+                                 &s->rec, err)) != MWX_OK ||
+        (rc = mwx_recwriter_set_retention(s->rec, &cfg->retention, err)) != MWX_OK)
         goto out;
     if (s->rec_t_last < 0) {
         mwx_record_t r;

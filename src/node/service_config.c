@@ -52,12 +52,49 @@ static int bus_ok(const char *bus)
     return tmp[0] != 0;
 }
 
+/* "retention": {"segment_bytes", "segment_age_s", "keep_bytes", "keep_age_s"}; 0 turns a
+ * limit off. */
+static int retention(mwx_jpath_t *jp, const json_t *root, mwx_retention_t *r, mwx_err_t *err)
+{
+    static const char *const keys[] = {"segment_bytes", "segment_age_s", "keep_bytes",
+                                       "keep_age_s", NULL};
+    const json_t *o = json_object_get(root, "retention");
+    double sb = MWX_NODE_SEGMENT_BYTES, sa = MWX_NODE_SEGMENT_AGE_S, kb = MWX_NODE_KEEP_BYTES,
+           ka = MWX_NODE_KEEP_AGE_S;
+    int rc = MWX_OK;
+    if (o) {
+        size_t old = mwx_jpath_key(jp, "retention");
+        if (!json_is_object(o))
+            rc = mwx_jpath_error(jp, NULL, err, "expected an object (segment_bytes, "
+                                                "segment_age_s, keep_bytes, keep_age_s)");
+        else if ((rc = mwx_json_check_object(jp, o, keys, err)) ||
+                 (rc = mwx_json_number(jp, o, "segment_bytes", 0, sb, 0, 1e15, &sb, err)) ||
+                 (rc = mwx_json_number(jp, o, "segment_age_s", 0, sa, 0, 1e10, &sa, err)) ||
+                 (rc = mwx_json_number(jp, o, "keep_bytes", 0, kb, 0, 1e18, &kb, err)) ||
+                 (rc = mwx_json_number(jp, o, "keep_age_s", 0, ka, 0, 1e10, &ka, err)))
+            ;
+        else if (sb != 0 && sb < 4096)
+            rc = mwx_jpath_error(jp, "segment_bytes", err,
+                                 "expected 0 (no rotation by size) or at least 4096");
+        else if (sb != (double)(uint64_t)sb || kb != (double)(uint64_t)kb)
+            rc = mwx_jpath_error(jp, sb != (double)(uint64_t)sb ? "segment_bytes" : "keep_bytes",
+                                 err, "expected a whole number of bytes");
+        mwx_jpath_pop(jp, old);
+    }
+    r->segment_bytes = (uint64_t)sb;
+    r->segment_age_s = sa;
+    r->keep_bytes = (uint64_t)kb;
+    r->keep_age_s = ka;
+    return rc;
+}
+
 int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t *err)
 {
     static const char *const keys[] = {"nation", "bus", "key", "trust", "sensors", "regions",
                                        "outputs", "http", "creds", "speed", "start_unix",
                                        "exit_at_end", "stale_s", "feed", "tak", "log_file",
-                                       "log_format", "cap_key", "cap_cert", NULL};
+                                       "log_format", "cap_key", "cap_cert", "retention",
+                                       NULL};
     static const char *const log_formats[] = {"text", "json", NULL};
     static const char *const feeds[] = {"scenario", "bus", NULL};
     json_t *root = NULL, *trust, *v;
@@ -161,7 +198,8 @@ int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t 
         (rc = mwx_json_bool(&jp, root, "exit_at_end", 0, 0, &c->exit_at_end, err)) ||
         (rc = mwx_json_number(&jp, root, "stale_s", 0, 600.0, 1.0, 1e7, &c->stale_s, err)) ||
         (rc = mwx_json_enum(&jp, root, "feed", 0, MWX_FEED_SCENARIO, feeds, &c->feed, err)) ||
-        (rc = mwx_json_enum(&jp, root, "log_format", 0, 0, log_formats, &c->log_json, err)))
+        (rc = mwx_json_enum(&jp, root, "log_format", 0, 0, log_formats, &c->log_json, err)) ||
+        (rc = retention(&jp, root, &c->retention, err)))
         goto out;
     if (json_object_get(root, "log_file") &&
         (rc = path_key(&jp, root, "log_file", 0, base, c->log_path, sizeof c->log_path, err)))

@@ -24,6 +24,10 @@ int svc_log_open(const char *path, double start_unix, svc_log_fn fn, void *user,
 int svc_log_append(svc_log_t *l, double unix_s, double t_scn, const uint8_t *data, size_t len,
                    int sync, mwx_err_t *err);
 int svc_log_sync(svc_log_t *l, mwx_err_t *err);
+/* Rotate the log (at an append) by size or age into PATH.K, and remove the oldest closed
+ * segments beyond the retention, keeping at least keep_entries entries. svc_log_open
+ * replays the closed segments (oldest first) before PATH: the set reads as one log. */
+void svc_log_set_retention(svc_log_t *l, const mwx_retention_t *ret, uint64_t keep_entries);
 uint64_t svc_log_count(const svc_log_t *l);
 /* Bytes of the file known durable (as of the last completed svc_log_sync; any thread). */
 uint64_t svc_log_synced(const svc_log_t *l);

@@ -1,7 +1,10 @@
 /* `mwx node`'s append-only envelope logs (outbox, inbox): format in service_int.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "service_int.h"
+#include "core/recseg.h"
 #include "mwx/node.h"
+
+#include <pthread.h>
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -18,12 +21,39 @@
 #define META 24
 #define MAX_ENTRY (64 * 1024)
 
+/* A closed segment PATH.K (rotation: docs/NODE.md, "Retention"). */
+typedef struct log_seg {
+    uint64_t k, entries, bytes;
+} log_seg_t;
+
 struct svc_log {
     int fd;
     char path[MWX_PATH_LEN * 2];
     uint64_t count;
     _Atomic uint64_t synced; /* bytes known durable (the outbox syncs on its commit thread) */
+    /* rotation: the appending thread swaps fd under mu; svc_log_sync holds mu */
+    pthread_mutex_t mu;
+    double start_unix;       /* the header's clock origin, for new segments */
+    mwx_retention_t ret;
+    uint64_t keep_entries;   /* never remove a segment below this many later entries */
+    uint64_t live_entries, live_bytes;
+    double seg_start;
+    log_seg_t *segs;         /* closed segments, oldest first */
+    size_t n_segs, cap_segs;
 };
+
+static int push_seg(svc_log_t *l, uint64_t k, uint64_t entries, uint64_t bytes)
+{
+    if (l->n_segs == l->cap_segs) {
+        size_t nc = l->cap_segs ? l->cap_segs * 2 : 8;
+        log_seg_t *ns = realloc(l->segs, nc * sizeof *ns);
+        if (!ns)
+            return -1;
+        l->segs = ns, l->cap_segs = nc;
+    }
+    l->segs[l->n_segs++] = (log_seg_t){k, entries, bytes};
+    return 0;
+}
 
 uint32_t svc_crc32c(uint32_t crc, const uint8_t *p, size_t n)
 {
@@ -64,8 +94,99 @@ static int write_full(int fd, const void *buf, size_t n)
     return 0;
 }
 
+/* Replay a closed segment's whole entries through fn; its entry count in *entries. */
+static int replay_closed(const char *path, svc_log_fn fn, void *user, double *start,
+                         uint64_t *entries, mwx_err_t *err)
+{
+    uint8_t hdr[HDR];
+    int rc = MWX_OK, fd = open(path, O_RDONLY | O_CLOEXEC);
+    uint8_t *buf = malloc(META + MAX_ENTRY);
+    *entries = 0;
+    if (fd < 0 || !buf) {
+        rc = mwx_err_set(err, fd < 0 ? MWX_EIO : MWX_ENOMEM, "%s: %s", path,
+                         fd < 0 ? strerror(errno) : "out of memory");
+        goto out;
+    }
+    if (read_full(fd, hdr, HDR) != 0 || memcmp(hdr, MAGIC, 8) != 0) {
+        rc = mwx_err_set(err, MWX_ECORRUPT, "%s: not an mwx node log (bad header)", path);
+        goto out;
+    }
+    memcpy(start, hdr + 8, 8);
+    for (;;) {
+        uint32_t len, crc;
+        double unix_s, t_scn;
+        if (read_full(fd, buf, 8) != 0)
+            break;
+        memcpy(&len, buf, 4);
+        memcpy(&crc, buf + 4, 4);
+        if (len > MAX_ENTRY || read_full(fd, buf, META - 8 + len) != 0 ||
+            svc_crc32c(0, buf, META - 8 + len) != crc)
+            break; /* a torn tail: cut (not read) as in the live file */
+        memcpy(&unix_s, buf, 8);
+        memcpy(&t_scn, buf + 8, 8);
+        if (fn && (rc = fn(user, unix_s, t_scn, buf + 16, len)) != MWX_OK)
+            goto out;
+        (*entries)++;
+    }
+out:
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    return rc;
+}
+
+static int open_live(const char *path, double start_unix, svc_log_fn fn, void *user,
+                     svc_log_t **out, double *start_unix_out, int *existed, mwx_err_t *err);
+
 int svc_log_open(const char *path, double start_unix, svc_log_fn fn, void *user,
                  svc_log_t **out, double *start_unix_out, int *existed, mwx_err_t *err)
+{
+    recseg_list_t segs;
+    char name[MWX_PATH_LEN * 2 + 32];
+    double seg_origin = start_unix;
+    int rc = recseg_list(path, &segs, err);
+    log_seg_t *closed = NULL;
+    size_t n_closed = 0;
+    if (rc != MWX_OK)
+        return rc;
+    if (segs.n && !(closed = calloc(segs.n, sizeof *closed)))
+        rc = mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", path);
+    /* closed segments first, oldest first: the log reads as one */
+    for (size_t i = 0; i < segs.n && rc == MWX_OK; i++) {
+        struct stat sb;
+        if (recseg_name(path, segs.idx[i], 0, name, sizeof name) != MWX_OK) {
+            rc = mwx_err_set(err, MWX_EINVAL, "%s: path too long", path);
+            break;
+        }
+        if ((rc = replay_closed(name, fn, user, i ? &(double){0} : &seg_origin,
+                                &closed[i].entries, err)) != MWX_OK)
+            break;
+        closed[i].k = segs.idx[i];
+        closed[i].bytes = stat(name, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+        n_closed++;
+    }
+    recseg_list_free(&segs);
+    if (rc == MWX_OK)
+        rc = open_live(path, seg_origin, fn, user, out, start_unix_out, existed, err);
+    if (rc == MWX_OK) {
+        svc_log_t *l = *out;
+        if (n_closed) {
+            *existed = 1;
+            *start_unix_out = seg_origin; /* the clock of the first start */
+        }
+        l->segs = closed;
+        l->n_segs = l->cap_segs = n_closed;
+        closed = NULL;
+        for (size_t i = 0; i < l->n_segs; i++)
+            l->count += l->segs[i].entries;
+        l->start_unix = *start_unix_out;
+    }
+    free(closed);
+    return rc;
+}
+
+static int open_live(const char *path, double start_unix, svc_log_fn fn, void *user,
+                     svc_log_t **out, double *start_unix_out, int *existed, mwx_err_t *err)
 {
     svc_log_t *l = calloc(1, sizeof *l);
     uint8_t hdr[HDR];
@@ -78,6 +199,8 @@ int svc_log_open(const char *path, double start_unix, svc_log_fn fn, void *user,
     *existed = 0;
     if (!l)
         return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", path);
+    pthread_mutex_init(&l->mu, NULL);
+    l->seg_start = mwx_time_wall();
     mwx_strlcpy(l->path, path, sizeof l->path);
     l->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (l->fd < 0) {
@@ -99,6 +222,7 @@ int svc_log_open(const char *path, double start_unix, svc_log_fn fn, void *user,
             goto fail;
         }
         *start_unix_out = start_unix;
+        l->live_bytes = HDR;
         *out = l;
         return MWX_OK;
     }
@@ -129,8 +253,10 @@ int svc_log_open(const char *path, double start_unix, svc_log_fn fn, void *user,
         if (fn && (rc = fn(user, unix_s, t_scn, buf + 16, len)) != MWX_OK)
             goto fail;
         l->count++;
+        l->live_entries++;
         good += META + (off_t)len;
     }
+    l->live_bytes = (uint64_t)good;
     /* cut a torn tail so that appends follow the last whole entry */
     if (ftruncate(l->fd, good) != 0 || lseek(l->fd, good, SEEK_SET) != good) {
         rc = mwx_err_set(err, MWX_EIO, "%s: %s", path, strerror(errno));
@@ -142,8 +268,108 @@ int svc_log_open(const char *path, double start_unix, svc_log_fn fn, void *user,
 fail:
     free(buf);
     close(l->fd);
+    pthread_mutex_destroy(&l->mu);
     free(l);
     return rc;
+}
+
+void svc_log_set_retention(svc_log_t *l, const mwx_retention_t *ret, uint64_t keep_entries)
+{
+    l->ret = *ret;
+    l->keep_entries = keep_entries;
+    if (l->n_segs) {
+        /* the live segment started when the newest closed one was last written */
+        char name[MWX_PATH_LEN * 2 + 32];
+        struct stat sb;
+        if (recseg_name(l->path, l->segs[l->n_segs - 1].k, 0, name, sizeof name) == MWX_OK &&
+            stat(name, &sb) == 0)
+            l->seg_start = (double)sb.st_mtime;
+    }
+}
+
+/* Remove the oldest closed segments beyond the retention, never one whose removal would
+ * leave fewer than keep_entries entries (the replay window partners recover from). */
+static int log_retention(svc_log_t *l, mwx_err_t *err)
+{
+    char name[MWX_PATH_LEN * 2 + 32];
+    uint64_t total = 0, later = l->live_entries;
+    double now = mwx_time_wall();
+    size_t drop = 0;
+    for (size_t i = 0; i < l->n_segs; i++) {
+        total += l->segs[i].bytes;
+        later += l->segs[i].entries;
+    }
+    while (drop < l->n_segs) {
+        const log_seg_t *g = &l->segs[drop];
+        struct stat sb;
+        if (recseg_name(l->path, g->k, 0, name, sizeof name) != MWX_OK)
+            break;
+        int old = l->ret.keep_age_s > 0 && stat(name, &sb) == 0 &&
+                  now - (double)sb.st_mtime > l->ret.keep_age_s;
+        int over = (l->ret.keep_bytes && total > l->ret.keep_bytes) || old;
+        if (!over || later - g->entries < l->keep_entries)
+            break;
+        if (unlink(name) != 0 && errno != ENOENT)
+            return mwx_err_set(err, MWX_EIO, "%s: %s", name, strerror(errno));
+        total -= g->bytes;
+        later -= g->entries;
+        drop++;
+    }
+    if (drop) {
+        memmove(l->segs, l->segs + drop, (l->n_segs - drop) * sizeof *l->segs);
+        l->n_segs -= drop;
+        if (recseg_fsync_dir(l->path) != 0)
+            return mwx_err_set(err, MWX_EIO, "%s: fsync of its directory: %s", l->path,
+                               strerror(errno));
+    }
+    return MWX_OK;
+}
+
+/* Close the live file as PATH.K (synced first: every entry in it is durable) and start
+ * PATH again with the same header. A failure leaves the closed segments whole. */
+static int log_rotate(svc_log_t *l, mwx_err_t *err)
+{
+    recseg_list_t segs;
+    char name[MWX_PATH_LEN * 2 + 32];
+    uint8_t hdr[HDR];
+    int rc = recseg_list(l->path, &segs, err);
+    if (rc != MWX_OK)
+        return rc;
+    uint64_t k = segs.next;
+    recseg_list_free(&segs);
+    if (recseg_name(l->path, k, 0, name, sizeof name) != MWX_OK)
+        return mwx_err_set(err, MWX_EINVAL, "%s: path too long", l->path);
+    if (push_seg(l, k, l->live_entries, l->live_bytes) != 0)
+        return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", l->path);
+    l->n_segs--; /* counted once it is really there */
+    pthread_mutex_lock(&l->mu);
+    if (fdatasync(l->fd) != 0 || rename(l->path, name) != 0 || recseg_fsync_dir(l->path) != 0) {
+        rc = mwx_err_set(err, MWX_EIO, "%s: rotating to %s: %s", l->path, name, strerror(errno));
+        pthread_mutex_unlock(&l->mu);
+        return rc;
+    }
+    l->n_segs++;
+    int fd = open(l->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    memcpy(hdr, MAGIC, 8);
+    memcpy(hdr + 8, &l->start_unix, 8);
+    if (fd < 0 || write_full(fd, hdr, HDR) != 0 || fsync(fd) != 0 ||
+        recseg_fsync_dir(l->path) != 0) {
+        rc = mwx_err_set(err, MWX_EIO, "%s: %s", l->path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(l->path); /* nothing half-written: a restart reads the closed segments */
+        }
+        pthread_mutex_unlock(&l->mu);
+        return rc;
+    }
+    close(l->fd);
+    l->fd = fd;
+    atomic_store(&l->synced, (uint64_t)HDR);
+    pthread_mutex_unlock(&l->mu);
+    l->live_entries = 0;
+    l->live_bytes = HDR;
+    l->seg_start = mwx_time_wall();
+    return log_retention(l, err);
 }
 
 int svc_log_append(svc_log_t *l, double unix_s, double t_scn, const uint8_t *data, size_t len,
@@ -162,25 +388,33 @@ int svc_log_append(svc_log_t *l, double unix_s, double t_scn, const uint8_t *dat
     /* one write: a crash leaves a whole entry or a torn tail, never a hole */
     if (write_full(l->fd, buf, META + len) != 0)
         return mwx_err_set(err, MWX_EIO, "%s: %s", l->path, strerror(errno));
+    l->live_entries++;
+    l->live_bytes += META + len;
     if (sync) {
         int rc = svc_log_sync(l, err);
         if (rc != MWX_OK)
             return rc;
     }
     l->count++;
+    if ((l->ret.segment_bytes && l->live_bytes >= l->ret.segment_bytes) ||
+        (l->ret.segment_age_s > 0 && mwx_time_wall() - l->seg_start >= l->ret.segment_age_s))
+        return log_rotate(l, err);
     return MWX_OK;
 }
 
 int svc_log_sync(svc_log_t *l, mwx_err_t *err)
 {
     struct stat sb;
+    int rc = MWX_OK;
+    pthread_mutex_lock(&l->mu);
     /* every byte the file holds now was written before the sync starts: it covers them */
     int have = fstat(l->fd, &sb) == 0;
     if (fdatasync(l->fd) != 0)
-        return mwx_err_set(err, MWX_EIO, "%s: %s", l->path, strerror(errno));
-    if (have)
+        rc = mwx_err_set(err, MWX_EIO, "%s: %s", l->path, strerror(errno));
+    else if (have)
         atomic_store(&l->synced, (uint64_t)sb.st_size);
-    return MWX_OK;
+    pthread_mutex_unlock(&l->mu);
+    return rc;
 }
 
 uint64_t svc_log_synced(const svc_log_t *l) { return atomic_load(&l->synced); }
@@ -193,6 +427,8 @@ void svc_log_close(svc_log_t *l)
         return;
     fsync(l->fd);
     close(l->fd);
+    pthread_mutex_destroy(&l->mu);
+    free(l->segs);
     free(l);
 }
 

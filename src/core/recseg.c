@@ -1,0 +1,361 @@
+/* A recording rotated into segments: naming, listing, compaction (recseg.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "core/recseg.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ARCH_SUFFIX ".compacted"
+
+int recseg_name(const char *base, uint64_t k, int archive, char *out, size_t n)
+{
+    int w = snprintf(out, n, "%s.%llu%s", base, (unsigned long long)k, archive ? ARCH_SUFFIX : "");
+    return w < 0 || (size_t)w >= n ? MWX_EINVAL : MWX_OK;
+}
+
+int recseg_fsync_dir(const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return -1;
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(copy);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static int push(uint64_t **a, size_t *n, size_t *cap, uint64_t v)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        uint64_t *na = realloc(*a, nc * sizeof *na);
+        if (!na)
+            return -1;
+        *a = na, *cap = nc;
+    }
+    (*a)[(*n)++] = v;
+    return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void recseg_list_free(recseg_list_t *l)
+{
+    free(l->idx);
+    free(l->stale);
+    free(l->stale_arch);
+    memset(l, 0, sizeof *l);
+}
+
+int recseg_list(const char *base, recseg_list_t *out, mwx_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    char *c1 = strdup(base), *c2 = strdup(base);
+    if (!c1 || !c2) {
+        free(c1), free(c2);
+        return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", base);
+    }
+    const char *dir = dirname(c1), *name = basename(c2);
+    size_t nl = strlen(name);
+    uint64_t *plain = NULL, *arch = NULL;
+    size_t np = 0, cp = 0, na = 0, ca = 0;
+    int rc = MWX_OK;
+    DIR *d = opendir(dir);
+    if (!d) {
+        rc = errno == ENOENT ? MWX_OK : mwx_err_set(err, MWX_EIO, "%s: %s", dir, strerror(errno));
+        goto out;
+    }
+    for (struct dirent *e; (e = readdir(d));) {
+        const char *s = e->d_name;
+        if (strncmp(s, name, nl) != 0 || s[nl] != '.' || s[nl + 1] < '0' || s[nl + 1] > '9')
+            continue;
+        char *end;
+        errno = 0;
+        unsigned long long k = strtoull(s + nl + 1, &end, 10);
+        if (errno || k == 0)
+            continue;
+        int is_arch = strcmp(end, ARCH_SUFFIX) == 0;
+        if (*end && !is_arch)
+            continue; /* BASE.K.tmp and anything else */
+        if (push(is_arch ? &arch : &plain, is_arch ? &na : &np, is_arch ? &ca : &cp, k)) {
+            rc = mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", base);
+            break;
+        }
+    }
+    closedir(d);
+    if (rc)
+        goto out;
+    qsort(plain, np, sizeof *plain, cmp_u64);
+    qsort(arch, na, sizeof *arch, cmp_u64);
+    out->archive = na ? arch[na - 1] : 0;
+    out->next = 1;
+    if (np && plain[np - 1] + 1 > out->next)
+        out->next = plain[np - 1] + 1;
+    if (out->archive + 1 > out->next)
+        out->next = out->archive + 1;
+    size_t csa = 0;
+    for (size_t i = 0; i + 1 < na; i++)
+        if (push(&out->stale_arch, &out->n_stale_arch, &csa, arch[i]))
+            rc = MWX_ENOMEM;
+    size_t cs = 0, ci = 0;
+    for (size_t i = 0; i < np && !rc; i++)
+        if (push(plain[i] <= out->archive ? &out->stale : &out->idx,
+                 plain[i] <= out->archive ? &out->n_stale : &out->n,
+                 plain[i] <= out->archive ? &cs : &ci, plain[i]))
+            rc = MWX_ENOMEM;
+    if (rc) {
+        recseg_list_free(out);
+        rc = mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", base);
+    }
+out:
+    free(plain);
+    free(arch);
+    free(c1);
+    free(c2);
+    return rc;
+}
+
+void recseg_paths_free(char **p, size_t n)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(p[i]);
+    free(p);
+}
+
+int recseg_paths(const char *base, int follow, char ***out, size_t *n, mwx_err_t *err)
+{
+    recseg_list_t l;
+    *out = NULL, *n = 0;
+    int rc = recseg_list(base, &l, err);
+    if (rc)
+        return rc;
+    struct stat st;
+    int have_base = stat(base, &st) == 0;
+    size_t total = l.n + (l.archive ? 1 : 0) + 1;
+    char **p = calloc(total + 1, sizeof *p);
+    size_t len = strlen(base) + 48, k = 0;
+    if (!p) {
+        recseg_list_free(&l);
+        return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", base);
+    }
+    for (size_t i = 0; i < total && !rc; i++) {
+        int is_base = i == total - 1;
+        if (is_base && !have_base && !follow && k)
+            break;
+        if (!(p[k] = malloc(len))) {
+            rc = mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", base);
+            break;
+        }
+        if (is_base)
+            snprintf(p[k], len, "%s", base);
+        else if (l.archive && i == 0)
+            (void)recseg_name(base, l.archive, 1, p[k], len);
+        else
+            (void)recseg_name(base, l.idx[i - (l.archive ? 1 : 0)], 0, p[k], len);
+        k++;
+    }
+    recseg_list_free(&l);
+    if (rc) {
+        recseg_paths_free(p, k);
+        return rc;
+    }
+    *out = p, *n = k;
+    return MWX_OK;
+}
+
+/* ------------------------------------------------------------ compaction */
+
+/* Keys (node/track id, or truth object) -> ordinal of their last record. */
+typedef struct keymap {
+    char (*key)[2 * MWX_ID_LEN + 2];
+    uint64_t *last;
+    size_t cap, n;
+} keymap_t;
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t *keymap_slot(keymap_t *m, const char *key, int add)
+{
+    if (add && (m->n + 1) * 2 > m->cap) {
+        keymap_t g = {0};
+        g.cap = m->cap ? m->cap * 2 : 1024;
+        g.key = calloc(g.cap, sizeof *g.key);
+        g.last = calloc(g.cap, sizeof *g.last);
+        if (!g.key || !g.last) {
+            free(g.key), free(g.last);
+            return NULL;
+        }
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->key[i][0]) {
+                size_t j = hash_str(m->key[i]) & (g.cap - 1);
+                while (g.key[j][0])
+                    j = (j + 1) & (g.cap - 1);
+                memcpy(g.key[j], m->key[i], sizeof g.key[j]);
+                g.last[j] = m->last[i];
+            }
+        g.n = m->n;
+        free(m->key), free(m->last);
+        *m = g;
+    }
+    if (!m->cap)
+        return NULL;
+    size_t j = hash_str(key) & (m->cap - 1);
+    while (m->key[j][0]) {
+        if (strcmp(m->key[j], key) == 0)
+            return &m->last[j];
+        j = (j + 1) & (m->cap - 1);
+    }
+    if (!add)
+        return NULL;
+    snprintf(m->key[j], sizeof m->key[j], "%s", key);
+    m->n++;
+    return &m->last[j];
+}
+
+/* The key of a record whose last state is all that is kept; 0 for records kept whole. */
+static int state_key(const mwx_record_t *r, char *key, size_t n)
+{
+    if (r->type == MWX_REC_TRACK)
+        snprintf(key, n, "t%s/%s", r->u.track.node, r->u.track.track_id);
+    else if (r->type == MWX_REC_TRUTH)
+        snprintf(key, n, "o%s", r->u.truth.object);
+    else
+        return 0;
+    return 1;
+}
+
+typedef int (*each_fn)(void *user, const mwx_record_t *r, uint64_t ord, mwx_err_t *err);
+
+/* Every record of the inputs in order; a torn tail ends an input (it is cut, never
+ * read); corruption fails. */
+static int each_record(char *const *in, size_t n_in, each_fn fn, void *user, mwx_err_t *err)
+{
+    uint64_t ord = 0;
+    for (size_t i = 0; i < n_in; i++) {
+        mwx_recreader_t *rd;
+        int rc = mwx_recreader_open(in[i], MWX_READ_ONE_FILE, &rd, err);
+        if (rc)
+            return rc;
+        mwx_record_t r;
+        mwx_err_t e = {0};
+        while ((rc = mwx_recreader_next(rd, &r, &e)) == MWX_OK)
+            if ((rc = fn(user, &r, ord++, err)))
+                break;
+        mwx_recreader_close(rd);
+        if (rc == MWX_EOF || rc == MWX_ETRUNC)
+            continue;
+        if (rc && e.code)
+            *err = e;
+        return rc;
+    }
+    return MWX_OK;
+}
+
+typedef struct compact_ctx {
+    keymap_t map;
+    mwx_recwriter_t *w;
+    int have_scenario;
+    const char *base;
+} compact_ctx_t;
+
+static int pass1(void *user, const mwx_record_t *r, uint64_t ord, mwx_err_t *err)
+{
+    compact_ctx_t *c = user;
+    char key[2 * MWX_ID_LEN + 2];
+    if (!state_key(r, key, sizeof key))
+        return MWX_OK;
+    uint64_t *slot = keymap_slot(&c->map, key, 1);
+    if (!slot)
+        return mwx_err_set(err, MWX_ENOMEM, "%s: compaction: out of memory", c->base);
+    *slot = ord;
+    return MWX_OK;
+}
+
+static int pass2(void *user, const mwx_record_t *r, uint64_t ord, mwx_err_t *err)
+{
+    compact_ctx_t *c = user;
+    char key[2 * MWX_ID_LEN + 2];
+    if (r->type == MWX_REC_MEAS)
+        return MWX_OK;
+    if (r->type == MWX_REC_SCENARIO) {
+        if (c->have_scenario)
+            return MWX_OK;
+        c->have_scenario = 1;
+    }
+    if (state_key(r, key, sizeof key)) {
+        const uint64_t *slot = keymap_slot(&c->map, key, 0);
+        if (!slot || *slot != ord)
+            return MWX_OK;
+    }
+    return mwx_recwriter_append(c->w, r, err);
+}
+
+int recseg_compact(const char *base, uint64_t archive, uint64_t k, mwx_err_t *err)
+{
+    size_t len = strlen(base) + 48;
+    char *in[2] = {NULL, NULL}, *outp = malloc(len);
+    size_t n_in = 0;
+    int rc = MWX_OK;
+    compact_ctx_t c;
+    memset(&c, 0, sizeof c);
+    c.base = base;
+    if (!outp)
+        return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", base);
+    if (archive && (in[n_in] = malloc(len)))
+        (void)recseg_name(base, archive, 1, in[n_in++], len);
+    if ((in[n_in] = malloc(len)))
+        (void)recseg_name(base, k, 0, in[n_in++], len);
+    if (n_in != (archive ? 2u : 1u)) {
+        rc = mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", base);
+        goto out;
+    }
+    (void)recseg_name(base, k, 1, outp, len);
+    if ((rc = each_record(in, n_in, pass1, &c, err)))
+        goto out;
+    if ((rc = mwx_recwriter_open(outp, MWX_REC_ATOMIC, &c.w, err)))
+        goto out;
+    if ((rc = each_record(in, n_in, pass2, &c, err))) {
+        mwx_recwriter_abort(c.w);
+        goto out;
+    }
+    /* close writes BASE.k.compacted.tmp, fsyncs, renames, fsyncs the directory: only
+     * then are the inputs removed (a crash in between leaves leftovers readers skip) */
+    if ((rc = mwx_recwriter_close(c.w, err)))
+        goto out;
+    for (size_t i = 0; i < n_in; i++)
+        if (unlink(in[i]) && errno != ENOENT) {
+            rc = mwx_err_set(err, MWX_EIO, "%s: %s", in[i], strerror(errno));
+            goto out;
+        }
+    if (recseg_fsync_dir(base))
+        rc = mwx_err_set(err, MWX_EIO, "%s: fsync of its directory: %s", base, strerror(errno));
+out:
+    free(c.map.key);
+    free(c.map.last);
+    for (size_t i = 0; i < 2; i++)
+        free(in[i]);
+    free(outp);
+    return rc;
+}
