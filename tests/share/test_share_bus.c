@@ -578,6 +578,75 @@ static void test_nats_flood_share(void **state)
     nats_fixture_stop(&fx);
 }
 
+/* Issue #13.6: what nats.c itself drops (a subscription past its pending limit of 65,536
+ * messages: the slow-consumer case) is counted, not lost silently. The handler runs
+ * directly on nats.c's delivery thread and blocks until 70,000 messages were published,
+ * so nats.c's pending queue really overflows; every message is then either delivered or
+ * counted as dropped by the client, none unaccounted. */
+static atomic_int slow_release, slow_seen;
+static void on_slow(void *user, const char *subject, const uint8_t *data, size_t len,
+                    const char *reply)
+{
+    (void)user, (void)subject, (void)data, (void)len, (void)reply;
+    atomic_fetch_add(&slow_seen, 1);
+    while (!atomic_load(&slow_release)) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void test_nats_slow_consumer_counted(void **state)
+{
+    enum { SENT = 70000 };
+    nats_fixture_t fx;
+    mwx_bus_t *rx, *tx;
+    mwx_err_t err;
+    mwx_bus_stats_t st;
+    uint8_t msg[16];
+    memset(msg, 0x33, sizeof msg);
+    assert_int_equal(nats_fixture_start(&fx, NULL), 0);
+    mwx_nats_opts_t o = {0};
+    o.url = fx.url;
+    o.direct = 1;
+    assert_int_equal(mwx_bus_nats_open(&o, &rx, &err), 0);
+    assert_int_equal(mwx_bus_subscribe(rx, "mwx.track.KR.US", on_slow, NULL, &err), 0);
+    assert_int_equal(mwx_bus_flush(rx, 2.0, &err), 0);
+    mwx_nats_opts_t t = {0};
+    t.url = fx.url;
+    assert_int_equal(mwx_bus_nats_open(&t, &tx, &err), 0);
+    atomic_store(&slow_release, 0);
+    atomic_store(&slow_seen, 0);
+    for (int k = 0; k < SENT; k++) {
+        assert_int_equal(mwx_bus_publish(tx, "mwx.track.KR.US", msg, sizeof msg, &err), 0);
+        if (k % 5000 == 4999)
+            assert_int_equal(mwx_bus_flush(tx, 5.0, &err), 0);
+    }
+    assert_int_equal(mwx_bus_flush(tx, 5.0, &err), 0);
+    /* the receiver's client holds what it read: wait until all is in or counted */
+    for (int w = 0; w < 1000; w++) {
+        mwx_bus_stats(rx, &st);
+        if (st.dropped_slow_consumer >= SENT - 65536 - 1)
+            break;
+        usleep(10000);
+    }
+    atomic_store(&slow_release, 1);
+    for (int w = 0; w < 1000; w++) {
+        mwx_bus_stats(rx, &st);
+        if (st.delivered + st.dropped_slow_consumer >= SENT)
+            break;
+        usleep(10000);
+    }
+    mwx_bus_stats(rx, &st);
+    print_message("slow consumer: %llu delivered, %llu dropped by the client\n",
+                  (unsigned long long)st.delivered, (unsigned long long)st.dropped_slow_consumer);
+    assert_true(st.dropped_slow_consumer > 0);
+    assert_int_equal(st.delivered + st.dropped_slow_consumer, SENT);
+    assert_int_equal((int)st.delivered, atomic_load(&slow_seen));
+    mwx_bus_close(tx);
+    mwx_bus_close(rx);
+    nats_fixture_stop(&fx);
+}
+
 /* ------------------------------------------------------------ failures */
 
 static void test_nats_goes_away(void **state)
@@ -974,6 +1043,7 @@ int main(void)
         cmocka_unit_test(test_nats_config_refuses),
         cmocka_unit_test(test_nats_hub_leaf),
         cmocka_unit_test(test_nats_flood_share),
+        cmocka_unit_test(test_nats_slow_consumer_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
