@@ -531,6 +531,15 @@ MWX_API MWX_NODISCARD int mwx_records_load(const char *path, mwx_records_t *out,
 MWX_API MWX_NODISCARD int mwx_records_push(mwx_records_t *rs, const mwx_record_t *rec);
 MWX_API void mwx_records_free(mwx_records_t *rs);
 
+/* Call fn on every whole record of a recording (or a rotated set), in order, without
+ * keeping them: rec and what it points to live until fn returns. fn returns 0 to go on or
+ * a negative MWX_E* (with err set) to stop, which is returned. At the end: 0; on a torn
+ * tail MWX_ETRUNC, on corruption MWX_ECORRUPT, after the records before the damage were
+ * given to fn (the same contract as mwx_records_load). */
+typedef int (*mwx_record_fn)(void *user, const mwx_record_t *rec, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_records_each(const char *path, mwx_record_fn fn, void *user,
+                                           mwx_err_t *err);
+
 #ifdef __cplusplus
 }
 #endif
