@@ -150,8 +150,11 @@ mwx_track_class_t mwx_guard_update(mwx_guard_t *g, const mwx_motion_model_t *bal
     if (!isfinite(var_v) || var_v < 0.0)
         var_v = 1e12;
     sure_v = var_v < MWX_GUARD_SL_SIGMA_V * MWX_GUARD_SL_SIGMA_V;
-    if (isfinite(t_launch) && t_launch < g->t_burn0)
-        g->t_burn0 = t_launch;
+    /* the current launch estimate, not the earliest ever seen: a track's first launch
+     * estimates can be minutes early (the default morning's Q1: -230 s for a launch at
+     * 20 s), and the burn would then count as 330 s long at 100 s of flight */
+    if (isfinite(t_launch))
+        g->t_burn0 = fmin(t_launch, g->t_first);
     newest = g->n ? (g->head + MWX_GUARD_N - 1) % MWX_GUARD_N : -1;
     /* tested (and sampled) once a second: the departures grow with the lag, not the rate */
     if (newest < 0 || t - g->s[newest].t >= 1.0 - 1e-9) {
