@@ -330,8 +330,12 @@ static void one(const char *path, mwx_regions_t *regions, totals_t *tt, long see
              * or above 100 km inside it for an overflown one (the Report does not time
              * overflights yet); the limit is the event minus the first detection */
             json_t *cr = cmp ? find_id(json_object_get(cmp, "regions"), rid) : NULL;
-            double ev = struck ? ti : kobj >= 0 ? overflight_time(&o, kobj, regions, r, scratch)
-                                                : NAN;
+            /* a struck region's event: the Report's (a stage's fall is its own time, not
+             * the launch's impact; a space launch to orbit has none) */
+            json_t *tev = sr ? json_object_get(sr, "t_event") : NULL;
+            double ev = struck ? (json_is_number(tev) ? json_number_value(tev) : ti)
+                        : kobj >= 0 ? overflight_time(&o, kobj, regions, r, scratch)
+                                    : NAN;
             if (!struck && !isfinite(ev) && rep_over) { /* the Report's own overflight time */
                 json_t *fa = json_object_get(sr, "t_first_alert"), *lt = json_object_get(sr, "lead_time_s");
                 if (json_is_number(fa) && json_is_number(lt))
@@ -354,7 +358,10 @@ static void one(const char *path, mwx_regions_t *regions, totals_t *tt, long see
                 tt->real_warned++;
                 tt->ahead += isfinite(vs_real) && vs_real > 0;
             }
-            printf("| %s | %s | %s | %s | ", name, lid, rid, struck ? "struck" : "overflown");
+            printf("| %s | %s | %s | %s | ", name, lid, rid,
+                   !struck ? "overflown"
+                   : skind && strcmp(skind, "drop_zone") == 0 ? "struck (drop zone)"
+                                                              : "struck");
             if (isfinite(ratio))
                 printf("%.0f / %.0f = %.2f | ", lead, limit, ratio);
             else
