@@ -2204,11 +2204,11 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
             adopt(w, tr);
         /* decided again at resume_t itself: a crash may have come between the messages of
          * one update (deciding a series again on the same input sends nothing twice) */
-        if (!tr->done && trk->t >= w->resume_t) {
-            tr->assessed = 1;
-            if ((rc = assess(w, tr, &tv, err)))
-                return rc;
-        }
+        /* the boost fan is over (a restarted context replaying its input too: the
+         * original run acted on this prediction) */
+        tr->assessed = 1;
+        if (!tr->done && trk->t >= w->resume_t && (rc = assess(w, tr, &tv, err)))
+            return rc;
     }
     /* before a settled prediction, or without any: the boost fan and a space launch's
      * path (overflight, certainty Possible) */
