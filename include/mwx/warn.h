@@ -166,7 +166,7 @@ typedef struct mwx_warn_policy {
                                     for the regions under the reachable fan
                                     (docs/WARNING_POLICY.md "Boost phase: the reachable
                                     fan"); needs overflight */
-    double boost_fan_az_deg;     /* 5: the course is firm when its 95 % half-angle (2
+    double boost_fan_az_deg;     /* 6: the course is firm when its 95 % half-angle (2
                                     sigma of the velocity covariance) is at most this */
     double boost_fan_reach_km;   /* 3500: how far from the launch point a body that may
                                     still be under thrust can reach (launch_reach_km's

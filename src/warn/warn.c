@@ -138,7 +138,7 @@ void mwx_warn_policy_default(mwx_warn_policy_t *p)
     p->launch_notice = 1;
     p->launch_reach_km = 3500.0;
     p->boost_fan = 1;
-    p->boost_fan_az_deg = 5.0;
+    p->boost_fan_az_deg = 6.0;
     p->boost_fan_reach_km = 3500.0;
     p->overflight_min_buffer_km = 25.0;
     p->overflight_step_km = 50.0;
