@@ -1940,14 +1940,20 @@ static size_t fan_rings(const struct geod_geodesic *g, const mwx_warn_trackview_
     return n + 1;
 }
 
-/* May the body still be under thrust: in boost within settle_s, thrust evidence within
- * burnout_hold_s, or a class that says so (a space launch may burn again)? */
-static int may_thrust(const mwx_warn_t *w, const wtrack_t *tr)
+#define FAN_THRUST_HOLD_S 10.0 /* the fan keeps its powered reach this long after the last
+                                   sign of thrust (bridges a phase flag that flips) */
+
+/* May the body still be under thrust, for the fan's reach: an update in phase boost or
+ * thrust evidence within FAN_THRUST_HOLD_S, or a space launch (it may burn again)? Not the
+ * tracker's class `thrusting`: it stays for 20 s after burnout, and in a short flight the
+ * powered reach held that long kept the fan's far regions warned at 300 s to go
+ * (test-salvo.json). */
+static int may_thrust(const wtrack_t *tr)
 {
     double t = tr->trk.t;
-    return t - tr->last_boost_t < w->pol.settle_s ||
-           t - tr->last_thrust_t < w->pol.burnout_hold_s ||
-           tr->trk.klass == MWX_CLASS_THRUSTING || tr->trk.klass == MWX_CLASS_SPACE_LAUNCH;
+    return t - tr->last_boost_t < FAN_THRUST_HOLD_S ||
+           t - tr->last_thrust_t < FAN_THRUST_HOLD_S ||
+           tr->trk.klass == MWX_CLASS_SPACE_LAUNCH;
 }
 
 /* Is the boost fan drawn for this update: no settled prediction acted on yet, below
@@ -1994,7 +2000,7 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
     if (fan) {
         double len_m, r = mwx_norm3(tr->trk.ecef_m);
         double reach_m = energy_range_m(r, mwx_norm3(tr->trk.vel_mps));
-        if (may_thrust(w, tr)) {
+        if (may_thrust(tr)) {
             double flown = 0, az1, az2;
             if (tr->trk.launch.valid && isfinite(tr->trk.launch.lat) &&
                 isfinite(tr->trk.launch.lon) && fabs(tr->trk.launch.lat) <= 90.0)
