@@ -164,6 +164,8 @@ int mwx_cmd_feed(int argc, char **argv)
     if (mwx_subject_meas(nation, f.subject) != MWX_OK)
         return mwx_cli_usage_error("feed", "--nation: \"%s\" is not a nation id", nation);
     f.nation = nation;
+    if (tls_ca && mwx_nats_tls_check(tls_ca, tls_cert, tls_key, &err) != MWX_OK)
+        return mwx_cli_fail("feed", &err);
     if (!(sc = malloc(sizeof *sc))) {
         mwx_err_set(&err, MWX_ENOMEM, "out of memory");
         return mwx_cli_fail("feed", &err);
@@ -173,8 +175,6 @@ int mwx_cmd_feed(int argc, char **argv)
         return mwx_cli_fail("feed", &err);
     }
     if (creds && (rc = mwx_nats_creds_load(creds, user, sizeof user, pass, sizeof pass, &err)))
-        goto out;
-    if (tls_ca && (rc = mwx_nats_tls_check(tls_ca, tls_cert, tls_key, &err)))
         goto out;
     memset(&o, 0, sizeof o);
     snprintf(name, sizeof name, "mwx-feed-%s", nation);
