@@ -241,7 +241,7 @@ static int issue(const cfg_t *c, const char *name, mwx_pki_subject_t *s, mwx_err
 
 /* A server's certificate: serverAuth (a leaf's also clientAuth: it is the leaf's client
  * certificate towards the hub), names: localhost, WHO.mwx (a stable name to check,
- * docs/SHARING.md), 127.0.0.1, the listen address when it is one, and the --tls-name
+ * docs/SHARING.md), 127.0.0.1, the listen address (--host), and the --tls-name
  * entries for every server ("NAME") or this one ("WHO=NAME"). */
 static int issue_server(const cfg_t *c, const char *who, const char *nation, unsigned usage,
                         mwx_err_t *err)
@@ -256,9 +256,12 @@ static int issue_server(const cfg_t *c, const char *who, const char *nation, uns
     dns[nd++] = ident;
     ips[ni++] = "127.0.0.1";
     if (strcmp(c->host, "127.0.0.1") != 0 && strcmp(c->host, "0.0.0.0") != 0 &&
-        strcmp(c->host, "::") != 0 &&
-        (inet_pton(AF_INET, c->host, a) == 1 || inet_pton(AF_INET6, c->host, a) == 1))
-        ips[ni++] = c->host;
+        strcmp(c->host, "::") != 0 && strcmp(c->host, "localhost") != 0) {
+        if (inet_pton(AF_INET, c->host, a) == 1 || inet_pton(AF_INET6, c->host, a) == 1)
+            ips[ni++] = c->host;
+        else
+            dns[nd++] = c->host;
+    }
     for (size_t k = 0; c->o && k < c->o->n_tls_names; k++) {
         const char *n = c->o->tls_names[k], *eq = strchr(n, '=');
         if (eq) {
