@@ -284,6 +284,10 @@ typedef struct mwx_node_service_cfg {
     char outputs[MWX_PATH_LEN];
     char http[64];                   /* "" = no web server; else "HOST:PORT" */
     char creds_path[MWX_PATH_LEN];   /* "" = no NATS credentials */
+    char tls_ca[MWX_PATH_LEN];       /* "tls": "" = plain NATS; else mutual TLS with the */
+    char tls_cert[MWX_PATH_LEN];     /* CA certificate, this node's certificate and key */
+    char tls_key[MWX_PATH_LEN];      /* (mwx nats-config --tls: tls/node-NATION.*) */
+    char tls_server_name[256];       /* "" = the URL's host when it is a DNS name */
     double speed;                    /* scenario seconds per wall second (default 1) */
     double start_unix;               /* scenario t = 0 at this wall time; 0 = at start */
     int exit_at_end;                 /* exit 0 when the scenario ends (default: serve on) */

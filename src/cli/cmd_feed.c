@@ -30,12 +30,17 @@ static void help(void)
            "\n"
            "options:\n"
            "  --creds FILE       NATS credentials (mwx nats-config writes ID-sensors.creds)\n"
+           "  --tls-ca FILE      mutual TLS: the CA certificate (nats-config --tls: tls/ca.crt)\n"
+           "  --tls-cert FILE    this feed's certificate (tls/sensors-ID.crt)\n"
+           "  --tls-key FILE     its key (tls/sensors-ID.key, mode 0600)\n"
+           "  --tls-server-name NAME  the server's name to check (default: the URL's host\n"
+           "                     when it is a DNS name; e.g. leaf-ID.mwx)\n"
            "  --speed S          scenario seconds per wall second (default 1)\n"
            "  --start-unix T     wall time (Unix s) of scenario t = 0 (default: now); give the\n"
            "                     nodes the same start_unix\n"
            "\n"
            "Exit status: 0 the scenario was fed to its end (or SIGINT/SIGTERM), 1 the scenario\n"
-           "is wrong, 2 usage, 3 the bus cannot be reached.\n");
+           "or a TLS file is wrong, 2 usage, 3 the bus cannot be reached.\n");
 }
 
 typedef struct feed {
@@ -86,6 +91,7 @@ static int sink(void *ctx, const mwx_record_t *rec)
 int mwx_cmd_feed(int argc, char **argv)
 {
     const char *in = NULL, *nation = NULL, *url = NULL, *creds = NULL;
+    const char *tls_ca = NULL, *tls_cert = NULL, *tls_key = NULL, *tls_name = NULL;
     char user[128] = "", pass[256] = "", name[64];
     feed_t f;
     mwx_scenario_t *sc = NULL;
@@ -105,7 +111,8 @@ int mwx_cmd_feed(int argc, char **argv)
         const char *a = argv[i];
         char *end;
         if (strcmp(a, "--nation") == 0 || strcmp(a, "--bus") == 0 || strcmp(a, "--creds") == 0 ||
-            strcmp(a, "--speed") == 0 || strcmp(a, "--start-unix") == 0) {
+            strcmp(a, "--speed") == 0 || strcmp(a, "--start-unix") == 0 ||
+            strncmp(a, "--tls-", 6) == 0) {
             if (++i >= argc)
                 return mwx_cli_usage_error("feed", "%s needs a value", a);
             if (strcmp(a, "--nation") == 0) {
@@ -114,6 +121,16 @@ int mwx_cmd_feed(int argc, char **argv)
                 url = argv[i];
             } else if (strcmp(a, "--creds") == 0) {
                 creds = argv[i];
+            } else if (strcmp(a, "--tls-ca") == 0) {
+                tls_ca = argv[i];
+            } else if (strcmp(a, "--tls-cert") == 0) {
+                tls_cert = argv[i];
+            } else if (strcmp(a, "--tls-key") == 0) {
+                tls_key = argv[i];
+            } else if (strcmp(a, "--tls-server-name") == 0) {
+                tls_name = argv[i];
+            } else if (strncmp(a, "--tls-", 6) == 0) {
+                return mwx_cli_usage_error("feed", "unknown option %s", a);
             } else {
                 double v = strtod(argv[i], &end);
                 int speed = strcmp(a, "--speed") == 0;
@@ -139,9 +156,16 @@ int mwx_cmd_feed(int argc, char **argv)
         return mwx_cli_usage_error("feed", "SCENARIO.json, --nation and --bus are required");
     if (strncmp(url, "nats://", 7) != 0 && strncmp(url, "tls://", 6) != 0)
         return mwx_cli_usage_error("feed", "--bus: expected nats://HOST:PORT, got \"%s\"", url);
+    if ((tls_cert || tls_key || tls_name) && !tls_ca)
+        return mwx_cli_usage_error("feed", "--tls-cert, --tls-key and --tls-server-name need "
+                                   "--tls-ca");
+    if (!tls_cert != !tls_key)
+        return mwx_cli_usage_error("feed", "--tls-cert and --tls-key go together");
     if (mwx_subject_meas(nation, f.subject) != MWX_OK)
         return mwx_cli_usage_error("feed", "--nation: \"%s\" is not a nation id", nation);
     f.nation = nation;
+    if (tls_ca && mwx_nats_tls_check(tls_ca, tls_cert, tls_key, &err) != MWX_OK)
+        return mwx_cli_fail("feed", &err);
     if (!(sc = malloc(sizeof *sc))) {
         mwx_err_set(&err, MWX_ENOMEM, "out of memory");
         return mwx_cli_fail("feed", &err);
@@ -161,6 +185,10 @@ int mwx_cmd_feed(int argc, char **argv)
     o.send_asap = 1;
     o.max_reconnect = -1;
     o.reconnect_wait_s = 0.25;
+    o.tls_ca = tls_ca;
+    o.tls_cert = tls_cert;
+    o.tls_key = tls_key;
+    o.tls_server_name = tls_name;
     if ((rc = mwx_bus_nats_open(&o, &f.bus, &err)) != MWX_OK) {
         mwx_err_prefix(&err, "cannot reach the bus");
         goto out;

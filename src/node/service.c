@@ -651,7 +651,9 @@ static void bus_refusals(svc_t *s, const mwx_bus_stats_t *bs)
                     "credentials (%s)?",
                     (unsigned long long)bs->denied_publish, (unsigned long long)bs->published,
                     mwx_bus_last_error(s->inner), s->cfg->nation,
-                    s->cfg->creds_path[0] ? s->cfg->creds_path : "no creds file");
+                    s->cfg->creds_path[0]  ? s->cfg->creds_path
+                    : s->cfg->tls_cert[0] ? s->cfg->tls_cert
+                                          : "no creds file");
         logf_(s, "%s", e.msg);
         fail_once(s, MWX_EBUS, &e);
     }
@@ -1050,6 +1052,12 @@ static int open_bus(svc_t *s, mwx_err_t *err)
     o.max_reconnect = -1;  /* a service waits for its bus forever */
     o.reconnect_wait_s = 0.25;
     o.queue_slots = 16384;
+    if (c->tls_ca[0]) {
+        o.tls_ca = c->tls_ca;
+        o.tls_cert = c->tls_cert;
+        o.tls_key = c->tls_key;
+        o.tls_server_name = c->tls_server_name[0] ? c->tls_server_name : NULL;
+    }
     rc = mwx_bus_nats_open(&o, &s->inner, err);
     if (rc != MWX_OK && err)
         mwx_err_prefix(err, "cannot reach the bus");
