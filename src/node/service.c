@@ -739,9 +739,14 @@ static void compaction_check(svc_t *s)
     uint64_t n = mwx_recwriter_compaction_failures(s->rec, &e);
     if (n == s->compact_failed)
         return;
-    logw_(s, "compaction of the recording failed (%llu so far): %s; the node goes on, the "
-             "closed segments stay as they are",
-          (unsigned long long)n, e.msg);
+    /* logged at the first failure, then at each power of two (one a rotation otherwise) */
+    for (uint64_t k = s->compact_failed + 1; k <= n; k++)
+        if ((k & (k - 1)) == 0) {
+            logw_(s, "compaction of the recording failed (%llu so far): %s; the node goes "
+                     "on, the closed segments stay as they are",
+                  (unsigned long long)n, e.msg);
+            break;
+        }
     if (s->c_compact_failed)
         mwx_counter_add(s->c_compact_failed, n - s->compact_failed);
     s->compact_failed = n;

@@ -1,5 +1,6 @@
 #!/bin/bash
 # A disk nearly full, then full (issue 17).
+# 0. A compaction that fails (made impossible) is logged and counted; the node goes on.
 # 1. Nearly full: a JP node (inproc, 20x) with retention.disk_low_bytes 1 MB is told its
 #    disk has 1000 bytes free (MWX_TEST_DISK_FREE_FILE, the test-only free-space source)
 #    while it tracks the scenario's launch: it logs "disk low", /metrics shows
@@ -23,11 +24,18 @@ cat > node.json <<EOC
  "retention": {"segment_bytes": 4096, "keep_bytes": 8192, "disk_low_bytes": 1000000}}
 EOC
 echo 1000000000000 > free
+# a compaction that cannot be done (its temporary file is a folder): logged, counted,
+# the node goes on; once possible again, the next rotation compacts
+mkdir -p out/node-JP.mwxr.1.compacted.tmp
 metric() { curl -s "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '$1 ~ "^"m"({|$)" {print $2; exit}'; }
 MWX_TEST_DISK_FREE_FILE="$D/free" "$MWX" node --config node.json 2> node.log &
 P=$!
 PIDS+=("$P")
 wait_for 60 logged node.log "first track" || fail "no first track: $(tail -3 node.log)"
+wait_for 30 logged node.log "compaction of the recording failed" || fail "no compaction failure logged"
+awk -v a="$(metric mwx_node_compaction_failed_total)" 'BEGIN { exit !(a > 0) }' ||
+    fail "mwx_node_compaction_failed_total: $(metric mwx_node_compaction_failed_total)"
+rmdir out/node-JP.mwxr.1.compacted.tmp
 echo 1000 > free
 wait_for 20 logged node.log "disk low" || fail "no 'disk low' log line: $(tail -3 node.log)"
 T_LOW=$(metric mwx_node_scenario_time_seconds)
