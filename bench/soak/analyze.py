@@ -29,6 +29,9 @@ Definitions (docs/BENCHMARKS.md, "Soak"):
 - Duplicate public alert: per node N, launch L, kind (launch notice, impact, overflight,
   drop zone) and region R, every CAP Alert naming R beyond the first (a second siren for
   one missile; a restart that re-warned instead of continuing the chain would make one).
+- Also per kind: the Alert chains beyond the first per node and launch
+  (extra_alert_chains_by_kind), the (node, launch) pairs that had any, and how many of
+  the extra chains came within 900 s of a restart of that node.
 - Lost cancel: a chain begun by an Alert whose last message is not a Cancel although its
   predicted impact (or its last message) is more than 900 s before the end of the run.
 """
@@ -178,13 +181,22 @@ def main():
     rep["timeline"] = timeline
 
     # --- share-path latency
+    def logs(n, k):  # the log now, and the copy soak.sh took after the first hour
+        snap = os.path.join(d, f"snap-{n}.{k}.jsonl")
+        old = [json.loads(x) for x in open(snap) if x.strip()] if os.path.exists(snap) else []
+        return old + dump(mwx, f"{d}/out-{n}/node-{n}.{k}")
+
     sent = {}
     for p in NATIONS:
-        for e in dump(mwx, f"{d}/out-{p}/node-{p}.outbox"):
+        for e in logs(p, "outbox"):
             sent[(p, e["seq"])] = e
     lat = {}
     for n in NATIONS:
-        for e in dump(mwx, f"{d}/out-{n}/node-{n}.inbox"):
+        seen = set()
+        for e in logs(n, "inbox"):
+            if (e["origin"], e["seq"]) in seen:
+                continue
+            seen.add((e["origin"], e["seq"]))
             s = sent.get((e["origin"], e["seq"]))
             if not s or e["type"] != "track":
                 continue
@@ -271,6 +283,20 @@ def main():
                     if m["type"] == "Alert":
                         for r in m["regions"]:
                             per_region[(kind, r)] = per_region.get((kind, r), 0) + 1
+            kinds = {}
+            for kind, v in att.get((n, L["id"]), []):
+                if v[0]["type"] == "Alert":
+                    kinds[kind] = kinds.get(kind, 0) + 1
+            near = any(a - 900 < L["t"] < b + 900 for a, b in down[n])
+            for kind, c in kinds.items():
+                if c > 1 and near:
+                    nk = alerts.setdefault("extra_alert_chains_near_a_restart_by_kind", {})
+                    nk[kind] = nk.get(kind, 0) + c - 1
+                if c > 1:
+                    ek = alerts.setdefault("extra_alert_chains_by_kind", {})
+                    ek[kind] = ek.get(kind, 0) + c - 1
+                    pk = alerts.setdefault("launch_node_pairs_with_extra_chains_by_kind", {})
+                    pk[kind] = pk.get(kind, 0) + 1
             dups = sum(c - 1 for c in per_region.values() if c > 1)
             if dups:
                 alerts["duplicates"] += dups
