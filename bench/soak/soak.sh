@@ -115,6 +115,16 @@ feeds &
 FEEDS_PID=$!
 "$PY" "$HERE/sample.py" "$D" "$PERIOD" "$START" "$SPEED" &
 SAMPLER=$!
+# the logs keep only their retention (at least the last 8192 envelopes): a copy of them
+# after the first scenario hour keeps that hour's latencies for analyze.py
+(
+    "$PY" -c "import time; time.sleep(max(0, $START + 3660 / $SPEED - time.time()))"
+    for n in JP KR US; do
+        for k in outbox inbox; do
+            "$MWX" node --dump-log "out-$n/node-$n.$k" > "snap-$n.$k.jsonl" 2> /dev/null || true
+        done
+    done
+) &
 
 TOTAL=$("$PY" -c "print($BLOCKS * $BLOCK_S)")
 END=$("$PY" -c "print($START + $TOTAL / $SPEED)")
