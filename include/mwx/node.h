@@ -302,6 +302,9 @@ typedef struct mwx_node_service_cfg {
     char cap_cert[MWX_PATH_LEN];     /* both or neither */
     mwx_retention_t retention;       /* "retention": rotation of the recording, outbox and
                                         inbox (docs/NODE.md, "Retention") */
+    uint64_t disk_low_bytes;         /* "retention.disk_low_bytes": below this many free
+                                        bytes in outputs the node sheds its lower-priority
+                                        writes (docs/NODE.md, "Disk nearly full"); 0 = never */
 } mwx_node_service_cfg_t;
 
 /* "retention" defaults: 64 MiB or a day a segment; keep 1 GiB of closed segments per
@@ -312,6 +315,9 @@ typedef struct mwx_node_service_cfg {
 #define MWX_NODE_KEEP_BYTES (1024.0 * 1024 * 1024)
 #define MWX_NODE_KEEP_AGE_S (30 * 86400.0)
 #define MWX_NODE_LOG_KEEP_ENTRIES 8192
+/* "retention.disk_low_bytes" default: 64 MiB free (hours of CAP files, journal and outbox
+ * at any traffic this project has seen; the recording is what fills a disk). */
+#define MWX_NODE_DISK_LOW_BYTES (64.0 * 1024 * 1024)
 
 MWX_API MWX_NODISCARD int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *cfg, mwx_err_t *err);
 /* Run until *stop becomes non-zero (signals) or, with exit_at_end, the scenario ends.

@@ -102,6 +102,10 @@ int mwx_cmd_node(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     cfg.reopen = &reopen_flag;
     signal(SIGPIPE, SIG_IGN);
+    /* past a file size limit (RLIMIT_FSIZE) a write fails with EFBIG like a full disk's
+     * ENOSPC, and the node stops with exit 3, its files whole; the default action of
+     * SIGXFSZ would kill it mid-write with a core instead */
+    signal(SIGXFSZ, SIG_IGN);
 
     if ((rc = mwx_node_service_run(&cfg, &stop_flag, stderr, &err)) != MWX_OK)
         return mwx_cli_fail("node", &err);

@@ -52,26 +52,29 @@ static int bus_ok(const char *bus)
     return tmp[0] != 0;
 }
 
-/* "retention": {"segment_bytes", "segment_age_s", "keep_bytes", "keep_age_s"}; 0 turns a
- * limit off. */
-static int retention(mwx_jpath_t *jp, const json_t *root, mwx_retention_t *r, mwx_err_t *err)
+/* "retention": {"segment_bytes", "segment_age_s", "keep_bytes", "keep_age_s",
+ * "disk_low_bytes"}; 0 turns a limit off. */
+static int retention(mwx_jpath_t *jp, const json_t *root, mwx_retention_t *r,
+                     uint64_t *disk_low, mwx_err_t *err)
 {
     static const char *const keys[] = {"segment_bytes", "segment_age_s", "keep_bytes",
-                                       "keep_age_s", NULL};
+                                       "keep_age_s", "disk_low_bytes", NULL};
     const json_t *o = json_object_get(root, "retention");
     double sb = MWX_NODE_SEGMENT_BYTES, sa = MWX_NODE_SEGMENT_AGE_S, kb = MWX_NODE_KEEP_BYTES,
-           ka = MWX_NODE_KEEP_AGE_S;
+           ka = MWX_NODE_KEEP_AGE_S, dl = MWX_NODE_DISK_LOW_BYTES;
     int rc = MWX_OK;
     if (o) {
         size_t old = mwx_jpath_key(jp, "retention");
         if (!json_is_object(o))
-            rc = mwx_jpath_error(jp, NULL, err, "expected an object (segment_bytes, "
-                                                "segment_age_s, keep_bytes, keep_age_s)");
+            rc = mwx_jpath_error(jp, NULL, err,
+                                 "expected an object (segment_bytes, segment_age_s, "
+                                 "keep_bytes, keep_age_s, disk_low_bytes)");
         else if ((rc = mwx_json_check_object(jp, o, keys, err)) ||
                  (rc = mwx_json_number(jp, o, "segment_bytes", 0, sb, 0, 1e15, &sb, err)) ||
                  (rc = mwx_json_number(jp, o, "segment_age_s", 0, sa, 0, 1e10, &sa, err)) ||
                  (rc = mwx_json_number(jp, o, "keep_bytes", 0, kb, 0, 1e18, &kb, err)) ||
-                 (rc = mwx_json_number(jp, o, "keep_age_s", 0, ka, 0, 1e10, &ka, err)))
+                 (rc = mwx_json_number(jp, o, "keep_age_s", 0, ka, 0, 1e10, &ka, err)) ||
+                 (rc = mwx_json_number(jp, o, "disk_low_bytes", 0, dl, 0, 1e18, &dl, err)))
             ;
         else if (sb != 0 && sb < 4096)
             rc = mwx_jpath_error(jp, "segment_bytes", err,
@@ -85,6 +88,7 @@ static int retention(mwx_jpath_t *jp, const json_t *root, mwx_retention_t *r, mw
     r->segment_age_s = sa;
     r->keep_bytes = (uint64_t)kb;
     r->keep_age_s = ka;
+    *disk_low = (uint64_t)dl;
     return rc;
 }
 
@@ -227,7 +231,7 @@ int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t 
         (rc = mwx_json_number(&jp, root, "stale_s", 0, 600.0, 1.0, 1e7, &c->stale_s, err)) ||
         (rc = mwx_json_enum(&jp, root, "feed", 0, MWX_FEED_SCENARIO, feeds, &c->feed, err)) ||
         (rc = mwx_json_enum(&jp, root, "log_format", 0, 0, log_formats, &c->log_json, err)) ||
-        (rc = retention(&jp, root, &c->retention, err)) ||
+        (rc = retention(&jp, root, &c->retention, &c->disk_low_bytes, err)) ||
         (rc = tls_cfg(&jp, root, base, c, err)))
         goto out;
     if (json_object_get(root, "log_file") &&
