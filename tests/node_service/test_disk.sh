@@ -27,7 +27,9 @@ echo 1000000000000 > free
 # a compaction that cannot be done (its temporary file is a folder): logged, counted,
 # the node goes on; once possible again, the next rotation compacts
 mkdir -p out/node-JP.mwxr.1.compacted.tmp
-metric() { curl -s "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '$1 ~ "^"m"({|$)" {print $2; exit}'; }
+# awk reads to the end: an early exit could make curl fail on a closed pipe, and under
+# pipefail + set -e that ended the test silently
+metric() { curl -s "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '!n && $1 ~ "^"m"({|$)" {print $2; n = 1}' || true; }
 MWX_TEST_DISK_FREE_FILE="$D/free" "$MWX" node --config node.json 2> node.log &
 P=$!
 PIDS+=("$P")
