@@ -352,21 +352,6 @@ int mwx_recwriter_append(mwx_recwriter_t *w, const mwx_record_t *rec, mwx_err_t 
     return 0;
 }
 
-/* fsync the directory holding path, so that a rename survives a crash. */
-static int fsync_dir(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return -1;
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(copy);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 /* LIVE: make the file's bytes and, the first time, its directory entry durable (a
  * recording created and fsync'd but whose name was never persisted is lost in a crash). */
 static int live_sync(mwx_recwriter_t *w, mwx_err_t *err)
@@ -374,7 +359,7 @@ static int live_sync(mwx_recwriter_t *w, mwx_err_t *err)
     if (fsync(w->fd))
         return mwx_err_set(err, MWX_EIO, "%s: fsync: %s", w->path, strerror(errno));
     if (!w->tmp && !w->dir_synced) {
-        if (fsync_dir(w->path))
+        if (recseg_fsync_dir(w->path))
             return mwx_err_set(err, MWX_EIO, "%s: fsync of its directory: %s", w->path,
                                strerror(errno));
         w->dir_synced = 1;
@@ -593,7 +578,7 @@ int mwx_recwriter_close(mwx_recwriter_t *w, mwx_err_t *err)
             rc = mwx_err_set(err, MWX_EIO, "%s: rename: %s", w->path, strerror(errno));
         if (rc)
             unlink(w->tmp);
-        else if (fsync_dir(w->path))
+        else if (recseg_fsync_dir(w->path))
             rc = mwx_err_set(err, MWX_EIO, "%s: fsync of its directory: %s", w->path,
                              strerror(errno));
     }
