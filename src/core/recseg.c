@@ -99,8 +99,10 @@ int recseg_list(const char *base, recseg_list_t *out, mwx_err_t *err)
     closedir(d);
     if (rc)
         goto out;
-    qsort(plain, np, sizeof *plain, cmp_u64);
-    qsort(arch, na, sizeof *arch, cmp_u64);
+    if (np) /* qsort's base must not be NULL, even for zero elements */
+        qsort(plain, np, sizeof *plain, cmp_u64);
+    if (na)
+        qsort(arch, na, sizeof *arch, cmp_u64);
     out->archive = na ? arch[na - 1] : 0;
     out->next = 1;
     if (np && plain[np - 1] + 1 > out->next)

@@ -63,11 +63,13 @@ def seqs(d, ordered, quiet, until, inbox_only=False, tracks_only=False):
         for p in NATIONS:
             if p == n:
                 continue
-            got = [r["seq"] for r in recs if r["type"] == "share" and r["from"] == p and r["verified"]]
             anything = [r for r in recs if r["type"] == "share" and r["from"] == p]
             want = [e["seq"] for e in outbox[p] if e["type"] == "track" and n in e["to"]]
-            # the outboxes were read first: later heartbeats may be in the inbox already
+            # the outboxes were read first (or cut at --until): later envelopes, tracks of a
+            # node still tracking as well as heartbeats, may be in the inbox and recording
             top = max([e["seq"] for e in outbox[p]], default=0)
+            got = [r["seq"] for r in recs if r["type"] == "share" and r["from"] == p and
+                   r["verified"] and r["seq"] <= top]
             acc = [e["seq"] for e in inbox if e["origin"] == p and e["seq"] <= top and
                    (not tracks_only or e["type"] == "track")]
             want_all = [e["seq"] for e in outbox[p] if n in e["to"] and
