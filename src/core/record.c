@@ -34,6 +34,8 @@
  */
 #include "mwx/core.h"
 
+#include "core/buf.h"
+
 #include "mwx_record.pb-c.h"
 
 #include <jansson.h>
@@ -45,49 +47,11 @@
 
 /* ------------------------------------------------------------------ helpers */
 
-/* 1 when s[0..n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) and has
- * no NUL byte. */
-static int utf8_ok(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        if (c == 0)
-            return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k;
-        unsigned min, cp;
-        if ((c & 0xe0) == 0xc0) {
-            k = 1, min = 0x80, cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            k = 2, min = 0x800, cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            k = 3, min = 0x10000, cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (n - i <= k)
-            return 0;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + j] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        i += k + 1;
-    }
-    return 1;
-}
-
 /* A fixed string field is usable when NUL-terminated inside its n bytes and UTF-8. */
 static int field_ok(const char *s, size_t n)
 {
     size_t len = strnlen(s, n);
-    return len < n && utf8_ok((const unsigned char *)s, len);
+    return len < n && mwx_utf8_valid(s, len);
 }
 
 static int finite_all(const double *v, size_t n)
@@ -126,7 +90,7 @@ static int build_msg(const mwx_record_t *rec, pbrec_t *pb, const ProtobufCMessag
         if (!field_ok(r->name, sizeof r->name) || !field_ok(r->epoch, sizeof r->epoch) ||
             (unsigned)r->status > MWX_STATUS_TEST)
             return MWX_EINVAL;
-        if (r->json && !utf8_ok((const unsigned char *)r->json, strlen(r->json)))
+        if (r->json && !mwx_utf8_valid(r->json, strlen(r->json)))
             return MWX_EINVAL;
         mwx__rec__scenario__init(m);
         m->name = S(r->name);
@@ -387,7 +351,7 @@ static int wire_check(const ProtobufCMessageDescriptor *d, const uint8_t *p, siz
                 return -1;
             const ProtobufCFieldDescriptor *f =
                 protobuf_c_message_descriptor_get_field(d, (unsigned)(key >> 3));
-            if (f && f->type == PROTOBUF_C_TYPE_STRING && !utf8_ok(p + i, (size_t)v))
+            if (f && f->type == PROTOBUF_C_TYPE_STRING && !mwx_utf8_valid((const char *)p + i, (size_t)v))
                 return (int)f->id;
             if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
                 if (depth >= 4)
@@ -664,82 +628,13 @@ done:
 
 /* ------------------------------------------------------------------ JSON */
 
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-    int oom;
-} sbuf_t;
+/* Built in the core buffer (core/buf.h); strings go through its one JSON escaper. */
 
-static void sb_put(sbuf_t *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (n >= b->cap - b->n) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (n >= cap - b->n)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p, b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static void sb_lit(sbuf_t *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-/* A JSON string from at most n bytes of s; bytes that are not UTF-8 become U+FFFD. */
-static void sb_str(sbuf_t *b, const char *s, size_t n)
-{
-    size_t len = strnlen(s, n);
-    const unsigned char *u = (const unsigned char *)s;
-    sb_lit(b, "\"");
-    size_t run = 0; /* start of the pending run of bytes copied verbatim */
-    for (size_t i = 0; i < len;) {
-        unsigned c = u[i];
-        const char *esc = NULL;
-        char tmp[8];
-        size_t adv = 1;
-        if (c == '"')
-            esc = "\\\"";
-        else if (c == '\\')
-            esc = "\\\\";
-        else if (c == '\n')
-            esc = "\\n";
-        else if (c == '\t')
-            esc = "\\t";
-        else if (c == '\r')
-            esc = "\\r";
-        else if (c < 0x20 || c == 0x7f) {
-            snprintf(tmp, sizeof tmp, "\\u%04x", c);
-            esc = tmp;
-        } else if (c >= 0x80) {
-            size_t k = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-            if (k && k <= len - i && utf8_ok(u + i, k))
-                adv = k;
-            else
-                esc = "\\ufffd";
-        }
-        if (esc) {
-            sb_put(b, s + run, i - run);
-            sb_lit(b, esc);
-            run = i + 1;
-        }
-        i += adv;
-    }
-    sb_put(b, s + run, len - run);
-    sb_lit(b, "\"");
-}
-
-static void sb_num(sbuf_t *b, double x)
+static void sb_num(mwx_buf_t *b, double x)
 {
     char tmp[40];
     if (!isfinite(x)) {
-        sb_lit(b, "null");
+        mwx_buf_puts(b, "null");
         return;
     }
     for (int prec = 15; prec <= 17; prec++) {
@@ -747,56 +642,56 @@ static void sb_num(sbuf_t *b, double x)
         if (strtod(tmp, NULL) == x)
             break;
     }
-    sb_lit(b, tmp);
+    mwx_buf_puts(b, tmp);
 }
 
-static void sb_u64(sbuf_t *b, uint64_t v)
+static void sb_u64(mwx_buf_t *b, uint64_t v)
 {
     char tmp[24];
     snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
-    sb_lit(b, tmp);
+    mwx_buf_puts(b, tmp);
 }
 
-static void sb_key(sbuf_t *b, const char *k)
+static void sb_key(mwx_buf_t *b, const char *k)
 {
-    sb_lit(b, ",\"");
-    sb_lit(b, k);
-    sb_lit(b, "\":");
+    mwx_buf_puts(b, ",\"");
+    mwx_buf_puts(b, k);
+    mwx_buf_puts(b, "\":");
 }
 
-static void kv_num(sbuf_t *b, const char *k, double x)
+static void kv_num(mwx_buf_t *b, const char *k, double x)
 {
     sb_key(b, k);
     sb_num(b, x);
 }
 
-static void kv_str(sbuf_t *b, const char *k, const char *s, size_t n)
+static void kv_str(mwx_buf_t *b, const char *k, const char *s, size_t n)
 {
     sb_key(b, k);
-    sb_str(b, s, n);
+    mwx_buf_json_strn(b, s, n);
 }
 
-static void kv_arr(sbuf_t *b, const char *k, const double *v, int n)
+static void kv_arr(mwx_buf_t *b, const char *k, const double *v, int n)
 {
     sb_key(b, k);
-    sb_lit(b, "[");
+    mwx_buf_puts(b, "[");
     for (int i = 0; i < n; i++) {
         if (i)
-            sb_lit(b, ",");
+            mwx_buf_puts(b, ",");
         sb_num(b, v[i]);
     }
-    sb_lit(b, "]");
+    mwx_buf_puts(b, "]");
 }
 
-static void kv_bool(sbuf_t *b, const char *k, int v)
+static void kv_bool(mwx_buf_t *b, const char *k, int v)
 {
     sb_key(b, k);
-    sb_lit(b, v ? "true" : "false");
+    mwx_buf_puts(b, v ? "true" : "false");
 }
 
 /* The scenario text as a compact JSON value: validated by jansson, then copied with
  * whitespace outside strings dropped, so that numbers keep their original spelling. */
-static void kv_scenario_text(sbuf_t *b, const char *text)
+static void kv_scenario_text(mwx_buf_t *b, const char *text)
 {
     size_t n = strlen(text);
     json_error_t e;
@@ -819,18 +714,18 @@ static void kv_scenario_text(sbuf_t *b, const char *text)
         } else if (c == '"') {
             in_str = 1;
         } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-            sb_put(b, text + run, i - run);
+            mwx_buf_put(b, text + run, i - run);
             run = i + 1;
         }
     }
-    sb_put(b, text + run, n - run);
+    mwx_buf_put(b, text + run, n - run);
 }
 
-static void kv_list(sbuf_t *b, const char *k, const char *csv, size_t n)
+static void kv_list(mwx_buf_t *b, const char *k, const char *csv, size_t n)
 {
     size_t len = strnlen(csv, n);
     sb_key(b, k);
-    sb_lit(b, "[");
+    mwx_buf_puts(b, "[");
     int first = 1;
     for (size_t i = 0; i < len;) {
         size_t j = i;
@@ -838,22 +733,22 @@ static void kv_list(sbuf_t *b, const char *k, const char *csv, size_t n)
             j++;
         if (j > i) {
             if (!first)
-                sb_lit(b, ",");
-            sb_str(b, csv + i, j - i);
+                mwx_buf_puts(b, ",");
+            mwx_buf_json_strn(b, csv + i, j - i);
             first = 0;
         }
         i = j + 1;
     }
-    sb_lit(b, "]");
+    mwx_buf_puts(b, "]");
 }
 
 #define KS(b, k, field) kv_str(b, k, field, sizeof(field))
 
 char *mwx_record_to_json(const mwx_record_t *rec)
 {
-    sbuf_t b = {0};
-    sb_lit(&b, "{\"type\":");
-    sb_str(&b, mwx_rec_type_name(rec->type), 16);
+    mwx_buf_t b = MWX_BUF_INIT;
+    mwx_buf_puts(&b, "{\"type\":");
+    mwx_buf_json_strn(&b, mwx_rec_type_name(rec->type), 16);
     switch (rec->type) {
     case MWX_REC_SCENARIO: {
         const mwx_rec_scenario_t *r = &rec->u.scenario;
@@ -899,7 +794,7 @@ char *mwx_record_to_json(const mwx_record_t *rec)
             KS(&b, "truth_object", r->truth_object);
         } else {
             sb_key(&b, "truth_object");
-            sb_lit(&b, "null");
+            mwx_buf_puts(&b, "null");
         }
         break;
     }
@@ -920,31 +815,31 @@ char *mwx_record_to_json(const mwx_record_t *rec)
             KS(&b, "parent", r->parent);
         } else {
             sb_key(&b, "parent");
-            sb_lit(&b, "null");
+            mwx_buf_puts(&b, "null");
         }
         sb_key(&b, "launch");
         if (r->launch.valid) {
-            sb_lit(&b, "{\"lat\":");
+            mwx_buf_puts(&b, "{\"lat\":");
             sb_num(&b, r->launch.lat);
             kv_num(&b, "lon", r->launch.lon);
             kv_num(&b, "t", r->launch.t);
             kv_str(&b, "basis", mwx_launch_basis_name(r->launch.basis), 16);
-            sb_lit(&b, "}");
+            mwx_buf_puts(&b, "}");
         } else {
-            sb_lit(&b, "null");
+            mwx_buf_puts(&b, "null");
         }
         sb_key(&b, "impact");
         if (r->impact.valid) {
-            sb_lit(&b, "{\"lat\":");
+            mwx_buf_puts(&b, "{\"lat\":");
             sb_num(&b, r->impact.lat);
             kv_num(&b, "lon", r->impact.lon);
             kv_num(&b, "t", r->impact.t);
             kv_num(&b, "semi_major_km", r->impact.semi_major_km);
             kv_num(&b, "semi_minor_km", r->impact.semi_minor_km);
             kv_num(&b, "orientation_deg", r->impact.orientation_deg);
-            sb_lit(&b, "}");
+            mwx_buf_puts(&b, "}");
         } else {
-            sb_lit(&b, "null");
+            mwx_buf_puts(&b, "null");
         }
         break;
     }
@@ -953,13 +848,13 @@ char *mwx_record_to_json(const mwx_record_t *rec)
         kv_num(&b, "t", r->t);
         KS(&b, "from", r->from);
         sb_key(&b, "to");
-        sb_lit(&b, "[");
+        mwx_buf_puts(&b, "[");
         for (int i = 0; i < r->n_to && i < MWX_MAX_NATIONS; i++) {
             if (i)
-                sb_lit(&b, ",");
-            sb_str(&b, r->to[i], sizeof r->to[i]);
+                mwx_buf_puts(&b, ",");
+            mwx_buf_json_strn(&b, r->to[i], sizeof r->to[i]);
         }
-        sb_lit(&b, "]");
+        mwx_buf_puts(&b, "]");
         KS(&b, "track_id", r->track_id);
         sb_key(&b, "seq");
         sb_u64(&b, r->seq);
@@ -976,13 +871,13 @@ char *mwx_record_to_json(const mwx_record_t *rec)
         kv_str(&b, "status", mwx_status_name(r->status), 16);
         kv_str(&b, "kind", mwx_alert_kind_name(r->kind), 16);
         sb_key(&b, "regions");
-        sb_lit(&b, "[");
+        mwx_buf_puts(&b, "[");
         for (int i = 0; i < r->n_regions && i < MWX_MAX_ALERT_REGIONS; i++) {
             if (i)
-                sb_lit(&b, ",");
-            sb_str(&b, r->regions[i], sizeof r->regions[i]);
+                mwx_buf_puts(&b, ",");
+            mwx_buf_json_strn(&b, r->regions[i], sizeof r->regions[i]);
         }
-        sb_lit(&b, "]");
+        mwx_buf_puts(&b, "]");
         KS(&b, "file", r->file);
         break;
     }
@@ -990,7 +885,7 @@ char *mwx_record_to_json(const mwx_record_t *rec)
         kv_num(&b, "t", 0);
         break;
     }
-    sb_lit(&b, "}");
+    mwx_buf_puts(&b, "}");
     if (b.oom) {
         free(b.p);
         return NULL;

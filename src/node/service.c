@@ -17,6 +17,7 @@
 #include "gap_async.h"
 #include "node/cap_keys.h"
 #include "service_int.h"
+#include "core/buf.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -144,17 +145,11 @@ static void vlog_(svc_t *s, const char *level, const char *fmt, va_list ap)
     mwx_time_format(mwx_time_wall(), 0, 3, ts, sizeof ts);
     vsnprintf(msg, sizeof msg, fmt, ap);
     if (s->cfg->log_json) {
-        fprintf(s->log, "{\"ts\":\"%s\",\"level\":\"%s\",\"node\":\"%s\",\"msg\":\"", ts, level,
-                s->cfg->nation);
-        for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
-            if (*p == '"' || *p == '\\')
-                fprintf(s->log, "\\%c", *p);
-            else if (*p < 0x20)
-                fprintf(s->log, "\\u%04x", *p);
-            else
-                fputc(*p, s->log);
-        }
-        fputs("\"}\n", s->log);
+        mwx_buf_t m = MWX_BUF_INIT; /* the message through the library's one JSON escaper */
+        mwx_buf_json_str(&m, msg);
+        fprintf(s->log, "{\"ts\":\"%s\",\"level\":\"%s\",\"node\":\"%s\",\"msg\":%s}\n", ts,
+                level, s->cfg->nation, m.oom || !m.p ? "\"\"" : m.p);
+        mwx_buf_free(&m);
     } else {
         int info = strcmp(level, "info") == 0;
         fprintf(s->log, "%s mwx node %s: %s%s%s\n", ts, s->cfg->nation, info ? "" : level,

@@ -9,6 +9,8 @@
  * does. A second user per account, O-sensors, may only publish mwx-meas.O (`mwx feed`). */
 #include "share_int.h"
 
+#include "core/buf.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -19,116 +21,52 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef struct sb {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sb_t;
-
-static void sb_printf(sb_t *b, const char *fmt, ...) MWX_PRINTF(2, 3);
-static void sb_printf(sb_t *b, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        if (b->oom)
-            return;
-        size_t room = b->cap - b->len;
-        va_start(ap, fmt);
-        int k = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            b->oom = 1;
-            return;
-        }
-        if ((size_t)k < room) {
-            b->len += (size_t)k;
-            return;
-        }
-        size_t nc = b->cap ? b->cap * 2 : 4096;
-        while (nc - b->len <= (size_t)k)
-            nc *= 2;
-        char *np = realloc(b->p, nc);
-        if (!np) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = nc;
-    }
-}
-
+/* dir/name, written whole and atomically (core's writer: temp file, fsync, rename). */
 static int write_file(const char *dir, const char *name, const char *text, size_t len,
-                      mode_t mode, mwx_err_t *err)
+                      unsigned mode, mwx_err_t *err)
 {
-    char path[MWX_PATH_LEN], tmp[MWX_PATH_LEN + 8];
+    char path[MWX_PATH_LEN];
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
         return mwx_err_set(err, MWX_EINVAL, "%s: path too long", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
-    if (fd < 0)
-        return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(errno));
-    (void)fchmod(fd, mode);
-    size_t off = 0;
-    while (off < len) {
-        ssize_t k = write(fd, text + off, len - off);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0) {
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(e));
-        }
-        off += (size_t)k;
-    }
-    /* close whatever fsync says: a failed fsync must not leak the descriptor */
-    int synced = fsync(fd) == 0 ? 0 : errno;
-    if (close(fd) != 0 && !synced)
-        synced = errno;
-    if (synced || rename(tmp, path) != 0) {
-        int e = synced ? synced : errno;
-        unlink(tmp);
-        return mwx_err_set(err, MWX_EIO, "%s: %s", path, strerror(e));
-    }
-    return MWX_OK;
+    return mwx_file_write_atomic(path, text, len, mode, err);
 }
 
-static void accounts_block(sb_t *b, const mwx_policy_t *p, char pw[][65], char pw_sensors[][65])
+static void accounts_block(mwx_buf_t *b, const mwx_policy_t *p, char pw[][65], char pw_sensors[][65])
 {
-    sb_printf(b, "accounts: {\n");
+    mwx_buf_printf(b, "accounts: {\n");
     for (int i = 0; i < p->n; i++) {
         const char *o = p->nation[i];
-        sb_printf(b, "  %s: {\n", o);
-        sb_printf(b, "    users: [\n      {user: \"%s\", password: \"%s\", permissions: {\n",
+        mwx_buf_printf(b, "  %s: {\n", o);
+        mwx_buf_printf(b, "    users: [\n      {user: \"%s\", password: \"%s\", permissions: {\n",
                   o, pw[i]);
-        sb_printf(b, "        publish: {allow: [\"mwx.*.%s.*\", \"mwx-gap.*.%s\"]},\n", o, o);
-        sb_printf(b, "        subscribe: {allow: [\"mwx.*.*.%s\", \"mwx-gap.%s.*\", "
+        mwx_buf_printf(b, "        publish: {allow: [\"mwx.*.%s.*\", \"mwx-gap.*.%s\"]},\n", o, o);
+        mwx_buf_printf(b, "        subscribe: {allow: [\"mwx.*.*.%s\", \"mwx-gap.%s.*\", "
                      "\"_INBOX.>\", \"mwx-meas.%s\"]},\n", o, o, o);
-        sb_printf(b, "        allow_responses: true}},\n");
+        mwx_buf_printf(b, "        allow_responses: true}},\n");
         /* the nation's sensor feed (mwx feed): may publish its measurements, nothing else */
-        sb_printf(b, "      {user: \"%s-sensors\", password: \"%s\", permissions: {\n", o,
+        mwx_buf_printf(b, "      {user: \"%s-sensors\", password: \"%s\", permissions: {\n", o,
                   pw_sensors[i]);
-        sb_printf(b, "        publish: {allow: [\"mwx-meas.%s\"]},\n", o);
-        sb_printf(b, "        subscribe: {deny: [\">\"]}}}\n    ]\n");
-        sb_printf(b, "    exports: [\n");
+        mwx_buf_printf(b, "        publish: {allow: [\"mwx-meas.%s\"]},\n", o);
+        mwx_buf_printf(b, "        subscribe: {deny: [\">\"]}}}\n    ]\n");
+        mwx_buf_printf(b, "    exports: [\n");
         for (int j = 0; j < p->n; j++)
             if (p->to[i] >> j & 1u) {
-                sb_printf(b, "      {stream: \"mwx.*.%s.%s\", accounts: [\"%s\"]},\n", o,
+                mwx_buf_printf(b, "      {stream: \"mwx.*.%s.%s\", accounts: [\"%s\"]},\n", o,
                           p->nation[j], p->nation[j]);
-                sb_printf(b, "      {service: \"mwx-gap.%s.%s\", accounts: [\"%s\"]},\n", o,
+                mwx_buf_printf(b, "      {service: \"mwx-gap.%s.%s\", accounts: [\"%s\"]},\n", o,
                           p->nation[j], p->nation[j]);
             }
-        sb_printf(b, "    ]\n    imports: [\n");
+        mwx_buf_printf(b, "    ]\n    imports: [\n");
         for (int j = 0; j < p->n; j++)
             if (p->to[j] >> i & 1u) {
-                sb_printf(b, "      {stream: {account: \"%s\", subject: \"mwx.*.%s.%s\"}},\n",
+                mwx_buf_printf(b, "      {stream: {account: \"%s\", subject: \"mwx.*.%s.%s\"}},\n",
                           p->nation[j], p->nation[j], o);
-                sb_printf(b, "      {service: {account: \"%s\", subject: \"mwx-gap.%s.%s\"}},\n",
+                mwx_buf_printf(b, "      {service: {account: \"%s\", subject: \"mwx-gap.%s.%s\"}},\n",
                           p->nation[j], p->nation[j], o);
             }
-        sb_printf(b, "    ]\n  }\n");
+        mwx_buf_printf(b, "    ]\n  }\n");
     }
-    sb_printf(b, "}\n");
+    mwx_buf_printf(b, "}\n");
 }
 
 int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o,
@@ -139,7 +77,7 @@ int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o
     int port = o && o->port ? o->port : 4222;
     int leaf_port = o && o->leaf_port ? o->leaf_port : 7422;
     struct stat st;
-    sb_t b = {0};
+    mwx_buf_t b = {0};
     int rc = MWX_OK;
 
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
@@ -156,23 +94,23 @@ int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o
         sodium_bin2hex(pw_sensors[i], sizeof pw_sensors[i], r, sizeof r);
     }
 
-    sb_printf(&b, "# nats-server configuration generated by `mwx nats-config`.\n"
+    mwx_buf_printf(&b, "# nats-server configuration generated by `mwx nats-config`.\n"
                   "# One account per nation; exports/imports enforce the sharing policy:\n"
                   "# mwx.<kind>.<origin>.<recipient> reaches <recipient> only when\n"
                   "# <origin> releases to it. Keep this file secret (passwords).\n");
     for (int i = 0; i < p->n; i++) {
-        sb_printf(&b, "#   %s ->", p->nation[i]);
+        mwx_buf_printf(&b, "#   %s ->", p->nation[i]);
         int any = 0;
         for (int j = 0; j < p->n; j++)
             if (p->to[i] >> j & 1u) {
-                sb_printf(&b, " %s", p->nation[j]);
+                mwx_buf_printf(&b, " %s", p->nation[j]);
                 any = 1;
             }
-        sb_printf(&b, "%s\n", any ? "" : " (nobody)");
+        mwx_buf_printf(&b, "%s\n", any ? "" : " (nobody)");
     }
-    sb_printf(&b, "listen: \"%s:%d\"\n", host, port);
+    mwx_buf_printf(&b, "listen: \"%s:%d\"\n", host, port);
     if (o && o->hub_leaf)
-        sb_printf(&b, "leafnodes: {\n  listen: \"%s:%d\"\n}\n", host, leaf_port);
+        mwx_buf_printf(&b, "leafnodes: {\n  listen: \"%s:%d\"\n}\n", host, leaf_port);
     accounts_block(&b, p, pw, pw_sensors);
     if (b.oom) {
         rc = mwx_err_set(err, MWX_ENOMEM, "nats-config: out of memory");
@@ -185,8 +123,8 @@ int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o
 
     for (int i = 0; i < p->n; i++) {
         char name[MWX_ID_LEN + 16];
-        b.len = 0;
-        sb_printf(&b, "# mwx nats credentials for %s (account %s)\nuser=%s\npassword=%s\n",
+        mwx_buf_reset(&b);
+        mwx_buf_printf(&b, "# mwx nats credentials for %s (account %s)\nuser=%s\npassword=%s\n",
                   p->nation[i], p->nation[i], p->nation[i], pw[i]);
         snprintf(name, sizeof name, "%s.creds", p->nation[i]);
         if (b.oom || (rc = write_file(dir, name, b.p, b.len, 0600, err)) < 0) {
@@ -194,8 +132,8 @@ int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o
                 rc = mwx_err_set(err, MWX_ENOMEM, "nats-config: out of memory");
             goto out;
         }
-        b.len = 0;
-        sb_printf(&b, "# mwx nats credentials for %s's sensor feed (publishes mwx-meas.%s "
+        mwx_buf_reset(&b);
+        mwx_buf_printf(&b, "# mwx nats credentials for %s's sensor feed (publishes mwx-meas.%s "
                       "only)\nuser=%s-sensors\npassword=%s\n",
                   p->nation[i], p->nation[i], p->nation[i], pw_sensors[i]);
         snprintf(name, sizeof name, "%s-sensors.creds", p->nation[i]);
@@ -208,17 +146,17 @@ int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o
             continue;
         /* A nation's own leaf server: its nodes connect locally with the same user; the
          * leaf joins the hub as that nation's account, where the hub's rules apply. */
-        b.len = 0;
-        sb_printf(&b, "# leaf server of %s generated by `mwx nats-config --hub-leaf`.\n"
+        mwx_buf_reset(&b);
+        mwx_buf_printf(&b, "# leaf server of %s generated by `mwx nats-config --hub-leaf`.\n"
                       "# Local nodes connect here; the hub enforces the sharing policy.\n",
                   p->nation[i]);
-        sb_printf(&b, "listen: \"%s:%d\"\n", host, port + 1 + i);
-        sb_printf(&b, "accounts: {\n  %s: {\n    users: [{user: \"%s\", password: \"%s\"},\n"
+        mwx_buf_printf(&b, "listen: \"%s:%d\"\n", host, port + 1 + i);
+        mwx_buf_printf(&b, "accounts: {\n  %s: {\n    users: [{user: \"%s\", password: \"%s\"},\n"
                       "      {user: \"%s-sensors\", password: \"%s\", permissions: "
                       "{publish: {allow: [\"mwx-meas.%s\"]}, subscribe: {deny: [\">\"]}}}]\n"
                       "  }\n}\n", p->nation[i], p->nation[i], pw[i], p->nation[i],
                   pw_sensors[i], p->nation[i]);
-        sb_printf(&b, "leafnodes: {\n  remotes: [\n    {url: \"nats-leaf://%s:%s@%s:%d\", "
+        mwx_buf_printf(&b, "leafnodes: {\n  remotes: [\n    {url: \"nats-leaf://%s:%s@%s:%d\", "
                       "account: \"%s\"}\n  ]\n}\n",
                   p->nation[i], pw[i], host, leaf_port, p->nation[i]);
         snprintf(name, sizeof name, "leaf-%s.conf", p->nation[i]);

@@ -4,38 +4,28 @@
 
 #include "mwx/warn.h"
 
+#include "core/buf.h"
+
 #include <geodesic.h>
 #include <geos_c.h>
 
-/* ------------------------------------------------------------------ byte buffer */
+/* ------------------------------------------------------------------ text */
 
-/* A growable text buffer, reused between messages so that steady state does not allocate. */
-typedef struct mwx_wbuf {
-    char *p;
-    size_t len, cap;
-    int failed;      /* an allocation failed: the content is incomplete */
-} mwx_wbuf_t;
+/* Messages are built in the core buffer (core/buf.h), reused between messages so that
+ * steady state does not allocate; these write into it. */
 
-void mwx_wbuf_reset(mwx_wbuf_t *b);
-void mwx_wbuf_free(mwx_wbuf_t *b);
-int mwx_wbuf_reserve(mwx_wbuf_t *b, size_t more);
-void mwx_wbuf_add(mwx_wbuf_t *b, const char *s, size_t n);
-void mwx_wbuf_puts(mwx_wbuf_t *b, const char *s);
-void mwx_wbuf_printf(mwx_wbuf_t *b, const char *fmt, ...) MWX_PRINTF(2, 3);
 /* v with exactly `decimals` (0..7) digits after the point, like "%.*f" (fast path). */
-void mwx_wbuf_fixed(mwx_wbuf_t *b, double v, int decimals);
+void mwx_warn_fixed(mwx_buf_t *b, double v, int decimals);
 /* XML-escaped text (& < > " '), fit for attributes and content. */
-void mwx_wbuf_xml(mwx_wbuf_t *b, const char *s);
+void mwx_warn_xml(mwx_buf_t *b, const char *s);
 /* Same; attr 0 leaves ' as it is (element content, as libxml2's writer does). Control
  * characters other than tab and newline, and bytes that are not UTF-8, become '?'. */
-void mwx_wbuf_xml_esc(mwx_wbuf_t *b, const char *s, int attr);
+void mwx_warn_xml_esc(mwx_buf_t *b, const char *s, int attr);
 /* "<name>text</name>\n" after `spaces` spaces (at most 16), text escaped as content. */
-void mwx_wbuf_xml_el(mwx_wbuf_t *b, int spaces, const char *name, const char *text);
+void mwx_warn_xml_el(mwx_buf_t *b, int spaces, const char *name, const char *text);
 /* An id fit for CAP identifiers and CoT uids: anything outside [A-Za-z0-9_-] becomes '_'
  * (CAP forbids spaces, commas, '<' and '&'; dots separate our fields). */
 void mwx_warn_sanitize_id(char *dst, size_t n, const char *src);
-/* JSON string literal with quotes. */
-void mwx_wbuf_json_str(mwx_wbuf_t *b, const char *s);
 
 /* Write data to dir/name atomically: dir/.name.tmp, optional fsync, rename. */
 int mwx_warn_write_file(const char *dir, const char *name, const char *data, size_t len,
@@ -73,7 +63,7 @@ int mwx_warn_mkdir(const char *dir, mwx_err_t *err);
 
 /* Sign a CAP document (cap_sign.c): out receives text with the <Signature> spliced in
  * before </alert> (out is reset first; reused between messages). */
-int mwx_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_wbuf_t *out,
+int mwx_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_buf_t *out,
                      mwx_err_t *err);
 
 /* ------------------------------------------------------------------ geometry */
