@@ -4,6 +4,8 @@
 #define _GNU_SOURCE /* O_TMPFILE, linkat via /proc, renameat2(RENAME_EXCHANGE), F_SETLEASE */
 #include "warn/warn_internal.h"
 
+#include "core/fs.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -189,36 +191,11 @@ int mwx_warn_write_file(const char *dir, const char *name, const char *data, siz
                         int durable, mwx_err_t *err)
 {
     char tmp[MWX_PATH_LEN * 2], final[MWX_PATH_LEN * 2];
-    int fd, rc;
+    int rc;
 
     if ((rc = paths(dir, name, ".tmp", tmp, sizeof tmp, final, sizeof final, err)))
         return rc;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return mwx_err_set(err, MWX_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-    if (write_all(fd, data, len, -1) != 0) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return mwx_err_set(err, MWX_EIO, "%s: write failed: %s", tmp, strerror(e));
-    }
-    if (durable && fsync(fd) != 0) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return mwx_err_set(err, MWX_EIO, "%s: fsync failed: %s", tmp, strerror(e));
-    }
-    if (close(fd) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return mwx_err_set(err, MWX_EIO, "%s: close failed: %s", tmp, strerror(e));
-    }
-    if (rename(tmp, final) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return mwx_err_set(err, MWX_EIO, "%s: rename failed: %s", final, strerror(e));
-    }
-    return MWX_OK;
+    return mwx_file_write_via(final, tmp, data, len, 0644, durable, err);
 }
 
 void mwx_warn_inodes_init(mwx_warn_inodes_t *p)
