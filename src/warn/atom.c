@@ -149,6 +149,7 @@ static int atom_picture(void *state, const mwx_warn_view_t *v, const struct mwx_
 const mwx_warn_format_t mwx_warn_format_atom = {
     .name = "atom",
     .kind = MWX_WARN_OUT_ATOM,
+    .picture_on_messages = 1,
     .picture = atom_picture,
     .create = atom_create,
     .destroy = atom_destroy,

@@ -497,6 +497,7 @@ const mwx_warn_format_t mwx_warn_format_cap = {
     .prepare = cap_prepare,
     .name = "cap",
     .kind = MWX_WARN_OUT_CAP,
+    .republish = 1,
     .message = cap_message,
     .create = cap_create,
     .destroy = cap_destroy,

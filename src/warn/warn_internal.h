@@ -146,8 +146,8 @@ typedef struct mwx_warn_view {
     int nocache;                       /* regenerate every text (tests compare) */
 } mwx_warn_view_t;
 
-/* An output format: a new format is a new file with one of these. Each callback may be
- * NULL. `scratch` is the context's reusable buffer. Files are written under alerts_dir and
+/* An output format: a new format is a new file with one of these and its entry in the
+ * registry (formats.c). Each callback may be NULL. `scratch` is the context's reusable buffer. Files are written under alerts_dir and
  * reported with emit(). */
 typedef void (*mwx_warn_emit_file_fn)(void *ctx, mwx_warn_output_t out, const char *file,
                                       const char *identifier, mwx_msg_type_t mt,
@@ -155,7 +155,13 @@ typedef void (*mwx_warn_emit_file_fn)(void *ctx, mwx_warn_output_t out, const ch
 
 typedef struct mwx_warn_format {
     const char *name;
-    mwx_warn_output_t kind;
+    mwx_warn_output_t kind;     /* its position in the registry (formats.c) */
+    /* 1: picture() runs only when the set of messages changed (a feed of messages),
+     * 0: whenever the picture is due (a map of the current state). */
+    int picture_on_messages;
+    /* 1: it writes the public message, rewritten when a restarted node finds a journaled
+     * message's file missing. */
+    int republish;
     /* A CAP message was decided. */
     int (*message)(void *state, const mwx_warn_view_t *v, const mwx_warn_msg_t *m,
                    mwx_warn_emit_file_fn emit, void *ectx, mwx_err_t *err);
@@ -172,10 +178,10 @@ typedef struct mwx_warn_format {
     void (*destroy)(void *state);
 } mwx_warn_format_t;
 
-extern const mwx_warn_format_t mwx_warn_format_cap;
-extern const mwx_warn_format_t mwx_warn_format_atom;
-extern const mwx_warn_format_t mwx_warn_format_cot;
-extern const mwx_warn_format_t mwx_warn_format_geojson;
+/* The registry (formats.c): format i has kind i. */
+#define MWX_WARN_MAX_FORMATS 8
+size_t mwx_warn_format_count(void);
+const mwx_warn_format_t *mwx_warn_format_at(size_t i);
 
 /* Picture access for the picture formats (GeoJSON, Atom). */
 typedef struct mwx_warn_pic_track {
