@@ -163,7 +163,7 @@ static void one(const char *path, mwx_regions_t *regions, totals_t *tt)
         for (int k = 0; k < o.n_obj; k++)
             if (strcmp(o.obj[k], lid) == 0 && o.n_pts[k] >= 2) {
                 kobj = k;
-                mwx_regions_along_line(regions, (const double(*)[2])o.pts[k], o.n_pts[k], 0,
+                (void)mwx_regions_along_line(regions, (const double(*)[2])o.pts[k], o.n_pts[k], 0,
                                        hit, NULL, &err);
             }
         /* mwx's first Alert/Update per region while this launch flew (one-launch

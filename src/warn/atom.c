@@ -105,7 +105,7 @@ static int atom_picture(void *state, const mwx_warn_view_t *v, const struct mwx_
     char now[40], text[256];
     int rc, failed = 0;
 
-    mwx_time_format(v->epoch_unix_s + v->now_t, 0, 0, now, sizeof now);
+    (void)mwx_time_format(v->epoch_unix_s + v->now_t, 0, 0, now, sizeof now);
     mwx_buf_reset(b);
     mwx_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                      "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");

@@ -412,8 +412,8 @@ static int cap_render(cap_state_t *s, const mwx_warn_view_t *v, const mwx_warn_m
         (void)mwx_time_format(v->epoch_unix_s + m->impact_t, 0, 0, mt.impact_time,
                               sizeof mt.impact_time);
         double onset = m->kind == MWX_WARN_OVERFLIGHT ? m->t : m->impact_t;
-        mwx_time_format(v->epoch_unix_s + onset, 0, 0, mt.onset, sizeof mt.onset);
-        mwx_time_format(v->epoch_unix_s + fmax(m->impact_t + v->policy->all_clear_after_s, m->t),
+        (void)mwx_time_format(v->epoch_unix_s + onset, 0, 0, mt.onset, sizeof mt.onset);
+        (void)mwx_time_format(v->epoch_unix_s + fmax(m->impact_t + v->policy->all_clear_after_s, m->t),
                         0, 0, mt.expires, sizeof mt.expires);
         snprintf(mt.impact_point, sizeof mt.impact_point, "%.5f,%.5f", m->impact_lat,
                  m->impact_lon);

@@ -86,7 +86,7 @@ static void cot_destroy(void *state)
 static void cot_time(double unix_s, char *buf, size_t n)
 {
     size_t len;
-    mwx_time_format(unix_s, 0, 3, buf, n);
+    (void)mwx_time_format(unix_s, 0, 3, buf, n);
     len = strlen(buf);
     if (len >= 6 && strcmp(buf + len - 6, "+00:00") == 0)
         strcpy(buf + len - 6, "Z");

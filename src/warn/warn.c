@@ -1325,7 +1325,7 @@ static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, i
     /* a restarted context replaying its input never dates a message before the last one
      * it journaled */
     m->t = w->now_t < w->resume_t ? w->resume_t : w->now_t;
-    mwx_time_format(w->epoch + m->t, 0, 0, m->sent, sizeof m->sent);
+    (void)mwx_time_format(w->epoch + m->t, 0, 0, m->sent, sizeof m->sent);
     m->msg_type = mt;
     m->kind = kind;
     m->all_clear = all_clear;

@@ -904,7 +904,7 @@ int mwx_web_start(const char *bind, unsigned port, const char *assets, mwx_web_t
     }
     for (size_t i = 0; i < sizeof rnd; i++)
         snprintf(s->token + 2 * i, 3, "%02x", rnd[i]);
-    mwx_time_format((double)time(NULL), 0, 0, s->started, sizeof s->started);
+    (void)mwx_time_format((double)time(NULL), 0, 0, s->started, sizeof s->started);
 
     if (!bind || !*bind)
         bind = "127.0.0.1";
