@@ -1,6 +1,7 @@
 /* The growable text buffer and the JSON string escaper (buf.h). */
 #include "core/buf.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,7 @@ void mwx_buf_put(mwx_buf_t *b, const char *s, size_t n)
 {
     if (mwx_buf_reserve(b, n) != MWX_OK)
         return;
+    assert(b->len + n < b->cap); /* reserve left room for the text and its NUL */
     if (n)
         memcpy(b->p + b->len, s, n);
     b->len += n;

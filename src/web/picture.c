@@ -9,6 +9,7 @@
  * step), rings of MWX_WEB_MAX_SHARES shares and MWX_WEB_MAX_ALERTS alerts. The caller
  * (server.c) serialises access. */
 #include <math.h>
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,6 +156,7 @@ static pic_track_t *find_track(mwx_picture_t *p, const mwx_rec_track_t *t, int *
         pt = calloc(1, sizeof *pt);
         if (!pt)
             return NULL;
+        assert(p->n_tracks < MWX_WEB_MAX_TRACKS); /* within its maximum: evicted above */
         p->tracks[p->n_tracks++] = pt;
     }
     mwx_strlcpy(pt->node, t->node, sizeof pt->node);
