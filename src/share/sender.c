@@ -89,8 +89,8 @@ int mwx_sender_seal_heartbeat(mwx_sender_t *s, double sent_unix_s, uint8_t *buf,
 {
     uint8_t payload[16];
     pbw_t w;
-    pbw_init(&w, payload, sizeof payload);
-    pbw_uint(&w, 1, s->next_seq + 1); /* the heartbeat itself takes next_seq */
+    mwxi_pbw_init(&w, payload, sizeof payload);
+    mwxi_pbw_uint(&w, 1, s->next_seq + 1); /* the heartbeat itself takes next_seq */
     return mwx_sender_seal(s, MWX_PAYLOAD_HEARTBEAT, payload, w.len, sent_unix_s, buf, cap,
                            len, env_out, err);
 }
