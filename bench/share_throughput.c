@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NOPS 20000
+#define NOPS   20000
 #define STRIDE 512 /* a signed track report is ~360 bytes */
 
 static nats_fixture_t server;
@@ -242,10 +242,11 @@ int main(void)
     printf("baseline libsodium on %zu bytes: sign %6.1f us CPU, verify %6.1f us CPU (%d ok)\n",
            mlen, raw_sign_cpu * 1e6, raw_verify_cpu * 1e6, vok);
     printf("sign only   (encode + Ed25519 sign + envelope):  %6.1f us/op wall, %6.1f us/op CPU"
-           "  (%8.0f op/s per core)\n", sign_s * 1e6, sign_cpu * 1e6, 1 / sign_cpu);
+           "  (%8.0f op/s per core)\n",
+           sign_s * 1e6, sign_cpu * 1e6, 1 / sign_cpu);
     printf("verify only (decode + Ed25519 verify + checks):  %6.1f us/op wall, %6.1f us/op CPU"
-           "  (%8.0f op/s per core; %d/%d ok)\n", verify_s * 1e6, verify_cpu * 1e6,
-           1 / verify_cpu, ok, NOPS);
+           "  (%8.0f op/s per core; %d/%d ok)\n",
+           verify_s * 1e6, verify_cpu * 1e6, 1 / verify_cpu, ok, NOPS);
     printf("mwx over bare libsodium (CPU): sign %.2fx, verify %.2fx\n", sign_cpu / raw_sign_cpu,
            verify_cpu / raw_verify_cpu);
 
@@ -272,8 +273,9 @@ int main(void)
     for (int i = 0; i < 5000 && atomic_load(&delivered_raw) < sent; i++)
         usleep(1000);
     double raw_s = mwx_time_mono() - t0;
-    printf("raw nats.c publish -> deliver, unpaced:         %8.0f msg/s  (%ld sent, %ld delivered)\n",
-           atomic_load(&delivered_raw) / raw_s, sent, atomic_load(&delivered_raw));
+    printf(
+        "raw nats.c publish -> deliver, unpaced:         %8.0f msg/s  (%ld sent, %ld delivered)\n",
+        atomic_load(&delivered_raw) / raw_s, sent, atomic_load(&delivered_raw));
     natsSubscription_Destroy(sub);
     natsConnection_Destroy(pc);
     natsConnection_Destroy(sc);

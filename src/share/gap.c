@@ -7,8 +7,8 @@
 #include <string.h>
 
 int mwx_gap_request_seal(const mwx_keypair_t *me, const char *origin, uint64_t from_seq,
-                         uint64_t to_seq, double sent_unix_s, uint8_t *buf, size_t cap,
-                         size_t *len, mwx_err_t *err)
+                         uint64_t to_seq, double sent_unix_s, uint8_t *buf, size_t cap, size_t *len,
+                         mwx_err_t *err)
 {
     uint8_t payload[32];
     pbw_t w;
