@@ -430,12 +430,13 @@ static void disk_check(svc_t *s, double free_b)
         mwx_retention_t tight = s->cfg->retention;
         s->disk_low = 1;
         mwxi_svc_logw(s,
-                      "disk low: %.1f MiB free in %s (below %.1f MiB): the public warning path "
+                      "disk low at t = %.1f s: %.1f MiB free in %s (below %.1f MiB): the public "
+                      "warning path "
                       "goes first; track states are no longer recorded (alerts and share decisions "
                       "are), the recording's closed segments are compacted and the logs keep only "
                       "their last %d envelopes",
-                      free_b / 1048576.0, s->cfg->outputs, (double)lim / 1048576.0,
-                      MWX_NODE_LOG_KEEP_ENTRIES);
+                      mwxi_svc_scn_now(s), free_b / 1048576.0, s->cfg->outputs,
+                      (double)lim / 1048576.0, MWX_NODE_LOG_KEEP_ENTRIES);
         tight.keep_bytes = 1; /* every closed log segment beyond the last 8192 envelopes */
         if (!tight.segment_bytes || tight.segment_bytes > 1048576)
             tight.segment_bytes = 1048576;
@@ -446,9 +447,10 @@ static void disk_check(svc_t *s, double free_b)
     } else if (s->disk_low && free_b >= 1.1 * (double)lim) {
         s->disk_low = 0;
         mwxi_svc_logf(s,
-                      "disk ok again: %.1f MiB free in %s; recording everything (%llu track "
-                      "states were not recorded)",
-                      free_b / 1048576.0, s->cfg->outputs, (unsigned long long)s->records_shed);
+                      "disk ok again at t = %.1f s: %.1f MiB free in %s; recording everything "
+                      "(%llu track states were not recorded)",
+                      mwxi_svc_scn_now(s), free_b / 1048576.0, s->cfg->outputs,
+                      (unsigned long long)s->records_shed);
         mwxi_svc_log_set_retention(s->outbox, &s->cfg->retention, MWX_NODE_LOG_KEEP_ENTRIES);
         mwxi_svc_log_set_retention(s->inbox, &s->cfg->retention, MWX_NODE_LOG_KEEP_ENTRIES);
         if (mwx_recwriter_squeeze(s->rec, 0, &e) != MWX_OK)

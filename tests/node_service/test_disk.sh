@@ -12,7 +12,9 @@
 #    EFBIG as on a full disk; SIGXFSZ is ignored) stops with exit 3 naming the file; its
 #    recording reads (any torn tail cut), every CAP file is whole XML, no temporary file
 #    is left under a final name; restarted without the limit it runs to the end.
-# About 40 s of wall time.
+# 1b. Low from the start (50x): every message of the launch has its CAP file, no track
+#    state is recorded.
+# About 55 s of wall time.
 source "$(dirname "$0")/common.sh"
 D="$MWX_TMPDIR/node_service_disk"
 setup_dir "$D"
@@ -44,7 +46,6 @@ T_LOW=$(metric mwx_node_scenario_time_seconds)
 [ "$(metric mwx_node_disk_low)" = 1 ] || fail "mwx_node_disk_low is not 1"
 awk -v a="$(metric mwx_node_outputs_disk_free_bytes)" 'BEGIN { exit !(a == 1000) }' ||
     fail "disk free gauge: $(metric mwx_node_outputs_disk_free_bytes)"
-CAPS_LOW=$(ls out/alerts/*.cap.xml 2>/dev/null | wc -l)
 # low for 150 s of scenario time: the launch's warning goes on meanwhile
 deadline=$(( $(date +%s) + 40 ))
 while awk -v a="$(metric mwx_node_scenario_time_seconds)" -v b="$T_LOW" 'BEGIN { exit !(a < b + 150) }'; do
@@ -52,8 +53,10 @@ while awk -v a="$(metric mwx_node_scenario_time_seconds)" -v b="$T_LOW" 'BEGIN {
     sleep 0.2
 done
 T_OK=$(metric mwx_node_scenario_time_seconds)
-CAPS_OK=$(ls out/alerts/*.cap.xml 2>/dev/null | wc -l)
-[ "$CAPS_OK" -gt "$CAPS_LOW" ] || fail "no CAP file while the disk was low ($CAPS_LOW -> $CAPS_OK)"
+# when the node went low, by its own clock (the metric read above comes later: under load a
+# message decided in between would be taken for one from before)
+T_LOW_LOG=$(sed -n 's/.*disk low at t = \([0-9.]*\) s.*/\1/p' node.log | head -n 1)
+[ -n "$T_LOW_LOG" ] || fail "the 'disk low' line does not say when: $(grep 'disk low' node.log)"
 awk -v a="$(metric mwx_node_records_shed_total)" 'BEGIN { exit !(a > 0) }' || fail "nothing shed"
 ls out/node-JP.mwxr.*.compacted > /dev/null 2>&1 || fail "no compacted archive while low"
 echo 1000000000000 > free
@@ -61,7 +64,7 @@ wait_for 20 logged node.log "disk ok again" || fail "no 'disk ok again': $(tail 
 [ "$(metric mwx_node_disk_low)" = 0 ] || fail "mwx_node_disk_low is not 0 again"
 wait "$P" || fail "node exit $?: $(tail -3 node.log)"
 "$MWX" cat out/node-JP.mwxr > rec.jsonl || fail "recording unreadable"
-"$PY" - "$T_LOW" "$T_OK" <<'EOPY' || fail "recording during the low disk"
+"$PY" - "$T_LOW" "$T_OK" "$T_LOW_LOG" <<'EOPY' || fail "recording during the low disk"
 import json, sys, glob, re
 lo, hi = float(sys.argv[1]) + 20, float(sys.argv[2]) - 20  # 1 s of sampling at 20x
 recs = [json.loads(l) for l in open("rec.jsonl")]
@@ -74,9 +77,40 @@ if during: errs.append("%d track states recorded while low" % len(during))
 if not after: errs.append("no track state recorded after the disk was ok again")
 if caps - alerts: errs.append("CAP files without their alert record: %s" % sorted(caps - alerts))
 if not caps: errs.append("no CAP file at all")
-print("low t %.0f..%.0f: %d CAP files, %d alert records, %d track states after" % (lo, hi, len(caps), len(alerts), len(after)))
+# the warning path while low: the messages decided then (alert records), each with its CAP
+low = sorted(r["identifier"] for r in recs if r["type"] == "alert" and
+             float(sys.argv[3]) <= r["t"] <= float(sys.argv[2]))
+if set(low) - caps: errs.append("no CAP file for %s, decided while low" % sorted(set(low) - caps))
+print("low t %.0f..%.0f: %d CAP files, %d alert records (%d while low), %d track states after" % (lo, hi, len(caps), len(alerts), len(low), len(after)))
 for e in errs: print("FAIL:", e)
 sys.exit(1 if errs else 0)
+EOPY
+
+# --- 1b. low from the start: every message of the launch is decided while low (when a
+# low disk begins in run 1 depends on the machine's load: all of the launch's messages
+# may come before it), each has its CAP file, and no track state is recorded
+rm -rf out rec.jsonl
+echo 1000 > free
+sed 's/"speed": 20/"speed": 50/' node.json > node1b.json
+MWX_TEST_DISK_FREE_FILE="$D/free" "$MWX" node --config node1b.json 2> node1b.log ||
+    fail "node low from the start: exit $?: $(tail -3 node1b.log)"
+grep -q "disk low at t = " node1b.log || fail "no 'disk low' line: $(tail -3 node1b.log)"
+"$MWX" cat out/node-JP.mwxr > rec.jsonl || fail "recording unreadable"
+"$PY" - <<'EOPY' || fail "the warning path while low"
+import json, glob, re
+recs = [json.loads(l) for l in open("rec.jsonl")]
+alerts = sorted(r["identifier"] for r in recs if r["type"] == "alert")
+caps = {re.sub(r"\.cap\.xml$", "", f.split("/")[-1]) for f in glob.glob("out/alerts/*.cap.xml")}
+tracks = [r for r in recs if r["type"] == "track"]
+errs = []
+# the launch's messages (tests/node_service/scenario.json): launch notice, overflight,
+# impact Alerts and their Updates and Cancels, 8 in a run with disk to spare
+if len(alerts) < 5: errs.append("only %d messages decided while low" % len(alerts))
+if set(alerts) - caps: errs.append("no CAP file for %s" % sorted(set(alerts) - caps))
+if tracks: errs.append("%d track states recorded while low" % len(tracks))
+print("low from the start: %d messages, each with its CAP file; %d track states recorded" % (len(alerts), len(tracks)))
+for e in errs: print("FAIL:", e)
+exit(1 if errs else 0)
 EOPY
 
 # --- 2. full: writes fail past 512 KiB a file (the default scenario's recording is more)
