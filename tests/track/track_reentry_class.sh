@@ -7,7 +7,7 @@
 # parent), so L1's re-entry warnings would have been drop zones, not impacts. Checks, for
 # JP's and US's trackers and all sensors together: no track is space_launch, and the
 # re-entry (after t = 2900 s) is tracked as ballistic with an impact within 5 km of the
-# truth's. Wall time ~6 s.
+# truth's. Wall time ~10 s (15 s on the loaded shared machine).
 set -u
 test_name=track_reentry_class
 . "$MWX_SOURCE_DIR/tests/cli_lib.sh"
