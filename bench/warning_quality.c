@@ -22,9 +22,11 @@
  * launch of the truth object nearest to its updates (by vote); alerts of a track never
  * matched, by time (the launch's flight).
  *
- * Usage: warning_quality [--all] [--seeds A-B]
+ * Usage: warning_quality [--all] [--seeds A-B] [--only NAMES]
  *   --all    every scenarios/ *.json file too (default: historic and default.json)
  *   --seeds  run each scenario with seeds A..B (default: the scenario's own seed)
+ *   --only   only the scenarios whose file name contains one of the comma-separated
+ *            NAMES (a sweep of the scenarios a change can move, without the rest)
  *
  * Figures, not timings: deterministic for the seeds.
  */
@@ -410,18 +412,36 @@ done:
     nftw(out, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Whether the scenario file's name contains one of the comma-separated names (all when
+ * none given). */
+static int selected(const char *path, const char *only)
+{
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    char buf[256];
+    if (!only)
+        return 1;
+    mwx_strlcpy(buf, only, sizeof buf);
+    for (char *sv = NULL, *tok = strtok_r(buf, ",", &sv); tok; tok = strtok_r(NULL, ",", &sv))
+        if (*tok && strstr(base, tok))
+            return 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int all = 0;
     long s0 = -1, s1 = -1;
+    const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--all") == 0)
             all = 1;
         else if (strcmp(argv[i], "--seeds") == 0 && i + 1 < argc &&
                  sscanf(argv[i + 1], "%ld-%ld", &s0, &s1) == 2 && s0 >= 0 && s1 >= s0)
             i++;
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only = argv[++i];
         else {
-            fprintf(stderr, "usage: warning_quality [--all] [--seeds A-B]\n");
+            fprintf(stderr, "usage: warning_quality [--all] [--seeds A-B] [--only NAMES]\n");
             return 2;
         }
     }
@@ -446,7 +466,7 @@ int main(int argc, char **argv)
         gf = glob(MWX_SOURCE_DIR "/scenarios/default.json", GLOB_APPEND, NULL, &g);
     if (gf == 0) {
         for (size_t i = 0; i < g.gl_pathc; i++)
-            for (long sd = s0; sd <= s1; sd++)
+            for (long sd = s0; sd <= s1 && selected(g.gl_pathv[i], only); sd++)
                 one(g.gl_pathv[i], regions, &tt, sd);
         globfree(&g);
     }

@@ -535,6 +535,13 @@ static void relatives(mwx_tracker_t *t, trk_t *k)
 {
     trk_t *p;
     double t_sep = k->t_created;
+    /* A tentative track has no id yet (ids are given at confirmation), and every track
+     * without a parent has parent "": spread from it, the heritage made every parentless
+     * confirmed track a space launch for good whenever a false alarm's wild first state
+     * passed the orbit test (the default morning's lofted L1 re-entered as a "space
+     * launch": its warnings would be drop zones, not impacts). Relatives are confirmed. */
+    if (!k->confirmed || !k->id[0])
+        return;
     if (k->guard.space && !k->space_seen) {
         k->space_seen = 1;
         for (int i = 0; i < t->cap; i++) {
