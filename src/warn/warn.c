@@ -38,6 +38,8 @@ typedef struct wseries {
     int n_refs;
     int has_last;
     int emit_pending;         /* last message written again at create, not yet emitted */
+    uint32_t jkey;            /* journal key and series name (identifiers, incident): a */
+    char sname[MWX_ID_LEN];   /* series keeps them when another track takes it over */
     mwx_warn_msg_t last;
     int reg_list[NREG_MAX], rem_list[NREG_MAX];
     double ring[MWX_WARN_MAX_RING + 1][2];
@@ -52,6 +54,8 @@ typedef struct wtrack {
     mwx_rec_track_t trk;
     double last_t;
     int lost;                 /* no more updates expected */
+    double lost_t;            /* when it was lost (an orphan: its first time after the
+                                 restart); NAN while live */
     int done;                 /* all-clear issued: the flight is over */
     int cot_events;
     double last_cot_t;        /* scenario time of the last CoT file */
@@ -564,7 +568,7 @@ void mwx_warn_pic_series(const struct mwx_warn *w, size_t i, mwx_warn_pic_series
     memset(out, 0, sizeof *out);
     if (!tr->used || !s->has_last)
         return;
-    out->track_id = tr->sname[0] ? tr->sname : tr->trk.track_id;
+    out->track_id = s->sname[0] ? s->sname : tr->trk.track_id;
     out->kind = s->kind;
     out->active = s->active;
     out->last = &s->last;
@@ -789,6 +793,17 @@ static int any_sent(const wtrack_t *tr)
     return tr->s[0].has_last || tr->s[1].has_last || tr->launch.has_last;
 }
 
+/* An empty series of a kind, under a journal key and series name. */
+static void series_init(wseries_t *s, int kind, uint32_t jkey, const char *sname)
+{
+    memset(s, 0, sizeof *s);
+    s->kind = (mwx_warn_kind_t)kind;
+    for (int i = 0; i < NREG_MAX; i++)
+        s->outside_since[i] = NAN;
+    s->jkey = jkey;
+    mwx_strlcpy(s->sname, sname, sizeof s->sname);
+}
+
 /* The effect of a sent message on its series (issue() and the journal's restore). */
 static void after_message(mwx_warn_t *w, wseries_t *s, const mwx_warn_msg_t *m)
 {
@@ -969,18 +984,18 @@ static int journal_message(mwx_warn_t *w, const wtrack_t *tr, const wseries_t *s
         return MWX_OK;
     memset(r, 0, sizeof *r);
     r->what = JR_SERIES;
-    r->key = tr->jkey;
+    r->key = s->jkey;
     r->kind = (int32_t)s->kind;
     r->serial = w->serial;
     r->now_t = m->t;
-    mwx_strlcpy(r->sname, tr->sname, sizeof r->sname);
+    mwx_strlcpy(r->sname, s->sname, sizeof r->sname);
     r->trk = tr->trk;
     r->impact_t = tr->impact_t;
     r->active = s->active;
     r->n_refs = m->n_refs;
     memcpy(r->warned, s->warned, sizeof r->warned);
     memcpy(r->outside_since, s->outside_since, sizeof r->outside_since);
-    if (s->kind != MWX_WARN_LAUNCH) {
+    if (s->kind != MWX_WARN_LAUNCH && tr->s[1 - s->kind].jkey == s->jkey) {
         memcpy(r->sib_warned, tr->s[1 - s->kind].warned, sizeof r->sib_warned);
         memcpy(r->sib_outside_since, tr->s[1 - s->kind].outside_since,
                sizeof r->sib_outside_since);
@@ -1017,19 +1032,43 @@ static int journal_message(mwx_warn_t *w, const wtrack_t *tr, const wseries_t *s
     return MWX_OK;
 }
 
+/* Does a track other than tr hold a series under journal key k? */
+static int key_elsewhere(const mwx_warn_t *w, const wtrack_t *tr, uint32_t k)
+{
+    for (int i = 0; i < MWX_WARN_MAX_TRACKS; i++) {
+        const wtrack_t *o = &w->tracks[i];
+        if (o != tr && o->used &&
+            (o->jkey == k || o->s[0].jkey == k || o->s[1].jkey == k || o->launch.jkey == k))
+            return 1;
+    }
+    return 0;
+}
+
+/* A released track: a release entry for each of its series' journal keys that has
+ * entries and that no other track's series (taken over from this one) still uses. */
 static void journal_release(mwx_warn_t *w, const wtrack_t *tr)
 {
     jrec_t *r = w->jbuf;
-    if (!w->journal || !any_sent(tr))
+    uint32_t keys[4] = {tr->jkey, tr->s[0].jkey, tr->s[1].jkey, tr->launch.jkey};
+    if (!w->journal)
         return;
-    memset(r, 0, sizeof *r);
-    r->what = JR_RELEASE;
-    r->key = tr->jkey;
-    r->serial = w->serial;
-    r->now_t = w->now_t;
-    /* not critical: a lost release restores a closed series, which only waits to be
-     * released again */
-    (void)journal_append(w, r, NULL);
+    for (int i = 0; i < 4; i++) {
+        int dup = 0, live = 0;
+        for (int j = 0; j < i; j++)
+            dup |= keys[j] == keys[i];
+        for (size_t j = 0; j < w->n_jlive && !live; j++)
+            live = w->jlive[j]->key == keys[i];
+        if (dup || !live || key_elsewhere(w, tr, keys[i]))
+            continue;
+        memset(r, 0, sizeof *r);
+        r->what = JR_RELEASE;
+        r->key = keys[i];
+        r->serial = w->serial;
+        r->now_t = w->now_t;
+        /* not critical: a lost release restores a closed series, which only waits to be
+         * released again */
+        (void)journal_append(w, r, NULL);
+    }
 }
 
 /* Point the last message's arrays at its own series (after a copy of the series). */
@@ -1083,18 +1122,13 @@ static int journal_restore(mwx_warn_t *w, mwx_err_t *err)
             tr->used = 1;
             tr->orphan = 1;
             tr->lost = 1;
+            tr->lost_t = NAN;
             tr->jkey = r->key;
             mwx_strlcpy(tr->sname, r->sname, sizeof tr->sname);
             tr->last_cot_t = -INFINITY;
             tr->last_boost_t = -INFINITY;
-            for (int k = 0; k < 2; k++) {
-                tr->s[k].kind = (mwx_warn_kind_t)k;
-                for (int j = 0; j < NREG_MAX; j++)
-                    tr->s[k].outside_since[j] = NAN;
-            }
-            tr->launch.kind = MWX_WARN_LAUNCH;
-            for (int j = 0; j < NREG_MAX; j++)
-                tr->launch.outside_since[j] = NAN;
+            for (int k = 0; k <= MWX_WARN_LAUNCH; k++)
+                series_init(jseries(tr, k), k, r->key, r->sname);
         }
         if (!tr->trk.track_id[0] || r->now_t >= tr->last_t) {
             tr->trk = r->trk;
@@ -1219,13 +1253,84 @@ static void emit_republished(mwx_warn_t *w)
         }
 }
 
-/* Is this (settled) track the threat of an orphaned series? Its predicted impact must
- * fall within the two ellipses plus update_shift_km of the series' last one, at an impact
- * time within 60 s; when both know the launch, within 60 s of it too. The nearest wins
- * (distances in units of their gates); the same track id breaks ties. This is fusion's
- * question (same missile?) asked with what the journal keeps. */
-/* The rebuilt track tr continues the orphan's series (all of them, the launch notice's
- * too) under the orphan's journal key and series name. */
+/* ------------------------------------------------------------------ succession
+ *
+ * One threat, one series of each kind, whatever tracks carry it: a restarted node rebuilds
+ * its tracks from scratch (several, on a live feed), a tracker loses a track and opens
+ * another for the same missile, fusion holds two tracks of one missile until they merge.
+ * A track about to send an Alert first looks for an active series of that kind on
+ * another track of the same threat: a journaled series (orphan) or a lost track's is
+ * taken over and continued (Update/Cancel referencing it); a live track's keeps warning,
+ * and this track sends nothing of that kind (it takes the series over once the other is
+ * lost). A lost track's warnings that no impact time ends (launch notice, boost fan) are
+ * held LOST_HOLD_S for such a successor, then handed to a live track of the threat, and
+ * only cancelled when there is none. */
+
+#define LOST_HOLD_S(w) (2.0 * (w)->pol.track_stale_s)
+static int impact_valid(const mwx_rec_impact_est_t *e);
+#define SAME_POS_MAX_DT_S 240.0
+
+/* Are a and b (b perhaps older: a lost track, a journaled one) one threat?
+ *   - where: b's state carried to a's time under gravity lies within 50 km plus 5 % of
+ *     the distance flown plus 5 m/s^2 of unmodelled thrust of a's (asked when at most
+ *     SAME_POS_MAX_DT_S apart: two missiles are told apart by where they are);
+ *   - launch: both launch estimates within LAUNCH_DT_S and 500 km (a track rebuilt
+ *     mid-flight estimates its launch roughly; asked when both have one);
+ *   - impact: with both predictions, the predicted impacts within both ellipses plus
+ *     update_shift_km and 60 s of each other.
+ * With both predictions: the impacts must agree, and where, else launch, when asked.
+ * Without: where; for launch notices (by_launch) where or launch. Returns a cost (lower
+ * is nearer; the same track id breaks ties) or INFINITY. */
+#define LAUNCH_DT_S 120.0
+static double same_threat(const mwx_warn_t *w, const mwx_rec_track_t *a,
+                          const mwx_rec_track_t *b, int by_launch)
+{
+    const struct geod_geodesic *g = mwx_regions_geod(w->regions);
+    double s12, az1, az2, tie = strcmp(a->track_id, b->track_id) ? 1e-6 : 0;
+    double pos = NAN, launch = NAN, dt = a->t - b->t, r = mwx_norm3(b->ecef_m);
+
+    if (fabs(dt) <= SAME_POS_MAX_DT_S && r > 1e6) {
+        double gate = 50e3 + 0.05 * mwx_norm3(b->vel_mps) * fabs(dt) + 2.5 * dt * dt, d2 = 0;
+        for (int i = 0; i < 3; i++) {
+            double acc = -MWX_WGS84_GM * b->ecef_m[i] / (r * r * r);
+            double p = b->ecef_m[i] + b->vel_mps[i] * dt + 0.5 * acc * dt * dt;
+            d2 += (a->ecef_m[i] - p) * (a->ecef_m[i] - p);
+        }
+        pos = sqrt(d2) <= gate ? sqrt(d2) / gate : INFINITY;
+    }
+    if (a->launch.valid && b->launch.valid && isfinite(a->launch.lat) &&
+        isfinite(b->launch.lat) && fabs(a->launch.lat) <= 90.0 && fabs(b->launch.lat) <= 90.0 &&
+        isfinite(a->launch.t) && isfinite(b->launch.t)) {
+        double ldt = fabs(a->launch.t - b->launch.t);
+        geod_inverse(g, a->launch.lat, a->launch.lon, b->launch.lat, b->launch.lon, &s12, &az1,
+                     &az2);
+        launch = ldt <= LAUNCH_DT_S && s12 <= 500e3 ? ldt / LAUNCH_DT_S + s12 / 500e3
+                                                    : INFINITY;
+    }
+    if (impact_valid(&a->impact) && impact_valid(&b->impact)) {
+        double gate_km =
+            a->impact.semi_major_km + b->impact.semi_major_km + w->pol.update_shift_km;
+        double idt = fabs(a->impact.t - b->impact.t), cost;
+        geod_inverse(g, a->impact.lat, a->impact.lon, b->impact.lat, b->impact.lon, &s12, &az1,
+                     &az2);
+        if (s12 / 1000.0 > gate_km || idt > 60.0)
+            return INFINITY;
+        cost = s12 / 1000.0 / gate_km + idt / 60.0;
+        if (!isnan(pos))
+            return cost + pos + tie;
+        if (!isnan(launch))
+            return cost + launch + tie;
+        return cost + tie;
+    }
+    if (!isnan(pos) && isfinite(pos))
+        return pos + tie;
+    if (by_launch && !isnan(launch))
+        return launch + tie;
+    return INFINITY;
+}
+
+/* The rebuilt track tr (which has sent nothing) continues all the orphan's series (the
+ * launch notice's too) under the orphan's journal key and series name. */
 static void take_over(mwx_warn_t *w, wtrack_t *tr, wtrack_t *o)
 {
     for (int j = 0; j < 2; j++) {
@@ -1236,6 +1341,7 @@ static void take_over(mwx_warn_t *w, wtrack_t *tr, wtrack_t *o)
     fix_last(&tr->launch);
     tr->launch_done = o->launch_done || o->launch.has_last;
     tr->done = o->done;
+    tr->assessed |= o->assessed || o->s[MWX_WARN_IMPACT].has_last;
     tr->jkey = o->jkey;
     mwx_strlcpy(tr->sname, o->sname, sizeof tr->sname);
     memset(o, 0, sizeof *o);
@@ -1243,77 +1349,38 @@ static void take_over(mwx_warn_t *w, wtrack_t *tr, wtrack_t *o)
     w->picture_pending = w->picture_force = 1;
 }
 
-static void adopt(mwx_warn_t *w, wtrack_t *tr)
+/* Track to continues from's series of this kind (to's own is not active). from keeps an
+ * empty series under a new key (its old one goes on with the series). */
+static void move_series(mwx_warn_t *w, wtrack_t *to, wtrack_t *from, int kind)
 {
-    const mwx_rec_impact_est_t *e = &tr->trk.impact;
-    wtrack_t *best = NULL;
-    double best_cost = INFINITY;
-
-    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
-        wtrack_t *o = &w->tracks[k];
-        const mwx_rec_impact_est_t *oe = &o->trk.impact;
-        double s12, az1, az2, gate_km, cost, dt;
-        if (!o->used || !o->orphan || !oe->valid)
-            continue;
-        geod_inverse(mwx_regions_geod(w->regions), oe->lat, oe->lon, e->lat, e->lon, &s12,
-                     &az1, &az2);
-        gate_km = e->semi_major_km + oe->semi_major_km + w->pol.update_shift_km;
-        dt = fabs(e->t - oe->t);
-        if (s12 / 1000.0 > gate_km || dt > 60.0)
-            continue;
-        cost = s12 / 1000.0 / gate_km + dt / 60.0;
-        if (tr->trk.launch.valid && o->trk.launch.valid) {
-            double ldt = fabs(tr->trk.launch.t - o->trk.launch.t);
-            if (ldt > 60.0)
-                continue;
-            cost += ldt / 60.0;
-        }
-        if (strcmp(o->trk.track_id, tr->trk.track_id) != 0)
-            cost += 1e-6;
-        if (cost < best_cost) {
-            best_cost = cost;
-            best = o;
-        }
-    }
-    if (best)
-        take_over(w, tr, best);
+    wseries_t *d = jseries(to, kind), *s = jseries(from, kind);
+    *d = *s;
+    fix_last(d);
+    series_init(s, kind, w->next_key++, from->sname);
+    if (kind == MWX_WARN_LAUNCH)
+        to->launch_done = 1;
+    if (kind == MWX_WARN_IMPACT)
+        to->assessed = 1;
+    if (from->orphan && !any_sent(from))
+        memset(from, 0, sizeof *from);
+    w->st.adopted++;
+    w->picture_pending = w->picture_force = 1;
 }
 
-/* Is this track, about to send its launch notice, the missile of an orphaned series that
- * sent one already (a restarted node rebuilding its picture)? With both launch estimates:
- * launched within 60 s and 500 km of each other; else its position within what 8 km/s
- * covers, plus 200 km, of the orphan's last one. The nearest wins. Matching a rebuilt
- * track here, before any prediction settles, keeps a restart from sending a second
- * launch notice; adopt() later finds nothing left to take. Returns 1 when taken over. */
-static int launch_adopt(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv)
+/* A rebuilt track that has sent nothing takes over the journaled series (all kinds) of
+ * its threat, the nearest orphan. Returns 1 when taken over. */
+static int adopt(mwx_warn_t *w, wtrack_t *tr, int by_launch)
 {
-    const struct geod_geodesic *g = mwx_regions_geod(w->regions);
     wtrack_t *best = NULL;
     double best_cost = INFINITY;
-
     for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
         wtrack_t *o = &w->tracks[k];
-        double s12, az1, az2, cost;
-        if (!o->used || !o->orphan || !o->launch.has_last)
+        double cost;
+        if (!o->used || !o->orphan || o == tr)
             continue;
-        if (tr->trk.launch.valid && o->trk.launch.valid) {
-            double ldt = fabs(tr->trk.launch.t - o->trk.launch.t);
-            geod_inverse(g, tr->trk.launch.lat, tr->trk.launch.lon, o->trk.launch.lat,
-                         o->trk.launch.lon, &s12, &az1, &az2);
-            if (ldt > 60.0 || s12 > 500e3)
-                continue;
-            cost = ldt / 60.0 + s12 / 500e3;
-        } else {
-            mwx_warn_trackview_t ov;
-            double gate_m = 200e3 + 8e3 * fabs(tr->trk.t - o->trk.t);
-            track_view(&o->trk, &ov);
-            geod_inverse(g, tv->lat, tv->lon, ov.lat, ov.lon, &s12, &az1, &az2);
-            if (!(s12 <= gate_m))
-                continue;
-            cost = s12 / gate_m;
-        }
-        if (strcmp(o->trk.track_id, tr->trk.track_id) != 0)
-            cost += 1e-6;
+        cost = same_threat(w, &tr->trk, &o->trk, by_launch || (o->launch.has_last &&
+                                                               !o->s[0].has_last &&
+                                                               !o->s[1].has_last));
         if (cost < best_cost) {
             best_cost = cost;
             best = o;
@@ -1322,6 +1389,69 @@ static int launch_adopt(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t 
     if (!best)
         return 0;
     take_over(w, tr, best);
+    return 1;
+}
+
+/* Has a track (a journaled one: its impact series) acted on a settled prediction? The
+ * boost fan of its threat is over then. */
+static int threat_assessed(const wtrack_t *o)
+{
+    return o->assessed || o->s[MWX_WARN_IMPACT].has_last;
+}
+
+/* tr is about to send an Alert of this kind: is the threat warned of already? Returns 0
+ * (no: send it), 1 (a journaled or lost track's series was taken over: decide again on
+ * it) or 2 (a live track of the threat carries the series, or, for the boost fan, a
+ * track of the threat has a settled prediction: send nothing). */
+static int succession(mwx_warn_t *w, wtrack_t *tr, int kind)
+{
+    wtrack_t *best = NULL;
+    double best_cost = INFINITY;
+    int fan = w->no_prediction && kind == MWX_WARN_OVERFLIGHT;
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+        wtrack_t *o = &w->tracks[k];
+        double cost;
+        if (o == tr || !o->used || (!jseries(o, kind)->active && !(fan && threat_assessed(o))))
+            continue;
+        cost = same_threat(w, &tr->trk, &o->trk, kind == MWX_WARN_LAUNCH);
+        if (cost < best_cost) {
+            best_cost = cost;
+            best = o;
+        }
+    }
+    if (!best)
+        return 0;
+    if ((!best->orphan && !best->lost) || !jseries(best, kind)->active)
+        return 2;
+    if (best->orphan && !any_sent(tr))
+        take_over(w, tr, best);
+    else
+        move_series(w, tr, best, kind);
+    return 1;
+}
+
+/* A lost (or orphaned) track about to end its series of this kind for want of updates:
+ * hand it to a live, confirmed track of the same threat whose own is not active. Returns
+ * 1 when handed over. */
+static int hand_over(mwx_warn_t *w, wtrack_t *tr, int kind)
+{
+    wtrack_t *best = NULL;
+    double best_cost = INFINITY;
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+        wtrack_t *o = &w->tracks[k];
+        double cost;
+        if (o == tr || !o->used || o->orphan || o->lost || o->done ||
+            (!o->trk.confirmed && w->pol.require_confirmed) || jseries(o, kind)->active)
+            continue;
+        cost = same_threat(w, &o->trk, &tr->trk, kind == MWX_WARN_LAUNCH);
+        if (cost < best_cost) {
+            best_cost = cost;
+            best = o;
+        }
+    }
+    if (!best)
+        return 0;
+    move_series(w, best, tr, kind);
     return 1;
 }
 
@@ -1351,7 +1481,7 @@ static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, i
      * even when a tracker reuses a track id */
     w->serial++;
     memset(m, 0, sizeof *m);
-    mwx_warn_sanitize_id(tid, sizeof tid, tr->sname[0] ? tr->sname : tr->trk.track_id);
+    mwx_warn_sanitize_id(tid, sizeof tid, s->sname[0] ? s->sname : tr->trk.track_id);
     snprintf(m->identifier, sizeof m->identifier, "%s.%s.%s.%d", w->prefix, tid,
              kind_name(kind), w->serial);
     snprintf(m->incident, sizeof m->incident, "%s.%s", w->prefix, tid);
@@ -1484,9 +1614,17 @@ static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
         if (removed[i])
             s->outside_since[i] = NAN;
     if (!s->active) {
-        if (count > 0)
+        if (count == 0)
+            return MWX_OK;
+        switch (succession(w, tr, s->kind)) {
+        case 1: /* s is now the series taken over: decide on it */
+            return decide(w, tr, s, now, rel, force_off, ring, n_ring, err);
+        case 2: /* another live track of the threat warns */
+            memset(s->warned, 0, sizeof s->warned);
+            return MWX_OK;
+        default:
             return issue(w, tr, s, MWX_MSG_ALERT, 0, ring, n_ring, NULL, err);
-        return MWX_OK;
+        }
     }
     if (count == 0) /* threat withdrawn before impact */
         return issue(w, tr, s, MWX_MSG_CANCEL, 0, ring, n_ring, removed, err);
@@ -1523,15 +1661,15 @@ static int all_clear(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
     return MWX_OK;
 }
 
+/* A track judged false: its series end, unless a live track of the same threat takes
+ * them over (the threat is real, this track of it was not). */
 static int cancel_false(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
 {
     int rc;
-    if (tr->launch.active && (rc = issue(w, tr, &tr->launch, MWX_MSG_CANCEL, 0, NULL, 0, NULL,
-                                         err)))
-        return rc;
-    for (int k = 0; k < 2; k++) {
-        wseries_t *s = &tr->s[k];
-        if (s->active && (rc = issue(w, tr, s, MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
+    for (int k = 0; k <= MWX_WARN_LAUNCH; k++) {
+        wseries_t *s = jseries(tr, k);
+        if (s->active && !hand_over(w, tr, k) &&
+            (rc = issue(w, tr, s, MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
             return rc;
     }
     return MWX_OK;
@@ -1579,18 +1717,13 @@ static wtrack_t *new_track(mwx_warn_t *w, const char *id)
     tr->last_cot_t = -INFINITY;
     tr->last_boost_t = -INFINITY;
     tr->last_thrust_t = -INFINITY;
+    tr->lost_t = NAN;
     w->picture_pending = w->picture_force = 1;
-    for (int k = 0; k < 2; k++) {
-        tr->s[k].kind = (mwx_warn_kind_t)k;
-        for (int i = 0; i < NREG_MAX; i++)
-            tr->s[k].outside_since[i] = NAN;
-    }
-    tr->launch.kind = MWX_WARN_LAUNCH;
-    for (int i = 0; i < NREG_MAX; i++)
-        tr->launch.outside_since[i] = NAN;
     mwx_strlcpy(tr->trk.track_id, id, sizeof tr->trk.track_id);
     mwx_strlcpy(tr->sname, id, sizeof tr->sname);
     tr->jkey = w->next_key++;
+    for (int k = 0; k <= MWX_WARN_LAUNCH; k++)
+        series_init(jseries(tr, k), k, tr->jkey, tr->sname);
     return tr;
 }
 
@@ -2082,12 +2215,12 @@ static int launch_notice(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
     if ((rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch2,
                                   (size_t)p->ellipse_vertices + 1, w->now_hit, err)))
         return rc;
-    for (size_t i = 0; i < w->nreg; i++) {
-        tr->launch.warned[i] = w->now_hit[i];
+    for (size_t i = 0; i < w->nreg; i++)
         n += w->now_hit[i];
-    }
-    if (!n)
+    /* one notice a launch: another track's (journaled, lost or live) of it stands */
+    if (!n || succession(w, tr, MWX_WARN_LAUNCH))
         return MWX_OK;
+    memcpy(tr->launch.warned, w->now_hit, sizeof tr->launch.warned);
     return issue(w, tr, &tr->launch, MWX_MSG_ALERT, 0, (const double (*)[2])w->scratch2,
                  (size_t)p->ellipse_vertices + 1, NULL, err);
 }
@@ -2106,37 +2239,45 @@ static int check_time(mwx_warn_t *w, double t, mwx_err_t *err)
 static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
 {
     double t = w->now_t;
-    int rc;
+    int rc, held;
 
     if (!tr->used)
         return MWX_OK;
-    if (!tr->lost && t - tr->last_t > w->pol.track_stale_s)
+    if (!tr->lost && t - tr->last_t > w->pol.track_stale_s) {
         tr->lost = 1;
+        tr->lost_t = t;
+    }
     /* a restarted context replaying its input: what happened up to resume_t is in the
      * journal */
     if (t < w->resume_t)
         return MWX_OK;
-    /* an orphaned series whose warnings are over waits a little for its track, so that
-     * the rebuilt track takes over a closed series rather than warn again */
-    if (tr->orphan && !tr->s[0].active && !tr->s[1].active &&
-        t <= w->resume_t + w->pol.track_stale_s)
+    if (tr->orphan && isnan(tr->lost_t))
+        tr->lost_t = t; /* the hold of a journaled series counts from the restart */
+    held = tr->lost && t - tr->lost_t < LOST_HOLD_S(w);
+    /* an orphaned series with no impact warning open waits for its rebuilt track, so that
+     * it takes over the series (a launch notice, a closed series) rather than warn again */
+    if (tr->orphan && !tr->s[0].active && !tr->s[1].active && held)
         return MWX_OK;
     if (!tr->done && t >= tr->impact_t + w->pol.all_clear_after_s) {
         if ((rc = all_clear(w, tr, err)))
             return rc;
     }
     /* a lost track with no predicted impact (its warnings rest on the boost fan or a
-     * space launch's path): no impact time will end them, so they end with the track */
-    if (tr->lost && !isfinite(tr->impact_t) && !tr->orphan) {
+     * space launch's path): no impact time will end them, so they end with the track,
+     * after the hold, unless a live track of the threat takes them over */
+    if (tr->lost && !held && !isfinite(tr->impact_t)) {
         for (int k = 0; k < 2; k++)
-            if (tr->s[k].active &&
+            if (tr->s[k].active && !hand_over(w, tr, k) &&
                 (rc = issue(w, tr, &tr->s[k], MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
                 return rc;
     }
-    /* a lost track that never warned of more: its launch notice ends with it */
-    if (tr->lost && tr->launch.active && !tr->s[0].active && !tr->s[1].active &&
+    /* a lost track that never warned of more: its launch notice ends with it (the same) */
+    if (tr->lost && !held && tr->launch.active && !tr->s[0].active && !tr->s[1].active &&
+        !hand_over(w, tr, MWX_WARN_LAUNCH) &&
         (rc = issue(w, tr, &tr->launch, MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
         return rc;
+    if (!tr->used) /* an orphan whose series all went to other tracks */
+        return MWX_OK;
     if (tr->lost && !tr->s[0].active && !tr->s[1].active && !tr->launch.active) {
         if ((rc = final_cot(w, tr, err)))
             return rc;
@@ -2178,6 +2319,7 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
     tr->trk = *trk;
     tr->last_t = trk->t;
     tr->lost = 0;
+    tr->lost_t = NAN;
     eligible = trk->confirmed || !w->pol.require_confirmed;
     if (impact_valid(&trk->impact))
         tr->impact_t = trk->impact.t;
@@ -2196,7 +2338,7 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
         trk->phase != MWX_PHASE_IMPACT) {
         /* a restored launch notice continues with this track; a restarted context
          * replaying its input decided the notice of a time it journaled already */
-        if (!any_sent(tr) && w->n_jlive && launch_adopt(w, tr, &tv))
+        if (!any_sent(tr) && w->n_jlive && adopt(w, tr, 1))
             ;
         else if (trk->t < w->resume_t)
             tr->launch_done = 1;
@@ -2207,7 +2349,7 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
         trk->t < trk->impact.t && settled(w, tr, &trk->impact, trk->t)) {
         /* a restored series of this threat continues with this track */
         if (!any_sent(tr) && w->n_jlive)
-            adopt(w, tr);
+            (void)adopt(w, tr, 0);
         /* decided again at resume_t itself: a crash may have come between the messages of
          * one update (deciding a series again on the same input sends nothing twice) */
         /* the boost fan is over (a restarted context replaying its input too: the
@@ -2279,6 +2421,8 @@ int mwx_warn_end_track(mwx_warn_t *w, const char *track_id, double t, mwx_warn_e
             return rc;
         release_slot(w, tr);
     } else {
+        if (!tr->lost)
+            tr->lost_t = t;
         tr->lost = 1;
         if ((rc = housekeeping(w, tr, err)))
             return rc;

@@ -85,8 +85,9 @@ print(' '.join('%d:%.3f' % (k, 0.0 if $seed == 0 and i == 0 else r.uniform(0, 0.
 RUNS=(a b c d)
 run a 0 & PIDS+=("$!")
 run b 0 KILL & PIDS+=("$!")
-run c 3 TERM KILL & PIDS+=("$!")
-run d 5 KILL KILL & PIDS+=("$!")
+SEED=${WARN_RESTART_SEED:-0} # another draw of kill points: WARN_RESTART_SEED=N
+run c $((3 + SEED)) TERM KILL & PIDS+=("$!")
+run d $((5 + SEED)) KILL KILL & PIDS+=("$!")
 for p in "${PIDS[@]}"; do wait "$p" || true; done
 for n in "${RUNS[@]}"; do
     [ "$(cat "$ROOT/$n/result" 2>/dev/null)" = ok ] ||
