@@ -297,8 +297,13 @@ int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *e
     w->jmax_t = -INFINITY;
     w->next_key = 1;
     w->journaled = cfg->journaled;
-    if (cfg->journal_path && cfg->journal_path[0] &&
-        (rc = mwxi_warn_journal_load(w, cfg->journal_path, err))) {
+    w->keep_bytes = cfg->alerts_keep_bytes;
+    w->keep_age_s = isfinite(cfg->alerts_keep_age_s) ? cfg->alerts_keep_age_s : 0;
+    w->last_prune = -INFINITY;
+    w->max_t = -INFINITY;
+    if ((cfg->journal_path && cfg->journal_path[0] &&
+         (rc = mwxi_warn_journal_load(w, cfg->journal_path, err))) ||
+        (rc = mwxi_warn_prune(w, 1, err))) {
         mwx_warn_free(w);
         return rc;
     }
@@ -984,6 +989,8 @@ static int check_time(mwx_warn_t *w, double t, mwx_err_t *err)
     if (!isfinite(t))
         return mwx_err_set(err, MWX_EINVAL, "warn: time must be finite");
     w->now_t = t;
+    if (t > w->max_t)
+        w->max_t = t;
     return MWX_OK;
 }
 
@@ -1023,9 +1030,12 @@ static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
                 (rc = mwxi_warn_issue(w, tr, &tr->s[k], MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
                 return rc;
     }
-    /* a lost track that never warned of more: its launch notice ends with it (the same) */
-    if (tr->lost && !held && tr->launch.active && !tr->s[0].active && !tr->s[1].active &&
-        !mwxi_warn_hand_over(w, tr, MWX_WARN_LAUNCH) &&
+    /* a lost track that never warned of more: its launch notice ends with it (the same;
+     * held while the missile may still fly: the launch is not over because one track of
+     * it was lost) */
+    if (tr->lost && !held && tr->launch.active &&
+        !(tr->trk.launch.valid && t < tr->trk.launch.t + MWXI_WARN_LAUNCH_HOLD_S) &&
+        !tr->s[0].active && !tr->s[1].active && !mwxi_warn_hand_over(w, tr, MWX_WARN_LAUNCH) &&
         (rc = mwxi_warn_issue(w, tr, &tr->launch, MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
         return rc;
     if (!tr->used) /* an orphan whose series all went to other tracks */
@@ -1051,6 +1061,14 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
     if (!isfinite(trk->ecef_m[0]) || !isfinite(trk->ecef_m[1]) || !isfinite(trk->ecef_m[2]) ||
         !isfinite(trk->vel_mps[0]) || !isfinite(trk->vel_mps[1]) || !isfinite(trk->vel_mps[2]))
         return mwx_err_set(err, MWX_EINVAL, "warn: track %s: non-finite state", trk->track_id);
+    /* A report stale on arrival (a partner's, recovered by gap request long after it was
+     * sent) is history: a warning decided on it would be for the past, and its track,
+     * lost again at the next tick, would flap (Alert, Cancel, Alert as the backlog
+     * drains). */
+    if (trk->t < w->max_t - w->pol.track_stale_s) {
+        w->st.late++;
+        return MWX_OK;
+    }
     if ((rc = check_time(w, trk->t, err)))
         return rc;
     mwxi_warn_emit_republished(w);
@@ -1151,6 +1169,8 @@ int mwx_warn_tick(mwx_warn_t *w, double t, mwx_err_t *err)
     for (int i = 0; i < MWX_WARN_MAX_TRACKS; i++)
         if ((rc = housekeeping(w, &w->tracks[i], err)))
             return rc;
+    if ((rc = mwxi_warn_prune(w, 0, err)))
+        return rc;
     return mwxi_warn_finish(w, err);
 }
 

@@ -169,6 +169,24 @@ int mwxi_warn_succession(mwx_warn_t *w, wtrack_t *tr, int kind)
             best = o;
         }
     }
+    if (!best && kind == MWX_WARN_OVERFLIGHT) {
+        /* a region another track of the threat warns of impact keeps that (more severe)
+         * message, as within one track */
+        wseries_t *s = mwxi_warn_jseries(tr, kind);
+        size_t left = 0;
+        for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+            wtrack_t *o = &w->tracks[k];
+            if (o == tr || !o->used || !o->s[MWX_WARN_IMPACT].active ||
+                !isfinite(same_threat(w, &tr->trk, &o->trk, 0)))
+                continue;
+            for (size_t i = 0; i < w->nreg; i++)
+                if (o->s[MWX_WARN_IMPACT].warned[i])
+                    s->warned[i] = 0;
+        }
+        for (size_t i = 0; i < w->nreg; i++)
+            left += s->warned[i];
+        return left ? 0 : 2;
+    }
     if (!best)
         return 0;
     if ((!best->orphan && !best->lost) || !mwxi_warn_jseries(best, kind)->active)
