@@ -106,6 +106,28 @@ static void fuse_and_warn(mwx_node_t *n, const mwx_rec_track_t *src)
     }
 }
 
+/* Seal and publish the signed session message (announcement and checkpoint), when the
+ * sender has one to send. */
+static int publish_session(mwx_node_t *n, mwx_err_t *e)
+{
+    size_t len;
+    mwx_envelope_t env;
+    int rc = mwx_sender_seal_session(&n->sender, now_unix(n), n->buf, sizeof n->buf, &len, &env,
+                                     e);
+    if (rc == MWX_ENOTFOUND)
+        return MWX_OK;
+    if (rc != MWX_OK)
+        return rc;
+    mwx_sentlog_add(n->sentlog, n->buf, len);
+    rc = mwx_bus_publish_envelope(n->cfg.bus, &env, n->buf, len, e);
+    if (rc < 0) {
+        n->st.publish_errors++;
+        return rc;
+    }
+    n->st.published++;
+    return MWX_OK;
+}
+
 static void on_own_track(void *user, const mwx_rec_track_t *trk)
 {
     mwx_node_t *n = user;
@@ -119,7 +141,12 @@ static void on_own_track(void *user, const mwx_rec_track_t *trk)
     if (n->can_publish && !n->quiet) {
         size_t len;
         mwx_envelope_t env;
-        int rc = mwx_sender_seal_track(&n->sender, &rec.u.track, now_unix(n), n->buf,
+        int rc = MWX_OK;
+        /* the announcement, or room in the checkpoint, before this envelope can be MAC'd */
+        if (n->sender.session_on && (n->sender.announce || n->sender.n_pending >= MWX_CKPT_MAX))
+            rc = publish_session(n, &e);
+        if (rc == MWX_OK)
+            rc = mwx_sender_seal_track(&n->sender, &rec.u.track, now_unix(n), n->buf,
                                        sizeof n->buf, &len, &env, &e);
         if (rc == MWX_OK) {
             mwx_sentlog_add(n->sentlog, n->buf, len);
@@ -129,6 +156,11 @@ static void on_own_track(void *user, const mwx_rec_track_t *trk)
                 note_error(n, &e);
             } else {
                 n->st.published++;
+                /* a checkpoint once 64 are pending or the oldest is a second old: after
+                 * the track is out, so its signature is off the track's path */
+                if (mwx_sender_session_due(&n->sender, now_unix(n)) &&
+                    publish_session(n, &e) != MWX_OK)
+                    note_error(n, &e);
             }
         } else if (rc != MWX_ENOTFOUND) { /* ENOTFOUND: the policy shares with nobody */
             n->st.publish_errors++;
@@ -394,6 +426,23 @@ int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
         if ((rc = mwx_sender_init(&n->sender, cfg->key, cfg->policy, first, err)) != MWX_OK)
             goto fail;
         n->can_publish = 1;
+        if ((rc = mwx_receiver_set_key(n->receiver, cfg->key, err)) != MWX_OK)
+            goto fail;
+        mwx_sentlog_set_key(n->sentlog, cfg->key);
+        if (cfg->sessions) {
+            /* a fresh session every start: no MAC key outlives the process */
+            mwx_trusted_key_t keys[MWX_MAX_NATIONS];
+            for (int i = 0; i < cfg->n_trusted && i < MWX_MAX_NATIONS; i++) {
+                mwx_strlcpy(keys[i].nation, cfg->trusted[i].nation, MWX_ID_LEN);
+                memcpy(keys[i].pk, cfg->trusted[i].pk, MWX_PUBKEY_BYTES);
+            }
+            rc = mwx_sender_session_start(&n->sender, keys, cfg->n_trusted, now_unix(n), NULL);
+            if (rc != MWX_OK && rc != MWX_ENOTFOUND) { /* ENOTFOUND: a key missing: sign */
+                rc = mwx_err_set(err, rc, "node %s: cannot start a sharing session",
+                                 cfg->nation);
+                goto fail;
+            }
+        }
         if ((rc = mwx_subject_inbox(cfg->nation, subject)) != MWX_OK ||
             (rc = mwx_bus_subscribe(cfg->bus, subject, on_bus, n, err)) != MWX_OK)
             goto fail;
@@ -546,6 +595,9 @@ int mwx_node_heartbeat(mwx_node_t *n, mwx_err_t *err)
     int rc;
     if (!n->can_publish)
         return MWX_OK;
+    if (n->sender.session_on && (n->sender.announce || n->sender.n_pending >= MWX_CKPT_MAX) &&
+        (rc = publish_session(n, err)) != MWX_OK)
+        return rc;
     rc = mwx_sender_seal_heartbeat(&n->sender, now_unix(n), n->buf, sizeof n->buf, &len, &env,
                                    err);
     if (rc == MWX_ENOTFOUND)
@@ -559,7 +611,8 @@ int mwx_node_heartbeat(mwx_node_t *n, mwx_err_t *err)
         return rc;
     }
     n->st.published++;
-    return MWX_OK;
+    /* the heartbeat (each second) closes a checkpoint of whatever is pending */
+    return publish_session(n, err);
 }
 
 void mwx_node_set_publishing(mwx_node_t *n, int on) { n->quiet = !on; }

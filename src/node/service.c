@@ -1229,6 +1229,7 @@ static int setup(svc_t *s, mwx_err_t *err)
     s->nc.run_id = s->sc.name;
     s->nc.tak_endpoint = c->tak[0] ? c->tak : NULL;
     s->nc.stale_s = c->stale_s;
+    s->nc.sessions = 1; /* session MACs + signed checkpoints (docs/SHARING.md) */
     s->nc.sim_clock = 0;
     /* partners' clocks may be a second apart (their scenario clocks `speed` times that) */
     s->nc.report_ahead_s = fmax(5.0, c->speed);
