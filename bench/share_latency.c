@@ -587,6 +587,7 @@ static void pair_open(pair_t *p, int mode, const char *u, int caller_thread, int
     strcpy(ca.trusted[0].nation, "JP");
     memcpy(ca.trusted[0].pk, kjp->pk, MWX_PUBKEY_BYTES);
     ca.n_trusted = 1;
+    ca.sessions = cb.sessions = 1; /* as `mwx node`: session MACs, signed checkpoints */
     strcpy(cb.nation, "JP");
     cb.key = kjp;
     cb.bus = &p->tb.bus;
@@ -699,6 +700,7 @@ static int profile(int n)
     strcpy(ca.trusted[0].nation, "JP");
     memcpy(ca.trusted[0].pk, kjp.pk, MWX_PUBKEY_BYTES);
     ca.n_trusted = 1;
+    ca.sessions = cb.sessions = 1; /* as `mwx node`: session MACs, signed checkpoints */
     strcpy(cb.nation, "JP");
     cb.key = &kjp;
     cb.bus = bb;
