@@ -27,6 +27,8 @@ struct mwx_node {
     int quiet;                        /* mwx_node_set_publishing(n, 0) */
     mwx_receiver_t *receiver;
     mwx_sentlog_t *sentlog;
+    uint32_t announced;               /* policy indexes of partners that sent a session
+                                         message (they MAC; receive) */
     double t_now;
     double clock_t;                   /* mwx_node_set_clock (live node); -inf: none */
     mwx_node_stats_t st;
@@ -226,6 +228,21 @@ static int plausible(const mwx_node_t *n, const mwx_rec_track_t *t, double recv_
            t->t <= now + ahead;
 }
 
+/* A partner this node MACs for, whose live data comes signed with no session announced:
+ * it predates sessions, runs with them off, or lacks this node's key. One that predates
+ * them drops this node's MAC'd envelopes as malformed, so the service says so (once). */
+static void note_signed_only(mwx_node_t *n, const mwx_envelope_t *env)
+{
+    int me = mwx_policy_index(n->cfg.policy, n->cfg.nation);
+    int from = mwx_policy_index(n->cfg.policy, env->origin);
+    if (!n->sender.session_on || env->session != 0 || me < 0 || from < 0 ||
+        env->type == MWX_PAYLOAD_SESSION || env->type == MWX_PAYLOAD_GAP_REQUEST ||
+        (n->announced >> from & 1u) || !(n->cfg.policy->to[me] >> from & 1u))
+        return;
+    n->st.signed_only++;
+    mwx_strlcpy(n->st.signed_only_from, env->origin, sizeof n->st.signed_only_from);
+}
+
 static void receive(mwx_node_t *n, const uint8_t *data, size_t len, double recv_unix_s)
 {
     mwx_envelope_t env;
@@ -250,6 +267,13 @@ static void receive(mwx_node_t *n, const uint8_t *data, size_t len, double recv_
             share_record(n, &peek, id, 0);
         }
         return;
+    }
+    if (env.type == MWX_PAYLOAD_SESSION) {
+        int from = mwx_policy_index(n->cfg.policy, env.origin);
+        if (from >= 0)
+            n->announced |= 1u << from;
+    } else {
+        note_signed_only(n, &env);
     }
     if (env.type == MWX_PAYLOAD_TRACK) {
         mwx_rec_track_t trk;

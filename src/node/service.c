@@ -87,6 +87,10 @@ typedef struct svc {
     int scan_pending;            /* measurements at t_cur not yet flushed to the tracker */
     int caught_up;
     double last_hb, last_gap, last_sync, last_flush;
+    char signed_warned[MWX_MAX_NATIONS * (MWX_ID_LEN + 1)]; /* " KR JP": said once each */
+    uint64_t signed_base;             /* mwx_node_stats_t.signed_only after the inbox
+                                         replay (what it replayed may predate sessions) */
+    int signed_based;
     partner_t partner[MWX_MAX_NATIONS];
     int n_partner;
     int connected;
@@ -195,6 +199,35 @@ static void logw_(svc_t *s, const char *fmt, ...)
     va_start(ap, fmt);
     vlog_(s, "warning", fmt, ap);
     va_end(ap);
+}
+
+/* A partner that signs everything and announced no session while this node MACs for it:
+ * an mwx built before sessions drops every MAC'd envelope as malformed, and only the
+ * operator can tell which it is. Said once per partner. */
+static void signed_only_check(svc_t *s)
+{
+    mwx_node_stats_t st;
+    char tag[MWX_ID_LEN + 2];
+    if (s->in_next < s->n_in)
+        return; /* the inbox is still being replayed */
+    mwx_node_get_stats(s->node, &st);
+    if (!s->signed_based) {
+        s->signed_based = 1;
+        s->signed_base = st.signed_only;
+    }
+    if (st.signed_only <= s->signed_base || !st.signed_only_from[0])
+        return;
+    snprintf(tag, sizeof tag, " %s", st.signed_only_from);
+    if (strstr(s->signed_warned, tag) ||
+        strlen(s->signed_warned) + strlen(tag) >= sizeof s->signed_warned)
+        return;
+    strcat(s->signed_warned, tag);
+    logw_(s,
+          "partner %s signs every envelope and announced no session: this node sends it "
+          "session-MAC'd envelopes, which an mwx built before sessions drops as malformed; "
+          "if %s runs such a version, set \"sessions\": false in this node's config "
+          "(or it has \"sessions\": false, or lacks this node's key in its trust list)",
+          st.signed_only_from, st.signed_only_from);
 }
 
 static void fail_once(svc_t *s, int rc, const mwx_err_t *e)
@@ -793,6 +826,7 @@ static void tick(svc_t *s, double timeout_s)
         s->last_hb = now;
         if (mwx_node_heartbeat(s->node, &e) != MWX_OK && e.code != MWX_EBUS)
             fail_once(s, e.code, &e);
+        signed_only_check(s);
     }
     /* not before the inbox is replayed: what it holds is not missing */
     if (s->connected && s->in_next >= s->n_in && now - s->last_gap >= GAP_PERIOD_S) {
@@ -1352,7 +1386,7 @@ static int setup(svc_t *s, mwx_err_t *err)
     s->nc.run_id = s->sc.name;
     s->nc.tak_endpoint = c->tak[0] ? c->tak : NULL;
     s->nc.stale_s = c->stale_s;
-    s->nc.sessions = 1; /* session MACs + signed checkpoints (docs/SHARING.md) */
+    s->nc.sessions = c->sessions; /* session MACs + signed checkpoints (docs/SHARING.md) */
     s->nc.sim_clock = 0;
     /* partners' clocks may be a second apart (their scenario clocks `speed` times that) */
     s->nc.report_ahead_s = fmax(5.0, c->speed);
