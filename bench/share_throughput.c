@@ -163,6 +163,10 @@ static double into_node(const mwx_keypair_t *kr, mwx_rec_track_t trk)
     c.out_dir = dir;
     c.picture_tag = "JP";
     c.stale_s = 30;
+    /* JP takes no measurements, so its clock stays at 0 while the reports are timed 100 s
+     * and on: the plausibility bound on reports timed ahead of it (issue 13) would drop
+     * every one (and this loop waited for them for ever) */
+    c.report_ahead_s = 1e9;
     c.on_record = on_node_record;
     c.user = &r;
     atomic_store(&r.fused, 0);
@@ -174,8 +178,17 @@ static double into_node(const mwx_keypair_t *kr, mwx_rec_track_t trk)
     double t0 = mwx_time_mono();
     long pubs = 0;
     while (mwx_time_mono() - t0 < 3.0) {
-        while (pubs - atomic_load(&r.fused) > 2000)
+        double stuck = mwx_time_mono();
+        while (pubs - atomic_load(&r.fused) > 2000 && mwx_time_mono() - stuck < 10.0)
             usleep(100);
+        if (pubs - atomic_load(&r.fused) > 2000) { /* the node fuses nothing: say why */
+            mwx_node_stats_t st;
+            mwx_node_get_stats(r.node, &st);
+            fprintf(stderr, "share_throughput: the node stopped fusing (%llu accepted, %llu "
+                    "implausible, %llu bad payloads)\n", (unsigned long long)st.share.accepted,
+                    (unsigned long long)st.implausible, (unsigned long long)st.bad_payloads);
+            break;
+        }
         trk.t = 100.0 + (mwx_time_mono() - t0); /* the track moves on in time */
         session_due(&tx, pub);
         mwx_sender_seal_track(&tx, &trk, mwx_time_wall(), buf, sizeof buf, &len, &env, &err);
