@@ -142,7 +142,7 @@ static int run(const char *dir, int threaded, int seal, mwx_sender_t *tx, double
     svc_commit_destroy(c);
     svc_log_close(log);
     unlink(path);
-    mwx_bus_flush(bus, 2.0, NULL);
+    (void)mwx_bus_flush(bus, 2.0, NULL);
     for (int i = 0; i < 200 && atomic_load(&delivered) < (long)k; i++)
         usleep(10000);
     qsort(lat, n_lat, sizeof *lat, cmp_d);

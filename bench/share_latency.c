@@ -416,7 +416,7 @@ static void *poll_thread(void *arg)
 {
     poller_t *p = arg;
     while (!atomic_load(&p->stop))
-        mwx_bus_poll(p->bus, 0.05, NULL);
+        (void)mwx_bus_poll(p->bus, 0.05, NULL);
     return NULL;
 }
 
@@ -424,7 +424,7 @@ static void *node_b_thread(void *arg)
 {
     poller_t *p = arg;
     while (!atomic_load(&p->stop))
-        mwx_node_poll(p->node, 0.05, NULL);
+        (void)mwx_node_poll(p->node, 0.05, NULL);
     return NULL;
 }
 
@@ -628,7 +628,7 @@ static void cpu_breakdown(const mwx_keypair_t *k, const uint8_t *env, size_t env
     }
     printf("  %-44s %6.1f us  (%zu bytes signed)\n", "Ed25519 sign", cpu_median(v, CPU_REPS),
            MWX_SIG_DOMAIN_LEN + spn);
-    mwx_sender_init(&tx, k, pol, 1, &err);
+    (void)mwx_sender_init(&tx, k, pol, 1, &err);
     for (int i = 0; i < CPU_REPS; i++) {
         double a = cpu_now();
         sink += mwx_sender_seal_track(&tx, trk, mwx_time_wall(), out, sizeof out, &olen, &e,
@@ -1085,7 +1085,7 @@ int main(int argc, char **argv)
                                       &err) != 0)
                 die("seal", &err);
             double tp = mwx_time_mono();
-            mwx_bus_publish_envelope(pub, &env, buf, len, &err);
+            (void)mwx_bus_publish_envelope(pub, &env, buf, len, &err);
             pub_wall[mode][i] = mwx_time_mono() - tp;
             if (mode == M_DIRECT) {
                 memcpy(last_env, buf, len);

@@ -59,7 +59,7 @@ static void session_due(mwx_sender_t *tx, mwx_bus_t *pub)
     if (tx->session_on && mwx_sender_session_due(tx, mwx_time_wall()) &&
         mwx_sender_seal_session(tx, mwx_time_wall(), buf, sizeof buf, &len, &env, &err) ==
             MWX_OK)
-        mwx_bus_publish_envelope(pub, &env, buf, len, &err);
+        (void)mwx_bus_publish_envelope(pub, &env, buf, len, &err);
 }
 
 static int session_on(mwx_sender_t *tx, const char *nation, const uint8_t *pk)
@@ -115,7 +115,7 @@ static void *node_thread(void *arg)
 {
     node_rx_t *r = arg;
     while (!atomic_load(&r->stop))
-        mwx_node_poll(r->node, 0.05, NULL);
+        (void)mwx_node_poll(r->node, 0.05, NULL);
     return NULL;
 }
 
@@ -191,11 +191,11 @@ static double into_node(const mwx_keypair_t *kr, mwx_rec_track_t trk)
         }
         trk.t = 100.0 + (mwx_time_mono() - t0); /* the track moves on in time */
         session_due(&tx, pub);
-        mwx_sender_seal_track(&tx, &trk, mwx_time_wall(), buf, sizeof buf, &len, &env, &err);
-        mwx_bus_publish_envelope(pub, &env, buf, len, &err);
+        (void)mwx_sender_seal_track(&tx, &trk, mwx_time_wall(), buf, sizeof buf, &len, &env, &err);
+        (void)mwx_bus_publish_envelope(pub, &env, buf, len, &err);
         pubs++;
     }
-    mwx_bus_flush(pub, 5, &err);
+    (void)mwx_bus_flush(pub, 5, &err);
     for (int i = 0; i < 20000 && atomic_load(&r.fused) < pubs; i++)
         usleep(1000);
     double all_s = mwx_time_mono() - t0;
@@ -243,16 +243,16 @@ int main(int argc, char **argv)
     strcpy(pol.nation[0], "KR");
     strcpy(pol.nation[1], "US");
     pol.to[0] = 2;
-    mwx_key_generate("KR", &kr, &err);
-    mwx_sender_init(&tx, &kr, &pol, 1, &err);
+    (void)mwx_key_generate("KR", &kr, &err);
+    (void)mwx_sender_init(&tx, &kr, &pol, 1, &err);
     envs = malloc(sizeof *envs * NOPS);
     memset(envs, 0, sizeof *envs * NOPS); /* page faults out of the timed loops */
 
     /* mwx and bare libsodium take turns in 10 rounds, so that load from elsewhere hits
      * both alike; wall and thread-CPU time are summed per kind. */
     double t0;
-    mwx_receiver_create("US", 30, &rx, &err);
-    mwx_receiver_trust(rx, "KR", kr.pk, &err);
+    (void)mwx_receiver_create("US", 30, &rx, &err);
+    (void)mwx_receiver_trust(rx, "KR", kr.pk, &err);
     uint8_t sig[64], msg[512];
     size_t mlen = 0;
     double sign_w = 0, sign_c = 0, ver_w = 0, ver_c = 0, rs_c = 0, rv_c = 0;
@@ -338,15 +338,15 @@ int main(int argc, char **argv)
     po.url = so.url = url;
     so.direct = 1;
     mwx_keypair_t kus;
-    mwx_receiver_create("US", 30, &rx, &err);
-    mwx_receiver_trust(rx, "KR", kr.pk, &err);
+    (void)mwx_receiver_create("US", 30, &rx, &err);
+    (void)mwx_receiver_trust(rx, "KR", kr.pk, &err);
     if (mwx_key_generate("US", &kus, &err) || mwx_receiver_set_key(rx, &kus, &err) ||
         mwx_bus_nats_open(&po, &pub, &err) || mwx_bus_nats_open(&so, &sb, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return 3;
     }
-    mwx_bus_subscribe(sb, "mwx.*.*.US", on_signed, rx, &err);
-    mwx_bus_flush(sb, 2, &err);
+    (void)mwx_bus_subscribe(sb, "mwx.*.*.US", on_signed, rx, &err);
+    (void)mwx_bus_flush(sb, 2, &err);
     if (mwx_sender_init(&tx, &kr, &pol, 1, &err) || session_on(&tx, "US", kus.pk)) {
         fprintf(stderr, "session: %s\n", err.msg);
         return 3;
@@ -361,12 +361,12 @@ int main(int argc, char **argv)
         while (pubs - atomic_load(&verified) > 2000)
             usleep(100);
         session_due(&tx, pub);
-        mwx_sender_seal_track(&tx, &trk, mwx_time_wall(), buf, sizeof buf, &len, &env, &err);
-        mwx_bus_publish_envelope(pub, &env, buf, len, &err);
+        (void)mwx_sender_seal_track(&tx, &trk, mwx_time_wall(), buf, sizeof buf, &len, &env, &err);
+        (void)mwx_bus_publish_envelope(pub, &env, buf, len, &err);
         pubs++;
     }
     double pub_s = mwx_time_mono() - t0;
-    mwx_bus_flush(pub, 5, &err);
+    (void)mwx_bus_flush(pub, 5, &err);
     for (int i = 0; i < 10000 && atomic_load(&verified) < pubs; i++)
         usleep(1000);
     double all_s = mwx_time_mono() - t0;

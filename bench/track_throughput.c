@@ -170,8 +170,8 @@ static int run(int n, double refresh_s, int timed_scans, result_t *res)
             mwx_tracker_get_stats(tr, &s0);
         a = cpu_now();
         for (int i = 0; i < n; i++)
-            mwx_tracker_add(tr, &sc.m[i], NULL);
-        mwx_tracker_flush(tr, NULL);
+            (void)mwx_tracker_add(tr, &sc.m[i], NULL);
+        (void)mwx_tracker_flush(tr, NULL);
         if (k >= WARM)
             busy += cpu_now() - a;
         scene_step(&sc, &truth);

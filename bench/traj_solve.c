@@ -97,12 +97,12 @@ int main(int argc, char **argv)
         volatile double sink = 0.0;
         mwx_phase_t phase;
         long calls = 0;
-        mwx_traj_create(&ph, &cases[1], TEST_EPOCH, &tr, NULL);
+        (void)mwx_traj_create(&ph, &cases[1], TEST_EPOCH, &tr, NULL);
         mwx_traj_get_info(tr, &in);
         double t0 = mwx_time_mono();
         for (int r = 0; r < 200; r++)
             for (double t = in.t_launch; t < in.t_impact; t += 0.9973) {
-                mwx_traj_state(tr, t, p, v, &phase);
+                (void)mwx_traj_state(tr, t, p, v, &phase);
                 sink = sink + p[0];
                 calls++;
             }

@@ -317,7 +317,7 @@ int main(int argc, char **argv)
     mwx_rec_track_t k;
     for (int i = 0; i <= 6; i++) { /* settle the prediction (settle_s = 5): the Alert */
         k = track(i, 500);
-        mwx_warn_track(w, &k, &err);
+        (void)mwx_warn_track(w, &k, &err);
     }
     mwx_warn_get_stats(w, &st0);
     if (st0.cap_alert < 1) {
@@ -351,7 +351,7 @@ int main(int argc, char **argv)
         k = track(100 + i * 0.01, 520);
         t0 = mwx_time_mono();
         c0 = cpu_now();
-        mwx_warn_track(w, &k, &err);
+        (void)mwx_warn_track(w, &k, &err);
         lat[i] = mwx_time_mono() - t0;
         cpu[i] = cpu_now() - c0;
     }
@@ -401,7 +401,7 @@ int main(int argc, char **argv)
         }
         t0 = mwx_time_mono();
         for (int i = 0; i < q; i++) {
-            mwx_regions_in_ellipse(r, &es[i], 72, hit, &nh, &err);
+            (void)mwx_regions_in_ellipse(r, &es[i], 72, hit, &nh, &err);
             hits += nh;
         }
         double dt = mwx_time_mono() - t0;

@@ -262,7 +262,7 @@ static void one(const char *path, mwx_regions_t *regions, totals_t *tt, long see
         for (int k = 0; k < o.n_obj; k++)
             if (strcmp(o.obj[k], lid) == 0 && o.n_pts[k] >= 2) {
                 kobj = k;
-                mwx_regions_along_line(regions, (const double(*)[2])o.pts[k], o.n_pts[k], 0,
+                (void)mwx_regions_along_line(regions, (const double(*)[2])o.pts[k], o.n_pts[k], 0,
                                        hit, NULL, &err);
             }
         double tend = isfinite(ti) ? ti : INFINITY;

@@ -29,9 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort(); /* ids are unique */
         if (mwx_regions_in_ellipse(r, &e, 0, hit, &nh, &err) == 0 && nh > n)
             abort();
-        mwx_regions_at_point(r, 0.5, 0.5, hit, &nh, &err);
+        (void)mwx_regions_at_point(r, 0.5, 0.5, hit, &nh, &err);
         memset(hit, 0, sizeof hit);
-        mwx_regions_along_line(r, (const double (*)[2])line, 3, 20.0, hit, &nh, &err);
+        (void)mwx_regions_along_line(r, (const double (*)[2])line, 3, 20.0, hit, &nh, &err);
         mwx_regions_free(r);
     } else if (!err.msg[0] || r) {
         abort();

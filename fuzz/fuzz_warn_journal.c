@@ -47,7 +47,7 @@ static mwx_warn_t *open_ctx(void)
     cfg.regions_path = regions;
     cfg.out_dir = dir;
     cfg.journal_path = jpath;
-    mwx_warn_create(&cfg, &w, NULL);
+    (void)mwx_warn_create(&cfg, &w, NULL);
     return w;
 }
 
@@ -116,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (w) {
         mwx_err_t err;
         memset(&err, 0, sizeof err);
-        mwx_warn_tick(w, 1000.0, &err);
+        (void)mwx_warn_tick(w, 1000.0, &err);
         mwx_warn_free(w);
     }
     return 0;

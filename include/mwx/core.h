@@ -209,7 +209,7 @@ MWX_API size_t mwx_jpath_index(mwx_jpath_t *jp, size_t index);
 MWX_API void mwx_jpath_pop(mwx_jpath_t *jp, size_t len);
 
 /* Error at jp (optionally at jp.key): "file: $.a.b: <message>". */
-MWX_API MWX_NODISCARD int mwx_jpath_error(const mwx_jpath_t *jp, const char *key, mwx_err_t *err, const char *fmt,
+MWX_API int mwx_jpath_error(const mwx_jpath_t *jp, const char *key, mwx_err_t *err, const char *fmt,
                     ...) MWX_PRINTF(4, 5);
 
 /* obj must be an object whose keys are all in allowed (NULL-terminated). */
@@ -436,7 +436,7 @@ typedef struct mwx_record {
 
 /* Copy a string into a fixed field, always NUL-terminated; returns MWX_ERANGE (and
  * truncates) when it did not fit. */
-MWX_API MWX_NODISCARD int mwx_strlcpy(char *dst, const char *src, size_t n);
+MWX_API int mwx_strlcpy(char *dst, const char *src, size_t n);
 
 /* Protobuf encoding of one record's payload (proto/mwx_record.proto), for the recording
  * and for anything that embeds records (wire envelopes). encode writes at most cap bytes

@@ -98,13 +98,18 @@ typedef enum mwx_warn_source {
     MWX_WARN_SOURCE_LIVE = 1       /* a live sensor feed: any status */
 } mwx_warn_source_t;
 
-/* What kind of file an emitted record refers to. */
+/* What kind of file an emitted record refers to: the output format's position in the
+ * warn module's registry (src/warn/formats.c). The four below are fixed; a format added
+ * later has the next value, and mwx_warn_output_name() names every one. */
 typedef enum mwx_warn_output {
     MWX_WARN_OUT_CAP = 0,      /* alerts/<identifier>.cap.xml (a public warning) */
     MWX_WARN_OUT_ATOM = 1,     /* alerts/alerts.atom (feed of current alerts) */
     MWX_WARN_OUT_COT = 2,      /* alerts/<track>.cot.xml (one per track, rewritten) */
     MWX_WARN_OUT_GEOJSON = 3   /* alerts/latest.geojson (the current picture) */
 } mwx_warn_output_t;
+
+/* The format's name ("cap", "atom", "cot", "geojson", ...), "unknown" out of range. */
+MWX_API const char *mwx_warn_output_name(mwx_warn_output_t out);
 
 /* Alert series kinds; the kind is part of the CAP identifier. */
 /* Same values as core's mwx_alert_kind_t (the alert record's kind). */

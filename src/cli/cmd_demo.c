@@ -69,7 +69,7 @@ static void observe(void *user, const mwx_record_t *rec)
 {
     timeline_t *tl = user;
     if (tl->web)
-        mwx_web_publish(tl->web, rec, NULL);
+        (void)mwx_web_publish(tl->web, rec, NULL);
     switch (rec->type) {
     case MWX_REC_TRUTH: {
         const mwx_rec_truth_t *t = &rec->u.truth;
@@ -167,12 +167,12 @@ static node_metrics_t *node_metrics(timeline_t *tl, const char *nation)
     mwx_strlcpy(nm->nation, nation, sizeof nm->nation);
     for (int k = 0; k < C_N; k++) {
         snprintf(labels, sizeof labels, "node=\"%s\"%s", nation, defs[k].extra);
-        mwx_metrics_counter(m, defs[k].name, labels, defs[k].help, &nm->c[k], NULL);
+        (void)mwx_metrics_counter(m, defs[k].name, labels, defs[k].help, &nm->c[k], NULL);
     }
     for (int d = 0; d < MWX_DROP_N; d++) {
         snprintf(labels, sizeof labels, "node=\"%s\",reason=\"%s\"", nation,
                  mwx_drop_name((mwx_drop_t)d));
-        mwx_metrics_counter(m, "mwx_envelopes_dropped_total", labels,
+        (void)mwx_metrics_counter(m, "mwx_envelopes_dropped_total", labels,
                             "Envelopes dropped by the receiver, by reason", &nm->dropped[d], NULL);
     }
     return nm;
@@ -382,9 +382,9 @@ int mwx_cmd_demo(int argc, char **argv)
             tl->web = NULL;
         } else {
             char atom[1100];
-            mwx_web_url(tl->web, url, sizeof url);
+            (void)mwx_web_url(tl->web, url, sizeof url);
             snprintf(atom, sizeof atom, "%s/alerts/alerts.atom", out_dir);
-            mwx_web_set_atom_file(tl->web, atom, NULL);
+            (void)mwx_web_set_atom_file(tl->web, atom, NULL);
             printf("mwx demo: operator page on %s\n", url);
         }
     }

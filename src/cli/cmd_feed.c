@@ -216,7 +216,7 @@ int mwx_cmd_feed(int argc, char **argv)
         rc = MWX_OK;
     if (f.err.code)
         err = f.err, rc = f.err.code;
-    mwx_bus_flush(f.bus, 2.0, NULL);
+    (void)mwx_bus_flush(f.bus, 2.0, NULL);
     fprintf(stderr, "mwx feed: %llu measurements published, %llu lost (bus down)\n",
             (unsigned long long)f.sent, (unsigned long long)f.errors);
 out:

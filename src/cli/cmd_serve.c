@@ -156,7 +156,7 @@ static int serve_follow(const char *path, const char *bind, unsigned port, const
     if (atom && mwx_web_set_atom_file(srv, atom, &err) != 0)
         fprintf(stderr, "mwx serve: warning: %s\n", err.msg);
     char url[128];
-    mwx_web_url(srv, url, sizeof url);
+    (void)mwx_web_url(srv, url, sizeof url);
     printf("mwx serve: %s  (following %s live; Ctrl-C to stop)\n", url, path);
     printf("mwx serve: control token %s (header X-Mwx-Token)\n", mwx_web_token(srv));
     fflush(stdout);
@@ -341,7 +341,7 @@ int mwx_cmd_serve(int argc, char **argv)
     mwx_web_set_control(srv, on_control, &ctl);
 
     char url[128];
-    mwx_web_url(srv, url, sizeof url);
+    (void)mwx_web_url(srv, url, sizeof url);
     printf("mwx serve: %s  (replaying %s: %llu records, t %.1f..%.1f s, speed %g%s; "
            "Ctrl-C to stop)\n",
            url, path, (unsigned long long)n_recs, t0, t_end, speed, paused ? ", paused" : "");

@@ -187,7 +187,8 @@ int mwx_cmd_track(int argc, char **argv)
         rc = mwx_err_set(&err, MWX_EINVAL, "%s: empty recording (no scenario record)", in);
         goto fail;
     }
-    mwx_tracker_flush(tr, &err);
+    if ((rc = mwx_tracker_flush(tr, &err)) != MWX_OK)
+        goto fail;
     if (c.failed) {
         err = c.err;
         rc = err.code;

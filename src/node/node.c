@@ -155,7 +155,12 @@ static void on_own_track(void *user, const mwx_rec_track_t *trk)
             rc = mwx_sender_seal_track(&n->sender, &rec.u.track, now_unix(n), n->buf,
                                        sizeof n->buf, &len, &env, &e);
         if (rc == MWX_OK) {
-            mwx_sentlog_add(n->sentlog, n->buf, len);
+            if (mwx_sentlog_add(n->sentlog, n->buf, len) != MWX_OK) {
+                /* only an envelope it cannot read: one we just sealed never is */
+                mwx_err_t se;
+                mwx_err_set(&se, MWX_EINVAL, "sent log refused envelope (%zu bytes)", len);
+                note_error(n, &se);
+            }
             rc = mwx_bus_publish_envelope(n->cfg.bus, &env, n->buf, len, &e);
             if (rc < 0) {
                 n->st.publish_errors++;
@@ -632,7 +637,8 @@ int mwx_node_heartbeat(mwx_node_t *n, mwx_err_t *err)
         return MWX_OK; /* the policy shares with nobody */
     if (rc != MWX_OK)
         return rc;
-    mwx_sentlog_add(n->sentlog, n->buf, len);
+    if (mwx_sentlog_add(n->sentlog, n->buf, len) != MWX_OK)
+        return mwx_err_set(err, MWX_EINVAL, "sent log refused envelope (%zu bytes)", len);
     rc = mwx_bus_publish_envelope(n->cfg.bus, &env, n->buf, len, err);
     if (rc < 0) {
         n->st.publish_errors++;

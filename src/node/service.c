@@ -17,6 +17,7 @@
 #include "gap_async.h"
 #include "node/cap_keys.h"
 #include "service_int.h"
+#include "core/buf.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -150,20 +151,14 @@ static void vlog_(svc_t *s, const char *level, const char *fmt, va_list ap)
 {
     char ts[40], msg[2048];
     log_reopen(s);
-    mwx_time_format(mwx_time_wall(), 0, 3, ts, sizeof ts);
+    (void)mwx_time_format(mwx_time_wall(), 0, 3, ts, sizeof ts);
     vsnprintf(msg, sizeof msg, fmt, ap);
     if (s->cfg->log_json) {
-        fprintf(s->log, "{\"ts\":\"%s\",\"level\":\"%s\",\"node\":\"%s\",\"msg\":\"", ts, level,
-                s->cfg->nation);
-        for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
-            if (*p == '"' || *p == '\\')
-                fprintf(s->log, "\\%c", *p);
-            else if (*p < 0x20)
-                fprintf(s->log, "\\u%04x", *p);
-            else
-                fputc(*p, s->log);
-        }
-        fputs("\"}\n", s->log);
+        mwx_buf_t m = MWX_BUF_INIT; /* the message through the library's one JSON escaper */
+        mwx_buf_json_str(&m, msg);
+        fprintf(s->log, "{\"ts\":\"%s\",\"level\":\"%s\",\"node\":\"%s\",\"msg\":%s}\n", ts,
+                level, s->cfg->nation, m.oom || !m.p ? "\"\"" : m.p);
+        mwx_buf_free(&m);
     } else {
         int info = strcmp(level, "info") == 0;
         fprintf(s->log, "%s mwx node %s: %s%s%s\n", ts, s->cfg->nation, info ? "" : level,
@@ -324,7 +319,7 @@ static void on_record(void *user, const mwx_record_t *r)
         mwx_recwriter_flush(s->rec, 0, &e) != MWX_OK)
         fail_once(s, e.code, &e);
     if (s->web)
-        mwx_web_publish(s->web, r, NULL);
+        (void)mwx_web_publish(s->web, r, NULL);
 }
 
 /* ------------------------------------------------------------- the bus wrapper */
@@ -529,7 +524,7 @@ static void on_gap_reply(void *user, const char *subject, const uint8_t *data, s
         return;
     }
     uint64_t before = s->gap_recovered;
-    mwx_gap_reply_each(data, len, on_gap_env, s);
+    (void)mwx_gap_reply_each(data, len, on_gap_env, s);
     gap_outcome(s, p, mwx_time_wall(), s->gap_recovered - before);
 }
 
@@ -570,7 +565,7 @@ static void gap_check(svc_t *s, double now)
             continue;
         }
         uint64_t before = s->gap_recovered;
-        mwx_gap_reply_each(s->gap_reply, reply_len, on_gap_env, s);
+        (void)mwx_gap_reply_each(s->gap_reply, reply_len, on_gap_env, s);
         gap_outcome(s, p, mwx_time_wall(), s->gap_recovered - before);
     }
 }
@@ -1085,7 +1080,7 @@ static int outbox_entry(void *user, double unix_s, double t_scn, const uint8_t *
     if (mwx_envelope_peek(data, len, &env, NULL) != MWX_OK)
         return MWX_OK;
     if (s->node)
-        mwx_sentlog_add(mwx_node_sentlog(s->node), data, len);
+        (void)mwx_sentlog_add(mwx_node_sentlog(s->node), data, len); /* peeked valid above */
     if (env.seq > s->last_out_seq)
         s->last_out_seq = env.seq;
     if (env.type == MWX_PAYLOAD_TRACK)
@@ -1506,9 +1501,9 @@ int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, 
         r.u.scenario.status = s->sc.status;
         r.u.scenario.seed = s->sc.seed;
         r.u.scenario.json = s->sc.json;
-        mwx_web_publish(s->web, &r, NULL);
+        (void)mwx_web_publish(s->web, &r, NULL);
         mwx_gauge_set(s->g_connected, s->connected);
-        mwx_web_url(s->web, url, sizeof url);
+        (void)mwx_web_url(s->web, url, sizeof url);
         logf_(s, "operator page and /metrics at %s", url);
     }
     logf_(s, "start: scenario %s, speed %g, t = %.1f s now%s", s->sc.name, cfg->speed, scn_now(s),
@@ -1575,7 +1570,7 @@ out:
         }
         mwx_node_get_stats(s->node, &st);
         if (s->inner && strcmp(cfg->bus, "inproc") != 0)
-            mwx_bus_flush(s->inner, 1.0, NULL);
+            (void)mwx_bus_flush(s->inner, 1.0, NULL);
         logf_(s, "stop: %llu measurements, %llu own track updates, %llu fused updates "
                  "(%llu merges, %llu splits), %llu published, %llu accepted, %llu recovered "
                  "by gap request, %llu alerts",

@@ -2,6 +2,7 @@
  * the origin answers with the original signed envelopes (re-verified by the requester). */
 #include "share_int.h"
 
+#include <assert.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,8 @@ int mwx_sentlog_add(mwx_sentlog_t *l, const uint8_t *env, size_t len)
         l->head = (l->head + 1) % l->slots;
         l->count--;
     }
+    /* the ring has a free slot and the arena room for the bytes (arena_len >= 2 envelopes) */
+    assert(l->count < l->slots && l->wpos + len <= l->arena_len);
     entry_t *n = &l->e[(l->head + l->count) % l->slots];
     n->seq = e.seq;
     n->off = l->wpos;

@@ -151,7 +151,7 @@ static int setup(run_t *r, const mwx_scenario_t *sc, const mwx_sim_opts_t *opts,
             ts->tr = tr;
             ts->k = k;
             ts->launch = i;
-            mwx_traj_object(tr, k, &ts->obj);
+            (void)mwx_traj_object(tr, k, &ts->obj);
             ts->t_burnout = k ? INFINITY : info.t_burnout;
             ts->next_t = ts->obj.t_start <= sc->duration_s ? ts->obj.t_start : INFINITY;
         }

@@ -41,6 +41,26 @@
 #define CLUSTER_MAX_COLS 64
 #define IR_PENDING 256
 #define MAX_FLIGHT_S 4000.0
+/* scratch sizes: gated pairs per measurement (plus slack), grid buckets per track (kept
+ * at most half full, plus slack), tracks with a launch-fit history */
+#define PAIRS_PER_MEAS 6
+#define PAIRS_SLACK 64
+#define GRID_BUCKETS_PER_TRACK 2
+#define GRID_SLACK 64
+#define HIST_TRACKS_MAX 256
+/* gating grid: a track's reach over dt is GATE_SIGMAS of its position and velocity
+ * spread, plus 10 g unmodelled (0.5 * 100 m/s^2 * dt^2), plus a fixed margin */
+#define GATE_SIGMAS 4.0
+#define GATE_UNMODELLED_HALF_ACC_MPS2 50.0
+#define GATE_MARGIN_M 2e3
+/* two IR lines of sight crossing outside these altitudes are not one object */
+#define IR_TRIANG_MIN_ALT_M (-2e3)
+#define IR_TRIANG_MAX_ALT_M 3000e3
+/* prior of the unobserved states of a new track: velocity, thrust acceleration, kappa */
+#define PRIOR_SIGMA_VEL_MPS 3000.0
+#define PRIOR_THRUST_MPS2 20.0
+#define PRIOR_SIGMA_THRUST_MPS2 15.0
+#define PRIOR_KAPPA_M2KG 2e-4 /* 1/beta, beta 5000 kg/m^2 */
 #define RETIRE_BOOST_UPDATES 30
 #define HIST_SAMPLES 48       /* early-flight samples kept per track for the launch fit */
 #define HIST_AFTER_BURNOUT 20 /* s of ballistic flight kept: they time the burnout */
@@ -144,20 +164,25 @@ struct mwx_tracker {
     double scan_t;
     double t_now;
 
-    /* per-scan scratch */
-    mwx_meas_model_t *mm;
-    double (*mpt)[3];
-    int *mok, *massigned, *uf, *mnext, *cl_rows, *mpair0, *mpairn;
-    double *best_conf_nis;
+    /* per-scan scratch, one entry per measurement of the scan */
+    mwx_meas_model_t *meas_model;
+    double (*meas_pos)[3];        /* its position (ECEF, m) where it has one, for gating */
+    int *meas_ok;                 /* usable (model built, finite) */
+    int *meas_assigned;           /* taken by a track this scan */
+    int *cluster_parent;          /* union-find of measurements sharing a gated track */
+    int *cluster_next;            /* next measurement of the same cluster, -1 at the end */
+    int *cluster_row;             /* its row in the cluster's assignment matrix */
+    int *meas_pair_first, *meas_pair_count; /* its gated (track, measurement) pairs */
+    double *meas_best_confirmed_nis; /* smallest NIS against a confirmed track */
     pair_t *pairs;
     int n_pairs, max_pairs;
     uint32_t stamp;
 
     /* grid hash */
     int hsize;
-    int32_t *hkey; /* 3 per bucket */
-    int *hhead;
-    uint32_t *hstamp;
+    int32_t *grid_key; /* the cell of each bucket, 3 per bucket */
+    int *grid_head;    /* first track in each bucket */
+    uint32_t *grid_stamp; /* the scan that last filled each bucket (stale otherwise) */
     int *oversize, n_oversize;
 
     /* cluster scratch */
@@ -167,8 +192,8 @@ struct mwx_tracker {
     void *assign_work;
     size_t assign_work_bytes;
 
-    ir_pending_t irp[IR_PENDING];
-    int n_irp;
+    ir_pending_t ir_pending[IR_PENDING];
+    int n_ir_pending;
 
     hist_t *hist;
     int *hist_free, n_hist_free, n_hist;
@@ -211,20 +236,20 @@ void mwx_tracker_destroy(mwx_tracker_t *t)
     free(t->trk);
     free(t->free_list);
     free(t->scan);
-    free(t->mm);
-    free(t->mpt);
-    free(t->mok);
-    free(t->massigned);
-    free(t->uf);
-    free(t->mnext);
-    free(t->cl_rows);
-    free(t->mpair0);
-    free(t->mpairn);
-    free(t->best_conf_nis);
+    free(t->meas_model);
+    free(t->meas_pos);
+    free(t->meas_ok);
+    free(t->meas_assigned);
+    free(t->cluster_parent);
+    free(t->cluster_next);
+    free(t->cluster_row);
+    free(t->meas_pair_first);
+    free(t->meas_pair_count);
+    free(t->meas_best_confirmed_nis);
     free(t->pairs);
-    free(t->hkey);
-    free(t->hhead);
-    free(t->hstamp);
+    free(t->grid_key);
+    free(t->grid_head);
+    free(t->grid_stamp);
     free(t->oversize);
     free(t->assign_work);
     free(t->hist);
@@ -263,33 +288,33 @@ int mwx_tracker_create(const mwx_tracker_cfg_t *cfg, mwx_tracker_t **out, mwx_er
     t->trk = calloc(cap, sizeof(trk_t));
     t->free_list = calloc(cap, sizeof(int));
     t->scan = calloc(ms, sizeof(mwx_rec_meas_t));
-    t->mm = calloc(ms, sizeof(mwx_meas_model_t));
-    t->mpt = calloc(ms, sizeof(*t->mpt));
-    t->mok = calloc(ms, sizeof(int));
-    t->massigned = calloc(ms, sizeof(int));
-    t->uf = calloc(ms, sizeof(int));
-    t->mnext = calloc(ms, sizeof(int));
-    t->cl_rows = calloc(ms, sizeof(int));
-    t->mpair0 = calloc(ms, sizeof(int));
-    t->mpairn = calloc(ms, sizeof(int));
-    t->best_conf_nis = calloc(ms, sizeof(double));
-    t->max_pairs = (int)(ms * 6 + 64);
+    t->meas_model = calloc(ms, sizeof(mwx_meas_model_t));
+    t->meas_pos = calloc(ms, sizeof(*t->meas_pos));
+    t->meas_ok = calloc(ms, sizeof(int));
+    t->meas_assigned = calloc(ms, sizeof(int));
+    t->cluster_parent = calloc(ms, sizeof(int));
+    t->cluster_next = calloc(ms, sizeof(int));
+    t->cluster_row = calloc(ms, sizeof(int));
+    t->meas_pair_first = calloc(ms, sizeof(int));
+    t->meas_pair_count = calloc(ms, sizeof(int));
+    t->meas_best_confirmed_nis = calloc(ms, sizeof(double));
+    t->max_pairs = (int)(ms * PAIRS_PER_MEAS + PAIRS_SLACK);
     t->pairs = calloc((size_t)t->max_pairs, sizeof(pair_t));
-    t->hsize = (int)pow2_at_least(2 * cap + 64);
-    t->hkey = calloc((size_t)t->hsize * 3, sizeof(int32_t));
-    t->hhead = calloc((size_t)t->hsize, sizeof(int));
-    t->hstamp = calloc((size_t)t->hsize, sizeof(uint32_t));
+    t->hsize = (int)pow2_at_least(GRID_BUCKETS_PER_TRACK * cap + GRID_SLACK);
+    t->grid_key = calloc((size_t)t->hsize * 3, sizeof(int32_t));
+    t->grid_head = calloc((size_t)t->hsize, sizeof(int));
+    t->grid_stamp = calloc((size_t)t->hsize, sizeof(uint32_t));
     t->oversize = calloc(cap, sizeof(int));
     t->assign_work_bytes = mwx_assign_work_bytes(CLUSTER_MAX_ROWS,
                                                  CLUSTER_MAX_COLS + CLUSTER_MAX_ROWS);
     t->assign_work = malloc(t->assign_work_bytes);
-    t->n_hist = t->cap < 256 ? t->cap : 256;
+    t->n_hist = t->cap < HIST_TRACKS_MAX ? t->cap : HIST_TRACKS_MAX;
     t->hist = calloc((size_t)t->n_hist, sizeof(hist_t));
     t->hist_free = calloc((size_t)t->n_hist, sizeof(int));
     if (!t->hist || !t->hist_free ||
-        !t->trk || !t->free_list || !t->scan || !t->mm || !t->mpt || !t->mok ||
-        !t->massigned || !t->uf || !t->mnext || !t->cl_rows || !t->mpair0 || !t->mpairn || !t->best_conf_nis ||
-        !t->pairs || !t->hkey || !t->hhead || !t->hstamp || !t->oversize || !t->assign_work) {
+        !t->trk || !t->free_list || !t->scan || !t->meas_model || !t->meas_pos || !t->meas_ok ||
+        !t->meas_assigned || !t->cluster_parent || !t->cluster_next || !t->cluster_row || !t->meas_pair_first || !t->meas_pair_count || !t->meas_best_confirmed_nis ||
+        !t->pairs || !t->grid_key || !t->grid_head || !t->grid_stamp || !t->oversize || !t->assign_work) {
         mwx_tracker_destroy(t);
         return mwx_err_set(err, MWX_ENOMEM, "tracker: out of memory for %d tracks",
                            cfg->capacity);
@@ -614,12 +639,12 @@ static void prior_rest(mwx_gauss_t *s)
     const int n = MWX_TRACK_NX;
     for (int i = 3; i < 6; i++) {
         s->x[i] = 0.0;
-        s->P[i * n + i] = 3000.0 * 3000.0;
+        s->P[i * n + i] = PRIOR_SIGMA_VEL_MPS * PRIOR_SIGMA_VEL_MPS;
     }
-    s->x[6] = 20.0;
-    s->P[6 * n + 6] = 15.0 * 15.0;
-    s->x[7] = 2e-4; /* beta 5000 kg/m^2 */
-    s->P[7 * n + 7] = 2e-4 * 2e-4;
+    s->x[6] = PRIOR_THRUST_MPS2;
+    s->P[6 * n + 6] = PRIOR_SIGMA_THRUST_MPS2 * PRIOR_SIGMA_THRUST_MPS2;
+    s->x[7] = PRIOR_KAPPA_M2KG;
+    s->P[7 * n + 7] = PRIOR_KAPPA_M2KG * PRIOR_KAPPA_M2KG;
 }
 
 /* ECEF covariance (3x3) of a radar measurement turned into a point, to first order at
@@ -658,8 +683,8 @@ static void start_from_radar(mwx_tracker_t *t, int mi)
         return;
     memset(&s, 0, sizeof(s));
     s.n = n;
-    memcpy(s.x, t->mpt[mi], sizeof(double) * 3);
-    radar_point_cov(&t->mm[mi], C);
+    memcpy(s.x, t->meas_pos[mi], sizeof(double) * 3);
+    radar_point_cov(&t->meas_model[mi], C);
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
             s.P[i * n + j] = C[i * 3 + j] + (i == j ? 1.0 : 0.0);
@@ -724,20 +749,20 @@ static void ir_unassigned(mwx_tracker_t *t, int mi)
     /* forget stale entries */
     {
         int w = 0;
-        for (int i = 0; i < t->n_irp; i++)
-            if (cur.t - t->irp[i].t <= t->cfg.ir_pair_dt_s)
-                t->irp[w++] = t->irp[i];
-        t->n_irp = w;
+        for (int i = 0; i < t->n_ir_pending; i++)
+            if (cur.t - t->ir_pending[i].t <= t->cfg.ir_pair_dt_s)
+                t->ir_pending[w++] = t->ir_pending[i];
+        t->n_ir_pending = w;
     }
-    for (int i = 0; i < t->n_irp; i++) {
+    for (int i = 0; i < t->n_ir_pending; i++) {
         double p[3], P[9], miss;
         mwx_geo_t g;
-        if (t->irp[i].sensor == cur.sensor)
+        if (t->ir_pending[i].sensor == cur.sensor)
             continue;
-        if (triangulate(&t->irp[i], &cur, p, P, &miss) || miss >= best_miss)
+        if (triangulate(&t->ir_pending[i], &cur, p, P, &miss) || miss >= best_miss)
             continue;
         mwx_ecef_to_geo(&t->cfg.dyn.earth, p, &g);
-        if (g.alt < -2e3 || g.alt > 3000e3)
+        if (g.alt < IR_TRIANG_MIN_ALT_M || g.alt > IR_TRIANG_MAX_ALT_M)
             continue;
         best = i;
         best_miss = miss;
@@ -748,7 +773,7 @@ static void ir_unassigned(mwx_tracker_t *t, int mi)
         mwx_gauss_t s;
         const int n = MWX_TRACK_NX;
         trk_t *k = new_track(t);
-        t->irp[best] = t->irp[--t->n_irp];
+        t->ir_pending[best] = t->ir_pending[--t->n_ir_pending];
         if (!k)
             return;
         memset(&s, 0, sizeof(s));
@@ -763,8 +788,8 @@ static void ir_unassigned(mwx_tracker_t *t, int mi)
         k->imm.mu[1] = 0.1;
         return;
     }
-    if (t->n_irp < IR_PENDING)
-        t->irp[t->n_irp++] = cur;
+    if (t->n_ir_pending < IR_PENDING)
+        t->ir_pending[t->n_ir_pending++] = cur;
 }
 
 /* ---------------------------------------------------------------- grid */
@@ -788,18 +813,18 @@ static int *grid_slot(mwx_tracker_t *t, const int32_t c[3], int create)
 {
     uint32_t h = hash3(c[0], c[1], c[2]) & (uint32_t)(t->hsize - 1);
     for (;;) {
-        if (t->hstamp[h] != t->stamp) {
+        if (t->grid_stamp[h] != t->stamp) {
             if (!create)
                 return NULL;
-            t->hstamp[h] = t->stamp;
-            t->hkey[3 * h] = c[0];
-            t->hkey[3 * h + 1] = c[1];
-            t->hkey[3 * h + 2] = c[2];
-            t->hhead[h] = -1;
-            return &t->hhead[h];
+            t->grid_stamp[h] = t->stamp;
+            t->grid_key[3 * h] = c[0];
+            t->grid_key[3 * h + 1] = c[1];
+            t->grid_key[3 * h + 2] = c[2];
+            t->grid_head[h] = -1;
+            return &t->grid_head[h];
         }
-        if (t->hkey[3 * h] == c[0] && t->hkey[3 * h + 1] == c[1] && t->hkey[3 * h + 2] == c[2])
-            return &t->hhead[h];
+        if (t->grid_key[3 * h] == c[0] && t->grid_key[3 * h + 1] == c[1] && t->grid_key[3 * h + 2] == c[2])
+            return &t->grid_head[h];
         h = (h + 1) & (uint32_t)(t->hsize - 1);
     }
 }
@@ -819,10 +844,10 @@ static void grid_build(mwx_tracker_t *t, double tm)
         for (int a = 0; a < 3; a++)
             p[a] = k->comb.x[a] + k->comb.x[3 + a] * dt;
         /* 4 sigma of position and velocity over dt, plus up to 10 g unmodelled */
-        rad = 4.0 * sqrt(k->comb.P[0] + k->comb.P[n + 1] + k->comb.P[2 * n + 2] +
+        rad = GATE_SIGMAS * sqrt(k->comb.P[0] + k->comb.P[n + 1] + k->comb.P[2 * n + 2] +
                          dt * dt * (k->comb.P[3 * n + 3] + k->comb.P[4 * n + 4] +
                                     k->comb.P[5 * n + 5])) +
-              50.0 * dt * dt + 2e3;
+              GATE_UNMODELLED_HALF_ACC_MPS2 * dt * dt + GATE_MARGIN_M;
         if (rad > t->cfg.grid_cell_m) {
             t->oversize[t->n_oversize++] = i;
             continue;
@@ -863,22 +888,22 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
 {
     trk_t *k = &t->trk[ki];
     double nu[MWX_TRACK_MAX_Z], S[9], Si[9], d2 = 0.0, logdet;
-    const int nz = t->mm[mi].nz;
+    const int nz = t->meas_model[mi].nz;
     if (!k->active)
         return;
-    if (t->mm[mi].name[0] == 'r') {
+    if (t->meas_model[mi].name[0] == 'r') {
         /* cheap pre-gate for radar, before any prediction: the measured point must lie
          * within 6 sigma of the track extrapolated in a straight line (both
          * uncertainties, the measurement's cross-range from its angles, plus up to 10 g
          * of curvature over dt) */
-        const double *P = k->comb.P, *R = t->mm[mi].R;
+        const double *P = k->comb.P, *R = t->meas_model[mi].R;
         const int n = MWX_TRACK_NX;
-        double d[3], r = t->mm[mi].z[0], dt = t->scan_t - k->t, curv = 50.0 * dt * dt;
+        double d[3], r = t->meas_model[mi].z[0], dt = t->scan_t - k->t, curv = 50.0 * dt * dt;
         double v = P[0] + P[n + 1] + P[2 * n + 2] +
                    dt * dt * (P[3 * n + 3] + P[4 * n + 4] + P[5 * n + 5]) + R[0] +
                    r * r * (R[4] + R[8]);
         for (int i = 0; i < 3; i++)
-            d[i] = t->mpt[mi][i] - k->comb.x[i] - k->comb.x[3 + i] * dt;
+            d[i] = t->meas_pos[mi][i] - k->comb.x[i] - k->comb.x[3 + i] * dt;
         if (sqrt(mwx_dot3(d, d)) > 6.0 * sqrt(v) + curv)
             return;
     }
@@ -889,8 +914,8 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
     {
         int reuse = t->filter == mwx_filter_ekf() && k->imm.n_modes == 1;
         double H[MWX_TRACK_MAX_Z * MWX_TRACK_NX], PHt[MWX_TRACK_NX * MWX_TRACK_MAX_Z];
-        if (reuse ? mwx_track_ekf_innov(&t->mm[mi], &k->comb, nu, S, H, PHt)
-                  : t->filter->innovation(t->filter, &t->mm[mi], &k->comb, nu, S))
+        if (reuse ? mwx_track_ekf_innov(&t->meas_model[mi], &k->comb, nu, S, H, PHt)
+                  : t->filter->innovation(t->filter, &t->meas_model[mi], &k->comb, nu, S))
             return;
         if (reuse) {
             k->g_stamp = t->stamp;
@@ -914,7 +939,7 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
          * (wider) prediction. Gated there, the update moves the IMM to that mode. */
         const mwx_gauss_t *g = &k->imm.mode[k->imm.n_modes - 1];
         double d2m = 0.0, ldm;
-        if (t->filter->innovation(t->filter, &t->mm[mi], g, nu, S) == MWX_OK &&
+        if (t->filter->innovation(t->filter, &t->meas_model[mi], g, nu, S) == MWX_OK &&
             la_spd_inv(S, Si, nz, &ldm) == MWX_OK) {
             for (int i = 0; i < nz; i++)
                 for (int j = 0; j < nz; j++)
@@ -925,8 +950,8 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
             }
         }
     }
-    if (k->confirmed && d2 < t->best_conf_nis[mi])
-        t->best_conf_nis[mi] = d2;
+    if (k->confirmed && d2 < t->meas_best_confirmed_nis[mi])
+        t->meas_best_confirmed_nis[mi] = d2;
     if (!(d2 < t->cfg.gate_chi2))
         return;
     if (t->n_pairs >= t->max_pairs) {
@@ -944,9 +969,9 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
         k->gate_stamp = t->stamp;
         k->uf_meas = mi;
     } else {
-        int a = uf_find(t->uf, mi), b = uf_find(t->uf, k->uf_meas);
+        int a = uf_find(t->cluster_parent, mi), b = uf_find(t->cluster_parent, k->uf_meas);
         if (a != b)
-            t->uf[a < b ? b : a] = a < b ? a : b;
+            t->cluster_parent[a < b ? b : a] = a < b ? a : b;
     }
 }
 
@@ -955,12 +980,12 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
  * second-order term of range and angles over a distance d at range r is about d^2/2r. */
 static int radar_far_from_linear(const mwx_tracker_t *t, const trk_t *k, int mi)
 {
-    const mwx_meas_model_t *m = &t->mm[mi];
+    const mwx_meas_model_t *m = &t->meas_model[mi];
     double d[3];
     if (m->name[0] != 'r')
         return 0;
     for (int i = 0; i < 3; i++)
-        d[i] = t->mpt[mi][i] - k->comb.x[i];
+        d[i] = t->meas_pos[mi][i] - k->comb.x[i];
     return mwx_dot3(d, d) / (2.0 * m->z[0]) > sqrt(m->R[0]);
 }
 
@@ -1088,20 +1113,20 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
          * second track. The measured point is linear in the state: update with it. */
         mwx_meas_model_t pm;
         double C[9];
-        radar_point_cov(&t->mm[mi], C);
-        mwx_meas_position(&pm, t->mpt[mi], C);
+        radar_point_cov(&t->meas_model[mi], C);
+        mwx_meas_position(&pm, t->meas_pos[mi], C);
         if (mwx_imm_update(&k->imm, &pm, &nis))
             return;
     } else if (k->g_stamp == t->stamp && k->g_meas == mi && k->imm.n_modes == 1) {
         /* same state, same measurement as at the gate: reuse its innovation */
-        if (mwx_track_ekf_update_pre(&t->mm[mi], &k->imm.mode[0], k->g_nu, k->g_S, k->g_H,
+        if (mwx_track_ekf_update_pre(&t->meas_model[mi], &k->imm.mode[0], k->g_nu, k->g_S, k->g_H,
                                      k->g_PHt, &nis, NULL))
             return;
-    } else if (mwx_imm_update(&k->imm, &t->mm[mi], &nis)) {
+    } else if (mwx_imm_update(&k->imm, &t->meas_model[mi], &nis)) {
         return;
     }
     mwx_imm_combine(&k->imm, &k->comb);
-    if (mwx_guard_innovation(&k->guard, nis, t->mm[mi].nz, t->scan_t))
+    if (mwx_guard_innovation(&k->guard, nis, t->meas_model[mi].nz, t->scan_t))
         revive_boost(t, k);
     mwx_guard_update(&k->guard, &t->models[1], &t->cfg.dyn, &k->comb, track_phase_boost(k),
                      t->scan_t, k->launch.valid ? k->launch.t : NAN);
@@ -1138,7 +1163,7 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
     k->hits++;
     if (t->sensors[t->scan_sensor].nation >= 0)
         k->nations |= 1u << t->sensors[t->scan_sensor].nation;
-    t->massigned[mi] = 1;
+    t->meas_assigned[mi] = 1;
     t->st.updates++;
     t->st.meas_used++;
     if (!k->confirmed && k->hits >= t->cfg.confirm_hits) {
@@ -1206,15 +1231,15 @@ static void solve_cluster(mwx_tracker_t *t, int first)
 {
     int rows[CLUSTER_MAX_ROWS], nr = 0, nc = 0, width;
     /* single measurement: best pair directly */
-    for (int m = first; m >= 0; m = t->mnext[m]) {
+    for (int m = first; m >= 0; m = t->cluster_next[m]) {
         if (nr == CLUSTER_MAX_ROWS)
             break;
         rows[nr++] = m;
     }
-    if (nr == 1 && t->mnext[first] < 0) {
+    if (nr == 1 && t->cluster_next[first] < 0) {
         int best = -1;
         double bc = 0.0;
-        for (int p = t->mpair0[first]; p < t->mpair0[first] + t->mpairn[first]; p++) {
+        for (int p = t->meas_pair_first[first]; p < t->meas_pair_first[first] + t->meas_pair_count[first]; p++) {
             if (best < 0 || t->pairs[p].cost < bc) {
                 best = p;
                 bc = t->pairs[p].cost;
@@ -1227,16 +1252,16 @@ static void solve_cluster(mwx_tracker_t *t, int first)
     /* rows beyond the cluster limit are left out, and start no track */
     {
         int m = first, r = 0;
-        for (; m >= 0; m = t->mnext[m], r++)
+        for (; m >= 0; m = t->cluster_next[m], r++)
             if (r >= nr)
-                t->massigned[m] = 1;
+                t->meas_assigned[m] = 1;
     }
     /* collect the tracks of the cluster (columns) */
     for (int r = 0; r < nr; r++)
-        t->cl_rows[rows[r]] = r;
+        t->cluster_row[rows[r]] = r;
     nc = 0;
     for (int r = 0; r < nr; r++)
-    for (int p = t->mpair0[rows[r]]; p < t->mpair0[rows[r]] + t->mpairn[rows[r]]; p++) {
+    for (int p = t->meas_pair_first[rows[r]]; p < t->meas_pair_first[rows[r]] + t->meas_pair_count[rows[r]]; p++) {
         const pair_t *pp = &t->pairs[p];
         trk_t *k = &t->trk[pp->k];
         if (k->gate_stamp == t->stamp && k->col >= 0 && k->col < nc &&
@@ -1255,7 +1280,7 @@ static void solve_cluster(mwx_tracker_t *t, int first)
         for (int r = 0; r < nr; r++)
             maxld[r] = 0.0;
         for (int r = 0; r < nr; r++)
-        for (int p = t->mpair0[rows[r]]; p < t->mpair0[rows[r]] + t->mpairn[rows[r]]; p++) {
+        for (int p = t->meas_pair_first[rows[r]]; p < t->meas_pair_first[rows[r]] + t->meas_pair_count[rows[r]]; p++) {
             const pair_t *pp = &t->pairs[p];
             const trk_t *k = &t->trk[pp->k];
             if (k->col < 0 || k->col >= nc || t->cl_tracks[k->col] != pp->k)
@@ -1297,26 +1322,26 @@ static void process_scan(mwx_tracker_t *t)
     for (int i = 0; i < nm; i++) {
         const mwx_rec_meas_t *m = &t->scan[i];
         int rc = m->kind == MWX_SENSOR_RADAR
-                     ? mwx_track_meas_radar_enu(&t->mm[i], &sen->geo, enu, m)
-                     : mwx_meas_ir(&t->mm[i], m);
-        t->mok[i] = rc == MWX_OK && m->kind == t->scan[0].kind;
-        t->massigned[i] = 0;
-        t->uf[i] = i;
-        t->mnext[i] = -1;
-        t->best_conf_nis[i] = HUGE_VAL;
-        t->mpair0[i] = t->n_pairs;
-        t->mpairn[i] = 0;
-        if (!t->mok[i]) {
+                     ? mwx_track_meas_radar_enu(&t->meas_model[i], &sen->geo, enu, m)
+                     : mwx_meas_ir(&t->meas_model[i], m);
+        t->meas_ok[i] = rc == MWX_OK && m->kind == t->scan[0].kind;
+        t->meas_assigned[i] = 0;
+        t->cluster_parent[i] = i;
+        t->cluster_next[i] = -1;
+        t->meas_best_confirmed_nis[i] = HUGE_VAL;
+        t->meas_pair_first[i] = t->n_pairs;
+        t->meas_pair_count[i] = 0;
+        if (!t->meas_ok[i]) {
             t->st.meas_dropped++;
             continue;
         }
         if (m->kind == MWX_SENSOR_RADAR) {
             /* mwx_rae_to_ecef with the scan's basis */
-            const double r = t->mm[i].z[0], az = t->mm[i].z[1], el = t->mm[i].z[2];
+            const double r = t->meas_model[i].z[0], az = t->meas_model[i].z[1], el = t->meas_model[i].z[2];
             const double ce = cos(el);
             const double v[3] = {r * ce * sin(az), r * ce * cos(az), r * sin(el)};
             for (int a = 0; a < 3; a++)
-                t->mpt[i][a] =
+                t->meas_pos[i][a] =
                     sen->ecef[a] + enu[a] * v[0] + enu[3 + a] * v[1] + enu[6 + a] * v[2];
         }
     }
@@ -1324,10 +1349,10 @@ static void process_scan(mwx_tracker_t *t)
         grid_build(t, t->scan_t);
         for (int i = 0; i < nm; i++) {
             int32_t c[3];
-            if (!t->mok[i])
+            if (!t->meas_ok[i])
                 continue;
-            t->mpair0[i] = t->n_pairs;
-            cell_of(t, t->mpt[i], c);
+            t->meas_pair_first[i] = t->n_pairs;
+            cell_of(t, t->meas_pos[i], c);
             for (int dx = -1; dx <= 1; dx++)
                 for (int dy = -1; dy <= 1; dy++)
                     for (int dz = -1; dz <= 1; dz++) {
@@ -1338,32 +1363,32 @@ static void process_scan(mwx_tracker_t *t)
                     }
             for (int o = 0; o < t->n_oversize; o++)
                 consider(t, i, t->oversize[o]);
-            t->mpairn[i] = t->n_pairs - t->mpair0[i];
+            t->meas_pair_count[i] = t->n_pairs - t->meas_pair_first[i];
         }
     } else {
         for (int i = 0; i < nm; i++) {
-            if (!t->mok[i])
+            if (!t->meas_ok[i])
                 continue;
-            t->mpair0[i] = t->n_pairs;
+            t->meas_pair_first[i] = t->n_pairs;
             for (int k = 0; k < t->cap; k++)
                 if (t->trk[k].active)
                     consider(t, i, k);
-            t->mpairn[i] = t->n_pairs - t->mpair0[i];
+            t->meas_pair_count[i] = t->n_pairs - t->meas_pair_first[i];
         }
     }
     /* clusters: link measurements by root, in measurement order */
     {
-        int *last = t->cl_rows; /* reuse: last member of each root's list */
+        int *last = t->cluster_row; /* reuse: last member of each root's list */
         for (int i = 0; i < nm; i++)
             last[i] = -1;
         for (int i = 0; i < nm; i++) {
             int r;
-            if (!t->mok[i])
+            if (!t->meas_ok[i])
                 continue;
-            r = uf_find(t->uf, i);
+            r = uf_find(t->cluster_parent, i);
             if (r != i) {
                 int tail = last[r] >= 0 ? last[r] : r;
-                t->mnext[tail] = i;
+                t->cluster_next[tail] = i;
                 last[r] = i;
             }
         }
@@ -1371,19 +1396,19 @@ static void process_scan(mwx_tracker_t *t)
             t->trk[i].col = -1;
         for (int i = 0; i < nm; i++) {
             int has = 0;
-            if (!t->mok[i] || uf_find(t->uf, i) != i)
+            if (!t->meas_ok[i] || uf_find(t->cluster_parent, i) != i)
                 continue;
-            for (int m = i; m >= 0 && !has; m = t->mnext[m])
-                has = t->mpairn[m] > 0;
+            for (int m = i; m >= 0 && !has; m = t->cluster_next[m])
+                has = t->meas_pair_count[m] > 0;
             if (has)
                 solve_cluster(t, i);
         }
     }
     /* unassigned measurements start tracks (not right next to a confirmed track) */
     for (int i = 0; i < nm; i++) {
-        if (!t->mok[i] || t->massigned[i])
+        if (!t->meas_ok[i] || t->meas_assigned[i])
             continue;
-        if (t->best_conf_nis[i] < 4.0 * t->cfg.gate_chi2)
+        if (t->meas_best_confirmed_nis[i] < 4.0 * t->cfg.gate_chi2)
             continue;
         if (is_radar)
             start_from_radar(t, i);

@@ -167,7 +167,7 @@ static const char *alert_end(const char *text, size_t len)
     return text + e - (sizeof tag - 1);
 }
 
-int mwx_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_wbuf_t *out,
+int mwx_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_buf_t *out,
                      mwx_err_t *err)
 {
     xmlDocPtr doc = NULL;
@@ -225,12 +225,12 @@ int mwx_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_wbuf
         rc = mwx_err_set(err, MWX_ENOMEM, "cap sign: out of memory");
         goto out;
     }
-    mwx_wbuf_reset(out);
-    mwx_wbuf_add(out, text, (size_t)(end - text));
-    mwx_wbuf_add(out, (const char *)xmlBufferContent(sb), (size_t)xmlBufferLength(sb));
-    mwx_wbuf_add(out, "\n", 1);
-    mwx_wbuf_add(out, end, len - (size_t)(end - text));
-    if (out->failed)
+    mwx_buf_reset(out);
+    mwx_buf_put(out, text, (size_t)(end - text));
+    mwx_buf_put(out, (const char *)xmlBufferContent(sb), (size_t)xmlBufferLength(sb));
+    mwx_buf_put(out, "\n", 1);
+    mwx_buf_put(out, end, len - (size_t)(end - text));
+    if (out->oom)
         rc = mwx_err_set(err, MWX_ENOMEM, "cap sign: out of memory");
 out:
     if (ctx_ready) {
@@ -247,21 +247,21 @@ out:
 int mwx_cap_sign(mwx_cap_signer_t *s, const char *doc, size_t len, char **out, size_t *out_len,
                  mwx_err_t *err)
 {
-    mwx_wbuf_t b = {0};
+    mwx_buf_t b = {0};
     int rc = mwx_cap_sign_buf(s, doc, len, &b, err);
     *out = NULL;
     *out_len = 0;
     if (rc == MWX_OK) {
-        mwx_wbuf_add(&b, "", 1); /* NUL */
-        if (b.failed) {
-            mwx_wbuf_free(&b);
+        mwx_buf_put(&b, "", 1); /* NUL */
+        if (b.oom) {
+            mwx_buf_free(&b);
             return mwx_err_set(err, MWX_ENOMEM, "cap sign: out of memory");
         }
         *out = b.p;
         *out_len = b.len - 1;
         return MWX_OK;
     }
-    mwx_wbuf_free(&b);
+    mwx_buf_free(&b);
     return rc;
 }
 

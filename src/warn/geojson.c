@@ -20,11 +20,11 @@
 typedef struct gj_region {
     uint8_t status;             /* what the text was made for (0: nothing yet) */
     char identifier[128];
-    mwx_wbuf_t text;
+    mwx_buf_t text;
 } gj_region_t;
 
 typedef struct gj_state {
-    mwx_wbuf_t buf;
+    mwx_buf_t buf;
     gj_region_t region[MWX_MAX_ALERT_REGIONS];
     uint8_t status[MWX_MAX_ALERT_REGIONS];   /* 0 none, 1 cancelled, 2 all clear, 3 overflight, 4 impact */
     const mwx_warn_msg_t *msg[MWX_MAX_ALERT_REGIONS];
@@ -36,7 +36,7 @@ static int gj_create(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err)
 {
     gj_state_t *s = calloc(1, sizeof *s);
     (void)cfg;
-    if (!s || mwx_wbuf_reserve(&s->buf, 65536)) {
+    if (!s || mwx_buf_reserve(&s->buf, 65536)) {
         free(s);
         return mwx_err_set(err, MWX_ENOMEM, "geojson: out of memory");
     }
@@ -51,9 +51,9 @@ static void gj_destroy(void *state)
         return;
     if (s->dir[0])
         mwx_warn_drop_spare(s->dir, s->name);
-    mwx_wbuf_free(&s->buf);
+    mwx_buf_free(&s->buf);
     for (size_t i = 0; i < MWX_MAX_ALERT_REGIONS; i++)
-        mwx_wbuf_free(&s->region[i].text);
+        mwx_buf_free(&s->region[i].text);
     free(s);
 }
 
@@ -69,44 +69,44 @@ static double wrap_lon(double lon)
 static const char *const status_names[] = {"", "cancelled", "all_clear", "overflight", "impact"};
 
 /* One region's feature (no separator). */
-static void region_feature(mwx_wbuf_t *b, const mwx_warn_view_t *v, size_t r, uint8_t status,
+static void region_feature(mwx_buf_t *b, const mwx_warn_view_t *v, size_t r, uint8_t status,
                            const mwx_warn_msg_t *m)
 {
     const mwx_region_info_t *ri = mwx_regions_info(v->regions, r);
-    mwx_wbuf_reset(b);
-    mwx_wbuf_puts(b, "{\"type\":\"Feature\",\"id\":");
-    mwx_wbuf_json_str(b, ri->id);
-    mwx_wbuf_puts(b, ",\"geometry\":");
-    mwx_wbuf_puts(b, mwx_regions_geojson(v->regions, r));
-    mwx_wbuf_puts(b, ",\"properties\":{\"kind\":\"region\",\"id\":");
-    mwx_wbuf_json_str(b, ri->id);
-    mwx_wbuf_puts(b, ",\"name\":");
-    mwx_wbuf_json_str(b, ri->name);
-    mwx_wbuf_puts(b, ",\"name_local\":");
-    mwx_wbuf_json_str(b, ri->name_local);
-    mwx_wbuf_puts(b, ",\"name_ja\":");
-    mwx_wbuf_json_str(b, ri->name_ja);
-    mwx_wbuf_puts(b, ",\"name_ko\":");
-    mwx_wbuf_json_str(b, ri->name_ko);
-    mwx_wbuf_printf(b, ",\"status\":\"%s\",\"msg_type\":\"%s\",\"identifier\":",
+    mwx_buf_reset(b);
+    mwx_buf_puts(b, "{\"type\":\"Feature\",\"id\":");
+    mwx_buf_json_str(b, ri->id);
+    mwx_buf_puts(b, ",\"geometry\":");
+    mwx_buf_puts(b, mwx_regions_geojson(v->regions, r));
+    mwx_buf_puts(b, ",\"properties\":{\"kind\":\"region\",\"id\":");
+    mwx_buf_json_str(b, ri->id);
+    mwx_buf_puts(b, ",\"name\":");
+    mwx_buf_json_str(b, ri->name);
+    mwx_buf_puts(b, ",\"name_local\":");
+    mwx_buf_json_str(b, ri->name_local);
+    mwx_buf_puts(b, ",\"name_ja\":");
+    mwx_buf_json_str(b, ri->name_ja);
+    mwx_buf_puts(b, ",\"name_ko\":");
+    mwx_buf_json_str(b, ri->name_ko);
+    mwx_buf_printf(b, ",\"status\":\"%s\",\"msg_type\":\"%s\",\"identifier\":",
                     status_names[status], mwx_msg_type_name(m->msg_type));
-    mwx_wbuf_json_str(b, m->identifier);
-    mwx_wbuf_puts(b, "}}");
+    mwx_buf_json_str(b, m->identifier);
+    mwx_buf_puts(b, "}}");
 }
 
 static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_warn *w,
                       mwx_warn_emit_file_fn emit, void *ectx, mwx_err_t *err)
 {
     gj_state_t *s = state;
-    mwx_wbuf_t *b = &s->buf;
+    mwx_buf_t *b = &s->buf;
     mwx_earth_t wgs = mwx_earth_wgs84();
     size_t nreg = mwx_regions_count(v->regions);
     int first = 1, rc;
 
-    mwx_wbuf_reset(b);
-    mwx_wbuf_puts(b, "{\"type\":\"FeatureCollection\",\"mwx\":{\"node\":");
-    mwx_wbuf_json_str(b, v->node);
-    mwx_wbuf_printf(b, ",\"status\":\"%s\",\"t\":%.3f},\"features\":[", mwx_status_name(v->status),
+    mwx_buf_reset(b);
+    mwx_buf_puts(b, "{\"type\":\"FeatureCollection\",\"mwx\":{\"node\":");
+    mwx_buf_json_str(b, v->node);
+    mwx_buf_printf(b, ",\"status\":\"%s\",\"t\":%.3f},\"features\":[", mwx_status_name(v->status),
                     v->now_t);
     for (size_t i = 0; i < mwx_warn_pic_ntracks(w); i++) {
         mwx_warn_pic_track_t pt;
@@ -115,44 +115,44 @@ static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_wa
         if (!pt.trk)
             continue;
         mwx_ecef_to_geo(&wgs, pt.trk->ecef_m, &g);
-        mwx_wbuf_printf(b, "%s\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
+        mwx_buf_printf(b, "%s\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
                         "\"coordinates\":[%.6f,%.6f,%.1f]},\"properties\":{\"kind\":\"track\","
                         "\"track_id\":", first ? "" : ",", wrap_lon(g.lon / MWX_DEG),
                         g.lat / MWX_DEG, g.alt);
         first = 0;
-        mwx_wbuf_json_str(b, pt.trk->track_id);
-        mwx_wbuf_printf(b, ",\"t\":%.3f,\"phase\":\"%s\",\"confirmed\":%s,\"alt_m\":%.1f,"
+        mwx_buf_json_str(b, pt.trk->track_id);
+        mwx_buf_printf(b, ",\"t\":%.3f,\"phase\":\"%s\",\"confirmed\":%s,\"alt_m\":%.1f,"
                         "\"speed_mps\":%.1f,\"active\":%s,\"sources\":", pt.trk->t,
                         mwx_phase_name(pt.trk->phase), pt.trk->confirmed ? "true" : "false",
                         g.alt, mwx_norm3(pt.trk->vel_mps), pt.active ? "true" : "false");
-        mwx_wbuf_json_str(b, pt.trk->sources);
-        mwx_wbuf_puts(b, "}}");
+        mwx_buf_json_str(b, pt.trk->sources);
+        mwx_buf_puts(b, "}}");
         if (pt.trk->launch.valid && isfinite(pt.trk->launch.lat) &&
             isfinite(pt.trk->launch.lon)) {
-            mwx_wbuf_printf(b, ",\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
+            mwx_buf_printf(b, ",\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
                             "\"coordinates\":[%.6f,%.6f]},\"properties\":{\"kind\":"
                             "\"launch_point\",\"t\":%.3f,\"track_id\":",
                             wrap_lon(pt.trk->launch.lon), pt.trk->launch.lat, pt.trk->launch.t);
-            mwx_wbuf_json_str(b, pt.trk->track_id);
-            mwx_wbuf_puts(b, "}}");
+            mwx_buf_json_str(b, pt.trk->track_id);
+            mwx_buf_puts(b, "}}");
         }
         if (pt.ring && pt.n_ring >= 4) {
             const mwx_rec_impact_est_t *e = &pt.trk->impact;
             /* the ring is clockwise (azimuth order): write it backwards, and shift it so
              * that its centre lies in [-180, 180] */
             double shift = wrap_lon(e->lon) - e->lon;
-            mwx_wbuf_puts(b, ",\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\","
+            mwx_buf_puts(b, ",\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\","
                           "\"coordinates\":[[");
             for (size_t k = pt.n_ring; k-- > 0;) {
-                mwx_wbuf_add(b, k + 1 == pt.n_ring ? "[" : ",[", k + 1 == pt.n_ring ? 1 : 2);
-                mwx_wbuf_fixed(b, pt.ring[k][0] + shift, 6);
-                mwx_wbuf_add(b, ",", 1);
-                mwx_wbuf_fixed(b, pt.ring[k][1], 6);
-                mwx_wbuf_add(b, "]", 1);
+                mwx_buf_put(b, k + 1 == pt.n_ring ? "[" : ",[", k + 1 == pt.n_ring ? 1 : 2);
+                mwx_warn_fixed(b, pt.ring[k][0] + shift, 6);
+                mwx_buf_put(b, ",", 1);
+                mwx_warn_fixed(b, pt.ring[k][1], 6);
+                mwx_buf_put(b, "]", 1);
             }
-            mwx_wbuf_puts(b, "]]},\"properties\":{\"kind\":\"impact_ellipse\",\"track_id\":");
-            mwx_wbuf_json_str(b, pt.trk->track_id);
-            mwx_wbuf_printf(b, ",\"impact_t\":%.3f,\"center\":[%.6f,%.6f],"
+            mwx_buf_puts(b, "]]},\"properties\":{\"kind\":\"impact_ellipse\",\"track_id\":");
+            mwx_buf_json_str(b, pt.trk->track_id);
+            mwx_buf_printf(b, ",\"impact_t\":%.3f,\"center\":[%.6f,%.6f],"
                             "\"semi_major_km\":%.3f,\"semi_minor_km\":%.3f,"
                             "\"orientation_deg\":%.2f,\"confidence\":0.95}}", e->t,
                             wrap_lon(e->lon), e->lat, e->semi_major_km, e->semi_minor_km,
@@ -192,17 +192,17 @@ static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_wa
             strcmp(g->identifier, s->msg[r]->identifier) != 0) {
             region_feature(&g->text, v, r, s->status[r], s->msg[r]);
             /* a text cut short by a failed allocation is never reused */
-            g->status = g->text.failed ? 0 : s->status[r];
+            g->status = g->text.oom ? 0 : s->status[r];
             mwx_strlcpy(g->identifier, s->msg[r]->identifier, sizeof g->identifier);
         }
-        if (g->text.failed)
-            b->failed = 1;
-        mwx_wbuf_add(b, first ? "\n" : ",\n", first ? 1 : 2);
+        if (g->text.oom)
+            b->oom = 1;
+        mwx_buf_put(b, first ? "\n" : ",\n", first ? 1 : 2);
         first = 0;
-        mwx_wbuf_add(b, g->text.p, g->text.len);
+        mwx_buf_put(b, g->text.p, g->text.len);
     }
-    mwx_wbuf_puts(b, "\n]}\n");
-    if (b->failed)
+    mwx_buf_puts(b, "\n]}\n");
+    if (b->oom)
         return mwx_err_set(err, MWX_ENOMEM, "geojson: out of memory");
     if ((rc = mwx_warn_rewrite_file(v->alerts_dir, v->geojson_name, b->p, b->len, v->durable,
                                     err)))

@@ -1,7 +1,10 @@
-/* Small helpers of the warn module: a reusable text buffer, atomic file writes, and the
- * Korean names of the KR regions (the regions file carries English names for them). */
+/* Small helpers of the warn module: numbers and XML escaping into the core buffer, atomic
+ * file writes, and the Korean names of the KR regions (the regions file carries English
+ * names for them). */
 #define _GNU_SOURCE /* O_TMPFILE, linkat via /proc, renameat2(RENAME_EXCHANGE), F_SETLEASE */
 #include "warn/warn_internal.h"
+
+#include "core/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,80 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void mwx_wbuf_reset(mwx_wbuf_t *b)
-{
-    b->len = 0;
-    b->failed = 0;
-    if (b->p)
-        b->p[0] = '\0';
-}
-
-void mwx_wbuf_free(mwx_wbuf_t *b)
-{
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
-int mwx_wbuf_reserve(mwx_wbuf_t *b, size_t more)
-{
-    size_t need = b->len + more + 1;
-    if (b->failed)
-        return MWX_ENOMEM;
-    if (need > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        char *p;
-        while (cap < need)
-            cap *= 2;
-        p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = 1;
-            return MWX_ENOMEM;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    return MWX_OK;
-}
-
-void mwx_wbuf_add(mwx_wbuf_t *b, const char *s, size_t n)
-{
-    if (mwx_wbuf_reserve(b, n))
-        return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-void mwx_wbuf_puts(mwx_wbuf_t *b, const char *s)
-{
-    mwx_wbuf_add(b, s, strlen(s));
-}
-
-void mwx_wbuf_printf(mwx_wbuf_t *b, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    if (mwx_wbuf_reserve(b, 256))
-        return;
-    va_start(ap, fmt);
-    n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->failed = 1;
-        return;
-    }
-    if ((size_t)n >= b->cap - b->len) {
-        if (mwx_wbuf_reserve(b, (size_t)n))
-            return;
-        va_start(ap, fmt);
-        vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-    }
-    b->len += (size_t)n;
-}
-
-void mwx_wbuf_fixed(mwx_wbuf_t *b, double v, int decimals)
+void mwx_warn_fixed(mwx_buf_t *b, double v, int decimals)
 {
     static const double scale[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7};
     char tmp[48], *p = tmp + sizeof tmp;
@@ -96,7 +26,7 @@ void mwx_wbuf_fixed(mwx_wbuf_t *b, double v, int decimals)
     /* printf's %.Nf is exact but slow; coordinates need fixed decimals only. Outside a
      * safe range (or not finite) fall back to printf. */
     if (decimals < 0 || decimals > 7 || !(fabs(v) < 1e9)) {
-        mwx_wbuf_printf(b, "%.*f", decimals < 0 ? 0 : decimals > 7 ? 7 : decimals, v);
+        mwx_buf_printf(b, "%.*f", decimals < 0 ? 0 : decimals > 7 ? 7 : decimals, v);
         return;
     }
     q = llround(fabs(v) * scale[decimals]);
@@ -113,7 +43,7 @@ void mwx_wbuf_fixed(mwx_wbuf_t *b, double v, int decimals)
     } while (q);
     if (neg)
         *--p = '-';
-    mwx_wbuf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+    mwx_buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 /* Length of the valid UTF-8 sequence at s (1..4) of a character XML may carry, or 0. */
@@ -152,7 +82,7 @@ static const unsigned char xml_class[128] = {
     [0x1E] = 1, [0x1F] = 1, ['&'] = 1, ['<'] = 1, ['>'] = 1, ['"'] = 1, ['\''] = 3,
 };
 
-void mwx_wbuf_xml_esc(mwx_wbuf_t *b, const char *str, int attr)
+void mwx_warn_xml_esc(mwx_buf_t *b, const char *str, int attr)
 {
     const unsigned char *s = (const unsigned char *)str, *run = s;
     /* Copy runs of plain characters in one go; escape the markup characters as libxml2's
@@ -183,12 +113,12 @@ void mwx_wbuf_xml_esc(mwx_wbuf_t *b, const char *str, int attr)
             rep = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;"
                 : c == '"' ? "&quot;" : c == '\r' ? "&#13;" : "?";
         }
-        mwx_wbuf_add(b, (const char *)run, (size_t)(s - run));
-        mwx_wbuf_puts(b, rep);
+        mwx_buf_put(b, (const char *)run, (size_t)(s - run));
+        mwx_buf_puts(b, rep);
         s++;
         run = s;
     }
-    mwx_wbuf_add(b, (const char *)run, (size_t)(s - run));
+    mwx_buf_put(b, (const char *)run, (size_t)(s - run));
 }
 
 void mwx_warn_sanitize_id(char *dst, size_t n, const char *src)
@@ -203,39 +133,22 @@ void mwx_warn_sanitize_id(char *dst, size_t n, const char *src)
     dst[i] = '\0';
 }
 
-void mwx_wbuf_xml(mwx_wbuf_t *b, const char *s)
+void mwx_warn_xml(mwx_buf_t *b, const char *s)
 {
-    mwx_wbuf_xml_esc(b, s, 1);
+    mwx_warn_xml_esc(b, s, 1);
 }
 
-void mwx_wbuf_xml_el(mwx_wbuf_t *b, int spaces, const char *name, const char *text)
+void mwx_warn_xml_el(mwx_buf_t *b, int spaces, const char *name, const char *text)
 {
     static const char sp[] = "                ";
-    mwx_wbuf_add(b, sp, (size_t)(spaces < 16 ? spaces : 16));
-    mwx_wbuf_add(b, "<", 1);
-    mwx_wbuf_puts(b, name);
-    mwx_wbuf_add(b, ">", 1);
-    mwx_wbuf_xml_esc(b, text, 0);
-    mwx_wbuf_add(b, "</", 2);
-    mwx_wbuf_puts(b, name);
-    mwx_wbuf_add(b, ">\n", 2);
-}
-
-void mwx_wbuf_json_str(mwx_wbuf_t *b, const char *s)
-{
-    mwx_wbuf_add(b, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            mwx_wbuf_add(b, e, 2);
-        } else if (c < 0x20) {
-            mwx_wbuf_printf(b, "\\u%04x", c);
-        } else {
-            mwx_wbuf_add(b, s, 1);
-        }
-    }
-    mwx_wbuf_add(b, "\"", 1);
+    mwx_buf_put(b, sp, (size_t)(spaces < 16 ? spaces : 16));
+    mwx_buf_put(b, "<", 1);
+    mwx_buf_puts(b, name);
+    mwx_buf_put(b, ">", 1);
+    mwx_warn_xml_esc(b, text, 0);
+    mwx_buf_put(b, "</", 2);
+    mwx_buf_puts(b, name);
+    mwx_buf_put(b, ">\n", 2);
 }
 
 int mwx_warn_mkdir(const char *dir, mwx_err_t *err)
@@ -278,36 +191,11 @@ int mwx_warn_write_file(const char *dir, const char *name, const char *data, siz
                         int durable, mwx_err_t *err)
 {
     char tmp[MWX_PATH_LEN * 2], final[MWX_PATH_LEN * 2];
-    int fd, rc;
+    int rc;
 
     if ((rc = paths(dir, name, ".tmp", tmp, sizeof tmp, final, sizeof final, err)))
         return rc;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return mwx_err_set(err, MWX_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-    if (write_all(fd, data, len, -1) != 0) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return mwx_err_set(err, MWX_EIO, "%s: write failed: %s", tmp, strerror(e));
-    }
-    if (durable && fsync(fd) != 0) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return mwx_err_set(err, MWX_EIO, "%s: fsync failed: %s", tmp, strerror(e));
-    }
-    if (close(fd) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return mwx_err_set(err, MWX_EIO, "%s: close failed: %s", tmp, strerror(e));
-    }
-    if (rename(tmp, final) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return mwx_err_set(err, MWX_EIO, "%s: rename failed: %s", final, strerror(e));
-    }
-    return MWX_OK;
+    return mwx_file_write_via(final, tmp, data, len, 0644, durable, err);
 }
 
 void mwx_warn_inodes_init(mwx_warn_inodes_t *p)

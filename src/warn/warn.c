@@ -85,8 +85,8 @@ struct mwx_warn {
     size_t nreg;
     mwx_warn_emit_fn emit;
     void *user;
-    const mwx_warn_format_t *fmts[4];
-    void *fstate[4];
+    const mwx_warn_format_t *fmts[MWX_WARN_MAX_FORMATS];
+    void *fstate[MWX_WARN_MAX_FORMATS];
     int nfmt;
     wtrack_t *tracks;
     mwx_warn_stats_t st;
@@ -287,9 +287,6 @@ int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *e
     mwx_warn_t *w;
     char node[MWX_ID_LEN], run[48];
     int rc;
-    static const mwx_warn_format_t *const formats[] = {
-        &mwx_warn_format_cap, &mwx_warn_format_atom, &mwx_warn_format_cot,
-        &mwx_warn_format_geojson};
 
     if (!out)
         return mwx_err_set(err, MWX_EINVAL, "warn: no output pointer");
@@ -375,10 +372,11 @@ int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *e
         mwx_warn_free(w);
         return rc;
     }
-    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
-        w->fmts[w->nfmt] = formats[i];
+    for (size_t i = 0; i < mwx_warn_format_count(); i++) {
+        const mwx_warn_format_t *f = mwx_warn_format_at(i);
+        w->fmts[w->nfmt] = f;
         w->fstate[w->nfmt] = NULL;
-        if (formats[i]->create && (rc = formats[i]->create(&w->fstate[w->nfmt], cfg, err))) {
+        if (f->create && (rc = f->create(&w->fstate[w->nfmt], cfg, err))) {
             mwx_warn_free(w);
             return rc;
         }
@@ -492,7 +490,7 @@ static int run_picture(mwx_warn_t *w, int force, mwx_err_t *err)
     for (int i = 0; i < w->nfmt; i++) {
         if (!w->fmts[i]->picture)
             continue;
-        if (w->fmts[i]->kind == MWX_WARN_OUT_ATOM ? !w->msgs_changed : !pic)
+        if (w->fmts[i]->picture_on_messages ? !w->msgs_changed : !pic)
             continue;
         if ((rc = w->fmts[i]->picture(w->fstate[i], &v, w, emit_file, w, err)))
             return rc;
@@ -1146,7 +1144,7 @@ static int journal_restore(mwx_warn_t *w, mwx_err_t *err)
             make_view(w, &v);
             v.now_t = m->t;
             for (int f = 0; f < w->nfmt; f++)
-                if (w->fmts[f]->kind == MWX_WARN_OUT_CAP && w->fmts[f]->message &&
+                if (w->fmts[f]->republish && w->fmts[f]->message &&
                     (rc = w->fmts[f]->message(w->fstate[f], &v, m, emit_none, w, err)))
                     return rc;
             w->st.republished++;
@@ -1358,7 +1356,7 @@ static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, i
     /* a restarted context replaying its input never dates a message before the last one
      * it journaled */
     m->t = w->now_t < w->resume_t ? w->resume_t : w->now_t;
-    mwx_time_format(w->epoch + m->t, 0, 0, m->sent, sizeof m->sent);
+    (void)mwx_time_format(w->epoch + m->t, 0, 0, m->sent, sizeof m->sent);
     m->msg_type = mt;
     m->kind = kind;
     m->all_clear = all_clear;

@@ -4,38 +4,28 @@
 
 #include "mwx/warn.h"
 
+#include "core/buf.h"
+
 #include <geodesic.h>
 #include <geos_c.h>
 
-/* ------------------------------------------------------------------ byte buffer */
+/* ------------------------------------------------------------------ text */
 
-/* A growable text buffer, reused between messages so that steady state does not allocate. */
-typedef struct mwx_wbuf {
-    char *p;
-    size_t len, cap;
-    int failed;      /* an allocation failed: the content is incomplete */
-} mwx_wbuf_t;
+/* Messages are built in the core buffer (core/buf.h), reused between messages so that
+ * steady state does not allocate; these write into it. */
 
-void mwx_wbuf_reset(mwx_wbuf_t *b);
-void mwx_wbuf_free(mwx_wbuf_t *b);
-int mwx_wbuf_reserve(mwx_wbuf_t *b, size_t more);
-void mwx_wbuf_add(mwx_wbuf_t *b, const char *s, size_t n);
-void mwx_wbuf_puts(mwx_wbuf_t *b, const char *s);
-void mwx_wbuf_printf(mwx_wbuf_t *b, const char *fmt, ...) MWX_PRINTF(2, 3);
 /* v with exactly `decimals` (0..7) digits after the point, like "%.*f" (fast path). */
-void mwx_wbuf_fixed(mwx_wbuf_t *b, double v, int decimals);
+void mwx_warn_fixed(mwx_buf_t *b, double v, int decimals);
 /* XML-escaped text (& < > " '), fit for attributes and content. */
-void mwx_wbuf_xml(mwx_wbuf_t *b, const char *s);
+void mwx_warn_xml(mwx_buf_t *b, const char *s);
 /* Same; attr 0 leaves ' as it is (element content, as libxml2's writer does). Control
  * characters other than tab and newline, and bytes that are not UTF-8, become '?'. */
-void mwx_wbuf_xml_esc(mwx_wbuf_t *b, const char *s, int attr);
+void mwx_warn_xml_esc(mwx_buf_t *b, const char *s, int attr);
 /* "<name>text</name>\n" after `spaces` spaces (at most 16), text escaped as content. */
-void mwx_wbuf_xml_el(mwx_wbuf_t *b, int spaces, const char *name, const char *text);
+void mwx_warn_xml_el(mwx_buf_t *b, int spaces, const char *name, const char *text);
 /* An id fit for CAP identifiers and CoT uids: anything outside [A-Za-z0-9_-] becomes '_'
  * (CAP forbids spaces, commas, '<' and '&'; dots separate our fields). */
 void mwx_warn_sanitize_id(char *dst, size_t n, const char *src);
-/* JSON string literal with quotes. */
-void mwx_wbuf_json_str(mwx_wbuf_t *b, const char *s);
 
 /* Write data to dir/name atomically: dir/.name.tmp, optional fsync, rename. */
 int mwx_warn_write_file(const char *dir, const char *name, const char *data, size_t len,
@@ -73,7 +63,7 @@ int mwx_warn_mkdir(const char *dir, mwx_err_t *err);
 
 /* Sign a CAP document (cap_sign.c): out receives text with the <Signature> spliced in
  * before </alert> (out is reset first; reused between messages). */
-int mwx_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_wbuf_t *out,
+int mwx_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_buf_t *out,
                      mwx_err_t *err);
 
 /* ------------------------------------------------------------------ geometry */
@@ -156,8 +146,8 @@ typedef struct mwx_warn_view {
     int nocache;                       /* regenerate every text (tests compare) */
 } mwx_warn_view_t;
 
-/* An output format: a new format is a new file with one of these. Each callback may be
- * NULL. `scratch` is the context's reusable buffer. Files are written under alerts_dir and
+/* An output format: a new format is a new file with one of these and its entry in the
+ * registry (formats.c). Each callback may be NULL. `scratch` is the context's reusable buffer. Files are written under alerts_dir and
  * reported with emit(). */
 typedef void (*mwx_warn_emit_file_fn)(void *ctx, mwx_warn_output_t out, const char *file,
                                       const char *identifier, mwx_msg_type_t mt,
@@ -165,7 +155,13 @@ typedef void (*mwx_warn_emit_file_fn)(void *ctx, mwx_warn_output_t out, const ch
 
 typedef struct mwx_warn_format {
     const char *name;
-    mwx_warn_output_t kind;
+    mwx_warn_output_t kind;     /* its position in the registry (formats.c) */
+    /* 1: picture() runs only when the set of messages changed (a feed of messages),
+     * 0: whenever the picture is due (a map of the current state). */
+    int picture_on_messages;
+    /* 1: it writes the public message, rewritten when a restarted node finds a journaled
+     * message's file missing. */
+    int republish;
     /* A CAP message was decided. */
     int (*message)(void *state, const mwx_warn_view_t *v, const mwx_warn_msg_t *m,
                    mwx_warn_emit_file_fn emit, void *ectx, mwx_err_t *err);
@@ -182,10 +178,10 @@ typedef struct mwx_warn_format {
     void (*destroy)(void *state);
 } mwx_warn_format_t;
 
-extern const mwx_warn_format_t mwx_warn_format_cap;
-extern const mwx_warn_format_t mwx_warn_format_atom;
-extern const mwx_warn_format_t mwx_warn_format_cot;
-extern const mwx_warn_format_t mwx_warn_format_geojson;
+/* The registry (formats.c): format i has kind i. */
+#define MWX_WARN_MAX_FORMATS 8
+size_t mwx_warn_format_count(void);
+const mwx_warn_format_t *mwx_warn_format_at(size_t i);
 
 /* Picture access for the picture formats (GeoJSON, Atom). */
 typedef struct mwx_warn_pic_track {

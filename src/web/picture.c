@@ -9,6 +9,7 @@
  * step), rings of MWX_WEB_MAX_SHARES shares and MWX_WEB_MAX_ALERTS alerts. The caller
  * (server.c) serialises access. */
 #include <math.h>
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,6 +156,7 @@ static pic_track_t *find_track(mwx_picture_t *p, const mwx_rec_track_t *t, int *
         pt = calloc(1, sizeof *pt);
         if (!pt)
             return NULL;
+        assert(p->n_tracks < MWX_WEB_MAX_TRACKS); /* within its maximum: evicted above */
         p->tracks[p->n_tracks++] = pt;
     }
     mwx_strlcpy(pt->node, t->node, sizeof pt->node);
@@ -257,57 +259,57 @@ int mwx_picture_add(mwx_picture_t *p, const mwx_record_t *rec, const char *json,
     return 0;
 }
 
-static void put_trail_points(const pic_track_t *pt, mwx_sb_t *sb)
+static void put_trail_points(const pic_track_t *pt, mwx_buf_t *sb)
 {
-    mwx_sb_putc(sb, '[');
+    mwx_buf_putc(sb, '[');
     for (size_t i = 0; i < pt->n_pts; i++)
-        mwx_sb_printf(sb, "%s[%.3f,%.1f,%.1f,%.1f]", i ? "," : "", pt->pts[i][0],
+        mwx_buf_printf(sb, "%s[%.3f,%.1f,%.1f,%.1f]", i ? "," : "", pt->pts[i][0],
                       pt->pts[i][1], pt->pts[i][2], pt->pts[i][3]);
-    mwx_sb_putc(sb, ']');
+    mwx_buf_putc(sb, ']');
 }
 
-static void put_truth(const pic_truth_t *pt, mwx_sb_t *sb)
+static void put_truth(const pic_truth_t *pt, mwx_buf_t *sb)
 {
-    mwx_sb_puts(sb, "{\"object\":");
-    mwx_sb_json_str(sb, pt->object);
-    mwx_sb_printf(sb, ",\"phase\":\"%s\",\"points\":[", mwx_phase_name(pt->phase));
+    mwx_buf_puts(sb, "{\"object\":");
+    mwx_buf_json_str(sb, pt->object);
+    mwx_buf_printf(sb, ",\"phase\":\"%s\",\"points\":[", mwx_phase_name(pt->phase));
     for (size_t i = 0; i < pt->n_pts; i++)
-        mwx_sb_printf(sb, "%s[%.3f,%.1f,%.1f,%.1f]", i ? "," : "", pt->pts[i][0],
+        mwx_buf_printf(sb, "%s[%.3f,%.1f,%.1f,%.1f]", i ? "," : "", pt->pts[i][0],
                       pt->pts[i][1], pt->pts[i][2], pt->pts[i][3]);
-    mwx_sb_puts(sb, "]}");
+    mwx_buf_puts(sb, "]}");
 }
 
 /* Tracks in the order they were first seen would reorder after an eviction; the
  * browser does not care, it keys by (node, track_id). */
-void mwx_picture_sse(const mwx_picture_t *p, mwx_sb_t *sb)
+void mwx_picture_sse(const mwx_picture_t *p, mwx_buf_t *sb)
 {
     if (p->scenario)
         mwx_sse_event(sb, "scenario", p->scenario);
-    mwx_sb_t tmp;
+    mwx_buf_t tmp;
     for (size_t i = 0; i < p->n_truth; i++) {
-        mwx_sb_init(&tmp);
+        mwx_buf_init(&tmp);
         put_truth(p->truth[i], &tmp);
         if (tmp.oom)
             sb->oom = 1;
         else
             mwx_sse_event(sb, "truth_trail", tmp.p);
-        mwx_sb_free(&tmp);
+        mwx_buf_free(&tmp);
     }
     for (size_t i = 0; i < p->n_tracks; i++) {
         const pic_track_t *pt = p->tracks[i];
-        mwx_sb_init(&tmp);
-        mwx_sb_puts(&tmp, "{\"node\":");
-        mwx_sb_json_str(&tmp, pt->node);
-        mwx_sb_puts(&tmp, ",\"track_id\":");
-        mwx_sb_json_str(&tmp, pt->track_id);
-        mwx_sb_puts(&tmp, ",\"points\":");
+        mwx_buf_init(&tmp);
+        mwx_buf_puts(&tmp, "{\"node\":");
+        mwx_buf_json_str(&tmp, pt->node);
+        mwx_buf_puts(&tmp, ",\"track_id\":");
+        mwx_buf_json_str(&tmp, pt->track_id);
+        mwx_buf_puts(&tmp, ",\"points\":");
         put_trail_points(pt, &tmp);
-        mwx_sb_putc(&tmp, '}');
+        mwx_buf_putc(&tmp, '}');
         if (tmp.oom)
             sb->oom = 1;
         else
             mwx_sse_event(sb, "trail", tmp.p);
-        mwx_sb_free(&tmp);
+        mwx_buf_free(&tmp);
         if (pt->json)
             mwx_sse_event(sb, "track", pt->json);
     }
@@ -317,40 +319,40 @@ void mwx_picture_sse(const mwx_picture_t *p, mwx_sb_t *sb)
         mwx_sse_event(sb, "alert", ring_at(&p->alerts, i));
 }
 
-void mwx_picture_json_members(const mwx_picture_t *p, mwx_sb_t *sb)
+void mwx_picture_json_members(const mwx_picture_t *p, mwx_buf_t *sb)
 {
-    mwx_sb_puts(sb, "\"scenario\":");
-    mwx_sb_puts(sb, p->scenario ? p->scenario : "null");
-    mwx_sb_puts(sb, ",\"tracks\":[");
+    mwx_buf_puts(sb, "\"scenario\":");
+    mwx_buf_puts(sb, p->scenario ? p->scenario : "null");
+    mwx_buf_puts(sb, ",\"tracks\":[");
     int first = 1;
     for (size_t i = 0; i < p->n_tracks; i++) {
         const pic_track_t *pt = p->tracks[i];
         if (!pt->json)
             continue;
-        mwx_sb_puts(sb, first ? "{\"track\":" : ",{\"track\":");
+        mwx_buf_puts(sb, first ? "{\"track\":" : ",{\"track\":");
         first = 0;
-        mwx_sb_puts(sb, pt->json);
-        mwx_sb_puts(sb, ",\"trail\":");
+        mwx_buf_puts(sb, pt->json);
+        mwx_buf_puts(sb, ",\"trail\":");
         put_trail_points(pt, sb);
-        mwx_sb_putc(sb, '}');
+        mwx_buf_putc(sb, '}');
     }
-    mwx_sb_puts(sb, "],\"truth\":[");
+    mwx_buf_puts(sb, "],\"truth\":[");
     for (size_t i = 0; i < p->n_truth; i++) {
         if (i)
-            mwx_sb_putc(sb, ',');
+            mwx_buf_putc(sb, ',');
         put_truth(p->truth[i], sb);
     }
-    mwx_sb_puts(sb, "],\"shares\":[");
+    mwx_buf_puts(sb, "],\"shares\":[");
     for (size_t i = 0; i < p->shares.n; i++) {
         if (i)
-            mwx_sb_putc(sb, ',');
-        mwx_sb_puts(sb, ring_at(&p->shares, i));
+            mwx_buf_putc(sb, ',');
+        mwx_buf_puts(sb, ring_at(&p->shares, i));
     }
-    mwx_sb_puts(sb, "],\"alerts\":[");
+    mwx_buf_puts(sb, "],\"alerts\":[");
     for (size_t i = 0; i < p->alerts.n; i++) {
         if (i)
-            mwx_sb_putc(sb, ',');
-        mwx_sb_puts(sb, ring_at(&p->alerts, i));
+            mwx_buf_putc(sb, ',');
+        mwx_buf_puts(sb, ring_at(&p->alerts, i));
     }
-    mwx_sb_putc(sb, ']');
+    mwx_buf_putc(sb, ']');
 }

@@ -234,28 +234,28 @@ static void broadcast(mwx_web_t *s, const char *frame, size_t n)
     pthread_cond_broadcast(&s->cv);
 }
 
-static void replay_json(const mwx_web_t *s, mwx_sb_t *sb)
+static void replay_json(const mwx_web_t *s, mwx_buf_t *sb)
 {
     if (!s->have_replay) {
-        mwx_sb_puts(sb, "null");
+        mwx_buf_puts(sb, "null");
         return;
     }
     const mwx_web_replay_state_t *r = &s->replay;
-    mwx_sb_printf(sb, "{\"playing\":%s,\"speed\":%.6g,\"t\":%.3f,\"t_end\":%.3f,\"ended\":%s}",
+    mwx_buf_printf(sb, "{\"playing\":%s,\"speed\":%.6g,\"t\":%.3f,\"t_end\":%.3f,\"ended\":%s}",
                   r->playing ? "true" : "false", isfinite(r->speed) ? r->speed : 0.0,
                   isfinite(r->t) ? r->t : 0.0,
                   isfinite(r->t_end) ? r->t_end : 0.0, r->ended ? "true" : "false");
 }
 
-static void hello_json(const mwx_web_t *s, mwx_sb_t *sb)
+static void hello_json(const mwx_web_t *s, mwx_buf_t *sb)
 {
-    mwx_sb_printf(sb, "{\"server\":\"mwx %s\",\"mode\":\"%s\",\"replay\":", MWX_VERSION,
+    mwx_buf_printf(sb, "{\"server\":\"mwx %s\",\"mode\":\"%s\",\"replay\":", MWX_VERSION,
                   s->have_replay ? "replay" : "live");
     replay_json(s, sb);
     /* The control token: only a page of this origin can read this stream (the Host
      * check stops DNS rebinding, CORS the rest), and the page sends it back in a header,
      * which a cross-site form or image cannot. */
-    mwx_sb_printf(sb, ",\"atom\":%s,\"token\":\"%s\"}", s->atom[0] ? "true" : "false",
+    mwx_buf_printf(sb, ",\"atom\":%s,\"token\":\"%s\"}", s->atom[0] ? "true" : "false",
                   s->token);
 }
 
@@ -348,10 +348,10 @@ static enum MHD_Result send_text(mwx_web_t *s, struct MHD_Connection *conn, unsi
 }
 
 static enum MHD_Result send_sb(mwx_web_t *s, struct MHD_Connection *conn, const char *type,
-                               mwx_sb_t *sb)
+                               mwx_buf_t *sb)
 {
     size_t n = sb->len;
-    char *body = mwx_sb_take(sb);
+    char *body = mwx_buf_take(sb);
     if (!body)
         return send_text(s, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
     return send_buf(s, conn, MHD_HTTP_OK, type, body, n, 0);
@@ -463,9 +463,9 @@ static enum MHD_Result serve_events(mwx_web_t *s, struct MHD_Connection *conn)
     if (!c)
         return send_text(s, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
     c->srv = s;
-    mwx_sb_t sb, hello;
-    mwx_sb_init(&sb);
-    mwx_sb_init(&hello);
+    mwx_buf_t sb, hello;
+    mwx_buf_init(&sb);
+    mwx_buf_init(&hello);
     pthread_mutex_lock(&s->lk);
     if (s->n_clients == MWX_WEB_MAX_CLIENTS || s->stopping) {
         pthread_mutex_unlock(&s->lk);
@@ -475,13 +475,13 @@ static enum MHD_Result serve_events(mwx_web_t *s, struct MHD_Connection *conn)
     }
     /* The reconnect delay, then hello (the browser clears its state on it), then the
      * picture, then ready: taken under the lock, so no live event can slip between. */
-    mwx_sb_puts(&sb, "retry: 2000\n\n");
+    mwx_buf_puts(&sb, "retry: 2000\n\n");
     hello_json(s, &hello);
     if (!hello.oom)
         mwx_sse_event(&sb, "hello", hello.p);
     mwx_picture_sse(s->pic, &sb);
     if (s->have_replay) {
-        mwx_sb_free(&hello);
+        mwx_buf_free(&hello);
         replay_json(s, &hello);
         if (!hello.oom)
             mwx_sse_event(&sb, "replay", hello.p);
@@ -497,8 +497,8 @@ static enum MHD_Result serve_events(mwx_web_t *s, struct MHD_Connection *conn)
         mwx_gauge_set(s->sse_clients, (double)s->n_clients);
     }
     pthread_mutex_unlock(&s->lk);
-    mwx_sb_free(&sb);
-    mwx_sb_free(&hello);
+    mwx_buf_free(&sb);
+    mwx_buf_free(&hello);
     if (!ok) {
         free(c->buf);
         free(c);
@@ -522,22 +522,22 @@ static enum MHD_Result serve_events(mwx_web_t *s, struct MHD_Connection *conn)
 
 static enum MHD_Result serve_picture(mwx_web_t *s, struct MHD_Connection *conn)
 {
-    mwx_sb_t sb;
-    mwx_sb_init(&sb);
+    mwx_buf_t sb;
+    mwx_buf_init(&sb);
     pthread_mutex_lock(&s->lk);
-    mwx_sb_printf(&sb, "{\"mode\":\"%s\",\"replay\":", s->have_replay ? "replay" : "live");
+    mwx_buf_printf(&sb, "{\"mode\":\"%s\",\"replay\":", s->have_replay ? "replay" : "live");
     replay_json(s, &sb);
-    mwx_sb_putc(&sb, ',');
+    mwx_buf_putc(&sb, ',');
     mwx_picture_json_members(s->pic, &sb);
     pthread_mutex_unlock(&s->lk);
-    mwx_sb_puts(&sb, "}\n");
+    mwx_buf_puts(&sb, "}\n");
     return send_sb(s, conn, "application/json", &sb);
 }
 
 static enum MHD_Result serve_metrics(mwx_web_t *s, struct MHD_Connection *conn)
 {
-    mwx_sb_t sb;
-    mwx_sb_init(&sb);
+    mwx_buf_t sb;
+    mwx_buf_init(&sb);
     mwx_metrics_render_into(s->metrics, &sb);
     pthread_mutex_lock(&s->lk);
     mwx_metrics_t *extra = s->attached;
@@ -560,9 +560,9 @@ static enum MHD_Result serve_atom(mwx_web_t *s, struct MHD_Connection *conn)
         /* No alert yet, so the writer has made no feed: a reader that subscribes now
          * gets a valid empty feed (RFC 4287: id, title, updated, author), not a 404
          * that would mark the feed broken. */
-        mwx_sb_t sb;
-        mwx_sb_init(&sb);
-        mwx_sb_printf(&sb,
+        mwx_buf_t sb;
+        mwx_buf_init(&sb);
+        mwx_buf_printf(&sb,
                       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                       "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
                       " <id>urn:mwx:feed:empty</id>\n"
@@ -631,13 +631,13 @@ static enum MHD_Result serve_control(mwx_web_t *s, struct MHD_Connection *conn)
     }
     if (fn(user, cmd, x) != 0)
         return send_text(s, conn, MHD_HTTP_BAD_REQUEST, "control refused\n");
-    mwx_sb_t sb;
-    mwx_sb_init(&sb);
+    mwx_buf_t sb;
+    mwx_buf_init(&sb);
     pthread_mutex_lock(&s->lk);
-    mwx_sb_puts(&sb, "{\"ok\":true,\"replay\":");
+    mwx_buf_puts(&sb, "{\"ok\":true,\"replay\":");
     replay_json(s, &sb);
     pthread_mutex_unlock(&s->lk);
-    mwx_sb_puts(&sb, "}\n");
+    mwx_buf_puts(&sb, "}\n");
     return send_sb(s, conn, "application/json", &sb);
 }
 
@@ -904,7 +904,7 @@ int mwx_web_start(const char *bind, unsigned port, const char *assets, mwx_web_t
     }
     for (size_t i = 0; i < sizeof rnd; i++)
         snprintf(s->token + 2 * i, 3, "%02x", rnd[i]);
-    mwx_time_format((double)time(NULL), 0, 0, s->started, sizeof s->started);
+    (void)mwx_time_format((double)time(NULL), 0, 0, s->started, sizeof s->started);
 
     if (!bind || !*bind)
         bind = "127.0.0.1";
@@ -1057,9 +1057,9 @@ void mwx_web_set_control(mwx_web_t *s, mwx_web_control_fn fn, void *user)
 
 void mwx_web_set_replay_state(mwx_web_t *s, const mwx_web_replay_state_t *st)
 {
-    mwx_sb_t data, frame;
-    mwx_sb_init(&data);
-    mwx_sb_init(&frame);
+    mwx_buf_t data, frame;
+    mwx_buf_init(&data);
+    mwx_buf_init(&frame);
     pthread_mutex_lock(&s->lk);
     s->replay = *st;
     s->have_replay = 1;
@@ -1070,8 +1070,8 @@ void mwx_web_set_replay_state(mwx_web_t *s, const mwx_web_replay_state_t *st)
             broadcast(s, frame.p, frame.len);
     }
     pthread_mutex_unlock(&s->lk);
-    mwx_sb_free(&data);
-    mwx_sb_free(&frame);
+    mwx_buf_free(&data);
+    mwx_buf_free(&frame);
 }
 
 void mwx_web_reset(mwx_web_t *s)
@@ -1119,8 +1119,8 @@ int mwx_web_publish(mwx_web_t *s, const mwx_record_t *rec, mwx_err_t *err)
             mwx_histogram_observe(s->share_latency, rec->u.share.latency_s);
     }
 
-    mwx_sb_t frame;
-    mwx_sb_init(&frame);
+    mwx_buf_t frame;
+    mwx_buf_init(&frame);
     mwx_sse_event(&frame, mwx_rec_type_name(rec->type), line);
     int rc = 0, evicted = 0;
     pthread_mutex_lock(&s->lk);
@@ -1134,7 +1134,7 @@ int mwx_web_publish(mwx_web_t *s, const mwx_record_t *rec, mwx_err_t *err)
     pthread_mutex_unlock(&s->lk);
     if (evicted)
         mwx_counter_add(s->tracks_evicted, 1);
-    mwx_sb_free(&frame);
+    mwx_buf_free(&frame);
     free(line);
     if (rc)
         return mwx_err_set(err, rc, "web: out of memory publishing a %s record",

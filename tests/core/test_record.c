@@ -109,7 +109,7 @@ static void test_encode_capacity_and_refusals(void **state)
 }
 
 /* Worst-case records (every string full, every list full, the largest varints) encode
- * within twice their struct plus 64 bytes: the bound record.c relies on to skip the
+ * within twice their struct plus 64 bytes: the bound record_codec.c relies on to skip the
  * sizing pass when the caller's buffer is at least that big. */
 static void test_encode_size_bound(void **state)
 {

@@ -480,7 +480,7 @@ static void property_on(int kind, int rounds)
                     e.payload_len = 1;
                     assert_int_equal(mwx_envelope_seal(&e, net.node[i].key.sk, buf, sizeof buf,
                                                        &len, &err), 0);
-                    mwx_subject_data(MWX_PAYLOAD_TRACK, p.nation[i], p.nation[j], subject);
+                    assert_int_equal(mwx_subject_data(MWX_PAYLOAD_TRACK, p.nation[i], p.nation[j], subject), MWX_OK);
                     (void)mwx_bus_publish(net.node[i].bus, subject, buf, len, &err);
                     if (mwx_policy_allows(&p, p.nation[i], p.nation[j]))
                         sent_allowed[j][i]++;
@@ -769,7 +769,7 @@ static void test_nats_hub_leaf(void **state)
         no.direct = 1;
         assert_int_equal(mwx_bus_nats_open(&no, &bus[i], &err), 0);
         char s[MWX_SUBJECT_LEN];
-        mwx_subject_inbox(p.nation[i], s);
+        assert_int_equal(mwx_subject_inbox(p.nation[i], s), MWX_OK);
         assert_int_equal(mwx_bus_subscribe(bus[i], s, on_count, &got[i], &err), 0);
     }
     /* JP's leaf has rules of its own: JP may not subscribe to everything there (the
@@ -780,8 +780,8 @@ static void test_nats_hub_leaf(void **state)
     /* wait until the leaves have joined the hub and interest has propagated: KR -> US */
     int ok = 0;
     for (int k = 0; k < 300 && !ok; k++) {
-        mwx_bus_publish(bus[1], "mwx.hb.KR.US", (const uint8_t *)"h", 1, &err);
-        mwx_bus_flush(bus[1], 1.0, &err);
+        assert_int_equal(mwx_bus_publish(bus[1], "mwx.hb.KR.US", (const uint8_t *)"h", 1, &err), MWX_OK);
+        assert_int_equal(mwx_bus_flush(bus[1], 1.0, &err), MWX_OK);
         usleep(10000);
         ok = atomic_load(&got[2].n) > 0;
     }
@@ -976,7 +976,7 @@ static void *excl_publisher(void *arg)
         if (i % 5 == 0)
             usleep(200);
     }
-    mwx_bus_flush(b, 2.0, NULL);
+    assert_int_equal(mwx_bus_flush(b, 2.0, NULL), MWX_OK);
     mwx_bus_close(b);
     return NULL;
 }

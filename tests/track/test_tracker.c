@@ -144,7 +144,7 @@ static void run_scene(const scene_t *s, mwx_tracker_t *tr, double *det)
         for (int i = 0; i < nb; i++)
             assert_int_equal(mwx_tracker_add(tr, &buf[i], NULL), 0);
     }
-    mwx_tracker_flush(tr, NULL);
+    assert_int_equal(mwx_tracker_flush(tr, NULL), MWX_OK);
 }
 
 static void fly_all(scene_t *s)

@@ -164,7 +164,7 @@ static double speed_at_alt(const mwx_traj_t *tr, const mwx_earth_t *e, double h)
     /* after the apogee altitude decreases monotonically: bisect */
     double tapo = lo, best = -1;
     for (double t = lo; t < hi; t += 1.0) {
-        mwx_traj_state(tr, t, p, v, NULL);
+        assert_int_equal(mwx_traj_state(tr, t, p, v, NULL), MWX_OK);
         mwx_ecef_to_geo(e, p, &g);
         if (g.alt > best) {
             best = g.alt;
@@ -174,14 +174,14 @@ static double speed_at_alt(const mwx_traj_t *tr, const mwx_earth_t *e, double h)
     lo = tapo;
     for (int it = 0; it < 60; it++) {
         double m = 0.5 * (lo + hi);
-        mwx_traj_state(tr, m, p, v, NULL);
+        assert_int_equal(mwx_traj_state(tr, m, p, v, NULL), MWX_OK);
         mwx_ecef_to_geo(e, p, &g);
         if (g.alt > h)
             lo = m;
         else
             hi = m;
     }
-    mwx_traj_state(tr, hi, p, v, NULL);
+    assert_int_equal(mwx_traj_state(tr, hi, p, v, NULL), MWX_OK);
     return mwx_norm3(v);
 }
 

@@ -107,26 +107,26 @@ static void assert_no_hidden(const char *dir)
 
 static void test_escape(void **st)
 {
-    mwx_wbuf_t b = {0};
+    mwx_buf_t b = {0};
     (void)st;
-    mwx_wbuf_xml_esc(&b, "a&b<c>d\"e'f\tg\nh", 0);
+    mwx_warn_xml_esc(&b, "a&b<c>d\"e'f\tg\nh", 0);
     assert_string_equal(b.p, "a&amp;b&lt;c&gt;d&quot;e'f\tg\nh");
-    mwx_wbuf_reset(&b);
-    mwx_wbuf_xml_esc(&b, "it's", 1);
+    mwx_buf_reset(&b);
+    mwx_warn_xml_esc(&b, "it's", 1);
     assert_string_equal(b.p, "it&apos;s");
-    mwx_wbuf_reset(&b);
+    mwx_buf_reset(&b);
     /* CR kept as a reference; other control characters are not XML, even escaped */
-    mwx_wbuf_xml_esc(&b, "x\ry\001z\037", 0);
+    mwx_warn_xml_esc(&b, "x\ry\001z\037", 0);
     assert_string_equal(b.p, "x&#13;y?z?");
-    mwx_wbuf_reset(&b);
+    mwx_buf_reset(&b);
     /* UTF-8 passes whole; a stray continuation byte, a cut sequence, an overlong form and
      * a surrogate do not */
-    mwx_wbuf_xml_esc(&b, "東京 서울 \xF0\x9F\x9A\x80|\x80|\xE6\x9D|\xC0\xAF|\xED\xA0\x80", 0);
+    mwx_warn_xml_esc(&b, "東京 서울 \xF0\x9F\x9A\x80|\x80|\xE6\x9D|\xC0\xAF|\xED\xA0\x80", 0);
     assert_string_equal(b.p, "東京 서울 \xF0\x9F\x9A\x80|?|??|??|???");
-    mwx_wbuf_reset(&b);
-    mwx_wbuf_xml_esc(&b, "", 0);
+    mwx_buf_reset(&b);
+    mwx_warn_xml_esc(&b, "", 0);
     assert_string_equal(b.p ? b.p : "", "");
-    mwx_wbuf_free(&b);
+    mwx_buf_free(&b);
 }
 
 /* The scenario of warn_sample: Alerts, Updates, a withdrawn threat, a false track and the

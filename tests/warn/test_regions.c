@@ -344,9 +344,9 @@ static void test_fixed_format(void **st)
     (void)st;
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         for (int d = 0; d <= 7; d++) {
-            mwx_wbuf_t b = {0};
+            mwx_buf_t b = {0};
             char ref[64];
-            mwx_wbuf_fixed(&b, v[i], d);
+            mwx_warn_fixed(&b, v[i], d);
             snprintf(ref, sizeof ref, "%.*f", d, v[i]);
             /* printf rounds the binary value half-to-even; llround rounds half away: they
              * may differ in the last digit only on exact binary ties */
@@ -354,7 +354,7 @@ static void test_fixed_format(void **st)
                 double x = fabs(v[i]) * pow(10, d);
                 assert_true(fabs(x - floor(x) - 0.5) < 1e-6);
             }
-            mwx_wbuf_free(&b);
+            mwx_buf_free(&b);
         }
 }
 

@@ -30,7 +30,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: warn_sample OUT_DIR Exercise|Test\n");
         return 2;
     }
-    mwx_time_parse("2026-11-22T03:00:00Z", &epoch, &err);
+    if (mwx_time_parse("2026-11-22T03:00:00Z", &epoch, &err) != MWX_OK) {
+        fprintf(stderr, "warn_sample: %s\n", err.msg);
+        return 1;
+    }
     cfg.node = "KR";
     cfg.run_id = "sample";
     cfg.source = MWX_WARN_SOURCE_SIMULATED;

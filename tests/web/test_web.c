@@ -1496,7 +1496,7 @@ static void test_bind_rules(void **state)
     /* An explicit loopback address other than the default works. */
     assert_int_equal(mwx_web_start("127.0.0.2", 0, fx->assets, &s, &err), 0);
     char url[96];
-    mwx_web_url(s, url, sizeof url);
+    assert_int_equal(mwx_web_url(s, url, sizeof url), MWX_OK);
     assert_int_equal(strncmp(url, "http://127.0.0.2:", 17), 0);
     mwx_web_stop(s);
 

@@ -136,7 +136,7 @@ int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
         if (al->msg_type == MWX_MSG_CANCEL || !(al->t < truth->t_impact))
             continue;
         if (memchr(al->identifier, '\0', sizeof al->identifier))
-            mwx_warn_identifier_parse(al->identifier, NULL, 0, &kind);
+            (void)mwx_warn_identifier_parse(al->identifier, NULL, 0, &kind);
         for (int k = 0; k < al->n_regions && k < MWX_MAX_ALERT_REGIONS; k++) {
             char id[MWX_REGION_ID_LEN];
             int ri;

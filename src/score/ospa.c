@@ -1,4 +1,5 @@
-/* Scoring building blocks: optimal assignment, OSPA, GOSPA, truth interpolation. */
+/* Scoring building blocks (distances between a track set and the truth): optimal assignment,
+ * OSPA, GOSPA, truth interpolation. */
 #include "mwx/score.h"
 #include "mwx/track.h"
 
