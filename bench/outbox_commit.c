@@ -96,8 +96,8 @@ static int run(const char *dir, int threaded, int seal, mwx_sender_t *tx, double
 
     snprintf(path, sizeof path, "%s/node-KR.outbox", dir);
     unlink(path);
-    if (svc_log_open(path, 1.0, NULL, NULL, &log, &start_unix, &existed, &err) ||
-        svc_commit_create(log, threaded, 0, pub, NULL, &c, &err)) {
+    if (mwxi_svc_log_open(path, 1.0, NULL, NULL, &log, &start_unix, &existed, &err) ||
+        mwxi_svc_commit_create(log, threaded, 0, pub, NULL, &c, &err)) {
         fprintf(stderr, "outbox_commit: %s\n", err.msg);
         return -1;
     }
@@ -130,17 +130,17 @@ static int run(const char *dir, int threaded, int seal, mwx_sender_t *tx, double
         }
         if (k < LAT_MAX)
             t_put[k] = rate > 0 ? t0 + (double)k / rate : now_s();
-        if (svc_commit_put(c, mwx_time_wall(), 0, 1, "mwx.track.KR.JP", data, len, &err)) {
+        if (mwxi_svc_commit_put(c, mwx_time_wall(), 0, 1, "mwx.track.KR.JP", data, len, &err)) {
             fprintf(stderr, "outbox_commit: %s\n", err.msg);
             return -1;
         }
         k++;
     }
-    svc_commit_barrier(c, &err);
+    mwxi_svc_commit_barrier(c, &err);
     double t1 = now_s();
-    svc_commit_stats(c, &st);
-    svc_commit_destroy(c);
-    svc_log_close(log);
+    mwxi_svc_commit_stats(c, &st);
+    mwxi_svc_commit_destroy(c);
+    mwxi_svc_log_close(log);
     unlink(path);
     (void)mwx_bus_flush(bus, 2.0, NULL);
     for (int i = 0; i < 200 && atomic_load(&delivered) < (long)k; i++)

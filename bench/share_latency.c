@@ -607,7 +607,7 @@ static void cpu_breakdown(const mwx_keypair_t *k, const uint8_t *env, size_t env
 
     rec.type = MWX_REC_TRACK;
     rec.u.track = *trk;
-    if (mwx_envelope_split(env, env_len, &sp, &spn, &sig, &e, NULL) != MWX_OK)
+    if (mwxi_envelope_split(env, env_len, &sp, &spn, &sig, &e, NULL) != MWX_OK)
         return;
     memcpy(msg, MWX_SIG_DOMAIN, MWX_SIG_DOMAIN_LEN);
     memcpy(msg + MWX_SIG_DOMAIN_LEN, sp, spn);
@@ -644,7 +644,7 @@ static void cpu_breakdown(const mwx_keypair_t *k, const uint8_t *env, size_t env
     printf("  %-44s %6.1f us\n", "Ed25519 verify", cpu_median(v, CPU_REPS));
     for (int i = 0; i < CPU_REPS; i++) {
         double a = cpu_now();
-        sink += mwx_envelope_split(env, env_len, &sp, &spn, &sig, &e, NULL);
+        sink += mwxi_envelope_split(env, env_len, &sp, &spn, &sig, &e, NULL);
         v[i] = cpu_now() - a;
     }
     printf("  %-44s %6.1f us\n", "envelope decode (signed part)", cpu_median(v, CPU_REPS));

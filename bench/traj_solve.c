@@ -1,4 +1,4 @@
-/* Trajectory solving speed (`make bench` runs it as build/bench/traj_solve; figures go
+/* Trajectory solving speed (`make bench` runs it as build/bench/mwxi_traj_solve; figures go
  * to docs/TRAJECTORIES.md). For each case: median wall time of mwx_traj_create over
  * repetitions, flights integrated by the solver, steps stored; then the cost of one
  * mwx_traj_state call, and a simulated 1 s truth stream's speed-up over real time. */
@@ -73,7 +73,7 @@ int main(int argc, char **argv)
                 return 1;
             }
             t[r] = mwx_time_mono() - t0;
-            traj_get_details(tr, &d);
+            mwxi_traj_get_details(tr, &d);
             mwx_traj_destroy(tr);
         }
         qsort(t, (size_t)reps, sizeof *t, cmp);

@@ -11,7 +11,7 @@
  *          this is what the public receives, and what the goal (< 1 ms) is about;
  *        - "whole call": stopped when mwx_warn_track() returns; it adds the GeoJSON, Atom
  *          and CoT files (written after the CAP files) and the allocation of inodes for the
- *          next messages' files (mwx_warn_inodes_fill).
+ *          next messages' files (mwxi_warn_inodes_fill).
  *      Wall time and the thread's CPU time, p50 / p99 / max.
  *   2. update, no message: the same track with a steady prediction (decision, CoT and
  *      GeoJSON at their cadence).
@@ -130,7 +130,7 @@ static void new_file_baseline(const char *dir, size_t size, double *lat, double 
         snprintf(name, sizeof name, "baseline-new-%d.bin", i);
         t0 = mwx_time_mono();
         c0 = cpu_now();
-        mwx_warn_write_new(NULL, dir, name, blob, size, 0, &err);
+        mwxi_warn_write_new(NULL, dir, name, blob, size, 0, &err);
         lat[i] = mwx_time_mono() - t0;
         cpu[i] = cpu_now() - c0;
     }
@@ -368,7 +368,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < n; i++) {
         t0 = mwx_time_mono();
         c0 = cpu_now();
-        mwx_warn_write_file(dir, "baseline.bin", blob, cap_size, 0, &err);
+        mwxi_warn_write_file(dir, "baseline.bin", blob, cap_size, 0, &err);
         lat[i] = mwx_time_mono() - t0;
         cpu[i] = cpu_now() - c0;
     }
@@ -407,7 +407,7 @@ int main(int argc, char **argv)
         double dt = mwx_time_mono() - t0;
         t0 = mwx_time_mono();
         for (int i = 0; i < q; i++)
-            mwx_warn_ellipse_ring(mwx_regions_geod(r), &es[i], 72, 0.001, 3000, ring);
+            mwxi_warn_ellipse_ring(mwxi_regions_geod(r), &es[i], 72, 0.001, 3000, ring);
         double dt_ring = mwx_time_mono() - t0;
         printf("region tests (%d random ellipses, %zu regions each, %.2f regions hit on "
                "average):\n", q, nreg, (double)hits / q);

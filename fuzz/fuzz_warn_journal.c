@@ -104,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             memset(rec, 0, layout);
             memcpy(rec, data + at, n < layout ? n : layout);
             put32(eh, layout);
-            put32(eh + 4, mwx_crc32c(0, rec, layout));
+            put32(eh + 4, mwxi_crc32c(0, rec, layout));
             fwrite(eh, 1, 8, f);
             fwrite(rec, 1, layout, f);
             at += n + (end ? 4 : 0);

@@ -63,11 +63,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(s, data, size);
     s[size] = '\0';
     size_t n = strlen(s); /* the writers take C strings */
-    mwx_buf_puts(&b, "<a x=\"");
-    mwx_warn_xml_esc(&b, s, 1);
-    mwx_buf_puts(&b, "\">");
-    mwx_warn_xml_esc(&b, s, 0);
-    mwx_buf_puts(&b, "</a>");
+    mwxi_buf_puts(&b, "<a x=\"");
+    mwxi_warn_xml_esc(&b, s, 1);
+    mwxi_buf_puts(&b, "\">");
+    mwxi_warn_xml_esc(&b, s, 0);
+    mwxi_buf_puts(&b, "</a>");
     if (b.oom)
         abort();
     xmlDocPtr doc = xmlReadMemory(b.p, (int)b.len, "esc.xml", "UTF-8", XML_PARSE_NONET);
@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     xmlFreeDoc(doc);
-    mwx_buf_free(&b);
+    mwxi_buf_free(&b);
     free(s);
     return 0;
 }

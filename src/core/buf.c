@@ -7,20 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-void mwx_buf_init(mwx_buf_t *b)
+void mwxi_buf_init(mwx_buf_t *b)
 {
     b->p = NULL;
     b->len = b->cap = 0;
     b->oom = 0;
 }
 
-void mwx_buf_free(mwx_buf_t *b)
+void mwxi_buf_free(mwx_buf_t *b)
 {
     free(b->p);
-    mwx_buf_init(b);
+    mwxi_buf_init(b);
 }
 
-void mwx_buf_reset(mwx_buf_t *b)
+void mwxi_buf_reset(mwx_buf_t *b)
 {
     b->len = 0;
     b->oom = 0;
@@ -28,7 +28,7 @@ void mwx_buf_reset(mwx_buf_t *b)
         b->p[0] = '\0';
 }
 
-int mwx_buf_reserve(mwx_buf_t *b, size_t more)
+int mwxi_buf_reserve(mwx_buf_t *b, size_t more)
 {
     if (b->oom)
         return MWX_ENOMEM;
@@ -51,9 +51,9 @@ int mwx_buf_reserve(mwx_buf_t *b, size_t more)
     return MWX_OK;
 }
 
-void mwx_buf_put(mwx_buf_t *b, const char *s, size_t n)
+void mwxi_buf_put(mwx_buf_t *b, const char *s, size_t n)
 {
-    if (mwx_buf_reserve(b, n) != MWX_OK)
+    if (mwxi_buf_reserve(b, n) != MWX_OK)
         return;
     assert(b->len + n < b->cap); /* reserve left room for the text and its NUL */
     if (n)
@@ -62,27 +62,27 @@ void mwx_buf_put(mwx_buf_t *b, const char *s, size_t n)
     b->p[b->len] = '\0';
 }
 
-void mwx_buf_puts(mwx_buf_t *b, const char *s)
+void mwxi_buf_puts(mwx_buf_t *b, const char *s)
 {
-    mwx_buf_put(b, s, strlen(s));
+    mwxi_buf_put(b, s, strlen(s));
 }
 
-void mwx_buf_putc(mwx_buf_t *b, char c)
+void mwxi_buf_putc(mwx_buf_t *b, char c)
 {
-    mwx_buf_put(b, &c, 1);
+    mwxi_buf_put(b, &c, 1);
 }
 
-void mwx_buf_vprintf(mwx_buf_t *b, const char *fmt, va_list ap)
+void mwxi_buf_vprintf(mwx_buf_t *b, const char *fmt, va_list ap)
 {
     va_list again;
-    if (mwx_buf_reserve(b, 256) != MWX_OK)
+    if (mwxi_buf_reserve(b, 256) != MWX_OK)
         return;
     va_copy(again, ap);
     int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
     if (n < 0) {
         b->oom = 1;
     } else if ((size_t)n >= b->cap - b->len) {
-        if (mwx_buf_reserve(b, (size_t)n) == MWX_OK) {
+        if (mwxi_buf_reserve(b, (size_t)n) == MWX_OK) {
             vsnprintf(b->p + b->len, b->cap - b->len, fmt, again);
             b->len += (size_t)n;
         }
@@ -94,23 +94,23 @@ void mwx_buf_vprintf(mwx_buf_t *b, const char *fmt, va_list ap)
         b->p[b->len] = '\0';
 }
 
-void mwx_buf_printf(mwx_buf_t *b, const char *fmt, ...)
+void mwxi_buf_printf(mwx_buf_t *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    mwx_buf_vprintf(b, fmt, ap);
+    mwxi_buf_vprintf(b, fmt, ap);
     va_end(ap);
 }
 
-char *mwx_buf_take(mwx_buf_t *b)
+char *mwxi_buf_take(mwx_buf_t *b)
 {
     char *p = NULL;
-    if (!b->oom && mwx_buf_reserve(b, 0) == MWX_OK) {
+    if (!b->oom && mwxi_buf_reserve(b, 0) == MWX_OK) {
         b->p[b->len] = '\0'; /* a buffer never appended to has no NUL yet */
         p = b->p;
         b->p = NULL;
     }
-    mwx_buf_free(b);
+    mwxi_buf_free(b);
     return p;
 }
 
@@ -140,7 +140,7 @@ static size_t utf8_seq(const unsigned char *u, size_t n)
     return k;
 }
 
-int mwx_utf8_valid(const char *s, size_t n)
+int mwxi_utf8_valid(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
@@ -158,13 +158,13 @@ int mwx_utf8_valid(const char *s, size_t n)
     return 1;
 }
 
-void mwx_buf_json_strn(mwx_buf_t *b, const char *s, size_t n)
+void mwxi_buf_json_strn(mwx_buf_t *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     size_t len = strnlen(s, n);
     const unsigned char *u = (const unsigned char *)s;
     size_t run = 0; /* start of the pending run of bytes copied verbatim */
-    mwx_buf_putc(b, '"');
+    mwxi_buf_putc(b, '"');
     for (size_t i = 0; i < len;) {
         unsigned c = u[i];
         const char *esc = NULL;
@@ -194,17 +194,17 @@ void mwx_buf_json_strn(mwx_buf_t *b, const char *s, size_t n)
                 esc = "\\ufffd";
         }
         if (esc) {
-            mwx_buf_put(b, s + run, i - run);
-            mwx_buf_puts(b, esc);
+            mwxi_buf_put(b, s + run, i - run);
+            mwxi_buf_puts(b, esc);
             run = i + 1;
         }
         i += adv;
     }
-    mwx_buf_put(b, s + run, len - run);
-    mwx_buf_putc(b, '"');
+    mwxi_buf_put(b, s + run, len - run);
+    mwxi_buf_putc(b, '"');
 }
 
-void mwx_buf_json_str(mwx_buf_t *b, const char *s)
+void mwxi_buf_json_str(mwx_buf_t *b, const char *s)
 {
-    mwx_buf_json_strn(b, s, SIZE_MAX);
+    mwxi_buf_json_strn(b, s, SIZE_MAX);
 }

@@ -368,7 +368,7 @@ static const uint32_t crc32c_table[8][256] = {
     },
 };
 
-uint32_t mwx_crc32c(uint32_t crc, const void *buf, size_t len)
+uint32_t mwxi_crc32c(uint32_t crc, const void *buf, size_t len)
 {
     const unsigned char *p = buf;
     crc = ~crc;

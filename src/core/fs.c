@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int mwx_file_write_via(const char *path, const char *tmp, const void *data, size_t len,
+int mwxi_file_write_via(const char *path, const char *tmp, const void *data, size_t len,
                        unsigned mode, int durable, mwx_err_t *err)
 {
     const char *p = data;
@@ -52,7 +52,7 @@ int mwx_file_write_atomic(const char *path, const void *data, size_t len, unsign
     char tmp[MWX_PATH_LEN * 2 + 8];
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
         return mwx_err_set(err, MWX_EINVAL, "%s: path too long", path);
-    return mwx_file_write_via(path, tmp, data, len, mode, 1, err);
+    return mwxi_file_write_via(path, tmp, data, len, mode, 1, err);
 }
 
 int mwx_mkdir_p(const char *path, unsigned mode, mwx_err_t *err)

@@ -36,7 +36,7 @@
 static int field_ok(const char *s, size_t n)
 {
     size_t len = strnlen(s, n);
-    return len < n && mwx_utf8_valid(s, len);
+    return len < n && mwxi_utf8_valid(s, len);
 }
 
 static int finite_all(const double *v, size_t n)
@@ -75,7 +75,7 @@ static int build_msg(const mwx_record_t *rec, pbrec_t *pb, const ProtobufCMessag
         if (!field_ok(r->name, sizeof r->name) || !field_ok(r->epoch, sizeof r->epoch) ||
             (unsigned)r->status > MWX_STATUS_TEST)
             return MWX_EINVAL;
-        if (r->json && !mwx_utf8_valid(r->json, strlen(r->json)))
+        if (r->json && !mwxi_utf8_valid(r->json, strlen(r->json)))
             return MWX_EINVAL;
         mwx__rec__scenario__init(m);
         m->name = S(r->name);
@@ -336,7 +336,7 @@ static int wire_check(const ProtobufCMessageDescriptor *d, const uint8_t *p, siz
                 return -1;
             const ProtobufCFieldDescriptor *f =
                 protobuf_c_message_descriptor_get_field(d, (unsigned)(key >> 3));
-            if (f && f->type == PROTOBUF_C_TYPE_STRING && !mwx_utf8_valid((const char *)p + i, (size_t)v))
+            if (f && f->type == PROTOBUF_C_TYPE_STRING && !mwxi_utf8_valid((const char *)p + i, (size_t)v))
                 return (int)f->id;
             if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
                 if (depth >= 4)

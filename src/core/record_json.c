@@ -31,7 +31,7 @@ static void sb_num(mwx_buf_t *b, double x)
 {
     char tmp[40];
     if (!isfinite(x)) {
-        mwx_buf_puts(b, "null");
+        mwxi_buf_puts(b, "null");
         return;
     }
     for (int prec = 15; prec <= 17; prec++) {
@@ -39,21 +39,21 @@ static void sb_num(mwx_buf_t *b, double x)
         if (strtod(tmp, NULL) == x)
             break;
     }
-    mwx_buf_puts(b, tmp);
+    mwxi_buf_puts(b, tmp);
 }
 
 static void sb_u64(mwx_buf_t *b, uint64_t v)
 {
     char tmp[24];
     snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
-    mwx_buf_puts(b, tmp);
+    mwxi_buf_puts(b, tmp);
 }
 
 static void sb_key(mwx_buf_t *b, const char *k)
 {
-    mwx_buf_puts(b, ",\"");
-    mwx_buf_puts(b, k);
-    mwx_buf_puts(b, "\":");
+    mwxi_buf_puts(b, ",\"");
+    mwxi_buf_puts(b, k);
+    mwxi_buf_puts(b, "\":");
 }
 
 static void kv_num(mwx_buf_t *b, const char *k, double x)
@@ -65,25 +65,25 @@ static void kv_num(mwx_buf_t *b, const char *k, double x)
 static void kv_str(mwx_buf_t *b, const char *k, const char *s, size_t n)
 {
     sb_key(b, k);
-    mwx_buf_json_strn(b, s, n);
+    mwxi_buf_json_strn(b, s, n);
 }
 
 static void kv_arr(mwx_buf_t *b, const char *k, const double *v, int n)
 {
     sb_key(b, k);
-    mwx_buf_puts(b, "[");
+    mwxi_buf_puts(b, "[");
     for (int i = 0; i < n; i++) {
         if (i)
-            mwx_buf_puts(b, ",");
+            mwxi_buf_puts(b, ",");
         sb_num(b, v[i]);
     }
-    mwx_buf_puts(b, "]");
+    mwxi_buf_puts(b, "]");
 }
 
 static void kv_bool(mwx_buf_t *b, const char *k, int v)
 {
     sb_key(b, k);
-    mwx_buf_puts(b, v ? "true" : "false");
+    mwxi_buf_puts(b, v ? "true" : "false");
 }
 
 /* The scenario text as a compact JSON value: validated by jansson, then copied with
@@ -111,18 +111,18 @@ static void kv_scenario_text(mwx_buf_t *b, const char *text)
         } else if (c == '"') {
             in_str = 1;
         } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-            mwx_buf_put(b, text + run, i - run);
+            mwxi_buf_put(b, text + run, i - run);
             run = i + 1;
         }
     }
-    mwx_buf_put(b, text + run, n - run);
+    mwxi_buf_put(b, text + run, n - run);
 }
 
 static void kv_list(mwx_buf_t *b, const char *k, const char *csv, size_t n)
 {
     size_t len = strnlen(csv, n);
     sb_key(b, k);
-    mwx_buf_puts(b, "[");
+    mwxi_buf_puts(b, "[");
     int first = 1;
     for (size_t i = 0; i < len;) {
         size_t j = i;
@@ -130,13 +130,13 @@ static void kv_list(mwx_buf_t *b, const char *k, const char *csv, size_t n)
             j++;
         if (j > i) {
             if (!first)
-                mwx_buf_puts(b, ",");
-            mwx_buf_json_strn(b, csv + i, j - i);
+                mwxi_buf_puts(b, ",");
+            mwxi_buf_json_strn(b, csv + i, j - i);
             first = 0;
         }
         i = j + 1;
     }
-    mwx_buf_puts(b, "]");
+    mwxi_buf_puts(b, "]");
 }
 
 #define KS(b, k, field) kv_str(b, k, field, sizeof(field))
@@ -144,8 +144,8 @@ static void kv_list(mwx_buf_t *b, const char *k, const char *csv, size_t n)
 char *mwx_record_to_json(const mwx_record_t *rec)
 {
     mwx_buf_t b = MWX_BUF_INIT;
-    mwx_buf_puts(&b, "{\"type\":");
-    mwx_buf_json_strn(&b, mwx_rec_type_name(rec->type), 16);
+    mwxi_buf_puts(&b, "{\"type\":");
+    mwxi_buf_json_strn(&b, mwx_rec_type_name(rec->type), 16);
     switch (rec->type) {
     case MWX_REC_SCENARIO: {
         const mwx_rec_scenario_t *r = &rec->u.scenario;
@@ -191,7 +191,7 @@ char *mwx_record_to_json(const mwx_record_t *rec)
             KS(&b, "truth_object", r->truth_object);
         } else {
             sb_key(&b, "truth_object");
-            mwx_buf_puts(&b, "null");
+            mwxi_buf_puts(&b, "null");
         }
         break;
     }
@@ -212,31 +212,31 @@ char *mwx_record_to_json(const mwx_record_t *rec)
             KS(&b, "parent", r->parent);
         } else {
             sb_key(&b, "parent");
-            mwx_buf_puts(&b, "null");
+            mwxi_buf_puts(&b, "null");
         }
         sb_key(&b, "launch");
         if (r->launch.valid) {
-            mwx_buf_puts(&b, "{\"lat\":");
+            mwxi_buf_puts(&b, "{\"lat\":");
             sb_num(&b, r->launch.lat);
             kv_num(&b, "lon", r->launch.lon);
             kv_num(&b, "t", r->launch.t);
             kv_str(&b, "basis", mwx_launch_basis_name(r->launch.basis), 16);
-            mwx_buf_puts(&b, "}");
+            mwxi_buf_puts(&b, "}");
         } else {
-            mwx_buf_puts(&b, "null");
+            mwxi_buf_puts(&b, "null");
         }
         sb_key(&b, "impact");
         if (r->impact.valid) {
-            mwx_buf_puts(&b, "{\"lat\":");
+            mwxi_buf_puts(&b, "{\"lat\":");
             sb_num(&b, r->impact.lat);
             kv_num(&b, "lon", r->impact.lon);
             kv_num(&b, "t", r->impact.t);
             kv_num(&b, "semi_major_km", r->impact.semi_major_km);
             kv_num(&b, "semi_minor_km", r->impact.semi_minor_km);
             kv_num(&b, "orientation_deg", r->impact.orientation_deg);
-            mwx_buf_puts(&b, "}");
+            mwxi_buf_puts(&b, "}");
         } else {
-            mwx_buf_puts(&b, "null");
+            mwxi_buf_puts(&b, "null");
         }
         break;
     }
@@ -245,13 +245,13 @@ char *mwx_record_to_json(const mwx_record_t *rec)
         kv_num(&b, "t", r->t);
         KS(&b, "from", r->from);
         sb_key(&b, "to");
-        mwx_buf_puts(&b, "[");
+        mwxi_buf_puts(&b, "[");
         for (int i = 0; i < r->n_to && i < MWX_MAX_NATIONS; i++) {
             if (i)
-                mwx_buf_puts(&b, ",");
-            mwx_buf_json_strn(&b, r->to[i], sizeof r->to[i]);
+                mwxi_buf_puts(&b, ",");
+            mwxi_buf_json_strn(&b, r->to[i], sizeof r->to[i]);
         }
-        mwx_buf_puts(&b, "]");
+        mwxi_buf_puts(&b, "]");
         KS(&b, "track_id", r->track_id);
         sb_key(&b, "seq");
         sb_u64(&b, r->seq);
@@ -268,13 +268,13 @@ char *mwx_record_to_json(const mwx_record_t *rec)
         kv_str(&b, "status", mwx_status_name(r->status), 16);
         kv_str(&b, "kind", mwx_alert_kind_name(r->kind), 16);
         sb_key(&b, "regions");
-        mwx_buf_puts(&b, "[");
+        mwxi_buf_puts(&b, "[");
         for (int i = 0; i < r->n_regions && i < MWX_MAX_ALERT_REGIONS; i++) {
             if (i)
-                mwx_buf_puts(&b, ",");
-            mwx_buf_json_strn(&b, r->regions[i], sizeof r->regions[i]);
+                mwxi_buf_puts(&b, ",");
+            mwxi_buf_json_strn(&b, r->regions[i], sizeof r->regions[i]);
         }
-        mwx_buf_puts(&b, "]");
+        mwxi_buf_puts(&b, "]");
         KS(&b, "file", r->file);
         break;
     }
@@ -282,7 +282,7 @@ char *mwx_record_to_json(const mwx_record_t *rec)
         kv_num(&b, "t", 0);
         break;
     }
-    mwx_buf_puts(&b, "}");
+    mwxi_buf_puts(&b, "}");
     if (b.oom) {
         free(b.p);
         return NULL;

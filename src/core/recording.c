@@ -111,7 +111,7 @@ static void file_header(unsigned char h[FILE_HDR])
     memset(h, 0, FILE_HDR);
     memcpy(h, magic, 4);
     h[4] = FORMAT_VERSION;
-    put32(h + 12, mwx_crc32c(0, h, 12));
+    put32(h + 12, mwxi_crc32c(0, h, 12));
 }
 
 /* CRC-32C of the frame's file offset (8 bytes LE) then the first 8 header bytes. */
@@ -120,7 +120,7 @@ static uint32_t header_crc(uint64_t off, const unsigned char *hdr)
     unsigned char o[8];
     for (int i = 0; i < 8; i++)
         o[i] = (unsigned char)(off >> (8 * i));
-    return mwx_crc32c(mwx_crc32c(0, o, 8), hdr, 8);
+    return mwxi_crc32c(mwxi_crc32c(0, o, 8), hdr, 8);
 }
 
 static int write_all(int fd, const unsigned char *p, size_t n)
@@ -294,7 +294,7 @@ static void frame_seal(mwx_recwriter_t *w, int type, size_t len)
     h[5] = h[6] = h[7] = 0;
     uint32_t hc = header_crc(w->off + w->n, h);
     put32(h + 8, hc);
-    put32(h + 12, mwx_crc32c(hc, h + FRAME_HDR, len));
+    put32(h + 12, mwxi_crc32c(hc, h + FRAME_HDR, len));
     w->n += FRAME_HDR + len;
 }
 
@@ -359,7 +359,7 @@ static int live_sync(mwx_recwriter_t *w, mwx_err_t *err)
     if (fsync(w->fd))
         return mwx_err_set(err, MWX_EIO, "%s: fsync: %s", w->path, strerror(errno));
     if (!w->tmp && !w->dir_synced) {
-        if (recseg_fsync_dir(w->path))
+        if (mwxi_recseg_fsync_dir(w->path))
             return mwx_err_set(err, MWX_EIO, "%s: fsync of its directory: %s", w->path,
                                strerror(errno));
         w->dir_synced = 1;
@@ -378,22 +378,22 @@ static void apply_retention(mwx_recwriter_t *w)
     recseg_list_t l;
     char name[MWX_PATH_LEN * 2];
     mwx_err_t e = {0};
-    int rc = recseg_list(w->path, &l, &e);
+    int rc = mwxi_recseg_list(w->path, &l, &e);
     if (rc) {
         w->compact_failures++;
         w->compact_err = e;
         return;
     }
     for (size_t i = 0; i < l.n_stale; i++)
-        if (!recseg_name(w->path, l.stale[i], 0, name, sizeof name))
+        if (!mwxi_recseg_name(w->path, l.stale[i], 0, name, sizeof name))
             (void)unlink(name);
     for (size_t i = 0; i < l.n_stale_arch; i++)
-        if (!recseg_name(w->path, l.stale_arch[i], 1, name, sizeof name))
+        if (!mwxi_recseg_name(w->path, l.stale_arch[i], 1, name, sizeof name))
             (void)unlink(name);
     uint64_t total = 0;
     struct stat st;
     for (size_t i = 0; i < l.n; i++)
-        if (!recseg_name(w->path, l.idx[i], 0, name, sizeof name) && !stat(name, &st))
+        if (!mwxi_recseg_name(w->path, l.idx[i], 0, name, sizeof name) && !stat(name, &st))
             total += (uint64_t)st.st_size;
     double now = mwx_time_wall();
     double t_min = w->clock_speed > 0 && w->ret.keep_age_s > 0
@@ -401,7 +401,7 @@ static void apply_retention(mwx_recwriter_t *w)
                        : -INFINITY;
     uint64_t archive = l.archive;
     for (size_t i = 0; i < l.n && !rc; i++) {
-        if (recseg_name(w->path, l.idx[i], 0, name, sizeof name) || stat(name, &st))
+        if (mwxi_recseg_name(w->path, l.idx[i], 0, name, sizeof name) || stat(name, &st))
             break;
         uint64_t keep = w->squeeze ? 1 : w->ret.keep_bytes;
         int over = (keep && total > keep) ||
@@ -409,7 +409,7 @@ static void apply_retention(mwx_recwriter_t *w)
         if (!over)
             break;
         uint64_t dropped = 0;
-        rc = recseg_compact(w->path, archive, l.idx[i], w->ret.keep_bytes, t_min, &dropped, &e);
+        rc = mwxi_recseg_compact(w->path, archive, l.idx[i], w->ret.keep_bytes, t_min, &dropped, &e);
         if (rc) {
             w->compact_failures++;
             w->compact_err = e;
@@ -419,7 +419,7 @@ static void apply_retention(mwx_recwriter_t *w)
         archive = l.idx[i];
         total -= (uint64_t)st.st_size;
     }
-    recseg_list_free(&l);
+    mwxi_recseg_list_free(&l);
 }
 
 void mwx_recwriter_set_clock(mwx_recwriter_t *w, double start_unix, double speed)
@@ -463,13 +463,13 @@ static int rotate(mwx_recwriter_t *w, mwx_err_t *err)
     recseg_list_t l;
     char name[MWX_PATH_LEN * 2];
     int rc = live_sync(w, err);
-    if (rc || (rc = recseg_list(w->path, &l, err)))
+    if (rc || (rc = mwxi_recseg_list(w->path, &l, err)))
         return rc;
-    rc = recseg_name(w->path, l.next, 0, name, sizeof name);
-    recseg_list_free(&l);
+    rc = mwxi_recseg_name(w->path, l.next, 0, name, sizeof name);
+    mwxi_recseg_list_free(&l);
     if (rc)
         return mwx_err_set(err, MWX_EINVAL, "%s: path too long", w->path);
-    if (rename(w->path, name) || recseg_fsync_dir(w->path))
+    if (rename(w->path, name) || mwxi_recseg_fsync_dir(w->path))
         return mwx_err_set(err, MWX_EIO, "%s: rotating to %s: %s", w->path, name,
                            strerror(errno));
     close(w->fd);
@@ -527,17 +527,17 @@ int mwx_recwriter_set_retention(mwx_recwriter_t *w, const mwx_retention_t *ret, 
     if (w->off > FILE_HDR)
         w->seg_records = 1; /* appending to a segment that holds records */
     recseg_list_t l;
-    int rc = recseg_list(w->path, &l, err);
+    int rc = mwxi_recseg_list(w->path, &l, err);
     if (rc)
         return rc;
     if (l.n) {
         /* the live segment started when the newest closed one was last written */
         char name[MWX_PATH_LEN * 2];
         struct stat st;
-        if (!recseg_name(w->path, l.idx[l.n - 1], 0, name, sizeof name) && !stat(name, &st))
+        if (!mwxi_recseg_name(w->path, l.idx[l.n - 1], 0, name, sizeof name) && !stat(name, &st))
             w->seg_start = (double)st.st_mtime;
     }
-    recseg_list_free(&l);
+    mwxi_recseg_list_free(&l);
     if (w->scn || !w->off)
         return MWX_OK;
     /* APPEND: the set's scenario record, to start the next segments with */
@@ -578,7 +578,7 @@ int mwx_recwriter_close(mwx_recwriter_t *w, mwx_err_t *err)
             rc = mwx_err_set(err, MWX_EIO, "%s: rename: %s", w->path, strerror(errno));
         if (rc)
             unlink(w->tmp);
-        else if (recseg_fsync_dir(w->path))
+        else if (mwxi_recseg_fsync_dir(w->path))
             rc = mwx_err_set(err, MWX_EIO, "%s: fsync of its directory: %s", w->path,
                              strerror(errno));
     }
@@ -715,7 +715,7 @@ static int read_header(mwx_recreader_t *r, mwx_err_t *err)
         return fail(r, err, MWX_ECORRUPT, "not an mwx recording (no MWXR magic)");
     if (n < FILE_HDR)
         return MWX_EAGAIN;
-    if (get32(h + 12) != mwx_crc32c(0, h, 12))
+    if (get32(h + 12) != mwxi_crc32c(0, h, 12))
         return fail(r, err, MWX_ECORRUPT, "checksum mismatch in the file header");
     unsigned version = (unsigned)h[4] | (unsigned)h[5] << 8;
     unsigned flags = (unsigned)h[6] | (unsigned)h[7] << 8;
@@ -780,7 +780,7 @@ int mwx_recreader_open(const char *path, int flags, mwx_recreader_t **out, mwx_e
     }
     int rc = 0;
     if (!(flags & MWX_READ_ONE_FILE))
-        rc = recseg_paths(path, flags & MWX_READ_FOLLOW, &r->paths, &r->n_paths, err);
+        rc = mwxi_recseg_paths(path, flags & MWX_READ_FOLLOW, &r->paths, &r->n_paths, err);
     if (!rc)
         rc = open_file(r, r->n_paths ? r->paths[0] : path, err);
     if (rc) {
@@ -895,7 +895,7 @@ static int next_in_file(mwx_recreader_t *r, mwx_record_t *rec, mwx_err_t *err)
                 return torn(r, err, "record");
             h = r->buf + r->start;
         }
-        if (get32(h + 12) != mwx_crc32c(hc, h + FRAME_HDR, len))
+        if (get32(h + 12) != mwxi_crc32c(hc, h + FRAME_HDR, len))
             return fail(r, err, MWX_ECORRUPT, "checksum mismatch in record at byte %llu",
                         (unsigned long long)r->pos);
         int type = h[4];
@@ -990,6 +990,6 @@ void mwx_recreader_close(mwx_recreader_t *r)
     free(r->buf);
     free(r->path);
     free(r->json);
-    recseg_paths_free(r->paths, r->n_paths);
+    mwxi_recseg_paths_free(r->paths, r->n_paths);
     free(r);
 }

@@ -37,23 +37,23 @@ typedef struct gap_peer {
     double last_heard;       /* wall time of the last envelope accepted live (0: never; /readyz) */
 } gap_peer_t;
 
-void gap_peer_init(gap_peer_t *p, const char *nation);
+void mwxi_gap_peer_init(gap_peer_t *p, const char *nation);
 /* A data envelope with seq was accepted from the partner. */
-void gap_peer_seen(gap_peer_t *p, uint64_t seq);
+void mwxi_gap_peer_seen(gap_peer_t *p, uint64_t seq);
 /* 1 when a request for [*from, *to] (at most GAP_MAX_RANGE seqs) should be sent now; it is
  * then in flight under *token until now + timeout_s. 0 otherwise. */
-int gap_peer_plan(gap_peer_t *p, const mwx_receiver_t *r, double now, double timeout_s,
+int mwxi_gap_peer_plan(gap_peer_t *p, const mwx_receiver_t *r, double now, double timeout_s,
                   uint64_t *from, uint64_t *to, uint32_t *token);
 /* The request in flight could not be sent, or found no responder, or its deadline passed:
  * now is the time of the failure (taken after it). Returns the backoff applied (s). */
-double gap_peer_failed(gap_peer_t *p, double now);
+double mwxi_gap_peer_failed(gap_peer_t *p, double now);
 /* 1 when a request is in flight past its deadline. */
-int gap_peer_expired(const gap_peer_t *p, double now);
+int mwxi_gap_peer_expired(const gap_peer_t *p, double now);
 /* Does a reply with this token answer the request in flight? */
-int gap_peer_matches(const gap_peer_t *p, uint32_t token);
+int mwxi_gap_peer_matches(const gap_peer_t *p, uint32_t token);
 /* The reply to the request in flight came and `recovered` of its envelopes were
  * accepted. Returns 1 when the range is now taken as not held by the partner (3 empty
  * answers for the same range: retried every GAP_EMPTY_RETRY_S), else 0. */
-int gap_peer_answered(gap_peer_t *p, double now, uint64_t recovered);
+int mwxi_gap_peer_answered(gap_peer_t *p, double now, uint64_t recovered);
 
 #endif

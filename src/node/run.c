@@ -622,12 +622,12 @@ int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err)
         } else if (snprintf(dir, sizeof dir, "%s/pki", o->out_dir) >= (int)sizeof dir) {
             rc = mwx_err_set(err, MWX_EINVAL, "%s: path too long", o->out_dir);
             goto out;
-        } else if ((rc = mwx_cap_demo_pki(dir, (const char(*)[MWX_ID_LEN])sc->nations,
+        } else if ((rc = mwxi_cap_demo_pki(dir, (const char(*)[MWX_ID_LEN])sc->nations,
                                           sc->n_nations, 1, err)) != MWX_OK) {
             goto out;
         }
         for (int i = 0; i < sc->n_nations; i++)
-            if ((rc = mwx_cap_key_paths(dir, sc->nations[i], c->cap_key[i], c->cap_cert[i],
+            if ((rc = mwxi_cap_key_paths(dir, sc->nations[i], c->cap_key[i], c->cap_cert[i],
                                         err)) != MWX_OK)
                 goto out;
     }

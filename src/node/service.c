@@ -155,10 +155,10 @@ static void vlog_(svc_t *s, const char *level, const char *fmt, va_list ap)
     vsnprintf(msg, sizeof msg, fmt, ap);
     if (s->cfg->log_json) {
         mwx_buf_t m = MWX_BUF_INIT; /* the message through the library's one JSON escaper */
-        mwx_buf_json_str(&m, msg);
+        mwxi_buf_json_str(&m, msg);
         fprintf(s->log, "{\"ts\":\"%s\",\"level\":\"%s\",\"node\":\"%s\",\"msg\":%s}\n", ts,
                 level, s->cfg->nation, m.oom || !m.p ? "\"\"" : m.p);
-        mwx_buf_free(&m);
+        mwxi_buf_free(&m);
     } else {
         int info = strcmp(level, "info") == 0;
         fprintf(s->log, "%s mwx node %s: %s%s%s\n", ts, s->cfg->nation, info ? "" : level,
@@ -337,7 +337,7 @@ static int w_publish(mwx_bus_t *b, const char *subject, const uint8_t *data, siz
         int log_it = mwx_envelope_peek(data, len, &env, NULL) == MWX_OK &&
                      env.seq > s->last_out_seq; /* once per envelope, not per recipient */
         /* nothing lost: on disk before it is on the wire (group commit, service_commit.c) */
-        int rc = svc_commit_put(s->commit, log_it ? env.sent_unix_s : 0, s->t_cur, log_it,
+        int rc = mwxi_svc_commit_put(s->commit, log_it ? env.sent_unix_s : 0, s->t_cur, log_it,
                                 subject, data, len, err);
         if (rc != MWX_OK) {
             fail_once(s, rc, err);
@@ -381,10 +381,10 @@ static void deliver(svc_t *s, const uint8_t *data, size_t len, double recv_unix_
         if (!p->seen && !s->replaying)
             logf_(s, "partner %s first seen (seq %llu)", env.origin,
                   (unsigned long long)env.seq);
-        gap_peer_seen(p, env.seq);
+        mwxi_gap_peer_seen(p, env.seq);
     }
     if (!s->replaying &&
-        svc_log_append(s->inbox, recv_unix_s > 0 ? recv_unix_s : mwx_time_wall(), scn_now(s),
+        mwxi_svc_log_append(s->inbox, recv_unix_s > 0 ? recv_unix_s : mwx_time_wall(), scn_now(s),
                        data, len, 0, &e) != MWX_OK)
         fail_once(s, e.code, &e);
 }
@@ -405,7 +405,7 @@ static void w_gap_in(void *user, const char *subject, const uint8_t *data, size_
 {
     svc_t *s = user;
     mwx_err_t e = {0};
-    if (svc_commit_barrier(s->commit, &e) != MWX_OK)
+    if (mwxi_svc_commit_barrier(s->commit, &e) != MWX_OK)
         return; /* the sync failed: the loop stops the node */
     s->gap_fn(s->gap_user, subject, data, len, reply);
 }
@@ -484,7 +484,7 @@ static void gap_outcome(svc_t *s, partner_t *p, double now, uint64_t recovered)
         logf_(s, "gap from %s: seq %llu..%llu requested, %llu envelopes recovered", p->nation,
               (unsigned long long)p->req_from, (unsigned long long)p->req_to,
               (unsigned long long)recovered);
-    if (gap_peer_answered(p, now, recovered))
+    if (mwxi_gap_peer_answered(p, now, recovered))
         logw_(s, "gap from %s: seq %llu..%llu not held by %s (retrying every %.0f s)",
               p->nation, (unsigned long long)p->req_from, (unsigned long long)p->req_to,
               p->nation, GAP_EMPTY_RETRY_S);
@@ -492,7 +492,7 @@ static void gap_outcome(svc_t *s, partner_t *p, double now, uint64_t recovered)
 
 static void gap_failed(svc_t *s, partner_t *p, const char *why)
 {
-    double b = gap_peer_failed(p, mwx_time_wall()); /* backoff from the failure */
+    double b = mwxi_gap_peer_failed(p, mwx_time_wall()); /* backoff from the failure */
     s->gap_failed++;
     if (p->failures == 1 || (p->failures & (p->failures - 1)) == 0)
         logw_(s, "gap request to %s failed (%s; %llu so far); next try in %.0f s", p->nation,
@@ -519,7 +519,7 @@ static void on_gap_reply(void *user, const char *subject, const uint8_t *data, s
         return;
     gap_reply_subject(s, i, token, want, sizeof want);
     partner_t *p = &s->partner[i];
-    if (strcmp(want, subject) != 0 || !gap_peer_matches(p, token)) {
+    if (strcmp(want, subject) != 0 || !mwxi_gap_peer_matches(p, token)) {
         p->ignored_replies++; /* late (after its deadline), replayed or not ours */
         return;
     }
@@ -539,9 +539,9 @@ static void gap_check(svc_t *s, double now)
         char subject[MWX_SUBJECT_LEN], reply[MWX_SUBJECT_LEN];
         mwx_err_t e = {0};
         int rc;
-        if (gap_peer_expired(p, now))
+        if (mwxi_gap_peer_expired(p, now))
             gap_failed(s, p, "no reply in time");
-        if (!gap_peer_plan(p, r, now, GAP_TIMEOUT_S, &from, &to, &token))
+        if (!mwxi_gap_peer_plan(p, r, now, GAP_TIMEOUT_S, &from, &to, &token))
             continue;
         if ((rc = mwx_gap_request_seal(&s->key, p->nation, from, to, mwx_time_wall(),
                                        s->gap_req, sizeof s->gap_req, &len, &e)) != MWX_OK ||
@@ -743,8 +743,8 @@ static void disk_check(svc_t *s, double free_b)
         tight.keep_bytes = 1; /* every closed log segment beyond the last 8192 envelopes */
         if (!tight.segment_bytes || tight.segment_bytes > 1048576)
             tight.segment_bytes = 1048576;
-        svc_log_set_retention(s->outbox, &tight, MWX_NODE_LOG_KEEP_ENTRIES);
-        svc_log_set_retention(s->inbox, &tight, MWX_NODE_LOG_KEEP_ENTRIES);
+        mwxi_svc_log_set_retention(s->outbox, &tight, MWX_NODE_LOG_KEEP_ENTRIES);
+        mwxi_svc_log_set_retention(s->inbox, &tight, MWX_NODE_LOG_KEEP_ENTRIES);
         if (mwx_recwriter_squeeze(s->rec, 1, &e) != MWX_OK)
             fail_once(s, e.code, &e);
     } else if (s->disk_low && free_b >= 1.1 * (double)lim) {
@@ -752,8 +752,8 @@ static void disk_check(svc_t *s, double free_b)
         logf_(s, "disk ok again: %.1f MiB free in %s; recording everything (%llu track "
                  "states were not recorded)",
               free_b / 1048576.0, s->cfg->outputs, (unsigned long long)s->records_shed);
-        svc_log_set_retention(s->outbox, &s->cfg->retention, MWX_NODE_LOG_KEEP_ENTRIES);
-        svc_log_set_retention(s->inbox, &s->cfg->retention, MWX_NODE_LOG_KEEP_ENTRIES);
+        mwxi_svc_log_set_retention(s->outbox, &s->cfg->retention, MWX_NODE_LOG_KEEP_ENTRIES);
+        mwxi_svc_log_set_retention(s->inbox, &s->cfg->retention, MWX_NODE_LOG_KEEP_ENTRIES);
         if (mwx_recwriter_squeeze(s->rec, 0, &e) != MWX_OK)
             fail_once(s, e.code, &e);
     }
@@ -807,7 +807,7 @@ static void tick(svc_t *s, double timeout_s)
     bus_refusals(s, &bs);
     {
         svc_commit_stats_t cs;
-        svc_commit_stats(s->commit, &cs);
+        mwxi_svc_commit_stats(s->commit, &cs);
         if (cs.publish_failed > s->publish_fail) {
             if (s->publish_fail == 0)
                 logf_(s, "publish failed (%s); partners will recover from the outbox",
@@ -833,7 +833,7 @@ static void tick(svc_t *s, double timeout_s)
         update_ready(s, now);
         {
             double rss, fds, dfree;
-            svc_proc_sample(s->cfg->outputs, &rss, &fds, &dfree);
+            mwxi_svc_proc_sample(s->cfg->outputs, &rss, &fds, &dfree);
             dfree = disk_free(s, dfree);
             if (s->web) {
                 mwx_gauge_set(s->g_rss, rss);
@@ -843,7 +843,7 @@ static void tick(svc_t *s, double timeout_s)
             disk_check(s, dfree);
             compaction_check(s);
         }
-        if (mwx_recwriter_flush(s->rec, 1, &e) != MWX_OK || svc_log_sync(s->inbox, &e) != MWX_OK)
+        if (mwx_recwriter_flush(s->rec, 1, &e) != MWX_OK || mwxi_svc_log_sync(s->inbox, &e) != MWX_OK)
             fail_once(s, e.code, &e);
     }
     update_metrics(s);
@@ -1337,7 +1337,7 @@ static int setup(svc_t *s, mwx_err_t *err)
         mwx_strlcpy(t->nation, c->trust_nation[i], sizeof t->nation);
         s->nc.n_trusted++;
         if (s->n_partner < MWX_MAX_NATIONS)
-            gap_peer_init(&s->partner[s->n_partner++], t->nation);
+            mwxi_gap_peer_init(&s->partner[s->n_partner++], t->nation);
     }
     if ((rc = mwx_mkdir_p(c->outputs, 0755, err)) != MWX_OK)
         return rc;
@@ -1348,10 +1348,10 @@ static int setup(svc_t *s, mwx_err_t *err)
         return rc;
     start = c->start_unix > 0 ? c->start_unix : mwx_time_wall();
     snprintf(path, sizeof path, "%s/node-%s.inbox", c->outputs, c->nation);
-    if ((rc = svc_log_open(path, start, inbox_entry, s, &s->inbox, &hdr_start, &in_existed,
+    if ((rc = mwxi_svc_log_open(path, start, inbox_entry, s, &s->inbox, &hdr_start, &in_existed,
                            err)) != MWX_OK)
         return rc;
-    svc_log_set_retention(s->inbox, &c->retention, MWX_NODE_LOG_KEEP_ENTRIES);
+    mwxi_svc_log_set_retention(s->inbox, &c->retention, MWX_NODE_LOG_KEEP_ENTRIES);
 
     if ((rc = open_bus(s, err)) != MWX_OK)
         return rc;
@@ -1395,10 +1395,10 @@ static int setup(svc_t *s, mwx_err_t *err)
     snprintf(path, sizeof path, "%s/node-%s.outbox", c->outputs, c->nation);
     {
         svc_log_t *probe;
-        if ((rc = svc_log_open(path, start, outbox_entry, s, &probe, &hdr_start, &existed,
+        if ((rc = mwxi_svc_log_open(path, start, outbox_entry, s, &probe, &hdr_start, &existed,
                                err)) != MWX_OK)
             return rc;
-        svc_log_close(probe);
+        mwxi_svc_log_close(probe);
     }
     s->start_unix = c->start_unix > 0 ? c->start_unix : hdr_start;
     s->nc.first_seq = s->last_out_seq ? s->last_out_seq + 1 : 0;
@@ -1409,9 +1409,9 @@ static int setup(svc_t *s, mwx_err_t *err)
     } else {
         char dir[MWX_PATH_LEN];
         snprintf(dir, sizeof dir, "%s/pki", c->outputs);
-        if ((rc = mwx_cap_demo_pki(dir, (const char(*)[MWX_ID_LEN]) & c->nation, 1, 0, err)) !=
+        if ((rc = mwxi_cap_demo_pki(dir, (const char(*)[MWX_ID_LEN]) & c->nation, 1, 0, err)) !=
                 MWX_OK ||
-            (rc = mwx_cap_key_paths(dir, c->nation, s->cap_key, s->cap_cert, err)) != MWX_OK)
+            (rc = mwxi_cap_key_paths(dir, c->nation, s->cap_key, s->cap_cert, err)) != MWX_OK)
             return rc;
         s->nc.cap_key = s->cap_key;
         s->nc.cap_cert = s->cap_cert;
@@ -1432,14 +1432,14 @@ static int setup(svc_t *s, mwx_err_t *err)
     }
     s->last_out_seq = 0;
     s->out_tracks = 0;
-    if ((rc = svc_log_open(path, start, outbox_entry, s, &s->outbox, &hdr_start, &existed,
+    if ((rc = mwxi_svc_log_open(path, start, outbox_entry, s, &s->outbox, &hdr_start, &existed,
                            err)) != MWX_OK)
         return rc;
-    svc_log_set_retention(s->outbox, &c->retention, MWX_NODE_LOG_KEEP_ENTRIES);
+    mwxi_svc_log_set_retention(s->outbox, &c->retention, MWX_NODE_LOG_KEEP_ENTRIES);
     mwx_node_set_publishing(s->node, s->out_tracks == 0);
     /* NATS: a commit thread (nats.c publishes from any thread); the in-process bus is
      * synchronous and single-threaded: one sync per envelope, as before */
-    return svc_commit_create(s->outbox, s->hub == NULL, 0, commit_pub, s, &s->commit, err);
+    return mwxi_svc_commit_create(s->outbox, s->hub == NULL, 0, commit_pub, s, &s->commit, err);
 }
 
 int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, FILE *log,
@@ -1513,7 +1513,7 @@ int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, 
     if (s->rec_t_last >= 0)
         logf_(s, "restart: outbox %llu envelopes (last seq %llu), inbox %zu, recording up to t = "
                  "%.1f s",
-              (unsigned long long)svc_log_count(s->outbox), (unsigned long long)s->last_out_seq,
+              (unsigned long long)mwxi_svc_log_count(s->outbox), (unsigned long long)s->last_out_seq,
               s->n_in, s->rec_t_last);
 
     memset(&so, 0, sizeof so);
@@ -1563,7 +1563,7 @@ out:
         mwx_node_stats_t st;
         mwx_err_t e = {0};
         /* what is queued is synced and published before the bus is flushed */
-        if (svc_commit_barrier(s->commit, &e) != MWX_OK && rc == MWX_OK) {
+        if (mwxi_svc_commit_barrier(s->commit, &e) != MWX_OK && rc == MWX_OK) {
             rc = e.code;
             if (err)
                 *err = e;
@@ -1581,7 +1581,7 @@ out:
               (unsigned long long)st.alerts);
         {
             svc_commit_stats_t cs;
-            svc_commit_stats(s->commit, &cs);
+            mwxi_svc_commit_stats(s->commit, &cs);
             logf_(s, "outbox: %llu envelopes, %llu publishes behind %llu syncs (largest "
                      "group %llu, queue full %llu times)",
                   (unsigned long long)cs.envelopes, (unsigned long long)cs.published,
@@ -1607,13 +1607,13 @@ out:
     if (s->web)
         mwx_web_stop(s->web);
     mwx_node_destroy(s->node);
-    svc_commit_destroy(s->commit); /* its thread publishes on the inner bus */
+    mwxi_svc_commit_destroy(s->commit); /* its thread publishes on the inner bus */
     if (s->inner)
         mwx_bus_close(s->inner);
     if (s->hub)
         mwx_inproc_hub_destroy(s->hub);
-    svc_log_close(s->outbox);
-    svc_log_close(s->inbox);
+    mwxi_svc_log_close(s->outbox);
+    mwxi_svc_log_close(s->inbox);
     if (s->sc_loaded)
         mwx_scenario_free(&s->sc);
     free(s->seen);

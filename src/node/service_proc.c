@@ -8,7 +8,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-void svc_proc_sample(const char *outputs, double *rss_bytes, double *open_fds,
+void mwxi_svc_proc_sample(const char *outputs, double *rss_bytes, double *open_fds,
                      double *disk_free_bytes)
 {
     FILE *f = fopen("/proc/self/statm", "r");

@@ -50,7 +50,7 @@ void mwx_audit_destroy(mwx_audit_t *a)
 int mwx_audit_trust(mwx_audit_t *a, const char *nation, const uint8_t pk[MWX_PUBKEY_BYTES],
                     mwx_err_t *err)
 {
-    if (!mwx_share_id_ok(nation, strlen(nation)))
+    if (!mwxi_share_id_ok(nation, strlen(nation)))
         return mwx_err_set(err, MWX_EINVAL, "audit: bad nation id '%s'", nation);
     if (a->n >= MWX_MAX_NATIONS)
         return mwx_err_set(err, MWX_EFULL, "audit: more than %d nations", MWX_MAX_NATIONS);

@@ -327,7 +327,7 @@ int mwx_bus_inproc_open(mwx_inproc_hub_t *h, const char *nation, mwx_bus_t **out
                         mwx_err_t *err)
 {
     *out = NULL;
-    if (!nation || !mwx_share_id_ok(nation, strlen(nation)))
+    if (!nation || !mwxi_share_id_ok(nation, strlen(nation)))
         return mwx_err_set(err, MWX_EINVAL, "inproc bus: bad nation id");
     if (h->n >= MAX_ENDPOINTS)
         return mwx_err_set(err, MWX_EFULL, "inproc bus: more than %d endpoints", MAX_ENDPOINTS);

@@ -17,7 +17,7 @@
 
 int mwx_key_generate(const char *nation, mwx_keypair_t *kp, mwx_err_t *err)
 {
-    if (!nation || !mwx_share_id_ok(nation, strlen(nation)))
+    if (!nation || !mwxi_share_id_ok(nation, strlen(nation)))
         return mwx_err_set(err, MWX_EINVAL,
                            "nation '%s': expected 1-%d characters of A-Z a-z 0-9 - _",
                            nation ? nation : "", MWX_ID_LEN - 1);
@@ -76,7 +76,7 @@ static int read_key_file(const char *path, const char *tag, const char *expect_n
         return mwx_err_set(err, MWX_EINVAL, "%s: too long for a key file", path);
     if (sscanf(text, "%63s %63s %299s", t, nat, hex) != 3 || strcmp(t, tag) != 0)
         return mwx_err_set(err, MWX_EINVAL, "%s: expected \"%s NATION HEX\"", path, tag);
-    if (!mwx_share_id_ok(nat, strlen(nat)))
+    if (!mwxi_share_id_ok(nat, strlen(nat)))
         return mwx_err_set(err, MWX_EINVAL, "%s: bad nation id '%s'", path, nat);
     if (expect_nation && strcmp(expect_nation, nat) != 0)
         return mwx_err_set(err, MWX_EINVAL, "%s: key of nation %s, expected %s", path, nat,

@@ -60,13 +60,13 @@ static void user_id(mwx_buf_t *b, const cfg_t *c, int i, const char *role)
 {
     const char *o = c->p->nation[i];
     if (c->tls)
-        mwx_buf_printf(b, "user: \"CN=%s,OU=%s,O=mwx\"", role, o);
+        mwxi_buf_printf(b, "user: \"CN=%s,OU=%s,O=mwx\"", role, o);
     else if (strcmp(role, "sensors") == 0)
-        mwx_buf_printf(b, "user: \"%s-sensors\", password: \"%s\"", o, c->pw_sensors[i]);
+        mwxi_buf_printf(b, "user: \"%s-sensors\", password: \"%s\"", o, c->pw_sensors[i]);
     else if (strcmp(role, "leaf") == 0)
-        mwx_buf_printf(b, "user: \"%s-leaf\", password: \"%s\"", o, c->pw_leaf[i]);
+        mwxi_buf_printf(b, "user: \"%s-leaf\", password: \"%s\"", o, c->pw_leaf[i]);
     else
-        mwx_buf_printf(b, "user: \"%s\", password: \"%s\"", o, c->pw[i]);
+        mwxi_buf_printf(b, "user: \"%s\", password: \"%s\"", o, c->pw[i]);
 }
 
 /* A node's rules. A leaf server's connection to the hub gets the same (what it may carry
@@ -74,12 +74,12 @@ static void user_id(mwx_buf_t *b, const cfg_t *c, int i, const char *role)
  * back from the leaf on _R_ subjects, and a leafnode connection has no allow_responses. */
 static void node_perms(mwx_buf_t *b, const char *o, const char *indent, int leaf)
 {
-    mwx_buf_printf(b, "permissions: {\n");
-    mwx_buf_printf(b, "%s  publish: {allow: [\"mwx.*.%s.*\", \"mwx-gap.*.%s\"%s]},\n", indent, o, o,
+    mwxi_buf_printf(b, "permissions: {\n");
+    mwxi_buf_printf(b, "%s  publish: {allow: [\"mwx.*.%s.*\", \"mwx-gap.*.%s\"%s]},\n", indent, o, o,
               leaf ? ", \"_R_.>\"" : "");
-    mwx_buf_printf(b, "%s  subscribe: {allow: [\"mwx.*.*.%s\", \"mwx-gap.%s.*\", \"_INBOX.>\", "
+    mwxi_buf_printf(b, "%s  subscribe: {allow: [\"mwx.*.*.%s\", \"mwx-gap.%s.*\", \"_INBOX.>\", "
                  "\"mwx-meas.%s\"]},\n", indent, o, o, o);
-    mwx_buf_printf(b, "%s  allow_responses: true}", indent);
+    mwxi_buf_printf(b, "%s  allow_responses: true}", indent);
 }
 
 /* The users of nation i's account: its nodes, its sensor feed (may publish mwx-meas.O,
@@ -89,67 +89,67 @@ static void users_block(mwx_buf_t *b, const cfg_t *c, int i, int with_leaf)
 {
     const char *o = c->p->nation[i];
     const char *types = ", allowed_connection_types: [\"STANDARD\"]";
-    mwx_buf_printf(b, "    users: [\n      {");
+    mwxi_buf_printf(b, "    users: [\n      {");
     user_id(b, c, i, "node");
-    mwx_buf_printf(b, "%s, ", types);
+    mwxi_buf_printf(b, "%s, ", types);
     node_perms(b, o, "      ", 0);
-    mwx_buf_printf(b, "},\n      {");
+    mwxi_buf_printf(b, "},\n      {");
     user_id(b, c, i, "sensors");
-    mwx_buf_printf(b, "%s, permissions: {\n", types);
-    mwx_buf_printf(b, "        publish: {allow: [\"mwx-meas.%s\"]},\n", o);
-    mwx_buf_printf(b, "        subscribe: {deny: [\">\"]}}}");
+    mwxi_buf_printf(b, "%s, permissions: {\n", types);
+    mwxi_buf_printf(b, "        publish: {allow: [\"mwx-meas.%s\"]},\n", o);
+    mwxi_buf_printf(b, "        subscribe: {deny: [\">\"]}}}");
     if (with_leaf) {
         /* the leaf server of nation O joins as O, with O's rules: whatever its own config
          * says, the hub takes from it only O's subjects and gives it only O's */
-        mwx_buf_printf(b, ",\n      {");
+        mwxi_buf_printf(b, ",\n      {");
         user_id(b, c, i, "leaf");
-        mwx_buf_printf(b, ", allowed_connection_types: [\"LEAFNODE\"], ");
+        mwxi_buf_printf(b, ", allowed_connection_types: [\"LEAFNODE\"], ");
         node_perms(b, o, "      ", 1);
-        mwx_buf_printf(b, "}");
+        mwxi_buf_printf(b, "}");
     }
-    mwx_buf_printf(b, "\n    ]\n");
+    mwxi_buf_printf(b, "\n    ]\n");
 }
 
 static void accounts_block(mwx_buf_t *b, const cfg_t *c)
 {
     const mwx_policy_t *p = c->p;
-    mwx_buf_printf(b, "accounts: {\n");
+    mwxi_buf_printf(b, "accounts: {\n");
     for (int i = 0; i < p->n; i++) {
         const char *o = p->nation[i];
-        mwx_buf_printf(b, "  %s: {\n", o);
+        mwxi_buf_printf(b, "  %s: {\n", o);
         users_block(b, c, i, c->o && c->o->hub_leaf);
-        mwx_buf_printf(b, "    exports: [\n");
+        mwxi_buf_printf(b, "    exports: [\n");
         for (int j = 0; j < p->n; j++)
             if (p->to[i] >> j & 1u) {
-                mwx_buf_printf(b, "      {stream: \"mwx.*.%s.%s\", accounts: [\"%s\"]},\n", o,
+                mwxi_buf_printf(b, "      {stream: \"mwx.*.%s.%s\", accounts: [\"%s\"]},\n", o,
                           p->nation[j], p->nation[j]);
-                mwx_buf_printf(b, "      {service: \"mwx-gap.%s.%s\", accounts: [\"%s\"]},\n", o,
+                mwxi_buf_printf(b, "      {service: \"mwx-gap.%s.%s\", accounts: [\"%s\"]},\n", o,
                           p->nation[j], p->nation[j]);
             }
-        mwx_buf_printf(b, "    ]\n    imports: [\n");
+        mwxi_buf_printf(b, "    ]\n    imports: [\n");
         for (int j = 0; j < p->n; j++)
             if (p->to[j] >> i & 1u) {
-                mwx_buf_printf(b, "      {stream: {account: \"%s\", subject: \"mwx.*.%s.%s\"}},\n",
+                mwxi_buf_printf(b, "      {stream: {account: \"%s\", subject: \"mwx.*.%s.%s\"}},\n",
                           p->nation[j], p->nation[j], o);
-                mwx_buf_printf(b, "      {service: {account: \"%s\", subject: \"mwx-gap.%s.%s\"}},\n",
+                mwxi_buf_printf(b, "      {service: {account: \"%s\", subject: \"mwx-gap.%s.%s\"}},\n",
                           p->nation[j], p->nation[j], o);
             }
-        mwx_buf_printf(b, "    ]\n  }\n");
+        mwxi_buf_printf(b, "    ]\n  }\n");
     }
-    mwx_buf_printf(b, "}\n");
+    mwxi_buf_printf(b, "}\n");
 }
 
 /* A listener's tls block: TLS-only, a client certificate of the CA required and mapped to
  * a user (verify_and_map). who: the server certificate's base name. */
 static void tls_block(mwx_buf_t *b, const cfg_t *c, const char *who, const char *indent)
 {
-    mwx_buf_printf(b, "%stls: {\n", indent);
-    mwx_buf_printf(b, "%s  cert_file: \"%s/%s.crt\"\n", indent, c->tdir, who);
-    mwx_buf_printf(b, "%s  key_file: \"%s/%s.key\"\n", indent, c->tdir, who);
-    mwx_buf_printf(b, "%s  ca_file: \"%s/ca.crt\"\n", indent, c->tdir);
-    mwx_buf_printf(b, "%s  verify_and_map: true\n", indent);
-    mwx_buf_printf(b, "%s  timeout: 2\n", indent);
-    mwx_buf_printf(b, "%s}\n", indent);
+    mwxi_buf_printf(b, "%stls: {\n", indent);
+    mwxi_buf_printf(b, "%s  cert_file: \"%s/%s.crt\"\n", indent, c->tdir, who);
+    mwxi_buf_printf(b, "%s  key_file: \"%s/%s.key\"\n", indent, c->tdir, who);
+    mwxi_buf_printf(b, "%s  ca_file: \"%s/ca.crt\"\n", indent, c->tdir);
+    mwxi_buf_printf(b, "%s  verify_and_map: true\n", indent);
+    mwxi_buf_printf(b, "%s  timeout: 2\n", indent);
+    mwxi_buf_printf(b, "%s}\n", indent);
 }
 
 /* ---- certificates (DIR/tls) */
@@ -329,33 +329,33 @@ int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o
             goto out;
     }
 
-    mwx_buf_printf(&b, "# nats-server configuration generated by `mwx nats-config`.\n"
+    mwxi_buf_printf(&b, "# nats-server configuration generated by `mwx nats-config`.\n"
                   "# One account per nation; exports/imports enforce the sharing policy:\n"
                   "# mwx.<kind>.<origin>.<recipient> reaches <recipient> only when\n"
                   "# <origin> releases to it. Keep this file secret%s.\n",
               c->tls ? "" : " (passwords)");
     for (int i = 0; i < p->n; i++) {
-        mwx_buf_printf(&b, "#   %s ->", p->nation[i]);
+        mwxi_buf_printf(&b, "#   %s ->", p->nation[i]);
         int any = 0;
         for (int j = 0; j < p->n; j++)
             if (p->to[i] >> j & 1u) {
-                mwx_buf_printf(&b, " %s", p->nation[j]);
+                mwxi_buf_printf(&b, " %s", p->nation[j]);
                 any = 1;
             }
-        mwx_buf_printf(&b, "%s\n", any ? "" : " (nobody)");
+        mwxi_buf_printf(&b, "%s\n", any ? "" : " (nobody)");
     }
     if (c->tls)
-        mwx_buf_printf(&b, "# TLS only: every client presents a certificate of %s/ca.crt and is\n"
+        mwxi_buf_printf(&b, "# TLS only: every client presents a certificate of %s/ca.crt and is\n"
                       "# the user its subject names (verify_and_map). No monitoring port.\n",
                   c->tdir);
-    mwx_buf_printf(&b, "listen: \"%s:%d\"\n", c->host, c->port);
+    mwxi_buf_printf(&b, "listen: \"%s:%d\"\n", c->host, c->port);
     if (c->tls)
         tls_block(&b, c, hub_leaf ? "hub" : "nats", "");
     if (hub_leaf) {
-        mwx_buf_printf(&b, "leafnodes: {\n  listen: \"%s:%d\"\n", c->host, c->leaf_port);
+        mwxi_buf_printf(&b, "leafnodes: {\n  listen: \"%s:%d\"\n", c->host, c->leaf_port);
         if (c->tls)
             tls_block(&b, c, "hub", "  ");
-        mwx_buf_printf(&b, "}\n");
+        mwxi_buf_printf(&b, "}\n");
     }
     accounts_block(&b, c);
     if ((rc = write_sb(&b, dir, hub_leaf ? "hub.conf" : "nats-server.conf", err)) < 0)
@@ -365,14 +365,14 @@ int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o
         const char *n = p->nation[i];
         char name[MWX_ID_LEN + 16];
         if (!c->tls) {
-            mwx_buf_reset(&b);
-            mwx_buf_printf(&b, "# mwx nats credentials for %s (account %s)\nuser=%s\npassword=%s\n",
+            mwxi_buf_reset(&b);
+            mwxi_buf_printf(&b, "# mwx nats credentials for %s (account %s)\nuser=%s\npassword=%s\n",
                       n, n, n, c->pw[i]);
             snprintf(name, sizeof name, "%s.creds", n);
             if ((rc = write_sb(&b, dir, name, err)) < 0)
                 goto out;
-            mwx_buf_reset(&b);
-            mwx_buf_printf(&b, "# mwx nats credentials for %s's sensor feed (publishes mwx-meas.%s "
+            mwxi_buf_reset(&b);
+            mwxi_buf_printf(&b, "# mwx nats credentials for %s's sensor feed (publishes mwx-meas.%s "
                           "only)\nuser=%s-sensors\npassword=%s\n", n, n, n, c->pw_sensors[i]);
             snprintf(name, sizeof name, "%s-sensors.creds", n);
             if ((rc = write_sb(&b, dir, name, err)) < 0)
@@ -383,26 +383,26 @@ int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o
         /* A nation's own leaf server: its nodes and feed connect locally, under the same
          * rules as at the hub (the leaf's own permissions); the leaf joins the hub as that
          * nation, where the hub's rules apply again. */
-        mwx_buf_reset(&b);
-        mwx_buf_printf(&b, "# leaf server of %s generated by `mwx nats-config --hub-leaf%s`.\n"
+        mwxi_buf_reset(&b);
+        mwxi_buf_printf(&b, "# leaf server of %s generated by `mwx nats-config --hub-leaf%s`.\n"
                       "# Local nodes connect here; the hub enforces the sharing policy.\n",
                   n, c->tls ? " --tls" : "");
-        mwx_buf_printf(&b, "listen: \"%s:%d\"\n", c->host, c->port + 1 + i);
+        mwxi_buf_printf(&b, "listen: \"%s:%d\"\n", c->host, c->port + 1 + i);
         if (c->tls) {
             snprintf(name, sizeof name, "leaf-%s", n);
             tls_block(&b, c, name, "");
         }
-        mwx_buf_printf(&b, "accounts: {\n  %s: {\n", n);
+        mwxi_buf_printf(&b, "accounts: {\n  %s: {\n", n);
         users_block(&b, c, i, 0);
-        mwx_buf_printf(&b, "  }\n}\n");
+        mwxi_buf_printf(&b, "  }\n}\n");
         if (c->tls)
-            mwx_buf_printf(&b, "leafnodes: {\n  remotes: [\n    {url: \"tls://%s:%d\", account: "
+            mwxi_buf_printf(&b, "leafnodes: {\n  remotes: [\n    {url: \"tls://%s:%d\", account: "
                           "\"%s\",\n     tls: {cert_file: \"%s/leaf-%s.crt\", key_file: "
                           "\"%s/leaf-%s.key\",\n           ca_file: \"%s/ca.crt\", timeout: 2}}\n"
                           "  ]\n}\n",
                       c->host, c->leaf_port, n, c->tdir, n, c->tdir, n, c->tdir);
         else
-            mwx_buf_printf(&b, "leafnodes: {\n  remotes: [\n    {url: \"nats-leaf://%s-leaf:%s@%s:%d\", "
+            mwxi_buf_printf(&b, "leafnodes: {\n  remotes: [\n    {url: \"nats-leaf://%s-leaf:%s@%s:%d\", "
                           "account: \"%s\"}\n  ]\n}\n",
                       n, c->pw_leaf[i], c->host, c->leaf_port, n);
         snprintf(name, sizeof name, "leaf-%s.conf", n);

@@ -68,7 +68,7 @@ int mwx_policy_from_json(const json_t *root, const char *file, mwx_policy_t *p, 
         int rc = mwx_json_string(&jp, v, "id", 1, NULL, id, sizeof id, err);
         if (rc < 0)
             return rc;
-        if (!mwx_share_id_ok(id, strlen(id)))
+        if (!mwxi_share_id_ok(id, strlen(id)))
             return mwx_jpath_error(&jp, "id", err, "expected 1-%d characters of A-Z a-z 0-9 - _",
                                    MWX_ID_LEN - 1);
         if (mwx_policy_index(p, id) >= 0)

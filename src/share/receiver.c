@@ -59,7 +59,7 @@ int mwx_receiver_create(const char *own_nation, double stale_s, mwx_receiver_t *
                         mwx_err_t *err)
 {
     *out = NULL;
-    if (!own_nation || !mwx_share_id_ok(own_nation, strlen(own_nation)))
+    if (!own_nation || !mwxi_share_id_ok(own_nation, strlen(own_nation)))
         return mwx_err_set(err, MWX_EINVAL, "receiver: bad nation id '%s'",
                            own_nation ? own_nation : "");
     if (!(stale_s > 0) || !isfinite(stale_s))
@@ -123,7 +123,7 @@ int mwx_receiver_revoke(mwx_receiver_t *r, const char *nation)
 int mwx_receiver_trust(mwx_receiver_t *r, const char *nation,
                        const uint8_t pk[MWX_PUBKEY_BYTES], mwx_err_t *err)
 {
-    if (!mwx_share_id_ok(nation, strlen(nation)))
+    if (!mwxi_share_id_ok(nation, strlen(nation)))
         return mwx_err_set(err, MWX_EINVAL, "receiver: bad nation id '%s'", nation);
     origin_state_t *o = find_any(r, nation);
     if (!o) {
@@ -339,7 +339,7 @@ static int accept_on(mwx_receiver_t *r, int path, const uint8_t *buf, size_t len
     return rc;
 }
 
-int mwx_receiver_admit_authenticated(mwx_receiver_t *r, mwx_path_t path,
+int mwxi_receiver_admit_authenticated(mwx_receiver_t *r, mwx_path_t path,
                                      double recv_unix_s, mwx_envelope_t *env, mwx_drop_t *why)
 {
     if (why)

@@ -99,7 +99,7 @@ int mwx_session_decode(const uint8_t *p, size_t n, mwx_session_msg_t *m)
     size_t bn;
     int rc, have_pk = 0;
     memset(m, 0, sizeof *m);
-    while ((rc = pbr_next(&r, &field, &wire, &v, &b, &bn)) == 1) {
+    while ((rc = mwxi_pbr_next(&r, &field, &wire, &v, &b, &bn)) == 1) {
         if (field == 1 && wire == 0) {
             m->epoch = v;
         } else if (field == 2) {
@@ -192,10 +192,10 @@ int mwx_sender_seal_session(mwx_sender_t *s, double sent_unix_s, uint8_t *buf, s
             e[k] = (uint8_t)(s->pending[i].seq >> (8 * k));
         memcpy(e + 8, s->pending[i].digest, MWX_DIGEST_BYTES);
     }
-    pbw_init(&w, payload, sizeof payload);
-    pbw_uint(&w, 1, s->epoch);
-    pbw_bytes(&w, 2, s->eph_pk, 32, 1);
-    pbw_bytes(&w, 3, entries, (size_t)s->n_pending * (8 + MWX_DIGEST_BYTES), 0);
+    mwxi_pbw_init(&w, payload, sizeof payload);
+    mwxi_pbw_uint(&w, 1, s->epoch);
+    mwxi_pbw_bytes(&w, 2, s->eph_pk, 32, 1);
+    mwxi_pbw_bytes(&w, 3, entries, (size_t)s->n_pending * (8 + MWX_DIGEST_BYTES), 0);
     memset(&env, 0, sizeof env);
     env.version = MWX_WIRE_VERSION;
     mwx_strlcpy(env.origin, s->key.nation, sizeof env.origin);
@@ -259,8 +259,8 @@ int mwx_sender_seal_heartbeat(mwx_sender_t *s, double sent_unix_s, uint8_t *buf,
 {
     uint8_t payload[16];
     pbw_t w;
-    pbw_init(&w, payload, sizeof payload);
-    pbw_uint(&w, 1, s->next_seq + 1); /* the heartbeat itself takes next_seq */
+    mwxi_pbw_init(&w, payload, sizeof payload);
+    mwxi_pbw_uint(&w, 1, s->next_seq + 1); /* the heartbeat itself takes next_seq */
     return mwx_sender_seal(s, MWX_PAYLOAD_HEARTBEAT, payload, w.len, sent_unix_s, buf, cap,
                            len, env_out, err);
 }

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-void pbw_init(pbw_t *w, uint8_t *buf, size_t cap)
+void mwxi_pbw_init(pbw_t *w, uint8_t *buf, size_t cap)
 {
     w->buf = buf;
     w->cap = cap;
@@ -29,7 +29,7 @@ static void pbw_put(pbw_t *w, const void *p, size_t n)
     w->len += n;
 }
 
-size_t pb_varint_size(uint64_t v)
+size_t mwxi_pb_varint_size(uint64_t v)
 {
     size_t n = 1;
     while (v >= 0x80) {
@@ -39,7 +39,7 @@ size_t pb_varint_size(uint64_t v)
     return n;
 }
 
-void pbw_varint(pbw_t *w, uint64_t v)
+void mwxi_pbw_varint(pbw_t *w, uint64_t v)
 {
     uint8_t b[10];
     size_t n = 0;
@@ -51,20 +51,20 @@ void pbw_varint(pbw_t *w, uint64_t v)
     pbw_put(w, b, n);
 }
 
-void pbw_tag(pbw_t *w, unsigned field, unsigned wire)
+void mwxi_pbw_tag(pbw_t *w, unsigned field, unsigned wire)
 {
-    pbw_varint(w, ((uint64_t)field << 3) | wire);
+    mwxi_pbw_varint(w, ((uint64_t)field << 3) | wire);
 }
 
-void pbw_uint(pbw_t *w, unsigned field, uint64_t v)
+void mwxi_pbw_uint(pbw_t *w, unsigned field, uint64_t v)
 {
     if (v == 0)
         return;
-    pbw_tag(w, field, 0);
-    pbw_varint(w, v);
+    mwxi_pbw_tag(w, field, 0);
+    mwxi_pbw_varint(w, v);
 }
 
-void pbw_double(pbw_t *w, unsigned field, double v)
+void mwxi_pbw_double(pbw_t *w, unsigned field, double v)
 {
     uint64_t u;
     uint8_t b[8];
@@ -73,16 +73,16 @@ void pbw_double(pbw_t *w, unsigned field, double v)
     memcpy(&u, &v, 8);
     for (int i = 0; i < 8; i++)
         b[i] = (uint8_t)(u >> (8 * i));
-    pbw_tag(w, field, 1);
+    mwxi_pbw_tag(w, field, 1);
     pbw_put(w, b, 8);
 }
 
-void pbw_bytes(pbw_t *w, unsigned field, const void *p, size_t n, int always)
+void mwxi_pbw_bytes(pbw_t *w, unsigned field, const void *p, size_t n, int always)
 {
     if (n == 0 && !always)
         return;
-    pbw_tag(w, field, 2);
-    pbw_varint(w, n);
+    mwxi_pbw_tag(w, field, 2);
+    mwxi_pbw_varint(w, n);
     pbw_put(w, p, n);
 }
 
@@ -104,7 +104,7 @@ static int pbr_varint(pbr_t *r, uint64_t *v)
     return -1;
 }
 
-int pbr_next(pbr_t *r, unsigned *field, unsigned *wire, uint64_t *v, const uint8_t **p,
+int mwxi_pbr_next(pbr_t *r, unsigned *field, unsigned *wire, uint64_t *v, const uint8_t **p,
              size_t *n)
 {
     uint64_t key, len;
@@ -148,7 +148,7 @@ int pbr_next(pbr_t *r, unsigned *field, unsigned *wire, uint64_t *v, const uint8
     }
 }
 
-int mwx_share_id_ok(const char *s, size_t n)
+int mwxi_share_id_ok(const char *s, size_t n)
 {
     if (n == 0 || n >= MWX_ID_LEN)
         return 0;
@@ -176,26 +176,26 @@ const char *mwx_payload_type_name(mwx_payload_type_t t)
 
 static void write_signed_part(pbw_t *w, const mwx_envelope_t *env)
 {
-    pbw_uint(w, 1, env->version);
-    pbw_bytes(w, 2, env->origin, strlen(env->origin), 0);
-    pbw_uint(w, 3, env->seq);
-    pbw_double(w, 4, env->sent_unix_s);
+    mwxi_pbw_uint(w, 1, env->version);
+    mwxi_pbw_bytes(w, 2, env->origin, strlen(env->origin), 0);
+    mwxi_pbw_uint(w, 3, env->seq);
+    mwxi_pbw_double(w, 4, env->sent_unix_s);
     for (int i = 0; i < env->n_to; i++)
-        pbw_bytes(w, 5, env->to[i], strlen(env->to[i]), 1);
-    pbw_uint(w, 6, (uint64_t)env->type);
-    pbw_bytes(w, 7, env->payload, env->payload_len, 0);
-    pbw_uint(w, 8, env->session);
+        mwxi_pbw_bytes(w, 5, env->to[i], strlen(env->to[i]), 1);
+    mwxi_pbw_uint(w, 6, (uint64_t)env->type);
+    mwxi_pbw_bytes(w, 7, env->payload, env->payload_len, 0);
+    mwxi_pbw_uint(w, 8, env->session);
 }
 
 static int check_fields(const mwx_envelope_t *env, mwx_err_t *err)
 {
-    if (!mwx_share_id_ok(env->origin, strlen(env->origin)))
+    if (!mwxi_share_id_ok(env->origin, strlen(env->origin)))
         return mwx_err_set(err, MWX_EINVAL, "envelope: bad origin id '%s'", env->origin);
     if (env->n_to < 0 || env->n_to > MWX_MAX_NATIONS)
         return mwx_err_set(err, MWX_EINVAL, "envelope: %d recipients (max %d)", env->n_to,
                            MWX_MAX_NATIONS);
     for (int i = 0; i < env->n_to; i++)
-        if (!mwx_share_id_ok(env->to[i], strlen(env->to[i])))
+        if (!mwxi_share_id_ok(env->to[i], strlen(env->to[i])))
             return mwx_err_set(err, MWX_EINVAL, "envelope: bad recipient id '%s'",
                                env->to[i]);
     if (env->type < MWX_PAYLOAD_TRACK || env->type > MWX_PAYLOAD_SESSION)
@@ -240,13 +240,13 @@ int mwx_envelope_seal_mac(const mwx_envelope_t *env, const uint8_t (*keys)[32], 
          env->type != MWX_PAYLOAD_HEARTBEAT))
         return mwx_err_set(err, MWX_EINVAL, "envelope: a %s cannot be MAC'd",
                            mwx_payload_type_name(env->type));
-    pbw_init(&w, body, MWX_ENVELOPE_MAX - 80 - MWX_MAX_NATIONS * MWX_MAC_BYTES);
+    mwxi_pbw_init(&w, body, MWX_ENVELOPE_MAX - 80 - MWX_MAX_NATIONS * MWX_MAC_BYTES);
     write_signed_part(&w, env);
     if (w.full)
         return mwx_err_set(err, MWX_EINVAL, "envelope: body exceeds %d bytes",
                            MWX_ENVELOPE_MAX - 80 - MWX_MAX_NATIONS * MWX_MAC_BYTES);
     size_t nm = (size_t)env->n_to * MWX_MAC_BYTES;
-    size_t total = 1 + pb_varint_size(w.len) + w.len + 1 + pb_varint_size(nm) + nm;
+    size_t total = 1 + mwxi_pb_varint_size(w.len) + w.len + 1 + mwxi_pb_varint_size(nm) + nm;
     if (total > cap)
         return mwx_err_set(err, MWX_EFULL, "envelope: needs %zu bytes, buffer has %zu", total,
                            cap);
@@ -255,9 +255,9 @@ int mwx_envelope_seal_mac(const mwx_envelope_t *env, const uint8_t (*keys)[32], 
     if (digest)
         mwx_envelope_digest(body, w.len, digest);
     pbw_t out;
-    pbw_init(&out, buf, cap);
-    pbw_bytes(&out, 1, body, w.len, 1);
-    pbw_bytes(&out, 3, macs, nm, 1);
+    mwxi_pbw_init(&out, buf, cap);
+    mwxi_pbw_bytes(&out, 1, body, w.len, 1);
+    mwxi_pbw_bytes(&out, 3, macs, nm, 1);
     *len = out.len;
     return MWX_OK;
 }
@@ -271,16 +271,16 @@ int mwx_envelope_resign(const uint8_t *in, size_t in_len, const uint8_t sk[MWX_S
     uint8_t sig[MWX_SIG_BYTES];
     if (mwx_envelope_split2(in, in_len, &sp, &env, NULL) < 0 || sp.body_len > MWX_ENVELOPE_MAX)
         return MWX_ECORRUPT;
-    size_t total = 1 + pb_varint_size(sp.body_len) + sp.body_len + 2 + MWX_SIG_BYTES;
+    size_t total = 1 + mwxi_pb_varint_size(sp.body_len) + sp.body_len + 2 + MWX_SIG_BYTES;
     if (total > cap || total > MWX_ENVELOPE_MAX)
         return MWX_EFULL;
     memcpy(msg, MWX_SIG_DOMAIN, MWX_SIG_DOMAIN_LEN);
     memcpy(msg + MWX_SIG_DOMAIN_LEN, sp.body, sp.body_len);
     crypto_sign_ed25519_detached(sig, NULL, msg, MWX_SIG_DOMAIN_LEN + sp.body_len, sk);
     pbw_t out;
-    pbw_init(&out, buf, cap);
-    pbw_bytes(&out, 1, msg + MWX_SIG_DOMAIN_LEN, sp.body_len, 1);
-    pbw_bytes(&out, 2, sig, MWX_SIG_BYTES, 1);
+    mwxi_pbw_init(&out, buf, cap);
+    mwxi_pbw_bytes(&out, 1, msg + MWX_SIG_DOMAIN_LEN, sp.body_len, 1);
+    mwxi_pbw_bytes(&out, 2, sig, MWX_SIG_BYTES, 1);
     *len = out.len;
     return MWX_OK;
 }
@@ -297,22 +297,22 @@ int mwx_envelope_seal(const mwx_envelope_t *env, const uint8_t sk[MWX_SECKEY_BYT
 
     /* The signed part, built behind the signature domain so it is signed in place. */
     memcpy(msg, MWX_SIG_DOMAIN, MWX_SIG_DOMAIN_LEN);
-    pbw_init(&w, msg + MWX_SIG_DOMAIN_LEN, MWX_ENVELOPE_MAX - 80);
+    mwxi_pbw_init(&w, msg + MWX_SIG_DOMAIN_LEN, MWX_ENVELOPE_MAX - 80);
     write_signed_part(&w, env);
     if (w.full)
         return mwx_err_set(err, MWX_EINVAL, "envelope: signed part exceeds %d bytes",
                            MWX_ENVELOPE_MAX - 80);
 
-    size_t total = 1 + pb_varint_size(w.len) + w.len + 2 + MWX_SIG_BYTES;
+    size_t total = 1 + mwxi_pb_varint_size(w.len) + w.len + 2 + MWX_SIG_BYTES;
     if (total > cap)
         return mwx_err_set(err, MWX_EFULL, "envelope: needs %zu bytes, buffer has %zu", total,
                            cap);
     pbw_t out;
-    pbw_init(&out, buf, cap);
-    pbw_bytes(&out, 1, msg + MWX_SIG_DOMAIN_LEN, w.len, 1);
+    mwxi_pbw_init(&out, buf, cap);
+    mwxi_pbw_bytes(&out, 1, msg + MWX_SIG_DOMAIN_LEN, w.len, 1);
     uint8_t sig[MWX_SIG_BYTES];
     crypto_sign_ed25519_detached(sig, NULL, msg, MWX_SIG_DOMAIN_LEN + w.len, sk);
-    pbw_bytes(&out, 2, sig, MWX_SIG_BYTES, 1);
+    mwxi_pbw_bytes(&out, 2, sig, MWX_SIG_BYTES, 1);
     *len = out.len;
     return MWX_OK;
 }
@@ -327,7 +327,7 @@ static int decode_signed_part(const uint8_t *p, size_t n, mwx_envelope_t *env, m
     int rc;
 
     memset(env, 0, sizeof *env);
-    while ((rc = pbr_next(&r, &field, &wire, &v, &b, &bn)) == 1) {
+    while ((rc = mwxi_pbr_next(&r, &field, &wire, &v, &b, &bn)) == 1) {
         switch (field) {
         case 1:
             if (wire != 0 || v > UINT32_MAX)
@@ -335,7 +335,7 @@ static int decode_signed_part(const uint8_t *p, size_t n, mwx_envelope_t *env, m
             env->version = (uint32_t)v;
             break;
         case 2:
-            if (wire != 2 || !mwx_share_id_ok((const char *)b, bn))
+            if (wire != 2 || !mwxi_share_id_ok((const char *)b, bn))
                 return mwx_err_set(err, MWX_ECORRUPT, "envelope: bad origin");
             memcpy(env->origin, b, bn);
             env->origin[bn] = 0;
@@ -351,7 +351,7 @@ static int decode_signed_part(const uint8_t *p, size_t n, mwx_envelope_t *env, m
             memcpy(&env->sent_unix_s, &v, 8);
             break;
         case 5:
-            if (wire != 2 || !mwx_share_id_ok((const char *)b, bn))
+            if (wire != 2 || !mwxi_share_id_ok((const char *)b, bn))
                 return mwx_err_set(err, MWX_ECORRUPT, "envelope: bad releasable_to entry");
             if (env->n_to >= MWX_MAX_NATIONS)
                 return mwx_err_set(err, MWX_ECORRUPT, "envelope: more than %d recipients",
@@ -418,7 +418,7 @@ int mwx_envelope_split2(const uint8_t *buf, size_t len, mwx_envelope_split_t *sp
     if (len > MWX_ENVELOPE_MAX)
         return mwx_err_set(err, MWX_ECORRUPT, "envelope: %zu bytes (max %d)", len,
                            MWX_ENVELOPE_MAX);
-    while ((rc = pbr_next(&r, &field, &wire, &v, &b, &bn)) == 1) {
+    while ((rc = mwxi_pbr_next(&r, &field, &wire, &v, &b, &bn)) == 1) {
         if (field == 1) {
             if (wire != 2)
                 return mwx_err_set(err, MWX_ECORRUPT, "envelope: bad signed_part");
@@ -456,7 +456,7 @@ int mwx_envelope_split2(const uint8_t *buf, size_t len, mwx_envelope_split_t *sp
     return MWX_OK;
 }
 
-int mwx_envelope_split(const uint8_t *buf, size_t len, const uint8_t **signed_part,
+int mwxi_envelope_split(const uint8_t *buf, size_t len, const uint8_t **signed_part,
                        size_t *signed_len, const uint8_t **sig, mwx_envelope_t *env,
                        mwx_err_t *err)
 {
@@ -489,8 +489,8 @@ int mwx_subject_data(mwx_payload_type_t type, const char *origin, const char *re
     case MWX_PAYLOAD_SESSION: kind = "session"; break;
     default: return MWX_EINVAL;
     }
-    if (!mwx_share_id_ok(origin, strlen(origin)) ||
-        !mwx_share_id_ok(recipient, strlen(recipient)))
+    if (!mwxi_share_id_ok(origin, strlen(origin)) ||
+        !mwxi_share_id_ok(recipient, strlen(recipient)))
         return MWX_EINVAL;
     snprintf(subject, MWX_SUBJECT_LEN, "mwx.%s.%s.%s", kind, origin, recipient);
     return MWX_OK;
@@ -498,7 +498,7 @@ int mwx_subject_data(mwx_payload_type_t type, const char *origin, const char *re
 
 int mwx_subject_inbox(const char *nation, char subject[MWX_SUBJECT_LEN])
 {
-    if (!mwx_share_id_ok(nation, strlen(nation)))
+    if (!mwxi_share_id_ok(nation, strlen(nation)))
         return MWX_EINVAL;
     snprintf(subject, MWX_SUBJECT_LEN, "mwx.*.*.%s", nation);
     return MWX_OK;
@@ -506,8 +506,8 @@ int mwx_subject_inbox(const char *nation, char subject[MWX_SUBJECT_LEN])
 
 int mwx_subject_gap(const char *origin, const char *requester, char subject[MWX_SUBJECT_LEN])
 {
-    if (!mwx_share_id_ok(origin, strlen(origin)) ||
-        (strcmp(requester, "*") != 0 && !mwx_share_id_ok(requester, strlen(requester))))
+    if (!mwxi_share_id_ok(origin, strlen(origin)) ||
+        (strcmp(requester, "*") != 0 && !mwxi_share_id_ok(requester, strlen(requester))))
         return MWX_EINVAL;
     snprintf(subject, MWX_SUBJECT_LEN, "mwx-gap.%s.%s", origin, requester);
     return MWX_OK;
@@ -515,7 +515,7 @@ int mwx_subject_gap(const char *origin, const char *requester, char subject[MWX_
 
 int mwx_subject_meas(const char *nation, char subject[MWX_SUBJECT_LEN])
 {
-    if (!mwx_share_id_ok(nation, strlen(nation)))
+    if (!mwxi_share_id_ok(nation, strlen(nation)))
         return MWX_EINVAL;
     snprintf(subject, MWX_SUBJECT_LEN, "mwx-meas.%s", nation);
     return MWX_OK;

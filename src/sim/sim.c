@@ -157,7 +157,7 @@ static int setup(run_t *r, const mwx_scenario_t *sc, const mwx_sim_opts_t *opts,
         }
     }
     for (int j = 0; j < sc->n_sensors; j++) {
-        if ((rc = mwx_sensor_init(&r->sensors[j], &sc->sensors[j], &sc->physics, seed, err)))
+        if ((rc = mwxi_sensor_init(&r->sensors[j], &sc->sensors[j], &sc->physics, seed, err)))
             return rc;
         r->next_scan[j] = r->sensors[j].ops->next_scan(&r->sensors[j], -1.0);
         if (r->next_scan[j] > sc->duration_s)

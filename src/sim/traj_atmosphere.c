@@ -24,7 +24,7 @@ static const double up_rho[] = {6.958e-6, 3.416e-6, 5.604e-7, 9.708e-8, 2.222e-8
                                 1.184e-12, 5.215e-13, 1.137e-13, 3.070e-14, 1.136e-14,
                                 5.759e-15, 3.561e-15};
 
-double traj_atm_density(double alt_m)
+double mwxi_traj_atm_density(double alt_m)
 {
     if (alt_m < 86000.0) {
         double z = alt_m < -5000.0 ? -5000.0 : alt_m;

@@ -115,23 +115,23 @@ typedef struct traj_flight {
     long n_steps, n_rhs;
 } traj_flight_t;
 
-void traj_cfg_init(traj_cfg_t *c, const mwx_physics_t *ph, const mwx_launch_t *l);
+void mwxi_traj_cfg_init(traj_cfg_t *c, const mwx_physics_t *ph, const mwx_launch_t *l);
 
 /* Altitude above the ellipsoid along the geocentric radial (exact at 0 m, within a few
  * metres of the geodetic height at 1000 km): the drag and impact-event altitude. */
-double traj_alt_radial(const mwx_earth_t *e, const double r[3]);
+double mwxi_traj_alt_radial(const mwx_earth_t *e, const double r[3]);
 
 /* Integrate the boost, and the ballistic flight to impact unless boost_only.
  * Keeps fl->seg's buffer between calls. 0, MWX_ENOMEM, or MWX_ERANGE when the
  * integration failed (step budget). */
-int traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, traj_flight_t *fl);
-void traj_flight_free(traj_flight_t *fl);
+int mwxi_traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, traj_flight_t *fl);
+void mwxi_traj_flight_free(traj_flight_t *fl);
 
 /* State (L frame) at flight time tau in [0, tau_end] (clamped): O(log n). */
-void traj_flight_state(const traj_flight_t *fl, double tau, double y[TRAJ_N]);
+void mwxi_traj_flight_state(const traj_flight_t *fl, double tau, double y[TRAJ_N]);
 
 /* Maximum geodetic altitude of the flight (located on the dense output) and when. */
-double traj_flight_apogee(const traj_cfg_t *c, const traj_flight_t *fl, double *tau_apo);
+double mwxi_traj_flight_apogee(const traj_cfg_t *c, const traj_flight_t *fl, double *tau_apo);
 
 /* The equations of motion, for tests that integrate them independently. */
 typedef struct traj_rhs_ctx {
@@ -148,14 +148,14 @@ enum { TRAJ_LIFT_NONE = 0, TRAJ_LIFT_PULLUP = 1, TRAJ_LIFT_GLIDE = 2, TRAJ_LIFT_
 /* A body alone after separation (or burnout) from (tau0, y0), gravity and drag with
  * ballistic coefficient beta, to impact (or TRAJ_MAX_FLIGHT_S: fl->orbit then).
  * fl->tau_bo = tau0. */
-int traj_fly_coast(const traj_cfg_t *c, double beta, double tau0, const double y0[TRAJ_N],
+int mwxi_traj_fly_coast(const traj_cfg_t *c, double beta, double tau0, const double y0[TRAJ_N],
                    traj_flight_t *fl);
 /* The same, appended to fl's segments from (tau0, y0) (fl->tau_bo etc. kept): sets
  * impacted or orbit, tau_imp and y_imp. */
-int traj_coast_append(const traj_cfg_t *c, double beta, double tau0, const double y0[TRAJ_N],
+int mwxi_traj_coast_append(const traj_cfg_t *c, double beta, double tau0, const double y0[TRAJ_N],
                       traj_flight_t *fl);
 /* traj_step_fn that appends a segment to the traj_flight_t ctx. */
-int traj_push_seg(void *ctx, const traj_seg_t *seg);
+int mwxi_traj_push_seg(void *ctx, const traj_seg_t *seg);
 
 /* A part that leaves the vehicle: separated at tau with state y, falling with beta. */
 typedef struct traj_sep {
@@ -168,19 +168,19 @@ typedef struct traj_sep {
  * break-up at fail_at_s, then down). fl is the last stage with its payload; the spent
  * stages (and at a break-up the stage then burning) are listed in sep. MWX_ERANGE with
  * the reason when the stage set cannot reach orbit. */
-int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
+int mwxi_traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
                    traj_sep_t sep[MWX_MAX_STAGES], int *n_sep, mwx_err_t *err);
 
 /* Phase of a flight at tau (not impact: the caller knows the end). */
-mwx_phase_t traj_flight_phase(const traj_flight_t *fl, double tau);
+mwx_phase_t mwxi_traj_flight_phase(const traj_flight_t *fl, double tau);
 /* Stage-1 burn time for a total burn and propellant fraction. */
-double traj_stage1_time(double burn_s, double zeta);
-void traj_rhs_init(traj_rhs_ctx_t *x, const traj_cfg_t *c, const traj_prog_t *p);
+double mwxi_traj_stage1_time(double burn_s, double zeta);
+void mwxi_traj_rhs_init(traj_rhs_ctx_t *x, const traj_cfg_t *c, const traj_prog_t *p);
 /* stage: 1 or 2 while that stage burns, 0 ballistic (the integrator is restarted at
  * each switch, so the right-hand side never straddles one). */
-void traj_rhs_stage(const traj_rhs_ctx_t *x, int stage, double tau, const double y[TRAJ_N],
+void mwxi_traj_rhs_stage(const traj_rhs_ctx_t *x, int stage, double tau, const double y[TRAJ_N],
                     double dy[TRAJ_N]);
 /* The same, the stage taken from tau (a traj_rhs_fn). */
-void traj_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[TRAJ_N]);
+void mwxi_traj_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[TRAJ_N]);
 
 #endif

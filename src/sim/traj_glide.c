@@ -1,4 +1,4 @@
-/* Glide targeting (see traj_solver.h, traj_glide_solve, and docs/TRAJECTORIES.md,
+/* Glide targeting (see traj_solver.h, mwxi_traj_glide_solve, and docs/TRAJECTORIES.md,
  * "Glide vehicles").
  *
  * The flight after burnout steers itself (traj_flight.c): altitude hold on lift, a bank
@@ -73,7 +73,7 @@ static double crossrange(const traj_cfg_t *c, const double aim[3], const traj_fl
 static int boost_eval(glide_t *g, const traj_prog_t *p, traj_flight_t *fl, double *apex,
                       double *xr)
 {
-    int rc = traj_fly(&g->capex, p, 0, fl);
+    int rc = mwxi_traj_fly(&g->capex, p, 0, fl);
     g->n_evals++;
     if (rc == MWX_ERANGE)
         return 1; /* the step budget: no usable flight */
@@ -81,7 +81,7 @@ static int boost_eval(glide_t *g, const traj_prog_t *p, traj_flight_t *fl, doubl
         return rc;
     if (fl->crashed || fl->impacted)
         return 1;
-    *apex = traj_flight_apogee(&g->capex, fl, NULL);
+    *apex = mwxi_traj_flight_apogee(&g->capex, fl, NULL);
     *xr = crossrange(&g->capex, g->aim, fl);
     return 0;
 }
@@ -180,7 +180,7 @@ static double hold_min_alt(const traj_cfg_t *c, const traj_flight_t *fl)
         const traj_seg_t *sg = &fl->seg[i];
         if (sg->t0 < fl->tau_hold0 || sg->t0 > fl->tau_dive)
             continue;
-        m = fmin(m, traj_alt_radial(&c->earth, sg->c[0]));
+        m = fmin(m, mwxi_traj_alt_radial(&c->earth, sg->c[0]));
     }
     return m;
 }
@@ -189,7 +189,7 @@ static double hold_min_alt(const traj_cfg_t *c, const traj_flight_t *fl)
 static double hold_speed(const traj_cfg_t *c, double ld, double beta, double h)
 {
     double r = c->earth.a + h, gl = c->earth.gm / (r * r);
-    double k = (1.0 - TRAJ_GLIDE_MARGIN) * ld * traj_atm_density(h) / (2.0 * beta);
+    double k = (1.0 - TRAJ_GLIDE_MARGIN) * ld * mwxi_traj_atm_density(h) / (2.0 * beta);
     return sqrt(gl / (k + 1.0 / r));
 }
 
@@ -212,7 +212,7 @@ static int energy(glide_t *g, double dv, traj_flight_t *fl, double *res, int *si
     p.pitch_f = g->pitch;
     p.dv = dv;
     p.pitch_k = g->pitch_k;
-    rc = traj_fly(&g->loose, &p, 0, fl);
+    rc = mwxi_traj_fly(&g->loose, &p, 0, fl);
     g->n_evals++;
     if (rc == MWX_ERANGE)
         return 1; /* the step budget: no usable flight */
@@ -283,13 +283,13 @@ static int zero_lift(traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
                            "crossrange", l->id);
     mwx_geo_to_ecef(&cfg->earth, &aim, ra);
     phi = acos(fmax(-1.0, fmin(1.0, mwx_dot3(cfg->r0, ra) / (r0 * mwx_norm3(ra)))));
-    traj_kep_min_energy(cfg->earth.gm, r0, phi, &v, &gam);
+    mwxi_traj_kep_min_energy(cfg->earth.gm, r0, phi, &v, &gam);
     {
         double rv[3] = {r0, 0, 0}, vv[3] = {v * sin(gam), v * cos(gam), 0};
-        hme = traj_kep_apoapsis(cfg->earth.gm, rv, vv) - r0;
+        hme = mwxi_traj_kep_apoapsis(cfg->earth.gm, rv, vv) - r0;
     }
     b.profile = l->apogee_m > hme ? MWX_PROFILE_LOFTED : MWX_PROFILE_DEPRESSED;
-    return traj_solve(cfg, &b, fl, sol, err);
+    return mwxi_traj_solve(cfg, &b, fl, sol, err);
 }
 
 /* Search the energy for one pitch-over shape (g->pitch_k): bracket, then Illinois on
@@ -373,7 +373,7 @@ static int final_flight(glide_t *g, traj_cfg_t *cfg, const traj_prog_t *p, traj_
     memcpy(cfg->aim, g->aim, sizeof g->aim);
     *miss = HUGE_VAL;
     for (int it = 0; it < 6; it++) {
-        rc = traj_fly(cfg, p, 0, fl);
+        rc = mwxi_traj_fly(cfg, p, 0, fl);
         g->n_evals++;
         if (rc < 0 && rc != MWX_ERANGE)
             return rc;
@@ -397,13 +397,13 @@ static int finish(glide_t *g, const traj_cfg_t *cfg, const traj_prog_t *p,
     double ve = TRAJ_ISP_S * TRAJ_G0, zeta = 1.0 - exp(-p->dv / (2.0 * ve));
     sol->prog = *p;
     sol->miss_m = miss;
-    sol->apogee_m = traj_flight_apogee(cfg, fl, NULL);
+    sol->apogee_m = mwxi_traj_flight_apogee(cfg, fl, NULL);
     sol->n_evals = g->n_evals;
-    sol->thrust_weight = ve * zeta / (traj_stage1_time(cfg->burn_s, zeta) * TRAJ_G0);
+    sol->thrust_weight = ve * zeta / (mwxi_traj_stage1_time(cfg->burn_s, zeta) * TRAJ_G0);
     return MWX_OK;
 }
 
-int traj_glide_solve(traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
+int mwxi_traj_glide_solve(traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
                      traj_solution_t *sol, mwx_err_t *err)
 {
     glide_t g;

@@ -24,7 +24,7 @@ static const double d1 = -12715105075.0 / 11282082432.0, d3 = 87487479700.0 / 32
                     d4 = -10690763975.0 / 1880347072.0, d5 = 701980252875.0 / 199316789632.0,
                     d6 = -1453857185.0 / 822651844.0, d7 = 69997945.0 / 29380423.0;
 
-void traj_seg_eval(const traj_seg_t *s, double t, double y[TRAJ_N])
+void mwxi_traj_seg_eval(const traj_seg_t *s, double t, double y[TRAJ_N])
 {
     double th = (t - s->t0) / s->h, th1 = 1.0 - th;
     for (int i = 0; i < TRAJ_N; i++)
@@ -43,7 +43,7 @@ static double locate_event(const traj_seg_t *s, traj_event_fn ev, void *evctx, d
         double tm = (ta * gb - tb * ga) / (gb - ga);
         if (!(tm > ta && tm < tb))
             tm = 0.5 * (ta + tb);
-        traj_seg_eval(s, tm, y);
+        mwxi_traj_seg_eval(s, tm, y);
         double gm = ev(evctx, tm, y);
         if (gm > 0) {
             ta = tm;
@@ -62,7 +62,7 @@ static double locate_event(const traj_seg_t *s, traj_event_fn ev, void *evctx, d
     return tb; /* g(tb) <= 0: the first time on the far side */
 }
 
-int traj_dp_run(traj_rhs_fn f, void *fctx, double t0, double y[TRAJ_N], double t_end,
+int mwxi_traj_dp_run(traj_rhs_fn f, void *fctx, double t0, double y[TRAJ_N], double t_end,
                 const traj_dp_opts_t *o, traj_event_fn ev, void *evctx, traj_step_fn on_step,
                 void *sctx, traj_dp_result_t *res)
 {
@@ -145,7 +145,7 @@ int traj_dp_run(traj_rhs_fn f, void *fctx, double t0, double y[TRAJ_N], double t
                 double g1 = ev(evctx, tn, y1);
                 if (g0 > 0.0 && g1 <= 0.0) {
                     double te = locate_event(&seg, ev, evctx, t, g0, tn, g1);
-                    traj_seg_eval(&seg, te, y);
+                    mwxi_traj_seg_eval(&seg, te, y);
                     if (on_step) {
                         int rc = on_step(sctx, &seg);
                         if (rc)

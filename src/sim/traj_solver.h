@@ -34,13 +34,13 @@ typedef struct traj_solution {
 } traj_solution_t;
 
 /* On success fl holds the solved flight. Not for the glide profile. */
-int traj_solve(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
+int mwxi_traj_solve(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
                traj_solution_t *sol, mwx_err_t *err);
 
 /* The glide profile (traj_glide.c): the boost for the apex, the crossrange and the
  * energy that holds glide_alt to the dive; sets c->aim to the point the guidance steers
  * to (within metres of the aim) so that the flight lands on the aim. */
-int traj_glide_solve(traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
+int mwxi_traj_glide_solve(traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
                      traj_solution_t *sol, mwx_err_t *err);
 
 #endif

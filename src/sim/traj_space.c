@@ -56,7 +56,7 @@ static void space_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[T
     double at = s->ve * s->zeta[k] / (dur * fm);
     double va[3] = {y[3] + w * y[1], y[4] - w * y[0], y[5]};
     double fw[3];
-    traj_gravity(c->earth.gm, c->earth.a, c->j2, y, acc);
+    mwxi_traj_gravity(c->earth.gm, c->earth.a, c->j2, y, acc);
     mwx_cross3(s->n_plane, up, fw);
     double fn = mwx_norm3(fw);
     for (int i = 0; i < 3; i++)
@@ -86,7 +86,7 @@ static void space_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[T
             d[i] = (a_up * up[i] + a_h * hd[i] / dn) / at;
     } else {
         double vr = mwx_dot3(y + 3, up), v2 = mwx_dot3(y + 3, y + 3);
-        double alt = traj_alt_radial(&c->earth, y);
+        double alt = mwxi_traj_alt_radial(&c->earth, y);
         /* wanted climb rate: linear near the orbit altitude, a 4 m/s^2 braking curve
          * further off (so it arrives level, not overshooting) */
         double e = s->h_orb - alt, ae = fabs(e);
@@ -101,7 +101,7 @@ static void space_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[T
     for (int i = 0; i < 3; i++)
         acc[i] += at * d[i];
     if (c->drag) {
-        double rho = traj_atm_density(traj_alt_radial(&c->earth, y));
+        double rho = mwxi_traj_atm_density(mwxi_traj_alt_radial(&c->earth, y));
         if (rho > 0.0) {
             double kk = -0.5 * rho * mwx_norm3(va) / (TRAJ_BOOST_BETA0 * fm * (k ? 0.5 : 1.0));
             for (int i = 0; i < 3; i++)
@@ -125,7 +125,7 @@ typedef struct sev {
 static double space_event(void *ctx, double tau, const double y[TRAJ_N])
 {
     const sev_t *e = ctx;
-    double alt = traj_alt_radial(&e->c->earth, y) + 1.0;
+    double alt = mwxi_traj_alt_radial(&e->c->earth, y) + 1.0;
     double gm = e->c->earth.gm;
     double rn = mwx_norm3(y), vr = mwx_dot3(y, y + 3) / rn, v2 = mwx_dot3(y + 3, y + 3);
     double vh = sqrt(fmax(v2 - vr * vr, 0.0));
@@ -151,7 +151,7 @@ static void coast_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[T
     const traj_cfg_t *c = ctx;
     double acc[3];
     (void)tau;
-    traj_gravity(c->earth.gm, c->earth.a, c->j2, y, acc);
+    mwxi_traj_gravity(c->earth.gm, c->earth.a, c->j2, y, acc);
     dy[0] = y[3];
     dy[1] = y[4];
     dy[2] = y[5];
@@ -175,15 +175,15 @@ static int coast_to_apex(const traj_cfg_t *c, sev_t *ev, double *tau, double y[T
     o.max_steps = 200000;
     if (mwx_dot3(y, y + 3) <= 0.0)
         return MWX_OK;
-    int rc = traj_dp_run(coast_rhs, (void *)c, *tau, y, *tau + 20000.0, &o, space_event, ev,
-                         traj_push_seg, fl, &res);
+    int rc = mwxi_traj_dp_run(coast_rhs, (void *)c, *tau, y, *tau + 20000.0, &o, space_event, ev,
+                         mwxi_traj_push_seg, fl, &res);
     fl->n_steps += res.n_steps + res.n_rejected;
     fl->n_rhs += res.n_rhs;
     *tau = res.t;
     return rc;
 }
 
-int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
+int mwxi_traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
                    traj_sep_t sep[MWX_MAX_STAGES], int *n_sep, mwx_err_t *err)
 {
     space_t s;
@@ -267,14 +267,14 @@ int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl
             double to = fmin(cuts[j], s.t_ign[k + 1]);
             if (to <= tau)
                 continue;
-            rc = traj_dp_run(space_rhs, &s, tau, y, to, &o, space_event, &ev, traj_push_seg,
+            rc = mwxi_traj_dp_run(space_rhs, &s, tau, y, to, &o, space_event, &ev, mwxi_traj_push_seg,
                              fl, &res);
             fl->n_steps += res.n_steps + res.n_rejected;
             fl->n_rhs += res.n_rhs;
             if (rc)
                 return mwx_err_set(err, rc, "launch %s: trajectory integration failed", id);
             tau = res.t;
-            if (res.event && traj_alt_radial(&c->earth, y) < 10.0)
+            if (res.event && mwxi_traj_alt_radial(&c->earth, y) < 10.0)
                 return mwx_err_set(err, MWX_ERANGE,
                                    "launch %s: impossible stage set: stage %d falls back to "
                                    "the ground at %.0f s", id, k + 1, tau);
@@ -295,8 +295,8 @@ int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl
                 ev.orbit = 3;
                 if (tau < tf) {
                     double to2 = fmin(tf, s.t_ign[k + 1] + s.t_shift);
-                    rc = traj_dp_run(space_rhs, &s, tau, y, to2, &o, space_event, &ev,
-                                     traj_push_seg, fl, &res);
+                    rc = mwxi_traj_dp_run(space_rhs, &s, tau, y, to2, &o, space_event, &ev,
+                                     mwxi_traj_push_seg, fl, &res);
                     fl->n_steps += res.n_steps + res.n_rejected;
                     fl->n_rhs += res.n_rhs;
                     if (rc)
@@ -309,14 +309,14 @@ int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl
                         fl->n_boost_seg = fl->n_seg;
                         fl->tau_bo = tau;
                         memcpy(fl->y_bo, y, sizeof y);
-                        return traj_coast_append(c, l->beta_kg_m2, tau, y, fl);
+                        return mwxi_traj_coast_append(c, l->beta_kg_m2, tau, y, fl);
                     }
                     break; /* burnt out short of the circular speed */
                 }
                 fl->n_boost_seg = fl->n_seg;
                 fl->tau_bo = tau;
                 memcpy(fl->y_bo, y, sizeof y);
-                return traj_coast_append(c, l->beta_kg_m2, tau, y, fl);
+                return mwxi_traj_coast_append(c, l->beta_kg_m2, tau, y, fl);
             }
             if (tau >= tf) {
                 /* break-up: the burning stage (unless the last) and the rest fall */
@@ -330,7 +330,7 @@ int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl
                 fl->n_boost_seg = fl->n_seg;
                 fl->tau_bo = tau;
                 memcpy(fl->y_bo, y, sizeof y);
-                return traj_coast_append(c, l->beta_kg_m2, tau, y, fl);
+                return mwxi_traj_coast_append(c, l->beta_kg_m2, tau, y, fl);
             }
         }
         if (last) {
@@ -340,7 +340,7 @@ int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl
                                "launch %s: impossible stage set: the last stage burns out "
                                "%.2f km/s short of orbital speed at %.0f km",
                                id, (sqrt(c->earth.gm / rn) - vh) / 1e3,
-                               traj_alt_radial(&c->earth, y) / 1e3);
+                               mwxi_traj_alt_radial(&c->earth, y) / 1e3);
         }
         {
             traj_sep_t *sp = &sep[(*n_sep)++];

@@ -16,6 +16,6 @@ typedef struct traj_details {
     const traj_flight_t *flight;
 } traj_details_t;
 
-void traj_get_details(const mwx_traj_t *tr, traj_details_t *d);
+void mwxi_traj_get_details(const mwx_traj_t *tr, traj_details_t *d);
 
 #endif

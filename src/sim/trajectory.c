@@ -84,31 +84,31 @@ int mwx_traj_create(const mwx_physics_t *ph, const mwx_launch_t *l, double epoch
     tr = calloc(1, sizeof *tr);
     if (!tr)
         return mwx_err_set(err, MWX_ENOMEM, "launch %s: out of memory", l->id);
-    traj_cfg_init(&tr->cfg, ph, l);
+    mwxi_traj_cfg_init(&tr->cfg, ph, l);
     tr->t_launch = l->t_launch;
     tr->theta_launch =
         ph->rotation ? mwx_earth_rotation_angle(epoch_unix + l->t_launch) : 0.0;
     traj_sep_t sep[MWX_MAX_STAGES];
     int n_sep = 0;
     if (l->profile == MWX_PROFILE_SPACE_LAUNCH) {
-        rc = traj_space_fly(&tr->cfg, l, &tr->fl, sep, &n_sep, err);
+        rc = mwxi_traj_space_fly(&tr->cfg, l, &tr->fl, sep, &n_sep, err);
         if (!rc && l->fail_at_s > 0.0 && tr->fl.orbit)
             rc = mwx_err_set(err, MWX_EINVAL,
                              "launch %s: fail_at_s %g s is after the orbit insertion at %.0f s",
                              l->id, l->fail_at_s, tr->fl.tau_bo);
         if (!rc) {
             tr->sol.prog.dv = 0.0;
-            tr->sol.apogee_m = traj_flight_apogee(&tr->cfg, &tr->fl, NULL);
+            tr->sol.apogee_m = mwxi_traj_flight_apogee(&tr->cfg, &tr->fl, NULL);
         }
     } else if (l->profile == MWX_PROFILE_GLIDE) {
-        rc = traj_glide_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
+        rc = mwxi_traj_glide_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
     } else {
-        rc = traj_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
+        rc = mwxi_traj_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
         if (!rc && tr->cfg.weave_g > 0.0) {
             /* the weave fills the last TRAJ_WEAVE_S of the flight solved without it; the
              * second solve lands the weaving flight on the aim */
             tr->cfg.tau_weave = tr->fl.tau_imp - TRAJ_WEAVE_S;
-            rc = traj_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
+            rc = mwxi_traj_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
         }
     }
     /* a missile's spent first stage ("stages": 2) falls from its burnout on its own path */
@@ -147,7 +147,7 @@ int mwx_traj_create(const mwx_physics_t *ph, const mwx_launch_t *l, double epoch
     tr->n_obj = 1;
     for (int k = 0; k < n_sep; k++) {
         traj_flight_t *pf = &tr->part[tr->n_obj];
-        rc = traj_fly_coast(&tr->cfg, sep[k].beta, sep[k].tau, sep[k].y, pf);
+        rc = mwxi_traj_fly_coast(&tr->cfg, sep[k].beta, sep[k].tau, sep[k].y, pf);
         if (rc) {
             mwx_traj_destroy(tr);
             return mwx_err_set(err, rc, "launch %s: stage %d: trajectory integration failed",
@@ -180,9 +180,9 @@ void mwx_traj_destroy(mwx_traj_t *tr)
 {
     if (!tr)
         return;
-    traj_flight_free(&tr->fl);
+    mwxi_traj_flight_free(&tr->fl);
     for (int k = 0; k < MWX_TRAJ_MAX_OBJECTS; k++)
-        traj_flight_free(&tr->part[k]);
+        mwxi_traj_flight_free(&tr->part[k]);
     free(tr);
 }
 
@@ -200,10 +200,10 @@ int mwx_traj_object_state(const mwx_traj_t *tr, int k, double t, double ecef[3],
     tau = t - tr->t_launch;
     if (t == o->t_end)
         tau = f->tau_imp;
-    traj_flight_state(f, tau, y);
+    mwxi_traj_flight_state(f, tau, y);
     to_ecef(tr, tau, y, ecef, vel ? vel : v);
     if (phase)
-        *phase = t >= o->t_end && o->impacts ? MWX_PHASE_IMPACT : traj_flight_phase(f, tau);
+        *phase = t >= o->t_end && o->impacts ? MWX_PHASE_IMPACT : mwxi_traj_flight_phase(f, tau);
     return MWX_OK;
 }
 
@@ -235,7 +235,7 @@ void mwx_traj_get_info(const mwx_traj_t *tr, mwx_traj_info_t *info)
     *info = tr->info;
 }
 
-void traj_get_details(const mwx_traj_t *tr, traj_details_t *d)
+void mwxi_traj_get_details(const mwx_traj_t *tr, traj_details_t *d)
 {
     d->prog = tr->sol.prog;
     d->miss_m = tr->sol.miss_m;

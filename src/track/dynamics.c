@@ -252,7 +252,7 @@ static int dyn_propagate(const mwx_dyn_params_t *p, double *x, double dt, double
             if (s == 0) {
                 memcpy(F, Phi, sizeof(Phi));
             } else {
-                la_mul(Phi, F, T, n, n, n);
+                mwxi_la_mul(Phi, F, T, n, n, n);
                 memcpy(F, T, sizeof(T));
             }
         }

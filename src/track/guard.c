@@ -7,7 +7,7 @@
  * track counts as ballistic only after MWX_GUARD_QUIET_S without evidence of thrust or
  * lift, where evidence is either
  *   - P(boost) > MWX_GUARD_PBOOST (thrust), or
- *   - a running mean of the normalised innovations far above 1 (mwx_guard_innovation:
+ *   - a running mean of the normalised innovations far above 1 (mwxi_guard_innovation:
  *     a manoeuvre, counted as lift), or
  *   - its velocity now departs from the no-thrust continuation of its own state 10 s
  *     and 20 s back: its speed exceeds the vacuum continuation's by more than
@@ -35,7 +35,7 @@
 #define NIS_EVIDENCE 4.0  /* running mean of NIS/nz above this: the model has lost it */
 #define NIS_MIN_N 5       /* updates before the mean is trusted */
 
-void mwx_guard_init(mwx_guard_t *g, double t)
+void mwxi_guard_init(mwx_guard_t *g, double t)
 {
     memset(g, 0, sizeof *g);
     g->t_first = t;
@@ -50,7 +50,7 @@ void mwx_guard_init(mwx_guard_t *g, double t)
  * weight 0.3 has a sigma of 0.34 (radar) to 0.42 (IR), so 4 is 7-9 sigma. A re-ignited
  * stage at 5 m/s^2 is 250 m off the ballistic prediction after 10 s: tens of sigma of a
  * radar's range. */
-int mwx_guard_innovation(mwx_guard_t *g, double nis, int nz, double t)
+int mwxi_guard_innovation(mwx_guard_t *g, double nis, int nz, double t)
 {
     double q;
     if (nz < 1 || !isfinite(nis) || nis < 0.0)
@@ -69,7 +69,7 @@ int mwx_guard_innovation(mwx_guard_t *g, double nis, int nz, double t)
     return 0;
 }
 
-double mwx_guard_perigee_alt(const mwx_dyn_params_t *p, const double *x)
+double mwxi_guard_perigee_alt(const mwx_dyn_params_t *p, const double *x)
 {
     const double gm = p->earth.gm, w = p->rotation ? p->earth.omega : 0.0;
     double r = mwx_norm3(x), vi[3], h[3], v2, en, hh, e, a;
@@ -139,7 +139,7 @@ static void departure(mwx_guard_t *g, const mwx_motion_model_t *bal, const mwx_g
         *lift = 1;
 }
 
-mwx_track_class_t mwx_guard_update(mwx_guard_t *g, const mwx_motion_model_t *ballistic,
+mwx_track_class_t mwxi_guard_update(mwx_guard_t *g, const mwx_motion_model_t *ballistic,
                                    const mwx_dyn_params_t *p, const mwx_gauss_t *x,
                                    double p_boost, double t, double t_launch)
 {
@@ -211,7 +211,7 @@ mwx_track_class_t mwx_guard_update(mwx_guard_t *g, const mwx_motion_model_t *bal
                 g->space = 1; /* level, near circular speed: an ICBM climbs at burnout */
         }
     }
-    g->in_orbit = sure_v && mwx_guard_perigee_alt(p, x->x) > MWX_GUARD_ORBIT_M;
+    g->in_orbit = sure_v && mwxi_guard_perigee_alt(p, x->x) > MWX_GUARD_ORBIT_M;
     if (g->in_orbit)
         g->space = 1;
     g->quiet = t - g->t_thrust >= MWX_GUARD_QUIET_S && t - g->t_lift >= MWX_GUARD_QUIET_S;

@@ -40,12 +40,12 @@ typedef struct mwx_guard {
     double last_along, last_perp, last_sigma;
 } mwx_guard_t;
 
-void mwx_guard_init(mwx_guard_t *g, double t);
+void mwxi_guard_init(mwx_guard_t *g, double t);
 /* A track was updated at t: combined state x (MWX_TRACK_NX) with covariance; p_boost is
  * the IMM's boost probability (0 once the boost mode is retired); t_launch the launch
  * estimate's time (NAN: none). ballistic is the model that gives the no-thrust
  * continuation. Returns the class. */
-mwx_track_class_t mwx_guard_update(mwx_guard_t *g, const mwx_motion_model_t *ballistic,
+mwx_track_class_t mwxi_guard_update(mwx_guard_t *g, const mwx_motion_model_t *ballistic,
                                    const mwx_dyn_params_t *p, const mwx_gauss_t *x,
                                    double p_boost, double t, double t_launch);
 /* May the track carry a ballistic impact prediction: shown quiet, and not in orbit. */
@@ -57,9 +57,9 @@ static inline int mwx_guard_impact_ok(const mwx_guard_t *g)
 /* The normalised innovation of the update at t (nis over nz dimensions): a filter that
  * has stopped following the body (a single ballistic mode while a stage re-ignites)
  * shows it here first. Returns 1 when it is manoeuvre evidence. */
-int mwx_guard_innovation(mwx_guard_t *g, double nis, int nz, double t);
+int mwxi_guard_innovation(mwx_guard_t *g, double nis, int nz, double t);
 /* Perigee altitude (m) of the free-flight orbit of an ECEF state (point-mass gravity,
  * inertial velocity); -inf when unbound orbits are not the question (hyperbolic: +inf). */
-double mwx_guard_perigee_alt(const mwx_dyn_params_t *p, const double *x);
+double mwxi_guard_perigee_alt(const mwx_dyn_params_t *p, const double *x);
 
 #endif

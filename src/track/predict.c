@@ -153,7 +153,7 @@ int mwx_predict_impact(const mwx_dyn_params_t *p, const mwx_gauss_t *s, double t
     for (int i = 0; i < N7; i++)
         for (int j = 0; j < N7; j++)
             P7[i * N7 + j] = s->P[idx[i] * MWX_TRACK_NX + idx[j]];
-    if (la_chol(P7, L, N7))
+    if (mwxi_la_chol(P7, L, N7))
         return MWX_ERANGE;
     for (int k = 1; k < NSIG; k++) {
         double x[MWX_TRACK_NX];
@@ -184,7 +184,7 @@ int mwx_predict_impact(const mwx_dyn_params_t *p, const mwx_gauss_t *s, double t
         cen += w * en[k][0] * en[k][1];
         cnn += w * en[k][1] * en[k][1];
     }
-    la_eig2(cee, cen, cnn, &l1, &l2, v1);
+    mwxi_la_eig2(cee, cen, cnn, &l1, &l2, v1);
     if (l2 < 0.0)
         l2 = 0.0;
     out->valid = 1;
@@ -424,7 +424,7 @@ static double fit_lm(fit_ctx_t *c, double *q)
             memcpy(Ad, A, sizeof(Ad));
             for (int a = 0; a < FIT_NP; a++)
                 Ad[a * FIT_NP + a] += lambda * (A[a * FIT_NP + a] + 1e-9);
-            if (la_spd_inv(Ad, Ai, FIT_NP, NULL)) {
+            if (mwxi_la_spd_inv(Ad, Ai, FIT_NP, NULL)) {
                 lambda *= 10.0;
                 continue;
             }

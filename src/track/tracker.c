@@ -617,7 +617,7 @@ static void init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, double
     }
     k->comb = *s0;
     k->phase = MWX_PHASE_BOOST;
-    mwx_guard_init(&k->guard, tm);
+    mwxi_guard_init(&k->guard, tm);
     if (t->sensors[sensor].nation >= 0)
         k->nations |= 1u << t->sensors[sensor].nation;
     t->st.tracks_created++;
@@ -726,7 +726,7 @@ static int triangulate(const ir_pending_t *a, const ir_pending_t *b, double p[3]
                 A[i * 3 + j] += ((i == j) - r[q]->los[i] * r[q]->los[j]) / s2;
     }
     (void)y;
-    if (la_spd_inv(A, Ai, 3, NULL))
+    if (mwxi_la_spd_inv(A, Ai, 3, NULL))
         return MWX_ERANGE;
     memcpy(P, Ai, sizeof(Ai));
     return MWX_OK;
@@ -914,7 +914,7 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
     {
         int reuse = t->filter == mwx_filter_ekf() && k->imm.n_modes == 1;
         double H[MWX_TRACK_MAX_Z * MWX_TRACK_NX], PHt[MWX_TRACK_NX * MWX_TRACK_MAX_Z];
-        if (reuse ? mwx_track_ekf_innov(&t->meas_model[mi], &k->comb, nu, S, H, PHt)
+        if (reuse ? mwxi_track_ekf_innov(&t->meas_model[mi], &k->comb, nu, S, H, PHt)
                   : t->filter->innovation(t->filter, &t->meas_model[mi], &k->comb, nu, S))
             return;
         if (reuse) {
@@ -928,7 +928,7 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
             k->g_stamp = 0;
         }
     }
-    if (la_spd_inv(S, Si, nz, &logdet))
+    if (mwxi_la_spd_inv(S, Si, nz, &logdet))
         return;
     for (int i = 0; i < nz; i++)
         for (int j = 0; j < nz; j++)
@@ -940,7 +940,7 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
         const mwx_gauss_t *g = &k->imm.mode[k->imm.n_modes - 1];
         double d2m = 0.0, ldm;
         if (t->filter->innovation(t->filter, &t->meas_model[mi], g, nu, S) == MWX_OK &&
-            la_spd_inv(S, Si, nz, &ldm) == MWX_OK) {
+            mwxi_la_spd_inv(S, Si, nz, &ldm) == MWX_OK) {
             for (int i = 0; i < nz; i++)
                 for (int j = 0; j < nz; j++)
                     d2m += nu[i] * Si[i * nz + j] * nu[j];
@@ -1119,16 +1119,16 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
             return;
     } else if (k->g_stamp == t->stamp && k->g_meas == mi && k->imm.n_modes == 1) {
         /* same state, same measurement as at the gate: reuse its innovation */
-        if (mwx_track_ekf_update_pre(&t->meas_model[mi], &k->imm.mode[0], k->g_nu, k->g_S, k->g_H,
+        if (mwxi_track_ekf_update_pre(&t->meas_model[mi], &k->imm.mode[0], k->g_nu, k->g_S, k->g_H,
                                      k->g_PHt, &nis, NULL))
             return;
     } else if (mwx_imm_update(&k->imm, &t->meas_model[mi], &nis)) {
         return;
     }
     mwx_imm_combine(&k->imm, &k->comb);
-    if (mwx_guard_innovation(&k->guard, nis, t->meas_model[mi].nz, t->scan_t))
+    if (mwxi_guard_innovation(&k->guard, nis, t->meas_model[mi].nz, t->scan_t))
         revive_boost(t, k);
-    mwx_guard_update(&k->guard, &t->models[1], &t->cfg.dyn, &k->comb, track_phase_boost(k),
+    mwxi_guard_update(&k->guard, &t->models[1], &t->cfg.dyn, &k->comb, track_phase_boost(k),
                      t->scan_t, k->launch.valid ? k->launch.t : NAN);
     relatives(t, k);
     /* A re-entry vehicle does not re-ignite: after RETIRE_BOOST_UPDATES ballistic
@@ -1322,7 +1322,7 @@ static void process_scan(mwx_tracker_t *t)
     for (int i = 0; i < nm; i++) {
         const mwx_rec_meas_t *m = &t->scan[i];
         int rc = m->kind == MWX_SENSOR_RADAR
-                     ? mwx_track_meas_radar_enu(&t->meas_model[i], &sen->geo, enu, m)
+                     ? mwxi_track_meas_radar_enu(&t->meas_model[i], &sen->geo, enu, m)
                      : mwx_meas_ir(&t->meas_model[i], m);
         t->meas_ok[i] = rc == MWX_OK && m->kind == t->scan[0].kind;
         t->meas_assigned[i] = 0;

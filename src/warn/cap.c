@@ -32,14 +32,14 @@ typedef struct cap_state {
 static int cap_create(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err)
 {
     cap_state_t *s = calloc(1, sizeof *s);
-    if (!s || mwx_buf_reserve(&s->doc, 32768) ||
-        (cfg->cap_signer && mwx_buf_reserve(&s->signed_doc, 36864))) {
+    if (!s || mwxi_buf_reserve(&s->doc, 32768) ||
+        (cfg->cap_signer && mwxi_buf_reserve(&s->signed_doc, 36864))) {
         if (s)
-            mwx_buf_free(&s->doc);
+            mwxi_buf_free(&s->doc);
         free(s);
         return mwx_err_set(err, MWX_ENOMEM, "cap: out of memory");
     }
-    mwx_warn_inodes_init(&s->inodes);
+    mwxi_warn_inodes_init(&s->inodes);
     s->signer = cfg->cap_signer;
     *state = s;
     return MWX_OK;
@@ -50,11 +50,11 @@ static void cap_destroy(void *state)
     cap_state_t *s = state;
     if (!s)
         return;
-    mwx_warn_inodes_close(&s->inodes);
-    mwx_buf_free(&s->doc);
-    mwx_buf_free(&s->tmp);
-    mwx_buf_free(&s->poly);
-    mwx_buf_free(&s->signed_doc);
+    mwxi_warn_inodes_close(&s->inodes);
+    mwxi_buf_free(&s->doc);
+    mwxi_buf_free(&s->tmp);
+    mwxi_buf_free(&s->poly);
+    mwxi_buf_free(&s->signed_doc);
     free(s);
 }
 
@@ -72,19 +72,19 @@ static void region_list(mwx_buf_t *b, const mwx_warn_view_t *v, const int *reg, 
     for (size_t i = 0; i < n && i < max_named; i++) {
         const mwx_region_info_t *ri = mwx_regions_info(v->regions, (size_t)reg[i]);
         if (i)
-            mwx_buf_puts(b, lang == JA ? "、" : ", ");
-        mwx_buf_puts(b, ri ? region_name(ri, lang) : "?");
+            mwxi_buf_puts(b, lang == JA ? "、" : ", ");
+        mwxi_buf_puts(b, ri ? region_name(ri, lang) : "?");
     }
     if (n > max_named) {
         if (lang == EN)
-            mwx_buf_printf(b, " and %zu more", n - max_named);
+            mwxi_buf_printf(b, " and %zu more", n - max_named);
         else if (lang == JA)
-            mwx_buf_printf(b, " ほか%zu地域", n - max_named);
+            mwxi_buf_printf(b, " ほか%zu地域", n - max_named);
         else
-            mwx_buf_printf(b, " 외 %zu개 지역", n - max_named);
+            mwxi_buf_printf(b, " 외 %zu개 지역", n - max_named);
     }
     if (n == 0)
-        mwx_buf_puts(b, lang == EN ? "none" : lang == JA ? "なし" : "없음");
+        mwxi_buf_puts(b, lang == EN ? "none" : lang == JA ? "なし" : "없음");
 }
 
 static const char *status_tag(mwx_status_t st, int lang)
@@ -118,26 +118,26 @@ static const char *event_text(const mwx_warn_msg_t *m, int lang)
 
 static void headline(mwx_buf_t *b, const mwx_warn_view_t *v, const mwx_warn_msg_t *m, int lang)
 {
-    mwx_buf_puts(b, status_tag(v->status, lang));
+    mwxi_buf_puts(b, status_tag(v->status, lang));
     if (m->msg_type == MWX_MSG_CANCEL && m->all_clear) {
-        mwx_buf_puts(b, lang == EN ? "All clear: " : lang == JA ? "警報解除：" : "경보 해제: ");
+        mwxi_buf_puts(b, lang == EN ? "All clear: " : lang == JA ? "警報解除：" : "경보 해제: ");
     } else if (m->msg_type == MWX_MSG_CANCEL && m->passed) {
-        mwx_buf_puts(b, lang == EN ? "Missile has passed over "
+        mwxi_buf_puts(b, lang == EN ? "Missile has passed over "
                        : lang == JA ? "ミサイル通過：" : "미사일 상공 통과 완료: ");
     } else if (m->msg_type == MWX_MSG_CANCEL) {
-        mwx_buf_puts(b, lang == EN ? "Warning cancelled: "
+        mwxi_buf_puts(b, lang == EN ? "Warning cancelled: "
                        : lang == JA ? "警報取り消し：" : "경보 취소: ");
     } else if (m->kind == MWX_WARN_LAUNCH) {
-        mwx_buf_puts(b, lang == EN ? "Missile launched, stay informed: "
+        mwxi_buf_puts(b, lang == EN ? "Missile launched, stay informed: "
                        : lang == JA ? "ミサイル発射、情報に注意：" : "미사일 발사, 정보에 유의: ");
     } else if (heading(m)) {
-        mwx_buf_puts(b, lang == EN ? "Missile heading toward "
+        mwxi_buf_puts(b, lang == EN ? "Missile heading toward "
                        : lang == JA ? "ミサイル飛来のおそれ：" : "미사일 비행 방향: ");
     } else if (m->kind == MWX_WARN_OVERFLIGHT) {
-        mwx_buf_puts(b, lang == EN ? "Missile may pass over "
+        mwxi_buf_puts(b, lang == EN ? "Missile may pass over "
                        : lang == JA ? "ミサイル通過のおそれ：" : "미사일 상공 통과 가능: ");
     } else {
-        mwx_buf_puts(b, lang == EN ? "Missile may land in "
+        mwxi_buf_puts(b, lang == EN ? "Missile may land in "
                        : lang == JA ? "ミサイル落下のおそれ：" : "미사일 낙하 가능: ");
     }
     region_list(b, v, m->regions, m->n_regions, lang);
@@ -149,48 +149,48 @@ static void description(mwx_buf_t *b, const mwx_warn_view_t *v, const mwx_warn_m
 {
     if (m->msg_type == MWX_MSG_CANCEL && m->all_clear) {
         if (lang == EN)
-            mwx_buf_printf(b, "The missile's predicted impact time (%s) has passed. The "
+            mwxi_buf_printf(b, "The missile's predicted impact time (%s) has passed. The "
                             "warning for these areas is over.", when);
         else if (lang == JA)
-            mwx_buf_printf(b, "ミサイルの予測落下時刻（%s）を過ぎました。この地域への警報は"
+            mwxi_buf_printf(b, "ミサイルの予測落下時刻（%s）を過ぎました。この地域への警報は"
                             "解除されました。", when);
         else
-            mwx_buf_printf(b, "미사일 예상 낙하 시각(%s)이 지났습니다. 이 지역에 대한 경보는 "
+            mwxi_buf_printf(b, "미사일 예상 낙하 시각(%s)이 지났습니다. 이 지역에 대한 경보는 "
                             "해제되었습니다.", when);
         return;
     }
     if (m->msg_type == MWX_MSG_CANCEL && m->passed) {
         if (lang == EN)
-            mwx_buf_puts(b, "The missile has passed over these areas. The overflight "
+            mwxi_buf_puts(b, "The missile has passed over these areas. The overflight "
                           "warning for them is over.");
         else if (lang == JA)
-            mwx_buf_puts(b, "ミサイルはこれらの地域の上空を通過しました。この地域への通過警報は"
+            mwxi_buf_puts(b, "ミサイルはこれらの地域の上空を通過しました。この地域への通過警報は"
                           "終了しました。");
         else
-            mwx_buf_puts(b, "미사일이 이 지역 상공을 통과했습니다. 이 지역에 대한 상공 통과 "
+            mwxi_buf_puts(b, "미사일이 이 지역 상공을 통과했습니다. 이 지역에 대한 상공 통과 "
                           "경보는 종료되었습니다.");
         return;
     }
     if (m->msg_type == MWX_MSG_CANCEL) {
         if (lang == EN)
-            mwx_buf_puts(b, "The earlier warning is cancelled: the latest prediction no "
+            mwxi_buf_puts(b, "The earlier warning is cancelled: the latest prediction no "
                           "longer includes these areas.");
         else if (lang == JA)
-            mwx_buf_puts(b, "先の警報は取り消されました。最新の予測ではこれらの地域は対象外です。");
+            mwxi_buf_puts(b, "先の警報は取り消されました。最新の予測ではこれらの地域は対象外です。");
         else
-            mwx_buf_puts(b, "이전 경보는 취소되었습니다. 최신 예측에서 이 지역은 더 이상 "
+            mwxi_buf_puts(b, "이전 경보는 취소되었습니다. 최신 예측에서 이 지역은 더 이상 "
                           "포함되지 않습니다.");
         return;
     }
     if (m->kind == MWX_WARN_LAUNCH) {
-        mwx_buf_puts(b, lang == EN ? "A missile launch was detected. Where it will fall is not "
+        mwxi_buf_puts(b, lang == EN ? "A missile launch was detected. Where it will fall is not "
                                       "known yet. Areas within its possible reach: "
                        : lang == JA ? "ミサイルの発射を探知しました。落下地点はまだ分かりません。"
                                       "到達のおそれのある地域："
                                     : "미사일 발사가 탐지되었습니다. 낙하 지점은 아직 알 수 "
                                       "없습니다. 도달 가능 지역: ");
     } else if (heading(m)) {
-        mwx_buf_puts(b, lang == EN ? "A missile launch was detected and the missile is flying "
+        mwxi_buf_puts(b, lang == EN ? "A missile launch was detected and the missile is flying "
                                       "toward these areas. Where it will pass over or fall is "
                                       "not known yet. Areas along its possible path: "
                        : lang == JA ? "ミサイルの発射を探知しました。ミサイルはこれらの地域の方向へ"
@@ -200,31 +200,31 @@ static void description(mwx_buf_t *b, const mwx_warn_view_t *v, const mwx_warn_m
                                       "있습니다. 통과하거나 낙하할 곳은 아직 알 수 없습니다. 비행 "
                                       "경로 가능 지역: ");
     } else if (lang == EN) {
-        mwx_buf_printf(b, "A ballistic missile launch was detected. Predicted impact at "
+        mwxi_buf_printf(b, "A ballistic missile launch was detected. Predicted impact at "
                         "latitude %.2f, longitude %.2f, at %s (95 %% area %.0f km by %.0f km). ",
                         m->impact_lat, m->impact_lon, when, 2 * m->semi_major_km,
                         2 * m->semi_minor_km);
-        mwx_buf_puts(b, m->kind == MWX_WARN_OVERFLIGHT
+        mwxi_buf_puts(b, m->kind == MWX_WARN_OVERFLIGHT
                              ? "It is predicted to pass over: "
                              : "Areas in the predicted impact area: ");
     } else if (lang == JA) {
-        mwx_buf_printf(b, "弾道ミサイルの発射を探知しました。予測落下地点は緯度%.2f、経度%.2f、"
+        mwxi_buf_printf(b, "弾道ミサイルの発射を探知しました。予測落下地点は緯度%.2f、経度%.2f、"
                         "予測時刻は%s（95%%範囲 %.0f km × %.0f km）。", m->impact_lat,
                         m->impact_lon, when, 2 * m->semi_major_km, 2 * m->semi_minor_km);
-        mwx_buf_puts(b, m->kind == MWX_WARN_OVERFLIGHT ? "上空を通過するおそれのある地域："
+        mwxi_buf_puts(b, m->kind == MWX_WARN_OVERFLIGHT ? "上空を通過するおそれのある地域："
                                                         : "落下のおそれのある地域：");
     } else {
-        mwx_buf_printf(b, "탄도미사일 발사가 탐지되었습니다. 예상 낙하 지점은 위도 %.2f, "
+        mwxi_buf_printf(b, "탄도미사일 발사가 탐지되었습니다. 예상 낙하 지점은 위도 %.2f, "
                         "경도 %.2f, 예상 시각은 %s입니다(95%% 범위 %.0f km × %.0f km). ",
                         m->impact_lat, m->impact_lon, when, 2 * m->semi_major_km,
                         2 * m->semi_minor_km);
-        mwx_buf_puts(b, m->kind == MWX_WARN_OVERFLIGHT ? "상공 통과 가능 지역: "
+        mwxi_buf_puts(b, m->kind == MWX_WARN_OVERFLIGHT ? "상공 통과 가능 지역: "
                                                         : "낙하 가능 지역: ");
     }
     region_list(b, v, m->regions, m->n_regions, lang);
-    mwx_buf_puts(b, lang == JA ? "。" : ".");
+    mwxi_buf_puts(b, lang == JA ? "。" : ".");
     if (v->status != MWX_STATUS_ACTUAL)
-        mwx_buf_puts(b, lang == EN ? " This is not a real event: simulated data."
+        mwxi_buf_puts(b, lang == EN ? " This is not a real event: simulated data."
                        : lang == JA ? "これは実際の事態ではありません（模擬データ）。"
                                     : " 실제 상황이 아닙니다(모의 데이터).");
 }
@@ -277,34 +277,34 @@ static const char *instruction(const mwx_warn_msg_t *m, int lang)
  * xmlTextWriter produced (two-space indent, one element per line): with xmlTextWriter the
  * three-language message cost about 1 M instructions, two thirds of an update that issues
  * an impact and an overflight message (callgrind); this way it costs a tenth of that. The
- * structure is fixed (below), every text goes through mwx_warn_xml_esc(), and the test suite
+ * structure is fixed (below), every text goes through mwxi_warn_xml_esc(), and the test suite
  * validates every kind of message against the OASIS schema (C and xmllint). */
 static void indent(mwx_buf_t *b, int depth)
 {
     static const char sp[] = "            ";
-    mwx_buf_put(b, sp, (size_t)(2 * depth));
+    mwxi_buf_put(b, sp, (size_t)(2 * depth));
 }
 
 static void open_el(mwx_buf_t *b, int depth, const char *name)
 {
     indent(b, depth);
-    mwx_buf_put(b, "<", 1);
-    mwx_buf_puts(b, name);
-    mwx_buf_put(b, ">\n", 2);
+    mwxi_buf_put(b, "<", 1);
+    mwxi_buf_puts(b, name);
+    mwxi_buf_put(b, ">\n", 2);
 }
 
 static void close_el(mwx_buf_t *b, int depth, const char *name)
 {
     indent(b, depth);
-    mwx_buf_put(b, "</", 2);
-    mwx_buf_puts(b, name);
-    mwx_buf_put(b, ">\n", 2);
+    mwxi_buf_put(b, "</", 2);
+    mwxi_buf_puts(b, name);
+    mwxi_buf_put(b, ">\n", 2);
 }
 
 /* <name>text</name> on its own line, text escaped. */
 static void el(mwx_buf_t *b, int depth, const char *name, const char *text)
 {
-    mwx_warn_xml_el(b, 2 * depth, name, text);
+    mwxi_warn_xml_el(b, 2 * depth, name, text);
 }
 
 static void param(mwx_buf_t *b, const char *name, const char *value)
@@ -325,10 +325,10 @@ static void polygon_text(mwx_buf_t *b, const double (*ring)[2], size_t n)
         while (lon < -180.0)
             lon += 360.0;
         if (i)
-            mwx_buf_put(b, " ", 1);
-        mwx_warn_fixed(b, ring[i][1], 5);
-        mwx_buf_put(b, ",", 1);
-        mwx_warn_fixed(b, lon, 5);
+            mwxi_buf_put(b, " ", 1);
+        mwxi_warn_fixed(b, ring[i][1], 5);
+        mwxi_buf_put(b, ",", 1);
+        mwxi_warn_fixed(b, lon, 5);
     }
 }
 
@@ -371,10 +371,10 @@ static void write_info(mwx_buf_t *b, cap_state_t *s, const mwx_warn_view_t *v,
         el(b, 2, "expires", mt->expires);
     }
     el(b, 2, "senderName", mt->sender_name);
-    mwx_buf_reset(t);
+    mwxi_buf_reset(t);
     headline(t, v, m, lang);
     el(b, 2, "headline", t->p ? t->p : "");
-    mwx_buf_reset(t);
+    mwxi_buf_reset(t);
     description(t, v, m, lang, mt->impact_time);
     el(b, 2, "description", t->p ? t->p : "");
     el(b, 2, "instruction", instruction(m, lang));
@@ -390,12 +390,12 @@ static void write_info(mwx_buf_t *b, cap_state_t *s, const mwx_warn_view_t *v,
     if (m->sources[0])
         param(b, "mwx:sources", m->sources);
     if (m->n_removed) {
-        mwx_buf_reset(t);
+        mwxi_buf_reset(t);
         for (size_t i = 0; i < m->n_removed; i++) {
             const mwx_region_info_t *ri = mwx_regions_info(v->regions, (size_t)m->removed[i]);
             if (i)
-                mwx_buf_put(t, " ", 1);
-            mwx_buf_puts(t, ri ? ri->id : "?");
+                mwxi_buf_put(t, " ", 1);
+            mwxi_buf_puts(t, ri ? ri->id : "?");
         }
         param(b, "mwx:regions_removed", t->p ? t->p : "");
     }
@@ -453,12 +453,12 @@ static int cap_render(cap_state_t *s, const mwx_warn_view_t *v, const mwx_warn_m
         snprintf(mt.orientation, sizeof mt.orientation, "%.2f", m->orientation_deg);
     }
     snprintf(mt.sender_name, sizeof mt.sender_name, "mwx node %s", v->node);
-    mwx_buf_reset(&s->poly);
+    mwxi_buf_reset(&s->poly);
     if (m->ring && m->n_ring >= 4)
         polygon_text(&s->poly, m->ring, m->n_ring);
 
-    mwx_buf_reset(b);
-    mwx_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    mwxi_buf_reset(b);
+    mwxi_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                      "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n");
     el(b, 1, "identifier", m->identifier);
     el(b, 1, "sender", v->sender);
@@ -475,18 +475,18 @@ static int cap_render(cap_state_t *s, const mwx_warn_view_t *v, const mwx_warn_m
         el(b, 1, "note", "Not a real event: simulated data.");
     if (m->n_refs > 0) {
         mwx_buf_t *t = &s->tmp;
-        mwx_buf_reset(t);
+        mwxi_buf_reset(t);
         for (int i = 0; i < m->n_refs; i++) {
             if (i)
-                mwx_buf_put(t, " ", 1);
-            mwx_buf_puts(t, m->refs[i]);
+                mwxi_buf_put(t, " ", 1);
+            mwxi_buf_puts(t, m->refs[i]);
         }
         el(b, 1, "references", t->p ? t->p : "");
     }
     el(b, 1, "incidents", m->incident);
     for (int lang = 0; lang < NLANG; lang++)
         write_info(b, s, v, m, &mt, lang);
-    mwx_buf_puts(b, "</alert>\n");
+    mwxi_buf_puts(b, "</alert>\n");
     return b->oom || s->tmp.oom || s->poly.oom ? MWX_ENOMEM : MWX_OK;
 }
 
@@ -502,7 +502,7 @@ static int cap_message(void *state, const mwx_warn_view_t *v, const mwx_warn_msg
         return mwx_err_set(err, MWX_ENOMEM, "cap: could not write message %s", m->identifier);
     if (s->signer) {
         /* the enveloped XML-DSig signature, last child of <alert> (cap_sign.c) */
-        if ((rc = mwx_cap_sign_buf(s->signer, s->doc.p, s->doc.len, &s->signed_doc, err)) !=
+        if ((rc = mwxi_cap_sign_buf(s->signer, s->doc.p, s->doc.len, &s->signed_doc, err)) !=
             MWX_OK) {
             mwx_err_prefix(err, "cap: message %s", m->identifier);
             return rc;
@@ -510,7 +510,7 @@ static int cap_message(void *state, const mwx_warn_view_t *v, const mwx_warn_msg
         out = &s->signed_doc;
     }
     snprintf(name, sizeof name, "%s.cap.xml", m->identifier);
-    rc = mwx_warn_write_new(&s->inodes, v->alerts_dir, name, out->p, out->len, v->durable,
+    rc = mwxi_warn_write_new(&s->inodes, v->alerts_dir, name, out->p, out->len, v->durable,
                             err);
     if (rc)
         return rc;
@@ -521,10 +521,10 @@ static int cap_message(void *state, const mwx_warn_view_t *v, const mwx_warn_msg
 static void cap_prepare(void *state, const mwx_warn_view_t *v)
 {
     cap_state_t *s = state;
-    mwx_warn_inodes_fill(&s->inodes, v->alerts_dir);
+    mwxi_warn_inodes_fill(&s->inodes, v->alerts_dir);
 }
 
-const mwx_warn_format_t mwx_warn_format_cap = {
+const mwx_warn_format_t mwxi_warn_format_cap = {
     .prepare = cap_prepare,
     .name = "cap",
     .kind = MWX_WARN_OUT_CAP,

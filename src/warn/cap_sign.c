@@ -167,7 +167,7 @@ static const char *alert_end(const char *text, size_t len)
     return text + e - (sizeof tag - 1);
 }
 
-int mwx_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_buf_t *out,
+int mwxi_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_buf_t *out,
                      mwx_err_t *err)
 {
     xmlDocPtr doc = NULL;
@@ -225,11 +225,11 @@ int mwx_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_buf_
         rc = mwx_err_set(err, MWX_ENOMEM, "cap sign: out of memory");
         goto out;
     }
-    mwx_buf_reset(out);
-    mwx_buf_put(out, text, (size_t)(end - text));
-    mwx_buf_put(out, (const char *)xmlBufferContent(sb), (size_t)xmlBufferLength(sb));
-    mwx_buf_put(out, "\n", 1);
-    mwx_buf_put(out, end, len - (size_t)(end - text));
+    mwxi_buf_reset(out);
+    mwxi_buf_put(out, text, (size_t)(end - text));
+    mwxi_buf_put(out, (const char *)xmlBufferContent(sb), (size_t)xmlBufferLength(sb));
+    mwxi_buf_put(out, "\n", 1);
+    mwxi_buf_put(out, end, len - (size_t)(end - text));
     if (out->oom)
         rc = mwx_err_set(err, MWX_ENOMEM, "cap sign: out of memory");
 out:
@@ -248,20 +248,20 @@ int mwx_cap_sign(mwx_cap_signer_t *s, const char *doc, size_t len, char **out, s
                  mwx_err_t *err)
 {
     mwx_buf_t b = {0};
-    int rc = mwx_cap_sign_buf(s, doc, len, &b, err);
+    int rc = mwxi_cap_sign_buf(s, doc, len, &b, err);
     *out = NULL;
     *out_len = 0;
     if (rc == MWX_OK) {
-        mwx_buf_put(&b, "", 1); /* NUL */
+        mwxi_buf_put(&b, "", 1); /* NUL */
         if (b.oom) {
-            mwx_buf_free(&b);
+            mwxi_buf_free(&b);
             return mwx_err_set(err, MWX_ENOMEM, "cap sign: out of memory");
         }
         *out = b.p;
         *out_len = b.len - 1;
         return MWX_OK;
     }
-    mwx_buf_free(&b);
+    mwxi_buf_free(&b);
     return rc;
 }
 

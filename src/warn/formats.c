@@ -11,33 +11,33 @@
 
 #include <string.h>
 
-extern const mwx_warn_format_t mwx_warn_format_cap;
-extern const mwx_warn_format_t mwx_warn_format_atom;
-extern const mwx_warn_format_t mwx_warn_format_cot;
-extern const mwx_warn_format_t mwx_warn_format_geojson;
+extern const mwx_warn_format_t mwxi_warn_format_cap;
+extern const mwx_warn_format_t mwxi_warn_format_atom;
+extern const mwx_warn_format_t mwxi_warn_format_cot;
+extern const mwx_warn_format_t mwxi_warn_format_geojson;
 
 static const mwx_warn_format_t *const formats[] = {
-    &mwx_warn_format_cap,     /* MWX_WARN_OUT_CAP */
-    &mwx_warn_format_atom,    /* MWX_WARN_OUT_ATOM */
-    &mwx_warn_format_cot,     /* MWX_WARN_OUT_COT */
-    &mwx_warn_format_geojson, /* MWX_WARN_OUT_GEOJSON */
+    &mwxi_warn_format_cap,     /* MWX_WARN_OUT_CAP */
+    &mwxi_warn_format_atom,    /* MWX_WARN_OUT_ATOM */
+    &mwxi_warn_format_cot,     /* MWX_WARN_OUT_COT */
+    &mwxi_warn_format_geojson, /* MWX_WARN_OUT_GEOJSON */
 };
 
 _Static_assert(sizeof formats / sizeof formats[0] <= MWX_WARN_MAX_FORMATS,
                "raise MWX_WARN_MAX_FORMATS (warn_internal.h)");
 
-size_t mwx_warn_format_count(void)
+size_t mwxi_warn_format_count(void)
 {
     return sizeof formats / sizeof formats[0];
 }
 
-const mwx_warn_format_t *mwx_warn_format_at(size_t i)
+const mwx_warn_format_t *mwxi_warn_format_at(size_t i)
 {
-    return i < mwx_warn_format_count() ? formats[i] : NULL;
+    return i < mwxi_warn_format_count() ? formats[i] : NULL;
 }
 
 const char *mwx_warn_output_name(mwx_warn_output_t out)
 {
-    const mwx_warn_format_t *f = mwx_warn_format_at((size_t)out);
+    const mwx_warn_format_t *f = mwxi_warn_format_at((size_t)out);
     return f ? f->name : "unknown";
 }

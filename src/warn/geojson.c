@@ -36,7 +36,7 @@ static int gj_create(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err)
 {
     gj_state_t *s = calloc(1, sizeof *s);
     (void)cfg;
-    if (!s || mwx_buf_reserve(&s->buf, 65536)) {
+    if (!s || mwxi_buf_reserve(&s->buf, 65536)) {
         free(s);
         return mwx_err_set(err, MWX_ENOMEM, "geojson: out of memory");
     }
@@ -50,10 +50,10 @@ static void gj_destroy(void *state)
     if (!s)
         return;
     if (s->dir[0])
-        mwx_warn_drop_spare(s->dir, s->name);
-    mwx_buf_free(&s->buf);
+        mwxi_warn_drop_spare(s->dir, s->name);
+    mwxi_buf_free(&s->buf);
     for (size_t i = 0; i < MWX_MAX_ALERT_REGIONS; i++)
-        mwx_buf_free(&s->region[i].text);
+        mwxi_buf_free(&s->region[i].text);
     free(s);
 }
 
@@ -73,25 +73,25 @@ static void region_feature(mwx_buf_t *b, const mwx_warn_view_t *v, size_t r, uin
                            const mwx_warn_msg_t *m)
 {
     const mwx_region_info_t *ri = mwx_regions_info(v->regions, r);
-    mwx_buf_reset(b);
-    mwx_buf_puts(b, "{\"type\":\"Feature\",\"id\":");
-    mwx_buf_json_str(b, ri->id);
-    mwx_buf_puts(b, ",\"geometry\":");
-    mwx_buf_puts(b, mwx_regions_geojson(v->regions, r));
-    mwx_buf_puts(b, ",\"properties\":{\"kind\":\"region\",\"id\":");
-    mwx_buf_json_str(b, ri->id);
-    mwx_buf_puts(b, ",\"name\":");
-    mwx_buf_json_str(b, ri->name);
-    mwx_buf_puts(b, ",\"name_local\":");
-    mwx_buf_json_str(b, ri->name_local);
-    mwx_buf_puts(b, ",\"name_ja\":");
-    mwx_buf_json_str(b, ri->name_ja);
-    mwx_buf_puts(b, ",\"name_ko\":");
-    mwx_buf_json_str(b, ri->name_ko);
-    mwx_buf_printf(b, ",\"status\":\"%s\",\"msg_type\":\"%s\",\"identifier\":",
+    mwxi_buf_reset(b);
+    mwxi_buf_puts(b, "{\"type\":\"Feature\",\"id\":");
+    mwxi_buf_json_str(b, ri->id);
+    mwxi_buf_puts(b, ",\"geometry\":");
+    mwxi_buf_puts(b, mwxi_regions_geojson(v->regions, r));
+    mwxi_buf_puts(b, ",\"properties\":{\"kind\":\"region\",\"id\":");
+    mwxi_buf_json_str(b, ri->id);
+    mwxi_buf_puts(b, ",\"name\":");
+    mwxi_buf_json_str(b, ri->name);
+    mwxi_buf_puts(b, ",\"name_local\":");
+    mwxi_buf_json_str(b, ri->name_local);
+    mwxi_buf_puts(b, ",\"name_ja\":");
+    mwxi_buf_json_str(b, ri->name_ja);
+    mwxi_buf_puts(b, ",\"name_ko\":");
+    mwxi_buf_json_str(b, ri->name_ko);
+    mwxi_buf_printf(b, ",\"status\":\"%s\",\"msg_type\":\"%s\",\"identifier\":",
                     status_names[status], mwx_msg_type_name(m->msg_type));
-    mwx_buf_json_str(b, m->identifier);
-    mwx_buf_puts(b, "}}");
+    mwxi_buf_json_str(b, m->identifier);
+    mwxi_buf_puts(b, "}}");
 }
 
 static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_warn *w,
@@ -103,56 +103,56 @@ static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_wa
     size_t nreg = mwx_regions_count(v->regions);
     int first = 1, rc;
 
-    mwx_buf_reset(b);
-    mwx_buf_puts(b, "{\"type\":\"FeatureCollection\",\"mwx\":{\"node\":");
-    mwx_buf_json_str(b, v->node);
-    mwx_buf_printf(b, ",\"status\":\"%s\",\"t\":%.3f},\"features\":[", mwx_status_name(v->status),
+    mwxi_buf_reset(b);
+    mwxi_buf_puts(b, "{\"type\":\"FeatureCollection\",\"mwx\":{\"node\":");
+    mwxi_buf_json_str(b, v->node);
+    mwxi_buf_printf(b, ",\"status\":\"%s\",\"t\":%.3f},\"features\":[", mwx_status_name(v->status),
                     v->now_t);
-    for (size_t i = 0; i < mwx_warn_pic_ntracks(w); i++) {
+    for (size_t i = 0; i < mwxi_warn_pic_ntracks(w); i++) {
         mwx_warn_pic_track_t pt;
         mwx_geo_t g;
-        mwx_warn_pic_track(w, i, &pt);
+        mwxi_warn_pic_track(w, i, &pt);
         if (!pt.trk)
             continue;
         mwx_ecef_to_geo(&wgs, pt.trk->ecef_m, &g);
-        mwx_buf_printf(b, "%s\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
+        mwxi_buf_printf(b, "%s\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
                         "\"coordinates\":[%.6f,%.6f,%.1f]},\"properties\":{\"kind\":\"track\","
                         "\"track_id\":", first ? "" : ",", wrap_lon(g.lon / MWX_DEG),
                         g.lat / MWX_DEG, g.alt);
         first = 0;
-        mwx_buf_json_str(b, pt.trk->track_id);
-        mwx_buf_printf(b, ",\"t\":%.3f,\"phase\":\"%s\",\"confirmed\":%s,\"alt_m\":%.1f,"
+        mwxi_buf_json_str(b, pt.trk->track_id);
+        mwxi_buf_printf(b, ",\"t\":%.3f,\"phase\":\"%s\",\"confirmed\":%s,\"alt_m\":%.1f,"
                         "\"speed_mps\":%.1f,\"active\":%s,\"sources\":", pt.trk->t,
                         mwx_phase_name(pt.trk->phase), pt.trk->confirmed ? "true" : "false",
                         g.alt, mwx_norm3(pt.trk->vel_mps), pt.active ? "true" : "false");
-        mwx_buf_json_str(b, pt.trk->sources);
-        mwx_buf_puts(b, "}}");
+        mwxi_buf_json_str(b, pt.trk->sources);
+        mwxi_buf_puts(b, "}}");
         if (pt.trk->launch.valid && isfinite(pt.trk->launch.lat) &&
             isfinite(pt.trk->launch.lon)) {
-            mwx_buf_printf(b, ",\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
+            mwxi_buf_printf(b, ",\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
                             "\"coordinates\":[%.6f,%.6f]},\"properties\":{\"kind\":"
                             "\"launch_point\",\"t\":%.3f,\"track_id\":",
                             wrap_lon(pt.trk->launch.lon), pt.trk->launch.lat, pt.trk->launch.t);
-            mwx_buf_json_str(b, pt.trk->track_id);
-            mwx_buf_puts(b, "}}");
+            mwxi_buf_json_str(b, pt.trk->track_id);
+            mwxi_buf_puts(b, "}}");
         }
         if (pt.ring && pt.n_ring >= 4) {
             const mwx_rec_impact_est_t *e = &pt.trk->impact;
             /* the ring is clockwise (azimuth order): write it backwards, and shift it so
              * that its centre lies in [-180, 180] */
             double shift = wrap_lon(e->lon) - e->lon;
-            mwx_buf_puts(b, ",\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\","
+            mwxi_buf_puts(b, ",\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\","
                           "\"coordinates\":[[");
             for (size_t k = pt.n_ring; k-- > 0;) {
-                mwx_buf_put(b, k + 1 == pt.n_ring ? "[" : ",[", k + 1 == pt.n_ring ? 1 : 2);
-                mwx_warn_fixed(b, pt.ring[k][0] + shift, 6);
-                mwx_buf_put(b, ",", 1);
-                mwx_warn_fixed(b, pt.ring[k][1], 6);
-                mwx_buf_put(b, "]", 1);
+                mwxi_buf_put(b, k + 1 == pt.n_ring ? "[" : ",[", k + 1 == pt.n_ring ? 1 : 2);
+                mwxi_warn_fixed(b, pt.ring[k][0] + shift, 6);
+                mwxi_buf_put(b, ",", 1);
+                mwxi_warn_fixed(b, pt.ring[k][1], 6);
+                mwxi_buf_put(b, "]", 1);
             }
-            mwx_buf_puts(b, "]]},\"properties\":{\"kind\":\"impact_ellipse\",\"track_id\":");
-            mwx_buf_json_str(b, pt.trk->track_id);
-            mwx_buf_printf(b, ",\"impact_t\":%.3f,\"center\":[%.6f,%.6f],"
+            mwxi_buf_puts(b, "]]},\"properties\":{\"kind\":\"impact_ellipse\",\"track_id\":");
+            mwxi_buf_json_str(b, pt.trk->track_id);
+            mwxi_buf_printf(b, ",\"impact_t\":%.3f,\"center\":[%.6f,%.6f],"
                             "\"semi_major_km\":%.3f,\"semi_minor_km\":%.3f,"
                             "\"orientation_deg\":%.2f,\"confidence\":0.95}}", e->t,
                             wrap_lon(e->lon), e->lat, e->semi_major_km, e->semi_minor_km,
@@ -162,9 +162,9 @@ static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_wa
     /* region status: the strongest over all series */
     memset(s->status, 0, sizeof s->status);
     memset(s->msg, 0, sizeof s->msg);
-    for (size_t i = 0; i < mwx_warn_pic_nseries(w); i++) {
+    for (size_t i = 0; i < mwxi_warn_pic_nseries(w); i++) {
         mwx_warn_pic_series_t ps;
-        mwx_warn_pic_series(w, i, &ps);
+        mwxi_warn_pic_series(w, i, &ps);
         if (!ps.last)
             continue;
         for (size_t k = 0; k < ps.last->n_regions; k++) {
@@ -197,14 +197,14 @@ static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_wa
         }
         if (g->text.oom)
             b->oom = 1;
-        mwx_buf_put(b, first ? "\n" : ",\n", first ? 1 : 2);
+        mwxi_buf_put(b, first ? "\n" : ",\n", first ? 1 : 2);
         first = 0;
-        mwx_buf_put(b, g->text.p, g->text.len);
+        mwxi_buf_put(b, g->text.p, g->text.len);
     }
-    mwx_buf_puts(b, "\n]}\n");
+    mwxi_buf_puts(b, "\n]}\n");
     if (b->oom)
         return mwx_err_set(err, MWX_ENOMEM, "geojson: out of memory");
-    if ((rc = mwx_warn_rewrite_file(v->alerts_dir, v->geojson_name, b->p, b->len, v->durable,
+    if ((rc = mwxi_warn_rewrite_file(v->alerts_dir, v->geojson_name, b->p, b->len, v->durable,
                                     err)))
         return rc;
     snprintf(s->dir, sizeof s->dir, "%s", v->alerts_dir);
@@ -214,7 +214,7 @@ static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_wa
     return MWX_OK;
 }
 
-const mwx_warn_format_t mwx_warn_format_geojson = {
+const mwx_warn_format_t mwxi_warn_format_geojson = {
     .name = "geojson",
     .kind = MWX_WARN_OUT_GEOJSON,
     .picture = gj_picture,

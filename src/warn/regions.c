@@ -83,12 +83,12 @@ const mwx_region_info_t *mwx_regions_info(const mwx_regions_t *r, size_t i)
     return r && i < r->n ? &r->v[i].info : NULL;
 }
 
-const struct geod_geodesic *mwx_regions_geod(const mwx_regions_t *r)
+const struct geod_geodesic *mwxi_regions_geod(const mwx_regions_t *r)
 {
     return &r->geod;
 }
 
-const char *mwx_regions_geojson(const mwx_regions_t *r, size_t i)
+const char *mwxi_regions_geojson(const mwx_regions_t *r, size_t i)
 {
     return r && i < r->n ? r->v[i].geojson : NULL;
 }
@@ -591,7 +591,7 @@ static size_t count_hits(const mwx_regions_t *r, const uint8_t *hit)
     return c;
 }
 
-int mwx_regions_in_ring(mwx_regions_t *r, const double (*lonlat)[2], size_t n, uint8_t *hit,
+int mwxi_regions_in_ring(mwx_regions_t *r, const double (*lonlat)[2], size_t n, uint8_t *hit,
                         mwx_err_t *err)
 {
     if (n < 4)
@@ -599,7 +599,7 @@ int mwx_regions_in_ring(mwx_regions_t *r, const double (*lonlat)[2], size_t n, u
     return query_shape(r, lonlat, n, 1, NULL, hit, err);
 }
 
-int mwx_regions_in_ring_masked(mwx_regions_t *r, const double (*lonlat)[2], size_t n,
+int mwxi_regions_in_ring_masked(mwx_regions_t *r, const double (*lonlat)[2], size_t n,
                                const uint8_t *mask, uint8_t *hit, mwx_err_t *err)
 {
     if (n < 4)
@@ -607,7 +607,7 @@ int mwx_regions_in_ring_masked(mwx_regions_t *r, const double (*lonlat)[2], size
     return query_shape(r, lonlat, n, 1, mask, hit, err);
 }
 
-void mwx_warn_ellipse_ring(const struct geod_geodesic *g, const mwx_rec_impact_est_t *e,
+void mwxi_warn_ellipse_ring(const struct geod_geodesic *g, const mwx_rec_impact_est_t *e,
                            int n_vertices, double min_km, double max_km, double (*lonlat)[2])
 {
     double a = e->semi_major_km, b = e->semi_minor_km;
@@ -664,7 +664,7 @@ int mwx_regions_in_ellipse(mwx_regions_t *r, const mwx_rec_impact_est_t *ellipse
         ellipse->semi_minor_km < 0)
         return mwx_err_set(err, MWX_EINVAL, "regions: ellipse has invalid values");
     memset(hit, 0, r->n);
-    mwx_warn_ellipse_ring(&r->geod, ellipse, n_vertices, 0.001, 3000.0, ring);
+    mwxi_warn_ellipse_ring(&r->geod, ellipse, n_vertices, 0.001, 3000.0, ring);
     rc = query_shape(r, (const double (*)[2])ring, (size_t)n_vertices + 1, 1, NULL, hit, err);
     if (n_hit)
         *n_hit = count_hits(r, hit);
@@ -707,7 +707,7 @@ static int query_buffered(mwx_regions_t *r, const double (*ll)[2], size_t n, dou
         mwx_rec_impact_est_t c = {.valid = 1, .lat = ll[i][0], .lon = ll[i][1],
                                   .semi_major_km = buf_m / 1000.0,
                                   .semi_minor_km = buf_m / 1000.0};
-        mwx_warn_ellipse_ring(&r->geod, &c, 16, 0.001, 3000.0, ring);
+        mwxi_warn_ellipse_ring(&r->geod, &c, 16, 0.001, 3000.0, ring);
         if ((rc = query_shape(r, (const double (*)[2])ring, 17, 1, NULL, hit, err)))
             return rc;
     }

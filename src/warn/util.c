@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void mwx_warn_fixed(mwx_buf_t *b, double v, int decimals)
+void mwxi_warn_fixed(mwx_buf_t *b, double v, int decimals)
 {
     static const double scale[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7};
     char tmp[48], *p = tmp + sizeof tmp;
@@ -26,7 +26,7 @@ void mwx_warn_fixed(mwx_buf_t *b, double v, int decimals)
     /* printf's %.Nf is exact but slow; coordinates need fixed decimals only. Outside a
      * safe range (or not finite) fall back to printf. */
     if (decimals < 0 || decimals > 7 || !(fabs(v) < 1e9)) {
-        mwx_buf_printf(b, "%.*f", decimals < 0 ? 0 : decimals > 7 ? 7 : decimals, v);
+        mwxi_buf_printf(b, "%.*f", decimals < 0 ? 0 : decimals > 7 ? 7 : decimals, v);
         return;
     }
     q = llround(fabs(v) * scale[decimals]);
@@ -43,7 +43,7 @@ void mwx_warn_fixed(mwx_buf_t *b, double v, int decimals)
     } while (q);
     if (neg)
         *--p = '-';
-    mwx_buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
+    mwxi_buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 /* Length of the valid UTF-8 sequence at s (1..4) of a character XML may carry, or 0. */
@@ -82,7 +82,7 @@ static const unsigned char xml_class[128] = {
     [0x1E] = 1, [0x1F] = 1, ['&'] = 1, ['<'] = 1, ['>'] = 1, ['"'] = 1, ['\''] = 3,
 };
 
-void mwx_warn_xml_esc(mwx_buf_t *b, const char *str, int attr)
+void mwxi_warn_xml_esc(mwx_buf_t *b, const char *str, int attr)
 {
     const unsigned char *s = (const unsigned char *)str, *run = s;
     /* Copy runs of plain characters in one go; escape the markup characters as libxml2's
@@ -113,15 +113,15 @@ void mwx_warn_xml_esc(mwx_buf_t *b, const char *str, int attr)
             rep = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;"
                 : c == '"' ? "&quot;" : c == '\r' ? "&#13;" : "?";
         }
-        mwx_buf_put(b, (const char *)run, (size_t)(s - run));
-        mwx_buf_puts(b, rep);
+        mwxi_buf_put(b, (const char *)run, (size_t)(s - run));
+        mwxi_buf_puts(b, rep);
         s++;
         run = s;
     }
-    mwx_buf_put(b, (const char *)run, (size_t)(s - run));
+    mwxi_buf_put(b, (const char *)run, (size_t)(s - run));
 }
 
-void mwx_warn_sanitize_id(char *dst, size_t n, const char *src)
+void mwxi_warn_sanitize_id(char *dst, size_t n, const char *src)
 {
     size_t i = 0;
     for (; src[i] && i + 1 < n; i++) {
@@ -133,25 +133,25 @@ void mwx_warn_sanitize_id(char *dst, size_t n, const char *src)
     dst[i] = '\0';
 }
 
-void mwx_warn_xml(mwx_buf_t *b, const char *s)
+void mwxi_warn_xml(mwx_buf_t *b, const char *s)
 {
-    mwx_warn_xml_esc(b, s, 1);
+    mwxi_warn_xml_esc(b, s, 1);
 }
 
-void mwx_warn_xml_el(mwx_buf_t *b, int spaces, const char *name, const char *text)
+void mwxi_warn_xml_el(mwx_buf_t *b, int spaces, const char *name, const char *text)
 {
     static const char sp[] = "                ";
-    mwx_buf_put(b, sp, (size_t)(spaces < 16 ? spaces : 16));
-    mwx_buf_put(b, "<", 1);
-    mwx_buf_puts(b, name);
-    mwx_buf_put(b, ">", 1);
-    mwx_warn_xml_esc(b, text, 0);
-    mwx_buf_put(b, "</", 2);
-    mwx_buf_puts(b, name);
-    mwx_buf_put(b, ">\n", 2);
+    mwxi_buf_put(b, sp, (size_t)(spaces < 16 ? spaces : 16));
+    mwxi_buf_put(b, "<", 1);
+    mwxi_buf_puts(b, name);
+    mwxi_buf_put(b, ">", 1);
+    mwxi_warn_xml_esc(b, text, 0);
+    mwxi_buf_put(b, "</", 2);
+    mwxi_buf_puts(b, name);
+    mwxi_buf_put(b, ">\n", 2);
 }
 
-int mwx_warn_mkdir(const char *dir, mwx_err_t *err)
+int mwxi_warn_mkdir(const char *dir, mwx_err_t *err)
 {
     struct stat st;
     if (mkdir(dir, 0777) == 0)
@@ -187,7 +187,7 @@ static int paths(const char *dir, const char *name, const char *suffix, char *tm
     return MWX_OK;
 }
 
-int mwx_warn_write_file(const char *dir, const char *name, const char *data, size_t len,
+int mwxi_warn_write_file(const char *dir, const char *name, const char *data, size_t len,
                         int durable, mwx_err_t *err)
 {
     char tmp[MWX_PATH_LEN * 2], final[MWX_PATH_LEN * 2];
@@ -195,15 +195,15 @@ int mwx_warn_write_file(const char *dir, const char *name, const char *data, siz
 
     if ((rc = paths(dir, name, ".tmp", tmp, sizeof tmp, final, sizeof final, err)))
         return rc;
-    return mwx_file_write_via(final, tmp, data, len, 0644, durable, err);
+    return mwxi_file_write_via(final, tmp, data, len, 0644, durable, err);
 }
 
-void mwx_warn_inodes_init(mwx_warn_inodes_t *p)
+void mwxi_warn_inodes_init(mwx_warn_inodes_t *p)
 {
     memset(p, 0, sizeof *p);
 }
 
-void mwx_warn_inodes_fill(mwx_warn_inodes_t *p, const char *dir)
+void mwxi_warn_inodes_fill(mwx_warn_inodes_t *p, const char *dir)
 {
 #ifdef O_TMPFILE
     while (!p->off && p->n < MWX_WARN_INODES) {
@@ -220,7 +220,7 @@ void mwx_warn_inodes_fill(mwx_warn_inodes_t *p, const char *dir)
 #endif
 }
 
-void mwx_warn_inodes_close(mwx_warn_inodes_t *p)
+void mwxi_warn_inodes_close(mwx_warn_inodes_t *p)
 {
     while (p->n > 0)
         close(p->fd[--p->n]);
@@ -231,7 +231,7 @@ void mwx_warn_inodes_close(mwx_warn_inodes_t *p)
  * The inode comes from the pool when it has one (allocated ahead, off the message's path),
  * else it is allocated now. Anything unusual (no O_TMPFILE on this file system, no /proc,
  * the name exists already) goes the tmp + rename way, which also replaces an old file. */
-int mwx_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *name,
+int mwxi_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *name,
                        const char *data, size_t len, int durable, mwx_err_t *err)
 {
 #ifdef O_TMPFILE
@@ -247,7 +247,7 @@ int mwx_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *nam
     else
         fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
     if (fd < 0)
-        return mwx_warn_write_file(dir, name, data, len, durable, err);
+        return mwxi_warn_write_file(dir, name, data, len, durable, err);
     if (write_all(fd, data, len, -1) != 0 || (durable && fsync(fd) != 0)) {
         int e = errno;
         close(fd);
@@ -263,7 +263,7 @@ int mwx_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *nam
 #else
     (void)pool;
 #endif
-    return mwx_warn_write_file(dir, name, data, len, durable, err);
+    return mwxi_warn_write_file(dir, name, data, len, durable, err);
 }
 
 /* A file rewritten in place (the feed, the picture, a track's CoT event), atomically and
@@ -281,7 +281,7 @@ int mwx_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *nam
  * we hold the lease an open() of the spare waits for us; F_SETOWN 0 keeps the kernel from
  * signalling us (SIGIO would end the process). File systems without leases or exchange go
  * the tmp + rename way. */
-int mwx_warn_rewrite_file(const char *dir, const char *name, const char *data, size_t len,
+int mwxi_warn_rewrite_file(const char *dir, const char *name, const char *data, size_t len,
                           int durable, mwx_err_t *err)
 {
 #if defined(RENAME_EXCHANGE) && defined(F_SETLEASE)
@@ -292,7 +292,7 @@ int mwx_warn_rewrite_file(const char *dir, const char *name, const char *data, s
         return rc;
     fd = open(spare, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0)
-        return mwx_warn_write_file(dir, name, data, len, durable, err);
+        return mwxi_warn_write_file(dir, name, data, len, durable, err);
     /* Taking the lease makes this process the file's owner, and a lease break signals the
      * owner; by default with SIGIO, whose default action ends the process. The signal is
      * chosen per open file before the lease exists: SIGURG, ignored by default. */
@@ -300,12 +300,12 @@ int mwx_warn_rewrite_file(const char *dir, const char *name, const char *data, s
         int e = errno;
         close(fd);
         if (e != EAGAIN || fresh)   /* no leases here (or a writer races us): the old way */
-            return mwx_warn_write_file(dir, name, data, len, durable, err);
+            return mwxi_warn_write_file(dir, name, data, len, durable, err);
         /* someone has the spare open: leave it to them, take a new inode */
         unlink(spare);
         fd = open(spare, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
-            return mwx_warn_write_file(dir, name, data, len, durable, err);
+            return mwxi_warn_write_file(dir, name, data, len, durable, err);
         fresh = 1;
     }
     fcntl(fd, F_SETOWN, 0);
@@ -334,13 +334,13 @@ int mwx_warn_rewrite_file(const char *dir, const char *name, const char *data, s
     }
     return MWX_OK;
 #else
-    return mwx_warn_write_file(dir, name, data, len, durable, err);
+    return mwxi_warn_write_file(dir, name, data, len, durable, err);
 #endif
 }
 
-/* Remove the spare inode of a file written with mwx_warn_rewrite_file() (when the file
+/* Remove the spare inode of a file written with mwxi_warn_rewrite_file() (when the file
  * will not be rewritten again). */
-void mwx_warn_drop_spare(const char *dir, const char *name)
+void mwxi_warn_drop_spare(const char *dir, const char *name)
 {
     char spare[MWX_PATH_LEN * 2];
     if ((size_t)snprintf(spare, sizeof spare, "%s/.%s.spare", dir, name) < sizeof spare)

@@ -272,7 +272,7 @@ void mwx_warn_free(mwx_warn_t *w)
     for (int i = 0; i < w->nfmt; i++)
         if (w->fmts[i]->destroy)
             w->fmts[i]->destroy(w->fstate[i]);
-    mwx_warn_journal_close(w->journal);
+    mwxi_warn_journal_close(w->journal);
     for (size_t i = 0; i < w->n_jlive; i++)
         free(w->jlive[i]);
     free(w->jlive);
@@ -328,7 +328,7 @@ int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *e
     } else {
         mwx_warn_policy_default(&w->pol);
     }
-    mwx_warn_sanitize_id(node, sizeof node, cfg->node);
+    mwxi_warn_sanitize_id(node, sizeof node, cfg->node);
     mwx_strlcpy(w->node, cfg->node, sizeof w->node);
     if (cfg->sender && cfg->sender[0]) {
         if (strpbrk(cfg->sender, " ,<&\t\n\r") || strlen(cfg->sender) >= sizeof w->sender) {
@@ -341,14 +341,14 @@ int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *e
         snprintf(w->sender, sizeof w->sender, "urn:mwx:node:%s", node);
     }
     if (cfg->run_id && cfg->run_id[0]) {
-        mwx_warn_sanitize_id(run, sizeof run, cfg->run_id);
+        mwxi_warn_sanitize_id(run, sizeof run, cfg->run_id);
         snprintf(w->prefix, sizeof w->prefix, "mwx.%s.%s", node, run);
     } else {
         snprintf(w->prefix, sizeof w->prefix, "mwx.%s", node);
     }
     if (cfg->picture_tag && cfg->picture_tag[0]) {
         char tag[MWX_ID_LEN];
-        mwx_warn_sanitize_id(tag, sizeof tag, cfg->picture_tag);
+        mwxi_warn_sanitize_id(tag, sizeof tag, cfg->picture_tag);
         snprintf(w->atom_name, sizeof w->atom_name, "alerts-%s.atom", tag);
         snprintf(w->geojson_name, sizeof w->geojson_name, "latest-%s.geojson", tag);
     } else {
@@ -368,12 +368,12 @@ int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *e
     }
     w->nreg = mwx_regions_count(w->regions);
     w->last_picture_t = -INFINITY;
-    if ((rc = mwx_warn_mkdir(w->out_dir, err)) || (rc = mwx_warn_mkdir(w->alerts_dir, err))) {
+    if ((rc = mwxi_warn_mkdir(w->out_dir, err)) || (rc = mwxi_warn_mkdir(w->alerts_dir, err))) {
         mwx_warn_free(w);
         return rc;
     }
-    for (size_t i = 0; i < mwx_warn_format_count(); i++) {
-        const mwx_warn_format_t *f = mwx_warn_format_at(i);
+    for (size_t i = 0; i < mwxi_warn_format_count(); i++) {
+        const mwx_warn_format_t *f = mwxi_warn_format_at(i);
         w->fmts[w->nfmt] = f;
         w->fstate[w->nfmt] = NULL;
         if (f->create && (rc = f->create(&w->fstate[w->nfmt], cfg, err))) {
@@ -443,7 +443,7 @@ static void make_view(mwx_warn_t *w, mwx_warn_view_t *v)
     v->nocache = w->nocache;
 }
 
-void mwx_warn_set_nocache(struct mwx_warn *w, int on)
+void mwxi_warn_set_nocache(struct mwx_warn *w, int on)
 {
     w->nocache = on;
 }
@@ -531,12 +531,12 @@ int mwx_warn_flush(mwx_warn_t *w, mwx_err_t *err)
 
 /* ------------------------------------------------------------------ picture access */
 
-size_t mwx_warn_pic_ntracks(const struct mwx_warn *w)
+size_t mwxi_warn_pic_ntracks(const struct mwx_warn *w)
 {
     return MWX_WARN_MAX_TRACKS;
 }
 
-void mwx_warn_pic_track(const struct mwx_warn *w, size_t i, mwx_warn_pic_track_t *out)
+void mwxi_warn_pic_track(const struct mwx_warn *w, size_t i, mwx_warn_pic_track_t *out)
 {
     const wtrack_t *tr = &w->tracks[i];
     memset(out, 0, sizeof *out);
@@ -550,12 +550,12 @@ void mwx_warn_pic_track(const struct mwx_warn *w, size_t i, mwx_warn_pic_track_t
     }
 }
 
-size_t mwx_warn_pic_nseries(const struct mwx_warn *w)
+size_t mwxi_warn_pic_nseries(const struct mwx_warn *w)
 {
     return 2 * MWX_WARN_MAX_TRACKS;
 }
 
-void mwx_warn_pic_series(const struct mwx_warn *w, size_t i, mwx_warn_pic_series_t *out)
+void mwxi_warn_pic_series(const struct mwx_warn *w, size_t i, mwx_warn_pic_series_t *out)
 {
     const wtrack_t *tr = &w->tracks[i / 2];
     const wseries_t *s = &tr->s[i % 2];
@@ -688,7 +688,7 @@ static size_t list_regions(const mwx_warn_t *w, const uint8_t *set, int *list)
  * the predicted impact point than the track's current sub-point is (it lies behind)? */
 static int passed_over(const mwx_warn_t *w, const wtrack_t *tr, const uint8_t *set)
 {
-    const struct geod_geodesic *g = mwx_regions_geod(w->regions);
+    const struct geod_geodesic *g = mwxi_regions_geod(w->regions);
     const mwx_rec_impact_est_t *e = &tr->trk.impact;
     mwx_earth_t wgs = mwx_earth_wgs84();
     mwx_geo_t sub;
@@ -938,7 +938,7 @@ static int journal_compact(mwx_warn_t *w, mwx_err_t *err)
     mark->now_t = w->jmax_t;
     recs[w->n_jlive] = mark;
     lens[w->n_jlive] = sizeof(jrec_t);
-    rc = mwx_warn_journal_rewrite(w->journal, recs, lens, w->n_jlive + 1, err);
+    rc = mwxi_warn_journal_rewrite(w->journal, recs, lens, w->n_jlive + 1, err);
     free(recs);
     free(lens);
     return rc;
@@ -947,13 +947,13 @@ static int journal_compact(mwx_warn_t *w, mwx_err_t *err)
 static int journal_append(mwx_warn_t *w, const jrec_t *r, mwx_err_t *err)
 {
     int rc;
-    if ((rc = mwx_warn_journal_append(w->journal, r, sizeof *r, err)))
+    if ((rc = mwxi_warn_journal_append(w->journal, r, sizeof *r, err)))
         return rc;
     if ((rc = jlive_put(w, r)))
         return mwx_err_set(err, rc, "warn: out of memory");
     if (r->now_t > w->jmax_t)
         w->jmax_t = r->now_t;
-    if (mwx_warn_journal_entries(w->journal) > 2 * w->n_jlive + 256)
+    if (mwxi_warn_journal_entries(w->journal) > 2 * w->n_jlive + 256)
         return journal_compact(w, err);
     return MWX_OK;
 }
@@ -1253,7 +1253,7 @@ static void adopt(mwx_warn_t *w, wtrack_t *tr)
         double s12, az1, az2, gate_km, cost, dt;
         if (!o->used || !o->orphan || !oe->valid)
             continue;
-        geod_inverse(mwx_regions_geod(w->regions), oe->lat, oe->lon, e->lat, e->lon, &s12,
+        geod_inverse(mwxi_regions_geod(w->regions), oe->lat, oe->lon, e->lat, e->lon, &s12,
                      &az1, &az2);
         gate_km = e->semi_major_km + oe->semi_major_km + w->pol.update_shift_km;
         dt = fabs(e->t - oe->t);
@@ -1285,7 +1285,7 @@ static void adopt(mwx_warn_t *w, wtrack_t *tr)
  * launch notice; adopt() later finds nothing left to take. Returns 1 when taken over. */
 static int launch_adopt(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv)
 {
-    const struct geod_geodesic *g = mwx_regions_geod(w->regions);
+    const struct geod_geodesic *g = mwxi_regions_geod(w->regions);
     wtrack_t *best = NULL;
     double best_cost = INFINITY;
 
@@ -1349,7 +1349,7 @@ static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, i
      * even when a tracker reuses a track id */
     w->serial++;
     memset(m, 0, sizeof *m);
-    mwx_warn_sanitize_id(tid, sizeof tid, tr->sname[0] ? tr->sname : tr->trk.track_id);
+    mwxi_warn_sanitize_id(tid, sizeof tid, tr->sname[0] ? tr->sname : tr->trk.track_id);
     snprintf(m->identifier, sizeof m->identifier, "%s.%s.%s.%d", w->prefix, tid,
              kind_name(kind), w->serial);
     snprintf(m->incident, sizeof m->incident, "%s.%s", w->prefix, tid);
@@ -1688,7 +1688,7 @@ static int settled(const mwx_warn_t *w, const wtrack_t *tr, const mwx_rec_impact
         int i = (tr->hist_head + HIST_N - k) % HIST_N;
         if (tr->hist[i].t <= t - p->settle_s) {
             double s12, az1, az2;
-            geod_inverse(mwx_regions_geod(w->regions), tr->hist[i].lat, tr->hist[i].lon, e->lat,
+            geod_inverse(mwxi_regions_geod(w->regions), tr->hist[i].lat, tr->hist[i].lon, e->lat,
                          e->lon, &s12, &az1, &az2);
             return s12 <= (tr->hist[i].a_km + e->semi_major_km) * 1000.0;
         }
@@ -1735,7 +1735,7 @@ static double corridor_buffer_km(const mwx_warn_policy_t *p, const mwx_warn_trac
 static size_t low_corridor(mwx_warn_t *w, const mwx_warn_trackview_t *tv,
                            const mwx_rec_impact_est_t *e, double (*ring)[2], double (*ring2)[2])
 {
-    const struct geod_geodesic *g = mwx_regions_geod(w->regions);
+    const struct geod_geodesic *g = mwxi_regions_geod(w->regions);
     const mwx_warn_policy_t *p = &w->pol;
     double s12, az1, az2, buf_km, along_km, lat2, lon2;
     geod_inverse(g, tv->lat, tv->lon, e->lat, e->lon, &s12, &az1, &az2);
@@ -1759,12 +1759,12 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
         e.semi_major_km = p->min_semi_axis_km;
     if (e.semi_minor_km < p->min_semi_axis_km)
         e.semi_minor_km = p->min_semi_axis_km;
-    mwx_warn_ellipse_ring(mwx_regions_geod(w->regions), &e, nv, p->min_semi_axis_km,
+    mwxi_warn_ellipse_ring(mwxi_regions_geod(w->regions), &e, nv, p->min_semi_axis_km,
                           p->max_semi_axis_km, tr->ring);
     tr->n_ring = (size_t)nv + 1;
     memset(w->now_hit, 0, sizeof w->now_hit);
     memset(w->rel_hit, 0, sizeof w->rel_hit);
-    if ((rc = mwx_regions_in_ring(w->regions, (const double (*)[2])tr->ring, tr->n_ring,
+    if ((rc = mwxi_regions_in_ring(w->regions, (const double (*)[2])tr->ring, tr->n_ring,
                                   w->now_hit, err)))
         return rc;
     /* Low flight (issue 11): a body below LOW_PATH_ALT_M, or one that lifts, may come down
@@ -1776,7 +1776,7 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
     if (tr->trk.phase != MWX_PHASE_IMPACT &&
         (tv->alt_m < LOW_PATH_ALT_M || tr->trk.klass == MWX_CLASS_LIFTING)) {
         nc = low_corridor(w, tv, &e, w->scratch, w->scratch3);
-        if (nc && (rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch, nc,
+        if (nc && (rc = mwxi_regions_in_ring(w->regions, (const double (*)[2])w->scratch, nc,
                                             w->now_hit, err)))
             return rc;
     }
@@ -1785,12 +1785,12 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
         big = e;
         big.semi_major_km *= p->release_scale;
         big.semi_minor_km *= p->release_scale;
-        mwx_warn_ellipse_ring(mwx_regions_geod(w->regions), &big, nv, p->min_semi_axis_km,
+        mwxi_warn_ellipse_ring(mwxi_regions_geod(w->regions), &big, nv, p->min_semi_axis_km,
                               p->max_semi_axis_km * p->release_scale, w->scratch2);
-        if ((rc = mwx_regions_in_ring_masked(w->regions, (const double (*)[2])w->scratch2,
+        if ((rc = mwxi_regions_in_ring_masked(w->regions, (const double (*)[2])w->scratch2,
                                              tr->n_ring, w->off_hit, w->rel_hit, err)))
             return rc;
-        if (nc && (rc = mwx_regions_in_ring_masked(w->regions,
+        if (nc && (rc = mwxi_regions_in_ring_masked(w->regions,
                                                    (const double (*)[2])w->scratch3, nc,
                                                    w->off_hit, w->rel_hit, err)))
             return rc;
@@ -1807,7 +1807,7 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
      * buffered by the larger of the policy minimum, the ellipse's half-width across the
      * path, and the 95 % horizontal position uncertainty (2.45 sigma). */
     {
-        const struct geod_geodesic *g = mwx_regions_geod(w->regions);
+        const struct geod_geodesic *g = mwxi_regions_geod(w->regions);
         double s12, az1, az2, buf_km;
         uint8_t *impact_set = tr->s[MWX_WARN_IMPACT].warned;
         memset(w->now_hit, 0, sizeof w->now_hit);
@@ -1819,7 +1819,7 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
             nc = corridor_rings(g, tv->lat, tv->lon, e.lat, e.lon, buf_km * 1000.0,
                                 buf_km * p->release_scale * 1000.0,
                                 p->overflight_step_km * 1000.0, w->scratch, w->scratch3);
-            if (nc && (rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch,
+            if (nc && (rc = mwxi_regions_in_ring(w->regions, (const double (*)[2])w->scratch,
                                                 nc, w->now_hit, err)))
                 return rc;
             for (size_t i = 0; i < w->nreg; i++)
@@ -1827,7 +1827,7 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
                     w->now_hit[i] = 0;
             if (nc && release_candidates(w, tr->s[MWX_WARN_OVERFLIGHT].warned, w->now_hit,
                                          w->off_hit) &&
-                (rc = mwx_regions_in_ring_masked(w->regions,
+                (rc = mwxi_regions_in_ring_masked(w->regions,
                                                  (const double (*)[2])w->scratch3, nc,
                                                  w->off_hit, w->rel_hit, err)))
                 return rc;
@@ -1987,7 +1987,7 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
                          double half, int space, mwx_err_t *err)
 {
     const mwx_warn_policy_t *p = &w->pol;
-    const struct geod_geodesic *g = mwx_regions_geod(w->regions);
+    const struct geod_geodesic *g = mwxi_regions_geod(w->regions);
     double w0_km = fmin(1000.0, fmax(p->overflight_min_buffer_km, 2.45 * tv->ce_m / 1000.0));
     const double (*ring)[2] = NULL;
     size_t nf = 0, nc = 0;
@@ -2012,12 +2012,12 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
         nf = fan_rings(g, tv, len_m, w0_km * 1000.0, half + BOOST_FAN_MARGIN_DEG,
                        p->release_scale, p->overflight_step_km * 1000.0, w->scratch,
                        w->scratch3);
-        if (nf && (rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch, nf,
+        if (nf && (rc = mwxi_regions_in_ring(w->regions, (const double (*)[2])w->scratch, nf,
                                             w->now_hit, err)))
             return rc;
         if (nf && release_candidates(w, tr->s[MWX_WARN_OVERFLIGHT].warned, w->now_hit,
                                      w->off_hit) &&
-            (rc = mwx_regions_in_ring_masked(w->regions, (const double (*)[2])w->scratch3, nf,
+            (rc = mwxi_regions_in_ring_masked(w->regions, (const double (*)[2])w->scratch3, nf,
                                              w->off_hit, w->rel_hit, err)))
             return rc;
         if (nf) { /* the message's polygon: the fan (kept apart from the scratch below) */
@@ -2032,12 +2032,12 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
         nc = corridor_rings(g, tv->lat, tv->lon, lat2, lon2, w0_km * 1000.0,
                             w0_km * p->release_scale * 1000.0, p->overflight_step_km * 1000.0,
                             w->scratch, w->scratch3);
-        if (nc && (rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch, nc,
+        if (nc && (rc = mwxi_regions_in_ring(w->regions, (const double (*)[2])w->scratch, nc,
                                             w->now_hit, err)))
             return rc;
         if (nc && release_candidates(w, tr->s[MWX_WARN_OVERFLIGHT].warned, w->now_hit,
                                      w->off_hit) &&
-            (rc = mwx_regions_in_ring_masked(w->regions, (const double (*)[2])w->scratch3,
+            (rc = mwxi_regions_in_ring_masked(w->regions, (const double (*)[2])w->scratch3,
                                              nc, w->off_hit, w->rel_hit, err)))
             return rc;
         if (nc && !ring)
@@ -2074,10 +2074,10 @@ static int launch_notice(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
     reach.semi_major_km = reach.semi_minor_km = p->launch_reach_km;
     if (!isfinite(reach.lat) || !isfinite(reach.lon) || fabs(reach.lat) > 90.0)
         return MWX_OK;
-    mwx_warn_ellipse_ring(mwx_regions_geod(w->regions), &reach, p->ellipse_vertices,
+    mwxi_warn_ellipse_ring(mwxi_regions_geod(w->regions), &reach, p->ellipse_vertices,
                           p->min_semi_axis_km, p->launch_reach_km, w->scratch2);
     memset(w->now_hit, 0, sizeof w->now_hit);
-    if ((rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch2,
+    if ((rc = mwxi_regions_in_ring(w->regions, (const double (*)[2])w->scratch2,
                                   (size_t)p->ellipse_vertices + 1, w->now_hit, err)))
         return rc;
     for (size_t i = 0; i < w->nreg; i++) {
@@ -2291,14 +2291,14 @@ static int journal_load(mwx_warn_t *w, const char *path, mwx_err_t *err)
     w->jbuf = malloc(sizeof(jrec_t));
     if (!w->jbuf)
         return mwx_err_set(err, MWX_ENOMEM, "warn: out of memory");
-    if ((rc = mwx_warn_journal_open(path, (uint32_t)sizeof(jrec_t), w->durable, jlive_load, w,
+    if ((rc = mwxi_warn_journal_open(path, (uint32_t)sizeof(jrec_t), w->durable, jlive_load, w,
                                     &w->journal, err)))
         return rc;
     if ((rc = journal_restore(w, err)))
         return mwx_err_prefix(err, "warn journal %s", path);
-    if (mwx_warn_journal_entries(w->journal))
+    if (mwxi_warn_journal_entries(w->journal))
         w->resume_t = w->jmax_t;
-    if (mwx_warn_journal_entries(w->journal) > w->n_jlive + 1)
+    if (mwxi_warn_journal_entries(w->journal) > w->n_jlive + 1)
         return journal_compact(w, err);
     return MWX_OK;
 }

@@ -361,23 +361,23 @@ static void put_help(mwx_buf_t *sb, const char *help)
 {
     for (const char *p = help; *p; p++) {
         if (*p == '\\')
-            mwx_buf_puts(sb, "\\\\");
+            mwxi_buf_puts(sb, "\\\\");
         else
-            mwx_buf_putc(sb, *p);
+            mwxi_buf_putc(sb, *p);
     }
 }
 
 static void put_series_name(mwx_buf_t *sb, const char *name, const char *suffix,
                             const char *labels, const char *le)
 {
-    mwx_buf_puts(sb, name);
-    mwx_buf_puts(sb, suffix);
+    mwxi_buf_puts(sb, name);
+    mwxi_buf_puts(sb, suffix);
     if (labels[0] || le) {
-        mwx_buf_putc(sb, '{');
-        mwx_buf_puts(sb, labels);
+        mwxi_buf_putc(sb, '{');
+        mwxi_buf_puts(sb, labels);
         if (le)
-            mwx_buf_printf(sb, "%sle=\"%s\"", labels[0] ? "," : "", le);
-        mwx_buf_putc(sb, '}');
+            mwxi_buf_printf(sb, "%sle=\"%s\"", labels[0] ? "," : "", le);
+        mwxi_buf_putc(sb, '}');
     }
 }
 
@@ -386,26 +386,26 @@ static const char *kind_name(int k)
     return k == KIND_COUNTER ? "counter" : k == KIND_GAUGE ? "gauge" : "histogram";
 }
 
-int mwx_metrics_render_into(mwx_metrics_t *m, mwx_buf_t *sb)
+int mwxi_metrics_render_into(mwx_metrics_t *m, mwx_buf_t *sb)
 {
     char num[64];
     pthread_mutex_lock(&m->lk);
     for (size_t f = 0; f < m->n_fam; f++) {
         const family_t *fa = &m->fam[f];
-        mwx_buf_printf(sb, "# HELP %s ", fa->name);
+        mwxi_buf_printf(sb, "# HELP %s ", fa->name);
         put_help(sb, fa->help);
-        mwx_buf_printf(sb, "\n# TYPE %s %s\n", fa->name, kind_name(fa->kind));
+        mwxi_buf_printf(sb, "\n# TYPE %s %s\n", fa->name, kind_name(fa->kind));
         for (size_t i = 0; i < m->n_ser; i++) {
             series_t *s = m->ser[i];
             if (s->family != (int)f)
                 continue;
             if (fa->kind == KIND_COUNTER) {
                 put_series_name(sb, fa->name, "", s->labels, NULL);
-                mwx_buf_printf(sb, " %llu\n", (unsigned long long)mwx_counter_value(&s->u.c));
+                mwxi_buf_printf(sb, " %llu\n", (unsigned long long)mwx_counter_value(&s->u.c));
             } else if (fa->kind == KIND_GAUGE) {
                 put_series_name(sb, fa->name, "", s->labels, NULL);
                 fmt_double(num, sizeof num, mwx_gauge_value(&s->u.g));
-                mwx_buf_printf(sb, " %s\n", num);
+                mwxi_buf_printf(sb, " %s\n", num);
             } else {
                 /* Cumulative from one read of each bucket, and _count = the +Inf bucket,
                  * so the sample is consistent even while observations race in. */
@@ -417,14 +417,14 @@ int mwx_metrics_render_into(mwx_metrics_t *m, mwx_buf_t *sb)
                     else
                         snprintf(num, sizeof num, "+Inf");
                     put_series_name(sb, fa->name, "_bucket", s->labels, num);
-                    mwx_buf_printf(sb, " %llu\n", (unsigned long long)cum);
+                    mwxi_buf_printf(sb, " %llu\n", (unsigned long long)cum);
                 }
                 fmt_double(num, sizeof num,
                            bitsd(atomic_load_explicit(&s->u.h.sum_bits, memory_order_relaxed)));
                 put_series_name(sb, fa->name, "_sum", s->labels, NULL);
-                mwx_buf_printf(sb, " %s\n", num);
+                mwxi_buf_printf(sb, " %s\n", num);
                 put_series_name(sb, fa->name, "_count", s->labels, NULL);
-                mwx_buf_printf(sb, " %llu\n", (unsigned long long)cum);
+                mwxi_buf_printf(sb, " %llu\n", (unsigned long long)cum);
             }
         }
     }
@@ -435,12 +435,12 @@ int mwx_metrics_render_into(mwx_metrics_t *m, mwx_buf_t *sb)
 int mwx_metrics_render(mwx_metrics_t *m, char **text, size_t *len, mwx_err_t *err)
 {
     mwx_buf_t sb;
-    mwx_buf_init(&sb);
-    if (!m || mwx_metrics_render_into(m, &sb) != 0) {
-        mwx_buf_free(&sb);
+    mwxi_buf_init(&sb);
+    if (!m || mwxi_metrics_render_into(m, &sb) != 0) {
+        mwxi_buf_free(&sb);
         return mwx_err_set(err, MWX_ENOMEM, "metrics: out of memory");
     }
     *len = sb.len;
-    *text = mwx_buf_take(&sb);
+    *text = mwxi_buf_take(&sb);
     return *text ? 0 : mwx_err_set(err, MWX_ENOMEM, "metrics: out of memory");
 }

@@ -237,11 +237,11 @@ static void broadcast(mwx_web_t *s, const char *frame, size_t n)
 static void replay_json(const mwx_web_t *s, mwx_buf_t *sb)
 {
     if (!s->have_replay) {
-        mwx_buf_puts(sb, "null");
+        mwxi_buf_puts(sb, "null");
         return;
     }
     const mwx_web_replay_state_t *r = &s->replay;
-    mwx_buf_printf(sb, "{\"playing\":%s,\"speed\":%.6g,\"t\":%.3f,\"t_end\":%.3f,\"ended\":%s}",
+    mwxi_buf_printf(sb, "{\"playing\":%s,\"speed\":%.6g,\"t\":%.3f,\"t_end\":%.3f,\"ended\":%s}",
                   r->playing ? "true" : "false", isfinite(r->speed) ? r->speed : 0.0,
                   isfinite(r->t) ? r->t : 0.0,
                   isfinite(r->t_end) ? r->t_end : 0.0, r->ended ? "true" : "false");
@@ -249,13 +249,13 @@ static void replay_json(const mwx_web_t *s, mwx_buf_t *sb)
 
 static void hello_json(const mwx_web_t *s, mwx_buf_t *sb)
 {
-    mwx_buf_printf(sb, "{\"server\":\"mwx %s\",\"mode\":\"%s\",\"replay\":", MWX_VERSION,
+    mwxi_buf_printf(sb, "{\"server\":\"mwx %s\",\"mode\":\"%s\",\"replay\":", MWX_VERSION,
                   s->have_replay ? "replay" : "live");
     replay_json(s, sb);
     /* The control token: only a page of this origin can read this stream (the Host
      * check stops DNS rebinding, CORS the rest), and the page sends it back in a header,
      * which a cross-site form or image cannot. */
-    mwx_buf_printf(sb, ",\"atom\":%s,\"token\":\"%s\"}", s->atom[0] ? "true" : "false",
+    mwxi_buf_printf(sb, ",\"atom\":%s,\"token\":\"%s\"}", s->atom[0] ? "true" : "false",
                   s->token);
 }
 
@@ -351,7 +351,7 @@ static enum MHD_Result send_sb(mwx_web_t *s, struct MHD_Connection *conn, const 
                                mwx_buf_t *sb)
 {
     size_t n = sb->len;
-    char *body = mwx_buf_take(sb);
+    char *body = mwxi_buf_take(sb);
     if (!body)
         return send_text(s, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
     return send_buf(s, conn, MHD_HTTP_OK, type, body, n, 0);
@@ -464,8 +464,8 @@ static enum MHD_Result serve_events(mwx_web_t *s, struct MHD_Connection *conn)
         return send_text(s, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
     c->srv = s;
     mwx_buf_t sb, hello;
-    mwx_buf_init(&sb);
-    mwx_buf_init(&hello);
+    mwxi_buf_init(&sb);
+    mwxi_buf_init(&hello);
     pthread_mutex_lock(&s->lk);
     if (s->n_clients == MWX_WEB_MAX_CLIENTS || s->stopping) {
         pthread_mutex_unlock(&s->lk);
@@ -475,18 +475,18 @@ static enum MHD_Result serve_events(mwx_web_t *s, struct MHD_Connection *conn)
     }
     /* The reconnect delay, then hello (the browser clears its state on it), then the
      * picture, then ready: taken under the lock, so no live event can slip between. */
-    mwx_buf_puts(&sb, "retry: 2000\n\n");
+    mwxi_buf_puts(&sb, "retry: 2000\n\n");
     hello_json(s, &hello);
     if (!hello.oom)
-        mwx_sse_event(&sb, "hello", hello.p);
-    mwx_picture_sse(s->pic, &sb);
+        mwxi_sse_event(&sb, "hello", hello.p);
+    mwxi_picture_sse(s->pic, &sb);
     if (s->have_replay) {
-        mwx_buf_free(&hello);
+        mwxi_buf_free(&hello);
         replay_json(s, &hello);
         if (!hello.oom)
-            mwx_sse_event(&sb, "replay", hello.p);
+            mwxi_sse_event(&sb, "replay", hello.p);
     }
-    mwx_sse_event(&sb, "ready", "{}");
+    mwxi_sse_event(&sb, "ready", "{}");
     /* The picture itself may be large (it is bounded by the picture's own limits); the
      * queue bound applies to what comes after it. */
     c->limit = sb.len + MWX_WEB_CLIENT_QUEUE_BYTES;
@@ -497,8 +497,8 @@ static enum MHD_Result serve_events(mwx_web_t *s, struct MHD_Connection *conn)
         mwx_gauge_set(s->sse_clients, (double)s->n_clients);
     }
     pthread_mutex_unlock(&s->lk);
-    mwx_buf_free(&sb);
-    mwx_buf_free(&hello);
+    mwxi_buf_free(&sb);
+    mwxi_buf_free(&hello);
     if (!ok) {
         free(c->buf);
         free(c);
@@ -523,26 +523,26 @@ static enum MHD_Result serve_events(mwx_web_t *s, struct MHD_Connection *conn)
 static enum MHD_Result serve_picture(mwx_web_t *s, struct MHD_Connection *conn)
 {
     mwx_buf_t sb;
-    mwx_buf_init(&sb);
+    mwxi_buf_init(&sb);
     pthread_mutex_lock(&s->lk);
-    mwx_buf_printf(&sb, "{\"mode\":\"%s\",\"replay\":", s->have_replay ? "replay" : "live");
+    mwxi_buf_printf(&sb, "{\"mode\":\"%s\",\"replay\":", s->have_replay ? "replay" : "live");
     replay_json(s, &sb);
-    mwx_buf_putc(&sb, ',');
-    mwx_picture_json_members(s->pic, &sb);
+    mwxi_buf_putc(&sb, ',');
+    mwxi_picture_json_members(s->pic, &sb);
     pthread_mutex_unlock(&s->lk);
-    mwx_buf_puts(&sb, "}\n");
+    mwxi_buf_puts(&sb, "}\n");
     return send_sb(s, conn, "application/json", &sb);
 }
 
 static enum MHD_Result serve_metrics(mwx_web_t *s, struct MHD_Connection *conn)
 {
     mwx_buf_t sb;
-    mwx_buf_init(&sb);
-    mwx_metrics_render_into(s->metrics, &sb);
+    mwxi_buf_init(&sb);
+    mwxi_metrics_render_into(s->metrics, &sb);
     pthread_mutex_lock(&s->lk);
     mwx_metrics_t *extra = s->attached;
     if (extra)
-        mwx_metrics_render_into(extra, &sb);
+        mwxi_metrics_render_into(extra, &sb);
     pthread_mutex_unlock(&s->lk);
     return send_sb(s, conn, "text/plain; version=0.0.4; charset=utf-8", &sb);
 }
@@ -561,8 +561,8 @@ static enum MHD_Result serve_atom(mwx_web_t *s, struct MHD_Connection *conn)
          * gets a valid empty feed (RFC 4287: id, title, updated, author), not a 404
          * that would mark the feed broken. */
         mwx_buf_t sb;
-        mwx_buf_init(&sb);
-        mwx_buf_printf(&sb,
+        mwxi_buf_init(&sb);
+        mwxi_buf_printf(&sb,
                       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                       "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
                       " <id>urn:mwx:feed:empty</id>\n"
@@ -591,11 +591,11 @@ static int token_equal(const char *want, const char *got)
     return d == 0;
 }
 
-/* DNS rebinding: see mwx_web_host_allowed (host.c). */
+/* DNS rebinding: see mwxi_web_host_allowed (host.c). */
 static int host_ok(mwx_web_t *s, const char *host)
 {
     pthread_mutex_lock(&s->lk);
-    int ok = mwx_web_host_allowed(s->bind, s->port, (const char *)s->hosts, sizeof s->hosts[0],
+    int ok = mwxi_web_host_allowed(s->bind, s->port, (const char *)s->hosts, sizeof s->hosts[0],
                                   s->n_hosts, host);
     pthread_mutex_unlock(&s->lk);
     return ok;
@@ -632,12 +632,12 @@ static enum MHD_Result serve_control(mwx_web_t *s, struct MHD_Connection *conn)
     if (fn(user, cmd, x) != 0)
         return send_text(s, conn, MHD_HTTP_BAD_REQUEST, "control refused\n");
     mwx_buf_t sb;
-    mwx_buf_init(&sb);
+    mwxi_buf_init(&sb);
     pthread_mutex_lock(&s->lk);
-    mwx_buf_puts(&sb, "{\"ok\":true,\"replay\":");
+    mwxi_buf_puts(&sb, "{\"ok\":true,\"replay\":");
     replay_json(s, &sb);
     pthread_mutex_unlock(&s->lk);
-    mwx_buf_puts(&sb, "}\n");
+    mwxi_buf_puts(&sb, "}\n");
     return send_sb(s, conn, "application/json", &sb);
 }
 
@@ -891,7 +891,7 @@ int mwx_web_start(const char *bind, unsigned port, const char *assets, mwx_web_t
         rc = mwx_err_set(err, MWX_EINVAL, "web: asset path too long");
         goto fail;
     }
-    if ((rc = mwx_picture_new(&s->pic))) {
+    if ((rc = mwxi_picture_new(&s->pic))) {
         rc = mwx_err_set(err, MWX_ENOMEM, "web: out of memory");
         goto fail;
     }
@@ -951,7 +951,7 @@ int mwx_web_start(const char *bind, unsigned port, const char *assets, mwx_web_t
     return 0;
 fail:
     mwx_metrics_free(s->metrics);
-    mwx_picture_free(s->pic);
+    mwxi_picture_free(s->pic);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->lk);
     pthread_mutex_destroy(&s->clk);
@@ -969,7 +969,7 @@ void mwx_web_stop(mwx_web_t *s)
     pthread_mutex_unlock(&s->lk);
     if (s->d)
         MHD_stop_daemon(s->d); /* joins every connection thread; sse_free has run */
-    mwx_picture_free(s->pic);
+    mwxi_picture_free(s->pic);
     mwx_metrics_free(s->metrics);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->lk);
@@ -1058,27 +1058,27 @@ void mwx_web_set_control(mwx_web_t *s, mwx_web_control_fn fn, void *user)
 void mwx_web_set_replay_state(mwx_web_t *s, const mwx_web_replay_state_t *st)
 {
     mwx_buf_t data, frame;
-    mwx_buf_init(&data);
-    mwx_buf_init(&frame);
+    mwxi_buf_init(&data);
+    mwxi_buf_init(&frame);
     pthread_mutex_lock(&s->lk);
     s->replay = *st;
     s->have_replay = 1;
     replay_json(s, &data);
     if (!data.oom) {
-        mwx_sse_event(&frame, "replay", data.p);
+        mwxi_sse_event(&frame, "replay", data.p);
         if (!frame.oom)
             broadcast(s, frame.p, frame.len);
     }
     pthread_mutex_unlock(&s->lk);
-    mwx_buf_free(&data);
-    mwx_buf_free(&frame);
+    mwxi_buf_free(&data);
+    mwxi_buf_free(&frame);
 }
 
 void mwx_web_reset(mwx_web_t *s)
 {
     static const char frame[] = "event: reset\ndata: {}\n\n";
     pthread_mutex_lock(&s->lk);
-    mwx_picture_clear(s->pic);
+    mwxi_picture_clear(s->pic);
     mwx_gauge_set(s->picture_tracks, 0);
     broadcast(s, frame, sizeof frame - 1);
     pthread_mutex_unlock(&s->lk);
@@ -1094,7 +1094,7 @@ int mwx_web_publish(mwx_web_t *s, const mwx_record_t *rec, mwx_err_t *err)
         pthread_mutex_lock(&s->lk);
         size_t watching = s->n_clients;
         if (rec->type == MWX_REC_TRUTH)
-            mwx_picture_add_truth(s->pic, &rec->u.truth); /* full: live only */
+            mwxi_picture_add_truth(s->pic, &rec->u.truth); /* full: live only */
         pthread_mutex_unlock(&s->lk);
         if (watching == 0) {
             mwx_counter_add(s->published[rec->type], 1);
@@ -1120,13 +1120,13 @@ int mwx_web_publish(mwx_web_t *s, const mwx_record_t *rec, mwx_err_t *err)
     }
 
     mwx_buf_t frame;
-    mwx_buf_init(&frame);
-    mwx_sse_event(&frame, mwx_rec_type_name(rec->type), line);
+    mwxi_buf_init(&frame);
+    mwxi_sse_event(&frame, mwx_rec_type_name(rec->type), line);
     int rc = 0, evicted = 0;
     pthread_mutex_lock(&s->lk);
-    if (mwx_picture_add(s->pic, rec, line, &evicted) != 0)
+    if (mwxi_picture_add(s->pic, rec, line, &evicted) != 0)
         rc = MWX_ENOMEM;
-    mwx_gauge_set(s->picture_tracks, (double)mwx_picture_track_count(s->pic));
+    mwx_gauge_set(s->picture_tracks, (double)mwxi_picture_track_count(s->pic));
     if (!frame.oom)
         broadcast(s, frame.p, frame.len);
     else
@@ -1134,7 +1134,7 @@ int mwx_web_publish(mwx_web_t *s, const mwx_record_t *rec, mwx_err_t *err)
     pthread_mutex_unlock(&s->lk);
     if (evicted)
         mwx_counter_add(s->tracks_evicted, 1);
-    mwx_buf_free(&frame);
+    mwxi_buf_free(&frame);
     free(line);
     if (rc)
         return mwx_err_set(err, rc, "web: out of memory publishing a %s record",

@@ -23,7 +23,7 @@ static void test_growth(void **state)
     char ref[20001];
     for (int i = 0; i < 20000; i++) {
         ref[i] = (char)('a' + i % 26);
-        mwx_buf_putc(&b, ref[i]);
+        mwxi_buf_putc(&b, ref[i]);
     }
     ref[20000] = '\0';
     assert_int_equal(b.oom, 0);
@@ -31,41 +31,41 @@ static void test_growth(void **state)
     assert_true(b.cap > b.len);
     assert_string_equal(b.p, ref);
     /* printf longer than the first try's room */
-    mwx_buf_reset(&b);
+    mwxi_buf_reset(&b);
     size_t cap = b.cap;
     assert_int_equal(b.len, 0);
     assert_string_equal(b.p, "");
-    mwx_buf_printf(&b, "%s|%d", ref + 19000, 42);
+    mwxi_buf_printf(&b, "%s|%d", ref + 19000, 42);
     assert_int_equal(b.len, 1003);
     assert_memory_equal(b.p, ref + 19000, 1000);
     assert_string_equal(b.p + 1000, "|42");
     assert_int_equal(b.cap, cap); /* reset kept the memory: no reallocation */
-    char *t = mwx_buf_take(&b);
+    char *t = mwxi_buf_take(&b);
     assert_non_null(t);
     assert_int_equal(strlen(t), 1003);
     free(t);
     assert_null(b.p);
     assert_int_equal(b.len, 0);
     /* an empty buffer hands over "" */
-    t = mwx_buf_take(&b);
+    t = mwxi_buf_take(&b);
     assert_non_null(t);
     assert_string_equal(t, "");
     free(t);
     /* oom is sticky: nothing is appended after it */
-    mwx_buf_puts(&b, "x");
+    mwxi_buf_puts(&b, "x");
     b.oom = 1;
-    mwx_buf_puts(&b, "y");
+    mwxi_buf_puts(&b, "y");
     assert_int_equal(b.len, 1);
-    assert_int_equal(mwx_buf_reserve(&b, 1), MWX_ENOMEM);
-    assert_null(mwx_buf_take(&b));
-    mwx_buf_free(&b);
+    assert_int_equal(mwxi_buf_reserve(&b, 1), MWX_ENOMEM);
+    assert_null(mwxi_buf_take(&b));
+    mwxi_buf_free(&b);
 }
 
 static char *esc(const char *s, size_t n)
 {
     mwx_buf_t b = MWX_BUF_INIT;
-    mwx_buf_json_strn(&b, s, n);
-    return mwx_buf_take(&b);
+    mwxi_buf_json_strn(&b, s, n);
+    return mwxi_buf_take(&b);
 }
 
 /* input bytes, their count, the literal expected */
@@ -104,9 +104,9 @@ static void test_escape_rules(void **state)
     }
     /* json_str is json_strn of the whole string */
     mwx_buf_t b = MWX_BUF_INIT;
-    mwx_buf_json_str(&b, "\x7f\xff\"");
+    mwxi_buf_json_str(&b, "\x7f\xff\"");
     assert_string_equal(b.p, "\"\\u007f\\ufffd\\\"\"");
-    mwx_buf_free(&b);
+    mwxi_buf_free(&b);
 }
 
 /* The text the escaped literal stands for: each invalid byte as U+FFFD. */
@@ -117,7 +117,7 @@ static size_t expected_text(const unsigned char *in, size_t n, char *out)
         size_t k = 1;
         if (in[i] >= 0x80) {
             for (k = 4; k >= 2; k--)
-                if (i + k <= n && mwx_utf8_valid((const char *)in + i, k))
+                if (i + k <= n && mwxi_utf8_valid((const char *)in + i, k))
                     break;
             if (k < 2) {
                 memcpy(out + o, "\xef\xbf\xbd", 3);

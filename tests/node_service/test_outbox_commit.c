@@ -48,7 +48,7 @@ static int on_pub(void *user, const char *subject, const uint8_t *data, size_t l
     assert_true(k >= 1 && k <= N);
     assert_int_equal(len, 100 + k % 200);
     assert_string_equal(subject, k % 2 ? "mwx.track.JP.KR" : "mwx.hb.JP.KR");
-    if (svc_log_synced(p->log) < p->end[k])
+    if (mwxi_svc_log_synced(p->log) < p->end[k])
         p->early++; /* on the wire before on disk */
     if (k != p->last + 1)
         p->order_err++;
@@ -56,7 +56,7 @@ static int on_pub(void *user, const char *subject, const uint8_t *data, size_t l
     p->got[k]++;
     p->n++;
     if (k == p->cut_at) {
-        p->cut_synced = svc_log_synced(p->log);
+        p->cut_synced = mwxi_svc_log_synced(p->log);
         p->cut_seen = p->n;
     }
     if (k == 1 && atomic_load(&p->hold) == 1)
@@ -100,7 +100,7 @@ static void run(int threaded, size_t slots, uint32_t n)
     memset(&p, 0, sizeof p);
     snprintf(path, sizeof path, "%s/outbox-%d-%zu", dir, threaded, slots);
     unlink(path);
-    assert_int_equal(svc_log_open(path, 1.0, NULL, NULL, &log, &start, &existed, &err), MWX_OK);
+    assert_int_equal(mwxi_svc_log_open(path, 1.0, NULL, NULL, &log, &start, &existed, &err), MWX_OK);
     p.log = log;
     p.cut_at = n / 2;
     /* a big queue: hold the first publish until 199 more are queued; a small one: hold
@@ -108,7 +108,7 @@ static void run(int threaded, size_t slots, uint32_t n)
     atomic_store(&p.hold, !threaded ? 0 : slots == 0 ? 1 : 2);
     atomic_store(&p.putting, 0);
     p.slots = (uint32_t)slots;
-    assert_int_equal(svc_commit_create(log, threaded, slots, on_pub, &p, &c, &err), MWX_OK);
+    assert_int_equal(mwxi_svc_commit_create(log, threaded, slots, on_pub, &p, &c, &err), MWX_OK);
     for (uint32_t k = 1; k <= n; k++) {
         size_t len = 100 + k % 200;
         memset(buf, (int)k, sizeof buf);
@@ -116,20 +116,20 @@ static void run(int threaded, size_t slots, uint32_t n)
         atomic_store(&p.putting, k);
         off += META + len;
         p.end[k] = off;
-        assert_int_equal(svc_commit_put(c, 10.0 + k, k * 0.1, 1,
+        assert_int_equal(mwxi_svc_commit_put(c, 10.0 + k, k * 0.1, 1,
                                          k % 2 ? "mwx.track.JP.KR" : "mwx.hb.JP.KR", buf, len,
                                          &err),
                          MWX_OK);
         if (k == 200)
             atomic_store(&p.released, 1);
     }
-    assert_int_equal(svc_commit_barrier(c, &err), MWX_OK);
-    svc_commit_stats(c, &st);
+    assert_int_equal(mwxi_svc_commit_barrier(c, &err), MWX_OK);
+    mwxi_svc_commit_stats(c, &st);
     assert_int_equal(p.n, n);
     assert_int_equal(st.published, n);
     assert_int_equal(st.envelopes, n);
     assert_int_equal(st.queued, 0);
-    svc_commit_destroy(c);
+    mwxi_svc_commit_destroy(c);
 
     assert_int_equal(p.early, 0);
     assert_int_equal(p.order_err, 0);
@@ -161,16 +161,16 @@ static void run(int threaded, size_t slots, uint32_t n)
         fclose(in);
         fclose(out);
     }
-    svc_log_close(log);
+    mwxi_svc_log_close(log);
     uint32_t n_cut = 0;
-    assert_int_equal(svc_log_open(cut, 1.0, count_entries, &n_cut, &log, &start, &existed, &err),
+    assert_int_equal(mwxi_svc_log_open(cut, 1.0, count_entries, &n_cut, &log, &start, &existed, &err),
                      MWX_OK);
-    svc_log_close(log);
+    mwxi_svc_log_close(log);
     assert_true(n_cut >= p.cut_at); /* envelopes 1..cut_at were all published by then */
     uint32_t n_all = 0;
-    assert_int_equal(svc_log_open(path, 1.0, count_entries, &n_all, &log, &start, &existed, &err),
+    assert_int_equal(mwxi_svc_log_open(path, 1.0, count_entries, &n_all, &log, &start, &existed, &err),
                      MWX_OK);
-    svc_log_close(log);
+    mwxi_svc_log_close(log);
     assert_int_equal(n_all, n);
     unlink(cut);
     unlink(path);

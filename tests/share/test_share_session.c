@@ -318,9 +318,9 @@ static void test_compromised_partner(void **state)
     fe.session = sm.epoch + 1;
     uint8_t pay[64];
     pbw_t pw;
-    pbw_init(&pw, pay, sizeof pay);
-    pbw_uint(&pw, 1, sm.epoch + 1);
-    pbw_bytes(&pw, 2, kx_pk, 32, 1);
+    mwxi_pbw_init(&pw, pay, sizeof pay);
+    mwxi_pbw_uint(&pw, 1, sm.epoch + 1);
+    mwxi_pbw_bytes(&pw, 2, kx_pk, 32, 1);
     fe.payload = pay;
     fe.payload_len = pw.len;
     assert_int_equal(mwx_envelope_seal(&fe, w.kr.sk, f.b, sizeof f.b, &f.n, &err), 0);

@@ -524,40 +524,40 @@ static void test_gap_async_silent_partner(void **state)
         if (i < 3 || i > 5)
             assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
     }
-    gap_peer_init(&jp, "JP");
-    gap_peer_seen(&jp, 1);
-    gap_peer_seen(&jp, 10);
-    gap_peer_seen(&jp, 0); /* a gap request is not data: it changes nothing */
+    mwxi_gap_peer_init(&jp, "JP");
+    mwxi_gap_peer_seen(&jp, 1);
+    mwxi_gap_peer_seen(&jp, 10);
+    mwxi_gap_peer_seen(&jp, 0); /* a gap request is not data: it changes nothing */
     assert_int_equal(jp.first, 1);
-    assert_int_equal(gap_peer_plan(&jp, us, 100.0, GAP_TIMEOUT_S, &from, &to, &tok), 0);
+    assert_int_equal(mwxi_gap_peer_plan(&jp, us, 100.0, GAP_TIMEOUT_S, &from, &to, &tok), 0);
     assert_int_equal(jp.backfilled, 1); /* first seen at 1: nothing below to ask for */
-    assert_int_equal(gap_peer_plan(&jp, us, 100.0, GAP_TIMEOUT_S, &from, &to, &tok), 1);
+    assert_int_equal(mwxi_gap_peer_plan(&jp, us, 100.0, GAP_TIMEOUT_S, &from, &to, &tok), 1);
     assert_int_equal(from, 4);
     assert_int_equal(to, 6);
     /* in flight: no second request, a reply under another token is not the answer */
-    assert_int_equal(gap_peer_plan(&jp, us, 101.0, GAP_TIMEOUT_S, &from, &to, &tok2), 0);
-    assert_false(gap_peer_matches(&jp, tok + 1));
-    assert_true(gap_peer_matches(&jp, tok));
-    assert_false(gap_peer_expired(&jp, 101.9));
-    assert_true(gap_peer_expired(&jp, 102.0));
+    assert_int_equal(mwxi_gap_peer_plan(&jp, us, 101.0, GAP_TIMEOUT_S, &from, &to, &tok2), 0);
+    assert_false(mwxi_gap_peer_matches(&jp, tok + 1));
+    assert_true(mwxi_gap_peer_matches(&jp, tok));
+    assert_false(mwxi_gap_peer_expired(&jp, 101.9));
+    assert_true(mwxi_gap_peer_expired(&jp, 102.0));
     /* the failure is noticed late (103.5): the backoff counts from then */
-    double b = gap_peer_failed(&jp, 103.5), t = 103.5;
+    double b = mwxi_gap_peer_failed(&jp, 103.5), t = 103.5;
     assert_true(b == GAP_BACKOFF_MIN_S);
-    assert_false(gap_peer_matches(&jp, tok)); /* a late reply is ignored */
+    assert_false(mwxi_gap_peer_matches(&jp, tok)); /* a late reply is ignored */
     for (int k = 0; k < 10; k++) {
-        assert_int_equal(gap_peer_plan(&jp, us, t + b - 0.01, GAP_TIMEOUT_S, &from, &to, &tok),
+        assert_int_equal(mwxi_gap_peer_plan(&jp, us, t + b - 0.01, GAP_TIMEOUT_S, &from, &to, &tok),
                          0);
-        assert_int_equal(gap_peer_plan(&jp, us, t + b, GAP_TIMEOUT_S, &from, &to, &tok), 1);
+        assert_int_equal(mwxi_gap_peer_plan(&jp, us, t + b, GAP_TIMEOUT_S, &from, &to, &tok), 1);
         t += b + GAP_TIMEOUT_S;
-        double nb = gap_peer_failed(&jp, t);
+        double nb = mwxi_gap_peer_failed(&jp, t);
         assert_true(nb == (b * 2 > GAP_BACKOFF_MAX_S ? GAP_BACKOFF_MAX_S : b * 2));
         b = nb;
     }
     assert_true(b == GAP_BACKOFF_MAX_S);
     assert_int_equal(jp.failures, 11);
     /* an answer resets the backoff */
-    assert_int_equal(gap_peer_plan(&jp, us, t + b, GAP_TIMEOUT_S, &from, &to, &tok), 1);
-    assert_int_equal(gap_peer_answered(&jp, t + b + 0.1, 3), 0);
+    assert_int_equal(mwxi_gap_peer_plan(&jp, us, t + b, GAP_TIMEOUT_S, &from, &to, &tok), 1);
+    assert_int_equal(mwxi_gap_peer_answered(&jp, t + b + 0.1, 3), 0);
     assert_true(jp.backoff_s == 0);
     mwx_receiver_destroy(us);
 }

@@ -128,9 +128,9 @@ static void random_targets(mwx_rng_t *r, mwx_sim_target_t *tg, int n, double lat
                            double span_deg, double hmax)
 {
     for (int i = 0; i < n; i++) {
-        double lat = (lat0 + (mwx_rng_uniform(r) - 0.5) * span_deg) * MWX_DEG;
-        double lon = (lon0 + (mwx_rng_uniform(r) - 0.5) * span_deg) * MWX_DEG;
-        double h = mwx_rng_uniform(r) * hmax;
+        double lat = (lat0 + (mwxi_rng_uniform(r) - 0.5) * span_deg) * MWX_DEG;
+        double lon = (lon0 + (mwxi_rng_uniform(r) - 0.5) * span_deg) * MWX_DEG;
+        double h = mwxi_rng_uniform(r) * hmax;
         my_geo_to_ecef(lat, lon, h, tg[i].ecef);
         tg[i].vel[0] = tg[i].vel[1] = tg[i].vel[2] = 0;
         tg[i].phase = MWX_PHASE_BALLISTIC;
@@ -155,8 +155,8 @@ static void test_radar_residuals_and_coverage(void **state)
     mwx_sim_target_t tg[32];
     gof_t gr = {{0}, 0}, ga = {{0}, 0}, ge = {{0}, 0};
     long opportunities = 0, detections = 0, outside_seen = 0;
-    assert_int_equal(mwx_sensor_init(&s, &c, &ph, 42, NULL), 0);
-    mwx_rng_seed(&r, 1, "targets");
+    assert_int_equal(mwxi_sensor_init(&s, &c, &ph, 42, NULL), 0);
+    mwxi_rng_seed(&r, 1, "targets");
     for (int scan = 0; scan < 2000; scan++) {
         size_t nm;
         int in_cov[32];
@@ -219,9 +219,9 @@ static void test_chi2_detects_wrong_sigma(void **state)
 {
     mwx_rng_t r;
     gof_t g = {{0}, 0};
-    mwx_rng_seed(&r, 3, "x");
+    mwxi_rng_seed(&r, 3, "x");
     for (int i = 0; i < 20000; i++)
-        gof_add(&g, 1.1 * mwx_rng_gauss(&r));
+        gof_add(&g, 1.1 * mwxi_rng_gauss(&r));
     assert_true(gof_chi2(&g) > CHI2_19_999);
 }
 
@@ -235,7 +235,7 @@ static void test_radar_false_alarms_poisson(void **state)
     double sum = 0, disp = 0, r3 = 0, sinel = 0;
     long n = 0;
     c.false_alarms_per_scan = lambda;
-    assert_int_equal(mwx_sensor_init(&s, &c, &ph, 99, NULL), 0);
+    assert_int_equal(mwxi_sensor_init(&s, &c, &ph, 99, NULL), 0);
     for (int k = 0; k < scans; k++) {
         size_t nm = s.ops->scan(&s, k, NULL, 0, meas, MWX_SENSOR_MAX_MEAS(64));
         sum += (double)nm;
@@ -273,9 +273,9 @@ static void test_poisson_sampler_large_rate(void **state)
     mwx_rng_t r;
     const int n = 20000;
     double lambda = 40.0, s = 0, s2 = 0;
-    mwx_rng_seed(&r, 5, "p");
+    mwxi_rng_seed(&r, 5, "p");
     for (int i = 0; i < n; i++) {
-        double k = mwx_rng_poisson(&r, lambda);
+        double k = mwxi_rng_poisson(&r, lambda);
         s += k;
         s2 += k * k;
     }
@@ -285,7 +285,7 @@ static void test_poisson_sampler_large_rate(void **state)
         /* variance of the sample variance of a Poisson ~ (2 l^2 + l) / n */
         assert_true(fabs(var - lambda) < 4 * sqrt((2 * lambda * lambda + lambda) / n));
     }
-    assert_int_equal(mwx_rng_poisson(&r, 0.0), 0);
+    assert_int_equal(mwxi_rng_poisson(&r, 0.0), 0);
 }
 
 static mwx_sensor_cfg_t ir_cfg(void)
@@ -338,10 +338,10 @@ static void test_ir_residuals_boost_and_limb(void **state)
     gof_t g1 = {{0}, 0}, g2 = {{0}, 0};
     double sat[3] = {42164172.0 * cos(c.lon), 42164172.0 * sin(c.lon), 0};
     long seen = 0, clear_expected = 0, hidden_seen = 0, nonboost_seen = 0;
-    assert_int_equal(mwx_sensor_init(&s, &c, &ph, 7, NULL), 0);
+    assert_int_equal(mwxi_sensor_init(&s, &c, &ph, 7, NULL), 0);
     for (int j = 0; j < 3; j++)
         assert_float_equal(s.pos_ecef[j], sat[j], 1.0);
-    mwx_rng_seed(&r, 2, "ir-targets");
+    mwxi_rng_seed(&r, 2, "ir-targets");
     for (int scan = 0; scan < 400; scan++) {
         size_t nm;
         double lowest[32];
@@ -409,8 +409,8 @@ static size_t scan_all(uint64_t seed, const mwx_sensor_cfg_t *c, mwx_rec_meas_t 
     mwx_rng_t r;
     mwx_sim_target_t tg[8];
     size_t total = 0;
-    assert_int_equal(mwx_sensor_init(&s, c, &ph, seed, NULL), 0);
-    mwx_rng_seed(&r, 4, "det");
+    assert_int_equal(mwxi_sensor_init(&s, c, &ph, seed, NULL), 0);
+    mwxi_rng_seed(&r, 4, "det");
     for (int k = 0; k < 50 && total < cap; k++) {
         random_targets(&r, tg, 8, 37.5, 128.9, 10.0, 500e3);
         total += s.ops->scan(&s, k, tg, 8, out + total, cap - total);
@@ -445,7 +445,7 @@ static void test_schedule(void **state)
     mwx_sensor_t s;
     double t;
     c.revisit_s = 0.7;
-    assert_int_equal(mwx_sensor_init(&s, &c, &ph, 1, NULL), 0);
+    assert_int_equal(mwxi_sensor_init(&s, &c, &ph, 1, NULL), 0);
     t = s.ops->next_scan(&s, -1);
     assert_true(t >= 0 && t < 0.7);
     for (int k = 1; k < 10000; k++) {

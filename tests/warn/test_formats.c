@@ -12,19 +12,19 @@
 
 static void test_registry(void **state)
 {
-    size_t n = mwx_warn_format_count();
+    size_t n = mwxi_warn_format_count();
     assert_true(n >= 4 && n <= MWX_WARN_MAX_FORMATS);
     for (size_t i = 0; i < n; i++) {
-        const mwx_warn_format_t *f = mwx_warn_format_at(i);
+        const mwx_warn_format_t *f = mwxi_warn_format_at(i);
         assert_non_null(f);
         assert_non_null(f->name);
         assert_int_equal((size_t)f->kind, i);
         assert_string_equal(mwx_warn_output_name(f->kind), f->name);
         assert_true(f->message || f->track || f->picture);
         for (size_t j = 0; j < i; j++)
-            assert_string_not_equal(mwx_warn_format_at(j)->name, f->name);
+            assert_string_not_equal(mwxi_warn_format_at(j)->name, f->name);
     }
-    assert_null(mwx_warn_format_at(n));
+    assert_null(mwxi_warn_format_at(n));
     assert_string_equal(mwx_warn_output_name(MWX_WARN_OUT_CAP), "cap");
     assert_string_equal(mwx_warn_output_name(MWX_WARN_OUT_ATOM), "atom");
     assert_string_equal(mwx_warn_output_name(MWX_WARN_OUT_COT), "cot");
@@ -33,9 +33,9 @@ static void test_registry(void **state)
     /* exactly one format writes the public message */
     int republish = 0;
     for (size_t i = 0; i < n; i++)
-        republish += mwx_warn_format_at(i)->republish;
+        republish += mwxi_warn_format_at(i)->republish;
     assert_int_equal(republish, 1);
-    assert_int_equal(mwx_warn_format_at(MWX_WARN_OUT_CAP)->republish, 1);
+    assert_int_equal(mwxi_warn_format_at(MWX_WARN_OUT_CAP)->republish, 1);
 }
 
 int main(void)

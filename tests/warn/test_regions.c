@@ -321,7 +321,7 @@ static void test_ellipse_ring_geodesic(void **st)
         double orient = (e->semi_major_km >= e->semi_minor_km ? e->orientation_deg
                                                               : e->orientation_deg + 90.0) *
                         MWX_DEG;
-        mwx_warn_ellipse_ring(mwx_regions_geod(r), e, 72, 0.001, 3000, ring);
+        mwxi_warn_ellipse_ring(mwxi_regions_geod(r), e, 72, 0.001, 3000, ring);
         assert_float_equal(ring[0][0], ring[72][0], 0);
         assert_float_equal(ring[0][1], ring[72][1], 0);
         for (int k = 0; k < 72; k++) {
@@ -346,7 +346,7 @@ static void test_fixed_format(void **st)
         for (int d = 0; d <= 7; d++) {
             mwx_buf_t b = {0};
             char ref[64];
-            mwx_warn_fixed(&b, v[i], d);
+            mwxi_warn_fixed(&b, v[i], d);
             snprintf(ref, sizeof ref, "%.*f", d, v[i]);
             /* printf rounds the binary value half-to-even; llround rounds half away: they
              * may differ in the last digit only on exact binary ties */
@@ -354,7 +354,7 @@ static void test_fixed_format(void **st)
                 double x = fabs(v[i]) * pow(10, d);
                 assert_true(fabs(x - floor(x) - 0.5) < 1e-6);
             }
-            mwx_buf_free(&b);
+            mwxi_buf_free(&b);
         }
 }
 
