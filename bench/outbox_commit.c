@@ -29,8 +29,8 @@
 #include <unistd.h>
 
 #define ENV_POOL 4096
-#define LAT_MAX (1 << 21)
-#define MAX_ENV 300000 /* per mode: ~115 MB of outbox */
+#define LAT_MAX  (1 << 21)
+#define MAX_ENV  300000 /* per mode: ~115 MB of outbox */
 
 static uint8_t pool[ENV_POOL][512];
 static size_t pool_len[ENV_POOL];
@@ -80,8 +80,8 @@ typedef struct result {
     uint64_t n;
 } result_t;
 
-static int run(const char *dir, int threaded, int seal, mwx_sender_t *tx, double run_s,
-               double rate, result_t *res)
+static int run(const char *dir, int threaded, int seal, mwx_sender_t *tx, double run_s, double rate,
+               result_t *res)
 {
     char path[600];
     svc_log_t *log;
@@ -210,8 +210,8 @@ int main(int argc, char **argv)
     natsSubscription_SetPendingLimits(sub, -1, -1);
     const mwx_rec_track_t trk = bench_sample_track();
     for (int i = 0; i < ENV_POOL; i++)
-        if (mwx_sender_seal_track(&tx, &trk, mwx_time_wall(), pool[i], sizeof pool[i],
-                                  &pool_len[i], NULL, &err))
+        if (mwx_sender_seal_track(&tx, &trk, mwx_time_wall(), pool[i], sizeof pool[i], &pool_len[i],
+                                  NULL, &err))
             return 1;
     printf("outbox_commit: load average at start: %s; outbox in %s (%s s per mode)\n", load, d,
            argv[1] ? argv[1] : "3");

@@ -37,7 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NOPS 20000
+#define NOPS   20000
 #define STRIDE 512 /* a signed track report is ~360 bytes */
 
 static nats_fixture_t server;
@@ -46,7 +46,7 @@ static char url[64];
 static uint8_t (*envs)[STRIDE];
 static size_t lens[NOPS];
 static atomic_long verified, delivered_raw;
-static int use_mac; /* --mac: sessions on the sustained paths */
+static int use_mac;                /* --mac: sessions on the sustained paths */
 static mwx_trusted_key_t rcpt_key; /* the recipient's identity, for the session key */
 
 /* --mac: a session message when one is due (first, and every 64 or each second) */
@@ -57,8 +57,7 @@ static void session_due(mwx_sender_t *tx, mwx_bus_t *pub)
     mwx_envelope_t env;
     mwx_err_t err;
     if (tx->session_on && mwx_sender_session_due(tx, mwx_time_wall()) &&
-        mwx_sender_seal_session(tx, mwx_time_wall(), buf, sizeof buf, &len, &env, &err) ==
-            MWX_OK)
+        mwx_sender_seal_session(tx, mwx_time_wall(), buf, sizeof buf, &len, &env, &err) == MWX_OK)
         (void)mwx_bus_publish_envelope(pub, &env, buf, len, &err);
 }
 
@@ -184,9 +183,11 @@ static double into_node(const mwx_keypair_t *kr, mwx_rec_track_t trk)
         if (pubs - atomic_load(&r.fused) > 2000) { /* the node fuses nothing: say why */
             mwx_node_stats_t st;
             mwx_node_get_stats(r.node, &st);
-            fprintf(stderr, "share_throughput: the node stopped fusing (%llu accepted, %llu "
-                    "implausible, %llu bad payloads)\n", (unsigned long long)st.share.accepted,
-                    (unsigned long long)st.implausible, (unsigned long long)st.bad_payloads);
+            fprintf(stderr,
+                    "share_throughput: the node stopped fusing (%llu accepted, %llu "
+                    "implausible, %llu bad payloads)\n",
+                    (unsigned long long)st.share.accepted, (unsigned long long)st.implausible,
+                    (unsigned long long)st.bad_payloads);
             break;
         }
         trk.t = 100.0 + (mwx_time_mono() - t0); /* the track moves on in time */
@@ -236,7 +237,7 @@ int main(int argc, char **argv)
     printf("share_throughput: load average at start: %s (%ld CPUs)\n", load,
            sysconf(_SC_NPROCESSORS_ONLN));
     printf("sustained paths: %s\n", use_mac ? "--mac: session MACs, signed checkpoints"
-                                             : "an Ed25519 signature per envelope");
+                                            : "an Ed25519 signature per envelope");
 
     memset(&pol, 0, sizeof pol);
     pol.n = 2;
@@ -296,10 +297,11 @@ int main(int argc, char **argv)
     printf("baseline libsodium on %zu bytes: sign %6.1f us CPU, verify %6.1f us CPU (%d ok)\n",
            mlen, raw_sign_cpu * 1e6, raw_verify_cpu * 1e6, vok);
     printf("sign only   (encode + Ed25519 sign + envelope):  %6.1f us/op wall, %6.1f us/op CPU"
-           "  (%8.0f op/s per core)\n", sign_s * 1e6, sign_cpu * 1e6, 1 / sign_cpu);
+           "  (%8.0f op/s per core)\n",
+           sign_s * 1e6, sign_cpu * 1e6, 1 / sign_cpu);
     printf("verify only (decode + Ed25519 verify + checks):  %6.1f us/op wall, %6.1f us/op CPU"
-           "  (%8.0f op/s per core; %d/%d ok)\n", verify_s * 1e6, verify_cpu * 1e6,
-           1 / verify_cpu, ok, NOPS);
+           "  (%8.0f op/s per core; %d/%d ok)\n",
+           verify_s * 1e6, verify_cpu * 1e6, 1 / verify_cpu, ok, NOPS);
     printf("mwx over bare libsodium (CPU): sign %.2fx, verify %.2fx\n", sign_cpu / raw_sign_cpu,
            verify_cpu / raw_verify_cpu);
 
@@ -326,8 +328,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < 5000 && atomic_load(&delivered_raw) < sent; i++)
         usleep(1000);
     double raw_s = mwx_time_mono() - t0;
-    printf("raw nats.c publish -> deliver, unpaced:         %8.0f msg/s  (%ld sent, %ld delivered)\n",
-           atomic_load(&delivered_raw) / raw_s, sent, atomic_load(&delivered_raw));
+    printf(
+        "raw nats.c publish -> deliver, unpaced:         %8.0f msg/s  (%ld sent, %ld delivered)\n",
+        atomic_load(&delivered_raw) / raw_s, sent, atomic_load(&delivered_raw));
     natsSubscription_Destroy(sub);
     natsConnection_Destroy(pc);
     natsConnection_Destroy(sc);
@@ -374,7 +377,8 @@ int main(int argc, char **argv)
     mwx_receiver_counters(rx, &c);
     printf("sustained %s track reports, one node:       %8.0f sealed+published/s, "
            "%8.0f verified/s  (%ld sent, %ld verified, %llu dropped replayed/stale)\n",
-           use_mac ? "MAC'd " : "signed", pubs / pub_s, atomic_load(&verified) / all_s, pubs, atomic_load(&verified),
+           use_mac ? "MAC'd " : "signed", pubs / pub_s, atomic_load(&verified) / all_s, pubs,
+           atomic_load(&verified),
            (unsigned long long)(c.dropped[MWX_DROP_REPLAYED] + c.dropped[MWX_DROP_STALE]));
     printf("ratio: verified %s / raw nats.c = %.3f\n", use_mac ? "MAC'd" : "signed",
            (atomic_load(&verified) / all_s) / (atomic_load(&delivered_raw) / raw_s));

@@ -82,12 +82,11 @@ int main(int argc, char **argv)
             base = t[reps / 2];
         /* ratio: median over the first case's (a 400 km ballistic flight), same run */
         printf("  %-16s %6.2f / %6.2f ms  x%5.1f  flights %3d  steps %4zu  miss %.2f m\n",
-               cases[k].id, t[0] * 1e3, t[reps / 2] * 1e3, t[reps / 2] / base, d.n_evals,
-               d.n_seg, d.miss_m);
+               cases[k].id, t[0] * 1e3, t[reps / 2] * 1e3, t[reps / 2] / base, d.n_evals, d.n_seg,
+               d.miss_m);
         free(t);
     }
-    printf("  all %d (medians): %.1f ms (x = median / the first case's median)\n", n,
-           total * 1e3);
+    printf("  all %d (medians): %.1f ms (x = median / the first case's median)\n", n, total * 1e3);
 
     /* state queries */
     {
@@ -109,8 +108,7 @@ int main(int argc, char **argv)
         double dt = mwx_time_mono() - t0;
         printf("mwx_traj_state: %.0f ns per call (%ld calls)\n", dt / calls * 1e9, calls);
         printf("solve + 1 s truth for the %.0f s flight: %.0fx real time\n",
-               in.t_impact - in.t_launch,
-               (in.t_impact - in.t_launch) / (total / n + dt / 200));
+               in.t_impact - in.t_launch, (in.t_impact - in.t_launch) / (total / n + dt / 200));
         mwx_traj_destroy(tr);
     }
     return 0;

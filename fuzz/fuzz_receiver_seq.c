@@ -20,7 +20,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define T0 1795000000.0
+#define T0             1795000000.0
 #define WORK_PER_ADMIT (MWX_REPLAY_WINDOW / 64 + 2)
 static const char *const NATION[2] = {"KR", "JP"};
 static mwx_keypair_t key[2];
@@ -52,8 +52,8 @@ static void setup(void)
     ready = 1;
 }
 
-static void fill(mwx_envelope_t *e, int who, uint64_t seq, mwx_payload_type_t type,
-                 double sent, int label)
+static void fill(mwx_envelope_t *e, int who, uint64_t seq, mwx_payload_type_t type, double sent,
+                 int label)
 {
     static const uint8_t pl[] = "x";
     memset(e, 0, sizeof *e);
@@ -146,24 +146,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             unsigned m = (unsigned)take(&r, 1);
             fill(&e, who, 0, MWX_PAYLOAD_GAP_REQUEST, now - (m & 15) * 0.25, m >> 4 & 1);
             mwx_drop_t why;
-            int rc = mwxi_receiver_admit_authenticated(rx, m >> 5 & 1 ? MWX_PATH_GAP
-                                                                     : MWX_PATH_DATA,
-                                                      now, &e, &why);
+            int rc = mwxi_receiver_admit_authenticated(
+                rx, m >> 5 & 1 ? MWX_PATH_GAP : MWX_PATH_DATA, now, &e, &why);
             if (rc == 0 && !(m >> 5 & 1))
                 abort(); /* a gap request is never data */
             break;
         }
-        case 4: /* time passes (silence) */
-            now += take(&r, 1) * 0.05;
-            break;
+        case 4: /* time passes (silence) */ now += take(&r, 1) * 0.05; break;
         case 5: { /* gap recovery: plan, then the partner answers, fails or stays silent */
             uint64_t from, to;
             uint32_t tok;
             unsigned m = (unsigned)take(&r, 1);
             if (mwxi_gap_peer_expired(&peer[who], now)) {
                 double b = mwxi_gap_peer_failed(&peer[who], now);
-                if (b < GAP_BACKOFF_MIN_S || b > GAP_BACKOFF_MAX_S ||
-                    peer[who].next_try != now + b)
+                if (b < GAP_BACKOFF_MIN_S || b > GAP_BACKOFF_MAX_S || peer[who].next_try != now + b)
                     abort();
             }
             if (!mwxi_gap_peer_plan(&peer[who], rx, now, GAP_TIMEOUT_S, &from, &to, &tok))
@@ -206,17 +202,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 seq = take(&r, 8);
                 fill(&e, who, seq ? seq : 1, MWX_PAYLOAD_HEARTBEAT, now, 1);
                 if (mwx_envelope_seal(&e, key[who].sk, buf, sizeof buf, &len, NULL) == 0 &&
-                    mwx_receiver_accept_on(rx, MWX_PATH_DATA, buf, len, now, &got, NULL) ==
-                        0) {
+                    mwx_receiver_accept_on(rx, MWX_PATH_DATA, buf, len, now, &got, NULL) == 0) {
                     mwxi_gap_peer_seen(&peer[who], got.seq);
                     if (mwx_receiver_accept(rx, buf, len, now, &got, NULL) == 0)
                         abort();
                 }
             }
             break;
-        default:
-            check_missing(rx, who);
-            break;
+        default: check_missing(rx, who); break;
         }
     }
     check_missing(rx, 0);

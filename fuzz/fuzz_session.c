@@ -21,10 +21,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define T0 1795000000.0
-#define NS 2            /* senders: JP, KR */
-#define HIST 32         /* envelopes kept for replays and tampering */
-#define SEALED 1024     /* seqs a sender may seal in one input (256 steps, 2 each at most) */
+#define T0            1795000000.0
+#define NS            2    /* senders: JP, KR */
+#define HIST          32   /* envelopes kept for replays and tampering */
+#define SEALED        1024 /* seqs a sender may seal in one input (256 steps, 2 each at most) */
 #define MAX_ROTATIONS 3
 static const char *const NATION[3] = {"JP", "KR", "US"};
 static const uint64_t FIRST[NS] = {1000, 50000};
@@ -51,7 +51,10 @@ static void rnd_buf(void *const buf, const size_t size)
         b[i] = (uint8_t)rnd_u32();
 }
 
-static const char *rnd_name(void) { return "fuzz_session"; }
+static const char *rnd_name(void)
+{
+    return "fuzz_session";
+}
 
 static randombytes_implementation rnd_impl = {rnd_name, rnd_u32, NULL, NULL, rnd_buf, NULL};
 
@@ -159,8 +162,7 @@ static void seal_session(state_t *s, int who, int send)
     uint8_t buf[MWX_ENVELOPE_MAX];
     size_t len;
     mwx_envelope_t e;
-    if (mwx_sender_seal_session(&s->tx[who], s->now, buf, sizeof buf, &len, &e, NULL) !=
-        MWX_OK)
+    if (mwx_sender_seal_session(&s->tx[who], s->now, buf, sizeof buf, &len, &e, NULL) != MWX_OK)
         return;
     keep(s, who, buf, len);
     if (send)
@@ -222,8 +224,8 @@ static void forge(state_t *s, rd_t *r)
             for (int k = 0; k < 32; k++)
                 keys[i][k] = (uint8_t)take(r, 1);
     }
-    if (mwx_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, buf, sizeof buf, &len, NULL,
-                              NULL) != MWX_OK)
+    if (mwx_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, buf, sizeof buf, &len, NULL, NULL) !=
+        MWX_OK)
         return;
     if ((m >> 7) && s->n_hist > 0) {
         /* US's tag copied from a real JP envelope of the same size (a splice) */
@@ -279,9 +281,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 seal_session(&s, who, m >> 1 & 1);
             for (size_t i = 0; i < sizeof payload; i++)
                 payload[i] = (uint8_t)take(&r, 1);
-            int rc = mwx_sender_seal(tx, m >> 2 & 1 ? MWX_PAYLOAD_TRACK : MWX_PAYLOAD_HEARTBEAT,
-                                     payload, sizeof payload, s.now, buf, sizeof buf, &len, &e,
-                                     NULL);
+            int rc =
+                mwx_sender_seal(tx, m >> 2 & 1 ? MWX_PAYLOAD_TRACK : MWX_PAYLOAD_HEARTBEAT, payload,
+                                sizeof payload, s.now, buf, sizeof buf, &len, &e, NULL);
             if (rc == MWX_OK) {
                 keep(&s, who, buf, len);
                 if (!(m >> 3 & 1))
@@ -331,9 +333,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             break;
         case 8: /* KR's forgery of a JP envelope */
-        case 9:
-            forge(&s, &r);
-            break;
+        case 9: forge(&s, &r); break;
         case 10: { /* raw bytes as an envelope */
             uint8_t buf[256];
             size_t n = (size_t)take(&r, 1);

@@ -74,8 +74,7 @@ static void setup(void)
     if (!f || fread(h, 1, 16, f) != 16)
         abort();
     fclose(f);
-    layout = (uint32_t)h[8] | (uint32_t)h[9] << 8 | (uint32_t)h[10] << 16 |
-             (uint32_t)h[11] << 24;
+    layout = (uint32_t)h[8] | (uint32_t)h[9] << 8 | (uint32_t)h[10] << 16 | (uint32_t)h[11] << 24;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

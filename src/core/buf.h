@@ -20,7 +20,10 @@ typedef struct mwx_buf {
     int oom; /* sticky: an append failed, the content is incomplete */
 } mwx_buf_t;
 
-#define MWX_BUF_INIT {NULL, 0, 0, 0}
+#define MWX_BUF_INIT                                                                               \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 void mwxi_buf_init(mwx_buf_t *b);
 void mwxi_buf_free(mwx_buf_t *b);

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 int mwxi_file_write_via(const char *path, const char *tmp, const void *data, size_t len,
-                       unsigned mode, int durable, mwx_err_t *err)
+                        unsigned mode, int durable, mwx_err_t *err)
 {
     const char *p = data;
     size_t off = 0;

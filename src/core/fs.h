@@ -10,6 +10,6 @@
 /* Write data to tmp (created with mode, which the umask does not change), fsync when
  * durable, close, rename to path. On any failure tmp is removed and path untouched. */
 int mwxi_file_write_via(const char *path, const char *tmp, const void *data, size_t len,
-                       unsigned mode, int durable, mwx_err_t *err);
+                        unsigned mode, int durable, mwx_err_t *err);
 
 #endif

@@ -110,13 +110,18 @@ static int build_msg(const mwx_record_t *rec, pbrec_t *pb, const ProtobufCMessag
     case MWX_REC_MEAS: {
         const mwx_rec_meas_t *r = &rec->u.meas;
         Mwx__Rec__Meas *m = &pb->m.meas;
-        double nums[] = {r->t, r->range_m, r->az_deg, r->el_deg, r->sigma_range_m,
-                         r->sigma_az_deg, r->sigma_el_deg, r->sigma_los_urad};
-        if (!finite_all(nums, sizeof nums / sizeof nums[0]) ||
-            !finite_all(r->sensor_ecef_m, 3) || !finite_all(r->los_ecef, 3) ||
-            !field_ok(r->sensor, sizeof r->sensor) || !field_ok(r->nation, sizeof r->nation) ||
-            !field_ok(r->truth_object, sizeof r->truth_object) ||
-            (unsigned)r->kind > MWX_SENSOR_IR)
+        double nums[] = {r->t,
+                         r->range_m,
+                         r->az_deg,
+                         r->el_deg,
+                         r->sigma_range_m,
+                         r->sigma_az_deg,
+                         r->sigma_el_deg,
+                         r->sigma_los_urad};
+        if (!finite_all(nums, sizeof nums / sizeof nums[0]) || !finite_all(r->sensor_ecef_m, 3) ||
+            !finite_all(r->los_ecef, 3) || !field_ok(r->sensor, sizeof r->sensor) ||
+            !field_ok(r->nation, sizeof r->nation) ||
+            !field_ok(r->truth_object, sizeof r->truth_object) || (unsigned)r->kind > MWX_SENSOR_IR)
             return MWX_EINVAL;
         mwx__rec__meas__init(m);
         m->t = r->t;
@@ -171,8 +176,8 @@ static int build_msg(const mwx_record_t *rec, pbrec_t *pb, const ProtobufCMessag
         }
         if (r->impact.valid) {
             const mwx_rec_impact_est_t *i = &r->impact;
-            double v[] = {i->lat, i->lon, i->t, i->semi_major_km, i->semi_minor_km,
-                          i->orientation_deg};
+            double v[] = {i->lat,           i->lon,           i->t,
+                          i->semi_major_km, i->semi_minor_km, i->orientation_deg};
             if (!finite_all(v, 6))
                 return MWX_EINVAL;
             mwx__rec__impact_est__init(&pb->impact);
@@ -214,8 +219,7 @@ static int build_msg(const mwx_record_t *rec, pbrec_t *pb, const ProtobufCMessag
         const mwx_rec_alert_t *r = &rec->u.alert;
         Mwx__Rec__Alert *m = &pb->m.alert;
         if (!isfinite(r->t) || r->n_regions < 0 || r->n_regions > MWX_MAX_ALERT_REGIONS ||
-            !field_ok(r->node, sizeof r->node) ||
-            !field_ok(r->identifier, sizeof r->identifier) ||
+            !field_ok(r->node, sizeof r->node) || !field_ok(r->identifier, sizeof r->identifier) ||
             !field_ok(r->file, sizeof r->file) || (unsigned)r->msg_type > MWX_MSG_CANCEL ||
             (unsigned)r->status > MWX_STATUS_TEST || (unsigned)r->kind > MWX_ALERT_DROP_ZONE)
             return MWX_EINVAL;
@@ -308,8 +312,7 @@ static int read_varint(const uint8_t *p, size_t n, size_t *i, uint64_t *v)
     return -1;
 }
 
-static int wire_check(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t n,
-                      int depth)
+static int wire_check(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t n, int depth)
 {
     size_t i = 0;
     while (i < n) {
@@ -336,7 +339,8 @@ static int wire_check(const ProtobufCMessageDescriptor *d, const uint8_t *p, siz
                 return -1;
             const ProtobufCFieldDescriptor *f =
                 protobuf_c_message_descriptor_get_field(d, (unsigned)(key >> 3));
-            if (f && f->type == PROTOBUF_C_TYPE_STRING && !mwxi_utf8_valid((const char *)p + i, (size_t)v))
+            if (f && f->type == PROTOBUF_C_TYPE_STRING &&
+                !mwxi_utf8_valid((const char *)p + i, (size_t)v))
                 return (int)f->id;
             if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
                 if (depth >= 4)
@@ -348,8 +352,7 @@ static int wire_check(const ProtobufCMessageDescriptor *d, const uint8_t *p, siz
             i += (size_t)v;
             break;
         }
-        default:
-            return -1; /* groups (3, 4) and reserved wire types */
+        default: return -1; /* groups (3, 4) and reserved wire types */
         }
     }
     return 0;
@@ -418,39 +421,39 @@ static const ProtobufCMessageDescriptor *descriptor_of(mwx_rec_type_t type)
 }
 
 /* Checks while filling the C struct: each failure names the record type and field. */
-#define BAD(what, ...)                                                                   \
-    do {                                                                                 \
-        rc = mwx_err_set(err, MWX_ECORRUPT, "%s record: " what, tname, __VA_ARGS__);    \
-        goto done;                                                                       \
+#define BAD(what, ...)                                                                             \
+    do {                                                                                           \
+        rc = mwx_err_set(err, MWX_ECORRUPT, "%s record: " what, tname, __VA_ARGS__);               \
+        goto done;                                                                                 \
     } while (0)
-#define COPY_STR(dst, src, name)                                                         \
-    do {                                                                                 \
-        if (strlen(src) >= sizeof(dst))                                                  \
-            BAD("%s: %zu bytes, at most %zu fit", name, strlen(src), sizeof(dst) - 1);   \
-        memcpy(dst, src, strlen(src) + 1);                                               \
+#define COPY_STR(dst, src, name)                                                                   \
+    do {                                                                                           \
+        if (strlen(src) >= sizeof(dst))                                                            \
+            BAD("%s: %zu bytes, at most %zu fit", name, strlen(src), sizeof(dst) - 1);             \
+        memcpy(dst, src, strlen(src) + 1);                                                         \
     } while (0)
-#define COPY_ARR(dst, n_src, src, count, name)                                           \
-    do {                                                                                 \
-        if ((n_src) != (count))                                                          \
-            BAD("%s: %zu numbers, expected %d", name, (size_t)(n_src), count);           \
-        if (!finite_all(src, count))                                                     \
-            BAD("%s: %s", name, "not a finite number");                                  \
-        memcpy(dst, src, sizeof(double) * (count));                                      \
+#define COPY_ARR(dst, n_src, src, count, name)                                                     \
+    do {                                                                                           \
+        if ((n_src) != (count))                                                                    \
+            BAD("%s: %zu numbers, expected %d", name, (size_t)(n_src), count);                     \
+        if (!finite_all(src, count))                                                               \
+            BAD("%s: %s", name, "not a finite number");                                            \
+        memcpy(dst, src, sizeof(double) * (count));                                                \
     } while (0)
 /* proto3 writes a scalar 0 as nothing, and protobuf-c counts -0.0 as 0: a scalar -0.0
  * is read as +0.0 whatever the writer sent, so that decode(encode(decode(x))) is
  * decode(x). (Arrays are always written whole and keep the sign of zero.) */
-#define NUM(dst, src, name)                                                              \
-    do {                                                                                 \
-        if (!isfinite(src))                                                              \
-            BAD("%s: %s", name, "not a finite number");                                  \
-        dst = (src) == 0 ? 0.0 : (src);                                                  \
+#define NUM(dst, src, name)                                                                        \
+    do {                                                                                           \
+        if (!isfinite(src))                                                                        \
+            BAD("%s: %s", name, "not a finite number");                                            \
+        dst = (src) == 0 ? 0.0 : (src);                                                            \
     } while (0)
-#define ENUM(dst, type, src, max, name)                                                  \
-    do {                                                                                 \
-        if ((int)(src) < 0 || (int)(src) > (max))                                        \
-            BAD("%s: %d out of range", name, (int)(src));                                \
-        dst = (type)(int)(src);                                                          \
+#define ENUM(dst, type, src, max, name)                                                            \
+    do {                                                                                           \
+        if ((int)(src) < 0 || (int)(src) > (max))                                                  \
+            BAD("%s: %d out of range", name, (int)(src));                                          \
+        dst = (type)(int)(src);                                                                    \
     } while (0)
 
 int mwx_record_decode(mwx_rec_type_t type, const uint8_t *buf, size_t len, mwx_record_t *rec,
@@ -567,8 +570,7 @@ int mwx_record_decode(mwx_rec_type_t type, const uint8_t *buf, size_t len, mwx_r
             NUM(r->impact.t, m->impact->t, "impact.t");
             NUM(r->impact.semi_major_km, m->impact->semi_major_km, "impact.semi_major_km");
             NUM(r->impact.semi_minor_km, m->impact->semi_minor_km, "impact.semi_minor_km");
-            NUM(r->impact.orientation_deg, m->impact->orientation_deg,
-                "impact.orientation_deg");
+            NUM(r->impact.orientation_deg, m->impact->orientation_deg, "impact.orientation_deg");
         }
         break;
     }
@@ -625,11 +627,14 @@ int mwx_rec_meas_check(const mwx_rec_meas_t *m, mwx_err_t *err)
         return mwx_err_set(err, MWX_EINVAL, "meas: t must be a finite time >= 0");
     if (!m->sensor[0] || !m->nation[0])
         return mwx_err_set(err, MWX_EINVAL, "meas: sensor and nation are required");
-    if (!all_finite(m->sensor_ecef_m, 3) ||
-        m->sensor_ecef_m[0] * m->sensor_ecef_m[0] + m->sensor_ecef_m[1] * m->sensor_ecef_m[1] +
-                m->sensor_ecef_m[2] * m->sensor_ecef_m[2] > 1e18)
-        return mwx_err_set(err, MWX_EINVAL, "meas %s: sensor position not finite or beyond "
-                           "10^6 km", m->sensor);
+    if (!all_finite(m->sensor_ecef_m, 3) || m->sensor_ecef_m[0] * m->sensor_ecef_m[0] +
+                                                    m->sensor_ecef_m[1] * m->sensor_ecef_m[1] +
+                                                    m->sensor_ecef_m[2] * m->sensor_ecef_m[2] >
+                                                1e18)
+        return mwx_err_set(err, MWX_EINVAL,
+                           "meas %s: sensor position not finite or beyond "
+                           "10^6 km",
+                           m->sensor);
     if (m->kind == MWX_SENSOR_RADAR) {
         if (!isfinite(m->range_m) || m->range_m <= 0)
             return mwx_err_set(err, MWX_EINVAL, "meas %s: range_m must be > 0", m->sensor);
@@ -640,8 +645,10 @@ int mwx_rec_meas_check(const mwx_rec_meas_t *m, mwx_err_t *err)
         if (!(m->sigma_range_m > 0 && m->sigma_range_m <= 1e6) ||
             !(m->sigma_az_deg > 0 && m->sigma_az_deg <= 90) ||
             !(m->sigma_el_deg > 0 && m->sigma_el_deg <= 90))
-            return mwx_err_set(err, MWX_EINVAL, "meas %s: sigmas must be > 0 and at most "
-                               "1000 km / 90 deg", m->sensor);
+            return mwx_err_set(err, MWX_EINVAL,
+                               "meas %s: sigmas must be > 0 and at most "
+                               "1000 km / 90 deg",
+                               m->sensor);
         return MWX_OK;
     }
     if (m->kind == MWX_SENSOR_IR) {

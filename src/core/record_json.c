@@ -278,9 +278,7 @@ char *mwx_record_to_json(const mwx_record_t *rec)
         KS(&b, "file", r->file);
         break;
     }
-    default:
-        kv_num(&b, "t", 0);
-        break;
+    default: kv_num(&b, "t", 0); break;
     }
     mwxi_buf_puts(&b, "}");
     if (b.oom) {

@@ -374,7 +374,7 @@ static int pass_skip(void *user, const mwx_record_t *r, uint64_t ord, mwx_err_t 
 }
 
 int mwxi_recseg_compact(const char *base, uint64_t archive, uint64_t k, uint64_t keep_bytes,
-                   double t_min, uint64_t *dropped, mwx_err_t *err)
+                        double t_min, uint64_t *dropped, mwx_err_t *err)
 {
     size_t len = strlen(base) + 48;
     char *in[2] = {NULL, NULL}, *outp = malloc(len);

@@ -18,14 +18,14 @@
 #define MWX_READ_ONE_FILE 0x100
 
 typedef struct mwxi_recseg_list {
-    uint64_t *idx;      /* closed segments to read, ascending (all above the archive) */
+    uint64_t *idx; /* closed segments to read, ascending (all above the archive) */
     size_t n;
-    uint64_t archive;   /* newest archive's K; 0 when none */
-    uint64_t *stale;    /* closed segments <= archive: leftovers */
+    uint64_t archive; /* newest archive's K; 0 when none */
+    uint64_t *stale;  /* closed segments <= archive: leftovers */
     size_t n_stale;
     uint64_t *stale_arch; /* older archives: leftovers */
     size_t n_stale_arch;
-    uint64_t next;      /* the next free K */
+    uint64_t next; /* the next free K */
 } recseg_list_t;
 
 int mwxi_recseg_list(const char *base, recseg_list_t *out, mwx_err_t *err);
@@ -47,7 +47,7 @@ void mwxi_recseg_paths_free(char **p, size_t n);
  * stays. *dropped (may be NULL) counts what the bound dropped. Then remove the merged
  * inputs. Nothing is removed unless the new archive is durable. */
 int mwxi_recseg_compact(const char *base, uint64_t archive, uint64_t k, uint64_t keep_bytes,
-                   double t_min, uint64_t *dropped, mwx_err_t *err);
+                        double t_min, uint64_t *dropped, mwx_err_t *err);
 
 /* fsync the directory holding path. */
 int mwxi_recseg_fsync_dir(const char *path);

@@ -22,7 +22,7 @@ void mwxi_gap_peer_seen(gap_peer_t *p, uint64_t seq)
 }
 
 int mwxi_gap_peer_plan(gap_peer_t *p, const mwx_receiver_t *r, double now, double timeout_s,
-                  uint64_t *from, uint64_t *to, uint32_t *token)
+                       uint64_t *from, uint64_t *to, uint32_t *token)
 {
     uint64_t f, t;
     if (!p->seen || p->pending || now < p->next_try)
@@ -98,8 +98,7 @@ int mwxi_gap_peer_answered(gap_peer_t *p, double now, uint64_t recovered)
         p->backfilled = 1;
     if (recovered > 0) {
         p->empty_answers = 0;
-    } else if (p->req_from == p->last_from && p->req_to == p->last_to &&
-               ++p->empty_answers >= 3) {
+    } else if (p->req_from == p->last_from && p->req_to == p->last_to && ++p->empty_answers >= 3) {
         not_held = p->empty_answers == 3;
         p->next_try = now + GAP_EMPTY_RETRY_S;
     }

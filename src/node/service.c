@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #define GAP_PERIOD_S 0.5
-#define TICK_S 0.05
+#define TICK_S       0.05
 
 typedef struct seen {
     char from[MWX_ID_LEN];
@@ -48,10 +48,10 @@ typedef gap_peer_t partner_t; /* gap_async.h */
 
 typedef struct svc {
     const mwx_node_service_cfg_t *cfg;
-    char warn_journal[MWX_PATH_LEN * 2]; /* OUTPUTS/node-NATION.warn */
+    char warn_journal[MWX_PATH_LEN * 2];                /* OUTPUTS/node-NATION.warn */
     char cap_key[MWX_PATH_LEN], cap_cert[MWX_PATH_LEN]; /* the demo key's, when no cap_key */
     FILE *log;
-    int own_log;                 /* log is cfg->log_path, opened here */
+    int own_log; /* log is cfg->log_path, opened here */
     uint64_t log_reopens;
     volatile int *stop;
     mwx_scenario_t sc;
@@ -60,36 +60,36 @@ typedef struct svc {
     mwx_keypair_t key;
     mwx_node_cfg_t nc;
     mwx_inproc_hub_t *hub;
-    mwx_bus_t *inner;        /* NATS (or inproc) */
-    mwx_bus_t wrap;          /* what the node sees */
+    mwx_bus_t *inner; /* NATS (or inproc) */
+    mwx_bus_t wrap;   /* what the node sees */
     mwx_bus_handler_fn in_fn;
     void *in_user;
     mwx_node_t *node;
     mwx_recwriter_t *rec;
     svc_log_t *outbox, *inbox;
-    svc_commit_t *commit;        /* the outbox's group commit (service_commit.c) */
-    mwx_bus_handler_fn gap_fn;   /* the node's gap-request handler */
+    svc_commit_t *commit;      /* the outbox's group commit (service_commit.c) */
+    mwx_bus_handler_fn gap_fn; /* the node's gap-request handler */
     void *gap_user;
     double start_unix;
     /* restart state */
-    uint64_t last_out_seq;       /* highest seq in the outbox */
-    uint64_t out_tracks;         /* track envelopes in the outbox */
-    uint64_t own_tracks;         /* own-track updates seen in this run */
-    double rec_t_last;           /* last t in the recording before this start (-1: new) */
-    seen_t *seen;                /* verified share records already in the recording */
+    uint64_t last_out_seq; /* highest seq in the outbox */
+    uint64_t out_tracks;   /* track envelopes in the outbox */
+    uint64_t own_tracks;   /* own-track updates seen in this run */
+    double rec_t_last;     /* last t in the recording before this start (-1: new) */
+    seen_t *seen;          /* verified share records already in the recording */
     size_t n_seen, cap_seen;
-    uint8_t *in_data;            /* inbox entries to replay */
+    uint8_t *in_data; /* inbox entries to replay */
     size_t in_len, in_cap;
     inbox_ent_t *in_ent;
     size_t n_in, cap_in, in_next;
-    int replaying;               /* feeding the inbox: do not log it again */
+    int replaying; /* feeding the inbox: do not log it again */
     /* loop */
-    double t_cur;                /* scenario time of the last advance */
-    int scan_pending;            /* measurements at t_cur not yet flushed to the tracker */
+    double t_cur;     /* scenario time of the last advance */
+    int scan_pending; /* measurements at t_cur not yet flushed to the tracker */
     int caught_up;
     double last_hb, last_gap, last_sync, last_flush;
     char signed_warned[MWX_MAX_NATIONS * (MWX_ID_LEN + 1)]; /* " KR JP": said once each */
-    uint64_t signed_base;             /* mwx_node_stats_t.signed_only after the inbox
+    uint64_t signed_base; /* mwx_node_stats_t.signed_only after the inbox
                                          replay (what it replayed may predate sessions) */
     int signed_based;
     partner_t partner[MWX_MAX_NATIONS];
@@ -101,13 +101,13 @@ typedef struct svc {
     int rc;
     mwx_err_t err;
     /* live feed (cfg->feed == MWX_FEED_BUS): the bus handler queues, the loop feeds */
-    mwx_rec_meas_t *feed_q;      /* in arrival order; the handler appends at feed_n */
+    mwx_rec_meas_t *feed_q; /* in arrival order; the handler appends at feed_n */
     size_t feed_cap, feed_n;
     uint64_t feed_in, feed_bad, feed_late, feed_future, feed_full;
     uint64_t feed_logged_drops;
-    double feed_last_t;          /* newest measurement time fed */
-    double feed_last_arrival;    /* wall time the newest queued one arrived */
-    double feed_first_arrival;   /* ... and the oldest */
+    double feed_last_t;        /* newest measurement time fed */
+    double feed_last_arrival;  /* wall time the newest queued one arrived */
+    double feed_first_arrival; /* ... and the oldest */
     /* web */
     mwx_web_t *web;
     mwx_gauge_t *g_connected, *g_t;
@@ -122,7 +122,7 @@ typedef struct svc {
     uint64_t records_shed, compact_failed;
     mwx_gauge_t *g_disk_low;
     mwx_counter_t *c_shed, *c_compact_failed;
-    unsigned gap_nonce;          /* this run's reply inbox: replies to an earlier run miss */
+    unsigned gap_nonce; /* this run's reply inbox: replies to an earlier run miss */
     uint8_t gap_req[MWX_ENVELOPE_MAX];
     uint8_t gap_reply[MWX_GAP_REPLY_MAX];
 } svc_t;
@@ -156,8 +156,8 @@ static void vlog_(svc_t *s, const char *level, const char *fmt, va_list ap)
     if (s->cfg->log_json) {
         mwx_buf_t m = MWX_BUF_INIT; /* the message through the library's one JSON escaper */
         mwxi_buf_json_str(&m, msg);
-        fprintf(s->log, "{\"ts\":\"%s\",\"level\":\"%s\",\"node\":\"%s\",\"msg\":%s}\n", ts,
-                level, s->cfg->nation, m.oom || !m.p ? "\"\"" : m.p);
+        fprintf(s->log, "{\"ts\":\"%s\",\"level\":\"%s\",\"node\":\"%s\",\"msg\":%s}\n", ts, level,
+                s->cfg->nation, m.oom || !m.p ? "\"\"" : m.p);
         mwxi_buf_free(&m);
     } else {
         int info = strcmp(level, "info") == 0;
@@ -326,7 +326,10 @@ static void on_record(void *user, const mwx_record_t *r)
 
 #define SVC(b) ((svc_t *)(b)->impl)
 
-static int w_connect(mwx_bus_t *b, mwx_err_t *err) { return mwx_bus_connect(SVC(b)->inner, err); }
+static int w_connect(mwx_bus_t *b, mwx_err_t *err)
+{
+    return mwx_bus_connect(SVC(b)->inner, err);
+}
 
 static int w_publish(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
                      mwx_err_t *err)
@@ -338,7 +341,7 @@ static int w_publish(mwx_bus_t *b, const char *subject, const uint8_t *data, siz
                      env.seq > s->last_out_seq; /* once per envelope, not per recipient */
         /* nothing lost: on disk before it is on the wire (group commit, service_commit.c) */
         int rc = mwxi_svc_commit_put(s->commit, log_it ? env.sent_unix_s : 0, s->t_cur, log_it,
-                                subject, data, len, err);
+                                     subject, data, len, err);
         if (rc != MWX_OK) {
             fail_once(s, rc, err);
             return rc;
@@ -377,15 +380,14 @@ static void deliver(svc_t *s, const uint8_t *data, size_t len, double recv_unix_
     partner_t *p = partner(s, env.origin);
     if (p && !s->replaying)
         p->last_heard = mwx_time_wall(); /* any accepted envelope is a sign of life (/readyz) */
-    if (p && env.seq > 0) { /* data only: a gap request is no sign of life here */
+    if (p && env.seq > 0) {              /* data only: a gap request is no sign of life here */
         if (!p->seen && !s->replaying)
-            logf_(s, "partner %s first seen (seq %llu)", env.origin,
-                  (unsigned long long)env.seq);
+            logf_(s, "partner %s first seen (seq %llu)", env.origin, (unsigned long long)env.seq);
         mwxi_gap_peer_seen(p, env.seq);
     }
     if (!s->replaying &&
         mwxi_svc_log_append(s->inbox, recv_unix_s > 0 ? recv_unix_s : mwx_time_wall(), scn_now(s),
-                       data, len, 0, &e) != MWX_OK)
+                            data, len, 0, &e) != MWX_OK)
         fail_once(s, e.code, &e);
 }
 
@@ -445,18 +447,27 @@ static int w_flush(mwx_bus_t *b, double timeout_s, mwx_err_t *err)
     return mwx_bus_flush(SVC(b)->inner, timeout_s, err);
 }
 
-static void w_stats(mwx_bus_t *b, mwx_bus_stats_t *st) { mwx_bus_stats(SVC(b)->inner, st); }
-static const char *w_last_error(mwx_bus_t *b) { return mwx_bus_last_error(SVC(b)->inner); }
-static void w_close(mwx_bus_t *b) { (void)b; /* the service closes the inner bus */ }
+static void w_stats(mwx_bus_t *b, mwx_bus_stats_t *st)
+{
+    mwx_bus_stats(SVC(b)->inner, st);
+}
+static const char *w_last_error(mwx_bus_t *b)
+{
+    return mwx_bus_last_error(SVC(b)->inner);
+}
+static void w_close(mwx_bus_t *b)
+{
+    (void)b; /* the service closes the inner bus */
+}
 static int w_publish_request(mwx_bus_t *b, const char *subject, const char *reply,
                              const uint8_t *data, size_t len, mwx_err_t *err)
 {
     return mwx_bus_publish_request(SVC(b)->inner, subject, reply, data, len, err);
 }
 
-static const mwx_bus_ops_t wrap_ops = {"mwx-node", w_connect, w_publish, w_subscribe,
-                                       w_request, w_poll, w_flush, w_stats, w_last_error,
-                                       w_close, w_publish_request};
+static const mwx_bus_ops_t wrap_ops = {"mwx-node",   w_connect, w_publish,        w_subscribe,
+                                       w_request,    w_poll,    w_flush,          w_stats,
+                                       w_last_error, w_close,   w_publish_request};
 
 /* ------------------------------------------------------------- gap recovery */
 
@@ -485,9 +496,9 @@ static void gap_outcome(svc_t *s, partner_t *p, double now, uint64_t recovered)
               (unsigned long long)p->req_from, (unsigned long long)p->req_to,
               (unsigned long long)recovered);
     if (mwxi_gap_peer_answered(p, now, recovered))
-        logw_(s, "gap from %s: seq %llu..%llu not held by %s (retrying every %.0f s)",
-              p->nation, (unsigned long long)p->req_from, (unsigned long long)p->req_to,
-              p->nation, GAP_EMPTY_RETRY_S);
+        logw_(s, "gap from %s: seq %llu..%llu not held by %s (retrying every %.0f s)", p->nation,
+              (unsigned long long)p->req_from, (unsigned long long)p->req_to, p->nation,
+              GAP_EMPTY_RETRY_S);
 }
 
 static void gap_failed(svc_t *s, partner_t *p, const char *why)
@@ -495,8 +506,8 @@ static void gap_failed(svc_t *s, partner_t *p, const char *why)
     double b = mwxi_gap_peer_failed(p, mwx_time_wall()); /* backoff from the failure */
     s->gap_failed++;
     if (p->failures == 1 || (p->failures & (p->failures - 1)) == 0)
-        logw_(s, "gap request to %s failed (%s; %llu so far); next try in %.0f s", p->nation,
-              why, (unsigned long long)p->failures, b);
+        logw_(s, "gap request to %s failed (%s; %llu so far); next try in %.0f s", p->nation, why,
+              (unsigned long long)p->failures, b);
 }
 
 static void on_gap_reply(void *user, const char *subject, const uint8_t *data, size_t len,
@@ -543,8 +554,8 @@ static void gap_check(svc_t *s, double now)
             gap_failed(s, p, "no reply in time");
         if (!mwxi_gap_peer_plan(p, r, now, GAP_TIMEOUT_S, &from, &to, &token))
             continue;
-        if ((rc = mwx_gap_request_seal(&s->key, p->nation, from, to, mwx_time_wall(),
-                                       s->gap_req, sizeof s->gap_req, &len, &e)) != MWX_OK ||
+        if ((rc = mwx_gap_request_seal(&s->key, p->nation, from, to, mwx_time_wall(), s->gap_req,
+                                       sizeof s->gap_req, &len, &e)) != MWX_OK ||
             (rc = mwx_subject_gap(p->nation, s->cfg->nation, subject)) != MWX_OK) {
             gap_failed(s, p, e.msg);
             continue;
@@ -662,8 +673,8 @@ static void bus_refusals(svc_t *s, const mwx_bus_stats_t *bs)
         uint64_t n = bs->denied_publish + bs->denied_subscribe;
         if ((s->last_denied_pub + s->last_denied_sub) == 0 || (n & (n - 1)) == 0)
             logw_(s, "the server refused %llu publish(es) and %llu subscription(s): %s",
-                  (unsigned long long)bs->denied_publish,
-                  (unsigned long long)bs->denied_subscribe, mwx_bus_last_error(s->inner));
+                  (unsigned long long)bs->denied_publish, (unsigned long long)bs->denied_subscribe,
+                  mwx_bus_last_error(s->inner));
         mwx_counter_add(s->c_denied, n - s->last_denied_pub - s->last_denied_sub);
         s->last_denied_pub = bs->denied_publish;
         s->last_denied_sub = bs->denied_subscribe;
@@ -680,7 +691,8 @@ static void bus_refusals(svc_t *s, const mwx_bus_stats_t *bs)
      * (a flood from one partner is refused there, not another partner's traffic) */
     if (bs->dropped_queue_full > s->last_qfull) {
         if (log_drop_total(s->last_qfull, bs->dropped_queue_full))
-            logw_(s, "%llu message(s) dropped by the receive queue (full, or the sender's "
+            logw_(s,
+                  "%llu message(s) dropped by the receive queue (full, or the sender's "
                   "share of it; total %llu)",
                   (unsigned long long)(bs->dropped_queue_full - s->last_qfull),
                   (unsigned long long)bs->dropped_queue_full);
@@ -694,7 +706,7 @@ static void bus_refusals(svc_t *s, const mwx_bus_stats_t *bs)
                     "credentials (%s)?",
                     (unsigned long long)bs->denied_publish, (unsigned long long)bs->published,
                     mwx_bus_last_error(s->inner), s->cfg->nation,
-                    s->cfg->creds_path[0]  ? s->cfg->creds_path
+                    s->cfg->creds_path[0] ? s->cfg->creds_path
                     : s->cfg->tls_cert[0] ? s->cfg->tls_cert
                                           : "no creds file");
         logf_(s, "%s", e.msg);
@@ -734,10 +746,11 @@ static void disk_check(svc_t *s, double free_b)
     if (!s->disk_low && free_b < (double)lim) {
         mwx_retention_t tight = s->cfg->retention;
         s->disk_low = 1;
-        logw_(s, "disk low: %.1f MiB free in %s (below %.1f MiB): the public warning path "
-                 "goes first; track states are no longer recorded (alerts and share decisions "
-                 "are), the recording's closed segments are compacted and the logs keep only "
-                 "their last %d envelopes",
+        logw_(s,
+              "disk low: %.1f MiB free in %s (below %.1f MiB): the public warning path "
+              "goes first; track states are no longer recorded (alerts and share decisions "
+              "are), the recording's closed segments are compacted and the logs keep only "
+              "their last %d envelopes",
               free_b / 1048576.0, s->cfg->outputs, (double)lim / 1048576.0,
               MWX_NODE_LOG_KEEP_ENTRIES);
         tight.keep_bytes = 1; /* every closed log segment beyond the last 8192 envelopes */
@@ -749,8 +762,9 @@ static void disk_check(svc_t *s, double free_b)
             fail_once(s, e.code, &e);
     } else if (s->disk_low && free_b >= 1.1 * (double)lim) {
         s->disk_low = 0;
-        logf_(s, "disk ok again: %.1f MiB free in %s; recording everything (%llu track "
-                 "states were not recorded)",
+        logf_(s,
+              "disk ok again: %.1f MiB free in %s; recording everything (%llu track "
+              "states were not recorded)",
               free_b / 1048576.0, s->cfg->outputs, (unsigned long long)s->records_shed);
         mwxi_svc_log_set_retention(s->outbox, &s->cfg->retention, MWX_NODE_LOG_KEEP_ENTRIES);
         mwxi_svc_log_set_retention(s->inbox, &s->cfg->retention, MWX_NODE_LOG_KEEP_ENTRIES);
@@ -772,8 +786,9 @@ static void compaction_check(svc_t *s)
     /* logged at the first failure, then at each power of two (one a rotation otherwise) */
     for (uint64_t k = s->compact_failed + 1; k <= n; k++)
         if ((k & (k - 1)) == 0) {
-            logw_(s, "compaction of the recording failed (%llu so far): %s; the node goes "
-                     "on, the closed segments stay as they are",
+            logw_(s,
+                  "compaction of the recording failed (%llu so far): %s; the node goes "
+                  "on, the closed segments stay as they are",
                   (unsigned long long)n, e.msg);
             break;
         }
@@ -843,7 +858,8 @@ static void tick(svc_t *s, double timeout_s)
             disk_check(s, dfree);
             compaction_check(s);
         }
-        if (mwx_recwriter_flush(s->rec, 1, &e) != MWX_OK || mwxi_svc_log_sync(s->inbox, &e) != MWX_OK)
+        if (mwx_recwriter_flush(s->rec, 1, &e) != MWX_OK ||
+            mwxi_svc_log_sync(s->inbox, &e) != MWX_OK)
             fail_once(s, e.code, &e);
     }
     update_metrics(s);
@@ -927,9 +943,9 @@ static int sink(void *user, const mwx_record_t *rec)
  * measurement older than the node's time can no longer be tracked (late, dropped). At
  * least FEED_LAG_S of scenario time, and FEED_LAG_WALL_S of wall time (an accelerated
  * scenario must not turn a scheduling hiccup into lost measurements). */
-#define FEED_LAG_S 2.0
+#define FEED_LAG_S      2.0
 #define FEED_LAG_WALL_S 0.5
-#define FEED_QUEUE 8192
+#define FEED_QUEUE      8192
 /* A sensor publishes a scan's measurements back to back: once the feed has been quiet
  * this long, the scan is taken as complete and tracked at once, not when the next scan
  * comes (a whole scan interval later). */
@@ -1025,8 +1041,9 @@ static void drain_feed(svc_t *s)
     }
     uint64_t drops = s->feed_bad + s->feed_late + s->feed_future + s->feed_full;
     if (drops != s->feed_logged_drops) {
-        logw_(s, "sensor feed: dropped %llu measurement(s) so far: %llu malformed or not ours, "
-                 "%llu late, %llu ahead of the clock, %llu queue full",
+        logw_(s,
+              "sensor feed: dropped %llu measurement(s) so far: %llu malformed or not ours, "
+              "%llu late, %llu ahead of the clock, %llu queue full",
               (unsigned long long)drops, (unsigned long long)s->feed_bad,
               (unsigned long long)s->feed_late, (unsigned long long)s->feed_future,
               (unsigned long long)s->feed_full);
@@ -1072,8 +1089,7 @@ static int run_live(svc_t *s, mwx_err_t *err)
 
 /* ------------------------------------------------------------- start-up */
 
-static int outbox_entry(void *user, double unix_s, double t_scn, const uint8_t *data,
-                        size_t len)
+static int outbox_entry(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len)
 {
     svc_t *s = user;
     mwx_envelope_t env;
@@ -1173,9 +1189,8 @@ static int open_bus(svc_t *s, mwx_err_t *err)
     mwx_nats_opts_t o;
     char user[128] = "", pass[256] = "", name[64];
     memset(&o, 0, sizeof o);
-    if (c->creds_path[0] &&
-        (rc = mwx_nats_creds_load(c->creds_path, user, sizeof user, pass, sizeof pass, err)) !=
-            MWX_OK)
+    if (c->creds_path[0] && (rc = mwx_nats_creds_load(c->creds_path, user, sizeof user, pass,
+                                                      sizeof pass, err)) != MWX_OK)
         return rc;
     snprintf(name, sizeof name, "mwx-node-%s", c->nation);
     o.url = c->bus;
@@ -1183,7 +1198,7 @@ static int open_bus(svc_t *s, mwx_err_t *err)
     o.password = pass[0] ? pass : NULL;
     o.name = name;
     o.send_asap = 1;
-    o.max_reconnect = -1;  /* a service waits for its bus forever */
+    o.max_reconnect = -1; /* a service waits for its bus forever */
     o.reconnect_wait_s = 0.25;
     o.queue_slots = 16384;
     if (c->tls_ca[0]) {
@@ -1215,21 +1230,20 @@ static int register_metrics(svc_t *s, mwx_err_t *err)
         (rc = mwx_metrics_counter(m, "mwx_node_outbox_syncs_total", lab,
                                   "fdatasyncs of the outbox (one per group of envelopes)",
                                   &s->c_syncs, err)) ||
-        (rc = mwx_metrics_counter(m, "mwx_node_gap_recovered_total", lab,
-                                  "envelopes recovered by gap request", &s->c_gap_recovered,
-                                  err)) ||
+        (rc =
+             mwx_metrics_counter(m, "mwx_node_gap_recovered_total", lab,
+                                 "envelopes recovered by gap request", &s->c_gap_recovered, err)) ||
         (rc = mwx_metrics_counter(m, "mwx_node_gap_failed_total", lab,
-                                  "gap requests refused or unanswered", &s->c_gap_failed,
-                                  err)) ||
+                                  "gap requests refused or unanswered", &s->c_gap_failed, err)) ||
         (rc = mwx_metrics_counter(m, "mwx_node_gap_requests_refused_total", lab,
                                   "partners' gap requests past their rate (no reply)",
                                   &s->c_gap_refused, err)) ||
         (rc = mwx_metrics_counter(m, "mwx_node_bus_denied_total", lab,
-                                  "publishes and subscriptions the server refused",
-                                  &s->c_denied, err)) ||
+                                  "publishes and subscriptions the server refused", &s->c_denied,
+                                  err)) ||
         (rc = mwx_metrics_counter(m, "mwx_node_bus_slow_consumer_dropped_total", lab,
-                                  "messages the bus client dropped (slow consumer)",
-                                  &s->c_slow, err)) ||
+                                  "messages the bus client dropped (slow consumer)", &s->c_slow,
+                                  err)) ||
         (rc = mwx_metrics_counter(m, "mwx_node_bus_queue_dropped_total", lab,
                                   "messages the receive queue dropped (full, or the sending "
                                   "partner's share of it)",
@@ -1246,8 +1260,8 @@ static int register_metrics(svc_t *s, mwx_err_t *err)
                                 "(track states not recorded; the warning path goes on)",
                                 &s->g_disk_low, err)) ||
         (rc = mwx_metrics_counter(m, "mwx_node_records_shed_total", lab,
-                                  "track states not recorded while the disk was low",
-                                  &s->c_shed, err)) ||
+                                  "track states not recorded while the disk was low", &s->c_shed,
+                                  err)) ||
         (rc = mwx_metrics_counter(m, "mwx_node_compaction_failed_total", lab,
                                   "failed compactions of the recording (the node went on)",
                                   &s->c_compact_failed, err)) ||
@@ -1312,16 +1326,16 @@ static int setup(svc_t *s, mwx_err_t *err)
     if ((rc = mwx_scenario_load(c->sensors_path, &s->sc, err)) != MWX_OK)
         return rc;
     s->sc_loaded = 1;
-    if ((rc = mwx_json_load_string(s->sc.json, strlen(s->sc.json), c->sensors_path, &root,
-                                   err)) != MWX_OK)
+    if ((rc = mwx_json_load_string(s->sc.json, strlen(s->sc.json), c->sensors_path, &root, err)) !=
+        MWX_OK)
         return rc;
     rc = mwx_policy_from_json(root, c->sensors_path, &s->policy, err);
     json_decref(root);
     if (rc != MWX_OK)
         return rc;
     if (mwx_policy_index(&s->policy, c->nation) < 0)
-        return mwx_err_set(err, MWX_EINVAL, "%s: $.nation: \"%s\" is not a nation of %s",
-                           c->file, c->nation, c->sensors_path);
+        return mwx_err_set(err, MWX_EINVAL, "%s: $.nation: \"%s\" is not a nation of %s", c->file,
+                           c->nation, c->sensors_path);
     if ((rc = mwx_key_load_secret(c->key_path, c->nation, &s->key, err)) != MWX_OK)
         return mwx_err_prefix(err, "%s: $.key", c->file);
 
@@ -1349,7 +1363,7 @@ static int setup(svc_t *s, mwx_err_t *err)
     start = c->start_unix > 0 ? c->start_unix : mwx_time_wall();
     snprintf(path, sizeof path, "%s/node-%s.inbox", c->outputs, c->nation);
     if ((rc = mwxi_svc_log_open(path, start, inbox_entry, s, &s->inbox, &hdr_start, &in_existed,
-                           err)) != MWX_OK)
+                                err)) != MWX_OK)
         return rc;
     mwxi_svc_log_set_retention(s->inbox, &c->retention, MWX_NODE_LOG_KEEP_ENTRIES);
 
@@ -1375,8 +1389,9 @@ static int setup(svc_t *s, mwx_err_t *err)
     s->nc.policy = &s->policy;
     s->nc.key = &s->key;
     s->nc.bus = &s->wrap;
-    s->nc.regions_path = c->regions_path[0] ? c->regions_path
-                         : s->sc.regions_path[0] ? s->sc.regions_path : NULL;
+    s->nc.regions_path = c->regions_path[0]      ? c->regions_path
+                         : s->sc.regions_path[0] ? s->sc.regions_path
+                                                 : NULL;
     s->nc.out_dir = c->outputs;
     s->nc.run_id = s->sc.name;
     s->nc.tak_endpoint = c->tak[0] ? c->tak : NULL;
@@ -1396,7 +1411,7 @@ static int setup(svc_t *s, mwx_err_t *err)
     {
         svc_log_t *probe;
         if ((rc = mwxi_svc_log_open(path, start, outbox_entry, s, &probe, &hdr_start, &existed,
-                               err)) != MWX_OK)
+                                    err)) != MWX_OK)
             return rc;
         mwxi_svc_log_close(probe);
     }
@@ -1415,9 +1430,10 @@ static int setup(svc_t *s, mwx_err_t *err)
             return rc;
         s->nc.cap_key = s->cap_key;
         s->nc.cap_cert = s->cap_cert;
-        logf_(s, "warning: no cap_key in %s: CAP files are signed with a DEMO key (CA %s/"
-              "demo-ca.pem); make the nation's key with mwx keygen %s --cap", c->file, dir,
-              c->nation);
+        logf_(s,
+              "warning: no cap_key in %s: CAP files are signed with a DEMO key (CA %s/"
+              "demo-ca.pem); make the nation's key with mwx keygen %s --cap",
+              c->file, dir, c->nation);
     }
     if ((rc = mwx_node_create(&s->nc, &s->node, err)) != MWX_OK)
         return rc;
@@ -1425,15 +1441,17 @@ static int setup(svc_t *s, mwx_err_t *err)
         mwx_node_stats_t ns;
         mwx_node_get_stats(s->node, &ns);
         if (ns.warn.restored_series)
-            logf_(s, "warning state restored: %llu series (%llu active), %llu CAP file(s) "
-                  "written again", (unsigned long long)ns.warn.restored_series,
+            logf_(s,
+                  "warning state restored: %llu series (%llu active), %llu CAP file(s) "
+                  "written again",
+                  (unsigned long long)ns.warn.restored_series,
                   (unsigned long long)ns.warn.restored_active,
                   (unsigned long long)ns.warn.republished);
     }
     s->last_out_seq = 0;
     s->out_tracks = 0;
     if ((rc = mwxi_svc_log_open(path, start, outbox_entry, s, &s->outbox, &hdr_start, &existed,
-                           err)) != MWX_OK)
+                                err)) != MWX_OK)
         return rc;
     mwxi_svc_log_set_retention(s->outbox, &c->retention, MWX_NODE_LOG_KEEP_ENTRIES);
     mwx_node_set_publishing(s->node, s->out_tracks == 0);
@@ -1457,8 +1475,8 @@ int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, 
     if (cfg->log_path[0]) {
         FILE *f = fopen(cfg->log_path, "a");
         if (!f) {
-            rc = mwx_err_set(err, MWX_EIO, "node: cannot open the log file %s: %s",
-                             cfg->log_path, strerror(errno));
+            rc = mwx_err_set(err, MWX_EIO, "node: cannot open the log file %s: %s", cfg->log_path,
+                             strerror(errno));
             free(s);
             return rc;
         }
@@ -1511,10 +1529,11 @@ int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, 
               ? " (restart: re-running the scenario up to now, outbox and inbox reloaded)"
               : "");
     if (s->rec_t_last >= 0)
-        logf_(s, "restart: outbox %llu envelopes (last seq %llu), inbox %zu, recording up to t = "
-                 "%.1f s",
-              (unsigned long long)mwxi_svc_log_count(s->outbox), (unsigned long long)s->last_out_seq,
-              s->n_in, s->rec_t_last);
+        logf_(s,
+              "restart: outbox %llu envelopes (last seq %llu), inbox %zu, recording up to t = "
+              "%.1f s",
+              (unsigned long long)mwxi_svc_log_count(s->outbox),
+              (unsigned long long)s->last_out_seq, s->n_in, s->rec_t_last);
 
     memset(&so, 0, sizeof so);
     s->last_hb = s->last_gap = s->last_sync = s->last_flush = 0;
@@ -1571,9 +1590,10 @@ out:
         mwx_node_get_stats(s->node, &st);
         if (s->inner && strcmp(cfg->bus, "inproc") != 0)
             (void)mwx_bus_flush(s->inner, 1.0, NULL);
-        logf_(s, "stop: %llu measurements, %llu own track updates, %llu fused updates "
-                 "(%llu merges, %llu splits), %llu published, %llu accepted, %llu recovered "
-                 "by gap request, %llu alerts",
+        logf_(s,
+              "stop: %llu measurements, %llu own track updates, %llu fused updates "
+              "(%llu merges, %llu splits), %llu published, %llu accepted, %llu recovered "
+              "by gap request, %llu alerts",
               (unsigned long long)st.meas, (unsigned long long)st.own_track_updates,
               (unsigned long long)st.fused_updates, (unsigned long long)st.fusion_merged,
               (unsigned long long)st.fusion_split, (unsigned long long)st.published,
@@ -1582,15 +1602,17 @@ out:
         {
             svc_commit_stats_t cs;
             mwxi_svc_commit_stats(s->commit, &cs);
-            logf_(s, "outbox: %llu envelopes, %llu publishes behind %llu syncs (largest "
-                     "group %llu, queue full %llu times)",
+            logf_(s,
+                  "outbox: %llu envelopes, %llu publishes behind %llu syncs (largest "
+                  "group %llu, queue full %llu times)",
                   (unsigned long long)cs.envelopes, (unsigned long long)cs.published,
-                  (unsigned long long)cs.syncs,
-                  (unsigned long long)cs.max_batch, (unsigned long long)cs.full_waits);
+                  (unsigned long long)cs.syncs, (unsigned long long)cs.max_batch,
+                  (unsigned long long)cs.full_waits);
         }
         if (cfg->feed == MWX_FEED_BUS)
-            logf_(s, "sensor feed: %llu received, %llu malformed or not ours, %llu late, "
-                     "%llu ahead of the clock, %llu queue full",
+            logf_(s,
+                  "sensor feed: %llu received, %llu malformed or not ours, %llu late, "
+                  "%llu ahead of the clock, %llu queue full",
                   (unsigned long long)s->feed_in, (unsigned long long)s->feed_bad,
                   (unsigned long long)s->feed_late, (unsigned long long)s->feed_future,
                   (unsigned long long)s->feed_full);

@@ -42,7 +42,7 @@ struct svc_commit {
     uint64_t wpos, freed;    /* monotonic arena bytes: written; released by the thread */
     uint64_t put, committed; /* entries queued; entries synced and published */
     int quit;
-    int failed;              /* a sync failed: nothing more is published */
+    int failed; /* a sync failed: nothing more is published */
     mwx_err_t err;
     svc_commit_stats_t st;
 };
@@ -100,7 +100,7 @@ static void *commit_main(void *arg)
 }
 
 int mwxi_svc_commit_create(svc_log_t *log, int threaded, size_t slots, svc_commit_pub_fn pub,
-                      void *user, svc_commit_t **out, mwx_err_t *err)
+                           void *user, svc_commit_t **out, mwx_err_t *err)
 {
     svc_commit_t *c = calloc(1, sizeof *c);
     *out = NULL;
@@ -142,14 +142,15 @@ int mwxi_svc_commit_create(svc_log_t *log, int threaded, size_t slots, svc_commi
 }
 
 int mwxi_svc_commit_put(svc_commit_t *c, double unix_s, double t_scn, int log_it,
-                   const char *subject, const uint8_t *data, size_t len, mwx_err_t *err)
+                        const char *subject, const uint8_t *data, size_t len, mwx_err_t *err)
 {
     int rc;
     if (len > MWX_ENVELOPE_MAX)
         return mwx_err_set(err, MWX_EINVAL, "outbox commit: envelope of %zu bytes", len);
     if (!c->threaded) {
         /* one envelope, one sync (the in-process bus, and the baseline in bench/) */
-        if (log_it && (rc = mwxi_svc_log_append(c->log, unix_s, t_scn, data, len, 1, err)) != MWX_OK)
+        if (log_it &&
+            (rc = mwxi_svc_log_append(c->log, unix_s, t_scn, data, len, 1, err)) != MWX_OK)
             return rc;
         c->st.syncs += log_it != 0;
         c->st.envelopes += log_it != 0;

@@ -12,17 +12,16 @@
 
 typedef struct svc_log svc_log_t;
 
-typedef int (*svc_log_fn)(void *user, double unix_s, double t_scn, const uint8_t *data,
-                          size_t len);
+typedef int (*svc_log_fn)(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len);
 
 /* Open (create when missing, with start_unix in the header) and replay every whole entry
  * through fn (may be NULL) oldest first; *start_unix_out gets the header's clock origin;
  * *existed = 1 when the file was there. */
 int mwxi_svc_log_open(const char *path, double start_unix, svc_log_fn fn, void *user,
-                 svc_log_t **out, double *start_unix_out, int *existed, mwx_err_t *err);
+                      svc_log_t **out, double *start_unix_out, int *existed, mwx_err_t *err);
 /* Append one entry; with sync, fsync before returning (the outbox: logged before sent). */
 int mwxi_svc_log_append(svc_log_t *l, double unix_s, double t_scn, const uint8_t *data, size_t len,
-                   int sync, mwx_err_t *err);
+                        int sync, mwx_err_t *err);
 int mwxi_svc_log_sync(svc_log_t *l, mwx_err_t *err);
 /* Rotate the log (at an append) by size or age into PATH.K, and remove the oldest closed
  * segments beyond the retention, keeping at least keep_entries entries. mwxi_svc_log_open
@@ -38,8 +37,7 @@ void mwxi_svc_log_close(svc_log_t *l);
  * order: nothing is on the wire before it is on disk. threaded = 0: sync and publish each
  * envelope at once, in mwxi_svc_commit_put (the in-process bus; the per-envelope baseline). */
 typedef struct svc_commit svc_commit_t;
-typedef int (*svc_commit_pub_fn)(void *user, const char *subject, const uint8_t *data,
-                                 size_t len);
+typedef int (*svc_commit_pub_fn)(void *user, const char *subject, const uint8_t *data, size_t len);
 typedef struct mwxi_svc_commit_stats {
     uint64_t envelopes;      /* envelopes appended to the outbox */
     uint64_t syncs;          /* fdatasyncs of the outbox (at most one per envelope) */
@@ -51,11 +49,11 @@ typedef struct mwxi_svc_commit_stats {
 } svc_commit_stats_t;
 /* slots: queue depth (0 = 1024), preallocated. */
 int mwxi_svc_commit_create(svc_log_t *log, int threaded, size_t slots, svc_commit_pub_fn pub,
-                      void *user, svc_commit_t **out, mwx_err_t *err);
+                           void *user, svc_commit_t **out, mwx_err_t *err);
 /* With log_it, append the envelope to the log (once per seq, not per recipient); queue its
  * publish to subject. Waits only when the queue is full. Fails once a sync has failed. */
 int mwxi_svc_commit_put(svc_commit_t *c, double unix_s, double t_scn, int log_it,
-                   const char *subject, const uint8_t *data, size_t len, mwx_err_t *err);
+                        const char *subject, const uint8_t *data, size_t len, mwx_err_t *err);
 /* Wait until everything put so far is synced and published. */
 int mwxi_svc_commit_barrier(svc_commit_t *c, mwx_err_t *err);
 void mwxi_svc_commit_stats(svc_commit_t *c, svc_commit_stats_t *st);
@@ -67,6 +65,6 @@ uint32_t mwxi_svc_crc32c(uint32_t crc, const uint8_t *p, size_t n);
 /* service_proc.c: resident memory, open fds, free bytes of the outputs' file system
  * (each -1 when unknown). */
 void mwxi_svc_proc_sample(const char *outputs, double *rss_bytes, double *open_fds,
-                     double *disk_free_bytes);
+                          double *disk_free_bytes);
 
 #endif

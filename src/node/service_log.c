@@ -16,9 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAGIC "MWXLOG1\n"
-#define HDR 16
-#define META 24
+#define MAGIC     "MWXLOG1\n"
+#define HDR       16
+#define META      24
 #define MAX_ENTRY (64 * 1024)
 
 /* A closed segment PATH.K (rotation: docs/NODE.md, "Retention"). */
@@ -33,12 +33,12 @@ struct svc_log {
     _Atomic uint64_t synced; /* bytes known durable (the outbox syncs on its commit thread) */
     /* rotation: the appending thread swaps fd under mu; mwxi_svc_log_sync holds mu */
     pthread_mutex_t mu;
-    double start_unix;       /* the header's clock origin, for new segments */
+    double start_unix; /* the header's clock origin, for new segments */
     mwx_retention_t ret;
-    uint64_t keep_entries;   /* never remove a segment below this many later entries */
+    uint64_t keep_entries; /* never remove a segment below this many later entries */
     uint64_t live_entries, live_bytes;
     double seg_start;
-    log_seg_t *segs;         /* closed segments, oldest first */
+    log_seg_t *segs; /* closed segments, oldest first */
     size_t n_segs, cap_segs;
 };
 
@@ -139,7 +139,7 @@ static int open_live(const char *path, double start_unix, svc_log_fn fn, void *u
                      svc_log_t **out, double *start_unix_out, int *existed, mwx_err_t *err);
 
 int mwxi_svc_log_open(const char *path, double start_unix, svc_log_fn fn, void *user,
-                 svc_log_t **out, double *start_unix_out, int *existed, mwx_err_t *err)
+                      svc_log_t **out, double *start_unix_out, int *existed, mwx_err_t *err)
 {
     recseg_list_t segs;
     char name[MWX_PATH_LEN * 2 + 32];
@@ -158,8 +158,8 @@ int mwxi_svc_log_open(const char *path, double start_unix, svc_log_fn fn, void *
             rc = mwx_err_set(err, MWX_EINVAL, "%s: path too long", path);
             break;
         }
-        if ((rc = replay_closed(name, fn, user, i ? &(double){0} : &seg_origin,
-                                &closed[i].entries, err)) != MWX_OK)
+        if ((rc = replay_closed(name, fn, user, i ? &(double){0} : &seg_origin, &closed[i].entries,
+                                err)) != MWX_OK)
             break;
         closed[i].k = segs.idx[i];
         closed[i].bytes = stat(name, &sb) == 0 ? (uint64_t)sb.st_size : 0;
@@ -343,7 +343,8 @@ static int log_rotate(svc_log_t *l, mwx_err_t *err)
         return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", l->path);
     l->n_segs--; /* counted once it is really there */
     pthread_mutex_lock(&l->mu);
-    if (fdatasync(l->fd) != 0 || rename(l->path, name) != 0 || mwxi_recseg_fsync_dir(l->path) != 0) {
+    if (fdatasync(l->fd) != 0 || rename(l->path, name) != 0 ||
+        mwxi_recseg_fsync_dir(l->path) != 0) {
         rc = mwx_err_set(err, MWX_EIO, "%s: rotating to %s: %s", l->path, name, strerror(errno));
         pthread_mutex_unlock(&l->mu);
         return rc;
@@ -373,7 +374,7 @@ static int log_rotate(svc_log_t *l, mwx_err_t *err)
 }
 
 int mwxi_svc_log_append(svc_log_t *l, double unix_s, double t_scn, const uint8_t *data, size_t len,
-                   int sync, mwx_err_t *err)
+                        int sync, mwx_err_t *err)
 {
     uint8_t buf[META + 4096];
     uint32_t n32 = (uint32_t)len, crc;
@@ -417,9 +418,15 @@ int mwxi_svc_log_sync(svc_log_t *l, mwx_err_t *err)
     return rc;
 }
 
-uint64_t mwxi_svc_log_synced(const svc_log_t *l) { return atomic_load(&l->synced); }
+uint64_t mwxi_svc_log_synced(const svc_log_t *l)
+{
+    return atomic_load(&l->synced);
+}
 
-uint64_t mwxi_svc_log_count(const svc_log_t *l) { return l->count; }
+uint64_t mwxi_svc_log_count(const svc_log_t *l)
+{
+    return l->count;
+}
 
 void mwxi_svc_log_close(svc_log_t *l)
 {
@@ -444,8 +451,8 @@ static int dump_one(void *user, double unix_s, double t_scn, const uint8_t *data
             (unsigned long long)env.seq, env.origin, mwx_payload_type_name(env.type));
     for (int i = 0; i < env.n_to; i++)
         fprintf(out, "%s\"%s\"", i ? "," : "", env.to[i]);
-    fprintf(out, "],\"sent_unix_s\":%.6f,\"t\":%.3f,\"logged_unix_s\":%.6f}\n",
-            env.sent_unix_s, t_scn, unix_s);
+    fprintf(out, "],\"sent_unix_s\":%.6f,\"t\":%.3f,\"logged_unix_s\":%.6f}\n", env.sent_unix_s,
+            t_scn, unix_s);
     return MWX_OK;
 }
 

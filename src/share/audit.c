@@ -103,8 +103,8 @@ int mwx_audit_add(mwx_audit_t *a, const uint8_t *buf, size_t len, mwx_err_t *err
     }
     memcpy(a->msg, MWX_SIG_DOMAIN, MWX_SIG_DOMAIN_LEN);
     memcpy(a->msg + MWX_SIG_DOMAIN_LEN, sp.body, sp.body_len);
-    if (crypto_sign_ed25519_verify_detached(sp.sig, a->msg, MWX_SIG_DOMAIN_LEN + sp.body_len,
-                                            pk) != 0) {
+    if (crypto_sign_ed25519_verify_detached(sp.sig, a->msg, MWX_SIG_DOMAIN_LEN + sp.body_len, pk) !=
+        0) {
         a->res.bad++;
         return MWX_OK;
     }
@@ -159,12 +159,13 @@ int mwx_audit_finish(mwx_audit_t *a, mwx_audit_result_t *res, mwx_err_t *err)
     if (res)
         *res = a->res;
     if (first_bad)
-        return mwx_err_set(err, MWX_ECRYPTO,
-                           "%s seq %llu: MAC'd, and no checkpoint %s signed holds it",
-                           first_bad->origin, (unsigned long long)first_bad->seq,
-                           first_bad->origin);
+        return mwx_err_set(
+            err, MWX_ECRYPTO, "%s seq %llu: MAC'd, and no checkpoint %s signed holds it",
+            first_bad->origin, (unsigned long long)first_bad->seq, first_bad->origin);
     if (a->res.bad)
-        return mwx_err_set(err, MWX_ECRYPTO, "%llu envelope(s) malformed, of an unknown origin "
-                           "or with a bad signature", (unsigned long long)a->res.bad);
+        return mwx_err_set(err, MWX_ECRYPTO,
+                           "%llu envelope(s) malformed, of an unknown origin "
+                           "or with a bad signature",
+                           (unsigned long long)a->res.bad);
     return MWX_OK;
 }

@@ -8,8 +8,8 @@
 #include <string.h>
 
 int mwx_gap_request_seal(const mwx_keypair_t *me, const char *origin, uint64_t from_seq,
-                         uint64_t to_seq, double sent_unix_s, uint8_t *buf, size_t cap,
-                         size_t *len, mwx_err_t *err)
+                         uint64_t to_seq, double sent_unix_s, uint8_t *buf, size_t cap, size_t *len,
+                         mwx_err_t *err)
 {
     uint8_t payload[32];
     pbw_t w;
@@ -113,7 +113,7 @@ struct mwx_sentlog {
     entry_t *e;
     uint8_t *arena;
     size_t arena_len, wpos;
-    int have_key;               /* re-sign MAC'd envelopes in answers */
+    int have_key; /* re-sign MAC'd envelopes in answers */
     mwx_keypair_t key;
 };
 
@@ -217,8 +217,8 @@ int mwx_sentlog_answer(const mwx_sentlog_t *l, const mwx_envelope_t *request, ui
             size_t n;
             mwx_envelope_split_t sp;
             if (mwx_envelope_split2(bytes, s->len, &sp, &e, NULL) == MWX_OK && sp.macs &&
-                mwx_envelope_resign(bytes, s->len, l->key.sk, signed_env, sizeof signed_env,
-                                    &n) == MWX_OK) {
+                mwx_envelope_resign(bytes, s->len, l->key.sk, signed_env, sizeof signed_env, &n) ==
+                    MWX_OK) {
                 if (mwx_gap_reply_add(&g, signed_env, n) < 0)
                     break;
                 continue;

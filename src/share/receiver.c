@@ -15,10 +15,10 @@
 typedef struct origin_state {
     char nation[MWX_ID_LEN];
     uint8_t pk[MWX_PUBKEY_BYTES];
-    uint64_t first, highest;   /* 0: nothing accepted yet */
+    uint64_t first, highest; /* 0: nothing accepted yet */
     uint64_t bits[WORDS];
-    double last_gap_req;       /* sent time of the newest accepted GAP_REQUEST (0: none) */
-    int revoked;               /* mwx_receiver_revoke: refused as unknown_origin */
+    double last_gap_req; /* sent time of the newest accepted GAP_REQUEST (0: none) */
+    int revoked;         /* mwx_receiver_revoke: refused as unknown_origin */
     /* Sessions announced by this origin: the current one and the one before it (valid only
      * below the current one's first seq, for envelopes still in flight at a rotation). */
     struct rx_session {
@@ -35,8 +35,8 @@ struct mwx_receiver {
     mwx_share_counters_t c;
     uint8_t payload[MWX_PAYLOAD_MAX];
     uint8_t msg[MWX_SIG_DOMAIN_LEN + MWX_ENVELOPE_MAX];
-    int have_key;                 /* mwx_receiver_set_key */
-    uint8_t x_sk[32], x_pk[32];   /* own identity as X25519 */
+    int have_key;               /* mwx_receiver_set_key */
+    uint8_t x_sk[32], x_pk[32]; /* own identity as X25519 */
 };
 
 const char *mwx_drop_name(mwx_drop_t d)
@@ -120,8 +120,8 @@ int mwx_receiver_revoke(mwx_receiver_t *r, const char *nation)
     return MWX_OK;
 }
 
-int mwx_receiver_trust(mwx_receiver_t *r, const char *nation,
-                       const uint8_t pk[MWX_PUBKEY_BYTES], mwx_err_t *err)
+int mwx_receiver_trust(mwx_receiver_t *r, const char *nation, const uint8_t pk[MWX_PUBKEY_BYTES],
+                       mwx_err_t *err)
 {
     if (!mwxi_share_id_ok(nation, strlen(nation)))
         return mwx_err_set(err, MWX_EINVAL, "receiver: bad nation id '%s'", nation);
@@ -339,8 +339,8 @@ static int accept_on(mwx_receiver_t *r, int path, const uint8_t *buf, size_t len
     return rc;
 }
 
-int mwxi_receiver_admit_authenticated(mwx_receiver_t *r, mwx_path_t path,
-                                     double recv_unix_s, mwx_envelope_t *env, mwx_drop_t *why)
+int mwxi_receiver_admit_authenticated(mwx_receiver_t *r, mwx_path_t path, double recv_unix_s,
+                                      mwx_envelope_t *env, mwx_drop_t *why)
 {
     if (why)
         *why = MWX_DROP_NONE;
@@ -373,8 +373,7 @@ uint64_t mwx_receiver_highest(const mwx_receiver_t *r, const char *origin)
     return o ? o->highest : 0;
 }
 
-int mwx_receiver_missing(const mwx_receiver_t *r, const char *origin, uint64_t *from,
-                         uint64_t *to)
+int mwx_receiver_missing(const mwx_receiver_t *r, const char *origin, uint64_t *from, uint64_t *to)
 {
     const origin_state_t *o = find(r, origin);
     if (!o || o->highest == 0)
@@ -408,9 +407,9 @@ size_t mwx_receiver_metrics(const mwx_receiver_t *r, char *buf, size_t n)
         return 0;
     len = (size_t)k < n ? (size_t)k : n - 1;
     for (int d = 0; d < MWX_DROP_N && len < n - 1; d++) {
-        k = snprintf(buf + len, n - len, "mwx_share_dropped_total{node=\"%s\",reason=\"%s\"} %llu\n",
-                     r->own, mwx_drop_name((mwx_drop_t)d),
-                     (unsigned long long)r->c.dropped[d]);
+        k = snprintf(buf + len, n - len,
+                     "mwx_share_dropped_total{node=\"%s\",reason=\"%s\"} %llu\n", r->own,
+                     mwx_drop_name((mwx_drop_t)d), (unsigned long long)r->c.dropped[d]);
         if (k < 0)
             break;
         len += (size_t)k < n - len ? (size_t)k : n - len - 1;

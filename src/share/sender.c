@@ -25,8 +25,8 @@ int mwx_sender_init(mwx_sender_t *s, const mwx_keypair_t *key, const mwx_policy_
 }
 
 int mwx_sender_seal(mwx_sender_t *s, mwx_payload_type_t type, const uint8_t *payload,
-                    size_t payload_len, double sent_unix_s, uint8_t *buf, size_t cap,
-                    size_t *len, mwx_envelope_t *env_out, mwx_err_t *err)
+                    size_t payload_len, double sent_unix_s, uint8_t *buf, size_t cap, size_t *len,
+                    mwx_envelope_t *env_out, mwx_err_t *err)
 {
     mwx_envelope_t env;
     memset(&env, 0, sizeof env);
@@ -34,8 +34,7 @@ int mwx_sender_seal(mwx_sender_t *s, mwx_payload_type_t type, const uint8_t *pay
     mwx_strlcpy(env.origin, s->key.nation, sizeof env.origin);
     env.n_to = mwx_policy_recipients(&s->policy, s->key.nation, env.to);
     if (env.n_to == 0)
-        return mwx_err_set(err, MWX_ENOTFOUND, "sender: %s releases to nobody",
-                           s->key.nation);
+        return mwx_err_set(err, MWX_ENOTFOUND, "sender: %s releases to nobody", s->key.nation);
     if (type == MWX_PAYLOAD_GAP_REQUEST || type == MWX_PAYLOAD_GAP_RESPONSE)
         return mwx_err_set(err, MWX_EINVAL, "sender: gap messages use mwx_gap_*");
     if (type == MWX_PAYLOAD_SESSION)
@@ -144,8 +143,7 @@ int mwx_sender_session_start(mwx_sender_t *s, const mwx_trusted_key_t *keys, int
             if (strcmp(keys[j].nation, to[i]) == 0)
                 k = &keys[j];
         if (!k)
-            rc = mwx_err_set(err, MWX_ENOTFOUND, "sender: no public key for recipient %s",
-                             to[i]);
+            rc = mwx_err_set(err, MWX_ENOTFOUND, "sender: no public key for recipient %s", to[i]);
         else if (crypto_sign_ed25519_pk_to_curve25519(rx, k->pk) != 0 ||
                  crypto_scalarmult(shared, eph_sk, rx) != 0)
             rc = mwx_err_set(err, MWX_ECRYPTO, "sender: %s's public key is unusable", to[i]);
@@ -261,8 +259,8 @@ int mwx_sender_seal_heartbeat(mwx_sender_t *s, double sent_unix_s, uint8_t *buf,
     pbw_t w;
     mwxi_pbw_init(&w, payload, sizeof payload);
     mwxi_pbw_uint(&w, 1, s->next_seq + 1); /* the heartbeat itself takes next_seq */
-    return mwx_sender_seal(s, MWX_PAYLOAD_HEARTBEAT, payload, w.len, sent_unix_s, buf, cap,
-                           len, env_out, err);
+    return mwx_sender_seal(s, MWX_PAYLOAD_HEARTBEAT, payload, w.len, sent_unix_s, buf, cap, len,
+                           env_out, err);
 }
 
 int mwx_payload_track(const mwx_envelope_t *env, mwx_rec_track_t *trk, mwx_err_t *err)
@@ -271,8 +269,7 @@ int mwx_payload_track(const mwx_envelope_t *env, mwx_rec_track_t *trk, mwx_err_t
     if (env->type != MWX_PAYLOAD_TRACK)
         return mwx_err_set(err, MWX_EINVAL, "payload is %s, not track",
                            mwx_payload_type_name(env->type));
-    int rc = mwx_record_decode(MWX_REC_TRACK, env->payload, env->payload_len, &rec, NULL, 0,
-                               err);
+    int rc = mwx_record_decode(MWX_REC_TRACK, env->payload, env->payload_len, &rec, NULL, 0, err);
     if (rc < 0)
         return rc;
     *trk = rec.u.track;
@@ -285,8 +282,7 @@ int mwx_payload_alert(const mwx_envelope_t *env, mwx_rec_alert_t *alert, mwx_err
     if (env->type != MWX_PAYLOAD_ALERT)
         return mwx_err_set(err, MWX_EINVAL, "payload is %s, not alert",
                            mwx_payload_type_name(env->type));
-    int rc = mwx_record_decode(MWX_REC_ALERT, env->payload, env->payload_len, &rec, NULL, 0,
-                               err);
+    int rc = mwx_record_decode(MWX_REC_ALERT, env->payload, env->payload_len, &rec, NULL, 0, err);
     if (rc < 0)
         return rc;
     *alert = rec.u.alert;

@@ -8,14 +8,14 @@
 
 #include <stdint.h>
 
-#define MWX_SIG_DOMAIN "mwx.wire.v1"
-#define MWX_SIG_DOMAIN_LEN 12 /* including the 0x00 */
-#define MWX_MAC_DOMAIN "mwx.mac.v1"
-#define MWX_MAC_DOMAIN_LEN 11 /* including the 0x00 */
-#define MWX_DIGEST_DOMAIN "mwx.digest.v1"
+#define MWX_SIG_DOMAIN        "mwx.wire.v1"
+#define MWX_SIG_DOMAIN_LEN    12 /* including the 0x00 */
+#define MWX_MAC_DOMAIN        "mwx.mac.v1"
+#define MWX_MAC_DOMAIN_LEN    11 /* including the 0x00 */
+#define MWX_DIGEST_DOMAIN     "mwx.digest.v1"
 #define MWX_DIGEST_DOMAIN_LEN 14
-#define MWX_SESSION_KDF "mwx.session.v1"
-#define MWX_SESSION_KDF_LEN 15
+#define MWX_SESSION_KDF       "mwx.session.v1"
+#define MWX_SESSION_KDF_LEN   15
 
 /* Writer over a caller buffer: on overflow `full` is set and later writes are ignored. */
 typedef struct pbw {
@@ -27,8 +27,8 @@ typedef struct pbw {
 void mwxi_pbw_init(pbw_t *w, uint8_t *buf, size_t cap);
 void mwxi_pbw_varint(pbw_t *w, uint64_t v);
 void mwxi_pbw_tag(pbw_t *w, unsigned field, unsigned wire);
-void mwxi_pbw_uint(pbw_t *w, unsigned field, uint64_t v);       /* skipped when 0 */
-void mwxi_pbw_double(pbw_t *w, unsigned field, double v);       /* skipped when 0 */
+void mwxi_pbw_uint(pbw_t *w, unsigned field, uint64_t v); /* skipped when 0 */
+void mwxi_pbw_double(pbw_t *w, unsigned field, double v); /* skipped when 0 */
 void mwxi_pbw_bytes(pbw_t *w, unsigned field, const void *p, size_t n, int always);
 size_t mwxi_pb_varint_size(uint64_t v);
 
@@ -38,7 +38,7 @@ typedef struct pbr {
     const uint8_t *p, *end;
 } pbr_t;
 int mwxi_pbr_next(pbr_t *r, unsigned *field, unsigned *wire, uint64_t *v, const uint8_t **p,
-             size_t *n);
+                  size_t *n);
 
 /* Nation id syntax: 1..MWX_ID_LEN-1 chars of [A-Za-z0-9_-]. */
 int mwxi_share_id_ok(const char *s, size_t n);
@@ -46,8 +46,8 @@ int mwxi_share_id_ok(const char *s, size_t n);
 /* Split an envelope into its signed bytes and signature, and decode the signed part into
  * env (payload pointing into buf). MWX_ECORRUPT with a message when malformed. */
 int mwxi_envelope_split(const uint8_t *buf, size_t len, const uint8_t **signed_part,
-                       size_t *signed_len, const uint8_t **sig, mwx_envelope_t *env,
-                       mwx_err_t *err);
+                        size_t *signed_len, const uint8_t **sig, mwx_envelope_t *env,
+                        mwx_err_t *err);
 
 /* An envelope's parts: the body (SignedPart bytes) and one authenticator, an Ed25519
  * signature or n_to MACs of MWX_MAC_BYTES in label order. */
@@ -89,7 +89,7 @@ int mwx_session_key(const uint8_t shared[32], const char *origin, const char *re
  * envelope whose origin is already authenticated by the caller: for the stateful fuzz
  * target (fuzz/fuzz_receiver_seq.c), which must not pay Ed25519 per step. Never call it
  * on unauthenticated input in the product. */
-int mwxi_receiver_admit_authenticated(mwx_receiver_t *r, mwx_path_t path,
-                                     double recv_unix_s, mwx_envelope_t *env, mwx_drop_t *why);
+int mwxi_receiver_admit_authenticated(mwx_receiver_t *r, mwx_path_t path, double recv_unix_s,
+                                      mwx_envelope_t *env, mwx_drop_t *why);
 
 #endif

@@ -105,7 +105,7 @@ static int pbr_varint(pbr_t *r, uint64_t *v)
 }
 
 int mwxi_pbr_next(pbr_t *r, unsigned *field, unsigned *wire, uint64_t *v, const uint8_t **p,
-             size_t *n)
+                  size_t *n)
 {
     uint64_t key, len;
     if (r->p >= r->end)
@@ -120,8 +120,7 @@ int mwxi_pbr_next(pbr_t *r, unsigned *field, unsigned *wire, uint64_t *v, const 
     *p = NULL;
     *n = 0;
     switch (*wire) {
-    case 0:
-        return pbr_varint(r, v) < 0 ? -1 : 1;
+    case 0: return pbr_varint(r, v) < 0 ? -1 : 1;
     case 1:
         if (r->end - r->p < 8)
             return -1;
@@ -143,8 +142,7 @@ int mwxi_pbr_next(pbr_t *r, unsigned *field, unsigned *wire, uint64_t *v, const 
             *v |= (uint64_t)r->p[i] << (8 * i);
         r->p += 4;
         return 1;
-    default:
-        return -1;
+    default: return -1;
     }
 }
 
@@ -196,8 +194,7 @@ static int check_fields(const mwx_envelope_t *env, mwx_err_t *err)
                            MWX_MAX_NATIONS);
     for (int i = 0; i < env->n_to; i++)
         if (!mwxi_share_id_ok(env->to[i], strlen(env->to[i])))
-            return mwx_err_set(err, MWX_EINVAL, "envelope: bad recipient id '%s'",
-                               env->to[i]);
+            return mwx_err_set(err, MWX_EINVAL, "envelope: bad recipient id '%s'", env->to[i]);
     if (env->type < MWX_PAYLOAD_TRACK || env->type > MWX_PAYLOAD_SESSION)
         return mwx_err_set(err, MWX_EINVAL, "envelope: bad payload type %d", (int)env->type);
     if (env->payload_len > MWX_PAYLOAD_MAX)
@@ -226,8 +223,7 @@ void mwx_envelope_digest(const uint8_t *body, size_t n, uint8_t d[MWX_DIGEST_BYT
 }
 
 int mwx_envelope_seal_mac(const mwx_envelope_t *env, const uint8_t (*keys)[32], uint8_t *buf,
-                          size_t cap, size_t *len, uint8_t digest[MWX_DIGEST_BYTES],
-                          mwx_err_t *err)
+                          size_t cap, size_t *len, uint8_t digest[MWX_DIGEST_BYTES], mwx_err_t *err)
 {
     uint8_t body[MWX_ENVELOPE_MAX];
     uint8_t macs[MWX_MAX_NATIONS * MWX_MAC_BYTES];
@@ -248,8 +244,7 @@ int mwx_envelope_seal_mac(const mwx_envelope_t *env, const uint8_t (*keys)[32], 
     size_t nm = (size_t)env->n_to * MWX_MAC_BYTES;
     size_t total = 1 + mwxi_pb_varint_size(w.len) + w.len + 1 + mwxi_pb_varint_size(nm) + nm;
     if (total > cap)
-        return mwx_err_set(err, MWX_EFULL, "envelope: needs %zu bytes, buffer has %zu", total,
-                           cap);
+        return mwx_err_set(err, MWX_EFULL, "envelope: needs %zu bytes, buffer has %zu", total, cap);
     for (int i = 0; i < env->n_to; i++)
         mwx_envelope_mac(keys[i], body, w.len, macs + (size_t)i * MWX_MAC_BYTES);
     if (digest)
@@ -285,8 +280,8 @@ int mwx_envelope_resign(const uint8_t *in, size_t in_len, const uint8_t sk[MWX_S
     return MWX_OK;
 }
 
-int mwx_envelope_seal(const mwx_envelope_t *env, const uint8_t sk[MWX_SECKEY_BYTES],
-                      uint8_t *buf, size_t cap, size_t *len, mwx_err_t *err)
+int mwx_envelope_seal(const mwx_envelope_t *env, const uint8_t sk[MWX_SECKEY_BYTES], uint8_t *buf,
+                      size_t cap, size_t *len, mwx_err_t *err)
 {
     uint8_t msg[MWX_SIG_DOMAIN_LEN + MWX_ENVELOPE_MAX];
     pbw_t w;
@@ -305,8 +300,7 @@ int mwx_envelope_seal(const mwx_envelope_t *env, const uint8_t sk[MWX_SECKEY_BYT
 
     size_t total = 1 + mwxi_pb_varint_size(w.len) + w.len + 2 + MWX_SIG_BYTES;
     if (total > cap)
-        return mwx_err_set(err, MWX_EFULL, "envelope: needs %zu bytes, buffer has %zu", total,
-                           cap);
+        return mwx_err_set(err, MWX_EFULL, "envelope: needs %zu bytes, buffer has %zu", total, cap);
     pbw_t out;
     mwxi_pbw_init(&out, buf, cap);
     mwxi_pbw_bytes(&out, 1, msg + MWX_SIG_DOMAIN_LEN, w.len, 1);
@@ -381,15 +375,13 @@ static int decode_signed_part(const uint8_t *p, size_t n, mwx_envelope_t *env, m
                 goto bad;
             env->session = v;
             break;
-        default:
-            break; /* unknown fields are tolerated */
+        default: break; /* unknown fields are tolerated */
         }
     }
     if (rc < 0)
         goto bad;
     if (env->version != MWX_WIRE_VERSION)
-        return mwx_err_set(err, MWX_ECORRUPT, "envelope: unsupported version %u",
-                           env->version);
+        return mwx_err_set(err, MWX_ECORRUPT, "envelope: unsupported version %u", env->version);
     if (!env->origin[0])
         return mwx_err_set(err, MWX_ECORRUPT, "envelope: no origin");
     if (env->type == 0)
@@ -457,8 +449,8 @@ int mwx_envelope_split2(const uint8_t *buf, size_t len, mwx_envelope_split_t *sp
 }
 
 int mwxi_envelope_split(const uint8_t *buf, size_t len, const uint8_t **signed_part,
-                       size_t *signed_len, const uint8_t **sig, mwx_envelope_t *env,
-                       mwx_err_t *err)
+                        size_t *signed_len, const uint8_t **sig, mwx_envelope_t *env,
+                        mwx_err_t *err)
 {
     mwx_envelope_split_t sp;
     int rc = mwx_envelope_split2(buf, len, &sp, env, err);

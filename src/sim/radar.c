@@ -33,8 +33,8 @@ static void fill(const mwx_sensor_t *s, double t, double range, double az, doubl
     mwx_strlcpy(m->truth_object, truth, sizeof m->truth_object);
 }
 
-static size_t radar_scan(mwx_sensor_t *s, double t, const mwx_sim_target_t *targets,
-                         size_t n, mwx_rec_meas_t *out, size_t cap)
+static size_t radar_scan(mwx_sensor_t *s, double t, const mwx_sim_target_t *targets, size_t n,
+                         mwx_rec_meas_t *out, size_t cap)
 {
     const mwx_sensor_cfg_t *c = &s->cfg;
     size_t k = 0;

@@ -14,7 +14,7 @@ static const mwx_sensor_ops_t *ops_for(mwx_sensor_kind_t k)
 }
 
 int mwxi_sensor_init(mwx_sensor_t *s, const mwx_sensor_cfg_t *cfg, const mwx_physics_t *ph,
-                    uint64_t seed, mwx_err_t *err)
+                     uint64_t seed, mwx_err_t *err)
 {
     memset(s, 0, sizeof *s);
     s->ops = ops_for(cfg->kind);

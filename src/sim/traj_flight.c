@@ -126,8 +126,8 @@ static void post_accel(const traj_rhs_ctx_t *x, double tau, const double y[TRAJ_
     }
     mwx_cross3(up, hv, ll);
     if (x->weave) {
-        double a = x->c->weave_g * TRAJ_G0 *
-                   cos(2.0 * MWX_PI * 2.0 * (tau - c->tau_weave) / TRAJ_WEAVE_S);
+        double a =
+            x->c->weave_g * TRAJ_G0 * cos(2.0 * MWX_PI * 2.0 * (tau - c->tau_weave) / TRAJ_WEAVE_S);
         for (int i = 0; i < 3; i++)
             acc[i] += a * ll[i];
     }
@@ -181,7 +181,7 @@ static void post_accel(const traj_rhs_ctx_t *x, double tau, const double y[TRAJ_
 }
 
 void mwxi_traj_rhs_stage(const traj_rhs_ctx_t *x, int stage, double tau, const double y[TRAJ_N],
-                    double dy[TRAJ_N])
+                         double dy[TRAJ_N])
 {
     const traj_cfg_t *c = x->c;
     double acc[3], inv_beta = 0.0;
@@ -287,12 +287,9 @@ static double ev_alt(void *ctx, double tau, const double y[TRAJ_N])
     const ev_ctx_t *ev = ctx;
     double alt = mwxi_traj_alt_radial(&ev->c->earth, y) + ev->offset;
     switch (ev->kind) {
-    case EV_APEX:
-        return fmin(alt, radial_speed(y));
-    case EV_BELOW:
-        return fmin(alt, alt - ev->h);
-    case EV_DIVE:
-        return fmin(alt, dive_margin(ev->c, tau, y));
+    case EV_APEX: return fmin(alt, radial_speed(y));
+    case EV_BELOW: return fmin(alt, alt - ev->h);
+    case EV_DIVE: return fmin(alt, dive_margin(ev->c, tau, y));
     case EV_ENTRY:
         /* down to the glide altitude, or the dive (on an aim too close to glide) */
         return fmin(fmin(alt, alt - ev->h), dive_margin(ev->c, tau, y));
@@ -302,8 +299,7 @@ static double ev_alt(void *ctx, double tau, const double y[TRAJ_N])
         double vh = sqrt(fmax(v2 - vr * vr, 0.0)), rn = mwx_norm3(y);
         return fmin(alt, sqrt(ev->c->earth.gm / rn) - vh);
     }
-    default:
-        return alt;
+    default: return alt;
     }
 }
 
@@ -351,7 +347,8 @@ static int stretch(const traj_cfg_t *c, rhs_state_t *st, double *tau, double y[T
         st->x.weave = c->weave_g > 0.0 && *tau >= c->tau_weave;
         if (c->weave_g > 0.0 && *tau < c->tau_weave && c->tau_weave < to)
             to = c->tau_weave;
-        int rc = mwxi_traj_dp_run(rhs_seg, st, *tau, y, to, &o, ev_alt, &ev, mwxi_traj_push_seg, fl, &res);
+        int rc = mwxi_traj_dp_run(rhs_seg, st, *tau, y, to, &o, ev_alt, &ev, mwxi_traj_push_seg, fl,
+                                  &res);
         fl->n_steps += res.n_steps + res.n_rejected;
         fl->n_rhs += res.n_rhs;
         if (rc)
@@ -416,8 +413,7 @@ static int fly_post(const traj_cfg_t *c, rhs_state_t *st, double y[TRAJ_N], traj
         st->x.lift = TRAJ_LIFT_GLIDE;
         /* the pull-out: lift from the apex on (it grows as the air thickens) */
         if (mwxi_traj_alt_radial(&c->earth, y) > c->glide_h && dive_margin(c, tau, y) > 1e-9) {
-            if ((rc = stretch(c, st, &tau, y, TRAJ_MAX_FLIGHT_S, EV_ENTRY, c->glide_h, fl,
-                              &hit)))
+            if ((rc = stretch(c, st, &tau, y, TRAJ_MAX_FLIGHT_S, EV_ENTRY, c->glide_h, fl, &hit)))
                 return rc;
             if (hit == 1) {
                 fl->tau_glide1 = tau;
@@ -489,8 +485,8 @@ int mwxi_traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, tra
     o.max_steps = 200000;
     for (int k = 0; k < 3; k++) {
         st.stage = k < 2 ? 1 : 2;
-        rc = mwxi_traj_dp_run(rhs_seg, &st, tb[k], y, tb[k + 1], &o, ev_alt, &ev, mwxi_traj_push_seg, fl,
-                         &res);
+        rc = mwxi_traj_dp_run(rhs_seg, &st, tb[k], y, tb[k + 1], &o, ev_alt, &ev,
+                              mwxi_traj_push_seg, fl, &res);
         fl->n_steps += res.n_steps + res.n_rejected;
         fl->n_rhs += res.n_rhs;
         if (rc)
@@ -518,7 +514,7 @@ int mwxi_traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, tra
 }
 
 int mwxi_traj_coast_append(const traj_cfg_t *c, double beta, double tau0, const double y0[TRAJ_N],
-                      traj_flight_t *fl)
+                           traj_flight_t *fl)
 {
     rhs_state_t st;
     traj_prog_t p = {0.0, 0.0, 1000.0, 1};
@@ -543,7 +539,7 @@ int mwxi_traj_coast_append(const traj_cfg_t *c, double beta, double tau0, const 
 }
 
 int mwxi_traj_fly_coast(const traj_cfg_t *c, double beta, double tau0, const double y0[TRAJ_N],
-                   traj_flight_t *fl)
+                        traj_flight_t *fl)
 {
     fl->n_seg = fl->n_boost_seg = 0;
     fl->impacted = fl->crashed = fl->orbit = 0;
@@ -579,8 +575,7 @@ void mwxi_traj_flight_free(traj_flight_t *fl)
 void mwxi_traj_flight_state(const traj_flight_t *fl, double tau, double y[TRAJ_N])
 {
     size_t lo = 0, hi = fl->n_seg;
-    double tend = fl->impacted ? fl->tau_imp
-                               : fl->seg[fl->n_seg - 1].t0 + fl->seg[fl->n_seg - 1].h;
+    double tend = fl->impacted ? fl->tau_imp : fl->seg[fl->n_seg - 1].t0 + fl->seg[fl->n_seg - 1].h;
     if (tau < fl->seg[0].t0)
         tau = fl->seg[0].t0;
     if (tau > tend)

@@ -6,7 +6,7 @@
 #include "mwx/core.h"
 
 int mwxi_traj_kep_conic_apogee(double gm, double r0, double phi, double r_apo, double *v,
-                          double *gamma)
+                               double *gamma)
 {
     /* r = p / (1 - e cos(nu - pi)) with apogee at nu = pi: r_apo = p/(1-e) and
      * r0 = p/(1 - e cos(phi/2)). */
@@ -65,7 +65,7 @@ static double mean_anomaly(double e, double nu)
 }
 
 int mwxi_traj_kep_to_radius(double gm, const double r[3], const double v[3], double r_imp,
-                       double *tof, double r_out[3])
+                            double *tof, double r_out[3])
 {
     double h[3], hu[3], t[3];
     double rn = mwx_norm3(r), v2 = mwx_dot3(v, v), rv = mwx_dot3(r, v);

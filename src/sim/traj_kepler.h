@@ -7,7 +7,7 @@
  * back to radius r0 after the central angle phi (rad) and peaks at radius r_apo.
  * Returns 0, or -1 when no such bound conic exists (r_apo <= r0). */
 int mwxi_traj_kep_conic_apogee(double gm, double r0, double phi, double r_apo, double *v,
-                          double *gamma);
+                               double *gamma);
 
 /* The minimum-energy conic between two points at radius r0 phi apart: speed and
  * flight-path angle (gamma = pi/4 - phi/4). */
@@ -25,6 +25,6 @@ double mwxi_traj_kep_apoapsis(double gm, const double r[3], const double v[3]);
  * time of flight and the position there. Returns 0, or -1 when it never does
  * (unbound, or the conic stays above / below r_imp). */
 int mwxi_traj_kep_to_radius(double gm, const double r[3], const double v[3], double r_imp,
-                       double *tof, double r_out[3]);
+                            double *tof, double r_out[3]);
 
 #endif

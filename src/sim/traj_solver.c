@@ -54,8 +54,8 @@ static int evaluate(const traj_cfg_t *c, const target_t *tg, int full, const tra
             return 1;
         memcpy(rimp, fl->y_imp, sizeof rimp);
         tau_imp = fl->tau_imp;
-        apo = tg->profile == MWX_PROFILE_MINIMUM_ENERGY ? 0.0
-                                                         : mwxi_traj_flight_apogee(c, fl, NULL);
+        apo =
+            tg->profile == MWX_PROFILE_MINIMUM_ENERGY ? 0.0 : mwxi_traj_flight_apogee(c, fl, NULL);
     } else {
         double tof, ra = mwx_norm3(tg->aim);
         if (mwxi_traj_kep_to_radius(c->earth.gm, fl->y_bo, fl->y_bo + 3, ra, &tof, rimp))
@@ -153,9 +153,9 @@ static int fd_jacobian(const traj_cfg_t *c, const target_t *tg, int full, const 
 }
 
 /* Newton / Broyden with backtracking. u in/out (scaled), F out. 0 converged, 1 not. */
-static int newton(const traj_cfg_t *c, const target_t *tg, int full, double u[3],
-                  double J[3][3], int *have_j, traj_flight_t *fl, int max_evals, double tol,
-                  double F[3], int *n_evals)
+static int newton(const traj_cfg_t *c, const target_t *tg, int full, double u[3], double J[3][3],
+                  int *have_j, traj_flight_t *fl, int max_evals, double tol, double F[3],
+                  int *n_evals)
 {
     traj_prog_t p;
     int start = *n_evals, fresh = 0, rc;
@@ -271,12 +271,11 @@ static int attempt(const traj_cfg_t *cfg, const traj_cfg_t *c, const target_t *t
  * within the vehicle's means. */
 static int solved(const traj_solution_t *sol, const double F[3])
 {
-    return hypot(F[0], F[1]) <= 1000.0 && fabs(F[2]) <= 1000.0 &&
-           sol->prog.dv < TRAJ_MAX_DV_MPS;
+    return hypot(F[0], F[1]) <= 1000.0 && fabs(F[2]) <= 1000.0 && sol->prog.dv < TRAJ_MAX_DV_MPS;
 }
 
 int mwxi_traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
-               traj_solution_t *sol, mwx_err_t *err)
+                    traj_solution_t *sol, mwx_err_t *err)
 {
     /* The iterations integrate 100x looser than the final flight (a few decimetres at
      * impact; the finite differences move it by ~100 m), at half the cost. */
@@ -299,8 +298,8 @@ int mwxi_traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t 
     mwx_enu_basis(l->aim_lat, l->aim_lon, tg.east, tg.north, tg.up);
     tg.profile = l->profile;
     tg.apogee_m = l->apogee_m;
-    mwx_geodesic_inverse(&c->earth, l->site_lat, l->site_lon, l->aim_lat, l->aim_lon, &s12,
-                         &az1, NULL);
+    mwx_geodesic_inverse(&c->earth, l->site_lat, l->site_lon, l->aim_lat, l->aim_lon, &s12, &az1,
+                         NULL);
 
     /* --- reachability on the sphere through the site */
     double r0 = mwx_norm3(c->r0), gm = c->earth.gm;
@@ -326,8 +325,7 @@ int mwxi_traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t 
     if (l->profile != MWX_PROFILE_MINIMUM_ENERGY) {
         double hme = sol->kepler_apogee_m;
         if (!(l->apogee_m > 0))
-            return mwx_err_set(err, MWX_EINVAL, "launch %s: profile %s needs apogee_km", id,
-                               pn);
+            return mwx_err_set(err, MWX_EINVAL, "launch %s: profile %s needs apogee_km", id, pn);
         if (l->profile == MWX_PROFILE_LOFTED && l->apogee_m < hme)
             return mwx_err_set(err, MWX_ERANGE,
                                "launch %s: lofted apogee %.0f km is below the %.0f km "
@@ -341,9 +339,10 @@ int mwxi_traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t 
         /* below TRAJ_MIN_APOGEE_M a depressed flight is quasi-ballistic: the flight model
          * adds lift and its pull-up (traj_cfg_t.post), the same Newton solves it */
         if (mwxi_traj_kep_conic_apogee(gm, r0, phi, r0 + l->apogee_m, &v_g, &g_g))
-            return mwx_err_set(err, MWX_ERANGE, "launch %s: no ballistic conic peaks at "
-                               "%.0f km over this %.0f km range", id, l->apogee_m / 1e3,
-                               s12 / 1e3);
+            return mwx_err_set(err, MWX_ERANGE,
+                               "launch %s: no ballistic conic peaks at "
+                               "%.0f km over this %.0f km range",
+                               id, l->apogee_m / 1e3, s12 / 1e3);
     }
     if (v_g >= sqrt(2.0 * gm / r0))
         return mwx_err_set(err, MWX_ERANGE,
@@ -376,8 +375,7 @@ int mwxi_traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t 
                            "within 1 km of the aim %.0f km away (closest: miss %.1f km, %s "
                            "off by %.1f %s%s)",
                            id, c->burn_s, pn, s12 / 1e3, hypot(F[0], F[1]) / 1e3,
-                           l->profile == MWX_PROFILE_MINIMUM_ENERGY ? "burnout angle"
-                                                                    : "apogee",
+                           l->profile == MWX_PROFILE_MINIMUM_ENERGY ? "burnout angle" : "apogee",
                            l->profile == MWX_PROFILE_MINIMUM_ENERGY ? F[2] / 1e3 : F[2] / 1e3,
                            l->profile == MWX_PROFILE_MINIMUM_ENERGY ? "mrad" : "km",
                            sol->prog.dv >= TRAJ_MAX_DV_MPS ? "; at the vehicle's limit" : "");

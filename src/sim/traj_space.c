@@ -22,21 +22,21 @@
 #include "sim/traj_flight.h"
 #include "sim/traj_gravity.h"
 
-#define TRAJ_SPACE_TW 1.4
+#define TRAJ_SPACE_TW     1.4
 #define TRAJ_SPACE_MIN_TW 1.15
 #define TRAJ_SPACE_DV_MPS 13000.0
 #define TRAJ_SPACE_VERT_S 10.0
-#define TRAJ_SPACE_KICK (4.0 * MWX_DEG)
-#define TRAJ_SPACE_TH_S 60.0
-#define TRAJ_SPACE_TV_S 15.0
+#define TRAJ_SPACE_KICK   (4.0 * MWX_DEG)
+#define TRAJ_SPACE_TH_S   60.0
+#define TRAJ_SPACE_TV_S   15.0
 
 typedef struct space {
     const traj_cfg_t *c;
-    int n, stage;           /* stage burning: 1..n */
+    int n, stage; /* stage burning: 1..n */
     double t_ign[MWX_MAX_STAGES + 1], zeta[MWX_MAX_STAGES], ve;
     double h_orb, n_plane[3], up0_dir[3];
-    double t_shift;         /* coast inside the last stage's burn (engine off), s */
-    int circ;               /* circularising: thrust horizontal */
+    double t_shift; /* coast inside the last stage's burn (engine off), s */
+    int circ;       /* circularising: thrust horizontal */
 } space_t;
 
 static double clampd(double v, double lo, double hi)
@@ -65,8 +65,8 @@ static void space_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[T
         if (tau <= TRAJ_SPACE_VERT_S) {
             memcpy(d, up, sizeof d);
         } else if (tau <= 2.0 * TRAJ_SPACE_VERT_S) {
-            double th = 0.5 * MWX_PI - TRAJ_SPACE_KICK * (tau - TRAJ_SPACE_VERT_S) /
-                                           TRAJ_SPACE_VERT_S;
+            double th =
+                0.5 * MWX_PI - TRAJ_SPACE_KICK * (tau - TRAJ_SPACE_VERT_S) / TRAJ_SPACE_VERT_S;
             for (int i = 0; i < 3; i++)
                 d[i] = cos(th) * fw[i] + sin(th) * up[i];
         } else {
@@ -77,8 +77,8 @@ static void space_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[T
     } else if (s->circ) {
         /* horizontal, plus what holds the climb rate at zero */
         double vr = mwx_dot3(y + 3, up), v2 = mwx_dot3(y + 3, y + 3), hd[3];
-        double a_up = clampd(c->earth.gm / (rn * rn) - (v2 - vr * vr) / rn - vr / 5.0,
-                             -0.7 * at, 0.95 * at);
+        double a_up =
+            clampd(c->earth.gm / (rn * rn) - (v2 - vr * vr) / rn - vr / 5.0, -0.7 * at, 0.95 * at);
         for (int i = 0; i < 3; i++)
             hd[i] = y[3 + i] - vr * up[i];
         double dn = mwx_norm3(hd), a_h = sqrt(at * at - a_up * a_up);
@@ -91,8 +91,8 @@ static void space_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[T
          * further off (so it arrives level, not overshooting) */
         double e = s->h_orb - alt, ae = fabs(e);
         double vr_ref = copysign(fmin(ae / TRAJ_SPACE_TH_S, sqrt(2.0 * 4.0 * ae)), e);
-        double a_up = c->earth.gm / (rn * rn) - (v2 - vr * vr) / rn +
-                      (vr_ref - vr) / TRAJ_SPACE_TV_S;
+        double a_up =
+            c->earth.gm / (rn * rn) - (v2 - vr * vr) / rn + (vr_ref - vr) / TRAJ_SPACE_TV_S;
         a_up = clampd(a_up, -0.7 * at, 0.95 * at);
         double a_h = sqrt(at * at - a_up * a_up);
         for (int i = 0; i < 3; i++)
@@ -136,12 +136,9 @@ static double space_event(void *ctx, double tau, const double y[TRAJ_N])
         double ra = a > 0 ? a * (1.0 + ecc) : 1e12;
         return fmin(alt, e->h - (ra - (rn - alt)));
     }
-    case 2:
-        return fmin(alt, vr);
-    case 3:
-        return fmin(alt, sqrt(gm / rn) - vh);
-    default:
-        return alt;
+    case 2: return fmin(alt, vr);
+    case 3: return fmin(alt, sqrt(gm / rn) - vh);
+    default: return alt;
     }
 }
 
@@ -176,7 +173,7 @@ static int coast_to_apex(const traj_cfg_t *c, sev_t *ev, double *tau, double y[T
     if (mwx_dot3(y, y + 3) <= 0.0)
         return MWX_OK;
     int rc = mwxi_traj_dp_run(coast_rhs, (void *)c, *tau, y, *tau + 20000.0, &o, space_event, ev,
-                         mwxi_traj_push_seg, fl, &res);
+                              mwxi_traj_push_seg, fl, &res);
     fl->n_steps += res.n_steps + res.n_rejected;
     fl->n_rhs += res.n_rhs;
     *tau = res.t;
@@ -184,7 +181,7 @@ static int coast_to_apex(const traj_cfg_t *c, sev_t *ev, double *tau, double y[T
 }
 
 int mwxi_traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
-                   traj_sep_t sep[MWX_MAX_STAGES], int *n_sep, mwx_err_t *err)
+                        traj_sep_t sep[MWX_MAX_STAGES], int *n_sep, mwx_err_t *err)
 {
     space_t s;
     sev_t ev = {c, 0, 0.0};
@@ -207,8 +204,8 @@ int mwxi_traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_
     for (int k = 0; k < s.n; k++) {
         if (!(l->stage_burn_s[k] >= 10.0 && l->stage_burn_s[k] <= 1000.0))
             return mwx_err_set(err, MWX_EINVAL,
-                               "launch %s: stage %d burns %g s, outside [10, 1000] s", id,
-                               k + 1, l->stage_burn_s[k]);
+                               "launch %s: stage %d burns %g s, outside [10, 1000] s", id, k + 1,
+                               l->stage_burn_s[k]);
         s.t_ign[k + 1] = s.t_ign[k] + l->stage_burn_s[k];
     }
     {
@@ -227,8 +224,10 @@ int mwxi_traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_
             s.zeta[k] = fmin(1.0 - exp(-dv_up / s.ve), 0.93);
     }
     if (!(s.h_orb >= 150e3 && s.h_orb <= 2000e3))
-        return mwx_err_set(err, MWX_EINVAL, "launch %s: orbit altitude %.0f km outside [150, "
-                           "2000] km", id, s.h_orb / 1e3);
+        return mwx_err_set(err, MWX_EINVAL,
+                           "launch %s: orbit altitude %.0f km outside [150, "
+                           "2000] km",
+                           id, s.h_orb / 1e3);
     for (int i = 0; i < 3; i++)
         h0[i] = cos(l->azimuth) * c->north0[i] + sin(l->azimuth) * c->east0[i];
     mwx_cross3(c->r0, h0, s.n_plane);
@@ -267,8 +266,8 @@ int mwxi_traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_
             double to = fmin(cuts[j], s.t_ign[k + 1]);
             if (to <= tau)
                 continue;
-            rc = mwxi_traj_dp_run(space_rhs, &s, tau, y, to, &o, space_event, &ev, mwxi_traj_push_seg,
-                             fl, &res);
+            rc = mwxi_traj_dp_run(space_rhs, &s, tau, y, to, &o, space_event, &ev,
+                                  mwxi_traj_push_seg, fl, &res);
             fl->n_steps += res.n_steps + res.n_rejected;
             fl->n_rhs += res.n_rhs;
             if (rc)
@@ -277,7 +276,8 @@ int mwxi_traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_
             if (res.event && mwxi_traj_alt_radial(&c->earth, y) < 10.0)
                 return mwx_err_set(err, MWX_ERANGE,
                                    "launch %s: impossible stage set: stage %d falls back to "
-                                   "the ground at %.0f s", id, k + 1, tau);
+                                   "the ground at %.0f s",
+                                   id, k + 1, tau);
             if (res.event) {
                 /* the apoapsis is at the orbit altitude: coast to it (engine off), then
                  * burn horizontally to the circular speed there */
@@ -296,12 +296,11 @@ int mwxi_traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_
                 if (tau < tf) {
                     double to2 = fmin(tf, s.t_ign[k + 1] + s.t_shift);
                     rc = mwxi_traj_dp_run(space_rhs, &s, tau, y, to2, &o, space_event, &ev,
-                                     mwxi_traj_push_seg, fl, &res);
+                                          mwxi_traj_push_seg, fl, &res);
                     fl->n_steps += res.n_steps + res.n_rejected;
                     fl->n_rhs += res.n_rhs;
                     if (rc)
-                        return mwx_err_set(err, rc, "launch %s: trajectory integration failed",
-                                           id);
+                        return mwx_err_set(err, rc, "launch %s: trajectory integration failed", id);
                     tau = res.t;
                 }
                 if (!res.event || tau >= tf) {

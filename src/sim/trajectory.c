@@ -34,8 +34,8 @@ static int check_launch(const mwx_physics_t *ph, const mwx_launch_t *l, mwx_err_
         return mwx_err_set(err, MWX_EINVAL, "launch %s: latitude beyond +-90 deg", id);
     if (l->profile != MWX_PROFILE_SPACE_LAUNCH &&
         !(l->burn_time_s >= 10.0 && l->burn_time_s <= 600.0))
-        return mwx_err_set(err, MWX_EINVAL, "launch %s: burn_time_s %g outside [10, 600] s",
-                           id, l->burn_time_s);
+        return mwx_err_set(err, MWX_EINVAL, "launch %s: burn_time_s %g outside [10, 600] s", id,
+                           l->burn_time_s);
     if (!(l->beta_kg_m2 >= 50.0 && l->beta_kg_m2 <= 1e6))
         return mwx_err_set(err, MWX_EINVAL,
                            "launch %s: ballistic coefficient %g outside [50, 1e6] kg/m^2", id,
@@ -43,8 +43,7 @@ static int check_launch(const mwx_physics_t *ph, const mwx_launch_t *l, mwx_err_
     if (!(ph->earth.a > 1e6 && ph->earth.gm > 0 && ph->earth.f >= 0 && ph->earth.f < 0.1))
         return mwx_err_set(err, MWX_EINVAL, "launch %s: bad earth model", id);
     if ((unsigned)l->profile > MWX_PROFILE_SPACE_LAUNCH)
-        return mwx_err_set(err, MWX_EINVAL, "launch %s: unknown profile %d", id,
-                           (int)l->profile);
+        return mwx_err_set(err, MWX_EINVAL, "launch %s: unknown profile %d", id, (int)l->profile);
     if (l->profile == MWX_PROFILE_SPACE_LAUNCH) {
         if (!isfinite(l->azimuth) || !isfinite(l->orbit_alt_m) || !isfinite(l->fail_at_s) ||
             l->fail_at_s < 0.0)
@@ -54,11 +53,12 @@ static int check_launch(const mwx_physics_t *ph, const mwx_launch_t *l, mwx_err_
     if (l->n_stages > 2)
         return mwx_err_set(err, MWX_EINVAL,
                            "launch %s: impossible stage set: a %s flight has 1 or 2 stages, "
-                           "not %d", id, l->profile == MWX_PROFILE_GLIDE ? "glide" : "ballistic",
+                           "not %d",
+                           id, l->profile == MWX_PROFILE_GLIDE ? "glide" : "ballistic",
                            l->n_stages);
     if (!(l->terminal_g >= 0.0 && l->terminal_g <= 10.0))
-        return mwx_err_set(err, MWX_EINVAL, "launch %s: terminal_maneuver_g %g outside [0, 10]",
-                           id, l->terminal_g);
+        return mwx_err_set(err, MWX_EINVAL, "launch %s: terminal_maneuver_g %g outside [0, 10]", id,
+                           l->terminal_g);
     if (l->profile == MWX_PROFILE_GLIDE &&
         !(l->lift_to_drag >= 0.0 && l->lift_to_drag <= 10.0 && l->glide_alt_m >= 1e3 &&
           l->glide_alt_m <= 150e3 && isfinite(l->crossrange_m)))
@@ -86,8 +86,7 @@ int mwx_traj_create(const mwx_physics_t *ph, const mwx_launch_t *l, double epoch
         return mwx_err_set(err, MWX_ENOMEM, "launch %s: out of memory", l->id);
     mwxi_traj_cfg_init(&tr->cfg, ph, l);
     tr->t_launch = l->t_launch;
-    tr->theta_launch =
-        ph->rotation ? mwx_earth_rotation_angle(epoch_unix + l->t_launch) : 0.0;
+    tr->theta_launch = ph->rotation ? mwx_earth_rotation_angle(epoch_unix + l->t_launch) : 0.0;
     traj_sep_t sep[MWX_MAX_STAGES];
     int n_sep = 0;
     if (l->profile == MWX_PROFILE_SPACE_LAUNCH) {
@@ -140,8 +139,8 @@ int mwx_traj_create(const mwx_physics_t *ph, const mwx_launch_t *l, double epoch
         in->impact_lat = g.lat;
         in->impact_lon = g.lon;
         in->apogee_m = tr->sol.apogee_m;
-        mwx_geodesic_inverse(&tr->cfg.earth, l->site_lat, l->site_lon, g.lat, g.lon,
-                             &in->range_m, NULL, NULL);
+        mwx_geodesic_inverse(&tr->cfg.earth, l->site_lat, l->site_lon, g.lat, g.lon, &in->range_m,
+                             NULL, NULL);
     }
     /* the objects: the vehicle, then the parts in order of separation */
     tr->n_obj = 1;
@@ -150,11 +149,11 @@ int mwx_traj_create(const mwx_physics_t *ph, const mwx_launch_t *l, double epoch
         rc = mwxi_traj_fly_coast(&tr->cfg, sep[k].beta, sep[k].tau, sep[k].y, pf);
         if (rc) {
             mwx_traj_destroy(tr);
-            return mwx_err_set(err, rc, "launch %s: stage %d: trajectory integration failed",
-                               l->id, sep[k].stage);
+            return mwx_err_set(err, rc, "launch %s: stage %d: trajectory integration failed", l->id,
+                               sep[k].stage);
         }
-        snprintf(tr->obj[tr->n_obj].id, sizeof tr->obj[0].id, "%.*s-S%d", MWX_ID_LEN - 5,
-                 l->id, sep[k].stage);
+        snprintf(tr->obj[tr->n_obj].id, sizeof tr->obj[0].id, "%.*s-S%d", MWX_ID_LEN - 5, l->id,
+                 sep[k].stage);
         tr->n_obj++;
     }
     for (int k = 0; k < tr->n_obj; k++) {
@@ -186,8 +185,8 @@ void mwx_traj_destroy(mwx_traj_t *tr)
     free(tr);
 }
 
-int mwx_traj_object_state(const mwx_traj_t *tr, int k, double t, double ecef[3],
-                          double vel[3], mwx_phase_t *phase)
+int mwx_traj_object_state(const mwx_traj_t *tr, int k, double t, double ecef[3], double vel[3],
+                          mwx_phase_t *phase)
 {
     double y[TRAJ_N], tau;
     double v[3];

@@ -85,7 +85,7 @@ LA_INLINE void innov8(const double *P, const double *H, int k, double *PHt, doub
 
 /* nu, S, H and P H^T for the current state. */
 int mwxi_track_ekf_innov(const mwx_meas_model_t *m, const mwx_gauss_t *s, double *nu, double *S,
-                     double *H, double *PHt)
+                         double *H, double *PHt)
 {
     const int n = s->n, k = m->nz;
     double zp[MWX_TRACK_MAX_Z];
@@ -114,15 +114,15 @@ int mwxi_track_ekf_innov(const mwx_meas_model_t *m, const mwx_gauss_t *s, double
     return MWX_OK;
 }
 
-static int ekf_innovation(const mwx_filter_t *f, const mwx_meas_model_t *m,
-                          const mwx_gauss_t *s, double *nu, double *S)
+static int ekf_innovation(const mwx_filter_t *f, const mwx_meas_model_t *m, const mwx_gauss_t *s,
+                          double *nu, double *S)
 {
     double H[MWX_TRACK_MAX_Z * LA_MAX], PHt[LA_MAX * MWX_TRACK_MAX_Z];
     return mwxi_track_ekf_innov(m, s, nu, S, H, PHt);
 }
 
-static int ekf_update(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gauss_t *s,
-                      double *nis, double *loglik)
+static int ekf_update(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gauss_t *s, double *nis,
+                      double *loglik)
 {
     double H[MWX_TRACK_MAX_Z * LA_MAX], PHt[LA_MAX * MWX_TRACK_MAX_Z];
     double nu[MWX_TRACK_MAX_Z], S[9];
@@ -176,8 +176,8 @@ LA_INLINE void joseph8(const double *P0, const double *K, const double *C, const
 }
 
 int mwxi_track_ekf_update_pre(const mwx_meas_model_t *m, mwx_gauss_t *s, const double *nu,
-                             const double *S, const double *H, const double *PHt,
-                             double *nis, double *loglik)
+                              const double *S, const double *H, const double *PHt, double *nis,
+                              double *loglik)
 {
     const int n = s->n, k = m->nz;
     double K[LA_MAX * MWX_TRACK_MAX_Z], logdet;
@@ -229,4 +229,7 @@ int mwxi_track_ekf_update_pre(const mwx_meas_model_t *m, mwx_gauss_t *s, const d
 
 static const mwx_filter_t g_ekf = {"ekf", ekf_predict, ekf_update, ekf_innovation, 0, 0, 0};
 
-const mwx_filter_t *mwx_filter_ekf(void) { return &g_ekf; }
+const mwx_filter_t *mwx_filter_ekf(void)
+{
+    return &g_ekf;
+}

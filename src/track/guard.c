@@ -25,15 +25,15 @@
 #include <math.h>
 #include <string.h>
 
-#define LAG1_S 10.0
-#define LAG2_S 20.0
-#define LAG_SLACK_S 5.0
-#define THRUST_MIN_A 1.0  /* m/s^2 */
-#define LIFT_MIN_A 1.5    /* m/s^2 */
-#define NSIGMA 4.0
-#define NIS_ALPHA 0.3     /* weight of the newest update in the running mean */
-#define NIS_EVIDENCE 4.0  /* running mean of NIS/nz above this: the model has lost it */
-#define NIS_MIN_N 5       /* updates before the mean is trusted */
+#define LAG1_S       10.0
+#define LAG2_S       20.0
+#define LAG_SLACK_S  5.0
+#define THRUST_MIN_A 1.0 /* m/s^2 */
+#define LIFT_MIN_A   1.5 /* m/s^2 */
+#define NSIGMA       4.0
+#define NIS_ALPHA    0.3 /* weight of the newest update in the running mean */
+#define NIS_EVIDENCE 4.0 /* running mean of NIS/nz above this: the model has lost it */
+#define NIS_MIN_N    5   /* updates before the mean is trusted */
 
 void mwxi_guard_init(mwx_guard_t *g, double t)
 {
@@ -90,12 +90,11 @@ double mwxi_guard_perigee_alt(const mwx_dyn_params_t *p, const double *x)
 /* Departure of the state now from the no-thrust continuation of sample s: along the
  * path (against vacuum) and across it (against drag), and whether they are evidence. */
 static void departure(mwx_guard_t *g, const mwx_motion_model_t *bal, const mwx_gauss_t *x,
-                      double var_v, const mwx_guard_sample_t *s, double t, int *thrust,
-                      int *lift)
+                      double var_v, const mwx_guard_sample_t *s, double t, int *thrust, int *lift)
 {
     mwx_motion_model_t vac = *bal;
-    double xd[MWX_TRACK_NX], xv[MWX_TRACK_NX], u[3], dv[3], dd[3], along, perp, sig, dt,
-        drag = 0.0, sp;
+    double xd[MWX_TRACK_NX], xv[MWX_TRACK_NX], u[3], dv[3], dd[3], along, perp, sig, dt, drag = 0.0,
+                                                                                         sp;
     dt = t - s->t;
     memset(xd, 0, sizeof xd);
     memcpy(xd, s->x, sizeof s->x);
@@ -140,8 +139,8 @@ static void departure(mwx_guard_t *g, const mwx_motion_model_t *bal, const mwx_g
 }
 
 mwx_track_class_t mwxi_guard_update(mwx_guard_t *g, const mwx_motion_model_t *ballistic,
-                                   const mwx_dyn_params_t *p, const mwx_gauss_t *x,
-                                   double p_boost, double t, double t_launch)
+                                    const mwx_dyn_params_t *p, const mwx_gauss_t *x, double p_boost,
+                                    double t, double t_launch)
 {
     const int n = x->n;
     double var_v = (x->P[3 * n + 3] + x->P[4 * n + 4] + x->P[5 * n + 5]) / 3.0;

@@ -200,8 +200,8 @@ static int spd_inv3(const double *A, double *Ai, double *logdet)
     l22 = sqrt(d);
     if (logdet) {
         double pr = l00 * l11 * l22;
-        *logdet = pr > 1e-300 && pr < 1e300 ? 2.0 * log(pr)
-                                            : 2.0 * (log(l00) + log(l11) + log(l22));
+        *logdet =
+            pr > 1e-300 && pr < 1e300 ? 2.0 * log(pr) : 2.0 * (log(l00) + log(l11) + log(l22));
     }
     i00 = 1.0 / l00;
     i11 = 1.0 / l11;
@@ -300,8 +300,8 @@ void mwxi_la_eig2(double a, double b, double c, double *l1, double *l2, double v
 }
 
 /* K = C Si, x = x0 + K nu, d2 = nu^T Si nu (see mwxi_la_kalman_correct). */
-LA_INLINE void gain(const double *C, const double *Si, const double *nu, const double *x0,
-                    int n, int k, double *K, double *x, double *d2)
+LA_INLINE void gain(const double *C, const double *Si, const double *nu, const double *x0, int n,
+                    int k, double *K, double *x, double *d2)
 {
     double a = 0.0;
     for (int i = 0; i < n; i++)
@@ -324,7 +324,7 @@ LA_INLINE void gain(const double *C, const double *Si, const double *nu, const d
 }
 
 int mwxi_la_kalman_correct(const double *C, const double *S, const double *nu, const double *x0,
-                      int n, int k, double *K, double *x, double *d2, double *logdet)
+                           int n, int k, double *K, double *x, double *d2, double *logdet)
 {
     double Si[MWX_TRACK_MAX_Z * MWX_TRACK_MAX_Z];
     int rc = mwxi_la_spd_inv(S, Si, k, logdet);

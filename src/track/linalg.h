@@ -33,7 +33,7 @@ int mwxi_la_cov_ok(const double *P, int n);
  * K = C S^-1, x = x0 + K nu, *d2 = nu^T S^-1 nu (NIS), *logdet = log det S. Non-zero when
  * S is not positive definite. */
 int mwxi_la_kalman_correct(const double *C, const double *S, const double *nu, const double *x0,
-                      int n, int k, double *K, double *x, double *d2, double *logdet);
+                           int n, int k, double *K, double *x, double *d2, double *logdet);
 /* Eigen decomposition of a symmetric 2x2 [a b; b c]: l1 >= l2, unit v1 for l1. */
 void mwxi_la_eig2(double a, double b, double c, double *l1, double *l2, double v1[2]);
 

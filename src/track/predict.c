@@ -265,9 +265,9 @@ int mwx_estimate_launch(const mwx_dyn_params_t *p, const double *x, double t, in
  * the tracker's exponential atmosphere and a booster's beta of 20 t/m^2. Coriolis is
  * normal to the velocity and the centrifugal term is < 0.04 m/s^2: both left out. */
 
-#define FIT_VE 2648.0          /* Isp 270 s */
+#define FIT_VE         2648.0  /* Isp 270 s */
 #define FIT_BETA_BOOST 20000.0 /* kg/m^2 */
-#define FIT_NP 3               /* t0, zeta, Ts */
+#define FIT_NP         3       /* t0, zeta, Ts */
 
 typedef struct fit_ctx {
     const mwx_dyn_params_t *p;
@@ -321,8 +321,7 @@ static double fit_gamma(fit_ctx_t *c, double t0, double ts, double tau)
     return prev ? prev->gamma_rad : 0.5 * MWX_PI;
 }
 
-static void fit_deriv(fit_ctx_t *c, const double *q, double tau, const double y[3],
-                      double dy[3])
+static void fit_deriv(fit_ctx_t *c, const double *q, double tau, const double y[3], double dy[3])
 {
     double gam = fit_gamma(c, q[0], q[2], tau), sg = sin(gam), cg = cos(gam);
     double r = c->p->earth.a + y[0], g = c->p->earth.gm / (r * r);
@@ -335,8 +334,7 @@ static void fit_deriv(fit_ctx_t *c, const double *q, double tau, const double y[
 }
 
 /* Midpoint steps of at most 1 s from tau0 to tau1 (never across a stage boundary). */
-static void fit_fly(fit_ctx_t *c, const double *q, double tau0, double tau1,
-                    double y[3])
+static void fit_fly(fit_ctx_t *c, const double *q, double tau0, double tau1, double y[3])
 {
     double tau = tau0;
     while (tau < tau1 - 1e-9) {
@@ -541,8 +539,7 @@ int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s, int n
             k2 = i;
             break;
         }
-    mwx_geodesic_inverse(&p->earth, s[0].lat, s[0].lon, s[k2].lat, s[k2].lon, &s12, &az1,
-                         &az2);
+    mwx_geodesic_inverse(&p->earth, s[0].lat, s[0].lon, s[k2].lat, s[k2].lon, &s12, &az1, &az2);
     if (s12 > 1.0 && ground > 0.0) {
         mwx_geodesic_direct(&p->earth, s[0].lat, s[0].lon, az1 + MWX_PI, ground, &lat, &lon);
     } else {

@@ -36,52 +36,52 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SENSORS 128
+#define MAX_SENSORS      128
 #define CLUSTER_MAX_ROWS 48
 #define CLUSTER_MAX_COLS 64
-#define IR_PENDING 256
-#define MAX_FLIGHT_S 4000.0
+#define IR_PENDING       256
+#define MAX_FLIGHT_S     4000.0
 /* scratch sizes: gated pairs per measurement (plus slack), grid buckets per track (kept
  * at most half full, plus slack), tracks with a launch-fit history */
-#define PAIRS_PER_MEAS 6
-#define PAIRS_SLACK 64
+#define PAIRS_PER_MEAS         6
+#define PAIRS_SLACK            64
 #define GRID_BUCKETS_PER_TRACK 2
-#define GRID_SLACK 64
-#define HIST_TRACKS_MAX 256
+#define GRID_SLACK             64
+#define HIST_TRACKS_MAX        256
 /* gating grid: a track's reach over dt is GATE_SIGMAS of its position and velocity
  * spread, plus 10 g unmodelled (0.5 * 100 m/s^2 * dt^2), plus a fixed margin */
-#define GATE_SIGMAS 4.0
+#define GATE_SIGMAS                   4.0
 #define GATE_UNMODELLED_HALF_ACC_MPS2 50.0
-#define GATE_MARGIN_M 2e3
+#define GATE_MARGIN_M                 2e3
 /* two IR lines of sight crossing outside these altitudes are not one object */
 #define IR_TRIANG_MIN_ALT_M (-2e3)
 #define IR_TRIANG_MAX_ALT_M 3000e3
 /* prior of the unobserved states of a new track: velocity, thrust acceleration, kappa */
-#define PRIOR_SIGMA_VEL_MPS 3000.0
-#define PRIOR_THRUST_MPS2 20.0
+#define PRIOR_SIGMA_VEL_MPS     3000.0
+#define PRIOR_THRUST_MPS2       20.0
 #define PRIOR_SIGMA_THRUST_MPS2 15.0
-#define PRIOR_KAPPA_M2KG 2e-4 /* 1/beta, beta 5000 kg/m^2 */
-#define RETIRE_BOOST_UPDATES 30
-#define HIST_SAMPLES 48       /* early-flight samples kept per track for the launch fit */
-#define HIST_AFTER_BURNOUT 20 /* s of ballistic flight kept: they time the burnout */
-#define HIST_FIT_EVERY 10.0   /* s between launch fits while samples come in */
+#define PRIOR_KAPPA_M2KG        2e-4 /* 1/beta, beta 5000 kg/m^2 */
+#define RETIRE_BOOST_UPDATES    30
+#define HIST_SAMPLES            48   /* early-flight samples kept per track for the launch fit */
+#define HIST_AFTER_BURNOUT      20   /* s of ballistic flight kept: they time the burnout */
+#define HIST_FIT_EVERY          10.0 /* s between launch fits while samples come in */
 /* Manoeuvre mode (docs/TRACKER.md "Manoeuvres"): a ballistic track below MAN_ALT_M, where
  * the air is dense enough for lift (a quasi-ballistic pull-up of up to 4 g at 25 km, a
  * glide, a terminal weave), gets a second IMM mode: the ballistic model with white
  * acceleration of MAN_Q_ACC ((30 m/s^2)^2 per s). Without it the single ballistic mode,
  * 100 m and 15 m/s sure of the body, fell 500 m behind a pull-up within 6 s, failed the
  * gate and the track broke (test-quasi-ballistic Q1). */
-#define MAN_ALT_M 60e3
-#define MAN_Q_ACC 900.0
-#define MAN_MU0 0.05          /* its probability when it is added */
-#define MAN_RATE_IN 0.05      /* ballistic -> manoeuvre, 1/s */
-#define MAN_RATE_OUT 0.2      /* manoeuvre -> ballistic, 1/s */
+#define MAN_ALT_M    60e3
+#define MAN_Q_ACC    900.0
+#define MAN_MU0      0.05 /* its probability when it is added */
+#define MAN_RATE_IN  0.05 /* ballistic -> manoeuvre, 1/s */
+#define MAN_RATE_OUT 0.2  /* manoeuvre -> ballistic, 1/s */
 
 /* A track's early flight, for the launch fit (a pool: few tracks are boosting). */
 typedef struct hist {
-    int n, n_boost;       /* samples, and how many were taken with P(boost) > 0.8 */
-    double dt_min;        /* spacing; doubled when full and thinned */
-    double t_fit;         /* time of the last fit */
+    int n, n_boost; /* samples, and how many were taken with P(boost) > 0.8 */
+    double dt_min;  /* spacing; doubled when full and thinned */
+    double t_fit;   /* time of the last fit */
     mwx_boost_sample_t s[HIST_SAMPLES];
 } hist_t;
 
@@ -93,15 +93,15 @@ typedef struct trk {
     mwx_imm_t imm;
     mwx_gauss_t comb;
     uint32_t nations;
-    int launch_from_boost;  /* number of boost-based launch estimates averaged */
-    int launch_fit;         /* the launch estimate is the fit to the early flight */
-    int hist;               /* slot in the history pool, -1 = none */
-    int hist_done;          /* history closed: no slot is taken again */
-    double t_ballistic;     /* when the reported phase last became ballistic */
-    int ballistic_run;      /* consecutive updates with P(ballistic) > 0.95 */
-    int boost_on;           /* IMM mode 0 is the boost mode */
-    int man_on;             /* the last IMM mode is the manoeuvre mode */
-    mwx_phase_t phase;      /* reported phase, with hysteresis */
+    int launch_from_boost; /* number of boost-based launch estimates averaged */
+    int launch_fit;        /* the launch estimate is the fit to the early flight */
+    int hist;              /* slot in the history pool, -1 = none */
+    int hist_done;         /* history closed: no slot is taken again */
+    double t_ballistic;    /* when the reported phase last became ballistic */
+    int ballistic_run;     /* consecutive updates with P(ballistic) > 0.95 */
+    int boost_on;          /* IMM mode 0 is the boost mode */
+    int man_on;            /* the last IMM mode is the manoeuvre mode */
+    mwx_phase_t phase;     /* reported phase, with hysteresis */
     /* the gate's EKF innovation, reused by the update of a single-mode track */
     uint32_t g_stamp;
     int g_meas;
@@ -111,14 +111,14 @@ typedef struct trk {
     /* The ballistic continuation's impact, always computed: it times a coast out of
      * sight. Published (the record's impact) only while the guard says ballistic. */
     mwx_rec_impact_est_t impact;
-    mwx_guard_t guard;      /* thrust/lift evidence: the track's class */
+    mwx_guard_t guard; /* thrust/lift evidence: the track's class */
     char parent[MWX_ID_LEN];
-    int stage;              /* a spent stage: quiet since it separated, its sibling burned */
-    int space_seen;         /* guard.space when last looked at (spread to relatives) */
+    int stage;      /* a spent stage: quiet since it separated, its sibling burned */
+    int space_seen; /* guard.space when last looked at (spread to relatives) */
     uint32_t pred_stamp, gate_stamp, hit_stamp;
-    int uf_meas;    /* first measurement of this scan that gated it */
+    int uf_meas; /* first measurement of this scan that gated it */
     int grid_next;
-    int col;        /* column in the current cluster */
+    int col; /* column in the current cluster */
 } trk_t;
 
 typedef struct sensor {
@@ -166,22 +166,22 @@ struct mwx_tracker {
 
     /* per-scan scratch, one entry per measurement of the scan */
     mwx_meas_model_t *meas_model;
-    double (*meas_pos)[3];        /* its position (ECEF, m) where it has one, for gating */
-    int *meas_ok;                 /* usable (model built, finite) */
-    int *meas_assigned;           /* taken by a track this scan */
-    int *cluster_parent;          /* union-find of measurements sharing a gated track */
-    int *cluster_next;            /* next measurement of the same cluster, -1 at the end */
-    int *cluster_row;             /* its row in the cluster's assignment matrix */
+    double (*meas_pos)[3]; /* its position (ECEF, m) where it has one, for gating */
+    int *meas_ok;          /* usable (model built, finite) */
+    int *meas_assigned;    /* taken by a track this scan */
+    int *cluster_parent;   /* union-find of measurements sharing a gated track */
+    int *cluster_next;     /* next measurement of the same cluster, -1 at the end */
+    int *cluster_row;      /* its row in the cluster's assignment matrix */
     int *meas_pair_first, *meas_pair_count; /* its gated (track, measurement) pairs */
-    double *meas_best_confirmed_nis; /* smallest NIS against a confirmed track */
+    double *meas_best_confirmed_nis;        /* smallest NIS against a confirmed track */
     pair_t *pairs;
     int n_pairs, max_pairs;
     uint32_t stamp;
 
     /* grid hash */
     int hsize;
-    int32_t *grid_key; /* the cell of each bucket, 3 per bucket */
-    int *grid_head;    /* first track in each bucket */
+    int32_t *grid_key;    /* the cell of each bucket, 3 per bucket */
+    int *grid_head;       /* first track in each bucket */
     uint32_t *grid_stamp; /* the scan that last filled each bucket (stale otherwise) */
     int *oversize, n_oversize;
 
@@ -305,19 +305,19 @@ int mwx_tracker_create(const mwx_tracker_cfg_t *cfg, mwx_tracker_t **out, mwx_er
     t->grid_head = calloc((size_t)t->hsize, sizeof(int));
     t->grid_stamp = calloc((size_t)t->hsize, sizeof(uint32_t));
     t->oversize = calloc(cap, sizeof(int));
-    t->assign_work_bytes = mwx_assign_work_bytes(CLUSTER_MAX_ROWS,
-                                                 CLUSTER_MAX_COLS + CLUSTER_MAX_ROWS);
+    t->assign_work_bytes =
+        mwx_assign_work_bytes(CLUSTER_MAX_ROWS, CLUSTER_MAX_COLS + CLUSTER_MAX_ROWS);
     t->assign_work = malloc(t->assign_work_bytes);
     t->n_hist = t->cap < HIST_TRACKS_MAX ? t->cap : HIST_TRACKS_MAX;
     t->hist = calloc((size_t)t->n_hist, sizeof(hist_t));
     t->hist_free = calloc((size_t)t->n_hist, sizeof(int));
-    if (!t->hist || !t->hist_free ||
-        !t->trk || !t->free_list || !t->scan || !t->meas_model || !t->meas_pos || !t->meas_ok ||
-        !t->meas_assigned || !t->cluster_parent || !t->cluster_next || !t->cluster_row || !t->meas_pair_first || !t->meas_pair_count || !t->meas_best_confirmed_nis ||
-        !t->pairs || !t->grid_key || !t->grid_head || !t->grid_stamp || !t->oversize || !t->assign_work) {
+    if (!t->hist || !t->hist_free || !t->trk || !t->free_list || !t->scan || !t->meas_model ||
+        !t->meas_pos || !t->meas_ok || !t->meas_assigned || !t->cluster_parent ||
+        !t->cluster_next || !t->cluster_row || !t->meas_pair_first || !t->meas_pair_count ||
+        !t->meas_best_confirmed_nis || !t->pairs || !t->grid_key || !t->grid_head ||
+        !t->grid_stamp || !t->oversize || !t->assign_work) {
         mwx_tracker_destroy(t);
-        return mwx_err_set(err, MWX_ENOMEM, "tracker: out of memory for %d tracks",
-                           cfg->capacity);
+        return mwx_err_set(err, MWX_ENOMEM, "tracker: out of memory for %d tracks", cfg->capacity);
     }
     /* Free slots popped from the end: lowest index first, for a deterministic layout. */
     for (int i = 0; i < t->cap; i++)
@@ -411,7 +411,7 @@ static void delete_track(mwx_tracker_t *t, trk_t *k)
     t->st.tracks_deleted++;
 }
 
-#define LIFT_REACH_MPS2 20.0    /* 2 g of lift or manoeuvre, sideways */
+#define LIFT_REACH_MPS2   20.0 /* 2 g of lift or manoeuvre, sideways */
 #define LIFT_REACH_MAX_KM 300.0
 
 static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t *r)
@@ -597,8 +597,7 @@ static void report(mwx_tracker_t *t, trk_t *k, int force)
     t->fn(t->fn_ctx, &r);
 }
 
-static void init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, double tm,
-                       int sensor)
+static void init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, double tm, int sensor)
 {
     double mu0[2] = {0.6, 0.4}; /* first seen: more likely rising than falling */
     memset(k, 0, sizeof(*k));
@@ -661,8 +660,7 @@ static void radar_point_cov(const mwx_meas_model_t *m, double C[9])
     J[2][0] = se, J[2][1] = 0.0, J[2][2] = r * ce;
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
-            Je[i * 3 + j] = m->enu[i] * J[0][j] + m->enu[3 + i] * J[1][j] +
-                            m->enu[6 + i] * J[2][j];
+            Je[i * 3 + j] = m->enu[i] * J[0][j] + m->enu[3 + i] * J[1][j] + m->enu[6 + i] * J[2][j];
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++) {
             double a = 0.0;
@@ -823,7 +821,8 @@ static int *grid_slot(mwx_tracker_t *t, const int32_t c[3], int create)
             t->grid_head[h] = -1;
             return &t->grid_head[h];
         }
-        if (t->grid_key[3 * h] == c[0] && t->grid_key[3 * h + 1] == c[1] && t->grid_key[3 * h + 2] == c[2])
+        if (t->grid_key[3 * h] == c[0] && t->grid_key[3 * h + 1] == c[1] &&
+            t->grid_key[3 * h + 2] == c[2])
             return &t->grid_head[h];
         h = (h + 1) & (uint32_t)(t->hsize - 1);
     }
@@ -844,9 +843,10 @@ static void grid_build(mwx_tracker_t *t, double tm)
         for (int a = 0; a < 3; a++)
             p[a] = k->comb.x[a] + k->comb.x[3 + a] * dt;
         /* 4 sigma of position and velocity over dt, plus up to 10 g unmodelled */
-        rad = GATE_SIGMAS * sqrt(k->comb.P[0] + k->comb.P[n + 1] + k->comb.P[2 * n + 2] +
-                         dt * dt * (k->comb.P[3 * n + 3] + k->comb.P[4 * n + 4] +
-                                    k->comb.P[5 * n + 5])) +
+        rad = GATE_SIGMAS *
+                  sqrt(k->comb.P[0] + k->comb.P[n + 1] + k->comb.P[2 * n + 2] +
+                       dt * dt *
+                           (k->comb.P[3 * n + 3] + k->comb.P[4 * n + 4] + k->comb.P[5 * n + 5])) +
               GATE_UNMODELLED_HALF_ACC_MPS2 * dt * dt + GATE_MARGIN_M;
         if (rad > t->cfg.grid_cell_m) {
             t->oversize[t->n_oversize++] = i;
@@ -999,7 +999,8 @@ static trk_t *find_confirmed(mwx_tracker_t *t, const char *id)
     return NULL;
 }
 
-#define STAGE_CHILD_SETTLE_S 15.0 /* a new track's P(boost) starts at 0.6: its own
+#define STAGE_CHILD_SETTLE_S                                                                       \
+    15.0 /* a new track's P(boost) starts at 0.6: its own
                                    * "evidence" of its first seconds is no burn */
 #define STAGE_PARENT_SETTLE_S 5.0
 
@@ -1120,7 +1121,7 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
     } else if (k->g_stamp == t->stamp && k->g_meas == mi && k->imm.n_modes == 1) {
         /* same state, same measurement as at the gate: reuse its innovation */
         if (mwxi_track_ekf_update_pre(&t->meas_model[mi], &k->imm.mode[0], k->g_nu, k->g_S, k->g_H,
-                                     k->g_PHt, &nis, NULL))
+                                      k->g_PHt, &nis, NULL))
             return;
     } else if (mwx_imm_update(&k->imm, &t->meas_model[mi], &nis)) {
         return;
@@ -1129,7 +1130,7 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
     if (mwxi_guard_innovation(&k->guard, nis, t->meas_model[mi].nz, t->scan_t))
         revive_boost(t, k);
     mwxi_guard_update(&k->guard, &t->models[1], &t->cfg.dyn, &k->comb, track_phase_boost(k),
-                     t->scan_t, k->launch.valid ? k->launch.t : NAN);
+                      t->scan_t, k->launch.valid ? k->launch.t : NAN);
     relatives(t, k);
     /* A re-entry vehicle does not re-ignite: after RETIRE_BOOST_UPDATES ballistic
      * updates the boost mode is retired, halving the cost of the midcourse. Ballistic:
@@ -1154,8 +1155,7 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
         if (k->phase == MWX_PHASE_BOOST && pb < 0.3) {
             k->phase = MWX_PHASE_BALLISTIC;
             k->t_ballistic = t->scan_t;
-        }
-        else if (k->phase == MWX_PHASE_BALLISTIC && pb > 0.7)
+        } else if (k->phase == MWX_PHASE_BALLISTIC && pb > 0.7)
             k->phase = MWX_PHASE_BOOST;
     }
     k->hit_stamp = t->stamp;
@@ -1178,9 +1178,9 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
     }
 }
 
-#define PARENT_DIST_M 30e3     /* a separated part is this close to its parent ... */
-#define PARENT_DV_MPS 600.0    /* ... as fast, within this ... */
-#define PARENT_AGE_S 10.0      /* ... and confirmed this much later than it */
+#define PARENT_DIST_M    30e3  /* a separated part is this close to its parent ... */
+#define PARENT_DV_MPS    600.0 /* ... as fast, within this ... */
+#define PARENT_AGE_S     10.0  /* ... and confirmed this much later than it */
 #define PARENT_MIN_ALT_M 20e3  /* no stage separates lower */
 
 /* A newly confirmed track that appeared right beside an older confirmed one, high up and
@@ -1239,7 +1239,8 @@ static void solve_cluster(mwx_tracker_t *t, int first)
     if (nr == 1 && t->cluster_next[first] < 0) {
         int best = -1;
         double bc = 0.0;
-        for (int p = t->meas_pair_first[first]; p < t->meas_pair_first[first] + t->meas_pair_count[first]; p++) {
+        for (int p = t->meas_pair_first[first];
+             p < t->meas_pair_first[first] + t->meas_pair_count[first]; p++) {
             if (best < 0 || t->pairs[p].cost < bc) {
                 best = p;
                 bc = t->pairs[p].cost;
@@ -1261,17 +1262,18 @@ static void solve_cluster(mwx_tracker_t *t, int first)
         t->cluster_row[rows[r]] = r;
     nc = 0;
     for (int r = 0; r < nr; r++)
-    for (int p = t->meas_pair_first[rows[r]]; p < t->meas_pair_first[rows[r]] + t->meas_pair_count[rows[r]]; p++) {
-        const pair_t *pp = &t->pairs[p];
-        trk_t *k = &t->trk[pp->k];
-        if (k->gate_stamp == t->stamp && k->col >= 0 && k->col < nc &&
-            t->cl_tracks[k->col] == pp->k)
-            continue;
-        if (nc == CLUSTER_MAX_COLS)
-            continue;
-        k->col = nc;
-        t->cl_tracks[nc++] = pp->k;
-    }
+        for (int p = t->meas_pair_first[rows[r]];
+             p < t->meas_pair_first[rows[r]] + t->meas_pair_count[rows[r]]; p++) {
+            const pair_t *pp = &t->pairs[p];
+            trk_t *k = &t->trk[pp->k];
+            if (k->gate_stamp == t->stamp && k->col >= 0 && k->col < nc &&
+                t->cl_tracks[k->col] == pp->k)
+                continue;
+            if (nc == CLUSTER_MAX_COLS)
+                continue;
+            k->col = nc;
+            t->cl_tracks[nc++] = pp->k;
+        }
     width = nc + nr;
     for (int i = 0; i < nr * width; i++)
         t->cost[i] = MWX_ASSIGN_FORBIDDEN;
@@ -1280,15 +1282,16 @@ static void solve_cluster(mwx_tracker_t *t, int first)
         for (int r = 0; r < nr; r++)
             maxld[r] = 0.0;
         for (int r = 0; r < nr; r++)
-        for (int p = t->meas_pair_first[rows[r]]; p < t->meas_pair_first[rows[r]] + t->meas_pair_count[rows[r]]; p++) {
-            const pair_t *pp = &t->pairs[p];
-            const trk_t *k = &t->trk[pp->k];
-            if (k->col < 0 || k->col >= nc || t->cl_tracks[k->col] != pp->k)
-                continue;
-            t->cost[r * width + k->col] = pp->cost;
-            if (pp->logdet > maxld[r])
-                maxld[r] = pp->logdet;
-        }
+            for (int p = t->meas_pair_first[rows[r]];
+                 p < t->meas_pair_first[rows[r]] + t->meas_pair_count[rows[r]]; p++) {
+                const pair_t *pp = &t->pairs[p];
+                const trk_t *k = &t->trk[pp->k];
+                if (k->col < 0 || k->col >= nc || t->cl_tracks[k->col] != pp->k)
+                    continue;
+                t->cost[r * width + k->col] = pp->cost;
+                if (pp->logdet > maxld[r])
+                    maxld[r] = pp->logdet;
+            }
         for (int r = 0; r < nr; r++)
             t->cost[r * width + nc + r] = t->cfg.gate_chi2 + maxld[r] + 1.0;
     }
@@ -1337,7 +1340,8 @@ static void process_scan(mwx_tracker_t *t)
         }
         if (m->kind == MWX_SENSOR_RADAR) {
             /* mwx_rae_to_ecef with the scan's basis */
-            const double r = t->meas_model[i].z[0], az = t->meas_model[i].z[1], el = t->meas_model[i].z[2];
+            const double r = t->meas_model[i].z[0], az = t->meas_model[i].z[1],
+                         el = t->meas_model[i].z[2];
             const double ce = cos(el);
             const double v[3] = {r * ce * sin(az), r * ce * cos(az), r * sin(el)};
             for (int a = 0; a < 3; a++)
@@ -1476,12 +1480,11 @@ int mwx_tracker_add(mwx_tracker_t *t, const mwx_rec_meas_t *m, mwx_err_t *err)
     if (m->t < t->t_now) {
         t->st.meas_dropped++;
         return mwx_err_set(err, MWX_EINVAL,
-                           "tracker: measurement at t=%.3f after t=%.3f (not in time order)",
-                           m->t, t->t_now);
+                           "tracker: measurement at t=%.3f after t=%.3f (not in time order)", m->t,
+                           t->t_now);
     }
-    if (t->n_scan > 0 &&
-        (m->t != t->scan_t || strcmp(m->sensor, t->scan[0].sensor) != 0 ||
-         t->n_scan >= t->cfg.max_scan_meas)) {
+    if (t->n_scan > 0 && (m->t != t->scan_t || strcmp(m->sensor, t->scan[0].sensor) != 0 ||
+                          t->n_scan >= t->cfg.max_scan_meas)) {
         process_scan(t);
         t->n_scan = 0;
     }
@@ -1495,7 +1498,7 @@ int mwx_tracker_add(mwx_tracker_t *t, const mwx_rec_meas_t *m, mwx_err_t *err)
         t->scan_t = m->t;
     }
     assert(m->t >= t->scan_t || t->n_scan == 0); /* scan time never decreases */
-    assert(t->n_scan < t->cfg.max_scan_meas);     /* a scan within its maximum */
+    assert(t->n_scan < t->cfg.max_scan_meas);    /* a scan within its maximum */
     t->t_now = m->t;
     t->scan[t->n_scan++] = *m;
     /* The tracker must not see the truth: wipe it from its copy. */
@@ -1514,8 +1517,7 @@ int mwx_tracker_count(const mwx_tracker_t *t, int confirmed_only)
     return c;
 }
 
-void mwx_tracker_foreach(const mwx_tracker_t *t, int confirmed_only, mwx_track_fn fn,
-                         void *ctx)
+void mwx_tracker_foreach(const mwx_tracker_t *t, int confirmed_only, mwx_track_fn fn, void *ctx)
 {
     for (int i = 0; i < t->cap; i++) {
         const trk_t *k = &t->trk[i];

@@ -127,8 +127,8 @@ static int ut_meas(const mwx_filter_t *f, const mwx_meas_model_t *m, const mwx_g
     return MWX_OK;
 }
 
-static int ukf_innovation(const mwx_filter_t *f, const mwx_meas_model_t *m,
-                          const mwx_gauss_t *s, double *nu, double *S)
+static int ukf_innovation(const mwx_filter_t *f, const mwx_meas_model_t *m, const mwx_gauss_t *s,
+                          double *nu, double *S)
 {
     double zbar[MWX_TRACK_MAX_Z], C[LA_MAX * MWX_TRACK_MAX_Z];
     int rc = ut_meas(f, m, s, zbar, S, C);
@@ -138,8 +138,8 @@ static int ukf_innovation(const mwx_filter_t *f, const mwx_meas_model_t *m,
     return MWX_OK;
 }
 
-static int ukf_update(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gauss_t *s,
-                      double *nis, double *loglik)
+static int ukf_update(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gauss_t *s, double *nis,
+                      double *loglik)
 {
     const int n = s->n, k = m->nz;
     double zbar[MWX_TRACK_MAX_Z], S[9], C[LA_MAX * MWX_TRACK_MAX_Z], nu[3], logdet;
@@ -177,7 +177,9 @@ static int ukf_update(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gaus
     return MWX_OK;
 }
 
-static const mwx_filter_t g_ukf = {"ukf", ukf_predict, ukf_update, ukf_innovation,
-                                   1.0, 2.0, 0.0};
+static const mwx_filter_t g_ukf = {"ukf", ukf_predict, ukf_update, ukf_innovation, 1.0, 2.0, 0.0};
 
-const mwx_filter_t *mwx_filter_ukf(void) { return &g_ukf; }
+const mwx_filter_t *mwx_filter_ukf(void)
+{
+    return &g_ukf;
+}

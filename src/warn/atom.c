@@ -17,7 +17,7 @@
 #define NSLOT (2 * MWX_WARN_MAX_TRACKS) /* = mwxi_warn_pic_nseries() */
 
 typedef struct atom_entry {
-    char identifier[128];   /* the message the text was made for ("" = none) */
+    char identifier[128]; /* the message the text was made for ("" = none) */
     mwx_buf_t text;
 } atom_entry_t;
 
@@ -67,9 +67,9 @@ static void el(mwx_buf_t *b, int depth, const char *name, const char *text)
 static void entry_text(mwx_buf_t *b, const mwx_warn_view_t *v, const mwx_warn_msg_t *m)
 {
     char text[320];
-    const char *what = m->msg_type == MWX_MSG_CANCEL
-                           ? (m->all_clear ? "all clear" : "cancelled")
-                           : m->msg_type == MWX_MSG_ALERT ? "warning" : "update";
+    const char *what = m->msg_type == MWX_MSG_CANCEL  ? (m->all_clear ? "all clear" : "cancelled")
+                       : m->msg_type == MWX_MSG_ALERT ? "warning"
+                                                      : "update";
 
     mwxi_buf_reset(b);
     mwxi_buf_puts(b, " <entry>\n");

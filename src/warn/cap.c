@@ -21,12 +21,12 @@ enum { EN, JA, KO, NLANG };
 static const char *const lang_code[NLANG] = {"en-US", "ja-JP", "ko-KR"};
 
 typedef struct cap_state {
-    mwx_buf_t doc;    /* the message */
+    mwx_buf_t doc; /* the message */
     mwx_buf_t tmp;
-    mwx_buf_t poly;   /* the message's polygon text, shared by its three info blocks */
+    mwx_buf_t poly;           /* the message's polygon text, shared by its three info blocks */
     mwx_warn_inodes_t inodes; /* for the next messages' files */
     mwx_cap_signer_t *signer; /* NULL: unsigned */
-    mwx_buf_t signed_doc;    /* the message with its <Signature> (cap_sign.c) */
+    mwx_buf_t signed_doc;     /* the message with its <Signature> (cap_sign.c) */
 } cap_state_t;
 
 static int cap_create(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err)
@@ -65,8 +65,7 @@ static const char *region_name(const mwx_region_info_t *ri, int lang)
 }
 
 /* "Tokyo, Kanagawa and 3 more" style list, bounded. */
-static void region_list(mwx_buf_t *b, const mwx_warn_view_t *v, const int *reg, size_t n,
-                        int lang)
+static void region_list(mwx_buf_t *b, const mwx_warn_view_t *v, const int *reg, size_t n, int lang)
 {
     const size_t max_named = 8;
     for (size_t i = 0; i < n && i < max_named; i++) {
@@ -107,13 +106,16 @@ static int heading(const mwx_warn_msg_t *m)
 static const char *event_text(const mwx_warn_msg_t *m, int lang)
 {
     if (m->kind == MWX_WARN_LAUNCH)
-        return lang == EN ? "Missile launch detected"
-             : lang == JA ? "ミサイル発射情報" : "미사일 발사 정보";
+        return lang == EN   ? "Missile launch detected"
+               : lang == JA ? "ミサイル発射情報"
+                            : "미사일 발사 정보";
     if (m->kind == MWX_WARN_OVERFLIGHT)
-        return lang == EN ? "Missile overflight warning"
-             : lang == JA ? "ミサイル通過情報" : "미사일 상공 통과 경보";
-    return lang == EN ? "Missile impact warning"
-         : lang == JA ? "ミサイル落下警報" : "미사일 낙하 경보";
+        return lang == EN   ? "Missile overflight warning"
+               : lang == JA ? "ミサイル通過情報"
+                            : "미사일 상공 통과 경보";
+    return lang == EN   ? "Missile impact warning"
+           : lang == JA ? "ミサイル落下警報"
+                        : "미사일 낙하 경보";
 }
 
 static void headline(mwx_buf_t *b, const mwx_warn_view_t *v, const mwx_warn_msg_t *m, int lang)
@@ -122,99 +124,116 @@ static void headline(mwx_buf_t *b, const mwx_warn_view_t *v, const mwx_warn_msg_
     if (m->msg_type == MWX_MSG_CANCEL && m->all_clear) {
         mwxi_buf_puts(b, lang == EN ? "All clear: " : lang == JA ? "警報解除：" : "경보 해제: ");
     } else if (m->msg_type == MWX_MSG_CANCEL && m->passed) {
-        mwxi_buf_puts(b, lang == EN ? "Missile has passed over "
-                       : lang == JA ? "ミサイル通過：" : "미사일 상공 통과 완료: ");
+        mwxi_buf_puts(b, lang == EN   ? "Missile has passed over "
+                         : lang == JA ? "ミサイル通過："
+                                      : "미사일 상공 통과 완료: ");
     } else if (m->msg_type == MWX_MSG_CANCEL) {
-        mwxi_buf_puts(b, lang == EN ? "Warning cancelled: "
-                       : lang == JA ? "警報取り消し：" : "경보 취소: ");
+        mwxi_buf_puts(b, lang == EN   ? "Warning cancelled: "
+                         : lang == JA ? "警報取り消し："
+                                      : "경보 취소: ");
     } else if (m->kind == MWX_WARN_LAUNCH) {
-        mwxi_buf_puts(b, lang == EN ? "Missile launched, stay informed: "
-                       : lang == JA ? "ミサイル発射、情報に注意：" : "미사일 발사, 정보에 유의: ");
+        mwxi_buf_puts(b, lang == EN   ? "Missile launched, stay informed: "
+                         : lang == JA ? "ミサイル発射、情報に注意："
+                                      : "미사일 발사, 정보에 유의: ");
     } else if (heading(m)) {
-        mwxi_buf_puts(b, lang == EN ? "Missile heading toward "
-                       : lang == JA ? "ミサイル飛来のおそれ：" : "미사일 비행 방향: ");
+        mwxi_buf_puts(b, lang == EN   ? "Missile heading toward "
+                         : lang == JA ? "ミサイル飛来のおそれ："
+                                      : "미사일 비행 방향: ");
     } else if (m->kind == MWX_WARN_OVERFLIGHT) {
-        mwxi_buf_puts(b, lang == EN ? "Missile may pass over "
-                       : lang == JA ? "ミサイル通過のおそれ：" : "미사일 상공 통과 가능: ");
+        mwxi_buf_puts(b, lang == EN   ? "Missile may pass over "
+                         : lang == JA ? "ミサイル通過のおそれ："
+                                      : "미사일 상공 통과 가능: ");
     } else {
-        mwxi_buf_puts(b, lang == EN ? "Missile may land in "
-                       : lang == JA ? "ミサイル落下のおそれ：" : "미사일 낙하 가능: ");
+        mwxi_buf_puts(b, lang == EN   ? "Missile may land in "
+                         : lang == JA ? "ミサイル落下のおそれ："
+                                      : "미사일 낙하 가능: ");
     }
     region_list(b, v, m->regions, m->n_regions, lang);
 }
 
 /* when: the predicted impact time, formatted */
-static void description(mwx_buf_t *b, const mwx_warn_view_t *v, const mwx_warn_msg_t *m,
-                        int lang, const char *when)
+static void description(mwx_buf_t *b, const mwx_warn_view_t *v, const mwx_warn_msg_t *m, int lang,
+                        const char *when)
 {
     if (m->msg_type == MWX_MSG_CANCEL && m->all_clear) {
         if (lang == EN)
-            mwxi_buf_printf(b, "The missile's predicted impact time (%s) has passed. The "
-                            "warning for these areas is over.", when);
+            mwxi_buf_printf(b,
+                            "The missile's predicted impact time (%s) has passed. The "
+                            "warning for these areas is over.",
+                            when);
         else if (lang == JA)
-            mwxi_buf_printf(b, "ミサイルの予測落下時刻（%s）を過ぎました。この地域への警報は"
-                            "解除されました。", when);
+            mwxi_buf_printf(b,
+                            "ミサイルの予測落下時刻（%s）を過ぎました。この地域への警報は"
+                            "解除されました。",
+                            when);
         else
-            mwxi_buf_printf(b, "미사일 예상 낙하 시각(%s)이 지났습니다. 이 지역에 대한 경보는 "
-                            "해제되었습니다.", when);
+            mwxi_buf_printf(b,
+                            "미사일 예상 낙하 시각(%s)이 지났습니다. 이 지역에 대한 경보는 "
+                            "해제되었습니다.",
+                            when);
         return;
     }
     if (m->msg_type == MWX_MSG_CANCEL && m->passed) {
         if (lang == EN)
             mwxi_buf_puts(b, "The missile has passed over these areas. The overflight "
-                          "warning for them is over.");
+                             "warning for them is over.");
         else if (lang == JA)
             mwxi_buf_puts(b, "ミサイルはこれらの地域の上空を通過しました。この地域への通過警報は"
-                          "終了しました。");
+                             "終了しました。");
         else
             mwxi_buf_puts(b, "미사일이 이 지역 상공을 통과했습니다. 이 지역에 대한 상공 통과 "
-                          "경보는 종료되었습니다.");
+                             "경보는 종료되었습니다.");
         return;
     }
     if (m->msg_type == MWX_MSG_CANCEL) {
         if (lang == EN)
             mwxi_buf_puts(b, "The earlier warning is cancelled: the latest prediction no "
-                          "longer includes these areas.");
+                             "longer includes these areas.");
         else if (lang == JA)
-            mwxi_buf_puts(b, "先の警報は取り消されました。最新の予測ではこれらの地域は対象外です。");
+            mwxi_buf_puts(b,
+                          "先の警報は取り消されました。最新の予測ではこれらの地域は対象外です。");
         else
             mwxi_buf_puts(b, "이전 경보는 취소되었습니다. 최신 예측에서 이 지역은 더 이상 "
-                          "포함되지 않습니다.");
+                             "포함되지 않습니다.");
         return;
     }
     if (m->kind == MWX_WARN_LAUNCH) {
         mwxi_buf_puts(b, lang == EN ? "A missile launch was detected. Where it will fall is not "
                                       "known yet. Areas within its possible reach: "
-                       : lang == JA ? "ミサイルの発射を探知しました。落下地点はまだ分かりません。"
-                                      "到達のおそれのある地域："
-                                    : "미사일 발사가 탐지되었습니다. 낙하 지점은 아직 알 수 "
-                                      "없습니다. 도달 가능 지역: ");
+                         : lang == JA ? "ミサイルの発射を探知しました。落下地点はまだ分かりません。"
+                                        "到達のおそれのある地域："
+                                      : "미사일 발사가 탐지되었습니다. 낙하 지점은 아직 알 수 "
+                                        "없습니다. 도달 가능 지역: ");
     } else if (heading(m)) {
         mwxi_buf_puts(b, lang == EN ? "A missile launch was detected and the missile is flying "
                                       "toward these areas. Where it will pass over or fall is "
                                       "not known yet. Areas along its possible path: "
-                       : lang == JA ? "ミサイルの発射を探知しました。ミサイルはこれらの地域の方向へ"
-                                      "飛翔しています。通過または落下する場所はまだ分かりません。"
-                                      "飛翔経路のおそれのある地域："
-                                    : "미사일 발사가 탐지되었으며 미사일이 이 지역 방향으로 비행하고 "
-                                      "있습니다. 통과하거나 낙하할 곳은 아직 알 수 없습니다. 비행 "
-                                      "경로 가능 지역: ");
+                         : lang == JA
+                             ? "ミサイルの発射を探知しました。ミサイルはこれらの地域の方向へ"
+                               "飛翔しています。通過または落下する場所はまだ分かりません。"
+                               "飛翔経路のおそれのある地域："
+                             : "미사일 발사가 탐지되었으며 미사일이 이 지역 방향으로 비행하고 "
+                               "있습니다. 통과하거나 낙하할 곳은 아직 알 수 없습니다. 비행 "
+                               "경로 가능 지역: ");
     } else if (lang == EN) {
-        mwxi_buf_printf(b, "A ballistic missile launch was detected. Predicted impact at "
+        mwxi_buf_printf(b,
+                        "A ballistic missile launch was detected. Predicted impact at "
                         "latitude %.2f, longitude %.2f, at %s (95 %% area %.0f km by %.0f km). ",
                         m->impact_lat, m->impact_lon, when, 2 * m->semi_major_km,
                         2 * m->semi_minor_km);
-        mwxi_buf_puts(b, m->kind == MWX_WARN_OVERFLIGHT
-                             ? "It is predicted to pass over: "
-                             : "Areas in the predicted impact area: ");
+        mwxi_buf_puts(b, m->kind == MWX_WARN_OVERFLIGHT ? "It is predicted to pass over: "
+                                                        : "Areas in the predicted impact area: ");
     } else if (lang == JA) {
-        mwxi_buf_printf(b, "弾道ミサイルの発射を探知しました。予測落下地点は緯度%.2f、経度%.2f、"
-                        "予測時刻は%s（95%%範囲 %.0f km × %.0f km）。", m->impact_lat,
-                        m->impact_lon, when, 2 * m->semi_major_km, 2 * m->semi_minor_km);
+        mwxi_buf_printf(b,
+                        "弾道ミサイルの発射を探知しました。予測落下地点は緯度%.2f、経度%.2f、"
+                        "予測時刻は%s（95%%範囲 %.0f km × %.0f km）。",
+                        m->impact_lat, m->impact_lon, when, 2 * m->semi_major_km,
+                        2 * m->semi_minor_km);
         mwxi_buf_puts(b, m->kind == MWX_WARN_OVERFLIGHT ? "上空を通過するおそれのある地域："
                                                         : "落下のおそれのある地域：");
     } else {
-        mwxi_buf_printf(b, "탄도미사일 발사가 탐지되었습니다. 예상 낙하 지점은 위도 %.2f, "
+        mwxi_buf_printf(b,
+                        "탄도미사일 발사가 탐지되었습니다. 예상 낙하 지점은 위도 %.2f, "
                         "경도 %.2f, 예상 시각은 %s입니다(95%% 범위 %.0f km × %.0f km). ",
                         m->impact_lat, m->impact_lon, when, 2 * m->semi_major_km,
                         2 * m->semi_minor_km);
@@ -225,8 +244,8 @@ static void description(mwx_buf_t *b, const mwx_warn_view_t *v, const mwx_warn_m
     mwxi_buf_puts(b, lang == JA ? "。" : ".");
     if (v->status != MWX_STATUS_ACTUAL)
         mwxi_buf_puts(b, lang == EN ? " This is not a real event: simulated data."
-                       : lang == JA ? "これは実際の事態ではありません（模擬データ）。"
-                                    : " 실제 상황이 아닙니다(모의 데이터).");
+                         : lang == JA ? "これは実際の事態ではありません（模擬データ）。"
+                                      : " 실제 상황이 아닙니다(모의 데이터).");
 }
 
 static const char *instruction(const mwx_warn_msg_t *m, int lang)
@@ -234,43 +253,46 @@ static const char *instruction(const mwx_warn_msg_t *m, int lang)
     if (m->msg_type == MWX_MSG_CANCEL && m->all_clear)
         return lang == EN ? "Follow the instructions of local authorities. Do not approach or "
                             "touch any fallen object; report it to the police or fire service."
-             : lang == JA ? "自治体の指示に従ってください。落下物を見つけても近づかず、"
-                            "警察や消防に連絡してください。"
-                          : "지방자치단체의 안내에 따르십시오. 낙하물을 발견하면 가까이 가지 말고 "
-                            "경찰이나 소방서에 신고하십시오.";
+               : lang == JA
+                   ? "自治体の指示に従ってください。落下物を見つけても近づかず、"
+                     "警察や消防に連絡してください。"
+                   : "지방자치단체의 안내에 따르십시오. 낙하물을 발견하면 가까이 가지 말고 "
+                     "경찰이나 소방서에 신고하십시오.";
     if (m->msg_type == MWX_MSG_CANCEL)
         return lang == EN ? "No action is needed for this warning. Stay informed."
-             : lang == JA ? "この警報に関する行動は不要です。引き続き情報に注意してください。"
-                          : "이 경보와 관련한 조치는 필요 없습니다. 계속 정보에 유의하십시오.";
+               : lang == JA ? "この警報に関する行動は不要です。引き続き情報に注意してください。"
+                            : "이 경보와 관련한 조치는 필요 없습니다. 계속 정보에 유의하십시오.";
     if (m->kind == MWX_WARN_LAUNCH)
         return lang == EN ? "Stay informed. Be ready to take shelter at once if a warning for "
                             "your area follows."
-             : lang == JA ? "引き続き情報に注意し、この地域に警報が出たら直ちに避難できるよう"
-                            "備えてください。"
-                          : "계속 정보에 유의하고, 이 지역에 경보가 발령되면 즉시 대피할 수 "
-                            "있도록 준비하십시오.";
+               : lang == JA ? "引き続き情報に注意し、この地域に警報が出たら直ちに避難できるよう"
+                              "備えてください。"
+                            : "계속 정보에 유의하고, 이 지역에 경보가 발령되면 즉시 대피할 수 "
+                              "있도록 준비하십시오.";
     if (heading(m))
         return lang == EN ? "A missile is flying toward this area. Go inside a sturdy building "
                             "or underground now. Stay away from windows."
-             : lang == JA ? "ミサイルがこの地域の方向へ飛翔しています。直ちに頑丈な建物の中や"
-                            "地下に避難してください。窓から離れてください。"
-                          : "미사일이 이 지역 방향으로 비행하고 있습니다. 즉시 튼튼한 건물 안이나 "
-                            "지하로 대피하십시오. 창문에서 멀리 떨어지십시오.";
+               : lang == JA
+                   ? "ミサイルがこの地域の方向へ飛翔しています。直ちに頑丈な建物の中や"
+                     "地下に避難してください。窓から離れてください。"
+                   : "미사일이 이 지역 방향으로 비행하고 있습니다. 즉시 튼튼한 건물 안이나 "
+                     "지하로 대피하십시오. 창문에서 멀리 떨어지십시오.";
     if (m->kind == MWX_WARN_OVERFLIGHT)
         return lang == EN ? "A missile may pass over this area. Go inside a sturdy building or "
                             "underground now; debris may fall. Stay away from windows."
-             : lang == JA ? "ミサイルがこの地域の上空を通過するおそれがあります。落下物のおそれ"
-                            "があるため、直ちに頑丈な建物の中や地下に避難してください。"
-                            "窓から離れてください。"
-                          : "미사일이 이 지역 상공을 통과할 수 있습니다. 낙하물 위험이 있으니 즉시 "
-                            "튼튼한 건물 안이나 지하로 대피하십시오. 창문에서 멀리 떨어지십시오.";
-    return lang == EN ? "Take shelter now in a sturdy building or underground. If there is no "
-                        "building nearby, take cover or lie flat and protect your head. Stay "
-                        "away from windows."
-         : lang == JA ? "直ちに頑丈な建物の中や地下に避難してください。近くに建物がない場合は、"
-                        "物陰に身を隠すか地面に伏せて頭部を守ってください。窓から離れてください。"
-                      : "즉시 튼튼한 건물 안이나 지하로 대피하십시오. 주변에 건물이 없으면 "
-                        "몸을 숨기거나 엎드려 머리를 보호하십시오. 창문에서 멀리 떨어지십시오.";
+               : lang == JA
+                   ? "ミサイルがこの地域の上空を通過するおそれがあります。落下物のおそれ"
+                     "があるため、直ちに頑丈な建物の中や地下に避難してください。"
+                     "窓から離れてください。"
+                   : "미사일이 이 지역 상공을 통과할 수 있습니다. 낙하물 위험이 있으니 즉시 "
+                     "튼튼한 건물 안이나 지하로 대피하십시오. 창문에서 멀리 떨어지십시오.";
+    return lang == EN   ? "Take shelter now in a sturdy building or underground. If there is no "
+                          "building nearby, take cover or lie flat and protect your head. Stay "
+                          "away from windows."
+           : lang == JA ? "直ちに頑丈な建物の中や地下に避難してください。近くに建物がない場合は、"
+                          "物陰に身を隠すか地面に伏せて頭部を守ってください。窓から離れてください。"
+                        : "즉시 튼튼한 건물 안이나 지하로 대피하십시오. 주변에 건물이 없으면 "
+                          "몸을 숨기거나 엎드려 머리를 보호하십시오. 창문에서 멀리 떨어지십시오.";
 }
 
 /* The message is written by hand into a reused buffer, in the layout libxml2's
@@ -349,21 +371,26 @@ static void write_info(mwx_buf_t *b, cap_state_t *s, const mwx_warn_view_t *v,
     el(b, 2, "language", lang_code[lang]);
     el(b, 2, "category", "Security");
     el(b, 2, "event", event_text(m, lang));
-    el(b, 2, "responseType", cancel ? (m->all_clear ? "AllClear" : "None")
-                             : m->kind == MWX_WARN_LAUNCH ? "Monitor" : "Shelter");
+    el(b, 2, "responseType",
+       cancel                       ? (m->all_clear ? "AllClear" : "None")
+       : m->kind == MWX_WARN_LAUNCH ? "Monitor"
+                                    : "Shelter");
     el(b, 2, "urgency", cancel ? "Past" : "Immediate");
-    el(b, 2, "severity", cancel ? "Minor"
-                         : m->kind == MWX_WARN_OVERFLIGHT || m->kind == MWX_WARN_LAUNCH ? "Severe"
-                                                                                        : "Extreme");
-    el(b, 2, "certainty", cancel ? (m->all_clear ? "Observed" : "Unlikely")
-                          : m->kind == MWX_WARN_LAUNCH || heading(m) ? "Possible"
-                          : m->semi_major_km <= v->policy->likely_max_semi_major_km ? "Likely"
-                                                                                   : "Possible");
+    el(b, 2, "severity",
+       cancel                                                         ? "Minor"
+       : m->kind == MWX_WARN_OVERFLIGHT || m->kind == MWX_WARN_LAUNCH ? "Severe"
+                                                                      : "Extreme");
+    el(b, 2, "certainty",
+       cancel                                     ? (m->all_clear ? "Observed" : "Unlikely")
+       : m->kind == MWX_WARN_LAUNCH || heading(m) ? "Possible"
+       : m->semi_major_km <= v->policy->likely_max_semi_major_km ? "Likely"
+                                                                 : "Possible");
     open_el(b, 2, "eventCode");
     el(b, 3, "valueName", "mwx");
-    el(b, 3, "value", m->kind == MWX_WARN_OVERFLIGHT ? "missile-overflight"
-                      : m->kind == MWX_WARN_LAUNCH     ? "missile-launch"
-                                                       : "missile-impact");
+    el(b, 3, "value",
+       m->kind == MWX_WARN_OVERFLIGHT ? "missile-overflight"
+       : m->kind == MWX_WARN_LAUNCH   ? "missile-launch"
+                                      : "missile-impact");
     close_el(b, 2, "eventCode");
     if (mt->has_times) {
         if (!cancel)
@@ -401,17 +428,19 @@ static void write_info(mwx_buf_t *b, cap_state_t *s, const mwx_warn_view_t *v,
     }
     if (m->ring && m->n_ring >= 4) {
         open_el(b, 2, "area");
-        el(b, 3, "areaDesc", m->kind == MWX_WARN_LAUNCH
-                                 ? (lang == EN ? "Possible reach of the launch"
-                                    : lang == JA ? "到達のおそれのある範囲" : "도달 가능 범위")
-                             : heading(m)
-                                 ? (lang == EN ? "Possible path of the missile"
-                                    : lang == JA ? "飛翔のおそれのある範囲" : "비행 가능 경로")
-                             : m->kind == MWX_WARN_OVERFLIGHT
-                                 ? (lang == EN ? "Predicted ground track corridor"
-                                    : lang == JA ? "予測飛翔経路の直下" : "예상 비행 경로 아래")
-                                 : (lang == EN ? "Predicted impact area (95 %)"
-                                    : lang == JA ? "予測落下範囲（95%）" : "예상 낙하 범위(95%)"));
+        el(b, 3, "areaDesc",
+           m->kind == MWX_WARN_LAUNCH       ? (lang == EN   ? "Possible reach of the launch"
+                                               : lang == JA ? "到達のおそれのある範囲"
+                                                            : "도달 가능 범위")
+           : heading(m)                     ? (lang == EN   ? "Possible path of the missile"
+                                               : lang == JA ? "飛翔のおそれのある範囲"
+                                                            : "비행 가능 경로")
+           : m->kind == MWX_WARN_OVERFLIGHT ? (lang == EN   ? "Predicted ground track corridor"
+                                               : lang == JA ? "予測飛翔経路の直下"
+                                                            : "예상 비행 경로 아래")
+                                            : (lang == EN   ? "Predicted impact area (95 %)"
+                                               : lang == JA ? "予測落下範囲（95%）"
+                                                            : "예상 낙하 범위(95%)"));
         el(b, 3, "polygon", s->poly.p ? s->poly.p : "");
         close_el(b, 2, "area");
     }
@@ -444,8 +473,9 @@ static int cap_render(cap_state_t *s, const mwx_warn_view_t *v, const mwx_warn_m
                               sizeof mt.impact_time);
         double onset = m->kind == MWX_WARN_OVERFLIGHT ? m->t : m->impact_t;
         (void)mwx_time_format(v->epoch_unix_s + onset, 0, 0, mt.onset, sizeof mt.onset);
-        (void)mwx_time_format(v->epoch_unix_s + fmax(m->impact_t + v->policy->all_clear_after_s, m->t),
-                        0, 0, mt.expires, sizeof mt.expires);
+        (void)mwx_time_format(v->epoch_unix_s +
+                                  fmax(m->impact_t + v->policy->all_clear_after_s, m->t),
+                              0, 0, mt.expires, sizeof mt.expires);
         snprintf(mt.impact_point, sizeof mt.impact_point, "%.5f,%.5f", m->impact_lat,
                  m->impact_lon);
         snprintf(mt.semi_major, sizeof mt.semi_major, "%.3f", m->semi_major_km);
@@ -469,8 +499,9 @@ static int cap_render(cap_state_t *s, const mwx_warn_view_t *v, const mwx_warn_m
     el(b, 1, "source", source);
     el(b, 1, "scope", "Public");
     if (m->msg_type == MWX_MSG_CANCEL)
-        el(b, 1, "note", m->all_clear ? "All clear: the predicted impact time has passed."
-                                      : "Cancelled: the threat to these areas was withdrawn.");
+        el(b, 1, "note",
+           m->all_clear ? "All clear: the predicted impact time has passed."
+                        : "Cancelled: the threat to these areas was withdrawn.");
     else if (v->status != MWX_STATUS_ACTUAL)
         el(b, 1, "note", "Not a real event: simulated data.");
     if (m->n_refs > 0) {
@@ -510,8 +541,7 @@ static int cap_message(void *state, const mwx_warn_view_t *v, const mwx_warn_msg
         out = &s->signed_doc;
     }
     snprintf(name, sizeof name, "%s.cap.xml", m->identifier);
-    rc = mwxi_warn_write_new(&s->inodes, v->alerts_dir, name, out->p, out->len, v->durable,
-                            err);
+    rc = mwxi_warn_write_new(&s->inodes, v->alerts_dir, name, out->p, out->len, v->durable, err);
     if (rc)
         return rc;
     emit(ectx, MWX_WARN_OUT_CAP, name, m->identifier, m->msg_type, m->regions, m->n_regions);

@@ -110,10 +110,14 @@ static int cot_track(void *state, const mwx_warn_view_t *v, const mwx_warn_track
 
     mwxi_buf_reset(b);
     mwxi_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n");
-    mwxi_buf_printf(b, "<event version=\"2.0\" uid=\"%s\" type=\"a-h-A-W-M-S-S\" how=\"m-f\" "
-                    "time=\"%s\" start=\"%s\" stale=\"%s\">\n", uid, t_now, t_now, t_stale);
-    mwxi_buf_printf(b, "  <point lat=\"%.7f\" lon=\"%.7f\" hae=\"%.1f\" ce=\"%.1f\" "
-                    "le=\"%.1f\"/>\n", tv->lat, tv->lon, tv->alt_m, tv->ce_m, tv->le_m);
+    mwxi_buf_printf(b,
+                    "<event version=\"2.0\" uid=\"%s\" type=\"a-h-A-W-M-S-S\" how=\"m-f\" "
+                    "time=\"%s\" start=\"%s\" stale=\"%s\">\n",
+                    uid, t_now, t_now, t_stale);
+    mwxi_buf_printf(b,
+                    "  <point lat=\"%.7f\" lon=\"%.7f\" hae=\"%.1f\" ce=\"%.1f\" "
+                    "le=\"%.1f\"/>\n",
+                    tv->lat, tv->lon, tv->alt_m, tv->ce_m, tv->le_m);
     mwxi_buf_puts(b, "  <detail>\n");
     mwxi_buf_printf(b, "    <track course=\"%.2f\" speed=\"%.1f\"/>\n", tv->course_deg,
                     tv->speed_mps);
@@ -123,11 +127,12 @@ static int cot_track(void *state, const mwx_warn_view_t *v, const mwx_warn_track
     if (trk->impact.valid && isfinite(trk->impact.lat) && isfinite(trk->impact.lon)) {
         char t_imp[40];
         cot_time(v->epoch_unix_s + trk->impact.t, t_imp, sizeof t_imp);
-        mwxi_buf_printf(b, "    <mwx_impact lat=\"%.5f\" lon=\"%.5f\" time=\"%s\" "
+        mwxi_buf_printf(b,
+                        "    <mwx_impact lat=\"%.5f\" lon=\"%.5f\" time=\"%s\" "
                         "semi_major_km=\"%.3f\" semi_minor_km=\"%.3f\" "
-                        "orientation_deg=\"%.2f\"/>\n", trk->impact.lat, trk->impact.lon, t_imp,
-                        trk->impact.semi_major_km, trk->impact.semi_minor_km,
-                        trk->impact.orientation_deg);
+                        "orientation_deg=\"%.2f\"/>\n",
+                        trk->impact.lat, trk->impact.lon, t_imp, trk->impact.semi_major_km,
+                        trk->impact.semi_minor_km, trk->impact.orientation_deg);
     }
     mwxi_buf_printf(b, "    <remarks>%s%s track, phase %s, vertical speed %.0f m/s, node ",
                     v->status == MWX_STATUS_ACTUAL ? "" : mwx_status_name(v->status),
@@ -152,7 +157,10 @@ static int cot_track(void *state, const mwx_warn_view_t *v, const mwx_warn_track
         mwxi_tak_counts(s->tak, &v->stats->tak_sent, &v->stats->tak_errors);
     }
     emit(ectx, MWX_WARN_OUT_COT, name, uid,
-         tv->last ? MWX_MSG_CANCEL : tv->first ? MWX_MSG_ALERT : MWX_MSG_UPDATE, NULL, 0);
+         tv->last    ? MWX_MSG_CANCEL
+         : tv->first ? MWX_MSG_ALERT
+                     : MWX_MSG_UPDATE,
+         NULL, 0);
     return MWX_OK;
 }
 

@@ -18,7 +18,7 @@
 #include <string.h>
 
 typedef struct gj_region {
-    uint8_t status;             /* what the text was made for (0: nothing yet) */
+    uint8_t status; /* what the text was made for (0: nothing yet) */
     char identifier[128];
     mwx_buf_t text;
 } gj_region_t;
@@ -26,7 +26,8 @@ typedef struct gj_region {
 typedef struct gj_state {
     mwx_buf_t buf;
     gj_region_t region[MWX_MAX_ALERT_REGIONS];
-    uint8_t status[MWX_MAX_ALERT_REGIONS];   /* 0 none, 1 cancelled, 2 all clear, 3 overflight, 4 impact */
+    uint8_t status
+        [MWX_MAX_ALERT_REGIONS]; /* 0 none, 1 cancelled, 2 all clear, 3 overflight, 4 impact */
     const mwx_warn_msg_t *msg[MWX_MAX_ALERT_REGIONS];
     char dir[MWX_PATH_LEN + 16], name[64]; /* where the file went: its spare is removed at
                                               the end */
@@ -88,8 +89,9 @@ static void region_feature(mwx_buf_t *b, const mwx_warn_view_t *v, size_t r, uin
     mwxi_buf_json_str(b, ri->name_ja);
     mwxi_buf_puts(b, ",\"name_ko\":");
     mwxi_buf_json_str(b, ri->name_ko);
-    mwxi_buf_printf(b, ",\"status\":\"%s\",\"msg_type\":\"%s\",\"identifier\":",
-                    status_names[status], mwx_msg_type_name(m->msg_type));
+    mwxi_buf_printf(b,
+                    ",\"status\":\"%s\",\"msg_type\":\"%s\",\"identifier\":", status_names[status],
+                    mwx_msg_type_name(m->msg_type));
     mwxi_buf_json_str(b, m->identifier);
     mwxi_buf_puts(b, "}}");
 }
@@ -115,21 +117,24 @@ static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_wa
         if (!pt.trk)
             continue;
         mwx_ecef_to_geo(&wgs, pt.trk->ecef_m, &g);
-        mwxi_buf_printf(b, "%s\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
+        mwxi_buf_printf(b,
+                        "%s\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
                         "\"coordinates\":[%.6f,%.6f,%.1f]},\"properties\":{\"kind\":\"track\","
-                        "\"track_id\":", first ? "" : ",", wrap_lon(g.lon / MWX_DEG),
-                        g.lat / MWX_DEG, g.alt);
+                        "\"track_id\":",
+                        first ? "" : ",", wrap_lon(g.lon / MWX_DEG), g.lat / MWX_DEG, g.alt);
         first = 0;
         mwxi_buf_json_str(b, pt.trk->track_id);
-        mwxi_buf_printf(b, ",\"t\":%.3f,\"phase\":\"%s\",\"confirmed\":%s,\"alt_m\":%.1f,"
-                        "\"speed_mps\":%.1f,\"active\":%s,\"sources\":", pt.trk->t,
-                        mwx_phase_name(pt.trk->phase), pt.trk->confirmed ? "true" : "false",
-                        g.alt, mwx_norm3(pt.trk->vel_mps), pt.active ? "true" : "false");
+        mwxi_buf_printf(b,
+                        ",\"t\":%.3f,\"phase\":\"%s\",\"confirmed\":%s,\"alt_m\":%.1f,"
+                        "\"speed_mps\":%.1f,\"active\":%s,\"sources\":",
+                        pt.trk->t, mwx_phase_name(pt.trk->phase),
+                        pt.trk->confirmed ? "true" : "false", g.alt, mwx_norm3(pt.trk->vel_mps),
+                        pt.active ? "true" : "false");
         mwxi_buf_json_str(b, pt.trk->sources);
         mwxi_buf_puts(b, "}}");
-        if (pt.trk->launch.valid && isfinite(pt.trk->launch.lat) &&
-            isfinite(pt.trk->launch.lon)) {
-            mwxi_buf_printf(b, ",\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
+        if (pt.trk->launch.valid && isfinite(pt.trk->launch.lat) && isfinite(pt.trk->launch.lon)) {
+            mwxi_buf_printf(b,
+                            ",\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\","
                             "\"coordinates\":[%.6f,%.6f]},\"properties\":{\"kind\":"
                             "\"launch_point\",\"t\":%.3f,\"track_id\":",
                             wrap_lon(pt.trk->launch.lon), pt.trk->launch.lat, pt.trk->launch.t);
@@ -142,7 +147,7 @@ static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_wa
              * that its centre lies in [-180, 180] */
             double shift = wrap_lon(e->lon) - e->lon;
             mwxi_buf_puts(b, ",\n{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\","
-                          "\"coordinates\":[[");
+                             "\"coordinates\":[[");
             for (size_t k = pt.n_ring; k-- > 0;) {
                 mwxi_buf_put(b, k + 1 == pt.n_ring ? "[" : ",[", k + 1 == pt.n_ring ? 1 : 2);
                 mwxi_warn_fixed(b, pt.ring[k][0] + shift, 6);
@@ -152,10 +157,11 @@ static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_wa
             }
             mwxi_buf_puts(b, "]]},\"properties\":{\"kind\":\"impact_ellipse\",\"track_id\":");
             mwxi_buf_json_str(b, pt.trk->track_id);
-            mwxi_buf_printf(b, ",\"impact_t\":%.3f,\"center\":[%.6f,%.6f],"
+            mwxi_buf_printf(b,
+                            ",\"impact_t\":%.3f,\"center\":[%.6f,%.6f],"
                             "\"semi_major_km\":%.3f,\"semi_minor_km\":%.3f,"
-                            "\"orientation_deg\":%.2f,\"confidence\":0.95}}", e->t,
-                            wrap_lon(e->lon), e->lat, e->semi_major_km, e->semi_minor_km,
+                            "\"orientation_deg\":%.2f,\"confidence\":0.95}}",
+                            e->t, wrap_lon(e->lon), e->lat, e->semi_major_km, e->semi_minor_km,
                             e->orientation_deg);
         }
     }
@@ -204,13 +210,12 @@ static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_wa
     mwxi_buf_puts(b, "\n]}\n");
     if (b->oom)
         return mwx_err_set(err, MWX_ENOMEM, "geojson: out of memory");
-    if ((rc = mwxi_warn_rewrite_file(v->alerts_dir, v->geojson_name, b->p, b->len, v->durable,
-                                    err)))
+    if ((rc =
+             mwxi_warn_rewrite_file(v->alerts_dir, v->geojson_name, b->p, b->len, v->durable, err)))
         return rc;
     snprintf(s->dir, sizeof s->dir, "%s", v->alerts_dir);
     snprintf(s->name, sizeof s->name, "%s", v->geojson_name);
-    emit(ectx, MWX_WARN_OUT_GEOJSON, v->geojson_name, v->geojson_name, MWX_MSG_UPDATE, NULL,
-         0);
+    emit(ectx, MWX_WARN_OUT_GEOJSON, v->geojson_name, v->geojson_name, MWX_MSG_UPDATE, NULL, 0);
     return MWX_OK;
 }
 

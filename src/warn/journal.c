@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 #define JMAGIC "MWXWJ01\n"
-#define JHDR 16
-#define JMAX (1u << 20) /* an entry larger than this is damage, not a record */
+#define JHDR   16
+#define JMAX   (1u << 20) /* an entry larger than this is damage, not a record */
 
 struct mwx_warn_journal {
     int fd;
@@ -95,8 +95,8 @@ static int sync_dir_of(const char *path)
 }
 
 int mwxi_warn_journal_open(const char *path, uint32_t layout, int durable,
-                          int (*each)(void *user, const void *rec, size_t len), void *user,
-                          mwx_warn_journal_t **out, mwx_err_t *err)
+                           int (*each)(void *user, const void *rec, size_t len), void *user,
+                           mwx_warn_journal_t **out, mwx_err_t *err)
 {
     mwx_warn_journal_t *j;
     struct stat st;
@@ -147,8 +147,10 @@ int mwxi_warn_journal_open(const char *path, uint32_t layout, int durable,
             goto fail;
         }
         if (get32(buf + 8) != layout) {
-            rc = mwx_err_set(err, MWX_ECORRUPT, "warn journal %s: written by another build "
-                             "(record layout %u, this one %u)", path, get32(buf + 8), layout);
+            rc = mwx_err_set(err, MWX_ECORRUPT,
+                             "warn journal %s: written by another build "
+                             "(record layout %u, this one %u)",
+                             path, get32(buf + 8), layout);
             goto fail;
         }
         good = JHDR;
@@ -158,8 +160,8 @@ int mwxi_warn_journal_open(const char *path, uint32_t layout, int durable,
                 mwxi_crc32c(0, buf + off + 8, len) != crc)
                 break; /* torn or damaged tail: cut below */
             if (each && (rc = each(user, buf + off + 8, len)) != MWX_OK) {
-                rc = mwx_err_set(err, rc, "warn journal %s: unreadable entry at byte %zu",
-                                 path, off);
+                rc = mwx_err_set(err, rc, "warn journal %s: unreadable entry at byte %zu", path,
+                                 off);
                 goto fail;
             }
             off += 8 + len;
@@ -223,7 +225,7 @@ int mwxi_warn_journal_append(mwx_warn_journal_t *j, const void *rec, size_t len,
 }
 
 int mwxi_warn_journal_rewrite(mwx_warn_journal_t *j, const void *const *recs, const size_t *lens,
-                             size_t n, mwx_err_t *err)
+                              size_t n, mwx_err_t *err)
 {
     char tmp[MWX_PATH_LEN + 80];
     uint8_t h[JHDR];

@@ -74,10 +74,13 @@ int mwxi_tak_open(const char *endpoint, mwx_tak_t **out, mwx_err_t *err)
     colon = strrchr(p, ':');
     hl = colon ? (size_t)(colon - p) : 0;
     if (!colon || hl == 0 || hl >= sizeof t->host || !colon[1] ||
-        strlen(colon + 1) >= sizeof t->port || strspn(colon + 1, "0123456789") != strlen(colon + 1)) {
+        strlen(colon + 1) >= sizeof t->port ||
+        strspn(colon + 1, "0123456789") != strlen(colon + 1)) {
         free(t);
-        return mwx_err_set(err, MWX_EINVAL, "tak endpoint \"%s\": expected udp://host:port, "
-                           "tcp://host:port or host:port", endpoint);
+        return mwx_err_set(err, MWX_EINVAL,
+                           "tak endpoint \"%s\": expected udp://host:port, "
+                           "tcp://host:port or host:port",
+                           endpoint);
     }
     memcpy(t->host, p, hl);
     /* [::1]:port */

@@ -79,7 +79,7 @@ static const unsigned char xml_class[128] = {
     [0x07] = 1, [0x08] = 1, [0x0B] = 1, [0x0C] = 1, [0x0D] = 1, [0x0E] = 1, [0x0F] = 1,
     [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1,
     [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1A] = 1, [0x1B] = 1, [0x1C] = 1, [0x1D] = 1,
-    [0x1E] = 1, [0x1F] = 1, ['&'] = 1, ['<'] = 1, ['>'] = 1, ['"'] = 1, ['\''] = 3,
+    [0x1E] = 1, [0x1F] = 1, ['&'] = 1,  ['<'] = 1,  ['>'] = 1,  ['"'] = 1,  ['\''] = 3,
 };
 
 void mwxi_warn_xml_esc(mwx_buf_t *b, const char *str, int attr)
@@ -110,8 +110,12 @@ void mwxi_warn_xml_esc(mwx_buf_t *b, const char *str, int attr)
             }
             rep = "&apos;";
         } else {
-            rep = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;"
-                : c == '"' ? "&quot;" : c == '\r' ? "&#13;" : "?";
+            rep = c == '&'    ? "&amp;"
+                  : c == '<'  ? "&lt;"
+                  : c == '>'  ? "&gt;"
+                  : c == '"'  ? "&quot;"
+                  : c == '\r' ? "&#13;"
+                              : "?";
         }
         mwxi_buf_put(b, (const char *)run, (size_t)(s - run));
         mwxi_buf_puts(b, rep);
@@ -188,7 +192,7 @@ static int paths(const char *dir, const char *name, const char *suffix, char *tm
 }
 
 int mwxi_warn_write_file(const char *dir, const char *name, const char *data, size_t len,
-                        int durable, mwx_err_t *err)
+                         int durable, mwx_err_t *err)
 {
     char tmp[MWX_PATH_LEN * 2], final[MWX_PATH_LEN * 2];
     int rc;
@@ -232,7 +236,7 @@ void mwxi_warn_inodes_close(mwx_warn_inodes_t *p)
  * else it is allocated now. Anything unusual (no O_TMPFILE on this file system, no /proc,
  * the name exists already) goes the tmp + rename way, which also replaces an old file. */
 int mwxi_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *name,
-                       const char *data, size_t len, int durable, mwx_err_t *err)
+                        const char *data, size_t len, int durable, mwx_err_t *err)
 {
 #ifdef O_TMPFILE
     char final[MWX_PATH_LEN * 2], proc[64];
@@ -257,7 +261,7 @@ int mwxi_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *na
     ok = linkat(AT_FDCWD, proc, AT_FDCWD, final, AT_SYMLINK_FOLLOW) == 0;
     if (!ok && errno != EEXIST && pool)
         pool->off = 1; /* no /proc, or no linking of unnamed inodes: stop preparing them */
-    close(fd); /* an inode left unlinked is freed here */
+    close(fd);         /* an inode left unlinked is freed here */
     if (ok)
         return MWX_OK;
 #else
@@ -282,7 +286,7 @@ int mwxi_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *na
  * signalling us (SIGIO would end the process). File systems without leases or exchange go
  * the tmp + rename way. */
 int mwxi_warn_rewrite_file(const char *dir, const char *name, const char *data, size_t len,
-                          int durable, mwx_err_t *err)
+                           int durable, mwx_err_t *err)
 {
 #if defined(RENAME_EXCHANGE) && defined(F_SETLEASE)
     char spare[MWX_PATH_LEN * 2], final[MWX_PATH_LEN * 2];
@@ -299,7 +303,7 @@ int mwxi_warn_rewrite_file(const char *dir, const char *name, const char *data, 
     while (fcntl(fd, F_SETSIG, SIGURG) != 0 || fcntl(fd, F_SETLEASE, F_WRLCK) != 0) {
         int e = errno;
         close(fd);
-        if (e != EAGAIN || fresh)   /* no leases here (or a writer races us): the old way */
+        if (e != EAGAIN || fresh) /* no leases here (or a writer races us): the old way */
             return mwxi_warn_write_file(dir, name, data, len, durable, err);
         /* someone has the spare open: leave it to them, take a new inode */
         unlink(spare);

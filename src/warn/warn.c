@@ -24,20 +24,20 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define NREG_MAX MWX_MAX_ALERT_REGIONS
+#define NREG_MAX           MWX_MAX_ALERT_REGIONS
 #define CORRIDOR_MAX_STEPS 64
-#define HIST_N 32
+#define HIST_N             32
 
 typedef struct wseries {
     mwx_warn_kind_t kind;
-    int active;               /* an Alert was sent and no Cancel since */
+    int active; /* an Alert was sent and no Cancel since */
     uint8_t warned[NREG_MAX];
     double outside_since[NREG_MAX]; /* NAN while inside the release shape */
     double last_impact_t, last_lat, last_lon, last_msg_t;
     char refs[MWX_WARN_MAX_REFS][MWX_WARN_REF_LEN];
     int n_refs;
     int has_last;
-    int emit_pending;         /* last message written again at create, not yet emitted */
+    int emit_pending; /* last message written again at create, not yet emitted */
     mwx_warn_msg_t last;
     int reg_list[NREG_MAX], rem_list[NREG_MAX];
     double ring[MWX_WARN_MAX_RING + 1][2];
@@ -45,29 +45,33 @@ typedef struct wseries {
 
 typedef struct wtrack {
     int used;
-    int orphan;               /* restored from the journal, no track of the picture yet */
-    uint32_t jkey;            /* journal key of this track's series */
-    char sname[MWX_ID_LEN];   /* series name (identifiers, incident): the track id the
+    int orphan;             /* restored from the journal, no track of the picture yet */
+    uint32_t jkey;          /* journal key of this track's series */
+    char sname[MWX_ID_LEN]; /* series name (identifiers, incident): the track id the
                                  series began with, kept when a rebuilt track takes it over */
     mwx_rec_track_t trk;
     double last_t;
-    int lost;                 /* no more updates expected */
-    int done;                 /* all-clear issued: the flight is over */
+    int lost; /* no more updates expected */
+    int done; /* all-clear issued: the flight is over */
     int cot_events;
-    double last_cot_t;        /* scenario time of the last CoT file */
-    double impact_t;          /* latest predicted impact time, INFINITY when unknown */
-    struct { double t, lat, lon, a_km; } hist[HIST_N]; /* recent predictions, >= 0.5 s apart */
+    double last_cot_t; /* scenario time of the last CoT file */
+    double impact_t;   /* latest predicted impact time, INFINITY when unknown */
+    struct {
+        double t, lat, lon, a_km;
+    } hist[HIST_N]; /* recent predictions, >= 0.5 s apart */
     int n_hist, hist_head;
-    double last_boost_t;      /* last update in phase boost, -INFINITY if none */
-    struct { double t, jac, speed, sv; } en[HIST_N]; /* energy samples, >= 1 s apart */
+    double last_boost_t; /* last update in phase boost, -INFINITY if none */
+    struct {
+        double t, jac, speed, sv;
+    } en[HIST_N]; /* energy samples, >= 1 s apart */
     int n_en, en_head;
-    double last_thrust_t;     /* last update with thrust evidence, -INFINITY if none */
+    double last_thrust_t; /* last update with thrust evidence, -INFINITY if none */
     double ring[MWX_WARN_MAX_RING + 1][2];
     size_t n_ring;
     wseries_t s[2];
-    wseries_t launch;         /* the launch notice: one Alert, closed with the others */
-    int launch_done;          /* the notice was considered (sent, or no region in reach) */
-    int assessed;             /* a settled prediction was acted on: the boost fan is over */
+    wseries_t launch; /* the launch notice: one Alert, closed with the others */
+    int launch_done;  /* the notice was considered (sent, or no region in reach) */
+    int assessed;     /* a settled prediction was acted on: the boost fan is over */
 } wtrack_t;
 
 struct mwx_warn {
@@ -93,12 +97,12 @@ struct mwx_warn {
     double now_t;
     int msgs_changed;
     mwx_alert_kind_t msg_kind; /* kind of the message being written (alert records) */
-    int no_prediction;        /* the messages being decided rest on no impact prediction
+    int no_prediction;         /* the messages being decided rest on no impact prediction
                                  (boost fan, space launch path): no impact fields */
-    int serial;               /* messages issued by this context: identifier suffix */
-    int picture_pending;      /* the picture changed since latest.geojson was written */
-    int picture_force;        /* tracks appeared or went: write at once */
-    int nocache;              /* tests: formats regenerate every text */
+    int serial;                /* messages issued by this context: identifier suffix */
+    int picture_pending;       /* the picture changed since latest.geojson was written */
+    int picture_force;         /* tracks appeared or went: write at once */
+    int nocache;               /* tests: formats regenerate every text */
     double last_picture_t;
     uint8_t now_hit[NREG_MAX], rel_hit[NREG_MAX], off_hit[NREG_MAX];
     double scratch[2 * CORRIDOR_MAX_STEPS + 8][2];
@@ -106,14 +110,14 @@ struct mwx_warn {
     double scratch2[MWX_WARN_MAX_RING + 1][2];
     /* journal (journal_path): see the journal section below */
     mwx_warn_journal_t *journal;
-    double resume_t;          /* no decisions up to this time (-INFINITY: none restored) */
+    double resume_t; /* no decisions up to this time (-INFINITY: none restored) */
     uint32_t next_key;
-    double jmax_t;            /* latest time of any journal entry */
-    struct jrec **jlive;      /* the latest entry of every live series (for compaction) */
+    double jmax_t;       /* latest time of any journal entry */
+    struct jrec **jlive; /* the latest entry of every live series (for compaction) */
     size_t n_jlive, cap_jlive;
-    struct jrec *jbuf;        /* the entry being written */
+    struct jrec *jbuf; /* the entry being written */
     int (*journaled)(void *user, const char *identifier);
-    int emit_pending;         /* republished messages still to be emitted */
+    int emit_pending; /* republished messages still to be emitted */
 };
 
 void mwx_warn_policy_default(mwx_warn_policy_t *p)
@@ -178,8 +182,7 @@ static int kind_parse(const char *k, mwx_warn_kind_t *kind)
     return 0;
 }
 
-int mwx_warn_identifier_parse(const char *id, char *track, size_t track_n,
-                              mwx_warn_kind_t *kind)
+int mwx_warn_identifier_parse(const char *id, char *track, size_t track_n, mwx_warn_kind_t *kind)
 {
     const char *dots[64];
     int nd = 0;
@@ -229,12 +232,14 @@ static int check_policy(const mwx_warn_policy_t *p, mwx_err_t *err)
                            MWX_WARN_MAX_RING);
     if (!(p->min_semi_axis_km > 0) || !(p->max_semi_axis_km >= p->min_semi_axis_km) ||
         p->max_semi_axis_km > 3000.0)
-        return mwx_err_set(err, MWX_EINVAL, "warn policy: semi-axis bounds must satisfy "
+        return mwx_err_set(err, MWX_EINVAL,
+                           "warn policy: semi-axis bounds must satisfy "
                            "0 < min <= max <= 3000 km");
     if (!(p->release_scale >= 1.0) || p->release_scale > 10.0)
         return mwx_err_set(err, MWX_EINVAL, "warn policy: release_scale must be in [1, 10]");
     if (!(p->max_warn_semi_major_km > 0) || !(p->settle_s >= 0) || p->settle_s > 60.0)
-        return mwx_err_set(err, MWX_EINVAL, "warn policy: max_warn_semi_major_km must be > 0 "
+        return mwx_err_set(err, MWX_EINVAL,
+                           "warn policy: max_warn_semi_major_km must be > 0 "
                            "and settle_s in [0, 60]");
     if (!(p->release_hold_s >= 0) || !(p->release_batch_s >= 0) || !(p->update_impact_dt_s >= 0) ||
         !(p->update_shift_km >= 0) || !(p->all_clear_after_s >= 0) ||
@@ -244,15 +249,18 @@ static int check_policy(const mwx_warn_policy_t *p, mwx_err_t *err)
     if (!(p->launch_reach_km > 0) || p->launch_reach_km > 20000.0)
         return mwx_err_set(err, MWX_EINVAL, "warn policy: launch_reach_km must be in (0, 20000]");
     if (!(p->burnout_hold_s >= 0) || p->burnout_hold_s > 600.0 || !(p->thrust_accel_mps2 > 0))
-        return mwx_err_set(err, MWX_EINVAL, "warn policy: burnout_hold_s must be in [0, 600] "
+        return mwx_err_set(err, MWX_EINVAL,
+                           "warn policy: burnout_hold_s must be in [0, 600] "
                            "and thrust_accel_mps2 > 0");
-    if (!(p->boost_fan_az_deg > 0) || p->boost_fan_az_deg > 45.0 ||
-        !(p->boost_fan_reach_km > 0) || p->boost_fan_reach_km > 20000.0)
-        return mwx_err_set(err, MWX_EINVAL, "warn policy: boost_fan_az_deg must be in "
+    if (!(p->boost_fan_az_deg > 0) || p->boost_fan_az_deg > 45.0 || !(p->boost_fan_reach_km > 0) ||
+        p->boost_fan_reach_km > 20000.0)
+        return mwx_err_set(err, MWX_EINVAL,
+                           "warn policy: boost_fan_az_deg must be in "
                            "(0, 45] and boost_fan_reach_km in (0, 20000]");
     if (!(p->overflight_min_buffer_km > 0) || p->overflight_min_buffer_km > 1000.0 ||
         !(p->overflight_step_km >= 1.0))
-        return mwx_err_set(err, MWX_EINVAL, "warn policy: overflight buffer must be in "
+        return mwx_err_set(err, MWX_EINVAL,
+                           "warn policy: overflight buffer must be in "
                            "(0, 1000] km and step >= 1 km");
     return MWX_OK;
 }
@@ -300,7 +308,8 @@ int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *e
         return mwx_err_set(err, MWX_EINVAL, "warn: unknown source kind %d", (int)cfg->source);
     /* The one rule that must never bend: a simulated picture is never an Actual warning. */
     if (cfg->source == MWX_WARN_SOURCE_SIMULATED && cfg->status == MWX_STATUS_ACTUAL)
-        return mwx_err_set(err, MWX_EINVAL, "warn: status Actual is refused for a simulated "
+        return mwx_err_set(err, MWX_EINVAL,
+                           "warn: status Actual is refused for a simulated "
                            "source; use Exercise or Test");
     if (!cfg->regions_path)
         return mwx_err_set(err, MWX_EINVAL, "warn: regions_path is required");
@@ -333,8 +342,10 @@ int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *e
     if (cfg->sender && cfg->sender[0]) {
         if (strpbrk(cfg->sender, " ,<&\t\n\r") || strlen(cfg->sender) >= sizeof w->sender) {
             mwx_warn_free(w);
-            return mwx_err_set(err, MWX_EINVAL, "warn: sender must be at most %zu characters "
-                               "without spaces, commas, '<' or '&'", sizeof w->sender - 1);
+            return mwx_err_set(err, MWX_EINVAL,
+                               "warn: sender must be at most %zu characters "
+                               "without spaces, commas, '<' or '&'",
+                               sizeof w->sender - 1);
         }
         mwx_strlcpy(w->sender, cfg->sender, sizeof w->sender);
     } else {
@@ -455,8 +466,8 @@ static int run_message(mwx_warn_t *w, const mwx_warn_msg_t *m, mwx_err_t *err)
     make_view(w, &v);
     w->msg_kind = (mwx_alert_kind_t)m->kind;
     for (int i = 0; i < w->nfmt; i++)
-        if (w->fmts[i]->message && (rc = w->fmts[i]->message(w->fstate[i], &v, m, emit_file, w,
-                                                             err)))
+        if (w->fmts[i]->message &&
+            (rc = w->fmts[i]->message(w->fstate[i], &v, m, emit_file, w, err)))
             return rc;
     w->msgs_changed = 1;
     return MWX_OK;
@@ -468,8 +479,7 @@ static int run_track(mwx_warn_t *w, const mwx_warn_trackview_t *tv, mwx_err_t *e
     int rc;
     make_view(w, &v);
     for (int i = 0; i < w->nfmt; i++)
-        if (w->fmts[i]->track &&
-            (rc = w->fmts[i]->track(w->fstate[i], &v, tv, emit_file, w, err)))
+        if (w->fmts[i]->track && (rc = w->fmts[i]->track(w->fstate[i], &v, tv, emit_file, w, err)))
             return rc;
     return MWX_OK;
 }
@@ -481,9 +491,8 @@ static int run_picture(mwx_warn_t *w, int force, mwx_err_t *err)
 {
     mwx_warn_view_t v;
     int rc, pic;
-    pic = w->picture_pending &&
-          (force || w->msgs_changed || w->picture_force ||
-           !(w->now_t - w->last_picture_t < w->pol.picture_interval_s));
+    pic = w->picture_pending && (force || w->msgs_changed || w->picture_force ||
+                                 !(w->now_t - w->last_picture_t < w->pol.picture_interval_s));
     if (!pic && !w->msgs_changed)
         return MWX_OK;
     make_view(w, &v);
@@ -545,7 +554,7 @@ void mwxi_warn_pic_track(const struct mwx_warn *w, size_t i, mwx_warn_pic_track_
     out->trk = &tr->trk;
     out->active = !tr->done;
     if (tr->n_ring) {
-        out->ring = (const double (*)[2])tr->ring;
+        out->ring = (const double(*)[2])tr->ring;
         out->n_ring = tr->n_ring;
     }
 }
@@ -627,9 +636,9 @@ static void track_view(const mwx_rec_track_t *trk, mwx_warn_trackview_t *tv)
  * buf_m (into ring) and buf2_m (into ring2, the release corridor): at samples along the
  * geodesic, offsets at +-90 degrees of the geodesic's local azimuth; left side forward,
  * right side back, closed. Returns the point count of each ring (0 when too short). */
-static size_t corridor_rings(const struct geod_geodesic *g, double lat1, double lon1,
-                             double lat2, double lon2, double buf_m, double buf2_m,
-                             double step_m, double (*ring)[2], double (*ring2)[2])
+static size_t corridor_rings(const struct geod_geodesic *g, double lat1, double lon1, double lat2,
+                             double lon2, double buf_m, double buf2_m, double step_m,
+                             double (*ring)[2], double (*ring2)[2])
 {
     struct geod_geodesicline line;
     int m;
@@ -709,9 +718,8 @@ static int passed_over(const mwx_warn_t *w, const wtrack_t *tr, const uint8_t *s
             ri = mwx_regions_info(w->regions, i);
             if (!ri)
                 return 0;
-            geod_inverse(g, sub.lat / MWX_DEG, sub.lon / MWX_DEG,
-                         0.5 * (ri->min_lat + ri->max_lat), 0.5 * (ri->min_lon + ri->max_lon), &d,
-                         &az_c, &az_e);
+            geod_inverse(g, sub.lat / MWX_DEG, sub.lon / MWX_DEG, 0.5 * (ri->min_lat + ri->max_lat),
+                         0.5 * (ri->min_lon + ri->max_lon), &d, &az_c, &az_e);
             if (!(fabs(mwx_wrap_pi((az_c - tv.course_deg) * MWX_DEG)) > MWX_PI / 2))
                 return 0;
             any = 1;
@@ -767,8 +775,7 @@ typedef struct jrec {
     /* the message */
     char identifier[128], sent[40], incident[96], track_id[MWX_ID_LEN];
     char sources[MWX_ID_LEN * 2];
-    double t, impact_lat, impact_lon, impact_t_msg, semi_major_km, semi_minor_km,
-        orientation_deg;
+    double t, impact_lat, impact_lon, impact_t_msg, semi_major_km, semi_minor_km, orientation_deg;
     int32_t msg_type, all_clear, n_regions, n_removed, n_ring;
     int32_t regions[NREG_MAX], removed[NREG_MAX];
     double ring[MWX_WARN_MAX_RING + 1][2];
@@ -796,8 +803,7 @@ static void after_message(mwx_warn_t *w, wseries_t *s, const mwx_warn_msg_t *m)
         memmove(s->refs[1], s->refs[2], (MWX_WARN_MAX_REFS - 2) * sizeof s->refs[0]);
         s->n_refs--;
     }
-    snprintf(s->refs[s->n_refs++], MWX_WARN_REF_LEN, "%s,%s,%s", w->sender, m->identifier,
-             m->sent);
+    snprintf(s->refs[s->n_refs++], MWX_WARN_REF_LEN, "%s,%s,%s", w->sender, m->identifier, m->sent);
     s->last_impact_t = m->impact_t;
     s->last_msg_t = m->t;
     s->last_lat = m->impact_lat;
@@ -866,8 +872,7 @@ static int jrec_ok(const jrec_t *r)
         return 0;
     if (!TERMINATED(r->sname) || !TERMINATED(r->identifier) || !TERMINATED(r->sent) ||
         !TERMINATED(r->incident) || !TERMINATED(r->track_id) || !TERMINATED(r->sources) ||
-        !TERMINATED(r->trk.track_id) || !TERMINATED(r->trk.node) ||
-        !TERMINATED(r->trk.sources))
+        !TERMINATED(r->trk.track_id) || !TERMINATED(r->trk.node) || !TERMINATED(r->trk.sources))
         return 0;
     for (int i = 0; i < r->n_refs; i++)
         if (!TERMINATED(r->refs[i]))
@@ -895,11 +900,11 @@ static int jlive_load(void *user, const void *rec, size_t len)
     if (len == sizeof(jrec_t) && r->what == JR_RELEASE && !isfinite(r->now_t))
         return MWX_ECORRUPT;
     if (len != sizeof(jrec_t) || (r->what != JR_SERIES && r->what != JR_RELEASE) ||
-        (r->what == JR_SERIES && (r->kind < 0 || r->kind > MWX_WARN_LAUNCH || r->n_refs < 0 ||
-                                  r->n_refs > MWX_WARN_MAX_REFS || r->n_regions < 0 ||
-                                  r->n_regions > NREG_MAX || r->n_removed < 0 ||
-                                  r->n_removed > NREG_MAX || r->n_ring < 0 ||
-                                  r->n_ring > MWX_WARN_MAX_RING + 1)))
+        (r->what == JR_SERIES &&
+         (r->kind < 0 || r->kind > MWX_WARN_LAUNCH || r->n_refs < 0 ||
+          r->n_refs > MWX_WARN_MAX_REFS || r->n_regions < 0 || r->n_regions > NREG_MAX ||
+          r->n_removed < 0 || r->n_removed > NREG_MAX || r->n_ring < 0 ||
+          r->n_ring > MWX_WARN_MAX_RING + 1)))
         return MWX_ECORRUPT;
     /* every entry, a release too, says how far the context got and which identifiers
      * it used */
@@ -980,8 +985,7 @@ static int journal_message(mwx_warn_t *w, const wtrack_t *tr, const wseries_t *s
     memcpy(r->outside_since, s->outside_since, sizeof r->outside_since);
     if (s->kind != MWX_WARN_LAUNCH) {
         memcpy(r->sib_warned, tr->s[1 - s->kind].warned, sizeof r->sib_warned);
-        memcpy(r->sib_outside_since, tr->s[1 - s->kind].outside_since,
-               sizeof r->sib_outside_since);
+        memcpy(r->sib_outside_since, tr->s[1 - s->kind].outside_since, sizeof r->sib_outside_since);
     }
     for (int i = 0; i < m->n_refs; i++)
         mwx_strlcpy(r->refs[i], m->refs[i], MWX_WARN_REF_LEN);
@@ -1035,8 +1039,8 @@ static void fix_last(wseries_t *s)
 {
     s->last.regions = s->reg_list;
     s->last.removed = s->last.n_removed ? s->rem_list : NULL;
-    s->last.ring = s->last.n_ring ? (const double (*)[2])s->ring : NULL;
-    s->last.refs = (const char (*)[MWX_WARN_REF_LEN])s->refs;
+    s->last.ring = s->last.n_ring ? (const double(*)[2])s->ring : NULL;
+    s->last.refs = (const char(*)[MWX_WARN_REF_LEN])s->refs;
 }
 
 static int noop_exists(const char *dir, const char *identifier)
@@ -1050,8 +1054,7 @@ static int noop_exists(const char *dir, const char *identifier)
 static void emit_none(void *ctx, mwx_warn_output_t out, const char *file, const char *identifier,
                       mwx_msg_type_t mt, const int *regions, size_t n_regions)
 {
-    (void)ctx, (void)out, (void)file, (void)identifier, (void)mt, (void)regions,
-        (void)n_regions;
+    (void)ctx, (void)out, (void)file, (void)identifier, (void)mt, (void)regions, (void)n_regions;
 }
 
 /* Rebuild the series of the journal as orphaned tracks: lost (no update will come under
@@ -1129,11 +1132,11 @@ static int journal_restore(mwx_warn_t *w, mwx_err_t *err)
         m->n_removed = (size_t)r->n_removed;
         m->n_ring = (size_t)r->n_ring;
         for (int j = 0; j < r->n_regions; j++)
-            s->reg_list[j] = r->regions[j] >= 0 && (size_t)r->regions[j] < w->nreg
-                                 ? r->regions[j] : 0;
+            s->reg_list[j] =
+                r->regions[j] >= 0 && (size_t)r->regions[j] < w->nreg ? r->regions[j] : 0;
         for (int j = 0; j < r->n_removed; j++)
-            s->rem_list[j] = r->removed[j] >= 0 && (size_t)r->removed[j] < w->nreg
-                                 ? r->removed[j] : 0;
+            s->rem_list[j] =
+                r->removed[j] >= 0 && (size_t)r->removed[j] < w->nreg ? r->removed[j] : 0;
         if (r->n_ring)
             memcpy(s->ring, r->ring, (size_t)r->n_ring * sizeof s->ring[0]);
         fix_last(s);
@@ -1167,8 +1170,7 @@ static int journal_restore(mwx_warn_t *w, mwx_err_t *err)
                 wseries_t *sib = &tr->s[1 - r->kind];
                 if (sib->active || !sib->has_last) {
                     memcpy(sib->warned, r->sib_warned, sizeof sib->warned);
-                    memcpy(sib->outside_since, r->sib_outside_since,
-                           sizeof sib->outside_since);
+                    memcpy(sib->outside_since, r->sib_outside_since, sizeof sib->outside_since);
                 }
             }
         }
@@ -1253,8 +1255,8 @@ static void adopt(mwx_warn_t *w, wtrack_t *tr)
         double s12, az1, az2, gate_km, cost, dt;
         if (!o->used || !o->orphan || !oe->valid)
             continue;
-        geod_inverse(mwxi_regions_geod(w->regions), oe->lat, oe->lon, e->lat, e->lon, &s12,
-                     &az1, &az2);
+        geod_inverse(mwxi_regions_geod(w->regions), oe->lat, oe->lon, e->lat, e->lon, &s12, &az1,
+                     &az2);
         gate_km = e->semi_major_km + oe->semi_major_km + w->pol.update_shift_km;
         dt = fabs(e->t - oe->t);
         if (s12 / 1000.0 > gate_km || dt > 60.0)
@@ -1335,9 +1337,8 @@ static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, i
 {
     /* the impact series of a stage or a space launch's part warns of a drop zone: never
      * an impact warning for a part that may reach orbit */
-    mwx_warn_kind_t kind = s->kind == MWX_WARN_IMPACT && drop_zone_class(&tr->trk)
-                               ? MWX_WARN_DROP_ZONE
-                               : s->kind;
+    mwx_warn_kind_t kind =
+        s->kind == MWX_WARN_IMPACT && drop_zone_class(&tr->trk) ? MWX_WARN_DROP_ZONE : s->kind;
     mwx_warn_msg_t *m = &s->last;
     char tid[MWX_ID_LEN];
     const mwx_rec_impact_est_t *imp = &tr->trk.impact;
@@ -1350,8 +1351,8 @@ static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, i
     w->serial++;
     memset(m, 0, sizeof *m);
     mwxi_warn_sanitize_id(tid, sizeof tid, tr->sname[0] ? tr->sname : tr->trk.track_id);
-    snprintf(m->identifier, sizeof m->identifier, "%s.%s.%s.%d", w->prefix, tid,
-             kind_name(kind), w->serial);
+    snprintf(m->identifier, sizeof m->identifier, "%s.%s.%s.%d", w->prefix, tid, kind_name(kind),
+             w->serial);
     snprintf(m->incident, sizeof m->incident, "%s.%s", w->prefix, tid);
     /* a restarted context replaying its input never dates a message before the last one
      * it journaled */
@@ -1362,9 +1363,9 @@ static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, i
     m->all_clear = all_clear;
     /* an overflight series that empties as the missile moves on ends as "passed over",
      * not as a withdrawn threat */
-    m->passed = mt == MWX_MSG_CANCEL && !all_clear && s->kind == MWX_WARN_OVERFLIGHT &&
-                removed && passed_over(w, tr, removed);
-    m->refs = (const char (*)[MWX_WARN_REF_LEN])s->refs;
+    m->passed = mt == MWX_MSG_CANCEL && !all_clear && s->kind == MWX_WARN_OVERFLIGHT && removed &&
+                passed_over(w, tr, removed);
+    m->refs = (const char(*)[MWX_WARN_REF_LEN])s->refs;
     m->n_refs = mt == MWX_MSG_ALERT ? 0 : s->n_refs;
     mwx_strlcpy(m->track_id, tr->trk.track_id, sizeof m->track_id);
     mwx_strlcpy(m->sources, tr->trk.sources, sizeof m->sources);
@@ -1388,7 +1389,7 @@ static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, i
     }
     if (ring && n_ring >= 4 && n_ring <= MWX_WARN_MAX_RING + 1) {
         memcpy(s->ring, ring, n_ring * sizeof ring[0]);
-        m->ring = (const double (*)[2])s->ring;
+        m->ring = (const double(*)[2])s->ring;
         m->n_ring = n_ring;
     }
     if (mt == MWX_MSG_CANCEL) {
@@ -1425,9 +1426,8 @@ static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, i
 
 /* Apply add / release to one series and issue what follows. force_off: regions that must
  * leave at once (an overflight region upgraded to the impact series). */
-static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
-                  const uint8_t *rel, const uint8_t *force_off, const double (*ring)[2],
-                  size_t n_ring, mwx_err_t *err)
+static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now, const uint8_t *rel,
+                  const uint8_t *force_off, const double (*ring)[2], size_t n_ring, mwx_err_t *err)
 {
     uint8_t removed[NREG_MAX];
     int added = 0, nrem = 0;
@@ -1462,7 +1462,7 @@ static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
                 s->outside_since[i] = t;
             }
             if (!rel[i] && t - s->outside_since[i] >= w->pol.release_hold_s) {
-                s->warned[i] = 0;   /* tentatively: undone below if batched */
+                s->warned[i] = 0; /* tentatively: undone below if batched */
                 removed[i] = 1;
                 nrem++;
             }
@@ -1496,8 +1496,8 @@ static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
     if (imp->valid && !w->no_prediction) {
         double shift_m = 0, az1, az2;
         mwx_earth_t wgs = mwx_earth_wgs84();
-        mwx_geodesic_inverse(&wgs, s->last_lat * MWX_DEG, s->last_lon * MWX_DEG,
-                             imp->lat * MWX_DEG, imp->lon * MWX_DEG, &shift_m, &az1, &az2);
+        mwx_geodesic_inverse(&wgs, s->last_lat * MWX_DEG, s->last_lon * MWX_DEG, imp->lat * MWX_DEG,
+                             imp->lon * MWX_DEG, &shift_m, &az1, &az2);
         if (fabs(imp->t - s->last_impact_t) > w->pol.update_impact_dt_s ||
             shift_m > w->pol.update_shift_km * 1000.0)
             return issue(w, tr, s, MWX_MSG_UPDATE, 0, ring, n_ring, NULL, err);
@@ -1508,13 +1508,12 @@ static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
 static int all_clear(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
 {
     int rc;
-    if (tr->launch.active && (rc = issue(w, tr, &tr->launch, MWX_MSG_CANCEL, 1, NULL, 0, NULL,
-                                         err)))
+    if (tr->launch.active &&
+        (rc = issue(w, tr, &tr->launch, MWX_MSG_CANCEL, 1, NULL, 0, NULL, err)))
         return rc;
     for (int k = 0; k < 2; k++) {
         wseries_t *s = &tr->s[k];
-        if (s->active &&
-            (rc = issue(w, tr, s, MWX_MSG_CANCEL, 1, NULL, 0, NULL, err)))
+        if (s->active && (rc = issue(w, tr, s, MWX_MSG_CANCEL, 1, NULL, 0, NULL, err)))
             return rc;
     }
     tr->done = 1;
@@ -1524,8 +1523,8 @@ static int all_clear(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
 static int cancel_false(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
 {
     int rc;
-    if (tr->launch.active && (rc = issue(w, tr, &tr->launch, MWX_MSG_CANCEL, 0, NULL, 0, NULL,
-                                         err)))
+    if (tr->launch.active &&
+        (rc = issue(w, tr, &tr->launch, MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
         return rc;
     for (int k = 0; k < 2; k++) {
         wseries_t *s = &tr->s[k];
@@ -1557,8 +1556,7 @@ static int final_cot(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
 static wtrack_t *find_track(mwx_warn_t *w, const char *id)
 {
     for (int i = 0; i < MWX_WARN_MAX_TRACKS; i++)
-        if (w->tracks[i].used && !w->tracks[i].orphan &&
-            strcmp(w->tracks[i].trk.track_id, id) == 0)
+        if (w->tracks[i].used && !w->tracks[i].orphan && strcmp(w->tracks[i].trk.track_id, id) == 0)
             return &w->tracks[i];
     return NULL;
 }
@@ -1611,8 +1609,8 @@ static void remember(wtrack_t *tr, const mwx_rec_impact_est_t *e, double t)
 
 /* ------------------------------------------------------------------ thrust guard */
 
-#define THRUST_WINDOW_S 5.0    /* energy compared with the sample this far back ... */
-#define THRUST_MIN_DT_S 3.0    /* ... or the oldest, once it is this far back */
+#define THRUST_WINDOW_S 5.0 /* energy compared with the sample this far back ... */
+#define THRUST_MIN_DT_S 3.0 /* ... or the oldest, once it is this far back */
 
 /* The Jacobi integral of the Earth-fixed frame (J/kg): v^2/2 - GM/r - w^2 (x^2 + y^2)/2.
  * Constant for a body in free flight under point-mass gravity (J2 moves it by far less
@@ -1669,8 +1667,7 @@ static int thrust_evidence(const mwx_warn_t *w, wtrack_t *tr, const mwx_rec_trac
 
 /* Is the prediction good enough to act on: small enough, and consistent with the one from
  * settle_s ago (their ellipses can overlap)? */
-static int settled(const mwx_warn_t *w, const wtrack_t *tr, const mwx_rec_impact_est_t *e,
-                   double t)
+static int settled(const mwx_warn_t *w, const wtrack_t *tr, const mwx_rec_impact_est_t *e, double t)
 {
     const mwx_warn_policy_t *p = &w->pol;
     if (e->semi_major_km > p->max_warn_semi_major_km)
@@ -1744,8 +1741,8 @@ static size_t low_corridor(mwx_warn_t *w, const mwx_warn_trackview_t *tv,
     buf_km = corridor_buffer_km(p, tv, e, az2);
     geod_direct(g, e->lat, e->lon, az2, fmin(along_km, 2000.0) * 1000.0, &lat2, &lon2, NULL);
     return corridor_rings(g, tv->lat, tv->lon, lat2, lon2, buf_km * 1000.0,
-                          buf_km * p->release_scale * 1000.0, p->overflight_step_km * 1000.0,
-                          ring, ring2);
+                          buf_km * p->release_scale * 1000.0, p->overflight_step_km * 1000.0, ring,
+                          ring2);
 }
 
 static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, mwx_err_t *err)
@@ -1760,12 +1757,12 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
     if (e.semi_minor_km < p->min_semi_axis_km)
         e.semi_minor_km = p->min_semi_axis_km;
     mwxi_warn_ellipse_ring(mwxi_regions_geod(w->regions), &e, nv, p->min_semi_axis_km,
-                          p->max_semi_axis_km, tr->ring);
+                           p->max_semi_axis_km, tr->ring);
     tr->n_ring = (size_t)nv + 1;
     memset(w->now_hit, 0, sizeof w->now_hit);
     memset(w->rel_hit, 0, sizeof w->rel_hit);
-    if ((rc = mwxi_regions_in_ring(w->regions, (const double (*)[2])tr->ring, tr->n_ring,
-                                  w->now_hit, err)))
+    if ((rc = mwxi_regions_in_ring(w->regions, (const double(*)[2])tr->ring, tr->n_ring, w->now_hit,
+                                   err)))
         return rc;
     /* Low flight (issue 11): a body below LOW_PATH_ALT_M, or one that lifts, may come down
      * anywhere along the rest of its path (a pull-up, a dive, a failure), and the regions
@@ -1776,8 +1773,8 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
     if (tr->trk.phase != MWX_PHASE_IMPACT &&
         (tv->alt_m < LOW_PATH_ALT_M || tr->trk.klass == MWX_CLASS_LIFTING)) {
         nc = low_corridor(w, tv, &e, w->scratch, w->scratch3);
-        if (nc && (rc = mwxi_regions_in_ring(w->regions, (const double (*)[2])w->scratch, nc,
-                                            w->now_hit, err)))
+        if (nc && (rc = mwxi_regions_in_ring(w->regions, (const double(*)[2])w->scratch, nc,
+                                             w->now_hit, err)))
             return rc;
     }
     /* The release shape matters only for warned regions outside the shape: test those. */
@@ -1786,18 +1783,17 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
         big.semi_major_km *= p->release_scale;
         big.semi_minor_km *= p->release_scale;
         mwxi_warn_ellipse_ring(mwxi_regions_geod(w->regions), &big, nv, p->min_semi_axis_km,
-                              p->max_semi_axis_km * p->release_scale, w->scratch2);
-        if ((rc = mwxi_regions_in_ring_masked(w->regions, (const double (*)[2])w->scratch2,
-                                             tr->n_ring, w->off_hit, w->rel_hit, err)))
+                               p->max_semi_axis_km * p->release_scale, w->scratch2);
+        if ((rc = mwxi_regions_in_ring_masked(w->regions, (const double(*)[2])w->scratch2,
+                                              tr->n_ring, w->off_hit, w->rel_hit, err)))
             return rc;
-        if (nc && (rc = mwxi_regions_in_ring_masked(w->regions,
-                                                   (const double (*)[2])w->scratch3, nc,
-                                                   w->off_hit, w->rel_hit, err)))
+        if (nc && (rc = mwxi_regions_in_ring_masked(w->regions, (const double(*)[2])w->scratch3, nc,
+                                                    w->off_hit, w->rel_hit, err)))
             return rc;
     }
     /* the message's polygon: the corridor (it holds the ellipse) or the ellipse */
     if ((rc = decide(w, tr, &tr->s[MWX_WARN_IMPACT], w->now_hit, w->rel_hit, NULL,
-                     nc ? (const double (*)[2])w->scratch : (const double (*)[2])tr->ring,
+                     nc ? (const double(*)[2])w->scratch : (const double(*)[2])tr->ring,
                      nc ? nc : tr->n_ring, err)))
         return rc;
     if (!p->overflight)
@@ -1817,19 +1813,18 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
             geod_inverse(g, tv->lat, tv->lon, e.lat, e.lon, &s12, &az1, &az2);
             buf_km = corridor_buffer_km(p, tv, &e, az2);
             nc = corridor_rings(g, tv->lat, tv->lon, e.lat, e.lon, buf_km * 1000.0,
-                                buf_km * p->release_scale * 1000.0,
-                                p->overflight_step_km * 1000.0, w->scratch, w->scratch3);
-            if (nc && (rc = mwxi_regions_in_ring(w->regions, (const double (*)[2])w->scratch,
-                                                nc, w->now_hit, err)))
+                                buf_km * p->release_scale * 1000.0, p->overflight_step_km * 1000.0,
+                                w->scratch, w->scratch3);
+            if (nc && (rc = mwxi_regions_in_ring(w->regions, (const double(*)[2])w->scratch, nc,
+                                                 w->now_hit, err)))
                 return rc;
             for (size_t i = 0; i < w->nreg; i++)
                 if (impact_set[i])
                     w->now_hit[i] = 0;
-            if (nc && release_candidates(w, tr->s[MWX_WARN_OVERFLIGHT].warned, w->now_hit,
-                                         w->off_hit) &&
-                (rc = mwxi_regions_in_ring_masked(w->regions,
-                                                 (const double (*)[2])w->scratch3, nc,
-                                                 w->off_hit, w->rel_hit, err)))
+            if (nc &&
+                release_candidates(w, tr->s[MWX_WARN_OVERFLIGHT].warned, w->now_hit, w->off_hit) &&
+                (rc = mwxi_regions_in_ring_masked(w->regions, (const double(*)[2])w->scratch3, nc,
+                                                  w->off_hit, w->rel_hit, err)))
                 return rc;
         }
         for (size_t i = 0; i < w->nreg; i++) {
@@ -1838,12 +1833,12 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
                 w->now_hit[i] = 0;
         }
         return decide(w, tr, &tr->s[MWX_WARN_OVERFLIGHT], w->now_hit, w->rel_hit, w->off_hit,
-                      nc ? (const double (*)[2])w->scratch : NULL, nc, err);
+                      nc ? (const double(*)[2])w->scratch : NULL, nc, err);
     }
 }
 
 #define SPACE_OVERFLIGHT_MAX_ALT_M 1000e3 /* PRODUCT.md "Threat classes" */
-#define SPACE_OVERFLIGHT_AHEAD_S 120.0     /* the path ahead warned: 2 minutes of flight */
+#define SPACE_OVERFLIGHT_AHEAD_S   120.0  /* the path ahead warned: 2 minutes of flight */
 
 /* The free-flight range (m) of a body at radius r_m moving at speed v_mps, at the best
  * flight-path angle (launch and fall at the same radius: sin(psi / 2) = nu / (2 - nu),
@@ -1857,11 +1852,12 @@ static double energy_range_m(double r_m, double v_mps)
     return MWX_WGS84_A * 2.0 * asin(nu / (2.0 - nu));
 }
 
-#define BOOST_FAN_MARGIN_DEG 2.0  /* the fan's half-angle beyond 2 sigma of the course: the
+#define BOOST_FAN_MARGIN_DEG                                                                       \
+    2.0                            /* the fan's half-angle beyond 2 sigma of the course: the
                                      ground track bends with the Earth's rotation and a
                                      steered burn may turn a little */
-#define BOOST_FAN_MAX_KM 6000.0   /* the longest fan drawn */
-#define BOOST_FAN_MIN_SPEED 100.0 /* m/s over the ground: slower, no course to speak of */
+#define BOOST_FAN_MAX_KM    6000.0 /* the longest fan drawn */
+#define BOOST_FAN_MIN_SPEED 100.0  /* m/s over the ground: slower, no course to speak of */
 
 /* 95 % half-angle (degrees) of the track's course over the ground, from its velocity
  * covariance (the course's gradient through the horizontal block); INFINITY when the
@@ -1901,8 +1897,8 @@ static double course_half_angle_deg(const mwx_warn_trackview_t *tv)
  * sub-point along the course for len_m, half-width w0_m widening by tan(half_deg) per
  * metre flown (at most 1000 km); the release fan (widths times release_scale) into ring2.
  * Returns the point count of each ring (0 when too short). */
-static size_t fan_rings(const struct geod_geodesic *g, const mwx_warn_trackview_t *tv,
-                        double len_m, double w0_m, double half_deg, double scale, double step_m,
+static size_t fan_rings(const struct geod_geodesic *g, const mwx_warn_trackview_t *tv, double len_m,
+                        double w0_m, double half_deg, double scale, double step_m,
                         double (*ring)[2], double (*ring2)[2])
 {
     struct geod_geodesicline line;
@@ -1938,7 +1934,8 @@ static size_t fan_rings(const struct geod_geodesic *g, const mwx_warn_trackview_
     return n + 1;
 }
 
-#define FAN_THRUST_HOLD_S 10.0 /* the fan keeps its powered reach this long after the last
+#define FAN_THRUST_HOLD_S                                                                          \
+    10.0 /* the fan keeps its powered reach this long after the last
                                    sign of thrust (bridges a phase flag that flips) */
 
 /* May the body still be under thrust, for the fan's reach: an update in phase boost or
@@ -1949,8 +1946,7 @@ static size_t fan_rings(const struct geod_geodesic *g, const mwx_warn_trackview_
 static int may_thrust(const wtrack_t *tr)
 {
     double t = tr->trk.t;
-    return t - tr->last_boost_t < FAN_THRUST_HOLD_S ||
-           t - tr->last_thrust_t < FAN_THRUST_HOLD_S ||
+    return t - tr->last_boost_t < FAN_THRUST_HOLD_S || t - tr->last_thrust_t < FAN_THRUST_HOLD_S ||
            tr->trk.klass == MWX_CLASS_SPACE_LAUNCH;
 }
 
@@ -1989,7 +1985,7 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
     const mwx_warn_policy_t *p = &w->pol;
     const struct geod_geodesic *g = mwxi_regions_geod(w->regions);
     double w0_km = fmin(1000.0, fmax(p->overflight_min_buffer_km, 2.45 * tv->ce_m / 1000.0));
-    const double (*ring)[2] = NULL;
+    const double(*ring)[2] = NULL;
     size_t nf = 0, nc = 0;
     int rc;
 
@@ -2002,27 +1998,26 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
             double flown = 0, az1, az2;
             if (tr->trk.launch.valid && isfinite(tr->trk.launch.lat) &&
                 isfinite(tr->trk.launch.lon) && fabs(tr->trk.launch.lat) <= 90.0)
-                geod_inverse(g, tr->trk.launch.lat, tr->trk.launch.lon, tv->lat, tv->lon,
-                             &flown, &az1, &az2);
+                geod_inverse(g, tr->trk.launch.lat, tr->trk.launch.lon, tv->lat, tv->lon, &flown,
+                             &az1, &az2);
             len_m = fmax(p->boost_fan_reach_km * 1000.0 - flown, reach_m);
         } else {
             len_m = 1.1 * reach_m + 50e3;
         }
         len_m = fmin(len_m, BOOST_FAN_MAX_KM * 1000.0);
-        nf = fan_rings(g, tv, len_m, w0_km * 1000.0, half + BOOST_FAN_MARGIN_DEG,
-                       p->release_scale, p->overflight_step_km * 1000.0, w->scratch,
-                       w->scratch3);
-        if (nf && (rc = mwxi_regions_in_ring(w->regions, (const double (*)[2])w->scratch, nf,
-                                            w->now_hit, err)))
+        nf = fan_rings(g, tv, len_m, w0_km * 1000.0, half + BOOST_FAN_MARGIN_DEG, p->release_scale,
+                       p->overflight_step_km * 1000.0, w->scratch, w->scratch3);
+        if (nf && (rc = mwxi_regions_in_ring(w->regions, (const double(*)[2])w->scratch, nf,
+                                             w->now_hit, err)))
             return rc;
-        if (nf && release_candidates(w, tr->s[MWX_WARN_OVERFLIGHT].warned, w->now_hit,
-                                     w->off_hit) &&
-            (rc = mwxi_regions_in_ring_masked(w->regions, (const double (*)[2])w->scratch3, nf,
-                                             w->off_hit, w->rel_hit, err)))
+        if (nf &&
+            release_candidates(w, tr->s[MWX_WARN_OVERFLIGHT].warned, w->now_hit, w->off_hit) &&
+            (rc = mwxi_regions_in_ring_masked(w->regions, (const double(*)[2])w->scratch3, nf,
+                                              w->off_hit, w->rel_hit, err)))
             return rc;
         if (nf) { /* the message's polygon: the fan (kept apart from the scratch below) */
             memcpy(w->scratch2, w->scratch, nf * sizeof w->scratch[0]);
-            ring = (const double (*)[2])w->scratch2;
+            ring = (const double(*)[2])w->scratch2;
         }
     }
     if (space && tv->alt_m < SPACE_OVERFLIGHT_MAX_ALT_M) {
@@ -2032,16 +2027,16 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
         nc = corridor_rings(g, tv->lat, tv->lon, lat2, lon2, w0_km * 1000.0,
                             w0_km * p->release_scale * 1000.0, p->overflight_step_km * 1000.0,
                             w->scratch, w->scratch3);
-        if (nc && (rc = mwxi_regions_in_ring(w->regions, (const double (*)[2])w->scratch, nc,
-                                            w->now_hit, err)))
+        if (nc && (rc = mwxi_regions_in_ring(w->regions, (const double(*)[2])w->scratch, nc,
+                                             w->now_hit, err)))
             return rc;
-        if (nc && release_candidates(w, tr->s[MWX_WARN_OVERFLIGHT].warned, w->now_hit,
-                                     w->off_hit) &&
-            (rc = mwxi_regions_in_ring_masked(w->regions, (const double (*)[2])w->scratch3,
-                                             nc, w->off_hit, w->rel_hit, err)))
+        if (nc &&
+            release_candidates(w, tr->s[MWX_WARN_OVERFLIGHT].warned, w->now_hit, w->off_hit) &&
+            (rc = mwxi_regions_in_ring_masked(w->regions, (const double(*)[2])w->scratch3, nc,
+                                              w->off_hit, w->rel_hit, err)))
             return rc;
         if (nc && !ring)
-            ring = (const double (*)[2])w->scratch;
+            ring = (const double(*)[2])w->scratch;
     }
     /* a region in the impact series (a drop zone) keeps the more severe message */
     for (size_t i = 0; i < w->nreg; i++)
@@ -2049,7 +2044,7 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
             w->now_hit[i] = w->rel_hit[i] = 0;
     w->no_prediction = 1;
     rc = decide(w, tr, &tr->s[MWX_WARN_OVERFLIGHT], w->now_hit, w->rel_hit, NULL, ring,
-                ring ? (ring == (const double (*)[2])w->scratch2 ? nf : nc) : 0, err);
+                ring ? (ring == (const double(*)[2])w->scratch2 ? nf : nc) : 0, err);
     w->no_prediction = 0;
     return rc;
 }
@@ -2075,10 +2070,10 @@ static int launch_notice(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
     if (!isfinite(reach.lat) || !isfinite(reach.lon) || fabs(reach.lat) > 90.0)
         return MWX_OK;
     mwxi_warn_ellipse_ring(mwxi_regions_geod(w->regions), &reach, p->ellipse_vertices,
-                          p->min_semi_axis_km, p->launch_reach_km, w->scratch2);
+                           p->min_semi_axis_km, p->launch_reach_km, w->scratch2);
     memset(w->now_hit, 0, sizeof w->now_hit);
-    if ((rc = mwxi_regions_in_ring(w->regions, (const double (*)[2])w->scratch2,
-                                  (size_t)p->ellipse_vertices + 1, w->now_hit, err)))
+    if ((rc = mwxi_regions_in_ring(w->regions, (const double(*)[2])w->scratch2,
+                                   (size_t)p->ellipse_vertices + 1, w->now_hit, err)))
         return rc;
     for (size_t i = 0; i < w->nreg; i++) {
         tr->launch.warned[i] = w->now_hit[i];
@@ -2086,7 +2081,7 @@ static int launch_notice(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
     }
     if (!n)
         return MWX_OK;
-    return issue(w, tr, &tr->launch, MWX_MSG_ALERT, 0, (const double (*)[2])w->scratch2,
+    return issue(w, tr, &tr->launch, MWX_MSG_ALERT, 0, (const double(*)[2])w->scratch2,
                  (size_t)p->ellipse_vertices + 1, NULL, err);
 }
 
@@ -2292,7 +2287,7 @@ static int journal_load(mwx_warn_t *w, const char *path, mwx_err_t *err)
     if (!w->jbuf)
         return mwx_err_set(err, MWX_ENOMEM, "warn: out of memory");
     if ((rc = mwxi_warn_journal_open(path, (uint32_t)sizeof(jrec_t), w->durable, jlive_load, w,
-                                    &w->journal, err)))
+                                     &w->journal, err)))
         return rc;
     if ((rc = journal_restore(w, err)))
         return mwx_err_prefix(err, "warn journal %s", path);

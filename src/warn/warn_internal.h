@@ -29,7 +29,7 @@ void mwxi_warn_sanitize_id(char *dst, size_t n, const char *src);
 
 /* Write data to dir/name atomically: dir/.name.tmp, optional fsync, rename. */
 int mwxi_warn_write_file(const char *dir, const char *name, const char *data, size_t len,
-                        int durable, mwx_err_t *err);
+                         int durable, mwx_err_t *err);
 /* Unnamed inodes (O_TMPFILE) allocated ahead for new files: allocating an inode can cost
  * far more than writing the file (ext4 without a journal scans the recently freed ones),
  * so the CAP format takes that cost after a call's files are written, not before a
@@ -38,7 +38,7 @@ int mwxi_warn_write_file(const char *dir, const char *name, const char *data, si
 typedef struct mwx_warn_inodes {
     int fd[MWX_WARN_INODES];
     int n;
-    int off;         /* O_TMPFILE is not available there */
+    int off; /* O_TMPFILE is not available there */
 } mwx_warn_inodes_t;
 
 void mwxi_warn_inodes_init(mwx_warn_inodes_t *p);
@@ -50,12 +50,12 @@ void mwxi_warn_inodes_close(mwx_warn_inodes_t *p);
  * pool may be NULL) and linked under its name complete; falls back to
  * mwxi_warn_write_file() (which replaces an existing file). */
 int mwxi_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *name,
-                       const char *data, size_t len, int durable, mwx_err_t *err);
+                        const char *data, size_t len, int durable, mwx_err_t *err);
 /* A file rewritten in place (feed, picture, CoT): the content goes into the spare inode
  * dir/.name.spare, which is then exchanged with dir/name in one step (no inode created or
  * freed per write); falls back to mwxi_warn_write_file(). */
 int mwxi_warn_rewrite_file(const char *dir, const char *name, const char *data, size_t len,
-                          int durable, mwx_err_t *err);
+                           int durable, mwx_err_t *err);
 /* Remove dir/.name.spare (the file will not be rewritten again). */
 void mwxi_warn_drop_spare(const char *dir, const char *name);
 /* mkdir -p of one level under an existing parent (dir itself). */
@@ -64,7 +64,7 @@ int mwxi_warn_mkdir(const char *dir, mwx_err_t *err);
 /* Sign a CAP document (cap_sign.c): out receives text with the <Signature> spliced in
  * before </alert> (out is reset first; reused between messages). */
 int mwxi_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_buf_t *out,
-                     mwx_err_t *err);
+                      mwx_err_t *err);
 
 /* ------------------------------------------------------------------ geometry */
 
@@ -77,16 +77,16 @@ const struct geod_geodesic *mwxi_regions_geod(const mwx_regions_t *r);
  * (so it may leave [-180, 180]), closed (last == first): n_vertices + 1 points. Semi-axes
  * are clamped into [min_km, max_km]. */
 void mwxi_warn_ellipse_ring(const struct geod_geodesic *g, const mwx_rec_impact_est_t *e,
-                           int n_vertices, double min_km, double max_km, double (*lonlat)[2]);
+                            int n_vertices, double min_km, double max_km, double (*lonlat)[2]);
 
 /* Regions intersecting a closed ring of (lon, lat) degrees in an unwrapped frame
  * (shifted copies are tested when it leaves [-180, 180]). Hits OR-ed into hit. */
 int mwxi_regions_in_ring(mwx_regions_t *r, const double (*lonlat)[2], size_t n, uint8_t *hit,
-                        mwx_err_t *err);
+                         mwx_err_t *err);
 
 /* Same, testing only the regions marked in mask. */
 int mwxi_regions_in_ring_masked(mwx_regions_t *r, const double (*lonlat)[2], size_t n,
-                               const uint8_t *mask, uint8_t *hit, mwx_err_t *err);
+                                const uint8_t *mask, uint8_t *hit, mwx_err_t *err);
 
 /* The region's geometry as compact GeoJSON text (kept from the file). */
 const char *mwxi_regions_geojson(const mwx_regions_t *r, size_t i);
@@ -94,31 +94,31 @@ const char *mwxi_regions_geojson(const mwx_regions_t *r, size_t i);
 /* ------------------------------------------------------------------ series and messages */
 
 #define MWX_WARN_MAX_RING 512
-#define MWX_WARN_MAX_REFS 32   /* the Alert plus the latest earlier messages */
-#define MWX_WARN_REF_LEN 232
+#define MWX_WARN_MAX_REFS 32 /* the Alert plus the latest earlier messages */
+#define MWX_WARN_REF_LEN  232
 
 /* One issued CAP message, as formats see it. */
 typedef struct mwx_warn_msg {
     char identifier[128];
-    char sent[40];             /* RFC 3339 with numeric offset */
-    double t;                  /* scenario time sent */
+    char sent[40]; /* RFC 3339 with numeric offset */
+    double t;      /* scenario time sent */
     mwx_msg_type_t msg_type;
     mwx_warn_kind_t kind;
-    int all_clear;             /* Cancel that closes a series after impact */
-    int passed;                /* overflight Cancel: the missile has passed over them */
+    int all_clear; /* Cancel that closes a series after impact */
+    int passed;    /* overflight Cancel: the missile has passed over them */
     int n_refs;
     const char (*refs)[MWX_WARN_REF_LEN]; /* "sender,identifier,sent" of earlier messages */
-    char incident[96];         /* series id shared by impact and overflight: prefix.track */
+    char incident[96]; /* series id shared by impact and overflight: prefix.track */
     char track_id[MWX_ID_LEN];
     /* predicted impact */
     double impact_lat, impact_lon, impact_t;
     double semi_major_km, semi_minor_km, orientation_deg;
-    const double (*ring)[2];   /* area polygon (lon, lat), closed */
+    const double (*ring)[2]; /* area polygon (lon, lat), closed */
     size_t n_ring;
     /* regions named by this message: warned (Alert/Update) or released (Cancel) */
-    const int *regions;        /* indices into the context's regions */
+    const int *regions; /* indices into the context's regions */
     size_t n_regions;
-    const int *removed;        /* Update: regions dropped since the previous message */
+    const int *removed; /* Update: regions dropped since the previous message */
     size_t n_removed;
     char sources[MWX_ID_LEN * 2];
 } mwx_warn_msg_t;
@@ -126,10 +126,10 @@ typedef struct mwx_warn_msg {
 /* Per-track state visible to the output formats. */
 typedef struct mwx_warn_trackview {
     const mwx_rec_track_t *trk;
-    double lat, lon, alt_m;            /* sub-point, degrees / metres */
+    double lat, lon, alt_m; /* sub-point, degrees / metres */
     double course_deg, speed_mps, vspeed_mps;
-    double ce_m, le_m;                 /* 1-sigma horizontal (largest axis) and vertical */
-    int first, last;                   /* first event of the track, final (stale) event */
+    double ce_m, le_m; /* 1-sigma horizontal (largest axis) and vertical */
+    int first, last;   /* first event of the track, final (stale) event */
 } mwx_warn_trackview_t;
 
 /* The read-only part of the context that formats may look at. */
@@ -140,22 +140,22 @@ typedef struct mwx_warn_view {
     double now_t;
     mwx_regions_t *regions;
     const mwx_warn_policy_t *policy;
-    int durable;                       /* fsync files before rename */
+    int durable;                          /* fsync files before rename */
     const char *atom_name, *geojson_name; /* alerts[-tag].atom, latest[-tag].geojson */
-    mwx_warn_stats_t *stats;           /* formats may count (TAK) */
-    int nocache;                       /* regenerate every text (tests compare) */
+    mwx_warn_stats_t *stats;              /* formats may count (TAK) */
+    int nocache;                          /* regenerate every text (tests compare) */
 } mwx_warn_view_t;
 
 /* An output format: a new format is a new file with one of these and its entry in the
  * registry (formats.c). Each callback may be NULL. `scratch` is the context's reusable buffer. Files are written under alerts_dir and
  * reported with emit(). */
 typedef void (*mwx_warn_emit_file_fn)(void *ctx, mwx_warn_output_t out, const char *file,
-                                      const char *identifier, mwx_msg_type_t mt,
-                                      const int *regions, size_t n_regions);
+                                      const char *identifier, mwx_msg_type_t mt, const int *regions,
+                                      size_t n_regions);
 
 typedef struct mwx_warn_format {
     const char *name;
-    mwx_warn_output_t kind;     /* its position in the registry (formats.c) */
+    mwx_warn_output_t kind; /* its position in the registry (formats.c) */
     /* 1: picture() runs only when the set of messages changed (a feed of messages),
      * 0: whenever the picture is due (a map of the current state). */
     int picture_on_messages;
@@ -187,7 +187,7 @@ const mwx_warn_format_t *mwxi_warn_format_at(size_t i);
 typedef struct mwxi_warn_pic_track {
     const mwx_rec_track_t *trk;
     int active;
-    const double (*ring)[2];  /* impact ellipse polygon, or NULL */
+    const double (*ring)[2]; /* impact ellipse polygon, or NULL */
     size_t n_ring;
 } mwx_warn_pic_track_t;
 
@@ -212,12 +212,12 @@ void mwxi_warn_pic_series(const struct mwx_warn *w, size_t i, mwx_warn_pic_serie
  * cut on open. `layout` is the record size: a journal of another layout is refused. */
 typedef struct mwx_warn_journal mwx_warn_journal_t;
 int mwxi_warn_journal_open(const char *path, uint32_t layout, int durable,
-                          int (*each)(void *user, const void *rec, size_t len), void *user,
-                          mwx_warn_journal_t **out, mwx_err_t *err);
+                           int (*each)(void *user, const void *rec, size_t len), void *user,
+                           mwx_warn_journal_t **out, mwx_err_t *err);
 int mwxi_warn_journal_append(mwx_warn_journal_t *j, const void *rec, size_t len, mwx_err_t *err);
 /* Replace the whole journal by these entries (atomically: tmp, fsync, rename). */
 int mwxi_warn_journal_rewrite(mwx_warn_journal_t *j, const void *const *recs, const size_t *lens,
-                             size_t n, mwx_err_t *err);
+                              size_t n, mwx_err_t *err);
 uint64_t mwxi_warn_journal_size(const mwx_warn_journal_t *j);
 uint64_t mwxi_warn_journal_entries(const mwx_warn_journal_t *j);
 void mwxi_warn_journal_close(mwx_warn_journal_t *j);

@@ -21,7 +21,7 @@ static int is_ip_literal(const char *name)
 }
 
 int mwxi_web_host_allowed(const char *bind, unsigned port, const char *names, size_t stride,
-                         size_t n_names, const char *host)
+                          size_t n_names, const char *host)
 {
     if (!host)
         return 1;

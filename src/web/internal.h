@@ -42,7 +42,7 @@ size_t mwxi_picture_track_count(const mwx_picture_t *p);
  * case-insensitive, an optional trailing dot ignored; a port, when given, must be ours.
  * NULL (no Host: HTTP/1.0 tools; browsers always send one) is allowed. */
 int mwxi_web_host_allowed(const char *bind, unsigned port, const char *names, size_t stride,
-                         size_t n, const char *host);
+                          size_t n, const char *host);
 
 /* One SSE event: "event: NAME\ndata: DATA\n\n" (data must be one line). */
 void mwxi_sse_event(mwx_buf_t *sb, const char *name, const char *data);

@@ -225,8 +225,8 @@ int mwxi_picture_add_truth(mwx_picture_t *p, const mwx_rec_truth_t *t)
 int mwxi_picture_add(mwx_picture_t *p, const mwx_record_t *rec, const char *json, int *evicted)
 {
     *evicted = 0;
-    if (rec->type != MWX_REC_SCENARIO && rec->type != MWX_REC_TRACK &&
-        rec->type != MWX_REC_SHARE && rec->type != MWX_REC_ALERT)
+    if (rec->type != MWX_REC_SCENARIO && rec->type != MWX_REC_TRACK && rec->type != MWX_REC_SHARE &&
+        rec->type != MWX_REC_ALERT)
         return 0;
     char *copy = strdup(json);
     if (!copy)
@@ -249,12 +249,8 @@ int mwxi_picture_add(mwx_picture_t *p, const mwx_record_t *rec, const char *json
         trail_add(pt, &rec->u.track);
         break;
     }
-    case MWX_REC_SHARE:
-        ring_push(&p->shares, copy);
-        break;
-    default:
-        ring_push(&p->alerts, copy);
-        break;
+    case MWX_REC_SHARE: ring_push(&p->shares, copy); break;
+    default: ring_push(&p->alerts, copy); break;
     }
     return 0;
 }
@@ -263,8 +259,8 @@ static void put_trail_points(const pic_track_t *pt, mwx_buf_t *sb)
 {
     mwxi_buf_putc(sb, '[');
     for (size_t i = 0; i < pt->n_pts; i++)
-        mwxi_buf_printf(sb, "%s[%.3f,%.1f,%.1f,%.1f]", i ? "," : "", pt->pts[i][0],
-                      pt->pts[i][1], pt->pts[i][2], pt->pts[i][3]);
+        mwxi_buf_printf(sb, "%s[%.3f,%.1f,%.1f,%.1f]", i ? "," : "", pt->pts[i][0], pt->pts[i][1],
+                        pt->pts[i][2], pt->pts[i][3]);
     mwxi_buf_putc(sb, ']');
 }
 
@@ -274,8 +270,8 @@ static void put_truth(const pic_truth_t *pt, mwx_buf_t *sb)
     mwxi_buf_json_str(sb, pt->object);
     mwxi_buf_printf(sb, ",\"phase\":\"%s\",\"points\":[", mwx_phase_name(pt->phase));
     for (size_t i = 0; i < pt->n_pts; i++)
-        mwxi_buf_printf(sb, "%s[%.3f,%.1f,%.1f,%.1f]", i ? "," : "", pt->pts[i][0],
-                      pt->pts[i][1], pt->pts[i][2], pt->pts[i][3]);
+        mwxi_buf_printf(sb, "%s[%.3f,%.1f,%.1f,%.1f]", i ? "," : "", pt->pts[i][0], pt->pts[i][1],
+                        pt->pts[i][2], pt->pts[i][3]);
     mwxi_buf_puts(sb, "]}");
 }
 

@@ -27,7 +27,7 @@
 
 #include "web/internal.h"
 
-#define HEARTBEAT_S 10
+#define HEARTBEAT_S    10
 #define ATOM_MAX_BYTES (16u << 20)
 
 /* Connection limits against slow clients (slowloris). One address holds at most
@@ -36,13 +36,13 @@
  * arrives, so a trickle of bytes does not keep it); and connections still waiting for
  * their head never hold more than MAX_PENDING slots: the oldest is cut to make room, so
  * the page and /metrics always get in beside the MWX_WEB_MAX_CLIENTS event streams. */
-#define CONN_LIMIT 128u
-#define PER_IP_LIMIT 16u
-#define IDLE_TIMEOUT_S 20u
+#define CONN_LIMIT        128u
+#define PER_IP_LIMIT      16u
+#define IDLE_TIMEOUT_S    20u
 #define HEADER_DEADLINE_S 10.0
-#define MAX_PENDING (CONN_LIMIT - MWX_WEB_MAX_CLIENTS - 16u)
-#define MAX_HOSTS 8
-#define TOKEN_HEADER "X-Mwx-Token"
+#define MAX_PENDING       (CONN_LIMIT - MWX_WEB_MAX_CLIENTS - 16u)
+#define MAX_HOSTS         8
+#define TOKEN_HEADER      "X-Mwx-Token"
 
 typedef struct conn_slot {
     int used;
@@ -53,11 +53,11 @@ typedef struct conn_slot {
 
 typedef struct client {
     struct mwx_web *srv;
-    char *buf;        /* queued bytes: [head, head + len) */
+    char *buf; /* queued bytes: [head, head + len) */
     size_t head, len, cap;
-    size_t limit;     /* bound on len: the connect-time picture + the live queue bound */
-    int kicked;       /* fell behind: end the stream */
-    int listed;       /* in srv->clients */
+    size_t limit; /* bound on len: the connect-time picture + the live queue bound */
+    int kicked;   /* fell behind: end the stream */
+    int listed;   /* in srv->clients */
 } client_t;
 
 struct mwx_web {
@@ -81,12 +81,12 @@ struct mwx_web {
     mwx_metrics_t *attached;
     char hosts[MAX_HOSTS][256]; /* names accepted in Host: besides the bound address */
     size_t n_hosts;
-    char token[33];             /* the control token (hex), fixed at start */
-    char started[40];           /* RFC 3339 start time: the empty feed's <updated> */
+    char token[33];   /* the control token (hex), fixed at start */
+    char started[40]; /* RFC 3339 start time: the empty feed's <updated> */
 
     pthread_mutex_t clk; /* guards conns */
     conn_slot_t conns[CONN_LIMIT + 8];
-    int ready;              /* /readyz: set by the owner (mwx_web_set_ready) */
+    int ready; /* /readyz: set by the owner (mwx_web_set_ready) */
     char ready_detail[512];
 
     mwx_metrics_t *metrics; /* own registry */
@@ -126,8 +126,8 @@ static int setup_metrics(mwx_web_t *s, mwx_err_t *err)
     for (int c = 1; c <= 5; c++) {
         snprintf(labels, sizeof labels, "code=\"%s\"", cls[c]);
         if ((rc = mwx_metrics_counter(s->metrics, "mwx_web_http_requests_total", labels,
-                                      "HTTP requests answered, by status class.",
-                                      &s->requests[c], err)))
+                                      "HTTP requests answered, by status class.", &s->requests[c],
+                                      err)))
             return rc;
     }
     if ((rc = mwx_metrics_counter(s->metrics, "mwx_web_shares_total", "verified=\"true\"",
@@ -138,18 +138,17 @@ static int setup_metrics(mwx_web_t *s, mwx_err_t *err)
                                   &s->shares_unverified, err)) ||
         (rc = mwx_metrics_histogram(s->metrics, "mwx_web_share_latency_seconds", NULL,
                                     "Share latency (receive minus send) of published shares.",
-                                    mwx_metrics_latency_buckets_s,
-                                    mwx_metrics_latency_buckets_n, &s->share_latency, err)) ||
-        (rc = mwx_metrics_counter(s->metrics, "mwx_web_sse_disconnected_total",
-                                  "reason=\"slow\"",
+                                    mwx_metrics_latency_buckets_s, mwx_metrics_latency_buckets_n,
+                                    &s->share_latency, err)) ||
+        (rc = mwx_metrics_counter(s->metrics, "mwx_web_sse_disconnected_total", "reason=\"slow\"",
                                   "SSE clients disconnected because their queue overflowed.",
                                   &s->sse_kicked, err)) ||
         (rc = mwx_metrics_counter(s->metrics, "mwx_web_sse_refused_total", NULL,
                                   "SSE clients refused because the client table was full.",
                                   &s->sse_refused, err)) ||
         (rc = mwx_metrics_counter(s->metrics, "mwx_web_encode_failures_total", NULL,
-                                  "Records that could not be encoded as JSON.",
-                                  &s->encode_failed, err)) ||
+                                  "Records that could not be encoded as JSON.", &s->encode_failed,
+                                  err)) ||
         (rc = mwx_metrics_counter(s->metrics, "mwx_web_tracks_evicted_total", NULL,
                                   "Tracks forgotten by the bounded picture to make room.",
                                   &s->tracks_evicted, err)) ||
@@ -166,8 +165,7 @@ static int setup_metrics(mwx_web_t *s, mwx_err_t *err)
         (rc = mwx_metrics_gauge(s->metrics, "mwx_web_sse_clients", NULL,
                                 "SSE clients connected now.", &s->sse_clients, err)) ||
         (rc = mwx_metrics_gauge(s->metrics, "mwx_web_picture_tracks", NULL,
-                                "Tracks in the operator picture now.", &s->picture_tracks,
-                                err)))
+                                "Tracks in the operator picture now.", &s->picture_tracks, err)))
         return rc;
     return 0;
 }
@@ -242,21 +240,20 @@ static void replay_json(const mwx_web_t *s, mwx_buf_t *sb)
     }
     const mwx_web_replay_state_t *r = &s->replay;
     mwxi_buf_printf(sb, "{\"playing\":%s,\"speed\":%.6g,\"t\":%.3f,\"t_end\":%.3f,\"ended\":%s}",
-                  r->playing ? "true" : "false", isfinite(r->speed) ? r->speed : 0.0,
-                  isfinite(r->t) ? r->t : 0.0,
-                  isfinite(r->t_end) ? r->t_end : 0.0, r->ended ? "true" : "false");
+                    r->playing ? "true" : "false", isfinite(r->speed) ? r->speed : 0.0,
+                    isfinite(r->t) ? r->t : 0.0, isfinite(r->t_end) ? r->t_end : 0.0,
+                    r->ended ? "true" : "false");
 }
 
 static void hello_json(const mwx_web_t *s, mwx_buf_t *sb)
 {
     mwxi_buf_printf(sb, "{\"server\":\"mwx %s\",\"mode\":\"%s\",\"replay\":", MWX_VERSION,
-                  s->have_replay ? "replay" : "live");
+                    s->have_replay ? "replay" : "live");
     replay_json(s, sb);
     /* The control token: only a page of this origin can read this stream (the Host
      * check stops DNS rebinding, CORS the rest), and the page sends it back in a header,
      * which a cross-site form or image cannot. */
-    mwxi_buf_printf(sb, ",\"atom\":%s,\"token\":\"%s\"}", s->atom[0] ? "true" : "false",
-                  s->token);
+    mwxi_buf_printf(sb, ",\"atom\":%s,\"token\":\"%s\"}", s->atom[0] ? "true" : "false", s->token);
 }
 
 static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
@@ -268,8 +265,8 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_sec += HEARTBEAT_S;
-        if (pthread_cond_timedwait(&s->cv, &s->lk, &ts) == ETIMEDOUT && c->len == 0 &&
-            !c->kicked && !s->stopping) {
+        if (pthread_cond_timedwait(&s->cv, &s->lk, &ts) == ETIMEDOUT && c->len == 0 && !c->kicked &&
+            !s->stopping) {
             /* A comment line keeps proxies and MHD's idle timeout from closing the
              * stream, and finds browsers that went away. */
             static const char ping[] = ": keep-alive\n\n";
@@ -563,15 +560,15 @@ static enum MHD_Result serve_atom(mwx_web_t *s, struct MHD_Connection *conn)
         mwx_buf_t sb;
         mwxi_buf_init(&sb);
         mwxi_buf_printf(&sb,
-                      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                      "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
-                      " <id>urn:mwx:feed:empty</id>\n"
-                      " <title>mwx public warnings (none issued yet)</title>\n"
-                      " <updated>%s</updated>\n"
-                      " <author>\n  <name>mwx</name>\n </author>\n"
-                      " <link rel=\"self\" href=\"alerts.atom\"/>\n"
-                      "</feed>\n",
-                      s->started);
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                        "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
+                        " <id>urn:mwx:feed:empty</id>\n"
+                        " <title>mwx public warnings (none issued yet)</title>\n"
+                        " <updated>%s</updated>\n"
+                        " <author>\n  <name>mwx</name>\n </author>\n"
+                        " <link rel=\"self\" href=\"alerts.atom\"/>\n"
+                        "</feed>\n",
+                        s->started);
         return send_sb(s, conn, "application/atom+xml; charset=utf-8", &sb);
     }
     return send_file(s, conn, path, "application/atom+xml; charset=utf-8");
@@ -596,7 +593,7 @@ static int host_ok(mwx_web_t *s, const char *host)
 {
     pthread_mutex_lock(&s->lk);
     int ok = mwxi_web_host_allowed(s->bind, s->port, (const char *)s->hosts, sizeof s->hosts[0],
-                                  s->n_hosts, host);
+                                   s->n_hosts, host);
     pthread_mutex_unlock(&s->lk);
     return ok;
 }
@@ -715,8 +712,8 @@ static void notify_conn(void *cls, struct MHD_Connection *conn, void **ctx,
     pthread_mutex_lock(&s->clk);
     for (size_t i = 0; ci && i < sizeof s->conns / sizeof s->conns[0]; i++)
         if (!s->conns[i].used) {
-            s->conns[i] = (conn_slot_t){.used = 1, .fd = ci->connect_fd, .pending = 1,
-                                        .since = now};
+            s->conns[i] =
+                (conn_slot_t){.used = 1, .fd = ci->connect_fd, .pending = 1, .since = now};
             *ctx = &s->conns[i];
             break;
         }
@@ -763,9 +760,8 @@ static enum MHD_Result serve_ready(mwx_web_t *s, struct MHD_Connection *conn)
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
-                               const char *method, const char *version,
-                               const char *upload_data, size_t *upload_data_size,
-                               void **con_cls)
+                               const char *method, const char *version, const char *upload_data,
+                               size_t *upload_data_size, void **con_cls)
 {
     mwx_web_t *s = cls;
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
@@ -924,24 +920,21 @@ int mwx_web_start(const char *bind, unsigned port, const char *assets, mwx_web_t
         sa = (const struct sockaddr *)&a6;
         s->ipv6 = 1;
     } else {
-        rc = mwx_err_set(err, MWX_EINVAL,
-                         "web: bind address '%s' is not an IPv4 or IPv6 literal", bind);
+        rc = mwx_err_set(err, MWX_EINVAL, "web: bind address '%s' is not an IPv4 or IPv6 literal",
+                         bind);
         goto fail;
     }
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_ERROR_LOG | (s->ipv6 ? MHD_USE_IPv6 : 0);
-    s->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler, s,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                            MHD_OPTION_SOCK_ADDR, sa,
-                            MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT,
-                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_LIMIT,
-                            MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S,
-                            MHD_OPTION_NOTIFY_CONNECTION, notify_conn, s,
-                            MHD_OPTION_NOTIFY_COMPLETED, request_done, s,
-                            MHD_OPTION_END);
+    s->d = MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+        IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_CONNECTION, notify_conn, s, MHD_OPTION_NOTIFY_COMPLETED,
+        request_done, s, MHD_OPTION_END);
     if (!s->d) {
-        rc = mwx_err_set(err, MWX_EIO, "web: cannot listen on %s%s%s:%u (%s)",
-                         s->ipv6 ? "[" : "", bind, s->ipv6 ? "]" : "", port,
+        rc = mwx_err_set(err, MWX_EIO, "web: cannot listen on %s%s%s:%u (%s)", s->ipv6 ? "[" : "",
+                         bind, s->ipv6 ? "]" : "", port,
                          errno ? strerror(errno) : "address in use or not available");
         goto fail;
     }

@@ -79,18 +79,18 @@ static const struct {
     {"a\"b\\c/", 6, "\"a\\\"b\\\\c/\""},
     {"\n\r\t", 3, "\"\\n\\r\\t\""},
     {"\x01\x08\x0c\x1f", 4, "\"\\u0001\\u0008\\u000c\\u001f\""},
-    {"\x7f", 1, "\"\\u007f\""},                                /* DEL */
+    {"\x7f", 1, "\"\\u007f\""}, /* DEL */
     {"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9, "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\""},
-    {"\xff", 1, "\"\\ufffd\""},                                /* never a UTF-8 byte */
-    {"\x80x", 2, "\"\\ufffdx\""},                              /* stray continuation */
-    {"\xc0\xaf", 2, "\"\\ufffd\\ufffd\""},                     /* overlong '/' */
-    {"\xe0\x80\xaf", 3, "\"\\ufffd\\ufffd\\ufffd\""},          /* overlong, 3 bytes */
-    {"\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\""},          /* surrogate U+D800 */
+    {"\xff", 1, "\"\\ufffd\""},                                  /* never a UTF-8 byte */
+    {"\x80x", 2, "\"\\ufffdx\""},                                /* stray continuation */
+    {"\xc0\xaf", 2, "\"\\ufffd\\ufffd\""},                       /* overlong '/' */
+    {"\xe0\x80\xaf", 3, "\"\\ufffd\\ufffd\\ufffd\""},            /* overlong, 3 bytes */
+    {"\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\""},            /* surrogate U+D800 */
     {"\xf4\x90\x80\x80", 4, "\"\\ufffd\\ufffd\\ufffd\\ufffd\""}, /* U+110000 */
-    {"\xe2\x82", 2, "\"\\ufffd\\ufffd\""},                     /* truncated at the end */
-    {"\xe2\x82z", 3, "\"\\ufffd\\ufffdz\""},                   /* truncated mid-text */
-    {"ab\0cd", 5, "\"ab\""},                                   /* stops at a NUL */
-    {"abcdef", 3, "\"abc\""},                                  /* at most n bytes */
+    {"\xe2\x82", 2, "\"\\ufffd\\ufffd\""},                       /* truncated at the end */
+    {"\xe2\x82z", 3, "\"\\ufffd\\ufffdz\""},                     /* truncated mid-text */
+    {"ab\0cd", 5, "\"ab\""},                                     /* stops at a NUL */
+    {"abcdef", 3, "\"abc\""},                                    /* at most n bytes */
 };
 
 static void test_escape_rules(void **state)
@@ -138,8 +138,8 @@ static size_t expected_text(const unsigned char *in, size_t n, char *out)
  * jansson, and means the input with bad bytes replaced. Deterministic (a fixed LCG). */
 static void test_escape_random_parses(void **state)
 {
-    static const unsigned char pick[] = {'"', '\\', '\n', 0x01, 0x7f, 0x80, 0xbf, 0xc0, 0xc3,
-                                         0xe0, 0xe2, 0xed, 0xf0, 0xf4, 0xff, 'a', 0xa9, 0x82};
+    static const unsigned char pick[] = {'"',  '\\', '\n', 0x01, 0x7f, 0x80, 0xbf, 0xc0, 0xc3,
+                                         0xe0, 0xe2, 0xed, 0xf0, 0xf4, 0xff, 'a',  0xa9, 0x82};
     uint32_t x = 12345;
     for (int iter = 0; iter < 20000; iter++) {
         unsigned char in[24];

@@ -186,11 +186,9 @@ static void test_atomic_abort_and_visibility(void **state)
     assert_false(exists(p));
 
     /* A failed ATOMIC open (no such folder) leaves nothing and says why. */
-    assert_int_equal(mwx_recwriter_open(tpath("nope/x.mwxr"), MWX_REC_ATOMIC, &w, &err),
-                     MWX_EIO);
+    assert_int_equal(mwx_recwriter_open(tpath("nope/x.mwxr"), MWX_REC_ATOMIC, &w, &err), MWX_EIO);
     assert_non_null(strstr(err.msg, "No such file"));
-    assert_int_equal(mwx_recwriter_open(p, MWX_REC_ATOMIC | MWX_REC_LIVE, &w, &err),
-                     MWX_EINVAL);
+    assert_int_equal(mwx_recwriter_open(p, MWX_REC_ATOMIC | MWX_REC_LIVE, &w, &err), MWX_EINVAL);
 
     /* An invalid record is refused and the writer goes on. */
     assert_int_equal(mwx_recwriter_open(p, MWX_REC_ATOMIC, &w, &err), 0);

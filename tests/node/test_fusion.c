@@ -252,9 +252,15 @@ static void test_consistency_monte_carlo(void **state)
         double d[3], p[9];
         for (int i = 0; i < 3; i++)
             d[i] = out.ecef_m[i] - truth[i];
-        p[0] = out.cov_pos_m2[0]; p[1] = out.cov_pos_m2[1]; p[2] = out.cov_pos_m2[2];
-        p[3] = p[1]; p[4] = out.cov_pos_m2[3]; p[5] = out.cov_pos_m2[4];
-        p[6] = p[2]; p[7] = p[5]; p[8] = out.cov_pos_m2[5];
+        p[0] = out.cov_pos_m2[0];
+        p[1] = out.cov_pos_m2[1];
+        p[2] = out.cov_pos_m2[2];
+        p[3] = p[1];
+        p[4] = out.cov_pos_m2[3];
+        p[5] = out.cov_pos_m2[4];
+        p[6] = p[2];
+        p[7] = p[5];
+        p[8] = out.cov_pos_m2[5];
         /* diagonal in this construction */
         sum_nees += d[0] * d[0] / p[0] + d[1] * d[1] / p[4] + d[2] * d[2] / p[8];
         se_f += d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
@@ -514,8 +520,8 @@ static void test_reentry_stays_one(void **state)
                 x[i] = x0[i] + dist * u[i];
                 v[i] = speed * u[i];
             }
-            mwx_rec_track_t r = make_track(n ? "KR" : "US", n ? "KR-1" : "US-1", 500 + t, x, v,
-                                           50, 5);
+            mwx_rec_track_t r =
+                make_track(n ? "KR" : "US", n ? "KR-1" : "US-1", 500 + t, x, v, 50, 5);
             assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
         }
     }

@@ -158,23 +158,31 @@ static void test_config(void **state)
         const char *json, *expect;
     } bad[] = {
         {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"key\": \"k\", \"sensors\": \"s\", "
-         "\"outputs\": \"o\", \"speeed\": 1}", "$.speeed: unknown key"},
+         "\"outputs\": \"o\", \"speeed\": 1}",
+         "$.speeed: unknown key"},
         {"{\"nation\": \"JP\", \"bus\": \"udp://x\", \"key\": \"k\", \"sensors\": \"s\", "
-         "\"outputs\": \"o\"}", "$.bus"},
+         "\"outputs\": \"o\"}",
+         "$.bus"},
         {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"sensors\": \"s\", \"outputs\": \"o\"}",
          "$.key"},
         {"{\"nation\": \"J P\", \"bus\": \"inproc\", \"key\": \"k\", \"sensors\": \"s\", "
-         "\"outputs\": \"o\"}", "$.nation"},
+         "\"outputs\": \"o\"}",
+         "$.nation"},
         {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"key\": \"k\", \"sensors\": \"s\", "
-         "\"outputs\": \"o\", \"speed\": 0}", "$.speed"},
+         "\"outputs\": \"o\", \"speed\": 0}",
+         "$.speed"},
         {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"key\": \"k\", \"sensors\": \"s\", "
-         "\"outputs\": \"o\", \"http\": \"8080\"}", "$.http"},
+         "\"outputs\": \"o\", \"http\": \"8080\"}",
+         "$.http"},
         {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"key\": \"k\", \"sensors\": \"s\", "
-         "\"outputs\": \"o\", \"trust\": [\"KR\"]}", "$.trust"},
+         "\"outputs\": \"o\", \"trust\": [\"KR\"]}",
+         "$.trust"},
         {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"key\": \"k\", \"sensors\": \"s\", "
-         "\"outputs\": \"o\", \"trust\": {\"KR\": 1}}", "$.trust.KR"},
+         "\"outputs\": \"o\", \"trust\": {\"KR\": 1}}",
+         "$.trust.KR"},
         {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"key\": \"\", \"sensors\": \"s\", "
-         "\"outputs\": \"o\"}", "$.key"},
+         "\"outputs\": \"o\"}",
+         "$.key"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         mwx_err_clear(&err);

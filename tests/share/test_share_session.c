@@ -85,8 +85,9 @@ static void next_msg(mwx_sender_t *s, double t, int i, msg_t *m)
         assert_int_equal(mwx_sender_seal_session(s, t, m->b, sizeof m->b, &m->n, &env, &err), 0);
     } else {
         int k = snprintf((char *)p, sizeof p, "track report %d", i);
-        assert_int_equal(mwx_sender_seal(s, MWX_PAYLOAD_TRACK, p, (size_t)k, t, m->b,
-                                         sizeof m->b, &m->n, &env, &err), 0);
+        assert_int_equal(mwx_sender_seal(s, MWX_PAYLOAD_TRACK, p, (size_t)k, t, m->b, sizeof m->b,
+                                         &m->n, &env, &err),
+                         0);
     }
     m->seq = env.seq;
     m->type = env.type;
@@ -124,8 +125,9 @@ static void test_session_round_trip(void **state)
         assert_int_equal(mwx_audit_trust(au, w.keys[i].nation, w.keys[i].pk, &err), 0);
 
     /* the data waits for the announcement */
-    assert_int_equal(mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, PAYLOAD, 10, T0, m.b, sizeof m.b,
-                                     &m.n, NULL, &err), MWX_EAGAIN);
+    assert_int_equal(
+        mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, PAYLOAD, 10, T0, m.b, sizeof m.b, &m.n, NULL, &err),
+        MWX_EAGAIN);
     int sessions = 0, data = 0;
     for (int i = 0; i < 200; i++) {
         next_msg(&s, T0 + i * 0.001, i, &m);
@@ -208,7 +210,8 @@ static void test_audit(void **state)
     e.payload = (const uint8_t *)"made up";
     e.payload_len = 7;
     assert_int_equal(mwx_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, m[7].b, sizeof m[7].b,
-                                           &m[7].n, NULL, &err), 0);
+                                           &m[7].n, NULL, &err),
+                     0);
     for (int i = 0; i < 7; i++)
         if (i != 3)
             assert_int_equal(mwx_audit_add(au, m[i].b, m[i].n, &err), 0);
@@ -296,8 +299,9 @@ static void test_compromised_partner(void **state)
     assert_int_equal(mwx_envelope_peek(m2.b, m2.n, &e, &err), 0);
     e.payload = (const uint8_t *)"KR's fake";
     e.payload_len = 9;
-    assert_int_equal(mwx_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, f.b, sizeof f.b, &f.n,
-                                           NULL, &err), 0);
+    assert_int_equal(
+        mwx_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, f.b, sizeof f.b, &f.n, NULL, &err),
+        0);
     f.type = MWX_PAYLOAD_TRACK;
     mwx_receiver_t *kr2 = receiver_for(&w, &w.kr);
     assert_int_equal(accept(kr2, &ann, T0, NULL), 0);
@@ -309,7 +313,7 @@ static void test_compromised_partner(void **state)
     expect_drop(us, f.b, f.n, T0, MWX_DROP_BAD_MAC);
     expect_drop(us, ann.b, ann.n, T0, MWX_DROP_REPLAYED); /* KR replays JP's session */
     assert_int_equal(accept(us, &m1, T0, NULL), 0);
-    expect_drop(us, m1.b, m1.n, T0, MWX_DROP_REPLAYED);   /* and JP's envelope */
+    expect_drop(us, m1.b, m1.n, T0, MWX_DROP_REPLAYED); /* and JP's envelope */
     assert_int_equal(accept(us, &m2, T0, NULL), 0);
     /* a session as JP, signed by KR */
     mwx_envelope_t fe = e;
@@ -343,8 +347,9 @@ static void test_compromised_partner(void **state)
     assert_int_equal(mwx_envelope_peek(m3.b, m3.n, &e, &err), 0);
     e.seq = m3.seq + 1;
     e.session = sm.epoch;
-    assert_int_equal(mwx_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, f.b, sizeof f.b, &f.n,
-                                           NULL, &err), 0);
+    assert_int_equal(
+        mwx_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, f.b, sizeof f.b, &f.n, NULL, &err),
+        0);
     expect_drop(us, f.b, f.n, T0 + 1, MWX_DROP_NO_SESSION);
 
     /* KR's own reports are released to US only: JP drops them even with a good MAC */
@@ -561,7 +566,8 @@ static void test_property(void **state)
                 e.payload_len = 5 + rnd() % 20;
                 e.seq += rnd() % 3;
                 assert_int_equal(mwx_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, ev.b,
-                                                       sizeof ev.b, &ev.n, NULL, &err), 0);
+                                                       sizeof ev.b, &ev.n, NULL, &err),
+                                 0);
                 break;
             case 2: /* a label rewritten to drop KR (a body change) */
                 assert_int_equal(mwx_envelope_peek(m->b, m->n, &e, &err), 0);
@@ -571,24 +577,22 @@ static void test_property(void **state)
                     e.n_to = 1;
                     strcpy(e.to[0], "US");
                     assert_int_equal(mwx_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, ev.b,
-                                                           sizeof ev.b, &ev.n, NULL, &err), 0);
+                                                           sizeof ev.b, &ev.n, NULL, &err),
+                                     0);
                     memcpy(ev.b + ev.n - MWX_MAC_BYTES, sp.macs, MWX_MAC_BYTES);
                 } else {
                     ev = *m;
                     ev.b[ev.n - 1] ^= 1;
                 }
                 break;
-            case 3: /* an old session message replayed */
-                ev = legit[0];
-                break;
+            case 3: /* an old session message replayed */ ev = legit[0]; break;
             case 4: /* KR's own reports, released to US only, fed to JP */
                 next_msg(&ks, t, i, &ev);
                 if (mwx_receiver_accept_on(jp, MWX_PATH_DATA, ev.b, ev.n, t, &got, &why) == 0)
                     fail_msg("seed %llu: JP accepted KR's envelope", (unsigned long long)seed);
                 ev.n = 0;
                 break;
-            default:
-                ev.n = 0;
+            default: ev.n = 0;
             }
             if (ev.n) {
                 hostile++;
@@ -631,10 +635,13 @@ static void test_property(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_session_round_trip), cmocka_unit_test(test_audit),
+        cmocka_unit_test(test_session_round_trip),
+        cmocka_unit_test(test_audit),
         cmocka_unit_test(test_session_tamper_every_byte),
-        cmocka_unit_test(test_compromised_partner), cmocka_unit_test(test_revoke_and_restart),
-        cmocka_unit_test(test_gap_resign),         cmocka_unit_test(test_property),
+        cmocka_unit_test(test_compromised_partner),
+        cmocka_unit_test(test_revoke_and_restart),
+        cmocka_unit_test(test_gap_resign),
+        cmocka_unit_test(test_property),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

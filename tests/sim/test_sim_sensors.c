@@ -21,7 +21,7 @@
 #include "sim/rng.h"
 #include "sim/sensor.h"
 
-#define NBINS 20
+#define NBINS       20
 #define CHI2_19_999 43.82
 
 /* ---- the test's own geometry (WGS-84 constants typed in, not taken from core) */
@@ -118,10 +118,10 @@ static mwx_sensor_cfg_t radar_cfg(void)
 }
 
 static mwx_rec_meas_t meas[MWX_SENSOR_MAX_MEAS(64)];
-static const char *const ids[64] = {
-    "T0", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "T10", "T11", "T12",
-    "T13", "T14", "T15", "T16", "T17", "T18", "T19", "T20", "T21", "T22", "T23", "T24",
-    "T25", "T26", "T27", "T28", "T29", "T30", "T31"};
+static const char *const ids[64] = {"T0",  "T1",  "T2",  "T3",  "T4",  "T5",  "T6",  "T7",
+                                    "T8",  "T9",  "T10", "T11", "T12", "T13", "T14", "T15",
+                                    "T16", "T17", "T18", "T19", "T20", "T21", "T22", "T23",
+                                    "T24", "T25", "T26", "T27", "T28", "T29", "T30", "T31"};
 
 /* Random targets in a box around the radar: some in coverage, some not. */
 static void random_targets(mwx_rng_t *r, mwx_sim_target_t *tg, int n, double lat0, double lon0,
@@ -248,8 +248,7 @@ static void test_radar_false_alarms_poisson(void **state)
             assert_true(m->el_deg <= 90);
             assert_true(m->az_deg >= 0 && m->az_deg < 360);
             r3 += pow(m->range_m / c.max_range_m, 3);
-            sinel += (sin(m->el_deg * MWX_DEG) - sin(c.min_elevation)) /
-                     (1 - sin(c.min_elevation));
+            sinel += (sin(m->el_deg * MWX_DEG) - sin(c.min_elevation)) / (1 - sin(c.min_elevation));
             n++;
         }
     }
@@ -258,8 +257,8 @@ static void test_radar_false_alarms_poisson(void **state)
         /* Sum of (n-lambda)^2/lambda over scans: mean = scans, variance ~ 2 scans (+ a
          * small excess-kurtosis term 1/lambda per scan for a Poisson). */
         double z = (disp - scans) / sqrt(scans * (2.0 + 1.0 / lambda));
-        print_message("false alarms: mean %.4f (rate %.1f, 4 sd %.4f), dispersion z %.2f\n",
-                      mean, lambda, 4 * sd, z);
+        print_message("false alarms: mean %.4f (rate %.1f, 4 sd %.4f), dispersion z %.2f\n", mean,
+                      lambda, 4 * sd, z);
         assert_true(fabs(mean - lambda) < 4 * sd);
         assert_true(fabs(z) < 4);
     }
@@ -401,8 +400,7 @@ static void test_ir_residuals_boost_and_limb(void **state)
     assert_true(gof_chi2(&g2) < CHI2_19_999);
 }
 
-static size_t scan_all(uint64_t seed, const mwx_sensor_cfg_t *c, mwx_rec_meas_t *out,
-                       size_t cap)
+static size_t scan_all(uint64_t seed, const mwx_sensor_cfg_t *c, mwx_rec_meas_t *out, size_t cap)
 {
     mwx_physics_t ph = wgs84_physics();
     mwx_sensor_t s;

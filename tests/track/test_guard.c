@@ -83,8 +83,7 @@ static void test_thrust_beats_mode_flip(void **st)
     for (int t = 121; t <= 160; t++) {
         mwx_track_class_t c = step(&g, x, t, 0.0);
         if (t <= 141 && c != MWX_CLASS_THRUSTING)
-            fail_msg("t = %d s, %d s after burnout: class %s", t, t - 120,
-                     mwx_track_class_name(c));
+            fail_msg("t = %d s, %d s after burnout: class %s", t, t - 120, mwx_track_class_name(c));
         if (t >= 152 && c != MWX_CLASS_BALLISTIC)
             fail_msg("t = %d s, coasting: class %s (along %.1f perp %.1f sigma %.1f)", t,
                      mwx_track_class_name(c), g.last_along, g.last_perp, g.last_sigma);
@@ -207,13 +206,11 @@ static void test_unsure_velocity_is_not_space(void **st)
     for (int i = 3; i < 6; i++)
         s.P[i * s.n + i] = 290.0 * 290.0; /* just inside MWX_GUARD_SL_SIGMA_V */
     mwxi_guard_init(&g, 0.0);
-    assert_int_equal(mwxi_guard_update(&g, &bal, &dyn, &s, 0.0, 0.0, NAN),
-                     MWX_CLASS_SPACE_LAUNCH);
+    assert_int_equal(mwxi_guard_update(&g, &bal, &dyn, &s, 0.0, 0.0, NAN), MWX_CLASS_SPACE_LAUNCH);
     for (int i = 3; i < 6; i++)
         s.P[i * s.n + i] = 310.0 * 310.0;
     mwxi_guard_init(&g, 0.0);
-    assert_int_equal(mwxi_guard_update(&g, &bal, &dyn, &s, 0.0, 0.0, NAN),
-                     MWX_CLASS_THRUSTING);
+    assert_int_equal(mwxi_guard_update(&g, &bal, &dyn, &s, 0.0, 0.0, NAN), MWX_CLASS_THRUSTING);
 }
 
 int main(void)

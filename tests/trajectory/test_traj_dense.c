@@ -69,8 +69,8 @@ static void compare_with_rk4(const mwx_launch_t *l, double *max_dp, double *max_
             rk4_step(&x, stages[k], tau, h, y);
         }
     }
-    print_message("  %s: %zu steps stored; vs RK4: max position %.2e m, velocity %.2e m/s\n",
-                  l->id, d.n_seg, *max_dp, *max_dv);
+    print_message("  %s: %zu steps stored; vs RK4: max position %.2e m, velocity %.2e m/s\n", l->id,
+                  d.n_seg, *max_dp, *max_dv);
     mwx_traj_destroy(tr);
 }
 
@@ -79,8 +79,8 @@ static void test_dense_output_vs_rk4(void **state)
     double dp, dv;
     mwx_launch_t a = make_launch("L1", 39.0, 125.7, 40.5, 135.5, MWX_PROFILE_LOFTED, 1000, 120);
     mwx_launch_t b = make_launch("DEP", 39.0, 125.7, 38.0, 137.0, MWX_PROFILE_DEPRESSED, 100, 120);
-    mwx_launch_t c = make_launch("SRBM", 39.0, 125.7, 37.0, 129.5, MWX_PROFILE_MINIMUM_ENERGY, 0,
-                                 60);
+    mwx_launch_t c =
+        make_launch("SRBM", 39.0, 125.7, 37.0, 129.5, MWX_PROFILE_MINIMUM_ENERGY, 0, 60);
     compare_with_rk4(&a, &dp, &dv);
     assert_true(dp < 0.05 && dv < 1e-3);
     compare_with_rk4(&b, &dp, &dv);

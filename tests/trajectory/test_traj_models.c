@@ -82,7 +82,10 @@ static void osc(void *ctx, double t, const double y[TRAJ_N], double dy[TRAJ_N])
     }
 }
 
-static double ev_x0(void *ctx, double t, const double y[TRAJ_N]) { return y[0]; }
+static double ev_x0(void *ctx, double t, const double y[TRAJ_N])
+{
+    return y[0];
+}
 
 typedef struct segs {
     traj_seg_t s[4096];
@@ -128,7 +131,8 @@ static void test_dopri_dense_output_and_event(void **state)
     /* event: x0 = cos t first reaches 0 at pi/2, found on the dense output */
     double y2[TRAJ_N] = {1, 1, 1, 0, 0, 0};
     ss.n = 0;
-    assert_int_equal(mwxi_traj_dp_run(osc, NULL, 0.0, y2, 20.0, &o, ev_x0, NULL, keep, &ss, &res), 0);
+    assert_int_equal(mwxi_traj_dp_run(osc, NULL, 0.0, y2, 20.0, &o, ev_x0, NULL, keep, &ss, &res),
+                     0);
     assert_int_equal(res.event, 1);
     assert_true(fabs(res.t - MWX_PI / 2) < 1e-9);
     assert_true(fabs(y2[0]) < 1e-9);

@@ -276,8 +276,8 @@ static void test_cap_replaces_earlier_run(void **st)
     for (int run = 0; run < 2; run++) {
         log->n = 0;
         w = open_ctx(dir, run ? MWX_STATUS_TEST : MWX_STATUS_EXERCISE, run, log);
-        mwx_rec_track_t k = wt_track("JP-1", 100, 37.0, 134.0, 250e3, 35.69, 139.70, 500, 30,
-                                     12, 70);
+        mwx_rec_track_t k =
+            wt_track("JP-1", 100, 37.0, 134.0, 250e3, 35.69, 139.70, 500, 30, 12, 70);
         feed(w, &k);
         mwx_warn_free(w);
         int ncap = 0;
