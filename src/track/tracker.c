@@ -25,179 +25,13 @@
  * reported (at most every report_interval_s).
  *
  * All memory is allocated in mwx_tracker_create. truth_object is never read. */
-#include "mwx/track.h"
-#include "ekf_internal.h"
-#include "guard.h"
-#include "linalg.h"
+#include "tracker_int.h"
 
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_SENSORS      128
-#define CLUSTER_MAX_ROWS 48
-#define CLUSTER_MAX_COLS 64
-#define IR_PENDING       256
-#define MAX_FLIGHT_S     4000.0
-/* scratch sizes: gated pairs per measurement (plus slack), grid buckets per track (kept
- * at most half full, plus slack), tracks with a launch-fit history */
-#define PAIRS_PER_MEAS         6
-#define PAIRS_SLACK            64
-#define GRID_BUCKETS_PER_TRACK 2
-#define GRID_SLACK             64
-#define HIST_TRACKS_MAX        256
-/* gating grid: a track's reach over dt is GATE_SIGMAS of its position and velocity
- * spread, plus 10 g unmodelled (0.5 * 100 m/s^2 * dt^2), plus a fixed margin */
-#define GATE_SIGMAS                   4.0
-#define GATE_UNMODELLED_HALF_ACC_MPS2 50.0
-#define GATE_MARGIN_M                 2e3
-/* two IR lines of sight crossing outside these altitudes are not one object */
-#define IR_TRIANG_MIN_ALT_M (-2e3)
-#define IR_TRIANG_MAX_ALT_M 3000e3
-/* prior of the unobserved states of a new track: velocity, thrust acceleration, kappa */
-#define PRIOR_SIGMA_VEL_MPS     3000.0
-#define PRIOR_THRUST_MPS2       20.0
-#define PRIOR_SIGMA_THRUST_MPS2 15.0
-#define PRIOR_KAPPA_M2KG        2e-4 /* 1/beta, beta 5000 kg/m^2 */
-#define RETIRE_BOOST_UPDATES    30
-#define HIST_SAMPLES            48   /* early-flight samples kept per track for the launch fit */
-#define HIST_AFTER_BURNOUT      20   /* s of ballistic flight kept: they time the burnout */
-#define HIST_FIT_EVERY          10.0 /* s between launch fits while samples come in */
-/* Manoeuvre mode (docs/TRACKER.md "Manoeuvres"): a ballistic track below MAN_ALT_M, where
- * the air is dense enough for lift (a quasi-ballistic pull-up of up to 4 g at 25 km, a
- * glide, a terminal weave), gets a second IMM mode: the ballistic model with white
- * acceleration of MAN_Q_ACC ((30 m/s^2)^2 per s). Without it the single ballistic mode,
- * 100 m and 15 m/s sure of the body, fell 500 m behind a pull-up within 6 s, failed the
- * gate and the track broke (test-quasi-ballistic Q1). */
-#define MAN_ALT_M    60e3
-#define MAN_Q_ACC    900.0
-#define MAN_MU0      0.05 /* its probability when it is added */
-#define MAN_RATE_IN  0.05 /* ballistic -> manoeuvre, 1/s */
-#define MAN_RATE_OUT 0.2  /* manoeuvre -> ballistic, 1/s */
-
-/* A track's early flight, for the launch fit (a pool: few tracks are boosting). */
-typedef struct hist {
-    int n, n_boost; /* samples, and how many were taken with P(boost) > 0.8 */
-    double dt_min;  /* spacing; doubled when full and thinned */
-    double t_fit;   /* time of the last fit */
-    mwx_boost_sample_t s[HIST_SAMPLES];
-} hist_t;
-
-typedef struct trk {
-    int active, confirmed;
-    int hits, misses, origin_sensor;
-    char id[MWX_ID_LEN];
-    double t, t_created, t_update, t_report, t_refresh;
-    mwx_imm_t imm;
-    mwx_gauss_t comb;
-    uint32_t nations;
-    int launch_from_boost; /* number of boost-based launch estimates averaged */
-    int launch_fit;        /* the launch estimate is the fit to the early flight */
-    int hist;              /* slot in the history pool, -1 = none */
-    int hist_done;         /* history closed: no slot is taken again */
-    double t_ballistic;    /* when the reported phase last became ballistic */
-    int ballistic_run;     /* consecutive updates with P(ballistic) > 0.95 */
-    int boost_on;          /* IMM mode 0 is the boost mode */
-    int man_on;            /* the last IMM mode is the manoeuvre mode */
-    mwx_phase_t phase;     /* reported phase, with hysteresis */
-    /* the gate's EKF innovation, reused by the update of a single-mode track */
-    uint32_t g_stamp;
-    int g_meas;
-    double g_nu[MWX_TRACK_MAX_Z], g_S[9];
-    double g_H[MWX_TRACK_MAX_Z * MWX_TRACK_NX], g_PHt[MWX_TRACK_NX * MWX_TRACK_MAX_Z];
-    mwx_rec_launch_est_t launch;
-    /* The ballistic continuation's impact, always computed: it times a coast out of
-     * sight. Published (the record's impact) only while the guard says ballistic. */
-    mwx_rec_impact_est_t impact;
-    mwx_guard_t guard; /* thrust/lift evidence: the track's class */
-    char parent[MWX_ID_LEN];
-    int stage;      /* a spent stage: quiet since it separated, its sibling burned */
-    int space_seen; /* guard.space when last looked at (spread to relatives) */
-    uint32_t pred_stamp, gate_stamp, hit_stamp;
-    int uf_meas; /* first measurement of this scan that gated it */
-    int grid_next;
-    int col; /* column in the current cluster */
-} trk_t;
-
-typedef struct sensor {
-    char id[MWX_ID_LEN];
-    int nation;
-    double ecef[3];
-    mwx_geo_t geo;
-} sensor_t;
-
-typedef struct ir_pending {
-    double t;
-    int sensor;
-    double origin[3], los[3], sigma;
-} ir_pending_t;
-
-typedef struct pair {
-    int m, k;
-    double cost, logdet;
-} pair_t;
-
-struct mwx_tracker {
-    mwx_tracker_cfg_t cfg;
-    mwx_motion_model_t models[3]; /* boost, ballistic, manoeuvre */
-    const mwx_motion_model_t *model_ptr[3];
-    const mwx_filter_t *filter;
-    mwx_track_fn fn;
-    void *fn_ctx;
-    mwx_tracker_stats_t st;
-    int next_id;
-
-    trk_t *trk;
-    int cap;
-    int *free_list, n_free;
-
-    sensor_t sensors[MAX_SENSORS];
-    int n_sensors;
-    char nations[MWX_MAX_NATIONS][MWX_ID_LEN];
-    int n_nations;
-
-    /* the scan being collected */
-    mwx_rec_meas_t *scan;
-    int n_scan, scan_sensor;
-    double scan_t;
-    double t_now;
-
-    /* per-scan scratch, one entry per measurement of the scan */
-    mwx_meas_model_t *meas_model;
-    double (*meas_pos)[3]; /* its position (ECEF, m) where it has one, for gating */
-    int *meas_ok;          /* usable (model built, finite) */
-    int *meas_assigned;    /* taken by a track this scan */
-    int *cluster_parent;   /* union-find of measurements sharing a gated track */
-    int *cluster_next;     /* next measurement of the same cluster, -1 at the end */
-    int *cluster_row;      /* its row in the cluster's assignment matrix */
-    int *meas_pair_first, *meas_pair_count; /* its gated (track, measurement) pairs */
-    double *meas_best_confirmed_nis;        /* smallest NIS against a confirmed track */
-    pair_t *pairs;
-    int n_pairs, max_pairs;
-    uint32_t stamp;
-
-    /* grid hash */
-    int hsize;
-    int32_t *grid_key;    /* the cell of each bucket, 3 per bucket */
-    int *grid_head;       /* first track in each bucket */
-    uint32_t *grid_stamp; /* the scan that last filled each bucket (stale otherwise) */
-    int *oversize, n_oversize;
-
-    /* cluster scratch */
-    double cost[CLUSTER_MAX_ROWS * (CLUSTER_MAX_COLS + CLUSTER_MAX_ROWS)];
-    int row_to_col[CLUSTER_MAX_ROWS];
-    int cl_tracks[CLUSTER_MAX_COLS];
-    void *assign_work;
-    size_t assign_work_bytes;
-
-    ir_pending_t ir_pending[IR_PENDING];
-    int n_ir_pending;
-
-    hist_t *hist;
-    int *hist_free, n_hist_free, n_hist;
-};
 
 void mwx_tracker_cfg_default(mwx_tracker_cfg_t *c, const char *node, int capacity)
 {
@@ -395,17 +229,9 @@ static void set_rates(trk_t *k)
     }
 }
 
-static void hist_release(mwx_tracker_t *t, trk_t *k)
-{
-    if (k->hist >= 0)
-        t->hist_free[t->n_hist_free++] = k->hist;
-    k->hist = -1;
-    k->hist_done = 1;
-}
-
 static void delete_track(mwx_tracker_t *t, trk_t *k)
 {
-    hist_release(t, k);
+    mwxi_trk_hist_release(t, k);
     k->active = 0;
     t->free_list[t->n_free++] = (int)(k - t->trk);
     t->st.tracks_deleted++;
@@ -466,81 +292,6 @@ static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t 
     }
 }
 
-/* Keep a sample of a confirmed track's early flight, and fit the launch to them: from
- * its first confirmed update (in boost) to HIST_AFTER_BURNOUT s after it turned
- * ballistic, thinned to HIST_SAMPLES. The single-state back-propagation
- * (mwx_estimate_launch) rests on the current thrust estimate, which one radar gives to
- * +-15 m/s^2, and on one stage; the fit uses every sample's altitude (to ~100 m) and
- * speed and a two-stage thrust law. */
-static void hist_add(mwx_tracker_t *t, trk_t *k)
-{
-    hist_t *h;
-    mwx_boost_sample_t *sm;
-    const double *x = k->comb.x, *P = k->comb.P;
-    const int n = MWX_TRACK_NX;
-    double e[3], nn[3], up[3], v, vu, done, su = 0.0, sv = 0.0, tv;
-    mwx_geo_t g;
-    if (k->hist_done || !t->cfg.use_imm)
-        return;
-    done = !k->boost_on ||
-           (k->phase == MWX_PHASE_BALLISTIC && k->t - k->t_ballistic > HIST_AFTER_BURNOUT);
-    if (k->hist < 0) {
-        /* only a track that starts in boost: one seen first after burnout has no boost
-         * to fit */
-        if (done || k->phase != MWX_PHASE_BOOST || !t->n_hist_free) {
-            k->hist_done = 1;
-            return;
-        }
-        k->hist = t->hist_free[--t->n_hist_free];
-        h = &t->hist[k->hist];
-        h->n = h->n_boost = 0;
-        h->dt_min = 1.0;
-        h->t_fit = -1e300;
-    }
-    h = &t->hist[k->hist];
-    if (!done && (h->n == 0 || k->t - h->s[h->n - 1].t >= h->dt_min - 1e-9)) {
-        if (h->n == HIST_SAMPLES) {
-            for (int i = 0; i < HIST_SAMPLES / 2; i++)
-                h->s[i] = h->s[2 * i];
-            h->n = HIST_SAMPLES / 2;
-            h->n_boost = (h->n_boost + 1) / 2; /* every other one kept, boost ones too */
-            h->dt_min *= 2.0;
-        }
-        mwx_ecef_to_geo(&t->cfg.dyn.earth, x, &g);
-        mwx_enu_basis(g.lat, g.lon, e, nn, up);
-        v = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
-        vu = x[3] * up[0] + x[4] * up[1] + x[5] * up[2];
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++) {
-                su += up[i] * P[i * n + j] * up[j];
-                sv += x[3 + i] * P[(3 + i) * n + 3 + j] * x[3 + j];
-            }
-        sm = &h->s[h->n++];
-        sm->t = k->t;
-        sm->alt_m = g.alt;
-        sm->speed_mps = v;
-        sm->gamma_rad = v > 1.0 ? asin(fmax(-1.0, fmin(1.0, vu / v))) : 0.5 * MWX_PI;
-        sm->sigma_alt_m = sqrt(su);
-        sm->sigma_speed_mps = v > 1.0 ? sqrt(sv) / v : 1e3;
-        tv = P[3 * n + 3] + P[4 * n + 4] + P[5 * n + 5];
-        sm->sigma_gamma_rad = v > 1.0 ? sqrt(tv) / v : 10.0;
-        sm->lat = g.lat;
-        sm->lon = g.lon;
-        if (k->boost_on && k->imm.mu[0] > 0.8)
-            h->n_boost++;
-    }
-    if (h->n_boost >= 3 && (done || k->t - h->t_fit >= HIST_FIT_EVERY)) {
-        mwx_rec_launch_est_t l;
-        h->t_fit = k->t;
-        if (mwx_fit_launch(&t->cfg.dyn, h->s, h->n, &l, NULL) == MWX_OK) {
-            k->launch = l;
-            k->launch_fit = 1;
-        }
-    }
-    if (done)
-        hist_release(t, k);
-}
-
 static void refresh_predictions(mwx_tracker_t *t, trk_t *k)
 {
     int boost = track_phase_boost(k) > 0.5;
@@ -555,7 +306,7 @@ static void refresh_predictions(mwx_tracker_t *t, trk_t *k)
      * until then from the boost estimate while in boost (and frozen afterwards: it is
      * the better one); back along the ballistic arc when the track was never seen in
      * boost. */
-    hist_add(t, k);
+    mwxi_trk_hist_add(t, k);
     if (boost) {
         mwx_rec_launch_est_t l;
         /* from the boost mode's own estimate, while the IMM is sure of the boost (near
@@ -597,7 +348,7 @@ static void report(mwx_tracker_t *t, trk_t *k, int force)
     t->fn(t->fn_ctx, &r);
 }
 
-static void init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, double tm, int sensor)
+void mwxi_trk_init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, double tm, int sensor)
 {
     double mu0[2] = {0.6, 0.4}; /* first seen: more likely rising than falling */
     memset(k, 0, sizeof(*k));
@@ -622,7 +373,7 @@ static void init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, double
     t->st.tracks_created++;
 }
 
-static trk_t *new_track(mwx_tracker_t *t)
+trk_t *mwxi_trk_new_track(mwx_tracker_t *t)
 {
     if (!t->n_free) {
         t->st.pool_full++;
@@ -631,232 +382,6 @@ static trk_t *new_track(mwx_tracker_t *t)
     trk_t *k = &t->trk[t->free_list[--t->n_free]];
     assert(!k->active); /* a pool slot is free before it is reused */
     return k;
-}
-
-static void prior_rest(mwx_gauss_t *s)
-{
-    const int n = MWX_TRACK_NX;
-    for (int i = 3; i < 6; i++) {
-        s->x[i] = 0.0;
-        s->P[i * n + i] = PRIOR_SIGMA_VEL_MPS * PRIOR_SIGMA_VEL_MPS;
-    }
-    s->x[6] = PRIOR_THRUST_MPS2;
-    s->P[6 * n + 6] = PRIOR_SIGMA_THRUST_MPS2 * PRIOR_SIGMA_THRUST_MPS2;
-    s->x[7] = PRIOR_KAPPA_M2KG;
-    s->P[7 * n + 7] = PRIOR_KAPPA_M2KG * PRIOR_KAPPA_M2KG;
-}
-
-/* ECEF covariance (3x3) of a radar measurement turned into a point, to first order at
- * the measured range, azimuth and elevation (where the conversion is linearised, it is
- * accurate: the angles' errors are small). */
-static void radar_point_cov(const mwx_meas_model_t *m, double C[9])
-{
-    double r = m->z[0], az = m->z[1], el = m->z[2];
-    double ce = cos(el), se = sin(el), ca = cos(az), sa = sin(az);
-    double J[3][3]; /* d enu / d (r, az, el) */
-    double Je[9];   /* d ecef / d (r, az, el) */
-    J[0][0] = ce * sa, J[0][1] = r * ce * ca, J[0][2] = -r * se * sa;
-    J[1][0] = ce * ca, J[1][1] = -r * ce * sa, J[1][2] = -r * se * ca;
-    J[2][0] = se, J[2][1] = 0.0, J[2][2] = r * ce;
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-            Je[i * 3 + j] = m->enu[i] * J[0][j] + m->enu[3 + i] * J[1][j] + m->enu[6 + i] * J[2][j];
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++) {
-            double a = 0.0;
-            for (int q = 0; q < 3; q++)
-                a += Je[i * 3 + q] * m->R[q * 3 + q] * Je[j * 3 + q];
-            C[i * 3 + j] = a;
-        }
-}
-
-/* Tentative track from one radar measurement. */
-static void start_from_radar(mwx_tracker_t *t, int mi)
-{
-    double C[9];
-    mwx_gauss_t s;
-    trk_t *k = new_track(t);
-    const int n = MWX_TRACK_NX;
-    if (!k)
-        return;
-    memset(&s, 0, sizeof(s));
-    s.n = n;
-    memcpy(s.x, t->meas_pos[mi], sizeof(double) * 3);
-    radar_point_cov(&t->meas_model[mi], C);
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-            s.P[i * n + j] = C[i * 3 + j] + (i == j ? 1.0 : 0.0);
-    prior_rest(&s);
-    init_track(t, k, &s, t->scan_t, t->scan_sensor);
-}
-
-/* Two IR lines of sight: least-squares point and its covariance. */
-static int triangulate(const ir_pending_t *a, const ir_pending_t *b, double p[3], double P[9],
-                       double *miss)
-{
-    double A[9] = {0}, y[3] = {0}, Ai[9];
-    const ir_pending_t *r[2] = {a, b};
-    double w0 = 0, w1 = 0, c, d0, d1, p0[3], p1[3], w[3];
-    /* closest points of the two lines */
-    for (int i = 0; i < 3; i++)
-        w[i] = a->origin[i] - b->origin[i];
-    c = mwx_dot3(a->los, b->los);
-    if (1.0 - c * c < 1e-8)
-        return MWX_ERANGE;
-    d0 = mwx_dot3(a->los, w);
-    d1 = mwx_dot3(b->los, w);
-    w0 = (c * d1 - d0) / (1.0 - c * c);
-    w1 = (d1 - c * d0) / (1.0 - c * c);
-    if (w0 <= 0.0 || w1 <= 0.0)
-        return MWX_ERANGE;
-    for (int i = 0; i < 3; i++) {
-        p0[i] = a->origin[i] + w0 * a->los[i];
-        p1[i] = b->origin[i] + w1 * b->los[i];
-        p[i] = 0.5 * (p0[i] + p1[i]);
-        w[i] = p0[i] - p1[i];
-    }
-    *miss = mwx_norm3(w);
-    /* information of each ray: (I - l l^T) / (range sigma)^2 */
-    for (int q = 0; q < 2; q++) {
-        double rng = q ? w1 : w0, s2 = rng * r[q]->sigma * rng * r[q]->sigma;
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++)
-                A[i * 3 + j] += ((i == j) - r[q]->los[i] * r[q]->los[j]) / s2;
-    }
-    (void)y;
-    if (mwxi_la_spd_inv(A, Ai, 3, NULL))
-        return MWX_ERANGE;
-    memcpy(P, Ai, sizeof(Ai));
-    return MWX_OK;
-}
-
-static void ir_unassigned(mwx_tracker_t *t, int mi)
-{
-    const mwx_rec_meas_t *m = &t->scan[mi];
-    ir_pending_t cur;
-    double nl = mwx_norm3(m->los_ecef);
-    int best = -1;
-    double best_miss = t->cfg.ir_pair_miss_m, bp[3] = {0}, bP[9] = {0}; /* set with best */
-    cur.t = m->t;
-    cur.sensor = t->scan_sensor;
-    cur.sigma = m->sigma_los_urad * 1e-6;
-    for (int i = 0; i < 3; i++) {
-        cur.origin[i] = m->sensor_ecef_m[i];
-        cur.los[i] = m->los_ecef[i] / nl;
-    }
-    /* forget stale entries */
-    {
-        int w = 0;
-        for (int i = 0; i < t->n_ir_pending; i++)
-            if (cur.t - t->ir_pending[i].t <= t->cfg.ir_pair_dt_s)
-                t->ir_pending[w++] = t->ir_pending[i];
-        t->n_ir_pending = w;
-    }
-    for (int i = 0; i < t->n_ir_pending; i++) {
-        double p[3], P[9], miss;
-        mwx_geo_t g;
-        if (t->ir_pending[i].sensor == cur.sensor)
-            continue;
-        if (triangulate(&t->ir_pending[i], &cur, p, P, &miss) || miss >= best_miss)
-            continue;
-        mwx_ecef_to_geo(&t->cfg.dyn.earth, p, &g);
-        if (g.alt < IR_TRIANG_MIN_ALT_M || g.alt > IR_TRIANG_MAX_ALT_M)
-            continue;
-        best = i;
-        best_miss = miss;
-        memcpy(bp, p, sizeof(p));
-        memcpy(bP, P, sizeof(P));
-    }
-    if (best >= 0) {
-        mwx_gauss_t s;
-        const int n = MWX_TRACK_NX;
-        trk_t *k = new_track(t);
-        t->ir_pending[best] = t->ir_pending[--t->n_ir_pending];
-        if (!k)
-            return;
-        memset(&s, 0, sizeof(s));
-        s.n = n;
-        memcpy(s.x, bp, sizeof(bp));
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++)
-                s.P[i * n + j] = bP[i * 3 + j] + (i == j ? best_miss * best_miss / 4.0 : 0.0);
-        prior_rest(&s);
-        init_track(t, k, &s, t->scan_t, t->scan_sensor);
-        k->imm.mu[0] = 0.9; /* a hot plume: boosting */
-        k->imm.mu[1] = 0.1;
-        return;
-    }
-    if (t->n_ir_pending < IR_PENDING)
-        t->ir_pending[t->n_ir_pending++] = cur;
-}
-
-/* ---------------------------------------------------------------- grid */
-
-static uint32_t hash3(int32_t x, int32_t y, int32_t z)
-{
-    uint32_t h = (uint32_t)x * 73856093u ^ (uint32_t)y * 19349663u ^ (uint32_t)z * 83492791u;
-    h ^= h >> 15;
-    h *= 2246822519u;
-    h ^= h >> 13;
-    return h;
-}
-
-static void cell_of(const mwx_tracker_t *t, const double p[3], int32_t c[3])
-{
-    for (int i = 0; i < 3; i++)
-        c[i] = (int32_t)floor(p[i] / t->cfg.grid_cell_m);
-}
-
-static int *grid_slot(mwx_tracker_t *t, const int32_t c[3], int create)
-{
-    uint32_t h = hash3(c[0], c[1], c[2]) & (uint32_t)(t->hsize - 1);
-    for (;;) {
-        if (t->grid_stamp[h] != t->stamp) {
-            if (!create)
-                return NULL;
-            t->grid_stamp[h] = t->stamp;
-            t->grid_key[3 * h] = c[0];
-            t->grid_key[3 * h + 1] = c[1];
-            t->grid_key[3 * h + 2] = c[2];
-            t->grid_head[h] = -1;
-            return &t->grid_head[h];
-        }
-        if (t->grid_key[3 * h] == c[0] && t->grid_key[3 * h + 1] == c[1] &&
-            t->grid_key[3 * h + 2] == c[2])
-            return &t->grid_head[h];
-        h = (h + 1) & (uint32_t)(t->hsize - 1);
-    }
-}
-
-static void grid_build(mwx_tracker_t *t, double tm)
-{
-    const int n = MWX_TRACK_NX;
-    t->n_oversize = 0;
-    for (int i = 0; i < t->cap; i++) {
-        trk_t *k = &t->trk[i];
-        double dt, p[3], rad;
-        int32_t c[3];
-        int *head;
-        if (!k->active)
-            continue;
-        dt = tm - k->t;
-        for (int a = 0; a < 3; a++)
-            p[a] = k->comb.x[a] + k->comb.x[3 + a] * dt;
-        /* 4 sigma of position and velocity over dt, plus up to 10 g unmodelled */
-        rad = GATE_SIGMAS *
-                  sqrt(k->comb.P[0] + k->comb.P[n + 1] + k->comb.P[2 * n + 2] +
-                       dt * dt *
-                           (k->comb.P[3 * n + 3] + k->comb.P[4 * n + 4] + k->comb.P[5 * n + 5])) +
-              GATE_UNMODELLED_HALF_ACC_MPS2 * dt * dt + GATE_MARGIN_M;
-        if (rad > t->cfg.grid_cell_m) {
-            t->oversize[t->n_oversize++] = i;
-            continue;
-        }
-        cell_of(t, p, c);
-        head = grid_slot(t, c, 1);
-        k->grid_next = *head;
-        *head = i;
-    }
 }
 
 /* ---------------------------------------------------------------- scan processing */
@@ -1114,7 +639,7 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
          * second track. The measured point is linear in the state: update with it. */
         mwx_meas_model_t pm;
         double C[9];
-        radar_point_cov(&t->meas_model[mi], C);
+        mwxi_trk_radar_point_cov(&t->meas_model[mi], C);
         mwx_meas_position(&pm, t->meas_pos[mi], C);
         if (mwx_imm_update(&k->imm, &pm, &nis))
             return;
@@ -1219,7 +744,7 @@ static void link_parent(mwx_tracker_t *t, trk_t *k)
         k->launch = best->launch;
         k->launch_fit = 1; /* never replaced by a launch of its own */
     }
-    hist_release(t, k);
+    mwxi_trk_hist_release(t, k);
     if (best->guard.space)
         k->guard.space = 1;
     if (best->guard.t_burn0 < k->guard.t_burn0)
@@ -1350,18 +875,18 @@ static void process_scan(mwx_tracker_t *t)
         }
     }
     if (is_radar) {
-        grid_build(t, t->scan_t);
+        mwxi_trk_grid_build(t, t->scan_t);
         for (int i = 0; i < nm; i++) {
             int32_t c[3];
             if (!t->meas_ok[i])
                 continue;
             t->meas_pair_first[i] = t->n_pairs;
-            cell_of(t, t->meas_pos[i], c);
+            mwxi_trk_cell_of(t, t->meas_pos[i], c);
             for (int dx = -1; dx <= 1; dx++)
                 for (int dy = -1; dy <= 1; dy++)
                     for (int dz = -1; dz <= 1; dz++) {
                         int32_t cc[3] = {c[0] + dx, c[1] + dy, c[2] + dz};
-                        int *head = grid_slot(t, cc, 0);
+                        int *head = mwxi_trk_grid_slot(t, cc, 0);
                         for (int k = head ? *head : -1; k >= 0; k = t->trk[k].grid_next)
                             consider(t, i, k);
                     }
@@ -1415,9 +940,9 @@ static void process_scan(mwx_tracker_t *t)
         if (t->meas_best_confirmed_nis[i] < 4.0 * t->cfg.gate_chi2)
             continue;
         if (is_radar)
-            start_from_radar(t, i);
+            mwxi_trk_start_from_radar(t, i);
         else
-            ir_unassigned(t, i);
+            mwxi_trk_ir_unassigned(t, i);
     }
     /* misses and deletion */
     for (int i = 0; i < t->cap; i++) {
