@@ -114,12 +114,12 @@ static void signed_only_check(svc_t *s)
         strlen(s->signed_warned) + strlen(tag) >= sizeof s->signed_warned)
         return;
     strcat(s->signed_warned, tag);
-    logw_(s,
-          "partner %s signs every envelope and announced no session: this node sends it "
-          "session-MAC'd envelopes, which an mwx built before sessions drops as malformed; "
-          "if %s runs such a version, set \"sessions\": false in this node's config "
-          "(or it has \"sessions\": false, or lacks this node's key in its trust list)",
-          st.signed_only_from, st.signed_only_from);
+    mwxi_svc_logw(s,
+                  "partner %s signs every envelope and announced no session: this node sends it "
+                  "session-MAC'd envelopes, which an mwx built before sessions drops as malformed; "
+                  "if %s runs such a version, set \"sessions\": false in this node's config "
+                  "(or it has \"sessions\": false, or lacks this node's key in its trust list)",
+                  st.signed_only_from, st.signed_only_from);
 }
 
 void mwxi_svc_fail_once(svc_t *s, int rc, const mwx_err_t *e)
