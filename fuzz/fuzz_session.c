@@ -117,7 +117,7 @@ static void keep(state_t *s, int who, const uint8_t *buf, size_t len)
 {
     mwx_envelope_split_t sp;
     mwx_envelope_t e;
-    if (mwx_envelope_split2(buf, len, &sp, &e, NULL) != MWX_OK)
+    if (mwxi_envelope_split2(buf, len, &sp, &e, NULL) != MWX_OK)
         abort(); /* our own sealing produced something unreadable */
     uint64_t j = e.seq - FIRST[who];
     if (j >= SEALED)
@@ -125,7 +125,7 @@ static void keep(state_t *s, int who, const uint8_t *buf, size_t len)
     if (s->tr[who].sealed[j])
         abort(); /* a seq sealed twice */
     s->tr[who].sealed[j] = 1;
-    mwx_envelope_digest(sp.body, sp.body_len, s->tr[who].digest[j]);
+    mwxi_envelope_digest(sp.body, sp.body_len, s->tr[who].digest[j]);
     int h = s->n_hist % HIST;
     memcpy(s->hist[h].b, buf, len);
     s->hist[h].n = len;
@@ -147,9 +147,9 @@ static void deliver(state_t *s, const uint8_t *buf, size_t len)
     uint64_t j = e.seq - FIRST[who];
     if (j >= SEALED || !s->tr[who].sealed[j])
         abort(); /* a seq its origin never sealed */
-    if (mwx_envelope_split2(buf, len, &sp, &e, NULL) != MWX_OK)
+    if (mwxi_envelope_split2(buf, len, &sp, &e, NULL) != MWX_OK)
         abort();
-    mwx_envelope_digest(sp.body, sp.body_len, d);
+    mwxi_envelope_digest(sp.body, sp.body_len, d);
     if (memcmp(d, s->tr[who].digest[j], sizeof d) != 0)
         abort(); /* a body its origin did not seal under that seq: forged or tampered */
     if (s->tr[who].accepted[j]++)
@@ -224,7 +224,7 @@ static void forge(state_t *s, rd_t *r)
             for (int k = 0; k < 32; k++)
                 keys[i][k] = (uint8_t)take(r, 1);
     }
-    if (mwx_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, buf, sizeof buf, &len, NULL, NULL) !=
+    if (mwxi_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, buf, sizeof buf, &len, NULL, NULL) !=
         MWX_OK)
         return;
     if ((m >> 7) && s->n_hist > 0) {

@@ -83,7 +83,7 @@ int mwx_audit_add(mwx_audit_t *a, const uint8_t *buf, size_t len, mwx_err_t *err
     mwx_envelope_split_t sp;
     mwx_envelope_t env;
     const uint8_t *pk = NULL;
-    if (mwx_envelope_split2(buf, len, &sp, &env, NULL) < 0) {
+    if (mwxi_envelope_split2(buf, len, &sp, &env, NULL) < 0) {
         a->res.bad++;
         return MWX_OK;
     }
@@ -96,7 +96,7 @@ int mwx_audit_add(mwx_audit_t *a, const uint8_t *buf, size_t len, mwx_err_t *err
     }
     if (sp.macs) {
         uint8_t d[MWX_DIGEST_BYTES];
-        mwx_envelope_digest(sp.body, sp.body_len, d);
+        mwxi_envelope_digest(sp.body, sp.body_len, d);
         if (push(&a->macd, env.origin, env.seq, d) < 0)
             return mwx_err_set(err, MWX_ENOMEM, "audit: out of memory");
         return MWX_OK;
@@ -111,7 +111,7 @@ int mwx_audit_add(mwx_audit_t *a, const uint8_t *buf, size_t len, mwx_err_t *err
     a->res.signed_ok++;
     if (env.type == MWX_PAYLOAD_SESSION) {
         mwx_session_msg_t m;
-        if (mwx_session_decode(env.payload, env.payload_len, &m) != MWX_OK) {
+        if (mwxi_session_decode(env.payload, env.payload_len, &m) != MWX_OK) {
             a->res.bad++;
             return MWX_OK;
         }

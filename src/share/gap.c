@@ -216,8 +216,8 @@ int mwx_sentlog_answer(const mwx_sentlog_t *l, const mwx_envelope_t *request, ui
             uint8_t signed_env[MWX_ENVELOPE_MAX];
             size_t n;
             mwx_envelope_split_t sp;
-            if (mwx_envelope_split2(bytes, s->len, &sp, &e, NULL) == MWX_OK && sp.macs &&
-                mwx_envelope_resign(bytes, s->len, l->key.sk, signed_env, sizeof signed_env, &n) ==
+            if (mwxi_envelope_split2(bytes, s->len, &sp, &e, NULL) == MWX_OK && sp.macs &&
+                mwxi_envelope_resign(bytes, s->len, l->key.sk, signed_env, sizeof signed_env, &n) ==
                     MWX_OK) {
                 if (mwx_gap_reply_add(&g, signed_env, n) < 0)
                     break;

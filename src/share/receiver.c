@@ -277,7 +277,7 @@ static void take_session(mwx_receiver_t *r, origin_state_t *o, const mwx_envelop
     o->prev = o->cur;
     o->cur.epoch = m->epoch;
     o->cur.start_seq = env->seq;
-    mwx_session_key(shared, env->origin, r->own, m->epoch, m->eph_pk, r->x_pk, o->cur.key);
+    mwxi_session_key(shared, env->origin, r->own, m->epoch, m->eph_pk, r->x_pk, o->cur.key);
     sodium_memzero(shared, sizeof shared);
 }
 
@@ -299,7 +299,7 @@ static int accept_on(mwx_receiver_t *r, int path, const uint8_t *buf, size_t len
 
     if (why)
         *why = MWX_DROP_NONE;
-    if (!buf || mwx_envelope_split2(buf, len, &sp, env, NULL) < 0)
+    if (!buf || mwxi_envelope_split2(buf, len, &sp, env, NULL) < 0)
         return drop(r, MWX_DROP_MALFORMED, why);
     origin_state_t *o = find(r, env->origin);
     if (!o)
@@ -323,12 +323,12 @@ static int accept_on(mwx_receiver_t *r, int path, const uint8_t *buf, size_t len
         const struct rx_session *ss = r->have_key ? session_for(o, env) : NULL;
         if (!ss)
             return drop(r, MWX_DROP_NO_SESSION, why);
-        mwx_envelope_mac(ss->key, sp.body, sp.body_len, tag);
+        mwxi_envelope_mac(ss->key, sp.body, sp.body_len, tag);
         if (sodium_memcmp(tag, sp.macs + (size_t)me * MWX_MAC_BYTES, MWX_MAC_BYTES) != 0)
             return drop(r, MWX_DROP_BAD_MAC, why);
     }
     if (env->type == MWX_PAYLOAD_SESSION &&
-        (mwx_session_decode(env->payload, env->payload_len, &sm) != MWX_OK ||
+        (mwxi_session_decode(env->payload, env->payload_len, &sm) != MWX_OK ||
          sm.epoch != env->session))
         return drop(r, MWX_DROP_MALFORMED, why);
     int rc = admit(r, o, path, recv_unix_s, env, why);

@@ -52,8 +52,8 @@ int mwx_sender_seal(mwx_sender_t *s, mwx_payload_type_t type, const uint8_t *pay
             return mwx_err_set(err, MWX_EAGAIN, "sender: a session message is due first");
         env.session = s->epoch;
         mwx_ckpt_entry_t *pe = &s->pending[s->n_pending];
-        rc = mwx_envelope_seal_mac(&env, (const uint8_t(*)[32])s->mac_key, buf, cap, len,
-                                   pe->digest, err);
+        rc = mwxi_envelope_seal_mac(&env, (const uint8_t(*)[32])s->mac_key, buf, cap, len,
+                                    pe->digest, err);
         if (rc < 0)
             return rc;
         pe->seq = env.seq;
@@ -70,9 +70,9 @@ int mwx_sender_seal(mwx_sender_t *s, mwx_payload_type_t type, const uint8_t *pay
 
 /* ---------------------------------------------------------------- sessions */
 
-int mwx_session_key(const uint8_t shared[32], const char *origin, const char *recipient,
-                    uint64_t epoch, const uint8_t eph_pk[32], const uint8_t rcpt_x_pk[32],
-                    uint8_t key[32])
+int mwxi_session_key(const uint8_t shared[32], const char *origin, const char *recipient,
+                     uint64_t epoch, const uint8_t eph_pk[32], const uint8_t rcpt_x_pk[32],
+                     uint8_t key[32])
 {
     crypto_generichash_state st;
     uint8_t e[8];
@@ -89,7 +89,7 @@ int mwx_session_key(const uint8_t shared[32], const char *origin, const char *re
     return MWX_OK;
 }
 
-int mwx_session_decode(const uint8_t *p, size_t n, mwx_session_msg_t *m)
+int mwxi_session_decode(const uint8_t *p, size_t n, mwx_session_msg_t *m)
 {
     pbr_t r = {p, p + n};
     unsigned field, wire;
@@ -148,7 +148,7 @@ int mwx_sender_session_start(mwx_sender_t *s, const mwx_trusted_key_t *keys, int
                  crypto_scalarmult(shared, eph_sk, rx) != 0)
             rc = mwx_err_set(err, MWX_ECRYPTO, "sender: %s's public key is unusable", to[i]);
         else
-            mwx_session_key(shared, s->key.nation, to[i], epoch, eph_pk, rx, mac_key[i]);
+            mwxi_session_key(shared, s->key.nation, to[i], epoch, eph_pk, rx, mac_key[i]);
         sodium_memzero(shared, sizeof shared);
     }
     sodium_memzero(eph_sk, sizeof eph_sk);

@@ -55,21 +55,21 @@ typedef struct mwxi_envelope_split {
     const uint8_t *body, *sig, *macs;
     size_t body_len, macs_len;
 } mwx_envelope_split_t;
-int mwx_envelope_split2(const uint8_t *buf, size_t len, mwx_envelope_split_t *sp,
-                        mwx_envelope_t *env, mwx_err_t *err);
+int mwxi_envelope_split2(const uint8_t *buf, size_t len, mwx_envelope_split_t *sp,
+                         mwx_envelope_t *env, mwx_err_t *err);
 /* keyed BLAKE2b-128 over MWX_MAC_DOMAIN || body */
-void mwx_envelope_mac(const uint8_t key[32], const uint8_t *body, size_t n,
-                      uint8_t tag[MWX_MAC_BYTES]);
+void mwxi_envelope_mac(const uint8_t key[32], const uint8_t *body, size_t n,
+                       uint8_t tag[MWX_MAC_BYTES]);
 /* BLAKE2b-256 over MWX_DIGEST_DOMAIN || body: what a checkpoint lists */
-void mwx_envelope_digest(const uint8_t *body, size_t n, uint8_t d[MWX_DIGEST_BYTES]);
+void mwxi_envelope_digest(const uint8_t *body, size_t n, uint8_t d[MWX_DIGEST_BYTES]);
 /* Encode env (env->session != 0) with one MAC per label entry (keys in label order);
  * digest (may be NULL) receives the body's digest. */
-int mwx_envelope_seal_mac(const mwx_envelope_t *env, const uint8_t (*keys)[32], uint8_t *buf,
-                          size_t cap, size_t *len, uint8_t digest[MWX_DIGEST_BYTES],
-                          mwx_err_t *err);
+int mwxi_envelope_seal_mac(const mwx_envelope_t *env, const uint8_t (*keys)[32], uint8_t *buf,
+                           size_t cap, size_t *len, uint8_t digest[MWX_DIGEST_BYTES],
+                           mwx_err_t *err);
 /* The same body with an Ed25519 signature instead of MACs (gap replies). */
-int mwx_envelope_resign(const uint8_t *in, size_t in_len, const uint8_t sk[MWX_SECKEY_BYTES],
-                        uint8_t *buf, size_t cap, size_t *len);
+int mwxi_envelope_resign(const uint8_t *in, size_t in_len, const uint8_t sk[MWX_SECKEY_BYTES],
+                         uint8_t *buf, size_t cap, size_t *len);
 /* Session payload (mwx.wire.Session). entries points into the payload: n x (8-byte LE seq,
  * 32-byte digest). */
 typedef struct mwx_session_msg {
@@ -78,12 +78,12 @@ typedef struct mwx_session_msg {
     const uint8_t *entries;
     size_t n_entries;
 } mwx_session_msg_t;
-int mwx_session_decode(const uint8_t *p, size_t n, mwx_session_msg_t *m);
+int mwxi_session_decode(const uint8_t *p, size_t n, mwx_session_msg_t *m);
 /* The MAC key sender -> recipient for a session: BLAKE2b-256 keyed with the X25519 shared
  * secret over the KDF context (origin, recipient, epoch, both public keys). */
-int mwx_session_key(const uint8_t shared[32], const char *origin, const char *recipient,
-                    uint64_t epoch, const uint8_t eph_pk[32], const uint8_t rcpt_x_pk[32],
-                    uint8_t key[32]);
+int mwxi_session_key(const uint8_t shared[32], const char *origin, const char *recipient,
+                     uint64_t epoch, const uint8_t eph_pk[32], const uint8_t rcpt_x_pk[32],
+                     uint8_t key[32]);
 
 /* The receiver's checks after authentication (label, staleness, path, replay) for an
  * envelope whose origin is already authenticated by the caller: for the stateful fuzz

@@ -203,8 +203,8 @@ static int check_fields(const mwx_envelope_t *env, mwx_err_t *err)
     return MWX_OK;
 }
 
-void mwx_envelope_mac(const uint8_t key[32], const uint8_t *body, size_t n,
-                      uint8_t tag[MWX_MAC_BYTES])
+void mwxi_envelope_mac(const uint8_t key[32], const uint8_t *body, size_t n,
+                       uint8_t tag[MWX_MAC_BYTES])
 {
     crypto_generichash_state st;
     crypto_generichash_init(&st, key, 32, MWX_MAC_BYTES);
@@ -213,7 +213,7 @@ void mwx_envelope_mac(const uint8_t key[32], const uint8_t *body, size_t n,
     crypto_generichash_final(&st, tag, MWX_MAC_BYTES);
 }
 
-void mwx_envelope_digest(const uint8_t *body, size_t n, uint8_t d[MWX_DIGEST_BYTES])
+void mwxi_envelope_digest(const uint8_t *body, size_t n, uint8_t d[MWX_DIGEST_BYTES])
 {
     crypto_generichash_state st;
     crypto_generichash_init(&st, NULL, 0, MWX_DIGEST_BYTES);
@@ -222,8 +222,9 @@ void mwx_envelope_digest(const uint8_t *body, size_t n, uint8_t d[MWX_DIGEST_BYT
     crypto_generichash_final(&st, d, MWX_DIGEST_BYTES);
 }
 
-int mwx_envelope_seal_mac(const mwx_envelope_t *env, const uint8_t (*keys)[32], uint8_t *buf,
-                          size_t cap, size_t *len, uint8_t digest[MWX_DIGEST_BYTES], mwx_err_t *err)
+int mwxi_envelope_seal_mac(const mwx_envelope_t *env, const uint8_t (*keys)[32], uint8_t *buf,
+                           size_t cap, size_t *len, uint8_t digest[MWX_DIGEST_BYTES],
+                           mwx_err_t *err)
 {
     uint8_t body[MWX_ENVELOPE_MAX];
     uint8_t macs[MWX_MAX_NATIONS * MWX_MAC_BYTES];
@@ -246,9 +247,9 @@ int mwx_envelope_seal_mac(const mwx_envelope_t *env, const uint8_t (*keys)[32], 
     if (total > cap)
         return mwx_err_set(err, MWX_EFULL, "envelope: needs %zu bytes, buffer has %zu", total, cap);
     for (int i = 0; i < env->n_to; i++)
-        mwx_envelope_mac(keys[i], body, w.len, macs + (size_t)i * MWX_MAC_BYTES);
+        mwxi_envelope_mac(keys[i], body, w.len, macs + (size_t)i * MWX_MAC_BYTES);
     if (digest)
-        mwx_envelope_digest(body, w.len, digest);
+        mwxi_envelope_digest(body, w.len, digest);
     pbw_t out;
     mwxi_pbw_init(&out, buf, cap);
     mwxi_pbw_bytes(&out, 1, body, w.len, 1);
@@ -257,14 +258,14 @@ int mwx_envelope_seal_mac(const mwx_envelope_t *env, const uint8_t (*keys)[32], 
     return MWX_OK;
 }
 
-int mwx_envelope_resign(const uint8_t *in, size_t in_len, const uint8_t sk[MWX_SECKEY_BYTES],
-                        uint8_t *buf, size_t cap, size_t *len)
+int mwxi_envelope_resign(const uint8_t *in, size_t in_len, const uint8_t sk[MWX_SECKEY_BYTES],
+                         uint8_t *buf, size_t cap, size_t *len)
 {
     mwx_envelope_split_t sp;
     mwx_envelope_t env;
     uint8_t msg[MWX_SIG_DOMAIN_LEN + MWX_ENVELOPE_MAX];
     uint8_t sig[MWX_SIG_BYTES];
-    if (mwx_envelope_split2(in, in_len, &sp, &env, NULL) < 0 || sp.body_len > MWX_ENVELOPE_MAX)
+    if (mwxi_envelope_split2(in, in_len, &sp, &env, NULL) < 0 || sp.body_len > MWX_ENVELOPE_MAX)
         return MWX_ECORRUPT;
     size_t total = 1 + mwxi_pb_varint_size(sp.body_len) + sp.body_len + 2 + MWX_SIG_BYTES;
     if (total > cap || total > MWX_ENVELOPE_MAX)
@@ -396,8 +397,8 @@ bad:
     return mwx_err_set(err, MWX_ECORRUPT, "envelope: malformed signed part");
 }
 
-int mwx_envelope_split2(const uint8_t *buf, size_t len, mwx_envelope_split_t *sp,
-                        mwx_envelope_t *env, mwx_err_t *err)
+int mwxi_envelope_split2(const uint8_t *buf, size_t len, mwx_envelope_split_t *sp,
+                         mwx_envelope_t *env, mwx_err_t *err)
 {
     pbr_t r = {buf, buf + len};
     unsigned field, wire;
@@ -453,7 +454,7 @@ int mwxi_envelope_split(const uint8_t *buf, size_t len, const uint8_t **signed_p
                         mwx_err_t *err)
 {
     mwx_envelope_split_t sp;
-    int rc = mwx_envelope_split2(buf, len, &sp, env, err);
+    int rc = mwxi_envelope_split2(buf, len, &sp, env, err);
     if (rc < 0)
         return rc;
     *signed_part = sp.body;
@@ -465,7 +466,7 @@ int mwxi_envelope_split(const uint8_t *buf, size_t len, const uint8_t **signed_p
 int mwx_envelope_peek(const uint8_t *buf, size_t len, mwx_envelope_t *env, mwx_err_t *err)
 {
     mwx_envelope_split_t sp;
-    return mwx_envelope_split2(buf, len, &sp, env, err);
+    return mwxi_envelope_split2(buf, len, &sp, env, err);
 }
 
 /* ---------------------------------------------------------------- subjects */

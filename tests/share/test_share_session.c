@@ -133,7 +133,7 @@ static void test_session_round_trip(void **state)
         next_msg(&s, T0 + i * 0.001, i, &m);
         mwx_envelope_t env;
         mwx_envelope_split_t sp;
-        assert_int_equal(mwx_envelope_split2(m.b, m.n, &sp, &env, NULL), 0);
+        assert_int_equal(mwxi_envelope_split2(m.b, m.n, &sp, &env, NULL), 0);
         if (m.type == MWX_PAYLOAD_SESSION) {
             assert_non_null(sp.sig);
             assert_null(sp.macs);
@@ -209,8 +209,8 @@ static void test_audit(void **state)
     assert_int_equal(mwx_envelope_peek(m[3].b, m[3].n, &e, &err), 0);
     e.payload = (const uint8_t *)"made up";
     e.payload_len = 7;
-    assert_int_equal(mwx_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, m[7].b, sizeof m[7].b,
-                                           &m[7].n, NULL, &err),
+    assert_int_equal(mwxi_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, m[7].b, sizeof m[7].b,
+                                            &m[7].n, NULL, &err),
                      0);
     for (int i = 0; i < 7; i++)
         if (i != 3)
@@ -287,12 +287,12 @@ static void test_compromised_partner(void **state)
     mwx_session_msg_t sm;
     mwx_envelope_t e;
     assert_int_equal(mwx_envelope_peek(ann.b, ann.n, &e, &err), 0);
-    assert_int_equal(mwx_session_decode(e.payload, e.payload_len, &sm), 0);
+    assert_int_equal(mwxi_session_decode(e.payload, e.payload_len, &sm), 0);
     uint8_t kx_sk[32], kx_pk[32], shared[32], k_jp_kr[32], keys[MWX_MAX_NATIONS][32];
     assert_int_equal(crypto_sign_ed25519_sk_to_curve25519(kx_sk, w.kr.sk), 0);
     assert_int_equal(crypto_scalarmult_base(kx_pk, kx_sk), 0);
     assert_int_equal(crypto_scalarmult(shared, kx_sk, sm.eph_pk), 0);
-    mwx_session_key(shared, "JP", "KR", sm.epoch, sm.eph_pk, kx_pk, k_jp_kr);
+    mwxi_session_key(shared, "JP", "KR", sm.epoch, sm.eph_pk, kx_pk, k_jp_kr);
     for (int i = 0; i < MWX_MAX_NATIONS; i++)
         memcpy(keys[i], k_jp_kr, 32);
     /* sanity: that key makes KR's own slot verify at KR */
@@ -300,7 +300,7 @@ static void test_compromised_partner(void **state)
     e.payload = (const uint8_t *)"KR's fake";
     e.payload_len = 9;
     assert_int_equal(
-        mwx_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, f.b, sizeof f.b, &f.n, NULL, &err),
+        mwxi_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, f.b, sizeof f.b, &f.n, NULL, &err),
         0);
     f.type = MWX_PAYLOAD_TRACK;
     mwx_receiver_t *kr2 = receiver_for(&w, &w.kr);
@@ -348,7 +348,7 @@ static void test_compromised_partner(void **state)
     e.seq = m3.seq + 1;
     e.session = sm.epoch;
     assert_int_equal(
-        mwx_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, f.b, sizeof f.b, &f.n, NULL, &err),
+        mwxi_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, f.b, sizeof f.b, &f.n, NULL, &err),
         0);
     expect_drop(us, f.b, f.n, T0 + 1, MWX_DROP_NO_SESSION);
 
@@ -519,11 +519,11 @@ static void test_property(void **state)
             mwx_session_msg_t sm;
             uint8_t xs[32], xp[32], sh[32], k[32];
             assert_int_equal(mwx_envelope_peek(legit[0].b, legit[0].n, &e, &err), 0);
-            assert_int_equal(mwx_session_decode(e.payload, e.payload_len, &sm), 0);
+            assert_int_equal(mwxi_session_decode(e.payload, e.payload_len, &sm), 0);
             assert_int_equal(crypto_sign_ed25519_sk_to_curve25519(xs, w.kr.sk), 0);
             assert_int_equal(crypto_scalarmult_base(xp, xs), 0);
             assert_int_equal(crypto_scalarmult(sh, xs, sm.eph_pk), 0);
-            mwx_session_key(sh, "JP", "KR", sm.epoch, sm.eph_pk, xp, k);
+            mwxi_session_key(sh, "JP", "KR", sm.epoch, sm.eph_pk, xp, k);
             for (int i = 0; i < MWX_MAX_NATIONS; i++)
                 memcpy(keys[i], k, 32);
         }
@@ -565,19 +565,19 @@ static void test_property(void **state)
                 e.payload = PAYLOAD;
                 e.payload_len = 5 + rnd() % 20;
                 e.seq += rnd() % 3;
-                assert_int_equal(mwx_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, ev.b,
-                                                       sizeof ev.b, &ev.n, NULL, &err),
+                assert_int_equal(mwxi_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, ev.b,
+                                                        sizeof ev.b, &ev.n, NULL, &err),
                                  0);
                 break;
             case 2: /* a label rewritten to drop KR (a body change) */
                 assert_int_equal(mwx_envelope_peek(m->b, m->n, &e, &err), 0);
                 mwx_envelope_split_t sp;
-                assert_int_equal(mwx_envelope_split2(m->b, m->n, &sp, &e, &err), 0);
+                assert_int_equal(mwxi_envelope_split2(m->b, m->n, &sp, &e, &err), 0);
                 if (sp.macs) {
                     e.n_to = 1;
                     strcpy(e.to[0], "US");
-                    assert_int_equal(mwx_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, ev.b,
-                                                           sizeof ev.b, &ev.n, NULL, &err),
+                    assert_int_equal(mwxi_envelope_seal_mac(&e, (const uint8_t(*)[32])keys, ev.b,
+                                                            sizeof ev.b, &ev.n, NULL, &err),
                                      0);
                     memcpy(ev.b + ev.n - MWX_MAC_BYTES, sp.macs, MWX_MAC_BYTES);
                 } else {
