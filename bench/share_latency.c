@@ -1091,7 +1091,7 @@ int main(int argc, char **argv)
                 if (mwx_sender_seal_session(tx, mwx_time_wall(), buf, sizeof buf, &len, &env,
                                             &err) != MWX_OK)
                     die("seal session", &err);
-                mwx_bus_publish_envelope(pub, &env, buf, len, &err);
+                (void)mwx_bus_publish_envelope(pub, &env, buf, len, &err);
             }
             if (tx->next_seq - first < SEQ_SPAN)
                 c->idx[tx->next_seq - first] = i;

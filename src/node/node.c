@@ -123,7 +123,8 @@ static int publish_session(mwx_node_t *n, mwx_err_t *e)
         return MWX_OK;
     if (rc != MWX_OK)
         return rc;
-    mwx_sentlog_add(n->sentlog, n->buf, len);
+    if (mwx_sentlog_add(n->sentlog, n->buf, len) != MWX_OK)
+        return mwx_err_set(e, MWX_EINVAL, "sent log refused a session message (%zu bytes)", len);
     rc = mwx_bus_publish_envelope(n->cfg.bus, &env, n->buf, len, e);
     if (rc < 0) {
         n->st.publish_errors++;

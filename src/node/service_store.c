@@ -69,7 +69,7 @@ void mwxi_svc_on_record(void *user, const mwx_record_t *r)
         if (s->c_shed)
             mwx_counter_add(s->c_shed, 1);
         if (s->web)
-            mwx_web_publish(s->web, r, NULL);
+            (void)mwx_web_publish(s->web, r, NULL);
         return;
     }
     if (r->type == MWX_REC_ALERT && r->u.alert.msg_type != MWX_MSG_UPDATE)
