@@ -6,7 +6,7 @@
 # JP's and US's outboxes hold session messages and MAC'd envelopes, KR's only signed ones
 # (mwx node --dump-log); US, which MACs for KR, says once that KR signs everything and
 # what to set; JP, which releases nothing to KR, does not; no node drops a MAC as bad
-# (/metrics); a config with "sessions": "no" is refused naming $.sessions. ~20 s.
+# (/metrics); a config with "sessions": "no" is refused naming $.sessions. ~15-25 s.
 source "$(dirname "$0")/common.sh"
 D="$MWX_TMPDIR/node_service_sessions"
 setup_dir "$D"
@@ -24,6 +24,7 @@ for n in US JP KR; do
     [ $n = KR ] && extra=', "sessions": false'
     [ $n = US ] && extra="$extra, \"http\": \"127.0.0.1:0\""
     write_config "$D" $n "nats://127.0.0.1:$NATS_PORT" "$START" "$extra"
+    sed -i 's/"speed": 50/"speed": 100/' "$D/node-$n.json" # 6 s of wall time
     start_node "$D" $n
 done
 wait_for 60 all_ended "$D" || fail "the nodes did not reach the scenario end: $(tail -n 2 "$D"/node-*.log)"
