@@ -31,7 +31,13 @@
  *
  * `--tls`: the same run with every connection over mutual TLS (raw nats.c included):
  * certificates from mwx_nats_config_write (--tls), servers with a tls block that requires
- * client certificates (verify: true; no accounts, as in the plain run). */
+ * client certificates (verify: true; no accounts, as in the plain run).
+ *
+ * Authentication: by default every sender runs a session (as `mwx node` does): track
+ * envelopes carry a per-recipient MAC, a signed session/checkpoint message goes out first
+ * and after every 64 (the seal->accept modes publish it on the same subject; the node
+ * path as the node does). `--sign`: every envelope Ed25519-signed (sessions off), the
+ * design before issue 14. The raw payload has the size of the mode's track envelope. */
 #include "mwx/node.h"
 #include "mwx/share.h"
 #include "mwx/track.h"
@@ -79,6 +85,9 @@ static char url[64], pair_url[NPAIRS][64];
 
 /* --tls: the files every connection uses (empty: plain) */
 static char tls_ca[600], tls_cert[600], tls_key[600];
+
+/* 1: sessions (MAC'd envelopes); 0 (--sign): a signature per envelope */
+static int use_sessions = 1;
 
 static void bus_tls(mwx_nats_opts_t *o)
 {
@@ -210,10 +219,12 @@ static void raw_cb(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *
     atomic_fetch_add(&n_got[M_RAW], 1);
 }
 
+#define SEQ_SPAN (2 * PER) /* seqs a seal->accept mode uses: PER tracks + checkpoints */
 typedef struct sub_ctx {
     int mode;
     mwx_receiver_t *rx;
     uint64_t first_seq;
+    int idx[SEQ_SPAN]; /* measurement index of each seq (-1: a session message) */
 } sub_ctx_t;
 
 static void signed_cb(void *user, const char *subject, const uint8_t *data, size_t len,
@@ -223,11 +234,12 @@ static void signed_cb(void *user, const char *subject, const uint8_t *data, size
     mwx_envelope_t env;
     if (mwx_receiver_accept(c->rx, data, len, mwx_time_wall(), &env, NULL) == 0) {
         double now = mwx_time_mono();
-        uint64_t i = env.seq - c->first_seq;
-        if (i < PER)
-            lat[c->mode][i] = now - t_send[c->mode][i];
+        uint64_t j = env.seq - c->first_seq;
+        if (env.type == MWX_PAYLOAD_TRACK && j < SEQ_SPAN && c->idx[j] >= 0) {
+            lat[c->mode][c->idx[j]] = now - t_send[c->mode][c->idx[j]];
+            atomic_fetch_add(&n_got[c->mode], 1);
+        }
     }
-    atomic_fetch_add(&n_got[c->mode], 1);
 }
 
 /* ------------------------------------------------------------------ the node path */
@@ -532,6 +544,68 @@ static double cpu_median(double *v, int n)
     return v[n / 2] * 1e6;
 }
 
+/* The MAC'd path alone: seal (encode + MAC + checkpoint digest) and accept (decode + MAC
+ * check + checks), k -> rk's nation, a session message first and one every 64. */
+static void cpu_mac(const mwx_keypair_t *k, const mwx_keypair_t *rk, const mwx_rec_track_t *trk,
+                    const mwx_policy_t *pol)
+{
+    static double v[CPU_REPS], va[CPU_REPS];
+    static uint8_t envs[CPU_REPS][512];
+    static size_t lens[CPU_REPS];
+    static int is_trk[CPU_REPS];
+    uint8_t sbuf[MWX_ENVELOPE_MAX];
+    size_t slen;
+    mwx_sender_t tx;
+    mwx_receiver_t *rx;
+    mwx_trusted_key_t tk;
+    mwx_envelope_t e;
+    mwx_err_t err;
+    int nv = 0, na = 0;
+    volatile int sink = 0;
+    strcpy(tk.nation, rk->nation);
+    memcpy(tk.pk, rk->pk, MWX_PUBKEY_BYTES);
+    if (mwx_sender_init(&tx, k, pol, 1, &err) ||
+        mwx_sender_session_start(&tx, &tk, 1, mwx_time_wall(), &err) ||
+        mwx_receiver_create(rk->nation, 30, &rx, &err))
+        return;
+    if (mwx_receiver_trust(rx, k->nation, k->pk, &err) || mwx_receiver_set_key(rx, rk, &err)) {
+        mwx_receiver_destroy(rx);
+        return;
+    }
+    for (int i = 0; i < CPU_REPS; i++) {
+        is_trk[i] = 0;
+        if (mwx_sender_session_due(&tx, mwx_time_wall()) &&
+            (tx.announce || tx.n_pending >= MWX_CKPT_MAX)) { /* not timed: a checkpoint */
+            sink += mwx_sender_seal_session(&tx, mwx_time_wall(), envs[i], 512, &lens[i], &e, NULL);
+            continue;
+        }
+        double a = cpu_now();
+        sink += mwx_sender_seal_track(&tx, trk, mwx_time_wall(), envs[i], 512, &lens[i], &e, NULL);
+        v[nv++] = cpu_now() - a;
+        is_trk[i] = 1;
+    }
+    printf("  %-44s %6.1f us  (%zu bytes)\n", "seal MAC'd = encode + envelope + MAC + digest",
+           cpu_median(v, nv), lens[1]);
+    for (int i = 0; i < CPU_REPS; i++) {
+        double a = cpu_now();
+        sink += mwx_receiver_accept(rx, envs[i], lens[i], mwx_time_wall(), &e, NULL);
+        if (is_trk[i])
+            va[na++] = cpu_now() - a;
+    }
+    printf("  %-44s %6.1f us\n", "accept MAC'd = decode + MAC check + checks", cpu_median(va, na));
+    for (int i = 0; i < CPU_REPS; i++) {
+        double a = cpu_now();
+        sink += mwx_sender_seal_session(&tx, mwx_time_wall(), sbuf, sizeof sbuf, &slen, &e, NULL) ==
+                MWX_OK;
+        v[i] = cpu_now() - a;
+        tx.n_pending = MWX_CKPT_MAX; /* a full checkpoint each time */
+    }
+    printf("  %-44s %6.1f us  (once per 64 or 1 s)\n", "seal a checkpoint (64 entries, signed)",
+           cpu_median(v, CPU_REPS));
+    mwx_receiver_destroy(rx);
+    (void)sink;
+}
+
 static void cpu_breakdown(const mwx_keypair_t *k, const uint8_t *env, size_t env_len,
                           const mwx_rec_track_t *trk, const mwx_policy_t *pol)
 {
@@ -664,6 +738,7 @@ static void pair_open(pair_t *p, int mode, const char *u, int caller_thread, int
     strcpy(ca.trusted[0].nation, "JP");
     memcpy(ca.trusted[0].pk, kjp->pk, MWX_PUBKEY_BYTES);
     ca.n_trusted = 1;
+    ca.sessions = cb.sessions = use_sessions; /* as `mwx node`, unless --sign */
     strcpy(cb.nation, "JP");
     cb.key = kjp;
     cb.bus = &p->tb.bus;
@@ -718,6 +793,15 @@ static void pair_report(pair_t *p)
            (unsigned long long)sta.own_track_updates, (unsigned long long)sta.published,
            (unsigned long long)stb.received, (unsigned long long)stb.share.accepted,
            (unsigned long long)stb.fused_updates, (unsigned long long)stb.alerts);
+    /* why B did not fuse what it accepted, if it did not (every report was "implausible",
+     * timed ahead of B's clock, until pair_open lifted report_ahead_s) */
+    printf("  B: %llu bad payloads, %llu implausible;", (unsigned long long)stb.bad_payloads,
+           (unsigned long long)stb.implausible);
+    for (int d = 1; d < MWX_DROP_N; d++)
+        if (stb.share.dropped[d])
+            printf(" %s %llu", mwx_drop_name((mwx_drop_t)d),
+                   (unsigned long long)stb.share.dropped[d]);
+    printf("\n");
 }
 
 static void pair_breakdown(pair_t *p)
@@ -775,6 +859,7 @@ static int profile(int n)
     strcpy(ca.trusted[0].nation, "JP");
     memcpy(ca.trusted[0].pk, kjp.pk, MWX_PUBKEY_BYTES);
     ca.n_trusted = 1;
+    ca.sessions = cb.sessions = !getenv("BENCH_SIGN"); /* as `mwx node` */
     strcpy(cb.nation, "JP");
     cb.key = &kjp;
     cb.bus = bb;
@@ -821,7 +906,17 @@ int main(int argc, char **argv)
     if (argc > 2 && strcmp(argv[1], "--profile") == 0)
         return profile(atoi(argv[2]));
     mwx_err_t err;
-    int use_tls = argc > 1 && strcmp(argv[1], "--tls") == 0;
+    int use_tls = 0;
+    for (int a = 1; a < argc; a++) {
+        if (strcmp(argv[a], "--tls") == 0) {
+            use_tls = 1;
+        } else if (strcmp(argv[a], "--sign") == 0) {
+            use_sessions = 0;
+        } else {
+            fprintf(stderr, "usage: share_latency [--tls] [--sign] | --profile N\n");
+            return 2;
+        }
+    }
     char tls_dir[] = "/tmp/mwx-share-latency-tls-XXXXXX", tls_conf[700] = "";
     if (use_tls && (!mkdtemp(tls_dir) || tls_setup(tls_dir, tls_conf, sizeof tls_conf) != 0)) {
         fprintf(stderr, "share_latency: cannot make the TLS set-up\n");
@@ -855,6 +950,9 @@ int main(int argc, char **argv)
            "%d messages per mode after %d warm-up, paced %.0f msg/s, publishers SendAsap;\n"
            "the %d modes take turns every %d messages, so neighbours' load hits all alike.\n",
            N, WARM, RATE, NMODES, BLOCK);
+    printf("authentication: %s\n",
+           use_sessions ? "sessions (per-recipient MAC per envelope, signed checkpoints)"
+                        : "--sign: an Ed25519 signature per envelope");
     if (use_tls)
         printf("TLS: every connection (raw nats.c too) over mutual TLS (client certificates "
                "required), %s\n",
@@ -885,18 +983,22 @@ int main(int argc, char **argv)
     pol.to[0] = 1u << 1;
     pol.to[2] = 1u << 3;
     pol.to[4] = 1u << 5;
-    mwx_keypair_t kkr, kjp, ka, kb;
-    mwx_sender_t txa, txb;
-    sub_ctx_t cd = {M_DIRECT, NULL, 0}, cp = {M_POLL, NULL, 0};
+    mwx_keypair_t kkr, kjp, ka, kb, kus, kut;
+    static mwx_sender_t txa, txb;
+    static sub_ctx_t cd = {M_DIRECT, NULL, 0, {0}}, cp = {M_POLL, NULL, 0, {0}};
+    for (int j = 0; j < SEQ_SPAN; j++)
+        cd.idx[j] = cp.idx[j] = -1;
     uint64_t first = mwx_share_seq_base(mwx_time_wall());
     if (mwx_key_generate("KR", &kkr, &err) || mwx_key_generate("JP", &kjp, &err) ||
         mwx_key_generate("KA", &ka, &err) || mwx_key_generate("KB", &kb, &err) ||
+        mwx_key_generate("US", &kus, &err) || mwx_key_generate("UT", &kut, &err) ||
         mwx_sender_init(&txa, &ka, &pol, first, &err) ||
         mwx_sender_init(&txb, &kb, &pol, first, &err) ||
         mwx_receiver_create("US", 30, &cd.rx, &err) ||
         mwx_receiver_create("UT", 30, &cp.rx, &err) ||
         mwx_receiver_trust(cd.rx, "KA", ka.pk, &err) ||
-        mwx_receiver_trust(cp.rx, "KB", kb.pk, &err))
+        mwx_receiver_trust(cp.rx, "KB", kb.pk, &err) || mwx_receiver_set_key(cd.rx, &kus, &err) ||
+        mwx_receiver_set_key(cp.rx, &kut, &err))
         die("set-up", &err);
     cd.first_seq = cp.first_seq = first;
     mwx_bus_t *pub, *sd, *sp;
@@ -947,10 +1049,23 @@ int main(int argc, char **argv)
     uint8_t buf[MWX_ENVELOPE_MAX], payload[MWX_ENVELOPE_MAX], last_env[MWX_ENVELOPE_MAX];
     size_t len = 0, env_size, last_len = 0;
     mwx_envelope_t env;
-    /* the raw payload has the size of a signed track report */
-    if (mwx_sender_seal_track(&txa, &trk, mwx_time_wall(), buf, sizeof buf, &env_size, &env, &err))
-        die("seal", &err);
-    txa.next_seq = first;
+    /* sessions as the node path has them (the session message is the first seq) */
+    mwx_trusted_key_t tk[2];
+    strcpy(tk[0].nation, "US");
+    memcpy(tk[0].pk, kus.pk, MWX_PUBKEY_BYTES);
+    strcpy(tk[1].nation, "UT");
+    memcpy(tk[1].pk, kut.pk, MWX_PUBKEY_BYTES);
+    if (use_sessions && (mwx_sender_session_start(&txa, tk, 2, mwx_time_wall(), &err) ||
+                         mwx_sender_session_start(&txb, tk, 2, mwx_time_wall(), &err)))
+        die("session", &err);
+    /* the raw payload has the size of the mode's track envelope */
+    {
+        mwx_sender_t probe = txa;
+        probe.announce = 0;
+        if (mwx_sender_seal_track(&probe, &trk, mwx_time_wall(), buf, sizeof buf, &env_size, &env,
+                                  &err))
+            die("seal", &err);
+    }
     memset(payload, 0x5a, sizeof payload);
 
     int count[NMODES] = {0};
@@ -970,6 +1085,16 @@ int main(int argc, char **argv)
             pair_measure(&pr[q], &sc[q], i, start, &t_prev[q]);
         } else {
             mwx_sender_t *tx = mode == M_DIRECT ? &txa : &txb;
+            sub_ctx_t *c = mode == M_DIRECT ? &cd : &cp;
+            /* the announcement, or room in the checkpoint, first (as the node does) */
+            if (tx->session_on && (tx->announce || tx->n_pending >= MWX_CKPT_MAX)) {
+                if (mwx_sender_seal_session(tx, mwx_time_wall(), buf, sizeof buf, &len, &env,
+                                            &err) != MWX_OK)
+                    die("seal session", &err);
+                (void)mwx_bus_publish_envelope(pub, &env, buf, len, &err);
+            }
+            if (tx->next_seq - first < SEQ_SPAN)
+                c->idx[tx->next_seq - first] = i;
             t_send[mode][i] = mwx_time_mono();
             if (mwx_sender_seal_track(tx, &trk, mwx_time_wall(), buf, sizeof buf, &len, &env,
                                       &err) != 0)
@@ -987,7 +1112,7 @@ int main(int argc, char **argv)
     for (int q = 0; q < NPAIRS; q++) {
         mwx_node_stats_t st;
         mwx_node_get_stats(pr[q].a, &st);
-        expect[pr[q].mode] = (int)st.published;
+        expect[pr[q].mode] = (int)st.own_track_updates; /* B counts scans it fused */
     }
     wait_all(expect);
     atomic_store(&poller.stop, 1);
@@ -1001,11 +1126,12 @@ int main(int argc, char **argv)
     mwx_receiver_counters(cd.rx, &c1);
     mwx_receiver_counters(cp.rx, &c2);
     pct_t raw = percentiles_of(lat[M_RAW]);
-    printf("payload: signed track report envelope = %zu bytes; raw uses the same size\n", env_size);
+    printf("payload: %s track report envelope = %zu bytes; raw uses the same size\n",
+           use_sessions ? "MAC'd" : "signed", env_size);
     for (int k = 0; k < NPAIRS; k++)
         pair_report(&pr[k]);
-    printf("seal->accept accepted: direct %llu/%d, poll %llu/%d\n", (unsigned long long)c1.accepted,
-           PER, (unsigned long long)c2.accepted, PER);
+    printf("seal->accept accepted (tracks and session messages): direct %llu/%d, poll %llu/%d\n",
+           (unsigned long long)c1.accepted, PER, (unsigned long long)c2.accepted, PER);
     for (int m = 0; m < NMODES; m++)
         row(mode_name[m], percentiles_of(lat[m]), raw);
     pct_t nd = percentiles_of(lat[M_NODE]);
@@ -1019,7 +1145,10 @@ int main(int argc, char **argv)
             continue;
         srow(mode_name[m], percentiles_of(pub_wall[m]));
     }
-    cpu_breakdown(&ka, last_env, last_len, &trk, &pol);
+    if (!use_sessions)
+        cpu_breakdown(&ka, last_env, last_len, &trk, &pol);
+    else
+        cpu_mac(&ka, &kus, &trk, &pol);
 
     if (getenv("BENCH_DUMP")) { /* per-message figures for a closer look */
         FILE *f = fopen(getenv("BENCH_DUMP"), "w");

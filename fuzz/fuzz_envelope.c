@@ -22,8 +22,16 @@ static void setup(void)
     memset(&key, 0, sizeof key);
     strcpy(key.nation, "KR");
     crypto_sign_ed25519_seed_keypair(key.pk, key.sk, seed);
+    /* the receiver holds its own key, so session messages open sessions and MAC'd
+     * envelopes reach the MAC check (issue 14) */
+    static mwx_keypair_t own;
+    memset(seed, 9, sizeof seed);
+    memset(&own, 0, sizeof own);
+    strcpy(own.nation, "US");
+    crypto_sign_ed25519_seed_keypair(own.pk, own.sk, seed);
     if (mwx_receiver_create("US", 30.0, &rx, NULL) != 0 ||
-        mwx_receiver_trust(rx, "KR", key.pk, NULL) != 0)
+        mwx_receiver_trust(rx, "KR", key.pk, NULL) != 0 ||
+        mwx_receiver_set_key(rx, &own, NULL) != 0)
         abort();
 }
 

@@ -146,7 +146,14 @@ typedef struct mwx_node_cfg {
     uint64_t first_seq;         /* first seq to send; 0 = default (1 with sim_clock, else
                                      mwx_share_seq_base(now)). `mwx node` continues above
                                      its outbox after a restart. */
-    double report_ahead_s;      /* a partner's track report timed more than this ahead
+    int sessions;             /* 1: envelopes carry per-recipient session MACs, with a
+                                     signed session/checkpoint message at start, every
+                                     64 envelopes and at least every second (`mwx node`,
+                                     docs/SHARING.md); 0: every envelope Ed25519-signed
+                                     (mwx run: deterministic bytes). Falls back to signing
+                                     when a recipient's public key is not in `trusted`.
+                                     NODE.json "sessions" (default true). */
+    double report_ahead_s;    /* a partner's track report timed more than this ahead
                                      of the node's time (scenario s; mwx_node_set_clock) is
                                      implausible: dropped and counted. 0 = 5 s */
 } mwx_node_cfg_t;
@@ -156,15 +163,19 @@ typedef struct mwx_node mwx_node_t;
 typedef struct mwx_node_stats {
     uint64_t meas, own_track_updates, fused_updates;
     uint64_t published, publish_errors, received, alerts, gap_requests_answered;
-    uint64_t gap_requests_refused; /* verified gap requests past the requester's rate
+    uint64_t gap_requests_refused;     /* verified gap requests past the requester's rate
                                       (8 at once, then 4 a second): no reply */
-    uint64_t bad_payloads;         /* verified envelopes whose payload was unreadable, a track
+    uint64_t bad_payloads;             /* verified envelopes whose payload was unreadable, a track
                                report naming another node than its signer, or one fusion
                                refused (no Gaussian estimate): dropped */
-    uint64_t implausible;          /* verified partner track reports outside what a missile can
+    uint64_t implausible;              /* verified partner track reports outside what a missile can
                                be (position, speed) or timed ahead of the node's clock:
                                dropped (they would steer fusion and the warnings' clock) */
-    uint64_t warn_full;            /* fused tracks the warning context had no room for */
+    uint64_t warn_full;                /* fused tracks the warning context had no room for */
+    uint64_t signed_only;              /* live data accepted Ed25519-signed from a partner this node
+                               MACs for and that announced no session (it predates
+                               sessions, has them off, or lacks this node's key) */
+    char signed_only_from[MWX_ID_LEN]; /* the last such partner ("" = none) */
     uint64_t fusion_merged, fusion_split, fusion_dropped; /* mwx_fusion_merged() etc. */
     mwx_share_counters_t share;
     mwx_warn_stats_t warn; /* the warning context's (zero without one) */
@@ -296,6 +307,9 @@ typedef struct mwx_node_service_cfg {
     double start_unix;             /* scenario t = 0 at this wall time; 0 = at start */
     int exit_at_end;               /* exit 0 when the scenario ends (default: serve on) */
     double stale_s;                /* receiver staleness limit (default 600 s) */
+    int sessions;                  /* "sessions" (default 1): MAC'd envelopes and signed
+                                        checkpoints; 0: a signature per envelope, for
+                                        partners built before sessions (docs/SHARING.md) */
     int feed;                      /* where measurements come from (mwx_feed_t) */
     char tak[160];                 /* "" = none; else the CoT stream's endpoint */
     char log_path[MWX_PATH_LEN];   /* "" = the log stream given to the run; else a file

@@ -53,6 +53,10 @@ extern "C" {
 #define MWX_PUBKEY_BYTES  32
 #define MWX_SECKEY_BYTES  64
 #define MWX_SIG_BYTES     64
+#define MWX_MAC_BYTES     16  /* per-recipient session MAC (keyed BLAKE2b-128) */
+#define MWX_DIGEST_BYTES  32  /* BLAKE2b-256 of an envelope's body, in checkpoints */
+#define MWX_CKPT_MAX      64  /* envelopes one checkpoint covers at most */
+#define MWX_CKPT_PERIOD_S 1.0 /* a checkpoint at least this often while sending */
 
 /* ------------------------------------------------------------------ keys */
 
@@ -149,11 +153,13 @@ MWX_API MWX_NODISCARD int mwx_policy_recipients(const mwx_policy_t *p, const cha
 /* ------------------------------------------------------------------ envelopes */
 
 typedef enum mwx_payload_type {
-    MWX_PAYLOAD_TRACK = 1,       /* mwx_record_encode(MWX_REC_TRACK) bytes */
-    MWX_PAYLOAD_ALERT = 2,       /* mwx_record_encode(MWX_REC_ALERT) bytes */
-    MWX_PAYLOAD_HEARTBEAT = 3,   /* mwx.wire.Heartbeat */
-    MWX_PAYLOAD_GAP_REQUEST = 4, /* mwx.wire.GapRequest; seq 0 (not sequenced) */
-    MWX_PAYLOAD_GAP_RESPONSE = 5 /* mwx.wire.GapResponse (reply body, not enveloped) */
+    MWX_PAYLOAD_TRACK = 1,        /* mwx_record_encode(MWX_REC_TRACK) bytes */
+    MWX_PAYLOAD_ALERT = 2,        /* mwx_record_encode(MWX_REC_ALERT) bytes */
+    MWX_PAYLOAD_HEARTBEAT = 3,    /* mwx.wire.Heartbeat */
+    MWX_PAYLOAD_GAP_REQUEST = 4,  /* mwx.wire.GapRequest; seq 0 (not sequenced) */
+    MWX_PAYLOAD_GAP_RESPONSE = 5, /* mwx.wire.GapResponse (reply body, not enveloped) */
+    MWX_PAYLOAD_SESSION = 6       /* mwx.wire.Session: session key announcement and
+                                   * checkpoint (always Ed25519-signed) */
 } mwx_payload_type_t;
 
 MWX_API const char *mwx_payload_type_name(mwx_payload_type_t t); /* "track", "alert", "hb", ... */
@@ -170,6 +176,8 @@ typedef struct mwx_envelope {
     mwx_payload_type_t type;
     const uint8_t *payload;
     size_t payload_len;
+    uint64_t session; /* 0: Ed25519-signed envelope; else the session epoch whose
+                         * per-recipient MACs authenticate it (docs/SHARING.md) */
 } mwx_envelope_t;
 
 /* Encode env's fields (payload included) and sign them with sk into buf (cap bytes);
@@ -185,10 +193,27 @@ MWX_API MWX_NODISCARD int mwx_envelope_peek(const uint8_t *buf, size_t len, mwx_
 
 /* ------------------------------------------------------------------ sender */
 
+typedef struct mwx_ckpt_entry {
+    uint64_t seq;
+    uint8_t digest[MWX_DIGEST_BYTES];
+} mwx_ckpt_entry_t;
+
 typedef struct mwx_sender {
     mwx_keypair_t key;
     mwx_policy_t policy;
     uint64_t next_seq;
+    /* Sessions (mwx_sender_session_start): 0 = every envelope Ed25519-signed. */
+    int session_on;
+    uint64_t epoch;     /* this session's id (microseconds, grows) */
+    uint8_t eph_pk[32]; /* its X25519 public key */
+    int n_to;           /* recipients, in label order */
+    char to[MWX_MAX_NATIONS][MWX_ID_LEN];
+    uint8_t mac_key[MWX_MAX_NATIONS][32]; /* sender -> to[i] (BLAKE2b key) */
+    int announce;                         /* the session message is still to be sent */
+    /* MAC'd envelopes not yet in a checkpoint */
+    int n_pending;
+    double pending_since; /* sent time of the first of them */
+    mwx_ckpt_entry_t pending[MWX_CKPT_MAX];
 } mwx_sender_t;
 
 /* first_seq must be >= 1 and should grow across restarts (receivers drop seqs they have
@@ -197,6 +222,30 @@ MWX_API MWX_NODISCARD int mwx_sender_init(mwx_sender_t *s, const mwx_keypair_t *
                                           const mwx_policy_t *policy, uint64_t first_seq,
                                           mwx_err_t *err);
 MWX_API uint64_t mwx_share_seq_base(double unix_s); /* microseconds since 1970 */
+
+/* A trusted nation's identity key (the sender derives its session MAC keys from them). */
+typedef struct mwx_trusted_key {
+    char nation[MWX_ID_LEN];
+    uint8_t pk[MWX_PUBKEY_BYTES];
+} mwx_trusted_key_t;
+
+/* Start (or rotate to) a new session: a fresh X25519 key pair (never stored: a restart
+ * always starts a new session, so no MAC key is ever used twice across runs), epoch =
+ * max(microseconds since 1970 at unix_s, last epoch + 1), and for each recipient R of the
+ * label the key BLAKE2b(X25519(eph, R's identity key as X25519), context). Every recipient
+ * needs its key among `keys` (MWX_ENOTFOUND otherwise: keep signing). The next seal is
+ * the session message (mwx_sender_seal_session); until it is sealed, data envelopes are
+ * refused (MWX_EAGAIN). Pending checkpoint entries of the previous session stay pending. */
+MWX_API MWX_NODISCARD int mwx_sender_session_start(mwx_sender_t *s, const mwx_trusted_key_t *keys,
+                                                   int n_keys, double unix_s, mwx_err_t *err);
+/* 1 when a session/checkpoint message is due: the announcement, MWX_CKPT_MAX entries
+ * pending, or the oldest pending entry is MWX_CKPT_PERIOD_S old at now_unix_s. */
+MWX_API int mwx_sender_session_due(const mwx_sender_t *s, double now_unix_s);
+/* Seal the signed Session message (announcement + checkpoint of the pending entries).
+ * MWX_ENOTFOUND (nothing consumed) when sessions are off or nothing is due. */
+MWX_API MWX_NODISCARD int mwx_sender_seal_session(mwx_sender_t *s, double sent_unix_s, uint8_t *buf,
+                                                  size_t cap, size_t *len, mwx_envelope_t *env_out,
+                                                  mwx_err_t *err);
 
 /* Label with the policy's recipients for key.nation, take the next seq, sign, encode into
  * buf. MWX_ENOTFOUND (nothing consumed) when the policy releases to nobody. env_out (may
@@ -243,11 +292,13 @@ typedef enum mwx_drop {
     MWX_DROP_REPLAYED,       /* seq already seen, or older than the window */
     MWX_DROP_STALE,          /* |receive - sent| > stale limit */
     MWX_DROP_MISROUTED,      /* a gap request on the data path, or data on the gap path */
+    MWX_DROP_NO_SESSION,     /* MAC'd under a session this receiver does not hold */
+    MWX_DROP_BAD_MAC,        /* the MAC for this receiver does not verify */
     MWX_DROP_N
 } mwx_drop_t;
 
 /* "malformed", "unknown_origin", "bad_signature", "not_releasable", "replayed", "stale",
- * "misrouted" */
+ * "misrouted", "no_session", "bad_mac" */
 MWX_API const char *mwx_drop_name(mwx_drop_t d);
 
 typedef struct mwx_share_counters {
@@ -288,6 +339,13 @@ MWX_API MWX_NODISCARD int mwx_receiver_accept_on(mwx_receiver_t *r, mwx_path_t p
                                                  const uint8_t *buf, size_t len, double recv_unix_s,
                                                  mwx_envelope_t *env, mwx_drop_t *drop);
 MWX_API void mwx_receiver_counters(const mwx_receiver_t *r, mwx_share_counters_t *c);
+/* The receiver's own identity (its X25519 half opens the sessions partners announce to
+ * it). Without it, MAC'd envelopes are dropped as no_session (signed ones still pass). */
+MWX_API MWX_NODISCARD int mwx_receiver_set_key(mwx_receiver_t *r, const mwx_keypair_t *kp,
+                                               mwx_err_t *err);
+/* Revoke a nation's key: from this call on nothing from it is accepted (unknown_origin),
+ * signed or MAC'd, and its sessions are forgotten. MWX_ENOTFOUND when not trusted. */
+MWX_API MWX_NODISCARD int mwx_receiver_revoke(mwx_receiver_t *r, const char *nation);
 /* Highest seq accepted from origin (0 when none). */
 MWX_API uint64_t mwx_receiver_highest(const mwx_receiver_t *r, const char *origin);
 /* The oldest seq range missing from origin inside the replay window: MWX_OK with
@@ -341,9 +399,37 @@ MWX_API MWX_NODISCARD int mwx_sentlog_create(size_t slots, mwx_sentlog_t **out, 
 MWX_API void mwx_sentlog_destroy(mwx_sentlog_t *l);
 /* Keep a copy of a sealed envelope (its seq and label are read from the bytes). */
 MWX_API MWX_NODISCARD int mwx_sentlog_add(mwx_sentlog_t *l, const uint8_t *env, size_t len);
+/* With a key, answers re-sign MAC'd envelopes (the same body, now with an Ed25519
+ * signature): a requester may no longer hold the session they were MAC'd under (it
+ * restarted, or the sender did). Without one they go out as they were sealed. */
+MWX_API void mwx_sentlog_set_key(mwx_sentlog_t *l, const mwx_keypair_t *kp);
 /* Answer a verified GAP_REQUEST envelope (from mwx_receiver_accept) into reply buf. */
 MWX_API MWX_NODISCARD int mwx_sentlog_answer(const mwx_sentlog_t *l, const mwx_envelope_t *request,
                                              uint8_t *buf, size_t cap, size_t *len, mwx_err_t *err);
+
+/* ------------------------------------------------------------------ audit */
+
+/* Non-repudiation of MAC'd envelopes: a MAC only convinces its recipient, so an auditor
+ * checks that every MAC'd envelope's body digest is in a Session checkpoint its origin
+ * signed with Ed25519. Feed a receiver's accepted envelopes (an inbox, in any order) to
+ * mwx_audit_add, then mwx_audit_finish. Signed envelopes are verified on the spot. */
+typedef struct mwx_audit mwx_audit_t;
+typedef struct mwx_audit_result {
+    uint64_t signed_ok;    /* Ed25519-signed envelopes that verify */
+    uint64_t mac_proven;   /* MAC'd envelopes whose digest a verified checkpoint holds */
+    uint64_t mac_unproven; /* MAC'd envelopes no checkpoint covers (or a different body) */
+    uint64_t bad;          /* malformed, unknown origin or a bad signature */
+    uint64_t checkpoints;  /* verified Session messages */
+} mwx_audit_result_t;
+MWX_API MWX_NODISCARD int mwx_audit_create(mwx_audit_t **out, mwx_err_t *err);
+MWX_API void mwx_audit_destroy(mwx_audit_t *a);
+MWX_API MWX_NODISCARD int mwx_audit_trust(mwx_audit_t *a, const char *nation,
+                                          const uint8_t pk[MWX_PUBKEY_BYTES], mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_audit_add(mwx_audit_t *a, const uint8_t *env, size_t len,
+                                        mwx_err_t *err);
+/* First unproven MAC'd envelope (origin, seq) goes to err's message. MWX_ECRYPTO when any
+ * envelope is bad or unproven, else MWX_OK. */
+MWX_API MWX_NODISCARD int mwx_audit_finish(mwx_audit_t *a, mwx_audit_result_t *res, mwx_err_t *err);
 
 /* ------------------------------------------------------------------ bus */
 

@@ -27,6 +27,8 @@ struct mwx_node {
     int quiet; /* mwx_node_set_publishing(n, 0) */
     mwx_receiver_t *receiver;
     mwx_sentlog_t *sentlog;
+    uint32_t announced; /* policy indexes of partners that sent a session
+                                         message (they MAC; receive) */
     double t_now;
     double clock_t; /* mwx_node_set_clock (live node); -inf: none */
     mwx_node_stats_t st;
@@ -110,6 +112,28 @@ static void fuse_and_warn(mwx_node_t *n, const mwx_rec_track_t *src)
     }
 }
 
+/* Seal and publish the signed session message (announcement and checkpoint), when the
+ * sender has one to send. */
+static int publish_session(mwx_node_t *n, mwx_err_t *e)
+{
+    size_t len;
+    mwx_envelope_t env;
+    int rc = mwx_sender_seal_session(&n->sender, now_unix(n), n->buf, sizeof n->buf, &len, &env, e);
+    if (rc == MWX_ENOTFOUND)
+        return MWX_OK;
+    if (rc != MWX_OK)
+        return rc;
+    if (mwx_sentlog_add(n->sentlog, n->buf, len) != MWX_OK)
+        return mwx_err_set(e, MWX_EINVAL, "sent log refused a session message (%zu bytes)", len);
+    rc = mwx_bus_publish_envelope(n->cfg.bus, &env, n->buf, len, e);
+    if (rc < 0) {
+        n->st.publish_errors++;
+        return rc;
+    }
+    n->st.published++;
+    return MWX_OK;
+}
+
 static void on_own_track(void *user, const mwx_rec_track_t *trk)
 {
     mwx_node_t *n = user;
@@ -123,7 +147,12 @@ static void on_own_track(void *user, const mwx_rec_track_t *trk)
     if (n->can_publish && !n->quiet) {
         size_t len;
         mwx_envelope_t env;
-        int rc = mwx_sender_seal_track(&n->sender, &rec.u.track, now_unix(n), n->buf, sizeof n->buf,
+        int rc = MWX_OK;
+        /* the announcement, or room in the checkpoint, before this envelope can be MAC'd */
+        if (n->sender.session_on && (n->sender.announce || n->sender.n_pending >= MWX_CKPT_MAX))
+            rc = publish_session(n, &e);
+        if (rc == MWX_OK)
+            rc = mwx_sender_seal_track(&n->sender, &rec.u.track, now_unix(n), n->buf, sizeof n->buf,
                                        &len, &env, &e);
         if (rc == MWX_OK) {
             if (mwx_sentlog_add(n->sentlog, n->buf, len) != MWX_OK) {
@@ -138,6 +167,11 @@ static void on_own_track(void *user, const mwx_rec_track_t *trk)
                 note_error(n, &e);
             } else {
                 n->st.published++;
+                /* a checkpoint once 64 are pending or the oldest is a second old: after
+                 * the track is out, so its signature is off the track's path */
+                if (mwx_sender_session_due(&n->sender, now_unix(n)) &&
+                    publish_session(n, &e) != MWX_OK)
+                    note_error(n, &e);
             }
         } else if (rc != MWX_ENOTFOUND) { /* ENOTFOUND: the policy shares with nobody */
             n->st.publish_errors++;
@@ -199,6 +233,21 @@ static int plausible(const mwx_node_t *n, const mwx_rec_track_t *t, double recv_
            t->t <= now + ahead;
 }
 
+/* A partner this node MACs for, whose live data comes signed with no session announced:
+ * it predates sessions, runs with them off, or lacks this node's key. One that predates
+ * them drops this node's MAC'd envelopes as malformed, so the service says so (once). */
+static void note_signed_only(mwx_node_t *n, const mwx_envelope_t *env)
+{
+    int me = mwx_policy_index(n->cfg.policy, n->cfg.nation);
+    int from = mwx_policy_index(n->cfg.policy, env->origin);
+    if (!n->sender.session_on || env->session != 0 || me < 0 || from < 0 ||
+        env->type == MWX_PAYLOAD_SESSION || env->type == MWX_PAYLOAD_GAP_REQUEST ||
+        (n->announced >> from & 1u) || !(n->cfg.policy->to[me] >> from & 1u))
+        return;
+    n->st.signed_only++;
+    mwx_strlcpy(n->st.signed_only_from, env->origin, sizeof n->st.signed_only_from);
+}
+
 static void receive(mwx_node_t *n, const uint8_t *data, size_t len, double recv_unix_s)
 {
     mwx_envelope_t env;
@@ -223,6 +272,13 @@ static void receive(mwx_node_t *n, const uint8_t *data, size_t len, double recv_
             share_record(n, &peek, id, 0);
         }
         return;
+    }
+    if (env.type == MWX_PAYLOAD_SESSION) {
+        int from = mwx_policy_index(n->cfg.policy, env.origin);
+        if (from >= 0)
+            n->announced |= 1u << from;
+    } else {
+        note_signed_only(n, &env);
     }
     if (env.type == MWX_PAYLOAD_TRACK) {
         mwx_rec_track_t trk;
@@ -404,6 +460,22 @@ int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
         if ((rc = mwx_sender_init(&n->sender, cfg->key, cfg->policy, first, err)) != MWX_OK)
             goto fail;
         n->can_publish = 1;
+        if ((rc = mwx_receiver_set_key(n->receiver, cfg->key, err)) != MWX_OK)
+            goto fail;
+        mwx_sentlog_set_key(n->sentlog, cfg->key);
+        if (cfg->sessions) {
+            /* a fresh session every start: no MAC key outlives the process */
+            mwx_trusted_key_t keys[MWX_MAX_NATIONS];
+            for (int i = 0; i < cfg->n_trusted && i < MWX_MAX_NATIONS; i++) {
+                mwx_strlcpy(keys[i].nation, cfg->trusted[i].nation, MWX_ID_LEN);
+                memcpy(keys[i].pk, cfg->trusted[i].pk, MWX_PUBKEY_BYTES);
+            }
+            rc = mwx_sender_session_start(&n->sender, keys, cfg->n_trusted, now_unix(n), NULL);
+            if (rc != MWX_OK && rc != MWX_ENOTFOUND) { /* ENOTFOUND: a key missing: sign */
+                rc = mwx_err_set(err, rc, "node %s: cannot start a sharing session", cfg->nation);
+                goto fail;
+            }
+        }
         if ((rc = mwx_subject_inbox(cfg->nation, subject)) != MWX_OK ||
             (rc = mwx_bus_subscribe(cfg->bus, subject, on_bus, n, err)) != MWX_OK)
             goto fail;
@@ -565,6 +637,9 @@ int mwx_node_heartbeat(mwx_node_t *n, mwx_err_t *err)
     int rc;
     if (!n->can_publish)
         return MWX_OK;
+    if (n->sender.session_on && (n->sender.announce || n->sender.n_pending >= MWX_CKPT_MAX) &&
+        (rc = publish_session(n, err)) != MWX_OK)
+        return rc;
     rc = mwx_sender_seal_heartbeat(&n->sender, now_unix(n), n->buf, sizeof n->buf, &len, &env, err);
     if (rc == MWX_ENOTFOUND)
         return MWX_OK; /* the policy shares with nobody */
@@ -578,7 +653,8 @@ int mwx_node_heartbeat(mwx_node_t *n, mwx_err_t *err)
         return rc;
     }
     n->st.published++;
-    return MWX_OK;
+    /* the heartbeat (each second) closes a checkpoint of whatever is pending */
+    return publish_session(n, err);
 }
 
 void mwx_node_set_publishing(mwx_node_t *n, int on)

@@ -93,6 +93,35 @@ void mwxi_svc_logw(svc_t *s, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A partner that signs everything and announced no session while this node MACs for it:
+ * an mwx built before sessions drops every MAC'd envelope as malformed, and only the
+ * operator can tell which it is. Said once per partner. */
+static void signed_only_check(svc_t *s)
+{
+    mwx_node_stats_t st;
+    char tag[MWX_ID_LEN + 2];
+    if (s->in_next < s->n_in)
+        return; /* the inbox is still being replayed */
+    mwx_node_get_stats(s->node, &st);
+    if (!s->signed_based) {
+        s->signed_based = 1;
+        s->signed_base = st.signed_only;
+    }
+    if (st.signed_only <= s->signed_base || !st.signed_only_from[0])
+        return;
+    snprintf(tag, sizeof tag, " %s", st.signed_only_from);
+    if (strstr(s->signed_warned, tag) ||
+        strlen(s->signed_warned) + strlen(tag) >= sizeof s->signed_warned)
+        return;
+    strcat(s->signed_warned, tag);
+    mwxi_svc_logw(s,
+                  "partner %s signs every envelope and announced no session: this node sends it "
+                  "session-MAC'd envelopes, which an mwx built before sessions drops as malformed; "
+                  "if %s runs such a version, set \"sessions\": false in this node's config "
+                  "(or it has \"sessions\": false, or lacks this node's key in its trust list)",
+                  st.signed_only_from, st.signed_only_from);
+}
+
 void mwxi_svc_fail_once(svc_t *s, int rc, const mwx_err_t *e)
 {
     if (s->rc == MWX_OK) {
@@ -523,6 +552,7 @@ void mwxi_svc_tick(svc_t *s, double timeout_s)
         s->last_hb = now;
         if (mwx_node_heartbeat(s->node, &e) != MWX_OK && e.code != MWX_EBUS)
             mwxi_svc_fail_once(s, e.code, &e);
+        signed_only_check(s);
     }
     /* not before the inbox is replayed: what it holds is not missing */
     if (s->connected && s->in_next >= s->n_in && now - s->last_gap >= GAP_PERIOD_S) {
@@ -843,6 +873,7 @@ static int setup(svc_t *s, mwx_err_t *err)
     s->nc.run_id = s->sc.name;
     s->nc.tak_endpoint = c->tak[0] ? c->tak : NULL;
     s->nc.stale_s = c->stale_s;
+    s->nc.sessions = c->sessions; /* session MACs + signed checkpoints (docs/SHARING.md) */
     s->nc.sim_clock = 0;
     /* partners' clocks may be a second apart (their scenario clocks `speed` times that) */
     s->nc.report_ahead_s = fmax(5.0, c->speed);

@@ -136,7 +136,7 @@ int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t 
         "nation",   "bus",       "key",   "trust",    "sensors",    "regions",
         "outputs",  "http",      "creds", "speed",    "start_unix", "exit_at_end",
         "stale_s",  "feed",      "tak",   "log_file", "log_format", "cap_key",
-        "cap_cert", "retention", "tls",   NULL};
+        "cap_cert", "retention", "tls",   "sessions", NULL};
     static const char *const log_formats[] = {"text", "json", NULL};
     static const char *const feeds[] = {"scenario", "bus", NULL};
     json_t *root = NULL, *trust, *v;
@@ -239,6 +239,7 @@ int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t 
     if ((rc = mwx_json_number(&jp, root, "speed", 0, 1.0, 1e-3, 1000.0, &c->speed, err)) ||
         (rc = mwx_json_number(&jp, root, "start_unix", 0, 0.0, 0.0, 1e11, &c->start_unix, err)) ||
         (rc = mwx_json_bool(&jp, root, "exit_at_end", 0, 0, &c->exit_at_end, err)) ||
+        (rc = mwx_json_bool(&jp, root, "sessions", 0, 1, &c->sessions, err)) ||
         (rc = mwx_json_number(&jp, root, "stale_s", 0, 600.0, 1.0, 1e7, &c->stale_s, err)) ||
         (rc = mwx_json_enum(&jp, root, "feed", 0, MWX_FEED_SCENARIO, feeds, &c->feed, err)) ||
         (rc = mwx_json_enum(&jp, root, "log_format", 0, 0, log_formats, &c->log_json, err)) ||

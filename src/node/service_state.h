@@ -71,6 +71,10 @@ typedef struct svc {
     int scan_pending; /* measurements at t_cur not yet flushed to the tracker */
     int caught_up;
     double last_hb, last_gap, last_sync, last_flush;
+    char signed_warned[MWX_MAX_NATIONS * (MWX_ID_LEN + 1)]; /* " KR JP": said once each */
+    uint64_t signed_base; /* mwx_node_stats_t.signed_only after the inbox replay (what it
+                             replayed may predate sessions) */
+    int signed_based;
     partner_t partner[MWX_MAX_NATIONS];
     int n_partner;
     int connected;

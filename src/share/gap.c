@@ -3,6 +3,7 @@
 #include "share_int.h"
 
 #include <assert.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,7 +113,15 @@ struct mwx_sentlog {
     entry_t *e;
     uint8_t *arena;
     size_t arena_len, wpos;
+    int have_key; /* re-sign MAC'd envelopes in answers */
+    mwx_keypair_t key;
 };
+
+void mwx_sentlog_set_key(mwx_sentlog_t *l, const mwx_keypair_t *kp)
+{
+    l->key = *kp;
+    l->have_key = 1;
+}
 
 int mwx_sentlog_create(size_t slots, mwx_sentlog_t **out, mwx_err_t *err)
 {
@@ -143,6 +152,7 @@ int mwx_sentlog_create(size_t slots, mwx_sentlog_t **out, mwx_err_t *err)
 void mwx_sentlog_destroy(mwx_sentlog_t *l)
 {
     if (l) {
+        sodium_memzero(&l->key, sizeof l->key);
         free(l->e);
         free(l->arena);
         free(l);
@@ -201,6 +211,19 @@ int mwx_sentlog_answer(const mwx_sentlog_t *l, const mwx_envelope_t *request, ui
                 ok = 1;
         if (!ok)
             continue; /* never answer with what is not releasable to the requester */
+        if (e.session && l->have_key) {
+            /* MAC'd under a session the requester may have lost: the same body, signed */
+            uint8_t signed_env[MWX_ENVELOPE_MAX];
+            size_t n;
+            mwx_envelope_split_t sp;
+            if (mwxi_envelope_split2(bytes, s->len, &sp, &e, NULL) == MWX_OK && sp.macs &&
+                mwxi_envelope_resign(bytes, s->len, l->key.sk, signed_env, sizeof signed_env, &n) ==
+                    MWX_OK) {
+                if (mwx_gap_reply_add(&g, signed_env, n) < 0)
+                    break;
+                continue;
+            }
+        }
         if (mwx_gap_reply_add(&g, bytes, s->len) < 0)
             break;
     }

@@ -18,6 +18,13 @@ typedef struct origin_state {
     uint64_t first, highest; /* 0: nothing accepted yet */
     uint64_t bits[WORDS];
     double last_gap_req; /* sent time of the newest accepted GAP_REQUEST (0: none) */
+    int revoked;         /* mwx_receiver_revoke: refused as unknown_origin */
+    /* Sessions announced by this origin: the current one and the one before it (valid only
+     * below the current one's first seq, for envelopes still in flight at a rotation). */
+    struct rx_session {
+        uint64_t epoch, start_seq; /* epoch 0: none */
+        uint8_t key[32];           /* origin -> this node */
+    } cur, prev;
 } origin_state_t;
 
 struct mwx_receiver {
@@ -28,6 +35,8 @@ struct mwx_receiver {
     mwx_share_counters_t c;
     uint8_t payload[MWX_PAYLOAD_MAX];
     uint8_t msg[MWX_SIG_DOMAIN_LEN + MWX_ENVELOPE_MAX];
+    int have_key;               /* mwx_receiver_set_key */
+    uint8_t x_sk[32], x_pk[32]; /* own identity as X25519 */
 };
 
 const char *mwx_drop_name(mwx_drop_t d)
@@ -40,6 +49,8 @@ const char *mwx_drop_name(mwx_drop_t d)
     case MWX_DROP_REPLAYED: return "replayed";
     case MWX_DROP_STALE: return "stale";
     case MWX_DROP_MISROUTED: return "misrouted";
+    case MWX_DROP_NO_SESSION: return "no_session";
+    case MWX_DROP_BAD_MAC: return "bad_mac";
     default: return "none";
     }
 }
@@ -66,10 +77,12 @@ int mwx_receiver_create(const char *own_nation, double stale_s, mwx_receiver_t *
 
 void mwx_receiver_destroy(mwx_receiver_t *r)
 {
+    if (r)
+        sodium_memzero(r, sizeof *r);
     free(r);
 }
 
-static origin_state_t *find(const mwx_receiver_t *r, const char *nation)
+static origin_state_t *find_any(const mwx_receiver_t *r, const char *nation)
 {
     for (int i = 0; i < r->n; i++)
         if (strcmp(r->o[i].nation, nation) == 0)
@@ -77,12 +90,42 @@ static origin_state_t *find(const mwx_receiver_t *r, const char *nation)
     return NULL;
 }
 
+/* A trusted (not revoked) origin. */
+static origin_state_t *find(const mwx_receiver_t *r, const char *nation)
+{
+    origin_state_t *o = find_any(r, nation);
+    return o && !o->revoked ? o : NULL;
+}
+
+int mwx_receiver_set_key(mwx_receiver_t *r, const mwx_keypair_t *kp, mwx_err_t *err)
+{
+    if (strcmp(kp->nation, r->own) != 0)
+        return mwx_err_set(err, MWX_EINVAL, "receiver %s: key of nation %s", r->own, kp->nation);
+    if (crypto_sign_ed25519_sk_to_curve25519(r->x_sk, kp->sk) != 0 ||
+        crypto_scalarmult_base(r->x_pk, r->x_sk) != 0)
+        return mwx_err_set(err, MWX_ECRYPTO, "receiver %s: unusable key", r->own);
+    r->have_key = 1;
+    return MWX_OK;
+}
+
+int mwx_receiver_revoke(mwx_receiver_t *r, const char *nation)
+{
+    origin_state_t *o = find(r, nation);
+    if (!o)
+        return MWX_ENOTFOUND;
+    o->revoked = 1;
+    sodium_memzero(o->pk, sizeof o->pk);
+    sodium_memzero(&o->cur, sizeof o->cur);
+    sodium_memzero(&o->prev, sizeof o->prev);
+    return MWX_OK;
+}
+
 int mwx_receiver_trust(mwx_receiver_t *r, const char *nation, const uint8_t pk[MWX_PUBKEY_BYTES],
                        mwx_err_t *err)
 {
     if (!mwxi_share_id_ok(nation, strlen(nation)))
         return mwx_err_set(err, MWX_EINVAL, "receiver: bad nation id '%s'", nation);
-    origin_state_t *o = find(r, nation);
+    origin_state_t *o = find_any(r, nation);
     if (!o) {
         if (r->n >= MWX_MAX_NATIONS)
             return mwx_err_set(err, MWX_EFULL, "receiver: more than %d trusted nations",
@@ -91,6 +134,12 @@ int mwx_receiver_trust(mwx_receiver_t *r, const char *nation, const uint8_t pk[M
         memset(o, 0, sizeof *o);
         mwx_strlcpy(o->nation, nation, sizeof o->nation);
     }
+    /* sessions announced under the earlier key (or before a revocation) are forgotten */
+    if (o->revoked || memcmp(o->pk, pk, MWX_PUBKEY_BYTES) != 0) {
+        sodium_memzero(&o->cur, sizeof o->cur);
+        sodium_memzero(&o->prev, sizeof o->prev);
+    }
+    o->revoked = 0;
     memcpy(o->pk, pk, MWX_PUBKEY_BYTES);
     return MWX_OK;
 }
@@ -166,7 +215,9 @@ static int drop(mwx_receiver_t *r, mwx_drop_t why, mwx_drop_t *out)
     switch (why) {
     case MWX_DROP_MALFORMED: return MWX_ECORRUPT;
     case MWX_DROP_UNKNOWN_ORIGIN:
-    case MWX_DROP_BAD_SIGNATURE: return MWX_ECRYPTO;
+    case MWX_DROP_BAD_SIGNATURE:
+    case MWX_DROP_NO_SESSION:
+    case MWX_DROP_BAD_MAC: return MWX_ECRYPTO;
     default: return MWX_ERANGE;
     }
 }
@@ -212,24 +263,80 @@ static int admit(mwx_receiver_t *r, origin_state_t *o, int path, double recv_uni
     return MWX_OK;
 }
 
+/* A session message accepted from o: a newer epoch becomes the current session (the
+ * current one stays valid below this message's seq, for what was in flight); an older or
+ * equal one is a checkpoint only (the auditor's business). */
+static void take_session(mwx_receiver_t *r, origin_state_t *o, const mwx_envelope_t *env,
+                         const mwx_session_msg_t *m)
+{
+    uint8_t shared[32];
+    if (!r->have_key || m->epoch <= o->cur.epoch)
+        return;
+    if (crypto_scalarmult(shared, r->x_sk, m->eph_pk) != 0)
+        return; /* a low-order point: no session (its MAC'd envelopes: no_session) */
+    o->prev = o->cur;
+    o->cur.epoch = m->epoch;
+    o->cur.start_seq = env->seq;
+    mwxi_session_key(shared, env->origin, r->own, m->epoch, m->eph_pk, r->x_pk, o->cur.key);
+    sodium_memzero(shared, sizeof shared);
+}
+
+static const struct rx_session *session_for(const origin_state_t *o, const mwx_envelope_t *env)
+{
+    if (o->cur.epoch && env->session == o->cur.epoch && env->seq > o->cur.start_seq)
+        return &o->cur;
+    if (o->prev.epoch && env->session == o->prev.epoch && env->seq > o->prev.start_seq &&
+        env->seq < o->cur.start_seq)
+        return &o->prev;
+    return NULL;
+}
+
 static int accept_on(mwx_receiver_t *r, int path, const uint8_t *buf, size_t len,
                      double recv_unix_s, mwx_envelope_t *env, mwx_drop_t *why)
 {
-    const uint8_t *sp, *sig;
-    size_t spn;
+    mwx_envelope_split_t sp;
+    mwx_session_msg_t sm;
 
     if (why)
         *why = MWX_DROP_NONE;
-    if (!buf || mwxi_envelope_split(buf, len, &sp, &spn, &sig, env, NULL) < 0)
+    if (!buf || mwxi_envelope_split2(buf, len, &sp, env, NULL) < 0)
         return drop(r, MWX_DROP_MALFORMED, why);
     origin_state_t *o = find(r, env->origin);
     if (!o)
         return drop(r, MWX_DROP_UNKNOWN_ORIGIN, why);
-    memcpy(r->msg, MWX_SIG_DOMAIN, MWX_SIG_DOMAIN_LEN);
-    memcpy(r->msg + MWX_SIG_DOMAIN_LEN, sp, spn);
-    if (crypto_sign_ed25519_verify_detached(sig, r->msg, MWX_SIG_DOMAIN_LEN + spn, o->pk) != 0)
-        return drop(r, MWX_DROP_BAD_SIGNATURE, why);
-    return admit(r, o, path, recv_unix_s, env, why);
+    if (sp.sig) {
+        memcpy(r->msg, MWX_SIG_DOMAIN, MWX_SIG_DOMAIN_LEN);
+        memcpy(r->msg + MWX_SIG_DOMAIN_LEN, sp.body, sp.body_len);
+        if (crypto_sign_ed25519_verify_detached(sp.sig, r->msg, MWX_SIG_DOMAIN_LEN + sp.body_len,
+                                                o->pk) != 0)
+            return drop(r, MWX_DROP_BAD_SIGNATURE, why);
+    } else {
+        /* MAC'd: the tag in this node's place on the label, with the session key the
+         * origin announced to it (a key only the origin and this node can compute) */
+        int me = -1;
+        uint8_t tag[MWX_MAC_BYTES];
+        for (int i = 0; i < env->n_to && me < 0; i++)
+            if (strcmp(env->to[i], r->own) == 0)
+                me = i;
+        if (me < 0)
+            return drop(r, MWX_DROP_NOT_RELEASABLE, why);
+        const struct rx_session *ss = r->have_key ? session_for(o, env) : NULL;
+        if (!ss)
+            return drop(r, MWX_DROP_NO_SESSION, why);
+        mwxi_envelope_mac(ss->key, sp.body, sp.body_len, tag);
+        if (sodium_memcmp(tag, sp.macs + (size_t)me * MWX_MAC_BYTES, MWX_MAC_BYTES) != 0)
+            return drop(r, MWX_DROP_BAD_MAC, why);
+    }
+    if (env->type == MWX_PAYLOAD_SESSION &&
+        (mwxi_session_decode(env->payload, env->payload_len, &sm) != MWX_OK ||
+         sm.epoch != env->session))
+        return drop(r, MWX_DROP_MALFORMED, why);
+    int rc = admit(r, o, path, recv_unix_s, env, why);
+    if (rc == MWX_OK && env->type == MWX_PAYLOAD_SESSION) {
+        /* sm points into the caller's buffer, still valid here */
+        take_session(r, o, env, &sm);
+    }
+    return rc;
 }
 
 int mwxi_receiver_admit_authenticated(mwx_receiver_t *r, mwx_path_t path, double recv_unix_s,

@@ -8,8 +8,14 @@
 
 #include <stdint.h>
 
-#define MWX_SIG_DOMAIN     "mwx.wire.v1"
-#define MWX_SIG_DOMAIN_LEN 12 /* including the 0x00 */
+#define MWX_SIG_DOMAIN        "mwx.wire.v1"
+#define MWX_SIG_DOMAIN_LEN    12 /* including the 0x00 */
+#define MWX_MAC_DOMAIN        "mwx.mac.v1"
+#define MWX_MAC_DOMAIN_LEN    11 /* including the 0x00 */
+#define MWX_DIGEST_DOMAIN     "mwx.digest.v1"
+#define MWX_DIGEST_DOMAIN_LEN 14
+#define MWX_SESSION_KDF       "mwx.session.v1"
+#define MWX_SESSION_KDF_LEN   15
 
 /* Writer over a caller buffer: on overflow `full` is set and later writes are ignored. */
 typedef struct pbw {
@@ -42,6 +48,42 @@ int mwxi_share_id_ok(const char *s, size_t n);
 int mwxi_envelope_split(const uint8_t *buf, size_t len, const uint8_t **signed_part,
                         size_t *signed_len, const uint8_t **sig, mwx_envelope_t *env,
                         mwx_err_t *err);
+
+/* An envelope's parts: the body (SignedPart bytes) and one authenticator, an Ed25519
+ * signature or n_to MACs of MWX_MAC_BYTES in label order. */
+typedef struct mwxi_envelope_split {
+    const uint8_t *body, *sig, *macs;
+    size_t body_len, macs_len;
+} mwx_envelope_split_t;
+int mwxi_envelope_split2(const uint8_t *buf, size_t len, mwx_envelope_split_t *sp,
+                         mwx_envelope_t *env, mwx_err_t *err);
+/* keyed BLAKE2b-128 over MWX_MAC_DOMAIN || body */
+void mwxi_envelope_mac(const uint8_t key[32], const uint8_t *body, size_t n,
+                       uint8_t tag[MWX_MAC_BYTES]);
+/* BLAKE2b-256 over MWX_DIGEST_DOMAIN || body: what a checkpoint lists */
+void mwxi_envelope_digest(const uint8_t *body, size_t n, uint8_t d[MWX_DIGEST_BYTES]);
+/* Encode env (env->session != 0) with one MAC per label entry (keys in label order);
+ * digest (may be NULL) receives the body's digest. */
+int mwxi_envelope_seal_mac(const mwx_envelope_t *env, const uint8_t (*keys)[32], uint8_t *buf,
+                           size_t cap, size_t *len, uint8_t digest[MWX_DIGEST_BYTES],
+                           mwx_err_t *err);
+/* The same body with an Ed25519 signature instead of MACs (gap replies). */
+int mwxi_envelope_resign(const uint8_t *in, size_t in_len, const uint8_t sk[MWX_SECKEY_BYTES],
+                         uint8_t *buf, size_t cap, size_t *len);
+/* Session payload (mwx.wire.Session). entries points into the payload: n x (8-byte LE seq,
+ * 32-byte digest). */
+typedef struct mwx_session_msg {
+    uint64_t epoch;
+    uint8_t eph_pk[32];
+    const uint8_t *entries;
+    size_t n_entries;
+} mwx_session_msg_t;
+int mwxi_session_decode(const uint8_t *p, size_t n, mwx_session_msg_t *m);
+/* The MAC key sender -> recipient for a session: BLAKE2b-256 keyed with the X25519 shared
+ * secret over the KDF context (origin, recipient, epoch, both public keys). */
+int mwxi_session_key(const uint8_t shared[32], const char *origin, const char *recipient,
+                     uint64_t epoch, const uint8_t eph_pk[32], const uint8_t rcpt_x_pk[32],
+                     uint8_t key[32]);
 
 /* The receiver's checks after authentication (label, staleness, path, replay) for an
  * envelope whose origin is already authenticated by the caller: for the stateful fuzz

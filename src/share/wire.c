@@ -167,6 +167,7 @@ const char *mwx_payload_type_name(mwx_payload_type_t t)
     case MWX_PAYLOAD_HEARTBEAT: return "hb";
     case MWX_PAYLOAD_GAP_REQUEST: return "gap_request";
     case MWX_PAYLOAD_GAP_RESPONSE: return "gap_response";
+    case MWX_PAYLOAD_SESSION: return "session";
     }
     return "unknown";
 }
@@ -181,14 +182,11 @@ static void write_signed_part(pbw_t *w, const mwx_envelope_t *env)
         mwxi_pbw_bytes(w, 5, env->to[i], strlen(env->to[i]), 1);
     mwxi_pbw_uint(w, 6, (uint64_t)env->type);
     mwxi_pbw_bytes(w, 7, env->payload, env->payload_len, 0);
+    mwxi_pbw_uint(w, 8, env->session);
 }
 
-int mwx_envelope_seal(const mwx_envelope_t *env, const uint8_t sk[MWX_SECKEY_BYTES], uint8_t *buf,
-                      size_t cap, size_t *len, mwx_err_t *err)
+static int check_fields(const mwx_envelope_t *env, mwx_err_t *err)
 {
-    uint8_t msg[MWX_SIG_DOMAIN_LEN + MWX_ENVELOPE_MAX];
-    pbw_t w;
-
     if (!mwxi_share_id_ok(env->origin, strlen(env->origin)))
         return mwx_err_set(err, MWX_EINVAL, "envelope: bad origin id '%s'", env->origin);
     if (env->n_to < 0 || env->n_to > MWX_MAX_NATIONS)
@@ -197,11 +195,101 @@ int mwx_envelope_seal(const mwx_envelope_t *env, const uint8_t sk[MWX_SECKEY_BYT
     for (int i = 0; i < env->n_to; i++)
         if (!mwxi_share_id_ok(env->to[i], strlen(env->to[i])))
             return mwx_err_set(err, MWX_EINVAL, "envelope: bad recipient id '%s'", env->to[i]);
-    if (env->type < MWX_PAYLOAD_TRACK || env->type > MWX_PAYLOAD_GAP_RESPONSE)
+    if (env->type < MWX_PAYLOAD_TRACK || env->type > MWX_PAYLOAD_SESSION)
         return mwx_err_set(err, MWX_EINVAL, "envelope: bad payload type %d", (int)env->type);
     if (env->payload_len > MWX_PAYLOAD_MAX)
         return mwx_err_set(err, MWX_EINVAL, "envelope: payload of %zu bytes (max %d)",
                            env->payload_len, MWX_PAYLOAD_MAX);
+    return MWX_OK;
+}
+
+void mwxi_envelope_mac(const uint8_t key[32], const uint8_t *body, size_t n,
+                       uint8_t tag[MWX_MAC_BYTES])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, key, 32, MWX_MAC_BYTES);
+    crypto_generichash_update(&st, (const uint8_t *)MWX_MAC_DOMAIN, MWX_MAC_DOMAIN_LEN);
+    crypto_generichash_update(&st, body, n);
+    crypto_generichash_final(&st, tag, MWX_MAC_BYTES);
+}
+
+void mwxi_envelope_digest(const uint8_t *body, size_t n, uint8_t d[MWX_DIGEST_BYTES])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, MWX_DIGEST_BYTES);
+    crypto_generichash_update(&st, (const uint8_t *)MWX_DIGEST_DOMAIN, MWX_DIGEST_DOMAIN_LEN);
+    crypto_generichash_update(&st, body, n);
+    crypto_generichash_final(&st, d, MWX_DIGEST_BYTES);
+}
+
+int mwxi_envelope_seal_mac(const mwx_envelope_t *env, const uint8_t (*keys)[32], uint8_t *buf,
+                           size_t cap, size_t *len, uint8_t digest[MWX_DIGEST_BYTES],
+                           mwx_err_t *err)
+{
+    uint8_t body[MWX_ENVELOPE_MAX];
+    uint8_t macs[MWX_MAX_NATIONS * MWX_MAC_BYTES];
+    pbw_t w;
+    int rc = check_fields(env, err);
+    if (rc < 0)
+        return rc;
+    if (env->session == 0 || env->seq == 0 || env->n_to == 0 ||
+        (env->type != MWX_PAYLOAD_TRACK && env->type != MWX_PAYLOAD_ALERT &&
+         env->type != MWX_PAYLOAD_HEARTBEAT))
+        return mwx_err_set(err, MWX_EINVAL, "envelope: a %s cannot be MAC'd",
+                           mwx_payload_type_name(env->type));
+    mwxi_pbw_init(&w, body, MWX_ENVELOPE_MAX - 80 - MWX_MAX_NATIONS * MWX_MAC_BYTES);
+    write_signed_part(&w, env);
+    if (w.full)
+        return mwx_err_set(err, MWX_EINVAL, "envelope: body exceeds %d bytes",
+                           MWX_ENVELOPE_MAX - 80 - MWX_MAX_NATIONS * MWX_MAC_BYTES);
+    size_t nm = (size_t)env->n_to * MWX_MAC_BYTES;
+    size_t total = 1 + mwxi_pb_varint_size(w.len) + w.len + 1 + mwxi_pb_varint_size(nm) + nm;
+    if (total > cap)
+        return mwx_err_set(err, MWX_EFULL, "envelope: needs %zu bytes, buffer has %zu", total, cap);
+    for (int i = 0; i < env->n_to; i++)
+        mwxi_envelope_mac(keys[i], body, w.len, macs + (size_t)i * MWX_MAC_BYTES);
+    if (digest)
+        mwxi_envelope_digest(body, w.len, digest);
+    pbw_t out;
+    mwxi_pbw_init(&out, buf, cap);
+    mwxi_pbw_bytes(&out, 1, body, w.len, 1);
+    mwxi_pbw_bytes(&out, 3, macs, nm, 1);
+    *len = out.len;
+    return MWX_OK;
+}
+
+int mwxi_envelope_resign(const uint8_t *in, size_t in_len, const uint8_t sk[MWX_SECKEY_BYTES],
+                         uint8_t *buf, size_t cap, size_t *len)
+{
+    mwx_envelope_split_t sp;
+    mwx_envelope_t env;
+    uint8_t msg[MWX_SIG_DOMAIN_LEN + MWX_ENVELOPE_MAX];
+    uint8_t sig[MWX_SIG_BYTES];
+    if (mwxi_envelope_split2(in, in_len, &sp, &env, NULL) < 0 || sp.body_len > MWX_ENVELOPE_MAX)
+        return MWX_ECORRUPT;
+    size_t total = 1 + mwxi_pb_varint_size(sp.body_len) + sp.body_len + 2 + MWX_SIG_BYTES;
+    if (total > cap || total > MWX_ENVELOPE_MAX)
+        return MWX_EFULL;
+    memcpy(msg, MWX_SIG_DOMAIN, MWX_SIG_DOMAIN_LEN);
+    memcpy(msg + MWX_SIG_DOMAIN_LEN, sp.body, sp.body_len);
+    crypto_sign_ed25519_detached(sig, NULL, msg, MWX_SIG_DOMAIN_LEN + sp.body_len, sk);
+    pbw_t out;
+    mwxi_pbw_init(&out, buf, cap);
+    mwxi_pbw_bytes(&out, 1, msg + MWX_SIG_DOMAIN_LEN, sp.body_len, 1);
+    mwxi_pbw_bytes(&out, 2, sig, MWX_SIG_BYTES, 1);
+    *len = out.len;
+    return MWX_OK;
+}
+
+int mwx_envelope_seal(const mwx_envelope_t *env, const uint8_t sk[MWX_SECKEY_BYTES], uint8_t *buf,
+                      size_t cap, size_t *len, mwx_err_t *err)
+{
+    uint8_t msg[MWX_SIG_DOMAIN_LEN + MWX_ENVELOPE_MAX];
+    pbw_t w;
+
+    int rc = check_fields(env, err);
+    if (rc < 0)
+        return rc;
 
     /* The signed part, built behind the signature domain so it is signed in place. */
     memcpy(msg, MWX_SIG_DOMAIN, MWX_SIG_DOMAIN_LEN);
@@ -270,7 +358,7 @@ static int decode_signed_part(const uint8_t *p, size_t n, mwx_envelope_t *env, m
         case 6:
             if (wire != 0)
                 goto bad;
-            if (v < MWX_PAYLOAD_TRACK || v > MWX_PAYLOAD_GAP_RESPONSE)
+            if (v < MWX_PAYLOAD_TRACK || v > MWX_PAYLOAD_SESSION)
                 return mwx_err_set(err, MWX_ECORRUPT, "envelope: unknown payload type %llu",
                                    (unsigned long long)v);
             env->type = (mwx_payload_type_t)v;
@@ -282,6 +370,11 @@ static int decode_signed_part(const uint8_t *p, size_t n, mwx_envelope_t *env, m
                 return mwx_err_set(err, MWX_ECORRUPT, "envelope: payload too large");
             env->payload = b;
             env->payload_len = bn;
+            break;
+        case 8:
+            if (wire != 0)
+                goto bad;
+            env->session = v;
             break;
         default: break; /* unknown fields are tolerated */
         }
@@ -304,17 +397,17 @@ bad:
     return mwx_err_set(err, MWX_ECORRUPT, "envelope: malformed signed part");
 }
 
-int mwxi_envelope_split(const uint8_t *buf, size_t len, const uint8_t **signed_part,
-                        size_t *signed_len, const uint8_t **sig, mwx_envelope_t *env,
-                        mwx_err_t *err)
+int mwxi_envelope_split2(const uint8_t *buf, size_t len, mwx_envelope_split_t *sp,
+                         mwx_envelope_t *env, mwx_err_t *err)
 {
     pbr_t r = {buf, buf + len};
     unsigned field, wire;
     uint64_t v;
-    const uint8_t *b, *sp = NULL, *sg = NULL;
-    size_t bn, spn = 0;
+    const uint8_t *b;
+    size_t bn;
     int rc;
 
+    memset(sp, 0, sizeof *sp);
     if (len > MWX_ENVELOPE_MAX)
         return mwx_err_set(err, MWX_ECORRUPT, "envelope: %zu bytes (max %d)", len,
                            MWX_ENVELOPE_MAX);
@@ -322,31 +415,58 @@ int mwxi_envelope_split(const uint8_t *buf, size_t len, const uint8_t **signed_p
         if (field == 1) {
             if (wire != 2)
                 return mwx_err_set(err, MWX_ECORRUPT, "envelope: bad signed_part");
-            sp = b;
-            spn = bn;
+            sp->body = b;
+            sp->body_len = bn;
         } else if (field == 2) {
             if (wire != 2 || bn != MWX_SIG_BYTES)
                 return mwx_err_set(err, MWX_ECORRUPT, "envelope: signature is not %d bytes",
                                    MWX_SIG_BYTES);
-            sg = b;
+            sp->sig = b;
+        } else if (field == 3) {
+            if (wire != 2 || bn == 0 || bn % MWX_MAC_BYTES)
+                return mwx_err_set(err, MWX_ECORRUPT, "envelope: bad macs");
+            sp->macs = b;
+            sp->macs_len = bn;
         }
     }
     if (rc < 0)
         return mwx_err_set(err, MWX_ECORRUPT, "envelope: malformed protobuf");
-    if (!sp || !sg)
-        return mwx_err_set(err, MWX_ECORRUPT, "envelope: missing %s",
-                           sp ? "signature" : "signed_part");
-    *signed_part = sp;
-    *signed_len = spn;
-    *sig = sg;
-    return decode_signed_part(sp, spn, env, err);
+    if (!sp->body)
+        return mwx_err_set(err, MWX_ECORRUPT, "envelope: missing signed_part");
+    /* exactly one authenticator: a signature or the MACs */
+    if (!sp->sig == !sp->macs)
+        return mwx_err_set(err, MWX_ECORRUPT, "envelope: %s",
+                           sp->sig ? "both a signature and MACs" : "missing signature");
+    if ((rc = decode_signed_part(sp->body, sp->body_len, env, err)) < 0)
+        return rc;
+    if (sp->macs) {
+        if (env->session == 0 || sp->macs_len != (size_t)env->n_to * MWX_MAC_BYTES ||
+            (env->type != MWX_PAYLOAD_TRACK && env->type != MWX_PAYLOAD_ALERT &&
+             env->type != MWX_PAYLOAD_HEARTBEAT))
+            return mwx_err_set(err, MWX_ECORRUPT, "envelope: bad MAC'd %s",
+                               mwx_payload_type_name(env->type));
+    }
+    return MWX_OK;
+}
+
+int mwxi_envelope_split(const uint8_t *buf, size_t len, const uint8_t **signed_part,
+                        size_t *signed_len, const uint8_t **sig, mwx_envelope_t *env,
+                        mwx_err_t *err)
+{
+    mwx_envelope_split_t sp;
+    int rc = mwxi_envelope_split2(buf, len, &sp, env, err);
+    if (rc < 0)
+        return rc;
+    *signed_part = sp.body;
+    *signed_len = sp.body_len;
+    *sig = sp.sig; /* NULL for a MAC'd envelope */
+    return MWX_OK;
 }
 
 int mwx_envelope_peek(const uint8_t *buf, size_t len, mwx_envelope_t *env, mwx_err_t *err)
 {
-    const uint8_t *sp, *sg;
-    size_t spn;
-    return mwxi_envelope_split(buf, len, &sp, &spn, &sg, env, err);
+    mwx_envelope_split_t sp;
+    return mwxi_envelope_split2(buf, len, &sp, env, err);
 }
 
 /* ---------------------------------------------------------------- subjects */
@@ -359,6 +479,7 @@ int mwx_subject_data(mwx_payload_type_t type, const char *origin, const char *re
     case MWX_PAYLOAD_TRACK: kind = "track"; break;
     case MWX_PAYLOAD_ALERT: kind = "alert"; break;
     case MWX_PAYLOAD_HEARTBEAT: kind = "hb"; break;
+    case MWX_PAYLOAD_SESSION: kind = "session"; break;
     default: return MWX_EINVAL;
     }
     if (!mwxi_share_id_ok(origin, strlen(origin)) ||

@@ -192,7 +192,7 @@ static void test_unknown_fields(void **state)
     e.signature.data = sig;
     e.signature.len = 64;
     size_t len = mwx__wire__envelope__pack(&e, env_buf);
-    env_buf[len++] = 0x18; /* Envelope field 3, varint 1 */
+    env_buf[len++] = 0x48; /* Envelope field 9, varint 1 (3 is macs) */
     env_buf[len++] = 0x01;
     mwx_receiver_t *us = receiver_for(&w, "US");
     assert_int_equal(mwx_receiver_accept(us, env_buf, len, T0, &got, &why), 0);
