@@ -146,14 +146,14 @@ typedef struct mwx_node_cfg {
     uint64_t first_seq;         /* first seq to send; 0 = default (1 with sim_clock, else
                                      mwx_share_seq_base(now)). `mwx node` continues above
                                      its outbox after a restart. */
-    int sessions;             /* 1: envelopes carry per-recipient session MACs, with a
+    int sessions;               /* 1: envelopes carry per-recipient session MACs, with a
                                      signed session/checkpoint message at start, every
                                      64 envelopes and at least every second (`mwx node`,
                                      docs/SHARING.md); 0: every envelope Ed25519-signed
                                      (mwx run: deterministic bytes). Falls back to signing
                                      when a recipient's public key is not in `trusted`.
                                      NODE.json "sessions" (default true). */
-    double report_ahead_s;    /* a partner's track report timed more than this ahead
+    double report_ahead_s;      /* a partner's track report timed more than this ahead
                                      of the node's time (scenario s; mwx_node_set_clock) is
                                      implausible: dropped and counted. 0 = 5 s */
 } mwx_node_cfg_t;
