@@ -3,7 +3,7 @@
  * One account per nation, one user per account. Nation O's account exports the stream
  * mwx.*.O.R and the service mwx-gap.O.R only to account R, and only when O releases to R;
  * R imports exactly those. Within its account a user may publish only mwx.*.O.* (its own
- * origin) and mwx-gap.*.O (its own requests), and subscribe only to mwx.*.*.O,
+ * origin), mwx-gap.*.O (its own requests) and _R_.> (its answers to them), and subscribe only to mwx.*.*.O,
  * mwx-gap.O.*, _INBOX.> (request replies) and mwx-meas.O (its sensor feed). So a nation's
  * account can never see a subject its partner did not release to it, whatever its client
  * does. A second user per account, O-sensors, may only publish mwx-meas.O (`mwx feed`). */
@@ -101,7 +101,14 @@ static void accounts_block(sb_t *b, const mwx_policy_t *p, char pw[][65], char p
         sb_printf(b, "  %s: {\n", o);
         sb_printf(b, "    users: [\n      {user: \"%s\", password: \"%s\", permissions: {\n",
                   o, pw[i]);
-        sb_printf(b, "        publish: {allow: [\"mwx.*.%s.*\", \"mwx-gap.*.%s\"]},\n", o, o);
+        /* _R_.>: the reply subjects of this account's service imports, i.e. the answers
+         * to gap requests made to it. allow_responses does not cross a leaf connection
+         * (nats-io/nats-server#2949), so without this a node on its nation's leaf could
+         * never answer a partner's gap request (--hub-leaf). It lets a user send only into
+         * its own account's reply mappings: answers to requests made to its own
+         * services, which receivers verify like any envelope. */
+        sb_printf(b, "        publish: {allow: [\"mwx.*.%s.*\", \"mwx-gap.*.%s\", \"_R_.>\"]},\n",
+                  o, o);
         sb_printf(b, "        subscribe: {allow: [\"mwx.*.*.%s\", \"mwx-gap.%s.*\", "
                      "\"_INBOX.>\", \"mwx-meas.%s\"]},\n", o, o, o);
         sb_printf(b, "        allow_responses: true}},\n");
