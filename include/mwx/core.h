@@ -502,6 +502,21 @@ typedef struct mwx_retention {
     double keep_age_s;
 } mwx_retention_t;
 MWX_API MWX_NODISCARD int mwx_recwriter_set_retention(mwx_recwriter_t *w, const mwx_retention_t *ret, mwx_err_t *err);
+/* The recording's clock (scenario t = (wall - start_unix) * speed), so that keep_age_s
+ * also bounds the compacted archive: records older than keep_age_s leave it. Without a
+ * clock the archive is bounded by keep_bytes only. */
+MWX_API void mwx_recwriter_set_clock(mwx_recwriter_t *w, double start_unix, double speed);
+/* A failed compaction does not fail the writer (its inputs stay whole and are read as
+ * before; the next rotation tries again): the number of failures, and the last one's
+ * error in *last (may be NULL). */
+MWX_API uint64_t mwx_recwriter_compaction_failures(const mwx_recwriter_t *w, mwx_err_t *last);
+/* Records the archive's bound has dropped (keep_bytes, keep_age_s) in this writer's life. */
+MWX_API uint64_t mwx_recwriter_archive_dropped(const mwx_recwriter_t *w);
+/* Short of disk (on): rotate now (when the live segment holds records) and from now on
+ * compact every closed segment at each rotation, the live one rotating at 1 MiB at
+ * most; the archive keeps its bound (keep_bytes), so alerts and share decisions stay.
+ * off: back to the retention. */
+MWX_API MWX_NODISCARD int mwx_recwriter_squeeze(mwx_recwriter_t *w, int on, mwx_err_t *err);
 
 enum {
     /* At the end of the data, return MWX_EAGAIN (not MWX_EOF / MWX_ETRUNC) so that the
@@ -530,6 +545,15 @@ typedef struct mwx_records {
 MWX_API MWX_NODISCARD int mwx_records_load(const char *path, mwx_records_t *out, mwx_err_t *err);
 MWX_API MWX_NODISCARD int mwx_records_push(mwx_records_t *rs, const mwx_record_t *rec);
 MWX_API void mwx_records_free(mwx_records_t *rs);
+
+/* Call fn on every whole record of a recording (or a rotated set), in order, without
+ * keeping them: rec and what it points to live until fn returns. fn returns 0 to go on or
+ * a negative MWX_E* (with err set) to stop, which is returned. At the end: 0; on a torn
+ * tail MWX_ETRUNC, on corruption MWX_ECORRUPT, after the records before the damage were
+ * given to fn (the same contract as mwx_records_load). */
+typedef int (*mwx_record_fn)(void *user, const mwx_record_t *rec, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_records_each(const char *path, mwx_record_fn fn, void *user,
+                                           mwx_err_t *err);
 
 #ifdef __cplusplus
 }

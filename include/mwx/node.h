@@ -284,6 +284,10 @@ typedef struct mwx_node_service_cfg {
     char outputs[MWX_PATH_LEN];
     char http[64];                   /* "" = no web server; else "HOST:PORT" */
     char creds_path[MWX_PATH_LEN];   /* "" = no NATS credentials */
+    char tls_ca[MWX_PATH_LEN];       /* "tls": "" = plain NATS; else mutual TLS with the */
+    char tls_cert[MWX_PATH_LEN];     /* CA certificate, this node's certificate and key */
+    char tls_key[MWX_PATH_LEN];      /* (mwx nats-config --tls: tls/node-NATION.*) */
+    char tls_server_name[256];       /* "" = the URL's host when it is a DNS name */
     double speed;                    /* scenario seconds per wall second (default 1) */
     double start_unix;               /* scenario t = 0 at this wall time; 0 = at start */
     int exit_at_end;                 /* exit 0 when the scenario ends (default: serve on) */
@@ -298,6 +302,9 @@ typedef struct mwx_node_service_cfg {
     char cap_cert[MWX_PATH_LEN];     /* both or neither */
     mwx_retention_t retention;       /* "retention": rotation of the recording, outbox and
                                         inbox (docs/NODE.md, "Retention") */
+    uint64_t disk_low_bytes;         /* "retention.disk_low_bytes": below this many free
+                                        bytes in outputs the node sheds its lower-priority
+                                        writes (docs/NODE.md, "Disk nearly full"); 0 = never */
 } mwx_node_service_cfg_t;
 
 /* "retention" defaults: 64 MiB or a day a segment; keep 1 GiB of closed segments per
@@ -308,6 +315,9 @@ typedef struct mwx_node_service_cfg {
 #define MWX_NODE_KEEP_BYTES (1024.0 * 1024 * 1024)
 #define MWX_NODE_KEEP_AGE_S (30 * 86400.0)
 #define MWX_NODE_LOG_KEEP_ENTRIES 8192
+/* "retention.disk_low_bytes" default: 64 MiB free (hours of CAP files, journal and outbox
+ * at any traffic this project has seen; the recording is what fills a disk). */
+#define MWX_NODE_DISK_LOW_BYTES (64.0 * 1024 * 1024)
 
 MWX_API MWX_NODISCARD int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *cfg, mwx_err_t *err);
 /* Run until *stop becomes non-zero (signals) or, with exit_at_end, the scenario ends.

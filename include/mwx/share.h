@@ -83,7 +83,7 @@ MWX_API MWX_NODISCARD int mwx_key_load_public(const char *path, const char *expe
  * OpenSSL libcrypto): ECDSA P-256 keys, X.509 v3 certificates signed with SHA-256, PEM
  * files (private keys PKCS#8 unencrypted, mode 0600; certificates 0644), each written
  * atomically. Used for the CAP alerting key (`mwx keygen --cap`, warn.h's CAP signer) and
- * meant for the TLS certificates of the bus as well (one CA per nation). */
+ * the bus's mutual TLS (`mwx nats-config --tls`: one CA for the sharing network). */
 enum {
     MWX_PKI_CA = 1,           /* CA:TRUE (pathlen 0), keyCertSign + cRLSign */
     MWX_PKI_SIGNING = 2,      /* CA:FALSE, digitalSignature (the CAP alerting key) */
@@ -94,6 +94,7 @@ enum {
 typedef struct mwx_pki_subject {
     const char *common_name;      /* CN (required) */
     const char *org;              /* O (optional) */
+    const char *org_unit;         /* OU (optional; nats-config: the nation) */
     const char *const *dns;       /* subjectAltName DNS names (TLS), n_dns of them */
     size_t n_dns;
     const char *const *ips;       /* subjectAltName IP addresses (TLS) */
@@ -443,9 +444,22 @@ typedef struct mwx_nats_opts {
     int max_reconnect;      /* attempts before the bus is closed; < 0 forever; 0 = 60 */
     double reconnect_wait_s;/* 0 = 0.5 */
     size_t queue_slots;     /* poll queue depth (0 = 4096), slots of MWX_ENVELOPE_MAX */
+    /* TLS (mutual): tls_ca set turns it on; the server must present a certificate of
+     * that CA, and this client presents tls_cert/tls_key (both or neither). The server's
+     * name is checked against tls_server_name, or else the URLs' host when it is a DNS
+     * name (nats.c cannot check an IP address: then only the chain is checked). */
+    const char *tls_ca;
+    const char *tls_cert;
+    const char *tls_key;
+    const char *tls_server_name;
 } mwx_nats_opts_t;
 /* Opens and connects. MWX_EBUS (exit status 3) when the server cannot be reached. */
 MWX_API MWX_NODISCARD int mwx_bus_nats_open(const mwx_nats_opts_t *o, mwx_bus_t **out, mwx_err_t *err);
+/* Check TLS files before use (a clear message instead of a handshake failure): the CA
+ * certificate readable, cert issued by it and valid now, key (0600) its private key.
+ * MWX_ENOTFOUND, MWX_EINVAL or MWX_ECRYPTO (exit status 1), naming the file. */
+MWX_API MWX_NODISCARD int mwx_nats_tls_check(const char *ca, const char *cert, const char *key,
+                                             mwx_err_t *err);
 /* Read a credentials file written by `mwx nats-config` ("user=..\npassword=..\n") into
  * user/password buffers. */
 MWX_API MWX_NODISCARD int mwx_nats_creds_load(const char *path, char *user, size_t user_n, char *password,
@@ -458,11 +472,19 @@ typedef struct mwx_nats_config_opts {
     int port;               /* client port written into the config (0 = 4222) */
     int leaf_port;          /* hub's leafnode port (0 = 7422) */
     const char *host;       /* listen address (NULL = "127.0.0.1") */
+    int tls;                /* 1: mutual TLS on every listener, users known by their client
+                             * certificates (DIR/tls/, below); no creds files */
+    const char *const *tls_names; /* more names for the server certificates: "NAME" (every
+                             * server) or "WHO=NAME" (WHO: nats, hub, leaf-N or nation N) */
+    size_t n_tls_names;
+    int tls_days;           /* validity of the issued certificates (0 = 825 days) */
 } mwx_nats_config_opts_t;
 
 /* Write DIR/nats-server.conf (or DIR/hub.conf + DIR/leaf-<NATION>.conf) and
  * DIR/<NATION>.creds (0600, random password; bcrypt is not needed: the config file is
- * itself secret, 0600). Atomic per file. */
+ * itself secret, 0600). Atomic per file. With tls: no creds; DIR/tls/ca.{crt,key} (kept
+ * when present), nats.{crt,key} (or hub and leaf-N), node-N and sensors-N client
+ * certificates (subject CN=node|sensors|leaf, OU=N, O=mwx). */
 MWX_API MWX_NODISCARD int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o,
                           const char *dir, mwx_err_t *err);
 

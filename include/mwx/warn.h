@@ -160,6 +160,18 @@ typedef struct mwx_warn_policy {
                                     the regions within launch_reach_km of its launch point */
     double launch_reach_km;      /* 3500: the reachable footprint of an unknown missile
                                     (Pyongyang - Guam is about 3,400 km) */
+    int boost_fan;               /* 1: before the first settled prediction (under thrust),
+                                    once the track's course is firm, an overflight warning
+                                    (certainty Possible, no prediction: "heading toward")
+                                    for the regions under the reachable fan
+                                    (docs/WARNING_POLICY.md "Boost phase: the reachable
+                                    fan"); needs overflight */
+    double boost_fan_az_deg;     /* 6: the course is firm when its 95 % half-angle (2
+                                    sigma of the velocity covariance) is at most this */
+    double boost_fan_reach_km;   /* 3500: how far from the launch point a body that may
+                                    still be under thrust can reach (launch_reach_km's
+                                    missile of unknown class); the free-flight range of
+                                    the current speed when that is farther */
     double overflight_min_buffer_km; /* 25: minimum corridor half-width */
     double overflight_step_km;   /* 50: sampling of the predicted ground track */
     double track_stale_s;        /* 30: a track not updated for this long is dropped */

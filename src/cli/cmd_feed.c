@@ -30,19 +30,27 @@ static void help(void)
            "\n"
            "options:\n"
            "  --creds FILE       NATS credentials (mwx nats-config writes ID-sensors.creds)\n"
+           "  --tls-ca FILE      mutual TLS: the CA certificate (nats-config --tls: tls/ca.crt)\n"
+           "  --tls-cert FILE    this feed's certificate (tls/sensors-ID.crt)\n"
+           "  --tls-key FILE     its key (tls/sensors-ID.key, mode 0600)\n"
+           "  --tls-server-name NAME  the server's name to check (default: the URL's host\n"
+           "                     when it is a DNS name; e.g. leaf-ID.mwx)\n"
            "  --speed S          scenario seconds per wall second (default 1)\n"
            "  --start-unix T     wall time (Unix s) of scenario t = 0 (default: now); give the\n"
            "                     nodes the same start_unix\n"
+           "  --t-offset S       add S seconds to every measurement's time (and publish it at\n"
+           "                     that time of the clock): the scenario as the S-th second of\n"
+           "                     a longer run (bench/soak feeds a week of 8-hour scenarios)\n"
            "\n"
            "Exit status: 0 the scenario was fed to its end (or SIGINT/SIGTERM), 1 the scenario\n"
-           "is wrong, 2 usage, 3 the bus cannot be reached.\n");
+           "or a TLS file is wrong, 2 usage, 3 the bus cannot be reached.\n");
 }
 
 typedef struct feed {
     const char *nation;
     mwx_bus_t *bus;
     char subject[MWX_SUBJECT_LEN];
-    double start_unix, speed;
+    double start_unix, speed, t_offset;
     uint64_t sent, errors;
     uint8_t buf[4096];
     mwx_err_t err;
@@ -68,8 +76,9 @@ static int sink(void *ctx, const mwx_record_t *rec)
         return MWX_EAGAIN;
     if (rec->type != MWX_REC_MEAS || strcmp(rec->u.meas.nation, f->nation) != 0)
         return MWX_OK;
-    sleep_until(f->start_unix + rec->u.meas.t / f->speed);
+    sleep_until(f->start_unix + (rec->u.meas.t + f->t_offset) / f->speed);
     r = *rec;
+    r.u.meas.t += f->t_offset;
     r.u.meas.truth_object[0] = '\0'; /* scoring only: a real sensor does not know it */
     if (mwx_record_encode(&r, f->buf, sizeof f->buf, &len) != MWX_OK)
         return mwx_err_set(&f->err, MWX_ERANGE, "a measurement does not fit %zu bytes",
@@ -86,6 +95,7 @@ static int sink(void *ctx, const mwx_record_t *rec)
 int mwx_cmd_feed(int argc, char **argv)
 {
     const char *in = NULL, *nation = NULL, *url = NULL, *creds = NULL;
+    const char *tls_ca = NULL, *tls_cert = NULL, *tls_key = NULL, *tls_name = NULL;
     char user[128] = "", pass[256] = "", name[64];
     feed_t f;
     mwx_scenario_t *sc = NULL;
@@ -105,7 +115,8 @@ int mwx_cmd_feed(int argc, char **argv)
         const char *a = argv[i];
         char *end;
         if (strcmp(a, "--nation") == 0 || strcmp(a, "--bus") == 0 || strcmp(a, "--creds") == 0 ||
-            strcmp(a, "--speed") == 0 || strcmp(a, "--start-unix") == 0) {
+            strcmp(a, "--speed") == 0 || strcmp(a, "--start-unix") == 0 ||
+            strncmp(a, "--tls-", 6) == 0 || strcmp(a, "--t-offset") == 0) {
             if (++i >= argc)
                 return mwx_cli_usage_error("feed", "%s needs a value", a);
             if (strcmp(a, "--nation") == 0) {
@@ -114,6 +125,22 @@ int mwx_cmd_feed(int argc, char **argv)
                 url = argv[i];
             } else if (strcmp(a, "--creds") == 0) {
                 creds = argv[i];
+            } else if (strcmp(a, "--tls-ca") == 0) {
+                tls_ca = argv[i];
+            } else if (strcmp(a, "--tls-cert") == 0) {
+                tls_cert = argv[i];
+            } else if (strcmp(a, "--tls-key") == 0) {
+                tls_key = argv[i];
+            } else if (strcmp(a, "--tls-server-name") == 0) {
+                tls_name = argv[i];
+            } else if (strncmp(a, "--tls-", 6) == 0) {
+                return mwx_cli_usage_error("feed", "unknown option %s", a);
+            } else if (strcmp(a, "--t-offset") == 0) {
+                double v = strtod(argv[i], &end);
+                if (end == argv[i] || *end || !(v >= 0 && v <= 1e9))
+                    return mwx_cli_usage_error("feed", "--t-offset: expected seconds in [0, 1e9], "
+                                               "got \"%s\"", argv[i]);
+                f.t_offset = v;
             } else {
                 double v = strtod(argv[i], &end);
                 int speed = strcmp(a, "--speed") == 0;
@@ -139,9 +166,16 @@ int mwx_cmd_feed(int argc, char **argv)
         return mwx_cli_usage_error("feed", "SCENARIO.json, --nation and --bus are required");
     if (strncmp(url, "nats://", 7) != 0 && strncmp(url, "tls://", 6) != 0)
         return mwx_cli_usage_error("feed", "--bus: expected nats://HOST:PORT, got \"%s\"", url);
+    if ((tls_cert || tls_key || tls_name) && !tls_ca)
+        return mwx_cli_usage_error("feed", "--tls-cert, --tls-key and --tls-server-name need "
+                                   "--tls-ca");
+    if (!tls_cert != !tls_key)
+        return mwx_cli_usage_error("feed", "--tls-cert and --tls-key go together");
     if (mwx_subject_meas(nation, f.subject) != MWX_OK)
         return mwx_cli_usage_error("feed", "--nation: \"%s\" is not a nation id", nation);
     f.nation = nation;
+    if (tls_ca && mwx_nats_tls_check(tls_ca, tls_cert, tls_key, &err) != MWX_OK)
+        return mwx_cli_fail("feed", &err);
     if (!(sc = malloc(sizeof *sc))) {
         mwx_err_set(&err, MWX_ENOMEM, "out of memory");
         return mwx_cli_fail("feed", &err);
@@ -161,6 +195,10 @@ int mwx_cmd_feed(int argc, char **argv)
     o.send_asap = 1;
     o.max_reconnect = -1;
     o.reconnect_wait_s = 0.25;
+    o.tls_ca = tls_ca;
+    o.tls_cert = tls_cert;
+    o.tls_key = tls_key;
+    o.tls_server_name = tls_name;
     if ((rc = mwx_bus_nats_open(&o, &f.bus, &err)) != MWX_OK) {
         mwx_err_prefix(&err, "cannot reach the bus");
         goto out;

@@ -42,6 +42,9 @@ static void usage(FILE *f)
             "  outputs      directory: node-NATION.mwxr, .outbox, .inbox, alerts/\n"
             "  http         \"127.0.0.1:PORT\": operator page and /metrics (default: none)\n"
             "  creds        NATS credentials file from mwx nats-config (default: none)\n"
+            "  tls          {\"ca\": ..., \"cert\": ..., \"key\": ...[, \"server_name\": ...]}:\n"
+            "               mutual TLS to NATS (mwx nats-config --tls: tls/ca.crt,\n"
+            "               tls/node-NATION.crt, .key; default: none)\n"
             "  speed        scenario seconds per wall second (default 1)\n"
             "  start_unix   wall time (Unix s) of scenario t = 0, shared by several nodes\n"
             "               (default: the node's first start, kept in its outbox)\n"
@@ -99,6 +102,10 @@ int mwx_cmd_node(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     cfg.reopen = &reopen_flag;
     signal(SIGPIPE, SIG_IGN);
+    /* past a file size limit (RLIMIT_FSIZE) a write fails with EFBIG like a full disk's
+     * ENOSPC, and the node stops with exit 3, its files whole; the default action of
+     * SIGXFSZ would kill it mid-write with a core instead */
+    signal(SIGXFSZ, SIG_IGN);
 
     if ((rc = mwx_node_service_run(&cfg, &stop_flag, stderr, &err)) != MWX_OK)
         return mwx_cli_fail("node", &err);

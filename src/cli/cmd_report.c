@@ -302,6 +302,56 @@ static int grow(void **v, size_t n, size_t *cap, size_t sz)
     return 0;
 }
 
+typedef struct rep_load {
+    const char *path;
+    rep_in_t *in;
+} rep_load_t;
+
+static int load_one(void *user, const mwx_record_t *rec, mwx_err_t *err)
+{
+    rep_load_t *c = user;
+    rep_in_t *in = c->in;
+    int oom = 0;
+    in->n_read++;
+    switch (rec->type) {
+    case MWX_REC_SCENARIO:
+        if (in->have_scn)
+            break;
+        in->scn = rec->u.scenario;
+        in->scn.json = NULL;
+        if (rec->u.scenario.json && !(in->scenario_json = strdup(rec->u.scenario.json)))
+            oom = 1;
+        in->scn.json = in->scenario_json;
+        in->have_scn = 1;
+        break;
+    case MWX_REC_TRUTH: {
+        truth_path_t *p = truth_of(&in->ts, rec->u.truth.object);
+        oom = !p || truth_push(p, rec->u.truth.t, rec->u.truth.ecef_m);
+        in->t_lo = fmin(in->t_lo, rec->u.truth.t);
+        in->t_hi = fmax(in->t_hi, rec->u.truth.t);
+        break;
+    }
+    case MWX_REC_TRACK:
+        if (!(oom = grow((void **)&in->trk, in->n_trk, &in->cap_trk, sizeof *in->trk))) {
+            in->trk[in->n_trk++] = rec->u.track;
+            in->t_lo = fmin(in->t_lo, rec->u.track.t);
+            in->t_hi = fmax(in->t_hi, rec->u.track.t);
+        }
+        break;
+    case MWX_REC_ALERT:
+        if (!(oom = grow((void **)&in->alerts, in->n_alerts, &in->cap_alerts,
+                         sizeof *in->alerts)))
+            in->alerts[in->n_alerts++] = rec->u.alert;
+        break;
+    default:
+        break;
+    }
+    if (oom)
+        return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory after %zu records", c->path,
+                           in->n_read);
+    return 0;
+}
+
 /* Same contract as mwx_records_load: on MWX_ETRUNC / MWX_ECORRUPT what was read before
  * the damage stays in in, with the code. */
 static int load_for_report(const char *path, rep_in_t *in, mwx_err_t *err)
@@ -309,59 +359,9 @@ static int load_for_report(const char *path, rep_in_t *in, mwx_err_t *err)
     memset(in, 0, sizeof *in);
     in->t_lo = INFINITY;
     in->t_hi = -INFINITY;
-    mwx_recreader_t *r;
-    int rc = mwx_recreader_open(path, 0, &r, err);
-    if (rc)
-        return rc;
-    mwx_record_t rec;
-    while ((rc = mwx_recreader_next(r, &rec, err)) == 0) {
-        int oom = 0;
-        in->n_read++;
-        switch (rec.type) {
-        case MWX_REC_SCENARIO:
-            if (in->have_scn)
-                break;
-            in->scn = rec.u.scenario;
-            in->scn.json = NULL;
-            if (rec.u.scenario.json && !(in->scenario_json = strdup(rec.u.scenario.json)))
-                oom = 1;
-            in->scn.json = in->scenario_json;
-            in->have_scn = 1;
-            break;
-        case MWX_REC_TRUTH: {
-            truth_path_t *p = truth_of(&in->ts, rec.u.truth.object);
-            oom = !p || truth_push(p, rec.u.truth.t, rec.u.truth.ecef_m);
-            in->t_lo = fmin(in->t_lo, rec.u.truth.t);
-            in->t_hi = fmax(in->t_hi, rec.u.truth.t);
-            break;
-        }
-        case MWX_REC_TRACK:
-            if (!(oom = grow((void **)&in->trk, in->n_trk, &in->cap_trk, sizeof *in->trk))) {
-                in->trk[in->n_trk++] = rec.u.track;
-                in->t_lo = fmin(in->t_lo, rec.u.track.t);
-                in->t_hi = fmax(in->t_hi, rec.u.track.t);
-            }
-            break;
-        case MWX_REC_ALERT:
-            if (!(oom = grow((void **)&in->alerts, in->n_alerts, &in->cap_alerts,
-                             sizeof *in->alerts)))
-                in->alerts[in->n_alerts++] = rec.u.alert;
-            break;
-        default:
-            break;
-        }
-        if (oom) {
-            rc = mwx_err_set(err, MWX_ENOMEM, "%s: out of memory after %zu records", path,
-                             in->n_read);
-            break;
-        }
-    }
-    mwx_recreader_close(r);
-    if (rc == MWX_EOF) {
-        mwx_err_clear(err);
-        return 0;
-    }
-    if (rc != MWX_ETRUNC && rc != MWX_ECORRUPT)
+    rep_load_t c = {path, in};
+    int rc = mwx_records_each(path, load_one, &c, err);
+    if (rc != 0 && rc != MWX_ETRUNC && rc != MWX_ECORRUPT)
         rep_in_free(in);
     return rc;
 }

@@ -78,6 +78,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +157,10 @@ struct mwx_recwriter {
     uint64_t seg_records; /* records in the live segment (not its leading scenario) */
     unsigned char *scn; /* the set's scenario record (payload), repeated at each segment */
     size_t scn_len;
+    double clock_start, clock_speed; /* mwx_recwriter_set_clock (speed 0: none) */
+    uint64_t compact_failures, archive_dropped;
+    int squeeze;            /* mwx_recwriter_squeeze: compact every closed segment */
+    mwx_err_t compact_err;  /* the last compaction failure */
 };
 
 static void writer_free(mwx_recwriter_t *w)
@@ -347,21 +352,6 @@ int mwx_recwriter_append(mwx_recwriter_t *w, const mwx_record_t *rec, mwx_err_t 
     return 0;
 }
 
-/* fsync the directory holding path, so that a rename survives a crash. */
-static int fsync_dir(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return -1;
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(copy);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 /* LIVE: make the file's bytes and, the first time, its directory entry durable (a
  * recording created and fsync'd but whose name was never persisted is lost in a crash). */
 static int live_sync(mwx_recwriter_t *w, mwx_err_t *err)
@@ -369,7 +359,7 @@ static int live_sync(mwx_recwriter_t *w, mwx_err_t *err)
     if (fsync(w->fd))
         return mwx_err_set(err, MWX_EIO, "%s: fsync: %s", w->path, strerror(errno));
     if (!w->tmp && !w->dir_synced) {
-        if (fsync_dir(w->path))
+        if (recseg_fsync_dir(w->path))
             return mwx_err_set(err, MWX_EIO, "%s: fsync of its directory: %s", w->path,
                                strerror(errno));
         w->dir_synced = 1;
@@ -378,14 +368,22 @@ static int live_sync(mwx_recwriter_t *w, mwx_err_t *err)
 }
 
 /* Compact (into the archive) the oldest closed segments beyond the retention; remove
- * the leftovers of a compaction a crash cut short. */
-static int apply_retention(mwx_recwriter_t *w, mwx_err_t *err)
+ * the leftovers of a compaction a crash cut short. The archive is bounded by keep_bytes
+ * and (with a clock) keep_age_s too. A failure (a full disk, a damaged segment) is
+ * counted and kept for mwx_recwriter_compaction_failures, never returned: the recording
+ * goes on (its closed segments stay whole and readable; the next rotation tries again),
+ * and only a failed write of the recording itself stops its writer. */
+static void apply_retention(mwx_recwriter_t *w)
 {
     recseg_list_t l;
     char name[MWX_PATH_LEN * 2];
-    int rc = recseg_list(w->path, &l, err);
-    if (rc)
-        return rc;
+    mwx_err_t e = {0};
+    int rc = recseg_list(w->path, &l, &e);
+    if (rc) {
+        w->compact_failures++;
+        w->compact_err = e;
+        return;
+    }
     for (size_t i = 0; i < l.n_stale; i++)
         if (!recseg_name(w->path, l.stale[i], 0, name, sizeof name))
             (void)unlink(name);
@@ -398,20 +396,64 @@ static int apply_retention(mwx_recwriter_t *w, mwx_err_t *err)
         if (!recseg_name(w->path, l.idx[i], 0, name, sizeof name) && !stat(name, &st))
             total += (uint64_t)st.st_size;
     double now = mwx_time_wall();
+    double t_min = w->clock_speed > 0 && w->ret.keep_age_s > 0
+                       ? (now - w->ret.keep_age_s - w->clock_start) * w->clock_speed
+                       : -INFINITY;
     uint64_t archive = l.archive;
     for (size_t i = 0; i < l.n && !rc; i++) {
         if (recseg_name(w->path, l.idx[i], 0, name, sizeof name) || stat(name, &st))
             break;
-        int over = (w->ret.keep_bytes && total > w->ret.keep_bytes) ||
+        uint64_t keep = w->squeeze ? 1 : w->ret.keep_bytes;
+        int over = (keep && total > keep) ||
                    (w->ret.keep_age_s > 0 && now - (double)st.st_mtime > w->ret.keep_age_s);
         if (!over)
             break;
-        rc = recseg_compact(w->path, archive, l.idx[i], err);
+        uint64_t dropped = 0;
+        rc = recseg_compact(w->path, archive, l.idx[i], w->ret.keep_bytes, t_min, &dropped, &e);
+        if (rc) {
+            w->compact_failures++;
+            w->compact_err = e;
+            break;
+        }
+        w->archive_dropped += dropped;
         archive = l.idx[i];
         total -= (uint64_t)st.st_size;
     }
     recseg_list_free(&l);
-    return rc;
+}
+
+void mwx_recwriter_set_clock(mwx_recwriter_t *w, double start_unix, double speed)
+{
+    w->clock_start = start_unix;
+    w->clock_speed = speed > 0 ? speed : 0;
+}
+
+uint64_t mwx_recwriter_compaction_failures(const mwx_recwriter_t *w, mwx_err_t *last)
+{
+    if (last && w->compact_failures)
+        *last = w->compact_err;
+    return w->compact_failures;
+}
+
+uint64_t mwx_recwriter_archive_dropped(const mwx_recwriter_t *w) { return w->archive_dropped; }
+
+static int rotate(mwx_recwriter_t *w, mwx_err_t *err);
+
+/* Squeezed, the live segment rotates at this size at most (it is the one growing). */
+#define SQUEEZE_SEGMENT (1024 * 1024)
+
+int mwx_recwriter_squeeze(mwx_recwriter_t *w, int on, mwx_err_t *err)
+{
+    w->squeeze = on;
+    if (!on)
+        return MWX_OK;
+    int rc = writer_flush_buf(w, err);
+    if (rc)
+        return rc;
+    if (w->seg_records)
+        return rotate(w, err);
+    apply_retention(w);
+    return MWX_OK;
 }
 
 /* Close the live file as the next segment BASE.K and start BASE again: the file header
@@ -456,14 +498,18 @@ static int rotate(mwx_recwriter_t *w, mwx_err_t *err)
     }
     if ((rc = writer_flush_buf(w, err)) || (rc = live_sync(w, err)))
         return rc;
-    return apply_retention(w, err);
+    apply_retention(w);
+    return MWX_OK;
 }
 
 int mwx_recwriter_flush(mwx_recwriter_t *w, int durable, mwx_err_t *err)
 {
     int rc = writer_flush_buf(w, err);
-    if (!rc && w->rotating && w->seg_records &&
-        ((w->ret.segment_bytes && w->off >= w->ret.segment_bytes) ||
+    uint64_t seg = w->ret.segment_bytes;
+    if (w->squeeze && (!seg || seg > SQUEEZE_SEGMENT))
+        seg = SQUEEZE_SEGMENT;
+    if (!rc && (w->rotating || w->squeeze) && w->seg_records &&
+        ((seg && w->off >= seg) ||
          (w->ret.segment_age_s > 0 && mwx_time_wall() - w->seg_start >= w->ret.segment_age_s)))
         return rotate(w, err);
     if (!rc && durable)
@@ -532,7 +578,7 @@ int mwx_recwriter_close(mwx_recwriter_t *w, mwx_err_t *err)
             rc = mwx_err_set(err, MWX_EIO, "%s: rename: %s", w->path, strerror(errno));
         if (rc)
             unlink(w->tmp);
-        else if (fsync_dir(w->path))
+        else if (recseg_fsync_dir(w->path))
             rc = mwx_err_set(err, MWX_EIO, "%s: fsync of its directory: %s", w->path,
                              strerror(errno));
     }

@@ -99,8 +99,10 @@ int recseg_list(const char *base, recseg_list_t *out, mwx_err_t *err)
     closedir(d);
     if (rc)
         goto out;
-    qsort(plain, np, sizeof *plain, cmp_u64);
-    qsort(arch, na, sizeof *arch, cmp_u64);
+    if (np) /* qsort's base must not be NULL, even for zero elements */
+        qsort(plain, np, sizeof *plain, cmp_u64);
+    if (na)
+        qsort(arch, na, sizeof *arch, cmp_u64);
     out->archive = na ? arch[na - 1] : 0;
     out->next = 1;
     if (np && plain[np - 1] + 1 > out->next)
@@ -278,7 +280,24 @@ typedef struct compact_ctx {
     mwx_recwriter_t *w;
     int have_scenario;
     const char *base;
+    /* the archive's bound (recseg_compact): records before t_min, and the oldest kept
+     * records beyond keep_bytes (skip of them), are dropped; the scenario record stays */
+    double t_min;
+    uint64_t keep_bytes, kept_bytes, skip, skipped, dropped;
 } compact_ctx_t;
+
+/* The time of a record that has one (the scenario record has none: it is never aged). */
+static int record_t(const mwx_record_t *r, double *t)
+{
+    switch (r->type) {
+    case MWX_REC_TRACK: *t = r->u.track.t; return 1;
+    case MWX_REC_ALERT: *t = r->u.alert.t; return 1;
+    case MWX_REC_SHARE: *t = r->u.share.t; return 1;
+    case MWX_REC_TRUTH: *t = r->u.truth.t; return 1;
+    case MWX_REC_MEAS: *t = r->u.meas.t; return 1;
+    default: return 0;
+    }
+}
 
 static int pass1(void *user, const mwx_record_t *r, uint64_t ord, mwx_err_t *err)
 {
@@ -293,26 +312,69 @@ static int pass1(void *user, const mwx_record_t *r, uint64_t ord, mwx_err_t *err
     return MWX_OK;
 }
 
-static int pass2(void *user, const mwx_record_t *r, uint64_t ord, mwx_err_t *err)
+/* Would the archive keep r (before its bound)? 2 for the scenario record (always kept). */
+static int kept(compact_ctx_t *c, const mwx_record_t *r, uint64_t ord)
 {
-    compact_ctx_t *c = user;
     char key[2 * MWX_ID_LEN + 2];
+    double t;
     if (r->type == MWX_REC_MEAS)
-        return MWX_OK;
+        return 0;
     if (r->type == MWX_REC_SCENARIO) {
         if (c->have_scenario)
-            return MWX_OK;
+            return 0;
         c->have_scenario = 1;
+        return 2;
     }
     if (state_key(r, key, sizeof key)) {
         const uint64_t *slot = keymap_slot(&c->map, key, 0);
         if (!slot || *slot != ord)
-            return MWX_OK;
+            return 0;
+    }
+    if (record_t(r, &t) && t < c->t_min) {
+        c->dropped++;
+        return 0;
+    }
+    return 1;
+}
+
+/* The bytes the kept records take (frame header included). */
+static int pass_size(void *user, const mwx_record_t *r, uint64_t ord, mwx_err_t *err)
+{
+    compact_ctx_t *c = user;
+    (void)err;
+    if (kept(c, r, ord) == 1)
+        c->kept_bytes += mwx_record_encoded_size(r) + 16;
+    return MWX_OK;
+}
+
+static int pass2(void *user, const mwx_record_t *r, uint64_t ord, mwx_err_t *err)
+{
+    compact_ctx_t *c = user;
+    int k = kept(c, r, ord);
+    if (!k)
+        return MWX_OK;
+    if (k == 1 && c->skipped < c->skip) { /* the oldest beyond keep_bytes */
+        c->skipped++;
+        c->dropped++;
+        return MWX_OK;
     }
     return mwx_recwriter_append(c->w, r, err);
 }
 
-int recseg_compact(const char *base, uint64_t archive, uint64_t k, mwx_err_t *err)
+/* How many of the oldest kept records to drop so that the rest fit keep_bytes. */
+static int pass_skip(void *user, const mwx_record_t *r, uint64_t ord, mwx_err_t *err)
+{
+    compact_ctx_t *c = user;
+    (void)err;
+    if (c->kept_bytes > c->keep_bytes && kept(c, r, ord) == 1) {
+        c->kept_bytes -= mwx_record_encoded_size(r) + 16;
+        c->skip++;
+    }
+    return MWX_OK;
+}
+
+int recseg_compact(const char *base, uint64_t archive, uint64_t k, uint64_t keep_bytes,
+                   double t_min, uint64_t *dropped, mwx_err_t *err)
 {
     size_t len = strlen(base) + 48;
     char *in[2] = {NULL, NULL}, *outp = malloc(len);
@@ -321,6 +383,10 @@ int recseg_compact(const char *base, uint64_t archive, uint64_t k, mwx_err_t *er
     compact_ctx_t c;
     memset(&c, 0, sizeof c);
     c.base = base;
+    c.t_min = t_min;
+    c.keep_bytes = keep_bytes;
+    if (dropped)
+        *dropped = 0;
     if (!outp)
         return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", base);
     if (archive && (in[n_in] = malloc(len)))
@@ -334,6 +400,16 @@ int recseg_compact(const char *base, uint64_t archive, uint64_t k, mwx_err_t *er
     (void)recseg_name(base, k, 1, outp, len);
     if ((rc = each_record(in, n_in, pass1, &c, err)))
         goto out;
+    if (keep_bytes) {
+        if ((rc = each_record(in, n_in, pass_size, &c, err)))
+            goto out;
+        c.have_scenario = 0;
+        c.dropped = 0;
+        if (c.kept_bytes > keep_bytes && (rc = each_record(in, n_in, pass_skip, &c, err)))
+            goto out;
+        c.have_scenario = 0;
+        c.dropped = 0;
+    }
     if ((rc = mwx_recwriter_open(outp, MWX_REC_ATOMIC, &c.w, err)))
         goto out;
     if ((rc = each_record(in, n_in, pass2, &c, err))) {
@@ -344,6 +420,8 @@ int recseg_compact(const char *base, uint64_t archive, uint64_t k, mwx_err_t *er
      * then are the inputs removed (a crash in between leaves leftovers readers skip) */
     if ((rc = mwx_recwriter_close(c.w, err)))
         goto out;
+    if (dropped)
+        *dropped = c.dropped;
     for (size_t i = 0; i < n_in; i++)
         if (unlink(in[i]) && errno != ENOENT) {
             rc = mwx_err_set(err, MWX_EIO, "%s: %s", in[i], strerror(errno));

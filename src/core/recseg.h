@@ -41,9 +41,13 @@ void recseg_paths_free(char **p, size_t n);
 
 /* Merge the archive (if any) and closed segment k into the archive BASE.k.compacted
  * (written atomically), keeping the first scenario record, every share and alert, and
- * each track's (and truth object's) last state; measurements are dropped. Then remove
- * the merged inputs. Nothing is removed unless the new archive is durable. */
-int recseg_compact(const char *base, uint64_t archive, uint64_t k, mwx_err_t *err);
+ * each track's (and truth object's) last state; measurements are dropped. The archive is
+ * bounded: records timed before t_min (-INFINITY: none) are dropped, then the oldest
+ * until the rest take at most keep_bytes (0: no limit); the scenario record always
+ * stays. *dropped (may be NULL) counts what the bound dropped. Then remove the merged
+ * inputs. Nothing is removed unless the new archive is durable. */
+int recseg_compact(const char *base, uint64_t archive, uint64_t k, uint64_t keep_bytes,
+                   double t_min, uint64_t *dropped, mwx_err_t *err);
 
 /* fsync the directory holding path. */
 int recseg_fsync_dir(const char *path);

@@ -101,6 +101,10 @@ static void fuse_and_warn(mwx_node_t *n, const mwx_rec_track_t *src)
                    : mwx_warn_track(n->warn, &side.u.track, &e);
         if (rc == MWX_EFULL)
             n->st.warn_full++;
+        else if (rc == MWX_ENOTFOUND && ended)
+            ; /* merged away before the warning context ever took it (it was full, or the
+               * track never reached it): no series to end. This once stopped the node
+               * ("warn: no track US-F5", found by bench/soak). */
         else if (rc != MWX_OK)
             note_error(n, &e);
     }

@@ -112,6 +112,11 @@ typedef struct svc {
     uint64_t last_denied_pub, last_denied_sub, last_slow, last_qfull;
     mwx_counter_t *c_denied, *c_slow, *c_qfull, *c_gap_failed, *c_gap_refused, *c_syncs;
     mwx_counter_t *c_report_drop[4]; /* register_metrics: why[] */
+    /* disk nearly full (disk_check): the public warning path first */
+    int disk_low;
+    uint64_t records_shed, compact_failed;
+    mwx_gauge_t *g_disk_low;
+    mwx_counter_t *c_shed, *c_compact_failed;
     unsigned gap_nonce;          /* this run's reply inbox: replies to an earlier run miss */
     uint8_t gap_req[MWX_ENVELOPE_MAX];
     uint8_t gap_reply[MWX_GAP_REPLY_MAX];
@@ -268,6 +273,16 @@ static void on_record(void *user, const mwx_record_t *r)
             return; /* inbox replay: verified ones were handled above, dropped ones too */
     } else if (rec_t(r) <= s->rec_t_last) {
         return; /* the recording holds this instant already (re-run after a restart) */
+    }
+    if (s->disk_low && r->type == MWX_REC_TRACK) {
+        /* disk nearly full: track states are what fills the recording; alerts, share
+         * decisions (and the CAP files, journal, outbox) go on */
+        s->records_shed++;
+        if (s->c_shed)
+            mwx_counter_add(s->c_shed, 1);
+        if (s->web)
+            mwx_web_publish(s->web, r, NULL);
+        return;
     }
     if (r->type == MWX_REC_ALERT && r->u.alert.msg_type != MWX_MSG_UPDATE)
         logf_(s, "alert %s %s (%d regions) at t = %.1f s", mwx_msg_type_name(r->u.alert.msg_type),
@@ -651,10 +666,92 @@ static void bus_refusals(svc_t *s, const mwx_bus_stats_t *bs)
                     "credentials (%s)?",
                     (unsigned long long)bs->denied_publish, (unsigned long long)bs->published,
                     mwx_bus_last_error(s->inner), s->cfg->nation,
-                    s->cfg->creds_path[0] ? s->cfg->creds_path : "no creds file");
+                    s->cfg->creds_path[0]  ? s->cfg->creds_path
+                    : s->cfg->tls_cert[0] ? s->cfg->tls_cert
+                                          : "no creds file");
         logf_(s, "%s", e.msg);
         fail_once(s, MWX_EBUS, &e);
     }
+}
+
+/* Free bytes in outputs: statvfs, or (tests only) the number in the file named by
+ * MWX_TEST_DISK_FREE_FILE, read at each sample, so that a test can make a disk "nearly
+ * full" without root or a small file system. */
+static double disk_free(svc_t *s, double measured)
+{
+    const char *f = getenv("MWX_TEST_DISK_FREE_FILE");
+    FILE *fp;
+    double v;
+    if (!f || !*f || !(fp = fopen(f, "r")))
+        return measured;
+    if (fscanf(fp, "%lf", &v) != 1)
+        v = measured;
+    fclose(fp);
+    return v;
+}
+
+/* Disk nearly full (free < disk_low_bytes, checked every second): the node keeps the
+ * public warning path (CAP files, warning journal, outbox, inbox) working before anything
+ * else. It stops recording track states (the bulk of the recording: alerts and share
+ * decisions are still recorded), compacts every closed recording segment now and keeps
+ * only the last MWX_NODE_LOG_KEEP_ENTRIES envelopes of the logs; it says so in the log
+ * and in /metrics (mwx_node_disk_low). It leaves that state once 10 % more than the
+ * threshold is free again (no flapping at the edge). */
+static void disk_check(svc_t *s, double free_b)
+{
+    mwx_err_t e = {0};
+    uint64_t lim = s->cfg->disk_low_bytes;
+    if (!lim || free_b < 0)
+        return;
+    if (!s->disk_low && free_b < (double)lim) {
+        mwx_retention_t tight = s->cfg->retention;
+        s->disk_low = 1;
+        logw_(s, "disk low: %.1f MiB free in %s (below %.1f MiB): the public warning path "
+                 "goes first; track states are no longer recorded (alerts and share decisions "
+                 "are), the recording's closed segments are compacted and the logs keep only "
+                 "their last %d envelopes",
+              free_b / 1048576.0, s->cfg->outputs, (double)lim / 1048576.0,
+              MWX_NODE_LOG_KEEP_ENTRIES);
+        tight.keep_bytes = 1; /* every closed log segment beyond the last 8192 envelopes */
+        if (!tight.segment_bytes || tight.segment_bytes > 1048576)
+            tight.segment_bytes = 1048576;
+        svc_log_set_retention(s->outbox, &tight, MWX_NODE_LOG_KEEP_ENTRIES);
+        svc_log_set_retention(s->inbox, &tight, MWX_NODE_LOG_KEEP_ENTRIES);
+        if (mwx_recwriter_squeeze(s->rec, 1, &e) != MWX_OK)
+            fail_once(s, e.code, &e);
+    } else if (s->disk_low && free_b >= 1.1 * (double)lim) {
+        s->disk_low = 0;
+        logf_(s, "disk ok again: %.1f MiB free in %s; recording everything (%llu track "
+                 "states were not recorded)",
+              free_b / 1048576.0, s->cfg->outputs, (unsigned long long)s->records_shed);
+        svc_log_set_retention(s->outbox, &s->cfg->retention, MWX_NODE_LOG_KEEP_ENTRIES);
+        svc_log_set_retention(s->inbox, &s->cfg->retention, MWX_NODE_LOG_KEEP_ENTRIES);
+        if (mwx_recwriter_squeeze(s->rec, 0, &e) != MWX_OK)
+            fail_once(s, e.code, &e);
+    }
+    if (s->g_disk_low)
+        mwx_gauge_set(s->g_disk_low, s->disk_low);
+}
+
+/* A failed compaction does not stop the node (the recording's closed segments stay whole
+ * and are read as before; the next rotation tries again): logged and counted. */
+static void compaction_check(svc_t *s)
+{
+    mwx_err_t e = {0};
+    uint64_t n = mwx_recwriter_compaction_failures(s->rec, &e);
+    if (n == s->compact_failed)
+        return;
+    /* logged at the first failure, then at each power of two (one a rotation otherwise) */
+    for (uint64_t k = s->compact_failed + 1; k <= n; k++)
+        if ((k & (k - 1)) == 0) {
+            logw_(s, "compaction of the recording failed (%llu so far): %s; the node goes "
+                     "on, the closed segments stay as they are",
+                  (unsigned long long)n, e.msg);
+            break;
+        }
+    if (s->c_compact_failed)
+        mwx_counter_add(s->c_compact_failed, n - s->compact_failed);
+    s->compact_failed = n;
 }
 
 /* Service duties: bus, heartbeat, gaps, durability, events. */
@@ -705,12 +802,17 @@ static void tick(svc_t *s, double timeout_s)
     if (now - s->last_sync >= 1.0) {
         s->last_sync = now;
         update_ready(s, now);
-        if (s->web) {
+        {
             double rss, fds, dfree;
             svc_proc_sample(s->cfg->outputs, &rss, &fds, &dfree);
-            mwx_gauge_set(s->g_rss, rss);
-            mwx_gauge_set(s->g_fds, fds);
-            mwx_gauge_set(s->g_disk_free, dfree);
+            dfree = disk_free(s, dfree);
+            if (s->web) {
+                mwx_gauge_set(s->g_rss, rss);
+                mwx_gauge_set(s->g_fds, fds);
+                mwx_gauge_set(s->g_disk_free, dfree);
+            }
+            disk_check(s, dfree);
+            compaction_check(s);
         }
         if (mwx_recwriter_flush(s->rec, 1, &e) != MWX_OK || svc_log_sync(s->inbox, &e) != MWX_OK)
             fail_once(s, e.code, &e);
@@ -992,11 +1094,16 @@ static int scan_recording(svc_t *s, const char *path, mwx_err_t *err)
     mwx_recreader_t *rd;
     mwx_record_t r;
     int rc;
+    mwx_err_t e = {0};
     s->rec_t_last = -1;
-    if (access(path, F_OK) != 0)
+    /* the set, not the live file alone: a crash between a rotation's rename and the new
+     * live file leaves only closed segments, and they hold what was recorded */
+    if ((rc = mwx_recreader_open(path, 0, &rd, &e)) == MWX_ENOTFOUND)
         return MWX_OK;
-    if ((rc = mwx_recreader_open(path, 0, &rd, err)) != MWX_OK)
+    if (rc != MWX_OK) {
+        *err = e;
         return rc;
+    }
     s->rec_t_last = 0;
     while ((rc = mwx_recreader_next(rd, &r, NULL)) == MWX_OK) {
         if (r.type != MWX_REC_SCENARIO && rec_t(&r) > s->rec_t_last)
@@ -1050,6 +1157,12 @@ static int open_bus(svc_t *s, mwx_err_t *err)
     o.max_reconnect = -1;  /* a service waits for its bus forever */
     o.reconnect_wait_s = 0.25;
     o.queue_slots = 16384;
+    if (c->tls_ca[0]) {
+        o.tls_ca = c->tls_ca;
+        o.tls_cert = c->tls_cert;
+        o.tls_key = c->tls_key;
+        o.tls_server_name = c->tls_server_name[0] ? c->tls_server_name : NULL;
+    }
     rc = mwx_bus_nats_open(&o, &s->inner, err);
     if (rc != MWX_OK && err)
         mwx_err_prefix(err, "cannot reach the bus");
@@ -1099,6 +1212,16 @@ static int register_metrics(svc_t *s, mwx_err_t *err)
         (rc = mwx_metrics_gauge(m, "mwx_node_outputs_disk_free_bytes", lab,
                                 "free bytes (for this user) on the outputs' file system",
                                 &s->g_disk_free, err)) ||
+        (rc = mwx_metrics_gauge(m, "mwx_node_disk_low", lab,
+                                "1 while free bytes in outputs are below disk_low_bytes "
+                                "(track states not recorded; the warning path goes on)",
+                                &s->g_disk_low, err)) ||
+        (rc = mwx_metrics_counter(m, "mwx_node_records_shed_total", lab,
+                                  "track states not recorded while the disk was low",
+                                  &s->c_shed, err)) ||
+        (rc = mwx_metrics_counter(m, "mwx_node_compaction_failed_total", lab,
+                                  "failed compactions of the recording (the node went on)",
+                                  &s->c_compact_failed, err)) ||
         (rc = mwx_metrics_gauge(m, "mwx_node_warn_series_restored", lab,
                                 "alert series restored from the warning journal at start",
                                 &s->g_warn_restored, err)) ||
@@ -1323,6 +1446,7 @@ int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, 
                                  &s->rec, err)) != MWX_OK ||
         (rc = mwx_recwriter_set_retention(s->rec, &cfg->retention, err)) != MWX_OK)
         goto out;
+    mwx_recwriter_set_clock(s->rec, s->start_unix, cfg->speed);
     if (s->rec_t_last < 0) {
         mwx_record_t r;
         memset(&r, 0, sizeof r);

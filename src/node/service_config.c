@@ -52,26 +52,29 @@ static int bus_ok(const char *bus)
     return tmp[0] != 0;
 }
 
-/* "retention": {"segment_bytes", "segment_age_s", "keep_bytes", "keep_age_s"}; 0 turns a
- * limit off. */
-static int retention(mwx_jpath_t *jp, const json_t *root, mwx_retention_t *r, mwx_err_t *err)
+/* "retention": {"segment_bytes", "segment_age_s", "keep_bytes", "keep_age_s",
+ * "disk_low_bytes"}; 0 turns a limit off. */
+static int retention(mwx_jpath_t *jp, const json_t *root, mwx_retention_t *r,
+                     uint64_t *disk_low, mwx_err_t *err)
 {
     static const char *const keys[] = {"segment_bytes", "segment_age_s", "keep_bytes",
-                                       "keep_age_s", NULL};
+                                       "keep_age_s", "disk_low_bytes", NULL};
     const json_t *o = json_object_get(root, "retention");
     double sb = MWX_NODE_SEGMENT_BYTES, sa = MWX_NODE_SEGMENT_AGE_S, kb = MWX_NODE_KEEP_BYTES,
-           ka = MWX_NODE_KEEP_AGE_S;
+           ka = MWX_NODE_KEEP_AGE_S, dl = MWX_NODE_DISK_LOW_BYTES;
     int rc = MWX_OK;
     if (o) {
         size_t old = mwx_jpath_key(jp, "retention");
         if (!json_is_object(o))
-            rc = mwx_jpath_error(jp, NULL, err, "expected an object (segment_bytes, "
-                                                "segment_age_s, keep_bytes, keep_age_s)");
+            rc = mwx_jpath_error(jp, NULL, err,
+                                 "expected an object (segment_bytes, segment_age_s, "
+                                 "keep_bytes, keep_age_s, disk_low_bytes)");
         else if ((rc = mwx_json_check_object(jp, o, keys, err)) ||
                  (rc = mwx_json_number(jp, o, "segment_bytes", 0, sb, 0, 1e15, &sb, err)) ||
                  (rc = mwx_json_number(jp, o, "segment_age_s", 0, sa, 0, 1e10, &sa, err)) ||
                  (rc = mwx_json_number(jp, o, "keep_bytes", 0, kb, 0, 1e18, &kb, err)) ||
-                 (rc = mwx_json_number(jp, o, "keep_age_s", 0, ka, 0, 1e10, &ka, err)))
+                 (rc = mwx_json_number(jp, o, "keep_age_s", 0, ka, 0, 1e10, &ka, err)) ||
+                 (rc = mwx_json_number(jp, o, "disk_low_bytes", 0, dl, 0, 1e18, &dl, err)))
             ;
         else if (sb != 0 && sb < 4096)
             rc = mwx_jpath_error(jp, "segment_bytes", err,
@@ -85,6 +88,35 @@ static int retention(mwx_jpath_t *jp, const json_t *root, mwx_retention_t *r, mw
     r->segment_age_s = sa;
     r->keep_bytes = (uint64_t)kb;
     r->keep_age_s = ka;
+    *disk_low = (uint64_t)dl;
+    return rc;
+}
+
+/* "tls": {"ca", "cert", "key", "server_name"}: mutual TLS to the NATS server. The files
+ * are checked now, so that a wrong one stops the node at start (exit 1) naming it. */
+static int tls_cfg(mwx_jpath_t *jp, const json_t *root, const char *base,
+                   mwx_node_service_cfg_t *c, mwx_err_t *err)
+{
+    static const char *const keys[] = {"ca", "cert", "key", "server_name", NULL};
+    const json_t *o = json_object_get(root, "tls");
+    int rc;
+    if (!o)
+        return MWX_OK;
+    size_t old = mwx_jpath_key(jp, "tls");
+    if (!json_is_object(o))
+        rc = mwx_jpath_error(jp, NULL, err, "expected an object (ca, cert, key[, server_name])");
+    else if ((rc = mwx_json_check_object(jp, o, keys, err)) ||
+             (rc = path_key(jp, o, "ca", 1, base, c->tls_ca, sizeof c->tls_ca, err)) ||
+             (rc = path_key(jp, o, "cert", 1, base, c->tls_cert, sizeof c->tls_cert, err)) ||
+             (rc = path_key(jp, o, "key", 1, base, c->tls_key, sizeof c->tls_key, err)) ||
+             (rc = mwx_json_string(jp, o, "server_name", 0, "", c->tls_server_name,
+                                   sizeof c->tls_server_name, err)))
+        ;
+    else if (strcmp(c->bus, "inproc") == 0)
+        rc = mwx_jpath_error(jp, NULL, err, "TLS needs a NATS bus, not \"inproc\"");
+    else if ((rc = mwx_nats_tls_check(c->tls_ca, c->tls_cert, c->tls_key, err)) != MWX_OK)
+        mwx_err_prefix(err, "%s: $.tls", c->file);
+    mwx_jpath_pop(jp, old);
     return rc;
 }
 
@@ -94,7 +126,7 @@ int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t 
                                        "outputs", "http", "creds", "speed", "start_unix",
                                        "exit_at_end", "stale_s", "feed", "tak", "log_file",
                                        "log_format", "cap_key", "cap_cert", "retention",
-                                       NULL};
+                                       "tls", NULL};
     static const char *const log_formats[] = {"text", "json", NULL};
     static const char *const feeds[] = {"scenario", "bus", NULL};
     json_t *root = NULL, *trust, *v;
@@ -199,7 +231,8 @@ int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t 
         (rc = mwx_json_number(&jp, root, "stale_s", 0, 600.0, 1.0, 1e7, &c->stale_s, err)) ||
         (rc = mwx_json_enum(&jp, root, "feed", 0, MWX_FEED_SCENARIO, feeds, &c->feed, err)) ||
         (rc = mwx_json_enum(&jp, root, "log_format", 0, 0, log_formats, &c->log_json, err)) ||
-        (rc = retention(&jp, root, &c->retention, err)))
+        (rc = retention(&jp, root, &c->retention, &c->disk_low_bytes, err)) ||
+        (rc = tls_cfg(&jp, root, base, c, err)))
         goto out;
     if (json_object_get(root, "log_file") &&
         (rc = path_key(&jp, root, "log_file", 0, base, c->log_path, sizeof c->log_path, err)))

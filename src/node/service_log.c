@@ -444,7 +444,8 @@ static int dump_one(void *user, double unix_s, double t_scn, const uint8_t *data
             (unsigned long long)env.seq, env.origin, mwx_payload_type_name(env.type));
     for (int i = 0; i < env.n_to; i++)
         fprintf(out, "%s\"%s\"", i ? "," : "", env.to[i]);
-    fprintf(out, "],\"sent_unix_s\":%.6f,\"t\":%.3f}\n", env.sent_unix_s, t_scn);
+    fprintf(out, "],\"sent_unix_s\":%.6f,\"t\":%.3f,\"logged_unix_s\":%.6f}\n",
+            env.sent_unix_s, t_scn, unix_s);
     return MWX_OK;
 }
 

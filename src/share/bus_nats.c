@@ -92,7 +92,10 @@ static int bus_fail(nbus_t *nb, mwx_err_t *err, const char *what, natsStatus s)
         snprintf(text, sizeof text, "%s%s%s", natsStatus_GetText(s),
                  le && *le ? ": " : "", le && *le ? le : "");
     } else {
-        snprintf(text, sizeof text, "%s", natsStatus_GetText(s));
+        /* no connection yet: nats.c keeps the reason (e.g. a TLS handshake's) per thread */
+        const char *le = nats_GetLastError(NULL);
+        snprintf(text, sizeof text, "%s%s%s", natsStatus_GetText(s), le && *le ? ": " : "",
+                 le && *le ? le : "");
     }
     set_error(nb, what, text);
     return mwx_err_set(err, MWX_EBUS, "nats bus: %s: %s", what, text);
@@ -465,6 +468,81 @@ static void nb_close(mwx_bus_t *b)
     free(nb);
 }
 
+int mwx_nats_tls_check(const char *ca, const char *cert, const char *key, mwx_err_t *err)
+{
+    int rc;
+    if (!ca || !ca[0])
+        return mwx_err_set(err, MWX_EINVAL, "TLS: no CA certificate given");
+    if (!cert != !key || (cert && !cert[0]) != (key && !key[0]))
+        return mwx_err_set(err, MWX_EINVAL, "TLS: a certificate and its key go together");
+    if (!cert || !cert[0]) {
+        /* the CA alone: must at least parse as a certificate */
+        rc = mwx_pki_verify(NULL, ca, NULL, NULL, 0, err);
+    } else {
+        rc = mwx_pki_verify(ca, cert, key, NULL, 0, err);
+    }
+    if (rc < 0)
+        mwx_err_prefix(err, "TLS");
+    return rc;
+}
+
+/* The host of the URLs when they all name the same DNS host (for the server-name check),
+ * else "" (several hosts, or IP addresses, which nats.c's check cannot match). */
+static void url_dns_host(const char *urls, char *out, size_t n)
+{
+    out[0] = 0;
+    for (const char *u = urls; u && *u;) {
+        const char *end = strchr(u, ','), *h, *at, *stop;
+        char host[256];
+        if (!end)
+            end = u + strlen(u);
+        while (u < end && *u == ' ')
+            u++;
+        h = strstr(u, "://");
+        h = h && h < end ? h + 3 : u;
+        at = memchr(h, '@', (size_t)(end - h));
+        if (at)
+            h = at + 1;
+        if (*h == '[') { /* IPv6 literal */
+            out[0] = 0;
+            return;
+        }
+        stop = h;
+        while (stop < end && *stop != ':' && *stop != '/')
+            stop++;
+        size_t len = (size_t)(stop - h);
+        if (len == 0 || len >= sizeof host) {
+            out[0] = 0;
+            return;
+        }
+        memcpy(host, h, len);
+        host[len] = 0;
+        if (strspn(host, "0123456789.") == len || (out[0] && strcmp(out, host) != 0)) {
+            out[0] = 0;
+            return;
+        }
+        mwx_strlcpy(out, host, n);
+        u = *end ? end + 1 : end;
+    }
+}
+
+static natsStatus set_tls(natsOptions *no, const mwx_nats_opts_t *o)
+{
+    char host[256];
+    natsStatus s = natsOptions_SetSecure(no, true);
+    if (s == NATS_OK)
+        s = natsOptions_LoadCATrustedCertificates(no, o->tls_ca);
+    if (s == NATS_OK && o->tls_cert && o->tls_cert[0])
+        s = natsOptions_LoadCertificatesChain(no, o->tls_cert, o->tls_key);
+    if (o->tls_server_name && o->tls_server_name[0])
+        mwx_strlcpy(host, o->tls_server_name, sizeof host);
+    else
+        url_dns_host(o->url, host, sizeof host);
+    if (s == NATS_OK && host[0])
+        s = natsOptions_SetExpectedHostname(no, host);
+    return s;
+}
+
 static const mwx_bus_ops_t nats_ops = {
     "nats",   nb_connect, nb_publish,    nb_subscribe, nb_request, nb_poll,
     nb_flush, nb_stats,   nb_last_error, nb_close, nb_publish_request,
@@ -475,6 +553,8 @@ int mwx_bus_nats_open(const mwx_nats_opts_t *o, mwx_bus_t **out, mwx_err_t *err)
     *out = NULL;
     if (!o || !o->url || !o->url[0])
         return mwx_err_set(err, MWX_EINVAL, "nats bus: no server URL");
+    if (o->tls_ca && mwx_nats_tls_check(o->tls_ca, o->tls_cert, o->tls_key, err) < 0)
+        return err ? err->code : MWX_EINVAL;
     nbus_t *nb = calloc(1, sizeof *nb);
     if (!nb)
         return mwx_err_set(err, MWX_ENOMEM, "nats bus: out of memory");
@@ -502,6 +582,8 @@ int mwx_bus_nats_open(const mwx_nats_opts_t *o, mwx_bus_t **out, mwx_err_t *err)
             nb->opts, (int64_t)((o->reconnect_wait_s > 0 ? o->reconnect_wait_s : 0.5) * 1000));
     if (s == NATS_OK)
         s = natsOptions_SetTimeout(nb->opts, 2000);
+    if (s == NATS_OK && o->tls_ca)
+        s = set_tls(nb->opts, o);
     if (s == NATS_OK)
         s = natsOptions_SetDisconnectedCB(nb->opts, on_disconnected, nb);
     if (s == NATS_OK)
@@ -511,8 +593,9 @@ int mwx_bus_nats_open(const mwx_nats_opts_t *o, mwx_bus_t **out, mwx_err_t *err)
     if (s == NATS_OK)
         s = natsOptions_SetErrorHandler(nb->opts, on_error, nb);
     if (s != NATS_OK) {
-        mwx_err_set(err, s == NATS_NO_MEMORY ? MWX_ENOMEM : MWX_EINVAL, "nats bus: options: %s",
-                    natsStatus_GetText(s));
+        const char *le = nats_GetLastError(NULL);
+        mwx_err_set(err, s == NATS_NO_MEMORY ? MWX_ENOMEM : MWX_EINVAL, "nats bus: options: %s%s%s",
+                    natsStatus_GetText(s), le && *le ? ": " : "", le && *le ? le : "");
         nb_close(&nb->bus);
         return err ? err->code : MWX_EINVAL;
     }

@@ -3,14 +3,25 @@
  * One account per nation, one user per account. Nation O's account exports the stream
  * mwx.*.O.R and the service mwx-gap.O.R only to account R, and only when O releases to R;
  * R imports exactly those. Within its account a user may publish only mwx.*.O.* (its own
- * origin), mwx-gap.*.O (its own requests) and _R_.> (its answers to them), and subscribe only to mwx.*.*.O,
+ * origin) and mwx-gap.*.O (its own requests), and subscribe only to mwx.*.*.O,
  * mwx-gap.O.*, _INBOX.> (request replies) and mwx-meas.O (its sensor feed). So a nation's
  * account can never see a subject its partner did not release to it, whatever its client
- * does. A second user per account, O-sensors, may only publish mwx-meas.O (`mwx feed`). */
+ * does. A second user per account, O-sensors, may only publish mwx-meas.O (`mwx feed`).
+ *
+ * With --tls every listener is TLS-only and requires a client certificate of the network's
+ * CA (`verify_and_map`): a user is then known by its certificate's subject
+ * ("CN=node,OU=O,O=mwx"), not a password, and the same permissions apply. One CA for the
+ * whole network, not one per nation: nats-server trusts every CA of its ca_file alike and
+ * maps a certificate to a user by its subject alone, so with per-nation CAs in one bundle
+ * any nation's CA could issue "OU=KR" and act as KR at the hub. nats-config already holds
+ * every nation's secrets (it writes every password today); the CA key is needed only to
+ * issue certificates and belongs offline after that (docs/SHARING.md). */
 #include "share_int.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -93,30 +104,82 @@ static int write_file(const char *dir, const char *name, const char *text, size_
     return MWX_OK;
 }
 
-static void accounts_block(sb_t *b, const mwx_policy_t *p, char pw[][65], char pw_sensors[][65])
+
+/* What every config of one run shares. */
+typedef struct cfg {
+    const mwx_policy_t *p;
+    const mwx_nats_config_opts_t *o;
+    const char *host;
+    int port, leaf_port;
+    int tls;
+    char tdir[MWX_PATH_LEN];                 /* absolute DIR/tls (TLS) */
+    char pw[MWX_MAX_NATIONS][65], pw_sensors[MWX_MAX_NATIONS][65], pw_leaf[MWX_MAX_NATIONS][65];
+} cfg_t;
+
+/* How a user authenticates: a password, or (TLS) the subject of its client certificate,
+ * which nats-server's verify_and_map matches. role: "node", "sensors" or "leaf". */
+static void user_id(sb_t *b, const cfg_t *c, int i, const char *role)
 {
+    const char *o = c->p->nation[i];
+    if (c->tls)
+        sb_printf(b, "user: \"CN=%s,OU=%s,O=mwx\"", role, o);
+    else if (strcmp(role, "sensors") == 0)
+        sb_printf(b, "user: \"%s-sensors\", password: \"%s\"", o, c->pw_sensors[i]);
+    else if (strcmp(role, "leaf") == 0)
+        sb_printf(b, "user: \"%s-leaf\", password: \"%s\"", o, c->pw_leaf[i]);
+    else
+        sb_printf(b, "user: \"%s\", password: \"%s\"", o, c->pw[i]);
+}
+
+/* A node's rules. A leaf server's connection to the hub gets the same (what it may carry
+ * for its nation), plus _R_.>: replies to service imports (partners' gap requests) come
+ * back from the leaf on _R_ subjects, and a leafnode connection has no allow_responses. */
+static void node_perms(sb_t *b, const char *o, const char *indent, int leaf)
+{
+    sb_printf(b, "permissions: {\n");
+    sb_printf(b, "%s  publish: {allow: [\"mwx.*.%s.*\", \"mwx-gap.*.%s\"%s]},\n", indent, o, o,
+              leaf ? ", \"_R_.>\"" : "");
+    sb_printf(b, "%s  subscribe: {allow: [\"mwx.*.*.%s\", \"mwx-gap.%s.*\", \"_INBOX.>\", "
+                 "\"mwx-meas.%s\"]},\n", indent, o, o, o);
+    sb_printf(b, "%s  allow_responses: true}", indent);
+}
+
+/* The users of nation i's account: its nodes, its sensor feed (may publish mwx-meas.O,
+ * nothing else), and on the hub its leaf server's connection (a user of its own that can
+ * only be a leafnode connection, as the others can only be clients). */
+static void users_block(sb_t *b, const cfg_t *c, int i, int with_leaf)
+{
+    const char *o = c->p->nation[i];
+    const char *types = ", allowed_connection_types: [\"STANDARD\"]";
+    sb_printf(b, "    users: [\n      {");
+    user_id(b, c, i, "node");
+    sb_printf(b, "%s, ", types);
+    node_perms(b, o, "      ", 0);
+    sb_printf(b, "},\n      {");
+    user_id(b, c, i, "sensors");
+    sb_printf(b, "%s, permissions: {\n", types);
+    sb_printf(b, "        publish: {allow: [\"mwx-meas.%s\"]},\n", o);
+    sb_printf(b, "        subscribe: {deny: [\">\"]}}}");
+    if (with_leaf) {
+        /* the leaf server of nation O joins as O, with O's rules: whatever its own config
+         * says, the hub takes from it only O's subjects and gives it only O's */
+        sb_printf(b, ",\n      {");
+        user_id(b, c, i, "leaf");
+        sb_printf(b, ", allowed_connection_types: [\"LEAFNODE\"], ");
+        node_perms(b, o, "      ", 1);
+        sb_printf(b, "}");
+    }
+    sb_printf(b, "\n    ]\n");
+}
+
+static void accounts_block(sb_t *b, const cfg_t *c)
+{
+    const mwx_policy_t *p = c->p;
     sb_printf(b, "accounts: {\n");
     for (int i = 0; i < p->n; i++) {
         const char *o = p->nation[i];
         sb_printf(b, "  %s: {\n", o);
-        sb_printf(b, "    users: [\n      {user: \"%s\", password: \"%s\", permissions: {\n",
-                  o, pw[i]);
-        /* _R_.>: the reply subjects of this account's service imports, i.e. the answers
-         * to gap requests made to it. allow_responses does not cross a leaf connection
-         * (nats-io/nats-server#2949), so without this a node on its nation's leaf could
-         * never answer a partner's gap request (--hub-leaf). It lets a user send only into
-         * its own account's reply mappings: answers to requests made to its own
-         * services, which receivers verify like any envelope. */
-        sb_printf(b, "        publish: {allow: [\"mwx.*.%s.*\", \"mwx-gap.*.%s\", \"_R_.>\"]},\n",
-                  o, o);
-        sb_printf(b, "        subscribe: {allow: [\"mwx.*.*.%s\", \"mwx-gap.%s.*\", "
-                     "\"_INBOX.>\", \"mwx-meas.%s\"]},\n", o, o, o);
-        sb_printf(b, "        allow_responses: true}},\n");
-        /* the nation's sensor feed (mwx feed): may publish its measurements, nothing else */
-        sb_printf(b, "      {user: \"%s-sensors\", password: \"%s\", permissions: {\n", o,
-                  pw_sensors[i]);
-        sb_printf(b, "        publish: {allow: [\"mwx-meas.%s\"]},\n", o);
-        sb_printf(b, "        subscribe: {deny: [\">\"]}}}\n    ]\n");
+        users_block(b, c, i, c->o && c->o->hub_leaf);
         sb_printf(b, "    exports: [\n");
         for (int j = 0; j < p->n; j++)
             if (p->to[i] >> j & 1u) {
@@ -138,16 +201,159 @@ static void accounts_block(sb_t *b, const mwx_policy_t *p, char pw[][65], char p
     sb_printf(b, "}\n");
 }
 
+/* A listener's tls block: TLS-only, a client certificate of the CA required and mapped to
+ * a user (verify_and_map). who: the server certificate's base name. */
+static void tls_block(sb_t *b, const cfg_t *c, const char *who, const char *indent)
+{
+    sb_printf(b, "%stls: {\n", indent);
+    sb_printf(b, "%s  cert_file: \"%s/%s.crt\"\n", indent, c->tdir, who);
+    sb_printf(b, "%s  key_file: \"%s/%s.key\"\n", indent, c->tdir, who);
+    sb_printf(b, "%s  ca_file: \"%s/ca.crt\"\n", indent, c->tdir);
+    sb_printf(b, "%s  verify_and_map: true\n", indent);
+    sb_printf(b, "%s  timeout: 2\n", indent);
+    sb_printf(b, "%s}\n", indent);
+}
+
+/* ---- certificates (DIR/tls) */
+
+static int tls_path(char *out, const cfg_t *c, const char *name, const char *ext,
+                    mwx_err_t *err)
+{
+    if (snprintf(out, MWX_PATH_LEN, "%s/%s.%s", c->tdir, name, ext) >= MWX_PATH_LEN)
+        return mwx_err_set(err, MWX_EINVAL, "%s: path too long", c->tdir);
+    return MWX_OK;
+}
+
+/* A certificate issued by the network's CA: name.key + name.crt. */
+static int issue(const cfg_t *c, const char *name, mwx_pki_subject_t *s, mwx_err_t *err)
+{
+    char cak[MWX_PATH_LEN], cac[MWX_PATH_LEN], key[MWX_PATH_LEN], crt[MWX_PATH_LEN];
+    int rc;
+    if ((rc = tls_path(cak, c, "ca", "key", err)) || (rc = tls_path(cac, c, "ca", "crt", err)) ||
+        (rc = tls_path(key, c, name, "key", err)) || (rc = tls_path(crt, c, name, "crt", err)))
+        return rc;
+    s->org = "mwx";
+    s->days = c->o ? c->o->tls_days : 0;
+    return mwx_pki_issue(cak, cac, s, key, crt, 1, err);
+}
+
+#define MAX_SANS 24
+
+/* A server's certificate: serverAuth (a leaf's also clientAuth: it is the leaf's client
+ * certificate towards the hub), names: localhost, WHO.mwx (a stable name to check,
+ * docs/SHARING.md), 127.0.0.1, the listen address (--host), and the --tls-name
+ * entries for every server ("NAME") or this one ("WHO=NAME"). */
+static int issue_server(const cfg_t *c, const char *who, const char *nation, unsigned usage,
+                        mwx_err_t *err)
+{
+    const char *dns[MAX_SANS], *ips[MAX_SANS];
+    char ident[MWX_ID_LEN + 16];
+    size_t nd = 0, ni = 0;
+    unsigned char a[16];
+    mwx_pki_subject_t s;
+    snprintf(ident, sizeof ident, "%s.mwx", who);
+    dns[nd++] = "localhost";
+    dns[nd++] = ident;
+    ips[ni++] = "127.0.0.1";
+    if (strcmp(c->host, "127.0.0.1") != 0 && strcmp(c->host, "0.0.0.0") != 0 &&
+        strcmp(c->host, "::") != 0 && strcmp(c->host, "localhost") != 0) {
+        if (inet_pton(AF_INET, c->host, a) == 1 || inet_pton(AF_INET6, c->host, a) == 1)
+            ips[ni++] = c->host;
+        else
+            dns[nd++] = c->host;
+    }
+    for (size_t k = 0; c->o && k < c->o->n_tls_names; k++) {
+        const char *n = c->o->tls_names[k], *eq = strchr(n, '=');
+        if (eq) {
+            size_t wl = (size_t)(eq - n);
+            if (!(strlen(who) == wl && strncmp(n, who, wl) == 0) &&
+                !(nation && strlen(nation) == wl && strncmp(n, nation, wl) == 0))
+                continue;
+            n = eq + 1;
+        }
+        if (nd >= MAX_SANS || ni >= MAX_SANS)
+            return mwx_err_set(err, MWX_EINVAL, "--tls-name: more than %d names", MAX_SANS - 3);
+        if (inet_pton(AF_INET, n, a) == 1 || inet_pton(AF_INET6, n, a) == 1)
+            ips[ni++] = n;
+        else
+            dns[nd++] = n;
+    }
+    memset(&s, 0, sizeof s);
+    s.common_name = nation ? "leaf" : who;
+    s.org_unit = nation;
+    s.dns = dns;
+    s.n_dns = nd;
+    s.ips = ips;
+    s.n_ips = ni;
+    s.usage = usage;
+    return issue(c, who, &s, err);
+}
+
+static int issue_client(const cfg_t *c, const char *role, const char *nation, mwx_err_t *err)
+{
+    char name[MWX_ID_LEN + 16];
+    mwx_pki_subject_t s;
+    snprintf(name, sizeof name, "%s-%s", role, nation);
+    memset(&s, 0, sizeof s);
+    s.common_name = role;
+    s.org_unit = nation;
+    s.usage = MWX_PKI_TLS_CLIENT;
+    return issue(c, name, &s, err);
+}
+
+/* DIR/tls: the CA (kept when one is there, so that a re-run for a new policy does not
+ * invalidate certificates already handed out), then fresh server and client ones. */
+static int tls_material(const cfg_t *c, mwx_err_t *err)
+{
+    const mwx_policy_t *p = c->p;
+    char cak[MWX_PATH_LEN], cac[MWX_PATH_LEN];
+    int rc, hub_leaf = c->o && c->o->hub_leaf;
+    struct stat st;
+    if ((rc = mwx_mkdir_p(c->tdir, 0700, err)) ||
+        (rc = tls_path(cak, c, "ca", "key", err)) || (rc = tls_path(cac, c, "ca", "crt", err)))
+        return rc;
+    if (stat(cak, &st) == 0 && stat(cac, &st) == 0) {
+        if ((rc = mwx_pki_verify(NULL, cac, cak, NULL, 0, err)) != MWX_OK) {
+            mwx_err_prefix(err, "the CA in %s", c->tdir);
+            return rc;
+        }
+    } else {
+        mwx_pki_subject_t ca;
+        memset(&ca, 0, sizeof ca);
+        ca.common_name = "mwx sharing network CA";
+        ca.org = "mwx";
+        if ((rc = mwx_pki_make_ca(&ca, cak, cac, 1, err)) != MWX_OK)
+            return rc;
+    }
+    if ((rc = issue_server(c, hub_leaf ? "hub" : "nats", NULL, MWX_PKI_TLS_SERVER, err)))
+        return rc;
+    for (int i = 0; i < p->n; i++) {
+        char who[MWX_ID_LEN + 8];
+        snprintf(who, sizeof who, "leaf-%s", p->nation[i]);
+        if ((hub_leaf && (rc = issue_server(c, who, p->nation[i],
+                                            MWX_PKI_TLS_SERVER | MWX_PKI_TLS_CLIENT, err))) ||
+            (rc = issue_client(c, "node", p->nation[i], err)) ||
+            (rc = issue_client(c, "sensors", p->nation[i], err)))
+            return rc;
+    }
+    return MWX_OK;
+}
+
+static int write_sb(sb_t *b, const char *dir, const char *name, mwx_err_t *err)
+{
+    if (b->oom)
+        return mwx_err_set(err, MWX_ENOMEM, "nats-config: out of memory");
+    return write_file(dir, name, b->p, b->len, 0600, err);
+}
+
 int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o,
                           const char *dir, mwx_err_t *err)
 {
-    char pw[MWX_MAX_NATIONS][65], pw_sensors[MWX_MAX_NATIONS][65];
-    const char *host = o && o->host ? o->host : "127.0.0.1";
-    int port = o && o->port ? o->port : 4222;
-    int leaf_port = o && o->leaf_port ? o->leaf_port : 7422;
+    cfg_t *c;
     struct stat st;
     sb_t b = {0};
     int rc = MWX_OK;
+    int hub_leaf = o && o->hub_leaf;
 
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return mwx_err_set(err, MWX_EIO, "%s: not a directory", dir);
@@ -155,18 +361,41 @@ int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o
         return mwx_err_set(err, MWX_EINVAL, "policy has no nations");
     if (sodium_init() < 0)
         return mwx_err_set(err, MWX_ECRYPTO, "libsodium failed to initialise");
+    if (!(c = calloc(1, sizeof *c)))
+        return mwx_err_set(err, MWX_ENOMEM, "nats-config: out of memory");
+    c->p = p;
+    c->o = o;
+    c->host = o && o->host ? o->host : "127.0.0.1";
+    c->port = o && o->port ? o->port : 4222;
+    c->leaf_port = o && o->leaf_port ? o->leaf_port : 7422;
+    c->tls = o && o->tls;
     for (int i = 0; i < p->n; i++) {
         uint8_t r[32];
         randombytes_buf(r, sizeof r);
-        sodium_bin2hex(pw[i], sizeof pw[i], r, sizeof r);
+        sodium_bin2hex(c->pw[i], sizeof c->pw[i], r, sizeof r);
         randombytes_buf(r, sizeof r);
-        sodium_bin2hex(pw_sensors[i], sizeof pw_sensors[i], r, sizeof r);
+        sodium_bin2hex(c->pw_sensors[i], sizeof c->pw_sensors[i], r, sizeof r);
+        randombytes_buf(r, sizeof r);
+        sodium_bin2hex(c->pw_leaf[i], sizeof c->pw_leaf[i], r, sizeof r);
+    }
+    if (c->tls) {
+        /* absolute paths in the configs: nats-server reads them relative to its own
+         * working directory, not the config's */
+        char real[PATH_MAX];
+        if (!realpath(dir, real) ||
+            snprintf(c->tdir, sizeof c->tdir, "%s/tls", real) >= (int)sizeof c->tdir) {
+            rc = mwx_err_set(err, MWX_EIO, "%s: %s", dir, strerror(errno));
+            goto out;
+        }
+        if ((rc = tls_material(c, err)) != MWX_OK)
+            goto out;
     }
 
     sb_printf(&b, "# nats-server configuration generated by `mwx nats-config`.\n"
                   "# One account per nation; exports/imports enforce the sharing policy:\n"
                   "# mwx.<kind>.<origin>.<recipient> reaches <recipient> only when\n"
-                  "# <origin> releases to it. Keep this file secret (passwords).\n");
+                  "# <origin> releases to it. Keep this file secret%s.\n",
+              c->tls ? "" : " (passwords)");
     for (int i = 0; i < p->n; i++) {
         sb_printf(&b, "#   %s ->", p->nation[i]);
         int any = 0;
@@ -177,67 +406,74 @@ int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o
             }
         sb_printf(&b, "%s\n", any ? "" : " (nobody)");
     }
-    sb_printf(&b, "listen: \"%s:%d\"\n", host, port);
-    if (o && o->hub_leaf)
-        sb_printf(&b, "leafnodes: {\n  listen: \"%s:%d\"\n}\n", host, leaf_port);
-    accounts_block(&b, p, pw, pw_sensors);
-    if (b.oom) {
-        rc = mwx_err_set(err, MWX_ENOMEM, "nats-config: out of memory");
-        goto out;
+    if (c->tls)
+        sb_printf(&b, "# TLS only: every client presents a certificate of %s/ca.crt and is\n"
+                      "# the user its subject names (verify_and_map). No monitoring port.\n",
+                  c->tdir);
+    sb_printf(&b, "listen: \"%s:%d\"\n", c->host, c->port);
+    if (c->tls)
+        tls_block(&b, c, hub_leaf ? "hub" : "nats", "");
+    if (hub_leaf) {
+        sb_printf(&b, "leafnodes: {\n  listen: \"%s:%d\"\n", c->host, c->leaf_port);
+        if (c->tls)
+            tls_block(&b, c, "hub", "  ");
+        sb_printf(&b, "}\n");
     }
-    rc = write_file(dir, o && o->hub_leaf ? "hub.conf" : "nats-server.conf", b.p, b.len, 0600,
-                    err);
-    if (rc < 0)
+    accounts_block(&b, c);
+    if ((rc = write_sb(&b, dir, hub_leaf ? "hub.conf" : "nats-server.conf", err)) < 0)
         goto out;
 
     for (int i = 0; i < p->n; i++) {
+        const char *n = p->nation[i];
         char name[MWX_ID_LEN + 16];
-        b.len = 0;
-        sb_printf(&b, "# mwx nats credentials for %s (account %s)\nuser=%s\npassword=%s\n",
-                  p->nation[i], p->nation[i], p->nation[i], pw[i]);
-        snprintf(name, sizeof name, "%s.creds", p->nation[i]);
-        if (b.oom || (rc = write_file(dir, name, b.p, b.len, 0600, err)) < 0) {
-            if (b.oom)
-                rc = mwx_err_set(err, MWX_ENOMEM, "nats-config: out of memory");
-            goto out;
+        if (!c->tls) {
+            b.len = 0;
+            sb_printf(&b, "# mwx nats credentials for %s (account %s)\nuser=%s\npassword=%s\n",
+                      n, n, n, c->pw[i]);
+            snprintf(name, sizeof name, "%s.creds", n);
+            if ((rc = write_sb(&b, dir, name, err)) < 0)
+                goto out;
+            b.len = 0;
+            sb_printf(&b, "# mwx nats credentials for %s's sensor feed (publishes mwx-meas.%s "
+                          "only)\nuser=%s-sensors\npassword=%s\n", n, n, n, c->pw_sensors[i]);
+            snprintf(name, sizeof name, "%s-sensors.creds", n);
+            if ((rc = write_sb(&b, dir, name, err)) < 0)
+                goto out;
         }
-        b.len = 0;
-        sb_printf(&b, "# mwx nats credentials for %s's sensor feed (publishes mwx-meas.%s "
-                      "only)\nuser=%s-sensors\npassword=%s\n",
-                  p->nation[i], p->nation[i], p->nation[i], pw_sensors[i]);
-        snprintf(name, sizeof name, "%s-sensors.creds", p->nation[i]);
-        if (b.oom || (rc = write_file(dir, name, b.p, b.len, 0600, err)) < 0) {
-            if (b.oom)
-                rc = mwx_err_set(err, MWX_ENOMEM, "nats-config: out of memory");
-            goto out;
-        }
-        if (!(o && o->hub_leaf))
+        if (!hub_leaf)
             continue;
-        /* A nation's own leaf server: its nodes connect locally with the same user; the
-         * leaf joins the hub as that nation's account, where the hub's rules apply. */
+        /* A nation's own leaf server: its nodes and feed connect locally, under the same
+         * rules as at the hub (the leaf's own permissions); the leaf joins the hub as that
+         * nation, where the hub's rules apply again. */
         b.len = 0;
-        sb_printf(&b, "# leaf server of %s generated by `mwx nats-config --hub-leaf`.\n"
+        sb_printf(&b, "# leaf server of %s generated by `mwx nats-config --hub-leaf%s`.\n"
                       "# Local nodes connect here; the hub enforces the sharing policy.\n",
-                  p->nation[i]);
-        sb_printf(&b, "listen: \"%s:%d\"\n", host, port + 1 + i);
-        sb_printf(&b, "accounts: {\n  %s: {\n    users: [{user: \"%s\", password: \"%s\"},\n"
-                      "      {user: \"%s-sensors\", password: \"%s\", permissions: "
-                      "{publish: {allow: [\"mwx-meas.%s\"]}, subscribe: {deny: [\">\"]}}}]\n"
-                      "  }\n}\n", p->nation[i], p->nation[i], pw[i], p->nation[i],
-                  pw_sensors[i], p->nation[i]);
-        sb_printf(&b, "leafnodes: {\n  remotes: [\n    {url: \"nats-leaf://%s:%s@%s:%d\", "
-                      "account: \"%s\"}\n  ]\n}\n",
-                  p->nation[i], pw[i], host, leaf_port, p->nation[i]);
-        snprintf(name, sizeof name, "leaf-%s.conf", p->nation[i]);
-        if (b.oom || (rc = write_file(dir, name, b.p, b.len, 0600, err)) < 0) {
-            if (b.oom)
-                rc = mwx_err_set(err, MWX_ENOMEM, "nats-config: out of memory");
-            goto out;
+                  n, c->tls ? " --tls" : "");
+        sb_printf(&b, "listen: \"%s:%d\"\n", c->host, c->port + 1 + i);
+        if (c->tls) {
+            snprintf(name, sizeof name, "leaf-%s", n);
+            tls_block(&b, c, name, "");
         }
+        sb_printf(&b, "accounts: {\n  %s: {\n", n);
+        users_block(&b, c, i, 0);
+        sb_printf(&b, "  }\n}\n");
+        if (c->tls)
+            sb_printf(&b, "leafnodes: {\n  remotes: [\n    {url: \"tls://%s:%d\", account: "
+                          "\"%s\",\n     tls: {cert_file: \"%s/leaf-%s.crt\", key_file: "
+                          "\"%s/leaf-%s.key\",\n           ca_file: \"%s/ca.crt\", timeout: 2}}\n"
+                          "  ]\n}\n",
+                      c->host, c->leaf_port, n, c->tdir, n, c->tdir, n, c->tdir);
+        else
+            sb_printf(&b, "leafnodes: {\n  remotes: [\n    {url: \"nats-leaf://%s-leaf:%s@%s:%d\", "
+                          "account: \"%s\"}\n  ]\n}\n",
+                      n, c->pw_leaf[i], c->host, c->leaf_port, n);
+        snprintf(name, sizeof name, "leaf-%s.conf", n);
+        if ((rc = write_sb(&b, dir, name, err)) < 0)
+            goto out;
     }
 out:
-    sodium_memzero(pw, sizeof pw);
-    sodium_memzero(pw_sensors, sizeof pw_sensors);
+    sodium_memzero(c, sizeof *c);
+    free(c);
     if (b.p)
         sodium_memzero(b.p, b.cap);
     free(b.p);

@@ -164,7 +164,8 @@ static int make_cert(const mwx_pki_subject_t *s, EVP_PKEY *key, X509 *issuer,
     rnd[0] &= 0x7f;
     if (!BN_bin2bn(rnd, sizeof rnd, bn) || !(serial = BN_to_ASN1_INTEGER(bn, NULL)) ||
         !X509_set_version(c, X509_VERSION_3) || !X509_set_serialNumber(c, serial) ||
-        !name_add(name, "O", s->org) || !name_add(name, "CN", s->common_name) ||
+        !name_add(name, "O", s->org) || !name_add(name, "OU", s->org_unit) ||
+        !name_add(name, "CN", s->common_name) ||
         !X509_set_subject_name(c, name) ||
         !X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : name) ||
         /* an hour back: a receiver whose clock is a little behind still accepts it */

@@ -145,12 +145,16 @@ mwx_track_class_t mwx_guard_update(mwx_guard_t *g, const mwx_motion_model_t *bal
 {
     const int n = x->n;
     double var_v = (x->P[3 * n + 3] + x->P[4 * n + 4] + x->P[5 * n + 5]) / 3.0;
-    int thrust = 0, lift = 0, newest, tested = 0;
+    int thrust = 0, lift = 0, newest, tested = 0, sure_v;
     double along_min = INFINITY;
     if (!isfinite(var_v) || var_v < 0.0)
         var_v = 1e12;
-    if (isfinite(t_launch) && t_launch < g->t_burn0)
-        g->t_burn0 = t_launch;
+    sure_v = var_v < MWX_GUARD_SL_SIGMA_V * MWX_GUARD_SL_SIGMA_V;
+    /* the current launch estimate, not the earliest ever seen: a track's first launch
+     * estimates can be minutes early (the default morning's Q1: -230 s for a launch at
+     * 20 s), and the burn would then count as 330 s long at 100 s of flight */
+    if (isfinite(t_launch))
+        g->t_burn0 = fmin(t_launch, g->t_first);
     newest = g->n ? (g->head + MWX_GUARD_N - 1) % MWX_GUARD_N : -1;
     /* tested (and sampled) once a second: the departures grow with the lag, not the rate */
     if (newest < 0 || t - g->s[newest].t >= 1.0 - 1e-9) {
@@ -202,12 +206,12 @@ mwx_track_class_t mwx_guard_update(mwx_guard_t *g, const mwx_motion_model_t *bal
             double alt = r - p->earth.a;
             if (thrust && t - g->t_burn0 > MWX_GUARD_SL_BURN_S)
                 g->space = 1; /* no missile burns this long */
-            else if (spi > MWX_GUARD_SL_SPEED * vc && fabs(sin_gamma) < sin(10.0 * MWX_DEG) &&
-                     alt > 150e3)
+            else if (sure_v && spi > MWX_GUARD_SL_SPEED * vc &&
+                     fabs(sin_gamma) < sin(10.0 * MWX_DEG) && alt > 150e3)
                 g->space = 1; /* level, near circular speed: an ICBM climbs at burnout */
         }
     }
-    g->in_orbit = mwx_guard_perigee_alt(p, x->x) > MWX_GUARD_ORBIT_M;
+    g->in_orbit = sure_v && mwx_guard_perigee_alt(p, x->x) > MWX_GUARD_ORBIT_M;
     if (g->in_orbit)
         g->space = 1;
     g->quiet = t - g->t_thrust >= MWX_GUARD_QUIET_S && t - g->t_lift >= MWX_GUARD_QUIET_S;

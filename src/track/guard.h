@@ -12,6 +12,10 @@
 #define MWX_GUARD_SL_BURN_S 330.0 /* a burn longer than this is a space launch */
 #define MWX_GUARD_SL_SPEED 0.9   /* ... as is a speed above this times circular speed */
 #define MWX_GUARD_ORBIT_M 100e3  /* perigee altitude above which a body is in orbit */
+/* The speed and orbit tests need a velocity known to this (m/s, 1 sigma per axis): a new
+ * track's first states (IR triangulations, false alarms) are off by km/s and once made a
+ * quasi-ballistic missile at 16 km a space launch for good (default morning's Q1). */
+#define MWX_GUARD_SL_SIGMA_V 300.0
 
 typedef struct mwx_guard_sample {
     double t;

@@ -96,6 +96,14 @@ static const char *status_tag(mwx_status_t st, int lang)
     return "";
 }
 
+/* An overflight warning that rests on no impact prediction (the boost fan, a space
+ * launch's path): "heading toward", certainty Possible (docs/WARNING_POLICY.md). */
+static int heading(const mwx_warn_msg_t *m)
+{
+    return m->kind == MWX_WARN_OVERFLIGHT && m->msg_type != MWX_MSG_CANCEL &&
+           !isfinite(m->impact_t);
+}
+
 static const char *event_text(const mwx_warn_msg_t *m, int lang)
 {
     if (m->kind == MWX_WARN_LAUNCH)
@@ -122,6 +130,9 @@ static void headline(mwx_wbuf_t *b, const mwx_warn_view_t *v, const mwx_warn_msg
     } else if (m->kind == MWX_WARN_LAUNCH) {
         mwx_wbuf_puts(b, lang == EN ? "Missile launched, stay informed: "
                        : lang == JA ? "ミサイル発射、情報に注意：" : "미사일 발사, 정보에 유의: ");
+    } else if (heading(m)) {
+        mwx_wbuf_puts(b, lang == EN ? "Missile heading toward "
+                       : lang == JA ? "ミサイル飛来のおそれ：" : "미사일 비행 방향: ");
     } else if (m->kind == MWX_WARN_OVERFLIGHT) {
         mwx_wbuf_puts(b, lang == EN ? "Missile may pass over "
                        : lang == JA ? "ミサイル通過のおそれ：" : "미사일 상공 통과 가능: ");
@@ -178,6 +189,16 @@ static void description(mwx_wbuf_t *b, const mwx_warn_view_t *v, const mwx_warn_
                                       "到達のおそれのある地域："
                                     : "미사일 발사가 탐지되었습니다. 낙하 지점은 아직 알 수 "
                                       "없습니다. 도달 가능 지역: ");
+    } else if (heading(m)) {
+        mwx_wbuf_puts(b, lang == EN ? "A missile launch was detected and the missile is flying "
+                                      "toward these areas. Where it will pass over or fall is "
+                                      "not known yet. Areas along its possible path: "
+                       : lang == JA ? "ミサイルの発射を探知しました。ミサイルはこれらの地域の方向へ"
+                                      "飛翔しています。通過または落下する場所はまだ分かりません。"
+                                      "飛翔経路のおそれのある地域："
+                                    : "미사일 발사가 탐지되었으며 미사일이 이 지역 방향으로 비행하고 "
+                                      "있습니다. 통과하거나 낙하할 곳은 아직 알 수 없습니다. 비행 "
+                                      "경로 가능 지역: ");
     } else if (lang == EN) {
         mwx_wbuf_printf(b, "A ballistic missile launch was detected. Predicted impact at "
                         "latitude %.2f, longitude %.2f, at %s (95 %% area %.0f km by %.0f km). ",
@@ -228,6 +249,13 @@ static const char *instruction(const mwx_warn_msg_t *m, int lang)
                             "備えてください。"
                           : "계속 정보에 유의하고, 이 지역에 경보가 발령되면 즉시 대피할 수 "
                             "있도록 준비하십시오.";
+    if (heading(m))
+        return lang == EN ? "A missile is flying toward this area. Go inside a sturdy building "
+                            "or underground now. Stay away from windows."
+             : lang == JA ? "ミサイルがこの地域の方向へ飛翔しています。直ちに頑丈な建物の中や"
+                            "地下に避難してください。窓から離れてください。"
+                          : "미사일이 이 지역 방향으로 비행하고 있습니다. 즉시 튼튼한 건물 안이나 "
+                            "지하로 대피하십시오. 창문에서 멀리 떨어지십시오.";
     if (m->kind == MWX_WARN_OVERFLIGHT)
         return lang == EN ? "A missile may pass over this area. Go inside a sturdy building or "
                             "underground now; debris may fall. Stay away from windows."
@@ -328,7 +356,7 @@ static void write_info(mwx_wbuf_t *b, cap_state_t *s, const mwx_warn_view_t *v,
                          : m->kind == MWX_WARN_OVERFLIGHT || m->kind == MWX_WARN_LAUNCH ? "Severe"
                                                                                         : "Extreme");
     el(b, 2, "certainty", cancel ? (m->all_clear ? "Observed" : "Unlikely")
-                          : m->kind == MWX_WARN_LAUNCH ? "Possible"
+                          : m->kind == MWX_WARN_LAUNCH || heading(m) ? "Possible"
                           : m->semi_major_km <= v->policy->likely_max_semi_major_km ? "Likely"
                                                                                    : "Possible");
     open_el(b, 2, "eventCode");
@@ -376,6 +404,9 @@ static void write_info(mwx_wbuf_t *b, cap_state_t *s, const mwx_warn_view_t *v,
         el(b, 3, "areaDesc", m->kind == MWX_WARN_LAUNCH
                                  ? (lang == EN ? "Possible reach of the launch"
                                     : lang == JA ? "到達のおそれのある範囲" : "도달 가능 범위")
+                             : heading(m)
+                                 ? (lang == EN ? "Possible path of the missile"
+                                    : lang == JA ? "飛翔のおそれのある範囲" : "비행 가능 경로")
                              : m->kind == MWX_WARN_OVERFLIGHT
                                  ? (lang == EN ? "Predicted ground track corridor"
                                     : lang == JA ? "予測飛翔経路の直下" : "예상 비행 경로 아래")

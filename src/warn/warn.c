@@ -67,6 +67,7 @@ typedef struct wtrack {
     wseries_t s[2];
     wseries_t launch;         /* the launch notice: one Alert, closed with the others */
     int launch_done;          /* the notice was considered (sent, or no region in reach) */
+    int assessed;             /* a settled prediction was acted on: the boost fan is over */
 } wtrack_t;
 
 struct mwx_warn {
@@ -92,6 +93,8 @@ struct mwx_warn {
     double now_t;
     int msgs_changed;
     mwx_alert_kind_t msg_kind; /* kind of the message being written (alert records) */
+    int no_prediction;        /* the messages being decided rest on no impact prediction
+                                 (boost fan, space launch path): no impact fields */
     int serial;               /* messages issued by this context: identifier suffix */
     int picture_pending;      /* the picture changed since latest.geojson was written */
     int picture_force;        /* tracks appeared or went: write at once */
@@ -134,6 +137,9 @@ void mwx_warn_policy_default(mwx_warn_policy_t *p)
     p->overflight = 1;
     p->launch_notice = 1;
     p->launch_reach_km = 3500.0;
+    p->boost_fan = 1;
+    p->boost_fan_az_deg = 6.0;
+    p->boost_fan_reach_km = 3500.0;
     p->overflight_min_buffer_km = 25.0;
     p->overflight_step_km = 50.0;
     p->track_stale_s = 30.0;
@@ -240,6 +246,10 @@ static int check_policy(const mwx_warn_policy_t *p, mwx_err_t *err)
     if (!(p->burnout_hold_s >= 0) || p->burnout_hold_s > 600.0 || !(p->thrust_accel_mps2 > 0))
         return mwx_err_set(err, MWX_EINVAL, "warn policy: burnout_hold_s must be in [0, 600] "
                            "and thrust_accel_mps2 > 0");
+    if (!(p->boost_fan_az_deg > 0) || p->boost_fan_az_deg > 45.0 ||
+        !(p->boost_fan_reach_km > 0) || p->boost_fan_reach_km > 20000.0)
+        return mwx_err_set(err, MWX_EINVAL, "warn policy: boost_fan_az_deg must be in "
+                           "(0, 45] and boost_fan_reach_km in (0, 20000]");
     if (!(p->overflight_min_buffer_km > 0) || p->overflight_min_buffer_km > 1000.0 ||
         !(p->overflight_step_km >= 1.0))
         return mwx_err_set(err, MWX_EINVAL, "warn policy: overflight buffer must be in "
@@ -686,9 +696,30 @@ static int passed_over(const mwx_warn_t *w, const wtrack_t *tr, const uint8_t *s
     mwx_geo_t sub;
     double d_sub, az1, az2;
     int any = 0;
-    if (!e->valid)
-        return 0;
     mwx_ecef_to_geo(&wgs, tr->trk.ecef_m, &sub);
+    if (!e->valid || w->no_prediction) {
+        /* no prediction (the boost fan, a space launch's path): behind the sub-point is
+         * where the bearing to the region's centre is more than 90 degrees off the
+         * course */
+        mwx_warn_trackview_t tv;
+        track_view(&tr->trk, &tv);
+        for (size_t i = 0; i < w->nreg; i++) {
+            const mwx_region_info_t *ri;
+            double d, az_c, az_e;
+            if (!set[i])
+                continue;
+            ri = mwx_regions_info(w->regions, i);
+            if (!ri)
+                return 0;
+            geod_inverse(g, sub.lat / MWX_DEG, sub.lon / MWX_DEG,
+                         0.5 * (ri->min_lat + ri->max_lat), 0.5 * (ri->min_lon + ri->max_lon), &d,
+                         &az_c, &az_e);
+            if (!(fabs(mwx_wrap_pi((az_c - tv.course_deg) * MWX_DEG)) > MWX_PI / 2))
+                return 0;
+            any = 1;
+        }
+        return any;
+    }
     geod_inverse(g, sub.lat / MWX_DEG, sub.lon / MWX_DEG, e->lat, e->lon, &d_sub, &az1, &az2);
     for (size_t i = 0; i < w->nreg; i++) {
         const mwx_region_info_t *ri;
@@ -1351,7 +1382,9 @@ static int issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, i
         m->impact_lon = s->last_lon;
         m->impact_t = s->last_impact_t;
     }
-    if (s->kind == MWX_WARN_LAUNCH) { /* no prediction yet: only the reach */
+    if (s->kind == MWX_WARN_LAUNCH || (s->kind == MWX_WARN_OVERFLIGHT && w->no_prediction)) {
+        /* no prediction yet: only the reach, or the path the body may fly (the CAP text
+         * says "heading toward", certainty Possible) */
         m->impact_lat = m->impact_lon = m->impact_t = NAN;
         m->semi_major_km = m->semi_minor_km = m->orientation_deg = 0;
     }
@@ -1459,7 +1492,10 @@ static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
         return issue(w, tr, s, MWX_MSG_CANCEL, 0, ring, n_ring, removed, err);
     if (added || nrem)
         return issue(w, tr, s, MWX_MSG_UPDATE, 0, ring, n_ring, removed, err);
-    if (imp->valid) {
+    /* the first prediction after warnings that rested on none (the boost fan): say so */
+    if (imp->valid && !w->no_prediction && !isfinite(s->last_impact_t))
+        return issue(w, tr, s, MWX_MSG_UPDATE, 0, ring, n_ring, NULL, err);
+    if (imp->valid && !w->no_prediction) {
         double shift_m = 0, az1, az2;
         mwx_earth_t wgs = mwx_earth_wgs84();
         mwx_geodesic_inverse(&wgs, s->last_lat * MWX_DEG, s->last_lon * MWX_DEG,
@@ -1811,29 +1847,192 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
 #define SPACE_OVERFLIGHT_MAX_ALT_M 1000e3 /* PRODUCT.md "Threat classes" */
 #define SPACE_OVERFLIGHT_AHEAD_S 120.0     /* the path ahead warned: 2 minutes of flight */
 
-/* A space launch that has no impact (under thrust, or in orbit): overflight for the
- * regions under its path while it is below 1,000 km (issue 11). The path is the ground
- * track ahead along the current course for SPACE_OVERFLIGHT_AHEAD_S at the current ground
- * speed, buffered like an overflight corridor (the larger of the policy minimum and
- * 2.45 sigma of the horizontal position). */
-static int space_overflight(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv,
-                            mwx_err_t *err)
+/* The free-flight range (m) of a body at radius r_m moving at speed v_mps, at the best
+ * flight-path angle (launch and fall at the same radius: sin(psi / 2) = nu / (2 - nu),
+ * nu = v^2 r / GM): the farthest its present energy carries it, INFINITY at orbital
+ * speed. Drag only shortens it. */
+static double energy_range_m(double r_m, double v_mps)
+{
+    double nu = v_mps * v_mps * r_m / MWX_WGS84_GM;
+    if (!(r_m > 0) || !(nu < 0.99))
+        return INFINITY;
+    return MWX_WGS84_A * 2.0 * asin(nu / (2.0 - nu));
+}
+
+#define BOOST_FAN_MARGIN_DEG 2.0  /* the fan's half-angle beyond 2 sigma of the course: the
+                                     ground track bends with the Earth's rotation and a
+                                     steered burn may turn a little */
+#define BOOST_FAN_MAX_KM 6000.0   /* the longest fan drawn */
+#define BOOST_FAN_MIN_SPEED 100.0 /* m/s over the ground: slower, no course to speak of */
+
+/* 95 % half-angle (degrees) of the track's course over the ground, from its velocity
+ * covariance (the course's gradient through the horizontal block); INFINITY when the
+ * body barely moves over the ground. */
+static double course_half_angle_deg(const mwx_warn_trackview_t *tv)
+{
+    const mwx_rec_track_t *k = tv->trk;
+    mwx_geo_t g = {tv->lat * MWX_DEG, tv->lon * MWX_DEG, 0};
+    const double *c = k->cov_vel_m2s2;
+    double e[3], n[3], u[3], ce[3], cn[3], ve, vn, vh2, qee, qnn, qen, ge, gn, var;
+    if (!(tv->speed_mps >= BOOST_FAN_MIN_SPEED))
+        return INFINITY;
+    mwx_enu_basis(g.lat, g.lon, e, n, u);
+    ve = mwx_dot3(k->vel_mps, e);
+    vn = mwx_dot3(k->vel_mps, n);
+    for (int i = 0; i < 3; i++) { /* C e and C n, C symmetric from its 6 entries */
+        static const int ix[3][3] = {{0, 1, 2}, {1, 3, 4}, {2, 4, 5}};
+        ce[i] = cn[i] = 0;
+        for (int j = 0; j < 3; j++) {
+            ce[i] += c[ix[i][j]] * e[j];
+            cn[i] += c[ix[i][j]] * n[j];
+        }
+    }
+    qee = mwx_dot3(e, ce);
+    qnn = mwx_dot3(n, cn);
+    qen = mwx_dot3(e, cn);
+    vh2 = ve * ve + vn * vn;
+    ge = vn / vh2; /* d atan2(ve, vn) / d ve */
+    gn = -ve / vh2;
+    var = ge * ge * qee + 2 * ge * gn * qen + gn * gn * qnn;
+    if (!(var >= 0) || !isfinite(var))
+        return INFINITY;
+    return 2.0 * sqrt(var) / MWX_DEG;
+}
+
+/* The reachable fan (docs/WARNING_POLICY.md "Boost phase: the reachable fan"): from the
+ * sub-point along the course for len_m, half-width w0_m widening by tan(half_deg) per
+ * metre flown (at most 1000 km); the release fan (widths times release_scale) into ring2.
+ * Returns the point count of each ring (0 when too short). */
+static size_t fan_rings(const struct geod_geodesic *g, const mwx_warn_trackview_t *tv,
+                        double len_m, double w0_m, double half_deg, double scale, double step_m,
+                        double (*ring)[2], double (*ring2)[2])
+{
+    struct geod_geodesicline line;
+    double tn = tan(half_deg * MWX_DEG);
+    int m;
+    size_t n;
+    if (!(len_m >= 1000.0))
+        return 0;
+    geod_directline(&line, g, tv->lat, tv->lon, tv->course_deg, len_m, 0);
+    m = (int)ceil(len_m / step_m);
+    if (m < 1)
+        m = 1;
+    if (m > CORRIDOR_MAX_STEPS - 1)
+        m = CORRIDOR_MAX_STEPS - 1;
+    for (int i = 0; i <= m; i++) {
+        double la, lo, az, o[4][2], sd = len_m * i / m;
+        double wd = fmin(1000e3, w0_m + sd * tn);
+        geod_position(&line, sd, &la, &lo, &az);
+        geod_direct(g, la, lo, az - 90.0, wd, &o[0][1], &o[0][0], NULL);
+        geod_direct(g, la, lo, az + 90.0, wd, &o[1][1], &o[1][0], NULL);
+        geod_direct(g, la, lo, az - 90.0, wd * scale, &o[2][1], &o[2][0], NULL);
+        geod_direct(g, la, lo, az + 90.0, wd * scale, &o[3][1], &o[3][0], NULL);
+        for (int k = 0; k < 4; k++)
+            o[k][0] = tv->lon + mwx_wrap_pi((o[k][0] - tv->lon) * MWX_DEG) / MWX_DEG;
+        ring[i][0] = o[0][0], ring[i][1] = o[0][1];
+        ring[2 * m + 1 - i][0] = o[1][0], ring[2 * m + 1 - i][1] = o[1][1];
+        ring2[i][0] = o[2][0], ring2[i][1] = o[2][1];
+        ring2[2 * m + 1 - i][0] = o[3][0], ring2[2 * m + 1 - i][1] = o[3][1];
+    }
+    n = 2 * (size_t)m + 2;
+    ring[n][0] = ring[0][0], ring[n][1] = ring[0][1];
+    ring2[n][0] = ring2[0][0], ring2[n][1] = ring2[0][1];
+    return n + 1;
+}
+
+#define FAN_THRUST_HOLD_S 10.0 /* the fan keeps its powered reach this long after the last
+                                   sign of thrust (bridges a phase flag that flips) */
+
+/* May the body still be under thrust, for the fan's reach: an update in phase boost or
+ * thrust evidence within FAN_THRUST_HOLD_S, or a space launch (it may burn again)? Not the
+ * tracker's class `thrusting`: it stays for 20 s after burnout, and in a short flight the
+ * powered reach held that long kept the fan's far regions warned at 300 s to go
+ * (test-salvo.json). */
+static int may_thrust(const wtrack_t *tr)
+{
+    double t = tr->trk.t;
+    return t - tr->last_boost_t < FAN_THRUST_HOLD_S ||
+           t - tr->last_thrust_t < FAN_THRUST_HOLD_S ||
+           tr->trk.klass == MWX_CLASS_SPACE_LAUNCH;
+}
+
+/* Is the boost fan drawn for this update: no settled prediction acted on yet, below
+ * 1,000 km, not a spent stage (its fall is a drop zone), and a firm course? *half is the
+ * course's 95 % half-angle. */
+static int fan_due(const mwx_warn_t *w, const wtrack_t *tr, const mwx_warn_trackview_t *tv,
+                   double *half)
+{
+    if (!w->pol.boost_fan || !w->pol.overflight || tr->assessed ||
+        tr->trk.klass == MWX_CLASS_STAGE || !(tv->alt_m < SPACE_OVERFLIGHT_MAX_ALT_M))
+        return 0;
+    *half = course_half_angle_deg(tv);
+    return *half <= w->pol.boost_fan_az_deg;
+}
+
+/* Warnings that rest on no impact prediction, in the overflight series (certainty
+ * Possible, "heading toward"; never an impact warning: the body may be under thrust or
+ * bound for orbit):
+ *
+ *   the boost fan (fan: *half the course's 95 % half-angle): the regions under the ground
+ *     corridor along the course, widening by the course's uncertainty plus
+ *     BOOST_FAN_MARGIN_DEG, out to what the body can reach: while it may be under thrust,
+ *     boost_fan_reach_km from the launch point (or the free-flight range of its present
+ *     speed, when farther); after burnout, the free-flight range (+10 %, + 50 km);
+ *   a space launch's path (space): the ground track ahead along the course for
+ *     SPACE_OVERFLIGHT_AHEAD_S at the current ground speed, while below 1,000 km
+ *     (issue 11).
+ *
+ * Both are released with the series' hysteresis: as the body flies on (the fan starts at
+ * the sub-point), and once a settled prediction is acted on (assess() then decides the
+ * series on the predicted corridor, and the fan is no longer drawn). */
+static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, int fan,
+                         double half, int space, mwx_err_t *err)
 {
     const mwx_warn_policy_t *p = &w->pol;
     const struct geod_geodesic *g = mwx_regions_geod(w->regions);
-    double lat2 = tv->lat, lon2 = tv->lon, az2, buf_km, reach_m;
-    size_t nc = 0;
+    double w0_km = fmin(1000.0, fmax(p->overflight_min_buffer_km, 2.45 * tv->ce_m / 1000.0));
+    const double (*ring)[2] = NULL;
+    size_t nf = 0, nc = 0;
     int rc;
+
     memset(w->now_hit, 0, sizeof w->now_hit);
     memset(w->rel_hit, 0, sizeof w->rel_hit);
-    if (tv->alt_m < SPACE_OVERFLIGHT_MAX_ALT_M) {
-        reach_m = fmax(tv->speed_mps * SPACE_OVERFLIGHT_AHEAD_S, 2000.0);
+    if (fan) {
+        double len_m, r = mwx_norm3(tr->trk.ecef_m);
+        double reach_m = energy_range_m(r, mwx_norm3(tr->trk.vel_mps));
+        if (may_thrust(tr)) {
+            double flown = 0, az1, az2;
+            if (tr->trk.launch.valid && isfinite(tr->trk.launch.lat) &&
+                isfinite(tr->trk.launch.lon) && fabs(tr->trk.launch.lat) <= 90.0)
+                geod_inverse(g, tr->trk.launch.lat, tr->trk.launch.lon, tv->lat, tv->lon,
+                             &flown, &az1, &az2);
+            len_m = fmax(p->boost_fan_reach_km * 1000.0 - flown, reach_m);
+        } else {
+            len_m = 1.1 * reach_m + 50e3;
+        }
+        len_m = fmin(len_m, BOOST_FAN_MAX_KM * 1000.0);
+        nf = fan_rings(g, tv, len_m, w0_km * 1000.0, half + BOOST_FAN_MARGIN_DEG,
+                       p->release_scale, p->overflight_step_km * 1000.0, w->scratch,
+                       w->scratch3);
+        if (nf && (rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch, nf,
+                                            w->now_hit, err)))
+            return rc;
+        if (nf && release_candidates(w, tr->s[MWX_WARN_OVERFLIGHT].warned, w->now_hit,
+                                     w->off_hit) &&
+            (rc = mwx_regions_in_ring_masked(w->regions, (const double (*)[2])w->scratch3, nf,
+                                             w->off_hit, w->rel_hit, err)))
+            return rc;
+        if (nf) { /* the message's polygon: the fan (kept apart from the scratch below) */
+            memcpy(w->scratch2, w->scratch, nf * sizeof w->scratch[0]);
+            ring = (const double (*)[2])w->scratch2;
+        }
+    }
+    if (space && tv->alt_m < SPACE_OVERFLIGHT_MAX_ALT_M) {
+        double lat2, lon2, az2;
+        double reach_m = fmax(tv->speed_mps * SPACE_OVERFLIGHT_AHEAD_S, 2000.0);
         geod_direct(g, tv->lat, tv->lon, tv->course_deg, reach_m, &lat2, &lon2, &az2);
-        buf_km = fmax(p->overflight_min_buffer_km, 2.45 * tv->ce_m / 1000.0);
-        if (buf_km > 1000.0)
-            buf_km = 1000.0;
-        nc = corridor_rings(g, tv->lat, tv->lon, lat2, lon2, buf_km * 1000.0,
-                            buf_km * p->release_scale * 1000.0, p->overflight_step_km * 1000.0,
+        nc = corridor_rings(g, tv->lat, tv->lon, lat2, lon2, w0_km * 1000.0,
+                            w0_km * p->release_scale * 1000.0, p->overflight_step_km * 1000.0,
                             w->scratch, w->scratch3);
         if (nc && (rc = mwx_regions_in_ring(w->regions, (const double (*)[2])w->scratch, nc,
                                             w->now_hit, err)))
@@ -1843,9 +2042,18 @@ static int space_overflight(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackvie
             (rc = mwx_regions_in_ring_masked(w->regions, (const double (*)[2])w->scratch3,
                                              nc, w->off_hit, w->rel_hit, err)))
             return rc;
+        if (nc && !ring)
+            ring = (const double (*)[2])w->scratch;
     }
-    return decide(w, tr, &tr->s[MWX_WARN_OVERFLIGHT], w->now_hit, w->rel_hit, NULL,
-                  nc ? (const double (*)[2])w->scratch : NULL, nc, err);
+    /* a region in the impact series (a drop zone) keeps the more severe message */
+    for (size_t i = 0; i < w->nreg; i++)
+        if (tr->s[MWX_WARN_IMPACT].warned[i])
+            w->now_hit[i] = w->rel_hit[i] = 0;
+    w->no_prediction = 1;
+    rc = decide(w, tr, &tr->s[MWX_WARN_OVERFLIGHT], w->now_hit, w->rel_hit, NULL, ring,
+                ring ? (ring == (const double (*)[2])w->scratch2 ? nf : nc) : 0, err);
+    w->no_prediction = 0;
+    return rc;
 }
 
 /* The launch notice (issue 12, item 7; docs/WARNING_POLICY.md "Launch notice"): once,
@@ -1916,6 +2124,14 @@ static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
     if (!tr->done && t >= tr->impact_t + w->pol.all_clear_after_s) {
         if ((rc = all_clear(w, tr, err)))
             return rc;
+    }
+    /* a lost track with no predicted impact (its warnings rest on the boost fan or a
+     * space launch's path): no impact time will end them, so they end with the track */
+    if (tr->lost && !isfinite(tr->impact_t) && !tr->orphan) {
+        for (int k = 0; k < 2; k++)
+            if (tr->s[k].active &&
+                (rc = issue(w, tr, &tr->s[k], MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
+                return rc;
     }
     /* a lost track that never warned of more: its launch notice ends with it */
     if (tr->lost && tr->launch.active && !tr->s[0].active && !tr->s[1].active &&
@@ -1994,13 +2210,22 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
             adopt(w, tr);
         /* decided again at resume_t itself: a crash may have come between the messages of
          * one update (deciding a series again on the same input sends nothing twice) */
+        /* the boost fan is over (a restarted context replaying its input too: the
+         * original run acted on this prediction) */
+        tr->assessed = 1;
         if (!tr->done && trk->t >= w->resume_t && (rc = assess(w, tr, &tv, err)))
             return rc;
     }
-    if (eligible && !tr->done && w->pol.overflight && trk->klass == MWX_CLASS_SPACE_LAUNCH &&
-        !impact_valid(&trk->impact) && trk->phase != MWX_PHASE_IMPACT &&
-        trk->t >= w->resume_t && (rc = space_overflight(w, tr, &tv, err)))
-        return rc;
+    /* before a settled prediction, or without any: the boost fan and a space launch's
+     * path (overflight, certainty Possible) */
+    if (eligible && !tr->done && w->pol.overflight && trk->phase != MWX_PHASE_IMPACT &&
+        !(impact_valid(&trk->impact) && trk->t >= trk->impact.t) && trk->t >= w->resume_t) {
+        double half = INFINITY;
+        int space = trk->klass == MWX_CLASS_SPACE_LAUNCH && !impact_valid(&trk->impact);
+        int fan = fan_due(w, tr, &tv, &half);
+        if ((space || fan) && (rc = path_warnings(w, tr, &tv, fan, half, space, err)))
+            return rc;
+    }
     if (!impact_valid(&trk->impact))
         tr->n_ring = 0;
     if ((rc = housekeeping(w, tr, err)))

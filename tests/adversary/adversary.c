@@ -9,7 +9,12 @@
  * track report every 20 ms throughout: baseline (honest only), attack (between two honest
  * reports the hostile partner sends one of each kind below), silence (the hostile partner
  * leaves a hole in its seqs, never answers the gap requests, and floods new track ids).
- * Prints one JSON object: the honest seqs of each phase and what the victim must count.
+ * In each phase the honest partner also reports THREATS_PER_PHASE new threats, each a
+ * ballistic body coming down on its own Japanese prefecture (one report every 20 ms), so
+ * that the victim's time from a report to its public warning can be compared across the
+ * phases (issue #13.2: nothing one partner does may delay the public warning).
+ * Prints one JSON object: the honest seqs of each phase, what the victim must count, and
+ * each threat's region and report send times.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "mwx/share.h"
@@ -21,6 +26,20 @@
 #include <time.h>
 
 #define HONEST_PER_PHASE 150
+#define THREATS_PER_PHASE 5
+#define THREAT_SENDS 40 /* reports per threat, one a tick */
+
+/* One prefecture a threat, points well inside them (ids of data/regions) */
+static const struct { const char *region; double lat, lon; } threat_at[3 * THREATS_PER_PHASE] = {
+    {"JP-01", 43.4, 142.8}, {"JP-02", 40.65, 140.8}, {"JP-03", 39.5, 141.3},
+    {"JP-04", 38.5, 140.85}, {"JP-05", 39.7, 140.4}, {"JP-06", 38.4, 140.1},
+    {"JP-07", 37.4, 140.1}, {"JP-08", 36.3, 140.2}, {"JP-09", 36.7, 139.8},
+    {"JP-10", 36.5, 139.0}, {"JP-15", 37.5, 138.9}, {"JP-16", 36.6, 137.2},
+    {"JP-20", 36.1, 138.1}, {"JP-21", 35.8, 137.0}, {"JP-34", 34.6, 132.7},
+};
+static double threat_t0[3 * THREATS_PER_PHASE];
+static double threat_sent[3 * THREATS_PER_PHASE][THREAT_SENDS];
+static int threat_n[3 * THREATS_PER_PHASE];
 
 typedef struct peer {
     mwx_keypair_t key;
@@ -148,6 +167,49 @@ static uint64_t honest_send(peer_t *h)
     return s;
 }
 
+/* Report threat k (its j-th report): a body 100 km above its prefecture, falling
+ * straight down at 3 km/s, classed ballistic, its impact on the point below. */
+static void threat_send(peer_t *h, int k)
+{
+    uint8_t pl[MWX_PAYLOAD_MAX], buf[MWX_ENVELOPE_MAX];
+    mwx_rec_track_t trk;
+    mwx_earth_t earth = mwx_earth_wgs84();
+    double t = scn();
+    if (threat_n[k] == 0)
+        threat_t0[k] = t;
+    double dt = (t - threat_t0[k]);
+    mwx_geo_t g = {threat_at[k].lat * MWX_DEG, threat_at[k].lon * MWX_DEG, 100e3 - 3e3 * dt};
+    double up[3], p0[3];
+    mwx_geo_t g0 = {threat_at[k].lat * MWX_DEG, threat_at[k].lon * MWX_DEG, 0};
+    mwx_geo_to_ecef(&earth, &g0, p0);
+    memset(&trk, 0, sizeof trk);
+    trk.t = t;
+    mwx_strlcpy(trk.node, h->nation, sizeof trk.node);
+    snprintf(trk.track_id, sizeof trk.track_id, "%s-T%d", h->nation, k);
+    mwx_geo_to_ecef(&earth, &g, trk.ecef_m);
+    for (int i = 0; i < 3; i++)
+        up[i] = trk.ecef_m[i] - p0[i];
+    double n = sqrt(up[0] * up[0] + up[1] * up[1] + up[2] * up[2]);
+    for (int i = 0; i < 3; i++)
+        trk.vel_mps[i] = -3e3 * up[i] / n;
+    trk.cov_pos_m2[0] = trk.cov_pos_m2[3] = trk.cov_pos_m2[5] = 1e4;
+    trk.cov_vel_m2s2[0] = trk.cov_vel_m2s2[3] = trk.cov_vel_m2s2[5] = 100;
+    trk.phase = MWX_PHASE_BALLISTIC;
+    trk.klass = MWX_CLASS_BALLISTIC;
+    trk.confirmed = 1;
+    trk.impact.valid = 1;
+    trk.impact.lat = threat_at[k].lat;
+    trk.impact.lon = threat_at[k].lon;
+    trk.impact.t = threat_t0[k] + 100e3 / 3e3;
+    trk.impact.semi_major_km = trk.impact.semi_minor_km = 5;
+    size_t pn = track_payload(&trk, pl);
+    double sent = mwx_time_wall();
+    size_t len = seal(h, h->key.sk, h->nation, h->seq++, victim, sent, MWX_PAYLOAD_TRACK, pl,
+                      pn, buf);
+    publish(h, MWX_PAYLOAD_TRACK, buf, len);
+    threat_sent[k][threat_n[k]++] = sent;
+}
+
 /* The hostile partner's k-th move of the attack phase. */
 static void hostile_move(peer_t *x, int k, const mwx_keypair_t *forger)
 {
@@ -270,6 +332,12 @@ int main(int argc, char **argv)
             uint64_t s = honest_send(&h);
             if (i == 0)
                 first[phase] = s;
+            /* the phase's threats, one starting every 25 ticks, each reported 40 times */
+            for (int j = 0; j < THREATS_PER_PHASE; j++) {
+                int k = phase * THREATS_PER_PHASE + j;
+                if (i >= 10 + 25 * j && threat_n[k] < THREAT_SENDS)
+                    s = (threat_send(&h, k), h.seq - 1);
+            }
             last[phase] = s;
             if (phase == 1) {
                 hostile_move(&x, i, &forger);
@@ -326,13 +394,24 @@ int main(int argc, char **argv)
     printf("], \"expect\": {\"bad_signature\": %llu, \"not_releasable\": %llu, \"stale\": %llu, "
            "\"replayed\": %llu, \"malformed\": %llu, \"misrouted\": %llu, \"implausible\": %llu, "
            "\"hostile_accepted\": %llu, \"gap_accepted\": %llu, \"flood_ids\": %llu}, "
-           "\"sent\": %llu}\n",
+           "\"sent\": %llu, ",
            (unsigned long long)n_bad_sig, (unsigned long long)n_not_rel,
            (unsigned long long)n_stale, (unsigned long long)n_replayed,
            (unsigned long long)n_malformed, (unsigned long long)n_misrouted,
            (unsigned long long)n_implausible, (unsigned long long)n_hostile_ok,
            (unsigned long long)n_gap_ok, (unsigned long long)n_flood_ids,
            (unsigned long long)n_sent);
+    printf("\"threats\": [");
+    for (int k = 0; k < 3 * THREATS_PER_PHASE; k++) {
+        printf("%s{\"region\": \"%s\", \"lat\": %.6f, \"lon\": %.6f, \"phase\": %d, "
+               "\"sent\": [",
+               k ? ", " : "", threat_at[k].region, threat_at[k].lat, threat_at[k].lon,
+               k / THREATS_PER_PHASE);
+        for (int j = 0; j < threat_n[k]; j++)
+            printf("%s%.6f", j ? ", " : "", threat_sent[k][j]);
+        printf("]}");
+    }
+    printf("]}\n");
     mwx_bus_close(h.bus);
     mwx_bus_close(x.bus);
     return 0;

@@ -10,7 +10,9 @@
 # KR report is accepted and recorded once; the flood is refused past US's share of the
 # fusion table (counted) and JP's resident memory stays under a stated bound; KR's
 # latency (JP's receive minus KR's send, from the share records) while US attacks or
-# stays silent is not worse than in the baseline by more than a generous bound (timings
+# stays silent is not worse than in the baseline by more than a generous bound, and JP's
+# time from a KR report to its public warning (5 new threats a phase, each a launch notice)
+# is within 10 ms of the baseline's at the median (timings
 # belong in bench/; the bound only catches a loop that waits on a partner again, which
 # cost 2 s per gap request; the measured figures are printed).
 source "$MWX_SOURCE_DIR/tests/node_service/common.sh"
@@ -141,6 +143,49 @@ for n, v in zip(names[1:], ph[1:]):
     # seconds, so either catches it
     assert pct(v, .5) - pct(ph[0], .5) < 0.010, f"{n}: p50 {pct(v, .5):.4f} s against {pct(ph[0], .5):.4f} s in the baseline"
     assert pct(v, .9) - pct(ph[0], .9) < 0.1, f"{n}: p90 {pct(v, .9):.3f} s against {pct(ph[0], .9):.3f} s in the baseline"
+PY
+# the public warning: for each threat, JP's first CAP message on it (the launch notice of
+# the fused track that carries the threat's impact point), from the report that triggered
+# it (the last one sent before) to the node's log line announcing it, written right after
+# the CAP file (the log's clock is fine-grained; a file's mtime lags by up to a kernel tick)
+"$PY" - "$D" <<'PY' || fail "the public warning's latency"
+import datetime, json, os, subprocess, sys
+d = sys.argv[1]
+adv = json.load(open(f"{d}/adv.json"))
+out = subprocess.run([os.environ["MWX"], "cat", f"{d}/out-JP/node-JP.mwxr"], check=True,
+                     capture_output=True, text=True).stdout
+fused = {}   # fused track id -> the threat region whose impact it carries
+first = {}   # fused track id -> the first CAP file naming it
+for l in out.splitlines():
+    r = json.loads(l)
+    if r["type"] == "track" and r.get("impact") and r["track_id"] not in fused:
+        for th in adv["threats"]:
+            if (abs(r["impact"]["lat"] - th["lat"]) < 1e-6 and
+                    abs(r["impact"]["lon"] - th["lon"]) < 1e-6):
+                fused[r["track_id"]] = th["region"]
+    elif r["type"] == "alert" and r["msg_type"] == "Alert":
+        first.setdefault(r["identifier"].split(".")[3], r["identifier"])
+logged = {}
+for l in open(f"{d}/node-JP.log"):
+    w = l.split()
+    if len(w) > 5 and w[4] == "alert" and w[5] == "Alert":
+        logged[w[6]] = datetime.datetime.fromisoformat(w[0]).timestamp()
+by_region = {g: logged.get(first[t]) for t, g in fused.items() if t in first}
+names = ["baseline", "attack", "silence+flood"]
+lat = [[], [], []]
+for th in adv["threats"]:
+    written = by_region.get(th["region"])
+    assert written, f"{th['region']} ({names[th['phase']]}) never warned"
+    before = [s for s in th["sent"] if s <= written]
+    assert before, f"{th['region']}: its warning was written before its first report"
+    lat[th["phase"]].append(written - before[-1])
+for n, v in zip(names, lat):
+    print(f"report -> public warning, {n}: " + ", ".join(f"{x * 1e3:.2f}" for x in sorted(v)) + " ms")
+med = [sorted(v)[len(v) // 2] for v in lat]
+for n, m in zip(names[1:], med[1:]):
+    # the issue's bound (10 ms at the median of the phase's threats); a loop waiting on a
+    # partner cost seconds
+    assert m - med[0] < 0.010, f"{n}: median {m * 1e3:.2f} ms against {med[0] * 1e3:.2f} ms in the baseline"
 PY
 RSS1=$(awk '/^mwx_process_resident_memory_bytes/ {print $2}' metrics.txt)
 echo "JP resident memory: $RSS0 before, $RSS1 after the attacks"

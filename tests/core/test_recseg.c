@@ -200,7 +200,8 @@ static void test_retention_compacts(void **state)
     char base[512];
     fresh("keep.mwxr", base, sizeof base);
     const int N = 2000;
-    mwx_retention_t ret = {.segment_bytes = 4096, .keep_bytes = 3 * 4096};
+    /* keep_bytes also bounds the archive (test_archive_bounded): here it holds it all */
+    mwx_retention_t ret = {.segment_bytes = 4096, .keep_bytes = 16 * 4096};
     write_run(base, N, &ret, 1, NULL);
     assert_false(exists(base, ".1"));
     assert_false(exists(base, ".2"));
@@ -375,6 +376,115 @@ static void test_follow_across_rotation(void **state)
     assert_int_equal(mwx_recwriter_close(w, &err), 0);
 }
 
+/* The archive is bounded too: by keep_bytes (its oldest records go first; the scenario
+ * record stays) and, given the writer's clock, by keep_age_s. */
+static void test_archive_bounded(void **state)
+{
+    (void)state;
+    char base[512], arch[600];
+    fresh("bound.mwxr", base, sizeof base);
+    const int N = 6000;
+    mwx_retention_t ret = {.segment_bytes = 4096, .keep_bytes = 2 * 4096};
+    write_run(base, N, &ret, 1, NULL);
+    /* the newest archive: no bigger than keep_bytes (plus its file header and scenario) */
+    mwx_recreader_t *r;
+    mwx_record_t rec;
+    mwx_err_t err = {0};
+    int k = 0;
+    struct stat st;
+    for (int i = 1; i < 400; i++) {
+        snprintf(arch, sizeof arch, "%s.%d.compacted", base, i);
+        if (stat(arch, &st) == 0)
+            k = i;
+    }
+    assert_true(k > 0);
+    snprintf(arch, sizeof arch, "%s.%d.compacted", base, k);
+    assert_int_equal(stat(arch, &st), 0);
+    size_t scn = mwx_record_encoded_size(sample(MWX_REC_SCENARIO)) + 16 + 64;
+    assert_true((uint64_t)st.st_size <= ret.keep_bytes + scn);
+    /* the set still reads in order: scenario first, then the newest of what was kept */
+    assert_int_equal(mwx_recreader_open(base, 0, &r, &err), 0);
+    assert_int_equal(mwx_recreader_next(r, &rec, &err), 0);
+    assert_int_equal(rec.type, MWX_REC_SCENARIO);
+    assert_int_equal(mwx_recreader_next(r, &rec, &err), 0);
+    double first = rec_time(&rec);
+    int last_alert = -1, rc;
+    while ((rc = mwx_recreader_next(r, &rec, &err)) == 0)
+        if (rec.type == MWX_REC_ALERT)
+            last_alert = (int)rec.u.alert.t;
+    mwx_recreader_close(r);
+    assert_int_equal(rc, MWX_EOF);
+    assert_true(first > 1000); /* the oldest records left the archive */
+    int want = -1;
+    for (int i = 0; i < N; i++)
+        if (make(i).type == MWX_REC_ALERT)
+            want = i;
+    assert_int_equal(last_alert, want); /* the newest are all there */
+
+    /* keep_age_s with a clock: now is t = 5000 at speed 1, keep 1000 s: the archive holds
+     * nothing before t = 4000 (closed segments themselves are new, so by age alone
+     * nothing would be compacted; keep_bytes does it) */
+    fresh("bound_age.mwxr", base, sizeof base);
+    mwx_recwriter_t *w;
+    mwx_retention_t ret2 = {.segment_bytes = 4096, .keep_bytes = 4096, .keep_age_s = 1000};
+    assert_int_equal(mwx_recwriter_open(base, MWX_REC_LIVE, &w, &err), 0);
+    assert_int_equal(mwx_recwriter_set_retention(w, &ret2, &err), 0);
+    mwx_recwriter_set_clock(w, mwx_time_wall() - 5000, 1.0);
+    assert_int_equal(mwx_recwriter_append(w, sample(MWX_REC_SCENARIO), &err), 0);
+    for (int i = 0; i < N; i++) {
+        mwx_record_t m = make(i);
+        assert_int_equal(mwx_recwriter_append(w, &m, &err), 0);
+        assert_int_equal(mwx_recwriter_flush(w, 0, &err), 0);
+    }
+    assert_true(mwx_recwriter_archive_dropped(w) > 0);
+    assert_int_equal(mwx_recwriter_close(w, &err), 0);
+    double t[8000];
+    int n = read_set(base, t, 8000, &rc);
+    assert_int_equal(rc, MWX_EOF);
+    assert_true(n > 10);
+    assert_true(t[0] < 0);
+    for (int i = 1; i < n; i++)
+        assert_true(t[i] >= 4000 - 100); /* 100 s: the test's own run time, generously */
+}
+
+/* A compaction that fails (its temporary file cannot be made) does not fail the writer:
+ * counted, its error kept, the closed segments stay and read as before; once it can, the
+ * next rotation compacts. */
+static void test_compaction_failure_goes_on(void **state)
+{
+    (void)state;
+    char base[512], blocker[600];
+    fresh("cfail.mwxr", base, sizeof base);
+    snprintf(blocker, sizeof blocker, "%s.1.compacted.tmp", base);
+    assert_int_equal(mkdir(blocker, 0755), 0);
+    mwx_retention_t ret = {.segment_bytes = 4096, .keep_bytes = 4096};
+    mwx_recwriter_t *w;
+    write_run(base, 400, &ret, 0, &w);
+    mwx_err_t last = {0};
+    uint64_t fails = mwx_recwriter_compaction_failures(w, &last);
+    assert_true(fails > 0);
+    assert_non_null(strstr(last.msg, "compacted"));
+    assert_true(exists(base, ".1"));
+    assert_false(exists(base, ".1.compacted"));
+    double t[1000];
+    int rc, n = read_set(base, t, 1000, &rc);
+    assert_int_equal(rc, MWX_EOF);
+    assert_int_equal(n, 401); /* nothing lost, nothing compacted yet */
+    assert_int_equal(rmdir(blocker), 0);
+    mwx_err_t err = {0};
+    for (int i = 400; i < 800; i++) {
+        mwx_record_t m = make(i);
+        assert_int_equal(mwx_recwriter_append(w, &m, &err), 0);
+        assert_int_equal(mwx_recwriter_flush(w, 0, &err), 0);
+    }
+    assert_int_equal(mwx_recwriter_compaction_failures(w, NULL), fails);
+    assert_int_equal(mwx_recwriter_close(w, &err), 0);
+    assert_false(exists(base, ".1"));
+    n = read_set(base, t, 1000, &rc);
+    assert_int_equal(rc, MWX_EOF);
+    assert_true(n < 801);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +495,8 @@ int main(void)
         cmocka_unit_test(test_torn_live_tail_cut),
         cmocka_unit_test(test_torn_closed_segment),
         cmocka_unit_test(test_follow_across_rotation),
+        cmocka_unit_test(test_archive_bounded),
+        cmocka_unit_test(test_compaction_failure_goes_on),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

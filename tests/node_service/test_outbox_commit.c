@@ -33,6 +33,8 @@ typedef struct pubs {
     uint32_t n, last;
     /* the first publish blocks until the test lets it go (a batch piles up behind it) */
     atomic_int hold, released;
+    atomic_uint putting;      /* the envelope the caller is putting (or waits to put) */
+    uint32_t slots;
     uint64_t cut_synced;      /* the log's durable length at the cut publish */
     uint32_t cut_at, cut_seen;
 } pubs_t;
@@ -60,8 +62,14 @@ static int on_pub(void *user, const char *subject, const uint8_t *data, size_t l
     if (k == 1 && atomic_load(&p->hold) == 1)
         while (!atomic_load(&p->released))
             usleep(1000);
-    if (k == 1 && atomic_load(&p->hold) == 2)
-        usleep(200 * 1000); /* the caller fills the small queue meanwhile */
+    if (k == 1 && atomic_load(&p->hold) == 2) {
+        /* the caller fills the small queue meanwhile: hold until it waits for room (it
+         * puts envelope slots + 2 with 1 in flight and slots queued), not for a fixed
+         * time, which a loaded machine may not give it (at most 10 s) */
+        for (int w = 0; w < 10000 && atomic_load(&p->putting) < p->slots + 2; w++)
+            usleep(1000);
+        usleep(20 * 1000);
+    }
     return MWX_OK;
 }
 
@@ -98,11 +106,14 @@ static void run(int threaded, size_t slots, uint32_t n)
     /* a big queue: hold the first publish until 199 more are queued; a small one: hold
      * it 0.2 s (the caller cannot be released while it waits for room) */
     atomic_store(&p.hold, !threaded ? 0 : slots == 0 ? 1 : 2);
+    atomic_store(&p.putting, 0);
+    p.slots = (uint32_t)slots;
     assert_int_equal(svc_commit_create(log, threaded, slots, on_pub, &p, &c, &err), MWX_OK);
     for (uint32_t k = 1; k <= n; k++) {
         size_t len = 100 + k % 200;
         memset(buf, (int)k, sizeof buf);
         memcpy(buf, &k, 4);
+        atomic_store(&p.putting, k);
         off += META + len;
         p.end[k] = off;
         assert_int_equal(svc_commit_put(c, 10.0 + k, k * 0.1, 1,

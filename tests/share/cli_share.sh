@@ -52,6 +52,27 @@ for f in hub leaf-JP leaf-KR leaf-US; do
   nats-server -c "$d/hl/$f.conf" -t >/dev/null 2>&1 || fail "nats-server -t rejects $f.conf"
 done
 
+# --tls: configs nats-server accepts, certificates instead of creds, usage errors
+"$MWX" nats-config "$d/scn.json" -o "$d/t1" --tls --tls-name nats.example >/dev/null || fail "--tls"
+"$MWX" nats-config "$d/scn.json" -o "$d/t2" --hub-leaf --tls --leaf-port 17423 >/dev/null || fail "--hub-leaf --tls"
+nats-server -c "$d/t1/nats-server.conf" -t >/dev/null 2>&1 || fail "nats-server -t rejects the --tls config"
+for f in hub leaf-JP leaf-KR leaf-US; do
+  nats-server -c "$d/t2/$f.conf" -t >/dev/null 2>&1 || fail "nats-server -t rejects --tls $f.conf"
+done
+ls "$d"/t1/*.creds >/dev/null 2>&1 && fail "--tls wrote creds"
+for f in ca nats node-JP sensors-US; do
+  [ "$(stat -c %a "$d/t1/tls/$f.key")" = 600 ] || fail "tls/$f.key mode"
+  openssl verify -CAfile "$d/t1/tls/ca.crt" "$d/t1/tls/$f.crt" >/dev/null || fail "tls/$f.crt does not verify"
+done
+openssl x509 -in "$d/t1/tls/nats.crt" -noout -ext subjectAltName | grep -q "DNS:nats.example" || fail "--tls-name not in the server certificate"
+"$MWX" nats-config "$d/scn.json" -o "$d/x" --tls-name a 2>/dev/null; [ $? = 2 ] || fail "--tls-name without --tls"
+"$MWX" nats-config "$d/scn.json" -o "$d/x" --tls --tls-days 0 2>/dev/null; [ $? = 2 ] || fail "--tls-days 0"
+"$MWX" feed "$d/scn.json" --nation JP --bus nats://127.0.0.1:1 --tls-cert a --tls-key b 2>/dev/null; [ $? = 2 ] || fail "feed --tls-cert without --tls-ca"
+"$MWX" feed "$d/scn.json" --nation JP --bus nats://127.0.0.1:1 --tls-ca "$d/t1/tls/ca.crt" \
+  --tls-cert "$d/t1/tls/sensors-JP.crt" --tls-key "$d/t1/tls/nope.key" 2>"$d/err"; rc=$?
+[ $rc = 1 ] || fail "feed with a missing key: exit $rc"
+grep -q "nope.key" "$d/err" || fail "feed missing key message: $(cat "$d/err")"
+
 # wrong input: exit 1 with the JSON path
 echo '{"nations": [{"id": "JP"}], "sharing": [{"from": "JP", "to": ["XX"]}]}' >"$d/bad.json"
 "$MWX" nats-config "$d/bad.json" -o "$d/bad" 2>"$d/err"; rc=$?

@@ -179,6 +179,43 @@ static void test_space_launch(void **st)
     }
 }
 
+/* A new track's first states are off by km/s (an IR triangulation, velocity 0 +- 3 km/s):
+ * such a state is no evidence of orbit or of orbital speed. Before the velocity-sigma
+ * condition the default morning's quasi-ballistic Q1 became a space launch for good at
+ * 16 km: a wild state (1000 km/s, sigma 6 km/s) of a track linked to it. */
+static void test_unsure_velocity_is_not_space(void **st)
+{
+    mwx_guard_t g;
+    mwx_gauss_t s;
+    double x[6], vc;
+    (void)st;
+    setup_dyn();
+    start(x, 200e3, 1.0e6, 2.0); /* hyperbolic, level, 200 km up */
+    memset(&s, 0, sizeof s);
+    s.n = MWX_TRACK_NX;
+    memcpy(s.x, x, sizeof x);
+    for (int i = 0; i < MWX_TRACK_NX; i++)
+        s.P[i * s.n + i] = i < 3 ? 5e3 * 5e3 : 6e3 * 6e3;
+    mwx_guard_init(&g, 0.0);
+    assert_int_equal(mwx_guard_update(&g, &bal, &dyn, &s, 0.6, 0.0, NAN), MWX_CLASS_THRUSTING);
+    assert_false(g.space);
+    assert_false(g.in_orbit);
+    /* the same kind of state known to 5 m/s: in orbit */
+    vc = sqrt(MWX_WGS84_GM / (MWX_WGS84_A + 500e3));
+    start(x, 500e3, vc, 0.0);
+    memcpy(s.x, x, sizeof x);
+    for (int i = 3; i < 6; i++)
+        s.P[i * s.n + i] = 290.0 * 290.0; /* just inside MWX_GUARD_SL_SIGMA_V */
+    mwx_guard_init(&g, 0.0);
+    assert_int_equal(mwx_guard_update(&g, &bal, &dyn, &s, 0.0, 0.0, NAN),
+                     MWX_CLASS_SPACE_LAUNCH);
+    for (int i = 3; i < 6; i++)
+        s.P[i * s.n + i] = 310.0 * 310.0;
+    mwx_guard_init(&g, 0.0);
+    assert_int_equal(mwx_guard_update(&g, &bal, &dyn, &s, 0.0, 0.0, NAN),
+                     MWX_CLASS_THRUSTING);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +224,7 @@ int main(void)
         cmocka_unit_test(test_lift),
         cmocka_unit_test(test_weave_is_not_thrust),
         cmocka_unit_test(test_space_launch),
+        cmocka_unit_test(test_unsure_velocity_is_not_space),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

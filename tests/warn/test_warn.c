@@ -681,6 +681,7 @@ static void test_launch_notice(void **st)
     (void)st;
     mwx_warn_policy_default(&pol);
     pol.launch_reach_km = 500.0;
+    pol.boost_fan = 0; /* the boost fan has its own test (test_boost_fan) */
     open_ctx(&f, "launch_notice", &pol, NULL);
     mwx_rec_track_t k = wt_track("JP-3", 100, 39.2, 126.0, 30e3, 40.0, 131.0, 600, 900, 300, 90);
     k.phase = MWX_PHASE_BOOST;
@@ -722,6 +723,202 @@ static void test_launch_notice(void **st)
     d = cap_doc(&f, c[n - 1]);
     assert_string_equal(wt_text(d, "responseType", 0), "AllClear");
     xmlFreeDoc(d);
+    mwx_warn_free(f.w);
+}
+
+/* A track on the great circle from (lat0, lon0) towards (lat1, lon1), s_m along it, alt_m
+ * up, moving along it at vh_mps and up at vu_mps, velocity sigma sv_mps per axis; no impact
+ * prediction (a body under thrust has none). */
+static mwx_rec_track_t path_track(const char *id, double t, double lat0, double lon0,
+                                  double lat1, double lon1, double s_m, double alt_m,
+                                  double vh_mps, double vu_mps, double sv_mps)
+{
+    mwx_earth_t wgs = mwx_earth_wgs84();
+    double s12, az1, az2, la, lo, e[3], n[3], u[3];
+    mwx_geodesic_inverse(&wgs, lat0 * MWX_DEG, lon0 * MWX_DEG, lat1 * MWX_DEG, lon1 * MWX_DEG,
+                         &s12, &az1, &az2);
+    mwx_geodesic_direct(&wgs, lat0 * MWX_DEG, lon0 * MWX_DEG, az1, s_m, &la, &lo);
+    /* the course here: the azimuth on to the aim point */
+    mwx_geodesic_inverse(&wgs, la, lo, lat1 * MWX_DEG, lon1 * MWX_DEG, &s12, &az1, &az2);
+    mwx_rec_track_t k = wt_track(id, t, la / MWX_DEG, lo / MWX_DEG, alt_m, 0, 0, 0, 0, 0, 0);
+    mwx_geo_t g = {la, lo, alt_m};
+    mwx_enu_basis(g.lat, g.lon, e, n, u);
+    for (int i = 0; i < 3; i++)
+        k.vel_mps[i] = vh_mps * (sin(az1) * e[i] + cos(az1) * n[i]) + vu_mps * u[i];
+    memset(k.cov_vel_m2s2, 0, sizeof k.cov_vel_m2s2);
+    k.cov_vel_m2s2[0] = k.cov_vel_m2s2[3] = k.cov_vel_m2s2[5] = sv_mps * sv_mps;
+    k.impact.valid = 0;
+    k.launch.lat = lat0;
+    k.launch.lon = lon0;
+    k.phase = MWX_PHASE_BOOST;
+    k.klass = MWX_CLASS_THRUSTING;
+    return k;
+}
+
+/* The en / ja / ko texts of a CAP document's element name contain these. */
+static int texts_have(xmlDocPtr d, const char *name, const char *en, const char *ja,
+                      const char *ko)
+{
+    int has = 0;
+    for (int k = 0; k < wt_count(d, name); k++) {
+        const char *txt = wt_text(d, name, k);
+        has |= (strstr(txt, en) ? 1 : 0) | (strstr(txt, ja) ? 2 : 0) | (strstr(txt, ko) ? 4 : 0);
+    }
+    return has == 7;
+}
+
+/* Issue 12, lead time: the boost-phase fan. A missile under thrust from Pyongyang towards
+ * the Pacific over Hokkaido (the 2017-08-29 flight): once its course is firm, and long
+ * before burnout, an overflight warning (certainty Possible, "heading toward" in en/ja/ko,
+ * no impact fields) names Hokkaido, and nothing off the course (Tokyo, Fukuoka, Seoul); no
+ * impact warning while it may thrust. After burnout the settled prediction takes over: the
+ * fan's extra regions are released with the hysteresis, Hokkaido stays until the missile
+ * has passed over it ("has passed over"). Before the fan, nothing was said until burnout
+ * (t = 150 here). */
+static void test_boost_fan(void **st)
+{
+    fixture_t f;
+    mwx_warn_policy_t pol;
+    const mwx_rec_alert_t *c[256];
+    const double la0 = 39.22, lo0 = 125.67, la1 = 42.06, lo1 = 157.64; /* launch, aim */
+    int n, first = -1, settled_msg = -1, last = -1;
+    (void)st;
+    mwx_warn_policy_default(&pol);
+    pol.launch_notice = 0;
+    open_ctx(&f, "boost_fan", &pol, NULL);
+    /* t = 100..104: in boost, course still unknown (velocity sigma 300 m/s): nothing */
+    for (int t = 100; t <= 104; t++) {
+        mwx_rec_track_t k = path_track("JP-1", t, la0, lo0, la1, lo1, 20e3 + 500.0 * (t - 100),
+                                       30e3 + 1000.0 * (t - 100), 500, 1000, 300);
+        feed(&f, &k);
+    }
+    assert_int_equal(caps_all(&f, c, 256), 0);
+    /* t = 105..150: the course is firm (30 m/s at 1 km/s: 3.4 degrees at 95 %): the fan
+     * warns at once */
+    for (int t = 105; t <= 150; t++) {
+        mwx_rec_track_t k = path_track("JP-1", t, la0, lo0, la1, lo1,
+                                       20e3 + 500.0 * 5 + 1500.0 * (t - 105),
+                                       35e3 + 1500.0 * (t - 105), 1000 + 40.0 * (t - 105),
+                                       1500, 30);
+        feed(&f, &k);
+    }
+    n = caps_all(&f, c, 256);
+    assert_true(n >= 1);
+    for (int i = 0; i < n; i++) /* under thrust: overflight only, never an impact */
+        assert_int_equal((int)c[i]->kind, (int)MWX_ALERT_OVERFLIGHT);
+    first = 0;
+    assert_int_equal(c[first]->msg_type, MWX_MSG_ALERT);
+    assert_float_equal(c[first]->t, 105.0, 1e-9);
+    assert_true(rec_has_region(c[first], "JP-01"));
+    assert_false(rec_has_region(c[first], "JP-13"));
+    assert_false(rec_has_region(c[first], "JP-40"));
+    assert_false(rec_has_region(c[first], "KR-11"));
+    {
+        xmlDocPtr d = cap_doc(&f, c[first]);
+        assert_string_equal(wt_text(d, "certainty", 0), "Possible");
+        assert_string_equal(wt_text(d, "responseType", 0), "Shelter");
+        assert_true(texts_have(d, "headline", "Missile heading toward", "ミサイル飛来のおそれ",
+                               "미사일 비행 방향"));
+        assert_true(texts_have(d, "description", "not known yet", "まだ分かりません",
+                               "아직 알 수 없습니다"));
+        assert_int_equal(wt_count(d, "onset"), 0); /* no prediction: no times */
+        xmlFreeDoc(d);
+    }
+    /* t = 151..240: burnout, ballistic, the prediction steady on the aim point: the
+     * settled overflight corridor replaces the fan (the kinematics are only roughly a
+     * ballistic flight's: what matters is that no thrust shows) */
+    for (int t = 151; t <= 240; t++) {
+        /* level at 150 km, 3 km/s: constant energy (no thrust evidence) */
+        mwx_rec_track_t k = path_track("JP-1", t, la0, lo0, la1, lo1, 90e3 + 3000.0 * (t - 151),
+                                       150e3, 3000, 0, 3);
+        k.phase = MWX_PHASE_BALLISTIC;
+        k.klass = MWX_CLASS_BALLISTIC;
+        k.impact.valid = 1;
+        k.impact.lat = la1;
+        k.impact.lon = lo1;
+        k.impact.t = 900;
+        k.impact.semi_major_km = 20;
+        k.impact.semi_minor_km = 10;
+        k.impact.orientation_deg = 70;
+        feed(&f, &k);
+    }
+    n = caps_all(&f, c, 256);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal((int)c[i]->kind, (int)MWX_ALERT_OVERFLIGHT); /* all at sea */
+        assert_int_not_equal(c[i]->msg_type, MWX_MSG_CANCEL);
+        assert_true(rec_has_region(c[i], "JP-01"));
+        if (c[i]->t > 150 && settled_msg < 0)
+            settled_msg = i;
+    }
+    /* the fan named more than the settled corridor keeps: released (never Tokyo) */
+    assert_true(settled_msg > 0);
+    assert_true(c[first]->n_regions > c[n - 1]->n_regions);
+    {
+        xmlDocPtr d = cap_doc(&f, c[n - 1]);
+        assert_true(wt_count(d, "onset") > 0); /* a prediction now */
+        xmlFreeDoc(d);
+    }
+    /* t = 241..270: far past Hokkaido (2,000 km out): the missile has passed over */
+    for (int t = 241; t <= 270; t++) {
+        mwx_rec_track_t k = path_track("JP-1", t, la0, lo0, la1, lo1, 2000e3 + 3000.0 * (t - 241),
+                                       400e3, 3000, 0, 3);
+        k.phase = MWX_PHASE_BALLISTIC;
+        k.klass = MWX_CLASS_BALLISTIC;
+        k.impact.valid = 1;
+        k.impact.lat = la1;
+        k.impact.lon = lo1;
+        k.impact.t = 900;
+        k.impact.semi_major_km = k.impact.semi_minor_km = 10;
+        feed(&f, &k);
+    }
+    n = caps_all(&f, c, 256);
+    last = n - 1;
+    assert_int_equal(c[last]->msg_type, MWX_MSG_CANCEL);
+    assert_true(rec_has_region(c[last], "JP-01"));
+    {
+        xmlDocPtr d = cap_doc(&f, c[last]);
+        assert_true(texts_have(d, "description", "has passed over these areas",
+                               "上空を通過しました", "상공을 통과했습니다"));
+        xmlFreeDoc(d);
+    }
+    mwx_warn_free(f.w);
+}
+
+/* The boost fan of a space launch: Sohae southward (the 2016-02-07 flight), class
+ * space_launch, no impact: Okinawa, 1,300 km ahead, is warned (overflight, Possible) while
+ * the rocket is still over the Yellow Sea; never an impact or drop-zone warning (a part
+ * that may reach orbit). A lost track's warnings, with no predicted impact to end them,
+ * are cancelled. Before the fan only the path of the next 120 s was warned (not Okinawa). */
+static void test_boost_fan_space_launch(void **st)
+{
+    fixture_t f;
+    mwx_warn_policy_t pol;
+    const mwx_rec_alert_t *c[256];
+    int n, okinawa = 0;
+    mwx_err_t err = {0};
+    (void)st;
+    mwx_warn_policy_default(&pol);
+    pol.launch_notice = 0;
+    open_ctx(&f, "boost_fan_space", &pol, NULL);
+    for (int t = 100; t <= 130; t++) {
+        mwx_rec_track_t k = path_track("JP-2", t, 39.66, 124.71, 26.2, 127.7,
+                                       50e3 + 1000.0 * (t - 100), 60e3 + 1500.0 * (t - 100),
+                                       1000, 1500, 3);
+        k.klass = MWX_CLASS_SPACE_LAUNCH;
+        feed(&f, &k);
+    }
+    n = caps_all(&f, c, 256);
+    assert_true(n >= 1);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal((int)c[i]->kind, (int)MWX_ALERT_OVERFLIGHT);
+        okinawa |= rec_has_region(c[i], "JP-47");
+    }
+    assert_true(okinawa);
+    /* lost (no update for track_stale_s): its warnings end with it */
+    assert_int_equal(mwx_warn_tick(f.w, 130 + pol.track_stale_s + 1, &err), 0);
+    n = caps_all(&f, c, 256);
+    assert_int_equal(c[n - 1]->msg_type, MWX_MSG_CANCEL);
+    assert_int_equal((int)c[n - 1]->kind, (int)MWX_ALERT_OVERFLIGHT);
     mwx_warn_free(f.w);
 }
 
@@ -1188,6 +1385,8 @@ int main(void)
         cmocka_unit_test(test_thrust_guard),
         cmocka_unit_test(test_space_launch_and_stage),
         cmocka_unit_test(test_launch_notice),
+        cmocka_unit_test(test_boost_fan),
+        cmocka_unit_test(test_boost_fan_space_launch),
         cmocka_unit_test(test_overflight),
         cmocka_unit_test(test_overflight_passed),
         cmocka_unit_test(test_false_track_and_tentative),
