@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <sodium.h>
 #include <math.h>
 #include <stdarg.h>
@@ -75,6 +76,7 @@ typedef struct svc {
     uint64_t out_tracks;         /* track envelopes in the outbox */
     uint64_t own_tracks;         /* own-track updates seen in this run */
     double rec_t_last;           /* last t in the recording before this start (-1: new) */
+    int own_id_max;              /* highest own track number recorded (NATION-<n>) */
     seen_t *seen;                /* verified share records already in the recording */
     size_t n_seen, cap_seen;
     uint8_t *in_data;            /* inbox entries to replay */
@@ -1088,6 +1090,20 @@ static int inbox_entry(void *user, double unix_s, double t_scn, const uint8_t *d
     return MWX_OK;
 }
 
+/* An own track id ("JP-7", not a fused "JP-F3"): the highest number is kept, so that a
+ * restart on a live feed continues above it. */
+static void note_own_id(svc_t *s, const char *id)
+{
+    size_t l = strlen(s->cfg->nation);
+    char *end;
+    if (strncmp(id, s->cfg->nation, l) != 0 || id[l] != '-' || id[l + 1] < '0' ||
+        id[l + 1] > '9')
+        return;
+    long v = strtol(id + l + 1, &end, 10);
+    if (*end == '\0' && v > s->own_id_max && v < INT_MAX)
+        s->own_id_max = (int)v;
+}
+
 /* An existing recording: what it holds already (restart). */
 static int scan_recording(svc_t *s, const char *path, mwx_err_t *err)
 {
@@ -1108,6 +1124,8 @@ static int scan_recording(svc_t *s, const char *path, mwx_err_t *err)
     while ((rc = mwx_recreader_next(rd, &r, NULL)) == MWX_OK) {
         if (r.type != MWX_REC_SCENARIO && rec_t(&r) > s->rec_t_last)
             s->rec_t_last = rec_t(&r);
+        if (r.type == MWX_REC_TRACK)
+            note_own_id(s, r.u.track.track_id);
         if (r.type == MWX_REC_SHARE && r.u.share.verified) {
             if (s->n_seen == s->cap_seen) {
                 size_t cap = s->cap_seen ? 2 * s->cap_seen : 1024;
@@ -1372,6 +1390,11 @@ static int setup(svc_t *s, mwx_err_t *err)
     }
     s->start_unix = c->start_unix > 0 ? c->start_unix : hdr_start;
     s->nc.first_seq = s->last_out_seq ? s->last_out_seq + 1 : 0;
+    /* a re-run scenario rebuilds the same tracks under the same ids; a live feed is not
+     * re-run, so its new tracks get new numbers (partners fuse by origin and id: an old
+     * id on a new object would carry that object into the old one's fused track) */
+    if (c->feed == MWX_FEED_BUS)
+        s->nc.first_track_id = s->own_id_max;
     /* CAP alerting key: the configured one, or a demo key kept in OUTPUTS/pki */
     if (c->cap_key[0]) {
         s->nc.cap_key = c->cap_key;
