@@ -378,6 +378,7 @@ int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
     /* one partner's tracks that nobody else reports: at most half the warning context's
      * room, so a flood of track ids from one partner leaves room for everyone else's */
     fc.per_origin = MWX_WARN_MAX_TRACKS / 2;
+    fc.first_num = cfg->first_fused_num;
     if ((rc = mwx_fusion_create(&fc, &n->fusion, err)) != MWX_OK)
         goto fail;
 

@@ -77,6 +77,9 @@ typedef struct svc {
     uint64_t own_tracks;         /* own-track updates seen in this run */
     double rec_t_last;           /* last t in the recording before this start (-1: new) */
     int own_id_max;              /* highest own track number recorded (NATION-<n>) */
+    unsigned fused_num_max;      /* highest fused number recorded (NATION-F<n>) */
+    mwx_rec_track_t *fused_last; /* each fused id's last record in the recording */
+    size_t n_fused_last, cap_fused_last;
     seen_t *seen;                /* verified share records already in the recording */
     size_t n_seen, cap_seen;
     uint8_t *in_data;            /* inbox entries to replay */
@@ -1007,6 +1010,46 @@ static void drain_feed(svc_t *s)
     }
 }
 
+/* After a restart on a live feed: the picture is rebuilt from the inbox alone (the own
+ * tracks of before are not re-run), so its fused tracks are numbered afresh. A fused track
+ * the recording shows confirmed and flying that the rebuilt picture does not hold would
+ * stay in the recording's picture forever (the chaos test saw missile M3 twice at US: its
+ * old id and its new one). It is recorded once more, unconfirmed, as a merged-away track
+ * is; its warning series is the journal's to end (an orphan keeps its regions until the
+ * predicted impact, docs/NODE.md). */
+static void close_lost_fused(svc_t *s)
+{
+    mwx_fusion_t *f = mwx_node_fusion(s->node);
+    size_t closed = 0;
+    for (size_t i = 0; i < s->n_fused_last; i++) {
+        mwx_rec_track_t *t = &s->fused_last[i];
+        mwx_rec_track_t cur;
+        int held = 0;
+        if (!t->confirmed || t->phase == MWX_PHASE_IMPACT)
+            continue;
+        for (size_t j = 0; f && j < mwx_fusion_count(f) && !held; j++)
+            held = mwx_fusion_get(f, j, &cur) == MWX_OK && strcmp(cur.track_id, t->track_id) == 0;
+        if (held)
+            continue;
+        mwx_record_t r;
+        mwx_err_t e = {0};
+        memset(&r, 0, sizeof r);
+        r.type = MWX_REC_TRACK;
+        r.u.track = *t;
+        r.u.track.confirmed = 0;
+        r.u.track.t = fmax(t->t, s->t_cur);
+        if (mwx_recwriter_append(s->rec, &r, &e) != MWX_OK ||
+            mwx_recwriter_flush(s->rec, 0, &e) != MWX_OK)
+            fail_once(s, e.code, &e);
+        if (s->web)
+            mwx_web_publish(s->web, &r, NULL);
+        closed++;
+    }
+    if (closed)
+        logf_(s, "restart: %zu fused track(s) of before not in the rebuilt picture, recorded "
+                 "as unconfirmed", closed);
+}
+
 /* The live loop: serve, feed, until stopped (or the scenario's end with exit_at_end). */
 static int run_live(svc_t *s, mwx_err_t *err)
 {
@@ -1026,6 +1069,7 @@ static int run_live(svc_t *s, mwx_err_t *err)
     s->t_cur = fmin(s->rec_t_last > 0 ? s->rec_t_last : 0, fmax(scn_now(s), 0));
     s->feed_last_t = s->t_cur;
     replay_inbox(s, INFINITY);
+    close_lost_fused(s);
     logf_(s, "live: measurements from %s", subject);
     while (!*s->stop && s->rc == MWX_OK) {
         tick(s, s->feed_n ? FEED_SCAN_QUIET_S / 2 : TICK_S);
@@ -1104,6 +1148,40 @@ static void note_own_id(svc_t *s, const char *id)
         s->own_id_max = (int)v;
 }
 
+/* A recorded track: own ids for note_own_id, fused ones' last records kept (a restart
+ * on a live feed closes those its rebuilt picture no longer holds: close_lost_fused). */
+static int note_track(svc_t *s, const mwx_rec_track_t *t)
+{
+    size_t i;
+    size_t l = strlen(s->cfg->nation);
+    if (!strstr(t->track_id, "-F")) {
+        note_own_id(s, t->track_id);
+        return MWX_OK;
+    }
+    if (strncmp(t->track_id, s->cfg->nation, l) == 0 && strncmp(t->track_id + l, "-F", 2) == 0) {
+        char *end;
+        unsigned long v = strtoul(t->track_id + l + 2, &end, 10);
+        if (*end == '\0' && v > s->fused_num_max && v < UINT_MAX)
+            s->fused_num_max = (unsigned)v;
+    }
+    for (i = 0; i < s->n_fused_last; i++)
+        if (strcmp(s->fused_last[i].track_id, t->track_id) == 0)
+            break;
+    if (i == s->n_fused_last) {
+        if (s->n_fused_last == s->cap_fused_last) {
+            size_t cap = s->cap_fused_last ? 2 * s->cap_fused_last : 64;
+            mwx_rec_track_t *v = realloc(s->fused_last, cap * sizeof *v);
+            if (!v)
+                return MWX_ENOMEM;
+            s->fused_last = v;
+            s->cap_fused_last = cap;
+        }
+        s->n_fused_last++;
+    }
+    s->fused_last[i] = *t;
+    return MWX_OK;
+}
+
 /* An existing recording: what it holds already (restart). */
 static int scan_recording(svc_t *s, const char *path, mwx_err_t *err)
 {
@@ -1124,8 +1202,10 @@ static int scan_recording(svc_t *s, const char *path, mwx_err_t *err)
     while ((rc = mwx_recreader_next(rd, &r, NULL)) == MWX_OK) {
         if (r.type != MWX_REC_SCENARIO && rec_t(&r) > s->rec_t_last)
             s->rec_t_last = rec_t(&r);
-        if (r.type == MWX_REC_TRACK)
-            note_own_id(s, r.u.track.track_id);
+        if (r.type == MWX_REC_TRACK && (rc = note_track(s, &r.u.track)) != MWX_OK) {
+            mwx_recreader_close(rd);
+            return mwx_err_set(err, rc, "%s: out of memory", path);
+        }
         if (r.type == MWX_REC_SHARE && r.u.share.verified) {
             if (s->n_seen == s->cap_seen) {
                 size_t cap = s->cap_seen ? 2 * s->cap_seen : 1024;
@@ -1393,8 +1473,10 @@ static int setup(svc_t *s, mwx_err_t *err)
     /* a re-run scenario rebuilds the same tracks under the same ids; a live feed is not
      * re-run, so its new tracks get new numbers (partners fuse by origin and id: an old
      * id on a new object would carry that object into the old one's fused track) */
-    if (c->feed == MWX_FEED_BUS)
+    if (c->feed == MWX_FEED_BUS) {
         s->nc.first_track_id = s->own_id_max;
+        s->nc.first_fused_num = s->fused_num_max;
+    }
     /* CAP alerting key: the configured one, or a demo key kept in OUTPUTS/pki */
     if (c->cap_key[0]) {
         s->nc.cap_key = c->cap_key;
@@ -1610,6 +1692,7 @@ out:
     if (s->sc_loaded)
         mwx_scenario_free(&s->sc);
     free(s->seen);
+    free(s->fused_last);
     free(s->feed_q);
     free(s->in_data);
     free(s->in_ent);
