@@ -12,7 +12,7 @@ WERROR     ?= ON
 BUILD_REL_GCC   ?= build-release-gcc
 BUILD_REL_CLANG ?= build-release-clang
 
-.PHONY: all build deps check test asan release-gcc release-clang install-check fuzz-build fuzz-short fuzz demo bench clean
+.PHONY: all build deps check format-check test asan release-gcc release-clang install-check fuzz-build fuzz-short fuzz demo bench clean
 
 all: build
 
@@ -22,6 +22,10 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMWX_WERROR=$(WERROR) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# the C sources against .clang-format (scripts/format-check --fix reformats)
+format-check:
+	@scripts/format-check
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
@@ -60,7 +64,7 @@ fuzz-short: fuzz-build
 fuzz: fuzz-build
 	scripts/run-fuzz $(BUILD_FUZZ) 300
 
-# set-up, build, every test, the sanitizer build of the unit tests, gcc and clang Release
+# the format check, set-up, build, every test, the sanitizer build of the unit tests, gcc and clang Release
 # builds, the install/package check, a short fuzz run, and one closing line "check: N passed, M failed" over all of them
 check:
 	@scripts/check

@@ -29,8 +29,8 @@
 #include <unistd.h>
 
 #define ENV_POOL 4096
-#define LAT_MAX (1 << 21)
-#define MAX_ENV 300000 /* per mode: ~115 MB of outbox */
+#define LAT_MAX  (1 << 21)
+#define MAX_ENV  300000 /* per mode: ~115 MB of outbox */
 
 static uint8_t pool[ENV_POOL][512];
 static size_t pool_len[ENV_POOL];
@@ -80,8 +80,8 @@ typedef struct result {
     uint64_t n;
 } result_t;
 
-static int run(const char *dir, int threaded, int seal, mwx_sender_t *tx, double run_s,
-               double rate, result_t *res)
+static int run(const char *dir, int threaded, int seal, mwx_sender_t *tx, double run_s, double rate,
+               result_t *res)
 {
     char path[600];
     svc_log_t *log;
@@ -96,8 +96,8 @@ static int run(const char *dir, int threaded, int seal, mwx_sender_t *tx, double
 
     snprintf(path, sizeof path, "%s/node-KR.outbox", dir);
     unlink(path);
-    if (svc_log_open(path, 1.0, NULL, NULL, &log, &start_unix, &existed, &err) ||
-        svc_commit_create(log, threaded, 0, pub, NULL, &c, &err)) {
+    if (mwxi_svc_log_open(path, 1.0, NULL, NULL, &log, &start_unix, &existed, &err) ||
+        mwxi_svc_commit_create(log, threaded, 0, pub, NULL, &c, &err)) {
         fprintf(stderr, "outbox_commit: %s\n", err.msg);
         return -1;
     }
@@ -130,19 +130,19 @@ static int run(const char *dir, int threaded, int seal, mwx_sender_t *tx, double
         }
         if (k < LAT_MAX)
             t_put[k] = rate > 0 ? t0 + (double)k / rate : now_s();
-        if (svc_commit_put(c, mwx_time_wall(), 0, 1, "mwx.track.KR.JP", data, len, &err)) {
+        if (mwxi_svc_commit_put(c, mwx_time_wall(), 0, 1, "mwx.track.KR.JP", data, len, &err)) {
             fprintf(stderr, "outbox_commit: %s\n", err.msg);
             return -1;
         }
         k++;
     }
-    svc_commit_barrier(c, &err);
+    mwxi_svc_commit_barrier(c, &err);
     double t1 = now_s();
-    svc_commit_stats(c, &st);
-    svc_commit_destroy(c);
-    svc_log_close(log);
+    mwxi_svc_commit_stats(c, &st);
+    mwxi_svc_commit_destroy(c);
+    mwxi_svc_log_close(log);
     unlink(path);
-    mwx_bus_flush(bus, 2.0, NULL);
+    (void)mwx_bus_flush(bus, 2.0, NULL);
     for (int i = 0; i < 200 && atomic_load(&delivered) < (long)k; i++)
         usleep(10000);
     qsort(lat, n_lat, sizeof *lat, cmp_d);
@@ -210,8 +210,8 @@ int main(int argc, char **argv)
     natsSubscription_SetPendingLimits(sub, -1, -1);
     const mwx_rec_track_t trk = bench_sample_track();
     for (int i = 0; i < ENV_POOL; i++)
-        if (mwx_sender_seal_track(&tx, &trk, mwx_time_wall(), pool[i], sizeof pool[i],
-                                  &pool_len[i], NULL, &err))
+        if (mwx_sender_seal_track(&tx, &trk, mwx_time_wall(), pool[i], sizeof pool[i], &pool_len[i],
+                                  NULL, &err))
             return 1;
     printf("outbox_commit: load average at start: %s; outbox in %s (%s s per mode)\n", load, d,
            argv[1] ? argv[1] : "3");

@@ -36,8 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NX 4
-#define NZ 2
+#define NX   4
+#define NZ   2
 #define KMAX 64
 
 typedef struct prob {
@@ -122,7 +122,7 @@ static void step(const prob_t *p, double *s, double dt, double *F)
     double vx = s[1], vh = s[3], V = sqrt(vx * vx + vh * vh), rho, c2;
     density(p, s[2], &rho, &c2);
     double k = p->g / (2 * p->beta);
-    double a = -k * rho * V;  /* f = a (vx, vh) */
+    double a = -k * rho * V; /* f = a (vx, vh) */
     double fx = a * vx, fh = a * vh - p->g;
     if (F) {
         /* d a / d h = -c2 a; d a / d vx = -k rho vx / V; d a / d vh = -k rho vh / V */
@@ -302,8 +302,8 @@ static void run_filter(const mwx_filter_t *f, const prob_t *p, const double (*tr
 }
 
 typedef struct summary {
-    double mean[4], max[4];  /* EKF pos, UKF pos, EKF vel, UKF vel */
-    double cond_mean[2], cond_max[2];  /* EKF pos, vel against the per-realisation bound */
+    double mean[4], max[4];           /* EKF pos, UKF pos, EKF vel, UKF vel */
+    double cond_mean[2], cond_max[2]; /* EKF pos, vel against the per-realisation bound */
     int failed[2], n_steps, K;
 } summary_t;
 
@@ -334,8 +334,8 @@ static int run_case(prob_t *p, double sp, double sv, int runs, uint64_t seed, in
     }
     out->K = K;
 
-    double Q[NX * NX], Qi[NX * NX], Ri[NZ * NZ] = {1 / (p->sigma_r * p->sigma_r), 0, 0,
-                                                     1 / (p->sigma_el * p->sigma_el)};
+    double Q[NX * NX], Qi[NX * NX],
+        Ri[NZ * NZ] = {1 / (p->sigma_r * p->sigma_r), 0, 0, 1 / (p->sigma_el * p->sigma_el)};
     process_noise(p, p->T, Q);
     if (mat_inv(Q, Qi, NX) != 0)
         return -1;
@@ -460,9 +460,10 @@ static int run_case(prob_t *p, double sp, double sv, int runs, uint64_t seed, in
         double c[2] = {re_p / sqrt(cond_pos[k]), re_v / sqrt(cond_vel[k])};
         if (table)
             printf("  %2d %6.1f %7.2f %9.0f | %11.1f %9.3f %9.3f | %13.2f %9.3f %9.3f | "
-                   "%8.3f %6.3f | %6.2f %6.2f\n", k, k * p->T, alt_mean[k] / 1000,
-                   speed_mean[k], crlb_pos[k], r[0], r[1], crlb_vel[k], r[2], r[3], c[0], c[1],
-                   acc_ekf.nees[k] / acc_ekf.n[k], acc_ukf.nees[k] / acc_ukf.n[k]);
+                   "%8.3f %6.3f | %6.2f %6.2f\n",
+                   k, k * p->T, alt_mean[k] / 1000, speed_mean[k], crlb_pos[k], r[0], r[1],
+                   crlb_vel[k], r[2], r[3], c[0], c[1], acc_ekf.nees[k] / acc_ekf.n[k],
+                   acc_ukf.nees[k] / acc_ukf.n[k]);
         if (k >= k_conv) {
             for (int i = 0; i < 4; i++) {
                 out->mean[i] += r[i];
@@ -487,10 +488,10 @@ static int run_case(prob_t *p, double sp, double sv, int runs, uint64_t seed, in
 int main(int argc, char **argv)
 {
     int runs = 1000, quiet = 0;
-    double sp = 200.0, sv = 10.0;  /* prior sigma per axis: position m, velocity m/s */
+    double sp = 200.0, sv = 10.0; /* prior sigma per axis: position m, velocity m/s */
     uint64_t seed = 2002;
-    prob_t p = {.T = 2.0, .g = 9.81, .beta = 40000.0, .q = 1.0, .sigma_r = 100.0,
-                .sigma_el = 0.017};
+    prob_t p = {
+        .T = 2.0, .g = 9.81, .beta = 40000.0, .q = 1.0, .sigma_r = 100.0, .sigma_el = 0.017};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
             runs = atoi(argv[++i]);
@@ -518,14 +519,16 @@ int main(int argc, char **argv)
 
     printf("pcrlb: re-entry tracking (Farina, Ristic & Benvenuti 2002) vs the posterior CRLB\n");
     printf("  radar at origin, range + elevation, sigma_r = %.0f m, sigma_el = %.3f rad, "
-           "T = %.0f s\n", p.sigma_r, p.sigma_el, p.T);
+           "T = %.0f s\n",
+           p.sigma_r, p.sigma_el, p.T);
     printf("  beta = %.0f N/m^2, q = %.1f m^2/s^3, start 232 km / 88 km / 2290 m/s at 190 deg,"
-           " density %s\n", p.beta, p.q, p.single_exp ? "1.227 exp(-1.093e-4 h)"
-                                                     : "two-piece (Zarchan)");
+           " density %s\n",
+           p.beta, p.q, p.single_exp ? "1.227 exp(-1.093e-4 h)" : "two-piece (Zarchan)");
     printf("  filters: mwx_filter_ekf() and mwx_filter_ukf() (include/mwx/track.h), started "
            "at the prior mean\n");
     printf("  truth: initial state ~ N(s0, P0), process noise Q; %d Monte Carlo runs, seed "
-           "%llu\n", runs, (unsigned long long)seed);
+           "%llu\n",
+           runs, (unsigned long long)seed);
     printf("  ratios: Monte Carlo RMSE / sqrt(bound); pcrlb = Tichavsky recursion over the "
            "realisations;\n  cond = the mean per-realisation bound (Jacobians of that truth)\n\n");
 
@@ -539,18 +542,19 @@ int main(int argc, char **argv)
     printf("\nsummary over t >= %.0f s (%d steps to 5 km altitude): mean (max) of the ratio\n",
            t_conv, sm.n_steps);
     printf("  EKF  position %.3f (%.3f)  velocity %.3f (%.3f)  vs cond: %.3f (%.3f) "
-           "%.3f (%.3f)  failed %d\n", sm.mean[0], sm.max[0], sm.mean[2], sm.max[2],
-           sm.cond_mean[0], sm.cond_max[0], sm.cond_mean[1], sm.cond_max[1], sm.failed[0]);
-    printf("  UKF  position %.3f (%.3f)  velocity %.3f (%.3f)  failed %d\n", sm.mean[1],
-           sm.max[1], sm.mean[3], sm.max[3], sm.failed[1]);
+           "%.3f (%.3f)  failed %d\n",
+           sm.mean[0], sm.max[0], sm.mean[2], sm.max[2], sm.cond_mean[0], sm.cond_max[0],
+           sm.cond_mean[1], sm.cond_max[1], sm.failed[0]);
+    printf("  UKF  position %.3f (%.3f)  velocity %.3f (%.3f)  failed %d\n", sm.mean[1], sm.max[1],
+           sm.mean[3], sm.max[3], sm.failed[1]);
     printf("  goal: EKF RMSE / sqrt(PCRLB) <= 1.2 at every step after convergence: %s\n",
            sm.max[0] <= 1.2 && sm.max[2] <= 1.2 ? "met" : "NOT met");
 
     /* How the PCRLB loosens when the prior is broad: realisations then meet the dense air
      * at different times, the drag information differs between them, and the averaged
      * information overstates what any one realisation offers. */
-    static const double priors[][2] = {{100, 5}, {200, 10}, {500, 20}, {1000, 20}, {1000, 50},
-                                       {1000, 100}};
+    static const double priors[][2] = {{100, 5},   {200, 10},  {500, 20},
+                                       {1000, 20}, {1000, 50}, {1000, 100}};
     printf("\nprior sweep (same seed; t >= %.0f s): EKF ratio mean (max)\n", t_conv);
     printf("  sigma_p_m sigma_v_mps | pos/pcrlb       vel/pcrlb       | pos/cond        "
            "vel/cond\n");
@@ -559,8 +563,8 @@ int main(int argc, char **argv)
         if (run_case(&p, priors[i][0], priors[i][1], runs, seed, 0, &s) != 0)
             return 3;
         printf("  %9.0f %11.0f | %.3f (%.3f)   %.3f (%.3f)   | %.3f (%.3f)   %.3f (%.3f)\n",
-               priors[i][0], priors[i][1], s.mean[0], s.max[0], s.mean[2], s.max[2],
-               s.cond_mean[0], s.cond_max[0], s.cond_mean[1], s.cond_max[1]);
+               priors[i][0], priors[i][1], s.mean[0], s.max[0], s.mean[2], s.max[2], s.cond_mean[0],
+               s.cond_max[0], s.cond_mean[1], s.cond_max[1]);
     }
     return 0;
 }

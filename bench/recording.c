@@ -24,8 +24,8 @@
 #include "mwx/core.h"
 
 #define N_RECORDS 100000
-#define REPS 3
-#define CHUNK (64 * 1024)
+#define REPS      3
+#define CHUNK     (64 * 1024)
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static double urand(void)
@@ -148,7 +148,10 @@ static double plain_read(const char *path, size_t expect)
     return mwx_time_mono() - t0;
 }
 
-static double min2(double a, double b) { return a < b ? a : b; }
+static double min2(double a, double b)
+{
+    return a < b ? a : b;
+}
 
 /* CPU seconds of this process: steadier than wall time on a shared machine. */
 static double cpu_s(void)
@@ -158,8 +161,7 @@ static double cpu_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void line(const char *what, double s, double cpu, size_t n, size_t bytes,
-                 double base_s)
+static void line(const char *what, double s, double cpu, size_t n, size_t bytes, double base_s)
 {
     printf("  %-30s %7.1f MB/s %8.0f rec/s", what, (double)bytes / s / 1e6, (double)n / s);
     if (cpu > 0)
@@ -261,8 +263,8 @@ static void run(const char *kind, void (*make)(mwx_record_t *, size_t), const ch
         b_read = min2(b_read, plain_read(plain, size));
     }
 
-    printf("%s: %zu records, %zu bytes (%.1f bytes/record, %.1f of them payload)\n", kind, n,
-           size, (double)size / (double)n, (double)total_payload / (double)n);
+    printf("%s: %zu records, %zu bytes (%.1f bytes/record, %.1f of them payload)\n", kind, n, size,
+           (double)size / (double)n, (double)total_payload / (double)n);
     line("encode only", t_enc, c_enc, n, total_payload, 0);
     line("decode + validate only", t_dec, c_dec, n, total_payload, 0);
     line("write, LIVE, no fsync", t_live, c_live, n, size, b_write);
@@ -286,7 +288,7 @@ int main(void)
     unsigned char *buf = malloc(crc_n);
     memset(buf, 0x5a, crc_n);
     double t0 = cpu_s();
-    uint32_t c = mwx_crc32c(0, buf, crc_n);
+    uint32_t c = mwxi_crc32c(0, buf, crc_n);
     double t_crc = cpu_s() - t0;
     printf("  crc32c (slicing-by-8): %.2f GB/s of CPU time (check %08x)\n",
            (double)crc_n / t_crc / 1e9, (unsigned)c);

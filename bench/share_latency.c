@@ -50,18 +50,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#define N 3000      /* measured messages per mode */
-#define WARM 200    /* per mode, discarded (the node's track confirms and settles here) */
-#define BLOCK 100   /* modes take turns every BLOCK messages */
-#define RATE 500.0
+#define N      3000 /* measured messages per mode */
+#define WARM   200  /* per mode, discarded (the node's track confirms and settles here) */
+#define BLOCK  100  /* modes take turns every BLOCK messages */
+#define RATE   500.0
 #define NMODES 6
 #define NPAIRS 3
-#define PER (N + WARM)
+#define PER    (N + WARM)
 
 enum { M_RAW, M_NODE, M_NODEQ, M_NODENW, M_DIRECT, M_POLL };
-static const char *mode_name[NMODES] = {"raw nats.c", "node A meas -> node B fused",
+static const char *mode_name[NMODES] = {"raw nats.c",
+                                        "node A meas -> node B fused",
                                         "  same, B polls caller_thread",
-                                        "  same, no public warnings", "seal->accept, direct",
+                                        "  same, no public warnings",
+                                        "seal->accept, direct",
                                         "seal->accept, poll"};
 
 static double t_send[NMODES][PER];
@@ -118,8 +120,10 @@ static int tls_setup(const char *dir, char *conf, size_t n)
     snprintf(conf, n, "%s/bench-tls.conf", dir);
     if (!(f = fopen(conf, "w")))
         return -1;
-    fprintf(f, "tls: {cert_file: \"%s/tls/nats.crt\", key_file: \"%s/tls/nats.key\",\n"
-               "      ca_file: \"%s\", verify: true, timeout: 2}\n", dir, dir, tls_ca);
+    fprintf(f,
+            "tls: {cert_file: \"%s/tls/nats.crt\", key_file: \"%s/tls/nats.key\",\n"
+            "      ca_file: \"%s\", verify: true, timeout: 2}\n",
+            dir, dir, tls_ca);
     return fclose(f);
 }
 
@@ -249,16 +253,22 @@ struct pair {
     int mode;
     tbus_t ta, tb;
     mwx_node_t *a, *b;
-    int cur_a;                /* measurement A is processing (A's thread only) */
-    int cur_b;                /* B: 0 delivering, i + 1 once scan i is fused, -1 idle */
-    double b_slot[S_N];       /* B's stamps until the fused record names the scan */
-    double scn_t[PER];        /* scenario t of each measurement (increasing) */
-    double stamp[S_N][PER];   /* node path stamps (mono seconds) per measurement */
+    int cur_a;              /* measurement A is processing (A's thread only) */
+    int cur_b;              /* B: 0 delivering, i + 1 once scan i is fused, -1 idle */
+    double b_slot[S_N];     /* B's stamps until the fused record names the scan */
+    double scn_t[PER];      /* scenario t of each measurement (increasing) */
+    double stamp[S_N][PER]; /* node path stamps (mono seconds) per measurement */
 };
 
-static tbus_t *TB(mwx_bus_t *b) { return (tbus_t *)b->impl; }
+static tbus_t *TB(mwx_bus_t *b)
+{
+    return (tbus_t *)b->impl;
+}
 
-static int tb_connect(mwx_bus_t *b, mwx_err_t *err) { return mwx_bus_connect(TB(b)->inner, err); }
+static int tb_connect(mwx_bus_t *b, mwx_err_t *err)
+{
+    return mwx_bus_connect(TB(b)->inner, err);
+}
 
 static int tb_publish(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
                       mwx_err_t *err)
@@ -312,8 +322,7 @@ static int tb_request(mwx_bus_t *b, const char *subject, const uint8_t *data, si
                       double timeout_s, uint8_t *reply, size_t cap, size_t *reply_len,
                       mwx_err_t *err)
 {
-    return mwx_bus_request(TB(b)->inner, subject, data, len, timeout_s, reply, cap, reply_len,
-                           err);
+    return mwx_bus_request(TB(b)->inner, subject, data, len, timeout_s, reply, cap, reply_len, err);
 }
 
 static int tb_poll(mwx_bus_t *b, double timeout_s, mwx_err_t *err)
@@ -326,13 +335,22 @@ static int tb_flush(mwx_bus_t *b, double timeout_s, mwx_err_t *err)
     return mwx_bus_flush(TB(b)->inner, timeout_s, err);
 }
 
-static void tb_stats(mwx_bus_t *b, mwx_bus_stats_t *st) { mwx_bus_stats(TB(b)->inner, st); }
-static const char *tb_last_error(mwx_bus_t *b) { return mwx_bus_last_error(TB(b)->inner); }
-static void tb_close(mwx_bus_t *b) { mwx_bus_close(TB(b)->inner); }
+static void tb_stats(mwx_bus_t *b, mwx_bus_stats_t *st)
+{
+    mwx_bus_stats(TB(b)->inner, st);
+}
+static const char *tb_last_error(mwx_bus_t *b)
+{
+    return mwx_bus_last_error(TB(b)->inner);
+}
+static void tb_close(mwx_bus_t *b)
+{
+    mwx_bus_close(TB(b)->inner);
+}
 
-static const mwx_bus_ops_t tb_ops = {"timed-nats", tb_connect, tb_publish, tb_subscribe,
-                                     tb_request,   tb_poll,    tb_flush,   tb_stats,
-                                     tb_last_error, tb_close, NULL};
+static const mwx_bus_ops_t tb_ops = {"timed-nats",  tb_connect, tb_publish, tb_subscribe,
+                                     tb_request,    tb_poll,    tb_flush,   tb_stats,
+                                     tb_last_error, tb_close,   NULL};
 
 static void tb_init(tbus_t *t, pair_t *p, mwx_bus_t *inner, int is_b)
 {
@@ -361,7 +379,10 @@ static int scan_index(const pair_t *p, double t)
     return -1;
 }
 
-static int is_fused(const mwx_rec_track_t *trk) { return strstr(trk->track_id, "-F") != NULL; }
+static int is_fused(const mwx_rec_track_t *trk)
+{
+    return strstr(trk->track_id, "-F") != NULL;
+}
 
 static void on_record_a(void *user, const mwx_record_t *rec)
 {
@@ -395,8 +416,8 @@ static void on_record_b(void *user, const mwx_record_t *rec)
 }
 
 typedef struct poller {
-    mwx_bus_t *bus;    /* seal->accept poll mode */
-    mwx_node_t *node;  /* node B */
+    mwx_bus_t *bus;   /* seal->accept poll mode */
+    mwx_node_t *node; /* node B */
     atomic_int stop;
 } poller_t;
 
@@ -404,7 +425,7 @@ static void *poll_thread(void *arg)
 {
     poller_t *p = arg;
     while (!atomic_load(&p->stop))
-        mwx_bus_poll(p->bus, 0.05, NULL);
+        (void)mwx_bus_poll(p->bus, 0.05, NULL);
     return NULL;
 }
 
@@ -412,7 +433,7 @@ static void *node_b_thread(void *arg)
 {
     poller_t *p = arg;
     while (!atomic_load(&p->stop))
-        mwx_node_poll(p->node, 0.05, NULL);
+        (void)mwx_node_poll(p->node, 0.05, NULL);
     return NULL;
 }
 
@@ -530,7 +551,7 @@ static void cpu_breakdown(const mwx_keypair_t *k, const uint8_t *env, size_t env
 
     rec.type = MWX_REC_TRACK;
     rec.u.track = *trk;
-    if (mwx_envelope_split(env, env_len, &sp, &spn, &sig, &e, NULL) != MWX_OK)
+    if (mwxi_envelope_split(env, env_len, &sp, &spn, &sig, &e, NULL) != MWX_OK)
         return;
     memcpy(msg, MWX_SIG_DOMAIN, MWX_SIG_DOMAIN_LEN);
     memcpy(msg + MWX_SIG_DOMAIN_LEN, sp, spn);
@@ -551,11 +572,10 @@ static void cpu_breakdown(const mwx_keypair_t *k, const uint8_t *env, size_t env
     }
     printf("  %-44s %6.1f us  (%zu bytes signed)\n", "Ed25519 sign", cpu_median(v, CPU_REPS),
            MWX_SIG_DOMAIN_LEN + spn);
-    mwx_sender_init(&tx, k, pol, 1, &err);
+    (void)mwx_sender_init(&tx, k, pol, 1, &err);
     for (int i = 0; i < CPU_REPS; i++) {
         double a = cpu_now();
-        sink += mwx_sender_seal_track(&tx, trk, mwx_time_wall(), out, sizeof out, &olen, &e,
-                                      NULL);
+        sink += mwx_sender_seal_track(&tx, trk, mwx_time_wall(), out, sizeof out, &olen, &e, NULL);
         v[i] = cpu_now() - a;
     }
     printf("  %-44s %6.1f us\n", "seal = encode + envelope + sign", cpu_median(v, CPU_REPS));
@@ -567,7 +587,7 @@ static void cpu_breakdown(const mwx_keypair_t *k, const uint8_t *env, size_t env
     printf("  %-44s %6.1f us\n", "Ed25519 verify", cpu_median(v, CPU_REPS));
     for (int i = 0; i < CPU_REPS; i++) {
         double a = cpu_now();
-        sink += mwx_envelope_split(env, env_len, &sp, &spn, &sig, &e, NULL);
+        sink += mwxi_envelope_split(env, env_len, &sp, &spn, &sig, &e, NULL);
         v[i] = cpu_now() - a;
     }
     printf("  %-44s %6.1f us\n", "envelope decode (signed part)", cpu_median(v, CPU_REPS));
@@ -577,22 +597,20 @@ static void cpu_breakdown(const mwx_keypair_t *k, const uint8_t *env, size_t env
         static uint8_t envs[CPU_REPS][512];
         static size_t lens[CPU_REPS];
         for (int i = 0; i < CPU_REPS; i++)
-            sink += mwx_sender_seal_track(&tx, trk, mwx_time_wall(), envs[i], 512, &lens[i],
-                                          &e, NULL);
+            sink +=
+                mwx_sender_seal_track(&tx, trk, mwx_time_wall(), envs[i], 512, &lens[i], &e, NULL);
         for (int i = 0; i < CPU_REPS; i++) {
             double a = cpu_now();
             sink += mwx_receiver_accept(rx, envs[i], lens[i], mwx_time_wall(), &e, NULL);
             v[i] = cpu_now() - a;
         }
-        printf("  %-44s %6.1f us\n", "accept = decode + verify + checks",
-               cpu_median(v, CPU_REPS));
+        printf("  %-44s %6.1f us\n", "accept = decode + verify + checks", cpu_median(v, CPU_REPS));
         for (int i = 0; i < CPU_REPS; i++) {
             double a = cpu_now();
             sink += mwx_payload_track(&e, &back, NULL);
             v[i] = cpu_now() - a;
         }
-        printf("  %-44s %6.1f us\n", "decode track record (protobuf-c)",
-               cpu_median(v, CPU_REPS));
+        printf("  %-44s %6.1f us\n", "decode track record (protobuf-c)", cpu_median(v, CPU_REPS));
         mwx_receiver_destroy(rx);
     }
     (void)sink;
@@ -601,8 +619,8 @@ static void cpu_breakdown(const mwx_keypair_t *k, const uint8_t *env, size_t env
 /* Node pair p: A ("KR") publishes to B ("JP") on its own nats-server (the two pairs use
  * the same nations, so each needs a server of its own). */
 static void pair_open(pair_t *p, int mode, const char *u, int caller_thread, int warn,
-                      const mwx_keypair_t *kkr, const mwx_keypair_t *kjp,
-                      const mwx_policy_t *pol, const char *regions, const char *dir)
+                      const mwx_keypair_t *kkr, const mwx_keypair_t *kjp, const mwx_policy_t *pol,
+                      const char *regions, const char *dir)
 {
     mwx_err_t err;
     mwx_bus_t *bus_a, *bus_b;
@@ -695,17 +713,16 @@ static void pair_report(pair_t *p)
     mwx_node_get_stats(p->a, &sta);
     mwx_node_get_stats(p->b, &stb);
     printf("%s: A %llu measurements, %llu own track updates, %llu published; B %llu received, "
-           "%llu accepted, %llu fused updates, %llu alerts\n", mode_name[p->mode],
-           (unsigned long long)sta.meas, (unsigned long long)sta.own_track_updates,
-           (unsigned long long)sta.published, (unsigned long long)stb.received,
-           (unsigned long long)stb.share.accepted, (unsigned long long)stb.fused_updates,
-           (unsigned long long)stb.alerts);
+           "%llu accepted, %llu fused updates, %llu alerts\n",
+           mode_name[p->mode], (unsigned long long)sta.meas,
+           (unsigned long long)sta.own_track_updates, (unsigned long long)sta.published,
+           (unsigned long long)stb.received, (unsigned long long)stb.share.accepted,
+           (unsigned long long)stb.fused_updates, (unsigned long long)stb.alerts);
 }
 
 static void pair_breakdown(pair_t *p)
 {
-    printf("breakdown, %s (wall time between stamps, per measurement):\n",
-           mode_name[p->mode]);
+    printf("breakdown, %s (wall time between stamps, per measurement):\n", mode_name[p->mode]);
     srow("A: track update (meas -> own track record)", stage(p->stamp, S_MEAS, S_OWN));
     srow("A: seal = encode + sign, sent log", stage(p->stamp, S_OWN, S_PUB0));
     srow("publish call -> B's handler starts", stage(p->stamp, S_PUB0, S_DELIV));
@@ -736,9 +753,9 @@ static int profile(int n)
     strcpy(pol.nation[0], "KR");
     strcpy(pol.nation[1], "JP");
     pol.to[0] = 1u << 1;
-    if (!mkdtemp(dir) || mwx_key_generate("KR", &kkr, &err) ||
-        mwx_key_generate("JP", &kjp, &err) || mwx_inproc_hub_create(&pol, &hub, &err) ||
-        mwx_bus_inproc_open(hub, "KR", &ba, &err) || mwx_bus_inproc_open(hub, "JP", &bb, &err))
+    if (!mkdtemp(dir) || mwx_key_generate("KR", &kkr, &err) || mwx_key_generate("JP", &kjp, &err) ||
+        mwx_inproc_hub_create(&pol, &hub, &err) || mwx_bus_inproc_open(hub, "KR", &ba, &err) ||
+        mwx_bus_inproc_open(hub, "JP", &bb, &err))
         return 3;
     snprintf(regions, sizeof regions, "%s/data/regions/northeast-asia.geojson", MWX_SOURCE_DIR);
     memset(&ca, 0, sizeof ca);
@@ -787,8 +804,8 @@ static int profile(int n)
     mwx_node_stats_t sa, sb;
     mwx_node_get_stats(a, &sa);
     mwx_node_get_stats(b, &sb);
-    printf("profile: %d measurements, A published %llu, B fused %llu, alerts A %llu B %llu\n",
-           n, (unsigned long long)sa.published, (unsigned long long)sb.fused_updates,
+    printf("profile: %d measurements, A published %llu, B fused %llu, alerts A %llu B %llu\n", n,
+           (unsigned long long)sa.published, (unsigned long long)sb.fused_updates,
            (unsigned long long)sa.alerts, (unsigned long long)sb.alerts);
     mwx_node_destroy(a);
     mwx_node_destroy(b);
@@ -840,7 +857,8 @@ int main(int argc, char **argv)
            N, WARM, RATE, NMODES, BLOCK);
     if (use_tls)
         printf("TLS: every connection (raw nats.c too) over mutual TLS (client certificates "
-               "required), %s\n", OpenSSL_version(OPENSSL_VERSION));
+               "required), %s\n",
+               OpenSSL_version(OPENSSL_VERSION));
 
     /* raw: two plain nats.c connections (TLS with --tls) */
     natsOptions *po, *so;
@@ -893,8 +911,8 @@ int main(int argc, char **argv)
         mwx_bus_nats_open(&o_p, &sp, &err))
         die("connect", &err);
     if (mwx_bus_subscribe(sd, "mwx.*.*.US", signed_cb, &cd, &err) ||
-        mwx_bus_subscribe(sp, "mwx.*.*.UT", signed_cb, &cp, &err) ||
-        mwx_bus_flush(sd, 2, &err) || mwx_bus_flush(sp, 2, &err))
+        mwx_bus_subscribe(sp, "mwx.*.*.UT", signed_cb, &cp, &err) || mwx_bus_flush(sd, 2, &err) ||
+        mwx_bus_flush(sp, 2, &err))
         die("subscribe", &err);
 
     /* the node pairs: B polls as a node does, handlers in place (pair 0) or always on the
@@ -930,8 +948,7 @@ int main(int argc, char **argv)
     size_t len = 0, env_size, last_len = 0;
     mwx_envelope_t env;
     /* the raw payload has the size of a signed track report */
-    if (mwx_sender_seal_track(&txa, &trk, mwx_time_wall(), buf, sizeof buf, &env_size, &env,
-                              &err))
+    if (mwx_sender_seal_track(&txa, &trk, mwx_time_wall(), buf, sizeof buf, &env_size, &env, &err))
         die("seal", &err);
     txa.next_seq = first;
     memset(payload, 0x5a, sizeof payload);
@@ -958,7 +975,7 @@ int main(int argc, char **argv)
                                       &err) != 0)
                 die("seal", &err);
             double tp = mwx_time_mono();
-            mwx_bus_publish_envelope(pub, &env, buf, len, &err);
+            (void)mwx_bus_publish_envelope(pub, &env, buf, len, &err);
             pub_wall[mode][i] = mwx_time_mono() - tp;
             if (mode == M_DIRECT) {
                 memcpy(last_env, buf, len);
@@ -984,12 +1001,11 @@ int main(int argc, char **argv)
     mwx_receiver_counters(cd.rx, &c1);
     mwx_receiver_counters(cp.rx, &c2);
     pct_t raw = percentiles_of(lat[M_RAW]);
-    printf("payload: signed track report envelope = %zu bytes; raw uses the same size\n",
-           env_size);
+    printf("payload: signed track report envelope = %zu bytes; raw uses the same size\n", env_size);
     for (int k = 0; k < NPAIRS; k++)
         pair_report(&pr[k]);
-    printf("seal->accept accepted: direct %llu/%d, poll %llu/%d\n",
-           (unsigned long long)c1.accepted, PER, (unsigned long long)c2.accepted, PER);
+    printf("seal->accept accepted: direct %llu/%d, poll %llu/%d\n", (unsigned long long)c1.accepted,
+           PER, (unsigned long long)c2.accepted, PER);
     for (int m = 0; m < NMODES; m++)
         row(mode_name[m], percentiles_of(lat[m]), raw);
     pct_t nd = percentiles_of(lat[M_NODE]);

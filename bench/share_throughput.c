@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NOPS 20000
+#define NOPS   20000
 #define STRIDE 512 /* a signed track report is ~360 bytes */
 
 static nats_fixture_t server;
@@ -83,7 +83,7 @@ static void *node_thread(void *arg)
 {
     node_rx_t *r = arg;
     while (!atomic_load(&r->stop))
-        mwx_node_poll(r->node, 0.05, NULL);
+        (void)mwx_node_poll(r->node, 0.05, NULL);
     return NULL;
 }
 
@@ -144,11 +144,11 @@ static double into_node(const mwx_keypair_t *kr, mwx_rec_track_t trk)
         while (pubs - atomic_load(&r.fused) > 2000)
             usleep(100);
         trk.t = 100.0 + (mwx_time_mono() - t0); /* the track moves on in time */
-        mwx_sender_seal_track(&tx, &trk, mwx_time_wall(), buf, sizeof buf, &len, &env, &err);
-        mwx_bus_publish_envelope(pub, &env, buf, len, &err);
+        (void)mwx_sender_seal_track(&tx, &trk, mwx_time_wall(), buf, sizeof buf, &len, &env, &err);
+        (void)mwx_bus_publish_envelope(pub, &env, buf, len, &err);
         pubs++;
     }
-    mwx_bus_flush(pub, 5, &err);
+    (void)mwx_bus_flush(pub, 5, &err);
     for (int i = 0; i < 20000 && atomic_load(&r.fused) < pubs; i++)
         usleep(1000);
     double all_s = mwx_time_mono() - t0;
@@ -189,16 +189,16 @@ int main(void)
     strcpy(pol.nation[0], "KR");
     strcpy(pol.nation[1], "US");
     pol.to[0] = 2;
-    mwx_key_generate("KR", &kr, &err);
-    mwx_sender_init(&tx, &kr, &pol, 1, &err);
+    (void)mwx_key_generate("KR", &kr, &err);
+    (void)mwx_sender_init(&tx, &kr, &pol, 1, &err);
     envs = malloc(sizeof *envs * NOPS);
     memset(envs, 0, sizeof *envs * NOPS); /* page faults out of the timed loops */
 
     /* mwx and bare libsodium take turns in 10 rounds, so that load from elsewhere hits
      * both alike; wall and thread-CPU time are summed per kind. */
     double t0;
-    mwx_receiver_create("US", 30, &rx, &err);
-    mwx_receiver_trust(rx, "KR", kr.pk, &err);
+    (void)mwx_receiver_create("US", 30, &rx, &err);
+    (void)mwx_receiver_trust(rx, "KR", kr.pk, &err);
     uint8_t sig[64], msg[512];
     size_t mlen = 0;
     double sign_w = 0, sign_c = 0, ver_w = 0, ver_c = 0, rs_c = 0, rv_c = 0;
@@ -242,10 +242,11 @@ int main(void)
     printf("baseline libsodium on %zu bytes: sign %6.1f us CPU, verify %6.1f us CPU (%d ok)\n",
            mlen, raw_sign_cpu * 1e6, raw_verify_cpu * 1e6, vok);
     printf("sign only   (encode + Ed25519 sign + envelope):  %6.1f us/op wall, %6.1f us/op CPU"
-           "  (%8.0f op/s per core)\n", sign_s * 1e6, sign_cpu * 1e6, 1 / sign_cpu);
+           "  (%8.0f op/s per core)\n",
+           sign_s * 1e6, sign_cpu * 1e6, 1 / sign_cpu);
     printf("verify only (decode + Ed25519 verify + checks):  %6.1f us/op wall, %6.1f us/op CPU"
-           "  (%8.0f op/s per core; %d/%d ok)\n", verify_s * 1e6, verify_cpu * 1e6,
-           1 / verify_cpu, ok, NOPS);
+           "  (%8.0f op/s per core; %d/%d ok)\n",
+           verify_s * 1e6, verify_cpu * 1e6, 1 / verify_cpu, ok, NOPS);
     printf("mwx over bare libsodium (CPU): sign %.2fx, verify %.2fx\n", sign_cpu / raw_sign_cpu,
            verify_cpu / raw_verify_cpu);
 
@@ -272,8 +273,9 @@ int main(void)
     for (int i = 0; i < 5000 && atomic_load(&delivered_raw) < sent; i++)
         usleep(1000);
     double raw_s = mwx_time_mono() - t0;
-    printf("raw nats.c publish -> deliver, unpaced:         %8.0f msg/s  (%ld sent, %ld delivered)\n",
-           atomic_load(&delivered_raw) / raw_s, sent, atomic_load(&delivered_raw));
+    printf(
+        "raw nats.c publish -> deliver, unpaced:         %8.0f msg/s  (%ld sent, %ld delivered)\n",
+        atomic_load(&delivered_raw) / raw_s, sent, atomic_load(&delivered_raw));
     natsSubscription_Destroy(sub);
     natsConnection_Destroy(pc);
     natsConnection_Destroy(sc);
@@ -283,15 +285,15 @@ int main(void)
     mwx_nats_opts_t po = {0}, so = {0};
     po.url = so.url = url;
     so.direct = 1;
-    mwx_receiver_create("US", 30, &rx, &err);
-    mwx_receiver_trust(rx, "KR", kr.pk, &err);
+    (void)mwx_receiver_create("US", 30, &rx, &err);
+    (void)mwx_receiver_trust(rx, "KR", kr.pk, &err);
     if (mwx_bus_nats_open(&po, &pub, &err) || mwx_bus_nats_open(&so, &sb, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return 3;
     }
-    mwx_bus_subscribe(sb, "mwx.*.*.US", on_signed, rx, &err);
-    mwx_bus_flush(sb, 2, &err);
-    mwx_sender_init(&tx, &kr, &pol, 1, &err);
+    (void)mwx_bus_subscribe(sb, "mwx.*.*.US", on_signed, rx, &err);
+    (void)mwx_bus_flush(sb, 2, &err);
+    (void)mwx_sender_init(&tx, &kr, &pol, 1, &err);
     uint8_t buf[MWX_ENVELOPE_MAX];
     size_t len;
     t0 = mwx_time_mono();
@@ -301,12 +303,12 @@ int main(void)
          * and the figure is what the pair sustains */
         while (pubs - atomic_load(&verified) > 2000)
             usleep(100);
-        mwx_sender_seal_track(&tx, &trk, mwx_time_wall(), buf, sizeof buf, &len, &env, &err);
-        mwx_bus_publish_envelope(pub, &env, buf, len, &err);
+        (void)mwx_sender_seal_track(&tx, &trk, mwx_time_wall(), buf, sizeof buf, &len, &env, &err);
+        (void)mwx_bus_publish_envelope(pub, &env, buf, len, &err);
         pubs++;
     }
     double pub_s = mwx_time_mono() - t0;
-    mwx_bus_flush(pub, 5, &err);
+    (void)mwx_bus_flush(pub, 5, &err);
     for (int i = 0; i < 10000 && atomic_load(&verified) < pubs; i++)
         usleep(1000);
     double all_s = mwx_time_mono() - t0;

@@ -68,17 +68,15 @@ int main(int argc, char **argv)
            "        load = parse + solve every trajectory; run = truth every 1 s + all scans\n",
            path, sc->duration_s, sc->n_sensors, sc->n_launches, reps);
     printf("records: %llu (%llu truth, %llu meas of which %llu false alarms), %llu scans\n",
-           (unsigned long long)n, (unsigned long long)st.n_truth,
-           (unsigned long long)st.n_meas, (unsigned long long)st.n_false_alarms,
-           (unsigned long long)st.n_scans);
+           (unsigned long long)n, (unsigned long long)st.n_truth, (unsigned long long)st.n_meas,
+           (unsigned long long)st.n_false_alarms, (unsigned long long)st.n_scans);
     printf("load:                 %8.3f s\n", t_load);
     printf("run, counting sink:   %8.3f s  %9.0fx real time  %10.0f meas/s\n", t_count,
            sc->duration_s / t_count, st.n_meas / t_count);
     printf("run, .mwxr recording: %8.3f s  %9.0fx real time  %10.0f meas/s  (%.2fx the "
            "counting sink's time)\n",
            t_rec, sc->duration_s / t_rec, st.n_meas / t_rec, t_rec / t_count);
-    printf("end to end (load + recording): %.0fx real time\n",
-           sc->duration_s / (t_load + t_rec));
+    printf("end to end (load + recording): %.0fx real time\n", sc->duration_s / (t_load + t_rec));
     mwx_scenario_free(sc);
     free(sc);
     return 0;

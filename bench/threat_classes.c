@@ -38,25 +38,25 @@ typedef struct cls {
 } cls_t;
 
 static const cls_t CLASSES[] = {
-    {"ballistic", "test-landfall.json"},
-    {"quasi-ballistic", "test-quasi-ballistic.json"},
-    {"staging", "test-staging.json"},
-    {"space launch", "test-space-launch.json"},
+    {"ballistic", "test-landfall.json"}, {"quasi-ballistic", "test-quasi-ballistic.json"},
+    {"staging", "test-staging.json"},    {"space launch", "test-space-launch.json"},
     {"glide", "test-glide.json"},
 };
 #define N_CLASSES (sizeof CLASSES / sizeof CLASSES[0])
 
 enum { M_ERR300, M_ERR60, M_LEAD, M_FALSE, M_TPRED, M_MISSED, M_ORBIT, N_METRICS };
-static const char *const METRIC[N_METRICS] = {
-    "impact error at 300 s to go (km)", "impact error at 60 s to go (km)",
-    "lead / (event - first detection)", "false regions per launch",
-    "first detection to first ellipse/corridor (s)", "missed regions per launch",
-    "impact warnings for parts in orbit"};
+static const char *const METRIC[N_METRICS] = {"impact error at 300 s to go (km)",
+                                              "impact error at 60 s to go (km)",
+                                              "lead / (event - first detection)",
+                                              "false regions per launch",
+                                              "first detection to first ellipse/corridor (s)",
+                                              "missed regions per launch",
+                                              "impact warnings for parts in orbit"};
 
 typedef struct vec {
     double *v;
     size_t n, cap;
-    size_t n_null;      /* no value (no prediction, never predicted) */
+    size_t n_null; /* no value (no prediction, never predicted) */
 } vec_t;
 
 static void vpush(vec_t *x, double v)
@@ -118,8 +118,7 @@ static void on_record(void *user, const mwx_record_t *rec)
 {
     mwx_records_t *rs = user;
     int keep = rec->type == MWX_REC_TRUTH || rec->type == MWX_REC_MEAS ||
-               rec->type == MWX_REC_ALERT ||
-               (rec->type == MWX_REC_TRACK && rec->u.track.confirmed);
+               rec->type == MWX_REC_ALERT || (rec->type == MWX_REC_TRACK && rec->u.track.confirmed);
     if (keep && mwx_records_push(rs, rec) != MWX_OK)
         fprintf(stderr, "threat_classes: out of memory\n");
 }
@@ -247,7 +246,8 @@ static int one_run(const char *path, int alone, uint64_t seed, mwx_regions_t *re
     mwx_run_result_free(&res);
     json_t *nat;
     size_t i;
-    json_array_foreach(json_object_get(root, "nations"), i, nat) {
+    json_array_foreach(json_object_get(root, "nations"), i, nat)
+    {
         const char *id = json_string_value(json_object_get(nat, "id"));
         if (id)
             score_nation(&rs, id, text, regions, m, worst_missed);
@@ -275,8 +275,8 @@ int main(void)
     mwx_err_t err = {0, ""};
     const char *e = getenv("MWX_BENCH_SEEDS");
     int seeds = e && atoi(e) > 0 ? atoi(e) : 20;
-    if (mwx_regions_load(MWX_SOURCE_DIR "/data/regions/northeast-asia.geojson", &regions,
-                         &err) != MWX_OK) {
+    if (mwx_regions_load(MWX_SOURCE_DIR "/data/regions/northeast-asia.geojson", &regions, &err) !=
+        MWX_OK) {
         fprintf(stderr, "threat_classes: %s\n", err.msg);
         return 1;
     }
@@ -303,8 +303,8 @@ int main(void)
         memset(m, 0, sizeof m);
         for (int s = 1; s <= seeds && !failed; s++)
             for (int mode = 0; mode < 2 && !failed; mode++)
-                failed = one_run(path, mode == 0, (uint64_t)s, regions, m[mode], &worst[mode],
-                                 why, sizeof why) != 0;
+                failed = one_run(path, mode == 0, (uint64_t)s, regions, m[mode], &worst[mode], why,
+                                 sizeof why) != 0;
         if (failed) {
             printf("| %s | skipped: the run is refused (%s) | | | | | |\n", CLASSES[c].name, why);
         } else {

@@ -43,7 +43,10 @@ static uint64_t rng_next(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-static double uni(uint64_t *s) { return ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0; }
+static double uni(uint64_t *s)
+{
+    return ((double)(rng_next(s) >> 11) + 0.5) / 9007199254740992.0;
+}
 
 static double gauss(uint64_t *s)
 {
@@ -70,7 +73,8 @@ static int scene_init(scene_t *sc, int n, uint64_t seed)
     if (!sc->x || !sc->m)
         return -1;
     for (int i = 0; i < n; i++) {
-        double east[3], north[3], up[3], az = 2 * MWX_PI * uni(&seed), sp = 2000 + 2000 * uni(&seed);
+        double east[3], north[3], up[3], az = 2 * MWX_PI * uni(&seed),
+                                         sp = 2000 + 2000 * uni(&seed);
         double fp = (uni(&seed) - 0.5) * 0.6;
         mwx_geo_t g;
         /* 30 km grid around the radar: 0.27 deg of latitude */
@@ -80,8 +84,8 @@ static int scene_init(scene_t *sc, int n, uint64_t seed)
         mwx_geo_to_ecef(&e, &g, sc->x[i]);
         mwx_enu_basis(g.lat, g.lon, east, north, up);
         for (int k = 0; k < 3; k++)
-            sc->x[i][3 + k] = sp * (cos(fp) * (sin(az) * east[k] + cos(az) * north[k]) +
-                                    sin(fp) * up[k]);
+            sc->x[i][3 + k] =
+                sp * (cos(fp) * (sin(az) * east[k] + cos(az) * north[k]) + sin(fp) * up[k]);
         sc->x[i][6] = 0.0;
         sc->x[i][7] = 2e-4;
     }
@@ -170,8 +174,8 @@ static int run(int n, double refresh_s, int timed_scans, result_t *res)
             mwx_tracker_get_stats(tr, &s0);
         a = cpu_now();
         for (int i = 0; i < n; i++)
-            mwx_tracker_add(tr, &sc.m[i], NULL);
-        mwx_tracker_flush(tr, NULL);
+            (void)mwx_tracker_add(tr, &sc.m[i], NULL);
+        (void)mwx_tracker_flush(tr, NULL);
         if (k >= WARM)
             busy += cpu_now() - a;
         scene_step(&sc, &truth);
@@ -274,8 +278,7 @@ int main(int argc, char **argv)
                 per100[cfgi] = per;
             printf("%7d %8s %12.0f %14.2f %10.2f %10d %12.1f\n", n,
                    cfgi == 0 ? "updates" : "filter", r.updates / r.seconds, per,
-                   per100[cfgi] > 0.0 ? per / per100[cfgi] : 0.0, r.confirmed,
-                   30.0 / r.seconds);
+                   per100[cfgi] > 0.0 ? per / per100[cfgi] : 0.0, r.confirmed, 30.0 / r.seconds);
         }
     }
     ekf_step();

@@ -1,4 +1,4 @@
-/* Trajectory solving speed (`make bench` runs it as build/bench/traj_solve; figures go
+/* Trajectory solving speed (`make bench` runs it as build/bench/mwxi_traj_solve; figures go
  * to docs/TRAJECTORIES.md). For each case: median wall time of mwx_traj_create over
  * repetitions, flights integrated by the solver, steps stored; then the cost of one
  * mwx_traj_state call, and a simulated 1 s truth stream's speed-up over real time. */
@@ -73,7 +73,7 @@ int main(int argc, char **argv)
                 return 1;
             }
             t[r] = mwx_time_mono() - t0;
-            traj_get_details(tr, &d);
+            mwxi_traj_get_details(tr, &d);
             mwx_traj_destroy(tr);
         }
         qsort(t, (size_t)reps, sizeof *t, cmp);
@@ -82,12 +82,11 @@ int main(int argc, char **argv)
             base = t[reps / 2];
         /* ratio: median over the first case's (a 400 km ballistic flight), same run */
         printf("  %-16s %6.2f / %6.2f ms  x%5.1f  flights %3d  steps %4zu  miss %.2f m\n",
-               cases[k].id, t[0] * 1e3, t[reps / 2] * 1e3, t[reps / 2] / base, d.n_evals,
-               d.n_seg, d.miss_m);
+               cases[k].id, t[0] * 1e3, t[reps / 2] * 1e3, t[reps / 2] / base, d.n_evals, d.n_seg,
+               d.miss_m);
         free(t);
     }
-    printf("  all %d (medians): %.1f ms (x = median / the first case's median)\n", n,
-           total * 1e3);
+    printf("  all %d (medians): %.1f ms (x = median / the first case's median)\n", n, total * 1e3);
 
     /* state queries */
     {
@@ -97,20 +96,19 @@ int main(int argc, char **argv)
         volatile double sink = 0.0;
         mwx_phase_t phase;
         long calls = 0;
-        mwx_traj_create(&ph, &cases[1], TEST_EPOCH, &tr, NULL);
+        (void)mwx_traj_create(&ph, &cases[1], TEST_EPOCH, &tr, NULL);
         mwx_traj_get_info(tr, &in);
         double t0 = mwx_time_mono();
         for (int r = 0; r < 200; r++)
             for (double t = in.t_launch; t < in.t_impact; t += 0.9973) {
-                mwx_traj_state(tr, t, p, v, &phase);
+                (void)mwx_traj_state(tr, t, p, v, &phase);
                 sink = sink + p[0];
                 calls++;
             }
         double dt = mwx_time_mono() - t0;
         printf("mwx_traj_state: %.0f ns per call (%ld calls)\n", dt / calls * 1e9, calls);
         printf("solve + 1 s truth for the %.0f s flight: %.0fx real time\n",
-               in.t_impact - in.t_launch,
-               (in.t_impact - in.t_launch) / (total / n + dt / 200));
+               in.t_impact - in.t_launch, (in.t_impact - in.t_launch) / (total / n + dt / 200));
         mwx_traj_destroy(tr);
     }
     return 0;

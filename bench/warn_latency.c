@@ -11,7 +11,7 @@
  *          this is what the public receives, and what the goal (< 1 ms) is about;
  *        - "whole call": stopped when mwx_warn_track() returns; it adds the GeoJSON, Atom
  *          and CoT files (written after the CAP files) and the allocation of inodes for the
- *          next messages' files (mwx_warn_inodes_fill).
+ *          next messages' files (mwxi_warn_inodes_fill).
  *      Wall time and the thread's CPU time, p50 / p99 / max.
  *   2. update, no message: the same track with a steady prediction (decision, CoT and
  *      GeoJSON at their cadence).
@@ -60,8 +60,8 @@ static double cpu_now(void)
 /* The emit callback runs right after each file got its name: the CAP clock stops there. */
 typedef struct capclock {
     char last_cap[256];
-    double wall, cpu;     /* when the latest CAP file of the call was on disk */
-    int n;                /* CAP files in the call */
+    double wall, cpu; /* when the latest CAP file of the call was on disk */
+    int n;            /* CAP files in the call */
 } capclock_t;
 
 static void on_emit(void *user, mwx_warn_output_t out, const mwx_rec_alert_t *rec)
@@ -84,8 +84,8 @@ static int cmp_d(const void *a, const void *b)
 static void report(const char *what, double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, cmp_d);
-    printf("  %-42s p50 %8.1f us   p99 %8.1f us   max %8.1f us   (n=%d)\n", what,
-           v[n / 2] * 1e6, v[(int)(n * 0.99)] * 1e6, v[n - 1] * 1e6, n);
+    printf("  %-42s p50 %8.1f us   p99 %8.1f us   max %8.1f us   (n=%d)\n", what, v[n / 2] * 1e6,
+           v[(int)(n * 0.99)] * 1e6, v[n - 1] * 1e6, n);
 }
 
 static mwx_rec_track_t track(double t, double it)
@@ -130,7 +130,7 @@ static void new_file_baseline(const char *dir, size_t size, double *lat, double 
         snprintf(name, sizeof name, "baseline-new-%d.bin", i);
         t0 = mwx_time_mono();
         c0 = cpu_now();
-        mwx_warn_write_new(NULL, dir, name, blob, size, 0, &err);
+        mwxi_warn_write_new(NULL, dir, name, blob, size, 0, &err);
         lat[i] = mwx_time_mono() - t0;
         cpu[i] = cpu_now() - c0;
     }
@@ -138,8 +138,8 @@ static void new_file_baseline(const char *dir, size_t size, double *lat, double 
 }
 
 /* Step 1 on context w: n updates, each issuing an Update in both series. */
-static int updates(mwx_warn_t *w, capclock_t *cc, int n, double *lat, double *cpu,
-                   double *lat_cap, double *cpu_cap)
+static int updates(mwx_warn_t *w, capclock_t *cc, int n, double *lat, double *cpu, double *lat_cap,
+                   double *cpu_cap)
 {
     mwx_err_t err = {0};
     mwx_warn_stats_t st0, st1;
@@ -199,8 +199,7 @@ static int signed_cap(const char *dir, int n, double p50_cap_unsigned, double p5
     sub.common_name = "JP public alerting";
     sub.usage = MWX_PKI_SIGNING;
     if (mwx_pki_issue(cak, cac, &sub, key, cert, 1, &err) ||
-        mwx_cap_signer_create(key, cert, &signer, &err) ||
-        mwx_cap_verifier_create(cac, &ver, &err))
+        mwx_cap_signer_create(key, cert, &signer, &err) || mwx_cap_verifier_create(cac, &ver, &err))
         goto out;
     memset(&cc, 0, sizeof cc);
     cfg.node = "JP";
@@ -227,8 +226,8 @@ static int signed_cap(const char *dir, int n, double p50_cap_unsigned, double p5
     report("whole call, signed", lat, n);
     report("  same, CPU time of the thread", cpu, n);
     printf("  p50 update -> CAP files: signed %.1f us = %.2f x unsigned (%.1f us), + %.1f us "
-           "for two signatures; whole call %.2f x\n", lat_cap[n / 2] * 1e6,
-           lat_cap[n / 2] / p50_cap_unsigned, p50_cap_unsigned * 1e6,
+           "for two signatures; whole call %.2f x\n",
+           lat_cap[n / 2] * 1e6, lat_cap[n / 2] / p50_cap_unsigned, p50_cap_unsigned * 1e6,
            (lat_cap[n / 2] - p50_cap_unsigned) * 1e6, lat[n / 2] / p50_call_unsigned);
     /* sign and verify alone, on the last (signed) CAP file's unsigned text */
     {
@@ -294,8 +293,7 @@ int main(int argc, char **argv)
         n = 100;
     double *lat = calloc((size_t)n, sizeof *lat), *cpu = calloc((size_t)n, sizeof *cpu);
     double *lat_cap = calloc((size_t)n, sizeof *lat), *cpu_cap = calloc((size_t)n, sizeof *cpu);
-    snprintf(dir, sizeof dir, "%s/mwx-warn-bench-%ld", argc > 2 ? argv[2] : "/tmp",
-             (long)getpid());
+    snprintf(dir, sizeof dir, "%s/mwx-warn-bench-%ld", argc > 2 ? argv[2] : "/tmp", (long)getpid());
     snprintf(alerts, sizeof alerts, "%s/alerts", dir);
     memset(&cc, 0, sizeof cc);
     cfg.node = "JP";
@@ -312,12 +310,13 @@ int main(int argc, char **argv)
     if (getloadavg(la, 3) < 0)
         la[0] = la[1] = la[2] = NAN;
     printf("warn_latency: %d updates, real regions (66), files in %s; load average %.2f %.2f "
-           "%.2f\n", n, dir, la[0], la[1], la[2]);
+           "%.2f\n",
+           n, dir, la[0], la[1], la[2]);
 
     mwx_rec_track_t k;
     for (int i = 0; i <= 6; i++) { /* settle the prediction (settle_s = 5): the Alert */
         k = track(i, 500);
-        mwx_warn_track(w, &k, &err);
+        (void)mwx_warn_track(w, &k, &err);
     }
     mwx_warn_get_stats(w, &st0);
     if (st0.cap_alert < 1) {
@@ -339,7 +338,8 @@ int main(int argc, char **argv)
         return 1;
     mwx_warn_get_stats(w, &st1);
     printf("update -> CAP Update in both series (impact, overflight): %.2f CAP files per "
-           "update\n", (double)(st1.cap_update - st0.cap_update) / n);
+           "update\n",
+           (double)(st1.cap_update - st0.cap_update) / n);
     report("update -> both CAP files on disk", lat_cap, n);
     report("  same, CPU time of the thread", cpu_cap, n);
     report("whole call (+ GeoJSON, Atom, CoT, inodes)", lat, n);
@@ -351,7 +351,7 @@ int main(int argc, char **argv)
         k = track(100 + i * 0.01, 520);
         t0 = mwx_time_mono();
         c0 = cpu_now();
-        mwx_warn_track(w, &k, &err);
+        (void)mwx_warn_track(w, &k, &err);
         lat[i] = mwx_time_mono() - t0;
         cpu[i] = cpu_now() - c0;
     }
@@ -368,7 +368,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < n; i++) {
         t0 = mwx_time_mono();
         c0 = cpu_now();
-        mwx_warn_write_file(dir, "baseline.bin", blob, cap_size, 0, &err);
+        mwxi_warn_write_file(dir, "baseline.bin", blob, cap_size, 0, &err);
         lat[i] = mwx_time_mono() - t0;
         cpu[i] = cpu_now() - c0;
     }
@@ -401,19 +401,20 @@ int main(int argc, char **argv)
         }
         t0 = mwx_time_mono();
         for (int i = 0; i < q; i++) {
-            mwx_regions_in_ellipse(r, &es[i], 72, hit, &nh, &err);
+            (void)mwx_regions_in_ellipse(r, &es[i], 72, hit, &nh, &err);
             hits += nh;
         }
         double dt = mwx_time_mono() - t0;
         t0 = mwx_time_mono();
         for (int i = 0; i < q; i++)
-            mwx_warn_ellipse_ring(mwx_regions_geod(r), &es[i], 72, 0.001, 3000, ring);
+            mwxi_warn_ellipse_ring(mwxi_regions_geod(r), &es[i], 72, 0.001, 3000, ring);
         double dt_ring = mwx_time_mono() - t0;
         printf("region tests (%d random ellipses, %zu regions each, %.2f regions hit on "
-               "average):\n", q, nreg, (double)hits / q);
+               "average):\n",
+               q, nreg, (double)hits / q);
         printf("  %.0f ellipse queries/s = %.2e region tests/s; %.1f us per query, of which "
-               "%.1f us (%.0f %%) builds the geodesic polygon\n", q / dt, q * (double)nreg / dt,
-               dt / q * 1e6, dt_ring / q * 1e6, 100 * dt_ring / dt);
+               "%.1f us (%.0f %%) builds the geodesic polygon\n",
+               q / dt, q * (double)nreg / dt, dt / q * 1e6, dt_ring / q * 1e6, 100 * dt_ring / dt);
         free(es);
     }
     mwx_warn_free(w);

@@ -43,7 +43,7 @@
 #include <unistd.h>
 
 #define MAX_ALERTS 4096
-#define MAX_PTS 20000
+#define MAX_PTS    20000
 
 #define MAX_TRK 256
 
@@ -140,8 +140,7 @@ static double overflight_time(const obs_t *o, int k, mwx_regions_t *regions, siz
         double lat = o->pts[k][i][0], lon = o->pts[k][i][1];
         if (lat < ri->min_lat || lat > ri->max_lat || lon < ri->min_lon || lon > ri->max_lon)
             continue;
-        if (mwx_regions_at_point(regions, lat, lon, scratch, NULL, &err) == MWX_OK &&
-            scratch[r])
+        if (mwx_regions_at_point(regions, lat, lon, scratch, NULL, &err) == MWX_OK && scratch[r])
             return o->pt_t[k][i];
     }
     return NAN;
@@ -194,7 +193,8 @@ static json_t *find_id(json_t *arr, const char *id)
 {
     size_t i;
     json_t *v;
-    json_array_foreach(arr, i, v) {
+    json_array_foreach(arr, i, v)
+    {
         json_t *x = json_is_object(v) ? json_object_get(v, "id") : v;
         if (json_is_string(x) && strcmp(json_string_value(x), id) == 0)
             return v;
@@ -248,7 +248,8 @@ static void one(const char *path, mwx_regions_t *regions, totals_t *tt, long see
     json_t *l;
     size_t nreg = mwx_regions_count(regions);
     uint8_t *hit = calloc(nreg, 1), *scratch = calloc(nreg, 1);
-    json_array_foreach(rep ? json_object_get(rep, "launches") : NULL, li, l) {
+    json_array_foreach(rep ? json_object_get(rep, "launches") : NULL, li, l)
+    {
         const char *lid = json_string_value(json_object_get(l, "id"));
         double tl = json_number_value(json_object_get(l, "t_launch"));
         double ti = json_is_number(json_object_get(l, "t_impact"))
@@ -262,8 +263,8 @@ static void one(const char *path, mwx_regions_t *regions, totals_t *tt, long see
         for (int k = 0; k < o.n_obj; k++)
             if (strcmp(o.obj[k], lid) == 0 && o.n_pts[k] >= 2) {
                 kobj = k;
-                mwx_regions_along_line(regions, (const double(*)[2])o.pts[k], o.n_pts[k], 0,
-                                       hit, NULL, &err);
+                (void)mwx_regions_along_line(regions, (const double(*)[2])o.pts[k], o.n_pts[k], 0,
+                                             hit, NULL, &err);
             }
         double tend = isfinite(ti) ? ti : INFINITY;
         /* this launch's alerts: by the track they name, else by time */
@@ -289,8 +290,7 @@ static void one(const char *path, mwx_regions_t *regions, totals_t *tt, long see
             int active300 = 0, before300 = 0;
             for (size_t a = 0; a < o.n_alerts; a++) {
                 const mwx_rec_alert_t *al = &o.alerts[a];
-                if (!mine[a] || (isfinite(ti) && al->t > ti) ||
-                    strstr(al->identifier, ".launch."))
+                if (!mine[a] || (isfinite(ti) && al->t > ti) || strstr(al->identifier, ".launch."))
                     continue;
                 int names = 0;
                 for (int q = 0; q < al->n_regions; q++)
@@ -333,11 +333,12 @@ static void one(const char *path, mwx_regions_t *regions, totals_t *tt, long see
             /* a struck region's event: the Report's (a stage's fall is its own time, not
              * the launch's impact; a space launch to orbit has none) */
             json_t *tev = sr ? json_object_get(sr, "t_event") : NULL;
-            double ev = struck ? (json_is_number(tev) ? json_number_value(tev) : ti)
+            double ev = struck      ? (json_is_number(tev) ? json_number_value(tev) : ti)
                         : kobj >= 0 ? overflight_time(&o, kobj, regions, r, scratch)
                                     : NAN;
             if (!struck && !isfinite(ev) && rep_over) { /* the Report's own overflight time */
-                json_t *fa = json_object_get(sr, "t_first_alert"), *lt = json_object_get(sr, "lead_time_s");
+                json_t *fa = json_object_get(sr, "t_first_alert"),
+                       *lt = json_object_get(sr, "lead_time_s");
                 if (json_is_number(fa) && json_is_number(lt))
                     ev = json_number_value(fa) + json_number_value(lt);
             }
@@ -359,7 +360,7 @@ static void one(const char *path, mwx_regions_t *regions, totals_t *tt, long see
                 tt->ahead += isfinite(vs_real) && vs_real > 0;
             }
             printf("| %s | %s | %s | %s | ", name, lid, rid,
-                   !struck ? "overflown"
+                   !struck                                    ? "overflown"
                    : skind && strcmp(skind, "drop_zone") == 0 ? "struck (drop zone)"
                                                               : "struck");
             if (isfinite(ratio))
@@ -377,7 +378,8 @@ static void one(const char *path, mwx_regions_t *regions, totals_t *tt, long see
         if (false300 > tt->false300_max)
             tt->false300_max = false300;
         printf("| %s | %s | (launch) | missed %d, false at 300 s to go %d%s; early, released "
-               "by then %d%s | | |\n", name, lid, missed, false300, false_ids, early, early_ids);
+               "by then %d%s | | |\n",
+               name, lid, missed, false300, false_ids, early, early_ids);
         free(mine);
     }
     /* regions the real system warned that were neither struck nor overflown in reality */
@@ -385,7 +387,8 @@ static void one(const char *path, mwx_regions_t *regions, totals_t *tt, long see
         size_t i;
         json_t *cr;
         int real_false = 0, real_warned = 0;
-        json_array_foreach(json_object_get(cmp, "regions"), i, cr) {
+        json_array_foreach(json_object_get(cmp, "regions"), i, cr)
+        {
             json_t *ra = json_object_get(json_object_get(cr, "real"), "t_alert_s");
             if (!json_is_number(ra))
                 continue;
@@ -424,8 +427,8 @@ int main(int argc, char **argv)
     }
     mwx_regions_t *regions = NULL;
     mwx_err_t err = {0, ""};
-    if (mwx_regions_load(MWX_SOURCE_DIR "/data/regions/northeast-asia.geojson", &regions,
-                         &err) != MWX_OK) {
+    if (mwx_regions_load(MWX_SOURCE_DIR "/data/regions/northeast-asia.geojson", &regions, &err) !=
+        MWX_OK) {
         fprintf(stderr, "warning_quality: %s\n", err.msg);
         return 1;
     }
@@ -451,8 +454,8 @@ int main(int argc, char **argv)
            "%d warned by the real system with a real event, mwx ahead on %d; %d missed; "
            "%d of %d launches with <= 1 false region at 300 s to go (most %d); %d early "
            "regions released by then; lowest lead / limit %.2f\n",
-           tt.regions, tt.ratio_ok, tt.real_warned, tt.ahead, tt.missed, tt.false_ok,
-           tt.launches, tt.false300_max, tt.early, tt.ratio_min);
+           tt.regions, tt.ratio_ok, tt.real_warned, tt.ahead, tt.missed, tt.false_ok, tt.launches,
+           tt.false300_max, tt.early, tt.ratio_min);
     mwx_regions_free(regions);
     return 0;
 }

@@ -19,8 +19,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == 0) {
         uint8_t hit[MWX_MAX_ALERT_REGIONS];
         size_t n = mwx_regions_count(r), nh;
-        mwx_rec_impact_est_t e = {.valid = 1, .lat = 10.5, .lon = 10.5, .semi_major_km = 200,
-                                  .semi_minor_km = 50, .orientation_deg = 30};
+        mwx_rec_impact_est_t e = {.valid = 1,
+                                  .lat = 10.5,
+                                  .lon = 10.5,
+                                  .semi_major_km = 200,
+                                  .semi_minor_km = 50,
+                                  .orientation_deg = 30};
         double line[3][2] = {{10.0, 179.5}, {10.5, -179.5}, {11.0, 10.0}};
         if (!r || n == 0 || n > MWX_MAX_ALERT_REGIONS)
             abort();
@@ -29,9 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort(); /* ids are unique */
         if (mwx_regions_in_ellipse(r, &e, 0, hit, &nh, &err) == 0 && nh > n)
             abort();
-        mwx_regions_at_point(r, 0.5, 0.5, hit, &nh, &err);
+        (void)mwx_regions_at_point(r, 0.5, 0.5, hit, &nh, &err);
         memset(hit, 0, sizeof hit);
-        mwx_regions_along_line(r, (const double (*)[2])line, 3, 20.0, hit, &nh, &err);
+        (void)mwx_regions_along_line(r, (const double(*)[2])line, 3, 20.0, hit, &nh, &err);
         mwx_regions_free(r);
     } else if (!err.msg[0] || r) {
         abort();

@@ -8,7 +8,7 @@
  * than GAP_MAX_RANGE seqs or for seqs outside the window, an accepted seq is never
  * accepted twice, and backoff after a failure is counted from the failure. Signatures are
  * checked by fuzz_envelope; here the origin is taken as authenticated
- * (mwx_receiver_admit_authenticated), except for one real signed envelope per input. */
+ * (mwxi_receiver_admit_authenticated), except for one real signed envelope per input. */
 #include "mwx/share.h"
 #include "node/gap_async.h"
 #include "share/share_int.h"
@@ -20,7 +20,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define T0 1795000000.0
+#define T0             1795000000.0
 #define WORK_PER_ADMIT (MWX_REPLAY_WINDOW / 64 + 2)
 static const char *const NATION[2] = {"KR", "JP"};
 static mwx_keypair_t key[2];
@@ -52,8 +52,8 @@ static void setup(void)
     ready = 1;
 }
 
-static void fill(mwx_envelope_t *e, int who, uint64_t seq, mwx_payload_type_t type,
-                 double sent, int label)
+static void fill(mwx_envelope_t *e, int who, uint64_t seq, mwx_payload_type_t type, double sent,
+                 int label)
 {
     static const uint8_t pl[] = "x";
     memset(e, 0, sizeof *e);
@@ -75,7 +75,7 @@ static int admit(mwx_receiver_t *rx, mwx_path_t path, mwx_envelope_t *e, double 
     mwx_drop_t why;
     mwx_envelope_t copy = *e;
     mwx_receiver_counters(rx, &c0);
-    int rc = mwx_receiver_admit_authenticated(rx, path, now, e, &why);
+    int rc = mwxi_receiver_admit_authenticated(rx, path, now, e, &why);
     mwx_receiver_counters(rx, &c1);
     if (c1.work - c0.work > WORK_PER_ADMIT)
         abort(); /* cost depends on the seq */
@@ -84,7 +84,7 @@ static int admit(mwx_receiver_t *rx, mwx_path_t path, mwx_envelope_t *e, double 
             abort();
         /* the same again is a replay */
         mwx_envelope_t again = copy;
-        if (mwx_receiver_admit_authenticated(rx, path, now, &again, &why) == 0 ||
+        if (mwxi_receiver_admit_authenticated(rx, path, now, &again, &why) == 0 ||
             why != MWX_DROP_REPLAYED)
             abort();
     }
@@ -115,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int i = 0; i < 2; i++) {
         if (mwx_receiver_trust(rx, NATION[i], key[i].pk, NULL) != 0)
             abort();
-        gap_peer_init(&peer[i], NATION[i]);
+        mwxi_gap_peer_init(&peer[i], NATION[i]);
     }
     for (int steps = 0; r.p < r.e && steps < 256; steps++) {
         unsigned op = (unsigned)take(&r, 1);
@@ -139,34 +139,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fill(&e, who, seq, (mwx_payload_type_t)(MWX_PAYLOAD_TRACK + m % 3), sent,
                  (m >> 2 & 7) != 0);
             if (admit(rx, MWX_PATH_DATA, &e, now) == 0)
-                gap_peer_seen(&peer[who], seq);
+                mwxi_gap_peer_seen(&peer[who], seq);
             break;
         }
         case 3: { /* a gap request, on either path */
             unsigned m = (unsigned)take(&r, 1);
             fill(&e, who, 0, MWX_PAYLOAD_GAP_REQUEST, now - (m & 15) * 0.25, m >> 4 & 1);
             mwx_drop_t why;
-            int rc = mwx_receiver_admit_authenticated(rx, m >> 5 & 1 ? MWX_PATH_GAP
-                                                                     : MWX_PATH_DATA,
-                                                      now, &e, &why);
+            int rc = mwxi_receiver_admit_authenticated(
+                rx, m >> 5 & 1 ? MWX_PATH_GAP : MWX_PATH_DATA, now, &e, &why);
             if (rc == 0 && !(m >> 5 & 1))
                 abort(); /* a gap request is never data */
             break;
         }
-        case 4: /* time passes (silence) */
-            now += take(&r, 1) * 0.05;
-            break;
+        case 4: /* time passes (silence) */ now += take(&r, 1) * 0.05; break;
         case 5: { /* gap recovery: plan, then the partner answers, fails or stays silent */
             uint64_t from, to;
             uint32_t tok;
             unsigned m = (unsigned)take(&r, 1);
-            if (gap_peer_expired(&peer[who], now)) {
-                double b = gap_peer_failed(&peer[who], now);
-                if (b < GAP_BACKOFF_MIN_S || b > GAP_BACKOFF_MAX_S ||
-                    peer[who].next_try != now + b)
+            if (mwxi_gap_peer_expired(&peer[who], now)) {
+                double b = mwxi_gap_peer_failed(&peer[who], now);
+                if (b < GAP_BACKOFF_MIN_S || b > GAP_BACKOFF_MAX_S || peer[who].next_try != now + b)
                     abort();
             }
-            if (!gap_peer_plan(&peer[who], rx, now, GAP_TIMEOUT_S, &from, &to, &tok))
+            if (!mwxi_gap_peer_plan(&peer[who], rx, now, GAP_TIMEOUT_S, &from, &to, &tok))
                 break;
             if (from == 0 || from > to || to - from >= GAP_MAX_RANGE)
                 abort();
@@ -176,22 +172,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     abort();
             }
             if ((m & 3) == 0) {
-                double b = gap_peer_failed(&peer[who], now + 0.01);
+                double b = mwxi_gap_peer_failed(&peer[who], now + 0.01);
                 if (peer[who].next_try != now + 0.01 + b || peer[who].pending)
                     abort();
             } else if ((m & 3) == 1) {
                 /* the reply: some of the range (the partner decides), maybe forged token */
-                if (!gap_peer_matches(&peer[who], tok + (m >> 7)))
+                if (!mwxi_gap_peer_matches(&peer[who], tok + (m >> 7)))
                     break;
                 uint64_t n = (m >> 2) & 31, got = 0;
                 for (uint64_t k = 0; k < n && from + k <= to; k++) {
                     fill(&e, who, from + k, MWX_PAYLOAD_TRACK, now, 1);
                     if (admit(rx, MWX_PATH_DATA, &e, now) == 0) {
-                        gap_peer_seen(&peer[who], from + k);
+                        mwxi_gap_peer_seen(&peer[who], from + k);
                         got++;
                     }
                 }
-                (void)gap_peer_answered(&peer[who], now, got);
+                (void)mwxi_gap_peer_answered(&peer[who], now, got);
                 if (peer[who].pending)
                     abort();
             } /* else: silence; the deadline will pass */
@@ -206,17 +202,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 seq = take(&r, 8);
                 fill(&e, who, seq ? seq : 1, MWX_PAYLOAD_HEARTBEAT, now, 1);
                 if (mwx_envelope_seal(&e, key[who].sk, buf, sizeof buf, &len, NULL) == 0 &&
-                    mwx_receiver_accept_on(rx, MWX_PATH_DATA, buf, len, now, &got, NULL) ==
-                        0) {
-                    gap_peer_seen(&peer[who], got.seq);
+                    mwx_receiver_accept_on(rx, MWX_PATH_DATA, buf, len, now, &got, NULL) == 0) {
+                    mwxi_gap_peer_seen(&peer[who], got.seq);
                     if (mwx_receiver_accept(rx, buf, len, now, &got, NULL) == 0)
                         abort();
                 }
             }
             break;
-        default:
-            check_missing(rx, who);
-            break;
+        default: check_missing(rx, who); break;
         }
     }
     check_missing(rx, 0);

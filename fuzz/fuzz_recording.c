@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         /* the layout documented in src/core/recording.c */
         unsigned char h[16] = {'M', 'W', 'X', 'R', 1};
-        uint32_t c = mwx_crc32c(0, h, 12);
+        uint32_t c = mwxi_crc32c(0, h, 12);
         for (int i = 0; i < 4; i++)
             h[12 + i] = (unsigned char)(c >> (8 * i));
         fwrite(h, 1, 16, f);
@@ -43,8 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             unsigned char o[8];
             for (int k = 0; k < 8; k++)
                 o[k] = (unsigned char)(off >> (8 * k));
-            uint32_t hc = mwx_crc32c(mwx_crc32c(0, o, 8), fh, 8);
-            uint32_t pc = mwx_crc32c(hc, data + i, len <= have ? len : have);
+            uint32_t hc = mwxi_crc32c(mwxi_crc32c(0, o, 8), fh, 8);
+            uint32_t pc = mwxi_crc32c(hc, data + i, len <= have ? len : have);
             for (int k = 0; k < 4; k++) {
                 fh[8 + k] = (unsigned char)(hc >> (8 * k));
                 fh[12 + k] = (unsigned char)(pc >> (8 * k));

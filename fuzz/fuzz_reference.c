@@ -18,9 +18,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[size] = '\0';
     int rc = mwx_reference_parse(text, "fuzz.json", &ref, &err);
     if (rc == 0) {
-        if (ref.present && (ref.n_sources < 1 || ref.n_sources > MWX_REF_MAX_SOURCES ||
-                            ref.n_alerts > MWX_REF_MAX_ALERTS ||
-                            ref.n_overflight > MWX_REF_MAX_OVERFLIGHT))
+        if (ref.present &&
+            (ref.n_sources < 1 || ref.n_sources > MWX_REF_MAX_SOURCES ||
+             ref.n_alerts > MWX_REF_MAX_ALERTS || ref.n_overflight > MWX_REF_MAX_OVERFLIGHT))
             abort();
     } else if (!err.msg[0]) {
         abort();

@@ -47,7 +47,7 @@ static mwx_warn_t *open_ctx(void)
     cfg.regions_path = regions;
     cfg.out_dir = dir;
     cfg.journal_path = jpath;
-    mwx_warn_create(&cfg, &w, NULL);
+    (void)mwx_warn_create(&cfg, &w, NULL);
     return w;
 }
 
@@ -74,8 +74,7 @@ static void setup(void)
     if (!f || fread(h, 1, 16, f) != 16)
         abort();
     fclose(f);
-    layout = (uint32_t)h[8] | (uint32_t)h[9] << 8 | (uint32_t)h[10] << 16 |
-             (uint32_t)h[11] << 24;
+    layout = (uint32_t)h[8] | (uint32_t)h[9] << 8 | (uint32_t)h[10] << 16 | (uint32_t)h[11] << 24;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -104,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             memset(rec, 0, layout);
             memcpy(rec, data + at, n < layout ? n : layout);
             put32(eh, layout);
-            put32(eh + 4, mwx_crc32c(0, rec, layout));
+            put32(eh + 4, mwxi_crc32c(0, rec, layout));
             fwrite(eh, 1, 8, f);
             fwrite(rec, 1, layout, f);
             at += n + (end ? 4 : 0);
@@ -116,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (w) {
         mwx_err_t err;
         memset(&err, 0, sizeof err);
-        mwx_warn_tick(w, 1000.0, &err);
+        (void)mwx_warn_tick(w, 1000.0, &err);
         mwx_warn_free(w);
     }
     return 0;

@@ -37,10 +37,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(host, data, size);
     host[size] = '\0';
     static const char names[1][256] = {"mwx.example.org"};
-    int ok = mwx_web_host_allowed("127.0.0.1", 8080, names[0], sizeof names[0], 1, host);
+    int ok = mwxi_web_host_allowed("127.0.0.1", 8080, names[0], sizeof names[0], 1, host);
     if (ok != expected(host))
         abort();
-    (void)mwx_web_host_allowed("0.0.0.0", 1, NULL, 0, 0, host);
-    (void)mwx_web_host_allowed("::", 65535, NULL, 0, 0, host);
+    (void)mwxi_web_host_allowed("0.0.0.0", 1, NULL, 0, 0, host);
+    (void)mwxi_web_host_allowed("::", 65535, NULL, 0, 0, host);
     return 0;
 }

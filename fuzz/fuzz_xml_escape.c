@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int init;
     char *s = malloc(size + 1);
-    mwx_wbuf_t b = {0};
+    mwx_buf_t b = {0};
     if (!s)
         return 0;
     if (!init) {
@@ -63,12 +63,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(s, data, size);
     s[size] = '\0';
     size_t n = strlen(s); /* the writers take C strings */
-    mwx_wbuf_puts(&b, "<a x=\"");
-    mwx_wbuf_xml_esc(&b, s, 1);
-    mwx_wbuf_puts(&b, "\">");
-    mwx_wbuf_xml_esc(&b, s, 0);
-    mwx_wbuf_puts(&b, "</a>");
-    if (b.failed)
+    mwxi_buf_puts(&b, "<a x=\"");
+    mwxi_warn_xml_esc(&b, s, 1);
+    mwxi_buf_puts(&b, "\">");
+    mwxi_warn_xml_esc(&b, s, 0);
+    mwxi_buf_puts(&b, "</a>");
+    if (b.oom)
         abort();
     xmlDocPtr doc = xmlReadMemory(b.p, (int)b.len, "esc.xml", "UTF-8", XML_PARSE_NONET);
     if (!doc)
@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     xmlFreeDoc(doc);
-    mwx_wbuf_free(&b);
+    mwxi_buf_free(&b);
     free(s);
     return 0;
 }

@@ -43,25 +43,25 @@ extern "C" {
 
 enum {
     MWX_OK = 0,
-    MWX_EINVAL = -1,       /* the input is wrong: JSON, units, values, schema */
-    MWX_ENOMEM = -2,       /* allocation failed */
-    MWX_EIO = -3,          /* the operating system said no (open, write, fsync...) */
-    MWX_ECORRUPT = -4,     /* a recording or message failed its checksum or framing */
-    MWX_ETRUNC = -5,       /* a recording ends in a torn record (cut, not misread) */
-    MWX_EOF = -6,          /* no more records: not a failure */
-    MWX_EAGAIN = -7,       /* nothing yet; try again later (follow mode, buses) */
-    MWX_ENOTFOUND = -8,    /* a named thing does not exist */
-    MWX_ERANGE = -9,       /* a value is out of range or a target is unreachable */
-    MWX_EBUS = -10,        /* the message bus failed or went away */
-    MWX_ECRYPTO = -11,     /* a signature or key did not verify */
-    MWX_EUNSUPPORTED = -12,/* asked for something this build does not do */
-    MWX_EUSAGE = -13,      /* the command line is wrong */
-    MWX_EFULL = -14        /* a fixed-size table is full */
+    MWX_EINVAL = -1,        /* the input is wrong: JSON, units, values, schema */
+    MWX_ENOMEM = -2,        /* allocation failed */
+    MWX_EIO = -3,           /* the operating system said no (open, write, fsync...) */
+    MWX_ECORRUPT = -4,      /* a recording or message failed its checksum or framing */
+    MWX_ETRUNC = -5,        /* a recording ends in a torn record (cut, not misread) */
+    MWX_EOF = -6,           /* no more records: not a failure */
+    MWX_EAGAIN = -7,        /* nothing yet; try again later (follow mode, buses) */
+    MWX_ENOTFOUND = -8,     /* a named thing does not exist */
+    MWX_ERANGE = -9,        /* a value is out of range or a target is unreachable */
+    MWX_EBUS = -10,         /* the message bus failed or went away */
+    MWX_ECRYPTO = -11,      /* a signature or key did not verify */
+    MWX_EUNSUPPORTED = -12, /* asked for something this build does not do */
+    MWX_EUSAGE = -13,       /* the command line is wrong */
+    MWX_EFULL = -14         /* a fixed-size table is full */
 };
 
 typedef struct mwx_err {
-    int code;       /* last code set, MWX_OK when clear */
-    char msg[512];  /* "FILE: $.json.path: expected X, got Y" */
+    int code;      /* last code set, MWX_OK when clear */
+    char msg[512]; /* "FILE: $.json.path: expected X, got Y" */
 } mwx_err_t;
 
 /* Short fixed text for a code ("invalid input", ...). Never NULL. */
@@ -88,7 +88,8 @@ MWX_API MWX_NODISCARD int mwx_time_parse(const char *s, double *unix_s, mwx_err_
 /* Format Unix seconds as RFC 3339 with a numeric offset (CAP wants "+00:00", not "Z"):
  * "2026-11-22T03:00:00+00:00". offset_min is the zone's offset from UTC in minutes.
  * frac_digits 0..6. Returns MWX_EINVAL if buf is too small. */
-MWX_API MWX_NODISCARD int mwx_time_format(double unix_s, int offset_min, int frac_digits, char *buf, size_t n);
+MWX_API MWX_NODISCARD int mwx_time_format(double unix_s, int offset_min, int frac_digits, char *buf,
+                                          size_t n);
 
 /* Monotonic clock in seconds, for latency measurements. */
 MWX_API double mwx_time_mono(void);
@@ -99,33 +100,33 @@ MWX_API double mwx_time_wall(void);
 
 /* Write data to PATH.tmp with mode (e.g. 0644, 0600), fsync, rename to PATH: a failure
  * never leaves a half-written file under its final name. */
-MWX_API MWX_NODISCARD int mwx_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
-                          mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_file_write_atomic(const char *path, const void *data, size_t len,
+                                                unsigned mode, mwx_err_t *err);
 /* mkdir -p with mode for every folder it makes. */
 MWX_API MWX_NODISCARD int mwx_mkdir_p(const char *path, unsigned mode, mwx_err_t *err);
 
 /* ------------------------------------------------------------------ geodesy */
 
-#define MWX_PI 3.14159265358979323846
+#define MWX_PI  3.14159265358979323846
 #define MWX_DEG (MWX_PI / 180.0)
 
-#define MWX_WGS84_A 6378137.0                  /* semi-major axis, m */
-#define MWX_WGS84_F (1.0 / 298.257223563)      /* flattening */
-#define MWX_WGS84_GM 3.986004418e14            /* m^3/s^2 (EGM96/WGS-84) */
-#define MWX_WGS84_J2 1.08262982131e-3          /* unnormalised C20 of EGM96 */
-#define MWX_WGS84_OMEGA 7.292115e-5            /* Earth rotation rate, rad/s */
-#define MWX_SPHERE_R 6371008.8                 /* mean radius, m (PRODUCT.md) */
-#define MWX_SPHERE_GM 3.986004418e14
+#define MWX_WGS84_A     6378137.0             /* semi-major axis, m */
+#define MWX_WGS84_F     (1.0 / 298.257223563) /* flattening */
+#define MWX_WGS84_GM    3.986004418e14        /* m^3/s^2 (EGM96/WGS-84) */
+#define MWX_WGS84_J2    1.08262982131e-3      /* unnormalised C20 of EGM96 */
+#define MWX_WGS84_OMEGA 7.292115e-5           /* Earth rotation rate, rad/s */
+#define MWX_SPHERE_R    6371008.8             /* mean radius, m (PRODUCT.md) */
+#define MWX_SPHERE_GM   3.986004418e14
 
 /* An Earth model: WGS-84, or a sphere (f = 0, j2 = 0). omega is the rotation rate used
  * for ECI <-> ECEF and for the rotating-frame terms; it is 0 when physics says
  * "rotation": false. */
 typedef struct mwx_earth {
-    double a;      /* equatorial radius, m */
-    double f;      /* flattening (0 for a sphere) */
-    double gm;     /* gravitational parameter, m^3/s^2 */
-    double j2;     /* second zonal harmonic (0 = point mass) */
-    double omega;  /* rotation rate, rad/s */
+    double a;     /* equatorial radius, m */
+    double f;     /* flattening (0 for a sphere) */
+    double gm;    /* gravitational parameter, m^3/s^2 */
+    double j2;    /* second zonal harmonic (0 = point mass) */
+    double omega; /* rotation rate, rad/s */
 } mwx_earth_t;
 
 MWX_API mwx_earth_t mwx_earth_wgs84(void);
@@ -148,34 +149,34 @@ MWX_API void mwx_enu_basis(double lat, double lon, double east[3], double north[
 
 /* Vector from site to p, in the site's ENU frame. site_ecef must equal geo_to_ecef(site). */
 MWX_API void mwx_ecef_to_enu(const mwx_geo_t *site, const double site_ecef[3], const double p[3],
-                     double enu[3]);
+                             double enu[3]);
 MWX_API void mwx_enu_to_ecef(const mwx_geo_t *site, const double site_ecef[3], const double enu[3],
-                     double p[3]);
+                             double p[3]);
 
 /* Range (m), azimuth (rad, clockwise from true north, [0, 2pi)) and elevation (rad, above
  * the ellipsoid's local horizon) of p seen from site. */
 MWX_API void mwx_ecef_to_rae(const mwx_geo_t *site, const double site_ecef[3], const double p[3],
-                     double *range, double *az, double *el);
+                             double *range, double *az, double *el);
 MWX_API void mwx_rae_to_ecef(const mwx_geo_t *site, const double site_ecef[3], double range,
-                     double az, double el, double p[3]);
+                             double az, double el, double p[3]);
 
 /* Earth rotation angle (rad) at Unix time t (UT1 taken as UTC: the 0.9 s difference is
  * below anything mwx measures). ECEF = R3(theta) ECI. */
 MWX_API double mwx_earth_rotation_angle(double unix_s);
 /* Position and (optionally, when vel arrays non-NULL) velocity between ECI and ECEF
  * for a frame rotating at omega with angle theta. */
-MWX_API void mwx_eci_to_ecef(double theta, double omega, const double r_eci[3], const double v_eci[3],
-                     double r_ecef[3], double v_ecef[3]);
+MWX_API void mwx_eci_to_ecef(double theta, double omega, const double r_eci[3],
+                             const double v_eci[3], double r_ecef[3], double v_ecef[3]);
 MWX_API void mwx_ecef_to_eci(double theta, double omega, const double r_ecef[3],
-                     const double v_ecef[3], double r_eci[3], double v_eci[3]);
+                             const double v_ecef[3], double r_eci[3], double v_eci[3]);
 
 /* Geodesics on the earth's ellipsoid (PROJ geodesic.h, Karney's algorithm).
  * Inverse: distance (m) and forward azimuths (rad) at both ends. Direct: the point at
  * distance s along azimuth az1 from (lat1, lon1). All angles in radians. */
 MWX_API void mwx_geodesic_inverse(const mwx_earth_t *e, double lat1, double lon1, double lat2,
-                          double lon2, double *s12, double *az1, double *az2);
+                                  double lon2, double *s12, double *az1, double *az2);
 MWX_API void mwx_geodesic_direct(const mwx_earth_t *e, double lat1, double lon1, double az1,
-                         double s12, double *lat2, double *lon2);
+                                 double s12, double *lat2, double *lon2);
 
 /* Small vector helpers used everywhere. */
 static inline double mwx_dot3(const double a[3], const double b[3])
@@ -184,17 +185,18 @@ static inline double mwx_dot3(const double a[3], const double b[3])
 }
 MWX_API double mwx_norm3(const double a[3]);
 MWX_API void mwx_cross3(const double a[3], const double b[3], double out[3]);
-MWX_API double mwx_wrap_2pi(double a);  /* into [0, 2pi) */
-MWX_API double mwx_wrap_pi(double a);   /* into (-pi, pi] */
+MWX_API double mwx_wrap_2pi(double a); /* into [0, 2pi) */
+MWX_API double mwx_wrap_pi(double a);  /* into (-pi, pi] */
 
 /* ------------------------------------------------------------------ json */
 
 struct json_t; /* jansson */
 
 /* Parse a JSON file; a syntax error names "file:line:column: what". */
-MWX_API MWX_NODISCARD int mwx_json_load_file(const char *path, struct json_t **root, mwx_err_t *err);
-MWX_API MWX_NODISCARD int mwx_json_load_string(const char *text, size_t len, const char *name, struct json_t **root,
-                         mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_json_load_file(const char *path, struct json_t **root,
+                                             mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_json_load_string(const char *text, size_t len, const char *name,
+                                               struct json_t **root, mwx_err_t *err);
 
 /* A strict reader's position, for messages: "FILE: $.sensors[2].pd: ...". */
 typedef struct mwx_jpath {
@@ -209,37 +211,40 @@ MWX_API size_t mwx_jpath_index(mwx_jpath_t *jp, size_t index);
 MWX_API void mwx_jpath_pop(mwx_jpath_t *jp, size_t len);
 
 /* Error at jp (optionally at jp.key): "file: $.a.b: <message>". */
-MWX_API MWX_NODISCARD int mwx_jpath_error(const mwx_jpath_t *jp, const char *key, mwx_err_t *err, const char *fmt,
-                    ...) MWX_PRINTF(4, 5);
+MWX_API int mwx_jpath_error(const mwx_jpath_t *jp, const char *key, mwx_err_t *err, const char *fmt,
+                            ...) MWX_PRINTF(4, 5);
 
 /* obj must be an object whose keys are all in allowed (NULL-terminated). */
 MWX_API MWX_NODISCARD int mwx_json_check_object(const mwx_jpath_t *jp, const struct json_t *obj,
-                          const char *const *allowed, mwx_err_t *err);
+                                                const char *const *allowed, mwx_err_t *err);
 
 /* Typed getters. A missing key is an error when required, otherwise *out = def.
  * Numbers must lie in [min, max]. */
-MWX_API MWX_NODISCARD int mwx_json_number(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
-                    int required, double def, double min, double max, double *out,
-                    mwx_err_t *err);
-MWX_API MWX_NODISCARD int mwx_json_integer(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
-                     int required, long long def, long long min, long long max,
-                     long long *out, mwx_err_t *err);
-MWX_API MWX_NODISCARD int mwx_json_bool(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
-                  int required, int def, int *out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_json_number(const mwx_jpath_t *jp, const struct json_t *obj,
+                                          const char *key, int required, double def, double min,
+                                          double max, double *out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_json_integer(const mwx_jpath_t *jp, const struct json_t *obj,
+                                           const char *key, int required, long long def,
+                                           long long min, long long max, long long *out,
+                                           mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_json_bool(const mwx_jpath_t *jp, const struct json_t *obj,
+                                        const char *key, int required, int def, int *out,
+                                        mwx_err_t *err);
 /* Copies into buf (NUL-terminated); too long for buf is an error. */
-MWX_API MWX_NODISCARD int mwx_json_string(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
-                    int required, const char *def, char *buf, size_t n, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_json_string(const mwx_jpath_t *jp, const struct json_t *obj,
+                                          const char *key, int required, const char *def, char *buf,
+                                          size_t n, mwx_err_t *err);
 /* One of choices (NULL-terminated); *out is its index. */
-MWX_API MWX_NODISCARD int mwx_json_enum(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
-                  int required, int def, const char *const *choices, int *out,
-                  mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_json_enum(const mwx_jpath_t *jp, const struct json_t *obj,
+                                        const char *key, int required, int def,
+                                        const char *const *choices, int *out, mwx_err_t *err);
 
 /* ------------------------------------------------------------------ records */
 
-#define MWX_ID_LEN 32        /* ids: nations, sensors, objects, tracks, regions */
-#define MWX_MAX_NATIONS 16
+#define MWX_ID_LEN            32 /* ids: nations, sensors, objects, tracks, regions */
+#define MWX_MAX_NATIONS       16
 #define MWX_MAX_ALERT_REGIONS 96
-#define MWX_PATH_LEN 256
+#define MWX_PATH_LEN          256
 
 typedef enum mwx_status {
     MWX_STATUS_ACTUAL = 0,
@@ -251,8 +256,8 @@ typedef enum mwx_phase {
     MWX_PHASE_BOOST = 0,
     MWX_PHASE_BALLISTIC = 1,
     MWX_PHASE_IMPACT = 2,
-    MWX_PHASE_GLIDE = 3,    /* lifting flight in the atmosphere (glide, quasi-ballistic pull-up) */
-    MWX_PHASE_ORBIT = 4,    /* reached orbit: never comes down within the flight */
+    MWX_PHASE_GLIDE = 3, /* lifting flight in the atmosphere (glide, quasi-ballistic pull-up) */
+    MWX_PHASE_ORBIT = 4, /* reached orbit: never comes down within the flight */
     MWX_PHASE_MAX = 4
 } mwx_phase_t;
 
@@ -271,23 +276,20 @@ typedef enum mwx_launch_basis {
  * in it) never has one. Unknown is 0 so that a record written before the field existed
  * reads as unknown (the warning then relies on its own thrust guard). */
 typedef enum mwx_track_class {
-    MWX_CLASS_UNKNOWN = 0,      /* not classified (older records) */
-    MWX_CLASS_THRUSTING = 1,    /* may still be under thrust: no impact prediction */
-    MWX_CLASS_BALLISTIC = 2,    /* 20 s without thrust or lift evidence: impact ellipse */
-    MWX_CLASS_LIFTING = 3,      /* lateral acceleration without thrust (lift, manoeuvre) */
+    MWX_CLASS_UNKNOWN = 0,   /* not classified (older records) */
+    MWX_CLASS_THRUSTING = 1, /* may still be under thrust: no impact prediction */
+    MWX_CLASS_BALLISTIC = 2, /* 20 s without thrust or lift evidence: impact ellipse */
+    MWX_CLASS_LIFTING = 3,   /* lateral acceleration without thrust (lift, manoeuvre) */
     /* part of a space launch (burned > 330 s, level near orbital speed, in orbit, or
      * separated from such a part): an impact (a drop zone) only once it is shown
      * ballistic and comes down, never in orbit */
     MWX_CLASS_SPACE_LAUNCH = 4,
-    MWX_CLASS_STAGE = 5,        /* a spent stage: quiet since it separated while its
+    MWX_CLASS_STAGE = 5, /* a spent stage: quiet since it separated while its
                                  * sibling burned on; its impact is a drop zone */
     MWX_CLASS_MAX = 5
 } mwx_track_class_t;
 
-typedef enum mwx_sensor_kind {
-    MWX_SENSOR_RADAR = 0,
-    MWX_SENSOR_IR = 1
-} mwx_sensor_kind_t;
+typedef enum mwx_sensor_kind { MWX_SENSOR_RADAR = 0, MWX_SENSOR_IR = 1 } mwx_sensor_kind_t;
 
 typedef enum mwx_msg_type {
     MWX_MSG_ALERT = 0,
@@ -298,10 +300,10 @@ typedef enum mwx_msg_type {
 /* What an alert warns of (docs/PRODUCT.md "Threat classes"). Impact is 0 so that a
  * recording written before the field existed reads as impact. */
 typedef enum mwx_alert_kind {
-    MWX_ALERT_IMPACT = 0,      /* the predicted impact area */
-    MWX_ALERT_OVERFLIGHT = 1,  /* under the predicted ground track */
-    MWX_ALERT_LAUNCH = 2,      /* first notice of a confirmed launch (certainty Possible) */
-    MWX_ALERT_DROP_ZONE = 3    /* where a spent stage or debris falls */
+    MWX_ALERT_IMPACT = 0,     /* the predicted impact area */
+    MWX_ALERT_OVERFLIGHT = 1, /* under the predicted ground track */
+    MWX_ALERT_LAUNCH = 2,     /* first notice of a confirmed launch (certainty Possible) */
+    MWX_ALERT_DROP_ZONE = 3   /* where a spent stage or debris falls */
 } mwx_alert_kind_t;
 
 typedef enum mwx_rec_type {
@@ -314,25 +316,27 @@ typedef enum mwx_rec_type {
     MWX_REC_TYPE_MAX = 6
 } mwx_rec_type_t;
 
-MWX_API const char *mwx_status_name(mwx_status_t s);       /* "Actual", "Exercise", "Test" */
-MWX_API const char *mwx_phase_name(mwx_phase_t p); /* "boost", "ballistic", "impact", "glide", "orbit" */
+MWX_API const char *mwx_status_name(mwx_status_t s); /* "Actual", "Exercise", "Test" */
+MWX_API const char *
+mwx_phase_name(mwx_phase_t p); /* "boost", "ballistic", "impact", "glide", "orbit" */
 MWX_API const char *mwx_launch_basis_name(mwx_launch_basis_t b); /* "ballistic", "boost", "fit" */
 /* "unknown", "thrusting", "ballistic", "lifting", "space_launch", "stage" */
 MWX_API const char *mwx_track_class_name(mwx_track_class_t c);
 MWX_API const char *mwx_sensor_kind_name(mwx_sensor_kind_t k); /* "radar", "ir_satellite" */
-MWX_API const char *mwx_msg_type_name(mwx_msg_type_t m);   /* "Alert", "Update", "Cancel" */
-MWX_API const char *mwx_alert_kind_name(mwx_alert_kind_t k); /* "impact", "overflight", "launch", "drop_zone" */
-MWX_API const char *mwx_rec_type_name(mwx_rec_type_t t);   /* "scenario", "truth", ... */
+MWX_API const char *mwx_msg_type_name(mwx_msg_type_t m);       /* "Alert", "Update", "Cancel" */
+MWX_API const char *
+mwx_alert_kind_name(mwx_alert_kind_t k); /* "impact", "overflight", "launch", "drop_zone" */
+MWX_API const char *mwx_rec_type_name(mwx_rec_type_t t); /* "scenario", "truth", ... */
 
 /* First record of every recording. json (optional) is the whole scenario text, so that
  * a recording is self-contained; in records returned by a reader it points into the
  * reader's buffer and is valid until the next call. */
 typedef struct mwx_rec_scenario {
     char name[64];
-    char epoch[40];        /* RFC 3339 */
+    char epoch[40]; /* RFC 3339 */
     mwx_status_t status;
     uint64_t seed;
-    const char *json;      /* may be NULL */
+    const char *json; /* may be NULL */
 } mwx_rec_scenario_t;
 
 typedef struct mwx_rec_truth {
@@ -354,7 +358,7 @@ typedef struct mwx_rec_meas {
     char sensor[MWX_ID_LEN];
     char nation[MWX_ID_LEN];
     mwx_sensor_kind_t kind;
-    double sensor_ecef_m[3];   /* sensor position at t (GEO satellites: ECEF too) */
+    double sensor_ecef_m[3]; /* sensor position at t (GEO satellites: ECEF too) */
     /* radar */
     double range_m, az_deg, el_deg;
     double sigma_range_m, sigma_az_deg, sigma_el_deg;
@@ -366,15 +370,15 @@ typedef struct mwx_rec_meas {
 } mwx_rec_meas_t;
 
 typedef struct mwx_rec_launch_est {
-    int valid;            /* 0: null in JSON */
-    double lat, lon;      /* degrees (file units: these records are the file's content) */
+    int valid;       /* 0: null in JSON */
+    double lat, lon; /* degrees (file units: these records are the file's content) */
     double t;
     mwx_launch_basis_t basis;
 } mwx_rec_launch_est_t;
 
 typedef struct mwx_rec_impact_est {
-    int valid;            /* 0: null in JSON */
-    double lat, lon;      /* degrees */
+    int valid;       /* 0: null in JSON */
+    double lat, lon; /* degrees */
     double t;
     double semi_major_km, semi_minor_km; /* 95 % ellipse */
     double orientation_deg;              /* major axis, clockwise from true north */
@@ -382,18 +386,18 @@ typedef struct mwx_rec_impact_est {
 
 typedef struct mwx_rec_track {
     double t;
-    char node[MWX_ID_LEN];      /* nation of the node that holds the track */
-    char track_id[MWX_ID_LEN];  /* "JP-7": stable per node */
+    char node[MWX_ID_LEN];     /* nation of the node that holds the track */
+    char track_id[MWX_ID_LEN]; /* "JP-7": stable per node */
     double ecef_m[3];
     double vel_mps[3];
-    double cov_pos_m2[6];       /* xx xy xz yy yz zz */
-    double cov_vel_m2s2[6];     /* velocity covariance, same order */
+    double cov_pos_m2[6];   /* xx xy xz yy yz zz */
+    double cov_vel_m2s2[6]; /* velocity covariance, same order */
     mwx_phase_t phase;
-    int confirmed;              /* 1 confirmed, 0 tentative */
+    int confirmed;                /* 1 confirmed, 0 tentative */
     char sources[MWX_ID_LEN * 2]; /* nations whose data fed it, "JP,US" (fused tracks) */
     mwx_rec_launch_est_t launch;
-    mwx_rec_impact_est_t impact;  /* only for a track of class ballistic (or unknown) */
-    mwx_track_class_t klass;      /* JSON "class" */
+    mwx_rec_impact_est_t impact; /* only for a track of class ballistic (or unknown) */
+    mwx_track_class_t klass;     /* JSON "class" */
     /* The track this one separated from (a spent stage, or the upper stage left when a
      * stage fell away), "" for none; its launch estimate is the parent's. */
     char parent[MWX_ID_LEN];
@@ -407,7 +411,7 @@ typedef struct mwx_rec_share {
     char track_id[MWX_ID_LEN];
     uint64_t seq;
     int verified;
-    double latency_s;           /* receive minus send, when measured (else 0) */
+    double latency_s; /* receive minus send, when measured (else 0) */
 } mwx_rec_share_t;
 
 typedef struct mwx_rec_alert {
@@ -416,7 +420,7 @@ typedef struct mwx_rec_alert {
     char identifier[128];
     mwx_msg_type_t msg_type;
     mwx_status_t status;
-    mwx_alert_kind_t kind;     /* CAP records: what the series warns of; others impact */
+    mwx_alert_kind_t kind; /* CAP records: what the series warns of; others impact */
     char regions[MWX_MAX_ALERT_REGIONS][12];
     int n_regions;
     char file[MWX_PATH_LEN];
@@ -436,7 +440,7 @@ typedef struct mwx_record {
 
 /* Copy a string into a fixed field, always NUL-terminated; returns MWX_ERANGE (and
  * truncates) when it did not fit. */
-MWX_API MWX_NODISCARD int mwx_strlcpy(char *dst, const char *src, size_t n);
+MWX_API int mwx_strlcpy(char *dst, const char *src, size_t n);
 
 /* Protobuf encoding of one record's payload (proto/mwx_record.proto), for the recording
  * and for anything that embeds records (wire envelopes). encode writes at most cap bytes
@@ -446,10 +450,12 @@ MWX_API MWX_NODISCARD int mwx_strlcpy(char *dst, const char *src, size_t n);
  * encode also refuses, with MWX_EINVAL, a record that decode would refuse (a number not
  * finite, an enum out of range, a string not NUL-terminated in its field or not UTF-8);
  * encoded_size is then 0. decode returns MWX_EFULL when the json does not fit json_cap. */
-MWX_API MWX_NODISCARD int mwx_record_encode(const mwx_record_t *rec, uint8_t *buf, size_t cap, size_t *len);
+MWX_API MWX_NODISCARD int mwx_record_encode(const mwx_record_t *rec, uint8_t *buf, size_t cap,
+                                            size_t *len);
 MWX_API size_t mwx_record_encoded_size(const mwx_record_t *rec);
-MWX_API MWX_NODISCARD int mwx_record_decode(mwx_rec_type_t type, const uint8_t *buf, size_t len, mwx_record_t *rec,
-                      char *json_buf, size_t json_cap, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_record_decode(mwx_rec_type_t type, const uint8_t *buf, size_t len,
+                                            mwx_record_t *rec, char *json_buf, size_t json_cap,
+                                            mwx_err_t *err);
 
 /* A measurement from outside (a live sensor feed) is usable: finite values, a sensor id,
  * a sensor within 10^6 km, positive range, sigmas > 0 and at most 1000 km / 90 deg /
@@ -476,8 +482,10 @@ enum {
     MWX_REC_APPEND = 4
 };
 
-MWX_API MWX_NODISCARD int mwx_recwriter_open(const char *path, int flags, mwx_recwriter_t **out, mwx_err_t *err);
-MWX_API MWX_NODISCARD int mwx_recwriter_append(mwx_recwriter_t *w, const mwx_record_t *rec, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_recwriter_open(const char *path, int flags, mwx_recwriter_t **out,
+                                             mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_recwriter_append(mwx_recwriter_t *w, const mwx_record_t *rec,
+                                               mwx_err_t *err);
 /* Push buffered records to the file; with durable, fsync too. */
 MWX_API MWX_NODISCARD int mwx_recwriter_flush(mwx_recwriter_t *w, int durable, mwx_err_t *err);
 /* Flush, fsync, close and (ATOMIC) rename into place. Frees w either way. */
@@ -501,7 +509,8 @@ typedef struct mwx_retention {
     uint64_t keep_bytes;
     double keep_age_s;
 } mwx_retention_t;
-MWX_API MWX_NODISCARD int mwx_recwriter_set_retention(mwx_recwriter_t *w, const mwx_retention_t *ret, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_recwriter_set_retention(mwx_recwriter_t *w,
+                                                      const mwx_retention_t *ret, mwx_err_t *err);
 /* The recording's clock (scenario t = (wall - start_unix) * speed), so that keep_age_s
  * also bounds the compacted archive: records older than keep_age_s leave it. Without a
  * clock the archive is bounded by keep_bytes only. */
@@ -524,7 +533,8 @@ enum {
     MWX_READ_FOLLOW = 1
 };
 
-MWX_API MWX_NODISCARD int mwx_recreader_open(const char *path, int flags, mwx_recreader_t **out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_recreader_open(const char *path, int flags, mwx_recreader_t **out,
+                                             mwx_err_t *err);
 /* Next whole record: MWX_OK; MWX_EOF at a clean end; MWX_ETRUNC when the file ends in
  * a torn record (err says at which byte offset); MWX_ECORRUPT when a record fails its
  * checksum (err says where). Records returned before a failure are all valid. */
@@ -539,7 +549,7 @@ MWX_API void mwx_recreader_close(mwx_recreader_t *r);
 typedef struct mwx_records {
     mwx_record_t *v;
     size_t n, cap;
-    char *scenario_json;   /* owned copy of the scenario record's json, or NULL */
+    char *scenario_json; /* owned copy of the scenario record's json, or NULL */
 } mwx_records_t;
 
 MWX_API MWX_NODISCARD int mwx_records_load(const char *path, mwx_records_t *out, mwx_err_t *err);

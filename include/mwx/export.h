@@ -3,13 +3,16 @@
  *
  * libmwx is compiled with -fvisibility=hidden: the shared object exports only the
  * public headers' declarations that carry MWX_API (scripts/annotate-api adds it, and
- * scripts/check-exports compares `nm -D` with these headers). Everything else in the
+ * scripts/check-install compares `nm -D` with these headers). Everything else in the
  * library is internal, whatever its name.
  *
  * MWX_NODISCARD is on every int-returning API: those return 0 or a negative MWX_E*, and
  * dropping one silently is a bug. It is clang's check only: gcc's warn_unused_result
  * cannot be silenced by a (void) cast, which is how a deliberate ignore is written here.
- * Opt-in until the ignored results it finds are fixed: cmake -DMWX_NODISCARD=ON.
+ * On in our own builds (CMake option MWX_NODISCARD, default ON, defines
+ * MWX_ENABLE_NODISCARD); a program using the library opts in by defining
+ * MWX_ENABLE_NODISCARD. mwx_err_set, mwx_jpath_error and mwx_strlcpy are exempt
+ * (scripts/annotate-api): their result is a convenience.
  */
 #ifndef MWX_EXPORT_H
 #define MWX_EXPORT_H

@@ -36,11 +36,11 @@ extern "C" {
 typedef struct mwx_fusion mwx_fusion_t;
 
 typedef struct mwx_fusion_cfg {
-    char node[MWX_ID_LEN];  /* this node's nation: fused ids are "<node>-F<n>" */
-    int capacity;           /* max fused tracks (preallocated) */
-    double gate_chi2;       /* association gate on 6-D distance; 0 = 22.46 (99.9 %, 6 dof) */
-    double max_age_s;       /* a source silent this long no longer contributes; 0 = 30 s */
-    int per_origin;         /* fused tracks that only one partner's reports make (not
+    char node[MWX_ID_LEN]; /* this node's nation: fused ids are "<node>-F<n>" */
+    int capacity;          /* max fused tracks (preallocated) */
+    double gate_chi2;      /* association gate on 6-D distance; 0 = 22.46 (99.9 %, 6 dof) */
+    double max_age_s;      /* a source silent this long no longer contributes; 0 = 30 s */
+    int per_origin;        /* fused tracks that only one partner's reports make (not
                                cfg.node's own): at most this many per partner, so that one
                                partner's flood of track ids cannot fill the table or the
                                warning context behind it; 0 = no limit */
@@ -49,7 +49,8 @@ typedef struct mwx_fusion_cfg {
                                another missile (CoT and the operator page key by id) */
 } mwx_fusion_cfg_t;
 
-MWX_API MWX_NODISCARD int mwx_fusion_create(const mwx_fusion_cfg_t *cfg, mwx_fusion_t **out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_fusion_create(const mwx_fusion_cfg_t *cfg, mwx_fusion_t **out,
+                                            mwx_err_t *err);
 MWX_API void mwx_fusion_destroy(mwx_fusion_t *f);
 
 /* Feed one source track (src->node = its origin nation, src->track_id its id there).
@@ -59,8 +60,8 @@ MWX_API void mwx_fusion_destroy(mwx_fusion_t *f);
  * still list a fused track the source left). MWX_EINVAL for a report that is no Gaussian
  * estimate (covariance not positive definite, variances outside (1 mm)^2..(10^4 km)^2,
  * or non-finite values): refused and counted (mwx_fusion_rejected). */
-MWX_API MWX_NODISCARD int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track_t *fused,
-                      mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src,
+                                            mwx_rec_track_t *fused, mwx_err_t *err);
 
 /* Current fused tracks (index 0..count-1) as of their last update. */
 MWX_API size_t mwx_fusion_count(const mwx_fusion_t *f);
@@ -79,13 +80,14 @@ MWX_API uint64_t mwx_fusion_split(const mwx_fusion_t *f);
  * estimate, ended 0), or one merged into the returned track (its last estimate, marked
  * unconfirmed; ended 1: it no longer exists). Returns how many; entry i goes to *trk and
  * *ended when i is below that. */
-MWX_API size_t mwx_fusion_touched(const mwx_fusion_t *f, size_t i, mwx_rec_track_t *trk, int *ended);
+MWX_API size_t mwx_fusion_touched(const mwx_fusion_t *f, size_t i, mwx_rec_track_t *trk,
+                                  int *ended);
 
 /* Covariance intersection of two Gaussian estimates (n = 2 or 3; row-major n x n
  * covariances). omega in [0, 1] minimising the trace of the result is found by golden
  * section. Exposed for tests and benchmarks. */
 MWX_API MWX_NODISCARD int mwx_fusion_ci(int n, const double *xa, const double *pa, const double *xb,
-                  const double *pb, double *x, double *p, double *omega);
+                                        const double *pb, double *x, double *p, double *omega);
 
 /* ------------------------------------------------------------------ the node core */
 
@@ -111,12 +113,12 @@ typedef struct mwx_node_trust {
 
 typedef struct mwx_node_cfg {
     char nation[MWX_ID_LEN];
-    double epoch_unix;            /* scenario epoch (t = 0) */
-    mwx_status_t status;          /* Exercise/Test for simulated sources */
-    mwx_warn_source_t source;     /* simulated scenarios can never warn Actual */
-    mwx_physics_t physics;        /* the tracker's dynamics */
-    const mwx_policy_t *policy;   /* releasability (required with a bus) */
-    const mwx_keypair_t *key;     /* own signing key (required with a bus) */
+    double epoch_unix;          /* scenario epoch (t = 0) */
+    mwx_status_t status;        /* Exercise/Test for simulated sources */
+    mwx_warn_source_t source;   /* simulated scenarios can never warn Actual */
+    mwx_physics_t physics;      /* the tracker's dynamics */
+    const mwx_policy_t *policy; /* releasability (required with a bus) */
+    const mwx_keypair_t *key;   /* own signing key (required with a bus) */
     mwx_node_trust_t trusted[MWX_MAX_NATIONS];
     int n_trusted;
     mwx_bus_t *bus;               /* NULL: alone: nothing published or received */
@@ -134,18 +136,18 @@ typedef struct mwx_node_cfg {
     size_t sentlog_slots;         /* envelopes kept to answer gap requests; 0 = 8192 */
     mwx_node_record_fn on_record; /* may be NULL */
     void *user;
-    const char *cap_key;          /* optional: the nation's CAP alerting key and its
+    const char *cap_key;      /* optional: the nation's CAP alerting key and its
                                      certificate (PEM, `mwx keygen --cap`): every CAP file */
-    const char *cap_cert;         /* is signed (warn.h, "signed CAP"). NULL: unsigned */
-    const char *warn_journal;     /* optional: the warning context's journal (warn.h,
+    const char *cap_cert;     /* is signed (warn.h, "signed CAP"). NULL: unsigned */
+    const char *warn_journal; /* optional: the warning context's journal (warn.h,
                                      journal_path): `mwx node` keeps its series across
                                      restarts in OUTPUTS/node-NATION.warn. With
                                      it, the warning files are durable too (each
                                      fsynced before it gets its name). */
-    uint64_t first_seq;           /* first seq to send; 0 = default (1 with sim_clock, else
+    uint64_t first_seq;       /* first seq to send; 0 = default (1 with sim_clock, else
                                      mwx_share_seq_base(now)). `mwx node` continues above
                                      its outbox after a restart. */
-    double report_ahead_s;        /* a partner's track report timed more than this ahead
+    double report_ahead_s;    /* a partner's track report timed more than this ahead
                                      of the node's time (scenario s; mwx_node_set_clock) is
                                      implausible: dropped and counted. 0 = 5 s */
     int first_track_id;           /* own track numbers continue above this (0: from 1).
@@ -162,19 +164,20 @@ typedef struct mwx_node_stats {
     uint64_t published, publish_errors, received, alerts, gap_requests_answered;
     uint64_t gap_requests_refused; /* verified gap requests past the requester's rate
                                       (8 at once, then 4 a second): no reply */
-    uint64_t bad_payloads;  /* verified envelopes whose payload was unreadable, a track
+    uint64_t bad_payloads;         /* verified envelopes whose payload was unreadable, a track
                                report naming another node than its signer, or one fusion
                                refused (no Gaussian estimate): dropped */
-    uint64_t implausible;   /* verified partner track reports outside what a missile can
+    uint64_t implausible;          /* verified partner track reports outside what a missile can
                                be (position, speed) or timed ahead of the node's clock:
                                dropped (they would steer fusion and the warnings' clock) */
-    uint64_t warn_full;     /* fused tracks the warning context had no room for */
+    uint64_t warn_full;            /* fused tracks the warning context had no room for */
     uint64_t fusion_merged, fusion_split, fusion_dropped; /* mwx_fusion_merged() etc. */
     mwx_share_counters_t share;
-    mwx_warn_stats_t warn;  /* the warning context's (zero without one) */
+    mwx_warn_stats_t warn; /* the warning context's (zero without one) */
 } mwx_node_stats_t;
 
-MWX_API MWX_NODISCARD int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out,
+                                          mwx_err_t *err);
 MWX_API void mwx_node_destroy(mwx_node_t *n);
 /* One measurement (other nations' are ignored: a node sees its own sensors only). */
 MWX_API MWX_NODISCARD int mwx_node_meas(mwx_node_t *n, const mwx_rec_meas_t *m, mwx_err_t *err);
@@ -191,7 +194,7 @@ MWX_API mwx_fusion_t *mwx_node_fusion(mwx_node_t *n);
 /* One envelope through the receive path (as if it came off the bus) with its receive time
  * (<= 0: now): gap-recovery replies, and the inbox replayed after a restart. */
 MWX_API MWX_NODISCARD int mwx_node_receive_envelope(mwx_node_t *n, const uint8_t *data, size_t len,
-                              double recv_unix_s, mwx_err_t *err);
+                                                    double recv_unix_s, mwx_err_t *err);
 /* Seal and publish one heartbeat (sequenced like data, kept in the sent log). */
 MWX_API MWX_NODISCARD int mwx_node_heartbeat(mwx_node_t *n, mwx_err_t *err);
 /* 0: own tracks are fused and recorded but not sealed or published (a restarted node
@@ -224,13 +227,13 @@ typedef struct mwx_run_opts {
     const char *out_dir;
     uint64_t seed;
     int has_seed;
-    double speed;              /* 0: as fast as possible; else scenario s per wall s */
-    int compare_alone;         /* also run each nation alone: the sharing-benefit table */
-    int progress;              /* a progress line on stderr */
-    mwx_node_record_fn observe;/* every record of the run, live (web page, timeline) */
+    double speed;               /* 0: as fast as possible; else scenario s per wall s */
+    int compare_alone;          /* also run each nation alone: the sharing-benefit table */
+    int progress;               /* a progress line on stderr */
+    mwx_node_record_fn observe; /* every record of the run, live (web page, timeline) */
     void *user;
-    volatile int *stop;        /* set to non-zero to stop early (signals) */
-    const char *cap_keys;      /* folder of the nations' CAP alerting keys; NULL: a demo PKI
+    volatile int *stop;   /* set to non-zero to stop early (signals) */
+    const char *cap_keys; /* folder of the nations' CAP alerting keys; NULL: a demo PKI
                                   in out_dir/pki */
     /* Every node's counters, at most once per scenario second and at the end (the
      * operator page's /metrics). */
@@ -241,10 +244,10 @@ typedef struct mwx_run_benefit {
     char nation[MWX_ID_LEN];
     char launch[MWX_ID_LEN];
     /* [0] alone (own sensors only), [1] with partners' shared tracks; NAN = none */
-    double first_track_s[2];   /* after launch */
+    double first_track_s[2]; /* after launch */
     double impact_error_km_300[2];
     double impact_error_km[2][3]; /* at each checkpoint, indexed by MWX_SCORE_AT_* */
-    double lead_time_s[2];     /* smallest lead time over its own threatened regions */
+    double lead_time_s[2];        /* smallest lead time over its own threatened regions */
     int own_regions_threatened;
     /* the vehicle's impact-point error over the flight, {time to go s, km} (score.h
      * impact_error_curve, every 10 s): `mwx report` draws alone against shared */
@@ -264,7 +267,6 @@ MWX_API void mwx_run_result_free(mwx_run_result_t *res);
 /* The sharing-benefit table, human-readable. */
 MWX_API void mwx_run_print_benefit(const mwx_run_result_t *res, FILE *f);
 
-
 /* ------------------------------------------------------------------ the service */
 
 /*
@@ -275,14 +277,14 @@ MWX_API void mwx_run_print_benefit(const mwx_run_result_t *res, FILE *f);
 #define MWX_NODE_MAX_TRUST MWX_MAX_NATIONS
 
 typedef enum mwx_feed {
-    MWX_FEED_SCENARIO = 0,  /* replay the scenario's sensors of this nation on its clock */
-    MWX_FEED_BUS = 1        /* live: measurements published on mwx-meas.<nation> */
+    MWX_FEED_SCENARIO = 0, /* replay the scenario's sensors of this nation on its clock */
+    MWX_FEED_BUS = 1       /* live: measurements published on mwx-meas.<nation> */
 } mwx_feed_t;
 
 typedef struct mwx_node_service_cfg {
-    char file[MWX_PATH_LEN];         /* the config file, for messages */
+    char file[MWX_PATH_LEN]; /* the config file, for messages */
     char nation[MWX_ID_LEN];
-    char bus[512];                   /* "inproc" or NATS URL(s), comma-separated */
+    char bus[512]; /* "inproc" or NATS URL(s), comma-separated */
     char key_path[MWX_PATH_LEN];
     char trust_nation[MWX_NODE_MAX_TRUST][MWX_ID_LEN];
     char trust_path[MWX_NODE_MAX_TRUST][MWX_PATH_LEN];
@@ -290,27 +292,27 @@ typedef struct mwx_node_service_cfg {
     char sensors_path[MWX_PATH_LEN]; /* scenario file */
     char regions_path[MWX_PATH_LEN]; /* "" = the scenario's */
     char outputs[MWX_PATH_LEN];
-    char http[64];                   /* "" = no web server; else "HOST:PORT" */
-    char creds_path[MWX_PATH_LEN];   /* "" = no NATS credentials */
-    char tls_ca[MWX_PATH_LEN];       /* "tls": "" = plain NATS; else mutual TLS with the */
-    char tls_cert[MWX_PATH_LEN];     /* CA certificate, this node's certificate and key */
-    char tls_key[MWX_PATH_LEN];      /* (mwx nats-config --tls: tls/node-NATION.*) */
-    char tls_server_name[256];       /* "" = the URL's host when it is a DNS name */
-    double speed;                    /* scenario seconds per wall second (default 1) */
-    double start_unix;               /* scenario t = 0 at this wall time; 0 = at start */
-    int exit_at_end;                 /* exit 0 when the scenario ends (default: serve on) */
-    double stale_s;                  /* receiver staleness limit (default 600 s) */
-    int feed;                        /* where measurements come from (mwx_feed_t) */
-    char tak[160];                   /* "" = none; else the CoT stream's endpoint */
-    char log_path[MWX_PATH_LEN];     /* "" = the log stream given to the run; else a file
+    char http[64];                 /* "" = no web server; else "HOST:PORT" */
+    char creds_path[MWX_PATH_LEN]; /* "" = no NATS credentials */
+    char tls_ca[MWX_PATH_LEN];     /* "tls": "" = plain NATS; else mutual TLS with the */
+    char tls_cert[MWX_PATH_LEN];   /* CA certificate, this node's certificate and key */
+    char tls_key[MWX_PATH_LEN];    /* (mwx nats-config --tls: tls/node-NATION.*) */
+    char tls_server_name[256];     /* "" = the URL's host when it is a DNS name */
+    double speed;                  /* scenario seconds per wall second (default 1) */
+    double start_unix;             /* scenario t = 0 at this wall time; 0 = at start */
+    int exit_at_end;               /* exit 0 when the scenario ends (default: serve on) */
+    double stale_s;                /* receiver staleness limit (default 600 s) */
+    int feed;                      /* where measurements come from (mwx_feed_t) */
+    char tak[160];                 /* "" = none; else the CoT stream's endpoint */
+    char log_path[MWX_PATH_LEN];   /* "" = the log stream given to the run; else a file
                                         (appended; reopened when *reopen is set) */
-    int log_json;                    /* 1: one JSON object a line (ts, level, node, msg) */
-    volatile int *reopen;            /* set (by a SIGHUP handler) to reopen log_path */
-    char cap_key[MWX_PATH_LEN];      /* "" = a demo key in OUTPUTS/pki (made once, kept) */
-    char cap_cert[MWX_PATH_LEN];     /* both or neither */
-    mwx_retention_t retention;       /* "retention": rotation of the recording, outbox and
+    int log_json;                  /* 1: one JSON object a line (ts, level, node, msg) */
+    volatile int *reopen;          /* set (by a SIGHUP handler) to reopen log_path */
+    char cap_key[MWX_PATH_LEN];    /* "" = a demo key in OUTPUTS/pki (made once, kept) */
+    char cap_cert[MWX_PATH_LEN];   /* both or neither */
+    mwx_retention_t retention;     /* "retention": rotation of the recording, outbox and
                                         inbox (docs/NODE.md, "Retention") */
-    uint64_t disk_low_bytes;         /* "retention.disk_low_bytes": below this many free
+    uint64_t disk_low_bytes;       /* "retention.disk_low_bytes": below this many free
                                         bytes in outputs the node sheds its lower-priority
                                         writes (docs/NODE.md, "Disk nearly full"); 0 = never */
 } mwx_node_service_cfg_t;
@@ -318,20 +320,21 @@ typedef struct mwx_node_service_cfg {
 /* "retention" defaults: 64 MiB or a day a segment; keep 1 GiB of closed segments per
  * file, and none older than 30 days (the recording compacts them, the logs remove
  * them, never below the last MWX_NODE_LOG_KEEP_ENTRIES envelopes). */
-#define MWX_NODE_SEGMENT_BYTES (64.0 * 1024 * 1024)
-#define MWX_NODE_SEGMENT_AGE_S 86400.0
-#define MWX_NODE_KEEP_BYTES (1024.0 * 1024 * 1024)
-#define MWX_NODE_KEEP_AGE_S (30 * 86400.0)
+#define MWX_NODE_SEGMENT_BYTES    (64.0 * 1024 * 1024)
+#define MWX_NODE_SEGMENT_AGE_S    86400.0
+#define MWX_NODE_KEEP_BYTES       (1024.0 * 1024 * 1024)
+#define MWX_NODE_KEEP_AGE_S       (30 * 86400.0)
 #define MWX_NODE_LOG_KEEP_ENTRIES 8192
 /* "retention.disk_low_bytes" default: 64 MiB free (hours of CAP files, journal and outbox
  * at any traffic this project has seen; the recording is what fills a disk). */
 #define MWX_NODE_DISK_LOW_BYTES (64.0 * 1024 * 1024)
 
-MWX_API MWX_NODISCARD int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *cfg, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *cfg,
+                                               mwx_err_t *err);
 /* Run until *stop becomes non-zero (signals) or, with exit_at_end, the scenario ends.
  * Log lines go to log (stderr). MWX_EBUS when the bus cannot be reached at start. */
-MWX_API MWX_NODISCARD int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, FILE *log,
-                         mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_node_service_run(const mwx_node_service_cfg_t *cfg,
+                                               volatile int *stop, FILE *log, mwx_err_t *err);
 /* A node's outbox or inbox (OUTPUTS/node-N.outbox, .inbox) as JSON Lines: one envelope a
  * line {"seq", "origin", "type", "to", "sent_unix_s", "t"} (`mwx node --dump-log`). */
 MWX_API MWX_NODISCARD int mwx_node_log_dump(const char *path, FILE *out, mwx_err_t *err);

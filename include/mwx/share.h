@@ -44,15 +44,15 @@
 extern "C" {
 #endif
 
-#define MWX_WIRE_VERSION 1
-#define MWX_ENVELOPE_MAX 4096     /* largest envelope mwx sends or accepts, bytes */
-#define MWX_PAYLOAD_MAX 3072      /* largest payload inside one envelope, bytes */
+#define MWX_WIRE_VERSION  1
+#define MWX_ENVELOPE_MAX  4096        /* largest envelope mwx sends or accepts, bytes */
+#define MWX_PAYLOAD_MAX   3072        /* largest payload inside one envelope, bytes */
 #define MWX_GAP_REPLY_MAX (64 * 1024) /* largest gap-recovery reply, bytes */
-#define MWX_SUBJECT_LEN 128
-#define MWX_REPLAY_WINDOW 1024    /* out-of-order tolerance per origin, in seq numbers */
-#define MWX_PUBKEY_BYTES 32
-#define MWX_SECKEY_BYTES 64
-#define MWX_SIG_BYTES 64
+#define MWX_SUBJECT_LEN   128
+#define MWX_REPLAY_WINDOW 1024 /* out-of-order tolerance per origin, in seq numbers */
+#define MWX_PUBKEY_BYTES  32
+#define MWX_SECKEY_BYTES  64
+#define MWX_SIG_BYTES     64
 
 /* ------------------------------------------------------------------ keys */
 
@@ -66,16 +66,18 @@ typedef struct mwx_keypair {
 MWX_API MWX_NODISCARD int mwx_key_generate(const char *nation, mwx_keypair_t *kp, mwx_err_t *err);
 /* Write DIR/NATION.key (0600) and DIR/NATION.pub, each atomically (temp + rename).
  * Refuses (MWX_EINVAL, nothing written) when either exists, unless force. */
-MWX_API MWX_NODISCARD int mwx_key_write(const mwx_keypair_t *kp, const char *dir, int force, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_key_write(const mwx_keypair_t *kp, const char *dir, int force,
+                                        mwx_err_t *err);
 /* Load a secret key file; checks permissions (refused, like ssh, when group or others
  * may read it), format, nation name and that pk matches sk. expect_nation may be NULL;
  * otherwise the file's nation must equal it. */
-MWX_API MWX_NODISCARD int mwx_key_load_secret(const char *path, const char *expect_nation, mwx_keypair_t *kp,
-                        mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_key_load_secret(const char *path, const char *expect_nation,
+                                              mwx_keypair_t *kp, mwx_err_t *err);
 /* Load a public key file; nation (MWX_ID_LEN) receives the file's nation, may be NULL.
  * expect_nation may be NULL. */
 MWX_API MWX_NODISCARD int mwx_key_load_public(const char *path, const char *expect_nation,
-                        uint8_t pk[MWX_PUBKEY_BYTES], char *nation, mwx_err_t *err);
+                                              uint8_t pk[MWX_PUBKEY_BYTES], char *nation,
+                                              mwx_err_t *err);
 
 /* ------------------------------------------------------------------ PKI (X.509) */
 
@@ -85,23 +87,23 @@ MWX_API MWX_NODISCARD int mwx_key_load_public(const char *path, const char *expe
  * atomically. Used for the CAP alerting key (`mwx keygen --cap`, warn.h's CAP signer) and
  * the bus's mutual TLS (`mwx nats-config --tls`: one CA for the sharing network). */
 enum {
-    MWX_PKI_CA = 1,           /* CA:TRUE (pathlen 0), keyCertSign + cRLSign */
-    MWX_PKI_SIGNING = 2,      /* CA:FALSE, digitalSignature (the CAP alerting key) */
-    MWX_PKI_TLS_SERVER = 4,   /* + extendedKeyUsage serverAuth */
-    MWX_PKI_TLS_CLIENT = 8    /* + extendedKeyUsage clientAuth */
+    MWX_PKI_CA = 1,         /* CA:TRUE (pathlen 0), keyCertSign + cRLSign */
+    MWX_PKI_SIGNING = 2,    /* CA:FALSE, digitalSignature (the CAP alerting key) */
+    MWX_PKI_TLS_SERVER = 4, /* + extendedKeyUsage serverAuth */
+    MWX_PKI_TLS_CLIENT = 8  /* + extendedKeyUsage clientAuth */
 };
 
 typedef struct mwx_pki_subject {
-    const char *common_name;      /* CN (required) */
-    const char *org;              /* O (optional) */
-    const char *org_unit;         /* OU (optional; nats-config: the nation) */
-    const char *const *dns;       /* subjectAltName DNS names (TLS), n_dns of them */
+    const char *common_name; /* CN (required) */
+    const char *org;         /* O (optional) */
+    const char *org_unit;    /* OU (optional; nats-config: the nation) */
+    const char *const *dns;  /* subjectAltName DNS names (TLS), n_dns of them */
     size_t n_dns;
-    const char *const *ips;       /* subjectAltName IP addresses (TLS) */
+    const char *const *ips; /* subjectAltName IP addresses (TLS) */
     size_t n_ips;
-    int days;                     /* validity from now (notBefore is an hour back);
+    int days;       /* validity from now (notBefore is an hour back);
                                      0 = 3650 for a CA, 825 otherwise */
-    unsigned usage;               /* MWX_PKI_* bits (mwx_pki_make_ca forces MWX_PKI_CA) */
+    unsigned usage; /* MWX_PKI_* bits (mwx_pki_make_ca forces MWX_PKI_CA) */
 } mwx_pki_subject_t;
 
 /* A new key and a self-signed CA certificate. Refuses (MWX_EINVAL, nothing written) when
@@ -123,34 +125,35 @@ MWX_API MWX_NODISCARD int mwx_pki_verify(const char *ca_cert_path, const char *c
 /* ------------------------------------------------------------------ policy */
 
 typedef struct mwx_policy {
-    int n;                                     /* nations */
+    int n; /* nations */
     char nation[MWX_MAX_NATIONS][MWX_ID_LEN];
-    uint32_t to[MWX_MAX_NATIONS];              /* bit j of to[i]: i releases to nation j */
+    uint32_t to[MWX_MAX_NATIONS]; /* bit j of to[i]: i releases to nation j */
 } mwx_policy_t;
 
 /* From a scenario (or any JSON object with `nations` [{"id": ...}] and `sharing`
  * [{"from": ID, "to": [ID...]}]); other top-level keys are ignored. Errors name file and
  * JSON path: unknown nation, sharing to self, duplicate entries. file is for messages. */
-MWX_API MWX_NODISCARD int mwx_policy_from_json(const struct json_t *root, const char *file, mwx_policy_t *p,
-                         mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_policy_from_json(const struct json_t *root, const char *file,
+                                               mwx_policy_t *p, mwx_err_t *err);
 MWX_API MWX_NODISCARD int mwx_policy_load(const char *path, mwx_policy_t *p, mwx_err_t *err);
 /* Index of nation in p, or -1. */
 MWX_API MWX_NODISCARD int mwx_policy_index(const mwx_policy_t *p, const char *nation);
 /* 1 when `from` releases to `to` under p. */
-MWX_API MWX_NODISCARD int mwx_policy_allows(const mwx_policy_t *p, const char *from, const char *to);
+MWX_API MWX_NODISCARD int mwx_policy_allows(const mwx_policy_t *p, const char *from,
+                                            const char *to);
 /* The label for messages from `from`: recipients in policy order; returns the count
  * (0 when from is unknown or shares with nobody). */
 MWX_API MWX_NODISCARD int mwx_policy_recipients(const mwx_policy_t *p, const char *from,
-                          char to[MWX_MAX_NATIONS][MWX_ID_LEN]);
+                                                char to[MWX_MAX_NATIONS][MWX_ID_LEN]);
 
 /* ------------------------------------------------------------------ envelopes */
 
 typedef enum mwx_payload_type {
-    MWX_PAYLOAD_TRACK = 1,        /* mwx_record_encode(MWX_REC_TRACK) bytes */
-    MWX_PAYLOAD_ALERT = 2,        /* mwx_record_encode(MWX_REC_ALERT) bytes */
-    MWX_PAYLOAD_HEARTBEAT = 3,    /* mwx.wire.Heartbeat */
-    MWX_PAYLOAD_GAP_REQUEST = 4,  /* mwx.wire.GapRequest; seq 0 (not sequenced) */
-    MWX_PAYLOAD_GAP_RESPONSE = 5  /* mwx.wire.GapResponse (reply body, not enveloped) */
+    MWX_PAYLOAD_TRACK = 1,       /* mwx_record_encode(MWX_REC_TRACK) bytes */
+    MWX_PAYLOAD_ALERT = 2,       /* mwx_record_encode(MWX_REC_ALERT) bytes */
+    MWX_PAYLOAD_HEARTBEAT = 3,   /* mwx.wire.Heartbeat */
+    MWX_PAYLOAD_GAP_REQUEST = 4, /* mwx.wire.GapRequest; seq 0 (not sequenced) */
+    MWX_PAYLOAD_GAP_RESPONSE = 5 /* mwx.wire.GapResponse (reply body, not enveloped) */
 } mwx_payload_type_t;
 
 MWX_API const char *mwx_payload_type_name(mwx_payload_type_t t); /* "track", "alert", "hb", ... */
@@ -162,7 +165,7 @@ typedef struct mwx_envelope {
     char origin[MWX_ID_LEN];
     uint64_t seq;
     double sent_unix_s;
-    char to[MWX_MAX_NATIONS][MWX_ID_LEN];  /* releasable-to label */
+    char to[MWX_MAX_NATIONS][MWX_ID_LEN]; /* releasable-to label */
     int n_to;
     mwx_payload_type_t type;
     const uint8_t *payload;
@@ -172,11 +175,13 @@ typedef struct mwx_envelope {
 /* Encode env's fields (payload included) and sign them with sk into buf (cap bytes);
  * *len = envelope size. MWX_EFULL when cap is too small, MWX_EINVAL on bad fields.
  * No allocation. This is the low-level form: mwx_sender_seal labels and numbers. */
-MWX_API MWX_NODISCARD int mwx_envelope_seal(const mwx_envelope_t *env, const uint8_t sk[MWX_SECKEY_BYTES],
-                      uint8_t *buf, size_t cap, size_t *len, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_envelope_seal(const mwx_envelope_t *env,
+                                            const uint8_t sk[MWX_SECKEY_BYTES], uint8_t *buf,
+                                            size_t cap, size_t *len, mwx_err_t *err);
 /* Decode without verifying (tools, tests). MWX_ECORRUPT when malformed. payload points
  * into buf. */
-MWX_API MWX_NODISCARD int mwx_envelope_peek(const uint8_t *buf, size_t len, mwx_envelope_t *env, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_envelope_peek(const uint8_t *buf, size_t len, mwx_envelope_t *env,
+                                            mwx_err_t *err);
 
 /* ------------------------------------------------------------------ sender */
 
@@ -188,34 +193,40 @@ typedef struct mwx_sender {
 
 /* first_seq must be >= 1 and should grow across restarts (receivers drop seqs they have
  * seen): mwx_share_seq_base(mwx_time_wall()) is a good choice for a real node. */
-MWX_API MWX_NODISCARD int mwx_sender_init(mwx_sender_t *s, const mwx_keypair_t *key, const mwx_policy_t *policy,
-                    uint64_t first_seq, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_sender_init(mwx_sender_t *s, const mwx_keypair_t *key,
+                                          const mwx_policy_t *policy, uint64_t first_seq,
+                                          mwx_err_t *err);
 MWX_API uint64_t mwx_share_seq_base(double unix_s); /* microseconds since 1970 */
 
 /* Label with the policy's recipients for key.nation, take the next seq, sign, encode into
  * buf. MWX_ENOTFOUND (nothing consumed) when the policy releases to nobody. env_out (may
  * be NULL) receives the header as sent (payload pointing at the caller's payload). */
-MWX_API MWX_NODISCARD int mwx_sender_seal(mwx_sender_t *s, mwx_payload_type_t type, const uint8_t *payload,
-                    size_t payload_len, double sent_unix_s, uint8_t *buf, size_t cap,
-                    size_t *len, mwx_envelope_t *env_out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_sender_seal(mwx_sender_t *s, mwx_payload_type_t type,
+                                          const uint8_t *payload, size_t payload_len,
+                                          double sent_unix_s, uint8_t *buf, size_t cap, size_t *len,
+                                          mwx_envelope_t *env_out, mwx_err_t *err);
 /* Convenience: encode a track record as payload and seal it. */
-MWX_API MWX_NODISCARD int mwx_sender_seal_track(mwx_sender_t *s, const mwx_rec_track_t *trk, double sent_unix_s,
-                          uint8_t *buf, size_t cap, size_t *len, mwx_envelope_t *env_out,
-                          mwx_err_t *err);
-MWX_API MWX_NODISCARD int mwx_sender_seal_alert(mwx_sender_t *s, const mwx_rec_alert_t *alert, double sent_unix_s,
-                          uint8_t *buf, size_t cap, size_t *len, mwx_envelope_t *env_out,
-                          mwx_err_t *err);
-MWX_API MWX_NODISCARD int mwx_sender_seal_heartbeat(mwx_sender_t *s, double sent_unix_s, uint8_t *buf, size_t cap,
-                              size_t *len, mwx_envelope_t *env_out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_sender_seal_track(mwx_sender_t *s, const mwx_rec_track_t *trk,
+                                                double sent_unix_s, uint8_t *buf, size_t cap,
+                                                size_t *len, mwx_envelope_t *env_out,
+                                                mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_sender_seal_alert(mwx_sender_t *s, const mwx_rec_alert_t *alert,
+                                                double sent_unix_s, uint8_t *buf, size_t cap,
+                                                size_t *len, mwx_envelope_t *env_out,
+                                                mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_sender_seal_heartbeat(mwx_sender_t *s, double sent_unix_s,
+                                                    uint8_t *buf, size_t cap, size_t *len,
+                                                    mwx_envelope_t *env_out, mwx_err_t *err);
 
 /* Subject for one recipient: "mwx.<kind>.<origin>.<recipient>"; kind from type
  * (track, alert, hb). MWX_EINVAL for gap types or bad ids. */
-MWX_API MWX_NODISCARD int mwx_subject_data(mwx_payload_type_t type, const char *origin, const char *recipient,
-                     char subject[MWX_SUBJECT_LEN]);
+MWX_API MWX_NODISCARD int mwx_subject_data(mwx_payload_type_t type, const char *origin,
+                                           const char *recipient, char subject[MWX_SUBJECT_LEN]);
 /* "mwx.*.*.NATION": everything released to nation (subscribe to this). */
 MWX_API MWX_NODISCARD int mwx_subject_inbox(const char *nation, char subject[MWX_SUBJECT_LEN]);
 /* "mwx-gap.<origin>.<requester>" (request) and "mwx-gap.<origin>.*" (responder). */
-MWX_API MWX_NODISCARD int mwx_subject_gap(const char *origin, const char *requester, char subject[MWX_SUBJECT_LEN]);
+MWX_API MWX_NODISCARD int mwx_subject_gap(const char *origin, const char *requester,
+                                          char subject[MWX_SUBJECT_LEN]);
 /* "mwx-meas.<nation>": the nation's own sensors' measurements, one meas record per message
  * (mwx_record_encode), feeding its node live (`mwx feed`; NODE.json "feed": "bus"). It
  * stays inside the nation's account: nats-config exports it to nobody. */
@@ -225,13 +236,13 @@ MWX_API MWX_NODISCARD int mwx_subject_meas(const char *nation, char subject[MWX_
 
 typedef enum mwx_drop {
     MWX_DROP_NONE = -1,
-    MWX_DROP_MALFORMED = 0,      /* not a valid envelope / wrong version / oversize */
-    MWX_DROP_UNKNOWN_ORIGIN,     /* origin has no trusted key */
-    MWX_DROP_BAD_SIGNATURE,      /* signature does not verify with origin's key */
-    MWX_DROP_NOT_RELEASABLE,     /* own nation not on the label */
-    MWX_DROP_REPLAYED,           /* seq already seen, or older than the window */
-    MWX_DROP_STALE,              /* |receive - sent| > stale limit */
-    MWX_DROP_MISROUTED,          /* a gap request on the data path, or data on the gap path */
+    MWX_DROP_MALFORMED = 0,  /* not a valid envelope / wrong version / oversize */
+    MWX_DROP_UNKNOWN_ORIGIN, /* origin has no trusted key */
+    MWX_DROP_BAD_SIGNATURE,  /* signature does not verify with origin's key */
+    MWX_DROP_NOT_RELEASABLE, /* own nation not on the label */
+    MWX_DROP_REPLAYED,       /* seq already seen, or older than the window */
+    MWX_DROP_STALE,          /* |receive - sent| > stale limit */
+    MWX_DROP_MISROUTED,      /* a gap request on the data path, or data on the gap path */
     MWX_DROP_N
 } mwx_drop_t;
 
@@ -242,7 +253,7 @@ MWX_API const char *mwx_drop_name(mwx_drop_t d);
 typedef struct mwx_share_counters {
     uint64_t accepted;
     uint64_t dropped[MWX_DROP_N];
-    uint64_t work;      /* steps of replay-window bookkeeping (accept and missing): each
+    uint64_t work; /* steps of replay-window bookkeeping (accept and missing): each
                          * call costs a bounded number, whatever the seqs (tests assert it) */
 } mwx_share_counters_t;
 
@@ -250,12 +261,12 @@ typedef struct mwx_receiver mwx_receiver_t;
 
 /* stale_s > 0: envelopes sent more than stale_s before (or after) the receive time are
  * dropped as stale. */
-MWX_API MWX_NODISCARD int mwx_receiver_create(const char *own_nation, double stale_s, mwx_receiver_t **out,
-                        mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_receiver_create(const char *own_nation, double stale_s,
+                                              mwx_receiver_t **out, mwx_err_t *err);
 MWX_API void mwx_receiver_destroy(mwx_receiver_t *r);
 /* Trust pk for nation (replaces an earlier key). MWX_EFULL past MWX_MAX_NATIONS. */
 MWX_API MWX_NODISCARD int mwx_receiver_trust(mwx_receiver_t *r, const char *nation,
-                       const uint8_t pk[MWX_PUBKEY_BYTES], mwx_err_t *err);
+                                             const uint8_t pk[MWX_PUBKEY_BYTES], mwx_err_t *err);
 /* Verify one envelope received at recv_unix_s. Checks, in order: well-formed, trusted
  * origin, signature, releasable to own nation, staleness, replay (a GAP_REQUEST is not
  * sequenced: it must be sent later than the origin's last accepted one; any other type
@@ -265,29 +276,33 @@ MWX_API MWX_NODISCARD int mwx_receiver_trust(mwx_receiver_t *r, const char *nati
  * unknown origin), MWX_ECORRUPT (malformed) or MWX_ERANGE (others), with *drop (may be
  * NULL) set to the reason; the drop is counted either way. A dropped envelope never
  * changes the replay state. */
-MWX_API MWX_NODISCARD int mwx_receiver_accept(mwx_receiver_t *r, const uint8_t *buf, size_t len, double recv_unix_s,
-                        mwx_envelope_t *env, mwx_drop_t *drop);
+MWX_API MWX_NODISCARD int mwx_receiver_accept(mwx_receiver_t *r, const uint8_t *buf, size_t len,
+                                              double recv_unix_s, mwx_envelope_t *env,
+                                              mwx_drop_t *drop);
 /* Which subject an envelope came in on: the data path (mwx.*.*.<me>) takes only TRACK,
  * ALERT and HEARTBEAT, the gap path (mwx-gap.<me>.*) only GAP_REQUEST; anything else is
  * dropped as "misrouted" (a signed gap request replayed onto the data path must not pass
  * for data). */
 typedef enum mwx_path { MWX_PATH_ANY = 0, MWX_PATH_DATA, MWX_PATH_GAP } mwx_path_t;
-MWX_API MWX_NODISCARD int mwx_receiver_accept_on(mwx_receiver_t *r, mwx_path_t path, const uint8_t *buf, size_t len,
-                           double recv_unix_s, mwx_envelope_t *env, mwx_drop_t *drop);
+MWX_API MWX_NODISCARD int mwx_receiver_accept_on(mwx_receiver_t *r, mwx_path_t path,
+                                                 const uint8_t *buf, size_t len, double recv_unix_s,
+                                                 mwx_envelope_t *env, mwx_drop_t *drop);
 MWX_API void mwx_receiver_counters(const mwx_receiver_t *r, mwx_share_counters_t *c);
 /* Highest seq accepted from origin (0 when none). */
 MWX_API uint64_t mwx_receiver_highest(const mwx_receiver_t *r, const char *origin);
 /* The oldest seq range missing from origin inside the replay window: MWX_OK with
  * [*from, *to] (inclusive), or MWX_ENOTFOUND when nothing is missing. */
-MWX_API MWX_NODISCARD int mwx_receiver_missing(const mwx_receiver_t *r, const char *origin, uint64_t *from,
-                         uint64_t *to);
+MWX_API MWX_NODISCARD int mwx_receiver_missing(const mwx_receiver_t *r, const char *origin,
+                                               uint64_t *from, uint64_t *to);
 /* Prometheus text lines "mwx_share_dropped_total{node="JP",reason="stale"} 3\n..." and
  * mwx_share_accepted_total into buf; returns the length (truncated to n-1 when full). */
 MWX_API size_t mwx_receiver_metrics(const mwx_receiver_t *r, char *buf, size_t n);
 
 /* Decode payloads of accepted envelopes (MWX_ECORRUPT when bad). */
-MWX_API MWX_NODISCARD int mwx_payload_track(const mwx_envelope_t *env, mwx_rec_track_t *trk, mwx_err_t *err);
-MWX_API MWX_NODISCARD int mwx_payload_alert(const mwx_envelope_t *env, mwx_rec_alert_t *alert, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_payload_track(const mwx_envelope_t *env, mwx_rec_track_t *trk,
+                                            mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_payload_alert(const mwx_envelope_t *env, mwx_rec_alert_t *alert,
+                                            mwx_err_t *err);
 
 /* ------------------------------------------------------------------ gap recovery */
 
@@ -296,11 +311,12 @@ MWX_API MWX_NODISCARD int mwx_payload_alert(const mwx_envelope_t *env, mwx_rec_a
  * The origin's node checks it with its receiver (the requester must be trusted) and
  * replies with a GapResponse of the original signed envelopes that are releasable to the
  * requester; the requester feeds each through its receiver as if it came off the bus. */
-MWX_API MWX_NODISCARD int mwx_gap_request_seal(const mwx_keypair_t *me, const char *origin, uint64_t from_seq,
-                         uint64_t to_seq, double sent_unix_s, uint8_t *buf, size_t cap,
-                         size_t *len, mwx_err_t *err);
-MWX_API MWX_NODISCARD int mwx_gap_request_decode(const mwx_envelope_t *env, uint64_t *from_seq, uint64_t *to_seq,
-                           mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_gap_request_seal(const mwx_keypair_t *me, const char *origin,
+                                               uint64_t from_seq, uint64_t to_seq,
+                                               double sent_unix_s, uint8_t *buf, size_t cap,
+                                               size_t *len, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_gap_request_decode(const mwx_envelope_t *env, uint64_t *from_seq,
+                                                 uint64_t *to_seq, mwx_err_t *err);
 
 /* Builds a GapResponse into buf: add envelopes one by one (MWX_EFULL when it would not
  * fit: send what there is). */
@@ -314,7 +330,8 @@ MWX_API MWX_NODISCARD int mwx_gap_reply_add(mwx_gap_reply_t *g, const uint8_t *e
 /* Walk a received GapResponse: calls fn for each contained envelope. MWX_ECORRUPT when
  * the reply is malformed (fn may have been called for the envelopes before the damage). */
 MWX_API MWX_NODISCARD int mwx_gap_reply_each(const uint8_t *buf, size_t len,
-                       void (*fn)(void *user, const uint8_t *env, size_t len), void *user);
+                                             void (*fn)(void *user, const uint8_t *env, size_t len),
+                                             void *user);
 
 /* Fixed-size history of sealed envelopes (for answering gap requests): up to the last
  * `slots` envelopes in slots x 512 bytes (fewer when envelopes are bigger than a track
@@ -325,8 +342,8 @@ MWX_API void mwx_sentlog_destroy(mwx_sentlog_t *l);
 /* Keep a copy of a sealed envelope (its seq and label are read from the bytes). */
 MWX_API MWX_NODISCARD int mwx_sentlog_add(mwx_sentlog_t *l, const uint8_t *env, size_t len);
 /* Answer a verified GAP_REQUEST envelope (from mwx_receiver_accept) into reply buf. */
-MWX_API MWX_NODISCARD int mwx_sentlog_answer(const mwx_sentlog_t *l, const mwx_envelope_t *request, uint8_t *buf,
-                       size_t cap, size_t *len, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_sentlog_answer(const mwx_sentlog_t *l, const mwx_envelope_t *request,
+                                             uint8_t *buf, size_t cap, size_t *len, mwx_err_t *err);
 
 /* ------------------------------------------------------------------ bus */
 
@@ -334,19 +351,19 @@ typedef struct mwx_bus mwx_bus_t;
 
 /* A delivered message. reply is the reply subject for requests, else NULL. data is valid
  * only during the call. */
-typedef void (*mwx_bus_handler_fn)(void *user, const char *subject, const uint8_t *data,
-                                   size_t len, const char *reply);
+typedef void (*mwx_bus_handler_fn)(void *user, const char *subject, const uint8_t *data, size_t len,
+                                   const char *reply);
 
 typedef struct mwx_bus_stats {
     uint64_t published, delivered, dropped_queue_full, disconnects, reconnects;
     uint64_t dropped_slow_consumer; /* dropped by the client library (nats.c pending limit) */
     uint64_t denied_publish;        /* publishes the server refused (permission violation) */
     uint64_t denied_subscribe;      /* subscriptions the server refused */
-    int connected;              /* 1 up, 0 down (reconnecting or closed) */
+    int connected;                  /* 1 up, 0 down (reconnecting or closed) */
 } mwx_bus_stats_t;
 
 typedef struct mwx_bus_ops {
-    const char *name;           /* "inproc", "nats" */
+    const char *name; /* "inproc", "nats" */
     int (*connect)(mwx_bus_t *b, mwx_err_t *err);
     int (*publish)(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
                    mwx_err_t *err);
@@ -356,8 +373,7 @@ typedef struct mwx_bus_ops {
     /* Send data to subject and wait up to timeout_s for one reply into reply (cap bytes).
      * MWX_EAGAIN on timeout, MWX_ENOTFOUND when nobody listens, MWX_EBUS when down. */
     int (*request)(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
-                   double timeout_s, uint8_t *reply, size_t cap, size_t *reply_len,
-                   mwx_err_t *err);
+                   double timeout_s, uint8_t *reply, size_t cap, size_t *reply_len, mwx_err_t *err);
     /* Run handlers for delivered messages; waits up to timeout_s for the first one.
      * Returns the number handled (>= 0) or a negative code. */
     int (*poll)(mwx_bus_t *b, double timeout_s, mwx_err_t *err);
@@ -366,7 +382,7 @@ typedef struct mwx_bus_ops {
     int (*flush)(mwx_bus_t *b, double timeout_s, mwx_err_t *err);
     void (*stats)(mwx_bus_t *b, mwx_bus_stats_t *st);
     const char *(*last_error)(mwx_bus_t *b);
-    void (*close)(mwx_bus_t *b);  /* frees b */
+    void (*close)(mwx_bus_t *b); /* frees b */
     /* Publish data with a reply subject and return at once: the reply arrives later to
      * whoever subscribed to `reply` (an asynchronous request; a node's gap recovery never
      * waits for a partner). NULL when the bus does not do it (then MWX_EUNSUPPORTED). */
@@ -381,15 +397,16 @@ struct mwx_bus {
 
 /* Thin wrappers: b->ops->x(b, ...). Replies to a request are published to `reply`. */
 MWX_API MWX_NODISCARD int mwx_bus_connect(mwx_bus_t *b, mwx_err_t *err);
-MWX_API MWX_NODISCARD int mwx_bus_publish(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
-                    mwx_err_t *err);
-MWX_API MWX_NODISCARD int mwx_bus_subscribe(mwx_bus_t *b, const char *pattern, mwx_bus_handler_fn fn, void *user,
-                      mwx_err_t *err);
-MWX_API MWX_NODISCARD int mwx_bus_request(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
-                    double timeout_s, uint8_t *reply, size_t cap, size_t *reply_len,
-                    mwx_err_t *err);
-MWX_API MWX_NODISCARD int mwx_bus_publish_request(mwx_bus_t *b, const char *subject, const char *reply,
-                            const uint8_t *data, size_t len, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_bus_publish(mwx_bus_t *b, const char *subject, const uint8_t *data,
+                                          size_t len, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_bus_subscribe(mwx_bus_t *b, const char *pattern,
+                                            mwx_bus_handler_fn fn, void *user, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_bus_request(mwx_bus_t *b, const char *subject, const uint8_t *data,
+                                          size_t len, double timeout_s, uint8_t *reply, size_t cap,
+                                          size_t *reply_len, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_bus_publish_request(mwx_bus_t *b, const char *subject,
+                                                  const char *reply, const uint8_t *data,
+                                                  size_t len, mwx_err_t *err);
 MWX_API MWX_NODISCARD int mwx_bus_poll(mwx_bus_t *b, double timeout_s, mwx_err_t *err);
 MWX_API MWX_NODISCARD int mwx_bus_flush(mwx_bus_t *b, double timeout_s, mwx_err_t *err);
 MWX_API void mwx_bus_stats(mwx_bus_t *b, mwx_bus_stats_t *st);
@@ -408,8 +425,9 @@ MWX_API MWX_NODISCARD int mwx_subject_match(const char *pattern, const char *sub
 /* Publish one sealed envelope once per recipient on its label (the sender labelled it
  * from the policy), on mwx.<kind>.<origin>.<recipient>; returns the number of publishes
  * or a negative code. */
-MWX_API MWX_NODISCARD int mwx_bus_publish_envelope(mwx_bus_t *b, const mwx_envelope_t *env, const uint8_t *bytes,
-                             size_t len, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_bus_publish_envelope(mwx_bus_t *b, const mwx_envelope_t *env,
+                                                   const uint8_t *bytes, size_t len,
+                                                   mwx_err_t *err);
 
 /* --- inproc: every node of one process on a shared hub. Delivery is deterministic:
  * publish appends to the hub's FIFO, and each endpoint's mwx_bus_poll delivers the
@@ -418,32 +436,32 @@ MWX_API MWX_NODISCARD int mwx_bus_publish_envelope(mwx_bus_t *b, const mwx_envel
  * publish mwx.*.N.* and mwx-gap.*.N, and receives mwx.<k>.<o>.N only when o releases to
  * N. Requests are delivered synchronously to the responder's handler. */
 typedef struct mwx_inproc_hub mwx_inproc_hub_t;
-MWX_API MWX_NODISCARD int mwx_inproc_hub_create(const mwx_policy_t *policy_or_null, mwx_inproc_hub_t **out,
-                          mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_inproc_hub_create(const mwx_policy_t *policy_or_null,
+                                                mwx_inproc_hub_t **out, mwx_err_t *err);
 /* The hub must outlive its endpoints. */
 MWX_API void mwx_inproc_hub_destroy(mwx_inproc_hub_t *h);
 /* New endpoint for nation (already connected; connect is a no-op). */
-MWX_API MWX_NODISCARD int mwx_bus_inproc_open(mwx_inproc_hub_t *h, const char *nation, mwx_bus_t **out,
-                        mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_bus_inproc_open(mwx_inproc_hub_t *h, const char *nation,
+                                              mwx_bus_t **out, mwx_err_t *err);
 
 /* --- NATS (nats.c). */
 typedef struct mwx_nats_opts {
-    const char *url;        /* "nats://127.0.0.1:4222" (comma-separated for a cluster) */
-    const char *user;       /* NULL: none */
+    const char *url;  /* "nats://127.0.0.1:4222" (comma-separated for a cluster) */
+    const char *user; /* NULL: none */
     const char *password;
-    const char *name;       /* connection name (shown by the server), may be NULL */
-    int direct;             /* 1: handlers on nats.c's threads (one per subscription,
+    const char *name;        /* connection name (shown by the server), may be NULL */
+    int direct;              /* 1: handlers on nats.c's threads (one per subscription,
                              * so handlers of two subscriptions may run at once), no
                              * queue hop; 0: handlers in mwx_bus_poll, one at a time */
-    int caller_thread;      /* with direct 0: 1 = handlers always on the thread calling
+    int caller_thread;       /* with direct 0: 1 = handlers always on the thread calling
                              * mwx_bus_poll (a thread wake-up per message); 0 = a
                              * message arriving while poll waits idle is handled at once
                              * on nats.c's thread, still only inside poll and never
                              * beside the caller (lower latency) */
-    int send_asap;          /* 1: natsOptions_SetSendAsap (low latency) */
-    int max_reconnect;      /* attempts before the bus is closed; < 0 forever; 0 = 60 */
-    double reconnect_wait_s;/* 0 = 0.5 */
-    size_t queue_slots;     /* poll queue depth (0 = 4096), slots of MWX_ENVELOPE_MAX */
+    int send_asap;           /* 1: natsOptions_SetSendAsap (low latency) */
+    int max_reconnect;       /* attempts before the bus is closed; < 0 forever; 0 = 60 */
+    double reconnect_wait_s; /* 0 = 0.5 */
+    size_t queue_slots;      /* poll queue depth (0 = 4096), slots of MWX_ENVELOPE_MAX */
     /* TLS (mutual): tls_ca set turns it on; the server must present a certificate of
      * that CA, and this client presents tls_cert/tls_key (both or neither). The server's
      * name is checked against tls_server_name, or else the URLs' host when it is a DNS
@@ -454,7 +472,8 @@ typedef struct mwx_nats_opts {
     const char *tls_server_name;
 } mwx_nats_opts_t;
 /* Opens and connects. MWX_EBUS (exit status 3) when the server cannot be reached. */
-MWX_API MWX_NODISCARD int mwx_bus_nats_open(const mwx_nats_opts_t *o, mwx_bus_t **out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_bus_nats_open(const mwx_nats_opts_t *o, mwx_bus_t **out,
+                                            mwx_err_t *err);
 /* Check TLS files before use (a clear message instead of a handshake failure): the CA
  * certificate readable, cert issued by it and valid now, key (0600) its private key.
  * MWX_ENOTFOUND, MWX_EINVAL or MWX_ECRYPTO (exit status 1), naming the file. */
@@ -462,22 +481,22 @@ MWX_API MWX_NODISCARD int mwx_nats_tls_check(const char *ca, const char *cert, c
                                              mwx_err_t *err);
 /* Read a credentials file written by `mwx nats-config` ("user=..\npassword=..\n") into
  * user/password buffers. */
-MWX_API MWX_NODISCARD int mwx_nats_creds_load(const char *path, char *user, size_t user_n, char *password,
-                        size_t password_n, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_nats_creds_load(const char *path, char *user, size_t user_n,
+                                              char *password, size_t password_n, mwx_err_t *err);
 
 /* ------------------------------------------------------------------ nats-config */
 
 typedef struct mwx_nats_config_opts {
-    int hub_leaf;           /* 0: one server; 1: hub + one leaf config per nation */
-    int port;               /* client port written into the config (0 = 4222) */
-    int leaf_port;          /* hub's leafnode port (0 = 7422) */
-    const char *host;       /* listen address (NULL = "127.0.0.1") */
-    int tls;                /* 1: mutual TLS on every listener, users known by their client
+    int hub_leaf;                 /* 0: one server; 1: hub + one leaf config per nation */
+    int port;                     /* client port written into the config (0 = 4222) */
+    int leaf_port;                /* hub's leafnode port (0 = 7422) */
+    const char *host;             /* listen address (NULL = "127.0.0.1") */
+    int tls;                      /* 1: mutual TLS on every listener, users known by their client
                              * certificates (DIR/tls/, below); no creds files */
     const char *const *tls_names; /* more names for the server certificates: "NAME" (every
                              * server) or "WHO=NAME" (WHO: nats, hub, leaf-N or nation N) */
     size_t n_tls_names;
-    int tls_days;           /* validity of the issued certificates (0 = 825 days) */
+    int tls_days; /* validity of the issued certificates (0 = 825 days) */
 } mwx_nats_config_opts_t;
 
 /* Write DIR/nats-server.conf (or DIR/hub.conf + DIR/leaf-<NATION>.conf) and
@@ -485,8 +504,9 @@ typedef struct mwx_nats_config_opts {
  * itself secret, 0600). Atomic per file. With tls: no creds; DIR/tls/ca.{crt,key} (kept
  * when present), nats.{crt,key} (or hub and leaf-N), node-N and sensors-N client
  * certificates (subject CN=node|sensors|leaf, OU=N, O=mwx). */
-MWX_API MWX_NODISCARD int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o,
-                          const char *dir, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_nats_config_write(const mwx_policy_t *p,
+                                                const mwx_nats_config_opts_t *o, const char *dir,
+                                                mwx_err_t *err);
 
 #ifdef __cplusplus
 }

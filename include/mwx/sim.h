@@ -22,14 +22,14 @@
 extern "C" {
 #endif
 
-#define MWX_MAX_SENSORS 64
+#define MWX_MAX_SENSORS  64
 #define MWX_MAX_LAUNCHES 64
 
 typedef struct mwx_physics {
-    mwx_earth_t earth;  /* WGS-84 or sphere; earth.omega = 0 when !rotation */
-    int spherical;      /* physics.earth == "spherical" */
+    mwx_earth_t earth; /* WGS-84 or sphere; earth.omega = 0 when !rotation */
+    int spherical;     /* physics.earth == "spherical" */
     int rotation;
-    int j2;             /* always 0 for spherical */
+    int j2; /* always 0 for spherical */
     int drag;
 } mwx_physics_t;
 
@@ -48,13 +48,13 @@ typedef enum mwx_profile {
 
 typedef struct mwx_launch {
     char id[MWX_ID_LEN];
-    double t_launch;              /* s since epoch */
-    double site_lat, site_lon;    /* rad */
-    double aim_lat, aim_lon;      /* rad */
+    double t_launch;           /* s since epoch */
+    double site_lat, site_lon; /* rad */
+    double aim_lat, aim_lon;   /* rad */
     mwx_profile_t profile;
-    double apogee_m;              /* lofted/depressed: apogee altitude; 0 = n/a */
+    double apogee_m; /* lofted/depressed: apogee altitude; 0 = n/a */
     double burn_time_s;
-    double beta_kg_m2;            /* ballistic coefficient m / (Cd A) of the re-entry body */
+    double beta_kg_m2; /* ballistic coefficient m / (Cd A) of the re-entry body */
     /* Stages: ballistic profiles 1 (default: the spent stage is not followed) or 2 (the
      * spent first stage is truth object ID-S1); space_launch 2-3, each burning
      * stage_burn_s[k] (burn_time_s is then their sum). */
@@ -64,13 +64,13 @@ typedef struct mwx_launch {
     double terminal_g;
     /* glide */
     double glide_alt_m;
-    double lift_to_drag;          /* 0 in a test: the glide flies ballistic */
-    double crossrange_m;          /* aim's offset from the burnout great circle; has_: given */
+    double lift_to_drag; /* 0 in a test: the glide flies ballistic */
+    double crossrange_m; /* aim's offset from the burnout great circle; has_: given */
     int has_crossrange;
     /* space_launch (aim_lat/aim_lon unused) */
-    double azimuth;               /* rad clockwise from north */
+    double azimuth; /* rad clockwise from north */
     double orbit_alt_m;
-    double fail_at_s;             /* s after launch the vehicle breaks up; 0 = never */
+    double fail_at_s; /* s after launch the vehicle breaks up; 0 = never */
 } mwx_launch_t;
 
 typedef struct mwx_sensor_cfg {
@@ -78,16 +78,16 @@ typedef struct mwx_sensor_cfg {
     char nation[MWX_ID_LEN];
     mwx_sensor_kind_t kind;
     /* radar */
-    double lat, lon, alt_m;       /* rad, rad, m */
+    double lat, lon, alt_m; /* rad, rad, m */
     double max_range_m;
-    double min_elevation;         /* rad */
-    double sigma_range_m, sigma_az, sigma_el;  /* m, rad, rad */
+    double min_elevation;                     /* rad */
+    double sigma_range_m, sigma_az, sigma_el; /* m, rad, rad */
     double false_alarms_per_scan;
     /* both */
     double revisit_s;
     double pd;
     /* IR (geostationary at lon) */
-    double sigma_los;             /* rad (file: sigma_los_urad) */
+    double sigma_los; /* rad (file: sigma_los_urad) */
 } mwx_sensor_cfg_t;
 
 typedef struct mwx_sharing_rule {
@@ -99,7 +99,7 @@ typedef struct mwx_sharing_rule {
 typedef struct mwx_scenario {
     char name[64];
     char epoch_str[40];
-    double epoch;                 /* Unix seconds */
+    double epoch; /* Unix seconds */
     mwx_status_t status;
     double duration_s;
     uint64_t seed;
@@ -113,7 +113,7 @@ typedef struct mwx_scenario {
     int n_sensors;
     mwx_launch_t launches[MWX_MAX_LAUNCHES];
     int n_launches;
-    char *json;                   /* the scenario text as loaded (owned) */
+    char *json; /* the scenario text as loaded (owned) */
     /* The solved trajectory of each launch (owned; NULL when not solved: loaded with
      * MWX_SCENARIO_NO_TRAJ, or the trajectory code said MWX_EUNSUPPORTED). The loader
      * solves them to refuse unreachable aims; mwx_sim_run reuses them. Because of these
@@ -128,14 +128,16 @@ typedef struct mwx_scenario {
  * by mwx_sim_data_dir() (regions_path is "" when no data folder is found). */
 MWX_API MWX_NODISCARD int mwx_scenario_load(const char *path, mwx_scenario_t *sc, mwx_err_t *err);
 MWX_API MWX_NODISCARD int mwx_scenario_load_string(const char *text, size_t len, const char *name,
-                             const char *base_dir, mwx_scenario_t *sc, mwx_err_t *err);
+                                                   const char *base_dir, mwx_scenario_t *sc,
+                                                   mwx_err_t *err);
 enum {
     /* Validate the schema only: do not solve the trajectories (bounded work, for
      * fuzzing and for tools that only need the configuration). */
     MWX_SCENARIO_NO_TRAJ = 1
 };
-MWX_API MWX_NODISCARD int mwx_scenario_parse(const char *text, size_t len, const char *name, const char *base_dir,
-                       int flags, mwx_scenario_t *sc, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_scenario_parse(const char *text, size_t len, const char *name,
+                                             const char *base_dir, int flags, mwx_scenario_t *sc,
+                                             mwx_err_t *err);
 MWX_API void mwx_scenario_free(mwx_scenario_t *sc);
 
 /* The project's data folder (holding regions/northeast-asia.geojson), first found of:
@@ -146,19 +148,19 @@ MWX_API MWX_NODISCARD int mwx_sim_data_dir(char *buf, size_t n);
 
 /* Defaults of the optional scenario keys (printed by `mwx sim --help`, documented in
  * docs/SCENARIOS.md). */
-#define MWX_SCN_DEFAULT_STATUS "Exercise"
-#define MWX_SCN_DEFAULT_SEED 1
-#define MWX_SCN_DEFAULT_REVISIT_S 1.0
-#define MWX_SCN_DEFAULT_RADAR_PD 0.9
-#define MWX_SCN_DEFAULT_IR_PD 0.99
-#define MWX_SCN_DEFAULT_MAX_RANGE_KM 1000.0
+#define MWX_SCN_DEFAULT_STATUS            "Exercise"
+#define MWX_SCN_DEFAULT_SEED              1
+#define MWX_SCN_DEFAULT_REVISIT_S         1.0
+#define MWX_SCN_DEFAULT_RADAR_PD          0.9
+#define MWX_SCN_DEFAULT_IR_PD             0.99
+#define MWX_SCN_DEFAULT_MAX_RANGE_KM      1000.0
 #define MWX_SCN_DEFAULT_MIN_ELEVATION_DEG 1.0
-#define MWX_SCN_DEFAULT_SIGMA_RANGE_M 30.0
-#define MWX_SCN_DEFAULT_SIGMA_ANGLE_DEG 0.05
-#define MWX_SCN_DEFAULT_FALSE_ALARMS 0.0
-#define MWX_SCN_DEFAULT_SIGMA_LOS_URAD 30.0
-#define MWX_SCN_DEFAULT_BURN_TIME_S 120.0
-#define MWX_SCN_DEFAULT_BETA_KG_M2 5000.0
+#define MWX_SCN_DEFAULT_SIGMA_RANGE_M     30.0
+#define MWX_SCN_DEFAULT_SIGMA_ANGLE_DEG   0.05
+#define MWX_SCN_DEFAULT_FALSE_ALARMS      0.0
+#define MWX_SCN_DEFAULT_SIGMA_LOS_URAD    30.0
+#define MWX_SCN_DEFAULT_BURN_TIME_S       120.0
+#define MWX_SCN_DEFAULT_BETA_KG_M2        5000.0
 
 /* ---------------------------------------------------------------- trajectories */
 
@@ -166,22 +168,24 @@ typedef struct mwx_traj mwx_traj_t;
 
 /* Solve the launch (profile -> burnout state that lands on aim) and integrate it to
  * impact. MWX_ERANGE with a clear message when the aim is unreachable for the profile. */
-MWX_API MWX_NODISCARD int mwx_traj_create(const mwx_physics_t *ph, const mwx_launch_t *l, double epoch_unix,
-                    mwx_traj_t **out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_traj_create(const mwx_physics_t *ph, const mwx_launch_t *l,
+                                          double epoch_unix, mwx_traj_t **out, mwx_err_t *err);
 MWX_API void mwx_traj_destroy(mwx_traj_t *tr);
 
 /* ECEF state at scenario time t. MWX_ERANGE before launch or after impact. */
-MWX_API MWX_NODISCARD int mwx_traj_state(const mwx_traj_t *tr, double t, double ecef[3], double vel[3],
-                   mwx_phase_t *phase);
+MWX_API MWX_NODISCARD int mwx_traj_state(const mwx_traj_t *tr, double t, double ecef[3],
+                                         double vel[3], mwx_phase_t *phase);
 
 typedef struct mwx_traj_info {
-    double t_launch, t_burnout, t_impact;  /* scenario seconds */
-    double burnout_ecef[3], burnout_vel[3];/* ECEF state at burnout */
-    double burnout_eci[3], burnout_vel_eci[3]; /* same in the inertial frame (theta=ERA at epoch+t_burnout when rotating) */
-    double impact_lat, impact_lon;         /* rad, geodetic */
-    double apogee_m;                       /* max altitude above the ellipsoid */
-    double range_m;                        /* geodesic launch -> impact */
-    int in_orbit;  /* the vehicle reached orbit: t_impact is then the end of its propagation
+    double t_launch, t_burnout, t_impact;   /* scenario seconds */
+    double burnout_ecef[3], burnout_vel[3]; /* ECEF state at burnout */
+    double burnout_eci[3],
+        burnout_vel_eci
+            [3]; /* same in the inertial frame (theta=ERA at epoch+t_burnout when rotating) */
+    double impact_lat, impact_lon; /* rad, geodetic */
+    double apogee_m;               /* max altitude above the ellipsoid */
+    double range_m;                /* geodesic launch -> impact */
+    int in_orbit; /* the vehicle reached orbit: t_impact is then the end of its propagation
                     * (a day after launch), impact_* the point below it then */
 } mwx_traj_info_t;
 
@@ -192,10 +196,10 @@ MWX_API void mwx_traj_get_info(const mwx_traj_t *tr, mwx_traj_info_t *info);
  * 1.. are the separated stages ID-S1, ID-S2 (and, when a space launch breaks up, the
  * stage burning at fail_at_s). Each names its launch: the launch id. */
 typedef struct mwx_traj_object {
-    char id[MWX_ID_LEN];          /* launch id, or launch id + "-S<k>" */
-    double t_start, t_end;        /* scenario s: separation (launch for object 0) .. end */
-    int impacts;                  /* 1: t_end is its impact; 0: in orbit until t_end */
-    double impact_lat, impact_lon;/* rad, when impacts */
+    char id[MWX_ID_LEN];           /* launch id, or launch id + "-S<k>" */
+    double t_start, t_end;         /* scenario s: separation (launch for object 0) .. end */
+    int impacts;                   /* 1: t_end is its impact; 0: in orbit until t_end */
+    double impact_lat, impact_lon; /* rad, when impacts */
 } mwx_traj_object_t;
 
 MWX_API MWX_NODISCARD int mwx_traj_n_objects(const mwx_traj_t *tr);
@@ -204,8 +208,8 @@ MWX_API MWX_NODISCARD int mwx_traj_object(const mwx_traj_t *tr, int k, mwx_traj_
 /* State of object k at t in [t_start, t_end] (as mwx_traj_state, which is object 0).
  * Phase: boost while it burns, glide while it flies on lift, orbit once in orbit,
  * ballistic otherwise, impact at an impact t_end. */
-MWX_API MWX_NODISCARD int mwx_traj_object_state(const mwx_traj_t *tr, int k, double t, double ecef[3],
-                          double vel[3], mwx_phase_t *phase);
+MWX_API MWX_NODISCARD int mwx_traj_object_state(const mwx_traj_t *tr, int k, double t,
+                                                double ecef[3], double vel[3], mwx_phase_t *phase);
 
 /* ---------------------------------------------------------------- the run */
 
@@ -214,9 +218,9 @@ MWX_API MWX_NODISCARD int mwx_traj_object_state(const mwx_traj_t *tr, int k, dou
 typedef int (*mwx_sim_sink_fn)(void *ctx, const mwx_record_t *rec);
 
 typedef struct mwx_sim_opts {
-    uint64_t seed;          /* used when has_seed */
+    uint64_t seed; /* used when has_seed */
     int has_seed;
-    double truth_dt_s;      /* truth record interval; 0 = default 1 s */
+    double truth_dt_s; /* truth record interval; 0 = default 1 s */
 } mwx_sim_opts_t;
 
 /* What a run produced (optional out-parameter of mwx_sim_run_stats). */
@@ -224,12 +228,12 @@ typedef struct mwx_sim_stats {
     uint64_t n_truth, n_meas, n_false_alarms, n_scans;
 } mwx_sim_stats_t;
 
-MWX_API MWX_NODISCARD int mwx_sim_run(const mwx_scenario_t *sc, const mwx_sim_opts_t *opts, mwx_sim_sink_fn sink,
-                void *ctx, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_sim_run(const mwx_scenario_t *sc, const mwx_sim_opts_t *opts,
+                                      mwx_sim_sink_fn sink, void *ctx, mwx_err_t *err);
 /* The same, counting what was emitted into *stats (may be NULL). */
 MWX_API MWX_NODISCARD int mwx_sim_run_stats(const mwx_scenario_t *sc, const mwx_sim_opts_t *opts,
-                      mwx_sim_sink_fn sink, void *ctx, mwx_sim_stats_t *stats,
-                      mwx_err_t *err);
+                                            mwx_sim_sink_fn sink, void *ctx, mwx_sim_stats_t *stats,
+                                            mwx_err_t *err);
 
 #ifdef __cplusplus
 }

@@ -38,16 +38,16 @@
 extern "C" {
 #endif
 
-#define MWX_TRACK_MAX_X 9  /* largest state a filter handles */
-#define MWX_TRACK_MAX_Z 3  /* largest measurement */
-#define MWX_TRACK_NX 8     /* the built-in state: pos(3) vel(3) a_thrust kappa */
+#define MWX_TRACK_MAX_X 9 /* largest state a filter handles */
+#define MWX_TRACK_MAX_Z 3 /* largest measurement */
+#define MWX_TRACK_NX    8 /* the built-in state: pos(3) vel(3) a_thrust kappa */
 
 enum { MWX_TX = 0, MWX_TVX = 3, MWX_TTHRUST = 6, MWX_TKAPPA = 7 };
 
 /* ---------------------------------------------------------------- Gaussian state */
 
 typedef struct mwx_gauss {
-    int n;                                      /* state dimension */
+    int n; /* state dimension */
     double x[MWX_TRACK_MAX_X];
     double P[MWX_TRACK_MAX_X * MWX_TRACK_MAX_X]; /* row-major n x n, stride n */
 } mwx_gauss_t;
@@ -56,24 +56,24 @@ typedef struct mwx_gauss {
 
 /* Parameters of the built-in physical models. */
 typedef struct mwx_dyn_params {
-    mwx_earth_t earth;   /* earth.omega is used for Coriolis + centrifugal when rotation */
-    int j2;              /* J2 gravity (ignored when earth.j2 == 0) */
-    int rotation;        /* rotating-frame terms in ECEF */
-    int drag;            /* exponential atmosphere, drag = 0.5 rho v^2 kappa */
-    double q_acc;        /* white-noise acceleration PSD on each velocity axis, m^2/s^3 */
-    double q_thrust;     /* random-walk PSD of a_thrust, (m/s^2)^2/s (boost) */
-    double q_kappa;      /* random-walk PSD of kappa, (m^2/kg)^2/s */
-    double max_step_s;   /* integration step (RK4) */
+    mwx_earth_t earth; /* earth.omega is used for Coriolis + centrifugal when rotation */
+    int j2;            /* J2 gravity (ignored when earth.j2 == 0) */
+    int rotation;      /* rotating-frame terms in ECEF */
+    int drag;          /* exponential atmosphere, drag = 0.5 rho v^2 kappa */
+    double q_acc;      /* white-noise acceleration PSD on each velocity axis, m^2/s^3 */
+    double q_thrust;   /* random-walk PSD of a_thrust, (m/s^2)^2/s (boost) */
+    double q_kappa;    /* random-walk PSD of kappa, (m^2/kg)^2/s */
+    double max_step_s; /* integration step (RK4) */
 } mwx_dyn_params_t;
 
 /* Defaults for a physics (earth, j2, rotation, drag): documented in docs/TRACKER.md. */
 MWX_API void mwx_dyn_params_default(mwx_dyn_params_t *p, const mwx_earth_t *earth, int j2,
-                            int rotation, int drag);
+                                    int rotation, int drag);
 
 typedef struct mwx_motion_model mwx_motion_model_t;
 struct mwx_motion_model {
     const char *name;
-    int nx;  /* state dimension it works on */
+    int nx; /* state dimension it works on */
     /* Propagate x over dt seconds (negative dt propagates backwards). When F is non-NULL
      * write the state transition Jacobian (nx x nx, row-major). */
     int (*propagate)(const mwx_motion_model_t *m, double *x, double dt, double *F);
@@ -110,17 +110,17 @@ struct mwx_meas_model {
     double z[MWX_TRACK_MAX_Z];                   /* the measurement */
     double R[MWX_TRACK_MAX_Z * MWX_TRACK_MAX_Z]; /* its noise covariance */
     /* geometry of the built-ins */
-    mwx_geo_t site;           /* radar site */
-    double site_ecef[3];      /* radar site / IR satellite position */
-    double enu[9];            /* radar: east, north, up unit vectors (ECEF) */
-    double u1[3], u2[3];      /* IR: unit vectors across the measured line of sight */
-    void *ctx;                /* caller-supplied models' parameters */
+    mwx_geo_t site;      /* radar site */
+    double site_ecef[3]; /* radar site / IR satellite position */
+    double enu[9];       /* radar: east, north, up unit vectors (ECEF) */
+    double u1[3], u2[3]; /* IR: unit vectors across the measured line of sight */
+    void *ctx;           /* caller-supplied models' parameters */
 };
 
 /* Radar range/azimuth/elevation through the site's ellipsoid ENU frame. site is the
  * geodetic site (pass NULL to compute it from meas->sensor_ecef_m on earth e). */
-MWX_API MWX_NODISCARD int mwx_meas_radar(mwx_meas_model_t *m, const mwx_earth_t *e, const mwx_geo_t *site,
-                   const mwx_rec_meas_t *meas);
+MWX_API MWX_NODISCARD int mwx_meas_radar(mwx_meas_model_t *m, const mwx_earth_t *e,
+                                         const mwx_geo_t *site, const mwx_rec_meas_t *meas);
 /* IR line of sight: two angles (rad) across the measured LOS, z = 0, R = sigma^2 I. */
 MWX_API MWX_NODISCARD int mwx_meas_ir(mwx_meas_model_t *m, const mwx_rec_meas_t *meas);
 /* Direct position (x, y, z) with covariance R (3x3): tests, benches, fused inputs. */
@@ -128,19 +128,18 @@ MWX_API void mwx_meas_position(mwx_meas_model_t *m, const double pos[3], const d
 /* A linear model z = H x (nz x nx) with noise R, for 1-D..4-D benchmarks. H is not
  * copied: it must outlive m. */
 MWX_API void mwx_meas_linear(mwx_meas_model_t *m, int nz, int nx, const double *H, const double *R,
-                     const double *z);
+                             const double *z);
 
 /* ---------------------------------------------------------------- filters */
 
 typedef struct mwx_filter mwx_filter_t;
 struct mwx_filter {
     const char *name;
-    int (*predict)(const mwx_filter_t *f, const mwx_motion_model_t *mm, mwx_gauss_t *s,
-                   double dt);
+    int (*predict)(const mwx_filter_t *f, const mwx_motion_model_t *mm, mwx_gauss_t *s, double dt);
     /* Update s with m. nis (nu' S^-1 nu) and loglik (Gaussian log-likelihood of the
      * innovation) when non-NULL. Joseph form / symmetrised; PD guarded. */
-    int (*update)(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gauss_t *s,
-                  double *nis, double *loglik);
+    int (*update)(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gauss_t *s, double *nis,
+                  double *loglik);
     /* Innovation nu and its covariance S (nz x nz) without changing s (gating). */
     int (*innovation)(const mwx_filter_t *f, const mwx_meas_model_t *m, const mwx_gauss_t *s,
                       double *nu, double *S);
@@ -161,12 +160,12 @@ typedef struct mwx_imm {
     /* switching rates, 1/s: P(i -> j over dt) = 1 - exp(-rate[i][j] dt) for j != i */
     double rate[MWX_IMM_MAX_MODES][MWX_IMM_MAX_MODES];
     mwx_gauss_t mode[MWX_IMM_MAX_MODES];
-    double mu[MWX_IMM_MAX_MODES];   /* mode probabilities */
+    double mu[MWX_IMM_MAX_MODES]; /* mode probabilities */
 } mwx_imm_t;
 
 /* Set up an IMM with every mode starting at s0 and probabilities mu0. */
 MWX_API void mwx_imm_init(mwx_imm_t *imm, int n_modes, const mwx_motion_model_t *const *models,
-                  const mwx_filter_t *filter, const mwx_gauss_t *s0, const double *mu0);
+                          const mwx_filter_t *filter, const mwx_gauss_t *s0, const double *mu0);
 MWX_API MWX_NODISCARD int mwx_imm_predict(mwx_imm_t *imm, double dt);
 MWX_API MWX_NODISCARD int mwx_imm_update(mwx_imm_t *imm, const mwx_meas_model_t *m, double *nis);
 /* Moment-matched combined estimate. */
@@ -174,15 +173,15 @@ MWX_API void mwx_imm_combine(const mwx_imm_t *imm, mwx_gauss_t *out);
 
 /* ---------------------------------------------------------------- assignment */
 
-#define MWX_ASSIGN_FORBIDDEN 1e30  /* a cost >= this never pairs */
+#define MWX_ASSIGN_FORBIDDEN 1e30 /* a cost >= this never pairs */
 
 /* Workspace bytes mwx_assign_hungarian needs for nr x nc. */
 MWX_API size_t mwx_assign_work_bytes(int nr, int nc);
 /* Minimum-cost assignment of rows to columns of cost (nr x nc, row-major). row_to_col[i]
  * is the column of row i or -1 (unassigned, or only forbidden pairs). *total (optional)
  * is the sum over assigned pairs. work is caller-supplied (mwx_assign_work_bytes). */
-MWX_API MWX_NODISCARD int mwx_assign_hungarian(const double *cost, int nr, int nc, int *row_to_col, double *total,
-                         void *work, size_t work_bytes);
+MWX_API MWX_NODISCARD int mwx_assign_hungarian(const double *cost, int nr, int nc, int *row_to_col,
+                                               double *total, void *work, size_t work_bytes);
 
 /* ---------------------------------------------------------------- tracker */
 
@@ -215,7 +214,8 @@ typedef struct mwx_tracker_cfg {
  * most once a second per track; every update reported): docs/TRACKER.md. */
 MWX_API void mwx_tracker_cfg_default(mwx_tracker_cfg_t *c, const char *node, int capacity);
 
-MWX_API MWX_NODISCARD int mwx_tracker_create(const mwx_tracker_cfg_t *cfg, mwx_tracker_t **out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_tracker_create(const mwx_tracker_cfg_t *cfg, mwx_tracker_t **out,
+                                             mwx_err_t *err);
 MWX_API void mwx_tracker_destroy(mwx_tracker_t *t);
 
 /* Called with the record of a confirmed track after it was updated (rate-limited by
@@ -228,17 +228,18 @@ MWX_API void mwx_tracker_set_callback(mwx_tracker_t *t, mwx_track_fn fn, void *c
  * at one t form a scan, processed when the scan is complete: at the next measurement of
  * another sensor or time, or at mwx_tracker_flush. Measurements of other nations (when
  * cfg.nation is set) and malformed ones are dropped and counted. */
-MWX_API MWX_NODISCARD int mwx_tracker_add(mwx_tracker_t *t, const mwx_rec_meas_t *m, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_tracker_add(mwx_tracker_t *t, const mwx_rec_meas_t *m,
+                                          mwx_err_t *err);
 MWX_API MWX_NODISCARD int mwx_tracker_flush(mwx_tracker_t *t, mwx_err_t *err);
 
 /* Current tracks (confirmed only, or all), in pool order (deterministic). */
 MWX_API MWX_NODISCARD int mwx_tracker_count(const mwx_tracker_t *t, int confirmed_only);
 MWX_API void mwx_tracker_foreach(const mwx_tracker_t *t, int confirmed_only, mwx_track_fn fn,
-                         void *ctx);
+                                 void *ctx);
 /* The full estimate of a track (for scoring and tests): combined state, mode
  * probabilities (boost, ballistic). MWX_ENOTFOUND if no such track. */
-MWX_API MWX_NODISCARD int mwx_tracker_get_state(const mwx_tracker_t *t, const char *track_id, mwx_gauss_t *state,
-                          double mu[2]);
+MWX_API MWX_NODISCARD int mwx_tracker_get_state(const mwx_tracker_t *t, const char *track_id,
+                                                mwx_gauss_t *state, double mu[2]);
 
 typedef struct mwx_tracker_stats {
     uint64_t meas_in, meas_used, meas_dropped, scans;
@@ -253,29 +254,31 @@ MWX_API void mwx_tracker_get_stats(const mwx_tracker_t *t, mwx_tracker_stats_t *
  * at time t): sigma points propagated to the ellipsoid surface, ellipse from their spread
  * on the local tangent plane (semi-axes sqrt(5.991 lambda)). MWX_ERANGE if it does not
  * come down within max_flight_s. */
-MWX_API MWX_NODISCARD int mwx_predict_impact(const mwx_dyn_params_t *p, const mwx_gauss_t *s, double t,
-                       double max_flight_s, mwx_rec_impact_est_t *out);
+MWX_API MWX_NODISCARD int mwx_predict_impact(const mwx_dyn_params_t *p, const mwx_gauss_t *s,
+                                             double t, double max_flight_s,
+                                             mwx_rec_impact_est_t *out);
 /* Propagate one state (MWX_TRACK_NX) ballistically to the surface: impact position and
  * time. MWX_ERANGE if not within max_flight_s. */
-MWX_API MWX_NODISCARD int mwx_propagate_to_ground(const mwx_dyn_params_t *p, const double *x, double t,
-                            double max_flight_s, double impact_ecef[3], double *t_impact);
+MWX_API MWX_NODISCARD int mwx_propagate_to_ground(const mwx_dyn_params_t *p, const double *x,
+                                                  double t, double max_flight_s,
+                                                  double impact_ecef[3], double *t_impact);
 /* Launch point and time: state s (at t) propagated back to the ground; in boost with the
  * estimated thrust. */
-MWX_API MWX_NODISCARD int mwx_estimate_launch(const mwx_dyn_params_t *p, const double *x, double t, int boost,
-                        mwx_rec_launch_est_t *out);
+MWX_API MWX_NODISCARD int mwx_estimate_launch(const mwx_dyn_params_t *p, const double *x, double t,
+                                              int boost, mwx_rec_launch_est_t *out);
 
 /* One sample of a track's early flight (its combined estimate at time t), for
  * mwx_fit_launch. */
 typedef struct mwx_boost_sample {
-    double t;                  /* s */
-    double alt_m, speed_mps;   /* geodetic altitude and speed (ECEF) */
-    double gamma_rad;          /* flight-path angle above the local horizontal */
+    double t;                /* s */
+    double alt_m, speed_mps; /* geodetic altitude and speed (ECEF) */
+    double gamma_rad;        /* flight-path angle above the local horizontal */
     double sigma_alt_m, sigma_speed_mps;
-    double sigma_gamma_rad;    /* of the velocity's direction; > 0.1 rad: not used */
-    double lat, lon;           /* sub-point, radians */
+    double sigma_gamma_rad; /* of the velocity's direction; > 0.1 rad: not used */
+    double lat, lon;        /* sub-point, radians */
 } mwx_boost_sample_t;
 
-#define MWX_FIT_LAUNCH_MAX 64  /* most samples mwx_fit_launch uses */
+#define MWX_FIT_LAUNCH_MAX 64 /* most samples mwx_fit_launch uses */
 
 /* Launch point and time fitted to a track's early flight: a booster of one or two
  * stages (equal stage mass fractions zeta and burn times Ts, Isp 270 s, constant mass
@@ -289,8 +292,8 @@ typedef struct mwx_boost_sample {
  * puts the burnout before the second sample or the first 3 s (the samples saw no
  * boost); *burn_s (optional) is the fitted burn time.
  * Docs: docs/TRACKER.md, Predictions. */
-MWX_API MWX_NODISCARD int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s, int n,
-                   mwx_rec_launch_est_t *out, double *burn_s);
+MWX_API MWX_NODISCARD int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s,
+                                         int n, mwx_rec_launch_est_t *out, double *burn_s);
 
 #ifdef __cplusplus
 }

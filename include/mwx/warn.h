@@ -45,20 +45,20 @@
 extern "C" {
 #endif
 
-#define MWX_REGION_ID_LEN 12       /* fits mwx_rec_alert_t.regions[][12] */
-#define MWX_WARN_MAX_TRACKS 64     /* live alert series per context (one per track) */
+#define MWX_REGION_ID_LEN   12 /* fits mwx_rec_alert_t.regions[][12] */
+#define MWX_WARN_MAX_TRACKS 64 /* live alert series per context (one per track) */
 
 /* ------------------------------------------------------------------ regions */
 
 typedef struct mwx_regions mwx_regions_t;
 
 typedef struct mwx_region_info {
-    char id[MWX_REGION_ID_LEN];    /* ISO 3166-2, "JP-13" */
-    char name[64];                 /* English */
-    char name_local[96];           /* UTF-8 */
-    char name_ja[96];              /* UTF-8, Japanese (always set: see the loader's fallback) */
-    char name_ko[96];              /* UTF-8, Korean (idem) */
-    char country[4];               /* ISO 3166-1 alpha-2 */
+    char id[MWX_REGION_ID_LEN]; /* ISO 3166-2, "JP-13" */
+    char name[64];              /* English */
+    char name_local[96];        /* UTF-8 */
+    char name_ja[96];           /* UTF-8, Japanese (always set: see the loader's fallback) */
+    char name_ko[96];           /* UTF-8, Korean (idem) */
+    char country[4];            /* ISO 3166-1 alpha-2 */
     double min_lon, min_lat, max_lon, max_lat; /* bounding box, degrees */
 } mwx_region_info_t;
 
@@ -66,7 +66,7 @@ typedef struct mwx_region_info {
 MWX_API MWX_NODISCARD int mwx_regions_load(const char *path, mwx_regions_t **out, mwx_err_t *err);
 /* Same from memory; name is used in messages. */
 MWX_API MWX_NODISCARD int mwx_regions_load_string(const char *text, size_t len, const char *name,
-                            mwx_regions_t **out, mwx_err_t *err);
+                                                  mwx_regions_t **out, mwx_err_t *err);
 MWX_API void mwx_regions_free(mwx_regions_t *r);
 MWX_API size_t mwx_regions_count(const mwx_regions_t *r);
 MWX_API const mwx_region_info_t *mwx_regions_info(const mwx_regions_t *r, size_t i);
@@ -79,17 +79,20 @@ MWX_API MWX_NODISCARD int mwx_regions_find(const mwx_regions_t *r, const char *i
 
 /* Regions intersecting the ellipse (centre lat/lon, semi-axes in km, orientation of the
  * major axis clockwise from true north, degrees). n_vertices 0 = default (72). */
-MWX_API MWX_NODISCARD int mwx_regions_in_ellipse(mwx_regions_t *r, const mwx_rec_impact_est_t *ellipse,
-                           int n_vertices, uint8_t *hit, size_t *n_hit, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_regions_in_ellipse(mwx_regions_t *r,
+                                                 const mwx_rec_impact_est_t *ellipse,
+                                                 int n_vertices, uint8_t *hit, size_t *n_hit,
+                                                 mwx_err_t *err);
 /* Regions containing the point (boundary included). */
-MWX_API MWX_NODISCARD int mwx_regions_at_point(mwx_regions_t *r, double lat_deg, double lon_deg, uint8_t *hit,
-                         size_t *n_hit, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_regions_at_point(mwx_regions_t *r, double lat_deg, double lon_deg,
+                                               uint8_t *hit, size_t *n_hit, mwx_err_t *err);
 /* Regions crossed by a polyline of n (lat, lon) points in degrees, joined by straight
  * segments in a longitude frame unwrapped from the first point (antimeridian safe),
  * optionally buffered by buffer_km (0 = the line itself). Hits are OR-ed into `hit`
  * (it is not cleared), so that several runs can be accumulated. */
-MWX_API MWX_NODISCARD int mwx_regions_along_line(mwx_regions_t *r, const double (*latlon_deg)[2], size_t n,
-                           double buffer_km, uint8_t *hit, size_t *n_hit, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_regions_along_line(mwx_regions_t *r, const double (*latlon_deg)[2],
+                                                 size_t n, double buffer_km, uint8_t *hit,
+                                                 size_t *n_hit, mwx_err_t *err);
 
 /* ------------------------------------------------------------------ warning context */
 
@@ -98,13 +101,18 @@ typedef enum mwx_warn_source {
     MWX_WARN_SOURCE_LIVE = 1       /* a live sensor feed: any status */
 } mwx_warn_source_t;
 
-/* What kind of file an emitted record refers to. */
+/* What kind of file an emitted record refers to: the output format's position in the
+ * warn module's registry (src/warn/formats.c). The four below are fixed; a format added
+ * later has the next value, and mwx_warn_output_name() names every one. */
 typedef enum mwx_warn_output {
-    MWX_WARN_OUT_CAP = 0,      /* alerts/<identifier>.cap.xml (a public warning) */
-    MWX_WARN_OUT_ATOM = 1,     /* alerts/alerts.atom (feed of current alerts) */
-    MWX_WARN_OUT_COT = 2,      /* alerts/<track>.cot.xml (one per track, rewritten) */
-    MWX_WARN_OUT_GEOJSON = 3   /* alerts/latest.geojson (the current picture) */
+    MWX_WARN_OUT_CAP = 0,    /* alerts/<identifier>.cap.xml (a public warning) */
+    MWX_WARN_OUT_ATOM = 1,   /* alerts/alerts.atom (feed of current alerts) */
+    MWX_WARN_OUT_COT = 2,    /* alerts/<track>.cot.xml (one per track, rewritten) */
+    MWX_WARN_OUT_GEOJSON = 3 /* alerts/latest.geojson (the current picture) */
 } mwx_warn_output_t;
+
+/* The format's name ("cap", "atom", "cot", "geojson", ...), "unknown" out of range. */
+MWX_API const char *mwx_warn_output_name(mwx_warn_output_t out);
 
 /* Alert series kinds; the kind is part of the CAP identifier. */
 /* Same values as core's mwx_alert_kind_t (the alert record's kind). */
@@ -124,58 +132,58 @@ typedef void (*mwx_warn_emit_fn)(void *user, mwx_warn_output_t out, const mwx_re
 
 /* The policy (docs/WARNING_POLICY.md). mwx_warn_policy_default() fills the defaults shown. */
 typedef struct mwx_warn_policy {
-    int require_confirmed;       /* 1: tentative tracks never warn */
-    double max_warn_semi_major_km; /* 500: a larger ellipse is too uncertain to act on */
-    double settle_s;             /* 5: act only on a settled prediction: no update in
+    int require_confirmed;           /* 1: tentative tracks never warn */
+    double max_warn_semi_major_km;   /* 500: a larger ellipse is too uncertain to act on */
+    double settle_s;                 /* 5: act only on a settled prediction: no update in
                                     phase boost for settle_s, and the ellipse from settle_s
                                     ago overlaps the current one (centres closer than the
                                     sum of the semi-major axes); this keeps the runaway
                                     predictions of a missile still under thrust out of
                                     public warnings. 0 = act on every update (and no
                                     thrust guard below) */
-    double burnout_hold_s;       /* 5: and act only when the track has shown no thrust for
+    double burnout_hold_s;           /* 5: and act only when the track has shown no thrust for
                                     this long: its mechanical energy (the Jacobi integral
                                     of the Earth-fixed frame, constant in free flight) has
                                     not risen, over the last 5 s, faster than
                                     thrust_accel_mps2 along its path, whatever its phase
                                     says (a thrusting rocket briefly classified ballistic
                                     must not warn) */
-    double thrust_accel_mps2;    /* 3: the thrust evidence threshold (raised to 3 sigma of
+    double thrust_accel_mps2;        /* 3: the thrust evidence threshold (raised to 3 sigma of
                                     the velocity uncertainty over the window) */
-    int ellipse_vertices;        /* 72: polygon vertices of the 95 % ellipse */
-    double min_semi_axis_km;     /* 1.0: axes are clamped up to this */
-    double max_semi_axis_km;     /* 3000: and down to this */
-    double release_scale;        /* 1.5: a warned region is released only when it no longer
+    int ellipse_vertices;            /* 72: polygon vertices of the 95 % ellipse */
+    double min_semi_axis_km;         /* 1.0: axes are clamped up to this */
+    double max_semi_axis_km;         /* 3000: and down to this */
+    double release_scale;            /* 1.5: a warned region is released only when it no longer
                                     intersects the ellipse scaled by this... */
-    double release_hold_s;       /* 10: ...continuously for this long */
-    double release_batch_s;      /* 30: releases alone go out at most this often (an
+    double release_hold_s;           /* 10: ...continuously for this long */
+    double release_batch_s;          /* 30: releases alone go out at most this often (an
                                     Update with additions, or a Cancel, goes at once) */
-    double update_impact_dt_s;   /* 10: Update when the predicted impact time moved more */
-    double update_shift_km;      /* 25: Update when the ellipse centre moved more */
-    double all_clear_after_s;    /* 30: all-clear this long after the predicted impact */
+    double update_impact_dt_s;       /* 10: Update when the predicted impact time moved more */
+    double update_shift_km;          /* 25: Update when the ellipse centre moved more */
+    double all_clear_after_s;        /* 30: all-clear this long after the predicted impact */
     double likely_max_semi_major_km; /* 50: certainty Likely at or below, else Possible */
-    int overflight;              /* 1: issue overflight series */
-    int launch_notice;           /* 1: as soon as a track is confirmed, a launch notice (kind
+    int overflight;                  /* 1: issue overflight series */
+    int launch_notice;               /* 1: as soon as a track is confirmed, a launch notice (kind
                                     launch, certainty Possible, responseType Monitor) to
                                     the regions within launch_reach_km of its launch point */
-    double launch_reach_km;      /* 3500: the reachable footprint of an unknown missile
+    double launch_reach_km;          /* 3500: the reachable footprint of an unknown missile
                                     (Pyongyang - Guam is about 3,400 km) */
-    int boost_fan;               /* 1: before the first settled prediction (under thrust),
+    int boost_fan;                   /* 1: before the first settled prediction (under thrust),
                                     once the track's course is firm, an overflight warning
                                     (certainty Possible, no prediction: "heading toward")
                                     for the regions under the reachable fan
                                     (docs/WARNING_POLICY.md "Boost phase: the reachable
                                     fan"); needs overflight */
-    double boost_fan_az_deg;     /* 6: the course is firm when its 95 % half-angle (2
+    double boost_fan_az_deg;         /* 6: the course is firm when its 95 % half-angle (2
                                     sigma of the velocity covariance) is at most this */
-    double boost_fan_reach_km;   /* 3500: how far from the launch point a body that may
+    double boost_fan_reach_km;       /* 3500: how far from the launch point a body that may
                                     still be under thrust can reach (launch_reach_km's
                                     missile of unknown class); the free-flight range of
                                     the current speed when that is farther */
     double overflight_min_buffer_km; /* 25: minimum corridor half-width */
-    double overflight_step_km;   /* 50: sampling of the predicted ground track */
-    double track_stale_s;        /* 30: a track not updated for this long is dropped */
-    double picture_interval_s;   /* 1: a track's CoT file and latest.geojson are rewritten
+    double overflight_step_km;       /* 50: sampling of the predicted ground track */
+    double track_stale_s;            /* 30: a track not updated for this long is dropped */
+    double picture_interval_s;       /* 1: a track's CoT file and latest.geojson are rewritten
                                     at most this often (scenario time), except a track's
                                     first and final events and whenever a CAP message is
                                     issued; mwx_warn_flush() writes what is pending */
@@ -206,13 +214,13 @@ MWX_API const char *mwx_cap_signer_subject(const mwx_cap_signer_t *s);
  * space). *out (malloc'd, NUL-terminated, the caller frees) receives the signed text,
  * *out_len its length. The warning context signs through an internal reusable buffer;
  * this form is for tools and tests. */
-MWX_API MWX_NODISCARD int mwx_cap_sign(mwx_cap_signer_t *s, const char *doc, size_t len,
-                                       char **out, size_t *out_len, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_cap_sign(mwx_cap_signer_t *s, const char *doc, size_t len, char **out,
+                                       size_t *out_len, mwx_err_t *err);
 
 /* A receiver's check: trusts the certificates issued by one CA (PEM). */
 typedef struct mwx_cap_verifier mwx_cap_verifier_t;
-MWX_API MWX_NODISCARD int mwx_cap_verifier_create(const char *ca_path,
-                                                  mwx_cap_verifier_t **out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_cap_verifier_create(const char *ca_path, mwx_cap_verifier_t **out,
+                                                  mwx_err_t *err);
 MWX_API void mwx_cap_verifier_free(mwx_cap_verifier_t *v);
 /* 0 only when data is a CAP 1.2 <alert> whose last child is an XML-DSig <Signature> with one
  * Reference URI="" (enveloped), valid now, made by a certificate the CA issued (carried in
@@ -225,28 +233,28 @@ MWX_API MWX_NODISCARD int mwx_cap_verify(mwx_cap_verifier_t *v, const char *data
                                          char *signer, size_t signer_n, mwx_err_t *err);
 
 typedef struct mwx_warn_config {
-    const char *node;            /* nation of this node, "JP" (required) */
-    const char *sender;          /* CAP sender; NULL = "urn:mwx:node:<node>" */
-    const char *run_id;          /* optional, made part of every identifier so that runs
+    const char *node;   /* nation of this node, "JP" (required) */
+    const char *sender; /* CAP sender; NULL = "urn:mwx:node:<node>" */
+    const char *run_id; /* optional, made part of every identifier so that runs
                                     of the same scenario do not reuse identifiers */
     mwx_warn_source_t source;
-    mwx_status_t status;         /* SIMULATED + ACTUAL is refused (MWX_EINVAL) */
-    double epoch_unix_s;         /* scenario epoch: absolute time = epoch + t */
-    const char *regions_path;    /* regions GeoJSON (required) */
-    const char *out_dir;         /* outputs directory; files go to out_dir/alerts/ */
-    const char *tak_endpoint;    /* optional CoT stream: "udp://host:port",
+    mwx_status_t status;             /* SIMULATED + ACTUAL is refused (MWX_EINVAL) */
+    double epoch_unix_s;             /* scenario epoch: absolute time = epoch + t */
+    const char *regions_path;        /* regions GeoJSON (required) */
+    const char *out_dir;             /* outputs directory; files go to out_dir/alerts/ */
+    const char *tak_endpoint;        /* optional CoT stream: "udp://host:port",
                                     "tcp://host:port" or "host:port" (UDP) */
-    int durable;                 /* 1: fsync each file before it gets its name */
-    const char *picture_tag;     /* optional: several contexts sharing one out_dir (mwx run)
+    int durable;                     /* 1: fsync each file before it gets its name */
+    const char *picture_tag;         /* optional: several contexts sharing one out_dir (mwx run)
                                     each write alerts-<tag>.atom and latest-<tag>.geojson
                                     instead of alerts.atom and latest.geojson */
     const mwx_warn_policy_t *policy; /* NULL = defaults */
-    mwx_cap_signer_t *cap_signer;/* optional: every CAP file is signed with it (borrowed:
+    mwx_cap_signer_t *cap_signer;    /* optional: every CAP file is signed with it (borrowed:
                                     it must outlive the context; used from the context's
                                     thread). NULL = unsigned CAP */
-    mwx_warn_emit_fn emit;       /* optional */
+    mwx_warn_emit_fn emit;           /* optional */
     void *user;
-    const char *journal_path;    /* optional: the durable warning state (docs/NODE.md,
+    const char *journal_path; /* optional: the durable warning state (docs/NODE.md,
                                     "Warning continuity"). Each message's series state is
                                     appended and fdatasync'd here before its CAP file is
                                     written; a context created on an existing journal
@@ -262,7 +270,8 @@ typedef struct mwx_warn_config {
 
 typedef struct mwx_warn mwx_warn_t;
 
-MWX_API MWX_NODISCARD int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out,
+                                          mwx_err_t *err);
 /* Writes any pending picture (as mwx_warn_flush(), errors ignored), then frees. */
 MWX_API void mwx_warn_free(mwx_warn_t *w);
 
@@ -274,14 +283,14 @@ MWX_API MWX_NODISCARD int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *t
 MWX_API MWX_NODISCARD int mwx_warn_tick(mwx_warn_t *w, double t, mwx_err_t *err);
 
 typedef enum mwx_warn_end {
-    MWX_WARN_END_LOST = 0,   /* track lost: keep warning until the predicted impact, then
+    MWX_WARN_END_LOST = 0, /* track lost: keep warning until the predicted impact, then
                                 all-clear */
-    MWX_WARN_END_FALSE = 1   /* track judged false: Cancel its series now */
+    MWX_WARN_END_FALSE = 1 /* track judged false: Cancel its series now */
 } mwx_warn_end_t;
 
 /* The tracker deleted a track. */
-MWX_API MWX_NODISCARD int mwx_warn_end_track(mwx_warn_t *w, const char *track_id, double t, mwx_warn_end_t why,
-                       mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_warn_end_track(mwx_warn_t *w, const char *track_id, double t,
+                                             mwx_warn_end_t why, mwx_err_t *err);
 
 /* Write the pending picture (latest.geojson) now, e.g. at the end of a run. */
 MWX_API MWX_NODISCARD int mwx_warn_flush(mwx_warn_t *w, mwx_err_t *err);
@@ -290,7 +299,7 @@ MWX_API MWX_NODISCARD int mwx_warn_flush(mwx_warn_t *w, mwx_err_t *err);
 MWX_API mwx_regions_t *mwx_warn_regions(mwx_warn_t *w);
 
 typedef struct mwx_warn_stats {
-    uint64_t tracks;          /* track updates processed */
+    uint64_t tracks; /* track updates processed */
     uint64_t cap_alert, cap_update, cap_cancel;
     uint64_t cot_events;
     uint64_t tak_sent, tak_errors;
@@ -308,8 +317,8 @@ MWX_API void mwx_warn_get_stats(const mwx_warn_t *w, mwx_warn_stats_t *st);
  * replaced by '_', kind "impact", "overflight", "launch" or "drop_zone", n the context's
  * message count (1, 2, ...; never reused, even when a tracker reuses a track id). Parse one back
  * (track and kind optional, NULL to skip). MWX_EINVAL when it is not an mwx identifier. */
-MWX_API MWX_NODISCARD int mwx_warn_identifier_parse(const char *identifier, char *track, size_t track_n,
-                              mwx_warn_kind_t *kind);
+MWX_API MWX_NODISCARD int mwx_warn_identifier_parse(const char *identifier, char *track,
+                                                    size_t track_n, mwx_warn_kind_t *kind);
 
 /* ------------------------------------------------------------------ scoring */
 
@@ -320,35 +329,35 @@ typedef struct mwx_warn_truth {
     size_t n_states;
     double impact_lat_deg, impact_lon_deg;
     double t_impact;
-    double t_first_detection;     /* for lead-time efficiency; NAN if never detected */
+    double t_first_detection; /* for lead-time efficiency; NAN if never detected */
 } mwx_warn_truth_t;
 
 typedef struct mwx_warn_score_opts {
-    double ground_track_max_alt_m;   /* 100e3: the ground track counts below this */
-    int count_overflight;            /* 0: only impact-area warnings count as "warned" */
+    double ground_track_max_alt_m; /* 100e3: the ground track counts below this */
+    int count_overflight;          /* 0: only impact-area warnings count as "warned" */
 } mwx_warn_score_opts_t;
 
 typedef struct mwx_warn_region_score {
     char id[MWX_REGION_ID_LEN];
-    int threatened;          /* true impact point or true ground track < 100 km inside */
-    int warned;              /* an Alert/Update naming it was sent before impact */
-    double t_first_alert;    /* NAN when never warned before impact */
-    double lead_time_s;      /* t_impact - t_first_alert; NAN when not warned */
+    int threatened;              /* true impact point or true ground track < 100 km inside */
+    int warned;                  /* an Alert/Update naming it was sent before impact */
+    double t_first_alert;        /* NAN when never warned before impact */
+    double lead_time_s;          /* t_impact - t_first_alert; NAN when not warned */
     double lead_time_efficiency; /* lead_time_s / (t_impact - t_first_detection); NAN */
-    mwx_alert_kind_t kind;   /* threatened by the impact (or the low ground track), or only
+    mwx_alert_kind_t kind;       /* threatened by the impact (or the low ground track), or only
                                 overflown above the limit: MWX_ALERT_OVERFLIGHT, whose
                                 t_event is the overflight and whose lead time runs to it */
-    double t_event;          /* when the threat arrives: t_impact, or the overflight time */
-    double t_launch_notice;  /* first launch notice naming it (scored apart), NAN = none */
+    double t_event;              /* when the threat arrives: t_impact, or the overflight time */
+    double t_launch_notice;      /* first launch notice naming it (scored apart), NAN = none */
 } mwx_warn_region_score_t;
 
 typedef struct mwx_warn_score {
     /* Regions that were threatened or warned (others are omitted), in region order. */
     mwx_warn_region_score_t regions[MWX_MAX_ALERT_REGIONS];
     size_t n_regions;
-    char missed[MWX_MAX_ALERT_REGIONS][MWX_REGION_ID_LEN];  /* threatened, never warned */
+    char missed[MWX_MAX_ALERT_REGIONS][MWX_REGION_ID_LEN]; /* threatened, never warned */
     size_t n_missed;
-    char false_[MWX_MAX_ALERT_REGIONS][MWX_REGION_ID_LEN];  /* warned, never threatened */
+    char false_[MWX_MAX_ALERT_REGIONS][MWX_REGION_ID_LEN]; /* warned, never threatened */
     size_t n_false;
 } mwx_warn_score_t;
 
@@ -358,9 +367,9 @@ typedef struct mwx_warn_score {
  * ignored, as are Cancel messages and those sent at or after t_impact. opts NULL =
  * defaults. */
 MWX_API MWX_NODISCARD int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
-                           const mwx_rec_alert_t *alerts, size_t n_alerts,
-                           const mwx_warn_score_opts_t *opts, mwx_warn_score_t *out,
-                           mwx_err_t *err);
+                                                 const mwx_rec_alert_t *alerts, size_t n_alerts,
+                                                 const mwx_warn_score_opts_t *opts,
+                                                 mwx_warn_score_t *out, mwx_err_t *err);
 
 #ifdef __cplusplus
 }

@@ -56,12 +56,12 @@
 extern "C" {
 #endif
 
-#define MWX_WEB_MAX_TRACKS 512
-#define MWX_WEB_TRAIL 256
-#define MWX_WEB_MAX_ALERTS 512
-#define MWX_WEB_MAX_SHARES 256
-#define MWX_WEB_MAX_TRUTH 64
-#define MWX_WEB_MAX_CLIENTS 32
+#define MWX_WEB_MAX_TRACKS         512
+#define MWX_WEB_TRAIL              256
+#define MWX_WEB_MAX_ALERTS         512
+#define MWX_WEB_MAX_SHARES         256
+#define MWX_WEB_MAX_TRUTH          64
+#define MWX_WEB_MAX_CLIENTS        32
 #define MWX_WEB_CLIENT_QUEUE_BYTES (8u << 20)
 
 /* ------------------------------------------------------------------ metrics */
@@ -80,15 +80,17 @@ MWX_API void mwx_metrics_free(mwx_metrics_t *m);
  * `reason="bad_signature",from="KR"`. help: one line. The same name must keep the same
  * type and help. Handles live as long as the registry. MWX_EINVAL on a bad name/labels,
  * MWX_EFULL when the registry's fixed tables are full. */
-MWX_API MWX_NODISCARD int mwx_metrics_counter(mwx_metrics_t *m, const char *name, const char *labels,
-                        const char *help, mwx_counter_t **out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_metrics_counter(mwx_metrics_t *m, const char *name,
+                                              const char *labels, const char *help,
+                                              mwx_counter_t **out, mwx_err_t *err);
 MWX_API MWX_NODISCARD int mwx_metrics_gauge(mwx_metrics_t *m, const char *name, const char *labels,
-                      const char *help, mwx_gauge_t **out, mwx_err_t *err);
+                                            const char *help, mwx_gauge_t **out, mwx_err_t *err);
 /* bounds: n strictly increasing finite upper bounds (le); +Inf is added. n <= 32.
  * All series of one histogram name must use the same bounds. */
-MWX_API MWX_NODISCARD int mwx_metrics_histogram(mwx_metrics_t *m, const char *name, const char *labels,
-                          const char *help, const double *bounds, size_t n,
-                          mwx_histogram_t **out, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_metrics_histogram(mwx_metrics_t *m, const char *name,
+                                                const char *labels, const char *help,
+                                                const double *bounds, size_t n,
+                                                mwx_histogram_t **out, mwx_err_t *err);
 
 /* Updates: thread-safe, lock-free, no allocation. A NULL handle is a no-op, so that
  * code can count whether or not a registry is attached. */
@@ -105,7 +107,8 @@ extern const size_t mwx_metrics_latency_buckets_n;
 
 /* The whole registry in text exposition format 0.0.4 (malloc'd, NUL-terminated, *len
  * without the NUL). Families appear in registration order, HELP and TYPE first. */
-MWX_API MWX_NODISCARD int mwx_metrics_render(mwx_metrics_t *m, char **text, size_t *len, mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_metrics_render(mwx_metrics_t *m, char **text, size_t *len,
+                                             mwx_err_t *err);
 
 /* ------------------------------------------------------------------ server */
 
@@ -117,8 +120,8 @@ typedef struct mwx_web mwx_web_t;
  * app.js, style.css and vendor/ (the build tree's `web` folder); NULL = the default of
  * mwx_web_default_assets. The server has its own metrics registry (mwx_web_metrics),
  * with the web server's own series and the records-published counters. */
-MWX_API MWX_NODISCARD int mwx_web_start(const char *bind, unsigned port, const char *assets, mwx_web_t **out,
-                  mwx_err_t *err);
+MWX_API MWX_NODISCARD int mwx_web_start(const char *bind, unsigned port, const char *assets,
+                                        mwx_web_t **out, mwx_err_t *err);
 
 /* Stop: ends every SSE stream, joins the server's threads, frees srv. NULL is a no-op. */
 MWX_API void mwx_web_stop(mwx_web_t *srv);
@@ -169,11 +172,11 @@ MWX_API void mwx_web_set_control(mwx_web_t *srv, mwx_web_control_fn fn, void *us
 /* The replay clock as the page shows it (mode "replay" with controls); never called =
  * mode "live". Pushes a `replay` event to clients; cheap enough to call once a second. */
 typedef struct mwx_web_replay_state {
-    int playing;     /* 1 playing, 0 paused */
-    double speed;    /* scenario seconds per wall second */
-    double t;        /* scenario time now, s */
-    double t_end;    /* last record's t, s */
-    int ended;       /* 1 when every record was published */
+    int playing;  /* 1 playing, 0 paused */
+    double speed; /* scenario seconds per wall second */
+    double t;     /* scenario time now, s */
+    double t_end; /* last record's t, s */
+    int ended;    /* 1 when every record was published */
 } mwx_web_replay_state_t;
 MWX_API void mwx_web_set_replay_state(mwx_web_t *srv, const mwx_web_replay_state_t *st);
 

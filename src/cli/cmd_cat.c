@@ -24,16 +24,15 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: mwx cat FILE.mwxr [--follow] [--type TYPE[,TYPE...]]\n\n"
-            "Print every record of a recording as one JSON object a line (JSON Lines).\n\n"
-            "  -f, --follow     keep reading as a writer appends, until interrupted\n"
-            "  -t, --type TYPE  only these record types: scenario, truth, meas, track,\n"
-            "                   share, alert (repeat or separate with commas)\n"
-            "  -h, --help       this help\n\n"
-            "A torn last record (a writer that crashed) is reported on stderr and cut;\n"
-            "the exit status is still 0. A corrupt record is an error (exit 1) after the\n"
-            "records before it.\n");
+    fprintf(f, "usage: mwx cat FILE.mwxr [--follow] [--type TYPE[,TYPE...]]\n\n"
+               "Print every record of a recording as one JSON object a line (JSON Lines).\n\n"
+               "  -f, --follow     keep reading as a writer appends, until interrupted\n"
+               "  -t, --type TYPE  only these record types: scenario, truth, meas, track,\n"
+               "                   share, alert (repeat or separate with commas)\n"
+               "  -h, --help       this help\n\n"
+               "A torn last record (a writer that crashed) is reported on stderr and cut;\n"
+               "the exit status is still 0. A corrupt record is an error (exit 1) after the\n"
+               "records before it.\n");
 }
 
 /* Adds the types named in a comma-separated list to mask; 0 or -1 (unknown name). */
@@ -83,8 +82,8 @@ int mwx_cmd_cat(int argc, char **argv)
             opts = 0;
         } else if (!opts || a[0] != '-' || !a[1]) {
             if (path)
-                return mwx_cli_usage_error("cat", "one recording at a time ('%s' and '%s')",
-                                           path, a);
+                return mwx_cli_usage_error("cat", "one recording at a time ('%s' and '%s')", path,
+                                           a);
             path = a;
         } else if (strcmp(a, "-f") == 0 || strcmp(a, "--follow") == 0) {
             follow = 1;

@@ -18,12 +18,27 @@
 #define MAX_SEEN 1024
 
 static volatile sig_atomic_t stop_flag;
-static void on_signal(int sig) { stop_flag = 1; }
+static void on_signal(int sig)
+{
+    stop_flag = 1;
+}
 
 /* A node's counters on the operator page's /metrics (counters only move forward: each
  * callback adds what changed since the last). */
-enum { C_MEAS, C_OWN, C_FUSED, C_SENT, C_PUBERR, C_RECV, C_ACCEPTED, C_ALERTS, C_MERGED,
-       C_SPLIT, C_FUSION_FULL, C_N };
+enum {
+    C_MEAS,
+    C_OWN,
+    C_FUSED,
+    C_SENT,
+    C_PUBERR,
+    C_RECV,
+    C_ACCEPTED,
+    C_ALERTS,
+    C_MERGED,
+    C_SPLIT,
+    C_FUSION_FULL,
+    C_N
+};
 typedef struct node_metrics {
     char nation[MWX_ID_LEN];
     mwx_counter_t *c[C_N];
@@ -69,7 +84,7 @@ static void observe(void *user, const mwx_record_t *rec)
 {
     timeline_t *tl = user;
     if (tl->web)
-        mwx_web_publish(tl->web, rec, NULL);
+        (void)mwx_web_publish(tl->web, rec, NULL);
     switch (rec->type) {
     case MWX_REC_TRUTH: {
         const mwx_rec_truth_t *t = &rec->u.truth;
@@ -88,8 +103,8 @@ static void observe(void *user, const mwx_record_t *rec)
         const mwx_rec_meas_t *m = &rec->u.meas;
         /* narration only: the tracker never reads truth_object */
         if (m->truth_object[0] && first_time(tl, "det", m->truth_object))
-            say(tl, m->t, "%s first detected by %s (%s, %s)", m->truth_object, m->sensor,
-                m->nation, mwx_sensor_kind_name(m->kind));
+            say(tl, m->t, "%s first detected by %s (%s, %s)", m->truth_object, m->sensor, m->nation,
+                mwx_sensor_kind_name(m->kind));
         break;
     }
     case MWX_REC_TRACK: {
@@ -99,8 +114,9 @@ static void observe(void *user, const mwx_record_t *rec)
             say(tl, k->t, "%s: track %s confirmed (%s)", k->node, k->track_id,
                 mwx_phase_name(k->phase));
         if (fused && k->impact.valid && first_time(tl, "imp", k->track_id))
-            say(tl, k->t, "%s: %s impact predicted %.2fN %.2fE at T+%.0f s, 95%% ellipse %.0f x %.0f km"
-                          " (sources %s)",
+            say(tl, k->t,
+                "%s: %s impact predicted %.2fN %.2fE at T+%.0f s, 95%% ellipse %.0f x %.0f km"
+                " (sources %s)",
                 k->node, k->track_id, k->impact.lat, k->impact.lon, k->impact.t,
                 k->impact.semi_major_km, k->impact.semi_minor_km, k->sources);
         break;
@@ -131,8 +147,7 @@ static void observe(void *user, const mwx_record_t *rec)
             mwx_status_name(a->status), a->n_regions ? "regions " : "", regions);
         break;
     }
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -167,13 +182,14 @@ static node_metrics_t *node_metrics(timeline_t *tl, const char *nation)
     mwx_strlcpy(nm->nation, nation, sizeof nm->nation);
     for (int k = 0; k < C_N; k++) {
         snprintf(labels, sizeof labels, "node=\"%s\"%s", nation, defs[k].extra);
-        mwx_metrics_counter(m, defs[k].name, labels, defs[k].help, &nm->c[k], NULL);
+        (void)mwx_metrics_counter(m, defs[k].name, labels, defs[k].help, &nm->c[k], NULL);
     }
     for (int d = 0; d < MWX_DROP_N; d++) {
         snprintf(labels, sizeof labels, "node=\"%s\",reason=\"%s\"", nation,
                  mwx_drop_name((mwx_drop_t)d));
-        mwx_metrics_counter(m, "mwx_envelopes_dropped_total", labels,
-                            "Envelopes dropped by the receiver, by reason", &nm->dropped[d], NULL);
+        (void)mwx_metrics_counter(m, "mwx_envelopes_dropped_total", labels,
+                                  "Envelopes dropped by the receiver, by reason", &nm->dropped[d],
+                                  NULL);
     }
     return nm;
 }
@@ -216,11 +232,13 @@ static void print_lead_times(const char *report_path, FILE *f)
         return;
     launches = json_object_get(r, "launches");
     fprintf(f, "\nPublic warning lead times (threatened regions)\n");
-    json_array_foreach(launches, i, l) {
+    json_array_foreach(launches, i, l)
+    {
         json_t *regs = json_object_get(l, "regions"), *g;
         size_t j;
         int any = 0;
-        json_array_foreach(regs, j, g) {
+        json_array_foreach(regs, j, g)
+        {
             if (!json_is_true(json_object_get(g, "threatened")))
                 continue;
             json_t *lt = json_object_get(g, "lead_time_s");
@@ -254,7 +272,8 @@ static void print_reference(const char *report_path, FILE *f)
         return;
     }
     fprintf(f, "\nReal public alerts vs mwx (s after launch; lead against the real event)\n");
-    json_array_foreach(json_object_get(c, "regions"), i, g) {
+    json_array_foreach(json_object_get(c, "regions"), i, g)
+    {
         json_t *re = json_object_get(g, "real"), *mw = json_object_get(g, "mwx");
         json_t *ra = json_object_get(re, "t_alert_s"), *ma = json_object_get(mw, "t_alert_s");
         json_t *rl = json_object_get(re, "lead_s"), *ml = json_object_get(mw, "lead_s");
@@ -382,9 +401,9 @@ int mwx_cmd_demo(int argc, char **argv)
             tl->web = NULL;
         } else {
             char atom[1100];
-            mwx_web_url(tl->web, url, sizeof url);
+            (void)mwx_web_url(tl->web, url, sizeof url);
             snprintf(atom, sizeof atom, "%s/alerts/alerts.atom", out_dir);
-            mwx_web_set_atom_file(tl->web, atom, NULL);
+            (void)mwx_web_set_atom_file(tl->web, atom, NULL);
             printf("mwx demo: operator page on %s\n", url);
         }
     }

@@ -138,17 +138,18 @@ int mwx_cmd_feed(int argc, char **argv)
             } else if (strcmp(a, "--t-offset") == 0) {
                 double v = strtod(argv[i], &end);
                 if (end == argv[i] || *end || !(v >= 0 && v <= 1e9))
-                    return mwx_cli_usage_error("feed", "--t-offset: expected seconds in [0, 1e9], "
-                                               "got \"%s\"", argv[i]);
+                    return mwx_cli_usage_error("feed",
+                                               "--t-offset: expected seconds in [0, 1e9], "
+                                               "got \"%s\"",
+                                               argv[i]);
                 f.t_offset = v;
             } else {
                 double v = strtod(argv[i], &end);
                 int speed = strcmp(a, "--speed") == 0;
                 if (end == argv[i] || *end || !(speed ? v >= 1e-3 && v <= 1000 : v > 0 && v < 1e11))
-                    return mwx_cli_usage_error("feed", "%s: expected %s, got \"%s\"", a,
-                                               speed ? "a speed in [0.001, 1000]"
-                                                     : "a Unix time in seconds",
-                                               argv[i]);
+                    return mwx_cli_usage_error(
+                        "feed", "%s: expected %s, got \"%s\"", a,
+                        speed ? "a speed in [0.001, 1000]" : "a Unix time in seconds", argv[i]);
                 if (speed)
                     f.speed = v;
                 else
@@ -168,7 +169,7 @@ int mwx_cmd_feed(int argc, char **argv)
         return mwx_cli_usage_error("feed", "--bus: expected nats://HOST:PORT, got \"%s\"", url);
     if ((tls_cert || tls_key || tls_name) && !tls_ca)
         return mwx_cli_usage_error("feed", "--tls-cert, --tls-key and --tls-server-name need "
-                                   "--tls-ca");
+                                           "--tls-ca");
     if (!tls_cert != !tls_key)
         return mwx_cli_usage_error("feed", "--tls-cert and --tls-key go together");
     if (mwx_subject_meas(nation, f.subject) != MWX_OK)
@@ -209,14 +210,14 @@ int mwx_cmd_feed(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     if (f.start_unix == 0)
         f.start_unix = mwx_time_wall();
-    fprintf(stderr, "mwx feed: %s's sensors of %s on %s, speed %g\n", nation, sc->name,
-            f.subject, f.speed);
+    fprintf(stderr, "mwx feed: %s's sensors of %s on %s, speed %g\n", nation, sc->name, f.subject,
+            f.speed);
     rc = mwx_sim_run(sc, &so, sink, &f, &err);
     if (rc == MWX_EAGAIN && stop_flag)
         rc = MWX_OK;
     if (f.err.code)
         err = f.err, rc = f.err.code;
-    mwx_bus_flush(f.bus, 2.0, NULL);
+    (void)mwx_bus_flush(f.bus, 2.0, NULL);
     fprintf(stderr, "mwx feed: %llu measurements published, %llu lost (bus down)\n",
             (unsigned long long)f.sent, (unsigned long long)f.errors);
 out:

@@ -77,8 +77,10 @@ static int keygen_cap(const char *nation, const char *dir, const char *ca_key, c
 
     mwx_err_clear(&err);
     if (!nation_ok(nation))
-        return mwx_cli_usage_error("keygen", "NATION '%s': expected 1-%d characters of A-Z a-z "
-                                   "0-9 - _", nation, MWX_ID_LEN - 1);
+        return mwx_cli_usage_error("keygen",
+                                   "NATION '%s': expected 1-%d characters of A-Z a-z "
+                                   "0-9 - _",
+                                   nation, MWX_ID_LEN - 1);
     if (path_in(key, sizeof key, dir, nation, "-cap.key", &err) ||
         path_in(cert, sizeof cert, dir, nation, "-cap.pem", &err))
         return mwx_cli_fail("keygen", &err);

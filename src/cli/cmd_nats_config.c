@@ -100,7 +100,8 @@ int mwx_cmd_nats_config(int argc, char **argv)
                 if (!v[0] || strpbrk(v, ", \"\t"))
                     return mwx_cli_usage_error("nats-config",
                                                "--tls-name: expected a DNS name or an IP "
-                                               "address, got '%s'", argv[i]);
+                                               "address, got '%s'",
+                                               argv[i]);
                 names[o.n_tls_names++] = argv[i];
                 o.tls_names = names;
             }

@@ -30,7 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_POINTS 400   /* per path or track in the page */
+#define MAX_POINTS   400 /* per path or track in the page */
 #define MAX_ELLIPSES 8   /* per track on the map */
 /* A track point farther than this from every true object in flight follows none of them
  * (a track coasting on after its object fell, a false track): an error against the
@@ -40,20 +40,19 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: mwx report RUN_DIR [-o report.html]\n\n"
-            "The after-action report of a run as one self-contained HTML page that opens\n"
-            "offline: a map per launch (true path, each nation's tracks, impact ellipses,\n"
-            "warned regions by first alert time), impact error against time to go, track\n"
-            "position error and NEES, lead time per region against the physical limit (and\n"
-            "the real alert when report.json has reference_comparison), the alert timeline\n"
-            "and the sharing-benefit table.\n\n"
-            "  RUN_DIR         the folder of `mwx run`/`mwx demo` (run.mwxr), a node's folder\n"
-            "                  (node-N.mwxr) or a recording; report.json beside it is\n"
-            "                  written (as `mwx score --json` does) when missing\n"
-            "  -o FILE         output (default RUN_DIR/report.html)\n"
-            "  -h, --help      this help\n\n"
-            "exit status: 0 ok, 1 the input is unreadable, 2 usage, 3 environment\n");
+    fprintf(f, "usage: mwx report RUN_DIR [-o report.html]\n\n"
+               "The after-action report of a run as one self-contained HTML page that opens\n"
+               "offline: a map per launch (true path, each nation's tracks, impact ellipses,\n"
+               "warned regions by first alert time), impact error against time to go, track\n"
+               "position error and NEES, lead time per region against the physical limit (and\n"
+               "the real alert when report.json has reference_comparison), the alert timeline\n"
+               "and the sharing-benefit table.\n\n"
+               "  RUN_DIR         the folder of `mwx run`/`mwx demo` (run.mwxr), a node's folder\n"
+               "                  (node-N.mwxr) or a recording; report.json beside it is\n"
+               "                  written (as `mwx score --json` does) when missing\n"
+               "  -o FILE         output (default RUN_DIR/report.html)\n"
+               "  -h, --help      this help\n\n"
+               "exit status: 0 ok, 1 the input is unreadable, 2 usage, 3 environment\n");
 }
 
 /* ------------------------------------------------------------------ files */
@@ -270,8 +269,8 @@ typedef struct rep_in {
     size_t n_alerts, cap_alerts;
     mwx_rec_scenario_t scn;
     int have_scn;
-    char *scenario_json;   /* owned; scn.json points at it */
-    double t_lo, t_hi;     /* over truth and tracks */
+    char *scenario_json; /* owned; scn.json points at it */
+    double t_lo, t_hi;   /* over truth and tracks */
     size_t n_read;
 } rep_in_t;
 
@@ -339,12 +338,10 @@ static int load_one(void *user, const mwx_record_t *rec, mwx_err_t *err)
         }
         break;
     case MWX_REC_ALERT:
-        if (!(oom = grow((void **)&in->alerts, in->n_alerts, &in->cap_alerts,
-                         sizeof *in->alerts)))
+        if (!(oom = grow((void **)&in->alerts, in->n_alerts, &in->cap_alerts, sizeof *in->alerts)))
             in->alerts[in->n_alerts++] = rec->u.alert;
         break;
-    default:
-        break;
+    default: break;
     }
     if (oom)
         return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory after %zu records", c->path,
@@ -407,10 +404,9 @@ static json_t *reduce(const rep_in_t *in)
         json_t *regs = json_array();
         for (int j = 0; j < a->n_regions; j++)
             json_array_append_new(regs, json_string(a->regions[j]));
-        json_array_append_new(alerts,
-                              json_pack("{s:f,s:s,s:s,s:o,s:s}", "t", a->t, "node", a->node,
-                                        "msg_type", mwx_msg_type_name(a->msg_type), "regions",
-                                        regs, "identifier", a->identifier));
+        json_array_append_new(alerts, json_pack("{s:f,s:s,s:s,s:o,s:s}", "t", a->t, "node", a->node,
+                                                "msg_type", mwx_msg_type_name(a->msg_type),
+                                                "regions", regs, "identifier", a->identifier));
     }
     for (size_t i = 0; i < in->n_trk; i++) {
         const mwx_rec_track_t *tr = &in->trk[i];
@@ -445,8 +441,8 @@ static json_t *reduce(const rep_in_t *in)
             double x[3];
             if (!truth_at(&ts.v[j], tr->t, x))
                 continue;
-            double d = hypot(hypot(x[0] - tr->ecef_m[0], x[1] - tr->ecef_m[1]),
-                             x[2] - tr->ecef_m[2]);
+            double d =
+                hypot(hypot(x[0] - tr->ecef_m[0], x[1] - tr->ecef_m[1]), x[2] - tr->ecef_m[2]);
             if (d < bd) {
                 bd = d;
                 best = &ts.v[j];
@@ -466,8 +462,8 @@ static json_t *reduce(const rep_in_t *in)
             mwx_geo_t gi;
             mwx_ecef_to_geo(&E, xi, &gi);
             double s12, az1, az2;
-            mwx_geodesic_inverse(&E, tr->impact.lat * MWX_DEG, tr->impact.lon * MWX_DEG,
-                                 gi.lat, gi.lon, &s12, &az1, &az2);
+            mwx_geodesic_inverse(&E, tr->impact.lat * MWX_DEG, tr->impact.lon * MWX_DEG, gi.lat,
+                                 gi.lon, &s12, &az1, &az2);
             json_decref(ttg);
             json_decref(ierr);
             ttg = json_real(r2(best->t[best->n - 1] - tr->t, 10));
@@ -482,17 +478,17 @@ static json_t *reduce(const rep_in_t *in)
         if (tr->impact.valid && tr->impact.semi_major_km > 0 &&
             tr->t - ta->last_ell_t >= (t_hi - t_lo) / MAX_ELLIPSES) {
             ta->last_ell_t = tr->t;
-            json_array_append_new(
-                ta->ell, json_pack("[f,f,f,f,f,f]", r2(tr->t, 10), tr->impact.lat,
-                                   tr->impact.lon, r2(tr->impact.semi_major_km, 100),
-                                   r2(tr->impact.semi_minor_km, 100),
-                                   r2(tr->impact.orientation_deg, 10)));
+            json_array_append_new(ta->ell,
+                                  json_pack("[f,f,f,f,f,f]", r2(tr->t, 10), tr->impact.lat,
+                                            tr->impact.lon, r2(tr->impact.semi_major_km, 100),
+                                            r2(tr->impact.semi_minor_km, 100),
+                                            r2(tr->impact.orientation_deg, 10)));
         }
     }
     for (size_t j = 0; j < n_acc; j++)
-        json_array_append_new(tracks, json_pack("{s:s,s:s,s:o,s:o}", "node", acc[j].node, "id",
-                                                acc[j].id, "points", acc[j].pts, "ellipses",
-                                                acc[j].ell));
+        json_array_append_new(tracks,
+                              json_pack("{s:s,s:s,s:o,s:o}", "node", acc[j].node, "id", acc[j].id,
+                                        "points", acc[j].pts, "ellipses", acc[j].ell));
     free(acc);
     return root;
 oom2:
@@ -526,8 +522,10 @@ static int put_asset(FILE *f, const char *assets, const char *rel, const char *o
     size_t n;
     char *b = slurp(path, &n);
     if (!b) {
-        fprintf(stderr, "mwx report: cannot read the page asset %s (build with cmake after "
-                        "scripts/setup-deps, or set MWX_WEB_ASSETS)\n", path);
+        fprintf(stderr,
+                "mwx report: cannot read the page asset %s (build with cmake after "
+                "scripts/setup-deps, or set MWX_WEB_ASSETS)\n",
+                path);
         return -1;
     }
     fputs(open, f);
@@ -582,8 +580,8 @@ int mwx_cmd_report(int argc, char **argv)
     rep_in_t rs;
     int rc = load_for_report(rec, &rs, &err);
     if (rc == MWX_ETRUNC || rc == MWX_ECORRUPT)
-        fprintf(stderr, "mwx report: warning: %s; reporting the %zu records before it\n",
-                err.msg, rs.n_read);
+        fprintf(stderr, "mwx report: warning: %s; reporting the %zu records before it\n", err.msg,
+                rs.n_read);
     else if (rc) {
         rep_in_free(&rs);
         return mwx_cli_fail("report", &err);
@@ -593,8 +591,10 @@ int mwx_cmd_report(int argc, char **argv)
         /* A node's recording has no truth to score: the page then shows what the
          * recording holds (tracks, alerts) without the scored figures. */
         if (write_report_json(rec, rj) != 0)
-            fprintf(stderr, "mwx report: warning: no report.json (mwx score %s failed); the "
-                            "page has no scored figures\n", rec);
+            fprintf(stderr,
+                    "mwx report: warning: no report.json (mwx score %s failed); the "
+                    "page has no scored figures\n",
+                    rec);
         else {
             fprintf(stderr, "mwx report: wrote %s\n", rj);
             have_rj = 1;
@@ -654,17 +654,16 @@ int mwx_cmd_report(int argc, char **argv)
               f);
         put_json(f, text);
         fputs("</script>\n", f);
-        bad = put_asset(f, assets, "vendor/world-atlas/countries-50m.json",
-                        "<script type=\"application/json\" id=\"mwx-world\">", "</script>\n", 1) ||
-              put_asset(f, assets, "data/northeast-asia.geojson",
-                        "<script type=\"application/json\" id=\"mwx-regions\">", "</script>\n",
-                        1) ||
-              put_asset(f, assets, "vendor/leaflet/leaflet.js", "<script>\n", "</script>\n", 0) ||
-              put_asset(f, assets, "vendor/uplot/uPlot.iife.min.js", "<script>\n", "</script>\n",
-                        0) ||
-              put_asset(f, assets, "vendor/topojson-client.min.js", "<script>\n", "</script>\n",
-                        0) ||
-              put_asset(f, assets, "report.js", "<script>\n", "</script>\n", 0);
+        bad =
+            put_asset(f, assets, "vendor/world-atlas/countries-50m.json",
+                      "<script type=\"application/json\" id=\"mwx-world\">", "</script>\n", 1) ||
+            put_asset(f, assets, "data/northeast-asia.geojson",
+                      "<script type=\"application/json\" id=\"mwx-regions\">", "</script>\n", 1) ||
+            put_asset(f, assets, "vendor/leaflet/leaflet.js", "<script>\n", "</script>\n", 0) ||
+            put_asset(f, assets, "vendor/uplot/uPlot.iife.min.js", "<script>\n", "</script>\n",
+                      0) ||
+            put_asset(f, assets, "vendor/topojson-client.min.js", "<script>\n", "</script>\n", 0) ||
+            put_asset(f, assets, "report.js", "<script>\n", "</script>\n", 0);
         fputs("</body></html>\n", f);
     }
     free(text);

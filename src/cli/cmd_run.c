@@ -11,31 +11,33 @@
 
 static volatile sig_atomic_t stop_flag;
 
-static void on_signal(int sig) { stop_flag = 1; }
+static void on_signal(int sig)
+{
+    stop_flag = 1;
+}
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: mwx run SCENARIO.json --out DIR [--seed N] [--speed X] [--no-compare]\n"
-            "\n"
-            "Runs the whole chain in one process: the simulator feeds each nation's node its\n"
-            "own sensors; nodes track, share signed tracks on the embedded bus under the\n"
-            "scenario's sharing policy, fuse and warn. Writes DIR/run.mwxr (every record),\n"
-            "DIR/report.json (the Report and the sharing-benefit table), DIR/alerts/*.cap.xml\n"
-            "(CAP 1.2 warnings, signed), DIR/alerts/*.cot.xml (Cursor-on-Target), DIR/alerts/\n"
-            "latest.geojson and alerts.atom. Deterministic for a seed.\n"
-            "\n"
-            "  --out DIR      output directory (created)\n"
-            "  --seed N       override the scenario's seed\n"
-            "  --speed X      pace the run at X scenario seconds per wall second (default: as\n"
-            "                 fast as possible)\n"
-            "  --cap-keys DIR sign each nation's CAP files with DIR/NATION-cap.key and its\n"
-            "                 certificate DIR/NATION-cap.pem (mwx keygen NATION --cap -o DIR);\n"
-            "                 without it a demo CA and keys are made in DIR/pki/ (labelled\n"
-            "                 DEMO: they prove integrity only, not an authority)\n"
-            "  --no-compare   skip the second pass that runs each nation alone (no\n"
-            "                 sharing-benefit table)\n"
-            "  --quiet        no progress line\n");
+    fprintf(f, "usage: mwx run SCENARIO.json --out DIR [--seed N] [--speed X] [--no-compare]\n"
+               "\n"
+               "Runs the whole chain in one process: the simulator feeds each nation's node its\n"
+               "own sensors; nodes track, share signed tracks on the embedded bus under the\n"
+               "scenario's sharing policy, fuse and warn. Writes DIR/run.mwxr (every record),\n"
+               "DIR/report.json (the Report and the sharing-benefit table), DIR/alerts/*.cap.xml\n"
+               "(CAP 1.2 warnings, signed), DIR/alerts/*.cot.xml (Cursor-on-Target), DIR/alerts/\n"
+               "latest.geojson and alerts.atom. Deterministic for a seed.\n"
+               "\n"
+               "  --out DIR      output directory (created)\n"
+               "  --seed N       override the scenario's seed\n"
+               "  --speed X      pace the run at X scenario seconds per wall second (default: as\n"
+               "                 fast as possible)\n"
+               "  --cap-keys DIR sign each nation's CAP files with DIR/NATION-cap.key and its\n"
+               "                 certificate DIR/NATION-cap.pem (mwx keygen NATION --cap -o DIR);\n"
+               "                 without it a demo CA and keys are made in DIR/pki/ (labelled\n"
+               "                 DEMO: they prove integrity only, not an authority)\n"
+               "  --no-compare   skip the second pass that runs each nation alone (no\n"
+               "                 sharing-benefit table)\n"
+               "  --quiet        no progress line\n");
 }
 
 int mwx_cmd_run(int argc, char **argv)
@@ -64,8 +66,8 @@ int mwx_cmd_run(int argc, char **argv)
             errno = 0;
             o.seed = strtoull(argv[i], &end, 10);
             if (errno || *end || argv[i][0] == '-' || !argv[i][0])
-                return mwx_cli_usage_error("run", "--seed: expected a non-negative integer, got '%s'",
-                                           argv[i]);
+                return mwx_cli_usage_error(
+                    "run", "--seed: expected a non-negative integer, got '%s'", argv[i]);
             o.has_seed = 1;
         } else if (strcmp(a, "--speed") == 0) {
             char *end;
@@ -107,8 +109,8 @@ int mwx_cmd_run(int argc, char **argv)
            res.n_alerts, res.wall_s, o.out_dir);
     if (!o.cap_keys)
         printf("mwx run: CAP files signed with a DEMO key made for this run; check them with\n"
-               "  mwx verify-cap %s/alerts/*.cap.xml --ca %s/pki/demo-ca.pem\n", o.out_dir,
-               o.out_dir);
+               "  mwx verify-cap %s/alerts/*.cap.xml --ca %s/pki/demo-ca.pem\n",
+               o.out_dir, o.out_dir);
     mwx_run_print_benefit(&res, stdout);
     mwx_run_result_free(&res);
     return stop_flag ? 130 : 0;

@@ -24,21 +24,20 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: mwx score RUN.mwxr TRACKS.mwxr [--json] [--node ID] [--regions FILE]\n\n"
-            "Score tracks, shares and public warnings against truth: accuracy (position and\n"
-            "velocity RMSE, NEES, OSPA and GOSPA) and timeliness per launch (first\n"
-            "detection, track, share per nation, impact-point error at launch + 120 s and\n"
-            "at 300 s and 60 s to go, launch-point error). docs/SCORING.md defines them.\n\n"
-            "  RUN.mwxr     truth and measurements (`mwx sim` or `mwx run`)\n"
-            "  TRACKS.mwxr  tracks, shares, alerts (`mwx track`, or the same `mwx run` file)\n"
-            "  --json       the Report as JSON (report.json of `mwx run`) instead of a table\n"
-            "  --node ID    only the tracks held by this node\n"
-            "  --regions FILE  the regions GeoJSON for the warning figures; default: the\n"
-            "               scenario's \"regions\" (relative to RUN's folder, then to the\n"
-            "               current one), else the project's northeast-asia.geojson\n"
-            "  -h, --help   this help\n\n"
-            "exit status: 0 ok, 1 an input is unreadable or the two do not match, 2 usage\n");
+    fprintf(f, "usage: mwx score RUN.mwxr TRACKS.mwxr [--json] [--node ID] [--regions FILE]\n\n"
+               "Score tracks, shares and public warnings against truth: accuracy (position and\n"
+               "velocity RMSE, NEES, OSPA and GOSPA) and timeliness per launch (first\n"
+               "detection, track, share per nation, impact-point error at launch + 120 s and\n"
+               "at 300 s and 60 s to go, launch-point error). docs/SCORING.md defines them.\n\n"
+               "  RUN.mwxr     truth and measurements (`mwx sim` or `mwx run`)\n"
+               "  TRACKS.mwxr  tracks, shares, alerts (`mwx track`, or the same `mwx run` file)\n"
+               "  --json       the Report as JSON (report.json of `mwx run`) instead of a table\n"
+               "  --node ID    only the tracks held by this node\n"
+               "  --regions FILE  the regions GeoJSON for the warning figures; default: the\n"
+               "               scenario's \"regions\" (relative to RUN's folder, then to the\n"
+               "               current one), else the project's northeast-asia.geojson\n"
+               "  -h, --help   this help\n\n"
+               "exit status: 0 ok, 1 an input is unreadable or the two do not match, 2 usage\n");
 }
 
 /* Load a recording; only a torn tail (a crash mid-append) is a warning: a bad header,
@@ -114,8 +113,10 @@ static void regions_path(const char *opt, const char *scenario_json, const char 
         if (access(buf, R_OK) != 0)
             mwx_strlcpy(buf, access(rel, R_OK) == 0 ? rel : "", n);
         if (!buf[0])
-            fprintf(stderr, "mwx score: warning: the scenario's regions \"%s\" were not "
-                            "found (use --regions); no region figures\n", rel);
+            fprintf(stderr,
+                    "mwx score: warning: the scenario's regions \"%s\" were not "
+                    "found (use --regions); no region figures\n",
+                    rel);
     } else {
         char dir[MWX_PATH_LEN];
         if (mwx_sim_data_dir(dir, sizeof dir) == MWX_OK)
@@ -173,14 +174,17 @@ int mwx_cmd_score(int argc, char **argv)
     mwx_regions_t *regions = NULL;
     int status = 1;
     if (count_type(&run, MWX_REC_TRUTH) == 0) {
-        fprintf(stderr, "mwx score: %s: no truth records (expected a `mwx sim` or `mwx run` "
-                        "recording)\n", files[0]);
+        fprintf(stderr,
+                "mwx score: %s: no truth records (expected a `mwx sim` or `mwx run` "
+                "recording)\n",
+                files[0]);
         goto out;
     }
     if (!same) {
         const mwx_rec_scenario_t *a = scenario_of(&run), *b = scenario_of(&trk);
-        if (a && b && (strcmp(a->name, b->name) != 0 || strcmp(a->epoch, b->epoch) != 0 ||
-                       a->seed != b->seed)) {
+        if (a && b &&
+            (strcmp(a->name, b->name) != 0 || strcmp(a->epoch, b->epoch) != 0 ||
+             a->seed != b->seed)) {
             fprintf(stderr,
                     "mwx score: %s: scenario '%s' (epoch %s, seed %llu) does not match %s's "
                     "'%s' (epoch %s, seed %llu)\n",
@@ -249,8 +253,7 @@ int mwx_cmd_score(int argc, char **argv)
         mwx_err_clear(&rerr);
         has_ref = mwx_reference_attach(j, &rep, all.v, all.n, run.scenario_json, cmp, &rerr);
         if (has_ref < 0) {
-            fprintf(stderr, "mwx score: warning: reference block not compared: %s\n",
-                    rerr.msg);
+            fprintf(stderr, "mwx score: warning: reference block not compared: %s\n", rerr.msg);
             has_ref = 0;
         }
     }

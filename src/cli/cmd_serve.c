@@ -16,7 +16,7 @@
 
 #include "mwx/web.h"
 
-#define TICK_S 0.05
+#define TICK_S        0.05
 #define STATE_EVERY_S 0.5
 
 typedef struct control {
@@ -61,8 +61,8 @@ typedef struct cursor {
     mwx_recreader_t *rd;
     mwx_record_t rec; /* the next record when have */
     int have;
-    uint64_t index;   /* records consumed */
-    uint64_t limit;   /* records before any damage (from the first pass) */
+    uint64_t index; /* records consumed */
+    uint64_t limit; /* records before any damage (from the first pass) */
 } cursor_t;
 
 static int cursor_open(cursor_t *c, mwx_err_t *err)
@@ -156,7 +156,7 @@ static int serve_follow(const char *path, const char *bind, unsigned port, const
     if (atom && mwx_web_set_atom_file(srv, atom, &err) != 0)
         fprintf(stderr, "mwx serve: warning: %s\n", err.msg);
     char url[128];
-    mwx_web_url(srv, url, sizeof url);
+    (void)mwx_web_url(srv, url, sizeof url);
     printf("mwx serve: %s  (following %s live; Ctrl-C to stop)\n", url, path);
     printf("mwx serve: control token %s (header X-Mwx-Token)\n", mwx_web_token(srv));
     fflush(stdout);
@@ -193,27 +193,26 @@ static int serve_follow(const char *path, const char *bind, unsigned port, const
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: mwx serve RUN.mwxr [--port N] [--bind ADDR] [--speed X] [--paused]\n"
-            "                 [--follow] [--atom FILE] [--assets DIR] [--host NAME]...\n\n"
-            "Serve the operator web page and replay the recording RUN.mwxr to it.\n\n"
-            "  --port N      TCP port (default 8080; 0 = any free port, printed)\n"
-            "  --bind ADDR   address to listen on (default 127.0.0.1, loopback only;\n"
-            "                give e.g. 0.0.0.0 explicitly to serve other machines)\n"
-            "  --speed X     scenario seconds per wall second (default 1; 0 < X <= 1000)\n"
-            "  --paused      start paused (press play on the page)\n"
-            "  --follow      live view of a recording being written (a node's): publish\n"
-            "                every record as soon as it is in the file, no replay clock\n"
-            "  --atom FILE   serve FILE at /alerts.atom (default: alerts/alerts.atom\n"
-            "                beside RUN.mwxr; an empty feed until that file exists)\n"
-            "  --assets DIR  the page's files (default: web/ beside the mwx binary)\n"
-            "  --host NAME   also answer requests for Host NAME (e.g. behind a proxy);\n"
-            "                others than the bound address get 403 (DNS rebinding)\n\n"
-            "The page has play/pause/speed/restart controls; scripts can use\n"
-            "GET /api/control?cmd=play|pause|restart or ?cmd=speed&x=N with the header\n"
-            "X-Mwx-Token: the control token printed at start.\n"
-            "Other endpoints: /events (server-sent events), /api/picture, /metrics.\n"
-            "Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.\n");
+    fprintf(f, "usage: mwx serve RUN.mwxr [--port N] [--bind ADDR] [--speed X] [--paused]\n"
+               "                 [--follow] [--atom FILE] [--assets DIR] [--host NAME]...\n\n"
+               "Serve the operator web page and replay the recording RUN.mwxr to it.\n\n"
+               "  --port N      TCP port (default 8080; 0 = any free port, printed)\n"
+               "  --bind ADDR   address to listen on (default 127.0.0.1, loopback only;\n"
+               "                give e.g. 0.0.0.0 explicitly to serve other machines)\n"
+               "  --speed X     scenario seconds per wall second (default 1; 0 < X <= 1000)\n"
+               "  --paused      start paused (press play on the page)\n"
+               "  --follow      live view of a recording being written (a node's): publish\n"
+               "                every record as soon as it is in the file, no replay clock\n"
+               "  --atom FILE   serve FILE at /alerts.atom (default: alerts/alerts.atom\n"
+               "                beside RUN.mwxr; an empty feed until that file exists)\n"
+               "  --assets DIR  the page's files (default: web/ beside the mwx binary)\n"
+               "  --host NAME   also answer requests for Host NAME (e.g. behind a proxy);\n"
+               "                others than the bound address get 403 (DNS rebinding)\n\n"
+               "The page has play/pause/speed/restart controls; scripts can use\n"
+               "GET /api/control?cmd=play|pause|restart or ?cmd=speed&x=N with the header\n"
+               "X-Mwx-Token: the control token printed at start.\n"
+               "Other endpoints: /events (server-sent events), /api/picture, /metrics.\n"
+               "Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.\n");
 }
 
 static int parse_num(const char *s, double lo, double hi, double *out)
@@ -242,8 +241,7 @@ int mwx_cmd_serve(int argc, char **argv)
         int has_val = i + 1 < argc;
         if (strcmp(a, "--port") == 0 && has_val) {
             if (parse_num(argv[++i], 0, 65535, &port_d) || port_d != floor(port_d))
-                return mwx_cli_usage_error("serve", "--port: expected 0..65535, got '%s'",
-                                           argv[i]);
+                return mwx_cli_usage_error("serve", "--port: expected 0..65535, got '%s'", argv[i]);
         } else if (strcmp(a, "--bind") == 0 && has_val) {
             bind = argv[++i];
         } else if (strcmp(a, "--speed") == 0 && has_val) {
@@ -295,8 +293,8 @@ int mwx_cmd_serve(int argc, char **argv)
         rc = 0;
     }
     if (rc == MWX_ETRUNC || rc == MWX_ECORRUPT) {
-        fprintf(stderr, "mwx serve: warning: %s (replaying the %llu records before it)\n",
-                err.msg, (unsigned long long)n_recs);
+        fprintf(stderr, "mwx serve: warning: %s (replaying the %llu records before it)\n", err.msg,
+                (unsigned long long)n_recs);
     } else if (rc < 0) {
         mwx_recreader_close(cur.rd);
         return mwx_cli_fail("serve", &err);
@@ -341,7 +339,7 @@ int mwx_cmd_serve(int argc, char **argv)
     mwx_web_set_control(srv, on_control, &ctl);
 
     char url[128];
-    mwx_web_url(srv, url, sizeof url);
+    (void)mwx_web_url(srv, url, sizeof url);
     printf("mwx serve: %s  (replaying %s: %llu records, t %.1f..%.1f s, speed %g%s; "
            "Ctrl-C to stop)\n",
            url, path, (unsigned long long)n_recs, t0, t_end, speed, paused ? ", paused" : "");

@@ -90,8 +90,10 @@ int mwx_cmd_sim(int argc, char **argv)
             errno = 0;
             opts.seed = strtoull(argv[i], &end, 10);
             if (errno || end == argv[i] || *end || argv[i][0] == '-')
-                return mwx_cli_usage_error("sim", "--seed: expected an integer in [0, 2^64-1], "
-                                           "got \"%s\"", argv[i]);
+                return mwx_cli_usage_error("sim",
+                                           "--seed: expected an integer in [0, 2^64-1], "
+                                           "got \"%s\"",
+                                           argv[i]);
             opts.has_seed = 1;
         } else if (strcmp(a, "--truth-dt") == 0) {
             char *end;
@@ -99,8 +101,10 @@ int mwx_cmd_sim(int argc, char **argv)
                 return mwx_cli_usage_error("sim", "--truth-dt needs a number of seconds");
             opts.truth_dt_s = strtod(argv[i], &end);
             if (end == argv[i] || *end || !(opts.truth_dt_s >= 0.01 && opts.truth_dt_s <= 3600))
-                return mwx_cli_usage_error("sim", "--truth-dt: expected seconds in [0.01, "
-                                           "3600], got \"%s\"", argv[i]);
+                return mwx_cli_usage_error("sim",
+                                           "--truth-dt: expected seconds in [0.01, "
+                                           "3600], got \"%s\"",
+                                           argv[i]);
         } else if (a[0] == '-' && a[1]) {
             return mwx_cli_usage_error("sim", "unknown option %s", a);
         } else if (!in) {

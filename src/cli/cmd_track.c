@@ -21,18 +21,17 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: mwx track RUN.mwxr -o TRACKS.mwxr [--nation ID] [--every S] "
-            "[--capacity N]\n\n"
-            "Track the measurements of a recording (all sensors, or one nation's).\n\n"
-            "  -o, --output PATH   the tracks recording (scenario record, then tracks)\n"
-            "  --nation ID         use only this nation's sensors; tracks are ID-1, ID-2...\n"
-            "                      (default: every sensor, node ALL)\n"
-            "  --every S           at most one record per track per S seconds (default 1;\n"
-            "                      0 = every update)\n"
-            "  --capacity N        simultaneous tracks, tentative included (default 4096)\n"
-            "  -h, --help          this help\n\n"
-            "Exit: 0 ok, 1 bad input, 2 usage, 3 cannot write the output.\n");
+    fprintf(f, "usage: mwx track RUN.mwxr -o TRACKS.mwxr [--nation ID] [--every S] "
+               "[--capacity N]\n\n"
+               "Track the measurements of a recording (all sensors, or one nation's).\n\n"
+               "  -o, --output PATH   the tracks recording (scenario record, then tracks)\n"
+               "  --nation ID         use only this nation's sensors; tracks are ID-1, ID-2...\n"
+               "                      (default: every sensor, node ALL)\n"
+               "  --every S           at most one record per track per S seconds (default 1;\n"
+               "                      0 = every update)\n"
+               "  --capacity N        simultaneous tracks, tentative included (default 4096)\n"
+               "  -h, --help          this help\n\n"
+               "Exit: 0 ok, 1 bad input, 2 usage, 3 cannot write the output.\n");
 }
 
 typedef struct ctx {
@@ -152,8 +151,8 @@ int mwx_cmd_track(int argc, char **argv)
             goto fail;
         if (!seen_scenario) {
             if (rec.type != MWX_REC_SCENARIO) {
-                rc = mwx_err_set(&err, MWX_EINVAL, "%s: first record is %s, expected scenario",
-                                 in, mwx_rec_type_name(rec.type));
+                rc = mwx_err_set(&err, MWX_EINVAL, "%s: first record is %s, expected scenario", in,
+                                 mwx_rec_type_name(rec.type));
                 goto fail;
             }
             seen_scenario = 1;
@@ -187,7 +186,8 @@ int mwx_cmd_track(int argc, char **argv)
         rc = mwx_err_set(&err, MWX_EINVAL, "%s: empty recording (no scenario record)", in);
         goto fail;
     }
-    mwx_tracker_flush(tr, &err);
+    if ((rc = mwx_tracker_flush(tr, &err)) != MWX_OK)
+        goto fail;
     if (c.failed) {
         err = c.err;
         rc = err.code;

@@ -65,19 +65,15 @@ int mwx_exit_status(int code)
 {
     switch (code) {
     case MWX_OK:
-    case MWX_EOF:
-        return 0;
-    case MWX_EUSAGE:
-        return 2;
+    case MWX_EOF: return 0;
+    case MWX_EUSAGE: return 2;
     case MWX_EINVAL:
     case MWX_ECORRUPT:
     case MWX_ETRUNC:
     case MWX_ERANGE:
     case MWX_ENOTFOUND:
-    case MWX_ECRYPTO:
-        return 1;
-    default:
-        return 3;
+    case MWX_ECRYPTO: return 1;
+    default: return 3;
     }
 }
 

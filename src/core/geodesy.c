@@ -17,10 +17,19 @@ mwx_earth_t mwx_earth_sphere(void)
     return e;
 }
 
-double mwx_earth_b(const mwx_earth_t *e) { return e->a * (1.0 - e->f); }
-double mwx_earth_e2(const mwx_earth_t *e) { return e->f * (2.0 - e->f); }
+double mwx_earth_b(const mwx_earth_t *e)
+{
+    return e->a * (1.0 - e->f);
+}
+double mwx_earth_e2(const mwx_earth_t *e)
+{
+    return e->f * (2.0 - e->f);
+}
 
-double mwx_norm3(const double a[3]) { return sqrt(mwx_dot3(a, a)); }
+double mwx_norm3(const double a[3])
+{
+    return sqrt(mwx_dot3(a, a));
+}
 
 void mwx_cross3(const double a[3], const double b[3], double out[3])
 {
@@ -142,8 +151,8 @@ void mwx_ecef_to_rae(const mwx_geo_t *site, const double site_ecef[3], const dou
     *el = atan2(enu[2], hypot(enu[0], enu[1]));
 }
 
-void mwx_rae_to_ecef(const mwx_geo_t *site, const double site_ecef[3], double range,
-                     double az, double el, double p[3])
+void mwx_rae_to_ecef(const mwx_geo_t *site, const double site_ecef[3], double range, double az,
+                     double el, double p[3])
 {
     double enu[3] = {range * cos(el) * sin(az), range * cos(el) * cos(az), range * sin(el)};
     mwx_enu_to_ecef(site, site_ecef, enu, p);
@@ -177,8 +186,8 @@ void mwx_eci_to_ecef(double theta, double omega, const double r_eci[3], const do
     r_ecef[2] = r[2];
 }
 
-void mwx_ecef_to_eci(double theta, double omega, const double r_ecef[3],
-                     const double v_ecef[3], double r_eci[3], double v_eci[3])
+void mwx_ecef_to_eci(double theta, double omega, const double r_ecef[3], const double v_ecef[3],
+                     double r_eci[3], double v_eci[3])
 {
     double c = cos(theta), s = sin(theta);
     if (v_ecef && v_eci) {
@@ -195,14 +204,13 @@ void mwx_ecef_to_eci(double theta, double omega, const double r_ecef[3],
     }
 }
 
-void mwx_geodesic_inverse(const mwx_earth_t *e, double lat1, double lon1, double lat2,
-                          double lon2, double *s12, double *az1, double *az2)
+void mwx_geodesic_inverse(const mwx_earth_t *e, double lat1, double lon1, double lat2, double lon2,
+                          double *s12, double *az1, double *az2)
 {
     struct geod_geodesic g;
     double s, a1, a2;
     geod_init(&g, e->a, e->f);
-    geod_inverse(&g, lat1 / MWX_DEG, lon1 / MWX_DEG, lat2 / MWX_DEG, lon2 / MWX_DEG, &s, &a1,
-                 &a2);
+    geod_inverse(&g, lat1 / MWX_DEG, lon1 / MWX_DEG, lat2 / MWX_DEG, lon2 / MWX_DEG, &s, &a1, &a2);
     if (s12)
         *s12 = s;
     if (az1)
@@ -211,8 +219,8 @@ void mwx_geodesic_inverse(const mwx_earth_t *e, double lat1, double lon1, double
         *az2 = mwx_wrap_2pi(a2 * MWX_DEG);
 }
 
-void mwx_geodesic_direct(const mwx_earth_t *e, double lat1, double lon1, double az1,
-                         double s12, double *lat2, double *lon2)
+void mwx_geodesic_direct(const mwx_earth_t *e, double lat1, double lon1, double az1, double s12,
+                         double *lat2, double *lon2)
 {
     struct geod_geodesic g;
     double la, lo;

@@ -93,7 +93,8 @@ int mwx_json_check_object(const mwx_jpath_t *jp, const struct json_t *obj,
     json_t *v;
     if (!json_is_object(obj))
         return mwx_jpath_error(jp, NULL, err, "expected an object, got %s", type_name(obj));
-    json_object_foreach((json_t *)obj, key, v) {
+    json_object_foreach((json_t *)obj, key, v)
+    {
         int ok = 0;
         for (const char *const *a = allowed; *a; a++)
             if (strcmp(*a, key) == 0) {
@@ -104,8 +105,7 @@ int mwx_json_check_object(const mwx_jpath_t *jp, const struct json_t *obj,
             char list[256] = "";
             size_t used = 0;
             for (const char *const *a = allowed; *a && used < sizeof list - 1; a++) {
-                int w = snprintf(list + used, sizeof list - used, "%s%s",
-                                 used ? ", " : "", *a);
+                int w = snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "", *a);
                 if (w < 0)
                     break;
                 used += (size_t)w;
@@ -122,9 +122,8 @@ static json_t *get(const struct json_t *obj, const char *key)
     return v;
 }
 
-int mwx_json_number(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
-                    int required, double def, double min, double max, double *out,
-                    mwx_err_t *err)
+int mwx_json_number(const mwx_jpath_t *jp, const struct json_t *obj, const char *key, int required,
+                    double def, double min, double max, double *out, mwx_err_t *err)
 {
     json_t *v = get(obj, key);
     double x;
@@ -140,15 +139,13 @@ int mwx_json_number(const mwx_jpath_t *jp, const struct json_t *obj, const char 
                                type_name(v));
     x = json_number_value(v);
     if (!isfinite(x) || x < min || x > max)
-        return mwx_jpath_error(jp, key, err, "expected a number in [%g, %g], got %g", min, max,
-                               x);
+        return mwx_jpath_error(jp, key, err, "expected a number in [%g, %g], got %g", min, max, x);
     *out = x;
     return MWX_OK;
 }
 
-int mwx_json_integer(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
-                     int required, long long def, long long min, long long max,
-                     long long *out, mwx_err_t *err)
+int mwx_json_integer(const mwx_jpath_t *jp, const struct json_t *obj, const char *key, int required,
+                     long long def, long long min, long long max, long long *out, mwx_err_t *err)
 {
     json_t *v = get(obj, key);
     long long x;
@@ -164,14 +161,14 @@ int mwx_json_integer(const mwx_jpath_t *jp, const struct json_t *obj, const char
                                max, json_is_real(v) ? "a fractional number" : type_name(v));
     x = (long long)json_integer_value(v);
     if (x < min || x > max)
-        return mwx_jpath_error(jp, key, err, "expected an integer in [%lld, %lld], got %lld",
-                               min, max, x);
+        return mwx_jpath_error(jp, key, err, "expected an integer in [%lld, %lld], got %lld", min,
+                               max, x);
     *out = x;
     return MWX_OK;
 }
 
-int mwx_json_bool(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
-                  int required, int def, int *out, mwx_err_t *err)
+int mwx_json_bool(const mwx_jpath_t *jp, const struct json_t *obj, const char *key, int required,
+                  int def, int *out, mwx_err_t *err)
 {
     json_t *v = get(obj, key);
     if (!v) {
@@ -186,8 +183,8 @@ int mwx_json_bool(const mwx_jpath_t *jp, const struct json_t *obj, const char *k
     return MWX_OK;
 }
 
-int mwx_json_string(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
-                    int required, const char *def, char *buf, size_t n, mwx_err_t *err)
+int mwx_json_string(const mwx_jpath_t *jp, const struct json_t *obj, const char *key, int required,
+                    const char *def, char *buf, size_t n, mwx_err_t *err)
 {
     json_t *v = get(obj, key);
     const char *s;
@@ -208,9 +205,8 @@ int mwx_json_string(const mwx_jpath_t *jp, const struct json_t *obj, const char 
     return MWX_OK;
 }
 
-int mwx_json_enum(const mwx_jpath_t *jp, const struct json_t *obj, const char *key,
-                  int required, int def, const char *const *choices, int *out,
-                  mwx_err_t *err)
+int mwx_json_enum(const mwx_jpath_t *jp, const struct json_t *obj, const char *key, int required,
+                  int def, const char *const *choices, int *out, mwx_err_t *err)
 {
     json_t *v = get(obj, key);
     char list[256] = "";

@@ -86,12 +86,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define FILE_HDR 16
-#define FRAME_HDR 16
-#define MAX_PAYLOAD (16u << 20)
+#define FILE_HDR       16
+#define FRAME_HDR      16
+#define MAX_PAYLOAD    (16u << 20)
 #define FORMAT_VERSION 1
-#define WBUF_CAP (64u << 10)
-#define RBUF_CAP (64u << 10)
+#define WBUF_CAP       (64u << 10)
+#define RBUF_CAP       (64u << 10)
 
 static const unsigned char magic[4] = {'M', 'W', 'X', 'R'};
 
@@ -111,7 +111,7 @@ static void file_header(unsigned char h[FILE_HDR])
     memset(h, 0, FILE_HDR);
     memcpy(h, magic, 4);
     h[4] = FORMAT_VERSION;
-    put32(h + 12, mwx_crc32c(0, h, 12));
+    put32(h + 12, mwxi_crc32c(0, h, 12));
 }
 
 /* CRC-32C of the frame's file offset (8 bytes LE) then the first 8 header bytes. */
@@ -120,7 +120,7 @@ static uint32_t header_crc(uint64_t off, const unsigned char *hdr)
     unsigned char o[8];
     for (int i = 0; i < 8; i++)
         o[i] = (unsigned char)(off >> (8 * i));
-    return mwx_crc32c(mwx_crc32c(0, o, 8), hdr, 8);
+    return mwxi_crc32c(mwxi_crc32c(0, o, 8), hdr, 8);
 }
 
 static int write_all(int fd, const unsigned char *p, size_t n)
@@ -149,18 +149,18 @@ struct mwx_recwriter {
     size_t n, cap;
     uint64_t count;
     int failed;
-    int dir_synced;     /* LIVE: the directory entry is durable (fsync'd once) */
+    int dir_synced; /* LIVE: the directory entry is durable (fsync'd once) */
     /* rotation (LIVE, mwx_recwriter_set_retention; recseg.h) */
     mwx_retention_t ret;
     int rotating;
-    double seg_start;   /* wall time the live segment was started */
+    double seg_start;     /* wall time the live segment was started */
     uint64_t seg_records; /* records in the live segment (not its leading scenario) */
-    unsigned char *scn; /* the set's scenario record (payload), repeated at each segment */
+    unsigned char *scn;   /* the set's scenario record (payload), repeated at each segment */
     size_t scn_len;
     double clock_start, clock_speed; /* mwx_recwriter_set_clock (speed 0: none) */
     uint64_t compact_failures, archive_dropped;
-    int squeeze;            /* mwx_recwriter_squeeze: compact every closed segment */
-    mwx_err_t compact_err;  /* the last compaction failure */
+    int squeeze;           /* mwx_recwriter_squeeze: compact every closed segment */
+    mwx_err_t compact_err; /* the last compaction failure */
 };
 
 static void writer_free(mwx_recwriter_t *w)
@@ -184,8 +184,7 @@ static int writer_flush_buf(mwx_recwriter_t *w, mwx_err_t *err)
         /* Cut back to the last whole frame so the file stays clean for readers. */
         if (ftruncate(w->fd, (off_t)w->off) == 0)
             (void)lseek(w->fd, (off_t)w->off, SEEK_SET);
-        return mwx_err_set(err, MWX_EIO, "%s: write: %s", w->tmp ? w->tmp : w->path,
-                           strerror(e));
+        return mwx_err_set(err, MWX_EIO, "%s: write: %s", w->tmp ? w->tmp : w->path, strerror(e));
     }
     w->off += w->n;
     w->n = 0;
@@ -219,8 +218,7 @@ int mwx_recwriter_open(const char *path, int flags, mwx_recwriter_t **out, mwx_e
     if (!(flags & (MWX_REC_ATOMIC | MWX_REC_LIVE)))
         flags |= MWX_REC_ATOMIC;
     if ((flags & MWX_REC_ATOMIC) && (flags & MWX_REC_LIVE))
-        return mwx_err_set(err, MWX_EINVAL, "%s: ATOMIC and LIVE/APPEND exclude each other",
-                           path);
+        return mwx_err_set(err, MWX_EINVAL, "%s: ATOMIC and LIVE/APPEND exclude each other", path);
     mwx_recwriter_t *w = calloc(1, sizeof *w);
     if (!w)
         return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", path);
@@ -294,7 +292,7 @@ static void frame_seal(mwx_recwriter_t *w, int type, size_t len)
     h[5] = h[6] = h[7] = 0;
     uint32_t hc = header_crc(w->off + w->n, h);
     put32(h + 8, hc);
-    put32(h + 12, mwx_crc32c(hc, h + FRAME_HDR, len));
+    put32(h + 12, mwxi_crc32c(hc, h + FRAME_HDR, len));
     w->n += FRAME_HDR + len;
 }
 
@@ -303,8 +301,7 @@ int mwx_recwriter_append(mwx_recwriter_t *w, const mwx_record_t *rec, mwx_err_t 
     if (w->failed)
         return mwx_err_set(err, MWX_EIO, "%s: an earlier write failed", w->path);
     if ((int)rec->type < 1 || rec->type > MWX_REC_TYPE_MAX)
-        return mwx_err_set(err, MWX_EINVAL, "%s: unknown record type %d", w->path,
-                           (int)rec->type);
+        return mwx_err_set(err, MWX_EINVAL, "%s: unknown record type %d", w->path, (int)rec->type);
     size_t len = 0;
     int rc = MWX_EFULL;
     if (w->cap - w->n > FRAME_HDR)
@@ -316,8 +313,8 @@ int mwx_recwriter_append(mwx_recwriter_t *w, const mwx_record_t *rec, mwx_err_t 
             return rc;
         size_t need = mwx_record_encoded_size(rec);
         if (need > MAX_PAYLOAD)
-            return mwx_err_set(err, MWX_EINVAL, "%s: %s record of %zu bytes (at most %u)",
-                               w->path, mwx_rec_type_name(rec->type), need, MAX_PAYLOAD);
+            return mwx_err_set(err, MWX_EINVAL, "%s: %s record of %zu bytes (at most %u)", w->path,
+                               mwx_rec_type_name(rec->type), need, MAX_PAYLOAD);
         if (need + FRAME_HDR > w->cap) {
             unsigned char *nb = realloc(w->buf, need + FRAME_HDR);
             if (!nb)
@@ -335,8 +332,8 @@ int mwx_recwriter_append(mwx_recwriter_t *w, const mwx_record_t *rec, mwx_err_t 
         return mwx_err_set(err, rc, "%s: cannot encode %s record", w->path,
                            mwx_rec_type_name(rec->type));
     if (len > MAX_PAYLOAD)
-        return mwx_err_set(err, MWX_EINVAL, "%s: %s record of %zu bytes (at most %u)",
-                           w->path, mwx_rec_type_name(rec->type), len, MAX_PAYLOAD);
+        return mwx_err_set(err, MWX_EINVAL, "%s: %s record of %zu bytes (at most %u)", w->path,
+                           mwx_rec_type_name(rec->type), len, MAX_PAYLOAD);
     if (rec->type == MWX_REC_SCENARIO && !w->scn) {
         /* kept for the next segments' first record */
         w->scn = malloc(len ? len : 1);
@@ -359,7 +356,7 @@ static int live_sync(mwx_recwriter_t *w, mwx_err_t *err)
     if (fsync(w->fd))
         return mwx_err_set(err, MWX_EIO, "%s: fsync: %s", w->path, strerror(errno));
     if (!w->tmp && !w->dir_synced) {
-        if (recseg_fsync_dir(w->path))
+        if (mwxi_recseg_fsync_dir(w->path))
             return mwx_err_set(err, MWX_EIO, "%s: fsync of its directory: %s", w->path,
                                strerror(errno));
         w->dir_synced = 1;
@@ -378,22 +375,22 @@ static void apply_retention(mwx_recwriter_t *w)
     recseg_list_t l;
     char name[MWX_PATH_LEN * 2];
     mwx_err_t e = {0};
-    int rc = recseg_list(w->path, &l, &e);
+    int rc = mwxi_recseg_list(w->path, &l, &e);
     if (rc) {
         w->compact_failures++;
         w->compact_err = e;
         return;
     }
     for (size_t i = 0; i < l.n_stale; i++)
-        if (!recseg_name(w->path, l.stale[i], 0, name, sizeof name))
+        if (!mwxi_recseg_name(w->path, l.stale[i], 0, name, sizeof name))
             (void)unlink(name);
     for (size_t i = 0; i < l.n_stale_arch; i++)
-        if (!recseg_name(w->path, l.stale_arch[i], 1, name, sizeof name))
+        if (!mwxi_recseg_name(w->path, l.stale_arch[i], 1, name, sizeof name))
             (void)unlink(name);
     uint64_t total = 0;
     struct stat st;
     for (size_t i = 0; i < l.n; i++)
-        if (!recseg_name(w->path, l.idx[i], 0, name, sizeof name) && !stat(name, &st))
+        if (!mwxi_recseg_name(w->path, l.idx[i], 0, name, sizeof name) && !stat(name, &st))
             total += (uint64_t)st.st_size;
     double now = mwx_time_wall();
     double t_min = w->clock_speed > 0 && w->ret.keep_age_s > 0
@@ -401,7 +398,7 @@ static void apply_retention(mwx_recwriter_t *w)
                        : -INFINITY;
     uint64_t archive = l.archive;
     for (size_t i = 0; i < l.n && !rc; i++) {
-        if (recseg_name(w->path, l.idx[i], 0, name, sizeof name) || stat(name, &st))
+        if (mwxi_recseg_name(w->path, l.idx[i], 0, name, sizeof name) || stat(name, &st))
             break;
         uint64_t keep = w->squeeze ? 1 : w->ret.keep_bytes;
         int over = (keep && total > keep) ||
@@ -409,7 +406,8 @@ static void apply_retention(mwx_recwriter_t *w)
         if (!over)
             break;
         uint64_t dropped = 0;
-        rc = recseg_compact(w->path, archive, l.idx[i], w->ret.keep_bytes, t_min, &dropped, &e);
+        rc =
+            mwxi_recseg_compact(w->path, archive, l.idx[i], w->ret.keep_bytes, t_min, &dropped, &e);
         if (rc) {
             w->compact_failures++;
             w->compact_err = e;
@@ -419,7 +417,7 @@ static void apply_retention(mwx_recwriter_t *w)
         archive = l.idx[i];
         total -= (uint64_t)st.st_size;
     }
-    recseg_list_free(&l);
+    mwxi_recseg_list_free(&l);
 }
 
 void mwx_recwriter_set_clock(mwx_recwriter_t *w, double start_unix, double speed)
@@ -435,7 +433,10 @@ uint64_t mwx_recwriter_compaction_failures(const mwx_recwriter_t *w, mwx_err_t *
     return w->compact_failures;
 }
 
-uint64_t mwx_recwriter_archive_dropped(const mwx_recwriter_t *w) { return w->archive_dropped; }
+uint64_t mwx_recwriter_archive_dropped(const mwx_recwriter_t *w)
+{
+    return w->archive_dropped;
+}
 
 static int rotate(mwx_recwriter_t *w, mwx_err_t *err);
 
@@ -463,15 +464,14 @@ static int rotate(mwx_recwriter_t *w, mwx_err_t *err)
     recseg_list_t l;
     char name[MWX_PATH_LEN * 2];
     int rc = live_sync(w, err);
-    if (rc || (rc = recseg_list(w->path, &l, err)))
+    if (rc || (rc = mwxi_recseg_list(w->path, &l, err)))
         return rc;
-    rc = recseg_name(w->path, l.next, 0, name, sizeof name);
-    recseg_list_free(&l);
+    rc = mwxi_recseg_name(w->path, l.next, 0, name, sizeof name);
+    mwxi_recseg_list_free(&l);
     if (rc)
         return mwx_err_set(err, MWX_EINVAL, "%s: path too long", w->path);
-    if (rename(w->path, name) || recseg_fsync_dir(w->path))
-        return mwx_err_set(err, MWX_EIO, "%s: rotating to %s: %s", w->path, name,
-                           strerror(errno));
+    if (rename(w->path, name) || mwxi_recseg_fsync_dir(w->path))
+        return mwx_err_set(err, MWX_EIO, "%s: rotating to %s: %s", w->path, name, strerror(errno));
     close(w->fd);
     w->fd = open(w->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     w->off = 0;
@@ -527,17 +527,17 @@ int mwx_recwriter_set_retention(mwx_recwriter_t *w, const mwx_retention_t *ret, 
     if (w->off > FILE_HDR)
         w->seg_records = 1; /* appending to a segment that holds records */
     recseg_list_t l;
-    int rc = recseg_list(w->path, &l, err);
+    int rc = mwxi_recseg_list(w->path, &l, err);
     if (rc)
         return rc;
     if (l.n) {
         /* the live segment started when the newest closed one was last written */
         char name[MWX_PATH_LEN * 2];
         struct stat st;
-        if (!recseg_name(w->path, l.idx[l.n - 1], 0, name, sizeof name) && !stat(name, &st))
+        if (!mwxi_recseg_name(w->path, l.idx[l.n - 1], 0, name, sizeof name) && !stat(name, &st))
             w->seg_start = (double)st.st_mtime;
     }
-    recseg_list_free(&l);
+    mwxi_recseg_list_free(&l);
     if (w->scn || !w->off)
         return MWX_OK;
     /* APPEND: the set's scenario record, to start the next segments with */
@@ -571,14 +571,13 @@ int mwx_recwriter_close(mwx_recwriter_t *w, mwx_err_t *err)
     else if (!rc && !w->tmp)
         rc = live_sync(w, err);
     if (close(w->fd) && !rc)
-        rc = mwx_err_set(err, MWX_EIO, "%s: close: %s", w->tmp ? w->tmp : w->path,
-                         strerror(errno));
+        rc = mwx_err_set(err, MWX_EIO, "%s: close: %s", w->tmp ? w->tmp : w->path, strerror(errno));
     if (w->tmp) {
         if (!rc && rename(w->tmp, w->path))
             rc = mwx_err_set(err, MWX_EIO, "%s: rename: %s", w->path, strerror(errno));
         if (rc)
             unlink(w->tmp);
-        else if (recseg_fsync_dir(w->path))
+        else if (mwxi_recseg_fsync_dir(w->path))
             rc = mwx_err_set(err, MWX_EIO, "%s: fsync of its directory: %s", w->path,
                              strerror(errno));
     }
@@ -596,7 +595,10 @@ void mwx_recwriter_abort(mwx_recwriter_t *w)
     writer_free(w);
 }
 
-uint64_t mwx_recwriter_count(const mwx_recwriter_t *w) { return w ? w->count : 0; }
+uint64_t mwx_recwriter_count(const mwx_recwriter_t *w)
+{
+    return w ? w->count : 0;
+}
 
 /* ------------------------------------------------------------------ reader */
 
@@ -606,18 +608,18 @@ struct mwx_recreader {
     char *path;
     unsigned char *buf; /* bytes [start, end) are the file's bytes from pos on */
     size_t cap, start, end;
-    uint64_t pos;       /* file offset of buf[start]: just past the last whole frame */
+    uint64_t pos; /* file offset of buf[start]: just past the last whole frame */
     int have_header;
-    int sticky;         /* ETRUNC / ECORRUPT / ...: returned again on every call */
+    int sticky; /* ETRUNC / ECORRUPT / ...: returned again on every call */
     mwx_err_t sticky_err;
-    char *json;         /* scenario text of the last scenario record */
+    char *json; /* scenario text of the last scenario record */
     size_t json_cap;
     /* a rotated set (recseg.h): the files read in order, the one being read */
     char **paths;
     size_t n_paths, seg;
-    int seg_start;      /* no record returned yet from this segment */
-    int scn_seen;       /* a scenario record was returned (later segments repeat it) */
-    int torn_code;      /* an earlier closed segment ended torn: reported at the end */
+    int seg_start; /* no record returned yet from this segment */
+    int scn_seen;  /* a scenario record was returned (later segments repeat it) */
+    int torn_code; /* an earlier closed segment ended torn: reported at the end */
     mwx_err_t torn_err;
 };
 
@@ -641,8 +643,8 @@ static long long fill(mwx_recreader_t *r, size_t want)
         }
     }
     while (r->end - r->start < want) {
-        ssize_t k = pread(r->fd, r->buf + r->end, r->cap - r->end,
-                          (off_t)(r->pos + (r->end - r->start)));
+        ssize_t k =
+            pread(r->fd, r->buf + r->end, r->cap - r->end, (off_t)(r->pos + (r->end - r->start)));
         if (k < 0) {
             if (errno == EINTR)
                 continue;
@@ -715,13 +717,13 @@ static int read_header(mwx_recreader_t *r, mwx_err_t *err)
         return fail(r, err, MWX_ECORRUPT, "not an mwx recording (no MWXR magic)");
     if (n < FILE_HDR)
         return MWX_EAGAIN;
-    if (get32(h + 12) != mwx_crc32c(0, h, 12))
+    if (get32(h + 12) != mwxi_crc32c(0, h, 12))
         return fail(r, err, MWX_ECORRUPT, "checksum mismatch in the file header");
     unsigned version = (unsigned)h[4] | (unsigned)h[5] << 8;
     unsigned flags = (unsigned)h[6] | (unsigned)h[7] << 8;
     if (version != FORMAT_VERSION)
-        return fail(r, err, MWX_EUNSUPPORTED, "format version %u (this mwx reads %d)",
-                    version, FORMAT_VERSION);
+        return fail(r, err, MWX_EUNSUPPORTED, "format version %u (this mwx reads %d)", version,
+                    FORMAT_VERSION);
     if (flags || get32(h + 8))
         return fail(r, err, MWX_EUNSUPPORTED, "unknown header flags 0x%x", flags);
     r->start += FILE_HDR;
@@ -780,7 +782,7 @@ int mwx_recreader_open(const char *path, int flags, mwx_recreader_t **out, mwx_e
     }
     int rc = 0;
     if (!(flags & MWX_READ_ONE_FILE))
-        rc = recseg_paths(path, flags & MWX_READ_FOLLOW, &r->paths, &r->n_paths, err);
+        rc = mwxi_recseg_paths(path, flags & MWX_READ_FOLLOW, &r->paths, &r->n_paths, err);
     if (!rc)
         rc = open_file(r, r->n_paths ? r->paths[0] : path, err);
     if (rc) {
@@ -880,8 +882,7 @@ static int next_in_file(mwx_recreader_t *r, mwx_record_t *rec, mwx_err_t *err)
             return fail(r, err, MWX_ECORRUPT, "record at byte %llu: reserved bytes set",
                         (unsigned long long)r->pos);
         if (len > MAX_PAYLOAD)
-            return fail(r, err, MWX_ECORRUPT,
-                        "record at byte %llu claims %lu bytes (at most %u)",
+            return fail(r, err, MWX_ECORRUPT, "record at byte %llu claims %lu bytes (at most %u)",
                         (unsigned long long)r->pos, (unsigned long)len, MAX_PAYLOAD);
         size_t total = FRAME_HDR + (size_t)len;
         if ((size_t)n < total) {
@@ -895,7 +896,7 @@ static int next_in_file(mwx_recreader_t *r, mwx_record_t *rec, mwx_err_t *err)
                 return torn(r, err, "record");
             h = r->buf + r->start;
         }
-        if (get32(h + 12) != mwx_crc32c(hc, h + FRAME_HDR, len))
+        if (get32(h + 12) != mwxi_crc32c(hc, h + FRAME_HDR, len))
             return fail(r, err, MWX_ECORRUPT, "checksum mismatch in record at byte %llu",
                         (unsigned long long)r->pos);
         int type = h[4];
@@ -917,11 +918,11 @@ static int next_in_file(mwx_recreader_t *r, mwx_record_t *rec, mwx_err_t *err)
         }
         mwx_err_t derr;
         mwx_err_clear(&derr);
-        int rc = mwx_record_decode((mwx_rec_type_t)type, h + FRAME_HDR, len, rec, json,
-                                   json_cap, &derr);
+        int rc =
+            mwx_record_decode((mwx_rec_type_t)type, h + FRAME_HDR, len, rec, json, json_cap, &derr);
         if (rc)
-            return fail(r, err, MWX_ECORRUPT, "record at byte %llu: %s",
-                        (unsigned long long)r->pos, derr.msg);
+            return fail(r, err, MWX_ECORRUPT, "record at byte %llu: %s", (unsigned long long)r->pos,
+                        derr.msg);
         r->start += total;
         r->pos += total;
         return 0;
@@ -979,7 +980,10 @@ int mwx_recreader_next(mwx_recreader_t *r, mwx_record_t *rec, mwx_err_t *err)
     }
 }
 
-uint64_t mwx_recreader_offset(const mwx_recreader_t *r) { return r ? r->pos : 0; }
+uint64_t mwx_recreader_offset(const mwx_recreader_t *r)
+{
+    return r ? r->pos : 0;
+}
 
 void mwx_recreader_close(mwx_recreader_t *r)
 {
@@ -990,6 +994,6 @@ void mwx_recreader_close(mwx_recreader_t *r)
     free(r->buf);
     free(r->path);
     free(r->json);
-    recseg_paths_free(r->paths, r->n_paths);
+    mwxi_recseg_paths_free(r->paths, r->n_paths);
     free(r);
 }

@@ -71,8 +71,7 @@ static int load_one(void *user, const mwx_record_t *in, mwx_err_t *err)
         }
     }
     if (mwx_records_push(out, &rec))
-        return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory after %zu records", c->path,
-                           out->n);
+        return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory after %zu records", c->path, out->n);
     return 0;
 }
 

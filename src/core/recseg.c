@@ -14,13 +14,13 @@
 
 #define ARCH_SUFFIX ".compacted"
 
-int recseg_name(const char *base, uint64_t k, int archive, char *out, size_t n)
+int mwxi_recseg_name(const char *base, uint64_t k, int archive, char *out, size_t n)
 {
     int w = snprintf(out, n, "%s.%llu%s", base, (unsigned long long)k, archive ? ARCH_SUFFIX : "");
     return w < 0 || (size_t)w >= n ? MWX_EINVAL : MWX_OK;
 }
 
-int recseg_fsync_dir(const char *path)
+int mwxi_recseg_fsync_dir(const char *path)
 {
     char *copy = strdup(path);
     if (!copy)
@@ -53,7 +53,7 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-void recseg_list_free(recseg_list_t *l)
+void mwxi_recseg_list_free(recseg_list_t *l)
 {
     free(l->idx);
     free(l->stale);
@@ -61,7 +61,7 @@ void recseg_list_free(recseg_list_t *l)
     memset(l, 0, sizeof *l);
 }
 
-int recseg_list(const char *base, recseg_list_t *out, mwx_err_t *err)
+int mwxi_recseg_list(const char *base, recseg_list_t *out, mwx_err_t *err)
 {
     memset(out, 0, sizeof *out);
     char *c1 = strdup(base), *c2 = strdup(base);
@@ -120,7 +120,7 @@ int recseg_list(const char *base, recseg_list_t *out, mwx_err_t *err)
                  plain[i] <= out->archive ? &cs : &ci, plain[i]))
             rc = MWX_ENOMEM;
     if (rc) {
-        recseg_list_free(out);
+        mwxi_recseg_list_free(out);
         rc = mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", base);
     }
 out:
@@ -131,7 +131,7 @@ out:
     return rc;
 }
 
-void recseg_paths_free(char **p, size_t n)
+void mwxi_recseg_paths_free(char **p, size_t n)
 {
     if (!p)
         return;
@@ -140,11 +140,11 @@ void recseg_paths_free(char **p, size_t n)
     free(p);
 }
 
-int recseg_paths(const char *base, int follow, char ***out, size_t *n, mwx_err_t *err)
+int mwxi_recseg_paths(const char *base, int follow, char ***out, size_t *n, mwx_err_t *err)
 {
     recseg_list_t l;
     *out = NULL, *n = 0;
-    int rc = recseg_list(base, &l, err);
+    int rc = mwxi_recseg_list(base, &l, err);
     if (rc)
         return rc;
     struct stat st;
@@ -153,7 +153,7 @@ int recseg_paths(const char *base, int follow, char ***out, size_t *n, mwx_err_t
     char **p = calloc(total + 1, sizeof *p);
     size_t len = strlen(base) + 48, k = 0;
     if (!p) {
-        recseg_list_free(&l);
+        mwxi_recseg_list_free(&l);
         return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", base);
     }
     for (size_t i = 0; i < total && !rc; i++) {
@@ -167,14 +167,14 @@ int recseg_paths(const char *base, int follow, char ***out, size_t *n, mwx_err_t
         if (is_base)
             snprintf(p[k], len, "%s", base);
         else if (l.archive && i == 0)
-            (void)recseg_name(base, l.archive, 1, p[k], len);
+            (void)mwxi_recseg_name(base, l.archive, 1, p[k], len);
         else
-            (void)recseg_name(base, l.idx[i - (l.archive ? 1 : 0)], 0, p[k], len);
+            (void)mwxi_recseg_name(base, l.idx[i - (l.archive ? 1 : 0)], 0, p[k], len);
         k++;
     }
-    recseg_list_free(&l);
+    mwxi_recseg_list_free(&l);
     if (rc) {
-        recseg_paths_free(p, k);
+        mwxi_recseg_paths_free(p, k);
         return rc;
     }
     *out = p, *n = k;
@@ -280,7 +280,7 @@ typedef struct compact_ctx {
     mwx_recwriter_t *w;
     int have_scenario;
     const char *base;
-    /* the archive's bound (recseg_compact): records before t_min, and the oldest kept
+    /* the archive's bound (mwxi_recseg_compact): records before t_min, and the oldest kept
      * records beyond keep_bytes (skip of them), are dropped; the scenario record stays */
     double t_min;
     uint64_t keep_bytes, kept_bytes, skip, skipped, dropped;
@@ -373,8 +373,8 @@ static int pass_skip(void *user, const mwx_record_t *r, uint64_t ord, mwx_err_t 
     return MWX_OK;
 }
 
-int recseg_compact(const char *base, uint64_t archive, uint64_t k, uint64_t keep_bytes,
-                   double t_min, uint64_t *dropped, mwx_err_t *err)
+int mwxi_recseg_compact(const char *base, uint64_t archive, uint64_t k, uint64_t keep_bytes,
+                        double t_min, uint64_t *dropped, mwx_err_t *err)
 {
     size_t len = strlen(base) + 48;
     char *in[2] = {NULL, NULL}, *outp = malloc(len);
@@ -390,14 +390,14 @@ int recseg_compact(const char *base, uint64_t archive, uint64_t k, uint64_t keep
     if (!outp)
         return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", base);
     if (archive && (in[n_in] = malloc(len)))
-        (void)recseg_name(base, archive, 1, in[n_in++], len);
+        (void)mwxi_recseg_name(base, archive, 1, in[n_in++], len);
     if ((in[n_in] = malloc(len)))
-        (void)recseg_name(base, k, 0, in[n_in++], len);
+        (void)mwxi_recseg_name(base, k, 0, in[n_in++], len);
     if (n_in != (archive ? 2u : 1u)) {
         rc = mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", base);
         goto out;
     }
-    (void)recseg_name(base, k, 1, outp, len);
+    (void)mwxi_recseg_name(base, k, 1, outp, len);
     if ((rc = each_record(in, n_in, pass1, &c, err)))
         goto out;
     if (keep_bytes) {
@@ -427,7 +427,7 @@ int recseg_compact(const char *base, uint64_t archive, uint64_t k, uint64_t keep
             rc = mwx_err_set(err, MWX_EIO, "%s: %s", in[i], strerror(errno));
             goto out;
         }
-    if (recseg_fsync_dir(base))
+    if (mwxi_recseg_fsync_dir(base))
         rc = mwx_err_set(err, MWX_EIO, "%s: fsync of its directory: %s", base, strerror(errno));
 out:
     free(c.map.key);

@@ -83,8 +83,8 @@ int mwx_time_parse(const char *s, double *unix_s, mwx_err_t *err)
     }
     if (*p != '\0')
         goto bad;
-    if (M < 1 || M > 12 || D < 1 || D > mdays[M - 1] || h > 23 || mi > 59 || sec > 60 ||
-        oh > 23 || om > 59)
+    if (M < 1 || M > 12 || D < 1 || D > mdays[M - 1] || h > 23 || mi > 59 || sec > 60 || oh > 23 ||
+        om > 59)
         goto bad;
     if (M == 2 && D == 29 && !((Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0))
         goto bad;
@@ -137,8 +137,7 @@ int mwx_time_format(double unix_s, int offset_min, int frac_digits, char *buf, s
     }
     civil_from_days(days, &y, &m, &d);
     w = snprintf(buf, n, "%04d-%02u-%02uT%02lld:%02lld:%02lld%s%c%02d:%02d", y, m, d, sod / 3600,
-                 (sod / 60) % 60, sod % 60, fbuf, offset_min < 0 ? '-' : '+', off / 60,
-                 off % 60);
+                 (sod / 60) % 60, sod % 60, fbuf, offset_min < 0 ? '-' : '+', off / 60, off % 60);
     return (w < 0 || (size_t)w >= n) ? MWX_EINVAL : MWX_OK;
 }
 

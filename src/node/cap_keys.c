@@ -10,8 +10,7 @@
 
 #define DEMO_CA_NAME "mwx DEMO CA - exercise only, not a warning authority"
 
-int mwx_cap_key_paths(const char *dir, const char *nation, char *key, char *cert,
-                      mwx_err_t *err)
+int mwxi_cap_key_paths(const char *dir, const char *nation, char *key, char *cert, mwx_err_t *err)
 {
     if (snprintf(key, MWX_PATH_LEN, "%s/%s-cap.key", dir, nation) >= MWX_PATH_LEN ||
         snprintf(cert, MWX_PATH_LEN, "%s/%s-cap.pem", dir, nation) >= MWX_PATH_LEN)
@@ -25,8 +24,8 @@ static int exists(const char *p)
     return stat(p, &st) == 0;
 }
 
-int mwx_cap_demo_pki(const char *dir, const char (*nations)[MWX_ID_LEN], int n, int fresh,
-                     mwx_err_t *err)
+int mwxi_cap_demo_pki(const char *dir, const char (*nations)[MWX_ID_LEN], int n, int fresh,
+                      mwx_err_t *err)
 {
     char cak[MWX_PATH_LEN], cac[MWX_PATH_LEN], key[MWX_PATH_LEN], cert[MWX_PATH_LEN];
     char cn[96];
@@ -47,7 +46,7 @@ int mwx_cap_demo_pki(const char *dir, const char (*nations)[MWX_ID_LEN], int n, 
         new_ca = 1;
     }
     for (int i = 0; i < n; i++) {
-        if ((rc = mwx_cap_key_paths(dir, nations[i], key, cert, err)) != MWX_OK)
+        if ((rc = mwxi_cap_key_paths(dir, nations[i], key, cert, err)) != MWX_OK)
             return rc;
         if (!new_ca && exists(key) && exists(cert))
             continue;

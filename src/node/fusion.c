@@ -20,7 +20,7 @@
 #include <string.h>
 
 #define CHI2_95_2DOF 5.991464547107979
-#define DEFAULT_GATE 22.4577  /* chi-square 99.9 %, 6 dof */
+#define DEFAULT_GATE 22.4577 /* chi-square 99.9 %, 6 dof */
 
 /* Association is revisited, not decided once: a source whose reports stop agreeing with
  * the rest of its fused track for SPLIT_STRIKES reports in a row leaves it, and two fused
@@ -29,17 +29,17 @@
  * are still close) is undone once they separate, and the picture converges to what the
  * reports say, whatever order they arrived in. The split gate is wider than the join
  * gate so that a true pair is not torn apart by a few noisy reports. */
-#define SPLIT_STRIKES 3
-#define MERGE_CONFIRM 3
+#define SPLIT_STRIKES     3
+#define MERGE_CONFIRM     3
 #define SPLIT_GATE_FACTOR 2.0
-#define SPLIT_NOW_FACTOR 10.0 /* this far out, one report is enough */
+#define SPLIT_NOW_FACTOR  10.0 /* this far out, one report is enough */
 /* A new track this uncertain in both position and velocity (RMS per axis) cannot tell
  * one missile of a salvo from the next (launched seconds apart from one site): it stays a
  * fused track of its own until it firms up, then merges. Pairing it at once would mix two
  * missiles. A radar track is sharp in position from its first report; an IR
  * triangulation is not, for its first seconds. */
-#define MATURE_POS_SIGMA_M 600.0
-#define MATURE_VEL_SIGMA_MPS 250.0
+#define MATURE_POS_SIGMA_M     600.0
+#define MATURE_VEL_SIGMA_MPS   250.0
 #define REENTRY_BETA_MIN_KG_M2 1000.0 /* lighter than any re-entry body we expect */
 #define REENTRY_SCALE_HEIGHT_M 7200.0
 #define REENTRY_POLAR_RADIUS_M 6356752.3 /* WGS-84 b: no point of the surface is nearer */
@@ -56,17 +56,17 @@ typedef struct source {
     char origin[MWX_ID_LEN];
     char track_id[MWX_ID_LEN];
     mwx_rec_track_t last;
-    int strikes;            /* consecutive reports inconsistent with the other members */
+    int strikes; /* consecutive reports inconsistent with the other members */
 } source_t;
 
 typedef struct fused {
-    unsigned num;           /* the n of "<node>-F<n>": the older of two merged survives */
+    unsigned num; /* the n of "<node>-F<n>": the older of two merged survives */
     char id[MWX_ID_LEN];
     source_t src[MWX_FUSION_MAX_SOURCES]; /* sorted by origin, then track id */
     int n_src;
     mwx_rec_track_t out;
-    unsigned merge_with;    /* num of the fused track this one has agreed with ... */
-    int merge_count;        /* ... for this many updates in a row */
+    unsigned merge_with; /* num of the fused track this one has agreed with ... */
+    int merge_count;     /* ... for this many updates in a row */
 } fused_t;
 
 typedef struct touched {
@@ -90,9 +90,15 @@ struct mwx_fusion {
 
 static void sym3_from6(const double c[6], double m[9])
 {
-    m[0] = c[0]; m[1] = c[1]; m[2] = c[2];
-    m[3] = c[1]; m[4] = c[3]; m[5] = c[4];
-    m[6] = c[2]; m[7] = c[4]; m[8] = c[5];
+    m[0] = c[0];
+    m[1] = c[1];
+    m[2] = c[2];
+    m[3] = c[1];
+    m[4] = c[3];
+    m[5] = c[4];
+    m[6] = c[2];
+    m[7] = c[4];
+    m[8] = c[5];
 }
 
 static void sym3_to6(const double m[9], double c[6])
@@ -210,8 +216,8 @@ static double trace_n(int n, const double *p)
     return t;
 }
 
-int mwx_fusion_ci(int n, const double *xa, const double *pa, const double *xb,
-                  const double *pb, double *x, double *p, double *omega)
+int mwx_fusion_ci(int n, const double *xa, const double *pa, const double *xb, const double *pb,
+                  double *x, double *p, double *omega)
 {
     double ia[9], ib[9], tmp[9];
     const double g = 0.6180339887498949;
@@ -274,8 +280,8 @@ int mwx_fusion_ci(int n, const double *xa, const double *pa, const double *xb,
 /* Propagate a source estimate to time t in ECEF: point-mass gravity, Coriolis and
  * centrifugal terms; covariance grows with the velocity uncertainty and a white
  * acceleration noise q (larger in boost, where thrust is unknown to the receiver). */
-static void propagate(const mwx_rec_track_t *s, double t, double x[3], double v[3],
-                      double pp[9], double pv[9])
+static void propagate(const mwx_rec_track_t *s, double t, double x[3], double v[3], double pp[9],
+                      double pv[9])
 {
     const double w = MWX_WGS84_OMEGA;
     double dt = t - s->t;
@@ -358,9 +364,18 @@ void mwx_fusion_destroy(mwx_fusion_t *f)
     free(f);
 }
 
-size_t mwx_fusion_count(const mwx_fusion_t *f) { return f->n; }
-uint64_t mwx_fusion_dropped(const mwx_fusion_t *f) { return f->dropped; }
-uint64_t mwx_fusion_retired(const mwx_fusion_t *f) { return f->retired; }
+size_t mwx_fusion_count(const mwx_fusion_t *f)
+{
+    return f->n;
+}
+uint64_t mwx_fusion_dropped(const mwx_fusion_t *f)
+{
+    return f->dropped;
+}
+uint64_t mwx_fusion_retired(const mwx_fusion_t *f)
+{
+    return f->retired;
+}
 
 int mwx_fusion_get(const mwx_fusion_t *f, size_t i, mwx_rec_track_t *out)
 {
@@ -443,8 +458,7 @@ static void impact_to_gauss(const mwx_earth_t *e, double ref_lat, double ref_lon
                             const mwx_rec_impact_est_t *im, double x[2], double c[4])
 {
     double s, az;
-    mwx_geodesic_inverse(e, ref_lat, ref_lon, im->lat * MWX_DEG, im->lon * MWX_DEG, &s, &az,
-                         NULL);
+    mwx_geodesic_inverse(e, ref_lat, ref_lon, im->lat * MWX_DEG, im->lon * MWX_DEG, &s, &az, NULL);
     x[0] = s * sin(az); /* east */
     x[1] = s * cos(az); /* north */
     double s1 = im->semi_major_km * 1e3 / sqrt(CHI2_95_2DOF);
@@ -460,8 +474,8 @@ static void impact_to_gauss(const mwx_earth_t *e, double ref_lat, double ref_lon
     c[3] = s1 * s1 * u[1] * u[1] + s2 * s2 * w[1] * w[1];
 }
 
-static void gauss_to_impact(const mwx_earth_t *e, double ref_lat, double ref_lon,
-                            const double x[2], const double c[4], mwx_rec_impact_est_t *im)
+static void gauss_to_impact(const mwx_earth_t *e, double ref_lat, double ref_lon, const double x[2],
+                            const double c[4], mwx_rec_impact_est_t *im)
 {
     double s = hypot(x[0], x[1]), az = atan2(x[0], x[1]), lat, lon;
     mwx_geodesic_direct(e, ref_lat, ref_lon, az, s, &lat, &lon);
@@ -516,8 +530,8 @@ static int live_members(const mwx_fusion_t *f, const fused_t *fu, double t, uint
             t_fly = fmax(t_fly, fu->src[k].last.t);
     for (int k = 0; k < fu->n_src; k++) {
         const mwx_rec_track_t *s = &fu->src[k].last;
-        live[k] = t - s->t <= f->cfg.max_age_s && t_fly - s->t <= MEMBER_STALE_S &&
-                  member_flying(s);
+        live[k] =
+            t - s->t <= f->cfg.max_age_s && t_fly - s->t <= MEMBER_STALE_S && member_flying(s);
         n += live[k];
     }
     if (n == 0)
@@ -676,8 +690,8 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
     /* boost while any active source still sees thrust (a receiver cannot tell which
      * nation's IMM is right, and warning early on a boosting missile is the worse error) */
     o->phase = n_live == 0 && newest->phase == MWX_PHASE_IMPACT ? MWX_PHASE_IMPACT
-               : any_boost                                       ? MWX_PHASE_BOOST
-                                                                 : MWX_PHASE_BALLISTIC;
+               : any_boost                                      ? MWX_PHASE_BOOST
+                                                                : MWX_PHASE_BALLISTIC;
     o->confirmed = 0;
     for (int k = 0; k < fu->n_src; k++)
         o->confirmed |= fu->src[k].last.confirmed;
@@ -885,13 +899,14 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
     f->n_touched = 0;
     /* a report that could not be a Gaussian estimate would steer association and merges
      * (a negative distance beats every gate): refused */
-    if (!cov6_ok(src->cov_pos_m2) || !cov6_ok(src->cov_vel_m2s2) ||
-        !isfinite(src->t) || !isfinite(mwx_dot3(src->ecef_m, src->ecef_m)) ||
+    if (!cov6_ok(src->cov_pos_m2) || !cov6_ok(src->cov_vel_m2s2) || !isfinite(src->t) ||
+        !isfinite(mwx_dot3(src->ecef_m, src->ecef_m)) ||
         !isfinite(mwx_dot3(src->vel_mps, src->vel_mps))) {
         f->rejected++;
         return mwx_err_set(err, MWX_EINVAL,
                            "fusion %s: track %s of %s refused: covariance not positive "
-                           "definite or out of range", f->cfg.node, src->track_id, src->node);
+                           "definite or out of range",
+                           f->cfg.node, src->track_id, src->node);
     }
     /* 1. a source already mapped stays with its fused track (stable ids) while its
      *    reports agree with the other members' */
@@ -950,9 +965,10 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
         /* 3. otherwise a new fused track, within the partner's share */
         if (!fu && over_share(f, src)) {
             f->dropped++;
-            return mwx_err_set(err, MWX_EFULL, "fusion %s: %s holds its share of %d tracks "
-                               "only it reports; %s dropped", f->cfg.node, src->node,
-                               f->cfg.per_origin, src->track_id);
+            return mwx_err_set(err, MWX_EFULL,
+                               "fusion %s: %s holds its share of %d tracks "
+                               "only it reports; %s dropped",
+                               f->cfg.node, src->node, f->cfg.per_origin, src->track_id);
         }
         if (!fu && !(fu = new_fused(f, src->t, err)))
             return MWX_EFULL;
@@ -980,6 +996,15 @@ size_t mwx_fusion_touched(const mwx_fusion_t *f, size_t i, mwx_rec_track_t *trk,
     return f->n_touched;
 }
 
-uint64_t mwx_fusion_merged(const mwx_fusion_t *f) { return f->merged; }
-uint64_t mwx_fusion_rejected(const mwx_fusion_t *f) { return f->rejected; }
-uint64_t mwx_fusion_split(const mwx_fusion_t *f) { return f->split; }
+uint64_t mwx_fusion_merged(const mwx_fusion_t *f)
+{
+    return f->merged;
+}
+uint64_t mwx_fusion_rejected(const mwx_fusion_t *f)
+{
+    return f->rejected;
+}
+uint64_t mwx_fusion_split(const mwx_fusion_t *f)
+{
+    return f->split;
+}

@@ -3,13 +3,13 @@
 
 #include <string.h>
 
-void gap_peer_init(gap_peer_t *p, const char *nation)
+void mwxi_gap_peer_init(gap_peer_t *p, const char *nation)
 {
     memset(p, 0, sizeof *p);
     mwx_strlcpy(p->nation, nation, sizeof p->nation);
 }
 
-void gap_peer_seen(gap_peer_t *p, uint64_t seq)
+void mwxi_gap_peer_seen(gap_peer_t *p, uint64_t seq)
 {
     if (seq == 0)
         return; /* not data */
@@ -21,8 +21,8 @@ void gap_peer_seen(gap_peer_t *p, uint64_t seq)
     }
 }
 
-int gap_peer_plan(gap_peer_t *p, const mwx_receiver_t *r, double now, double timeout_s,
-                  uint64_t *from, uint64_t *to, uint32_t *token)
+int mwxi_gap_peer_plan(gap_peer_t *p, const mwx_receiver_t *r, double now, double timeout_s,
+                       uint64_t *from, uint64_t *to, uint32_t *token)
 {
     uint64_t f, t;
     if (!p->seen || p->pending || now < p->next_try)
@@ -66,7 +66,7 @@ int gap_peer_plan(gap_peer_t *p, const mwx_receiver_t *r, double now, double tim
     return 1;
 }
 
-double gap_peer_failed(gap_peer_t *p, double now)
+double mwxi_gap_peer_failed(gap_peer_t *p, double now)
 {
     p->pending = 0;
     p->failures++;
@@ -77,17 +77,17 @@ double gap_peer_failed(gap_peer_t *p, double now)
     return p->backoff_s;
 }
 
-int gap_peer_expired(const gap_peer_t *p, double now)
+int mwxi_gap_peer_expired(const gap_peer_t *p, double now)
 {
     return p->pending && now >= p->deadline;
 }
 
-int gap_peer_matches(const gap_peer_t *p, uint32_t token)
+int mwxi_gap_peer_matches(const gap_peer_t *p, uint32_t token)
 {
     return p->pending && token == p->token;
 }
 
-int gap_peer_answered(gap_peer_t *p, double now, uint64_t recovered)
+int mwxi_gap_peer_answered(gap_peer_t *p, double now, uint64_t recovered)
 {
     int not_held = 0;
     p->pending = 0;
@@ -98,8 +98,7 @@ int gap_peer_answered(gap_peer_t *p, double now, uint64_t recovered)
         p->backfilled = 1;
     if (recovered > 0) {
         p->empty_answers = 0;
-    } else if (p->req_from == p->last_from && p->req_to == p->last_to &&
-               ++p->empty_answers >= 3) {
+    } else if (p->req_from == p->last_from && p->req_to == p->last_to && ++p->empty_answers >= 3) {
         not_held = p->empty_answers == 3;
         p->next_try = now + GAP_EMPTY_RETRY_S;
     }

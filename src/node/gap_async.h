@@ -13,47 +13,47 @@
 
 #include "mwx/share.h"
 
-#define GAP_MAX_RANGE 256          /* seqs per request */
-#define GAP_TIMEOUT_S 2.0          /* a request's deadline */
+#define GAP_MAX_RANGE     256 /* seqs per request */
+#define GAP_TIMEOUT_S     2.0 /* a request's deadline */
 #define GAP_BACKOFF_MIN_S 1.0
 #define GAP_BACKOFF_MAX_S 30.0
-#define GAP_EMPTY_RETRY_S 10.0     /* after 3 empty answers for the same range */
+#define GAP_EMPTY_RETRY_S 10.0 /* after 3 empty answers for the same range */
 
 typedef struct gap_peer {
     char nation[MWX_ID_LEN];
-    int seen;                /* data accepted from it yet */
-    int backfilled;          /* the seqs before the first one seen were asked for */
-    uint64_t first;          /* lowest data seq accepted */
-    int pending;             /* a request in flight */
+    int seen;       /* data accepted from it yet */
+    int backfilled; /* the seqs before the first one seen were asked for */
+    uint64_t first; /* lowest data seq accepted */
+    int pending;    /* a request in flight */
     int pending_backfill;
-    uint32_t token;          /* of the request in flight */
+    uint32_t token; /* of the request in flight */
     double deadline;
     uint64_t req_from, req_to;
-    double next_try;         /* wall time the next request may go */
-    double backoff_s;        /* 0 after a success; doubles per failure */
+    double next_try;  /* wall time the next request may go */
+    double backoff_s; /* 0 after a success; doubles per failure */
     uint64_t last_from, last_to;
     int empty_answers;
     uint64_t requests, failures, replies, ignored_replies;
-    double last_heard;       /* wall time of the last envelope accepted live (0: never; /readyz) */
+    double last_heard; /* wall time of the last envelope accepted live (0: never; /readyz) */
 } gap_peer_t;
 
-void gap_peer_init(gap_peer_t *p, const char *nation);
+void mwxi_gap_peer_init(gap_peer_t *p, const char *nation);
 /* A data envelope with seq was accepted from the partner. */
-void gap_peer_seen(gap_peer_t *p, uint64_t seq);
+void mwxi_gap_peer_seen(gap_peer_t *p, uint64_t seq);
 /* 1 when a request for [*from, *to] (at most GAP_MAX_RANGE seqs) should be sent now; it is
  * then in flight under *token until now + timeout_s. 0 otherwise. */
-int gap_peer_plan(gap_peer_t *p, const mwx_receiver_t *r, double now, double timeout_s,
-                  uint64_t *from, uint64_t *to, uint32_t *token);
+int mwxi_gap_peer_plan(gap_peer_t *p, const mwx_receiver_t *r, double now, double timeout_s,
+                       uint64_t *from, uint64_t *to, uint32_t *token);
 /* The request in flight could not be sent, or found no responder, or its deadline passed:
  * now is the time of the failure (taken after it). Returns the backoff applied (s). */
-double gap_peer_failed(gap_peer_t *p, double now);
+double mwxi_gap_peer_failed(gap_peer_t *p, double now);
 /* 1 when a request is in flight past its deadline. */
-int gap_peer_expired(const gap_peer_t *p, double now);
+int mwxi_gap_peer_expired(const gap_peer_t *p, double now);
 /* Does a reply with this token answer the request in flight? */
-int gap_peer_matches(const gap_peer_t *p, uint32_t token);
+int mwxi_gap_peer_matches(const gap_peer_t *p, uint32_t token);
 /* The reply to the request in flight came and `recovered` of its envelopes were
  * accepted. Returns 1 when the range is now taken as not held by the partner (3 empty
  * answers for the same range: retried every GAP_EMPTY_RETRY_S), else 0. */
-int gap_peer_answered(gap_peer_t *p, double now, uint64_t recovered);
+int mwxi_gap_peer_answered(gap_peer_t *p, double now, uint64_t recovered);
 
 #endif

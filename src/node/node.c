@@ -21,23 +21,23 @@ struct mwx_node {
     mwx_tracker_t *tracker;
     mwx_fusion_t *fusion;
     mwx_warn_t *warn;
-    mwx_cap_signer_t *cap_signer;  /* NULL: unsigned CAP */
+    mwx_cap_signer_t *cap_signer; /* NULL: unsigned CAP */
     mwx_sender_t sender;
     int can_publish;
-    int quiet;                        /* mwx_node_set_publishing(n, 0) */
+    int quiet; /* mwx_node_set_publishing(n, 0) */
     mwx_receiver_t *receiver;
     mwx_sentlog_t *sentlog;
     double t_now;
-    double clock_t;                   /* mwx_node_set_clock (live node); -inf: none */
+    double clock_t; /* mwx_node_set_clock (live node); -inf: none */
     mwx_node_stats_t st;
-    uint8_t buf[MWX_ENVELOPE_MAX];    /* sealing: one envelope at a time */
+    uint8_t buf[MWX_ENVELOPE_MAX]; /* sealing: one envelope at a time */
     uint8_t gap_buf[MWX_GAP_REPLY_MAX];
-    struct gap_bucket {               /* answers per requester: a token bucket (on_gap) */
+    struct gap_bucket { /* answers per requester: a token bucket (on_gap) */
         char nation[MWX_ID_LEN];
-        double tokens, t;             /* t: mwx_time_mono() of the last refill */
+        double tokens, t; /* t: mwx_time_mono() of the last refill */
     } gap_bucket[MWX_MAX_NATIONS];
     int n_gap_bucket;
-    mwx_err_t cb_err;                 /* first error inside a callback, reported later */
+    mwx_err_t cb_err; /* first error inside a callback, reported later */
 };
 
 static void emit(mwx_node_t *n, const mwx_record_t *rec)
@@ -123,10 +123,15 @@ static void on_own_track(void *user, const mwx_rec_track_t *trk)
     if (n->can_publish && !n->quiet) {
         size_t len;
         mwx_envelope_t env;
-        int rc = mwx_sender_seal_track(&n->sender, &rec.u.track, now_unix(n), n->buf,
-                                       sizeof n->buf, &len, &env, &e);
+        int rc = mwx_sender_seal_track(&n->sender, &rec.u.track, now_unix(n), n->buf, sizeof n->buf,
+                                       &len, &env, &e);
         if (rc == MWX_OK) {
-            mwx_sentlog_add(n->sentlog, n->buf, len);
+            if (mwx_sentlog_add(n->sentlog, n->buf, len) != MWX_OK) {
+                /* only an envelope it cannot read: one we just sealed never is */
+                mwx_err_t se;
+                mwx_err_set(&se, MWX_EINVAL, "sent log refused envelope (%zu bytes)", len);
+                note_error(n, &se);
+            }
             rc = mwx_bus_publish_envelope(n->cfg.bus, &env, n->buf, len, &e);
             if (rc < 0) {
                 n->st.publish_errors++;
@@ -180,8 +185,8 @@ static void share_record(mwx_node_t *n, const mwx_envelope_t *env, const char *t
  * timed in the future would make the warning context take every other track for lost
  * and all-clear the regions it warns (its clock is the tracks' time); a position a
  * thousand Earth radii out only ever overflows. */
-#define REPORT_MIN_R_M 6.3e6
-#define REPORT_MAX_R_M 1.0e8
+#define REPORT_MIN_R_M   6.3e6
+#define REPORT_MAX_R_M   1.0e8
 #define REPORT_MAX_V_MPS 2.3e4
 static int plausible(const mwx_node_t *n, const mwx_rec_track_t *t, double recv_unix_s)
 {
@@ -255,7 +260,7 @@ static void on_bus(void *user, const char *subject, const uint8_t *data, size_t 
  * every ~200-byte request it signs. A refused request gets no reply: the requester times
  * out and backs off. */
 #define GAP_ANSWER_BURST 8.0
-#define GAP_ANSWER_RATE 4.0
+#define GAP_ANSWER_RATE  4.0
 
 static int gap_answer_allowed(mwx_node_t *n, const char *origin)
 {
@@ -321,7 +326,8 @@ static int country_regions(const char *path, const char *country, char *out, siz
         return mwx_err_set(err, MWX_EINVAL, "%s: $.features: expected an array", path);
     }
     kept = json_array();
-    json_array_foreach(feats, i, f) {
+    json_array_foreach(feats, i, f)
+    {
         json_t *c = json_object_get(json_object_get(f, "properties"), "country");
         if (json_is_string(c) && strcmp(json_string_value(c), country) == 0)
             json_array_append(kept, f);
@@ -354,20 +360,19 @@ int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
     if (!cfg->nation[0])
         return mwx_err_set(err, MWX_EINVAL, "node: a nation id is required");
     if (cfg->bus && (!cfg->key || !cfg->policy))
-        return mwx_err_set(err, MWX_EINVAL, "node %s: a bus needs a key and a policy",
-                           cfg->nation);
+        return mwx_err_set(err, MWX_EINVAL, "node %s: a bus needs a key and a policy", cfg->nation);
     n = calloc(1, sizeof *n);
     if (!n)
         return mwx_err_set(err, MWX_ENOMEM, "node %s: out of memory", cfg->nation);
     n->cfg = *cfg;
     n->clock_t = -INFINITY;
 
-    mwx_tracker_cfg_default(&tc, cfg->nation, cfg->tracker_capacity > 0 ? cfg->tracker_capacity
-                                                                        : 256);
+    mwx_tracker_cfg_default(&tc, cfg->nation,
+                            cfg->tracker_capacity > 0 ? cfg->tracker_capacity : 256);
     mwx_strlcpy(tc.nation, cfg->nation, sizeof tc.nation);
     tc.first_id = cfg->first_track_id;
-    mwx_dyn_params_default(&tc.dyn, &cfg->physics.earth, cfg->physics.j2,
-                           cfg->physics.rotation, cfg->physics.drag);
+    mwx_dyn_params_default(&tc.dyn, &cfg->physics.earth, cfg->physics.j2, cfg->physics.rotation,
+                           cfg->physics.drag);
     if ((rc = mwx_tracker_create(&tc, &n->tracker, err)) != MWX_OK)
         goto fail;
     mwx_tracker_set_callback(n->tracker, on_own_track, n);
@@ -382,8 +387,8 @@ int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
     if ((rc = mwx_fusion_create(&fc, &n->fusion, err)) != MWX_OK)
         goto fail;
 
-    if ((rc = mwx_receiver_create(cfg->nation, cfg->stale_s > 0 ? cfg->stale_s : 60.0,
-                                  &n->receiver, err)) != MWX_OK)
+    if ((rc = mwx_receiver_create(cfg->nation, cfg->stale_s > 0 ? cfg->stale_s : 60.0, &n->receiver,
+                                  err)) != MWX_OK)
         goto fail;
     for (int i = 0; i < cfg->n_trusted; i++)
         if ((rc = mwx_receiver_trust(n->receiver, cfg->trusted[i].nation, cfg->trusted[i].pk,
@@ -395,8 +400,9 @@ int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
 
     if (cfg->bus) {
         char subject[MWX_SUBJECT_LEN];
-        uint64_t first = cfg->first_seq ? cfg->first_seq
-                         : cfg->sim_clock ? 1 : mwx_share_seq_base(mwx_time_wall());
+        uint64_t first = cfg->first_seq   ? cfg->first_seq
+                         : cfg->sim_clock ? 1
+                                          : mwx_share_seq_base(mwx_time_wall());
         if ((rc = mwx_sender_init(&n->sender, cfg->key, cfg->policy, first, err)) != MWX_OK)
             goto fail;
         n->can_publish = 1;
@@ -416,17 +422,18 @@ int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
                              cfg->nation);
             goto fail;
         }
-        if ((rc = country_regions(cfg->regions_path, cfg->nation, tmp, sizeof tmp, err)) !=
-            MWX_OK)
+        if ((rc = country_regions(cfg->regions_path, cfg->nation, tmp, sizeof tmp, err)) != MWX_OK)
             goto fail;
         if (cfg->cap_key || cfg->cap_cert) {
             if (!cfg->cap_key || !cfg->cap_cert) {
-                rc = mwx_err_set(err, MWX_EINVAL, "node %s: a CAP key needs its certificate "
-                                 "(and the other way round)", cfg->nation);
+                rc = mwx_err_set(err, MWX_EINVAL,
+                                 "node %s: a CAP key needs its certificate "
+                                 "(and the other way round)",
+                                 cfg->nation);
                 goto fail;
             }
-            if ((rc = mwx_cap_signer_create(cfg->cap_key, cfg->cap_cert, &n->cap_signer,
-                                            err)) != MWX_OK)
+            if ((rc = mwx_cap_signer_create(cfg->cap_key, cfg->cap_cert, &n->cap_signer, err)) !=
+                MWX_OK)
                 goto fail;
         }
         memset(&wc, 0, sizeof wc);
@@ -533,13 +540,19 @@ void mwx_node_get_stats(const mwx_node_t *n, mwx_node_stats_t *st)
         mwx_warn_get_stats(n->warn, &st->warn);
 }
 
-const char *mwx_node_nation(const mwx_node_t *n) { return n->cfg.nation; }
-mwx_fusion_t *mwx_node_fusion(mwx_node_t *n) { return n->fusion; }
+const char *mwx_node_nation(const mwx_node_t *n)
+{
+    return n->cfg.nation;
+}
+mwx_fusion_t *mwx_node_fusion(mwx_node_t *n)
+{
+    return n->fusion;
+}
 
 /* ------------------------------------------------------------------ for `mwx node` */
 
-int mwx_node_receive_envelope(mwx_node_t *n, const uint8_t *data, size_t len,
-                              double recv_unix_s, mwx_err_t *err)
+int mwx_node_receive_envelope(mwx_node_t *n, const uint8_t *data, size_t len, double recv_unix_s,
+                              mwx_err_t *err)
 {
     receive(n, data, len, recv_unix_s > 0 ? recv_unix_s : now_unix(n));
     return take_cb_error(n, err);
@@ -552,13 +565,13 @@ int mwx_node_heartbeat(mwx_node_t *n, mwx_err_t *err)
     int rc;
     if (!n->can_publish)
         return MWX_OK;
-    rc = mwx_sender_seal_heartbeat(&n->sender, now_unix(n), n->buf, sizeof n->buf, &len, &env,
-                                   err);
+    rc = mwx_sender_seal_heartbeat(&n->sender, now_unix(n), n->buf, sizeof n->buf, &len, &env, err);
     if (rc == MWX_ENOTFOUND)
         return MWX_OK; /* the policy shares with nobody */
     if (rc != MWX_OK)
         return rc;
-    mwx_sentlog_add(n->sentlog, n->buf, len);
+    if (mwx_sentlog_add(n->sentlog, n->buf, len) != MWX_OK)
+        return mwx_err_set(err, MWX_EINVAL, "sent log refused envelope (%zu bytes)", len);
     rc = mwx_bus_publish_envelope(n->cfg.bus, &env, n->buf, len, err);
     if (rc < 0) {
         n->st.publish_errors++;
@@ -568,7 +581,19 @@ int mwx_node_heartbeat(mwx_node_t *n, mwx_err_t *err)
     return MWX_OK;
 }
 
-void mwx_node_set_publishing(mwx_node_t *n, int on) { n->quiet = !on; }
-void mwx_node_set_clock(mwx_node_t *n, double t) { n->clock_t = t; }
-mwx_receiver_t *mwx_node_receiver(mwx_node_t *n) { return n->receiver; }
-mwx_sentlog_t *mwx_node_sentlog(mwx_node_t *n) { return n->sentlog; }
+void mwx_node_set_publishing(mwx_node_t *n, int on)
+{
+    n->quiet = !on;
+}
+void mwx_node_set_clock(mwx_node_t *n, double t)
+{
+    n->clock_t = t;
+}
+mwx_receiver_t *mwx_node_receiver(mwx_node_t *n)
+{
+    return n->receiver;
+}
+mwx_sentlog_t *mwx_node_sentlog(mwx_node_t *n)
+{
+    return n->sentlog;
+}

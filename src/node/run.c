@@ -35,19 +35,19 @@ typedef struct run_ctx {
     mwx_scenario_t *sc;
     const mwx_policy_t *policy;
     const mwx_keypair_t *keys;
-    char cap_key[MWX_MAX_NATIONS][MWX_PATH_LEN];  /* each nation's CAP alerting key */
+    char cap_key[MWX_MAX_NATIONS][MWX_PATH_LEN]; /* each nation's CAP alerting key */
     char cap_cert[MWX_MAX_NATIONS][MWX_PATH_LEN];
     mwx_inproc_hub_t *hub;
     mwx_bus_t *bus[MWX_MAX_NATIONS];
     mwx_node_t *node[MWX_MAX_NATIONS];
     int n;
     int shared;
-    mwx_recwriter_t *w;        /* NULL in the alone pass */
-    mwx_records_t recs;        /* everything, for scoring */
+    mwx_recwriter_t *w; /* NULL in the alone pass */
+    mwx_records_t recs; /* everything, for scoring */
     double t_cur;
     double wall0, last_progress;
     size_t n_tracks_seen, n_alerts;
-    size_t n_alerts_merged;    /* alerts already in the merged picture files */
+    size_t n_alerts_merged; /* alerts already in the merged picture files */
     double t_merged, t_stats;
     int rc;
     mwx_err_t err;
@@ -80,7 +80,10 @@ static void keep(run_ctx_t *c, const mwx_record_t *rec)
         c->o->observe(c->o->user, rec);
 }
 
-static void on_node_record(void *user, const mwx_record_t *rec) { keep(user, rec); }
+static void on_node_record(void *user, const mwx_record_t *rec)
+{
+    keep(user, rec);
+}
 
 static int merge_pictures(run_ctx_t *c, const char *out_dir, mwx_err_t *err);
 
@@ -250,9 +253,10 @@ static int merge_pictures(run_ctx_t *c, const char *out_dir, mwx_err_t *err)
                         if (a->type == XML_ELEMENT_NODE)
                             xmlNodeSetContent(a, BAD_CAST "mwx (every nation's node)");
                 if (xmlStrcmp(k->name, BAD_CAST "title") == 0)
-                    xmlNodeSetContent(k, BAD_CAST(c->sc->status == MWX_STATUS_TEST
-                                                      ? "TEST - mwx public warnings, all nodes"
-                                                      : "EXERCISE - mwx public warnings, all nodes"));
+                    xmlNodeSetContent(k,
+                                      BAD_CAST(c->sc->status == MWX_STATUS_TEST
+                                                   ? "TEST - mwx public warnings, all nodes"
+                                                   : "EXERCISE - mwx public warnings, all nodes"));
             }
         } else {
             xmlNodePtr dst = xmlDocGetRootElement(feed), src = xmlDocGetRootElement(d);
@@ -388,7 +392,10 @@ out:
 
 /* ------------------------------------------------------------- scoring */
 
-static int is_fused(const mwx_rec_track_t *t) { return strstr(t->track_id, "-F") != NULL; }
+static int is_fused(const mwx_rec_track_t *t)
+{
+    return strstr(t->track_id, "-F") != NULL;
+}
 
 /* Nation's picture: truth, measurements, its fused tracks, its alerts. */
 static int nation_records(const mwx_records_t *all, const char *nation, mwx_records_t *out)
@@ -398,17 +405,12 @@ static int nation_records(const mwx_records_t *all, const char *nation, mwx_reco
         int take = 0;
         switch (r->type) {
         case MWX_REC_TRUTH:
-        case MWX_REC_MEAS:
-            take = 1;
-            break;
+        case MWX_REC_MEAS: take = 1; break;
         case MWX_REC_TRACK:
             take = strcmp(r->u.track.node, nation) == 0 && is_fused(&r->u.track);
             break;
-        case MWX_REC_ALERT:
-            take = strcmp(r->u.alert.node, nation) == 0;
-            break;
-        default:
-            break;
+        case MWX_REC_ALERT: take = strcmp(r->u.alert.node, nation) == 0; break;
+        default: break;
         }
         if (take && mwx_records_push(out, r) != MWX_OK)
             return MWX_ENOMEM;
@@ -477,7 +479,10 @@ static void benefit_pass(run_ctx_t *c, mwx_regions_t *regions, int which, mwx_ru
     }
 }
 
-static json_t *num_or_null(double x) { return isfinite(x) ? json_real(x) : json_null(); }
+static json_t *num_or_null(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
+}
 
 static json_t *benefit_json(const mwx_run_result_t *res)
 {
@@ -496,8 +501,9 @@ static json_t *benefit_json(const mwx_run_result_t *res)
             json_object_set_new(x, "min_lead_time_s", num_or_null(b->lead_time_s[w]));
             {
                 json_t *ie = json_object();
-                json_object_set_new(ie, "at_launch_plus_120s",
-                                    num_or_null(b->impact_error_km[w][MWX_SCORE_AT_LAUNCH_PLUS_120]));
+                json_object_set_new(
+                    ie, "at_launch_plus_120s",
+                    num_or_null(b->impact_error_km[w][MWX_SCORE_AT_LAUNCH_PLUS_120]));
                 json_object_set_new(ie, "at_ttg_300s",
                                     num_or_null(b->impact_error_km[w][MWX_SCORE_AT_TTG_300]));
                 json_object_set_new(ie, "at_ttg_60s",
@@ -622,13 +628,13 @@ int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err)
         } else if (snprintf(dir, sizeof dir, "%s/pki", o->out_dir) >= (int)sizeof dir) {
             rc = mwx_err_set(err, MWX_EINVAL, "%s: path too long", o->out_dir);
             goto out;
-        } else if ((rc = mwx_cap_demo_pki(dir, (const char(*)[MWX_ID_LEN])sc->nations,
-                                          sc->n_nations, 1, err)) != MWX_OK) {
+        } else if ((rc = mwxi_cap_demo_pki(dir, (const char(*)[MWX_ID_LEN])sc->nations,
+                                           sc->n_nations, 1, err)) != MWX_OK) {
             goto out;
         }
         for (int i = 0; i < sc->n_nations; i++)
-            if ((rc = mwx_cap_key_paths(dir, sc->nations[i], c->cap_key[i], c->cap_cert[i],
-                                        err)) != MWX_OK)
+            if ((rc = mwxi_cap_key_paths(dir, sc->nations[i], c->cap_key[i], c->cap_cert[i],
+                                         err)) != MWX_OK)
                 goto out;
     }
 
@@ -652,16 +658,15 @@ int mwx_run(const mwx_run_opts_t *o, mwx_run_result_t *res, mwx_err_t *err)
             goto out;
         }
         /* a historic scenario's real alerts beside mwx's (src/score/reference.c) */
-        if ((rc = mwx_reference_attach(rj, &rep, c->recs.v, c->recs.n, sc->json, NULL,
-                                       err)) < 0)
+        if ((rc = mwx_reference_attach(rj, &rep, c->recs.v, c->recs.n, sc->json, NULL, err)) < 0)
             goto out;
         rc = MWX_OK;
     }
 
     /* then each nation alone, on the same measurements: the sharing-benefit table */
     if (o->compare_alone && !(o->stop && *o->stop)) {
-        res->benefit = calloc((size_t)sc->n_nations * (size_t)sc->n_launches + 1,
-                              sizeof *res->benefit);
+        res->benefit =
+            calloc((size_t)sc->n_nations * (size_t)sc->n_launches + 1, sizeof *res->benefit);
         if (!res->benefit) {
             rc = mwx_err_set(err, MWX_ENOMEM, "run: out of memory");
             goto out;

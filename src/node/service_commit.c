@@ -42,7 +42,7 @@ struct svc_commit {
     uint64_t wpos, freed;    /* monotonic arena bytes: written; released by the thread */
     uint64_t put, committed; /* entries queued; entries synced and published */
     int quit;
-    int failed;              /* a sync failed: nothing more is published */
+    int failed; /* a sync failed: nothing more is published */
     mwx_err_t err;
     svc_commit_stats_t st;
 };
@@ -67,7 +67,7 @@ static void *commit_main(void *arg)
         for (uint64_t i = from; i < end && !need; i++)
             need = c->slot[i % c->n_slot].logged;
         if (need)
-            rc = svc_log_sync(c->log, &e);
+            rc = mwxi_svc_log_sync(c->log, &e);
         uint64_t fails = 0;
         if (rc == MWX_OK)
             for (uint64_t i = from; i < end; i++) {
@@ -99,8 +99,8 @@ static void *commit_main(void *arg)
     return NULL;
 }
 
-int svc_commit_create(svc_log_t *log, int threaded, size_t slots, svc_commit_pub_fn pub,
-                      void *user, svc_commit_t **out, mwx_err_t *err)
+int mwxi_svc_commit_create(svc_log_t *log, int threaded, size_t slots, svc_commit_pub_fn pub,
+                           void *user, svc_commit_t **out, mwx_err_t *err)
 {
     svc_commit_t *c = calloc(1, sizeof *c);
     *out = NULL;
@@ -133,7 +133,7 @@ int svc_commit_create(svc_log_t *log, int threaded, size_t slots, svc_commit_pub
     pthread_cond_init(&c->work, NULL);
     pthread_cond_init(&c->done, NULL);
     if (pthread_create(&c->th, NULL, commit_main, c) != 0) {
-        svc_commit_destroy(c);
+        mwxi_svc_commit_destroy(c);
         return mwx_err_set(err, MWX_EIO, "outbox commit: cannot start its thread");
     }
     c->th_started = 1;
@@ -141,15 +141,16 @@ int svc_commit_create(svc_log_t *log, int threaded, size_t slots, svc_commit_pub
     return MWX_OK;
 }
 
-int svc_commit_put(svc_commit_t *c, double unix_s, double t_scn, int log_it,
-                   const char *subject, const uint8_t *data, size_t len, mwx_err_t *err)
+int mwxi_svc_commit_put(svc_commit_t *c, double unix_s, double t_scn, int log_it,
+                        const char *subject, const uint8_t *data, size_t len, mwx_err_t *err)
 {
     int rc;
     if (len > MWX_ENVELOPE_MAX)
         return mwx_err_set(err, MWX_EINVAL, "outbox commit: envelope of %zu bytes", len);
     if (!c->threaded) {
         /* one envelope, one sync (the in-process bus, and the baseline in bench/) */
-        if (log_it && (rc = svc_log_append(c->log, unix_s, t_scn, data, len, 1, err)) != MWX_OK)
+        if (log_it &&
+            (rc = mwxi_svc_log_append(c->log, unix_s, t_scn, data, len, 1, err)) != MWX_OK)
             return rc;
         c->st.syncs += log_it != 0;
         c->st.envelopes += log_it != 0;
@@ -179,7 +180,7 @@ int svc_commit_put(svc_commit_t *c, double unix_s, double t_scn, int log_it,
     /* Only this thread appends and fills slots and the arena; the commit thread reads only
      * the entries [committed, put) and their bytes [freed, wpos), outside what is filled
      * here. */
-    if (log_it && (rc = svc_log_append(c->log, unix_s, t_scn, data, len, 0, err)) != MWX_OK)
+    if (log_it && (rc = mwxi_svc_log_append(c->log, unix_s, t_scn, data, len, 0, err)) != MWX_OK)
         return rc;
     slot_t *sl = &c->slot[c->put % c->n_slot];
     uint8_t *p = c->arena + beg % c->n_arena;
@@ -200,7 +201,7 @@ int svc_commit_put(svc_commit_t *c, double unix_s, double t_scn, int log_it,
     return MWX_OK;
 }
 
-int svc_commit_barrier(svc_commit_t *c, mwx_err_t *err)
+int mwxi_svc_commit_barrier(svc_commit_t *c, mwx_err_t *err)
 {
     int rc = MWX_OK;
     if (!c || !c->threaded)
@@ -215,7 +216,7 @@ int svc_commit_barrier(svc_commit_t *c, mwx_err_t *err)
     return rc;
 }
 
-void svc_commit_stats(svc_commit_t *c, svc_commit_stats_t *st)
+void mwxi_svc_commit_stats(svc_commit_t *c, svc_commit_stats_t *st)
 {
     if (!c) {
         memset(st, 0, sizeof *st);
@@ -231,7 +232,7 @@ void svc_commit_stats(svc_commit_t *c, svc_commit_stats_t *st)
     pthread_mutex_unlock(&c->mu);
 }
 
-void svc_commit_destroy(svc_commit_t *c)
+void mwxi_svc_commit_destroy(svc_commit_t *c)
 {
     if (!c)
         return;

@@ -54,11 +54,11 @@ static int bus_ok(const char *bus)
 
 /* "retention": {"segment_bytes", "segment_age_s", "keep_bytes", "keep_age_s",
  * "disk_low_bytes"}; 0 turns a limit off. */
-static int retention(mwx_jpath_t *jp, const json_t *root, mwx_retention_t *r,
-                     uint64_t *disk_low, mwx_err_t *err)
+static int retention(mwx_jpath_t *jp, const json_t *root, mwx_retention_t *r, uint64_t *disk_low,
+                     mwx_err_t *err)
 {
-    static const char *const keys[] = {"segment_bytes", "segment_age_s", "keep_bytes",
-                                       "keep_age_s", "disk_low_bytes", NULL};
+    static const char *const keys[] = {"segment_bytes", "segment_age_s",  "keep_bytes",
+                                       "keep_age_s",    "disk_low_bytes", NULL};
     const json_t *o = json_object_get(root, "retention");
     double sb = MWX_NODE_SEGMENT_BYTES, sa = MWX_NODE_SEGMENT_AGE_S, kb = MWX_NODE_KEEP_BYTES,
            ka = MWX_NODE_KEEP_AGE_S, dl = MWX_NODE_DISK_LOW_BYTES;
@@ -94,8 +94,8 @@ static int retention(mwx_jpath_t *jp, const json_t *root, mwx_retention_t *r,
 
 /* "tls": {"ca", "cert", "key", "server_name"}: mutual TLS to the NATS server. The files
  * are checked now, so that a wrong one stops the node at start (exit 1) naming it. */
-static int tls_cfg(mwx_jpath_t *jp, const json_t *root, const char *base,
-                   mwx_node_service_cfg_t *c, mwx_err_t *err)
+static int tls_cfg(mwx_jpath_t *jp, const json_t *root, const char *base, mwx_node_service_cfg_t *c,
+                   mwx_err_t *err)
 {
     static const char *const keys[] = {"ca", "cert", "key", "server_name", NULL};
     const json_t *o = json_object_get(root, "tls");
@@ -122,11 +122,11 @@ static int tls_cfg(mwx_jpath_t *jp, const json_t *root, const char *base,
 
 int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t *err)
 {
-    static const char *const keys[] = {"nation", "bus", "key", "trust", "sensors", "regions",
-                                       "outputs", "http", "creds", "speed", "start_unix",
-                                       "exit_at_end", "stale_s", "feed", "tak", "log_file",
-                                       "log_format", "cap_key", "cap_cert", "retention",
-                                       "tls", NULL};
+    static const char *const keys[] = {
+        "nation",   "bus",       "key",   "trust",    "sensors",    "regions",
+        "outputs",  "http",      "creds", "speed",    "start_unix", "exit_at_end",
+        "stale_s",  "feed",      "tak",   "log_file", "log_format", "cap_key",
+        "cap_cert", "retention", "tls",   NULL};
     static const char *const log_formats[] = {"text", "json", NULL};
     static const char *const feeds[] = {"scenario", "bus", NULL};
     json_t *root = NULL, *trust, *v;
@@ -190,7 +190,8 @@ int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t 
             rc = mwx_jpath_error(&jp, NULL, err, "expected an object (nation -> public key file)");
             goto out;
         }
-        json_object_foreach(trust, k, v) {
+        json_object_foreach(trust, k, v)
+        {
             if (c->n_trust >= MWX_NODE_MAX_TRUST) {
                 rc = mwx_jpath_error(&jp, k, err, "more than %d trusted nations",
                                      MWX_NODE_MAX_TRUST);
@@ -212,8 +213,8 @@ int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t 
         (rc = mwx_json_string(&jp, root, "tak", 0, "", c->tak, sizeof c->tak, err)) != MWX_OK)
         goto out;
     if (c->tak[0] && strncmp(c->tak, "udp://", 6) != 0 && strncmp(c->tak, "tcp://", 6) != 0) {
-        rc = mwx_jpath_error(&jp, "tak", err,
-                             "expected \"udp://HOST:PORT\" or \"tcp://HOST:PORT\"");
+        rc =
+            mwx_jpath_error(&jp, "tak", err, "expected \"udp://HOST:PORT\" or \"tcp://HOST:PORT\"");
         goto out;
     }
     if (c->http[0]) {

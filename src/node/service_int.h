@@ -12,35 +12,33 @@
 
 typedef struct svc_log svc_log_t;
 
-typedef int (*svc_log_fn)(void *user, double unix_s, double t_scn, const uint8_t *data,
-                          size_t len);
+typedef int (*svc_log_fn)(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len);
 
 /* Open (create when missing, with start_unix in the header) and replay every whole entry
  * through fn (may be NULL) oldest first; *start_unix_out gets the header's clock origin;
  * *existed = 1 when the file was there. */
-int svc_log_open(const char *path, double start_unix, svc_log_fn fn, void *user,
-                 svc_log_t **out, double *start_unix_out, int *existed, mwx_err_t *err);
+int mwxi_svc_log_open(const char *path, double start_unix, svc_log_fn fn, void *user,
+                      svc_log_t **out, double *start_unix_out, int *existed, mwx_err_t *err);
 /* Append one entry; with sync, fsync before returning (the outbox: logged before sent). */
-int svc_log_append(svc_log_t *l, double unix_s, double t_scn, const uint8_t *data, size_t len,
-                   int sync, mwx_err_t *err);
-int svc_log_sync(svc_log_t *l, mwx_err_t *err);
+int mwxi_svc_log_append(svc_log_t *l, double unix_s, double t_scn, const uint8_t *data, size_t len,
+                        int sync, mwx_err_t *err);
+int mwxi_svc_log_sync(svc_log_t *l, mwx_err_t *err);
 /* Rotate the log (at an append) by size or age into PATH.K, and remove the oldest closed
- * segments beyond the retention, keeping at least keep_entries entries. svc_log_open
+ * segments beyond the retention, keeping at least keep_entries entries. mwxi_svc_log_open
  * replays the closed segments (oldest first) before PATH: the set reads as one log. */
-void svc_log_set_retention(svc_log_t *l, const mwx_retention_t *ret, uint64_t keep_entries);
-uint64_t svc_log_count(const svc_log_t *l);
-/* Bytes of the file known durable (as of the last completed svc_log_sync; any thread). */
-uint64_t svc_log_synced(const svc_log_t *l);
-void svc_log_close(svc_log_t *l);
+void mwxi_svc_log_set_retention(svc_log_t *l, const mwx_retention_t *ret, uint64_t keep_entries);
+uint64_t mwxi_svc_log_count(const svc_log_t *l);
+/* Bytes of the file known durable (as of the last completed mwxi_svc_log_sync; any thread). */
+uint64_t mwxi_svc_log_synced(const svc_log_t *l);
+void mwxi_svc_log_close(svc_log_t *l);
 
 /* service_commit.c: the outbox's group commit. Envelopes are appended (no sync) and their
  * publishes queued; a commit thread fdatasyncs once per batch, then publishes the batch in
  * order: nothing is on the wire before it is on disk. threaded = 0: sync and publish each
- * envelope at once, in svc_commit_put (the in-process bus; the per-envelope baseline). */
+ * envelope at once, in mwxi_svc_commit_put (the in-process bus; the per-envelope baseline). */
 typedef struct svc_commit svc_commit_t;
-typedef int (*svc_commit_pub_fn)(void *user, const char *subject, const uint8_t *data,
-                                 size_t len);
-typedef struct svc_commit_stats {
+typedef int (*svc_commit_pub_fn)(void *user, const char *subject, const uint8_t *data, size_t len);
+typedef struct mwxi_svc_commit_stats {
     uint64_t envelopes;      /* envelopes appended to the outbox */
     uint64_t syncs;          /* fdatasyncs of the outbox (at most one per envelope) */
     uint64_t published;      /* publishes made (synced first) */
@@ -50,23 +48,23 @@ typedef struct svc_commit_stats {
     uint64_t queued;         /* waiting now */
 } svc_commit_stats_t;
 /* slots: queue depth (0 = 1024), preallocated. */
-int svc_commit_create(svc_log_t *log, int threaded, size_t slots, svc_commit_pub_fn pub,
-                      void *user, svc_commit_t **out, mwx_err_t *err);
+int mwxi_svc_commit_create(svc_log_t *log, int threaded, size_t slots, svc_commit_pub_fn pub,
+                           void *user, svc_commit_t **out, mwx_err_t *err);
 /* With log_it, append the envelope to the log (once per seq, not per recipient); queue its
  * publish to subject. Waits only when the queue is full. Fails once a sync has failed. */
-int svc_commit_put(svc_commit_t *c, double unix_s, double t_scn, int log_it,
-                   const char *subject, const uint8_t *data, size_t len, mwx_err_t *err);
+int mwxi_svc_commit_put(svc_commit_t *c, double unix_s, double t_scn, int log_it,
+                        const char *subject, const uint8_t *data, size_t len, mwx_err_t *err);
 /* Wait until everything put so far is synced and published. */
-int svc_commit_barrier(svc_commit_t *c, mwx_err_t *err);
-void svc_commit_stats(svc_commit_t *c, svc_commit_stats_t *st);
+int mwxi_svc_commit_barrier(svc_commit_t *c, mwx_err_t *err);
+void mwxi_svc_commit_stats(svc_commit_t *c, svc_commit_stats_t *st);
 /* Drain (sync and publish what is queued), stop the thread, free. */
-void svc_commit_destroy(svc_commit_t *c);
+void mwxi_svc_commit_destroy(svc_commit_t *c);
 
-uint32_t svc_crc32c(uint32_t crc, const uint8_t *p, size_t n);
+uint32_t mwxi_svc_crc32c(uint32_t crc, const uint8_t *p, size_t n);
 
 /* service_proc.c: resident memory, open fds, free bytes of the outputs' file system
  * (each -1 when unknown). */
-void svc_proc_sample(const char *outputs, double *rss_bytes, double *open_fds,
-                     double *disk_free_bytes);
+void mwxi_svc_proc_sample(const char *outputs, double *rss_bytes, double *open_fds,
+                          double *disk_free_bytes);
 
 #endif

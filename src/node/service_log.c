@@ -16,9 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAGIC "MWXLOG1\n"
-#define HDR 16
-#define META 24
+#define MAGIC     "MWXLOG1\n"
+#define HDR       16
+#define META      24
 #define MAX_ENTRY (64 * 1024)
 
 /* A closed segment PATH.K (rotation: docs/NODE.md, "Retention"). */
@@ -31,14 +31,14 @@ struct svc_log {
     char path[MWX_PATH_LEN * 2];
     uint64_t count;
     _Atomic uint64_t synced; /* bytes known durable (the outbox syncs on its commit thread) */
-    /* rotation: the appending thread swaps fd under mu; svc_log_sync holds mu */
+    /* rotation: the appending thread swaps fd under mu; mwxi_svc_log_sync holds mu */
     pthread_mutex_t mu;
-    double start_unix;       /* the header's clock origin, for new segments */
+    double start_unix; /* the header's clock origin, for new segments */
     mwx_retention_t ret;
-    uint64_t keep_entries;   /* never remove a segment below this many later entries */
+    uint64_t keep_entries; /* never remove a segment below this many later entries */
     uint64_t live_entries, live_bytes;
     double seg_start;
-    log_seg_t *segs;         /* closed segments, oldest first */
+    log_seg_t *segs; /* closed segments, oldest first */
     size_t n_segs, cap_segs;
 };
 
@@ -55,7 +55,7 @@ static int push_seg(svc_log_t *l, uint64_t k, uint64_t entries, uint64_t bytes)
     return 0;
 }
 
-uint32_t svc_crc32c(uint32_t crc, const uint8_t *p, size_t n)
+uint32_t mwxi_svc_crc32c(uint32_t crc, const uint8_t *p, size_t n)
 {
     crc = ~crc;
     while (n--) {
@@ -120,7 +120,7 @@ static int replay_closed(const char *path, svc_log_fn fn, void *user, double *st
         memcpy(&len, buf, 4);
         memcpy(&crc, buf + 4, 4);
         if (len > MAX_ENTRY || read_full(fd, buf, META - 8 + len) != 0 ||
-            svc_crc32c(0, buf, META - 8 + len) != crc)
+            mwxi_svc_crc32c(0, buf, META - 8 + len) != crc)
             break; /* a torn tail: cut (not read) as in the live file */
         memcpy(&unix_s, buf, 8);
         memcpy(&t_scn, buf + 8, 8);
@@ -138,13 +138,13 @@ out:
 static int open_live(const char *path, double start_unix, svc_log_fn fn, void *user,
                      svc_log_t **out, double *start_unix_out, int *existed, mwx_err_t *err);
 
-int svc_log_open(const char *path, double start_unix, svc_log_fn fn, void *user,
-                 svc_log_t **out, double *start_unix_out, int *existed, mwx_err_t *err)
+int mwxi_svc_log_open(const char *path, double start_unix, svc_log_fn fn, void *user,
+                      svc_log_t **out, double *start_unix_out, int *existed, mwx_err_t *err)
 {
     recseg_list_t segs;
     char name[MWX_PATH_LEN * 2 + 32];
     double seg_origin = start_unix;
-    int rc = recseg_list(path, &segs, err);
+    int rc = mwxi_recseg_list(path, &segs, err);
     log_seg_t *closed = NULL;
     size_t n_closed = 0;
     if (rc != MWX_OK)
@@ -154,18 +154,18 @@ int svc_log_open(const char *path, double start_unix, svc_log_fn fn, void *user,
     /* closed segments first, oldest first: the log reads as one */
     for (size_t i = 0; i < segs.n && rc == MWX_OK; i++) {
         struct stat sb;
-        if (recseg_name(path, segs.idx[i], 0, name, sizeof name) != MWX_OK) {
+        if (mwxi_recseg_name(path, segs.idx[i], 0, name, sizeof name) != MWX_OK) {
             rc = mwx_err_set(err, MWX_EINVAL, "%s: path too long", path);
             break;
         }
-        if ((rc = replay_closed(name, fn, user, i ? &(double){0} : &seg_origin,
-                                &closed[i].entries, err)) != MWX_OK)
+        if ((rc = replay_closed(name, fn, user, i ? &(double){0} : &seg_origin, &closed[i].entries,
+                                err)) != MWX_OK)
             break;
         closed[i].k = segs.idx[i];
         closed[i].bytes = stat(name, &sb) == 0 ? (uint64_t)sb.st_size : 0;
         n_closed++;
     }
-    recseg_list_free(&segs);
+    mwxi_recseg_list_free(&segs);
     if (rc == MWX_OK)
         rc = open_live(path, seg_origin, fn, user, out, start_unix_out, existed, err);
     if (rc == MWX_OK) {
@@ -246,7 +246,7 @@ static int open_live(const char *path, double start_unix, svc_log_fn fn, void *u
         memcpy(&crc, buf + 4, 4);
         if (len > MAX_ENTRY || read_full(l->fd, buf, META - 8 + len) != 0)
             break;
-        if (svc_crc32c(0, buf, META - 8 + len) != crc)
+        if (mwxi_svc_crc32c(0, buf, META - 8 + len) != crc)
             break;
         memcpy(&unix_s, buf, 8);
         memcpy(&t_scn, buf + 8, 8);
@@ -273,7 +273,7 @@ fail:
     return rc;
 }
 
-void svc_log_set_retention(svc_log_t *l, const mwx_retention_t *ret, uint64_t keep_entries)
+void mwxi_svc_log_set_retention(svc_log_t *l, const mwx_retention_t *ret, uint64_t keep_entries)
 {
     l->ret = *ret;
     l->keep_entries = keep_entries;
@@ -281,7 +281,7 @@ void svc_log_set_retention(svc_log_t *l, const mwx_retention_t *ret, uint64_t ke
         /* the live segment started when the newest closed one was last written */
         char name[MWX_PATH_LEN * 2 + 32];
         struct stat sb;
-        if (recseg_name(l->path, l->segs[l->n_segs - 1].k, 0, name, sizeof name) == MWX_OK &&
+        if (mwxi_recseg_name(l->path, l->segs[l->n_segs - 1].k, 0, name, sizeof name) == MWX_OK &&
             stat(name, &sb) == 0)
             l->seg_start = (double)sb.st_mtime;
     }
@@ -302,7 +302,7 @@ static int log_retention(svc_log_t *l, mwx_err_t *err)
     while (drop < l->n_segs) {
         const log_seg_t *g = &l->segs[drop];
         struct stat sb;
-        if (recseg_name(l->path, g->k, 0, name, sizeof name) != MWX_OK)
+        if (mwxi_recseg_name(l->path, g->k, 0, name, sizeof name) != MWX_OK)
             break;
         int old = l->ret.keep_age_s > 0 && stat(name, &sb) == 0 &&
                   now - (double)sb.st_mtime > l->ret.keep_age_s;
@@ -318,7 +318,7 @@ static int log_retention(svc_log_t *l, mwx_err_t *err)
     if (drop) {
         memmove(l->segs, l->segs + drop, (l->n_segs - drop) * sizeof *l->segs);
         l->n_segs -= drop;
-        if (recseg_fsync_dir(l->path) != 0)
+        if (mwxi_recseg_fsync_dir(l->path) != 0)
             return mwx_err_set(err, MWX_EIO, "%s: fsync of its directory: %s", l->path,
                                strerror(errno));
     }
@@ -332,18 +332,19 @@ static int log_rotate(svc_log_t *l, mwx_err_t *err)
     recseg_list_t segs;
     char name[MWX_PATH_LEN * 2 + 32];
     uint8_t hdr[HDR];
-    int rc = recseg_list(l->path, &segs, err);
+    int rc = mwxi_recseg_list(l->path, &segs, err);
     if (rc != MWX_OK)
         return rc;
     uint64_t k = segs.next;
-    recseg_list_free(&segs);
-    if (recseg_name(l->path, k, 0, name, sizeof name) != MWX_OK)
+    mwxi_recseg_list_free(&segs);
+    if (mwxi_recseg_name(l->path, k, 0, name, sizeof name) != MWX_OK)
         return mwx_err_set(err, MWX_EINVAL, "%s: path too long", l->path);
     if (push_seg(l, k, l->live_entries, l->live_bytes) != 0)
         return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", l->path);
     l->n_segs--; /* counted once it is really there */
     pthread_mutex_lock(&l->mu);
-    if (fdatasync(l->fd) != 0 || rename(l->path, name) != 0 || recseg_fsync_dir(l->path) != 0) {
+    if (fdatasync(l->fd) != 0 || rename(l->path, name) != 0 ||
+        mwxi_recseg_fsync_dir(l->path) != 0) {
         rc = mwx_err_set(err, MWX_EIO, "%s: rotating to %s: %s", l->path, name, strerror(errno));
         pthread_mutex_unlock(&l->mu);
         return rc;
@@ -353,7 +354,7 @@ static int log_rotate(svc_log_t *l, mwx_err_t *err)
     memcpy(hdr, MAGIC, 8);
     memcpy(hdr + 8, &l->start_unix, 8);
     if (fd < 0 || write_full(fd, hdr, HDR) != 0 || fsync(fd) != 0 ||
-        recseg_fsync_dir(l->path) != 0) {
+        mwxi_recseg_fsync_dir(l->path) != 0) {
         rc = mwx_err_set(err, MWX_EIO, "%s: %s", l->path, strerror(errno));
         if (fd >= 0) {
             close(fd);
@@ -372,8 +373,8 @@ static int log_rotate(svc_log_t *l, mwx_err_t *err)
     return log_retention(l, err);
 }
 
-int svc_log_append(svc_log_t *l, double unix_s, double t_scn, const uint8_t *data, size_t len,
-                   int sync, mwx_err_t *err)
+int mwxi_svc_log_append(svc_log_t *l, double unix_s, double t_scn, const uint8_t *data, size_t len,
+                        int sync, mwx_err_t *err)
 {
     uint8_t buf[META + 4096];
     uint32_t n32 = (uint32_t)len, crc;
@@ -382,7 +383,7 @@ int svc_log_append(svc_log_t *l, double unix_s, double t_scn, const uint8_t *dat
     memcpy(buf + 8, &unix_s, 8);
     memcpy(buf + 16, &t_scn, 8);
     memcpy(buf + META, data, len);
-    crc = svc_crc32c(0, buf + 8, META - 8 + len);
+    crc = mwxi_svc_crc32c(0, buf + 8, META - 8 + len);
     memcpy(buf, &n32, 4);
     memcpy(buf + 4, &crc, 4);
     /* one write: a crash leaves a whole entry or a torn tail, never a hole */
@@ -391,7 +392,7 @@ int svc_log_append(svc_log_t *l, double unix_s, double t_scn, const uint8_t *dat
     l->live_entries++;
     l->live_bytes += META + len;
     if (sync) {
-        int rc = svc_log_sync(l, err);
+        int rc = mwxi_svc_log_sync(l, err);
         if (rc != MWX_OK)
             return rc;
     }
@@ -402,7 +403,7 @@ int svc_log_append(svc_log_t *l, double unix_s, double t_scn, const uint8_t *dat
     return MWX_OK;
 }
 
-int svc_log_sync(svc_log_t *l, mwx_err_t *err)
+int mwxi_svc_log_sync(svc_log_t *l, mwx_err_t *err)
 {
     struct stat sb;
     int rc = MWX_OK;
@@ -417,11 +418,17 @@ int svc_log_sync(svc_log_t *l, mwx_err_t *err)
     return rc;
 }
 
-uint64_t svc_log_synced(const svc_log_t *l) { return atomic_load(&l->synced); }
+uint64_t mwxi_svc_log_synced(const svc_log_t *l)
+{
+    return atomic_load(&l->synced);
+}
 
-uint64_t svc_log_count(const svc_log_t *l) { return l->count; }
+uint64_t mwxi_svc_log_count(const svc_log_t *l)
+{
+    return l->count;
+}
 
-void svc_log_close(svc_log_t *l)
+void mwxi_svc_log_close(svc_log_t *l)
 {
     if (!l)
         return;
@@ -444,8 +451,8 @@ static int dump_one(void *user, double unix_s, double t_scn, const uint8_t *data
             (unsigned long long)env.seq, env.origin, mwx_payload_type_name(env.type));
     for (int i = 0; i < env.n_to; i++)
         fprintf(out, "%s\"%s\"", i ? "," : "", env.to[i]);
-    fprintf(out, "],\"sent_unix_s\":%.6f,\"t\":%.3f,\"logged_unix_s\":%.6f}\n",
-            env.sent_unix_s, t_scn, unix_s);
+    fprintf(out, "],\"sent_unix_s\":%.6f,\"t\":%.3f,\"logged_unix_s\":%.6f}\n", env.sent_unix_s,
+            t_scn, unix_s);
     return MWX_OK;
 }
 
@@ -458,8 +465,8 @@ int mwx_node_log_dump(const char *path, FILE *out, mwx_err_t *err)
     if (stat(path, &sb) != 0)
         return mwx_err_set(err, MWX_ENOTFOUND, "%s: %s", path, strerror(errno));
     /* opening cuts a torn tail: a crashed node's log reads as it will on restart */
-    if ((rc = svc_log_open(path, 0, dump_one, out, &l, &start, &existed, err)) != MWX_OK)
+    if ((rc = mwxi_svc_log_open(path, 0, dump_one, out, &l, &start, &existed, err)) != MWX_OK)
         return rc;
-    svc_log_close(l);
+    mwxi_svc_log_close(l);
     return MWX_OK;
 }

@@ -8,8 +8,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-void svc_proc_sample(const char *outputs, double *rss_bytes, double *open_fds,
-                     double *disk_free_bytes)
+void mwxi_svc_proc_sample(const char *outputs, double *rss_bytes, double *open_fds,
+                          double *disk_free_bytes)
 {
     FILE *f = fopen("/proc/self/statm", "r");
     unsigned long size = 0, res = 0;

@@ -13,22 +13,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const k_ref[] = {"launch", "sources", "alerts", "t_overflight_s",
-                                    "t_impact_s", NULL};
+static const char *const k_ref[] = {"launch",         "sources",    "alerts",
+                                    "t_overflight_s", "t_impact_s", NULL};
 static const char *const k_alert[] = {"nation", "regions", "t_s", "kind", NULL};
 static const char *const e_kind[] = {"alert", "passed", "withdrawn", NULL};
 
 /* Reference times: a flight of a few hours at most, an alert up to a day later. */
 #define REF_T_MAX_S 86400.0
 
-static int parse_alert(mwx_jpath_t *jp, const json_t *a, mwx_ref_alert_t *out,
-                       mwx_err_t *err)
+static int parse_alert(mwx_jpath_t *jp, const json_t *a, mwx_ref_alert_t *out, mwx_err_t *err)
 {
     int rc, kind;
     if ((rc = mwx_json_check_object(jp, a, k_alert, err)) != MWX_OK)
         return rc;
-    if ((rc = mwx_json_string(jp, a, "nation", 1, NULL, out->nation, sizeof out->nation,
-                              err)) != MWX_OK)
+    if ((rc = mwx_json_string(jp, a, "nation", 1, NULL, out->nation, sizeof out->nation, err)) !=
+        MWX_OK)
         return rc;
     if ((rc = mwx_json_number(jp, a, "t_s", 1, 0, 0, REF_T_MAX_S, &out->t_s, err)) != MWX_OK)
         return rc;
@@ -68,8 +67,7 @@ static int parse_alert(mwx_jpath_t *jp, const json_t *a, mwx_ref_alert_t *out,
 }
 
 /* The launch the block refers to and its t_launch_s, from the scenario's launches. */
-static int find_launch(mwx_jpath_t *jp, const json_t *root, mwx_reference_t *ref,
-                       mwx_err_t *err)
+static int find_launch(mwx_jpath_t *jp, const json_t *root, mwx_reference_t *ref, mwx_err_t *err)
 {
     json_t *ls = json_object_get(root, "launches");
     for (size_t i = 0; json_is_array(ls) && i < json_array_size(ls); i++) {
@@ -96,8 +94,8 @@ int mwx_reference_parse(const char *scenario_json, const char *name, mwx_referen
     ref->t_impact_s = NAN;
     if (!scenario_json)
         return MWX_OK;
-    if ((rc = mwx_json_load_string(scenario_json, strlen(scenario_json),
-                                   name ? name : "scenario", &root, err)) != MWX_OK)
+    if ((rc = mwx_json_load_string(scenario_json, strlen(scenario_json), name ? name : "scenario",
+                                   &root, err)) != MWX_OK)
         return rc;
     mwx_jpath_t jp;
     mwx_jpath_init(&jp, name ? name : "scenario");
@@ -109,8 +107,8 @@ int mwx_reference_parse(const char *scenario_json, const char *name, mwx_referen
     mwx_jpath_key(&jp, "reference");
     if ((rc = mwx_json_check_object(&jp, b, k_ref, err)) != MWX_OK)
         goto out;
-    if ((rc = mwx_json_string(&jp, b, "launch", 0, "", ref->launch, sizeof ref->launch,
-                              err)) != MWX_OK)
+    if ((rc = mwx_json_string(&jp, b, "launch", 0, "", ref->launch, sizeof ref->launch, err)) !=
+        MWX_OK)
         goto out;
     if ((rc = find_launch(&jp, root, ref, err)) != MWX_OK)
         goto out;
@@ -170,9 +168,10 @@ int mwx_reference_parse(const char *scenario_json, const char *name, mwx_referen
         const char *key;
         json_t *v;
         size_t l0 = mwx_jpath_key(&jp, "t_overflight_s");
-        json_object_foreach(ov, key, v) {
-            if (ref->n_overflight == MWX_REF_MAX_OVERFLIGHT ||
-                strlen(key) == 0 || strlen(key) >= MWX_ID_LEN) {
+        json_object_foreach(ov, key, v)
+        {
+            if (ref->n_overflight == MWX_REF_MAX_OVERFLIGHT || strlen(key) == 0 ||
+                strlen(key) >= MWX_ID_LEN) {
                 rc = mwx_jpath_error(&jp, key, err,
                                      "expected at most %d region ids of 1 to %d characters",
                                      MWX_REF_MAX_OVERFLIGHT, MWX_ID_LEN - 1);
@@ -180,8 +179,7 @@ int mwx_reference_parse(const char *scenario_json, const char *name, mwx_referen
                 goto out;
             }
             double t;
-            if ((rc = mwx_json_number(&jp, ov, key, 1, 0, 0, REF_T_MAX_S, &t, err)) !=
-                MWX_OK) {
+            if ((rc = mwx_json_number(&jp, ov, key, 1, 0, 0, REF_T_MAX_S, &t, err)) != MWX_OK) {
                 mwx_jpath_pop(&jp, l0);
                 goto out;
             }
@@ -193,8 +191,8 @@ int mwx_reference_parse(const char *scenario_json, const char *name, mwx_referen
 
     json_t *ti = json_object_get(b, "t_impact_s");
     if (ti && !json_is_null(ti) &&
-        (rc = mwx_json_number(&jp, b, "t_impact_s", 1, 0, 0, REF_T_MAX_S, &ref->t_impact_s,
-                              err)) != MWX_OK)
+        (rc = mwx_json_number(&jp, b, "t_impact_s", 1, 0, 0, REF_T_MAX_S, &ref->t_impact_s, err)) !=
+            MWX_OK)
         goto out;
     if (!ti) {
         rc = mwx_jpath_error(&jp, "t_impact_s", err,
@@ -210,8 +208,7 @@ out:
     return rc;
 }
 
-int mwx_reference_check_regions(const mwx_reference_t *ref, const void *regions,
-                                mwx_err_t *err)
+int mwx_reference_check_regions(const mwx_reference_t *ref, const void *regions, mwx_err_t *err)
 {
     const mwx_regions_t *r = regions;
     if (!ref->present || !r)
@@ -220,8 +217,8 @@ int mwx_reference_check_regions(const mwx_reference_t *ref, const void *regions,
         for (int k = 0; k < ref->alerts[i].n_regions; k++)
             if (mwx_regions_find(r, ref->alerts[i].regions[k]) < 0)
                 return mwx_err_set(err, MWX_EINVAL,
-                                   "$.reference.alerts[%d].regions[%d]: unknown region \"%s\"",
-                                   i, k, ref->alerts[i].regions[k]);
+                                   "$.reference.alerts[%d].regions[%d]: unknown region \"%s\"", i,
+                                   k, ref->alerts[i].regions[k]);
     for (int i = 0; i < ref->n_overflight; i++)
         if (mwx_regions_find(r, ref->overflight_region[i]) < 0)
             return mwx_err_set(err, MWX_EINVAL, "$.reference.t_overflight_s: unknown region \"%s\"",
@@ -268,8 +265,7 @@ int mwx_reference_compare(const mwx_reference_t *ref, const mwx_report_t *rep,
         if (strcmp(rep->launches[i].id, ref->launch) == 0)
             l = &rep->launches[i];
     if (!l)
-        return mwx_err_set(err, MWX_EINVAL, "reference: the run has no launch \"%s\"",
-                           ref->launch);
+        return mwx_err_set(err, MWX_EINVAL, "reference: the run has no launch \"%s\"", ref->launch);
     mwx_strlcpy(c->launch, ref->launch, sizeof c->launch);
     c->real_t_impact_s = ref->t_impact_s;
     c->mwx_t_impact_s = l->t_impact - ref->t_launch_s;
@@ -314,8 +310,8 @@ int mwx_reference_compare(const mwx_reference_t *ref, const mwx_report_t *rep,
     double t_end = isfinite(l->t_impact) ? l->t_impact : INFINITY;
     for (size_t i = 0; recs && i < n_recs; i++) {
         const mwx_rec_alert_t *a = &recs[i].u.alert;
-        if (recs[i].type != MWX_REC_ALERT || a->msg_type == MWX_MSG_CANCEL ||
-            a->t < l->t_launch || a->t > t_end || is_launch_notice(a->identifier))
+        if (recs[i].type != MWX_REC_ALERT || a->msg_type == MWX_MSG_CANCEL || a->t < l->t_launch ||
+            a->t > t_end || is_launch_notice(a->identifier))
             continue;
         for (int k = 0; k < a->n_regions && k < MWX_MAX_ALERT_REGIONS; k++) {
             char id[MWX_ID_LEN];
@@ -348,8 +344,7 @@ static json_t *num(double x)
     return isfinite(x) ? json_real(round(x * 1000.0) / 1000.0) : json_null();
 }
 
-json_t *mwx_reference_comparison_json(const mwx_reference_t *ref,
-                                      const mwx_ref_comparison_t *c)
+json_t *mwx_reference_comparison_json(const mwx_reference_t *ref, const mwx_ref_comparison_t *c)
 {
     json_t *o = json_object(), *regs = json_array(), *ro = json_array(), *mo = json_array(),
            *src = json_array();
@@ -365,19 +360,17 @@ json_t *mwx_reference_comparison_json(const mwx_reference_t *ref,
         json_array_append_new(src, json_string(ref->sources[i]));
     for (int i = 0; i < c->n_regions; i++) {
         const mwx_ref_region_t *r = &c->regions[i];
-        json_t *e = json_pack("{s:s, s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:b},"
-                              " s:o}",
-                              "id", r->id, "event",
-                              isfinite(r->event_s) ? json_string(r->overflight ? "overflight"
-                                                                               : "impact")
-                                                   : json_null(),
-                              "t_event_s", num(r->event_s), "real", "t_alert_s",
-                              num(r->real_alert_s), "lead_s", num(r->real_lead_s),
-                              "t_passed_s", num(r->real_passed_s), "t_withdrawn_s",
-                              num(r->real_withdrawn_s), "mwx", "t_alert_s",
-                              num(r->mwx_alert_s), "lead_s", num(r->mwx_lead_s),
-                              "lead_sim_s", num(r->mwx_lead_sim_s), "threatened",
-                              r->mwx_threatened, "mwx_ahead_s", num(r->mwx_ahead_s));
+        json_t *e = json_pack(
+            "{s:s, s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:b},"
+            " s:o}",
+            "id", r->id, "event",
+            isfinite(r->event_s) ? json_string(r->overflight ? "overflight" : "impact")
+                                 : json_null(),
+            "t_event_s", num(r->event_s), "real", "t_alert_s", num(r->real_alert_s), "lead_s",
+            num(r->real_lead_s), "t_passed_s", num(r->real_passed_s), "t_withdrawn_s",
+            num(r->real_withdrawn_s), "mwx", "t_alert_s", num(r->mwx_alert_s), "lead_s",
+            num(r->mwx_lead_s), "lead_sim_s", num(r->mwx_lead_sim_s), "threatened",
+            r->mwx_threatened, "mwx_ahead_s", num(r->mwx_ahead_s));
         if (e)
             json_array_append_new(regs, e);
         if (isfinite(r->real_alert_s) && !isfinite(r->mwx_alert_s))
@@ -387,8 +380,9 @@ json_t *mwx_reference_comparison_json(const mwx_reference_t *ref,
     }
     json_object_set_new(o, "launch", json_string(c->launch));
     json_object_set_new(o, "sources", src);
-    json_object_set_new(o, "t_impact_s", json_pack("{s:o, s:o}", "real", num(c->real_t_impact_s),
-                                                  "mwx_sim", num(c->mwx_t_impact_s)));
+    json_object_set_new(o, "t_impact_s",
+                        json_pack("{s:o, s:o}", "real", num(c->real_t_impact_s), "mwx_sim",
+                                  num(c->mwx_t_impact_s)));
     json_object_set_new(o, "t_first_detection_s", num(c->t_first_detection_s));
     json_object_set_new(o, "regions", regs);
     json_object_set_new(o, "warned_by_real_only", ro);
@@ -406,8 +400,9 @@ static void pr_s(FILE *f, double x)
 
 void mwx_reference_print(const mwx_ref_comparison_t *c, FILE *f)
 {
-    fprintf(f, "\nReal public alerts vs mwx (launch %s; seconds after launch; lead against "
-               "the real overflight/impact)\n",
+    fprintf(f,
+            "\nReal public alerts vs mwx (launch %s; seconds after launch; lead against "
+            "the real overflight/impact)\n",
             c->launch);
     fprintf(f, "  impact: real ");
     if (isfinite(c->real_t_impact_s))
@@ -423,8 +418,8 @@ void mwx_reference_print(const mwx_ref_comparison_t *c, FILE *f)
         fprintf(f, "  no region warned by either, none overflown\n");
         return;
     }
-    fprintf(f, "  %-8s %-10s %8s %8s %8s %8s %8s %8s  %s\n", "region", "event", "t_event",
-            "real", "real", "mwx", "mwx", "mwx", "");
+    fprintf(f, "  %-8s %-10s %8s %8s %8s %8s %8s %8s  %s\n", "region", "event", "t_event", "real",
+            "real", "mwx", "mwx", "mwx", "");
     fprintf(f, "  %-8s %-10s %8s %8s %8s %8s %8s %8s\n", "", "", "", "alert", "lead", "alert",
             "lead", "ahead");
     for (int i = 0; i < c->n_regions; i++) {
@@ -438,7 +433,10 @@ void mwx_reference_print(const mwx_ref_comparison_t *c, FILE *f)
         pr_s(f, r->mwx_lead_s);
         pr_s(f, r->mwx_ahead_s);
         int real = isfinite(r->real_alert_s), mwx = isfinite(r->mwx_alert_s);
-        fprintf(f, "  %s%s%s\n", real && !mwx ? "real only" : mwx && !real ? "mwx only" : "",
+        fprintf(f, "  %s%s%s\n",
+                real && !mwx   ? "real only"
+                : mwx && !real ? "mwx only"
+                               : "",
                 isfinite(r->real_withdrawn_s) ? " (real withdrawn)" : "",
                 isfinite(r->real_passed_s) ? " (real passed)" : "");
     }
@@ -459,8 +457,7 @@ int mwx_reference_attach(json_t *report, const mwx_report_t *rep, const mwx_reco
         rc = mwx_err_set(err, MWX_ENOMEM, "reference: out of memory");
         goto done;
     }
-    if ((rc = mwx_reference_parse(scenario_json, "scenario", ref, err)) != MWX_OK ||
-        !ref->present)
+    if ((rc = mwx_reference_parse(scenario_json, "scenario", ref, err)) != MWX_OK || !ref->present)
         goto done;
     if ((rc = mwx_reference_compare(ref, rep, recs, n_recs, c, err)) != MWX_OK)
         goto done;

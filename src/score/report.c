@@ -265,8 +265,8 @@ void mwx_report_print(const mwx_report_t *rep, FILE *f)
         }
         for (int j = 0; j < l->n_regions; j++) {
             const mwx_score_region_t *g = &l->regions[j];
-            const char *verdict = g->threatened ? (isnan(g->t_first_alert) ? "MISSED" : "warned")
-                                                : "FALSE";
+            const char *verdict =
+                g->threatened ? (isnan(g->t_first_alert) ? "MISSED" : "warned") : "FALSE";
             fprintf(f, "  region      %-10s %-7s %-10s first alert ", g->id, verdict,
                     mwx_alert_kind_name(g->kind));
             cell(f, g->t_first_alert, 1, " s");
@@ -276,9 +276,8 @@ void mwx_report_print(const mwx_report_t *rep, FILE *f)
         }
     }
     const mwx_score_tracking_t *t = &rep->tracking;
-    fprintf(f, "tracking (%zu track%s, %zu false; %zu records; %zu picture-steps)\n",
-            t->n_tracks, t->n_tracks == 1 ? "" : "s", t->n_false_tracks, t->n_records,
-            t->n_steps);
+    fprintf(f, "tracking (%zu track%s, %zu false; %zu records; %zu picture-steps)\n", t->n_tracks,
+            t->n_tracks == 1 ? "" : "s", t->n_false_tracks, t->n_records, t->n_steps);
     fprintf(f, "  position RMSE  ");
     cell(f, t->pos_rmse_m, 1, " m");
     fprintf(f, "\n  velocity RMSE  ");

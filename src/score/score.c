@@ -25,8 +25,8 @@ void mwx_score_opts_from_scenario(mwx_score_opts_t *o, const char *scenario_json
     json_t *root = json_loads(scenario_json, 0, &je);
     if (!root)
         return;
-    const char *earth = json_string_value(json_object_get(json_object_get(root, "physics"),
-                                                          "earth"));
+    const char *earth =
+        json_string_value(json_object_get(json_object_get(root, "physics"), "earth"));
     if (earth && strcmp(earth, "spherical") == 0)
         o->earth = mwx_earth_sphere();
     else if (earth && strcmp(earth, "wgs84") == 0)
@@ -38,23 +38,23 @@ void mwx_score_opts_from_scenario(mwx_score_opts_t *o, const char *scenario_json
 
 typedef struct obj {
     char id[MWX_ID_LEN];
-    char launch[MWX_ID_LEN];    /* truth `launch`; the object id in older recordings */
-    int lix;                    /* index of its launch in ctx_t.lau */
+    char launch[MWX_ID_LEN]; /* truth `launch`; the object id in older recordings */
+    int lix;                 /* index of its launch in ctx_t.lau */
     mwx_rec_truth_t *s;
     size_t n, cap;
-    double *meas_t;             /* times of the measurements of this object, sorted */
+    double *meas_t; /* times of the measurements of this object, sorted */
     size_t n_meas, cap_meas;
 } obj_t;
 
 typedef struct trk {
     char node[MWX_ID_LEN];
     char id[MWX_ID_LEN];
-    int node_ix;                /* its picture: index into ctx_t.node */
-    const mwx_rec_track_t **r;  /* confirmed records, time order */
+    int node_ix;               /* its picture: index into ctx_t.node */
+    const mwx_rec_track_t **r; /* confirmed records, time order */
     size_t n, cap;
-    size_t cursor;              /* grid walk: index of the next record not yet reached */
-    int *votes;                 /* grid steps assigned to each object */
-    int obj;                    /* -1: false track */
+    size_t cursor; /* grid walk: index of the next record not yet reached */
+    int *votes;    /* grid steps assigned to each object */
+    int obj;       /* -1: false track */
 } trk_t;
 
 typedef struct ctx {
@@ -67,9 +67,9 @@ typedef struct ctx {
     struct picture {
         char node[MWX_ID_LEN];
         int fused;
-    } *node;
+    } * node;
     size_t n_node, cap_node;
-    int have_meas;              /* any measurement of a truth object at all */
+    int have_meas; /* any measurement of a truth object at all */
     /* Launches: the objects sharing a `launch`, in order of first appearance; the
      * vehicle (object id = launch id, else the first member) is `primary`. */
     struct lau {
@@ -77,9 +77,9 @@ typedef struct ctx {
         int primary;
         int *member;
         int n_member;
-    } *lau;
+    } * lau;
     size_t n_lau;
-    int *alert_trk;             /* per record: the track an alert names, -1 none */
+    int *alert_trk; /* per record: the track an alert names, -1 none */
 } ctx_t;
 
 /* A fused track's id is "<node>-F<n>" (node.h); an own track's "<node>-<n>". */
@@ -226,8 +226,7 @@ static int collect(ctx_t *c, const mwx_record_t *recs, size_t n, const mwx_score
             ob->s[ob->n++] = r->u.truth;
         } else if (r->type == MWX_REC_TRACK) {
             const mwx_rec_track_t *tr = &r->u.track;
-            if (!tr->confirmed || !isfinite(tr->t) || !finite3(tr->ecef_m) ||
-                !finite3(tr->vel_mps))
+            if (!tr->confirmed || !isfinite(tr->t) || !finite3(tr->ecef_m) || !finite3(tr->vel_mps))
                 continue;
             if (o->node && strcmp(o->node, tr->node) != 0)
                 continue;
@@ -300,7 +299,7 @@ static int collect(ctx_t *c, const mwx_record_t *recs, size_t n, const mwx_score
 /* Some sensor saw object ob within [t - window, t]. */
 static int detected(const obj_t *ob, double t, double window)
 {
-    size_t lo = 0, hi = ob->n_meas;  /* first measurement at or after t - window */
+    size_t lo = 0, hi = ob->n_meas; /* first measurement at or after t - window */
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         if (ob->meas_t[mid] < t - window)
@@ -535,8 +534,8 @@ static void accuracy(const ctx_t *c, int pic, mwx_score_tracking_t *tk)
 
 /* ------------------------------------------------------------------ per launch */
 
-static double geodesic_km(const mwx_earth_t *e, double lat1_deg, double lon1_deg,
-                          double lat2_deg, double lon2_deg)
+static double geodesic_km(const mwx_earth_t *e, double lat1_deg, double lon1_deg, double lat2_deg,
+                          double lon2_deg)
 {
     double s, a1, a2;
     mwx_geodesic_inverse(e, lat1_deg * MWX_DEG, lon1_deg * MWX_DEG, lat2_deg * MWX_DEG,
@@ -813,8 +812,7 @@ static void object_figures(const ctx_t *c, int k, const mwx_record_t *recs, size
 /* The vehicle's impact-error curve (score.h impact_error_curve): the same rule as the
  * checkpoints, sampled over the flight, so that `mwx report` can draw each nation alone
  * and shared from report.json (the alone pass keeps no recording). */
-static void impact_curve(const ctx_t *c, int k, const mwx_score_opts_t *o,
-                         mwx_score_launch_t *l)
+static void impact_curve(const ctx_t *c, int k, const mwx_score_opts_t *o, mwx_score_launch_t *l)
 {
     l->n_curve = 0;
     if (!(o->curve_step_s > 0) || isnan(l->t_impact))
@@ -827,8 +825,8 @@ static void impact_curve(const ctx_t *c, int k, const mwx_score_opts_t *o,
         if (!r)
             continue;
         l->impact_error_curve[l->n_curve][0] = l->t_impact - t;
-        l->impact_error_curve[l->n_curve][1] = geodesic_km(
-            &o->earth, r->impact.lat, r->impact.lon, l->impact_lat_deg, l->impact_lon_deg);
+        l->impact_error_curve[l->n_curve][1] = geodesic_km(&o->earth, r->impact.lat, r->impact.lon,
+                                                           l->impact_lat_deg, l->impact_lon_deg);
         l->n_curve++;
     }
 }

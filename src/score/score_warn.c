@@ -24,15 +24,14 @@ static int is_cap_warning(const mwx_rec_alert_t *a)
  * Warned: the first Alert/Update of any series but a launch notice naming it before then
  * (as mwx_warn_score_regions counts an overflight). A region named by an impact or
  * drop-zone warning and never overflown is warned and not threatened: a false region. */
-static int orbit_regions(mwx_regions_t *r, const mwx_score_launch_t *l,
-                         const mwx_rec_truth_t *s, size_t n, const mwx_rec_alert_t *alerts,
-                         size_t n_alerts, mwx_score_region_t *out, int cap, int *n_out,
-                         mwx_err_t *err)
+static int orbit_regions(mwx_regions_t *r, const mwx_score_launch_t *l, const mwx_rec_truth_t *s,
+                         size_t n, const mwx_rec_alert_t *alerts, size_t n_alerts,
+                         mwx_score_region_t *out, int cap, int *n_out, mwx_err_t *err)
 {
     mwx_earth_t wgs = mwx_earth_wgs84();
     size_t nreg = mwx_regions_count(r);
     uint8_t *hit = calloc(nreg ? nreg : 1, 1);
-    double (*ll)[2] = malloc((n ? n : 1) * sizeof *ll);
+    double(*ll)[2] = malloc((n ? n : 1) * sizeof *ll);
     double *tl = malloc((n ? n : 1) * sizeof *tl);
     int rc = MWX_OK;
     size_t nl = 0, run0 = 0;
@@ -55,7 +54,7 @@ static int orbit_regions(mwx_regions_t *r, const mwx_score_launch_t *l,
             }
         }
         if (!low && nl > run0) {
-            if ((rc = mwx_regions_along_line(r, (const double (*)[2])(ll + run0), nl - run0, 0.0,
+            if ((rc = mwx_regions_along_line(r, (const double(*)[2])(ll + run0), nl - run0, 0.0,
                                              hit, NULL, err)))
                 goto out;
             run0 = nl;
@@ -67,9 +66,9 @@ static int orbit_regions(mwx_regions_t *r, const mwx_score_launch_t *l,
         double t_over = NAN, best = INFINITY, t_alert = NAN, t_false = NAN, t_notice = NAN;
         if (hit[i])
             for (size_t j = 0; j < nl; j++) {
-                double d = hypot(ll[j][0] - 0.5 * (ri->min_lat + ri->max_lat),
-                                 (ll[j][1] - 0.5 * (ri->min_lon + ri->max_lon)) *
-                                     cos(ll[j][0] * MWX_DEG));
+                double d =
+                    hypot(ll[j][0] - 0.5 * (ri->min_lat + ri->max_lat),
+                          (ll[j][1] - 0.5 * (ri->min_lon + ri->max_lon)) * cos(ll[j][0] * MWX_DEG));
                 if (d < best) {
                     best = d;
                     t_over = tl[j];
@@ -114,9 +113,8 @@ out:
     return rc;
 }
 
-int mwx_score_warn_regions(void *ctx, const mwx_score_launch_t *l,
-                           const mwx_rec_truth_t *samples, size_t n_samples,
-                           const mwx_rec_alert_t *alerts, size_t n_alerts,
+int mwx_score_warn_regions(void *ctx, const mwx_score_launch_t *l, const mwx_rec_truth_t *samples,
+                           size_t n_samples, const mwx_rec_alert_t *alerts, size_t n_alerts,
                            mwx_score_region_t *out, int cap, int *n_out, mwx_err_t *err)
 {
     mwx_regions_t *regions = ctx;
@@ -129,8 +127,8 @@ int mwx_score_warn_regions(void *ctx, const mwx_score_launch_t *l,
     /* Without a true impact (a recording cut before it) nothing can be said. */
     if (!isfinite(l->t_impact))
         return MWX_OK;
-    mwx_warn_truth_t truth = {samples, n_samples, l->impact_lat_deg, l->impact_lon_deg,
-                              l->t_impact, l->t_first_detection};
+    mwx_warn_truth_t truth = {samples,           n_samples,   l->impact_lat_deg,
+                              l->impact_lon_deg, l->t_impact, l->t_first_detection};
     mwx_warn_score_t *ws = malloc(sizeof *ws);
     if (!ws)
         return mwx_err_set(err, MWX_ENOMEM, "score: out of memory");

@@ -23,8 +23,7 @@ int mwx_bus_subscribe(mwx_bus_t *b, const char *pattern, mwx_bus_handler_fn fn, 
 }
 
 int mwx_bus_request(mwx_bus_t *b, const char *subject, const uint8_t *data, size_t len,
-                    double timeout_s, uint8_t *reply, size_t cap, size_t *reply_len,
-                    mwx_err_t *err)
+                    double timeout_s, uint8_t *reply, size_t cap, size_t *reply_len, mwx_err_t *err)
 {
     return b->ops->request(b, subject, data, len, timeout_s, reply, cap, reply_len, err);
 }
@@ -33,8 +32,7 @@ int mwx_bus_publish_request(mwx_bus_t *b, const char *subject, const char *reply
                             const uint8_t *data, size_t len, mwx_err_t *err)
 {
     if (!b->ops->publish_request)
-        return mwx_err_set(err, MWX_EUNSUPPORTED, "%s bus: no asynchronous requests",
-                           b->ops->name);
+        return mwx_err_set(err, MWX_EUNSUPPORTED, "%s bus: no asynchronous requests", b->ops->name);
     return b->ops->publish_request(b, subject, reply, data, len, err);
 }
 
@@ -121,9 +119,9 @@ size_t mwx_bus_metrics(mwx_bus_t *b, const char *node, char *buf, size_t n)
                      (unsigned long long)st.delivered, node, b->ops->name,
                      (unsigned long long)st.dropped_queue_full, node, b->ops->name,
                      (unsigned long long)st.disconnects, node, b->ops->name,
-                     (unsigned long long)st.reconnects, node, b->ops->name, st.connected,
-                     node, b->ops->name, (unsigned long long)st.dropped_slow_consumer, node,
-                     b->ops->name, (unsigned long long)st.denied_publish, node, b->ops->name,
+                     (unsigned long long)st.reconnects, node, b->ops->name, st.connected, node,
+                     b->ops->name, (unsigned long long)st.dropped_slow_consumer, node, b->ops->name,
+                     (unsigned long long)st.denied_publish, node, b->ops->name,
                      (unsigned long long)st.denied_subscribe);
     if (k < 0) {
         buf[0] = 0;

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #define MAX_ENDPOINTS 64
-#define MAX_SUBS 32
+#define MAX_SUBS      32
 
 typedef struct qbuf {
     uint8_t *p;
@@ -173,8 +173,8 @@ static int ip_publish(mwx_bus_t *b, const char *subject, const uint8_t *data, si
     mwx_inproc_hub_t *h = e->hub;
 
     if (!may_publish(h, e->nation, subject)) {
-        snprintf(e->last_error, sizeof e->last_error,
-                 "permissions violation for publish to \"%s\"", subject);
+        snprintf(e->last_error, sizeof e->last_error, "permissions violation for publish to \"%s\"",
+                 subject);
         return mwx_err_set(err, MWX_EINVAL, "inproc bus: %s: %s", e->nation, e->last_error);
     }
     e->st.published++;
@@ -258,12 +258,11 @@ static int ip_request(mwx_bus_t *b, const char *subject, const uint8_t *data, si
     int listeners = 0;
 
     if (!may_publish(h, e->nation, subject)) {
-        snprintf(e->last_error, sizeof e->last_error,
-                 "permissions violation for publish to \"%s\"", subject);
+        snprintf(e->last_error, sizeof e->last_error, "permissions violation for publish to \"%s\"",
+                 subject);
         return mwx_err_set(err, MWX_EINVAL, "inproc bus: %s: %s", e->nation, e->last_error);
     }
-    snprintf(e->inbox, sizeof e->inbox, "_INBOX.%d.%llu", e->id,
-             (unsigned long long)++h->requests);
+    snprintf(e->inbox, sizeof e->inbox, "_INBOX.%d.%llu", e->id, (unsigned long long)++h->requests);
     e->reply = reply;
     e->reply_cap = cap;
     e->reply_len = reply_len;
@@ -319,15 +318,14 @@ static void ip_close(mwx_bus_t *b)
 }
 
 static const mwx_bus_ops_t inproc_ops = {
-    "inproc",   ip_connect, ip_publish, ip_subscribe,  ip_request, ip_poll,
-    ip_flush,   ip_stats,   ip_last_error, ip_close, NULL, /* requests are synchronous */
+    "inproc", ip_connect, ip_publish,    ip_subscribe, ip_request, ip_poll,
+    ip_flush, ip_stats,   ip_last_error, ip_close,     NULL, /* requests are synchronous */
 };
 
-int mwx_bus_inproc_open(mwx_inproc_hub_t *h, const char *nation, mwx_bus_t **out,
-                        mwx_err_t *err)
+int mwx_bus_inproc_open(mwx_inproc_hub_t *h, const char *nation, mwx_bus_t **out, mwx_err_t *err)
 {
     *out = NULL;
-    if (!nation || !mwx_share_id_ok(nation, strlen(nation)))
+    if (!nation || !mwxi_share_id_ok(nation, strlen(nation)))
         return mwx_err_set(err, MWX_EINVAL, "inproc bus: bad nation id");
     if (h->n >= MAX_ENDPOINTS)
         return mwx_err_set(err, MWX_EFULL, "inproc bus: more than %d endpoints", MAX_ENDPOINTS);

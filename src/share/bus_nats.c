@@ -32,7 +32,7 @@ typedef struct nsub {
 typedef struct qent {
     nsub_t *s;
     natsMsg *m;
-    int key;             /* origin slot in `share`, -1 for other subjects */
+    int key; /* origin slot in `share`, -1 for other subjects */
 } qent_t;
 
 /* Each origin's share of the ring is bounded (q_cap / MWX_MAX_NATIONS slots), so that
@@ -57,13 +57,13 @@ typedef struct nbus {
     pthread_cond_t cv;
     qent_t *q;
     size_t q_cap, q_head, q_n;
-    int gate;            /* poll is waiting with an empty ring: handle in place */
-    int busy;            /* a handler runs on a nats.c thread (gate mode) */
-    uint64_t in_place;   /* handled in place since poll last counted */
+    int gate;          /* poll is waiting with an empty ring: handle in place */
+    int busy;          /* a handler runs on a nats.c thread (gate mode) */
+    uint64_t in_place; /* handled in place since poll last counted */
     mwx_bus_stats_t st;
     int closed;
-    int closed_cb_done;  /* nats.c's closed callback has run: no more connection events */
-    int live_subs;       /* subscriptions whose handler may still run */
+    int closed_cb_done; /* nats.c's closed callback has run: no more connection events */
+    int live_subs;      /* subscriptions whose handler may still run */
     char last_error[512];
     char last_error_copy[512]; /* handed out: nats.c threads only write last_error */
     uint64_t slow_events;      /* slow-consumer notices from nats.c */
@@ -89,8 +89,8 @@ static int bus_fail(nbus_t *nb, mwx_err_t *err, const char *what, natsStatus s)
     if (nb->nc) {
         const char *le = NULL;
         natsConnection_GetLastError(nb->nc, &le);
-        snprintf(text, sizeof text, "%s%s%s", natsStatus_GetText(s),
-                 le && *le ? ": " : "", le && *le ? le : "");
+        snprintf(text, sizeof text, "%s%s%s", natsStatus_GetText(s), le && *le ? ": " : "",
+                 le && *le ? le : "");
     } else {
         /* no connection yet: nats.c keeps the reason (e.g. a TLS handshake's) per thread */
         const char *le = nats_GetLastError(NULL);
@@ -254,8 +254,7 @@ static int check_open(nbus_t *nb, mwx_err_t *err)
     pthread_mutex_unlock(&nb->mu);
     if (!nb->nc || closed)
         return mwx_err_set(err, MWX_EBUS, "nats bus: %s",
-                           closed ? "connection closed (the server went away)"
-                                  : "not connected");
+                           closed ? "connection closed (the server went away)" : "not connected");
     return MWX_OK;
 }
 
@@ -400,8 +399,7 @@ static void nb_stats(mwx_bus_t *b, mwx_bus_stats_t *st)
     uint64_t dropped = 0;
     for (int i = 0; i < nb->n_subs; i++) {
         int64_t d = 0;
-        if (nb->subs[i].sub && natsSubscription_GetDropped(nb->subs[i].sub, &d) == NATS_OK &&
-            d > 0)
+        if (nb->subs[i].sub && natsSubscription_GetDropped(nb->subs[i].sub, &d) == NATS_OK && d > 0)
             dropped += (uint64_t)d;
     }
     pthread_mutex_lock(&nb->mu);
@@ -544,8 +542,8 @@ static natsStatus set_tls(natsOptions *no, const mwx_nats_opts_t *o)
 }
 
 static const mwx_bus_ops_t nats_ops = {
-    "nats",   nb_connect, nb_publish,    nb_subscribe, nb_request, nb_poll,
-    nb_flush, nb_stats,   nb_last_error, nb_close, nb_publish_request,
+    "nats",   nb_connect, nb_publish,    nb_subscribe, nb_request,         nb_poll,
+    nb_flush, nb_stats,   nb_last_error, nb_close,     nb_publish_request,
 };
 
 int mwx_bus_nats_open(const mwx_nats_opts_t *o, mwx_bus_t **out, mwx_err_t *err)
@@ -629,7 +627,6 @@ int mwx_nats_creds_load(const char *path, char *user, size_t user_n, char *passw
     }
     fclose(f);
     if (!got_u || !got_p)
-        return mwx_err_set(err, MWX_EINVAL, "%s: expected lines user=... and password=...",
-                           path);
+        return mwx_err_set(err, MWX_EINVAL, "%s: expected lines user=... and password=...", path);
     return MWX_OK;
 }

@@ -2,12 +2,13 @@
  * the origin answers with the original signed envelopes (re-verified by the requester). */
 #include "share_int.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 int mwx_gap_request_seal(const mwx_keypair_t *me, const char *origin, uint64_t from_seq,
-                         uint64_t to_seq, double sent_unix_s, uint8_t *buf, size_t cap,
-                         size_t *len, mwx_err_t *err)
+                         uint64_t to_seq, double sent_unix_s, uint8_t *buf, size_t cap, size_t *len,
+                         mwx_err_t *err)
 {
     uint8_t payload[32];
     pbw_t w;
@@ -16,11 +17,11 @@ int mwx_gap_request_seal(const mwx_keypair_t *me, const char *origin, uint64_t f
     if (from_seq == 0 || to_seq < from_seq)
         return mwx_err_set(err, MWX_EINVAL, "gap request: bad range [%llu, %llu]",
                            (unsigned long long)from_seq, (unsigned long long)to_seq);
-    if (!mwx_share_id_ok(origin, strlen(origin)))
+    if (!mwxi_share_id_ok(origin, strlen(origin)))
         return mwx_err_set(err, MWX_EINVAL, "gap request: bad origin '%s'", origin);
-    pbw_init(&w, payload, sizeof payload);
-    pbw_uint(&w, 1, from_seq);
-    pbw_uint(&w, 2, to_seq);
+    mwxi_pbw_init(&w, payload, sizeof payload);
+    mwxi_pbw_uint(&w, 1, from_seq);
+    mwxi_pbw_uint(&w, 2, to_seq);
     memset(&env, 0, sizeof env);
     env.version = MWX_WIRE_VERSION;
     mwx_strlcpy(env.origin, me->nation, sizeof env.origin);
@@ -47,7 +48,7 @@ int mwx_gap_request_decode(const mwx_envelope_t *env, uint64_t *from_seq, uint64
     if (env->type != MWX_PAYLOAD_GAP_REQUEST)
         return mwx_err_set(err, MWX_EINVAL, "not a gap request");
     *from_seq = *to_seq = 0;
-    while ((rc = pbr_next(&r, &field, &wire, &v, &b, &n)) == 1) {
+    while ((rc = mwxi_pbr_next(&r, &field, &wire, &v, &b, &n)) == 1) {
         if (field == 1 && wire == 0)
             *from_seq = v;
         else if (field == 2 && wire == 0)
@@ -68,12 +69,12 @@ void mwx_gap_reply_init(mwx_gap_reply_t *g, uint8_t *buf, size_t cap)
 
 int mwx_gap_reply_add(mwx_gap_reply_t *g, const uint8_t *env, size_t len)
 {
-    size_t need = 1 + pb_varint_size(len) + len;
+    size_t need = 1 + mwxi_pb_varint_size(len) + len;
     if (need > g->cap - g->len)
         return MWX_EFULL;
     pbw_t w;
-    pbw_init(&w, g->buf + g->len, g->cap - g->len);
-    pbw_bytes(&w, 1, env, len, 1);
+    mwxi_pbw_init(&w, g->buf + g->len, g->cap - g->len);
+    mwxi_pbw_bytes(&w, 1, env, len, 1);
     g->len += w.len;
     g->count++;
     return MWX_OK;
@@ -88,7 +89,7 @@ int mwx_gap_reply_each(const uint8_t *buf, size_t len,
     const uint8_t *b;
     size_t n;
     int rc;
-    while ((rc = pbr_next(&r, &field, &wire, &v, &b, &n)) == 1)
+    while ((rc = mwxi_pbr_next(&r, &field, &wire, &v, &b, &n)) == 1)
         if (field == 1 && wire == 2)
             fn(user, b, n);
     return rc < 0 ? MWX_ECORRUPT : MWX_OK;
@@ -164,6 +165,8 @@ int mwx_sentlog_add(mwx_sentlog_t *l, const uint8_t *env, size_t len)
         l->head = (l->head + 1) % l->slots;
         l->count--;
     }
+    /* the ring has a free slot and the arena room for the bytes (arena_len >= 2 envelopes) */
+    assert(l->count < l->slots && l->wpos + len <= l->arena_len);
     entry_t *n = &l->e[(l->head + l->count) % l->slots];
     n->seq = e.seq;
     n->off = l->wpos;

@@ -17,7 +17,7 @@
 
 int mwx_key_generate(const char *nation, mwx_keypair_t *kp, mwx_err_t *err)
 {
-    if (!nation || !mwx_share_id_ok(nation, strlen(nation)))
+    if (!nation || !mwxi_share_id_ok(nation, strlen(nation)))
         return mwx_err_set(err, MWX_EINVAL,
                            "nation '%s': expected 1-%d characters of A-Z a-z 0-9 - _",
                            nation ? nation : "", MWX_ID_LEN - 1);
@@ -60,8 +60,8 @@ int mwx_key_write(const mwx_keypair_t *kp, const char *dir, int force, mwx_err_t
 }
 
 /* Read "TAG NATION HEX\n" from path; hex must decode to exactly n bytes. */
-static int read_key_file(const char *path, const char *tag, const char *expect_nation,
-                         char *nation, uint8_t *out, size_t n, mwx_err_t *err)
+static int read_key_file(const char *path, const char *tag, const char *expect_nation, char *nation,
+                         uint8_t *out, size_t n, mwx_err_t *err)
 {
     char text[512], t[64], nat[64], hex[300];
     FILE *f = fopen(path, "r");
@@ -76,7 +76,7 @@ static int read_key_file(const char *path, const char *tag, const char *expect_n
         return mwx_err_set(err, MWX_EINVAL, "%s: too long for a key file", path);
     if (sscanf(text, "%63s %63s %299s", t, nat, hex) != 3 || strcmp(t, tag) != 0)
         return mwx_err_set(err, MWX_EINVAL, "%s: expected \"%s NATION HEX\"", path, tag);
-    if (!mwx_share_id_ok(nat, strlen(nat)))
+    if (!mwxi_share_id_ok(nat, strlen(nat)))
         return mwx_err_set(err, MWX_EINVAL, "%s: bad nation id '%s'", path, nat);
     if (expect_nation && strcmp(expect_nation, nat) != 0)
         return mwx_err_set(err, MWX_EINVAL, "%s: key of nation %s, expected %s", path, nat,
@@ -106,10 +106,10 @@ int mwx_key_load_secret(const char *path, const char *expect_nation, mwx_keypair
     /* Like ssh: a secret others can read is refused, not used. */
     if (stat(path, &st) == 0 && (st.st_mode & 077))
         return mwx_err_set(err, MWX_EINVAL,
-                           "%s: permissions %03o are too open for a secret key (chmod 600)",
-                           path, (unsigned)(st.st_mode & 0777));
-    int rc = read_key_file(path, SECRET_TAG, expect_nation, kp->nation, kp->sk,
-                           MWX_SECKEY_BYTES, err);
+                           "%s: permissions %03o are too open for a secret key (chmod 600)", path,
+                           (unsigned)(st.st_mode & 0777));
+    int rc =
+        read_key_file(path, SECRET_TAG, expect_nation, kp->nation, kp->sk, MWX_SECKEY_BYTES, err);
     if (rc < 0)
         return rc;
     crypto_sign_ed25519_sk_to_pk(pk, kp->sk);
@@ -129,8 +129,8 @@ int mwx_key_load_secret(const char *path, const char *expect_nation, mwx_keypair
     return MWX_OK;
 }
 
-int mwx_key_load_public(const char *path, const char *expect_nation,
-                        uint8_t pk[MWX_PUBKEY_BYTES], char *nation, mwx_err_t *err)
+int mwx_key_load_public(const char *path, const char *expect_nation, uint8_t pk[MWX_PUBKEY_BYTES],
+                        char *nation, mwx_err_t *err)
 {
     return read_key_file(path, PUBLIC_TAG, expect_nation, nation, pk, MWX_PUBKEY_BYTES, err);
 }

@@ -18,6 +18,8 @@
  * issue certificates and belongs offline after that (docs/SHARING.md). */
 #include "share_int.h"
 
+#include "core/buf.h"
+
 #include <errno.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -30,80 +32,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-typedef struct sb {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sb_t;
-
-static void sb_printf(sb_t *b, const char *fmt, ...) MWX_PRINTF(2, 3);
-static void sb_printf(sb_t *b, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        if (b->oom)
-            return;
-        size_t room = b->cap - b->len;
-        va_start(ap, fmt);
-        int k = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            b->oom = 1;
-            return;
-        }
-        if ((size_t)k < room) {
-            b->len += (size_t)k;
-            return;
-        }
-        size_t nc = b->cap ? b->cap * 2 : 4096;
-        while (nc - b->len <= (size_t)k)
-            nc *= 2;
-        char *np = realloc(b->p, nc);
-        if (!np) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = nc;
-    }
-}
-
+/* dir/name, written whole and atomically (core's writer: temp file, fsync, rename). */
 static int write_file(const char *dir, const char *name, const char *text, size_t len,
-                      mode_t mode, mwx_err_t *err)
+                      unsigned mode, mwx_err_t *err)
 {
-    char path[MWX_PATH_LEN], tmp[MWX_PATH_LEN + 8];
+    char path[MWX_PATH_LEN];
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
         return mwx_err_set(err, MWX_EINVAL, "%s: path too long", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
-    if (fd < 0)
-        return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(errno));
-    (void)fchmod(fd, mode);
-    size_t off = 0;
-    while (off < len) {
-        ssize_t k = write(fd, text + off, len - off);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0) {
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            return mwx_err_set(err, MWX_EIO, "%s: %s", tmp, strerror(e));
-        }
-        off += (size_t)k;
-    }
-    /* close whatever fsync says: a failed fsync must not leak the descriptor */
-    int synced = fsync(fd) == 0 ? 0 : errno;
-    if (close(fd) != 0 && !synced)
-        synced = errno;
-    if (synced || rename(tmp, path) != 0) {
-        int e = synced ? synced : errno;
-        unlink(tmp);
-        return mwx_err_set(err, MWX_EIO, "%s: %s", path, strerror(e));
-    }
-    return MWX_OK;
+    return mwx_file_write_atomic(path, text, len, mode, err);
 }
-
 
 /* What every config of one run shares. */
 typedef struct cfg {
@@ -112,112 +49,114 @@ typedef struct cfg {
     const char *host;
     int port, leaf_port;
     int tls;
-    char tdir[MWX_PATH_LEN];                 /* absolute DIR/tls (TLS) */
+    char tdir[MWX_PATH_LEN]; /* absolute DIR/tls (TLS) */
     char pw[MWX_MAX_NATIONS][65], pw_sensors[MWX_MAX_NATIONS][65], pw_leaf[MWX_MAX_NATIONS][65];
 } cfg_t;
 
 /* How a user authenticates: a password, or (TLS) the subject of its client certificate,
  * which nats-server's verify_and_map matches. role: "node", "sensors" or "leaf". */
-static void user_id(sb_t *b, const cfg_t *c, int i, const char *role)
+static void user_id(mwx_buf_t *b, const cfg_t *c, int i, const char *role)
 {
     const char *o = c->p->nation[i];
     if (c->tls)
-        sb_printf(b, "user: \"CN=%s,OU=%s,O=mwx\"", role, o);
+        mwxi_buf_printf(b, "user: \"CN=%s,OU=%s,O=mwx\"", role, o);
     else if (strcmp(role, "sensors") == 0)
-        sb_printf(b, "user: \"%s-sensors\", password: \"%s\"", o, c->pw_sensors[i]);
+        mwxi_buf_printf(b, "user: \"%s-sensors\", password: \"%s\"", o, c->pw_sensors[i]);
     else if (strcmp(role, "leaf") == 0)
-        sb_printf(b, "user: \"%s-leaf\", password: \"%s\"", o, c->pw_leaf[i]);
+        mwxi_buf_printf(b, "user: \"%s-leaf\", password: \"%s\"", o, c->pw_leaf[i]);
     else
-        sb_printf(b, "user: \"%s\", password: \"%s\"", o, c->pw[i]);
+        mwxi_buf_printf(b, "user: \"%s\", password: \"%s\"", o, c->pw[i]);
 }
 
 /* A node's rules. A leaf server's connection to the hub gets the same (what it may carry
  * for its nation), plus _R_.>: replies to service imports (partners' gap requests) come
  * back from the leaf on _R_ subjects, and a leafnode connection has no allow_responses. */
-static void node_perms(sb_t *b, const char *o, const char *indent, int leaf)
+static void node_perms(mwx_buf_t *b, const char *o, const char *indent, int leaf)
 {
-    sb_printf(b, "permissions: {\n");
-    sb_printf(b, "%s  publish: {allow: [\"mwx.*.%s.*\", \"mwx-gap.*.%s\"%s]},\n", indent, o, o,
-              leaf ? ", \"_R_.>\"" : "");
-    sb_printf(b, "%s  subscribe: {allow: [\"mwx.*.*.%s\", \"mwx-gap.%s.*\", \"_INBOX.>\", "
-                 "\"mwx-meas.%s\"]},\n", indent, o, o, o);
-    sb_printf(b, "%s  allow_responses: true}", indent);
+    mwxi_buf_printf(b, "permissions: {\n");
+    mwxi_buf_printf(b, "%s  publish: {allow: [\"mwx.*.%s.*\", \"mwx-gap.*.%s\"%s]},\n", indent, o,
+                    o, leaf ? ", \"_R_.>\"" : "");
+    mwxi_buf_printf(b,
+                    "%s  subscribe: {allow: [\"mwx.*.*.%s\", \"mwx-gap.%s.*\", \"_INBOX.>\", "
+                    "\"mwx-meas.%s\"]},\n",
+                    indent, o, o, o);
+    mwxi_buf_printf(b, "%s  allow_responses: true}", indent);
 }
 
 /* The users of nation i's account: its nodes, its sensor feed (may publish mwx-meas.O,
  * nothing else), and on the hub its leaf server's connection (a user of its own that can
  * only be a leafnode connection, as the others can only be clients). */
-static void users_block(sb_t *b, const cfg_t *c, int i, int with_leaf)
+static void users_block(mwx_buf_t *b, const cfg_t *c, int i, int with_leaf)
 {
     const char *o = c->p->nation[i];
     const char *types = ", allowed_connection_types: [\"STANDARD\"]";
-    sb_printf(b, "    users: [\n      {");
+    mwxi_buf_printf(b, "    users: [\n      {");
     user_id(b, c, i, "node");
-    sb_printf(b, "%s, ", types);
+    mwxi_buf_printf(b, "%s, ", types);
     node_perms(b, o, "      ", 0);
-    sb_printf(b, "},\n      {");
+    mwxi_buf_printf(b, "},\n      {");
     user_id(b, c, i, "sensors");
-    sb_printf(b, "%s, permissions: {\n", types);
-    sb_printf(b, "        publish: {allow: [\"mwx-meas.%s\"]},\n", o);
-    sb_printf(b, "        subscribe: {deny: [\">\"]}}}");
+    mwxi_buf_printf(b, "%s, permissions: {\n", types);
+    mwxi_buf_printf(b, "        publish: {allow: [\"mwx-meas.%s\"]},\n", o);
+    mwxi_buf_printf(b, "        subscribe: {deny: [\">\"]}}}");
     if (with_leaf) {
         /* the leaf server of nation O joins as O, with O's rules: whatever its own config
          * says, the hub takes from it only O's subjects and gives it only O's */
-        sb_printf(b, ",\n      {");
+        mwxi_buf_printf(b, ",\n      {");
         user_id(b, c, i, "leaf");
-        sb_printf(b, ", allowed_connection_types: [\"LEAFNODE\"], ");
+        mwxi_buf_printf(b, ", allowed_connection_types: [\"LEAFNODE\"], ");
         node_perms(b, o, "      ", 1);
-        sb_printf(b, "}");
+        mwxi_buf_printf(b, "}");
     }
-    sb_printf(b, "\n    ]\n");
+    mwxi_buf_printf(b, "\n    ]\n");
 }
 
-static void accounts_block(sb_t *b, const cfg_t *c)
+static void accounts_block(mwx_buf_t *b, const cfg_t *c)
 {
     const mwx_policy_t *p = c->p;
-    sb_printf(b, "accounts: {\n");
+    mwxi_buf_printf(b, "accounts: {\n");
     for (int i = 0; i < p->n; i++) {
         const char *o = p->nation[i];
-        sb_printf(b, "  %s: {\n", o);
+        mwxi_buf_printf(b, "  %s: {\n", o);
         users_block(b, c, i, c->o && c->o->hub_leaf);
-        sb_printf(b, "    exports: [\n");
+        mwxi_buf_printf(b, "    exports: [\n");
         for (int j = 0; j < p->n; j++)
             if (p->to[i] >> j & 1u) {
-                sb_printf(b, "      {stream: \"mwx.*.%s.%s\", accounts: [\"%s\"]},\n", o,
-                          p->nation[j], p->nation[j]);
-                sb_printf(b, "      {service: \"mwx-gap.%s.%s\", accounts: [\"%s\"]},\n", o,
-                          p->nation[j], p->nation[j]);
+                mwxi_buf_printf(b, "      {stream: \"mwx.*.%s.%s\", accounts: [\"%s\"]},\n", o,
+                                p->nation[j], p->nation[j]);
+                mwxi_buf_printf(b, "      {service: \"mwx-gap.%s.%s\", accounts: [\"%s\"]},\n", o,
+                                p->nation[j], p->nation[j]);
             }
-        sb_printf(b, "    ]\n    imports: [\n");
+        mwxi_buf_printf(b, "    ]\n    imports: [\n");
         for (int j = 0; j < p->n; j++)
             if (p->to[j] >> i & 1u) {
-                sb_printf(b, "      {stream: {account: \"%s\", subject: \"mwx.*.%s.%s\"}},\n",
-                          p->nation[j], p->nation[j], o);
-                sb_printf(b, "      {service: {account: \"%s\", subject: \"mwx-gap.%s.%s\"}},\n",
-                          p->nation[j], p->nation[j], o);
+                mwxi_buf_printf(b, "      {stream: {account: \"%s\", subject: \"mwx.*.%s.%s\"}},\n",
+                                p->nation[j], p->nation[j], o);
+                mwxi_buf_printf(b,
+                                "      {service: {account: \"%s\", subject: \"mwx-gap.%s.%s\"}},\n",
+                                p->nation[j], p->nation[j], o);
             }
-        sb_printf(b, "    ]\n  }\n");
+        mwxi_buf_printf(b, "    ]\n  }\n");
     }
-    sb_printf(b, "}\n");
+    mwxi_buf_printf(b, "}\n");
 }
 
 /* A listener's tls block: TLS-only, a client certificate of the CA required and mapped to
  * a user (verify_and_map). who: the server certificate's base name. */
-static void tls_block(sb_t *b, const cfg_t *c, const char *who, const char *indent)
+static void tls_block(mwx_buf_t *b, const cfg_t *c, const char *who, const char *indent)
 {
-    sb_printf(b, "%stls: {\n", indent);
-    sb_printf(b, "%s  cert_file: \"%s/%s.crt\"\n", indent, c->tdir, who);
-    sb_printf(b, "%s  key_file: \"%s/%s.key\"\n", indent, c->tdir, who);
-    sb_printf(b, "%s  ca_file: \"%s/ca.crt\"\n", indent, c->tdir);
-    sb_printf(b, "%s  verify_and_map: true\n", indent);
-    sb_printf(b, "%s  timeout: 2\n", indent);
-    sb_printf(b, "%s}\n", indent);
+    mwxi_buf_printf(b, "%stls: {\n", indent);
+    mwxi_buf_printf(b, "%s  cert_file: \"%s/%s.crt\"\n", indent, c->tdir, who);
+    mwxi_buf_printf(b, "%s  key_file: \"%s/%s.key\"\n", indent, c->tdir, who);
+    mwxi_buf_printf(b, "%s  ca_file: \"%s/ca.crt\"\n", indent, c->tdir);
+    mwxi_buf_printf(b, "%s  verify_and_map: true\n", indent);
+    mwxi_buf_printf(b, "%s  timeout: 2\n", indent);
+    mwxi_buf_printf(b, "%s}\n", indent);
 }
 
 /* ---- certificates (DIR/tls) */
 
-static int tls_path(char *out, const cfg_t *c, const char *name, const char *ext,
-                    mwx_err_t *err)
+static int tls_path(char *out, const cfg_t *c, const char *name, const char *ext, mwx_err_t *err)
 {
     if (snprintf(out, MWX_PATH_LEN, "%s/%s.%s", c->tdir, name, ext) >= MWX_PATH_LEN)
         return mwx_err_set(err, MWX_EINVAL, "%s: path too long", c->tdir);
@@ -309,8 +248,8 @@ static int tls_material(const cfg_t *c, mwx_err_t *err)
     char cak[MWX_PATH_LEN], cac[MWX_PATH_LEN];
     int rc, hub_leaf = c->o && c->o->hub_leaf;
     struct stat st;
-    if ((rc = mwx_mkdir_p(c->tdir, 0700, err)) ||
-        (rc = tls_path(cak, c, "ca", "key", err)) || (rc = tls_path(cac, c, "ca", "crt", err)))
+    if ((rc = mwx_mkdir_p(c->tdir, 0700, err)) || (rc = tls_path(cak, c, "ca", "key", err)) ||
+        (rc = tls_path(cac, c, "ca", "crt", err)))
         return rc;
     if (stat(cak, &st) == 0 && stat(cac, &st) == 0) {
         if ((rc = mwx_pki_verify(NULL, cac, cak, NULL, 0, err)) != MWX_OK) {
@@ -339,19 +278,19 @@ static int tls_material(const cfg_t *c, mwx_err_t *err)
     return MWX_OK;
 }
 
-static int write_sb(sb_t *b, const char *dir, const char *name, mwx_err_t *err)
+static int write_sb(mwx_buf_t *b, const char *dir, const char *name, mwx_err_t *err)
 {
     if (b->oom)
         return mwx_err_set(err, MWX_ENOMEM, "nats-config: out of memory");
     return write_file(dir, name, b->p, b->len, 0600, err);
 }
 
-int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o,
-                          const char *dir, mwx_err_t *err)
+int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o, const char *dir,
+                          mwx_err_t *err)
 {
     cfg_t *c;
     struct stat st;
-    sb_t b = {0};
+    mwx_buf_t b = {0};
     int rc = MWX_OK;
     int hub_leaf = o && o->hub_leaf;
 
@@ -391,33 +330,35 @@ int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o
             goto out;
     }
 
-    sb_printf(&b, "# nats-server configuration generated by `mwx nats-config`.\n"
-                  "# One account per nation; exports/imports enforce the sharing policy:\n"
-                  "# mwx.<kind>.<origin>.<recipient> reaches <recipient> only when\n"
-                  "# <origin> releases to it. Keep this file secret%s.\n",
-              c->tls ? "" : " (passwords)");
+    mwxi_buf_printf(&b,
+                    "# nats-server configuration generated by `mwx nats-config`.\n"
+                    "# One account per nation; exports/imports enforce the sharing policy:\n"
+                    "# mwx.<kind>.<origin>.<recipient> reaches <recipient> only when\n"
+                    "# <origin> releases to it. Keep this file secret%s.\n",
+                    c->tls ? "" : " (passwords)");
     for (int i = 0; i < p->n; i++) {
-        sb_printf(&b, "#   %s ->", p->nation[i]);
+        mwxi_buf_printf(&b, "#   %s ->", p->nation[i]);
         int any = 0;
         for (int j = 0; j < p->n; j++)
             if (p->to[i] >> j & 1u) {
-                sb_printf(&b, " %s", p->nation[j]);
+                mwxi_buf_printf(&b, " %s", p->nation[j]);
                 any = 1;
             }
-        sb_printf(&b, "%s\n", any ? "" : " (nobody)");
+        mwxi_buf_printf(&b, "%s\n", any ? "" : " (nobody)");
     }
     if (c->tls)
-        sb_printf(&b, "# TLS only: every client presents a certificate of %s/ca.crt and is\n"
-                      "# the user its subject names (verify_and_map). No monitoring port.\n",
-                  c->tdir);
-    sb_printf(&b, "listen: \"%s:%d\"\n", c->host, c->port);
+        mwxi_buf_printf(&b,
+                        "# TLS only: every client presents a certificate of %s/ca.crt and is\n"
+                        "# the user its subject names (verify_and_map). No monitoring port.\n",
+                        c->tdir);
+    mwxi_buf_printf(&b, "listen: \"%s:%d\"\n", c->host, c->port);
     if (c->tls)
         tls_block(&b, c, hub_leaf ? "hub" : "nats", "");
     if (hub_leaf) {
-        sb_printf(&b, "leafnodes: {\n  listen: \"%s:%d\"\n", c->host, c->leaf_port);
+        mwxi_buf_printf(&b, "leafnodes: {\n  listen: \"%s:%d\"\n", c->host, c->leaf_port);
         if (c->tls)
             tls_block(&b, c, "hub", "  ");
-        sb_printf(&b, "}\n");
+        mwxi_buf_printf(&b, "}\n");
     }
     accounts_block(&b, c);
     if ((rc = write_sb(&b, dir, hub_leaf ? "hub.conf" : "nats-server.conf", err)) < 0)
@@ -427,15 +368,18 @@ int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o
         const char *n = p->nation[i];
         char name[MWX_ID_LEN + 16];
         if (!c->tls) {
-            b.len = 0;
-            sb_printf(&b, "# mwx nats credentials for %s (account %s)\nuser=%s\npassword=%s\n",
-                      n, n, n, c->pw[i]);
+            mwxi_buf_reset(&b);
+            mwxi_buf_printf(&b,
+                            "# mwx nats credentials for %s (account %s)\nuser=%s\npassword=%s\n", n,
+                            n, n, c->pw[i]);
             snprintf(name, sizeof name, "%s.creds", n);
             if ((rc = write_sb(&b, dir, name, err)) < 0)
                 goto out;
-            b.len = 0;
-            sb_printf(&b, "# mwx nats credentials for %s's sensor feed (publishes mwx-meas.%s "
-                          "only)\nuser=%s-sensors\npassword=%s\n", n, n, n, c->pw_sensors[i]);
+            mwxi_buf_reset(&b);
+            mwxi_buf_printf(&b,
+                            "# mwx nats credentials for %s's sensor feed (publishes mwx-meas.%s "
+                            "only)\nuser=%s-sensors\npassword=%s\n",
+                            n, n, n, c->pw_sensors[i]);
             snprintf(name, sizeof name, "%s-sensors.creds", n);
             if ((rc = write_sb(&b, dir, name, err)) < 0)
                 goto out;
@@ -445,28 +389,32 @@ int mwx_nats_config_write(const mwx_policy_t *p, const mwx_nats_config_opts_t *o
         /* A nation's own leaf server: its nodes and feed connect locally, under the same
          * rules as at the hub (the leaf's own permissions); the leaf joins the hub as that
          * nation, where the hub's rules apply again. */
-        b.len = 0;
-        sb_printf(&b, "# leaf server of %s generated by `mwx nats-config --hub-leaf%s`.\n"
-                      "# Local nodes connect here; the hub enforces the sharing policy.\n",
-                  n, c->tls ? " --tls" : "");
-        sb_printf(&b, "listen: \"%s:%d\"\n", c->host, c->port + 1 + i);
+        mwxi_buf_reset(&b);
+        mwxi_buf_printf(&b,
+                        "# leaf server of %s generated by `mwx nats-config --hub-leaf%s`.\n"
+                        "# Local nodes connect here; the hub enforces the sharing policy.\n",
+                        n, c->tls ? " --tls" : "");
+        mwxi_buf_printf(&b, "listen: \"%s:%d\"\n", c->host, c->port + 1 + i);
         if (c->tls) {
             snprintf(name, sizeof name, "leaf-%s", n);
             tls_block(&b, c, name, "");
         }
-        sb_printf(&b, "accounts: {\n  %s: {\n", n);
+        mwxi_buf_printf(&b, "accounts: {\n  %s: {\n", n);
         users_block(&b, c, i, 0);
-        sb_printf(&b, "  }\n}\n");
+        mwxi_buf_printf(&b, "  }\n}\n");
         if (c->tls)
-            sb_printf(&b, "leafnodes: {\n  remotes: [\n    {url: \"tls://%s:%d\", account: "
-                          "\"%s\",\n     tls: {cert_file: \"%s/leaf-%s.crt\", key_file: "
-                          "\"%s/leaf-%s.key\",\n           ca_file: \"%s/ca.crt\", timeout: 2}}\n"
-                          "  ]\n}\n",
-                      c->host, c->leaf_port, n, c->tdir, n, c->tdir, n, c->tdir);
+            mwxi_buf_printf(&b,
+                            "leafnodes: {\n  remotes: [\n    {url: \"tls://%s:%d\", account: "
+                            "\"%s\",\n     tls: {cert_file: \"%s/leaf-%s.crt\", key_file: "
+                            "\"%s/leaf-%s.key\",\n           ca_file: \"%s/ca.crt\", timeout: 2}}\n"
+                            "  ]\n}\n",
+                            c->host, c->leaf_port, n, c->tdir, n, c->tdir, n, c->tdir);
         else
-            sb_printf(&b, "leafnodes: {\n  remotes: [\n    {url: \"nats-leaf://%s-leaf:%s@%s:%d\", "
-                          "account: \"%s\"}\n  ]\n}\n",
-                      n, c->pw_leaf[i], c->host, c->leaf_port, n);
+            mwxi_buf_printf(
+                &b,
+                "leafnodes: {\n  remotes: [\n    {url: \"nats-leaf://%s-leaf:%s@%s:%d\", "
+                "account: \"%s\"}\n  ]\n}\n",
+                n, c->pw_leaf[i], c->host, c->leaf_port, n);
         snprintf(name, sizeof name, "leaf-%s.conf", n);
         if ((rc = write_sb(&b, dir, name, err)) < 0)
             goto out;

@@ -74,8 +74,8 @@ static int load_key(const char *path, EVP_PKEY **out, mwx_err_t *err)
     /* like ssh and mwx's Ed25519 keys: a secret others can read is refused */
     if (st.st_mode & 077)
         return mwx_err_set(err, MWX_EINVAL,
-                           "%s: permissions %03o are too open for a private key (chmod 600)",
-                           path, (unsigned)(st.st_mode & 0777));
+                           "%s: permissions %03o are too open for a private key (chmod 600)", path,
+                           (unsigned)(st.st_mode & 0777));
     if (!(f = fopen(path, "r")))
         return mwx_err_set(err, MWX_EIO, "%s: %s", path, strerror(errno));
     *out = PEM_read_PrivateKey(f, NULL, NULL, NULL);
@@ -117,8 +117,7 @@ static int name_add(X509_NAME *n, const char *field, const char *v)
 {
     if (!v || !v[0])
         return 1;
-    return X509_NAME_add_entry_by_txt(n, field, MBSTRING_UTF8, (const unsigned char *)v, -1,
-                                      -1, 0);
+    return X509_NAME_add_entry_by_txt(n, field, MBSTRING_UTF8, (const unsigned char *)v, -1, -1, 0);
 }
 
 /* subjectAltName "DNS:a,IP:1.2.3.4" from the subject's lists (bounded). */
@@ -130,8 +129,8 @@ static int san_text(const mwx_pki_subject_t *s, char *buf, size_t n)
         const char *v = i < s->n_dns ? s->dns[i] : s->ips[i - s->n_dns];
         if (!v || !v[0] || strchr(v, ','))
             return -1;
-        int k = snprintf(buf + off, n - off, "%s%s:%s", off ? "," : "",
-                         i < s->n_dns ? "DNS" : "IP", v);
+        int k =
+            snprintf(buf + off, n - off, "%s%s:%s", off ? "," : "", i < s->n_dns ? "DNS" : "IP", v);
         if (k < 0 || (size_t)k >= n - off)
             return -1;
         off += (size_t)k;
@@ -140,8 +139,8 @@ static int san_text(const mwx_pki_subject_t *s, char *buf, size_t n)
 }
 
 /* A certificate for key, signed by issuer_key (issuer NULL: self-signed). */
-static int make_cert(const mwx_pki_subject_t *s, EVP_PKEY *key, X509 *issuer,
-                     EVP_PKEY *issuer_key, X509 **out, mwx_err_t *err)
+static int make_cert(const mwx_pki_subject_t *s, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key,
+                     X509 **out, mwx_err_t *err)
 {
     X509 *c = X509_new();
     X509_NAME *name = X509_NAME_new();
@@ -165,8 +164,7 @@ static int make_cert(const mwx_pki_subject_t *s, EVP_PKEY *key, X509 *issuer,
     if (!BN_bin2bn(rnd, sizeof rnd, bn) || !(serial = BN_to_ASN1_INTEGER(bn, NULL)) ||
         !X509_set_version(c, X509_VERSION_3) || !X509_set_serialNumber(c, serial) ||
         !name_add(name, "O", s->org) || !name_add(name, "OU", s->org_unit) ||
-        !name_add(name, "CN", s->common_name) ||
-        !X509_set_subject_name(c, name) ||
+        !name_add(name, "CN", s->common_name) || !X509_set_subject_name(c, name) ||
         !X509_set_issuer_name(c, issuer ? X509_get_subject_name(issuer) : name) ||
         /* an hour back: a receiver whose clock is a little behind still accepts it */
         !X509_gmtime_adj(X509_getm_notBefore(c), -3600) ||
@@ -175,15 +173,14 @@ static int make_cert(const mwx_pki_subject_t *s, EVP_PKEY *key, X509 *issuer,
         goto out;
     }
     if (s->usage & MWX_PKI_CA) {
-        if ((rc = add_ext(c, issuer ? issuer : c, NID_basic_constraints, "critical,CA:TRUE,pathlen:0",
-                          err)) ||
+        if ((rc = add_ext(c, issuer ? issuer : c, NID_basic_constraints,
+                          "critical,CA:TRUE,pathlen:0", err)) ||
             (rc = add_ext(c, issuer ? issuer : c, NID_key_usage, "critical,keyCertSign,cRLSign",
                           err)))
             goto out;
     } else {
         char ku[64] = "critical,digitalSignature", eku[64] = "";
-        if ((rc = add_ext(c, issuer ? issuer : c, NID_basic_constraints, "critical,CA:FALSE",
-                          err)))
+        if ((rc = add_ext(c, issuer ? issuer : c, NID_basic_constraints, "critical,CA:FALSE", err)))
             goto out;
         if (s->usage & MWX_PKI_TLS_SERVER)
             snprintf(eku, sizeof eku, "serverAuth");
@@ -227,8 +224,7 @@ static int check_subject(const mwx_pki_subject_t *s, mwx_err_t *err)
     return MWX_OK;
 }
 
-static int refuse_existing(const char *key_path, const char *cert_path, int force,
-                           mwx_err_t *err)
+static int refuse_existing(const char *key_path, const char *cert_path, int force, mwx_err_t *err)
 {
     if (force)
         return MWX_OK;
@@ -269,9 +265,8 @@ int mwx_pki_make_ca(const mwx_pki_subject_t *s, const char *key_path, const char
     return rc;
 }
 
-int mwx_pki_issue(const char *ca_key_path, const char *ca_cert_path,
-                  const mwx_pki_subject_t *s, const char *key_path, const char *cert_path,
-                  int force, mwx_err_t *err)
+int mwx_pki_issue(const char *ca_key_path, const char *ca_cert_path, const mwx_pki_subject_t *s,
+                  const char *key_path, const char *cert_path, int force, mwx_err_t *err)
 {
     EVP_PKEY *ca_key = NULL, *key = NULL;
     X509 *ca = NULL, *cert = NULL;
@@ -336,9 +331,9 @@ int mwx_pki_verify(const char *ca_cert_path, const char *cert_path, const char *
         goto out;
     }
     if (X509_verify_cert(ctx) != 1) {
-        rc = mwx_err_set(err, MWX_ECRYPTO, "%s: not a valid certificate of %s: %s", cert_path,
-                         ca_cert_path,
-                         X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+        rc =
+            mwx_err_set(err, MWX_ECRYPTO, "%s: not a valid certificate of %s: %s", cert_path,
+                        ca_cert_path, X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
         ERR_clear_error();
     }
 out:

@@ -30,8 +30,7 @@ int mwx_policy_recipients(const mwx_policy_t *p, const char *from,
     return n;
 }
 
-static int nation_at(const mwx_jpath_t *jp, const json_t *v, const mwx_policy_t *p,
-                     mwx_err_t *err)
+static int nation_at(const mwx_jpath_t *jp, const json_t *v, const mwx_policy_t *p, mwx_err_t *err)
 {
     if (!json_is_string(v))
         return mwx_jpath_error(jp, NULL, err, "expected a nation id string");
@@ -59,7 +58,8 @@ int mwx_policy_from_json(const json_t *root, const char *file, mwx_policy_t *p, 
     if (json_array_size(nations) > MWX_MAX_NATIONS)
         return mwx_jpath_error(&jp, "nations", err, "at most %d nations", MWX_MAX_NATIONS);
     size_t l0 = mwx_jpath_key(&jp, "nations");
-    json_array_foreach(nations, k, v) {
+    json_array_foreach(nations, k, v)
+    {
         size_t l1 = mwx_jpath_index(&jp, k);
         char id[MWX_ID_LEN];
         if (!json_is_object(v))
@@ -68,7 +68,7 @@ int mwx_policy_from_json(const json_t *root, const char *file, mwx_policy_t *p, 
         int rc = mwx_json_string(&jp, v, "id", 1, NULL, id, sizeof id, err);
         if (rc < 0)
             return rc;
-        if (!mwx_share_id_ok(id, strlen(id)))
+        if (!mwxi_share_id_ok(id, strlen(id)))
             return mwx_jpath_error(&jp, "id", err, "expected 1-%d characters of A-Z a-z 0-9 - _",
                                    MWX_ID_LEN - 1);
         if (mwx_policy_index(p, id) >= 0)
@@ -85,7 +85,8 @@ int mwx_policy_from_json(const json_t *root, const char *file, mwx_policy_t *p, 
         return mwx_jpath_error(&jp, "sharing", err, "expected an array of {from, to}");
     l0 = mwx_jpath_key(&jp, "sharing");
     uint32_t seen = 0;
-    json_array_foreach(sharing, k, v) {
+    json_array_foreach(sharing, k, v)
+    {
         size_t l1 = mwx_jpath_index(&jp, k);
         int rc = mwx_json_check_object(&jp, v, share_keys, err);
         if (rc < 0)
@@ -104,7 +105,8 @@ int mwx_policy_from_json(const json_t *root, const char *file, mwx_policy_t *p, 
         if (!json_is_array(to))
             return mwx_jpath_error(&jp, "to", err, "expected an array of nation ids");
         l2 = mwx_jpath_key(&jp, "to");
-        json_array_foreach(to, m, w) {
+        json_array_foreach(to, m, w)
+        {
             size_t l3 = mwx_jpath_index(&jp, m);
             int j = nation_at(&jp, w, p, err);
             if (j < 0)

@@ -15,9 +15,9 @@
 typedef struct origin_state {
     char nation[MWX_ID_LEN];
     uint8_t pk[MWX_PUBKEY_BYTES];
-    uint64_t first, highest;   /* 0: nothing accepted yet */
+    uint64_t first, highest; /* 0: nothing accepted yet */
     uint64_t bits[WORDS];
-    double last_gap_req;       /* sent time of the newest accepted GAP_REQUEST (0: none) */
+    double last_gap_req; /* sent time of the newest accepted GAP_REQUEST (0: none) */
 } origin_state_t;
 
 struct mwx_receiver {
@@ -48,7 +48,7 @@ int mwx_receiver_create(const char *own_nation, double stale_s, mwx_receiver_t *
                         mwx_err_t *err)
 {
     *out = NULL;
-    if (!own_nation || !mwx_share_id_ok(own_nation, strlen(own_nation)))
+    if (!own_nation || !mwxi_share_id_ok(own_nation, strlen(own_nation)))
         return mwx_err_set(err, MWX_EINVAL, "receiver: bad nation id '%s'",
                            own_nation ? own_nation : "");
     if (!(stale_s > 0) || !isfinite(stale_s))
@@ -77,10 +77,10 @@ static origin_state_t *find(const mwx_receiver_t *r, const char *nation)
     return NULL;
 }
 
-int mwx_receiver_trust(mwx_receiver_t *r, const char *nation,
-                       const uint8_t pk[MWX_PUBKEY_BYTES], mwx_err_t *err)
+int mwx_receiver_trust(mwx_receiver_t *r, const char *nation, const uint8_t pk[MWX_PUBKEY_BYTES],
+                       mwx_err_t *err)
 {
-    if (!mwx_share_id_ok(nation, strlen(nation)))
+    if (!mwxi_share_id_ok(nation, strlen(nation)))
         return mwx_err_set(err, MWX_EINVAL, "receiver: bad nation id '%s'", nation);
     origin_state_t *o = find(r, nation);
     if (!o) {
@@ -220,7 +220,7 @@ static int accept_on(mwx_receiver_t *r, int path, const uint8_t *buf, size_t len
 
     if (why)
         *why = MWX_DROP_NONE;
-    if (!buf || mwx_envelope_split(buf, len, &sp, &spn, &sig, env, NULL) < 0)
+    if (!buf || mwxi_envelope_split(buf, len, &sp, &spn, &sig, env, NULL) < 0)
         return drop(r, MWX_DROP_MALFORMED, why);
     origin_state_t *o = find(r, env->origin);
     if (!o)
@@ -232,8 +232,8 @@ static int accept_on(mwx_receiver_t *r, int path, const uint8_t *buf, size_t len
     return admit(r, o, path, recv_unix_s, env, why);
 }
 
-int mwx_receiver_admit_authenticated(mwx_receiver_t *r, mwx_path_t path,
-                                     double recv_unix_s, mwx_envelope_t *env, mwx_drop_t *why)
+int mwxi_receiver_admit_authenticated(mwx_receiver_t *r, mwx_path_t path, double recv_unix_s,
+                                      mwx_envelope_t *env, mwx_drop_t *why)
 {
     if (why)
         *why = MWX_DROP_NONE;
@@ -266,8 +266,7 @@ uint64_t mwx_receiver_highest(const mwx_receiver_t *r, const char *origin)
     return o ? o->highest : 0;
 }
 
-int mwx_receiver_missing(const mwx_receiver_t *r, const char *origin, uint64_t *from,
-                         uint64_t *to)
+int mwx_receiver_missing(const mwx_receiver_t *r, const char *origin, uint64_t *from, uint64_t *to)
 {
     const origin_state_t *o = find(r, origin);
     if (!o || o->highest == 0)
@@ -301,9 +300,9 @@ size_t mwx_receiver_metrics(const mwx_receiver_t *r, char *buf, size_t n)
         return 0;
     len = (size_t)k < n ? (size_t)k : n - 1;
     for (int d = 0; d < MWX_DROP_N && len < n - 1; d++) {
-        k = snprintf(buf + len, n - len, "mwx_share_dropped_total{node=\"%s\",reason=\"%s\"} %llu\n",
-                     r->own, mwx_drop_name((mwx_drop_t)d),
-                     (unsigned long long)r->c.dropped[d]);
+        k = snprintf(buf + len, n - len,
+                     "mwx_share_dropped_total{node=\"%s\",reason=\"%s\"} %llu\n", r->own,
+                     mwx_drop_name((mwx_drop_t)d), (unsigned long long)r->c.dropped[d]);
         if (k < 0)
             break;
         len += (size_t)k < n - len ? (size_t)k : n - len - 1;

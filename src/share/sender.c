@@ -24,8 +24,8 @@ int mwx_sender_init(mwx_sender_t *s, const mwx_keypair_t *key, const mwx_policy_
 }
 
 int mwx_sender_seal(mwx_sender_t *s, mwx_payload_type_t type, const uint8_t *payload,
-                    size_t payload_len, double sent_unix_s, uint8_t *buf, size_t cap,
-                    size_t *len, mwx_envelope_t *env_out, mwx_err_t *err)
+                    size_t payload_len, double sent_unix_s, uint8_t *buf, size_t cap, size_t *len,
+                    mwx_envelope_t *env_out, mwx_err_t *err)
 {
     mwx_envelope_t env;
     memset(&env, 0, sizeof env);
@@ -33,8 +33,7 @@ int mwx_sender_seal(mwx_sender_t *s, mwx_payload_type_t type, const uint8_t *pay
     mwx_strlcpy(env.origin, s->key.nation, sizeof env.origin);
     env.n_to = mwx_policy_recipients(&s->policy, s->key.nation, env.to);
     if (env.n_to == 0)
-        return mwx_err_set(err, MWX_ENOTFOUND, "sender: %s releases to nobody",
-                           s->key.nation);
+        return mwx_err_set(err, MWX_ENOTFOUND, "sender: %s releases to nobody", s->key.nation);
     if (type == MWX_PAYLOAD_GAP_REQUEST || type == MWX_PAYLOAD_GAP_RESPONSE)
         return mwx_err_set(err, MWX_EINVAL, "sender: gap messages use mwx_gap_*");
     env.seq = s->next_seq;
@@ -89,10 +88,10 @@ int mwx_sender_seal_heartbeat(mwx_sender_t *s, double sent_unix_s, uint8_t *buf,
 {
     uint8_t payload[16];
     pbw_t w;
-    pbw_init(&w, payload, sizeof payload);
-    pbw_uint(&w, 1, s->next_seq + 1); /* the heartbeat itself takes next_seq */
-    return mwx_sender_seal(s, MWX_PAYLOAD_HEARTBEAT, payload, w.len, sent_unix_s, buf, cap,
-                           len, env_out, err);
+    mwxi_pbw_init(&w, payload, sizeof payload);
+    mwxi_pbw_uint(&w, 1, s->next_seq + 1); /* the heartbeat itself takes next_seq */
+    return mwx_sender_seal(s, MWX_PAYLOAD_HEARTBEAT, payload, w.len, sent_unix_s, buf, cap, len,
+                           env_out, err);
 }
 
 int mwx_payload_track(const mwx_envelope_t *env, mwx_rec_track_t *trk, mwx_err_t *err)
@@ -101,8 +100,7 @@ int mwx_payload_track(const mwx_envelope_t *env, mwx_rec_track_t *trk, mwx_err_t
     if (env->type != MWX_PAYLOAD_TRACK)
         return mwx_err_set(err, MWX_EINVAL, "payload is %s, not track",
                            mwx_payload_type_name(env->type));
-    int rc = mwx_record_decode(MWX_REC_TRACK, env->payload, env->payload_len, &rec, NULL, 0,
-                               err);
+    int rc = mwx_record_decode(MWX_REC_TRACK, env->payload, env->payload_len, &rec, NULL, 0, err);
     if (rc < 0)
         return rc;
     *trk = rec.u.track;
@@ -115,8 +113,7 @@ int mwx_payload_alert(const mwx_envelope_t *env, mwx_rec_alert_t *alert, mwx_err
     if (env->type != MWX_PAYLOAD_ALERT)
         return mwx_err_set(err, MWX_EINVAL, "payload is %s, not alert",
                            mwx_payload_type_name(env->type));
-    int rc = mwx_record_decode(MWX_REC_ALERT, env->payload, env->payload_len, &rec, NULL, 0,
-                               err);
+    int rc = mwx_record_decode(MWX_REC_ALERT, env->payload, env->payload_len, &rec, NULL, 0, err);
     if (rc < 0)
         return rc;
     *alert = rec.u.alert;

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-void pbw_init(pbw_t *w, uint8_t *buf, size_t cap)
+void mwxi_pbw_init(pbw_t *w, uint8_t *buf, size_t cap)
 {
     w->buf = buf;
     w->cap = cap;
@@ -29,7 +29,7 @@ static void pbw_put(pbw_t *w, const void *p, size_t n)
     w->len += n;
 }
 
-size_t pb_varint_size(uint64_t v)
+size_t mwxi_pb_varint_size(uint64_t v)
 {
     size_t n = 1;
     while (v >= 0x80) {
@@ -39,7 +39,7 @@ size_t pb_varint_size(uint64_t v)
     return n;
 }
 
-void pbw_varint(pbw_t *w, uint64_t v)
+void mwxi_pbw_varint(pbw_t *w, uint64_t v)
 {
     uint8_t b[10];
     size_t n = 0;
@@ -51,20 +51,20 @@ void pbw_varint(pbw_t *w, uint64_t v)
     pbw_put(w, b, n);
 }
 
-void pbw_tag(pbw_t *w, unsigned field, unsigned wire)
+void mwxi_pbw_tag(pbw_t *w, unsigned field, unsigned wire)
 {
-    pbw_varint(w, ((uint64_t)field << 3) | wire);
+    mwxi_pbw_varint(w, ((uint64_t)field << 3) | wire);
 }
 
-void pbw_uint(pbw_t *w, unsigned field, uint64_t v)
+void mwxi_pbw_uint(pbw_t *w, unsigned field, uint64_t v)
 {
     if (v == 0)
         return;
-    pbw_tag(w, field, 0);
-    pbw_varint(w, v);
+    mwxi_pbw_tag(w, field, 0);
+    mwxi_pbw_varint(w, v);
 }
 
-void pbw_double(pbw_t *w, unsigned field, double v)
+void mwxi_pbw_double(pbw_t *w, unsigned field, double v)
 {
     uint64_t u;
     uint8_t b[8];
@@ -73,16 +73,16 @@ void pbw_double(pbw_t *w, unsigned field, double v)
     memcpy(&u, &v, 8);
     for (int i = 0; i < 8; i++)
         b[i] = (uint8_t)(u >> (8 * i));
-    pbw_tag(w, field, 1);
+    mwxi_pbw_tag(w, field, 1);
     pbw_put(w, b, 8);
 }
 
-void pbw_bytes(pbw_t *w, unsigned field, const void *p, size_t n, int always)
+void mwxi_pbw_bytes(pbw_t *w, unsigned field, const void *p, size_t n, int always)
 {
     if (n == 0 && !always)
         return;
-    pbw_tag(w, field, 2);
-    pbw_varint(w, n);
+    mwxi_pbw_tag(w, field, 2);
+    mwxi_pbw_varint(w, n);
     pbw_put(w, p, n);
 }
 
@@ -104,8 +104,8 @@ static int pbr_varint(pbr_t *r, uint64_t *v)
     return -1;
 }
 
-int pbr_next(pbr_t *r, unsigned *field, unsigned *wire, uint64_t *v, const uint8_t **p,
-             size_t *n)
+int mwxi_pbr_next(pbr_t *r, unsigned *field, unsigned *wire, uint64_t *v, const uint8_t **p,
+                  size_t *n)
 {
     uint64_t key, len;
     if (r->p >= r->end)
@@ -120,8 +120,7 @@ int pbr_next(pbr_t *r, unsigned *field, unsigned *wire, uint64_t *v, const uint8
     *p = NULL;
     *n = 0;
     switch (*wire) {
-    case 0:
-        return pbr_varint(r, v) < 0 ? -1 : 1;
+    case 0: return pbr_varint(r, v) < 0 ? -1 : 1;
     case 1:
         if (r->end - r->p < 8)
             return -1;
@@ -143,12 +142,11 @@ int pbr_next(pbr_t *r, unsigned *field, unsigned *wire, uint64_t *v, const uint8
             *v |= (uint64_t)r->p[i] << (8 * i);
         r->p += 4;
         return 1;
-    default:
-        return -1;
+    default: return -1;
     }
 }
 
-int mwx_share_id_ok(const char *s, size_t n)
+int mwxi_share_id_ok(const char *s, size_t n)
 {
     if (n == 0 || n >= MWX_ID_LEN)
         return 0;
@@ -175,31 +173,30 @@ const char *mwx_payload_type_name(mwx_payload_type_t t)
 
 static void write_signed_part(pbw_t *w, const mwx_envelope_t *env)
 {
-    pbw_uint(w, 1, env->version);
-    pbw_bytes(w, 2, env->origin, strlen(env->origin), 0);
-    pbw_uint(w, 3, env->seq);
-    pbw_double(w, 4, env->sent_unix_s);
+    mwxi_pbw_uint(w, 1, env->version);
+    mwxi_pbw_bytes(w, 2, env->origin, strlen(env->origin), 0);
+    mwxi_pbw_uint(w, 3, env->seq);
+    mwxi_pbw_double(w, 4, env->sent_unix_s);
     for (int i = 0; i < env->n_to; i++)
-        pbw_bytes(w, 5, env->to[i], strlen(env->to[i]), 1);
-    pbw_uint(w, 6, (uint64_t)env->type);
-    pbw_bytes(w, 7, env->payload, env->payload_len, 0);
+        mwxi_pbw_bytes(w, 5, env->to[i], strlen(env->to[i]), 1);
+    mwxi_pbw_uint(w, 6, (uint64_t)env->type);
+    mwxi_pbw_bytes(w, 7, env->payload, env->payload_len, 0);
 }
 
-int mwx_envelope_seal(const mwx_envelope_t *env, const uint8_t sk[MWX_SECKEY_BYTES],
-                      uint8_t *buf, size_t cap, size_t *len, mwx_err_t *err)
+int mwx_envelope_seal(const mwx_envelope_t *env, const uint8_t sk[MWX_SECKEY_BYTES], uint8_t *buf,
+                      size_t cap, size_t *len, mwx_err_t *err)
 {
     uint8_t msg[MWX_SIG_DOMAIN_LEN + MWX_ENVELOPE_MAX];
     pbw_t w;
 
-    if (!mwx_share_id_ok(env->origin, strlen(env->origin)))
+    if (!mwxi_share_id_ok(env->origin, strlen(env->origin)))
         return mwx_err_set(err, MWX_EINVAL, "envelope: bad origin id '%s'", env->origin);
     if (env->n_to < 0 || env->n_to > MWX_MAX_NATIONS)
         return mwx_err_set(err, MWX_EINVAL, "envelope: %d recipients (max %d)", env->n_to,
                            MWX_MAX_NATIONS);
     for (int i = 0; i < env->n_to; i++)
-        if (!mwx_share_id_ok(env->to[i], strlen(env->to[i])))
-            return mwx_err_set(err, MWX_EINVAL, "envelope: bad recipient id '%s'",
-                               env->to[i]);
+        if (!mwxi_share_id_ok(env->to[i], strlen(env->to[i])))
+            return mwx_err_set(err, MWX_EINVAL, "envelope: bad recipient id '%s'", env->to[i]);
     if (env->type < MWX_PAYLOAD_TRACK || env->type > MWX_PAYLOAD_GAP_RESPONSE)
         return mwx_err_set(err, MWX_EINVAL, "envelope: bad payload type %d", (int)env->type);
     if (env->payload_len > MWX_PAYLOAD_MAX)
@@ -208,22 +205,21 @@ int mwx_envelope_seal(const mwx_envelope_t *env, const uint8_t sk[MWX_SECKEY_BYT
 
     /* The signed part, built behind the signature domain so it is signed in place. */
     memcpy(msg, MWX_SIG_DOMAIN, MWX_SIG_DOMAIN_LEN);
-    pbw_init(&w, msg + MWX_SIG_DOMAIN_LEN, MWX_ENVELOPE_MAX - 80);
+    mwxi_pbw_init(&w, msg + MWX_SIG_DOMAIN_LEN, MWX_ENVELOPE_MAX - 80);
     write_signed_part(&w, env);
     if (w.full)
         return mwx_err_set(err, MWX_EINVAL, "envelope: signed part exceeds %d bytes",
                            MWX_ENVELOPE_MAX - 80);
 
-    size_t total = 1 + pb_varint_size(w.len) + w.len + 2 + MWX_SIG_BYTES;
+    size_t total = 1 + mwxi_pb_varint_size(w.len) + w.len + 2 + MWX_SIG_BYTES;
     if (total > cap)
-        return mwx_err_set(err, MWX_EFULL, "envelope: needs %zu bytes, buffer has %zu", total,
-                           cap);
+        return mwx_err_set(err, MWX_EFULL, "envelope: needs %zu bytes, buffer has %zu", total, cap);
     pbw_t out;
-    pbw_init(&out, buf, cap);
-    pbw_bytes(&out, 1, msg + MWX_SIG_DOMAIN_LEN, w.len, 1);
+    mwxi_pbw_init(&out, buf, cap);
+    mwxi_pbw_bytes(&out, 1, msg + MWX_SIG_DOMAIN_LEN, w.len, 1);
     uint8_t sig[MWX_SIG_BYTES];
     crypto_sign_ed25519_detached(sig, NULL, msg, MWX_SIG_DOMAIN_LEN + w.len, sk);
-    pbw_bytes(&out, 2, sig, MWX_SIG_BYTES, 1);
+    mwxi_pbw_bytes(&out, 2, sig, MWX_SIG_BYTES, 1);
     *len = out.len;
     return MWX_OK;
 }
@@ -238,7 +234,7 @@ static int decode_signed_part(const uint8_t *p, size_t n, mwx_envelope_t *env, m
     int rc;
 
     memset(env, 0, sizeof *env);
-    while ((rc = pbr_next(&r, &field, &wire, &v, &b, &bn)) == 1) {
+    while ((rc = mwxi_pbr_next(&r, &field, &wire, &v, &b, &bn)) == 1) {
         switch (field) {
         case 1:
             if (wire != 0 || v > UINT32_MAX)
@@ -246,7 +242,7 @@ static int decode_signed_part(const uint8_t *p, size_t n, mwx_envelope_t *env, m
             env->version = (uint32_t)v;
             break;
         case 2:
-            if (wire != 2 || !mwx_share_id_ok((const char *)b, bn))
+            if (wire != 2 || !mwxi_share_id_ok((const char *)b, bn))
                 return mwx_err_set(err, MWX_ECORRUPT, "envelope: bad origin");
             memcpy(env->origin, b, bn);
             env->origin[bn] = 0;
@@ -262,7 +258,7 @@ static int decode_signed_part(const uint8_t *p, size_t n, mwx_envelope_t *env, m
             memcpy(&env->sent_unix_s, &v, 8);
             break;
         case 5:
-            if (wire != 2 || !mwx_share_id_ok((const char *)b, bn))
+            if (wire != 2 || !mwxi_share_id_ok((const char *)b, bn))
                 return mwx_err_set(err, MWX_ECORRUPT, "envelope: bad releasable_to entry");
             if (env->n_to >= MWX_MAX_NATIONS)
                 return mwx_err_set(err, MWX_ECORRUPT, "envelope: more than %d recipients",
@@ -287,15 +283,13 @@ static int decode_signed_part(const uint8_t *p, size_t n, mwx_envelope_t *env, m
             env->payload = b;
             env->payload_len = bn;
             break;
-        default:
-            break; /* unknown fields are tolerated */
+        default: break; /* unknown fields are tolerated */
         }
     }
     if (rc < 0)
         goto bad;
     if (env->version != MWX_WIRE_VERSION)
-        return mwx_err_set(err, MWX_ECORRUPT, "envelope: unsupported version %u",
-                           env->version);
+        return mwx_err_set(err, MWX_ECORRUPT, "envelope: unsupported version %u", env->version);
     if (!env->origin[0])
         return mwx_err_set(err, MWX_ECORRUPT, "envelope: no origin");
     if (env->type == 0)
@@ -310,9 +304,9 @@ bad:
     return mwx_err_set(err, MWX_ECORRUPT, "envelope: malformed signed part");
 }
 
-int mwx_envelope_split(const uint8_t *buf, size_t len, const uint8_t **signed_part,
-                       size_t *signed_len, const uint8_t **sig, mwx_envelope_t *env,
-                       mwx_err_t *err)
+int mwxi_envelope_split(const uint8_t *buf, size_t len, const uint8_t **signed_part,
+                        size_t *signed_len, const uint8_t **sig, mwx_envelope_t *env,
+                        mwx_err_t *err)
 {
     pbr_t r = {buf, buf + len};
     unsigned field, wire;
@@ -324,7 +318,7 @@ int mwx_envelope_split(const uint8_t *buf, size_t len, const uint8_t **signed_pa
     if (len > MWX_ENVELOPE_MAX)
         return mwx_err_set(err, MWX_ECORRUPT, "envelope: %zu bytes (max %d)", len,
                            MWX_ENVELOPE_MAX);
-    while ((rc = pbr_next(&r, &field, &wire, &v, &b, &bn)) == 1) {
+    while ((rc = mwxi_pbr_next(&r, &field, &wire, &v, &b, &bn)) == 1) {
         if (field == 1) {
             if (wire != 2)
                 return mwx_err_set(err, MWX_ECORRUPT, "envelope: bad signed_part");
@@ -352,7 +346,7 @@ int mwx_envelope_peek(const uint8_t *buf, size_t len, mwx_envelope_t *env, mwx_e
 {
     const uint8_t *sp, *sg;
     size_t spn;
-    return mwx_envelope_split(buf, len, &sp, &spn, &sg, env, err);
+    return mwxi_envelope_split(buf, len, &sp, &spn, &sg, env, err);
 }
 
 /* ---------------------------------------------------------------- subjects */
@@ -367,8 +361,8 @@ int mwx_subject_data(mwx_payload_type_t type, const char *origin, const char *re
     case MWX_PAYLOAD_HEARTBEAT: kind = "hb"; break;
     default: return MWX_EINVAL;
     }
-    if (!mwx_share_id_ok(origin, strlen(origin)) ||
-        !mwx_share_id_ok(recipient, strlen(recipient)))
+    if (!mwxi_share_id_ok(origin, strlen(origin)) ||
+        !mwxi_share_id_ok(recipient, strlen(recipient)))
         return MWX_EINVAL;
     snprintf(subject, MWX_SUBJECT_LEN, "mwx.%s.%s.%s", kind, origin, recipient);
     return MWX_OK;
@@ -376,7 +370,7 @@ int mwx_subject_data(mwx_payload_type_t type, const char *origin, const char *re
 
 int mwx_subject_inbox(const char *nation, char subject[MWX_SUBJECT_LEN])
 {
-    if (!mwx_share_id_ok(nation, strlen(nation)))
+    if (!mwxi_share_id_ok(nation, strlen(nation)))
         return MWX_EINVAL;
     snprintf(subject, MWX_SUBJECT_LEN, "mwx.*.*.%s", nation);
     return MWX_OK;
@@ -384,8 +378,8 @@ int mwx_subject_inbox(const char *nation, char subject[MWX_SUBJECT_LEN])
 
 int mwx_subject_gap(const char *origin, const char *requester, char subject[MWX_SUBJECT_LEN])
 {
-    if (!mwx_share_id_ok(origin, strlen(origin)) ||
-        (strcmp(requester, "*") != 0 && !mwx_share_id_ok(requester, strlen(requester))))
+    if (!mwxi_share_id_ok(origin, strlen(origin)) ||
+        (strcmp(requester, "*") != 0 && !mwxi_share_id_ok(requester, strlen(requester))))
         return MWX_EINVAL;
     snprintf(subject, MWX_SUBJECT_LEN, "mwx-gap.%s.%s", origin, requester);
     return MWX_OK;
@@ -393,7 +387,7 @@ int mwx_subject_gap(const char *origin, const char *requester, char subject[MWX_
 
 int mwx_subject_meas(const char *nation, char subject[MWX_SUBJECT_LEN])
 {
-    if (!mwx_share_id_ok(nation, strlen(nation)))
+    if (!mwxi_share_id_ok(nation, strlen(nation)))
         return MWX_EINVAL;
     snprintf(subject, MWX_SUBJECT_LEN, "mwx-meas.%s", nation);
     return MWX_OK;

@@ -55,7 +55,7 @@ static size_t ir_scan(mwx_sensor_t *s, double t, const mwx_sim_target_t *targets
             continue;
         if (!clears_limb(&s->earth, s->pos_ecef, targets[i].ecef))
             continue;
-        if (mwx_rng_uniform(&s->rng) >= s->cfg.pd)
+        if (mwxi_rng_uniform(&s->rng) >= s->cfg.pd)
             continue;
         for (int j = 0; j < 3; j++)
             los[j] = targets[i].ecef[j] - s->pos_ecef[j];
@@ -71,13 +71,13 @@ static size_t ir_scan(mwx_sensor_t *s, double t, const mwx_sim_target_t *targets
         for (int j = 0; j < 3; j++)
             u1[j] /= nu;
         mwx_cross3(los, u1, u2);
-        ta = tan(s->cfg.sigma_los * mwx_rng_gauss(&s->rng));
-        tb = tan(s->cfg.sigma_los * mwx_rng_gauss(&s->rng));
+        ta = tan(s->cfg.sigma_los * mwxi_rng_gauss(&s->rng));
+        tb = tan(s->cfg.sigma_los * mwxi_rng_gauss(&s->rng));
         for (int j = 0; j < 3; j++)
             m[j] = los[j] + ta * u1[j] + tb * u2[j];
         nu = mwx_norm3(m);
         o = &out[k++];
-        mwx_sensor_meas_header(s, t, o);
+        mwxi_sensor_meas_header(s, t, o);
         for (int j = 0; j < 3; j++)
             o->los_ecef[j] = m[j] / nu;
         o->sigma_los_urad = s->cfg.sigma_los * 1e6;
@@ -86,9 +86,9 @@ static size_t ir_scan(mwx_sensor_t *s, double t, const mwx_sim_target_t *targets
     return k;
 }
 
-const mwx_sensor_ops_t mwx_ir_satellite_ops = {
+const mwx_sensor_ops_t mwxi_ir_satellite_ops = {
     .kind = "ir_satellite",
     .init = ir_init,
     .scan = ir_scan,
-    .next_scan = mwx_sensor_next_periodic,
+    .next_scan = mwxi_sensor_next_periodic,
 };

@@ -23,7 +23,7 @@ static int radar_init(mwx_sensor_t *s, mwx_err_t *err)
 static void fill(const mwx_sensor_t *s, double t, double range, double az, double el,
                  const char *truth, mwx_rec_meas_t *m)
 {
-    mwx_sensor_meas_header(s, t, m);
+    mwxi_sensor_meas_header(s, t, m);
     m->range_m = range;
     m->az_deg = az / MWX_DEG;
     m->el_deg = el / MWX_DEG;
@@ -33,8 +33,8 @@ static void fill(const mwx_sensor_t *s, double t, double range, double az, doubl
     mwx_strlcpy(m->truth_object, truth, sizeof m->truth_object);
 }
 
-static size_t radar_scan(mwx_sensor_t *s, double t, const mwx_sim_target_t *targets,
-                         size_t n, mwx_rec_meas_t *out, size_t cap)
+static size_t radar_scan(mwx_sensor_t *s, double t, const mwx_sim_target_t *targets, size_t n,
+                         mwx_rec_meas_t *out, size_t cap)
 {
     const mwx_sensor_cfg_t *c = &s->cfg;
     size_t k = 0;
@@ -46,33 +46,33 @@ static size_t radar_scan(mwx_sensor_t *s, double t, const mwx_sim_target_t *targ
         mwx_ecef_to_rae(&s->site, s->pos_ecef, targets[i].ecef, &r, &az, &el);
         if (el < c->min_elevation || r > c->max_range_m)
             continue;
-        if (mwx_rng_uniform(&s->rng) >= c->pd)
+        if (mwxi_rng_uniform(&s->rng) >= c->pd)
             continue;
-        r += c->sigma_range_m * mwx_rng_gauss(&s->rng);
-        az = mwx_wrap_2pi(az + c->sigma_az * mwx_rng_gauss(&s->rng));
-        el += c->sigma_el * mwx_rng_gauss(&s->rng);
+        r += c->sigma_range_m * mwxi_rng_gauss(&s->rng);
+        az = mwx_wrap_2pi(az + c->sigma_az * mwxi_rng_gauss(&s->rng));
+        el += c->sigma_el * mwxi_rng_gauss(&s->rng);
         if (r < 0)
             r = -r; /* only reachable with absurd sigmas at point-blank range */
         fill(s, t, r, az, el, targets[i].id, &out[k++]);
     }
-    nfa = mwx_rng_poisson(&s->rng, c->false_alarms_per_scan);
+    nfa = mwxi_rng_poisson(&s->rng, c->false_alarms_per_scan);
     if (nfa > MWX_SENSOR_MAX_FALSE)
         nfa = MWX_SENSOR_MAX_FALSE;
     for (unsigned j = 0; j < nfa; j++) {
         /* Uniform in volume: r^3 uniform, sin(el) uniform, az uniform. */
         double smin = sin(c->min_elevation);
-        double r = c->max_range_m * cbrt(mwx_rng_uniform(&s->rng));
-        double az = 2.0 * MWX_PI * mwx_rng_uniform(&s->rng);
-        double el = asin(smin + (1.0 - smin) * mwx_rng_uniform(&s->rng));
+        double r = c->max_range_m * cbrt(mwxi_rng_uniform(&s->rng));
+        double az = 2.0 * MWX_PI * mwxi_rng_uniform(&s->rng);
+        double el = asin(smin + (1.0 - smin) * mwxi_rng_uniform(&s->rng));
         if (k < cap)
             fill(s, t, r, az, el, "", &out[k++]);
     }
     return k;
 }
 
-const mwx_sensor_ops_t mwx_radar_ops = {
+const mwx_sensor_ops_t mwxi_radar_ops = {
     .kind = "radar",
     .init = radar_init,
     .scan = radar_scan,
-    .next_scan = mwx_sensor_next_periodic,
+    .next_scan = mwxi_sensor_next_periodic,
 };

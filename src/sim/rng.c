@@ -11,9 +11,12 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 
-uint64_t mwx_rng_hash(const char *s)
+uint64_t mwxi_rng_hash(const char *s)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
     for (; s && *s; s++) {
@@ -23,18 +26,18 @@ uint64_t mwx_rng_hash(const char *s)
     return h;
 }
 
-void mwx_rng_seed(mwx_rng_t *r, uint64_t seed, const char *stream)
+void mwxi_rng_seed(mwx_rng_t *r, uint64_t seed, const char *stream)
 {
     /* Mix the seed and the stream hash through splitmix64 so that nearby seeds and ids
      * give unrelated streams; xoshiro must not start from all zeros (splitmix64 output
      * of four consecutive states never is). */
     uint64_t x = seed;
-    uint64_t h = splitmix64(&x) ^ mwx_rng_hash(stream);
+    uint64_t h = splitmix64(&x) ^ mwxi_rng_hash(stream);
     for (int i = 0; i < 4; i++)
         r->s[i] = splitmix64(&h);
 }
 
-uint64_t mwx_rng_next(mwx_rng_t *r)
+uint64_t mwxi_rng_next(mwx_rng_t *r)
 {
     uint64_t *s = r->s;
     uint64_t result = rotl(s[1] * 5, 7) * 9;
@@ -48,20 +51,20 @@ uint64_t mwx_rng_next(mwx_rng_t *r)
     return result;
 }
 
-double mwx_rng_uniform(mwx_rng_t *r)
+double mwxi_rng_uniform(mwx_rng_t *r)
 {
-    return (double)(mwx_rng_next(r) >> 11) * 0x1.0p-53;
+    return (double)(mwxi_rng_next(r) >> 11) * 0x1.0p-53;
 }
 
-double mwx_rng_gauss(mwx_rng_t *r)
+double mwxi_rng_gauss(mwx_rng_t *r)
 {
     /* 1 - u lies in (0, 1], so the log is finite. */
-    double u1 = 1.0 - mwx_rng_uniform(r);
-    double u2 = mwx_rng_uniform(r);
+    double u1 = 1.0 - mwxi_rng_uniform(r);
+    double u2 = mwxi_rng_uniform(r);
     return sqrt(-2.0 * log(u1)) * cos(2.0 * 3.14159265358979323846 * u2);
 }
 
-unsigned mwx_rng_poisson(mwx_rng_t *r, double lambda)
+unsigned mwxi_rng_poisson(mwx_rng_t *r, double lambda)
 {
     unsigned n = 0;
     if (!(lambda > 0))
@@ -74,7 +77,7 @@ unsigned mwx_rng_poisson(mwx_rng_t *r, double lambda)
         double limit = exp(-l), p = 1.0;
         lambda -= l;
         for (;;) {
-            p *= mwx_rng_uniform(r);
+            p *= mwxi_rng_uniform(r);
             if (p <= limit)
                 break;
             n++;

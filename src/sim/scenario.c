@@ -19,31 +19,53 @@
 
 #define REGIONS_FILE "regions/northeast-asia.geojson"
 
-static const char *const k_top[] = {"name", "epoch", "status", "duration_s", "seed",
-                                    "physics", "nations", "sharing", "regions", "sensors",
+static const char *const k_top[] = {"name",     "epoch",     "status",  "duration_s", "seed",
+                                    "physics",  "nations",   "sharing", "regions",    "sensors",
                                     "launches", "reference", NULL};
 static const char *const k_physics[] = {"earth", "rotation", "j2", "drag", NULL};
 static const char *const k_nation[] = {"id", NULL};
 static const char *const k_sharing[] = {"from", "to", NULL};
-static const char *const k_radar[] = {"id", "nation", "kind", "lat", "lon", "alt_m",
-                                      "max_range_km", "min_elevation_deg", "revisit_s",
-                                      "sigma_range_m", "sigma_az_deg", "sigma_el_deg", "pd",
-                                      "false_alarms_per_scan", NULL};
-static const char *const k_ir[] = {"id", "nation", "kind", "lon", "revisit_s",
-                                   "sigma_los_urad", "pd", NULL};
-static const char *const k_launch[] = {"id", "t_launch_s", "site", "aim", "profile",
-                                       "apogee_km", "burn_time_s",
-                                       "ballistic_coefficient_kg_m2", "stages",
-                                       "terminal_maneuver_g", "glide_alt_km",
-                                       "lift_to_drag", "crossrange_km", "azimuth_deg",
-                                       "orbit_alt_km", "fail_at_s", NULL};
+static const char *const k_radar[] = {"id",
+                                      "nation",
+                                      "kind",
+                                      "lat",
+                                      "lon",
+                                      "alt_m",
+                                      "max_range_km",
+                                      "min_elevation_deg",
+                                      "revisit_s",
+                                      "sigma_range_m",
+                                      "sigma_az_deg",
+                                      "sigma_el_deg",
+                                      "pd",
+                                      "false_alarms_per_scan",
+                                      NULL};
+static const char *const k_ir[] = {"id",        "nation",         "kind", "lon",
+                                   "revisit_s", "sigma_los_urad", "pd",   NULL};
+static const char *const k_launch[] = {"id",
+                                       "t_launch_s",
+                                       "site",
+                                       "aim",
+                                       "profile",
+                                       "apogee_km",
+                                       "burn_time_s",
+                                       "ballistic_coefficient_kg_m2",
+                                       "stages",
+                                       "terminal_maneuver_g",
+                                       "glide_alt_km",
+                                       "lift_to_drag",
+                                       "crossrange_km",
+                                       "azimuth_deg",
+                                       "orbit_alt_km",
+                                       "fail_at_s",
+                                       NULL};
 static const char *const k_stage[] = {"burn_time_s", NULL};
 static const char *const k_point[] = {"lat", "lon", NULL};
 static const char *const e_status[] = {"Actual", "Exercise", "Test", NULL};
 static const char *const e_earth[] = {"wgs84", "spherical", NULL};
 static const char *const e_kind[] = {"radar", "ir_satellite", NULL};
-static const char *const e_profile[] = {"minimum_energy", "lofted", "depressed", "glide",
-                                        "space_launch", NULL};
+static const char *const e_profile[] = {"minimum_energy", "lofted",       "depressed",
+                                        "glide",          "space_launch", NULL};
 
 /* Ids travel in subjects, file names and CAP identifiers: letters, digits, - and _. */
 static int check_id(const mwx_jpath_t *jp, const char *key, const char *id, mwx_err_t *err)
@@ -54,9 +76,8 @@ static int check_id(const mwx_jpath_t *jp, const char *key, const char *id, mwx_
         char c = *p;
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
               c == '-' || c == '_'))
-            return mwx_jpath_error(jp, key, err,
-                                   "expected an id of letters, digits, '-' and '_', got \"%s\"",
-                                   id);
+            return mwx_jpath_error(
+                jp, key, err, "expected an id of letters, digits, '-' and '_', got \"%s\"", id);
     }
     return MWX_OK;
 }
@@ -76,8 +97,7 @@ static int nation_index(const mwx_scenario_t *sc, const char *id)
     return -1;
 }
 
-static int unknown_nation(const mwx_jpath_t *jp, const char *key, const char *id,
-                          mwx_err_t *err)
+static int unknown_nation(const mwx_jpath_t *jp, const char *key, const char *id, mwx_err_t *err)
 {
     return mwx_jpath_error(jp, key, err, "unknown nation \"%s\" (not in $.nations)", id);
 }
@@ -102,8 +122,7 @@ static int get_array(const mwx_jpath_t *jp, const json_t *obj, const char *key, 
     return MWX_OK;
 }
 
-static int read_physics(mwx_jpath_t *jp, const json_t *root, mwx_physics_t *ph,
-                        mwx_err_t *err)
+static int read_physics(mwx_jpath_t *jp, const json_t *root, mwx_physics_t *ph, mwx_err_t *err)
 {
     json_t *o = json_object_get(root, "physics");
     size_t mark;
@@ -135,8 +154,7 @@ static int read_physics(mwx_jpath_t *jp, const json_t *root, mwx_physics_t *ph,
     return MWX_OK;
 }
 
-static int read_nations(mwx_jpath_t *jp, const json_t *root, mwx_scenario_t *sc,
-                        mwx_err_t *err)
+static int read_nations(mwx_jpath_t *jp, const json_t *root, mwx_scenario_t *sc, mwx_err_t *err)
 {
     json_t *arr, *v;
     size_t i, mark;
@@ -146,7 +164,8 @@ static int read_nations(mwx_jpath_t *jp, const json_t *root, mwx_scenario_t *sc,
     if (json_array_size(arr) == 0)
         return mwx_jpath_error(jp, "nations", err, "expected at least one nation");
     mark = mwx_jpath_key(jp, "nations");
-    json_array_foreach(arr, i, v) {
+    json_array_foreach(arr, i, v)
+    {
         size_t m2 = mwx_jpath_index(jp, i);
         char *id = sc->nations[sc->n_nations];
         if ((rc = mwx_json_check_object(jp, v, k_nation, err)) ||
@@ -161,8 +180,7 @@ static int read_nations(mwx_jpath_t *jp, const json_t *root, mwx_scenario_t *sc,
     return MWX_OK;
 }
 
-static int read_sharing(mwx_jpath_t *jp, const json_t *root, mwx_scenario_t *sc,
-                        mwx_err_t *err)
+static int read_sharing(mwx_jpath_t *jp, const json_t *root, mwx_scenario_t *sc, mwx_err_t *err)
 {
     json_t *arr, *v;
     size_t i, mark;
@@ -170,7 +188,8 @@ static int read_sharing(mwx_jpath_t *jp, const json_t *root, mwx_scenario_t *sc,
     if (rc || !arr)
         return rc;
     mark = mwx_jpath_key(jp, "sharing");
-    json_array_foreach(arr, i, v) {
+    json_array_foreach(arr, i, v)
+    {
         size_t m2 = mwx_jpath_index(jp, i), m3, j;
         mwx_sharing_rule_t *r = &sc->sharing[sc->n_sharing];
         json_t *to, *tv;
@@ -182,12 +201,12 @@ static int read_sharing(mwx_jpath_t *jp, const json_t *root, mwx_scenario_t *sc,
         for (int k = 0; k < sc->n_sharing; k++)
             if (strcmp(sc->sharing[k].from, r->from) == 0)
                 return mwx_jpath_error(jp, "from", err,
-                                       "duplicate rule for \"%s\" (see $.sharing[%d])",
-                                       r->from, k);
+                                       "duplicate rule for \"%s\" (see $.sharing[%d])", r->from, k);
         if ((rc = get_array(jp, v, "to", 1, MWX_MAX_NATIONS, &to, err)))
             return rc;
         m3 = mwx_jpath_key(jp, "to");
-        json_array_foreach(to, j, tv) {
+        json_array_foreach(to, j, tv)
+        {
             char *id = r->to[r->n_to];
             if (!json_is_string(tv) || mwx_strlcpy(id, json_string_value(tv), MWX_ID_LEN) ||
                 strlen(id) != json_string_length(tv)) {
@@ -230,40 +249,39 @@ static int read_sensor(mwx_jpath_t *jp, const json_t *v, mwx_scenario_t *sc, mwx
         return rc;
     s->kind = kind == 0 ? MWX_SENSOR_RADAR : MWX_SENSOR_IR;
     if ((rc = mwx_json_check_object(jp, v, kind == 0 ? k_radar : k_ir, err)) ||
-        (rc = read_id(jp, v, "id", s->id, err)) ||
-        (rc = read_id(jp, v, "nation", s->nation, err)))
+        (rc = read_id(jp, v, "id", s->id, err)) || (rc = read_id(jp, v, "nation", s->nation, err)))
         return rc;
     for (int k = 0; k < sc->n_sensors; k++)
         if (strcmp(sc->sensors[k].id, s->id) == 0)
-            return mwx_jpath_error(jp, "id", err,
-                                   "duplicate sensor id \"%s\" (see $.sensors[%d])", s->id, k);
+            return mwx_jpath_error(jp, "id", err, "duplicate sensor id \"%s\" (see $.sensors[%d])",
+                                   s->id, k);
     if (nation_index(sc, s->nation) < 0)
         return unknown_nation(jp, "nation", s->nation, err);
     if ((rc = mwx_json_number(jp, v, "revisit_s", 0, MWX_SCN_DEFAULT_REVISIT_S, 0.01, 3600,
                               &s->revisit_s, err)) ||
         (rc = mwx_json_number(jp, v, "pd", 0,
-                              kind == 0 ? MWX_SCN_DEFAULT_RADAR_PD : MWX_SCN_DEFAULT_IR_PD, 0,
-                              1, &s->pd, err)) ||
+                              kind == 0 ? MWX_SCN_DEFAULT_RADAR_PD : MWX_SCN_DEFAULT_IR_PD, 0, 1,
+                              &s->pd, err)) ||
         (rc = mwx_json_number(jp, v, "lon", 1, 0, -180, 180, &lon, err)))
         return rc;
     if (kind == 0) {
         if ((rc = mwx_json_number(jp, v, "lat", 1, 0, -90, 90, &lat, err)) ||
             (rc = mwx_json_number(jp, v, "alt_m", 0, 0, -500, 10000, &alt, err)) ||
-            (rc = mwx_json_number(jp, v, "max_range_km", 0, MWX_SCN_DEFAULT_MAX_RANGE_KM, 1,
-                                  6000, &rng_km, err)) ||
-            (rc = mwx_json_number(jp, v, "min_elevation_deg", 0,
-                                  MWX_SCN_DEFAULT_MIN_ELEVATION_DEG, 0, 89, &minel, err)) ||
+            (rc = mwx_json_number(jp, v, "max_range_km", 0, MWX_SCN_DEFAULT_MAX_RANGE_KM, 1, 6000,
+                                  &rng_km, err)) ||
+            (rc = mwx_json_number(jp, v, "min_elevation_deg", 0, MWX_SCN_DEFAULT_MIN_ELEVATION_DEG,
+                                  0, 89, &minel, err)) ||
             (rc = mwx_json_number(jp, v, "sigma_range_m", 0, MWX_SCN_DEFAULT_SIGMA_RANGE_M, 0,
                                   100000, &srange, err)) ||
-            (rc = mwx_json_number(jp, v, "sigma_az_deg", 0, MWX_SCN_DEFAULT_SIGMA_ANGLE_DEG, 0,
-                                  10, &saz, err)) ||
-            (rc = mwx_json_number(jp, v, "sigma_el_deg", 0, MWX_SCN_DEFAULT_SIGMA_ANGLE_DEG, 0,
-                                  10, &sel, err)) ||
-            (rc = mwx_json_number(jp, v, "false_alarms_per_scan", 0,
-                                  MWX_SCN_DEFAULT_FALSE_ALARMS, 0, 100, &fa, err)))
+            (rc = mwx_json_number(jp, v, "sigma_az_deg", 0, MWX_SCN_DEFAULT_SIGMA_ANGLE_DEG, 0, 10,
+                                  &saz, err)) ||
+            (rc = mwx_json_number(jp, v, "sigma_el_deg", 0, MWX_SCN_DEFAULT_SIGMA_ANGLE_DEG, 0, 10,
+                                  &sel, err)) ||
+            (rc = mwx_json_number(jp, v, "false_alarms_per_scan", 0, MWX_SCN_DEFAULT_FALSE_ALARMS,
+                                  0, 100, &fa, err)))
             return rc;
-    } else if ((rc = mwx_json_number(jp, v, "sigma_los_urad", 0, MWX_SCN_DEFAULT_SIGMA_LOS_URAD,
-                                     0, 10000, &los, err))) {
+    } else if ((rc = mwx_json_number(jp, v, "sigma_los_urad", 0, MWX_SCN_DEFAULT_SIGMA_LOS_URAD, 0,
+                                     10000, &los, err))) {
         return rc;
     }
     s->lat = lat * MWX_DEG;
@@ -280,8 +298,8 @@ static int read_sensor(mwx_jpath_t *jp, const json_t *v, mwx_scenario_t *sc, mwx
     return MWX_OK;
 }
 
-static int read_point(mwx_jpath_t *jp, const json_t *v, const char *key, double *lat,
-                      double *lon, mwx_err_t *err)
+static int read_point(mwx_jpath_t *jp, const json_t *v, const char *key, double *lat, double *lon,
+                      mwx_err_t *err)
 {
     json_t *o = json_object_get(v, key);
     size_t mark;
@@ -300,8 +318,7 @@ static int read_point(mwx_jpath_t *jp, const json_t *v, const char *key, double 
 }
 
 /* A key that profile prof does not take. */
-static int refuse_key(mwx_jpath_t *jp, const json_t *v, const char *key, int prof,
-                      mwx_err_t *err)
+static int refuse_key(mwx_jpath_t *jp, const json_t *v, const char *key, int prof, mwx_err_t *err)
 {
     if (json_object_get(v, key))
         return mwx_jpath_error(jp, key, err, "not a key of profile \"%s\"", e_profile[prof]);
@@ -318,22 +335,24 @@ static int read_space_stages(mwx_jpath_t *jp, const json_t *v, mwx_launch_t *l, 
     if (json_is_array(arr) && (json_array_size(arr) < 2 || json_array_size(arr) > MWX_MAX_STAGES))
         return mwx_jpath_error(jp, "stages", err,
                                "launch %s: impossible stage set: a space launch needs 2 or 3 "
-                               "stages, got %zu", l->id, json_array_size(arr));
+                               "stages, got %zu",
+                               l->id, json_array_size(arr));
     int rc = get_array(jp, v, "stages", 1, MWX_MAX_STAGES, &arr, err);
     if (rc)
         return rc;
     mark = mwx_jpath_key(jp, "stages");
     l->burn_time_s = 0.0;
-    json_array_foreach(arr, i, st) {
+    json_array_foreach(arr, i, st)
+    {
         size_t m2 = mwx_jpath_index(jp, i);
         double b = json_number_value(json_object_get(st, "burn_time_s"));
         if (json_is_number(json_object_get(st, "burn_time_s")) && !(b >= 10 && b <= 1000))
             return mwx_jpath_error(jp, "burn_time_s", err,
                                    "launch %s: impossible stage set: stage %zu burns %g s "
-                                   "(a stage burns 10-1000 s)", l->id, i + 1, b);
+                                   "(a stage burns 10-1000 s)",
+                                   l->id, i + 1, b);
         if ((rc = mwx_json_check_object(jp, st, k_stage, err)) ||
-            (rc = mwx_json_number(jp, st, "burn_time_s", 1, 0, 10, 1000, &l->stage_burn_s[i],
-                                  err)))
+            (rc = mwx_json_number(jp, st, "burn_time_s", 1, 0, 10, 1000, &l->stage_burn_s[i], err)))
             return rc;
         l->burn_time_s += l->stage_burn_s[i];
         mwx_jpath_pop(jp, m2);
@@ -355,19 +374,19 @@ static int read_launch(mwx_jpath_t *jp, const json_t *v, mwx_scenario_t *sc, mwx
         return rc;
     for (int k = 0; k < sc->n_launches; k++)
         if (strcmp(sc->launches[k].id, l->id) == 0)
-            return mwx_jpath_error(jp, "id", err,
-                                   "duplicate launch id \"%s\" (see $.launches[%d])", l->id, k);
-    if ((rc = mwx_json_number(jp, v, "t_launch_s", 1, 0, 0, sc->duration_s, &l->t_launch,
-                              err)) ||
+            return mwx_jpath_error(jp, "id", err, "duplicate launch id \"%s\" (see $.launches[%d])",
+                                   l->id, k);
+    if ((rc = mwx_json_number(jp, v, "t_launch_s", 1, 0, 0, sc->duration_s, &l->t_launch, err)) ||
         (rc = read_point(jp, v, "site", &l->site_lat, &l->site_lon, err)) ||
         (rc = mwx_json_enum(jp, v, "profile", 0, 0, e_profile, &prof, err)) ||
-        (rc = mwx_json_number(jp, v, "ballistic_coefficient_kg_m2", 0,
-                              MWX_SCN_DEFAULT_BETA_KG_M2, 100, 1e6, &l->beta_kg_m2, err)))
+        (rc = mwx_json_number(jp, v, "ballistic_coefficient_kg_m2", 0, MWX_SCN_DEFAULT_BETA_KG_M2,
+                              100, 1e6, &l->beta_kg_m2, err)))
         return rc;
     l->profile = (mwx_profile_t)prof;
     if (l->profile == MWX_PROFILE_SPACE_LAUNCH) {
-        static const char *const no[] = {"aim", "apogee_km", "burn_time_s", "terminal_maneuver_g",
-                                         "glide_alt_km", "lift_to_drag", "crossrange_km", NULL};
+        static const char *const no[] = {
+            "aim",          "apogee_km",    "burn_time_s",   "terminal_maneuver_g",
+            "glide_alt_km", "lift_to_drag", "crossrange_km", NULL};
         for (int k = 0; no[k]; k++)
             if ((rc = refuse_key(jp, v, no[k], prof, err)))
                 return rc;
@@ -386,7 +405,8 @@ static int read_launch(mwx_jpath_t *jp, const json_t *v, mwx_scenario_t *sc, mwx
         if (json_object_get(v, "fail_at_s") && l->fail_at_s >= l->burn_time_s)
             return mwx_jpath_error(jp, "fail_at_s", err,
                                    "%g s is after the last stage's burn-out (%g s): the break-up "
-                                   "must come while a stage burns", l->fail_at_s, l->burn_time_s);
+                                   "must come while a stage burns",
+                                   l->fail_at_s, l->burn_time_s);
         l->aim_lat = l->site_lat;
         l->aim_lon = l->site_lon;
         sc->n_launches++;
@@ -403,8 +423,8 @@ static int read_launch(mwx_jpath_t *jp, const json_t *v, mwx_scenario_t *sc, mwx
         if (json_is_integer(js) && (json_integer_value(js) < 1 || json_integer_value(js) > 2))
             return mwx_jpath_error(jp, "stages", err,
                                    "launch %s: impossible stage set: a \"%s\" missile has 1 "
-                                   "or 2 stages, got %lld", l->id, e_profile[prof],
-                                   (long long)json_integer_value(js));
+                                   "or 2 stages, got %lld",
+                                   l->id, e_profile[prof], (long long)json_integer_value(js));
     }
     if ((rc = read_point(jp, v, "aim", &l->aim_lat, &l->aim_lon, err)) ||
         (rc = mwx_json_number(jp, v, "burn_time_s", 0, MWX_SCN_DEFAULT_BURN_TIME_S, 10, 600,
@@ -434,8 +454,7 @@ static int read_launch(mwx_jpath_t *jp, const json_t *v, mwx_scenario_t *sc, mwx
             return mwx_jpath_error(jp, "terminal_maneuver_g", err,
                                    "only for a \"depressed\" profile with apogee_km below 80 "
                                    "(a quasi-ballistic flight)");
-        if ((rc = mwx_json_number(jp, v, "terminal_maneuver_g", 1, 0, 0, 10, &l->terminal_g,
-                                  err)))
+        if ((rc = mwx_json_number(jp, v, "terminal_maneuver_g", 1, 0, 0, 10, &l->terminal_g, err)))
             return rc;
     }
     if (l->profile == MWX_PROFILE_GLIDE) {
@@ -444,8 +463,7 @@ static int read_launch(mwx_jpath_t *jp, const json_t *v, mwx_scenario_t *sc, mwx
         l->glide_alt_m = x * 1e3;
         if (l->glide_alt_m >= l->apogee_m)
             return mwx_jpath_error(jp, "glide_alt_km", err,
-                                   "%g km is not below the boost apex apogee_km %g", x,
-                                   apogee_km);
+                                   "%g km is not below the boost apex apogee_km %g", x, apogee_km);
         if ((rc = mwx_json_number(jp, v, "lift_to_drag", 1, 0, 1, 4, &l->lift_to_drag, err)))
             return rc;
         if (json_object_get(v, "crossrange_km")) {
@@ -475,7 +493,8 @@ static int read_list(mwx_jpath_t *jp, const json_t *root, const char *key, size_
     if (rc || !arr)
         return rc;
     mark = mwx_jpath_key(jp, key);
-    json_array_foreach(arr, i, v) {
+    json_array_foreach(arr, i, v)
+    {
         size_t m2 = mwx_jpath_index(jp, i);
         if ((rc = one(jp, v, sc, err)))
             return rc;
@@ -629,8 +648,7 @@ int mwx_scenario_parse(const char *text, size_t len, const char *name, const cha
             goto fail;
         }
     }
-    if ((rc = mwx_json_enum(&jp, root, "status", 0, MWX_STATUS_EXERCISE, e_status, &status,
-                            err)))
+    if ((rc = mwx_json_enum(&jp, root, "status", 0, MWX_STATUS_EXERCISE, e_status, &status, err)))
         goto fail;
     if (status == MWX_STATUS_ACTUAL) {
         rc = mwx_jpath_error(&jp, "status", err,
@@ -667,8 +685,8 @@ fail:
     return rc;
 }
 
-int mwx_scenario_load_string(const char *text, size_t len, const char *name,
-                             const char *base_dir, mwx_scenario_t *sc, mwx_err_t *err)
+int mwx_scenario_load_string(const char *text, size_t len, const char *name, const char *base_dir,
+                             mwx_scenario_t *sc, mwx_err_t *err)
 {
     return mwx_scenario_parse(text, len, name, base_dir, 0, sc, err);
 }
@@ -691,8 +709,7 @@ int mwx_scenario_load(const char *path, mwx_scenario_t *sc, mwx_err_t *err)
             if (cap > (size_t)16 << 20) {
                 fclose(f);
                 free(text);
-                return mwx_err_set(err, MWX_EINVAL, "%s: larger than 16 MiB: not a scenario",
-                                   path);
+                return mwx_err_set(err, MWX_EINVAL, "%s: larger than 16 MiB: not a scenario", path);
             }
             cap = cap ? cap * 2 : 65536;
             t2 = realloc(text, cap);

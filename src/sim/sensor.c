@@ -7,14 +7,14 @@
 static const mwx_sensor_ops_t *ops_for(mwx_sensor_kind_t k)
 {
     switch (k) {
-    case MWX_SENSOR_RADAR: return &mwx_radar_ops;
-    case MWX_SENSOR_IR: return &mwx_ir_satellite_ops;
+    case MWX_SENSOR_RADAR: return &mwxi_radar_ops;
+    case MWX_SENSOR_IR: return &mwxi_ir_satellite_ops;
     }
     return NULL;
 }
 
-int mwx_sensor_init(mwx_sensor_t *s, const mwx_sensor_cfg_t *cfg, const mwx_physics_t *ph,
-                    uint64_t seed, mwx_err_t *err)
+int mwxi_sensor_init(mwx_sensor_t *s, const mwx_sensor_cfg_t *cfg, const mwx_physics_t *ph,
+                     uint64_t seed, mwx_err_t *err)
 {
     memset(s, 0, sizeof *s);
     s->ops = ops_for(cfg->kind);
@@ -23,13 +23,13 @@ int mwx_sensor_init(mwx_sensor_t *s, const mwx_sensor_cfg_t *cfg, const mwx_phys
                            (int)cfg->kind);
     s->cfg = *cfg;
     s->earth = ph->earth;
-    mwx_rng_seed(&s->rng, seed, cfg->id);
+    mwxi_rng_seed(&s->rng, seed, cfg->id);
     /* The first draw of the stream places the scan phase in [0, revisit). */
-    s->phase_s = mwx_rng_uniform(&s->rng) * cfg->revisit_s;
+    s->phase_s = mwxi_rng_uniform(&s->rng) * cfg->revisit_s;
     return s->ops->init(s, err);
 }
 
-double mwx_sensor_next_periodic(const mwx_sensor_t *s, double t)
+double mwxi_sensor_next_periodic(const mwx_sensor_t *s, double t)
 {
     double rev = s->cfg.revisit_s;
     double k;
@@ -44,7 +44,7 @@ double mwx_sensor_next_periodic(const mwx_sensor_t *s, double t)
     return s->phase_s + k * rev;
 }
 
-void mwx_sensor_meas_header(const mwx_sensor_t *s, double t, mwx_rec_meas_t *m)
+void mwxi_sensor_meas_header(const mwx_sensor_t *s, double t, mwx_rec_meas_t *m)
 {
     memset(m, 0, sizeof *m);
     m->t = t;

@@ -20,7 +20,7 @@
 
 /* False alarms beyond this many in one scan are dropped (P < 1e-30 for the largest
  * allowed rate, 100 a scan). */
-#define MWX_SENSOR_MAX_FALSE 512
+#define MWX_SENSOR_MAX_FALSE           512
 #define MWX_SENSOR_MAX_MEAS(n_targets) ((size_t)(n_targets) + MWX_SENSOR_MAX_FALSE)
 
 /* One true object at the scan time. */
@@ -49,21 +49,21 @@ struct mwx_sensor {
     mwx_sensor_cfg_t cfg;
     mwx_earth_t earth;
     mwx_rng_t rng;
-    double phase_s;        /* scans at phase_s + k * revisit_s (sensors are not in step) */
-    double pos_ecef[3];    /* site or satellite, Earth-fixed */
-    mwx_geo_t site;        /* radar site (rad, rad, m) */
+    double phase_s;     /* scans at phase_s + k * revisit_s (sensors are not in step) */
+    double pos_ecef[3]; /* site or satellite, Earth-fixed */
+    mwx_geo_t site;     /* radar site (rad, rad, m) */
 };
 
-extern const mwx_sensor_ops_t mwx_radar_ops;
-extern const mwx_sensor_ops_t mwx_ir_satellite_ops;
+extern const mwx_sensor_ops_t mwxi_radar_ops;
+extern const mwx_sensor_ops_t mwxi_ir_satellite_ops;
 
 /* Set up s for cfg on the scenario's Earth with the run seed. */
-int mwx_sensor_init(mwx_sensor_t *s, const mwx_sensor_cfg_t *cfg, const mwx_physics_t *ph,
-                    uint64_t seed, mwx_err_t *err);
+int mwxi_sensor_init(mwx_sensor_t *s, const mwx_sensor_cfg_t *cfg, const mwx_physics_t *ph,
+                     uint64_t seed, mwx_err_t *err);
 /* Shared scan schedule: phase_s + k * revisit_s, the first one strictly after t. */
-double mwx_sensor_next_periodic(const mwx_sensor_t *s, double t);
+double mwxi_sensor_next_periodic(const mwx_sensor_t *s, double t);
 /* Fill the fields common to every measurement of s at t. */
-void mwx_sensor_meas_header(const mwx_sensor_t *s, double t, mwx_rec_meas_t *m);
+void mwxi_sensor_meas_header(const mwx_sensor_t *s, double t, mwx_rec_meas_t *m);
 
 /* Geostationary orbit radius (m): (GM / omega^2)^(1/3) for WGS-84, 42164.17 km. */
 #define MWX_GEO_RADIUS_M 42164172.0

@@ -22,11 +22,11 @@
 
 typedef struct truth_src {
     const mwx_traj_t *tr;
-    int k;                 /* object index in tr */
-    int launch;            /* index in sc->launches */
+    int k;      /* object index in tr */
+    int launch; /* index in sc->launches */
     mwx_traj_object_t obj;
-    double t_burnout;      /* the vehicle's; INFINITY for a separated part */
-    double next_t;         /* INFINITY when done */
+    double t_burnout; /* the vehicle's; INFINITY for a separated part */
+    double next_t;    /* INFINITY when done */
     int sent_burnout;
 } truth_src_t;
 
@@ -38,7 +38,7 @@ typedef struct run {
     mwx_sensor_t sensors[MWX_MAX_SENSORS];
     double next_scan[MWX_MAX_SENSORS];
     mwx_sim_target_t targets[MAX_OBJ];
-    mwx_rec_meas_t *meas;  /* MWX_SENSOR_MAX_MEAS(MAX_OBJ) */
+    mwx_rec_meas_t *meas; /* MWX_SENSOR_MAX_MEAS(MAX_OBJ) */
     double truth_dt;
 } run_t;
 
@@ -75,8 +75,8 @@ static int emit_truth(run_t *r, int i, mwx_sim_sink_fn sink, void *ctx, mwx_sim_
     rc = mwx_traj_object_state(ts->tr, ts->k, t, rec.u.truth.ecef_m, rec.u.truth.vel_mps,
                                &rec.u.truth.phase);
     if (rc)
-        return mwx_err_set(err, rc, "object %s: no trajectory state at t = %.3f s: %s",
-                           ts->obj.id, t, mwx_strerror(rc));
+        return mwx_err_set(err, rc, "object %s: no trajectory state at t = %.3f s: %s", ts->obj.id,
+                           t, mwx_strerror(rc));
     if (t >= ts->obj.t_end && ts->obj.impacts)
         rec.u.truth.phase = MWX_PHASE_IMPACT;
     if (t == ts->t_burnout)
@@ -123,8 +123,8 @@ static int emit_scan(run_t *r, int j, mwx_sim_sink_fn sink, void *ctx, mwx_sim_s
     return MWX_OK;
 }
 
-static int setup(run_t *r, const mwx_scenario_t *sc, const mwx_sim_opts_t *opts,
-                 uint64_t seed, mwx_err_t *err)
+static int setup(run_t *r, const mwx_scenario_t *sc, const mwx_sim_opts_t *opts, uint64_t seed,
+                 mwx_err_t *err)
 {
     int rc;
     r->sc = sc;
@@ -151,13 +151,13 @@ static int setup(run_t *r, const mwx_scenario_t *sc, const mwx_sim_opts_t *opts,
             ts->tr = tr;
             ts->k = k;
             ts->launch = i;
-            mwx_traj_object(tr, k, &ts->obj);
+            (void)mwx_traj_object(tr, k, &ts->obj);
             ts->t_burnout = k ? INFINITY : info.t_burnout;
             ts->next_t = ts->obj.t_start <= sc->duration_s ? ts->obj.t_start : INFINITY;
         }
     }
     for (int j = 0; j < sc->n_sensors; j++) {
-        if ((rc = mwx_sensor_init(&r->sensors[j], &sc->sensors[j], &sc->physics, seed, err)))
+        if ((rc = mwxi_sensor_init(&r->sensors[j], &sc->sensors[j], &sc->physics, seed, err)))
             return rc;
         r->next_scan[j] = r->sensors[j].ops->next_scan(&r->sensors[j], -1.0);
         if (r->next_scan[j] > sc->duration_s)
@@ -175,8 +175,8 @@ static void teardown(run_t *r)
     free(r);
 }
 
-int mwx_sim_run_stats(const mwx_scenario_t *sc, const mwx_sim_opts_t *opts,
-                      mwx_sim_sink_fn sink, void *ctx, mwx_sim_stats_t *stats, mwx_err_t *err)
+int mwx_sim_run_stats(const mwx_scenario_t *sc, const mwx_sim_opts_t *opts, mwx_sim_sink_fn sink,
+                      void *ctx, mwx_sim_stats_t *stats, mwx_err_t *err)
 {
     uint64_t seed = opts && opts->has_seed ? opts->seed : sc->seed;
     mwx_sim_stats_t st = {0, 0, 0, 0};

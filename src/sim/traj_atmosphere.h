@@ -9,6 +9,6 @@
 
 /* Density (kg/m^3) at geometric altitude alt_m above the ellipsoid. Below 0 m the
  * lowest layer's law is continued (down to -5 km), then held. */
-double traj_atm_density(double alt_m);
+double mwxi_traj_atm_density(double alt_m);
 
 #endif

@@ -7,7 +7,7 @@
 #include "sim/traj_atmosphere.h"
 #include "sim/traj_gravity.h"
 
-void traj_cfg_init(traj_cfg_t *c, const mwx_physics_t *ph, const mwx_launch_t *l)
+void mwxi_traj_cfg_init(traj_cfg_t *c, const mwx_physics_t *ph, const mwx_launch_t *l)
 {
     mwx_geo_t site = {l->site_lat, l->site_lon, 0.0};
     c->earth = ph->earth;
@@ -49,7 +49,7 @@ void traj_cfg_init(traj_cfg_t *c, const mwx_physics_t *ph, const mwx_launch_t *l
     }
 }
 
-double traj_alt_radial(const mwx_earth_t *e, const double r[3])
+double mwxi_traj_alt_radial(const mwx_earth_t *e, const double r[3])
 {
     double rn = sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2]);
     if (e->f == 0.0)
@@ -66,7 +66,7 @@ typedef struct rhs_state {
     int stage; /* 1, 2 burning; 0 ballistic */
 } rhs_state_t;
 
-double traj_stage1_time(double burn_s, double zeta)
+double mwxi_traj_stage1_time(double burn_s, double zeta)
 {
     /* lift-off thrust/weight = ve zeta / (g0 t1): shorten stage 1 (down to 30 % of the
      * burn) rather than let it fall below 1.5 */
@@ -74,14 +74,14 @@ double traj_stage1_time(double burn_s, double zeta)
     return fmin(0.5, fmax(0.3, t1 / burn_s)) * burn_s;
 }
 
-void traj_rhs_init(traj_rhs_ctx_t *x, const traj_cfg_t *c, const traj_prog_t *p)
+void mwxi_traj_rhs_init(traj_rhs_ctx_t *x, const traj_cfg_t *c, const traj_prog_t *p)
 {
     double h0[3];
     x->c = c;
     x->p = p;
     x->ve = TRAJ_ISP_S * TRAJ_G0;
     x->zeta = 1.0 - exp(-p->dv / (2.0 * x->ve));
-    x->t_stage = traj_stage1_time(c->burn_s, x->zeta);
+    x->t_stage = mwxi_traj_stage1_time(c->burn_s, x->zeta);
     x->beta_coast = c->beta_rv;
     x->lift = TRAJ_LIFT_NONE;
     x->weave = 0;
@@ -126,8 +126,8 @@ static void post_accel(const traj_rhs_ctx_t *x, double tau, const double y[TRAJ_
     }
     mwx_cross3(up, hv, ll);
     if (x->weave) {
-        double a = x->c->weave_g * TRAJ_G0 *
-                   cos(2.0 * MWX_PI * 2.0 * (tau - c->tau_weave) / TRAJ_WEAVE_S);
+        double a =
+            x->c->weave_g * TRAJ_G0 * cos(2.0 * MWX_PI * 2.0 * (tau - c->tau_weave) / TRAJ_WEAVE_S);
         for (int i = 0; i < 3; i++)
             acc[i] += a * ll[i];
     }
@@ -142,7 +142,7 @@ static void post_accel(const traj_rhs_ctx_t *x, double tau, const double y[TRAJ_
         mwx_ecef_to_eci(c->earth.omega * tau, 0.0, c->aim, NULL, aim, NULL);
         if (x->lift == TRAJ_LIFT_GLIDE) {
             /* hold the glide altitude; turn the heading onto the aim (bank) */
-            double alt = traj_alt_radial(&c->earth, y), d[3], dh[3], cr[3];
+            double alt = mwxi_traj_alt_radial(&c->earth, y), d[3], dh[3], cr[3];
             double vr_ref = clampd(-(alt - c->glide_h) / TRAJ_GLIDE_TH_S, -1500.0, 1500.0);
             a_v = (gl - (vi2 - vr * vr) / rn) + (vr_ref - vr) / TRAJ_GLIDE_TV_S;
             for (int i = 0; i < 3; i++)
@@ -180,12 +180,12 @@ static void post_accel(const traj_rhs_ctx_t *x, double tau, const double y[TRAJ_
         acc[i] += a_v * lv[i] + a_l * ll[i];
 }
 
-void traj_rhs_stage(const traj_rhs_ctx_t *x, int stage, double tau, const double y[TRAJ_N],
-                    double dy[TRAJ_N])
+void mwxi_traj_rhs_stage(const traj_rhs_ctx_t *x, int stage, double tau, const double y[TRAJ_N],
+                         double dy[TRAJ_N])
 {
     const traj_cfg_t *c = x->c;
     double acc[3], inv_beta = 0.0;
-    traj_gravity(c->earth.gm, c->earth.a, c->j2, y, acc);
+    mwxi_traj_gravity(c->earth.gm, c->earth.a, c->j2, y, acc);
     if (stage) {
         double ts = x->t_stage, dur = stage == 2 ? c->burn_s - ts : ts;
         double s = (stage == 2 ? tau - ts : tau) / dur;
@@ -218,7 +218,7 @@ void traj_rhs_stage(const traj_rhs_ctx_t *x, int stage, double tau, const double
         double w = c->earth.omega, rho = 0.0;
         double vr[3] = {y[3] + w * y[1], y[4] - w * y[0], y[5]};
         if (c->drag || (!stage && x->lift))
-            rho = traj_atm_density(traj_alt_radial(&c->earth, y));
+            rho = mwxi_traj_atm_density(mwxi_traj_alt_radial(&c->earth, y));
         if (c->drag && rho > 0.0) {
             double k = -0.5 * rho * mwx_norm3(vr) * inv_beta;
             for (int i = 0; i < 3; i++)
@@ -235,18 +235,18 @@ void traj_rhs_stage(const traj_rhs_ctx_t *x, int stage, double tau, const double
     dy[5] = acc[2];
 }
 
-void traj_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[TRAJ_N])
+void mwxi_traj_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[TRAJ_N])
 {
     const traj_rhs_ctx_t *x = ctx;
     double ts = x->t_stage;
     int stage = tau < ts ? 1 : tau < x->c->burn_s ? 2 : 0;
-    traj_rhs_stage(x, stage, tau, y, dy);
+    mwxi_traj_rhs_stage(x, stage, tau, y, dy);
 }
 
 static void rhs_seg(void *ctx, double tau, const double y[TRAJ_N], double dy[TRAJ_N])
 {
     const rhs_state_t *s = ctx;
-    traj_rhs_stage(&s->x, s->stage, tau, y, dy);
+    mwxi_traj_rhs_stage(&s->x, s->stage, tau, y, dy);
 }
 
 typedef struct ev_ctx {
@@ -268,7 +268,7 @@ static double dive_margin(const traj_cfg_t *c, double tau, const double y[TRAJ_N
         d[i] = aim[i] - y[i];
     mwx_cross3(y, aim, cr);
     double ground = mwx_norm3(aim) * atan2(mwx_norm3(cr), mwx_dot3(y, aim));
-    double alt = traj_alt_radial(&c->earth, y);
+    double alt = mwxi_traj_alt_radial(&c->earth, y);
     double m = (ground * tan(TRAJ_DIVE_DEPRESSION) - alt) / fmax(ground + alt, 1.0);
     /* ... or the aim is abeam (a glide that has not turned onto it dives all the same) */
     double w = c->earth.omega, va[3] = {y[3] + w * y[1], y[4] - w * y[0], y[5]};
@@ -285,14 +285,11 @@ static double radial_speed(const double y[TRAJ_N])
 static double ev_alt(void *ctx, double tau, const double y[TRAJ_N])
 {
     const ev_ctx_t *ev = ctx;
-    double alt = traj_alt_radial(&ev->c->earth, y) + ev->offset;
+    double alt = mwxi_traj_alt_radial(&ev->c->earth, y) + ev->offset;
     switch (ev->kind) {
-    case EV_APEX:
-        return fmin(alt, radial_speed(y));
-    case EV_BELOW:
-        return fmin(alt, alt - ev->h);
-    case EV_DIVE:
-        return fmin(alt, dive_margin(ev->c, tau, y));
+    case EV_APEX: return fmin(alt, radial_speed(y));
+    case EV_BELOW: return fmin(alt, alt - ev->h);
+    case EV_DIVE: return fmin(alt, dive_margin(ev->c, tau, y));
     case EV_ENTRY:
         /* down to the glide altitude, or the dive (on an aim too close to glide) */
         return fmin(fmin(alt, alt - ev->h), dive_margin(ev->c, tau, y));
@@ -302,12 +299,11 @@ static double ev_alt(void *ctx, double tau, const double y[TRAJ_N])
         double vh = sqrt(fmax(v2 - vr * vr, 0.0)), rn = mwx_norm3(y);
         return fmin(alt, sqrt(ev->c->earth.gm / rn) - vh);
     }
-    default:
-        return alt;
+    default: return alt;
     }
 }
 
-int traj_push_seg(void *ctx, const traj_seg_t *seg)
+int mwxi_traj_push_seg(void *ctx, const traj_seg_t *seg)
 {
     traj_flight_t *fl = ctx;
     if (fl->n_seg == fl->cap) {
@@ -351,14 +347,15 @@ static int stretch(const traj_cfg_t *c, rhs_state_t *st, double *tau, double y[T
         st->x.weave = c->weave_g > 0.0 && *tau >= c->tau_weave;
         if (c->weave_g > 0.0 && *tau < c->tau_weave && c->tau_weave < to)
             to = c->tau_weave;
-        int rc = traj_dp_run(rhs_seg, st, *tau, y, to, &o, ev_alt, &ev, traj_push_seg, fl, &res);
+        int rc = mwxi_traj_dp_run(rhs_seg, st, *tau, y, to, &o, ev_alt, &ev, mwxi_traj_push_seg, fl,
+                                  &res);
         fl->n_steps += res.n_steps + res.n_rejected;
         fl->n_rhs += res.n_rhs;
         if (rc)
             return rc;
         *tau = res.t;
         if (res.event) {
-            *hit = traj_alt_radial(&c->earth, y) < 1.0 ? 1 : 2;
+            *hit = mwxi_traj_alt_radial(&c->earth, y) < 1.0 ? 1 : 2;
             return MWX_OK;
         }
     }
@@ -392,7 +389,7 @@ static int fly_post(const traj_cfg_t *c, rhs_state_t *st, double y[TRAJ_N], traj
         }
         fl->tau_apo_post = tau;
     }
-    if (c->post == TRAJ_POST_QUASI && traj_alt_radial(&c->earth, y) > c->h_pullup) {
+    if (c->post == TRAJ_POST_QUASI && mwxi_traj_alt_radial(&c->earth, y) > c->h_pullup) {
         if ((rc = stretch(c, st, &tau, y, TRAJ_MAX_FLIGHT_S, EV_BELOW, c->h_pullup, fl, &hit)))
             return rc;
         if (hit == 1) {
@@ -415,9 +412,8 @@ static int fly_post(const traj_cfg_t *c, rhs_state_t *st, double y[TRAJ_N], traj
         fl->tau_glide0 = tau;
         st->x.lift = TRAJ_LIFT_GLIDE;
         /* the pull-out: lift from the apex on (it grows as the air thickens) */
-        if (traj_alt_radial(&c->earth, y) > c->glide_h && dive_margin(c, tau, y) > 1e-9) {
-            if ((rc = stretch(c, st, &tau, y, TRAJ_MAX_FLIGHT_S, EV_ENTRY, c->glide_h, fl,
-                              &hit)))
+        if (mwxi_traj_alt_radial(&c->earth, y) > c->glide_h && dive_margin(c, tau, y) > 1e-9) {
+            if ((rc = stretch(c, st, &tau, y, TRAJ_MAX_FLIGHT_S, EV_ENTRY, c->glide_h, fl, &hit)))
                 return rc;
             if (hit == 1) {
                 fl->tau_glide1 = tau;
@@ -453,7 +449,7 @@ static int fly_post(const traj_cfg_t *c, rhs_state_t *st, double y[TRAJ_N], traj
     return MWX_OK;
 }
 
-int traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, traj_flight_t *fl)
+int mwxi_traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, traj_flight_t *fl)
 {
     rhs_state_t st;
     traj_dp_opts_t o;
@@ -471,7 +467,7 @@ int traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, traj_fli
     fl->tau_coast0 = fl->tau_coast1 = HUGE_VAL;
     fl->tau_apo_post = 0.0;
     fl->v_dive = 0.0;
-    traj_rhs_init(&st.x, c, p);
+    mwxi_traj_rhs_init(&st.x, c, p);
     tb[2] = st.x.t_stage;
     y[0] = c->r0[0];
     y[1] = c->r0[1];
@@ -489,8 +485,8 @@ int traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, traj_fli
     o.max_steps = 200000;
     for (int k = 0; k < 3; k++) {
         st.stage = k < 2 ? 1 : 2;
-        rc = traj_dp_run(rhs_seg, &st, tb[k], y, tb[k + 1], &o, ev_alt, &ev, traj_push_seg, fl,
-                         &res);
+        rc = mwxi_traj_dp_run(rhs_seg, &st, tb[k], y, tb[k + 1], &o, ev_alt, &ev,
+                              mwxi_traj_push_seg, fl, &res);
         fl->n_steps += res.n_steps + res.n_rejected;
         fl->n_rhs += res.n_rhs;
         if (rc)
@@ -517,8 +513,8 @@ int traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, traj_fli
     return fly_post(c, &st, y, fl);
 }
 
-int traj_coast_append(const traj_cfg_t *c, double beta, double tau0, const double y0[TRAJ_N],
-                      traj_flight_t *fl)
+int mwxi_traj_coast_append(const traj_cfg_t *c, double beta, double tau0, const double y0[TRAJ_N],
+                           traj_flight_t *fl)
 {
     rhs_state_t st;
     traj_prog_t p = {0.0, 0.0, 1000.0, 1};
@@ -529,7 +525,7 @@ int traj_coast_append(const traj_cfg_t *c, double beta, double tau0, const doubl
     cc.weave_g = 0.0;
     for (int i = 0; i < TRAJ_N; i++)
         y[i] = y0[i];
-    traj_rhs_init(&st.x, &cc, &p);
+    mwxi_traj_rhs_init(&st.x, &cc, &p);
     st.x.beta_coast = beta;
     st.stage = 0;
     if ((rc = stretch(&cc, &st, &tau, y, TRAJ_MAX_FLIGHT_S, EV_GROUND, 0.0, fl, &hit)))
@@ -542,8 +538,8 @@ int traj_coast_append(const traj_cfg_t *c, double beta, double tau0, const doubl
     return MWX_OK;
 }
 
-int traj_fly_coast(const traj_cfg_t *c, double beta, double tau0, const double y0[TRAJ_N],
-                   traj_flight_t *fl)
+int mwxi_traj_fly_coast(const traj_cfg_t *c, double beta, double tau0, const double y0[TRAJ_N],
+                        traj_flight_t *fl)
 {
     fl->n_seg = fl->n_boost_seg = 0;
     fl->impacted = fl->crashed = fl->orbit = 0;
@@ -553,10 +549,10 @@ int traj_fly_coast(const traj_cfg_t *c, double beta, double tau0, const double y
     fl->tau_bo = fl->tau_stage = tau0;
     for (int i = 0; i < TRAJ_N; i++)
         fl->y_bo[i] = fl->y_stage[i] = y0[i];
-    return traj_coast_append(c, beta, tau0, y0, fl);
+    return mwxi_traj_coast_append(c, beta, tau0, y0, fl);
 }
 
-mwx_phase_t traj_flight_phase(const traj_flight_t *fl, double tau)
+mwx_phase_t mwxi_traj_flight_phase(const traj_flight_t *fl, double tau)
 {
     if (tau >= fl->tau_coast0 && tau < fl->tau_coast1)
         return MWX_PHASE_BALLISTIC; /* engine off: no plume */
@@ -569,18 +565,17 @@ mwx_phase_t traj_flight_phase(const traj_flight_t *fl, double tau)
     return MWX_PHASE_BALLISTIC;
 }
 
-void traj_flight_free(traj_flight_t *fl)
+void mwxi_traj_flight_free(traj_flight_t *fl)
 {
     free(fl->seg);
     fl->seg = NULL;
     fl->n_seg = fl->cap = 0;
 }
 
-void traj_flight_state(const traj_flight_t *fl, double tau, double y[TRAJ_N])
+void mwxi_traj_flight_state(const traj_flight_t *fl, double tau, double y[TRAJ_N])
 {
     size_t lo = 0, hi = fl->n_seg;
-    double tend = fl->impacted ? fl->tau_imp
-                               : fl->seg[fl->n_seg - 1].t0 + fl->seg[fl->n_seg - 1].h;
+    double tend = fl->impacted ? fl->tau_imp : fl->seg[fl->n_seg - 1].t0 + fl->seg[fl->n_seg - 1].h;
     if (tau < fl->seg[0].t0)
         tau = fl->seg[0].t0;
     if (tau > tend)
@@ -593,26 +588,26 @@ void traj_flight_state(const traj_flight_t *fl, double tau, double y[TRAJ_N])
         else
             hi = mid;
     }
-    traj_seg_eval(&fl->seg[lo], tau, y);
+    mwxi_traj_seg_eval(&fl->seg[lo], tau, y);
 }
 
 static double alt_at(const traj_cfg_t *c, const traj_flight_t *fl, double tau)
 {
     double y[TRAJ_N];
     mwx_geo_t g;
-    traj_flight_state(fl, tau, y);
+    mwxi_traj_flight_state(fl, tau, y);
     mwx_ecef_to_geo(&c->earth, y, &g);
     return g.alt;
 }
 
-double traj_flight_apogee(const traj_cfg_t *c, const traj_flight_t *fl, double *tau_apo)
+double mwxi_traj_flight_apogee(const traj_cfg_t *c, const traj_flight_t *fl, double *tau_apo)
 {
     size_t n = fl->n_seg, k = 0;
     double tend = fl->impacted ? fl->tau_imp : fl->seg[n - 1].t0 + fl->seg[n - 1].h;
     double best = -HUGE_VAL;
     /* coarse: the segment starts; then golden section around the best */
     for (size_t i = 0; i < n; i++) {
-        double hgt = traj_alt_radial(&c->earth, fl->seg[i].c[0]);
+        double hgt = mwxi_traj_alt_radial(&c->earth, fl->seg[i].c[0]);
         if (hgt > best) {
             best = hgt;
             k = i;

@@ -29,13 +29,13 @@
 #include "mwx/sim.h"
 #include "sim/traj_integrator.h"
 
-#define TRAJ_ISP_S 270.0
-#define TRAJ_G0 9.80665
-#define TRAJ_STAGING_DRY 0.15
-#define TRAJ_BOOST_BETA0 20000.0
-#define TRAJ_MIN_TW 1.5
+#define TRAJ_ISP_S        270.0
+#define TRAJ_G0           9.80665
+#define TRAJ_STAGING_DRY  0.15
+#define TRAJ_BOOST_BETA0  20000.0
+#define TRAJ_MIN_TW       1.5
 #define TRAJ_MAX_FLIGHT_S 86400.0 /* a flight not down within a day is an orbit */
-#define TRAJ_STAGE_BETA 1500.0    /* spent stage, tumbling empty tanks: m / (Cd A) */
+#define TRAJ_STAGE_BETA   1500.0  /* spent stage, tumbling empty tanks: m / (Cd A) */
 
 /* What flies after burnout (traj_cfg_t.post). */
 enum {
@@ -46,116 +46,116 @@ enum {
 /* Quasi-ballistic pull-up: descending through TRAJ_PULLUP_FRAC of the apogee (at least
  * TRAJ_PULLUP_MIN_M), lift at L/D TRAJ_PULLUP_LD (at most TRAJ_PULLUP_MAX_G) for
  * TRAJ_PULLUP_S seconds. */
-#define TRAJ_PULLUP_FRAC 0.5
+#define TRAJ_PULLUP_FRAC  0.5
 #define TRAJ_PULLUP_MIN_M 12000.0
-#define TRAJ_PULLUP_LD 1.5
+#define TRAJ_PULLUP_LD    1.5
 #define TRAJ_PULLUP_MAX_G 4.0
-#define TRAJ_PULLUP_S 20.0
+#define TRAJ_PULLUP_S     20.0
 /* Terminal weave: a_lat = g A cos(2 pi 2 s / 30 s) over the last 30 s (two full periods:
  * the lateral offset and velocity it adds are back to zero at its end). */
 #define TRAJ_WEAVE_S 30.0
 /* Glide: altitude hold, then a dive once the aim is TRAJ_DIVE_DEPRESSION below the
  * local horizontal. */
-#define TRAJ_GLIDE_TH_S 30.0     /* altitude error -> vertical speed wanted */
-#define TRAJ_GLIDE_TV_S 8.0      /* vertical speed error -> acceleration */
-#define TRAJ_GLIDE_TURN_S 60.0   /* heading error -> turn rate */
-#define TRAJ_DIVE_S 3.0          /* line-of-sight error -> turn rate in the dive */
+#define TRAJ_GLIDE_TH_S      30.0 /* altitude error -> vertical speed wanted */
+#define TRAJ_GLIDE_TV_S      8.0  /* vertical speed error -> acceleration */
+#define TRAJ_GLIDE_TURN_S    60.0 /* heading error -> turn rate */
+#define TRAJ_DIVE_S          3.0  /* line-of-sight error -> turn rate in the dive */
 #define TRAJ_DIVE_DEPRESSION (20.0 * MWX_DEG)
 
 /* The solver's unknowns. */
 typedef struct traj_prog {
-    double psi;      /* launch azimuth, rad clockwise from north, at the site */
-    double pitch_f;  /* thrust elevation above the local horizontal at burnout, rad */
-    double dv;       /* ideal delta-v of both stages, m/s */
-    int pitch_k;     /* shape of the pitch-over (fixed while solving): 1 linear, 3, 6 */
+    double psi;     /* launch azimuth, rad clockwise from north, at the site */
+    double pitch_f; /* thrust elevation above the local horizontal at burnout, rad */
+    double dv;      /* ideal delta-v of both stages, m/s */
+    int pitch_k;    /* shape of the pitch-over (fixed while solving): 1 linear, 3, 6 */
 } traj_prog_t;
 
 /* Fixed for one launch. */
 typedef struct traj_cfg {
-    mwx_earth_t earth;   /* omega = 0 when !rotation */
-    double j2;           /* earth.j2 when physics.j2, else 0 */
+    mwx_earth_t earth; /* omega = 0 when !rotation */
+    double j2;         /* earth.j2 when physics.j2, else 0 */
     int drag;
     double burn_s, t_vert, beta_rv;
     double site_lat, site_lon;
-    double r0[3];        /* site, L frame (= ECEF at launch) */
+    double r0[3]; /* site, L frame (= ECEF at launch) */
     double up0[3], north0[3], east0[3];
-    double rtol;         /* integrator tolerance: relative, */
+    double rtol;             /* integrator tolerance: relative, */
     double atol_m, atol_mps; /* absolute on position and velocity */
     /* after burnout (TRAJ_POST_*) */
     int post;
-    double ld;           /* lift-to-drag ratio: glide vehicle; quasi pull-up (TRAJ_PULLUP_LD) */
-    double h_pullup;     /* quasi: pull-up altitude, m */
-    double weave_g;      /* quasi: terminal weave amplitude, g (0 none) */
-    double tau_weave;    /* quasi: weave start, flight s (set by the solver; HUGE_VAL none) */
-    double glide_h;      /* glide altitude, m */
-    double aim[3];       /* glide: aim, ECEF */
-    int stages_out;      /* ballistic: follow the spent first stage as an object */
-    int stop_at_apex;    /* glide: end the flight at the apex after burnout (solver) */
+    double ld;        /* lift-to-drag ratio: glide vehicle; quasi pull-up (TRAJ_PULLUP_LD) */
+    double h_pullup;  /* quasi: pull-up altitude, m */
+    double weave_g;   /* quasi: terminal weave amplitude, g (0 none) */
+    double tau_weave; /* quasi: weave start, flight s (set by the solver; HUGE_VAL none) */
+    double glide_h;   /* glide altitude, m */
+    double aim[3];    /* glide: aim, ECEF */
+    int stages_out;   /* ballistic: follow the spent first stage as an object */
+    int stop_at_apex; /* glide: end the flight at the apex after burnout (solver) */
 } traj_cfg_t;
 
 typedef struct traj_flight {
-    traj_seg_t *seg;     /* dense output, in flight time tau */
+    traj_seg_t *seg; /* dense output, in flight time tau */
     size_t n_seg, cap;
-    size_t n_boost_seg;  /* segments [0, n_boost_seg) are the boost */
+    size_t n_boost_seg; /* segments [0, n_boost_seg) are the boost */
     double tau_bo, tau_imp;
     double y_bo[TRAJ_N]; /* burnout state, L frame */
     double tau_stage;    /* first-stage separation (ballistic profiles) */
     double y_stage[TRAJ_N];
     double y_imp[TRAJ_N];
-    int impacted;        /* reached the surface (ballistic, or a crash in boost) */
-    int crashed;         /* hit the ground before burnout */
-    int orbit;           /* in orbit after tau_bo (space launch) */
+    int impacted;                  /* reached the surface (ballistic, or a crash in boost) */
+    int crashed;                   /* hit the ground before burnout */
+    int orbit;                     /* in orbit after tau_bo (space launch) */
     double tau_glide0, tau_glide1; /* flying on lift in [tau_glide0, tau_glide1) */
-    double tau_apo_post; /* glide: apex of the coast after burnout */
+    double tau_apo_post;           /* glide: apex of the coast after burnout */
     double tau_coast0, tau_coast1; /* space launch: engine off inside the boost (the coast
                                     * to the apoapsis before circularising): ballistic */
-    double tau_hold0;    /* glide: first down to glide_h (HUGE_VAL: never before the dive) */
-    double tau_dive;     /* glide: dive start (HUGE_VAL: none before impact) */
-    double v_dive;       /* glide: speed at the dive start (air-relative) */
+    double tau_hold0; /* glide: first down to glide_h (HUGE_VAL: never before the dive) */
+    double tau_dive;  /* glide: dive start (HUGE_VAL: none before impact) */
+    double v_dive;    /* glide: speed at the dive start (air-relative) */
     long n_steps, n_rhs;
 } traj_flight_t;
 
-void traj_cfg_init(traj_cfg_t *c, const mwx_physics_t *ph, const mwx_launch_t *l);
+void mwxi_traj_cfg_init(traj_cfg_t *c, const mwx_physics_t *ph, const mwx_launch_t *l);
 
 /* Altitude above the ellipsoid along the geocentric radial (exact at 0 m, within a few
  * metres of the geodetic height at 1000 km): the drag and impact-event altitude. */
-double traj_alt_radial(const mwx_earth_t *e, const double r[3]);
+double mwxi_traj_alt_radial(const mwx_earth_t *e, const double r[3]);
 
 /* Integrate the boost, and the ballistic flight to impact unless boost_only.
  * Keeps fl->seg's buffer between calls. 0, MWX_ENOMEM, or MWX_ERANGE when the
  * integration failed (step budget). */
-int traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, traj_flight_t *fl);
-void traj_flight_free(traj_flight_t *fl);
+int mwxi_traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, traj_flight_t *fl);
+void mwxi_traj_flight_free(traj_flight_t *fl);
 
 /* State (L frame) at flight time tau in [0, tau_end] (clamped): O(log n). */
-void traj_flight_state(const traj_flight_t *fl, double tau, double y[TRAJ_N]);
+void mwxi_traj_flight_state(const traj_flight_t *fl, double tau, double y[TRAJ_N]);
 
 /* Maximum geodetic altitude of the flight (located on the dense output) and when. */
-double traj_flight_apogee(const traj_cfg_t *c, const traj_flight_t *fl, double *tau_apo);
+double mwxi_traj_flight_apogee(const traj_cfg_t *c, const traj_flight_t *fl, double *tau_apo);
 
 /* The equations of motion, for tests that integrate them independently. */
 typedef struct traj_rhs_ctx {
     const traj_cfg_t *c;
     const traj_prog_t *p;
     double zeta, ve, n[3];
-    double t_stage;  /* staging, s after lift-off */
+    double t_stage;    /* staging, s after lift-off */
     double beta_coast; /* after burnout: m / (Cd A) */
-    int lift;        /* after burnout: TRAJ_LIFT_* in force on this stretch */
-    int weave;       /* after burnout: the terminal weave is on */
+    int lift;          /* after burnout: TRAJ_LIFT_* in force on this stretch */
+    int weave;         /* after burnout: the terminal weave is on */
 } traj_rhs_ctx_t;
 enum { TRAJ_LIFT_NONE = 0, TRAJ_LIFT_PULLUP = 1, TRAJ_LIFT_GLIDE = 2, TRAJ_LIFT_DIVE = 3 };
 
 /* A body alone after separation (or burnout) from (tau0, y0), gravity and drag with
  * ballistic coefficient beta, to impact (or TRAJ_MAX_FLIGHT_S: fl->orbit then).
  * fl->tau_bo = tau0. */
-int traj_fly_coast(const traj_cfg_t *c, double beta, double tau0, const double y0[TRAJ_N],
-                   traj_flight_t *fl);
+int mwxi_traj_fly_coast(const traj_cfg_t *c, double beta, double tau0, const double y0[TRAJ_N],
+                        traj_flight_t *fl);
 /* The same, appended to fl's segments from (tau0, y0) (fl->tau_bo etc. kept): sets
  * impacted or orbit, tau_imp and y_imp. */
-int traj_coast_append(const traj_cfg_t *c, double beta, double tau0, const double y0[TRAJ_N],
-                      traj_flight_t *fl);
+int mwxi_traj_coast_append(const traj_cfg_t *c, double beta, double tau0, const double y0[TRAJ_N],
+                           traj_flight_t *fl);
 /* traj_step_fn that appends a segment to the traj_flight_t ctx. */
-int traj_push_seg(void *ctx, const traj_seg_t *seg);
+int mwxi_traj_push_seg(void *ctx, const traj_seg_t *seg);
 
 /* A part that leaves the vehicle: separated at tau with state y, falling with beta. */
 typedef struct traj_sep {
@@ -168,19 +168,19 @@ typedef struct traj_sep {
  * break-up at fail_at_s, then down). fl is the last stage with its payload; the spent
  * stages (and at a break-up the stage then burning) are listed in sep. MWX_ERANGE with
  * the reason when the stage set cannot reach orbit. */
-int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
-                   traj_sep_t sep[MWX_MAX_STAGES], int *n_sep, mwx_err_t *err);
+int mwxi_traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
+                        traj_sep_t sep[MWX_MAX_STAGES], int *n_sep, mwx_err_t *err);
 
 /* Phase of a flight at tau (not impact: the caller knows the end). */
-mwx_phase_t traj_flight_phase(const traj_flight_t *fl, double tau);
+mwx_phase_t mwxi_traj_flight_phase(const traj_flight_t *fl, double tau);
 /* Stage-1 burn time for a total burn and propellant fraction. */
-double traj_stage1_time(double burn_s, double zeta);
-void traj_rhs_init(traj_rhs_ctx_t *x, const traj_cfg_t *c, const traj_prog_t *p);
+double mwxi_traj_stage1_time(double burn_s, double zeta);
+void mwxi_traj_rhs_init(traj_rhs_ctx_t *x, const traj_cfg_t *c, const traj_prog_t *p);
 /* stage: 1 or 2 while that stage burns, 0 ballistic (the integrator is restarted at
  * each switch, so the right-hand side never straddles one). */
-void traj_rhs_stage(const traj_rhs_ctx_t *x, int stage, double tau, const double y[TRAJ_N],
-                    double dy[TRAJ_N]);
+void mwxi_traj_rhs_stage(const traj_rhs_ctx_t *x, int stage, double tau, const double y[TRAJ_N],
+                         double dy[TRAJ_N]);
 /* The same, the stage taken from tau (a traj_rhs_fn). */
-void traj_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[TRAJ_N]);
+void mwxi_traj_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[TRAJ_N]);
 
 #endif

@@ -1,4 +1,4 @@
-/* Glide targeting (see traj_solver.h, traj_glide_solve, and docs/TRAJECTORIES.md,
+/* Glide targeting (see traj_solver.h, mwxi_traj_glide_solve, and docs/TRAJECTORIES.md,
  * "Glide vehicles").
  *
  * The flight after burnout steers itself (traj_flight.c): altitude hold on lift, a bank
@@ -23,14 +23,14 @@
 #include "sim/traj_kepler.h"
 #include "sim/traj_solver.h"
 
-#define TRAJ_GLIDE_MARGIN 0.25   /* lift kept in reserve at the dive start */
-#define GL_APEX_TOL_M 20.0
-#define GL_XR_TOL_M 200.0
-#define GL_PITCH_MIN (-0.6)
-#define GL_MAX_HOLD_CIRC 0.95  /* a hold speed nearer orbital speed is refused */
-#define GL_UNDER_M 3000.0     /* the pull-out may sink this far below glide_alt */
-#define GL_UNDER_SCALE 0.5    /* m/s of energy residual per m of altitude */
-#define GL_PITCH_MAX (0.5 * MWX_PI - 0.005)
+#define TRAJ_GLIDE_MARGIN 0.25 /* lift kept in reserve at the dive start */
+#define GL_APEX_TOL_M     20.0
+#define GL_XR_TOL_M       200.0
+#define GL_PITCH_MIN      (-0.6)
+#define GL_MAX_HOLD_CIRC  0.95   /* a hold speed nearer orbital speed is refused */
+#define GL_UNDER_M        3000.0 /* the pull-out may sink this far below glide_alt */
+#define GL_UNDER_SCALE    0.5    /* m/s of energy residual per m of altitude */
+#define GL_PITCH_MAX      (0.5 * MWX_PI - 0.005)
 
 typedef struct glide {
     const mwx_launch_t *l;
@@ -50,8 +50,8 @@ typedef struct glide {
     double best_score, best_over;
     traj_prog_t best;
     /* for the messages */
-    double short_m;        /* how far short the fastest flight that fell short came down */
-    int too_close;         /* a flight dived before it was down to glide_alt */
+    double short_m; /* how far short the fastest flight that fell short came down */
+    int too_close;  /* a flight dived before it was down to glide_alt */
 } glide_t;
 
 /* Crossrange of the aim at burnout: its distance (m) off the great circle of the
@@ -70,10 +70,9 @@ static double crossrange(const traj_cfg_t *c, const double aim[3], const traj_fl
 
 /* Apex (max geodetic altitude up to the apex after burnout) and crossrange of one
  * boost. 0, 1 crashed in the boost, or a negative MWX code. */
-static int boost_eval(glide_t *g, const traj_prog_t *p, traj_flight_t *fl, double *apex,
-                      double *xr)
+static int boost_eval(glide_t *g, const traj_prog_t *p, traj_flight_t *fl, double *apex, double *xr)
 {
-    int rc = traj_fly(&g->capex, p, 0, fl);
+    int rc = mwxi_traj_fly(&g->capex, p, 0, fl);
     g->n_evals++;
     if (rc == MWX_ERANGE)
         return 1; /* the step budget: no usable flight */
@@ -81,7 +80,7 @@ static int boost_eval(glide_t *g, const traj_prog_t *p, traj_flight_t *fl, doubl
         return rc;
     if (fl->crashed || fl->impacted)
         return 1;
-    *apex = traj_flight_apogee(&g->capex, fl, NULL);
+    *apex = mwxi_traj_flight_apogee(&g->capex, fl, NULL);
     *xr = crossrange(&g->capex, g->aim, fl);
     return 0;
 }
@@ -180,7 +179,7 @@ static double hold_min_alt(const traj_cfg_t *c, const traj_flight_t *fl)
         const traj_seg_t *sg = &fl->seg[i];
         if (sg->t0 < fl->tau_hold0 || sg->t0 > fl->tau_dive)
             continue;
-        m = fmin(m, traj_alt_radial(&c->earth, sg->c[0]));
+        m = fmin(m, mwxi_traj_alt_radial(&c->earth, sg->c[0]));
     }
     return m;
 }
@@ -189,7 +188,7 @@ static double hold_min_alt(const traj_cfg_t *c, const traj_flight_t *fl)
 static double hold_speed(const traj_cfg_t *c, double ld, double beta, double h)
 {
     double r = c->earth.a + h, gl = c->earth.gm / (r * r);
-    double k = (1.0 - TRAJ_GLIDE_MARGIN) * ld * traj_atm_density(h) / (2.0 * beta);
+    double k = (1.0 - TRAJ_GLIDE_MARGIN) * ld * mwxi_traj_atm_density(h) / (2.0 * beta);
     return sqrt(gl / (k + 1.0 / r));
 }
 
@@ -212,7 +211,7 @@ static int energy(glide_t *g, double dv, traj_flight_t *fl, double *res, int *si
     p.pitch_f = g->pitch;
     p.dv = dv;
     p.pitch_k = g->pitch_k;
-    rc = traj_fly(&g->loose, &p, 0, fl);
+    rc = mwxi_traj_fly(&g->loose, &p, 0, fl);
     g->n_evals++;
     if (rc == MWX_ERANGE)
         return 1; /* the step budget: no usable flight */
@@ -258,8 +257,7 @@ static int energy(glide_t *g, double dv, traj_flight_t *fl, double *res, int *si
     return 0;
 }
 
-static void miss_en(const glide_t *g, const traj_cfg_t *c, const traj_flight_t *fl,
-                    double m[2])
+static void miss_en(const glide_t *g, const traj_cfg_t *c, const traj_flight_t *fl, double m[2])
 {
     double e[3], d[3];
     mwx_eci_to_ecef(c->earth.omega * fl->tau_imp, 0.0, fl->y_imp, NULL, e, NULL);
@@ -280,16 +278,17 @@ static int zero_lift(traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
     if (l->has_crossrange && l->crossrange_m != 0.0)
         return mwx_err_set(err, MWX_ERANGE,
                            "launch %s: with lift_to_drag 0 a glide vehicle cannot turn: no "
-                           "crossrange", l->id);
+                           "crossrange",
+                           l->id);
     mwx_geo_to_ecef(&cfg->earth, &aim, ra);
     phi = acos(fmax(-1.0, fmin(1.0, mwx_dot3(cfg->r0, ra) / (r0 * mwx_norm3(ra)))));
-    traj_kep_min_energy(cfg->earth.gm, r0, phi, &v, &gam);
+    mwxi_traj_kep_min_energy(cfg->earth.gm, r0, phi, &v, &gam);
     {
         double rv[3] = {r0, 0, 0}, vv[3] = {v * sin(gam), v * cos(gam), 0};
-        hme = traj_kep_apoapsis(cfg->earth.gm, rv, vv) - r0;
+        hme = mwxi_traj_kep_apoapsis(cfg->earth.gm, rv, vv) - r0;
     }
     b.profile = l->apogee_m > hme ? MWX_PROFILE_LOFTED : MWX_PROFILE_DEPRESSED;
-    return traj_solve(cfg, &b, fl, sol, err);
+    return mwxi_traj_solve(cfg, &b, fl, sol, err);
 }
 
 /* Search the energy for one pitch-over shape (g->pitch_k): bracket, then Illinois on
@@ -373,7 +372,7 @@ static int final_flight(glide_t *g, traj_cfg_t *cfg, const traj_prog_t *p, traj_
     memcpy(cfg->aim, g->aim, sizeof g->aim);
     *miss = HUGE_VAL;
     for (int it = 0; it < 6; it++) {
-        rc = traj_fly(cfg, p, 0, fl);
+        rc = mwxi_traj_fly(cfg, p, 0, fl);
         g->n_evals++;
         if (rc < 0 && rc != MWX_ERANGE)
             return rc;
@@ -391,20 +390,20 @@ static int final_flight(glide_t *g, traj_cfg_t *cfg, const traj_prog_t *p, traj_
     return *miss > 1000.0 ? 3 : 0;
 }
 
-static int finish(glide_t *g, const traj_cfg_t *cfg, const traj_prog_t *p,
-                  const traj_flight_t *fl, double miss, traj_solution_t *sol)
+static int finish(glide_t *g, const traj_cfg_t *cfg, const traj_prog_t *p, const traj_flight_t *fl,
+                  double miss, traj_solution_t *sol)
 {
     double ve = TRAJ_ISP_S * TRAJ_G0, zeta = 1.0 - exp(-p->dv / (2.0 * ve));
     sol->prog = *p;
     sol->miss_m = miss;
-    sol->apogee_m = traj_flight_apogee(cfg, fl, NULL);
+    sol->apogee_m = mwxi_traj_flight_apogee(cfg, fl, NULL);
     sol->n_evals = g->n_evals;
-    sol->thrust_weight = ve * zeta / (traj_stage1_time(cfg->burn_s, zeta) * TRAJ_G0);
+    sol->thrust_weight = ve * zeta / (mwxi_traj_stage1_time(cfg->burn_s, zeta) * TRAJ_G0);
     return MWX_OK;
 }
 
-int traj_glide_solve(traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
-                     traj_solution_t *sol, mwx_err_t *err)
+int mwxi_traj_glide_solve(traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
+                          traj_solution_t *sol, mwx_err_t *err)
 {
     glide_t g;
     double s12, az1, up[3], phi, best_miss = HUGE_VAL;
@@ -428,25 +427,27 @@ int traj_glide_solve(traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
     mwx_geo_to_ecef(&cfg->earth, &aim, g.aim);
     mwx_enu_basis(l->aim_lat, l->aim_lon, g.east, g.north, up);
     g.xr_want = l->has_crossrange ? l->crossrange_m : 0.0;
-    mwx_geodesic_inverse(&cfg->earth, l->site_lat, l->site_lon, l->aim_lat, l->aim_lon, &s12,
-                         &az1, NULL);
-    phi = acos(fmax(-1.0, fmin(1.0, mwx_dot3(cfg->r0, g.aim) /
-                                         (mwx_norm3(cfg->r0) * mwx_norm3(g.aim)))));
+    mwx_geodesic_inverse(&cfg->earth, l->site_lat, l->site_lon, l->aim_lat, l->aim_lon, &s12, &az1,
+                         NULL);
+    phi = acos(
+        fmax(-1.0, fmin(1.0, mwx_dot3(cfg->r0, g.aim) / (mwx_norm3(cfg->r0) * mwx_norm3(g.aim)))));
     if (s12 < TRAJ_MIN_RANGE_M)
         return mwx_err_set(err, MWX_ERANGE,
                            "launch %s: aim is %.1f km from the site; a glide needs at least "
-                           "%.0f km", id, s12 / 1e3, TRAJ_MIN_RANGE_M / 1e3);
+                           "%.0f km",
+                           id, s12 / 1e3, TRAJ_MIN_RANGE_M / 1e3);
     if (phi > TRAJ_MAX_RANGE_ANGLE)
         return mwx_err_set(err, MWX_ERANGE,
                            "launch %s: range %.0f km is beyond a glide (at most %.0f deg of "
-                           "arc)", id, s12 / 1e3, TRAJ_MAX_RANGE_ANGLE / MWX_DEG);
+                           "arc)",
+                           id, s12 / 1e3, TRAJ_MAX_RANGE_ANGLE / MWX_DEG);
     /* the aim can lie at most the whole range off the burnout heading, and the vehicle
      * turns by banking: beyond half the range it would have to fly sideways */
     if (fabs(g.xr_want) > 0.5 * s12)
         return mwx_err_set(err, MWX_ERANGE,
                            "launch %s: crossrange %.0f km is too large for a %.0f km range (at "
-                           "most half the range: %.0f km)", id, g.xr_want / 1e3, s12 / 1e3,
-                           0.5 * s12 / 1e3);
+                           "most half the range: %.0f km)",
+                           id, g.xr_want / 1e3, s12 / 1e3, 0.5 * s12 / 1e3);
     g.d_xr = cfg->earth.a * sin(fmax(phi, 0.01));
     g.v_hold = hold_speed(cfg, cfg->ld, cfg->beta_rv, cfg->glide_h);
     {
@@ -457,8 +458,9 @@ int traj_glide_solve(traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
                                "speed at lift_to_drag %g and ballistic_coefficient_kg_m2 %.0f "
                                "(it needs %.2f of the %.2f km/s circular speed): lower the "
                                "glide altitude or the ballistic coefficient, or raise the "
-                               "lift-to-drag ratio", id, cfg->glide_h / 1e3, cfg->ld,
-                               cfg->beta_rv, g.v_hold / 1e3, vc / 1e3);
+                               "lift-to-drag ratio",
+                               id, cfg->glide_h / 1e3, cfg->ld, cfg->beta_rv, g.v_hold / 1e3,
+                               vc / 1e3);
     }
 
     /* the pitch-over shapes in turn: the first whose flight lands and levels off within
@@ -509,8 +511,7 @@ int traj_glide_solve(traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
                            "levels off at glide_alt_km %.0f: slower flights come down %.0f km "
                            "short, faster ones are still above glide_alt when they dive (a "
                            "lower apex than %.0f km, a higher glide or more lift would)",
-                           id, s12 / 1e3, l->glide_alt_m / 1e3, g.short_m / 1e3,
-                           l->apogee_m / 1e3);
+                           id, s12 / 1e3, l->glide_alt_m / 1e3, g.short_m / 1e3, l->apogee_m / 1e3);
     if (g.too_close)
         return mwx_err_set(err, MWX_ERANGE,
                            "launch %s: aim %.0f km away is too close for a glide: the vehicle "
@@ -526,6 +527,6 @@ int traj_glide_solve(traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
                            id, s12 / 1e3, cfg->ld, l->glide_alt_m / 1e3, g.short_m / 1e3);
     return mwx_err_set(err, MWX_ERANGE,
                        "launch %s: no %.0f s boost reaches the %.0f km apex and then holds "
-                       "glide_alt_km %.0f to the aim %.0f km away", id, cfg->burn_s,
-                       l->apogee_m / 1e3, l->glide_alt_m / 1e3, s12 / 1e3);
+                       "glide_alt_km %.0f to the aim %.0f km away",
+                       id, cfg->burn_s, l->apogee_m / 1e3, l->glide_alt_m / 1e3, s12 / 1e3);
 }

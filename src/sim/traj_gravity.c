@@ -1,9 +1,9 @@
-/* Point-mass + J2 gravity (see traj_gravity.h). */
+/* Point-mass + J2 gravity (see mwxi_traj_gravity.h). */
 #include "sim/traj_gravity.h"
 
 #include <math.h>
 
-void traj_gravity(double gm, double a_eq, double j2, const double r[3], double acc[3])
+void mwxi_traj_gravity(double gm, double a_eq, double j2, const double r[3], double acc[3])
 {
     double r2 = r[0] * r[0] + r[1] * r[1] + r[2] * r[2];
     double rn = sqrt(r2);

@@ -7,6 +7,6 @@
 #include "mwx/core.h"
 
 /* Acceleration (m/s^2) at r (m). j2 = 0 gives the point mass only. */
-void traj_gravity(double gm, double a_eq, double j2, const double r[3], double acc[3]);
+void mwxi_traj_gravity(double gm, double a_eq, double j2, const double r[3], double acc[3]);
 
 #endif

@@ -28,25 +28,25 @@ typedef int (*traj_step_fn)(void *ctx, const traj_seg_t *seg);
 typedef struct traj_dp_opts {
     double rtol;
     double atol[TRAJ_N];
-    double h0;        /* first trial step, s */
-    double hmax;      /* largest step, s */
-    long max_steps;   /* accepted + rejected; exceeding it is MWX_ERANGE */
+    double h0;      /* first trial step, s */
+    double hmax;    /* largest step, s */
+    long max_steps; /* accepted + rejected; exceeding it is MWX_ERANGE */
 } traj_dp_opts_t;
 
 typedef struct traj_dp_result {
-    double t;         /* where integration stopped: t_end, or the event time */
-    int event;        /* 1 when stopped on the event */
+    double t;  /* where integration stopped: t_end, or the event time */
+    int event; /* 1 when stopped on the event */
     long n_steps, n_rejected, n_rhs;
 } traj_dp_result_t;
 
 /* Integrate y' = f(t, y) from (t0, y) to t_end (> t0), or to the event when ev is not
  * NULL. y is updated to the final state. Returns 0, MWX_ERANGE (step budget exceeded,
  * step underflow), or the first non-zero on_step code. */
-int traj_dp_run(traj_rhs_fn f, void *fctx, double t0, double y[TRAJ_N], double t_end,
-                const traj_dp_opts_t *o, traj_event_fn ev, void *evctx, traj_step_fn on_step,
-                void *sctx, traj_dp_result_t *res);
+int mwxi_traj_dp_run(traj_rhs_fn f, void *fctx, double t0, double y[TRAJ_N], double t_end,
+                     const traj_dp_opts_t *o, traj_event_fn ev, void *evctx, traj_step_fn on_step,
+                     void *sctx, traj_dp_result_t *res);
 
 /* The dense output at t (in, or slightly beyond, [t0, t0 + h]). */
-void traj_seg_eval(const traj_seg_t *s, double t, double y[TRAJ_N]);
+void mwxi_traj_seg_eval(const traj_seg_t *s, double t, double y[TRAJ_N]);
 
 #endif

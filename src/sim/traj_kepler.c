@@ -5,8 +5,8 @@
 
 #include "mwx/core.h"
 
-int traj_kep_conic_apogee(double gm, double r0, double phi, double r_apo, double *v,
-                          double *gamma)
+int mwxi_traj_kep_conic_apogee(double gm, double r0, double phi, double r_apo, double *v,
+                               double *gamma)
 {
     /* r = p / (1 - e cos(nu - pi)) with apogee at nu = pi: r_apo = p/(1-e) and
      * r0 = p/(1 - e cos(phi/2)). */
@@ -25,14 +25,14 @@ int traj_kep_conic_apogee(double gm, double r0, double phi, double r_apo, double
     return 0;
 }
 
-void traj_kep_min_energy(double gm, double r0, double phi, double *v, double *gamma)
+void mwxi_traj_kep_min_energy(double gm, double r0, double phi, double *v, double *gamma)
 {
     double s = sin(0.5 * phi);
     *v = sqrt(gm / r0 * 2.0 * s / (1.0 + s));
     *gamma = 0.25 * MWX_PI - 0.25 * phi;
 }
 
-double traj_kep_min_energy_gamma(const double r1[3], const double r2[3])
+double mwxi_traj_kep_min_energy_gamma(const double r1[3], const double r2[3])
 {
     double c[3] = {r2[0] - r1[0], r2[1] - r1[1], r2[2] - r1[2]};
     double cn = mwx_norm3(c), rn = mwx_norm3(r1);
@@ -44,7 +44,7 @@ double traj_kep_min_energy_gamma(const double r1[3], const double r2[3])
     return 0.5 * MWX_PI - 0.5 * acos(cz);
 }
 
-double traj_kep_apoapsis(double gm, const double r[3], const double v[3])
+double mwxi_traj_kep_apoapsis(double gm, const double r[3], const double v[3])
 {
     double h[3];
     double rn = mwx_norm3(r), v2 = mwx_dot3(v, v);
@@ -64,8 +64,8 @@ static double mean_anomaly(double e, double nu)
     return ea - e * sin(ea);
 }
 
-int traj_kep_to_radius(double gm, const double r[3], const double v[3], double r_imp,
-                       double *tof, double r_out[3])
+int mwxi_traj_kep_to_radius(double gm, const double r[3], const double v[3], double r_imp,
+                            double *tof, double r_out[3])
 {
     double h[3], hu[3], t[3];
     double rn = mwx_norm3(r), v2 = mwx_dot3(v, v), rv = mwx_dot3(r, v);

@@ -43,7 +43,7 @@ static int evaluate(const traj_cfg_t *c, const target_t *tg, int full, const tra
                     traj_flight_t *fl, double F[3], int *n_evals)
 {
     double rimp[3], ecef[3], d[3], tau_imp, apo;
-    int rc = traj_fly(c, p, !full, fl);
+    int rc = mwxi_traj_fly(c, p, !full, fl);
     (*n_evals)++;
     if (rc)
         return rc;
@@ -54,16 +54,16 @@ static int evaluate(const traj_cfg_t *c, const target_t *tg, int full, const tra
             return 1;
         memcpy(rimp, fl->y_imp, sizeof rimp);
         tau_imp = fl->tau_imp;
-        apo = tg->profile == MWX_PROFILE_MINIMUM_ENERGY ? 0.0
-                                                         : traj_flight_apogee(c, fl, NULL);
+        apo =
+            tg->profile == MWX_PROFILE_MINIMUM_ENERGY ? 0.0 : mwxi_traj_flight_apogee(c, fl, NULL);
     } else {
         double tof, ra = mwx_norm3(tg->aim);
-        if (traj_kep_to_radius(c->earth.gm, fl->y_bo, fl->y_bo + 3, ra, &tof, rimp))
+        if (mwxi_traj_kep_to_radius(c->earth.gm, fl->y_bo, fl->y_bo + 3, ra, &tof, rimp))
             return 1;
         tau_imp = fl->tau_bo + tof;
         apo = tg->profile == MWX_PROFILE_MINIMUM_ENERGY
                   ? 0.0
-                  : traj_kep_apoapsis(c->earth.gm, fl->y_bo, fl->y_bo + 3) -
+                  : mwxi_traj_kep_apoapsis(c->earth.gm, fl->y_bo, fl->y_bo + 3) -
                         0.5 * (ra + mwx_norm3(c->r0));
     }
     mwx_eci_to_ecef(c->earth.omega * tau_imp, 0.0, rimp, NULL, ecef, NULL);
@@ -74,7 +74,7 @@ static int evaluate(const traj_cfg_t *c, const target_t *tg, int full, const tra
     if (tg->profile == MWX_PROFILE_MINIMUM_ENERGY) {
         double aim_l[3];
         mwx_ecef_to_eci(c->earth.omega * tau_imp, 0.0, tg->aim, NULL, aim_l, NULL);
-        double gmin = traj_kep_min_energy_gamma(fl->y_bo, aim_l);
+        double gmin = mwxi_traj_kep_min_energy_gamma(fl->y_bo, aim_l);
         double g = asin(mwx_dot3(fl->y_bo, fl->y_bo + 3) /
                         (mwx_norm3(fl->y_bo) * mwx_norm3(fl->y_bo + 3)));
         F[2] = (g - gmin) * 1e6;
@@ -153,9 +153,9 @@ static int fd_jacobian(const traj_cfg_t *c, const target_t *tg, int full, const 
 }
 
 /* Newton / Broyden with backtracking. u in/out (scaled), F out. 0 converged, 1 not. */
-static int newton(const traj_cfg_t *c, const target_t *tg, int full, double u[3],
-                  double J[3][3], int *have_j, traj_flight_t *fl, int max_evals, double tol,
-                  double F[3], int *n_evals)
+static int newton(const traj_cfg_t *c, const target_t *tg, int full, double u[3], double J[3][3],
+                  int *have_j, traj_flight_t *fl, int max_evals, double tol, double F[3],
+                  int *n_evals)
 {
     traj_prog_t p;
     int start = *n_evals, fresh = 0, rc;
@@ -271,12 +271,11 @@ static int attempt(const traj_cfg_t *cfg, const traj_cfg_t *c, const target_t *t
  * within the vehicle's means. */
 static int solved(const traj_solution_t *sol, const double F[3])
 {
-    return hypot(F[0], F[1]) <= 1000.0 && fabs(F[2]) <= 1000.0 &&
-           sol->prog.dv < TRAJ_MAX_DV_MPS;
+    return hypot(F[0], F[1]) <= 1000.0 && fabs(F[2]) <= 1000.0 && sol->prog.dv < TRAJ_MAX_DV_MPS;
 }
 
-int traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
-               traj_solution_t *sol, mwx_err_t *err)
+int mwxi_traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
+                    traj_solution_t *sol, mwx_err_t *err)
 {
     /* The iterations integrate 100x looser than the final flight (a few decimetres at
      * impact; the finite differences move it by ~100 m), at half the cost. */
@@ -290,7 +289,7 @@ int traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
 
     memset(sol, 0, sizeof *sol);
     if (l->profile == MWX_PROFILE_GLIDE)
-        return mwx_err_set(err, MWX_EINVAL, "launch %s: a glide is solved by traj_glide_solve",
+        return mwx_err_set(err, MWX_EINVAL, "launch %s: a glide is solved by mwxi_traj_glide_solve",
                            id);
     cl.rtol = cfg->rtol * 100.0;
     cl.atol_m = cfg->atol_m * 100.0;
@@ -299,8 +298,8 @@ int traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
     mwx_enu_basis(l->aim_lat, l->aim_lon, tg.east, tg.north, tg.up);
     tg.profile = l->profile;
     tg.apogee_m = l->apogee_m;
-    mwx_geodesic_inverse(&c->earth, l->site_lat, l->site_lon, l->aim_lat, l->aim_lon, &s12,
-                         &az1, NULL);
+    mwx_geodesic_inverse(&c->earth, l->site_lat, l->site_lon, l->aim_lat, l->aim_lon, &s12, &az1,
+                         NULL);
 
     /* --- reachability on the sphere through the site */
     double r0 = mwx_norm3(c->r0), gm = c->earth.gm;
@@ -316,18 +315,17 @@ int traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
                            "launch %s: range %.0f km is beyond a sub-orbital ballistic "
                            "flight (at most %.0f deg of arc)",
                            id, s12 / 1e3, TRAJ_MAX_RANGE_ANGLE / MWX_DEG);
-    traj_kep_min_energy(gm, r0, phi, &v_me, &g_me);
+    mwxi_traj_kep_min_energy(gm, r0, phi, &v_me, &g_me);
     {
         double rv[3] = {r0, 0, 0}, vv[3] = {v_me * sin(g_me), v_me * cos(g_me), 0};
-        sol->kepler_apogee_m = traj_kep_apoapsis(gm, rv, vv) - r0;
+        sol->kepler_apogee_m = mwxi_traj_kep_apoapsis(gm, rv, vv) - r0;
     }
     v_g = v_me;
     g_g = g_me;
     if (l->profile != MWX_PROFILE_MINIMUM_ENERGY) {
         double hme = sol->kepler_apogee_m;
         if (!(l->apogee_m > 0))
-            return mwx_err_set(err, MWX_EINVAL, "launch %s: profile %s needs apogee_km", id,
-                               pn);
+            return mwx_err_set(err, MWX_EINVAL, "launch %s: profile %s needs apogee_km", id, pn);
         if (l->profile == MWX_PROFILE_LOFTED && l->apogee_m < hme)
             return mwx_err_set(err, MWX_ERANGE,
                                "launch %s: lofted apogee %.0f km is below the %.0f km "
@@ -340,10 +338,11 @@ int traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
                                id, l->apogee_m / 1e3, hme / 1e3, s12 / 1e3);
         /* below TRAJ_MIN_APOGEE_M a depressed flight is quasi-ballistic: the flight model
          * adds lift and its pull-up (traj_cfg_t.post), the same Newton solves it */
-        if (traj_kep_conic_apogee(gm, r0, phi, r0 + l->apogee_m, &v_g, &g_g))
-            return mwx_err_set(err, MWX_ERANGE, "launch %s: no ballistic conic peaks at "
-                               "%.0f km over this %.0f km range", id, l->apogee_m / 1e3,
-                               s12 / 1e3);
+        if (mwxi_traj_kep_conic_apogee(gm, r0, phi, r0 + l->apogee_m, &v_g, &g_g))
+            return mwx_err_set(err, MWX_ERANGE,
+                               "launch %s: no ballistic conic peaks at "
+                               "%.0f km over this %.0f km range",
+                               id, l->apogee_m / 1e3, s12 / 1e3);
     }
     if (v_g >= sqrt(2.0 * gm / r0))
         return mwx_err_set(err, MWX_ERANGE,
@@ -376,15 +375,14 @@ int traj_solve(const traj_cfg_t *cfg, const mwx_launch_t *l, traj_flight_t *fl,
                            "within 1 km of the aim %.0f km away (closest: miss %.1f km, %s "
                            "off by %.1f %s%s)",
                            id, c->burn_s, pn, s12 / 1e3, hypot(F[0], F[1]) / 1e3,
-                           l->profile == MWX_PROFILE_MINIMUM_ENERGY ? "burnout angle"
-                                                                    : "apogee",
+                           l->profile == MWX_PROFILE_MINIMUM_ENERGY ? "burnout angle" : "apogee",
                            l->profile == MWX_PROFILE_MINIMUM_ENERGY ? F[2] / 1e3 : F[2] / 1e3,
                            l->profile == MWX_PROFILE_MINIMUM_ENERGY ? "mrad" : "km",
                            sol->prog.dv >= TRAJ_MAX_DV_MPS ? "; at the vehicle's limit" : "");
-    sol->apogee_m = traj_flight_apogee(c, fl, NULL);
+    sol->apogee_m = mwxi_traj_flight_apogee(c, fl, NULL);
     {
         double ve = TRAJ_ISP_S * TRAJ_G0, zeta = 1.0 - exp(-sol->prog.dv / (2.0 * ve));
-        sol->thrust_weight = ve * zeta / (traj_stage1_time(c->burn_s, zeta) * TRAJ_G0);
+        sol->thrust_weight = ve * zeta / (mwxi_traj_stage1_time(c->burn_s, zeta) * TRAJ_G0);
     }
     return MWX_OK;
 }

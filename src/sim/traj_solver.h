@@ -18,15 +18,15 @@
 
 #include "sim/traj_flight.h"
 
-#define TRAJ_SOLVE_TOL_M 5.0
-#define TRAJ_MIN_RANGE_M 50000.0
+#define TRAJ_SOLVE_TOL_M     5.0
+#define TRAJ_MIN_RANGE_M     50000.0
 #define TRAJ_MAX_RANGE_ANGLE (160.0 * MWX_DEG)
-#define TRAJ_MIN_APOGEE_M 80000.0
-#define TRAJ_MAX_DV_MPS 14000.0
+#define TRAJ_MIN_APOGEE_M    80000.0
+#define TRAJ_MAX_DV_MPS      14000.0
 
 typedef struct traj_solution {
     traj_prog_t prog;
-    double miss_m;          /* full-physics impact to aim, m */
+    double miss_m; /* full-physics impact to aim, m */
     double apogee_m;
     double kepler_apogee_m; /* minimum-energy apogee on the sphere, for messages */
     double thrust_weight;   /* at lift-off */
@@ -34,13 +34,13 @@ typedef struct traj_solution {
 } traj_solution_t;
 
 /* On success fl holds the solved flight. Not for the glide profile. */
-int traj_solve(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
-               traj_solution_t *sol, mwx_err_t *err);
+int mwxi_traj_solve(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
+                    traj_solution_t *sol, mwx_err_t *err);
 
 /* The glide profile (traj_glide.c): the boost for the apex, the crossrange and the
  * energy that holds glide_alt to the dive; sets c->aim to the point the guidance steers
  * to (within metres of the aim) so that the flight lands on the aim. */
-int traj_glide_solve(traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
-                     traj_solution_t *sol, mwx_err_t *err);
+int mwxi_traj_glide_solve(traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
+                          traj_solution_t *sol, mwx_err_t *err);
 
 #endif

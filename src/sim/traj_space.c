@@ -22,21 +22,21 @@
 #include "sim/traj_flight.h"
 #include "sim/traj_gravity.h"
 
-#define TRAJ_SPACE_TW 1.4
+#define TRAJ_SPACE_TW     1.4
 #define TRAJ_SPACE_MIN_TW 1.15
 #define TRAJ_SPACE_DV_MPS 13000.0
 #define TRAJ_SPACE_VERT_S 10.0
-#define TRAJ_SPACE_KICK (4.0 * MWX_DEG)
-#define TRAJ_SPACE_TH_S 60.0
-#define TRAJ_SPACE_TV_S 15.0
+#define TRAJ_SPACE_KICK   (4.0 * MWX_DEG)
+#define TRAJ_SPACE_TH_S   60.0
+#define TRAJ_SPACE_TV_S   15.0
 
 typedef struct space {
     const traj_cfg_t *c;
-    int n, stage;           /* stage burning: 1..n */
+    int n, stage; /* stage burning: 1..n */
     double t_ign[MWX_MAX_STAGES + 1], zeta[MWX_MAX_STAGES], ve;
     double h_orb, n_plane[3], up0_dir[3];
-    double t_shift;         /* coast inside the last stage's burn (engine off), s */
-    int circ;               /* circularising: thrust horizontal */
+    double t_shift; /* coast inside the last stage's burn (engine off), s */
+    int circ;       /* circularising: thrust horizontal */
 } space_t;
 
 static double clampd(double v, double lo, double hi)
@@ -56,7 +56,7 @@ static void space_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[T
     double at = s->ve * s->zeta[k] / (dur * fm);
     double va[3] = {y[3] + w * y[1], y[4] - w * y[0], y[5]};
     double fw[3];
-    traj_gravity(c->earth.gm, c->earth.a, c->j2, y, acc);
+    mwxi_traj_gravity(c->earth.gm, c->earth.a, c->j2, y, acc);
     mwx_cross3(s->n_plane, up, fw);
     double fn = mwx_norm3(fw);
     for (int i = 0; i < 3; i++)
@@ -65,8 +65,8 @@ static void space_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[T
         if (tau <= TRAJ_SPACE_VERT_S) {
             memcpy(d, up, sizeof d);
         } else if (tau <= 2.0 * TRAJ_SPACE_VERT_S) {
-            double th = 0.5 * MWX_PI - TRAJ_SPACE_KICK * (tau - TRAJ_SPACE_VERT_S) /
-                                           TRAJ_SPACE_VERT_S;
+            double th =
+                0.5 * MWX_PI - TRAJ_SPACE_KICK * (tau - TRAJ_SPACE_VERT_S) / TRAJ_SPACE_VERT_S;
             for (int i = 0; i < 3; i++)
                 d[i] = cos(th) * fw[i] + sin(th) * up[i];
         } else {
@@ -77,8 +77,8 @@ static void space_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[T
     } else if (s->circ) {
         /* horizontal, plus what holds the climb rate at zero */
         double vr = mwx_dot3(y + 3, up), v2 = mwx_dot3(y + 3, y + 3), hd[3];
-        double a_up = clampd(c->earth.gm / (rn * rn) - (v2 - vr * vr) / rn - vr / 5.0,
-                             -0.7 * at, 0.95 * at);
+        double a_up =
+            clampd(c->earth.gm / (rn * rn) - (v2 - vr * vr) / rn - vr / 5.0, -0.7 * at, 0.95 * at);
         for (int i = 0; i < 3; i++)
             hd[i] = y[3 + i] - vr * up[i];
         double dn = mwx_norm3(hd), a_h = sqrt(at * at - a_up * a_up);
@@ -86,13 +86,13 @@ static void space_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[T
             d[i] = (a_up * up[i] + a_h * hd[i] / dn) / at;
     } else {
         double vr = mwx_dot3(y + 3, up), v2 = mwx_dot3(y + 3, y + 3);
-        double alt = traj_alt_radial(&c->earth, y);
+        double alt = mwxi_traj_alt_radial(&c->earth, y);
         /* wanted climb rate: linear near the orbit altitude, a 4 m/s^2 braking curve
          * further off (so it arrives level, not overshooting) */
         double e = s->h_orb - alt, ae = fabs(e);
         double vr_ref = copysign(fmin(ae / TRAJ_SPACE_TH_S, sqrt(2.0 * 4.0 * ae)), e);
-        double a_up = c->earth.gm / (rn * rn) - (v2 - vr * vr) / rn +
-                      (vr_ref - vr) / TRAJ_SPACE_TV_S;
+        double a_up =
+            c->earth.gm / (rn * rn) - (v2 - vr * vr) / rn + (vr_ref - vr) / TRAJ_SPACE_TV_S;
         a_up = clampd(a_up, -0.7 * at, 0.95 * at);
         double a_h = sqrt(at * at - a_up * a_up);
         for (int i = 0; i < 3; i++)
@@ -101,7 +101,7 @@ static void space_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[T
     for (int i = 0; i < 3; i++)
         acc[i] += at * d[i];
     if (c->drag) {
-        double rho = traj_atm_density(traj_alt_radial(&c->earth, y));
+        double rho = mwxi_traj_atm_density(mwxi_traj_alt_radial(&c->earth, y));
         if (rho > 0.0) {
             double kk = -0.5 * rho * mwx_norm3(va) / (TRAJ_BOOST_BETA0 * fm * (k ? 0.5 : 1.0));
             for (int i = 0; i < 3; i++)
@@ -125,7 +125,7 @@ typedef struct sev {
 static double space_event(void *ctx, double tau, const double y[TRAJ_N])
 {
     const sev_t *e = ctx;
-    double alt = traj_alt_radial(&e->c->earth, y) + 1.0;
+    double alt = mwxi_traj_alt_radial(&e->c->earth, y) + 1.0;
     double gm = e->c->earth.gm;
     double rn = mwx_norm3(y), vr = mwx_dot3(y, y + 3) / rn, v2 = mwx_dot3(y + 3, y + 3);
     double vh = sqrt(fmax(v2 - vr * vr, 0.0));
@@ -136,12 +136,9 @@ static double space_event(void *ctx, double tau, const double y[TRAJ_N])
         double ra = a > 0 ? a * (1.0 + ecc) : 1e12;
         return fmin(alt, e->h - (ra - (rn - alt)));
     }
-    case 2:
-        return fmin(alt, vr);
-    case 3:
-        return fmin(alt, sqrt(gm / rn) - vh);
-    default:
-        return alt;
+    case 2: return fmin(alt, vr);
+    case 3: return fmin(alt, sqrt(gm / rn) - vh);
+    default: return alt;
     }
 }
 
@@ -151,7 +148,7 @@ static void coast_rhs(void *ctx, double tau, const double y[TRAJ_N], double dy[T
     const traj_cfg_t *c = ctx;
     double acc[3];
     (void)tau;
-    traj_gravity(c->earth.gm, c->earth.a, c->j2, y, acc);
+    mwxi_traj_gravity(c->earth.gm, c->earth.a, c->j2, y, acc);
     dy[0] = y[3];
     dy[1] = y[4];
     dy[2] = y[5];
@@ -175,16 +172,16 @@ static int coast_to_apex(const traj_cfg_t *c, sev_t *ev, double *tau, double y[T
     o.max_steps = 200000;
     if (mwx_dot3(y, y + 3) <= 0.0)
         return MWX_OK;
-    int rc = traj_dp_run(coast_rhs, (void *)c, *tau, y, *tau + 20000.0, &o, space_event, ev,
-                         traj_push_seg, fl, &res);
+    int rc = mwxi_traj_dp_run(coast_rhs, (void *)c, *tau, y, *tau + 20000.0, &o, space_event, ev,
+                              mwxi_traj_push_seg, fl, &res);
     fl->n_steps += res.n_steps + res.n_rejected;
     fl->n_rhs += res.n_rhs;
     *tau = res.t;
     return rc;
 }
 
-int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
-                   traj_sep_t sep[MWX_MAX_STAGES], int *n_sep, mwx_err_t *err)
+int mwxi_traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl,
+                        traj_sep_t sep[MWX_MAX_STAGES], int *n_sep, mwx_err_t *err)
 {
     space_t s;
     sev_t ev = {c, 0, 0.0};
@@ -207,8 +204,8 @@ int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl
     for (int k = 0; k < s.n; k++) {
         if (!(l->stage_burn_s[k] >= 10.0 && l->stage_burn_s[k] <= 1000.0))
             return mwx_err_set(err, MWX_EINVAL,
-                               "launch %s: stage %d burns %g s, outside [10, 1000] s", id,
-                               k + 1, l->stage_burn_s[k]);
+                               "launch %s: stage %d burns %g s, outside [10, 1000] s", id, k + 1,
+                               l->stage_burn_s[k]);
         s.t_ign[k + 1] = s.t_ign[k] + l->stage_burn_s[k];
     }
     {
@@ -227,8 +224,10 @@ int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl
             s.zeta[k] = fmin(1.0 - exp(-dv_up / s.ve), 0.93);
     }
     if (!(s.h_orb >= 150e3 && s.h_orb <= 2000e3))
-        return mwx_err_set(err, MWX_EINVAL, "launch %s: orbit altitude %.0f km outside [150, "
-                           "2000] km", id, s.h_orb / 1e3);
+        return mwx_err_set(err, MWX_EINVAL,
+                           "launch %s: orbit altitude %.0f km outside [150, "
+                           "2000] km",
+                           id, s.h_orb / 1e3);
     for (int i = 0; i < 3; i++)
         h0[i] = cos(l->azimuth) * c->north0[i] + sin(l->azimuth) * c->east0[i];
     mwx_cross3(c->r0, h0, s.n_plane);
@@ -267,17 +266,18 @@ int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl
             double to = fmin(cuts[j], s.t_ign[k + 1]);
             if (to <= tau)
                 continue;
-            rc = traj_dp_run(space_rhs, &s, tau, y, to, &o, space_event, &ev, traj_push_seg,
-                             fl, &res);
+            rc = mwxi_traj_dp_run(space_rhs, &s, tau, y, to, &o, space_event, &ev,
+                                  mwxi_traj_push_seg, fl, &res);
             fl->n_steps += res.n_steps + res.n_rejected;
             fl->n_rhs += res.n_rhs;
             if (rc)
                 return mwx_err_set(err, rc, "launch %s: trajectory integration failed", id);
             tau = res.t;
-            if (res.event && traj_alt_radial(&c->earth, y) < 10.0)
+            if (res.event && mwxi_traj_alt_radial(&c->earth, y) < 10.0)
                 return mwx_err_set(err, MWX_ERANGE,
                                    "launch %s: impossible stage set: stage %d falls back to "
-                                   "the ground at %.0f s", id, k + 1, tau);
+                                   "the ground at %.0f s",
+                                   id, k + 1, tau);
             if (res.event) {
                 /* the apoapsis is at the orbit altitude: coast to it (engine off), then
                  * burn horizontally to the circular speed there */
@@ -295,13 +295,12 @@ int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl
                 ev.orbit = 3;
                 if (tau < tf) {
                     double to2 = fmin(tf, s.t_ign[k + 1] + s.t_shift);
-                    rc = traj_dp_run(space_rhs, &s, tau, y, to2, &o, space_event, &ev,
-                                     traj_push_seg, fl, &res);
+                    rc = mwxi_traj_dp_run(space_rhs, &s, tau, y, to2, &o, space_event, &ev,
+                                          mwxi_traj_push_seg, fl, &res);
                     fl->n_steps += res.n_steps + res.n_rejected;
                     fl->n_rhs += res.n_rhs;
                     if (rc)
-                        return mwx_err_set(err, rc, "launch %s: trajectory integration failed",
-                                           id);
+                        return mwx_err_set(err, rc, "launch %s: trajectory integration failed", id);
                     tau = res.t;
                 }
                 if (!res.event || tau >= tf) {
@@ -309,14 +308,14 @@ int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl
                         fl->n_boost_seg = fl->n_seg;
                         fl->tau_bo = tau;
                         memcpy(fl->y_bo, y, sizeof y);
-                        return traj_coast_append(c, l->beta_kg_m2, tau, y, fl);
+                        return mwxi_traj_coast_append(c, l->beta_kg_m2, tau, y, fl);
                     }
                     break; /* burnt out short of the circular speed */
                 }
                 fl->n_boost_seg = fl->n_seg;
                 fl->tau_bo = tau;
                 memcpy(fl->y_bo, y, sizeof y);
-                return traj_coast_append(c, l->beta_kg_m2, tau, y, fl);
+                return mwxi_traj_coast_append(c, l->beta_kg_m2, tau, y, fl);
             }
             if (tau >= tf) {
                 /* break-up: the burning stage (unless the last) and the rest fall */
@@ -330,7 +329,7 @@ int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl
                 fl->n_boost_seg = fl->n_seg;
                 fl->tau_bo = tau;
                 memcpy(fl->y_bo, y, sizeof y);
-                return traj_coast_append(c, l->beta_kg_m2, tau, y, fl);
+                return mwxi_traj_coast_append(c, l->beta_kg_m2, tau, y, fl);
             }
         }
         if (last) {
@@ -340,7 +339,7 @@ int traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_t *fl
                                "launch %s: impossible stage set: the last stage burns out "
                                "%.2f km/s short of orbital speed at %.0f km",
                                id, (sqrt(c->earth.gm / rn) - vh) / 1e3,
-                               traj_alt_radial(&c->earth, y) / 1e3);
+                               mwxi_traj_alt_radial(&c->earth, y) / 1e3);
         }
         {
             traj_sep_t *sp = &sep[(*n_sep)++];

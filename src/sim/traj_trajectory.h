@@ -6,16 +6,16 @@
 #include "sim/traj_flight.h"
 
 typedef struct traj_details {
-    traj_prog_t prog;              /* the solved boost programme */
-    double miss_m;                 /* impact to aim (full physics) */
-    double thrust_weight;          /* lift-off thrust / weight */
+    traj_prog_t prog;     /* the solved boost programme */
+    double miss_m;        /* impact to aim (full physics) */
+    double thrust_weight; /* lift-off thrust / weight */
     double kepler_min_energy_apogee_m;
-    int n_evals;                   /* flights integrated by the solver */
-    size_t n_seg, n_boost_seg;     /* integrator steps stored (dense output) */
-    const traj_cfg_t *cfg;         /* valid while the trajectory lives */
+    int n_evals;               /* flights integrated by the solver */
+    size_t n_seg, n_boost_seg; /* integrator steps stored (dense output) */
+    const traj_cfg_t *cfg;     /* valid while the trajectory lives */
     const traj_flight_t *flight;
 } traj_details_t;
 
-void traj_get_details(const mwx_traj_t *tr, traj_details_t *d);
+void mwxi_traj_get_details(const mwx_traj_t *tr, traj_details_t *d);
 
 #endif

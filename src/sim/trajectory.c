@@ -34,8 +34,8 @@ static int check_launch(const mwx_physics_t *ph, const mwx_launch_t *l, mwx_err_
         return mwx_err_set(err, MWX_EINVAL, "launch %s: latitude beyond +-90 deg", id);
     if (l->profile != MWX_PROFILE_SPACE_LAUNCH &&
         !(l->burn_time_s >= 10.0 && l->burn_time_s <= 600.0))
-        return mwx_err_set(err, MWX_EINVAL, "launch %s: burn_time_s %g outside [10, 600] s",
-                           id, l->burn_time_s);
+        return mwx_err_set(err, MWX_EINVAL, "launch %s: burn_time_s %g outside [10, 600] s", id,
+                           l->burn_time_s);
     if (!(l->beta_kg_m2 >= 50.0 && l->beta_kg_m2 <= 1e6))
         return mwx_err_set(err, MWX_EINVAL,
                            "launch %s: ballistic coefficient %g outside [50, 1e6] kg/m^2", id,
@@ -43,8 +43,7 @@ static int check_launch(const mwx_physics_t *ph, const mwx_launch_t *l, mwx_err_
     if (!(ph->earth.a > 1e6 && ph->earth.gm > 0 && ph->earth.f >= 0 && ph->earth.f < 0.1))
         return mwx_err_set(err, MWX_EINVAL, "launch %s: bad earth model", id);
     if ((unsigned)l->profile > MWX_PROFILE_SPACE_LAUNCH)
-        return mwx_err_set(err, MWX_EINVAL, "launch %s: unknown profile %d", id,
-                           (int)l->profile);
+        return mwx_err_set(err, MWX_EINVAL, "launch %s: unknown profile %d", id, (int)l->profile);
     if (l->profile == MWX_PROFILE_SPACE_LAUNCH) {
         if (!isfinite(l->azimuth) || !isfinite(l->orbit_alt_m) || !isfinite(l->fail_at_s) ||
             l->fail_at_s < 0.0)
@@ -54,11 +53,12 @@ static int check_launch(const mwx_physics_t *ph, const mwx_launch_t *l, mwx_err_
     if (l->n_stages > 2)
         return mwx_err_set(err, MWX_EINVAL,
                            "launch %s: impossible stage set: a %s flight has 1 or 2 stages, "
-                           "not %d", id, l->profile == MWX_PROFILE_GLIDE ? "glide" : "ballistic",
+                           "not %d",
+                           id, l->profile == MWX_PROFILE_GLIDE ? "glide" : "ballistic",
                            l->n_stages);
     if (!(l->terminal_g >= 0.0 && l->terminal_g <= 10.0))
-        return mwx_err_set(err, MWX_EINVAL, "launch %s: terminal_maneuver_g %g outside [0, 10]",
-                           id, l->terminal_g);
+        return mwx_err_set(err, MWX_EINVAL, "launch %s: terminal_maneuver_g %g outside [0, 10]", id,
+                           l->terminal_g);
     if (l->profile == MWX_PROFILE_GLIDE &&
         !(l->lift_to_drag >= 0.0 && l->lift_to_drag <= 10.0 && l->glide_alt_m >= 1e3 &&
           l->glide_alt_m <= 150e3 && isfinite(l->crossrange_m)))
@@ -84,31 +84,30 @@ int mwx_traj_create(const mwx_physics_t *ph, const mwx_launch_t *l, double epoch
     tr = calloc(1, sizeof *tr);
     if (!tr)
         return mwx_err_set(err, MWX_ENOMEM, "launch %s: out of memory", l->id);
-    traj_cfg_init(&tr->cfg, ph, l);
+    mwxi_traj_cfg_init(&tr->cfg, ph, l);
     tr->t_launch = l->t_launch;
-    tr->theta_launch =
-        ph->rotation ? mwx_earth_rotation_angle(epoch_unix + l->t_launch) : 0.0;
+    tr->theta_launch = ph->rotation ? mwx_earth_rotation_angle(epoch_unix + l->t_launch) : 0.0;
     traj_sep_t sep[MWX_MAX_STAGES];
     int n_sep = 0;
     if (l->profile == MWX_PROFILE_SPACE_LAUNCH) {
-        rc = traj_space_fly(&tr->cfg, l, &tr->fl, sep, &n_sep, err);
+        rc = mwxi_traj_space_fly(&tr->cfg, l, &tr->fl, sep, &n_sep, err);
         if (!rc && l->fail_at_s > 0.0 && tr->fl.orbit)
             rc = mwx_err_set(err, MWX_EINVAL,
                              "launch %s: fail_at_s %g s is after the orbit insertion at %.0f s",
                              l->id, l->fail_at_s, tr->fl.tau_bo);
         if (!rc) {
             tr->sol.prog.dv = 0.0;
-            tr->sol.apogee_m = traj_flight_apogee(&tr->cfg, &tr->fl, NULL);
+            tr->sol.apogee_m = mwxi_traj_flight_apogee(&tr->cfg, &tr->fl, NULL);
         }
     } else if (l->profile == MWX_PROFILE_GLIDE) {
-        rc = traj_glide_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
+        rc = mwxi_traj_glide_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
     } else {
-        rc = traj_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
+        rc = mwxi_traj_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
         if (!rc && tr->cfg.weave_g > 0.0) {
             /* the weave fills the last TRAJ_WEAVE_S of the flight solved without it; the
              * second solve lands the weaving flight on the aim */
             tr->cfg.tau_weave = tr->fl.tau_imp - TRAJ_WEAVE_S;
-            rc = traj_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
+            rc = mwxi_traj_solve(&tr->cfg, l, &tr->fl, &tr->sol, err);
         }
     }
     /* a missile's spent first stage ("stages": 2) falls from its burnout on its own path */
@@ -140,21 +139,21 @@ int mwx_traj_create(const mwx_physics_t *ph, const mwx_launch_t *l, double epoch
         in->impact_lat = g.lat;
         in->impact_lon = g.lon;
         in->apogee_m = tr->sol.apogee_m;
-        mwx_geodesic_inverse(&tr->cfg.earth, l->site_lat, l->site_lon, g.lat, g.lon,
-                             &in->range_m, NULL, NULL);
+        mwx_geodesic_inverse(&tr->cfg.earth, l->site_lat, l->site_lon, g.lat, g.lon, &in->range_m,
+                             NULL, NULL);
     }
     /* the objects: the vehicle, then the parts in order of separation */
     tr->n_obj = 1;
     for (int k = 0; k < n_sep; k++) {
         traj_flight_t *pf = &tr->part[tr->n_obj];
-        rc = traj_fly_coast(&tr->cfg, sep[k].beta, sep[k].tau, sep[k].y, pf);
+        rc = mwxi_traj_fly_coast(&tr->cfg, sep[k].beta, sep[k].tau, sep[k].y, pf);
         if (rc) {
             mwx_traj_destroy(tr);
-            return mwx_err_set(err, rc, "launch %s: stage %d: trajectory integration failed",
-                               l->id, sep[k].stage);
+            return mwx_err_set(err, rc, "launch %s: stage %d: trajectory integration failed", l->id,
+                               sep[k].stage);
         }
-        snprintf(tr->obj[tr->n_obj].id, sizeof tr->obj[0].id, "%.*s-S%d", MWX_ID_LEN - 5,
-                 l->id, sep[k].stage);
+        snprintf(tr->obj[tr->n_obj].id, sizeof tr->obj[0].id, "%.*s-S%d", MWX_ID_LEN - 5, l->id,
+                 sep[k].stage);
         tr->n_obj++;
     }
     for (int k = 0; k < tr->n_obj; k++) {
@@ -180,14 +179,14 @@ void mwx_traj_destroy(mwx_traj_t *tr)
 {
     if (!tr)
         return;
-    traj_flight_free(&tr->fl);
+    mwxi_traj_flight_free(&tr->fl);
     for (int k = 0; k < MWX_TRAJ_MAX_OBJECTS; k++)
-        traj_flight_free(&tr->part[k]);
+        mwxi_traj_flight_free(&tr->part[k]);
     free(tr);
 }
 
-int mwx_traj_object_state(const mwx_traj_t *tr, int k, double t, double ecef[3],
-                          double vel[3], mwx_phase_t *phase)
+int mwx_traj_object_state(const mwx_traj_t *tr, int k, double t, double ecef[3], double vel[3],
+                          mwx_phase_t *phase)
 {
     double y[TRAJ_N], tau;
     double v[3];
@@ -200,10 +199,10 @@ int mwx_traj_object_state(const mwx_traj_t *tr, int k, double t, double ecef[3],
     tau = t - tr->t_launch;
     if (t == o->t_end)
         tau = f->tau_imp;
-    traj_flight_state(f, tau, y);
+    mwxi_traj_flight_state(f, tau, y);
     to_ecef(tr, tau, y, ecef, vel ? vel : v);
     if (phase)
-        *phase = t >= o->t_end && o->impacts ? MWX_PHASE_IMPACT : traj_flight_phase(f, tau);
+        *phase = t >= o->t_end && o->impacts ? MWX_PHASE_IMPACT : mwxi_traj_flight_phase(f, tau);
     return MWX_OK;
 }
 
@@ -235,7 +234,7 @@ void mwx_traj_get_info(const mwx_traj_t *tr, mwx_traj_info_t *info)
     *info = tr->info;
 }
 
-void traj_get_details(const mwx_traj_t *tr, traj_details_t *d)
+void mwxi_traj_get_details(const mwx_traj_t *tr, traj_details_t *d)
 {
     d->prog = tr->sol.prog;
     d->miss_m = tr->sol.miss_m;

@@ -48,7 +48,7 @@ int mwx_assign_hungarian(const double *cost, int nr, int nc, int *row_to_col, do
         p[j] = 0;
         way[j] = 0;
     }
-#define COST(i, j) (tr ? cost[(size_t)(j) * nc + (i)] : cost[(size_t)(i) * nc + (j)])
+#define COST(i, j) (tr ? cost[(size_t)(j)*nc + (i)] : cost[(size_t)(i)*nc + (j)])
     for (int i = 1; i <= n; i++) {
         int j0 = 0;
         p[0] = i;

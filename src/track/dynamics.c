@@ -20,8 +20,8 @@
 #include <math.h>
 #include <string.h>
 
-#define RHO0 1.225      /* kg/m^3 at sea level */
-#define HSCALE 7200.0   /* m, density scale height */
+#define RHO0     1.225  /* kg/m^3 at sea level */
+#define HSCALE   7200.0 /* m, density scale height */
 #define DRAG_TOP 120e3  /* m, no drag above */
 /* A rocket under power accelerates at more than ~1 g along its path (thrust/weight > 1.3
  * at lift-off, rising as fuel burns): the boost model never thrusts less, which is what
@@ -31,17 +31,17 @@
  * 255 s) is typical of ballistic missiles; the random walk covers the rest. */
 #define MWX_BOOST_VE 2500.0
 
-void mwx_dyn_params_default(mwx_dyn_params_t *p, const mwx_earth_t *earth, int j2,
-                            int rotation, int drag)
+void mwx_dyn_params_default(mwx_dyn_params_t *p, const mwx_earth_t *earth, int j2, int rotation,
+                            int drag)
 {
     memset(p, 0, sizeof(*p));
     p->earth = *earth;
     p->j2 = j2;
     p->rotation = rotation;
     p->drag = drag;
-    p->q_acc = 0.01;     /* (0.1 m/s^2)^2 / s: unmodelled forces in free flight */
-    p->q_thrust = 25.0;  /* thrust acceleration changes by ~5 m/s^2 per sqrt(s) */
-    p->q_kappa = 1e-12;  /* kappa drifts slowly */
+    p->q_acc = 0.01;    /* (0.1 m/s^2)^2 / s: unmodelled forces in free flight */
+    p->q_thrust = 25.0; /* thrust acceleration changes by ~5 m/s^2 per sqrt(s) */
+    p->q_kappa = 1e-12; /* kappa drifts slowly */
     p->max_step_s = 1.0;
 }
 
@@ -158,8 +158,8 @@ static void dyn_jacobian(const mwx_dyn_params_t *p, const double *x, int boost, 
                     /* d rho / d r_j ~ -rho / H * r_j / r */
                     A[(3 + i) * n + j] += dv * (-1.0 / HSCALE) * x[j] / r;
                     if (v > 1e-3)
-                        A[(3 + i) * n + 3 + j] += -0.5 * rho * kap *
-                            ((i == j ? v : 0.0) + x[3 + i] * x[3 + j] / v);
+                        A[(3 + i) * n + 3 + j] +=
+                            -0.5 * rho * kap * ((i == j ? v : 0.0) + x[3 + i] * x[3 + j] / v);
                 }
             }
         }
@@ -252,7 +252,7 @@ static int dyn_propagate(const mwx_dyn_params_t *p, double *x, double dt, double
             if (s == 0) {
                 memcpy(F, Phi, sizeof(Phi));
             } else {
-                la_mul(Phi, F, T, n, n, n);
+                mwxi_la_mul(Phi, F, T, n, n, n);
                 memcpy(F, T, sizeof(T));
             }
         }
@@ -309,8 +309,8 @@ static void ballistic_noise(const mwx_motion_model_t *m, const double *x, double
     const int n = MWX_TRACK_NX;
     double adt = fabs(dt), q = m->dyn.q_acc;
     memset(Q, 0, sizeof(double) * n * n);
-    if (m->dyn.drag &&
-        x[0] * x[0] + x[1] * x[1] + x[2] * x[2] < (m->dyn.earth.a + DRAG_TOP) * (m->dyn.earth.a + DRAG_TOP)) {
+    if (m->dyn.drag && x[0] * x[0] + x[1] * x[1] + x[2] * x[2] <
+                           (m->dyn.earth.a + DRAG_TOP) * (m->dyn.earth.a + DRAG_TOP)) {
         double rho = density(approx_alt(&m->dyn.earth, x, NULL));
         if (rho > 0.0) {
             double v2 = x[3] * x[3] + x[4] * x[4] + x[5] * x[5];

@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-/* P += (Q + Q^T) / 2 on both triangles: la_fpft leaves P exactly symmetric, and so
+/* P += (Q + Q^T) / 2 on both triangles: mwxi_la_fpft leaves P exactly symmetric, and so
  * does this. */
 LA_INLINE void add_sym(double *P, const double *Q, int n)
 {
@@ -37,13 +37,13 @@ static int ekf_predict(const mwx_filter_t *f, const mwx_motion_model_t *mm, mwx_
     if (rc)
         return rc;
     memcpy(P, s->P, sizeof(double) * (size_t)(n * n));
-    la_fpft(F, P, n);
+    mwxi_la_fpft(F, P, n);
     mm->noise(mm, s->x, dt, Q);
     if (n == MWX_TRACK_NX)
         add_sym(P, Q, MWX_TRACK_NX);
     else
         add_sym(P, Q, n);
-    if (!la_cov_ok(P, n))
+    if (!mwxi_la_cov_ok(P, n))
         return MWX_ERANGE;
     memcpy(s->x, x, sizeof(double) * (size_t)n);
     memcpy(s->P, P, sizeof(double) * (size_t)(n * n));
@@ -84,8 +84,8 @@ LA_INLINE void innov8(const double *P, const double *H, int k, double *PHt, doub
 }
 
 /* nu, S, H and P H^T for the current state. */
-int mwx_track_ekf_innov(const mwx_meas_model_t *m, const mwx_gauss_t *s, double *nu, double *S,
-                     double *H, double *PHt)
+int mwxi_track_ekf_innov(const mwx_meas_model_t *m, const mwx_gauss_t *s, double *nu, double *S,
+                         double *H, double *PHt)
 {
     const int n = s->n, k = m->nz;
     double zp[MWX_TRACK_MAX_Z];
@@ -102,34 +102,34 @@ int mwx_track_ekf_innov(const mwx_meas_model_t *m, const mwx_gauss_t *s, double 
         else
             innov8(s->P, H, k, PHt, S);
     } else {
-        la_mul_bt(s->P, H, PHt, n, n, k); /* n x k */
-        la_mul(H, PHt, S, k, n, k);       /* k x k */
+        mwxi_la_mul_bt(s->P, H, PHt, n, n, k); /* n x k */
+        mwxi_la_mul(H, PHt, S, k, n, k);       /* k x k */
     }
     for (int i = 0; i < k * k; i++)
         S[i] += m->R[i];
-    la_symmetrize(S, k);
+    mwxi_la_symmetrize(S, k);
     for (int i = 0; i < k; i++)
         if (!isfinite(nu[i]))
             return MWX_ERANGE;
     return MWX_OK;
 }
 
-static int ekf_innovation(const mwx_filter_t *f, const mwx_meas_model_t *m,
-                          const mwx_gauss_t *s, double *nu, double *S)
+static int ekf_innovation(const mwx_filter_t *f, const mwx_meas_model_t *m, const mwx_gauss_t *s,
+                          double *nu, double *S)
 {
     double H[MWX_TRACK_MAX_Z * LA_MAX], PHt[LA_MAX * MWX_TRACK_MAX_Z];
-    return mwx_track_ekf_innov(m, s, nu, S, H, PHt);
+    return mwxi_track_ekf_innov(m, s, nu, S, H, PHt);
 }
 
-static int ekf_update(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gauss_t *s,
-                      double *nis, double *loglik)
+static int ekf_update(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gauss_t *s, double *nis,
+                      double *loglik)
 {
     double H[MWX_TRACK_MAX_Z * LA_MAX], PHt[LA_MAX * MWX_TRACK_MAX_Z];
     double nu[MWX_TRACK_MAX_Z], S[9];
-    int rc = mwx_track_ekf_innov(m, s, nu, S, H, PHt);
+    int rc = mwxi_track_ekf_innov(m, s, nu, S, H, PHt);
     if (rc)
         return rc;
-    return mwx_track_ekf_update_pre(m, s, nu, S, H, PHt, nis, loglik);
+    return mwxi_track_ekf_update_pre(m, s, nu, S, H, PHt, nis, loglik);
 }
 
 /* The same Joseph update for the built-in state when H sees the first 3 states only:
@@ -175,16 +175,16 @@ LA_INLINE void joseph8(const double *P0, const double *K, const double *C, const
         }
 }
 
-int mwx_track_ekf_update_pre(const mwx_meas_model_t *m, mwx_gauss_t *s, const double *nu,
-                             const double *S, const double *H, const double *PHt,
-                             double *nis, double *loglik)
+int mwxi_track_ekf_update_pre(const mwx_meas_model_t *m, mwx_gauss_t *s, const double *nu,
+                              const double *S, const double *H, const double *PHt, double *nis,
+                              double *loglik)
 {
     const int n = s->n, k = m->nz;
     double K[LA_MAX * MWX_TRACK_MAX_Z], logdet;
     double P[LA_MAX * LA_MAX], x[LA_MAX];
     double KR[LA_MAX * MWX_TRACK_MAX_Z];
     double d2;
-    int rc = la_kalman_correct(PHt, S, nu, s->x, n, k, K, x, &d2, &logdet);
+    int rc = mwxi_la_kalman_correct(PHt, S, nu, s->x, n, k, K, x, &d2, &logdet);
     if (rc)
         return rc;
     /* Joseph: P = (I-KH) P (I-KH)^T + K R K^T, in O(n^2 k) rather than O(n^3):
@@ -202,8 +202,8 @@ int mwx_track_ekf_update_pre(const mwx_meas_model_t *m, mwx_gauss_t *s, const do
                     a -= K[i * k + l] * PHt[j * k + l];
                 T[i * n + j] = a;
             }
-        la_mul_bt(T, H, THt, n, n, k); /* n x k */
-        la_mul(K, m->R, KR, n, k, k);
+        mwxi_la_mul_bt(T, H, THt, n, n, k); /* n x k */
+        mwxi_la_mul(K, m->R, KR, n, k, k);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++) {
                 double a = T[i * n + j];
@@ -211,9 +211,9 @@ int mwx_track_ekf_update_pre(const mwx_meas_model_t *m, mwx_gauss_t *s, const do
                     a += -THt[i * k + l] * K[j * k + l] + KR[i * k + l] * K[j * k + l];
                 P[i * n + j] = a;
             }
-        la_symmetrize(P, n);
+        mwxi_la_symmetrize(P, n);
     }
-    if (!la_cov_ok(P, n))
+    if (!mwxi_la_cov_ok(P, n))
         return MWX_ERANGE;
     for (int i = 0; i < n; i++)
         if (!isfinite(x[i]))
@@ -229,4 +229,7 @@ int mwx_track_ekf_update_pre(const mwx_meas_model_t *m, mwx_gauss_t *s, const do
 
 static const mwx_filter_t g_ekf = {"ekf", ekf_predict, ekf_update, ekf_innovation, 0, 0, 0};
 
-const mwx_filter_t *mwx_filter_ekf(void) { return &g_ekf; }
+const mwx_filter_t *mwx_filter_ekf(void)
+{
+    return &g_ekf;
+}

@@ -7,7 +7,7 @@
  * track counts as ballistic only after MWX_GUARD_QUIET_S without evidence of thrust or
  * lift, where evidence is either
  *   - P(boost) > MWX_GUARD_PBOOST (thrust), or
- *   - a running mean of the normalised innovations far above 1 (mwx_guard_innovation:
+ *   - a running mean of the normalised innovations far above 1 (mwxi_guard_innovation:
  *     a manoeuvre, counted as lift), or
  *   - its velocity now departs from the no-thrust continuation of its own state 10 s
  *     and 20 s back: its speed exceeds the vacuum continuation's by more than
@@ -25,17 +25,17 @@
 #include <math.h>
 #include <string.h>
 
-#define LAG1_S 10.0
-#define LAG2_S 20.0
-#define LAG_SLACK_S 5.0
-#define THRUST_MIN_A 1.0  /* m/s^2 */
-#define LIFT_MIN_A 1.5    /* m/s^2 */
-#define NSIGMA 4.0
-#define NIS_ALPHA 0.3     /* weight of the newest update in the running mean */
-#define NIS_EVIDENCE 4.0  /* running mean of NIS/nz above this: the model has lost it */
-#define NIS_MIN_N 5       /* updates before the mean is trusted */
+#define LAG1_S       10.0
+#define LAG2_S       20.0
+#define LAG_SLACK_S  5.0
+#define THRUST_MIN_A 1.0 /* m/s^2 */
+#define LIFT_MIN_A   1.5 /* m/s^2 */
+#define NSIGMA       4.0
+#define NIS_ALPHA    0.3 /* weight of the newest update in the running mean */
+#define NIS_EVIDENCE 4.0 /* running mean of NIS/nz above this: the model has lost it */
+#define NIS_MIN_N    5   /* updates before the mean is trusted */
 
-void mwx_guard_init(mwx_guard_t *g, double t)
+void mwxi_guard_init(mwx_guard_t *g, double t)
 {
     memset(g, 0, sizeof *g);
     g->t_first = t;
@@ -50,7 +50,7 @@ void mwx_guard_init(mwx_guard_t *g, double t)
  * weight 0.3 has a sigma of 0.34 (radar) to 0.42 (IR), so 4 is 7-9 sigma. A re-ignited
  * stage at 5 m/s^2 is 250 m off the ballistic prediction after 10 s: tens of sigma of a
  * radar's range. */
-int mwx_guard_innovation(mwx_guard_t *g, double nis, int nz, double t)
+int mwxi_guard_innovation(mwx_guard_t *g, double nis, int nz, double t)
 {
     double q;
     if (nz < 1 || !isfinite(nis) || nis < 0.0)
@@ -69,7 +69,7 @@ int mwx_guard_innovation(mwx_guard_t *g, double nis, int nz, double t)
     return 0;
 }
 
-double mwx_guard_perigee_alt(const mwx_dyn_params_t *p, const double *x)
+double mwxi_guard_perigee_alt(const mwx_dyn_params_t *p, const double *x)
 {
     const double gm = p->earth.gm, w = p->rotation ? p->earth.omega : 0.0;
     double r = mwx_norm3(x), vi[3], h[3], v2, en, hh, e, a;
@@ -90,12 +90,11 @@ double mwx_guard_perigee_alt(const mwx_dyn_params_t *p, const double *x)
 /* Departure of the state now from the no-thrust continuation of sample s: along the
  * path (against vacuum) and across it (against drag), and whether they are evidence. */
 static void departure(mwx_guard_t *g, const mwx_motion_model_t *bal, const mwx_gauss_t *x,
-                      double var_v, const mwx_guard_sample_t *s, double t, int *thrust,
-                      int *lift)
+                      double var_v, const mwx_guard_sample_t *s, double t, int *thrust, int *lift)
 {
     mwx_motion_model_t vac = *bal;
-    double xd[MWX_TRACK_NX], xv[MWX_TRACK_NX], u[3], dv[3], dd[3], along, perp, sig, dt,
-        drag = 0.0, sp;
+    double xd[MWX_TRACK_NX], xv[MWX_TRACK_NX], u[3], dv[3], dd[3], along, perp, sig, dt, drag = 0.0,
+                                                                                         sp;
     dt = t - s->t;
     memset(xd, 0, sizeof xd);
     memcpy(xd, s->x, sizeof s->x);
@@ -139,9 +138,9 @@ static void departure(mwx_guard_t *g, const mwx_motion_model_t *bal, const mwx_g
         *lift = 1;
 }
 
-mwx_track_class_t mwx_guard_update(mwx_guard_t *g, const mwx_motion_model_t *ballistic,
-                                   const mwx_dyn_params_t *p, const mwx_gauss_t *x,
-                                   double p_boost, double t, double t_launch)
+mwx_track_class_t mwxi_guard_update(mwx_guard_t *g, const mwx_motion_model_t *ballistic,
+                                    const mwx_dyn_params_t *p, const mwx_gauss_t *x, double p_boost,
+                                    double t, double t_launch)
 {
     const int n = x->n;
     double var_v = (x->P[3 * n + 3] + x->P[4 * n + 4] + x->P[5 * n + 5]) / 3.0;
@@ -211,7 +210,7 @@ mwx_track_class_t mwx_guard_update(mwx_guard_t *g, const mwx_motion_model_t *bal
                 g->space = 1; /* level, near circular speed: an ICBM climbs at burnout */
         }
     }
-    g->in_orbit = sure_v && mwx_guard_perigee_alt(p, x->x) > MWX_GUARD_ORBIT_M;
+    g->in_orbit = sure_v && mwxi_guard_perigee_alt(p, x->x) > MWX_GUARD_ORBIT_M;
     if (g->in_orbit)
         g->space = 1;
     g->quiet = t - g->t_thrust >= MWX_GUARD_QUIET_S && t - g->t_lift >= MWX_GUARD_QUIET_S;

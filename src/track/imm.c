@@ -24,7 +24,8 @@ void mwx_imm_init(mwx_imm_t *imm, int n_modes, const mwx_motion_model_t *const *
     }
 }
 
-static void transition(const mwx_imm_t *imm, double dt, double p[MWX_IMM_MAX_MODES][MWX_IMM_MAX_MODES])
+static void transition(const mwx_imm_t *imm, double dt,
+                       double p[MWX_IMM_MAX_MODES][MWX_IMM_MAX_MODES])
 {
     const int m = imm->n_modes;
     for (int i = 0; i < m; i++) {
@@ -49,8 +50,8 @@ static void copy_gauss(mwx_gauss_t *dst, const mwx_gauss_t *src)
 }
 
 /* g->P += w (s->P + d d^T), d = s->x - g->x, on the upper triangle only (see mirror). */
-LA_INLINE void spread_n(double *P, const double *gx, const double *sx, const double *sP,
-                        double w, int n)
+LA_INLINE void spread_n(double *P, const double *gx, const double *sx, const double *sP, double w,
+                        int n)
 {
     double d[MWX_TRACK_MAX_X];
     for (int a = 0; a < n; a++)

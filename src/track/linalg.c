@@ -21,7 +21,7 @@ static void mul8(const double *A, const double *B, double *C)
     }
 }
 
-void la_mul(const double *A, const double *B, double *C, int n, int m, int p)
+void mwxi_la_mul(const double *A, const double *B, double *C, int n, int m, int p)
 {
     if (n == 8 && m == 8 && p == 8) {
         mul8(A, B, C);
@@ -40,7 +40,7 @@ void la_mul(const double *A, const double *B, double *C, int n, int m, int p)
         }
 }
 
-void la_mul_bt(const double *A, const double *B, double *C, int n, int m, int p)
+void mwxi_la_mul_bt(const double *A, const double *B, double *C, int n, int m, int p)
 {
     /* skip the zero columns of B's rows (measurement Jacobians see position only) */
     int last = 0;
@@ -116,7 +116,7 @@ static void fpft8(const double *F, double *P)
         }
 }
 
-void la_fpft(const double *F, double *P, int n)
+void mwxi_la_fpft(const double *F, double *P, int n)
 {
     double T[LA_MAX * LA_MAX];
     if (n == 8) {
@@ -147,7 +147,7 @@ void la_fpft(const double *F, double *P, int n)
         }
 }
 
-void la_symmetrize(double *P, int n)
+void mwxi_la_symmetrize(double *P, int n)
 {
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++) {
@@ -157,7 +157,7 @@ void la_symmetrize(double *P, int n)
         }
 }
 
-int la_chol(const double *A, double *L, int n)
+int mwxi_la_chol(const double *A, double *L, int n)
 {
     memset(L, 0, sizeof(double) * (size_t)(n * n));
     for (int j = 0; j < n; j++) {
@@ -200,8 +200,8 @@ static int spd_inv3(const double *A, double *Ai, double *logdet)
     l22 = sqrt(d);
     if (logdet) {
         double pr = l00 * l11 * l22;
-        *logdet = pr > 1e-300 && pr < 1e300 ? 2.0 * log(pr)
-                                            : 2.0 * (log(l00) + log(l11) + log(l22));
+        *logdet =
+            pr > 1e-300 && pr < 1e300 ? 2.0 * log(pr) : 2.0 * (log(l00) + log(l11) + log(l22));
     }
     i00 = 1.0 / l00;
     i11 = 1.0 / l11;
@@ -218,13 +218,13 @@ static int spd_inv3(const double *A, double *Ai, double *logdet)
     return MWX_OK;
 }
 
-int la_spd_inv(const double *A, double *Ai, int n, double *logdet)
+int mwxi_la_spd_inv(const double *A, double *Ai, int n, double *logdet)
 {
     double L[LA_MAX * LA_MAX], Li[LA_MAX * LA_MAX];
     int rc;
     if (n == 3)
         return spd_inv3(A, Ai, logdet);
-    rc = la_chol(A, L, n);
+    rc = mwxi_la_chol(A, L, n);
     if (rc)
         return rc;
     if (logdet) {
@@ -275,12 +275,12 @@ LA_INLINE int cov_ok_n(const double *P, int n)
     return 1;
 }
 
-int la_cov_ok(const double *P, int n)
+int mwxi_la_cov_ok(const double *P, int n)
 {
     return n == MWX_TRACK_NX ? cov_ok_n(P, MWX_TRACK_NX) : cov_ok_n(P, n);
 }
 
-void la_eig2(double a, double b, double c, double *l1, double *l2, double v1[2])
+void mwxi_la_eig2(double a, double b, double c, double *l1, double *l2, double v1[2])
 {
     double tr = 0.5 * (a + c), d = sqrt(0.25 * (a - c) * (a - c) + b * b);
     *l1 = tr + d;
@@ -299,9 +299,9 @@ void la_eig2(double a, double b, double c, double *l1, double *l2, double v1[2])
     }
 }
 
-/* K = C Si, x = x0 + K nu, d2 = nu^T Si nu (see la_kalman_correct). */
-LA_INLINE void gain(const double *C, const double *Si, const double *nu, const double *x0,
-                    int n, int k, double *K, double *x, double *d2)
+/* K = C Si, x = x0 + K nu, d2 = nu^T Si nu (see mwxi_la_kalman_correct). */
+LA_INLINE void gain(const double *C, const double *Si, const double *nu, const double *x0, int n,
+                    int k, double *K, double *x, double *d2)
 {
     double a = 0.0;
     for (int i = 0; i < n; i++)
@@ -323,11 +323,11 @@ LA_INLINE void gain(const double *C, const double *Si, const double *nu, const d
     }
 }
 
-int la_kalman_correct(const double *C, const double *S, const double *nu, const double *x0,
-                      int n, int k, double *K, double *x, double *d2, double *logdet)
+int mwxi_la_kalman_correct(const double *C, const double *S, const double *nu, const double *x0,
+                           int n, int k, double *K, double *x, double *d2, double *logdet)
 {
     double Si[MWX_TRACK_MAX_Z * MWX_TRACK_MAX_Z];
-    int rc = la_spd_inv(S, Si, k, logdet);
+    int rc = mwxi_la_spd_inv(S, Si, k, logdet);
     if (rc)
         return rc;
     if (n == MWX_TRACK_NX && k == 3)

@@ -86,8 +86,8 @@ int mwx_meas_radar(mwx_meas_model_t *m, const mwx_earth_t *e, const mwx_geo_t *s
     return meas_radar(m, e, site, NULL, meas);
 }
 
-int mwx_track_meas_radar_enu(mwx_meas_model_t *m, const mwx_geo_t *site, const double enu[9],
-                             const mwx_rec_meas_t *meas)
+int mwxi_track_meas_radar_enu(mwx_meas_model_t *m, const mwx_geo_t *site, const double enu[9],
+                              const mwx_rec_meas_t *meas)
 {
     return meas_radar(m, NULL, site, enu, meas);
 }

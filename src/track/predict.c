@@ -153,7 +153,7 @@ int mwx_predict_impact(const mwx_dyn_params_t *p, const mwx_gauss_t *s, double t
     for (int i = 0; i < N7; i++)
         for (int j = 0; j < N7; j++)
             P7[i * N7 + j] = s->P[idx[i] * MWX_TRACK_NX + idx[j]];
-    if (la_chol(P7, L, N7))
+    if (mwxi_la_chol(P7, L, N7))
         return MWX_ERANGE;
     for (int k = 1; k < NSIG; k++) {
         double x[MWX_TRACK_NX];
@@ -184,7 +184,7 @@ int mwx_predict_impact(const mwx_dyn_params_t *p, const mwx_gauss_t *s, double t
         cen += w * en[k][0] * en[k][1];
         cnn += w * en[k][1] * en[k][1];
     }
-    la_eig2(cee, cen, cnn, &l1, &l2, v1);
+    mwxi_la_eig2(cee, cen, cnn, &l1, &l2, v1);
     if (l2 < 0.0)
         l2 = 0.0;
     out->valid = 1;
@@ -265,9 +265,9 @@ int mwx_estimate_launch(const mwx_dyn_params_t *p, const double *x, double t, in
  * the tracker's exponential atmosphere and a booster's beta of 20 t/m^2. Coriolis is
  * normal to the velocity and the centrifugal term is < 0.04 m/s^2: both left out. */
 
-#define FIT_VE 2648.0          /* Isp 270 s */
+#define FIT_VE         2648.0  /* Isp 270 s */
 #define FIT_BETA_BOOST 20000.0 /* kg/m^2 */
-#define FIT_NP 3               /* t0, zeta, Ts */
+#define FIT_NP         3       /* t0, zeta, Ts */
 
 typedef struct fit_ctx {
     const mwx_dyn_params_t *p;
@@ -321,8 +321,7 @@ static double fit_gamma(fit_ctx_t *c, double t0, double ts, double tau)
     return prev ? prev->gamma_rad : 0.5 * MWX_PI;
 }
 
-static void fit_deriv(fit_ctx_t *c, const double *q, double tau, const double y[3],
-                      double dy[3])
+static void fit_deriv(fit_ctx_t *c, const double *q, double tau, const double y[3], double dy[3])
 {
     double gam = fit_gamma(c, q[0], q[2], tau), sg = sin(gam), cg = cos(gam);
     double r = c->p->earth.a + y[0], g = c->p->earth.gm / (r * r);
@@ -335,8 +334,7 @@ static void fit_deriv(fit_ctx_t *c, const double *q, double tau, const double y[
 }
 
 /* Midpoint steps of at most 1 s from tau0 to tau1 (never across a stage boundary). */
-static void fit_fly(fit_ctx_t *c, const double *q, double tau0, double tau1,
-                    double y[3])
+static void fit_fly(fit_ctx_t *c, const double *q, double tau0, double tau1, double y[3])
 {
     double tau = tau0;
     while (tau < tau1 - 1e-9) {
@@ -424,7 +422,7 @@ static double fit_lm(fit_ctx_t *c, double *q)
             memcpy(Ad, A, sizeof(Ad));
             for (int a = 0; a < FIT_NP; a++)
                 Ad[a * FIT_NP + a] += lambda * (A[a * FIT_NP + a] + 1e-9);
-            if (la_spd_inv(Ad, Ai, FIT_NP, NULL)) {
+            if (mwxi_la_spd_inv(Ad, Ai, FIT_NP, NULL)) {
                 lambda *= 10.0;
                 continue;
             }
@@ -541,8 +539,7 @@ int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s, int n
             k2 = i;
             break;
         }
-    mwx_geodesic_inverse(&p->earth, s[0].lat, s[0].lon, s[k2].lat, s[k2].lon, &s12, &az1,
-                         &az2);
+    mwx_geodesic_inverse(&p->earth, s[0].lat, s[0].lon, s[k2].lat, s[k2].lon, &s12, &az1, &az2);
     if (s12 > 1.0 && ground > 0.0) {
         mwx_geodesic_direct(&p->earth, s[0].lat, s[0].lon, az1 + MWX_PI, ground, &lat, &lon);
     } else {

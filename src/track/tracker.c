@@ -25,154 +25,13 @@
  * reported (at most every report_interval_s).
  *
  * All memory is allocated in mwx_tracker_create. truth_object is never read. */
-#include "mwx/track.h"
-#include "ekf_internal.h"
-#include "guard.h"
-#include "linalg.h"
+#include "tracker_int.h"
 
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_SENSORS 128
-#define CLUSTER_MAX_ROWS 48
-#define CLUSTER_MAX_COLS 64
-#define IR_PENDING 256
-#define MAX_FLIGHT_S 4000.0
-#define RETIRE_BOOST_UPDATES 30
-#define HIST_SAMPLES 48       /* early-flight samples kept per track for the launch fit */
-#define HIST_AFTER_BURNOUT 20 /* s of ballistic flight kept: they time the burnout */
-#define HIST_FIT_EVERY 10.0   /* s between launch fits while samples come in */
-/* Manoeuvre mode (docs/TRACKER.md "Manoeuvres"): a ballistic track below MAN_ALT_M, where
- * the air is dense enough for lift (a quasi-ballistic pull-up of up to 4 g at 25 km, a
- * glide, a terminal weave), gets a second IMM mode: the ballistic model with white
- * acceleration of MAN_Q_ACC ((30 m/s^2)^2 per s). Without it the single ballistic mode,
- * 100 m and 15 m/s sure of the body, fell 500 m behind a pull-up within 6 s, failed the
- * gate and the track broke (test-quasi-ballistic Q1). */
-#define MAN_ALT_M 60e3
-#define MAN_Q_ACC 900.0
-#define MAN_MU0 0.05          /* its probability when it is added */
-#define MAN_RATE_IN 0.05      /* ballistic -> manoeuvre, 1/s */
-#define MAN_RATE_OUT 0.2      /* manoeuvre -> ballistic, 1/s */
-
-/* A track's early flight, for the launch fit (a pool: few tracks are boosting). */
-typedef struct hist {
-    int n, n_boost;       /* samples, and how many were taken with P(boost) > 0.8 */
-    double dt_min;        /* spacing; doubled when full and thinned */
-    double t_fit;         /* time of the last fit */
-    mwx_boost_sample_t s[HIST_SAMPLES];
-} hist_t;
-
-typedef struct trk {
-    int active, confirmed;
-    int hits, misses, origin_sensor;
-    char id[MWX_ID_LEN];
-    double t, t_created, t_update, t_report, t_refresh;
-    mwx_imm_t imm;
-    mwx_gauss_t comb;
-    uint32_t nations;
-    int launch_from_boost;  /* number of boost-based launch estimates averaged */
-    int launch_fit;         /* the launch estimate is the fit to the early flight */
-    int hist;               /* slot in the history pool, -1 = none */
-    int hist_done;          /* history closed: no slot is taken again */
-    double t_ballistic;     /* when the reported phase last became ballistic */
-    int ballistic_run;      /* consecutive updates with P(ballistic) > 0.95 */
-    int boost_on;           /* IMM mode 0 is the boost mode */
-    int man_on;             /* the last IMM mode is the manoeuvre mode */
-    mwx_phase_t phase;      /* reported phase, with hysteresis */
-    /* the gate's EKF innovation, reused by the update of a single-mode track */
-    uint32_t g_stamp;
-    int g_meas;
-    double g_nu[MWX_TRACK_MAX_Z], g_S[9];
-    double g_H[MWX_TRACK_MAX_Z * MWX_TRACK_NX], g_PHt[MWX_TRACK_NX * MWX_TRACK_MAX_Z];
-    mwx_rec_launch_est_t launch;
-    /* The ballistic continuation's impact, always computed: it times a coast out of
-     * sight. Published (the record's impact) only while the guard says ballistic. */
-    mwx_rec_impact_est_t impact;
-    mwx_guard_t guard;      /* thrust/lift evidence: the track's class */
-    char parent[MWX_ID_LEN];
-    int stage;              /* a spent stage: quiet since it separated, its sibling burned */
-    int space_seen;         /* guard.space when last looked at (spread to relatives) */
-    uint32_t pred_stamp, gate_stamp, hit_stamp;
-    int uf_meas;    /* first measurement of this scan that gated it */
-    int grid_next;
-    int col;        /* column in the current cluster */
-} trk_t;
-
-typedef struct sensor {
-    char id[MWX_ID_LEN];
-    int nation;
-    double ecef[3];
-    mwx_geo_t geo;
-} sensor_t;
-
-typedef struct ir_pending {
-    double t;
-    int sensor;
-    double origin[3], los[3], sigma;
-} ir_pending_t;
-
-typedef struct pair {
-    int m, k;
-    double cost, logdet;
-} pair_t;
-
-struct mwx_tracker {
-    mwx_tracker_cfg_t cfg;
-    mwx_motion_model_t models[3]; /* boost, ballistic, manoeuvre */
-    const mwx_motion_model_t *model_ptr[3];
-    const mwx_filter_t *filter;
-    mwx_track_fn fn;
-    void *fn_ctx;
-    mwx_tracker_stats_t st;
-    int next_id;
-
-    trk_t *trk;
-    int cap;
-    int *free_list, n_free;
-
-    sensor_t sensors[MAX_SENSORS];
-    int n_sensors;
-    char nations[MWX_MAX_NATIONS][MWX_ID_LEN];
-    int n_nations;
-
-    /* the scan being collected */
-    mwx_rec_meas_t *scan;
-    int n_scan, scan_sensor;
-    double scan_t;
-    double t_now;
-
-    /* per-scan scratch */
-    mwx_meas_model_t *mm;
-    double (*mpt)[3];
-    int *mok, *massigned, *uf, *mnext, *cl_rows, *mpair0, *mpairn;
-    double *best_conf_nis;
-    pair_t *pairs;
-    int n_pairs, max_pairs;
-    uint32_t stamp;
-
-    /* grid hash */
-    int hsize;
-    int32_t *hkey; /* 3 per bucket */
-    int *hhead;
-    uint32_t *hstamp;
-    int *oversize, n_oversize;
-
-    /* cluster scratch */
-    double cost[CLUSTER_MAX_ROWS * (CLUSTER_MAX_COLS + CLUSTER_MAX_ROWS)];
-    int row_to_col[CLUSTER_MAX_ROWS];
-    int cl_tracks[CLUSTER_MAX_COLS];
-    void *assign_work;
-    size_t assign_work_bytes;
-
-    ir_pending_t irp[IR_PENDING];
-    int n_irp;
-
-    hist_t *hist;
-    int *hist_free, n_hist_free, n_hist;
-};
 
 void mwx_tracker_cfg_default(mwx_tracker_cfg_t *c, const char *node, int capacity)
 {
@@ -211,20 +70,20 @@ void mwx_tracker_destroy(mwx_tracker_t *t)
     free(t->trk);
     free(t->free_list);
     free(t->scan);
-    free(t->mm);
-    free(t->mpt);
-    free(t->mok);
-    free(t->massigned);
-    free(t->uf);
-    free(t->mnext);
-    free(t->cl_rows);
-    free(t->mpair0);
-    free(t->mpairn);
-    free(t->best_conf_nis);
+    free(t->meas_model);
+    free(t->meas_pos);
+    free(t->meas_ok);
+    free(t->meas_assigned);
+    free(t->cluster_parent);
+    free(t->cluster_next);
+    free(t->cluster_row);
+    free(t->meas_pair_first);
+    free(t->meas_pair_count);
+    free(t->meas_best_confirmed_nis);
     free(t->pairs);
-    free(t->hkey);
-    free(t->hhead);
-    free(t->hstamp);
+    free(t->grid_key);
+    free(t->grid_head);
+    free(t->grid_stamp);
     free(t->oversize);
     free(t->assign_work);
     free(t->hist);
@@ -264,36 +123,36 @@ int mwx_tracker_create(const mwx_tracker_cfg_t *cfg, mwx_tracker_t **out, mwx_er
     t->trk = calloc(cap, sizeof(trk_t));
     t->free_list = calloc(cap, sizeof(int));
     t->scan = calloc(ms, sizeof(mwx_rec_meas_t));
-    t->mm = calloc(ms, sizeof(mwx_meas_model_t));
-    t->mpt = calloc(ms, sizeof(*t->mpt));
-    t->mok = calloc(ms, sizeof(int));
-    t->massigned = calloc(ms, sizeof(int));
-    t->uf = calloc(ms, sizeof(int));
-    t->mnext = calloc(ms, sizeof(int));
-    t->cl_rows = calloc(ms, sizeof(int));
-    t->mpair0 = calloc(ms, sizeof(int));
-    t->mpairn = calloc(ms, sizeof(int));
-    t->best_conf_nis = calloc(ms, sizeof(double));
-    t->max_pairs = (int)(ms * 6 + 64);
+    t->meas_model = calloc(ms, sizeof(mwx_meas_model_t));
+    t->meas_pos = calloc(ms, sizeof(*t->meas_pos));
+    t->meas_ok = calloc(ms, sizeof(int));
+    t->meas_assigned = calloc(ms, sizeof(int));
+    t->cluster_parent = calloc(ms, sizeof(int));
+    t->cluster_next = calloc(ms, sizeof(int));
+    t->cluster_row = calloc(ms, sizeof(int));
+    t->meas_pair_first = calloc(ms, sizeof(int));
+    t->meas_pair_count = calloc(ms, sizeof(int));
+    t->meas_best_confirmed_nis = calloc(ms, sizeof(double));
+    t->max_pairs = (int)(ms * PAIRS_PER_MEAS + PAIRS_SLACK);
     t->pairs = calloc((size_t)t->max_pairs, sizeof(pair_t));
-    t->hsize = (int)pow2_at_least(2 * cap + 64);
-    t->hkey = calloc((size_t)t->hsize * 3, sizeof(int32_t));
-    t->hhead = calloc((size_t)t->hsize, sizeof(int));
-    t->hstamp = calloc((size_t)t->hsize, sizeof(uint32_t));
+    t->hsize = (int)pow2_at_least(GRID_BUCKETS_PER_TRACK * cap + GRID_SLACK);
+    t->grid_key = calloc((size_t)t->hsize * 3, sizeof(int32_t));
+    t->grid_head = calloc((size_t)t->hsize, sizeof(int));
+    t->grid_stamp = calloc((size_t)t->hsize, sizeof(uint32_t));
     t->oversize = calloc(cap, sizeof(int));
-    t->assign_work_bytes = mwx_assign_work_bytes(CLUSTER_MAX_ROWS,
-                                                 CLUSTER_MAX_COLS + CLUSTER_MAX_ROWS);
+    t->assign_work_bytes =
+        mwx_assign_work_bytes(CLUSTER_MAX_ROWS, CLUSTER_MAX_COLS + CLUSTER_MAX_ROWS);
     t->assign_work = malloc(t->assign_work_bytes);
-    t->n_hist = t->cap < 256 ? t->cap : 256;
+    t->n_hist = t->cap < HIST_TRACKS_MAX ? t->cap : HIST_TRACKS_MAX;
     t->hist = calloc((size_t)t->n_hist, sizeof(hist_t));
     t->hist_free = calloc((size_t)t->n_hist, sizeof(int));
-    if (!t->hist || !t->hist_free ||
-        !t->trk || !t->free_list || !t->scan || !t->mm || !t->mpt || !t->mok ||
-        !t->massigned || !t->uf || !t->mnext || !t->cl_rows || !t->mpair0 || !t->mpairn || !t->best_conf_nis ||
-        !t->pairs || !t->hkey || !t->hhead || !t->hstamp || !t->oversize || !t->assign_work) {
+    if (!t->hist || !t->hist_free || !t->trk || !t->free_list || !t->scan || !t->meas_model ||
+        !t->meas_pos || !t->meas_ok || !t->meas_assigned || !t->cluster_parent ||
+        !t->cluster_next || !t->cluster_row || !t->meas_pair_first || !t->meas_pair_count ||
+        !t->meas_best_confirmed_nis || !t->pairs || !t->grid_key || !t->grid_head ||
+        !t->grid_stamp || !t->oversize || !t->assign_work) {
         mwx_tracker_destroy(t);
-        return mwx_err_set(err, MWX_ENOMEM, "tracker: out of memory for %d tracks",
-                           cfg->capacity);
+        return mwx_err_set(err, MWX_ENOMEM, "tracker: out of memory for %d tracks", cfg->capacity);
     }
     /* Free slots popped from the end: lowest index first, for a deterministic layout. */
     for (int i = 0; i < t->cap; i++)
@@ -371,23 +230,15 @@ static void set_rates(trk_t *k)
     }
 }
 
-static void hist_release(mwx_tracker_t *t, trk_t *k)
-{
-    if (k->hist >= 0)
-        t->hist_free[t->n_hist_free++] = k->hist;
-    k->hist = -1;
-    k->hist_done = 1;
-}
-
 static void delete_track(mwx_tracker_t *t, trk_t *k)
 {
-    hist_release(t, k);
+    mwxi_trk_hist_release(t, k);
     k->active = 0;
     t->free_list[t->n_free++] = (int)(k - t->trk);
     t->st.tracks_deleted++;
 }
 
-#define LIFT_REACH_MPS2 20.0    /* 2 g of lift or manoeuvre, sideways */
+#define LIFT_REACH_MPS2   20.0 /* 2 g of lift or manoeuvre, sideways */
 #define LIFT_REACH_MAX_KM 300.0
 
 static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t *r)
@@ -442,81 +293,6 @@ static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t 
     }
 }
 
-/* Keep a sample of a confirmed track's early flight, and fit the launch to them: from
- * its first confirmed update (in boost) to HIST_AFTER_BURNOUT s after it turned
- * ballistic, thinned to HIST_SAMPLES. The single-state back-propagation
- * (mwx_estimate_launch) rests on the current thrust estimate, which one radar gives to
- * +-15 m/s^2, and on one stage; the fit uses every sample's altitude (to ~100 m) and
- * speed and a two-stage thrust law. */
-static void hist_add(mwx_tracker_t *t, trk_t *k)
-{
-    hist_t *h;
-    mwx_boost_sample_t *sm;
-    const double *x = k->comb.x, *P = k->comb.P;
-    const int n = MWX_TRACK_NX;
-    double e[3], nn[3], up[3], v, vu, done, su = 0.0, sv = 0.0, tv;
-    mwx_geo_t g;
-    if (k->hist_done || !t->cfg.use_imm)
-        return;
-    done = !k->boost_on ||
-           (k->phase == MWX_PHASE_BALLISTIC && k->t - k->t_ballistic > HIST_AFTER_BURNOUT);
-    if (k->hist < 0) {
-        /* only a track that starts in boost: one seen first after burnout has no boost
-         * to fit */
-        if (done || k->phase != MWX_PHASE_BOOST || !t->n_hist_free) {
-            k->hist_done = 1;
-            return;
-        }
-        k->hist = t->hist_free[--t->n_hist_free];
-        h = &t->hist[k->hist];
-        h->n = h->n_boost = 0;
-        h->dt_min = 1.0;
-        h->t_fit = -1e300;
-    }
-    h = &t->hist[k->hist];
-    if (!done && (h->n == 0 || k->t - h->s[h->n - 1].t >= h->dt_min - 1e-9)) {
-        if (h->n == HIST_SAMPLES) {
-            for (int i = 0; i < HIST_SAMPLES / 2; i++)
-                h->s[i] = h->s[2 * i];
-            h->n = HIST_SAMPLES / 2;
-            h->n_boost = (h->n_boost + 1) / 2; /* every other one kept, boost ones too */
-            h->dt_min *= 2.0;
-        }
-        mwx_ecef_to_geo(&t->cfg.dyn.earth, x, &g);
-        mwx_enu_basis(g.lat, g.lon, e, nn, up);
-        v = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
-        vu = x[3] * up[0] + x[4] * up[1] + x[5] * up[2];
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++) {
-                su += up[i] * P[i * n + j] * up[j];
-                sv += x[3 + i] * P[(3 + i) * n + 3 + j] * x[3 + j];
-            }
-        sm = &h->s[h->n++];
-        sm->t = k->t;
-        sm->alt_m = g.alt;
-        sm->speed_mps = v;
-        sm->gamma_rad = v > 1.0 ? asin(fmax(-1.0, fmin(1.0, vu / v))) : 0.5 * MWX_PI;
-        sm->sigma_alt_m = sqrt(su);
-        sm->sigma_speed_mps = v > 1.0 ? sqrt(sv) / v : 1e3;
-        tv = P[3 * n + 3] + P[4 * n + 4] + P[5 * n + 5];
-        sm->sigma_gamma_rad = v > 1.0 ? sqrt(tv) / v : 10.0;
-        sm->lat = g.lat;
-        sm->lon = g.lon;
-        if (k->boost_on && k->imm.mu[0] > 0.8)
-            h->n_boost++;
-    }
-    if (h->n_boost >= 3 && (done || k->t - h->t_fit >= HIST_FIT_EVERY)) {
-        mwx_rec_launch_est_t l;
-        h->t_fit = k->t;
-        if (mwx_fit_launch(&t->cfg.dyn, h->s, h->n, &l, NULL) == MWX_OK) {
-            k->launch = l;
-            k->launch_fit = 1;
-        }
-    }
-    if (done)
-        hist_release(t, k);
-}
-
 static void refresh_predictions(mwx_tracker_t *t, trk_t *k)
 {
     int boost = track_phase_boost(k) > 0.5;
@@ -531,7 +307,7 @@ static void refresh_predictions(mwx_tracker_t *t, trk_t *k)
      * until then from the boost estimate while in boost (and frozen afterwards: it is
      * the better one); back along the ballistic arc when the track was never seen in
      * boost. */
-    hist_add(t, k);
+    mwxi_trk_hist_add(t, k);
     if (boost) {
         mwx_rec_launch_est_t l;
         /* from the boost mode's own estimate, while the IMM is sure of the boost (near
@@ -573,8 +349,7 @@ static void report(mwx_tracker_t *t, trk_t *k, int force)
     t->fn(t->fn_ctx, &r);
 }
 
-static void init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, double tm,
-                       int sensor)
+void mwxi_trk_init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, double tm, int sensor)
 {
     double mu0[2] = {0.6, 0.4}; /* first seen: more likely rising than falling */
     memset(k, 0, sizeof(*k));
@@ -593,13 +368,13 @@ static void init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, double
     }
     k->comb = *s0;
     k->phase = MWX_PHASE_BOOST;
-    mwx_guard_init(&k->guard, tm);
+    mwxi_guard_init(&k->guard, tm);
     if (t->sensors[sensor].nation >= 0)
         k->nations |= 1u << t->sensors[sensor].nation;
     t->st.tracks_created++;
 }
 
-static trk_t *new_track(mwx_tracker_t *t)
+trk_t *mwxi_trk_new_track(mwx_tracker_t *t)
 {
     if (!t->n_free) {
         t->st.pool_full++;
@@ -608,231 +383,6 @@ static trk_t *new_track(mwx_tracker_t *t)
     trk_t *k = &t->trk[t->free_list[--t->n_free]];
     assert(!k->active); /* a pool slot is free before it is reused */
     return k;
-}
-
-static void prior_rest(mwx_gauss_t *s)
-{
-    const int n = MWX_TRACK_NX;
-    for (int i = 3; i < 6; i++) {
-        s->x[i] = 0.0;
-        s->P[i * n + i] = 3000.0 * 3000.0;
-    }
-    s->x[6] = 20.0;
-    s->P[6 * n + 6] = 15.0 * 15.0;
-    s->x[7] = 2e-4; /* beta 5000 kg/m^2 */
-    s->P[7 * n + 7] = 2e-4 * 2e-4;
-}
-
-/* ECEF covariance (3x3) of a radar measurement turned into a point, to first order at
- * the measured range, azimuth and elevation (where the conversion is linearised, it is
- * accurate: the angles' errors are small). */
-static void radar_point_cov(const mwx_meas_model_t *m, double C[9])
-{
-    double r = m->z[0], az = m->z[1], el = m->z[2];
-    double ce = cos(el), se = sin(el), ca = cos(az), sa = sin(az);
-    double J[3][3]; /* d enu / d (r, az, el) */
-    double Je[9];   /* d ecef / d (r, az, el) */
-    J[0][0] = ce * sa, J[0][1] = r * ce * ca, J[0][2] = -r * se * sa;
-    J[1][0] = ce * ca, J[1][1] = -r * ce * sa, J[1][2] = -r * se * ca;
-    J[2][0] = se, J[2][1] = 0.0, J[2][2] = r * ce;
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-            Je[i * 3 + j] = m->enu[i] * J[0][j] + m->enu[3 + i] * J[1][j] +
-                            m->enu[6 + i] * J[2][j];
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++) {
-            double a = 0.0;
-            for (int q = 0; q < 3; q++)
-                a += Je[i * 3 + q] * m->R[q * 3 + q] * Je[j * 3 + q];
-            C[i * 3 + j] = a;
-        }
-}
-
-/* Tentative track from one radar measurement. */
-static void start_from_radar(mwx_tracker_t *t, int mi)
-{
-    double C[9];
-    mwx_gauss_t s;
-    trk_t *k = new_track(t);
-    const int n = MWX_TRACK_NX;
-    if (!k)
-        return;
-    memset(&s, 0, sizeof(s));
-    s.n = n;
-    memcpy(s.x, t->mpt[mi], sizeof(double) * 3);
-    radar_point_cov(&t->mm[mi], C);
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++)
-            s.P[i * n + j] = C[i * 3 + j] + (i == j ? 1.0 : 0.0);
-    prior_rest(&s);
-    init_track(t, k, &s, t->scan_t, t->scan_sensor);
-}
-
-/* Two IR lines of sight: least-squares point and its covariance. */
-static int triangulate(const ir_pending_t *a, const ir_pending_t *b, double p[3], double P[9],
-                       double *miss)
-{
-    double A[9] = {0}, y[3] = {0}, Ai[9];
-    const ir_pending_t *r[2] = {a, b};
-    double w0 = 0, w1 = 0, c, d0, d1, p0[3], p1[3], w[3];
-    /* closest points of the two lines */
-    for (int i = 0; i < 3; i++)
-        w[i] = a->origin[i] - b->origin[i];
-    c = mwx_dot3(a->los, b->los);
-    if (1.0 - c * c < 1e-8)
-        return MWX_ERANGE;
-    d0 = mwx_dot3(a->los, w);
-    d1 = mwx_dot3(b->los, w);
-    w0 = (c * d1 - d0) / (1.0 - c * c);
-    w1 = (d1 - c * d0) / (1.0 - c * c);
-    if (w0 <= 0.0 || w1 <= 0.0)
-        return MWX_ERANGE;
-    for (int i = 0; i < 3; i++) {
-        p0[i] = a->origin[i] + w0 * a->los[i];
-        p1[i] = b->origin[i] + w1 * b->los[i];
-        p[i] = 0.5 * (p0[i] + p1[i]);
-        w[i] = p0[i] - p1[i];
-    }
-    *miss = mwx_norm3(w);
-    /* information of each ray: (I - l l^T) / (range sigma)^2 */
-    for (int q = 0; q < 2; q++) {
-        double rng = q ? w1 : w0, s2 = rng * r[q]->sigma * rng * r[q]->sigma;
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++)
-                A[i * 3 + j] += ((i == j) - r[q]->los[i] * r[q]->los[j]) / s2;
-    }
-    (void)y;
-    if (la_spd_inv(A, Ai, 3, NULL))
-        return MWX_ERANGE;
-    memcpy(P, Ai, sizeof(Ai));
-    return MWX_OK;
-}
-
-static void ir_unassigned(mwx_tracker_t *t, int mi)
-{
-    const mwx_rec_meas_t *m = &t->scan[mi];
-    ir_pending_t cur;
-    double nl = mwx_norm3(m->los_ecef);
-    int best = -1;
-    double best_miss = t->cfg.ir_pair_miss_m, bp[3] = {0}, bP[9] = {0}; /* set with best */
-    cur.t = m->t;
-    cur.sensor = t->scan_sensor;
-    cur.sigma = m->sigma_los_urad * 1e-6;
-    for (int i = 0; i < 3; i++) {
-        cur.origin[i] = m->sensor_ecef_m[i];
-        cur.los[i] = m->los_ecef[i] / nl;
-    }
-    /* forget stale entries */
-    {
-        int w = 0;
-        for (int i = 0; i < t->n_irp; i++)
-            if (cur.t - t->irp[i].t <= t->cfg.ir_pair_dt_s)
-                t->irp[w++] = t->irp[i];
-        t->n_irp = w;
-    }
-    for (int i = 0; i < t->n_irp; i++) {
-        double p[3], P[9], miss;
-        mwx_geo_t g;
-        if (t->irp[i].sensor == cur.sensor)
-            continue;
-        if (triangulate(&t->irp[i], &cur, p, P, &miss) || miss >= best_miss)
-            continue;
-        mwx_ecef_to_geo(&t->cfg.dyn.earth, p, &g);
-        if (g.alt < -2e3 || g.alt > 3000e3)
-            continue;
-        best = i;
-        best_miss = miss;
-        memcpy(bp, p, sizeof(p));
-        memcpy(bP, P, sizeof(P));
-    }
-    if (best >= 0) {
-        mwx_gauss_t s;
-        const int n = MWX_TRACK_NX;
-        trk_t *k = new_track(t);
-        t->irp[best] = t->irp[--t->n_irp];
-        if (!k)
-            return;
-        memset(&s, 0, sizeof(s));
-        s.n = n;
-        memcpy(s.x, bp, sizeof(bp));
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++)
-                s.P[i * n + j] = bP[i * 3 + j] + (i == j ? best_miss * best_miss / 4.0 : 0.0);
-        prior_rest(&s);
-        init_track(t, k, &s, t->scan_t, t->scan_sensor);
-        k->imm.mu[0] = 0.9; /* a hot plume: boosting */
-        k->imm.mu[1] = 0.1;
-        return;
-    }
-    if (t->n_irp < IR_PENDING)
-        t->irp[t->n_irp++] = cur;
-}
-
-/* ---------------------------------------------------------------- grid */
-
-static uint32_t hash3(int32_t x, int32_t y, int32_t z)
-{
-    uint32_t h = (uint32_t)x * 73856093u ^ (uint32_t)y * 19349663u ^ (uint32_t)z * 83492791u;
-    h ^= h >> 15;
-    h *= 2246822519u;
-    h ^= h >> 13;
-    return h;
-}
-
-static void cell_of(const mwx_tracker_t *t, const double p[3], int32_t c[3])
-{
-    for (int i = 0; i < 3; i++)
-        c[i] = (int32_t)floor(p[i] / t->cfg.grid_cell_m);
-}
-
-static int *grid_slot(mwx_tracker_t *t, const int32_t c[3], int create)
-{
-    uint32_t h = hash3(c[0], c[1], c[2]) & (uint32_t)(t->hsize - 1);
-    for (;;) {
-        if (t->hstamp[h] != t->stamp) {
-            if (!create)
-                return NULL;
-            t->hstamp[h] = t->stamp;
-            t->hkey[3 * h] = c[0];
-            t->hkey[3 * h + 1] = c[1];
-            t->hkey[3 * h + 2] = c[2];
-            t->hhead[h] = -1;
-            return &t->hhead[h];
-        }
-        if (t->hkey[3 * h] == c[0] && t->hkey[3 * h + 1] == c[1] && t->hkey[3 * h + 2] == c[2])
-            return &t->hhead[h];
-        h = (h + 1) & (uint32_t)(t->hsize - 1);
-    }
-}
-
-static void grid_build(mwx_tracker_t *t, double tm)
-{
-    const int n = MWX_TRACK_NX;
-    t->n_oversize = 0;
-    for (int i = 0; i < t->cap; i++) {
-        trk_t *k = &t->trk[i];
-        double dt, p[3], rad;
-        int32_t c[3];
-        int *head;
-        if (!k->active)
-            continue;
-        dt = tm - k->t;
-        for (int a = 0; a < 3; a++)
-            p[a] = k->comb.x[a] + k->comb.x[3 + a] * dt;
-        /* 4 sigma of position and velocity over dt, plus up to 10 g unmodelled */
-        rad = 4.0 * sqrt(k->comb.P[0] + k->comb.P[n + 1] + k->comb.P[2 * n + 2] +
-                         dt * dt * (k->comb.P[3 * n + 3] + k->comb.P[4 * n + 4] +
-                                    k->comb.P[5 * n + 5])) +
-              50.0 * dt * dt + 2e3;
-        if (rad > t->cfg.grid_cell_m) {
-            t->oversize[t->n_oversize++] = i;
-            continue;
-        }
-        cell_of(t, p, c);
-        head = grid_slot(t, c, 1);
-        k->grid_next = *head;
-        *head = i;
-    }
 }
 
 /* ---------------------------------------------------------------- scan processing */
@@ -864,22 +414,22 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
 {
     trk_t *k = &t->trk[ki];
     double nu[MWX_TRACK_MAX_Z], S[9], Si[9], d2 = 0.0, logdet;
-    const int nz = t->mm[mi].nz;
+    const int nz = t->meas_model[mi].nz;
     if (!k->active)
         return;
-    if (t->mm[mi].name[0] == 'r') {
+    if (t->meas_model[mi].name[0] == 'r') {
         /* cheap pre-gate for radar, before any prediction: the measured point must lie
          * within 6 sigma of the track extrapolated in a straight line (both
          * uncertainties, the measurement's cross-range from its angles, plus up to 10 g
          * of curvature over dt) */
-        const double *P = k->comb.P, *R = t->mm[mi].R;
+        const double *P = k->comb.P, *R = t->meas_model[mi].R;
         const int n = MWX_TRACK_NX;
-        double d[3], r = t->mm[mi].z[0], dt = t->scan_t - k->t, curv = 50.0 * dt * dt;
+        double d[3], r = t->meas_model[mi].z[0], dt = t->scan_t - k->t, curv = 50.0 * dt * dt;
         double v = P[0] + P[n + 1] + P[2 * n + 2] +
                    dt * dt * (P[3 * n + 3] + P[4 * n + 4] + P[5 * n + 5]) + R[0] +
                    r * r * (R[4] + R[8]);
         for (int i = 0; i < 3; i++)
-            d[i] = t->mpt[mi][i] - k->comb.x[i] - k->comb.x[3 + i] * dt;
+            d[i] = t->meas_pos[mi][i] - k->comb.x[i] - k->comb.x[3 + i] * dt;
         if (sqrt(mwx_dot3(d, d)) > 6.0 * sqrt(v) + curv)
             return;
     }
@@ -890,8 +440,8 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
     {
         int reuse = t->filter == mwx_filter_ekf() && k->imm.n_modes == 1;
         double H[MWX_TRACK_MAX_Z * MWX_TRACK_NX], PHt[MWX_TRACK_NX * MWX_TRACK_MAX_Z];
-        if (reuse ? mwx_track_ekf_innov(&t->mm[mi], &k->comb, nu, S, H, PHt)
-                  : t->filter->innovation(t->filter, &t->mm[mi], &k->comb, nu, S))
+        if (reuse ? mwxi_track_ekf_innov(&t->meas_model[mi], &k->comb, nu, S, H, PHt)
+                  : t->filter->innovation(t->filter, &t->meas_model[mi], &k->comb, nu, S))
             return;
         if (reuse) {
             k->g_stamp = t->stamp;
@@ -904,7 +454,7 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
             k->g_stamp = 0;
         }
     }
-    if (la_spd_inv(S, Si, nz, &logdet))
+    if (mwxi_la_spd_inv(S, Si, nz, &logdet))
         return;
     for (int i = 0; i < nz; i++)
         for (int j = 0; j < nz; j++)
@@ -915,8 +465,8 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
          * (wider) prediction. Gated there, the update moves the IMM to that mode. */
         const mwx_gauss_t *g = &k->imm.mode[k->imm.n_modes - 1];
         double d2m = 0.0, ldm;
-        if (t->filter->innovation(t->filter, &t->mm[mi], g, nu, S) == MWX_OK &&
-            la_spd_inv(S, Si, nz, &ldm) == MWX_OK) {
+        if (t->filter->innovation(t->filter, &t->meas_model[mi], g, nu, S) == MWX_OK &&
+            mwxi_la_spd_inv(S, Si, nz, &ldm) == MWX_OK) {
             for (int i = 0; i < nz; i++)
                 for (int j = 0; j < nz; j++)
                     d2m += nu[i] * Si[i * nz + j] * nu[j];
@@ -926,8 +476,8 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
             }
         }
     }
-    if (k->confirmed && d2 < t->best_conf_nis[mi])
-        t->best_conf_nis[mi] = d2;
+    if (k->confirmed && d2 < t->meas_best_confirmed_nis[mi])
+        t->meas_best_confirmed_nis[mi] = d2;
     if (!(d2 < t->cfg.gate_chi2))
         return;
     if (t->n_pairs >= t->max_pairs) {
@@ -945,9 +495,9 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
         k->gate_stamp = t->stamp;
         k->uf_meas = mi;
     } else {
-        int a = uf_find(t->uf, mi), b = uf_find(t->uf, k->uf_meas);
+        int a = uf_find(t->cluster_parent, mi), b = uf_find(t->cluster_parent, k->uf_meas);
         if (a != b)
-            t->uf[a < b ? b : a] = a < b ? a : b;
+            t->cluster_parent[a < b ? b : a] = a < b ? a : b;
     }
 }
 
@@ -956,12 +506,12 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
  * second-order term of range and angles over a distance d at range r is about d^2/2r. */
 static int radar_far_from_linear(const mwx_tracker_t *t, const trk_t *k, int mi)
 {
-    const mwx_meas_model_t *m = &t->mm[mi];
+    const mwx_meas_model_t *m = &t->meas_model[mi];
     double d[3];
     if (m->name[0] != 'r')
         return 0;
     for (int i = 0; i < 3; i++)
-        d[i] = t->mpt[mi][i] - k->comb.x[i];
+        d[i] = t->meas_pos[mi][i] - k->comb.x[i];
     return mwx_dot3(d, d) / (2.0 * m->z[0]) > sqrt(m->R[0]);
 }
 
@@ -975,7 +525,8 @@ static trk_t *find_confirmed(mwx_tracker_t *t, const char *id)
     return NULL;
 }
 
-#define STAGE_CHILD_SETTLE_S 15.0 /* a new track's P(boost) starts at 0.6: its own
+#define STAGE_CHILD_SETTLE_S                                                                       \
+    15.0 /* a new track's P(boost) starts at 0.6: its own
                                    * "evidence" of its first seconds is no burn */
 #define STAGE_PARENT_SETTLE_S 5.0
 
@@ -1089,23 +640,23 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
          * second track. The measured point is linear in the state: update with it. */
         mwx_meas_model_t pm;
         double C[9];
-        radar_point_cov(&t->mm[mi], C);
-        mwx_meas_position(&pm, t->mpt[mi], C);
+        mwxi_trk_radar_point_cov(&t->meas_model[mi], C);
+        mwx_meas_position(&pm, t->meas_pos[mi], C);
         if (mwx_imm_update(&k->imm, &pm, &nis))
             return;
     } else if (k->g_stamp == t->stamp && k->g_meas == mi && k->imm.n_modes == 1) {
         /* same state, same measurement as at the gate: reuse its innovation */
-        if (mwx_track_ekf_update_pre(&t->mm[mi], &k->imm.mode[0], k->g_nu, k->g_S, k->g_H,
-                                     k->g_PHt, &nis, NULL))
+        if (mwxi_track_ekf_update_pre(&t->meas_model[mi], &k->imm.mode[0], k->g_nu, k->g_S, k->g_H,
+                                      k->g_PHt, &nis, NULL))
             return;
-    } else if (mwx_imm_update(&k->imm, &t->mm[mi], &nis)) {
+    } else if (mwx_imm_update(&k->imm, &t->meas_model[mi], &nis)) {
         return;
     }
     mwx_imm_combine(&k->imm, &k->comb);
-    if (mwx_guard_innovation(&k->guard, nis, t->mm[mi].nz, t->scan_t))
+    if (mwxi_guard_innovation(&k->guard, nis, t->meas_model[mi].nz, t->scan_t))
         revive_boost(t, k);
-    mwx_guard_update(&k->guard, &t->models[1], &t->cfg.dyn, &k->comb, track_phase_boost(k),
-                     t->scan_t, k->launch.valid ? k->launch.t : NAN);
+    mwxi_guard_update(&k->guard, &t->models[1], &t->cfg.dyn, &k->comb, track_phase_boost(k),
+                      t->scan_t, k->launch.valid ? k->launch.t : NAN);
     relatives(t, k);
     /* A re-entry vehicle does not re-ignite: after RETIRE_BOOST_UPDATES ballistic
      * updates the boost mode is retired, halving the cost of the midcourse. Ballistic:
@@ -1130,8 +681,7 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
         if (k->phase == MWX_PHASE_BOOST && pb < 0.3) {
             k->phase = MWX_PHASE_BALLISTIC;
             k->t_ballistic = t->scan_t;
-        }
-        else if (k->phase == MWX_PHASE_BALLISTIC && pb > 0.7)
+        } else if (k->phase == MWX_PHASE_BALLISTIC && pb > 0.7)
             k->phase = MWX_PHASE_BOOST;
     }
     k->hit_stamp = t->stamp;
@@ -1139,7 +689,7 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
     k->hits++;
     if (t->sensors[t->scan_sensor].nation >= 0)
         k->nations |= 1u << t->sensors[t->scan_sensor].nation;
-    t->massigned[mi] = 1;
+    t->meas_assigned[mi] = 1;
     t->st.updates++;
     t->st.meas_used++;
     if (!k->confirmed && k->hits >= t->cfg.confirm_hits) {
@@ -1154,9 +704,9 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
     }
 }
 
-#define PARENT_DIST_M 30e3     /* a separated part is this close to its parent ... */
-#define PARENT_DV_MPS 600.0    /* ... as fast, within this ... */
-#define PARENT_AGE_S 10.0      /* ... and confirmed this much later than it */
+#define PARENT_DIST_M    30e3  /* a separated part is this close to its parent ... */
+#define PARENT_DV_MPS    600.0 /* ... as fast, within this ... */
+#define PARENT_AGE_S     10.0  /* ... and confirmed this much later than it */
 #define PARENT_MIN_ALT_M 20e3  /* no stage separates lower */
 
 /* A newly confirmed track that appeared right beside an older confirmed one, high up and
@@ -1195,7 +745,7 @@ static void link_parent(mwx_tracker_t *t, trk_t *k)
         k->launch = best->launch;
         k->launch_fit = 1; /* never replaced by a launch of its own */
     }
-    hist_release(t, k);
+    mwxi_trk_hist_release(t, k);
     if (best->guard.space)
         k->guard.space = 1;
     if (best->guard.t_burn0 < k->guard.t_burn0)
@@ -1207,15 +757,16 @@ static void solve_cluster(mwx_tracker_t *t, int first)
 {
     int rows[CLUSTER_MAX_ROWS], nr = 0, nc = 0, width;
     /* single measurement: best pair directly */
-    for (int m = first; m >= 0; m = t->mnext[m]) {
+    for (int m = first; m >= 0; m = t->cluster_next[m]) {
         if (nr == CLUSTER_MAX_ROWS)
             break;
         rows[nr++] = m;
     }
-    if (nr == 1 && t->mnext[first] < 0) {
+    if (nr == 1 && t->cluster_next[first] < 0) {
         int best = -1;
         double bc = 0.0;
-        for (int p = t->mpair0[first]; p < t->mpair0[first] + t->mpairn[first]; p++) {
+        for (int p = t->meas_pair_first[first];
+             p < t->meas_pair_first[first] + t->meas_pair_count[first]; p++) {
             if (best < 0 || t->pairs[p].cost < bc) {
                 best = p;
                 bc = t->pairs[p].cost;
@@ -1228,26 +779,27 @@ static void solve_cluster(mwx_tracker_t *t, int first)
     /* rows beyond the cluster limit are left out, and start no track */
     {
         int m = first, r = 0;
-        for (; m >= 0; m = t->mnext[m], r++)
+        for (; m >= 0; m = t->cluster_next[m], r++)
             if (r >= nr)
-                t->massigned[m] = 1;
+                t->meas_assigned[m] = 1;
     }
     /* collect the tracks of the cluster (columns) */
     for (int r = 0; r < nr; r++)
-        t->cl_rows[rows[r]] = r;
+        t->cluster_row[rows[r]] = r;
     nc = 0;
     for (int r = 0; r < nr; r++)
-    for (int p = t->mpair0[rows[r]]; p < t->mpair0[rows[r]] + t->mpairn[rows[r]]; p++) {
-        const pair_t *pp = &t->pairs[p];
-        trk_t *k = &t->trk[pp->k];
-        if (k->gate_stamp == t->stamp && k->col >= 0 && k->col < nc &&
-            t->cl_tracks[k->col] == pp->k)
-            continue;
-        if (nc == CLUSTER_MAX_COLS)
-            continue;
-        k->col = nc;
-        t->cl_tracks[nc++] = pp->k;
-    }
+        for (int p = t->meas_pair_first[rows[r]];
+             p < t->meas_pair_first[rows[r]] + t->meas_pair_count[rows[r]]; p++) {
+            const pair_t *pp = &t->pairs[p];
+            trk_t *k = &t->trk[pp->k];
+            if (k->gate_stamp == t->stamp && k->col >= 0 && k->col < nc &&
+                t->cl_tracks[k->col] == pp->k)
+                continue;
+            if (nc == CLUSTER_MAX_COLS)
+                continue;
+            k->col = nc;
+            t->cl_tracks[nc++] = pp->k;
+        }
     width = nc + nr;
     for (int i = 0; i < nr * width; i++)
         t->cost[i] = MWX_ASSIGN_FORBIDDEN;
@@ -1256,15 +808,16 @@ static void solve_cluster(mwx_tracker_t *t, int first)
         for (int r = 0; r < nr; r++)
             maxld[r] = 0.0;
         for (int r = 0; r < nr; r++)
-        for (int p = t->mpair0[rows[r]]; p < t->mpair0[rows[r]] + t->mpairn[rows[r]]; p++) {
-            const pair_t *pp = &t->pairs[p];
-            const trk_t *k = &t->trk[pp->k];
-            if (k->col < 0 || k->col >= nc || t->cl_tracks[k->col] != pp->k)
-                continue;
-            t->cost[r * width + k->col] = pp->cost;
-            if (pp->logdet > maxld[r])
-                maxld[r] = pp->logdet;
-        }
+            for (int p = t->meas_pair_first[rows[r]];
+                 p < t->meas_pair_first[rows[r]] + t->meas_pair_count[rows[r]]; p++) {
+                const pair_t *pp = &t->pairs[p];
+                const trk_t *k = &t->trk[pp->k];
+                if (k->col < 0 || k->col >= nc || t->cl_tracks[k->col] != pp->k)
+                    continue;
+                t->cost[r * width + k->col] = pp->cost;
+                if (pp->logdet > maxld[r])
+                    maxld[r] = pp->logdet;
+            }
         for (int r = 0; r < nr; r++)
             t->cost[r * width + nc + r] = t->cfg.gate_chi2 + maxld[r] + 1.0;
     }
@@ -1298,73 +851,74 @@ static void process_scan(mwx_tracker_t *t)
     for (int i = 0; i < nm; i++) {
         const mwx_rec_meas_t *m = &t->scan[i];
         int rc = m->kind == MWX_SENSOR_RADAR
-                     ? mwx_track_meas_radar_enu(&t->mm[i], &sen->geo, enu, m)
-                     : mwx_meas_ir(&t->mm[i], m);
-        t->mok[i] = rc == MWX_OK && m->kind == t->scan[0].kind;
-        t->massigned[i] = 0;
-        t->uf[i] = i;
-        t->mnext[i] = -1;
-        t->best_conf_nis[i] = HUGE_VAL;
-        t->mpair0[i] = t->n_pairs;
-        t->mpairn[i] = 0;
-        if (!t->mok[i]) {
+                     ? mwxi_track_meas_radar_enu(&t->meas_model[i], &sen->geo, enu, m)
+                     : mwx_meas_ir(&t->meas_model[i], m);
+        t->meas_ok[i] = rc == MWX_OK && m->kind == t->scan[0].kind;
+        t->meas_assigned[i] = 0;
+        t->cluster_parent[i] = i;
+        t->cluster_next[i] = -1;
+        t->meas_best_confirmed_nis[i] = HUGE_VAL;
+        t->meas_pair_first[i] = t->n_pairs;
+        t->meas_pair_count[i] = 0;
+        if (!t->meas_ok[i]) {
             t->st.meas_dropped++;
             continue;
         }
         if (m->kind == MWX_SENSOR_RADAR) {
             /* mwx_rae_to_ecef with the scan's basis */
-            const double r = t->mm[i].z[0], az = t->mm[i].z[1], el = t->mm[i].z[2];
+            const double r = t->meas_model[i].z[0], az = t->meas_model[i].z[1],
+                         el = t->meas_model[i].z[2];
             const double ce = cos(el);
             const double v[3] = {r * ce * sin(az), r * ce * cos(az), r * sin(el)};
             for (int a = 0; a < 3; a++)
-                t->mpt[i][a] =
+                t->meas_pos[i][a] =
                     sen->ecef[a] + enu[a] * v[0] + enu[3 + a] * v[1] + enu[6 + a] * v[2];
         }
     }
     if (is_radar) {
-        grid_build(t, t->scan_t);
+        mwxi_trk_grid_build(t, t->scan_t);
         for (int i = 0; i < nm; i++) {
             int32_t c[3];
-            if (!t->mok[i])
+            if (!t->meas_ok[i])
                 continue;
-            t->mpair0[i] = t->n_pairs;
-            cell_of(t, t->mpt[i], c);
+            t->meas_pair_first[i] = t->n_pairs;
+            mwxi_trk_cell_of(t, t->meas_pos[i], c);
             for (int dx = -1; dx <= 1; dx++)
                 for (int dy = -1; dy <= 1; dy++)
                     for (int dz = -1; dz <= 1; dz++) {
                         int32_t cc[3] = {c[0] + dx, c[1] + dy, c[2] + dz};
-                        int *head = grid_slot(t, cc, 0);
+                        int *head = mwxi_trk_grid_slot(t, cc, 0);
                         for (int k = head ? *head : -1; k >= 0; k = t->trk[k].grid_next)
                             consider(t, i, k);
                     }
             for (int o = 0; o < t->n_oversize; o++)
                 consider(t, i, t->oversize[o]);
-            t->mpairn[i] = t->n_pairs - t->mpair0[i];
+            t->meas_pair_count[i] = t->n_pairs - t->meas_pair_first[i];
         }
     } else {
         for (int i = 0; i < nm; i++) {
-            if (!t->mok[i])
+            if (!t->meas_ok[i])
                 continue;
-            t->mpair0[i] = t->n_pairs;
+            t->meas_pair_first[i] = t->n_pairs;
             for (int k = 0; k < t->cap; k++)
                 if (t->trk[k].active)
                     consider(t, i, k);
-            t->mpairn[i] = t->n_pairs - t->mpair0[i];
+            t->meas_pair_count[i] = t->n_pairs - t->meas_pair_first[i];
         }
     }
     /* clusters: link measurements by root, in measurement order */
     {
-        int *last = t->cl_rows; /* reuse: last member of each root's list */
+        int *last = t->cluster_row; /* reuse: last member of each root's list */
         for (int i = 0; i < nm; i++)
             last[i] = -1;
         for (int i = 0; i < nm; i++) {
             int r;
-            if (!t->mok[i])
+            if (!t->meas_ok[i])
                 continue;
-            r = uf_find(t->uf, i);
+            r = uf_find(t->cluster_parent, i);
             if (r != i) {
                 int tail = last[r] >= 0 ? last[r] : r;
-                t->mnext[tail] = i;
+                t->cluster_next[tail] = i;
                 last[r] = i;
             }
         }
@@ -1372,24 +926,24 @@ static void process_scan(mwx_tracker_t *t)
             t->trk[i].col = -1;
         for (int i = 0; i < nm; i++) {
             int has = 0;
-            if (!t->mok[i] || uf_find(t->uf, i) != i)
+            if (!t->meas_ok[i] || uf_find(t->cluster_parent, i) != i)
                 continue;
-            for (int m = i; m >= 0 && !has; m = t->mnext[m])
-                has = t->mpairn[m] > 0;
+            for (int m = i; m >= 0 && !has; m = t->cluster_next[m])
+                has = t->meas_pair_count[m] > 0;
             if (has)
                 solve_cluster(t, i);
         }
     }
     /* unassigned measurements start tracks (not right next to a confirmed track) */
     for (int i = 0; i < nm; i++) {
-        if (!t->mok[i] || t->massigned[i])
+        if (!t->meas_ok[i] || t->meas_assigned[i])
             continue;
-        if (t->best_conf_nis[i] < 4.0 * t->cfg.gate_chi2)
+        if (t->meas_best_confirmed_nis[i] < 4.0 * t->cfg.gate_chi2)
             continue;
         if (is_radar)
-            start_from_radar(t, i);
+            mwxi_trk_start_from_radar(t, i);
         else
-            ir_unassigned(t, i);
+            mwxi_trk_ir_unassigned(t, i);
     }
     /* misses and deletion */
     for (int i = 0; i < t->cap; i++) {
@@ -1452,12 +1006,11 @@ int mwx_tracker_add(mwx_tracker_t *t, const mwx_rec_meas_t *m, mwx_err_t *err)
     if (m->t < t->t_now) {
         t->st.meas_dropped++;
         return mwx_err_set(err, MWX_EINVAL,
-                           "tracker: measurement at t=%.3f after t=%.3f (not in time order)",
-                           m->t, t->t_now);
+                           "tracker: measurement at t=%.3f after t=%.3f (not in time order)", m->t,
+                           t->t_now);
     }
-    if (t->n_scan > 0 &&
-        (m->t != t->scan_t || strcmp(m->sensor, t->scan[0].sensor) != 0 ||
-         t->n_scan >= t->cfg.max_scan_meas)) {
+    if (t->n_scan > 0 && (m->t != t->scan_t || strcmp(m->sensor, t->scan[0].sensor) != 0 ||
+                          t->n_scan >= t->cfg.max_scan_meas)) {
         process_scan(t);
         t->n_scan = 0;
     }
@@ -1471,7 +1024,7 @@ int mwx_tracker_add(mwx_tracker_t *t, const mwx_rec_meas_t *m, mwx_err_t *err)
         t->scan_t = m->t;
     }
     assert(m->t >= t->scan_t || t->n_scan == 0); /* scan time never decreases */
-    assert(t->n_scan < t->cfg.max_scan_meas);     /* a scan within its maximum */
+    assert(t->n_scan < t->cfg.max_scan_meas);    /* a scan within its maximum */
     t->t_now = m->t;
     t->scan[t->n_scan++] = *m;
     /* The tracker must not see the truth: wipe it from its copy. */
@@ -1490,8 +1043,7 @@ int mwx_tracker_count(const mwx_tracker_t *t, int confirmed_only)
     return c;
 }
 
-void mwx_tracker_foreach(const mwx_tracker_t *t, int confirmed_only, mwx_track_fn fn,
-                         void *ctx)
+void mwx_tracker_foreach(const mwx_tracker_t *t, int confirmed_only, mwx_track_fn fn, void *ctx)
 {
     for (int i = 0; i < t->cap; i++) {
         const trk_t *k = &t->trk[i];

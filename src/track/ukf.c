@@ -25,7 +25,7 @@ static int sigma_points(const mwx_gauss_t *s, double lambda, double X[NS][LA_MAX
 {
     const int n = s->n;
     double L[LA_MAX * LA_MAX], c = sqrt(n + lambda);
-    int rc = la_chol(s->P, L, n);
+    int rc = mwxi_la_chol(s->P, L, n);
     if (rc)
         return rc;
     for (int i = 0; i < n; i++)
@@ -69,8 +69,8 @@ static int ukf_predict(const mwx_filter_t *f, const mwx_motion_model_t *mm, mwx_
     mm->noise(mm, s->x, dt, Q);
     for (int i = 0; i < n * n; i++)
         P[i] += Q[i];
-    la_symmetrize(P, n);
-    if (!la_cov_ok(P, n))
+    mwxi_la_symmetrize(P, n);
+    if (!mwxi_la_cov_ok(P, n))
         return MWX_ERANGE;
     memcpy(s->x, x, sizeof(double) * (size_t)n);
     memcpy(s->P, P, sizeof(double) * (size_t)(n * n));
@@ -123,12 +123,12 @@ static int ut_meas(const mwx_filter_t *f, const mwx_meas_model_t *m, const mwx_g
     }
     for (int i = 0; i < k * k; i++)
         S[i] += m->R[i];
-    la_symmetrize(S, k);
+    mwxi_la_symmetrize(S, k);
     return MWX_OK;
 }
 
-static int ukf_innovation(const mwx_filter_t *f, const mwx_meas_model_t *m,
-                          const mwx_gauss_t *s, double *nu, double *S)
+static int ukf_innovation(const mwx_filter_t *f, const mwx_meas_model_t *m, const mwx_gauss_t *s,
+                          double *nu, double *S)
 {
     double zbar[MWX_TRACK_MAX_Z], C[LA_MAX * MWX_TRACK_MAX_Z];
     int rc = ut_meas(f, m, s, zbar, S, C);
@@ -138,8 +138,8 @@ static int ukf_innovation(const mwx_filter_t *f, const mwx_meas_model_t *m,
     return MWX_OK;
 }
 
-static int ukf_update(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gauss_t *s,
-                      double *nis, double *loglik)
+static int ukf_update(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gauss_t *s, double *nis,
+                      double *loglik)
 {
     const int n = s->n, k = m->nz;
     double zbar[MWX_TRACK_MAX_Z], S[9], C[LA_MAX * MWX_TRACK_MAX_Z], nu[3], logdet;
@@ -148,7 +148,7 @@ static int ukf_update(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gaus
     if (rc)
         return rc;
     zdiff(m, m->z, zbar, nu);
-    rc = la_kalman_correct(C, S, nu, s->x, n, k, K, x, &d2, &logdet);
+    rc = mwxi_la_kalman_correct(C, S, nu, s->x, n, k, K, x, &d2, &logdet);
     if (rc)
         return rc;
     /* P - K S K^T */
@@ -159,13 +159,13 @@ static int ukf_update(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gaus
                 a += K[i * k + l] * C[j * k + l];
             P[i * n + j] = s->P[i * n + j] - a;
         }
-    la_symmetrize(P, n);
-    if (!la_cov_ok(P, n)) {
+    mwxi_la_symmetrize(P, n);
+    if (!mwxi_la_cov_ok(P, n)) {
         return MWX_ERANGE;
     }
     {
         double L[LA_MAX * LA_MAX];
-        if (la_chol(P, L, n))
+        if (mwxi_la_chol(P, L, n))
             return MWX_ERANGE;
     }
     memcpy(s->x, x, sizeof(double) * (size_t)n);
@@ -177,7 +177,9 @@ static int ukf_update(const mwx_filter_t *f, const mwx_meas_model_t *m, mwx_gaus
     return MWX_OK;
 }
 
-static const mwx_filter_t g_ukf = {"ukf", ukf_predict, ukf_update, ukf_innovation,
-                                   1.0, 2.0, 0.0};
+static const mwx_filter_t g_ukf = {"ukf", ukf_predict, ukf_update, ukf_innovation, 1.0, 2.0, 0.0};
 
-const mwx_filter_t *mwx_filter_ukf(void) { return &g_ukf; }
+const mwx_filter_t *mwx_filter_ukf(void)
+{
+    return &g_ukf;
+}

@@ -14,15 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NSLOT (2 * MWX_WARN_MAX_TRACKS) /* = mwx_warn_pic_nseries() */
+#define NSLOT (2 * MWX_WARN_MAX_TRACKS) /* = mwxi_warn_pic_nseries() */
 
 typedef struct atom_entry {
-    char identifier[128];   /* the message the text was made for ("" = none) */
-    mwx_wbuf_t text;
+    char identifier[128]; /* the message the text was made for ("" = none) */
+    mwx_buf_t text;
 } atom_entry_t;
 
 typedef struct atom_state {
-    mwx_wbuf_t buf;
+    mwx_buf_t buf;
     atom_entry_t entry[NSLOT];
     char dir[MWX_PATH_LEN + 16], name[64]; /* where the feed went (its spare is removed at
                                               the end) */
@@ -32,7 +32,7 @@ static int atom_create(void **state, const mwx_warn_config_t *cfg, mwx_err_t *er
 {
     atom_state_t *s = calloc(1, sizeof *s);
     (void)cfg;
-    if (!s || mwx_wbuf_reserve(&s->buf, 16384)) {
+    if (!s || mwxi_buf_reserve(&s->buf, 16384)) {
         free(s);
         return mwx_err_set(err, MWX_ENOMEM, "atom: out of memory");
     }
@@ -46,10 +46,10 @@ static void atom_destroy(void *state)
     if (!s)
         return;
     if (s->dir[0])
-        mwx_warn_drop_spare(s->dir, s->name);
-    mwx_wbuf_free(&s->buf);
+        mwxi_warn_drop_spare(s->dir, s->name);
+    mwxi_buf_free(&s->buf);
     for (size_t i = 0; i < NSLOT; i++)
-        mwx_wbuf_free(&s->entry[i].text);
+        mwxi_buf_free(&s->entry[i].text);
     free(s);
 }
 
@@ -59,20 +59,20 @@ static const char *status_tag(mwx_status_t st)
 }
 
 /* <name>text</name> on its own line at the given indent (one space per level). */
-static void el(mwx_wbuf_t *b, int depth, const char *name, const char *text)
+static void el(mwx_buf_t *b, int depth, const char *name, const char *text)
 {
-    mwx_wbuf_xml_el(b, depth, name, text);
+    mwxi_warn_xml_el(b, depth, name, text);
 }
 
-static void entry_text(mwx_wbuf_t *b, const mwx_warn_view_t *v, const mwx_warn_msg_t *m)
+static void entry_text(mwx_buf_t *b, const mwx_warn_view_t *v, const mwx_warn_msg_t *m)
 {
     char text[320];
-    const char *what = m->msg_type == MWX_MSG_CANCEL
-                           ? (m->all_clear ? "all clear" : "cancelled")
-                           : m->msg_type == MWX_MSG_ALERT ? "warning" : "update";
+    const char *what = m->msg_type == MWX_MSG_CANCEL  ? (m->all_clear ? "all clear" : "cancelled")
+                       : m->msg_type == MWX_MSG_ALERT ? "warning"
+                                                      : "update";
 
-    mwx_wbuf_reset(b);
-    mwx_wbuf_puts(b, " <entry>\n");
+    mwxi_buf_reset(b);
+    mwxi_buf_puts(b, " <entry>\n");
     snprintf(text, sizeof text, "urn:mwx:cap:%s", m->identifier);
     el(b, 2, "id", text);
     snprintf(text, sizeof text, "%s%s %s: %s, %zu region%s", status_tag(v->status),
@@ -80,65 +80,65 @@ static void entry_text(mwx_wbuf_t *b, const mwx_warn_view_t *v, const mwx_warn_m
              m->track_id, m->n_regions, m->n_regions == 1 ? "" : "s");
     el(b, 2, "title", text);
     el(b, 2, "updated", m->sent);
-    mwx_wbuf_puts(b, "  <link rel=\"alternate\" type=\"application/cap+xml\" href=\"");
-    mwx_wbuf_xml_esc(b, m->identifier, 1);
-    mwx_wbuf_puts(b, ".cap.xml\"/>\n  <summary>");
+    mwxi_buf_puts(b, "  <link rel=\"alternate\" type=\"application/cap+xml\" href=\"");
+    mwxi_warn_xml_esc(b, m->identifier, 1);
+    mwxi_buf_puts(b, ".cap.xml\"/>\n  <summary>");
     for (size_t k = 0; k < m->n_regions; k++) {
         const mwx_region_info_t *ri = mwx_regions_info(v->regions, (size_t)m->regions[k]);
         if (!ri)
             continue;
         if (k)
-            mwx_wbuf_add(b, ", ", 2);
-        mwx_wbuf_xml_esc(b, ri->name, 0);
-        mwx_wbuf_add(b, " (", 2);
-        mwx_wbuf_xml_esc(b, ri->id, 0);
-        mwx_wbuf_add(b, ")", 1);
+            mwxi_buf_put(b, ", ", 2);
+        mwxi_warn_xml_esc(b, ri->name, 0);
+        mwxi_buf_put(b, " (", 2);
+        mwxi_warn_xml_esc(b, ri->id, 0);
+        mwxi_buf_put(b, ")", 1);
     }
-    mwx_wbuf_puts(b, "</summary>\n </entry>\n");
+    mwxi_buf_puts(b, "</summary>\n </entry>\n");
 }
 
 static int atom_picture(void *state, const mwx_warn_view_t *v, const struct mwx_warn *w,
                         mwx_warn_emit_file_fn emit, void *ectx, mwx_err_t *err)
 {
     atom_state_t *s = state;
-    mwx_wbuf_t *b = &s->buf;
+    mwx_buf_t *b = &s->buf;
     char now[40], text[256];
     int rc, failed = 0;
 
-    mwx_time_format(v->epoch_unix_s + v->now_t, 0, 0, now, sizeof now);
-    mwx_wbuf_reset(b);
-    mwx_wbuf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    (void)mwx_time_format(v->epoch_unix_s + v->now_t, 0, 0, now, sizeof now);
+    mwxi_buf_reset(b);
+    mwxi_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                      "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
     snprintf(text, sizeof text, "urn:mwx:feed:%s", v->sender);
     el(b, 1, "id", text);
     snprintf(text, sizeof text, "%smwx public warnings, node %s", status_tag(v->status), v->node);
     el(b, 1, "title", text);
     el(b, 1, "updated", now);
-    mwx_wbuf_puts(b, " <author>\n");
+    mwxi_buf_puts(b, " <author>\n");
     snprintf(text, sizeof text, "mwx node %s", v->node);
     el(b, 2, "name", text);
-    mwx_wbuf_puts(b, " </author>\n <link rel=\"self\" href=\"");
-    mwx_wbuf_xml_esc(b, v->atom_name, 1);
-    mwx_wbuf_puts(b, "\"/>\n");
-    for (size_t i = 0; i < mwx_warn_pic_nseries(w) && i < NSLOT; i++) {
+    mwxi_buf_puts(b, " </author>\n <link rel=\"self\" href=\"");
+    mwxi_warn_xml_esc(b, v->atom_name, 1);
+    mwxi_buf_puts(b, "\"/>\n");
+    for (size_t i = 0; i < mwxi_warn_pic_nseries(w) && i < NSLOT; i++) {
         mwx_warn_pic_series_t ps;
         atom_entry_t *e = &s->entry[i];
-        mwx_warn_pic_series(w, i, &ps);
+        mwxi_warn_pic_series(w, i, &ps);
         if (!ps.last)
             continue;
         if (v->nocache || strcmp(e->identifier, ps.last->identifier) != 0) {
             entry_text(&e->text, v, ps.last);
             /* a text cut short by a failed allocation is never reused */
-            mwx_strlcpy(e->identifier, e->text.failed ? "" : ps.last->identifier,
+            mwx_strlcpy(e->identifier, e->text.oom ? "" : ps.last->identifier,
                         sizeof e->identifier);
         }
-        failed |= e->text.failed;
-        mwx_wbuf_add(b, e->text.p, e->text.len);
+        failed |= e->text.oom;
+        mwxi_buf_put(b, e->text.p, e->text.len);
     }
-    mwx_wbuf_puts(b, "</feed>\n");
-    if (failed || b->failed)
+    mwxi_buf_puts(b, "</feed>\n");
+    if (failed || b->oom)
         return mwx_err_set(err, MWX_ENOMEM, "atom: could not write the feed");
-    if ((rc = mwx_warn_rewrite_file(v->alerts_dir, v->atom_name, b->p, b->len, v->durable, err)))
+    if ((rc = mwxi_warn_rewrite_file(v->alerts_dir, v->atom_name, b->p, b->len, v->durable, err)))
         return rc;
     snprintf(s->dir, sizeof s->dir, "%s", v->alerts_dir);
     snprintf(s->name, sizeof s->name, "%s", v->atom_name);
@@ -146,9 +146,10 @@ static int atom_picture(void *state, const mwx_warn_view_t *v, const struct mwx_
     return MWX_OK;
 }
 
-const mwx_warn_format_t mwx_warn_format_atom = {
+const mwx_warn_format_t mwxi_warn_format_atom = {
     .name = "atom",
     .kind = MWX_WARN_OUT_ATOM,
+    .picture_on_messages = 1,
     .picture = atom_picture,
     .create = atom_create,
     .destroy = atom_destroy,

@@ -37,7 +37,7 @@
 #include <xmlsec/xmlsec.h>
 #include <xmlsec/xmltree.h>
 
-#define CAP12_NS "urn:oasis:names:tc:emergency:cap:1.2"
+#define CAP12_NS         "urn:oasis:names:tc:emergency:cap:1.2"
 #define MAX_VERIFY_BYTES (4u << 20) /* a CAP message is tens of kB */
 
 struct mwx_cap_signer {
@@ -52,7 +52,7 @@ struct mwx_cap_verifier {
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static int init_failed;               /* written once, inside init_once */
+static int init_failed; /* written once, inside init_once */
 static _Thread_local char last_error[256];
 
 static void on_xmlsec_error(const char *file, int line, const char *func, const char *object,
@@ -92,7 +92,10 @@ static int cap_sig_init(mwx_err_t *err)
     return MWX_OK;
 }
 
-static const char *why(void) { return last_error[0] ? last_error : "xmlsec failed"; }
+static const char *why(void)
+{
+    return last_error[0] ? last_error : "xmlsec failed";
+}
 
 /* ------------------------------------------------------------------ signer */
 
@@ -118,8 +121,8 @@ int mwx_cap_signer_create(const char *key_path, const char *cert_path, mwx_cap_s
     }
     s->key = xmlSecCryptoAppKeyLoad(key_path, xmlSecKeyDataFormatPem, NULL, NULL, NULL);
     if (!s->key) {
-        rc = mwx_err_set(err, MWX_EINVAL, "%s: not a PEM private key xmlsec can use: %s",
-                         key_path, why());
+        rc = mwx_err_set(err, MWX_EINVAL, "%s: not a PEM private key xmlsec can use: %s", key_path,
+                         why());
         goto fail;
     }
     if (xmlSecCryptoAppKeyCertLoad(s->key, cert_path, xmlSecKeyDataFormatPem) < 0) {
@@ -152,7 +155,10 @@ void mwx_cap_signer_free(mwx_cap_signer_t *s)
     free(s);
 }
 
-const char *mwx_cap_signer_subject(const mwx_cap_signer_t *s) { return s->subject; }
+const char *mwx_cap_signer_subject(const mwx_cap_signer_t *s)
+{
+    return s->subject;
+}
 
 /* The last "</alert>" of text, with only white space after it; NULL when none. */
 static const char *alert_end(const char *text, size_t len)
@@ -167,8 +173,8 @@ static const char *alert_end(const char *text, size_t len)
     return text + e - (sizeof tag - 1);
 }
 
-int mwx_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_wbuf_t *out,
-                     mwx_err_t *err)
+int mwxi_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_buf_t *out,
+                      mwx_err_t *err)
 {
     xmlDocPtr doc = NULL;
     xmlNodePtr root, sig, ref, ki, x509;
@@ -202,8 +208,8 @@ int mwx_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_wbuf
             goto out;
         }
     }
-    if (!(ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL,
-                                                BAD_CAST "", NULL)) ||
+    if (!(ref = xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, NULL, BAD_CAST "",
+                                                NULL)) ||
         !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) ||
         !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId) ||
         !(ki = xmlSecTmplSignatureEnsureKeyInfo(sig, NULL)) ||
@@ -225,12 +231,12 @@ int mwx_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_wbuf
         rc = mwx_err_set(err, MWX_ENOMEM, "cap sign: out of memory");
         goto out;
     }
-    mwx_wbuf_reset(out);
-    mwx_wbuf_add(out, text, (size_t)(end - text));
-    mwx_wbuf_add(out, (const char *)xmlBufferContent(sb), (size_t)xmlBufferLength(sb));
-    mwx_wbuf_add(out, "\n", 1);
-    mwx_wbuf_add(out, end, len - (size_t)(end - text));
-    if (out->failed)
+    mwxi_buf_reset(out);
+    mwxi_buf_put(out, text, (size_t)(end - text));
+    mwxi_buf_put(out, (const char *)xmlBufferContent(sb), (size_t)xmlBufferLength(sb));
+    mwxi_buf_put(out, "\n", 1);
+    mwxi_buf_put(out, end, len - (size_t)(end - text));
+    if (out->oom)
         rc = mwx_err_set(err, MWX_ENOMEM, "cap sign: out of memory");
 out:
     if (ctx_ready) {
@@ -247,21 +253,21 @@ out:
 int mwx_cap_sign(mwx_cap_signer_t *s, const char *doc, size_t len, char **out, size_t *out_len,
                  mwx_err_t *err)
 {
-    mwx_wbuf_t b = {0};
-    int rc = mwx_cap_sign_buf(s, doc, len, &b, err);
+    mwx_buf_t b = {0};
+    int rc = mwxi_cap_sign_buf(s, doc, len, &b, err);
     *out = NULL;
     *out_len = 0;
     if (rc == MWX_OK) {
-        mwx_wbuf_add(&b, "", 1); /* NUL */
-        if (b.failed) {
-            mwx_wbuf_free(&b);
+        mwxi_buf_put(&b, "", 1); /* NUL */
+        if (b.oom) {
+            mwxi_buf_free(&b);
             return mwx_err_set(err, MWX_ENOMEM, "cap sign: out of memory");
         }
         *out = b.p;
         *out_len = b.len - 1;
         return MWX_OK;
     }
-    mwx_wbuf_free(&b);
+    mwxi_buf_free(&b);
     return rc;
 }
 
@@ -302,8 +308,7 @@ void mwx_cap_verifier_free(mwx_cap_verifier_t *v)
 static int is_el(const xmlNode *n, const char *name, const char *ns)
 {
     return n && n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
-           strcmp((const char *)n->name, name) == 0 &&
-           strcmp((const char *)n->ns->href, ns) == 0;
+           strcmp((const char *)n->name, name) == 0 && strcmp((const char *)n->ns->href, ns) == 0;
 }
 
 /* Only what mwx signs with (and the inclusive C14N and RSA a receiver may meet). */
@@ -341,7 +346,8 @@ int mwx_cap_verify(mwx_cap_verifier_t *v, const char *data, size_t len, char *si
     if (!doc) {
         const xmlError *e = xmlGetLastError();
         rc = mwx_err_set(err, MWX_EINVAL, "not well-formed XML%s%.*s (line %d)",
-                         e && e->message ? ": " : "", e && e->message ? (int)strcspn(e->message, "\n") : 0,
+                         e && e->message ? ": " : "",
+                         e && e->message ? (int)strcspn(e->message, "\n") : 0,
                          e && e->message ? e->message : "", e ? e->line : 0);
         goto out;
     }
@@ -373,7 +379,8 @@ int mwx_cap_verify(mwx_cap_verifier_t *v, const char *data, size_t len, char *si
         xmlNodePtr ki = xmlSecFindChild(sig, xmlSecNodeKeyInfo, xmlSecDSigNs);
         xmlNodePtr xd = ki ? xmlSecFindChild(ki, xmlSecNodeX509Data, xmlSecDSigNs) : NULL;
         if (!xd || !xmlSecFindChild(xd, xmlSecNodeX509Certificate, xmlSecDSigNs)) {
-            rc = mwx_err_set(err, MWX_ECRYPTO, "the signature carries no X.509 certificate "
+            rc = mwx_err_set(err, MWX_ECRYPTO,
+                             "the signature carries no X.509 certificate "
                              "(KeyInfo/X509Data/X509Certificate): a bare key proves nothing");
             goto out;
         }

@@ -23,7 +23,7 @@
 #define NFILES MWX_WARN_MAX_TRACKS
 
 typedef struct cot_state {
-    mwx_wbuf_t buf;
+    mwx_buf_t buf;
     mwx_tak_t *tak;
     /* files of live tracks, whose spare inodes are removed at their final event, or at the
      * end for tracks still live then */
@@ -56,12 +56,12 @@ static int cot_create(void **state, const mwx_warn_config_t *cfg, mwx_err_t *err
     if (!s)
         return mwx_err_set(err, MWX_ENOMEM, "cot: out of memory");
     if (cfg->tak_endpoint && cfg->tak_endpoint[0] &&
-        (rc = mwx_tak_open(cfg->tak_endpoint, &s->tak, err))) {
+        (rc = mwxi_tak_open(cfg->tak_endpoint, &s->tak, err))) {
         free(s);
         return rc;
     }
-    if (mwx_wbuf_reserve(&s->buf, 4096)) {
-        mwx_tak_close(s->tak);
+    if (mwxi_buf_reserve(&s->buf, 4096)) {
+        mwxi_tak_close(s->tak);
         free(s);
         return mwx_err_set(err, MWX_ENOMEM, "cot: out of memory");
     }
@@ -76,9 +76,9 @@ static void cot_destroy(void *state)
         return;
     for (int i = 0; i < NFILES; i++)
         if (s->files[i][0])
-            mwx_warn_drop_spare(s->dir, s->files[i]);
-    mwx_tak_close(s->tak);
-    mwx_wbuf_free(&s->buf);
+            mwxi_warn_drop_spare(s->dir, s->files[i]);
+    mwxi_tak_close(s->tak);
+    mwxi_buf_free(&s->buf);
     free(s);
 }
 
@@ -86,7 +86,7 @@ static void cot_destroy(void *state)
 static void cot_time(double unix_s, char *buf, size_t n)
 {
     size_t len;
-    mwx_time_format(unix_s, 0, 3, buf, n);
+    (void)mwx_time_format(unix_s, 0, 3, buf, n);
     len = strlen(buf);
     if (len >= 6 && strcmp(buf + len - 6, "+00:00") == 0)
         strcpy(buf + len - 6, "Z");
@@ -96,67 +96,75 @@ static int cot_track(void *state, const mwx_warn_view_t *v, const mwx_warn_track
                      mwx_warn_emit_file_fn emit, void *ectx, mwx_err_t *err)
 {
     cot_state_t *s = state;
-    mwx_wbuf_t *b = &s->buf;
+    mwx_buf_t *b = &s->buf;
     const mwx_rec_track_t *trk = tv->trk;
     char uid[96], tid[MWX_ID_LEN], node[MWX_ID_LEN], t_now[40], t_stale[40], name[128];
     double now = v->epoch_unix_s + trk->t;
     int rc;
 
-    mwx_warn_sanitize_id(tid, sizeof tid, trk->track_id);
-    mwx_warn_sanitize_id(node, sizeof node, v->node);
+    mwxi_warn_sanitize_id(tid, sizeof tid, trk->track_id);
+    mwxi_warn_sanitize_id(node, sizeof node, v->node);
     snprintf(uid, sizeof uid, "mwx.%s.%s", node, tid);
     cot_time(now, t_now, sizeof t_now);
     cot_time(tv->last ? now : now + v->policy->track_stale_s, t_stale, sizeof t_stale);
 
-    mwx_wbuf_reset(b);
-    mwx_wbuf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n");
-    mwx_wbuf_printf(b, "<event version=\"2.0\" uid=\"%s\" type=\"a-h-A-W-M-S-S\" how=\"m-f\" "
-                    "time=\"%s\" start=\"%s\" stale=\"%s\">\n", uid, t_now, t_now, t_stale);
-    mwx_wbuf_printf(b, "  <point lat=\"%.7f\" lon=\"%.7f\" hae=\"%.1f\" ce=\"%.1f\" "
-                    "le=\"%.1f\"/>\n", tv->lat, tv->lon, tv->alt_m, tv->ce_m, tv->le_m);
-    mwx_wbuf_puts(b, "  <detail>\n");
-    mwx_wbuf_printf(b, "    <track course=\"%.2f\" speed=\"%.1f\"/>\n", tv->course_deg,
+    mwxi_buf_reset(b);
+    mwxi_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n");
+    mwxi_buf_printf(b,
+                    "<event version=\"2.0\" uid=\"%s\" type=\"a-h-A-W-M-S-S\" how=\"m-f\" "
+                    "time=\"%s\" start=\"%s\" stale=\"%s\">\n",
+                    uid, t_now, t_now, t_stale);
+    mwxi_buf_printf(b,
+                    "  <point lat=\"%.7f\" lon=\"%.7f\" hae=\"%.1f\" ce=\"%.1f\" "
+                    "le=\"%.1f\"/>\n",
+                    tv->lat, tv->lon, tv->alt_m, tv->ce_m, tv->le_m);
+    mwxi_buf_puts(b, "  <detail>\n");
+    mwxi_buf_printf(b, "    <track course=\"%.2f\" speed=\"%.1f\"/>\n", tv->course_deg,
                     tv->speed_mps);
-    mwx_wbuf_puts(b, "    <contact callsign=\"");
-    mwx_wbuf_xml(b, trk->track_id);
-    mwx_wbuf_puts(b, "\"/>\n");
+    mwxi_buf_puts(b, "    <contact callsign=\"");
+    mwxi_warn_xml(b, trk->track_id);
+    mwxi_buf_puts(b, "\"/>\n");
     if (trk->impact.valid && isfinite(trk->impact.lat) && isfinite(trk->impact.lon)) {
         char t_imp[40];
         cot_time(v->epoch_unix_s + trk->impact.t, t_imp, sizeof t_imp);
-        mwx_wbuf_printf(b, "    <mwx_impact lat=\"%.5f\" lon=\"%.5f\" time=\"%s\" "
+        mwxi_buf_printf(b,
+                        "    <mwx_impact lat=\"%.5f\" lon=\"%.5f\" time=\"%s\" "
                         "semi_major_km=\"%.3f\" semi_minor_km=\"%.3f\" "
-                        "orientation_deg=\"%.2f\"/>\n", trk->impact.lat, trk->impact.lon, t_imp,
-                        trk->impact.semi_major_km, trk->impact.semi_minor_km,
-                        trk->impact.orientation_deg);
+                        "orientation_deg=\"%.2f\"/>\n",
+                        trk->impact.lat, trk->impact.lon, t_imp, trk->impact.semi_major_km,
+                        trk->impact.semi_minor_km, trk->impact.orientation_deg);
     }
-    mwx_wbuf_printf(b, "    <remarks>%s%s track, phase %s, vertical speed %.0f m/s, node ",
+    mwxi_buf_printf(b, "    <remarks>%s%s track, phase %s, vertical speed %.0f m/s, node ",
                     v->status == MWX_STATUS_ACTUAL ? "" : mwx_status_name(v->status),
                     v->status == MWX_STATUS_ACTUAL ? "Missile" : " (simulated): missile",
                     mwx_phase_name(trk->phase), tv->vspeed_mps);
-    mwx_wbuf_xml(b, v->node);
+    mwxi_warn_xml(b, v->node);
     if (trk->sources[0]) {
-        mwx_wbuf_puts(b, ", sources ");
-        mwx_wbuf_xml(b, trk->sources);
+        mwxi_buf_puts(b, ", sources ");
+        mwxi_warn_xml(b, trk->sources);
     }
-    mwx_wbuf_puts(b, "</remarks>\n  </detail>\n</event>\n");
-    if (b->failed)
+    mwxi_buf_puts(b, "</remarks>\n  </detail>\n</event>\n");
+    if (b->oom)
         return mwx_err_set(err, MWX_ENOMEM, "cot: out of memory");
     snprintf(name, sizeof name, "%s.cot.xml", uid);
-    if ((rc = mwx_warn_rewrite_file(v->alerts_dir, name, b->p, b->len, v->durable, err)))
+    if ((rc = mwxi_warn_rewrite_file(v->alerts_dir, name, b->p, b->len, v->durable, err)))
         return rc;
     note_file(s, v->alerts_dir, name, !tv->last);
     if (tv->last) /* the track's final event: the file is not rewritten again */
-        mwx_warn_drop_spare(v->alerts_dir, name);
+        mwxi_warn_drop_spare(v->alerts_dir, name);
     if (s->tak) {
-        mwx_tak_send(s->tak, b->p, b->len);
-        mwx_tak_counts(s->tak, &v->stats->tak_sent, &v->stats->tak_errors);
+        mwxi_tak_send(s->tak, b->p, b->len);
+        mwxi_tak_counts(s->tak, &v->stats->tak_sent, &v->stats->tak_errors);
     }
     emit(ectx, MWX_WARN_OUT_COT, name, uid,
-         tv->last ? MWX_MSG_CANCEL : tv->first ? MWX_MSG_ALERT : MWX_MSG_UPDATE, NULL, 0);
+         tv->last    ? MWX_MSG_CANCEL
+         : tv->first ? MWX_MSG_ALERT
+                     : MWX_MSG_UPDATE,
+         NULL, 0);
     return MWX_OK;
 }
 
-const mwx_warn_format_t mwx_warn_format_cot = {
+const mwx_warn_format_t mwxi_warn_format_cot = {
     .name = "cot",
     .kind = MWX_WARN_OUT_COT,
     .track = cot_track,

@@ -24,8 +24,8 @@
 #include <unistd.h>
 
 #define JMAGIC "MWXWJ01\n"
-#define JHDR 16
-#define JMAX (1u << 20) /* an entry larger than this is damage, not a record */
+#define JHDR   16
+#define JMAX   (1u << 20) /* an entry larger than this is damage, not a record */
 
 struct mwx_warn_journal {
     int fd;
@@ -94,9 +94,9 @@ static int sync_dir_of(const char *path)
     return rc;
 }
 
-int mwx_warn_journal_open(const char *path, uint32_t layout, int durable,
-                          int (*each)(void *user, const void *rec, size_t len), void *user,
-                          mwx_warn_journal_t **out, mwx_err_t *err)
+int mwxi_warn_journal_open(const char *path, uint32_t layout, int durable,
+                           int (*each)(void *user, const void *rec, size_t len), void *user,
+                           mwx_warn_journal_t **out, mwx_err_t *err)
 {
     mwx_warn_journal_t *j;
     struct stat st;
@@ -147,19 +147,21 @@ int mwx_warn_journal_open(const char *path, uint32_t layout, int durable,
             goto fail;
         }
         if (get32(buf + 8) != layout) {
-            rc = mwx_err_set(err, MWX_ECORRUPT, "warn journal %s: written by another build "
-                             "(record layout %u, this one %u)", path, get32(buf + 8), layout);
+            rc = mwx_err_set(err, MWX_ECORRUPT,
+                             "warn journal %s: written by another build "
+                             "(record layout %u, this one %u)",
+                             path, get32(buf + 8), layout);
             goto fail;
         }
         good = JHDR;
         while (off + 8 <= n) {
             uint32_t len = get32(buf + off), crc = get32(buf + off + 4);
             if (len == 0 || len > JMAX || off + 8 + len > n ||
-                mwx_crc32c(0, buf + off + 8, len) != crc)
+                mwxi_crc32c(0, buf + off + 8, len) != crc)
                 break; /* torn or damaged tail: cut below */
             if (each && (rc = each(user, buf + off + 8, len)) != MWX_OK) {
-                rc = mwx_err_set(err, rc, "warn journal %s: unreadable entry at byte %zu",
-                                 path, off);
+                rc = mwx_err_set(err, rc, "warn journal %s: unreadable entry at byte %zu", path,
+                                 off);
                 goto fail;
             }
             off += 8 + len;
@@ -196,7 +198,7 @@ fail:
     return rc;
 }
 
-int mwx_warn_journal_append(mwx_warn_journal_t *j, const void *rec, size_t len, mwx_err_t *err)
+int mwxi_warn_journal_append(mwx_warn_journal_t *j, const void *rec, size_t len, mwx_err_t *err)
 {
     uint8_t *e;
     int ok;
@@ -206,7 +208,7 @@ int mwx_warn_journal_append(mwx_warn_journal_t *j, const void *rec, size_t len, 
     if (!e)
         return mwx_err_set(err, MWX_ENOMEM, "warn journal: out of memory");
     put32(e, (uint32_t)len);
-    put32(e + 4, mwx_crc32c(0, rec, len));
+    put32(e + 4, mwxi_crc32c(0, rec, len));
     memcpy(e + 8, rec, len);
     ok = write_full(j->fd, e, 8 + len) == 0 && (!j->durable || fdatasync(j->fd) == 0);
     free(e);
@@ -222,8 +224,8 @@ int mwx_warn_journal_append(mwx_warn_journal_t *j, const void *rec, size_t len, 
     return MWX_OK;
 }
 
-int mwx_warn_journal_rewrite(mwx_warn_journal_t *j, const void *const *recs, const size_t *lens,
-                             size_t n, mwx_err_t *err)
+int mwxi_warn_journal_rewrite(mwx_warn_journal_t *j, const void *const *recs, const size_t *lens,
+                              size_t n, mwx_err_t *err)
 {
     char tmp[MWX_PATH_LEN + 80];
     uint8_t h[JHDR];
@@ -240,7 +242,7 @@ int mwx_warn_journal_rewrite(mwx_warn_journal_t *j, const void *const *recs, con
     for (size_t i = 0; i < n; i++) {
         uint8_t eh[8];
         put32(eh, (uint32_t)lens[i]);
-        put32(eh + 4, mwx_crc32c(0, recs[i], lens[i]));
+        put32(eh + 4, mwxi_crc32c(0, recs[i], lens[i]));
         if (write_full(fd, eh, 8) != 0 || write_full(fd, recs[i], lens[i]) != 0)
             goto ioerr;
         size += 8 + lens[i];
@@ -261,17 +263,17 @@ ioerr:
     return rc;
 }
 
-uint64_t mwx_warn_journal_size(const mwx_warn_journal_t *j)
+uint64_t mwxi_warn_journal_size(const mwx_warn_journal_t *j)
 {
     return j ? j->size : 0;
 }
 
-uint64_t mwx_warn_journal_entries(const mwx_warn_journal_t *j)
+uint64_t mwxi_warn_journal_entries(const mwx_warn_journal_t *j)
 {
     return j ? j->entries : 0;
 }
 
-void mwx_warn_journal_close(mwx_warn_journal_t *j)
+void mwxi_warn_journal_close(mwx_warn_journal_t *j)
 {
     if (!j)
         return;

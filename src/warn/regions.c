@@ -16,22 +16,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_VERTICES_TOTAL 4000000  /* a sanity bound against hostile files */
+#define MAX_VERTICES_TOTAL 4000000 /* a sanity bound against hostile files */
 
 typedef struct region {
     mwx_region_info_t info;
     GEOSGeometry *geom;
     const GEOSPreparedGeometry *prep;
-    char *geojson;            /* compact geometry text, for latest.geojson */
+    char *geojson; /* compact geometry text, for latest.geojson */
 } region_t;
 
 struct mwx_regions {
     GEOSContextHandle_t gh;
     struct geod_geodesic geod; /* WGS-84 */
-    char gerr[256];           /* last GEOS error (message handler) */
+    char gerr[256];            /* last GEOS error (message handler) */
     region_t *v;
     size_t n;
-    size_t *idx;              /* items of the tree: &idx[i] == i */
+    size_t *idx; /* items of the tree: &idx[i] == i */
     GEOSSTRtree *tree;
     /* query scratch */
     size_t *cand;
@@ -83,12 +83,12 @@ const mwx_region_info_t *mwx_regions_info(const mwx_regions_t *r, size_t i)
     return r && i < r->n ? &r->v[i].info : NULL;
 }
 
-const struct geod_geodesic *mwx_regions_geod(const mwx_regions_t *r)
+const struct geod_geodesic *mwxi_regions_geod(const mwx_regions_t *r)
 {
     return &r->geod;
 }
 
-const char *mwx_regions_geojson(const mwx_regions_t *r, size_t i)
+const char *mwxi_regions_geojson(const mwx_regions_t *r, size_t i)
 {
     return r && i < r->n ? r->v[i].geojson : NULL;
 }
@@ -108,8 +108,8 @@ int mwx_regions_find(const mwx_regions_t *r, const char *id)
 typedef struct loadctx {
     mwx_regions_t *r;
     const char *name;
-    size_t index;          /* feature index */
-    const char *id;        /* feature id, once known */
+    size_t index;   /* feature index */
+    const char *id; /* feature id, once known */
     size_t total_vertices;
     mwx_err_t *err;
 } loadctx_t;
@@ -123,8 +123,8 @@ static int feat_error(loadctx_t *lc, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    return mwx_err_set(lc->err, MWX_EINVAL, "%s: feature %zu (id \"%s\"): %s", lc->name,
-                       lc->index, lc->id ? lc->id : "?", what);
+    return mwx_err_set(lc->err, MWX_EINVAL, "%s: feature %zu (id \"%s\"): %s", lc->name, lc->index,
+                       lc->id ? lc->id : "?", what);
 }
 
 /* A linear ring: an array of >= 4 positions, closed. Returns a GEOS LinearRing. */
@@ -162,8 +162,10 @@ static int load_ring(loadctx_t *lc, const json_t *jring, const char *where, GEOS
         if (!isfinite(lon) || !isfinite(lat) || lon < -180.0 || lon > 180.0 || lat < -90.0 ||
             lat > 90.0) {
             GEOSCoordSeq_destroy_r(gh, cs);
-            return feat_error(lc, "%s[%zu]: position [%g, %g] is outside lon [-180, 180], "
-                              "lat [-90, 90]", where, i, lon, lat);
+            return feat_error(lc,
+                              "%s[%zu]: position [%g, %g] is outside lon [-180, 180], "
+                              "lat [-90, 90]",
+                              where, i, lon, lat);
         }
         if (i == 0) {
             first[0] = lon;
@@ -184,8 +186,7 @@ static int load_ring(loadctx_t *lc, const json_t *jring, const char *where, GEOS
     return MWX_OK;
 }
 
-static int load_polygon(loadctx_t *lc, const json_t *jpoly, const char *where,
-                        GEOSGeometry **out)
+static int load_polygon(loadctx_t *lc, const json_t *jpoly, const char *where, GEOSGeometry **out)
 {
     GEOSContextHandle_t gh = lc->r->gh;
     size_t nr, i;
@@ -274,8 +275,8 @@ static int load_geometry(loadctx_t *lc, const json_t *jg, GEOSGeometry **out)
                       type);
 }
 
-static int prop_string(loadctx_t *lc, const json_t *props, const char *key, int required,
-                       char *buf, size_t n)
+static int prop_string(loadctx_t *lc, const json_t *props, const char *key, int required, char *buf,
+                       size_t n)
 {
     const json_t *v = json_object_get(props, key);
     if (!v) {
@@ -303,8 +304,7 @@ static int valid_id(const char *s)
         char c = s[i];
         if (i == 2)
             continue;
-        if (i < 2 ? !(c >= 'A' && c <= 'Z')
-                  : !((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+        if (i < 2 ? !(c >= 'A' && c <= 'Z') : !((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
             return 0;
     }
     return 1;
@@ -325,7 +325,7 @@ static int load_feature(loadctx_t *lc, const json_t *jf, region_t *rg)
     props = json_object_get(jf, "properties");
     if (!json_is_object(props))
         return feat_error(lc, "properties: expected an object with id, name, name_local, "
-                               "name_ja, name_ko, country");
+                              "name_ja, name_ko, country");
     if ((rc = prop_string(lc, props, "id", 1, rg->info.id, sizeof rg->info.id)))
         return rc;
     lc->id = rg->info.id;
@@ -439,8 +439,8 @@ static int regions_new(mwx_regions_t **out, mwx_err_t *err)
     return MWX_OK;
 }
 
-int mwx_regions_load_string(const char *text, size_t len, const char *name,
-                            mwx_regions_t **out, mwx_err_t *err)
+int mwx_regions_load_string(const char *text, size_t len, const char *name, mwx_regions_t **out,
+                            mwx_err_t *err)
 {
     json_t *root = NULL;
     mwx_regions_t *r;
@@ -591,24 +591,24 @@ static size_t count_hits(const mwx_regions_t *r, const uint8_t *hit)
     return c;
 }
 
-int mwx_regions_in_ring(mwx_regions_t *r, const double (*lonlat)[2], size_t n, uint8_t *hit,
-                        mwx_err_t *err)
+int mwxi_regions_in_ring(mwx_regions_t *r, const double (*lonlat)[2], size_t n, uint8_t *hit,
+                         mwx_err_t *err)
 {
     if (n < 4)
         return mwx_err_set(err, MWX_EINVAL, "regions: a ring needs at least 4 points");
     return query_shape(r, lonlat, n, 1, NULL, hit, err);
 }
 
-int mwx_regions_in_ring_masked(mwx_regions_t *r, const double (*lonlat)[2], size_t n,
-                               const uint8_t *mask, uint8_t *hit, mwx_err_t *err)
+int mwxi_regions_in_ring_masked(mwx_regions_t *r, const double (*lonlat)[2], size_t n,
+                                const uint8_t *mask, uint8_t *hit, mwx_err_t *err)
 {
     if (n < 4)
         return mwx_err_set(err, MWX_EINVAL, "regions: a ring needs at least 4 points");
     return query_shape(r, lonlat, n, 1, mask, hit, err);
 }
 
-void mwx_warn_ellipse_ring(const struct geod_geodesic *g, const mwx_rec_impact_est_t *e,
-                           int n_vertices, double min_km, double max_km, double (*lonlat)[2])
+void mwxi_warn_ellipse_ring(const struct geod_geodesic *g, const mwx_rec_impact_est_t *e,
+                            int n_vertices, double min_km, double max_km, double (*lonlat)[2])
 {
     double a = e->semi_major_km, b = e->semi_minor_km;
     double orient = e->orientation_deg;
@@ -636,8 +636,8 @@ void mwx_warn_ellipse_ring(const struct geod_geodesic *g, const mwx_rec_impact_e
         double u = 2.0 * MWX_PI * k / n_vertices;
         double x = a * cos(u), y = b * sin(u);
         double lat2, lon2;
-        geod_direct(g, e->lat, e->lon, orient + atan2(y, x) / MWX_DEG, hypot(x, y) * 1000.0,
-                    &lat2, &lon2, NULL);
+        geod_direct(g, e->lat, e->lon, orient + atan2(y, x) / MWX_DEG, hypot(x, y) * 1000.0, &lat2,
+                    &lon2, NULL);
         lonlat[k][0] = e->lon + mwx_wrap_pi((lon2 - e->lon) * MWX_DEG) / MWX_DEG;
         lonlat[k][1] = lat2;
     }
@@ -645,8 +645,8 @@ void mwx_warn_ellipse_ring(const struct geod_geodesic *g, const mwx_rec_impact_e
     lonlat[n_vertices][1] = lonlat[0][1];
 }
 
-int mwx_regions_in_ellipse(mwx_regions_t *r, const mwx_rec_impact_est_t *ellipse,
-                           int n_vertices, uint8_t *hit, size_t *n_hit, mwx_err_t *err)
+int mwx_regions_in_ellipse(mwx_regions_t *r, const mwx_rec_impact_est_t *ellipse, int n_vertices,
+                           uint8_t *hit, size_t *n_hit, mwx_err_t *err)
 {
     double ring[MWX_WARN_MAX_RING + 1][2];
     int rc;
@@ -664,8 +664,8 @@ int mwx_regions_in_ellipse(mwx_regions_t *r, const mwx_rec_impact_est_t *ellipse
         ellipse->semi_minor_km < 0)
         return mwx_err_set(err, MWX_EINVAL, "regions: ellipse has invalid values");
     memset(hit, 0, r->n);
-    mwx_warn_ellipse_ring(&r->geod, ellipse, n_vertices, 0.001, 3000.0, ring);
-    rc = query_shape(r, (const double (*)[2])ring, (size_t)n_vertices + 1, 1, NULL, hit, err);
+    mwxi_warn_ellipse_ring(&r->geod, ellipse, n_vertices, 0.001, 3000.0, ring);
+    rc = query_shape(r, (const double(*)[2])ring, (size_t)n_vertices + 1, 1, NULL, hit, err);
     if (n_hit)
         *n_hit = count_hits(r, hit);
     return rc;
@@ -704,11 +704,13 @@ static int query_buffered(mwx_regions_t *r, const double (*ll)[2], size_t n, dou
     int rc;
 
     for (size_t i = 0; i < n; i++) {
-        mwx_rec_impact_est_t c = {.valid = 1, .lat = ll[i][0], .lon = ll[i][1],
+        mwx_rec_impact_est_t c = {.valid = 1,
+                                  .lat = ll[i][0],
+                                  .lon = ll[i][1],
                                   .semi_major_km = buf_m / 1000.0,
                                   .semi_minor_km = buf_m / 1000.0};
-        mwx_warn_ellipse_ring(&r->geod, &c, 16, 0.001, 3000.0, ring);
-        if ((rc = query_shape(r, (const double (*)[2])ring, 17, 1, NULL, hit, err)))
+        mwxi_warn_ellipse_ring(&r->geod, &c, 16, 0.001, 3000.0, ring);
+        if ((rc = query_shape(r, (const double(*)[2])ring, 17, 1, NULL, hit, err)))
             return rc;
     }
     for (size_t i = 0; i + 1 < n; i++) {
@@ -731,7 +733,7 @@ static int query_buffered(mwx_regions_t *r, const double (*ll)[2], size_t n, dou
             q[k][1] /= MWX_DEG;
         }
         q[4][0] = q[0][0], q[4][1] = q[0][1];
-        if ((rc = query_shape(r, (const double (*)[2])q, 5, 1, NULL, hit, err)))
+        if ((rc = query_shape(r, (const double(*)[2])q, 5, 1, NULL, hit, err)))
             return rc;
     }
     return MWX_OK;
@@ -740,7 +742,7 @@ static int query_buffered(mwx_regions_t *r, const double (*ll)[2], size_t n, dou
 int mwx_regions_along_line(mwx_regions_t *r, const double (*latlon_deg)[2], size_t n,
                            double buffer_km, uint8_t *hit, size_t *n_hit, mwx_err_t *err)
 {
-    double (*ll)[2];
+    double(*ll)[2];
     int rc;
 
     if (!r || !hit || (n && !latlon_deg))
@@ -788,7 +790,7 @@ int mwx_regions_along_line(mwx_regions_t *r, const double (*latlon_deg)[2], size
                        mwx_wrap_pi((latlon_deg[i][1] - latlon_deg[i - 1][1]) * MWX_DEG) / MWX_DEG;
             ll[i][1] = latlon_deg[i][0];
         }
-        rc = query_shape(r, (const double (*)[2])ll, n, 0, NULL, hit, err);
+        rc = query_shape(r, (const double(*)[2])ll, n, 0, NULL, hit, err);
         free(ll);
     }
     if (n_hit)

@@ -54,7 +54,7 @@ static int tak_connect(mwx_tak_t *t, mwx_err_t *err)
     return MWX_OK;
 }
 
-int mwx_tak_open(const char *endpoint, mwx_tak_t **out, mwx_err_t *err)
+int mwxi_tak_open(const char *endpoint, mwx_tak_t **out, mwx_err_t *err)
 {
     mwx_tak_t *t;
     const char *p = endpoint, *colon;
@@ -74,10 +74,13 @@ int mwx_tak_open(const char *endpoint, mwx_tak_t **out, mwx_err_t *err)
     colon = strrchr(p, ':');
     hl = colon ? (size_t)(colon - p) : 0;
     if (!colon || hl == 0 || hl >= sizeof t->host || !colon[1] ||
-        strlen(colon + 1) >= sizeof t->port || strspn(colon + 1, "0123456789") != strlen(colon + 1)) {
+        strlen(colon + 1) >= sizeof t->port ||
+        strspn(colon + 1, "0123456789") != strlen(colon + 1)) {
         free(t);
-        return mwx_err_set(err, MWX_EINVAL, "tak endpoint \"%s\": expected udp://host:port, "
-                           "tcp://host:port or host:port", endpoint);
+        return mwx_err_set(err, MWX_EINVAL,
+                           "tak endpoint \"%s\": expected udp://host:port, "
+                           "tcp://host:port or host:port",
+                           endpoint);
     }
     memcpy(t->host, p, hl);
     /* [::1]:port */
@@ -94,7 +97,7 @@ int mwx_tak_open(const char *endpoint, mwx_tak_t **out, mwx_err_t *err)
     return MWX_OK;
 }
 
-int mwx_tak_send(mwx_tak_t *t, const char *data, size_t len)
+int mwxi_tak_send(mwx_tak_t *t, const char *data, size_t len)
 {
     size_t off = 0;
     if (!t)
@@ -129,13 +132,13 @@ int mwx_tak_send(mwx_tak_t *t, const char *data, size_t len)
     return MWX_OK;
 }
 
-void mwx_tak_counts(const mwx_tak_t *t, uint64_t *sent, uint64_t *errors)
+void mwxi_tak_counts(const mwx_tak_t *t, uint64_t *sent, uint64_t *errors)
 {
     *sent = t ? t->sent : 0;
     *errors = t ? t->errors : 0;
 }
 
-void mwx_tak_close(mwx_tak_t *t)
+void mwxi_tak_close(mwx_tak_t *t)
 {
     if (!t)
         return;

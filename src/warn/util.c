@@ -1,7 +1,10 @@
-/* Small helpers of the warn module: a reusable text buffer, atomic file writes, and the
- * Korean names of the KR regions (the regions file carries English names for them). */
+/* Small helpers of the warn module: numbers and XML escaping into the core buffer, atomic
+ * file writes, and the Korean names of the KR regions (the regions file carries English
+ * names for them). */
 #define _GNU_SOURCE /* O_TMPFILE, linkat via /proc, renameat2(RENAME_EXCHANGE), F_SETLEASE */
 #include "warn/warn_internal.h"
+
+#include "core/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,80 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void mwx_wbuf_reset(mwx_wbuf_t *b)
-{
-    b->len = 0;
-    b->failed = 0;
-    if (b->p)
-        b->p[0] = '\0';
-}
-
-void mwx_wbuf_free(mwx_wbuf_t *b)
-{
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
-int mwx_wbuf_reserve(mwx_wbuf_t *b, size_t more)
-{
-    size_t need = b->len + more + 1;
-    if (b->failed)
-        return MWX_ENOMEM;
-    if (need > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        char *p;
-        while (cap < need)
-            cap *= 2;
-        p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = 1;
-            return MWX_ENOMEM;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    return MWX_OK;
-}
-
-void mwx_wbuf_add(mwx_wbuf_t *b, const char *s, size_t n)
-{
-    if (mwx_wbuf_reserve(b, n))
-        return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-void mwx_wbuf_puts(mwx_wbuf_t *b, const char *s)
-{
-    mwx_wbuf_add(b, s, strlen(s));
-}
-
-void mwx_wbuf_printf(mwx_wbuf_t *b, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    if (mwx_wbuf_reserve(b, 256))
-        return;
-    va_start(ap, fmt);
-    n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->failed = 1;
-        return;
-    }
-    if ((size_t)n >= b->cap - b->len) {
-        if (mwx_wbuf_reserve(b, (size_t)n))
-            return;
-        va_start(ap, fmt);
-        vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-    }
-    b->len += (size_t)n;
-}
-
-void mwx_wbuf_fixed(mwx_wbuf_t *b, double v, int decimals)
+void mwxi_warn_fixed(mwx_buf_t *b, double v, int decimals)
 {
     static const double scale[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7};
     char tmp[48], *p = tmp + sizeof tmp;
@@ -96,7 +26,7 @@ void mwx_wbuf_fixed(mwx_wbuf_t *b, double v, int decimals)
     /* printf's %.Nf is exact but slow; coordinates need fixed decimals only. Outside a
      * safe range (or not finite) fall back to printf. */
     if (decimals < 0 || decimals > 7 || !(fabs(v) < 1e9)) {
-        mwx_wbuf_printf(b, "%.*f", decimals < 0 ? 0 : decimals > 7 ? 7 : decimals, v);
+        mwxi_buf_printf(b, "%.*f", decimals < 0 ? 0 : decimals > 7 ? 7 : decimals, v);
         return;
     }
     q = llround(fabs(v) * scale[decimals]);
@@ -113,7 +43,7 @@ void mwx_wbuf_fixed(mwx_wbuf_t *b, double v, int decimals)
     } while (q);
     if (neg)
         *--p = '-';
-    mwx_wbuf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+    mwxi_buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 /* Length of the valid UTF-8 sequence at s (1..4) of a character XML may carry, or 0. */
@@ -149,10 +79,10 @@ static const unsigned char xml_class[128] = {
     [0x07] = 1, [0x08] = 1, [0x0B] = 1, [0x0C] = 1, [0x0D] = 1, [0x0E] = 1, [0x0F] = 1,
     [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1,
     [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1A] = 1, [0x1B] = 1, [0x1C] = 1, [0x1D] = 1,
-    [0x1E] = 1, [0x1F] = 1, ['&'] = 1, ['<'] = 1, ['>'] = 1, ['"'] = 1, ['\''] = 3,
+    [0x1E] = 1, [0x1F] = 1, ['&'] = 1,  ['<'] = 1,  ['>'] = 1,  ['"'] = 1,  ['\''] = 3,
 };
 
-void mwx_wbuf_xml_esc(mwx_wbuf_t *b, const char *str, int attr)
+void mwxi_warn_xml_esc(mwx_buf_t *b, const char *str, int attr)
 {
     const unsigned char *s = (const unsigned char *)str, *run = s;
     /* Copy runs of plain characters in one go; escape the markup characters as libxml2's
@@ -180,18 +110,22 @@ void mwx_wbuf_xml_esc(mwx_wbuf_t *b, const char *str, int attr)
             }
             rep = "&apos;";
         } else {
-            rep = c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;"
-                : c == '"' ? "&quot;" : c == '\r' ? "&#13;" : "?";
+            rep = c == '&'    ? "&amp;"
+                  : c == '<'  ? "&lt;"
+                  : c == '>'  ? "&gt;"
+                  : c == '"'  ? "&quot;"
+                  : c == '\r' ? "&#13;"
+                              : "?";
         }
-        mwx_wbuf_add(b, (const char *)run, (size_t)(s - run));
-        mwx_wbuf_puts(b, rep);
+        mwxi_buf_put(b, (const char *)run, (size_t)(s - run));
+        mwxi_buf_puts(b, rep);
         s++;
         run = s;
     }
-    mwx_wbuf_add(b, (const char *)run, (size_t)(s - run));
+    mwxi_buf_put(b, (const char *)run, (size_t)(s - run));
 }
 
-void mwx_warn_sanitize_id(char *dst, size_t n, const char *src)
+void mwxi_warn_sanitize_id(char *dst, size_t n, const char *src)
 {
     size_t i = 0;
     for (; src[i] && i + 1 < n; i++) {
@@ -203,42 +137,25 @@ void mwx_warn_sanitize_id(char *dst, size_t n, const char *src)
     dst[i] = '\0';
 }
 
-void mwx_wbuf_xml(mwx_wbuf_t *b, const char *s)
+void mwxi_warn_xml(mwx_buf_t *b, const char *s)
 {
-    mwx_wbuf_xml_esc(b, s, 1);
+    mwxi_warn_xml_esc(b, s, 1);
 }
 
-void mwx_wbuf_xml_el(mwx_wbuf_t *b, int spaces, const char *name, const char *text)
+void mwxi_warn_xml_el(mwx_buf_t *b, int spaces, const char *name, const char *text)
 {
     static const char sp[] = "                ";
-    mwx_wbuf_add(b, sp, (size_t)(spaces < 16 ? spaces : 16));
-    mwx_wbuf_add(b, "<", 1);
-    mwx_wbuf_puts(b, name);
-    mwx_wbuf_add(b, ">", 1);
-    mwx_wbuf_xml_esc(b, text, 0);
-    mwx_wbuf_add(b, "</", 2);
-    mwx_wbuf_puts(b, name);
-    mwx_wbuf_add(b, ">\n", 2);
+    mwxi_buf_put(b, sp, (size_t)(spaces < 16 ? spaces : 16));
+    mwxi_buf_put(b, "<", 1);
+    mwxi_buf_puts(b, name);
+    mwxi_buf_put(b, ">", 1);
+    mwxi_warn_xml_esc(b, text, 0);
+    mwxi_buf_put(b, "</", 2);
+    mwxi_buf_puts(b, name);
+    mwxi_buf_put(b, ">\n", 2);
 }
 
-void mwx_wbuf_json_str(mwx_wbuf_t *b, const char *s)
-{
-    mwx_wbuf_add(b, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            mwx_wbuf_add(b, e, 2);
-        } else if (c < 0x20) {
-            mwx_wbuf_printf(b, "\\u%04x", c);
-        } else {
-            mwx_wbuf_add(b, s, 1);
-        }
-    }
-    mwx_wbuf_add(b, "\"", 1);
-}
-
-int mwx_warn_mkdir(const char *dir, mwx_err_t *err)
+int mwxi_warn_mkdir(const char *dir, mwx_err_t *err)
 {
     struct stat st;
     if (mkdir(dir, 0777) == 0)
@@ -274,48 +191,23 @@ static int paths(const char *dir, const char *name, const char *suffix, char *tm
     return MWX_OK;
 }
 
-int mwx_warn_write_file(const char *dir, const char *name, const char *data, size_t len,
-                        int durable, mwx_err_t *err)
+int mwxi_warn_write_file(const char *dir, const char *name, const char *data, size_t len,
+                         int durable, mwx_err_t *err)
 {
     char tmp[MWX_PATH_LEN * 2], final[MWX_PATH_LEN * 2];
-    int fd, rc;
+    int rc;
 
     if ((rc = paths(dir, name, ".tmp", tmp, sizeof tmp, final, sizeof final, err)))
         return rc;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return mwx_err_set(err, MWX_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-    if (write_all(fd, data, len, -1) != 0) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return mwx_err_set(err, MWX_EIO, "%s: write failed: %s", tmp, strerror(e));
-    }
-    if (durable && fsync(fd) != 0) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return mwx_err_set(err, MWX_EIO, "%s: fsync failed: %s", tmp, strerror(e));
-    }
-    if (close(fd) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return mwx_err_set(err, MWX_EIO, "%s: close failed: %s", tmp, strerror(e));
-    }
-    if (rename(tmp, final) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return mwx_err_set(err, MWX_EIO, "%s: rename failed: %s", final, strerror(e));
-    }
-    return MWX_OK;
+    return mwxi_file_write_via(final, tmp, data, len, 0644, durable, err);
 }
 
-void mwx_warn_inodes_init(mwx_warn_inodes_t *p)
+void mwxi_warn_inodes_init(mwx_warn_inodes_t *p)
 {
     memset(p, 0, sizeof *p);
 }
 
-void mwx_warn_inodes_fill(mwx_warn_inodes_t *p, const char *dir)
+void mwxi_warn_inodes_fill(mwx_warn_inodes_t *p, const char *dir)
 {
 #ifdef O_TMPFILE
     while (!p->off && p->n < MWX_WARN_INODES) {
@@ -332,7 +224,7 @@ void mwx_warn_inodes_fill(mwx_warn_inodes_t *p, const char *dir)
 #endif
 }
 
-void mwx_warn_inodes_close(mwx_warn_inodes_t *p)
+void mwxi_warn_inodes_close(mwx_warn_inodes_t *p)
 {
     while (p->n > 0)
         close(p->fd[--p->n]);
@@ -343,8 +235,8 @@ void mwx_warn_inodes_close(mwx_warn_inodes_t *p)
  * The inode comes from the pool when it has one (allocated ahead, off the message's path),
  * else it is allocated now. Anything unusual (no O_TMPFILE on this file system, no /proc,
  * the name exists already) goes the tmp + rename way, which also replaces an old file. */
-int mwx_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *name,
-                       const char *data, size_t len, int durable, mwx_err_t *err)
+int mwxi_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *name,
+                        const char *data, size_t len, int durable, mwx_err_t *err)
 {
 #ifdef O_TMPFILE
     char final[MWX_PATH_LEN * 2], proc[64];
@@ -359,7 +251,7 @@ int mwx_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *nam
     else
         fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
     if (fd < 0)
-        return mwx_warn_write_file(dir, name, data, len, durable, err);
+        return mwxi_warn_write_file(dir, name, data, len, durable, err);
     if (write_all(fd, data, len, -1) != 0 || (durable && fsync(fd) != 0)) {
         int e = errno;
         close(fd);
@@ -369,13 +261,13 @@ int mwx_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *nam
     ok = linkat(AT_FDCWD, proc, AT_FDCWD, final, AT_SYMLINK_FOLLOW) == 0;
     if (!ok && errno != EEXIST && pool)
         pool->off = 1; /* no /proc, or no linking of unnamed inodes: stop preparing them */
-    close(fd); /* an inode left unlinked is freed here */
+    close(fd);         /* an inode left unlinked is freed here */
     if (ok)
         return MWX_OK;
 #else
     (void)pool;
 #endif
-    return mwx_warn_write_file(dir, name, data, len, durable, err);
+    return mwxi_warn_write_file(dir, name, data, len, durable, err);
 }
 
 /* A file rewritten in place (the feed, the picture, a track's CoT event), atomically and
@@ -393,8 +285,8 @@ int mwx_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *nam
  * we hold the lease an open() of the spare waits for us; F_SETOWN 0 keeps the kernel from
  * signalling us (SIGIO would end the process). File systems without leases or exchange go
  * the tmp + rename way. */
-int mwx_warn_rewrite_file(const char *dir, const char *name, const char *data, size_t len,
-                          int durable, mwx_err_t *err)
+int mwxi_warn_rewrite_file(const char *dir, const char *name, const char *data, size_t len,
+                           int durable, mwx_err_t *err)
 {
 #if defined(RENAME_EXCHANGE) && defined(F_SETLEASE)
     char spare[MWX_PATH_LEN * 2], final[MWX_PATH_LEN * 2];
@@ -404,20 +296,20 @@ int mwx_warn_rewrite_file(const char *dir, const char *name, const char *data, s
         return rc;
     fd = open(spare, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0)
-        return mwx_warn_write_file(dir, name, data, len, durable, err);
+        return mwxi_warn_write_file(dir, name, data, len, durable, err);
     /* Taking the lease makes this process the file's owner, and a lease break signals the
      * owner; by default with SIGIO, whose default action ends the process. The signal is
      * chosen per open file before the lease exists: SIGURG, ignored by default. */
     while (fcntl(fd, F_SETSIG, SIGURG) != 0 || fcntl(fd, F_SETLEASE, F_WRLCK) != 0) {
         int e = errno;
         close(fd);
-        if (e != EAGAIN || fresh)   /* no leases here (or a writer races us): the old way */
-            return mwx_warn_write_file(dir, name, data, len, durable, err);
+        if (e != EAGAIN || fresh) /* no leases here (or a writer races us): the old way */
+            return mwxi_warn_write_file(dir, name, data, len, durable, err);
         /* someone has the spare open: leave it to them, take a new inode */
         unlink(spare);
         fd = open(spare, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
-            return mwx_warn_write_file(dir, name, data, len, durable, err);
+            return mwxi_warn_write_file(dir, name, data, len, durable, err);
         fresh = 1;
     }
     fcntl(fd, F_SETOWN, 0);
@@ -446,13 +338,13 @@ int mwx_warn_rewrite_file(const char *dir, const char *name, const char *data, s
     }
     return MWX_OK;
 #else
-    return mwx_warn_write_file(dir, name, data, len, durable, err);
+    return mwxi_warn_write_file(dir, name, data, len, durable, err);
 #endif
 }
 
-/* Remove the spare inode of a file written with mwx_warn_rewrite_file() (when the file
+/* Remove the spare inode of a file written with mwxi_warn_rewrite_file() (when the file
  * will not be rewritten again). */
-void mwx_warn_drop_spare(const char *dir, const char *name)
+void mwxi_warn_drop_spare(const char *dir, const char *name)
 {
     char spare[MWX_PATH_LEN * 2];
     if ((size_t)snprintf(spare, sizeof spare, "%s/.%s.spare", dir, name) < sizeof spare)

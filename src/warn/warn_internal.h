@@ -4,42 +4,32 @@
 
 #include "mwx/warn.h"
 
+#include "core/buf.h"
+
 #include <geodesic.h>
 #include <geos_c.h>
 
-/* ------------------------------------------------------------------ byte buffer */
+/* ------------------------------------------------------------------ text */
 
-/* A growable text buffer, reused between messages so that steady state does not allocate. */
-typedef struct mwx_wbuf {
-    char *p;
-    size_t len, cap;
-    int failed;      /* an allocation failed: the content is incomplete */
-} mwx_wbuf_t;
+/* Messages are built in the core buffer (core/buf.h), reused between messages so that
+ * steady state does not allocate; these write into it. */
 
-void mwx_wbuf_reset(mwx_wbuf_t *b);
-void mwx_wbuf_free(mwx_wbuf_t *b);
-int mwx_wbuf_reserve(mwx_wbuf_t *b, size_t more);
-void mwx_wbuf_add(mwx_wbuf_t *b, const char *s, size_t n);
-void mwx_wbuf_puts(mwx_wbuf_t *b, const char *s);
-void mwx_wbuf_printf(mwx_wbuf_t *b, const char *fmt, ...) MWX_PRINTF(2, 3);
 /* v with exactly `decimals` (0..7) digits after the point, like "%.*f" (fast path). */
-void mwx_wbuf_fixed(mwx_wbuf_t *b, double v, int decimals);
+void mwxi_warn_fixed(mwx_buf_t *b, double v, int decimals);
 /* XML-escaped text (& < > " '), fit for attributes and content. */
-void mwx_wbuf_xml(mwx_wbuf_t *b, const char *s);
+void mwxi_warn_xml(mwx_buf_t *b, const char *s);
 /* Same; attr 0 leaves ' as it is (element content, as libxml2's writer does). Control
  * characters other than tab and newline, and bytes that are not UTF-8, become '?'. */
-void mwx_wbuf_xml_esc(mwx_wbuf_t *b, const char *s, int attr);
+void mwxi_warn_xml_esc(mwx_buf_t *b, const char *s, int attr);
 /* "<name>text</name>\n" after `spaces` spaces (at most 16), text escaped as content. */
-void mwx_wbuf_xml_el(mwx_wbuf_t *b, int spaces, const char *name, const char *text);
+void mwxi_warn_xml_el(mwx_buf_t *b, int spaces, const char *name, const char *text);
 /* An id fit for CAP identifiers and CoT uids: anything outside [A-Za-z0-9_-] becomes '_'
  * (CAP forbids spaces, commas, '<' and '&'; dots separate our fields). */
-void mwx_warn_sanitize_id(char *dst, size_t n, const char *src);
-/* JSON string literal with quotes. */
-void mwx_wbuf_json_str(mwx_wbuf_t *b, const char *s);
+void mwxi_warn_sanitize_id(char *dst, size_t n, const char *src);
 
 /* Write data to dir/name atomically: dir/.name.tmp, optional fsync, rename. */
-int mwx_warn_write_file(const char *dir, const char *name, const char *data, size_t len,
-                        int durable, mwx_err_t *err);
+int mwxi_warn_write_file(const char *dir, const char *name, const char *data, size_t len,
+                         int durable, mwx_err_t *err);
 /* Unnamed inodes (O_TMPFILE) allocated ahead for new files: allocating an inode can cost
  * far more than writing the file (ext4 without a journal scans the recently freed ones),
  * so the CAP format takes that cost after a call's files are written, not before a
@@ -48,87 +38,87 @@ int mwx_warn_write_file(const char *dir, const char *name, const char *data, siz
 typedef struct mwx_warn_inodes {
     int fd[MWX_WARN_INODES];
     int n;
-    int off;         /* O_TMPFILE is not available there */
+    int off; /* O_TMPFILE is not available there */
 } mwx_warn_inodes_t;
 
-void mwx_warn_inodes_init(mwx_warn_inodes_t *p);
+void mwxi_warn_inodes_init(mwx_warn_inodes_t *p);
 /* Top the pool up to MWX_WARN_INODES inodes in dir. */
-void mwx_warn_inodes_fill(mwx_warn_inodes_t *p, const char *dir);
-void mwx_warn_inodes_close(mwx_warn_inodes_t *p);
+void mwxi_warn_inodes_fill(mwx_warn_inodes_t *p, const char *dir);
+void mwxi_warn_inodes_close(mwx_warn_inodes_t *p);
 
 /* A new file (a CAP message): written into an unnamed inode (from pool when it has one;
  * pool may be NULL) and linked under its name complete; falls back to
- * mwx_warn_write_file() (which replaces an existing file). */
-int mwx_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *name,
-                       const char *data, size_t len, int durable, mwx_err_t *err);
+ * mwxi_warn_write_file() (which replaces an existing file). */
+int mwxi_warn_write_new(mwx_warn_inodes_t *pool, const char *dir, const char *name,
+                        const char *data, size_t len, int durable, mwx_err_t *err);
 /* A file rewritten in place (feed, picture, CoT): the content goes into the spare inode
  * dir/.name.spare, which is then exchanged with dir/name in one step (no inode created or
- * freed per write); falls back to mwx_warn_write_file(). */
-int mwx_warn_rewrite_file(const char *dir, const char *name, const char *data, size_t len,
-                          int durable, mwx_err_t *err);
+ * freed per write); falls back to mwxi_warn_write_file(). */
+int mwxi_warn_rewrite_file(const char *dir, const char *name, const char *data, size_t len,
+                           int durable, mwx_err_t *err);
 /* Remove dir/.name.spare (the file will not be rewritten again). */
-void mwx_warn_drop_spare(const char *dir, const char *name);
+void mwxi_warn_drop_spare(const char *dir, const char *name);
 /* mkdir -p of one level under an existing parent (dir itself). */
-int mwx_warn_mkdir(const char *dir, mwx_err_t *err);
+int mwxi_warn_mkdir(const char *dir, mwx_err_t *err);
 
 /* Sign a CAP document (cap_sign.c): out receives text with the <Signature> spliced in
  * before </alert> (out is reset first; reused between messages). */
-int mwx_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_wbuf_t *out,
-                     mwx_err_t *err);
+int mwxi_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_buf_t *out,
+                      mwx_err_t *err);
 
 /* ------------------------------------------------------------------ geometry */
 
 /* The WGS-84 geodesic solver, initialised once per regions object: the same PROJ
  * geodesic.h algorithm as core's mwx_geodesic_direct(), without re-running geod_init() for
  * every vertex (a quarter of the cost of a polygon). */
-const struct geod_geodesic *mwx_regions_geod(const mwx_regions_t *r);
+const struct geod_geodesic *mwxi_regions_geod(const mwx_regions_t *r);
 
 /* Vertices of the 95 % ellipse as (lon, lat) degrees, lon unwrapped around the centre
  * (so it may leave [-180, 180]), closed (last == first): n_vertices + 1 points. Semi-axes
  * are clamped into [min_km, max_km]. */
-void mwx_warn_ellipse_ring(const struct geod_geodesic *g, const mwx_rec_impact_est_t *e,
-                           int n_vertices, double min_km, double max_km, double (*lonlat)[2]);
+void mwxi_warn_ellipse_ring(const struct geod_geodesic *g, const mwx_rec_impact_est_t *e,
+                            int n_vertices, double min_km, double max_km, double (*lonlat)[2]);
 
 /* Regions intersecting a closed ring of (lon, lat) degrees in an unwrapped frame
  * (shifted copies are tested when it leaves [-180, 180]). Hits OR-ed into hit. */
-int mwx_regions_in_ring(mwx_regions_t *r, const double (*lonlat)[2], size_t n, uint8_t *hit,
-                        mwx_err_t *err);
+int mwxi_regions_in_ring(mwx_regions_t *r, const double (*lonlat)[2], size_t n, uint8_t *hit,
+                         mwx_err_t *err);
 
 /* Same, testing only the regions marked in mask. */
-int mwx_regions_in_ring_masked(mwx_regions_t *r, const double (*lonlat)[2], size_t n,
-                               const uint8_t *mask, uint8_t *hit, mwx_err_t *err);
+int mwxi_regions_in_ring_masked(mwx_regions_t *r, const double (*lonlat)[2], size_t n,
+                                const uint8_t *mask, uint8_t *hit, mwx_err_t *err);
 
 /* The region's geometry as compact GeoJSON text (kept from the file). */
-const char *mwx_regions_geojson(const mwx_regions_t *r, size_t i);
+const char *mwxi_regions_geojson(const mwx_regions_t *r, size_t i);
 
 /* ------------------------------------------------------------------ series and messages */
 
 #define MWX_WARN_MAX_RING 512
-#define MWX_WARN_MAX_REFS 32   /* the Alert plus the latest earlier messages */
-#define MWX_WARN_REF_LEN 232
+#define MWX_WARN_MAX_REFS 32 /* the Alert plus the latest earlier messages */
+#define MWX_WARN_REF_LEN  232
 
 /* One issued CAP message, as formats see it. */
 typedef struct mwx_warn_msg {
     char identifier[128];
-    char sent[40];             /* RFC 3339 with numeric offset */
-    double t;                  /* scenario time sent */
+    char sent[40]; /* RFC 3339 with numeric offset */
+    double t;      /* scenario time sent */
     mwx_msg_type_t msg_type;
     mwx_warn_kind_t kind;
-    int all_clear;             /* Cancel that closes a series after impact */
-    int passed;                /* overflight Cancel: the missile has passed over them */
+    int all_clear; /* Cancel that closes a series after impact */
+    int passed;    /* overflight Cancel: the missile has passed over them */
     int n_refs;
     const char (*refs)[MWX_WARN_REF_LEN]; /* "sender,identifier,sent" of earlier messages */
-    char incident[96];         /* series id shared by impact and overflight: prefix.track */
+    char incident[96]; /* series id shared by impact and overflight: prefix.track */
     char track_id[MWX_ID_LEN];
     /* predicted impact */
     double impact_lat, impact_lon, impact_t;
     double semi_major_km, semi_minor_km, orientation_deg;
-    const double (*ring)[2];   /* area polygon (lon, lat), closed */
+    const double (*ring)[2]; /* area polygon (lon, lat), closed */
     size_t n_ring;
     /* regions named by this message: warned (Alert/Update) or released (Cancel) */
-    const int *regions;        /* indices into the context's regions */
+    const int *regions; /* indices into the context's regions */
     size_t n_regions;
-    const int *removed;        /* Update: regions dropped since the previous message */
+    const int *removed; /* Update: regions dropped since the previous message */
     size_t n_removed;
     char sources[MWX_ID_LEN * 2];
 } mwx_warn_msg_t;
@@ -136,10 +126,10 @@ typedef struct mwx_warn_msg {
 /* Per-track state visible to the output formats. */
 typedef struct mwx_warn_trackview {
     const mwx_rec_track_t *trk;
-    double lat, lon, alt_m;            /* sub-point, degrees / metres */
+    double lat, lon, alt_m; /* sub-point, degrees / metres */
     double course_deg, speed_mps, vspeed_mps;
-    double ce_m, le_m;                 /* 1-sigma horizontal (largest axis) and vertical */
-    int first, last;                   /* first event of the track, final (stale) event */
+    double ce_m, le_m; /* 1-sigma horizontal (largest axis) and vertical */
+    int first, last;   /* first event of the track, final (stale) event */
 } mwx_warn_trackview_t;
 
 /* The read-only part of the context that formats may look at. */
@@ -150,22 +140,28 @@ typedef struct mwx_warn_view {
     double now_t;
     mwx_regions_t *regions;
     const mwx_warn_policy_t *policy;
-    int durable;                       /* fsync files before rename */
+    int durable;                          /* fsync files before rename */
     const char *atom_name, *geojson_name; /* alerts[-tag].atom, latest[-tag].geojson */
-    mwx_warn_stats_t *stats;           /* formats may count (TAK) */
-    int nocache;                       /* regenerate every text (tests compare) */
+    mwx_warn_stats_t *stats;              /* formats may count (TAK) */
+    int nocache;                          /* regenerate every text (tests compare) */
 } mwx_warn_view_t;
 
-/* An output format: a new format is a new file with one of these. Each callback may be
- * NULL. `scratch` is the context's reusable buffer. Files are written under alerts_dir and
+/* An output format: a new format is a new file with one of these and its entry in the
+ * registry (formats.c). Each callback may be NULL. `scratch` is the context's reusable buffer. Files are written under alerts_dir and
  * reported with emit(). */
 typedef void (*mwx_warn_emit_file_fn)(void *ctx, mwx_warn_output_t out, const char *file,
-                                      const char *identifier, mwx_msg_type_t mt,
-                                      const int *regions, size_t n_regions);
+                                      const char *identifier, mwx_msg_type_t mt, const int *regions,
+                                      size_t n_regions);
 
 typedef struct mwx_warn_format {
     const char *name;
-    mwx_warn_output_t kind;
+    mwx_warn_output_t kind; /* its position in the registry (formats.c) */
+    /* 1: picture() runs only when the set of messages changed (a feed of messages),
+     * 0: whenever the picture is due (a map of the current state). */
+    int picture_on_messages;
+    /* 1: it writes the public message, rewritten when a restarted node finds a journaled
+     * message's file missing. */
+    int republish;
     /* A CAP message was decided. */
     int (*message)(void *state, const mwx_warn_view_t *v, const mwx_warn_msg_t *m,
                    mwx_warn_emit_file_fn emit, void *ectx, mwx_err_t *err);
@@ -182,20 +178,20 @@ typedef struct mwx_warn_format {
     void (*destroy)(void *state);
 } mwx_warn_format_t;
 
-extern const mwx_warn_format_t mwx_warn_format_cap;
-extern const mwx_warn_format_t mwx_warn_format_atom;
-extern const mwx_warn_format_t mwx_warn_format_cot;
-extern const mwx_warn_format_t mwx_warn_format_geojson;
+/* The registry (formats.c): format i has kind i. */
+#define MWX_WARN_MAX_FORMATS 8
+size_t mwxi_warn_format_count(void);
+const mwx_warn_format_t *mwxi_warn_format_at(size_t i);
 
 /* Picture access for the picture formats (GeoJSON, Atom). */
-typedef struct mwx_warn_pic_track {
+typedef struct mwxi_warn_pic_track {
     const mwx_rec_track_t *trk;
     int active;
-    const double (*ring)[2];  /* impact ellipse polygon, or NULL */
+    const double (*ring)[2]; /* impact ellipse polygon, or NULL */
     size_t n_ring;
 } mwx_warn_pic_track_t;
 
-typedef struct mwx_warn_pic_series {
+typedef struct mwxi_warn_pic_series {
     const char *track_id;
     mwx_warn_kind_t kind;
     int active;                 /* not cancelled */
@@ -205,33 +201,33 @@ typedef struct mwx_warn_pic_series {
 
 /* Tests: formats keep no text between writes, so that their files can be compared with
  * those of a context that does. */
-void mwx_warn_set_nocache(struct mwx_warn *w, int on);
+void mwxi_warn_set_nocache(struct mwx_warn *w, int on);
 
-size_t mwx_warn_pic_ntracks(const struct mwx_warn *w);
-void mwx_warn_pic_track(const struct mwx_warn *w, size_t i, mwx_warn_pic_track_t *out);
-size_t mwx_warn_pic_nseries(const struct mwx_warn *w);
-void mwx_warn_pic_series(const struct mwx_warn *w, size_t i, mwx_warn_pic_series_t *out);
+size_t mwxi_warn_pic_ntracks(const struct mwx_warn *w);
+void mwxi_warn_pic_track(const struct mwx_warn *w, size_t i, mwx_warn_pic_track_t *out);
+size_t mwxi_warn_pic_nseries(const struct mwx_warn *w);
+void mwxi_warn_pic_series(const struct mwx_warn *w, size_t i, mwx_warn_pic_series_t *out);
 
 /* The warning journal (journal.c): CRC-framed entries, fdatasync'd on append, torn tail
  * cut on open. `layout` is the record size: a journal of another layout is refused. */
 typedef struct mwx_warn_journal mwx_warn_journal_t;
-int mwx_warn_journal_open(const char *path, uint32_t layout, int durable,
-                          int (*each)(void *user, const void *rec, size_t len), void *user,
-                          mwx_warn_journal_t **out, mwx_err_t *err);
-int mwx_warn_journal_append(mwx_warn_journal_t *j, const void *rec, size_t len, mwx_err_t *err);
+int mwxi_warn_journal_open(const char *path, uint32_t layout, int durable,
+                           int (*each)(void *user, const void *rec, size_t len), void *user,
+                           mwx_warn_journal_t **out, mwx_err_t *err);
+int mwxi_warn_journal_append(mwx_warn_journal_t *j, const void *rec, size_t len, mwx_err_t *err);
 /* Replace the whole journal by these entries (atomically: tmp, fsync, rename). */
-int mwx_warn_journal_rewrite(mwx_warn_journal_t *j, const void *const *recs, const size_t *lens,
-                             size_t n, mwx_err_t *err);
-uint64_t mwx_warn_journal_size(const mwx_warn_journal_t *j);
-uint64_t mwx_warn_journal_entries(const mwx_warn_journal_t *j);
-void mwx_warn_journal_close(mwx_warn_journal_t *j);
+int mwxi_warn_journal_rewrite(mwx_warn_journal_t *j, const void *const *recs, const size_t *lens,
+                              size_t n, mwx_err_t *err);
+uint64_t mwxi_warn_journal_size(const mwx_warn_journal_t *j);
+uint64_t mwxi_warn_journal_entries(const mwx_warn_journal_t *j);
+void mwxi_warn_journal_close(mwx_warn_journal_t *j);
 
 /* TAK sender (tak.c). */
 typedef struct mwx_tak mwx_tak_t;
-int mwx_tak_open(const char *endpoint, mwx_tak_t **out, mwx_err_t *err);
+int mwxi_tak_open(const char *endpoint, mwx_tak_t **out, mwx_err_t *err);
 /* Send one event; failures are counted, the caller goes on. 0 or MWX_EBUS. */
-int mwx_tak_send(mwx_tak_t *t, const char *data, size_t len);
-void mwx_tak_counts(const mwx_tak_t *t, uint64_t *sent, uint64_t *errors);
-void mwx_tak_close(mwx_tak_t *t);
+int mwxi_tak_send(mwx_tak_t *t, const char *data, size_t len);
+void mwxi_tak_counts(const mwx_tak_t *t, uint64_t *sent, uint64_t *errors);
+void mwxi_tak_close(mwx_tak_t *t);
 
 #endif

@@ -20,8 +20,8 @@ static int is_ip_literal(const char *name)
     return inet_pton(AF_INET, name, b) == 1 || inet_pton(AF_INET6, name, b) == 1;
 }
 
-int mwx_web_host_allowed(const char *bind, unsigned port, const char *names, size_t stride,
-                         size_t n_names, const char *host)
+int mwxi_web_host_allowed(const char *bind, unsigned port, const char *names, size_t stride,
+                          size_t n_names, const char *host)
 {
     if (!host)
         return 1;

@@ -1,5 +1,5 @@
-/* Internals shared by the files of src/web: a growable string buffer, the metrics
- * renderer and the picture (the bounded state replayed to late browsers). */
+/* Internals shared by the files of src/web (text is built in core/buf.h's buffer): the
+ * metrics renderer and the picture (the bounded state replayed to late browsers). */
 #ifndef MWX_WEB_INTERNAL_H
 #define MWX_WEB_INTERNAL_H
 
@@ -8,48 +8,31 @@
 
 #include "mwx/web.h"
 
-/* ------------------------------------------------------------ string buffer */
-
-typedef struct mwx_sb {
-    char *p;
-    size_t len, cap;
-    int oom; /* sticky: an append failed; the content is then incomplete */
-} mwx_sb_t;
-
-void mwx_sb_init(mwx_sb_t *sb);
-void mwx_sb_free(mwx_sb_t *sb);
-void mwx_sb_put(mwx_sb_t *sb, const char *s, size_t n);
-void mwx_sb_puts(mwx_sb_t *sb, const char *s);
-void mwx_sb_putc(mwx_sb_t *sb, char c);
-void mwx_sb_printf(mwx_sb_t *sb, const char *fmt, ...) MWX_PRINTF(2, 3);
-/* A JSON string literal with quotes and escapes. */
-void mwx_sb_json_str(mwx_sb_t *sb, const char *s);
-/* Hand over the NUL-terminated text (NULL after an oom) and reset sb. */
-char *mwx_sb_take(mwx_sb_t *sb);
+#include "core/buf.h"
 
 /* ------------------------------------------------------------ metrics */
 
-int mwx_metrics_render_into(mwx_metrics_t *m, mwx_sb_t *sb);
+int mwxi_metrics_render_into(mwx_metrics_t *m, mwx_buf_t *sb);
 
 /* ------------------------------------------------------------ picture */
 
 typedef struct mwx_picture mwx_picture_t;
 
-int mwx_picture_new(mwx_picture_t **out);
-void mwx_picture_free(mwx_picture_t *p);
-void mwx_picture_clear(mwx_picture_t *p);
+int mwxi_picture_new(mwx_picture_t **out);
+void mwxi_picture_free(mwx_picture_t *p);
+void mwxi_picture_clear(mwx_picture_t *p);
 /* Keep rec (whose JSON line is json) in the picture. json is copied. Returns 0, or
  * MWX_ENOMEM. evicted is set to 1 when a track had to be forgotten to make room. */
-int mwx_picture_add(mwx_picture_t *p, const mwx_record_t *rec, const char *json, int *evicted);
+int mwxi_picture_add(mwx_picture_t *p, const mwx_record_t *rec, const char *json, int *evicted);
 /* Keep a truth record's position in its object's path. MWX_EFULL when
  * MWX_WEB_MAX_TRUTH objects are already kept (the record is then only pushed live). */
-int mwx_picture_add_truth(mwx_picture_t *p, const mwx_rec_truth_t *t);
+int mwxi_picture_add_truth(mwx_picture_t *p, const mwx_rec_truth_t *t);
 /* The picture as SSE events (scenario, truth_trail per object, trail + track per track,
  * shares, alerts). */
-void mwx_picture_sse(const mwx_picture_t *p, mwx_sb_t *sb);
+void mwxi_picture_sse(const mwx_picture_t *p, mwx_buf_t *sb);
 /* The picture as one JSON object's members (no braces): "scenario":..,"tracks":[..],.. */
-void mwx_picture_json_members(const mwx_picture_t *p, mwx_sb_t *sb);
-size_t mwx_picture_track_count(const mwx_picture_t *p);
+void mwxi_picture_json_members(const mwx_picture_t *p, mwx_buf_t *sb);
+size_t mwxi_picture_track_count(const mwx_picture_t *p);
 
 /* ------------------------------------------------------------ Host check */
 
@@ -58,10 +41,10 @@ size_t mwx_picture_track_count(const mwx_picture_t *p);
  * wildcard bind, or one of the n names (each in a slot of `stride` bytes at names),
  * case-insensitive, an optional trailing dot ignored; a port, when given, must be ours.
  * NULL (no Host: HTTP/1.0 tools; browsers always send one) is allowed. */
-int mwx_web_host_allowed(const char *bind, unsigned port, const char *names, size_t stride,
-                         size_t n, const char *host);
+int mwxi_web_host_allowed(const char *bind, unsigned port, const char *names, size_t stride,
+                          size_t n, const char *host);
 
 /* One SSE event: "event: NAME\ndata: DATA\n\n" (data must be one line). */
-void mwx_sse_event(mwx_sb_t *sb, const char *name, const char *data);
+void mwxi_sse_event(mwx_buf_t *sb, const char *name, const char *data);
 
 #endif

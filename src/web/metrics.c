@@ -14,11 +14,11 @@
 #include "web/internal.h"
 
 #define MAX_FAMILIES 128
-#define MAX_SERIES 2048
-#define MAX_BOUNDS 32
-#define NAME_LEN 128
-#define HELP_LEN 256
-#define LABELS_LEN 256
+#define MAX_SERIES   2048
+#define MAX_BOUNDS   32
+#define NAME_LEN     128
+#define HELP_LEN     256
+#define LABELS_LEN   256
 
 enum { KIND_COUNTER, KIND_GAUGE, KIND_HISTOGRAM };
 
@@ -61,10 +61,9 @@ struct mwx_metrics {
     size_t n_ser;
 };
 
-const double mwx_metrics_latency_buckets_s[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                                0.005,  0.01,    0.025,  0.05,  0.1,
-                                                0.25,   0.5,     1.0,    2.5,   5.0,
-                                                10.0};
+const double mwx_metrics_latency_buckets_s[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
+                                                1.0,    2.5,     5.0,    10.0};
 const size_t mwx_metrics_latency_buckets_n =
     sizeof mwx_metrics_latency_buckets_s / sizeof mwx_metrics_latency_buckets_s[0];
 
@@ -167,9 +166,8 @@ static int help_ok(const char *s)
     return s && strlen(s) < HELP_LEN && !strchr(s, '\n');
 }
 
-static int reg(mwx_metrics_t *m, int kind, const char *name, const char *labels,
-               const char *help, const double *bounds, size_t n, series_t **out,
-               mwx_err_t *err)
+static int reg(mwx_metrics_t *m, int kind, const char *name, const char *labels, const char *help,
+               const double *bounds, size_t n, series_t **out, mwx_err_t *err)
 {
     if (!m)
         return mwx_err_set(err, MWX_EINVAL, "metrics: no registry");
@@ -181,15 +179,14 @@ static int reg(mwx_metrics_t *m, int kind, const char *name, const char *labels,
     if (kind == KIND_COUNTER && !ends_with(name, "_total"))
         return mwx_err_set(err, MWX_EINVAL, "metrics: counter '%s' must end in _total", name);
     if (kind != KIND_COUNTER && ends_with(name, "_total"))
-        return mwx_err_set(err, MWX_EINVAL, "metrics: only counters end in _total ('%s')",
-                           name);
+        return mwx_err_set(err, MWX_EINVAL, "metrics: only counters end in _total ('%s')", name);
     if (kind == KIND_HISTOGRAM &&
         (ends_with(name, "_bucket") || ends_with(name, "_sum") || ends_with(name, "_count")))
         return mwx_err_set(err, MWX_EINVAL, "metrics: histogram name '%s' has a reserved suffix",
                            name);
     if (!labels_ok(labels, kind == KIND_HISTOGRAM ? "le" : NULL))
-        return mwx_err_set(err, MWX_EINVAL, "metrics: %s: bad labels '%s' (want k=\"v\",...)",
-                           name, labels);
+        return mwx_err_set(err, MWX_EINVAL, "metrics: %s: bad labels '%s' (want k=\"v\",...)", name,
+                           labels);
     if (!help_ok(help))
         return mwx_err_set(err, MWX_EINVAL, "metrics: %s: help must be one line", name);
     if (kind == KIND_HISTOGRAM) {
@@ -262,8 +259,8 @@ out:
     return rc;
 }
 
-int mwx_metrics_counter(mwx_metrics_t *m, const char *name, const char *labels,
-                        const char *help, mwx_counter_t **out, mwx_err_t *err)
+int mwx_metrics_counter(mwx_metrics_t *m, const char *name, const char *labels, const char *help,
+                        mwx_counter_t **out, mwx_err_t *err)
 {
     series_t *s = NULL;
     int rc = reg(m, KIND_COUNTER, name, labels, help, NULL, 0, &s, err);
@@ -271,8 +268,8 @@ int mwx_metrics_counter(mwx_metrics_t *m, const char *name, const char *labels,
     return rc;
 }
 
-int mwx_metrics_gauge(mwx_metrics_t *m, const char *name, const char *labels,
-                      const char *help, mwx_gauge_t **out, mwx_err_t *err)
+int mwx_metrics_gauge(mwx_metrics_t *m, const char *name, const char *labels, const char *help,
+                      mwx_gauge_t **out, mwx_err_t *err)
 {
     series_t *s = NULL;
     int rc = reg(m, KIND_GAUGE, name, labels, help, NULL, 0, &s, err);
@@ -280,9 +277,8 @@ int mwx_metrics_gauge(mwx_metrics_t *m, const char *name, const char *labels,
     return rc;
 }
 
-int mwx_metrics_histogram(mwx_metrics_t *m, const char *name, const char *labels,
-                          const char *help, const double *bounds, size_t n,
-                          mwx_histogram_t **out, mwx_err_t *err)
+int mwx_metrics_histogram(mwx_metrics_t *m, const char *name, const char *labels, const char *help,
+                          const double *bounds, size_t n, mwx_histogram_t **out, mwx_err_t *err)
 {
     series_t *s = NULL;
     int rc = reg(m, KIND_HISTOGRAM, name, labels, help, bounds, n, &s, err);
@@ -323,8 +319,7 @@ void mwx_gauge_add(mwx_gauge_t *g, double dv)
 
 double mwx_gauge_value(const mwx_gauge_t *g)
 {
-    return g ? bitsd(atomic_load_explicit(&((mwx_gauge_t *)g)->bits, memory_order_relaxed))
-             : 0.0;
+    return g ? bitsd(atomic_load_explicit(&((mwx_gauge_t *)g)->bits, memory_order_relaxed)) : 0.0;
 }
 
 void mwx_histogram_observe(mwx_histogram_t *h, double v)
@@ -357,27 +352,27 @@ static void fmt_double(char *buf, size_t n, double v)
     }
 }
 
-static void put_help(mwx_sb_t *sb, const char *help)
+static void put_help(mwx_buf_t *sb, const char *help)
 {
     for (const char *p = help; *p; p++) {
         if (*p == '\\')
-            mwx_sb_puts(sb, "\\\\");
+            mwxi_buf_puts(sb, "\\\\");
         else
-            mwx_sb_putc(sb, *p);
+            mwxi_buf_putc(sb, *p);
     }
 }
 
-static void put_series_name(mwx_sb_t *sb, const char *name, const char *suffix,
-                            const char *labels, const char *le)
+static void put_series_name(mwx_buf_t *sb, const char *name, const char *suffix, const char *labels,
+                            const char *le)
 {
-    mwx_sb_puts(sb, name);
-    mwx_sb_puts(sb, suffix);
+    mwxi_buf_puts(sb, name);
+    mwxi_buf_puts(sb, suffix);
     if (labels[0] || le) {
-        mwx_sb_putc(sb, '{');
-        mwx_sb_puts(sb, labels);
+        mwxi_buf_putc(sb, '{');
+        mwxi_buf_puts(sb, labels);
         if (le)
-            mwx_sb_printf(sb, "%sle=\"%s\"", labels[0] ? "," : "", le);
-        mwx_sb_putc(sb, '}');
+            mwxi_buf_printf(sb, "%sle=\"%s\"", labels[0] ? "," : "", le);
+        mwxi_buf_putc(sb, '}');
     }
 }
 
@@ -386,26 +381,26 @@ static const char *kind_name(int k)
     return k == KIND_COUNTER ? "counter" : k == KIND_GAUGE ? "gauge" : "histogram";
 }
 
-int mwx_metrics_render_into(mwx_metrics_t *m, mwx_sb_t *sb)
+int mwxi_metrics_render_into(mwx_metrics_t *m, mwx_buf_t *sb)
 {
     char num[64];
     pthread_mutex_lock(&m->lk);
     for (size_t f = 0; f < m->n_fam; f++) {
         const family_t *fa = &m->fam[f];
-        mwx_sb_printf(sb, "# HELP %s ", fa->name);
+        mwxi_buf_printf(sb, "# HELP %s ", fa->name);
         put_help(sb, fa->help);
-        mwx_sb_printf(sb, "\n# TYPE %s %s\n", fa->name, kind_name(fa->kind));
+        mwxi_buf_printf(sb, "\n# TYPE %s %s\n", fa->name, kind_name(fa->kind));
         for (size_t i = 0; i < m->n_ser; i++) {
             series_t *s = m->ser[i];
             if (s->family != (int)f)
                 continue;
             if (fa->kind == KIND_COUNTER) {
                 put_series_name(sb, fa->name, "", s->labels, NULL);
-                mwx_sb_printf(sb, " %llu\n", (unsigned long long)mwx_counter_value(&s->u.c));
+                mwxi_buf_printf(sb, " %llu\n", (unsigned long long)mwx_counter_value(&s->u.c));
             } else if (fa->kind == KIND_GAUGE) {
                 put_series_name(sb, fa->name, "", s->labels, NULL);
                 fmt_double(num, sizeof num, mwx_gauge_value(&s->u.g));
-                mwx_sb_printf(sb, " %s\n", num);
+                mwxi_buf_printf(sb, " %s\n", num);
             } else {
                 /* Cumulative from one read of each bucket, and _count = the +Inf bucket,
                  * so the sample is consistent even while observations race in. */
@@ -417,14 +412,14 @@ int mwx_metrics_render_into(mwx_metrics_t *m, mwx_sb_t *sb)
                     else
                         snprintf(num, sizeof num, "+Inf");
                     put_series_name(sb, fa->name, "_bucket", s->labels, num);
-                    mwx_sb_printf(sb, " %llu\n", (unsigned long long)cum);
+                    mwxi_buf_printf(sb, " %llu\n", (unsigned long long)cum);
                 }
                 fmt_double(num, sizeof num,
                            bitsd(atomic_load_explicit(&s->u.h.sum_bits, memory_order_relaxed)));
                 put_series_name(sb, fa->name, "_sum", s->labels, NULL);
-                mwx_sb_printf(sb, " %s\n", num);
+                mwxi_buf_printf(sb, " %s\n", num);
                 put_series_name(sb, fa->name, "_count", s->labels, NULL);
-                mwx_sb_printf(sb, " %llu\n", (unsigned long long)cum);
+                mwxi_buf_printf(sb, " %llu\n", (unsigned long long)cum);
             }
         }
     }
@@ -434,13 +429,13 @@ int mwx_metrics_render_into(mwx_metrics_t *m, mwx_sb_t *sb)
 
 int mwx_metrics_render(mwx_metrics_t *m, char **text, size_t *len, mwx_err_t *err)
 {
-    mwx_sb_t sb;
-    mwx_sb_init(&sb);
-    if (!m || mwx_metrics_render_into(m, &sb) != 0) {
-        mwx_sb_free(&sb);
+    mwx_buf_t sb;
+    mwxi_buf_init(&sb);
+    if (!m || mwxi_metrics_render_into(m, &sb) != 0) {
+        mwxi_buf_free(&sb);
         return mwx_err_set(err, MWX_ENOMEM, "metrics: out of memory");
     }
     *len = sb.len;
-    *text = mwx_sb_take(&sb);
+    *text = mwxi_buf_take(&sb);
     return *text ? 0 : mwx_err_set(err, MWX_ENOMEM, "metrics: out of memory");
 }

@@ -9,6 +9,7 @@
  * step), rings of MWX_WEB_MAX_SHARES shares and MWX_WEB_MAX_ALERTS alerts. The caller
  * (server.c) serialises access. */
 #include <math.h>
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,7 +86,7 @@ static const char *ring_at(const ring_t *r, size_t i)
     return r->v[(r->head + i) % r->cap];
 }
 
-int mwx_picture_new(mwx_picture_t **out)
+int mwxi_picture_new(mwx_picture_t **out)
 {
     mwx_picture_t *p = calloc(1, sizeof *p);
     if (!p)
@@ -101,7 +102,7 @@ int mwx_picture_new(mwx_picture_t **out)
     return 0;
 }
 
-void mwx_picture_clear(mwx_picture_t *p)
+void mwxi_picture_clear(mwx_picture_t *p)
 {
     free(p->scenario);
     p->scenario = NULL;
@@ -120,17 +121,17 @@ void mwx_picture_clear(mwx_picture_t *p)
     ring_clear(&p->alerts);
 }
 
-void mwx_picture_free(mwx_picture_t *p)
+void mwxi_picture_free(mwx_picture_t *p)
 {
     if (!p)
         return;
-    mwx_picture_clear(p);
+    mwxi_picture_clear(p);
     free(p->shares.v);
     free(p->alerts.v);
     free(p);
 }
 
-size_t mwx_picture_track_count(const mwx_picture_t *p)
+size_t mwxi_picture_track_count(const mwx_picture_t *p)
 {
     return p->n_tracks;
 }
@@ -155,6 +156,7 @@ static pic_track_t *find_track(mwx_picture_t *p, const mwx_rec_track_t *t, int *
         pt = calloc(1, sizeof *pt);
         if (!pt)
             return NULL;
+        assert(p->n_tracks < MWX_WEB_MAX_TRACKS); /* within its maximum: evicted above */
         p->tracks[p->n_tracks++] = pt;
     }
     mwx_strlcpy(pt->node, t->node, sizeof pt->node);
@@ -196,7 +198,7 @@ static void trail_add(pic_track_t *pt, const mwx_rec_track_t *t)
     trail_push(pt->pts, &pt->n_pts, &pt->min_dt, t->t, t->ecef_m);
 }
 
-int mwx_picture_add_truth(mwx_picture_t *p, const mwx_rec_truth_t *t)
+int mwxi_picture_add_truth(mwx_picture_t *p, const mwx_rec_truth_t *t)
 {
     pic_truth_t *pt = NULL;
     for (size_t i = 0; i < p->n_truth && !pt; i++)
@@ -220,11 +222,11 @@ int mwx_picture_add_truth(mwx_picture_t *p, const mwx_rec_truth_t *t)
     return 0;
 }
 
-int mwx_picture_add(mwx_picture_t *p, const mwx_record_t *rec, const char *json, int *evicted)
+int mwxi_picture_add(mwx_picture_t *p, const mwx_record_t *rec, const char *json, int *evicted)
 {
     *evicted = 0;
-    if (rec->type != MWX_REC_SCENARIO && rec->type != MWX_REC_TRACK &&
-        rec->type != MWX_REC_SHARE && rec->type != MWX_REC_ALERT)
+    if (rec->type != MWX_REC_SCENARIO && rec->type != MWX_REC_TRACK && rec->type != MWX_REC_SHARE &&
+        rec->type != MWX_REC_ALERT)
         return 0;
     char *copy = strdup(json);
     if (!copy)
@@ -232,7 +234,7 @@ int mwx_picture_add(mwx_picture_t *p, const mwx_record_t *rec, const char *json,
     switch (rec->type) {
     case MWX_REC_SCENARIO:
         /* A new scenario is a new run: forget the old picture. */
-        mwx_picture_clear(p);
+        mwxi_picture_clear(p);
         p->scenario = copy;
         break;
     case MWX_REC_TRACK: {
@@ -247,110 +249,106 @@ int mwx_picture_add(mwx_picture_t *p, const mwx_record_t *rec, const char *json,
         trail_add(pt, &rec->u.track);
         break;
     }
-    case MWX_REC_SHARE:
-        ring_push(&p->shares, copy);
-        break;
-    default:
-        ring_push(&p->alerts, copy);
-        break;
+    case MWX_REC_SHARE: ring_push(&p->shares, copy); break;
+    default: ring_push(&p->alerts, copy); break;
     }
     return 0;
 }
 
-static void put_trail_points(const pic_track_t *pt, mwx_sb_t *sb)
+static void put_trail_points(const pic_track_t *pt, mwx_buf_t *sb)
 {
-    mwx_sb_putc(sb, '[');
+    mwxi_buf_putc(sb, '[');
     for (size_t i = 0; i < pt->n_pts; i++)
-        mwx_sb_printf(sb, "%s[%.3f,%.1f,%.1f,%.1f]", i ? "," : "", pt->pts[i][0],
-                      pt->pts[i][1], pt->pts[i][2], pt->pts[i][3]);
-    mwx_sb_putc(sb, ']');
+        mwxi_buf_printf(sb, "%s[%.3f,%.1f,%.1f,%.1f]", i ? "," : "", pt->pts[i][0], pt->pts[i][1],
+                        pt->pts[i][2], pt->pts[i][3]);
+    mwxi_buf_putc(sb, ']');
 }
 
-static void put_truth(const pic_truth_t *pt, mwx_sb_t *sb)
+static void put_truth(const pic_truth_t *pt, mwx_buf_t *sb)
 {
-    mwx_sb_puts(sb, "{\"object\":");
-    mwx_sb_json_str(sb, pt->object);
-    mwx_sb_printf(sb, ",\"phase\":\"%s\",\"points\":[", mwx_phase_name(pt->phase));
+    mwxi_buf_puts(sb, "{\"object\":");
+    mwxi_buf_json_str(sb, pt->object);
+    mwxi_buf_printf(sb, ",\"phase\":\"%s\",\"points\":[", mwx_phase_name(pt->phase));
     for (size_t i = 0; i < pt->n_pts; i++)
-        mwx_sb_printf(sb, "%s[%.3f,%.1f,%.1f,%.1f]", i ? "," : "", pt->pts[i][0],
-                      pt->pts[i][1], pt->pts[i][2], pt->pts[i][3]);
-    mwx_sb_puts(sb, "]}");
+        mwxi_buf_printf(sb, "%s[%.3f,%.1f,%.1f,%.1f]", i ? "," : "", pt->pts[i][0], pt->pts[i][1],
+                        pt->pts[i][2], pt->pts[i][3]);
+    mwxi_buf_puts(sb, "]}");
 }
 
 /* Tracks in the order they were first seen would reorder after an eviction; the
  * browser does not care, it keys by (node, track_id). */
-void mwx_picture_sse(const mwx_picture_t *p, mwx_sb_t *sb)
+void mwxi_picture_sse(const mwx_picture_t *p, mwx_buf_t *sb)
 {
     if (p->scenario)
-        mwx_sse_event(sb, "scenario", p->scenario);
-    mwx_sb_t tmp;
+        mwxi_sse_event(sb, "scenario", p->scenario);
+    mwx_buf_t tmp;
     for (size_t i = 0; i < p->n_truth; i++) {
-        mwx_sb_init(&tmp);
+        mwxi_buf_init(&tmp);
         put_truth(p->truth[i], &tmp);
         if (tmp.oom)
             sb->oom = 1;
         else
-            mwx_sse_event(sb, "truth_trail", tmp.p);
-        mwx_sb_free(&tmp);
+            mwxi_sse_event(sb, "truth_trail", tmp.p);
+        mwxi_buf_free(&tmp);
     }
     for (size_t i = 0; i < p->n_tracks; i++) {
         const pic_track_t *pt = p->tracks[i];
-        mwx_sb_init(&tmp);
-        mwx_sb_puts(&tmp, "{\"node\":");
-        mwx_sb_json_str(&tmp, pt->node);
-        mwx_sb_puts(&tmp, ",\"track_id\":");
-        mwx_sb_json_str(&tmp, pt->track_id);
-        mwx_sb_puts(&tmp, ",\"points\":");
+        mwxi_buf_init(&tmp);
+        mwxi_buf_puts(&tmp, "{\"node\":");
+        mwxi_buf_json_str(&tmp, pt->node);
+        mwxi_buf_puts(&tmp, ",\"track_id\":");
+        mwxi_buf_json_str(&tmp, pt->track_id);
+        mwxi_buf_puts(&tmp, ",\"points\":");
         put_trail_points(pt, &tmp);
-        mwx_sb_putc(&tmp, '}');
+        mwxi_buf_putc(&tmp, '}');
         if (tmp.oom)
             sb->oom = 1;
         else
-            mwx_sse_event(sb, "trail", tmp.p);
-        mwx_sb_free(&tmp);
+            mwxi_sse_event(sb, "trail", tmp.p);
+        mwxi_buf_free(&tmp);
         if (pt->json)
-            mwx_sse_event(sb, "track", pt->json);
+            mwxi_sse_event(sb, "track", pt->json);
     }
     for (size_t i = 0; i < p->shares.n; i++)
-        mwx_sse_event(sb, "share", ring_at(&p->shares, i));
+        mwxi_sse_event(sb, "share", ring_at(&p->shares, i));
     for (size_t i = 0; i < p->alerts.n; i++)
-        mwx_sse_event(sb, "alert", ring_at(&p->alerts, i));
+        mwxi_sse_event(sb, "alert", ring_at(&p->alerts, i));
 }
 
-void mwx_picture_json_members(const mwx_picture_t *p, mwx_sb_t *sb)
+void mwxi_picture_json_members(const mwx_picture_t *p, mwx_buf_t *sb)
 {
-    mwx_sb_puts(sb, "\"scenario\":");
-    mwx_sb_puts(sb, p->scenario ? p->scenario : "null");
-    mwx_sb_puts(sb, ",\"tracks\":[");
+    mwxi_buf_puts(sb, "\"scenario\":");
+    mwxi_buf_puts(sb, p->scenario ? p->scenario : "null");
+    mwxi_buf_puts(sb, ",\"tracks\":[");
     int first = 1;
     for (size_t i = 0; i < p->n_tracks; i++) {
         const pic_track_t *pt = p->tracks[i];
         if (!pt->json)
             continue;
-        mwx_sb_puts(sb, first ? "{\"track\":" : ",{\"track\":");
+        mwxi_buf_puts(sb, first ? "{\"track\":" : ",{\"track\":");
         first = 0;
-        mwx_sb_puts(sb, pt->json);
-        mwx_sb_puts(sb, ",\"trail\":");
+        mwxi_buf_puts(sb, pt->json);
+        mwxi_buf_puts(sb, ",\"trail\":");
         put_trail_points(pt, sb);
-        mwx_sb_putc(sb, '}');
+        mwxi_buf_putc(sb, '}');
     }
-    mwx_sb_puts(sb, "],\"truth\":[");
+    mwxi_buf_puts(sb, "],\"truth\":[");
     for (size_t i = 0; i < p->n_truth; i++) {
         if (i)
-            mwx_sb_putc(sb, ',');
+            mwxi_buf_putc(sb, ',');
         put_truth(p->truth[i], sb);
     }
-    mwx_sb_puts(sb, "],\"shares\":[");
+    mwxi_buf_puts(sb, "],\"shares\":[");
     for (size_t i = 0; i < p->shares.n; i++) {
         if (i)
-            mwx_sb_putc(sb, ',');
-        mwx_sb_puts(sb, ring_at(&p->shares, i));
+            mwxi_buf_putc(sb, ',');
+        mwxi_buf_puts(sb, ring_at(&p->shares, i));
     }
-    mwx_sb_puts(sb, "],\"alerts\":[");
+    mwxi_buf_puts(sb, "],\"alerts\":[");
     for (size_t i = 0; i < p->alerts.n; i++) {
         if (i)
-            mwx_sb_putc(sb, ',');
-        mwx_sb_puts(sb, ring_at(&p->alerts, i));
+            mwxi_buf_putc(sb, ',');
+        mwxi_buf_puts(sb, ring_at(&p->alerts, i));
     }
-    mwx_sb_putc(sb, ']');
+    mwxi_buf_putc(sb, ']');
 }

@@ -27,7 +27,7 @@
 
 #include "web/internal.h"
 
-#define HEARTBEAT_S 10
+#define HEARTBEAT_S    10
 #define ATOM_MAX_BYTES (16u << 20)
 
 /* Connection limits against slow clients (slowloris). One address holds at most
@@ -36,13 +36,13 @@
  * arrives, so a trickle of bytes does not keep it); and connections still waiting for
  * their head never hold more than MAX_PENDING slots: the oldest is cut to make room, so
  * the page and /metrics always get in beside the MWX_WEB_MAX_CLIENTS event streams. */
-#define CONN_LIMIT 128u
-#define PER_IP_LIMIT 16u
-#define IDLE_TIMEOUT_S 20u
+#define CONN_LIMIT        128u
+#define PER_IP_LIMIT      16u
+#define IDLE_TIMEOUT_S    20u
 #define HEADER_DEADLINE_S 10.0
-#define MAX_PENDING (CONN_LIMIT - MWX_WEB_MAX_CLIENTS - 16u)
-#define MAX_HOSTS 8
-#define TOKEN_HEADER "X-Mwx-Token"
+#define MAX_PENDING       (CONN_LIMIT - MWX_WEB_MAX_CLIENTS - 16u)
+#define MAX_HOSTS         8
+#define TOKEN_HEADER      "X-Mwx-Token"
 
 typedef struct conn_slot {
     int used;
@@ -53,11 +53,11 @@ typedef struct conn_slot {
 
 typedef struct client {
     struct mwx_web *srv;
-    char *buf;        /* queued bytes: [head, head + len) */
+    char *buf; /* queued bytes: [head, head + len) */
     size_t head, len, cap;
-    size_t limit;     /* bound on len: the connect-time picture + the live queue bound */
-    int kicked;       /* fell behind: end the stream */
-    int listed;       /* in srv->clients */
+    size_t limit; /* bound on len: the connect-time picture + the live queue bound */
+    int kicked;   /* fell behind: end the stream */
+    int listed;   /* in srv->clients */
 } client_t;
 
 struct mwx_web {
@@ -81,12 +81,12 @@ struct mwx_web {
     mwx_metrics_t *attached;
     char hosts[MAX_HOSTS][256]; /* names accepted in Host: besides the bound address */
     size_t n_hosts;
-    char token[33];             /* the control token (hex), fixed at start */
-    char started[40];           /* RFC 3339 start time: the empty feed's <updated> */
+    char token[33];   /* the control token (hex), fixed at start */
+    char started[40]; /* RFC 3339 start time: the empty feed's <updated> */
 
     pthread_mutex_t clk; /* guards conns */
     conn_slot_t conns[CONN_LIMIT + 8];
-    int ready;              /* /readyz: set by the owner (mwx_web_set_ready) */
+    int ready; /* /readyz: set by the owner (mwx_web_set_ready) */
     char ready_detail[512];
 
     mwx_metrics_t *metrics; /* own registry */
@@ -126,8 +126,8 @@ static int setup_metrics(mwx_web_t *s, mwx_err_t *err)
     for (int c = 1; c <= 5; c++) {
         snprintf(labels, sizeof labels, "code=\"%s\"", cls[c]);
         if ((rc = mwx_metrics_counter(s->metrics, "mwx_web_http_requests_total", labels,
-                                      "HTTP requests answered, by status class.",
-                                      &s->requests[c], err)))
+                                      "HTTP requests answered, by status class.", &s->requests[c],
+                                      err)))
             return rc;
     }
     if ((rc = mwx_metrics_counter(s->metrics, "mwx_web_shares_total", "verified=\"true\"",
@@ -138,18 +138,17 @@ static int setup_metrics(mwx_web_t *s, mwx_err_t *err)
                                   &s->shares_unverified, err)) ||
         (rc = mwx_metrics_histogram(s->metrics, "mwx_web_share_latency_seconds", NULL,
                                     "Share latency (receive minus send) of published shares.",
-                                    mwx_metrics_latency_buckets_s,
-                                    mwx_metrics_latency_buckets_n, &s->share_latency, err)) ||
-        (rc = mwx_metrics_counter(s->metrics, "mwx_web_sse_disconnected_total",
-                                  "reason=\"slow\"",
+                                    mwx_metrics_latency_buckets_s, mwx_metrics_latency_buckets_n,
+                                    &s->share_latency, err)) ||
+        (rc = mwx_metrics_counter(s->metrics, "mwx_web_sse_disconnected_total", "reason=\"slow\"",
                                   "SSE clients disconnected because their queue overflowed.",
                                   &s->sse_kicked, err)) ||
         (rc = mwx_metrics_counter(s->metrics, "mwx_web_sse_refused_total", NULL,
                                   "SSE clients refused because the client table was full.",
                                   &s->sse_refused, err)) ||
         (rc = mwx_metrics_counter(s->metrics, "mwx_web_encode_failures_total", NULL,
-                                  "Records that could not be encoded as JSON.",
-                                  &s->encode_failed, err)) ||
+                                  "Records that could not be encoded as JSON.", &s->encode_failed,
+                                  err)) ||
         (rc = mwx_metrics_counter(s->metrics, "mwx_web_tracks_evicted_total", NULL,
                                   "Tracks forgotten by the bounded picture to make room.",
                                   &s->tracks_evicted, err)) ||
@@ -166,8 +165,7 @@ static int setup_metrics(mwx_web_t *s, mwx_err_t *err)
         (rc = mwx_metrics_gauge(s->metrics, "mwx_web_sse_clients", NULL,
                                 "SSE clients connected now.", &s->sse_clients, err)) ||
         (rc = mwx_metrics_gauge(s->metrics, "mwx_web_picture_tracks", NULL,
-                                "Tracks in the operator picture now.", &s->picture_tracks,
-                                err)))
+                                "Tracks in the operator picture now.", &s->picture_tracks, err)))
         return rc;
     return 0;
 }
@@ -234,29 +232,28 @@ static void broadcast(mwx_web_t *s, const char *frame, size_t n)
     pthread_cond_broadcast(&s->cv);
 }
 
-static void replay_json(const mwx_web_t *s, mwx_sb_t *sb)
+static void replay_json(const mwx_web_t *s, mwx_buf_t *sb)
 {
     if (!s->have_replay) {
-        mwx_sb_puts(sb, "null");
+        mwxi_buf_puts(sb, "null");
         return;
     }
     const mwx_web_replay_state_t *r = &s->replay;
-    mwx_sb_printf(sb, "{\"playing\":%s,\"speed\":%.6g,\"t\":%.3f,\"t_end\":%.3f,\"ended\":%s}",
-                  r->playing ? "true" : "false", isfinite(r->speed) ? r->speed : 0.0,
-                  isfinite(r->t) ? r->t : 0.0,
-                  isfinite(r->t_end) ? r->t_end : 0.0, r->ended ? "true" : "false");
+    mwxi_buf_printf(sb, "{\"playing\":%s,\"speed\":%.6g,\"t\":%.3f,\"t_end\":%.3f,\"ended\":%s}",
+                    r->playing ? "true" : "false", isfinite(r->speed) ? r->speed : 0.0,
+                    isfinite(r->t) ? r->t : 0.0, isfinite(r->t_end) ? r->t_end : 0.0,
+                    r->ended ? "true" : "false");
 }
 
-static void hello_json(const mwx_web_t *s, mwx_sb_t *sb)
+static void hello_json(const mwx_web_t *s, mwx_buf_t *sb)
 {
-    mwx_sb_printf(sb, "{\"server\":\"mwx %s\",\"mode\":\"%s\",\"replay\":", MWX_VERSION,
-                  s->have_replay ? "replay" : "live");
+    mwxi_buf_printf(sb, "{\"server\":\"mwx %s\",\"mode\":\"%s\",\"replay\":", MWX_VERSION,
+                    s->have_replay ? "replay" : "live");
     replay_json(s, sb);
     /* The control token: only a page of this origin can read this stream (the Host
      * check stops DNS rebinding, CORS the rest), and the page sends it back in a header,
      * which a cross-site form or image cannot. */
-    mwx_sb_printf(sb, ",\"atom\":%s,\"token\":\"%s\"}", s->atom[0] ? "true" : "false",
-                  s->token);
+    mwxi_buf_printf(sb, ",\"atom\":%s,\"token\":\"%s\"}", s->atom[0] ? "true" : "false", s->token);
 }
 
 static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
@@ -268,8 +265,8 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *out, size_t max)
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_sec += HEARTBEAT_S;
-        if (pthread_cond_timedwait(&s->cv, &s->lk, &ts) == ETIMEDOUT && c->len == 0 &&
-            !c->kicked && !s->stopping) {
+        if (pthread_cond_timedwait(&s->cv, &s->lk, &ts) == ETIMEDOUT && c->len == 0 && !c->kicked &&
+            !s->stopping) {
             /* A comment line keeps proxies and MHD's idle timeout from closing the
              * stream, and finds browsers that went away. */
             static const char ping[] = ": keep-alive\n\n";
@@ -348,10 +345,10 @@ static enum MHD_Result send_text(mwx_web_t *s, struct MHD_Connection *conn, unsi
 }
 
 static enum MHD_Result send_sb(mwx_web_t *s, struct MHD_Connection *conn, const char *type,
-                               mwx_sb_t *sb)
+                               mwx_buf_t *sb)
 {
     size_t n = sb->len;
-    char *body = mwx_sb_take(sb);
+    char *body = mwxi_buf_take(sb);
     if (!body)
         return send_text(s, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
     return send_buf(s, conn, MHD_HTTP_OK, type, body, n, 0);
@@ -463,9 +460,9 @@ static enum MHD_Result serve_events(mwx_web_t *s, struct MHD_Connection *conn)
     if (!c)
         return send_text(s, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory\n");
     c->srv = s;
-    mwx_sb_t sb, hello;
-    mwx_sb_init(&sb);
-    mwx_sb_init(&hello);
+    mwx_buf_t sb, hello;
+    mwxi_buf_init(&sb);
+    mwxi_buf_init(&hello);
     pthread_mutex_lock(&s->lk);
     if (s->n_clients == MWX_WEB_MAX_CLIENTS || s->stopping) {
         pthread_mutex_unlock(&s->lk);
@@ -475,18 +472,18 @@ static enum MHD_Result serve_events(mwx_web_t *s, struct MHD_Connection *conn)
     }
     /* The reconnect delay, then hello (the browser clears its state on it), then the
      * picture, then ready: taken under the lock, so no live event can slip between. */
-    mwx_sb_puts(&sb, "retry: 2000\n\n");
+    mwxi_buf_puts(&sb, "retry: 2000\n\n");
     hello_json(s, &hello);
     if (!hello.oom)
-        mwx_sse_event(&sb, "hello", hello.p);
-    mwx_picture_sse(s->pic, &sb);
+        mwxi_sse_event(&sb, "hello", hello.p);
+    mwxi_picture_sse(s->pic, &sb);
     if (s->have_replay) {
-        mwx_sb_free(&hello);
+        mwxi_buf_free(&hello);
         replay_json(s, &hello);
         if (!hello.oom)
-            mwx_sse_event(&sb, "replay", hello.p);
+            mwxi_sse_event(&sb, "replay", hello.p);
     }
-    mwx_sse_event(&sb, "ready", "{}");
+    mwxi_sse_event(&sb, "ready", "{}");
     /* The picture itself may be large (it is bounded by the picture's own limits); the
      * queue bound applies to what comes after it. */
     c->limit = sb.len + MWX_WEB_CLIENT_QUEUE_BYTES;
@@ -497,8 +494,8 @@ static enum MHD_Result serve_events(mwx_web_t *s, struct MHD_Connection *conn)
         mwx_gauge_set(s->sse_clients, (double)s->n_clients);
     }
     pthread_mutex_unlock(&s->lk);
-    mwx_sb_free(&sb);
-    mwx_sb_free(&hello);
+    mwxi_buf_free(&sb);
+    mwxi_buf_free(&hello);
     if (!ok) {
         free(c->buf);
         free(c);
@@ -522,27 +519,27 @@ static enum MHD_Result serve_events(mwx_web_t *s, struct MHD_Connection *conn)
 
 static enum MHD_Result serve_picture(mwx_web_t *s, struct MHD_Connection *conn)
 {
-    mwx_sb_t sb;
-    mwx_sb_init(&sb);
+    mwx_buf_t sb;
+    mwxi_buf_init(&sb);
     pthread_mutex_lock(&s->lk);
-    mwx_sb_printf(&sb, "{\"mode\":\"%s\",\"replay\":", s->have_replay ? "replay" : "live");
+    mwxi_buf_printf(&sb, "{\"mode\":\"%s\",\"replay\":", s->have_replay ? "replay" : "live");
     replay_json(s, &sb);
-    mwx_sb_putc(&sb, ',');
-    mwx_picture_json_members(s->pic, &sb);
+    mwxi_buf_putc(&sb, ',');
+    mwxi_picture_json_members(s->pic, &sb);
     pthread_mutex_unlock(&s->lk);
-    mwx_sb_puts(&sb, "}\n");
+    mwxi_buf_puts(&sb, "}\n");
     return send_sb(s, conn, "application/json", &sb);
 }
 
 static enum MHD_Result serve_metrics(mwx_web_t *s, struct MHD_Connection *conn)
 {
-    mwx_sb_t sb;
-    mwx_sb_init(&sb);
-    mwx_metrics_render_into(s->metrics, &sb);
+    mwx_buf_t sb;
+    mwxi_buf_init(&sb);
+    mwxi_metrics_render_into(s->metrics, &sb);
     pthread_mutex_lock(&s->lk);
     mwx_metrics_t *extra = s->attached;
     if (extra)
-        mwx_metrics_render_into(extra, &sb);
+        mwxi_metrics_render_into(extra, &sb);
     pthread_mutex_unlock(&s->lk);
     return send_sb(s, conn, "text/plain; version=0.0.4; charset=utf-8", &sb);
 }
@@ -560,18 +557,18 @@ static enum MHD_Result serve_atom(mwx_web_t *s, struct MHD_Connection *conn)
         /* No alert yet, so the writer has made no feed: a reader that subscribes now
          * gets a valid empty feed (RFC 4287: id, title, updated, author), not a 404
          * that would mark the feed broken. */
-        mwx_sb_t sb;
-        mwx_sb_init(&sb);
-        mwx_sb_printf(&sb,
-                      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                      "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
-                      " <id>urn:mwx:feed:empty</id>\n"
-                      " <title>mwx public warnings (none issued yet)</title>\n"
-                      " <updated>%s</updated>\n"
-                      " <author>\n  <name>mwx</name>\n </author>\n"
-                      " <link rel=\"self\" href=\"alerts.atom\"/>\n"
-                      "</feed>\n",
-                      s->started);
+        mwx_buf_t sb;
+        mwxi_buf_init(&sb);
+        mwxi_buf_printf(&sb,
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                        "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
+                        " <id>urn:mwx:feed:empty</id>\n"
+                        " <title>mwx public warnings (none issued yet)</title>\n"
+                        " <updated>%s</updated>\n"
+                        " <author>\n  <name>mwx</name>\n </author>\n"
+                        " <link rel=\"self\" href=\"alerts.atom\"/>\n"
+                        "</feed>\n",
+                        s->started);
         return send_sb(s, conn, "application/atom+xml; charset=utf-8", &sb);
     }
     return send_file(s, conn, path, "application/atom+xml; charset=utf-8");
@@ -591,12 +588,12 @@ static int token_equal(const char *want, const char *got)
     return d == 0;
 }
 
-/* DNS rebinding: see mwx_web_host_allowed (host.c). */
+/* DNS rebinding: see mwxi_web_host_allowed (host.c). */
 static int host_ok(mwx_web_t *s, const char *host)
 {
     pthread_mutex_lock(&s->lk);
-    int ok = mwx_web_host_allowed(s->bind, s->port, (const char *)s->hosts, sizeof s->hosts[0],
-                                  s->n_hosts, host);
+    int ok = mwxi_web_host_allowed(s->bind, s->port, (const char *)s->hosts, sizeof s->hosts[0],
+                                   s->n_hosts, host);
     pthread_mutex_unlock(&s->lk);
     return ok;
 }
@@ -631,13 +628,13 @@ static enum MHD_Result serve_control(mwx_web_t *s, struct MHD_Connection *conn)
     }
     if (fn(user, cmd, x) != 0)
         return send_text(s, conn, MHD_HTTP_BAD_REQUEST, "control refused\n");
-    mwx_sb_t sb;
-    mwx_sb_init(&sb);
+    mwx_buf_t sb;
+    mwxi_buf_init(&sb);
     pthread_mutex_lock(&s->lk);
-    mwx_sb_puts(&sb, "{\"ok\":true,\"replay\":");
+    mwxi_buf_puts(&sb, "{\"ok\":true,\"replay\":");
     replay_json(s, &sb);
     pthread_mutex_unlock(&s->lk);
-    mwx_sb_puts(&sb, "}\n");
+    mwxi_buf_puts(&sb, "}\n");
     return send_sb(s, conn, "application/json", &sb);
 }
 
@@ -715,8 +712,8 @@ static void notify_conn(void *cls, struct MHD_Connection *conn, void **ctx,
     pthread_mutex_lock(&s->clk);
     for (size_t i = 0; ci && i < sizeof s->conns / sizeof s->conns[0]; i++)
         if (!s->conns[i].used) {
-            s->conns[i] = (conn_slot_t){.used = 1, .fd = ci->connect_fd, .pending = 1,
-                                        .since = now};
+            s->conns[i] =
+                (conn_slot_t){.used = 1, .fd = ci->connect_fd, .pending = 1, .since = now};
             *ctx = &s->conns[i];
             break;
         }
@@ -763,9 +760,8 @@ static enum MHD_Result serve_ready(mwx_web_t *s, struct MHD_Connection *conn)
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
-                               const char *method, const char *version,
-                               const char *upload_data, size_t *upload_data_size,
-                               void **con_cls)
+                               const char *method, const char *version, const char *upload_data,
+                               size_t *upload_data_size, void **con_cls)
 {
     mwx_web_t *s = cls;
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
@@ -891,7 +887,7 @@ int mwx_web_start(const char *bind, unsigned port, const char *assets, mwx_web_t
         rc = mwx_err_set(err, MWX_EINVAL, "web: asset path too long");
         goto fail;
     }
-    if ((rc = mwx_picture_new(&s->pic))) {
+    if ((rc = mwxi_picture_new(&s->pic))) {
         rc = mwx_err_set(err, MWX_ENOMEM, "web: out of memory");
         goto fail;
     }
@@ -904,7 +900,7 @@ int mwx_web_start(const char *bind, unsigned port, const char *assets, mwx_web_t
     }
     for (size_t i = 0; i < sizeof rnd; i++)
         snprintf(s->token + 2 * i, 3, "%02x", rnd[i]);
-    mwx_time_format((double)time(NULL), 0, 0, s->started, sizeof s->started);
+    (void)mwx_time_format((double)time(NULL), 0, 0, s->started, sizeof s->started);
 
     if (!bind || !*bind)
         bind = "127.0.0.1";
@@ -924,24 +920,21 @@ int mwx_web_start(const char *bind, unsigned port, const char *assets, mwx_web_t
         sa = (const struct sockaddr *)&a6;
         s->ipv6 = 1;
     } else {
-        rc = mwx_err_set(err, MWX_EINVAL,
-                         "web: bind address '%s' is not an IPv4 or IPv6 literal", bind);
+        rc = mwx_err_set(err, MWX_EINVAL, "web: bind address '%s' is not an IPv4 or IPv6 literal",
+                         bind);
         goto fail;
     }
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_ERROR_LOG | (s->ipv6 ? MHD_USE_IPv6 : 0);
-    s->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler, s,
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                            MHD_OPTION_SOCK_ADDR, sa,
-                            MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT,
-                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_LIMIT,
-                            MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S,
-                            MHD_OPTION_NOTIFY_CONNECTION, notify_conn, s,
-                            MHD_OPTION_NOTIFY_COMPLETED, request_done, s,
-                            MHD_OPTION_END);
+    s->d = MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, sa, MHD_OPTION_CONNECTION_LIMIT, CONN_LIMIT,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+        IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_CONNECTION, notify_conn, s, MHD_OPTION_NOTIFY_COMPLETED,
+        request_done, s, MHD_OPTION_END);
     if (!s->d) {
-        rc = mwx_err_set(err, MWX_EIO, "web: cannot listen on %s%s%s:%u (%s)",
-                         s->ipv6 ? "[" : "", bind, s->ipv6 ? "]" : "", port,
+        rc = mwx_err_set(err, MWX_EIO, "web: cannot listen on %s%s%s:%u (%s)", s->ipv6 ? "[" : "",
+                         bind, s->ipv6 ? "]" : "", port,
                          errno ? strerror(errno) : "address in use or not available");
         goto fail;
     }
@@ -951,7 +944,7 @@ int mwx_web_start(const char *bind, unsigned port, const char *assets, mwx_web_t
     return 0;
 fail:
     mwx_metrics_free(s->metrics);
-    mwx_picture_free(s->pic);
+    mwxi_picture_free(s->pic);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->lk);
     pthread_mutex_destroy(&s->clk);
@@ -969,7 +962,7 @@ void mwx_web_stop(mwx_web_t *s)
     pthread_mutex_unlock(&s->lk);
     if (s->d)
         MHD_stop_daemon(s->d); /* joins every connection thread; sse_free has run */
-    mwx_picture_free(s->pic);
+    mwxi_picture_free(s->pic);
     mwx_metrics_free(s->metrics);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->lk);
@@ -1057,28 +1050,28 @@ void mwx_web_set_control(mwx_web_t *s, mwx_web_control_fn fn, void *user)
 
 void mwx_web_set_replay_state(mwx_web_t *s, const mwx_web_replay_state_t *st)
 {
-    mwx_sb_t data, frame;
-    mwx_sb_init(&data);
-    mwx_sb_init(&frame);
+    mwx_buf_t data, frame;
+    mwxi_buf_init(&data);
+    mwxi_buf_init(&frame);
     pthread_mutex_lock(&s->lk);
     s->replay = *st;
     s->have_replay = 1;
     replay_json(s, &data);
     if (!data.oom) {
-        mwx_sse_event(&frame, "replay", data.p);
+        mwxi_sse_event(&frame, "replay", data.p);
         if (!frame.oom)
             broadcast(s, frame.p, frame.len);
     }
     pthread_mutex_unlock(&s->lk);
-    mwx_sb_free(&data);
-    mwx_sb_free(&frame);
+    mwxi_buf_free(&data);
+    mwxi_buf_free(&frame);
 }
 
 void mwx_web_reset(mwx_web_t *s)
 {
     static const char frame[] = "event: reset\ndata: {}\n\n";
     pthread_mutex_lock(&s->lk);
-    mwx_picture_clear(s->pic);
+    mwxi_picture_clear(s->pic);
     mwx_gauge_set(s->picture_tracks, 0);
     broadcast(s, frame, sizeof frame - 1);
     pthread_mutex_unlock(&s->lk);
@@ -1094,7 +1087,7 @@ int mwx_web_publish(mwx_web_t *s, const mwx_record_t *rec, mwx_err_t *err)
         pthread_mutex_lock(&s->lk);
         size_t watching = s->n_clients;
         if (rec->type == MWX_REC_TRUTH)
-            mwx_picture_add_truth(s->pic, &rec->u.truth); /* full: live only */
+            mwxi_picture_add_truth(s->pic, &rec->u.truth); /* full: live only */
         pthread_mutex_unlock(&s->lk);
         if (watching == 0) {
             mwx_counter_add(s->published[rec->type], 1);
@@ -1119,14 +1112,14 @@ int mwx_web_publish(mwx_web_t *s, const mwx_record_t *rec, mwx_err_t *err)
             mwx_histogram_observe(s->share_latency, rec->u.share.latency_s);
     }
 
-    mwx_sb_t frame;
-    mwx_sb_init(&frame);
-    mwx_sse_event(&frame, mwx_rec_type_name(rec->type), line);
+    mwx_buf_t frame;
+    mwxi_buf_init(&frame);
+    mwxi_sse_event(&frame, mwx_rec_type_name(rec->type), line);
     int rc = 0, evicted = 0;
     pthread_mutex_lock(&s->lk);
-    if (mwx_picture_add(s->pic, rec, line, &evicted) != 0)
+    if (mwxi_picture_add(s->pic, rec, line, &evicted) != 0)
         rc = MWX_ENOMEM;
-    mwx_gauge_set(s->picture_tracks, (double)mwx_picture_track_count(s->pic));
+    mwx_gauge_set(s->picture_tracks, (double)mwxi_picture_track_count(s->pic));
     if (!frame.oom)
         broadcast(s, frame.p, frame.len);
     else
@@ -1134,7 +1127,7 @@ int mwx_web_publish(mwx_web_t *s, const mwx_record_t *rec, mwx_err_t *err)
     pthread_mutex_unlock(&s->lk);
     if (evicted)
         mwx_counter_add(s->tracks_evicted, 1);
-    mwx_sb_free(&frame);
+    mwxi_buf_free(&frame);
     free(line);
     if (rc)
         return mwx_err_set(err, rc, "web: out of memory publishing a %s record",

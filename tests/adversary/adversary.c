@@ -25,17 +25,20 @@
 #include <string.h>
 #include <time.h>
 
-#define HONEST_PER_PHASE 150
+#define HONEST_PER_PHASE  150
 #define THREATS_PER_PHASE 5
-#define THREAT_SENDS 40 /* reports per threat, one a tick */
+#define THREAT_SENDS      40 /* reports per threat, one a tick */
 
 /* One prefecture a threat, points well inside them (ids of data/regions) */
-static const struct { const char *region; double lat, lon; } threat_at[3 * THREATS_PER_PHASE] = {
-    {"JP-01", 43.4, 142.8}, {"JP-02", 40.65, 140.8}, {"JP-03", 39.5, 141.3},
-    {"JP-04", 38.5, 140.85}, {"JP-05", 39.7, 140.4}, {"JP-06", 38.4, 140.1},
-    {"JP-07", 37.4, 140.1}, {"JP-08", 36.3, 140.2}, {"JP-09", 36.7, 139.8},
-    {"JP-10", 36.5, 139.0}, {"JP-15", 37.5, 138.9}, {"JP-16", 36.6, 137.2},
-    {"JP-20", 36.1, 138.1}, {"JP-21", 35.8, 137.0}, {"JP-34", 34.6, 132.7},
+static const struct {
+    const char *region;
+    double lat, lon;
+} threat_at[3 * THREATS_PER_PHASE] = {
+    {"JP-01", 43.4, 142.8},  {"JP-02", 40.65, 140.8}, {"JP-03", 39.5, 141.3},
+    {"JP-04", 38.5, 140.85}, {"JP-05", 39.7, 140.4},  {"JP-06", 38.4, 140.1},
+    {"JP-07", 37.4, 140.1},  {"JP-08", 36.3, 140.2},  {"JP-09", 36.7, 139.8},
+    {"JP-10", 36.5, 139.0},  {"JP-15", 37.5, 138.9},  {"JP-16", 36.6, 137.2},
+    {"JP-20", 36.1, 138.1},  {"JP-21", 35.8, 137.0},  {"JP-34", 34.6, 132.7},
 };
 static double threat_t0[3 * THREATS_PER_PHASE];
 static double threat_sent[3 * THREATS_PER_PHASE][THREAT_SENDS];
@@ -50,8 +53,8 @@ typedef struct peer {
 
 static const char *victim;
 static double start_unix, speed;
-static uint64_t n_bad_sig, n_not_rel, n_stale, n_replayed, n_malformed, n_misrouted,
-    n_implausible, n_hostile_ok, n_gap_ok, n_flood_ids, n_sent;
+static uint64_t n_bad_sig, n_not_rel, n_stale, n_replayed, n_malformed, n_misrouted, n_implausible,
+    n_hostile_ok, n_gap_ok, n_flood_ids, n_sent;
 
 static void die(const char *what, const mwx_err_t *e)
 {
@@ -65,7 +68,10 @@ static void sleep_s(double s)
     nanosleep(&ts, NULL);
 }
 
-static double scn(void) { return (mwx_time_wall() - start_unix) * speed; }
+static double scn(void)
+{
+    return (mwx_time_wall() - start_unix) * speed;
+}
 
 static void open_peer(peer_t *p, const char *url, const char *dir, const char *nation)
 {
@@ -101,9 +107,9 @@ static void publish(peer_t *p, mwx_payload_type_t type, const uint8_t *buf, size
 }
 
 /* Seal with any header: seq, label, time, signing key. */
-static size_t seal(peer_t *p, const uint8_t sk[MWX_SECKEY_BYTES], const char *origin,
-                   uint64_t seq, const char *to, double sent, mwx_payload_type_t type,
-                   const uint8_t *payload, size_t plen, uint8_t *buf)
+static size_t seal(peer_t *p, const uint8_t sk[MWX_SECKEY_BYTES], const char *origin, uint64_t seq,
+                   const char *to, double sent, mwx_payload_type_t type, const uint8_t *payload,
+                   size_t plen, uint8_t *buf)
 {
     mwx_envelope_t env;
     size_t len;
@@ -161,8 +167,8 @@ static uint64_t honest_send(peer_t *h)
     track(h->nation, id, scn(), 45.0, &trk);
     size_t pn = track_payload(&trk, pl);
     uint64_t s = h->seq++;
-    size_t len = seal(h, h->key.sk, h->nation, s, victim, mwx_time_wall(), MWX_PAYLOAD_TRACK, pl,
-                      pn, buf);
+    size_t len =
+        seal(h, h->key.sk, h->nation, s, victim, mwx_time_wall(), MWX_PAYLOAD_TRACK, pl, pn, buf);
     publish(h, MWX_PAYLOAD_TRACK, buf, len);
     return s;
 }
@@ -204,8 +210,8 @@ static void threat_send(peer_t *h, int k)
     trk.impact.semi_major_km = trk.impact.semi_minor_km = 5;
     size_t pn = track_payload(&trk, pl);
     double sent = mwx_time_wall();
-    size_t len = seal(h, h->key.sk, h->nation, h->seq++, victim, sent, MWX_PAYLOAD_TRACK, pl,
-                      pn, buf);
+    size_t len =
+        seal(h, h->key.sk, h->nation, h->seq++, victim, sent, MWX_PAYLOAD_TRACK, pl, pn, buf);
     publish(h, MWX_PAYLOAD_TRACK, buf, len);
     threat_sent[k][threat_n[k]++] = sent;
 }
@@ -223,14 +229,12 @@ static void hostile_move(peer_t *x, int k, const mwx_keypair_t *forger)
     pn = track_payload(&trk, pl);
     switch (k % 10) {
     case 0: /* forged: its own name, another key */
-        len = seal(x, forger->sk, x->nation, x->seq++, victim, now, MWX_PAYLOAD_TRACK, pl, pn,
-                   buf);
+        len = seal(x, forger->sk, x->nation, x->seq++, victim, now, MWX_PAYLOAD_TRACK, pl, pn, buf);
         publish(x, MWX_PAYLOAD_TRACK, buf, len);
         n_bad_sig++;
         break;
     case 1: /* a valid report, then the same bytes twice more */
-        len = seal(x, x->key.sk, x->nation, x->seq++, victim, now, MWX_PAYLOAD_TRACK, pl, pn,
-                   buf);
+        len = seal(x, x->key.sk, x->nation, x->seq++, victim, now, MWX_PAYLOAD_TRACK, pl, pn, buf);
         for (int i = 0; i < 3; i++)
             publish(x, MWX_PAYLOAD_TRACK, buf, len);
         n_hostile_ok++;
@@ -242,14 +246,13 @@ static void hostile_move(peer_t *x, int k, const mwx_keypair_t *forger)
         n_not_rel++;
         break;
     case 3: /* stale */
-        len = seal(x, x->key.sk, x->nation, x->seq++, victim, now - 1e5, MWX_PAYLOAD_TRACK, pl,
-                   pn, buf);
+        len = seal(x, x->key.sk, x->nation, x->seq++, victim, now - 1e5, MWX_PAYLOAD_TRACK, pl, pn,
+                   buf);
         publish(x, MWX_PAYLOAD_TRACK, buf, len);
         n_stale++;
         break;
     case 4: /* oversize: a valid envelope padded past MWX_ENVELOPE_MAX */
-        len = seal(x, x->key.sk, x->nation, x->seq++, victim, now, MWX_PAYLOAD_TRACK, pl, pn,
-                   buf);
+        len = seal(x, x->key.sk, x->nation, x->seq++, victim, now, MWX_PAYLOAD_TRACK, pl, pn, buf);
         memset(buf + len, 0, sizeof buf - len);
         publish(x, MWX_PAYLOAD_TRACK, buf, sizeof buf);
         n_malformed++;
@@ -264,14 +267,12 @@ static void hostile_move(peer_t *x, int k, const mwx_keypair_t *forger)
     case 6: /* extreme values, validly signed: a time far ahead, a position far out */
         trk.t = scn() + 1e7;
         pn = track_payload(&trk, pl);
-        len = seal(x, x->key.sk, x->nation, x->seq++, victim, now, MWX_PAYLOAD_TRACK, pl, pn,
-                   buf);
+        len = seal(x, x->key.sk, x->nation, x->seq++, victim, now, MWX_PAYLOAD_TRACK, pl, pn, buf);
         publish(x, MWX_PAYLOAD_TRACK, buf, len);
         track(x->nation, id, scn(), 20.0, &trk);
         trk.ecef_m[0] = 1e15;
         pn = track_payload(&trk, pl);
-        len = seal(x, x->key.sk, x->nation, x->seq++, victim, now, MWX_PAYLOAD_TRACK, pl, pn,
-                   buf);
+        len = seal(x, x->key.sk, x->nation, x->seq++, victim, now, MWX_PAYLOAD_TRACK, pl, pn, buf);
         publish(x, MWX_PAYLOAD_TRACK, buf, len);
         n_hostile_ok += 2;
         n_implausible += 2;
@@ -300,8 +301,7 @@ static void hostile_move(peer_t *x, int k, const mwx_keypair_t *forger)
         n_malformed++;
         break;
     default: /* a plain valid report */
-        len = seal(x, x->key.sk, x->nation, x->seq++, victim, now, MWX_PAYLOAD_TRACK, pl, pn,
-                   buf);
+        len = seal(x, x->key.sk, x->nation, x->seq++, victim, now, MWX_PAYLOAD_TRACK, pl, pn, buf);
         publish(x, MWX_PAYLOAD_TRACK, buf, len);
         n_hostile_ok++;
         break;

@@ -39,7 +39,8 @@ static void test_geo_round_trip(void **state)
         for (int i = 0; i < 20000; i++) {
             mwx_geo_t g = {(rand() / (double)RAND_MAX - 0.5) * MWX_PI,
                            (rand() / (double)RAND_MAX - 0.5) * 2 * MWX_PI,
-                           -500.0 + (rand() / (double)RAND_MAX) * 4.0e7}, h;
+                           -500.0 + (rand() / (double)RAND_MAX) * 4.0e7},
+                      h;
             double p[3], q[3];
             mwx_geo_to_ecef(&es[k], &g, p);
             mwx_ecef_to_geo(&es[k], p, &h);
@@ -85,8 +86,7 @@ static void test_rae(void **state)
 static void test_eci_ecef(void **state)
 {
     /* ERA at J2000.0 (2000-01-01T12:00:00 UT1) is 2 pi * 0.7790572732640. */
-    assert_float_equal(mwx_earth_rotation_angle(946728000.0), 2 * MWX_PI * 0.7790572732640,
-                       1e-9);
+    assert_float_equal(mwx_earth_rotation_angle(946728000.0), 2 * MWX_PI * 0.7790572732640, 1e-9);
     /* one sidereal day later the angle is the same */
     assert_float_equal(mwx_wrap_pi(mwx_earth_rotation_angle(946728000.0 + 86164.0905) -
                                    mwx_earth_rotation_angle(946728000.0)),
@@ -124,8 +124,10 @@ static void test_geodesic(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_geo_ecef_known_points), cmocka_unit_test(test_geo_round_trip),
-        cmocka_unit_test(test_rae), cmocka_unit_test(test_eci_ecef),
+        cmocka_unit_test(test_geo_ecef_known_points),
+        cmocka_unit_test(test_geo_round_trip),
+        cmocka_unit_test(test_rae),
+        cmocka_unit_test(test_eci_ecef),
         cmocka_unit_test(test_geodesic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -109,7 +109,7 @@ static void test_encode_capacity_and_refusals(void **state)
 }
 
 /* Worst-case records (every string full, every list full, the largest varints) encode
- * within twice their struct plus 64 bytes: the bound record.c relies on to skip the
+ * within twice their struct plus 64 bytes: the bound record_codec.c relies on to skip the
  * sizing pass when the caller's buffer is at least that big. */
 static void test_encode_size_bound(void **state)
 {
@@ -191,8 +191,7 @@ static void test_encode_size_bound(void **state)
             sz = sizeof *a;
             break;
         }
-        default:
-            break;
+        default: break;
         }
         size_t need = mwx_record_encoded_size(&r);
         assert_true(need > 0);
@@ -319,9 +318,8 @@ static void test_decode_validation(void **state)
         len = protobuf_c_message_pack(&t.base, buf);
         uint8_t extra[] = {0xb8, 0x06, 0x2a, 0xc2, 0x06, 0x02, 'h', 'i'}; /* 103: 42, 104: "hi" */
         memcpy(buf + len, extra, sizeof extra);
-        assert_int_equal(mwx_record_decode(MWX_REC_TRUTH, buf, len + sizeof extra, &out, NULL,
-                                           0, &err),
-                         0);
+        assert_int_equal(
+            mwx_record_decode(MWX_REC_TRUTH, buf, len + sizeof extra, &out, NULL, 0, &err), 0);
         assert_string_equal(out.u.truth.object, "L1");
     }
 
@@ -527,8 +525,8 @@ static void test_json_every_type(void **state)
     json_t *j;
 
     /* scenario */
-    static const char *const k_sc[] = {"type", "t", "name", "epoch", "status", "seed",
-                                       "scenario", NULL};
+    static const char *const k_sc[] = {"type",   "t",    "name",     "epoch",
+                                       "status", "seed", "scenario", NULL};
     j = to_json(&s[0]);
     keys_exactly(j, k_sc);
     str_is(j, "type", "scenario");
@@ -548,8 +546,7 @@ static void test_json_every_type(void **state)
         /* without the text: no "scenario" key; with text that is not JSON: a string */
         mwx_record_t r = s[0];
         r.u.scenario.json = NULL;
-        static const char *const k_sc2[] = {"type", "t", "name", "epoch", "status", "seed",
-                                            NULL};
+        static const char *const k_sc2[] = {"type", "t", "name", "epoch", "status", "seed", NULL};
         j = to_json(&r);
         keys_exactly(j, k_sc2);
         json_decref(j);
@@ -560,8 +557,8 @@ static void test_json_every_type(void **state)
     }
 
     /* truth */
-    static const char *const k_tr[] = {"type", "t", "object", "ecef_m", "vel_mps", "phase", "launch",
-                                       NULL};
+    static const char *const k_tr[] = {"type",    "t",     "object", "ecef_m",
+                                       "vel_mps", "phase", "launch", NULL};
     j = to_json(&s[1]);
     keys_exactly(j, k_tr);
     str_is(j, "type", "truth");
@@ -576,9 +573,10 @@ static void test_json_every_type(void **state)
     json_decref(j);
 
     /* meas, radar */
-    static const char *const k_mr[] = {"type", "t", "sensor", "nation", "kind", "range_m",
-                                       "az_deg", "el_deg", "sigma_range_m", "sigma_az_deg",
-                                       "sigma_el_deg", "sensor_ecef_m", "truth_object", NULL};
+    static const char *const k_mr[] = {
+        "type",         "t",      "sensor",        "nation",       "kind",         "range_m",
+        "az_deg",       "el_deg", "sigma_range_m", "sigma_az_deg", "sigma_el_deg", "sensor_ecef_m",
+        "truth_object", NULL};
     const mwx_rec_meas_t *m = &s[2].u.meas;
     j = to_json(&s[2]);
     keys_exactly(j, k_mr);
@@ -598,8 +596,10 @@ static void test_json_every_type(void **state)
     json_decref(j);
 
     /* meas, IR false alarm */
-    static const char *const k_mi[] = {"type", "t", "sensor", "nation", "kind", "los_ecef",
-                                       "sigma_los_urad", "sensor_ecef_m", "truth_object", NULL};
+    static const char *const k_mi[] = {
+        "type",         "t",        "sensor",         "nation",
+        "kind",         "los_ecef", "sigma_los_urad", "sensor_ecef_m",
+        "truth_object", NULL};
     m = &s[3].u.meas;
     j = to_json(&s[3]);
     keys_exactly(j, k_mi);
@@ -612,10 +612,10 @@ static void test_json_every_type(void **state)
     json_decref(j);
 
     /* track without estimates */
-    static const char *const k_tk[] = {"type", "t", "node", "track_id", "ecef_m", "vel_mps",
-                                       "cov_pos_m2", "cov_vel_m2s2", "phase", "confirmed",
-                                       "sources", "class", "parent", "launch", "impact",
-                                       NULL};
+    static const char *const k_tk[] = {"type",   "t",         "node",       "track_id",
+                                       "ecef_m", "vel_mps",   "cov_pos_m2", "cov_vel_m2s2",
+                                       "phase",  "confirmed", "sources",    "class",
+                                       "parent", "launch",    "impact",     NULL};
     const mwx_rec_track_t *k = &s[4].u.track;
     j = to_json(&s[4]);
     keys_exactly(j, k_tk);
@@ -654,8 +654,8 @@ static void test_json_every_type(void **state)
     num_is(l, "t", 60.4);
     str_is(l, "basis", "fit");
     json_t *im = json_object_get(j, "impact");
-    static const char *const k_i[] = {"lat", "lon", "t", "semi_major_km", "semi_minor_km",
-                                      "orientation_deg", NULL};
+    static const char *const k_i[] = {
+        "lat", "lon", "t", "semi_major_km", "semi_minor_km", "orientation_deg", NULL};
     keys_exactly(im, k_i);
     num_is(im, "lat", 40.49);
     num_is(im, "lon", k->impact.lon);
@@ -666,8 +666,8 @@ static void test_json_every_type(void **state)
     json_decref(j);
 
     /* share */
-    static const char *const k_sh[] = {"type", "t", "from", "to", "track_id", "seq",
-                                       "verified", "latency_s", NULL};
+    static const char *const k_sh[] = {"type", "t",        "from",      "to", "track_id",
+                                       "seq",  "verified", "latency_s", NULL};
     j = to_json(&s[6]);
     keys_exactly(j, k_sh);
     str_is(j, "type", "share");
@@ -683,8 +683,8 @@ static void test_json_every_type(void **state)
     json_decref(j);
 
     /* alert */
-    static const char *const k_al[] = {"type", "t", "node", "identifier", "msg_type",
-                                       "status", "kind", "regions", "file", NULL};
+    static const char *const k_al[] = {"type",   "t",    "node",    "identifier", "msg_type",
+                                       "status", "kind", "regions", "file",       NULL};
     j = to_json(&s[7]);
     keys_exactly(j, k_al);
     str_is(j, "type", "alert");

@@ -6,11 +6,14 @@
 
 #include "mwx/core.h"
 
-#define SAMPLE_SCENARIO_JSON                                                             \
-    "{\n  \"name\": \"two-launches\",\n  \"epoch\": \"2026-11-22T03:00:00Z\",\n"           \
+#define SAMPLE_SCENARIO_JSON                                                                       \
+    "{\n  \"name\": \"two-launches\",\n  \"epoch\": \"2026-11-22T03:00:00Z\",\n"                   \
     "  \"seed\": 7, \"pd\": 0.95,\n  \"note\": \"a \\\"quoted\\\" word\\n\"\n}\n"
 
-const char *mwx_test_sample_json(void) { return SAMPLE_SCENARIO_JSON; }
+const char *mwx_test_sample_json(void)
+{
+    return SAMPLE_SCENARIO_JSON;
+}
 
 /* Fills out[0..n) (n >= 9) and returns how many: scenario, truth, radar meas, IR false
  * alarm, two tracks, share, alert, a truth at impact. */

@@ -247,8 +247,8 @@ static void test_retention_compacts(void **state)
     assert_int_equal(alerts, want_alerts); /* every alert */
     for (int k = 0; k < 5; k++)
         assert_true(last_t[k] == want_last[k]); /* every track's final state */
-    assert_true(meas < want_meas);          /* old measurements went */
-    assert_true(n < N / 2);                 /* and old intermediate states */
+    assert_true(meas < want_meas);              /* old measurements went */
+    assert_true(n < N / 2);                     /* and old intermediate states */
 }
 
 static void test_leftovers_ignored(void **state)

@@ -21,8 +21,13 @@ static void test_time_parse(void **state)
     assert_int_equal(mwx_time_parse("2026-11-22T12:00:00.25+09:00", &t, &err), 0);
     assert_float_equal(t, 1795316400.25, 1e-6);
     assert_int_equal(mwx_time_parse("2024-02-29T00:00:00Z", &t, &err), 0);
-    const char *bad[] = {"2025-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-22 03:00",
-                         "2026-11-22T03:00:00", "2026-11-22T03:00:00Zjunk", "", "yesterday"};
+    const char *bad[] = {"2025-02-29T00:00:00Z",
+                         "2026-13-01T00:00:00Z",
+                         "2026-11-22 03:00",
+                         "2026-11-22T03:00:00",
+                         "2026-11-22T03:00:00Zjunk",
+                         "",
+                         "yesterday"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(mwx_time_parse(bad[i], &t, &err), MWX_EINVAL);
         assert_non_null(strstr(err.msg, "RFC 3339"));

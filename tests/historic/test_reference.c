@@ -36,7 +36,8 @@ static char *scenario(const char *reference)
 
 static const char GOOD[] =
     "{\"sources\":[\"https://example.org/a\",\"http://example.org/b\"],"
-    "\"alerts\":[{\"nation\":\"JP\",\"regions\":[\"JP-01\",\"JP-02\"],\"t_s\":240,\"kind\":\"alert\"},"
+    "\"alerts\":[{\"nation\":\"JP\",\"regions\":[\"JP-01\",\"JP-02\"],\"t_s\":240,\"kind\":"
+    "\"alert\"},"
     "{\"nation\":\"JP\",\"regions\":[\"JP-01\"],\"t_s\":200,\"kind\":\"alert\"},"
     "{\"nation\":\"KR\",\"regions\":[\"KR-11\"],\"t_s\":840,\"kind\":\"alert\"},"
     "{\"nation\":\"KR\",\"regions\":[\"KR-11\"],\"t_s\":2160,\"kind\":\"withdrawn\"},"
@@ -90,8 +91,7 @@ static void expect_error(const char *block, const char *needle)
     char *s = scenario(block);
     int rc = mwx_reference_parse(s, "x.json", r, &err);
     if (rc == MWX_OK || !strstr(err.msg, needle))
-        fail_msg("block %s: rc %d, message \"%s\", expected \"%s\"", block, rc, err.msg,
-                 needle);
+        fail_msg("block %s: rc %d, message \"%s\", expected \"%s\"", block, rc, err.msg, needle);
     assert_false(r->present);
     free(s);
     free(r);
@@ -147,8 +147,8 @@ static void checks_region_ids_against_the_regions_file(void **state)
     mwx_regions_free(regions);
 }
 
-static mwx_record_t alert_rec(double t, mwx_msg_type_t type, const char *ident,
-                              const char *r1, const char *r2)
+static mwx_record_t alert_rec(double t, mwx_msg_type_t type, const char *ident, const char *r1,
+                              const char *r2)
 {
     mwx_record_t rec;
     memset(&rec, 0, sizeof rec);
@@ -216,13 +216,13 @@ static void compares_by_hand(void **state)
     assert_true(c->t_first_detection_s == 40.0);
 
     const mwx_ref_region_t *j1 = row(c, "JP-01");
-    assert_true(j1->real_alert_s == 200.0);      /* the earlier of 240 and 200 */
+    assert_true(j1->real_alert_s == 200.0); /* the earlier of 240 and 200 */
     assert_true(j1->real_passed_s == 960.0);
     assert_true(j1->overflight && j1->event_s == 480.0);
-    assert_true(j1->real_lead_s == 280.0);       /* 480 - 200 */
-    assert_true(j1->mwx_alert_s == 150.0);       /* 210 - 60 */
-    assert_true(j1->mwx_lead_s == 330.0);        /* 480 - 150 */
-    assert_true(j1->mwx_ahead_s == 50.0);        /* 200 - 150 */
+    assert_true(j1->real_lead_s == 280.0); /* 480 - 200 */
+    assert_true(j1->mwx_alert_s == 150.0); /* 210 - 60 */
+    assert_true(j1->mwx_lead_s == 330.0);  /* 480 - 150 */
+    assert_true(j1->mwx_ahead_s == 50.0);  /* 200 - 150 */
 
     const mwx_ref_region_t *j2 = row(c, "JP-02");
     assert_true(j2->real_alert_s == 240.0 && j2->mwx_alert_s == 160.0);
@@ -249,8 +249,7 @@ static void compares_by_hand(void **state)
     assert_non_null(j);
     assert_int_equal(json_array_size(json_object_get(j, "warned_by_real_only")), 1);
     assert_int_equal(json_array_size(json_object_get(j, "warned_by_mwx_only")), 2);
-    assert_true(json_is_null(json_object_get(json_object_get(j, "t_impact_s"), "mwx_sim")) ==
-                0);
+    assert_true(json_is_null(json_object_get(json_object_get(j, "t_impact_s"), "mwx_sim")) == 0);
     json_decref(j);
 
     /* a Report without the reference's launch */

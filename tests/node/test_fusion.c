@@ -199,10 +199,10 @@ static void test_impact_ellipse_fusion(void **state)
     mwx_rec_track_t b = make_track("US", "US-1", 50, x, v, 100, 5);
     a.impact = (mwx_rec_impact_est_t){1, 40.5, 135.5, 600, 20, 2, 0};
     b.impact = (mwx_rec_impact_est_t){1, 40.5, 135.5, 610, 20, 2, 90};
-    mwx_fusion_update(f, &a, &out, NULL);
+    assert_int_equal(mwx_fusion_update(f, &a, &out, NULL), MWX_OK);
     assert_float_equal(out.impact.semi_major_km, 20, 1e-6);
     assert_float_equal(out.impact.orientation_deg, 0, 1e-6);
-    mwx_fusion_update(f, &b, &out, NULL);
+    assert_int_equal(mwx_fusion_update(f, &b, &out, NULL), MWX_OK);
     assert_int_equal(out.impact.valid, 1);
     assert_float_equal(out.impact.lat, 40.5, 1e-9);
     assert_float_equal(out.impact.lon, 135.5, 1e-9);
@@ -216,8 +216,8 @@ static void test_impact_ellipse_fusion(void **state)
     a.impact.orientation_deg = 30;
     b.impact = a.impact;
     b.t = a.t = 51;
-    mwx_fusion_update(f, &a, &out, NULL);
-    mwx_fusion_update(f, &b, &out, NULL);
+    assert_int_equal(mwx_fusion_update(f, &a, &out, NULL), MWX_OK);
+    assert_int_equal(mwx_fusion_update(f, &b, &out, NULL), MWX_OK);
     assert_float_equal(out.impact.orientation_deg, 30, 1e-6);
     assert_float_equal(out.impact.semi_major_km, 20, 1e-6);
     assert_float_equal(out.impact.semi_minor_km, 2, 1e-6);
@@ -245,16 +245,22 @@ static void test_consistency_monte_carlo(void **state)
         mwx_rec_track_t b = make_track("KR", "KR-1", 10, xb, v, 100, 1);
         a.cov_pos_m2[0] = 9e4;
         b.cov_pos_m2[3] = 9e4;
-        mwx_fusion_create(&cfg, &f, NULL);
-        mwx_fusion_update(f, &a, &out, NULL);
-        mwx_fusion_update(f, &b, &out, NULL);
+        assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), MWX_OK);
+        assert_int_equal(mwx_fusion_update(f, &a, &out, NULL), MWX_OK);
+        assert_int_equal(mwx_fusion_update(f, &b, &out, NULL), MWX_OK);
         assert_int_equal(mwx_fusion_count(f), 1);
         double d[3], p[9];
         for (int i = 0; i < 3; i++)
             d[i] = out.ecef_m[i] - truth[i];
-        p[0] = out.cov_pos_m2[0]; p[1] = out.cov_pos_m2[1]; p[2] = out.cov_pos_m2[2];
-        p[3] = p[1]; p[4] = out.cov_pos_m2[3]; p[5] = out.cov_pos_m2[4];
-        p[6] = p[2]; p[7] = p[5]; p[8] = out.cov_pos_m2[5];
+        p[0] = out.cov_pos_m2[0];
+        p[1] = out.cov_pos_m2[1];
+        p[2] = out.cov_pos_m2[2];
+        p[3] = p[1];
+        p[4] = out.cov_pos_m2[3];
+        p[5] = out.cov_pos_m2[4];
+        p[6] = p[2];
+        p[7] = p[5];
+        p[8] = out.cov_pos_m2[5];
         /* diagonal in this construction */
         sum_nees += d[0] * d[0] / p[0] + d[1] * d[1] / p[4] + d[2] * d[2] / p[8];
         se_f += d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
@@ -281,21 +287,21 @@ static void test_broken_track_rejoins(void **state)
     mwx_rec_track_t us1 = make_track("US", "US-1", 100, x, v, 100, 5);
     mwx_rec_track_t kr1 = make_track("KR", "KR-1", 101, x, v, 100, 5);
     mwx_rec_track_t us2 = make_track("US", "US-2", 102, x, v, 100, 5);
-    mwx_fusion_update(f, &us1, &out, NULL);
+    assert_int_equal(mwx_fusion_update(f, &us1, &out, NULL), MWX_OK);
     assert_string_equal(out.track_id, "JP-F1");
-    mwx_fusion_update(f, &kr1, &out, NULL);
+    assert_int_equal(mwx_fusion_update(f, &kr1, &out, NULL), MWX_OK);
     assert_string_equal(out.track_id, "JP-F1");
-    mwx_fusion_update(f, &us2, &out, NULL);
+    assert_int_equal(mwx_fusion_update(f, &us2, &out, NULL), MWX_OK);
     assert_string_equal(out.track_id, "JP-F2"); /* US-1 is live: two objects */
     kr1.t = us2.t = 108;
-    mwx_fusion_update(f, &kr1, &out, NULL);
+    assert_int_equal(mwx_fusion_update(f, &kr1, &out, NULL), MWX_OK);
     assert_string_equal(out.track_id, "JP-F1");
-    mwx_fusion_update(f, &us2, &out, NULL);
+    assert_int_equal(mwx_fusion_update(f, &us2, &out, NULL), MWX_OK);
     assert_string_equal(out.track_id, "JP-F2");
     /* US-1 silent for 8 s > 5: a new US track on the object rejoins F1 (F2 holds the
      * live US-2, so it cannot take it) */
     mwx_rec_track_t us3 = make_track("US", "US-3", 108, x, v, 100, 5);
-    mwx_fusion_update(f, &us3, &out, NULL);
+    assert_int_equal(mwx_fusion_update(f, &us3, &out, NULL), MWX_OK);
     assert_string_equal(out.track_id, "JP-F1");
     assert_string_equal(out.sources, "KR,US"); /* US-1, silent, no longer contributes */
     assert_int_equal(mwx_fusion_count(f), 2);
@@ -514,8 +520,8 @@ static void test_reentry_stays_one(void **state)
                 x[i] = x0[i] + dist * u[i];
                 v[i] = speed * u[i];
             }
-            mwx_rec_track_t r = make_track(n ? "KR" : "US", n ? "KR-1" : "US-1", 500 + t, x, v,
-                                           50, 5);
+            mwx_rec_track_t r =
+                make_track(n ? "KR" : "US", n ? "KR-1" : "US-1", 500 + t, x, v, 50, 5);
             assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
         }
     }
@@ -710,7 +716,7 @@ static void test_dropped_member_never_feeds(void **state)
                 r.ecef_m[i] = x[i] / n * 6.33e6;
             r.cov_pos_m2[0] = r.cov_pos_m2[3] = r.cov_pos_m2[5] = 400e3 * 400e3;
         }
-        mwx_fusion_update(f, &r, &out, NULL);
+        assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), MWX_OK);
         /* US goes on with the right one; JP says nothing more */
         int first_ok = variant == 1 ? 111 + 11 : 111; /* silent: once 10 s stale */
         for (int t = 111; t <= 140; t++) {

@@ -72,7 +72,8 @@ static void test_hostile_payloads(void **state)
     uint8_t junk[40];
     memset(junk, 0xff, sizeof junk);
     assert_int_equal(mwx_sender_seal(&snd, MWX_PAYLOAD_TRACK, junk, sizeof junk, epoch + 10, buf,
-                                     sizeof buf, &len, NULL, NULL), 0);
+                                     sizeof buf, &len, NULL, NULL),
+                     0);
     assert_int_equal(mwx_node_receive_envelope(node, buf, len, epoch + 10, &err), MWX_OK);
 
     /* 2. a well-formed track that claims to be another nation's */
@@ -81,13 +82,15 @@ static void test_hostile_payloads(void **state)
     trk.t = 10;
     strcpy(trk.node, "US");
     strcpy(trk.track_id, "US-1");
-    trk.ecef_m[0] = -3.2e6; trk.ecef_m[1] = 3.6e6; trk.ecef_m[2] = 4.3e6;
+    trk.ecef_m[0] = -3.2e6;
+    trk.ecef_m[1] = 3.6e6;
+    trk.ecef_m[2] = 4.3e6;
     trk.cov_pos_m2[0] = trk.cov_pos_m2[3] = trk.cov_pos_m2[5] = 1e4;
     trk.cov_vel_m2s2[0] = trk.cov_vel_m2s2[3] = trk.cov_vel_m2s2[5] = 100;
     trk.phase = MWX_PHASE_BALLISTIC;
     trk.confirmed = 1;
-    assert_int_equal(mwx_sender_seal_track(&snd, &trk, epoch + 10, buf, sizeof buf, &len, NULL,
-                                           NULL), 0);
+    assert_int_equal(
+        mwx_sender_seal_track(&snd, &trk, epoch + 10, buf, sizeof buf, &len, NULL, NULL), 0);
     assert_int_equal(mwx_node_receive_envelope(node, buf, len, epoch + 10, &err), MWX_OK);
 
     /* 3. forged: signed with a key JP does not trust for KR */
@@ -95,22 +98,22 @@ static void test_hostile_payloads(void **state)
     strcpy(trk.node, "KR");
     strcpy(trk.track_id, "KR-1");
     assert_int_equal(mwx_sender_init(&fs, &forger, &pol, 100, NULL), 0);
-    assert_int_equal(mwx_sender_seal_track(&fs, &trk, epoch + 10, buf, sizeof buf, &len, NULL,
-                                           NULL), 0);
+    assert_int_equal(
+        mwx_sender_seal_track(&fs, &trk, epoch + 10, buf, sizeof buf, &len, NULL, NULL), 0);
     assert_int_equal(mwx_node_receive_envelope(node, buf, len, epoch + 10, &err), MWX_OK);
 
     mwx_node_get_stats(node, &st);
     assert_int_equal(st.bad_payloads, 2);
     assert_int_equal(st.share.dropped[MWX_DROP_BAD_SIGNATURE], 1);
-    assert_int_equal(sink.tracks, 0);   /* nothing fused */
+    assert_int_equal(sink.tracks, 0); /* nothing fused */
     assert_int_equal(sink.verified, 0);
 
     /* 4. the genuine report is fused */
-    assert_int_equal(mwx_sender_seal_track(&snd, &trk, epoch + 11, buf, sizeof buf, &len, NULL,
-                                           NULL), 0);
+    assert_int_equal(
+        mwx_sender_seal_track(&snd, &trk, epoch + 11, buf, sizeof buf, &len, NULL, NULL), 0);
     assert_int_equal(mwx_node_receive_envelope(node, buf, len, epoch + 11, &err), MWX_OK);
     assert_int_equal(sink.verified, 1);
-    assert_int_equal(sink.tracks, 1);   /* the fused track JP-F1 */
+    assert_int_equal(sink.tracks, 1); /* the fused track JP-F1 */
     assert_int_equal(mwx_fusion_count(mwx_node_fusion(node)), 1);
     mwx_node_destroy(node);
 }
@@ -183,8 +186,8 @@ static void test_partner_extremes_and_flood(void **state)
         if (bad[i][1] > 0)
             x.ecef_m[0] = bad[i][1];
         x.vel_mps[0] = bad[i][2];
-        assert_int_equal(mwx_sender_seal_track(&skr, &x, epoch + 10, buf, sizeof buf, &len,
-                                               NULL, NULL), 0);
+        assert_int_equal(
+            mwx_sender_seal_track(&skr, &x, epoch + 10, buf, sizeof buf, &len, NULL, NULL), 0);
         assert_int_equal(mwx_node_receive_envelope(node, buf, len, epoch + 10, &err), MWX_OK);
     }
     mwx_node_get_stats(node, &st);
@@ -198,8 +201,8 @@ static void test_partner_extremes_and_flood(void **state)
         mwx_geo_to_ecef(&earth, &gi, x.ecef_m);
         snprintf(x.track_id, sizeof x.track_id, "KR-%d", i);
         x.t = 10;
-        assert_int_equal(mwx_sender_seal_track(&skr, &x, epoch + 10, buf, sizeof buf, &len,
-                                               NULL, NULL), 0);
+        assert_int_equal(
+            mwx_sender_seal_track(&skr, &x, epoch + 10, buf, sizeof buf, &len, NULL, NULL), 0);
         assert_int_equal(mwx_node_receive_envelope(node, buf, len, epoch + 10, &err), MWX_OK);
     }
     mwx_node_get_stats(node, &st);
@@ -211,8 +214,8 @@ static void test_partner_extremes_and_flood(void **state)
     strcpy(u.node, "US");
     strcpy(u.track_id, "US-1");
     u.t = 11;
-    assert_int_equal(mwx_sender_seal_track(&sus, &u, epoch + 11, buf, sizeof buf, &len, NULL,
-                                           NULL), 0);
+    assert_int_equal(mwx_sender_seal_track(&sus, &u, epoch + 11, buf, sizeof buf, &len, NULL, NULL),
+                     0);
     assert_int_equal(mwx_node_receive_envelope(node, buf, len, epoch + 11, &err), MWX_OK);
     assert_int_equal(mwx_fusion_count(mwx_node_fusion(node)), MWX_WARN_MAX_TRACKS / 2 + 1);
     mwx_node_get_stats(node, &st);
@@ -273,14 +276,17 @@ static void test_gap_request_rate(void **state)
     /* forged requests first: dropped by the receiver, they cost US nothing */
     for (int i = 0; i < 20; i++) {
         assert_int_equal(mwx_gap_request_seal(&forger, "JP", 1, 2, epoch + 0.001 * i, buf,
-                                              sizeof buf, &len, NULL), 0);
-        assert_int_equal(mwx_bus_request(bus, subject, buf, len, 0.1, reply, sizeof reply,
-                                         &rlen, &err), MWX_EAGAIN);
+                                              sizeof buf, &len, NULL),
+                         0);
+        assert_int_equal(
+            mwx_bus_request(bus, subject, buf, len, 0.1, reply, sizeof reply, &rlen, &err),
+            MWX_EAGAIN);
     }
     /* 50 valid requests, each newer than the last, at once */
     for (int i = 0; i < 50; i++) {
         assert_int_equal(mwx_gap_request_seal(&us, "JP", 1, 2, epoch + 0.1 + 0.001 * i, buf,
-                                              sizeof buf, &len, NULL), 0);
+                                              sizeof buf, &len, NULL),
+                         0);
         int rc = mwx_bus_request(bus, subject, buf, len, 0.1, reply, sizeof reply, &rlen, &err);
         assert_true(rc == MWX_OK || rc == MWX_EAGAIN); /* EAGAIN: no reply */
         replies += rc == MWX_OK;

@@ -55,12 +55,12 @@ static void test_log_roundtrip_and_torn_tail(void **state)
     memset(b, 0xB2, sizeof b);
     path_in(p, sizeof p, "x.outbox");
     unlink(p);
-    assert_int_equal(svc_log_open(p, 1234.5, NULL, NULL, &l, &start, &existed, NULL), MWX_OK);
+    assert_int_equal(mwxi_svc_log_open(p, 1234.5, NULL, NULL, &l, &start, &existed, NULL), MWX_OK);
     assert_int_equal(existed, 0);
     assert_true(start == 1234.5);
-    assert_int_equal(svc_log_append(l, 10.0, 1.5, a, sizeof a, 1, NULL), MWX_OK);
-    assert_int_equal(svc_log_append(l, 11.0, 2.5, b, sizeof b, 0, NULL), MWX_OK);
-    svc_log_close(l);
+    assert_int_equal(mwxi_svc_log_append(l, 10.0, 1.5, a, sizeof a, 1, NULL), MWX_OK);
+    assert_int_equal(mwxi_svc_log_append(l, 11.0, 2.5, b, sizeof b, 0, NULL), MWX_OK);
+    mwxi_svc_log_close(l);
 
     /* a torn third entry: header and half its bytes */
     FILE *f = fopen(p, "ab");
@@ -73,7 +73,7 @@ static void test_log_roundtrip_and_torn_tail(void **state)
     off_t torn = sb.st_size;
 
     memset(&s, 0, sizeof s);
-    assert_int_equal(svc_log_open(p, 999.0, collect, &s, &l, &start, &existed, NULL), MWX_OK);
+    assert_int_equal(mwxi_svc_log_open(p, 999.0, collect, &s, &l, &start, &existed, NULL), MWX_OK);
     assert_int_equal(existed, 1);
     assert_true(start == 1234.5); /* the first start's clock, not the new one */
     assert_int_equal(s.n, 2);
@@ -81,17 +81,17 @@ static void test_log_roundtrip_and_torn_tail(void **state)
     assert_int_equal(s.first[0], 0xA1);
     assert_true(s.unix_s[1] == 11.0 && s.t[1] == 2.5);
     assert_int_equal(s.len[1], 300);
-    assert_int_equal(svc_log_count(l), 2);
+    assert_int_equal(mwxi_svc_log_count(l), 2);
     /* the tail was cut: the next entry follows the last whole one */
     stat(p, &sb);
     assert_true(sb.st_size == torn - 58);
-    assert_int_equal(svc_log_append(l, 12.0, 3.5, a, 10, 1, NULL), MWX_OK);
-    svc_log_close(l);
+    assert_int_equal(mwxi_svc_log_append(l, 12.0, 3.5, a, 10, 1, NULL), MWX_OK);
+    mwxi_svc_log_close(l);
     memset(&s, 0, sizeof s);
-    assert_int_equal(svc_log_open(p, 0, collect, &s, &l, &start, &existed, NULL), MWX_OK);
+    assert_int_equal(mwxi_svc_log_open(p, 0, collect, &s, &l, &start, &existed, NULL), MWX_OK);
     assert_int_equal(s.n, 3);
     assert_int_equal(s.len[2], 10);
-    svc_log_close(l);
+    mwxi_svc_log_close(l);
 
     /* a flipped byte inside entry 2: entries from there on are not trusted */
     f = fopen(p, "r+b");
@@ -99,16 +99,16 @@ static void test_log_roundtrip_and_torn_tail(void **state)
     fputc(0x00, f);
     fclose(f);
     memset(&s, 0, sizeof s);
-    assert_int_equal(svc_log_open(p, 0, collect, &s, &l, &start, &existed, NULL), MWX_OK);
+    assert_int_equal(mwxi_svc_log_open(p, 0, collect, &s, &l, &start, &existed, NULL), MWX_OK);
     assert_int_equal(s.n, 1);
-    svc_log_close(l);
+    mwxi_svc_log_close(l);
 
     /* not a log at all */
     f = fopen(p, "wb");
     fputs("hello, this is not a log file", f);
     fclose(f);
     mwx_err_t err = {0};
-    assert_int_equal(svc_log_open(p, 0, NULL, NULL, &l, &start, &existed, &err), MWX_ECORRUPT);
+    assert_int_equal(mwxi_svc_log_open(p, 0, NULL, NULL, &l, &start, &existed, &err), MWX_ECORRUPT);
     assert_non_null(strstr(err.msg, "x.outbox"));
     unlink(p);
 }
@@ -117,7 +117,7 @@ static void test_crc32c_known_value(void **state)
 {
     (void)state;
     /* the standard check value of CRC-32C */
-    assert_int_equal(svc_crc32c(0, (const uint8_t *)"123456789", 9), 0xE3069283u);
+    assert_int_equal(mwxi_svc_crc32c(0, (const uint8_t *)"123456789", 9), 0xE3069283u);
 }
 
 static int write_cfg(const char *name, const char *text, char *p, size_t n)
@@ -158,23 +158,31 @@ static void test_config(void **state)
         const char *json, *expect;
     } bad[] = {
         {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"key\": \"k\", \"sensors\": \"s\", "
-         "\"outputs\": \"o\", \"speeed\": 1}", "$.speeed: unknown key"},
+         "\"outputs\": \"o\", \"speeed\": 1}",
+         "$.speeed: unknown key"},
         {"{\"nation\": \"JP\", \"bus\": \"udp://x\", \"key\": \"k\", \"sensors\": \"s\", "
-         "\"outputs\": \"o\"}", "$.bus"},
+         "\"outputs\": \"o\"}",
+         "$.bus"},
         {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"sensors\": \"s\", \"outputs\": \"o\"}",
          "$.key"},
         {"{\"nation\": \"J P\", \"bus\": \"inproc\", \"key\": \"k\", \"sensors\": \"s\", "
-         "\"outputs\": \"o\"}", "$.nation"},
+         "\"outputs\": \"o\"}",
+         "$.nation"},
         {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"key\": \"k\", \"sensors\": \"s\", "
-         "\"outputs\": \"o\", \"speed\": 0}", "$.speed"},
+         "\"outputs\": \"o\", \"speed\": 0}",
+         "$.speed"},
         {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"key\": \"k\", \"sensors\": \"s\", "
-         "\"outputs\": \"o\", \"http\": \"8080\"}", "$.http"},
+         "\"outputs\": \"o\", \"http\": \"8080\"}",
+         "$.http"},
         {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"key\": \"k\", \"sensors\": \"s\", "
-         "\"outputs\": \"o\", \"trust\": [\"KR\"]}", "$.trust"},
+         "\"outputs\": \"o\", \"trust\": [\"KR\"]}",
+         "$.trust"},
         {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"key\": \"k\", \"sensors\": \"s\", "
-         "\"outputs\": \"o\", \"trust\": {\"KR\": 1}}", "$.trust.KR"},
+         "\"outputs\": \"o\", \"trust\": {\"KR\": 1}}",
+         "$.trust.KR"},
         {"{\"nation\": \"JP\", \"bus\": \"inproc\", \"key\": \"\", \"sensors\": \"s\", "
-         "\"outputs\": \"o\"}", "$.key"},
+         "\"outputs\": \"o\"}",
+         "$.key"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         mwx_err_clear(&err);

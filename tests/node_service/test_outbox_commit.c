@@ -19,27 +19,32 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define N 3000
-#define HDR 16  /* service_int.h: "MWXLOG1\n" + start_unix */
+#define N    3000
+#define HDR  16 /* service_int.h: "MWXLOG1\n" + start_unix */
 #define META 24 /* len, crc, unix_s, t_scn */
 
 static char dir[512];
 
 typedef struct pubs {
     svc_log_t *log;
-    uint64_t end[N + 1];      /* log bytes up to and including envelope k */
-    uint32_t got[N + 1];      /* publishes of envelope k */
+    uint64_t end[N + 1]; /* log bytes up to and including envelope k */
+    uint32_t got[N + 1]; /* publishes of envelope k */
     uint32_t order_err, early;
     uint32_t n, last;
     /* the first publish blocks until the test lets it go (a batch piles up behind it) */
     atomic_int hold, released;
-    atomic_uint putting;      /* the envelope the caller is putting (or waits to put) */
+    atomic_uint putting; /* the envelope the caller is putting (or waits to put) */
     uint32_t slots;
-    uint64_t cut_synced;      /* the log's durable length at the cut publish */
+    uint64_t cut_synced; /* the log's durable length at the cut publish */
     uint32_t cut_at, cut_seen;
 } pubs_t;
 
-static uint32_t seq_of(const uint8_t *data) { uint32_t k; memcpy(&k, data, 4); return k; }
+static uint32_t seq_of(const uint8_t *data)
+{
+    uint32_t k;
+    memcpy(&k, data, 4);
+    return k;
+}
 
 static int on_pub(void *user, const char *subject, const uint8_t *data, size_t len)
 {
@@ -48,7 +53,7 @@ static int on_pub(void *user, const char *subject, const uint8_t *data, size_t l
     assert_true(k >= 1 && k <= N);
     assert_int_equal(len, 100 + k % 200);
     assert_string_equal(subject, k % 2 ? "mwx.track.JP.KR" : "mwx.hb.JP.KR");
-    if (svc_log_synced(p->log) < p->end[k])
+    if (mwxi_svc_log_synced(p->log) < p->end[k])
         p->early++; /* on the wire before on disk */
     if (k != p->last + 1)
         p->order_err++;
@@ -56,7 +61,7 @@ static int on_pub(void *user, const char *subject, const uint8_t *data, size_t l
     p->got[k]++;
     p->n++;
     if (k == p->cut_at) {
-        p->cut_synced = svc_log_synced(p->log);
+        p->cut_synced = mwxi_svc_log_synced(p->log);
         p->cut_seen = p->n;
     }
     if (k == 1 && atomic_load(&p->hold) == 1)
@@ -73,8 +78,7 @@ static int on_pub(void *user, const char *subject, const uint8_t *data, size_t l
     return MWX_OK;
 }
 
-static int count_entries(void *user, double unix_s, double t_scn, const uint8_t *data,
-                         size_t len)
+static int count_entries(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len)
 {
     uint32_t *n = user;
     (void)unix_s;
@@ -100,7 +104,8 @@ static void run(int threaded, size_t slots, uint32_t n)
     memset(&p, 0, sizeof p);
     snprintf(path, sizeof path, "%s/outbox-%d-%zu", dir, threaded, slots);
     unlink(path);
-    assert_int_equal(svc_log_open(path, 1.0, NULL, NULL, &log, &start, &existed, &err), MWX_OK);
+    assert_int_equal(mwxi_svc_log_open(path, 1.0, NULL, NULL, &log, &start, &existed, &err),
+                     MWX_OK);
     p.log = log;
     p.cut_at = n / 2;
     /* a big queue: hold the first publish until 199 more are queued; a small one: hold
@@ -108,7 +113,7 @@ static void run(int threaded, size_t slots, uint32_t n)
     atomic_store(&p.hold, !threaded ? 0 : slots == 0 ? 1 : 2);
     atomic_store(&p.putting, 0);
     p.slots = (uint32_t)slots;
-    assert_int_equal(svc_commit_create(log, threaded, slots, on_pub, &p, &c, &err), MWX_OK);
+    assert_int_equal(mwxi_svc_commit_create(log, threaded, slots, on_pub, &p, &c, &err), MWX_OK);
     for (uint32_t k = 1; k <= n; k++) {
         size_t len = 100 + k % 200;
         memset(buf, (int)k, sizeof buf);
@@ -116,20 +121,20 @@ static void run(int threaded, size_t slots, uint32_t n)
         atomic_store(&p.putting, k);
         off += META + len;
         p.end[k] = off;
-        assert_int_equal(svc_commit_put(c, 10.0 + k, k * 0.1, 1,
-                                         k % 2 ? "mwx.track.JP.KR" : "mwx.hb.JP.KR", buf, len,
-                                         &err),
+        assert_int_equal(mwxi_svc_commit_put(c, 10.0 + k, k * 0.1, 1,
+                                             k % 2 ? "mwx.track.JP.KR" : "mwx.hb.JP.KR", buf, len,
+                                             &err),
                          MWX_OK);
         if (k == 200)
             atomic_store(&p.released, 1);
     }
-    assert_int_equal(svc_commit_barrier(c, &err), MWX_OK);
-    svc_commit_stats(c, &st);
+    assert_int_equal(mwxi_svc_commit_barrier(c, &err), MWX_OK);
+    mwxi_svc_commit_stats(c, &st);
     assert_int_equal(p.n, n);
     assert_int_equal(st.published, n);
     assert_int_equal(st.envelopes, n);
     assert_int_equal(st.queued, 0);
-    svc_commit_destroy(c);
+    mwxi_svc_commit_destroy(c);
 
     assert_int_equal(p.early, 0);
     assert_int_equal(p.order_err, 0);
@@ -161,16 +166,16 @@ static void run(int threaded, size_t slots, uint32_t n)
         fclose(in);
         fclose(out);
     }
-    svc_log_close(log);
+    mwxi_svc_log_close(log);
     uint32_t n_cut = 0;
-    assert_int_equal(svc_log_open(cut, 1.0, count_entries, &n_cut, &log, &start, &existed, &err),
-                     MWX_OK);
-    svc_log_close(log);
+    assert_int_equal(
+        mwxi_svc_log_open(cut, 1.0, count_entries, &n_cut, &log, &start, &existed, &err), MWX_OK);
+    mwxi_svc_log_close(log);
     assert_true(n_cut >= p.cut_at); /* envelopes 1..cut_at were all published by then */
     uint32_t n_all = 0;
-    assert_int_equal(svc_log_open(path, 1.0, count_entries, &n_all, &log, &start, &existed, &err),
-                     MWX_OK);
-    svc_log_close(log);
+    assert_int_equal(
+        mwxi_svc_log_open(path, 1.0, count_entries, &n_all, &log, &start, &existed, &err), MWX_OK);
+    mwxi_svc_log_close(log);
     assert_int_equal(n_all, n);
     unlink(cut);
     unlink(path);

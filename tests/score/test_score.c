@@ -256,7 +256,7 @@ static void test_fixed_offset(void **state)
      * 50 m; at even seconds it is exactly 50 m. */
     assert_int_equal(t->n_steps, 981);
     assert_true(t->ospa_m >= 50.0 - 1e-9 && t->ospa_m < 56.0);
-    assert_float_equal(t->gospa_m, t->ospa_m, 1e-9);  /* one to one: identical */
+    assert_float_equal(t->gospa_m, t->ospa_m, 1e-9); /* one to one: identical */
     assert_int_equal(rep.n_launches, 1);
     assert_string_equal(rep.launches[0].id, "L1");
     assert_float_equal(rep.launches[0].t_first_track, 70.0, 1e-12);
@@ -278,7 +278,7 @@ static void test_gaussian_nees(void **state)
                 P[i][j] += L[i][k] * L[j][k];
         }
     size_t n = 0;
-    for (int rep_i = 0; rep_i < 3; rep_i++)   /* three nodes tracking the same flight */
+    for (int rep_i = 0; rep_i < 3; rep_i++) /* three nodes tracking the same flight */
         for (double t = 61; t <= 1059; t += 1) {
             /* a copy: push() may move r */
             const mwx_rec_truth_t s_copy = *l1_at(&r, t), *s = &s_copy;
@@ -370,8 +370,11 @@ static void test_impact_error_times(void **state)
     m->t = 66.0;
     strcpy(m->truth_object, "L1");
     /* Shares of KR-3: unverified ones do not count; the first verified per nation does. */
-    const struct { double t; const char *to; int verified; } sh[] = {
-        {70.5, "JP", 0}, {71.2, "JP", 1}, {70.9, "US", 1}, {77.0, "US", 1}};
+    const struct {
+        double t;
+        const char *to;
+        int verified;
+    } sh[] = {{70.5, "JP", 0}, {71.2, "JP", 1}, {70.9, "US", 1}, {77.0, "US", 1}};
     for (size_t i = 0; i < sizeof sh / sizeof sh[0]; i++) {
         mwx_rec_share_t *x = &push(&r, MWX_REC_SHARE)->u.share;
         x->t = sh[i].t;
@@ -434,8 +437,8 @@ static void test_impact_error_times(void **state)
     assert_true(isnan(rep.launches[0].impact_error_km[MWX_SCORE_AT_LAUNCH_PLUS_120]));
     assert_float_equal(rep.launches[0].impact_error_km[MWX_SCORE_AT_TTG_60], 0.66, 1e-6);
     json_t *j = report_json(&rep);
-    json_t *ie = json_object_get(json_array_get(json_object_get(j, "launches"), 0),
-                                 "impact_error_km");
+    json_t *ie =
+        json_object_get(json_array_get(json_object_get(j, "launches"), 0), "impact_error_km");
     assert_true(json_is_null(json_object_get(ie, "at_launch_plus_120s")));
     assert_true(json_is_real(json_object_get(ie, "at_ttg_300s")));
     json_decref(j);
@@ -454,8 +457,7 @@ static void test_impact_error_times(void **state)
         if (t == 757) {
             x->phase = MWX_PHASE_IMPACT;
             x->impact.valid = 1;
-            north_of(gi.lat / MWX_DEG, gi.lon / MWX_DEG, 1616.0, &x->impact.lat,
-                     &x->impact.lon);
+            north_of(gi.lat / MWX_DEG, gi.lon / MWX_DEG, 1616.0, &x->impact.lat, &x->impact.lon);
             x->impact.t = 757;
         }
     }
@@ -556,10 +558,10 @@ static void test_association_crossing(void **state)
     assert_float_equal(rep.tracking.ospa_in_flight_m, sqrt((400 + 400 + 1e8) / 3.0), 1e-6);
     assert_float_equal(rep.tracking.gospa_in_flight_m, sqrt(800 + 1e8 / 2.0), 1e-6);
     assert_int_equal(rep.tracking.n_steps, 101);
-    assert_float_equal(rep.tracking.pos_rmse_m, 20.0, 1e-6);  /* association unchanged */
+    assert_float_equal(rep.tracking.pos_rmse_m, 20.0, 1e-6); /* association unchanged */
     assert_int_equal(rep.tracking.n_false_tracks, 1);
     mwx_report_free(&rep);
-    r.n -= 41;  /* drop the measurements again (they were appended last) */
+    r.n -= 41; /* drop the measurements again (they were appended last) */
 
     /* The node's fused picture ("JP-F1" on A, 20 m the other side) is scored apart from
      * its own tracks: it competes with no one, belongs to A, and its steps count on
@@ -603,9 +605,9 @@ typedef struct hook_seen {
 
 /* A stand-in for the warning stage: region "JP-01" is threatened by A, nothing by B; a
  * region is warned at the first alert naming it. */
-static int fake_regions(void *ctx, const mwx_score_launch_t *l, const mwx_rec_truth_t *s,
-                        size_t ns, const mwx_rec_alert_t *al, size_t na, mwx_score_region_t *out,
-                        int cap, int *n_out, mwx_err_t *err)
+static int fake_regions(void *ctx, const mwx_score_launch_t *l, const mwx_rec_truth_t *s, size_t ns,
+                        const mwx_rec_alert_t *al, size_t na, mwx_score_region_t *out, int cap,
+                        int *n_out, mwx_err_t *err)
 {
     hook_seen_t *seen = ctx;
     if (seen->calls < 4) {
@@ -640,8 +642,7 @@ static int fake_regions(void *ctx, const mwx_score_launch_t *l, const mwx_rec_tr
     return 0;
 }
 
-static void add_alert(recs_t *r, const char *node, const char *ident, double t,
-                      const char *region)
+static void add_alert(recs_t *r, const char *node, const char *ident, double t, const char *region)
 {
     mwx_rec_alert_t *a = &push(r, MWX_REC_ALERT)->u.alert;
     a->t = t;
@@ -670,11 +671,23 @@ static void test_report_json_and_regions(void **state)
     json_t *ls = json_object_get(j, "launches");
     assert_true(json_is_array(ls));
     assert_int_equal(json_array_size(ls), 2);
-    static const char *const launch_keys[] = {
-        "id", "t_launch", "t_impact", "impact", "t_first_detection", "t_first_track",
-        "t_first_shared", "impact_error_km", "regions", "missed_regions", "false_regions",
-        "launch_point_error_km", "launch_time_error_s", "n_tracks", "objects",
-        "t_first_prediction", NULL};
+    static const char *const launch_keys[] = {"id",
+                                              "t_launch",
+                                              "t_impact",
+                                              "impact",
+                                              "t_first_detection",
+                                              "t_first_track",
+                                              "t_first_shared",
+                                              "impact_error_km",
+                                              "regions",
+                                              "missed_regions",
+                                              "false_regions",
+                                              "launch_point_error_km",
+                                              "launch_time_error_s",
+                                              "n_tracks",
+                                              "objects",
+                                              "t_first_prediction",
+                                              NULL};
     for (size_t i = 0; i < 2; i++) {
         json_t *l = json_array_get(ls, i);
         for (int k = 0; launch_keys[k]; k++)
@@ -697,9 +710,9 @@ static void test_report_json_and_regions(void **state)
         assert_true(json_is_array(json_object_get(l, "false_regions")));
     }
     json_t *tk = json_object_get(j, "tracking");
-    static const char *const tk_keys[] = {"pos_rmse_m", "vel_rmse_mps", "nees", "ospa_m",
-                                          "gospa_m", "ospa_in_flight_m",
-                                          "gospa_in_flight_m", NULL};
+    static const char *const tk_keys[] = {
+        "pos_rmse_m",       "vel_rmse_mps",      "nees", "ospa_m", "gospa_m",
+        "ospa_in_flight_m", "gospa_in_flight_m", NULL};
     for (int k = 0; tk_keys[k]; k++)
         assert_true(json_is_number(json_object_get(tk, tk_keys[k])));
     assert_float_equal(json_number_value(json_object_get(tk, "pos_rmse_m")), 20.0, 1e-3);
@@ -789,8 +802,8 @@ static void add_path(recs_t *r, const char *obj, const char *launch, double t0, 
 
 /* The track of node/id following f exactly from t0 to t1 (every second), each record
  * predicting the impact at (lat, lon). */
-static void add_follow(recs_t *r, const char *node, const char *id, double t0, double t1,
-                       path_fn f, double lat, double lon)
+static void add_follow(recs_t *r, const char *node, const char *id, double t0, double t1, path_fn f,
+                       double lat, double lon)
 {
     mwx_earth_t e = mwx_earth_wgs84();
     for (double t = t0; t <= t1 + 1e-9; t += 1.0) {
@@ -877,8 +890,8 @@ static void test_staged_launch(void **state)
 
     mwx_regions_t *regs = NULL;
     mwx_err_t err = {0};
-    assert_int_equal(mwx_regions_load_string(STAGE_BOXES, strlen(STAGE_BOXES), "boxes", &regs,
-                                             &err), 0);
+    assert_int_equal(
+        mwx_regions_load_string(STAGE_BOXES, strlen(STAGE_BOXES), "boxes", &regs, &err), 0);
     mwx_score_opts_t o;
     mwx_score_opts_default(&o);
     o.regions = mwx_score_warn_regions;
@@ -902,11 +915,11 @@ static void test_staged_launch(void **state)
     assert_int_equal(l->n_tracks, 2);
     assert_float_equal(l->t_first_prediction, 140.0, 1e-9); /* KR-1's first record */
     /* each object's impact error from its own track, against the meridian arc */
-    assert_float_equal(l->objects[1].impact_error_km[MWX_SCORE_AT_TTG_60],
-                       meridian_km(10.5, 0.03), 1e-3);
+    assert_float_equal(l->objects[1].impact_error_km[MWX_SCORE_AT_TTG_60], meridian_km(10.5, 0.03),
+                       1e-3);
     assert_float_equal(l->impact_error_km[MWX_SCORE_AT_TTG_60], meridian_km(10.5, 0.05), 1e-3);
-    assert_float_equal(l->objects[0].impact_error_km[MWX_SCORE_AT_TTG_300],
-                       meridian_km(10.5, 0.05), 1e-3);
+    assert_float_equal(l->objects[0].impact_error_km[MWX_SCORE_AT_TTG_300], meridian_km(10.5, 0.05),
+                       1e-3);
     /* regions of both objects: the stage's drop zone warned by the drop-zone alert */
     assert_int_equal(l->n_regions, 3);
     const mwx_score_region_t *g = region_of(l, "XS-1");
@@ -991,8 +1004,8 @@ static void test_space_launch_orbit_part(void **state)
 
     mwx_regions_t *regs = NULL;
     mwx_err_t err = {0};
-    assert_int_equal(mwx_regions_load_string(STAGE_BOXES, strlen(STAGE_BOXES), "boxes", &regs,
-                                             &err), 0);
+    assert_int_equal(
+        mwx_regions_load_string(STAGE_BOXES, strlen(STAGE_BOXES), "boxes", &regs, &err), 0);
     mwx_score_opts_t o;
     mwx_score_opts_default(&o);
     o.regions = mwx_score_warn_regions;
@@ -1066,7 +1079,7 @@ static void test_errors(void **state)
     /* Truth but no tracks: a report of nulls, not a failure. */
     add_truth(&r, "L9", 0.0, p, v, MWX_PHASE_BOOST);
     add_truth(&r, "L9", 5.0, p, v, MWX_PHASE_IMPACT);
-    r.v[0].u.track.confirmed = 0;   /* tentative tracks are not scored */
+    r.v[0].u.track.confirmed = 0; /* tentative tracks are not scored */
     assert_int_equal(mwx_score_compute(r.v, r.n, NULL, &rep, &err), 0);
     assert_true(isnan(rep.tracking.pos_rmse_m));
     assert_true(isnan(rep.tracking.ospa_m));
@@ -1083,7 +1096,7 @@ static void test_errors(void **state)
     add_track(&r, "JP", "T2", 2.0, bad, v, 10);
     add_track(&r, "JP", "T2", 3.0, p, inf, 10);
     add_track(&r, "JP", "T3", 3.0, p, v, 10);
-    add_track(&r, "JP", "T3", 5.0, p, v, 10);   /* on the grid (truth times 0 and 5 s) */
+    add_track(&r, "JP", "T3", 5.0, p, v, 10); /* on the grid (truth times 0 and 5 s) */
     assert_int_equal(mwx_score_compute(r.v, r.n, NULL, &rep, &err), 0);
     assert_int_equal(rep.tracking.n_tracks, 1);
     assert_int_equal(rep.tracking.n_false_tracks, 0);

@@ -87,8 +87,7 @@ static int start(nats_fixture_t *f, const char *conf, int fixed_port)
                 dup2(devnull, 2);
             }
             if (conf)
-                execl(bin, "nats-server", "-c", conf, "-a", "127.0.0.1", "-p", port,
-                      (char *)NULL);
+                execl(bin, "nats-server", "-c", conf, "-a", "127.0.0.1", "-p", port, (char *)NULL);
             else
                 execl(bin, "nats-server", "-a", "127.0.0.1", "-p", port, (char *)NULL);
             _exit(127);

@@ -32,10 +32,10 @@ typedef struct node {
     mwx_receiver_t *rx;
     mwx_sender_t tx;
     const mwx_policy_t *pol;
-    int raw[MWX_MAX_NATIONS];   /* delivered by the bus, by origin (from the subject) */
-    int got[MWX_MAX_NATIONS];   /* accepted by the receiver, by origin */
-    int violations;             /* accepted although not releasable / not allowed */
-    int raw_violations;         /* delivered by a policy-enforcing bus although not allowed */
+    int raw[MWX_MAX_NATIONS]; /* delivered by the bus, by origin (from the subject) */
+    int got[MWX_MAX_NATIONS]; /* accepted by the receiver, by origin */
+    int violations;           /* accepted although not releasable / not allowed */
+    int raw_violations;       /* delivered by a policy-enforcing bus although not allowed */
     int enforcing;
 } node_t;
 
@@ -87,8 +87,9 @@ static void net_open(net_t *net, int kind, const mwx_policy_t *pol)
     net->kind = kind;
     net->pol = *pol;
     if (kind == BUS_INPROC || kind == BUS_INPROC_POLICY)
-        assert_int_equal(mwx_inproc_hub_create(kind == BUS_INPROC_POLICY ? &net->pol : NULL,
-                                               &net->hub, &err), 0);
+        assert_int_equal(
+            mwx_inproc_hub_create(kind == BUS_INPROC_POLICY ? &net->pol : NULL, &net->hub, &err),
+            0);
     if (kind == BUS_NATS_POLICY) {
         const char *tmp = getenv("MWX_TMPDIR");
         static int serial;
@@ -122,8 +123,8 @@ static void net_open(net_t *net, int kind, const mwx_policy_t *pol)
             o.name = n->nation;
             if (kind == BUS_NATS_POLICY) {
                 snprintf(creds, sizeof creds, "%s/%s.creds", net->dir, n->nation);
-                assert_int_equal(mwx_nats_creds_load(creds, user, sizeof user, pw, sizeof pw,
-                                                     &err), 0);
+                assert_int_equal(mwx_nats_creds_load(creds, user, sizeof user, pw, sizeof pw, &err),
+                                 0);
                 o.user = user;
                 o.password = pw;
             }
@@ -134,8 +135,9 @@ static void net_open(net_t *net, int kind, const mwx_policy_t *pol)
     /* everyone trusts everyone's key: releasability, not trust, is under test here */
     for (int i = 0; i < pol->n; i++)
         for (int j = 0; j < pol->n; j++)
-            assert_int_equal(mwx_receiver_trust(net->node[i].rx, net->node[j].nation,
-                                                net->node[j].key.pk, &err), 0);
+            assert_int_equal(
+                mwx_receiver_trust(net->node[i].rx, net->node[j].nation, net->node[j].key.pk, &err),
+                0);
 }
 
 static void net_close(net_t *net)
@@ -180,8 +182,7 @@ static void subscribe_all(net_t *net)
     char s[MWX_SUBJECT_LEN];
     for (int i = 0; i < net->pol.n; i++) {
         assert_int_equal(mwx_subject_inbox(net->node[i].nation, s), 0);
-        assert_int_equal(mwx_bus_subscribe(net->node[i].bus, s, on_data, &net->node[i], &err),
-                         0);
+        assert_int_equal(mwx_bus_subscribe(net->node[i].bus, s, on_data, &net->node[i], &err), 0);
     }
     if (net->kind >= BUS_NATS)
         net_flush(net); /* subscriptions registered before anyone publishes */
@@ -218,12 +219,12 @@ static void flow_on(int kind)
             node_t *n = &net.node[i];
             uint8_t payload[64];
             memset(payload, k, sizeof payload);
-            assert_int_equal(mwx_sender_seal(&n->tx, MWX_PAYLOAD_TRACK, payload, sizeof payload,
-                                             T0, buf, sizeof buf, &len, &env, &err), 0);
+            assert_int_equal(mwx_sender_seal(&n->tx, MWX_PAYLOAD_TRACK, payload, sizeof payload, T0,
+                                             buf, sizeof buf, &len, &env, &err),
+                             0);
             assert_int_equal(mwx_bus_publish_envelope(n->bus, &env, buf, len, &err), env.n_to);
             if (k == 0) /* a replay of the first one */
-                assert_int_equal(mwx_bus_publish_envelope(n->bus, &env, buf, len, &err),
-                                 env.n_to);
+                assert_int_equal(mwx_bus_publish_envelope(n->bus, &env, buf, len, &err), env.n_to);
         }
     /* KR (which releases only to US) labels one for JP and sends it to US: the label says
      * not for US. And a forged "US" track from KR's key. */
@@ -248,7 +249,7 @@ static void flow_on(int kind)
     if (kind == BUS_INPROC_POLICY)
         assert_int_equal(rc, MWX_EINVAL); /* the hub refuses a forged subject */
     else
-        assert_int_equal(rc, 0);          /* nats-server drops it (async permission error) */
+        assert_int_equal(rc, 0); /* nats-server drops it (async permission error) */
     if (kind >= BUS_NATS)
         net_flush(&net);
     /* expected deliveries: per node, per allowed origin, N + 1 (replay) */
@@ -294,10 +295,22 @@ static void flow_on(int kind)
     net_close(&net);
 }
 
-static void test_flow_inproc(void **state) { flow_on(BUS_INPROC); }
-static void test_flow_inproc_policy(void **state) { flow_on(BUS_INPROC_POLICY); }
-static void test_flow_nats(void **state) { flow_on(BUS_NATS); }
-static void test_flow_nats_config(void **state) { flow_on(BUS_NATS_POLICY); }
+static void test_flow_inproc(void **state)
+{
+    flow_on(BUS_INPROC);
+}
+static void test_flow_inproc_policy(void **state)
+{
+    flow_on(BUS_INPROC_POLICY);
+}
+static void test_flow_nats(void **state)
+{
+    flow_on(BUS_NATS);
+}
+static void test_flow_nats_config(void **state)
+{
+    flow_on(BUS_NATS_POLICY);
+}
 
 /* ------------------------------------------------------------ gap recovery over a bus */
 
@@ -359,8 +372,7 @@ static void gap_on(int kind)
         o.send_asap = 1;
         if (kind == BUS_NATS_POLICY) {
             snprintf(creds, sizeof creds, "%s/JP.creds", net.dir);
-            assert_int_equal(mwx_nats_creds_load(creds, user, sizeof user, pw, sizeof pw, &err),
-                             0);
+            assert_int_equal(mwx_nats_creds_load(creds, user, sizeof user, pw, sizeof pw, &err), 0);
             o.user = user;
             o.password = pw;
         }
@@ -377,7 +389,8 @@ static void gap_on(int kind)
 
     for (int k = 0; k < 10; k++) {
         assert_int_equal(mwx_sender_seal(&jp->tx, MWX_PAYLOAD_TRACK, (const uint8_t *)"t", 1, T0,
-                                         buf, sizeof buf, &len, &env, &err), 0);
+                                         buf, sizeof buf, &len, &env, &err),
+                         0);
         assert_int_equal(mwx_sentlog_add(resp.log, buf, len), 0);
         if (k >= 4 && k <= 6)
             continue; /* lost on the way */
@@ -390,8 +403,8 @@ static void gap_on(int kind)
     assert_int_equal(mwx_receiver_missing(us->rx, "JP", &from, &to), 0);
     assert_int_equal(from, 5);
     assert_int_equal(to, 7);
-    assert_int_equal(mwx_gap_request_seal(&us->key, "JP", from, to, T0, buf, sizeof buf, &len,
-                                          &err), 0);
+    assert_int_equal(
+        mwx_gap_request_seal(&us->key, "JP", from, to, T0, buf, sizeof buf, &len, &err), 0);
     assert_int_equal(mwx_subject_gap("JP", "US", subj), 0);
     if (mwx_bus_request(us->bus, subj, buf, len, 2.0, reply, sizeof reply, &rlen, &err) != 0)
         fail_msg("%s: request: %s", bus_names[kind], err.msg);
@@ -414,9 +427,18 @@ static void gap_on(int kind)
     net_close(&net);
 }
 
-static void test_gap_inproc(void **state) { gap_on(BUS_INPROC_POLICY); }
-static void test_gap_nats(void **state) { gap_on(BUS_NATS); }
-static void test_gap_nats_config(void **state) { gap_on(BUS_NATS_POLICY); }
+static void test_gap_inproc(void **state)
+{
+    gap_on(BUS_INPROC_POLICY);
+}
+static void test_gap_nats(void **state)
+{
+    gap_on(BUS_NATS);
+}
+static void test_gap_nats_config(void **state)
+{
+    gap_on(BUS_NATS_POLICY);
+}
 
 /* ------------------------------------------------------------ property test */
 
@@ -453,8 +475,8 @@ static void property_on(int kind, int rounds)
         subscribe_all(&net);
         if (kind >= BUS_NATS) { /* and a greedy subscription the server must refuse */
             for (int i = 0; i < p.n; i++)
-                assert_int_equal(mwx_bus_subscribe(net.node[i].bus, "mwx.>", on_data,
-                                                   &net.node[i], &err), 0);
+                assert_int_equal(
+                    mwx_bus_subscribe(net.node[i].bus, "mwx.>", on_data, &net.node[i], &err), 0);
             net_flush(&net);
         }
         int sent_allowed[MWX_MAX_NATIONS][MWX_MAX_NATIONS] = {{0}};
@@ -478,9 +500,11 @@ static void property_on(int kind, int rounds)
                     e.type = MWX_PAYLOAD_TRACK;
                     e.payload = (const uint8_t *)"p";
                     e.payload_len = 1;
-                    assert_int_equal(mwx_envelope_seal(&e, net.node[i].key.sk, buf, sizeof buf,
-                                                       &len, &err), 0);
-                    mwx_subject_data(MWX_PAYLOAD_TRACK, p.nation[i], p.nation[j], subject);
+                    assert_int_equal(
+                        mwx_envelope_seal(&e, net.node[i].key.sk, buf, sizeof buf, &len, &err), 0);
+                    assert_int_equal(
+                        mwx_subject_data(MWX_PAYLOAD_TRACK, p.nation[i], p.nation[j], subject),
+                        MWX_OK);
                     (void)mwx_bus_publish(net.node[i].bus, subject, buf, len, &err);
                     if (mwx_policy_allows(&p, p.nation[i], p.nation[j]))
                         sent_allowed[j][i]++;
@@ -712,17 +736,14 @@ static void test_nats_config_refuses(void **state)
         usleep(10000);
     if (!strstr(mwx_bus_last_error(jp->bus), "ermission"))
         fail_msg("no permissions violation for JP: '%s'", mwx_bus_last_error(jp->bus));
-    assert_int_equal(mwx_bus_publish(kr->bus, "mwx.track.KR.US", (const uint8_t *)"x", 1, &err),
-                     0);
-    assert_int_equal(mwx_bus_publish(kr->bus, "mwx.track.KR.JP", (const uint8_t *)"x", 1, &err),
-                     0);
+    assert_int_equal(mwx_bus_publish(kr->bus, "mwx.track.KR.US", (const uint8_t *)"x", 1, &err), 0);
+    assert_int_equal(mwx_bus_publish(kr->bus, "mwx.track.KR.JP", (const uint8_t *)"x", 1, &err), 0);
     net_flush(&net);
     net_drain(&net, 1);
     assert_int_equal(us->raw[1], 1);
     assert_int_equal(jp->raw[1], 0);
     net_close(&net);
 }
-
 
 /* --hub-leaf: a hub with the accounts and one leaf server per nation; nodes connect to
  * their own leaf. Releasability still holds end to end. */
@@ -784,7 +805,7 @@ static void test_nats_hub_leaf(void **state)
         no.direct = 1;
         assert_int_equal(mwx_bus_nats_open(&no, &bus[i], &err), 0);
         char s[MWX_SUBJECT_LEN];
-        mwx_subject_inbox(p.nation[i], s);
+        assert_int_equal(mwx_subject_inbox(p.nation[i], s), MWX_OK);
         assert_int_equal(mwx_bus_subscribe(bus[i], s, on_count, &got[i], &err), 0);
     }
     /* JP's leaf has rules of its own: JP may not subscribe to everything there (the
@@ -795,8 +816,9 @@ static void test_nats_hub_leaf(void **state)
     /* wait until the leaves have joined the hub and interest has propagated: KR -> US */
     int ok = 0;
     for (int k = 0; k < 300 && !ok; k++) {
-        mwx_bus_publish(bus[1], "mwx.hb.KR.US", (const uint8_t *)"h", 1, &err);
-        mwx_bus_flush(bus[1], 1.0, &err);
+        assert_int_equal(mwx_bus_publish(bus[1], "mwx.hb.KR.US", (const uint8_t *)"h", 1, &err),
+                         MWX_OK);
+        assert_int_equal(mwx_bus_flush(bus[1], 1.0, &err), MWX_OK);
         usleep(10000);
         ok = atomic_load(&got[2].n) > 0;
     }
@@ -805,20 +827,20 @@ static void test_nats_hub_leaf(void **state)
     atomic_store(&greedy_jp.n, 0);
     /* KR releases only to US: a KR -> JP message must not reach JP, even via ">" */
     for (int k = 0; k < 20; k++) {
-        assert_int_equal(mwx_bus_publish(bus[1], "mwx.track.KR.US", (const uint8_t *)"x", 1,
-                                         &err), 0);
-        assert_int_equal(mwx_bus_publish(bus[1], "mwx.track.KR.JP", (const uint8_t *)"x", 1,
-                                         &err), 0);
-        assert_int_equal(mwx_bus_publish(bus[2], "mwx.track.US.JP", (const uint8_t *)"x", 1,
-                                         &err), 0);
+        assert_int_equal(mwx_bus_publish(bus[1], "mwx.track.KR.US", (const uint8_t *)"x", 1, &err),
+                         0);
+        assert_int_equal(mwx_bus_publish(bus[1], "mwx.track.KR.JP", (const uint8_t *)"x", 1, &err),
+                         0);
+        assert_int_equal(mwx_bus_publish(bus[2], "mwx.track.US.JP", (const uint8_t *)"x", 1, &err),
+                         0);
     }
     for (int i = 0; i < 3; i++)
         assert_int_equal(mwx_bus_flush(bus[i], 2.0, &err), 0);
     for (int k = 0; k < 300 && (atomic_load(&got[2].n) < 20 || atomic_load(&got[0].n) < 20); k++)
         usleep(10000);
-    usleep(100000); /* and anything wrong would have arrived too */
-    assert_int_equal(atomic_load(&got[2].n), 20);  /* US: KR's */
-    assert_int_equal(atomic_load(&got[0].n), 20);  /* JP: US's only */
+    usleep(100000);                               /* and anything wrong would have arrived too */
+    assert_int_equal(atomic_load(&got[2].n), 20); /* US: KR's */
+    assert_int_equal(atomic_load(&got[0].n), 20); /* JP: US's only */
     assert_int_equal(atomic_load(&greedy_jp.n), 0);
     if (!strstr(mwx_bus_last_error(bus[0]), "ermission"))
         fail_msg("JP's leaf allowed '>': '%s'", mwx_bus_last_error(bus[0]));
@@ -967,7 +989,7 @@ static void test_inproc_order(void **state)
 #define EXCL_N 300
 typedef struct excl {
     atomic_int in_poll, running, violations, got;
-    int last[2];  /* last index seen per subscription */
+    int last[2]; /* last index seen per subscription */
     int order_errors;
 } excl_t;
 
@@ -1005,13 +1027,13 @@ static void *excl_publisher(void *arg)
         return NULL;
     }
     for (int i = 1; i <= EXCL_N; i++) {
-        if (mwx_bus_publish(b, i % 3 ? "mwx.track.KR.US" : "mwx.alert.KR.US",
-                            (const uint8_t *)&i, sizeof i, NULL) != MWX_OK)
+        if (mwx_bus_publish(b, i % 3 ? "mwx.track.KR.US" : "mwx.alert.KR.US", (const uint8_t *)&i,
+                            sizeof i, NULL) != MWX_OK)
             p->failed = 1;
         if (i % 5 == 0)
             usleep(200);
     }
-    mwx_bus_flush(b, 2.0, NULL);
+    assert_int_equal(mwx_bus_flush(b, 2.0, NULL), MWX_OK);
     mwx_bus_close(b);
     return NULL;
 }
@@ -1058,8 +1080,14 @@ static void nats_poll_exclusion(int caller_thread)
     nats_fixture_stop(&fx);
 }
 
-static void test_nats_poll_exclusion(void **state) { nats_poll_exclusion(0); }
-static void test_nats_poll_caller_thread(void **state) { nats_poll_exclusion(1); }
+static void test_nats_poll_exclusion(void **state)
+{
+    nats_poll_exclusion(0);
+}
+static void test_nats_poll_caller_thread(void **state)
+{
+    nats_poll_exclusion(1);
+}
 
 int main(void)
 {

@@ -188,7 +188,8 @@ static void test_tls_certificates(void **state)
         }
     }
     assert_int_equal(mwx_pki_verify(tf(dir, "ca", "crt"), tf(dir, "hub", "crt"),
-                                    tf(dir, "hub", "key"), NULL, 0, &err), 0);
+                                    tf(dir, "hub", "key"), NULL, 0, &err),
+                     0);
     assert_int_equal(stat(tf(dir, "ca", "key"), &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
 
@@ -198,7 +199,7 @@ static void test_tls_certificates(void **state)
     assert_true(file_text_has(path, "verify_and_map: true"));
     assert_false(file_text_has(path, "password"));
     assert_true(file_text_has(path, "user: \"CN=leaf,OU=JP,O=mwx\", allowed_connection_types: "
-                                     "[\"LEAFNODE\"]"));
+                                    "[\"LEAFNODE\"]"));
     snprintf(path, sizeof path, "%s/leaf-KR.conf", dir);
     assert_true(file_text_has(path, "verify_and_map: true"));
     assert_true(file_text_has(path, "url: \"tls://127.0.0.1:7422\""));
@@ -216,28 +217,33 @@ static void test_tls_certificates(void **state)
     assert_int_equal(n1, n2);
     assert_memory_equal(der1, der2, (size_t)n1);
     assert_int_not_equal(X509_cmp(node1, node2), 0);
-    assert_int_equal(mwx_pki_verify(tf(dir, "ca", "crt"), tf(dir, "node-JP", "crt"), NULL, NULL,
-                                    0, &err), 0);
+    assert_int_equal(
+        mwx_pki_verify(tf(dir, "ca", "crt"), tf(dir, "node-JP", "crt"), NULL, NULL, 0, &err), 0);
 
     /* another network's certificate does not verify against this CA */
     tmpdir(other, sizeof other, "other");
     write_tls(other, 0, 0);
-    assert_int_equal(mwx_pki_verify(tf(dir, "ca", "crt"), tf(other, "node-JP", "crt"), NULL,
-                                    NULL, 0, &err), MWX_ECRYPTO);
+    assert_int_equal(
+        mwx_pki_verify(tf(dir, "ca", "crt"), tf(other, "node-JP", "crt"), NULL, NULL, 0, &err),
+        MWX_ECRYPTO);
     /* the file checks a node runs before connecting: clear errors, exit status 1 */
     assert_int_equal(mwx_nats_tls_check(tf(dir, "ca", "crt"), tf(other, "node-JP", "crt"),
-                                        tf(other, "node-JP", "key"), &err), MWX_ECRYPTO);
+                                        tf(other, "node-JP", "key"), &err),
+                     MWX_ECRYPTO);
     assert_non_null(strstr(err.msg, "not a valid certificate of"));
     assert_int_equal(mwx_nats_tls_check(tf(dir, "ca", "crt"), tf(dir, "node-JP", "crt"),
-                                        tf(dir, "nope", "key"), &err), MWX_ENOTFOUND);
+                                        tf(dir, "nope", "key"), &err),
+                     MWX_ENOTFOUND);
     assert_non_null(strstr(err.msg, "nope.key"));
     assert_int_equal(chmod(tf(dir, "node-JP", "key"), 0644), 0);
     assert_int_equal(mwx_nats_tls_check(tf(dir, "ca", "crt"), tf(dir, "node-JP", "crt"),
-                                        tf(dir, "node-JP", "key"), &err), MWX_EINVAL);
+                                        tf(dir, "node-JP", "key"), &err),
+                     MWX_EINVAL);
     assert_non_null(strstr(err.msg, "too open"));
     assert_int_equal(chmod(tf(dir, "node-JP", "key"), 0600), 0);
     assert_int_equal(mwx_nats_tls_check(tf(dir, "ca", "crt"), tf(dir, "node-KR", "crt"),
-                                        tf(dir, "node-JP", "key"), &err), MWX_ECRYPTO);
+                                        tf(dir, "node-JP", "key"), &err),
+                     MWX_ECRYPTO);
     assert_non_null(strstr(err.msg, "is not the key of"));
     assert_int_equal(mwx_exit_status(MWX_ECRYPTO), 1);
     assert_int_equal(mwx_exit_status(MWX_ENOTFOUND), 1);
@@ -384,8 +390,7 @@ static void test_tls_server_refuses(void **state)
     assert_int_equal(mwx_bus_flush(jp, 2.0, &err), 0);
     assert_true(wait_error(jp, "ermission"));
     for (int k = 0; k < 20; k++)
-        assert_int_equal(mwx_bus_publish(jp, "mwx.track.KR.US", (const uint8_t *)"x", 1, &err),
-                         0);
+        assert_int_equal(mwx_bus_publish(jp, "mwx.track.KR.US", (const uint8_t *)"x", 1, &err), 0);
     /* and its own traffic goes through: a barrier after the forged ones */
     assert_int_equal(mwx_bus_publish(jp, "mwx.track.JP.US", (const uint8_t *)"j", 1, &err), 0);
     assert_int_equal(mwx_bus_flush(jp, 2.0, &err), 0);
@@ -443,8 +448,7 @@ static void test_tls_leaf_refuses(void **state)
              "listen: \"127.0.0.1:1\"\n"
              "leafnodes: {remotes: [{url: \"tls://127.0.0.1:%d\", account: \"$G\",\n"
              "  tls: {cert_file: \"%s\", key_file: \"%s\", ca_file: \"%s\"}}]}\n",
-             leaf_port, tf(dir, "leaf-JP", "crt"), tf(dir, "leaf-JP", "key"),
-             tf(dir, "ca", "crt"));
+             leaf_port, tf(dir, "leaf-JP", "crt"), tf(dir, "leaf-JP", "key"), tf(dir, "ca", "crt"));
     snprintf(conf, sizeof conf, "%s/rogue.conf", dir);
     assert_int_equal(write_text(conf, rogue), 0);
     assert_int_equal(nats_fixture_start(&bad, conf), 0);

@@ -108,7 +108,8 @@ static void test_round_trip(void **state)
     make_world(&w);
     assert_int_equal(mwx_sender_init(&s, &w.jp, &w.pol, 7, &err), 0);
     assert_int_equal(mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, PAYLOAD, sizeof PAYLOAD, T0, buf,
-                                     sizeof buf, &len, &sent, &err), 0);
+                                     sizeof buf, &len, &sent, &err),
+                     0);
     assert_int_equal(sent.seq, 7);
     assert_int_equal(sent.n_to, 2);
     assert_int_equal(s.next_seq, 8);
@@ -215,8 +216,8 @@ static void expect_drop(mwx_receiver_t *r, const uint8_t *buf, size_t len, doubl
     assert_int_equal(after.dropped[reason], before.dropped[reason] + 1);
 }
 
-static size_t seal_raw(const world_t *w, const mwx_keypair_t *key, const char *origin,
-                       uint64_t seq, double t, const char *const *to, int n_to, uint8_t *buf)
+static size_t seal_raw(const world_t *w, const mwx_keypair_t *key, const char *origin, uint64_t seq,
+                       double t, const char *const *to, int n_to, uint8_t *buf)
 {
     mwx_envelope_t e;
     mwx_err_t err;
@@ -449,8 +450,9 @@ static void test_gap_recovery(void **state)
     assert_int_equal(mwx_sentlog_create(8, &log, &err), 0);
     mwx_receiver_t *us = receiver_for(&w, "US"), *jp = receiver_for(&w, "JP");
     for (int i = 0; i < 10; i++) { /* seqs 100..109; US loses 103..105 */
-        assert_int_equal(mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, PAYLOAD, 10, T0, buf,
-                                         sizeof buf, &len, NULL, &err), 0);
+        assert_int_equal(mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, PAYLOAD, 10, T0, buf, sizeof buf,
+                                         &len, NULL, &err),
+                         0);
         assert_int_equal(mwx_sentlog_add(log, buf, len), 0);
         if (i < 3 || i > 5)
             assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
@@ -458,14 +460,14 @@ static void test_gap_recovery(void **state)
     assert_int_equal(mwx_receiver_missing(us, "JP", &from, &to), 0);
     assert_int_equal(from, 103);
     assert_int_equal(to, 105);
-    assert_int_equal(mwx_gap_request_seal(&w.us, "JP", from, to, T0, buf, sizeof buf, &len,
-                                          &err), 0);
+    assert_int_equal(mwx_gap_request_seal(&w.us, "JP", from, to, T0, buf, sizeof buf, &len, &err),
+                     0);
     /* the origin checks the request like any envelope; not sequenced, but a copy is a
      * replay (a requester's sent times only go up) */
     assert_int_equal(mwx_receiver_accept(jp, buf, len, T0, &got, NULL), 0);
     expect_drop(jp, buf, len, T0, MWX_DROP_REPLAYED);
-    assert_int_equal(mwx_gap_request_seal(&w.us, "JP", from, to, T0 + 0.001, buf, sizeof buf,
-                                          &len, &err), 0);
+    assert_int_equal(
+        mwx_gap_request_seal(&w.us, "JP", from, to, T0 + 0.001, buf, sizeof buf, &len, &err), 0);
     assert_int_equal(mwx_receiver_accept(jp, buf, len, T0, &got, NULL), 0);
     assert_int_equal(got.type, MWX_PAYLOAD_GAP_REQUEST);
     assert_string_equal(got.origin, "US");
@@ -481,11 +483,11 @@ static void test_gap_recovery(void **state)
     mwx_sentlog_t *klog;
     assert_int_equal(mwx_sender_init(&ks, &w.kr, &w.pol, 1, &err), 0);
     assert_int_equal(mwx_sentlog_create(4, &klog, &err), 0);
-    assert_int_equal(mwx_sender_seal(&ks, MWX_PAYLOAD_TRACK, PAYLOAD, 10, T0, buf, sizeof buf,
-                                     &len, NULL, &err), 0);
+    assert_int_equal(
+        mwx_sender_seal(&ks, MWX_PAYLOAD_TRACK, PAYLOAD, 10, T0, buf, sizeof buf, &len, NULL, &err),
+        0);
     assert_int_equal(mwx_sentlog_add(klog, buf, len), 0);
-    assert_int_equal(mwx_gap_request_seal(&w.jp, "KR", 1, 1, T0, buf, sizeof buf, &len, &err),
-                     0);
+    assert_int_equal(mwx_gap_request_seal(&w.jp, "KR", 1, 1, T0, buf, sizeof buf, &len, &err), 0);
     mwx_receiver_t *kr = receiver_for(&w, "KR");
     assert_int_equal(mwx_receiver_accept(kr, buf, len, T0, &got, NULL), 0);
     assert_int_equal(mwx_sentlog_answer(klog, &got, reply, sizeof reply, &rlen, &err), 0);
@@ -519,45 +521,46 @@ static void test_gap_async_silent_partner(void **state)
     assert_int_equal(mwx_sender_init(&s, &w.jp, &w.pol, 1, &err), 0);
     mwx_receiver_t *us = receiver_for(&w, "US");
     for (int i = 0; i < 10; i++) { /* seqs 1..10; 4..6 never arrive */
-        assert_int_equal(mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, PAYLOAD, 10, T0, buf,
-                                         sizeof buf, &len, NULL, &err), 0);
+        assert_int_equal(mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, PAYLOAD, 10, T0, buf, sizeof buf,
+                                         &len, NULL, &err),
+                         0);
         if (i < 3 || i > 5)
             assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
     }
-    gap_peer_init(&jp, "JP");
-    gap_peer_seen(&jp, 1);
-    gap_peer_seen(&jp, 10);
-    gap_peer_seen(&jp, 0); /* a gap request is not data: it changes nothing */
+    mwxi_gap_peer_init(&jp, "JP");
+    mwxi_gap_peer_seen(&jp, 1);
+    mwxi_gap_peer_seen(&jp, 10);
+    mwxi_gap_peer_seen(&jp, 0); /* a gap request is not data: it changes nothing */
     assert_int_equal(jp.first, 1);
-    assert_int_equal(gap_peer_plan(&jp, us, 100.0, GAP_TIMEOUT_S, &from, &to, &tok), 0);
+    assert_int_equal(mwxi_gap_peer_plan(&jp, us, 100.0, GAP_TIMEOUT_S, &from, &to, &tok), 0);
     assert_int_equal(jp.backfilled, 1); /* first seen at 1: nothing below to ask for */
-    assert_int_equal(gap_peer_plan(&jp, us, 100.0, GAP_TIMEOUT_S, &from, &to, &tok), 1);
+    assert_int_equal(mwxi_gap_peer_plan(&jp, us, 100.0, GAP_TIMEOUT_S, &from, &to, &tok), 1);
     assert_int_equal(from, 4);
     assert_int_equal(to, 6);
     /* in flight: no second request, a reply under another token is not the answer */
-    assert_int_equal(gap_peer_plan(&jp, us, 101.0, GAP_TIMEOUT_S, &from, &to, &tok2), 0);
-    assert_false(gap_peer_matches(&jp, tok + 1));
-    assert_true(gap_peer_matches(&jp, tok));
-    assert_false(gap_peer_expired(&jp, 101.9));
-    assert_true(gap_peer_expired(&jp, 102.0));
+    assert_int_equal(mwxi_gap_peer_plan(&jp, us, 101.0, GAP_TIMEOUT_S, &from, &to, &tok2), 0);
+    assert_false(mwxi_gap_peer_matches(&jp, tok + 1));
+    assert_true(mwxi_gap_peer_matches(&jp, tok));
+    assert_false(mwxi_gap_peer_expired(&jp, 101.9));
+    assert_true(mwxi_gap_peer_expired(&jp, 102.0));
     /* the failure is noticed late (103.5): the backoff counts from then */
-    double b = gap_peer_failed(&jp, 103.5), t = 103.5;
+    double b = mwxi_gap_peer_failed(&jp, 103.5), t = 103.5;
     assert_true(b == GAP_BACKOFF_MIN_S);
-    assert_false(gap_peer_matches(&jp, tok)); /* a late reply is ignored */
+    assert_false(mwxi_gap_peer_matches(&jp, tok)); /* a late reply is ignored */
     for (int k = 0; k < 10; k++) {
-        assert_int_equal(gap_peer_plan(&jp, us, t + b - 0.01, GAP_TIMEOUT_S, &from, &to, &tok),
+        assert_int_equal(mwxi_gap_peer_plan(&jp, us, t + b - 0.01, GAP_TIMEOUT_S, &from, &to, &tok),
                          0);
-        assert_int_equal(gap_peer_plan(&jp, us, t + b, GAP_TIMEOUT_S, &from, &to, &tok), 1);
+        assert_int_equal(mwxi_gap_peer_plan(&jp, us, t + b, GAP_TIMEOUT_S, &from, &to, &tok), 1);
         t += b + GAP_TIMEOUT_S;
-        double nb = gap_peer_failed(&jp, t);
+        double nb = mwxi_gap_peer_failed(&jp, t);
         assert_true(nb == (b * 2 > GAP_BACKOFF_MAX_S ? GAP_BACKOFF_MAX_S : b * 2));
         b = nb;
     }
     assert_true(b == GAP_BACKOFF_MAX_S);
     assert_int_equal(jp.failures, 11);
     /* an answer resets the backoff */
-    assert_int_equal(gap_peer_plan(&jp, us, t + b, GAP_TIMEOUT_S, &from, &to, &tok), 1);
-    assert_int_equal(gap_peer_answered(&jp, t + b + 0.1, 3), 0);
+    assert_int_equal(mwxi_gap_peer_plan(&jp, us, t + b, GAP_TIMEOUT_S, &from, &to, &tok), 1);
+    assert_int_equal(mwxi_gap_peer_answered(&jp, t + b + 0.1, 3), 0);
     assert_true(jp.backoff_s == 0);
     mwx_receiver_destroy(us);
 }
@@ -573,8 +576,13 @@ static void test_extreme_seqs(void **state)
     mwx_envelope_t got;
     mwx_share_counters_t c0, c1;
     uint64_t from, to;
-    static const uint64_t seqs[] = {1, UINT64_MAX - 1, UINT64_MAX, 5, UINT64_MAX - 3,
-                                    UINT64_MAX - MWX_REPLAY_WINDOW, UINT64_MAX / 2};
+    static const uint64_t seqs[] = {1,
+                                    UINT64_MAX - 1,
+                                    UINT64_MAX,
+                                    5,
+                                    UINT64_MAX - 3,
+                                    UINT64_MAX - MWX_REPLAY_WINDOW,
+                                    UINT64_MAX / 2};
     make_world(&w);
     mwx_receiver_t *us = receiver_for(&w, "US");
     alarm(20);
@@ -640,8 +648,7 @@ static void test_gap_request_paths(void **state)
     static const char *const to_us[] = {"US"};
     make_world(&w);
     mwx_receiver_t *us = receiver_for(&w, "US");
-    assert_int_equal(mwx_gap_request_seal(&w.kr, "US", 1, 5, T0, buf, sizeof buf, &len, &err),
-                     0);
+    assert_int_equal(mwx_gap_request_seal(&w.kr, "US", 1, 5, T0, buf, sizeof buf, &len, &err), 0);
     for (int i = 0; i < 3; i++) {
         assert_true(mwx_receiver_accept_on(us, MWX_PATH_DATA, buf, len, T0, &got, &why) < 0);
         assert_int_equal(why, MWX_DROP_MISROUTED);
@@ -651,8 +658,8 @@ static void test_gap_request_paths(void **state)
     assert_true(mwx_receiver_accept_on(us, MWX_PATH_GAP, buf, len, T0, &got, &why) < 0);
     assert_int_equal(why, MWX_DROP_REPLAYED);
     /* an older request (sent before the accepted one) is a replay too */
-    assert_int_equal(mwx_gap_request_seal(&w.kr, "US", 1, 5, T0 - 1, buf, sizeof buf, &len,
-                                          &err), 0);
+    assert_int_equal(mwx_gap_request_seal(&w.kr, "US", 1, 5, T0 - 1, buf, sizeof buf, &len, &err),
+                     0);
     assert_true(mwx_receiver_accept_on(us, MWX_PATH_GAP, buf, len, T0, &got, &why) < 0);
     assert_int_equal(why, MWX_DROP_REPLAYED);
     /* data on the gap path */
@@ -688,7 +695,6 @@ static void test_subjects(void **state)
     assert_false(mwx_subject_match("a.b", "a.bc"));
     assert_false(mwx_subject_match("a.*", "a."));
 }
-
 
 /* A track report travels as core's record encoding and comes back field for field. */
 static void test_track_payload(void **state)
@@ -741,7 +747,6 @@ static void test_track_payload(void **state)
     mwx_receiver_destroy(us);
 }
 
-
 typedef struct seqs {
     uint64_t v[64];
     int n;
@@ -771,12 +776,13 @@ static void test_sentlog_eviction(void **state)
     assert_int_equal(mwx_sender_init(&s, &w.jp, &w.pol, 1, &err), 0);
     assert_int_equal(mwx_sentlog_create(4, &log, &err), 0);
     for (int i = 0; i < 10; i++) {
-        assert_int_equal(mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, PAYLOAD, 20, T0, buf,
-                                         sizeof buf, &len, NULL, &err), 0);
+        assert_int_equal(mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, PAYLOAD, 20, T0, buf, sizeof buf,
+                                         &len, NULL, &err),
+                         0);
         assert_int_equal(mwx_sentlog_add(log, buf, len), 0);
     }
-    assert_int_equal(mwx_gap_request_seal(&w.us, "JP", 1, 100, T0, rbuf, sizeof rbuf, &len,
-                                          &err), 0);
+    assert_int_equal(mwx_gap_request_seal(&w.us, "JP", 1, 100, T0, rbuf, sizeof rbuf, &len, &err),
+                     0);
     assert_int_equal(mwx_envelope_peek(rbuf, len, &req, &err), 0); /* req points into rbuf */
     assert_int_equal(mwx_sentlog_answer(log, &req, reply, sizeof reply, &rlen, &err), 0);
     memset(&got, 0, sizeof got);
@@ -787,7 +793,8 @@ static void test_sentlog_eviction(void **state)
     /* 3 kB envelopes: the 8 kB byte ring holds only the newest two */
     for (int i = 0; i < 5; i++) {
         assert_int_equal(mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, big, sizeof big, T0, buf,
-                                         sizeof buf, &len, NULL, &err), 0);
+                                         sizeof buf, &len, NULL, &err),
+                         0);
         assert_int_equal(mwx_sentlog_add(log, buf, len), 0);
     }
     assert_int_equal(mwx_sentlog_answer(log, &req, reply, sizeof reply, &rlen, &err), 0);
@@ -803,13 +810,20 @@ static void test_sentlog_eviction(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_policy),        cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_unknown_fields), cmocka_unit_test(test_drops),
-        cmocka_unit_test(test_tamper_every_byte), cmocka_unit_test(test_replay_window),
-        cmocka_unit_test(test_keys),          cmocka_unit_test(test_gap_recovery),
-        cmocka_unit_test(test_subjects),      cmocka_unit_test(test_extreme_seqs),
-        cmocka_unit_test(test_declared_gap),  cmocka_unit_test(test_gap_request_paths),
-        cmocka_unit_test(test_track_payload), cmocka_unit_test(test_gap_async_silent_partner),
+        cmocka_unit_test(test_policy),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_unknown_fields),
+        cmocka_unit_test(test_drops),
+        cmocka_unit_test(test_tamper_every_byte),
+        cmocka_unit_test(test_replay_window),
+        cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_gap_recovery),
+        cmocka_unit_test(test_subjects),
+        cmocka_unit_test(test_extreme_seqs),
+        cmocka_unit_test(test_declared_gap),
+        cmocka_unit_test(test_gap_request_paths),
+        cmocka_unit_test(test_track_payload),
+        cmocka_unit_test(test_gap_async_silent_partner),
         cmocka_unit_test(test_sentlog_eviction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,15 +26,14 @@ static mwx_scenario_t *sc_new(void)
 
 static int load(const char *text, mwx_scenario_t *sc, mwx_err_t *err)
 {
-    return mwx_scenario_parse(text, strlen(text), "t.json", NULL, MWX_SCENARIO_NO_TRAJ, sc,
-                              err);
+    return mwx_scenario_parse(text, strlen(text), "t.json", NULL, MWX_SCENARIO_NO_TRAJ, sc, err);
 }
 
 static void test_repo_scenarios_load(void **state)
 {
-    const char *names[] = {"default",        "test-kepler",          "test-salvo",
-                           "test-single",    "test-clutter",         "test-glide",
-                           "test-staging",   "test-quasi-ballistic", "test-space-launch"};
+    const char *names[] = {"default",      "test-kepler",          "test-salvo",
+                           "test-single",  "test-clutter",         "test-glide",
+                           "test-staging", "test-quasi-ballistic", "test-space-launch"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char path[512];
         mwx_scenario_t *sc = sc_new();
@@ -77,8 +76,9 @@ static void test_repo_scenarios_load(void **state)
     }
 }
 
-#define MIN_SCN "{\"epoch\": \"2026-11-22T03:00:00Z\", \"duration_s\": 100, " \
-                "\"nations\": [{\"id\": \"JP\"}]"
+#define MIN_SCN                                                                                    \
+    "{\"epoch\": \"2026-11-22T03:00:00Z\", \"duration_s\": 100, "                                  \
+    "\"nations\": [{\"id\": \"JP\"}]"
 
 static void test_defaults(void **state)
 {
@@ -272,15 +272,16 @@ static double rec_t(const mwx_record_t *r)
     return r->type == MWX_REC_TRUTH ? r->u.truth.t : r->type == MWX_REC_MEAS ? r->u.meas.t : -1;
 }
 
-#define MIN50_SCN "{\"epoch\": \"2026-11-22T03:00:00Z\", \"duration_s\": 50, " \
-                  "\"nations\": [{\"id\": \"JP\"}]"
+#define MIN50_SCN                                                                                  \
+    "{\"epoch\": \"2026-11-22T03:00:00Z\", \"duration_s\": 50, "                                   \
+    "\"nations\": [{\"id\": \"JP\"}]"
 
 static const char *two_radars =
     MIN50_SCN ", \"seed\": 5, \"sensors\": ["
-            "{\"id\": \"A\", \"nation\": \"JP\", \"kind\": \"radar\", \"lat\": 35, \"lon\": 135, "
-            "\"revisit_s\": 0.5, \"false_alarms_per_scan\": 2},"
-            "{\"id\": \"B\", \"nation\": \"JP\", \"kind\": \"radar\", \"lat\": 36, \"lon\": 136, "
-            "\"revisit_s\": 2, \"false_alarms_per_scan\": 1}]}";
+              "{\"id\": \"A\", \"nation\": \"JP\", \"kind\": \"radar\", \"lat\": 35, \"lon\": 135, "
+              "\"revisit_s\": 0.5, \"false_alarms_per_scan\": 2},"
+              "{\"id\": \"B\", \"nation\": \"JP\", \"kind\": \"radar\", \"lat\": 36, \"lon\": 136, "
+              "\"revisit_s\": 2, \"false_alarms_per_scan\": 1}]}";
 
 static void test_run_order_and_counts(void **state)
 {
@@ -324,9 +325,9 @@ static void test_run_determinism_and_seed(void **state)
     collect_t a = {NULL, 0, 0}, b = {NULL, 0, 0}, d = {NULL, 0, 0}, e = {NULL, 0, 0};
     mwx_sim_opts_t opts = {5, 1, 0};
     const char *only_a = MIN50_SCN ", \"seed\": 5, \"sensors\": ["
-                                 "{\"id\": \"A\", \"nation\": \"JP\", \"kind\": \"radar\", "
-                                 "\"lat\": 35, \"lon\": 135, \"revisit_s\": 0.5, "
-                                 "\"false_alarms_per_scan\": 2}]}";
+                                   "{\"id\": \"A\", \"nation\": \"JP\", \"kind\": \"radar\", "
+                                   "\"lat\": 35, \"lon\": 135, \"revisit_s\": 0.5, "
+                                   "\"false_alarms_per_scan\": 2}]}";
     size_t k = 0;
     assert_int_equal(load(two_radars, sc, &err), 0);
     assert_int_equal(mwx_sim_run(sc, NULL, collect_sink, &a, &err), 0);

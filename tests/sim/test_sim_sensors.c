@@ -21,7 +21,7 @@
 #include "sim/rng.h"
 #include "sim/sensor.h"
 
-#define NBINS 20
+#define NBINS       20
 #define CHI2_19_999 43.82
 
 /* ---- the test's own geometry (WGS-84 constants typed in, not taken from core) */
@@ -118,19 +118,19 @@ static mwx_sensor_cfg_t radar_cfg(void)
 }
 
 static mwx_rec_meas_t meas[MWX_SENSOR_MAX_MEAS(64)];
-static const char *const ids[64] = {
-    "T0", "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "T10", "T11", "T12",
-    "T13", "T14", "T15", "T16", "T17", "T18", "T19", "T20", "T21", "T22", "T23", "T24",
-    "T25", "T26", "T27", "T28", "T29", "T30", "T31"};
+static const char *const ids[64] = {"T0",  "T1",  "T2",  "T3",  "T4",  "T5",  "T6",  "T7",
+                                    "T8",  "T9",  "T10", "T11", "T12", "T13", "T14", "T15",
+                                    "T16", "T17", "T18", "T19", "T20", "T21", "T22", "T23",
+                                    "T24", "T25", "T26", "T27", "T28", "T29", "T30", "T31"};
 
 /* Random targets in a box around the radar: some in coverage, some not. */
 static void random_targets(mwx_rng_t *r, mwx_sim_target_t *tg, int n, double lat0, double lon0,
                            double span_deg, double hmax)
 {
     for (int i = 0; i < n; i++) {
-        double lat = (lat0 + (mwx_rng_uniform(r) - 0.5) * span_deg) * MWX_DEG;
-        double lon = (lon0 + (mwx_rng_uniform(r) - 0.5) * span_deg) * MWX_DEG;
-        double h = mwx_rng_uniform(r) * hmax;
+        double lat = (lat0 + (mwxi_rng_uniform(r) - 0.5) * span_deg) * MWX_DEG;
+        double lon = (lon0 + (mwxi_rng_uniform(r) - 0.5) * span_deg) * MWX_DEG;
+        double h = mwxi_rng_uniform(r) * hmax;
         my_geo_to_ecef(lat, lon, h, tg[i].ecef);
         tg[i].vel[0] = tg[i].vel[1] = tg[i].vel[2] = 0;
         tg[i].phase = MWX_PHASE_BALLISTIC;
@@ -155,8 +155,8 @@ static void test_radar_residuals_and_coverage(void **state)
     mwx_sim_target_t tg[32];
     gof_t gr = {{0}, 0}, ga = {{0}, 0}, ge = {{0}, 0};
     long opportunities = 0, detections = 0, outside_seen = 0;
-    assert_int_equal(mwx_sensor_init(&s, &c, &ph, 42, NULL), 0);
-    mwx_rng_seed(&r, 1, "targets");
+    assert_int_equal(mwxi_sensor_init(&s, &c, &ph, 42, NULL), 0);
+    mwxi_rng_seed(&r, 1, "targets");
     for (int scan = 0; scan < 2000; scan++) {
         size_t nm;
         int in_cov[32];
@@ -219,9 +219,9 @@ static void test_chi2_detects_wrong_sigma(void **state)
 {
     mwx_rng_t r;
     gof_t g = {{0}, 0};
-    mwx_rng_seed(&r, 3, "x");
+    mwxi_rng_seed(&r, 3, "x");
     for (int i = 0; i < 20000; i++)
-        gof_add(&g, 1.1 * mwx_rng_gauss(&r));
+        gof_add(&g, 1.1 * mwxi_rng_gauss(&r));
     assert_true(gof_chi2(&g) > CHI2_19_999);
 }
 
@@ -235,7 +235,7 @@ static void test_radar_false_alarms_poisson(void **state)
     double sum = 0, disp = 0, r3 = 0, sinel = 0;
     long n = 0;
     c.false_alarms_per_scan = lambda;
-    assert_int_equal(mwx_sensor_init(&s, &c, &ph, 99, NULL), 0);
+    assert_int_equal(mwxi_sensor_init(&s, &c, &ph, 99, NULL), 0);
     for (int k = 0; k < scans; k++) {
         size_t nm = s.ops->scan(&s, k, NULL, 0, meas, MWX_SENSOR_MAX_MEAS(64));
         sum += (double)nm;
@@ -248,8 +248,7 @@ static void test_radar_false_alarms_poisson(void **state)
             assert_true(m->el_deg <= 90);
             assert_true(m->az_deg >= 0 && m->az_deg < 360);
             r3 += pow(m->range_m / c.max_range_m, 3);
-            sinel += (sin(m->el_deg * MWX_DEG) - sin(c.min_elevation)) /
-                     (1 - sin(c.min_elevation));
+            sinel += (sin(m->el_deg * MWX_DEG) - sin(c.min_elevation)) / (1 - sin(c.min_elevation));
             n++;
         }
     }
@@ -258,8 +257,8 @@ static void test_radar_false_alarms_poisson(void **state)
         /* Sum of (n-lambda)^2/lambda over scans: mean = scans, variance ~ 2 scans (+ a
          * small excess-kurtosis term 1/lambda per scan for a Poisson). */
         double z = (disp - scans) / sqrt(scans * (2.0 + 1.0 / lambda));
-        print_message("false alarms: mean %.4f (rate %.1f, 4 sd %.4f), dispersion z %.2f\n",
-                      mean, lambda, 4 * sd, z);
+        print_message("false alarms: mean %.4f (rate %.1f, 4 sd %.4f), dispersion z %.2f\n", mean,
+                      lambda, 4 * sd, z);
         assert_true(fabs(mean - lambda) < 4 * sd);
         assert_true(fabs(z) < 4);
     }
@@ -273,9 +272,9 @@ static void test_poisson_sampler_large_rate(void **state)
     mwx_rng_t r;
     const int n = 20000;
     double lambda = 40.0, s = 0, s2 = 0;
-    mwx_rng_seed(&r, 5, "p");
+    mwxi_rng_seed(&r, 5, "p");
     for (int i = 0; i < n; i++) {
-        double k = mwx_rng_poisson(&r, lambda);
+        double k = mwxi_rng_poisson(&r, lambda);
         s += k;
         s2 += k * k;
     }
@@ -285,7 +284,7 @@ static void test_poisson_sampler_large_rate(void **state)
         /* variance of the sample variance of a Poisson ~ (2 l^2 + l) / n */
         assert_true(fabs(var - lambda) < 4 * sqrt((2 * lambda * lambda + lambda) / n));
     }
-    assert_int_equal(mwx_rng_poisson(&r, 0.0), 0);
+    assert_int_equal(mwxi_rng_poisson(&r, 0.0), 0);
 }
 
 static mwx_sensor_cfg_t ir_cfg(void)
@@ -338,10 +337,10 @@ static void test_ir_residuals_boost_and_limb(void **state)
     gof_t g1 = {{0}, 0}, g2 = {{0}, 0};
     double sat[3] = {42164172.0 * cos(c.lon), 42164172.0 * sin(c.lon), 0};
     long seen = 0, clear_expected = 0, hidden_seen = 0, nonboost_seen = 0;
-    assert_int_equal(mwx_sensor_init(&s, &c, &ph, 7, NULL), 0);
+    assert_int_equal(mwxi_sensor_init(&s, &c, &ph, 7, NULL), 0);
     for (int j = 0; j < 3; j++)
         assert_float_equal(s.pos_ecef[j], sat[j], 1.0);
-    mwx_rng_seed(&r, 2, "ir-targets");
+    mwxi_rng_seed(&r, 2, "ir-targets");
     for (int scan = 0; scan < 400; scan++) {
         size_t nm;
         double lowest[32];
@@ -401,16 +400,15 @@ static void test_ir_residuals_boost_and_limb(void **state)
     assert_true(gof_chi2(&g2) < CHI2_19_999);
 }
 
-static size_t scan_all(uint64_t seed, const mwx_sensor_cfg_t *c, mwx_rec_meas_t *out,
-                       size_t cap)
+static size_t scan_all(uint64_t seed, const mwx_sensor_cfg_t *c, mwx_rec_meas_t *out, size_t cap)
 {
     mwx_physics_t ph = wgs84_physics();
     mwx_sensor_t s;
     mwx_rng_t r;
     mwx_sim_target_t tg[8];
     size_t total = 0;
-    assert_int_equal(mwx_sensor_init(&s, c, &ph, seed, NULL), 0);
-    mwx_rng_seed(&r, 4, "det");
+    assert_int_equal(mwxi_sensor_init(&s, c, &ph, seed, NULL), 0);
+    mwxi_rng_seed(&r, 4, "det");
     for (int k = 0; k < 50 && total < cap; k++) {
         random_targets(&r, tg, 8, 37.5, 128.9, 10.0, 500e3);
         total += s.ops->scan(&s, k, tg, 8, out + total, cap - total);
@@ -445,7 +443,7 @@ static void test_schedule(void **state)
     mwx_sensor_t s;
     double t;
     c.revisit_s = 0.7;
-    assert_int_equal(mwx_sensor_init(&s, &c, &ph, 1, NULL), 0);
+    assert_int_equal(mwxi_sensor_init(&s, &c, &ph, 1, NULL), 0);
     t = s.ops->next_scan(&s, -1);
     assert_true(t >= 0 && t < 0.7);
     for (int k = 1; k < 10000; k++) {

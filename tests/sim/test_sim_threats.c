@@ -94,8 +94,8 @@ static void test_stage_impacts_same_for_every_seed(void **state)
             mwx_ecef_to_geo(&sc->physics.earth, x->ecef_m, &g);
             assert_true(fabs(g.lat - o.impact_lat) < 1e-9);
             assert_true(fabs(g.alt) < 1e-3);
-            print_message("  %s down at %.1f s, %.3f N %.3f E\n", x->object, x->t,
-                          g.lat / MWX_DEG, g.lon / MWX_DEG);
+            print_message("  %s down at %.1f s, %.3f N %.3f E\n", x->object, x->t, g.lat / MWX_DEG,
+                          g.lon / MWX_DEG);
             n_imp++;
         }
     }
@@ -110,8 +110,7 @@ static void test_stage_impacts_same_for_every_seed(void **state)
         if (i < a.n && j < b.n && a.r[i].u.meas.range_m != b.r[j].u.meas.range_m)
             n_meas_diff++;
     }
-    print_message("  %zu truth records identical; %zu measurements differ\n", na,
-                  n_meas_diff);
+    print_message("  %zu truth records identical; %zu measurements differ\n", na, n_meas_diff);
     assert_true(na > 1000);
     assert_true(n_meas_diff > 100);
     free(a.r);
@@ -158,8 +157,8 @@ static void test_radar_and_ir_see_what_they_should(void **state)
     rec_buf_t b = {calloc(MAXR, sizeof(mwx_record_t)), 0};
     assert_non_null(sc);
     assert_non_null(b.r);
-    int rc = mwx_scenario_load_string(k_sensors_scn, strlen(k_sensors_scn), "t.json", NULL, sc,
-                                      &err);
+    int rc =
+        mwx_scenario_load_string(k_sensors_scn, strlen(k_sensors_scn), "t.json", NULL, sc, &err);
     if (rc)
         print_error("%s\n", err.msg);
     assert_int_equal(rc, 0);
@@ -224,8 +223,8 @@ static void test_radar_and_ir_see_what_they_should(void **state)
                     }
                     if (expect != got)
                         print_error("%s at %.2f s: %s expected %d got %d (phase %d, alt %.1f "
-                                    "km)\n", cfg->id, t, o.id, expect, got, (int)ph,
-                                    g.alt / 1e3);
+                                    "km)\n",
+                                    cfg->id, t, o.id, expect, got, (int)ph, g.alt / 1e3);
                     assert_int_equal(expect, got);
                     n_checked++;
                 }
@@ -233,8 +232,8 @@ static void test_radar_and_ir_see_what_they_should(void **state)
         }
     }
     print_message("  %d (scan, object) pairs checked; radar saw stages %d times; IR saw burning "
-                  "objects %d times (stages after separation: %d)\n", n_checked, n_seen_stage,
-                  n_ir, n_ir_stage_burning);
+                  "objects %d times (stages after separation: %d)\n",
+                  n_checked, n_seen_stage, n_ir, n_ir_stage_burning);
     assert_true(n_seen_stage > 100);
     assert_true(n_ir > 300);
     assert_int_equal(n_ir_stage_burning, 0); /* a spent stage never burns */

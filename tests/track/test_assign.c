@@ -14,8 +14,8 @@
 
 /* Brute force: best total over all partial injections maximising the number of allowed
  * pairs first (as the solver does: forbidden pairs are only left out when unavoidable). */
-static void brute(const double *c, int nr, int nc, int row, int *used, int npairs,
-                  double total, int *best_n, double *best)
+static void brute(const double *c, int nr, int nc, int row, int *used, int npairs, double total,
+                  int *best_n, double *best)
 {
     if (row == nr) {
         if (npairs > *best_n || (npairs == *best_n && total < *best - 1e-9)) {

@@ -117,7 +117,7 @@ static void test_ballistic_vs_kepler(void **state)
         assert_int_equal(mm.propagate(&mm, x, 1.0, NULL), 0);
     tg_kepler(MWX_SPHERE_GM, r0, v0, 300.0, r, v);
     for (int i = 0; i < 3; i++) {
-        assert_true(fabs(x[i] - r[i]) < 0.01);     /* 1 cm after 300 s */
+        assert_true(fabs(x[i] - r[i]) < 0.01); /* 1 cm after 300 s */
         assert_true(fabs(x[3 + i] - v[i]) < 1e-4);
     }
 }
@@ -131,8 +131,8 @@ static void nees_case(const mwx_filter_t *f, const char *name)
     enum { RUNS = 50, STEPS = 200, NCHK = 4 };
     static const int chk[NCHK] = {20, 60, 120, 200};
     mwx_earth_t es = mwx_earth_sphere();
-    tg_radar_t rd = {"R1", "JP", 37.0 * MWX_DEG, 133.0 * MWX_DEG, 100.0, 3000e3,
-                     0.0, 30.0, 0.05, 0.05, 1.0};
+    tg_radar_t rd = {"R1", "JP", 37.0 * MWX_DEG, 133.0 * MWX_DEG, 100.0, 3000e3, 0.0, 30.0, 0.05,
+                     0.05, 1.0};
     mwx_dyn_params_t p;
     mwx_motion_model_t mm;
     double sum[NCHK] = {0};
@@ -228,8 +228,14 @@ static void nees_case(const mwx_filter_t *f, const char *name)
     }
 }
 
-static void test_nees_ekf(void **state) { nees_case(mwx_filter_ekf(), "EKF"); }
-static void test_nees_ukf(void **state) { nees_case(mwx_filter_ukf(), "UKF"); }
+static void test_nees_ekf(void **state)
+{
+    nees_case(mwx_filter_ekf(), "EKF");
+}
+static void test_nees_ukf(void **state)
+{
+    nees_case(mwx_filter_ukf(), "UKF");
+}
 
 static void test_impact_ellipse_vs_monte_carlo(void **state)
 {
@@ -320,8 +326,7 @@ static void test_impact_ellipse_vs_monte_carlo(void **state)
             dori = 180.0 - dori;
         printf("ellipse: sigma points %.2f x %.2f km @ %.1f deg; Monte-Carlo %.2f x %.2f km @ "
                "%.1f deg; mean offset %.0f m\n",
-               imp.semi_major_km, imp.semi_minor_km, imp.orientation_deg, a, b, az,
-               hypot(me, mn));
+               imp.semi_major_km, imp.semi_minor_km, imp.orientation_deg, a, b, az, hypot(me, mn));
         assert_true(fabs(imp.semi_major_km / a - 1.0) < 0.1);
         assert_true(fabs(imp.semi_minor_km / b - 1.0) < 0.15);
         assert_true(dori < 5.0);
@@ -374,12 +379,9 @@ static void test_cv_2d_one_step(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_radar_jacobian),
-        cmocka_unit_test(test_ballistic_vs_kepler),
-        cmocka_unit_test(test_cv_2d_one_step),
-        cmocka_unit_test(test_nees_ekf),
-        cmocka_unit_test(test_nees_ukf),
-        cmocka_unit_test(test_impact_ellipse_vs_monte_carlo),
+        cmocka_unit_test(test_radar_jacobian), cmocka_unit_test(test_ballistic_vs_kepler),
+        cmocka_unit_test(test_cv_2d_one_step), cmocka_unit_test(test_nees_ekf),
+        cmocka_unit_test(test_nees_ukf),       cmocka_unit_test(test_impact_ellipse_vs_monte_carlo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,7 +45,7 @@ static mwx_track_class_t step(mwx_guard_t *g, const double x[6], double t, doubl
     memcpy(s.x, x, 6 * sizeof(double));
     for (int i = 0; i < MWX_TRACK_NX; i++)
         s.P[i * s.n + i] = i < 3 ? 100.0 * 100.0 : 5.0 * 5.0; /* 5 m/s velocity sigma */
-    return mwx_guard_update(g, &bal, &dyn, &s, pb, t, NAN);
+    return mwxi_guard_update(g, &bal, &dyn, &s, pb, t, NAN);
 }
 
 static void start(double x[6], double alt, double speed, double gamma_deg)
@@ -69,7 +69,7 @@ static void test_thrust_beats_mode_flip(void **st)
     (void)st;
     setup_dyn();
     start(x, 150e3, 3000.0, 30.0);
-    mwx_guard_init(&g, 0.0);
+    mwxi_guard_init(&g, 0.0);
     /* 120 s at 3 m/s^2 (the warning's thrust threshold), P(boost) 0 throughout */
     for (int t = 0; t <= 120; t++) {
         mwx_track_class_t c = step(&g, x, t, 0.0);
@@ -83,8 +83,7 @@ static void test_thrust_beats_mode_flip(void **st)
     for (int t = 121; t <= 160; t++) {
         mwx_track_class_t c = step(&g, x, t, 0.0);
         if (t <= 141 && c != MWX_CLASS_THRUSTING)
-            fail_msg("t = %d s, %d s after burnout: class %s", t, t - 120,
-                     mwx_track_class_name(c));
+            fail_msg("t = %d s, %d s after burnout: class %s", t, t - 120, mwx_track_class_name(c));
         if (t >= 152 && c != MWX_CLASS_BALLISTIC)
             fail_msg("t = %d s, coasting: class %s (along %.1f perp %.1f sigma %.1f)", t,
                      mwx_track_class_name(c), g.last_along, g.last_perp, g.last_sigma);
@@ -99,7 +98,7 @@ static void test_pboost_is_evidence(void **st)
     (void)st;
     setup_dyn();
     start(x, 300e3, 3000.0, 30.0);
-    mwx_guard_init(&g, 0.0);
+    mwxi_guard_init(&g, 0.0);
     /* coasting, but the IMM says P(boost) 0.4 now and then: never ballistic within 20 s
      * of it */
     for (int t = 0; t <= 100; t++) {
@@ -118,7 +117,7 @@ static void test_lift(void **st)
     (void)st;
     setup_dyn();
     start(x, 40e3, 2000.0, 0.0);
-    mwx_guard_init(&g, 0.0);
+    mwxi_guard_init(&g, 0.0);
     for (int t = 0; t <= 60; t++) {
         mwx_track_class_t c = step(&g, x, t, 0.0);
         if (t >= 25 && c != MWX_CLASS_LIFTING)
@@ -136,7 +135,7 @@ static void test_weave_is_not_thrust(void **st)
     (void)st;
     setup_dyn();
     start(x, 30e3, 1500.0, -10.0);
-    mwx_guard_init(&g, 0.0);
+    mwxi_guard_init(&g, 0.0);
     for (int t = 0; t <= 40; t++) {
         mwx_track_class_t c = step(&g, x, t, 0.5);
         if (t >= 30 && c != MWX_CLASS_LIFTING)
@@ -154,21 +153,21 @@ static void test_space_launch(void **st)
     /* level at 300 km at 0.92 circular speed: an upper stage, not a missile */
     vc = sqrt(MWX_WGS84_GM / (MWX_WGS84_A + 300e3));
     start(x, 300e3, 0.92 * vc, 2.0);
-    mwx_guard_init(&g, 0.0);
+    mwxi_guard_init(&g, 0.0);
     assert_int_equal(step(&g, x, 0.0, 0.0), MWX_CLASS_SPACE_LAUNCH);
     /* a minimum-energy ICBM at burnout: 0.92 circular, climbing at 22 degrees: not */
     start(x, 300e3, 0.92 * vc, 22.0);
-    mwx_guard_init(&g, 0.0);
+    mwxi_guard_init(&g, 0.0);
     assert_int_equal(step(&g, x, 0.0, 0.0), MWX_CLASS_THRUSTING);
     /* circular orbit at 500 km: perigee 500 km */
     vc = sqrt(MWX_WGS84_GM / (MWX_WGS84_A + 500e3));
     start(x, 500e3, vc, 0.0);
-    assert_true(fabs(mwx_guard_perigee_alt(&dyn, x) - 500e3) < 1e3);
-    mwx_guard_init(&g, 0.0);
+    assert_true(fabs(mwxi_guard_perigee_alt(&dyn, x) - 500e3) < 1e3);
+    mwxi_guard_init(&g, 0.0);
     assert_int_equal(step(&g, x, 0.0, 0.0), MWX_CLASS_SPACE_LAUNCH);
     /* a burn longer than 330 s */
     start(x, 100e3, 2000.0, 30.0);
-    mwx_guard_init(&g, 0.0);
+    mwxi_guard_init(&g, 0.0);
     for (int t = 0; t <= 340; t++) {
         mwx_track_class_t c = step(&g, x, t, 0.9);
         if (t <= 330)
@@ -196,8 +195,8 @@ static void test_unsure_velocity_is_not_space(void **st)
     memcpy(s.x, x, sizeof x);
     for (int i = 0; i < MWX_TRACK_NX; i++)
         s.P[i * s.n + i] = i < 3 ? 5e3 * 5e3 : 6e3 * 6e3;
-    mwx_guard_init(&g, 0.0);
-    assert_int_equal(mwx_guard_update(&g, &bal, &dyn, &s, 0.6, 0.0, NAN), MWX_CLASS_THRUSTING);
+    mwxi_guard_init(&g, 0.0);
+    assert_int_equal(mwxi_guard_update(&g, &bal, &dyn, &s, 0.6, 0.0, NAN), MWX_CLASS_THRUSTING);
     assert_false(g.space);
     assert_false(g.in_orbit);
     /* the same kind of state known to 5 m/s: in orbit */
@@ -206,14 +205,12 @@ static void test_unsure_velocity_is_not_space(void **st)
     memcpy(s.x, x, sizeof x);
     for (int i = 3; i < 6; i++)
         s.P[i * s.n + i] = 290.0 * 290.0; /* just inside MWX_GUARD_SL_SIGMA_V */
-    mwx_guard_init(&g, 0.0);
-    assert_int_equal(mwx_guard_update(&g, &bal, &dyn, &s, 0.0, 0.0, NAN),
-                     MWX_CLASS_SPACE_LAUNCH);
+    mwxi_guard_init(&g, 0.0);
+    assert_int_equal(mwxi_guard_update(&g, &bal, &dyn, &s, 0.0, 0.0, NAN), MWX_CLASS_SPACE_LAUNCH);
     for (int i = 3; i < 6; i++)
         s.P[i * s.n + i] = 310.0 * 310.0;
-    mwx_guard_init(&g, 0.0);
-    assert_int_equal(mwx_guard_update(&g, &bal, &dyn, &s, 0.0, 0.0, NAN),
-                     MWX_CLASS_THRUSTING);
+    mwxi_guard_init(&g, 0.0);
+    assert_int_equal(mwxi_guard_update(&g, &bal, &dyn, &s, 0.0, 0.0, NAN), MWX_CLASS_THRUSTING);
 }
 
 int main(void)

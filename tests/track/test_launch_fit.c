@@ -101,8 +101,8 @@ static void test_two_stage_flights(void **state)
         assert_int_equal(mwx_fit_launch(&dp, s, n, &out, &burn), MWX_OK);
         mwx_geodesic_inverse(&ph.earth, l.site_lat, l.site_lon, out.lat * MWX_DEG,
                              out.lon * MWX_DEG, &d, NULL, NULL);
-        printf("burn %3.0f s seen from %2.0f %%: launch %+.2f s, %.2f km; burn %.1f s\n",
-               k->burn, 100.0 * k->first_frac, out.t - t0, d / 1e3, burn);
+        printf("burn %3.0f s seen from %2.0f %%: launch %+.2f s, %.2f km; burn %.1f s\n", k->burn,
+               100.0 * k->first_frac, out.t - t0, d / 1e3, burn);
         assert_true(out.valid);
         assert_true(fabs(out.t - t0) < 4.0);
         assert_true(d < 3e3);

@@ -23,7 +23,7 @@
 #include <string.h>
 
 #define MAXREC 20000
-#define MAXM 8
+#define MAXM   8
 
 typedef struct sink {
     mwx_rec_track_t *rec;
@@ -43,10 +43,10 @@ typedef struct scene {
     int nm;
     tg_radar_t rd[2];
     int nrd;
-    double fa_rate;        /* false alarms per scan per radar */
-    int ir;                /* two IR satellites during boost */
+    double fa_rate; /* false alarms per scan per radar */
+    int ir;         /* two IR satellites during boost */
     int use_radar;
-    int truth_mode;        /* 0 as is, 1 blank, 2 shuffle */
+    int truth_mode; /* 0 as is, 1 blank, 2 shuffle */
     uint64_t seed;
     double t_end;
 } scene_t;
@@ -69,10 +69,12 @@ static tg_missile_t missile(double t0, double az_deg)
 
 static void scene_radars(scene_t *s)
 {
-    tg_radar_t a = {"KR-R1", "KR", 37.5 * MWX_DEG, 128.5 * MWX_DEG, 300.0, 1500e3,
-                    1.0 * MWX_DEG, 30.0, 0.05, 0.05, 0.95};
-    tg_radar_t b = {"JP-R1", "JP", 37.0 * MWX_DEG, 137.5 * MWX_DEG, 100.0, 1500e3,
-                    1.0 * MWX_DEG, 30.0, 0.05, 0.05, 0.95};
+    tg_radar_t a = {
+        "KR-R1", "KR", 37.5 * MWX_DEG, 128.5 * MWX_DEG, 300.0, 1500e3, 1.0 * MWX_DEG, 30.0, 0.05,
+        0.05,    0.95};
+    tg_radar_t b = {
+        "JP-R1", "JP", 37.0 * MWX_DEG, 137.5 * MWX_DEG, 100.0, 1500e3, 1.0 * MWX_DEG, 30.0, 0.05,
+        0.05,    0.95};
     s->rd[0] = a;
     s->rd[1] = b;
     s->nrd = 2;
@@ -122,8 +124,8 @@ static void run_scene(const scene_t *s, mwx_tracker_t *tr, double *det)
             for (int sat = 0; sat < 2; sat++)
                 for (int i = 0; i < s->nm; i++) {
                     double x[6];
-                    if (tg_missile_state(&s->m[i], t, x) == 0 &&
-                        t - s->m[i].t_launch > 10.0 && t < s->m[i].t_burnout) {
+                    if (tg_missile_state(&s->m[i], t, x) == 0 && t - s->m[i].t_launch > 10.0 &&
+                        t < s->m[i].t_burnout) {
                         tg_ir_measure(sat ? "US-IR2" : "US-IR1", "US",
                                       (sat ? 150.0 : 100.0) * MWX_DEG, 30.0, &rng, t, x,
                                       s->names[i], &buf[nb++]);
@@ -144,7 +146,7 @@ static void run_scene(const scene_t *s, mwx_tracker_t *tr, double *det)
         for (int i = 0; i < nb; i++)
             assert_int_equal(mwx_tracker_add(tr, &buf[i], NULL), 0);
     }
-    mwx_tracker_flush(tr, NULL);
+    assert_int_equal(mwx_tracker_flush(tr, NULL), MWX_OK);
 }
 
 static void fly_all(scene_t *s)
@@ -231,8 +233,8 @@ static void test_single_launch(void **state)
     t_conf = k.rec[0].t;
     {
         double lr, az1, az2;
-        mwx_geodesic_inverse(&e, s.m[0].lat, s.m[0].lon, s.m[0].impact_lat, s.m[0].impact_lon,
-                             &lr, &az1, &az2);
+        mwx_geodesic_inverse(&e, s.m[0].lat, s.m[0].lon, s.m[0].impact_lat, s.m[0].impact_lon, &lr,
+                             &az1, &az2);
         printf("truth: burnout %.1f s, impact %.1f s at %.3f %.3f, range %.0f km; first "
                "detection %.1f s, confirmed %.1f s\n",
                s.m[0].t_burnout, s.m[0].t_impact, s.m[0].impact_lat / MWX_DEG,
@@ -267,15 +269,15 @@ static void test_single_launch(void **state)
             if (r->t < s.m[0].t_burnout + 60.0)
                 continue;
             assert_true(r->impact.valid);
-            mwx_geodesic_inverse(&e, s.m[0].impact_lat, s.m[0].impact_lon,
-                                 r->impact.lat * MWX_DEG, r->impact.lon * MWX_DEG, &d, &a1, &a2);
+            mwx_geodesic_inverse(&e, s.m[0].impact_lat, s.m[0].impact_lon, r->impact.lat * MWX_DEG,
+                                 r->impact.lon * MWX_DEG, &d, &a1, &a2);
             down = d * cos(a1 - az2);
             cross = d * sin(a1 - az2);
             printf("at %.1f s: impact error down %.2f km (%.2f %%), cross %.2f km (%.2f %%), "
                    "time %.1f s; ellipse %.1f x %.1f km @ %.0f deg\n",
-                   r->t, down / 1e3, 100 * fabs(down) / lr, cross / 1e3,
-                   100 * fabs(cross) / lr, r->impact.t - s.m[0].t_impact,
-                   r->impact.semi_major_km, r->impact.semi_minor_km, r->impact.orientation_deg);
+                   r->t, down / 1e3, 100 * fabs(down) / lr, cross / 1e3, 100 * fabs(cross) / lr,
+                   r->impact.t - s.m[0].t_impact, r->impact.semi_major_km, r->impact.semi_minor_km,
+                   r->impact.orientation_deg);
             assert_true(fabs(down) <= 0.05 * lr);
             assert_true(fabs(cross) <= 0.005 * lr);
             assert_true(fabs(r->impact.t - s.m[0].t_impact) < 30.0);
@@ -292,8 +294,8 @@ static void test_single_launch(void **state)
             assert_true(r->launch.valid);
             mwx_geodesic_inverse(&e, s.m[0].lat, s.m[0].lon, r->launch.lat * MWX_DEG,
                                  r->launch.lon * MWX_DEG, &d, NULL, NULL);
-            printf("launch estimate: %.1f km from the site, t %.1f s (truth %.1f s)\n",
-                   d / 1e3, r->launch.t, s.m[0].t_launch);
+            printf("launch estimate: %.1f km from the site, t %.1f s (truth %.1f s)\n", d / 1e3,
+                   r->launch.t, s.m[0].t_launch);
             assert_true(d < 10e3);
             assert_true(fabs(r->launch.t - s.m[0].t_launch) < 10.0);
         }
@@ -343,7 +345,8 @@ static void test_salvo_four(void **state)
         while (strcmp(ids[j], k.rec[i].track_id) != 0)
             j++;
         o = nearest(&s, &k.rec[i], NULL);
-        if (o < 0) continue;
+        if (o < 0)
+            continue;
         if (owner[j] < 0)
             owner[j] = o;
         assert_int_equal(owner[j], o);
@@ -443,8 +446,7 @@ static void test_truth_blindness(void **state)
     assert_true(out[0].n > 100);
     for (int mode = 1; mode < 3; mode++) {
         assert_int_equal(out[mode].n, out[0].n);
-        assert_memory_equal(out[mode].rec, out[0].rec,
-                            sizeof(mwx_rec_track_t) * (size_t)out[0].n);
+        assert_memory_equal(out[mode].rec, out[0].rec, sizeof(mwx_rec_track_t) * (size_t)out[0].n);
     }
     for (int mode = 0; mode < 3; mode++)
         free(out[mode].rec);
@@ -458,8 +460,9 @@ static void test_bad_input(void **state)
     mwx_tracker_t *tr = NULL;
     mwx_tracker_stats_t st;
     tg_rng_t rng = {61};
-    tg_radar_t rd = {"KR-R1", "KR", 37.5 * MWX_DEG, 128.5 * MWX_DEG, 300.0, 1500e3,
-                     1.0 * MWX_DEG, 30.0, 0.05, 0.05, 1.0};
+    tg_radar_t rd = {
+        "KR-R1", "KR", 37.5 * MWX_DEG, 128.5 * MWX_DEG, 300.0, 1500e3, 1.0 * MWX_DEG, 30.0, 0.05,
+        0.05,    1.0};
     mwx_rec_meas_t m, bad;
     mwx_err_t err;
     mwx_tracker_cfg_default(&c, "KR", 8);
@@ -504,12 +507,9 @@ static void test_bad_input(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_single_launch),
-        cmocka_unit_test(test_salvo_four),
-        cmocka_unit_test(test_false_alarms),
-        cmocka_unit_test(test_ir_triangulation),
-        cmocka_unit_test(test_truth_blindness),
+        cmocka_unit_test(test_bad_input),        cmocka_unit_test(test_single_launch),
+        cmocka_unit_test(test_salvo_four),       cmocka_unit_test(test_false_alarms),
+        cmocka_unit_test(test_ir_triangulation), cmocka_unit_test(test_truth_blindness),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,10 +57,9 @@ void tg_kepler(double gm, const double r0[3], const double v0[3], double dt, dou
         x = sq * dt / rn;
     for (int it = 0; it < 60; it++) {
         double z = alpha * x * x, C = stc(z), S = sts(z);
-        double F = rn * vr / sq * x * x * C + (1.0 - alpha * rn) * x * x * x * S + rn * x -
-                   sq * dt;
-        double dF = rn * vr / sq * x * (1.0 - alpha * x * x * S) +
-                    (1.0 - alpha * rn) * x * x * C + rn;
+        double F = rn * vr / sq * x * x * C + (1.0 - alpha * rn) * x * x * x * S + rn * x - sq * dt;
+        double dF =
+            rn * vr / sq * x * (1.0 - alpha * x * x * S) + (1.0 - alpha * rn) * x * x * C + rn;
         double dx = F / dF;
         x -= dx;
         if (fabs(dx) < 1e-12 * (1.0 + fabs(x)))
@@ -87,8 +86,7 @@ typedef struct fly_ctx {
 
 static void accel(const fly_ctx_t *c, const double *x, double *a)
 {
-    const mwx_earth_t e = {MWX_WGS84_A, MWX_WGS84_F, MWX_WGS84_GM, MWX_WGS84_J2,
-                           MWX_WGS84_OMEGA};
+    const mwx_earth_t e = {MWX_WGS84_A, MWX_WGS84_F, MWX_WGS84_GM, MWX_WGS84_J2, MWX_WGS84_OMEGA};
     double r2 = mwx_dot3(x, x), r = sqrt(r2), z2 = x[2] * x[2] / r2;
     double k = 1.5 * e.j2 * e.a * e.a / r2, mu = e.gm / (r2 * r), w = e.omega;
     double v = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]);
@@ -122,11 +120,11 @@ static void rk4(fly_ctx_t *c, double *x, double h)
 {
     double k1[6], k2[6], k3[6], k4[6], t[6], a[3];
     double tau0 = c->tau;
-#define DER(X, K)                        \
-    do {                                 \
-        accel(c, X, a);                  \
-        K[0] = X[3], K[1] = X[4], K[2] = X[5]; \
-        K[3] = a[0], K[4] = a[1], K[5] = a[2]; \
+#define DER(X, K)                                                                                  \
+    do {                                                                                           \
+        accel(c, X, a);                                                                            \
+        K[0] = X[3], K[1] = X[4], K[2] = X[5];                                                     \
+        K[3] = a[0], K[4] = a[1], K[5] = a[2];                                                     \
     } while (0)
     DER(x, k1);
     c->tau = tau0 + 0.5 * h;
@@ -170,8 +168,8 @@ int tg_missile_fly(tg_missile_t *m)
             mwx_ecef_to_geo(&e, x, &g);
             mwx_enu_basis(g.lat, g.lon, east, north, up);
             for (int j = 0; j < 3; j++)
-                x[3 + j] = v * (cos(k) * up[j] + sin(k) * (sin(m->azimuth) * east[j] +
-                                                           cos(m->azimuth) * north[j]));
+                x[3 + j] = v * (cos(k) * up[j] +
+                                sin(k) * (sin(m->azimuth) * east[j] + cos(m->azimuth) * north[j]));
             kicked = 1;
         }
         rk4(&c, x, h);
@@ -271,8 +269,7 @@ void tg_radar_false_alarm(const tg_radar_t *rd, tg_rng_t *rng, double t, mwx_rec
 }
 
 void tg_ir_measure(const char *id, const char *nation, double sat_lon, double sigma_urad,
-                   tg_rng_t *rng, double t, const double p[3], const char *truth,
-                   mwx_rec_meas_t *m)
+                   tg_rng_t *rng, double t, const double p[3], const char *truth, mwx_rec_meas_t *m)
 {
     double rgeo = 42164e3, sat[3] = {rgeo * cos(sat_lon), rgeo * sin(sat_lon), 0.0};
     double d[3], n, u1[3], u2[3], k[3] = {0, 0, 1}, s = sigma_urad * 1e-6;

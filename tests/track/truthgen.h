@@ -15,8 +15,8 @@ typedef struct tg_rng {
     uint64_t s;
 } tg_rng_t;
 
-double tg_uniform(tg_rng_t *r);   /* (0, 1) */
-double tg_gauss(tg_rng_t *r);     /* N(0, 1) */
+double tg_uniform(tg_rng_t *r); /* (0, 1) */
+double tg_gauss(tg_rng_t *r);   /* N(0, 1) */
 
 /* Kepler: state (r, v) after dt under point-mass gm. */
 void tg_kepler(double gm, const double r0[3], const double v0[3], double dt, double r[3],
@@ -24,17 +24,17 @@ void tg_kepler(double gm, const double r0[3], const double v0[3], double dt, dou
 
 typedef struct tg_missile {
     double t_launch;
-    double lat, lon;        /* rad */
-    double azimuth;         /* rad, launch heading */
-    double a0;              /* initial thrust acceleration, m/s^2 */
+    double lat, lon; /* rad */
+    double azimuth;  /* rad, launch heading */
+    double a0;       /* initial thrust acceleration, m/s^2 */
     double burn_s;
-    double mass_frac;       /* fraction of the mass burnt (a = a0 / (1 - mf t/burn)) */
-    double kick_deg;        /* pitch kick at t = 8 s */
-    double beta;            /* kg/m^2 of the re-entry body */
+    double mass_frac; /* fraction of the mass burnt (a = a0 / (1 - mf t/burn)) */
+    double kick_deg;  /* pitch kick at t = 8 s */
+    double beta;      /* kg/m^2 of the re-entry body */
     /* sampled trajectory */
     double dt;
     int n;
-    double (*st)[6];        /* ECEF states at t_launch + i dt */
+    double (*st)[6]; /* ECEF states at t_launch + i dt */
     double t_burnout, t_impact;
     double impact_lat, impact_lon; /* rad */
 } tg_missile_t;
@@ -49,7 +49,7 @@ int tg_missile_state(const tg_missile_t *m, double t, double x[6]);
 typedef struct tg_radar {
     char id[MWX_ID_LEN];
     char nation[MWX_ID_LEN];
-    double lat, lon, alt;   /* rad, rad, m */
+    double lat, lon, alt; /* rad, rad, m */
     double max_range_m, min_el;
     double sig_r, sig_az_deg, sig_el_deg;
     double pd;

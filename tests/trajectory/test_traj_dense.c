@@ -17,16 +17,16 @@
 static void rk4_step(const traj_rhs_ctx_t *x, int stage, double t, double h, double y[TRAJ_N])
 {
     double k1[TRAJ_N], k2[TRAJ_N], k3[TRAJ_N], k4[TRAJ_N], yt[TRAJ_N];
-    traj_rhs_stage(x, stage, t, y, k1);
+    mwxi_traj_rhs_stage(x, stage, t, y, k1);
     for (int i = 0; i < TRAJ_N; i++)
         yt[i] = y[i] + 0.5 * h * k1[i];
-    traj_rhs_stage(x, stage, t + 0.5 * h, yt, k2);
+    mwxi_traj_rhs_stage(x, stage, t + 0.5 * h, yt, k2);
     for (int i = 0; i < TRAJ_N; i++)
         yt[i] = y[i] + 0.5 * h * k2[i];
-    traj_rhs_stage(x, stage, t + 0.5 * h, yt, k3);
+    mwxi_traj_rhs_stage(x, stage, t + 0.5 * h, yt, k3);
     for (int i = 0; i < TRAJ_N; i++)
         yt[i] = y[i] + h * k3[i];
-    traj_rhs_stage(x, stage, t + h, yt, k4);
+    mwxi_traj_rhs_stage(x, stage, t + h, yt, k4);
     for (int i = 0; i < TRAJ_N; i++)
         y[i] += h / 6.0 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
 }
@@ -40,9 +40,9 @@ static void compare_with_rk4(const mwx_launch_t *l, double *max_dp, double *max_
     traj_rhs_ctx_t x;
     mwx_traj_info_t in;
     assert_int_equal(mwx_traj_create(&ph, l, TEST_EPOCH, &tr, &err), 0);
-    traj_get_details(tr, &d);
+    mwxi_traj_get_details(tr, &d);
     mwx_traj_get_info(tr, &in);
-    traj_rhs_init(&x, d.cfg, &d.prog);
+    mwxi_traj_rhs_init(&x, d.cfg, &d.prog);
 
     const traj_cfg_t *c = d.cfg;
     double w = c->earth.omega;
@@ -69,8 +69,8 @@ static void compare_with_rk4(const mwx_launch_t *l, double *max_dp, double *max_
             rk4_step(&x, stages[k], tau, h, y);
         }
     }
-    print_message("  %s: %zu steps stored; vs RK4: max position %.2e m, velocity %.2e m/s\n",
-                  l->id, d.n_seg, *max_dp, *max_dv);
+    print_message("  %s: %zu steps stored; vs RK4: max position %.2e m, velocity %.2e m/s\n", l->id,
+                  d.n_seg, *max_dp, *max_dv);
     mwx_traj_destroy(tr);
 }
 
@@ -79,8 +79,8 @@ static void test_dense_output_vs_rk4(void **state)
     double dp, dv;
     mwx_launch_t a = make_launch("L1", 39.0, 125.7, 40.5, 135.5, MWX_PROFILE_LOFTED, 1000, 120);
     mwx_launch_t b = make_launch("DEP", 39.0, 125.7, 38.0, 137.0, MWX_PROFILE_DEPRESSED, 100, 120);
-    mwx_launch_t c = make_launch("SRBM", 39.0, 125.7, 37.0, 129.5, MWX_PROFILE_MINIMUM_ENERGY, 0,
-                                 60);
+    mwx_launch_t c =
+        make_launch("SRBM", 39.0, 125.7, 37.0, 129.5, MWX_PROFILE_MINIMUM_ENERGY, 0, 60);
     compare_with_rk4(&a, &dp, &dv);
     assert_true(dp < 0.05 && dv < 1e-3);
     compare_with_rk4(&b, &dp, &dv);
@@ -102,7 +102,7 @@ static void test_phases_and_continuity(void **state)
     mwx_geo_t site = {l.site_lat, l.site_lon, 0.0};
     assert_int_equal(mwx_traj_create(&ph, &l, TEST_EPOCH, &tr, &err), 0);
     mwx_traj_get_info(tr, &in);
-    traj_get_details(tr, &d);
+    mwxi_traj_get_details(tr, &d);
 
     /* outside the flight */
     assert_int_equal(mwx_traj_state(tr, in.t_launch - 1e-6, p, v, &phase), MWX_ERANGE);
@@ -126,7 +126,7 @@ static void test_phases_and_continuity(void **state)
 
     /* continuity across every event of the flight: vertical rise end, staging, burnout */
     traj_rhs_ctx_t x;
-    traj_rhs_init(&x, d.cfg, &d.prog);
+    mwxi_traj_rhs_init(&x, d.cfg, &d.prog);
     double ev[3] = {in.t_launch + d.cfg->t_vert, in.t_launch + x.t_stage, in.t_burnout};
     for (int k = 0; k < 3; k++) {
         assert_int_equal(mwx_traj_state(tr, ev[k] - 1e-7, p, v, NULL), 0);

@@ -29,8 +29,8 @@ static void expect_error(const mwx_physics_t *ph, const mwx_launch_t *l, int cod
 static void test_aim_is_site(void **state)
 {
     mwx_physics_t ph = phys_full();
-    mwx_launch_t l = make_launch("SAME", 39.0, 125.7, 39.0, 125.7, MWX_PROFILE_MINIMUM_ENERGY,
-                                 0, 120);
+    mwx_launch_t l =
+        make_launch("SAME", 39.0, 125.7, 39.0, 125.7, MWX_PROFILE_MINIMUM_ENERGY, 0, 120);
     expect_error(&ph, &l, MWX_ERANGE, "from the site");
     l = make_launch("NEAR", 39.0, 125.7, 39.1, 125.8, MWX_PROFILE_MINIMUM_ENERGY, 0, 120);
     expect_error(&ph, &l, MWX_ERANGE, "from the site");
@@ -40,8 +40,8 @@ static void test_beyond_orbital(void **state)
 {
     mwx_physics_t ph = phys_full();
     /* nearly antipodal: 19 000 km */
-    mwx_launch_t l = make_launch("FAR", 39.0, 125.7, -35.0, -60.0, MWX_PROFILE_MINIMUM_ENERGY,
-                                 0, 180);
+    mwx_launch_t l =
+        make_launch("FAR", 39.0, 125.7, -35.0, -60.0, MWX_PROFILE_MINIMUM_ENERGY, 0, 180);
     expect_error(&ph, &l, MWX_ERANGE, "beyond a sub-orbital");
 }
 
@@ -49,8 +49,8 @@ static void test_lofted_below_minimum_energy(void **state)
 {
     mwx_physics_t ph = phys_full();
     /* 1900 km needs ~560 km of apogee at least */
-    mwx_launch_t l = make_launch("LOW-LOFT", 39.0, 125.7, 41.0, 148.0, MWX_PROFILE_LOFTED, 300,
-                                 120);
+    mwx_launch_t l =
+        make_launch("LOW-LOFT", 39.0, 125.7, 41.0, 148.0, MWX_PROFILE_LOFTED, 300, 120);
     expect_error(&ph, &l, MWX_ERANGE, "below the");
     expect_error(&ph, &l, MWX_ERANGE, "minimum-energy apogee");
 }
@@ -58,8 +58,8 @@ static void test_lofted_below_minimum_energy(void **state)
 static void test_depressed_limits(void **state)
 {
     mwx_physics_t ph = phys_full();
-    mwx_launch_t l = make_launch("DEP-LOW", 39.0, 125.7, 38.0, 137.0, MWX_PROFILE_DEPRESSED, 40,
-                                 120);
+    mwx_launch_t l =
+        make_launch("DEP-LOW", 39.0, 125.7, 38.0, 137.0, MWX_PROFILE_DEPRESSED, 40, 120);
     /* 40 km is a quasi-ballistic apogee now, but no boost reaches 991 km that low */
     expect_error(&ph, &l, MWX_ERANGE, "flies the depressed profile to within 1 km");
     l = make_launch("DEP-HIGH", 39.0, 125.7, 38.0, 137.0, MWX_PROFILE_DEPRESSED, 900, 120);

@@ -27,8 +27,7 @@ static double ecc_anomaly(double e, double nu)
     return nu > MWX_PI ? 2.0 * MWX_PI - ea : ea;
 }
 
-static kepler_pred_t kepler_to_surface(double mu, double R, const double r[3],
-                                       const double v[3])
+static kepler_pred_t kepler_to_surface(double mu, double R, const double r[3], const double v[3])
 {
     kepler_pred_t k;
     double rn = mwx_norm3(r), v2 = mwx_dot3(v, v), rv = mwx_dot3(r, v);
@@ -101,8 +100,8 @@ static void check_case(const mwx_launch_t *l)
     assert_true(mwx_norm3(d) < 1000.0);
     print_message("  %s: range %.1f km, tof %.1f s: conic range %.3e rel, tof %.3e rel; "
                   "energy %.1e, momentum %.1e\n",
-                  l->id, in.range_m / 1e3, tof, ang / kp.range_angle - 1.0,
-                  tof / kp.tof - 1.0, max_de, max_dh);
+                  l->id, in.range_m / 1e3, tof, ang / kp.range_angle - 1.0, tof / kp.tof - 1.0,
+                  max_de, max_dh);
     mwx_traj_destroy(tr);
 }
 
@@ -132,8 +131,8 @@ static void test_kepler_long_range(void **state)
 static void test_rotating_earth_inertial_invariants(void **state)
 {
     mwx_physics_t ph = phys_kepler();
-    mwx_launch_t l = make_launch("ROT", 39.0, 125.7, 41.0, 148.0, MWX_PROFILE_MINIMUM_ENERGY,
-                                 0, 120);
+    mwx_launch_t l =
+        make_launch("ROT", 39.0, 125.7, 41.0, 148.0, MWX_PROFILE_MINIMUM_ENERGY, 0, 120);
     mwx_traj_t *tr = NULL;
     mwx_traj_info_t in;
     const double mu = MWX_SPHERE_GM, w = MWX_WGS84_OMEGA;
@@ -164,8 +163,8 @@ static void test_rotating_earth_inertial_invariants(void **state)
     assert_true(max_dh < 1e-9);
     assert_true(vrel_max > 100.0); /* the frames really differ */
     /* the burnout ECI state of the info is the same orbit */
-    double ebo = 0.5 * mwx_dot3(in.burnout_vel_eci, in.burnout_vel_eci) -
-                 mu / mwx_norm3(in.burnout_eci);
+    double ebo =
+        0.5 * mwx_dot3(in.burnout_vel_eci, in.burnout_vel_eci) - mu / mwx_norm3(in.burnout_eci);
     assert_true(fabs(ebo / en0 - 1.0) < 1e-9);
     mwx_traj_destroy(tr);
 }

@@ -25,18 +25,18 @@ static void test_us76_density(void **state)
         {86000, 6.958e-6},  {100000, 5.604e-7}, {150000, 2.076e-9}, {300000, 1.916e-11},
     };
     for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
-        double rho = traj_atm_density(tab[i][0]);
+        double rho = mwxi_traj_atm_density(tab[i][0]);
         assert_true(fabs(rho / tab[i][1] - 1.0) < 1e-4); /* the table's 5 digits */
     }
     /* continuous where the layers meet the upper table, decreasing everywhere */
-    assert_true(fabs(traj_atm_density(85999.0) / traj_atm_density(86001.0) - 1.0) < 1e-3);
-    double prev = traj_atm_density(-1000.0);
+    assert_true(fabs(mwxi_traj_atm_density(85999.0) / mwxi_traj_atm_density(86001.0) - 1.0) < 1e-3);
+    double prev = mwxi_traj_atm_density(-1000.0);
     for (double h = -900.0; h < 999000.0; h += 100.0) {
-        double r = traj_atm_density(h);
+        double r = mwxi_traj_atm_density(h);
         assert_true(r < prev && r > 0.0);
         prev = r;
     }
-    assert_true(traj_atm_density(1.2e6) == 0.0);
+    assert_true(mwxi_traj_atm_density(1.2e6) == 0.0);
 }
 
 static double potential(double gm, double a, double j2, const double r[3])
@@ -57,7 +57,7 @@ static void test_gravity_is_minus_grad_potential(void **state)
         r[0] = rn * cos(lat) * cos(lon);
         r[1] = rn * cos(lat) * sin(lon);
         r[2] = rn * sin(lat);
-        traj_gravity(gm, a, j2, r, acc);
+        mwxi_traj_gravity(gm, a, j2, r, acc);
         for (int i = 0; i < 3; i++) {
             double rp[3] = {r[0], r[1], r[2]}, rm[3] = {r[0], r[1], r[2]};
             rp[i] += 10.0;
@@ -68,7 +68,7 @@ static void test_gravity_is_minus_grad_potential(void **state)
     }
     /* equator, surface: mu/a^2 (1 + 3/2 J2) */
     double r[3] = {a, 0, 0}, acc[3];
-    traj_gravity(gm, a, j2, r, acc);
+    mwxi_traj_gravity(gm, a, j2, r, acc);
     assert_float_equal(-acc[0], gm / (a * a) * (1.0 + 1.5 * j2), 1e-12);
 }
 
@@ -82,7 +82,10 @@ static void osc(void *ctx, double t, const double y[TRAJ_N], double dy[TRAJ_N])
     }
 }
 
-static double ev_x0(void *ctx, double t, const double y[TRAJ_N]) { return y[0]; }
+static double ev_x0(void *ctx, double t, const double y[TRAJ_N])
+{
+    return y[0];
+}
 
 typedef struct segs {
     traj_seg_t s[4096];
@@ -105,7 +108,7 @@ static void test_dopri_dense_output_and_event(void **state)
     traj_dp_result_t res;
     double y[TRAJ_N] = {1, 1, 1, 0, 0, 0};
     ss.n = 0;
-    assert_int_equal(traj_dp_run(osc, NULL, 0.0, y, 20.0, &o, NULL, NULL, keep, &ss, &res), 0);
+    assert_int_equal(mwxi_traj_dp_run(osc, NULL, 0.0, y, 20.0, &o, NULL, NULL, keep, &ss, &res), 0);
     assert_float_equal(res.t, 20.0, 0);
     assert_int_equal(res.event, 0);
     assert_true(res.n_steps > 20 && res.n_steps < 2000);
@@ -119,7 +122,7 @@ static void test_dopri_dense_output_and_event(void **state)
         double yy[TRAJ_N];
         while (k + 1 < ss.n && ss.s[k + 1].t0 <= t)
             k++;
-        traj_seg_eval(&ss.s[k], t, yy);
+        mwxi_traj_seg_eval(&ss.s[k], t, yy);
         for (int i = 0; i < 3; i++) {
             assert_true(fabs(yy[i] - cos(omg[i] * t)) < 2e-8);
             assert_true(fabs(yy[3 + i] + omg[i] * sin(omg[i] * t)) < 2e-8);
@@ -128,7 +131,8 @@ static void test_dopri_dense_output_and_event(void **state)
     /* event: x0 = cos t first reaches 0 at pi/2, found on the dense output */
     double y2[TRAJ_N] = {1, 1, 1, 0, 0, 0};
     ss.n = 0;
-    assert_int_equal(traj_dp_run(osc, NULL, 0.0, y2, 20.0, &o, ev_x0, NULL, keep, &ss, &res), 0);
+    assert_int_equal(mwxi_traj_dp_run(osc, NULL, 0.0, y2, 20.0, &o, ev_x0, NULL, keep, &ss, &res),
+                     0);
     assert_int_equal(res.event, 1);
     assert_true(fabs(res.t - MWX_PI / 2) < 1e-9);
     assert_true(fabs(y2[0]) < 1e-9);
@@ -136,7 +140,7 @@ static void test_dopri_dense_output_and_event(void **state)
     /* the step budget is enforced */
     double y3[TRAJ_N] = {1, 1, 1, 0, 0, 0};
     o.max_steps = 5;
-    assert_int_equal(traj_dp_run(osc, NULL, 0.0, y3, 20.0, &o, NULL, NULL, NULL, NULL, &res),
+    assert_int_equal(mwxi_traj_dp_run(osc, NULL, 0.0, y3, 20.0, &o, NULL, NULL, NULL, NULL, &res),
                      MWX_ERANGE);
 }
 
@@ -153,7 +157,7 @@ static void test_min_energy_conic(void **state)
     const double gm = MWX_SPHERE_GM, r = MWX_SPHERE_R;
     for (double phi = 0.05; phi < 2.5; phi += 0.2) {
         double v, g;
-        traj_kep_min_energy(gm, r, phi, &v, &g);
+        mwxi_traj_kep_min_energy(gm, r, phi, &v, &g);
         assert_true(fabs(conic_range(gm, r, v, g) - phi) < 1e-10);
         /* brute force: at any other angle, the speed for this range is higher */
         for (double gg = 0.02; gg < 1.55; gg += 0.01) {
@@ -172,19 +176,19 @@ static void test_min_energy_conic(void **state)
         }
         /* the same minimum-energy angle from the vector (chord bisector) form */
         double r1[3] = {r, 0, 0}, r2[3] = {r * cos(phi), r * sin(phi), 0};
-        assert_true(fabs(traj_kep_min_energy_gamma(r1, r2) - g) < 1e-12);
+        assert_true(fabs(mwxi_traj_kep_min_energy_gamma(r1, r2) - g) < 1e-12);
         /* a lofted conic through the same points: speed and angle reproduce the range
          * and the apogee */
         double va, ga, rv[3], vv[3];
-        double apo = traj_kep_apoapsis(gm, r1, (double[3]){v * sin(g), v * cos(g), 0});
-        assert_int_equal(traj_kep_conic_apogee(gm, r, phi, apo * 1.2, &va, &ga), 0);
+        double apo = mwxi_traj_kep_apoapsis(gm, r1, (double[3]){v * sin(g), v * cos(g), 0});
+        assert_int_equal(mwxi_traj_kep_conic_apogee(gm, r, phi, apo * 1.2, &va, &ga), 0);
         assert_true(fabs(conic_range(gm, r, va, ga) - phi) < 1e-9);
         rv[0] = r;
         rv[1] = rv[2] = 0;
         vv[0] = va * sin(ga);
         vv[1] = va * cos(ga);
         vv[2] = 0;
-        assert_true(fabs(traj_kep_apoapsis(gm, rv, vv) / (apo * 1.2) - 1.0) < 1e-12);
+        assert_true(fabs(mwxi_traj_kep_apoapsis(gm, rv, vv) / (apo * 1.2) - 1.0) < 1e-12);
     }
 }
 

@@ -61,8 +61,8 @@ static void check_lands_and_apogee(const mwx_physics_t *ph, const mwx_traj_t *tr
         assert_int_equal(mwx_traj_state(tr, t, p, v, NULL), 0);
         best = fmax(best, geo_alt(&ph->earth, p, &g));
     }
-    print_message("  %s: miss %.1f m, apogee %.2f km (asked %.2f), flight %.0f s\n", l->id,
-                  miss, best / 1e3, l->apogee_m / 1e3, in.t_impact - in.t_launch);
+    print_message("  %s: miss %.1f m, apogee %.2f km (asked %.2f), flight %.0f s\n", l->id, miss,
+                  best / 1e3, l->apogee_m / 1e3, in.t_impact - in.t_launch);
     assert_true(miss < 1000.0);
     assert_true(fabs(best - l->apogee_m) <= 0.02 * l->apogee_m);
 }
@@ -79,7 +79,7 @@ static void test_quasi_ballistic_lands_on_aim(void **state)
     for (int i = 0; i < 3; i++) {
         mwx_traj_t *tr = solve(&ph, ls[i]);
         traj_details_t d;
-        traj_get_details(tr, &d);
+        mwxi_traj_get_details(tr, &d);
         /* it did fly on lift (the pull-up) */
         assert_true(isfinite(d.flight->tau_glide0));
         check_lands_and_apogee(&ph, tr, ls[i]);
@@ -96,7 +96,7 @@ static void check_glide(const mwx_launch_t *l)
     mwx_geo_t g;
     mwx_phase_t phase;
     check_lands_and_apogee(&ph, tr, l);
-    traj_get_details(tr, &d);
+    mwxi_traj_get_details(tr, &d);
     const traj_flight_t *fl = d.flight;
     /* the hold: from the first time down at glide_alt to the dive */
     assert_true(isfinite(fl->tau_hold0) && isfinite(fl->tau_dive));
@@ -115,9 +115,8 @@ static void check_glide(const mwx_launch_t *l)
     mwx_traj_destroy(tr);
 }
 
-static mwx_launch_t glide_launch(const char *id, double slat, double slon, double alat,
-                                 double alon, double apex_km, double glide_km, double ld,
-                                 double burn_s)
+static mwx_launch_t glide_launch(const char *id, double slat, double slon, double alat, double alon,
+                                 double apex_km, double glide_km, double ld, double burn_s)
 {
     mwx_launch_t l = make_launch(id, slat, slon, alat, alon, MWX_PROFILE_GLIDE, apex_km, burn_s);
     l.glide_alt_m = glide_km * 1e3;
@@ -178,8 +177,8 @@ static double max_diff(const traj_flight_t *a, const traj_flight_t *b)
 {
     double m = 0.0, end = fmin(a->tau_imp, b->tau_imp), ya[TRAJ_N], yb[TRAJ_N];
     for (double tau = 0.0; tau <= end; tau += 1.0) {
-        traj_flight_state(a, tau, ya);
-        traj_flight_state(b, tau, yb);
+        mwxi_traj_flight_state(a, tau, ya);
+        mwxi_traj_flight_state(b, tau, yb);
         double d[3] = {ya[0] - yb[0], ya[1] - yb[1], ya[2] - yb[2]};
         m = fmax(m, mwx_norm3(d));
     }
@@ -198,7 +197,7 @@ static void check_zero_lift_is_ballistic(const mwx_launch_t *l)
     memset(&f0, 0, sizeof f0);
     memset(&fb, 0, sizeof fb);
     memset(&fl, 0, sizeof fl);
-    traj_get_details(tr, &d);
+    mwxi_traj_get_details(tr, &d);
     c0 = *d.cfg;
     c0.ld = 0.0;
     c0.weave_g = 0.0;
@@ -206,19 +205,20 @@ static void check_zero_lift_is_ballistic(const mwx_launch_t *l)
     cb.post = TRAJ_POST_BALLISTIC;
     cl = *d.cfg;
     cl.weave_g = 0.0;
-    assert_int_equal(traj_fly(&c0, &d.prog, 0, &f0), 0);
-    assert_int_equal(traj_fly(&cb, &d.prog, 0, &fb), 0);
-    assert_int_equal(traj_fly(&cl, &d.prog, 0, &fl), 0);
+    assert_int_equal(mwxi_traj_fly(&c0, &d.prog, 0, &f0), 0);
+    assert_int_equal(mwxi_traj_fly(&cb, &d.prog, 0, &fb), 0);
+    assert_int_equal(mwxi_traj_fly(&cl, &d.prog, 0, &fl), 0);
     assert_true(f0.impacted && fb.impacted && fl.impacted);
     double dz = max_diff(&f0, &fb), dl = max_diff(&fl, &fb);
     print_message("  %s: zero lift vs ballistic %.3g m (impact times %.6f / %.6f s); with "
-                  "lift %.1f km\n", l->id, dz, f0.tau_imp, fb.tau_imp, dl / 1e3);
+                  "lift %.1f km\n",
+                  l->id, dz, f0.tau_imp, fb.tau_imp, dl / 1e3);
     assert_true(dz < 0.01);
     assert_true(fabs(f0.tau_imp - fb.tau_imp) < 1e-6);
     assert_true(dl > 1000.0); /* the comparison can tell */
-    traj_flight_free(&f0);
-    traj_flight_free(&fb);
-    traj_flight_free(&fl);
+    mwxi_traj_flight_free(&f0);
+    mwxi_traj_flight_free(&fb);
+    mwxi_traj_flight_free(&fl);
     mwx_traj_destroy(tr);
 }
 
@@ -240,8 +240,8 @@ static void test_zero_lift_glide_solves_as_ballistic(void **state)
     traj_details_t dg, db;
     mwx_traj_info_t ig, ib;
     double m = 0.0;
-    traj_get_details(tg, &dg);
-    traj_get_details(tb, &db);
+    mwxi_traj_get_details(tg, &dg);
+    mwxi_traj_get_details(tb, &db);
     mwx_traj_get_info(tg, &ig);
     mwx_traj_get_info(tb, &ib);
     for (double t = ig.t_launch; t < fmin(ig.t_impact, ib.t_impact); t += 1.0) {
@@ -253,7 +253,8 @@ static void test_zero_lift_glide_solves_as_ballistic(void **state)
         m = fmax(m, mwx_norm3(d));
     }
     print_message("  glide L/D 0 vs depressed 150 km: dv %.3f / %.3f m/s, states within %.3g m, "
-                  "impacts %.3f / %.3f s\n", dg.prog.dv, db.prog.dv, m, ig.t_impact, ib.t_impact);
+                  "impacts %.3f / %.3f s\n",
+                  dg.prog.dv, db.prog.dv, m, ig.t_impact, ib.t_impact);
     assert_true(fabs(dg.prog.dv - db.prog.dv) < 1.0);
     assert_true(m < 50.0);
     assert_true(fabs(ig.t_impact - ib.t_impact) < 0.1);
@@ -358,7 +359,8 @@ static void test_space_launch_orbit_and_phases(void **state)
         }
     }
     print_message("  boost %d s (energy gain >= %.1f J/kg/s), coast inside the burn %d s "
-                  "(|change| <= %.3f J/kg/s)\n", n_boost, de_boost_min, n_coast, de_coast_max);
+                  "(|change| <= %.3f J/kg/s)\n",
+                  n_boost, de_boost_min, n_coast, de_coast_max);
     assert_true(n_boost > 300);
     assert_true(n_coast > 30);
     mwx_traj_destroy(tr);

@@ -14,8 +14,7 @@
 #include "warn/warn_internal.h"
 #include "warn_test_util.h"
 
-static char g_dir[300], g_ca[400], g_ca2[400], g_key[400], g_cert[400], g_key2[400],
-    g_cert2[400];
+static char g_dir[300], g_ca[400], g_ca2[400], g_key[400], g_cert[400], g_key2[400], g_cert2[400];
 
 static int setup(void **st)
 {
@@ -51,18 +50,17 @@ static int setup(void **st)
     return 0;
 }
 
-static const char doc[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n"
-    "  <identifier>mwx.JP.JP-1.impact.1</identifier>\n"
-    "  <sent>2026-11-22T03:01:01+00:00</sent>\n"
-    "  <info>\n"
-    "    <area>\n"
-    "      <areaDesc>Tokyo 東京都</areaDesc>\n"
-    "      <polygon>35.1,139.1 35.2,139.2 35.3,139.1 35.1,139.1</polygon>\n"
-    "    </area>\n"
-    "  </info>\n"
-    "</alert>\n";
+static const char doc[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                          "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n"
+                          "  <identifier>mwx.JP.JP-1.impact.1</identifier>\n"
+                          "  <sent>2026-11-22T03:01:01+00:00</sent>\n"
+                          "  <info>\n"
+                          "    <area>\n"
+                          "      <areaDesc>Tokyo 東京都</areaDesc>\n"
+                          "      <polygon>35.1,139.1 35.2,139.2 35.3,139.1 35.1,139.1</polygon>\n"
+                          "    </area>\n"
+                          "  </info>\n"
+                          "</alert>\n";
 
 static mwx_cap_signer_t *signer(const char *key, const char *cert)
 {
@@ -130,7 +128,8 @@ static void test_every_character(void **st)
             in_text = 1;
         else if (out[i] == '<')
             in_text = 0;
-        else if (in_text && ((out[i] >= '0' && out[i] <= '9') || (out[i] >= 'A' && out[i] <= 'z'))) {
+        else if (in_text &&
+                 ((out[i] >= '0' && out[i] <= '9') || (out[i] >= 'A' && out[i] <= 'z'))) {
             char was = out[i];
             out[i] = was == 'a' ? 'b' : 'a';
             int rc = mwx_cap_verify(v, out, len, NULL, 0, &err);
@@ -214,8 +213,12 @@ static void test_pki(void **st)
     /* TLS use: subjectAltName and extended key usage (issue 14 reuses this) */
     const char *dns[] = {"localhost"}, *ips[] = {"127.0.0.1"};
     snprintf(k, sizeof k, "%s/ca.key", g_dir);
-    mwx_pki_subject_t t = {.common_name = "nats JP", .dns = dns, .n_dns = 1, .ips = ips,
-                           .n_ips = 1, .usage = MWX_PKI_TLS_SERVER | MWX_PKI_TLS_CLIENT};
+    mwx_pki_subject_t t = {.common_name = "nats JP",
+                           .dns = dns,
+                           .n_dns = 1,
+                           .ips = ips,
+                           .n_ips = 1,
+                           .usage = MWX_PKI_TLS_SERVER | MWX_PKI_TLS_CLIENT};
     char tk[400], tc[400];
     snprintf(tk, sizeof tk, "%s/tls.key", g_dir);
     snprintf(tc, sizeof tc, "%s/tls.pem", g_dir);
@@ -259,8 +262,8 @@ static void test_warn_context(void **st)
     cfg.cap_signer = s;
     assert_int_equal(mwx_warn_create(&cfg, &w, &err), 0);
     for (int i = 0; i < 20; i++) {
-        mwx_rec_track_t k = wt_track("JP-1", 100 + i, 37.5, 132.0 + 0.3 * i, 300e3, 35.69,
-                                     139.70, 400 + (i > 10 ? 30 : 0), 30, 12, 70);
+        mwx_rec_track_t k = wt_track("JP-1", 100 + i, 37.5, 132.0 + 0.3 * i, 300e3, 35.69, 139.70,
+                                     400 + (i > 10 ? 30 : 0), 30, 12, 70);
         if (mwx_warn_track(w, &k, &err))
             fail_msg("%s", err.msg);
     }
@@ -312,10 +315,8 @@ static void test_warn_context(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sign_verify),
-        cmocka_unit_test(test_every_character),
-        cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_pki),
+        cmocka_unit_test(test_sign_verify),  cmocka_unit_test(test_every_character),
+        cmocka_unit_test(test_refusals),     cmocka_unit_test(test_pki),
         cmocka_unit_test(test_warn_context),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -107,26 +107,26 @@ static void assert_no_hidden(const char *dir)
 
 static void test_escape(void **st)
 {
-    mwx_wbuf_t b = {0};
+    mwx_buf_t b = {0};
     (void)st;
-    mwx_wbuf_xml_esc(&b, "a&b<c>d\"e'f\tg\nh", 0);
+    mwxi_warn_xml_esc(&b, "a&b<c>d\"e'f\tg\nh", 0);
     assert_string_equal(b.p, "a&amp;b&lt;c&gt;d&quot;e'f\tg\nh");
-    mwx_wbuf_reset(&b);
-    mwx_wbuf_xml_esc(&b, "it's", 1);
+    mwxi_buf_reset(&b);
+    mwxi_warn_xml_esc(&b, "it's", 1);
     assert_string_equal(b.p, "it&apos;s");
-    mwx_wbuf_reset(&b);
+    mwxi_buf_reset(&b);
     /* CR kept as a reference; other control characters are not XML, even escaped */
-    mwx_wbuf_xml_esc(&b, "x\ry\001z\037", 0);
+    mwxi_warn_xml_esc(&b, "x\ry\001z\037", 0);
     assert_string_equal(b.p, "x&#13;y?z?");
-    mwx_wbuf_reset(&b);
+    mwxi_buf_reset(&b);
     /* UTF-8 passes whole; a stray continuation byte, a cut sequence, an overlong form and
      * a surrogate do not */
-    mwx_wbuf_xml_esc(&b, "東京 서울 \xF0\x9F\x9A\x80|\x80|\xE6\x9D|\xC0\xAF|\xED\xA0\x80", 0);
+    mwxi_warn_xml_esc(&b, "東京 서울 \xF0\x9F\x9A\x80|\x80|\xE6\x9D|\xC0\xAF|\xED\xA0\x80", 0);
     assert_string_equal(b.p, "東京 서울 \xF0\x9F\x9A\x80|?|??|??|???");
-    mwx_wbuf_reset(&b);
-    mwx_wbuf_xml_esc(&b, "", 0);
+    mwxi_buf_reset(&b);
+    mwxi_warn_xml_esc(&b, "", 0);
     assert_string_equal(b.p ? b.p : "", "");
-    mwx_wbuf_free(&b);
+    mwxi_buf_free(&b);
 }
 
 /* The scenario of warn_sample: Alerts, Updates, a withdrawn threat, a false track and the
@@ -144,7 +144,7 @@ static void test_cache_equals_fresh(void **st)
     wt_outdir(db, sizeof db, "fresh");
     a = open_ctx(da, MWX_STATUS_EXERCISE, 0, la);
     b = open_ctx(db, MWX_STATUS_EXERCISE, 0, lb);
-    mwx_warn_set_nocache(b, 1);
+    mwxi_warn_set_nocache(b, 1);
     for (int step = 0; step < 75; step++) {
         mwx_rec_track_t k;
         int i;
@@ -276,8 +276,8 @@ static void test_cap_replaces_earlier_run(void **st)
     for (int run = 0; run < 2; run++) {
         log->n = 0;
         w = open_ctx(dir, run ? MWX_STATUS_TEST : MWX_STATUS_EXERCISE, run, log);
-        mwx_rec_track_t k = wt_track("JP-1", 100, 37.0, 134.0, 250e3, 35.69, 139.70, 500, 30,
-                                     12, 70);
+        mwx_rec_track_t k =
+            wt_track("JP-1", 100, 37.0, 134.0, 250e3, 35.69, 139.70, 500, 30, 12, 70);
         feed(w, &k);
         mwx_warn_free(w);
         int ncap = 0;
@@ -310,7 +310,7 @@ static void test_spare_opener_is_harmless(void **st)
     pid_t child;
     (void)st;
     wt_outdir(dir, sizeof dir, "opener");
-    assert_int_equal(mwx_warn_rewrite_file(dir, "x.txt", "first\n", 6, 0, &err), MWX_OK);
+    assert_int_equal(mwxi_warn_rewrite_file(dir, "x.txt", "first\n", 6, 0, &err), MWX_OK);
     snprintf(spare, sizeof spare, "%s/.x.txt.spare", dir);
     child = fork();
     assert_true(child >= 0);
@@ -325,7 +325,7 @@ static void test_spare_opener_is_harmless(void **st)
         }
     }
     for (int i = 0; i < 20000; i++)
-        assert_int_equal(mwx_warn_rewrite_file(dir, "x.txt", "hello\n", 6, 0, &err), MWX_OK);
+        assert_int_equal(mwxi_warn_rewrite_file(dir, "x.txt", "hello\n", 6, 0, &err), MWX_OK);
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
 }

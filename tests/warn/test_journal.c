@@ -82,15 +82,15 @@ static int step(mwx_warn_t *w, int i, mwx_err_t *err)
     double t = 100.0 + i;
     if (t <= 400.0) {
         double f = (t - 100.0) / 300.0, a = 150.0 - 130.0 * f;
-        mwx_rec_track_t k = wt_track("X-1", t, 38.0, 128.0 + 0.02 * (t - 100.0),
-                                     200e3 - 500.0 * (t - 100.0), 34.0 + 1.7 * f,
-                                     133.0 + 6.7 * f, 420.0, a, a / 2, 60.0);
+        mwx_rec_track_t k =
+            wt_track("X-1", t, 38.0, 128.0 + 0.02 * (t - 100.0), 200e3 - 500.0 * (t - 100.0),
+                     34.0 + 1.7 * f, 133.0 + 6.7 * f, 420.0, a, a / 2, 60.0);
         int rc = mwx_warn_track(w, &k, err);
         if (rc)
             return rc;
         if (t >= 120.0 && t < 250.0) {
-            mwx_rec_track_t k2 = wt_track("X-2", t, 36.5, 127.0, 150e3, 33.6, 130.4, 300.0,
-                                          40.0, 20.0, 0.0);
+            mwx_rec_track_t k2 =
+                wt_track("X-2", t, 36.5, 127.0, 150e3, 33.6, 130.4, 300.0, 40.0, 20.0, 0.0);
             if ((rc = mwx_warn_track(w, &k2, err)))
                 return rc;
         } else if (t == 250.0) {

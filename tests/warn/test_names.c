@@ -155,8 +155,8 @@ static void test_fallback_and_errors(void **st)
     /* a name of the wrong type, or too long, names the feature and the property */
     static const char bad_type[] =
         "{\"type\":\"FeatureCollection\",\"features\":["
-        "{\"type\":\"Feature\",\"properties\":{\"id\":\"XA-1\",\"name\":\"A\",\"name_ko\":7},"
-        SQ "}]}";
+        "{\"type\":\"Feature\",\"properties\":{\"id\":\"XA-1\",\"name\":\"A\",\"name_ko\":7}," SQ
+        "}]}";
     r = NULL;
     assert_int_equal(mwx_regions_load_string(bad_type, strlen(bad_type), "bad.geojson", &r, &err),
                      MWX_EINVAL);

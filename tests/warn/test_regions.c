@@ -70,8 +70,12 @@ static int hit_id(mwx_regions_t *r, const uint8_t *hit, const char *id)
 static size_t ellipse(mwx_regions_t *r, double lat, double lon, double a_km, double b_km,
                       double orient_deg, uint8_t *hit)
 {
-    mwx_rec_impact_est_t e = {.valid = 1, .lat = lat, .lon = lon, .semi_major_km = a_km,
-                              .semi_minor_km = b_km, .orientation_deg = orient_deg};
+    mwx_rec_impact_est_t e = {.valid = 1,
+                              .lat = lat,
+                              .lon = lon,
+                              .semi_major_km = a_km,
+                              .semi_minor_km = b_km,
+                              .orientation_deg = orient_deg};
     mwx_err_t err = {0};
     size_t n = 0;
     assert_int_equal(mwx_regions_in_ellipse(r, &e, 0, hit, &n, &err), 0);
@@ -113,32 +117,35 @@ static void expect_error(const char *json, const char *const *needles)
 }
 
 #define FC(feats) "{\"type\":\"FeatureCollection\",\"features\":[" feats "]}"
-#define OKF(id) "{\"type\":\"Feature\",\"properties\":{\"id\":\"" id "\",\"name\":\"ok\"}," \
+#define OKF(id)                                                                                    \
+    "{\"type\":\"Feature\",\"properties\":{\"id\":\"" id "\",\"name\":\"ok\"},"                    \
     "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,0]]]}}"
 
 static void test_errors_name_feature(void **st)
 {
     (void)st;
     /* unclosed ring in feature 1 */
-    expect_error(FC(OKF("XA-1") ",{\"type\":\"Feature\",\"properties\":{\"id\":\"XB-2\","
-                    "\"name\":\"b\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
-                    "[[[0,0],[1,0],[1,1],[0,1]]]}}"),
-                 (const char *const[]){"bad.geojson", "feature 1", "XB-2", "not closed", NULL});
+    expect_error(
+        FC(OKF("XA-1") ",{\"type\":\"Feature\",\"properties\":{\"id\":\"XB-2\","
+                       "\"name\":\"b\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
+                       "[[[0,0],[1,0],[1,1],[0,1]]]}}"),
+        (const char *const[]){"bad.geojson", "feature 1", "XB-2", "not closed", NULL});
     /* self-intersecting bow tie */
-    expect_error(FC(OKF("XA-1") "," OKF("XA-2") ",{\"type\":\"Feature\",\"properties\":"
+    expect_error(
+        FC(OKF("XA-1") "," OKF(
+            "XA-2") ",{\"type\":\"Feature\",\"properties\":"
                     "{\"id\":\"XB-3\",\"name\":\"b\"},\"geometry\":{\"type\":\"Polygon\","
                     "\"coordinates\":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}}"),
-                 (const char *const[]){"feature 2", "XB-3", "not valid", "Self-intersection",
-                                       NULL});
+        (const char *const[]){"feature 2", "XB-3", "not valid", "Self-intersection", NULL});
     /* missing id */
     expect_error(FC("{\"type\":\"Feature\",\"properties\":{\"name\":\"x\"},\"geometry\":"
                     "{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,0]]]}}"),
                  (const char *const[]){"feature 0", "properties.id", "missing", NULL});
     /* wrong geometry type */
-    expect_error(FC(OKF("XA-1") ",{\"type\":\"Feature\",\"properties\":{\"id\":\"XP-1\","
-                    "\"name\":\"p\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":[0,0]}}"),
-                 (const char *const[]){"feature 1", "XP-1", "\"Polygon\" or \"MultiPolygon\"",
-                                       NULL});
+    expect_error(
+        FC(OKF("XA-1") ",{\"type\":\"Feature\",\"properties\":{\"id\":\"XP-1\","
+                       "\"name\":\"p\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":[0,0]}}"),
+        (const char *const[]){"feature 1", "XP-1", "\"Polygon\" or \"MultiPolygon\"", NULL});
     /* coordinate out of range */
     expect_error(FC("{\"type\":\"Feature\",\"properties\":{\"id\":\"XR-1\",\"name\":\"r\"},"
                     "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[181,0],[1,1],"
@@ -160,8 +167,8 @@ static void test_errors_name_feature(void **st)
     expect_error(FC(OKF("tokyo")), (const char *const[]){"feature 0", "ISO 3166-2", NULL});
     /* not a FeatureCollection; JSON syntax */
     expect_error("{\"type\":\"Feature\"}", (const char *const[]){"FeatureCollection", NULL});
-    expect_error("{\"type\":\"FeatureCollection\",\"features\":[", (const char *const[]){
-                     "bad.geojson:1", NULL});
+    expect_error("{\"type\":\"FeatureCollection\",\"features\":[",
+                 (const char *const[]){"bad.geojson:1", NULL});
     expect_error(FC(""), (const char *const[]){"$.features", "non-empty", NULL});
 }
 
@@ -237,26 +244,26 @@ static void test_lines(void **st)
     /* across A and B */
     memset(hit, 0, sizeof hit);
     double ab[2][2] = {{10.5, 9.5}, {10.5, 12.5}};
-    assert_int_equal(mwx_regions_along_line(r, (const double (*)[2])ab, 2, 0, hit, &n, &err), 0);
+    assert_int_equal(mwx_regions_along_line(r, (const double(*)[2])ab, 2, 0, hit, &n, &err), 0);
     assert_int_equal(n, 2);
     /* across the antimeridian from 179.0 to -179.6 at 16.5 S: XF-1 only, XC-1 is north */
     memset(hit, 0, sizeof hit);
     double am[2][2] = {{-16.5, 179.0}, {-16.5, -179.6}};
-    assert_int_equal(mwx_regions_along_line(r, (const double (*)[2])am, 2, 0, hit, &n, &err), 0);
+    assert_int_equal(mwx_regions_along_line(r, (const double(*)[2])am, 2, 0, hit, &n, &err), 0);
     assert_int_equal(n, 1);
     assert_true(hit_id(r, hit, "XF-1"));
     /* XC-1's southern edge (-16.2) is 0.3 deg = 33 km north of the line: a 30 km buffer
      * falls short, 40 km reaches it */
     memset(hit, 0, sizeof hit);
-    assert_int_equal(mwx_regions_along_line(r, (const double (*)[2])am, 2, 30, hit, &n, &err), 0);
+    assert_int_equal(mwx_regions_along_line(r, (const double(*)[2])am, 2, 30, hit, &n, &err), 0);
     assert_int_equal(n, 1);
     memset(hit, 0, sizeof hit);
-    assert_int_equal(mwx_regions_along_line(r, (const double (*)[2])am, 2, 40, hit, &n, &err), 0);
+    assert_int_equal(mwx_regions_along_line(r, (const double(*)[2])am, 2, 40, hit, &n, &err), 0);
     assert_int_equal(n, 2);
     /* a line between the two islands, north of both: nothing; accumulates into hit */
     memset(hit, 0, sizeof hit);
     double isl[3][2] = {{20.3, 29.5}, {20.3, 30.5}, {20.3, 31.5}};
-    assert_int_equal(mwx_regions_along_line(r, (const double (*)[2])isl, 3, 0, hit, &n, &err), 0);
+    assert_int_equal(mwx_regions_along_line(r, (const double(*)[2])isl, 3, 0, hit, &n, &err), 0);
     assert_int_equal(n, 0);
     mwx_regions_free(r);
 }
@@ -321,7 +328,7 @@ static void test_ellipse_ring_geodesic(void **st)
         double orient = (e->semi_major_km >= e->semi_minor_km ? e->orientation_deg
                                                               : e->orientation_deg + 90.0) *
                         MWX_DEG;
-        mwx_warn_ellipse_ring(mwx_regions_geod(r), e, 72, 0.001, 3000, ring);
+        mwxi_warn_ellipse_ring(mwxi_regions_geod(r), e, 72, 0.001, 3000, ring);
         assert_float_equal(ring[0][0], ring[72][0], 0);
         assert_float_equal(ring[0][1], ring[72][1], 0);
         for (int k = 0; k < 72; k++) {
@@ -339,14 +346,15 @@ static void test_ellipse_ring_geodesic(void **st)
 /* The fast fixed-point formatter used for coordinates agrees with printf. */
 static void test_fixed_format(void **st)
 {
-    const double v[] = {0, 1, -1, 139.7, -179.99999, 35.123455, 35.123465, 0.5, 2.5,
-                        -45.6789012, 1e8 + 0.25, 123456.7, 179.999999, 90, -90, 1e10};
+    const double v[] = {0,          1,   -1,  139.7,       -179.99999, 35.123455,
+                        35.123465,  0.5, 2.5, -45.6789012, 1e8 + 0.25, 123456.7,
+                        179.999999, 90,  -90, 1e10};
     (void)st;
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         for (int d = 0; d <= 7; d++) {
-            mwx_wbuf_t b = {0};
+            mwx_buf_t b = {0};
             char ref[64];
-            mwx_wbuf_fixed(&b, v[i], d);
+            mwxi_warn_fixed(&b, v[i], d);
             snprintf(ref, sizeof ref, "%.*f", d, v[i]);
             /* printf rounds the binary value half-to-even; llround rounds half away: they
              * may differ in the last digit only on exact binary ties */
@@ -354,7 +362,7 @@ static void test_fixed_format(void **st)
                 double x = fabs(v[i]) * pow(10, d);
                 assert_true(fabs(x - floor(x) - 0.5) < 1e-6);
             }
-            mwx_wbuf_free(&b);
+            mwxi_buf_free(&b);
         }
 }
 
@@ -363,8 +371,8 @@ static void test_bad_queries(void **st)
     mwx_regions_t *r = synth();
     uint8_t hit[16];
     mwx_err_t err = {0};
-    mwx_rec_impact_est_t e = {.valid = 1, .lat = NAN, .lon = 0, .semi_major_km = 1,
-                              .semi_minor_km = 1};
+    mwx_rec_impact_est_t e = {
+        .valid = 1, .lat = NAN, .lon = 0, .semi_major_km = 1, .semi_minor_km = 1};
     (void)st;
     assert_int_equal(mwx_regions_in_ellipse(r, &e, 0, hit, NULL, &err), MWX_EINVAL);
     e.lat = 0;
@@ -374,7 +382,7 @@ static void test_bad_queries(void **st)
     assert_int_equal(mwx_regions_in_ellipse(r, &e, 4, hit, NULL, &err), MWX_EINVAL);
     assert_int_equal(mwx_regions_at_point(r, 95, 0, hit, NULL, &err), MWX_EINVAL);
     double bad[1][2] = {{INFINITY, 0}};
-    assert_int_equal(mwx_regions_along_line(r, (const double (*)[2])bad, 1, 0, hit, NULL, &err),
+    assert_int_equal(mwx_regions_along_line(r, (const double(*)[2])bad, 1, 0, hit, NULL, &err),
                      MWX_EINVAL);
     mwx_regions_free(r);
 }
@@ -382,14 +390,10 @@ static void test_bad_queries(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_real_file),
-        cmocka_unit_test(test_errors_name_feature),
-        cmocka_unit_test(test_synthetic_shapes),
-        cmocka_unit_test(test_lines),
-        cmocka_unit_test(test_real_regions),
-        cmocka_unit_test(test_ellipse_ring_geodesic),
-        cmocka_unit_test(test_fixed_format),
-        cmocka_unit_test(test_bad_queries),
+        cmocka_unit_test(test_real_file),        cmocka_unit_test(test_errors_name_feature),
+        cmocka_unit_test(test_synthetic_shapes), cmocka_unit_test(test_lines),
+        cmocka_unit_test(test_real_regions),     cmocka_unit_test(test_ellipse_ring_geodesic),
+        cmocka_unit_test(test_fixed_format),     cmocka_unit_test(test_bad_queries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

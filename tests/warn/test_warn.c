@@ -41,8 +41,7 @@ typedef struct fixture {
     mwx_warn_t *w;
 } fixture_t;
 
-static void open_ctx(fixture_t *f, const char *name, const mwx_warn_policy_t *pol,
-                     const char *tak)
+static void open_ctx(fixture_t *f, const char *name, const mwx_warn_policy_t *pol, const char *tak)
 {
     mwx_warn_config_t cfg = {0};
     mwx_err_t err = {0};
@@ -80,8 +79,7 @@ static void feed(fixture_t *f, const mwx_rec_track_t *k)
 }
 
 /* The CAP records of one series kind emitted so far, in order. */
-static int caps_kind(const fixture_t *f, const mwx_rec_alert_t **out, int max,
-                     mwx_warn_kind_t want)
+static int caps_kind(const fixture_t *f, const mwx_rec_alert_t **out, int max, mwx_warn_kind_t want)
 {
     int n = 0;
     for (int i = 0; i < f->log.n && n < max; i++) {
@@ -213,7 +211,7 @@ static void test_chain(void **st)
     assert_string_equal(wt_text(d1, "language", 2), "ko-KR");
     assert_string_equal(wt_text(d1, "severity", 0), "Extreme");
     assert_string_equal(wt_text(d1, "urgency", 0), "Immediate");
-    assert_string_equal(wt_text(d1, "certainty", 0), "Likely");   /* 10 km <= 50 km */
+    assert_string_equal(wt_text(d1, "certainty", 0), "Likely"); /* 10 km <= 50 km */
     assert_string_equal(wt_text(d1, "responseType", 0), "Shelter");
     assert_true(wt_has(d1, "valueName", "ISO3166-2"));
     assert_true(wt_has(d1, "value", "JP-13"));
@@ -314,7 +312,7 @@ static void test_all_clear_and_cot(void **st)
     assert_true(rec_has_region(c[0], "KR-11"));
     assert_true(rec_has_region(c[0], "KR-41"));
     xmlDocPtr d = cap_doc(&f, c[0]);
-    assert_true(wt_has(d, "areaDesc", "서울특별시"));  /* Korean names in the ko-KR block */
+    assert_true(wt_has(d, "areaDesc", "서울특별시")); /* Korean names in the ko-KR block */
     assert_true(wt_has(d, "areaDesc", "Seoul"));
     xmlFreeDoc(d);
     /* ticks before impact + 30 s change nothing */
@@ -405,8 +403,8 @@ static void run_shrinking(fixture_t *f, const char *name, const mwx_warn_policy_
         s = s * 1664525u + 1013904223u;
         jt = ((s >> 8) / 16777216.0 - 0.5) * 6.0;
         a = 200.0 - 192.0 * i / 119.0;
-        mwx_rec_track_t k = wt_track("US-1", 100 + i, 37.0, 135.0, 200e3, 35.80 + jl,
-                                     139.65 + jo, 400 + jt, a, 0.7 * a, 20);
+        mwx_rec_track_t k = wt_track("US-1", 100 + i, 37.0, 135.0, 200e3, 35.80 + jl, 139.65 + jo,
+                                     400 + jt, a, 0.7 * a, 20);
         feed(f, &k);
     }
 }
@@ -460,8 +458,8 @@ static void test_settle(void **st)
     const mwx_rec_alert_t *c[64];
     int n;
     (void)st;
-    mwx_warn_policy_default(&pol);   /* settle_s 5, max 500 km */
-    pol.launch_notice = 0; /* test_launch_notice has them */
+    mwx_warn_policy_default(&pol); /* settle_s 5, max 500 km */
+    pol.launch_notice = 0;         /* test_launch_notice has them */
     pol.overflight = 0;
     open_ctx(&f, "settle", &pol, NULL);
     /* t = 100..109: the predicted impact runs east at 0.6 deg/s (~55 km/s) along 34 N,
@@ -476,8 +474,8 @@ static void test_settle(void **st)
     /* from t = 110 it stays on Tokyo: the first update whose prediction 5 s earlier was
      * also on Tokyo is t = 115 */
     for (int i = 10; i <= 20; i++) {
-        mwx_rec_track_t k = wt_track("JP-5", 100 + i, 38.0, 128.0 + 0.1 * i, 200e3, 35.69,
-                                     139.70, 450, 20, 10, 0);
+        mwx_rec_track_t k =
+            wt_track("JP-5", 100 + i, 38.0, 128.0 + 0.1 * i, 200e3, 35.69, 139.70, 450, 20, 10, 0);
         feed(&f, &k);
     }
     assert_true(caps(&f, c, 64) >= 1);
@@ -486,8 +484,8 @@ static void test_settle(void **st)
     /* a steady prediction of a track still in boost is not acted on; settle_s after its
      * last boost update it is */
     for (int i = 0; i <= 12; i++) {
-        mwx_rec_track_t k = wt_track("JP-4", 200 + i, 38.0, 128.0, 100e3, 35.69, 139.70, 500,
-                                     20, 10, 0);
+        mwx_rec_track_t k =
+            wt_track("JP-4", 200 + i, 38.0, 128.0, 100e3, 35.69, 139.70, 500, 20, 10, 0);
         k.phase = i <= 3 ? MWX_PHASE_BOOST : MWX_PHASE_BALLISTIC;
         feed(&f, &k);
     }
@@ -500,8 +498,8 @@ static void test_settle(void **st)
     assert_float_equal(a4->t, 208.0, 1e-9); /* last boost at 203 */
     /* a steady but 800 km ellipse over Japan is too uncertain to act on */
     for (int i = 0; i <= 20; i++) {
-        mwx_rec_track_t k = wt_track("JP-6", 100 + i, 38.0, 128.0, 200e3, 36.0, 138.0, 500,
-                                     800, 300, 40);
+        mwx_rec_track_t k =
+            wt_track("JP-6", 100 + i, 38.0, 128.0, 200e3, 36.0, 138.0, 500, 800, 300, 40);
         feed(&f, &k);
     }
     n = caps(&f, c, 64);
@@ -534,8 +532,7 @@ static void test_thrust_guard(void **st)
     for (int i = 0; i < 3; i++)
         v[i] = 1800.0 * east[i] + 870.0 * up[i];
     for (int t = 300; t <= 350; t++) {
-        mwx_rec_track_t k = wt_track("JP-8", t, 38.0, 128.0, 100e3, 35.69, 139.70, 900, 20,
-                                     10, 0);
+        mwx_rec_track_t k = wt_track("JP-8", t, 38.0, 128.0, 100e3, 35.69, 139.70, 900, 20, 10, 0);
         memcpy(k.ecef_m, x, sizeof x);
         memcpy(k.vel_mps, v, sizeof v);
         k.phase = (t <= 305 || (t >= 314 && t <= 316)) ? MWX_PHASE_BOOST : MWX_PHASE_BALLISTIC;
@@ -606,8 +603,7 @@ static void test_space_launch_and_stage(void **st)
     }
     /* ST-3: a spent stage falling on Tokyo: a drop zone, never an impact warning */
     for (int t = 300; t <= 340; t++) {
-        mwx_rec_track_t k = wt_track("ST-3", t, 36.5, 137.0, 90e3, 35.69, 139.70, 500, 20,
-                                     10, 0);
+        mwx_rec_track_t k = wt_track("ST-3", t, 36.5, 137.0, 90e3, 35.69, 139.70, 500, 20, 10, 0);
         k.klass = MWX_CLASS_STAGE;
         strcpy(k.parent, "JP-1");
         feed(&f, &k);
@@ -635,8 +631,8 @@ static void test_overflight_passed(void **st)
     for (int i = 0; i <= 40; i++) {
         /* the sub-point moves from 126 E to 144.5 E (past Honshu's east coast, ~142 E) */
         double lon = i <= 10 ? 126.0 : 144.5;
-        mwx_rec_track_t k = wt_track("US-9", 150 + i, 37.9 + 0.01 * (lon - 126.0), lon, 250e3,
-                                     38.3, 146.0, 700, 20, 10, 90);
+        mwx_rec_track_t k = wt_track("US-9", 150 + i, 37.9 + 0.01 * (lon - 126.0), lon, 250e3, 38.3,
+                                     146.0, 700, 20, 10, 90);
         feed(&f, &k);
     }
     n = caps_all(&f, c, 64);
@@ -657,8 +653,8 @@ static void test_overflight_passed(void **st)
         en |= strstr(txt, "has passed over these areas") != NULL;
         ja |= strstr(txt, "上空を通過しました") != NULL;
         ko |= strstr(txt, "상공을 통과했습니다") != NULL;
-        withdrawn |= strstr(txt, "no longer includes") != NULL ||
-                     strstr(txt, "対象外") != NULL || strstr(txt, "포함되지 않습니다") != NULL;
+        withdrawn |= strstr(txt, "no longer includes") != NULL || strstr(txt, "対象外") != NULL ||
+                     strstr(txt, "포함되지 않습니다") != NULL;
     }
     assert_true(en && ja && ko);
     assert_false(withdrawn);
@@ -729,14 +725,14 @@ static void test_launch_notice(void **st)
 /* A track on the great circle from (lat0, lon0) towards (lat1, lon1), s_m along it, alt_m
  * up, moving along it at vh_mps and up at vu_mps, velocity sigma sv_mps per axis; no impact
  * prediction (a body under thrust has none). */
-static mwx_rec_track_t path_track(const char *id, double t, double lat0, double lon0,
-                                  double lat1, double lon1, double s_m, double alt_m,
-                                  double vh_mps, double vu_mps, double sv_mps)
+static mwx_rec_track_t path_track(const char *id, double t, double lat0, double lon0, double lat1,
+                                  double lon1, double s_m, double alt_m, double vh_mps,
+                                  double vu_mps, double sv_mps)
 {
     mwx_earth_t wgs = mwx_earth_wgs84();
     double s12, az1, az2, la, lo, e[3], n[3], u[3];
-    mwx_geodesic_inverse(&wgs, lat0 * MWX_DEG, lon0 * MWX_DEG, lat1 * MWX_DEG, lon1 * MWX_DEG,
-                         &s12, &az1, &az2);
+    mwx_geodesic_inverse(&wgs, lat0 * MWX_DEG, lon0 * MWX_DEG, lat1 * MWX_DEG, lon1 * MWX_DEG, &s12,
+                         &az1, &az2);
     mwx_geodesic_direct(&wgs, lat0 * MWX_DEG, lon0 * MWX_DEG, az1, s_m, &la, &lo);
     /* the course here: the azimuth on to the aim point */
     mwx_geodesic_inverse(&wgs, la, lo, lat1 * MWX_DEG, lon1 * MWX_DEG, &s12, &az1, &az2);
@@ -756,8 +752,7 @@ static mwx_rec_track_t path_track(const char *id, double t, double lat0, double 
 }
 
 /* The en / ja / ko texts of a CAP document's element name contain these. */
-static int texts_have(xmlDocPtr d, const char *name, const char *en, const char *ja,
-                      const char *ko)
+static int texts_have(xmlDocPtr d, const char *name, const char *en, const char *ja, const char *ko)
 {
     int has = 0;
     for (int k = 0; k < wt_count(d, name); k++) {
@@ -796,10 +791,9 @@ static void test_boost_fan(void **st)
     /* t = 105..150: the course is firm (30 m/s at 1 km/s: 3.4 degrees at 95 %): the fan
      * warns at once */
     for (int t = 105; t <= 150; t++) {
-        mwx_rec_track_t k = path_track("JP-1", t, la0, lo0, la1, lo1,
-                                       20e3 + 500.0 * 5 + 1500.0 * (t - 105),
-                                       35e3 + 1500.0 * (t - 105), 1000 + 40.0 * (t - 105),
-                                       1500, 30);
+        mwx_rec_track_t k =
+            path_track("JP-1", t, la0, lo0, la1, lo1, 20e3 + 500.0 * 5 + 1500.0 * (t - 105),
+                       35e3 + 1500.0 * (t - 105), 1000 + 40.0 * (t - 105), 1500, 30);
         feed(&f, &k);
     }
     n = caps_all(&f, c, 256);
@@ -829,8 +823,8 @@ static void test_boost_fan(void **st)
      * ballistic flight's: what matters is that no thrust shows) */
     for (int t = 151; t <= 240; t++) {
         /* level at 150 km, 3 km/s: constant energy (no thrust evidence) */
-        mwx_rec_track_t k = path_track("JP-1", t, la0, lo0, la1, lo1, 90e3 + 3000.0 * (t - 151),
-                                       150e3, 3000, 0, 3);
+        mwx_rec_track_t k =
+            path_track("JP-1", t, la0, lo0, la1, lo1, 90e3 + 3000.0 * (t - 151), 150e3, 3000, 0, 3);
         k.phase = MWX_PHASE_BALLISTIC;
         k.klass = MWX_CLASS_BALLISTIC;
         k.impact.valid = 1;
@@ -901,9 +895,9 @@ static void test_boost_fan_space_launch(void **st)
     pol.launch_notice = 0;
     open_ctx(&f, "boost_fan_space", &pol, NULL);
     for (int t = 100; t <= 130; t++) {
-        mwx_rec_track_t k = path_track("JP-2", t, 39.66, 124.71, 26.2, 127.7,
-                                       50e3 + 1000.0 * (t - 100), 60e3 + 1500.0 * (t - 100),
-                                       1000, 1500, 3);
+        mwx_rec_track_t k =
+            path_track("JP-2", t, 39.66, 124.71, 26.2, 127.7, 50e3 + 1000.0 * (t - 100),
+                       60e3 + 1500.0 * (t - 100), 1000, 1500, 3);
         k.klass = MWX_CLASS_SPACE_LAUNCH;
         feed(&f, &k);
     }
@@ -945,7 +939,7 @@ static void test_overflight(void **st)
         else
             over = i;
     }
-    assert_int_equal(impact, 0);   /* the impact ellipse is at sea */
+    assert_int_equal(impact, 0); /* the impact ellipse is at sea */
     assert_true(over >= 0);
     assert_int_equal(c[over]->msg_type, MWX_MSG_ALERT);
     assert_true(rec_has_region(c[over], "KR-42"));
@@ -1014,8 +1008,7 @@ static void test_false_track_and_tentative(void **st)
     xmlDocPtr d = cap_doc(&f, c[1]);
     assert_non_null(strstr(wt_text(d, "references", 0), "mwx.JP.JP-9.impact.1"));
     xmlFreeDoc(d);
-    assert_int_equal(mwx_warn_end_track(f.w, "JP-9", 53, MWX_WARN_END_FALSE, &err),
-                     MWX_ENOTFOUND);
+    assert_int_equal(mwx_warn_end_track(f.w, "JP-9", 53, MWX_WARN_END_FALSE, &err), MWX_ENOTFOUND);
     /* a lost track keeps its warning until the predicted impact, then all-clear */
     k = wt_track("JP-10", 60, 36.0, 133.0, 300e3, 35.69, 139.70, 300, 10, 5, 0);
     feed(&f, &k);
@@ -1101,7 +1094,7 @@ static void test_outputs(void **st)
     assert_float_equal(atof((char *)s), 412.3, 0.11);
     xmlFree(s);
     s = xmlGetProp(tr, BAD_CAST "course");
-    assert_float_equal(atof((char *)s), 90.0, 0.01);  /* due east */
+    assert_float_equal(atof((char *)s), 90.0, 0.01); /* due east */
     xmlFree(s);
     s = xmlGetProp(tr, BAD_CAST "speed");
     assert_float_equal(atof((char *)s), 2000.0, 0.1); /* horizontal */
@@ -1129,7 +1122,7 @@ static void test_outputs(void **st)
         assert_int_equal(nn, 2);
         xmlChar *href = xmlGetProp(v[1], BAD_CAST "href");
         snprintf(path, sizeof path, "%s/alerts/%s", f.dir, (char *)href);
-        assert_int_equal(access(path, R_OK), 0);   /* the link resolves beside the feed */
+        assert_int_equal(access(path, R_OK), 0); /* the link resolves beside the feed */
         xmlFree(href);
     }
     xmlFreeDoc(atom);
@@ -1148,8 +1141,8 @@ static void test_outputs(void **st)
         if (strcmp(kind, "track") == 0)
             seen_track++;
         if (strcmp(kind, "impact_ellipse") == 0) {
-            json_t *ring = json_array_get(json_object_get(json_object_get(ft, "geometry"),
-                                                          "coordinates"), 0);
+            json_t *ring =
+                json_array_get(json_object_get(json_object_get(ft, "geometry"), "coordinates"), 0);
             seen_ellipse++;
             assert_int_equal(json_array_size(ring), 73);
             assert_true(ring_area(ring) > 0); /* counter-clockwise, RFC 7946 */
@@ -1200,8 +1193,7 @@ static void test_tak_loopback(void **st)
             assert_int_equal(listen(ls, 1), 0);
         snprintf(ep, sizeof ep, "%s://127.0.0.1:%d", tcp ? "tcp" : "udp", ntohs(a.sin_port));
         open_ctx(&f, tcp ? "tak-tcp" : "tak-udp", NULL, ep);
-        mwx_rec_track_t k = wt_track("JP-7", 100, 36.0, 133.0, 300e3, 35.69, 139.70, 400, 10, 5,
-                                     0);
+        mwx_rec_track_t k = wt_track("JP-7", 100, 36.0, 133.0, 300e3, 35.69, 139.70, 400, 10, 5, 0);
         feed(&f, &k);
         cs = tcp ? accept(ls, NULL, NULL) : ls;
         assert_true(cs >= 0);
@@ -1236,8 +1228,7 @@ static void test_tak_loopback(void **st)
         close(ls); /* nothing listens on that port now */
         snprintf(ep, sizeof ep, "tcp://127.0.0.1:%d", ntohs(a.sin_port));
         open_ctx(&f, "tak-down", NULL, ep);
-        mwx_rec_track_t k = wt_track("JP-7", 100, 36.0, 133.0, 300e3, 35.69, 139.70, 400, 10, 5,
-                                     0);
+        mwx_rec_track_t k = wt_track("JP-7", 100, 36.0, 133.0, 300e3, 35.69, 139.70, 400, 10, 5, 0);
         feed(&f, &k);
         const mwx_rec_alert_t *c[8];
         assert_int_equal(caps(&f, c, 8), 1);
@@ -1284,8 +1275,7 @@ static void test_picture_tag(void **st)
     cfg.emit = wt_emit;
     cfg.user = log;
     assert_int_equal(mwx_warn_create(&cfg, &w, &err), 0);
-    mwx_rec_track_t k = wt_track("KR-1", 100, 37.0, 128.0, 100e3, 37.5665, 126.978, 200, 15,
-                                 15, 0);
+    mwx_rec_track_t k = wt_track("KR-1", 100, 37.0, 128.0, 100e3, 37.5665, 126.978, 200, 15, 15, 0);
     assert_int_equal(mwx_warn_track(w, &k, &err), 0);
     snprintf(path, sizeof path, "%s/alerts/alerts-KR.atom", dir);
     assert_int_equal(access(path, R_OK), 0);
@@ -1322,8 +1312,8 @@ static void test_picture_interval(void **st)
     snprintf(path, sizeof path, "%s/alerts/latest.geojson", f.dir);
     /* a steady track over the sea: no messages */
     for (int i = 0; i < 3; i++) {
-        mwx_rec_track_t k = wt_track("JP-8", 100 + i, 38.0, 132.0, 200e3, 40.0, 135.0, 500, 10,
-                                     5, 0);
+        mwx_rec_track_t k =
+            wt_track("JP-8", 100 + i, 38.0, 132.0, 200e3, 40.0, 135.0, 500, 10, 5, 0);
         feed(&f, &k);
     }
     json_t *gj = json_load_file(path, 0, &je);
@@ -1353,14 +1343,13 @@ static void test_identifier_parse(void **st)
     assert_int_equal(mwx_warn_identifier_parse("mwx.JP.JP-7.impact.12", tr, sizeof tr, &kind), 0);
     assert_string_equal(tr, "JP-7");
     assert_int_equal(kind, MWX_WARN_IMPACT);
-    assert_int_equal(mwx_warn_identifier_parse("mwx.KR.run_3.KR-1.overflight.1", tr, sizeof tr,
-                                               &kind), 0);
+    assert_int_equal(
+        mwx_warn_identifier_parse("mwx.KR.run_3.KR-1.overflight.1", tr, sizeof tr, &kind), 0);
     assert_string_equal(tr, "KR-1");
     assert_int_equal(kind, MWX_WARN_OVERFLIGHT);
     assert_int_equal(mwx_warn_identifier_parse("mwx.JP.L_1.launch.3", tr, sizeof tr, &kind), 0);
     assert_int_equal(kind, MWX_WARN_LAUNCH);
-    assert_int_equal(mwx_warn_identifier_parse("mwx.JP.JP-2.drop_zone.4", tr, sizeof tr, &kind),
-                     0);
+    assert_int_equal(mwx_warn_identifier_parse("mwx.JP.JP-2.drop_zone.4", tr, sizeof tr, &kind), 0);
     assert_int_equal(kind, MWX_WARN_DROP_ZONE);
     assert_int_equal(mwx_warn_identifier_parse("mwx.JP.JP-7.impactx.1", tr, sizeof tr, &kind),
                      MWX_EINVAL);
@@ -1370,8 +1359,7 @@ static void test_identifier_parse(void **st)
                      MWX_EINVAL);
     assert_int_equal(mwx_warn_identifier_parse("mwx.JP.JP-7.other.1", tr, sizeof tr, &kind),
                      MWX_EINVAL);
-    assert_int_equal(mwx_warn_identifier_parse("mwx.JP.JP-7.impact.1", tr, 3, &kind),
-                     MWX_ERANGE);
+    assert_int_equal(mwx_warn_identifier_parse("mwx.JP.JP-7.impact.1", tr, 3, &kind), MWX_ERANGE);
 }
 
 int main(void)

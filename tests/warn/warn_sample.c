@@ -30,7 +30,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: warn_sample OUT_DIR Exercise|Test\n");
         return 2;
     }
-    mwx_time_parse("2026-11-22T03:00:00Z", &epoch, &err);
+    if (mwx_time_parse("2026-11-22T03:00:00Z", &epoch, &err) != MWX_OK) {
+        fprintf(stderr, "warn_sample: %s\n", err.msg);
+        return 1;
+    }
     cfg.node = "KR";
     cfg.run_id = "sample";
     cfg.source = MWX_WARN_SOURCE_SIMULATED;
@@ -46,21 +49,21 @@ int main(int argc, char **argv)
      * (Update), impact time moves (Update), then all-clear after impact */
     for (int i = 0; i < 30 && !bad; i++) {
         double a = i < 10 ? 10 : 60;
-        mwx_rec_track_t k = wt_track("KR-1", 100 + i, 37.5, 126.5 + 0.3 * i, 300e3, 35.69,
-                                     139.70, i < 20 ? 400 : 415, a, 8, 20);
+        mwx_rec_track_t k = wt_track("KR-1", 100 + i, 37.5, 126.5 + 0.3 * i, 300e3, 35.69, 139.70,
+                                     i < 20 ? 400 : 415, a, 8, 20);
         bad |= feed(w, &k);
     }
     /* track 2: threatens Busan, then the prediction moves to sea: Cancel */
     for (int i = 0; i < 30 && !bad; i++) {
-        mwx_rec_track_t k = wt_track("KR-2", 130 + i, 36.0, 124.0 + 0.1 * i, 200e3,
-                                     i < 10 ? 35.18 : 34.0, i < 10 ? 129.07 : 131.5, 500, 15,
-                                     10, 0);
+        mwx_rec_track_t k =
+            wt_track("KR-2", 130 + i, 36.0, 124.0 + 0.1 * i, 200e3, i < 10 ? 35.18 : 34.0,
+                     i < 10 ? 129.07 : 131.5, 500, 15, 10, 0);
         bad |= feed(w, &k);
     }
     /* track 3: threatens Jeju, judged false */
     for (int i = 0; i <= 6 && !bad; i++) {
-        mwx_rec_track_t k = wt_track("KR-3", 170 + i, 34.0, 125.0, 100e3, 33.38, 126.55, 400,
-                                     20, 20, 0);
+        mwx_rec_track_t k =
+            wt_track("KR-3", 170 + i, 34.0, 125.0, 100e3, 33.38, 126.55, 400, 20, 20, 0);
         bad |= feed(w, &k);
     }
     bad |= mwx_warn_end_track(w, "KR-3", 177, MWX_WARN_END_FALSE, &err) != 0;

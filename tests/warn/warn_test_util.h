@@ -15,7 +15,7 @@
 #include "mwx/warn.h"
 
 #define WT_REGIONS MWX_SOURCE_DIR "/data/regions/northeast-asia.geojson"
-#define WT_XSD MWX_SOURCE_DIR "/data/cap/cap12.xsd"
+#define WT_XSD     MWX_SOURCE_DIR "/data/cap/cap12.xsd"
 
 /* A confirmed ballistic track at (lat, lon, alt) moving east at 2 km/s and down at
  * 0.5 km/s, isotropic 100 m position sigma, with an impact ellipse. */

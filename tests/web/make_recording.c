@@ -17,16 +17,17 @@
 
 #define LAUNCH_LAT 39.0
 #define LAUNCH_LON 125.7
-#define AIM_LAT 40.5
-#define AIM_LON 135.5
-#define T_LAUNCH 60.0
-#define T_IMPACT 700.0
-#define APOGEE_M 700e3
+#define AIM_LAT    40.5
+#define AIM_LON    135.5
+#define T_LAUNCH   60.0
+#define T_IMPACT   700.0
+#define APOGEE_M   700e3
 
 static const char scenario_text[] =
     "{\"name\":\"web-browser-test\",\"epoch\":\"2026-11-22T03:00:00Z\",\"status\":\"Exercise\","
     "\"duration_s\":800,\"seed\":7,\"nations\":[{\"id\":\"JP\"},{\"id\":\"KR\"},{\"id\":\"US\"}],"
-    "\"sharing\":[{\"from\":\"KR\",\"to\":[\"US\",\"JP\"]},{\"from\":\"JP\",\"to\":[\"US\",\"KR\"]}],"
+    "\"sharing\":[{\"from\":\"KR\",\"to\":[\"US\",\"JP\"]},{\"from\":\"JP\",\"to\":[\"US\",\"KR\"]}"
+    "],"
     "\"sensors\":["
     "{\"id\":\"KR-GP-1\",\"nation\":\"KR\",\"kind\":\"radar\",\"lat\":36.0,\"lon\":127.0,"
     "\"alt_m\":300,\"max_range_km\":900},"
@@ -53,14 +54,13 @@ static const char hostile_scenario[] =
     "{\"id\":\"<b class=inj>SAT</b>\",\"nation\":\"<i class=inj>K</i>\","
     "\"kind\":\"ir_satellite\",\"lon\":120.0}]}";
 
-static const names_t hostile_names = {hostile_scenario,        "<i class=inj>K</i>",
-                                      "<b class=inj>ALL CLEAR</b>", "<b class=inj>J</b>",
-                                      "<u class=inj>T</u>",      "<s class=inj>O</s>",
-                                      "<b id=inj>"};
+static const names_t hostile_names = {
+    hostile_scenario,     "<i class=inj>K</i>", "<b class=inj>ALL CLEAR</b>",
+    "<b class=inj>J</b>", "<u class=inj>T</u>", "<s class=inj>O</s>",
+    "<b id=inj>"};
 
 /* Position on the arc at time t: ground point along the geodesic, altitude a parabola. */
-static void arc(const mwx_earth_t *e, double t, double ecef[3], double *lat_deg,
-                double *lon_deg)
+static void arc(const mwx_earth_t *e, double t, double ecef[3], double *lat_deg, double *lon_deg)
 {
     double s12, az1, az2, lat, lon;
     mwx_geodesic_inverse(e, LAUNCH_LAT * MWX_DEG, LAUNCH_LON * MWX_DEG, AIM_LAT * MWX_DEG,
@@ -89,8 +89,8 @@ static int put(mwx_recwriter_t *w, const mwx_record_t *r)
     return 0;
 }
 
-static int alert(mwx_recwriter_t *w, const names_t *nm, double t, mwx_msg_type_t type,
-                 int seq, const char *const *regions, int n)
+static int alert(mwx_recwriter_t *w, const names_t *nm, double t, mwx_msg_type_t type, int seq,
+                 const char *const *regions, int n)
 {
     mwx_record_t r;
     memset(&r, 0, sizeof r);
@@ -147,7 +147,7 @@ int main(int argc, char **argv)
             memcpy(r.u.truth.ecef_m, x, sizeof x);
             for (int i = 0; i < 3; i++)
                 r.u.truth.vel_mps[i] = x2[i] - x[i];
-            r.u.truth.phase = t < 180 ? MWX_PHASE_BOOST
+            r.u.truth.phase = t < 180        ? MWX_PHASE_BOOST
                               : t < T_IMPACT ? MWX_PHASE_BALLISTIC
                                              : MWX_PHASE_IMPACT;
             if (put(w, &r))

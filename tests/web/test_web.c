@@ -202,9 +202,8 @@ static resp_t raw_request(unsigned port, const char *request)
 static resp_t http(unsigned port, const char *method, const char *path)
 {
     char req[2048];
-    snprintf(req, sizeof req,
-             "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n", method,
-             path, strcmp(method, "POST") == 0 ? "Content-Length: 3\r\n\r\nabc" : "");
+    snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n%s\r\n",
+             method, path, strcmp(method, "POST") == 0 ? "Content-Length: 3\r\n\r\nabc" : "");
     if (strcmp(method, "POST") == 0) /* the body follows the blank line */
         snprintf(req, sizeof req,
                  "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
@@ -360,8 +359,9 @@ static void test_routes(void **state)
     assert_int_equal(r.status, 200);
     free(r.raw);
 
-    static const char *const not_found[] = {"/nope", "/static/missing.js", "/static/vendor",
-                                            "/index.htm", "/api", "/metricsx", "/alerts.atom"};
+    static const char *const not_found[] = {
+        "/nope", "/static/missing.js", "/static/vendor", "/index.htm",
+        "/api",  "/metricsx",          "/alerts.atom"};
     for (size_t i = 0; i < sizeof not_found / sizeof not_found[0]; i++) {
         r = http(port, "GET", not_found[i]);
         if (r.status != 404)
@@ -387,12 +387,19 @@ static void test_traversal_refused(void **state)
 {
     fixture_t *fx = *state;
     unsigned port = mwx_web_port(fx->srv);
-    static const char *const bad[] = {
-        "/static/../secret.txt",     "/static/../../etc/passwd", "/../secret.txt",
-        "/static/%2e%2e/secret.txt", "/static/..%2fsecret.txt",  "/static/./app.js",
-        "//etc/passwd",              "/static//app.js",          "/static/.hidden",
-        "/static/a\\..\\secret.txt", "/static/%00app.js",        "/static/",
-        "/static/vendor/../../secret.txt"};
+    static const char *const bad[] = {"/static/../secret.txt",
+                                      "/static/../../etc/passwd",
+                                      "/../secret.txt",
+                                      "/static/%2e%2e/secret.txt",
+                                      "/static/..%2fsecret.txt",
+                                      "/static/./app.js",
+                                      "//etc/passwd",
+                                      "/static//app.js",
+                                      "/static/.hidden",
+                                      "/static/a\\..\\secret.txt",
+                                      "/static/%00app.js",
+                                      "/static/",
+                                      "/static/vendor/../../secret.txt"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         resp_t r = http(port, "GET", bad[i]);
         if (r.status != 400)
@@ -493,9 +500,8 @@ static void test_sse_live_and_replay(void **state)
     char *alert = strstr(got, "event: alert");
     char *ready = strstr(got, "event: ready");
     assert_true(hello && scen && trail && track && alert && ready);
-    assert_true(hello < scen && scen < trail && trail < track && track < alert &&
-                alert < ready);
-    assert_int_equal(count(got, "event: track\n"), 1);            /* latest only */
+    assert_true(hello < scen && scen < trail && trail < track && track < alert && alert < ready);
+    assert_int_equal(count(got, "event: track\n"), 1); /* latest only */
     assert_non_null(strstr(trail, "\"track_id\":\"JP-1\",\"points\":[[100.000,"));
     /* 5 updates 2 s apart, trail spacing 1 s: 5 points. */
     char *pts = strstr(trail, "\"points\":");
@@ -560,13 +566,12 @@ static void test_picture_json(void **state)
         fail_msg("picture is not JSON: %s: %s", je.text, r.body);
     assert_string_equal(json_string_value(json_object_get(pic, "mode")), "live");
     assert_string_equal(
-        json_string_value(json_object_get(json_object_get(pic, "scenario"), "status")),
-        "Exercise");
+        json_string_value(json_object_get(json_object_get(pic, "scenario"), "status")), "Exercise");
     json_t *tracks = json_object_get(pic, "tracks");
     assert_int_equal(json_array_size(tracks), 2);
     json_t *t0 = json_array_get(tracks, 0);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(t0, "track"), "track_id")),
-                        "JP-1");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(t0, "track"), "track_id")), "JP-1");
     assert_int_equal(json_array_size(json_object_get(t0, "trail")), 2);
     json_t *imp = json_object_get(json_object_get(t0, "track"), "impact");
     assert_float_equal(json_real_value(json_object_get(imp, "orientation_deg")) +
@@ -625,9 +630,12 @@ static void test_control_and_atom(void **state)
     assert_non_null(strstr(r.body, "\"speed\":4"));
     free(r.raw);
     assert_int_equal(control_calls, 2);
-    static const char *const bad[] = {"/api/control", "/api/control?cmd=fire",
-                                      "/api/control?cmd=speed", "/api/control?cmd=speed&x=abc",
-                                      "/api/control?cmd=speed&x=0", "/api/control?cmd=speed&x=1e9"};
+    static const char *const bad[] = {"/api/control",
+                                      "/api/control?cmd=fire",
+                                      "/api/control?cmd=speed",
+                                      "/api/control?cmd=speed&x=abc",
+                                      "/api/control?cmd=speed&x=0",
+                                      "/api/control?cmd=speed&x=1e9"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         r = http_ctl(fx->srv, bad[i]);
         if (r.status != 400)
@@ -683,16 +691,16 @@ static void test_host_check(void **state)
     mwx_err_t err;
     char req[512];
     /* A trailing '+' means ":PORT" (the server's port) is appended. */
-    static const char *const refused[] = {"evil.example", "evil.example+", "127.0.0.1:1",
-                                          "127.0.0.2", "[::1]", "127.0.0.1.evil.example",
-                                          "mwx.example.org", "[127.0.0.1", "a:b:c"};
-    static const char *const served[] = {"127.0.0.1", "127.0.0.1+", "localhost",
-                                         "LOCALHOST+", "localhost."};
+    static const char *const refused[] = {
+        "evil.example",           "evil.example+",   "127.0.0.1:1", "127.0.0.2", "[::1]",
+        "127.0.0.1.evil.example", "mwx.example.org", "[127.0.0.1",  "a:b:c"};
+    static const char *const served[] = {"127.0.0.1", "127.0.0.1+", "localhost", "LOCALHOST+",
+                                         "localhost."};
     for (int pass = 0; pass < 2; pass++) {
         for (int want = 403; want >= 200; want -= 203) {
             const char *const *list = want == 403 ? refused : served;
-            size_t nl = want == 403 ? sizeof refused / sizeof refused[0]
-                                    : sizeof served / sizeof served[0];
+            size_t nl =
+                want == 403 ? sizeof refused / sizeof refused[0] : sizeof served / sizeof served[0];
             for (size_t i = 0; i < nl; i++) {
                 if (pass == 1 && list == refused && i == 6)
                     continue; /* configured in pass 1 */
@@ -790,8 +798,8 @@ static void test_slowloris(void **state)
         clock_gettime(CLOCK_MONOTONIC, &t1);
         double dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
         if (dt > 2.0)
-            fail_msg("round %d: the page and /metrics took %.2f s beside the slow clients",
-                     round, dt);
+            fail_msg("round %d: the page and /metrics took %.2f s beside the slow clients", round,
+                     dt);
         usleep(200 * 1000);
     }
     /* The oldest pending heads were cut to make room. */
@@ -886,7 +894,7 @@ static void test_picture_bounds(void **state)
                        1e-9); /* the first point is kept */
     double last = json_number_value(json_array_get(json_array_get(trail, n - 1), 0));
     assert_true(last >= 699.0 - 4.0 && last <= 699.0); /* and it reaches the newest */
-    for (size_t i = 1; i < n; i++) /* in time order */
+    for (size_t i = 1; i < n; i++)                     /* in time order */
         assert_true(json_number_value(json_array_get(json_array_get(trail, i), 0)) >
                     json_number_value(json_array_get(json_array_get(trail, i - 1), 0)));
     json_decref(pic);
@@ -906,8 +914,10 @@ static void test_picture_bounds(void **state)
     int have_long = 0, have_kr0 = 0, have_kr511 = 0;
     size_t i;
     json_t *t;
-    json_array_foreach(tracks, i, t) {
-        const char *id = json_string_value(json_object_get(json_object_get(t, "track"), "track_id"));
+    json_array_foreach(tracks, i, t)
+    {
+        const char *id =
+            json_string_value(json_object_get(json_object_get(t, "track"), "track_id"));
         have_long |= strcmp(id, "JP-LONG") == 0;
         have_kr0 |= strcmp(id, "KR-0") == 0;
         have_kr511 |= strcmp(id, "KR-511") == 0;
@@ -974,7 +984,9 @@ static void test_truth_paths(void **state)
     size_t n;
     char *got = read_until(fd, "event: ready\n", 5000, &n);
     assert_int_equal(count(got, "event: truth_trail\n"), MWX_WEB_MAX_TRUTH);
-    assert_non_null(strstr(got, "event: truth_trail\ndata: {\"object\":\"L1\",\"phase\":\"impact\",\"points\":[[60.000,"));
+    assert_non_null(strstr(
+        got,
+        "event: truth_trail\ndata: {\"object\":\"L1\",\"phase\":\"impact\",\"points\":[[60.000,"));
     free(got);
     q = make_truth("L1", 70, MWX_PHASE_IMPACT);
     assert_int_equal(mwx_web_publish(fx->srv, &q, &err), 0);
@@ -1136,7 +1148,8 @@ static int parse_sample(const char *line, char *name, char *labels, char *le, do
             if (strcmp(lname, "le") == 0)
                 strcpy(le, lval);
             else
-                ln += (size_t)snprintf(labels + ln, 1024 - ln, "%s%.60s=\"%.200s\"", ln ? "," : "", lname, lval);
+                ln += (size_t)snprintf(labels + ln, 1024 - ln, "%s%.60s=\"%.200s\"", ln ? "," : "",
+                                       lname, lval);
             if (*p == ',')
                 p++;
             else if (*p != '}')
@@ -1204,8 +1217,8 @@ static const char *check_exposition(const char *text)
                     snprintf(f->name, sizeof f->name, "%s", name);
                 }
                 if (f->has_samples) {
-                    snprintf(msg, sizeof msg, "line %d: %s for %s after its samples", lineno,
-                             kw, name);
+                    snprintf(msg, sizeof msg, "line %d: %s for %s after its samples", lineno, kw,
+                             name);
                     goto bad;
                 }
                 if (strcmp(kw, "TYPE") == 0) {
@@ -1340,8 +1353,8 @@ static void test_checker_rejects(void **state)
 {
     /* The checker itself must be able to fail. */
     assert_null(check_exposition("# TYPE a_total counter\na_total 1\n"));
-    assert_non_null(check_exposition("a_total 1\n"));                          /* no TYPE */
-    assert_non_null(check_exposition("# TYPE a counter\na 1\n"));                /* _total */
+    assert_non_null(check_exposition("a_total 1\n"));                              /* no TYPE */
+    assert_non_null(check_exposition("# TYPE a counter\na 1\n"));                  /* _total */
     assert_non_null(check_exposition("# TYPE a_total counter\na_total{x=1} 1\n")); /* quotes */
     assert_non_null(check_exposition("# TYPE a_total counter\na_total one\n"));
     assert_non_null(check_exposition("# TYPE h histogram\nh_bucket{le=\"1\"} 2\n"
@@ -1369,20 +1382,26 @@ static void test_metrics_exposition(void **state)
     mwx_histogram_t *lat, *lat_jp;
     mwx_gauge_t *g;
     assert_int_equal(mwx_metrics_counter(m, "mwx_measurements_total", NULL,
-                                         "Measurements processed.", &meas, &err), 0);
+                                         "Measurements processed.", &meas, &err),
+                     0);
     assert_int_equal(mwx_metrics_counter(m, "mwx_envelopes_dropped_total",
                                          "reason=\"bad_signature\"", "Envelopes dropped.",
-                                         &drop_sig, &err), 0);
+                                         &drop_sig, &err),
+                     0);
     assert_int_equal(mwx_metrics_counter(m, "mwx_envelopes_dropped_total", "reason=\"replayed\"",
-                                         "Envelopes dropped.", &drop_replay, &err), 0);
+                                         "Envelopes dropped.", &drop_replay, &err),
+                     0);
     assert_int_equal(mwx_metrics_counter(m, "mwx_envelopes_dropped_total", "reason=\"replayed\"",
-                                         "Envelopes dropped.", &again, &err), 0);
+                                         "Envelopes dropped.", &again, &err),
+                     0);
     assert_ptr_equal(again, drop_replay); /* same name + labels: same series */
     static const double b[] = {0.001, 0.01, 0.1};
     assert_int_equal(mwx_metrics_histogram(m, "mwx_share_latency_seconds", "to=\"US\"",
-                                           "Share latency.", b, 3, &lat, &err), 0);
+                                           "Share latency.", b, 3, &lat, &err),
+                     0);
     assert_int_equal(mwx_metrics_histogram(m, "mwx_share_latency_seconds", "to=\"JP\"",
-                                           "Share latency.", b, 3, &lat_jp, &err), 0);
+                                           "Share latency.", b, 3, &lat_jp, &err),
+                     0);
     assert_int_equal(mwx_metrics_gauge(m, "mwx_tracks", NULL, "Tracks held.", &g, &err), 0);
 
     /* Refused: a counter not ending in _total, bad names and labels, reserved suffixes,
@@ -1398,10 +1417,10 @@ static void test_metrics_exposition(void **state)
     assert_int_equal(mwx_metrics_counter(m, "ok_total", NULL, "two\nlines", &c, &err), MWX_EINVAL);
     mwx_gauge_t *g2;
     assert_int_equal(mwx_metrics_gauge(m, "mwx_tracks_total", NULL, "x", &g2, &err), MWX_EINVAL);
-    assert_int_equal(mwx_metrics_gauge(m, "mwx_tracks", NULL, "other help", &g2, &err),
-                     MWX_EINVAL);
+    assert_int_equal(mwx_metrics_gauge(m, "mwx_tracks", NULL, "other help", &g2, &err), MWX_EINVAL);
     assert_int_equal(mwx_metrics_histogram(m, "mwx_share_latency_seconds", "to=\"KR\"",
-                                           "Share latency.", b, 2, &h, &err), MWX_EINVAL);
+                                           "Share latency.", b, 2, &h, &err),
+                     MWX_EINVAL);
     assert_int_equal(mwx_metrics_histogram(m, "hh", "le=\"1\"", "x", b, 3, &h, &err), MWX_EINVAL);
     static const double nb[] = {0.1, 0.1};
     assert_int_equal(mwx_metrics_histogram(m, "hh", NULL, "x", nb, 2, &h, &err), MWX_EINVAL);
@@ -1462,7 +1481,8 @@ static void test_metrics_exposition(void **state)
     assert_int_equal(mwx_metrics_new(&mine, &err), 0);
     mwx_counter_t *sent;
     assert_int_equal(mwx_metrics_counter(mine, "mwx_envelopes_sent_total", "to=\"JP\"",
-                                         "Envelopes sent.", &sent, &err), 0);
+                                         "Envelopes sent.", &sent, &err),
+                     0);
     mwx_counter_add(sent, 9);
     mwx_web_attach_metrics(fx->srv, mine);
     r = http(port, "GET", "/metrics");
@@ -1496,7 +1516,7 @@ static void test_bind_rules(void **state)
     /* An explicit loopback address other than the default works. */
     assert_int_equal(mwx_web_start("127.0.0.2", 0, fx->assets, &s, &err), 0);
     char url[96];
-    mwx_web_url(s, url, sizeof url);
+    assert_int_equal(mwx_web_url(s, url, sizeof url), MWX_OK);
     assert_int_equal(strncmp(url, "http://127.0.0.2:", 17), 0);
     mwx_web_stop(s);
 

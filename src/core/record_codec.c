@@ -1,4 +1,5 @@
-/* Records: protobuf encoding (proto/mwx_record.proto) and the JSON of `mwx cat`.
+/* Records: protobuf encoding and decoding (proto/mwx_record.proto), and the checks a
+ * record must pass. Their JSON (`mwx cat`) is in record_json.c.
  *
  * Encoding builds the protobuf-c message on the stack, pointing at the record's own
  * fields, and packs straight into the caller's buffer: no allocation per record.
@@ -16,27 +17,13 @@
  * exact (ecef 3, cov 6, ...), enums in range, strings shorter than their field (too
  * long is MWX_ECORRUPT, never truncated), numbers finite. Unknown fields are ignored
  * (old readers read new files).
- *
- * JSON (one line, PRODUCT.md's keys, snake_case, "type" and "t" first): numbers use the
- * shortest of %.15g/%.16g/%.17g that parses back to the same double, so every value
- * round-trips exactly. Choices made here:
- *   - every record has "t"; the scenario record's is 0.
- *   - scenario: name, epoch, status, seed, and, when the record carries the scenario
- *     text, "scenario": that text as a JSON object (the original text with whitespace
- *     outside strings removed, so numbers keep their original spelling). Text that is
- *     not valid JSON is shown as the string "scenario_text" instead.
- *   - meas: radar has range_m, az_deg, el_deg and their sigma_*; ir_satellite has
- *     los_ecef and sigma_los_urad; both have sensor_ecef_m and truth_object (null for
- *     a false alarm).
- *   - track: also cov_vel_m2s2, confirmed (bool), sources (list of nation ids, from
- *     the struct's "JP,US"); launch and impact are null until valid.
- *   - share: also latency_s.
  */
 #include "mwx/core.h"
 
+#include "core/buf.h"
+
 #include "mwx_record.pb-c.h"
 
-#include <jansson.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -45,49 +32,11 @@
 
 /* ------------------------------------------------------------------ helpers */
 
-/* 1 when s[0..n) is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF) and has
- * no NUL byte. */
-static int utf8_ok(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        if (c == 0)
-            return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k;
-        unsigned min, cp;
-        if ((c & 0xe0) == 0xc0) {
-            k = 1, min = 0x80, cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            k = 2, min = 0x800, cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            k = 3, min = 0x10000, cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (n - i <= k)
-            return 0;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + j] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        i += k + 1;
-    }
-    return 1;
-}
-
 /* A fixed string field is usable when NUL-terminated inside its n bytes and UTF-8. */
 static int field_ok(const char *s, size_t n)
 {
     size_t len = strnlen(s, n);
-    return len < n && utf8_ok((const unsigned char *)s, len);
+    return len < n && mwxi_utf8_valid(s, len);
 }
 
 static int finite_all(const double *v, size_t n)
@@ -126,7 +75,7 @@ static int build_msg(const mwx_record_t *rec, pbrec_t *pb, const ProtobufCMessag
         if (!field_ok(r->name, sizeof r->name) || !field_ok(r->epoch, sizeof r->epoch) ||
             (unsigned)r->status > MWX_STATUS_TEST)
             return MWX_EINVAL;
-        if (r->json && !utf8_ok((const unsigned char *)r->json, strlen(r->json)))
+        if (r->json && !mwxi_utf8_valid(r->json, strlen(r->json)))
             return MWX_EINVAL;
         mwx__rec__scenario__init(m);
         m->name = S(r->name);
@@ -161,13 +110,18 @@ static int build_msg(const mwx_record_t *rec, pbrec_t *pb, const ProtobufCMessag
     case MWX_REC_MEAS: {
         const mwx_rec_meas_t *r = &rec->u.meas;
         Mwx__Rec__Meas *m = &pb->m.meas;
-        double nums[] = {r->t, r->range_m, r->az_deg, r->el_deg, r->sigma_range_m,
-                         r->sigma_az_deg, r->sigma_el_deg, r->sigma_los_urad};
-        if (!finite_all(nums, sizeof nums / sizeof nums[0]) ||
-            !finite_all(r->sensor_ecef_m, 3) || !finite_all(r->los_ecef, 3) ||
-            !field_ok(r->sensor, sizeof r->sensor) || !field_ok(r->nation, sizeof r->nation) ||
-            !field_ok(r->truth_object, sizeof r->truth_object) ||
-            (unsigned)r->kind > MWX_SENSOR_IR)
+        double nums[] = {r->t,
+                         r->range_m,
+                         r->az_deg,
+                         r->el_deg,
+                         r->sigma_range_m,
+                         r->sigma_az_deg,
+                         r->sigma_el_deg,
+                         r->sigma_los_urad};
+        if (!finite_all(nums, sizeof nums / sizeof nums[0]) || !finite_all(r->sensor_ecef_m, 3) ||
+            !finite_all(r->los_ecef, 3) || !field_ok(r->sensor, sizeof r->sensor) ||
+            !field_ok(r->nation, sizeof r->nation) ||
+            !field_ok(r->truth_object, sizeof r->truth_object) || (unsigned)r->kind > MWX_SENSOR_IR)
             return MWX_EINVAL;
         mwx__rec__meas__init(m);
         m->t = r->t;
@@ -222,8 +176,8 @@ static int build_msg(const mwx_record_t *rec, pbrec_t *pb, const ProtobufCMessag
         }
         if (r->impact.valid) {
             const mwx_rec_impact_est_t *i = &r->impact;
-            double v[] = {i->lat, i->lon, i->t, i->semi_major_km, i->semi_minor_km,
-                          i->orientation_deg};
+            double v[] = {i->lat,           i->lon,           i->t,
+                          i->semi_major_km, i->semi_minor_km, i->orientation_deg};
             if (!finite_all(v, 6))
                 return MWX_EINVAL;
             mwx__rec__impact_est__init(&pb->impact);
@@ -265,8 +219,7 @@ static int build_msg(const mwx_record_t *rec, pbrec_t *pb, const ProtobufCMessag
         const mwx_rec_alert_t *r = &rec->u.alert;
         Mwx__Rec__Alert *m = &pb->m.alert;
         if (!isfinite(r->t) || r->n_regions < 0 || r->n_regions > MWX_MAX_ALERT_REGIONS ||
-            !field_ok(r->node, sizeof r->node) ||
-            !field_ok(r->identifier, sizeof r->identifier) ||
+            !field_ok(r->node, sizeof r->node) || !field_ok(r->identifier, sizeof r->identifier) ||
             !field_ok(r->file, sizeof r->file) || (unsigned)r->msg_type > MWX_MSG_CANCEL ||
             (unsigned)r->status > MWX_STATUS_TEST || (unsigned)r->kind > MWX_ALERT_DROP_ZONE)
             return MWX_EINVAL;
@@ -359,8 +312,7 @@ static int read_varint(const uint8_t *p, size_t n, size_t *i, uint64_t *v)
     return -1;
 }
 
-static int wire_check(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t n,
-                      int depth)
+static int wire_check(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t n, int depth)
 {
     size_t i = 0;
     while (i < n) {
@@ -387,7 +339,8 @@ static int wire_check(const ProtobufCMessageDescriptor *d, const uint8_t *p, siz
                 return -1;
             const ProtobufCFieldDescriptor *f =
                 protobuf_c_message_descriptor_get_field(d, (unsigned)(key >> 3));
-            if (f && f->type == PROTOBUF_C_TYPE_STRING && !utf8_ok(p + i, (size_t)v))
+            if (f && f->type == PROTOBUF_C_TYPE_STRING &&
+                !mwxi_utf8_valid((const char *)p + i, (size_t)v))
                 return (int)f->id;
             if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
                 if (depth >= 4)
@@ -399,8 +352,7 @@ static int wire_check(const ProtobufCMessageDescriptor *d, const uint8_t *p, siz
             i += (size_t)v;
             break;
         }
-        default:
-            return -1; /* groups (3, 4) and reserved wire types */
+        default: return -1; /* groups (3, 4) and reserved wire types */
         }
     }
     return 0;
@@ -469,39 +421,39 @@ static const ProtobufCMessageDescriptor *descriptor_of(mwx_rec_type_t type)
 }
 
 /* Checks while filling the C struct: each failure names the record type and field. */
-#define BAD(what, ...)                                                                   \
-    do {                                                                                 \
-        rc = mwx_err_set(err, MWX_ECORRUPT, "%s record: " what, tname, __VA_ARGS__);    \
-        goto done;                                                                       \
+#define BAD(what, ...)                                                                             \
+    do {                                                                                           \
+        rc = mwx_err_set(err, MWX_ECORRUPT, "%s record: " what, tname, __VA_ARGS__);               \
+        goto done;                                                                                 \
     } while (0)
-#define COPY_STR(dst, src, name)                                                         \
-    do {                                                                                 \
-        if (strlen(src) >= sizeof(dst))                                                  \
-            BAD("%s: %zu bytes, at most %zu fit", name, strlen(src), sizeof(dst) - 1);   \
-        memcpy(dst, src, strlen(src) + 1);                                               \
+#define COPY_STR(dst, src, name)                                                                   \
+    do {                                                                                           \
+        if (strlen(src) >= sizeof(dst))                                                            \
+            BAD("%s: %zu bytes, at most %zu fit", name, strlen(src), sizeof(dst) - 1);             \
+        memcpy(dst, src, strlen(src) + 1);                                                         \
     } while (0)
-#define COPY_ARR(dst, n_src, src, count, name)                                           \
-    do {                                                                                 \
-        if ((n_src) != (count))                                                          \
-            BAD("%s: %zu numbers, expected %d", name, (size_t)(n_src), count);           \
-        if (!finite_all(src, count))                                                     \
-            BAD("%s: %s", name, "not a finite number");                                  \
-        memcpy(dst, src, sizeof(double) * (count));                                      \
+#define COPY_ARR(dst, n_src, src, count, name)                                                     \
+    do {                                                                                           \
+        if ((n_src) != (count))                                                                    \
+            BAD("%s: %zu numbers, expected %d", name, (size_t)(n_src), count);                     \
+        if (!finite_all(src, count))                                                               \
+            BAD("%s: %s", name, "not a finite number");                                            \
+        memcpy(dst, src, sizeof(double) * (count));                                                \
     } while (0)
 /* proto3 writes a scalar 0 as nothing, and protobuf-c counts -0.0 as 0: a scalar -0.0
  * is read as +0.0 whatever the writer sent, so that decode(encode(decode(x))) is
  * decode(x). (Arrays are always written whole and keep the sign of zero.) */
-#define NUM(dst, src, name)                                                              \
-    do {                                                                                 \
-        if (!isfinite(src))                                                              \
-            BAD("%s: %s", name, "not a finite number");                                  \
-        dst = (src) == 0 ? 0.0 : (src);                                                  \
+#define NUM(dst, src, name)                                                                        \
+    do {                                                                                           \
+        if (!isfinite(src))                                                                        \
+            BAD("%s: %s", name, "not a finite number");                                            \
+        dst = (src) == 0 ? 0.0 : (src);                                                            \
     } while (0)
-#define ENUM(dst, type, src, max, name)                                                  \
-    do {                                                                                 \
-        if ((int)(src) < 0 || (int)(src) > (max))                                        \
-            BAD("%s: %d out of range", name, (int)(src));                                \
-        dst = (type)(int)(src);                                                          \
+#define ENUM(dst, type, src, max, name)                                                            \
+    do {                                                                                           \
+        if ((int)(src) < 0 || (int)(src) > (max))                                                  \
+            BAD("%s: %d out of range", name, (int)(src));                                          \
+        dst = (type)(int)(src);                                                                    \
     } while (0)
 
 int mwx_record_decode(mwx_rec_type_t type, const uint8_t *buf, size_t len, mwx_record_t *rec,
@@ -618,8 +570,7 @@ int mwx_record_decode(mwx_rec_type_t type, const uint8_t *buf, size_t len, mwx_r
             NUM(r->impact.t, m->impact->t, "impact.t");
             NUM(r->impact.semi_major_km, m->impact->semi_major_km, "impact.semi_major_km");
             NUM(r->impact.semi_minor_km, m->impact->semi_minor_km, "impact.semi_minor_km");
-            NUM(r->impact.orientation_deg, m->impact->orientation_deg,
-                "impact.orientation_deg");
+            NUM(r->impact.orientation_deg, m->impact->orientation_deg, "impact.orientation_deg");
         }
         break;
     }
@@ -662,342 +613,6 @@ done:
     return rc;
 }
 
-/* ------------------------------------------------------------------ JSON */
-
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-    int oom;
-} sbuf_t;
-
-static void sb_put(sbuf_t *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (n >= b->cap - b->n) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (n >= cap - b->n)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p, b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static void sb_lit(sbuf_t *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-/* A JSON string from at most n bytes of s; bytes that are not UTF-8 become U+FFFD. */
-static void sb_str(sbuf_t *b, const char *s, size_t n)
-{
-    size_t len = strnlen(s, n);
-    const unsigned char *u = (const unsigned char *)s;
-    sb_lit(b, "\"");
-    size_t run = 0; /* start of the pending run of bytes copied verbatim */
-    for (size_t i = 0; i < len;) {
-        unsigned c = u[i];
-        const char *esc = NULL;
-        char tmp[8];
-        size_t adv = 1;
-        if (c == '"')
-            esc = "\\\"";
-        else if (c == '\\')
-            esc = "\\\\";
-        else if (c == '\n')
-            esc = "\\n";
-        else if (c == '\t')
-            esc = "\\t";
-        else if (c == '\r')
-            esc = "\\r";
-        else if (c < 0x20 || c == 0x7f) {
-            snprintf(tmp, sizeof tmp, "\\u%04x", c);
-            esc = tmp;
-        } else if (c >= 0x80) {
-            size_t k = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-            if (k && k <= len - i && utf8_ok(u + i, k))
-                adv = k;
-            else
-                esc = "\\ufffd";
-        }
-        if (esc) {
-            sb_put(b, s + run, i - run);
-            sb_lit(b, esc);
-            run = i + 1;
-        }
-        i += adv;
-    }
-    sb_put(b, s + run, len - run);
-    sb_lit(b, "\"");
-}
-
-static void sb_num(sbuf_t *b, double x)
-{
-    char tmp[40];
-    if (!isfinite(x)) {
-        sb_lit(b, "null");
-        return;
-    }
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, x);
-        if (strtod(tmp, NULL) == x)
-            break;
-    }
-    sb_lit(b, tmp);
-}
-
-static void sb_u64(sbuf_t *b, uint64_t v)
-{
-    char tmp[24];
-    snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
-    sb_lit(b, tmp);
-}
-
-static void sb_key(sbuf_t *b, const char *k)
-{
-    sb_lit(b, ",\"");
-    sb_lit(b, k);
-    sb_lit(b, "\":");
-}
-
-static void kv_num(sbuf_t *b, const char *k, double x)
-{
-    sb_key(b, k);
-    sb_num(b, x);
-}
-
-static void kv_str(sbuf_t *b, const char *k, const char *s, size_t n)
-{
-    sb_key(b, k);
-    sb_str(b, s, n);
-}
-
-static void kv_arr(sbuf_t *b, const char *k, const double *v, int n)
-{
-    sb_key(b, k);
-    sb_lit(b, "[");
-    for (int i = 0; i < n; i++) {
-        if (i)
-            sb_lit(b, ",");
-        sb_num(b, v[i]);
-    }
-    sb_lit(b, "]");
-}
-
-static void kv_bool(sbuf_t *b, const char *k, int v)
-{
-    sb_key(b, k);
-    sb_lit(b, v ? "true" : "false");
-}
-
-/* The scenario text as a compact JSON value: validated by jansson, then copied with
- * whitespace outside strings dropped, so that numbers keep their original spelling. */
-static void kv_scenario_text(sbuf_t *b, const char *text)
-{
-    size_t n = strlen(text);
-    json_error_t e;
-    json_t *v = json_loadb(text, n, 0, &e);
-    if (!v) {
-        kv_str(b, "scenario_text", text, n + 1);
-        return;
-    }
-    json_decref(v);
-    sb_key(b, "scenario");
-    int in_str = 0;
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = text[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = 0;
-        } else if (c == '"') {
-            in_str = 1;
-        } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-            sb_put(b, text + run, i - run);
-            run = i + 1;
-        }
-    }
-    sb_put(b, text + run, n - run);
-}
-
-static void kv_list(sbuf_t *b, const char *k, const char *csv, size_t n)
-{
-    size_t len = strnlen(csv, n);
-    sb_key(b, k);
-    sb_lit(b, "[");
-    int first = 1;
-    for (size_t i = 0; i < len;) {
-        size_t j = i;
-        while (j < len && csv[j] != ',')
-            j++;
-        if (j > i) {
-            if (!first)
-                sb_lit(b, ",");
-            sb_str(b, csv + i, j - i);
-            first = 0;
-        }
-        i = j + 1;
-    }
-    sb_lit(b, "]");
-}
-
-#define KS(b, k, field) kv_str(b, k, field, sizeof(field))
-
-char *mwx_record_to_json(const mwx_record_t *rec)
-{
-    sbuf_t b = {0};
-    sb_lit(&b, "{\"type\":");
-    sb_str(&b, mwx_rec_type_name(rec->type), 16);
-    switch (rec->type) {
-    case MWX_REC_SCENARIO: {
-        const mwx_rec_scenario_t *r = &rec->u.scenario;
-        kv_num(&b, "t", 0);
-        KS(&b, "name", r->name);
-        KS(&b, "epoch", r->epoch);
-        kv_str(&b, "status", mwx_status_name(r->status), 16);
-        sb_key(&b, "seed");
-        sb_u64(&b, r->seed);
-        if (r->json && r->json[0])
-            kv_scenario_text(&b, r->json);
-        break;
-    }
-    case MWX_REC_TRUTH: {
-        const mwx_rec_truth_t *r = &rec->u.truth;
-        kv_num(&b, "t", r->t);
-        KS(&b, "object", r->object);
-        kv_arr(&b, "ecef_m", r->ecef_m, 3);
-        kv_arr(&b, "vel_mps", r->vel_mps, 3);
-        kv_str(&b, "phase", mwx_phase_name(r->phase), 16);
-        KS(&b, "launch", r->launch[0] ? r->launch : r->object);
-        break;
-    }
-    case MWX_REC_MEAS: {
-        const mwx_rec_meas_t *r = &rec->u.meas;
-        kv_num(&b, "t", r->t);
-        KS(&b, "sensor", r->sensor);
-        KS(&b, "nation", r->nation);
-        kv_str(&b, "kind", mwx_sensor_kind_name(r->kind), 16);
-        if (r->kind == MWX_SENSOR_IR) {
-            kv_arr(&b, "los_ecef", r->los_ecef, 3);
-            kv_num(&b, "sigma_los_urad", r->sigma_los_urad);
-        } else {
-            kv_num(&b, "range_m", r->range_m);
-            kv_num(&b, "az_deg", r->az_deg);
-            kv_num(&b, "el_deg", r->el_deg);
-            kv_num(&b, "sigma_range_m", r->sigma_range_m);
-            kv_num(&b, "sigma_az_deg", r->sigma_az_deg);
-            kv_num(&b, "sigma_el_deg", r->sigma_el_deg);
-        }
-        kv_arr(&b, "sensor_ecef_m", r->sensor_ecef_m, 3);
-        if (r->truth_object[0]) {
-            KS(&b, "truth_object", r->truth_object);
-        } else {
-            sb_key(&b, "truth_object");
-            sb_lit(&b, "null");
-        }
-        break;
-    }
-    case MWX_REC_TRACK: {
-        const mwx_rec_track_t *r = &rec->u.track;
-        kv_num(&b, "t", r->t);
-        KS(&b, "node", r->node);
-        KS(&b, "track_id", r->track_id);
-        kv_arr(&b, "ecef_m", r->ecef_m, 3);
-        kv_arr(&b, "vel_mps", r->vel_mps, 3);
-        kv_arr(&b, "cov_pos_m2", r->cov_pos_m2, 6);
-        kv_arr(&b, "cov_vel_m2s2", r->cov_vel_m2s2, 6);
-        kv_str(&b, "phase", mwx_phase_name(r->phase), 16);
-        kv_bool(&b, "confirmed", r->confirmed);
-        kv_list(&b, "sources", r->sources, sizeof r->sources);
-        kv_str(&b, "class", mwx_track_class_name(r->klass), 16);
-        if (r->parent[0]) {
-            KS(&b, "parent", r->parent);
-        } else {
-            sb_key(&b, "parent");
-            sb_lit(&b, "null");
-        }
-        sb_key(&b, "launch");
-        if (r->launch.valid) {
-            sb_lit(&b, "{\"lat\":");
-            sb_num(&b, r->launch.lat);
-            kv_num(&b, "lon", r->launch.lon);
-            kv_num(&b, "t", r->launch.t);
-            kv_str(&b, "basis", mwx_launch_basis_name(r->launch.basis), 16);
-            sb_lit(&b, "}");
-        } else {
-            sb_lit(&b, "null");
-        }
-        sb_key(&b, "impact");
-        if (r->impact.valid) {
-            sb_lit(&b, "{\"lat\":");
-            sb_num(&b, r->impact.lat);
-            kv_num(&b, "lon", r->impact.lon);
-            kv_num(&b, "t", r->impact.t);
-            kv_num(&b, "semi_major_km", r->impact.semi_major_km);
-            kv_num(&b, "semi_minor_km", r->impact.semi_minor_km);
-            kv_num(&b, "orientation_deg", r->impact.orientation_deg);
-            sb_lit(&b, "}");
-        } else {
-            sb_lit(&b, "null");
-        }
-        break;
-    }
-    case MWX_REC_SHARE: {
-        const mwx_rec_share_t *r = &rec->u.share;
-        kv_num(&b, "t", r->t);
-        KS(&b, "from", r->from);
-        sb_key(&b, "to");
-        sb_lit(&b, "[");
-        for (int i = 0; i < r->n_to && i < MWX_MAX_NATIONS; i++) {
-            if (i)
-                sb_lit(&b, ",");
-            sb_str(&b, r->to[i], sizeof r->to[i]);
-        }
-        sb_lit(&b, "]");
-        KS(&b, "track_id", r->track_id);
-        sb_key(&b, "seq");
-        sb_u64(&b, r->seq);
-        kv_bool(&b, "verified", r->verified);
-        kv_num(&b, "latency_s", r->latency_s);
-        break;
-    }
-    case MWX_REC_ALERT: {
-        const mwx_rec_alert_t *r = &rec->u.alert;
-        kv_num(&b, "t", r->t);
-        KS(&b, "node", r->node);
-        KS(&b, "identifier", r->identifier);
-        kv_str(&b, "msg_type", mwx_msg_type_name(r->msg_type), 16);
-        kv_str(&b, "status", mwx_status_name(r->status), 16);
-        kv_str(&b, "kind", mwx_alert_kind_name(r->kind), 16);
-        sb_key(&b, "regions");
-        sb_lit(&b, "[");
-        for (int i = 0; i < r->n_regions && i < MWX_MAX_ALERT_REGIONS; i++) {
-            if (i)
-                sb_lit(&b, ",");
-            sb_str(&b, r->regions[i], sizeof r->regions[i]);
-        }
-        sb_lit(&b, "]");
-        KS(&b, "file", r->file);
-        break;
-    }
-    default:
-        kv_num(&b, "t", 0);
-        break;
-    }
-    sb_lit(&b, "}");
-    if (b.oom) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
-}
-
 static int all_finite(const double *v, int n)
 {
     for (int i = 0; i < n; i++)
@@ -1012,11 +627,14 @@ int mwx_rec_meas_check(const mwx_rec_meas_t *m, mwx_err_t *err)
         return mwx_err_set(err, MWX_EINVAL, "meas: t must be a finite time >= 0");
     if (!m->sensor[0] || !m->nation[0])
         return mwx_err_set(err, MWX_EINVAL, "meas: sensor and nation are required");
-    if (!all_finite(m->sensor_ecef_m, 3) ||
-        m->sensor_ecef_m[0] * m->sensor_ecef_m[0] + m->sensor_ecef_m[1] * m->sensor_ecef_m[1] +
-                m->sensor_ecef_m[2] * m->sensor_ecef_m[2] > 1e18)
-        return mwx_err_set(err, MWX_EINVAL, "meas %s: sensor position not finite or beyond "
-                           "10^6 km", m->sensor);
+    if (!all_finite(m->sensor_ecef_m, 3) || m->sensor_ecef_m[0] * m->sensor_ecef_m[0] +
+                                                    m->sensor_ecef_m[1] * m->sensor_ecef_m[1] +
+                                                    m->sensor_ecef_m[2] * m->sensor_ecef_m[2] >
+                                                1e18)
+        return mwx_err_set(err, MWX_EINVAL,
+                           "meas %s: sensor position not finite or beyond "
+                           "10^6 km",
+                           m->sensor);
     if (m->kind == MWX_SENSOR_RADAR) {
         if (!isfinite(m->range_m) || m->range_m <= 0)
             return mwx_err_set(err, MWX_EINVAL, "meas %s: range_m must be > 0", m->sensor);
@@ -1027,8 +645,10 @@ int mwx_rec_meas_check(const mwx_rec_meas_t *m, mwx_err_t *err)
         if (!(m->sigma_range_m > 0 && m->sigma_range_m <= 1e6) ||
             !(m->sigma_az_deg > 0 && m->sigma_az_deg <= 90) ||
             !(m->sigma_el_deg > 0 && m->sigma_el_deg <= 90))
-            return mwx_err_set(err, MWX_EINVAL, "meas %s: sigmas must be > 0 and at most "
-                               "1000 km / 90 deg", m->sensor);
+            return mwx_err_set(err, MWX_EINVAL,
+                               "meas %s: sigmas must be > 0 and at most "
+                               "1000 km / 90 deg",
+                               m->sensor);
         return MWX_OK;
     }
     if (m->kind == MWX_SENSOR_IR) {

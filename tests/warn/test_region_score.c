@@ -41,11 +41,11 @@ static size_t make_truth(mwx_rec_truth_t *v, size_t cap)
     for (int i = 0; i <= 53 && n < cap; i++) {
         double lon = 10.2 + 0.1 * i, alt;
         if (lon < 11.45)
-            alt = 50e3 * (lon - 10.2) / 1.2;          /* 0 .. 52 km */
+            alt = 50e3 * (lon - 10.2) / 1.2; /* 0 .. 52 km */
         else if (lon < 14.55)
             alt = 300e3;
         else
-            alt = 90e3 * (15.5 - lon) / 0.95;          /* 90 km .. 0 */
+            alt = 90e3 * (15.5 - lon) / 0.95; /* 90 km .. 0 */
         mwx_geo_t g = {10.5 * MWX_DEG, lon * MWX_DEG, alt};
         memset(&v[n], 0, sizeof v[n]);
         v[n].t = 60.0 + 10.0 * i;
@@ -121,8 +121,8 @@ static void test_hand_case(void **st)
         alert(230, "mwx.JP.JP-1.impact.6", MWX_MSG_UPDATE, "alerts/mwx.JP.JP-1.impact.6.cap.xml",
               "JP-13", NULL),
     };
-    assert_int_equal(mwx_warn_score_regions(r, &tr, al, sizeof al / sizeof al[0], NULL, &sc,
-                                            &err), 0);
+    assert_int_equal(mwx_warn_score_regions(r, &tr, al, sizeof al / sizeof al[0], NULL, &sc, &err),
+                     0);
     /* threatened: XL-1 (climb-out), XR-1 (re-entry), XI-1 (impact); XM-1 overflown (at
      * t = 290 s, the sample over its centre lon 12.5). Warned: XI-1, XM-1, XR-1. */
     assert_int_equal(sc.n_regions, 4);
@@ -153,8 +153,8 @@ static void test_hand_case(void **st)
 
     /* counting overflight warnings: XL-1 is warned at 210 and no longer missed */
     mwx_warn_score_opts_t o = {.ground_track_max_alt_m = 100e3, .count_overflight = 1};
-    assert_int_equal(mwx_warn_score_regions(r, &tr, al, sizeof al / sizeof al[0], &o, &sc,
-                                            &err), 0);
+    assert_int_equal(mwx_warn_score_regions(r, &tr, al, sizeof al / sizeof al[0], &o, &sc, &err),
+                     0);
     assert_int_equal(sc.n_missed, 0);
     assert_float_equal(find(&sc, "XL-1")->lead_time_s, 380.0, 1e-9);
 
@@ -162,8 +162,8 @@ static void test_hand_case(void **st)
      * threatened too and no longer false */
     o.count_overflight = 0;
     o.ground_track_max_alt_m = 400e3;
-    assert_int_equal(mwx_warn_score_regions(r, &tr, al, sizeof al / sizeof al[0], &o, &sc,
-                                            &err), 0);
+    assert_int_equal(mwx_warn_score_regions(r, &tr, al, sizeof al / sizeof al[0], &o, &sc, &err),
+                     0);
     assert_int_equal(sc.n_false, 0);
     assert_true(find(&sc, "XM-1")->threatened);
 
@@ -177,7 +177,7 @@ static void test_hand_case(void **st)
     /* impact point only (no samples) */
     tr.n_states = 0;
     assert_int_equal(mwx_warn_score_regions(r, &tr, al + 1, 2, NULL, &sc, &err), 0);
-    assert_int_equal(sc.n_regions, 3);   /* XI-1 threatened+warned, XM-1 and XR-1 false */
+    assert_int_equal(sc.n_regions, 3); /* XI-1 threatened+warned, XM-1 and XR-1 false */
     assert_int_equal(sc.n_false, 2);
     assert_true(isnan(find(&sc, "XI-1")->lead_time_efficiency));
 
@@ -194,8 +194,8 @@ static void test_real_regions(void **st)
     mwx_warn_truth_t tr = {0};
     mwx_warn_score_t sc;
     (void)st;
-    assert_int_equal(mwx_regions_load(MWX_SOURCE_DIR "/data/regions/northeast-asia.geojson", &r,
-                                      &err), 0);
+    assert_int_equal(
+        mwx_regions_load(MWX_SOURCE_DIR "/data/regions/northeast-asia.geojson", &r, &err), 0);
     /* an impact in central Tokyo, warned 300 s ahead */
     tr.impact_lat_deg = 35.69;
     tr.impact_lon_deg = 139.70;
@@ -205,7 +205,7 @@ static void test_real_regions(void **st)
                               "alerts/mwx.JP.JP-2.impact.1.cap.xml", "JP-13", "JP-11");
     assert_int_equal(mwx_warn_score_regions(r, &tr, &a, 1, NULL, &sc, &err), 0);
     assert_int_equal(sc.n_regions, 2);
-    assert_string_equal(sc.regions[0].id, "JP-11");  /* region order */
+    assert_string_equal(sc.regions[0].id, "JP-11"); /* region order */
     assert_string_equal(sc.regions[1].id, "JP-13");
     assert_true(sc.regions[1].threatened);
     assert_float_equal(sc.regions[1].lead_time_efficiency, 0.5, 1e-12);

@@ -1,4 +1,5 @@
-/* Scoring building blocks: optimal assignment, OSPA, GOSPA, truth interpolation. */
+/* Scoring building blocks (distances between a track set and the truth): optimal assignment,
+ * OSPA, GOSPA, truth interpolation. */
 #include "mwx/score.h"
 #include "mwx/track.h"
 
@@ -34,8 +35,8 @@ static double dist3(const double a[3], const double b[3])
 }
 
 /* min over assignments of min(n, m) pairs of sum min(d, c)^p. */
-static double cut_assignment(const double (*x)[3], int nx, const double (*y)[3], int ny,
-                             double c, double p)
+static double cut_assignment(const double (*x)[3], int nx, const double (*y)[3], int ny, double c,
+                             double p)
 {
     if (nx == 0 || ny == 0)
         return 0;
@@ -73,8 +74,7 @@ double mwx_score_gospa(const double (*x)[3], int nx, const double (*y)[3], int n
     return pow(s + pow(c, p) / alpha * (n - m), 1.0 / p);
 }
 
-int mwx_score_truth_at(const mwx_rec_truth_t *s, size_t n, double t, double pos[3],
-                       double vel[3])
+int mwx_score_truth_at(const mwx_rec_truth_t *s, size_t n, double t, double pos[3], double vel[3])
 {
     if (n == 0 || !(t >= s[0].t) || !(t <= s[n - 1].t))
         return MWX_ERANGE;
@@ -96,8 +96,7 @@ int mwx_score_truth_at(const mwx_rec_truth_t *s, size_t n, double t, double pos[
     }
     const mwx_rec_truth_t *b = &s[lo + 1];
     double h = b->t - a->t, u = (t - a->t) / h, u2 = u * u, u3 = u2 * u;
-    double h00 = 2 * u3 - 3 * u2 + 1, h10 = u3 - 2 * u2 + u, h01 = -2 * u3 + 3 * u2,
-           h11 = u3 - u2;
+    double h00 = 2 * u3 - 3 * u2 + 1, h10 = u3 - 2 * u2 + u, h01 = -2 * u3 + 3 * u2, h11 = u3 - u2;
     double d00 = 6 * u2 - 6 * u, d10 = 3 * u2 - 4 * u + 1, d01 = -6 * u2 + 6 * u,
            d11 = 3 * u2 - 2 * u;
     for (int k = 0; k < 3; k++) {

@@ -62,15 +62,14 @@ static int overflown(mwx_regions_t *r, const mwx_warn_truth_t *truth, double max
 
 int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
                            const mwx_rec_alert_t *alerts, size_t n_alerts,
-                           const mwx_warn_score_opts_t *opts, mwx_warn_score_t *out,
-                           mwx_err_t *err)
+                           const mwx_warn_score_opts_t *opts, mwx_warn_score_t *out, mwx_err_t *err)
 {
     mwx_warn_score_opts_t o = {.ground_track_max_alt_m = 100e3, .count_overflight = 0};
     mwx_earth_t wgs = mwx_earth_wgs84();
     uint8_t threat[MWX_MAX_ALERT_REGIONS], over[MWX_MAX_ALERT_REGIONS];
     double first_alert[MWX_MAX_ALERT_REGIONS], t_over[MWX_MAX_ALERT_REGIONS];
     double first_over_alert[MWX_MAX_ALERT_REGIONS], first_notice[MWX_MAX_ALERT_REGIONS];
-    double (*run)[2] = NULL;
+    double(*run)[2] = NULL;
     size_t nreg, nrun = 0;
     int rc = MWX_OK;
 
@@ -113,8 +112,8 @@ int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
             run[nrun][1] = g.lon / MWX_DEG;
             nrun++;
         } else if (nrun) {
-            if ((rc = mwx_regions_along_line(r, (const double (*)[2])run, nrun, 0.0, threat,
-                                             NULL, err)))
+            if ((rc = mwx_regions_along_line(r, (const double(*)[2])run, nrun, 0.0, threat, NULL,
+                                             err)))
                 break;
             nrun = 0;
         }
@@ -136,7 +135,7 @@ int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
         if (al->msg_type == MWX_MSG_CANCEL || !(al->t < truth->t_impact))
             continue;
         if (memchr(al->identifier, '\0', sizeof al->identifier))
-            mwx_warn_identifier_parse(al->identifier, NULL, 0, &kind);
+            (void)mwx_warn_identifier_parse(al->identifier, NULL, 0, &kind);
         for (int k = 0; k < al->n_regions && k < MWX_MAX_ALERT_REGIONS; k++) {
             char id[MWX_REGION_ID_LEN];
             int ri;
@@ -164,8 +163,8 @@ int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
     for (size_t i = 0; i < nreg; i++) {
         int ovf = !threat[i] && over[i];
         /* an overflown region is warned by a warning before the overflight */
-        double fa = ovf ? (first_over_alert[i] < t_over[i] ? first_over_alert[i] : NAN)
-                        : first_alert[i];
+        double fa =
+            ovf ? (first_over_alert[i] < t_over[i] ? first_over_alert[i] : NAN) : first_alert[i];
         int warned = !isnan(fa);
         double t_ev = ovf ? t_over[i] : truth->t_impact;
         mwx_warn_region_score_t *rs;

@@ -1,0 +1,264 @@
+/* What `mwx node` records (own tracks, shares, alerts: once each, even across a restart)
+ * and, at start, the replay of its outbox (into the sent log) and inbox (into the node core)
+ * and the scan of its recording for what it already holds. */
+#define _POSIX_C_SOURCE 200809L
+#include "service_state.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int seen_cmp(const void *a, const void *b)
+{
+    const seen_t *x = a, *y = b;
+    int c = strcmp(x->from, y->from);
+    if (c)
+        return c;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int already_recorded(const svc_t *s, const char *from, uint64_t seq)
+{
+    seen_t key;
+    if (!s->n_seen)
+        return 0;
+    memset(&key, 0, sizeof key);
+    mwx_strlcpy(key.from, from, sizeof key.from);
+    key.seq = seq;
+    return bsearch(&key, s->seen, s->n_seen, sizeof key, seen_cmp) != NULL;
+}
+
+static double rec_t(const mwx_record_t *r)
+{
+    switch (r->type) {
+    case MWX_REC_TRACK: return r->u.track.t;
+    case MWX_REC_ALERT: return r->u.alert.t;
+    case MWX_REC_SHARE: return r->u.share.t;
+    default: return 0;
+    }
+}
+
+void mwxi_svc_on_record(void *user, const mwx_record_t *r)
+{
+    svc_t *s = user;
+    mwx_err_t e = {0};
+    int own = r->type == MWX_REC_TRACK && strcmp(r->u.track.sources, s->cfg->nation) == 0 &&
+              !strstr(r->u.track.track_id, "-F");
+    if (own) {
+        /* a re-run after a restart: what the outbox holds was sent already */
+        s->own_tracks++;
+        mwx_node_set_publishing(s->node, s->own_tracks > s->out_tracks);
+        if (!s->first_track_logged && r->u.track.confirmed) {
+            s->first_track_logged = 1;
+            mwxi_svc_logf(s, "first track %s at t = %.1f s", r->u.track.track_id, r->u.track.t);
+        }
+    }
+    if (r->type == MWX_REC_SHARE) {
+        if (r->u.share.verified && already_recorded(s, r->u.share.from, r->u.share.seq))
+            return;
+        if (s->replaying)
+            return; /* inbox replay: verified ones were handled above, dropped ones too */
+    } else if (rec_t(r) <= s->rec_t_last) {
+        return; /* the recording holds this instant already (re-run after a restart) */
+    }
+    if (s->disk_low && r->type == MWX_REC_TRACK) {
+        /* disk nearly full: track states are what fills the recording; alerts, share
+         * decisions (and the CAP files, journal, outbox) go on */
+        s->records_shed++;
+        if (s->c_shed)
+            mwx_counter_add(s->c_shed, 1);
+        if (s->web)
+            mwx_web_publish(s->web, r, NULL);
+        return;
+    }
+    if (r->type == MWX_REC_ALERT && r->u.alert.msg_type != MWX_MSG_UPDATE)
+        mwxi_svc_logf(s, "alert %s %s (%d regions) at t = %.1f s",
+                      mwx_msg_type_name(r->u.alert.msg_type), r->u.alert.identifier,
+                      r->u.alert.n_regions, r->u.alert.t);
+    if (mwx_recwriter_append(s->rec, r, &e) != MWX_OK ||
+        mwx_recwriter_flush(s->rec, 0, &e) != MWX_OK)
+        mwxi_svc_fail_once(s, e.code, &e);
+    if (s->web)
+        (void)mwx_web_publish(s->web, r, NULL);
+}
+
+int mwxi_svc_outbox_entry(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len)
+{
+    svc_t *s = user;
+    mwx_envelope_t env;
+    if (mwx_envelope_peek(data, len, &env, NULL) != MWX_OK)
+        return MWX_OK;
+    if (s->node)
+        (void)mwx_sentlog_add(mwx_node_sentlog(s->node), data, len); /* peeked valid above */
+    if (env.seq > s->last_out_seq)
+        s->last_out_seq = env.seq;
+    if (env.type == MWX_PAYLOAD_TRACK)
+        s->out_tracks++;
+    return MWX_OK;
+}
+
+int mwxi_svc_inbox_entry(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len)
+{
+    svc_t *s = user;
+    if (s->n_in == s->cap_in) {
+        size_t cap = s->cap_in ? 2 * s->cap_in : 1024;
+        inbox_ent_t *v = realloc(s->in_ent, cap * sizeof *v);
+        if (!v)
+            return MWX_ENOMEM;
+        s->in_ent = v;
+        s->cap_in = cap;
+    }
+    while (s->in_len + len > s->in_cap) {
+        size_t cap = s->in_cap ? 2 * s->in_cap : 1 << 20;
+        uint8_t *d = realloc(s->in_data, cap);
+        if (!d)
+            return MWX_ENOMEM;
+        s->in_data = d;
+        s->in_cap = cap;
+    }
+    memcpy(s->in_data + s->in_len, data, len);
+    s->in_ent[s->n_in].unix_s = unix_s;
+    s->in_ent[s->n_in].t_scn = t_scn;
+    s->in_ent[s->n_in].off = (uint32_t)s->in_len;
+    s->in_ent[s->n_in].len = (uint32_t)len;
+    s->in_len += len;
+    s->n_in++;
+    return MWX_OK;
+}
+
+/* An own track id ("JP-7", not a fused "JP-F3"): the highest number is kept, so that a
+ * restart on a live feed continues above it. */
+static void note_own_id(svc_t *s, const char *id)
+{
+    size_t l = strlen(s->cfg->nation);
+    char *end;
+    if (strncmp(id, s->cfg->nation, l) != 0 || id[l] != '-' || id[l + 1] < '0' ||
+        id[l + 1] > '9')
+        return;
+    long v = strtol(id + l + 1, &end, 10);
+    if (*end == '\0' && v > s->own_id_max && v < INT_MAX)
+        s->own_id_max = (int)v;
+}
+
+/* A recorded track: own ids for note_own_id; fused ids' highest number, and each fused
+ * id's last record (a restart on a live feed closes those its rebuilt picture no longer
+ * holds: mwxi_svc_close_lost_fused). */
+static int note_track(svc_t *s, const mwx_rec_track_t *t)
+{
+    size_t i, l = strlen(s->cfg->nation);
+    if (!strstr(t->track_id, "-F")) {
+        note_own_id(s, t->track_id);
+        return MWX_OK;
+    }
+    if (strncmp(t->track_id, s->cfg->nation, l) == 0 && strncmp(t->track_id + l, "-F", 2) == 0) {
+        char *end;
+        unsigned long v = strtoul(t->track_id + l + 2, &end, 10);
+        if (*end == '\0' && v > s->fused_num_max && v < UINT_MAX)
+            s->fused_num_max = (unsigned)v;
+    }
+    for (i = 0; i < s->n_fused_last; i++)
+        if (strcmp(s->fused_last[i].track_id, t->track_id) == 0)
+            break;
+    if (i == s->n_fused_last) {
+        if (s->n_fused_last == s->cap_fused_last) {
+            size_t cap = s->cap_fused_last ? 2 * s->cap_fused_last : 64;
+            mwx_rec_track_t *v = realloc(s->fused_last, cap * sizeof *v);
+            if (!v)
+                return MWX_ENOMEM;
+            s->fused_last = v;
+            s->cap_fused_last = cap;
+        }
+        s->n_fused_last++;
+    }
+    s->fused_last[i] = *t;
+    return MWX_OK;
+}
+
+/* After a restart on a live feed: the picture is rebuilt from the inbox alone (the own
+ * tracks of before are not re-run) and its fused tracks are numbered above the recorded
+ * ones. A fused track the recording shows confirmed and flying that the rebuilt picture
+ * does not hold would stay in the recording's picture forever (the chaos test saw missile
+ * M3 twice at US: its old id frozen, and its new one). It is recorded once more,
+ * unconfirmed, as a merged-away track is; its warning series is the journal's to end (an
+ * orphan keeps its regions until the predicted impact, docs/NODE.md). */
+void mwxi_svc_close_lost_fused(svc_t *s)
+{
+    mwx_fusion_t *f = mwx_node_fusion(s->node);
+    size_t closed = 0;
+    for (size_t i = 0; i < s->n_fused_last; i++) {
+        mwx_rec_track_t *t = &s->fused_last[i];
+        mwx_rec_track_t cur;
+        int held = 0;
+        if (!t->confirmed || t->phase == MWX_PHASE_IMPACT)
+            continue;
+        for (size_t j = 0; f && j < mwx_fusion_count(f) && !held; j++)
+            held = mwx_fusion_get(f, j, &cur) == MWX_OK && strcmp(cur.track_id, t->track_id) == 0;
+        if (held)
+            continue;
+        mwx_record_t r;
+        mwx_err_t e = {0};
+        memset(&r, 0, sizeof r);
+        r.type = MWX_REC_TRACK;
+        r.u.track = *t;
+        r.u.track.confirmed = 0;
+        r.u.track.t = fmax(t->t, s->t_cur);
+        if (mwx_recwriter_append(s->rec, &r, &e) != MWX_OK ||
+            mwx_recwriter_flush(s->rec, 0, &e) != MWX_OK)
+            mwxi_svc_fail_once(s, e.code, &e);
+        if (s->web)
+            mwx_web_publish(s->web, &r, NULL);
+        closed++;
+    }
+    if (closed)
+        mwxi_svc_logf(s, "restart: %zu fused track(s) of before not in the rebuilt picture, "
+                         "recorded as unconfirmed", closed);
+}
+
+/* An existing recording: what it holds already (restart). */
+int mwxi_svc_scan_recording(svc_t *s, const char *path, mwx_err_t *err)
+{
+    mwx_recreader_t *rd;
+    mwx_record_t r;
+    int rc;
+    mwx_err_t e = {0};
+    s->rec_t_last = -1;
+    /* the set, not the live file alone: a crash between a rotation's rename and the new
+     * live file leaves only closed segments, and they hold what was recorded */
+    if ((rc = mwx_recreader_open(path, 0, &rd, &e)) == MWX_ENOTFOUND)
+        return MWX_OK;
+    if (rc != MWX_OK) {
+        *err = e;
+        return rc;
+    }
+    s->rec_t_last = 0;
+    while ((rc = mwx_recreader_next(rd, &r, NULL)) == MWX_OK) {
+        if (r.type != MWX_REC_SCENARIO && rec_t(&r) > s->rec_t_last)
+            s->rec_t_last = rec_t(&r);
+        if (r.type == MWX_REC_TRACK && (rc = note_track(s, &r.u.track)) != MWX_OK) {
+            mwx_recreader_close(rd);
+            return mwx_err_set(err, rc, "%s: out of memory", path);
+        }
+        if (r.type == MWX_REC_SHARE && r.u.share.verified) {
+            if (s->n_seen == s->cap_seen) {
+                size_t cap = s->cap_seen ? 2 * s->cap_seen : 1024;
+                seen_t *v = realloc(s->seen, cap * sizeof *v);
+                if (!v) {
+                    mwx_recreader_close(rd);
+                    return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", path);
+                }
+                s->seen = v;
+                s->cap_seen = cap;
+            }
+            memset(&s->seen[s->n_seen], 0, sizeof s->seen[0]);
+            mwx_strlcpy(s->seen[s->n_seen].from, r.u.share.from, MWX_ID_LEN);
+            s->seen[s->n_seen].seq = r.u.share.seq;
+            s->n_seen++;
+        }
+    }
+    mwx_recreader_close(rd);
+    if (s->n_seen)
+        qsort(s->seen, s->n_seen, sizeof s->seen[0], seen_cmp);
+    return MWX_OK;
+}

@@ -1,0 +1,609 @@
+/* The warning context's journal: the durable alert series a restarted node continues
+ * (docs/NODE.md "Warning continuity"), and the takeover of a journaled series by the
+ * rebuilt track of the same threat. */
+#include "warn/warn_state.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ------------------------------------------------------------------ journal
+ *
+ * One entry per message: the series' state before the message, the message itself, and
+ * the track as it was; restoring applies the message to that state exactly as mwxi_warn_issue()
+ * does (after_message), so the restored series is the one the context had after sending.
+ * A released track (its series closed and the track gone) gets a JR_RELEASE entry.
+ * Entries are keyed by (track key, series kind); the latest wins. The journal is rewritten
+ * with only the latest live entries at create and whenever it has grown to more than
+ * twice that plus 256 entries. */
+
+enum { JR_SERIES = 1, JR_RELEASE = 2 };
+
+typedef struct jrec {
+    uint32_t what, key;
+    int32_t kind, serial;
+    double now_t;
+    char sname[MWX_ID_LEN];
+    mwx_rec_track_t trk;
+    double impact_t;
+    /* the series before the message */
+    int32_t active, n_refs;
+    uint8_t warned[NREG_MAX];
+    double outside_since[NREG_MAX];
+    char refs[MWX_WARN_MAX_REFS][MWX_WARN_REF_LEN];
+    /* the track's other series as it is now: changes without a message (a region handed
+     * over to the impact series, release timers) are kept too */
+    uint8_t sib_warned[NREG_MAX];
+    double sib_outside_since[NREG_MAX];
+    /* the message */
+    char identifier[128], sent[40], incident[96], track_id[MWX_ID_LEN];
+    char sources[MWX_ID_LEN * 2];
+    double t, impact_lat, impact_lon, impact_t_msg, semi_major_km, semi_minor_km, orientation_deg;
+    int32_t msg_type, all_clear, n_regions, n_removed, n_ring;
+    int32_t regions[NREG_MAX], removed[NREG_MAX];
+    double ring[MWX_WARN_MAX_RING + 1][2];
+} jrec_t;
+
+/* The series of a track an entry of this kind describes: impact and overflight are
+ * s[kind], the launch notice its own (it has no sibling). */
+static wseries_t *jseries(wtrack_t *tr, int kind)
+{
+    return kind == MWX_WARN_LAUNCH ? &tr->launch : &tr->s[kind];
+}
+
+/* Has the track ever sent a message (in any series)? */
+int mwxi_warn_any_sent(const wtrack_t *tr)
+{
+    return tr->s[0].has_last || tr->s[1].has_last || tr->launch.has_last;
+}
+
+/* The effect of a sent message on its series (mwxi_warn_issue() and the journal's restore). */
+void mwxi_warn_after_message(mwx_warn_t *w, wseries_t *s, const mwx_warn_msg_t *m)
+{
+    /* remember it for the references of the next message: keep the series' first message
+     * and the latest ones */
+    if (s->n_refs == MWX_WARN_MAX_REFS) {
+        memmove(s->refs[1], s->refs[2], (MWX_WARN_MAX_REFS - 2) * sizeof s->refs[0]);
+        s->n_refs--;
+    }
+    snprintf(s->refs[s->n_refs++], MWX_WARN_REF_LEN, "%s,%s,%s", w->sender, m->identifier, m->sent);
+    s->last_impact_t = m->impact_t;
+    s->last_msg_t = m->t;
+    s->last_lat = m->impact_lat;
+    s->last_lon = m->impact_lon;
+    if (m->msg_type == MWX_MSG_CANCEL) {
+        s->active = 0;
+        memset(s->warned, 0, sizeof s->warned);
+    } else {
+        s->active = 1;
+    }
+}
+
+static jrec_t *jlive_find(mwx_warn_t *w, uint32_t key, int kind, size_t *at)
+{
+    for (size_t i = 0; i < w->n_jlive; i++)
+        if (w->jlive[i]->key == key && w->jlive[i]->kind == kind) {
+            if (at)
+                *at = i;
+            return w->jlive[i];
+        }
+    return NULL;
+}
+
+/* Keep a copy of the latest entry of (key, kind); a release drops the key's entries. */
+static int jlive_put(mwx_warn_t *w, const jrec_t *r)
+{
+    jrec_t *e;
+    if (r->what == JR_RELEASE) {
+        for (size_t i = 0; i < w->n_jlive;) {
+            if (w->jlive[i]->key == r->key) {
+                free(w->jlive[i]);
+                w->jlive[i] = w->jlive[--w->n_jlive];
+            } else {
+                i++;
+            }
+        }
+        return MWX_OK;
+    }
+    e = jlive_find(w, r->key, r->kind, NULL);
+    if (!e) {
+        if (w->n_jlive == w->cap_jlive) {
+            size_t nc = w->cap_jlive ? 2 * w->cap_jlive : 16;
+            jrec_t **nv = realloc(w->jlive, nc * sizeof *nv);
+            if (!nv)
+                return MWX_ENOMEM;
+            w->jlive = nv;
+            w->cap_jlive = nc;
+        }
+        e = malloc(sizeof *e);
+        if (!e)
+            return MWX_ENOMEM;
+        w->jlive[w->n_jlive++] = e;
+    }
+    *e = *r;
+    return MWX_OK;
+}
+
+/* A text field of an entry: terminated inside its array. */
+#define TERMINATED(a) (memchr((a), '\0', sizeof(a)) != NULL)
+
+/* An entry read back: every string terminated, the identifier a safe file name (it
+ * becomes alerts/<identifier>.cap.xml), counts within their arrays. */
+static int jrec_ok(const jrec_t *r)
+{
+    if (r->n_refs < 0 || r->n_refs > MWX_WARN_MAX_REFS)
+        return 0;
+    if (!TERMINATED(r->sname) || !TERMINATED(r->identifier) || !TERMINATED(r->sent) ||
+        !TERMINATED(r->incident) || !TERMINATED(r->track_id) || !TERMINATED(r->sources) ||
+        !TERMINATED(r->trk.track_id) || !TERMINATED(r->trk.node) || !TERMINATED(r->trk.sources))
+        return 0;
+    for (int i = 0; i < r->n_refs; i++)
+        if (!TERMINATED(r->refs[i]))
+            return 0;
+    if (!r->identifier[0] || r->identifier[0] == '.')
+        return 0;
+    for (const char *p = r->identifier; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == '_' || *p == '-'))
+            return 0;
+    if (r->msg_type != MWX_MSG_ALERT && r->msg_type != MWX_MSG_UPDATE &&
+        r->msg_type != MWX_MSG_CANCEL)
+        return 0;
+    if (!isfinite(r->now_t) || !isfinite(r->t))
+        return 0;
+    return 1;
+}
+
+static int jlive_load(void *user, const void *rec, size_t len)
+{
+    mwx_warn_t *w = user;
+    const jrec_t *r = rec;
+    if (len == sizeof(jrec_t) && r->what == JR_SERIES && !jrec_ok(r))
+        return MWX_ECORRUPT;
+    if (len == sizeof(jrec_t) && r->what == JR_RELEASE && !isfinite(r->now_t))
+        return MWX_ECORRUPT;
+    if (len != sizeof(jrec_t) || (r->what != JR_SERIES && r->what != JR_RELEASE) ||
+        (r->what == JR_SERIES &&
+         (r->kind < 0 || r->kind > MWX_WARN_LAUNCH || r->n_refs < 0 ||
+          r->n_refs > MWX_WARN_MAX_REFS || r->n_regions < 0 || r->n_regions > NREG_MAX ||
+          r->n_removed < 0 || r->n_removed > NREG_MAX || r->n_ring < 0 ||
+          r->n_ring > MWX_WARN_MAX_RING + 1)))
+        return MWX_ECORRUPT;
+    /* every entry, a release too, says how far the context got and which identifiers
+     * it used */
+    if (r->serial > w->serial)
+        w->serial = r->serial;
+    if (r->now_t > w->jmax_t)
+        w->jmax_t = r->now_t;
+    if (r->key >= w->next_key)
+        w->next_key = r->key + 1;
+    if (r->what == JR_RELEASE && r->key == 0)
+        return MWX_OK; /* the compaction's marker */
+    return jlive_put(w, r);
+}
+
+static int journal_compact(mwx_warn_t *w, mwx_err_t *err)
+{
+    const void **recs;
+    size_t *lens;
+    int rc;
+    jrec_t *mark = w->jbuf;
+    recs = calloc(w->n_jlive + 1, sizeof *recs);
+    lens = calloc(w->n_jlive + 1, sizeof *lens);
+    if (!recs || !lens) {
+        free(recs);
+        free(lens);
+        return mwx_err_set(err, MWX_ENOMEM, "warn: out of memory");
+    }
+    for (size_t i = 0; i < w->n_jlive; i++) {
+        recs[i] = w->jlive[i];
+        lens[i] = sizeof(jrec_t);
+    }
+    /* what the dropped entries said: the latest time and message number */
+    memset(mark, 0, sizeof *mark);
+    mark->what = JR_RELEASE;
+    mark->serial = w->serial;
+    mark->now_t = w->jmax_t;
+    recs[w->n_jlive] = mark;
+    lens[w->n_jlive] = sizeof(jrec_t);
+    rc = mwxi_warn_journal_rewrite(w->journal, recs, lens, w->n_jlive + 1, err);
+    free(recs);
+    free(lens);
+    return rc;
+}
+
+static int journal_append(mwx_warn_t *w, const jrec_t *r, mwx_err_t *err)
+{
+    int rc;
+    if ((rc = mwxi_warn_journal_append(w->journal, r, sizeof *r, err)))
+        return rc;
+    if ((rc = jlive_put(w, r)))
+        return mwx_err_set(err, rc, "warn: out of memory");
+    if (r->now_t > w->jmax_t)
+        w->jmax_t = r->now_t;
+    if (mwxi_warn_journal_entries(w->journal) > 2 * w->n_jlive + 256)
+        return journal_compact(w, err);
+    return MWX_OK;
+}
+
+int mwxi_warn_journal_message(mwx_warn_t *w, const wtrack_t *tr, const wseries_t *s,
+                              const mwx_warn_msg_t *m, mwx_err_t *err)
+{
+    jrec_t *r = w->jbuf;
+    int rc;
+    if (!w->journal)
+        return MWX_OK;
+    memset(r, 0, sizeof *r);
+    r->what = JR_SERIES;
+    r->key = tr->jkey;
+    r->kind = (int32_t)s->kind;
+    r->serial = w->serial;
+    r->now_t = m->t;
+    mwx_strlcpy(r->sname, tr->sname, sizeof r->sname);
+    r->trk = tr->trk;
+    r->impact_t = tr->impact_t;
+    r->active = s->active;
+    r->n_refs = m->n_refs;
+    memcpy(r->warned, s->warned, sizeof r->warned);
+    memcpy(r->outside_since, s->outside_since, sizeof r->outside_since);
+    if (s->kind != MWX_WARN_LAUNCH) {
+        memcpy(r->sib_warned, tr->s[1 - s->kind].warned, sizeof r->sib_warned);
+        memcpy(r->sib_outside_since, tr->s[1 - s->kind].outside_since, sizeof r->sib_outside_since);
+    }
+    for (int i = 0; i < m->n_refs; i++)
+        mwx_strlcpy(r->refs[i], m->refs[i], MWX_WARN_REF_LEN);
+    mwx_strlcpy(r->identifier, m->identifier, sizeof r->identifier);
+    mwx_strlcpy(r->sent, m->sent, sizeof r->sent);
+    mwx_strlcpy(r->incident, m->incident, sizeof r->incident);
+    mwx_strlcpy(r->track_id, m->track_id, sizeof r->track_id);
+    mwx_strlcpy(r->sources, m->sources, sizeof r->sources);
+    r->t = m->t;
+    r->impact_lat = m->impact_lat;
+    r->impact_lon = m->impact_lon;
+    r->impact_t_msg = m->impact_t;
+    r->semi_major_km = m->semi_major_km;
+    r->semi_minor_km = m->semi_minor_km;
+    r->orientation_deg = m->orientation_deg;
+    r->msg_type = (int32_t)m->msg_type;
+    r->all_clear = m->all_clear;
+    r->n_regions = (int32_t)m->n_regions;
+    r->n_removed = (int32_t)m->n_removed;
+    r->n_ring = m->ring ? (int32_t)m->n_ring : 0;
+    for (size_t i = 0; i < m->n_regions; i++)
+        r->regions[i] = m->regions[i];
+    for (size_t i = 0; i < m->n_removed; i++)
+        r->removed[i] = m->removed[i];
+    if (m->ring)
+        memcpy(r->ring, m->ring, m->n_ring * sizeof r->ring[0]);
+    if ((rc = journal_append(w, r, err)))
+        return rc;
+    if (w->journaled && w->journaled(w->user, m->identifier))
+        return mwx_err_set(err, MWX_EIO, "warn: stopped after journaling %s", m->identifier);
+    return MWX_OK;
+}
+
+void mwxi_warn_journal_release(mwx_warn_t *w, const wtrack_t *tr)
+{
+    jrec_t *r = w->jbuf;
+    if (!w->journal || !mwxi_warn_any_sent(tr))
+        return;
+    memset(r, 0, sizeof *r);
+    r->what = JR_RELEASE;
+    r->key = tr->jkey;
+    r->serial = w->serial;
+    r->now_t = w->now_t;
+    /* not critical: a lost release restores a closed series, which only waits to be
+     * released again */
+    (void)journal_append(w, r, NULL);
+}
+
+/* Point the last message's arrays at its own series (after a copy of the series). */
+static void fix_last(wseries_t *s)
+{
+    s->last.regions = s->reg_list;
+    s->last.removed = s->last.n_removed ? s->rem_list : NULL;
+    s->last.ring = s->last.n_ring ? (const double(*)[2])s->ring : NULL;
+    s->last.refs = (const char(*)[MWX_WARN_REF_LEN])s->refs;
+}
+
+static int noop_exists(const char *dir, const char *identifier)
+{
+    char path[MWX_PATH_LEN + 256];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s.cap.xml", dir, identifier);
+    return stat(path, &st) == 0;
+}
+
+static void emit_none(void *ctx, mwx_warn_output_t out, const char *file, const char *identifier,
+                      mwx_msg_type_t mt, const int *regions, size_t n_regions)
+{
+    (void)ctx, (void)out, (void)file, (void)identifier, (void)mt, (void)regions, (void)n_regions;
+}
+
+/* Rebuild the series of the journal as orphaned tracks: lost (no update will come under
+ * their old id), keeping their warnings until a track of the rebuilt picture takes them
+ * over (adopt) or their predicted impact passes (all-clear). A journaled message whose CAP
+ * file is missing (a crash between the journal and the file) is written now. */
+static int journal_restore(mwx_warn_t *w, mwx_err_t *err)
+{
+    for (size_t i = 0; i < w->n_jlive; i++) {
+        const jrec_t *r = w->jlive[i];
+        wtrack_t *tr = NULL;
+        wseries_t *s;
+        mwx_warn_msg_t *m;
+        int rc;
+
+        for (int k = 0; k < MWX_WARN_MAX_TRACKS && !tr; k++)
+            if (w->tracks[k].used && w->tracks[k].orphan && w->tracks[k].jkey == r->key)
+                tr = &w->tracks[k];
+        if (!tr) {
+            for (int k = 0; k < MWX_WARN_MAX_TRACKS && !tr; k++)
+                if (!w->tracks[k].used)
+                    tr = &w->tracks[k];
+            if (!tr)
+                return mwx_err_set(err, MWX_EFULL, "warn journal: more than %d series",
+                                   MWX_WARN_MAX_TRACKS);
+            memset(tr, 0, sizeof *tr);
+            tr->used = 1;
+            tr->orphan = 1;
+            tr->lost = 1;
+            tr->jkey = r->key;
+            mwx_strlcpy(tr->sname, r->sname, sizeof tr->sname);
+            tr->last_cot_t = -INFINITY;
+            tr->last_boost_t = -INFINITY;
+            for (int k = 0; k < 2; k++) {
+                tr->s[k].kind = (mwx_warn_kind_t)k;
+                for (int j = 0; j < NREG_MAX; j++)
+                    tr->s[k].outside_since[j] = NAN;
+            }
+            tr->launch.kind = MWX_WARN_LAUNCH;
+            for (int j = 0; j < NREG_MAX; j++)
+                tr->launch.outside_since[j] = NAN;
+        }
+        if (!tr->trk.track_id[0] || r->now_t >= tr->last_t) {
+            tr->trk = r->trk;
+            tr->last_t = r->trk.t;
+            tr->impact_t = r->impact_t;
+        }
+        s = jseries(tr, r->kind);
+        if (r->kind == MWX_WARN_LAUNCH)
+            tr->launch_done = 1;
+        m = &s->last;
+        s->active = r->active;
+        s->n_refs = r->n_refs;
+        memcpy(s->warned, r->warned, sizeof s->warned);
+        memcpy(s->outside_since, r->outside_since, sizeof s->outside_since);
+        memcpy(s->refs, r->refs, sizeof s->refs);
+        memset(m, 0, sizeof *m);
+        mwx_strlcpy(m->identifier, r->identifier, sizeof m->identifier);
+        mwx_strlcpy(m->sent, r->sent, sizeof m->sent);
+        mwx_strlcpy(m->incident, r->incident, sizeof m->incident);
+        mwx_strlcpy(m->track_id, r->track_id, sizeof m->track_id);
+        mwx_strlcpy(m->sources, r->sources, sizeof m->sources);
+        m->t = r->t;
+        m->msg_type = (mwx_msg_type_t)r->msg_type;
+        m->kind = (mwx_warn_kind_t)r->kind;
+        m->all_clear = r->all_clear;
+        m->n_refs = r->n_refs;
+        m->impact_lat = r->impact_lat;
+        m->impact_lon = r->impact_lon;
+        m->impact_t = r->impact_t_msg;
+        m->semi_major_km = r->semi_major_km;
+        m->semi_minor_km = r->semi_minor_km;
+        m->orientation_deg = r->orientation_deg;
+        m->n_regions = (size_t)r->n_regions;
+        m->n_removed = (size_t)r->n_removed;
+        m->n_ring = (size_t)r->n_ring;
+        for (int j = 0; j < r->n_regions; j++)
+            s->reg_list[j] =
+                r->regions[j] >= 0 && (size_t)r->regions[j] < w->nreg ? r->regions[j] : 0;
+        for (int j = 0; j < r->n_removed; j++)
+            s->rem_list[j] =
+                r->removed[j] >= 0 && (size_t)r->removed[j] < w->nreg ? r->removed[j] : 0;
+        if (r->n_ring)
+            memcpy(s->ring, r->ring, (size_t)r->n_ring * sizeof s->ring[0]);
+        fix_last(s);
+        s->has_last = 1;
+        if (!noop_exists(w->alerts_dir, m->identifier)) {
+            /* with the refs the message had (before after_message adds itself) */
+            mwx_warn_view_t v;
+            mwxi_warn_make_view(w, &v);
+            v.now_t = m->t;
+            for (int f = 0; f < w->nfmt; f++)
+                if (w->fmts[f]->republish && w->fmts[f]->message &&
+                    (rc = w->fmts[f]->message(w->fstate[f], &v, m, emit_none, w, err)))
+                    return rc;
+            w->st.republished++;
+            s->emit_pending = 1;
+            w->emit_pending = 1;
+        }
+        mwxi_warn_after_message(w, s, m);
+    }
+    /* the newer entry of a track says how its other series stood at that time */
+    for (size_t i = 0; i < w->n_jlive; i++) {
+        const jrec_t *r = w->jlive[i], *o;
+        if (r->kind == MWX_WARN_LAUNCH)
+            continue;
+        o = jlive_find(w, r->key, 1 - r->kind, NULL);
+        if (o && o->serial > r->serial)
+            continue;
+        for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+            wtrack_t *tr = &w->tracks[k];
+            if (tr->used && tr->orphan && tr->jkey == r->key) {
+                wseries_t *sib = &tr->s[1 - r->kind];
+                if (sib->active || !sib->has_last) {
+                    memcpy(sib->warned, r->sib_warned, sizeof sib->warned);
+                    memcpy(sib->outside_since, r->sib_outside_since, sizeof sib->outside_since);
+                }
+            }
+        }
+    }
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+        wtrack_t *tr = &w->tracks[k];
+        if (!tr->used || !tr->orphan)
+            continue;
+        /* over once an all-clear went out and no series is left open (a crash between
+         * the two all-clears leaves the second to be sent) */
+        tr->done = ((tr->s[0].has_last && tr->s[0].last.all_clear) ||
+                    (tr->s[1].has_last && tr->s[1].last.all_clear) ||
+                    (tr->launch.has_last && tr->launch.last.all_clear)) &&
+                   !tr->s[0].active && !tr->s[1].active && !tr->launch.active;
+        for (int j = 0; j <= MWX_WARN_LAUNCH; j++)
+            if (jseries(tr, j)->has_last) {
+                w->st.restored_series++;
+                w->st.restored_active += jseries(tr, j)->active ? 1 : 0;
+            }
+    }
+    if (w->n_jlive) {
+        w->msgs_changed = 1; /* the Atom feed lists the restored series */
+        w->picture_pending = w->picture_force = 1;
+    }
+    return MWX_OK;
+}
+
+/* Messages written again at create are recorded (emitted) at the first entry point, when
+ * the caller is ready for records. */
+void mwxi_warn_emit_republished(mwx_warn_t *w)
+{
+    if (!w->emit_pending)
+        return;
+    w->emit_pending = 0;
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++)
+        for (int j = 0; j <= MWX_WARN_LAUNCH; j++) {
+            wseries_t *s = jseries(&w->tracks[k], j);
+            char file[192];
+            if (!w->tracks[k].used || !s->emit_pending)
+                continue;
+            s->emit_pending = 0;
+            w->msg_kind = (mwx_alert_kind_t)s->last.kind;
+            snprintf(file, sizeof file, "%s.cap.xml", s->last.identifier);
+            mwxi_warn_emit_file(w, MWX_WARN_OUT_CAP, file, s->last.identifier, s->last.msg_type,
+                                s->last.regions, s->last.n_regions);
+        }
+}
+
+/* Is this (settled) track the threat of an orphaned series? Its predicted impact must
+ * fall within the two ellipses plus update_shift_km of the series' last one, at an impact
+ * time within 60 s; when both know the launch, within 60 s of it too. The nearest wins
+ * (distances in units of their gates); the same track id breaks ties. This is fusion's
+ * question (same missile?) asked with what the journal keeps. */
+/* The rebuilt track tr continues the orphan's series (all of them, the launch notice's
+ * too) under the orphan's journal key and series name. */
+static void take_over(mwx_warn_t *w, wtrack_t *tr, wtrack_t *o)
+{
+    for (int j = 0; j < 2; j++) {
+        tr->s[j] = o->s[j];
+        fix_last(&tr->s[j]);
+    }
+    tr->launch = o->launch;
+    fix_last(&tr->launch);
+    tr->launch_done = o->launch_done || o->launch.has_last;
+    tr->done = o->done;
+    tr->jkey = o->jkey;
+    mwx_strlcpy(tr->sname, o->sname, sizeof tr->sname);
+    memset(o, 0, sizeof *o);
+    w->st.adopted++;
+    w->picture_pending = w->picture_force = 1;
+}
+
+void mwxi_warn_adopt(mwx_warn_t *w, wtrack_t *tr)
+{
+    const mwx_rec_impact_est_t *e = &tr->trk.impact;
+    wtrack_t *best = NULL;
+    double best_cost = INFINITY;
+
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+        wtrack_t *o = &w->tracks[k];
+        const mwx_rec_impact_est_t *oe = &o->trk.impact;
+        double s12, az1, az2, gate_km, cost, dt;
+        if (!o->used || !o->orphan || !oe->valid)
+            continue;
+        geod_inverse(mwxi_regions_geod(w->regions), oe->lat, oe->lon, e->lat, e->lon, &s12, &az1,
+                     &az2);
+        gate_km = e->semi_major_km + oe->semi_major_km + w->pol.update_shift_km;
+        dt = fabs(e->t - oe->t);
+        if (s12 / 1000.0 > gate_km || dt > 60.0)
+            continue;
+        cost = s12 / 1000.0 / gate_km + dt / 60.0;
+        if (tr->trk.launch.valid && o->trk.launch.valid) {
+            double ldt = fabs(tr->trk.launch.t - o->trk.launch.t);
+            if (ldt > 60.0)
+                continue;
+            cost += ldt / 60.0;
+        }
+        if (strcmp(o->trk.track_id, tr->trk.track_id) != 0)
+            cost += 1e-6;
+        if (cost < best_cost) {
+            best_cost = cost;
+            best = o;
+        }
+    }
+    if (best)
+        take_over(w, tr, best);
+}
+
+/* Is this track, about to send its launch notice, the missile of an orphaned series that
+ * sent one already (a restarted node rebuilding its picture)? With both launch estimates:
+ * launched within 60 s and 500 km of each other; else its position within what 8 km/s
+ * covers, plus 200 km, of the orphan's last one. The nearest wins. Matching a rebuilt
+ * track here, before any prediction settles, keeps a restart from sending a second
+ * launch notice; mwxi_warn_adopt() later finds nothing left to take. Returns 1 when taken over. */
+int mwxi_warn_launch_adopt(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv)
+{
+    const struct geod_geodesic *g = mwxi_regions_geod(w->regions);
+    wtrack_t *best = NULL;
+    double best_cost = INFINITY;
+
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+        wtrack_t *o = &w->tracks[k];
+        double s12, az1, az2, cost;
+        if (!o->used || !o->orphan || !o->launch.has_last)
+            continue;
+        if (tr->trk.launch.valid && o->trk.launch.valid) {
+            double ldt = fabs(tr->trk.launch.t - o->trk.launch.t);
+            geod_inverse(g, tr->trk.launch.lat, tr->trk.launch.lon, o->trk.launch.lat,
+                         o->trk.launch.lon, &s12, &az1, &az2);
+            if (ldt > 60.0 || s12 > 500e3)
+                continue;
+            cost = ldt / 60.0 + s12 / 500e3;
+        } else {
+            mwx_warn_trackview_t ov;
+            double gate_m = 200e3 + 8e3 * fabs(tr->trk.t - o->trk.t);
+            mwxi_warn_track_view(&o->trk, &ov);
+            geod_inverse(g, tv->lat, tv->lon, ov.lat, ov.lon, &s12, &az1, &az2);
+            if (!(s12 <= gate_m))
+                continue;
+            cost = s12 / gate_m;
+        }
+        if (strcmp(o->trk.track_id, tr->trk.track_id) != 0)
+            cost += 1e-6;
+        if (cost < best_cost) {
+            best_cost = cost;
+            best = o;
+        }
+    }
+    if (!best)
+        return 0;
+    take_over(w, tr, best);
+    return 1;
+}
+
+/* Open (or create) the journal, restore its series, and compact it to what is live. */
+int mwxi_warn_journal_load(mwx_warn_t *w, const char *path, mwx_err_t *err)
+{
+    int rc;
+    w->jbuf = malloc(sizeof(jrec_t));
+    if (!w->jbuf)
+        return mwx_err_set(err, MWX_ENOMEM, "warn: out of memory");
+    if ((rc = mwxi_warn_journal_open(path, (uint32_t)sizeof(jrec_t), w->durable, jlive_load, w,
+                                     &w->journal, err)))
+        return rc;
+    if ((rc = journal_restore(w, err)))
+        return mwx_err_prefix(err, "warn journal %s", path);
+    if (mwxi_warn_journal_entries(w->journal))
+        w->resume_t = w->jmax_t;
+    if (mwxi_warn_journal_entries(w->journal) > w->n_jlive + 1)
+        return journal_compact(w, err);
+    return MWX_OK;
+}
