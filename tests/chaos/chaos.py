@@ -22,14 +22,25 @@ Checks (each a failure when broken):
     of the reference's; one seen by a nation whose sensor feed was lost for a while (its
     node or its leaf down while it tracked the missile: a live feed is not replayed) is
     held to the truth instead (see fused_check);
-  - the warnings are the same: per node, the same series (kind, regions ever warned),
-    exactly one Alert each, and every series the reference cancels is cancelled.
+  - the warnings are the same, per node, truth launch and class (impact, overflight,
+    launch notice): each message is tied to the launch its track was following when it
+    was sent (the track's recorded state, the nearest truth object within 200 km); then
+    the same regions warned, the first Alert before the impact whenever the reference's
+    was (and at most ALERT_LATE_S after it), every series ended by a Cancel or all-clear,
+    none of them all ended before the impact when the reference's were not. Not compared
+    byte for byte: live tracking is timing-dependent (see the tolerance at
+    compare_warnings, and docs/BENCHMARKS.md "Chaos" for what two fault-free runs differ
+    in). Messages about no launch (false or transient tracks) are counted, not compared.
 Prints the counts: faults, envelopes, gap recoveries, time to converge.
 
 Environment: MWX (the binary), MWX_TMPDIR; CHAOS_SEED (default 1), CHAOS_SECONDS (the
 scenario's wall duration: the speed is chosen to fit it; default 60), CHAOS_FAULTS
-(default: one per 10 s of run), CHAOS_TLS=1 (mutual TLS: needs `mwx nats-config --tls`),
-CHAOS_KEEP=1 (keep the folders).
+(default: one per 10 s of run, at least 4), CHAOS_DURATION (scenario seconds, default
+1000: the launches that land before it), CHAOS_TLS=1 (both copies over mutual TLS:
+`mwx nats-config --tls`, NODE.json `tls`),
+CHAOS_ISOLATE=N (the chaos copy's N cut off from the hub for the whole run: every check
+that can see it must fail; the comparison's self-test), CHAOS_KEEP=1 (keep the folders).
+`chaos.py --warnings REF_DIR RUN_DIR SCENARIO` runs the warning comparison alone.
 """
 import json
 import math
@@ -190,7 +201,9 @@ class Net:
             c = open(os.path.join(d, "nats", "leaf-%s.conf" % n)).read()
             c = c.replace('listen: "127.0.0.1:%d"' % (4222 + 1 + i),
                           'listen: "127.0.0.1:%d"' % self.leaf_port[n])
-            c = c.replace("@127.0.0.1:7422", "@127.0.0.1:%d" % self.proxy[n].port)
+            # the remote: "nats://user:pw@127.0.0.1:7422", or "tls://127.0.0.1:7422" (the
+            # hub's certificate names 127.0.0.1, so the leaf verifies it through the proxy)
+            c = c.replace("127.0.0.1:7422", "127.0.0.1:%d" % self.proxy[n].port)
             if str(self.leaf_port[n]) not in c or str(self.proxy[n].port) not in c:
                 fail("nats-config's leaf-%s.conf has not the expected listen/remote lines" % n)
             open(os.path.join(d, "leaf-%s.conf" % n), "w").write(c)
@@ -199,7 +212,7 @@ class Net:
         self.starts = {n: 0 for n in NATIONS}
 
     def url(self, n):
-        return ("tls" if self.tls else "nats") + "://127.0.0.1:%d" % self.leaf_port[n]
+        return "nats://127.0.0.1:%d" % self.leaf_port[n]
 
     def start_server(self, which):
         conf = "hub.conf" if which == "hub" else which + ".conf"
@@ -228,11 +241,14 @@ class Net:
         cfg = {"nation": n, "bus": self.url(n), "key": "keys/%s.key" % n,
                "trust": {m: "keys/%s.pub" % m for m in NATIONS},
                "sensors": "scenario.json", "outputs": "out-" + n,
-               "creds": "nats/%s.creds" % n, "feed": "bus", "speed": self.speed,
-               "start_unix": start_unix}
-        if self.tls:  # the files of `mwx nats-config --tls` (issue 14, TLS section)
-            cfg["tls"] = {"ca": "nats/ca.pem", "cert": "nats/%s.pem" % n,
-                          "key": "nats/%s.key" % n}
+               "feed": "bus", "speed": self.speed, "start_unix": start_unix}
+        if self.tls:
+            # the files of `mwx nats-config --tls` (docs/NODE.md): the certificate is the
+            # user (no creds); the leaf's certificate names it leaf-N.mwx
+            cfg["tls"] = {"ca": "nats/tls/ca.crt", "cert": "nats/tls/node-%s.crt" % n,
+                          "key": "nats/tls/node-%s.key" % n, "server_name": "leaf-%s.mwx" % n}
+        else:
+            cfg["creds"] = "nats/%s.creds" % n
         json.dump(cfg, open(os.path.join(self.d, "node-%s.json" % n), "w"))
 
     def start_node(self, n):
@@ -244,8 +260,13 @@ class Net:
     def start_feed(self, n, start_unix):
         log = open(os.path.join(self.d, "feed-%s.log" % n), "a")
         args = [MWX, "feed", "scenario.json", "--nation", n, "--bus", self.url(n),
-                "--creds", "nats/%s-sensors.creds" % n, "--speed", repr(self.speed),
-                "--start-unix", repr(start_unix)]
+                "--speed", repr(self.speed), "--start-unix", repr(start_unix)]
+        if self.tls:
+            args += ["--tls-ca", "nats/tls/ca.crt", "--tls-cert", "nats/tls/sensors-%s.crt" % n,
+                     "--tls-key", "nats/tls/sensors-%s.key" % n,
+                     "--tls-server-name", "leaf-%s.mwx" % n]
+        else:
+            args += ["--creds", "nats/%s-sensors.creds" % n]
         self.feeds[n] = subprocess.Popen(args, cwd=self.d, stdout=log, stderr=subprocess.STDOUT)
 
     def log(self, n):
@@ -315,19 +336,20 @@ def schedule(rng, nfaults, t0, t1, long_run):
 
 
 def truth(scenario):
-    """Per launch: truth impact point, and per nation the span of its measurements of it
-    (scenario seconds)."""
+    """Per launch: truth impact point (its last truth record), per nation the span of its
+    measurements of it (scenario seconds), and its truth positions [(t, ecef)]."""
     tmp = os.path.join(os.path.dirname(scenario), "truth.mwxr")
     subprocess.run([MWX, "sim", scenario, "-o", tmp], check=True, capture_output=True)
-    last, seen = {}, {}
+    last, seen, pos = {}, {}, {}
     for r in mwx_lines(["cat", tmp, "--type", "truth,meas"]):
         if r["type"] == "truth":
             last[r["object"]] = r
+            pos.setdefault(r["object"], []).append((r["t"], r["ecef_m"]))
         elif r.get("truth_object"):
             k = (r["truth_object"], r["nation"])
             lo, hi = seen.get(k, (r["t"], r["t"]))
             seen[k] = (min(lo, r["t"]), max(hi, r["t"]))
-    return last, seen
+    return last, seen, pos
 
 
 def lla_of(r):
@@ -387,17 +409,190 @@ def fused_check(ref, got, blinded, impact_truth):
     return bad, strict, loose
 
 
-def warnings(d, n):
+def track_index(d, n):
+    """Per track id of node n's recording: its records' (t, ecef) in time order."""
+    idx = {}
+    for r in mwx_lines(["cat", os.path.join(d, "out-" + n, "node-%s.mwxr" % n), "--type",
+                        "track"]):
+        idx.setdefault(r["track_id"], []).append((r["t"], r["ecef_m"]))
+    return idx
+
+
+def launch_of(idx, truth_pos, tid, t):
+    """The truth launch a warning message is about: its track's recorded state at the
+    message's time (the last at or before it), and the truth object nearest to that state
+    then (within 200 km: a false track is no launch's). None when none is."""
+    recs = idx.get(tid)
+    if not recs:
+        return None
+    best = None
+    for tr, e in recs:
+        if tr <= t + 1e-6:
+            best = (tr, e)
+    if best is None:
+        best = recs[0]
+    tr, e = best
+    cand = None
+    for obj, samples in truth_pos.items():
+        k = min(range(len(samples)), key=lambda i: abs(samples[i][0] - tr))
+        ts, pos = samples[k]
+        if abs(ts - tr) > 2.0:
+            continue
+        dkm = math.dist(pos, e) / 1000.0
+        if dkm < 200.0 and (cand is None or dkm < cand[1]):
+            cand = (obj, dkm)
+    return cand[0] if cand else None
+
+
+KIND_CLASS = {"impact": "impact", "drop_zone": "impact", "overflight": "overflight",
+              "launch": "launch"}
+
+
+def warnings(d, n, truth_pos, epoch):
+    """Node n's public warnings, per truth launch and class (impact, overflight, launch):
+    the regions ever warned (Alert/Update), the first Alert's and the last message's
+    scenario times, whether every series of it ended with a Cancel, and the Alerts.
+    Messages about no launch (a false or transient track) are counted apart."""
     msgs = warn_check.load(os.path.join(d, "out-" + n, "alerts"))
-    ser = warn_check.series(msgs)
-    out, bad = [], []
-    for sid, ms in ser.items():
-        alerts = sum(1 for m in ms if m["type"] == "Alert")
-        if alerts != 1:
-            bad.append("%s: series %s has %d Alerts" % (n, sid, alerts))
-        regions = set().union(*[m["regions"] for m in ms])
-        out.append((sid.rsplit(".", 1)[-1], tuple(sorted(regions)), ms[-1]["type"]))
-    return sorted(out), bad
+    idx = track_index(d, n)
+    per, stray = {}, 0
+    last_of_series = {}
+    for ident, m in msgs.items():
+        xml = open(os.path.join(d, "out-" + n, "alerts", ident + ".cap.xml")).read()
+        tm = re.search(r"<valueName>mwx:track_id</valueName>\s*<value>([^<]+)</value>", xml)
+        kind = m["series"].rsplit(".", 1)[-1]
+        t = time_of(m["sent"]) - epoch
+        lid = launch_of(idx, truth_pos, tm.group(1) if tm else "", t)
+        if lid is None:
+            stray += 1
+            continue
+        key = (lid, KIND_CLASS.get(kind, kind))
+        w = per.setdefault(key, {"regions": set(), "alerts": 0, "first_alert": None,
+                                 "series": set()})
+        w["series"].add(m["series"])
+        if m["type"] != "Cancel":
+            w["regions"] |= m["regions"]
+        if m["type"] == "Alert":
+            w["alerts"] += 1
+            if w["first_alert"] is None or t < w["first_alert"]:
+                w["first_alert"] = t
+        ls = last_of_series.get(m["series"])
+        if ls is None or m["n"] > ls[0]:
+            last_of_series[m["series"]] = (m["n"], m["type"], t)
+    for w in per.values():
+        ends = [last_of_series[sr] for sr in w["series"]]
+        w["all_cancelled"] = all(e[1] == "Cancel" for e in ends)
+        w["last_t"] = max(e[2] for e in ends)
+    return per, stray
+
+
+def time_of(iso):
+    import datetime
+    return datetime.datetime.fromisoformat(iso).timestamp()
+
+
+# Tolerance of the warning comparison (per node, launch and class). Two fault-free runs of
+# one scenario on a live feed are not identical: the measurements reach the tracker in
+# scans whose boundaries the wall clock sets, so the predicted ellipse, and the regions at
+# its edge, differ a little between runs (measured: docs/BENCHMARKS.md, "Chaos"). So:
+#  - the regions warned may differ by at most REGION_SLACK regions or REGION_FRAC of the
+#    reference's set, whichever is more; a launch the reference warned must be warned;
+#  - the first Alert before the truth impact whenever the reference's was, and no more
+#    than ALERT_LATE_S (scenario seconds) after the reference's;
+#  - every series of the launch ends with a Cancel (or all-clear), the last one after the
+#    truth impact when the reference's was: no warning left open, none closed early.
+REGION_SLACK = 2
+REGION_FRAC = 0.15
+ALERT_LATE_S = 20.0
+
+
+def compare_warnings(n, wa, wb, impact_t):
+    bad = []
+    for key in sorted(set(wa) | set(wb)):
+        lid, cls = key
+        a, b = wa.get(key), wb.get(key)
+        where = "%s %s %s" % (n, lid, cls)
+        if a is None:
+            # a warning the reference did not give: allowed only for launch notices and
+            # overflights of a launch the reference warned in another class
+            if not any(k[0] == lid for k in wa):
+                bad.append("%s: warned under chaos (%s), not in the reference" % (
+                    where, sorted(b["regions"])))
+            continue
+        if b is None:
+            bad.append("%s: the reference warned %d region(s), chaos none" % (
+                where, len(a["regions"])))
+            continue
+        diff = a["regions"] ^ b["regions"]
+        allowed = max(REGION_SLACK, int(REGION_FRAC * len(a["regions"])))
+        if len(diff) > allowed:
+            bad.append("%s: regions differ by %d (allowed %d): only reference %s, only chaos "
+                       "%s" % (where, len(diff), allowed, sorted(a["regions"] - b["regions"]),
+                               sorted(b["regions"] - a["regions"])))
+        ti = impact_t.get(lid)
+        if a["first_alert"] is not None:
+            if b["first_alert"] is None:
+                bad.append("%s: no Alert (the reference's at t = %.0f s)" % (where,
+                                                                            a["first_alert"]))
+            elif ti is not None and a["first_alert"] < ti and b["first_alert"] >= ti:
+                bad.append("%s: first Alert at t = %.0f s, after the impact (%.0f s); the "
+                           "reference's before it" % (where, b["first_alert"], ti))
+            elif b["first_alert"] > a["first_alert"] + ALERT_LATE_S:
+                bad.append("%s: first Alert at t = %.0f s, the reference's at %.0f s" % (
+                    where, b["first_alert"], a["first_alert"]))
+        if a["all_cancelled"] and not b["all_cancelled"]:
+            bad.append("%s: a series left open (the reference's all ended)" % where)
+        if ti is not None and a["last_t"] >= ti and b["last_t"] < ti:
+            bad.append("%s: all its series ended at t = %.0f s, before the impact (%.0f s)" % (
+                where, b["last_t"], ti))
+    return bad
+
+
+def warnings_check(ref_d, cha_d, scenario, impacts, truth_pos):
+    """The warnings of both runs compared per node, launch and class; (failures, summary)."""
+    import datetime
+    sc = json.load(open(scenario))
+    epoch = datetime.datetime.fromisoformat(sc["epoch"].replace("Z", "+00:00")).timestamp()
+    impact_t = {k: v["t"] for k, v in impacts.items()}
+    bad, agree, total, stray = [], 0, 0, [0, 0]
+    for n in NATIONS:
+        wa, sa = warnings(ref_d, n, truth_pos, epoch)
+        wb, sb = warnings(cha_d, n, truth_pos, epoch)
+        stray[0] += sa
+        stray[1] += sb
+        if not wa:
+            bad.append("%s: the reference gave no warning at all" % n)
+        b = compare_warnings(n, wa, wb, impact_t)
+        bad += b
+        total += len(set(wa) | set(wb))
+        agree += len(set(wa) | set(wb)) - len({tuple(x.split(":")[0].split()[:3]) for x in b})
+        for key in sorted(set(wa) | set(wb)):
+            a, c = wa.get(key, {}), wb.get(key, {})
+            ra, rc = a.get("regions", set()), c.get("regions", set())
+            print("  %s %s %-10s regions %2d/%2d (%d differ), Alerts %d/%d, first Alert "
+                  "t = %s/%s s (impact %.0f s)" % (
+                      n, key[0], key[1], len(ra), len(rc), len(ra ^ rc), a.get("alerts", 0),
+                      c.get("alerts", 0), fmt_t(a.get("first_alert")),
+                      fmt_t(c.get("first_alert")), impact_t.get(key[0], float("nan"))))
+    return bad, ("warnings per node, launch and class: %d of %d agree within the tolerance; "
+                 "messages about no launch: reference %d, chaos %d" % (agree, total, *stray))
+
+
+def fmt_t(t):
+    return "-" if t is None else "%.0f" % t
+
+
+def offline(ref_d, cha_d, scenario):
+    """`chaos.py --warnings REF_DIR RUN_DIR SCENARIO`: the warning comparison alone, on kept
+    folders (CHAOS_KEEP=1)."""
+    impacts, _, truth_pos = truth(scenario)
+    bad, summary = warnings_check(ref_d, cha_d, scenario, impacts, truth_pos)
+    say(summary)
+    for b in bad:
+        print("  " + b, file=sys.stderr)
+    if bad:
+        fail("%d warning check(s) failed" % len(bad))
+    say("PASS")
 
 
 def main():
@@ -411,21 +606,29 @@ def main():
     os.makedirs(root)
     scenario = os.path.join(root, "scenario.json")
     sc = json.load(open(os.path.join(HERE, "scenario.json")))
+    if os.environ.get("CHAOS_DURATION"):
+        # a shorter scenario: the launches that land before its end (a flight here is
+        # 535-550 s)
+        sc["duration_s"] = float(os.environ["CHAOS_DURATION"])
+        sc["launches"] = [x for x in sc["launches"] if x["t_launch_s"] + 560 < sc["duration_s"]]
     json.dump(sc, open(scenario, "w"))
     speed = sc["duration_s"] / seconds
     nfaults = int(os.environ.get("CHAOS_FAULTS", str(max(4, int(seconds / 10)))))
-    if tls and "--tls" not in subprocess.run([MWX, "nats-config", "--help"],
-                                            capture_output=True, text=True).stdout:
-        fail("CHAOS_TLS=1 needs `mwx nats-config --tls`")
     keys = os.path.join(root, "keys")
     os.makedirs(keys)
     for n in NATIONS:
         subprocess.run([MWX, "keygen", n, "-o", keys], check=True, capture_output=True)
-    impacts, seen = truth(scenario)
+    impacts, seen, truth_pos = truth(scenario)
     impact_truth = {k: lla_of(v) for k, v in impacts.items()}
 
     rng = random.Random(seed)
     plan = schedule(rng, nfaults, 4.0, seconds - 4.0, long_run)
+    # CHAOS_ISOLATE=N: the chaos copy's N never reaches the hub (its leaf's link cut for the
+    # whole run): a fault no recovery can mend, so the checks must fail (the self-test of
+    # the comparison, docs/SHARING.md)
+    isolate = os.environ.get("CHAOS_ISOLATE")
+    if isolate:
+        plan = [f for f in plan if f[3] != isolate]
     say("seed %d, %.0f s of scenario at %.1fx (%.0f s wall), %d faults planned%s" % (
         seed, sc["duration_s"], speed, seconds, len(plan), ", TLS" if tls else ""))
     ref = Net("reference", os.path.join(root, "ref"), keys, scenario, speed, tls)
@@ -436,6 +639,9 @@ def main():
             net.start_server("hub")
             for n in NATIONS:
                 net.start_server("leaf-" + n)
+        if isolate:
+            cha.proxy[isolate].cut()
+            say("%s isolated for the whole run (CHAOS_ISOLATE)" % isolate)
         start = time.time() + 4.0
         for net in nets:
             for n in NATIONS:
@@ -504,8 +710,19 @@ def main():
         time.sleep(1.0)
         for net in nets:
             net.alive()
+        incomplete = []
         for net in nets:
-            wait_for(180, lambda: (net.alive(), complete(net.d))[1], "%s: complete sequences" % net.name)
+            if net is cha and isolate:
+                time.sleep(5.0)
+                continue
+            # not fatal here: the checks below say what is missing
+            end = time.time() + 90
+            while not (net.alive(), complete(net.d))[1]:
+                if time.time() > end:
+                    incomplete.append(net.name)
+                    say("%s: sequences still incomplete 90 s after the feeds' end" % net.name)
+                    break
+                time.sleep(0.5)
         converge = time.time() - last_fault_end
         until = time.time()
         for net in nets:
@@ -517,6 +734,8 @@ def main():
     # --- checks on the closed files
     bad = []
     for net in nets:
+        if net is cha and isolate:
+            continue
         if check.seqs(net.d, False, False, until) != 0:
             bad.append("%s: sequences incomplete after stop" % net.name)
     # envelopes accepted before a kill: in the final recording exactly once
@@ -549,12 +768,8 @@ def main():
                     blinded[n].add(lid)
     fb, strict, loose = fused_check(pa, pb, blinded, impact_truth)
     bad += fb
-    for n in NATIONS:
-        wa, ba = warnings(ref.d, n)
-        wb, bb = warnings(cha.d, n)
-        bad += ["reference " + x for x in ba] + bb
-        if wa != wb:
-            bad.append("%s: warnings differ: reference %s, chaos %s" % (n, wa, wb))
+    wbad, wsum = warnings_check(ref.d, cha.d, scenario, impacts, truth_pos)
+    bad += wbad
     # --- the counts
     env = sum(len(mwx_lines(["node", "--dump-log", os.path.join(cha.d, "out-" + n,
                                                                  "node-%s.outbox" % n)]))
@@ -565,25 +780,30 @@ def main():
                              cha.log(n)):
             rec_events += 1
             rec_env += int(m.group(1))
-    nwarn = sum(len(warnings(cha.d, n)[0]) for n in NATIONS)
     say("faults injected: %d (%s)" % (sum(counts.values()),
                                        ", ".join("%d %s" % (v, k) for k, v in counts.items())))
     say("envelopes sent: %d; accepted before a kill and kept once: %d" % (env, kept))
     say("gap recoveries: %d, %d envelopes recovered" % (rec_events, rec_env))
-    say("time to converge after the last fault ended: %.1f s (the scenario ran %.0f s more)"
-        % (converge, max(0.0, start + seconds - last_fault_end)))
+    say("time to converge after the last fault ended: %s (the scenario ran %.0f s more)"
+        % ("never (%s)" % ", ".join(incomplete) if incomplete else "%.1f s" % converge,
+           max(0.0, start + seconds - last_fault_end)))
     say("fused tracks compared: %d within 1 m, %d blinded (held to the truth)" % (strict, loose))
-    say("warning series: %d, the same as the reference's" % nwarn if not any(
-        "warnings differ" in b for b in bad) else "warning series differ")
+    say(wsum)
     if bad:
         for b in bad:
             print("  " + b, file=sys.stderr)
         print("folders kept in " + root, file=sys.stderr)
-        fail("%d check(s) failed (seed %d)" % (len(bad), seed))
+        fail("%d check(s) failed; reproduce with CHAOS_SEED=%d CHAOS_SECONDS=%g "
+             "CHAOS_DURATION=%g%s%s tests/chaos/test_chaos.sh" % (
+                 len(bad), seed, seconds, sc["duration_s"], " CHAOS_TLS=1" if tls else "",
+                 " CHAOS_FAULTS=%d" % nfaults if "CHAOS_FAULTS" in os.environ else ""))
     if not keep:
         shutil.rmtree(root, ignore_errors=True)
     say("PASS")
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 5 and sys.argv[1] == "--warnings":
+        offline(*sys.argv[2:5])
+    else:
+        main()
