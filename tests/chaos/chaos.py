@@ -38,6 +38,7 @@ scenario's wall duration: the speed is chosen to fit it; default 60), CHAOS_FAUL
 (default: one per 10 s of run, at least 4), CHAOS_DURATION (scenario seconds, default
 1000: the launches that land before it), CHAOS_TLS=1 (both copies over mutual TLS:
 `mwx nats-config --tls`, NODE.json `tls`),
+CHAOS_KINDS (a comma list of node,hub,leaf,link: the fault kinds drawn; default all),
 CHAOS_ISOLATE=N (the chaos copy's N cut off from the hub for the whole run: every check
 that can see it must fail; the comparison's self-test), CHAOS_KEEP=1 (keep the folders).
 `chaos.py --warnings REF_DIR RUN_DIR SCENARIO` runs the warning comparison alone.
@@ -195,7 +196,12 @@ class Net:
         # and each leaf's remote through its proxy
         hub = open(os.path.join(d, "nats", "hub.conf")).read()
         hub = hub.replace('listen: "127.0.0.1:4222"', 'listen: "127.0.0.1:%d"' % self.hub_port)
-        hub = hub.replace('listen: "127.0.0.1:7422"', 'listen: "127.0.0.1:%d"' % self.leaf_listen)
+        # the hub tells each leaf its leafnode address, and a leaf whose proxy was cut
+        # reconnected there directly within a second (every link cut healed itself, and
+        # CHAOS_ISOLATE isolated nothing); nats-server 2.9 does so even with no_advertise.
+        # So it advertises a port nobody listens on: a cut leaf retries its proxy and that.
+        hub = hub.replace('listen: "127.0.0.1:7422"', 'listen: "127.0.0.1:%d"\n  advertise: '
+                          '"127.0.0.1:%d"' % (self.leaf_listen, free_port()))
         open(os.path.join(d, "hub.conf"), "w").write(hub)
         for i, n in enumerate(NATIONS):
             c = open(os.path.join(d, "nats", "leaf-%s.conf" % n)).read()
@@ -313,10 +319,12 @@ def complete(d):
             sys.stdout = old
 
 
-def schedule(rng, nfaults, t0, t1, long_run):
+def schedule(rng, nfaults, t0, t1, long_run, kinds_allowed=None):
     """Faults as (start, end, kind, target), at random times in [t0, t1] (wall seconds
     from the scenario start); one fault per target at a time."""
     kinds = ["node", "node", "hub", "leaf", "link", "link"]
+    if kinds_allowed:
+        kinds = [k for k in kinds if k in kinds_allowed]
     out = []
     tries = 0
     while len(out) < nfaults and tries < 10000:
@@ -622,15 +630,17 @@ def main():
     impact_truth = {k: lla_of(v) for k, v in impacts.items()}
 
     rng = random.Random(seed)
-    plan = schedule(rng, nfaults, 4.0, seconds - 4.0, long_run)
+    kinds_allowed = [k for k in os.environ.get("CHAOS_KINDS", "").split(",") if k]
+    plan = schedule(rng, nfaults, 4.0, seconds - 4.0, long_run, kinds_allowed)
     # CHAOS_ISOLATE=N: the chaos copy's N never reaches the hub (its leaf's link cut for the
     # whole run): a fault no recovery can mend, so the checks must fail (the self-test of
     # the comparison, docs/SHARING.md)
     isolate = os.environ.get("CHAOS_ISOLATE")
     if isolate:
         plan = [f for f in plan if f[3] != isolate]
-    say("seed %d, %.0f s of scenario at %.1fx (%.0f s wall), %d faults planned%s" % (
-        seed, sc["duration_s"], speed, seconds, len(plan), ", TLS" if tls else ""))
+    say("seed %d, %.0f s of scenario at %.1fx (%.0f s wall), %d faults planned (%s)%s" % (
+        seed, sc["duration_s"], speed, seconds, len(plan), ",".join(kinds_allowed) or "all kinds",
+        ", TLS" if tls else ""))
     ref = Net("reference", os.path.join(root, "ref"), keys, scenario, speed, tls)
     cha = Net("chaos", os.path.join(root, "chaos"), keys, scenario, speed, tls)
     nets = [ref, cha]
@@ -795,7 +805,9 @@ def main():
         print("folders kept in " + root, file=sys.stderr)
         fail("%d check(s) failed; reproduce with CHAOS_SEED=%d CHAOS_SECONDS=%g "
              "CHAOS_DURATION=%g%s%s tests/chaos/test_chaos.sh" % (
-                 len(bad), seed, seconds, sc["duration_s"], " CHAOS_TLS=1" if tls else "",
+                 len(bad), seed, seconds, sc["duration_s"],
+                 (" CHAOS_KINDS=" + ",".join(kinds_allowed) if kinds_allowed else "") +
+                 (" CHAOS_TLS=1" if tls else ""),
                  " CHAOS_FAULTS=%d" % nfaults if "CHAOS_FAULTS" in os.environ else ""))
     if not keep:
         shutil.rmtree(root, ignore_errors=True)
