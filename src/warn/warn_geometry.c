@@ -60,6 +60,35 @@ void mwxi_warn_track_view(const mwx_rec_track_t *trk, mwx_warn_trackview_t *tv)
     tv->le_m = Q[2][2] > 0 && isfinite(Q[2][2]) ? sqrt(Q[2][2]) : 0.0;
 }
 
+/* Step i of m along a path (at la, lo, heading az degrees): the points w1_m and w2_m to
+ * either side, lon unwrapped around lon0; the left side goes to ring[i], the right side to
+ * ring[2m+1-i] (ring for w1_m, ring2 for w2_m), so the rings run out on the left and back
+ * on the right. */
+static void put_sides(const struct geod_geodesic *g, double la, double lo, double az, double w1_m,
+                      double w2_m, double lon0, int i, int m, double (*ring)[2], double (*ring2)[2])
+{
+    double o[4][2];
+    geod_direct(g, la, lo, az - 90.0, w1_m, &o[0][1], &o[0][0], NULL);
+    geod_direct(g, la, lo, az + 90.0, w1_m, &o[1][1], &o[1][0], NULL);
+    geod_direct(g, la, lo, az - 90.0, w2_m, &o[2][1], &o[2][0], NULL);
+    geod_direct(g, la, lo, az + 90.0, w2_m, &o[3][1], &o[3][0], NULL);
+    for (int k = 0; k < 4; k++)
+        o[k][0] = lon0 + mwx_wrap_pi((o[k][0] - lon0) * MWX_DEG) / MWX_DEG;
+    ring[i][0] = o[0][0], ring[i][1] = o[0][1];
+    ring[2 * m + 1 - i][0] = o[1][0], ring[2 * m + 1 - i][1] = o[1][1];
+    ring2[i][0] = o[2][0], ring2[i][1] = o[2][1];
+    ring2[2 * m + 1 - i][0] = o[3][0], ring2[2 * m + 1 - i][1] = o[3][1];
+}
+
+/* Close both rings of put_sides' m + 1 steps (last point = first): their point count. */
+static size_t close_rings(int m, double (*ring)[2], double (*ring2)[2])
+{
+    size_t n = 2 * (size_t)m + 2;
+    ring[n][0] = ring[0][0], ring[n][1] = ring[0][1];
+    ring2[n][0] = ring2[0][0], ring2[n][1] = ring2[0][1];
+    return n + 1;
+}
+
 /* The ground-track corridors from (lat1, lon1) to (lat2, lon2) (degrees), half-widths
  * buf_m (into ring) and buf2_m (into ring2, the release corridor): at samples along the
  * geodesic, offsets at +-90 degrees of the geodesic's local azimuth; left side forward,
@@ -70,7 +99,6 @@ size_t mwxi_warn_corridor_rings(const struct geod_geodesic *g, double lat1, doub
 {
     struct geod_geodesicline line;
     int m;
-    size_t n;
 
     geod_inverseline(&line, g, lat1, lon1, lat2, lon2, 0);
     if (!(line.s13 >= 1000.0))
@@ -81,24 +109,11 @@ size_t mwxi_warn_corridor_rings(const struct geod_geodesic *g, double lat1, doub
     if (m > CORRIDOR_MAX_STEPS - 1)
         m = CORRIDOR_MAX_STEPS - 1;
     for (int i = 0; i <= m; i++) {
-        double la, lo, az, o[4][2];
+        double la, lo, az;
         geod_position(&line, line.s13 * i / m, &la, &lo, &az);
-        geod_direct(g, la, lo, az - 90.0, buf_m, &o[0][1], &o[0][0], NULL);
-        geod_direct(g, la, lo, az + 90.0, buf_m, &o[1][1], &o[1][0], NULL);
-        geod_direct(g, la, lo, az - 90.0, buf2_m, &o[2][1], &o[2][0], NULL);
-        geod_direct(g, la, lo, az + 90.0, buf2_m, &o[3][1], &o[3][0], NULL);
-        for (int k = 0; k < 4; k++)
-            o[k][0] = lon1 + mwx_wrap_pi((o[k][0] - lon1) * MWX_DEG) / MWX_DEG;
-        /* left side at i, right side at 2m+1-i */
-        ring[i][0] = o[0][0], ring[i][1] = o[0][1];
-        ring[2 * m + 1 - i][0] = o[1][0], ring[2 * m + 1 - i][1] = o[1][1];
-        ring2[i][0] = o[2][0], ring2[i][1] = o[2][1];
-        ring2[2 * m + 1 - i][0] = o[3][0], ring2[2 * m + 1 - i][1] = o[3][1];
+        put_sides(g, la, lo, az, buf_m, buf2_m, lon1, i, m, ring, ring2);
     }
-    n = 2 * (size_t)m + 2;
-    ring[n][0] = ring[0][0], ring[n][1] = ring[0][1];
-    ring2[n][0] = ring2[0][0], ring2[n][1] = ring2[0][1];
-    return n + 1;
+    return close_rings(m, ring, ring2);
 }
 
 /* Half-width of the ellipse across the direction az (radians): the support function of the
@@ -229,7 +244,6 @@ size_t mwxi_warn_fan_rings(const struct geod_geodesic *g, const mwx_warn_trackvi
     struct geod_geodesicline line;
     double tn = tan(half_deg * MWX_DEG);
     int m;
-    size_t n;
     if (!(len_m >= 1000.0))
         return 0;
     geod_directline(&line, g, tv->lat, tv->lon, tv->course_deg, len_m, 0);
@@ -239,22 +253,10 @@ size_t mwxi_warn_fan_rings(const struct geod_geodesic *g, const mwx_warn_trackvi
     if (m > CORRIDOR_MAX_STEPS - 1)
         m = CORRIDOR_MAX_STEPS - 1;
     for (int i = 0; i <= m; i++) {
-        double la, lo, az, o[4][2], sd = len_m * i / m;
+        double la, lo, az, sd = len_m * i / m;
         double wd = fmin(1000e3, w0_m + sd * tn);
         geod_position(&line, sd, &la, &lo, &az);
-        geod_direct(g, la, lo, az - 90.0, wd, &o[0][1], &o[0][0], NULL);
-        geod_direct(g, la, lo, az + 90.0, wd, &o[1][1], &o[1][0], NULL);
-        geod_direct(g, la, lo, az - 90.0, wd * scale, &o[2][1], &o[2][0], NULL);
-        geod_direct(g, la, lo, az + 90.0, wd * scale, &o[3][1], &o[3][0], NULL);
-        for (int k = 0; k < 4; k++)
-            o[k][0] = tv->lon + mwx_wrap_pi((o[k][0] - tv->lon) * MWX_DEG) / MWX_DEG;
-        ring[i][0] = o[0][0], ring[i][1] = o[0][1];
-        ring[2 * m + 1 - i][0] = o[1][0], ring[2 * m + 1 - i][1] = o[1][1];
-        ring2[i][0] = o[2][0], ring2[i][1] = o[2][1];
-        ring2[2 * m + 1 - i][0] = o[3][0], ring2[2 * m + 1 - i][1] = o[3][1];
+        put_sides(g, la, lo, az, wd, wd * scale, tv->lon, i, m, ring, ring2);
     }
-    n = 2 * (size_t)m + 2;
-    ring[n][0] = ring[0][0], ring[n][1] = ring[0][1];
-    ring2[n][0] = ring2[0][0], ring2[n][1] = ring2[0][1];
-    return n + 1;
+    return close_rings(m, ring, ring2);
 }
