@@ -55,15 +55,15 @@ typedef struct svc {
     void *gap_user;
     double start_unix;
     /* restart state */
-    uint64_t last_out_seq; /* highest seq in the outbox */
-    uint64_t out_tracks;   /* track envelopes in the outbox */
-    uint64_t own_tracks;   /* own-track updates seen in this run */
-    double rec_t_last;     /* last t in the recording before this start (-1: new) */
-    int own_id_max;          /* highest own track number recorded (NATION-<n>) */
-    unsigned fused_num_max;  /* highest fused number recorded (NATION-F<n>) */
+    uint64_t last_out_seq;       /* highest seq in the outbox */
+    uint64_t out_tracks;         /* track envelopes in the outbox */
+    uint64_t own_tracks;         /* own-track updates seen in this run */
+    double rec_t_last;           /* last t in the recording before this start (-1: new) */
+    int own_id_max;              /* highest own track number recorded (NATION-<n>) */
+    unsigned fused_num_max;      /* highest fused number recorded (NATION-F<n>) */
     mwx_rec_track_t *fused_last; /* each fused id's last record in the recording */
     size_t n_fused_last, cap_fused_last;
-    seen_t *seen;          /* verified share records already in the recording */
+    seen_t *seen; /* verified share records already in the recording */
     size_t n_seen, cap_seen;
     uint8_t *in_data; /* inbox entries to replay */
     size_t in_len, in_cap;

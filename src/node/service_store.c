@@ -70,7 +70,7 @@ void mwxi_svc_on_record(void *user, const mwx_record_t *r)
         if (s->c_shed)
             mwx_counter_add(s->c_shed, 1);
         if (s->web)
-            mwx_web_publish(s->web, r, NULL);
+            (void)mwx_web_publish(s->web, r, NULL);
         return;
     }
     if (r->type == MWX_REC_ALERT && r->u.alert.msg_type != MWX_MSG_UPDATE)
@@ -134,8 +134,7 @@ static void note_own_id(svc_t *s, const char *id)
 {
     size_t l = strlen(s->cfg->nation);
     char *end;
-    if (strncmp(id, s->cfg->nation, l) != 0 || id[l] != '-' || id[l + 1] < '0' ||
-        id[l + 1] > '9')
+    if (strncmp(id, s->cfg->nation, l) != 0 || id[l] != '-' || id[l + 1] < '0' || id[l + 1] > '9')
         return;
     long v = strtol(id + l + 1, &end, 10);
     if (*end == '\0' && v > s->own_id_max && v < INT_MAX)
@@ -208,12 +207,14 @@ void mwxi_svc_close_lost_fused(svc_t *s)
             mwx_recwriter_flush(s->rec, 0, &e) != MWX_OK)
             mwxi_svc_fail_once(s, e.code, &e);
         if (s->web)
-            mwx_web_publish(s->web, &r, NULL);
+            (void)mwx_web_publish(s->web, &r, NULL);
         closed++;
     }
     if (closed)
-        mwxi_svc_logf(s, "restart: %zu fused track(s) of before not in the rebuilt picture, "
-                         "recorded as unconfirmed", closed);
+        mwxi_svc_logf(s,
+                      "restart: %zu fused track(s) of before not in the rebuilt picture, "
+                      "recorded as unconfirmed",
+                      closed);
 }
 
 /* An existing recording: what it holds already (restart). */

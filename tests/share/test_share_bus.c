@@ -859,8 +859,8 @@ static void test_nats_hub_leaf(void **state)
     size_t rlen = 0;
     int rrc = -1;
     for (int k = 0; k < 50 && rrc != 0; k++) /* until the subscription reached the hub */
-        rrc = mwx_bus_request(bus[2], gs, (const uint8_t *)"gap?", 4, 0.2, rep, sizeof rep,
-                              &rlen, &err);
+        rrc = mwx_bus_request(bus[2], gs, (const uint8_t *)"gap?", 4, 0.2, rep, sizeof rep, &rlen,
+                              &err);
     assert_int_equal(rrc, 0);
     assert_int_equal(rlen, 4);
     assert_memory_equal(rep, "gap?", 4);

@@ -475,7 +475,7 @@ static void test_tls_leaf_refuses(void **state)
     int ok = 0;
     for (int k = 0; k < 500 && !ok; k++) {
         assert_int_equal(mwx_bus_publish(r, "mwx.hb.JP.US", (const uint8_t *)"h", 1, &err), 0);
-        mwx_bus_flush(r, 1.0, &err);
+        (void)mwx_bus_flush(r, 1.0, &err);
         usleep(10000);
         ok = atomic_load(&got_jp.n) > 0;
     }
