@@ -44,6 +44,9 @@ typedef struct mwx_fusion_cfg {
                                cfg.node's own): at most this many per partner, so that one
                                partner's flood of track ids cannot fill the table or the
                                warning context behind it; 0 = no limit */
+    unsigned first_num;    /* fused numbers continue above this (0: from F1): a node
+                               restarted on a live feed never gives an id it recorded to
+                               another missile (CoT and the operator page key by id) */
 } mwx_fusion_cfg_t;
 
 MWX_API MWX_NODISCARD int mwx_fusion_create(const mwx_fusion_cfg_t *cfg, mwx_fusion_t **out,
@@ -156,6 +159,11 @@ typedef struct mwx_node_cfg {
     double report_ahead_s;      /* a partner's track report timed more than this ahead
                                      of the node's time (scenario s; mwx_node_set_clock) is
                                      implausible: dropped and counted. 0 = 5 s */
+    int first_track_id;       /* own track numbers continue above this (0: from 1).
+                                     Partners key a report by (origin, track id): a node
+                                     restarted on a live feed, whose tracker starts afresh,
+                                     must not send a new object under an old id. */
+    unsigned first_fused_num; /* fused ids continue above <nation>-F<this>, likewise */
 } mwx_node_cfg_t;
 
 typedef struct mwx_node mwx_node_t;

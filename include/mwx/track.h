@@ -206,6 +206,8 @@ typedef struct mwx_tracker_cfg {
     double ir_pair_miss_m;      /* ... and pass within this distance of each other */
     double grid_cell_m;         /* spatial hash cell size for gating */
     int use_imm;                /* 1: IMM boost/ballistic (default); 0: ballistic only */
+    int first_id;               /* track numbers continue above this (0: from 1): a node
+                                 * restarted on a live feed never reuses an id it sent */
 } mwx_tracker_cfg_t;
 
 /* Defaults (WGS-84, J2, rotation, drag; EKF; IMM; 3-of-4 confirmation; predictions at

@@ -346,6 +346,7 @@ int mwx_fusion_create(const mwx_fusion_cfg_t *cfg, mwx_fusion_t **out, mwx_err_t
     if (f->cfg.max_age_s <= 0)
         f->cfg.max_age_s = 30.0;
     f->cap = (size_t)cfg->capacity;
+    f->next_id = cfg->first_num;
     f->v = calloc(f->cap, sizeof *f->v);
     if (!f->v) {
         free(f);

@@ -426,6 +426,7 @@ int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
     mwx_tracker_cfg_default(&tc, cfg->nation,
                             cfg->tracker_capacity > 0 ? cfg->tracker_capacity : 256);
     mwx_strlcpy(tc.nation, cfg->nation, sizeof tc.nation);
+    tc.first_id = cfg->first_track_id;
     mwx_dyn_params_default(&tc.dyn, &cfg->physics.earth, cfg->physics.j2, cfg->physics.rotation,
                            cfg->physics.drag);
     if ((rc = mwx_tracker_create(&tc, &n->tracker, err)) != MWX_OK)
@@ -438,6 +439,7 @@ int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
     /* one partner's tracks that nobody else reports: at most half the warning context's
      * room, so a flood of track ids from one partner leaves room for everyone else's */
     fc.per_origin = MWX_WARN_MAX_TRACKS / 2;
+    fc.first_num = cfg->first_fused_num;
     if ((rc = mwx_fusion_create(&fc, &n->fusion, err)) != MWX_OK)
         goto fail;
 

@@ -897,6 +897,14 @@ static int setup(svc_t *s, mwx_err_t *err)
     }
     s->start_unix = c->start_unix > 0 ? c->start_unix : hdr_start;
     s->nc.first_seq = s->last_out_seq ? s->last_out_seq + 1 : 0;
+    /* a re-run scenario rebuilds the same tracks under the same ids; a live feed is not
+     * re-run, so its new tracks (own and fused) get new numbers: partners fuse by origin
+     * and id, CoT and the operator page key by id, and an old id on a new object carries
+     * it into the old one's place */
+    if (c->feed == MWX_FEED_BUS) {
+        s->nc.first_track_id = s->own_id_max;
+        s->nc.first_fused_num = s->fused_num_max;
+    }
     /* CAP alerting key: the configured one, or a demo key kept in OUTPUTS/pki */
     if (c->cap_key[0]) {
         s->nc.cap_key = c->cap_key;
@@ -1121,6 +1129,7 @@ out:
     if (s->sc_loaded)
         mwx_scenario_free(&s->sc);
     free(s->seen);
+    free(s->fused_last);
     free(s->feed_q);
     free(s->in_data);
     free(s->in_ent);

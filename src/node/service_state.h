@@ -55,11 +55,15 @@ typedef struct svc {
     void *gap_user;
     double start_unix;
     /* restart state */
-    uint64_t last_out_seq; /* highest seq in the outbox */
-    uint64_t out_tracks;   /* track envelopes in the outbox */
-    uint64_t own_tracks;   /* own-track updates seen in this run */
-    double rec_t_last;     /* last t in the recording before this start (-1: new) */
-    seen_t *seen;          /* verified share records already in the recording */
+    uint64_t last_out_seq;       /* highest seq in the outbox */
+    uint64_t out_tracks;         /* track envelopes in the outbox */
+    uint64_t own_tracks;         /* own-track updates seen in this run */
+    double rec_t_last;           /* last t in the recording before this start (-1: new) */
+    int own_id_max;              /* highest own track number recorded (NATION-<n>) */
+    unsigned fused_num_max;      /* highest fused number recorded (NATION-F<n>) */
+    mwx_rec_track_t *fused_last; /* each fused id's last record in the recording */
+    size_t n_fused_last, cap_fused_last;
+    seen_t *seen; /* verified share records already in the recording */
     size_t n_seen, cap_seen;
     uint8_t *in_data; /* inbox entries to replay */
     size_t in_len, in_cap;
@@ -125,6 +129,7 @@ int mwxi_svc_run_live(svc_t *s, mwx_err_t *err);
 int mwxi_svc_outbox_entry(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len);
 int mwxi_svc_inbox_entry(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len);
 int mwxi_svc_scan_recording(svc_t *s, const char *path, mwx_err_t *err);
+void mwxi_svc_close_lost_fused(svc_t *s);
 /* The node core's record callback: what the node records, once each (service_store.c). */
 void mwxi_svc_on_record(void *user, const mwx_record_t *r);
 

@@ -5,6 +5,7 @@
 #include "service_state.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,95 @@ int mwxi_svc_inbox_entry(void *user, double unix_s, double t_scn, const uint8_t 
     return MWX_OK;
 }
 
+/* An own track id ("JP-7", not a fused "JP-F3"): the highest number is kept, so that a
+ * restart on a live feed continues above it. */
+static void note_own_id(svc_t *s, const char *id)
+{
+    size_t l = strlen(s->cfg->nation);
+    char *end;
+    if (strncmp(id, s->cfg->nation, l) != 0 || id[l] != '-' || id[l + 1] < '0' || id[l + 1] > '9')
+        return;
+    long v = strtol(id + l + 1, &end, 10);
+    if (*end == '\0' && v > s->own_id_max && v < INT_MAX)
+        s->own_id_max = (int)v;
+}
+
+/* A recorded track: own ids for note_own_id; fused ids' highest number, and each fused
+ * id's last record (a restart on a live feed closes those its rebuilt picture no longer
+ * holds: mwxi_svc_close_lost_fused). */
+static int note_track(svc_t *s, const mwx_rec_track_t *t)
+{
+    size_t i, l = strlen(s->cfg->nation);
+    if (!strstr(t->track_id, "-F")) {
+        note_own_id(s, t->track_id);
+        return MWX_OK;
+    }
+    if (strncmp(t->track_id, s->cfg->nation, l) == 0 && strncmp(t->track_id + l, "-F", 2) == 0) {
+        char *end;
+        unsigned long v = strtoul(t->track_id + l + 2, &end, 10);
+        if (*end == '\0' && v > s->fused_num_max && v < UINT_MAX)
+            s->fused_num_max = (unsigned)v;
+    }
+    for (i = 0; i < s->n_fused_last; i++)
+        if (strcmp(s->fused_last[i].track_id, t->track_id) == 0)
+            break;
+    if (i == s->n_fused_last) {
+        if (s->n_fused_last == s->cap_fused_last) {
+            size_t cap = s->cap_fused_last ? 2 * s->cap_fused_last : 64;
+            mwx_rec_track_t *v = realloc(s->fused_last, cap * sizeof *v);
+            if (!v)
+                return MWX_ENOMEM;
+            s->fused_last = v;
+            s->cap_fused_last = cap;
+        }
+        s->n_fused_last++;
+    }
+    s->fused_last[i] = *t;
+    return MWX_OK;
+}
+
+/* After a restart on a live feed: the picture is rebuilt from the inbox alone (the own
+ * tracks of before are not re-run) and its fused tracks are numbered above the recorded
+ * ones. A fused track the recording shows confirmed and flying that the rebuilt picture
+ * does not hold would stay in the recording's picture forever (the chaos test saw missile
+ * M3 twice at US: its old id frozen, and its new one). It is recorded once more,
+ * unconfirmed, as a merged-away track is; its warning series is the journal's to end (an
+ * orphan keeps its regions until the predicted impact, docs/NODE.md). */
+void mwxi_svc_close_lost_fused(svc_t *s)
+{
+    mwx_fusion_t *f = mwx_node_fusion(s->node);
+    size_t closed = 0;
+    for (size_t i = 0; i < s->n_fused_last; i++) {
+        mwx_rec_track_t *t = &s->fused_last[i];
+        mwx_rec_track_t cur;
+        int held = 0;
+        if (!t->confirmed || t->phase == MWX_PHASE_IMPACT)
+            continue;
+        for (size_t j = 0; f && j < mwx_fusion_count(f) && !held; j++)
+            held = mwx_fusion_get(f, j, &cur) == MWX_OK && strcmp(cur.track_id, t->track_id) == 0;
+        if (held)
+            continue;
+        mwx_record_t r;
+        mwx_err_t e = {0};
+        memset(&r, 0, sizeof r);
+        r.type = MWX_REC_TRACK;
+        r.u.track = *t;
+        r.u.track.confirmed = 0;
+        r.u.track.t = fmax(t->t, s->t_cur);
+        if (mwx_recwriter_append(s->rec, &r, &e) != MWX_OK ||
+            mwx_recwriter_flush(s->rec, 0, &e) != MWX_OK)
+            mwxi_svc_fail_once(s, e.code, &e);
+        if (s->web)
+            (void)mwx_web_publish(s->web, &r, NULL);
+        closed++;
+    }
+    if (closed)
+        mwxi_svc_logf(s,
+                      "restart: %zu fused track(s) of before not in the rebuilt picture, "
+                      "recorded as unconfirmed",
+                      closed);
+}
+
 /* An existing recording: what it holds already (restart). */
 int mwxi_svc_scan_recording(svc_t *s, const char *path, mwx_err_t *err)
 {
@@ -147,6 +237,10 @@ int mwxi_svc_scan_recording(svc_t *s, const char *path, mwx_err_t *err)
     while ((rc = mwx_recreader_next(rd, &r, NULL)) == MWX_OK) {
         if (r.type != MWX_REC_SCENARIO && rec_t(&r) > s->rec_t_last)
             s->rec_t_last = rec_t(&r);
+        if (r.type == MWX_REC_TRACK && (rc = note_track(s, &r.u.track)) != MWX_OK) {
+            mwx_recreader_close(rd);
+            return mwx_err_set(err, rc, "%s: out of memory", path);
+        }
         if (r.type == MWX_REC_SHARE && r.u.share.verified) {
             if (s->n_seen == s->cap_seen) {
                 size_t cap = s->cap_seen ? 2 * s->cap_seen : 1024;

@@ -107,6 +107,7 @@ int mwx_tracker_create(const mwx_tracker_cfg_t *cfg, mwx_tracker_t **out, mwx_er
     cap = (size_t)cfg->capacity;
     ms = (size_t)cfg->max_scan_meas;
     t->cap = cfg->capacity;
+    t->next_id = cfg->first_id > 0 ? cfg->first_id : 0;
     t->filter = cfg->filter ? cfg->filter : mwx_filter_ekf();
     mwx_motion_boost(&t->models[0], &cfg->dyn);
     mwx_motion_ballistic(&t->models[1], &cfg->dyn);

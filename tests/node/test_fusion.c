@@ -74,7 +74,7 @@ static void test_ci_closed_form(void **state)
  * the parent's launch. */
 static void test_class_and_parent(void **state)
 {
-    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0};
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0, 0};
     mwx_fusion_t *f;
     mwx_rec_track_t out;
     double x[3] = {-3.2e6, 3.6e6, 4.3e6}, v[3] = {1500, -800, 900};
@@ -121,7 +121,7 @@ static void test_class_and_parent(void **state)
 
 static void test_same_object_two_nations(void **state)
 {
-    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0};
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0, 0};
     mwx_fusion_t *f;
     mwx_rec_track_t out;
     double x[3] = {-3.2e6, 3.6e6, 4.3e6}, v[3] = {1500, -800, 900};
@@ -157,7 +157,7 @@ static void test_salvo_stays_four(void **state)
     /* Four missiles 3 s apart on the same path (about 4-6 km apart), seen by two nations
      * with 150 m / 250 m errors: four fused tracks, each with one track per nation, and
      * each nation's k-th track fused with the other's k-th. */
-    mwx_fusion_cfg_t cfg = {"KR", 16, 0, 0, 0};
+    mwx_fusion_cfg_t cfg = {"KR", 16, 0, 0, 0, 0};
     mwx_fusion_t *f;
     mwx_rec_track_t out;
     double x0[3] = {-3.1e6, 4.0e6, 3.8e6}, v[3] = {1200, 900, 1100};
@@ -190,7 +190,7 @@ static void test_impact_ellipse_fusion(void **state)
 {
     /* Two impact predictions at the same point, one elongated N-S, one E-W, 20 x 2 km:
      * the fused ellipse is centred there and smaller than both in area. */
-    mwx_fusion_cfg_t cfg = {"JP", 4, 0, 0, 0};
+    mwx_fusion_cfg_t cfg = {"JP", 4, 0, 0, 0, 0};
     mwx_fusion_t *f;
     mwx_rec_track_t out;
     double x[3] = {-3.2e6, 3.6e6, 4.3e6}, v[3] = {0, 0, 0};
@@ -232,7 +232,7 @@ static void test_consistency_monte_carlo(void **state)
     double sum_nees = 0, se_f = 0, se_b = 0;
     int runs = 2000;
     for (int r = 0; r < runs; r++) {
-        mwx_fusion_cfg_t cfg = {"US", 2, 0, 0, 0};
+        mwx_fusion_cfg_t cfg = {"US", 2, 0, 0, 0, 0};
         mwx_fusion_t *f;
         mwx_rec_track_t out;
         double truth[3] = {-3.0e6, 4.0e6, 3.9e6}, v[3] = {100, 200, 300};
@@ -279,7 +279,7 @@ static void test_broken_track_rejoins(void **state)
     /* A node's tracker loses an object and starts a new track on it later: the new track
      * joins the same fused track (the old source is silent); a second live track of the
      * same node never does (two live tracks of one node are two objects). */
-    mwx_fusion_cfg_t cfg = {"JP", 8, 0, 5.0, 0};
+    mwx_fusion_cfg_t cfg = {"JP", 8, 0, 5.0, 0, 0};
     mwx_fusion_t *f;
     mwx_rec_track_t out;
     double x[3] = {-3.2e6, 3.6e6, 4.3e6}, v[3] = {0, 0, 0};
@@ -310,7 +310,7 @@ static void test_broken_track_rejoins(void **state)
 
 static void test_full_table(void **state)
 {
-    mwx_fusion_cfg_t cfg = {"JP", 2, 0, 0, 0};
+    mwx_fusion_cfg_t cfg = {"JP", 2, 0, 0, 0, 0};
     mwx_fusion_t *f;
     mwx_err_t err;
     double v[3] = {0, 0, 0};
@@ -342,7 +342,7 @@ static void test_full_table(void **state)
         assert_string_equal(out.track_id, "JP-F3");
     }
     mwx_fusion_destroy(f);
-    mwx_fusion_cfg_t bad = {"", 0, 0, 0, 0};
+    mwx_fusion_cfg_t bad = {"", 0, 0, 0, 0, 0};
     assert_int_equal(mwx_fusion_create(&bad, &f, NULL) == MWX_EINVAL, 1);
     mwx_fusion_destroy(NULL);
 }
@@ -387,7 +387,7 @@ static int split_reports(mwx_rec_track_t *r, int max, int us2_start)
 
 static void test_wrong_pairing_is_undone(void **state)
 {
-    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0};
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0, 0};
     mwx_fusion_t *f;
     mwx_rec_track_t r[200], out, kr_first, kr_last, us2_last;
     int n = split_reports(r, 200, 10);
@@ -430,7 +430,7 @@ static void test_duplicates_merge(void **state)
     /* KR-1 starts 6 km off (a biased early estimate) and so opens its own fused track;
      * once its reports agree with US-1's for a few updates the two fused tracks merge
      * into the older id, and the younger is reported as ended. */
-    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0};
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0, 0};
     mwx_fusion_t *f;
     mwx_rec_track_t out, side;
     int merged_at = -1, ended = 0;
@@ -470,7 +470,7 @@ static void test_unsettled_track_waits(void **state)
     /* A new IR track with 1 km/s of velocity uncertainty could be any missile of a salvo:
      * it is a fused track of its own (not mixed into US-1's) until it firms up, and then
      * merges. While KR reports boost, the fused track is in boost. */
-    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0};
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0, 0};
     mwx_fusion_t *f;
     mwx_rec_track_t out;
     (void)state;
@@ -500,7 +500,7 @@ static void test_reentry_stays_one(void **state)
     /* Re-entry at 25 km: drag decelerates the body by 150 m/s^2, which the reports do not
      * carry. KR reports half a second after US, both exact to their (tight) covariance:
      * they stay one fused track, with no split. */
-    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0};
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0, 0};
     mwx_fusion_t *f;
     mwx_rec_track_t out;
     mwx_earth_t e = mwx_earth_wgs84();
@@ -536,7 +536,7 @@ static void test_launch_from_the_best_basis(void **state)
     /* KR fitted the boost; JP saw the missile only after burnout, so its launch estimate
      * is the ballistic point of origin, 30 km and 40 s off. The fused launch is KR's,
      * not a blend; with two fits, their average. */
-    mwx_fusion_cfg_t cfg = {"US", 8, 0, 0, 0};
+    mwx_fusion_cfg_t cfg = {"US", 8, 0, 0, 0, 0};
     mwx_fusion_t *f;
     mwx_rec_track_t out;
     double x[3], v[3];
@@ -566,7 +566,7 @@ static void test_no_estimate_refused(void **state)
     /* A partner's report whose covariance is not positive definite would have a negative
      * distance to everything (beating every gate) and pull fused tracks together: refused
      * and counted, and the picture is as it was. So are absurd and non-finite ones. */
-    mwx_fusion_cfg_t cfg = {"JP", 8, 0, 0, 0};
+    mwx_fusion_cfg_t cfg = {"JP", 8, 0, 0, 0, 0};
     mwx_fusion_t *f;
     mwx_rec_track_t out, a, b, bad;
     mwx_err_t err;
@@ -614,7 +614,7 @@ static int cmp_track(const void *a, const void *b)
 
 static size_t picture(const mwx_rec_track_t *r, const int *order, int n, mwx_rec_track_t *pic)
 {
-    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0};
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0, 0};
     mwx_fusion_t *f;
     size_t np;
     assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
@@ -685,7 +685,7 @@ static double dist_km(double lat1, double lon1, double lat2, double lon2)
  * its node dropped silently) once it is MEMBER_STALE_S old, nor a state under ground. */
 static void test_dropped_member_never_feeds(void **state)
 {
-    mwx_fusion_cfg_t cfg = {"KR", 8, 0, 0, 0};
+    mwx_fusion_cfg_t cfg = {"KR", 8, 0, 0, 0, 0};
     mwx_rec_impact_est_t good = {1, 40.5, 135.5, 900, 5, 3, 40};
     mwx_rec_impact_est_t bad = {1, 40.5, 142.6, 880, 2, 1, 40}; /* ~600 km east */
     mwx_rec_track_t out, r;
@@ -740,7 +740,7 @@ static void test_dropped_member_never_feeds(void **state)
  * before the impact, some way up). */
 static void test_ends_on_the_ground(void **state)
 {
-    mwx_fusion_cfg_t cfg = {"JP", 8, 0, 0, 0};
+    mwx_fusion_cfg_t cfg = {"JP", 8, 0, 0, 0, 0};
     mwx_rec_impact_est_t imp = {1, 40.5, 135.5, 900, 5, 3, 40};
     mwx_rec_track_t out, r;
     mwx_fusion_t *f;

@@ -757,6 +757,21 @@ static void on_count(void *user, const char *subject, const uint8_t *data, size_
     atomic_fetch_add(&((counter_t *)user)->n, 1);
 }
 
+/* a gap-request responder on a leaf: answers every request on its bus */
+typedef struct echo {
+    mwx_bus_t *bus;
+    atomic_int n;
+} echo_t;
+
+static void on_echo(void *user, const char *subject, const uint8_t *data, size_t len,
+                    const char *reply)
+{
+    echo_t *e = user;
+    (void)subject;
+    if (reply && mwx_bus_publish(e->bus, reply, data, len, NULL) == 0)
+        atomic_fetch_add(&e->n, 1);
+}
+
 static void test_nats_hub_leaf(void **state)
 {
     mwx_policy_t p;
@@ -829,6 +844,26 @@ static void test_nats_hub_leaf(void **state)
     assert_int_equal(atomic_load(&greedy_jp.n), 0);
     if (!strstr(mwx_bus_last_error(bus[0]), "ermission"))
         fail_msg("JP's leaf allowed '>': '%s'", mwx_bus_last_error(bus[0]));
+    /* gap recovery from leaf to leaf: US asks KR (on their own leaves, through the hub's
+     * service import); KR's reply goes to the import's _R_ subject, which its leaf must be
+     * allowed to send to the hub (nats-server does not carry allow_responses over a leaf
+     * connection: nats-io/nats-server#2949). Without it every gap request times out. */
+    echo_t kr_echo = {.bus = bus[1]};
+    atomic_init(&kr_echo.n, 0);
+    char gs[MWX_SUBJECT_LEN];
+    assert_int_equal(mwx_subject_gap("KR", "*", gs), 0);
+    assert_int_equal(mwx_bus_subscribe(bus[1], gs, on_echo, &kr_echo, &err), 0);
+    assert_int_equal(mwx_bus_flush(bus[1], 2.0, &err), 0);
+    assert_int_equal(mwx_subject_gap("KR", "US", gs), 0);
+    uint8_t rep[16];
+    size_t rlen = 0;
+    int rrc = -1;
+    for (int k = 0; k < 50 && rrc != 0; k++) /* until the subscription reached the hub */
+        rrc = mwx_bus_request(bus[2], gs, (const uint8_t *)"gap?", 4, 0.2, rep, sizeof rep, &rlen,
+                              &err);
+    assert_int_equal(rrc, 0);
+    assert_int_equal(rlen, 4);
+    assert_memory_equal(rep, "gap?", 4);
     for (int i = 0; i < 3; i++) {
         mwx_bus_close(bus[i]);
         nats_fixture_stop(&leaf[i]);
