@@ -159,11 +159,11 @@ typedef struct mwx_node_cfg {
     double report_ahead_s;      /* a partner's track report timed more than this ahead
                                      of the node's time (scenario s; mwx_node_set_clock) is
                                      implausible: dropped and counted. 0 = 5 s */
-    int first_track_id;       /* own track numbers continue above this (0: from 1).
+    int first_track_id;         /* own track numbers continue above this (0: from 1).
                                      Partners key a report by (origin, track id): a node
                                      restarted on a live feed, whose tracker starts afresh,
                                      must not send a new object under an old id. */
-    unsigned first_fused_num; /* fused ids continue above <nation>-F<this>, likewise */
+    unsigned first_fused_num;   /* fused ids continue above <nation>-F<this>, likewise */
 } mwx_node_cfg_t;
 
 typedef struct mwx_node mwx_node_t;
