@@ -194,6 +194,13 @@ void mwxi_svc_deliver(svc_t *s, const uint8_t *data, size_t len, double recv_uni
     mwx_envelope_t env;
     mwx_err_t e = {0};
     mwx_receiver_counters(mwx_node_receiver(s->node), &before);
+    /* the node's clock as of now, not of the tick's start: one poll can drain a long queue
+     * (a loaded machine, a burst of recovered envelopes) for longer than report_ahead_s
+     * allows (1 s of wall time), and a partner's report made meanwhile would be taken for
+     * one timed in the future: accepted by the receiver, then dropped as implausible, and
+     * never asked for again */
+    if (!s->replaying)
+        mwx_node_set_clock(s->node, mwxi_svc_scn_now(s));
     if (mwx_node_receive_envelope(s->node, data, len, recv_unix_s, &e) != MWX_OK)
         mwxi_svc_fail_once(s, e.code, &e);
     mwx_receiver_counters(mwx_node_receiver(s->node), &after);
@@ -333,9 +340,22 @@ static void update_metrics(svc_t *s)
                         st.gap_requests_refused - mwx_counter_value(s->c_gap_refused));
     }
     {
+        static const char *const why[4] = {"unreadable or naming another node",
+                                           "implausible (out of range, or ahead of this "
+                                           "node's clock)",
+                                           "beyond the fusion table",
+                                           "beyond the warning "
+                                           "context's room"};
         uint64_t v[4] = {st.bad_payloads, st.implausible, st.fusion_dropped, st.warn_full};
-        for (int i = 0; i < 4; i++)
-            mwx_counter_add(s->c_report_drop[i], v[i] - mwx_counter_value(s->c_report_drop[i]));
+        for (int i = 0; i < 4; i++) {
+            uint64_t old = mwx_counter_value(s->c_report_drop[i]);
+            /* verified reports the node still dropped: in the log too (first, then at
+             * each power of two), not only in /metrics */
+            if (v[i] > old && log_drop_total(old, v[i]))
+                mwxi_svc_logw(s, "verified partner track reports dropped, %s: %llu", why[i],
+                              (unsigned long long)v[i]);
+            mwx_counter_add(s->c_report_drop[i], v[i] - old);
+        }
     }
     mwx_gauge_set(s->g_t, s->t_cur);
     mwx_gauge_set(s->g_warn_restored, (double)st.warn.restored_series);
