@@ -317,15 +317,15 @@ typedef enum mwx_rec_type {
 } mwx_rec_type_t;
 
 MWX_API const char *mwx_status_name(mwx_status_t s); /* "Actual", "Exercise", "Test" */
-MWX_API const char *
-mwx_phase_name(mwx_phase_t p); /* "boost", "ballistic", "impact", "glide", "orbit" */
+/* "boost", "ballistic", "impact", "glide", "orbit" */
+MWX_API const char *mwx_phase_name(mwx_phase_t p);
 MWX_API const char *mwx_launch_basis_name(mwx_launch_basis_t b); /* "ballistic", "boost", "fit" */
 /* "unknown", "thrusting", "ballistic", "lifting", "space_launch", "stage" */
 MWX_API const char *mwx_track_class_name(mwx_track_class_t c);
 MWX_API const char *mwx_sensor_kind_name(mwx_sensor_kind_t k); /* "radar", "ir_satellite" */
 MWX_API const char *mwx_msg_type_name(mwx_msg_type_t m);       /* "Alert", "Update", "Cancel" */
-MWX_API const char *
-mwx_alert_kind_name(mwx_alert_kind_t k); /* "impact", "overflight", "launch", "drop_zone" */
+/* "impact", "overflight", "launch", "drop_zone" */
+MWX_API const char *mwx_alert_kind_name(mwx_alert_kind_t k);
 MWX_API const char *mwx_rec_type_name(mwx_rec_type_t t); /* "scenario", "truth", ... */
 
 /* First record of every recording. json (optional) is the whole scenario text, so that

@@ -240,7 +240,7 @@ MWX_API MWX_NODISCARD int mwx_sender_session_start(mwx_sender_t *s, const mwx_tr
                                                    int n_keys, double unix_s, mwx_err_t *err);
 /* 1 when a session/checkpoint message is due: the announcement, MWX_CKPT_MAX entries
  * pending, or the oldest pending entry is MWX_CKPT_PERIOD_S old at now_unix_s. */
-MWX_API int mwx_sender_session_due(const mwx_sender_t *s, double now_unix_s);
+MWX_API MWX_NODISCARD int mwx_sender_session_due(const mwx_sender_t *s, double now_unix_s);
 /* Seal the signed Session message (announcement + checkpoint of the pending entries).
  * MWX_ENOTFOUND (nothing consumed) when sessions are off or nothing is due. */
 MWX_API MWX_NODISCARD int mwx_sender_seal_session(mwx_sender_t *s, double sent_unix_s, uint8_t *buf,
