@@ -882,7 +882,7 @@ static void test_boost_fan(void **st)
  * space_launch, no impact: Okinawa, 1,300 km ahead, is warned (overflight, Possible) while
  * the rocket is still over the Yellow Sea; never an impact or drop-zone warning (a part
  * that may reach orbit). A lost track's warnings, with no predicted impact to end them,
- * are cancelled. Before the fan only the path of the next 120 s was warned (not Okinawa). */
+ * are cancelled after the hold. Before the fan only the path of the next 120 s was warned (not Okinawa). */
 static void test_boost_fan_space_launch(void **st)
 {
     fixture_t f;
@@ -908,8 +908,12 @@ static void test_boost_fan_space_launch(void **st)
         okinawa |= rec_has_region(c[i], "JP-47");
     }
     assert_true(okinawa);
-    /* lost (no update for track_stale_s): its warnings end with it */
+    /* lost (no update for track_stale_s): its warnings end with it, once no track of
+     * the same rocket took them over for 2 track_stale_s (the hold) */
     assert_int_equal(mwx_warn_tick(f.w, 130 + pol.track_stale_s + 1, &err), 0);
+    n = caps_all(&f, c, 256);
+    assert_int_not_equal(c[n - 1]->msg_type, MWX_MSG_CANCEL);
+    assert_int_equal(mwx_warn_tick(f.w, 130 + 3 * pol.track_stale_s + 2, &err), 0);
     n = caps_all(&f, c, 256);
     assert_int_equal(c[n - 1]->msg_type, MWX_MSG_CANCEL);
     assert_int_equal((int)c[n - 1]->kind, (int)MWX_ALERT_OVERFLIGHT);
