@@ -56,9 +56,11 @@ typedef struct wtrack {
     double ring[MWX_WARN_MAX_RING + 1][2];
     size_t n_ring;
     wseries_t s[2];
-    wseries_t launch; /* the launch notice: one Alert, closed with the others */
-    int launch_done;  /* the notice was considered (sent, or no region in reach) */
-    int assessed;     /* a settled prediction was acted on: the boost fan is over */
+    wseries_t launch;      /* the launch notice: one Alert, closed with the others */
+    int launch_done;       /* the notice was considered (sent, or no region in reach) */
+    int assessed;          /* a settled prediction was acted on: the boost fan is over */
+    uint32_t stood_for[3]; /* per kind, the journal key of another track's series that
+                              stood for this track's (0: none); warn_succession.c */
 } wtrack_t;
 
 struct mwx_warn {

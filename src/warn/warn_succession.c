@@ -33,13 +33,67 @@
  * Without: where; for launch notices (by_launch) where or launch. Returns a cost (lower
  * is nearer; the same track id breaks ties) or INFINITY. */
 #define LAUNCH_DT_S 120.0
-static double same_threat(const mwx_warn_t *w, const mwx_rec_track_t *a, const mwx_rec_track_t *b,
+
+/* Two tracks the tracker holds at once (neither lost nor journaled), at most HELD_DT_S
+ * apart, are two objects when the older's state carried to the newer's time lies beyond
+ * 1 km plus 4 sigma of both tracks' position (and velocity x dt) covariance plus 50 m/s^2
+ * of thrust: fusion's two tracks of one missile lie within that (JP's own and fused
+ * tracks in the chaos scenario: 1-4 km apart, 2.4 km sigma), a salvo's second missile,
+ * launched 6 s after the first from the same site, does not (6-15 km apart, 0.7 km
+ * sigma), whatever its launch estimate or (early, wide) impact prediction says. */
+#define HELD_DT_S 5.0
+
+static double cov_trace(const double c[6])
+{
+    double t = c[0] + c[3] + c[5];
+    return isfinite(t) && t > 0 ? t : 0;
+}
+
+/* The distance of b's state carried to a's time (under gravity alone), in metres, or NAN
+ * when not asked (more than max_dt apart, or b is no state in flight). */
+static double carried_dist(const mwx_rec_track_t *a, const mwx_rec_track_t *b, double max_dt)
+{
+    double dt = a->t - b->t, r = mwx_norm3(b->ecef_m), d2 = 0;
+    if (!(fabs(dt) <= max_dt) || r <= 1e6)
+        return NAN;
+    for (int i = 0; i < 3; i++) {
+        double acc = -MWX_WGS84_GM * b->ecef_m[i] / (r * r * r);
+        double p = b->ecef_m[i] + b->vel_mps[i] * dt + 0.5 * acc * dt * dt;
+        d2 += (a->ecef_m[i] - p) * (a->ecef_m[i] - p);
+    }
+    return sqrt(d2);
+}
+
+static int held(const wtrack_t *t)
+{
+    return t->used && !t->orphan && !t->lost;
+}
+
+/* Are a and b, both held by the tracker now, two objects (see HELD_DT_S)? */
+static int held_apart(const wtrack_t *a, const wtrack_t *b)
+{
+    double d, dt, var;
+    if (!held(a) || !held(b))
+        return 0;
+    d = carried_dist(&a->trk, &b->trk, HELD_DT_S);
+    if (isnan(d))
+        return 0;
+    dt = a->trk.t - b->trk.t;
+    var = cov_trace(a->trk.cov_pos_m2) + cov_trace(b->trk.cov_pos_m2) +
+          dt * dt * (cov_trace(a->trk.cov_vel_m2s2) + cov_trace(b->trk.cov_vel_m2s2));
+    return d > 1e3 + 4.0 * sqrt(var) + 25.0 * dt * dt;
+}
+
+static double same_threat(const mwx_warn_t *w, const wtrack_t *ta, const wtrack_t *tb,
                           int by_launch)
 {
     const struct geod_geodesic *g = mwxi_regions_geod(w->regions);
+    const mwx_rec_track_t *a = &ta->trk, *b = &tb->trk;
     double s12, az1, az2, tie = strcmp(a->track_id, b->track_id) ? 1e-6 : 0;
     double pos = NAN, launch = NAN, dt = a->t - b->t, r = mwx_norm3(b->ecef_m);
 
+    if (held_apart(ta, tb))
+        return INFINITY;
     if (fabs(dt) <= SAME_POS_MAX_DT_S && r > 1e6) {
         double gate = 50e3 + 0.05 * mwx_norm3(b->vel_mps) * fabs(dt) + 2.5 * dt * dt, d2 = 0;
         for (int i = 0; i < 3; i++) {
@@ -76,6 +130,29 @@ static double same_threat(const mwx_warn_t *w, const mwx_rec_track_t *a, const m
     if (by_launch && !isnan(launch))
         return launch + tie;
     return INFINITY;
+}
+
+/* Is o (journaled, or lost) another held track's rather than tr's: one apart from tr (not
+ * a second track of tr's object) whose own series of this kind o's stood for while both
+ * were held (kind < 0: any), or that is nearer o than tr is (cost)? A salvo's second
+ * missile does not take over a lost fragment of the first's track while the first is
+ * still tracked (its state carried on without thrust may well lie nearer the second). */
+static int nearer_other(const mwx_warn_t *w, const wtrack_t *tr, wtrack_t *o, int kind, double cost,
+                        int by_launch)
+{
+    if (held(o))
+        return 0;
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+        const wtrack_t *o2 = &w->tracks[k];
+        if (o2 == tr || o2 == o || !held(o2) || !held_apart(tr, o2))
+            continue;
+        if (kind >= 0 && o2->stood_for[kind] &&
+            o2->stood_for[kind] == mwxi_warn_jseries(o, kind)->jkey)
+            return 1;
+        if (same_threat(w, o2, o, by_launch) < cost)
+            return 1;
+    }
+    return 0;
 }
 
 /* The rebuilt track tr (which has sent nothing) continues all the orphan's series (the
@@ -127,10 +204,9 @@ int mwxi_warn_adopt(mwx_warn_t *w, wtrack_t *tr, int by_launch)
         double cost;
         if (!o->used || !o->orphan || o == tr)
             continue;
-        cost = same_threat(w, &tr->trk, &o->trk,
-                           by_launch ||
-                               (o->launch.has_last && !o->s[0].has_last && !o->s[1].has_last));
-        if (cost < best_cost) {
+        int bl = by_launch || (o->launch.has_last && !o->s[0].has_last && !o->s[1].has_last);
+        cost = same_threat(w, tr, o, bl);
+        if (cost < best_cost && !nearer_other(w, tr, o, -1, cost, bl)) {
             best_cost = cost;
             best = o;
         }
@@ -163,8 +239,8 @@ int mwxi_warn_succession(mwx_warn_t *w, wtrack_t *tr, int kind)
         if (o == tr || !o->used ||
             (!mwxi_warn_jseries(o, kind)->active && !(fan && threat_assessed(o))))
             continue;
-        cost = same_threat(w, &tr->trk, &o->trk, kind == MWX_WARN_LAUNCH);
-        if (cost < best_cost) {
+        cost = same_threat(w, tr, o, kind == MWX_WARN_LAUNCH);
+        if (cost < best_cost && !nearer_other(w, tr, o, kind, cost, kind == MWX_WARN_LAUNCH)) {
             best_cost = cost;
             best = o;
         }
@@ -177,7 +253,7 @@ int mwxi_warn_succession(mwx_warn_t *w, wtrack_t *tr, int kind)
         for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
             wtrack_t *o = &w->tracks[k];
             if (o == tr || !o->used || !o->s[MWX_WARN_IMPACT].active ||
-                !isfinite(same_threat(w, &tr->trk, &o->trk, 0)))
+                !isfinite(same_threat(w, tr, o, 0)))
                 continue;
             for (size_t i = 0; i < w->nreg; i++)
                 if (o->s[MWX_WARN_IMPACT].warned[i])
@@ -189,8 +265,10 @@ int mwxi_warn_succession(mwx_warn_t *w, wtrack_t *tr, int kind)
     }
     if (!best)
         return 0;
-    if ((!best->orphan && !best->lost) || !mwxi_warn_jseries(best, kind)->active)
+    if ((!best->orphan && !best->lost) || !mwxi_warn_jseries(best, kind)->active) {
+        tr->stood_for[kind] = mwxi_warn_jseries(best, kind)->jkey;
         return 2;
+    }
     if (best->orphan && !mwxi_warn_any_sent(tr))
         take_over(w, tr, best);
     else
@@ -211,7 +289,7 @@ int mwxi_warn_hand_over(mwx_warn_t *w, wtrack_t *tr, int kind)
         if (o == tr || !o->used || o->orphan || o->lost || o->done ||
             (!o->trk.confirmed && w->pol.require_confirmed) || mwxi_warn_jseries(o, kind)->active)
             continue;
-        cost = same_threat(w, &o->trk, &tr->trk, kind == MWX_WARN_LAUNCH);
+        cost = same_threat(w, o, tr, kind == MWX_WARN_LAUNCH);
         if (cost < best_cost) {
             best_cost = cost;
             best = o;
