@@ -331,6 +331,18 @@ int mwxi_warn_issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt
     const mwx_rec_impact_est_t *imp = &tr->trk.impact;
     int rc;
 
+    /* ...decided by its Alert: an Update or Cancel says what the Alert said, whatever class
+     * the track carrying the series has now (a track rebuilt after a restart and classed a
+     * space launch late in its fall ended a missile's impact series with a "drop_zone"
+     * Cancel: the series, named by its identifiers, was never cancelled; the chaos test,
+     * JP M1/M2 impact). The last message's identifier holds it, across restarts too. */
+    if (mt != MWX_MSG_ALERT && s->kind == MWX_WARN_IMPACT && s->has_last) {
+        mwx_warn_kind_t k0;
+        if (mwx_warn_identifier_parse(m->identifier, NULL, 0, &k0) == MWX_OK &&
+            (k0 == MWX_WARN_IMPACT || k0 == MWX_WARN_DROP_ZONE))
+            kind = k0;
+    }
+
     if (mt == MWX_MSG_ALERT)
         s->n_refs = 0;
     /* the suffix counts the context's messages, so that an identifier is never reused,

@@ -751,6 +751,33 @@ static mwx_rec_track_t path_track(const char *id, double t, double lat0, double 
     return k;
 }
 
+/* A series keeps the kind its Alert gave it: an impact warning whose track is classed a
+ * space launch late in its fall (a track rebuilt after a restart, the chaos test's JP M1)
+ * ends with an "impact" Cancel, not a "drop_zone" one (the identifiers name the series:
+ * an impact series with no Cancel of its name was left open). */
+static void test_series_kind_kept(void **st)
+{
+    fixture_t f;
+    const mwx_rec_alert_t *c[64];
+    mwx_err_t err = {0};
+    int n;
+    (void)st;
+    open_ctx(&f, "series_kind", NULL, NULL);
+    mwx_rec_track_t k = wt_track("JP-7", 100, 36.0, 133.0, 300e3, 35.69, 139.70, 400, 10, 5, 0);
+    feed(&f, &k);
+    k.t = 300;
+    k.klass = MWX_CLASS_SPACE_LAUNCH;
+    feed(&f, &k);
+    assert_int_equal(mwx_warn_tick(f.w, 500, &err), 0);
+    n = caps(&f, c, 64);
+    assert_int_equal(n, 2);
+    assert_int_equal(c[0]->msg_type, MWX_MSG_ALERT);
+    assert_int_equal(c[1]->msg_type, MWX_MSG_CANCEL);
+    assert_int_equal(c[1]->kind, MWX_ALERT_IMPACT);
+    assert_int_equal(caps_kind(&f, c, 64, MWX_WARN_DROP_ZONE), 0);
+    mwx_warn_free(f.w);
+}
+
 /* One track of a salvo (issue 17, the chaos test's M2 and M3): launched at launch_t from
  * (39.2 N, 125.67 E) towards (36.0 N, 133.5 E), accelerating at 25 m/s^2 at 45 degrees,
  * its state at t (position sigma 100 m per axis), alt_m higher. */
@@ -1455,6 +1482,7 @@ int main(void)
         cmocka_unit_test(test_space_launch_and_stage),
         cmocka_unit_test(test_launch_notice),
         cmocka_unit_test(test_salvo_launch_notices),
+        cmocka_unit_test(test_series_kind_kept),
         cmocka_unit_test(test_boost_fan),
         cmocka_unit_test(test_boost_fan_space_launch),
         cmocka_unit_test(test_overflight),
