@@ -14,6 +14,8 @@
 #   SOAK_LAUNCHES  launches a block (64)     SOAK_SPEED    scenario s per wall s (500)
 #   SOAK_SEGMENT   retention segment_bytes (262144); SOAK_KEEP keep_bytes (1048576)
 #   SOAK_PERIOD    sampling period, wall s (2)
+#   SOAK_ALERTS_KEEP  retention alerts_keep_bytes (0: alerts/ kept whole, as analyze.py
+#                  reads every CAP file)
 #   SOAK_ASSERT    analyze.py's assertions (the short test in make check: "--assert")
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -33,6 +35,9 @@ SPEED=${SOAK_SPEED:-500}
 SEG=${SOAK_SEGMENT:-262144}
 KEEP=${SOAK_KEEP:-1048576}
 PERIOD=${SOAK_PERIOD:-2}
+# alerts/ is kept whole by default: analyze.py reads every CAP file (its retention, which
+# keeps what live series refer to, is tested by node_service_alerts_retention)
+ALERTS_KEEP=${SOAK_ALERTS_KEEP:-0}
 PY=/usr/bin/python3
 DEFAULT_SCN=${SOAK_SCENARIO:-$HERE/default.json}
 [ -f "$DEFAULT_SCN" ] || DEFAULT_SCN="$SRC/scenarios/default.json"
@@ -76,7 +81,8 @@ for n in JP KR US; do
  "trust": {"JP": "keys/JP.pub", "KR": "keys/KR.pub", "US": "keys/US.pub"},
  "sensors": "scenario.json", "outputs": "out-$n", "feed": "bus",
  "speed": $SPEED, "start_unix": $START, "http": "127.0.0.1:$((HTTP + i))",
- "retention": {"segment_bytes": $SEG, "segment_age_s": 0, "keep_bytes": $KEEP, "keep_age_s": 0}}
+ "retention": {"segment_bytes": $SEG, "segment_age_s": 0, "keep_bytes": $KEEP, "keep_age_s": 0,
+               "alerts_keep_bytes": $ALERTS_KEEP}}
 EOC
     i=$((i + 1))
 done

@@ -136,32 +136,34 @@ typedef struct mwx_node_cfg {
     size_t sentlog_slots;         /* envelopes kept to answer gap requests; 0 = 8192 */
     mwx_node_record_fn on_record; /* may be NULL */
     void *user;
-    const char *cap_key;      /* optional: the nation's CAP alerting key and its
+    const char *cap_key;        /* optional: the nation's CAP alerting key and its
                                      certificate (PEM, `mwx keygen --cap`): every CAP file */
-    const char *cap_cert;     /* is signed (warn.h, "signed CAP"). NULL: unsigned */
-    const char *warn_journal; /* optional: the warning context's journal (warn.h,
+    const char *cap_cert;       /* is signed (warn.h, "signed CAP"). NULL: unsigned */
+    const char *warn_journal;   /* optional: the warning context's journal (warn.h,
                                      journal_path): `mwx node` keeps its series across
                                      restarts in OUTPUTS/node-NATION.warn. With
                                      it, the warning files are durable too (each
                                      fsynced before it gets its name). */
-    uint64_t first_seq;       /* first seq to send; 0 = default (1 with sim_clock, else
+    uint64_t alerts_keep_bytes; /* retention of OUTPUTS/alerts/ (warn.h, alerts_keep_bytes */
+    double alerts_keep_age_s;   /* and alerts_keep_age_s); 0: no limit */
+    uint64_t first_seq;         /* first seq to send; 0 = default (1 with sim_clock, else
                                      mwx_share_seq_base(now)). `mwx node` continues above
                                      its outbox after a restart. */
-    int sessions;             /* 1: envelopes carry per-recipient session MACs, with a
+    int sessions;               /* 1: envelopes carry per-recipient session MACs, with a
                                      signed session/checkpoint message at start, every
                                      64 envelopes and at least every second (`mwx node`,
                                      docs/SHARING.md); 0: every envelope Ed25519-signed
                                      (mwx run: deterministic bytes). Falls back to signing
                                      when a recipient's public key is not in `trusted`.
                                      NODE.json "sessions" (default true). */
-    double report_ahead_s;    /* a partner's track report timed more than this ahead
+    double report_ahead_s;      /* a partner's track report timed more than this ahead
                                      of the node's time (scenario s; mwx_node_set_clock) is
                                      implausible: dropped and counted. 0 = 5 s */
-    int first_track_id;       /* own track numbers continue above this (0: from 1).
+    int first_track_id;         /* own track numbers continue above this (0: from 1).
                                      Partners key a report by (origin, track id): a node
                                      restarted on a live feed, whose tracker starts afresh,
                                      must not send a new object under an old id. */
-    unsigned first_fused_num; /* fused ids continue above <nation>-F<this>, likewise */
+    unsigned first_fused_num;   /* fused ids continue above <nation>-F<this>, likewise */
 } mwx_node_cfg_t;
 
 typedef struct mwx_node mwx_node_t;
@@ -329,6 +331,9 @@ typedef struct mwx_node_service_cfg {
     uint64_t disk_low_bytes;       /* "retention.disk_low_bytes": below this many free
                                         bytes in outputs the node sheds its lower-priority
                                         writes (docs/NODE.md, "Disk nearly full"); 0 = never */
+    uint64_t alerts_keep_bytes;    /* "retention.alerts_keep_bytes" / "alerts_keep_age_s": */
+    double alerts_keep_age_s;      /* CAP and CoT files kept in OUTPUTS/alerts/ (default
+                                        keep_bytes / keep_age_s; 0 = no limit) */
 } mwx_node_service_cfg_t;
 
 /* "retention" defaults: 64 MiB or a day a segment; keep 1 GiB of closed segments per

@@ -266,6 +266,13 @@ typedef struct mwx_warn_config {
     /* Tests: called after each journal entry is on disk, before the message's files; a
      * nonzero return stops there (mwx_warn_* returns MWX_EIO), as a crash would. */
     int (*journaled)(void *user, const char *identifier);
+    /* Retention of alerts/ (0: no limit): CAP and CoT files beyond alerts_keep_bytes
+     * (their total) or last written more than alerts_keep_age_s (wall seconds) ago are
+     * removed, oldest first, except those a series the context holds refers to (its last
+     * message and the messages it references; the Atom feed links only those) and the
+     * CoT files of its tracks. Checked at create and every 10 s of mwx_warn_tick. */
+    uint64_t alerts_keep_bytes;
+    double alerts_keep_age_s;
 } mwx_warn_config_t;
 
 typedef struct mwx_warn mwx_warn_t;
@@ -308,6 +315,9 @@ typedef struct mwx_warn_stats {
      * messages found missing and written again, restored series taken over by a track of
      * the rebuilt picture */
     uint64_t restored_series, restored_active, republished, adopted;
+    uint64_t pruned; /* CAP and CoT files removed by the retention of alerts/ */
+    uint64_t late;   /* track updates older than the latest time seen by more than
+                        track_stale_s: not acted on (warn.c) */
 } mwx_warn_stats_t;
 
 MWX_API void mwx_warn_get_stats(const mwx_warn_t *w, mwx_warn_stats_t *st);

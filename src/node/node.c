@@ -522,6 +522,8 @@ int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
         wc.emit = on_alert;
         wc.user = n;
         wc.journal_path = cfg->warn_journal;
+        wc.alerts_keep_bytes = cfg->alerts_keep_bytes;
+        wc.alerts_keep_age_s = cfg->alerts_keep_age_s;
         /* a node that keeps its warning state across crashes keeps its public files
          * too: a CAP file is fsynced before it gets its name, as the journal entry is */
         wc.durable = cfg->warn_journal != NULL;

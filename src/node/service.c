@@ -902,6 +902,9 @@ static int setup(svc_t *s, mwx_err_t *err)
     /* the warning state: series continue across restarts (docs/NODE.md) */
     snprintf(s->warn_journal, sizeof s->warn_journal, "%s/node-%s.warn", c->outputs, c->nation);
     s->nc.warn_journal = s->warn_journal;
+    /* alerts/ under the same retention as the logs: what a live series refers to stays */
+    s->nc.alerts_keep_bytes = c->alerts_keep_bytes;
+    s->nc.alerts_keep_age_s = c->alerts_keep_age_s;
     /* the outbox: where seqs continue (read before the sender starts), the clock origin
      * kept from the first start; then loaded into the new node's sent log */
     snprintf(path, sizeof path, "%s/node-%s.outbox", c->outputs, c->nation);

@@ -53,12 +53,15 @@ static int bus_ok(const char *bus)
 }
 
 /* "retention": {"segment_bytes", "segment_age_s", "keep_bytes", "keep_age_s",
- * "disk_low_bytes"}; 0 turns a limit off. */
-static int retention(mwx_jpath_t *jp, const json_t *root, mwx_retention_t *r, uint64_t *disk_low,
-                     mwx_err_t *err)
+ * "disk_low_bytes", "alerts_keep_bytes", "alerts_keep_age_s"}; 0 turns a limit off; the
+ * alerts/ limits default to keep_bytes and keep_age_s. */
+static int retention(mwx_jpath_t *jp, const json_t *root, mwx_node_service_cfg_t *c, mwx_err_t *err)
 {
-    static const char *const keys[] = {"segment_bytes", "segment_age_s",  "keep_bytes",
-                                       "keep_age_s",    "disk_low_bytes", NULL};
+    static const char *const keys[] = {
+        "segment_bytes",  "segment_age_s",     "keep_bytes",        "keep_age_s",
+        "disk_low_bytes", "alerts_keep_bytes", "alerts_keep_age_s", NULL};
+    mwx_retention_t *r = &c->retention;
+    double akb = -1, aka = -1;
     const json_t *o = json_object_get(root, "retention");
     double sb = MWX_NODE_SEGMENT_BYTES, sa = MWX_NODE_SEGMENT_AGE_S, kb = MWX_NODE_KEEP_BYTES,
            ka = MWX_NODE_KEEP_AGE_S, dl = MWX_NODE_DISK_LOW_BYTES;
@@ -68,13 +71,18 @@ static int retention(mwx_jpath_t *jp, const json_t *root, mwx_retention_t *r, ui
         if (!json_is_object(o))
             rc = mwx_jpath_error(jp, NULL, err,
                                  "expected an object (segment_bytes, segment_age_s, "
-                                 "keep_bytes, keep_age_s, disk_low_bytes)");
+                                 "keep_bytes, keep_age_s, disk_low_bytes, alerts_keep_bytes, "
+                                 "alerts_keep_age_s)");
         else if ((rc = mwx_json_check_object(jp, o, keys, err)) ||
                  (rc = mwx_json_number(jp, o, "segment_bytes", 0, sb, 0, 1e15, &sb, err)) ||
                  (rc = mwx_json_number(jp, o, "segment_age_s", 0, sa, 0, 1e10, &sa, err)) ||
                  (rc = mwx_json_number(jp, o, "keep_bytes", 0, kb, 0, 1e18, &kb, err)) ||
                  (rc = mwx_json_number(jp, o, "keep_age_s", 0, ka, 0, 1e10, &ka, err)) ||
-                 (rc = mwx_json_number(jp, o, "disk_low_bytes", 0, dl, 0, 1e18, &dl, err)))
+                 (rc = mwx_json_number(jp, o, "disk_low_bytes", 0, dl, 0, 1e18, &dl, err)) ||
+                 (json_object_get(o, "alerts_keep_bytes") &&
+                  (rc = mwx_json_number(jp, o, "alerts_keep_bytes", 0, 0, 0, 1e18, &akb, err))) ||
+                 (json_object_get(o, "alerts_keep_age_s") &&
+                  (rc = mwx_json_number(jp, o, "alerts_keep_age_s", 0, 0, 0, 1e10, &aka, err))))
             ;
         else if (sb != 0 && sb < 4096)
             rc = mwx_jpath_error(jp, "segment_bytes", err,
@@ -88,7 +96,9 @@ static int retention(mwx_jpath_t *jp, const json_t *root, mwx_retention_t *r, ui
     r->segment_age_s = sa;
     r->keep_bytes = (uint64_t)kb;
     r->keep_age_s = ka;
-    *disk_low = (uint64_t)dl;
+    c->disk_low_bytes = (uint64_t)dl;
+    c->alerts_keep_bytes = akb >= 0 ? (uint64_t)akb : r->keep_bytes;
+    c->alerts_keep_age_s = aka >= 0 ? aka : ka;
     return rc;
 }
 
@@ -233,8 +243,7 @@ int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t 
         (rc = mwx_json_number(&jp, root, "stale_s", 0, 600.0, 1.0, 1e7, &c->stale_s, err)) ||
         (rc = mwx_json_enum(&jp, root, "feed", 0, MWX_FEED_SCENARIO, feeds, &c->feed, err)) ||
         (rc = mwx_json_enum(&jp, root, "log_format", 0, 0, log_formats, &c->log_json, err)) ||
-        (rc = retention(&jp, root, &c->retention, &c->disk_low_bytes, err)) ||
-        (rc = tls_cfg(&jp, root, base, c, err)))
+        (rc = retention(&jp, root, c, err)) || (rc = tls_cfg(&jp, root, base, c, err)))
         goto out;
     if (json_object_get(root, "log_file") &&
         (rc = path_key(&jp, root, "log_file", 0, base, c->log_path, sizeof c->log_path, err)))

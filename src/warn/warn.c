@@ -297,8 +297,13 @@ int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *e
     w->jmax_t = -INFINITY;
     w->next_key = 1;
     w->journaled = cfg->journaled;
-    if (cfg->journal_path && cfg->journal_path[0] &&
-        (rc = mwxi_warn_journal_load(w, cfg->journal_path, err))) {
+    w->keep_bytes = cfg->alerts_keep_bytes;
+    w->keep_age_s = isfinite(cfg->alerts_keep_age_s) ? cfg->alerts_keep_age_s : 0;
+    w->last_prune = -INFINITY;
+    w->max_t = -INFINITY;
+    if ((cfg->journal_path && cfg->journal_path[0] &&
+         (rc = mwxi_warn_journal_load(w, cfg->journal_path, err))) ||
+        (rc = mwxi_warn_prune(w, 1, err))) {
         mwx_warn_free(w);
         return rc;
     }
@@ -326,13 +331,25 @@ int mwxi_warn_issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt
     const mwx_rec_impact_est_t *imp = &tr->trk.impact;
     int rc;
 
+    /* ...decided by its Alert: an Update or Cancel says what the Alert said, whatever class
+     * the track carrying the series has now (a track rebuilt after a restart and classed a
+     * space launch late in its fall ended a missile's impact series with a "drop_zone"
+     * Cancel: the series, named by its identifiers, was never cancelled; the chaos test,
+     * JP M1/M2 impact). The last message's identifier holds it, across restarts too. */
+    if (mt != MWX_MSG_ALERT && s->kind == MWX_WARN_IMPACT && s->has_last) {
+        mwx_warn_kind_t k0;
+        if (mwx_warn_identifier_parse(m->identifier, NULL, 0, &k0) == MWX_OK &&
+            (k0 == MWX_WARN_IMPACT || k0 == MWX_WARN_DROP_ZONE))
+            kind = k0;
+    }
+
     if (mt == MWX_MSG_ALERT)
         s->n_refs = 0;
     /* the suffix counts the context's messages, so that an identifier is never reused,
      * even when a tracker reuses a track id */
     w->serial++;
     memset(m, 0, sizeof *m);
-    mwxi_warn_sanitize_id(tid, sizeof tid, tr->sname[0] ? tr->sname : tr->trk.track_id);
+    mwxi_warn_sanitize_id(tid, sizeof tid, s->sname[0] ? s->sname : tr->trk.track_id);
     snprintf(m->identifier, sizeof m->identifier, "%s.%s.%s.%d", w->prefix, tid, kind_name(kind),
              w->serial);
     snprintf(m->incident, sizeof m->incident, "%s.%s", w->prefix, tid);
@@ -464,9 +481,16 @@ static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
         if (removed[i])
             s->outside_since[i] = NAN;
     if (!s->active) {
-        if (count > 0)
-            return mwxi_warn_issue(w, tr, s, MWX_MSG_ALERT, 0, ring, n_ring, NULL, err);
-        return MWX_OK;
+        if (count == 0)
+            return MWX_OK;
+        switch (mwxi_warn_succession(w, tr, s->kind)) {
+        case 1: /* s is now the series taken over: decide on it */
+            return decide(w, tr, s, now, rel, force_off, ring, n_ring, err);
+        case 2: /* another track of the threat carries it */
+            memset(s->warned, 0, sizeof s->warned);
+            return MWX_OK;
+        default: return mwxi_warn_issue(w, tr, s, MWX_MSG_ALERT, 0, ring, n_ring, NULL, err);
+        }
     }
     if (count == 0) /* threat withdrawn before impact */
         return mwxi_warn_issue(w, tr, s, MWX_MSG_CANCEL, 0, ring, n_ring, removed, err);
@@ -502,15 +526,15 @@ int mwxi_warn_all_clear(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
     return MWX_OK;
 }
 
+/* A track judged false: its series end, unless a live track of the same threat takes
+ * them over (the threat is real, this track of it was not). */
 static int cancel_false(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
 {
     int rc;
-    if (tr->launch.active &&
-        (rc = mwxi_warn_issue(w, tr, &tr->launch, MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
-        return rc;
-    for (int k = 0; k < 2; k++) {
-        wseries_t *s = &tr->s[k];
-        if (s->active && (rc = mwxi_warn_issue(w, tr, s, MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
+    for (int k = 0; k <= MWX_WARN_LAUNCH; k++) {
+        wseries_t *s = mwxi_warn_jseries(tr, k);
+        if (s->active && !mwxi_warn_hand_over(w, tr, k) &&
+            (rc = mwxi_warn_issue(w, tr, s, MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
             return rc;
     }
     return MWX_OK;
@@ -557,18 +581,13 @@ static wtrack_t *new_track(mwx_warn_t *w, const char *id)
     tr->last_cot_t = -INFINITY;
     tr->last_boost_t = -INFINITY;
     tr->last_thrust_t = -INFINITY;
+    tr->lost_t = NAN;
     w->picture_pending = w->picture_force = 1;
-    for (int k = 0; k < 2; k++) {
-        tr->s[k].kind = (mwx_warn_kind_t)k;
-        for (int i = 0; i < NREG_MAX; i++)
-            tr->s[k].outside_since[i] = NAN;
-    }
-    tr->launch.kind = MWX_WARN_LAUNCH;
-    for (int i = 0; i < NREG_MAX; i++)
-        tr->launch.outside_since[i] = NAN;
     mwx_strlcpy(tr->trk.track_id, id, sizeof tr->trk.track_id);
     mwx_strlcpy(tr->sname, id, sizeof tr->sname);
     tr->jkey = w->next_key++;
+    for (int k = 0; k <= MWX_WARN_LAUNCH; k++)
+        mwxi_warn_series_init(mwxi_warn_jseries(tr, k), k, tr->jkey, tr->sname);
     return tr;
 }
 
@@ -675,7 +694,7 @@ static int settled(const mwx_warn_t *w, const wtrack_t *tr, const mwx_rec_impact
     return 0; /* not tracked for settle_s yet */
 }
 
-static int impact_valid(const mwx_rec_impact_est_t *e)
+int mwxi_warn_impact_valid(const mwx_rec_impact_est_t *e)
 {
     return e->valid && isfinite(e->lat) && isfinite(e->lon) && fabs(e->lat) <= 90.0 &&
            isfinite(e->t) && isfinite(e->semi_major_km) && isfinite(e->semi_minor_km) &&
@@ -965,12 +984,12 @@ static int launch_notice(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
     if ((rc = mwxi_regions_in_ring(w->regions, (const double(*)[2])w->scratch2,
                                    (size_t)p->ellipse_vertices + 1, w->now_hit, err)))
         return rc;
-    for (size_t i = 0; i < w->nreg; i++) {
-        tr->launch.warned[i] = w->now_hit[i];
+    for (size_t i = 0; i < w->nreg; i++)
         n += w->now_hit[i];
-    }
-    if (!n)
+    /* one notice a launch: another track's (journaled, lost or live) of it stands */
+    if (!n || mwxi_warn_succession(w, tr, MWX_WARN_LAUNCH))
         return MWX_OK;
+    memcpy(tr->launch.warned, w->now_hit, sizeof tr->launch.warned);
     return mwxi_warn_issue(w, tr, &tr->launch, MWX_MSG_ALERT, 0, (const double(*)[2])w->scratch2,
                            (size_t)p->ellipse_vertices + 1, NULL, err);
 }
@@ -982,6 +1001,8 @@ static int check_time(mwx_warn_t *w, double t, mwx_err_t *err)
     if (!isfinite(t))
         return mwx_err_set(err, MWX_EINVAL, "warn: time must be finite");
     w->now_t = t;
+    if (t > w->max_t)
+        w->max_t = t;
     return MWX_OK;
 }
 
@@ -989,37 +1010,48 @@ static int check_time(mwx_warn_t *w, double t, mwx_err_t *err)
 static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
 {
     double t = w->now_t;
-    int rc;
+    int rc, held;
 
     if (!tr->used)
         return MWX_OK;
-    if (!tr->lost && t - tr->last_t > w->pol.track_stale_s)
+    if (!tr->lost && t - tr->last_t > w->pol.track_stale_s) {
         tr->lost = 1;
+        tr->lost_t = t;
+    }
     /* a restarted context replaying its input: what happened up to resume_t is in the
      * journal */
     if (t < w->resume_t)
         return MWX_OK;
-    /* an orphaned series whose warnings are over waits a little for its track, so that
-     * the rebuilt track takes over a closed series rather than warn again */
-    if (tr->orphan && !tr->s[0].active && !tr->s[1].active &&
-        t <= w->resume_t + w->pol.track_stale_s)
+    if (tr->orphan && isnan(tr->lost_t))
+        tr->lost_t = t; /* the hold of a journaled series counts from the restart */
+    held = tr->lost && t - tr->lost_t < MWXI_WARN_LOST_HOLD_S(w);
+    /* an orphaned series with no impact warning open waits for its rebuilt track, so that
+     * it takes over the series (a launch notice, a closed series) rather than warn again */
+    if (tr->orphan && !tr->s[0].active && !tr->s[1].active && held)
         return MWX_OK;
     if (!tr->done && t >= tr->impact_t + w->pol.all_clear_after_s) {
         if ((rc = mwxi_warn_all_clear(w, tr, err)))
             return rc;
     }
     /* a lost track with no predicted impact (its warnings rest on the boost fan or a
-     * space launch's path): no impact time will end them, so they end with the track */
-    if (tr->lost && !isfinite(tr->impact_t) && !tr->orphan) {
+     * space launch's path): no impact time will end them, so they end with the track,
+     * after the hold, unless a live track of the threat takes them over */
+    if (tr->lost && !held && !isfinite(tr->impact_t)) {
         for (int k = 0; k < 2; k++)
-            if (tr->s[k].active &&
+            if (tr->s[k].active && !mwxi_warn_hand_over(w, tr, k) &&
                 (rc = mwxi_warn_issue(w, tr, &tr->s[k], MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
                 return rc;
     }
-    /* a lost track that never warned of more: its launch notice ends with it */
-    if (tr->lost && tr->launch.active && !tr->s[0].active && !tr->s[1].active &&
+    /* a lost track that never warned of more: its launch notice ends with it (the same;
+     * held while the missile may still fly: the launch is not over because one track of
+     * it was lost) */
+    if (tr->lost && !held && tr->launch.active &&
+        !(tr->trk.launch.valid && t < tr->trk.launch.t + MWXI_WARN_LAUNCH_HOLD_S) &&
+        !tr->s[0].active && !tr->s[1].active && !mwxi_warn_hand_over(w, tr, MWX_WARN_LAUNCH) &&
         (rc = mwxi_warn_issue(w, tr, &tr->launch, MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
         return rc;
+    if (!tr->used) /* an orphan whose series all went to other tracks */
+        return MWX_OK;
     if (tr->lost && !tr->s[0].active && !tr->s[1].active && !tr->launch.active) {
         if ((rc = final_cot(w, tr, err)))
             return rc;
@@ -1041,6 +1073,14 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
     if (!isfinite(trk->ecef_m[0]) || !isfinite(trk->ecef_m[1]) || !isfinite(trk->ecef_m[2]) ||
         !isfinite(trk->vel_mps[0]) || !isfinite(trk->vel_mps[1]) || !isfinite(trk->vel_mps[2]))
         return mwx_err_set(err, MWX_EINVAL, "warn: track %s: non-finite state", trk->track_id);
+    /* A report stale on arrival (a partner's, recovered by gap request long after it was
+     * sent) is history: a warning decided on it would be for the past, and its track,
+     * lost again at the next tick, would flap (Alert, Cancel, Alert as the backlog
+     * drains). */
+    if (trk->t < w->max_t - w->pol.track_stale_s) {
+        w->st.late++;
+        return MWX_OK;
+    }
     if ((rc = check_time(w, trk->t, err)))
         return rc;
     mwxi_warn_emit_republished(w);
@@ -1061,8 +1101,9 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
     tr->trk = *trk;
     tr->last_t = trk->t;
     tr->lost = 0;
+    tr->lost_t = NAN;
     eligible = trk->confirmed || !w->pol.require_confirmed;
-    if (impact_valid(&trk->impact))
+    if (mwxi_warn_impact_valid(&trk->impact))
         tr->impact_t = trk->impact.t;
     else if (trk->phase == MWX_PHASE_IMPACT && !isfinite(tr->impact_t))
         tr->impact_t = trk->t;
@@ -1073,24 +1114,25 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
         tr->last_boost_t = trk->t;
     if (thrust_evidence(w, tr, trk))
         tr->last_thrust_t = trk->t;
-    if (impact_valid(&trk->impact))
+    if (mwxi_warn_impact_valid(&trk->impact))
         remember(tr, &trk->impact, trk->t);
     if (eligible && w->pol.launch_notice && !tr->launch_done && !tr->done &&
         trk->phase != MWX_PHASE_IMPACT) {
         /* a restored launch notice continues with this track; a restarted context
          * replaying its input decided the notice of a time it journaled already */
-        if (!mwxi_warn_any_sent(tr) && w->n_jlive && mwxi_warn_launch_adopt(w, tr, &tv))
+        if (!mwxi_warn_any_sent(tr) && w->n_jlive && mwxi_warn_adopt(w, tr, 1))
             ;
         else if (trk->t < w->resume_t)
             tr->launch_done = 1;
         else if ((rc = launch_notice(w, tr, &tv, err)))
             return rc;
     }
-    if (eligible && !tr->done && impact_valid(&trk->impact) && trk->phase != MWX_PHASE_IMPACT &&
-        trk->t < trk->impact.t && settled(w, tr, &trk->impact, trk->t)) {
+    if (eligible && !tr->done && mwxi_warn_impact_valid(&trk->impact) &&
+        trk->phase != MWX_PHASE_IMPACT && trk->t < trk->impact.t &&
+        settled(w, tr, &trk->impact, trk->t)) {
         /* a restored series of this threat continues with this track */
         if (!mwxi_warn_any_sent(tr) && w->n_jlive)
-            mwxi_warn_adopt(w, tr);
+            (void)mwxi_warn_adopt(w, tr, 0);
         /* decided again at resume_t itself: a crash may have come between the messages of
          * one update (deciding a series again on the same input sends nothing twice) */
         /* the boost fan is over (a restarted context replaying its input too: the
@@ -1102,14 +1144,15 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
     /* before a settled prediction, or without any: the boost fan and a space launch's
      * path (overflight, certainty Possible) */
     if (eligible && !tr->done && w->pol.overflight && trk->phase != MWX_PHASE_IMPACT &&
-        !(impact_valid(&trk->impact) && trk->t >= trk->impact.t) && trk->t >= w->resume_t) {
+        !(mwxi_warn_impact_valid(&trk->impact) && trk->t >= trk->impact.t) &&
+        trk->t >= w->resume_t) {
         double half = INFINITY;
-        int space = trk->klass == MWX_CLASS_SPACE_LAUNCH && !impact_valid(&trk->impact);
+        int space = trk->klass == MWX_CLASS_SPACE_LAUNCH && !mwxi_warn_impact_valid(&trk->impact);
         int fan = fan_due(w, tr, &tv, &half);
         if ((space || fan) && (rc = path_warnings(w, tr, &tv, fan, half, space, err)))
             return rc;
     }
-    if (!impact_valid(&trk->impact))
+    if (!mwxi_warn_impact_valid(&trk->impact))
         tr->n_ring = 0;
     if ((rc = housekeeping(w, tr, err)))
         return rc;
@@ -1138,6 +1181,8 @@ int mwx_warn_tick(mwx_warn_t *w, double t, mwx_err_t *err)
     for (int i = 0; i < MWX_WARN_MAX_TRACKS; i++)
         if ((rc = housekeeping(w, &w->tracks[i], err)))
             return rc;
+    if ((rc = mwxi_warn_prune(w, 0, err)))
+        return rc;
     return mwxi_warn_finish(w, err);
 }
 
@@ -1162,6 +1207,8 @@ int mwx_warn_end_track(mwx_warn_t *w, const char *track_id, double t, mwx_warn_e
             return rc;
         release_slot(w, tr);
     } else {
+        if (!tr->lost)
+            tr->lost_t = t;
         tr->lost = 1;
         if ((rc = housekeeping(w, tr, err)))
             return rc;

@@ -172,7 +172,7 @@ void mwxi_warn_pic_series(const struct mwx_warn *w, size_t i, mwx_warn_pic_serie
     memset(out, 0, sizeof *out);
     if (!tr->used || !s->has_last)
         return;
-    out->track_id = tr->sname[0] ? tr->sname : tr->trk.track_id;
+    out->track_id = s->sname[0] ? s->sname : tr->trk.track_id;
     out->kind = s->kind;
     out->active = s->active;
     out->last = &s->last;

@@ -1,6 +1,6 @@
 /* The warning context's journal: the durable alert series a restarted node continues
- * (docs/NODE.md "Warning continuity"), and the takeover of a journaled series by the
- * rebuilt track of the same threat. */
+ * (docs/NODE.md "Warning continuity"). Which rebuilt track takes a journaled series over
+ * is warn_succession.c's. */
 #include "warn/warn_state.h"
 
 #include <math.h>
@@ -47,9 +47,20 @@ typedef struct jrec {
 
 /* The series of a track an entry of this kind describes: impact and overflight are
  * s[kind], the launch notice its own (it has no sibling). */
-static wseries_t *jseries(wtrack_t *tr, int kind)
+wseries_t *mwxi_warn_jseries(wtrack_t *tr, int kind)
 {
     return kind == MWX_WARN_LAUNCH ? &tr->launch : &tr->s[kind];
+}
+
+/* An empty series of a kind, under a journal key and series name. */
+void mwxi_warn_series_init(wseries_t *s, int kind, uint32_t jkey, const char *sname)
+{
+    memset(s, 0, sizeof *s);
+    s->kind = (mwx_warn_kind_t)kind;
+    for (int i = 0; i < NREG_MAX; i++)
+        s->outside_since[i] = NAN;
+    s->jkey = jkey;
+    mwx_strlcpy(s->sname, sname, sizeof s->sname);
 }
 
 /* Has the track ever sent a message (in any series)? */
@@ -236,18 +247,18 @@ int mwxi_warn_journal_message(mwx_warn_t *w, const wtrack_t *tr, const wseries_t
         return MWX_OK;
     memset(r, 0, sizeof *r);
     r->what = JR_SERIES;
-    r->key = tr->jkey;
+    r->key = s->jkey;
     r->kind = (int32_t)s->kind;
     r->serial = w->serial;
     r->now_t = m->t;
-    mwx_strlcpy(r->sname, tr->sname, sizeof r->sname);
+    mwx_strlcpy(r->sname, s->sname, sizeof r->sname);
     r->trk = tr->trk;
     r->impact_t = tr->impact_t;
     r->active = s->active;
     r->n_refs = m->n_refs;
     memcpy(r->warned, s->warned, sizeof r->warned);
     memcpy(r->outside_since, s->outside_since, sizeof r->outside_since);
-    if (s->kind != MWX_WARN_LAUNCH) {
+    if (s->kind != MWX_WARN_LAUNCH && tr->s[1 - s->kind].jkey == s->jkey) {
         memcpy(r->sib_warned, tr->s[1 - s->kind].warned, sizeof r->sib_warned);
         memcpy(r->sib_outside_since, tr->s[1 - s->kind].outside_since, sizeof r->sib_outside_since);
     }
@@ -283,23 +294,47 @@ int mwxi_warn_journal_message(mwx_warn_t *w, const wtrack_t *tr, const wseries_t
     return MWX_OK;
 }
 
+/* Does a track other than tr hold a series under journal key k? */
+static int key_elsewhere(const mwx_warn_t *w, const wtrack_t *tr, uint32_t k)
+{
+    for (int i = 0; i < MWX_WARN_MAX_TRACKS; i++) {
+        const wtrack_t *o = &w->tracks[i];
+        if (o != tr && o->used &&
+            (o->jkey == k || o->s[0].jkey == k || o->s[1].jkey == k || o->launch.jkey == k))
+            return 1;
+    }
+    return 0;
+}
+
+/* A released track: a release entry for each of its series' journal keys that has
+ * entries and that no other track's series (taken over from this one) still uses. */
 void mwxi_warn_journal_release(mwx_warn_t *w, const wtrack_t *tr)
 {
     jrec_t *r = w->jbuf;
-    if (!w->journal || !mwxi_warn_any_sent(tr))
+    uint32_t keys[4] = {tr->jkey, tr->s[0].jkey, tr->s[1].jkey, tr->launch.jkey};
+    if (!w->journal)
         return;
-    memset(r, 0, sizeof *r);
-    r->what = JR_RELEASE;
-    r->key = tr->jkey;
-    r->serial = w->serial;
-    r->now_t = w->now_t;
-    /* not critical: a lost release restores a closed series, which only waits to be
-     * released again */
-    (void)journal_append(w, r, NULL);
+    for (int i = 0; i < 4; i++) {
+        int dup = 0, live = 0;
+        for (int j = 0; j < i; j++)
+            dup |= keys[j] == keys[i];
+        for (size_t j = 0; j < w->n_jlive && !live; j++)
+            live = w->jlive[j]->key == keys[i];
+        if (dup || !live || key_elsewhere(w, tr, keys[i]))
+            continue;
+        memset(r, 0, sizeof *r);
+        r->what = JR_RELEASE;
+        r->key = keys[i];
+        r->serial = w->serial;
+        r->now_t = w->now_t;
+        /* not critical: a lost release restores a closed series, which only waits to be
+         * released again */
+        (void)journal_append(w, r, NULL);
+    }
 }
 
 /* Point the last message's arrays at its own series (after a copy of the series). */
-static void fix_last(wseries_t *s)
+void mwxi_warn_fix_last(wseries_t *s)
 {
     s->last.regions = s->reg_list;
     s->last.removed = s->last.n_removed ? s->rem_list : NULL;
@@ -348,25 +383,20 @@ static int journal_restore(mwx_warn_t *w, mwx_err_t *err)
             tr->used = 1;
             tr->orphan = 1;
             tr->lost = 1;
+            tr->lost_t = NAN;
             tr->jkey = r->key;
             mwx_strlcpy(tr->sname, r->sname, sizeof tr->sname);
             tr->last_cot_t = -INFINITY;
             tr->last_boost_t = -INFINITY;
-            for (int k = 0; k < 2; k++) {
-                tr->s[k].kind = (mwx_warn_kind_t)k;
-                for (int j = 0; j < NREG_MAX; j++)
-                    tr->s[k].outside_since[j] = NAN;
-            }
-            tr->launch.kind = MWX_WARN_LAUNCH;
-            for (int j = 0; j < NREG_MAX; j++)
-                tr->launch.outside_since[j] = NAN;
+            for (int k = 0; k <= MWX_WARN_LAUNCH; k++)
+                mwxi_warn_series_init(mwxi_warn_jseries(tr, k), k, r->key, r->sname);
         }
         if (!tr->trk.track_id[0] || r->now_t >= tr->last_t) {
             tr->trk = r->trk;
             tr->last_t = r->trk.t;
             tr->impact_t = r->impact_t;
         }
-        s = jseries(tr, r->kind);
+        s = mwxi_warn_jseries(tr, r->kind);
         if (r->kind == MWX_WARN_LAUNCH)
             tr->launch_done = 1;
         m = &s->last;
@@ -403,7 +433,7 @@ static int journal_restore(mwx_warn_t *w, mwx_err_t *err)
                 r->removed[j] >= 0 && (size_t)r->removed[j] < w->nreg ? r->removed[j] : 0;
         if (r->n_ring)
             memcpy(s->ring, r->ring, (size_t)r->n_ring * sizeof s->ring[0]);
-        fix_last(s);
+        mwxi_warn_fix_last(s);
         s->has_last = 1;
         if (!noop_exists(w->alerts_dir, m->identifier)) {
             /* with the refs the message had (before after_message adds itself) */
@@ -450,9 +480,9 @@ static int journal_restore(mwx_warn_t *w, mwx_err_t *err)
                     (tr->launch.has_last && tr->launch.last.all_clear)) &&
                    !tr->s[0].active && !tr->s[1].active && !tr->launch.active;
         for (int j = 0; j <= MWX_WARN_LAUNCH; j++)
-            if (jseries(tr, j)->has_last) {
+            if (mwxi_warn_jseries(tr, j)->has_last) {
                 w->st.restored_series++;
-                w->st.restored_active += jseries(tr, j)->active ? 1 : 0;
+                w->st.restored_active += mwxi_warn_jseries(tr, j)->active ? 1 : 0;
             }
     }
     if (w->n_jlive) {
@@ -471,7 +501,7 @@ void mwxi_warn_emit_republished(mwx_warn_t *w)
     w->emit_pending = 0;
     for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++)
         for (int j = 0; j <= MWX_WARN_LAUNCH; j++) {
-            wseries_t *s = jseries(&w->tracks[k], j);
+            wseries_t *s = mwxi_warn_jseries(&w->tracks[k], j);
             char file[192];
             if (!w->tracks[k].used || !s->emit_pending)
                 continue;
@@ -481,112 +511,6 @@ void mwxi_warn_emit_republished(mwx_warn_t *w)
             mwxi_warn_emit_file(w, MWX_WARN_OUT_CAP, file, s->last.identifier, s->last.msg_type,
                                 s->last.regions, s->last.n_regions);
         }
-}
-
-/* Is this (settled) track the threat of an orphaned series? Its predicted impact must
- * fall within the two ellipses plus update_shift_km of the series' last one, at an impact
- * time within 60 s; when both know the launch, within 60 s of it too. The nearest wins
- * (distances in units of their gates); the same track id breaks ties. This is fusion's
- * question (same missile?) asked with what the journal keeps. */
-/* The rebuilt track tr continues the orphan's series (all of them, the launch notice's
- * too) under the orphan's journal key and series name. */
-static void take_over(mwx_warn_t *w, wtrack_t *tr, wtrack_t *o)
-{
-    for (int j = 0; j < 2; j++) {
-        tr->s[j] = o->s[j];
-        fix_last(&tr->s[j]);
-    }
-    tr->launch = o->launch;
-    fix_last(&tr->launch);
-    tr->launch_done = o->launch_done || o->launch.has_last;
-    tr->done = o->done;
-    tr->jkey = o->jkey;
-    mwx_strlcpy(tr->sname, o->sname, sizeof tr->sname);
-    memset(o, 0, sizeof *o);
-    w->st.adopted++;
-    w->picture_pending = w->picture_force = 1;
-}
-
-void mwxi_warn_adopt(mwx_warn_t *w, wtrack_t *tr)
-{
-    const mwx_rec_impact_est_t *e = &tr->trk.impact;
-    wtrack_t *best = NULL;
-    double best_cost = INFINITY;
-
-    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
-        wtrack_t *o = &w->tracks[k];
-        const mwx_rec_impact_est_t *oe = &o->trk.impact;
-        double s12, az1, az2, gate_km, cost, dt;
-        if (!o->used || !o->orphan || !oe->valid)
-            continue;
-        geod_inverse(mwxi_regions_geod(w->regions), oe->lat, oe->lon, e->lat, e->lon, &s12, &az1,
-                     &az2);
-        gate_km = e->semi_major_km + oe->semi_major_km + w->pol.update_shift_km;
-        dt = fabs(e->t - oe->t);
-        if (s12 / 1000.0 > gate_km || dt > 60.0)
-            continue;
-        cost = s12 / 1000.0 / gate_km + dt / 60.0;
-        if (tr->trk.launch.valid && o->trk.launch.valid) {
-            double ldt = fabs(tr->trk.launch.t - o->trk.launch.t);
-            if (ldt > 60.0)
-                continue;
-            cost += ldt / 60.0;
-        }
-        if (strcmp(o->trk.track_id, tr->trk.track_id) != 0)
-            cost += 1e-6;
-        if (cost < best_cost) {
-            best_cost = cost;
-            best = o;
-        }
-    }
-    if (best)
-        take_over(w, tr, best);
-}
-
-/* Is this track, about to send its launch notice, the missile of an orphaned series that
- * sent one already (a restarted node rebuilding its picture)? With both launch estimates:
- * launched within 60 s and 500 km of each other; else its position within what 8 km/s
- * covers, plus 200 km, of the orphan's last one. The nearest wins. Matching a rebuilt
- * track here, before any prediction settles, keeps a restart from sending a second
- * launch notice; mwxi_warn_adopt() later finds nothing left to take. Returns 1 when taken over. */
-int mwxi_warn_launch_adopt(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv)
-{
-    const struct geod_geodesic *g = mwxi_regions_geod(w->regions);
-    wtrack_t *best = NULL;
-    double best_cost = INFINITY;
-
-    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
-        wtrack_t *o = &w->tracks[k];
-        double s12, az1, az2, cost;
-        if (!o->used || !o->orphan || !o->launch.has_last)
-            continue;
-        if (tr->trk.launch.valid && o->trk.launch.valid) {
-            double ldt = fabs(tr->trk.launch.t - o->trk.launch.t);
-            geod_inverse(g, tr->trk.launch.lat, tr->trk.launch.lon, o->trk.launch.lat,
-                         o->trk.launch.lon, &s12, &az1, &az2);
-            if (ldt > 60.0 || s12 > 500e3)
-                continue;
-            cost = ldt / 60.0 + s12 / 500e3;
-        } else {
-            mwx_warn_trackview_t ov;
-            double gate_m = 200e3 + 8e3 * fabs(tr->trk.t - o->trk.t);
-            mwxi_warn_track_view(&o->trk, &ov);
-            geod_inverse(g, tv->lat, tv->lon, ov.lat, ov.lon, &s12, &az1, &az2);
-            if (!(s12 <= gate_m))
-                continue;
-            cost = s12 / gate_m;
-        }
-        if (strcmp(o->trk.track_id, tr->trk.track_id) != 0)
-            cost += 1e-6;
-        if (cost < best_cost) {
-            best_cost = cost;
-            best = o;
-        }
-    }
-    if (!best)
-        return 0;
-    take_over(w, tr, best);
-    return 1;
 }
 
 /* Open (or create) the journal, restore its series, and compact it to what is live. */

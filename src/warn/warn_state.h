@@ -20,7 +20,9 @@ typedef struct wseries {
     char refs[MWX_WARN_MAX_REFS][MWX_WARN_REF_LEN];
     int n_refs;
     int has_last;
-    int emit_pending; /* last message written again at create, not yet emitted */
+    int emit_pending;       /* last message written again at create, not yet emitted */
+    uint32_t jkey;          /* journal key and series name (identifiers, incident): a series */
+    char sname[MWX_ID_LEN]; /* keeps them when another track takes it over */
     mwx_warn_msg_t last;
     int reg_list[NREG_MAX], rem_list[NREG_MAX];
     double ring[MWX_WARN_MAX_RING + 1][2];
@@ -34,8 +36,10 @@ typedef struct wtrack {
                                  series began with, kept when a rebuilt track takes it over */
     mwx_rec_track_t trk;
     double last_t;
-    int lost; /* no more updates expected */
-    int done; /* all-clear issued: the flight is over */
+    int lost;      /* no more updates expected */
+    double lost_t; /* when it was lost (an orphan: its first time after the restart);
+                      NAN while live */
+    int done;      /* all-clear issued: the flight is over */
     int cot_events;
     double last_cot_t; /* scenario time of the last CoT file */
     double impact_t;   /* latest predicted impact time, INFINITY when unknown */
@@ -52,9 +56,11 @@ typedef struct wtrack {
     double ring[MWX_WARN_MAX_RING + 1][2];
     size_t n_ring;
     wseries_t s[2];
-    wseries_t launch; /* the launch notice: one Alert, closed with the others */
-    int launch_done;  /* the notice was considered (sent, or no region in reach) */
-    int assessed;     /* a settled prediction was acted on: the boost fan is over */
+    wseries_t launch;      /* the launch notice: one Alert, closed with the others */
+    int launch_done;       /* the notice was considered (sent, or no region in reach) */
+    int assessed;          /* a settled prediction was acted on: the boost fan is over */
+    uint32_t stood_for[3]; /* per kind, the journal key of another track's series that
+                              stood for this track's (0: none); warn_succession.c */
 } wtrack_t;
 
 struct mwx_warn {
@@ -78,6 +84,7 @@ struct mwx_warn {
     wtrack_t *tracks;
     mwx_warn_stats_t st;
     double now_t;
+    double max_t; /* the latest time seen */
     int msgs_changed;
     mwx_alert_kind_t msg_kind; /* kind of the message being written (alert records) */
     int no_prediction;         /* the messages being decided rest on no impact prediction
@@ -101,6 +108,10 @@ struct mwx_warn {
     struct jrec *jbuf; /* the entry being written */
     int (*journaled)(void *user, const char *identifier);
     int emit_pending; /* republished messages still to be emitted */
+    /* retention of alerts/ (warn_prune.c) */
+    uint64_t keep_bytes;
+    double keep_age_s;
+    double last_prune; /* monotonic clock of the last scan */
 };
 
 /* The boost-phase fan (warn.c decides it, warn_geometry.c draws it). */
@@ -133,8 +144,21 @@ int mwxi_warn_journal_message(mwx_warn_t *w, const wtrack_t *tr, const wseries_t
                               const mwx_warn_msg_t *m, mwx_err_t *err);
 void mwxi_warn_journal_release(mwx_warn_t *w, const wtrack_t *tr);
 void mwxi_warn_emit_republished(mwx_warn_t *w);
-void mwxi_warn_adopt(mwx_warn_t *w, wtrack_t *tr);
-int mwxi_warn_launch_adopt(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv);
+wseries_t *mwxi_warn_jseries(wtrack_t *tr, int kind);
+void mwxi_warn_series_init(wseries_t *s, int kind, uint32_t jkey, const char *sname);
+void mwxi_warn_fix_last(wseries_t *s);
+int mwxi_warn_impact_valid(const mwx_rec_impact_est_t *e);
+/* warn_succession.c: one series per threat across tracks and restarts */
+#define MWXI_WARN_LOST_HOLD_S(w) (2.0 * (w)->pol.track_stale_s)
+/* a lost track's launch notice stands until this long after the launch (the flight of a
+ * missile reaching launch_reach_km, 3,500 km, takes under 20 minutes) */
+#define MWXI_WARN_LAUNCH_HOLD_S 1200.0
+int mwxi_warn_adopt(mwx_warn_t *w, wtrack_t *tr, int by_launch);
+int mwxi_warn_succession(mwx_warn_t *w, wtrack_t *tr, int kind);
+int mwxi_warn_hand_over(mwx_warn_t *w, wtrack_t *tr, int kind);
+/* warn_prune.c: alerts/ within alerts_keep_bytes / alerts_keep_age_s (every 10 s at
+ * most, or now with force) */
+int mwxi_warn_prune(mwx_warn_t *w, int force, mwx_err_t *err);
 int mwxi_warn_issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt, int all_clear,
                     const double (*ring)[2], size_t n_ring, const uint8_t *removed, mwx_err_t *err);
 int mwxi_warn_all_clear(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err);

@@ -50,6 +50,8 @@ static int setup(void **st)
     return mwx_time_parse("2026-11-22T03:00:00Z", &g_epoch, &err);
 }
 
+static uint64_t g_keep_bytes; /* alerts_keep_bytes of the contexts opened */
+
 static mwx_warn_t *open_ctx(const char *dir, hook_t *h, mwx_err_t *err)
 {
     mwx_warn_config_t cfg = {0};
@@ -67,6 +69,7 @@ static mwx_warn_t *open_ctx(const char *dir, hook_t *h, mwx_err_t *err)
     cfg.journal_path = jpath;
     cfg.journaled = h ? on_journaled : NULL;
     cfg.user = h;
+    cfg.alerts_keep_bytes = g_keep_bytes;
     if (mwx_warn_create(&cfg, &w, err))
         return NULL;
     return w;
@@ -342,11 +345,135 @@ static void test_torn_and_foreign(void **st)
     rm_rf(dir);
 }
 
+/* Is the CAP file of this identifier in the set? */
+static int has_cap(const capset_t *cs, const char *id, size_t n)
+{
+    for (int i = 0; i < cs->n; i++)
+        if (strlen(cs->name[i]) == n + 8 && strncmp(cs->name[i], id, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Every message a present CAP file references ("sender,identifier,sent" ...) is present
+ * too. */
+static void refs_present(const capset_t *cs, const char *what)
+{
+    for (int i = 0; i < cs->n; i++) {
+        const char *r = strstr(cs->data[i], "<references>"), *end;
+        char buf[4096], *save = NULL;
+        if (!r)
+            continue;
+        r += strlen("<references>");
+        end = strstr(r, "</references>");
+        assert_non_null(end);
+        assert_true((size_t)(end - r) < sizeof buf);
+        memcpy(buf, r, (size_t)(end - r));
+        buf[end - r] = '\0';
+        for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+            char *id = strchr(tok, ','), *c = id ? strchr(id + 1, ',') : NULL;
+            assert_non_null(c);
+            id++;
+            if (!has_cap(cs, id, (size_t)(c - id)))
+                fail_msg("%s: %s references %.*s, which was removed", what, cs->name[i],
+                         (int)(c - id), id);
+        }
+    }
+}
+
+/* Retention of alerts/ (alerts_keep_bytes): a context stopped after X-2 was judged false
+ * and released, created again with a 1-byte limit, removes X-2's closed series (nothing
+ * holds it) but keeps every file X-1's live series refers to; the Atom feed links only
+ * files that are there; the restarted context continues X-1's series to its all-clear,
+ * every reference still resolving; and the same run without a limit removes nothing. */
+static void test_alerts_retention(void **st)
+{
+    char dir[600], atom[700];
+    mwx_err_t err = {0};
+    mwx_warn_t *w;
+    mwx_warn_stats_t ws;
+    capset_t before, after, end;
+    FILE *f;
+    char *text;
+    long len;
+    int x2 = 0;
+    (void)st;
+    outdir(dir, sizeof dir, "retention");
+    g_keep_bytes = 1;
+    w = open_ctx(dir, NULL, &err);
+    assert_non_null(w);
+    for (int i = 0; i < 200; i++) /* to t = 299: X-2 false at 250, released */
+        if (step(w, i, &err))
+            fail_msg("step %d: %s", i, err.msg);
+    mwx_warn_get_stats(w, &ws);
+    assert_int_equal(ws.pruned, 0); /* every 10 s of wall time at most */
+    mwx_warn_free(w);
+    read_caps(dir, &before);
+    for (int i = 0; i < before.n; i++)
+        x2 += strstr(before.name[i], ".X-2.") != NULL;
+    assert_true(x2 >= 2);          /* its Alert and its Cancel */
+    w = open_ctx(dir, NULL, &err); /* removes at create */
+    assert_non_null(w);
+    mwx_warn_get_stats(w, &ws);
+    read_caps(dir, &after);
+    assert_true((int)ws.pruned >= before.n - after.n); /* CoT files of released tracks too */
+    assert_true(after.n < before.n);
+    for (int i = 0; i < after.n; i++)
+        assert_null(strstr(after.name[i], ".X-2."));
+    assert_true(after.n >= 1);
+    refs_present(&after, "after the restart");
+    /* the feed links only files that are there */
+    snprintf(atom, sizeof atom, "%s/alerts/alerts.atom", dir);
+    f = fopen(atom, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    len = ftell(f);
+    rewind(f);
+    text = malloc((size_t)len + 1);
+    assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
+    text[len] = '\0';
+    fclose(f);
+    for (const char *p = strstr(text, "href=\""); p; p = strstr(p + 6, "href=\"")) {
+        const char *q = strchr(p + 6, '"');
+        if (q - (p + 6) > 8 && strncmp(q - 8, ".cap.xml", 8) == 0 &&
+            !has_cap(&after, p + 6, (size_t)(q - (p + 6)) - 8))
+            fail_msg("the Atom feed links %.*s, which was removed", (int)(q - (p + 6)), p + 6);
+    }
+    free(text);
+    for (int i = 200; i < N_STEPS; i++)
+        if (step(w, i, &err))
+            fail_msg("step %d: %s", i, err.msg);
+    mwx_warn_free(w);
+    read_caps(dir, &end);
+    refs_present(&end, "at the end");
+    free_caps(&before);
+    free_caps(&after);
+    free_caps(&end);
+    rm_rf(dir);
+    /* no limit: nothing removed */
+    g_keep_bytes = 0;
+    outdir(dir, sizeof dir, "retention0");
+    w = open_ctx(dir, NULL, &err);
+    assert_non_null(w);
+    for (int i = 0; i < 200; i++)
+        assert_int_equal(step(w, i, &err), 0);
+    mwx_warn_free(w);
+    read_caps(dir, &before);
+    w = open_ctx(dir, NULL, &err);
+    assert_non_null(w);
+    mwx_warn_free(w);
+    read_caps(dir, &after);
+    assert_int_equal(after.n, before.n);
+    free_caps(&before);
+    free_caps(&after);
+    rm_rf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_restart_at_every_message),
         cmocka_unit_test(test_torn_and_foreign),
+        cmocka_unit_test(test_alerts_retention),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -1,0 +1,302 @@
+/* Succession of warning series across tracks (issue 17; docs/WARNING_POLICY.md, "One
+ * threat, one series"): which track carries a threat's series when a restarted node
+ * rebuilds its tracks, a tracker loses one and opens another, or fusion holds two tracks
+ * of one missile. The series state and its journal are warn_journal.c's; the decisions
+ * that call on this are warn.c's. */
+#include "warn/warn_state.h"
+
+#include <math.h>
+#include <string.h>
+
+/* One threat, one series of each kind, whatever tracks carry it: a restarted node rebuilds
+ * its tracks from scratch (several, on a live feed), a tracker loses a track and opens
+ * another for the same missile, fusion holds two tracks of one missile until they merge.
+ * A track about to send an Alert first looks for an active series of that kind on
+ * another track of the same threat: a journaled series (orphan) or a lost track's is
+ * taken over and continued (Update/Cancel referencing it); a live track's keeps warning,
+ * and this track sends nothing of that kind (it takes the series over once the other is
+ * lost). A lost track's warnings that no impact time ends (launch notice, boost fan) are
+ * held LOST_HOLD_S for such a successor, then handed to a live track of the threat, and
+ * only cancelled when there is none. */
+
+#define SAME_POS_MAX_DT_S 240.0
+
+/* Are a and b (b perhaps older: a lost track, a journaled one) one threat?
+ *   - where: b's state carried to a's time under gravity lies within 50 km plus 5 % of
+ *     the distance flown plus 5 m/s^2 of unmodelled thrust of a's (asked when at most
+ *     SAME_POS_MAX_DT_S apart: two missiles are told apart by where they are);
+ *   - launch: both launch estimates within LAUNCH_DT_S and 500 km (a track rebuilt
+ *     mid-flight estimates its launch roughly; asked when both have one);
+ *   - impact: with both predictions, the predicted impacts within both ellipses plus
+ *     update_shift_km and 60 s of each other.
+ * With both predictions: the impacts must agree, and where, else launch, when asked.
+ * Without: where; for launch notices (by_launch) where or launch. Returns a cost (lower
+ * is nearer; the same track id breaks ties) or INFINITY. */
+#define LAUNCH_DT_S 120.0
+
+/* Two tracks the tracker holds at once (neither lost nor journaled), at most HELD_DT_S
+ * apart, are two objects when the older's state carried to the newer's time lies beyond
+ * 1 km plus 4 sigma of both tracks' position (and velocity x dt) covariance plus 50 m/s^2
+ * of thrust: fusion's two tracks of one missile lie within that (JP's own and fused
+ * tracks in the chaos scenario: 1-4 km apart, 2.4 km sigma), a salvo's second missile,
+ * launched 6 s after the first from the same site, does not (6-15 km apart, 0.7 km
+ * sigma), whatever its launch estimate or (early, wide) impact prediction says. */
+#define HELD_DT_S 5.0
+
+static double cov_trace(const double c[6])
+{
+    double t = c[0] + c[3] + c[5];
+    return isfinite(t) && t > 0 ? t : 0;
+}
+
+/* The distance of b's state carried to a's time (under gravity alone), in metres, or NAN
+ * when not asked (more than max_dt apart, or b is no state in flight). */
+static double carried_dist(const mwx_rec_track_t *a, const mwx_rec_track_t *b, double max_dt)
+{
+    double dt = a->t - b->t, r = mwx_norm3(b->ecef_m), d2 = 0;
+    if (!(fabs(dt) <= max_dt) || r <= 1e6)
+        return NAN;
+    for (int i = 0; i < 3; i++) {
+        double acc = -MWX_WGS84_GM * b->ecef_m[i] / (r * r * r);
+        double p = b->ecef_m[i] + b->vel_mps[i] * dt + 0.5 * acc * dt * dt;
+        d2 += (a->ecef_m[i] - p) * (a->ecef_m[i] - p);
+    }
+    return sqrt(d2);
+}
+
+static int held(const wtrack_t *t)
+{
+    return t->used && !t->orphan && !t->lost;
+}
+
+/* Are a and b, both held by the tracker now, two objects (see HELD_DT_S)? */
+static int held_apart(const wtrack_t *a, const wtrack_t *b)
+{
+    double d, dt, var;
+    if (!held(a) || !held(b))
+        return 0;
+    d = carried_dist(&a->trk, &b->trk, HELD_DT_S);
+    if (isnan(d))
+        return 0;
+    dt = a->trk.t - b->trk.t;
+    var = cov_trace(a->trk.cov_pos_m2) + cov_trace(b->trk.cov_pos_m2) +
+          dt * dt * (cov_trace(a->trk.cov_vel_m2s2) + cov_trace(b->trk.cov_vel_m2s2));
+    return d > 1e3 + 4.0 * sqrt(var) + 25.0 * dt * dt;
+}
+
+static double same_threat(const mwx_warn_t *w, const wtrack_t *ta, const wtrack_t *tb,
+                          int by_launch)
+{
+    const struct geod_geodesic *g = mwxi_regions_geod(w->regions);
+    const mwx_rec_track_t *a = &ta->trk, *b = &tb->trk;
+    double s12, az1, az2, tie = strcmp(a->track_id, b->track_id) ? 1e-6 : 0;
+    double pos = NAN, launch = NAN, dt = a->t - b->t, r = mwx_norm3(b->ecef_m);
+
+    if (held_apart(ta, tb))
+        return INFINITY;
+    if (fabs(dt) <= SAME_POS_MAX_DT_S && r > 1e6) {
+        double gate = 50e3 + 0.05 * mwx_norm3(b->vel_mps) * fabs(dt) + 2.5 * dt * dt, d2 = 0;
+        for (int i = 0; i < 3; i++) {
+            double acc = -MWX_WGS84_GM * b->ecef_m[i] / (r * r * r);
+            double p = b->ecef_m[i] + b->vel_mps[i] * dt + 0.5 * acc * dt * dt;
+            d2 += (a->ecef_m[i] - p) * (a->ecef_m[i] - p);
+        }
+        pos = sqrt(d2) <= gate ? sqrt(d2) / gate : INFINITY;
+    }
+    if (a->launch.valid && b->launch.valid && isfinite(a->launch.lat) && isfinite(b->launch.lat) &&
+        fabs(a->launch.lat) <= 90.0 && fabs(b->launch.lat) <= 90.0 && isfinite(a->launch.t) &&
+        isfinite(b->launch.t)) {
+        double ldt = fabs(a->launch.t - b->launch.t);
+        geod_inverse(g, a->launch.lat, a->launch.lon, b->launch.lat, b->launch.lon, &s12, &az1,
+                     &az2);
+        launch = ldt <= LAUNCH_DT_S && s12 <= 500e3 ? ldt / LAUNCH_DT_S + s12 / 500e3 : INFINITY;
+    }
+    if (mwxi_warn_impact_valid(&a->impact) && mwxi_warn_impact_valid(&b->impact)) {
+        double gate_km = a->impact.semi_major_km + b->impact.semi_major_km + w->pol.update_shift_km;
+        double idt = fabs(a->impact.t - b->impact.t), cost;
+        geod_inverse(g, a->impact.lat, a->impact.lon, b->impact.lat, b->impact.lon, &s12, &az1,
+                     &az2);
+        if (s12 / 1000.0 > gate_km || idt > 60.0)
+            return INFINITY;
+        cost = s12 / 1000.0 / gate_km + idt / 60.0;
+        if (!isnan(pos))
+            return cost + pos + tie;
+        if (!isnan(launch))
+            return cost + launch + tie;
+        return cost + tie;
+    }
+    if (!isnan(pos) && isfinite(pos))
+        return pos + tie;
+    if (by_launch && !isnan(launch))
+        return launch + tie;
+    return INFINITY;
+}
+
+/* Is o (journaled, or lost) another held track's rather than tr's: one apart from tr (not
+ * a second track of tr's object) whose own series of this kind o's stood for while both
+ * were held (kind < 0: any), or that is nearer o than tr is (cost)? A salvo's second
+ * missile does not take over a lost fragment of the first's track while the first is
+ * still tracked (its state carried on without thrust may well lie nearer the second). */
+static int nearer_other(const mwx_warn_t *w, const wtrack_t *tr, wtrack_t *o, int kind, double cost,
+                        int by_launch)
+{
+    if (held(o))
+        return 0;
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+        const wtrack_t *o2 = &w->tracks[k];
+        if (o2 == tr || o2 == o || !held(o2) || !held_apart(tr, o2))
+            continue;
+        if (kind >= 0 && o2->stood_for[kind] &&
+            o2->stood_for[kind] == mwxi_warn_jseries(o, kind)->jkey)
+            return 1;
+        if (same_threat(w, o2, o, by_launch) < cost)
+            return 1;
+    }
+    return 0;
+}
+
+/* The rebuilt track tr (which has sent nothing) continues all the orphan's series (the
+ * launch notice's too) under the orphan's journal key and series name. */
+static void take_over(mwx_warn_t *w, wtrack_t *tr, wtrack_t *o)
+{
+    for (int j = 0; j < 2; j++) {
+        tr->s[j] = o->s[j];
+        mwxi_warn_fix_last(&tr->s[j]);
+    }
+    tr->launch = o->launch;
+    mwxi_warn_fix_last(&tr->launch);
+    tr->launch_done = o->launch_done || o->launch.has_last;
+    tr->done = o->done;
+    tr->assessed |= o->assessed || o->s[MWX_WARN_IMPACT].has_last;
+    tr->jkey = o->jkey;
+    mwx_strlcpy(tr->sname, o->sname, sizeof tr->sname);
+    memset(o, 0, sizeof *o);
+    w->st.adopted++;
+    w->picture_pending = w->picture_force = 1;
+}
+
+/* Track to continues from's series of this kind (to's own is not active). from keeps an
+ * empty series under a new key (its old one goes on with the series). */
+static void move_series(mwx_warn_t *w, wtrack_t *to, wtrack_t *from, int kind)
+{
+    wseries_t *d = mwxi_warn_jseries(to, kind), *s = mwxi_warn_jseries(from, kind);
+    *d = *s;
+    mwxi_warn_fix_last(d);
+    mwxi_warn_series_init(s, kind, w->next_key++, from->sname);
+    if (kind == MWX_WARN_LAUNCH)
+        to->launch_done = 1;
+    if (kind == MWX_WARN_IMPACT)
+        to->assessed = 1;
+    if (from->orphan && !mwxi_warn_any_sent(from))
+        memset(from, 0, sizeof *from);
+    w->st.adopted++;
+    w->picture_pending = w->picture_force = 1;
+}
+
+/* A rebuilt track that has sent nothing takes over the journaled series (all kinds) of
+ * its threat, the nearest orphan. Returns 1 when taken over. */
+int mwxi_warn_adopt(mwx_warn_t *w, wtrack_t *tr, int by_launch)
+{
+    wtrack_t *best = NULL;
+    double best_cost = INFINITY;
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+        wtrack_t *o = &w->tracks[k];
+        double cost;
+        if (!o->used || !o->orphan || o == tr)
+            continue;
+        int bl = by_launch || (o->launch.has_last && !o->s[0].has_last && !o->s[1].has_last);
+        cost = same_threat(w, tr, o, bl);
+        if (cost < best_cost && !nearer_other(w, tr, o, -1, cost, bl)) {
+            best_cost = cost;
+            best = o;
+        }
+    }
+    if (!best)
+        return 0;
+    take_over(w, tr, best);
+    return 1;
+}
+
+/* Has a track (a journaled one: its impact series) acted on a settled prediction? The
+ * boost fan of its threat is over then. */
+static int threat_assessed(const wtrack_t *o)
+{
+    return o->assessed || o->s[MWX_WARN_IMPACT].has_last;
+}
+
+/* tr is about to send an Alert of this kind: is the threat warned of already? Returns 0
+ * (no: send it), 1 (a journaled or lost track's series was taken over: decide again on
+ * it) or 2 (a live track of the threat carries the series, or, for the boost fan, a
+ * track of the threat has a settled prediction: send nothing). */
+int mwxi_warn_succession(mwx_warn_t *w, wtrack_t *tr, int kind)
+{
+    wtrack_t *best = NULL;
+    double best_cost = INFINITY;
+    int fan = w->no_prediction && kind == MWX_WARN_OVERFLIGHT;
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+        wtrack_t *o = &w->tracks[k];
+        double cost;
+        if (o == tr || !o->used ||
+            (!mwxi_warn_jseries(o, kind)->active && !(fan && threat_assessed(o))))
+            continue;
+        cost = same_threat(w, tr, o, kind == MWX_WARN_LAUNCH);
+        if (cost < best_cost && !nearer_other(w, tr, o, kind, cost, kind == MWX_WARN_LAUNCH)) {
+            best_cost = cost;
+            best = o;
+        }
+    }
+    if (!best && kind == MWX_WARN_OVERFLIGHT) {
+        /* a region another track of the threat warns of impact keeps that (more severe)
+         * message, as within one track */
+        wseries_t *s = mwxi_warn_jseries(tr, kind);
+        size_t left = 0;
+        for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+            wtrack_t *o = &w->tracks[k];
+            if (o == tr || !o->used || !o->s[MWX_WARN_IMPACT].active ||
+                !isfinite(same_threat(w, tr, o, 0)))
+                continue;
+            for (size_t i = 0; i < w->nreg; i++)
+                if (o->s[MWX_WARN_IMPACT].warned[i])
+                    s->warned[i] = 0;
+        }
+        for (size_t i = 0; i < w->nreg; i++)
+            left += s->warned[i];
+        return left ? 0 : 2;
+    }
+    if (!best)
+        return 0;
+    if ((!best->orphan && !best->lost) || !mwxi_warn_jseries(best, kind)->active) {
+        tr->stood_for[kind] = mwxi_warn_jseries(best, kind)->jkey;
+        return 2;
+    }
+    if (best->orphan && !mwxi_warn_any_sent(tr))
+        take_over(w, tr, best);
+    else
+        move_series(w, tr, best, kind);
+    return 1;
+}
+
+/* A lost (or orphaned) track about to end its series of this kind for want of updates:
+ * hand it to a live, confirmed track of the same threat whose own is not active. Returns
+ * 1 when handed over. */
+int mwxi_warn_hand_over(mwx_warn_t *w, wtrack_t *tr, int kind)
+{
+    wtrack_t *best = NULL;
+    double best_cost = INFINITY;
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+        wtrack_t *o = &w->tracks[k];
+        double cost;
+        if (o == tr || !o->used || o->orphan || o->lost || o->done ||
+            (!o->trk.confirmed && w->pol.require_confirmed) || mwxi_warn_jseries(o, kind)->active)
+            continue;
+        cost = same_threat(w, o, tr, kind == MWX_WARN_LAUNCH);
+        if (cost < best_cost) {
+            best_cost = cost;
+            best = o;
+        }
+    }
+    if (!best)
+        return 0;
+    move_series(w, best, tr, kind);
+    return 1;
+}
