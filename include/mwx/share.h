@@ -545,6 +545,14 @@ typedef struct mwx_nats_opts {
                              * on nats.c's thread, still only inside poll and never
                              * beside the caller (lower latency) */
     int send_asap;           /* 1: natsOptions_SetSendAsap (low latency) */
+    int yield_after_publish; /* 1: sched_yield() once after each publish, so that the
+                              * threads the write woke (a nats-server on the same host,
+                              * a partner's reader) run before the caller's next work;
+                              * for a node that publishes on the thread that then fuses
+                              * and warns, on a host with few cores (docs/BENCHMARKS.md,
+                              * issue 14: 0 to -128 us at p50 on 2 shared cores). Costs
+                              * one system call; under load the caller may wait one
+                              * scheduler slice behind a neighbour. 0: off */
     int max_reconnect;       /* attempts before the bus is closed; < 0 forever; 0 = 60 */
     double reconnect_wait_s; /* 0 = 0.5 */
     size_t queue_slots;      /* poll queue depth (0 = 4096), slots of MWX_ENVELOPE_MAX */

@@ -15,6 +15,7 @@
 
 #include <nats/nats.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,9 @@ typedef struct qent {
     int key; /* origin slot in `share`, -1 for other subjects */
 } qent_t;
 
-/* Each origin's share of the ring is bounded (q_cap / MWX_MAX_NATIONS slots), so that
- * one partner's flood cannot push out another partner's traffic. The origin is the third
+/* Each origin's share of the ring is bounded (q_cap / MWX_MAX_NATIONS slots, more while
+ * a share per known origin stays free), so that one partner's flood cannot push out
+ * another partner's traffic. The origin is the third
  * token of mwx.<kind>.<origin>.<recipient>: with `mwx nats-config` accounts the server
  * lets only that origin publish there. */
 #define SHARE_KEYS 32
@@ -51,6 +53,7 @@ typedef struct nbus {
     natsConnection *nc;
     int direct;
     int caller_thread;
+    int yield_after_publish;
     nsub_t subs[MAX_SUBS];
     int n_subs;
     pthread_mutex_t mu;
@@ -213,7 +216,13 @@ static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *
     }
     int key = share_key(nb, natsMsg_GetSubject(m));
     size_t fair = nb->q_cap / MWX_MAX_NATIONS > 0 ? nb->q_cap / MWX_MAX_NATIONS : 1;
-    if (nb->q_n == nb->q_cap || (key >= 0 && nb->share[key].queued >= fair)) {
+    /* Beyond its fair share an origin borrows free room, but only while a fair share per
+     * known origin stays free: a partner's burst (a durable sender publishes a whole
+     * group commit at once) is not cut at 1/16 of the ring, and a flood still leaves
+     * every other partner its share. */
+    int over = key >= 0 && nb->share[key].queued >= fair &&
+               nb->q_cap - nb->q_n <= (size_t)nb->n_share * fair;
+    if (nb->q_n == nb->q_cap || over) {
         nb->st.dropped_queue_full++;
         pthread_mutex_unlock(&nb->mu);
         natsMsg_Destroy(m);
@@ -268,6 +277,8 @@ static int nb_publish(mwx_bus_t *b, const char *subject, const uint8_t *data, si
     natsStatus s = natsConnection_Publish(nb->nc, subject, data, (int)len);
     if (s != NATS_OK)
         return bus_fail(nb, err, "publish", s);
+    if (nb->yield_after_publish)
+        sched_yield(); /* see mwx_nats_opts_t.yield_after_publish */
     pthread_mutex_lock(&nb->mu);
     nb->st.published++;
     pthread_mutex_unlock(&nb->mu);
@@ -562,6 +573,7 @@ int mwx_bus_nats_open(const mwx_nats_opts_t *o, mwx_bus_t **out, mwx_err_t *err)
     nb->bus.impl = nb;
     nb->direct = o->direct;
     nb->caller_thread = o->caller_thread;
+    nb->yield_after_publish = o->yield_after_publish;
     nb->q_cap = o->queue_slots ? o->queue_slots : 4096;
     nb->q = calloc(nb->q_cap, sizeof *nb->q);
     natsStatus s = nb->q ? natsOptions_Create(&nb->opts) : NATS_NO_MEMORY;

@@ -120,6 +120,7 @@ static void net_open(net_t *net, int kind, const mwx_policy_t *pol)
             char user[64], pw[128], creds[320];
             o.url = net->fx.url;
             o.send_asap = 1;
+            o.yield_after_publish = i % 2; /* both ways of publishing under every test */
             o.name = n->nation;
             if (kind == BUS_NATS_POLICY) {
                 snprintf(creds, sizeof creds, "%s/%s.creds", net->dir, n->nation);
@@ -597,6 +598,45 @@ static void test_nats_flood_share(void **state)
     assert_int_equal(flood_jp, 100);
     assert_true(st.dropped_queue_full > 0); /* the flood did overflow its share */
     assert_true(flood_kr > 0);
+    mwx_bus_close(tx);
+    mwx_bus_close(rx);
+    nats_fixture_stop(&fx);
+}
+
+/* Issue 14: a durable partner publishes a whole group commit at once (hundreds of
+ * envelopes). Alone on the bus, such a burst borrows free ring room beyond its origin's
+ * fair share (256 slots, 16 each) instead of losing all but 16; a fair share per known
+ * origin stays free (test_nats_flood_share). */
+static void test_nats_burst_borrows(void **state)
+{
+    nats_fixture_t fx;
+    mwx_bus_t *rx, *tx;
+    mwx_err_t err;
+    mwx_nats_opts_t o = {0}, t = {0};
+    mwx_bus_stats_t st;
+    uint8_t msg[300];
+    (void)state;
+    memset(msg, 0x5a, sizeof msg);
+    assert_int_equal(nats_fixture_start(&fx, NULL), 0);
+    o.url = t.url = fx.url;
+    o.caller_thread = 1;
+    o.queue_slots = 256;
+    assert_int_equal(mwx_bus_nats_open(&o, &rx, &err), 0);
+    assert_int_equal(mwx_bus_subscribe(rx, "mwx.*.*.US", on_flood, NULL, &err), 0);
+    assert_int_equal(mwx_bus_flush(rx, 2.0, &err), 0);
+    assert_int_equal(mwx_bus_nats_open(&t, &tx, &err), 0);
+    flood_jp = flood_kr = 0;
+    for (int k = 0; k < 200; k++) /* one burst, the receiver not polling */
+        assert_int_equal(mwx_bus_publish(tx, "mwx.track.KR.US", msg, sizeof msg, &err), 0);
+    assert_int_equal(mwx_bus_flush(tx, 2.0, &err), 0);
+    /* let the burst arrive into the ring (poll not running: nothing is handled) */
+    struct timespec ts = {0, 300000000};
+    nanosleep(&ts, NULL);
+    while (mwx_bus_poll(rx, 0.05, &err) > 0)
+        ;
+    mwx_bus_stats(rx, &st);
+    assert_int_equal(st.dropped_queue_full, 0);
+    assert_int_equal(flood_kr, 200);
     mwx_bus_close(tx);
     mwx_bus_close(rx);
     nats_fixture_stop(&fx);
@@ -1109,6 +1149,7 @@ int main(void)
         cmocka_unit_test(test_nats_config_refuses),
         cmocka_unit_test(test_nats_hub_leaf),
         cmocka_unit_test(test_nats_flood_share),
+        cmocka_unit_test(test_nats_burst_borrows),
         cmocka_unit_test(test_nats_slow_consumer_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
