@@ -17,10 +17,11 @@
  *           report; B, polled by a thread of its own (mwx_node_poll, as `mwx node` does),
  *           verifies, decodes and fuses it. The clock starts before mwx_node_meas and stops
  *           in B's on_record callback when B's fused track for that scan is emitted
- *           (before B's warning, which follows it). Two more node pairs, on nats-servers
- *           of their own (the pairs share nation names): B's bus with `caller_thread`
- *           (every message handed to B's polling thread: the design before), and both
- *           nodes without public warnings;
+ *           (before B's warning, which follows it). Three more node pairs, on
+ *           nats-servers of their own (the pairs share nation names): B's bus with
+ *           `caller_thread` (every message handed to B's polling thread: the design
+ *           before), both nodes without public warnings, and A's bus without
+ *           yield_after_publish (below);
  *   seal->accept, direct / poll   the sharing layer alone: the clock starts before
  *           mwx_sender_seal_track and stops after mwx_receiver_accept in the handler, run
  *           on nats.c's thread (direct) or through mwx_bus_poll on a thread of its own.
@@ -37,7 +38,12 @@
  * envelopes carry a per-recipient MAC, a signed session/checkpoint message goes out first
  * and after every 64 (the seal->accept modes publish it on the same subject; the node
  * path as the node does). `--sign`: every envelope Ed25519-signed (sessions off), the
- * design before issue 14. The raw payload has the size of the mode's track envelope. */
+ * design before issue 14. The raw payload has the size of the mode's track envelope.
+ *
+ * Node A's bus yields the CPU once after each publish (yield_after_publish): A goes on to
+ * fuse and warn its own track on the same thread, and on a host with few cores the
+ * threads its publish woke (nats-server, B's reader) otherwise wait behind that work.
+ * `--no-yield`: A keeps the CPU in every pair (the fourth pair never yields). */
 #include "mwx/node.h"
 #include "mwx/share.h"
 #include "mwx/track.h"
@@ -60,15 +66,16 @@
 #define WARM   200  /* per mode, discarded (the node's track confirms and settles here) */
 #define BLOCK  100  /* modes take turns every BLOCK messages */
 #define RATE   500.0
-#define NMODES 6
-#define NPAIRS 3
+#define NMODES 7
+#define NPAIRS 4
 #define PER    (N + WARM)
 
-enum { M_RAW, M_NODE, M_NODEQ, M_NODENW, M_DIRECT, M_POLL };
+enum { M_RAW, M_NODE, M_NODEQ, M_NODENW, M_NODENY, M_DIRECT, M_POLL };
 static const char *mode_name[NMODES] = {"raw nats.c",
                                         "node A meas -> node B fused",
                                         "  same, B polls caller_thread",
                                         "  same, no public warnings",
+                                        "  same, A does not yield",
                                         "seal->accept, direct",
                                         "seal->accept, poll"};
 
@@ -88,6 +95,10 @@ static char tls_ca[600], tls_cert[600], tls_key[600];
 
 /* 1: sessions (MAC'd envelopes); 0 (--sign): a signature per envelope */
 static int use_sessions = 1;
+
+/* 1: node A's bus yields the CPU once after each publish (mwx_nats_opts_t
+ * yield_after_publish); 0 (--no-yield): the design before */
+static int a_yields = 1;
 
 static void bus_tls(mwx_nats_opts_t *o)
 {
@@ -692,7 +703,7 @@ static void cpu_breakdown(const mwx_keypair_t *k, const uint8_t *env, size_t env
 
 /* Node pair p: A ("KR") publishes to B ("JP") on its own nats-server (the two pairs use
  * the same nations, so each needs a server of its own). */
-static void pair_open(pair_t *p, int mode, const char *u, int caller_thread, int warn,
+static void pair_open(pair_t *p, int mode, const char *u, int caller_thread, int warn, int yield,
                       const mwx_keypair_t *kkr, const mwx_keypair_t *kjp, const mwx_policy_t *pol,
                       const char *regions, const char *dir)
 {
@@ -706,6 +717,7 @@ static void pair_open(pair_t *p, int mode, const char *u, int caller_thread, int
         p->scn_t[i] = 1e30;
     o_a.url = o_b.url = u;
     o_a.send_asap = o_b.send_asap = 1;
+    o_a.yield_after_publish = yield;
     o_b.caller_thread = caller_thread;
     bus_tls(&o_a);
     bus_tls(&o_b);
@@ -912,8 +924,10 @@ int main(int argc, char **argv)
             use_tls = 1;
         } else if (strcmp(argv[a], "--sign") == 0) {
             use_sessions = 0;
+        } else if (strcmp(argv[a], "--no-yield") == 0) {
+            a_yields = 0;
         } else {
-            fprintf(stderr, "usage: share_latency [--tls] [--sign] | --profile N\n");
+            fprintf(stderr, "usage: share_latency [--tls] [--sign] [--no-yield] | --profile N\n");
             return 2;
         }
     }
@@ -953,6 +967,9 @@ int main(int argc, char **argv)
     printf("authentication: %s\n",
            use_sessions ? "sessions (per-recipient MAC per envelope, signed checkpoints)"
                         : "--sign: an Ed25519 signature per envelope");
+    printf("node A's bus: %s\n", a_yields ? "yields the CPU once after each publish "
+                                            "(yield_after_publish; --no-yield: off)"
+                                          : "--no-yield: no yield after publishing");
     if (use_tls)
         printf("TLS: every connection (raw nats.c too) over mutual TLS (client certificates "
                "required), %s\n",
@@ -1025,9 +1042,10 @@ int main(int argc, char **argv)
         die("mkdtemp", NULL);
     char regions[1024];
     snprintf(regions, sizeof regions, "%s/data/regions/northeast-asia.geojson", MWX_SOURCE_DIR);
-    pair_open(&pr[0], M_NODE, pair_url[0], 0, 1, &kkr, &kjp, &pol, regions, dir);
-    pair_open(&pr[1], M_NODEQ, pair_url[1], 1, 1, &kkr, &kjp, &pol, regions, dir);
-    pair_open(&pr[2], M_NODENW, pair_url[2], 0, 0, &kkr, &kjp, &pol, regions, dir);
+    pair_open(&pr[0], M_NODE, pair_url[0], 0, 1, a_yields, &kkr, &kjp, &pol, regions, dir);
+    pair_open(&pr[1], M_NODEQ, pair_url[1], 1, 1, a_yields, &kkr, &kjp, &pol, regions, dir);
+    pair_open(&pr[2], M_NODENW, pair_url[2], 0, 0, a_yields, &kkr, &kjp, &pol, regions, dir);
+    pair_open(&pr[3], M_NODENY, pair_url[3], 0, 1, 0, &kkr, &kjp, &pol, regions, dir);
     scene_t sc[NPAIRS];
     double t_prev[NPAIRS] = {0};
     scene_init(&sc[0], &(mwx_physics_t){mwx_earth_wgs84(), 0, 1, 1, 1});
@@ -1080,7 +1098,7 @@ int main(int argc, char **argv)
             t_send[M_RAW][i] = mwx_time_mono();
             natsConnection_Publish(rpc, "bench.raw", payload, (int)env_size);
             pub_wall[M_RAW][i] = mwx_time_mono() - t_send[M_RAW][i];
-        } else if (mode == M_NODE || mode == M_NODEQ || mode == M_NODENW) {
+        } else if (mode >= M_NODE && mode <= M_NODENY) {
             int q = mode - M_NODE;
             pair_measure(&pr[q], &sc[q], i, start, &t_prev[q]);
         } else {
@@ -1108,7 +1126,7 @@ int main(int argc, char **argv)
             }
         }
     }
-    int expect[NMODES] = {PER, 0, 0, 0, PER, PER};
+    int expect[NMODES] = {PER, 0, 0, 0, 0, PER, PER};
     for (int q = 0; q < NPAIRS; q++) {
         mwx_node_stats_t st;
         mwx_node_get_stats(pr[q].a, &st);
@@ -1141,7 +1159,7 @@ int main(int argc, char **argv)
         pair_breakdown(&pr[k]);
     printf("publish call alone (wall):\n");
     for (int m = 0; m < NMODES; m++) {
-        if (m == M_NODE || m == M_NODEQ || m == M_NODENW)
+        if (m >= M_NODE && m <= M_NODENY)
             continue;
         srow(mode_name[m], percentiles_of(pub_wall[m]));
     }
