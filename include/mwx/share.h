@@ -550,7 +550,7 @@ typedef struct mwx_nats_opts {
                               * a partner's reader) run before the caller's next work;
                               * for a node that publishes on the thread that then fuses
                               * and warns, on a host with few cores (docs/BENCHMARKS.md,
-                              * issue 14: 0 to -128 us at p50 on 2 shared cores). Costs
+                              * issue 14: 0 to about -100 us at p50 on 2 shared cores). Costs
                               * one system call; under load the caller may wait one
                               * scheduler slice behind a neighbour. 0: off */
     int max_reconnect;       /* attempts before the bus is closed; < 0 forever; 0 = 60 */
