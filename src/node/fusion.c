@@ -613,9 +613,6 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
         t = fmax(t, fu->src[k].last.t);
     }
     n_live = live_members(f, fu, t, live);
-    for (int k = 0; k < fu->n_src; k++)
-        if (live[k] && class_caution(fu->src[k].last.klass) > class_caution(klass))
-            klass = fu->src[k].last.klass;
     for (int k = 0; k < fu->n_src; k++) {
         const mwx_rec_track_t *s = &fu->src[k].last;
         double xs[3], vs[3], pps[9], pvs[9], xn[3], pn[9];
@@ -623,6 +620,8 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
             continue;
         propagate(s, t, xs, vs, pps, pvs);
         any_boost |= s->phase == MWX_PHASE_BOOST;
+        if (class_caution(s->klass) > class_caution(klass))
+            klass = s->klass;
         if (!parent && s->parent[0])
             parent = fused_of_member(f, fu->src[k].origin, s->parent);
         if (first) {
@@ -645,7 +644,7 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
             size_t len = strlen(sources);
             snprintf(sources + len, sizeof sources - len, "%s%s", len ? "," : "", s->node);
         }
-        if (s->impact.valid && (klass != MWX_CLASS_LIFTING || s->klass == MWX_CLASS_LIFTING)) {
+        if (s->impact.valid) {
             double xi[2], ci[4], xn2[2], pn2[4];
             if (n_imp == 0) {
                 ref_lat = s->impact.lat * MWX_DEG;
@@ -713,9 +712,10 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
     }
     o->klass = klass;
     /* one member that may see thrust vetoes the others' impact ellipses; a lifting
-     * member's corridor (its impact with the lift's reach: docs/TRACKER.md) stands for
-     * the fused track, fused from the lifting members only (a ballistic member has not
-     * seen the lift, and its small ellipse would pull the fused one to its point) */
+     * member's corridor (its impact with the lift's reach: docs/TRACKER.md) is fused
+     * with the others' ellipses like any impact. Not from the lifting members only: a
+     * ballistic salvo's missile that one radar briefly classes lifting (test-salvo
+     * seed 2, KR S3) then took that member's point, 30 km off, for the picture's */
     if (klass == MWX_CLASS_THRUSTING)
         o->impact.valid = 0;
     o->parent[0] = '\0';
