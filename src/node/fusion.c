@@ -711,8 +711,12 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
         o->launch.basis = (mwx_launch_basis_t)l_basis;
     }
     o->klass = klass;
-    /* one member that may see thrust or lift vetoes the others' impact ellipses */
-    if (klass == MWX_CLASS_THRUSTING || klass == MWX_CLASS_LIFTING)
+    /* one member that may see thrust vetoes the others' impact ellipses; a lifting
+     * member's corridor (its impact with the lift's reach: docs/TRACKER.md) is fused
+     * with the others' ellipses like any impact. Not from the lifting members only: a
+     * ballistic salvo's missile that one radar briefly classes lifting (test-salvo
+     * seed 2, KR S3) then took that member's point, 30 km off, for the picture's */
+    if (klass == MWX_CLASS_THRUSTING)
         o->impact.valid = 0;
     o->parent[0] = '\0';
     if (parent && parent != fu) {

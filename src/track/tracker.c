@@ -240,6 +240,7 @@ static void delete_track(mwx_tracker_t *t, trk_t *k)
 
 #define LIFT_REACH_MPS2   20.0 /* 2 g of lift or manoeuvre, sideways */
 #define LIFT_REACH_MAX_KM 300.0
+#define LIFT_HOLD_S       10.0 /* s: how long the lift may yet act, from each refresh */
 
 static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t *r)
 {
@@ -283,10 +284,20 @@ static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t 
     } else if (r->klass == MWX_CLASS_LIFTING && k->impact.valid) {
         /* A lifting body (quasi-ballistic pull-up, glide, weave) lands somewhere in what
          * its lift can reach before the ballistic impact: the ellipse grows by the
-         * lateral reach of LIFT_REACH_MPS2 over the time to go (capped), and narrows as
-         * the impact nears. A stand-in for a corridor: issue 11 asks for one. */
+         * lateral reach of LIFT_REACH_MPS2 (capped), and narrows as the impact nears. A
+         * stand-in for a corridor: issue 11 asks for one. */
         double tgo = fmax(0.0, k->impact.t - k->t);
-        double reach_km = fmin(LIFT_REACH_MAX_KM, 0.5 * LIFT_REACH_MPS2 * tgo * tgo / 1000.0);
+        /* the lift acts for at most LIFT_HOLD_S more (the state carries what it has done
+         * so far, and the reach is drawn again from each refresh), and the velocity it
+         * gives is kept to the ground */
+        double th = fmin(tgo, LIFT_HOLD_S);
+        double reach_km = fmin(LIFT_REACH_MAX_KM, LIFT_REACH_MPS2 * th * (tgo - 0.5 * th) / 1000.0);
+        /* Once the lift is no longer seen (a pull-up that has ended) the body is ballistic
+         * but for what lift it may still start: the reach shrinks over the guard's quiet
+         * wait instead of holding 40 km until the class turns ballistic at once (the
+         * fused track carries this corridor, and its warning follows it) */
+        double quiet = fmin(1.0, fmax(0.0, (k->t - k->guard.t_lift) / MWX_GUARD_QUIET_S));
+        reach_km *= 1.0 - quiet;
         r->impact = k->impact;
         r->impact.semi_major_km += reach_km;
         r->impact.semi_minor_km += reach_km;

@@ -119,6 +119,55 @@ static void test_class_and_parent(void **state)
     mwx_fusion_destroy(f);
 }
 
+/* A lifting member (quasi-ballistic pull-up, glide) carries its corridor (the impact
+ * grown by the lift's reach): the fused track carries it too, fused with the other
+ * members' impacts, so a nation's picture keeps a prediction through the pull-up (issue
+ * 11: test-quasi-ballistic's fused Q1 kept its 14-19 km short pre-pull-up impact
+ * instead). A thrusting member still vetoes every impact. */
+static void test_lifting_member_predicts(void **state)
+{
+    mwx_fusion_cfg_t cfg = {"KR", 16, 0, 0, 0, 0};
+    mwx_fusion_t *f;
+    mwx_rec_track_t out;
+    double x[3] = {-3.2e6, 3.6e6, 4.3e6}, v[3] = {1500, -800, 900};
+    (void)state;
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    mwx_rec_track_t a = make_track("KR", "KR-1", 100.0, x, v, 200, 10);
+    a.klass = MWX_CLASS_LIFTING;
+    a.impact.valid = 1;
+    a.impact.lat = 36.0, a.impact.lon = 127.3, a.impact.t = 160.0;
+    a.impact.semi_major_km = 30.0, a.impact.semi_minor_km = 28.0;
+    assert_int_equal(mwx_fusion_update(f, &a, &out, NULL), 0);
+    assert_int_equal(out.klass, MWX_CLASS_LIFTING);
+    assert_true(out.impact.valid);
+    assert_float_equal(out.impact.lat, 36.0, 1e-6);
+    assert_float_equal(out.impact.lon, 127.3, 1e-6);
+    assert_true(out.impact.semi_major_km > 27.0);
+    /* a second nation's ballistic member, 5 km off with a 3 km ellipse: the impacts are
+     * fused (covariance intersection) and the fused track stays lifting with an impact
+     * between the two */
+    mwx_rec_track_t b = make_track("US", "US-4", 100.0, x, v, 300, 15);
+    b.klass = MWX_CLASS_BALLISTIC;
+    b.impact.valid = 1;
+    b.impact.lat = 36.045, b.impact.lon = 127.3, b.impact.t = 158.0;
+    b.impact.semi_major_km = 3.0, b.impact.semi_minor_km = 2.0;
+    assert_int_equal(mwx_fusion_update(f, &b, &out, NULL), 0);
+    assert_int_equal(mwx_fusion_count(f), 1);
+    assert_int_equal(out.klass, MWX_CLASS_LIFTING);
+    assert_true(out.impact.valid);
+    assert_true(out.impact.lat > 36.0 - 1e-6 && out.impact.lat < 36.045 + 1e-6);
+    /* thrust evidence from one member still vetoes the corridor */
+    b.t = 101.0;
+    for (int i = 0; i < 3; i++)
+        b.ecef_m[i] += v[i];
+    b.klass = MWX_CLASS_THRUSTING;
+    b.impact.valid = 0;
+    assert_int_equal(mwx_fusion_update(f, &b, &out, NULL), 0);
+    assert_int_equal(out.klass, MWX_CLASS_THRUSTING);
+    assert_false(out.impact.valid);
+    mwx_fusion_destroy(f);
+}
+
 static void test_same_object_two_nations(void **state)
 {
     mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0, 0};
@@ -797,6 +846,7 @@ int main(void)
         cmocka_unit_test(test_dropped_member_never_feeds),
         cmocka_unit_test(test_ends_on_the_ground),
         cmocka_unit_test(test_class_and_parent),
+        cmocka_unit_test(test_lifting_member_predicts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
