@@ -308,6 +308,14 @@ static void wna_noise(double q, double dt, int dim, int n, double *Q)
  * fully anisotropic, linear between. */
 #define BOOST_PLANE_S0 0.1
 #define BOOST_PLANE_S1 0.3
+/* Only while the course firms, early in the boost: fully anisotropic up to 1,000 m/s,
+ * isotropic again from 1,500 m/s, linear between. Why: late in a two-stage boost, with
+ * the track's speed 100-160 m/s above the truth after staging, KR's track of
+ * test-single.json was lost at 1,900 m/s with the cross-plane noise small
+ * (tests/track/track_launch.sh); not understood yet, so not risked where the fan does
+ * not need it (its course firms at 200-900 m/s). */
+#define BOOST_PLANE_V0 1000.0
+#define BOOST_PLANE_V1 1500.0
 
 /* White-acceleration noise with the 3 x 3 spectral density S (m^2/s^3) on the velocity
  * axes: Q_pp = S dt^3 / 3, Q_pv = S dt^2 / 2, Q_vv = S dt. */
@@ -344,7 +352,9 @@ static void boost_noise(const mwx_motion_model_t *m, const double *x, double dt,
         c[2] = (x[3] * x[1] - x[4] * x[0]) / (vv * rr);
         double s = sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]);
         double w = (s - BOOST_PLANE_S0) / (BOOST_PLANE_S1 - BOOST_PLANE_S0);
+        double wv = (BOOST_PLANE_V1 - vv) / (BOOST_PLANE_V1 - BOOST_PLANE_V0);
         w = w < 0.0 ? 0.0 : w > 1.0 ? 1.0 : w;
+        w *= wv < 0.0 ? 0.0 : wv > 1.0 ? 1.0 : wv;
         if (w > 0.0) {
             for (int i = 0; i < 3; i++)
                 c[i] /= s;

@@ -344,9 +344,9 @@ static double course_deg(const double p[3], const double v[3], const double *cv,
 
 /* A gravity turn stays in its vertical plane: the boost model's steering noise is small
  * across that plane (docs/TRACKER.md), so the course firms sooner: its 95 % half-angle
- * is at most 4 deg within 14 s of the track's first record (13 s: 3.97 deg), and the
+ * is at most 4 deg within 14 s of the track's first record (3.76 deg at 14 s), and the
  * course then within 4 deg of the truth. With the steering noise on every axis: 4.42
- * deg at 14 s, 4 deg only at 17 s (this test fails). */
+ * deg at 14 s, 4 deg only at 16 s (this test fails). */
 static void test_boost_course_firms(void **state)
 {
     scene_t s;
