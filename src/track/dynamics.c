@@ -295,12 +295,12 @@ static void wna_noise(double q, double dt, int dim, int n, double *Q)
 /* Steering noise across the plane of flight (the vertical plane through the velocity),
  * m^2/s^3: a gravity turn steers only within that plane, so what the model leaves out
  * across it is small (the simulator's pitch plane, fixed in inertial space, turns against
- * the tracker's ECEF: well under 1 m/s^2). 3 m/s^2 per sqrt(s), against 5-10 m/s^2 within
+ * the tracker's ECEF: 0.01-0.2 m/s^2 in test-single). 3 m/s^2 per sqrt(s), against 5-10 m/s^2 within
  * the plane: the course firms sooner (test_boost_course_firms), and a real cross-plane
- * manoeuvre is still followed, a dogleg of 9-13 m/s^2 for 15 s held as one track
- * (test_boost_dogleg_held; with 1 m/s^2 per sqrt(s) that track is lost and restarted,
- * and with 1-25 the fan's first warning in test-landfall comes equally soon: the course
- * is then limited by the radar's angles, not by the model). */
+ * manoeuvre is still followed, a dogleg of ~7 m/s^2 for 12 s held as one track
+ * (test_boost_dogleg_held; with 1 m/s^2 per sqrt(s) at every speed a later one was lost
+ * and restarted, and with 1-25 the fan's first warning in test-landfall comes equally
+ * soon: the course is then limited by the radar's angles, not by the model). */
 #define BOOST_Q_CROSS 9.0
 /* The plane is defined by the velocity and the vertical only when the flight is off the
  * vertical: at a sine of the angle from the vertical below 0.1 (84 deg elevation) the
