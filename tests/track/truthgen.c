@@ -105,6 +105,16 @@ static void accel(const fly_ctx_t *c, const double *x, double *a)
         } else {
             for (int i = 0; i < 3; i++)
                 dir[i] = x[3 + i] / v;
+            if (c->tau >= c->m->dogleg_t0 && c->tau < c->m->dogleg_t1) {
+                /* right of the velocity, across the vertical plane: v x up */
+                double east[3], north[3], up[3], rt[3], rn, y = c->m->dogleg_deg * MWX_DEG;
+                mwx_enu_basis(g.lat, g.lon, east, north, up);
+                mwx_cross3(dir, up, rt);
+                rn = mwx_norm3(rt);
+                if (rn > 1e-6)
+                    for (int i = 0; i < 3; i++)
+                        dir[i] = cos(y) * dir[i] + sin(y) * rt[i] / rn;
+            }
         }
         for (int i = 0; i < 3; i++)
             a[i] += th * dir[i];

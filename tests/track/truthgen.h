@@ -2,7 +2,8 @@
  *   - an exact Kepler propagator (universal variables, Lagrange f and g);
  *   - a missile flown with its own fine-step integrator (gravity with J2, Earth rotation,
  *     exponential-atmosphere drag; boost: thrust along the velocity after a vertical rise
- *     and a pitch kick, acceleration rising as propellant burns);
+ *     and a pitch kick, acceleration rising as propellant burns, optionally turned out of
+ *     the plane of flight for a while: a dogleg);
  *   - radar and IR measurements with Gaussian noise from a seeded generator. */
 #ifndef MWX_TEST_TRUTHGEN_H
 #define MWX_TEST_TRUTHGEN_H
@@ -31,6 +32,9 @@ typedef struct tg_missile {
     double mass_frac; /* fraction of the mass burnt (a = a0 / (1 - mf t/burn)) */
     double kick_deg;  /* pitch kick at t = 8 s */
     double beta;      /* kg/m^2 of the re-entry body */
+    /* dogleg: from dogleg_t0 to dogleg_t1 s after launch the thrust is turned by
+     * dogleg_deg out of the vertical plane of flight (to the right of the velocity) */
+    double dogleg_t0, dogleg_t1, dogleg_deg;
     /* sampled trajectory */
     double dt;
     int n;
