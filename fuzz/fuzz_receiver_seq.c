@@ -11,6 +11,7 @@
  * (mwxi_receiver_admit_authenticated), except for one real signed envelope per input. */
 #include "mwx/share.h"
 #include "node/gap_async.h"
+#include "share/share_fixture.h"
 #include "share/share_int.h"
 
 #include <sodium.h>
@@ -42,13 +43,8 @@ static void setup(void)
 {
     if (sodium_init() < 0)
         abort();
-    for (int i = 0; i < 2; i++) {
-        uint8_t seed[32];
-        memset(seed, 11 + i, sizeof seed);
-        memset(&key[i], 0, sizeof key[i]);
-        strcpy(key[i].nation, NATION[i]);
-        crypto_sign_ed25519_seed_keypair(key[i].pk, key[i].sk, seed);
-    }
+    for (int i = 0; i < 2; i++)
+        share_fx_key_seeded(&key[i], NATION[i], (uint8_t)(11 + i));
     ready = 1;
 }
 
