@@ -1,6 +1,7 @@
 /* The warning context's journal: the durable alert series a restarted node continues
  * (docs/NODE.md "Warning continuity"). Which rebuilt track takes a journaled series over
  * is warn_succession.c's. */
+#include "core/grow.h"
 #include "warn/warn_state.h"
 
 #include <math.h>
@@ -119,14 +120,8 @@ static int jlive_put(mwx_warn_t *w, const jrec_t *r)
     }
     e = jlive_find(w, r->key, r->kind, NULL);
     if (!e) {
-        if (w->n_jlive == w->cap_jlive) {
-            size_t nc = w->cap_jlive ? 2 * w->cap_jlive : 16;
-            jrec_t **nv = realloc(w->jlive, nc * sizeof *nv);
-            if (!nv)
-                return MWX_ENOMEM;
-            w->jlive = nv;
-            w->cap_jlive = nc;
-        }
+        if (mwxi_grow(&w->jlive, &w->cap_jlive, w->n_jlive + 1, sizeof *w->jlive, 16) != 0)
+            return MWX_ENOMEM;
         e = malloc(sizeof *e);
         if (!e)
             return MWX_ENOMEM;
