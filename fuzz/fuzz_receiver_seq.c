@@ -9,6 +9,7 @@
  * accepted twice, and backoff after a failure is counted from the failure. Signatures are
  * checked by fuzz_envelope; here the origin is taken as authenticated
  * (mwxi_receiver_admit_authenticated), except for one real signed envelope per input. */
+#include "fuzz_input.h"
 #include "mwx/share.h"
 #include "node/gap_async.h"
 #include "share/share_fixture.h"
@@ -26,18 +27,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char *const NATION[2] = {"KR", "JP"};
 static mwx_keypair_t key[2];
 static int ready;
-
-typedef struct rd {
-    const uint8_t *p, *e;
-} rd_t;
-
-static uint64_t take(rd_t *r, int n)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++)
-        v = v << 8 | (r->p < r->e ? *r->p++ : 0);
-    return v;
-}
 
 static void setup(void)
 {

@@ -11,6 +11,7 @@
  * sealed with that (origin, seq) (so no forgery, tamper or relabel is accepted), no
  * (origin, seq) is accepted twice, nothing from JP after its revocation. Randomness
  * (X25519 session keys) comes from a generator reseeded per input, so a crash replays. */
+#include "fuzz_input.h"
 #include "mwx/share.h"
 #include "share/share_fixture.h"
 #include "share/share_int.h"
@@ -59,19 +60,7 @@ static const char *rnd_name(void)
 
 static randombytes_implementation rnd_impl = {rnd_name, rnd_u32, NULL, NULL, rnd_buf, NULL};
 
-/* ---------------------------------------------------------------- input */
-
-typedef struct rd {
-    const uint8_t *p, *e;
-} rd_t;
-
-static uint64_t take(rd_t *r, int n)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++)
-        v = v << 8 | (r->p < r->e ? *r->p++ : 0);
-    return v;
-}
+/* ---------------------------------------------------------------- setup */
 
 static void setup(void)
 {

@@ -33,6 +33,17 @@ static inline void share_fx_policy_pair(mwx_policy_t *pol, const char *from, con
     pol->to[0] = 1u << 1;
 }
 
+/* The tests' three nations as a policy built in code (the world's below, without the
+ * JSON): JP -> KR, US; KR -> US; US -> JP, KR. */
+static inline void share_fx_policy3(mwx_policy_t *pol)
+{
+    static const char *const nation[3] = {"JP", "KR", "US"};
+    share_fx_policy(pol, 3, nation);
+    pol->to[0] = 1u << 1 | 1u << 2; /* JP -> KR, US */
+    pol->to[1] = 1u << 2;           /* KR -> US */
+    pol->to[2] = 1u << 0 | 1u << 1; /* US -> JP, KR */
+}
+
 /* A keypair from a seed of 32 equal bytes: the same key every run (the fuzz targets
  * replay a crash). Needs sodium_init(). */
 static inline void share_fx_key_seeded(mwx_keypair_t *k, const char *nation, uint8_t seed_byte)
