@@ -1,6 +1,7 @@
 /* Shared by the sharing benchmarks: one realistic track report to sign and send. A private
  * nats-server on a free loopback port comes from the tests' fixture
- * (tests/share/nats_fixture.h, linked into every benchmark). Header-only because each
+ * (tests/share/nats_fixture.h, linked into every benchmark); policies and keys from
+ * tests/share/share_fixture.h. Header-only because each
  * benchmark is a single file (bench/CMakeLists.txt builds every bench/<name>.c on its
  * own). */
 #ifndef MWX_BENCH_SHARE_H
@@ -8,6 +9,7 @@
 
 #include "mwx/core.h"
 #include "share/nats_fixture.h"
+#include "share/share_fixture.h"
 
 #include <string.h>
 

@@ -191,11 +191,7 @@ int main(int argc, char **argv)
         return 1;
     t_put = malloc(LAT_MAX * sizeof *t_put);
     lat = malloc(LAT_MAX * sizeof *lat);
-    memset(&pol, 0, sizeof pol);
-    pol.n = 2;
-    strcpy(pol.nation[0], "KR");
-    strcpy(pol.nation[1], "JP");
-    pol.to[0] = 2;
+    share_fx_policy_pair(&pol, "KR", "JP");
     o.url = server.url;
     o.send_asap = 1;
     if (!t_put || !lat || mwx_key_generate("KR", &kr, &err) ||

@@ -844,11 +844,7 @@ static int profile(int n)
     mwx_node_cfg_t ca, cb;
     scene_t sc;
     char dir[] = "/tmp/mwx-share-profile-XXXXXX", regions[1024], cmd[1100];
-    memset(&pol, 0, sizeof pol);
-    pol.n = 2;
-    strcpy(pol.nation[0], "KR");
-    strcpy(pol.nation[1], "JP");
-    pol.to[0] = 1u << 1;
+    share_fx_policy_pair(&pol, "KR", "JP");
     if (!mkdtemp(dir) || mwx_key_generate("KR", &kkr, &err) || mwx_key_generate("JP", &kjp, &err) ||
         mwx_inproc_hub_create(&pol, &hub, &err) || mwx_bus_inproc_open(hub, "KR", &ba, &err) ||
         mwx_bus_inproc_open(hub, "JP", &bb, &err))
@@ -992,11 +988,8 @@ int main(int argc, char **argv)
 
     /* keys and policy: KR -> JP (the node pairs), KA -> US (direct), KB -> UT (poll) */
     mwx_policy_t pol;
-    memset(&pol, 0, sizeof pol);
-    pol.n = 6;
-    const char *nat[6] = {"KR", "JP", "KA", "US", "KB", "UT"};
-    for (int i = 0; i < 6; i++)
-        strcpy(pol.nation[i], nat[i]);
+    const char *const nat[6] = {"KR", "JP", "KA", "US", "KB", "UT"};
+    share_fx_policy(&pol, 6, nat);
     pol.to[0] = 1u << 1;
     pol.to[2] = 1u << 3;
     pol.to[4] = 1u << 5;

@@ -178,11 +178,7 @@ static double into_node(const mwx_keypair_t *kr, mwx_rec_track_t trk)
     uint8_t buf[MWX_ENVELOPE_MAX];
     size_t len;
     mwx_envelope_t env;
-    memset(&pol, 0, sizeof pol);
-    pol.n = 2;
-    strcpy(pol.nation[0], "KR");
-    strcpy(pol.nation[1], "JP");
-    pol.to[0] = 2;
+    share_fx_policy_pair(&pol, "KR", "JP");
     po.url = bo.url = url;
     po.send_asap = bo.send_asap = 1;
     bo.queue_slots = 16384; /* as `mwx node` (src/node/service.c) */
@@ -387,11 +383,7 @@ int main(int argc, char **argv)
     printf("sustained paths: %s\n", use_mac ? "--mac: session MACs, signed checkpoints"
                                             : "an Ed25519 signature per envelope");
 
-    memset(&pol, 0, sizeof pol);
-    pol.n = 2;
-    strcpy(pol.nation[0], "KR");
-    strcpy(pol.nation[1], "US");
-    pol.to[0] = 2;
+    share_fx_policy_pair(&pol, "KR", "US");
     (void)mwx_key_generate("KR", &kr, &err);
     (void)mwx_sender_init(&tx, &kr, &pol, 1, &err);
     envs = malloc(sizeof *envs * NOPS);

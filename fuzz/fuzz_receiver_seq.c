@@ -9,8 +9,10 @@
  * accepted twice, and backoff after a failure is counted from the failure. Signatures are
  * checked by fuzz_envelope; here the origin is taken as authenticated
  * (mwxi_receiver_admit_authenticated), except for one real signed envelope per input. */
+#include "fuzz_input.h"
 #include "mwx/share.h"
 #include "node/gap_async.h"
+#include "share/share_fixture.h"
 #include "share/share_int.h"
 
 #include <sodium.h>
@@ -26,29 +28,12 @@ static const char *const NATION[2] = {"KR", "JP"};
 static mwx_keypair_t key[2];
 static int ready;
 
-typedef struct rd {
-    const uint8_t *p, *e;
-} rd_t;
-
-static uint64_t take(rd_t *r, int n)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++)
-        v = v << 8 | (r->p < r->e ? *r->p++ : 0);
-    return v;
-}
-
 static void setup(void)
 {
     if (sodium_init() < 0)
         abort();
-    for (int i = 0; i < 2; i++) {
-        uint8_t seed[32];
-        memset(seed, 11 + i, sizeof seed);
-        memset(&key[i], 0, sizeof key[i]);
-        strcpy(key[i].nation, NATION[i]);
-        crypto_sign_ed25519_seed_keypair(key[i].pk, key[i].sk, seed);
-    }
+    for (int i = 0; i < 2; i++)
+        share_fx_key_seeded(&key[i], NATION[i], (uint8_t)(11 + i));
     ready = 1;
 }
 

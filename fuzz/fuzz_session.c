@@ -11,7 +11,9 @@
  * sealed with that (origin, seq) (so no forgery, tamper or relabel is accepted), no
  * (origin, seq) is accepted twice, nothing from JP after its revocation. Randomness
  * (X25519 session keys) comes from a generator reseeded per input, so a crash replays. */
+#include "fuzz_input.h"
 #include "mwx/share.h"
+#include "share/share_fixture.h"
 #include "share/share_int.h"
 
 #include <sodium.h>
@@ -58,35 +60,15 @@ static const char *rnd_name(void)
 
 static randombytes_implementation rnd_impl = {rnd_name, rnd_u32, NULL, NULL, rnd_buf, NULL};
 
-/* ---------------------------------------------------------------- input */
-
-typedef struct rd {
-    const uint8_t *p, *e;
-} rd_t;
-
-static uint64_t take(rd_t *r, int n)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++)
-        v = v << 8 | (r->p < r->e ? *r->p++ : 0);
-    return v;
-}
+/* ---------------------------------------------------------------- setup */
 
 static void setup(void)
 {
     if (randombytes_set_implementation(&rnd_impl) != 0 || sodium_init() < 0)
         abort();
-    for (int i = 0; i < 3; i++) {
-        uint8_t seed[32];
-        memset(seed, 21 + i, sizeof seed);
-        memset(&key[i], 0, sizeof key[i]);
-        strcpy(key[i].nation, NATION[i]);
-        crypto_sign_ed25519_seed_keypair(key[i].pk, key[i].sk, seed);
-    }
-    memset(&pol, 0, sizeof pol);
-    pol.n = 3;
     for (int i = 0; i < 3; i++)
-        strcpy(pol.nation[i], NATION[i]);
+        share_fx_key_seeded(&key[i], NATION[i], (uint8_t)(21 + i));
+    share_fx_policy(&pol, 3, NATION);
     pol.to[0] = 1u << 1 | 1u << 2; /* JP -> KR, US */
     pol.to[1] = 1u << 0 | 1u << 2; /* KR -> JP, US */
     ready = 1;
@@ -246,9 +228,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rnd_state = 0x5eed;
     memset(&s, 0, sizeof s);
     s.now = T0;
+    const mwx_keypair_t *const senders[NS] = {&key[0], &key[1]};
     if (mwx_receiver_create("US", 30.0, &s.rx, NULL) != 0 ||
-        mwx_receiver_trust(s.rx, "JP", key[0].pk, NULL) != 0 ||
-        mwx_receiver_trust(s.rx, "KR", key[1].pk, NULL) != 0 ||
+        share_fx_trust(s.rx, senders, NS, NULL) != 0 ||
         mwx_receiver_set_key(s.rx, &key[2], NULL) != 0)
         abort();
     for (int w = 0; w < NS; w++) {

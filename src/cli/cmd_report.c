@@ -13,6 +13,7 @@
  * regions and web/report.js from the asset folder (build/web); its Content-Security-Policy
  * allows no request at all, so it opens offline and nothing leaves the file. Embedded JSON
  * has every '<' written as \u003c, so no text of a recording can close its <script>. */
+#include "core/grow.h"
 #include "cli.h"
 #include "mwx/web.h"
 
@@ -174,14 +175,8 @@ static truth_path_t *truth_of(truths_t *ts, const char *object)
     for (size_t i = 0; i < ts->n; i++)
         if (strcmp(ts->v[i].object, object) == 0)
             return &ts->v[i];
-    if (ts->n == ts->cap) {
-        size_t cap = ts->cap ? ts->cap * 2 : 16;
-        truth_path_t *v = realloc(ts->v, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        ts->v = v;
-        ts->cap = cap;
-    }
+    if (mwxi_grow(&ts->v, &ts->cap, ts->n + 1, sizeof *ts->v, 16) != 0)
+        return NULL;
     truth_path_t *p = &ts->v[ts->n++];
     memset(p, 0, sizeof *p);
     snprintf(p->object, sizeof p->object, "%s", object);
@@ -287,20 +282,6 @@ static void rep_in_free(rep_in_t *in)
     memset(in, 0, sizeof *in);
 }
 
-/* Grow *v (elements of size sz) to hold one more; 0 or -1 on ENOMEM. */
-static int grow(void **v, size_t n, size_t *cap, size_t sz)
-{
-    if (n < *cap)
-        return 0;
-    size_t c = *cap ? *cap * 2 : 256;
-    void *nv = realloc(*v, c * sz);
-    if (!nv)
-        return -1;
-    *v = nv;
-    *cap = c;
-    return 0;
-}
-
 typedef struct rep_load {
     const char *path;
     rep_in_t *in;
@@ -331,14 +312,15 @@ static int load_one(void *user, const mwx_record_t *rec, mwx_err_t *err)
         break;
     }
     case MWX_REC_TRACK:
-        if (!(oom = grow((void **)&in->trk, in->n_trk, &in->cap_trk, sizeof *in->trk))) {
+        if (!(oom = mwxi_grow(&in->trk, &in->cap_trk, in->n_trk + 1, sizeof *in->trk, 256))) {
             in->trk[in->n_trk++] = rec->u.track;
             in->t_lo = fmin(in->t_lo, rec->u.track.t);
             in->t_hi = fmax(in->t_hi, rec->u.track.t);
         }
         break;
     case MWX_REC_ALERT:
-        if (!(oom = grow((void **)&in->alerts, in->n_alerts, &in->cap_alerts, sizeof *in->alerts)))
+        if (!(oom = mwxi_grow(&in->alerts, &in->cap_alerts, in->n_alerts + 1, sizeof *in->alerts,
+                              256)))
             in->alerts[in->n_alerts++] = rec->u.alert;
         break;
     default: break;
@@ -415,14 +397,8 @@ static json_t *reduce(const rep_in_t *in)
             if (strcmp(acc[j].node, tr->node) == 0 && strcmp(acc[j].id, tr->track_id) == 0)
                 ta = &acc[j];
         if (!ta) {
-            if (n_acc == cap_acc) {
-                size_t cap = cap_acc ? cap_acc * 2 : 64;
-                track_acc_t *v = realloc(acc, cap * sizeof *v);
-                if (!v)
-                    goto oom2;
-                acc = v;
-                cap_acc = cap;
-            }
+            if (mwxi_grow(&acc, &cap_acc, n_acc + 1, sizeof *acc, 64) != 0)
+                goto oom2;
             ta = &acc[n_acc++];
             memset(ta, 0, sizeof *ta);
             snprintf(ta->node, sizeof ta->node, "%s", tr->node);

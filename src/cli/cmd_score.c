@@ -8,6 +8,7 @@
  * Exit: 0 scored; 1 an input is unreadable, not a recording, has no truth, or does not
  * match the other (the message names the file); 2 usage. A torn or corrupt tail is
  * warned about and the records before it are scored. */
+#include "core/grow.h"
 #include "cli.h"
 #include "mwx/reference.h"
 #include "mwx/score.h"
@@ -201,16 +202,10 @@ int mwx_cmd_score(int argc, char **argv)
             int from_run = t == MWX_REC_TRUTH || t == MWX_REC_MEAS;
             int from_trk = t == MWX_REC_TRACK || t == MWX_REC_SHARE || t == MWX_REC_ALERT;
             if ((k == 0 && from_run) || (k == 1 && from_trk)) {
-                if (all.n == all.cap) {
-                    size_t cap = all.cap ? 2 * all.cap : 1024;
-                    mwx_record_t *v = realloc(all.v, cap * sizeof *v);
-                    if (!v) {
-                        fprintf(stderr, "mwx score: out of memory\n");
-                        status = 3;
-                        goto out;
-                    }
-                    all.v = v;
-                    all.cap = cap;
+                if (mwxi_grow(&all.v, &all.cap, all.n + 1, sizeof *all.v, 1024) != 0) {
+                    fprintf(stderr, "mwx score: out of memory\n");
+                    status = 3;
+                    goto out;
                 }
                 all.v[all.n++] = src[k]->v[i];
             }

@@ -1,4 +1,5 @@
 /* Whole recordings in memory, for offline commands (track, score, serve). */
+#include "core/grow.h"
 #include "mwx/core.h"
 
 #include <stdlib.h>
@@ -6,15 +7,8 @@
 
 int mwx_records_push(mwx_records_t *rs, const mwx_record_t *rec)
 {
-    if (rs->n == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 256;
-        if (cap > SIZE_MAX / sizeof *rs->v)
-            return MWX_ENOMEM;
-        mwx_record_t *v = realloc(rs->v, cap * sizeof *v);
-        if (!v)
-            return MWX_ENOMEM;
-        rs->v = v, rs->cap = cap;
-    }
+    if (mwxi_grow(&rs->v, &rs->cap, rs->n + 1, sizeof *rs->v, 256) != 0)
+        return MWX_ENOMEM;
     rs->v[rs->n++] = *rec;
     return 0;
 }

@@ -1,5 +1,6 @@
 /* A recording rotated into segments: naming, listing, compaction (recseg.h). */
 #define _POSIX_C_SOURCE 200809L
+#include "core/grow.h"
 #include "core/recseg.h"
 
 #include <dirent.h>
@@ -36,13 +37,8 @@ int mwxi_recseg_fsync_dir(const char *path)
 
 static int push(uint64_t **a, size_t *n, size_t *cap, uint64_t v)
 {
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        uint64_t *na = realloc(*a, nc * sizeof *na);
-        if (!na)
-            return -1;
-        *a = na, *cap = nc;
-    }
+    if (mwxi_grow(a, cap, *n + 1, sizeof **a, 16) != 0)
+        return -1;
     (*a)[(*n)++] = v;
     return 0;
 }

@@ -1,5 +1,6 @@
 /* `mwx node`'s append-only envelope logs (outbox, inbox): format in service_int.h. */
 #define _POSIX_C_SOURCE 200809L
+#include "core/grow.h"
 #include "service_int.h"
 #include "core/recseg.h"
 #include "mwx/node.h"
@@ -44,13 +45,8 @@ struct svc_log {
 
 static int push_seg(svc_log_t *l, uint64_t k, uint64_t entries, uint64_t bytes)
 {
-    if (l->n_segs == l->cap_segs) {
-        size_t nc = l->cap_segs ? l->cap_segs * 2 : 8;
-        log_seg_t *ns = realloc(l->segs, nc * sizeof *ns);
-        if (!ns)
-            return -1;
-        l->segs = ns, l->cap_segs = nc;
-    }
+    if (mwxi_grow(&l->segs, &l->cap_segs, l->n_segs + 1, sizeof *l->segs, 8) != 0)
+        return -1;
     l->segs[l->n_segs++] = (log_seg_t){k, entries, bytes};
     return 0;
 }

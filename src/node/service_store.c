@@ -2,6 +2,7 @@
  * and, at start, the replay of its outbox (into the sent log) and inbox (into the node core)
  * and the scan of its recording for what it already holds. */
 #define _POSIX_C_SOURCE 200809L
+#include "core/grow.h"
 #include "service_state.h"
 
 #include <errno.h>
@@ -102,22 +103,9 @@ int mwxi_svc_outbox_entry(void *user, double unix_s, double t_scn, const uint8_t
 int mwxi_svc_inbox_entry(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len)
 {
     svc_t *s = user;
-    if (s->n_in == s->cap_in) {
-        size_t cap = s->cap_in ? 2 * s->cap_in : 1024;
-        inbox_ent_t *v = realloc(s->in_ent, cap * sizeof *v);
-        if (!v)
-            return MWX_ENOMEM;
-        s->in_ent = v;
-        s->cap_in = cap;
-    }
-    while (s->in_len + len > s->in_cap) {
-        size_t cap = s->in_cap ? 2 * s->in_cap : 1 << 20;
-        uint8_t *d = realloc(s->in_data, cap);
-        if (!d)
-            return MWX_ENOMEM;
-        s->in_data = d;
-        s->in_cap = cap;
-    }
+    if (mwxi_grow(&s->in_ent, &s->cap_in, s->n_in + 1, sizeof *s->in_ent, 1024) != 0 ||
+        mwxi_grow(&s->in_data, &s->in_cap, s->in_len + len, 1, 1 << 20) != 0)
+        return MWX_ENOMEM;
     memcpy(s->in_data + s->in_len, data, len);
     s->in_ent[s->n_in].unix_s = unix_s;
     s->in_ent[s->n_in].t_scn = t_scn;
@@ -161,14 +149,9 @@ static int note_track(svc_t *s, const mwx_rec_track_t *t)
         if (strcmp(s->fused_last[i].track_id, t->track_id) == 0)
             break;
     if (i == s->n_fused_last) {
-        if (s->n_fused_last == s->cap_fused_last) {
-            size_t cap = s->cap_fused_last ? 2 * s->cap_fused_last : 64;
-            mwx_rec_track_t *v = realloc(s->fused_last, cap * sizeof *v);
-            if (!v)
-                return MWX_ENOMEM;
-            s->fused_last = v;
-            s->cap_fused_last = cap;
-        }
+        if (mwxi_grow(&s->fused_last, &s->cap_fused_last, s->n_fused_last + 1,
+                      sizeof *s->fused_last, 64) != 0)
+            return MWX_ENOMEM;
         s->n_fused_last++;
     }
     s->fused_last[i] = *t;
@@ -242,15 +225,9 @@ int mwxi_svc_scan_recording(svc_t *s, const char *path, mwx_err_t *err)
             return mwx_err_set(err, rc, "%s: out of memory", path);
         }
         if (r.type == MWX_REC_SHARE && r.u.share.verified) {
-            if (s->n_seen == s->cap_seen) {
-                size_t cap = s->cap_seen ? 2 * s->cap_seen : 1024;
-                seen_t *v = realloc(s->seen, cap * sizeof *v);
-                if (!v) {
-                    mwx_recreader_close(rd);
-                    return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", path);
-                }
-                s->seen = v;
-                s->cap_seen = cap;
+            if (mwxi_grow(&s->seen, &s->cap_seen, s->n_seen + 1, sizeof *s->seen, 1024) != 0) {
+                mwx_recreader_close(rd);
+                return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", path);
             }
             memset(&s->seen[s->n_seen], 0, sizeof s->seen[0]);
             mwx_strlcpy(s->seen[s->n_seen].from, r.u.share.from, MWX_ID_LEN);

@@ -1,4 +1,5 @@
 /* Scoring: associate tracks with truth, then the figures of the Report (docs/SCORING.md). */
+#include "core/grow.h"
 #include "mwx/score.h"
 
 #include <jansson.h>
@@ -92,21 +93,6 @@ static int is_fused_id(const char *id)
         if (*p < '0' || *p > '9')
             return 0;
     return 1;
-}
-
-static int grow(void **v, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap * 2 : 16;
-    while (c < need)
-        c *= 2;
-    void *p = realloc(*v, c * elem);
-    if (!p)
-        return MWX_ENOMEM;
-    *v = p;
-    *cap = c;
-    return 0;
 }
 
 static void ctx_free(ctx_t *c)
@@ -209,7 +195,7 @@ static int collect(ctx_t *c, const mwx_record_t *recs, size_t n, const mwx_score
                 continue;
             int k = find_obj(c, r->u.truth.object);
             if (k < 0) {
-                if (grow((void **)&c->obj, &c->cap_obj, c->n_obj + 1, sizeof *c->obj))
+                if (mwxi_grow(&c->obj, &c->cap_obj, c->n_obj + 1, sizeof *c->obj, 16))
                     return MWX_ENOMEM;
                 k = (int)c->n_obj++;
                 memset(&c->obj[k], 0, sizeof c->obj[k]);
@@ -221,7 +207,7 @@ static int collect(ctx_t *c, const mwx_record_t *recs, size_t n, const mwx_score
                 mwx_strlcpy(c->obj[k].launch, lid, sizeof c->obj[k].launch);
             }
             obj_t *ob = &c->obj[k];
-            if (grow((void **)&ob->s, &ob->cap, ob->n + 1, sizeof *ob->s))
+            if (mwxi_grow(&ob->s, &ob->cap, ob->n + 1, sizeof *ob->s, 16))
                 return MWX_ENOMEM;
             ob->s[ob->n++] = r->u.truth;
         } else if (r->type == MWX_REC_TRACK) {
@@ -232,7 +218,7 @@ static int collect(ctx_t *c, const mwx_record_t *recs, size_t n, const mwx_score
                 continue;
             int k = find_trk(c, tr->node, tr->track_id);
             if (k < 0) {
-                if (grow((void **)&c->trk, &c->cap_trk, c->n_trk + 1, sizeof *c->trk))
+                if (mwxi_grow(&c->trk, &c->cap_trk, c->n_trk + 1, sizeof *c->trk, 16))
                     return MWX_ENOMEM;
                 k = (int)c->n_trk++;
                 trk_t *t = &c->trk[k];
@@ -246,7 +232,7 @@ static int collect(ctx_t *c, const mwx_record_t *recs, size_t n, const mwx_score
                     if (strcmp(c->node[j].node, tr->node) == 0 && c->node[j].fused == fused)
                         t->node_ix = (int)j;
                 if (t->node_ix < 0) {
-                    if (grow((void **)&c->node, &c->cap_node, c->n_node + 1, sizeof *c->node))
+                    if (mwxi_grow(&c->node, &c->cap_node, c->n_node + 1, sizeof *c->node, 16))
                         return MWX_ENOMEM;
                     mwx_strlcpy(c->node[c->n_node].node, tr->node, MWX_ID_LEN);
                     c->node[c->n_node].fused = fused;
@@ -254,7 +240,7 @@ static int collect(ctx_t *c, const mwx_record_t *recs, size_t n, const mwx_score
                 }
             }
             trk_t *t = &c->trk[k];
-            if (grow((void **)&t->r, &t->cap, t->n + 1, sizeof *t->r))
+            if (mwxi_grow(&t->r, &t->cap, t->n + 1, sizeof *t->r, 16))
                 return MWX_ENOMEM;
             t->r[t->n++] = tr;
         }
@@ -267,7 +253,7 @@ static int collect(ctx_t *c, const mwx_record_t *recs, size_t n, const mwx_score
         if (k < 0)
             continue;
         obj_t *ob = &c->obj[k];
-        if (grow((void **)&ob->meas_t, &ob->cap_meas, ob->n_meas + 1, sizeof *ob->meas_t))
+        if (mwxi_grow(&ob->meas_t, &ob->cap_meas, ob->n_meas + 1, sizeof *ob->meas_t, 16))
             return MWX_ENOMEM;
         ob->meas_t[ob->n_meas++] = m->t;
         c->have_meas = 1;

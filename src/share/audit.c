@@ -3,6 +3,7 @@
  * as the origin's only when its body digest is listed in a Session checkpoint the origin
  * signed with Ed25519. Signed envelopes are verified directly. Not on the message path:
  * this allocates as it goes. */
+#include "core/grow.h"
 #include "share_int.h"
 
 #include <sodium.h>
@@ -62,14 +63,8 @@ int mwx_audit_trust(mwx_audit_t *a, const char *nation, const uint8_t pk[MWX_PUB
 
 static int push(aud_vec_t *v, const char *origin, uint64_t seq, const uint8_t *d)
 {
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? 2 * v->cap : 256;
-        aud_ent_t *nv = realloc(v->v, cap * sizeof *nv);
-        if (!nv)
-            return MWX_ENOMEM;
-        v->v = nv;
-        v->cap = cap;
-    }
+    if (mwxi_grow(&v->v, &v->cap, v->n + 1, sizeof *v->v, 256) != 0)
+        return MWX_ENOMEM;
     aud_ent_t *e = &v->v[v->n++];
     memset(e, 0, sizeof *e);
     mwx_strlcpy(e->origin, origin, sizeof e->origin);

@@ -5,6 +5,7 @@
  * in publish order, so messages published by handlers wait for the next poll. Queue
  * buffers grow by doubling and are reused: no allocation per message in steady state.
  * With a policy the hub applies the rules `mwx nats-config` gives a nats-server. */
+#include "core/grow.h"
 #include "share_int.h"
 
 #include <stdio.h>
@@ -134,16 +135,8 @@ static int q_push(qbuf_t *q, const char *subject, const uint8_t *data, size_t le
 {
     size_t sl = strlen(subject) + 1;
     size_t need = 2 * sizeof(size_t) + sl + len;
-    if (q->cap - q->len < need) {
-        size_t nc = q->cap ? q->cap : 65536;
-        while (nc - q->len < need)
-            nc *= 2;
-        uint8_t *p = realloc(q->p, nc);
-        if (!p)
-            return MWX_ENOMEM;
-        q->p = p;
-        q->cap = nc;
-    }
+    if (mwxi_grow(&q->p, &q->cap, q->len + need, 1, 65536) != 0)
+        return MWX_ENOMEM;
     memcpy(q->p + q->len, &sl, sizeof sl);
     memcpy(q->p + q->len + sizeof sl, &len, sizeof len);
     memcpy(q->p + q->len + 2 * sizeof(size_t), subject, sl);

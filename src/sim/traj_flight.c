@@ -1,4 +1,5 @@
 /* One flight for a given boost programme (see traj_flight.h). */
+#include "core/grow.h"
 #include "sim/traj_flight.h"
 
 #include <math.h>
@@ -306,14 +307,8 @@ static double ev_alt(void *ctx, double tau, const double y[TRAJ_N])
 int mwxi_traj_push_seg(void *ctx, const traj_seg_t *seg)
 {
     traj_flight_t *fl = ctx;
-    if (fl->n_seg == fl->cap) {
-        size_t nc = fl->cap ? 2 * fl->cap : 256;
-        traj_seg_t *ns = realloc(fl->seg, nc * sizeof *ns);
-        if (!ns)
-            return MWX_ENOMEM;
-        fl->seg = ns;
-        fl->cap = nc;
-    }
+    if (mwxi_grow(&fl->seg, &fl->cap, fl->n_seg + 1, sizeof *fl->seg, 256) != 0)
+        return MWX_ENOMEM;
     fl->seg[fl->n_seg++] = *seg;
     return MWX_OK;
 }

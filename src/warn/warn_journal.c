@@ -1,6 +1,7 @@
 /* The warning context's journal: the durable alert series a restarted node continues
  * (docs/NODE.md "Warning continuity"). Which rebuilt track takes a journaled series over
  * is warn_succession.c's. */
+#include "core/grow.h"
 #include "warn/warn_state.h"
 
 #include <math.h>
@@ -44,6 +45,45 @@ typedef struct jrec {
     int32_t regions[NREG_MAX], removed[NREG_MAX];
     double ring[MWX_WARN_MAX_RING + 1][2];
 } jrec_t;
+
+/* The message fields an entry keeps that go across unchanged, one list for both
+ * directions (journal_message writes them, journal_restore reads them back): strings,
+ * then numbers as (record field, message field, record type, message type). The
+ * refs, regions, removed regions and ring go each way by hand: they need bounds. */
+#define JREC_MSG_STRINGS(X) X(identifier) X(sent) X(incident) X(track_id) X(sources)
+#define JREC_MSG_NUMBERS(X)                                                                        \
+    X(t, t, double, double)                                                                        \
+    X(impact_lat, impact_lat, double, double)                                                      \
+    X(impact_lon, impact_lon, double, double)                                                      \
+    X(impact_t_msg, impact_t, double, double)                                                      \
+    X(semi_major_km, semi_major_km, double, double)                                                \
+    X(semi_minor_km, semi_minor_km, double, double)                                                \
+    X(orientation_deg, orientation_deg, double, double)                                            \
+    X(msg_type, msg_type, int32_t, mwx_msg_type_t)                                                 \
+    X(all_clear, all_clear, int32_t, int)                                                          \
+    X(n_refs, n_refs, int32_t, int)                                                                \
+    X(n_regions, n_regions, int32_t, size_t)                                                       \
+    X(n_removed, n_removed, int32_t, size_t)
+
+static void jrec_from_msg(jrec_t *r, const mwx_warn_msg_t *m)
+{
+#define STR_TO_REC(f)              mwx_strlcpy(r->f, m->f, sizeof r->f);
+#define NUM_TO_REC(rf, mf, rt, mt) r->rf = (rt)m->mf;
+    JREC_MSG_STRINGS(STR_TO_REC)
+    JREC_MSG_NUMBERS(NUM_TO_REC)
+#undef STR_TO_REC
+#undef NUM_TO_REC
+}
+
+static void jrec_to_msg(const jrec_t *r, mwx_warn_msg_t *m)
+{
+#define STR_TO_MSG(f)              mwx_strlcpy(m->f, r->f, sizeof m->f);
+#define NUM_TO_MSG(rf, mf, rt, mt) m->mf = (mt)r->rf;
+    JREC_MSG_STRINGS(STR_TO_MSG)
+    JREC_MSG_NUMBERS(NUM_TO_MSG)
+#undef STR_TO_MSG
+#undef NUM_TO_MSG
+}
 
 /* The series of a track an entry of this kind describes: impact and overflight are
  * s[kind], the launch notice its own (it has no sibling). */
@@ -119,14 +159,8 @@ static int jlive_put(mwx_warn_t *w, const jrec_t *r)
     }
     e = jlive_find(w, r->key, r->kind, NULL);
     if (!e) {
-        if (w->n_jlive == w->cap_jlive) {
-            size_t nc = w->cap_jlive ? 2 * w->cap_jlive : 16;
-            jrec_t **nv = realloc(w->jlive, nc * sizeof *nv);
-            if (!nv)
-                return MWX_ENOMEM;
-            w->jlive = nv;
-            w->cap_jlive = nc;
-        }
+        if (mwxi_grow(&w->jlive, &w->cap_jlive, w->n_jlive + 1, sizeof *w->jlive, 16) != 0)
+            return MWX_ENOMEM;
         e = malloc(sizeof *e);
         if (!e)
             return MWX_ENOMEM;
@@ -255,7 +289,6 @@ int mwxi_warn_journal_message(mwx_warn_t *w, const wtrack_t *tr, const wseries_t
     r->trk = tr->trk;
     r->impact_t = tr->impact_t;
     r->active = s->active;
-    r->n_refs = m->n_refs;
     memcpy(r->warned, s->warned, sizeof r->warned);
     memcpy(r->outside_since, s->outside_since, sizeof r->outside_since);
     if (s->kind != MWX_WARN_LAUNCH && tr->s[1 - s->kind].jkey == s->jkey) {
@@ -264,22 +297,7 @@ int mwxi_warn_journal_message(mwx_warn_t *w, const wtrack_t *tr, const wseries_t
     }
     for (int i = 0; i < m->n_refs; i++)
         mwx_strlcpy(r->refs[i], m->refs[i], MWX_WARN_REF_LEN);
-    mwx_strlcpy(r->identifier, m->identifier, sizeof r->identifier);
-    mwx_strlcpy(r->sent, m->sent, sizeof r->sent);
-    mwx_strlcpy(r->incident, m->incident, sizeof r->incident);
-    mwx_strlcpy(r->track_id, m->track_id, sizeof r->track_id);
-    mwx_strlcpy(r->sources, m->sources, sizeof r->sources);
-    r->t = m->t;
-    r->impact_lat = m->impact_lat;
-    r->impact_lon = m->impact_lon;
-    r->impact_t_msg = m->impact_t;
-    r->semi_major_km = m->semi_major_km;
-    r->semi_minor_km = m->semi_minor_km;
-    r->orientation_deg = m->orientation_deg;
-    r->msg_type = (int32_t)m->msg_type;
-    r->all_clear = m->all_clear;
-    r->n_regions = (int32_t)m->n_regions;
-    r->n_removed = (int32_t)m->n_removed;
+    jrec_from_msg(r, m);
     r->n_ring = m->ring ? (int32_t)m->n_ring : 0;
     for (size_t i = 0; i < m->n_regions; i++)
         r->regions[i] = m->regions[i];
@@ -406,24 +424,8 @@ static int journal_restore(mwx_warn_t *w, mwx_err_t *err)
         memcpy(s->outside_since, r->outside_since, sizeof s->outside_since);
         memcpy(s->refs, r->refs, sizeof s->refs);
         memset(m, 0, sizeof *m);
-        mwx_strlcpy(m->identifier, r->identifier, sizeof m->identifier);
-        mwx_strlcpy(m->sent, r->sent, sizeof m->sent);
-        mwx_strlcpy(m->incident, r->incident, sizeof m->incident);
-        mwx_strlcpy(m->track_id, r->track_id, sizeof m->track_id);
-        mwx_strlcpy(m->sources, r->sources, sizeof m->sources);
-        m->t = r->t;
-        m->msg_type = (mwx_msg_type_t)r->msg_type;
+        jrec_to_msg(r, m);
         m->kind = (mwx_warn_kind_t)r->kind;
-        m->all_clear = r->all_clear;
-        m->n_refs = r->n_refs;
-        m->impact_lat = r->impact_lat;
-        m->impact_lon = r->impact_lon;
-        m->impact_t = r->impact_t_msg;
-        m->semi_major_km = r->semi_major_km;
-        m->semi_minor_km = r->semi_minor_km;
-        m->orientation_deg = r->orientation_deg;
-        m->n_regions = (size_t)r->n_regions;
-        m->n_removed = (size_t)r->n_removed;
         m->n_ring = (size_t)r->n_ring;
         for (int j = 0; j < r->n_regions; j++)
             s->reg_list[j] =

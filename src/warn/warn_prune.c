@@ -8,6 +8,7 @@
  * feed never links a removed file. What an after-action review needs of a removed
  * message stays in the recording (every alert record, kept by its compaction).
  * alerts.atom, latest.geojson and other files are never touched. */
+#include "core/grow.h"
 #include "warn/warn_state.h"
 
 #include <dirent.h>
@@ -113,15 +114,9 @@ int mwxi_warn_prune(mwx_warn_t *w, int force, mwx_err_t *err)
         snprintf(path, sizeof path, "%s/%s", w->alerts_dir, e->d_name);
         if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
-        if (nf == cap) {
-            size_t nc = cap ? 2 * cap : 256;
-            pfile_t *nv = realloc(files, nc * sizeof *nv);
-            if (!nv) {
-                rc = mwx_err_set(err, MWX_ENOMEM, "warn: out of memory");
-                goto out;
-            }
-            files = nv;
-            cap = nc;
+        if (mwxi_grow(&files, &cap, nf + 1, sizeof *files, 256) != 0) {
+            rc = mwx_err_set(err, MWX_ENOMEM, "warn: out of memory");
+            goto out;
         }
         mwx_strlcpy(files[nf].name, e->d_name, sizeof files[nf].name);
         files[nf].size = st.st_size;

@@ -9,6 +9,7 @@
 
 #include "mwx/share.h"
 #include "nats_fixture.h"
+#include "share/share_fixture.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -189,18 +190,6 @@ static void subscribe_all(net_t *net)
         net_flush(net); /* subscriptions registered before anyone publishes */
 }
 
-static void three_nation_policy(mwx_policy_t *p)
-{
-    memset(p, 0, sizeof *p);
-    p->n = 3;
-    strcpy(p->nation[0], "JP");
-    strcpy(p->nation[1], "KR");
-    strcpy(p->nation[2], "US");
-    p->to[0] = 1u << 1 | 1u << 2; /* JP -> KR, US */
-    p->to[1] = 1u << 2;           /* KR -> US */
-    p->to[2] = 1u << 0 | 1u << 1; /* US -> JP, KR */
-}
-
 /* Nodes share signed tracks per policy; forged, mislabelled and replayed envelopes that
  * reach a node are dropped by its receiver. */
 static void flow_on(int kind)
@@ -211,7 +200,7 @@ static void flow_on(int kind)
     uint8_t buf[MWX_ENVELOPE_MAX];
     size_t len;
     mwx_envelope_t env;
-    three_nation_policy(&p);
+    share_fx_policy3(&p);
     net_open(&net, kind, &p);
     subscribe_all(&net);
     const int N = 25;
@@ -357,7 +346,7 @@ static void gap_on(int kind)
     char subj[MWX_SUBJECT_LEN];
     uint64_t from, to;
 
-    three_nation_policy(&p);
+    share_fx_policy3(&p);
     net_open(&net, kind, &p);
     subscribe_all(&net);
     node_t *jp = &net.node[0], *us = &net.node[2];
@@ -764,7 +753,7 @@ static void test_nats_config_refuses(void **state)
     mwx_policy_t p;
     net_t net;
     mwx_err_t err;
-    three_nation_policy(&p);
+    share_fx_policy3(&p);
     net_open(&net, BUS_NATS_POLICY, &p);
     node_t *jp = &net.node[0], *kr = &net.node[1], *us = &net.node[2];
     /* JP subscribes to KR->US traffic (KR does not release to JP) */
@@ -822,7 +811,7 @@ static void test_nats_hub_leaf(void **state)
     nats_fixture_t hub, leaf[3];
     mwx_bus_t *bus[3];
     counter_t got[3], greedy_jp;
-    three_nation_policy(&p);
+    share_fx_policy3(&p);
     snprintf(dir, sizeof dir, "%s/share-hubleaf-%d", tmp ? tmp : "/tmp", (int)getpid());
     mkdir(dir, 0700);
     o.hub_leaf = 1;

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "mwx/share.h"
+#include "share/share_fixture.h"
 #include "share/share_int.h"
 
 #include <jansson.h>
@@ -19,41 +20,19 @@
 
 #define T0 1795000000.0
 
-typedef struct world {
-    mwx_policy_t pol;
-    mwx_keypair_t kr, jp, us;
-    mwx_trusted_key_t keys[3];
-} world_t;
+typedef share_fx_world_t world_t;
 
 static void make_world(world_t *w)
 {
-    static const char *text =
-        "{\"nations\":[{\"id\":\"JP\"},{\"id\":\"KR\"},{\"id\":\"US\"}],"
-        "\"sharing\":[{\"from\":\"KR\",\"to\":[\"US\"]},{\"from\":\"JP\",\"to\":[\"US\",\"KR\"]},"
-        "{\"from\":\"US\",\"to\":[\"JP\",\"KR\"]}]}";
-    json_t *root = NULL;
     mwx_err_t err;
-    assert_int_equal(mwx_json_load_string(text, strlen(text), "pol", &root, &err), 0);
-    assert_int_equal(mwx_policy_from_json(root, "pol", &w->pol, &err), 0);
-    json_decref(root);
-    assert_int_equal(mwx_key_generate("KR", &w->kr, &err), 0);
-    assert_int_equal(mwx_key_generate("JP", &w->jp, &err), 0);
-    assert_int_equal(mwx_key_generate("US", &w->us, &err), 0);
-    const mwx_keypair_t *k[3] = {&w->kr, &w->jp, &w->us};
-    for (int i = 0; i < 3; i++) {
-        strcpy(w->keys[i].nation, k[i]->nation);
-        memcpy(w->keys[i].pk, k[i]->pk, MWX_PUBKEY_BYTES);
-    }
+    assert_int_equal(share_fx_world_make(w, &err), 0);
 }
 
 static mwx_receiver_t *receiver_for(const world_t *w, const mwx_keypair_t *own)
 {
     mwx_receiver_t *r = NULL;
     mwx_err_t err;
-    assert_int_equal(mwx_receiver_create(own->nation, 30.0, &r, &err), 0);
-    for (int i = 0; i < 3; i++)
-        assert_int_equal(mwx_receiver_trust(r, w->keys[i].nation, w->keys[i].pk, &err), 0);
-    assert_int_equal(mwx_receiver_set_key(r, own, &err), 0);
+    assert_int_equal(share_fx_world_receiver(w, own->nation, own, &r, &err), 0);
     return r;
 }
 

@@ -11,6 +11,7 @@
 
 #include "mwx/share.h"
 #include "nats_fixture.h"
+#include "share/share_fixture.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -25,18 +26,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-static void policy3(mwx_policy_t *p)
-{
-    memset(p, 0, sizeof *p);
-    p->n = 3;
-    strcpy(p->nation[0], "JP");
-    strcpy(p->nation[1], "KR");
-    strcpy(p->nation[2], "US");
-    p->to[0] = 1u << 1 | 1u << 2; /* JP -> KR, US */
-    p->to[1] = 1u << 2;           /* KR -> US */
-    p->to[2] = 1u << 0 | 1u << 1; /* US -> JP, KR */
-}
 
 static void tmpdir(char *out, size_t n, const char *name)
 {
@@ -108,7 +97,7 @@ static void write_tls(const char *dir, int hub_leaf, int leaf_port)
     mwx_policy_t p;
     mwx_err_t err;
     mwx_nats_config_opts_t o = {0};
-    policy3(&p);
+    share_fx_policy3(&p);
     o.tls = 1;
     o.hub_leaf = hub_leaf;
     o.leaf_port = leaf_port;

@@ -8,6 +8,7 @@
 #include "mwx.pb-c.h"
 #include "mwx/share.h"
 #include "node/gap_async.h"
+#include "share/share_fixture.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -19,36 +20,19 @@
 
 #define T0 1795000000.0 /* a Unix time in 2026 */
 
-typedef struct world {
-    mwx_policy_t pol;
-    mwx_keypair_t kr, jp, us, evil;
-} world_t;
+typedef share_fx_world_t world_t;
 
 static void make_world(world_t *w)
 {
-    static const char *text =
-        "{\"name\":\"t\",\"extra\":1,\"nations\":[{\"id\":\"JP\"},{\"id\":\"KR\"},{\"id\":\"US\"}],"
-        "\"sharing\":[{\"from\":\"KR\",\"to\":[\"US\"]},{\"from\":\"JP\",\"to\":[\"US\",\"KR\"]},"
-        "{\"from\":\"US\",\"to\":[\"JP\",\"KR\"]}]}";
-    json_t *root = NULL;
     mwx_err_t err;
-    assert_int_equal(mwx_json_load_string(text, strlen(text), "pol", &root, &err), 0);
-    assert_int_equal(mwx_policy_from_json(root, "pol", &w->pol, &err), 0);
-    json_decref(root);
-    assert_int_equal(mwx_key_generate("KR", &w->kr, &err), 0);
-    assert_int_equal(mwx_key_generate("JP", &w->jp, &err), 0);
-    assert_int_equal(mwx_key_generate("US", &w->us, &err), 0);
-    assert_int_equal(mwx_key_generate("KR", &w->evil, &err), 0); /* same name, other key */
+    assert_int_equal(share_fx_world_make(w, &err), 0);
 }
 
 static mwx_receiver_t *receiver_for(const world_t *w, const char *own)
 {
     mwx_receiver_t *r = NULL;
     mwx_err_t err;
-    assert_int_equal(mwx_receiver_create(own, 30.0, &r, &err), 0);
-    assert_int_equal(mwx_receiver_trust(r, "KR", w->kr.pk, &err), 0);
-    assert_int_equal(mwx_receiver_trust(r, "JP", w->jp.pk, &err), 0);
-    assert_int_equal(mwx_receiver_trust(r, "US", w->us.pk, &err), 0);
+    assert_int_equal(share_fx_world_receiver(w, own, NULL, &r, &err), 0);
     return r;
 }
 
@@ -247,14 +231,16 @@ static void test_drops(void **state)
     mwx_receiver_t *us = receiver_for(&w, "US");
 
     /* forged: signed with another key under KR's name */
-    len = seal_raw(&w, &w.evil, "KR", 1, T0, to_us, 1, buf);
+    mwx_keypair_t evil;
+    mwx_err_t err;
+    assert_int_equal(mwx_key_generate("KR", &evil, &err), 0);
+    len = seal_raw(&w, &evil, "KR", 1, T0, to_us, 1, buf);
     expect_drop(us, buf, len, T0, MWX_DROP_BAD_SIGNATURE);
     /* signed by JP's key, claiming KR */
     len = seal_raw(&w, &w.jp, "KR", 1, T0, to_us, 1, buf);
     expect_drop(us, buf, len, T0, MWX_DROP_BAD_SIGNATURE);
     /* unknown origin */
     mwx_keypair_t cn;
-    mwx_err_t err;
     assert_int_equal(mwx_key_generate("XX", &cn, &err), 0);
     len = seal_raw(&w, &cn, "XX", 1, T0, to_us, 1, buf);
     expect_drop(us, buf, len, T0, MWX_DROP_UNKNOWN_ORIGIN);
