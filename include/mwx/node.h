@@ -158,7 +158,9 @@ typedef struct mwx_node_cfg {
                                      NODE.json "sessions" (default true). */
     double report_ahead_s;      /* a partner's track report timed more than this ahead
                                      of the node's time (scenario s; mwx_node_set_clock) is
-                                     implausible: dropped and counted. 0 = 5 s */
+                                     implausible: dropped and counted (a live node asks
+                                     for it again when it is at most 60 times this ahead:
+                                     reports_ahead). 0 = 5 s */
     int first_track_id;         /* own track numbers continue above this (0: from 1).
                                      Partners key a report by (origin, track id): a node
                                      restarted on a live feed, whose tracker starts afresh,
@@ -186,7 +188,10 @@ typedef struct mwx_node_stats {
     char signed_only_from[MWX_ID_LEN]; /* the last such partner ("" = none) */
     uint64_t fusion_merged, fusion_split, fusion_dropped; /* mwx_fusion_merged() etc. */
     mwx_share_counters_t share;
-    mwx_warn_stats_t warn; /* the warning context's (zero without one) */
+    mwx_warn_stats_t warn;  /* the warning context's (zero without one) */
+    uint64_t reports_ahead; /* verified partner track reports a live node took back (timed
+                               ahead of its clock, within 60 report_ahead_s): not
+                               acknowledged, asked for again by gap recovery */
 } mwx_node_stats_t;
 
 MWX_API MWX_NODISCARD int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out,

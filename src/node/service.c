@@ -356,6 +356,16 @@ static void update_metrics(svc_t *s)
                               (unsigned long long)v[i]);
             mwx_counter_add(s->c_report_drop[i], v[i] - old);
         }
+        if (st.reports_ahead > s->last_ahead) {
+            if (log_drop_total(s->last_ahead, st.reports_ahead))
+                mwxi_svc_logw(s,
+                              "partner track reports timed ahead of this node's clock: %llu "
+                              "not acknowledged (asked for again by gap request)",
+                              (unsigned long long)st.reports_ahead);
+            if (s->c_report_ahead)
+                mwx_counter_add(s->c_report_ahead, st.reports_ahead - s->last_ahead);
+            s->last_ahead = st.reports_ahead;
+        }
     }
     mwx_gauge_set(s->g_t, s->t_cur);
     mwx_gauge_set(s->g_warn_restored, (double)st.warn.restored_series);
@@ -787,6 +797,12 @@ static int register_metrics(svc_t *s, mwx_err_t *err)
                                       &s->c_report_drop[i], err)))
             return rc;
     }
+    snprintf(lab, sizeof lab, "node=\"%s\"", s->cfg->nation);
+    if ((rc = mwx_metrics_counter(m, "mwx_node_reports_ahead_total", lab,
+                                  "verified track reports timed ahead of the node's clock, "
+                                  "not acknowledged (asked for again)",
+                                  &s->c_report_ahead, err)))
+        return rc;
     return MWX_OK;
 }
 
