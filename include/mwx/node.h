@@ -221,6 +221,10 @@ MWX_API void mwx_node_set_publishing(mwx_node_t *n, int on);
 /* A live node's scenario clock (scenario s now), which may run ahead of the measurements'
  * times: partner reports are checked against the later of the two. */
 MWX_API void mwx_node_set_clock(mwx_node_t *n, double t);
+/* History being fed again (a restart's inbox replay): the warning context's picture and
+ * track views are not rewritten durably per update (mwx_warn_set_replay); off writes the
+ * picture at once. */
+MWX_API MWX_NODISCARD int mwx_node_set_replay(mwx_node_t *n, int on, mwx_err_t *err);
 MWX_API mwx_receiver_t *mwx_node_receiver(mwx_node_t *n);
 MWX_API mwx_sentlog_t *mwx_node_sentlog(mwx_node_t *n);
 

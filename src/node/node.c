@@ -688,6 +688,10 @@ void mwx_node_set_clock(mwx_node_t *n, double t)
 {
     n->clock_t = t;
 }
+int mwx_node_set_replay(mwx_node_t *n, int on, mwx_err_t *err)
+{
+    return n->warn ? mwx_warn_set_replay(n->warn, on, err) : MWX_OK;
+}
 mwx_receiver_t *mwx_node_receiver(mwx_node_t *n)
 {
     return n->receiver;

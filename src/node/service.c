@@ -616,12 +616,20 @@ void mwxi_svc_replay_inbox(svc_t *s, double t)
 {
     if (s->in_next >= s->n_in)
         return;
+    mwx_err_t e = {0};
+    if (s->in_ent[s->in_next].t_scn >= t)
+        return;
     mwx_node_set_clock(s->node, mwxi_svc_scn_now(s)); /* what the inbox holds is not ahead of it */
     s->replaying = 1;
+    /* history: the warning views are written once at its end, not per envelope */
+    if (mwx_node_set_replay(s->node, 1, &e) != MWX_OK)
+        mwxi_svc_fail_once(s, e.code, &e);
     while (s->in_next < s->n_in && s->in_ent[s->in_next].t_scn < t) {
         const inbox_ent_t *ie = &s->in_ent[s->in_next++];
         mwxi_svc_deliver(s, s->in_data + ie->off, ie->len, ie->unix_s);
     }
+    if (mwx_node_set_replay(s->node, 0, &e) != MWX_OK)
+        mwxi_svc_fail_once(s, e.code, &e);
     update_metrics(s); /* the replayed drops are not news */
     s->replaying = 0;
     if (s->in_next >= s->n_in)
