@@ -24,7 +24,8 @@ Checks (each a failure when broken):
     held to the truth instead (see fused_check);
   - the warnings are the same, per node, truth launch and class (impact, overflight,
     launch notice): each message is tied to the launch its track was following when it
-    was sent (the track's recorded state, the nearest truth object within 200 km); then
+    was sent (the track's recorded state, the nearest truth object within 200 km), and
+    each series to the launch most of its messages are tied to (series_launches); then
     the same regions warned, the first Alert before the impact whenever the reference's
     was (and at most ALERT_LATE_S after it), every series ended by a Cancel or all-clear,
     none of them all ended before the impact when the reference's were not. Not compared
@@ -456,37 +457,69 @@ KIND_CLASS = {"impact": "impact", "drop_zone": "impact", "overflight": "overflig
               "launch": "launch"}
 
 
+def series_launches(msgs):
+    """The launch each warning series is about: msgs is [(series, n, launch or None)], a
+    message's launch being its track's (launch_of). A series warns of one threat (docs/
+    WARNING_POLICY.md "One threat, one series"), so all its messages are the launch most
+    of them name (on a tie, its earliest message's). A message naming none (its track's
+    state then far from every truth object, as a landed track's last report is 10-20 s
+    after the truth's last sample: the impact Cancel) is the series' all the same; a
+    series none of whose messages names a launch is about no launch (None)."""
+    votes, first = {}, {}
+    for sr, n, lid in sorted(msgs, key=lambda x: (x[0], x[1])):
+        if lid is not None:
+            v = votes.setdefault(sr, {})
+            v[lid] = v.get(lid, 0) + 1
+            first.setdefault((sr, lid), n)
+    out = {}
+    for sr, _, _ in msgs:
+        v = votes.get(sr)
+        out[sr] = min(v, key=lambda k: (-v[k], first[(sr, k)])) if v else None
+    return out
+
+
 def warnings(d, n, truth_pos, epoch):
     """Node n's public warnings, per truth launch and class (impact, overflight, launch):
     the regions ever warned (Alert/Update), the first Alert's and the last message's
     scenario times, whether every series of it ended with a Cancel, and the Alerts.
-    Messages about no launch (a false or transient track) are counted apart."""
+    Messages of a series about no launch (a false or transient track) are counted apart."""
     msgs = warn_check.load(os.path.join(d, "out-" + n, "alerts"))
     idx = track_index(d, n)
-    per, stray = {}, 0
-    last_of_series = {}
+    tagged = []
     for ident, m in msgs.items():
         xml = open(os.path.join(d, "out-" + n, "alerts", ident + ".cap.xml")).read()
         tm = re.search(r"<valueName>mwx:track_id</valueName>\s*<value>([^<]+)</value>", xml)
-        kind = m["series"].rsplit(".", 1)[-1]
         t = time_of(m["sent"]) - epoch
-        lid = launch_of(idx, truth_pos, tm.group(1) if tm else "", t)
+        tagged.append((ident, m, t, launch_of(idx, truth_pos, tm.group(1) if tm else "", t)))
+    return summarize([(m["series"], m["n"], m["type"], t, m["regions"], lid)
+                      for _, m, t, lid in tagged])
+
+
+def summarize(tagged):
+    """tagged: [(series, n, type, t, regions, launch or None)], one per message; per
+    (launch, class) the summary warnings() returns, and the count of messages about no
+    launch."""
+    per, stray, last_of_series = {}, 0, {}
+    launch = series_launches([(sr, n, lid) for sr, n, _, _, _, lid in tagged])
+    for sr, n, typ, t, regions, _ in tagged:
+        kind = sr.rsplit(".", 1)[-1]
+        lid = launch[sr]
         if lid is None:
             stray += 1
             continue
         key = (lid, KIND_CLASS.get(kind, kind))
         w = per.setdefault(key, {"regions": set(), "alerts": 0, "first_alert": None,
                                  "series": set()})
-        w["series"].add(m["series"])
-        if m["type"] != "Cancel":
-            w["regions"] |= m["regions"]
-        if m["type"] == "Alert":
+        w["series"].add(sr)
+        if typ != "Cancel":
+            w["regions"] |= regions
+        if typ == "Alert":
             w["alerts"] += 1
             if w["first_alert"] is None or t < w["first_alert"]:
                 w["first_alert"] = t
-        ls = last_of_series.get(m["series"])
-        if ls is None or m["n"] > ls[0]:
-            last_of_series[m["series"]] = (m["n"], m["type"], t)
+        ls = last_of_series.get(sr)
+        if ls is None or n > ls[0]:
+            last_of_series[sr] = (n, typ, t)
     for w in per.values():
         ends = [last_of_series[sr] for sr in w["series"]]
         w["all_cancelled"] = all(e[1] == "Cancel" for e in ends)
