@@ -50,6 +50,23 @@ lids = chaos.series_launches([("s", 1, "M2"), ("s", 2, "M3"), ("s", 3, "M3"), ("
 expect(lids == {"s": "M3", "t": None}, "series launches %s" % lids)
 lids = chaos.series_launches([("s", 2, "M3"), ("s", 1, "M2")])
 expect(lids == {"s": "M2"}, "a tie goes to the earliest message's launch: %s" % lids)
+# a launch a link cut blinded: its first Alert 33 s late and 9 regions different are the
+# cut's effect (exempt); left unwarned or open is not
+R9 = {"JP-%d" % i for i in range(10, 19)}
+late = [("JP-F4.overflight", 8, "Alert", 290.0, R9, "M2"),
+        ("JP-F4.overflight", 20, "Cancel", 600.0, R9, "M2")]
+refo = [("JP-F4.overflight", 8, "Alert", 257.0, R, "M2"),
+        ("JP-F4.overflight", 20, "Cancel", 600.0, R, "M2")]
+wr, _ = chaos.summarize(refo)
+wl, _ = chaos.summarize(late)
+expect(len(chaos.compare_warnings("JP", wr, wl, {"M2": 744.8})) == 2,
+       "without a cut: late and regions differ")
+expect(chaos.compare_warnings("JP", wr, wl, {"M2": 744.8}, {"M2"}) == [],
+       "a cut-blinded launch: exempt")
+expect(len(chaos.compare_warnings("JP", wr, {}, {"M2": 744.8}, {"M2"})) == 1,
+       "a cut-blinded launch still warned")
+expect(len(chaos.compare_warnings("JP", wr, chaos.summarize(late[:1])[0], {"M2": 744.8},
+                                  {"M2"})) == 1, "a cut-blinded launch's series still ended")
 if FAILS:
     raise SystemExit(1)
 print("PASS")
