@@ -51,6 +51,15 @@
 #define MEMBER_STALE_S 10.0
 /* Below this altitude a state that is not a landed track is a diverged filter. */
 #define MEMBER_MIN_ALT_M (-5000.0)
+/* A fused track keeps its past flying estimates, one per HIST_STEP_S, the last HIST_N
+ * (256 s): a partner's reports that come late (gap recovery after a link cut brings
+ * minutes of them at once, out of date) are gated against the fused track as it was at
+ * their time, not as it is now. Carried over minutes under gravity alone, a report taken
+ * in boost, or a landed track at rest, gates with nothing, and each late track opened a
+ * second fused track of its missile that never merged (chaos test, issue 14). A report
+ * more than HIST_STEP_S older than a fused track is late. */
+#define HIST_N      32
+#define HIST_STEP_S 8.0
 
 typedef struct source {
     char origin[MWX_ID_LEN];
@@ -58,6 +67,12 @@ typedef struct source {
     mwx_rec_track_t last;
     int strikes; /* consecutive reports inconsistent with the other members */
 } source_t;
+
+typedef struct hist {
+    double t, x[3], v[3];
+    float cp[6], cv[6]; /* covariance blocks (a gate needs no more precision) */
+    int phase;          /* mwx_phase_t then (boost propagates with more noise) */
+} hist_t;
 
 typedef struct fused {
     unsigned num; /* the n of "<node>-F<n>": the older of two merged survives */
@@ -67,6 +82,8 @@ typedef struct fused {
     mwx_rec_track_t out;
     unsigned merge_with; /* num of the fused track this one has agreed with ... */
     int merge_count;     /* ... for this many updates in a row */
+    hist_t hist[HIST_N]; /* past flying estimates, a ring (oldest at hist_head) */
+    int n_hist, hist_head;
 } fused_t;
 
 typedef struct touched {
@@ -453,6 +470,64 @@ static double distance(const mwx_rec_track_t *s, const mwx_rec_track_t *o)
     return mahal(3, d, sp) + mahal(3, dv, sv);
 }
 
+/* The gate distance of estimate s to fused track fu as fu was at s's time: its past
+ * estimate nearest that time when s is late (more than HIST_STEP_S older than fu) and
+ * one lies within HIST_STEP_S of it, else its present one (or INFINITY when s is more
+ * than max_age_s older than fu and fu has no past estimate near s's time). */
+static double distance_at(const mwx_fusion_t *f, const mwx_rec_track_t *s, const fused_t *fu)
+{
+    const hist_t *best = NULL;
+    mwx_rec_track_t h;
+    if (s->t >= fu->out.t - HIST_STEP_S)
+        return distance(s, &fu->out);
+    for (int k = 0; k < fu->n_hist; k++) {
+        const hist_t *p = &fu->hist[k];
+        if (fabs(p->t - s->t) <= HIST_STEP_S && (!best || fabs(p->t - s->t) < fabs(best->t - s->t)))
+            best = p;
+    }
+    if (!best)
+        return fu->out.t - s->t > f->cfg.max_age_s ? INFINITY : distance(s, &fu->out);
+    h = fu->out;
+    h.t = best->t;
+    h.phase = (mwx_phase_t)best->phase;
+    for (int i = 0; i < 3; i++) {
+        h.ecef_m[i] = best->x[i];
+        h.vel_mps[i] = best->v[i];
+    }
+    for (int i = 0; i < 6; i++) {
+        h.cov_pos_m2[i] = best->cp[i];
+        h.cov_vel_m2s2[i] = best->cv[i];
+    }
+    return distance(s, &h);
+}
+
+/* Keep fu's estimate in its history: flying ones, one per HIST_STEP_S. */
+static void remember(fused_t *fu)
+{
+    const mwx_rec_track_t *o = &fu->out;
+    hist_t *p;
+    int last = (fu->hist_head + fu->n_hist - 1) % HIST_N;
+    if (o->phase == MWX_PHASE_IMPACT || (fu->n_hist > 0 && o->t - fu->hist[last].t < HIST_STEP_S))
+        return;
+    if (fu->n_hist < HIST_N) {
+        p = &fu->hist[(fu->hist_head + fu->n_hist) % HIST_N];
+        fu->n_hist++;
+    } else {
+        p = &fu->hist[fu->hist_head];
+        fu->hist_head = (fu->hist_head + 1) % HIST_N;
+    }
+    p->t = o->t;
+    p->phase = (int)o->phase;
+    for (int i = 0; i < 3; i++) {
+        p->x[i] = o->ecef_m[i];
+        p->v[i] = o->vel_mps[i];
+    }
+    for (int i = 0; i < 6; i++) {
+        p->cp[i] = (float)o->cov_pos_m2[i];
+        p->cv[i] = (float)o->cov_vel_m2s2[i];
+    }
+}
+
 /* Impact estimate <-> 2-D Gaussian on the azimuthal-equidistant plane at ref. */
 static void impact_to_gauss(const mwx_earth_t *e, double ref_lat, double ref_lon,
                             const mwx_rec_impact_est_t *im, double x[2], double c[4])
@@ -726,6 +801,7 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
             o->launch = parent->out.launch;
     }
     land_at_impact(fu);
+    remember(fu);
 }
 
 static int mature(const mwx_rec_track_t *t)
@@ -852,10 +928,12 @@ static size_t try_merge(mwx_fusion_t *f, size_t i)
     for (size_t j = 0; j < f->n && mature(&a->out); j++) {
         const fused_t *b = &f->v[j];
         double d;
-        if (j == i || fabs(a->out.t - b->out.t) > f->cfg.max_age_s || !mature(&b->out) ||
-            !disjoint(f, a, b))
+        if (j == i || !mature(&b->out) || !disjoint(f, a, b))
             continue;
-        d = distance(&a->out, &b->out);
+        /* the older of the two against the newer as it was then: a late partner's
+         * fused track (its reports recovered after a link cut) merges with the track of
+         * its missile, even one that has landed since */
+        d = a->out.t <= b->out.t ? distance_at(f, &a->out, b) : distance_at(f, &b->out, a);
         if (d < best) {
             best = d;
             best_j = j;
@@ -960,7 +1038,7 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
             if (&f->v[i] == left || has_origin(&f->v[i], src->node, src->t, f->cfg.max_age_s) ||
                 f->v[i].n_src >= MWX_FUSION_MAX_SOURCES)
                 continue;
-            d = distance(src, &f->v[i].out);
+            d = distance_at(f, src, &f->v[i]);
             if (d < best) {
                 best = d;
                 fu = &f->v[i];

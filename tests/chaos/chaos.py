@@ -24,7 +24,8 @@ Checks (each a failure when broken):
     held to the truth instead (see fused_check);
   - the warnings are the same, per node, truth launch and class (impact, overflight,
     launch notice): each message is tied to the launch its track was following when it
-    was sent (the track's recorded state, the nearest truth object within 200 km); then
+    was sent (the track's recorded state, the nearest truth object within 200 km), and
+    each series to the launch most of its messages are tied to (series_launches); then
     the same regions warned, the first Alert before the impact whenever the reference's
     was (and at most ALERT_LATE_S after it), every series ended by a Cancel or all-clear,
     none of them all ended before the impact when the reference's were not. Not compared
@@ -456,37 +457,69 @@ KIND_CLASS = {"impact": "impact", "drop_zone": "impact", "overflight": "overflig
               "launch": "launch"}
 
 
+def series_launches(msgs):
+    """The launch each warning series is about: msgs is [(series, n, launch or None)], a
+    message's launch being its track's (launch_of). A series warns of one threat (docs/
+    WARNING_POLICY.md "One threat, one series"), so all its messages are the launch most
+    of them name (on a tie, its earliest message's). A message naming none (its track's
+    state then far from every truth object, as a landed track's last report is 10-20 s
+    after the truth's last sample: the impact Cancel) is the series' all the same; a
+    series none of whose messages names a launch is about no launch (None)."""
+    votes, first = {}, {}
+    for sr, n, lid in sorted(msgs, key=lambda x: (x[0], x[1])):
+        if lid is not None:
+            v = votes.setdefault(sr, {})
+            v[lid] = v.get(lid, 0) + 1
+            first.setdefault((sr, lid), n)
+    out = {}
+    for sr, _, _ in msgs:
+        v = votes.get(sr)
+        out[sr] = min(v, key=lambda k: (-v[k], first[(sr, k)])) if v else None
+    return out
+
+
 def warnings(d, n, truth_pos, epoch):
     """Node n's public warnings, per truth launch and class (impact, overflight, launch):
     the regions ever warned (Alert/Update), the first Alert's and the last message's
     scenario times, whether every series of it ended with a Cancel, and the Alerts.
-    Messages about no launch (a false or transient track) are counted apart."""
+    Messages of a series about no launch (a false or transient track) are counted apart."""
     msgs = warn_check.load(os.path.join(d, "out-" + n, "alerts"))
     idx = track_index(d, n)
-    per, stray = {}, 0
-    last_of_series = {}
+    tagged = []
     for ident, m in msgs.items():
         xml = open(os.path.join(d, "out-" + n, "alerts", ident + ".cap.xml")).read()
         tm = re.search(r"<valueName>mwx:track_id</valueName>\s*<value>([^<]+)</value>", xml)
-        kind = m["series"].rsplit(".", 1)[-1]
         t = time_of(m["sent"]) - epoch
-        lid = launch_of(idx, truth_pos, tm.group(1) if tm else "", t)
+        tagged.append((ident, m, t, launch_of(idx, truth_pos, tm.group(1) if tm else "", t)))
+    return summarize([(m["series"], m["n"], m["type"], t, m["regions"], lid)
+                      for _, m, t, lid in tagged])
+
+
+def summarize(tagged):
+    """tagged: [(series, n, type, t, regions, launch or None)], one per message; per
+    (launch, class) the summary warnings() returns, and the count of messages about no
+    launch."""
+    per, stray, last_of_series = {}, 0, {}
+    launch = series_launches([(sr, n, lid) for sr, n, _, _, _, lid in tagged])
+    for sr, n, typ, t, regions, _ in tagged:
+        kind = sr.rsplit(".", 1)[-1]
+        lid = launch[sr]
         if lid is None:
             stray += 1
             continue
         key = (lid, KIND_CLASS.get(kind, kind))
         w = per.setdefault(key, {"regions": set(), "alerts": 0, "first_alert": None,
                                  "series": set()})
-        w["series"].add(m["series"])
-        if m["type"] != "Cancel":
-            w["regions"] |= m["regions"]
-        if m["type"] == "Alert":
+        w["series"].add(sr)
+        if typ != "Cancel":
+            w["regions"] |= regions
+        if typ == "Alert":
             w["alerts"] += 1
             if w["first_alert"] is None or t < w["first_alert"]:
                 w["first_alert"] = t
-        ls = last_of_series.get(m["series"])
-        if ls is None or m["n"] > ls[0]:
-            last_of_series[m["series"]] = (m["n"], m["type"], t)
+        ls = last_of_series.get(sr)
+        if ls is None or n > ls[0]:
+            last_of_series[sr] = (n, typ, t)
     for w in per.values():
         ends = [last_of_series[sr] for sr in w["series"]]
         w["all_cancelled"] = all(e[1] == "Cancel" for e in ends)
@@ -514,7 +547,12 @@ REGION_FRAC = 0.15
 ALERT_LATE_S = 20.0
 
 
-def compare_warnings(n, wa, wb, impact_t):
+def compare_warnings(n, wa, wb, impact_t, cut_blind=()):
+    """The failures of node n's warnings wb against the reference's wa. A launch in
+    cut_blind flew while a link cut kept some nation's reports from the others: its
+    prediction, so the regions and the first Alert's time, are the cut's real effect
+    (as its fused track is held to the truth, not to the reference); it must still be
+    warned, first before the impact when the reference's was, and every series ended."""
     bad = []
     for key in sorted(set(wa) | set(wb)):
         lid, cls = key
@@ -533,7 +571,7 @@ def compare_warnings(n, wa, wb, impact_t):
             continue
         diff = a["regions"] ^ b["regions"]
         allowed = max(REGION_SLACK, int(REGION_FRAC * len(a["regions"])))
-        if len(diff) > allowed:
+        if len(diff) > allowed and lid not in cut_blind:
             bad.append("%s: regions differ by %d (allowed %d): only reference %s, only chaos "
                        "%s" % (where, len(diff), allowed, sorted(a["regions"] - b["regions"]),
                                sorted(b["regions"] - a["regions"])))
@@ -545,7 +583,7 @@ def compare_warnings(n, wa, wb, impact_t):
             elif ti is not None and a["first_alert"] < ti and b["first_alert"] >= ti:
                 bad.append("%s: first Alert at t = %.0f s, after the impact (%.0f s); the "
                            "reference's before it" % (where, b["first_alert"], ti))
-            elif b["first_alert"] > a["first_alert"] + ALERT_LATE_S:
+            elif b["first_alert"] > a["first_alert"] + ALERT_LATE_S and lid not in cut_blind:
                 bad.append("%s: first Alert at t = %.0f s, the reference's at %.0f s" % (
                     where, b["first_alert"], a["first_alert"]))
         if a["all_cancelled"] and not b["all_cancelled"]:
@@ -556,7 +594,7 @@ def compare_warnings(n, wa, wb, impact_t):
     return bad
 
 
-def warnings_check(ref_d, cha_d, scenario, impacts, truth_pos):
+def warnings_check(ref_d, cha_d, scenario, impacts, truth_pos, cut_blind=()):
     """The warnings of both runs compared per node, launch and class; (failures, summary)."""
     import datetime
     sc = json.load(open(scenario))
@@ -570,7 +608,7 @@ def warnings_check(ref_d, cha_d, scenario, impacts, truth_pos):
         stray[1] += sb
         if not wa:
             bad.append("%s: the reference gave no warning at all" % n)
-        b = compare_warnings(n, wa, wb, impact_t)
+        b = compare_warnings(n, wa, wb, impact_t, cut_blind)
         bad += b
         total += len(set(wa) | set(wb))
         agree += len(set(wa) | set(wb)) - len({tuple(x.split(":")[0].split()[:3]) for x in b})
@@ -705,7 +743,12 @@ def main():
                 else:
                     cha.proxy[tgt].mend()
                 if k in ("node", "leaf"):
-                    blind.append((tgt, down_at[i] - 2.0, ts + 2.0))
+                    blind.append((tgt, down_at[i] - 2.0, ts + 2.0, k))
+                elif k == "link":
+                    # a cut nation's reports reach the others only late (gap recovery), and
+                    # theirs reach it late: every launch seen by anyone meanwhile
+                    for nat in NATIONS:
+                        blind.append((nat, down_at[i] - 2.0, ts + 2.0, k))
                 last_fault_end = time.time()
                 say("t = %5.1f s (scenario %4.0f s): %s %s back" % (at, ts, k, tgt))
         # --- the end of the scenario, then until every node holds every envelope
@@ -726,8 +769,14 @@ def main():
                 time.sleep(5.0)
                 continue
             # not fatal here: the checks below say what is missing
+            # the checks after stop hold each copy to the envelopes sent before its own
+            # last complete check: a live node keeps sending (heartbeats, checkpoints),
+            # and one sent while the other copy was still catching up may be in flight
+            # at the stop (seen once in the reference: the last 1-2 seqs of each sender)
             end = time.time() + 90
+            net.until = time.time()
             while not (net.alive(), complete(net.d))[1]:
+                net.until = time.time()
                 if time.time() > end:
                     incomplete.append(net.name)
                     say("%s: sequences still incomplete 90 s after the feeds' end" % net.name)
@@ -746,7 +795,7 @@ def main():
     for net in nets:
         if net is cha and isolate:
             continue
-        if check.seqs(net.d, False, False, until) != 0:
+        if check.seqs(net.d, False, False, getattr(net, "until", until)) != 0:
             bad.append("%s: sequences incomplete after stop" % net.name)
     # envelopes accepted before a kill: in the final recording exactly once
     kept = 0
@@ -770,15 +819,18 @@ def main():
     # a launch is blinded for node n when some nation contributing to n's picture lost its
     # feed while its sensors saw the missile (seen: scenario seconds of its measurements)
     blinded = {n: set() for n in NATIONS}
-    for nat, t0, t1 in blind:
+    cut_blind = set()   # launches a link cut blinded: their warnings came late too
+    for nat, t0, t1, k in blind:
         for lid in impacts:
             lo, hi = seen.get((lid, nat), (None, None))
             if lo is not None and t0 <= hi + 15 and t1 >= lo - 15:
                 for n in NATIONS:
                     blinded[n].add(lid)
+                if k == "link":
+                    cut_blind.add(lid)
     fb, strict, loose = fused_check(pa, pb, blinded, impact_truth)
     bad += fb
-    wbad, wsum = warnings_check(ref.d, cha.d, scenario, impacts, truth_pos)
+    wbad, wsum = warnings_check(ref.d, cha.d, scenario, impacts, truth_pos, cut_blind)
     bad += wbad
     # --- the counts
     env = sum(len(mwx_lines(["node", "--dump-log", os.path.join(cha.d, "out-" + n,

@@ -826,6 +826,121 @@ static void test_ends_on_the_ground(void **state)
     mwx_fusion_destroy(f);
 }
 
+/* A ballistic truth in ECEF (point-mass gravity, Coriolis, centrifugal: RK4, 0.5 s steps)
+ * from ~280 km up, at t (s, from t0 = 100). */
+static void accel(const double x[3], const double v[3], double a[3])
+{
+    const double mu = 3.986004418e14, w = MWX_WGS84_OMEGA;
+    double r = mwx_norm3(x), k = -mu / (r * r * r);
+    a[0] = k * x[0] + w * w * x[0] + 2 * w * v[1];
+    a[1] = k * x[1] + w * w * x[1] - 2 * w * v[0];
+    a[2] = k * x[2];
+}
+
+static void ballistic(double t, double x[3], double v[3])
+{
+    double x0[3] = {-3.25e6, 4.2e6, 4.0e6}, v0[3] = {1200, 900, 1100};
+    double s = 1.0 / mwx_norm3(x0);
+    for (int i = 0; i < 3; i++) {
+        x[i] = x0[i] * (6.65e6 * s);
+        v[i] = v0[i];
+    }
+    for (double tt = 100; tt < t - 1e-9;) {
+        double h = fmin(0.5, t - tt), k1x[3], k1v[3], k2x[3], k2v[3], k3x[3], k3v[3], k4x[3],
+               k4v[3], xt[3], vt[3];
+        memcpy(k1x, v, sizeof k1x);
+        accel(x, v, k1v);
+        for (int i = 0; i < 3; i++)
+            xt[i] = x[i] + h / 2 * k1x[i], vt[i] = v[i] + h / 2 * k1v[i];
+        memcpy(k2x, vt, sizeof k2x);
+        accel(xt, vt, k2v);
+        for (int i = 0; i < 3; i++)
+            xt[i] = x[i] + h / 2 * k2x[i], vt[i] = v[i] + h / 2 * k2v[i];
+        memcpy(k3x, vt, sizeof k3x);
+        accel(xt, vt, k3v);
+        for (int i = 0; i < 3; i++)
+            xt[i] = x[i] + h * k3x[i], vt[i] = v[i] + h * k3v[i];
+        memcpy(k4x, vt, sizeof k4x);
+        accel(xt, vt, k4v);
+        for (int i = 0; i < 3; i++) {
+            x[i] += h / 6 * (k1x[i] + 2 * k2x[i] + 2 * k3x[i] + k4x[i]);
+            v[i] += h / 6 * (k1v[i] + 2 * k2v[i] + 2 * k3v[i] + k4v[i]);
+        }
+        tt += h;
+    }
+}
+
+/* After a long link cut, gap recovery brings a partner's reports of a missile all at once
+ * and minutes out of date (chaos test, issue 14): KR's own track of it is fused up to
+ * t = 300 (and, in the second round, has landed); US's track of it, t = 100..300, comes
+ * after, its first 5 reports unsettled (a new track). They are one missile: one fused
+ * track of KR and US, not a second one of US's alone that never merges. */
+static void test_late_reports_join(void **state)
+{
+    (void)state;
+    for (int landed = 0; landed < 2; landed++) {
+        mwx_fusion_cfg_t cfg = {"KR", 16, 0, 0, 0, 0};
+        mwx_rec_impact_est_t imp = {1, 40.5, 135.5, 900, 5, 3, 40};
+        mwx_fusion_t *f;
+        mwx_rec_track_t out, r;
+        double x[3], v[3];
+        assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+        for (int t = 100; t <= 300; t++) {
+            ballistic(t, x, v);
+            for (int i = 0; i < 3; i++)
+                x[i] += 80 * nrand();
+            r = make_track("KR", "KR-1", t, x, v, 150, 8);
+            r.impact = imp;
+            if (landed && t == 300)
+                r.phase = MWX_PHASE_IMPACT; /* KR's fused track lands, at rest */
+            assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+        }
+        for (int t = 100; t <= 300; t++) {
+            int young = t < 105;
+            ballistic(t, x, v);
+            for (int i = 0; i < 3; i++)
+                x[i] += 100 * nrand();
+            r = make_track("US", "US-1", t, x, v, young ? 3000 : 200, young ? 300 : 10);
+            r.impact = imp;
+            if (landed && t == 300)
+                r.phase = MWX_PHASE_IMPACT;
+            assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+        }
+        /* one live fused track (a merged-away one is gone from the table) */
+        assert_int_equal(mwx_fusion_count(f), 1);
+        assert_int_equal(mwx_fusion_get(f, 0, &out), 0);
+        assert_string_equal(out.track_id, "KR-F1");
+        assert_string_equal(out.sources, "KR,US");
+        assert_int_equal(out.phase == MWX_PHASE_IMPACT, landed);
+        mwx_fusion_destroy(f);
+    }
+}
+
+/* A late track of another missile (50 km away all along) stays a fused track of its own. */
+static void test_late_other_missile_apart(void **state)
+{
+    mwx_fusion_cfg_t cfg = {"KR", 16, 0, 0, 0, 0};
+    mwx_fusion_t *f;
+    mwx_rec_track_t out, r;
+    double x[3], v[3];
+    (void)state;
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    for (int t = 100; t <= 300; t++) {
+        ballistic(t, x, v);
+        r = make_track("KR", "KR-1", t, x, v, 150, 8);
+        assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+    }
+    for (int t = 100; t <= 300; t++) {
+        ballistic(t, x, v);
+        x[1] += 50e3;
+        r = make_track("US", "US-1", t, x, v, 200, 10);
+        assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+    }
+    assert_int_equal(mwx_fusion_count(f), 2);
+    assert_int_equal(mwx_fusion_merged(f), 0);
+    mwx_fusion_destroy(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -847,6 +962,8 @@ int main(void)
         cmocka_unit_test(test_ends_on_the_ground),
         cmocka_unit_test(test_class_and_parent),
         cmocka_unit_test(test_lifting_member_predicts),
+        cmocka_unit_test(test_late_reports_join),
+        cmocka_unit_test(test_late_other_missile_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

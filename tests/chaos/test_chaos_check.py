@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""The chaos test's warning comparison on fixed messages (no network: about 0.1 s).
+The case of the flake of issue 14 ("JP M2 impact: a series left open", seed 1, 3 of 7
+runs): the impact series' Cancel came at 780 s, when its track's last record (764.6 s)
+was 20 s after M2's last truth sample (744.8 s, the impact), so the message was tied to
+no launch; the old comparison dropped it from the series, whose last message was then
+its Alert, while the reference's Cancel (at 736 s, its track's last record at 734.8 s)
+was tied to M2."""
+import os
+import sys
+
+os.environ.setdefault("MWX", "mwx")  # chaos.py reads it at import; nothing is run here
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import chaos  # noqa: E402
+
+FAILS = 0
+
+
+def expect(cond, what):
+    global FAILS
+    if not cond:
+        FAILS += 1
+        print("FAIL: " + what, file=sys.stderr)
+
+
+R = {"4201"}
+# (series, n, type, t, regions, launch the message's track state names)
+ref = [("JP-F2.impact", 4, "Alert", 147.0, R, "M1"), ("JP-F2.impact", 21, "Cancel", 584.0, R, None),
+       ("JP-F4.impact", 22, "Alert", 685.0, R, "M2"), ("JP-F4.impact", 24, "Cancel", 736.0, R, "M2")]
+run = [("JP-F2.impact", 4, "Alert", 147.0, R, "M1"), ("JP-F2.impact", 21, "Cancel", 583.0, R, "M1"),
+       ("JP-F7.impact", 22, "Alert", 686.0, R, "M2"), ("JP-F7.impact", 25, "Cancel", 780.0, R, None)]
+wa, sa = chaos.summarize(ref)
+wb, sb = chaos.summarize(run)
+expect(wb[("M2", "impact")]["all_cancelled"], "M2's impact series ended by its Cancel")
+expect(wb[("M2", "impact")]["last_t"] == 780.0, "M2's series ended at 780 s")
+expect(wa[("M1", "impact")]["all_cancelled"], "the reference's M1 series ended")
+expect(sa == 0 and sb == 0, "no message counted about no launch (%d, %d)" % (sa, sb))
+bad = chaos.compare_warnings("JP", wa, wb, {"M1": 554.3, "M2": 744.8})
+expect(bad == [], "the comparison passes: %s" % bad)
+
+# a series truly left open is still found, and one about no launch is counted apart
+run_open = run[:3] + [("JP-F9.impact", 1, "Alert", 300.0, R, None)]
+wc, sc = chaos.summarize(run_open)
+bad = chaos.compare_warnings("JP", wa, wc, {"M1": 554.3, "M2": 744.8})
+expect(any("M2 impact: a series left open" in b for b in bad), "an open series found: %s" % bad)
+expect(sc == 1, "a series about no launch counted (%d)" % sc)
+# a series is its majority's launch (a message of it near another missile does not
+# split it)
+lids = chaos.series_launches([("s", 1, "M2"), ("s", 2, "M3"), ("s", 3, "M3"), ("t", 1, None)])
+expect(lids == {"s": "M3", "t": None}, "series launches %s" % lids)
+lids = chaos.series_launches([("s", 2, "M3"), ("s", 1, "M2")])
+expect(lids == {"s": "M2"}, "a tie goes to the earliest message's launch: %s" % lids)
+# a launch a link cut blinded: its first Alert 33 s late and 9 regions different are the
+# cut's effect (exempt); left unwarned or open is not
+R9 = {"JP-%d" % i for i in range(10, 19)}
+late = [("JP-F4.overflight", 8, "Alert", 290.0, R9, "M2"),
+        ("JP-F4.overflight", 20, "Cancel", 600.0, R9, "M2")]
+refo = [("JP-F4.overflight", 8, "Alert", 257.0, R, "M2"),
+        ("JP-F4.overflight", 20, "Cancel", 600.0, R, "M2")]
+wr, _ = chaos.summarize(refo)
+wl, _ = chaos.summarize(late)
+expect(len(chaos.compare_warnings("JP", wr, wl, {"M2": 744.8})) == 2,
+       "without a cut: late and regions differ")
+expect(chaos.compare_warnings("JP", wr, wl, {"M2": 744.8}, {"M2"}) == [],
+       "a cut-blinded launch: exempt")
+expect(len(chaos.compare_warnings("JP", wr, {}, {"M2": 744.8}, {"M2"})) == 1,
+       "a cut-blinded launch still warned")
+expect(len(chaos.compare_warnings("JP", wr, chaos.summarize(late[:1])[0], {"M2": 744.8},
+                                  {"M2"})) == 1, "a cut-blinded launch's series still ended")
+if FAILS:
+    raise SystemExit(1)
+print("PASS")
