@@ -158,7 +158,9 @@ typedef struct mwx_node_cfg {
                                      NODE.json "sessions" (default true). */
     double report_ahead_s;      /* a partner's track report timed more than this ahead
                                      of the node's time (scenario s; mwx_node_set_clock) is
-                                     implausible: dropped and counted. 0 = 5 s */
+                                     implausible: dropped and counted (a live node asks
+                                     for it again when it is at most 60 times this ahead:
+                                     reports_ahead). 0 = 5 s */
     int first_track_id;         /* own track numbers continue above this (0: from 1).
                                      Partners key a report by (origin, track id): a node
                                      restarted on a live feed, whose tracker starts afresh,
@@ -186,7 +188,10 @@ typedef struct mwx_node_stats {
     char signed_only_from[MWX_ID_LEN]; /* the last such partner ("" = none) */
     uint64_t fusion_merged, fusion_split, fusion_dropped; /* mwx_fusion_merged() etc. */
     mwx_share_counters_t share;
-    mwx_warn_stats_t warn; /* the warning context's (zero without one) */
+    mwx_warn_stats_t warn;  /* the warning context's (zero without one) */
+    uint64_t reports_ahead; /* verified partner track reports a live node took back (timed
+                               ahead of its clock, within 60 report_ahead_s): not
+                               acknowledged, asked for again by gap recovery */
 } mwx_node_stats_t;
 
 MWX_API MWX_NODISCARD int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out,
@@ -216,6 +221,10 @@ MWX_API void mwx_node_set_publishing(mwx_node_t *n, int on);
 /* A live node's scenario clock (scenario s now), which may run ahead of the measurements'
  * times: partner reports are checked against the later of the two. */
 MWX_API void mwx_node_set_clock(mwx_node_t *n, double t);
+/* History being fed again (a restart's inbox replay): the warning context's picture and
+ * track views are not rewritten durably per update (mwx_warn_set_replay); off writes the
+ * picture at once. */
+MWX_API MWX_NODISCARD int mwx_node_set_replay(mwx_node_t *n, int on, mwx_err_t *err);
 MWX_API mwx_receiver_t *mwx_node_receiver(mwx_node_t *n);
 MWX_API mwx_sentlog_t *mwx_node_sentlog(mwx_node_t *n);
 

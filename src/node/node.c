@@ -8,6 +8,7 @@
  */
 #include "mwx/node.h"
 #include "mwx/track.h"
+#include "share/share_int.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -222,6 +223,13 @@ static void share_record(mwx_node_t *n, const mwx_envelope_t *env, const char *t
 #define REPORT_MIN_R_M   6.3e6
 #define REPORT_MAX_R_M   1.0e8
 #define REPORT_MAX_V_MPS 2.3e4
+/* A live node's report timed ahead of its clock by up to this many report_ahead_s is
+ * taken for an honest one its clock has not reached yet (a partner's clock a little
+ * ahead, a loaded machine): not acknowledged, asked for again by gap recovery. Beyond it
+ * (a partner's clock gone wrong) it is dropped as implausible, so that gap recovery does
+ * not ask for it forever. */
+#define REPORT_DEFER_FACTOR 60.0
+enum { REPORT_OK, REPORT_BAD, REPORT_AHEAD };
 static int plausible(const mwx_node_t *n, const mwx_rec_track_t *t, double recv_unix_s)
 {
     double r = sqrt(mwx_dot3(t->ecef_m, t->ecef_m)), v = sqrt(mwx_dot3(t->vel_mps, t->vel_mps));
@@ -229,8 +237,12 @@ static int plausible(const mwx_node_t *n, const mwx_rec_track_t *t, double recv_
     if (n->cfg.sim_clock) /* receive times are epoch + scenario time */
         now = fmax(now, recv_unix_s - n->cfg.epoch_unix);
     double ahead = n->cfg.report_ahead_s > 0 ? n->cfg.report_ahead_s : 5.0;
-    return r >= REPORT_MIN_R_M && r <= REPORT_MAX_R_M && v <= REPORT_MAX_V_MPS &&
-           t->t <= now + ahead;
+    if (!(r >= REPORT_MIN_R_M && r <= REPORT_MAX_R_M && v <= REPORT_MAX_V_MPS))
+        return REPORT_BAD;
+    if (t->t <= now + ahead)
+        return REPORT_OK;
+    return !n->cfg.sim_clock && t->t <= now + ahead * REPORT_DEFER_FACTOR ? REPORT_AHEAD
+                                                                          : REPORT_BAD;
 }
 
 /* A partner this node MACs for, whose live data comes signed with no session announced:
@@ -292,7 +304,16 @@ static void receive(mwx_node_t *n, const uint8_t *data, size_t len, double recv_
             n->st.bad_payloads++;
             return;
         }
-        if (!plausible(n, &trk, recv_unix_s)) {
+        int pl = plausible(n, &trk, recv_unix_s);
+        if (pl == REPORT_AHEAD &&
+            mwxi_receiver_unaccept(n->receiver, env.origin, env.seq) == MWX_OK) {
+            /* not used, so not taken: its seq is missing again and gap recovery asks
+             * for it once this node's clock has come near it (once it was accepted,
+             * dropped, and never asked for again) */
+            n->st.reports_ahead++;
+            return;
+        }
+        if (pl != REPORT_OK) {
             n->st.implausible++;
             return;
         }
@@ -666,6 +687,10 @@ void mwx_node_set_publishing(mwx_node_t *n, int on)
 void mwx_node_set_clock(mwx_node_t *n, double t)
 {
     n->clock_t = t;
+}
+int mwx_node_set_replay(mwx_node_t *n, int on, mwx_err_t *err)
+{
+    return n->warn ? mwx_warn_set_replay(n->warn, on, err) : MWX_OK;
 }
 mwx_receiver_t *mwx_node_receiver(mwx_node_t *n)
 {

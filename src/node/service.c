@@ -356,6 +356,16 @@ static void update_metrics(svc_t *s)
                               (unsigned long long)v[i]);
             mwx_counter_add(s->c_report_drop[i], v[i] - old);
         }
+        if (st.reports_ahead > s->last_ahead) {
+            if (log_drop_total(s->last_ahead, st.reports_ahead))
+                mwxi_svc_logw(s,
+                              "partner track reports timed ahead of this node's clock: %llu "
+                              "not acknowledged (asked for again by gap request)",
+                              (unsigned long long)st.reports_ahead);
+            if (s->c_report_ahead)
+                mwx_counter_add(s->c_report_ahead, st.reports_ahead - s->last_ahead);
+            s->last_ahead = st.reports_ahead;
+        }
     }
     mwx_gauge_set(s->g_t, s->t_cur);
     mwx_gauge_set(s->g_warn_restored, (double)st.warn.restored_series);
@@ -606,12 +616,20 @@ void mwxi_svc_replay_inbox(svc_t *s, double t)
 {
     if (s->in_next >= s->n_in)
         return;
+    mwx_err_t e = {0};
+    if (s->in_ent[s->in_next].t_scn >= t)
+        return;
     mwx_node_set_clock(s->node, mwxi_svc_scn_now(s)); /* what the inbox holds is not ahead of it */
     s->replaying = 1;
+    /* history: the warning views are written once at its end, not per envelope */
+    if (mwx_node_set_replay(s->node, 1, &e) != MWX_OK)
+        mwxi_svc_fail_once(s, e.code, &e);
     while (s->in_next < s->n_in && s->in_ent[s->in_next].t_scn < t) {
         const inbox_ent_t *ie = &s->in_ent[s->in_next++];
         mwxi_svc_deliver(s, s->in_data + ie->off, ie->len, ie->unix_s);
     }
+    if (mwx_node_set_replay(s->node, 0, &e) != MWX_OK)
+        mwxi_svc_fail_once(s, e.code, &e);
     update_metrics(s); /* the replayed drops are not news */
     s->replaying = 0;
     if (s->in_next >= s->n_in)
@@ -787,6 +805,12 @@ static int register_metrics(svc_t *s, mwx_err_t *err)
                                       &s->c_report_drop[i], err)))
             return rc;
     }
+    snprintf(lab, sizeof lab, "node=\"%s\"", s->cfg->nation);
+    if ((rc = mwx_metrics_counter(m, "mwx_node_reports_ahead_total", lab,
+                                  "verified track reports timed ahead of the node's clock, "
+                                  "not acknowledged (asked for again)",
+                                  &s->c_report_ahead, err)))
+        return rc;
     return MWX_OK;
 }
 

@@ -104,6 +104,8 @@ typedef struct svc {
     uint64_t last_denied_pub, last_denied_sub, last_slow, last_qfull;
     mwx_counter_t *c_denied, *c_slow, *c_qfull, *c_gap_failed, *c_gap_refused, *c_syncs;
     mwx_counter_t *c_report_drop[4]; /* register_metrics: why[] */
+    mwx_counter_t *c_report_ahead;   /* reports taken back, asked for again (node.c) */
+    uint64_t last_ahead;
     /* disk nearly full (disk_check): the public warning path first */
     int disk_low;
     uint64_t records_shed, compact_failed;

@@ -373,6 +373,19 @@ uint64_t mwx_receiver_highest(const mwx_receiver_t *r, const char *origin)
     return o ? o->highest : 0;
 }
 
+int mwxi_receiver_unaccept(mwx_receiver_t *r, const char *origin, uint64_t seq)
+{
+    origin_state_t *o = find_any(r, origin);
+    if (!o || seq == 0 || o->highest == 0 || seq > o->highest ||
+        o->highest - seq >= MWX_REPLAY_WINDOW || !bit_get(o, seq))
+        return MWX_ENOTFOUND;
+    unsigned i = (unsigned)(seq % MWX_REPLAY_WINDOW);
+    o->bits[i / 64] &= ~((uint64_t)1 << (i % 64));
+    if (r->c.accepted > 0)
+        r->c.accepted--;
+    return MWX_OK;
+}
+
 int mwx_receiver_missing(const mwx_receiver_t *r, const char *origin, uint64_t *from, uint64_t *to)
 {
     const origin_state_t *o = find(r, origin);

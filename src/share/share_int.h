@@ -92,4 +92,9 @@ int mwxi_session_key(const uint8_t shared[32], const char *origin, const char *r
 int mwxi_receiver_admit_authenticated(mwx_receiver_t *r, mwx_path_t path, double recv_unix_s,
                                       mwx_envelope_t *env, mwx_drop_t *why);
 
+/* Take back the acceptance of origin's data envelope seq: its caller could not use it yet (a live node's partner report timed ahead of its clock),
+ * so its seq is missing again and gap recovery asks for it later. Accepted count goes
+ * down by one. MWX_ENOTFOUND when seq is not an accepted seq inside the window. */
+int mwxi_receiver_unaccept(mwx_receiver_t *r, const char *origin, uint64_t seq);
+
 #endif

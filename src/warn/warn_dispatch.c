@@ -78,6 +78,8 @@ int mwxi_warn_run_track(mwx_warn_t *w, const mwx_warn_trackview_t *tv, mwx_err_t
     mwx_warn_view_t v;
     int rc;
     mwxi_warn_make_view(w, &v);
+    if (w->replay)
+        v.durable = 0; /* a view of history being replayed: rewritten again soon */
     for (int i = 0; i < w->nfmt; i++)
         if (w->fmts[i]->track &&
             (rc = w->fmts[i]->track(w->fstate[i], &v, tv, mwxi_warn_emit_file, w, err)))
@@ -94,6 +96,8 @@ int mwxi_warn_run_picture(mwx_warn_t *w, int force, mwx_err_t *err)
     int rc, pic;
     pic = w->picture_pending && (force || w->msgs_changed || w->picture_force ||
                                  !(w->now_t - w->last_picture_t < w->pol.picture_interval_s));
+    if (w->replay && !force)
+        pic = 0; /* left pending: written once when the replay ends */
     if (!pic && !w->msgs_changed)
         return MWX_OK;
     mwxi_warn_make_view(w, &v);
@@ -130,6 +134,14 @@ int mwxi_warn_finish(mwx_warn_t *w, mwx_err_t *err)
     int rc = mwxi_warn_run_picture(w, 0, err);
     mwxi_warn_run_prepare(w);
     return rc;
+}
+
+int mwx_warn_set_replay(mwx_warn_t *w, int on, mwx_err_t *err)
+{
+    if (!w)
+        return mwx_err_set(err, MWX_EINVAL, "warn: missing argument");
+    w->replay = on != 0;
+    return on ? MWX_OK : mwxi_warn_run_picture(w, 1, err);
 }
 
 int mwx_warn_flush(mwx_warn_t *w, mwx_err_t *err)

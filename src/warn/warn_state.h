@@ -93,6 +93,7 @@ struct mwx_warn {
     int picture_pending;       /* the picture changed since latest.geojson was written */
     int picture_force;         /* tracks appeared or went: write at once */
     int nocache;               /* tests: formats regenerate every text */
+    int replay;                /* mwx_warn_set_replay: picture deferred, track views lazy */
     double last_picture_t;
     uint8_t now_hit[NREG_MAX], rel_hit[NREG_MAX], off_hit[NREG_MAX];
     double scratch[2 * CORRIDOR_MAX_STEPS + 8][2];
