@@ -221,8 +221,15 @@ mwx_track_class_t mwxi_guard_update(mwx_guard_t *g, const mwx_motion_model_t *ba
             double spi = mwx_norm3(vi), vc = sqrt(p->earth.gm / r);
             double sin_gamma = spi > 1.0 ? mwx_dot3(vi, up) / spi : 1.0;
             double alt = r - p->earth.a;
-            if (thrust && t - g->t_burn0 > MWX_GUARD_SL_BURN_S)
-                g->space = 1; /* no missile burns this long */
+            /* no missile burns this long; but the burn's start is the launch estimate,
+             * which rests on the velocity: a new IR track's (sigma 1.2 km/s at its
+             * confirmation) put the default morning's S2, seed 1, 350 s before its
+             * launch, and S2 became a space launch 22 s after lift-off (a fan of 14
+             * prefectures). So only a velocity known to MWX_GUARD_SL_SIGMA_V and a
+             * track seen for MWX_GUARD_SL_SEEN_S count */
+            if (thrust && sure_v && t - g->t_first >= MWX_GUARD_SL_SEEN_S &&
+                t - g->t_burn0 > MWX_GUARD_SL_BURN_S)
+                g->space = 1;
             else if (sure_v && spi > MWX_GUARD_SL_SPEED * vc &&
                      fabs(sin_gamma) < sin(10.0 * MWX_DEG) && alt > 150e3)
                 g->space = 1; /* level, near circular speed: an ICBM climbs at burnout */

@@ -10,6 +10,7 @@
 #define MWX_GUARD_QUIET_S   20.0  /* evidence-free time before a track counts as ballistic */
 #define MWX_GUARD_PBOOST    0.3   /* P(boost) above this is thrust evidence */
 #define MWX_GUARD_SL_BURN_S 330.0 /* a burn longer than this is a space launch */
+#define MWX_GUARD_SL_SEEN_S 60.0  /* ... once the track has been seen this long */
 #define MWX_GUARD_SL_SPEED  0.9   /* ... as is a speed above this times circular speed */
 #define MWX_GUARD_ORBIT_M   100e3 /* perigee altitude above which a body is in orbit */
 /* The speed and orbit tests need a velocity known to this (m/s, 1 sigma per axis): a new

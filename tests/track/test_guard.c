@@ -251,6 +251,42 @@ static void test_unsure_velocity_is_not_space(void **st)
     assert_int_equal(mwxi_guard_update(&g, &bal, &dyn, &s, 0.0, 0.0, NAN), MWX_CLASS_THRUSTING);
 }
 
+/* A new track's launch estimate rests on its velocity: the default morning's S2 (seed 1),
+ * confirmed by IR with a velocity sigma of 1.2 km/s, had its launch put 350 s early, and
+ * "a burn over 330 s" made it a space launch 22 s after lift-off. The burn rule counts
+ * only with the velocity known and the track seen for MWX_GUARD_SL_SEEN_S. */
+static void test_wild_launch_estimate_is_not_space(void **st)
+{
+    mwx_guard_t g;
+    mwx_gauss_t s;
+    double x[6];
+    (void)st;
+    setup_dyn();
+    start(x, 20e3, 1200.0, 45.0);
+    memset(&s, 0, sizeof s);
+    s.n = MWX_TRACK_NX;
+    for (int i = 0; i < MWX_TRACK_NX; i++)
+        s.P[i * s.n + i] = i < 3 ? 500.0 * 500.0 : 1200.0 * 1200.0;
+    mwxi_guard_init(&g, 1000.0);
+    for (int t = 1000; t <= 1030; t++) {
+        memcpy(s.x, x, sizeof x);
+        assert_int_equal(mwxi_guard_update(&g, &bal, &dyn, &s, 0.9, t, 650.0), MWX_CLASS_THRUSTING);
+        fly(x, 20.0, 0.0, 1.0);
+    }
+    /* known velocity, but seen for 30 s only: the estimate is still the track's first */
+    for (int i = 3; i < 6; i++)
+        s.P[i * s.n + i] = 50.0 * 50.0;
+    for (int t = 1031; t < 1060; t++) {
+        memcpy(s.x, x, sizeof x);
+        assert_int_equal(mwxi_guard_update(&g, &bal, &dyn, &s, 0.9, t, 650.0), MWX_CLASS_THRUSTING);
+        fly(x, 20.0, 0.0, 1.0);
+    }
+    /* seen 60 s with a known velocity, burning 400 s after the estimate: a space launch */
+    memcpy(s.x, x, sizeof x);
+    assert_int_equal(mwxi_guard_update(&g, &bal, &dyn, &s, 0.9, 1060.0, 650.0),
+                     MWX_CLASS_SPACE_LAUNCH);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_weave_is_not_thrust),
         cmocka_unit_test(test_space_launch),
         cmocka_unit_test(test_unsure_velocity_is_not_space),
+        cmocka_unit_test(test_wild_launch_estimate_is_not_space),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
