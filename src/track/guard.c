@@ -97,8 +97,7 @@ static void departure(mwx_guard_t *g, const mwx_motion_model_t *bal, const mwx_g
                       double var_v, const mwx_guard_sample_t *s, double t, int *thrust, int *lift)
 {
     mwx_motion_model_t vac = *bal;
-    double xd[MWX_TRACK_NX], xv[MWX_TRACK_NX], u[3], dv[3], dd[3], along, perp, sig, dt, drag = 0.0,
-                                                                                         sp;
+    double xd[MWX_TRACK_NX], xv[MWX_TRACK_NX], u[3], dd[3], along, perp, sig, dt, drag = 0.0, sp;
     dt = t - s->t;
     memset(xd, 0, sizeof xd);
     memcpy(xd, s->x, sizeof s->x);
@@ -118,14 +117,12 @@ static void departure(mwx_guard_t *g, const mwx_motion_model_t *bal, const mwx_g
         return;
     for (int i = 0; i < 3; i++) {
         u[i] = x->x[3 + i] / sp;
-        dv[i] = x->x[3 + i] - xv[3 + i];
         dd[i] = x->x[3 + i] - xd[3 + i];
         drag += (xv[3 + i] - xd[3 + i]) * (xv[3 + i] - xd[3 + i]);
     }
     drag = sqrt(drag);
     /* speed gained over the vacuum continuation: a turn (lift) changes no speed */
     along = sp - mwx_norm3(xv + 3);
-    (void)dv;
     {
         double a2 = mwx_dot3(dd, u), q[3];
         for (int i = 0; i < 3; i++)
