@@ -37,7 +37,7 @@ for n in ("JP", "KR", "US"):
 assert vals['mwx_alerts_issued_total{node="JP"}'] >= 1
 print("metrics ok")
 PY
-fetch /alerts.atom | grep -q "urn:mwx:cap:mwx.JP" || fail "/alerts.atom lacks Japan's warnings"
+fetch /alerts.atom | grep "urn:mwx:cap:mwx.JP" >/dev/null || fail "/alerts.atom lacks Japan's warnings"
 kill -INT $pid; wait $pid || fail "demo did not exit 0 on SIGINT"
 trap - EXIT
 grep -q "first detected by" demo.log || fail "timeline: no detection"

@@ -29,7 +29,7 @@ for status in Exercise Test; do
   xmllint --noout "$out"/alerts/alerts.atom "$out"/alerts/*.cot.xml
   python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$out/alerts/latest.geojson"
   # atomic writes leave no temporary files
-  if ls -a "$out"/alerts | grep -q '\.tmp$'; then echo "temporary file left"; exit 1; fi
+  if ls -a "$out"/alerts | grep '\.tmp$' >/dev/null; then echo "temporary file left"; exit 1; fi
   rm -rf "$out"
 done
 echo "cap_schema: ok"

@@ -39,7 +39,7 @@ for n in JP KR US; do
   for f in "${files[@]}"; do
     grep -q '</Signature>' "$f" || fail "$f is not signed"
     # the signature is the last element of <alert>
-    tail -n 2 "$f" | head -n 1 | grep -q '^</Signature>$' || fail "$f: <Signature> not last"
+    tail -n 2 "$f" | head -n 1 | grep '^</Signature>$' >/dev/null || fail "$f: <Signature> not last"
     xverify "$tmp/keys/$n-ca.pem" "$f" || fail "xmlsec1 refuses $f"
     checked=$((checked + 1))
   done
