@@ -129,13 +129,13 @@ int mwx_warn_score_regions(mwx_regions_t *r, const mwx_warn_truth_t *truth,
         first_alert[i] = first_over_alert[i] = first_notice[i] = NAN;
     for (size_t a = 0; a < n_alerts; a++) {
         const mwx_rec_alert_t *al = &alerts[a];
-        mwx_warn_kind_t kind = MWX_WARN_IMPACT;
+        /* the record's own kind, as mwx score reads it (a recording from before the
+         * field reads as impact) */
+        mwx_warn_kind_t kind = (mwx_warn_kind_t)al->kind;
         if (!memchr(al->file, '\0', sizeof al->file) || !ends_with(al->file, ".cap.xml"))
             continue;
         if (al->msg_type == MWX_MSG_CANCEL || !(al->t < truth->t_impact))
             continue;
-        if (memchr(al->identifier, '\0', sizeof al->identifier))
-            (void)mwx_warn_identifier_parse(al->identifier, NULL, 0, &kind);
         for (int k = 0; k < al->n_regions && k < MWX_MAX_ALERT_REGIONS; k++) {
             char id[MWX_REGION_ID_LEN];
             int ri;

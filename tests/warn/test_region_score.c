@@ -65,6 +65,12 @@ static mwx_rec_alert_t alert(double t, const char *id, mwx_msg_type_t mt, const 
     a.t = t;
     snprintf(a.node, sizeof a.node, "JP");
     snprintf(a.identifier, sizeof a.identifier, "%s", id);
+    {
+        /* as the warning context records it: the kind its identifier names */
+        mwx_warn_kind_t k = MWX_WARN_IMPACT;
+        (void)mwx_warn_identifier_parse(id, NULL, 0, &k);
+        a.kind = (mwx_alert_kind_t)k;
+    }
     a.msg_type = mt;
     a.status = MWX_STATUS_EXERCISE;
     if (r1)
