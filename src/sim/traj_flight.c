@@ -313,16 +313,39 @@ int mwxi_traj_push_seg(void *ctx, const traj_seg_t *seg)
     return MWX_OK;
 }
 
-static void coast_opts(const traj_cfg_t *c, traj_dp_opts_t *o)
+void mwxi_traj_dp_opts(const traj_cfg_t *c, double h0, double hmax, traj_dp_opts_t *o)
 {
     o->rtol = c->rtol;
     for (int i = 0; i < 3; i++) {
         o->atol[i] = c->atol_m;
         o->atol[3 + i] = c->atol_mps;
     }
-    o->h0 = 2.0;
-    o->hmax = 120.0;
+    o->h0 = h0;
+    o->hmax = hmax;
     o->max_steps = 200000;
+}
+
+void mwxi_traj_flight_start(const traj_cfg_t *c, traj_flight_t *fl, double y[TRAJ_N])
+{
+    double w = c->earth.omega;
+    fl->n_seg = fl->n_boost_seg = 0;
+    fl->impacted = fl->crashed = fl->orbit = 0;
+    fl->n_steps = fl->n_rhs = 0;
+    fl->tau_glide0 = fl->tau_glide1 = fl->tau_dive = fl->tau_hold0 = HUGE_VAL;
+    fl->tau_coast0 = fl->tau_coast1 = HUGE_VAL;
+    fl->tau_apo_post = 0.0;
+    fl->v_dive = 0.0;
+    y[0] = c->r0[0];
+    y[1] = c->r0[1];
+    y[2] = c->r0[2];
+    y[3] = -w * c->r0[1];
+    y[4] = w * c->r0[0];
+    y[5] = 0.0;
+}
+
+static void coast_opts(const traj_cfg_t *c, traj_dp_opts_t *o)
+{
+    mwxi_traj_dp_opts(c, 2.0, 120.0, o);
 }
 
 /* One stretch after burnout from *tau to tau_to (or its event); split at the weave's
@@ -451,33 +474,13 @@ int mwxi_traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, tra
     traj_dp_result_t res;
     ev_ctx_t ev = {c, 1.0, EV_GROUND, 0.0};
     double y[TRAJ_N];
-    double w = c->earth.omega;
     double tb[4] = {0.0, c->t_vert, 0.0, c->burn_s};
     int rc;
 
-    fl->n_seg = fl->n_boost_seg = 0;
-    fl->impacted = fl->crashed = fl->orbit = 0;
-    fl->n_steps = fl->n_rhs = 0;
-    fl->tau_glide0 = fl->tau_glide1 = fl->tau_dive = fl->tau_hold0 = HUGE_VAL;
-    fl->tau_coast0 = fl->tau_coast1 = HUGE_VAL;
-    fl->tau_apo_post = 0.0;
-    fl->v_dive = 0.0;
+    mwxi_traj_flight_start(c, fl, y);
     mwxi_traj_rhs_init(&st.x, c, p);
     tb[2] = st.x.t_stage;
-    y[0] = c->r0[0];
-    y[1] = c->r0[1];
-    y[2] = c->r0[2];
-    y[3] = -w * c->r0[1];
-    y[4] = w * c->r0[0];
-    y[5] = 0.0;
-    o.rtol = c->rtol;
-    for (int i = 0; i < 3; i++) {
-        o.atol[i] = c->atol_m;
-        o.atol[3 + i] = c->atol_mps;
-    }
-    o.h0 = 0.5;
-    o.hmax = 20.0;
-    o.max_steps = 200000;
+    mwxi_traj_dp_opts(c, 0.5, 20.0, &o);
     for (int k = 0; k < 3; k++) {
         st.stage = k < 2 ? 1 : 2;
         rc = mwxi_traj_dp_run(rhs_seg, &st, tb[k], y, tb[k + 1], &o, ev_alt, &ev,

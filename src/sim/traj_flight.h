@@ -127,6 +127,13 @@ double mwxi_traj_alt_radial(const mwx_earth_t *e, const double r[3]);
 int mwxi_traj_fly(const traj_cfg_t *c, const traj_prog_t *p, int boost_only, traj_flight_t *fl);
 void mwxi_traj_flight_free(traj_flight_t *fl);
 
+/* Starts a flight: clears fl's results (keeps its segment buffer) and sets y to the
+ * launch site at rest on the rotating Earth (L frame). */
+void mwxi_traj_flight_start(const traj_cfg_t *c, traj_flight_t *fl, double y[TRAJ_N]);
+
+/* The integrator's tolerances from c, with a first step h0 and a largest step hmax (s). */
+void mwxi_traj_dp_opts(const traj_cfg_t *c, double h0, double hmax, traj_dp_opts_t *o);
+
 /* State (L frame) at flight time tau in [0, tau_end] (clamped): O(log n). */
 void mwxi_traj_flight_state(const traj_flight_t *fl, double tau, double y[TRAJ_N]);
 

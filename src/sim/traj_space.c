@@ -162,14 +162,7 @@ static int coast_to_apex(const traj_cfg_t *c, sev_t *ev, double *tau, double y[T
 {
     traj_dp_opts_t o;
     traj_dp_result_t res;
-    o.rtol = c->rtol;
-    for (int i = 0; i < 3; i++) {
-        o.atol[i] = c->atol_m;
-        o.atol[3 + i] = c->atol_mps;
-    }
-    o.h0 = 1.0;
-    o.hmax = 60.0;
-    o.max_steps = 200000;
+    mwxi_traj_dp_opts(c, 1.0, 60.0, &o);
     if (mwx_dot3(y, y + 3) <= 0.0)
         return MWX_OK;
     int rc = mwxi_traj_dp_run(coast_rhs, (void *)c, *tau, y, *tau + 20000.0, &o, space_event, ev,
@@ -187,7 +180,7 @@ int mwxi_traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_
     sev_t ev = {c, 0, 0.0};
     traj_dp_opts_t o;
     traj_dp_result_t res;
-    double y[TRAJ_N], w = c->earth.omega, h0[3], tau = 0.0;
+    double y[TRAJ_N], h0[3], tau = 0.0;
     double tf = l->fail_at_s > 0.0 ? l->fail_at_s : HUGE_VAL;
     int rc;
     const char *id = l->id;
@@ -236,25 +229,8 @@ int mwxi_traj_space_fly(const traj_cfg_t *c, const mwx_launch_t *l, traj_flight_
         for (int i = 0; i < 3; i++)
             s.n_plane[i] /= nn;
     }
-    fl->n_seg = fl->n_boost_seg = 0;
-    fl->impacted = fl->crashed = fl->orbit = 0;
-    fl->n_steps = fl->n_rhs = 0;
-    fl->tau_glide0 = fl->tau_glide1 = fl->tau_dive = fl->tau_hold0 = HUGE_VAL;
-    fl->tau_coast0 = fl->tau_coast1 = HUGE_VAL;
-    y[0] = c->r0[0];
-    y[1] = c->r0[1];
-    y[2] = c->r0[2];
-    y[3] = -w * c->r0[1];
-    y[4] = w * c->r0[0];
-    y[5] = 0.0;
-    o.rtol = c->rtol;
-    for (int i = 0; i < 3; i++) {
-        o.atol[i] = c->atol_m;
-        o.atol[3 + i] = c->atol_mps;
-    }
-    o.h0 = 0.5;
-    o.hmax = 10.0;
-    o.max_steps = 200000;
+    mwxi_traj_flight_start(c, fl, y);
+    mwxi_traj_dp_opts(c, 0.5, 10.0, &o);
     for (int k = 0; k < s.n; k++) {
         /* stage k+1 burns: split at the kick's ends and at a break-up */
         double cuts[4] = {TRAJ_SPACE_VERT_S, 2.0 * TRAJ_SPACE_VERT_S, tf, s.t_ign[k + 1]};
