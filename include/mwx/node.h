@@ -192,6 +192,9 @@ typedef struct mwx_node_stats {
     uint64_t reports_ahead; /* verified partner track reports a live node took back (timed
                                ahead of its clock, within 60 report_ahead_s): not
                                acknowledged, asked for again by gap recovery */
+    uint64_t own_refused;   /* the node's own tracker's reports that were no estimate (out
+                               of range, or a covariance fusion refuses): dropped before
+                               they are recorded, sent or fused, never fatal */
 } mwx_node_stats_t;
 
 MWX_API MWX_NODISCARD int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out,

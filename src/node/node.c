@@ -78,8 +78,13 @@ static void fuse_and_warn(mwx_node_t *n, const mwx_rec_track_t *src)
             else
                 note_error(n, &e);
         }
-    } else if (rc == MWX_EINVAL && strcmp(src->node, n->cfg.nation) != 0) {
-        n->st.bad_payloads++; /* a partner's report that is no estimate: dropped, counted */
+    } else if (rc == MWX_EINVAL) {
+        /* a report that is no estimate: dropped and counted, a partner's or our own
+         * tracker's alike; it never stops this node */
+        if (strcmp(src->node, n->cfg.nation) != 0)
+            n->st.bad_payloads++;
+        else
+            n->st.own_refused++;
         return;
     } else if (rc != MWX_EFULL) { /* EFULL: dropped and counted (mwx_fusion_dropped) */
         note_error(n, &e);
@@ -135,11 +140,19 @@ static int publish_session(mwx_node_t *n, mwx_err_t *e)
     return MWX_OK;
 }
 
+static int in_reach(const mwx_rec_track_t *t);
+
 static void on_own_track(void *user, const mwx_rec_track_t *trk)
 {
     mwx_node_t *n = user;
     mwx_record_t rec;
     mwx_err_t e = {0};
+    /* a report partners would drop as implausible is not sent, recorded or fused: counted
+     * (its fusion refusing it once stopped the node: bench/soak) */
+    if (!in_reach(trk)) {
+        n->st.own_refused++;
+        return;
+    }
     rec.type = MWX_REC_TRACK;
     rec.u.track = *trk;
     mwx_strlcpy(rec.u.track.sources, n->cfg.nation, sizeof rec.u.track.sources);
@@ -230,14 +243,20 @@ static void share_record(mwx_node_t *n, const mwx_envelope_t *env, const char *t
  * not ask for it forever. */
 #define REPORT_DEFER_FACTOR 60.0
 enum { REPORT_OK, REPORT_BAD, REPORT_AHEAD };
-static int plausible(const mwx_node_t *n, const mwx_rec_track_t *t, double recv_unix_s)
+/* where and how fast a missile, a stage or a satellite can be */
+static int in_reach(const mwx_rec_track_t *t)
 {
     double r = sqrt(mwx_dot3(t->ecef_m, t->ecef_m)), v = sqrt(mwx_dot3(t->vel_mps, t->vel_mps));
+    return r >= REPORT_MIN_R_M && r <= REPORT_MAX_R_M && v <= REPORT_MAX_V_MPS && isfinite(t->t);
+}
+
+static int plausible(const mwx_node_t *n, const mwx_rec_track_t *t, double recv_unix_s)
+{
     double now = fmax(n->t_now, n->clock_t);
     if (n->cfg.sim_clock) /* receive times are epoch + scenario time */
         now = fmax(now, recv_unix_s - n->cfg.epoch_unix);
     double ahead = n->cfg.report_ahead_s > 0 ? n->cfg.report_ahead_s : 5.0;
-    if (!(r >= REPORT_MIN_R_M && r <= REPORT_MAX_R_M && v <= REPORT_MAX_V_MPS))
+    if (!in_reach(t))
         return REPORT_BAD;
     if (t->t <= now + ahead)
         return REPORT_OK;

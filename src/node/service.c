@@ -366,6 +366,16 @@ static void update_metrics(svc_t *s)
                 mwx_counter_add(s->c_report_ahead, st.reports_ahead - s->last_ahead);
             s->last_ahead = st.reports_ahead;
         }
+        if (st.own_refused > s->last_own_refused) {
+            if (log_drop_total(s->last_own_refused, st.own_refused))
+                mwxi_svc_logw(s,
+                              "own tracker reports that were no estimate (out of range, or a "
+                              "covariance fusion refuses): %llu dropped, not sent",
+                              (unsigned long long)st.own_refused);
+            if (s->c_own_refused)
+                mwx_counter_add(s->c_own_refused, st.own_refused - s->last_own_refused);
+            s->last_own_refused = st.own_refused;
+        }
     }
     mwx_gauge_set(s->g_t, s->t_cur);
     mwx_gauge_set(s->g_warn_restored, (double)st.warn.restored_series);
@@ -810,6 +820,11 @@ static int register_metrics(svc_t *s, mwx_err_t *err)
                                   "verified track reports timed ahead of the node's clock, "
                                   "not acknowledged (asked for again)",
                                   &s->c_report_ahead, err)))
+        return rc;
+    if ((rc = mwx_metrics_counter(m, "mwx_node_own_reports_refused_total", lab,
+                                  "the own tracker's reports that were no estimate: dropped, "
+                                  "not sent, recorded or fused",
+                                  &s->c_own_refused, err)))
         return rc;
     return MWX_OK;
 }

@@ -106,6 +106,8 @@ typedef struct svc {
     mwx_counter_t *c_report_drop[4]; /* register_metrics: why[] */
     mwx_counter_t *c_report_ahead;   /* reports taken back, asked for again (node.c) */
     uint64_t last_ahead;
+    mwx_counter_t *c_own_refused; /* own tracker reports that were no estimate (node.c) */
+    uint64_t last_own_refused;
     /* disk nearly full (disk_check): the public warning path first */
     int disk_low;
     uint64_t records_shed, compact_failed;

@@ -242,6 +242,22 @@ static void delete_track(mwx_tracker_t *t, trk_t *k)
 #define LIFT_REACH_MAX_KM 300.0
 #define LIFT_HOLD_S       10.0 /* s: how long the lift may yet act, from each refresh */
 
+/* A track declared down ends on the ground at its predicted impact point, at rest (its
+ * last state is from before the impact, or predicted up to delete_timeout_s past it,
+ * underground): as a fused track does (issue 12, "a track ends at its impact"). */
+static void land_at_impact(mwx_rec_track_t *r)
+{
+    mwx_earth_t e = mwx_earth_wgs84();
+    mwx_geo_t g;
+    if (!isfinite(r->impact.lat) || !isfinite(r->impact.lon))
+        return;
+    g.lat = r->impact.lat * MWX_DEG;
+    g.lon = r->impact.lon * MWX_DEG;
+    g.alt = 0.0;
+    mwx_geo_to_ecef(&e, &g, r->ecef_m);
+    memset(r->vel_mps, 0, sizeof r->vel_mps);
+}
+
 static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t *r)
 {
     const double *P = k->comb.P;
@@ -407,6 +423,21 @@ static int uf_find(int *uf, int a)
     return a;
 }
 
+/* A track no measurement of this scan may continue: one that has come down (its
+ * predicted impact delete_timeout_s past: this scan's deletion ends it), or one silent
+ * for REVIVE_MAX_S that is not coasting on an impact prediction. Predicting either to
+ * the scan would fly it on from its last state for as long as the gap lasts, through
+ * the ground: a node that fell 20 000 s behind its feed so reported a landed track
+ * 3e15 m away, which its own fusion refused (bench/soak). */
+#define REVIVE_MAX_S 120.0
+static int past_reach(const mwx_tracker_t *t, const trk_t *k)
+{
+    int coasting = k->impact.valid && t->scan_t < k->impact.t + t->cfg.delete_timeout_s;
+    if (k->impact.valid && !coasting)
+        return 1;
+    return !coasting && t->scan_t - k->t_update > REVIVE_MAX_S;
+}
+
 static int predict_track(mwx_tracker_t *t, trk_t *k, double tm)
 {
     if (k->pred_stamp == t->stamp)
@@ -426,7 +457,7 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
     trk_t *k = &t->trk[ki];
     double nu[MWX_TRACK_MAX_Z], S[9], Si[9], d2 = 0.0, logdet;
     const int nz = t->meas_model[mi].nz;
-    if (!k->active)
+    if (!k->active || past_reach(t, k))
         return;
     if (t->meas_model[mi].name[0] == 'r') {
         /* cheap pre-gate for radar, before any prediction: the measured point must lie
@@ -993,6 +1024,7 @@ static void process_scan(mwx_tracker_t *t)
                 fill_record(t, k, &r);
                 r.phase = MWX_PHASE_IMPACT;
                 r.t = t->scan_t; /* when it is declared down; impact.t says when */
+                land_at_impact(&r);
                 t->fn(t->fn_ctx, &r);
             }
             delete_track(t, k);

@@ -470,6 +470,64 @@ static void test_boost_dogleg_held(void **state)
     free_all(&s);
 }
 
+/* A node that falls far behind its feed (bench/soak: 20 000 s) sees its next scan long
+ * after a track's predicted impact. The track is down: no measurement of that scan may
+ * continue it (predicting it there flew it on through the Earth and the node's own fusion
+ * refused its last report, 3e15 m away), and its last report is on the ground at its
+ * predicted impact point. */
+static void test_landed_track_after_feed_gap(void **state)
+{
+    scene_t s;
+    sink_t k = {calloc(MAXREC, sizeof(mwx_rec_track_t)), 0};
+    mwx_tracker_t *tr = make_tracker();
+    double det[MAXM];
+    const mwx_earth_t e = mwx_earth_wgs84();
+    mwx_rec_meas_t fa;
+    tg_rng_t rng = {77};
+    int n_impact = 0;
+    (void)state;
+    memset(&s, 0, sizeof(s));
+    s.m[0] = missile(60.0, 95.0);
+    s.nm = 1;
+    scene_radars(&s);
+    s.seed = 5;
+    fly_all(&s);
+    s.t_end = s.m[0].t_impact - 60.0; /* still tracked, an impact predicted */
+    mwx_tracker_set_callback(tr, on_track, &k);
+    run_scene(&s, tr, det);
+    assert_true(k.n > 0 && k.rec[k.n - 1].impact.valid);
+    /* the next scan, 20 000 s later: one false alarm */
+    tg_radar_false_alarm(&s.rd[0], &rng, s.t_end + 20000.0, &fa);
+    assert_int_equal(mwx_tracker_add(tr, &fa, NULL), 0);
+    assert_int_equal(mwx_tracker_flush(tr, NULL), MWX_OK);
+    for (int i = 0; i < k.n; i++) {
+        const mwx_rec_track_t *r = &k.rec[i];
+        double rr = sqrt(mwx_dot3(r->ecef_m, r->ecef_m));
+        assert_true(rr > 6.3e6 && rr < 1e8);
+        if (r->phase != MWX_PHASE_IMPACT)
+            continue;
+        mwx_geo_t g;
+        double d, az1, az2;
+        n_impact++;
+        mwx_ecef_to_geo(&e, r->ecef_m, &g);
+        mwx_geodesic_inverse(&e, g.lat, g.lon, r->impact.lat * MWX_DEG, r->impact.lon * MWX_DEG, &d,
+                             &az1, &az2);
+        printf("last report at %.0f s: %.1f m from its impact point, altitude %.1f m\n", r->t, d,
+               g.alt);
+        assert_true(fabs(g.alt) < 1.0);
+        assert_true(d < 1.0);
+        /* and near the truth's impact (the prediction 60 s out) */
+        mwx_geodesic_inverse(&e, g.lat, g.lon, s.m[0].impact_lat, s.m[0].impact_lon, &d, &az1,
+                             &az2);
+        assert_true(d < 5e3);
+        assert_true(mwx_dot3(r->vel_mps, r->vel_mps) == 0.0);
+    }
+    assert_int_equal(n_impact, 1);
+    mwx_tracker_destroy(tr);
+    free_all(&s);
+    free(k.rec);
+}
+
 static void test_salvo_four(void **state)
 {
     scene_t s;
@@ -664,10 +722,15 @@ static void test_bad_input(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bad_input),          cmocka_unit_test(test_single_launch),
-        cmocka_unit_test(test_salvo_four),         cmocka_unit_test(test_false_alarms),
-        cmocka_unit_test(test_ir_triangulation),   cmocka_unit_test(test_truth_blindness),
-        cmocka_unit_test(test_boost_course_firms), cmocka_unit_test(test_boost_dogleg_held),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_single_launch),
+        cmocka_unit_test(test_salvo_four),
+        cmocka_unit_test(test_false_alarms),
+        cmocka_unit_test(test_ir_triangulation),
+        cmocka_unit_test(test_truth_blindness),
+        cmocka_unit_test(test_boost_course_firms),
+        cmocka_unit_test(test_boost_dogleg_held),
+        cmocka_unit_test(test_landed_track_after_feed_gap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
