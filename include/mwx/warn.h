@@ -176,6 +176,10 @@ typedef struct mwx_warn_policy {
                                     fan"); needs overflight */
     double boost_fan_az_deg;         /* 6: the course is firm when its 95 % half-angle (2
                                     sigma of the velocity covariance) is at most this */
+    double boost_fan_sure_deg;       /* 20: before the course is firm, while its 95 %
+                                    half-angle is at most this, the fan names only the
+                                    regions every course within it (plus the fan's
+                                    margin) crosses; boost_fan_az_deg: off */
     double boost_fan_reach_km;       /* 3500: how far from the launch point a body that may
                                     still be under thrust can reach (launch_reach_km's
                                     missile of unknown class); the free-flight range of

@@ -607,6 +607,14 @@ int mwxi_regions_in_ring_masked(mwx_regions_t *r, const double (*lonlat)[2], siz
     return query_shape(r, lonlat, n, 1, mask, hit, err);
 }
 
+int mwxi_regions_on_line_masked(mwx_regions_t *r, const double (*lonlat)[2], size_t n,
+                                const uint8_t *mask, uint8_t *hit, mwx_err_t *err)
+{
+    if (n < 2)
+        return mwx_err_set(err, MWX_EINVAL, "regions: a line needs at least 2 points");
+    return query_shape(r, lonlat, n, 0, mask, hit, err);
+}
+
 void mwxi_warn_ellipse_ring(const struct geod_geodesic *g, const mwx_rec_impact_est_t *e,
                             int n_vertices, double min_km, double max_km, double (*lonlat)[2])
 {

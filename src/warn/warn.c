@@ -47,6 +47,7 @@ void mwx_warn_policy_default(mwx_warn_policy_t *p)
     p->launch_reach_km = 3500.0;
     p->boost_fan = 1;
     p->boost_fan_az_deg = 6.0;
+    p->boost_fan_sure_deg = 20.0;
     p->boost_fan_reach_km = 3500.0;
     p->overflight_min_buffer_km = 25.0;
     p->overflight_step_km = 50.0;
@@ -161,6 +162,9 @@ static int check_policy(const mwx_warn_policy_t *p, mwx_err_t *err)
         return mwx_err_set(err, MWX_EINVAL,
                            "warn policy: boost_fan_az_deg must be in "
                            "(0, 45] and boost_fan_reach_km in (0, 20000]");
+    if (!(p->boost_fan_sure_deg >= p->boost_fan_az_deg) || p->boost_fan_sure_deg > 45.0)
+        return mwx_err_set(err, MWX_EINVAL,
+                           "warn policy: boost_fan_sure_deg must be in [boost_fan_az_deg, 45]");
     if (!(p->overflight_min_buffer_km > 0) || p->overflight_min_buffer_km > 1000.0 ||
         !(p->overflight_step_km >= 1.0))
         return mwx_err_set(err, MWX_EINVAL,
@@ -858,9 +862,12 @@ static int may_thrust(const wtrack_t *tr)
            tr->trk.klass == MWX_CLASS_SPACE_LAUNCH;
 }
 
+#define FAN_FIRM 1 /* the course is firm: the fan's regions */
+#define FAN_SURE 2 /* not yet: only the regions on every path the fan holds */
+
 /* Is the boost fan drawn for this update: no settled prediction acted on yet, below
- * 1,000 km, not a spent stage (its fall is a drop zone), and a firm course? *half is the
- * course's 95 % half-angle. */
+ * 1,000 km, not a spent stage (its fall is a drop zone), and a firm course (FAN_FIRM), or
+ * one at most boost_fan_sure_deg wide (FAN_SURE)? *half is the course's 95 % half-angle. */
 static int fan_due(const mwx_warn_t *w, const wtrack_t *tr, const mwx_warn_trackview_t *tv,
                    double *half)
 {
@@ -868,7 +875,9 @@ static int fan_due(const mwx_warn_t *w, const wtrack_t *tr, const mwx_warn_track
         tr->trk.klass == MWX_CLASS_STAGE || !(tv->alt_m < SPACE_OVERFLIGHT_MAX_ALT_M))
         return 0;
     *half = mwxi_warn_course_half_angle_deg(tv);
-    return *half <= w->pol.boost_fan_az_deg;
+    if (*half <= w->pol.boost_fan_az_deg)
+        return FAN_FIRM;
+    return *half <= w->pol.boost_fan_sure_deg ? FAN_SURE : 0;
 }
 
 /* Warnings that rest on no impact prediction, in the overflight series (certainty
@@ -913,11 +922,20 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
             len_m = 1.1 * reach_m + 50e3;
         }
         len_m = fmin(len_m, BOOST_FAN_MAX_KM * 1000.0);
+        /* the course not firm yet: only the regions every path within the fan crosses,
+         * from anywhere within the 95 % position (the fan's regions can wait for the
+         * course; these cannot be missed whichever way it firms) */
+        if (fan == FAN_SURE &&
+            (rc = mwxi_warn_fan_sure(w, tv, len_m, 2.45 * tv->ce_m, half + BOOST_FAN_MARGIN_DEG,
+                                     p->overflight_step_km * 1000.0, w->now_hit, w->rel_hit, err)))
+            return rc;
+        memset(w->rel_hit, 0, sizeof w->rel_hit);
         nf = mwxi_warn_fan_rings(g, tv, len_m, w0_km * 1000.0, half + BOOST_FAN_MARGIN_DEG,
                                  p->release_scale, p->overflight_step_km * 1000.0, w->scratch,
                                  w->scratch3);
-        if (nf && (rc = mwxi_regions_in_ring(w->regions, (const double(*)[2])w->scratch, nf,
-                                             w->now_hit, err)))
+        if (nf && fan == FAN_FIRM &&
+            (rc = mwxi_regions_in_ring(w->regions, (const double(*)[2])w->scratch, nf, w->now_hit,
+                                       err)))
             return rc;
         if (nf &&
             release_candidates(w, tr->s[MWX_WARN_OVERFLIGHT].warned, w->now_hit, w->off_hit) &&

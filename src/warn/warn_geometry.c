@@ -233,6 +233,63 @@ double mwxi_warn_course_half_angle_deg(const mwx_warn_trackview_t *tv)
     return 2.0 * sqrt(var) / MWX_DEG;
 }
 
+/* The regions on every path a fan holds (docs/WARNING_POLICY.md "Boost phase: the
+ * reachable fan", "Before the course is firm"): rays len_m long from the sub-point and from
+ * b_m to either side of it, at every azimuth within half_deg of the course (steps of at
+ * most SURE_STEP_DEG), sampled every step_m; a region is set in hit when every ray crosses
+ * it. tmp is scratch of the regions' size. */
+#define SURE_STEP_DEG 1.0
+int mwxi_warn_fan_sure(mwx_warn_t *w, const mwx_warn_trackview_t *tv, double len_m, double b_m,
+                       double half_deg, double step_m, uint8_t *hit, uint8_t *tmp, mwx_err_t *err)
+{
+    const struct geod_geodesic *g = mwxi_regions_geod(w->regions);
+    int nh, m, rc, first = 1;
+    double(*line)[2] = w->scratch;
+    memset(hit, 0, w->nreg);
+    if (!(len_m >= 1000.0) || !(half_deg >= 0) || !(half_deg < 90.0))
+        return MWX_OK;
+    nh = (int)ceil(half_deg / SURE_STEP_DEG);
+    m = (int)ceil(len_m / step_m);
+    if (m < 1)
+        m = 1;
+    if (m > CORRIDOR_MAX_STEPS - 1)
+        m = CORRIDOR_MAX_STEPS - 1;
+    if (nh < 1)
+        nh = 1;
+    /* the central ray first (it finds the candidates), then outwards: the edges are the
+     * rays that miss */
+    for (int k = 0; k <= 2 * nh; k++) {
+        int j = (k & 1) ? (k + 1) / 2 : -(k / 2); /* 0, +1, -1, +2, ... */
+        double az = tv->course_deg + half_deg * j / nh;
+        for (int o = -1; o <= 1; o++) {
+            struct geod_geodesicline gl;
+            double la0 = tv->lat, lo0 = tv->lon;
+            size_t any = 0;
+            if (o && b_m > 0)
+                geod_direct(g, tv->lat, tv->lon, tv->course_deg + 90.0 * o, b_m, &la0, &lo0, NULL);
+            else if (o)
+                continue;
+            geod_directline(&gl, g, la0, lo0, az, len_m, 0);
+            for (int i = 0; i <= m; i++) {
+                double la, lo, a2;
+                geod_position(&gl, len_m * i / m, &la, &lo, &a2);
+                line[i][0] = tv->lon + mwx_wrap_pi((lo - tv->lon) * MWX_DEG) / MWX_DEG;
+                line[i][1] = la;
+            }
+            memset(tmp, 0, w->nreg);
+            if ((rc = mwxi_regions_on_line_masked(w->regions, (const double(*)[2])line,
+                                                  (size_t)m + 1, first ? NULL : hit, tmp, err)))
+                return rc;
+            first = 0;
+            for (size_t i = 0; i < w->nreg; i++)
+                any += (hit[i] = tmp[i]);
+            if (!any)
+                return MWX_OK;
+        }
+    }
+    return MWX_OK;
+}
+
 /* The reachable fan (docs/WARNING_POLICY.md "Boost phase: the reachable fan"): from the
  * sub-point along the course for len_m, half-width w0_m widening by tan(half_deg) per
  * metre flown (at most 1000 km); the release fan (widths times release_scale) into ring2.

@@ -88,6 +88,11 @@ int mwxi_regions_in_ring(mwx_regions_t *r, const double (*lonlat)[2], size_t n, 
 int mwxi_regions_in_ring_masked(mwx_regions_t *r, const double (*lonlat)[2], size_t n,
                                 const uint8_t *mask, uint8_t *hit, mwx_err_t *err);
 
+/* Regions crossed by a line string of (lon, lat) degrees in an unwrapped frame, testing
+ * only the regions marked in mask (NULL: all). Hits OR-ed into hit. */
+int mwxi_regions_on_line_masked(mwx_regions_t *r, const double (*lonlat)[2], size_t n,
+                                const uint8_t *mask, uint8_t *hit, mwx_err_t *err);
+
 /* The region's geometry as compact GeoJSON text (kept from the file). */
 const char *mwxi_regions_geojson(const mwx_regions_t *r, size_t i);
 

@@ -133,6 +133,8 @@ int mwxi_warn_run_picture(mwx_warn_t *w, int force, mwx_err_t *err);
 void mwxi_warn_run_prepare(mwx_warn_t *w);
 int mwxi_warn_finish(mwx_warn_t *w, mwx_err_t *err);
 void mwxi_warn_track_view(const mwx_rec_track_t *trk, mwx_warn_trackview_t *tv);
+int mwxi_warn_fan_sure(mwx_warn_t *w, const mwx_warn_trackview_t *tv, double len_m, double b_m,
+                       double half_deg, double step_m, uint8_t *hit, uint8_t *tmp, mwx_err_t *err);
 size_t mwxi_warn_corridor_rings(const struct geod_geodesic *g, double lat1, double lon1,
                                 double lat2, double lon2, double buf_m, double buf2_m,
                                 double step_m, double (*ring)[2], double (*ring2)[2]);

@@ -982,6 +982,65 @@ static void test_boost_fan(void **st)
     mwx_warn_free(f.w);
 }
 
+/* Issue 12, lead time before the course is firm: the missile of test-landfall.json
+ * (Pyongyang towards Shimane) 10 km out in its boost, its course known only to +-15
+ * degrees (95 %: 52 m/s across at 400 m/s). Gangwon (KR-42), 100-350 km ahead and 200 km
+ * across, lies under every course within that: an overflight warning (Possible, "heading
+ * toward") names it now, 8-10 s before the course is firm to 6 degrees (KR-42 was warned
+ * 98 s before its overflight, 0.83 of the time since first detection; it needs the warning
+ * by +12 s). Regions some of those courses miss (Gyeonggi, North Chungcheong, Gyeongbuk,
+ * Shimane at the aim) wait for the firm course, and so does everything while the course
+ * is wider than boost_fan_sure_deg. Before: nothing until the course was firm. */
+static void test_boost_fan_sure(void **st)
+{
+    fixture_t f;
+    mwx_warn_policy_t pol;
+    const mwx_rec_alert_t *c[64];
+    const double la0 = 39.0, lo0 = 125.7, la1 = 35.1, lo1 = 132.6; /* launch, aim */
+    int n;
+    (void)st;
+    mwx_warn_policy_default(&pol);
+    pol.launch_notice = 0;
+    open_ctx(&f, "boost_fan_sure", &pol, NULL);
+    /* 40 degrees (140 m/s across at 400 m/s): nothing */
+    mwx_rec_track_t k = path_track("KR-1", 70, la0, lo0, la1, lo1, 8e3, 18e3, 400, 300, 140);
+    feed(&f, &k);
+    assert_int_equal(caps_all(&f, c, 64), 0);
+    /* 15 degrees: Gangwon, and only Gangwon */
+    k = path_track("KR-1", 74, la0, lo0, la1, lo1, 10e3, 21e3, 400, 300, 52);
+    feed(&f, &k);
+    n = caps_all(&f, c, 64);
+    assert_int_equal(n, 1);
+    assert_int_equal(c[0]->msg_type, MWX_MSG_ALERT);
+    assert_int_equal((int)c[0]->kind, (int)MWX_ALERT_OVERFLIGHT);
+    assert_true(rec_has_region(c[0], "KR-42"));
+    assert_int_equal((int)c[0]->n_regions, 1);
+    {
+        xmlDocPtr d = cap_doc(&f, c[0]);
+        assert_string_equal(wt_text(d, "certainty", 0), "Possible");
+        assert_true(texts_have(d, "headline", "Missile heading toward", "ミサイル飛来のおそれ",
+                               "미사일 비행 방향"));
+        assert_int_equal(wt_count(d, "onset"), 0);
+        xmlFreeDoc(d);
+    }
+    /* firm (3 degrees): the fan's regions join (Shimane at the aim), Gangwon stays */
+    k = path_track("KR-1", 90, la0, lo0, la1, lo1, 30e3, 40e3, 700, 500, 18);
+    feed(&f, &k);
+    n = caps_all(&f, c, 64);
+    assert_int_equal(n, 2);
+    assert_int_equal(c[1]->msg_type, MWX_MSG_UPDATE);
+    assert_true(rec_has_region(c[1], "KR-42"));
+    assert_true(rec_has_region(c[1], "JP-32"));
+    mwx_warn_free(f.w);
+    /* off by policy (boost_fan_sure_deg = boost_fan_az_deg): nothing at 15 degrees */
+    pol.boost_fan_sure_deg = pol.boost_fan_az_deg;
+    open_ctx(&f, "boost_fan_sure_off", &pol, NULL);
+    k = path_track("KR-1", 74, la0, lo0, la1, lo1, 10e3, 21e3, 400, 300, 52);
+    feed(&f, &k);
+    assert_int_equal(caps_all(&f, c, 64), 0);
+    mwx_warn_free(f.w);
+}
+
 /* The boost fan of a space launch: Sohae southward (the 2016-02-07 flight), class
  * space_launch, no impact: Okinawa, 1,300 km ahead, is warned (overflight, Possible) while
  * the rocket is still over the Yellow Sea; never an impact or drop-zone warning (a part
@@ -1484,6 +1543,7 @@ int main(void)
         cmocka_unit_test(test_salvo_launch_notices),
         cmocka_unit_test(test_series_kind_kept),
         cmocka_unit_test(test_boost_fan),
+        cmocka_unit_test(test_boost_fan_sure),
         cmocka_unit_test(test_boost_fan_space_launch),
         cmocka_unit_test(test_overflight),
         cmocka_unit_test(test_overflight_passed),
