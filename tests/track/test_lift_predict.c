@@ -124,8 +124,8 @@ static void test_dive_continued(void **state)
         assert_int_equal(mwx_predict_impact_lift(&dp, &g, t, 3000.0, zero, &none), MWX_OK);
         e_lift = ground_km(&sc.physics.earth, lift.lat * MWX_DEG, lift.lon * MWX_DEG,
                            info.impact_lat, info.impact_lon);
-        e_bal = ground_km(&sc.physics.earth, bal.lat * MWX_DEG, bal.lon * MWX_DEG,
-                          info.impact_lat, info.impact_lon);
+        e_bal = ground_km(&sc.physics.earth, bal.lat * MWX_DEG, bal.lon * MWX_DEG, info.impact_lat,
+                          info.impact_lon);
         printf("G1 at %2.0f s to go: lift-to-drag %+.2f, bank part %+.2f; impact with the dive "
                "held %.1f km off, ballistic %.1f km\n",
                ttg[i], ld[0], ld[1], e_lift, e_bal);
