@@ -16,6 +16,9 @@
  *   missed/launch   the nation's own threatened regions never warned before the event
  *   orbit_impact    impact warnings from tracks of parts that reach orbit (goal 0)
  *
+ * MWX_BENCH_CLASS=NAMES runs only the classes whose name contains one of the
+ * comma-separated NAMES (e.g. "glide", "quasi,ballistic").
+ *
  * Figures, not timings: deterministic for the seeds. Glide is skipped with a note while
  * scenarios/test-glide.json is missing or refused by the simulator.
  */
@@ -261,6 +264,17 @@ done:
     return rc;
 }
 
+/* Is name one of the comma-separated parts of list (each a substring of name)? */
+static int name_in(const char *list, const char *name)
+{
+    char buf[256], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        if (*tok && strstr(name, tok))
+            return 1;
+    return 0;
+}
+
 static void cell(double x, int prec)
 {
     if (isfinite(x))
@@ -274,6 +288,8 @@ int main(void)
     mwx_regions_t *regions = NULL;
     mwx_err_t err = {0, ""};
     const char *e = getenv("MWX_BENCH_SEEDS");
+    /* MWX_BENCH_CLASS=glide (or any part of a class name, comma-separated): those only */
+    const char *only = getenv("MWX_BENCH_CLASS");
     int seeds = e && atoi(e) > 0 ? atoi(e) : 20;
     if (mwx_regions_load(MWX_SOURCE_DIR "/data/regions/northeast-asia.geojson", &regions, &err) !=
         MWX_OK) {
@@ -292,6 +308,8 @@ int main(void)
     int goal_missed = 0, goal_orbit = 0, q_done = 0, g_done = 0;
     for (size_t c = 0; c < N_CLASSES; c++) {
         char path[512], why[300] = "";
+        if (only && *only && !name_in(only, CLASSES[c].name))
+            continue;
         snprintf(path, sizeof path, MWX_SOURCE_DIR "/scenarios/%s", CLASSES[c].file);
         if (access(path, R_OK) != 0) {
             printf("| %s | skipped: scenarios/%s is not there yet | | | | | |\n", CLASSES[c].name,

@@ -257,6 +257,15 @@ MWX_API void mwx_tracker_get_stats(const mwx_tracker_t *t, mwx_tracker_stats_t *
 MWX_API MWX_NODISCARD int mwx_predict_impact(const mwx_dyn_params_t *p, const mwx_gauss_t *s,
                                              double t, double max_flight_s,
                                              mwx_rec_impact_est_t *out);
+/* The same with an aerodynamic acceleration held to the ground: ld[0] and ld[1] times the
+ * drag's size (0.5 rho v^2 kappa of the ballistic model), along "up" normal to the
+ * velocity in the vertical plane of the path and across the path (u x that normal:
+ * east for a body flying north), i.e. a lift-to-drag ratio and a bank held. None
+ * out of the air, nor within 6 deg of the vertical. A glide vehicle's dive, seen, is
+ * continued so (docs/TRACKER.md "Low and lifting flights"). MWX_EINVAL without ld. */
+MWX_API MWX_NODISCARD int mwx_predict_impact_lift(const mwx_dyn_params_t *p, const mwx_gauss_t *s,
+                                                  double t, double max_flight_s, const double ld[2],
+                                                  mwx_rec_impact_est_t *out);
 /* Propagate one state (MWX_TRACK_NX) ballistically to the surface: impact position and
  * time. MWX_ERANGE if not within max_flight_s. */
 MWX_API MWX_NODISCARD int mwx_propagate_to_ground(const mwx_dyn_params_t *p, const double *x,

@@ -16,6 +16,7 @@
  * random walks q_thrust on a_thrust (boost) and q_kappa on kappa. In boost a_thrust
  * also grows as a rocket's does at constant mass flow, da/dt = a^2 / ve. */
 #include "mwx/track.h"
+#include "dyn_internal.h"
 #include "linalg.h"
 
 #include <math.h>
@@ -112,6 +113,42 @@ void mwx_dyn_accel(const mwx_dyn_params_t *p, const double *x, int boost, double
                 acc[i] -= 0.5 * rho * v * x[7] * x[3 + i];
         }
     }
+}
+
+double mwxi_dyn_drag_acc(const mwx_dyn_params_t *p, const double *x)
+{
+    const mwx_earth_t *e = &p->earth;
+    double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]), v2, rho;
+    if (!p->drag || !(x[7] > 0.0) || r >= e->a + DRAG_TOP)
+        return 0.0;
+    rho = density(alt_at(e, x, r, 1.0 / r));
+    v2 = x[3] * x[3] + x[4] * x[4] + x[5] * x[5];
+    return 0.5 * rho * v2 * x[7];
+}
+
+int mwxi_dyn_lift_frame(const double *x, double lv[3], double ll[3])
+{
+    double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+    double v = sqrt(x[3] * x[3] + x[4] * x[4] + x[5] * x[5]), u[3], s = 0.0, n = 0.0;
+    if (!(v > 1.0) || !(r > 0.0))
+        return -1;
+    for (int i = 0; i < 3; i++) {
+        u[i] = x[3 + i] / v;
+        s += x[i] / r * u[i];
+    }
+    for (int i = 0; i < 3; i++) {
+        lv[i] = x[i] / r - s * u[i];
+        n += lv[i] * lv[i];
+    }
+    n = sqrt(n);
+    if (n < 0.1) /* sin(6 deg) */
+        return -1;
+    for (int i = 0; i < 3; i++)
+        lv[i] /= n;
+    ll[0] = u[1] * lv[2] - u[2] * lv[1];
+    ll[1] = u[2] * lv[0] - u[0] * lv[2];
+    ll[2] = u[0] * lv[1] - u[1] * lv[0];
+    return 0;
 }
 
 /* Analytic Jacobian A (8x8) of d/dt x at x. */

@@ -46,6 +46,7 @@ void mwxi_guard_init(mwx_guard_t *g, double t)
     /* a new track has shown nothing yet: it must show MWX_GUARD_QUIET_S quiet */
     g->t_thrust = t;
     g->t_lift = -INFINITY;
+    g->aero_t = -INFINITY;
     g->t_burn0 = t;
     g->klass = MWX_CLASS_THRUSTING;
 }
@@ -94,7 +95,8 @@ double mwxi_guard_perigee_alt(const mwx_dyn_params_t *p, const double *x)
 /* Departure of the state now from the no-thrust continuation of sample s: along the
  * path (against vacuum) and across it (against drag), and whether they are evidence. */
 static void departure(mwx_guard_t *g, const mwx_motion_model_t *bal, const mwx_gauss_t *x,
-                      double var_v, const mwx_guard_sample_t *s, double t, int *thrust, int *lift)
+                      double var_v, const mwx_guard_sample_t *s, double t, int keep_aero,
+                      int *thrust, int *lift)
 {
     mwx_motion_model_t vac = *bal;
     double xd[MWX_TRACK_NX], xv[MWX_TRACK_NX], u[3], dd[3], along, perp, sig, dt, drag = 0.0, sp;
@@ -128,8 +130,16 @@ static void departure(mwx_guard_t *g, const mwx_motion_model_t *bal, const mwx_g
         for (int i = 0; i < 3; i++)
             q[i] = dd[i] - a2 * u[i];
         perp = mwx_norm3(q);
+        if (keep_aero) {
+            for (int i = 0; i < 3; i++)
+                g->aero_acc[i] = q[i] / dt;
+            g->aero_drag = drag / dt;
+            g->aero_t = t;
+        }
     }
     sig = sqrt(var_v + s->var_v);
+    if (keep_aero)
+        g->aero_sig = sig / dt;
     g->last_along = along;
     g->last_perp = perp;
     g->last_sigma = sig;
@@ -166,7 +176,7 @@ mwx_track_class_t mwxi_guard_update(mwx_guard_t *g, const mwx_motion_model_t *ba
                 if (dt < lags[l])
                     continue;
                 if (dt <= lags[l] + LAG_SLACK_S) {
-                    departure(g, ballistic, x, var_v, s, t, &thrust, &lift);
+                    departure(g, ballistic, x, var_v, s, t, l == 0, &thrust, &lift);
                     tested++;
                     along_min = fmin(along_min, g->last_along);
                     /* no more speed gained than noise, nor half the boost model's least

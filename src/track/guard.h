@@ -37,6 +37,11 @@ typedef struct mwx_guard {
     mwx_guard_sample_t s[MWX_GUARD_N];
     double nis_avg; /* running mean of NIS per measured dimension (1 when it fits) */
     int nis_n;
+    /* The aerodynamic acceleration seen over the 10 s lag: the velocity's departure
+     * across the path from the continuation with drag, per second (ECEF, m/s^2), its
+     * sigma, the drag's own mean acceleration over the lag, and when (aero_t, -inf:
+     * never). The tracker continues a dive with it (tracker.c, dive_ld). */
+    double aero_acc[3], aero_sig, aero_drag, aero_t;
     /* the last evidence test, for tests and docs */
     double last_along, last_perp, last_sigma;
 } mwx_guard_t;

@@ -10,6 +10,7 @@
  * of the impact points on the tangent plane (east, north) at their mean, semi-axes
  * sqrt(5.991 lambda) (chi-square 95 %, 2 dof). Cost: about 15 x 60 RK4 steps. */
 #include "mwx/track.h"
+#include "dyn_internal.h"
 #include "linalg.h"
 
 #include <math.h>
@@ -25,10 +26,19 @@ static double surf_alt(const mwx_earth_t *e, const double r[3])
     return rr - e->a * b / sqrt(b * b * c2 + e->a * e->a * s * s);
 }
 
-static void deriv6(const mwx_dyn_params_t *p, const double *x, int boost, double *dx)
+/* ld (NULL: none): an aerodynamic acceleration held at ld[0] and ld[1] times the drag's
+ * size, along lv and ll of mwxi_dyn_lift_frame (a lift-to-drag ratio and bank held) */
+static void deriv6(const mwx_dyn_params_t *p, const double *x, int boost, const double *ld,
+                   double *dx)
 {
     double a[3];
     mwx_dyn_accel(p, x, boost, a);
+    if (ld) {
+        double lv[3], ll[3], d = mwxi_dyn_drag_acc(p, x);
+        if (d > 0.0 && mwxi_dyn_lift_frame(x, lv, ll) == 0)
+            for (int i = 0; i < 3; i++)
+                a[i] += d * (ld[0] * lv[i] + ld[1] * ll[i]);
+    }
     dx[0] = x[3];
     dx[1] = x[4];
     dx[2] = x[5];
@@ -37,20 +47,20 @@ static void deriv6(const mwx_dyn_params_t *p, const double *x, int boost, double
     dx[5] = a[2];
 }
 
-static void rk4(const mwx_dyn_params_t *p, double *x, double h, int boost)
+static void rk4(const mwx_dyn_params_t *p, double *x, double h, int boost, const double *ld)
 {
     double k1[6], k2[6], k3[6], k4[6], t[MWX_TRACK_NX];
     memcpy(t, x, sizeof(t));
-    deriv6(p, x, boost, k1);
+    deriv6(p, x, boost, ld, k1);
     for (int i = 0; i < 6; i++)
         t[i] = x[i] + 0.5 * h * k1[i];
-    deriv6(p, t, boost, k2);
+    deriv6(p, t, boost, ld, k2);
     for (int i = 0; i < 6; i++)
         t[i] = x[i] + 0.5 * h * k2[i];
-    deriv6(p, t, boost, k3);
+    deriv6(p, t, boost, ld, k3);
     for (int i = 0; i < 6; i++)
         t[i] = x[i] + h * k3[i];
-    deriv6(p, t, boost, k4);
+    deriv6(p, t, boost, ld, k4);
     for (int i = 0; i < 6; i++)
         x[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
 }
@@ -80,7 +90,7 @@ static double step_for(const double *x, double alt, double sign)
 
 /* Integrate (forward when dir > 0, backward when < 0) until the altitude crosses 0. */
 static int to_ground(const mwx_dyn_params_t *p, double *x, double max_s, int boost, int dir,
-                     double *elapsed)
+                     const double *ld, double *elapsed)
 {
     double t = 0.0, alt = surf_alt(&p->earth, x);
     if (alt <= 0.0) {
@@ -90,7 +100,7 @@ static int to_ground(const mwx_dyn_params_t *p, double *x, double max_s, int boo
     while (t < max_s) {
         double prev[MWX_TRACK_NX], h = step_for(x, alt, dir), a1;
         memcpy(prev, x, sizeof(prev));
-        rk4(p, x, dir * h, boost);
+        rk4(p, x, dir * h, boost, ld);
         if (!isfinite(x[0]) || !isfinite(x[3]))
             return MWX_ERANGE;
         a1 = surf_alt(&p->earth, x);
@@ -101,7 +111,7 @@ static int to_ground(const mwx_dyn_params_t *p, double *x, double max_s, int boo
                 double frac = alo / (alo - ahi), am;
                 tt = lo + frac * (hi - lo);
                 memcpy(x, prev, sizeof(prev));
-                rk4(p, x, dir * tt, boost);
+                rk4(p, x, dir * tt, boost, ld);
                 am = surf_alt(&p->earth, x);
                 if (fabs(am) < 10.0) /* 10 m of height: metres on the ground */
                     break;
@@ -122,14 +132,15 @@ static int to_ground(const mwx_dyn_params_t *p, double *x, double max_s, int boo
     return MWX_ERANGE;
 }
 
-int mwx_propagate_to_ground(const mwx_dyn_params_t *p, const double *x, double t,
-                            double max_flight_s, double impact_ecef[3], double *t_impact)
+static int propagate_to_ground(const mwx_dyn_params_t *p, const double *x, double t,
+                               double max_flight_s, const double *ld, double impact_ecef[3],
+                               double *t_impact)
 {
     double s[MWX_TRACK_NX], el;
     int rc;
     memcpy(s, x, sizeof(s));
     s[6] = 0.0;
-    rc = to_ground(p, s, max_flight_s, 0, 1, &el);
+    rc = to_ground(p, s, max_flight_s, 0, 1, ld, &el);
     if (rc)
         return rc;
     memcpy(impact_ecef, s, sizeof(double) * 3);
@@ -137,8 +148,14 @@ int mwx_propagate_to_ground(const mwx_dyn_params_t *p, const double *x, double t
     return MWX_OK;
 }
 
-int mwx_predict_impact(const mwx_dyn_params_t *p, const mwx_gauss_t *s, double t,
-                       double max_flight_s, mwx_rec_impact_est_t *out)
+int mwx_propagate_to_ground(const mwx_dyn_params_t *p, const double *x, double t,
+                            double max_flight_s, double impact_ecef[3], double *t_impact)
+{
+    return propagate_to_ground(p, x, t, max_flight_s, NULL, impact_ecef, t_impact);
+}
+
+static int predict_impact(const mwx_dyn_params_t *p, const mwx_gauss_t *s, double t,
+                          double max_flight_s, const double *ld, mwx_rec_impact_est_t *out)
 {
     enum { N7 = 7, NSIG = 2 * N7 + 1 };
     static const int idx[N7] = {0, 1, 2, 3, 4, 5, 7}; /* pos, vel, kappa */
@@ -165,7 +182,7 @@ int mwx_predict_impact(const mwx_dyn_params_t *p, const mwx_gauss_t *s, double t
             x[idx[i]] += sg * L[i * N7 + col];
         if (x[7] < 0.0)
             x[7] = 0.0;
-        rc = mwx_propagate_to_ground(p, x, t, max_flight_s, imp[k], &tim[k]);
+        rc = propagate_to_ground(p, x, t, max_flight_s, ld, imp[k], &tim[k]);
         if (rc)
             return rc;
         for (int i = 0; i < 3; i++)
@@ -205,6 +222,22 @@ int mwx_predict_impact(const mwx_dyn_params_t *p, const mwx_gauss_t *s, double t
     return MWX_OK;
 }
 
+int mwx_predict_impact(const mwx_dyn_params_t *p, const mwx_gauss_t *s, double t,
+                       double max_flight_s, mwx_rec_impact_est_t *out)
+{
+    return predict_impact(p, s, t, max_flight_s, NULL, out);
+}
+
+int mwx_predict_impact_lift(const mwx_dyn_params_t *p, const mwx_gauss_t *s, double t,
+                            double max_flight_s, const double ld[2], mwx_rec_impact_est_t *out)
+{
+    if (!ld || !isfinite(ld[0]) || !isfinite(ld[1])) {
+        memset(out, 0, sizeof(*out));
+        return MWX_EINVAL;
+    }
+    return predict_impact(p, s, t, max_flight_s, ld, out);
+}
+
 int mwx_estimate_launch(const mwx_dyn_params_t *p, const double *x, double t, int boost,
                         mwx_rec_launch_est_t *out)
 {
@@ -227,7 +260,7 @@ int mwx_estimate_launch(const mwx_dyn_params_t *p, const double *x, double t, in
             if (alt <= 3e3 || v < 300.0)
                 break;
             s[6] = ve / (tau + el + 0.5 * h);
-            rk4(p, s, -h, 1);
+            rk4(p, s, -h, 1, NULL);
             el += h;
         }
         {
@@ -239,7 +272,7 @@ int mwx_estimate_launch(const mwx_dyn_params_t *p, const double *x, double t, in
     } else {
         double tmp = 0.0;
         s[6] = 0.0;
-        if (to_ground(p, s, 3000.0, 0, -1, &tmp))
+        if (to_ground(p, s, 3000.0, 0, -1, NULL, &tmp))
             return MWX_ERANGE;
         el = tmp;
     }

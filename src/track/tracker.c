@@ -26,6 +26,7 @@
  *
  * All memory is allocated in mwx_tracker_create. truth_object is never read. */
 #include "tracker_int.h"
+#include "dyn_internal.h"
 
 #include <assert.h>
 #include <math.h>
@@ -258,6 +259,42 @@ static void land_at_impact(mwx_rec_track_t *r)
     memset(r->vel_mps, 0, sizeof r->vel_mps);
 }
 
+/* A dive: the aerodynamic acceleration of the last 10 s (the guard's) pushes the path down
+ * by more than DIVE_MIN_A, beyond 4 sigma plus half the drag's own effect (the guard's lift
+ * rule, per second) */
+#define DIVE_MIN_A  10.0 /* m/s^2 */
+#define NSIGMA_DIVE 4.0
+#define DIVE_MAX_LD 4.0 /* no lift-to-drag beyond this is believed */
+#define DIVE_DRAG_A 0.5 /* m/s^2: the least drag a ratio is taken against */
+
+/* Is the lifting track k seen diving? Then ld = the lift-to-drag ratio and bank of that
+ * acceleration (mwx_predict_impact_lift): a glide vehicle's terminal dive, which the
+ * ballistic continuation follows 65-87 km long (test-glide G1, 45-35 s to go: the
+ * ballistic path from a 30 degree dive flattens and flies on). Only a dive: a pull-up or
+ * a glide's positive lift held to the ground would glide on for hundreds of km (G1 at
+ * 60 s to go: +1,500 km), which nothing bounds. */
+static int dive_ld(const trk_t *k, double ld[2])
+{
+    const mwx_guard_t *g = &k->guard;
+    double lv[3], ll[3], av, al, d, n;
+    if (g->klass != MWX_CLASS_LIFTING || !(k->t - g->aero_t <= 1.5) ||
+        mwxi_dyn_lift_frame(k->comb.x, lv, ll) != 0)
+        return 0;
+    av = mwx_dot3(g->aero_acc, lv);
+    al = mwx_dot3(g->aero_acc, ll);
+    if (!(-av > DIVE_MIN_A && -av > NSIGMA_DIVE * g->aero_sig + 0.5 * g->aero_drag))
+        return 0;
+    d = fmax(g->aero_drag, DIVE_DRAG_A);
+    ld[0] = av / d;
+    ld[1] = al / d;
+    n = hypot(ld[0], ld[1]);
+    if (n > DIVE_MAX_LD) {
+        ld[0] *= DIVE_MAX_LD / n;
+        ld[1] *= DIVE_MAX_LD / n;
+    }
+    return 1;
+}
+
 static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t *r)
 {
     const double *P = k->comb.P;
@@ -314,7 +351,8 @@ static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t 
          * fused track carries this corridor, and its warning follows it) */
         double quiet = fmin(1.0, fmax(0.0, (k->t - k->guard.t_lift) / MWX_GUARD_QUIET_S));
         reach_km *= 1.0 - quiet;
-        r->impact = k->impact;
+        /* a dive seen goes on to the ground (dive_ld) */
+        r->impact = k->impact_dive.valid ? k->impact_dive : k->impact;
         r->impact.semi_major_km += reach_km;
         r->impact.semi_minor_km += reach_km;
     }
@@ -330,6 +368,13 @@ static void refresh_predictions(mwx_tracker_t *t, trk_t *k)
     t->st.impact_refreshes++;
     if (mwx_predict_impact(&t->cfg.dyn, &k->comb, k->t, MAX_FLIGHT_S, &k->impact))
         k->impact.valid = 0;
+    {
+        double ld[2];
+        k->impact_dive.valid = 0;
+        if (dive_ld(k, ld) &&
+            mwx_predict_impact_lift(&t->cfg.dyn, &k->comb, k->t, MAX_FLIGHT_S, ld, &k->impact_dive))
+            k->impact_dive.valid = 0;
+    }
     /* Launch: fitted to the early flight once there are samples enough (hist_add);
      * until then from the boost estimate while in boost (and frozen afterwards: it is
      * the better one); back along the ballistic arc when the track was never seen in

@@ -85,6 +85,9 @@ typedef struct trk {
     /* The ballistic continuation's impact, always computed: it times a coast out of
      * sight. Published (the record's impact) only while the guard says ballistic. */
     mwx_rec_impact_est_t impact;
+    /* A lifting track seen diving: the impact with the dive's lift-to-drag and bank held
+     * (dive_ld in tracker.c); valid only while the dive is seen. */
+    mwx_rec_impact_est_t impact_dive;
     mwx_guard_t guard; /* thrust/lift evidence: the track's class */
     char parent[MWX_ID_LEN];
     int stage;      /* a spent stage: quiet since it separated, its sibling burned */
