@@ -944,6 +944,38 @@ static void remove_source(fused_t *fu, int k)
     fu->n_src--;
 }
 
+/* Members of fu that cannot give up their slot as of t: heard within max_age_s, or a
+ * last word (phase impact: the fused track lands by it). The others are tracks their node
+ * has lost, which nothing but their own report can bring back; a fused track whose
+ * partner restarted again and again (a new track id each time) filled its
+ * MWX_FUSION_MAX_SOURCES slots with them and could take the next one no more: the chaos
+ * long run's JP held M4 twice. */
+static int kept_sources(const mwx_fusion_t *f, const fused_t *fu, double t)
+{
+    int n = 0;
+    for (int k = 0; k < fu->n_src; k++)
+        n += t - fu->src[k].last.t <= f->cfg.max_age_s || fu->src[k].last.phase == MWX_PHASE_IMPACT;
+    return n;
+}
+
+/* A free member slot in fu as of t: the member silent the longest gives up its slot when
+ * none is free (kept_sources says which may). Returns 0, or -1 when every slot is kept. */
+static int make_room(const mwx_fusion_t *f, fused_t *fu, double t)
+{
+    while (fu->n_src >= MWX_FUSION_MAX_SOURCES) {
+        int old = -1;
+        for (int k = 0; k < fu->n_src; k++)
+            if (t - fu->src[k].last.t > f->cfg.max_age_s &&
+                fu->src[k].last.phase != MWX_PHASE_IMPACT &&
+                (old < 0 || fu->src[k].last.t < fu->src[old].last.t))
+                old = k;
+        if (old < 0)
+            return -1;
+        remove_source(fu, old);
+    }
+    return 0;
+}
+
 /* Remove fused track i from the table (the last one moves into its slot). */
 static void remove_fused(mwx_fusion_t *f, size_t i)
 {
@@ -1005,7 +1037,7 @@ static double disagreement(const mwx_fusion_t *f, const fused_t *fu, int k)
 static int disjoint(const mwx_fusion_t *f, const fused_t *a, const fused_t *b)
 {
     double t = fmax(a->out.t, b->out.t);
-    if (a->n_src + b->n_src > MWX_FUSION_MAX_SOURCES)
+    if (kept_sources(f, a, t) + kept_sources(f, b, t) > MWX_FUSION_MAX_SOURCES)
         return 0;
     for (int k = 0; k < a->n_src; k++) {
         if (t - a->src[k].last.t > f->cfg.max_age_s)
@@ -1059,7 +1091,8 @@ static size_t try_merge(mwx_fusion_t *f, size_t i)
         fused_t *k = &f->v[keep], *g = &f->v[gone];
         double t_min = fmax(k->out.t, g->out.t);
         for (int s = 0; s < g->n_src; s++)
-            add_source(k, &g->src[s]);
+            if (make_room(f, k, t_min) == 0)
+                add_source(k, &g->src[s]);
         if (k->ended && !g->ended)
             f->relinked++;
         k->ended = k->ended && g->ended;
@@ -1146,7 +1179,8 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
             for (size_t i = 0; i < f->n && mature(src); i++) {
                 const fused_t *c = &f->v[i];
                 double d;
-                if (c == left || c->ended != pass || c->n_src >= MWX_FUSION_MAX_SOURCES ||
+                if (c == left || c->ended != pass ||
+                    kept_sources(f, c, src->t) >= MWX_FUSION_MAX_SOURCES ||
                     has_origin(c, src->node, src->t, f->cfg.max_age_s))
                     continue;
                 d = pass ? ended_distance(f, src, c) : distance_at(f, src, c);
@@ -1166,6 +1200,7 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
         }
         if (!fu && !(fu = new_fused(f, src->t, err)))
             return MWX_EFULL;
+        (void)make_room(f, fu, src->t); /* the gate took it only with room (kept_sources) */
         add_source(fu, &moving);
     }
     /* an ended fused track is back in the picture with a member's live report, or its

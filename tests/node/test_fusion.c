@@ -1110,6 +1110,42 @@ static void test_returning_partner_rejoins(void **state)
     }
 }
 
+/* A partner's node restarted again and again while the missile flies (the chaos long run:
+ * US killed four times in 110 s), each time with a new track id: every new track joins
+ * the one fused track (JP tracks the missile throughout). The tracks US lost gave up
+ * their member slots: they filled all MWX_FUSION_MAX_SOURCES of them, the next one could
+ * not join, and JP held the missile twice. */
+static void test_partner_restarts_again_and_again(void **state)
+{
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 5.0, 0, 0};
+    mwx_fusion_t *f;
+    mwx_rec_track_t r, own, out;
+    double x[3], v[3];
+    char id[MWX_ID_LEN];
+    (void)state;
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    for (int t = 100; t <= 321; t++) {
+        int k = (t - 100) / 15; /* US's k-th track: 12 s of reports, then 3 s down */
+        ballistic(t, x, v);
+        r = make_track("JP", "JP-1", t, x, v, 150, 8);
+        assert_int_equal(mwx_fusion_update(f, &r, &own, NULL), 0);
+        if ((t - 100) % 15 < 12) {
+            snprintf(id, sizeof id, "US-%d", k + 1);
+            for (int i = 0; i < 3; i++)
+                x[i] += 100 * nrand();
+            r = make_track("US", id, t + 0.3, x, v, 200, 10);
+            assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+        }
+        (void)tick(f, t + 0.5, NULL);
+    }
+    /* US's 15th track, 11 s old: with JP's, in the picture's one fused track */
+    assert_string_equal(id, "US-15");
+    assert_string_equal(out.track_id, own.track_id);
+    assert_string_equal(out.sources, "JP,US");
+    assert_int_equal(picture_count(f), 1);
+    mwx_fusion_destroy(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1135,6 +1171,7 @@ int main(void)
         cmocka_unit_test(test_late_other_missile_apart),
         cmocka_unit_test(test_silent_fused_track_ends),
         cmocka_unit_test(test_returning_partner_rejoins),
+        cmocka_unit_test(test_partner_restarts_again_and_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
