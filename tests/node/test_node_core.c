@@ -367,12 +367,13 @@ static void send_report(mwx_node_t *node, mwx_sender_t *snd, const char *nation,
          * 36.43 N 134.76 E, at t = 410 */
         mwx_rec_impact_est_t imp = {1, 35.45, 134.3, 410, 8, 4, 100};
         r.impact = imp;
-        r.launch.valid = 1;
-        r.launch.lat = 39.0;
-        r.launch.lon = 125.6;
-        r.launch.t = 0;
-        r.launch.basis = MWX_LAUNCH_BALLISTIC;
     }
+    /* every track of it knows where it came from (a boosting one by flying back) */
+    r.launch.valid = 1;
+    r.launch.lat = 39.0;
+    r.launch.lon = 125.6;
+    r.launch.t = 0;
+    r.launch.basis = phase == MWX_PHASE_BOOST ? MWX_LAUNCH_BOOST : MWX_LAUNCH_BALLISTIC;
     assert_int_equal(mwx_sender_seal_track(snd, &r, epoch + t, buf, sizeof buf, &len, NULL, NULL),
                      0);
     assert_int_equal(mwx_node_receive_envelope(node, buf, len, epoch + t, &err), MWX_OK);
@@ -387,7 +388,9 @@ static void send_report(mwx_node_t *node, mwx_sender_t *snd, const char *nation,
  * (ended while US was silent, relinked by US-7), and KR's boost track ended; its
  * warnings must go on through it: one Alert of each kind (no second siren for the
  * missile), every series closed by a Cancel, none of the impact or launch notice before
- * the impact, and the same messages as the reference's. Before the
+ * the impact, and the same messages as the reference's. KR's boost track sent the launch
+ * notice: once it is lost, the notice goes on with US's track, which closes it with the
+ * all-clear (held to the launch hold, 20 minutes, it was left open). Before the
  * fix, US-7 joined KR's boost track (silent 200 s; its estimate, carried on with boost's
  * process noise, gated with anything near its path), and US-1's fused track stayed in
  * the picture beside it, flying, for ever. */
