@@ -63,7 +63,8 @@ MWX_API void mwx_fusion_destroy(mwx_fusion_t *f);
 MWX_API MWX_NODISCARD int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src,
                                             mwx_rec_track_t *fused, mwx_err_t *err);
 
-/* Current fused tracks (index 0..count-1) as of their last update. */
+/* Current fused tracks (index 0..count-1) as of their last update; ended ones
+ * (mwx_fusion_expire) are listed unconfirmed. */
 MWX_API size_t mwx_fusion_count(const mwx_fusion_t *f);
 MWX_API MWX_NODISCARD int mwx_fusion_get(const mwx_fusion_t *f, size_t i, mwx_rec_track_t *out);
 /* When the table is full, the fused track whose sources have all been silent longest
@@ -76,10 +77,25 @@ MWX_API uint64_t mwx_fusion_merged(const mwx_fusion_t *f);
 MWX_API uint64_t mwx_fusion_rejected(const mwx_fusion_t *f);
 MWX_API uint64_t mwx_fusion_split(const mwx_fusion_t *f);
 
-/* Other fused tracks the last mwx_fusion_update() changed: one a source left (its new
- * estimate, ended 0), or one merged into the returned track (its last estimate, marked
- * unconfirmed; ended 1: it no longer exists). Returns how many; entry i goes to *trk and
- * *ended when i is below that. */
+/* Time passes to t (the node's clock): a fused track that has not come down and whose
+ * sources have all been silent for more than max_age_s ends. It leaves the picture like
+ * a merged-away one (listed below with ended 1, its last estimate unconfirmed) and feeds
+ * no other estimate; it stays in the table, so that a source of it that reports again
+ * (a partner's track after a link cut) relinks it under its id, and so may, for 256 s, a
+ * new track its last estimate, carried forward, gates with (a partner's track after its
+ * node restarted; only a coasting ballistic estimate is carried). One whose sources
+ * include a last word (phase impact) lands instead (ended 0). At most a few per call:
+ * returns how many it changed, listed by mwx_fusion_touched(); call again until 0. */
+MWX_API size_t mwx_fusion_expire(mwx_fusion_t *f, double t);
+/* Fused tracks ended by mwx_fusion_expire(), and ended ones relinked since. */
+MWX_API uint64_t mwx_fusion_ended(const mwx_fusion_t *f);
+MWX_API uint64_t mwx_fusion_relinked(const mwx_fusion_t *f);
+
+/* Other fused tracks the last mwx_fusion_update() or mwx_fusion_expire() changed: one a
+ * source left (its new estimate, ended 0), one that landed (ended 0), or one merged into
+ * the returned track or ended by mwx_fusion_expire() (its last estimate, marked
+ * unconfirmed; ended 1: it is out of the picture). Returns how many; entry i goes to
+ * *trk and *ended when i is below that. */
 MWX_API size_t mwx_fusion_touched(const mwx_fusion_t *f, size_t i, mwx_rec_track_t *trk,
                                   int *ended);
 
@@ -187,6 +203,7 @@ typedef struct mwx_node_stats {
                                sessions, has them off, or lacks this node's key) */
     char signed_only_from[MWX_ID_LEN]; /* the last such partner ("" = none) */
     uint64_t fusion_merged, fusion_split, fusion_dropped; /* mwx_fusion_merged() etc. */
+    uint64_t fusion_ended, fusion_relinked; /* mwx_fusion_ended(), mwx_fusion_relinked() */
     mwx_share_counters_t share;
     mwx_warn_stats_t warn;  /* the warning context's (zero without one) */
     uint64_t reports_ahead; /* verified partner track reports a live node took back (timed

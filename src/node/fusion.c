@@ -11,7 +11,9 @@
  * Time alignment: a partner's report arrives a few hundred milliseconds late; every
  * source estimate is propagated to the update time with gravity (point mass), Coriolis
  * and centrifugal terms and a small process noise, which is plenty over a few seconds.
- * A source silent for more than max_age_s stops contributing.
+ * A source silent for more than max_age_s stops contributing, and a fused track all of
+ * whose sources are silent ends (mwx_fusion_expire) until a track that carries on its
+ * missile relinks it (RELINK_S).
  */
 #include "mwx/node.h"
 
@@ -60,12 +62,29 @@
  * more than HIST_STEP_S older than a fused track is late. */
 #define HIST_N      32
 #define HIST_STEP_S 8.0
+/* A fused track whose members have all been silent for max_age_s ends (mwx_fusion_expire):
+ * a node dropped its track, a partner's node died, a link is cut. It leaves the picture
+ * (reported once more, unconfirmed) and its estimate feeds nothing, but for RELINK_S (the
+ * history's span) its last estimate, carried forward under gravity, stays a candidate
+ * for a track that comes back: a partner's track after a link cut (the same member) or
+ * after the partner's node restarted (a new track id, found by the gate). Before this, a
+ * silent fused track stayed in the picture, flying, for ever, and its estimate grew so
+ * wide that it caught the next track of any missile near its path: in the chaos test,
+ * US's restarted track of M1 joined KR's boost-phase track of M1, silent for 300 s,
+ * instead of the fused track of M1 that a link cut had silenced, and KR showed M1
+ * twice. Only a coasting estimate (ballistic, not boost, not a lifting or thrusting body)
+ * is carried that far; a boost-phase one is good for seconds. */
+#define RELINK_S (HIST_N * HIST_STEP_S)
+/* Propagation steps (propagate): at most this long, at most this many. */
+#define PROP_STEP_S    10.0
+#define PROP_MAX_STEPS 64
 
 typedef struct source {
     char origin[MWX_ID_LEN];
     char track_id[MWX_ID_LEN];
     mwx_rec_track_t last;
-    int strikes; /* consecutive reports inconsistent with the other members */
+    double first_t; /* its first report's time */
+    int strikes;    /* consecutive reports inconsistent with the other members */
 } source_t;
 
 typedef struct hist {
@@ -84,6 +103,7 @@ typedef struct fused {
     int merge_count;     /* ... for this many updates in a row */
     hist_t hist[HIST_N]; /* past flying estimates, a ring (oldest at hist_head) */
     int n_hist, hist_head;
+    int ended; /* every member silent for max_age_s: out of the picture (RELINK_S) */
 } fused_t;
 
 typedef struct touched {
@@ -98,7 +118,8 @@ struct mwx_fusion {
     fused_t *v;
     size_t n, cap;
     unsigned next_id;
-    uint64_t dropped, retired, merged, split, rejected;
+    double t_clock; /* the latest time seen (reports, mwx_fusion_expire) */
+    uint64_t dropped, retired, merged, split, rejected, ended, relinked;
     touched_t touched[MAX_TOUCHED]; /* side effects of the last update */
     size_t n_touched;
 };
@@ -303,23 +324,32 @@ static void propagate(const mwx_rec_track_t *s, double t, double x[3], double v[
     const double w = MWX_WGS84_OMEGA;
     double dt = t - s->t;
     double r = mwx_norm3(s->ecef_m);
-    double a[3];
     double q = s->phase == MWX_PHASE_BOOST ? 400.0 : 4.0; /* m^2/s^3 */
     double adt = fabs(dt);
+    /* the state in steps of at most PROP_STEP_S (one step up to that: the estimate of a
+     * fused track from its live members, never more than MEMBER_STALE_S apart, is what
+     * it was); carried minutes on in one step (an ended track's last estimate relinked,
+     * RELINK_S), gravity's turn would put it kilometres off */
+    int steps = adt > PROP_STEP_S ? (int)fmin(ceil(adt / PROP_STEP_S), PROP_MAX_STEPS) : 1;
+    double h = dt / steps;
     sym3_from6(s->cov_pos_m2, pp);
     sym3_from6(s->cov_vel_m2s2, pv);
-    if (r < 1.0) {
-        memcpy(x, s->ecef_m, sizeof(double) * 3);
-        memcpy(v, s->vel_mps, sizeof(double) * 3);
+    memcpy(x, s->ecef_m, sizeof(double) * 3);
+    memcpy(v, s->vel_mps, sizeof(double) * 3);
+    if (r < 1.0)
         return;
-    }
-    for (int i = 0; i < 3; i++)
-        a[i] = -MWX_WGS84_GM * s->ecef_m[i] / (r * r * r);
-    a[0] += 2 * w * s->vel_mps[1] + w * w * s->ecef_m[0];
-    a[1] += -2 * w * s->vel_mps[0] + w * w * s->ecef_m[1];
-    for (int i = 0; i < 3; i++) {
-        x[i] = s->ecef_m[i] + s->vel_mps[i] * dt + 0.5 * a[i] * dt * dt;
-        v[i] = s->vel_mps[i] + a[i] * dt;
+    for (int k = 0; k < steps; k++) {
+        double rk = mwx_norm3(x), a[3];
+        if (rk < 1.0)
+            break;
+        for (int i = 0; i < 3; i++)
+            a[i] = -MWX_WGS84_GM * x[i] / (rk * rk * rk);
+        a[0] += 2 * w * v[1] + w * w * x[0];
+        a[1] += -2 * w * v[0] + w * w * x[1];
+        for (int i = 0; i < 3; i++) {
+            x[i] = x[i] + v[i] * h + 0.5 * a[i] * h * h;
+            v[i] = v[i] + a[i] * h;
+        }
     }
     for (int i = 0; i < 9; i++)
         pp[i] += dt * dt * pv[i];
@@ -364,6 +394,7 @@ int mwx_fusion_create(const mwx_fusion_cfg_t *cfg, mwx_fusion_t **out, mwx_err_t
         f->cfg.max_age_s = 30.0;
     f->cap = (size_t)cfg->capacity;
     f->next_id = cfg->first_num;
+    f->t_clock = -INFINITY;
     f->v = calloc(f->cap, sizeof *f->v);
     if (!f->v) {
         free(f);
@@ -474,6 +505,22 @@ static double distance(const mwx_rec_track_t *s, const mwx_rec_track_t *o)
  * estimate nearest that time when s is late (more than HIST_STEP_S older than fu) and
  * one lies within HIST_STEP_S of it, else its present one (or INFINITY when s is more
  * than max_age_s older than fu and fu has no past estimate near s's time). */
+/* fu's past estimate p as a track report (for the gate) */
+static void hist_track(const fused_t *fu, const hist_t *p, mwx_rec_track_t *h)
+{
+    *h = fu->out;
+    h->t = p->t;
+    h->phase = (mwx_phase_t)p->phase;
+    for (int i = 0; i < 3; i++) {
+        h->ecef_m[i] = p->x[i];
+        h->vel_mps[i] = p->v[i];
+    }
+    for (int i = 0; i < 6; i++) {
+        h->cov_pos_m2[i] = p->cp[i];
+        h->cov_vel_m2s2[i] = p->cv[i];
+    }
+}
+
 static double distance_at(const mwx_fusion_t *f, const mwx_rec_track_t *s, const fused_t *fu)
 {
     const hist_t *best = NULL;
@@ -487,18 +534,69 @@ static double distance_at(const mwx_fusion_t *f, const mwx_rec_track_t *s, const
     }
     if (!best)
         return fu->out.t - s->t > f->cfg.max_age_s ? INFINITY : distance(s, &fu->out);
-    h = fu->out;
-    h.t = best->t;
-    h.phase = (mwx_phase_t)best->phase;
-    for (int i = 0; i < 3; i++) {
-        h.ecef_m[i] = best->x[i];
-        h.vel_mps[i] = best->v[i];
-    }
-    for (int i = 0; i < 6; i++) {
-        h.cov_pos_m2[i] = best->cp[i];
-        h.cov_vel_m2s2[i] = best->cv[i];
-    }
+    hist_track(fu, best, &h);
     return distance(s, &h);
+}
+
+/* Can estimate o be carried forward RELINK_S under gravity: a coasting body (ballistic,
+ * not boost; not one the tracker says may be thrusting or lifting)? */
+static int coasts(const mwx_rec_track_t *o)
+{
+    return o->phase == MWX_PHASE_BALLISTIC &&
+           (o->klass == MWX_CLASS_UNKNOWN || o->klass == MWX_CLASS_BALLISTIC ||
+            o->klass == MWX_CLASS_STAGE);
+}
+
+/* The gate distance of estimate s to the ended fused track fu: to fu as it was at s's
+ * time when s is no newer (a late report: distance_at), else to fu's last estimate
+ * carried forward, when it coasts and is at most RELINK_S older. */
+static double ended_distance(const mwx_fusion_t *f, const mwx_rec_track_t *s, const fused_t *fu)
+{
+    double dt = s->t - fu->out.t;
+    if (dt <= HIST_STEP_S)
+        return distance_at(f, s, fu);
+    if (dt > RELINK_S || !coasts(&fu->out))
+        return INFINITY;
+    return distance(s, &fu->out);
+}
+
+static int hist_mature(const hist_t *p)
+{
+    double vv = ((double)p->cv[0] + p->cv[3] + p->cv[5]) / 3.0;
+    double vp = ((double)p->cp[0] + p->cp[3] + p->cp[5]) / 3.0;
+    return vv <= MATURE_VEL_SIGMA_MPS * MATURE_VEL_SIGMA_MPS ||
+           vp <= MATURE_POS_SIGMA_M * MATURE_POS_SIGMA_M;
+}
+
+/* The gate distance between the ended fused track e and the live one n that may carry on
+ * its missile: n as it was at e's last time (distance_at), or, when n began after e went
+ * silent (its oldest settled estimate is newer than e's last), e's last estimate carried
+ * forward to that one (RELINK_S at most, e coasting). INFINITY when an origin has a
+ * member in each that were live at once: one node's two tracks are two objects (a
+ * partner's node restarted: its old track's last report comes before its new one's
+ * first). */
+static double successor_distance(const mwx_fusion_t *f, const fused_t *e, const fused_t *n)
+{
+    const hist_t *first = NULL;
+    mwx_rec_track_t h;
+    double d;
+    for (int i = 0; i < e->n_src; i++)
+        for (int k = 0; k < n->n_src; k++)
+            if (strcmp(e->src[i].origin, n->src[k].origin) == 0 &&
+                e->src[i].last.t >= n->src[k].first_t)
+                return INFINITY;
+    d = distance_at(f, &e->out, n);
+    if (isfinite(d))
+        return d;
+    for (int k = 0; k < n->n_hist && !first; k++) {
+        const hist_t *p = &n->hist[(n->hist_head + k) % HIST_N];
+        if (hist_mature(p))
+            first = p;
+    }
+    if (!first || first->t < e->out.t || first->t - e->out.t > RELINK_S || !coasts(&e->out))
+        return INFINITY;
+    hist_track(n, first, &h);
+    return distance(&h, &e->out);
 }
 
 /* Keep fu's estimate in its history: flying ones, one per HIST_STEP_S. */
@@ -769,7 +867,7 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
                                                                 : MWX_PHASE_BALLISTIC;
     o->confirmed = 0;
     for (int k = 0; k < fu->n_src; k++)
-        o->confirmed |= fu->src[k].last.confirmed;
+        o->confirmed |= fu->src[k].last.confirmed && !fu->ended; /* ended: out of the picture */
     mwx_strlcpy(o->sources, sources, sizeof o->sources);
     mwx_strlcpy(o->node, f->cfg.node, sizeof o->node);
     mwx_strlcpy(o->track_id, fu->id, sizeof o->track_id);
@@ -846,6 +944,38 @@ static void remove_source(fused_t *fu, int k)
     fu->n_src--;
 }
 
+/* Members of fu that cannot give up their slot as of t: heard within max_age_s, or a
+ * last word (phase impact: the fused track lands by it). The others are tracks their node
+ * has lost, which nothing but their own report can bring back; a fused track whose
+ * partner restarted again and again (a new track id each time) filled its
+ * MWX_FUSION_MAX_SOURCES slots with them and could take the next one no more: the chaos
+ * long run's JP held M4 twice. */
+static int kept_sources(const mwx_fusion_t *f, const fused_t *fu, double t)
+{
+    int n = 0;
+    for (int k = 0; k < fu->n_src; k++)
+        n += t - fu->src[k].last.t <= f->cfg.max_age_s || fu->src[k].last.phase == MWX_PHASE_IMPACT;
+    return n;
+}
+
+/* A free member slot in fu as of t: the member silent the longest gives up its slot when
+ * none is free (kept_sources says which may). Returns 0, or -1 when every slot is kept. */
+static int make_room(const mwx_fusion_t *f, fused_t *fu, double t)
+{
+    while (fu->n_src >= MWX_FUSION_MAX_SOURCES) {
+        int old = -1;
+        for (int k = 0; k < fu->n_src; k++)
+            if (t - fu->src[k].last.t > f->cfg.max_age_s &&
+                fu->src[k].last.phase != MWX_PHASE_IMPACT &&
+                (old < 0 || fu->src[k].last.t < fu->src[old].last.t))
+                old = k;
+        if (old < 0)
+            return -1;
+        remove_source(fu, old);
+    }
+    return 0;
+}
+
 /* Remove fused track i from the table (the last one moves into its slot). */
 static void remove_fused(mwx_fusion_t *f, size_t i)
 {
@@ -907,7 +1037,7 @@ static double disagreement(const mwx_fusion_t *f, const fused_t *fu, int k)
 static int disjoint(const mwx_fusion_t *f, const fused_t *a, const fused_t *b)
 {
     double t = fmax(a->out.t, b->out.t);
-    if (a->n_src + b->n_src > MWX_FUSION_MAX_SOURCES)
+    if (kept_sources(f, a, t) + kept_sources(f, b, t) > MWX_FUSION_MAX_SOURCES)
         return 0;
     for (int k = 0; k < a->n_src; k++) {
         if (t - a->src[k].last.t > f->cfg.max_age_s)
@@ -925,15 +1055,19 @@ static size_t try_merge(mwx_fusion_t *f, size_t i)
     fused_t *a = &f->v[i];
     size_t best_j = f->n;
     double best = f->cfg.gate_chi2;
-    for (size_t j = 0; j < f->n && mature(&a->out); j++) {
+    for (size_t j = 0; j < f->n && mature(&a->out) && !a->ended; j++) {
         const fused_t *b = &f->v[j];
         double d;
         if (j == i || !mature(&b->out) || !disjoint(f, a, b))
             continue;
         /* the older of the two against the newer as it was then: a late partner's
          * fused track (its reports recovered after a link cut) merges with the track of
-         * its missile, even one that has landed since */
-        d = a->out.t <= b->out.t ? distance_at(f, &a->out, b) : distance_at(f, &b->out, a);
+         * its missile, even one that has landed since; an ended one with the track that
+         * carries on its missile (it is relinked: the older id survives) */
+        if (b->ended)
+            d = successor_distance(f, b, a);
+        else
+            d = a->out.t <= b->out.t ? distance_at(f, &a->out, b) : distance_at(f, &b->out, a);
         if (d < best) {
             best = d;
             best_j = j;
@@ -957,7 +1091,11 @@ static size_t try_merge(mwx_fusion_t *f, size_t i)
         fused_t *k = &f->v[keep], *g = &f->v[gone];
         double t_min = fmax(k->out.t, g->out.t);
         for (int s = 0; s < g->n_src; s++)
-            add_source(k, &g->src[s]);
+            if (make_room(f, k, t_min) == 0)
+                add_source(k, &g->src[s]);
+        if (k->ended && !g->ended)
+            f->relinked++;
+        k->ended = k->ended && g->ended;
         k->merge_count = 0;
         k->merge_with = 0;
         refuse(f, k, t_min);
@@ -990,8 +1128,9 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
                            "definite or out of range",
                            f->cfg.node, src->track_id, src->node);
     }
+    f->t_clock = fmax(f->t_clock, src->t);
     /* 1. a source already mapped stays with its fused track (stable ids) while its
-     *    reports agree with the other members' */
+     *    reports agree with the other members' (an ended one's too: it relinks) */
     for (size_t i = 0; i < f->n && !fu; i++) {
         int k = find_source(&f->v[i], src->node, src->track_id);
         if (k >= 0) {
@@ -1001,6 +1140,7 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
     }
     if (fu) {
         source_t *s = &fu->src[slot];
+        s->first_t = fmin(s->first_t, src->t);
         /* out-of-order reports from one source never move its estimate backwards */
         if (src->t < s->last.t) {
             if (fused)
@@ -1028,20 +1168,26 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
         mwx_strlcpy(moving.origin, src->node, sizeof moving.origin);
         mwx_strlcpy(moving.track_id, src->track_id, sizeof moving.track_id);
         moving.last = *src;
+        moving.first_t = src->t;
     }
     /* 2. a new or departing source: the nearest fused track inside the gate that has no
-     *    live track of this origin (a node's two tracks are two objects) */
+     *    live track of this origin (a node's two tracks are two objects); failing one
+     *    in the picture, an ended one it carries on (ended_distance) */
     if (!fu) {
         double best = f->cfg.gate_chi2;
-        for (size_t i = 0; i < f->n && mature(src); i++) {
-            double d;
-            if (&f->v[i] == left || has_origin(&f->v[i], src->node, src->t, f->cfg.max_age_s) ||
-                f->v[i].n_src >= MWX_FUSION_MAX_SOURCES)
-                continue;
-            d = distance_at(f, src, &f->v[i]);
-            if (d < best) {
-                best = d;
-                fu = &f->v[i];
+        for (int pass = 0; pass < 2 && !fu; pass++) {
+            for (size_t i = 0; i < f->n && mature(src); i++) {
+                const fused_t *c = &f->v[i];
+                double d;
+                if (c == left || c->ended != pass ||
+                    kept_sources(f, c, src->t) >= MWX_FUSION_MAX_SOURCES ||
+                    has_origin(c, src->node, src->t, f->cfg.max_age_s))
+                    continue;
+                d = pass ? ended_distance(f, src, c) : distance_at(f, src, c);
+                if (d < best) {
+                    best = d;
+                    fu = &f->v[i];
+                }
             }
         }
         /* 3. otherwise a new fused track, within the partner's share */
@@ -1054,7 +1200,14 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
         }
         if (!fu && !(fu = new_fused(f, src->t, err)))
             return MWX_EFULL;
+        (void)make_room(f, fu, src->t); /* the gate took it only with room (kept_sources) */
         add_source(fu, &moving);
+    }
+    /* an ended fused track is back in the picture with a member's live report, or its
+     * last word (a missile that came down while its reports were held up lands) */
+    if (fu->ended && (src->t >= f->t_clock - f->cfg.max_age_s || src->phase == MWX_PHASE_IMPACT)) {
+        fu->ended = 0;
+        f->relinked++;
     }
     refuse(f, fu, fmax(fu->out.t, src->t));
     {
@@ -1065,6 +1218,49 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
     if (fused)
         *fused = fu->out;
     return MWX_OK;
+}
+
+size_t mwx_fusion_expire(mwx_fusion_t *f, double t)
+{
+    f->n_touched = 0;
+    if (isfinite(t))
+        f->t_clock = fmax(f->t_clock, t);
+    for (size_t i = 0; i < f->n && f->n_touched < MAX_TOUCHED; i++) {
+        fused_t *fu = &f->v[i];
+        double newest = -INFINITY;
+        int down = 0;
+        if (fu->ended || fu->out.phase == MWX_PHASE_IMPACT)
+            continue;
+        for (int k = 0; k < fu->n_src; k++) {
+            newest = fmax(newest, fu->src[k].last.t);
+            down |= fu->src[k].last.phase == MWX_PHASE_IMPACT;
+        }
+        if (!(f->t_clock - newest > f->cfg.max_age_s))
+            continue;
+        if (down && fu->out.impact.valid) {
+            /* a member declared it down and the others went silent after (a node killed
+             * before its own last word): it lands, as its members said */
+            fu->out.phase = MWX_PHASE_IMPACT;
+            land_at_impact(fu);
+            touch(f, fu, 0);
+        } else {
+            fu->ended = 1;
+            fu->out.confirmed = 0;
+            fu->merge_count = 0;
+            f->ended++;
+            touch(f, fu, 1);
+        }
+    }
+    return f->n_touched;
+}
+
+uint64_t mwx_fusion_ended(const mwx_fusion_t *f)
+{
+    return f->ended;
+}
+uint64_t mwx_fusion_relinked(const mwx_fusion_t *f)
+{
+    return f->relinked;
 }
 
 size_t mwx_fusion_touched(const mwx_fusion_t *f, size_t i, mwx_rec_track_t *trk, int *ended)

@@ -60,6 +60,43 @@ static double now_unix(const mwx_node_t *n)
     return n->cfg.sim_clock ? n->cfg.epoch_unix + n->t_now : mwx_time_wall();
 }
 
+/* The fused tracks the last fusion call changed besides the one it returned
+ * (mwx_fusion_touched): a fused track a source left is re-reported; one merged into
+ * another, or ended because all its sources went silent, is reported a last time
+ * (unconfirmed) and its warning series ends as "lost", which keeps its warnings up to the
+ * predicted impact: the survivor, or a track that carries the missile on, takes them
+ * over (docs/WARNING_POLICY.md, "One threat, one series"), and a region is never
+ * cancelled for a missile that is still coming. t_end: the node's time for an ending
+ * (NAN: the track's own). */
+static void fusion_side_effects(mwx_node_t *n, double t_end)
+{
+    mwx_err_t e = {0};
+    int rc;
+    for (size_t i = 0, nt = mwx_fusion_touched(n->fusion, 0, NULL, NULL); i < nt; i++) {
+        mwx_record_t side;
+        int ended = 0;
+        mwx_err_clear(&e);
+        side.type = MWX_REC_TRACK;
+        mwx_fusion_touched(n->fusion, i, &side.u.track, &ended);
+        n->st.fused_updates++;
+        emit(n, &side);
+        if (!n->warn)
+            continue;
+        rc = ended ? mwx_warn_end_track(n->warn, side.u.track.track_id,
+                                        isnan(t_end) ? side.u.track.t : fmax(t_end, side.u.track.t),
+                                        MWX_WARN_END_LOST, &e)
+                   : mwx_warn_track(n->warn, &side.u.track, &e);
+        if (rc == MWX_EFULL)
+            n->st.warn_full++;
+        else if (rc == MWX_ENOTFOUND && ended)
+            ; /* merged away or ended before the warning context ever took it (it was
+               * full, or the track never reached it): no series to end. This once
+               * stopped the node ("warn: no track US-F5", found by bench/soak). */
+        else if (rc != MWX_OK)
+            note_error(n, &e);
+    }
+}
+
 /* A track (own, or a verified partner's) goes into the fused picture and the warning. */
 static void fuse_and_warn(mwx_node_t *n, const mwx_rec_track_t *src)
 {
@@ -90,32 +127,7 @@ static void fuse_and_warn(mwx_node_t *n, const mwx_rec_track_t *src)
         note_error(n, &e);
         return;
     }
-    /* Side effects: a fused track a source left is re-reported; one merged into another
-     * is reported a last time (unconfirmed) and its warning series ends as "lost", which
-     * keeps its warnings up to the predicted impact: the survivor carries them on, and a
-     * region is never cancelled for a missile that is still coming. */
-    for (size_t i = 0, nt = mwx_fusion_touched(n->fusion, 0, NULL, NULL); i < nt; i++) {
-        mwx_record_t side;
-        int ended = 0;
-        mwx_err_clear(&e);
-        side.type = MWX_REC_TRACK;
-        mwx_fusion_touched(n->fusion, i, &side.u.track, &ended);
-        n->st.fused_updates++;
-        emit(n, &side);
-        if (!n->warn)
-            continue;
-        rc = ended ? mwx_warn_end_track(n->warn, side.u.track.track_id, side.u.track.t,
-                                        MWX_WARN_END_LOST, &e)
-                   : mwx_warn_track(n->warn, &side.u.track, &e);
-        if (rc == MWX_EFULL)
-            n->st.warn_full++;
-        else if (rc == MWX_ENOTFOUND && ended)
-            ; /* merged away before the warning context ever took it (it was full, or the
-               * track never reached it): no series to end. This once stopped the node
-               * ("warn: no track US-F5", found by bench/soak). */
-        else if (rc != MWX_OK)
-            note_error(n, &e);
-    }
+    fusion_side_effects(n, NAN);
 }
 
 /* Seal and publish the signed session message (announcement and checkpoint), when the
@@ -637,6 +649,10 @@ int mwx_node_advance(mwx_node_t *n, double t, mwx_err_t *err)
         return rc;
     if ((rc = mwx_node_poll(n, 0.0, err)) != MWX_OK)
         return rc;
+    /* fused tracks all of whose sources went silent end (before the warning context's
+     * tick, which would find them stale at the same time) */
+    while (mwx_fusion_expire(n->fusion, n->t_now) > 0)
+        fusion_side_effects(n, n->t_now);
     if (n->warn && (rc = mwx_warn_tick(n->warn, n->t_now, err)) != MWX_OK)
         return rc;
     return take_cb_error(n, err);
@@ -648,6 +664,8 @@ void mwx_node_get_stats(const mwx_node_t *n, mwx_node_stats_t *st)
     st->fusion_merged = mwx_fusion_merged(n->fusion);
     st->fusion_split = mwx_fusion_split(n->fusion);
     st->fusion_dropped = mwx_fusion_dropped(n->fusion);
+    st->fusion_ended = mwx_fusion_ended(n->fusion);
+    st->fusion_relinked = mwx_fusion_relinked(n->fusion);
     mwx_receiver_counters(n->receiver, &st->share);
     memset(&st->warn, 0, sizeof st->warn);
     if (n->warn)

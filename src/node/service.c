@@ -1141,11 +1141,12 @@ out:
             (void)mwx_bus_flush(s->inner, 1.0, NULL);
         mwxi_svc_logf(s,
                       "stop: %llu measurements, %llu own track updates, %llu fused updates "
-                      "(%llu merges, %llu splits), %llu published, %llu accepted, %llu recovered "
-                      "by gap request, %llu alerts",
+                      "(%llu merges, %llu splits, %llu ended, %llu relinked), %llu published, "
+                      "%llu accepted, %llu recovered by gap request, %llu alerts",
                       (unsigned long long)st.meas, (unsigned long long)st.own_track_updates,
                       (unsigned long long)st.fused_updates, (unsigned long long)st.fusion_merged,
-                      (unsigned long long)st.fusion_split, (unsigned long long)st.published,
+                      (unsigned long long)st.fusion_split, (unsigned long long)st.fusion_ended,
+                      (unsigned long long)st.fusion_relinked, (unsigned long long)st.published,
                       (unsigned long long)st.share.accepted, (unsigned long long)s->gap_recovered,
                       (unsigned long long)st.alerts);
         {

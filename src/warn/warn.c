@@ -1060,12 +1060,16 @@ static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
                 (rc = mwxi_warn_issue(w, tr, &tr->s[k], MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
                 return rc;
     }
-    /* a lost track that never warned of more: its launch notice ends with it (the same;
-     * held while the missile may still fly: the launch is not over because one track of
-     * it was lost) */
-    if (tr->lost && !held && tr->launch.active &&
+    /* a lost track that never warned of more: its launch notice goes on with a live track
+     * of its launch after the hold (which closes it with its flight: a node's boost-phase
+     * track of a missile, the notice's first carrier, dropped or silenced while another
+     * track carries the missile on, held it to the launch hold, 20 minutes, past the
+     * all-clear: the chaos test's "a series left open"), else it ends with it, held while
+     * the missile may still fly (the launch is not over because one track of it was
+     * lost) */
+    if (tr->lost && !held && tr->launch.active && !tr->s[0].active && !tr->s[1].active &&
+        !mwxi_warn_hand_over(w, tr, MWX_WARN_LAUNCH) &&
         !(tr->trk.launch.valid && t < tr->trk.launch.t + MWXI_WARN_LAUNCH_HOLD_S) &&
-        !tr->s[0].active && !tr->s[1].active && !mwxi_warn_hand_over(w, tr, MWX_WARN_LAUNCH) &&
         (rc = mwxi_warn_issue(w, tr, &tr->launch, MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
         return rc;
     if (!tr->used) /* an orphan whose series all went to other tracks */

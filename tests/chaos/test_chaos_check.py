@@ -65,8 +65,34 @@ expect(chaos.compare_warnings("JP", wr, wl, {"M2": 744.8}, {"M2"}) == [],
        "a cut-blinded launch: exempt")
 expect(len(chaos.compare_warnings("JP", wr, {}, {"M2": 744.8}, {"M2"})) == 1,
        "a cut-blinded launch still warned")
+# ... unless the node was dead or cut off when the reference sent it (its overflight Alert
+# at 257 s): a heading-toward warning needs the boost's reports; not one sent after
+expect(chaos.compare_warnings("JP", wr, {}, {"M2": 744.8}, {"M2"}, [(240.0, 300.0)]) == [],
+       "an overflight Alert the reference sent while the node was deaf may be missing")
+expect(len(chaos.compare_warnings("JP", wr, {}, {"M2": 744.8}, {"M2"}, [(100.0, 250.0)])) == 1,
+       "not when it was sent after")
+wi, _ = chaos.summarize([("JP-F4.impact", 8, "Alert", 257.0, R, "M2"),
+                         ("JP-F4.impact", 20, "Cancel", 760.0, R, "M2")])
+expect(len(chaos.compare_warnings("JP", wi, {}, {"M2": 744.8}, {"M2"}, [(240.0, 300.0)])) == 1,
+       "nor an impact warning")
 expect(len(chaos.compare_warnings("JP", wr, chaos.summarize(late[:1])[0], {"M2": 744.8},
                                   {"M2"})) == 1, "a cut-blinded launch's series still ended")
+# the picture: a nation whose own node a fault stopped while it saw the launch may
+# contribute in one picture and not the other (its tracker restarted afresh); any other
+# nation's contribution must be the same
+imp = {"M1": (35.097, 132.597)}
+pic_ref = {n: [] for n in chaos.NATIONS}
+pic_run = {n: [] for n in chaos.NATIONS}
+pic_ref["KR"] = [{"id": "KR-F2", "sources": ["US"], "impact": [35.097, 132.597]}]
+pic_run["KR"] = [{"id": "KR-F7", "sources": ["KR", "US"], "impact": [35.098, 132.597]}]
+blinded = {n: {"M1"} for n in chaos.NATIONS}
+fb, _, _ = chaos.fused_check(pic_ref, pic_run, blinded, imp, {"M1": {"KR"}})
+expect(not any("sources" in b for b in fb), "KR's restarted tracker's source allowed: %s" % fb)
+fb, _, _ = chaos.fused_check(pic_ref, pic_run, blinded, imp, {"M1": {"JP"}})
+expect(any("sources" in b for b in fb), "another nation's source is not: %s" % fb)
+fb, _, _ = chaos.fused_check(pic_ref, pic_run, {n: set() for n in chaos.NATIONS}, imp,
+                             {"M1": {"KR"}})
+expect(any("sources" in b for b in fb), "nor on a launch no fault blinded: %s" % fb)
 if FAILS:
     raise SystemExit(1)
 print("PASS")

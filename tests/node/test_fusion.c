@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mwx/node.h"
+#include "node/ballistic_truth.h"
 
 /* deterministic normal samples (Box-Muller on a small LCG) */
 static uint64_t rng = 12345;
@@ -826,48 +827,14 @@ static void test_ends_on_the_ground(void **state)
     mwx_fusion_destroy(f);
 }
 
-/* A ballistic truth in ECEF (point-mass gravity, Coriolis, centrifugal: RK4, 0.5 s steps)
- * from ~280 km up, at t (s, from t0 = 100). */
-static void accel(const double x[3], const double v[3], double a[3])
-{
-    const double mu = 3.986004418e14, w = MWX_WGS84_OMEGA;
-    double r = mwx_norm3(x), k = -mu / (r * r * r);
-    a[0] = k * x[0] + w * w * x[0] + 2 * w * v[1];
-    a[1] = k * x[1] + w * w * x[1] - 2 * w * v[0];
-    a[2] = k * x[2];
-}
-
+/* A ballistic truth from ~280 km up over Korea, at t (s, from t0 = 100). */
 static void ballistic(double t, double x[3], double v[3])
 {
     double x0[3] = {-3.25e6, 4.2e6, 4.0e6}, v0[3] = {1200, 900, 1100};
-    double s = 1.0 / mwx_norm3(x0);
-    for (int i = 0; i < 3; i++) {
-        x[i] = x0[i] * (6.65e6 * s);
-        v[i] = v0[i];
-    }
-    for (double tt = 100; tt < t - 1e-9;) {
-        double h = fmin(0.5, t - tt), k1x[3], k1v[3], k2x[3], k2v[3], k3x[3], k3v[3], k4x[3],
-               k4v[3], xt[3], vt[3];
-        memcpy(k1x, v, sizeof k1x);
-        accel(x, v, k1v);
-        for (int i = 0; i < 3; i++)
-            xt[i] = x[i] + h / 2 * k1x[i], vt[i] = v[i] + h / 2 * k1v[i];
-        memcpy(k2x, vt, sizeof k2x);
-        accel(xt, vt, k2v);
-        for (int i = 0; i < 3; i++)
-            xt[i] = x[i] + h / 2 * k2x[i], vt[i] = v[i] + h / 2 * k2v[i];
-        memcpy(k3x, vt, sizeof k3x);
-        accel(xt, vt, k3v);
-        for (int i = 0; i < 3; i++)
-            xt[i] = x[i] + h * k3x[i], vt[i] = v[i] + h * k3v[i];
-        memcpy(k4x, vt, sizeof k4x);
-        accel(xt, vt, k4v);
-        for (int i = 0; i < 3; i++) {
-            x[i] += h / 6 * (k1x[i] + 2 * k2x[i] + 2 * k3x[i] + k4x[i]);
-            v[i] += h / 6 * (k1v[i] + 2 * k2v[i] + 2 * k3v[i] + k4v[i]);
-        }
-        tt += h;
-    }
+    double s = 6.65e6 / mwx_norm3(x0);
+    for (int i = 0; i < 3; i++)
+        x0[i] *= s;
+    bt_fly(x0, v0, 100, t, x, v);
 }
 
 /* After a long link cut, gap recovery brings a partner's reports of a missile all at once
@@ -941,6 +908,244 @@ static void test_late_other_missile_apart(void **state)
     mwx_fusion_destroy(f);
 }
 
+/* mwx_fusion_expire until it changes nothing, as the node does each scan; returns the
+ * fused tracks ended, and the last one ended in *ended_id (when not NULL). */
+static int tick(mwx_fusion_t *f, double t, char *ended_id)
+{
+    int n_ended = 0;
+    size_t n;
+    while ((n = mwx_fusion_expire(f, t)) > 0)
+        for (size_t i = 0; i < n; i++) {
+            mwx_rec_track_t trk;
+            int ended = 0;
+            mwx_fusion_touched(f, i, &trk, &ended);
+            if (ended) {
+                n_ended++;
+                if (ended_id)
+                    strcpy(ended_id, trk.track_id);
+            }
+        }
+    return n_ended;
+}
+
+/* The confirmed fused tracks of the picture. */
+static int picture_count(const mwx_fusion_t *f)
+{
+    int n = 0;
+    for (size_t i = 0; i < mwx_fusion_count(f); i++) {
+        mwx_rec_track_t trk;
+        assert_int_equal(mwx_fusion_get(f, i, &trk), 0);
+        n += trk.confirmed;
+    }
+    return n;
+}
+
+static int fused_by_id(const mwx_fusion_t *f, const char *id, mwx_rec_track_t *out)
+{
+    for (size_t i = 0; i < mwx_fusion_count(f); i++)
+        if (mwx_fusion_get(f, i, out) == 0 && strcmp(out->track_id, id) == 0)
+            return 1;
+    return 0;
+}
+
+/* Issue 14: a fused track all of whose members go silent (a node dropped its track, a
+ * partner's node died, a link was cut) ends when the last of them has been silent for
+ * max_age_s (30 s): reported once more, unconfirmed (ended), and listed unconfirmed; not
+ * again. One that came down stays in the picture as it is; one a member declared down
+ * before the other went silent lands at its impact point. Before, nothing ended a silent
+ * fused track: it stayed in the picture, flying and confirmed, for ever. */
+static void test_silent_fused_track_ends(void **state)
+{
+    mwx_fusion_cfg_t cfg = {"KR", 16, 0, 0, 0, 0};
+    mwx_rec_impact_est_t imp = {1, 40.5, 135.5, 900, 5, 3, 40};
+    mwx_fusion_t *f;
+    mwx_rec_track_t out, r, a, b, c;
+    double x[3], v[3];
+    mwx_earth_t e = mwx_earth_wgs84();
+    mwx_geo_t g;
+    (void)state;
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    for (int t = 100; t <= 150; t++) {
+        ballistic(t, x, v);
+        /* A: JP and US, both silent after t = 150 */
+        r = make_track("JP", "JP-1", t, x, v, 200, 10);
+        r.impact = imp;
+        assert_int_equal(mwx_fusion_update(f, &r, &a, NULL), 0);
+        r = make_track("US", "US-1", t + 0.2, x, v, 200, 10);
+        r.impact = imp;
+        assert_int_equal(mwx_fusion_update(f, &r, &a, NULL), 0);
+        /* B, 300 km off: KR's, which says its last word at t = 150 */
+        x[1] += 300e3;
+        r = make_track("KR", "KR-2", t, x, v, 200, 10);
+        r.impact = imp;
+        r.impact.lon += 4;
+        if (t == 150)
+            r.phase = MWX_PHASE_IMPACT;
+        assert_int_equal(mwx_fusion_update(f, &r, &b, NULL), 0);
+        /* C, 300 km the other way: JP declares it down at 148, US flies it on to 150
+         * and is heard no more (its node killed before its own last word) */
+        x[1] -= 600e3;
+        if (t <= 148) {
+            r = make_track("JP", "JP-3", t, x, v, 200, 10);
+            r.impact = imp;
+            r.impact.lon -= 4;
+            if (t == 148)
+                r.phase = MWX_PHASE_IMPACT;
+            assert_int_equal(mwx_fusion_update(f, &r, &c, NULL), 0);
+        }
+        r = make_track("US", "US-3", t + 0.2, x, v, 200, 10);
+        r.impact = imp;
+        r.impact.lon -= 4;
+        assert_int_equal(mwx_fusion_update(f, &r, &c, NULL), 0);
+    }
+    assert_int_equal(mwx_fusion_count(f), 3);
+    assert_string_equal(a.sources, "JP,US");
+    assert_int_equal(b.phase, MWX_PHASE_IMPACT);
+    assert_int_not_equal(c.phase, MWX_PHASE_IMPACT);
+    /* 29 s on: nothing ends */
+    assert_int_equal(mwx_fusion_expire(f, 179.0), 0);
+    assert_int_equal(picture_count(f), 3);
+    /* 31 s: A ends, C lands, B (down already) stays as it is */
+    size_t n = mwx_fusion_expire(f, 181.5);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        int ended = -1;
+        assert_int_equal(mwx_fusion_touched(f, i, &out, &ended), n);
+        if (strcmp(out.track_id, a.track_id) == 0) {
+            assert_int_equal(ended, 1);
+            assert_int_equal(out.confirmed, 0);
+        } else {
+            assert_string_equal(out.track_id, c.track_id);
+            assert_int_equal(ended, 0);
+            assert_int_equal(out.confirmed, 1);
+            assert_int_equal(out.phase, MWX_PHASE_IMPACT);
+            mwx_ecef_to_geo(&e, out.ecef_m, &g);
+            assert_float_equal(g.alt, 0.0, 1.0); /* on the ground, at its impact point */
+            assert_true(dist_km(g.lat / MWX_DEG, g.lon / MWX_DEG, out.impact.lat, out.impact.lon) <
+                        0.01);
+        }
+    }
+    assert_int_equal(mwx_fusion_expire(f, 182.0), 0);
+    assert_int_equal(mwx_fusion_expire(f, 900.0), 0);
+    assert_int_equal(mwx_fusion_ended(f), 1);
+    assert_true(fused_by_id(f, a.track_id, &out));
+    assert_int_equal(out.confirmed, 0);
+    assert_true(fused_by_id(f, b.track_id, &out));
+    assert_int_equal(out.confirmed, 1);
+    assert_int_equal(out.phase, MWX_PHASE_IMPACT);
+    assert_int_equal(picture_count(f), 2);
+    mwx_fusion_destroy(f);
+}
+
+/* The chaos test's "KR M1: 2 fused tracks" (issue 14), rebuilt. KR's own track of the
+ * missile is dropped in boost at t = 95 (it flew out of KR's sight; boosting, it was
+ * slower than the missile after burnout). US's track of it, US-1, reports from t = 108
+ * to 253; then KR's link is cut and US's node restarted, and US's new track of it, US-7,
+ * reports from t = 410 (round 0). US-7 must carry on US-1's fused track, under its id:
+ * not join KR's boost-phase track (silent 300 s, its estimate carried on with boost's
+ * process noise gated with anything near its path: it took US-7, and US-1's track
+ * stayed in the picture beside it, flying, for ever), nor open a second one. Round 1:
+ * US-7 comes back 12 s after US-1's last report, while US-1 still blocks it (one node's
+ * two live tracks are two objects): it opens a fused track of its own, which relinks
+ * with US-1's once that has ended; the older id goes on. Round 2: only the link is cut
+ * (t = 253..410); US-1's own reports come back and relink its fused track. Either way:
+ * one fused track of the missile in the picture, and KR's boost track ended. */
+static void test_returning_partner_rejoins(void **state)
+{
+    mwx_rec_impact_est_t imp = {1, 39.5, 122.0, 438, 5, 3, 40};
+    (void)state;
+    for (int round = 0; round < 3; round++) {
+        mwx_fusion_cfg_t cfg = {"KR", 16, 0, 0, 0, 0};
+        mwx_fusion_t *f;
+        mwx_rec_track_t out, r, boost, us1;
+        double x[3], v[3], x100[3], v100[3];
+        char ended_id[MWX_ID_LEN] = "";
+        int back = round == 1 ? 265 : 410;
+        const char *us_new = round == 2 ? "US-1" : "US-7";
+        assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+        ballistic(100, x100, v100);
+        for (int t = 60; t <= 95; t++) {
+            for (int i = 0; i < 3; i++) {
+                x[i] = x100[i] - v100[i] * (100 - t) * 0.9;
+                v[i] = v100[i] * (0.85 - 0.004 * (95 - t));
+            }
+            r = make_track("KR", "KR-1", t, x, v, 300, 20);
+            r.phase = MWX_PHASE_BOOST;
+            assert_int_equal(mwx_fusion_update(f, &r, &boost, NULL), 0);
+            (void)tick(f, t, NULL);
+        }
+        for (int t = 108; t <= 253; t++) {
+            ballistic(t, x, v);
+            for (int i = 0; i < 3; i++)
+                x[i] += 80 * nrand();
+            r = make_track("US", "US-1", t, x, v, 200, 10);
+            r.impact = imp;
+            assert_int_equal(mwx_fusion_update(f, &r, &us1, NULL), 0);
+            (void)tick(f, t, NULL);
+        }
+        assert_string_not_equal(us1.track_id, boost.track_id);
+        assert_true(fused_by_id(f, boost.track_id, &out));
+        assert_int_equal(out.confirmed, 0); /* KR's boost track ended at t = 126 */
+        for (int t = 254; t < back; t++)
+            (void)tick(f, t, ended_id);
+        if (round != 1)
+            assert_string_equal(ended_id, us1.track_id); /* silent since 253 */
+        for (int t = back; t <= back + 40; t++) {
+            ballistic(t, x, v);
+            for (int i = 0; i < 3; i++)
+                x[i] += 80 * nrand();
+            r = make_track("US", us_new, t, x, v, 200, 10);
+            r.impact = imp;
+            assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+            (void)tick(f, t, NULL);
+        }
+        if (round == 1)
+            assert_true(mwx_fusion_merged(f) >= 1);
+        assert_true(mwx_fusion_relinked(f) >= 1);
+        assert_string_equal(out.track_id, us1.track_id);
+        assert_int_equal(out.confirmed, 1);
+        assert_string_equal(out.sources, "US");
+        assert_int_equal(picture_count(f), 1);
+        mwx_fusion_destroy(f);
+    }
+}
+
+/* A partner's node restarted again and again while the missile flies (the chaos long run:
+ * US killed four times in 110 s), each time with a new track id: every new track joins
+ * the one fused track (JP tracks the missile throughout). The tracks US lost gave up
+ * their member slots: they filled all MWX_FUSION_MAX_SOURCES of them, the next one could
+ * not join, and JP held the missile twice. */
+static void test_partner_restarts_again_and_again(void **state)
+{
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 5.0, 0, 0};
+    mwx_fusion_t *f;
+    mwx_rec_track_t r, own, out;
+    double x[3], v[3];
+    char id[MWX_ID_LEN];
+    (void)state;
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    for (int t = 100; t <= 321; t++) {
+        int k = (t - 100) / 15; /* US's k-th track: 12 s of reports, then 3 s down */
+        ballistic(t, x, v);
+        r = make_track("JP", "JP-1", t, x, v, 150, 8);
+        assert_int_equal(mwx_fusion_update(f, &r, &own, NULL), 0);
+        if ((t - 100) % 15 < 12) {
+            snprintf(id, sizeof id, "US-%d", k + 1);
+            for (int i = 0; i < 3; i++)
+                x[i] += 100 * nrand();
+            r = make_track("US", id, t + 0.3, x, v, 200, 10);
+            assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+        }
+        (void)tick(f, t + 0.5, NULL);
+    }
+    /* US's 15th track, 11 s old: with JP's, in the picture's one fused track */
+    assert_string_equal(id, "US-15");
+    assert_string_equal(out.track_id, own.track_id);
+    assert_string_equal(out.sources, "JP,US");
+    assert_int_equal(picture_count(f), 1);
+    mwx_fusion_destroy(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -964,6 +1169,9 @@ int main(void)
         cmocka_unit_test(test_lifting_member_predicts),
         cmocka_unit_test(test_late_reports_join),
         cmocka_unit_test(test_late_other_missile_apart),
+        cmocka_unit_test(test_silent_fused_track_ends),
+        cmocka_unit_test(test_returning_partner_rejoins),
+        cmocka_unit_test(test_partner_restarts_again_and_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
