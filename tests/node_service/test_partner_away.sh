@@ -6,15 +6,16 @@
 # receiver's replay window of 1024 seqs made the oldest of a longer absence fall out of
 # reach before gap recovery could ask for them (docs/SHARING.md, "Replay window": bench/soak
 # once lost one JP heartbeat so, this test lost the first JP envelopes of the absence).
-# About 60 s.
+# About 30 s.
 source "$(dirname "$0")/common.sh"
 D="$MWX_TMPDIR/node_service_partner_away"
 SRC="$(cd "$HERE/../.." && pwd)"
 setup_dir "$D"
 cd "$D"
-# bench/soak's scenario: the default sensors with their clutter, 8 launches an hour (JP
-# sends ~1.3 envelopes a scenario second to US while missiles fly)
-"$PY" "$SRC/bench/soak/gen.py" "$SRC/scenarios/default.json" "$D" 1 3600 8
+# bench/soak's scenario: the default sensors with their clutter, 8 launches an hour for two
+# hours (JP sends ~1.3 envelopes a scenario second to US while missiles fly: the absence
+# below needs ~900 s of it, wherever a loaded machine puts it)
+"$PY" "$SRC/bench/soak/gen.py" "$SRC/scenarios/default.json" "$D" 1 7200 16
 cp "$D/block-0.json" "$D/scenario.json"
 "$MWX" nats-config scenario.json -o "$D/nats" --port 4222 > /dev/null
 sed 's/^listen: "127.0.0.1:4222"$/listen: "127.0.0.1:PORT_PLACEHOLDER"/' "$D/nats/nats-server.conf" > "$D/nats.conf.in"
@@ -34,8 +35,8 @@ for n in JP KR US; do
     PIDS+=("$!")
 done
 jp_sent() { "$MWX" node --dump-log "$D/out-JP/node-JP.outbox" | grep -c '"US"' || true; }
-wait_for 120 logged "$D/node-US.log" "first track US-" || fail "US confirmed no track"
-wait_for 120 logged "$D/node-JP.log" "first track JP-" || fail "JP confirmed no track"
+jp_tracking() { [ "$(jp_sent)" -ge 200 ]; }
+wait_for 120 jp_tracking || fail "JP sent US only $(jp_sent) envelopes"
 stop_node "$D" US
 n0=$(jp_sent)
 jp_ran_on() { [ "$(jp_sent)" -ge $((n0 + 1100)) ]; }
