@@ -22,8 +22,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define T0             1795000000.0
-#define WORK_PER_ADMIT (MWX_REPLAY_WINDOW / 64 + 2)
+#define T0 1795000000.0
+/* one step, plus the window bits cleared and the ones given up counted: a word each */
+#define WORK_PER_ADMIT (2 * (MWX_REPLAY_WINDOW / 64 + 1) + 1)
 static const char *const NATION[2] = {"KR", "JP"};
 static mwx_keypair_t key[2];
 static int ready;

@@ -8,7 +8,8 @@
 # analyze.py reports (docs/BENCHMARKS.md, "Soak").
 #
 # Environment (defaults: a week of scenario time at 500x, ~20 min of wall time):
-#   MWX            the mwx binary (default: the one beside this script, or build/mwx)
+#   MWX            the mwx binary (default: the one beside this script, or build/mwx); its
+#                  page assets beside it, or MWX_WEB_ASSETS (default: the build's web/)
 #   SOAK_DIR       work folder (default /tmp/mwx-soak; emptied)
 #   SOAK_BLOCKS    scenario blocks (21)      SOAK_BLOCK_S  seconds a block (28800)
 #   SOAK_LAUNCHES  launches a block (64)     SOAK_SPEED    scenario s per wall s (500)
@@ -26,6 +27,17 @@ if [ -z "$MWX" ]; then
 fi
 [ -x "$MWX" ] || { echo "soak: set MWX to the mwx binary" >&2; exit 2; }
 export MWX
+# the nodes serve their page (http): a binary copied away from its build finds no page
+# assets and every node exits at once (a week-long run was lost so): take the build's
+if [ -z "${MWX_WEB_ASSETS:-}" ]; then
+    B=$(dirname "$MWX")
+    if [ ! -f "$B/web/index.html" ] && [ ! -f "$B/../share/mwx/web/index.html" ]; then
+        [ -f "$SRC/build/web/index.html" ] && export MWX_WEB_ASSETS="$SRC/build/web"
+    fi
+fi
+if [ -n "${MWX_WEB_ASSETS:-}" ] && [ ! -f "$MWX_WEB_ASSETS/index.html" ]; then
+    echo "soak: MWX_WEB_ASSETS=$MWX_WEB_ASSETS has no index.html" >&2; exit 2
+fi
 command -v nats-server >/dev/null || { echo "soak: nats-server not installed" >&2; exit 2; }
 D=${SOAK_DIR:-/tmp/mwx-soak}
 BLOCKS=${SOAK_BLOCKS:-21}

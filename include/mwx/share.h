@@ -49,7 +49,12 @@ extern "C" {
 #define MWX_PAYLOAD_MAX   3072        /* largest payload inside one envelope, bytes */
 #define MWX_GAP_REPLY_MAX (64 * 1024) /* largest gap-recovery reply, bytes */
 #define MWX_SUBJECT_LEN   128
-#define MWX_REPLAY_WINDOW 1024 /* out-of-order tolerance per origin, in seq numbers */
+/* Out-of-order tolerance per origin, in seq numbers: a receiver can still ask for a missing
+ * seq while it is inside (H - W, H]. As deep as the sent log a node keeps and reloads at a
+ * restart (MWX_NODE_LOG_KEEP_ENTRIES): whatever a partner can still answer stays a
+ * declared gap (with 1024 a partner away for more than 1024 envelopes lost the oldest of
+ * them, silently). 1 KB of bitmap per origin. */
+#define MWX_REPLAY_WINDOW 8192
 #define MWX_PUBKEY_BYTES  32
 #define MWX_SECKEY_BYTES  64
 #define MWX_SIG_BYTES     64
@@ -304,8 +309,14 @@ MWX_API const char *mwx_drop_name(mwx_drop_t d);
 typedef struct mwx_share_counters {
     uint64_t accepted;
     uint64_t dropped[MWX_DROP_N];
-    uint64_t work; /* steps of replay-window bookkeeping (accept and missing): each
+    uint64_t work;         /* steps of replay-window bookkeeping (accept and missing): each
                          * call costs a bounded number, whatever the seqs (tests assert it) */
+    uint64_t given_up;     /* seqs that left the window never accepted: out of reach of gap
+                            * recovery for good (0 unless a partner was silent, or this node
+                            * away, for longer than the window) */
+    uint64_t window_jumps; /* an origin's seq jumped a whole window or more ahead: what lay
+                            * between was never in reach (a partner restarted without its
+                            * outbox, or one that sent more than the window meanwhile) */
 } mwx_share_counters_t;
 
 typedef struct mwx_receiver mwx_receiver_t;
@@ -348,6 +359,10 @@ MWX_API MWX_NODISCARD int mwx_receiver_set_key(mwx_receiver_t *r, const mwx_keyp
 MWX_API MWX_NODISCARD int mwx_receiver_revoke(mwx_receiver_t *r, const char *nation);
 /* Highest seq accepted from origin (0 when none). */
 MWX_API uint64_t mwx_receiver_highest(const mwx_receiver_t *r, const char *origin);
+/* Per origin: the seqs given up and the window jumps (mwx_share_counters_t); 0 for an
+ * unknown origin. */
+MWX_API uint64_t mwx_receiver_given_up(const mwx_receiver_t *r, const char *origin);
+MWX_API uint64_t mwx_receiver_window_jumps(const mwx_receiver_t *r, const char *origin);
 /* The oldest seq range missing from origin inside the replay window: MWX_OK with
  * [*from, *to] (inclusive), or MWX_ENOTFOUND when nothing is missing. */
 MWX_API MWX_NODISCARD int mwx_receiver_missing(const mwx_receiver_t *r, const char *origin,

@@ -29,15 +29,16 @@ int mwxi_gap_peer_plan(gap_peer_t *p, const mwx_receiver_t *r, double now, doubl
         return 0;
     int backfill = !p->backfilled;
     if (backfill) {
-        /* first sight: it may have sent before we listened (within the replay window) */
+        /* first sight: it may have sent before we listened (the GAP_BACKFILL_SEQS below the
+         * highest seq: within the replay window) */
         uint64_t hi = mwx_receiver_highest(r, p->nation);
         if (p->first <= 1) {
             p->backfilled = 1;
             return 0;
         }
-        f = p->first > MWX_REPLAY_WINDOW - 1 ? p->first - (MWX_REPLAY_WINDOW - 1) : 1;
-        if (hi >= MWX_REPLAY_WINDOW && f <= hi - MWX_REPLAY_WINDOW)
-            f = hi - MWX_REPLAY_WINDOW + 1;
+        f = p->first > GAP_BACKFILL_SEQS - 1 ? p->first - (GAP_BACKFILL_SEQS - 1) : 1;
+        if (hi >= GAP_BACKFILL_SEQS && f <= hi - GAP_BACKFILL_SEQS)
+            f = hi - GAP_BACKFILL_SEQS + 1;
         t = p->first - 1;
         if (f > t) {
             p->backfilled = 1;

@@ -18,6 +18,11 @@
 #define GAP_BACKOFF_MIN_S 1.0
 #define GAP_BACKOFF_MAX_S 30.0
 #define GAP_EMPTY_RETRY_S 10.0 /* after 3 empty answers for the same range */
+/* At first sight of a partner, the seqs just before the first one are asked for (it may
+ * have sent before this node listened), down to this many below its highest seq: as
+ * before the replay window grew to 8192 (a node joining a running network, or restarted
+ * on an inbox whose history of the partner is longer than this, pulls no more) */
+#define GAP_BACKFILL_SEQS 1024
 
 typedef struct gap_peer {
     char nation[MWX_ID_LEN];
@@ -35,6 +40,7 @@ typedef struct gap_peer {
     int empty_answers;
     uint64_t requests, failures, replies, ignored_replies;
     double last_heard; /* wall time of the last envelope accepted live (0: never; /readyz) */
+    uint64_t given_up_logged, jumps_logged; /* the receiver's counts last logged */
 } gap_peer_t;
 
 void mwxi_gap_peer_init(gap_peer_t *p, const char *nation);

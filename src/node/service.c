@@ -551,6 +551,36 @@ static void compaction_check(svc_t *s)
     s->compact_failed = n;
 }
 
+/* Partner envelopes out of reach for good (mwx_share_counters_t.given_up, window_jumps):
+ * logged when they move, per partner. The window is as deep as a partner's sent log, so
+ * this takes a partner silent, or this node away, for longer than MWX_REPLAY_WINDOW
+ * envelopes; a loss is then said, never silent. `quiet`: take the counts as known (what
+ * an inbox replay found again is not news). */
+static void losses_check(svc_t *s, int quiet)
+{
+    mwx_receiver_t *r = mwx_node_receiver(s->node);
+    for (int i = 0; i < s->n_partner; i++) {
+        partner_t *p = &s->partner[i];
+        uint64_t g = mwx_receiver_given_up(r, p->nation),
+                 j = mwx_receiver_window_jumps(r, p->nation);
+        if (g > p->given_up_logged && !quiet)
+            mwxi_svc_logw(s,
+                          "partner %s: %llu envelope(s) given up (%llu so far): they left the "
+                          "replay window (%d seqs) before gap recovery brought them",
+                          p->nation, (unsigned long long)(g - p->given_up_logged),
+                          (unsigned long long)g, MWX_REPLAY_WINDOW);
+        if (j > p->jumps_logged && !quiet)
+            mwxi_svc_logw(s,
+                          "partner %s: its seqs jumped a whole replay window ahead (to %llu): "
+                          "what it sent between cannot be asked for (a restart without its "
+                          "outbox, or more than %d envelopes while this node was away)",
+                          p->nation, (unsigned long long)mwx_receiver_highest(r, p->nation),
+                          MWX_REPLAY_WINDOW);
+        p->given_up_logged = g;
+        p->jumps_logged = j;
+    }
+}
+
 /* Service duties: bus, heartbeat, gaps, durability, events. */
 void mwxi_svc_tick(svc_t *s, double timeout_s)
 {
@@ -602,6 +632,7 @@ void mwxi_svc_tick(svc_t *s, double timeout_s)
     if (now - s->last_sync >= 1.0) {
         s->last_sync = now;
         update_ready(s, now);
+        losses_check(s, 0);
         {
             double rss, fds, dfree;
             mwxi_svc_proc_sample(s->cfg->outputs, &rss, &fds, &dfree);
@@ -641,6 +672,7 @@ void mwxi_svc_replay_inbox(svc_t *s, double t)
     if (mwx_node_set_replay(s->node, 0, &e) != MWX_OK)
         mwxi_svc_fail_once(s, e.code, &e);
     update_metrics(s); /* the replayed drops are not news */
+    losses_check(s, 1);
     s->replaying = 0;
     if (s->in_next >= s->n_in)
         mwxi_svc_logf(s, "inbox replayed (%zu envelopes)", s->n_in);

@@ -1,7 +1,8 @@
 /* Receiver: the checks every envelope passes before a node uses it. Preallocated at
  * create; no allocation per message. Replay window per origin: highest seq accepted H and
  * a bitmap of the MWX_REPLAY_WINDOW seqs (H - W, H]; a seq at or below H - W is replayed
- * (too old to tell), a seq whose bit is set is a duplicate. */
+ * (too old to tell), a seq whose bit is set is a duplicate. A seq that leaves the window
+ * unaccepted is given up (counted: gap recovery can no longer ask for it). */
 #include "share_int.h"
 
 #include <math.h>
@@ -17,8 +18,9 @@ typedef struct origin_state {
     uint8_t pk[MWX_PUBKEY_BYTES];
     uint64_t first, highest; /* 0: nothing accepted yet */
     uint64_t bits[WORDS];
-    double last_gap_req; /* sent time of the newest accepted GAP_REQUEST (0: none) */
-    int revoked;         /* mwx_receiver_revoke: refused as unknown_origin */
+    uint64_t given_up, jumps; /* mwx_share_counters_t, this origin's part */
+    double last_gap_req;      /* sent time of the newest accepted GAP_REQUEST (0: none) */
+    int revoked;              /* mwx_receiver_revoke: refused as unknown_origin */
     /* Sessions announced by this origin: the current one and the one before it (valid only
      * below the current one's first seq, for envelopes still in flight at a rotation). */
     struct rx_session {
@@ -184,10 +186,31 @@ static void clear_run(mwx_receiver_t *r, origin_state_t *o, uint64_t lo, uint64_
     }
 }
 
+/* How many of the n seqs from lo on (n <= MWX_REPLAY_WINDOW) were never accepted: a word
+ * at a time, at most WORDS + 1 steps. */
+static uint64_t count_unset(mwx_receiver_t *r, const origin_state_t *o, uint64_t lo, uint64_t n)
+{
+    uint64_t unset = 0;
+    unsigned i = (unsigned)(lo % MWX_REPLAY_WINDOW);
+    while (n > 0) {
+        unsigned b = i % 64, take = 64 - b;
+        if (take > n)
+            take = (unsigned)n;
+        uint64_t mask = take == 64 ? ~(uint64_t)0 : (((uint64_t)1 << take) - 1) << b;
+        unset += take - (unsigned)__builtin_popcountll(o->bits[i / 64] & mask);
+        n -= take;
+        i = (i + take) % MWX_REPLAY_WINDOW;
+        r->c.work++;
+    }
+    return unset;
+}
+
 /* A seq ahead of the highest slides the window up to it: the seqs skipped are a declared
  * gap (recovered by gap request while they stay inside the window); a jump of a whole
  * window or more starts a fresh window (what lay below is out of reach, as for any seq
- * older than the window). Cost bounded by WORDS + 1 steps. */
+ * older than the window). Seqs at or above the first accepted one that leave the window
+ * unaccepted are given up, and counted: a loss is never silent. Cost bounded by
+ * 2 * (WORDS + 1) steps. */
 static void mark(mwx_receiver_t *r, origin_state_t *o, uint64_t s)
 {
     r->c.work++;
@@ -196,10 +219,25 @@ static void mark(mwx_receiver_t *r, origin_state_t *o, uint64_t s)
         o->first = o->highest = s;
     } else if (s > o->highest) {
         uint64_t d = s - o->highest;
-        if (d >= MWX_REPLAY_WINDOW)
+        uint64_t lo = o->highest >= MWX_REPLAY_WINDOW ? o->highest - MWX_REPLAY_WINDOW + 1 : 1;
+        if (lo < o->first)
+            lo = o->first;
+        /* leaving the window: [lo, s - W] (all of [lo, H] on a jump) */
+        uint64_t out_to = d >= MWX_REPLAY_WINDOW   ? o->highest
+                          : s >= MWX_REPLAY_WINDOW ? s - MWX_REPLAY_WINDOW
+                                                   : 0;
+        if (out_to >= lo && lo <= o->highest) {
+            uint64_t lost = count_unset(r, o, lo, out_to - lo + 1);
+            o->given_up += lost;
+            r->c.given_up += lost;
+        }
+        if (d >= MWX_REPLAY_WINDOW) {
             memset(o->bits, 0, sizeof o->bits);
-        else
+            o->jumps++;
+            r->c.window_jumps++;
+        } else {
             clear_run(r, o, o->highest + 1, d);
+        }
         o->highest = s;
     }
     if (s < o->first)
@@ -367,6 +405,18 @@ void mwx_receiver_counters(const mwx_receiver_t *r, mwx_share_counters_t *c)
     *c = r->c;
 }
 
+uint64_t mwx_receiver_given_up(const mwx_receiver_t *r, const char *origin)
+{
+    const origin_state_t *o = find(r, origin);
+    return o ? o->given_up : 0;
+}
+
+uint64_t mwx_receiver_window_jumps(const mwx_receiver_t *r, const char *origin)
+{
+    const origin_state_t *o = find(r, origin);
+    return o ? o->jumps : 0;
+}
+
 uint64_t mwx_receiver_highest(const mwx_receiver_t *r, const char *origin)
 {
     const origin_state_t *o = find(r, origin);
@@ -426,6 +476,15 @@ size_t mwx_receiver_metrics(const mwx_receiver_t *r, char *buf, size_t n)
         if (k < 0)
             break;
         len += (size_t)k < n - len ? (size_t)k : n - len - 1;
+    }
+    if (len < n - 1) {
+        int k2 = snprintf(buf + len, n - len,
+                          "mwx_share_given_up_total{node=\"%s\"} %llu\n"
+                          "mwx_share_window_jumps_total{node=\"%s\"} %llu\n",
+                          r->own, (unsigned long long)r->c.given_up, r->own,
+                          (unsigned long long)r->c.window_jumps);
+        if (k2 > 0)
+            len += (size_t)k2 < n - len ? (size_t)k2 : n - len - 1;
     }
     return len;
 }

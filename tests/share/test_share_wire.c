@@ -621,6 +621,62 @@ static void test_declared_gap(void **state)
     mwx_receiver_destroy(us);
 }
 
+/* A partner that ran on while this node was away (stopped, restarting, replaying its
+ * inbox): everything its sent log still holds (the last 8192 envelopes, what a node keeps
+ * and loads at a restart) must stay a declared gap that recovery asks for. With a window
+ * of 1024 seqs the oldest of a longer absence fell out of reach, silently: bench/soak lost
+ * a heartbeat so, node_service_partner_away the first JP envelopes of the absence. What
+ * does leave the window unrecovered is counted (given up), and a jump past the whole
+ * window is counted as such: neither is silent. */
+static void test_partner_ran_on(void **state)
+{
+    world_t w;
+    uint8_t buf[MWX_ENVELOPE_MAX];
+    static const char *const to_us[] = {"US"};
+    mwx_envelope_t got;
+    mwx_share_counters_t c;
+    uint64_t from, to;
+    make_world(&w);
+    mwx_receiver_t *us = receiver_for(&w, "US");
+    size_t len;
+    for (uint64_t s = 1; s <= 10; s++) {
+        len = seal_raw(&w, &w.kr, "KR", s, T0, to_us, 1, buf);
+        assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
+    }
+    /* away while KR sent 11..8000 (fewer than its sent log holds) */
+    len = seal_raw(&w, &w.kr, "KR", 8001, T0, to_us, 1, buf);
+    assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
+    assert_int_equal(mwx_receiver_missing(us, "KR", &from, &to), 0);
+    assert_int_equal(from, 11);
+    assert_int_equal(to, 8000);
+    len = seal_raw(&w, &w.kr, "KR", 11, T0, to_us, 1, buf); /* recovered, not "replayed" */
+    assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
+    mwx_receiver_counters(us, &c);
+    assert_int_equal(c.given_up, 0);
+    assert_int_equal(c.window_jumps, 0);
+    /* 12..8000 still missing when KR's seq 8000 + W - 1 slides the window's bottom to
+     * 8000: 12..7999 leave it unrecovered, each counted once */
+    uint64_t hi = 8000 + MWX_REPLAY_WINDOW - 1;
+    len = seal_raw(&w, &w.kr, "KR", hi, T0, to_us, 1, buf);
+    assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
+    mwx_receiver_counters(us, &c);
+    assert_int_equal(c.given_up, 7999 - 12 + 1);
+    assert_int_equal(c.window_jumps, 0);
+    assert_int_equal(mwx_receiver_given_up(us, "KR"), 7999 - 12 + 1);
+    assert_int_equal(mwx_receiver_missing(us, "KR", &from, &to), 0);
+    assert_int_equal(from, 8000);
+    assert_int_equal(to, 8000);
+    /* a jump past the whole window: the missing ones of the old window (8000, 8002..hi-1)
+     * given up, and the jump counted (what lay between was never in reach: a partner
+     * restarted without its outbox, or one that sent more than the window meanwhile) */
+    len = seal_raw(&w, &w.kr, "KR", hi + 3 * MWX_REPLAY_WINDOW, T0, to_us, 1, buf);
+    assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
+    mwx_receiver_counters(us, &c);
+    assert_int_equal(c.given_up, (7999 - 12 + 1) + 1 + (hi - 1 - 8002 + 1));
+    assert_int_equal(c.window_jumps, 1);
+    mwx_receiver_destroy(us);
+}
+
 /* Issue #13.5: a signed gap request replayed onto the data path was accepted there (and
  * stored each time); now it is "misrouted" there and a replay on its own path. */
 static void test_gap_request_paths(void **state)
@@ -807,6 +863,7 @@ int main(void)
         cmocka_unit_test(test_subjects),
         cmocka_unit_test(test_extreme_seqs),
         cmocka_unit_test(test_declared_gap),
+        cmocka_unit_test(test_partner_ran_on),
         cmocka_unit_test(test_gap_request_paths),
         cmocka_unit_test(test_track_payload),
         cmocka_unit_test(test_gap_async_silent_partner),
