@@ -313,6 +313,20 @@ static int log_drop_total(uint64_t before, uint64_t now)
     return 0;
 }
 
+/* A drop total's growth since *last into the log (first, then at each power of two:
+ * "WHAT: N AFTER") and into /metrics (c, when the node serves them) */
+static void count_drops(svc_t *s, mwx_counter_t *c, uint64_t *last, uint64_t now, const char *what,
+                        const char *after)
+{
+    if (now <= *last)
+        return;
+    if (log_drop_total(*last, now))
+        mwxi_svc_logw(s, "%s: %llu%s", what, (unsigned long long)now, after);
+    if (c)
+        mwx_counter_add(c, now - *last);
+    *last = now;
+}
+
 static void update_metrics(svc_t *s)
 {
     mwx_share_counters_t c;
@@ -347,35 +361,18 @@ static void update_metrics(svc_t *s)
                                            "beyond the warning "
                                            "context's room"};
         uint64_t v[4] = {st.bad_payloads, st.implausible, st.fusion_dropped, st.warn_full};
+        char what[160];
         for (int i = 0; i < 4; i++) {
-            uint64_t old = mwx_counter_value(s->c_report_drop[i]);
-            /* verified reports the node still dropped: in the log too (first, then at
-             * each power of two), not only in /metrics */
-            if (v[i] > old && log_drop_total(old, v[i]))
-                mwxi_svc_logw(s, "verified partner track reports dropped, %s: %llu", why[i],
-                              (unsigned long long)v[i]);
-            mwx_counter_add(s->c_report_drop[i], v[i] - old);
+            snprintf(what, sizeof what, "verified partner track reports dropped, %s", why[i]);
+            count_drops(s, s->c_report_drop[i], &s->last_drop[i], v[i], what, "");
         }
-        if (st.reports_ahead > s->last_ahead) {
-            if (log_drop_total(s->last_ahead, st.reports_ahead))
-                mwxi_svc_logw(s,
-                              "partner track reports timed ahead of this node's clock: %llu "
-                              "not acknowledged (asked for again by gap request)",
-                              (unsigned long long)st.reports_ahead);
-            if (s->c_report_ahead)
-                mwx_counter_add(s->c_report_ahead, st.reports_ahead - s->last_ahead);
-            s->last_ahead = st.reports_ahead;
-        }
-        if (st.own_refused > s->last_own_refused) {
-            if (log_drop_total(s->last_own_refused, st.own_refused))
-                mwxi_svc_logw(s,
-                              "own tracker reports that were no estimate (out of range, or a "
-                              "covariance fusion refuses): %llu dropped, not sent",
-                              (unsigned long long)st.own_refused);
-            if (s->c_own_refused)
-                mwx_counter_add(s->c_own_refused, st.own_refused - s->last_own_refused);
-            s->last_own_refused = st.own_refused;
-        }
+        count_drops(s, s->c_report_ahead, &s->last_ahead, st.reports_ahead,
+                    "partner track reports timed ahead of this node's clock",
+                    " not acknowledged (asked for again by gap request)");
+        count_drops(s, s->c_own_refused, &s->last_own_refused, st.own_refused,
+                    "own tracker reports that were no estimate (out of range, or a covariance "
+                    "fusion refuses)",
+                    " dropped, not sent");
     }
     mwx_gauge_set(s->g_t, s->t_cur);
     mwx_gauge_set(s->g_warn_restored, (double)st.warn.restored_series);

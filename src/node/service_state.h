@@ -105,9 +105,8 @@ typedef struct svc {
     mwx_counter_t *c_denied, *c_slow, *c_qfull, *c_gap_failed, *c_gap_refused, *c_syncs;
     mwx_counter_t *c_report_drop[4]; /* register_metrics: why[] */
     mwx_counter_t *c_report_ahead;   /* reports taken back, asked for again (node.c) */
-    uint64_t last_ahead;
-    mwx_counter_t *c_own_refused; /* own tracker reports that were no estimate (node.c) */
-    uint64_t last_own_refused;
+    mwx_counter_t *c_own_refused;    /* own tracker reports that were no estimate (node.c) */
+    uint64_t last_drop[4], last_ahead, last_own_refused; /* the totals logged so far */
     /* disk nearly full (disk_check): the public warning path first */
     int disk_low;
     uint64_t records_shed, compact_failed;
