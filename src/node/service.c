@@ -495,6 +495,10 @@ static void disk_check(svc_t *s, double free_b)
     if (!s->disk_low && free_b < (double)lim) {
         mwx_retention_t tight = s->cfg->retention;
         s->disk_low = 1;
+        /* the gauge before the log line: whoever reads the line and then /metrics sees
+         * the state it announces (node_service_disk once read 0 in between) */
+        if (s->g_disk_low)
+            mwx_gauge_set(s->g_disk_low, 1);
         mwxi_svc_logw(s,
                       "disk low at t = %.1f s: %.1f MiB free in %s (below %.1f MiB): the public "
                       "warning path "
@@ -512,6 +516,8 @@ static void disk_check(svc_t *s, double free_b)
             mwxi_svc_fail_once(s, e.code, &e);
     } else if (s->disk_low && free_b >= 1.1 * (double)lim) {
         s->disk_low = 0;
+        if (s->g_disk_low)
+            mwx_gauge_set(s->g_disk_low, 0);
         mwxi_svc_logf(s,
                       "disk ok again at t = %.1f s: %.1f MiB free in %s; recording everything "
                       "(%llu track states were not recorded)",
@@ -522,8 +528,6 @@ static void disk_check(svc_t *s, double free_b)
         if (mwx_recwriter_squeeze(s->rec, 0, &e) != MWX_OK)
             mwxi_svc_fail_once(s, e.code, &e);
     }
-    if (s->g_disk_low)
-        mwx_gauge_set(s->g_disk_low, s->disk_low);
 }
 
 /* A failed compaction does not stop the node (the recording's closed segments stay whole
