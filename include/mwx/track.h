@@ -232,6 +232,12 @@ MWX_API MWX_NODISCARD int mwx_tracker_add(mwx_tracker_t *t, const mwx_rec_meas_t
                                           mwx_err_t *err);
 MWX_API MWX_NODISCARD int mwx_tracker_flush(mwx_tracker_t *t, mwx_err_t *err);
 
+/* A track declared down (phase impact, a valid impact prediction) ends on the ground at its
+ * predicted impact point, at rest: its last state is from before the impact, or predicted
+ * past it, underground (issue 12: "a track ends at its impact"). Other records: unchanged.
+ * The tracker's last report of a track and a node's fused tracks both end so. */
+MWX_API void mwx_track_land_at_impact(mwx_rec_track_t *r);
+
 /* Current tracks (confirmed only, or all), in pool order (deterministic). */
 MWX_API MWX_NODISCARD int mwx_tracker_count(const mwx_tracker_t *t, int confirmed_only);
 MWX_API void mwx_tracker_foreach(const mwx_tracker_t *t, int confirmed_only, mwx_track_fn fn,

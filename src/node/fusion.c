@@ -16,6 +16,7 @@
  * missile relinks it (RELINK_S).
  */
 #include "mwx/node.h"
+#include "mwx/track.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -713,24 +714,6 @@ static int live_members(const mwx_fusion_t *f, const fused_t *fu, double t, uint
     return n;
 }
 
-/* A fused track that has come down ends on the ground at its predicted impact point, at
- * rest: a landed track's last update is from before the impact (the missile was last
- * seen some way up), and the picture must not show it flying after the impact. */
-static void land_at_impact(fused_t *fu)
-{
-    mwx_rec_track_t *o = &fu->out;
-    mwx_earth_t e = mwx_earth_wgs84();
-    mwx_geo_t g;
-    if (o->phase != MWX_PHASE_IMPACT || !o->impact.valid || !isfinite(o->impact.lat) ||
-        !isfinite(o->impact.lon))
-        return;
-    g.lat = o->impact.lat * MWX_DEG;
-    g.lon = o->impact.lon * MWX_DEG;
-    g.alt = 0.0;
-    mwx_geo_to_ecef(&e, &g, o->ecef_m);
-    memset(o->vel_mps, 0, sizeof o->vel_mps);
-}
-
 /* Caution order of the track classes: a fused track is what its most cautious live member
  * says (a receiver cannot tell which nation is right, and an impact prediction for a body
  * still under thrust is the worse error: issue 11). Unknown (a partner on an older
@@ -898,7 +881,9 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
         if (parent->out.launch.valid)
             o->launch = parent->out.launch;
     }
-    land_at_impact(fu);
+    /* one that has come down ends on the ground at its impact point, at rest: the picture
+     * must not show it flying after the impact */
+    mwx_track_land_at_impact(&fu->out);
     remember(fu);
 }
 
@@ -1241,7 +1226,7 @@ size_t mwx_fusion_expire(mwx_fusion_t *f, double t)
             /* a member declared it down and the others went silent after (a node killed
              * before its own last word): it lands, as its members said */
             fu->out.phase = MWX_PHASE_IMPACT;
-            land_at_impact(fu);
+            mwx_track_land_at_impact(&fu->out);
             touch(f, fu, 0);
         } else {
             fu->ended = 1;

@@ -168,27 +168,11 @@ static int replayed(const origin_state_t *o, uint64_t s)
     return bit_get(o, s);
 }
 
-/* Clear the bits of the n seqs from lo on (n < MWX_REPLAY_WINDOW), a word at a time: at
- * most WORDS + 1 steps whatever the seqs' values (no loop runs up to a seq: a seq near
- * 2^64 once made `k <= s` true forever). */
-static void clear_run(mwx_receiver_t *r, origin_state_t *o, uint64_t lo, uint64_t n)
-{
-    unsigned i = (unsigned)(lo % MWX_REPLAY_WINDOW);
-    while (n > 0) {
-        unsigned b = i % 64, take = 64 - b;
-        if (take > n)
-            take = (unsigned)n;
-        uint64_t mask = take == 64 ? ~(uint64_t)0 : (((uint64_t)1 << take) - 1) << b;
-        o->bits[i / 64] &= ~mask;
-        n -= take;
-        i = (i + take) % MWX_REPLAY_WINDOW;
-        r->c.work++;
-    }
-}
-
-/* How many of the n seqs from lo on (n <= MWX_REPLAY_WINDOW) were never accepted: a word
- * at a time, at most WORDS + 1 steps. */
-static uint64_t count_unset(mwx_receiver_t *r, const origin_state_t *o, uint64_t lo, uint64_t n)
+/* Over the n seqs from lo on (n <= MWX_REPLAY_WINDOW), a word at a time: how many were
+ * never accepted, and with clear their bits cleared. At most WORDS + 1 steps whatever the
+ * seqs' values (no loop runs up to a seq: a seq near 2^64 once made `k <= s` true
+ * forever). */
+static uint64_t run_bits(mwx_receiver_t *r, origin_state_t *o, uint64_t lo, uint64_t n, int clear)
 {
     uint64_t unset = 0;
     unsigned i = (unsigned)(lo % MWX_REPLAY_WINDOW);
@@ -198,6 +182,8 @@ static uint64_t count_unset(mwx_receiver_t *r, const origin_state_t *o, uint64_t
             take = (unsigned)n;
         uint64_t mask = take == 64 ? ~(uint64_t)0 : (((uint64_t)1 << take) - 1) << b;
         unset += take - (unsigned)__builtin_popcountll(o->bits[i / 64] & mask);
+        if (clear)
+            o->bits[i / 64] &= ~mask;
         n -= take;
         i = (i + take) % MWX_REPLAY_WINDOW;
         r->c.work++;
@@ -227,7 +213,7 @@ static void mark(mwx_receiver_t *r, origin_state_t *o, uint64_t s)
                           : s >= MWX_REPLAY_WINDOW ? s - MWX_REPLAY_WINDOW
                                                    : 0;
         if (out_to >= lo && lo <= o->highest) {
-            uint64_t lost = count_unset(r, o, lo, out_to - lo + 1);
+            uint64_t lost = run_bits(r, o, lo, out_to - lo + 1, 0);
             o->given_up += lost;
             r->c.given_up += lost;
         }
@@ -236,7 +222,7 @@ static void mark(mwx_receiver_t *r, origin_state_t *o, uint64_t s)
             o->jumps++;
             r->c.window_jumps++;
         } else {
-            clear_run(r, o, o->highest + 1, d);
+            (void)run_bits(r, o, o->highest + 1, d, 1);
         }
         o->highest = s;
     }

@@ -243,14 +243,12 @@ static void delete_track(mwx_tracker_t *t, trk_t *k)
 #define LIFT_REACH_MAX_KM 300.0
 #define LIFT_HOLD_S       10.0 /* s: how long the lift may yet act, from each refresh */
 
-/* A track declared down ends on the ground at its predicted impact point, at rest (its
- * last state is from before the impact, or predicted up to delete_timeout_s past it,
- * underground): as a fused track does (issue 12, "a track ends at its impact"). */
-static void land_at_impact(mwx_rec_track_t *r)
+void mwx_track_land_at_impact(mwx_rec_track_t *r)
 {
     mwx_earth_t e = mwx_earth_wgs84();
     mwx_geo_t g;
-    if (!isfinite(r->impact.lat) || !isfinite(r->impact.lon))
+    if (r->phase != MWX_PHASE_IMPACT || !r->impact.valid || !isfinite(r->impact.lat) ||
+        !isfinite(r->impact.lon))
         return;
     g.lat = r->impact.lat * MWX_DEG;
     g.lon = r->impact.lon * MWX_DEG;
@@ -1069,7 +1067,7 @@ static void process_scan(mwx_tracker_t *t)
                 fill_record(t, k, &r);
                 r.phase = MWX_PHASE_IMPACT;
                 r.t = t->scan_t; /* when it is declared down; impact.t says when */
-                land_at_impact(&r);
+                mwx_track_land_at_impact(&r);
                 t->fn(t->fn_ctx, &r);
             }
             delete_track(t, k);
