@@ -43,7 +43,18 @@
  * Node A's bus yields the CPU once after each publish (yield_after_publish): A goes on to
  * fuse and warn its own track on the same thread, and on a host with few cores the
  * threads its publish woke (nats-server, B's reader) otherwise wait behind that work.
- * `--no-yield`: A keeps the CPU in every pair (the fourth pair never yields). */
+ * `--no-yield`: A keeps the CPU in every pair (the fourth pair never yields).
+ *
+ * `--pin`: two hosts on one machine. Every sender (raw's publisher, node A and its nats.c
+ * threads, the seal->accept publisher, the bench's main thread) runs on CPU 0; the
+ * nats-servers and every receiver (raw's subscriber, node B, its polling thread, the
+ * seal->accept receivers) on CPU 1. A thread inherits its creator's affinity (nats.c's
+ * reader and delivery threads, nats-server's Go threads through fork), so the bench pins
+ * its main thread to the side whose threads it is about to create. The deployment has
+ * each nation's node on a host of its own; on 2 shared cores unpinned, A's own fusion and
+ * warning after publishing compete with the server and B for the same cores (see
+ * docs/BENCHMARKS.md). Raw nats.c is pinned the same way, so the two stay comparable. */
+#define _GNU_SOURCE /* pthread_setaffinity_np */
 #include "mwx/node.h"
 #include "mwx/share.h"
 #include "mwx/track.h"
@@ -54,6 +65,7 @@
 #include <nats/nats.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -99,6 +111,24 @@ static int use_sessions = 1;
 /* 1: node A's bus yields the CPU once after each publish (mwx_nats_opts_t
  * yield_after_publish); 0 (--no-yield): the design before */
 static int a_yields = 1;
+
+/* 1 (--pin): senders on CPU 0, servers and receivers on CPU 1 (above) */
+static int pin_cpus = 0;
+
+/* The calling thread (and every thread it creates from now on) to the sender's side (0)
+ * or the receiver's (1); nothing without --pin. */
+static void pin_side(int side)
+{
+    if (!pin_cpus)
+        return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(side, &set);
+    if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0) {
+        fprintf(stderr, "share_latency: cannot pin to CPU %d\n", side);
+        exit(3);
+    }
+}
 
 static void bus_tls(mwx_nats_opts_t *o)
 {
@@ -721,7 +751,11 @@ static void pair_open(pair_t *p, int mode, const char *u, int caller_thread, int
     o_b.caller_thread = caller_thread;
     bus_tls(&o_a);
     bus_tls(&o_b);
-    if (mwx_bus_nats_open(&o_a, &bus_a, &err) || mwx_bus_nats_open(&o_b, &bus_b, &err))
+    pin_side(0);
+    if (mwx_bus_nats_open(&o_a, &bus_a, &err))
+        die("connect", &err);
+    pin_side(1);
+    if (mwx_bus_nats_open(&o_b, &bus_b, &err))
         die("connect", &err);
     tb_init(&p->ta, p, bus_a, 0);
     tb_init(&p->tb, p, bus_b, 1);
@@ -760,8 +794,14 @@ static void pair_open(pair_t *p, int mode, const char *u, int caller_thread, int
     strcpy(cb.trusted[0].nation, "KR");
     memcpy(cb.trusted[0].pk, kkr->pk, MWX_PUBKEY_BYTES);
     cb.n_trusted = 1;
-    if (mwx_node_create(&ca, &p->a, &err) || mwx_node_create(&cb, &p->b, &err) ||
-        mwx_bus_flush(bus_a, 2, &err) || mwx_bus_flush(bus_b, 2, &err))
+    pin_side(0);
+    if (mwx_node_create(&ca, &p->a, &err))
+        die("node", &err);
+    pin_side(1); /* B's subscriptions: their delivery threads on the receiver's side */
+    if (mwx_node_create(&cb, &p->b, &err))
+        die("node", &err);
+    pin_side(0);
+    if (mwx_bus_flush(bus_a, 2, &err) || mwx_bus_flush(bus_b, 2, &err))
         die("node", &err);
 }
 
@@ -922,8 +962,11 @@ int main(int argc, char **argv)
             use_sessions = 0;
         } else if (strcmp(argv[a], "--no-yield") == 0) {
             a_yields = 0;
+        } else if (strcmp(argv[a], "--pin") == 0) {
+            pin_cpus = 1;
         } else {
-            fprintf(stderr, "usage: share_latency [--tls] [--sign] [--no-yield] | --profile N\n");
+            fprintf(stderr,
+                    "usage: share_latency [--tls] [--sign] [--no-yield] [--pin] | --profile N\n");
             return 2;
         }
     }
@@ -944,6 +987,11 @@ int main(int argc, char **argv)
         for (int i = 0; i < PER; i++)
             lat[m][i] = -1;
     const char *conf = use_tls ? tls_conf : NULL;
+    if (pin_cpus && sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+        fprintf(stderr, "share_latency: --pin needs 2 CPUs\n");
+        return 2;
+    }
+    pin_side(1); /* the servers, forked from here, on the receivers' side */
     int started = nats_fixture_start(&server, conf) == 0;
     pair_srv[0] = server;
     for (int k = 1; k < NPAIRS && started; k++)
@@ -966,6 +1014,9 @@ int main(int argc, char **argv)
     printf("node A's bus: %s\n", a_yields ? "yields the CPU once after each publish "
                                             "(yield_after_publish; --no-yield: off)"
                                           : "--no-yield: no yield after publishing");
+    if (pin_cpus)
+        printf("--pin: senders (raw's publisher, node A, the bench's loop) on CPU 0; "
+               "nats-servers and receivers (raw's subscriber, node B) on CPU 1\n");
     if (use_tls)
         printf("TLS: every connection (raw nats.c too) over mutual TLS (client certificates "
                "required), %s\n",
@@ -980,8 +1031,13 @@ int main(int argc, char **argv)
     natsOptions_SetSendAsap(po, true);
     natsOptions_Create(&so);
     natsOptions_SetURL(so, url);
-    if (raw_tls(po) || raw_tls(so) || natsConnection_Connect(&rpc, po) != NATS_OK ||
-        natsConnection_Connect(&rsc, so) != NATS_OK)
+    if (raw_tls(po) || raw_tls(so))
+        die("raw connect", NULL);
+    pin_side(0);
+    if (natsConnection_Connect(&rpc, po) != NATS_OK)
+        die("raw connect", NULL);
+    pin_side(1);
+    if (natsConnection_Connect(&rsc, so) != NATS_OK)
         die("raw connect", NULL);
     natsConnection_Subscribe(&rsub, rsc, "bench.raw", raw_cb, NULL);
     natsConnection_FlushTimeout(rsc, 2000);
@@ -1019,8 +1075,11 @@ int main(int argc, char **argv)
     bus_tls(&o_pub);
     bus_tls(&o_d);
     bus_tls(&o_p);
-    if (mwx_bus_nats_open(&o_pub, &pub, &err) || mwx_bus_nats_open(&o_d, &sd, &err) ||
-        mwx_bus_nats_open(&o_p, &sp, &err))
+    pin_side(0);
+    if (mwx_bus_nats_open(&o_pub, &pub, &err))
+        die("connect", &err);
+    pin_side(1);
+    if (mwx_bus_nats_open(&o_d, &sd, &err) || mwx_bus_nats_open(&o_p, &sp, &err))
         die("connect", &err);
     if (mwx_bus_subscribe(sd, "mwx.*.*.US", signed_cb, &cd, &err) ||
         mwx_bus_subscribe(sp, "mwx.*.*.UT", signed_cb, &cp, &err) || mwx_bus_flush(sd, 2, &err) ||
@@ -1047,6 +1106,7 @@ int main(int argc, char **argv)
 
     poller_t poller, pb[NPAIRS];
     pthread_t th, thb[NPAIRS];
+    pin_side(1); /* the receivers' polling threads */
     poller.bus = sp;
     atomic_store(&poller.stop, 0);
     pthread_create(&th, NULL, poll_thread, &poller);
@@ -1055,6 +1115,7 @@ int main(int argc, char **argv)
         atomic_store(&pb[k].stop, 0);
         pthread_create(&thb[k], NULL, node_b_thread, &pb[k]);
     }
+    pin_side(0); /* the loop below is the senders' */
 
     mwx_rec_track_t trk = bench_sample_track();
     uint8_t buf[MWX_ENVELOPE_MAX], payload[MWX_ENVELOPE_MAX], last_env[MWX_ENVELOPE_MAX];
