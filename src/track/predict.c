@@ -396,7 +396,7 @@ int mwx_predict_impact_glide(const mwx_dyn_params_t *p, const mwx_gauss_t *s, do
     /* every member inside, and the ballistic ellipse's spread (the state's own
      * uncertainty) around them */
     ext_a = ext_a / 1000.0 + bal.semi_major_km;
-    ext_c = ext_c / 1000.0 + bal.semi_major_km;
+    ext_c = ext_c / 1000.0 + bal.semi_minor_km;
     {
         double az = atan2(dir[0], dir[1]) / MWX_DEG;
         if (ext_c > ext_a) {
