@@ -270,7 +270,7 @@ int mwx_predict_impact_lift(const mwx_dyn_params_t *p, const mwx_gauss_t *s, dou
  * warning can use: the vehicle that stops gliding now, anywhere between no lift at all
  * (the ballistic continuation) and a push-over with GLIDE_LD_MAX of lift, plus the
  * vehicle that holds its path level for GLIDE_HOLD1_S or GLIDE_HOLD2_S more and then
- * dives, and one that turns on GLIDE_LD_MID of lift for GLIDE_HOLD1_S either way. Its
+ * dives, and one that turns on GLIDE_LD_MID of lift for GLIDE_HOLD2_S either way. Its
  * centre is the middle of the first part (the ballistic continuation and the dive at
  * GLIDE_LD_MID, the middle of the range); the ellipse covers every member plus the
  * ballistic ellipse's own axes. A glide held for minutes (hundreds of km) is not in it:
@@ -356,13 +356,14 @@ int mwx_predict_impact_glide(const mwx_dyn_params_t *p, const mwx_gauss_t *s, do
     g.lon = bal.lon * MWX_DEG;
     g.alt = 0.0;
     mwx_geo_to_ecef(&p->earth, &g, b);
-    /* 0 dive now (middle L/D), 1 dive now (most), 2-3 level then dive, 4-5 turns */
+    /* 0 dive now (middle L/D), 1 dive now (most), 2-3 level then dive, 4-5 turns, each
+     * then without lift */
     if ((rc = member(p, s->x, max_flight_s, NULL, 0.0, &dive_mid, imp[0], &el[0])) ||
         (rc = member(p, s->x, max_flight_s, NULL, 0.0, &dive_max, imp[1], &el[1])) ||
         (rc = member(p, s->x, max_flight_s, &level, GLIDE_HOLD1_S, &dive_mid, imp[2], &el[2])) ||
         (rc = member(p, s->x, max_flight_s, &level, GLIDE_HOLD2_S, &dive_mid, imp[3], &el[3])) ||
-        (rc = member(p, s->x, max_flight_s, &left, GLIDE_HOLD1_S, NULL, imp[4], &el[4])) ||
-        (rc = member(p, s->x, max_flight_s, &right, GLIDE_HOLD1_S, NULL, imp[5], &el[5])))
+        (rc = member(p, s->x, max_flight_s, &left, GLIDE_HOLD2_S, NULL, imp[4], &el[4])) ||
+        (rc = member(p, s->x, max_flight_s, &right, GLIDE_HOLD2_S, NULL, imp[5], &el[5])))
         return rc;
     /* the centre: half way between no lift and the middle dive, on the ground */
     for (int i = 0; i < 3; i++)
@@ -394,7 +395,8 @@ int mwx_predict_impact_glide(const mwx_dyn_params_t *p, const mwx_gauss_t *s, do
     out->lon = g.lon / MWX_DEG;
     out->t = 0.5 * (bal.t + t + el[0]);
     /* every member inside, and the ballistic ellipse's spread (the state's own
-     * uncertainty) around them */
+     * uncertainty) around them: its major axis along, its minor across (its major
+     * across too warned two more regions around test-glide's G2, JP-15 and JP-02) */
     ext_a = ext_a / 1000.0 + bal.semi_major_km;
     ext_c = ext_c / 1000.0 + bal.semi_minor_km;
     {
