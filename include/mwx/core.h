@@ -286,7 +286,11 @@ typedef enum mwx_track_class {
     MWX_CLASS_SPACE_LAUNCH = 4,
     MWX_CLASS_STAGE = 5, /* a spent stage: quiet since it separated while its
                                  * sibling burned on; its impact is a drop zone */
-    MWX_CLASS_MAX = 5
+    /* a glide vehicle: hypersonic flight deep in the air, level or shallow, that no
+     * ballistic body flies there; its impact is the centre of its reachable footprint
+     * and its ellipse covers that footprint (docs/TRACKER.md "Glide vehicles") */
+    MWX_CLASS_GLIDE = 6,
+    MWX_CLASS_MAX = 6
 } mwx_track_class_t;
 
 typedef enum mwx_sensor_kind { MWX_SENSOR_RADAR = 0, MWX_SENSOR_IR = 1 } mwx_sensor_kind_t;
@@ -320,7 +324,7 @@ MWX_API const char *mwx_status_name(mwx_status_t s); /* "Actual", "Exercise", "T
 /* "boost", "ballistic", "impact", "glide", "orbit" */
 MWX_API const char *mwx_phase_name(mwx_phase_t p);
 MWX_API const char *mwx_launch_basis_name(mwx_launch_basis_t b); /* "ballistic", "boost", "fit" */
-/* "unknown", "thrusting", "ballistic", "lifting", "space_launch", "stage" */
+/* "unknown", "thrusting", "ballistic", "lifting", "space_launch", "stage", "glide" */
 MWX_API const char *mwx_track_class_name(mwx_track_class_t c);
 MWX_API const char *mwx_sensor_kind_name(mwx_sensor_kind_t k); /* "radar", "ir_satellite" */
 MWX_API const char *mwx_msg_type_name(mwx_msg_type_t m);       /* "Alert", "Update", "Cancel" */

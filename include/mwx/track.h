@@ -272,6 +272,15 @@ MWX_API MWX_NODISCARD int mwx_predict_impact(const mwx_dyn_params_t *p, const mw
 MWX_API MWX_NODISCARD int mwx_predict_impact_lift(const mwx_dyn_params_t *p, const mwx_gauss_t *s,
                                                   double t, double max_flight_s, const double ld[2],
                                                   mwx_rec_impact_est_t *out);
+/* A glide vehicle's footprint (docs/TRACKER.md "Glide vehicles"): the impacts of the
+ * mean state of s with no lift (with its sigma points' ellipse), a push-over now at a
+ * lift-to-drag ratio of 2.5 and 4, a level glide of 10 s and 20 s then the push-over at
+ * 2.5, and a turn either way at 2.5 for 20 s. out = the centre, half way between no lift
+ * and the push-over at 2.5, with an ellipse that holds every member and the ballistic
+ * ellipse's spread around it. MWX_ERANGE if a member does not come down. */
+MWX_API MWX_NODISCARD int mwx_predict_impact_glide(const mwx_dyn_params_t *p, const mwx_gauss_t *s,
+                                                   double t, double max_flight_s,
+                                                   mwx_rec_impact_est_t *out);
 /* Propagate one state (MWX_TRACK_NX) ballistically to the surface: impact position and
  * time. MWX_ERANGE if not within max_flight_s. */
 MWX_API MWX_NODISCARD int mwx_propagate_to_ground(const mwx_dyn_params_t *p, const double *x,

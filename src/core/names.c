@@ -30,6 +30,7 @@ const char *mwx_track_class_name(mwx_track_class_t c)
     case MWX_CLASS_LIFTING: return "lifting";
     case MWX_CLASS_SPACE_LAUNCH: return "space_launch";
     case MWX_CLASS_STAGE: return "stage";
+    case MWX_CLASS_GLIDE: return "glide";
     }
     return "?";
 }

@@ -721,8 +721,10 @@ static int live_members(const mwx_fusion_t *f, const fused_t *fu, double t, uint
 static int class_caution(mwx_track_class_t c)
 {
     switch (c) {
-    case MWX_CLASS_SPACE_LAUNCH: return 5;
-    case MWX_CLASS_THRUSTING: return 4;
+    case MWX_CLASS_SPACE_LAUNCH: return 6;
+    case MWX_CLASS_THRUSTING: return 5;
+    /* a glide vehicle's footprint holds what a lifting member's reach says, and more */
+    case MWX_CLASS_GLIDE: return 4;
     case MWX_CLASS_LIFTING: return 3;
     case MWX_CLASS_STAGE: return 2;
     case MWX_CLASS_BALLISTIC: return 1;
@@ -750,7 +752,7 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
 {
     mwx_earth_t e = mwx_earth_wgs84();
     double x[3], v[3], pp[9], pv[9];
-    int first = 1, n_imp = 0, n_launch = 0, any_boost = 0;
+    int first = 1, n_imp = 0, n_launch = 0, any_boost = 0, glide = 0;
     double t = t_min;
     const mwx_rec_track_t *newest = NULL;
     double ix[2] = {0, 0}, ic[4] = {0}, ref_lat = 0, ref_lon = 0, imp_t_num = 0, imp_w = 0;
@@ -769,6 +771,11 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
         t = fmax(t, fu->src[k].last.t);
     }
     n_live = live_members(f, fu, t, live);
+    /* a glide vehicle's picture is its glide members' footprints: a member's ballistic
+     * ellipse (one that has not classed it yet) is one edge of that footprint, and its
+     * tight axes would outweigh the footprint in the fusion below */
+    for (int k = 0; k < fu->n_src; k++)
+        glide |= live[k] && fu->src[k].last.klass == MWX_CLASS_GLIDE;
     for (int k = 0; k < fu->n_src; k++) {
         const mwx_rec_track_t *s = &fu->src[k].last;
         double xs[3], vs[3], pps[9], pvs[9], xn[3], pn[9];
@@ -800,7 +807,7 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
             size_t len = strlen(sources);
             snprintf(sources + len, sizeof sources - len, "%s%s", len ? "," : "", s->node);
         }
-        if (s->impact.valid) {
+        if (s->impact.valid && (!glide || s->klass == MWX_CLASS_GLIDE)) {
             double xi[2], ci[4], xn2[2], pn2[4];
             if (n_imp == 0) {
                 ref_lat = s->impact.lat * MWX_DEG;

@@ -248,10 +248,24 @@ mwx_track_class_t mwxi_guard_update(mwx_guard_t *g, const mwx_motion_model_t *ba
     g->quiet = t - g->t_thrust >= MWX_GUARD_QUIET_S && t - g->t_lift >= MWX_GUARD_QUIET_S;
     /* a part of a space launch stays one: quiet, it is a spent stage (or a vehicle that
      * may re-ignite, e.g. coasting to its apoapsis burn), and its fall is a drop zone */
+    /* a glide vehicle: hypersonic and near level deep in the air, not under thrust (its
+     * boost is over), with a velocity known well enough to say so. Sticky: its glide may
+     * end in a dive, and a dive is a glide vehicle's too */
+    if (!g->space && !g->glide && sure_v && t - g->t_thrust >= MWX_GUARD_QUIET_S) {
+        mwx_geo_t geo;
+        double sp = mwx_norm3(x->x + 3), r = mwx_norm3(x->x);
+        double sin_g = sp > 1.0 ? mwx_dot3(x->x, x->x + 3) / (r * sp) : 1.0;
+        mwx_ecef_to_geo(&p->earth, x->x, &geo);
+        if (sp > MWX_GUARD_GLIDE_V && geo.alt > MWX_GUARD_GLIDE_ALT0 &&
+            geo.alt < MWX_GUARD_GLIDE_ALT1 && fabs(sin_g) < sin(MWX_GUARD_GLIDE_GAMMA))
+            g->glide = 1;
+    }
     if (g->space)
         g->klass = MWX_CLASS_SPACE_LAUNCH;
     else if (t - g->t_thrust < MWX_GUARD_QUIET_S)
         g->klass = MWX_CLASS_THRUSTING;
+    else if (g->glide)
+        g->klass = MWX_CLASS_GLIDE;
     else if (t - g->t_lift < MWX_GUARD_QUIET_S)
         g->klass = MWX_CLASS_LIFTING;
     else

@@ -17,6 +17,14 @@
  * track's first states (IR triangulations, false alarms) are off by km/s and once made a
  * quasi-ballistic missile at 16 km a space launch for good (default morning's Q1). */
 #define MWX_GUARD_SL_SIGMA_V 300.0
+/* A glide vehicle (docs/TRACKER.md "Glide vehicles"): faster than this (m/s, Mach 8 and
+ * more) between these altitudes (m), its path within MWX_GUARD_GLIDE_GAMMA (rad) of level,
+ * not under thrust: flight no ballistic body flies there (a re-entry vehicle comes down
+ * at 40 deg or more, a quasi-ballistic missile at 2 km/s or less) */
+#define MWX_GUARD_GLIDE_V     2500.0
+#define MWX_GUARD_GLIDE_ALT0  20e3
+#define MWX_GUARD_GLIDE_ALT1  80e3
+#define MWX_GUARD_GLIDE_GAMMA (20.0 * MWX_DEG)
 
 typedef struct mwx_guard_sample {
     double t;
@@ -32,6 +40,7 @@ typedef struct mwx_guard {
     int space;       /* part of a space launch (sticky) */
     int in_orbit;    /* perigee above MWX_GUARD_ORBIT_M now */
     int quiet;       /* MWX_GUARD_QUIET_S without thrust or lift evidence */
+    int glide;       /* seen in glide flight (sticky): class glide unless thrusting */
     mwx_track_class_t klass;
     int n, head;
     mwx_guard_sample_t s[MWX_GUARD_N];

@@ -26,18 +26,39 @@ static double surf_alt(const mwx_earth_t *e, const double r[3])
     return rr - e->a * b / sqrt(b * b * c2 + e->a * e->a * s * s);
 }
 
-/* ld (NULL: none): an aerodynamic acceleration held at ld[0] and ld[1] times the drag's
- * size, along lv and ll of mwxi_dyn_lift_frame (a lift-to-drag ratio and bank held) */
-static void deriv6(const mwx_dyn_params_t *p, const double *x, int boost, const double *ld,
+/* An aerodynamic acceleration held along the flight (NULL: none): ld[0] and ld[1] times
+ * the drag's size along lv and ll of mwxi_dyn_lift_frame (a lift-to-drag ratio and bank
+ * held); or, with level set, the lift that holds the path level (a glide: gravity less
+ * the centrifugal part of the horizontal speed, and the climb rate damped over
+ * LEVEL_TAU_S), at most cap times the drag. */
+typedef struct lift_law {
+    double ld[2];
+    int level;
+    double cap;
+} lift_law_t;
+
+#define LEVEL_TAU_S 8.0
+
+static void deriv6(const mwx_dyn_params_t *p, const double *x, int boost, const lift_law_t *ll_,
                    double *dx)
 {
     double a[3];
     mwx_dyn_accel(p, x, boost, a);
-    if (ld) {
+    if (ll_) {
         double lv[3], ll[3], d = mwxi_dyn_drag_acc(p, x);
-        if (d > 0.0 && mwxi_dyn_lift_frame(x, lv, ll) == 0)
+        if (d > 0.0 && mwxi_dyn_lift_frame(x, lv, ll) == 0) {
+            double av = d * ll_->ld[0], al = d * ll_->ld[1];
+            if (ll_->level) {
+                double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+                double vr = (x[0] * x[3] + x[1] * x[4] + x[2] * x[5]) / r;
+                double v2 = x[3] * x[3] + x[4] * x[4] + x[5] * x[5];
+                av = p->earth.gm / (r * r) - (v2 - vr * vr) / r - vr / LEVEL_TAU_S;
+                av = fmax(-ll_->cap * d, fmin(ll_->cap * d, av));
+                al = 0.0;
+            }
             for (int i = 0; i < 3; i++)
-                a[i] += d * (ld[0] * lv[i] + ld[1] * ll[i]);
+                a[i] += av * lv[i] + al * ll[i];
+        }
     }
     dx[0] = x[3];
     dx[1] = x[4];
@@ -47,7 +68,7 @@ static void deriv6(const mwx_dyn_params_t *p, const double *x, int boost, const 
     dx[5] = a[2];
 }
 
-static void rk4(const mwx_dyn_params_t *p, double *x, double h, int boost, const double *ld)
+static void rk4(const mwx_dyn_params_t *p, double *x, double h, int boost, const lift_law_t *ld)
 {
     double k1[6], k2[6], k3[6], k4[6], t[MWX_TRACK_NX];
     memcpy(t, x, sizeof(t));
@@ -90,7 +111,7 @@ static double step_for(const double *x, double alt, double sign)
 
 /* Integrate (forward when dir > 0, backward when < 0) until the altitude crosses 0. */
 static int to_ground(const mwx_dyn_params_t *p, double *x, double max_s, int boost, int dir,
-                     const double *ld, double *elapsed)
+                     const lift_law_t *ld, double *elapsed)
 {
     double t = 0.0, alt = surf_alt(&p->earth, x);
     if (alt <= 0.0) {
@@ -133,7 +154,7 @@ static int to_ground(const mwx_dyn_params_t *p, double *x, double max_s, int boo
 }
 
 static int propagate_to_ground(const mwx_dyn_params_t *p, const double *x, double t,
-                               double max_flight_s, const double *ld, double impact_ecef[3],
+                               double max_flight_s, const lift_law_t *ld, double impact_ecef[3],
                                double *t_impact)
 {
     double s[MWX_TRACK_NX], el;
@@ -155,7 +176,7 @@ int mwx_propagate_to_ground(const mwx_dyn_params_t *p, const double *x, double t
 }
 
 static int predict_impact(const mwx_dyn_params_t *p, const mwx_gauss_t *s, double t,
-                          double max_flight_s, const double *ld, mwx_rec_impact_est_t *out)
+                          double max_flight_s, const lift_law_t *ld, mwx_rec_impact_est_t *out)
 {
     enum { N7 = 7, NSIG = 2 * N7 + 1 };
     static const int idx[N7] = {0, 1, 2, 3, 4, 5, 7}; /* pos, vel, kappa */
@@ -231,11 +252,170 @@ int mwx_predict_impact(const mwx_dyn_params_t *p, const mwx_gauss_t *s, double t
 int mwx_predict_impact_lift(const mwx_dyn_params_t *p, const mwx_gauss_t *s, double t,
                             double max_flight_s, const double ld[2], mwx_rec_impact_est_t *out)
 {
+    lift_law_t law = {{0.0, 0.0}, 0, 0.0};
     if (!ld || !isfinite(ld[0]) || !isfinite(ld[1])) {
         memset(out, 0, sizeof(*out));
         return MWX_EINVAL;
     }
-    return predict_impact(p, s, t, max_flight_s, ld, out);
+    law.ld[0] = ld[0];
+    law.ld[1] = ld[1];
+    return predict_impact(p, s, t, max_flight_s, &law, out);
+}
+
+/* ---------------------------------------------------------------- glide footprint
+ *
+ * A glide vehicle's impact is not in its kinematics: it may push over now, glide on for
+ * seconds or minutes, turn. What bounds it is its lift (a lift-to-drag ratio of 1-4,
+ * docs/PRODUCT.md) and its energy. The footprint here is the part of that reach a
+ * warning can use: the vehicle that stops gliding now, anywhere between no lift at all
+ * (the ballistic continuation) and a push-over with GLIDE_LD_MAX of lift, plus the
+ * vehicle that holds its path level for GLIDE_HOLD1_S or GLIDE_HOLD2_S more and then
+ * dives, and one that turns on GLIDE_LD_MID of lift for GLIDE_HOLD2_S either way. Its
+ * centre is the middle of the first part (the ballistic continuation and the dive at
+ * GLIDE_LD_MID, the middle of the range); the ellipse covers every member plus the
+ * ballistic ellipse's own axes. A glide held for minutes (hundreds of km) is not in it:
+ * the prediction is drawn again at each refresh, and follows a glide that goes on. */
+
+#define GLIDE_LD_MID  2.5
+#define GLIDE_LD_MAX  4.0
+#define GLIDE_HOLD1_S 10.0
+#define GLIDE_HOLD2_S 20.0
+#define GLIDE_STEP_S  1.0
+
+/* Fly x for dur seconds under law (NULL: ballistic); 1 if it came down on the way (x is
+ * then its impact and *el the time), else 0; MWX_ERANGE on a non-finite state. */
+static int fly_for(const mwx_dyn_params_t *p, double *x, double dur, const lift_law_t *law,
+                   double *el)
+{
+    double t = 0.0;
+    while (t < dur - 1e-9) {
+        double h = fmin(GLIDE_STEP_S, dur - t), prev[MWX_TRACK_NX], sub;
+        memcpy(prev, x, sizeof prev);
+        rk4(p, x, h, 0, law);
+        if (!isfinite(x[0]) || !isfinite(x[3]))
+            return MWX_ERANGE;
+        if (surf_alt(&p->earth, x) <= 0.0) {
+            memcpy(x, prev, sizeof prev);
+            if (to_ground(p, x, h + 1.0, 0, 1, law, &sub))
+                return MWX_ERANGE;
+            *el = t + sub;
+            return 1;
+        }
+        t += h;
+    }
+    *el = t;
+    return 0;
+}
+
+/* One member: law1 for dur1 seconds, then law2 to the ground. */
+static int member(const mwx_dyn_params_t *p, const double *x0, double max_flight_s,
+                  const lift_law_t *law1, double dur1, const lift_law_t *law2, double imp[3],
+                  double *el)
+{
+    double x[MWX_TRACK_NX], e1 = 0.0, e2 = 0.0;
+    int rc;
+    memcpy(x, x0, sizeof x);
+    x[6] = 0.0;
+    if (x[7] < 0.0)
+        x[7] = 0.0;
+    if (dur1 > 0.0) {
+        rc = fly_for(p, x, dur1, law1, &e1);
+        if (rc < 0)
+            return rc;
+        if (rc == 1) {
+            memcpy(imp, x, 3 * sizeof(double));
+            *el = e1;
+            return MWX_OK;
+        }
+    }
+    if ((rc = to_ground(p, x, max_flight_s - e1, 0, 1, law2, &e2)))
+        return rc;
+    memcpy(imp, x, 3 * sizeof(double));
+    *el = e1 + e2;
+    return MWX_OK;
+}
+
+int mwx_predict_impact_glide(const mwx_dyn_params_t *p, const mwx_gauss_t *s, double t,
+                             double max_flight_s, mwx_rec_impact_est_t *out)
+{
+    enum { NM = 6 };
+    const lift_law_t dive_mid = {{-GLIDE_LD_MID, 0.0}, 0, 0.0};
+    const lift_law_t dive_max = {{-GLIDE_LD_MAX, 0.0}, 0, 0.0};
+    const lift_law_t level = {{0.0, 0.0}, 1, GLIDE_LD_MAX};
+    const lift_law_t left = {{0.0, -GLIDE_LD_MID}, 0, 0.0};
+    const lift_law_t right = {{0.0, GLIDE_LD_MID}, 0, 0.0};
+    mwx_rec_impact_est_t bal;
+    double imp[NM][3], el[NM], b[3], c[3], dir[2], ext_a = 0.0, ext_c = 0.0;
+    double e_[3], n_[3], u_[3];
+    mwx_geo_t g;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if ((rc = predict_impact(p, s, t, max_flight_s, NULL, &bal)))
+        return rc;
+    g.lat = bal.lat * MWX_DEG;
+    g.lon = bal.lon * MWX_DEG;
+    g.alt = 0.0;
+    mwx_geo_to_ecef(&p->earth, &g, b);
+    /* 0 dive now (middle L/D), 1 dive now (most), 2-3 level then dive, 4-5 turns, each
+     * then without lift */
+    if ((rc = member(p, s->x, max_flight_s, NULL, 0.0, &dive_mid, imp[0], &el[0])) ||
+        (rc = member(p, s->x, max_flight_s, NULL, 0.0, &dive_max, imp[1], &el[1])) ||
+        (rc = member(p, s->x, max_flight_s, &level, GLIDE_HOLD1_S, &dive_mid, imp[2], &el[2])) ||
+        (rc = member(p, s->x, max_flight_s, &level, GLIDE_HOLD2_S, &dive_mid, imp[3], &el[3])) ||
+        (rc = member(p, s->x, max_flight_s, &left, GLIDE_HOLD2_S, NULL, imp[4], &el[4])) ||
+        (rc = member(p, s->x, max_flight_s, &right, GLIDE_HOLD2_S, NULL, imp[5], &el[5])))
+        return rc;
+    /* the centre: half way between no lift and the middle dive, on the ground */
+    for (int i = 0; i < 3; i++)
+        c[i] = 0.5 * (b[i] + imp[0][i]);
+    mwx_ecef_to_geo(&p->earth, c, &g);
+    mwx_enu_basis(g.lat, g.lon, e_, n_, u_);
+    {
+        /* the major axis along the footprint: from the steepest dive to no lift */
+        double d[3] = {b[0] - imp[1][0], b[1] - imp[1][1], b[2] - imp[1][2]};
+        double de = mwx_dot3(e_, d), dn = mwx_dot3(n_, d), dl = hypot(de, dn);
+        if (dl > 1.0) {
+            dir[0] = de / dl;
+            dir[1] = dn / dl;
+        } else {
+            double az = bal.orientation_deg * MWX_DEG;
+            dir[0] = sin(az);
+            dir[1] = cos(az);
+        }
+    }
+    for (int k = -1; k < NM; k++) {
+        const double *q = k < 0 ? b : imp[k];
+        double d[3] = {q[0] - c[0], q[1] - c[1], q[2] - c[2]};
+        double de = mwx_dot3(e_, d), dn = mwx_dot3(n_, d);
+        ext_a = fmax(ext_a, fabs(de * dir[0] + dn * dir[1]));
+        ext_c = fmax(ext_c, fabs(-de * dir[1] + dn * dir[0]));
+    }
+    out->valid = 1;
+    out->lat = g.lat / MWX_DEG;
+    out->lon = g.lon / MWX_DEG;
+    out->t = 0.5 * (bal.t + t + el[0]);
+    /* every member inside, and the ballistic ellipse's spread (the state's own
+     * uncertainty) around them: its major axis along, its minor across (its major
+     * across too warned two more regions around test-glide's G2, JP-15 and JP-02) */
+    ext_a = ext_a / 1000.0 + bal.semi_major_km;
+    ext_c = ext_c / 1000.0 + bal.semi_minor_km;
+    {
+        double az = atan2(dir[0], dir[1]) / MWX_DEG;
+        if (ext_c > ext_a) {
+            double tmp = ext_a;
+            ext_a = ext_c;
+            ext_c = tmp;
+            az += 90.0;
+        }
+        while (az < 0.0)
+            az += 180.0;
+        while (az >= 180.0)
+            az -= 180.0;
+        out->orientation_deg = az;
+    }
+    out->semi_major_km = ext_a;
+    out->semi_minor_km = ext_c;
+    return MWX_OK;
 }
 
 int mwx_estimate_launch(const mwx_dyn_params_t *p, const double *x, double t, int boost,

@@ -275,8 +275,8 @@ static int dive_ld(const trk_t *k, double ld[2])
 {
     const mwx_guard_t *g = &k->guard;
     double lv[3], ll[3], av, al, d, n;
-    if (g->klass != MWX_CLASS_LIFTING || !(k->t - g->aero_t <= 1.5) ||
-        mwxi_dyn_lift_frame(k->comb.x, lv, ll) != 0)
+    if ((g->klass != MWX_CLASS_LIFTING && g->klass != MWX_CLASS_GLIDE) ||
+        !(k->t - g->aero_t <= 1.5) || mwxi_dyn_lift_frame(k->comb.x, lv, ll) != 0)
         return 0;
     av = mwx_dot3(g->aero_acc, lv);
     al = mwx_dot3(g->aero_acc, ll);
@@ -330,9 +330,13 @@ static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t 
     mwx_strlcpy(r->parent, k->parent, sizeof r->parent);
     /* Never a ballistic impact for a track that may be under thrust or lifting, nor for
      * a body in orbit (issue 11): whatever the IMM's modes say, the guard decides. */
-    if (mwx_guard_impact_ok(&k->guard)) {
+    if (r->klass == MWX_CLASS_GLIDE && !k->impact_dive.valid) {
+        /* a glide vehicle: the centre of its footprint, the ellipse holding it (the
+         * ballistic impact is one edge of it, not the estimate) */
+        r->impact = k->impact_glide;
+    } else if (mwx_guard_impact_ok(&k->guard) && r->klass != MWX_CLASS_GLIDE) {
         r->impact = k->impact;
-    } else if (r->klass == MWX_CLASS_LIFTING && k->impact.valid) {
+    } else if ((r->klass == MWX_CLASS_LIFTING || r->klass == MWX_CLASS_GLIDE) && k->impact.valid) {
         /* A lifting body (quasi-ballistic pull-up, glide, weave) lands somewhere in what
          * its lift can reach before the ballistic impact: the ellipse grows by the
          * lateral reach of LIFT_REACH_MPS2 (capped), and narrows as the impact nears. A
@@ -372,6 +376,10 @@ static void refresh_predictions(mwx_tracker_t *t, trk_t *k)
         if (dive_ld(k, ld) &&
             mwx_predict_impact_lift(&t->cfg.dyn, &k->comb, k->t, MAX_FLIGHT_S, ld, &k->impact_dive))
             k->impact_dive.valid = 0;
+        k->impact_glide.valid = 0;
+        if (k->guard.klass == MWX_CLASS_GLIDE && !k->impact_dive.valid &&
+            mwx_predict_impact_glide(&t->cfg.dyn, &k->comb, k->t, MAX_FLIGHT_S, &k->impact_glide))
+            k->impact_glide.valid = 0;
     }
     /* Launch: fitted to the early flight once there are samples enough (hist_add);
      * until then from the boost estimate while in boost (and frozen afterwards: it is

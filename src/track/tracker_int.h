@@ -88,6 +88,9 @@ typedef struct trk {
     /* A lifting track seen diving: the impact with the dive's lift-to-drag and bank held
      * (dive_ld in tracker.c); valid only while the dive is seen. */
     mwx_rec_impact_est_t impact_dive;
+    /* A glide vehicle (class glide) not seen diving: the centre and ellipse of its
+     * footprint (mwx_predict_impact_glide); valid only while the class is glide. */
+    mwx_rec_impact_est_t impact_glide;
     mwx_guard_t guard; /* thrust/lift evidence: the track's class */
     char parent[MWX_ID_LEN];
     int stage;      /* a spent stage: quiet since it separated, its sibling burned */

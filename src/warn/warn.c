@@ -777,7 +777,8 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
      * the body flies on: those regions get the impact series, not an overflight. */
     nc = 0;
     if (tr->trk.phase != MWX_PHASE_IMPACT &&
-        (tv->alt_m < LOW_PATH_ALT_M || tr->trk.klass == MWX_CLASS_LIFTING)) {
+        (tv->alt_m < LOW_PATH_ALT_M || tr->trk.klass == MWX_CLASS_LIFTING ||
+         tr->trk.klass == MWX_CLASS_GLIDE)) {
         nc = low_corridor(w, tv, &e, w->scratch, w->scratch3);
         if (nc && (rc = mwxi_regions_in_ring(w->regions, (const double(*)[2])w->scratch, nc,
                                              w->now_hit, err)))

@@ -163,6 +163,41 @@ static void test_lift(void **st)
     }
 }
 
+/* A glide vehicle: hypersonic and near level deep in the air is flight no ballistic body
+ * flies (docs/TRACKER.md "Glide vehicles"). test-glide's G1 at 60 s to go: 41.6 km,
+ * -6.6 deg, 3,463 m/s. Not a re-entry vehicle at 40 deg (test-landfall's M1 comes down
+ * at 44 deg at 99 km), nor a quasi-ballistic missile at 2 km/s (test-quasi-ballistic's
+ * Q2 at 43 km: 2,130 m/s), nor a body above the air. */
+static void test_glide_regime(void **st)
+{
+    static const struct {
+        double alt, speed, gamma_deg;
+        int glide;
+    } cases[] = {
+        {41.6e3, 3463.0, -6.6, 1}, {58.0e3, 3500.0, 2.6, 1}, {41.6e3, 3463.0, -40.0, 0},
+        {43.0e3, 2130.0, 4.9, 0},  {120e3, 3500.0, 0.0, 0},
+    };
+    (void)st;
+    setup_dyn();
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        mwx_guard_t g;
+        double x[6];
+        start(x, cases[k].alt, cases[k].speed, cases[k].gamma_deg);
+        mwxi_guard_init(&g, 0.0);
+        for (int t = 0; t <= 25; t++) {
+            mwx_track_class_t c = step(&g, x, t, 0.0);
+            /* a new track shows 20 s quiet first: thrusting until then, whatever it is */
+            if (t < 20 && c != MWX_CLASS_THRUSTING)
+                fail_msg("case %zu, t = %d: class %s", k, t, mwx_track_class_name(c));
+            if (t >= 20 && c != (cases[k].glide ? MWX_CLASS_GLIDE : MWX_CLASS_BALLISTIC))
+                fail_msg("case %zu (%.0f km, %.0f m/s, %.1f deg), t = %d: class %s", k,
+                         cases[k].alt / 1e3, cases[k].speed, cases[k].gamma_deg, t,
+                         mwx_track_class_name(c));
+            fly(x, 0.0, 0.0, 1.0);
+        }
+    }
+}
+
 /* A weave that the boost mode fits better (P(boost) 0.5) but that gains no speed (drag,
  * no thrust): a manoeuvre (lifting: an impact with its reach), not thrust (no impact). */
 static void test_weave_is_not_thrust(void **st)
@@ -294,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_pboost_is_evidence),
         cmocka_unit_test(test_pboost_blip_in_vacuum),
         cmocka_unit_test(test_lift),
+        cmocka_unit_test(test_glide_regime),
         cmocka_unit_test(test_weave_is_not_thrust),
         cmocka_unit_test(test_space_launch),
         cmocka_unit_test(test_unsure_velocity_is_not_space),

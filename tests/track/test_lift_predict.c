@@ -9,7 +9,14 @@
  *   prediction to the metre.
  * - The tracker, on JP's radar alone (test-glide, seeds 1-3), sees the dive by 31 s to go
  *   (its 10 s aerodynamic acceleration beyond 4 sigma) and predicts G1's impact within
- *   25 km then (14-20 km); with the ballistic continuation it said 40.6 km (seed 1). */
+ *   25 km then (14-20 km); with the ballistic continuation it said 40.6 km (seed 1).
+ * - A glide vehicle's footprint (mwx_predict_impact_glide, docs/TRACKER.md "Glide
+ *   vehicles") from the simulator's states of G1, 100 to 30 s before impact, holds the
+ *   impact in its ellipse; its centre is within 35 km (within 25 km at 60 s to go, where
+ *   the ballistic continuation is 48 km long).
+ * - The tracker, on JP's radar alone (seeds 1-3), classes G1 `glide` at 60 s to go and
+ *   its record's impact (the footprint's centre) is within 25 km, its ellipse holding the
+ *   impact; the ballistic continuation said 30-38 km. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -142,6 +149,58 @@ static void test_dive_continued(void **state)
     mwx_scenario_free(&sc);
 }
 
+/* Is the point (lat, lon, rad) inside the impact estimate's ellipse? Returns the
+ * normalised distance (<= 1 inside). */
+static double ellipse_dist(const mwx_earth_t *e, const mwx_rec_impact_est_t *im, double lat,
+                           double lon)
+{
+    double s12 = 0.0, az1 = 0.0, az2 = 0.0, ang, a, c;
+    mwx_geodesic_inverse(e, im->lat * MWX_DEG, im->lon * MWX_DEG, lat, lon, &s12, &az1, &az2);
+    ang = az1 - im->orientation_deg * MWX_DEG;
+    a = s12 * cos(ang) / (im->semi_major_km * 1e3);
+    c = s12 * sin(ang) / (im->semi_minor_km * 1e3);
+    return sqrt(a * a + c * c);
+}
+
+static void test_glide_footprint(void **state)
+{
+    /* from its lifting flight on (the apex is ~125 s to go); at 150 s to go, coasting up
+     * to the apex, the impact is 27.5 km off the centre and just outside the 5 km minor
+     * axis (1.08 of the ellipse: the heading corrections to come, with this test's 100 m
+     * and 10 m/s of state uncertainty; a tracker's is wider) */
+    static const double ttg[] = {100.0, 80.0, 70.0, 60.0, 50.0, 40.0, 30.0};
+    mwx_scenario_t sc;
+    mwx_traj_info_t info;
+    mwx_dyn_params_t dp;
+    (void)state;
+    load_glide(&sc, &info);
+    mwx_dyn_params_default(&dp, &sc.physics.earth, 1, 1, 1);
+    for (size_t i = 0; i < sizeof ttg / sizeof ttg[0]; i++) {
+        double x[MWX_TRACK_NX], ld[2], t = info.t_impact - ttg[i], e_fp, e_bal, in;
+        mwx_gauss_t g;
+        mwx_rec_impact_est_t fp, bal;
+        truth_ld(sc.traj[0], &dp, t, 1.0 / sc.launches[0].beta_kg_m2, x, ld);
+        small_cov(&g, x);
+        assert_int_equal(mwx_predict_impact_glide(&dp, &g, t, 3000.0, &fp), MWX_OK);
+        assert_int_equal(mwx_predict_impact(&dp, &g, t, 3000.0, &bal), MWX_OK);
+        e_fp = ground_km(&sc.physics.earth, fp.lat * MWX_DEG, fp.lon * MWX_DEG, info.impact_lat,
+                         info.impact_lon);
+        e_bal = ground_km(&sc.physics.earth, bal.lat * MWX_DEG, bal.lon * MWX_DEG, info.impact_lat,
+                          info.impact_lon);
+        in = ellipse_dist(&sc.physics.earth, &fp, info.impact_lat, info.impact_lon);
+        printf("G1 at %3.0f s to go: footprint centre %.1f km off (ellipse %.0f x %.0f km, the "
+               "impact at %.2f of it), ballistic %.1f km\n",
+               ttg[i], e_fp, fp.semi_major_km, fp.semi_minor_km, in, e_bal);
+        assert_true(in <= 1.0);
+        assert_true(e_fp < 35.0);
+        if (ttg[i] == 60.0) {
+            assert_true(e_fp < 25.0);
+            assert_true(e_bal > 35.0);
+        }
+    }
+    mwx_scenario_free(&sc);
+}
+
 /* ------------------------------------------------------------ the tracker, JP alone */
 
 typedef struct run {
@@ -177,6 +236,54 @@ static int on_sim(void *ctx, const mwx_record_t *rec)
     return 0;
 }
 
+/* G1's latest record with an impact at or before ttg s to go, JP's radar alone */
+static void jp_record(const mwx_scenario_t *sc_, const mwx_traj_info_t *info, uint64_t seed,
+                      double ttg, run_t *u)
+{
+    mwx_scenario_t *sc = (mwx_scenario_t *)sc_;
+    mwx_tracker_cfg_t cfg;
+    mwx_sim_opts_t so = {seed, 1, 0.0};
+    mwx_err_t err = {0, ""};
+    memset(u, 0, sizeof *u);
+    u->tr = sc->traj[0];
+    u->t_cut = info->t_impact - ttg;
+    u->best_t = -1e300;
+    mwx_tracker_cfg_default(&cfg, "JP", 256);
+    snprintf(cfg.nation, sizeof cfg.nation, "JP");
+    assert_int_equal(mwx_tracker_create(&cfg, &u->trk, &err), MWX_OK);
+    mwx_tracker_set_callback(u->trk, on_track, u);
+    assert_int_equal(mwx_sim_run(sc, &so, on_sim, u, &err), MWX_OK);
+    assert_int_equal(mwx_tracker_flush(u->trk, &err), MWX_OK);
+    assert_false(u->failed);
+    mwx_tracker_destroy(u->trk);
+}
+
+static void test_tracker_glide_at_60s(void **state)
+{
+    mwx_scenario_t sc;
+    mwx_traj_info_t info;
+    (void)state;
+    load_glide(&sc, &info);
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        run_t u;
+        double e, in;
+        jp_record(&sc, &info, seed, 60.0, &u);
+        assert_true(u.best_t > info.t_impact - 63.0); /* a live track */
+        e = ground_km(&sc.physics.earth, u.rec.impact.lat * MWX_DEG, u.rec.impact.lon * MWX_DEG,
+                      info.impact_lat, info.impact_lon);
+        in = ellipse_dist(&sc.physics.earth, &u.rec.impact, info.impact_lat, info.impact_lon);
+        printf("seed %d: %s at %.1f s to go, class %s: impact %.1f km off, ellipse %.0f x %.0f km "
+               "(the impact at %.2f of it)\n",
+               (int)seed, u.rec.track_id, info.t_impact - u.best_t,
+               mwx_track_class_name(u.rec.klass), e, u.rec.impact.semi_major_km,
+               u.rec.impact.semi_minor_km, in);
+        assert_int_equal(u.rec.klass, MWX_CLASS_GLIDE);
+        assert_true(e < 25.0);
+        assert_true(in <= 1.0);
+    }
+    mwx_scenario_free(&sc);
+}
+
 static void test_tracker_follows_dive(void **state)
 {
     mwx_scenario_t sc;
@@ -205,7 +312,8 @@ static void test_tracker_follows_dive(void **state)
                       info.impact_lat, info.impact_lon);
         printf("seed %d: %s at %.1f s to go, class %d: impact %.1f km off\n", (int)seed,
                u.rec.track_id, info.t_impact - u.best_t, (int)u.rec.klass, e);
-        assert_int_equal(u.rec.klass, MWX_CLASS_LIFTING);
+        /* a glide vehicle seen diving: the dive continued */
+        assert_int_equal(u.rec.klass, MWX_CLASS_GLIDE);
         assert_true(e < 25.0);
         mwx_tracker_destroy(u.trk);
     }
@@ -216,6 +324,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dive_continued),
+        cmocka_unit_test(test_glide_footprint),
+        cmocka_unit_test(test_tracker_glide_at_60s),
         cmocka_unit_test(test_tracker_follows_dive),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
