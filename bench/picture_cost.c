@@ -129,7 +129,8 @@ int main(int argc, char **argv)
            each[ROUNDS / 2], each[0], each[ROUNDS - 1]);
     printf("  deferred, synced every %4d updates %9.1f us/update (min %.1f, max %.1f)\n",
            sync_every, deferred[ROUNDS / 2], deferred[0], deferred[ROUNDS - 1]);
-    printf("  ratio before/after                  %9.2f\n", each[ROUNDS / 2] / deferred[ROUNDS / 2]);
+    printf("  ratio before/after                  %9.2f\n",
+           each[ROUNDS / 2] / deferred[ROUNDS / 2]);
 
     /* ---- web */
     char assets[640], page[700];
@@ -154,8 +155,7 @@ int main(int argc, char **argv)
         char id[16];
         snprintf(id, sizeof id, "JP-%d", i % 16);
         recs[i].type = MWX_REC_TRACK;
-        recs[i].u.track =
-            wt_track(id, 100 + i, 40.0, 132.0, 200e3, 40.5, 134.0, 900, 10, 5, 0);
+        recs[i].u.track = wt_track(id, 100 + i, 40.0, 132.0, 200e3, 40.5, 134.0, 900, 10, 5, 0);
         mwx_strlcpy(recs[i].u.track.node, "JP", sizeof recs[i].u.track.node);
         mwx_strlcpy(recs[i].u.track.sources, "JP,KR", sizeof recs[i].u.track.sources);
     }
