@@ -329,6 +329,42 @@ def main():
                 last = line.strip()
         drops[n] = last[last.index("sensor feed"):] if last else "none"
     rep["feed_drops_last_log"] = drops
+    # every process's last count, summed (a restarted node counts from 0 again)
+    total = {}
+    for n in NATIONS:
+        tot, prev = 0, 0
+        for line in open(os.path.join(d, f"node-{n}.log")):
+            m = re.search(r"sensor feed: dropped (\d+) measurement", line)
+            if not m:
+                m = re.search(r"sensor feed: \d+ received, (\d+) malformed or not ours, (\d+) late, "
+                              r"(\d+) ahead of the clock, (\d+) queue full", line)
+                if not m:
+                    continue
+                k = sum(int(x) for x in m.groups())
+            else:
+                k = int(m.group(1))
+            if k < prev:
+                tot += prev
+            prev = k
+        total[n] = tot + prev
+    rep["feed_drops_total"] = total
+
+    # --- CPU (sample.py's cpu.csv): seconds per process name, summed over its pids (each
+    # pid's last sample), and per scenario hour of the run
+    cpu_path = os.path.join(d, "cpu.csv")
+    if os.path.exists(cpu_path):
+        last = {}
+        with open(cpu_path) as f:
+            next(f)
+            for line in f:
+                w, t, name, pid, c = line.strip().split(",")
+                last[(name, int(pid))] = float(c)
+        cpu = {}
+        for (name, _), c in last.items():
+            cpu[name] = cpu.get(name, 0.0) + c
+        hours = max(t_end, 1.0) / 3600
+        rep["cpu_s"] = {k: round(v, 1) for k, v in sorted(cpu.items())}
+        rep["cpu_s_per_scenario_h"] = {k: round(v / hours, 2) for k, v in sorted(cpu.items())}
 
     if "--json" in sys.argv:
         json.dump(rep, open(sys.argv[sys.argv.index("--json") + 1], "w"), indent=1)

@@ -79,6 +79,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
 start_nats() {
     nats-server -c nats/nats-server.conf >> nats.log 2>&1 &
     NATS_PID=$!
+    echo "$NATS_PID" > "$D/pid-nats"
     for _ in $(seq 200); do port_open && return 0; sleep 0.1; done
     echo "soak: nats-server did not start" >&2; exit 3
 }

@@ -160,6 +160,9 @@ typedef struct mwx_node_cfg {
                                      restarts in OUTPUTS/node-NATION.warn. With
                                      it, the warning files are durable too (each
                                      fsynced before it gets its name). */
+    int defer_view_sync;        /* with warn_journal: the picture files (latest.geojson,
+                                     CoT events) are fsynced by mwx_node_sync_views(), not
+                                     at each rewrite (warn.h, defer_view_sync) */
     uint64_t alerts_keep_bytes; /* retention of OUTPUTS/alerts/ (warn.h, alerts_keep_bytes */
     double alerts_keep_age_s;   /* and alerts_keep_age_s); 0: no limit */
     uint64_t first_seq;         /* first seq to send; 0 = default (1 with sim_clock, else
@@ -245,6 +248,9 @@ MWX_API void mwx_node_set_clock(mwx_node_t *n, double t);
  * track views are not rewritten durably per update (mwx_warn_set_replay); off writes the
  * picture at once. */
 MWX_API MWX_NODISCARD int mwx_node_set_replay(mwx_node_t *n, int on, mwx_err_t *err);
+/* defer_view_sync: fsync the picture files rewritten since the last call
+ * (mwx_warn_sync_views); `mwx node` calls it every second of wall time. */
+MWX_API MWX_NODISCARD int mwx_node_sync_views(mwx_node_t *n, mwx_err_t *err);
 MWX_API mwx_receiver_t *mwx_node_receiver(mwx_node_t *n);
 MWX_API mwx_sentlog_t *mwx_node_sentlog(mwx_node_t *n);
 

@@ -249,6 +249,14 @@ typedef struct mwx_warn_config {
     const char *tak_endpoint;        /* optional CoT stream: "udp://host:port",
                                     "tcp://host:port" or "host:port" (UDP) */
     int durable;                     /* 1: fsync each file before it gets its name */
+    int defer_view_sync;             /* with durable, 1: the picture files (latest.geojson,
+                                    each track's CoT event), rewritten every
+                                    picture_interval_s of scenario time (200 times a
+                                    second at 200x), are not fsynced at each rewrite but
+                                    by mwx_warn_sync_views(): the caller's period bounds
+                                    what a crash of the machine may lose of them. CAP
+                                    files, the Atom feed and the journal stay synced at
+                                    each write. */
     const char *picture_tag;         /* optional: several contexts sharing one out_dir (mwx run)
                                     each write alerts-<tag>.atom and latest-<tag>.geojson
                                     instead of alerts.atom and latest.geojson */
@@ -306,6 +314,11 @@ MWX_API MWX_NODISCARD int mwx_warn_end_track(mwx_warn_t *w, const char *track_id
 /* Write the pending picture (latest.geojson) now, e.g. at the end of a run. */
 MWX_API MWX_NODISCARD int mwx_warn_flush(mwx_warn_t *w, mwx_err_t *err);
 
+/* With defer_view_sync: fsync every picture file rewritten since the last call (one
+ * fsync a file however often it was rewritten; a file removed meanwhile is skipped).
+ * Without it: nothing to do. Also done by mwx_warn_free (errors ignored). */
+MWX_API MWX_NODISCARD int mwx_warn_sync_views(mwx_warn_t *w, mwx_err_t *err);
+
 /* History being fed again (a restarted node replaying its inbox): decisions, messages and
  * the journal go on as always, but the picture is not rewritten per update (only the last
  * state matters) and the per-track CoT files are written without fsync. Turning it off
@@ -326,9 +339,12 @@ typedef struct mwx_warn_stats {
      * messages found missing and written again, restored series taken over by a track of
      * the rebuilt picture */
     uint64_t restored_series, restored_active, republished, adopted;
-    uint64_t pruned; /* CAP and CoT files removed by the retention of alerts/ */
-    uint64_t late;   /* track updates older than the latest time seen by more than
+    uint64_t pruned;       /* CAP and CoT files removed by the retention of alerts/ */
+    uint64_t late;         /* track updates older than the latest time seen by more than
                         track_stale_s: not acted on (warn.c) */
+    uint64_t views_synced; /* defer_view_sync: picture files fsynced by
+                              mwx_warn_sync_views (one a file a call, however often it
+                              was rewritten) */
 } mwx_warn_stats_t;
 
 MWX_API void mwx_warn_get_stats(const mwx_warn_t *w, mwx_warn_stats_t *st);

@@ -179,7 +179,7 @@ int mwxi_recseg_paths(const char *base, int follow, char ***out, size_t *n, mwx_
 
 /* ------------------------------------------------------------ compaction */
 
-/* Keys (node/track id, or truth object) -> ordinal of their last record. */
+/* Keys (node/track id, or truth object) -> their id + 1 (compact_ctx_t.key_last). */
 typedef struct keymap {
     char (*key)[2 * MWX_ID_LEN + 2];
     uint64_t *last;
@@ -271,15 +271,30 @@ static int each_record(char *const *in, size_t n_in, each_fn fn, void *user, mwx
     return MWX_OK;
 }
 
+/* What the first pass learns of each record of the inputs (by ordinal), so that the
+ * archive's bound is worked out without reading them again: only the writing pass reads
+ * them a second time (four decoding passes before, the bulk of a soak node's compaction). */
+typedef struct crec {
+    uint32_t size; /* encoded size + frame header (the kept bytes) */
+    uint32_t key;  /* state key id + 1 (keymap), 0: kept whole */
+    uint8_t cls;   /* 0: never kept (meas, a later scenario record), 1: kept unless
+                      superseded, aged or beyond keep_bytes, 2: the scenario record */
+    uint8_t old;   /* its time is before t_min */
+} crec_t;
+
 typedef struct compact_ctx {
-    keymap_t map;
+    keymap_t map;       /* key -> its id + 1 */
+    uint64_t *key_last; /* per key id: the ordinal of its last record */
+    size_t n_keys, cap_keys;
+    crec_t *rec;
+    size_t n_rec, cap_rec;
     mwx_recwriter_t *w;
     int have_scenario;
     const char *base;
     /* the archive's bound (mwxi_recseg_compact): records before t_min, and the oldest kept
      * records beyond keep_bytes (skip of them), are dropped; the scenario record stays */
     double t_min;
-    uint64_t keep_bytes, kept_bytes, skip, skipped, dropped;
+    uint64_t skip, skipped, dropped;
 } compact_ctx_t;
 
 /* The time of a record that has one (the scenario record has none: it is never aged). */
@@ -299,54 +314,58 @@ static int pass1(void *user, const mwx_record_t *r, uint64_t ord, mwx_err_t *err
 {
     compact_ctx_t *c = user;
     char key[2 * MWX_ID_LEN + 2];
-    if (!state_key(r, key, sizeof key))
-        return MWX_OK;
-    uint64_t *slot = keymap_slot(&c->map, key, 1);
-    if (!slot)
+    double t;
+    if (ord != c->n_rec || mwxi_grow(&c->rec, &c->cap_rec, c->n_rec + 1, sizeof *c->rec, 1024))
         return mwx_err_set(err, MWX_ENOMEM, "%s: compaction: out of memory", c->base);
-    *slot = ord;
+    crec_t *e = &c->rec[c->n_rec++];
+    memset(e, 0, sizeof *e);
+    if (r->type == MWX_REC_MEAS)
+        return MWX_OK;
+    if (r->type == MWX_REC_SCENARIO) {
+        e->cls = c->have_scenario ? 0 : 2;
+        c->have_scenario = 1;
+        return MWX_OK;
+    }
+    e->cls = 1;
+    e->size = (uint32_t)(mwx_record_encoded_size(r) + 16);
+    e->old = record_t(r, &t) && t < c->t_min;
+    if (state_key(r, key, sizeof key)) {
+        uint64_t *slot = keymap_slot(&c->map, key, 1);
+        if (!slot)
+            return mwx_err_set(err, MWX_ENOMEM, "%s: compaction: out of memory", c->base);
+        if (!*slot) {
+            if (mwxi_grow(&c->key_last, &c->cap_keys, c->n_keys + 1, sizeof *c->key_last, 256))
+                return mwx_err_set(err, MWX_ENOMEM, "%s: compaction: out of memory", c->base);
+            *slot = ++c->n_keys;
+        }
+        c->key_last[*slot - 1] = ord;
+        e->key = (uint32_t)*slot;
+    }
     return MWX_OK;
 }
 
-/* Would the archive keep r (before its bound)? 2 for the scenario record (always kept). */
-static int kept(compact_ctx_t *c, const mwx_record_t *r, uint64_t ord)
+/* Would the archive keep record ord (before its bound)? 2 for the scenario record. A
+ * record kept were it not too old counts as dropped (once: the writing pass asks). */
+static int kept(compact_ctx_t *c, uint64_t ord, int count)
 {
-    char key[2 * MWX_ID_LEN + 2];
-    double t;
-    if (r->type == MWX_REC_MEAS)
-        return 0;
-    if (r->type == MWX_REC_SCENARIO) {
-        if (c->have_scenario)
-            return 0;
-        c->have_scenario = 1;
-        return 2;
-    }
-    if (state_key(r, key, sizeof key)) {
-        const uint64_t *slot = keymap_slot(&c->map, key, 0);
-        if (!slot || *slot != ord)
-            return 0;
-    }
-    if (record_t(r, &t) && t < c->t_min) {
-        c->dropped++;
+    const crec_t *e = &c->rec[ord];
+    if (e->cls != 1)
+        return e->cls;
+    if (e->key && c->key_last[e->key - 1] != ord)
+        return 0; /* a later state of the same track or object follows */
+    if (e->old) {
+        c->dropped += count ? 1 : 0;
         return 0;
     }
     return 1;
 }
 
-/* The bytes the kept records take (frame header included). */
-static int pass_size(void *user, const mwx_record_t *r, uint64_t ord, mwx_err_t *err)
-{
-    compact_ctx_t *c = user;
-    (void)err;
-    if (kept(c, r, ord) == 1)
-        c->kept_bytes += mwx_record_encoded_size(r) + 16;
-    return MWX_OK;
-}
-
 static int pass2(void *user, const mwx_record_t *r, uint64_t ord, mwx_err_t *err)
 {
     compact_ctx_t *c = user;
-    int k = kept(c, r, ord);
+    if (ord >= c->n_rec) /* the inputs changed under us */
+        return mwx_err_set(err, MWX_EINVAL, "%s: compaction: inputs changed", c->base);
+    int k = kept(c, ord, 1);
     if (!k)
         return MWX_OK;
     if (k == 1 && c->skipped < c->skip) { /* the oldest beyond keep_bytes */
@@ -355,18 +374,6 @@ static int pass2(void *user, const mwx_record_t *r, uint64_t ord, mwx_err_t *err
         return MWX_OK;
     }
     return mwx_recwriter_append(c->w, r, err);
-}
-
-/* How many of the oldest kept records to drop so that the rest fit keep_bytes. */
-static int pass_skip(void *user, const mwx_record_t *r, uint64_t ord, mwx_err_t *err)
-{
-    compact_ctx_t *c = user;
-    (void)err;
-    if (c->kept_bytes > c->keep_bytes && kept(c, r, ord) == 1) {
-        c->kept_bytes -= mwx_record_encoded_size(r) + 16;
-        c->skip++;
-    }
-    return MWX_OK;
 }
 
 int mwxi_recseg_compact(const char *base, uint64_t archive, uint64_t k, uint64_t keep_bytes,
@@ -380,7 +387,6 @@ int mwxi_recseg_compact(const char *base, uint64_t archive, uint64_t k, uint64_t
     memset(&c, 0, sizeof c);
     c.base = base;
     c.t_min = t_min;
-    c.keep_bytes = keep_bytes;
     if (dropped)
         *dropped = 0;
     if (!outp)
@@ -397,14 +403,16 @@ int mwxi_recseg_compact(const char *base, uint64_t archive, uint64_t k, uint64_t
     if ((rc = each_record(in, n_in, pass1, &c, err)))
         goto out;
     if (keep_bytes) {
-        if ((rc = each_record(in, n_in, pass_size, &c, err)))
-            goto out;
-        c.have_scenario = 0;
-        c.dropped = 0;
-        if (c.kept_bytes > keep_bytes && (rc = each_record(in, n_in, pass_skip, &c, err)))
-            goto out;
-        c.have_scenario = 0;
-        c.dropped = 0;
+        /* how many of the oldest kept records to drop so that the rest fit keep_bytes */
+        uint64_t kept_bytes = 0;
+        for (size_t i = 0; i < c.n_rec; i++)
+            if (kept(&c, i, 0) == 1)
+                kept_bytes += c.rec[i].size;
+        for (size_t i = 0; i < c.n_rec && kept_bytes > keep_bytes; i++)
+            if (kept(&c, i, 0) == 1) {
+                kept_bytes -= c.rec[i].size;
+                c.skip++;
+            }
     }
     if ((rc = mwx_recwriter_open(outp, MWX_REC_ATOMIC, &c.w, err)))
         goto out;
@@ -428,6 +436,8 @@ int mwxi_recseg_compact(const char *base, uint64_t archive, uint64_t k, uint64_t
 out:
     free(c.map.key);
     free(c.map.last);
+    free(c.key_last);
+    free(c.rec);
     for (size_t i = 0; i < 2; i++)
         free(in[i]);
     free(outp);

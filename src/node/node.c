@@ -579,6 +579,7 @@ int mwx_node_create(const mwx_node_cfg_t *cfg, mwx_node_t **out, mwx_err_t *err)
         /* a node that keeps its warning state across crashes keeps its public files
          * too: a CAP file is fsynced before it gets its name, as the journal entry is */
         wc.durable = cfg->warn_journal != NULL;
+        wc.defer_view_sync = cfg->defer_view_sync;
         rc = mwx_warn_create(&wc, &n->warn, err);
         unlink(tmp);
         if (rc != MWX_OK)
@@ -725,6 +726,11 @@ void mwx_node_set_clock(mwx_node_t *n, double t)
 {
     n->clock_t = t;
 }
+int mwx_node_sync_views(mwx_node_t *n, mwx_err_t *err)
+{
+    return n->warn ? mwx_warn_sync_views(n->warn, err) : MWX_OK;
+}
+
 int mwx_node_set_replay(mwx_node_t *n, int on, mwx_err_t *err)
 {
     return n->warn ? mwx_warn_set_replay(n->warn, on, err) : MWX_OK;

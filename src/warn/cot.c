@@ -147,7 +147,7 @@ static int cot_track(void *state, const mwx_warn_view_t *v, const mwx_warn_track
     if (b->oom)
         return mwx_err_set(err, MWX_ENOMEM, "cot: out of memory");
     snprintf(name, sizeof name, "%s.cot.xml", uid);
-    if ((rc = mwxi_warn_rewrite_file(v->alerts_dir, name, b->p, b->len, v->durable, err)))
+    if ((rc = mwxi_warn_rewrite_view(v, name, b->p, b->len, err)))
         return rc;
     note_file(s, v->alerts_dir, name, !tv->last);
     if (tv->last) /* the track's final event: the file is not rewritten again */

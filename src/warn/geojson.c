@@ -210,8 +210,7 @@ static int gj_picture(void *state, const mwx_warn_view_t *v, const struct mwx_wa
     mwxi_buf_puts(b, "\n]}\n");
     if (b->oom)
         return mwx_err_set(err, MWX_ENOMEM, "geojson: out of memory");
-    if ((rc =
-             mwxi_warn_rewrite_file(v->alerts_dir, v->geojson_name, b->p, b->len, v->durable, err)))
+    if ((rc = mwxi_warn_rewrite_view(v, v->geojson_name, b->p, b->len, err)))
         return rc;
     snprintf(s->dir, sizeof s->dir, "%s", v->alerts_dir);
     snprintf(s->name, sizeof s->name, "%s", v->geojson_name);

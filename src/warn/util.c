@@ -342,6 +342,49 @@ int mwxi_warn_rewrite_file(const char *dir, const char *name, const char *data, 
 #endif
 }
 
+int mwxi_warn_rewrite_view(const mwx_warn_view_t *v, const char *name, const char *data, size_t len,
+                           mwx_err_t *err)
+{
+    mwxi_warn_views_t *d = v->views;
+    int rc;
+    if (!v->durable || !d || strlen(name) >= sizeof d->name[0])
+        return mwxi_warn_rewrite_file(v->alerts_dir, name, data, len, v->durable, err);
+    if ((rc = mwxi_warn_rewrite_file(v->alerts_dir, name, data, len, 0, err)))
+        return rc;
+    for (size_t i = 0; i < d->n; i++)
+        if (strcmp(d->name[i], name) == 0)
+            return MWX_OK;
+    if (d->n == sizeof d->name / sizeof d->name[0] &&
+        (rc = mwxi_warn_views_sync(d, v->alerts_dir, err)))
+        return rc;
+    mwx_strlcpy(d->name[d->n++], name, sizeof d->name[0]);
+    return MWX_OK;
+}
+
+int mwxi_warn_views_sync(mwxi_warn_views_t *d, const char *dir, mwx_err_t *err)
+{
+    char path[MWX_PATH_LEN * 2];
+    for (size_t i = 0; i < d->n; i++) {
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, d->name[i]) >= sizeof path)
+            return mwx_err_set(err, MWX_EINVAL, "%s/%s: path too long", dir, d->name[i]);
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+            if (errno == ENOENT) /* removed meanwhile (retention, a track's end) */
+                continue;
+            return mwx_err_set(err, MWX_EIO, "%s: %s", path, strerror(errno));
+        }
+        if (fsync(fd) != 0) {
+            int e = errno;
+            close(fd);
+            return mwx_err_set(err, MWX_EIO, "%s: fsync failed: %s", path, strerror(e));
+        }
+        close(fd);
+        d->synced++;
+    }
+    d->n = 0;
+    return MWX_OK;
+}
+
 /* Remove the spare inode of a file written with mwxi_warn_rewrite_file() (when the file
  * will not be rewritten again). */
 void mwxi_warn_drop_spare(const char *dir, const char *name)

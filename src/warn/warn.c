@@ -62,8 +62,10 @@ mwx_regions_t *mwx_warn_regions(mwx_warn_t *w)
 
 void mwx_warn_get_stats(const mwx_warn_t *w, mwx_warn_stats_t *st)
 {
-    if (w && st)
+    if (w && st) {
         *st = w->st;
+        st->views_synced = w->views.synced;
+    }
 }
 
 static const char *kind_name(mwx_warn_kind_t k)
@@ -181,6 +183,7 @@ void mwx_warn_free(mwx_warn_t *w)
      * first to see them) */
     if (w->tracks && w->regions && w->picture_pending)
         mwxi_warn_run_picture(w, 1, NULL);
+    (void)mwxi_warn_views_sync(&w->views, w->alerts_dir, NULL);
     for (int i = 0; i < w->nfmt; i++)
         if (w->fmts[i]->destroy)
             w->fmts[i]->destroy(w->fstate[i]);
@@ -273,6 +276,7 @@ int mwx_warn_create(const mwx_warn_config_t *cfg, mwx_warn_t **out, mwx_err_t *e
     w->status = cfg->status;
     w->epoch = cfg->epoch_unix_s;
     w->durable = cfg->durable;
+    w->defer_views = cfg->durable && cfg->defer_view_sync;
     w->emit = cfg->emit;
     w->user = cfg->user;
     mwx_strlcpy(w->out_dir, cfg->out_dir, sizeof w->out_dir);

@@ -39,6 +39,7 @@ void mwxi_warn_emit_file(void *ctx, mwx_warn_output_t out, const char *file, con
 void mwxi_warn_make_view(mwx_warn_t *w, mwx_warn_view_t *v)
 {
     v->durable = w->durable;
+    v->views = w->defer_views ? &w->views : NULL;
     v->atom_name = w->atom_name;
     v->geojson_name = w->geojson_name;
     v->stats = &w->st;
@@ -142,6 +143,13 @@ int mwx_warn_set_replay(mwx_warn_t *w, int on, mwx_err_t *err)
         return mwx_err_set(err, MWX_EINVAL, "warn: missing argument");
     w->replay = on != 0;
     return on ? MWX_OK : mwxi_warn_run_picture(w, 1, err);
+}
+
+int mwx_warn_sync_views(mwx_warn_t *w, mwx_err_t *err)
+{
+    if (!w)
+        return mwx_err_set(err, MWX_EINVAL, "warn: missing argument");
+    return mwxi_warn_views_sync(&w->views, w->alerts_dir, err);
 }
 
 int mwx_warn_flush(mwx_warn_t *w, mwx_err_t *err)

@@ -137,6 +137,15 @@ typedef struct mwx_warn_trackview {
     int first, last;   /* first event of the track, final (stale) event */
 } mwx_warn_trackview_t;
 
+/* Picture files rewritten but not yet fsynced (mwx_warn_config_t.defer_view_sync): one
+ * entry a file, however often rewritten; when full, all are synced at once. */
+#define MWXI_WARN_VIEW_NAME 128
+typedef struct mwxi_warn_views {
+    char name[MWX_WARN_MAX_TRACKS + 2][MWXI_WARN_VIEW_NAME];
+    size_t n;
+    uint64_t synced; /* files fsynced so far */
+} mwxi_warn_views_t;
+
 /* The read-only part of the context that formats may look at. */
 typedef struct mwx_warn_view {
     const char *node, *sender, *out_dir, *alerts_dir;
@@ -146,10 +155,18 @@ typedef struct mwx_warn_view {
     mwx_regions_t *regions;
     const mwx_warn_policy_t *policy;
     int durable;                          /* fsync files before rename */
+    mwxi_warn_views_t *views;             /* picture files: synced later, or NULL */
     const char *atom_name, *geojson_name; /* alerts[-tag].atom, latest[-tag].geojson */
     mwx_warn_stats_t *stats;              /* formats may count (TAK) */
     int nocache;                          /* regenerate every text (tests compare) */
 } mwx_warn_view_t;
+
+/* A picture file (latest.geojson, a CoT event) rewritten as mwxi_warn_rewrite_file with
+ * v->durable, except that with v->views its fsync is left to mwxi_warn_views_sync. */
+int mwxi_warn_rewrite_view(const mwx_warn_view_t *v, const char *name, const char *data, size_t len,
+                           mwx_err_t *err);
+/* fsync the files of d under dir (a removed one is skipped) and empty d. */
+int mwxi_warn_views_sync(mwxi_warn_views_t *d, const char *dir, mwx_err_t *err);
 
 /* An output format: a new format is a new file with one of these and its entry in the
  * registry (formats.c). Each callback may be NULL. `scratch` is the context's reusable buffer. Files are written under alerts_dir and

@@ -73,6 +73,8 @@ struct mwx_warn {
     mwx_status_t status;
     double epoch;
     int durable;
+    int defer_views;         /* mwx_warn_config_t.defer_view_sync (with durable) */
+    mwxi_warn_views_t views; /* picture files rewritten since mwx_warn_sync_views */
     mwx_warn_policy_t pol;
     mwx_regions_t *regions;
     size_t nreg;

@@ -21,8 +21,11 @@ typedef struct mwx_picture mwx_picture_t;
 int mwxi_picture_new(mwx_picture_t **out);
 void mwxi_picture_free(mwx_picture_t *p);
 void mwxi_picture_clear(mwx_picture_t *p);
-/* Keep rec (whose JSON line is json) in the picture. json is copied. Returns 0, or
- * MWX_ENOMEM. evicted is set to 1 when a track had to be forgotten to make room. */
+/* Keep rec (whose JSON line is json) in the picture. json is copied. A track or share
+ * may come without its line (json NULL: published while nobody watched): its record is
+ * kept and encoded only when the picture is read. Returns 0, MWX_EINVAL (no line for
+ * another type) or MWX_ENOMEM. evicted is set to 1 when a track had to be forgotten to
+ * make room. */
 int mwxi_picture_add(mwx_picture_t *p, const mwx_record_t *rec, const char *json, int *evicted);
 /* Keep a truth record's position in its object's path. MWX_EFULL when
  * MWX_WEB_MAX_TRUTH objects are already kept (the record is then only pushed live). */

@@ -20,7 +20,9 @@
 typedef struct pic_track {
     char node[MWX_ID_LEN];
     char track_id[MWX_ID_LEN];
-    char *json;
+    char *json;          /* the latest record's line, or NULL: then rec, encoded when read */
+    mwx_rec_track_t rec; /* the latest record (json NULL: published while nobody watched) */
+    int have_rec;
     double pts[MWX_WEB_TRAIL][4]; /* t, x, y, z (ECEF, m) */
     size_t n_pts;
     double min_dt;
@@ -37,9 +39,12 @@ typedef struct pic_truth {
     double min_dt;
 } pic_truth_t;
 
+/* A ring of JSON lines; the shares' ring may instead keep an entry's record (v NULL),
+ * encoded when read: most shares are published while nobody watches. */
 typedef struct ring {
     char **v;
-    size_t cap, head, n; /* oldest at head */
+    mwx_rec_share_t *rec; /* shares only: an entry's record when v is NULL */
+    size_t cap, head, n;  /* oldest at head */
 } ring_t;
 
 struct mwx_picture {
@@ -52,12 +57,13 @@ struct mwx_picture {
     uint64_t seq;
 };
 
-static int ring_init(ring_t *r, size_t cap)
+static int ring_init(ring_t *r, size_t cap, int with_rec)
 {
     r->v = calloc(cap, sizeof *r->v);
+    r->rec = with_rec ? calloc(cap, sizeof *r->rec) : NULL;
     r->cap = cap;
     r->head = r->n = 0;
-    return r->v ? 0 : MWX_ENOMEM;
+    return r->v && (r->rec || !with_rec) ? 0 : MWX_ENOMEM;
 }
 
 static void ring_clear(ring_t *r)
@@ -69,21 +75,47 @@ static void ring_clear(ring_t *r)
     r->head = r->n = 0;
 }
 
-static void ring_push(ring_t *r, char *s)
+/* Returns the slot taken (for its record). */
+static size_t ring_push(ring_t *r, char *s)
 {
+    size_t k;
     if (r->n == r->cap) {
-        free(r->v[r->head]);
-        r->v[r->head] = s;
+        k = r->head;
+        free(r->v[k]);
         r->head = (r->head + 1) % r->cap;
     } else {
-        r->v[(r->head + r->n) % r->cap] = s;
+        k = (r->head + r->n) % r->cap;
         r->n++;
     }
+    r->v[k] = s;
+    return k;
 }
 
-static const char *ring_at(const ring_t *r, size_t i)
+/* Entry i's line: kept, or encoded now into *tmp (freed by the caller; NULL on failure). */
+static const char *ring_at(const ring_t *r, size_t i, char **tmp)
 {
-    return r->v[(r->head + i) % r->cap];
+    size_t k = (r->head + i) % r->cap;
+    *tmp = NULL;
+    if (r->v[k] || !r->rec)
+        return r->v[k];
+    mwx_record_t rec;
+    memset(&rec, 0, sizeof rec);
+    rec.type = MWX_REC_SHARE;
+    rec.u.share = r->rec[k];
+    return *tmp = mwx_record_to_json(&rec);
+}
+
+/* A track's latest line: kept, or encoded now into *tmp as ring_at. */
+static const char *track_json(const pic_track_t *pt, char **tmp)
+{
+    *tmp = NULL;
+    if (pt->json || !pt->have_rec)
+        return pt->json;
+    mwx_record_t rec;
+    memset(&rec, 0, sizeof rec);
+    rec.type = MWX_REC_TRACK;
+    rec.u.track = pt->rec;
+    return *tmp = mwx_record_to_json(&rec);
 }
 
 int mwxi_picture_new(mwx_picture_t **out)
@@ -91,9 +123,10 @@ int mwxi_picture_new(mwx_picture_t **out)
     mwx_picture_t *p = calloc(1, sizeof *p);
     if (!p)
         return MWX_ENOMEM;
-    if (ring_init(&p->shares, MWX_WEB_MAX_SHARES) != 0 ||
-        ring_init(&p->alerts, MWX_WEB_MAX_ALERTS) != 0) {
+    if (ring_init(&p->shares, MWX_WEB_MAX_SHARES, 1) != 0 ||
+        ring_init(&p->alerts, MWX_WEB_MAX_ALERTS, 0) != 0) {
         free(p->shares.v);
+        free(p->shares.rec);
         free(p->alerts.v);
         free(p);
         return MWX_ENOMEM;
@@ -127,6 +160,7 @@ void mwxi_picture_free(mwx_picture_t *p)
         return;
     mwxi_picture_clear(p);
     free(p->shares.v);
+    free(p->shares.rec);
     free(p->alerts.v);
     free(p);
 }
@@ -228,8 +262,10 @@ int mwxi_picture_add(mwx_picture_t *p, const mwx_record_t *rec, const char *json
     if (rec->type != MWX_REC_SCENARIO && rec->type != MWX_REC_TRACK && rec->type != MWX_REC_SHARE &&
         rec->type != MWX_REC_ALERT)
         return 0;
-    char *copy = strdup(json);
-    if (!copy)
+    if (!json && rec->type != MWX_REC_TRACK && rec->type != MWX_REC_SHARE)
+        return MWX_EINVAL;
+    char *copy = json ? strdup(json) : NULL;
+    if (json && !copy)
         return MWX_ENOMEM;
     switch (rec->type) {
     case MWX_REC_SCENARIO:
@@ -245,11 +281,13 @@ int mwxi_picture_add(mwx_picture_t *p, const mwx_record_t *rec, const char *json
         }
         free(pt->json);
         pt->json = copy;
+        pt->rec = rec->u.track;
+        pt->have_rec = 1;
         pt->last_seq = ++p->seq;
         trail_add(pt, &rec->u.track);
         break;
     }
-    case MWX_REC_SHARE: ring_push(&p->shares, copy); break;
+    case MWX_REC_SHARE: p->shares.rec[ring_push(&p->shares, copy)] = rec->u.share; break;
     default: ring_push(&p->alerts, copy); break;
     }
     return 0;
@@ -273,6 +311,34 @@ static void put_truth(const pic_truth_t *pt, mwx_buf_t *sb)
         mwxi_buf_printf(sb, "%s[%.3f,%.1f,%.1f,%.1f]", i ? "," : "", pt->pts[i][0], pt->pts[i][1],
                         pt->pts[i][2], pt->pts[i][3]);
     mwxi_buf_puts(sb, "]}");
+}
+
+static void put_ring_sse(const ring_t *r, const char *event, mwx_buf_t *sb)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        char *enc;
+        const char *line = ring_at(r, i, &enc);
+        if (line)
+            mwxi_sse_event(sb, event, line);
+        else
+            sb->oom = 1;
+        free(enc);
+    }
+}
+
+static void put_ring_json(const ring_t *r, mwx_buf_t *sb)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        char *enc;
+        const char *line = ring_at(r, i, &enc);
+        if (i)
+            mwxi_buf_putc(sb, ',');
+        if (line)
+            mwxi_buf_puts(sb, line);
+        else
+            sb->oom = 1;
+        free(enc);
+    }
 }
 
 /* Tracks in the order they were first seen would reorder after an eviction; the
@@ -306,13 +372,16 @@ void mwxi_picture_sse(const mwx_picture_t *p, mwx_buf_t *sb)
         else
             mwxi_sse_event(sb, "trail", tmp.p);
         mwxi_buf_free(&tmp);
-        if (pt->json)
-            mwxi_sse_event(sb, "track", pt->json);
+        char *enc;
+        const char *line = track_json(pt, &enc);
+        if (line)
+            mwxi_sse_event(sb, "track", line);
+        else if (pt->have_rec)
+            sb->oom = 1;
+        free(enc);
     }
-    for (size_t i = 0; i < p->shares.n; i++)
-        mwxi_sse_event(sb, "share", ring_at(&p->shares, i));
-    for (size_t i = 0; i < p->alerts.n; i++)
-        mwxi_sse_event(sb, "alert", ring_at(&p->alerts, i));
+    put_ring_sse(&p->shares, "share", sb);
+    put_ring_sse(&p->alerts, "alert", sb);
 }
 
 void mwxi_picture_json_members(const mwx_picture_t *p, mwx_buf_t *sb)
@@ -323,11 +392,17 @@ void mwxi_picture_json_members(const mwx_picture_t *p, mwx_buf_t *sb)
     int first = 1;
     for (size_t i = 0; i < p->n_tracks; i++) {
         const pic_track_t *pt = p->tracks[i];
-        if (!pt->json)
+        char *enc;
+        const char *line = track_json(pt, &enc);
+        if (!line) {
+            if (pt->have_rec)
+                sb->oom = 1;
             continue;
+        }
         mwxi_buf_puts(sb, first ? "{\"track\":" : ",{\"track\":");
         first = 0;
-        mwxi_buf_puts(sb, pt->json);
+        mwxi_buf_puts(sb, line);
+        free(enc);
         mwxi_buf_puts(sb, ",\"trail\":");
         put_trail_points(pt, sb);
         mwxi_buf_putc(sb, '}');
@@ -339,16 +414,8 @@ void mwxi_picture_json_members(const mwx_picture_t *p, mwx_buf_t *sb)
         put_truth(p->truth[i], sb);
     }
     mwxi_buf_puts(sb, "],\"shares\":[");
-    for (size_t i = 0; i < p->shares.n; i++) {
-        if (i)
-            mwxi_buf_putc(sb, ',');
-        mwxi_buf_puts(sb, ring_at(&p->shares, i));
-    }
+    put_ring_json(&p->shares, sb);
     mwxi_buf_puts(sb, "],\"alerts\":[");
-    for (size_t i = 0; i < p->alerts.n; i++) {
-        if (i)
-            mwxi_buf_putc(sb, ',');
-        mwxi_buf_puts(sb, ring_at(&p->alerts, i));
-    }
+    put_ring_json(&p->alerts, sb);
     mwxi_buf_putc(sb, ']');
 }

@@ -95,7 +95,7 @@ struct mwx_web {
     mwx_counter_t *shares_verified, *shares_unverified;
     mwx_histogram_t *share_latency;
     mwx_counter_t *requests[6]; /* by status class 1xx..5xx; [0] unused */
-    mwx_counter_t *sse_kicked, *sse_refused, *encode_failed, *tracks_evicted;
+    mwx_counter_t *sse_kicked, *sse_refused, *encode_failed, *tracks_evicted, *encoded;
     mwx_counter_t *slow_cut, *host_refused, *control_refused;
     mwx_gauge_t *sse_clients, *picture_tracks;
 };
@@ -149,6 +149,11 @@ static int setup_metrics(mwx_web_t *s, mwx_err_t *err)
         (rc = mwx_metrics_counter(s->metrics, "mwx_web_encode_failures_total", NULL,
                                   "Records that could not be encoded as JSON.", &s->encode_failed,
                                   err)) ||
+        (rc = mwx_metrics_counter(s->metrics, "mwx_web_records_encoded_total", NULL,
+                                  "Records encoded as JSON when published (tracks and shares "
+                                  "published while no client watches are encoded only when "
+                                  "the picture is read).",
+                                  &s->encoded, err)) ||
         (rc = mwx_metrics_counter(s->metrics, "mwx_web_tracks_evicted_total", NULL,
                                   "Tracks forgotten by the bounded picture to make room.",
                                   &s->tracks_evicted, err)) ||
@@ -1077,6 +1082,18 @@ void mwx_web_reset(mwx_web_t *s)
     pthread_mutex_unlock(&s->lk);
 }
 
+static void count_published(mwx_web_t *s, const mwx_record_t *rec)
+{
+    mwx_counter_add(s->published[rec->type], 1);
+    if (rec->type == MWX_REC_ALERT && (unsigned)rec->u.alert.msg_type < 3)
+        mwx_counter_add(s->alerts_by_type[rec->u.alert.msg_type], 1);
+    if (rec->type == MWX_REC_SHARE) {
+        mwx_counter_add(rec->u.share.verified ? s->shares_verified : s->shares_unverified, 1);
+        if (rec->u.share.latency_s > 0)
+            mwx_histogram_observe(s->share_latency, rec->u.share.latency_s);
+    }
+}
+
 int mwx_web_publish(mwx_web_t *s, const mwx_record_t *rec, mwx_err_t *err)
 {
     if (!s || !rec || rec->type < MWX_REC_SCENARIO || rec->type > MWX_REC_TYPE_MAX)
@@ -1094,28 +1111,43 @@ int mwx_web_publish(mwx_web_t *s, const mwx_record_t *rec, mwx_err_t *err)
             return 0;
         }
     }
+    int rc = 0, evicted = 0;
+    if (rec->type == MWX_REC_TRACK || rec->type == MWX_REC_SHARE) {
+        /* The bulk of a node's records (a track update per scan, a share per envelope):
+         * with nobody watching only the record is kept, and encoded if the picture is
+         * ever read (a node at 200x spent a tenth of its CPU encoding lines no one saw). */
+        pthread_mutex_lock(&s->lk);
+        int watching = s->n_clients > 0;
+        if (!watching) {
+            rc = mwxi_picture_add(s->pic, rec, NULL, &evicted);
+            mwx_gauge_set(s->picture_tracks, (double)mwxi_picture_track_count(s->pic));
+        }
+        pthread_mutex_unlock(&s->lk);
+        if (!watching) {
+            count_published(s, rec);
+            if (evicted)
+                mwx_counter_add(s->tracks_evicted, 1);
+            if (rc)
+                return mwx_err_set(err, rc, "web: out of memory publishing a %s record",
+                                   mwx_rec_type_name(rec->type));
+            return 0;
+        }
+    }
     char *line = mwx_record_to_json(rec);
     if (!line) {
         mwx_counter_add(s->encode_failed, 1);
         return mwx_err_set(err, MWX_ENOMEM, "web: cannot encode a %s record as JSON",
                            mwx_rec_type_name(rec->type));
     }
+    mwx_counter_add(s->encoded, 1);
     /* (The scenario record's line carries the scenario text as "scenario": the page
      * draws sensors and coverage from it.) */
 
-    mwx_counter_add(s->published[rec->type], 1);
-    if (rec->type == MWX_REC_ALERT && (unsigned)rec->u.alert.msg_type < 3)
-        mwx_counter_add(s->alerts_by_type[rec->u.alert.msg_type], 1);
-    if (rec->type == MWX_REC_SHARE) {
-        mwx_counter_add(rec->u.share.verified ? s->shares_verified : s->shares_unverified, 1);
-        if (rec->u.share.latency_s > 0)
-            mwx_histogram_observe(s->share_latency, rec->u.share.latency_s);
-    }
+    count_published(s, rec);
 
     mwx_buf_t frame;
     mwxi_buf_init(&frame);
     mwxi_sse_event(&frame, mwx_rec_type_name(rec->type), line);
-    int rc = 0, evicted = 0;
     pthread_mutex_lock(&s->lk);
     if (mwxi_picture_add(s->pic, rec, line, &evicted) != 0)
         rc = MWX_ENOMEM;

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "warn_test_util.h"
 
@@ -1502,6 +1503,97 @@ static void test_picture_interval(void **st)
     json_decref(gj);
 }
 
+static char *slurp(const char *dir, const char *rel)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return NULL;
+    char *b = calloc(1, 1 << 20);
+    size_t n = b ? fread(b, 1, (1 << 20) - 1, fp) : 0;
+    (void)n;
+    fclose(fp);
+    return b;
+}
+
+/* defer_view_sync (mwx node): the picture files are written exactly as before, but their
+ * fsync waits for mwx_warn_sync_views, once a file however often it was rewritten; a
+ * context without it syncs at each rewrite and has nothing to sync later. */
+static void test_deferred_view_sync(void **st)
+{
+    static fixture_t f[2]; /* two logs of 2048 alerts: not on the stack */
+    mwx_warn_config_t cfg = {0};
+    mwx_warn_policy_t pol;
+    mwx_warn_stats_t s;
+    mwx_err_t err = {0};
+    (void)st;
+    mwx_warn_policy_default(&pol);
+    pol.launch_notice = 0;
+    pol.settle_s = 0;
+    for (int k = 0; k < 2; k++) {
+        memset(&f[k].log, 0, sizeof f[k].log);
+        wt_outdir(f[k].dir, sizeof f[k].dir, k ? "views-each" : "views-deferred");
+        memset(&cfg, 0, sizeof cfg);
+        cfg.node = "JP";
+        cfg.source = MWX_WARN_SOURCE_SIMULATED;
+        cfg.status = MWX_STATUS_EXERCISE;
+        cfg.epoch_unix_s = g_epoch;
+        cfg.regions_path = WT_REGIONS;
+        cfg.out_dir = f[k].dir;
+        cfg.policy = &pol;
+        cfg.emit = wt_emit;
+        cfg.user = &f[k].log;
+        cfg.durable = 1;
+        cfg.defer_view_sync = k == 0;
+        if (mwx_warn_create(&cfg, &f[k].w, &err))
+            fail_msg("mwx_warn_create: %s", err.msg);
+    }
+    /* a track bound for Japan, 1 s apart (picture_interval_s): every update rewrites its
+     * CoT event and latest.geojson */
+    for (int i = 0; i < 6; i++) {
+        mwx_rec_track_t k =
+            wt_track("JP-8", 100 + i, 38.0, 132.0, 200e3, 35.47, 133.05, 500, 10, 5, 0);
+        for (int c = 0; c < 2; c++)
+            feed(&f[c], &k);
+    }
+    mwx_warn_get_stats(f[0].w, &s);
+    assert_int_equal(s.views_synced, 0);
+    assert_true(s.cot_events >= 6);
+    assert_int_equal(mwx_warn_sync_views(f[0].w, &err), 0);
+    mwx_warn_get_stats(f[0].w, &s);
+    assert_int_equal(s.views_synced, 2); /* the CoT event and latest.geojson, once each */
+    assert_int_equal(mwx_warn_sync_views(f[0].w, &err), 0);
+    mwx_warn_get_stats(f[0].w, &s);
+    assert_int_equal(s.views_synced, 2); /* nothing rewritten since */
+    assert_int_equal(mwx_warn_sync_views(f[1].w, &err), 0);
+    mwx_warn_get_stats(f[1].w, &s);
+    assert_int_equal(s.views_synced, 0); /* synced at each rewrite: nothing left */
+    /* the same files, byte for byte, and the same messages */
+    static const char *files[] = {"alerts/mwx.JP.JP-8.cot.xml", "alerts/latest.geojson"};
+    for (int i = 0; i < 2; i++) {
+        char *a = slurp(f[0].dir, files[i]), *b = slurp(f[1].dir, files[i]);
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_true(strlen(a) > 100);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+    }
+    assert_int_equal(f[0].log.n, f[1].log.n);
+    /* a file removed before the sync is skipped, not an error */
+    mwx_rec_track_t k = wt_track("JP-8", 106, 38.0, 132.0, 200e3, 35.47, 133.05, 500, 10, 5, 0);
+    feed(&f[0], &k);
+    char path[700];
+    snprintf(path, sizeof path, "%s/alerts/mwx.JP.JP-8.cot.xml", f[0].dir);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(mwx_warn_sync_views(f[0].w, &err), 0);
+    mwx_warn_get_stats(f[0].w, &s);
+    assert_int_equal(s.views_synced, 3); /* latest.geojson only */
+    for (int c = 0; c < 2; c++)
+        mwx_warn_free(f[c].w);
+}
+
 static void test_identifier_parse(void **st)
 {
     char tr[32];
@@ -1552,6 +1644,7 @@ int main(void)
         cmocka_unit_test(test_tak_loopback),
         cmocka_unit_test(test_picture_tag),
         cmocka_unit_test(test_picture_interval),
+        cmocka_unit_test(test_deferred_view_sync),
         cmocka_unit_test(test_identifier_parse),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

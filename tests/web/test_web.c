@@ -932,6 +932,81 @@ static void test_picture_bounds(void **state)
     free(r.raw);
 }
 
+/* Tracks and shares published while nobody watches are not encoded then (a node at 200x
+ * spent a tenth of its CPU on lines no one saw): mwx_web_records_encoded_total stays 0;
+ * the picture read later holds each record's line exactly as a watcher would have got it
+ * live (mwx_record_to_json of the latest track and of every share). */
+static void test_lazy_encoding(void **state)
+{
+    fixture_t *fx = *state;
+    unsigned port = mwx_web_port(fx->srv);
+    mwx_err_t err;
+    json_error_t je;
+    mwx_record_t trk = make_track("JP", "JP-7", 0.0), sh[3];
+    for (int i = 0; i < 4; i++) {
+        trk = make_track("JP", "JP-7", 10.0 * i);
+        assert_int_equal(mwx_web_publish(fx->srv, &trk, &err), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        sh[i] = make_share(0.001 * (i + 1));
+        sh[i].u.share.seq = (uint64_t)(40 + i);
+        assert_int_equal(mwx_web_publish(fx->srv, &sh[i], &err), 0);
+    }
+    resp_t r = http(port, "GET", "/metrics");
+    assert_non_null(strstr(r.body, "mwx_web_records_encoded_total 0\n"));
+    assert_non_null(strstr(r.body, "mwx_web_records_published_total{type=\"track\"} 4\n"));
+    assert_non_null(strstr(r.body, "mwx_web_records_published_total{type=\"share\"} 3\n"));
+    assert_non_null(strstr(r.body, "mwx_web_share_latency_seconds_count 3\n"));
+    free(r.raw);
+
+    r = http(port, "GET", "/api/picture");
+    assert_int_equal(r.status, 200);
+    /* the lines, byte for byte: the latest track's and each share's, oldest first */
+    char *want = mwx_record_to_json(&trk);
+    assert_non_null(want);
+    char *at = strstr(r.body, want);
+    assert_non_null(at);
+    free(want);
+    const char *prev = r.body;
+    for (int i = 0; i < 3; i++) {
+        want = mwx_record_to_json(&sh[i]);
+        at = strstr(r.body, want);
+        assert_non_null(at);
+        assert_true(at > prev);
+        prev = at;
+        free(want);
+    }
+    json_t *pic = json_loads(r.body, 0, &je);
+    assert_non_null(pic);
+    assert_int_equal(json_array_size(json_object_get(pic, "tracks")), 1);
+    assert_int_equal(json_array_size(json_object_get(
+                         json_array_get(json_object_get(pic, "tracks"), 0), "trail")),
+                     4);
+    assert_int_equal(json_array_size(json_object_get(pic, "shares")), 3);
+    json_decref(pic);
+    free(r.raw);
+
+    /* a late browser gets the same lines as events */
+    int a = open_events(port);
+    size_t n;
+    char *got = read_until(a, "event: ready\n", 5000, &n);
+    want = mwx_record_to_json(&trk);
+    assert_non_null(strstr(got, want));
+    free(want);
+    assert_int_equal(count(got, "event: share\n"), 3);
+    free(got);
+    /* while it watches, records are encoded as they come */
+    trk = make_track("JP", "JP-7", 50.0);
+    assert_int_equal(mwx_web_publish(fx->srv, &trk, &err), 0);
+    got = read_until(a, "\"track_id\":\"JP-7\"", 5000, &n);
+    assert_non_null(strstr(got, "event: track\n"));
+    free(got);
+    close(a);
+    r = http(port, "GET", "/metrics");
+    assert_non_null(strstr(r.body, "mwx_web_records_encoded_total 1\n"));
+    free(r.raw);
+}
+
 static mwx_record_t make_truth(const char *object, double t, mwx_phase_t phase)
 {
     mwx_record_t r = make_track("JP", "x", t); /* for the position */
@@ -1548,6 +1623,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_slow_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_publishers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_picture_bounds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lazy_encoding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truth_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bind_rules, setup, teardown),
     };
