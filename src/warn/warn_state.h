@@ -159,6 +159,7 @@ int mwxi_warn_impact_valid(const mwx_rec_impact_est_t *e);
 int mwxi_warn_adopt(mwx_warn_t *w, wtrack_t *tr, int by_launch);
 int mwxi_warn_succession(mwx_warn_t *w, wtrack_t *tr, int kind);
 int mwxi_warn_hand_over(mwx_warn_t *w, wtrack_t *tr, int kind);
+int mwxi_warn_notice_fate(mwx_warn_t *w, wtrack_t *tr);
 /* warn_prune.c: alerts/ within alerts_keep_bytes / alerts_keep_age_s (every 10 s at
  * most, or now with force) */
 int mwxi_warn_prune(mwx_warn_t *w, int force, mwx_err_t *err);
