@@ -1078,7 +1078,7 @@ static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
          * while a live track of the launch warns of it (a notice of its own), it stands;
          * once one has given the all-clear, it ends too (an all-clear); with no track of
          * the launch, as a lost track's (held to the launch hold) */
-        int fate = tr->orphan ? mwxi_warn_notice_fate(w, tr) : 0;
+        int fate = mwxi_warn_journaled(tr) ? mwxi_warn_notice_fate(w, tr) : 0;
         if (fate != 1 &&
             (fate == 2 ||
              !(tr->trk.launch.valid && t < tr->trk.launch.t + MWXI_WARN_LAUNCH_HOLD_S)) &&
@@ -1132,7 +1132,10 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
         if (!tr)
             return mwx_err_set(err, MWX_EFULL, "warn: more than %d live tracks",
                                MWX_WARN_MAX_TRACKS);
+        tr->replayed = w->replay;
     }
+    if (!w->replay)
+        tr->replayed = 0;
     w->st.tracks++;
     tr->trk = *trk;
     tr->last_t = trk->t;

@@ -148,6 +148,16 @@ static double notice_reach(const mwx_warn_t *w, const mwx_rec_track_t *a, const 
     return 1.0 + 0.5 * daz / lim + 0.5 * s12 / reach;
 }
 
+/* Does tr stand for the journal: an orphan (a journaled series no track has taken over),
+ * or a track a restarted node's replay of its history rebuilt and that no live update
+ * reached before it was lost (a restarted node replays its partners' reports up to its
+ * kill, and the fused tracks they rebuild take over the journaled series; then they go
+ * silent, and the missile's live track comes minutes later: the chaos test, seed 5, JP)? */
+int mwxi_warn_journaled(const wtrack_t *tr)
+{
+    return tr->orphan || (tr->replayed && tr->lost);
+}
+
 static double same_threat(const mwx_warn_t *w, const wtrack_t *ta, const wtrack_t *tb,
                           int by_launch)
 {
@@ -191,7 +201,7 @@ static double same_threat(const mwx_warn_t *w, const wtrack_t *ta, const wtrack_
     }
     if (!isnan(pos) && isfinite(pos))
         return pos + tie;
-    if (by_launch && tb->orphan) {
+    if (by_launch && mwxi_warn_journaled(tb)) {
         /* a journaled notice: where its missile can be by now (notice_reach), and only
          * without a state in flight the launch estimates (a looser match still) */
         double reach = notice_reach(w, a, b);
@@ -204,14 +214,17 @@ static double same_threat(const mwx_warn_t *w, const wtrack_t *ta, const wtrack_
     return INFINITY;
 }
 
-/* Does the journaled track o take part in a taking over of this kind (kind < 0: a rebuilt
- * track's adoption of all its series)? by_launch as the takers ask (a notice-only orphan is
- * always matched as a launch notice, as mwxi_warn_adopt does). */
+/* Does the journaled track o offer a series of this kind to take over (kind < 0: all its
+ * series, to a rebuilt track's adoption)? */
 static int orphan_offered(wtrack_t *o, int kind)
 {
-    return o->used && o->orphan && (kind < 0 || mwxi_warn_jseries(o, kind)->active);
+    if (kind < 0)
+        return o->used && o->orphan;
+    return o->used && mwxi_warn_journaled(o) && mwxi_warn_jseries(o, kind)->active;
 }
 
+/* A journaled track whose only series is a launch notice: matched as a notice (by_launch)
+ * whoever asks, as mwxi_warn_adopt always did. */
 static int notice_only(const wtrack_t *o)
 {
     return o->launch.has_last && !o->s[0].has_last && !o->s[1].has_last;
@@ -246,7 +259,7 @@ static int orphan_match(const mwx_warn_t *w, const wtrack_t *tr, const wtrack_t 
         wtrack_t *t2 = &w->tracks[k];
         if (t2 != tr && could_take(w, t2, kind))
             rows[nr++] = k;
-        if (orphan_offered(t2, kind))
+        if (orphan_offered(t2, kind) || t2 == o) /* o: asked as the boost fan's stand-in too */
             cols[nc++] = k;
     }
     cost = malloc((size_t)nr * (size_t)nc * sizeof *cost);
@@ -293,7 +306,7 @@ static int nearer_other(const mwx_warn_t *w, const wtrack_t *tr, wtrack_t *o, in
 {
     if (held(o))
         return 0;
-    if (o->orphan) {
+    if (kind < 0 ? o->orphan : mwxi_warn_journaled(o)) {
         int m = orphan_match(w, tr, o, kind, by_launch);
         if (m >= 0)
             return !m;
@@ -468,7 +481,7 @@ int mwxi_warn_notice_fate(mwx_warn_t *w, wtrack_t *tr)
     int fate = 0;
     for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
         wtrack_t *o = &w->tracks[k];
-        if (o == tr || !o->used || o->orphan || !isfinite(same_threat(w, o, tr, 1)))
+        if (o == tr || !o->used || mwxi_warn_journaled(o) || !isfinite(same_threat(w, o, tr, 1)))
             continue;
         if (!o->done && o->launch.active)
             return 1;
