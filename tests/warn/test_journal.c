@@ -680,7 +680,7 @@ static int has_notice(const notices_t *ns, const char *name)
  * estimates 68 and 100 s early and in the wrong order (the chaos run's); rebuilt in the
  * order given (m3_first), M3's track 20 s after M2's when late. */
 static void salvo_restart(const char *name, double kill_t, int m3_first, int late, int extra,
-                          notices_t *out, notices_t *ref)
+                          int replayed, notices_t *out, notices_t *ref)
 {
     char dir[512];
     mwx_err_t err = {0};
@@ -692,6 +692,10 @@ static void salvo_restart(const char *name, double kill_t, int m3_first, int lat
         {"KR-F6", 200, back_t, 1100, 132.0, 0, MWX_LAUNCH_BOOST},
         {"KR-F7", 206, back_t + (late ? 20 : 0), 1100, 106.0, 0, MWX_LAUNCH_BOOST},
         {"KR-F8", 330, 345, 1100, 330.5, 352, MWX_LAUNCH_FIT}};
+    /* the partner's reports a restarted node replays rebuild the tracks of before under
+     * new ids (they take the journaled series over, then go silent) */
+    salvo_feed_t history[2] = {{"KR-F9", 200, 238, kill_t, 199.0, 258, MWX_LAUNCH_FIT},
+                               {"KR-F10", 206, 243, kill_t, 206.6, 263, MWX_LAUNCH_FIT}};
     salvo_feed_t undisturbed[3] = {{"KR-F3", 200, 238, 1100, 199.0, 258, MWX_LAUNCH_FIT},
                                    {"KR-F4", 206, 243, 1100, 206.6, 263, MWX_LAUNCH_FIT},
                                    {"KR-F8", 330, 345, 1100, 330.5, 352, MWX_LAUNCH_FIT}};
@@ -720,7 +724,7 @@ static void salvo_restart(const char *name, double kill_t, int m3_first, int lat
     if (!w)
         fail_msg("restart: %s", err.msg);
     assert_int_equal(mwx_warn_set_replay(w, 1, &err), 0);
-    salvo_run(w, before, 0, 230, kill_t); /* the replayed history: ticks, no own tracks */
+    salvo_run(w, history, replayed ? 2 : 0, 230, kill_t); /* the replayed history */
     assert_int_equal(mwx_warn_set_replay(w, 0, &err), 0);
     salvo_run(w, after, extra ? 3 : 2, back_t, 1000);
     mwx_warn_free(w);
@@ -734,14 +738,16 @@ static void salvo_restart(const char *name, double kill_t, int m3_first, int lat
 static void test_restart_boost_notices(void **st)
 {
     (void)st;
-    for (int c = 0; c < 6; c++) {
+    for (int c = 0; c < 8; c++) {
         char name[64];
         notices_t ns, ref;
-        int m3_first = c & 1, late = (c >> 1) & 1, extra = c >= 4;
+        int m3_first = c & 1, late = c < 4 && (c >> 1) & 1, extra = c == 4 || c == 5,
+            replayed = c >= 6;
         double t2, t3, la, lo;
-        snprintf(name, sizeof name, "boostnotice-%d%d%d", m3_first, late, extra);
-        /* killed in boost (289: the chaos run's), or right after the second notice */
-        salvo_restart(name, c == 5 ? 250 : 289, m3_first, late, extra, &ns, &ref);
+        snprintf(name, sizeof name, "boostnotice-%d%d%d%d", m3_first, late, extra, replayed);
+        /* killed in boost (289: the chaos run's), or right after the second notice; the
+         * history replayed as ticks, or as the partner's tracks (the chaos run's JP) */
+        salvo_restart(name, c == 5 ? 250 : 289, m3_first, late, extra, replayed, &ns, &ref);
         salvo_impact(200, &t2, &la, &lo);
         salvo_impact(206, &t3, &la, &lo);
         /* one notice a launch, as without the restart: the journaled ones, continued */
