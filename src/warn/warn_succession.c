@@ -230,13 +230,19 @@ static int notice_only(const wtrack_t *o)
     return o->launch.has_last && !o->s[0].has_last && !o->s[1].has_last;
 }
 
-/* Could the held track t2 (other than the taker) take over an orphan's series of this kind:
+/* Will the held track t2 (other than the taker) ask for an orphan's series of this kind:
  * eligible to warn, and its own series of the kind not active (adoption: it has sent
- * nothing)? A track already carrying its launch's notice does not stand in the way of the
- * next missile's taking the other notice. */
+ * nothing; a launch notice: it has not considered its own yet)? A track already carrying
+ * its launch's notice does not stand in the way of the next missile's taking the other
+ * notice, nor does one that will not ask (seed 1, JP: a partner's track of M1 the inbox
+ * replay rebuilt, past its notice, took the pairing from JP's own new track of M1, which
+ * sent a second notice; the notice reaches such a track by the hand-over, after the
+ * hold). */
 static int could_take(const mwx_warn_t *w, wtrack_t *t2, int kind)
 {
     if (!held(t2) || (!t2->trk.confirmed && w->pol.require_confirmed))
+        return 0;
+    if (kind == MWX_WARN_LAUNCH && t2->launch_done)
         return 0;
     return kind < 0 ? !mwxi_warn_any_sent(t2) : !mwxi_warn_jseries(t2, kind)->active;
 }
