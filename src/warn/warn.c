@@ -1077,8 +1077,12 @@ static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
         /* a journaled notice no rebuilt track took over ends with its launch's flight:
          * while a live track of the launch warns of it (a notice of its own), it stands;
          * once one has given the all-clear, it ends too (an all-clear); with no track of
-         * the launch, as a lost track's (held to the launch hold) */
+         * the launch, as a lost track's (held to the launch hold); never past the launch
+         * hold counted from the journaled state (launches every few minutes keep some
+         * notice within reach) */
         int fate = mwxi_warn_journaled(tr) ? mwxi_warn_notice_fate(w, tr) : 0;
+        if (fate == 1 && !(t < tr->trk.t + MWXI_WARN_LAUNCH_HOLD_S))
+            fate = 0;
         if (fate != 1 &&
             (fate == 2 ||
              !(tr->trk.launch.valid && t < tr->trk.launch.t + MWXI_WARN_LAUNCH_HOLD_S)) &&

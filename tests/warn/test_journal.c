@@ -675,7 +675,8 @@ static int has_notice(const notices_t *ns, const char *name)
 /* The salvo M2 (launched at 200) and M3 (206), and with extra a third launch from the site
  * at 330 (M4), seen from 345 in boost. The node (KR-F3, KR-F4, with fitted launch
  * estimates from 258) is killed at kill_t in boost and restarted 70 s later: it replays its
- * history up to the kill (partner reports: decisions on no live input), then rebuilds
+ * history up to the kill (mwx_warn_set_replay: ticks, or with replayed the partner's
+ * tracks of M2 and M3 under new ids, which take the journaled series over), then rebuilds
  * KR-F6 (M2) and KR-F7 (M3) from a partner's reports, after burnout, with launch
  * estimates 68 and 100 s early and in the wrong order (the chaos run's); rebuilt in the
  * order given (m3_first), M3's track 20 s after M2's when late. */
