@@ -1045,9 +1045,14 @@ static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
      * journal */
     if (t < w->resume_t)
         return MWX_OK;
-    if (tr->orphan && isnan(tr->lost_t))
-        tr->lost_t = t; /* the hold of a journaled series counts from the restart */
-    held = tr->lost && t - tr->lost_t < MWXI_WARN_LOST_HOLD_S(w);
+    /* the hold of a journaled series counts from the restart: from the first time the
+     * context decides on live input, not on the history a restarted node replays first
+     * (its inbox: the partners' reports up to its kill, minutes before its restart; a hold
+     * counted from them was over before the rebuilt tracks' first live update, and the
+     * journaled boost fan was cancelled and sent again: the chaos test, seed 5) */
+    if (tr->orphan && isnan(tr->lost_t) && !w->replay)
+        tr->lost_t = t;
+    held = tr->lost && (isnan(tr->lost_t) || t - tr->lost_t < MWXI_WARN_LOST_HOLD_S(w));
     /* an orphaned series with no impact warning open waits for its rebuilt track, so that
      * it takes over the series (a launch notice, a closed series) rather than warn again */
     if (tr->orphan && !tr->s[0].active && !tr->s[1].active && held)
@@ -1073,10 +1078,23 @@ static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
      * the missile may still fly (the launch is not over because one track of it was
      * lost) */
     if (tr->lost && !held && tr->launch.active && !tr->s[0].active && !tr->s[1].active &&
-        !mwxi_warn_hand_over(w, tr, MWX_WARN_LAUNCH) &&
-        !(tr->trk.launch.valid && t < tr->trk.launch.t + MWXI_WARN_LAUNCH_HOLD_S) &&
-        (rc = mwxi_warn_issue(w, tr, &tr->launch, MWX_MSG_CANCEL, 0, NULL, 0, NULL, err)))
-        return rc;
+        !mwxi_warn_hand_over(w, tr, MWX_WARN_LAUNCH)) {
+        /* a journaled notice no rebuilt track took over ends with its launch's flight:
+         * while a live track of the launch warns of it (a notice of its own), it stands;
+         * once one has given the all-clear, it ends too (an all-clear); with no track of
+         * the launch, as a lost track's (held to the launch hold); never past the launch
+         * hold counted from the journaled state (launches every few minutes keep some
+         * notice within reach) */
+        int fate = mwxi_warn_journaled(tr) ? mwxi_warn_notice_fate(w, tr) : 0;
+        if (fate == 1 && !(t < tr->trk.t + MWXI_WARN_LAUNCH_HOLD_S))
+            fate = 0;
+        if (fate != 1 &&
+            (fate == 2 ||
+             !(tr->trk.launch.valid && t < tr->trk.launch.t + MWXI_WARN_LAUNCH_HOLD_S)) &&
+            (rc = mwxi_warn_issue(w, tr, &tr->launch, MWX_MSG_CANCEL, fate == 2, NULL, 0, NULL,
+                                  err)))
+            return rc;
+    }
     if (!tr->used) /* an orphan whose series all went to other tracks */
         return MWX_OK;
     if (tr->lost && !tr->s[0].active && !tr->s[1].active && !tr->launch.active) {
@@ -1123,7 +1141,10 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
         if (!tr)
             return mwx_err_set(err, MWX_EFULL, "warn: more than %d live tracks",
                                MWX_WARN_MAX_TRACKS);
+        tr->replayed = w->replay;
     }
+    if (!w->replay)
+        tr->replayed = 0;
     w->st.tracks++;
     tr->trk = *trk;
     tr->last_t = trk->t;

@@ -61,6 +61,9 @@ typedef struct wtrack {
     int assessed;          /* a settled prediction was acted on: the boost fan is over */
     uint32_t stood_for[3]; /* per kind, the journal key of another track's series that
                               stood for this track's (0: none); warn_succession.c */
+    int replayed;          /* only ever updated while the context replayed history (a
+                              restarted node's inbox: its partners' reports up to its kill);
+                              lost, it stands for the journal as an orphan does */
 } wtrack_t;
 
 struct mwx_warn {
@@ -161,6 +164,8 @@ int mwxi_warn_impact_valid(const mwx_rec_impact_est_t *e);
 int mwxi_warn_adopt(mwx_warn_t *w, wtrack_t *tr, int by_launch);
 int mwxi_warn_succession(mwx_warn_t *w, wtrack_t *tr, int kind);
 int mwxi_warn_hand_over(mwx_warn_t *w, wtrack_t *tr, int kind);
+int mwxi_warn_notice_fate(mwx_warn_t *w, wtrack_t *tr);
+int mwxi_warn_journaled(const wtrack_t *tr);
 /* warn_prune.c: alerts/ within alerts_keep_bytes / alerts_keep_age_s (every 10 s at
  * most, or now with force) */
 int mwxi_warn_prune(mwx_warn_t *w, int force, mwx_err_t *err);

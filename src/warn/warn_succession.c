@@ -6,6 +6,7 @@
 #include "warn/warn_state.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* One threat, one series of each kind, whatever tracks carry it: a restarted node rebuilds
@@ -84,6 +85,79 @@ static int held_apart(const wtrack_t *a, const wtrack_t *b)
     return d > 1e3 + 4.0 * sqrt(var) + 25.0 * dt * dt;
 }
 
+/* A journaled launch notice (issue 17; docs/WARNING_POLICY.md "One threat, one series"):
+ * what the notice knows of its missile is the track at its latest journal entry, often
+ * the notice's own Alert, in boost, with no launch estimate yet. A restarted node's track
+ * of the missile comes minutes later (the chaos test, seed 5: 100 s, after burnout, its
+ * launch estimate, flown back from mid-flight, 100 s off); carried under gravity, the
+ * boost-phase state lies 110-130 km from it, and the launch estimates of a salvo's two
+ * missiles (6 s apart) came out in the wrong order. So the journaled state bounds where
+ * its missile can be by now instead of predicting it:
+ *   - ahead: a's sub-point within NOTICE_FAN_DEG plus 3 sigma of b's course (plus the
+ *     angle 50 km subtends) of b's course seen from b's sub-point (a missile does not turn
+ *     back; a new launch from the same site is behind the journaled one), when b's course
+ *     is known that well (within 90 degrees);
+ *   - reachable: a's sub-point within 50 km plus 5 % of the distance flown at b's speed
+ *     plus what NOTICE_THRUST_MPS2 of thrust adds, never faster than NOTICE_MAX_SPEED_MPS;
+ *   - launched: a's launch estimate, when fitted to its own boost (the only basis within
+ *     seconds), not NOTICE_LAUNCH_AFTER_S after b's time (a's missile flew by then);
+ *   - both in boost: a neither lower (5 km) nor slower (300 m/s) than b (a boosting
+ *     missile only climbs and speeds up).
+ * Returns 1 plus a cost in [0, 1] (off-course angle and distance, each against its bound:
+ * a looser match than the carried state's, which stays below 1), INFINITY out of reach,
+ * NAN when not asked (a older than b, or either no state in flight). */
+#define NOTICE_FAN_DEG          25.0
+#define NOTICE_THRUST_MPS2      50.0
+#define NOTICE_MAX_SPEED_MPS    7900.0
+#define NOTICE_LAUNCH_AFTER_S   30.0
+#define NOTICE_BOOST_DROP_M     5e3
+#define NOTICE_BOOST_SLOWER_MPS 300.0
+
+static double notice_reach(const mwx_warn_t *w, const mwx_rec_track_t *a, const mwx_rec_track_t *b)
+{
+    const struct geod_geodesic *g = mwxi_regions_geod(w->regions);
+    mwx_warn_trackview_t va, vb;
+    double dt = a->t - b->t, vb3 = mwx_norm3(b->vel_mps), s12, az1, az2, base, reach;
+    double lim = 180.0, daz = 0, half;
+
+    if (!(dt >= 0) || mwx_norm3(a->ecef_m) <= 1e6 || mwx_norm3(b->ecef_m) <= 1e6)
+        return NAN;
+    if (a->launch.valid && a->launch.basis == MWX_LAUNCH_FIT && isfinite(a->launch.t) &&
+        a->launch.t > b->t + NOTICE_LAUNCH_AFTER_S)
+        return INFINITY;
+    mwxi_warn_track_view(a, &va);
+    mwxi_warn_track_view(b, &vb);
+    if (a->phase == MWX_PHASE_BOOST && b->phase == MWX_PHASE_BOOST &&
+        (va.alt_m < vb.alt_m - NOTICE_BOOST_DROP_M ||
+         mwx_norm3(a->vel_mps) < vb3 - NOTICE_BOOST_SLOWER_MPS))
+        return INFINITY;
+    base = 50e3 + 0.05 * vb3 * dt;
+    reach = base + fmin(vb3 * dt + 0.5 * NOTICE_THRUST_MPS2 * dt * dt, NOTICE_MAX_SPEED_MPS * dt);
+    geod_inverse(g, vb.lat, vb.lon, va.lat, va.lon, &s12, &az1, &az2);
+    if (!(s12 <= reach))
+        return INFINITY;
+    /* b's course as far as its velocity's spread tells it (the early boost's is 200-300 m/s
+     * at 1 km/s: the chaos test's JP, 58 degrees off) */
+    half = mwxi_warn_course_half_angle_deg(&vb);
+    if (vb.speed_mps >= BOOST_FAN_MIN_SPEED && s12 > base && 1.5 * half < 90.0) {
+        lim = NOTICE_FAN_DEG + 1.5 * half + atan(base / s12) / MWX_DEG;
+        daz = fabs(remainder(az1 - vb.course_deg, 360.0));
+        if (!(daz <= lim))
+            return INFINITY;
+    }
+    return 1.0 + 0.5 * daz / lim + 0.5 * s12 / reach;
+}
+
+/* Does tr stand for the journal: an orphan (a journaled series no track has taken over),
+ * or a track a restarted node's replay of its history rebuilt and that no live update
+ * reached before it was lost (a restarted node replays its partners' reports up to its
+ * kill, and the fused tracks they rebuild take over the journaled series; then they go
+ * silent, and the missile's live track comes minutes later: the chaos test, seed 5, JP)? */
+int mwxi_warn_journaled(const wtrack_t *tr)
+{
+    return tr->orphan || (tr->replayed && tr->lost);
+}
+
 static double same_threat(const mwx_warn_t *w, const wtrack_t *ta, const wtrack_t *tb,
                           int by_launch)
 {
@@ -127,9 +201,105 @@ static double same_threat(const mwx_warn_t *w, const wtrack_t *ta, const wtrack_
     }
     if (!isnan(pos) && isfinite(pos))
         return pos + tie;
+    if (by_launch && mwxi_warn_journaled(tb)) {
+        /* a journaled notice: where its missile can be by now (notice_reach), and only
+         * without a state in flight the launch estimates (a looser match still) */
+        double reach = notice_reach(w, a, b);
+        if (!isnan(reach))
+            return reach + tie;
+        return !isnan(launch) ? 2.0 + launch + tie : INFINITY;
+    }
     if (by_launch && !isnan(launch))
         return launch + tie;
     return INFINITY;
+}
+
+/* Does the journaled track o offer a series of this kind to take over (kind < 0: all its
+ * series, to a rebuilt track's adoption)? */
+static int orphan_offered(wtrack_t *o, int kind)
+{
+    if (kind < 0)
+        return o->used && o->orphan;
+    return o->used && mwxi_warn_journaled(o) && mwxi_warn_jseries(o, kind)->active;
+}
+
+/* A journaled track whose only series is a launch notice: matched as a notice (by_launch)
+ * whoever asks, as mwxi_warn_adopt always did. */
+static int notice_only(const wtrack_t *o)
+{
+    return o->launch.has_last && !o->s[0].has_last && !o->s[1].has_last;
+}
+
+/* Will the held track t2 (other than the taker) ask for an orphan's series of this kind:
+ * eligible to warn, and its own series of the kind not active (adoption: it has sent
+ * nothing; a launch notice: it has not considered its own yet)? A track already carrying
+ * its launch's notice does not stand in the way of the next missile's taking the other
+ * notice, nor does one that will not ask (seed 1, JP: a partner's track of M1 the inbox
+ * replay rebuilt, past its notice, took the pairing from JP's own new track of M1, which
+ * sent a second notice; the notice reaches such a track by the hand-over, after the
+ * hold). */
+static int could_take(const mwx_warn_t *w, wtrack_t *t2, int kind)
+{
+    if (!held(t2) || (!t2->trk.confirmed && w->pol.require_confirmed))
+        return 0;
+    if (kind == MWX_WARN_LAUNCH && t2->launch_done)
+        return 0;
+    return kind < 0 ? !mwxi_warn_any_sent(t2) : !mwxi_warn_jseries(t2, kind)->active;
+}
+
+/* Is the journaled track o tr's, when the held tracks that could take a journaled series of
+ * this kind and the journaled tracks that offer one are paired cheapest first (same_threat),
+ * each once? A restarted node rebuilds a salvo's tracks at once and decides on them one at a
+ * time: the first to decide took the orphan nearest it (or none, another held track being
+ * nearer each) and the other missile warned afresh (the chaos test, seed 5, KR: after its
+ * restart, M2's track was nearer both journaled notices of M2 and M3 by launch estimate, so
+ * M3's took neither). The pairing is the same whichever decides first. Returns -1 when out
+ * of memory (the caller falls back to the nearest). */
+static int orphan_match(const mwx_warn_t *w, const wtrack_t *tr, const wtrack_t *o, int kind,
+                        int by_launch)
+{
+    int rows[MWX_WARN_MAX_TRACKS], cols[MWX_WARN_MAX_TRACKS], nr = 0, nc = 0, mine = 0;
+    double *cost;
+    rows[nr++] = (int)(tr - w->tracks);
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+        wtrack_t *t2 = &w->tracks[k];
+        if (t2 != tr && could_take(w, t2, kind))
+            rows[nr++] = k;
+        if (orphan_offered(t2, kind) || t2 == o) /* o: asked as the boost fan's stand-in too */
+            cols[nc++] = k;
+    }
+    cost = malloc((size_t)nr * (size_t)nc * sizeof *cost);
+    if (!cost)
+        return -1;
+    for (int i = 0; i < nr; i++)
+        for (int j = 0; j < nc; j++) {
+            wtrack_t *oj = &w->tracks[cols[j]];
+            cost[i * nc + j] =
+                same_threat(w, &w->tracks[rows[i]], oj, by_launch || notice_only(oj));
+        }
+    for (;;) {
+        int bi = -1, bj = -1;
+        double best = INFINITY;
+        for (int i = 0; i < nr; i++)
+            for (int j = 0; j < nc; j++)
+                if (cost[i * nc + j] < best) {
+                    best = cost[i * nc + j];
+                    bi = i;
+                    bj = j;
+                }
+        if (bi < 0)
+            break;
+        if (bi == 0 || &w->tracks[cols[bj]] == o) {
+            mine = bi == 0 && &w->tracks[cols[bj]] == o;
+            break;
+        }
+        for (int j = 0; j < nc; j++)
+            cost[bi * nc + j] = INFINITY;
+        for (int i = 0; i < nr; i++)
+            cost[i * nc + bj] = INFINITY;
+    }
+    free(cost);
+    return mine;
 }
 
 /* Is o (journaled, or lost) another held track's rather than tr's: one apart from tr (not
@@ -142,6 +312,11 @@ static int nearer_other(const mwx_warn_t *w, const wtrack_t *tr, wtrack_t *o, in
 {
     if (held(o))
         return 0;
+    if (kind < 0 ? o->orphan : mwxi_warn_journaled(o)) {
+        int m = orphan_match(w, tr, o, kind, by_launch);
+        if (m >= 0)
+            return !m;
+    }
     for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
         const wtrack_t *o2 = &w->tracks[k];
         if (o2 == tr || o2 == o || !held(o2) || !held_apart(tr, o2))
@@ -204,9 +379,10 @@ int mwxi_warn_adopt(mwx_warn_t *w, wtrack_t *tr, int by_launch)
         double cost;
         if (!o->used || !o->orphan || o == tr)
             continue;
-        int bl = by_launch || (o->launch.has_last && !o->s[0].has_last && !o->s[1].has_last);
+        int bl = by_launch || notice_only(o);
         cost = same_threat(w, tr, o, bl);
-        if (cost < best_cost && !nearer_other(w, tr, o, -1, cost, bl)) {
+        /* the pairing asks each orphan as this does (by_launch, or a notice only) */
+        if (cost < best_cost && !nearer_other(w, tr, o, -1, cost, by_launch)) {
             best_cost = cost;
             best = o;
         }
@@ -299,4 +475,24 @@ int mwxi_warn_hand_over(mwx_warn_t *w, wtrack_t *tr, int kind)
         return 0;
     move_series(w, best, tr, kind);
     return 1;
+}
+
+/* A journaled launch notice that nothing took over (the hold is over, no live track of its
+ * launch without a notice of its own to hand it to): 1 while a live track of the launch
+ * carries a notice (a second one: it stands beside it until that one ends), 2 once a
+ * track of the launch has given its all-clear (the flight is over), 0 with no track of
+ * the launch at all. */
+int mwxi_warn_notice_fate(mwx_warn_t *w, wtrack_t *tr)
+{
+    int fate = 0;
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+        wtrack_t *o = &w->tracks[k];
+        if (o == tr || !o->used || mwxi_warn_journaled(o) || !isfinite(same_threat(w, o, tr, 1)))
+            continue;
+        if (!o->done && o->launch.active)
+            return 1;
+        if (o->done)
+            fate = 2;
+    }
+    return fate;
 }

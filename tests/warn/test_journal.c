@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "../node/ballistic_truth.h"
 #include "warn/warn_internal.h"
 #include "warn/warn_test_util.h"
 
@@ -468,12 +469,314 @@ static void test_alerts_retention(void **st)
     rm_rf(dir);
 }
 
+/* ------------------------------------------------------------------ boost-phase notices
+ *
+ * Issue 17 with the chaos test (seed 5, KR): a salvo's two missiles, M2 and M3, launched
+ * 6 s apart from one site, each got its launch notice while in boost (journaled with the
+ * track as it was then: no impact prediction, mid-burn); the node was killed in boost
+ * and came back 70 s later, after burnout. Its rebuilt tracks of M2 and M3 (new ids, from
+ * a partner's reports) carried launch estimates flown back from mid-flight, 70-100 s off
+ * and in the wrong order; the journaled states, carried under gravity, lay 110-130 km
+ * from them. M3's rebuilt track took neither notice and sent a second one, and M3's
+ * journaled notice was held open to 20 minutes after its launch. */
+
+/* The truth of a salvo missile launched at launch_t from (39.2 N, 125.67 E), course 115
+ * degrees: thrust of 30 m/s^2 along the velocity for 90 s (a gravity turn from 70 degrees
+ * elevation), then free flight (tests/node/ballistic_truth.h). Its state at t. */
+#define SALVO_BURN_S 90.0
+#define SALVO_MAX_S  1200
+static void salvo_fly(double launch_t, double t, double x[3], double v[3])
+{
+    mwx_earth_t wgs = mwx_earth_wgs84();
+    mwx_geo_t g = {39.2 * MWX_DEG, 125.67 * MWX_DEG, 0};
+    double e[3], n[3], u[3], az = 115.0 * MWX_DEG, tt = 0, h = 0.25;
+    mwx_geo_to_ecef(&wgs, &g, x);
+    mwx_enu_basis(g.lat, g.lon, e, n, u);
+    memset(v, 0, 3 * sizeof(double));
+    /* the burn (Euler-Cromer, 0.25 s steps: a truth the warnings see at tens of km): up for
+     * 10 s, then pitching over to 45 degrees at burnout */
+    while (tt < fmin(t - launch_t, SALVO_BURN_S) - 1e-9) {
+        double a[3], pe = (tt < 10 ? 90.0 : 90.0 - 45.0 * (tt - 10) / 80.0) * MWX_DEG,
+                     dt = fmin(h, fmin(t - launch_t, SALVO_BURN_S) - tt);
+        bt_accel(x, v, a);
+        for (int i = 0; i < 3; i++) {
+            v[i] +=
+                (a[i] + 30.0 * (cos(pe) * (sin(az) * e[i] + cos(az) * n[i]) + sin(pe) * u[i])) * dt;
+            x[i] += v[i] * dt;
+        }
+        tt += dt;
+    }
+    if (t - launch_t > SALVO_BURN_S) {
+        double x0[3], v0[3];
+        memcpy(x0, x, sizeof x0);
+        memcpy(v0, v, sizeof v0);
+        bt_fly(x0, v0, launch_t + SALVO_BURN_S, t, x, v);
+    }
+}
+
+/* The truth of a launch, once: its state each second after launch_t, and its impact. */
+typedef struct salvo_truth {
+    double launch_t, t_imp, lat, lon;
+    double x[SALVO_MAX_S + 1][6];
+} salvo_truth_t;
+
+static salvo_truth_t *g_truth[4];
+
+static const salvo_truth_t *salvo_truth_of(double launch_t)
+{
+    mwx_earth_t wgs = mwx_earth_wgs84();
+    int k = 0;
+    for (; k < 4 && g_truth[k]; k++)
+        if (g_truth[k]->launch_t == launch_t)
+            return g_truth[k];
+    assert_true(k < 4);
+    salvo_truth_t *tr = calloc(1, sizeof *tr);
+    assert_non_null(tr);
+    tr->launch_t = launch_t;
+    tr->t_imp = INFINITY;
+    salvo_fly(launch_t, launch_t, tr->x[0], tr->x[0] + 3);
+    for (int i = 1; i <= SALVO_MAX_S; i++) {
+        mwx_geo_t g;
+        if (i <= SALVO_BURN_S + 1)
+            salvo_fly(launch_t, launch_t + i, tr->x[i], tr->x[i] + 3);
+        else
+            bt_fly(tr->x[i - 1], tr->x[i - 1] + 3, launch_t + i - 1, launch_t + i, tr->x[i],
+                   tr->x[i] + 3);
+        mwx_ecef_to_geo(&wgs, tr->x[i], &g);
+        if (g.alt < 0 && !isfinite(tr->t_imp)) {
+            tr->t_imp = launch_t + i;
+            tr->lat = g.lat / MWX_DEG;
+            tr->lon = g.lon / MWX_DEG;
+        }
+    }
+    assert_true(isfinite(tr->t_imp));
+    return g_truth[k] = tr;
+}
+
+/* The truth at t (whole seconds after the launch). */
+static void salvo_truth(double launch_t, double t, double x[3], double v[3])
+{
+    const salvo_truth_t *tr = salvo_truth_of(launch_t);
+    int i = (int)lround(t - launch_t);
+    assert_true(i >= 0 && i <= SALVO_MAX_S);
+    memcpy(x, tr->x[i], 3 * sizeof(double));
+    memcpy(v, tr->x[i] + 3, 3 * sizeof(double));
+}
+
+/* The truth's impact: time (the first second below the ground) and point. */
+static void salvo_impact(double launch_t, double *t_imp, double *lat, double *lon)
+{
+    const salvo_truth_t *tr = salvo_truth_of(launch_t);
+    *t_imp = tr->t_imp;
+    *lat = tr->lat;
+    *lon = tr->lon;
+}
+
+/* A track of the missile launched at launch_t, at t: the truth, confirmed; in boost (no
+ * impact prediction) until burnout, then ballistic with the truth's impact (10 km
+ * ellipse) from 20 s after burnout; a launch estimate (est_t, basis) when est_t is finite. */
+static mwx_rec_track_t salvo_track(const char *id, double launch_t, double t, double est_t,
+                                   mwx_launch_basis_t basis)
+{
+    mwx_rec_track_t k = wt_track(id, t, 39.2, 125.67, 0, 0, 0, 0, 10, 10, 0);
+    salvo_truth(launch_t, t, k.ecef_m, k.vel_mps);
+    k.launch.valid = isfinite(est_t);
+    k.launch.t = est_t;
+    k.launch.lat = 39.2;
+    k.launch.lon = 125.67;
+    k.launch.basis = basis;
+    k.impact.valid = 0;
+    k.phase = MWX_PHASE_BOOST;
+    k.klass = MWX_CLASS_THRUSTING;
+    if (t > launch_t + SALVO_BURN_S) {
+        k.phase = MWX_PHASE_BALLISTIC;
+        k.klass = MWX_CLASS_BALLISTIC;
+    }
+    if (t > launch_t + SALVO_BURN_S + 20.0) {
+        k.impact.valid = 1;
+        salvo_impact(launch_t, &k.impact.t, &k.impact.lat, &k.impact.lon);
+    }
+    return k;
+}
+
+/* One missile's tracks in a run: id, launched at launch_t, fed over [from_t, to_t), with
+ * the launch estimate est_t (basis) from est_from_t on. */
+typedef struct salvo_feed {
+    const char *id;
+    double launch_t, from_t, to_t, est_t, est_from_t;
+    mwx_launch_basis_t basis;
+} salvo_feed_t;
+
+/* Feed the tracks every second over [t0, t1), in the order given, then a tick (a node
+ * ticks its context whatever comes). */
+static void salvo_run(mwx_warn_t *w, const salvo_feed_t *f, int n, double t0, double t1)
+{
+    mwx_err_t err = {0};
+    for (double t = t0; t < t1; t += 1.0) {
+        for (int i = 0; i < n; i++)
+            if (t >= f[i].from_t && t < f[i].to_t && t < salvo_truth_of(f[i].launch_t)->t_imp) {
+                mwx_rec_track_t k = salvo_track(
+                    f[i].id, f[i].launch_t, t, t >= f[i].est_from_t ? f[i].est_t : NAN, f[i].basis);
+                if (mwx_warn_track(w, &k, &err))
+                    fail_msg("%s at %.0f: %s", f[i].id, t, err.msg);
+            }
+        if (mwx_warn_tick(w, t, &err))
+            fail_msg("tick at %.0f: %s", t, err.msg);
+    }
+}
+
+/* The launch notices of a run's CAP files: the series (names) of their Alerts, and per
+ * series whether a Cancel ends it that references its Alert (its time in cancel_t). */
+typedef struct notices {
+    char name[8][64];
+    int n, ended[8];
+    double cancel_t[8];
+} notices_t;
+
+static void read_notices(const char *dir, notices_t *ns)
+{
+    capset_t cs;
+    memset(ns, 0, sizeof *ns);
+    read_caps(dir, &cs);
+    for (int i = 0; i < cs.n; i++) {
+        char id[160], track[64];
+        mwx_warn_kind_t kind;
+        snprintf(id, sizeof id, "%.*s", (int)(strlen(cs.name[i]) - strlen(".cap.xml")), cs.name[i]);
+        if (mwx_warn_identifier_parse(id, track, sizeof track, &kind) || kind != MWX_WARN_LAUNCH ||
+            !strstr(cs.data[i], "<msgType>Alert<"))
+            continue;
+        assert_true(ns->n < 8);
+        snprintf(ns->name[ns->n], 64, "%s", track);
+        for (int j = 0; j < cs.n; j++) {
+            const char *sent = strstr(cs.data[j], "<sent>");
+            if (strstr(cs.data[j], "<msgType>Cancel<") && strstr(cs.data[j], id) && sent) {
+                double ts;
+                char iso[32];
+                mwx_err_t err = {0};
+                snprintf(iso, sizeof iso, "%.25s", sent + 6);
+                assert_int_equal(mwx_time_parse(iso, &ts, &err), 0);
+                ns->ended[ns->n] = 1;
+                ns->cancel_t[ns->n] = ts - g_epoch;
+            }
+        }
+        ns->n++;
+    }
+    free_caps(&cs);
+}
+
+static int has_notice(const notices_t *ns, const char *name)
+{
+    for (int i = 0; i < ns->n; i++)
+        if (strcmp(ns->name[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The salvo M2 (launched at 200) and M3 (206), and with extra a third launch from the site
+ * at 330 (M4), seen from 345 in boost. The node (KR-F3, KR-F4, with fitted launch
+ * estimates from 258) is killed at kill_t in boost and restarted 70 s later: it replays its
+ * history up to the kill (mwx_warn_set_replay: ticks, or with replayed the partner's
+ * tracks of M2 and M3 under new ids, which take the journaled series over), then rebuilds
+ * KR-F6 (M2) and KR-F7 (M3) from a partner's reports, after burnout, with launch
+ * estimates 68 and 100 s early and in the wrong order (the chaos run's); rebuilt in the
+ * order given (m3_first), M3's track 20 s after M2's when late. */
+static void salvo_restart(const char *name, double kill_t, int m3_first, int late, int extra,
+                          int replayed, notices_t *out, notices_t *ref)
+{
+    char dir[512];
+    mwx_err_t err = {0};
+    mwx_warn_t *w;
+    double back_t = kill_t + 70.0, t_imp, la, lo;
+    salvo_feed_t before[2] = {{"KR-F3", 200, 238, kill_t, 199.0, 258, MWX_LAUNCH_FIT},
+                              {"KR-F4", 206, 243, kill_t, 206.6, 263, MWX_LAUNCH_FIT}};
+    salvo_feed_t after[3] = {
+        {"KR-F6", 200, back_t, 1100, 132.0, 0, MWX_LAUNCH_BOOST},
+        {"KR-F7", 206, back_t + (late ? 20 : 0), 1100, 106.0, 0, MWX_LAUNCH_BOOST},
+        {"KR-F8", 330, 345, 1100, 330.5, 352, MWX_LAUNCH_FIT}};
+    /* the partner's reports a restarted node replays rebuild the tracks of before under
+     * new ids (they take the journaled series over, then go silent) */
+    salvo_feed_t history[2] = {{"KR-F9", 200, 238, kill_t, 199.0, 258, MWX_LAUNCH_FIT},
+                               {"KR-F10", 206, 243, kill_t, 206.6, 263, MWX_LAUNCH_FIT}};
+    salvo_feed_t undisturbed[3] = {{"KR-F3", 200, 238, 1100, 199.0, 258, MWX_LAUNCH_FIT},
+                                   {"KR-F4", 206, 243, 1100, 206.6, 263, MWX_LAUNCH_FIT},
+                                   {"KR-F8", 330, 345, 1100, 330.5, 352, MWX_LAUNCH_FIT}};
+    if (m3_first) {
+        salvo_feed_t tmp = after[0];
+        after[0] = after[1];
+        after[1] = tmp;
+    }
+    salvo_impact(206, &t_imp, &la, &lo);
+    assert_true(t_imp < 1000 - 60);
+
+    /* the run without the restart */
+    outdir(dir, sizeof dir, name);
+    w = open_ctx(dir, NULL, &err);
+    assert_non_null(w);
+    salvo_run(w, undisturbed, extra ? 3 : 2, 230, 1000);
+    mwx_warn_free(w);
+    read_notices(dir, ref);
+    rm_rf(dir);
+
+    w = open_ctx(dir, NULL, &err);
+    assert_non_null(w);
+    salvo_run(w, before, 2, 230, kill_t);
+    mwx_warn_free(w); /* kill -9: the journal is all that is left */
+    w = open_ctx(dir, NULL, &err);
+    if (!w)
+        fail_msg("restart: %s", err.msg);
+    assert_int_equal(mwx_warn_set_replay(w, 1, &err), 0);
+    salvo_run(w, history, replayed ? 2 : 0, 230, kill_t); /* the replayed history */
+    assert_int_equal(mwx_warn_set_replay(w, 0, &err), 0);
+    salvo_run(w, after, extra ? 3 : 2, back_t, 1000);
+    mwx_warn_free(w);
+    read_notices(dir, out);
+    rm_rf(dir);
+    print_message("%s: %d notices (undisturbed %d)\n", name, out->n, ref->n);
+    for (int i = 0; i < out->n; i++)
+        print_message("  %s ended %d at %.1f s\n", out->name[i], out->ended[i], out->cancel_t[i]);
+}
+
+static void test_restart_boost_notices(void **st)
+{
+    (void)st;
+    for (int c = 0; c < 8; c++) {
+        char name[64];
+        notices_t ns, ref;
+        int m3_first = c & 1, late = c < 4 && (c >> 1) & 1, extra = c == 4 || c == 5,
+            replayed = c >= 6;
+        double t2, t3, la, lo;
+        snprintf(name, sizeof name, "boostnotice-%d%d%d%d", m3_first, late, extra, replayed);
+        /* killed in boost (289: the chaos run's), or right after the second notice; the
+         * history replayed as ticks, or as the partner's tracks (the chaos run's JP) */
+        salvo_restart(name, c == 5 ? 250 : 289, m3_first, late, extra, replayed, &ns, &ref);
+        salvo_impact(200, &t2, &la, &lo);
+        salvo_impact(206, &t3, &la, &lo);
+        /* one notice a launch, as without the restart: the journaled ones, continued */
+        assert_int_equal(ref.n, extra ? 3 : 2);
+        assert_int_equal(ns.n, ref.n);
+        assert_true(has_notice(&ns, "KR-F3"));
+        assert_true(has_notice(&ns, "KR-F4"));
+        if (extra) /* the third launch, from the same site after the kill, its own */
+            assert_true(has_notice(&ns, "KR-F8"));
+        /* each ended with its flight: after the impact of the salvo, not held to 20
+         * minutes after the launch */
+        for (int i = 0; i < ns.n; i++) {
+            assert_true(ns.ended[i]);
+            if (strcmp(ns.name[i], "KR-F8") != 0) {
+                assert_true(ns.cancel_t[i] >= t2);
+                assert_true(ns.cancel_t[i] <= t3 + 120.0);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_restart_at_every_message),
         cmocka_unit_test(test_torn_and_foreign),
         cmocka_unit_test(test_alerts_retention),
+        cmocka_unit_test(test_restart_boost_notices),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
