@@ -84,6 +84,21 @@ static int held_apart(const wtrack_t *a, const wtrack_t *b)
     return d > 1e3 + 4.0 * sqrt(var) + 25.0 * dt * dt;
 }
 
+/* Do a's and b's launch estimates agree (within LAUNCH_DT_S and 500 km)? A cost (lower is
+ * nearer), INFINITY when they do not, NAN when either has none. */
+static double launch_cost(const struct geod_geodesic *g, const mwx_rec_track_t *a,
+                          const mwx_rec_track_t *b)
+{
+    double s12, az1, az2, ldt;
+    if (!(a->launch.valid && b->launch.valid && isfinite(a->launch.lat) &&
+          isfinite(b->launch.lat) && fabs(a->launch.lat) <= 90.0 && fabs(b->launch.lat) <= 90.0 &&
+          isfinite(a->launch.t) && isfinite(b->launch.t)))
+        return NAN;
+    ldt = fabs(a->launch.t - b->launch.t);
+    geod_inverse(g, a->launch.lat, a->launch.lon, b->launch.lat, b->launch.lon, &s12, &az1, &az2);
+    return ldt <= LAUNCH_DT_S && s12 <= 500e3 ? ldt / LAUNCH_DT_S + s12 / 500e3 : INFINITY;
+}
+
 static double same_threat(const mwx_warn_t *w, const wtrack_t *ta, const wtrack_t *tb,
                           int by_launch)
 {
@@ -103,14 +118,7 @@ static double same_threat(const mwx_warn_t *w, const wtrack_t *ta, const wtrack_
         }
         pos = sqrt(d2) <= gate ? sqrt(d2) / gate : INFINITY;
     }
-    if (a->launch.valid && b->launch.valid && isfinite(a->launch.lat) && isfinite(b->launch.lat) &&
-        fabs(a->launch.lat) <= 90.0 && fabs(b->launch.lat) <= 90.0 && isfinite(a->launch.t) &&
-        isfinite(b->launch.t)) {
-        double ldt = fabs(a->launch.t - b->launch.t);
-        geod_inverse(g, a->launch.lat, a->launch.lon, b->launch.lat, b->launch.lon, &s12, &az1,
-                     &az2);
-        launch = ldt <= LAUNCH_DT_S && s12 <= 500e3 ? ldt / LAUNCH_DT_S + s12 / 500e3 : INFINITY;
-    }
+    launch = launch_cost(g, a, b);
     if (mwxi_warn_impact_valid(&a->impact) && mwxi_warn_impact_valid(&b->impact)) {
         double gate_km = a->impact.semi_major_km + b->impact.semi_major_km + w->pol.update_shift_km;
         double idt = fabs(a->impact.t - b->impact.t), cost;
@@ -224,10 +232,36 @@ static int threat_assessed(const wtrack_t *o)
     return o->assessed || o->s[MWX_WARN_IMPACT].has_last;
 }
 
+/* A newcomer (a track first updated less than NEWCOMER_S ago) whose Alert of a kind would
+ * come while another track of the picture has warned of that kind (its flight not over) and
+ * is no track of its threat, waits: two missiles of a salvo, or one missile and a track
+ * that is no missile. Fusion opens a fused track for any report it cannot associate, and
+ * a tracker's track that coasted out of sight for minutes on a boost-phase state (lost at
+ * burnout) and then took a clutter plot hundreds of km off the missile is one: opened,
+ * confirmed (its source track is) and folded away at one instant, it sent a second launch
+ * notice and a space launch's path warning for the missile the picture was warning of
+ * (bench/soak block 0, launch B0L27 at all three nodes; `mwx run` of the block reproduces
+ * it). A second missile's track goes on being updated and warns NEWCOMER_S later; a first
+ * launch (nothing warned of) is never held. */
+#define NEWCOMER_S 5.0
+
+static int newcomer_waits(const mwx_warn_t *w, const wtrack_t *tr, int kind)
+{
+    if (!(w->now_t - tr->first_t < NEWCOMER_S))
+        return 0;
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+        wtrack_t *o = &w->tracks[k];
+        if (o != tr && o->used && !o->done && mwxi_warn_jseries(o, kind)->has_last)
+            return 1;
+    }
+    return 0;
+}
+
 /* tr is about to send an Alert of this kind: is the threat warned of already? Returns 0
  * (no: send it), 1 (a journaled or lost track's series was taken over: decide again on
- * it) or 2 (a live track of the threat carries the series, or, for the boost fan, a
- * track of the threat has a settled prediction: send nothing). */
+ * it), 2 (a live track of the threat carries the series, or, for the boost fan, a track of
+ * the threat has a settled prediction: send nothing) or 3 (a newcomer waits: send nothing
+ * now, decide again at its next update). */
 int mwxi_warn_succession(mwx_warn_t *w, wtrack_t *tr, int kind)
 {
     wtrack_t *best = NULL;
@@ -261,10 +295,10 @@ int mwxi_warn_succession(mwx_warn_t *w, wtrack_t *tr, int kind)
         }
         for (size_t i = 0; i < w->nreg; i++)
             left += s->warned[i];
-        return left ? 0 : 2;
+        return !left ? 2 : newcomer_waits(w, tr, kind) ? 3 : 0;
     }
     if (!best)
-        return 0;
+        return newcomer_waits(w, tr, kind) ? 3 : 0;
     if ((!best->orphan && !best->lost) || !mwxi_warn_jseries(best, kind)->active) {
         tr->stood_for[kind] = mwxi_warn_jseries(best, kind)->jkey;
         return 2;
