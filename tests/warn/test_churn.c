@@ -55,8 +55,8 @@ static void feed(fixture_t *f, const mwx_rec_track_t *k)
         fail_msg("mwx_warn_track: %s", err.msg);
 }
 
-#define LAT0 39.20 /* the launch site, and the launch time */
-#define LON0 125.67
+#define LAT0     39.20 /* the launch site, and the launch time */
+#define LON0     125.67
 #define T_LAUNCH 100.0
 
 /* A track on the great circle from the launch site towards (lat1, lon1), s_m along it,
@@ -67,8 +67,8 @@ static mwx_rec_track_t path_track(const char *id, double t, double lat1, double 
 {
     mwx_earth_t wgs = mwx_earth_wgs84();
     double s12, az1, az2, la, lo, e[3], n[3], u[3];
-    mwx_geodesic_inverse(&wgs, LAT0 * MWX_DEG, LON0 * MWX_DEG, lat1 * MWX_DEG, lon1 * MWX_DEG,
-                         &s12, &az1, &az2);
+    mwx_geodesic_inverse(&wgs, LAT0 * MWX_DEG, LON0 * MWX_DEG, lat1 * MWX_DEG, lon1 * MWX_DEG, &s12,
+                         &az1, &az2);
     mwx_geodesic_direct(&wgs, LAT0 * MWX_DEG, LON0 * MWX_DEG, az1, s_m, &la, &lo);
     mwx_geodesic_inverse(&wgs, la, lo, lat1 * MWX_DEG, lon1 * MWX_DEG, &s12, &az1, &az2);
     mwx_rec_track_t k = wt_track(id, t, la / MWX_DEG, lo / MWX_DEG, alt_m, 0, 0, 0, 0, 0, 0);
@@ -94,8 +94,8 @@ static mwx_rec_track_t missile(double t)
     mwx_rec_track_t k;
     if (t <= 190) {
         double a = t - 130;
-        k = path_track("JP-F37", t, la1, lo1, 30e3 + 1500.0 * a, 40e3 + 1500.0 * a,
-                       1000 + 30.0 * a, 1500, 20);
+        k = path_track("JP-F37", t, la1, lo1, 30e3 + 1500.0 * a, 40e3 + 1500.0 * a, 1000 + 30.0 * a,
+                       1500, 20);
         k.phase = MWX_PHASE_BOOST;
         k.klass = MWX_CLASS_THRUSTING;
     } else {
@@ -119,8 +119,8 @@ static mwx_rec_track_t missile(double t)
  * sigma, classed a space launch (no prediction), its launch estimate the missile's. */
 static mwx_rec_track_t intruder(const char *id, double t)
 {
-    mwx_rec_track_t k = path_track(id, t, 38.27, 140.87, 1000e3 + 2300.0 * (t - 475), 300e3, 2300,
-                                   -500, 5);
+    mwx_rec_track_t k =
+        path_track(id, t, 38.27, 140.87, 1000e3 + 2300.0 * (t - 475), 300e3, 2300, -500, 5);
     k.cov_pos_m2[0] = k.cov_pos_m2[3] = k.cov_pos_m2[5] = 250.0 * 250.0;
     k.phase = MWX_PHASE_BALLISTIC;
     k.klass = MWX_CLASS_SPACE_LAUNCH;
@@ -165,8 +165,8 @@ static void run(fixture_t *f, const char *name, double t_in, double t_out)
                 mwx_rec_track_t b = intruder("JP-F38", ti);
                 feed(f, &b);
             }
-        if (t_out >= t && t_out < t + 1 && mwx_warn_end_track(f->w, "JP-F38", t_out,
-                                                              MWX_WARN_END_LOST, &err))
+        if (t_out >= t && t_out < t + 1 &&
+            mwx_warn_end_track(f->w, "JP-F38", t_out, MWX_WARN_END_LOST, &err))
             fail_msg("mwx_warn_end_track: %s", err.msg);
     }
     if (mwx_warn_tick(f->w, 700, &err) || mwx_warn_tick(f->w, 2000, &err))
