@@ -232,11 +232,14 @@ static int threat_assessed(const wtrack_t *o)
     return o->assessed || o->s[MWX_WARN_IMPACT].has_last;
 }
 
-/* A newcomer (a track first updated less than NEWCOMER_S ago) whose Alert of a kind would
- * come while another track of the picture has warned of that kind (its flight not over),
- * is no track of its threat, and was launched with it as far as the launch estimates tell
- * (within LAUNCH_DT_S and 500 km, or either has none), waits: two missiles of a salvo, or
- * one missile and a track that is no missile. Fusion opens a fused track for any report it cannot associate, and
+/* A newcomer (a track first updated less than NEWCOMER_S ago) whose launch notice or
+ * warning on no prediction (boost fan, space launch path) would come while another track
+ * of the picture has warned of that kind (its flight not over), is no track of its threat,
+ * and was launched with it as far as both launch estimates tell (within LAUNCH_DT_S and
+ * 500 km), waits: two missiles of a salvo, or one missile and a track that is no missile.
+ * A track without a launch estimate never waits (a partner's report of a threat may come
+ * without one: tests/adversary's threats, each reported for 0.8 s, got no warning at all
+ * when it did). Fusion opens a fused track for any report it cannot associate, and
  * a tracker's track that coasted out of sight for minutes on a boost-phase state (lost at
  * burnout) and then took a clutter plot hundreds of km off the missile is one: opened,
  * confirmed (its source track is) and folded away at one instant, it sent a second launch
@@ -249,12 +252,14 @@ static int threat_assessed(const wtrack_t *o)
 
 static int newcomer_waits(const mwx_warn_t *w, const wtrack_t *tr, int kind)
 {
-    if (!(w->now_t - tr->first_t < NEWCOMER_S))
+    /* never a warning that rests on a settled prediction (Shelter, with an impact time) */
+    if (!(w->now_t - tr->first_t < NEWCOMER_S) || kind == MWX_WARN_IMPACT ||
+        (kind == MWX_WARN_OVERFLIGHT && !w->no_prediction))
         return 0;
     for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
         wtrack_t *o = &w->tracks[k];
         if (o != tr && o->used && !o->done && mwxi_warn_jseries(o, kind)->has_last &&
-            !(launch_cost(mwxi_regions_geod(w->regions), &tr->trk, &o->trk) == INFINITY))
+            isfinite(launch_cost(mwxi_regions_geod(w->regions), &tr->trk, &o->trk)))
             return 1;
     }
     return 0;
