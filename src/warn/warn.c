@@ -495,6 +495,7 @@ static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
         case 1: /* s is now the series taken over: decide on it */
             return decide(w, tr, s, now, rel, force_off, ring, n_ring, err);
         case 2: /* another track of the threat carries it */
+        case 3: /* a newcomer waits (warn_succession.c) */
             memset(s->warned, 0, sizeof s->warned);
             return MWX_OK;
         default: return mwxi_warn_issue(w, tr, s, MWX_MSG_ALERT, 0, ring, n_ring, NULL, err);
@@ -1009,9 +1010,15 @@ static int launch_notice(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
         return rc;
     for (size_t i = 0; i < w->nreg; i++)
         n += w->now_hit[i];
-    /* one notice a launch: another track's (journaled, lost or live) of it stands */
-    if (!n || mwxi_warn_succession(w, tr, MWX_WARN_LAUNCH))
+    if (!n)
         return MWX_OK;
+    /* one notice a launch: another track's (journaled, lost or live) of it stands; a
+     * newcomer waits, and is asked again at its next update */
+    switch (mwxi_warn_succession(w, tr, MWX_WARN_LAUNCH)) {
+    case 0: break;
+    case 3: tr->launch_done = 0; return MWX_OK;
+    default: return MWX_OK;
+    }
     memcpy(tr->launch.warned, w->now_hit, sizeof tr->launch.warned);
     return mwxi_warn_issue(w, tr, &tr->launch, MWX_MSG_ALERT, 0, (const double(*)[2])w->scratch2,
                            (size_t)p->ellipse_vertices + 1, NULL, err);
@@ -1142,6 +1149,7 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
             return mwx_err_set(err, MWX_EFULL, "warn: more than %d live tracks",
                                MWX_WARN_MAX_TRACKS);
         tr->replayed = w->replay;
+        tr->first_t = trk->t;
     }
     if (!w->replay)
         tr->replayed = 0;

@@ -59,6 +59,7 @@ typedef struct wtrack {
     wseries_t launch;      /* the launch notice: one Alert, closed with the others */
     int launch_done;       /* the notice was considered (sent, or no region in reach) */
     int assessed;          /* a settled prediction was acted on: the boost fan is over */
+    double first_t;        /* its first update (0: restored from the journal) */
     uint32_t stood_for[3]; /* per kind, the journal key of another track's series that
                               stood for this track's (0: none); warn_succession.c */
     int replayed;          /* only ever updated while the context replayed history (a
