@@ -79,11 +79,21 @@ def fail(msg):
 
 
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+    """A free port below the kernel's ephemeral range (32768 and up): a port bind(0) handed
+    out there was free when asked, but before its nats-server bound it an outgoing
+    connection of the other copy of the topology could take it as its local port ("address
+    already in use": seeds 4 and 5 once so). Below the range only another listener can."""
+    for _ in range(1000):
+        p = random.randint(20000, 32000)
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", p))
+            return p
+        except OSError:
+            continue
+        finally:
+            s.close()
+    fail("no free port in 20000-32000")
 
 
 def port_open(p):
