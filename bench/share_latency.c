@@ -31,7 +31,7 @@
  * That is 1 sample in BLOCK, at BLOCK 100 exactly the p99 of 3000, and raw nats.c, with
  * little state, hardly feels it. A running node is never idle so: each figure is given
  * for all samples and for the steady state (the first of each turn left out), with the
- * first's own p50 beside it. `--block N`: turns of N messages.
+ * first's own p50 beside it. `--block N`: turns of N messages (N divides N + WARM).
  * Per-stage timestamps on the node path (a pass-through bus wrapper times publish and
  * delivery; on_record times the nodes' records) give the breakdown; the split of seal
  * into encode / sign and of accept into verify / decode is thread CPU time of each step
@@ -1017,12 +1017,14 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[a], "--pin") == 0) {
             pin_cpus = 1;
         } else if (strcmp(argv[a], "--block") == 0 && a + 1 < argc && atoi(argv[a + 1]) > 0 &&
-                   atoi(argv[a + 1]) <= PER) {
+                   PER % atoi(argv[a + 1]) == 0) { /* each mode exactly PER, no more */
             block = atoi(argv[++a]);
         } else {
             fprintf(stderr,
-                    "usage: share_latency [--tls] [--sign] [--no-yield] [--pin] [--block N] | "
-                    "--profile N\n");
+                    "usage: share_latency [--tls] [--sign] [--no-yield] [--pin] [--block N "
+                    "(divides %d)] | "
+                    "--profile N\n",
+                    PER);
             return 2;
         }
     }
