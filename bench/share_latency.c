@@ -25,6 +25,13 @@
  *   seal->accept, direct / poll   the sharing layer alone: the clock starts before
  *           mwx_sender_seal_track and stops after mwx_receiver_accept in the handler, run
  *           on nats.c's thread (direct) or through mwx_bus_poll on a thread of its own.
+ * The first measurement of a mode's turn follows (NMODES - 1) x BLOCK / RATE seconds of
+ * the other modes' turns: cold caches and TLB, and a track's once-a-second work (the
+ * tracker's impact refresh, a checkpoint after a second, the picture files) falls on it.
+ * That is 1 sample in BLOCK, at BLOCK 100 exactly the p99 of 3000, and raw nats.c, with
+ * little state, hardly feels it. A running node is never idle so: each figure is given
+ * for all samples and for the steady state (the first of each turn left out), with the
+ * first's own p50 beside it. `--block N`: turns of N messages (N divides N + WARM).
  * Per-stage timestamps on the node path (a pass-through bus wrapper times publish and
  * delivery; on_record times the nodes' records) give the breakdown; the split of seal
  * into encode / sign and of accept into verify / decode is thread CPU time of each step
@@ -76,7 +83,7 @@
 
 #define N      3000 /* measured messages per mode */
 #define WARM   200  /* per mode, discarded (the node's track confirms and settles here) */
-#define BLOCK  100  /* modes take turns every BLOCK messages */
+#define BLOCK  100  /* modes take turns every BLOCK messages (--block N) */
 #define RATE   500.0
 #define NMODES 7
 #define NPAIRS 4
@@ -114,6 +121,9 @@ static int a_yields = 1;
 
 /* 1 (--pin): senders on CPU 0, servers and receivers on CPU 1 (above) */
 static int pin_cpus = 0;
+
+/* modes take turns every `block` messages (--block N; BLOCK unless told) */
+static int block = BLOCK;
 
 /* The calling thread (and every thread it creates from now on) to the sender's side (0)
  * or the receiver's (1); nothing without --pin. */
@@ -188,15 +198,24 @@ typedef struct pct {
     int n;
 } pct_t;
 
-/* percentiles (us) of v[WARM..PER) that are set (>= 0) */
-static pct_t percentiles_of(const double *v)
+/* Which samples: all, the steady state (the first of each turn left out), or only the
+ * first of each turn. A mode's first measurement after its turn comes 6 turns (1.2 s at
+ * BLOCK 100) after its last: its caches and TLB are cold, and the once-a-second work of
+ * a track (the tracker's impact refresh, a checkpoint, the picture files) falls on it.
+ * 1 in `block` samples, at BLOCK 100 exactly where the p99 of 3000 lands. */
+enum { SEL_ALL, SEL_STEADY, SEL_FIRST };
+
+/* percentiles (us) of v[WARM..PER) that are set (>= 0) and selected */
+static pct_t percentiles_sel(const double *v, int sel)
 {
     static double s[PER];
     pct_t p = {0, 0, 0, 0, 0};
     int n = 0;
-    for (int i = WARM; i < PER; i++)
-        if (v[i] >= 0)
+    for (int i = WARM; i < PER; i++) {
+        int first = i % block == 0;
+        if (v[i] >= 0 && (sel == SEL_ALL || (sel == SEL_FIRST) == first))
             s[n++] = v[i];
+    }
     p.n = n;
     if (n == 0)
         return p;
@@ -208,13 +227,22 @@ static pct_t percentiles_of(const double *v)
     return p;
 }
 
-/* stage b - a per measurement where both were stamped */
-static pct_t stage(double (*stamp)[PER], int a, int b)
+static pct_t percentiles_of(const double *v)
 {
-    static double d[PER];
-    for (int i = 0; i < PER; i++)
-        d[i] = stamp[a][i] > 0 && stamp[b][i] > 0 ? stamp[b][i] - stamp[a][i] : -1;
-    return percentiles_of(d);
+    return percentiles_sel(v, SEL_ALL);
+}
+
+/* Write every page of the bench's own stamp arrays before the run: a page first written
+ * inside a measurement (on_record_a's S_OWN, tb_publish's S_PUB0, on_record_b's clock
+ * stop) was a page fault of 30-50 us on this VM in ~1 % of the node path's samples,
+ * the bench's and not the node's (perf record -e page-faults). */
+static void touch_pages(void *p, size_t n)
+{
+    volatile unsigned char *b = p;
+    for (size_t i = 0; i < n; i += 4096)
+        b[i] = b[i];
+    if (n)
+        b[n - 1] = b[n - 1];
 }
 
 static void pace(double start, int i)
@@ -330,9 +358,15 @@ static int tb_publish(mwx_bus_t *b, const char *subject, const uint8_t *data, si
     pair_t *p = t->pr;
     double t0 = mwx_time_mono();
     int rc = mwx_bus_publish(t->inner, subject, data, len, err);
-    if (!t->is_b && p->cur_a >= 0) {
+    double t1 = mwx_time_mono();
+    mwx_envelope_t e;
+    /* the track report's publish only: a checkpoint published after it (1 in 64, or a
+     * second after the oldest pending entry) belongs to "after publishing" (it once
+     * overwrote these stamps, and "seal" took in the track's publish and the checkpoint) */
+    if (!t->is_b && p->cur_a >= 0 && mwx_envelope_peek(data, len, &e, NULL) >= 0 &&
+        e.type == MWX_PAYLOAD_TRACK) {
         p->stamp[S_PUB0][p->cur_a] = t0;
-        p->stamp[S_PUB1][p->cur_a] = mwx_time_mono();
+        p->stamp[S_PUB1][p->cur_a] = t1;
     }
     return rc;
 }
@@ -566,6 +600,16 @@ static void row(const char *name, pct_t p, pct_t raw)
 static void srow(const char *name, pct_t p)
 {
     printf("  %-44s p50 %7.1f  p99 %7.1f  p99.9 %7.1f us\n", name, p.p50, p.p99, p.p999);
+}
+
+/* all samples; steady p50 and p99 (the first of each turn left out); that first's p50 */
+static void srow3(const char *name, const double *v)
+{
+    pct_t a = percentiles_sel(v, SEL_ALL), s = percentiles_sel(v, SEL_STEADY),
+          f = percentiles_sel(v, SEL_FIRST);
+    printf("  %-44s p50 %7.1f  p99 %7.1f  p99.9 %7.1f | steady p50 %7.1f p99 %7.1f | first "
+           "p50 %7.1f us\n",
+           name, a.p50, a.p99, a.p999, s.p50, s.p99, f.p50);
 }
 
 static _Noreturn void die(const char *what, const mwx_err_t *err)
@@ -856,18 +900,26 @@ static void pair_report(pair_t *p)
     printf("\n");
 }
 
+static void srow_stage(pair_t *p, const char *name, int a, int b)
+{
+    static double d[PER];
+    for (int i = 0; i < PER; i++)
+        d[i] = p->stamp[a][i] > 0 && p->stamp[b][i] > 0 ? p->stamp[b][i] - p->stamp[a][i] : -1;
+    srow3(name, d);
+}
+
 static void pair_breakdown(pair_t *p)
 {
     printf("breakdown, %s (wall time between stamps, per measurement):\n", mode_name[p->mode]);
-    srow("A: track update (meas -> own track record)", stage(p->stamp, S_MEAS, S_OWN));
-    srow("A: seal = encode + sign, sent log", stage(p->stamp, S_OWN, S_PUB0));
-    srow("publish call -> B's handler starts", stage(p->stamp, S_PUB0, S_DELIV));
-    srow("  of which the publish call (wall)", stage(p->stamp, S_PUB0, S_PUB1));
-    srow("B: accept + decode (handler -> share rec)", stage(p->stamp, S_DELIV, S_SHARE));
-    srow("B: fuse (share rec -> fused track)", stage(p->stamp, S_SHARE, S_FUSED));
-    srow("total: meas -> fused at B", stage(p->stamp, S_MEAS, S_FUSED));
-    srow("after the clock: B warns (fused -> done)", stage(p->stamp, S_FUSED, S_BDONE));
-    srow("after publishing: A fuses + warns its own", stage(p->stamp, S_PUB1, S_ADONE));
+    srow_stage(p, "A: track update (meas -> own track record)", S_MEAS, S_OWN);
+    srow_stage(p, "A: seal = encode + MAC, sent log", S_OWN, S_PUB0);
+    srow_stage(p, "publish call -> B's handler starts", S_PUB0, S_DELIV);
+    srow_stage(p, "  of which the publish call (wall)", S_PUB0, S_PUB1);
+    srow_stage(p, "B: accept + decode (handler -> share rec)", S_DELIV, S_SHARE);
+    srow_stage(p, "B: fuse (share rec -> fused track)", S_SHARE, S_FUSED);
+    srow_stage(p, "total: meas -> fused at B", S_MEAS, S_FUSED);
+    srow_stage(p, "after the clock: B warns (fused -> done)", S_FUSED, S_BDONE);
+    srow_stage(p, "after publishing: A fuses + warns its own", S_PUB1, S_ADONE);
 }
 
 /* --profile N: the node path alone, A -> B on the inproc bus (no NATS, no pacing), for
@@ -964,9 +1016,15 @@ int main(int argc, char **argv)
             a_yields = 0;
         } else if (strcmp(argv[a], "--pin") == 0) {
             pin_cpus = 1;
+        } else if (strcmp(argv[a], "--block") == 0 && a + 1 < argc && atoi(argv[a + 1]) > 0 &&
+                   PER % atoi(argv[a + 1]) == 0) { /* each mode exactly PER, no more */
+            block = atoi(argv[++a]);
         } else {
             fprintf(stderr,
-                    "usage: share_latency [--tls] [--sign] [--no-yield] [--pin] | --profile N\n");
+                    "usage: share_latency [--tls] [--sign] [--no-yield] [--pin] [--block N "
+                    "(divides %d)] | "
+                    "--profile N\n",
+                    PER);
             return 2;
         }
     }
@@ -1007,7 +1065,7 @@ int main(int argc, char **argv)
     printf("share_latency: one-way latency over NATS on loopback (private nats-servers),\n"
            "%d messages per mode after %d warm-up, paced %.0f msg/s, publishers SendAsap;\n"
            "the %d modes take turns every %d messages, so neighbours' load hits all alike.\n",
-           N, WARM, RATE, NMODES, BLOCK);
+           N, WARM, RATE, NMODES, block);
     printf("authentication: %s\n",
            use_sessions ? "sessions (per-recipient MAC per envelope, signed checkpoints)"
                         : "--sign: an Ed25519 signature per envelope");
@@ -1089,6 +1147,9 @@ int main(int argc, char **argv)
     /* the node pairs: B polls as a node does, handlers in place (pair 0) or always on the
      * caller's thread (pair 1, the queue hop of before) */
     static pair_t pr[NPAIRS];
+    touch_pages(pr, sizeof pr);
+    touch_pages(t_send, sizeof t_send);
+    touch_pages(pub_wall, sizeof pub_wall);
     char dir[] = "/tmp/mwx-share-latency-XXXXXX";
     if (!mkdtemp(dir))
         die("mkdtemp", NULL);
@@ -1143,7 +1204,7 @@ int main(int argc, char **argv)
     int count[NMODES] = {0};
     double start = mwx_time_mono();
     for (int k = 0; k < NMODES * PER; k++) {
-        int mode = (k / BLOCK) % NMODES;
+        int mode = (k / block) % NMODES;
         int i = count[mode]++;
         pace(start, k);
         if (mode == M_RAW) {
@@ -1207,8 +1268,25 @@ int main(int argc, char **argv)
     for (int m = 0; m < NMODES; m++)
         row(mode_name[m], percentiles_of(lat[m]), raw);
     pct_t nd = percentiles_of(lat[M_NODE]);
-    printf("goal (whole path p99 <= raw p99 + 100 us): %s (%+.1f us)\n",
-           nd.p99 <= raw.p99 + 100 ? "met" : "NOT met", nd.p99 - raw.p99);
+    pct_t raw_s = percentiles_sel(lat[M_RAW], SEL_STEADY);
+    pct_t nd_s = percentiles_sel(lat[M_NODE], SEL_STEADY);
+    printf("steady state: the first measurement of each turn left out (it follows %.1f s of "
+           "the other modes: cold caches, and the once-a-second work of a track falls on it; "
+           "a running node is never idle so; 1 in %d samples):\n",
+           (NMODES - 1) * block / RATE, block);
+    for (int m = 0; m < NMODES; m++) {
+        pct_t s = percentiles_sel(lat[m], SEL_STEADY), f = percentiles_sel(lat[m], SEL_FIRST);
+        printf("  %-28s p50 %7.1f  p99 %7.1f  p99.9 %7.1f  vs raw: p50 %+7.1f, p99 %+7.1f  "
+               "| first of a turn: p50 %7.1f (n %d)\n",
+               mode_name[m], s.p50, s.p99, s.p999, s.p50 - raw_s.p50, s.p99 - raw_s.p99, f.p50,
+               f.n);
+    }
+    printf("goal p50 (node path <= raw + 50 us): all %s (%+.1f us), steady %s (%+.1f us)\n",
+           nd.p50 <= raw.p50 + 50 ? "met" : "NOT met", nd.p50 - raw.p50,
+           nd_s.p50 <= raw_s.p50 + 50 ? "met" : "NOT met", nd_s.p50 - raw_s.p50);
+    printf("goal p99 (node path <= raw + 100 us): all %s (%+.1f us), steady %s (%+.1f us)\n",
+           nd.p99 <= raw.p99 + 100 ? "met" : "NOT met", nd.p99 - raw.p99,
+           nd_s.p99 <= raw_s.p99 + 100 ? "met" : "NOT met", nd_s.p99 - raw_s.p99);
     for (int k = 0; k < NPAIRS; k++)
         pair_breakdown(&pr[k]);
     printf("publish call alone (wall):\n");

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,23 +15,58 @@
 #include <time.h>
 #include <unistd.h>
 
-int nats_fixture_free_port(void)
+/* The first port of the kernel's ephemeral range (32768 unless configured otherwise). */
+int nats_fixture_ephemeral_low(void)
+{
+    int lo = 32768, hi;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f) {
+        if (fscanf(f, "%d %d", &lo, &hi) != 2)
+            lo = 32768;
+        fclose(f);
+    }
+    return lo;
+}
+
+static int can_bind(int port)
 {
     struct sockaddr_in a;
-    socklen_t n = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
     if (fd < 0)
-        return -1;
+        return 0;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &n) != 0) {
-        close(fd);
-        return -1;
-    }
+    ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
     close(fd);
-    return ntohs(a.sin_port);
+    return ok;
+}
+
+/* Below the ephemeral range: a port bind(0) hands out is one an outgoing connection (this
+ * process's own nats.c clients included) can take before nats-server binds it, and the
+ * server then dies with "address already in use" (tests/chaos/chaos.py, free_port). A
+ * random pick, so that parallel tests rarely try the same port; the server's own bind
+ * is the final word (start retries). */
+int nats_fixture_free_port(void)
+{
+    struct timespec ts;
+    int top = nats_fixture_ephemeral_low() - 1, bottom;
+    uint64_t s;
+    if (top > 32767)
+        top = 32767;
+    bottom = top - 12000 > 1024 ? top - 12000 : 1024;
+    if (top <= bottom)
+        return -1;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    s = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_sec;
+    for (int i = 0; i < 1000; i++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull; /* LCG: enough to spread */
+        int port = bottom + (int)((s >> 33) % (uint64_t)(top - bottom + 1));
+        if (can_bind(port))
+            return port;
+    }
+    return -1;
 }
 
 static int can_connect(int port)

@@ -18,7 +18,10 @@ int nats_fixture_start(nats_fixture_t *f, const char *conf);
 void nats_fixture_stop(nats_fixture_t *f);
 /* Start on a given port (a restart after nats_fixture_stop); 0 or -1. */
 int nats_fixture_start_on(nats_fixture_t *f, const char *conf, int port);
-/* A free TCP port on 127.0.0.1 (bind to port 0, read it back). */
+/* A free TCP port on 127.0.0.1 below the kernel's ephemeral range (where no outgoing
+ * connection takes it before the server binds it); -1 if none. */
 int nats_fixture_free_port(void);
+/* The first port of the kernel's ephemeral range (/proc/sys/net/ipv4/ip_local_port_range). */
+int nats_fixture_ephemeral_low(void);
 
 #endif
