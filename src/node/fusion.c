@@ -1047,17 +1047,24 @@ static size_t try_merge(mwx_fusion_t *f, size_t i)
     fused_t *a = &f->v[i];
     size_t best_j = f->n;
     double best = f->cfg.gate_chi2;
-    for (size_t j = 0; j < f->n && mature(&a->out) && !a->ended; j++) {
+    for (size_t j = 0; j < f->n && mature(&a->out); j++) {
         const fused_t *b = &f->v[j];
         double d;
-        if (j == i || !mature(&b->out) || !disjoint(f, a, b))
+        if (j == i || !mature(&b->out) || (a->ended && b->ended) || !disjoint(f, a, b))
             continue;
         /* the older of the two against the newer as it was then: a late partner's
          * fused track (its reports recovered after a link cut) merges with the track of
          * its missile, even one that has landed since; an ended one with the track that
-         * carries on its missile (it is relinked: the older id survives) */
+         * carries on its missile (it is relinked: the older id survives). a itself is
+         * ended when a late report updated it: reports recovered long after their time
+         * (a link cut longer than the history) open a fused track that is ended at once
+         * (its members silent by the clock), and it must still fold into the track of
+         * its missile once its reports reach that one's history (chaos at 33x: a 472 s
+         * cut left M2 and M3 twice at JP) */
         if (b->ended)
             d = successor_distance(f, b, a);
+        else if (a->ended)
+            d = successor_distance(f, a, b);
         else
             d = a->out.t <= b->out.t ? distance_at(f, &a->out, b) : distance_at(f, &b->out, a);
         if (d < best) {

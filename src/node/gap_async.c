@@ -21,6 +21,19 @@ void mwxi_gap_peer_seen(gap_peer_t *p, uint64_t seq)
     }
 }
 
+int mwxi_gap_peer_heard(gap_peer_t *p, double now)
+{
+    int back = p->last_heard > 0 && now - p->last_heard > GAP_BACK_AFTER_S && p->backoff_s > 0 &&
+               p->next_try > now;
+    p->last_heard = now;
+    if (!back)
+        return 0;
+    /* the request in flight, if any, stands; if it fails, the backoff starts again low */
+    p->backoff_s = 0;
+    p->next_try = now;
+    return 1;
+}
+
 int mwxi_gap_peer_plan(gap_peer_t *p, const mwx_receiver_t *r, double now, double timeout_s,
                        uint64_t *from, uint64_t *to, uint32_t *token)
 {

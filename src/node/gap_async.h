@@ -18,6 +18,13 @@
 #define GAP_BACKOFF_MIN_S 1.0
 #define GAP_BACKOFF_MAX_S 30.0
 #define GAP_EMPTY_RETRY_S 10.0 /* after 3 empty answers for the same range */
+/* A partner heard live again after this long a silence (3 heartbeat periods: the
+ * service's READY_HEARD_S) is taken to be reachable again: a request that failed while it
+ * was away is retried at once, not after the backoff the failures built up (up to
+ * GAP_BACKOFF_MAX_S: at 33x, a 16 s wait was 530 s of scenario after a link cut, and every
+ * missile had landed before its reports came). A partner that keeps talking but never
+ * answers is never silent, so its backoff stands. */
+#define GAP_BACK_AFTER_S 3.0
 /* At first sight of a partner, the seqs just before the first one are asked for (it may
  * have sent before this node listened), down to this many below its highest seq: as
  * before the replay window grew to 8192 (a node joining a running network, or restarted
@@ -46,6 +53,10 @@ typedef struct gap_peer {
 void mwxi_gap_peer_init(gap_peer_t *p, const char *nation);
 /* A data envelope with seq was accepted from the partner. */
 void mwxi_gap_peer_seen(gap_peer_t *p, uint64_t seq);
+/* An envelope from the partner was accepted live at wall time now (last_heard is updated
+ * here): after a silence of GAP_BACK_AFTER_S, a backoff in force is dropped (the next
+ * request may go now). Returns 1 when it was. */
+int mwxi_gap_peer_heard(gap_peer_t *p, double now);
 /* 1 when a request for [*from, *to] (at most GAP_MAX_RANGE seqs) should be sent now; it is
  * then in flight under *token until now + timeout_s. 0 otherwise. */
 int mwxi_gap_peer_plan(gap_peer_t *p, const mwx_receiver_t *r, double now, double timeout_s,

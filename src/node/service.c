@@ -207,9 +207,10 @@ void mwxi_svc_deliver(svc_t *s, const uint8_t *data, size_t len, double recv_uni
     if (after.accepted == before.accepted || mwx_envelope_peek(data, len, &env, NULL) != MWX_OK)
         return;
     partner_t *p = partner(s, env.origin);
-    if (p && !s->replaying)
-        p->last_heard = mwx_time_wall(); /* any accepted envelope is a sign of life (/readyz) */
-    if (p && env.seq > 0) {              /* data only: a gap request is no sign of life here */
+    /* any accepted envelope is a sign of life (/readyz); after a silence, of a path back */
+    if (p && !s->replaying && mwxi_gap_peer_heard(p, mwx_time_wall()))
+        mwxi_svc_logf(s, "partner %s heard again: gap recovery resumes now", p->nation);
+    if (p && env.seq > 0) { /* data only: a gap request is no sign of life here */
         if (!p->seen && !s->replaying)
             mwxi_svc_logf(s, "partner %s first seen (seq %llu)", env.origin,
                           (unsigned long long)env.seq);

@@ -883,6 +883,59 @@ static void test_late_reports_join(void **state)
     }
 }
 
+/* Chaos at 33x (issue 14): KR's link was cut for 472 s of scenario, longer than the
+ * fused tracks' history (256 s). KR's late reports of the first seconds after the cut
+ * gated with nothing (JP's fused track holds no estimate that old) and opened a fused
+ * track of their own, which the node's expiry ended at once (its member silent by the
+ * clock); KR's later late reports, which do fall in the history, updated that ended track
+ * but an ended track was never merged from its own side: M2 and M3 twice at JP to the
+ * end. Here JP's own track flies t = 100..380 (live; expiry each scan), then KR's of the
+ * same missile comes, t = 100..350 (none of it live: KR's track ended at 350), at JP's
+ * clock 400, expiry after every report: one fused track of JP and KR at the end. */
+static int tick(mwx_fusion_t *f, double t, char *ended_id);
+
+static void test_late_reports_past_history_merge(void **state)
+{
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0, 0};
+    mwx_fusion_t *f;
+    mwx_rec_track_t out, r;
+    double x[3], v[3];
+    (void)state;
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    for (int t = 100; t <= 380; t++) {
+        ballistic(t, x, v);
+        assert_true(mwx_norm3(x) > 6.37e6); /* still flying */
+        for (int i = 0; i < 3; i++)
+            x[i] += 80 * nrand();
+        r = make_track("JP", "JP-1", t, x, v, 150, 8);
+        assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+        (void)tick(f, t, NULL);
+    }
+    for (int t = 100; t <= 350; t++) {
+        ballistic(t, x, v);
+        for (int i = 0; i < 3; i++)
+            x[i] += 100 * nrand();
+        r = make_track("KR", "KR-7", t, x, v, 200, 10);
+        assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+        (void)tick(f, 400, NULL);
+    }
+    assert_int_equal(mwx_fusion_merged(f), 1);
+    assert_int_equal(mwx_fusion_count(f), 1);
+    assert_int_equal(mwx_fusion_get(f, 0, &out), 0);
+    assert_string_equal(out.track_id, "JP-F1"); /* the older id survives */
+    /* US's late track of another missile, 50 km off all along, stays apart */
+    for (int t = 100; t <= 350; t++) {
+        ballistic(t, x, v);
+        x[1] += 50e3;
+        r = make_track("US", "US-3", t, x, v, 200, 10);
+        assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+        (void)tick(f, 400, NULL);
+    }
+    assert_int_equal(mwx_fusion_merged(f), 1);
+    assert_int_equal(mwx_fusion_count(f), 2);
+    mwx_fusion_destroy(f);
+}
+
 /* A late track of another missile (50 km away all along) stays a fused track of its own. */
 static void test_late_other_missile_apart(void **state)
 {
@@ -1169,6 +1222,7 @@ int main(void)
         cmocka_unit_test(test_lifting_member_predicts),
         cmocka_unit_test(test_late_reports_join),
         cmocka_unit_test(test_late_other_missile_apart),
+        cmocka_unit_test(test_late_reports_past_history_merge),
         cmocka_unit_test(test_silent_fused_track_ends),
         cmocka_unit_test(test_returning_partner_rejoins),
         cmocka_unit_test(test_partner_restarts_again_and_again),

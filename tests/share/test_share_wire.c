@@ -551,6 +551,71 @@ static void test_gap_async_silent_partner(void **state)
     mwx_receiver_destroy(us);
 }
 
+/* Issue 14, chaos at 33x: a link cut built JP's backoff for KR up to 8 s, and after the
+ * link came back JP went on waiting it out while KR's live envelopes arrived: 16 s of wall
+ * time, 530 s of scenario, every missile landed before KR's reports of them came back.
+ * A partner heard again after a silence is reachable: the backoff is dropped. One that
+ * goes on talking (no silence) keeps its backoff: it may be one that never answers. */
+static void test_gap_resumes_when_heard_again(void **state)
+{
+    world_t w;
+    mwx_sender_t s;
+    mwx_err_t err;
+    uint8_t buf[MWX_ENVELOPE_MAX];
+    size_t len;
+    mwx_envelope_t got;
+    uint64_t from, to;
+    uint32_t tok;
+    gap_peer_t kr;
+    double t = 100.0, b = 0;
+    (void)state;
+    make_world(&w);
+    assert_int_equal(mwx_sender_init(&s, &w.jp, &w.pol, 1, &err), 0);
+    mwx_receiver_t *us = receiver_for(&w, "US");
+    for (int i = 0; i < 10; i++) { /* seqs 1..10; 4..6 lost in the cut */
+        assert_int_equal(mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, PAYLOAD, 10, T0, buf, sizeof buf,
+                                         &len, NULL, &err),
+                         0);
+        if (i < 3 || i > 5)
+            assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
+    }
+    mwxi_gap_peer_init(&kr, "JP");
+    assert_int_equal(mwxi_gap_peer_heard(&kr, t), 0); /* first word: nothing to resume */
+    mwxi_gap_peer_seen(&kr, 1);
+    mwxi_gap_peer_seen(&kr, 10);
+    (void)mwxi_gap_peer_plan(&kr, us, t, GAP_TIMEOUT_S, &from, &to, &tok); /* backfill: none */
+    /* the cut: four requests fail, the backoff reaches 8 s */
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(mwxi_gap_peer_plan(&kr, us, t + b, GAP_TIMEOUT_S, &from, &to, &tok), 1);
+        t += b + GAP_TIMEOUT_S;
+        b = mwxi_gap_peer_failed(&kr, t);
+    }
+    assert_true(b == 8.0);
+    /* heard again 1 s after the last failure, after a silence of 10 s: asked at once */
+    assert_int_equal(mwxi_gap_peer_plan(&kr, us, t + 1.0, GAP_TIMEOUT_S, &from, &to, &tok), 0);
+    assert_int_equal(mwxi_gap_peer_heard(&kr, t + 1.0), 1);
+    assert_int_equal(mwxi_gap_peer_plan(&kr, us, t + 1.0, GAP_TIMEOUT_S, &from, &to, &tok), 1);
+    assert_int_equal(from, 4);
+    assert_int_equal(to, 6);
+    /* no answer still (the way back is not whole yet): the backoff starts again low */
+    t += 1.0 + GAP_TIMEOUT_S;
+    assert_true(mwxi_gap_peer_failed(&kr, t) == GAP_BACKOFF_MIN_S);
+    /* a partner that talks all along (heard every 0.5 s) but never answers keeps it */
+    double heard = t - GAP_TIMEOUT_S; /* last heard: at t + 1.0 of before */
+    b = GAP_BACKOFF_MIN_S;
+    for (int k = 0; k < 5; k++) {
+        double go = kr.next_try, fail = go + GAP_TIMEOUT_S;
+        for (; heard + 0.5 <= go; heard += 0.5)
+            assert_int_equal(mwxi_gap_peer_heard(&kr, heard + 0.5), 0);
+        assert_int_equal(mwxi_gap_peer_plan(&kr, us, go, GAP_TIMEOUT_S, &from, &to, &tok), 1);
+        for (; heard + 0.5 <= fail; heard += 0.5)
+            assert_int_equal(mwxi_gap_peer_heard(&kr, heard + 0.5), 0);
+        b = mwxi_gap_peer_failed(&kr, fail);
+    }
+    assert_true(b == GAP_BACKOFF_MAX_S);
+    mwx_receiver_destroy(us);
+}
+
 /* Issue #13.1: a trusted partner's seqs near 2^64 once made mark() loop forever (k <= s
  * with s = UINT64_MAX never ends); the cost of each accept must not depend on the seq.
  * alarm(): a hang fails the test instead of stalling ctest. */
@@ -895,6 +960,7 @@ int main(void)
         cmocka_unit_test(test_gap_request_paths),
         cmocka_unit_test(test_track_payload),
         cmocka_unit_test(test_gap_async_silent_partner),
+        cmocka_unit_test(test_gap_resumes_when_heard_again),
         cmocka_unit_test(test_sentlog_eviction),
         cmocka_unit_test(test_sentlog_resident),
     };
