@@ -675,13 +675,12 @@ static void test_truth_blindness(void **state)
 /* A track lost under thrust, whose prediction a radar refutes, ends; it does not coast
  * for minutes and take a clutter plot far off (soak block 0's US-28, docs/TRACKER.md
  * step 5). The IR satellites lose the missile 80 s after launch, 20 s before its burnout;
- * the radar sees it from 16 s later (the track's prediction, a body whose burn ended at
- * the loss, is 6 km and more behind it by then: within 4 gates, outside 1). 140 s after
- * launch a clutter plot lies where that body would be: the test's own missile with the
- * same thrust cut at 80 s (truthgen), 109 km off the missile. Before the fix the lost
- * track coasted on, kept the radar's plots from starting a track while they were near
- * it, and took the plot (seeds 2 and 4); now no track takes it, and one follows the
- * missile. */
+ * the radar sees it from 16 s (or 28 s) later, when the track's prediction, a body whose
+ * burn ended at the loss, is kilometres behind it. 200 s after launch a clutter plot
+ * lies where that body would be: the test's own missile with the same thrust cut at
+ * 80 s (truthgen), 109 km off the missile. Before the fix the lost track coasted on and
+ * took the plot (seeds 2 and 4; with seeds 1 and 3 no track took it before either); now
+ * no track takes it, and one follows the missile. */
 static void test_lost_in_boost_takes_no_clutter(void **state)
 {
     static const struct {
