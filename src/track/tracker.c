@@ -81,6 +81,7 @@ void mwx_tracker_destroy(mwx_tracker_t *t)
     free(t->meas_pair_first);
     free(t->meas_pair_count);
     free(t->meas_best_confirmed_nis);
+    free(t->meas_best_confirmed_k);
     free(t->pairs);
     free(t->grid_key);
     free(t->grid_head);
@@ -134,6 +135,7 @@ int mwx_tracker_create(const mwx_tracker_cfg_t *cfg, mwx_tracker_t **out, mwx_er
     t->meas_pair_first = calloc(ms, sizeof(int));
     t->meas_pair_count = calloc(ms, sizeof(int));
     t->meas_best_confirmed_nis = calloc(ms, sizeof(double));
+    t->meas_best_confirmed_k = calloc(ms, sizeof(int));
     t->max_pairs = (int)(ms * PAIRS_PER_MEAS + PAIRS_SLACK);
     t->pairs = calloc((size_t)t->max_pairs, sizeof(pair_t));
     t->hsize = (int)pow2_at_least(GRID_BUCKETS_PER_TRACK * cap + GRID_SLACK);
@@ -150,8 +152,8 @@ int mwx_tracker_create(const mwx_tracker_cfg_t *cfg, mwx_tracker_t **out, mwx_er
     if (!t->hist || !t->hist_free || !t->trk || !t->free_list || !t->scan || !t->meas_model ||
         !t->meas_pos || !t->meas_ok || !t->meas_assigned || !t->cluster_parent ||
         !t->cluster_next || !t->cluster_row || !t->meas_pair_first || !t->meas_pair_count ||
-        !t->meas_best_confirmed_nis || !t->pairs || !t->grid_key || !t->grid_head ||
-        !t->grid_stamp || !t->oversize || !t->assign_work) {
+        !t->meas_best_confirmed_nis || !t->meas_best_confirmed_k || !t->pairs || !t->grid_key ||
+        !t->grid_head || !t->grid_stamp || !t->oversize || !t->assign_work) {
         mwx_tracker_destroy(t);
         return mwx_err_set(err, MWX_ENOMEM, "tracker: out of memory for %d tracks", cfg->capacity);
     }
@@ -436,7 +438,7 @@ void mwxi_trk_init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, doub
     k->hits = 1;
     k->origin_sensor = sensor;
     k->t = k->t_created = k->t_update = tm;
-    k->t_report = k->t_refresh = -1e300;
+    k->t_report = k->t_refresh = k->t_near = -1e300;
     if (t->cfg.use_imm) {
         mwx_imm_init(&k->imm, 2, t->model_ptr, t->filter, s0, mu0);
         k->boost_on = 1;
@@ -474,6 +476,46 @@ static int uf_find(int *uf, int a)
     return a;
 }
 
+/* A coasting track's gate may not outgrow this (m, 1 sigma of the position, the root of
+ * the trace, extrapolated linearly to the scan): a track that uncertain takes any clutter
+ * plot within a few hundred km for its body. The lofted L1 of the default scenario,
+ * seen again after coasting 2437 s (JP) and 2813 s (US, lost at burnout), was 14 and
+ * 59 km sure there; soak block 0's US-28 was 129 km when it took a clutter plot 332 km
+ * from its prediction (380 km from the missile). */
+#define COAST_SIGMA_MAX_M 100e3
+
+/* May a confirmed track out of every sensor's sight coast on its prediction (keep its
+ * gate open, and a record of the impact for the warning) until its predicted impact? Only
+ * while the tracker can still predict it credibly:
+ *   - it has an impact prediction;
+ *   - its position is known to COAST_SIGMA_MAX_M;
+ *   - when it was lost under thrust (thrust evidence in the MWX_GUARD_QUIET_S before its
+ *     last update: its guard never let that impact out, the burn's end is a guess), no
+ *     measurement it did not take has fallen near it (t_near) since: the body is seen,
+ *     and not where the track predicts it. Soak block 0's US-28 (B0L27, lost at
+ *     burnout) so kept 286 s of that missile's own radar plots from starting a track
+ *     (each within 4 gates of it) and then took a clutter plot. A track lost under thrust
+ *     that nothing contradicts (IR gone at burnout, no radar yet: the default L1 at US)
+ *     coasts on.
+ * Otherwise it ends at delete_timeout_s, as a track without a prediction does
+ * (docs/TRACKER.md, step 5). */
+static int coast_credible(const mwx_tracker_t *t, const trk_t *k)
+{
+    const double *P = k->comb.P, dt = t->scan_t - k->t;
+    const int n = MWX_TRACK_NX;
+    double var =
+        P[0] + P[n + 1] + P[2 * n + 2] + dt * dt * (P[3 * n + 3] + P[4 * n + 4] + P[5 * n + 5]);
+    if (!(var <= COAST_SIGMA_MAX_M * COAST_SIGMA_MAX_M))
+        return 0;
+    return !(k->t_update - k->guard.t_thrust < MWX_GUARD_QUIET_S && k->t_near > k->t_update);
+}
+
+static int may_coast(const mwx_tracker_t *t, const trk_t *k)
+{
+    return k->impact.valid && t->scan_t < k->impact.t + t->cfg.delete_timeout_s &&
+           coast_credible(t, k);
+}
+
 /* A track no measurement of this scan may continue: one that has come down (its
  * predicted impact delete_timeout_s past: this scan's deletion ends it), or one silent
  * for REVIVE_MAX_S that is not coasting on an impact prediction. Predicting either to
@@ -483,10 +525,13 @@ static int uf_find(int *uf, int a)
 #define REVIVE_MAX_S 120.0
 static int past_reach(const mwx_tracker_t *t, const trk_t *k)
 {
-    int coasting = k->impact.valid && t->scan_t < k->impact.t + t->cfg.delete_timeout_s;
-    if (k->impact.valid && !coasting)
+    if (k->impact.valid && t->scan_t >= k->impact.t + t->cfg.delete_timeout_s)
         return 1;
-    return !coasting && t->scan_t - k->t_update > REVIVE_MAX_S;
+    /* a coasting track whose prediction is no longer credible takes nothing more (this
+     * scan's deletion ends it) */
+    if (k->confirmed && t->scan_t - k->t_update > t->cfg.delete_timeout_s && !coast_credible(t, k))
+        return 1;
+    return !may_coast(t, k) && t->scan_t - k->t_update > REVIVE_MAX_S;
 }
 
 static int predict_track(mwx_tracker_t *t, trk_t *k, double tm)
@@ -569,8 +614,10 @@ static void consider(mwx_tracker_t *t, int mi, int ki)
             }
         }
     }
-    if (k->confirmed && d2 < t->meas_best_confirmed_nis[mi])
+    if (k->confirmed && d2 < t->meas_best_confirmed_nis[mi]) {
         t->meas_best_confirmed_nis[mi] = d2;
+        t->meas_best_confirmed_k[mi] = ki;
+    }
     if (!(d2 < t->cfg.gate_chi2))
         return;
     if (t->n_pairs >= t->max_pairs) {
@@ -958,6 +1005,7 @@ static void process_scan(mwx_tracker_t *t)
         t->cluster_parent[i] = i;
         t->cluster_next[i] = -1;
         t->meas_best_confirmed_nis[i] = HUGE_VAL;
+        t->meas_best_confirmed_k[i] = -1;
         t->meas_pair_first[i] = t->n_pairs;
         t->meas_pair_count[i] = 0;
         if (!t->meas_ok[i]) {
@@ -1038,8 +1086,12 @@ static void process_scan(mwx_tracker_t *t)
     for (int i = 0; i < nm; i++) {
         if (!t->meas_ok[i] || t->meas_assigned[i])
             continue;
-        if (t->meas_best_confirmed_nis[i] < 4.0 * t->cfg.gate_chi2)
+        if (t->meas_best_confirmed_nis[i] < 4.0 * t->cfg.gate_chi2) {
+            trk_t *b = &t->trk[t->meas_best_confirmed_k[i]];
+            if (b->hit_stamp != t->stamp)
+                b->t_near = t->scan_t; /* a miss that keeps a body from a track (may_coast) */
             continue;
+        }
         if (is_radar)
             mwxi_trk_start_from_radar(t, i);
         else
@@ -1061,7 +1113,7 @@ static void process_scan(mwx_tracker_t *t)
             /* Out of every sensor's sight (a lofted flight above the radars, IR gone at
              * burnout) a track with an impact prediction coasts until that impact: the
              * warning needs it, and a sensor that picks it up again continues it. */
-            if (k->impact.valid && t->scan_t < k->impact.t + t->cfg.delete_timeout_s) {
+            if (may_coast(t, k)) {
                 if (k->boost_on) {
                     /* coasting is ballistic: the motor has stopped, as the prediction says */
                     retire_boost(k);

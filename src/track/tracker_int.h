@@ -64,6 +64,9 @@ typedef struct trk {
     int hits, misses, origin_sensor;
     char id[MWX_ID_LEN];
     double t, t_created, t_update, t_report, t_refresh;
+    /* last scan in which a measurement the track did not take was kept from starting a
+     * track by it (within 4 gates): a body seen where the track does not predict it */
+    double t_near;
     mwx_imm_t imm;
     mwx_gauss_t comb;
     uint32_t nations;
@@ -154,6 +157,7 @@ struct mwx_tracker {
     int *cluster_row;      /* its row in the cluster's assignment matrix */
     int *meas_pair_first, *meas_pair_count; /* its gated (track, measurement) pairs */
     double *meas_best_confirmed_nis;        /* smallest NIS against a confirmed track */
+    int *meas_best_confirmed_k;             /* ... and that track */
     pair_t *pairs;
     int n_pairs, max_pairs;
     uint32_t stamp;

@@ -43,8 +43,10 @@ typedef struct scene {
     int nm;
     tg_radar_t rd[2];
     int nrd;
-    double fa_rate; /* false alarms per scan per radar */
-    int ir;         /* two IR satellites during boost */
+    double fa_rate;    /* false alarms per scan per radar */
+    int ir;            /* two IR satellites during boost */
+    double ir_to;      /* s after launch they lose it (0: at burnout) */
+    double radar_from; /* no radar measurement before this t */
     int use_radar;
     int truth_mode; /* 0 as is, 1 blank, 2 shuffle */
     uint64_t seed;
@@ -104,7 +106,7 @@ static void run_scene(const scene_t *s, mwx_tracker_t *tr, double *det)
         double t = step * 0.5;
         int nb = 0;
         /* radar 0 on whole seconds, radar 1 on half seconds; IR every second */
-        if (s->use_radar) {
+        if (s->use_radar && t >= s->radar_from) {
             const tg_radar_t *rd = &s->rd[step % 2 == 0 ? 0 : 1];
             if ((step % 2) < s->nrd) {
                 for (int i = 0; i < s->nm; i++) {
@@ -125,7 +127,7 @@ static void run_scene(const scene_t *s, mwx_tracker_t *tr, double *det)
                 for (int i = 0; i < s->nm; i++) {
                     double x[6];
                     if (tg_missile_state(&s->m[i], t, x) == 0 && t - s->m[i].t_launch > 10.0 &&
-                        t < s->m[i].t_burnout) {
+                        t < (s->ir_to > 0.0 ? s->m[i].t_launch + s->ir_to : s->m[i].t_burnout)) {
                         tg_ir_measure(sat ? "US-IR2" : "US-IR1", "US",
                                       (sat ? 150.0 : 100.0) * MWX_DEG, 30.0, &rng, t, x,
                                       s->names[i], &buf[nb++]);
@@ -669,6 +671,84 @@ static void test_truth_blindness(void **state)
 
 /* Malformed measurements are dropped and counted; time going back is refused; a full
  * pool refuses new tracks without harm; other nations' sensors are ignored with --nation. */
+
+/* A track lost under thrust, whose prediction a radar refutes, ends; it does not coast
+ * for minutes and take a clutter plot far off (soak block 0's US-28, docs/TRACKER.md
+ * step 5). The IR satellites lose the missile 80 s after launch, 20 s before its burnout;
+ * the radar sees it from 16 s (or 28 s) later, when the track's prediction, a body whose
+ * burn ended at the loss, is kilometres behind it. 200 s after launch a clutter plot
+ * lies where that body would be: the test's own missile with the same thrust cut at
+ * 80 s (truthgen), 109 km off the missile. Before the fix the lost track coasted on and
+ * took the plot (seeds 2 and 4; with seeds 1 and 3 no track took it before either); now
+ * no track takes it, and one follows the missile. */
+static void test_lost_in_boost_takes_no_clutter(void **state)
+{
+    static const struct {
+        uint64_t seed;
+        double radar_after_s;
+    } cases[] = {{2, 16.0}, {4, 28.0}};
+    const double loss = 80.0, t_clutter = 60.0 + 200.0;
+    (void)state;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        scene_t s;
+        sink_t k = {calloc(MAXREC, sizeof(mwx_rec_track_t)), 0};
+        mwx_tracker_t *tr = make_tracker();
+        double det[MAXM], x[6], xc[6], d, far;
+        tg_missile_t cut;
+        tg_radar_t rd;
+        tg_rng_t rng = {7};
+        mwx_rec_meas_t m;
+        int n0, near_end = 0;
+        memset(&s, 0, sizeof(s));
+        s.m[0] = missile(60.0, 95.0);
+        s.nm = 1;
+        scene_radars(&s);
+        s.nrd = 1;
+        s.ir = 1;
+        s.ir_to = loss;
+        s.radar_from = 60.0 + loss + cases[c].radar_after_s;
+        s.seed = cases[c].seed;
+        fly_all(&s);
+        /* the same missile with its burn cut at the loss: the same thrust profile */
+        cut = missile(60.0, 95.0);
+        cut.mass_frac = s.m[0].mass_frac * loss / s.m[0].burn_s;
+        cut.burn_s = loss;
+        assert_int_equal(tg_missile_fly(&cut), 0);
+        s.t_end = t_clutter - 0.5;
+        mwx_tracker_set_callback(tr, on_track, &k);
+        run_scene(&s, tr, det);
+        n0 = k.n;
+        assert_int_equal(tg_missile_state(&cut, t_clutter, xc), 0);
+        assert_int_equal(tg_missile_state(&s.m[0], t_clutter, x), 0);
+        far = sqrt((x[0] - xc[0]) * (x[0] - xc[0]) + (x[1] - xc[1]) * (x[1] - xc[1]) +
+                   (x[2] - xc[2]) * (x[2] - xc[2]));
+        assert_true(far > 100e3);
+        /* the clutter plot, and the missile, in the radar's scan at t_clutter */
+        rd = s.rd[0];
+        rd.pd = 1.0;
+        rd.max_range_m = 3000e3;
+        rd.min_el = -10.0 * MWX_DEG;
+        assert_int_equal(tg_radar_measure(&rd, &rng, t_clutter, xc, "", &m), 0);
+        assert_int_equal(mwx_tracker_add(tr, &m, NULL), 0);
+        if (tg_radar_measure(&rd, &rng, t_clutter, x, "L1", &m) == 0)
+            assert_int_equal(mwx_tracker_add(tr, &m, NULL), 0);
+        assert_int_equal(mwx_tracker_flush(tr, NULL), MWX_OK);
+        printf("case %zu: clutter %.0f km off the missile; %d records at %.0f s\n", c, far / 1e3,
+               k.n - n0, t_clutter);
+        for (int i = n0; i < k.n; i++) {
+            assert_int_equal(nearest(&s, &k.rec[i], &d), 0);
+            printf("  %s %.2f km from the missile\n", k.rec[i].track_id, d / 1e3);
+            assert_true(d < 5e3); /* no track took the clutter */
+            near_end = 1;
+        }
+        assert_true(near_end); /* and the missile is tracked */
+        mwx_tracker_destroy(tr);
+        tg_missile_free(&cut);
+        free(k.rec);
+        free_all(&s);
+    }
+}
+
 static void test_bad_input(void **state)
 {
     mwx_tracker_cfg_t c;
@@ -731,6 +811,7 @@ int main(void)
         cmocka_unit_test(test_boost_course_firms),
         cmocka_unit_test(test_boost_dogleg_held),
         cmocka_unit_test(test_landed_track_after_feed_gap),
+        cmocka_unit_test(test_lost_in_boost_takes_no_clutter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
