@@ -878,10 +878,12 @@ static int thrust_confirmed(const wtrack_t *tr)
  * tracker's class `thrusting`: it stays for 20 s after burnout, and in a short flight the
  * powered reach held that long kept the fan's far regions warned at 300 s to go
  * (test-salvo.json).
- * A fan given up to the free-flight reach after burnout (fan_coasting) takes the powered
- * reach back only on confirmed thrust: a single sign of thrust after burnout drew the
- * withdrawn fan again 13-30 s after its Cancel, a second series of one track (soak block 0:
- * JP B0L21, KR B0L1, B0L17). */
+ * A fan withdrawn at the free-flight reach after burnout (its series cancelled:
+ * fan_withdrawn) takes the powered reach back only on confirmed thrust: a single sign of
+ * thrust after burnout drew it again 13-30 s after its Cancel, a second series of one
+ * track (soak block 0: JP B0L21, KR B0L1, B0L17). A fan that still warns of something
+ * keeps the hold above (a staging coast: 2016-02-07-kwangmyongsong-4, seed 2, JP-47 named
+ * 5 s later when any fan drawn to the free-flight reach waited for confirmation). */
 static int may_thrust(const wtrack_t *tr)
 {
     double t = tr->trk.t;
@@ -889,7 +891,7 @@ static int may_thrust(const wtrack_t *tr)
         return 1;
     if (!(t - tr->last_boost_t < FAN_THRUST_HOLD_S || t - tr->last_thrust_t < FAN_THRUST_HOLD_S))
         return 0;
-    return !tr->fan_coasting || thrust_confirmed(tr);
+    return !tr->fan_withdrawn || thrust_confirmed(tr);
 }
 
 #define FAN_FIRM 1 /* the course is firm: the fan's regions */
@@ -934,7 +936,7 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
     double w0_km = fmin(1000.0, fmax(p->overflight_min_buffer_km, 2.45 * tv->ce_m / 1000.0));
     const double(*ring)[2] = NULL;
     size_t nf = 0, nc = 0;
-    int rc;
+    int rc, coast = 0, was_active = tr->s[MWX_WARN_OVERFLIGHT].active;
 
     memset(w->now_hit, 0, sizeof w->now_hit);
     memset(w->rel_hit, 0, sizeof w->rel_hit);
@@ -943,8 +945,7 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
         double reach_m = mwxi_warn_energy_range_m(r, mwx_norm3(tr->trk.vel_mps));
         if (may_thrust(tr)) {
             double flown = 0, az1, az2;
-            tr->fan_powered = 1;
-            tr->fan_coasting = 0;
+            tr->fan_withdrawn = 0;
             if (tr->trk.launch.valid && isfinite(tr->trk.launch.lat) &&
                 isfinite(tr->trk.launch.lon) && fabs(tr->trk.launch.lat) <= 90.0)
                 geod_inverse(g, tr->trk.launch.lat, tr->trk.launch.lon, tv->lat, tv->lon, &flown,
@@ -952,7 +953,7 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
             len_m = fmax(p->boost_fan_reach_km * 1000.0 - flown, reach_m);
         } else {
             len_m = 1.1 * reach_m + 50e3;
-            tr->fan_coasting = tr->fan_powered;
+            coast = 1;
         }
         len_m = fmin(len_m, BOOST_FAN_MAX_KM * 1000.0);
         /* the course not firm yet: only the regions every path within the fan crosses,
@@ -1008,6 +1009,8 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
     rc = decide(w, tr, &tr->s[MWX_WARN_OVERFLIGHT], w->now_hit, w->rel_hit, NULL, ring,
                 ring ? (ring == (const double(*)[2])w->scratch2 ? nf : nc) : 0, err);
     w->no_prediction = 0;
+    if (coast && was_active && !tr->s[MWX_WARN_OVERFLIGHT].active)
+        tr->fan_withdrawn = 1;
     return rc;
 }
 

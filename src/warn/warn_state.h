@@ -53,11 +53,10 @@ typedef struct wtrack {
     } en[HIST_N]; /* energy samples, >= 1 s apart */
     int n_en, en_head;
     double last_thrust_t;       /* last update with thrust evidence, -INFINITY if none */
-    double sign_run_t;          /* first update of the current run of thrust signs (phase boost
-                             or thrust evidence, at most THRUST_MIN_DT_S apart) */
-    int fan_powered;            /* the boost fan was drawn to the powered reach ... */
-    int fan_coasting;           /* ... and since then to the free-flight reach (burnout):
-                             the powered reach returns only on confirmed thrust */
+    double sign_run_t;          /* first update of the current run of thrust signs (phase boost or
+                          thrust evidence, at most THRUST_MIN_DT_S apart) */
+    int fan_withdrawn;          /* the boost fan, drawn to the free-flight reach, was cancelled:
+                          the powered reach returns only on confirmed thrust */
     uint8_t fan_want[NREG_MAX]; /* fan regions another track's overflight series of
                                    its launch warned of for it (warn_succession.c) */
     double fan_want_t;          /* when fan_want was last decided */
