@@ -446,6 +446,8 @@ static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
     /* Releases alone are batched: they are applied at most every release_batch_s (an
      * addition, or a release that empties the series, goes out at once). */
     int may_release = !s->active || t - s->last_msg_t >= w->pol.release_batch_s;
+    uint8_t keep[NREG_MAX];
+    int kept = 0; /* keep[] filled: regions another track's path still crosses */
     for (size_t i = 0; i < w->nreg; i++) {
         if (force_off && force_off[i]) {
             if (s->warned[i]) {
@@ -463,12 +465,16 @@ static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
             }
             s->outside_since[i] = NAN;
         } else if (s->warned[i]) {
-            if (rel[i]) {
+            if (s->kind == MWX_WARN_OVERFLIGHT && !rel[i] && !kept) {
+                mwxi_warn_fan_keep(w, tr, keep);
+                kept = 1;
+            }
+            if (rel[i] || (kept && keep[i])) {
                 s->outside_since[i] = NAN;
             } else if (isnan(s->outside_since[i])) {
                 s->outside_since[i] = t;
             }
-            if (!rel[i] && t - s->outside_since[i] >= w->pol.release_hold_s) {
+            if (!rel[i] && !(kept && keep[i]) && t - s->outside_since[i] >= w->pol.release_hold_s) {
                 s->warned[i] = 0; /* tentatively: undone below if batched */
                 removed[i] = 1;
                 nrem++;
@@ -856,16 +862,36 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
     10.0 /* the fan keeps its powered reach this long after the last
                                    sign of thrust (bridges a phase flag that flips) */
 
+#define FAN_THRUST_CONFIRM_S                                                                       \
+    8.0 /* thrust signs for this long (a run, at most THRUST_MIN_DT_S apart) confirm
+           thrust: a single step of a track's velocity shows as thrust evidence for at most
+           THRUST_WINDOW_S plus THRUST_MIN_DT_S */
+
+/* Thrust confirmed: the current run of thrust signs has lasted FAN_THRUST_CONFIRM_S. */
+static int thrust_confirmed(const wtrack_t *tr)
+{
+    return fmax(tr->last_boost_t, tr->last_thrust_t) - tr->sign_run_t >= FAN_THRUST_CONFIRM_S;
+}
+
 /* May the body still be under thrust, for the fan's reach: an update in phase boost or
  * thrust evidence within FAN_THRUST_HOLD_S, or a space launch (it may burn again)? Not the
  * tracker's class `thrusting`: it stays for 20 s after burnout, and in a short flight the
  * powered reach held that long kept the fan's far regions warned at 300 s to go
- * (test-salvo.json). */
+ * (test-salvo.json).
+ * A fan withdrawn at the free-flight reach after burnout (its series cancelled:
+ * fan_withdrawn) takes the powered reach back only on confirmed thrust: a single sign of
+ * thrust after burnout drew it again 13-30 s after its Cancel, a second series of one
+ * track (soak block 0: JP B0L21, KR B0L1, B0L17). A fan that still warns of something
+ * keeps the hold above (a staging coast: 2016-02-07-kwangmyongsong-4, seed 2, JP-47 named
+ * 5 s later when any fan drawn to the free-flight reach waited for confirmation). */
 static int may_thrust(const wtrack_t *tr)
 {
     double t = tr->trk.t;
-    return t - tr->last_boost_t < FAN_THRUST_HOLD_S || t - tr->last_thrust_t < FAN_THRUST_HOLD_S ||
-           tr->trk.klass == MWX_CLASS_SPACE_LAUNCH;
+    if (tr->trk.klass == MWX_CLASS_SPACE_LAUNCH)
+        return 1;
+    if (!(t - tr->last_boost_t < FAN_THRUST_HOLD_S || t - tr->last_thrust_t < FAN_THRUST_HOLD_S))
+        return 0;
+    return !tr->fan_withdrawn || thrust_confirmed(tr);
 }
 
 #define FAN_FIRM 1 /* the course is firm: the fan's regions */
@@ -910,7 +936,7 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
     double w0_km = fmin(1000.0, fmax(p->overflight_min_buffer_km, 2.45 * tv->ce_m / 1000.0));
     const double(*ring)[2] = NULL;
     size_t nf = 0, nc = 0;
-    int rc;
+    int rc, coast = 0, was_active = tr->s[MWX_WARN_OVERFLIGHT].active;
 
     memset(w->now_hit, 0, sizeof w->now_hit);
     memset(w->rel_hit, 0, sizeof w->rel_hit);
@@ -919,6 +945,7 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
         double reach_m = mwxi_warn_energy_range_m(r, mwx_norm3(tr->trk.vel_mps));
         if (may_thrust(tr)) {
             double flown = 0, az1, az2;
+            tr->fan_withdrawn = 0;
             if (tr->trk.launch.valid && isfinite(tr->trk.launch.lat) &&
                 isfinite(tr->trk.launch.lon) && fabs(tr->trk.launch.lat) <= 90.0)
                 geod_inverse(g, tr->trk.launch.lat, tr->trk.launch.lon, tv->lat, tv->lon, &flown,
@@ -926,6 +953,7 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
             len_m = fmax(p->boost_fan_reach_km * 1000.0 - flown, reach_m);
         } else {
             len_m = 1.1 * reach_m + 50e3;
+            coast = 1;
         }
         len_m = fmin(len_m, BOOST_FAN_MAX_KM * 1000.0);
         /* the course not firm yet: only the regions every path within the fan crosses,
@@ -975,10 +1003,14 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
     for (size_t i = 0; i < w->nreg; i++)
         if (tr->s[MWX_WARN_IMPACT].warned[i])
             w->now_hit[i] = w->rel_hit[i] = 0;
+    /* a region another track of its launch warns of keeps that message */
+    mwxi_warn_fan_cover(w, tr, w->now_hit, w->rel_hit);
     w->no_prediction = 1;
     rc = decide(w, tr, &tr->s[MWX_WARN_OVERFLIGHT], w->now_hit, w->rel_hit, NULL, ring,
                 ring ? (ring == (const double(*)[2])w->scratch2 ? nf : nc) : 0, err);
     w->no_prediction = 0;
+    if (coast && was_active && !tr->s[MWX_WARN_OVERFLIGHT].active)
+        tr->fan_withdrawn = 1;
     return rc;
 }
 
@@ -1166,10 +1198,17 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
     mwxi_warn_track_view(trk, &tv);
     /* No new decisions once the predicted impact time has come: the flight is over and
      * the all-clear follows. */
-    if (trk->phase == MWX_PHASE_BOOST)
-        tr->last_boost_t = trk->t;
-    if (thrust_evidence(w, tr, trk))
-        tr->last_thrust_t = trk->t;
+    {
+        /* a run of thrust signs: its start, for thrust_confirmed */
+        double prev = fmax(tr->last_boost_t, tr->last_thrust_t);
+        int boost = trk->phase == MWX_PHASE_BOOST, thrust = thrust_evidence(w, tr, trk);
+        if ((boost || thrust) && !(trk->t - prev <= THRUST_MIN_DT_S))
+            tr->sign_run_t = trk->t;
+        if (boost)
+            tr->last_boost_t = trk->t;
+        if (thrust)
+            tr->last_thrust_t = trk->t;
+    }
     if (mwxi_warn_impact_valid(&trk->impact))
         remember(tr, &trk->impact, trk->t);
     if (eligible && w->pol.launch_notice && !tr->launch_done && !tr->done &&

@@ -52,7 +52,14 @@ typedef struct wtrack {
         double t, jac, speed, sv;
     } en[HIST_N]; /* energy samples, >= 1 s apart */
     int n_en, en_head;
-    double last_thrust_t; /* last update with thrust evidence, -INFINITY if none */
+    double last_thrust_t;       /* last update with thrust evidence, -INFINITY if none */
+    double sign_run_t;          /* first update of the current run of thrust signs (phase boost or
+                          thrust evidence, at most THRUST_MIN_DT_S apart) */
+    int fan_withdrawn;          /* the boost fan, drawn to the free-flight reach, was cancelled:
+                          the powered reach returns only on confirmed thrust */
+    uint8_t fan_want[NREG_MAX]; /* fan regions another track's overflight series of
+                                   its launch warned of for it (warn_succession.c) */
+    double fan_want_t;          /* when fan_want was last decided */
     double ring[MWX_WARN_MAX_RING + 1][2];
     size_t n_ring;
     wseries_t s[2];
@@ -167,6 +174,8 @@ int mwxi_warn_succession(mwx_warn_t *w, wtrack_t *tr, int kind);
 int mwxi_warn_hand_over(mwx_warn_t *w, wtrack_t *tr, int kind);
 int mwxi_warn_notice_fate(mwx_warn_t *w, wtrack_t *tr);
 int mwxi_warn_journaled(const wtrack_t *tr);
+void mwxi_warn_fan_cover(mwx_warn_t *w, wtrack_t *tr, uint8_t *now, uint8_t *rel);
+void mwxi_warn_fan_keep(const mwx_warn_t *w, const wtrack_t *tr, uint8_t *keep);
 /* warn_prune.c: alerts/ within alerts_keep_bytes / alerts_keep_age_s (every 10 s at
  * most, or now with force) */
 int mwxi_warn_prune(mwx_warn_t *w, int force, mwx_err_t *err);

@@ -538,3 +538,54 @@ int mwxi_warn_notice_fate(mwx_warn_t *w, wtrack_t *tr)
     }
     return fate;
 }
+
+/* A region of one launch's path, warned once (issue 17, "One region, one path warning"):
+ * fusion may hold two tracks of one missile that rule (d) finds apart (a partner's report
+ * late by a second at boost speed lies kilometres off), and each drew its own boost fan:
+ * the second track's Alert named regions the first's live series warned of (soak block 0
+ * at 200x, JP: B0L62 JP-47, B0L7 JP-17; earlier B0L26, B0L35). A warning on no prediction
+ * (boost fan, space launch path) does not add a region that another track's active
+ * overflight (or impact) series warns of when both launch estimates agree (within
+ * LAUNCH_DT_S and 500 km): an overflight series keeps the region for as long as this
+ * track's path still crosses it (mwxi_warn_fan_keep), so the public keeps one message (a
+ * region warned of impact keeps that more severe one: 2016-02-07-kwangmyongsong-4 seed 2,
+ * KR-41, a stage's drop zone at KR-F1 and the upper stage's path Alert at KR-F2). The
+ * region is warned throughout; what is not yet warned is this track's to send. */
+#define FAN_WANT_S 5.0 /* a track's wish lapses when not renewed this long */
+
+static int fan_partner(const mwx_warn_t *w, const wtrack_t *tr, const wtrack_t *o)
+{
+    return o != tr && o->used && !o->done &&
+           isfinite(launch_cost(mwxi_regions_geod(w->regions), &tr->trk, &o->trk));
+}
+
+void mwxi_warn_fan_cover(mwx_warn_t *w, wtrack_t *tr, uint8_t *now, uint8_t *rel)
+{
+    const uint8_t *mine = tr->s[MWX_WARN_OVERFLIGHT].warned;
+    memset(tr->fan_want, 0, sizeof tr->fan_want);
+    tr->fan_want_t = w->now_t;
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+        const wtrack_t *o = &w->tracks[k];
+        const wseries_t *ov = &o->s[MWX_WARN_OVERFLIGHT], *im = &o->s[MWX_WARN_IMPACT];
+        if (!(ov->active || im->active) || !fan_partner(w, tr, o))
+            continue;
+        for (size_t i = 0; i < w->nreg; i++)
+            if ((now[i] || rel[i]) && !mine[i] &&
+                ((ov->active && ov->warned[i]) || (im->active && im->warned[i]))) {
+                tr->fan_want[i] |= now[i];
+                now[i] = rel[i] = 0;
+            }
+    }
+}
+
+void mwxi_warn_fan_keep(const mwx_warn_t *w, const wtrack_t *tr, uint8_t *keep)
+{
+    memset(keep, 0, w->nreg);
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+        const wtrack_t *o = &w->tracks[k];
+        if (!held(o) || !(w->now_t - o->fan_want_t <= FAN_WANT_S) || !fan_partner(w, tr, o))
+            continue;
+        for (size_t i = 0; i < w->nreg; i++)
+            keep[i] |= o->fan_want[i];
+    }
+}

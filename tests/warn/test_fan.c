@@ -1,0 +1,221 @@
+/* The boost fan's overflight series (issue 17, the overflight duplicates; docs/
+ * WARNING_POLICY.md "One threat, one series"): one track's fan withdrawn after burnout is
+ * not drawn again by a single sign of thrust (soak block 0: JP B0L21, KR B0L1, KR B0L17),
+ * and a second track of the same launch that rule (d) holds apart does not send its own
+ * Alert of regions the first track's live series warns of (soak block 0 at 200x, JP:
+ * B0L62 JP-47, B0L7 JP-17). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "warn_test_util.h"
+
+static double g_epoch;
+
+static int setup(void **st)
+{
+    mwx_err_t err = {0};
+    (void)st;
+    return mwx_time_parse("2026-11-22T03:00:00Z", &g_epoch, &err);
+}
+
+typedef struct fixture {
+    char dir[512];
+    wt_log_t log;
+    mwx_warn_t *w;
+} fixture_t;
+
+static void open_ctx(fixture_t *f, const char *name)
+{
+    mwx_warn_config_t cfg = {0};
+    mwx_err_t err = {0};
+    memset(&f->log, 0, sizeof f->log);
+    wt_outdir(f->dir, sizeof f->dir, name);
+    cfg.node = "JP";
+    cfg.source = MWX_WARN_SOURCE_SIMULATED;
+    cfg.status = MWX_STATUS_EXERCISE;
+    cfg.epoch_unix_s = g_epoch;
+    cfg.regions_path = WT_REGIONS;
+    cfg.out_dir = f->dir;
+    cfg.emit = wt_emit;
+    cfg.user = &f->log;
+    if (mwx_warn_create(&cfg, &f->w, &err)) /* the default policy */
+        fail_msg("mwx_warn_create: %s", err.msg);
+}
+
+static void feed(fixture_t *f, const mwx_rec_track_t *k)
+{
+    mwx_err_t err = {0};
+    if (mwx_warn_track(f->w, k, &err))
+        fail_msg("mwx_warn_track: %s", err.msg);
+}
+
+#define LAT0     39.20 /* the launch site, and the launch time */
+#define LON0     125.67
+#define T_LAUNCH 100.0
+
+/* A track on the great circle from the launch site towards (lat1, lon1), s_m along it,
+ * alt_m up, moving along it at vh_mps and up at vu_mps, velocity sigma 3 m/s per axis,
+ * 100 m position sigma, launch estimate the site at T_LAUNCH, no impact prediction. */
+static mwx_rec_track_t path_track(const char *id, double t, double lat1, double lon1, double s_m,
+                                  double alt_m, double vh_mps, double vu_mps)
+{
+    mwx_earth_t wgs = mwx_earth_wgs84();
+    double s12, az1, az2, la, lo, e[3], n[3], u[3];
+    mwx_geodesic_inverse(&wgs, LAT0 * MWX_DEG, LON0 * MWX_DEG, lat1 * MWX_DEG, lon1 * MWX_DEG, &s12,
+                         &az1, &az2);
+    mwx_geodesic_direct(&wgs, LAT0 * MWX_DEG, LON0 * MWX_DEG, az1, s_m, &la, &lo);
+    mwx_geodesic_inverse(&wgs, la, lo, lat1 * MWX_DEG, lon1 * MWX_DEG, &s12, &az1, &az2);
+    mwx_rec_track_t k = wt_track(id, t, la / MWX_DEG, lo / MWX_DEG, alt_m, 0, 0, 0, 0, 0, 0);
+    mwx_enu_basis(la, lo, e, n, u);
+    for (int i = 0; i < 3; i++)
+        k.vel_mps[i] = vh_mps * (sin(az1) * e[i] + cos(az1) * n[i]) + vu_mps * u[i];
+    k.cov_vel_m2s2[0] = k.cov_vel_m2s2[3] = k.cov_vel_m2s2[5] = 9.0;
+    k.impact.valid = 0;
+    k.launch.lat = LAT0;
+    k.launch.lon = LON0;
+    k.launch.t = T_LAUNCH;
+    return k;
+}
+
+/* A missile towards (lat1, lon1): in boost from t = 130 (first confirmed) to 190 on a
+ * firm course (the fan drawn to the powered reach, boost_fan_reach_km), then level at
+ * 150 km and 1.8 km/s (no thrust evidence: constant energy), never a prediction. ahead_m:
+ * a second track of it, that far ahead along the path (a partner's report late). */
+static mwx_rec_track_t missile(const char *id, double t, double lat1, double lon1, double ahead_m)
+{
+    mwx_rec_track_t k;
+    if (t <= 190) {
+        double a = t - 130;
+        k = path_track(id, t, lat1, lon1, 30e3 + 1500.0 * a + ahead_m, 40e3 + 1500.0 * a,
+                       1000 + 30.0 * a, 1500);
+        k.phase = MWX_PHASE_BOOST;
+        k.klass = MWX_CLASS_THRUSTING;
+    } else {
+        k = path_track(id, t, lat1, lon1, 120e3 + 1800.0 * (t - 190) + ahead_m, 150e3, 1800, 0);
+        k.phase = MWX_PHASE_BALLISTIC;
+        k.klass = MWX_CLASS_BALLISTIC;
+    }
+    return k;
+}
+
+/* Overflight Alerts naming series id (NULL: any), the first one's time. */
+static int ov_alerts(const fixture_t *f, const char *id, double *first_t)
+{
+    int n = 0;
+    for (int i = 0; i < f->log.n; i++) {
+        mwx_warn_kind_t kind;
+        char track[64];
+        const mwx_rec_alert_t *r = &f->log.rec[i];
+        if (f->log.out[i] != MWX_WARN_OUT_CAP || r->msg_type != MWX_MSG_ALERT)
+            continue;
+        assert_int_equal(mwx_warn_identifier_parse(r->identifier, track, sizeof track, &kind), 0);
+        if (kind != MWX_WARN_OVERFLIGHT || (id && strcmp(track, id) != 0))
+            continue;
+        if (n++ == 0 && first_t)
+            *first_t = r->t;
+    }
+    return n;
+}
+
+/* Cancels of overflight series (any). */
+static int ov_cancels(const fixture_t *f)
+{
+    int n = 0;
+    for (int i = 0; i < f->log.n; i++) {
+        mwx_warn_kind_t kind;
+        const mwx_rec_alert_t *r = &f->log.rec[i];
+        if (f->log.out[i] == MWX_WARN_OUT_CAP && r->msg_type == MWX_MSG_CANCEL &&
+            mwx_warn_identifier_parse(r->identifier, NULL, 0, &kind) == 0 &&
+            kind == MWX_WARN_OVERFLIGHT)
+            n++;
+    }
+    return n;
+}
+
+/* Towards the sea point of the soak's aims (40.0 N, 131.4 E): the powered reach (3,500 km)
+ * crosses northern Japan, the free-flight reach after burnout (about 500 km on) ends in
+ * the sea, so the fan is withdrawn (Cancel) some 20 s after burnout. Then the track reports
+ * phase boost from t_b0 to t_b1 (exclusive). */
+static void run_coast(fixture_t *f, const char *name, double t_b0, double t_b1)
+{
+    open_ctx(f, name);
+    for (double t = 130; t <= 320; t += 1) {
+        mwx_rec_track_t k = missile("KR-F5", t, 40.0, 131.4, 0);
+        if (t >= t_b0 && t < t_b1)
+            k.phase = MWX_PHASE_BOOST;
+        feed(f, &k);
+    }
+}
+
+/* B0L21: one update in phase boost 40 s after burnout (after the fan's Cancel) does not
+ * draw the fan again. Before: a second Alert of the same track's fan. */
+static void test_withdrawn_fan_stays(void **st)
+{
+    fixture_t f;
+    (void)st;
+    run_coast(&f, "fan_blip", 230, 231);
+    assert_int_equal(ov_cancels(&f), 1); /* the fan was withdrawn */
+    assert_int_equal(ov_alerts(&f, NULL, NULL), 1);
+    mwx_warn_free(f.w);
+}
+
+/* Thrust that holds (20 s of boost from t = 230: a real second burn) draws it again, once
+ * confirmed (FAN_THRUST_CONFIRM_S, 8 s, after the run began). */
+static void test_confirmed_thrust_redraws(void **st)
+{
+    fixture_t f;
+    double t1 = 0;
+    int n;
+    (void)st;
+    run_coast(&f, "fan_reburn", 230, 250);
+    n = ov_alerts(&f, NULL, NULL);
+    assert_int_equal(n, 2);
+    for (int i = 0, k = 0; i < f.log.n; i++)
+        if (f.log.out[i] == MWX_WARN_OUT_CAP && f.log.rec[i].msg_type == MWX_MSG_ALERT &&
+            strstr(f.log.rec[i].identifier, ".overflight.") && k++ == 1)
+            t1 = f.log.rec[i].t;
+    assert_float_equal(t1, 238.0, 1e-6);
+    mwx_warn_free(f.w);
+}
+
+/* B0L62 / B0L7: the missile's track JP-F214 (towards Matsue) warns with its fan; from
+ * t = 150 a second track of it, JP-F217, 3 km ahead (a partner's report late by a second
+ * and a half), 100 m sigma: rule (d) holds the two apart. JP-F217 sends no overflight
+ * Alert while JP-F214's series warns of its regions, and every region JP-F217's fan crosses
+ * stays warned. Before: JP-F217's own Alert of the same regions 5 s after it appeared. */
+static void test_second_track_folded(void **st)
+{
+    fixture_t f;
+    mwx_err_t err = {0};
+    (void)st;
+    open_ctx(&f, "fan_second");
+    for (double t = 130; t <= 260; t += 1) {
+        mwx_rec_track_t a = missile("JP-F214", t, 35.47, 133.05, 0);
+        feed(&f, &a);
+        if (t >= 150) {
+            mwx_rec_track_t b = missile("JP-F217", t, 35.47, 133.05, 3e3);
+            feed(&f, &b);
+        }
+    }
+    assert_int_equal(ov_alerts(&f, "JP-F214", NULL), 1);
+    assert_int_equal(ov_alerts(&f, "JP-F217", NULL), 0);
+    /* no region the missile's fan named was cancelled while both tracks were held */
+    for (int i = 0; i < f.log.n; i++)
+        if (f.log.out[i] == MWX_WARN_OUT_CAP && f.log.rec[i].msg_type == MWX_MSG_CANCEL)
+            assert_true(strstr(f.log.rec[i].identifier, ".launch.") != NULL);
+    if (mwx_warn_tick(f.w, 2000, &err))
+        fail_msg("mwx_warn_tick: %s", err.msg);
+    mwx_warn_free(f.w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_withdrawn_fan_stays),
+        cmocka_unit_test(test_confirmed_thrust_redraws),
+        cmocka_unit_test(test_second_track_folded),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
