@@ -104,6 +104,11 @@ void mwxi_regions_stats(const mwx_regions_t *r, mwxi_regions_stats_t *st);
  * the tests' reference); 1 (the default): the grid first. */
 void mwxi_regions_set_grid(mwx_regions_t *r, int on);
 
+/* on: the warning context's geometry as before issue 17 (bench/warn_geometry's baseline):
+ * region tests by GEOS alone, and every corridor's and fan's release ring drawn with its
+ * main ring whether a test needs it or not. The same decisions either way. */
+void mwxi_warn_set_old_geometry(mwx_warn_t *w, int on);
+
 /* The region's geometry as compact GeoJSON text (kept from the file). */
 const char *mwxi_regions_geojson(const mwx_regions_t *r, size_t i);
 
