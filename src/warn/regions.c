@@ -1,6 +1,7 @@
 /* Regions: a GeoJSON FeatureCollection of Polygon / MultiPolygon features loaded into GEOS
- * prepared geometries behind an STRtree, and the geometry queries the warning policy and
- * the scoring need (ellipse, point, line, ring).
+ * prepared geometries, each with a cell grid (regions_grid.c) that answers most tests
+ * before GEOS, and the geometry queries the warning policy and the scoring need (ellipse,
+ * point, line, ring). The STRtree serves the GEOS-only path (mwxi_regions_set_grid).
  *
  * Geometry lives in a plain lon/lat plane (degrees). The shapes we test against it (impact
  * ellipses, corridors) are built on the ellipsoid with geodesics and densely sampled, so

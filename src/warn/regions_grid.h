@@ -1,7 +1,8 @@
 /* A region's cell grid (regions_grid.c): its bounding box cut into cells classified once,
  * when the regions load, as inside, outside or on the boundary, so that most point, ring
  * and line tests against the region are answered without GEOS, and exactly (GEOS is asked
- * only when a shape comes near the boundary). docs/WARNING_POLICY.md "Region tests". */
+ * only when a shape comes near the boundary). docs/WARNING_POLICY.md, impact area,
+ * "Index". */
 #ifndef MWX_WARN_REGIONS_GRID_H
 #define MWX_WARN_REGIONS_GRID_H
 
