@@ -1,6 +1,7 @@
 /* Regions: a GeoJSON FeatureCollection of Polygon / MultiPolygon features loaded into GEOS
- * prepared geometries behind an STRtree, and the geometry queries the warning policy and
- * the scoring need (ellipse, point, line, ring).
+ * prepared geometries, each with a cell grid (regions_grid.c) that answers most tests
+ * before GEOS, and the geometry queries the warning policy and the scoring need (ellipse,
+ * point, line, ring). The STRtree serves the GEOS-only path (mwxi_regions_set_grid).
  *
  * Geometry lives in a plain lon/lat plane (degrees). The shapes we test against it (impact
  * ellipses, corridors) are built on the ellipsoid with geodesics and densely sampled, so
@@ -8,6 +9,7 @@
  * most. Shapes are built in a longitude frame centred on themselves; when one leaves
  * [-180, 180] the part beyond is tested as a copy shifted by 360 degrees, which is how a
  * shape across the antimeridian meets regions stored on either side of it. */
+#include "warn/regions_grid.h"
 #include "warn/warn_internal.h"
 
 #include <jansson.h>
@@ -22,7 +24,8 @@ typedef struct region {
     mwx_region_info_t info;
     GEOSGeometry *geom;
     const GEOSPreparedGeometry *prep;
-    char *geojson; /* compact geometry text, for latest.geojson */
+    char *geojson;     /* compact geometry text, for latest.geojson */
+    mwxi_rgrid_t grid; /* cells inside / outside / on the boundary (regions_grid.c) */
 } region_t;
 
 struct mwx_regions {
@@ -37,6 +40,8 @@ struct mwx_regions {
     size_t *cand;
     size_t n_cand;
     uint8_t *seen;
+    int grid_off;            /* every test by GEOS, as before the grid (bench, tests) */
+    mwxi_regions_stats_t st; /* how the region tests were answered */
 };
 
 static void geos_error(const char *msg, void *user)
@@ -63,6 +68,7 @@ void mwx_regions_free(mwx_regions_t *r)
         if (r->v[i].geom)
             GEOSGeom_destroy_r(r->gh, r->v[i].geom);
         free(r->v[i].geojson);
+        mwxi_rgrid_free(&r->v[i].grid);
     }
     free(r->v);
     free(r->idx);
@@ -372,7 +378,7 @@ static int load_feature(loadctx_t *lc, const json_t *jf, region_t *rg)
     rg->geojson = json_dumps(jg, JSON_COMPACT | JSON_REAL_PRECISION(9));
     if (!rg->geojson)
         return mwx_err_set(lc->err, MWX_ENOMEM, "%s: out of memory", lc->name);
-    return MWX_OK;
+    return mwxi_rgrid_build(&rg->grid, gh, rg->geom, lc->err);
 }
 
 static int load_root(mwx_regions_t *r, const json_t *root, const char *name, mwx_err_t *err)
@@ -522,6 +528,7 @@ static int query_geom(mwx_regions_t *r, const GEOSGeometry *g, const uint8_t *ma
         r->seen[i] = 0;
         if (hit[i])
             continue;
+        r->st.geos++;
         char res = GEOSPreparedIntersects_r(r->gh, r->v[i].prep, g);
         if (res == 2) {
             for (size_t j = k + 1; j < r->n_cand; j++)
@@ -553,13 +560,53 @@ static GEOSGeometry *make_geom(mwx_regions_t *r, const double (*lonlat)[2], size
     return GEOSGeom_createPolygon_r(r->gh, g, NULL, 0);
 }
 
+/* OR into hit every region the shape (n points shifted by dlon) meets, by the cell grid
+ * where it is sure and by GEOS where it is not; with a mask, only the regions it marks.
+ * The same hits as query_geom of the shape, exactly (regions_grid.c). */
+static int query_grid(mwx_regions_t *r, const double (*lonlat)[2], size_t n, double dlon,
+                      int polygon, const uint8_t *mask, uint8_t *hit, mwx_err_t *err)
+{
+    GEOSGeometry *g = NULL;
+    int rc = MWX_OK;
+    double env[4];
+
+    mwxi_rgrid_envelope(lonlat, n, dlon, env);
+    for (size_t i = 0; i < r->n && !rc; i++) {
+        int res;
+        if (hit[i] || (mask && !mask[i]))
+            continue;
+        res = mwxi_rgrid_shape(&r->v[i].grid, lonlat, n, dlon, polygon, env);
+        if (res == MWXI_GRID_HIT) {
+            r->st.grid_hit++;
+            hit[i] = 1;
+            continue;
+        }
+        if (res == MWXI_GRID_MISS) {
+            r->st.grid_miss++;
+            continue;
+        }
+        r->st.geos++;
+        if (!g && !(g = make_geom(r, lonlat, n, dlon, polygon)))
+            return mwx_err_set(err, MWX_EINVAL, "regions: cannot build the shape: %s", r->gerr);
+        res = GEOSPreparedIntersects_r(r->gh, r->v[i].prep, g);
+        if (res == 2)
+            rc = mwx_err_set(err, MWX_EINVAL, "regions: intersection test failed for %s: %s",
+                             r->v[i].info.id, r->gerr);
+        else if (res == 1)
+            hit[i] = 1;
+    }
+    if (g)
+        GEOSGeom_destroy_r(r->gh, g);
+    return rc;
+}
+
 /* Query a shape and its +-360 copies when it leaves [-180, 180]. */
 static int query_shape(mwx_regions_t *r, const double (*lonlat)[2], size_t n, int polygon,
                        const uint8_t *mask, uint8_t *hit, mwx_err_t *err)
 {
     double lo = INFINITY, hi = -INFINITY;
     double shifts[3] = {0.0, 0.0, 0.0};
-    int ns = 1, rc = MWX_OK;
+    int ns = 1, rc = MWX_OK, grid;
 
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(lonlat[i][0]) || !isfinite(lonlat[i][1]))
@@ -573,14 +620,37 @@ static int query_shape(mwx_regions_t *r, const double (*lonlat)[2], size_t n, in
         shifts[ns++] = -360.0;
     if (lo < -180.0)
         shifts[ns++] = 360.0;
+    /* a ring GEOS would refuse (not closed) keeps GEOS's error */
+    grid = !r->grid_off && n >= 2 &&
+           (!polygon || (lonlat[0][0] == lonlat[n - 1][0] && lonlat[0][1] == lonlat[n - 1][1]));
     for (int s = 0; s < ns && !rc; s++) {
-        GEOSGeometry *g = make_geom(r, lonlat, n, shifts[s], polygon);
+        GEOSGeometry *g;
+        if (grid) {
+            rc = query_grid(r, lonlat, n, shifts[s], polygon, mask, hit, err);
+            continue;
+        }
+        g = make_geom(r, lonlat, n, shifts[s], polygon);
         if (!g)
             return mwx_err_set(err, MWX_EINVAL, "regions: cannot build the shape: %s", r->gerr);
         rc = query_geom(r, g, mask, hit, err);
         GEOSGeom_destroy_r(r->gh, g);
     }
     return rc;
+}
+
+const mwxi_rgrid_t *mwxi_regions_grid(const mwx_regions_t *r, size_t i)
+{
+    return r && i < r->n ? &r->v[i].grid : NULL;
+}
+
+void mwxi_regions_set_grid(mwx_regions_t *r, int on)
+{
+    r->grid_off = !on;
+}
+
+void mwxi_regions_stats(const mwx_regions_t *r, mwxi_regions_stats_t *st)
+{
+    *st = r->st;
 }
 
 static size_t count_hits(const mwx_regions_t *r, const uint8_t *hit)
@@ -682,8 +752,8 @@ int mwx_regions_in_ellipse(mwx_regions_t *r, const mwx_rec_impact_est_t *ellipse
 int mwx_regions_at_point(mwx_regions_t *r, double lat_deg, double lon_deg, uint8_t *hit,
                          size_t *n_hit, mwx_err_t *err)
 {
-    GEOSGeometry *p;
-    int rc;
+    GEOSGeometry *p = NULL;
+    int rc = MWX_OK;
 
     if (!r || !hit)
         return mwx_err_set(err, MWX_EINVAL, "regions: missing argument");
@@ -691,11 +761,33 @@ int mwx_regions_at_point(mwx_regions_t *r, double lat_deg, double lon_deg, uint8
         return mwx_err_set(err, MWX_EINVAL, "regions: invalid point");
     memset(hit, 0, r->n);
     lon_deg = mwx_wrap_pi(lon_deg * MWX_DEG) / MWX_DEG;
-    p = GEOSGeom_createPointFromXY_r(r->gh, lon_deg, lat_deg);
-    if (!p)
-        return mwx_err_set(err, MWX_ENOMEM, "regions: cannot build a point");
-    rc = query_geom(r, p, NULL, hit, err);
-    GEOSGeom_destroy_r(r->gh, p);
+    if (r->grid_off) {
+        p = GEOSGeom_createPointFromXY_r(r->gh, lon_deg, lat_deg);
+        if (!p)
+            return mwx_err_set(err, MWX_ENOMEM, "regions: cannot build a point");
+        rc = query_geom(r, p, NULL, hit, err);
+        GEOSGeom_destroy_r(r->gh, p);
+        if (n_hit)
+            *n_hit = count_hits(r, hit);
+        return rc;
+    }
+    for (size_t i = 0; i < r->n && !rc; i++) {
+        int res = mwxi_rgrid_point(&r->v[i].grid, lon_deg, lat_deg);
+        if (res != MWXI_GRID_UNSURE) {
+            hit[i] = res == MWXI_GRID_HIT;
+            continue;
+        }
+        if (!p && !(p = GEOSGeom_createPointFromXY_r(r->gh, lon_deg, lat_deg)))
+            return mwx_err_set(err, MWX_ENOMEM, "regions: cannot build a point");
+        res = GEOSPreparedIntersects_r(r->gh, r->v[i].prep, p);
+        if (res == 2)
+            rc = mwx_err_set(err, MWX_EINVAL, "regions: intersection test failed for %s: %s",
+                             r->v[i].info.id, r->gerr);
+        else if (res == 1)
+            hit[i] = 1;
+    }
+    if (p)
+        GEOSGeom_destroy_r(r->gh, p);
     if (n_hit)
         *n_hit = count_hits(r, hit);
     return rc;

@@ -728,6 +728,43 @@ static size_t release_candidates(const mwx_warn_t *w, const uint8_t *warned, con
     return c;
 }
 
+/* The release ring of w->path into w->scratch3 (drawn with the main one already under
+ * old_geometry). */
+static void path_release_ring(mwx_warn_t *w)
+{
+    if (!w->old_geometry)
+        mwxi_warn_path_ring(mwxi_regions_geod(w->regions), &w->path, 1, w->scratch3);
+}
+
+/* The main ring of w->path into w->scratch (n: its point count, 0: no path); under
+ * old_geometry the release ring too, at once, as before. */
+static size_t path_main(mwx_warn_t *w, size_t n)
+{
+    if (n)
+        mwxi_warn_path_ring(mwxi_regions_geod(w->regions), &w->path, 0, w->scratch);
+    if (n && w->old_geometry)
+        mwxi_warn_path_ring(mwxi_regions_geod(w->regions), &w->path, 1, w->scratch3);
+    return n;
+}
+
+void mwxi_warn_set_old_geometry(mwx_warn_t *w, int on)
+{
+    w->old_geometry = on;
+    mwxi_regions_set_grid(w->regions, !on);
+}
+
+/* The release shape of w->path (its ring of n points into w->scratch3, drawn only now:
+ * most updates have no warned region outside the main ring) for the regions of warned
+ * outside w->now_hit: their hits into w->rel_hit. */
+static int path_release(mwx_warn_t *w, size_t n, const uint8_t *warned, mwx_err_t *err)
+{
+    if (!n || !release_candidates(w, warned, w->now_hit, w->off_hit))
+        return MWX_OK;
+    path_release_ring(w);
+    return mwxi_regions_in_ring_masked(w->regions, (const double(*)[2])w->scratch3, n, w->off_hit,
+                                       w->rel_hit, err);
+}
+
 /* A ground-track corridor's half-width (km): the largest of the policy minimum, the
  * ellipse's half-width across the final azimuth az2 (degrees) and the 95 % horizontal
  * position uncertainty (2.45 sigma), at most 1000 km. */
@@ -744,10 +781,11 @@ static double corridor_buffer_km(const mwx_warn_policy_t *p, const mwx_warn_trac
 /* The corridor of a low flight: the geodesic from the sub-point to the predicted impact
  * point, carried on past it by the ellipse's extent along the track, buffered by the
  * larger of the policy minimum, the ellipse's half-width across the track and the 95 %
- * horizontal position uncertainty (so that it holds the ellipse). Rings as
- * mwxi_warn_corridor_rings (the second one scaled by release_scale); 0 when too short. */
+ * horizontal position uncertainty (so that it holds the ellipse). Its path in w->path
+ * (the release corridor's widths scaled by release_scale), its ring in w->scratch: the
+ * ring's point count, 0 when too short. */
 static size_t low_corridor(mwx_warn_t *w, const mwx_warn_trackview_t *tv,
-                           const mwx_rec_impact_est_t *e, double (*ring)[2], double (*ring2)[2])
+                           const mwx_rec_impact_est_t *e)
 {
     const struct geod_geodesic *g = mwxi_regions_geod(w->regions);
     const mwx_warn_policy_t *p = &w->pol;
@@ -757,9 +795,9 @@ static size_t low_corridor(mwx_warn_t *w, const mwx_warn_trackview_t *tv,
     along_km = mwxi_warn_ellipse_half_width_km(e, (az2 - 90.0) * MWX_DEG);
     buf_km = corridor_buffer_km(p, tv, e, az2);
     geod_direct(g, e->lat, e->lon, az2, fmin(along_km, 2000.0) * 1000.0, &lat2, &lon2, NULL);
-    return mwxi_warn_corridor_rings(g, tv->lat, tv->lon, lat2, lon2, buf_km * 1000.0,
-                                    buf_km * p->release_scale * 1000.0,
-                                    p->overflight_step_km * 1000.0, ring, ring2);
+    return path_main(w, mwxi_warn_corridor_path(g, tv->lat, tv->lon, lat2, lon2, buf_km * 1000.0,
+                                                buf_km * p->release_scale * 1000.0,
+                                                p->overflight_step_km * 1000.0, &w->path));
 }
 
 static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, mwx_err_t *err)
@@ -790,7 +828,7 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
     if (tr->trk.phase != MWX_PHASE_IMPACT &&
         (tv->alt_m < LOW_PATH_ALT_M || tr->trk.klass == MWX_CLASS_LIFTING ||
          tr->trk.klass == MWX_CLASS_GLIDE)) {
-        nc = low_corridor(w, tv, &e, w->scratch, w->scratch3);
+        nc = low_corridor(w, tv, &e);
         if (nc && (rc = mwxi_regions_in_ring(w->regions, (const double(*)[2])w->scratch, nc,
                                              w->now_hit, err)))
             return rc;
@@ -805,9 +843,12 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
         if ((rc = mwxi_regions_in_ring_masked(w->regions, (const double(*)[2])w->scratch2,
                                               tr->n_ring, w->off_hit, w->rel_hit, err)))
             return rc;
-        if (nc && (rc = mwxi_regions_in_ring_masked(w->regions, (const double(*)[2])w->scratch3, nc,
-                                                    w->off_hit, w->rel_hit, err)))
-            return rc;
+        if (nc) {
+            path_release_ring(w);
+            if ((rc = mwxi_regions_in_ring_masked(w->regions, (const double(*)[2])w->scratch3, nc,
+                                                  w->off_hit, w->rel_hit, err)))
+                return rc;
+        }
     }
     /* the message's polygon: the corridor (it holds the ellipse) or the ellipse */
     if ((rc = decide(w, tr, &tr->s[MWX_WARN_IMPACT], w->now_hit, w->rel_hit, NULL,
@@ -830,19 +871,17 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
         if (tr->trk.phase != MWX_PHASE_IMPACT) {
             geod_inverse(g, tv->lat, tv->lon, e.lat, e.lon, &s12, &az1, &az2);
             buf_km = corridor_buffer_km(p, tv, &e, az2);
-            nc = mwxi_warn_corridor_rings(g, tv->lat, tv->lon, e.lat, e.lon, buf_km * 1000.0,
-                                          buf_km * p->release_scale * 1000.0,
-                                          p->overflight_step_km * 1000.0, w->scratch, w->scratch3);
+            nc = path_main(w, mwxi_warn_corridor_path(g, tv->lat, tv->lon, e.lat, e.lon,
+                                                      buf_km * 1000.0,
+                                                      buf_km * p->release_scale * 1000.0,
+                                                      p->overflight_step_km * 1000.0, &w->path));
             if (nc && (rc = mwxi_regions_in_ring(w->regions, (const double(*)[2])w->scratch, nc,
                                                  w->now_hit, err)))
                 return rc;
             for (size_t i = 0; i < w->nreg; i++)
                 if (impact_set[i])
                     w->now_hit[i] = 0;
-            if (nc &&
-                release_candidates(w, tr->s[MWX_WARN_OVERFLIGHT].warned, w->now_hit, w->off_hit) &&
-                (rc = mwxi_regions_in_ring_masked(w->regions, (const double(*)[2])w->scratch3, nc,
-                                                  w->off_hit, w->rel_hit, err)))
+            if ((rc = path_release(w, nc, tr->s[MWX_WARN_OVERFLIGHT].warned, err)))
                 return rc;
         }
         for (size_t i = 0; i < w->nreg; i++) {
@@ -964,17 +1003,14 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
                                      p->overflight_step_km * 1000.0, w->now_hit, w->rel_hit, err)))
             return rc;
         memset(w->rel_hit, 0, sizeof w->rel_hit);
-        nf = mwxi_warn_fan_rings(g, tv, len_m, w0_km * 1000.0, half + BOOST_FAN_MARGIN_DEG,
-                                 p->release_scale, p->overflight_step_km * 1000.0, w->scratch,
-                                 w->scratch3);
+        nf = path_main(w, mwxi_warn_fan_path(g, tv, len_m, w0_km * 1000.0,
+                                             half + BOOST_FAN_MARGIN_DEG, p->release_scale,
+                                             p->overflight_step_km * 1000.0, &w->path));
         if (nf && fan == FAN_FIRM &&
             (rc = mwxi_regions_in_ring(w->regions, (const double(*)[2])w->scratch, nf, w->now_hit,
                                        err)))
             return rc;
-        if (nf &&
-            release_candidates(w, tr->s[MWX_WARN_OVERFLIGHT].warned, w->now_hit, w->off_hit) &&
-            (rc = mwxi_regions_in_ring_masked(w->regions, (const double(*)[2])w->scratch3, nf,
-                                              w->off_hit, w->rel_hit, err)))
+        if ((rc = path_release(w, nf, tr->s[MWX_WARN_OVERFLIGHT].warned, err)))
             return rc;
         if (nf) { /* the message's polygon: the fan (kept apart from the scratch below) */
             memcpy(w->scratch2, w->scratch, nf * sizeof w->scratch[0]);
@@ -985,16 +1021,13 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
         double lat2, lon2, az2;
         double reach_m = fmax(tv->speed_mps * SPACE_OVERFLIGHT_AHEAD_S, 2000.0);
         geod_direct(g, tv->lat, tv->lon, tv->course_deg, reach_m, &lat2, &lon2, &az2);
-        nc = mwxi_warn_corridor_rings(g, tv->lat, tv->lon, lat2, lon2, w0_km * 1000.0,
-                                      w0_km * p->release_scale * 1000.0,
-                                      p->overflight_step_km * 1000.0, w->scratch, w->scratch3);
+        nc = path_main(w, mwxi_warn_corridor_path(g, tv->lat, tv->lon, lat2, lon2, w0_km * 1000.0,
+                                                  w0_km * p->release_scale * 1000.0,
+                                                  p->overflight_step_km * 1000.0, &w->path));
         if (nc && (rc = mwxi_regions_in_ring(w->regions, (const double(*)[2])w->scratch, nc,
                                              w->now_hit, err)))
             return rc;
-        if (nc &&
-            release_candidates(w, tr->s[MWX_WARN_OVERFLIGHT].warned, w->now_hit, w->off_hit) &&
-            (rc = mwxi_regions_in_ring_masked(w->regions, (const double(*)[2])w->scratch3, nc,
-                                              w->off_hit, w->rel_hit, err)))
+        if ((rc = path_release(w, nc, tr->s[MWX_WARN_OVERFLIGHT].warned, err)))
             return rc;
         if (nc && !ring)
             ring = (const double(*)[2])w->scratch;

@@ -60,46 +60,46 @@ void mwxi_warn_track_view(const mwx_rec_track_t *trk, mwx_warn_trackview_t *tv)
     tv->le_m = Q[2][2] > 0 && isfinite(Q[2][2]) ? sqrt(Q[2][2]) : 0.0;
 }
 
-/* Step i of m along a path (at la, lo, heading az degrees): the points w1_m and w2_m to
- * either side, lon unwrapped around lon0; the left side goes to ring[i], the right side to
- * ring[2m+1-i] (ring for w1_m, ring2 for w2_m), so the rings run out on the left and back
- * on the right. */
-static void put_sides(const struct geod_geodesic *g, double la, double lo, double az, double w1_m,
-                      double w2_m, double lon0, int i, int m, double (*ring)[2], double (*ring2)[2])
-{
-    double o[4][2];
-    geod_direct(g, la, lo, az - 90.0, w1_m, &o[0][1], &o[0][0], NULL);
-    geod_direct(g, la, lo, az + 90.0, w1_m, &o[1][1], &o[1][0], NULL);
-    geod_direct(g, la, lo, az - 90.0, w2_m, &o[2][1], &o[2][0], NULL);
-    geod_direct(g, la, lo, az + 90.0, w2_m, &o[3][1], &o[3][0], NULL);
-    for (int k = 0; k < 4; k++)
-        o[k][0] = lon0 + mwx_wrap_pi((o[k][0] - lon0) * MWX_DEG) / MWX_DEG;
-    ring[i][0] = o[0][0], ring[i][1] = o[0][1];
-    ring[2 * m + 1 - i][0] = o[1][0], ring[2 * m + 1 - i][1] = o[1][1];
-    ring2[i][0] = o[2][0], ring2[i][1] = o[2][1];
-    ring2[2 * m + 1 - i][0] = o[3][0], ring2[2 * m + 1 - i][1] = o[3][1];
-}
+/* A corridor's or a fan's rings are drawn from its path (warn_state.h mwxi_warn_path_t):
+ * the main ring at once, the release ring only when a warned region lies outside the
+ * main one (most updates have none), each from the same centre points and widths as
+ * before, so the same vertices to the bit. */
 
-/* Close both rings of put_sides' m + 1 steps (last point = first): their point count. */
-static size_t close_rings(int m, double (*ring)[2], double (*ring2)[2])
+/* Ring which (0: the main widths w1, 1: the release widths w2) of a path: at each step
+ * the points at +-90 degrees of the path's azimuth, lon unwrapped around lon0; the left
+ * side runs out, the right side back, closed. Returns its point count (0: no path). */
+size_t mwxi_warn_path_ring(const struct geod_geodesic *g, const mwxi_warn_path_t *p, int which,
+                           double (*ring)[2])
 {
+    int m = p->m;
     size_t n = 2 * (size_t)m + 2;
+    if (m < 1)
+        return 0;
+    for (int i = 0; i <= m; i++) {
+        double o[2][2], wd = which ? p->w2[i] : p->w1[i];
+        geod_direct(g, p->la[i], p->lo[i], p->az[i] - 90.0, wd, &o[0][1], &o[0][0], NULL);
+        geod_direct(g, p->la[i], p->lo[i], p->az[i] + 90.0, wd, &o[1][1], &o[1][0], NULL);
+        for (int k = 0; k < 2; k++)
+            o[k][0] = p->lon0 + mwx_wrap_pi((o[k][0] - p->lon0) * MWX_DEG) / MWX_DEG;
+        ring[i][0] = o[0][0], ring[i][1] = o[0][1];
+        ring[2 * m + 1 - i][0] = o[1][0], ring[2 * m + 1 - i][1] = o[1][1];
+    }
     ring[n][0] = ring[0][0], ring[n][1] = ring[0][1];
-    ring2[n][0] = ring2[0][0], ring2[n][1] = ring2[0][1];
     return n + 1;
 }
 
-/* The ground-track corridors from (lat1, lon1) to (lat2, lon2) (degrees), half-widths
- * buf_m (into ring) and buf2_m (into ring2, the release corridor): at samples along the
- * geodesic, offsets at +-90 degrees of the geodesic's local azimuth; left side forward,
- * right side back, closed. Returns the point count of each ring (0 when too short). */
-size_t mwxi_warn_corridor_rings(const struct geod_geodesic *g, double lat1, double lon1,
-                                double lat2, double lon2, double buf_m, double buf2_m,
-                                double step_m, double (*ring)[2], double (*ring2)[2])
+/* The path of the ground-track corridors from (lat1, lon1) to (lat2, lon2) (degrees),
+ * half-widths buf_m (the main ring) and buf2_m (the release corridor): samples along the
+ * geodesic at most step_m apart, with its local azimuth. Returns the point count of
+ * each ring (0 when too short: then p->m = 0). */
+size_t mwxi_warn_corridor_path(const struct geod_geodesic *g, double lat1, double lon1, double lat2,
+                               double lon2, double buf_m, double buf2_m, double step_m,
+                               mwxi_warn_path_t *p)
 {
     struct geod_geodesicline line;
     int m;
 
+    p->m = 0;
     geod_inverseline(&line, g, lat1, lon1, lat2, lon2, 0);
     if (!(line.s13 >= 1000.0))
         return 0;
@@ -109,11 +109,13 @@ size_t mwxi_warn_corridor_rings(const struct geod_geodesic *g, double lat1, doub
     if (m > CORRIDOR_MAX_STEPS - 1)
         m = CORRIDOR_MAX_STEPS - 1;
     for (int i = 0; i <= m; i++) {
-        double la, lo, az;
-        geod_position(&line, line.s13 * i / m, &la, &lo, &az);
-        put_sides(g, la, lo, az, buf_m, buf2_m, lon1, i, m, ring, ring2);
+        geod_position(&line, line.s13 * i / m, &p->la[i], &p->lo[i], &p->az[i]);
+        p->w1[i] = buf_m;
+        p->w2[i] = buf2_m;
     }
-    return close_rings(m, ring, ring2);
+    p->m = m;
+    p->lon0 = lon1;
+    return 2 * (size_t)m + 3;
 }
 
 /* Half-width of the ellipse across the direction az (radians): the support function of the
@@ -290,17 +292,18 @@ int mwxi_warn_fan_sure(mwx_warn_t *w, const mwx_warn_trackview_t *tv, double len
     return MWX_OK;
 }
 
-/* The reachable fan (docs/WARNING_POLICY.md "Boost phase: the reachable fan"): from the
- * sub-point along the course for len_m, half-width w0_m widening by tan(half_deg) per
- * metre flown (at most 1000 km); the release fan (widths times release_scale) into ring2.
- * Returns the point count of each ring (0 when too short). */
-size_t mwxi_warn_fan_rings(const struct geod_geodesic *g, const mwx_warn_trackview_t *tv,
-                           double len_m, double w0_m, double half_deg, double scale, double step_m,
-                           double (*ring)[2], double (*ring2)[2])
+/* The reachable fan's path (docs/WARNING_POLICY.md "Boost phase: the reachable fan"): from
+ * the sub-point along the course for len_m, half-width w0_m widening by tan(half_deg) per
+ * metre flown (at most 1000 km); the release fan's widths are those times release_scale.
+ * Returns the point count of each ring (0 when too short: then p->m = 0). */
+size_t mwxi_warn_fan_path(const struct geod_geodesic *g, const mwx_warn_trackview_t *tv,
+                          double len_m, double w0_m, double half_deg, double scale, double step_m,
+                          mwxi_warn_path_t *p)
 {
     struct geod_geodesicline line;
     double tn = tan(half_deg * MWX_DEG);
     int m;
+    p->m = 0;
     if (!(len_m >= 1000.0))
         return 0;
     geod_directline(&line, g, tv->lat, tv->lon, tv->course_deg, len_m, 0);
@@ -310,10 +313,13 @@ size_t mwxi_warn_fan_rings(const struct geod_geodesic *g, const mwx_warn_trackvi
     if (m > CORRIDOR_MAX_STEPS - 1)
         m = CORRIDOR_MAX_STEPS - 1;
     for (int i = 0; i <= m; i++) {
-        double la, lo, az, sd = len_m * i / m;
+        double sd = len_m * i / m;
         double wd = fmin(1000e3, w0_m + sd * tn);
-        geod_position(&line, sd, &la, &lo, &az);
-        put_sides(g, la, lo, az, wd, wd * scale, tv->lon, i, m, ring, ring2);
+        geod_position(&line, sd, &p->la[i], &p->lo[i], &p->az[i]);
+        p->w1[i] = wd;
+        p->w2[i] = wd * scale;
     }
-    return close_rings(m, ring, ring2);
+    p->m = m;
+    p->lon0 = tv->lon;
+    return 2 * (size_t)m + 3;
 }

@@ -93,6 +93,22 @@ int mwxi_regions_in_ring_masked(mwx_regions_t *r, const double (*lonlat)[2], siz
 int mwxi_regions_on_line_masked(mwx_regions_t *r, const double (*lonlat)[2], size_t n,
                                 const uint8_t *mask, uint8_t *hit, mwx_err_t *err);
 
+/* How the region tests were answered (one count per region tested): by the cell grid
+ * (regions_grid.c), or by GEOS. */
+typedef struct mwxi_regions_stats {
+    uint64_t grid_hit, grid_miss, geos;
+} mwxi_regions_stats_t;
+void mwxi_regions_stats(const mwx_regions_t *r, mwxi_regions_stats_t *st);
+
+/* on = 0: every region test by GEOS alone, as before the cell grid (the bench's baseline,
+ * the tests' reference); 1 (the default): the grid first. */
+void mwxi_regions_set_grid(mwx_regions_t *r, int on);
+
+/* on: the warning context's geometry as before issue 17 (bench/warn_geometry's baseline):
+ * region tests by GEOS alone, and every corridor's and fan's release ring drawn with its
+ * main ring whether a test needs it or not. The same decisions either way. */
+void mwxi_warn_set_old_geometry(mwx_warn_t *w, int on);
+
 /* The region's geometry as compact GeoJSON text (kept from the file). */
 const char *mwxi_regions_geojson(const mwx_regions_t *r, size_t i);
 

@@ -11,6 +11,15 @@
 #define CORRIDOR_MAX_STEPS 64
 #define HIST_N             32
 
+/* A corridor's or fan's centre line (warn_geometry.c): samples, their azimuths, and the
+ * half-widths of its main ring (w1) and its release ring (w2), in metres. */
+typedef struct mwxi_warn_path {
+    int m; /* steps: m + 1 samples; 0: none */
+    double lon0;
+    double la[CORRIDOR_MAX_STEPS], lo[CORRIDOR_MAX_STEPS], az[CORRIDOR_MAX_STEPS];
+    double w1[CORRIDOR_MAX_STEPS], w2[CORRIDOR_MAX_STEPS];
+} mwxi_warn_path_t;
+
 typedef struct wseries {
     mwx_warn_kind_t kind;
     int active; /* an Alert was sent and no Cancel since */
@@ -112,6 +121,8 @@ struct mwx_warn {
     double scratch[2 * CORRIDOR_MAX_STEPS + 8][2];
     double scratch3[2 * CORRIDOR_MAX_STEPS + 8][2];
     double scratch2[MWX_WARN_MAX_RING + 1][2];
+    mwxi_warn_path_t path; /* of the corridor or fan whose rings are in scratch, scratch3 */
+    int old_geometry;      /* mwxi_warn_set_old_geometry (bench/warn_geometry) */
     /* journal (journal_path): see the journal section below */
     mwx_warn_journal_t *journal;
     double resume_t; /* no decisions up to this time (-INFINITY: none restored) */
@@ -148,9 +159,11 @@ int mwxi_warn_finish(mwx_warn_t *w, mwx_err_t *err);
 void mwxi_warn_track_view(const mwx_rec_track_t *trk, mwx_warn_trackview_t *tv);
 int mwxi_warn_fan_sure(mwx_warn_t *w, const mwx_warn_trackview_t *tv, double len_m, double b_m,
                        double half_deg, double step_m, uint8_t *hit, uint8_t *tmp, mwx_err_t *err);
-size_t mwxi_warn_corridor_rings(const struct geod_geodesic *g, double lat1, double lon1,
-                                double lat2, double lon2, double buf_m, double buf2_m,
-                                double step_m, double (*ring)[2], double (*ring2)[2]);
+size_t mwxi_warn_corridor_path(const struct geod_geodesic *g, double lat1, double lon1, double lat2,
+                               double lon2, double buf_m, double buf2_m, double step_m,
+                               mwxi_warn_path_t *p);
+size_t mwxi_warn_path_ring(const struct geod_geodesic *g, const mwxi_warn_path_t *p, int which,
+                           double (*ring)[2]);
 double mwxi_warn_ellipse_half_width_km(const mwx_rec_impact_est_t *e, double az);
 size_t mwxi_warn_list_regions(const mwx_warn_t *w, const uint8_t *set, int *list);
 int mwxi_warn_passed_over(const mwx_warn_t *w, const wtrack_t *tr, const uint8_t *set);
@@ -184,9 +197,9 @@ int mwxi_warn_issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt
 int mwxi_warn_all_clear(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err);
 double mwxi_warn_energy_range_m(double r_m, double v_mps);
 double mwxi_warn_course_half_angle_deg(const mwx_warn_trackview_t *tv);
-size_t mwxi_warn_fan_rings(const struct geod_geodesic *g, const mwx_warn_trackview_t *tv,
-                           double len_m, double w0_m, double half_deg, double scale, double step_m,
-                           double (*ring)[2], double (*ring2)[2]);
+size_t mwxi_warn_fan_path(const struct geod_geodesic *g, const mwx_warn_trackview_t *tv,
+                          double len_m, double w0_m, double half_deg, double scale, double step_m,
+                          mwxi_warn_path_t *p);
 int mwxi_warn_journal_load(mwx_warn_t *w, const char *path, mwx_err_t *err);
 
 #endif
