@@ -105,6 +105,9 @@ typedef struct fused {
     hist_t hist[HIST_N]; /* past flying estimates, a ring (oldest at hist_head) */
     int n_hist, hist_head;
     int ended; /* every member silent for max_age_s: out of the picture (RELINK_S) */
+    /* the launch estimate of the best basis its members ever gave (refuse): a missile's
+     * launch does not move when the member that fitted its boost is lost */
+    mwx_rec_launch_est_t best_launch;
 } fused_t;
 
 typedef struct touched {
@@ -873,6 +876,15 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
         o->launch.t = l_t / l_w;
         o->launch.basis = (mwx_launch_basis_t)l_basis;
     }
+    /* A member that fitted the boost (the only basis good to seconds) may be lost at
+     * burnout, and the track that carries the missile on, first seen in ballistic flight,
+     * knows the launch only from the arc flown back, a minute or more off (soak block 0,
+     * B0L45: 6 km / -0.3 s from the fit, 30 km / +77 s after). The launch does not move:
+     * the best basis ever given stays until a member gives one as good. */
+    if (o->launch.valid && (!fu->best_launch.valid || o->launch.basis >= fu->best_launch.basis))
+        fu->best_launch = o->launch;
+    else if (fu->best_launch.valid)
+        o->launch = fu->best_launch;
     o->klass = klass;
     /* one member that may see thrust vetoes the others' impact ellipses; a lifting
      * member's corridor (its impact with the lift's reach: docs/TRACKER.md) is fused
@@ -1092,6 +1104,9 @@ static size_t try_merge(mwx_fusion_t *f, size_t i)
         for (int s = 0; s < g->n_src; s++)
             if (make_room(f, k, t_min) == 0)
                 add_source(k, &g->src[s]);
+        if (g->best_launch.valid &&
+            (!k->best_launch.valid || g->best_launch.basis > k->best_launch.basis))
+            k->best_launch = g->best_launch;
         if (k->ended && !g->ended)
             f->relinked++;
         k->ended = k->ended && g->ended;
@@ -1155,6 +1170,7 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
             moving = *s;
             moving.strikes = 0;
             remove_source(fu, slot);
+            fu->best_launch.valid = 0; /* the leaver's may be another missile's */
             refuse(f, fu, fu->out.t);
             touch(f, fu, 0);
             f->split++;

@@ -608,6 +608,18 @@ static void test_launch_from_the_best_basis(void **state)
     us.launch = (mwx_rec_launch_est_t){1, 39.42, 125.94, 122.0, MWX_LAUNCH_FIT};
     assert_int_equal(mwx_fusion_update(f, &us, &out, NULL), 0);
     assert_float_equal(out.launch.t, 121.0, 1e-9); /* equal weights (same covariance) */
+    /* KR and US lose the missile; JP goes on: the launch stays the fits' (soak block 0,
+     * B0L45: US's fitting track lost at burnout, its successor's arc flown back 77 s off) */
+    for (double t = 201; t <= 211; t += 1) { /* the others stale from 210.5 */
+        missile(1, t, x, v);
+        jp = make_track("JP", "JP-1", t, x, v, 100, 5);
+        jp.launch = (mwx_rec_launch_est_t){1, 39.55, 126.20, 160.0, MWX_LAUNCH_BALLISTIC};
+        assert_int_equal(mwx_fusion_update(f, &jp, &out, NULL), 0);
+    }
+    assert_string_equal(out.sources, "JP");
+    assert_int_equal(out.launch.basis, MWX_LAUNCH_FIT);
+    assert_float_equal(out.launch.t, 121.0, 1e-9);
+    assert_float_equal(out.launch.lat, 39.41, 1e-9);
     mwx_fusion_destroy(f);
 }
 
