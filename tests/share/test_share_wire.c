@@ -485,6 +485,26 @@ static void test_gap_recovery(void **state)
     mwx_sentlog_destroy(klog);
 }
 
+/* US's receiver of JP's seqs 1..10 with 4..6 never arrived (a hole for gap recovery). */
+static mwx_receiver_t *receiver_with_hole(world_t *w)
+{
+    mwx_sender_t s;
+    mwx_err_t err;
+    uint8_t buf[MWX_ENVELOPE_MAX];
+    size_t len;
+    mwx_envelope_t got;
+    assert_int_equal(mwx_sender_init(&s, &w->jp, &w->pol, 1, &err), 0);
+    mwx_receiver_t *us = receiver_for(w, "US");
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, PAYLOAD, 10, T0, buf, sizeof buf,
+                                         &len, NULL, &err),
+                         0);
+        if (i < 3 || i > 5)
+            assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
+    }
+    return us;
+}
+
 /* Issue #13.2: a partner that leaves a hole and answers no gap request once cost the
  * node's loop 2 s per request, and the retry time came from the `now` taken before the
  * wait, so the next request went at once. The state machine (src/node/gap_async.c) never
@@ -494,25 +514,12 @@ static void test_gap_recovery(void **state)
 static void test_gap_async_silent_partner(void **state)
 {
     world_t w;
-    mwx_sender_t s;
-    mwx_err_t err;
-    uint8_t buf[MWX_ENVELOPE_MAX];
-    size_t len;
-    mwx_envelope_t got;
     uint64_t from, to;
     uint32_t tok, tok2;
     gap_peer_t jp;
     (void)state;
     make_world(&w);
-    assert_int_equal(mwx_sender_init(&s, &w.jp, &w.pol, 1, &err), 0);
-    mwx_receiver_t *us = receiver_for(&w, "US");
-    for (int i = 0; i < 10; i++) { /* seqs 1..10; 4..6 never arrive */
-        assert_int_equal(mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, PAYLOAD, 10, T0, buf, sizeof buf,
-                                         &len, NULL, &err),
-                         0);
-        if (i < 3 || i > 5)
-            assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
-    }
+    mwx_receiver_t *us = receiver_with_hole(&w); /* seqs 1..10; 4..6 never arrive */
     mwxi_gap_peer_init(&jp, "JP");
     mwxi_gap_peer_seen(&jp, 1);
     mwxi_gap_peer_seen(&jp, 10);
@@ -559,26 +566,13 @@ static void test_gap_async_silent_partner(void **state)
 static void test_gap_resumes_when_heard_again(void **state)
 {
     world_t w;
-    mwx_sender_t s;
-    mwx_err_t err;
-    uint8_t buf[MWX_ENVELOPE_MAX];
-    size_t len;
-    mwx_envelope_t got;
     uint64_t from, to;
     uint32_t tok;
     gap_peer_t kr;
     double t = 100.0, b = 0;
     (void)state;
     make_world(&w);
-    assert_int_equal(mwx_sender_init(&s, &w.jp, &w.pol, 1, &err), 0);
-    mwx_receiver_t *us = receiver_for(&w, "US");
-    for (int i = 0; i < 10; i++) { /* seqs 1..10; 4..6 lost in the cut */
-        assert_int_equal(mwx_sender_seal(&s, MWX_PAYLOAD_TRACK, PAYLOAD, 10, T0, buf, sizeof buf,
-                                         &len, NULL, &err),
-                         0);
-        if (i < 3 || i > 5)
-            assert_int_equal(mwx_receiver_accept(us, buf, len, T0, &got, NULL), 0);
-    }
+    mwx_receiver_t *us = receiver_with_hole(&w); /* seqs 1..10; 4..6 lost in the cut */
     mwxi_gap_peer_init(&kr, "JP");
     assert_int_equal(mwxi_gap_peer_heard(&kr, t), 0); /* first word: nothing to resume */
     mwxi_gap_peer_seen(&kr, 1);

@@ -20,27 +20,12 @@ static int setup(void **st)
     return mwx_time_parse("2026-11-22T03:00:00Z", &g_epoch, &err);
 }
 
-typedef struct fixture {
-    char dir[512];
-    wt_log_t log;
-    mwx_warn_t *w;
-} fixture_t;
+typedef wt_ctx_t fixture_t;
 
 static void open_ctx(fixture_t *f, const char *name)
 {
-    mwx_warn_config_t cfg = {0};
     mwx_err_t err = {0};
-    memset(&f->log, 0, sizeof f->log);
-    wt_outdir(f->dir, sizeof f->dir, name);
-    cfg.node = "JP";
-    cfg.source = MWX_WARN_SOURCE_SIMULATED;
-    cfg.status = MWX_STATUS_EXERCISE;
-    cfg.epoch_unix_s = g_epoch;
-    cfg.regions_path = WT_REGIONS;
-    cfg.out_dir = f->dir;
-    cfg.emit = wt_emit;
-    cfg.user = &f->log;
-    if (mwx_warn_create(&cfg, &f->w, &err)) /* the default policy */
+    if (wt_ctx_open(f, name, g_epoch, &err))
         fail_msg("mwx_warn_create: %s", err.msg);
 }
 

@@ -77,6 +77,30 @@ static inline void wt_outdir(char *buf, size_t n, const char *name)
     mkdir(buf, 0777);
 }
 
+/* The tests' usual warning context: node JP, simulated, Exercise, the default policy,
+ * writing to a fresh folder named after the test, every message kept in log. */
+typedef struct wt_ctx {
+    char dir[512];
+    wt_log_t log;
+    mwx_warn_t *w;
+} wt_ctx_t;
+
+static inline int wt_ctx_open(wt_ctx_t *f, const char *name, double epoch_unix_s, mwx_err_t *err)
+{
+    mwx_warn_config_t cfg = {0};
+    memset(&f->log, 0, sizeof f->log);
+    wt_outdir(f->dir, sizeof f->dir, name);
+    cfg.node = "JP";
+    cfg.source = MWX_WARN_SOURCE_SIMULATED;
+    cfg.status = MWX_STATUS_EXERCISE;
+    cfg.epoch_unix_s = epoch_unix_s;
+    cfg.regions_path = WT_REGIONS;
+    cfg.out_dir = f->dir;
+    cfg.emit = wt_emit;
+    cfg.user = &f->log;
+    return mwx_warn_create(&cfg, &f->w, err);
+}
+
 /* Element helpers over a parsed document (namespaced or not: local names). */
 static inline void wt_collect(xmlNodePtr node, const char *name, xmlNodePtr *out, int *n, int max)
 {
