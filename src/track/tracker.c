@@ -17,7 +17,8 @@
  *      unassigned IR lines of sight wait (ir_pair_dt_s) for a line of sight from another
  *      satellite and the pair is triangulated into a tentative track;
  *   5. tentative tracks are confirmed at confirm_hits hits and dropped after more than
- *      confirm_window - confirm_hits misses of the sensor that started them; confirmed
+ *      confirm_window - confirm_hits misses of the sensor that started them, or
+ *      tentative_timeout_s without an update (also checked before step 2); confirmed
  *      tracks are dropped after delete_timeout_s without an update (with a last record
  *      in phase "impact" when their predicted impact time has passed).
  * Updated confirmed tracks refresh their impact prediction and launch estimate (at most
@@ -993,6 +994,18 @@ static void process_scan(mwx_tracker_t *t)
         t->stamp = 1;
     is_radar = t->scan[0].kind == MWX_SENSOR_RADAR;
     t->n_pairs = 0;
+    /* A tentative track past tentative_timeout_s goes before it can be gated: scans come
+     * only from sensors that detected something, so the check after the scan (below) may
+     * come seconds late, and a clutter plot coasted that long on its 3 km/s velocity prior
+     * spans tens of km along any line of sight. Soak block 2, B2L59, US: a Kyogamisaki
+     * false alarm, 10.5 s old at the next scan, took the OPIR lines of sight of a missile
+     * 270 km away, was confirmed on them in 1.5 s (35 km sigma, velocity unknown) and flew
+     * back to a launch 1,000 s early off Japan; its launch notice was the first of two. */
+    for (int i = 0; i < t->cap; i++) {
+        trk_t *k = &t->trk[i];
+        if (k->active && !k->confirmed && t->scan_t - k->t_update > t->cfg.tentative_timeout_s)
+            delete_track(t, k);
+    }
     /* one ENU basis per scan: its measurements share the site */
     mwx_enu_basis(sen->geo.lat, sen->geo.lon, enu, enu + 3, enu + 6);
     for (int i = 0; i < nm; i++) {

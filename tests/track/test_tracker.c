@@ -799,6 +799,111 @@ static void test_bad_input(void **state)
     mwx_tracker_destroy(tr);
 }
 
+/* A clutter plot coasted past tentative_timeout_s must not take a missile's IR lines of
+ * sight (soak block 2, B2L59, US node; the measurements are the recording's). One radar
+ * false alarm of US-TPY2-KYOGAMISAKI at t = 26696.64 (968 km, az 286, el 10: over the
+ * Yellow Sea at 240 km), then no US scan until the OPIR satellites see B2L59 at 9 km over
+ * its site (39.43N 125.93E, launched at 26670): 10.5 s later, the false alarm's tentative
+ * track (velocity 0 +- 3 km/s) took the lines of sight, was confirmed in 1.5 s at 270 km
+ * from the missile (35 km sigma) and flew back to a launch at 29.0N 158.1E, 989 s early.
+ * Without it the two satellites triangulate the missile to within 2 km. */
+static void test_stale_tentative_takes_no_ir(void **state)
+{
+    static const struct {
+        double t;
+        int sat;
+        double los[3];
+    } ir[] = {
+        {26707.175169467937, 1, {0.21191486411012608, -0.9714471276320228, 0.10668912121055005}},
+        {26707.289356955604, 2, {0.8864491408210617, -0.45043182030729245, 0.10639124020454135}},
+        {26708.175169467937, 1, {0.2118931717479322, -0.9714489962956371, 0.10671518806055932}},
+        {26708.289356955604, 2, {0.8864433814041021, -0.4504444738248492, 0.1063856548859693}},
+        {26709.175169467937, 1, {0.21197441919685117, -0.9714295036772932, 0.10673127466420325}},
+        {26709.289356955604, 2, {0.8864449394610067, -0.4504486525036446, 0.10635497525561846}},
+        {26710.175169467937, 1, {0.21196159948133433, -0.9714340586961226, 0.10671527515071455}},
+        {26710.289356955604, 2, {0.8864401314432054, -0.4504375660815661, 0.10644196742576423}},
+        {26711.175169467937, 1, {0.21194073372508476, -0.9714375222548721, 0.10672518795198993}},
+        {26711.289356955604, 2, {0.8864585156842499, -0.4503974506586479, 0.10645861360673169}},
+    };
+    /* B2L59's true position at whole seconds 26707..26712 (the recording's truth) */
+    static const double truth[6][3] = {
+        {-2900299.382726219, 4001229.9489048803, 4034547.6226533316},
+        {-2900662.837871065, 4001627.6038319115, 4034788.5535013205},
+        {-2901041.6585542616, 4002038.899996315, 4035031.6818883065},
+        {-2901436.3122102064, 4002464.1402844163, 4035276.790499957},
+        {-2901847.319761758, 4002903.679301853, 4035523.6800971604},
+        {-2902275.22442679, 4003357.8888572, 4035772.1478386633},
+    };
+    static const double sat_ecef[2][3] = {{-10912890.734578447, 40727462.6788944, 0},
+                                          {-36515244.081536524, 21082085.999999996, 0}};
+    sink_t k = {calloc(MAXREC, sizeof(mwx_rec_track_t)), 0};
+    mwx_tracker_t *tr = NULL;
+    mwx_tracker_cfg_t c;
+    mwx_rec_meas_t m;
+    mwx_earth_t e = mwx_earth_wgs84();
+    double worst = 0, worst_launch_km = 0;
+    mwx_tracker_cfg_default(&c, "US", 256);
+    assert_int_equal(mwx_tracker_create(&c, &tr, NULL), 0);
+    mwx_tracker_set_callback(tr, on_track, &k);
+    memset(&m, 0, sizeof(m));
+    m.t = 26696.63874132739;
+    strcpy(m.sensor, "US-TPY2-KYOGAMISAKI");
+    strcpy(m.nation, "US");
+    m.kind = MWX_SENSOR_RADAR;
+    m.range_m = 967942.6643887634;
+    m.az_deg = 286.1392134459048;
+    m.el_deg = 10.039351062557312;
+    m.sigma_range_m = 10.0;
+    m.sigma_az_deg = 0.02;
+    m.sigma_el_deg = 0.02;
+    m.sensor_ecef_m[0] = -3676165.12079181;
+    m.sensor_ecef_m[1] = 3651864.3656935445;
+    m.sensor_ecef_m[2] = 3706702.79465298;
+    assert_int_equal(mwx_tracker_add(tr, &m, NULL), 0);
+    for (size_t i = 0; i < sizeof(ir) / sizeof(ir[0]); i++) {
+        memset(&m, 0, sizeof(m));
+        m.t = ir[i].t;
+        snprintf(m.sensor, sizeof(m.sensor), "US-OPIR-%d", ir[i].sat);
+        strcpy(m.nation, "US");
+        m.kind = MWX_SENSOR_IR;
+        memcpy(m.sensor_ecef_m, sat_ecef[ir[i].sat - 1], sizeof(m.sensor_ecef_m));
+        memcpy(m.los_ecef, ir[i].los, sizeof(m.los_ecef));
+        m.sigma_los_urad = 30.0;
+        assert_int_equal(mwx_tracker_add(tr, &m, NULL), 0);
+    }
+    assert_int_equal(mwx_tracker_flush(tr, NULL), MWX_OK);
+    assert_true(k.n > 0); /* the missile is tracked */
+    for (int i = 0; i < k.n; i++) {
+        const mwx_rec_track_t *r = &k.rec[i];
+        int s = (int)floor(r->t) - 26707;
+        double d[3], err;
+        assert_true(s >= 0 && s < 5);
+        /* the truth at the whole second before (the missile flies 0.6 km in a second) */
+        for (int a = 0; a < 3; a++)
+            d[a] = r->ecef_m[a] - truth[s][a];
+        err = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+        worst = fmax(worst, err);
+        if (r->launch.valid) {
+            mwx_geo_t g = {r->launch.lat * MWX_DEG, r->launch.lon * MWX_DEG, 0.0},
+                      site = {39.43 * MWX_DEG, 125.93 * MWX_DEG, 0.0};
+            double p[3], q[3], dl[3];
+            mwx_geo_to_ecef(&e, &g, p);
+            mwx_geo_to_ecef(&e, &site, q);
+            for (int a = 0; a < 3; a++)
+                dl[a] = p[a] - q[a];
+            worst_launch_km =
+                fmax(worst_launch_km, sqrt(dl[0] * dl[0] + dl[1] * dl[1] + dl[2] * dl[2]) / 1e3);
+        }
+    }
+    printf(
+        "stale tentative: %d records, worst position error %.1f km, worst launch point %.0f km\n",
+        k.n, worst / 1e3, worst_launch_km);
+    assert_true(worst < 10e3);            /* before: 270 km */
+    assert_true(worst_launch_km < 100.0); /* before: 3,300 km (29.0N 158.1E) */
+    mwx_tracker_destroy(tr);
+    free(k.rec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -812,6 +917,7 @@ int main(void)
         cmocka_unit_test(test_boost_dogleg_held),
         cmocka_unit_test(test_landed_track_after_feed_gap),
         cmocka_unit_test(test_lost_in_boost_takes_no_clutter),
+        cmocka_unit_test(test_stale_tentative_takes_no_ir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
