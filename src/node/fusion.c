@@ -747,6 +747,17 @@ static const fused_t *fused_of_member(const mwx_fusion_t *f, const char *origin,
     return NULL;
 }
 
+/* Does the launch estimate l take the place of best (a fused track's best_launch)? One of a
+ * better basis does (a fit to the boost, a boosting state flown back, a ballistic point of
+ * origin: weakest last); one of the same basis when it is the newer (newer: the fused
+ * track's own estimate, made from its members now), not when a merge brings it (the track
+ * kept keeps its own). */
+static int launch_better(const mwx_rec_launch_est_t *l, const mwx_rec_launch_est_t *best, int newer)
+{
+    return l->valid &&
+           (!best->valid || l->basis > best->basis || (newer && l->basis == best->basis));
+}
+
 /* Recompute the fused estimate from the active sources, as of the newest report (and no
  * earlier than t_min, so that a fused track's time never goes back). The sources are
  * combined in their sorted order, so the result depends on which reports are held, not
@@ -881,7 +892,7 @@ static void refuse(const mwx_fusion_t *f, fused_t *fu, double t_min)
      * knows the launch only from the arc flown back, a minute or more off (soak block 0,
      * B0L45: 6 km / -0.3 s from the fit, 30 km / +77 s after). The launch does not move:
      * the best basis ever given stays until a member gives one as good. */
-    if (o->launch.valid && (!fu->best_launch.valid || o->launch.basis >= fu->best_launch.basis))
+    if (launch_better(&o->launch, &fu->best_launch, 1))
         fu->best_launch = o->launch;
     else if (fu->best_launch.valid)
         o->launch = fu->best_launch;
@@ -1104,8 +1115,7 @@ static size_t try_merge(mwx_fusion_t *f, size_t i)
         for (int s = 0; s < g->n_src; s++)
             if (make_room(f, k, t_min) == 0)
                 add_source(k, &g->src[s]);
-        if (g->best_launch.valid &&
-            (!k->best_launch.valid || g->best_launch.basis > k->best_launch.basis))
+        if (launch_better(&g->best_launch, &k->best_launch, 0))
             k->best_launch = g->best_launch;
         if (k->ended && !g->ended)
             f->relinked++;

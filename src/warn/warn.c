@@ -1246,7 +1246,8 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
         remember(tr, &trk->impact, trk->t);
     if (eligible && w->pol.launch_notice && !tr->launch_done && !tr->done &&
         trk->phase != MWX_PHASE_IMPACT) {
-        /* a restored launch notice continues with this track; a restarted context
+        /* a restored launch notice continues with this track (or, its launch not known
+         * yet, the track waits: asked again at its next update); a restarted context
          * replaying its input decided the notice of a time it journaled already */
         if (!mwxi_warn_any_sent(tr) && w->n_jlive && mwxi_warn_adopt(w, tr, 1))
             ;

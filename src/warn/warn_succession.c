@@ -92,20 +92,20 @@ static int held_apart(const wtrack_t *a, const wtrack_t *b)
  * launch estimate, flown back from mid-flight, 100 s off); carried under gravity, the
  * boost-phase state lies 110-130 km from it, and the launch estimates of a salvo's two
  * missiles (6 s apart) came out in the wrong order. So the journaled state bounds where
- * its missile can be by now instead of predicting it:
+ * its missile can be by now instead of predicting it (notice_where):
  *   - ahead: a's sub-point within NOTICE_FAN_DEG plus 3 sigma of b's course (plus the
  *     angle 50 km subtends) of b's course seen from b's sub-point (a missile does not turn
  *     back; a new launch from the same site is behind the journaled one), when b's course
  *     is known that well (within 90 degrees);
  *   - reachable: a's sub-point within 50 km plus 5 % of the distance flown at b's speed
  *     plus what NOTICE_THRUST_MPS2 of thrust adds, never faster than NOTICE_MAX_SPEED_MPS;
- *   - launched: a's launch estimate, when fitted to its own boost (the only basis within
- *     seconds), not NOTICE_LAUNCH_AFTER_S after b's time (a's missile flew by then);
  *   - both in boost: a neither lower (5 km) nor slower (300 m/s) than b (a boosting
- *     missile only climbs and speeds up).
- * Returns 1 plus a cost in [0, 1] (off-course angle and distance, each against its bound:
- * a looser match than the carried state's, which stays below 1), INFINITY out of reach,
- * NAN when not asked (a older than b, or either no state in flight). */
+ *     missile only climbs and speeds up);
+ * and a must be of b's launch as far as the launch estimates tell, whatever basis each
+ * has (notice_launch). Returns 1 plus a cost in [0, 1] (off-course angle and distance, each
+ * against its bound: a looser match than the carried state's, which stays below 1),
+ * INFINITY out of reach or of another launch, NAN when not asked (a older than b, or either
+ * no state in flight). */
 #define NOTICE_FAN_DEG          25.0
 #define NOTICE_THRUST_MPS2      50.0
 #define NOTICE_MAX_SPEED_MPS    7900.0
@@ -113,7 +113,7 @@ static int held_apart(const wtrack_t *a, const wtrack_t *b)
 #define NOTICE_BOOST_DROP_M     5e3
 #define NOTICE_BOOST_SLOWER_MPS 300.0
 
-static double notice_reach(const mwx_warn_t *w, const mwx_rec_track_t *a, const mwx_rec_track_t *b)
+static double notice_where(const mwx_warn_t *w, const mwx_rec_track_t *a, const mwx_rec_track_t *b)
 {
     const struct geod_geodesic *g = mwxi_regions_geod(w->regions);
     mwx_warn_trackview_t va, vb;
@@ -122,9 +122,6 @@ static double notice_reach(const mwx_warn_t *w, const mwx_rec_track_t *a, const 
 
     if (!(dt >= 0) || mwx_norm3(a->ecef_m) <= 1e6 || mwx_norm3(b->ecef_m) <= 1e6)
         return NAN;
-    if (a->launch.valid && a->launch.basis == MWX_LAUNCH_FIT && isfinite(a->launch.t) &&
-        a->launch.t > b->t + NOTICE_LAUNCH_AFTER_S)
-        return INFINITY;
     mwxi_warn_track_view(a, &va);
     mwxi_warn_track_view(b, &vb);
     if (a->phase == MWX_PHASE_BOOST && b->phase == MWX_PHASE_BOOST &&
@@ -158,19 +155,70 @@ int mwxi_warn_journaled(const wtrack_t *tr)
     return tr->orphan || (tr->replayed && tr->lost);
 }
 
+/* Is l a launch estimate (of any basis) to compare? */
+static int launch_known(const mwx_rec_launch_est_t *l)
+{
+    return l->valid && isfinite(l->lat) && fabs(l->lat) <= 90.0 && isfinite(l->lon) &&
+           isfinite(l->t);
+}
+
 /* Do a's and b's launch estimates agree (within LAUNCH_DT_S and 500 km)? A cost (lower is
- * nearer), INFINITY when they do not, NAN when either has none. */
+ * nearer), INFINITY when they do not, NAN when either has none. The one comparison of two
+ * launch estimates: the newcomer rule, the path warnings' and a journaled notice's. */
 static double launch_cost(const struct geod_geodesic *g, const mwx_rec_track_t *a,
                           const mwx_rec_track_t *b)
 {
     double s12, az1, az2, ldt;
-    if (!(a->launch.valid && b->launch.valid && isfinite(a->launch.lat) &&
-          isfinite(b->launch.lat) && fabs(a->launch.lat) <= 90.0 && fabs(b->launch.lat) <= 90.0 &&
-          isfinite(a->launch.t) && isfinite(b->launch.t)))
+    if (!launch_known(&a->launch) || !launch_known(&b->launch))
         return NAN;
     ldt = fabs(a->launch.t - b->launch.t);
     geod_inverse(g, a->launch.lat, a->launch.lon, b->launch.lat, b->launch.lon, &s12, &az1, &az2);
     return ldt <= LAUNCH_DT_S && s12 <= 500e3 ? ldt / LAUNCH_DT_S + s12 / 500e3 : INFINITY;
+}
+
+/* Was a launched as b's missile was, as far as a's launch estimate tells, whatever basis
+ * either estimate has (issues 14 and 17: at 33x in the chaos test US, restarted after M4's
+ * launch, let M4's fused track take its journaled notice of M3, launched 214 s earlier
+ * 22 km away: only a fitted estimate of a's was compared, and M4's was flown back)?
+ *   - b's missile was flying at b->t: a's launch is not later than that by more than its
+ *     estimate may err (NOTICE_LAUNCH_AFTER_S on a fit, good to seconds; LAUNCH_DT_S, the
+ *     live rules' tolerance, on the others: a flown-back estimate errs by a minute or more);
+ *   - with an estimate of b's (any basis): both agree as the live rules ask (launch_cost);
+ *   - without (a notice journaled in boost before any estimate): a's launch point lies
+ *     within 500 km plus what b's missile can have flown since a's launch (at b's speed)
+ *     of b's sub-point.
+ * Returns 1 (may be), 0 (another launch), -1 (a has no launch estimate). */
+static int notice_launch(const mwx_warn_t *w, const mwx_rec_track_t *a, const mwx_rec_track_t *b)
+{
+    const struct geod_geodesic *g = mwxi_regions_geod(w->regions);
+    mwx_warn_trackview_t vb;
+    double tol, s12, az1, az2;
+    if (!launch_known(&a->launch))
+        return -1;
+    tol = a->launch.basis == MWX_LAUNCH_FIT ? NOTICE_LAUNCH_AFTER_S : LAUNCH_DT_S;
+    if (a->launch.t > b->t + tol)
+        return 0;
+    if (launch_known(&b->launch))
+        return isfinite(launch_cost(g, a, b));
+    mwxi_warn_track_view(b, &vb);
+    geod_inverse(g, vb.lat, vb.lon, a->launch.lat, a->launch.lon, &s12, &az1, &az2);
+    return s12 <= 500e3 + mwx_norm3(b->vel_mps) * fmax(0.0, b->t - a->launch.t + tol);
+}
+
+static int launch_pending(const mwx_warn_t *w, const wtrack_t *tr);
+static int notice_waits(const mwx_warn_t *w, const wtrack_t *tr);
+
+/* May ta's track continue the journaled notice of tb: where its missile can be by now
+ * (notice_where) and its launch (notice_launch)? A track whose launch is not known yet
+ * takes no notice over while it waits for its estimate (launch_pending). */
+static double notice_reach(const mwx_warn_t *w, const wtrack_t *ta, const wtrack_t *tb)
+{
+    double where = notice_where(w, &ta->trk, &tb->trk);
+    int same;
+    if (isnan(where) || isinf(where))
+        return where;
+    same = notice_launch(w, &ta->trk, &tb->trk);
+    return same == 0 || (same < 0 && launch_pending(w, ta)) ? INFINITY : where;
 }
 
 static double same_threat(const mwx_warn_t *w, const wtrack_t *ta, const wtrack_t *tb,
@@ -210,9 +258,10 @@ static double same_threat(const mwx_warn_t *w, const wtrack_t *ta, const wtrack_
     if (!isnan(pos) && isfinite(pos))
         return pos + tie;
     if (by_launch && mwxi_warn_journaled(tb)) {
-        /* a journaled notice: where its missile can be by now (notice_reach), and only
-         * without a state in flight the launch estimates (a looser match still) */
-        double reach = notice_reach(w, a, b);
+        /* a journaled notice: where its missile can be by now and its launch
+         * (notice_reach), and only without a state in flight the launch estimates (a
+         * looser match still) */
+        double reach = notice_reach(w, ta, tb);
         if (!isnan(reach))
             return reach + tie;
         return !isnan(launch) ? 2.0 + launch + tie : INFINITY;
@@ -377,7 +426,9 @@ static void move_series(mwx_warn_t *w, wtrack_t *to, wtrack_t *from, int kind)
 }
 
 /* A rebuilt track that has sent nothing takes over the journaled series (all kinds) of
- * its threat, the nearest orphan. Returns 1 when taken over. */
+ * its threat, the nearest orphan. Returns 1 when taken over, 2 when it waits for its launch
+ * estimate (by_launch: a journaled notice may be its launch's, notice_waits; the caller
+ * decides its notice at its next update), 0 otherwise. */
 int mwxi_warn_adopt(mwx_warn_t *w, wtrack_t *tr, int by_launch)
 {
     wtrack_t *best = NULL;
@@ -396,7 +447,7 @@ int mwxi_warn_adopt(mwx_warn_t *w, wtrack_t *tr, int by_launch)
         }
     }
     if (!best)
-        return 0;
+        return by_launch && notice_waits(w, tr) ? 2 : 0;
     take_over(w, tr, best);
     return 1;
 }
@@ -436,6 +487,28 @@ static int newcomer_waits(const mwx_warn_t *w, const wtrack_t *tr, int kind)
         wtrack_t *o = &w->tracks[k];
         if (o != tr && o->used && !o->done && mwxi_warn_jseries(o, kind)->has_last &&
             isfinite(launch_cost(mwxi_regions_geod(w->regions), &tr->trk, &o->trk)))
+            return 1;
+    }
+    return 0;
+}
+
+/* A track whose launch is not known yet (no estimate) waits for its estimate as a newcomer
+ * does, at most NEWCOMER_S from its first update, before a journaled notice its missile may
+ * be of by where it is (notice_where) is decided: it takes none over (notice_reach), and
+ * sends no notice of its own (notice_waits) meanwhile. Then where decides alone. */
+static int launch_pending(const mwx_warn_t *w, const wtrack_t *tr)
+{
+    return !launch_known(&tr->trk.launch) && w->now_t - tr->first_t < NEWCOMER_S;
+}
+
+static int notice_waits(const mwx_warn_t *w, const wtrack_t *tr)
+{
+    if (!launch_pending(w, tr))
+        return 0;
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+        const wtrack_t *o = &w->tracks[k];
+        if (o != tr && o->used && o->launch.active && mwxi_warn_journaled(o) &&
+            isfinite(notice_where(w, &tr->trk, &o->trk)))
             return 1;
     }
     return 0;
@@ -482,7 +555,8 @@ int mwxi_warn_succession(mwx_warn_t *w, wtrack_t *tr, int kind)
         return !left ? 2 : newcomer_waits(w, tr, kind) ? 3 : 0;
     }
     if (!best)
-        return newcomer_waits(w, tr, kind) ? 3 : 0;
+        return newcomer_waits(w, tr, kind) || (kind == MWX_WARN_LAUNCH && notice_waits(w, tr)) ? 3
+                                                                                               : 0;
     if ((!best->orphan && !best->lost) || !mwxi_warn_jseries(best, kind)->active) {
         tr->stood_for[kind] = mwxi_warn_jseries(best, kind)->jkey;
         return 2;

@@ -485,11 +485,24 @@ static void test_alerts_retention(void **st)
  * elevation), then free flight (tests/node/ballistic_truth.h). Its state at t. */
 #define SALVO_BURN_S 90.0
 #define SALVO_MAX_S  1200
+/* The launch at OTHER_LAUNCH_T is the chaos scenario's M4: from (39.0 N, 125.7 E), 22 km
+ * south of the salvo's site, on course 125 degrees (its aim's bearing). */
+#define OTHER_LAUNCH_T 420.0
+static void salvo_site(double launch_t, double *lat, double *lon, double *course)
+{
+    int other = launch_t == OTHER_LAUNCH_T;
+    *lat = other ? 39.0 : 39.2;
+    *lon = other ? 125.7 : 125.67;
+    *course = other ? 125.0 : 115.0;
+}
+
 static void salvo_fly(double launch_t, double t, double x[3], double v[3])
 {
     mwx_earth_t wgs = mwx_earth_wgs84();
-    mwx_geo_t g = {39.2 * MWX_DEG, 125.67 * MWX_DEG, 0};
-    double e[3], n[3], u[3], az = 115.0 * MWX_DEG, tt = 0, h = 0.25;
+    double lat, lon, course;
+    salvo_site(launch_t, &lat, &lon, &course);
+    mwx_geo_t g = {lat * MWX_DEG, lon * MWX_DEG, 0};
+    double e[3], n[3], u[3], az = course * MWX_DEG, tt = 0, h = 0.25;
     mwx_geo_to_ecef(&wgs, &g, x);
     mwx_enu_basis(g.lat, g.lon, e, n, u);
     memset(v, 0, 3 * sizeof(double));
@@ -578,12 +591,14 @@ static void salvo_impact(double launch_t, double *t_imp, double *lat, double *lo
 static mwx_rec_track_t salvo_track(const char *id, double launch_t, double t, double est_t,
                                    mwx_launch_basis_t basis)
 {
-    mwx_rec_track_t k = wt_track(id, t, 39.2, 125.67, 0, 0, 0, 0, 10, 10, 0);
+    double lat, lon, course;
+    salvo_site(launch_t, &lat, &lon, &course);
+    mwx_rec_track_t k = wt_track(id, t, lat, lon, 0, 0, 0, 0, 10, 10, 0);
     salvo_truth(launch_t, t, k.ecef_m, k.vel_mps);
     k.launch.valid = isfinite(est_t);
     k.launch.t = est_t;
-    k.launch.lat = 39.2;
-    k.launch.lon = 125.67;
+    k.launch.lat = lat;
+    k.launch.lon = lon;
     k.launch.basis = basis;
     k.impact.valid = 0;
     k.phase = MWX_PHASE_BOOST;
@@ -770,6 +785,112 @@ static void test_restart_boost_notices(void **st)
     }
 }
 
+/* ------------------------------------------------------------------ another launch's track
+ *
+ * Issues 14 and 17, the chaos test at 33x (seed 1): US, killed after its launch notice of M3
+ * (launched at 206) and restarted after M4's launch (420, 22 km away, on a course 10
+ * degrees off), let M4's fused track take the journaled notice over (M4 is where M3's
+ * missile could be by now: ahead on its course, within reach), so M4 got no notice of its
+ * own and M3's ran to M4's all-clear. The launch time was compared only on a fitted
+ * estimate of the taker's, and M4's was flown back. A journaled notice now goes on only
+ * with a track of its launch, whatever basis either launch estimate has; a track with no
+ * estimate yet waits for one (at most NEWCOMER_S) before it takes a notice or sends one.
+ *
+ * The node (KR-F4: M3, fitted launch estimate from 263) is killed at kill_t in boost (250:
+ * its notice journaled before any estimate; 289: with the fitted one) and restarted at 544,
+ * M4 124 s in flight. It rebuilds M3 as KR-F6 (a boost estimate 100 s early, the seed-5
+ * run's) and M4 as KR-F9 (an estimate of basis m4_basis, m4_err s off, from m4_est_from s
+ * after the restart; none before), in the order given (m4_first). */
+static void other_launch_restart(const char *name, double kill_t, mwx_launch_basis_t m4_basis,
+                                 double m4_err, double m4_est_from, double m3_est_from,
+                                 int m4_first, notices_t *out, notices_t *ref)
+{
+    char dir[512];
+    mwx_err_t err = {0};
+    mwx_warn_t *w;
+    const double back_t = 544.0;
+    salvo_feed_t before[1] = {{"KR-F4", 206, 243, kill_t, 206.6, 263, MWX_LAUNCH_FIT}};
+    salvo_feed_t after[2] = {
+        {"KR-F6", 206, back_t, 1100, 106.0, back_t + m3_est_from, MWX_LAUNCH_BOOST},
+        {"KR-F9", OTHER_LAUNCH_T, back_t, 1100, OTHER_LAUNCH_T + m4_err, back_t + m4_est_from,
+         m4_basis}};
+    salvo_feed_t undisturbed[2] = {
+        {"KR-F4", 206, 243, 1100, 206.6, 263, MWX_LAUNCH_FIT},
+        {"KR-F9", OTHER_LAUNCH_T, 440, 1100, OTHER_LAUNCH_T + 0.5, 447, MWX_LAUNCH_FIT}};
+    if (m4_first) {
+        salvo_feed_t tmp = after[0];
+        after[0] = after[1];
+        after[1] = tmp;
+    }
+
+    outdir(dir, sizeof dir, name);
+    w = open_ctx(dir, NULL, &err);
+    assert_non_null(w);
+    salvo_run(w, undisturbed, 2, 230, 1150);
+    mwx_warn_free(w);
+    read_notices(dir, ref);
+    rm_rf(dir);
+
+    w = open_ctx(dir, NULL, &err);
+    assert_non_null(w);
+    salvo_run(w, before, 1, 230, kill_t);
+    mwx_warn_free(w); /* kill -9 */
+    w = open_ctx(dir, NULL, &err);
+    if (!w)
+        fail_msg("restart: %s", err.msg);
+    salvo_run(w, after, 2, back_t, 1150);
+    mwx_warn_free(w);
+    read_notices(dir, out);
+    rm_rf(dir);
+    print_message("%s: %d notices (undisturbed %d)\n", name, out->n, ref->n);
+    for (int i = 0; i < out->n; i++)
+        print_message("  %s ended %d at %.1f s\n", out->name[i], out->ended[i], out->cancel_t[i]);
+}
+
+static void test_restart_other_launch(void **st)
+{
+    static const mwx_launch_basis_t basis[3] = {MWX_LAUNCH_BALLISTIC, MWX_LAUNCH_BOOST,
+                                                MWX_LAUNCH_FIT};
+    /* M4's estimate: flown back from ballistic flight 30 s late, from a boosting state
+     * 40 s early, fitted 1 s late */
+    static const double m4_err[3] = {30.0, -40.0, 1.0};
+    double t3, t4, la, lo;
+    (void)st;
+    salvo_impact(206, &t3, &la, &lo);
+    salvo_impact(OTHER_LAUNCH_T, &t4, &la, &lo);
+    assert_true(t3 > 544.0 + 30.0 && t4 > t3 + 120.0 && t4 < 1150.0 - 60.0);
+    for (int c = 0; c < 16; c++) {
+        char name[64];
+        notices_t ns, ref;
+        int b = c % 3, m4_first = (c / 3) & 1, kill = (c / 6) & 1;
+        /* c 12-15: no launch estimate in the first 3 s after the restart, M4's (12, 13) or
+         * M3's (14, 15) */
+        double m4_from = c == 12 || c == 13 ? 3.0 : 0.0, m3_from = c >= 14 ? 3.0 : 0.0;
+        if (c >= 12) {
+            b = 0;
+            m4_first = c & 1;
+            kill = 1;
+        }
+        snprintf(name, sizeof name, "othernotice-%d", c);
+        other_launch_restart(name, kill ? 289.0 : 250.0, basis[b], m4_err[b], m4_from, m3_from,
+                             m4_first, &ns, &ref);
+        assert_int_equal(ref.n, 2);
+        /* M3's journaled notice continued by M3's track, M4's its own: no second notice of
+         * M3, none missing for M4 */
+        assert_int_equal(ns.n, 2);
+        assert_true(has_notice(&ns, "KR-F4"));
+        assert_true(has_notice(&ns, "KR-F9"));
+        for (int i = 0; i < ns.n; i++) {
+            assert_true(ns.ended[i]);
+            /* M3's ends with M3's flight, not with M4's */
+            if (strcmp(ns.name[i], "KR-F4") == 0) {
+                assert_true(ns.cancel_t[i] >= t3);
+                assert_true(ns.cancel_t[i] <= t3 + 120.0);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -777,6 +898,7 @@ int main(void)
         cmocka_unit_test(test_torn_and_foreign),
         cmocka_unit_test(test_alerts_retention),
         cmocka_unit_test(test_restart_boost_notices),
+        cmocka_unit_test(test_restart_other_launch),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
