@@ -431,6 +431,31 @@ int mwxi_warn_issue(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, mwx_msg_type_t mt
     return MWX_OK;
 }
 
+/* Regions of series s whose release does not start (keep[]): they are still threatened
+ * and another message would only say so again.
+ *   - overflight: regions another track's path of the same launch crosses
+ *     (mwxi_warn_fan_keep: one region, one path warning per launch);
+ *   - impact: while the track's overflight series is closed, regions its own settled
+ *     corridor crosses (the previous settled update's, tr->path_hit). Released, such a
+ *     region goes straight back to the overflight series, and a closed series reopens with
+ *     a fresh Alert for a region warned throughout: a second siren for one missile (soak
+ *     at 200x, KR B0L17 and B1L17: the low-flight corridor put a short flight's corridor
+ *     regions in the impact series below 100 km, the fan's last regions left, the
+ *     overflight series was cancelled, and 20 s later, above 100 km, the impact series
+ *     released the corridor regions into a new overflight Alert). Kept, the region keeps
+ *     the impact warning it has until the corridor leaves it (passed over, or the path
+ *     moved away), then the usual hysteresis; with the overflight series open it moves to
+ *     it by an Update, as before. */
+static void series_keep(const mwx_warn_t *w, const wtrack_t *tr, const wseries_t *s, uint8_t *keep)
+{
+    if (s->kind == MWX_WARN_OVERFLIGHT)
+        mwxi_warn_fan_keep(w, tr, keep);
+    else if (s == &tr->s[MWX_WARN_IMPACT] && !tr->s[MWX_WARN_OVERFLIGHT].active)
+        memcpy(keep, tr->path_hit, w->nreg);
+    else
+        memset(keep, 0, w->nreg);
+}
+
 /* Apply add / release to one series and issue what follows. force_off: regions that must
  * leave at once (an overflight region upgraded to the impact series). */
 static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now, const uint8_t *rel,
@@ -447,7 +472,7 @@ static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
      * addition, or a release that empties the series, goes out at once). */
     int may_release = !s->active || t - s->last_msg_t >= w->pol.release_batch_s;
     uint8_t keep[NREG_MAX];
-    int kept = 0; /* keep[] filled: regions another track's path still crosses */
+    int kept = 0; /* keep[] filled (series_keep) */
     for (size_t i = 0; i < w->nreg; i++) {
         if (force_off && force_off[i]) {
             if (s->warned[i]) {
@@ -465,8 +490,8 @@ static int decide(mwx_warn_t *w, wtrack_t *tr, wseries_t *s, const uint8_t *now,
             }
             s->outside_since[i] = NAN;
         } else if (s->warned[i]) {
-            if (s->kind == MWX_WARN_OVERFLIGHT && !rel[i] && !kept) {
-                mwxi_warn_fan_keep(w, tr, keep);
+            if (!rel[i] && !kept) {
+                series_keep(w, tr, s, keep);
                 kept = 1;
             }
             if (rel[i] || (kept && keep[i])) {
@@ -878,6 +903,8 @@ static int assess(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, m
             if (nc && (rc = mwxi_regions_in_ring(w->regions, (const double(*)[2])w->scratch, nc,
                                                  w->now_hit, err)))
                 return rc;
+            /* what the corridor crosses, whichever series warns it (series_keep) */
+            memcpy(tr->path_hit, w->now_hit, sizeof tr->path_hit);
             for (size_t i = 0; i < w->nreg; i++)
                 if (impact_set[i])
                     w->now_hit[i] = 0;

@@ -69,6 +69,9 @@ typedef struct wtrack {
     uint8_t fan_want[NREG_MAX]; /* fan regions another track's overflight series of
                                    its launch warned of for it (warn_succession.c) */
     double fan_want_t;          /* when fan_want was last decided */
+    uint8_t path_hit[NREG_MAX]; /* regions its overflight corridor crossed at its last
+                                   settled update, whichever series warns them (warn.c:
+                                   series_keep) */
     double ring[MWX_WARN_MAX_RING + 1][2];
     size_t n_ring;
     wseries_t s[2];
