@@ -470,15 +470,17 @@ static void refresh_predictions(mwx_tracker_t *t, trk_t *k)
     }
     /* Launch: fitted to the early flight once there are samples enough (hist_add);
      * until then from the boost estimate while in boost (and frozen afterwards: it is
-     * the better one); back along the ballistic arc when the track was never seen in
-     * boost. */
+     * the better one); back along the ballistic arc when the track has neither (a
+     * track whose first refreshes were not yet sure of the boost used to have its fit
+     * replaced by the ballistic point of origin at burnout: soak block 0, 50 s late). */
     mwxi_trk_hist_add(t, k);
     if (boost) {
         /* from the boost mode's own estimate, while the IMM is sure of the boost (near
          * burnout the combined thrust is a blend of the modes) */
         if (k->imm.mu[0] > 0.8 && !k->launch_fit)
             launch_from_boost(t, k);
-    } else if (!k->launch_from_boost && !k->parent[0] && !reentering_in_air(t, k)) {
+    } else if (!k->launch_from_boost && !k->launch_fit && !k->parent[0] &&
+               !reentering_in_air(t, k)) {
         mwx_rec_launch_est_t l;
         if (mwx_estimate_launch(&t->cfg.dyn, k->comb.x, k->t, 0, &l) == MWX_OK)
             k->launch = l;
