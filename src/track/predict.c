@@ -446,8 +446,13 @@ int mwx_estimate_launch(const mwx_dyn_params_t *p, const double *x, double t, in
         {
             double alt = surf_alt(&p->earth, s);
             double v = sqrt(s[3] * s[3] + s[4] * s[4] + s[5] * s[5]);
+            /* A rise from rest at the modelled net acceleration reaches v in v / a_net:
+             * 2 h / v longer than that means the path went wrong backwards (the gravity
+             * turn flown back from a late-boost state ends at 300 m/s tens of km up, and
+             * 2 h / v then put the launch 150 s early); the speed times it then. */
+            double an = fmax(ve / (tau + el) - 9.8, 2.0);
             if (alt > 0.0)
-                el += v > 10.0 ? 2.0 * alt / v : sqrt(2.0 * alt / 5.0);
+                el += v > 10.0 ? fmin(2.0 * alt / v, v / an) : sqrt(2.0 * alt / 5.0);
         }
     } else {
         double tmp = 0.0;

@@ -242,9 +242,10 @@ static void delete_track(mwx_tracker_t *t, trk_t *k)
     t->st.tracks_deleted++;
 }
 
-#define LIFT_REACH_MPS2   20.0 /* 2 g of lift or manoeuvre, sideways */
-#define LIFT_REACH_MAX_KM 300.0
-#define LIFT_HOLD_S       10.0 /* s: how long the lift may yet act, from each refresh */
+#define LIFT_REACH_MPS2          20.0 /* 2 g of lift or manoeuvre, sideways */
+#define LIFT_REACH_MAX_KM        300.0
+#define LIFT_HOLD_S              10.0 /* s: how long the lift may yet act, from each refresh */
+#define LAUNCH_BOOST_MAX_SIGMA_S 60.0 /* s: a boost fly-back less sure than this is not used */
 
 void mwx_track_land_at_impact(mwx_rec_track_t *r)
 {
@@ -363,6 +364,89 @@ static void fill_record(const mwx_tracker_t *t, const trk_t *k, mwx_rec_track_t 
     }
 }
 
+/* One fly-back of the boost mode's state (mwx_estimate_launch) rests on the thrust
+ * acceleration and the speed, both poorly known on a young track (one radar: thrust to
+ * +-15 m/s^2, speed to 100-400 m/s in the first seconds), and near burnout the thrust
+ * estimate decays while the IMM still says boost: from 80 km at 2.4 km/s a fly-back with
+ * 10 m/s^2 puts the launch 150 s early. So each fly-back is also made with the thrust and
+ * the speed one sigma off; their spread is the estimate's sigma, the estimates are
+ * averaged with weights 1/sigma^2, and one whose sigma exceeds LAUNCH_BOOST_MAX_SIGMA_S
+ * is not used at all (docs/TRACKER.md "Launch"). */
+static void launch_from_boost(mwx_tracker_t *t, trk_t *k)
+{
+    const mwx_gauss_t *m = &k->imm.mode[0];
+    const int n = MWX_TRACK_NX;
+    mwx_rec_launch_est_t l, o;
+    double x[MWX_TRACK_NX], v2 = 0.0, sv2 = 0.0, var = 0.0, w;
+    if (mwx_estimate_launch(&t->cfg.dyn, m->x, k->t, 1, &l) != MWX_OK)
+        return;
+    for (int i = 0; i < 3; i++) {
+        v2 += m->x[3 + i] * m->x[3 + i];
+        for (int j = 0; j < 3; j++)
+            sv2 += m->x[3 + i] * m->P[(3 + i) * n + 3 + j] * m->x[3 + j];
+    }
+    for (int c = 0; c < 4; c++) {
+        double sa = sqrt(fmax(m->P[6 * n + 6], 0.0));
+        double f = v2 > 1.0 ? sqrt(sv2 / v2) / sqrt(v2) : 1.0; /* relative speed sigma */
+        memcpy(x, m->x, sizeof(x));
+        if (c < 2) {
+            x[6] += c ? sa : -sa;
+            if (x[6] < 0.0)
+                x[6] = 0.0;
+        } else {
+            double sc = c == 3 ? 1.0 + f : fmax(0.0, 1.0 - f);
+            for (int i = 3; i < 6; i++)
+                x[i] *= sc;
+        }
+        if (mwx_estimate_launch(&t->cfg.dyn, x, k->t, 1, &o) != MWX_OK)
+            return;
+        var += 0.5 * (o.t - l.t) * (o.t - l.t); /* each pair's half-spread squared */
+    }
+    if (!(var <= LAUNCH_BOOST_MAX_SIGMA_S * LAUNCH_BOOST_MAX_SIGMA_S))
+        return;
+    var = fmax(var, 1.0);
+    w = 1.0 / var;
+    if (!k->launch_from_boost) {
+        k->launch = l;
+        k->launch_w = w;
+    } else {
+        double dlon = l.lon - k->launch.lon, a = w / (k->launch_w + w);
+        if (dlon > 180.0)
+            dlon -= 360.0;
+        if (dlon < -180.0)
+            dlon += 360.0;
+        k->launch.lat += (l.lat - k->launch.lat) * a;
+        k->launch.lon += dlon * a;
+        k->launch.t += (l.t - k->launch.t) * a;
+        k->launch_w += w;
+    }
+    k->launch_from_boost++;
+}
+
+/* A body coming down in air that brakes it harder than gravity pulls (drag above 1 g):
+ * flown back, its arc is ruled by the drag (and any lift) it is thought to have, and the
+ * backward integration multiplies their error (a glide vehicle first seen at 13 km,
+ * 2.4 km/s: "launched" 800 km away, 206 s early). No ballistic point of origin is made
+ * from such a state; an earlier one stands. */
+static int reentering_in_air(const mwx_tracker_t *t, const trk_t *k)
+{
+    double x[MWX_TRACK_NX], a1[3], a0[3], up = 0.0, r = 0.0, d[3];
+    memcpy(x, k->comb.x, sizeof(x));
+    x[6] = 0.0;
+    for (int i = 0; i < 3; i++) {
+        up += x[i] * x[3 + i];
+        r += x[i] * x[i];
+    }
+    if (up >= 0.0 || r <= 0.0)
+        return 0;
+    mwx_dyn_accel(&t->cfg.dyn, x, 0, a1);
+    x[7] = 0.0;
+    mwx_dyn_accel(&t->cfg.dyn, x, 0, a0);
+    for (int i = 0; i < 3; i++)
+        d[i] = a1[i] - a0[i];
+    return sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]) > 9.8;
+}
+
 static void refresh_predictions(mwx_tracker_t *t, trk_t *k)
 {
     int boost = track_phase_boost(k) > 0.5;
@@ -386,31 +470,17 @@ static void refresh_predictions(mwx_tracker_t *t, trk_t *k)
     }
     /* Launch: fitted to the early flight once there are samples enough (hist_add);
      * until then from the boost estimate while in boost (and frozen afterwards: it is
-     * the better one); back along the ballistic arc when the track was never seen in
-     * boost. */
+     * the better one); back along the ballistic arc when the track has neither (a
+     * track whose first refreshes were not yet sure of the boost used to have its fit
+     * replaced by the ballistic point of origin at burnout: soak block 0, 50 s late). */
     mwxi_trk_hist_add(t, k);
     if (boost) {
-        mwx_rec_launch_est_t l;
         /* from the boost mode's own estimate, while the IMM is sure of the boost (near
          * burnout the combined thrust is a blend of the modes) */
-        if (k->imm.mu[0] > 0.8 && !k->launch_fit &&
-            mwx_estimate_launch(&t->cfg.dyn, k->imm.mode[0].x, k->t, 1, &l) == MWX_OK) {
-            /* each estimate is noisy (it rests on the thrust estimate): average them */
-            int nl = ++k->launch_from_boost;
-            if (nl == 1) {
-                k->launch = l;
-            } else {
-                double dlon = l.lon - k->launch.lon;
-                if (dlon > 180.0)
-                    dlon -= 360.0;
-                if (dlon < -180.0)
-                    dlon += 360.0;
-                k->launch.lat += (l.lat - k->launch.lat) / nl;
-                k->launch.lon += dlon / nl;
-                k->launch.t += (l.t - k->launch.t) / nl;
-            }
-        }
-    } else if (!k->launch_from_boost && !k->parent[0]) {
+        if (k->imm.mu[0] > 0.8 && !k->launch_fit)
+            launch_from_boost(t, k);
+    } else if (!k->launch_from_boost && !k->launch_fit && !k->parent[0] &&
+               !reentering_in_air(t, k)) {
         mwx_rec_launch_est_t l;
         if (mwx_estimate_launch(&t->cfg.dyn, k->comb.x, k->t, 0, &l) == MWX_OK)
             k->launch = l;

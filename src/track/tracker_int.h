@@ -71,6 +71,7 @@ typedef struct trk {
     mwx_gauss_t comb;
     uint32_t nations;
     int launch_from_boost; /* number of boost-based launch estimates averaged */
+    double launch_w;       /* their summed weight, 1/s^2 */
     int launch_fit;        /* the launch estimate is the fit to the early flight */
     int hist;              /* slot in the history pool, -1 = none */
     int hist_done;         /* history closed: no slot is taken again */

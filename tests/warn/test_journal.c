@@ -687,6 +687,27 @@ static int has_notice(const notices_t *ns, const char *name)
     return 0;
 }
 
+/* kill -9 of a node: its warning context is gone, the journal in dir is all that is left */
+static mwx_warn_t *kill_restart(mwx_warn_t *w, const char *dir)
+{
+    mwx_err_t err = {0};
+    mwx_warn_free(w);
+    w = open_ctx(dir, NULL, &err);
+    if (!w)
+        fail_msg("restart: %s", err.msg);
+    return w;
+}
+
+/* the notices a run left in dir, which goes */
+static void notices_done(const char *dir, const char *name, notices_t *out, const notices_t *ref)
+{
+    read_notices(dir, out);
+    rm_rf(dir);
+    print_message("%s: %d notices (undisturbed %d)\n", name, out->n, ref->n);
+    for (int i = 0; i < out->n; i++)
+        print_message("  %s ended %d at %.1f s\n", out->name[i], out->ended[i], out->cancel_t[i]);
+}
+
 /* The salvo M2 (launched at 200) and M3 (206), and with extra a third launch from the site
  * at 330 (M4), seen from 345 in boost. The node (KR-F3, KR-F4, with fitted launch
  * estimates from 258) is killed at kill_t in boost and restarted 70 s later: it replays its
@@ -735,20 +756,13 @@ static void salvo_restart(const char *name, double kill_t, int m3_first, int lat
     w = open_ctx(dir, NULL, &err);
     assert_non_null(w);
     salvo_run(w, before, 2, 230, kill_t);
-    mwx_warn_free(w); /* kill -9: the journal is all that is left */
-    w = open_ctx(dir, NULL, &err);
-    if (!w)
-        fail_msg("restart: %s", err.msg);
+    w = kill_restart(w, dir); /* kill -9: the journal is all that is left */
     assert_int_equal(mwx_warn_set_replay(w, 1, &err), 0);
     salvo_run(w, history, replayed ? 2 : 0, 230, kill_t); /* the replayed history */
     assert_int_equal(mwx_warn_set_replay(w, 0, &err), 0);
     salvo_run(w, after, extra ? 3 : 2, back_t, 1000);
     mwx_warn_free(w);
-    read_notices(dir, out);
-    rm_rf(dir);
-    print_message("%s: %d notices (undisturbed %d)\n", name, out->n, ref->n);
-    for (int i = 0; i < out->n; i++)
-        print_message("  %s ended %d at %.1f s\n", out->name[i], out->ended[i], out->cancel_t[i]);
+    notices_done(dir, name, out, ref);
 }
 
 static void test_restart_boost_notices(void **st)
@@ -834,17 +848,10 @@ static void other_launch_restart(const char *name, double kill_t, mwx_launch_bas
     w = open_ctx(dir, NULL, &err);
     assert_non_null(w);
     salvo_run(w, before, 1, 230, kill_t);
-    mwx_warn_free(w); /* kill -9 */
-    w = open_ctx(dir, NULL, &err);
-    if (!w)
-        fail_msg("restart: %s", err.msg);
+    w = kill_restart(w, dir);
     salvo_run(w, after, 2, back_t, 1150);
     mwx_warn_free(w);
-    read_notices(dir, out);
-    rm_rf(dir);
-    print_message("%s: %d notices (undisturbed %d)\n", name, out->n, ref->n);
-    for (int i = 0; i < out->n; i++)
-        print_message("  %s ended %d at %.1f s\n", out->name[i], out->ended[i], out->cancel_t[i]);
+    notices_done(dir, name, out, ref);
 }
 
 static void test_restart_other_launch(void **st)
