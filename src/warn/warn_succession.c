@@ -31,8 +31,10 @@
  *   - impact: with both predictions, the predicted impacts within both ellipses plus
  *     update_shift_km and 60 s of each other.
  * With both predictions: the impacts must agree, and where, else launch, when asked.
- * Without: where; for launch notices (by_launch) where or launch. Returns a cost (lower
- * is nearer; the same track id breaks ties) or INFINITY. */
+ * Without: where; for launch notices (by_launch) where or launch; for a track neither held
+ * nor in reach by where, last seen in boost, where its missile can be by now
+ * (notice_where) and launch. Returns a cost (lower is nearer; the same track id breaks
+ * ties) or INFINITY. */
 #define LAUNCH_DT_S 120.0
 
 /* Two tracks the tracker holds at once (neither lost nor journaled), at most HELD_DT_S
@@ -268,6 +270,14 @@ static double same_threat(const mwx_warn_t *w, const wtrack_t *ta, const wtrack_
     }
     if (by_launch && !isnan(launch))
         return launch + tie;
+    if (!isnan(launch) && isfinite(launch) && !held(tb) && b->phase == MWX_PHASE_BOOST) {
+        /* (f) a lost or journaled track last seen in boost: its state carried without
+         * thrust is no prediction (KR B1L37: 46 s later, outside the gate), so where its
+         * missile can be by now (notice_where) with both launch estimates agreeing */
+        double where = notice_where(w, a, b);
+        if (isfinite(where))
+            return where + launch + tie;
+    }
     return INFINITY;
 }
 
