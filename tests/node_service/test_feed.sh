@@ -68,10 +68,10 @@ wait_for 60 logged "$D/node-JP.log" "live: measurements from mwx-meas.JP" || fai
 
 # another nation's sensors may not feed JP: the server itself refuses
 out=$(raw_pub KR-sensors "$(pw KR-sensors)" mwx-meas.JP hello)
-echo "$out" | grep -q "Permissions Violation" || fail "KR-sensors published on mwx-meas.JP: $out"
+grep -q "Permissions Violation" <<<"$out" || fail "KR-sensors published on mwx-meas.JP: $out"
 # JP's own sensors user sending garbage: accepted by the server, dropped by the node
 out=$(raw_pub JP-sensors "$(pw JP-sensors)" mwx-meas.JP "not a measurement")
-echo "$out" | grep -q PONG || fail "JP-sensors could not publish: $out"
+grep -q PONG <<<"$out" || fail "JP-sensors could not publish: $out"
 wait_for 30 logged "$D/node-JP.log" "1 malformed or not ours" || fail "the malformed message was not counted: $(tail -n 3 "$D/node-JP.log")"
 # beside the real feed, a sensor whose clock runs 10 000 s ahead: everything it sends is
 # ahead of the node's clock, refused and counted; it must not carry the node's time past

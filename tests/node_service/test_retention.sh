@@ -69,7 +69,7 @@ echo "restart on the rotated set: outbox $n1 -> $n2 envelopes, gap-free; recordi
 # --- retention: old segments go; what an after-action review needs stays
 node_cfg keep out-keep '{"segment_bytes": 8192, "keep_bytes": 16384, "keep_age_s": 0}'
 run_node keep
-ls out-keep | grep -q '^node-KR\.mwxr\.[0-9]*\.compacted$' || fail "no compacted archive"
+ls out-keep | grep '^node-KR\.mwxr\.[0-9]*\.compacted$' > /dev/null || fail "no compacted archive"
 ls out-keep | grep -q '^node-KR\.mwxr\.1$' && fail "the oldest recording segment is still there"
 "$MWX" cat out-keep/node-KR.mwxr > keep.jsonl
 "$PY" - plain.jsonl keep.jsonl <<'PY' || fail "compaction lost what a review needs"

@@ -24,7 +24,7 @@ grep -q "exists" "$d/err" || fail "overwrite message: $(cat "$d/err")"
 ls "$d/keys" | grep -q tmp && fail "temporary file left behind"
 "$MWX" keygen 'K R' -o "$d/keys" 2>/dev/null; [ $? = 1 ] || fail "bad nation id accepted"
 "$MWX" keygen KR 2>/dev/null; [ $? = 2 ] || fail "missing -o: expected usage error"
-"$MWX" keygen --help | grep -q "mwx-ed25519-public-v1" || fail "help"
+"$MWX" keygen --help | grep "mwx-ed25519-public-v1" > /dev/null || fail "help"
 
 # nats-config on a scenario (other keys ignored)
 cat >"$d/scn.json" <<'JSON'
@@ -64,7 +64,7 @@ for f in ca nats node-JP sensors-US; do
   [ "$(stat -c %a "$d/t1/tls/$f.key")" = 600 ] || fail "tls/$f.key mode"
   openssl verify -CAfile "$d/t1/tls/ca.crt" "$d/t1/tls/$f.crt" >/dev/null || fail "tls/$f.crt does not verify"
 done
-openssl x509 -in "$d/t1/tls/nats.crt" -noout -ext subjectAltName | grep -q "DNS:nats.example" || fail "--tls-name not in the server certificate"
+openssl x509 -in "$d/t1/tls/nats.crt" -noout -ext subjectAltName | grep "DNS:nats.example" > /dev/null || fail "--tls-name not in the server certificate"
 "$MWX" nats-config "$d/scn.json" -o "$d/x" --tls-name a 2>/dev/null; [ $? = 2 ] || fail "--tls-name without --tls"
 "$MWX" nats-config "$d/scn.json" -o "$d/x" --tls --tls-days 0 2>/dev/null; [ $? = 2 ] || fail "--tls-days 0"
 "$MWX" feed "$d/scn.json" --nation JP --bus nats://127.0.0.1:1 --tls-cert a --tls-key b 2>/dev/null; [ $? = 2 ] || fail "feed --tls-cert without --tls-ca"
@@ -86,7 +86,7 @@ grep -q 'sharing\[0\].to\[0\]' "$d/err" || fail "bad policy message: $(cat "$d/e
 "$MWX" feed "$d/scn.json" --nation 'J P' --bus nats://127.0.0.1:1 2>/dev/null; [ $? = 2 ] || fail "feed bad nation"
 "$MWX" feed "$d/scn.json" --nation JP --bus http://x 2>/dev/null; [ $? = 2 ] || fail "feed non-NATS bus"
 "$MWX" feed "$d/nope.json" --nation JP --bus nats://127.0.0.1:1 2>"$d/err"; [ $? = 1 ] || fail "feed missing scenario"
-"$MWX" feed --help | grep -q "mwx-meas" || fail "feed help"
+"$MWX" feed --help | grep "mwx-meas" > /dev/null || fail "feed help"
 "$MWX" feed "$MWX_SOURCE_DIR/tests/node_service/scenario.json" --nation JP --bus nats://127.0.0.1:1 2>"$d/err"
 [ $? = 3 ] || fail "feed to no server: expected exit 3"
 grep -q "cannot reach the bus" "$d/err" || fail "feed to no server: $(cat "$d/err")"

@@ -122,7 +122,7 @@ else
   "$MWX" sim "$MWX_SOURCE_DIR/scenarios/test-single.json" -o "$dir/d.mwxr" --seed 5 || fail "seed 5 run"
   cmp -s "$dir/a.mwxr" "$dir/d.mwxr" || fail "--seed 5 (the scenario's) differs"
   if "$MWX" cat "$dir/a.mwxr" >"$dir/a.jsonl" 2>/dev/null; then
-    head -n 1 "$dir/a.jsonl" | grep -q '"type": *"scenario"' || fail "first record is not the scenario"
+    head -n 1 "$dir/a.jsonl" | grep '"type": *"scenario"' > /dev/null || fail "first record is not the scenario"
     grep -q '"type": *"truth"' "$dir/a.jsonl" || fail "no truth records"
     grep -q '"kind": *"ir_satellite"' "$dir/a.jsonl" || fail "no IR measurements"
     grep -q '"kind": *"radar"' "$dir/a.jsonl" || fail "no radar measurements"
