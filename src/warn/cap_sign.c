@@ -173,6 +173,14 @@ static const char *alert_end(const char *text, size_t len)
     return text + e - (sizeof tag - 1);
 }
 
+/* A NUL byte is no XML character (XML 1.0, 2.2), and libxml2 stops reading at one: what
+ * follows it would be neither signed nor verified. Returns its offset, or -1. */
+static long nul_at(const char *text, size_t len)
+{
+    const char *z = memchr(text, 0, len);
+    return z ? (long)(z - text) : -1;
+}
+
 int mwxi_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_buf_t *out,
                       mwx_err_t *err)
 {
@@ -186,6 +194,9 @@ int mwxi_cap_sign_buf(mwx_cap_signer_t *s, const char *text, size_t len, mwx_buf
     last_error[0] = 0;
     if (!end || len > INT32_MAX)
         return mwx_err_set(err, MWX_EINVAL, "cap sign: not a CAP document (no final </alert>)");
+    if (nul_at(text, len) >= 0)
+        return mwx_err_set(err, MWX_EINVAL, "cap sign: a NUL byte at offset %ld: not XML text",
+                           nul_at(text, len));
     doc = xmlReadMemory(text, (int)len, "cap.xml", NULL,
                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!doc || !(root = xmlDocGetRootElement(doc))) {
@@ -341,6 +352,9 @@ int mwx_cap_verify(mwx_cap_verifier_t *v, const char *data, size_t len, char *si
     if (len > MAX_VERIFY_BYTES)
         return mwx_err_set(err, MWX_EINVAL, "larger than %u bytes: not a CAP message",
                            MAX_VERIFY_BYTES);
+    if (nul_at(data, len) >= 0)
+        return mwx_err_set(err, MWX_EINVAL, "a NUL byte at offset %ld: not XML text",
+                           nul_at(data, len));
     doc = xmlReadMemory(data, (int)len, "cap.xml", NULL,
                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     if (!doc) {

@@ -110,6 +110,36 @@ static void test_sign_verify(void **st)
     mwx_cap_signer_free(s);
 }
 
+/* A NUL byte is no XML character: libxml2 stops reading at it, so the signer would splice
+ * its signature before a "</alert>" beyond what it signed (make check's fuzz run: the
+ * signed file then verified as "not signed"), and a verifier would vouch for a signed file
+ * with anything after a NUL. Both refuse it. */
+static void test_nul_byte(void **st)
+{
+    static const char fuzzed[] = "\n<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">me/a>0"
+                                 "</alert>\0\0\0\0a></alert>";
+    mwx_cap_signer_t *s = signer(g_key, g_cert);
+    mwx_err_t err = {0};
+    char *out = NULL, *tail;
+    size_t len = 0;
+    (void)st;
+    assert_int_equal(mwx_cap_sign(s, fuzzed, sizeof fuzzed - 1, &out, &len, &err), MWX_EINVAL);
+    assert_null(out);
+    assert_non_null(strstr(err.msg, "NUL"));
+    /* a signed file, then a NUL and more: refused, though what precedes the NUL verifies */
+    assert_int_equal(mwx_cap_sign(s, doc, strlen(doc), &out, &len, &err), 0);
+    assert_int_equal(verify(g_ca, out, len, NULL, &err), 0);
+    tail = malloc(len + 32);
+    assert_non_null(tail);
+    memcpy(tail, out, len);
+    memcpy(tail + len, "\0<extra>forged</extra>", 23);
+    assert_int_equal(verify(g_ca, tail, len + 23, NULL, &err), MWX_EINVAL);
+    assert_non_null(strstr(err.msg, "NUL"));
+    free(tail);
+    free(out);
+    mwx_cap_signer_free(s);
+}
+
 /* Every letter or digit of the alert's text content, changed: never accepted. */
 static void test_every_character(void **st)
 {
@@ -315,9 +345,9 @@ static void test_warn_context(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sign_verify),  cmocka_unit_test(test_every_character),
-        cmocka_unit_test(test_refusals),     cmocka_unit_test(test_pki),
-        cmocka_unit_test(test_warn_context),
+        cmocka_unit_test(test_sign_verify), cmocka_unit_test(test_every_character),
+        cmocka_unit_test(test_refusals),    cmocka_unit_test(test_pki),
+        cmocka_unit_test(test_nul_byte),    cmocka_unit_test(test_warn_context),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
