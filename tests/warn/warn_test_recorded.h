@@ -74,12 +74,12 @@ static inline void wt_parse_state(const char *line, mwx_rec_track_t *k)
         sscanf(line,
                "%lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf "
                "%d %d %d %d %lf %lf %lf %d %d %lf %lf %lf %lf %lf %lf%n",
-               &k->t, &k->ecef_m[0], &k->ecef_m[1], &k->ecef_m[2], &k->vel_mps[0],
-               &k->vel_mps[1], &k->vel_mps[2], &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &v[0],
-               &v[1], &v[2], &v[3], &v[4], &v[5], &phase, &klass, &k->confirmed, &lv,
-               &k->launch.lat, &k->launch.lon, &k->launch.t, &lb, &iv, &k->impact.lat,
-               &k->impact.lon, &k->impact.t, &k->impact.semi_major_km, &k->impact.semi_minor_km,
-               &k->impact.orientation_deg, &used),
+               &k->t, &k->ecef_m[0], &k->ecef_m[1], &k->ecef_m[2], &k->vel_mps[0], &k->vel_mps[1],
+               &k->vel_mps[2], &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &v[0], &v[1], &v[2], &v[3],
+               &v[4], &v[5], &phase, &klass, &k->confirmed, &lv, &k->launch.lat, &k->launch.lon,
+               &k->launch.t, &lb, &iv, &k->impact.lat, &k->impact.lon, &k->impact.t,
+               &k->impact.semi_major_km, &k->impact.semi_minor_km, &k->impact.orientation_deg,
+               &used),
         34);
     k->phase = (mwx_phase_t)phase;
     k->klass = (mwx_track_class_t)klass;
