@@ -9,60 +9,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "warn_test_util.h"
-
-static double g_epoch;
-
-static int setup(void **st)
-{
-    mwx_err_t err = {0};
-    (void)st;
-    return mwx_time_parse("2026-11-22T03:00:00Z", &g_epoch, &err);
-}
-
-typedef wt_ctx_t fixture_t;
-
-static void open_ctx(fixture_t *f, const char *name)
-{
-    mwx_err_t err = {0};
-    if (wt_ctx_open(f, name, g_epoch, &err))
-        fail_msg("mwx_warn_create: %s", err.msg);
-}
-
-static void feed(fixture_t *f, const mwx_rec_track_t *k)
-{
-    mwx_err_t err = {0};
-    if (mwx_warn_track(f->w, k, &err))
-        fail_msg("mwx_warn_track: %s", err.msg);
-}
-
-#define LAT0     39.20 /* the launch site, and the launch time */
-#define LON0     125.67
-#define T_LAUNCH 100.0
-
-/* A track on the great circle from the launch site towards (lat1, lon1), s_m along it,
- * alt_m up, moving along it at vh_mps and up at vu_mps, velocity sigma 3 m/s per axis,
- * 100 m position sigma, launch estimate the site at T_LAUNCH, no impact prediction. */
-static mwx_rec_track_t path_track(const char *id, double t, double lat1, double lon1, double s_m,
-                                  double alt_m, double vh_mps, double vu_mps)
-{
-    mwx_earth_t wgs = mwx_earth_wgs84();
-    double s12, az1, az2, la, lo, e[3], n[3], u[3];
-    mwx_geodesic_inverse(&wgs, LAT0 * MWX_DEG, LON0 * MWX_DEG, lat1 * MWX_DEG, lon1 * MWX_DEG, &s12,
-                         &az1, &az2);
-    mwx_geodesic_direct(&wgs, LAT0 * MWX_DEG, LON0 * MWX_DEG, az1, s_m, &la, &lo);
-    mwx_geodesic_inverse(&wgs, la, lo, lat1 * MWX_DEG, lon1 * MWX_DEG, &s12, &az1, &az2);
-    mwx_rec_track_t k = wt_track(id, t, la / MWX_DEG, lo / MWX_DEG, alt_m, 0, 0, 0, 0, 0, 0);
-    mwx_enu_basis(la, lo, e, n, u);
-    for (int i = 0; i < 3; i++)
-        k.vel_mps[i] = vh_mps * (sin(az1) * e[i] + cos(az1) * n[i]) + vu_mps * u[i];
-    k.cov_vel_m2s2[0] = k.cov_vel_m2s2[3] = k.cov_vel_m2s2[5] = 9.0;
-    k.impact.valid = 0;
-    k.launch.lat = LAT0;
-    k.launch.lon = LON0;
-    k.launch.t = T_LAUNCH;
-    return k;
-}
+#include "warn_test_path.h"
 
 /* A missile towards (lat1, lon1): in boost from t = 130 (first confirmed) to 190 on a
  * firm course (the fan drawn to the powered reach, boost_fan_reach_km), then level at
@@ -74,11 +21,11 @@ static mwx_rec_track_t missile(const char *id, double t, double lat1, double lon
     if (t <= 190) {
         double a = t - 130;
         k = path_track(id, t, lat1, lon1, 30e3 + 1500.0 * a + ahead_m, 40e3 + 1500.0 * a,
-                       1000 + 30.0 * a, 1500);
+                       1000 + 30.0 * a, 1500, 3);
         k.phase = MWX_PHASE_BOOST;
         k.klass = MWX_CLASS_THRUSTING;
     } else {
-        k = path_track(id, t, lat1, lon1, 120e3 + 1800.0 * (t - 190) + ahead_m, 150e3, 1800, 0);
+        k = path_track(id, t, lat1, lon1, 120e3 + 1800.0 * (t - 190) + ahead_m, 150e3, 1800, 0, 3);
         k.phase = MWX_PHASE_BALLISTIC;
         k.klass = MWX_CLASS_BALLISTIC;
     }
@@ -202,5 +149,5 @@ int main(void)
         cmocka_unit_test(test_confirmed_thrust_redraws),
         cmocka_unit_test(test_second_track_folded),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, wt_path_setup, NULL);
 }
