@@ -18,7 +18,7 @@
  *      satellite and the pair is triangulated into a tentative track;
  *   5. tentative tracks are confirmed at confirm_hits hits and dropped after more than
  *      confirm_window - confirm_hits misses of the sensor that started them, or
- *      tentative_timeout_s without an update (also checked before step 2); confirmed
+ *      tentative_timeout_s without an update (checked before step 2); confirmed
  *      tracks are dropped after delete_timeout_s without an update (with a last record
  *      in phase "impact" when their predicted impact time has passed).
  * Updated confirmed tracks refresh their impact prediction and launch estimate (at most
@@ -1189,8 +1189,8 @@ static void process_scan(mwx_tracker_t *t)
             if (k->origin_sensor == t->scan_sensor && k->hit_stamp != t->stamp &&
                 k->t_created < t->scan_t)
                 k->misses++;
-            if (k->misses > t->cfg.confirm_window - t->cfg.confirm_hits ||
-                t->scan_t - k->t_update > t->cfg.tentative_timeout_s)
+            /* (the timeout was checked before gating: this scan's time is the same) */
+            if (k->misses > t->cfg.confirm_window - t->cfg.confirm_hits)
                 delete_track(t, k);
         } else if (t->scan_t - k->t_update > t->cfg.delete_timeout_s) {
             /* Out of every sensor's sight (a lofted flight above the radars, IR gone at
