@@ -446,6 +446,10 @@ typedef struct mwx_record {
  * truncates) when it did not fit. */
 MWX_API int mwx_strlcpy(char *dst, const char *src, size_t n);
 
+/* A 64-bit key (FNV-1a) of the pair of strings (a, b); b may be NULL. Equal pairs have
+ * equal keys, and ("ab", "c") is not ("a", "bc"): a table compares keys before strings. */
+MWX_API uint64_t mwx_id_key(const char *a, const char *b);
+
 /* Protobuf encoding of one record's payload (proto/mwx_record.proto), for the recording
  * and for anything that embeds records (wire envelopes). encode writes at most cap bytes
  * and sets *len; MWX_EFULL when cap is too small. decode validates (required fields,

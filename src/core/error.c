@@ -77,6 +77,19 @@ int mwx_exit_status(int code)
     }
 }
 
+uint64_t mwx_id_key(const char *a, const char *b)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (; *a; a++)
+        h = (h ^ (unsigned char)*a) * 1099511628211ULL;
+    if (!b)
+        return h;
+    h = (h ^ 0xffu) * 1099511628211ULL; /* not a byte of a string (UTF-8 has no 0xff) */
+    for (; *b; b++)
+        h = (h ^ (unsigned char)*b) * 1099511628211ULL;
+    return h;
+}
+
 int mwx_strlcpy(char *dst, const char *src, size_t n)
 {
     size_t len;

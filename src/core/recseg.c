@@ -186,14 +186,6 @@ typedef struct keymap {
     size_t cap, n;
 } keymap_t;
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-    return h;
-}
-
 static uint64_t *keymap_slot(keymap_t *m, const char *key, int add)
 {
     if (add && (m->n + 1) * 2 > m->cap) {
@@ -207,7 +199,7 @@ static uint64_t *keymap_slot(keymap_t *m, const char *key, int add)
         }
         for (size_t i = 0; i < m->cap; i++)
             if (m->key[i][0]) {
-                size_t j = hash_str(m->key[i]) & (g.cap - 1);
+                size_t j = mwx_id_key(m->key[i], NULL) & (g.cap - 1);
                 while (g.key[j][0])
                     j = (j + 1) & (g.cap - 1);
                 memcpy(g.key[j], m->key[i], sizeof g.key[j]);
@@ -219,7 +211,7 @@ static uint64_t *keymap_slot(keymap_t *m, const char *key, int add)
     }
     if (!m->cap)
         return NULL;
-    size_t j = hash_str(key) & (m->cap - 1);
+    size_t j = mwx_id_key(key, NULL) & (m->cap - 1);
     while (m->key[j][0]) {
         if (strcmp(m->key[j], key) == 0)
             return &m->last[j];

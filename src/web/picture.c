@@ -20,6 +20,7 @@
 typedef struct pic_track {
     char node[MWX_ID_LEN];
     char track_id[MWX_ID_LEN];
+    uint64_t key;        /* mwx_id_key(node, track_id), compared first: 512 tracks a report */
     char *json;          /* the latest record's line, or NULL: then rec, encoded when read */
     mwx_rec_track_t rec; /* the latest record (json NULL: published while nobody watched) */
     int have_rec;
@@ -172,8 +173,9 @@ size_t mwxi_picture_track_count(const mwx_picture_t *p)
 
 static pic_track_t *find_track(mwx_picture_t *p, const mwx_rec_track_t *t, int *evicted)
 {
+    uint64_t key = mwx_id_key(t->node, t->track_id);
     for (size_t i = 0; i < p->n_tracks; i++)
-        if (strcmp(p->tracks[i]->node, t->node) == 0 &&
+        if (p->tracks[i]->key == key && strcmp(p->tracks[i]->node, t->node) == 0 &&
             strcmp(p->tracks[i]->track_id, t->track_id) == 0)
             return p->tracks[i];
     pic_track_t *pt;
@@ -195,6 +197,7 @@ static pic_track_t *find_track(mwx_picture_t *p, const mwx_rec_track_t *t, int *
     }
     mwx_strlcpy(pt->node, t->node, sizeof pt->node);
     mwx_strlcpy(pt->track_id, t->track_id, sizeof pt->track_id);
+    pt->key = key;
     pt->min_dt = TRAIL_MIN_DT_S;
     return pt;
 }

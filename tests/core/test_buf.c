@@ -16,6 +16,21 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "mwx/core.h"
+
+/* mwx_id_key: FNV-1a 64 (the published test vectors for one string), and a pair is not
+ * the concatenation of its strings. */
+static void test_id_key(void **state)
+{
+    (void)state;
+    assert_true(mwx_id_key("", NULL) == 0xcbf29ce484222325ULL);
+    assert_true(mwx_id_key("a", NULL) == 0xaf63dc4c8601ec8cULL);
+    assert_true(mwx_id_key("foobar", NULL) == 0x85944171f73967e8ULL);
+    assert_true(mwx_id_key("JP", "JP-12") == mwx_id_key("JP", "JP-12"));
+    assert_true(mwx_id_key("ab", "c") != mwx_id_key("a", "bc"));
+    assert_true(mwx_id_key("abc", "") != mwx_id_key("abc", NULL));
+    assert_true(mwx_id_key("JP", "JP-12") != mwx_id_key("JP", "JP-21"));
+}
 
 static void test_growth(void **state)
 {
@@ -190,6 +205,7 @@ static void test_record_json_agrees(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_id_key),
         cmocka_unit_test(test_growth),
         cmocka_unit_test(test_escape_rules),
         cmocka_unit_test(test_escape_random_parses),
