@@ -304,6 +304,18 @@ typedef struct mwx_boost_sample {
 
 #define MWX_FIT_LAUNCH_MAX 64 /* most samples mwx_fit_launch uses */
 
+/* What mwx_fit_launch tells of its fit besides the launch. */
+typedef struct mwx_launch_fit_info {
+    double burn_s; /* fitted burn time (all stages) */
+    int stages;    /* 1 or 2 */
+    /* The other stage count's launch, valid when it fits the samples nearly as well
+     * (within 25 % of the cost): samples of the last part of a boost do not tell a
+     * second stage from one long stage, and their launch times differ by tens of s. */
+    mwx_rec_launch_est_t other;
+    double other_burn_s;
+    int other_stages;
+} mwx_launch_fit_info_t;
+
 /* Launch point and time fitted to a track's early flight: a booster of one or two
  * stages (equal stage mass fractions zeta and burn times Ts, Isp 270 s, constant mass
  * flow, so the thrust acceleration rises as the mass falls and drops at staging) rising
@@ -314,10 +326,12 @@ typedef struct mwx_boost_sample {
  * is the first sample's sub-point moved back along the ground track by the fitted
  * horizontal distance flown before it. out->t is t0. MWX_ERANGE when the fit fails or
  * puts the burnout before the second sample or the first 3 s (the samples saw no
- * boost); *burn_s (optional) is the fitted burn time.
+ * boost); *info (optional) has the fitted burn time and stage count, and the other
+ * stage count's launch when the samples cannot tell the two apart.
  * Docs: docs/TRACKER.md, Predictions. */
 MWX_API MWX_NODISCARD int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s,
-                                         int n, mwx_rec_launch_est_t *out, double *burn_s);
+                                         int n, mwx_rec_launch_est_t *out,
+                                         mwx_launch_fit_info_t *info);
 
 #ifdef __cplusplus
 }

@@ -486,6 +486,8 @@ int mwx_estimate_launch(const mwx_dyn_params_t *p, const double *x, double t, in
 #define FIT_VE         2648.0  /* Isp 270 s */
 #define FIT_BETA_BOOST 20000.0 /* kg/m^2 */
 #define FIT_NP         3       /* t0, zeta, Ts */
+/* the two stage counts' costs within this factor: the samples do not tell them apart */
+#define FIT_STAGES_TIE 1.25
 
 typedef struct fit_ctx {
     const mwx_dyn_params_t *p;
@@ -607,34 +609,45 @@ static void fit_clamp(const fit_ctx_t *c, double *q)
     q[2] = fmin(fmax(q[2], 2.0), 400.0);
 }
 
+/* The normal matrix A = J'J of the residuals r0 at q (forward differences) and the
+ * gradient's negative b = -J'r0. */
+static void fit_normal(fit_ctx_t *c, const double *q, const double *r0, double *A, double *b)
+{
+    static const double dq[FIT_NP] = {0.05, 1e-4, 0.05};
+    double r1[2 * MWX_FIT_LAUNCH_MAX], J[2 * MWX_FIT_LAUNCH_MAX][FIT_NP];
+    int m = 2 * c->n;
+    for (int j = 0; j < FIT_NP; j++) {
+        double qq[FIT_NP];
+        memcpy(qq, q, sizeof(qq));
+        qq[j] += dq[j];
+        fit_resid(c, qq, r1, NULL);
+        for (int i = 0; i < m; i++)
+            J[i][j] = (r1[i] - r0[i]) / dq[j];
+    }
+    for (int a = 0; a < FIT_NP; a++) {
+        b[a] = 0.0;
+        for (int i = 0; i < m; i++)
+            b[a] -= J[i][a] * r0[i];
+        for (int bb = 0; bb < FIT_NP; bb++) {
+            A[a * FIT_NP + bb] = 0.0;
+            for (int i = 0; i < m; i++)
+                A[a * FIT_NP + bb] += J[i][a] * J[i][bb];
+        }
+    }
+}
+
 /* Levenberg-Marquardt from q; returns the cost at the end. */
 static double fit_lm(fit_ctx_t *c, double *q)
 {
-    static const double dq[FIT_NP] = {0.05, 1e-4, 0.05};
-    double r0[2 * MWX_FIT_LAUNCH_MAX], r1[2 * MWX_FIT_LAUNCH_MAX];
-    double J[2 * MWX_FIT_LAUNCH_MAX][FIT_NP], lambda = 1e-2;
+    double r0[2 * MWX_FIT_LAUNCH_MAX], r1[2 * MWX_FIT_LAUNCH_MAX], lambda = 1e-2;
     int m = 2 * c->n;
     double cost;
     fit_clamp(c, q);
     cost = fit_resid(c, q, r0, NULL);
     for (int it = 0; it < 30; it++) {
-        double A[FIT_NP * FIT_NP] = {0}, b[FIT_NP] = {0}, step[FIT_NP], qn[FIT_NP], cn;
+        double A[FIT_NP * FIT_NP], b[FIT_NP], step[FIT_NP], qn[FIT_NP], cn;
         int ok = 0;
-        for (int j = 0; j < FIT_NP; j++) {
-            double qq[FIT_NP];
-            memcpy(qq, q, sizeof(qq));
-            qq[j] += dq[j];
-            fit_resid(c, qq, r1, NULL);
-            for (int i = 0; i < m; i++)
-                J[i][j] = (r1[i] - r0[i]) / dq[j];
-        }
-        for (int a = 0; a < FIT_NP; a++) {
-            for (int i = 0; i < m; i++)
-                b[a] -= J[i][a] * r0[i];
-            for (int bb = 0; bb < FIT_NP; bb++)
-                for (int i = 0; i < m; i++)
-                    A[a * FIT_NP + bb] += J[i][a] * J[i][bb];
-        }
+        fit_normal(c, q, r0, A, b);
         for (int tries = 0; tries < 8 && !ok; tries++) {
             double Ad[FIT_NP * FIT_NP], Ai[FIT_NP * FIT_NP];
             memcpy(Ad, A, sizeof(Ad));
@@ -671,14 +684,50 @@ static double fit_lm(fit_ctx_t *c, double *q)
     return cost;
 }
 
+/* The launch estimate of the fitted q (c->stages set): the first sample's sub-point moved
+ * back along the ground track by the horizontal distance flown before it; MWX_ERANGE when
+ * the burnout comes before the second sample or the first 3 s (a flight first seen in
+ * ballistic flight: fits to such samples put the burnout on the first one, and these
+ * samples cannot time its boost). */
+static int fit_point(fit_ctx_t *c, const double *q, mwx_rec_launch_est_t *out)
+{
+    const mwx_boost_sample_t *s = c->s;
+    double res[2 * MWX_FIT_LAUNCH_MAX], ground = 0.0, s12, az1, az2, lat, lon;
+    int k2 = c->n - 1;
+    if (q[0] + fit_burn(c, q[2]) < fmax(s[1].t, s[0].t + 3.0))
+        return MWX_ERANGE;
+    fit_resid(c, q, res, &ground);
+    /* the ground track's direction from the first sample to one 10 s or more later */
+    for (int i = 1; i < c->n; i++)
+        if (s[i].t - s[0].t >= 10.0) {
+            k2 = i;
+            break;
+        }
+    mwx_geodesic_inverse(&c->p->earth, s[0].lat, s[0].lon, s[k2].lat, s[k2].lon, &s12, &az1, &az2);
+    if (s12 > 1.0 && ground > 0.0) {
+        mwx_geodesic_direct(&c->p->earth, s[0].lat, s[0].lon, az1 + MWX_PI, ground, &lat, &lon);
+    } else {
+        lat = s[0].lat;
+        lon = s[0].lon;
+    }
+    out->valid = 1;
+    out->lat = lat / MWX_DEG;
+    out->lon = mwx_wrap_pi(lon) / MWX_DEG;
+    out->t = q[0];
+    out->basis = MWX_LAUNCH_FIT;
+    return MWX_OK;
+}
+
 int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s, int n,
-                   mwx_rec_launch_est_t *out, double *burn_s)
+                   mwx_rec_launch_est_t *out, mwx_launch_fit_info_t *info)
 {
     fit_ctx_t c = {p, s, n, 0, 2, 0};
-    double best[FIT_NP] = {0}, best_cost = HUGE_VAL, res[2 * MWX_FIT_LAUNCH_MAX], ground = 0.0;
-    double rise, s12, az1, az2, lat, lon;
-    int k2 = n - 1, best_stages = 2, i_fast = 0;
+    double best[2][FIT_NP] = {{0}}, best_cost[2] = {HUGE_VAL, HUGE_VAL};
+    double res[2 * MWX_FIT_LAUNCH_MAX], rise;
+    int i_fast = 0, b, o;
     memset(out, 0, sizeof(*out));
+    if (info)
+        memset(info, 0, sizeof(*info));
     if (n < 4 || n > MWX_FIT_LAUNCH_MAX || s[n - 1].t - s[0].t < 6.0)
         return MWX_ERANGE;
     while (c.g0 < n && s[c.g0].sigma_gamma_rad > 0.1)
@@ -704,17 +753,17 @@ int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s, int n
             c0[w] = HUGE_VAL;
         for (int a = 0; a < 3; a++)
             for (int z = 0; z < 2; z++)
-                for (int b = 0; b < 3; b++) {
+                for (int bb = 0; bb < 3; bb++) {
                     double f[3] = {1.0, 0.6, 1.6}, fb[3] = {0.0, 0.6, 1.2};
                     double t0 = s[0].t - f[a] * rise, burn;
                     double q[FIT_NP], cost;
                     int w;
-                    if (b == 0) {
+                    if (bb == 0) {
                         if (i_fast == n - 1)
                             continue;
                         burn = s[i_fast].t - t0;
                     } else {
-                        burn = fb[b] * (s[n - 1].t - t0);
+                        burn = fb[bb] * (s[n - 1].t - t0);
                     }
                     q[0] = t0;
                     q[1] = z ? 0.75 : 0.45;
@@ -735,41 +784,32 @@ int mwx_fit_launch(const mwx_dyn_params_t *p, const mwx_boost_sample_t *s, int n
             if (!isfinite(c0[w]))
                 continue;
             cost = fit_lm(&c, q0[w]);
-            if (cost < best_cost) {
-                best_cost = cost;
-                best_stages = st;
-                memcpy(best, q0[w], sizeof(best));
+            if (cost < best_cost[st - 1]) {
+                best_cost[st - 1] = cost;
+                memcpy(best[st - 1], q0[w], sizeof(best[0]));
             }
         }
     }
-    c.stages = best_stages;
-    /* the fit speaks for a boost it saw: a burnout before the second sample or the
-     * first 3 s is a flight first seen in ballistic flight (fits to such samples put the
-     * burnout on the first one), whose boost these samples cannot time */
-    if (best[0] + fit_burn(&c, best[2]) < fmax(s[1].t, s[0].t + 3.0))
+    b = best_cost[1] < best_cost[0]; /* index of the better stage count */
+    o = !b;
+    if (!isfinite(best_cost[b]))
         return MWX_ERANGE;
-    if (!isfinite(best_cost))
+    c.stages = b + 1;
+    if (fit_point(&c, best[b], out) != MWX_OK)
         return MWX_ERANGE;
-    fit_resid(&c, best, res, &ground);
-    /* the ground track's direction from the first sample to one 10 s or more later */
-    for (int i = 1; i < n; i++)
-        if (s[i].t - s[0].t >= 10.0) {
-            k2 = i;
-            break;
+    if (info) {
+        info->burn_s = fit_burn(&c, best[b][2]);
+        info->stages = b + 1;
+        /* the other stage count, when it fits within FIT_STAGES_TIE of the cost: late
+         * in a boost, the last part of a second stage and of one long stage look alike
+         * (soak block 0: JP's tracks 35-49 s early as one stage of 128 s, the 90 s
+         * two-stage truth 2-3 % behind in cost) */
+        c.stages = o + 1;
+        if (best_cost[o] <= FIT_STAGES_TIE * best_cost[b] &&
+            fit_point(&c, best[o], &info->other) == MWX_OK) {
+            info->other_burn_s = fit_burn(&c, best[o][2]);
+            info->other_stages = o + 1;
         }
-    mwx_geodesic_inverse(&p->earth, s[0].lat, s[0].lon, s[k2].lat, s[k2].lon, &s12, &az1, &az2);
-    if (s12 > 1.0 && ground > 0.0) {
-        mwx_geodesic_direct(&p->earth, s[0].lat, s[0].lon, az1 + MWX_PI, ground, &lat, &lon);
-    } else {
-        lat = s[0].lat;
-        lon = s[0].lon;
     }
-    out->valid = 1;
-    out->lat = lat / MWX_DEG;
-    out->lon = mwx_wrap_pi(lon) / MWX_DEG;
-    out->t = best[0];
-    out->basis = MWX_LAUNCH_FIT;
-    if (burn_s)
-        *burn_s = fit_burn(&c, best[2]);
     return MWX_OK;
 }

@@ -81,8 +81,16 @@ void mwxi_trk_hist_add(mwx_tracker_t *t, trk_t *k)
     }
     if (h->n_boost >= 3 && (done || k->t - h->t_fit >= HIST_FIT_EVERY)) {
         mwx_rec_launch_est_t l;
+        mwx_launch_fit_info_t fi;
         h->t_fit = k->t;
-        if (mwx_fit_launch(&t->cfg.dyn, h->s, h->n, &l, NULL) == MWX_OK) {
+        if (mwx_fit_launch(&t->cfg.dyn, h->s, h->n, &l, &fi) == MWX_OK) {
+            /* the samples cannot tell one long stage from two (a track first seen late
+             * in the boost): the stage count whose launch is nearer the boost's own
+             * fly-back, a measure independent of the stage law */
+            k->fit_tie = fi.other.valid;
+            if (fi.other.valid && k->launch_from_boost &&
+                fabs(fi.other.t - k->launch_fb.t) < fabs(l.t - k->launch_fb.t))
+                l = fi.other;
             k->launch = l;
             k->launch_fit = 1;
         }

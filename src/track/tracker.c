@@ -407,20 +407,22 @@ static void launch_from_boost(mwx_tracker_t *t, trk_t *k)
     var = fmax(var, 1.0);
     w = 1.0 / var;
     if (!k->launch_from_boost) {
-        k->launch = l;
+        k->launch_fb = l;
         k->launch_w = w;
     } else {
-        double dlon = l.lon - k->launch.lon, a = w / (k->launch_w + w);
+        double dlon = l.lon - k->launch_fb.lon, a = w / (k->launch_w + w);
         if (dlon > 180.0)
             dlon -= 360.0;
         if (dlon < -180.0)
             dlon += 360.0;
-        k->launch.lat += (l.lat - k->launch.lat) * a;
-        k->launch.lon += dlon * a;
-        k->launch.t += (l.t - k->launch.t) * a;
+        k->launch_fb.lat += (l.lat - k->launch_fb.lat) * a;
+        k->launch_fb.lon += dlon * a;
+        k->launch_fb.t += (l.t - k->launch_fb.t) * a;
         k->launch_w += w;
     }
     k->launch_from_boost++;
+    if (!k->launch_fit)
+        k->launch = k->launch_fb;
 }
 
 /* A body coming down in air that brakes it harder than gravity pulls (drag above 1 g):
@@ -476,8 +478,9 @@ static void refresh_predictions(mwx_tracker_t *t, trk_t *k)
     mwxi_trk_hist_add(t, k);
     if (boost) {
         /* from the boost mode's own estimate, while the IMM is sure of the boost (near
-         * burnout the combined thrust is a blend of the modes) */
-        if (k->imm.mu[0] > 0.8 && !k->launch_fit)
+         * burnout the combined thrust is a blend of the modes); on past a fit whose
+         * stage count was a tie, which it then decides (hist_add) */
+        if (k->imm.mu[0] > 0.8 && (!k->launch_fit || k->fit_tie))
             launch_from_boost(t, k);
     } else if (!k->launch_from_boost && !k->launch_fit && !k->parent[0] &&
                !reentering_in_air(t, k)) {

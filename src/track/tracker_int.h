@@ -70,16 +70,18 @@ typedef struct trk {
     mwx_imm_t imm;
     mwx_gauss_t comb;
     uint32_t nations;
-    int launch_from_boost; /* number of boost-based launch estimates averaged */
-    double launch_w;       /* their summed weight, 1/s^2 */
-    int launch_fit;        /* the launch estimate is the fit to the early flight */
-    int hist;              /* slot in the history pool, -1 = none */
-    int hist_done;         /* history closed: no slot is taken again */
-    double t_ballistic;    /* when the reported phase last became ballistic */
-    int ballistic_run;     /* consecutive updates with P(ballistic) > 0.95 */
-    int boost_on;          /* IMM mode 0 is the boost mode */
-    int man_on;            /* the last IMM mode is the manoeuvre mode */
-    mwx_phase_t phase;     /* reported phase, with hysteresis */
+    int launch_from_boost;          /* number of boost-based launch estimates averaged */
+    double launch_w;                /* their summed weight, 1/s^2 */
+    mwx_rec_launch_est_t launch_fb; /* their weighted mean */
+    int launch_fit;                 /* the launch estimate is the fit to the early flight */
+    int fit_tie;                    /* the last fit's two stage counts fitted alike */
+    int hist;                       /* slot in the history pool, -1 = none */
+    int hist_done;                  /* history closed: no slot is taken again */
+    double t_ballistic;             /* when the reported phase last became ballistic */
+    int ballistic_run;              /* consecutive updates with P(ballistic) > 0.95 */
+    int boost_on;                   /* IMM mode 0 is the boost mode */
+    int man_on;                     /* the last IMM mode is the manoeuvre mode */
+    mwx_phase_t phase;              /* reported phase, with hysteresis */
     /* the gate's EKF innovation, reused by the update of a single-mode track */
     uint32_t g_stamp;
     int g_meas;
