@@ -16,7 +16,8 @@
  *      start tentative tracks (position from range/az/el, velocity 0 +- 3 km/s);
  *      unassigned IR lines of sight wait (ir_pair_dt_s) for a line of sight from another
  *      satellite and the pair is triangulated into a tentative track;
- *   5. tentative tracks are confirmed at confirm_hits hits and dropped after more than
+ *   5. tentative tracks are confirmed at confirm_hits hits (one a radar started by radar
+ *      hits only: apply_update) and dropped after more than
  *      confirm_window - confirm_hits misses of the sensor that started them, or
  *      tentative_timeout_s without an update (checked before step 2); confirmed
  *      tracks are dropped after delete_timeout_s without an update (with a last record
@@ -511,6 +512,7 @@ void mwxi_trk_init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, doub
     k->hist = -1;
     k->hits = 1;
     k->origin_sensor = sensor;
+    k->origin_radar = t->n_scan > 0 && t->scan[0].kind == MWX_SENSOR_RADAR;
     k->t = k->t_created = k->t_update = tm;
     k->t_report = k->t_refresh = k->t_near = -1e300;
     if (t->cfg.use_imm) {
@@ -907,7 +909,16 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
     }
     k->hit_stamp = t->stamp;
     k->t_update = t->scan_t;
-    k->hits++;
+    /* A line of sight from geostationary orbit fixes two coordinates of three: a radar
+     * false alarm's tentative track, gated wide on its velocity prior, lies along the
+     * line of sight of any missile below it, and was confirmed by it (soak block 12,
+     * B12L6: US's two clutter plots 384 km up over the Yellow Sea, 5 s old, took the
+     * missile's first OPIR line of sight and were reported once, "launched" 850 s
+     * before far out in the Pacific; every node sent a launch notice for it, the
+     * missile's own came 8 s later, a second one). So a track a radar started is
+     * confirmed by radar hits; the lines of sight still update it. */
+    if (k->confirmed || !k->origin_radar || t->scan[0].kind == MWX_SENSOR_RADAR)
+        k->hits++;
     if (t->sensors[t->scan_sensor].nation >= 0)
         k->nations |= 1u << t->sensors[t->scan_sensor].nation;
     t->meas_assigned[mi] = 1;

@@ -904,6 +904,78 @@ static void test_stale_tentative_takes_no_ir(void **state)
     free(k.rec);
 }
 
+/* A track a radar started is not confirmed by IR lines of sight (tracker.c, apply_update):
+ * soak block 12's US measurements around the launch of B12L6 (tests/track/data/
+ * b12l6_us.txt). Two TPY-2 false alarms 384 km up over the Yellow Sea made a tentative
+ * track that took B12L6's first OPIR line of sight, was confirmed by it and reported once
+ * (a launch 850 s before, far out in the Pacific): every node's launch notice for it came
+ * 8 s before the missile's own. Every confirmed report must now lie near the missile. */
+static void test_ir_confirms_no_radar_start(void **state)
+{
+    enum { MAXT = 64 };
+    double tt[MAXT], tx[MAXT][3], worst = 0.0;
+    int nt = 0;
+    char line[512], path[1024];
+    sink_t k = {calloc(MAXREC, sizeof(mwx_rec_track_t)), 0};
+    mwx_tracker_t *tr = NULL;
+    mwx_tracker_cfg_t c;
+    FILE *f;
+    (void)state;
+    snprintf(path, sizeof path, "%s/tests/track/data/b12l6_us.txt", MWX_SOURCE_DIR);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    mwx_tracker_cfg_default(&c, "US", 256);
+    assert_int_equal(mwx_tracker_create(&c, &tr, NULL), 0);
+    mwx_tracker_set_callback(tr, on_track, &k);
+    while (fgets(line, sizeof line, f)) {
+        mwx_rec_meas_t m;
+        double *e = m.sensor_ecef_m;
+        memset(&m, 0, sizeof m);
+        strcpy(m.nation, "US");
+        if (line[0] == 'T') {
+            assert_true(nt < MAXT);
+            assert_int_equal(
+                sscanf(line, "T %lf %*s %lf %lf %lf", &tt[nt], &tx[nt][0], &tx[nt][1], &tx[nt][2]),
+                4);
+            nt++;
+        } else if (line[0] == 'R') {
+            m.kind = MWX_SENSOR_RADAR;
+            assert_int_equal(sscanf(line, "R %lf %31s %lf %lf %lf %lf %lf %lf %lf %lf %lf", &m.t,
+                                    m.sensor, &m.range_m, &m.az_deg, &m.el_deg, &m.sigma_range_m,
+                                    &m.sigma_az_deg, &m.sigma_el_deg, &e[0], &e[1], &e[2]),
+                             11);
+            assert_int_equal(mwx_tracker_add(tr, &m, NULL), 0);
+        } else if (line[0] == 'I') {
+            m.kind = MWX_SENSOR_IR;
+            assert_int_equal(sscanf(line, "I %lf %31s %lf %lf %lf %lf %lf %lf %lf", &m.t, m.sensor,
+                                    &m.los_ecef[0], &m.los_ecef[1], &m.los_ecef[2],
+                                    &m.sigma_los_urad, &e[0], &e[1], &e[2]),
+                             9);
+            assert_int_equal(mwx_tracker_add(tr, &m, NULL), 0);
+        }
+    }
+    fclose(f);
+    assert_int_equal(mwx_tracker_flush(tr, NULL), MWX_OK);
+    assert_true(nt > 30);
+    assert_true(k.n > 0); /* the missile is tracked */
+    for (int i = 0; i < k.n; i++) {
+        const mwx_rec_track_t *r = &k.rec[i];
+        int j = 0;
+        double d[3];
+        while (j + 1 < nt && tt[j + 1] <= r->t)
+            j++;
+        /* the truth at the whole second before: B12L6 flies < 2 km in a second here */
+        for (int a = 0; a < 3; a++)
+            d[a] = r->ecef_m[a] - tx[j][a];
+        worst = fmax(worst, sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]));
+    }
+    printf("radar-started track, IR: %d records, worst distance from B12L6 %.1f km\n", k.n,
+           worst / 1e3);
+    assert_true(worst < 20e3); /* before: a report 563 km away */
+    mwx_tracker_destroy(tr);
+    free(k.rec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -918,6 +990,7 @@ int main(void)
         cmocka_unit_test(test_landed_track_after_feed_gap),
         cmocka_unit_test(test_lost_in_boost_takes_no_clutter),
         cmocka_unit_test(test_stale_tentative_takes_no_ir),
+        cmocka_unit_test(test_ir_confirms_no_radar_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
