@@ -231,6 +231,14 @@ static double same_threat(const mwx_warn_t *w, const wtrack_t *ta, const wtrack_
     double s12, az1, az2, tie = strcmp(a->track_id, b->track_id) ? 1e-6 : 0;
     double pos = NAN, launch = NAN, dt = a->t - b->t, r = mwx_norm3(b->ecef_m);
 
+    /* (g) a part separated from a track (the tracker's and fusion's parent: a spent
+     * stage, or the upper stage leaving it) is of that track's launch, however far apart
+     * (d) finds their states: soak block 13, B13L46, every node: US's track of the upper
+     * stage, linked to the fused track of the booster it left, sent a second launch
+     * notice 44 s after the first */
+    if (by_launch && ((a->parent[0] && strcmp(a->parent, b->track_id) == 0) ||
+                      (b->parent[0] && strcmp(b->parent, a->track_id) == 0)))
+        return tie;
     if (held_apart(ta, tb))
         return INFINITY;
     if (fabs(dt) <= SAME_POS_MAX_DT_S && r > 1e6) {

@@ -785,6 +785,7 @@ static void test_series_kind_kept(void **st)
 typedef struct salvo_track {
     const char *id;
     double launch_t, from_t, to_t, alt_m;
+    const char *parent; /* a part separated from this track (NULL: none) */
 } salvo_track_t;
 
 static mwx_rec_track_t salvo_state(const salvo_track_t *s, double t)
@@ -793,6 +794,8 @@ static mwx_rec_track_t salvo_state(const salvo_track_t *s, double t)
     mwx_rec_track_t k = path_track(s->id, t, 39.2, 125.67, 36.0, 133.5, d, d + s->alt_m, v, v, 5.0);
     k.launch.t = s->launch_t;
     k.confirmed = 1;
+    if (s->parent)
+        snprintf(k.parent, sizeof k.parent, "%s", s->parent);
     return k;
 }
 
@@ -832,28 +835,36 @@ static int salvo_notices(const char *name, const salvo_track_t *tr, int n, char 
  * other the whole boost), each tracked while the other is: two notices, not the first's
  * taken for both. A second track of the first missile (500 m off: fusion's duplicate)
  * sends none; nor does the second missile's notice go to a lost fragment of the first's
- * track while the first is still tracked. */
+ * track while the first is still tracked. A part separated from the first missile's track
+ * sends none either. */
 static void test_salvo_launch_notices(void **st)
 {
     char names[8][64];
     (void)st;
     for (int g = 0; g < 2; g++) {
         double gap = g ? 6.0 : 100.0;
-        salvo_track_t two[3] = {{"JP-F3", 200, 230, 400, 0},
-                                {"JP-F4", 200 + gap, 230 + gap, 400, 0},
-                                {"JP-2", 200, 250, 400, 500}};
+        salvo_track_t two[3] = {{"JP-F3", 200, 230, 400, 0, NULL},
+                                {"JP-F4", 200 + gap, 230 + gap, 400, 0, NULL},
+                                {"JP-2", 200, 250, 400, 500, NULL}};
         assert_int_equal(salvo_notices(g ? "salvo6" : "salvo100", two, 3, names), 2);
         assert_string_equal(names[0], "JP-F3");
         assert_string_equal(names[1], "JP-F4");
         /* the first missile's notice-bearing track is lost at 280 (its duplicate JP-2 goes
          * on); the second missile's track appears at 330 */
-        salvo_track_t frag[3] = {{"JP-F3", 200, 230, 280, 0},
-                                 {"JP-2", 200, 250, 400, 500},
-                                 {"JP-F4", 200 + gap, 330, 400, 0}};
+        salvo_track_t frag[3] = {{"JP-F3", 200, 230, 280, 0, NULL},
+                                 {"JP-2", 200, 250, 400, 500, NULL},
+                                 {"JP-F4", 200 + gap, 330, 400, 0, NULL}};
         assert_int_equal(salvo_notices(g ? "salvo6f" : "salvo100f", frag, 3, names), 2);
         assert_string_equal(names[0], "JP-F3");
         assert_string_equal(names[1], "JP-F4");
     }
+    /* rule (g): a part separated from the first missile's track (its parent), 3 km above
+     * it and so held apart by (d), is of its launch: no notice of its own (soak block 13,
+     * B13L46: every node's second notice, 44 s after the first) */
+    salvo_track_t stage[2] = {{"JP-F3", 200, 230, 400, 0, NULL},
+                              {"JP-F5", 200, 260, 400, 3000, "JP-F3"}};
+    assert_int_equal(salvo_notices("stage", stage, 2, names), 1);
+    assert_string_equal(names[0], "JP-F3");
 }
 
 /* The en / ja / ko texts of a CAP document's element name contain these. */
