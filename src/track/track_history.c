@@ -14,6 +14,7 @@ void mwxi_trk_hist_release(mwx_tracker_t *t, trk_t *k)
         t->hist_free[t->n_hist_free++] = k->hist;
     k->hist = -1;
     k->hist_done = 1;
+    k->fit_tie = 0; /* no fit comes to decide it */
 }
 
 /* Keep a sample of a confirmed track's early flight, and fit the launch to them: from

@@ -513,7 +513,7 @@ void mwxi_trk_init_track(mwx_tracker_t *t, trk_t *k, const mwx_gauss_t *s0, doub
     k->hits = 1;
     k->origin_sensor = sensor;
     k->origin_radar = t->n_scan > 0 && t->scan[0].kind == MWX_SENSOR_RADAR;
-    k->t = k->t_created = k->t_update = tm;
+    k->t = k->t_created = k->t_update = k->t_hit = tm;
     k->t_report = k->t_refresh = k->t_near = -1e300;
     if (t->cfg.use_imm) {
         mwx_imm_init(&k->imm, 2, t->model_ptr, t->filter, s0, mu0);
@@ -916,9 +916,14 @@ static void apply_update(mwx_tracker_t *t, int mi, int ki)
      * missile's first OPIR line of sight and were reported once, "launched" 850 s
      * before far out in the Pacific; every node sent a launch notice for it, the
      * missile's own came 8 s later, a second one). So a track a radar started is
-     * confirmed by radar hits; the lines of sight still update it. */
-    if (k->confirmed || !k->origin_radar || t->scan[0].kind == MWX_SENSOR_RADAR)
+     * confirmed by radar hits; the lines of sight still update it, but do not keep it
+     * from its tentative timeout (t_hit): a false alarm of a radar that scans no more
+     * would otherwise take a line of sight of the missile every second and keep the two
+     * satellites' pair that starts the missile's own track from forming. */
+    if (k->confirmed || !k->origin_radar || t->scan[0].kind == MWX_SENSOR_RADAR) {
         k->hits++;
+        k->t_hit = t->scan_t;
+    }
     if (t->sensors[t->scan_sensor].nation >= 0)
         k->nations |= 1u << t->sensors[t->scan_sensor].nation;
     t->meas_assigned[mi] = 1;
@@ -1087,7 +1092,7 @@ static void process_scan(mwx_tracker_t *t)
      * back to a launch 1,000 s early off Japan; its launch notice was the first of two. */
     for (int i = 0; i < t->cap; i++) {
         trk_t *k = &t->trk[i];
-        if (k->active && !k->confirmed && t->scan_t - k->t_update > t->cfg.tentative_timeout_s)
+        if (k->active && !k->confirmed && t->scan_t - k->t_hit > t->cfg.tentative_timeout_s)
             delete_track(t, k);
     }
     /* one ENU basis per scan: its measurements share the site */

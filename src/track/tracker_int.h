@@ -63,6 +63,7 @@ typedef struct trk {
     int active, confirmed;
     int hits, misses, origin_sensor;
     int origin_radar; /* started by a radar plot (not by two satellites' lines of sight) */
+    double t_hit;     /* last hit that counts toward confirmation (tentative timeout) */
     char id[MWX_ID_LEN];
     double t, t_created, t_update, t_report, t_refresh;
     /* last scan in which a measurement the track did not take was kept from starting a

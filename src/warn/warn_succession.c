@@ -231,14 +231,6 @@ static double same_threat(const mwx_warn_t *w, const wtrack_t *ta, const wtrack_
     double s12, az1, az2, tie = strcmp(a->track_id, b->track_id) ? 1e-6 : 0;
     double pos = NAN, launch = NAN, dt = a->t - b->t, r = mwx_norm3(b->ecef_m);
 
-    /* (g) a part separated from a track (the tracker's and fusion's parent: a spent
-     * stage, or the upper stage leaving it) is of that track's launch, however far apart
-     * (d) finds their states: soak block 13, B13L46, every node: US's track of the upper
-     * stage, linked to the fused track of the booster it left, sent a second launch
-     * notice 44 s after the first */
-    if (by_launch && ((a->parent[0] && strcmp(a->parent, b->track_id) == 0) ||
-                      (b->parent[0] && strcmp(b->parent, a->track_id) == 0)))
-        return tie;
     if (held_apart(ta, tb))
         return INFINITY;
     if (fabs(dt) <= SAME_POS_MAX_DT_S && r > 1e6) {
@@ -532,6 +524,26 @@ static int notice_waits(const mwx_warn_t *w, const wtrack_t *tr)
     return 0;
 }
 
+/* Is a separated from b: b its parent, or its parent's parent, ... (the picture's tracks
+ * by id; a chain of at most PART_DEPTH) */
+#define PART_DEPTH 4
+static int part_of(const mwx_warn_t *w, const wtrack_t *a, const wtrack_t *b)
+{
+    const char *p = a->trk.parent;
+    for (int d = 0; d < PART_DEPTH && p[0]; d++) {
+        const wtrack_t *up = NULL;
+        if (strcmp(p, b->trk.track_id) == 0)
+            return 1;
+        for (int k = 0; k < MWX_WARN_MAX_TRACKS && !up; k++)
+            if (w->tracks[k].used && strcmp(w->tracks[k].trk.track_id, p) == 0)
+                up = &w->tracks[k];
+        if (!up)
+            return 0;
+        p = up->trk.parent;
+    }
+    return 0;
+}
+
 /* tr is about to send an Alert of this kind: is the threat warned of already? Returns 0
  * (no: send it), 1 (a journaled or lost track's series was taken over: decide again on
  * it), 2 (a live track of the threat carries the series, or, for the boost fan, a track of
@@ -542,6 +554,23 @@ int mwxi_warn_succession(mwx_warn_t *w, wtrack_t *tr, int kind)
     wtrack_t *best = NULL;
     double best_cost = INFINITY;
     int fan = w->no_prediction && kind == MWX_WARN_OVERFLIGHT;
+    if (kind == MWX_WARN_LAUNCH) {
+        /* (g) a part separated from a track (the record's parent, followed up: a spent
+         * stage, the upper stage leaving it, what separates from that) is of that
+         * track's launch, however far apart (d) finds their states: while a live
+         * relative carries the launch's notice, it sends none (soak block 13, B13L46,
+         * every node: US's track of the upper stage, linked to the fused track of the
+         * booster it left, sent a second notice 44 s after the first). Only here: a
+         * relative takes no series over (a spent stage's impact would end the notice). */
+        for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
+            wtrack_t *o = &w->tracks[k];
+            if (o == tr || !o->used || o->orphan || o->lost || mwxi_warn_journaled(o) ||
+                !mwxi_warn_jseries(o, kind)->active || !(part_of(w, tr, o) || part_of(w, o, tr)))
+                continue;
+            tr->stood_for[kind] = mwxi_warn_jseries(o, kind)->jkey;
+            return 2;
+        }
+    }
     for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
         wtrack_t *o = &w->tracks[k];
         double cost;

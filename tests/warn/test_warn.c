@@ -861,9 +861,13 @@ static void test_salvo_launch_notices(void **st)
     /* rule (g): a part separated from the first missile's track (its parent), 3 km above
      * it and so held apart by (d), is of its launch: no notice of its own (soak block 13,
      * B13L46: every node's second notice, 44 s after the first) */
-    salvo_track_t stage[2] = {{"JP-F3", 200, 230, 400, 0, NULL},
-                              {"JP-F5", 200, 260, 400, 3000, "JP-F3"}};
+    salvo_track_t stage[3] = {{"JP-F3", 200, 230, 400, 0, NULL},
+                              {"JP-F5", 200, 260, 400, 3000, "JP-F3"},
+                              {"JP-F6", 200, 290, 400, 6000, "JP-F5"}};
     assert_int_equal(salvo_notices("stage", stage, 2, names), 1);
+    assert_string_equal(names[0], "JP-F3");
+    /* and a part of that part (the chain followed up) */
+    assert_int_equal(salvo_notices("stage2", stage, 3, names), 1);
     assert_string_equal(names[0], "JP-F3");
 }
 
