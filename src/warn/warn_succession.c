@@ -524,24 +524,24 @@ static int notice_waits(const mwx_warn_t *w, const wtrack_t *tr)
     return 0;
 }
 
-/* Is a separated from b: b its parent, or its parent's parent, ... (the picture's tracks
- * by id; a chain of at most PART_DEPTH) */
+/* a's relatives up its parent chain (the picture's tracks by id), at most PART_DEPTH;
+ * returns how many */
 #define PART_DEPTH 4
-static int part_of(const mwx_warn_t *w, const wtrack_t *a, const wtrack_t *b)
+static int ancestors(const mwx_warn_t *w, const wtrack_t *a, const wtrack_t **up)
 {
     const char *p = a->trk.parent;
-    for (int d = 0; d < PART_DEPTH && p[0]; d++) {
-        const wtrack_t *up = NULL;
-        if (strcmp(p, b->trk.track_id) == 0)
-            return 1;
-        for (int k = 0; k < MWX_WARN_MAX_TRACKS && !up; k++)
+    int n = 0;
+    while (n < PART_DEPTH && p[0]) {
+        const wtrack_t *u = NULL;
+        for (int k = 0; k < MWX_WARN_MAX_TRACKS && !u; k++)
             if (w->tracks[k].used && strcmp(w->tracks[k].trk.track_id, p) == 0)
-                up = &w->tracks[k];
-        if (!up)
-            return 0;
-        p = up->trk.parent;
+                u = &w->tracks[k];
+        if (!u)
+            break;
+        up[n++] = u;
+        p = u->trk.parent;
     }
-    return 0;
+    return n;
 }
 
 /* tr is about to send an Alert of this kind: is the threat warned of already? Returns 0
@@ -562,10 +562,22 @@ int mwxi_warn_succession(mwx_warn_t *w, wtrack_t *tr, int kind)
          * every node: US's track of the upper stage, linked to the fused track of the
          * booster it left, sent a second notice 44 s after the first). Only here: a
          * relative takes no series over (a spent stage's impact would end the notice). */
+        const wtrack_t *up[PART_DEPTH], *oup[PART_DEPTH];
+        int nup = ancestors(w, tr, up);
         for (int k = 0; k < MWX_WARN_MAX_TRACKS; k++) {
             wtrack_t *o = &w->tracks[k];
+            int rel = 0;
             if (o == tr || !o->used || o->orphan || o->lost || mwxi_warn_journaled(o) ||
-                !mwxi_warn_jseries(o, kind)->active || !(part_of(w, tr, o) || part_of(w, o, tr)))
+                !mwxi_warn_jseries(o, kind)->active)
+                continue;
+            for (int i = 0; i < nup && !rel; i++)
+                rel = up[i] == o;
+            if (!rel && o->trk.parent[0]) {
+                int no = ancestors(w, o, oup);
+                for (int i = 0; i < no && !rel; i++)
+                    rel = oup[i] == tr;
+            }
+            if (!rel)
                 continue;
             tr->stood_for[kind] = mwxi_warn_jseries(o, kind)->jkey;
             return 2;
