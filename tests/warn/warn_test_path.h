@@ -42,21 +42,8 @@ static inline mwx_rec_track_t path_track(const char *id, double t, double lat1, 
                                          double s_m, double alt_m, double vh_mps, double vu_mps,
                                          double sv_mps)
 {
-    mwx_earth_t wgs = mwx_earth_wgs84();
-    double s12, az1, az2, la, lo, e[3], n[3], u[3];
-    mwx_geodesic_inverse(&wgs, LAT0 * MWX_DEG, LON0 * MWX_DEG, lat1 * MWX_DEG, lon1 * MWX_DEG, &s12,
-                         &az1, &az2);
-    mwx_geodesic_direct(&wgs, LAT0 * MWX_DEG, LON0 * MWX_DEG, az1, s_m, &la, &lo);
-    mwx_geodesic_inverse(&wgs, la, lo, lat1 * MWX_DEG, lon1 * MWX_DEG, &s12, &az1, &az2);
-    mwx_rec_track_t k = wt_track(id, t, la / MWX_DEG, lo / MWX_DEG, alt_m, 0, 0, 0, 0, 0, 0);
-    mwx_enu_basis(la, lo, e, n, u);
-    for (int i = 0; i < 3; i++)
-        k.vel_mps[i] = vh_mps * (sin(az1) * e[i] + cos(az1) * n[i]) + vu_mps * u[i];
-    memset(k.cov_vel_m2s2, 0, sizeof k.cov_vel_m2s2);
-    k.cov_vel_m2s2[0] = k.cov_vel_m2s2[3] = k.cov_vel_m2s2[5] = sv_mps * sv_mps;
-    k.impact.valid = 0;
-    k.launch.lat = LAT0;
-    k.launch.lon = LON0;
+    mwx_rec_track_t k =
+        wt_path_track(id, t, LAT0, LON0, lat1, lon1, s_m, alt_m, vh_mps, vu_mps, sv_mps);
     k.launch.t = T_LAUNCH;
     return k;
 }

@@ -181,4 +181,30 @@ static inline xmlDocPtr wt_read(const char *dir, const char *rel)
     return xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 }
 
+/* A track on the great circle from (lat0, lon0) towards (lat1, lon1), s_m along it, alt_m
+ * up, moving along it at vh_mps and up at vu_mps, velocity sigma sv_mps per axis, 100 m
+ * position sigma; its launch estimate at (lat0, lon0), no impact prediction. */
+static inline mwx_rec_track_t wt_path_track(const char *id, double t, double lat0, double lon0,
+                                            double lat1, double lon1, double s_m, double alt_m,
+                                            double vh_mps, double vu_mps, double sv_mps)
+{
+    mwx_earth_t wgs = mwx_earth_wgs84();
+    double s12, az1, az2, la, lo, e[3], n[3], u[3];
+    mwx_geodesic_inverse(&wgs, lat0 * MWX_DEG, lon0 * MWX_DEG, lat1 * MWX_DEG, lon1 * MWX_DEG, &s12,
+                         &az1, &az2);
+    mwx_geodesic_direct(&wgs, lat0 * MWX_DEG, lon0 * MWX_DEG, az1, s_m, &la, &lo);
+    /* the course here: the azimuth on to the aim point */
+    mwx_geodesic_inverse(&wgs, la, lo, lat1 * MWX_DEG, lon1 * MWX_DEG, &s12, &az1, &az2);
+    mwx_rec_track_t k = wt_track(id, t, la / MWX_DEG, lo / MWX_DEG, alt_m, 0, 0, 0, 0, 0, 0);
+    mwx_enu_basis(la, lo, e, n, u);
+    for (int i = 0; i < 3; i++)
+        k.vel_mps[i] = vh_mps * (sin(az1) * e[i] + cos(az1) * n[i]) + vu_mps * u[i];
+    memset(k.cov_vel_m2s2, 0, sizeof k.cov_vel_m2s2);
+    k.cov_vel_m2s2[0] = k.cov_vel_m2s2[3] = k.cov_vel_m2s2[5] = sv_mps * sv_mps;
+    k.impact.valid = 0;
+    k.launch.lat = lat0;
+    k.launch.lon = lon0;
+    return k;
+}
+
 #endif
