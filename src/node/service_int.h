@@ -19,6 +19,10 @@ typedef int (*svc_log_fn)(void *user, double unix_s, double t_scn, const uint8_t
  * *existed = 1 when the file was there. */
 int mwxi_svc_log_open(const char *path, double start_unix, svc_log_fn fn, void *user,
                       svc_log_t **out, double *start_unix_out, int *existed, mwx_err_t *err);
+/* Read every whole entry of the log (closed segments, then PATH) through fn, read only:
+ * for readers beside a running node (mwx node --dump-log). A torn tail or an entry being
+ * appended ends the reading and is left as it is. MWX_ENOTFOUND when PATH is missing. */
+int mwxi_svc_log_read(const char *path, svc_log_fn fn, void *user, mwx_err_t *err);
 /* Append one entry; with sync, fsync before returning (the outbox: logged before sent). */
 int mwxi_svc_log_append(svc_log_t *l, double unix_s, double t_scn, const uint8_t *data, size_t len,
                         int sync, mwx_err_t *err);

@@ -91,18 +91,17 @@ static int write_full(int fd, const void *buf, size_t n)
 }
 
 /* Replay a closed segment's whole entries through fn; its entry count in *entries. */
-static int replay_closed(const char *path, svc_log_fn fn, void *user, double *start,
-                         uint64_t *entries, mwx_err_t *err)
+/* Every whole entry of the open file fd (named path) through fn, read only: a torn or
+ * damaged tail ends the reading, and is left as it is (the writer's open cuts it). */
+static int replay_fd(int fd, const char *path, svc_log_fn fn, void *user, double *start,
+                     uint64_t *entries, mwx_err_t *err)
 {
     uint8_t hdr[HDR];
-    int rc = MWX_OK, fd = open(path, O_RDONLY | O_CLOEXEC);
+    int rc = MWX_OK;
     uint8_t *buf = malloc(META + MAX_ENTRY);
     *entries = 0;
-    if (fd < 0 || !buf) {
-        rc = mwx_err_set(err, fd < 0 ? MWX_EIO : MWX_ENOMEM, "%s: %s", path,
-                         fd < 0 ? strerror(errno) : "out of memory");
-        goto out;
-    }
+    if (!buf)
+        return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", path);
     if (read_full(fd, hdr, HDR) != 0 || memcmp(hdr, MAGIC, 8) != 0) {
         rc = mwx_err_set(err, MWX_ECORRUPT, "%s: not an mwx node log (bad header)", path);
         goto out;
@@ -125,9 +124,20 @@ static int replay_closed(const char *path, svc_log_fn fn, void *user, double *st
         (*entries)++;
     }
 out:
-    if (fd >= 0)
-        close(fd);
     free(buf);
+    return rc;
+}
+
+static int replay_closed(const char *path, svc_log_fn fn, void *user, double *start,
+                         uint64_t *entries, mwx_err_t *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        *entries = 0;
+        return mwx_err_set(err, MWX_EIO, "%s: %s", path, strerror(errno));
+    }
+    int rc = replay_fd(fd, path, fn, user, start, entries, err);
+    close(fd);
     return rc;
 }
 
@@ -452,17 +462,57 @@ static int dump_one(void *user, double unix_s, double t_scn, const uint8_t *data
     return MWX_OK;
 }
 
+int mwxi_svc_log_read(const char *path, svc_log_fn fn, void *user, mwx_err_t *err)
+{
+    recseg_list_t segs;
+    char name[MWX_PATH_LEN * 2 + 32];
+    struct stat live, sb;
+    double start;
+    uint64_t n;
+    int rc;
+    /* the live file first: a rotation from here on renames this very file to PATH.K, which
+     * is then read once, through this descriptor, last */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    memset(&live, 0, sizeof live);
+    if ((fd < 0 && errno != ENOENT) || (fd >= 0 && fstat(fd, &live) != 0)) {
+        rc = mwx_err_set(err, MWX_EIO, "%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    if ((rc = mwxi_recseg_list(path, &segs, err)) != MWX_OK) {
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    if (fd < 0 && segs.n == 0) { /* (a crash between a rotation's rename and the new file
+                                  * leaves the closed segments only) */
+        mwxi_recseg_list_free(&segs);
+        return mwx_err_set(err, MWX_ENOTFOUND, "%s: %s", path, strerror(ENOENT));
+    }
+    for (size_t i = 0; i < segs.n && rc == MWX_OK; i++) {
+        if (mwxi_recseg_name(path, segs.idx[i], 0, name, sizeof name) != MWX_OK) {
+            rc = mwx_err_set(err, MWX_EINVAL, "%s: path too long", path);
+            break;
+        }
+        if (stat(name, &sb) != 0 ||
+            (fd >= 0 && sb.st_dev == live.st_dev && sb.st_ino == live.st_ino))
+            continue; /* removed by the retention meanwhile, or the live file rotated */
+        rc = replay_closed(name, fn, user, &start, &n, err);
+    }
+    mwxi_recseg_list_free(&segs);
+    /* a live file shorter than its header was just created: nothing in it yet */
+    if (rc == MWX_OK && fd >= 0 && live.st_size >= HDR)
+        rc = replay_fd(fd, path, fn, user, &start, &n, err);
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
 int mwx_node_log_dump(const char *path, FILE *out, mwx_err_t *err)
 {
-    svc_log_t *l;
-    double start;
-    int existed, rc;
-    struct stat sb;
-    if (stat(path, &sb) != 0)
-        return mwx_err_set(err, MWX_ENOTFOUND, "%s: %s", path, strerror(errno));
-    /* opening cuts a torn tail: a crashed node's log reads as it will on restart */
-    if ((rc = mwxi_svc_log_open(path, 0, dump_one, out, &l, &start, &existed, err)) != MWX_OK)
-        return rc;
-    mwxi_svc_log_close(l);
-    return MWX_OK;
+    /* read only: a running node's log may be dumped, and an entry being appended reads as
+     * a torn tail (the end of the dump), never cut; a crashed node's log reads as it will
+     * on restart (which cuts a torn tail) */
+    return mwxi_svc_log_read(path, dump_one, out, err);
 }

@@ -113,6 +113,88 @@ static void test_log_roundtrip_and_torn_tail(void **state)
     unlink(p);
 }
 
+/* A reader beside a running node (mwx node --dump-log) sees an entry being appended as a
+ * torn tail: it stops there and changes nothing. It once cut that tail like a restart
+ * does, under the writer, whose later entries then lay past a hole: lost to every reader
+ * and to the node's own restart (node_service_partner_away: the inbox ended mid-recovery). */
+static void test_log_read_beside_writer(void **state)
+{
+    char p[600];
+    svc_log_t *l;
+    double start, unix_s = 13.0, t = 4.5;
+    int existed;
+    uint8_t a[100], e[24 + 200];
+    seen_t s;
+    struct stat sb;
+    (void)state;
+    memset(a, 0xA1, sizeof a);
+    path_in(p, sizeof p, "r.inbox");
+    unlink(p);
+    assert_int_equal(mwxi_svc_log_open(p, 1.0, NULL, NULL, &l, &start, &existed, NULL), MWX_OK);
+    assert_int_equal(mwxi_svc_log_append(l, 10.0, 1.5, a, sizeof a, 0, NULL), MWX_OK);
+    assert_int_equal(mwxi_svc_log_append(l, 11.0, 2.5, a, 50, 0, NULL), MWX_OK);
+    /* the third entry, written in two parts as a slow write() can appear to a reader */
+    uint32_t len = 200, crc;
+    memcpy(e + 8, &unix_s, 8);
+    memcpy(e + 16, &t, 8);
+    memset(e + 24, 0xC3, 200);
+    crc = mwxi_svc_crc32c(0, e + 8, 16 + 200);
+    memcpy(e, &len, 4);
+    memcpy(e + 4, &crc, 4);
+    FILE *f = fopen(p, "ab");
+    assert_non_null(f);
+    assert_int_equal(fwrite(e, 1, 100, f), 100);
+    fflush(f);
+    stat(p, &sb);
+    off_t mid = sb.st_size;
+
+    memset(&s, 0, sizeof s);
+    assert_int_equal(mwxi_svc_log_read(p, collect, &s, NULL), MWX_OK);
+    assert_int_equal(s.n, 2);
+    assert_true(s.unix_s[1] == 11.0 && s.len[1] == 50);
+    FILE *null = fopen("/dev/null", "w");
+    assert_int_equal(mwx_node_log_dump(p, null, NULL), MWX_OK);
+    fclose(null);
+    stat(p, &sb);
+    assert_true(sb.st_size == mid); /* nothing cut */
+
+    assert_int_equal(fwrite(e + 100, 1, sizeof e - 100, f), sizeof e - 100);
+    fclose(f);
+    mwxi_svc_log_close(l);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(mwxi_svc_log_read(p, collect, &s, NULL), MWX_OK);
+    assert_int_equal(s.n, 3);
+    assert_true(s.unix_s[2] == 13.0 && s.len[2] == 200 && s.first[2] == 0xC3);
+
+    /* a rotated set reads as one, oldest first, closed segments before the live file */
+    mwx_retention_t ret;
+    memset(&ret, 0, sizeof ret);
+    ret.segment_bytes = 300;
+    assert_int_equal(mwxi_svc_log_open(p, 0, NULL, NULL, &l, &start, &existed, NULL), MWX_OK);
+    mwxi_svc_log_set_retention(l, &ret, 0);
+    assert_int_equal(mwxi_svc_log_append(l, 14.0, 5.5, a, 10, 0, NULL), MWX_OK);
+    assert_int_equal(mwxi_svc_log_append(l, 15.0, 6.5, a, 20, 0, NULL), MWX_OK);
+    mwxi_svc_log_close(l);
+    char seg[620];
+    snprintf(seg, sizeof seg, "%s.1", p);
+    assert_int_equal(stat(seg, &sb), 0); /* rotated at the first append past 300 bytes */
+    memset(&s, 0, sizeof s);
+    assert_int_equal(mwxi_svc_log_read(p, collect, &s, NULL), MWX_OK);
+    assert_int_equal(s.n, 5);
+    assert_true(s.unix_s[3] == 14.0 && s.unix_s[4] == 15.0);
+    /* the live file gone (a crash between a rotation's rename and its new file) */
+    unlink(p);
+    memset(&s, 0, sizeof s);
+    int rc = mwxi_svc_log_read(p, collect, &s, NULL);
+    unlink(seg);
+    snprintf(seg, sizeof seg, "%s.2", p);
+    unlink(seg);
+    assert_int_equal(rc, MWX_OK);
+    assert_int_equal(s.n, 4); /* PATH.1: the four entries before the rotation */
+    mwx_err_t err = {0};
+    assert_int_equal(mwxi_svc_log_read(p, collect, &s, &err), MWX_ENOTFOUND);
+}
+
 static void test_crc32c_known_value(void **state)
 {
     (void)state;
@@ -219,6 +301,7 @@ int main(void)
     mkdir(dir, 0755);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_log_roundtrip_and_torn_tail),
+        cmocka_unit_test(test_log_read_beside_writer),
         cmocka_unit_test(test_crc32c_known_value),
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_examples_load),
