@@ -90,9 +90,9 @@ static int write_full(int fd, const void *buf, size_t n)
     return 0;
 }
 
-/* Replay a closed segment's whole entries through fn; its entry count in *entries. */
-/* Every whole entry of the open file fd (named path) through fn, read only: a torn or
- * damaged tail ends the reading, and is left as it is (the writer's open cuts it). */
+/* Every whole entry of the open file fd (named path) through fn, its count in *entries;
+ * read only: a torn or damaged tail ends the reading, and is left as it is (the writer's
+ * open cuts it). */
 static int replay_fd(int fd, const char *path, svc_log_fn fn, void *user, double *start,
                      uint64_t *entries, mwx_err_t *err)
 {
@@ -116,7 +116,7 @@ static int replay_fd(int fd, const char *path, svc_log_fn fn, void *user, double
         memcpy(&crc, buf + 4, 4);
         if (len > MAX_ENTRY || read_full(fd, buf, META - 8 + len) != 0 ||
             mwxi_svc_crc32c(0, buf, META - 8 + len) != crc)
-            break; /* a torn tail: cut (not read) as in the live file */
+            break; /* a torn tail: the end (not read) */
         memcpy(&unix_s, buf, 8);
         memcpy(&t_scn, buf + 8, 8);
         if (fn && (rc = fn(user, unix_s, t_scn, buf + 16, len)) != MWX_OK)
@@ -128,6 +128,7 @@ out:
     return rc;
 }
 
+/* Replay a closed segment's whole entries through fn; its entry count in *entries. */
 static int replay_closed(const char *path, svc_log_fn fn, void *user, double *start,
                          uint64_t *entries, mwx_err_t *err)
 {
@@ -490,19 +491,32 @@ int mwxi_svc_log_read(const char *path, svc_log_fn fn, void *user, mwx_err_t *er
         mwxi_recseg_list_free(&segs);
         return mwx_err_set(err, MWX_ENOTFOUND, "%s: %s", path, strerror(ENOENT));
     }
+    int live_done = fd < 0;
     for (size_t i = 0; i < segs.n && rc == MWX_OK; i++) {
         if (mwxi_recseg_name(path, segs.idx[i], 0, name, sizeof name) != MWX_OK) {
             rc = mwx_err_set(err, MWX_EINVAL, "%s: path too long", path);
             break;
         }
-        if (stat(name, &sb) != 0 ||
-            (fd >= 0 && sb.st_dev == live.st_dev && sb.st_ino == live.st_ino))
-            continue; /* removed by the retention meanwhile, or the live file rotated */
-        rc = replay_closed(name, fn, user, &start, &n, err);
+        int sfd = open(name, O_RDONLY | O_CLOEXEC);
+        if (sfd < 0) {
+            if (errno != ENOENT) /* (ENOENT: removed by the retention meanwhile) */
+                rc = mwx_err_set(err, MWX_EIO, "%s: %s", name, strerror(errno));
+            continue;
+        }
+        if (fstat(sfd, &sb) != 0) {
+            rc = mwx_err_set(err, MWX_EIO, "%s: %s", name, strerror(errno));
+        } else if (!live_done && sb.st_dev == live.st_dev && sb.st_ino == live.st_ino) {
+            /* the live file, rotated since it was opened: read in its place, once */
+            rc = replay_fd(fd, path, fn, user, &start, &n, err);
+            live_done = 1;
+        } else {
+            rc = replay_fd(sfd, name, fn, user, &start, &n, err);
+        }
+        close(sfd);
     }
     mwxi_recseg_list_free(&segs);
     /* a live file shorter than its header was just created: nothing in it yet */
-    if (rc == MWX_OK && fd >= 0 && live.st_size >= HDR)
+    if (rc == MWX_OK && !live_done && live.st_size >= HDR)
         rc = replay_fd(fd, path, fn, user, &start, &n, err);
     if (fd >= 0)
         close(fd);

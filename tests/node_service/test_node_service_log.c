@@ -117,6 +117,25 @@ static void test_log_roundtrip_and_torn_tail(void **state)
  * torn tail: it stops there and changes nothing. It once cut that tail like a restart
  * does, under the writer, whose later entries then lay past a hole: lost to every reader
  * and to the node's own restart (node_service_partner_away: the inbox ended mid-recovery). */
+/* A reader's callback that makes the writer rotate once, at the reader's first entry. */
+typedef struct rotating {
+    seen_t seen;
+    svc_log_t *writer;
+} rotating_t;
+
+static int collect_and_rotate(void *user, double unix_s, double t_scn, const uint8_t *data,
+                              size_t len)
+{
+    rotating_t *r = user;
+    if (r->seen.n == 0) {
+        uint8_t big[400];
+        memset(big, 0xD4, sizeof big);
+        assert_int_equal(mwxi_svc_log_append(r->writer, 20.0, 9.5, big, sizeof big, 0, NULL),
+                         MWX_OK);
+    }
+    return collect(&r->seen, unix_s, t_scn, data, len);
+}
+
 static void test_log_read_beside_writer(void **state)
 {
     char p[600];
@@ -187,10 +206,30 @@ static void test_log_read_beside_writer(void **state)
     memset(&s, 0, sizeof s);
     int rc = mwxi_svc_log_read(p, collect, &s, NULL);
     unlink(seg);
-    snprintf(seg, sizeof seg, "%s.2", p);
-    unlink(seg);
     assert_int_equal(rc, MWX_OK);
     assert_int_equal(s.n, 4); /* PATH.1: the four entries before the rotation */
+
+    /* the writer rotates while a reader is in the set: every entry read once, in order,
+     * the one appended meanwhile too (it is in the file the reader had open) */
+    unlink(p);
+    assert_int_equal(mwxi_svc_log_open(p, 0, NULL, NULL, &l, &start, &existed, NULL), MWX_OK);
+    mwxi_svc_log_set_retention(l, &ret, 0);
+    assert_int_equal(mwxi_svc_log_append(l, 16.0, 7.5, a, 10, 0, NULL), MWX_OK);
+    assert_int_equal(mwxi_svc_log_append(l, 17.0, 8.5, a, 10, 0, NULL), MWX_OK);
+    rotating_t rot;
+    memset(&rot, 0, sizeof rot);
+    rot.writer = l;
+    assert_int_equal(mwxi_svc_log_read(p, collect_and_rotate, &rot, NULL), MWX_OK);
+    mwxi_svc_log_close(l);
+    assert_int_equal(rot.seen.n, 3);
+    assert_true(rot.seen.unix_s[0] == 16.0 && rot.seen.unix_s[1] == 17.0 &&
+                rot.seen.unix_s[2] == 20.0);
+    assert_int_equal(stat(seg, &sb), 0); /* it did rotate: PATH.1 holds the three */
+    memset(&s, 0, sizeof s);
+    assert_int_equal(mwxi_svc_log_read(p, collect, &s, NULL), MWX_OK);
+    assert_int_equal(s.n, 3);
+    unlink(seg);
+    unlink(p);
     mwx_err_t err = {0};
     assert_int_equal(mwxi_svc_log_read(p, collect, &s, &err), MWX_ENOTFOUND);
 }
