@@ -15,6 +15,8 @@
 #include "mwx/core.h"
 #include "mwx/node.h"
 
+#include "bench_util.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,19 +26,6 @@
 #define ROUNDS   5
 #define LIVE     8
 #define CAPACITY 1024
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* Object k's report by node at time t: a body at 300 km, 3 km/s east, at a place of its
  * own (a golden-angle spiral over the globe: no two objects within any gate). */
@@ -104,7 +93,7 @@ static double live(mwx_fusion_t *f, double t0, int updates)
 {
     mwx_rec_track_t out;
     int n = 0;
-    double c0 = cpu_now();
+    double c0 = bench_process_cpu_s();
     for (double t = t0; n < updates; t += 1.0) {
         for (int k = 0; k < LIVE && n < updates; k++) {
             mwx_rec_track_t a = report("JP", k, t, t0), b = report("KR", k, t + 0.5, t0);
@@ -117,7 +106,7 @@ static double live(mwx_fusion_t *f, double t0, int updates)
         }
         (void)mwx_fusion_expire(f, t);
     }
-    return (cpu_now() - c0) / n * 1e6;
+    return (bench_process_cpu_s() - c0) / n * 1e6;
 }
 
 int main(int argc, char **argv)
@@ -143,8 +132,8 @@ int main(int argc, char **argv)
                    n_ended, CAPACITY, LIVE, updates);
         mwx_fusion_destroy(f);
     }
-    qsort(fresh, ROUNDS, sizeof fresh[0], cmp_d);
-    qsort(aged, ROUNDS, sizeof aged[0], cmp_d);
+    qsort(fresh, ROUNDS, sizeof fresh[0], bench_cmp_double);
+    qsort(aged, ROUNDS, sizeof aged[0], bench_cmp_double);
     printf("CPU per report, median of %d rounds: fresh table %.2f us, aged table %.2f us: "
            "aged / fresh %.2f\n",
            ROUNDS, fresh[ROUNDS / 2], aged[ROUNDS / 2], aged[ROUNDS / 2] / fresh[ROUNDS / 2]);

@@ -25,22 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "warn/warn_test_util.h"
 
 #define ROUNDS 5
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* One context's run: us per update (wall). */
 static double views_run(const char *dir, double epoch, int deferred, int n, int sync_every)
@@ -121,8 +109,8 @@ int main(int argc, char **argv)
         mkdir(dir, 0755);
         deferred[r] = views_run(dir, epoch, 1, n, sync_every);
     }
-    qsort(each, ROUNDS, sizeof each[0], cmp_d);
-    qsort(deferred, ROUNDS, sizeof deferred[0], cmp_d);
+    qsort(each, ROUNDS, sizeof each[0], bench_cmp_double);
+    qsort(deferred, ROUNDS, sizeof deferred[0], bench_cmp_double);
     printf("views: %d track updates (CoT + latest.geojson rewritten each), median of %d rounds\n",
            n, ROUNDS);
     printf("  fsync at each rewrite (before)      %9.1f us/update (min %.1f, max %.1f)\n",
@@ -162,24 +150,24 @@ int main(int argc, char **argv)
     double enc[ROUNDS], pub[ROUNDS];
     size_t sink = 0;
     for (int r = 0; r < ROUNDS; r++) {
-        double c0 = cpu_now();
+        double c0 = bench_process_cpu_s();
         for (int i = 0; i < m; i++) {
             char *line = mwx_record_to_json(&recs[i % 64]);
             sink += line ? strlen(line) : 0;
             free(line);
         }
-        double c1 = cpu_now();
+        double c1 = bench_process_cpu_s();
         for (int i = 0; i < m; i++)
             if (mwx_web_publish(web, &recs[i % 64], &err)) {
                 fprintf(stderr, "picture_cost: %s\n", err.msg);
                 return 1;
             }
-        double c2 = cpu_now();
+        double c2 = bench_process_cpu_s();
         enc[r] = (c1 - c0) / m * 1e6;
         pub[r] = (c2 - c1) / m * 1e6;
     }
-    qsort(enc, ROUNDS, sizeof enc[0], cmp_d);
-    qsort(pub, ROUNDS, sizeof pub[0], cmp_d);
+    qsort(enc, ROUNDS, sizeof enc[0], bench_cmp_double);
+    qsort(pub, ROUNDS, sizeof pub[0], bench_cmp_double);
     printf("web: %d track records a round, no browser connected, median of %d rounds (CPU)\n", m,
            ROUNDS);
     printf("  mwx_record_to_json (before, at least) %7.2f us/record (%zu bytes encoded)\n",
