@@ -64,8 +64,6 @@ void mwxi_svc_commit_stats(svc_commit_t *c, svc_commit_stats_t *st);
 /* Drain (sync and publish what is queued), stop the thread, free. */
 void mwxi_svc_commit_destroy(svc_commit_t *c);
 
-uint32_t mwxi_svc_crc32c(uint32_t crc, const uint8_t *p, size_t n);
-
 /* service_proc.c: resident memory, open fds, free bytes of the outputs' file system
  * (each -1 when unknown). */
 void mwxi_svc_proc_sample(const char *outputs, double *rss_bytes, double *open_fds,

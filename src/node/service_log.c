@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "core/grow.h"
 #include "service_int.h"
+#include "core/crc32c.h"
 #include "core/recseg.h"
 #include "mwx/node.h"
 
@@ -51,17 +52,6 @@ static int push_seg(svc_log_t *l, uint64_t k, uint64_t entries, uint64_t bytes)
     return 0;
 }
 
-uint32_t mwxi_svc_crc32c(uint32_t crc, const uint8_t *p, size_t n)
-{
-    crc = ~crc;
-    while (n--) {
-        crc ^= *p++;
-        for (int k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1u)));
-    }
-    return ~crc;
-}
-
 static int read_full(int fd, void *buf, size_t n)
 {
     size_t got = 0;
@@ -90,42 +80,81 @@ static int write_full(int fd, const void *buf, size_t n)
     return 0;
 }
 
-/* Every whole entry of the open file fd (named path) through fn, its count in *entries;
- * read only: a torn or damaged tail ends the reading, and is left as it is (the writer's
- * open cuts it). */
-static int replay_fd(int fd, const char *path, svc_log_fn fn, void *user, double *start,
-                     uint64_t *entries, mwx_err_t *err)
+/* Reading a log: one read() per RD_CHUNK bytes, not two per entry (a restart reads every
+ * retained segment; at 1 GiB that was seconds of system calls alone). */
+#define RD_CHUNK (128 * 1024)
+#define RD_CAP   (RD_CHUNK + META + MAX_ENTRY)
+
+typedef struct log_rd {
+    int fd;
+    uint8_t *buf; /* RD_CAP bytes: a chunk and one whole entry always fit */
+    size_t pos, end;
+} log_rd_t;
+
+/* At least n bytes at rd->buf + rd->pos, or -1 at the end of the file (or an error). */
+static int rd_need(log_rd_t *rd, size_t n)
 {
-    uint8_t hdr[HDR];
-    int rc = MWX_OK;
-    uint8_t *buf = malloc(META + MAX_ENTRY);
-    *entries = 0;
-    if (!buf)
-        return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", path);
-    if (read_full(fd, hdr, HDR) != 0 || memcmp(hdr, MAGIC, 8) != 0) {
-        rc = mwx_err_set(err, MWX_ECORRUPT, "%s: not an mwx node log (bad header)", path);
-        goto out;
+    if (rd->end - rd->pos >= n)
+        return 0;
+    memmove(rd->buf, rd->buf + rd->pos, rd->end - rd->pos);
+    rd->end -= rd->pos;
+    rd->pos = 0;
+    while (rd->end < n) {
+        ssize_t r = read(rd->fd, rd->buf + rd->end, RD_CAP - rd->end);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        rd->end += (size_t)r;
     }
-    memcpy(start, hdr + 8, 8);
-    for (;;) {
+    return 0;
+}
+
+/* Every whole entry of fd from its current offset (just past the header) through fn: the
+ * count in *entries, the bytes they take in *bytes. A torn or damaged tail ends the
+ * reading and is left as it is (the writer's open cuts it). */
+static int read_entries(int fd, const char *path, svc_log_fn fn, void *user, uint64_t *entries,
+                        uint64_t *bytes, mwx_err_t *err)
+{
+    log_rd_t rd = {fd, malloc(RD_CAP), 0, 0};
+    int rc = MWX_OK;
+    *entries = *bytes = 0;
+    if (!rd.buf)
+        return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", path);
+    while (rd_need(&rd, 8) == 0) {
+        const uint8_t *e = rd.buf + rd.pos;
         uint32_t len, crc;
         double unix_s, t_scn;
-        if (read_full(fd, buf, 8) != 0)
+        memcpy(&len, e, 4);
+        memcpy(&crc, e + 4, 4);
+        if (len > MAX_ENTRY || rd_need(&rd, META + len) != 0)
             break;
-        memcpy(&len, buf, 4);
-        memcpy(&crc, buf + 4, 4);
-        if (len > MAX_ENTRY || read_full(fd, buf, META - 8 + len) != 0 ||
-            mwxi_svc_crc32c(0, buf, META - 8 + len) != crc)
+        e = rd.buf + rd.pos; /* (rd_need may have moved it) */
+        if (mwxi_crc32c(0, e + 8, META - 8 + len) != crc)
             break; /* a torn tail: the end (not read) */
-        memcpy(&unix_s, buf, 8);
-        memcpy(&t_scn, buf + 8, 8);
-        if (fn && (rc = fn(user, unix_s, t_scn, buf + 16, len)) != MWX_OK)
-            goto out;
+        memcpy(&unix_s, e + 8, 8);
+        memcpy(&t_scn, e + 16, 8);
+        if (fn && (rc = fn(user, unix_s, t_scn, e + META, len)) != MWX_OK)
+            break;
+        rd.pos += META + len;
         (*entries)++;
+        *bytes += META + len;
     }
-out:
-    free(buf);
+    free(rd.buf);
     return rc;
+}
+
+/* Every whole entry of the open file fd (named path) through fn, its count in *entries;
+ * read only. */
+static int replay_fd(int fd, const char *path, svc_log_fn fn, void *user, double *start,
+                     uint64_t *entries, uint64_t *bytes, mwx_err_t *err)
+{
+    uint8_t hdr[HDR];
+    *entries = *bytes = 0;
+    if (read_full(fd, hdr, HDR) != 0 || memcmp(hdr, MAGIC, 8) != 0)
+        return mwx_err_set(err, MWX_ECORRUPT, "%s: not an mwx node log (bad header)", path);
+    memcpy(start, hdr + 8, 8);
+    return read_entries(fd, path, fn, user, entries, bytes, err);
 }
 
 /* Replay a closed segment's whole entries through fn; its entry count in *entries. */
@@ -137,7 +166,8 @@ static int replay_closed(const char *path, svc_log_fn fn, void *user, double *st
         *entries = 0;
         return mwx_err_set(err, MWX_EIO, "%s: %s", path, strerror(errno));
     }
-    int rc = replay_fd(fd, path, fn, user, start, entries, err);
+    uint64_t bytes;
+    int rc = replay_fd(fd, path, fn, user, start, entries, &bytes, err);
     close(fd);
     return rc;
 }
@@ -197,7 +227,6 @@ static int open_live(const char *path, double start_unix, svc_log_fn fn, void *u
 {
     svc_log_t *l = calloc(1, sizeof *l);
     uint8_t hdr[HDR];
-    uint8_t *buf = NULL;
     off_t good = HDR;
     struct stat sb;
     int rc = MWX_OK;
@@ -234,34 +263,13 @@ static int open_live(const char *path, double start_unix, svc_log_fn fn, void *u
         return MWX_OK;
     }
     *existed = 1;
-    if (read_full(l->fd, hdr, HDR) != 0 || memcmp(hdr, MAGIC, 8) != 0) {
-        rc = mwx_err_set(err, MWX_ECORRUPT, "%s: not an mwx node log (bad header)", path);
-        goto fail;
-    }
-    memcpy(start_unix_out, hdr + 8, 8);
-    buf = malloc(META + MAX_ENTRY);
-    if (!buf) {
-        rc = mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", path);
-        goto fail;
-    }
-    for (;;) {
-        uint32_t len, crc;
-        double unix_s, t_scn;
-        if (read_full(l->fd, buf, 8) != 0)
-            break;
-        memcpy(&len, buf, 4);
-        memcpy(&crc, buf + 4, 4);
-        if (len > MAX_ENTRY || read_full(l->fd, buf, META - 8 + len) != 0)
-            break;
-        if (mwxi_svc_crc32c(0, buf, META - 8 + len) != crc)
-            break;
-        memcpy(&unix_s, buf, 8);
-        memcpy(&t_scn, buf + 8, 8);
-        if (fn && (rc = fn(user, unix_s, t_scn, buf + 16, len)) != MWX_OK)
+    {
+        uint64_t bytes;
+        if ((rc = replay_fd(l->fd, path, fn, user, start_unix_out, &l->live_entries, &bytes,
+                            err)) != MWX_OK)
             goto fail;
-        l->count++;
-        l->live_entries++;
-        good += META + (off_t)len;
+        l->count = l->live_entries;
+        good += (off_t)bytes;
     }
     l->live_bytes = (uint64_t)good;
     /* cut a torn tail so that appends follow the last whole entry */
@@ -269,11 +277,9 @@ static int open_live(const char *path, double start_unix, svc_log_fn fn, void *u
         rc = mwx_err_set(err, MWX_EIO, "%s: %s", path, strerror(errno));
         goto fail;
     }
-    free(buf);
     *out = l;
     return MWX_OK;
 fail:
-    free(buf);
     close(l->fd);
     pthread_mutex_destroy(&l->mu);
     free(l);
@@ -390,7 +396,7 @@ int mwxi_svc_log_append(svc_log_t *l, double unix_s, double t_scn, const uint8_t
     memcpy(buf + 8, &unix_s, 8);
     memcpy(buf + 16, &t_scn, 8);
     memcpy(buf + META, data, len);
-    crc = mwxi_svc_crc32c(0, buf + 8, META - 8 + len);
+    crc = mwxi_crc32c(0, buf + 8, META - 8 + len);
     memcpy(buf, &n32, 4);
     memcpy(buf + 4, &crc, 4);
     /* one write: a crash leaves a whole entry or a torn tail, never a hole */
@@ -469,7 +475,7 @@ int mwxi_svc_log_read(const char *path, svc_log_fn fn, void *user, mwx_err_t *er
     char name[MWX_PATH_LEN * 2 + 32];
     struct stat live, sb;
     double start;
-    uint64_t n;
+    uint64_t n, nb;
     int rc;
     /* the live file first: a rotation from here on renames this very file to PATH.K, which
      * is then read once, through this descriptor, last */
@@ -507,17 +513,17 @@ int mwxi_svc_log_read(const char *path, svc_log_fn fn, void *user, mwx_err_t *er
             rc = mwx_err_set(err, MWX_EIO, "%s: %s", name, strerror(errno));
         } else if (!live_done && sb.st_dev == live.st_dev && sb.st_ino == live.st_ino) {
             /* the live file, rotated since it was opened: read in its place, once */
-            rc = replay_fd(fd, path, fn, user, &start, &n, err);
+            rc = replay_fd(fd, path, fn, user, &start, &n, &nb, err);
             live_done = 1;
         } else {
-            rc = replay_fd(sfd, name, fn, user, &start, &n, err);
+            rc = replay_fd(sfd, name, fn, user, &start, &n, &nb, err);
         }
         close(sfd);
     }
     mwxi_recseg_list_free(&segs);
     /* a live file shorter than its header was just created: nothing in it yet */
     if (rc == MWX_OK && !live_done && live.st_size >= HDR)
-        rc = replay_fd(fd, path, fn, user, &start, &n, err);
+        rc = replay_fd(fd, path, fn, user, &start, &n, &nb, err);
     if (fd >= 0)
         close(fd);
     return rc;

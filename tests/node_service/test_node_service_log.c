@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "mwx/node.h"
+#include "core/crc32c.h"
 #include "node/service_int.h"
 
 #include <stdio.h>
@@ -157,7 +158,7 @@ static void test_log_read_beside_writer(void **state)
     memcpy(e + 8, &unix_s, 8);
     memcpy(e + 16, &t, 8);
     memset(e + 24, 0xC3, 200);
-    crc = mwxi_svc_crc32c(0, e + 8, 16 + 200);
+    crc = mwxi_crc32c(0, e + 8, 16 + 200);
     memcpy(e, &len, 4);
     memcpy(e + 4, &crc, 4);
     FILE *f = fopen(p, "ab");
@@ -234,11 +235,75 @@ static void test_log_read_beside_writer(void **state)
     assert_int_equal(mwxi_svc_log_read(p, collect, &s, &err), MWX_ENOTFOUND);
 }
 
-static void test_crc32c_known_value(void **state)
+/* Entries of every size up to the largest an append takes, over many of the reader's
+ * chunks: each comes back whole, in order, with its own bytes; a tail torn at any point
+ * ends the log there (the open cuts it, the next append follows the last whole entry). */
+typedef struct many {
+    uint64_t n, bad;
+} many_t;
+
+static size_t many_len(uint64_t i)
 {
+    return 1 + (size_t)((i * 2654435761u) % 4096);
+}
+
+static int many_check(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len)
+{
+    many_t *m = user;
+    uint64_t i = m->n++;
+    if (len != many_len(i) || unix_s != 1000.0 + (double)i || t_scn != (double)i ||
+        data[0] != (uint8_t)i || data[len - 1] != (uint8_t)(i * 7))
+        m->bad++;
+    return MWX_OK;
+}
+
+static void test_log_many_entries(void **state)
+{
+    char p[600];
+    uint8_t d[4096];
+    svc_log_t *l;
+    double start;
+    int existed;
+    struct stat sb;
+    const uint64_t N = 900; /* ~1.8 MB: 14 reader chunks */
     (void)state;
-    /* the standard check value of CRC-32C */
-    assert_int_equal(mwxi_svc_crc32c(0, (const uint8_t *)"123456789", 9), 0xE3069283u);
+    path_in(p, sizeof p, "m.inbox");
+    unlink(p);
+    assert_int_equal(mwxi_svc_log_open(p, 1.0, NULL, NULL, &l, &start, &existed, NULL), MWX_OK);
+    for (uint64_t i = 0; i < N; i++) {
+        size_t len = many_len(i);
+        memset(d, 0x5A, len);
+        d[0] = (uint8_t)i;
+        d[len - 1] = (uint8_t)(i * 7);
+        assert_int_equal(mwxi_svc_log_append(l, 1000.0 + (double)i, (double)i, d, len, 0, NULL),
+                         MWX_OK);
+    }
+    mwxi_svc_log_close(l);
+    many_t m = {0};
+    assert_int_equal(mwxi_svc_log_read(p, many_check, &m, NULL), MWX_OK);
+    assert_int_equal(m.n, N);
+    assert_int_equal(m.bad, 0);
+
+    /* torn: the last entry loses its last byte */
+    assert_int_equal(stat(p, &sb), 0);
+    assert_int_equal(truncate(p, sb.st_size - 1), 0);
+    memset(&m, 0, sizeof m);
+    assert_int_equal(mwxi_svc_log_open(p, 1.0, many_check, &m, &l, &start, &existed, NULL), MWX_OK);
+    assert_int_equal(m.n, N - 1);
+    assert_int_equal(m.bad, 0);
+    assert_int_equal(mwxi_svc_log_count(l), N - 1);
+    size_t len = many_len(N - 1);
+    memset(d, 0x5A, len);
+    d[0] = (uint8_t)(N - 1);
+    d[len - 1] = (uint8_t)((N - 1) * 7);
+    assert_int_equal(
+        mwxi_svc_log_append(l, 1000.0 + (double)(N - 1), (double)(N - 1), d, len, 0, NULL), MWX_OK);
+    mwxi_svc_log_close(l);
+    memset(&m, 0, sizeof m);
+    assert_int_equal(mwxi_svc_log_read(p, many_check, &m, NULL), MWX_OK);
+    assert_int_equal(m.n, N);
+    assert_int_equal(m.bad, 0);
+    unlink(p);
 }
 
 static int write_cfg(const char *name, const char *text, char *p, size_t n)
@@ -341,7 +406,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_log_roundtrip_and_torn_tail),
         cmocka_unit_test(test_log_read_beside_writer),
-        cmocka_unit_test(test_crc32c_known_value),
+        cmocka_unit_test(test_log_many_entries),
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_examples_load),
     };
