@@ -3,7 +3,9 @@
 # outputs from a finished soak run (SOAK_DIR, e.g. $MWX_TMPDIR/node_service_soak after
 # `ctest -R node_service_soak`), restarts that node on a copy of them against a fresh
 # nats-server with the run's accounts, and prints how long the inbox replay took (from the
-# "restart:" log line to "inbox replayed"). Each run starts from the same copy.
+# "restart:" log line to "inbox replayed") and what came before it (from the start of the
+# process: reading the logs, the recording and the warning journal, loading the scenario).
+# Each run starts from the same copy.
 # Usage: MWX=build/mwx SOAK_DIR=... bench/soak/replay.sh [NATION [RUNS]]
 set -euo pipefail
 : "${MWX:?}" "${SOAK_DIR:?}"
@@ -30,19 +32,22 @@ c.pop("http", None)
 print(json.dumps(c))
 EOPY
     : > node.log
+    date -u +%Y-%m-%dT%H:%M:%S.%N+00:00 > t0.txt
     "$MWX" node --config node.json 2>> node.log &
     pid=$!
     for _ in $(seq 1 600); do grep -q "inbox replayed" node.log && break; sleep 0.1; done
     kill -TERM "$pid"; wait "$pid" || true
-    /usr/bin/python3 - node.log <<'EOPY'
+    /usr/bin/python3 - node.log t0.txt <<'EOPY'
 import re, sys, datetime
 t = {}
+t0 = datetime.datetime.fromisoformat(open(sys.argv[2]).read().strip()[:26] + "+00:00")
 for line in open(sys.argv[1]):
     m = re.match(r"(\S+) mwx node \w+: (restart: outbox|inbox replayed \((\d+))", line)
     if m:
         t[m.group(2)[:7]] = datetime.datetime.fromisoformat(m.group(1))
         if m.group(3):
             n = int(m.group(3))
-print("inbox replay: %d envelopes in %.2f s" % (n, (t["inbox r"] - t["restart"]).total_seconds()))
+print("inbox replay: %d envelopes in %.2f s, after %.2f s reading logs, recording and journal"
+      % (n, (t["inbox r"] - t["restart"]).total_seconds(), (t["restart"] - t0).total_seconds()))
 EOPY
 done

@@ -248,6 +248,11 @@ MWX_API void mwx_node_set_clock(mwx_node_t *n, double t);
  * track views are not rewritten durably per update (mwx_warn_set_replay); off writes the
  * picture at once. */
 MWX_API MWX_NODISCARD int mwx_node_set_replay(mwx_node_t *n, int on, mwx_err_t *err);
+/* History older than anything the picture can still use (a live node's restart replays
+ * such inbox envelopes first): while on, a received envelope is verified and rebuilds the
+ * receiver's state (replay windows, partner sessions) and nothing else: no fusion, no
+ * warning, no record. */
+MWX_API void mwx_node_set_history(mwx_node_t *n, int on);
 /* defer_view_sync: fsync the picture files rewritten since the last call
  * (mwx_warn_sync_views); `mwx node` calls it every second of wall time. */
 MWX_API MWX_NODISCARD int mwx_node_sync_views(mwx_node_t *n, mwx_err_t *err);
@@ -350,6 +355,10 @@ typedef struct mwx_node_service_cfg {
     double start_unix;             /* scenario t = 0 at this wall time; 0 = at start */
     int exit_at_end;               /* exit 0 when the scenario ends (default: serve on) */
     double stale_s;                /* receiver staleness limit (default 600 s) */
+    double replay_horizon_s;       /* a live feed's restart: inbox envelopes received longer
+                                        ago (scenario s) than this rebuild the replay windows
+                                        and sessions only, not the picture (default
+                                        MWX_NODE_REPLAY_HORIZON_S; 0: all of it) */
     int sessions;                  /* "sessions" (default 1): MAC'd envelopes and signed
                                         checkpoints; 0: a signature per envelope, for
                                         partners built before sessions (docs/SHARING.md) */
@@ -379,6 +388,11 @@ typedef struct mwx_node_service_cfg {
 #define MWX_NODE_KEEP_BYTES       (1024.0 * 1024 * 1024)
 #define MWX_NODE_KEEP_AGE_S       (30 * 86400.0)
 #define MWX_NODE_LOG_KEEP_ENTRIES 8192
+/* "replay_horizon_s" default: 2 h of scenario time, longer than any flight the project
+ * models (a partner's track of it is over, and its fused track can no longer relink:
+ * fusion's RELINK_S is 256 s); what a restart replays through fusion and warnings is
+ * then bounded by it, not by the retention (docs/NODE.md, "Restart"). */
+#define MWX_NODE_REPLAY_HORIZON_S 7200.0
 /* "retention.disk_low_bytes" default: 64 MiB free (hours of CAP files, journal and outbox
  * at any traffic this project has seen; the recording is what fills a disk). */
 #define MWX_NODE_DISK_LOW_BYTES (64.0 * 1024 * 1024)

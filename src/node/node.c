@@ -25,7 +25,8 @@ struct mwx_node {
     mwx_cap_signer_t *cap_signer; /* NULL: unsigned CAP */
     mwx_sender_t sender;
     int can_publish;
-    int quiet; /* mwx_node_set_publishing(n, 0) */
+    int quiet;   /* mwx_node_set_publishing(n, 0) */
+    int history; /* mwx_node_set_history */
     mwx_receiver_t *receiver;
     mwx_sentlog_t *sentlog;
     uint32_t announced; /* policy indexes of partners that sent a session
@@ -323,6 +324,8 @@ static void receive(mwx_node_t *n, const uint8_t *data, size_t len, double recv_
     } else {
         note_signed_only(n, &env);
     }
+    if (n->history)
+        return; /* accepted: the replay window and the sessions hold it now */
     if (env.type == MWX_PAYLOAD_TRACK) {
         mwx_rec_track_t trk;
         /* a partner's bad payload is dropped and counted: it never stops this node */
@@ -721,6 +724,10 @@ int mwx_node_heartbeat(mwx_node_t *n, mwx_err_t *err)
 void mwx_node_set_publishing(mwx_node_t *n, int on)
 {
     n->quiet = !on;
+}
+void mwx_node_set_history(mwx_node_t *n, int on)
+{
+    n->history = on != 0;
 }
 void mwx_node_set_clock(mwx_node_t *n, double t)
 {

@@ -680,6 +680,47 @@ void mwxi_svc_replay_inbox(svc_t *s, double t)
         mwxi_svc_logf(s, "inbox replayed (%zu envelopes)", s->n_in);
 }
 
+/* A live feed's restart: the inbox, read again from disk as setup only counted it. What
+ * was received more than replay_horizon_s of scenario time ago can no longer be in the
+ * picture (every flight it saw is over), so it rebuilds the receiver's state only: the
+ * replay windows (a partner's old seqs are not taken again, its gaps are still asked
+ * for) and the partners' sessions (announced once at their start; the MAC'd envelopes
+ * after the horizon need them). The rest goes through fusion and warnings, in replay
+ * mode. The time to start again is then bounded by the horizon's traffic plus a read of
+ * the retained inbox, not by its whole replay (docs/NODE.md, "Restart"). */
+void mwxi_svc_replay_live(svc_t *s)
+{
+    char path[MWX_PATH_LEN * 2];
+    mwx_err_t e = {0};
+    double now = mwxi_svc_scn_now(s);
+    if (s->n_in == 0)
+        return;
+    s->replay_from = s->cfg->replay_horizon_s > 0 ? now - s->cfg->replay_horizon_s : -INFINITY;
+    mwx_node_set_clock(s->node, now);
+    s->replaying = 1;
+    s->in_next = 0;
+    if (mwx_node_set_replay(s->node, 1, &e) != MWX_OK)
+        mwxi_svc_fail_once(s, e.code, &e);
+    snprintf(path, sizeof path, "%s/node-%s.inbox", s->cfg->outputs, s->cfg->nation);
+    int rc = mwxi_svc_log_read(path, mwxi_svc_inbox_live, s, &e);
+    if (s->in_history) {
+        mwx_node_set_history(s->node, 0);
+        s->in_history = 0;
+    }
+    if (rc != MWX_OK && s->rc == MWX_OK)
+        mwxi_svc_fail_once(s, rc, &e);
+    if (mwx_node_set_replay(s->node, 0, &e) != MWX_OK)
+        mwxi_svc_fail_once(s, e.code, &e);
+    update_metrics(s); /* the replayed drops are not news */
+    losses_check(s, 1);
+    s->replaying = 0;
+    mwxi_svc_logf(s,
+                  "inbox replayed (%zu envelopes; %zu received more than %g s before t = %.1f s "
+                  "for the replay windows and sessions only)",
+                  s->in_next, s->n_in_hist, s->cfg->replay_horizon_s, now);
+    s->in_next = s->n_in;
+}
+
 /* Wait (serving) until the scenario clock reaches t. */
 static void pace(svc_t *s, double t)
 {
@@ -932,8 +973,9 @@ static int setup(svc_t *s, mwx_err_t *err)
         return rc;
     start = c->start_unix > 0 ? c->start_unix : mwx_time_wall();
     snprintf(path, sizeof path, "%s/node-%s.inbox", c->outputs, c->nation);
-    if ((rc = mwxi_svc_log_open(path, start, mwxi_svc_inbox_entry, s, &s->inbox, &hdr_start,
-                                &in_existed, err)) != MWX_OK)
+    if ((rc = mwxi_svc_log_open(
+             path, start, c->feed == MWX_FEED_BUS ? mwxi_svc_inbox_count : mwxi_svc_inbox_entry, s,
+             &s->inbox, &hdr_start, &in_existed, err)) != MWX_OK)
         return rc;
     mwxi_svc_log_set_retention(s->inbox, &c->retention, MWX_NODE_LOG_KEEP_ENTRIES);
 
@@ -1228,6 +1270,7 @@ out:
         mwx_scenario_free(&s->sc);
     free(s->seen);
     free(s->fused_last);
+    free(s->fused_slot);
     free(s->feed_q);
     free(s->in_data);
     free(s->in_ent);

@@ -133,10 +133,10 @@ static int tls_cfg(mwx_jpath_t *jp, const json_t *root, const char *base, mwx_no
 int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t *err)
 {
     static const char *const keys[] = {
-        "nation",   "bus",       "key",   "trust",    "sensors",    "regions",
-        "outputs",  "http",      "creds", "speed",    "start_unix", "exit_at_end",
-        "stale_s",  "feed",      "tak",   "log_file", "log_format", "cap_key",
-        "cap_cert", "retention", "tls",   "sessions", NULL};
+        "nation",   "bus",       "key",   "trust",    "sensors",          "regions",
+        "outputs",  "http",      "creds", "speed",    "start_unix",       "exit_at_end",
+        "stale_s",  "feed",      "tak",   "log_file", "log_format",       "cap_key",
+        "cap_cert", "retention", "tls",   "sessions", "replay_horizon_s", NULL};
     static const char *const log_formats[] = {"text", "json", NULL};
     static const char *const feeds[] = {"scenario", "bus", NULL};
     json_t *root = NULL, *trust, *v;
@@ -241,6 +241,8 @@ int mwx_node_config_load(const char *path, mwx_node_service_cfg_t *c, mwx_err_t 
         (rc = mwx_json_bool(&jp, root, "exit_at_end", 0, 0, &c->exit_at_end, err)) ||
         (rc = mwx_json_bool(&jp, root, "sessions", 0, 1, &c->sessions, err)) ||
         (rc = mwx_json_number(&jp, root, "stale_s", 0, 600.0, 1.0, 1e7, &c->stale_s, err)) ||
+        (rc = mwx_json_number(&jp, root, "replay_horizon_s", 0, MWX_NODE_REPLAY_HORIZON_S, 0.0, 1e9,
+                              &c->replay_horizon_s, err)) ||
         (rc = mwx_json_enum(&jp, root, "feed", 0, MWX_FEED_SCENARIO, feeds, &c->feed, err)) ||
         (rc = mwx_json_enum(&jp, root, "log_format", 0, 0, log_formats, &c->log_json, err)) ||
         (rc = retention(&jp, root, c, err)) || (rc = tls_cfg(&jp, root, base, c, err)))

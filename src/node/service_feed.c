@@ -139,7 +139,7 @@ int mwxi_svc_run_live(svc_t *s, mwx_err_t *err)
     /* a restart continues after what the recording holds, but never ahead of the clock */
     s->t_cur = fmin(s->rec_t_last > 0 ? s->rec_t_last : 0, fmax(mwxi_svc_scn_now(s), 0));
     s->feed_last_t = s->t_cur;
-    mwxi_svc_replay_inbox(s, INFINITY);
+    mwxi_svc_replay_live(s);
     mwxi_svc_close_lost_fused(s);
     mwxi_svc_logf(s, "live: measurements from %s", subject);
     while (!*s->stop && s->rc == MWX_OK) {

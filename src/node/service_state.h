@@ -63,13 +63,19 @@ typedef struct svc {
     unsigned fused_num_max;      /* highest fused number recorded (NATION-F<n>) */
     mwx_rec_track_t *fused_last; /* each fused id's last record in the recording */
     size_t n_fused_last, cap_fused_last;
+    size_t *fused_slot; /* open-addressing index of fused_last by id (+1; 0 = empty) */
+    size_t n_fused_slot;
     seen_t *seen; /* verified share records already in the recording */
     size_t n_seen, cap_seen;
     uint8_t *in_data; /* inbox entries to replay */
     size_t in_len, in_cap;
     inbox_ent_t *in_ent;
     size_t n_in, cap_in, in_next;
-    int replaying; /* feeding the inbox: do not log it again */
+    int replaying;      /* feeding the inbox: do not log it again */
+    double replay_from; /* a live restart: inbox entries received before this scenario
+                           time are history (mwx_node_set_history) */
+    int in_history;
+    size_t n_in_hist;
     /* loop */
     double t_cur;     /* scenario time of the last advance */
     int scan_pending; /* measurements at t_cur not yet flushed to the tracker */
@@ -128,9 +134,12 @@ void mwxi_svc_on_gap_reply(void *user, const char *subject, const uint8_t *data,
 void mwxi_svc_gap_check(svc_t *s, double now);
 void mwxi_svc_tick(svc_t *s, double timeout_s);
 void mwxi_svc_replay_inbox(svc_t *s, double t);
+void mwxi_svc_replay_live(svc_t *s);
 int mwxi_svc_run_live(svc_t *s, mwx_err_t *err);
 int mwxi_svc_outbox_entry(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len);
 int mwxi_svc_inbox_entry(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len);
+int mwxi_svc_inbox_count(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len);
+int mwxi_svc_inbox_live(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len);
 int mwxi_svc_scan_recording(svc_t *s, const char *path, mwx_err_t *err);
 void mwxi_svc_close_lost_fused(svc_t *s);
 /* The node core's record callback: what the node records, once each (service_store.c). */

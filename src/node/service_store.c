@@ -116,6 +116,31 @@ int mwxi_svc_inbox_entry(void *user, double unix_s, double t_scn, const uint8_t 
     return MWX_OK;
 }
 
+/* A live feed's inbox at start: counted only. mwxi_svc_replay_live reads it again from
+ * disk (a retention of 1 GiB is not held in memory). */
+int mwxi_svc_inbox_count(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len)
+{
+    svc_t *s = user;
+    s->n_in++;
+    return MWX_OK;
+}
+
+/* mwxi_svc_replay_live's entries: what came before replay_from is history (the receiver's
+ * replay windows and partner sessions only), the rest goes through fusion and warnings. */
+int mwxi_svc_inbox_live(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len)
+{
+    svc_t *s = user;
+    int hist = t_scn < s->replay_from;
+    if (hist != s->in_history) {
+        mwx_node_set_history(s->node, hist);
+        s->in_history = hist;
+    }
+    mwxi_svc_deliver(s, data, len, unix_s);
+    s->n_in_hist += (size_t)hist;
+    s->in_next++;
+    return s->rc;
+}
+
 /* An own track id ("JP-7", not a fused "JP-F3"): the highest number is kept, so that a
  * restart on a live feed continues above it. */
 static void note_own_id(svc_t *s, const char *id)
@@ -127,6 +152,41 @@ static void note_own_id(svc_t *s, const char *id)
     long v = strtol(id + l + 1, &end, 10);
     if (*end == '\0' && v > s->own_id_max && v < INT_MAX)
         s->own_id_max = (int)v;
+}
+
+static size_t id_hash(const char *id)
+{
+    size_t h = 2166136261u; /* FNV-1a */
+    while (*id)
+        h = (h ^ (unsigned char)*id++) * 16777619u;
+    return h;
+}
+
+/* The index slot of fused id (holding its fused_last position + 1, or 0 when new; the
+ * index is at most half full); NULL when out of memory. A recording holds tens of
+ * thousands of fused ids after weeks: a linear lookup per track record made the scan at
+ * start quadratic. */
+static size_t *fused_slot(svc_t *s, const char *id)
+{
+    if (2 * (s->n_fused_last + 1) > s->n_fused_slot) {
+        size_t n = s->n_fused_slot ? 2 * s->n_fused_slot : 256;
+        size_t *t = calloc(n, sizeof *t);
+        if (!t)
+            return NULL;
+        for (size_t i = 0; i < s->n_fused_last; i++) {
+            size_t k = id_hash(s->fused_last[i].track_id) & (n - 1);
+            while (t[k])
+                k = (k + 1) & (n - 1);
+            t[k] = i + 1;
+        }
+        free(s->fused_slot);
+        s->fused_slot = t;
+        s->n_fused_slot = n;
+    }
+    size_t k = id_hash(id) & (s->n_fused_slot - 1);
+    while (s->fused_slot[k] && strcmp(s->fused_last[s->fused_slot[k] - 1].track_id, id) != 0)
+        k = (k + 1) & (s->n_fused_slot - 1);
+    return &s->fused_slot[k];
 }
 
 /* A recorded track: own ids for note_own_id; fused ids' highest number, and each fused
@@ -145,14 +205,17 @@ static int note_track(svc_t *s, const mwx_rec_track_t *t)
         if (*end == '\0' && v > s->fused_num_max && v < UINT_MAX)
             s->fused_num_max = (unsigned)v;
     }
-    for (i = 0; i < s->n_fused_last; i++)
-        if (strcmp(s->fused_last[i].track_id, t->track_id) == 0)
-            break;
-    if (i == s->n_fused_last) {
+    size_t *slot = fused_slot(s, t->track_id);
+    if (!slot)
+        return MWX_ENOMEM;
+    if (*slot) {
+        i = *slot - 1;
+    } else {
         if (mwxi_grow(&s->fused_last, &s->cap_fused_last, s->n_fused_last + 1,
                       sizeof *s->fused_last, 64) != 0)
             return MWX_ENOMEM;
-        s->n_fused_last++;
+        i = s->n_fused_last++;
+        *slot = i + 1;
     }
     s->fused_last[i] = *t;
     return MWX_OK;

@@ -30,11 +30,67 @@ static void on_record(void *user, const mwx_record_t *rec)
     }
 }
 
+/* JP's node configuration trusting partner alone (simulated, exercise, on the scenario
+ * clock). */
+static void jp_cfg(mwx_node_cfg_t *nc, mwx_policy_t *pol, mwx_keypair_t *jp,
+                   const mwx_keypair_t *partner, double epoch)
+{
+    memset(nc, 0, sizeof *nc);
+    strcpy(nc->nation, "JP");
+    nc->epoch_unix = epoch;
+    nc->status = MWX_STATUS_EXERCISE;
+    nc->source = MWX_WARN_SOURCE_SIMULATED;
+    nc->physics.earth = mwx_earth_wgs84();
+    nc->policy = pol;
+    nc->key = jp;
+    strcpy(nc->trusted[0].nation, partner->nation);
+    memcpy(nc->trusted[0].pk, partner->pk, sizeof partner->pk);
+    nc->n_trusted = 1;
+    nc->sim_clock = 1;
+}
+
+/* JP's node core trusting KR (JP <-> KR), records counted into sink: the keys made. */
+static mwx_node_t *jp_node(mwx_policy_t *pol, mwx_keypair_t *jp, mwx_keypair_t *kr, sink_t *sink,
+                           double epoch)
+{
+    mwx_node_cfg_t nc;
+    mwx_node_t *node = NULL;
+    memset(pol, 0, sizeof *pol);
+    pol->n = 2;
+    strcpy(pol->nation[0], "JP");
+    strcpy(pol->nation[1], "KR");
+    pol->to[0] = 1u << 1; /* JP -> KR */
+    pol->to[1] = 1u << 0; /* KR -> JP */
+    assert_int_equal(mwx_key_generate("JP", jp, NULL), 0);
+    assert_int_equal(mwx_key_generate("KR", kr, NULL), 0);
+    jp_cfg(&nc, pol, jp, kr, epoch);
+    nc.physics.rotation = nc.physics.j2 = nc.physics.drag = 1;
+    nc.on_record = on_record;
+    nc.user = sink;
+    assert_int_equal(mwx_node_create(&nc, &node, NULL), 0);
+    return node;
+}
+
+/* A confirmed ballistic track report of node's, in flight over the Sea of Japan. */
+static void flying_track(mwx_rec_track_t *trk, const char *node, const char *id, double t)
+{
+    memset(trk, 0, sizeof *trk);
+    trk->t = t;
+    strcpy(trk->node, node);
+    strcpy(trk->track_id, id);
+    trk->ecef_m[0] = -3.2e6;
+    trk->ecef_m[1] = 3.6e6;
+    trk->ecef_m[2] = 4.3e6;
+    trk->cov_pos_m2[0] = trk->cov_pos_m2[3] = trk->cov_pos_m2[5] = 1e4;
+    trk->cov_vel_m2s2[0] = trk->cov_vel_m2s2[3] = trk->cov_vel_m2s2[5] = 100;
+    trk->phase = MWX_PHASE_BALLISTIC;
+    trk->confirmed = 1;
+}
+
 static void test_hostile_payloads(void **state)
 {
     mwx_policy_t pol;
     mwx_keypair_t jp, kr, forger;
-    mwx_node_cfg_t nc;
     mwx_node_t *node;
     mwx_node_stats_t st;
     mwx_sender_t snd;
@@ -44,32 +100,8 @@ static void test_hostile_payloads(void **state)
     mwx_err_t err = {0};
     const double epoch = 1795316400.0;
 
-    memset(&pol, 0, sizeof pol);
-    pol.n = 2;
-    strcpy(pol.nation[0], "JP");
-    strcpy(pol.nation[1], "KR");
-    pol.to[0] = 1u << 1; /* JP -> KR */
-    pol.to[1] = 1u << 0; /* KR -> JP */
-    assert_int_equal(mwx_key_generate("JP", &jp, NULL), 0);
-    assert_int_equal(mwx_key_generate("KR", &kr, NULL), 0);
     assert_int_equal(mwx_key_generate("KR", &forger, NULL), 0);
-
-    memset(&nc, 0, sizeof nc);
-    strcpy(nc.nation, "JP");
-    nc.epoch_unix = epoch;
-    nc.status = MWX_STATUS_EXERCISE;
-    nc.source = MWX_WARN_SOURCE_SIMULATED;
-    nc.physics.earth = mwx_earth_wgs84();
-    nc.physics.rotation = nc.physics.j2 = nc.physics.drag = 1;
-    nc.policy = &pol;
-    nc.key = &jp;
-    strcpy(nc.trusted[0].nation, "KR");
-    memcpy(nc.trusted[0].pk, kr.pk, sizeof kr.pk);
-    nc.n_trusted = 1;
-    nc.sim_clock = 1;
-    nc.on_record = on_record;
-    nc.user = &sink;
-    assert_int_equal(mwx_node_create(&nc, &node, &err), 0);
+    node = jp_node(&pol, &jp, &kr, &sink, epoch);
     assert_int_equal(mwx_sender_init(&snd, &kr, &pol, 1, NULL), 0);
 
     /* 1. garbage in a correctly signed TRACK envelope */
@@ -82,17 +114,7 @@ static void test_hostile_payloads(void **state)
 
     /* 2. a well-formed track that claims to be another nation's */
     mwx_rec_track_t trk;
-    memset(&trk, 0, sizeof trk);
-    trk.t = 10;
-    strcpy(trk.node, "US");
-    strcpy(trk.track_id, "US-1");
-    trk.ecef_m[0] = -3.2e6;
-    trk.ecef_m[1] = 3.6e6;
-    trk.ecef_m[2] = 4.3e6;
-    trk.cov_pos_m2[0] = trk.cov_pos_m2[3] = trk.cov_pos_m2[5] = 1e4;
-    trk.cov_vel_m2s2[0] = trk.cov_vel_m2s2[3] = trk.cov_vel_m2s2[5] = 100;
-    trk.phase = MWX_PHASE_BALLISTIC;
-    trk.confirmed = 1;
+    flying_track(&trk, "US", "US-1", 10);
     assert_int_equal(
         mwx_sender_seal_track(&snd, &trk, epoch + 10, buf, sizeof buf, &len, NULL, NULL), 0);
     assert_int_equal(mwx_node_receive_envelope(node, buf, len, epoch + 10, &err), MWX_OK);
@@ -261,19 +283,8 @@ static void test_gap_request_rate(void **state)
     assert_int_equal(mwx_inproc_hub_create(&pol, &hub, &err), 0);
     assert_int_equal(mwx_bus_inproc_open(hub, "JP", &bjp, &err), 0);
     assert_int_equal(mwx_bus_inproc_open(hub, "US", &bus, &err), 0);
-    memset(&nc, 0, sizeof nc);
-    strcpy(nc.nation, "JP");
-    nc.epoch_unix = epoch;
-    nc.status = MWX_STATUS_EXERCISE;
-    nc.source = MWX_WARN_SOURCE_SIMULATED;
-    nc.physics.earth = mwx_earth_wgs84();
-    nc.policy = &pol;
-    nc.key = &jp;
+    jp_cfg(&nc, &pol, &jp, &us, epoch);
     nc.bus = bjp;
-    strcpy(nc.trusted[0].nation, "US");
-    memcpy(nc.trusted[0].pk, us.pk, sizeof us.pk);
-    nc.n_trusted = 1;
-    nc.sim_clock = 1;
     assert_int_equal(mwx_node_create(&nc, &node, &err), 0);
     assert_int_equal(mwx_subject_gap("JP", "US", subject), 0);
 
@@ -560,10 +571,54 @@ static void test_partner_restart_relinks_warnings(void **state)
     }
 }
 
+/* A restart's history (mwx_node_set_history): accepted into the replay window, never
+ * fused or recorded; once off, the same envelope is a replay and a new one is fused. */
+static void test_history_receiver_only(void **state)
+{
+    mwx_policy_t pol;
+    mwx_keypair_t jp, kr;
+    mwx_node_stats_t st;
+    mwx_sender_t snd;
+    sink_t sink = {0};
+    uint8_t buf[MWX_ENVELOPE_MAX], old[MWX_ENVELOPE_MAX];
+    size_t len, old_len;
+    mwx_err_t err = {0};
+    const double epoch = 1795316400.0;
+    (void)state;
+    mwx_node_t *node = jp_node(&pol, &jp, &kr, &sink, epoch);
+    assert_int_equal(mwx_sender_init(&snd, &kr, &pol, 1, NULL), 0);
+    mwx_rec_track_t trk;
+    flying_track(&trk, "KR", "KR-1", 10);
+    assert_int_equal(
+        mwx_sender_seal_track(&snd, &trk, epoch + 10, old, sizeof old, &old_len, NULL, NULL), 0);
+    mwx_node_set_history(node, 1);
+    assert_int_equal(mwx_node_receive_envelope(node, old, old_len, epoch + 10, &err), MWX_OK);
+    mwx_node_get_stats(node, &st);
+    assert_int_equal(st.share.accepted, 1);
+    assert_int_equal(mwx_fusion_count(mwx_node_fusion(node)), 0);
+    assert_int_equal(sink.tracks + sink.shares, 0);
+    mwx_node_set_history(node, 0);
+    assert_int_equal(mwx_node_receive_envelope(node, old, old_len, epoch + 11, &err), MWX_OK);
+    mwx_node_get_stats(node, &st);
+    assert_int_equal(st.share.dropped[MWX_DROP_REPLAYED], 1);
+    assert_int_equal(mwx_fusion_count(mwx_node_fusion(node)), 0);
+    trk.t = 11;
+    assert_int_equal(
+        mwx_sender_seal_track(&snd, &trk, epoch + 11, buf, sizeof buf, &len, NULL, NULL), 0);
+    assert_int_equal(mwx_node_receive_envelope(node, buf, len, epoch + 11, &err), MWX_OK);
+    mwx_node_get_stats(node, &st);
+    assert_int_equal(st.share.accepted, 2);
+    assert_int_equal(mwx_fusion_count(mwx_node_fusion(node)), 1);
+    assert_int_equal(sink.verified, 1);
+    assert_int_equal(sink.tracks, 1);
+    mwx_node_destroy(node);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hostile_payloads),
+        cmocka_unit_test(test_history_receiver_only),
         cmocka_unit_test(test_partner_extremes_and_flood),
         cmocka_unit_test(test_gap_request_rate),
         cmocka_unit_test(test_partner_restart_relinks_warnings),
