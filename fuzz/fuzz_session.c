@@ -6,7 +6,8 @@
  * delivered again (replay, reorder, an old session's after a rotation), or delivered with
  * bytes flipped; KR, a compromised partner, forges JP envelopes with what it knows (JP's
  * MAC key towards KR, JP's session messages) under any label, seq and session; raw bytes;
- * time passes; JP's key is revoked.
+ * time passes; JP's key is revoked; any envelope, maybe tampered, offered to
+ * mwx_receiver_learn_session (a restart learning a session below its replay window).
  * Checked after every delivery: an accepted envelope's body is exactly one its origin
  * sealed with that (origin, seq) (so no forgery, tamper or relabel is accepted), no
  * (origin, seq) is accepted twice, nothing from JP after its revocation. Randomness
@@ -332,6 +333,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (mwx_receiver_revoke(s.rx, "JP") != MWX_OK)
                     abort();
                 s.revoked = 1;
+            }
+            break;
+        case 13: /* a restart learning a session below its window, from any envelope sealed
+                  * so far, maybe with a byte flipped: only a genuine session message of a
+                  * newer session may change anything (the deliveries' checks stay) */
+            if (s.n_hist > 0) {
+                uint8_t buf[MWX_ENVELOPE_MAX];
+                int h = (int)(take(&r, 1) % (unsigned)(s.n_hist < HIST ? s.n_hist : HIST));
+                size_t n = s.hist[h].n;
+                memcpy(buf, s.hist[h].b, n);
+                uint8_t x = (uint8_t)take(&r, 1);
+                if (x)
+                    buf[(size_t)take(&r, 2) % n] ^= x;
+                (void)mwx_receiver_learn_session(s.rx, buf, n);
             }
             break;
         default: /* the node's loop: a checkpoint when due by time or count */

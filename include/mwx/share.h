@@ -363,6 +363,15 @@ MWX_API uint64_t mwx_receiver_highest(const mwx_receiver_t *r, const char *origi
  * unknown origin. */
 MWX_API uint64_t mwx_receiver_given_up(const mwx_receiver_t *r, const char *origin);
 MWX_API uint64_t mwx_receiver_window_jumps(const mwx_receiver_t *r, const char *origin);
+/* A session message (SESSION, signed) verified and its session taken when it is newer
+ * than the origin's current one, as mwx_receiver_accept would, but its seq neither marked
+ * nor checked and nothing counted: for a restart that rebuilds the replay window from
+ * the last MWX_REPLAY_WINDOW seqs of its inbox only, and needs the sessions announced
+ * below them. MWX_OK when verified (taken or not); MWX_ECRYPTO when the signature does
+ * not verify or the origin is not trusted; MWX_ECORRUPT when it is not a well-formed
+ * session message addressed to this receiver. */
+MWX_API MWX_NODISCARD int mwx_receiver_learn_session(mwx_receiver_t *r, const uint8_t *buf,
+                                                     size_t len);
 /* The oldest seq range missing from origin inside the replay window: MWX_OK with
  * [*from, *to] (inclusive), or MWX_ENOTFOUND when nothing is missing. */
 MWX_API MWX_NODISCARD int mwx_receiver_missing(const mwx_receiver_t *r, const char *origin,

@@ -716,8 +716,9 @@ void mwxi_svc_replay_live(svc_t *s)
     s->replaying = 0;
     mwxi_svc_logf(s,
                   "inbox replayed (%zu envelopes; %zu received more than %g s before t = %.1f s "
-                  "for the replay windows and sessions only)",
-                  s->in_next, s->n_in_hist, s->cfg->replay_horizon_s, now);
+                  "for the replay windows and sessions only, %zu of them below the windows "
+                  "passed over)",
+                  s->in_next, s->n_in_hist, s->cfg->replay_horizon_s, now, s->n_in_skip);
     s->in_next = s->n_in;
 }
 

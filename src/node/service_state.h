@@ -75,7 +75,12 @@ typedef struct svc {
     double replay_from; /* a live restart: inbox entries received before this scenario
                            time are history (mwx_node_set_history) */
     int in_history;
-    size_t n_in_hist;
+    size_t n_in_hist, n_in_skip;
+    struct in_max { /* a live restart: each origin's highest seq in the inbox, and the */
+        char origin[MWX_ID_LEN]; /* newest session learnt below its window */
+        uint64_t seq, learnt;
+    } in_max[MWX_MAX_NATIONS];
+    int n_in_max;
     /* loop */
     double t_cur;     /* scenario time of the last advance */
     int scan_pending; /* measurements at t_cur not yet flushed to the tracker */

@@ -116,28 +116,65 @@ int mwxi_svc_inbox_entry(void *user, double unix_s, double t_scn, const uint8_t 
     return MWX_OK;
 }
 
-/* A live feed's inbox at start: counted only. mwxi_svc_replay_live reads it again from
- * disk (a retention of 1 GiB is not held in memory). */
+static struct in_max *in_max(svc_t *s, const char *origin, int add)
+{
+    for (int i = 0; i < s->n_in_max; i++)
+        if (strcmp(s->in_max[i].origin, origin) == 0)
+            return &s->in_max[i];
+    if (!add || s->n_in_max == MWX_MAX_NATIONS)
+        return NULL;
+    struct in_max *m = &s->in_max[s->n_in_max++];
+    memset(m, 0, sizeof *m);
+    mwx_strlcpy(m->origin, origin, sizeof m->origin);
+    return m;
+}
+
+/* A live feed's inbox at start: counted, and each origin's highest seq noted (the replay
+ * passes over what lies below its window). mwxi_svc_replay_live reads it again from disk
+ * (a retention of 1 GiB is not held in memory). */
 int mwxi_svc_inbox_count(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len)
 {
     svc_t *s = user;
+    mwx_envelope_t env;
+    struct in_max *m;
     s->n_in++;
+    if (mwx_envelope_peek(data, len, &env, NULL) == MWX_OK && (m = in_max(s, env.origin, 1)) &&
+        env.seq > m->seq)
+        m->seq = env.seq;
     return MWX_OK;
 }
 
-/* mwxi_svc_replay_live's entries: what came before replay_from is history (the receiver's
- * replay windows and partner sessions only), the rest goes through fusion and warnings. */
+/* mwxi_svc_replay_live's entries: what came before replay_from is history, the rest goes
+ * through fusion and warnings. Of the history, the receiver holds at the end only each
+ * origin's seqs inside the replay window below its highest one: older ones are passed
+ * over unverified, but for the first session message of each of the origin's sessions,
+ * whose key the MAC'd envelopes in the window need (learnt without its seq, as a seq
+ * below the window marked would count the ones passed over as given up). A retention of
+ * weeks is then a read, not a replay (docs/NODE.md, "Restart"). */
 int mwxi_svc_inbox_live(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len)
 {
     svc_t *s = user;
     int hist = t_scn < s->replay_from;
+    s->in_next++;
+    if (hist) {
+        mwx_envelope_t env;
+        struct in_max *m;
+        s->n_in_hist++;
+        if (mwx_envelope_peek(data, len, &env, NULL) == MWX_OK && env.seq > 0 &&
+            (m = in_max(s, env.origin, 0)) && env.seq < m->seq &&
+            m->seq - env.seq >= MWX_REPLAY_WINDOW) {
+            if (env.type == MWX_PAYLOAD_SESSION && env.session > m->learnt &&
+                mwx_receiver_learn_session(mwx_node_receiver(s->node), data, len) == MWX_OK)
+                m->learnt = env.session;
+            s->n_in_skip++;
+            return MWX_OK;
+        }
+    }
     if (hist != s->in_history) {
         mwx_node_set_history(s->node, hist);
         s->in_history = hist;
     }
     mwxi_svc_deliver(s, data, len, unix_s);
-    s->n_in_hist += (size_t)hist;
-    s->in_next++;
     return s->rc;
 }
 

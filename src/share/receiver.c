@@ -363,6 +363,33 @@ static int accept_on(mwx_receiver_t *r, int path, const uint8_t *buf, size_t len
     return rc;
 }
 
+int mwx_receiver_learn_session(mwx_receiver_t *r, const uint8_t *buf, size_t len)
+{
+    mwx_envelope_split_t sp;
+    mwx_envelope_t env;
+    mwx_session_msg_t sm;
+    int mine = 0;
+    if (!buf || mwxi_envelope_split2(buf, len, &sp, &env, NULL) < 0 ||
+        env.type != MWX_PAYLOAD_SESSION || !sp.sig)
+        return MWX_ECORRUPT;
+    origin_state_t *o = find(r, env.origin);
+    if (!o)
+        return MWX_ECRYPTO;
+    memcpy(r->msg, MWX_SIG_DOMAIN, MWX_SIG_DOMAIN_LEN);
+    memcpy(r->msg + MWX_SIG_DOMAIN_LEN, sp.body, sp.body_len);
+    if (crypto_sign_ed25519_verify_detached(sp.sig, r->msg, MWX_SIG_DOMAIN_LEN + sp.body_len,
+                                            o->pk) != 0)
+        return MWX_ECRYPTO;
+    for (int i = 0; i < env.n_to; i++)
+        if (strcmp(env.to[i], r->own) == 0)
+            mine = 1;
+    if (!mine || env.seq == 0 || mwxi_session_decode(env.payload, env.payload_len, &sm) != MWX_OK ||
+        sm.epoch != env.session)
+        return MWX_ECORRUPT;
+    take_session(r, o, &env, &sm);
+    return MWX_OK;
+}
+
 int mwxi_receiver_admit_authenticated(mwx_receiver_t *r, mwx_path_t path, double recv_unix_s,
                                       mwx_envelope_t *env, mwx_drop_t *why)
 {

@@ -611,6 +611,126 @@ static void test_property(void **state)
     }
 }
 
+/* A live node's restart replays of its old inbox only each origin's last
+ * MWX_REPLAY_WINDOW seqs, and below them the first session message of each session
+ * (mwx_receiver_learn_session; docs/NODE.md, "Restart"). A receiver fed that must end
+ * where one fed everything does: the same highest seq and missing range, the same answer
+ * to an old envelope, an in-window one and the one lost in the window, both sessions
+ * (JP rotated once), the partner's next MAC'd envelopes, and nothing given up that was
+ * not. */
+typedef struct pool {
+    uint8_t *b;
+    size_t used, cap;
+    size_t *off, *len;
+    uint64_t *seq, *session;
+    mwx_payload_type_t *type;
+} pool_t;
+
+static void pool_get(const pool_t *p, int i, msg_t *m)
+{
+    memcpy(m->b, p->b + p->off[i], p->len[i]);
+    m->n = p->len[i], m->seq = p->seq[i], m->type = p->type[i];
+}
+
+static void tail_accept_same(mwx_receiver_t *full, mwx_receiver_t *tail, const msg_t *m, double t)
+{
+    mwx_drop_t a = MWX_DROP_NONE, b = MWX_DROP_NONE;
+    int ra = accept(full, m, t, &a), rb = accept(tail, m, t, &b);
+    if (ra != rb || (ra != 0 && a != b))
+        fail_msg("seq %llu: everything gave %d (%s), the tail %d (%s)", (unsigned long long)m->seq,
+                 ra, mwx_drop_name(a), rb, mwx_drop_name(b));
+}
+
+static void test_window_tail_restores(void **state)
+{
+    world_t w;
+    mwx_sender_t s;
+    msg_t m;
+    mwx_err_t err;
+    enum { N = 3 * MWX_REPLAY_WINDOW + 500 };
+    const int lost_old = 700, lost_new = N - 3000, rotate = N / 3;
+    (void)state;
+    make_world(&w);
+    sender_for(&w, &w.jp, 1000, T0, &s);
+    mwx_receiver_t *full = receiver_for(&w, &w.us), *tail = receiver_for(&w, &w.us);
+    pool_t p = {malloc((size_t)N * 300),
+                0,
+                (size_t)N * 300,
+                calloc(N, sizeof(size_t)),
+                calloc(N, sizeof(size_t)),
+                calloc(N, sizeof(uint64_t)),
+                calloc(N, sizeof(uint64_t)),
+                calloc(N, sizeof(mwx_payload_type_t))};
+    assert_non_null(p.b);
+    assert_non_null(p.type);
+    for (int i = 0; i < N; i++) {
+        if (i == rotate)
+            assert_int_equal(mwx_sender_session_start(&s, w.keys, 3, T0 + i * 0.001, &err), 0);
+        next_msg(&s, T0 + i * 0.001, i, &m);
+        mwx_envelope_t env;
+        assert_int_equal(mwx_envelope_peek(m.b, m.n, &env, NULL), 0);
+        assert_true(p.used + m.n <= p.cap);
+        memcpy(p.b + p.used, m.b, m.n);
+        p.off[i] = p.used, p.len[i] = m.n, p.seq[i] = m.seq, p.type[i] = m.type;
+        p.session[i] = env.session;
+        p.used += m.n;
+    }
+    /* what the inbox holds: all but two (never received), two pairs out of order */
+    uint64_t max = 0, learned = 0;
+    for (int i = 0; i < N; i++)
+        if (i != lost_old && i != lost_new && p.seq[i] > max)
+            max = p.seq[i];
+    int learnt = 0;
+    for (int k = 0; k < N; k++) {
+        int i = k == N - 50 ? N - 40 : k == N - 40 ? N - 50 : k == 400 ? 410 : k == 410 ? 400 : k;
+        if (i == lost_old || i == lost_new)
+            continue;
+        pool_get(&p, i, &m);
+        double t = T0 + i * 0.001;
+        mwx_drop_t why;
+        assert_int_equal(accept(full, &m, t, &why), 0);
+        if (max - m.seq < MWX_REPLAY_WINDOW) {
+            assert_int_equal(accept(tail, &m, t, &why), 0);
+        } else if (m.type == MWX_PAYLOAD_SESSION && p.session[i] > learned) {
+            assert_int_equal(mwx_receiver_learn_session(tail, m.b, m.n), 0);
+            learned = p.session[i];
+            learnt++;
+        }
+    }
+    assert_int_equal(learnt, 2); /* the first session and the rotated one */
+    assert_int_equal(mwx_receiver_highest(full, "JP"), mwx_receiver_highest(tail, "JP"));
+    assert_int_equal(mwx_receiver_given_up(tail, "JP"), 0);
+    uint64_t f1, t1, f2, t2;
+    assert_int_equal(mwx_receiver_missing(full, "JP", &f1, &t1), 0);
+    assert_int_equal(mwx_receiver_missing(tail, "JP", &f2, &t2), 0);
+    assert_int_equal(f1, p.seq[lost_new]);
+    assert_int_equal(f1, f2);
+    assert_int_equal(t1, t2);
+    double t = T0 + N * 0.001;
+    const int probe[] = {10, lost_old, N - MWX_REPLAY_WINDOW - 5, N - 60, N - 1, lost_new};
+    for (size_t k = 0; k < sizeof probe / sizeof probe[0]; k++) {
+        pool_get(&p, probe[k], &m);
+        tail_accept_same(full, tail, &m, t);
+    }
+    assert_int_equal(mwx_receiver_missing(full, "JP", &f1, &t1), MWX_ENOTFOUND);
+    assert_int_equal(mwx_receiver_missing(tail, "JP", &f2, &t2), MWX_ENOTFOUND);
+    for (int i = 0; i < 200; i++) {
+        next_msg(&s, t + i * 0.001, N + i, &m);
+        tail_accept_same(full, tail, &m, t + i * 0.001);
+    }
+    /* forged or damaged: never learnt */
+    pool_get(&p, 0, &m);
+    assert_int_equal(m.type, MWX_PAYLOAD_SESSION);
+    m.b[m.n - 1] ^= 1;
+    assert_int_not_equal(mwx_receiver_learn_session(tail, m.b, m.n), 0);
+    pool_get(&p, 1, &m);
+    assert_int_equal(m.type, MWX_PAYLOAD_TRACK);
+    assert_int_equal(mwx_receiver_learn_session(tail, m.b, m.n), MWX_ECORRUPT);
+    free(p.b), free(p.off), free(p.len), free(p.seq), free(p.session), free(p.type);
+    mwx_receiver_destroy(full);
+    mwx_receiver_destroy(tail);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -621,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_revoke_and_restart),
         cmocka_unit_test(test_gap_resign),
         cmocka_unit_test(test_property),
+        cmocka_unit_test(test_window_tail_restores),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
