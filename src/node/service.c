@@ -970,7 +970,8 @@ static int setup(svc_t *s, mwx_err_t *err)
 
     /* what survives from an earlier run: recording, inbox (outbox after the node exists) */
     snprintf(path, sizeof path, "%s/node-%s.mwxr", c->outputs, c->nation);
-    if ((rc = mwxi_svc_scan_recording(s, path, err)) != MWX_OK)
+    if ((rc = mwxi_svc_scan_recording(s, path, c->feed == MWX_FEED_BUS ? c->replay_horizon_s : 0,
+                                      err)) != MWX_OK)
         return rc;
     start = c->start_unix > 0 ? c->start_unix : mwx_time_wall();
     snprintf(path, sizeof path, "%s/node-%s.inbox", c->outputs, c->nation);
@@ -1272,6 +1273,7 @@ out:
     free(s->seen);
     free(s->fused_last);
     free(s->fused_slot);
+    free(s->fused_gen);
     free(s->feed_q);
     free(s->in_data);
     free(s->in_ent);

@@ -63,6 +63,8 @@ typedef struct svc {
     unsigned fused_num_max;      /* highest fused number recorded (NATION-F<n>) */
     mwx_rec_track_t *fused_last; /* each fused id's last record in the recording */
     size_t n_fused_last, cap_fused_last;
+    uint32_t *fused_gen; /* which file of the recording each fused_last came from */
+    size_t cap_fused_gen;
     size_t *fused_slot; /* open-addressing index of fused_last by id (+1; 0 = empty) */
     size_t n_fused_slot;
     seen_t *seen; /* verified share records already in the recording */
@@ -145,7 +147,7 @@ int mwxi_svc_outbox_entry(void *user, double unix_s, double t_scn, const uint8_t
 int mwxi_svc_inbox_entry(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len);
 int mwxi_svc_inbox_count(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len);
 int mwxi_svc_inbox_live(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len);
-int mwxi_svc_scan_recording(svc_t *s, const char *path, mwx_err_t *err);
+int mwxi_svc_scan_recording(svc_t *s, const char *path, double horizon_s, mwx_err_t *err);
 void mwxi_svc_close_lost_fused(svc_t *s);
 /* The node core's record callback: what the node records, once each (service_store.c). */
 void mwxi_svc_on_record(void *user, const mwx_record_t *r);

@@ -3,6 +3,7 @@
  * and the scan of its recording for what it already holds. */
 #define _POSIX_C_SOURCE 200809L
 #include "core/grow.h"
+#include "core/recseg.h"
 #include "service_state.h"
 
 #include <errno.h>
@@ -228,8 +229,9 @@ static size_t *fused_slot(svc_t *s, const char *id)
 
 /* A recorded track: own ids for note_own_id; fused ids' highest number, and each fused
  * id's last record (a restart on a live feed closes those its rebuilt picture no longer
- * holds: mwxi_svc_close_lost_fused). */
-static int note_track(svc_t *s, const mwx_rec_track_t *t)
+ * holds: mwxi_svc_close_lost_fused). gen: the file it comes from when the recording is
+ * read newest file first (a record of a newer file is never replaced by an older one's). */
+static int note_track(svc_t *s, const mwx_rec_track_t *t, uint32_t gen)
 {
     size_t i, l = strlen(s->cfg->nation);
     if (!strstr(t->track_id, "-F")) {
@@ -247,12 +249,17 @@ static int note_track(svc_t *s, const mwx_rec_track_t *t)
         return MWX_ENOMEM;
     if (*slot) {
         i = *slot - 1;
+        if (s->fused_gen[i] != gen)
+            return MWX_OK;
     } else {
         if (mwxi_grow(&s->fused_last, &s->cap_fused_last, s->n_fused_last + 1,
-                      sizeof *s->fused_last, 64) != 0)
+                      sizeof *s->fused_last, 64) != 0 ||
+            mwxi_grow(&s->fused_gen, &s->cap_fused_gen, s->n_fused_last + 1, sizeof *s->fused_gen,
+                      64) != 0)
             return MWX_ENOMEM;
         i = s->n_fused_last++;
         *slot = i + 1;
+        s->fused_gen[i] = gen;
     }
     s->fused_last[i] = *t;
     return MWX_OK;
@@ -300,27 +307,29 @@ void mwxi_svc_close_lost_fused(svc_t *s)
                       closed);
 }
 
-/* An existing recording: what it holds already (restart). */
-int mwxi_svc_scan_recording(svc_t *s, const char *path, mwx_err_t *err)
+/* One file of the recording (flags MWX_READ_ONE_FILE) or the whole set (0): what it holds
+ * (see mwxi_svc_scan_recording); *t_min gets its earliest record time. */
+static int scan_file(svc_t *s, const char *path, int flags, uint32_t gen, double *t_min,
+                     mwx_err_t *err)
 {
     mwx_recreader_t *rd;
     mwx_record_t r;
     int rc;
     mwx_err_t e = {0};
-    s->rec_t_last = -1;
-    /* the set, not the live file alone: a crash between a rotation's rename and the new
-     * live file leaves only closed segments, and they hold what was recorded */
-    if ((rc = mwx_recreader_open(path, 0, &rd, &e)) == MWX_ENOTFOUND)
-        return MWX_OK;
-    if (rc != MWX_OK) {
-        *err = e;
+    *t_min = INFINITY;
+    if ((rc = mwx_recreader_open(path, flags, &rd, &e)) != MWX_OK) {
+        if (rc != MWX_ENOTFOUND)
+            *err = e;
         return rc;
     }
-    s->rec_t_last = 0;
+    if (s->rec_t_last < 0)
+        s->rec_t_last = 0;
     while ((rc = mwx_recreader_next(rd, &r, NULL)) == MWX_OK) {
-        if (r.type != MWX_REC_SCENARIO && rec_t(&r) > s->rec_t_last)
-            s->rec_t_last = rec_t(&r);
-        if (r.type == MWX_REC_TRACK && (rc = note_track(s, &r.u.track)) != MWX_OK) {
+        if (r.type != MWX_REC_SCENARIO) {
+            s->rec_t_last = fmax(s->rec_t_last, rec_t(&r));
+            *t_min = fmin(*t_min, rec_t(&r));
+        }
+        if (r.type == MWX_REC_TRACK && (rc = note_track(s, &r.u.track, gen)) != MWX_OK) {
             mwx_recreader_close(rd);
             return mwx_err_set(err, rc, "%s: out of memory", path);
         }
@@ -336,6 +345,48 @@ int mwxi_svc_scan_recording(svc_t *s, const char *path, mwx_err_t *err)
         }
     }
     mwx_recreader_close(rd);
+    return MWX_OK;
+}
+
+/* An existing recording: what it holds already (restart): its last instant, the highest
+ * own and fused ids, each fused id's last record, the verified shares. With horizon_s > 0
+ * (a live feed's restart) its files are read newest first, and no further back than the
+ * first that starts horizon_s or more before the recording's end once an own and a fused
+ * id have been seen: ids only grow, so the highest are in the newest files that hold any,
+ * and a fused track left in flight by a crash (what mwxi_svc_close_lost_fused looks for)
+ * was recorded just before the end; a retention of 1 GiB is then not read whole. With 0,
+ * the whole set (a re-run scenario replays its inbox whole, and asks of every share). */
+int mwxi_svc_scan_recording(svc_t *s, const char *path, double horizon_s, mwx_err_t *err)
+{
+    int rc = MWX_OK;
+    double t_min;
+    s->rec_t_last = -1;
+    if (!(horizon_s > 0)) {
+        /* the set, not the live file alone: a crash between a rotation's rename and the
+         * new live file leaves only closed segments, and they hold what was recorded */
+        rc = scan_file(s, path, 0, 0, &t_min, err);
+    } else {
+        char **p;
+        size_t n;
+        mwx_err_t e = {0};
+        if ((rc = mwxi_recseg_paths(path, 0, &p, &n, &e)) != MWX_OK) {
+            if (rc != MWX_ENOTFOUND)
+                *err = e;
+            return rc == MWX_ENOTFOUND ? MWX_OK : rc;
+        }
+        for (size_t k = n; k-- > 0 && rc == MWX_OK;) {
+            if ((rc = scan_file(s, p[k], MWX_READ_ONE_FILE, (uint32_t)(n - k), &t_min, err)) ==
+                MWX_ENOTFOUND)
+                rc = MWX_OK;
+            if (t_min <= s->rec_t_last - horizon_s && s->own_id_max > 0 && s->fused_num_max > 0)
+                break;
+        }
+        mwxi_recseg_paths_free(p, n);
+    }
+    if (rc == MWX_ENOTFOUND)
+        return MWX_OK;
+    if (rc != MWX_OK)
+        return rc;
     if (s->n_seen)
         qsort(s->seen, s->n_seen, sizeof s->seen[0], seen_cmp);
     return MWX_OK;

@@ -1,4 +1,7 @@
-/* A live node's restart replay (mwxi_svc_inbox_count, mwxi_svc_inbox_live): of an inbox
+/* A live node's restart. The recording scan (mwxi_svc_scan_recording) reads no further
+ * back than the horizon once it has seen an own and a fused id, and a newer file's record
+ * of a fused id is never replaced by an older one's. The replay (mwxi_svc_inbox_count,
+ * mwxi_svc_inbox_live): of an inbox
  * older than the horizon, each partner's envelopes below its replay window are passed
  * over unverified, but for the first session message of each of its sessions. The
  * node's receiver must end where one fed the whole inbox does: the same highest seq and
@@ -17,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define T0 1795000000.0
 enum { N = 3 * MWX_REPLAY_WINDOW + 500 };
@@ -188,10 +193,111 @@ static void test_replay_below_windows(void **state)
     free(sv);
 }
 
+/* One file of a recording set: a scenario record, then tracks (id, t, confirmed). */
+typedef struct trk_spec {
+    const char *id;
+    double t;
+    int confirmed;
+} trk_spec_t;
+
+static void write_seg(const char *path, const trk_spec_t *t, int n)
+{
+    mwx_recwriter_t *w;
+    mwx_record_t r;
+    unlink(path);
+    assert_int_equal(mwx_recwriter_open(path, 0, &w, NULL), 0);
+    memset(&r, 0, sizeof r);
+    r.type = MWX_REC_SCENARIO;
+    strcpy(r.u.scenario.name, "scan");
+    r.u.scenario.json = "{}";
+    assert_int_equal(mwx_recwriter_append(w, &r, NULL), 0);
+    for (int i = 0; i < n; i++) {
+        memset(&r, 0, sizeof r);
+        r.type = MWX_REC_TRACK;
+        mwx_strlcpy(r.u.track.track_id, t[i].id, sizeof r.u.track.track_id);
+        strcpy(r.u.track.node, "JP");
+        strcpy(r.u.track.sources, "JP");
+        r.u.track.t = t[i].t;
+        r.u.track.confirmed = t[i].confirmed;
+        r.u.track.phase = MWX_PHASE_BALLISTIC;
+        assert_int_equal(mwx_recwriter_append(w, &r, NULL), 0);
+    }
+    assert_int_equal(mwx_recwriter_close(w, NULL), 0);
+}
+
+static const mwx_rec_track_t *fused_last(const svc_t *s, const char *id)
+{
+    for (size_t i = 0; i < s->n_fused_last; i++)
+        if (strcmp(s->fused_last[i].track_id, id) == 0)
+            return &s->fused_last[i];
+    return NULL;
+}
+
+static void scan(const char *base, double horizon, svc_t *s, mwx_node_service_cfg_t *cfg)
+{
+    free(s->fused_last), free(s->fused_gen), free(s->fused_slot), free(s->seen);
+    memset(s, 0, sizeof *s);
+    memset(cfg, 0, sizeof *cfg);
+    strcpy(cfg->nation, "JP");
+    s->cfg = cfg;
+    assert_int_equal(mwxi_svc_scan_recording(s, base, horizon, NULL), 0);
+}
+
+static void test_scan_tail(void **state)
+{
+    char base[600], seg[640];
+    const char *tmp = getenv("MWX_TMPDIR");
+    svc_t s;
+    mwx_node_service_cfg_t cfg;
+    (void)state;
+    memset(&s, 0, sizeof s);
+    snprintf(base, sizeof base, "%s/scan-tail", tmp ? tmp : "/tmp");
+    mkdir(base, 0755);
+    snprintf(base, sizeof base, "%s/scan-tail/node-JP.mwxr", tmp ? tmp : "/tmp");
+    /* .1: F5 left in flight long ago; .2: F8 in flight; live: F8's later state, F11 */
+    const trk_spec_t s1[] = {
+        {"JP-3", 100, 1}, {"JP-F4", 100, 1}, {"JP-F4", 200, 0}, {"JP-F5", 300, 1}};
+    const trk_spec_t s2[] = {{"JP-9", 10000, 1}, {"JP-F8", 10000, 1}};
+    const trk_spec_t s3[] = {{"JP-10", 20000, 1}, {"JP-F8", 20000, 0}, {"JP-F11", 20100, 1}};
+    snprintf(seg, sizeof seg, "%s.1", base);
+    write_seg(seg, s1, 4);
+    snprintf(seg, sizeof seg, "%s.2", base);
+    write_seg(seg, s2, 2);
+    write_seg(base, s3, 3);
+
+    scan(base, 7200, &s, &cfg); /* the live file, then .2 (it starts before 12,900 s) */
+    assert_true(s.rec_t_last == 20100);
+    assert_int_equal(s.own_id_max, 10);
+    assert_int_equal(s.fused_num_max, 11);
+    assert_int_equal(s.n_fused_last, 2); /* F8, F11: .1 was not read */
+    assert_non_null(fused_last(&s, "JP-F8"));
+    assert_true(fused_last(&s, "JP-F8")->t == 20000); /* the newer file's, not .2's */
+    assert_int_equal(fused_last(&s, "JP-F8")->confirmed, 0);
+    assert_null(fused_last(&s, "JP-F5"));
+
+    scan(base, 0, &s, &cfg); /* the whole set */
+    assert_int_equal(s.n_fused_last, 4);
+    assert_true(fused_last(&s, "JP-F8")->t == 20000);
+    assert_int_equal(fused_last(&s, "JP-F5")->confirmed, 1);
+
+    /* a tail without any fused id: read back until one is seen */
+    const trk_spec_t q[] = {{"JP-10", 20000, 1}, {"JP-12", 20100, 1}};
+    write_seg(base, q, 2);
+    snprintf(seg, sizeof seg, "%s.2", base);
+    const trk_spec_t q2[] = {{"JP-9", 15000, 1}};
+    write_seg(seg, q2, 1);
+    scan(base, 100, &s, &cfg);
+    assert_int_equal(s.own_id_max, 12);
+    assert_int_equal(s.fused_num_max, 5); /* from .1, the only file with fused ids */
+    assert_true(s.rec_t_last == 20100);
+    free(s.fused_last), free(s.fused_gen), free(s.fused_slot), free(s.seen);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replay_below_windows),
+        cmocka_unit_test(test_scan_tail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
