@@ -7,6 +7,7 @@
 # process: reading the logs, the recording and the warning journal, loading the scenario).
 # Each run starts from the same copy.
 # Usage: MWX=build/mwx SOAK_DIR=... bench/soak/replay.sh [NATION [RUNS]]
+# REPLAY_HORIZON=S sets the node's replay_horizon_s (0: the whole inbox through fusion).
 set -euo pipefail
 : "${MWX:?}" "${SOAK_DIR:?}"
 MWX=$(realpath "$MWX") SOAK_DIR=$(realpath "$SOAK_DIR")
@@ -24,11 +25,13 @@ cd "$W"
 for i in $(seq 1 "$RUNS"); do
     rm -rf "out-$N"; cp -r "$SOAK_DIR/out-$N" "out-$N"
     /usr/bin/python3 - "$SOAK_DIR/node-$N.json" "$P" "$T" "$SPEED" > node.json <<'EOPY'
-import json, sys, time
+import json, os, sys, time
 c = json.load(open(sys.argv[1]))
 c["bus"] = "nats://127.0.0.1:" + sys.argv[2]
 c["start_unix"] = time.time() - float(sys.argv[3]) / float(sys.argv[4])  # now = the recording's end
 c.pop("http", None)
+if os.environ.get("REPLAY_HORIZON"):
+    c["replay_horizon_s"] = float(os.environ["REPLAY_HORIZON"])
 print(json.dumps(c))
 EOPY
     : > node.log

@@ -534,6 +534,12 @@ MWX_API uint64_t mwx_recwriter_archive_dropped(const mwx_recwriter_t *w);
  * most; the archive keeps its bound (keep_bytes), so alerts and share decisions stay.
  * off: back to the retention. */
 MWX_API MWX_NODISCARD int mwx_recwriter_squeeze(mwx_recwriter_t *w, int on, mwx_err_t *err);
+/* on: the retention's compaction runs on a thread of the writer's own, which a rotation
+ * only wakes, so that appends never wait for it (a compaction reads and rewrites the
+ * archive: 0.46 s for 32 MiB, seconds at the default keep_bytes; a node's loop stalled
+ * that long at each rotation). Closing the writer waits for a compaction under way.
+ * Off (default): at the rotation, in the caller's thread. */
+MWX_API void mwx_recwriter_set_async_retention(mwx_recwriter_t *w, int on);
 
 enum {
     /* At the end of the data, return MWX_EAGAIN (not MWX_EOF / MWX_ETRUNC) so that the

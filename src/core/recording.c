@@ -79,6 +79,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,10 +162,22 @@ struct mwx_recwriter {
     uint64_t compact_failures, archive_dropped;
     int squeeze;           /* mwx_recwriter_squeeze: compact every closed segment */
     mwx_err_t compact_err; /* the last compaction failure */
+    /* mwx_recwriter_set_async_retention: compaction on a thread of its own, which a
+     * rotation only wakes; mu guards what both threads read or write (ret, squeeze, the
+     * clock, the compaction's results, the thread's flags) */
+    int async, th_on, want, stop;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
 };
+
+static void retention_stop(mwx_recwriter_t *w);
 
 static void writer_free(mwx_recwriter_t *w)
 {
+    retention_stop(w);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
     free(w->scn);
     free(w->buf);
     free(w->path);
@@ -224,6 +237,8 @@ int mwx_recwriter_open(const char *path, int flags, mwx_recwriter_t **out, mwx_e
         return mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", path);
     w->fd = -1;
     w->flags = flags;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
     w->cap = WBUF_CAP;
     w->buf = malloc(w->cap);
     w->path = strdup(path);
@@ -370,15 +385,27 @@ static int live_sync(mwx_recwriter_t *w, mwx_err_t *err)
  * counted and kept for mwx_recwriter_compaction_failures, never returned: the recording
  * goes on (its closed segments stay whole and readable; the next rotation tries again),
  * and only a failed write of the recording itself stops its writer. */
+static void compaction_failed(mwx_recwriter_t *w, const mwx_err_t *e)
+{
+    pthread_mutex_lock(&w->mu);
+    w->compact_failures++;
+    w->compact_err = *e;
+    pthread_mutex_unlock(&w->mu);
+}
+
 static void apply_retention(mwx_recwriter_t *w)
 {
     recseg_list_t l;
     char name[MWX_PATH_LEN * 2];
     mwx_err_t e = {0};
+    pthread_mutex_lock(&w->mu);
+    const mwx_retention_t ret = w->ret;
+    const int squeeze = w->squeeze;
+    const double clock_start = w->clock_start, clock_speed = w->clock_speed;
+    pthread_mutex_unlock(&w->mu);
     int rc = mwxi_recseg_list(w->path, &l, &e);
     if (rc) {
-        w->compact_failures++;
-        w->compact_err = e;
+        compaction_failed(w, &e);
         return;
     }
     for (size_t i = 0; i < l.n_stale; i++)
@@ -393,49 +420,119 @@ static void apply_retention(mwx_recwriter_t *w)
         if (!mwxi_recseg_name(w->path, l.idx[i], 0, name, sizeof name) && !stat(name, &st))
             total += (uint64_t)st.st_size;
     double now = mwx_time_wall();
-    double t_min = w->clock_speed > 0 && w->ret.keep_age_s > 0
-                       ? (now - w->ret.keep_age_s - w->clock_start) * w->clock_speed
+    double t_min = clock_speed > 0 && ret.keep_age_s > 0
+                       ? (now - ret.keep_age_s - clock_start) * clock_speed
                        : -INFINITY;
     uint64_t archive = l.archive;
     for (size_t i = 0; i < l.n && !rc; i++) {
         if (mwxi_recseg_name(w->path, l.idx[i], 0, name, sizeof name) || stat(name, &st))
             break;
-        uint64_t keep = w->squeeze ? 1 : w->ret.keep_bytes;
+        uint64_t keep = squeeze ? 1 : ret.keep_bytes;
         int over = (keep && total > keep) ||
-                   (w->ret.keep_age_s > 0 && now - (double)st.st_mtime > w->ret.keep_age_s);
+                   (ret.keep_age_s > 0 && now - (double)st.st_mtime > ret.keep_age_s);
         if (!over)
             break;
         uint64_t dropped = 0;
-        rc =
-            mwxi_recseg_compact(w->path, archive, l.idx[i], w->ret.keep_bytes, t_min, &dropped, &e);
+        rc = mwxi_recseg_compact(w->path, archive, l.idx[i], ret.keep_bytes, t_min, &dropped, &e);
         if (rc) {
-            w->compact_failures++;
-            w->compact_err = e;
+            compaction_failed(w, &e);
             break;
         }
+        pthread_mutex_lock(&w->mu);
         w->archive_dropped += dropped;
+        pthread_mutex_unlock(&w->mu);
         archive = l.idx[i];
         total -= (uint64_t)st.st_size;
     }
     mwxi_recseg_list_free(&l);
 }
 
+static void *retention_main(void *arg)
+{
+    mwx_recwriter_t *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->want && !w->stop)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (!w->want)
+            break; /* stopped, nothing asked for */
+        w->want = 0;
+        pthread_mutex_unlock(&w->mu);
+        apply_retention(w);
+        pthread_mutex_lock(&w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* After a rotation: the retention now, or (async) on the compaction thread, started at the
+ * first call; one asked for while another runs follows it. Without a thread (it could not
+ * be started) the retention runs here. */
+static void request_retention(mwx_recwriter_t *w)
+{
+    pthread_mutex_lock(&w->mu);
+    int async = w->async;
+    if (async) {
+        w->want = 1;
+        if (!w->th_on && pthread_create(&w->th, NULL, retention_main, w) == 0)
+            w->th_on = 1;
+        async = w->th_on;
+        if (async)
+            pthread_cond_signal(&w->cv);
+        else
+            w->want = 0;
+    }
+    pthread_mutex_unlock(&w->mu);
+    if (!async)
+        apply_retention(w);
+}
+
+/* Let a compaction under way (and one asked for) finish, then end the thread. */
+static void retention_stop(mwx_recwriter_t *w)
+{
+    pthread_mutex_lock(&w->mu);
+    int on = w->th_on;
+    w->stop = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    if (on)
+        pthread_join(w->th, NULL);
+    w->th_on = 0;
+}
+
+void mwx_recwriter_set_async_retention(mwx_recwriter_t *w, int on)
+{
+    pthread_mutex_lock(&w->mu);
+    w->async = on != 0;
+    pthread_mutex_unlock(&w->mu);
+}
+
 void mwx_recwriter_set_clock(mwx_recwriter_t *w, double start_unix, double speed)
 {
+    pthread_mutex_lock(&w->mu);
     w->clock_start = start_unix;
     w->clock_speed = speed > 0 ? speed : 0;
+    pthread_mutex_unlock(&w->mu);
 }
 
 uint64_t mwx_recwriter_compaction_failures(const mwx_recwriter_t *w, mwx_err_t *last)
 {
-    if (last && w->compact_failures)
+    pthread_mutex_t *mu = (pthread_mutex_t *)&w->mu; /* (a lock is no change of state) */
+    pthread_mutex_lock(mu);
+    uint64_t n = w->compact_failures;
+    if (last && n)
         *last = w->compact_err;
-    return w->compact_failures;
+    pthread_mutex_unlock(mu);
+    return n;
 }
 
 uint64_t mwx_recwriter_archive_dropped(const mwx_recwriter_t *w)
 {
-    return w->archive_dropped;
+    pthread_mutex_t *mu = (pthread_mutex_t *)&w->mu;
+    pthread_mutex_lock(mu);
+    uint64_t n = w->archive_dropped;
+    pthread_mutex_unlock(mu);
+    return n;
 }
 
 static int rotate(mwx_recwriter_t *w, mwx_err_t *err);
@@ -445,7 +542,9 @@ static int rotate(mwx_recwriter_t *w, mwx_err_t *err);
 
 int mwx_recwriter_squeeze(mwx_recwriter_t *w, int on, mwx_err_t *err)
 {
+    pthread_mutex_lock(&w->mu);
     w->squeeze = on;
+    pthread_mutex_unlock(&w->mu);
     if (!on)
         return MWX_OK;
     int rc = writer_flush_buf(w, err);
@@ -453,7 +552,7 @@ int mwx_recwriter_squeeze(mwx_recwriter_t *w, int on, mwx_err_t *err)
         return rc;
     if (w->seg_records)
         return rotate(w, err);
-    apply_retention(w);
+    request_retention(w);
     return MWX_OK;
 }
 
@@ -498,7 +597,7 @@ static int rotate(mwx_recwriter_t *w, mwx_err_t *err)
     }
     if ((rc = writer_flush_buf(w, err)) || (rc = live_sync(w, err)))
         return rc;
-    apply_retention(w);
+    request_retention(w);
     return MWX_OK;
 }
 
@@ -521,7 +620,9 @@ int mwx_recwriter_set_retention(mwx_recwriter_t *w, const mwx_retention_t *ret, 
 {
     if (!(w->flags & MWX_REC_LIVE))
         return mwx_err_set(err, MWX_EINVAL, "%s: only a LIVE recording rotates", w->path);
+    pthread_mutex_lock(&w->mu);
     w->ret = *ret;
+    pthread_mutex_unlock(&w->mu);
     w->rotating = ret->segment_bytes > 0 || ret->segment_age_s > 0;
     w->seg_start = mwx_time_wall();
     if (w->off > FILE_HDR)

@@ -1123,6 +1123,7 @@ int mwx_node_service_run(const mwx_node_service_cfg_t *cfg, volatile int *stop, 
                                  &s->rec, err)) != MWX_OK ||
         (rc = mwx_recwriter_set_retention(s->rec, &cfg->retention, err)) != MWX_OK)
         goto out;
+    mwx_recwriter_set_async_retention(s->rec, 1); /* never a stall of the loop at a rotation */
     mwx_recwriter_set_clock(s->rec, s->start_unix, cfg->speed);
     if (s->rec_t_last < 0) {
         mwx_record_t r;

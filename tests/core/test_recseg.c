@@ -95,14 +95,16 @@ static double rec_time(const mwx_record_t *r)
     }
 }
 
-/* Write n records through a rotating writer, flushing after each. */
-static void write_run(const char *base, int n, const mwx_retention_t *ret, int close_it,
-                      mwx_recwriter_t **keep)
+/* Write n records through a rotating writer, flushing after each (async: the compaction
+ * on its own thread). */
+static void write_run_on(const char *base, int n, const mwx_retention_t *ret, int close_it,
+                         mwx_recwriter_t **keep, int async)
 {
     mwx_recwriter_t *w;
     mwx_err_t err = {0};
     assert_int_equal(mwx_recwriter_open(base, MWX_REC_LIVE, &w, &err), 0);
     assert_int_equal(mwx_recwriter_set_retention(w, ret, &err), 0);
+    mwx_recwriter_set_async_retention(w, async);
     assert_int_equal(mwx_recwriter_append(w, sample(MWX_REC_SCENARIO), &err), 0);
     for (int i = 0; i < n; i++) {
         mwx_record_t r = make(i);
@@ -113,6 +115,12 @@ static void write_run(const char *base, int n, const mwx_retention_t *ret, int c
         assert_int_equal(mwx_recwriter_close(w, &err), 0);
     else
         *keep = w;
+}
+
+static void write_run(const char *base, int n, const mwx_retention_t *ret, int close_it,
+                      mwx_recwriter_t **keep)
+{
+    write_run_on(base, n, ret, close_it, keep, 0);
 }
 
 /* Read the set: the record times in order (scenario -1), how many of them. */
@@ -194,15 +202,16 @@ static void test_rotate_by_age(void **state)
     assert_int_equal(n, 5);
 }
 
-static void test_retention_compacts(void **state)
+/* The retention's compaction, at each rotation or (async) on the writer's own thread:
+ * once the writer is closed the set is the same. */
+static void retention_compacts(int async)
 {
-    (void)state;
     char base[512];
-    fresh("keep.mwxr", base, sizeof base);
+    fresh(async ? "keep-async.mwxr" : "keep.mwxr", base, sizeof base);
     const int N = 2000;
     /* keep_bytes also bounds the archive (test_archive_bounded): here it holds it all */
     mwx_retention_t ret = {.segment_bytes = 4096, .keep_bytes = 16 * 4096};
-    write_run(base, N, &ret, 1, NULL);
+    write_run_on(base, N, &ret, 1, NULL, async);
     assert_false(exists(base, ".1"));
     assert_false(exists(base, ".2"));
     /* at most keep_bytes of whole segments stay beside the archive */
@@ -249,6 +258,18 @@ static void test_retention_compacts(void **state)
         assert_true(last_t[k] == want_last[k]); /* every track's final state */
     assert_true(meas < want_meas);              /* old measurements went */
     assert_true(n < N / 2);                     /* and old intermediate states */
+}
+
+static void test_retention_compacts(void **state)
+{
+    (void)state;
+    retention_compacts(0);
+}
+
+static void test_retention_compacts_async(void **state)
+{
+    (void)state;
+    retention_compacts(1);
 }
 
 static void test_leftovers_ignored(void **state)
@@ -491,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_rotate_by_size_reads_as_one),
         cmocka_unit_test(test_rotate_by_age),
         cmocka_unit_test(test_retention_compacts),
+        cmocka_unit_test(test_retention_compacts_async),
         cmocka_unit_test(test_leftovers_ignored),
         cmocka_unit_test(test_torn_live_tail_cut),
         cmocka_unit_test(test_torn_closed_segment),
