@@ -414,6 +414,12 @@ static void apply_retention(mwx_recwriter_t *w)
     for (size_t i = 0; i < l.n_stale_arch; i++)
         if (!mwxi_recseg_name(w->path, l.stale_arch[i], 1, name, sizeof name))
             (void)unlink(name);
+    /* a compaction a crash cut short (this writer runs one at a time, and none now) */
+    for (size_t i = 0; i < l.n_stale_tmp; i++)
+        if (!mwxi_recseg_name(w->path, l.stale_tmp[i], 1, name, sizeof name - 4)) {
+            strcat(name, ".tmp");
+            (void)unlink(name);
+        }
     uint64_t total = 0;
     struct stat st;
     for (size_t i = 0; i < l.n; i++)

@@ -54,6 +54,7 @@ void mwxi_recseg_list_free(recseg_list_t *l)
     free(l->idx);
     free(l->stale);
     free(l->stale_arch);
+    free(l->stale_tmp);
     memset(l, 0, sizeof *l);
 }
 
@@ -68,7 +69,7 @@ int mwxi_recseg_list(const char *base, recseg_list_t *out, mwx_err_t *err)
     const char *dir = dirname(c1), *name = basename(c2);
     size_t nl = strlen(name);
     uint64_t *plain = NULL, *arch = NULL;
-    size_t np = 0, cp = 0, na = 0, ca = 0;
+    size_t np = 0, cp = 0, na = 0, ca = 0, ct = 0;
     int rc = MWX_OK;
     DIR *d = opendir(dir);
     if (!d) {
@@ -85,6 +86,14 @@ int mwxi_recseg_list(const char *base, recseg_list_t *out, mwx_err_t *err)
         if (errno || k == 0)
             continue;
         int is_arch = strcmp(end, ARCH_SUFFIX) == 0;
+        if (strncmp(end, ARCH_SUFFIX, strlen(ARCH_SUFFIX)) == 0 &&
+            strcmp(end + strlen(ARCH_SUFFIX), ".tmp") == 0) {
+            if (push(&out->stale_tmp, &out->n_stale_tmp, &ct, k)) {
+                rc = mwx_err_set(err, MWX_ENOMEM, "%s: out of memory", base);
+                break;
+            }
+            continue;
+        }
         if (*end && !is_arch)
             continue; /* BASE.K.tmp and anything else */
         if (push(is_arch ? &arch : &plain, is_arch ? &na : &np, is_arch ? &ca : &cp, k)) {
@@ -93,8 +102,10 @@ int mwxi_recseg_list(const char *base, recseg_list_t *out, mwx_err_t *err)
         }
     }
     closedir(d);
-    if (rc)
+    if (rc) {
+        mwxi_recseg_list_free(out);
         goto out;
+    }
     if (np) /* qsort's base must not be NULL, even for zero elements */
         qsort(plain, np, sizeof *plain, cmp_u64);
     if (na)

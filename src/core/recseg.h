@@ -25,6 +25,8 @@ typedef struct mwxi_recseg_list {
     size_t n_stale;
     uint64_t *stale_arch; /* older archives: leftovers */
     size_t n_stale_arch;
+    uint64_t *stale_tmp; /* BASE.K.compacted.tmp: a compaction a crash cut short */
+    size_t n_stale_tmp;
     uint64_t next; /* the next free K */
 } recseg_list_t;
 

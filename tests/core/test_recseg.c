@@ -284,13 +284,15 @@ static void test_leftovers_ignored(void **state)
     int rc, n1 = read_set(base, t1, 2000, &rc);
     assert_int_equal(rc, MWX_EOF);
     /* a crash after the new archive was renamed into place, before its inputs went: a
-     * closed segment at or below the archive, and an older archive, are left behind */
+     * closed segment at or below the archive, and an older archive, are left behind; and
+     * one in the middle of a compaction, its half-written .tmp */
     mwx_err_t err = {0};
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && a=$(ls left.mwxr.*.compacted | head -1) && k=${a#left.mwxr.} && "
-             "k=${k%%.compacted} && cp left.mwxr.$((k+1)) left.mwxr.$k && "
-             "cp $a left.mwxr.$((k-1)).compacted",
-             tmpdir);
+    snprintf(
+        cmd, sizeof cmd,
+        "cd '%s' && a=$(ls left.mwxr.*.compacted | head -1) && k=${a#left.mwxr.} && "
+        "k=${k%%.compacted} && cp left.mwxr.$((k+1)) left.mwxr.$k && "
+        "cp $a left.mwxr.$((k-1)).compacted && head -c 100 $a > left.mwxr.$((k-1)).compacted.tmp",
+        tmpdir);
     assert_int_equal(system(cmd), 0);
     int n2 = read_set(base, t2, 2000, &rc);
     assert_int_equal(rc, MWX_EOF);
@@ -304,6 +306,8 @@ static void test_leftovers_ignored(void **state)
     }
     assert_int_equal(mwx_recwriter_close(w, &err), 0);
     snprintf(cmd, sizeof cmd, "test $(ls '%s' | grep -c '^left.mwxr.*compacted$') = 1", tmpdir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "test $(ls '%s' | grep -c '^left.mwxr.*tmp$') = 0", tmpdir);
     assert_int_equal(system(cmd), 0);
 }
 
