@@ -621,6 +621,7 @@ static wtrack_t *new_track(mwx_warn_t *w, const char *id)
     tr->last_cot_t = -INFINITY;
     tr->last_boost_t = -INFINITY;
     tr->last_thrust_t = -INFINITY;
+    tr->fan_min_half = tr->fan_min_len_m = INFINITY;
     tr->lost_t = NAN;
     w->picture_pending = w->picture_force = 1;
     mwx_strlcpy(tr->trk.track_id, id, sizeof tr->trk.track_id);
@@ -978,6 +979,45 @@ static int fan_due(const mwx_warn_t *w, const wtrack_t *tr, const mwx_warn_track
     return *half <= w->pol.boost_fan_sure_deg ? FAN_SURE : 0;
 }
 
+/* A region released from this track's fan comes back into it only when the fan no wider
+ * (the narrowest firm half-angle drawn) and no longer (the shortest powered reach drawn)
+ * than any it was drawn with since its powered reach began would name it: around the
+ * present course, so a course that moves (a turn, a corrected estimate) takes it back. The
+ * fan's width is the course's uncertainty, and its length rests on the launch estimate;
+ * neither growing again says the missile may now go there. Soak (six blocks at 150x), US
+ * B1L39: the fan named Guam near its edge, released it (Cancel, the series' last region)
+ * and named it again 4 s later (a second Alert), as a live fused track's course
+ * uncertainty and launch estimate moved with its sources' reports. Candidates are the
+ * regions of w->now_hit (the firm fan drawn for this update, its path in w->path) that
+ * the series does not warn of; the narrower fan is drawn into w->scratch. */
+static int fan_regain(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, double len_m,
+                      double half, double w0_m, mwx_err_t *err)
+{
+    const mwx_warn_policy_t *p = &w->pol;
+    const uint8_t *warned = tr->s[MWX_WARN_OVERFLIGHT].warned;
+    double h = fmin(half, tr->fan_min_half), len = fmin(len_m, tr->fan_min_len_m);
+    size_t n = 0, nf;
+    int rc;
+
+    if (!(half > h || len_m > len))
+        return MWX_OK;
+    for (size_t i = 0; i < w->nreg; i++)
+        n += w->off_hit[i] = w->now_hit[i] && tr->fan_gone[i] && !warned[i];
+    if (!n)
+        return MWX_OK;
+    memset(w->gone_hit, 0, sizeof w->gone_hit);
+    nf = path_main(w, mwxi_warn_fan_path(mwxi_regions_geod(w->regions), tv, len, w0_m,
+                                         h + BOOST_FAN_MARGIN_DEG, p->release_scale,
+                                         p->overflight_step_km * 1000.0, &w->path));
+    if (nf && (rc = mwxi_regions_in_ring_masked(w->regions, (const double(*)[2])w->scratch, nf,
+                                                w->off_hit, w->gone_hit, err)))
+        return rc;
+    for (size_t i = 0; i < w->nreg; i++)
+        if (w->off_hit[i] && !w->gone_hit[i])
+            w->now_hit[i] = 0;
+    return MWX_OK;
+}
+
 /* Warnings that rest on no impact prediction, in the overflight series (certainty
  * Possible, "heading toward"; never an impact warning: the body may be under thrust or
  * bound for orbit):
@@ -1002,7 +1042,8 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
     double w0_km = fmin(1000.0, fmax(p->overflight_min_buffer_km, 2.45 * tv->ce_m / 1000.0));
     const double(*ring)[2] = NULL;
     size_t nf = 0, nc = 0;
-    int rc, coast = 0, was_active = tr->s[MWX_WARN_OVERFLIGHT].active;
+    int rc, coast = 0, powered = 0, was_active = tr->s[MWX_WARN_OVERFLIGHT].active;
+    uint8_t before[NREG_MAX];
 
     memset(w->now_hit, 0, sizeof w->now_hit);
     memset(w->rel_hit, 0, sizeof w->rel_hit);
@@ -1011,12 +1052,16 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
         double reach_m = mwxi_warn_energy_range_m(r, mwx_norm3(tr->trk.vel_mps));
         if (may_thrust(tr)) {
             double flown = 0, az1, az2;
+            if (tr->fan_withdrawn) /* confirmed thrust after the withdrawal: a new reach */
+                tr->fan_min_half = tr->fan_min_len_m = INFINITY;
             tr->fan_withdrawn = 0;
             if (tr->trk.launch.valid && isfinite(tr->trk.launch.lat) &&
                 isfinite(tr->trk.launch.lon) && fabs(tr->trk.launch.lat) <= 90.0)
                 geod_inverse(g, tr->trk.launch.lat, tr->trk.launch.lon, tv->lat, tv->lon, &flown,
                              &az1, &az2);
             len_m = fmax(p->boost_fan_reach_km * 1000.0 - flown, reach_m);
+            len_m = fmin(len_m, BOOST_FAN_MAX_KM * 1000.0);
+            powered = 1;
         } else {
             len_m = 1.1 * reach_m + 50e3;
             coast = 1;
@@ -1043,6 +1088,12 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
             memcpy(w->scratch2, w->scratch, nf * sizeof w->scratch[0]);
             ring = (const double(*)[2])w->scratch2;
         }
+        if (nf && fan == FAN_FIRM && (rc = fan_regain(w, tr, tv, len_m, half, w0_km * 1000.0, err)))
+            return rc;
+        if (fan == FAN_FIRM)
+            tr->fan_min_half = fmin(tr->fan_min_half, half);
+        if (powered)
+            tr->fan_min_len_m = fmin(tr->fan_min_len_m, len_m);
     }
     if (space && tv->alt_m < SPACE_OVERFLIGHT_MAX_ALT_M) {
         double lat2, lon2, az2;
@@ -1066,9 +1117,13 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
     /* a region another track of its launch warns of keeps that message */
     mwxi_warn_fan_cover(w, tr, w->now_hit, w->rel_hit);
     w->no_prediction = 1;
+    memcpy(before, tr->s[MWX_WARN_OVERFLIGHT].warned, sizeof before);
     rc = decide(w, tr, &tr->s[MWX_WARN_OVERFLIGHT], w->now_hit, w->rel_hit, NULL, ring,
                 ring ? (ring == (const double(*)[2])w->scratch2 ? nf : nc) : 0, err);
     w->no_prediction = 0;
+    if (fan)
+        for (size_t i = 0; i < w->nreg; i++)
+            tr->fan_gone[i] |= before[i] && !tr->s[MWX_WARN_OVERFLIGHT].warned[i];
     if (coast && was_active && !tr->s[MWX_WARN_OVERFLIGHT].active)
         tr->fan_withdrawn = 1;
     return rc;

@@ -66,6 +66,10 @@ typedef struct wtrack {
                           thrust evidence, at most THRUST_MIN_DT_S apart) */
     int fan_withdrawn;          /* the boost fan, drawn to the free-flight reach, was cancelled:
                           the powered reach returns only on confirmed thrust */
+    uint8_t fan_gone[NREG_MAX]; /* regions released from its fan (warn.c: fan_regain) */
+    double fan_min_half;        /* the narrowest firm fan's course half-angle (degrees) and */
+    double fan_min_len_m;       /* the shortest powered reach drawn since the powered reach
+                                   began (again); INFINITY before */
     uint8_t fan_want[NREG_MAX]; /* fan regions another track's overflight series of
                                    its launch warned of for it (warn_succession.c) */
     double fan_want_t;          /* when fan_want was last decided */
@@ -120,7 +124,7 @@ struct mwx_warn {
     int nocache;               /* tests: formats regenerate every text */
     int replay;                /* mwx_warn_set_replay: picture deferred, track views lazy */
     double last_picture_t;
-    uint8_t now_hit[NREG_MAX], rel_hit[NREG_MAX], off_hit[NREG_MAX];
+    uint8_t now_hit[NREG_MAX], rel_hit[NREG_MAX], off_hit[NREG_MAX], gone_hit[NREG_MAX];
     double scratch[2 * CORRIDOR_MAX_STEPS + 8][2];
     double scratch3[2 * CORRIDOR_MAX_STEPS + 8][2];
     double scratch2[MWX_WARN_MAX_RING + 1][2];

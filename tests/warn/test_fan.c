@@ -142,12 +142,81 @@ static void test_second_track_folded(void **st)
     mwx_warn_free(f.w);
 }
 
+/* Which overflight messages of series id add region (from none), and how many name it. */
+static int region_added(const fixture_t *f, const char *id, const char *region, int *named)
+{
+    int added = 0, in = 0;
+    *named = 0;
+    for (int i = 0; i < f->log.n; i++) {
+        mwx_warn_kind_t kind;
+        char track[64];
+        int has = 0;
+        const mwx_rec_alert_t *r = &f->log.rec[i];
+        if (f->log.out[i] != MWX_WARN_OUT_CAP ||
+            mwx_warn_identifier_parse(r->identifier, track, sizeof track, &kind) != 0 ||
+            kind != MWX_WARN_OVERFLIGHT || strcmp(track, id) != 0)
+            continue;
+        for (int k = 0; k < r->n_regions; k++)
+            has |= strcmp(r->regions[k], region) == 0;
+        *named += has;
+        if (r->msg_type == MWX_MSG_CANCEL)
+            has = 0; /* a Cancel names what it releases */
+        added += has && !in;
+        in = has;
+    }
+    return added;
+}
+
+/* US B1L39 (six-block soak at 150x): a missile from the soak's launch site whose course
+ * (146.7 degrees) passes Guam 5 degrees off, near the powered fan's tip (3,500 km). Its
+ * velocity is known to 60 m/s a axis (a course's 95 % half-angle of 6 down to 2.6
+ * degrees as it speeds up: the fan names Guam), then to 2 m/s from t = 150 (the fan
+ * narrows: Guam released at 165), then to 60 m/s again from 185 (a fused track's
+ * uncertainty as its sources' reports come and go): Guam is not named again (before:
+ * again at 185). With the course itself turning 5 degrees towards Guam at 185 (a
+ * dogleg), the narrower fan around the new course names it, so it comes back. */
+static void fan_regain_run(fixture_t *f, const char *name, double turn_deg)
+{
+    open_ctx(f, name);
+    for (double t = 130; t <= 215; t += 1) {
+        double a = t - 130, sv = t >= 150 && t < 185 ? 2.0 : 60.0;
+        double lat1, lon1;
+        mwx_earth_t wgs = mwx_earth_wgs84();
+        mwx_rec_track_t k;
+        /* the aim, 600 km from the site; turned about the site from t = 185 */
+        mwx_geodesic_direct(&wgs, LAT0 * MWX_DEG, LON0 * MWX_DEG,
+                            (146.7 + (t >= 185 ? turn_deg : 0)) * MWX_DEG, 600e3, &lat1, &lon1);
+        lat1 /= MWX_DEG;
+        lon1 /= MWX_DEG;
+        k = path_track("US-F241", t, lat1, lon1, 30e3 + 1500.0 * a, 40e3 + 1500.0 * a,
+                       1000 + 30.0 * a, 1500, sv);
+        k.phase = MWX_PHASE_BOOST;
+        k.klass = MWX_CLASS_THRUSTING;
+        feed(f, &k);
+    }
+}
+
+static void test_fan_regain(void **st)
+{
+    fixture_t f;
+    int named;
+    (void)st;
+    fan_regain_run(&f, "fan_regain", 0);
+    assert_int_equal(region_added(&f, "US-F241", "US-GU", &named), 1);
+    assert_int_equal(named, 1); /* named by the Alert, then released (before: named again) */
+    mwx_warn_free(f.w);
+    fan_regain_run(&f, "fan_regain_turn", -5);
+    assert_int_equal(region_added(&f, "US-F241", "US-GU", &named), 2);
+    mwx_warn_free(f.w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_withdrawn_fan_stays),
         cmocka_unit_test(test_confirmed_thrust_redraws),
         cmocka_unit_test(test_second_track_folded),
+        cmocka_unit_test(test_fan_regain),
     };
     return cmocka_run_group_tests(tests, wt_path_setup, NULL);
 }
