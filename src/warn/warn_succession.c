@@ -32,10 +32,24 @@
  *     update_shift_km and 60 s of each other.
  * With both predictions: the impacts must agree, and where, else launch, when asked.
  * Without: where; for launch notices (by_launch) where or launch; for a track neither held
- * nor in reach by where, last seen in boost, where its missile can be by now
- * (notice_where) and launch. Returns a cost (lower is nearer; the same track id breaks
- * ties) or INFINITY. */
+ * nor in reach by where, last seen in boost (or within LOST_THRUST_S of it), where its
+ * missile can be by now (notice_where) and launch. Returns a cost (lower is nearer; the
+ * same track id breaks ties) or INFINITY. */
 #define LAUNCH_DT_S 120.0
+
+/* A track last seen at most this long after a sign of thrust (an update in phase boost,
+ * or thrust evidence) may have been under thrust still: a tracker's phase call is no
+ * proof of burnout (the tracker's class `thrusting` holds as long after its last
+ * evidence). Soak week at 150x, KR B7L46: fusion's KR-F1048, on US's track alone (called
+ * ballistic from +59 s while the missile thrust on to +95 s), was last updated 9 s after
+ * its last update in boost; B6L31's KR-F861 8 s after (tests/warn/test_threat.c). */
+#define LOST_THRUST_S 20.0
+
+static int seen_thrusting(const wtrack_t *t)
+{
+    return t->trk.phase == MWX_PHASE_BOOST || t->trk.t - t->last_boost_t <= LOST_THRUST_S ||
+           t->trk.t - t->last_thrust_t <= LOST_THRUST_S;
+}
 
 /* Two tracks the tracker holds at once (neither lost nor journaled), at most HELD_DT_S
  * apart, are two objects when the older's state carried to the newer's time lies beyond
@@ -270,10 +284,11 @@ static double same_threat(const mwx_warn_t *w, const wtrack_t *ta, const wtrack_
     }
     if (by_launch && !isnan(launch))
         return launch + tie;
-    if (!isnan(launch) && isfinite(launch) && !held(tb) && b->phase == MWX_PHASE_BOOST) {
-        /* (f) a lost or journaled track last seen in boost: its state carried without
-         * thrust is no prediction (KR B1L37: 46 s later, outside the gate), so where its
-         * missile can be by now (notice_where) with both launch estimates agreeing */
+    if (!isnan(launch) && isfinite(launch) && !held(tb) && seen_thrusting(tb)) {
+        /* (f) a lost or journaled track last seen in boost, or soon after: its state
+         * carried without thrust is no prediction (KR B1L37: 46 s later, outside the
+         * gate; KR B7L46: 9 s after its last boost update), so where its missile can be
+         * by now (notice_where) with both launch estimates agreeing */
         double where = notice_where(w, a, b);
         if (isfinite(where))
             return where + launch + tie;

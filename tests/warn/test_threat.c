@@ -1,5 +1,6 @@
 /* A second track of a warned threat continues its series (issue 17; docs/WARNING_POLICY.md
- * "One threat, one series", (f)): soak block 1, KR, launch B1L37 (deterministic in `mwx run`
+ * "One threat, one series", (f)). test_second_track_continues_fan: soak block 1, KR, launch
+ * B1L37 (deterministic in `mwx run`
  * of the block). Fusion held two tracks of the missile: KR-F52 drew the boost fan (Alert at
  * t = 16,813) and went silent at 16,854.7, still in boost; KR-F54, the same launch
  * estimate (a fit: 39.19 N 127.47 E, 16,769 s), settled at 16,899 and sent its own
@@ -7,7 +8,9 @@
  * series, still open (its Cancel at 16,944): a second siren for one missile. KR-F52's
  * boost-phase state, carried 46 s under gravity alone, lay outside the 50 km gate, and
  * launch estimates counted only for launch notices. The recorded states
- * (tests/warn/data/b1l37_kr.txt) are fed to a KR context as the node fed them. */
+ * (tests/warn/data/b1l37_kr.txt) are fed to a KR context as the node fed them.
+ * test_burn_cut_short, test_lost_after_boost: the week soak's KR B7L46 and B6L31, tracks
+ * last updated 9 and 8 s after their last update in boost (below). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -144,10 +147,142 @@ static void test_second_track_continues_fan(void **st)
     mwx_warn_free(f.w);
 }
 
+/* Soak week at 150x (2026-12-07), block 7, launch B7L46 (39.17 N 127.48 E, t = 222,420 s,
+ * burn to about +95 s; impact 35.2 N 129.1 E) as KR's node saw it: the fused states of
+ * tests/warn/data/b7l46_kr.txt (one a second per track, taken from the soak's recording
+ * segments). KR-F1048 (KR, US) drew the boost fan (Alert +47 s) and ended at +75.5 s on
+ * US's track alone, which had called the missile ballistic from +59 s while it still
+ * thrust: its last update (+72.5 s) ballistic, 9 s after its last in boost (its ending
+ * report predicted an impact at 38.5 N: a burn taken for over). KR-F1049 (JP's track, then JP, KR, US) settled at +134 s and sent
+ * its own overflight Alert while KR-F1048's fan series was still open: two overflight
+ * series of one missile naming KR-42. */
+static int run_recorded(fixture_t *f, const char *path, double tick, double t_end)
+{
+    FILE *in = fopen(path, "r");
+    char line[2048];
+    int n = 0;
+    mwx_err_t err = {0};
+    assert_non_null(in);
+    while (fgets(line, sizeof line, in)) {
+        mwx_rec_track_t k;
+        int id, at = 0;
+        char src[64] = "";
+        if (line[0] == '#')
+            continue;
+        assert_int_equal(sscanf(line, "%d%n", &id, &at), 1);
+        wt_parse_state(line + at, &k);
+        {
+            /* the sources, after the 34 fields */
+            const char *p = line + at;
+            for (int fld = 0; fld < 34; fld++) {
+                p += strspn(p, " ");
+                p += strcspn(p, " \n");
+            }
+            (void)sscanf(p, "%63s", src);
+        }
+        for (; tick < k.t; tick += 1)
+            if (mwx_warn_tick(f->w, tick, &err))
+                fail_msg("mwx_warn_tick: %s", err.msg);
+        snprintf(k.track_id, sizeof k.track_id, "KR-F%d", abs(id));
+        snprintf(k.sources, sizeof k.sources, "%s", src);
+        if (id < 0 ? mwx_warn_end_track(f->w, k.track_id, k.t, MWX_WARN_END_LOST, &err)
+                   : mwx_warn_track(f->w, &k, &err))
+            fail_msg("%s: %s", id < 0 ? "mwx_warn_end_track" : "mwx_warn_track", err.msg);
+        n++;
+    }
+    fclose(in);
+    for (; tick <= t_end; tick += 1)
+        if (mwx_warn_tick(f->w, tick, &err))
+            fail_msg("mwx_warn_tick: %s", err.msg);
+    return n;
+}
+
+static void test_burn_cut_short(void **st)
+{
+    fixture_t f;
+    int alerts[4] = {0}, cancels[4] = {0}, imp_alerts_t = 0;
+    (void)st;
+    wt_open_kr(&f, "threat_b7l46");
+    assert_int_equal(
+        run_recorded(&f, MWX_SOURCE_DIR "/tests/warn/data/b7l46_kr.txt", 222450.0, 222950.0), 407);
+    if (getenv("WT_DUMP"))
+        for (int i = 0; i < f.log.n; i++)
+            if (f.log.out[i] == MWX_WARN_OUT_CAP)
+                printf("%.2f %s %d %d n=%d\n", f.log.rec[i].t - 222420, f.log.rec[i].identifier,
+                       f.log.rec[i].kind, f.log.rec[i].msg_type, f.log.rec[i].n_regions);
+    for (int i = 0; i < f.log.n; i++) {
+        const mwx_rec_alert_t *r = &f.log.rec[i];
+        if (f.log.out[i] != MWX_WARN_OUT_CAP)
+            continue;
+        if (r->msg_type == MWX_MSG_ALERT) {
+            alerts[r->kind]++;
+            if (r->kind == MWX_ALERT_IMPACT)
+                imp_alerts_t = (int)(r->t - 222420);
+        }
+        if (r->msg_type == MWX_MSG_CANCEL)
+            cancels[r->kind]++;
+        /* every overflight message is of KR-F1048's series (the fan's, from +47 s): after
+         * its end, KR-F1049 continues it with Updates (before: its own Alert at +134 s
+         * naming KR-27, -31, -42, -43, -47, -48, all in the fan's open series) */
+        if (r->kind == MWX_ALERT_OVERFLIGHT)
+            assert_non_null(strstr(r->identifier, ".KR-F1048.overflight."));
+    }
+    /* the shape of the run: KR-F1049's impact Alert (KR-26) at +134 s */
+    assert_int_equal(alerts[MWX_ALERT_IMPACT], 1);
+    assert_int_equal(imp_alerts_t, 134);
+    assert_int_equal(alerts[MWX_ALERT_LAUNCH], 1);
+    assert_int_equal(alerts[MWX_ALERT_OVERFLIGHT], 1);
+    assert_int_equal(cancels[MWX_ALERT_LAUNCH], 1);
+    assert_int_equal(cancels[MWX_ALERT_OVERFLIGHT], 1);
+    assert_int_equal(cancels[MWX_ALERT_IMPACT], 1);
+    mwx_warn_free(f.w);
+}
+
+/* The week soak's KR B6L31 (a launch from the same site towards Fukuoka, t = 186,870 s):
+ * fusion's KR-F861 (KR, US) drew the fan (Alert +41 s, KR-42, then seven regions) and
+ * ended at +81.5 s, its last update 8 s after its last in boost; KR-F863 (US's track that left it,
+ * then JP, KR, US), held apart from it by (d) while both flew, drew its own fan of KR-41
+ * (no region of KR-F861's series: its own to send, cancelled at +103 s), then settled at
+ * +133 s and sent an overflight Alert of KR-31, -42, -43, -47 and -48, all in KR-F861's
+ * open series. tests/warn/data/b6l31_kr.txt: every state from +55 to +140 s, one a
+ * second besides (one a second throughout, the run parts otherwise). */
+static void test_lost_after_boost(void **st)
+{
+    fixture_t f;
+    int ov_alerts = 0;
+    (void)st;
+    wt_open_kr(&f, "threat_b6l31");
+    assert_int_equal(
+        run_recorded(&f, MWX_SOURCE_DIR "/tests/warn/data/b6l31_kr.txt", 186890.0, 187450.0), 904);
+    if (getenv("WT_DUMP"))
+        for (int i = 0; i < f.log.n; i++)
+            if (f.log.out[i] == MWX_WARN_OUT_CAP)
+                printf("%.2f %s %d %d n=%d\n", f.log.rec[i].t - 186870, f.log.rec[i].identifier,
+                       f.log.rec[i].kind, f.log.rec[i].msg_type, f.log.rec[i].n_regions);
+    for (int i = 0; i < f.log.n; i++) {
+        const mwx_rec_alert_t *r = &f.log.rec[i];
+        if (f.log.out[i] != MWX_WARN_OUT_CAP || r->kind != MWX_ALERT_OVERFLIGHT)
+            continue;
+        if (r->msg_type == MWX_MSG_ALERT) {
+            ov_alerts++;
+            /* the fan's Alert (KR-42) and KR-F863's of KR-41; no region named twice */
+            assert_int_equal(r->n_regions, 1);
+            assert_true(names(r, ov_alerts == 1 ? "KR-42" : "KR-41"));
+        }
+        /* the settled corridor (+133 s) continues KR-F861's series */
+        if (r->t - 186870 > 120)
+            assert_non_null(strstr(r->identifier, ".KR-F861.overflight."));
+    }
+    assert_int_equal(ov_alerts, 2);
+    mwx_warn_free(f.w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_second_track_continues_fan),
+        cmocka_unit_test(test_burn_cut_short),
+        cmocka_unit_test(test_lost_after_boost),
     };
     return cmocka_run_group_tests(tests, wt_block1_setup, NULL);
 }
