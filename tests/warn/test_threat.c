@@ -24,37 +24,66 @@
 
 #define T_IMPACT 17192.0 /* KR-F54's predicted impact time */
 
-/* Feed the recorded states in time order, the clock ticking each second between them, then
- * let time pass to the all-clear. Returns the number of states fed. */
-static int run_b1l37(fixture_t *f)
+/* Feed the recorded states of path (tests/warn/data/) in time order as KR-F<number>, the
+ * clock ticking each second from tick between them and then to t_end. A negative number is
+ * the node's ending of the track (LOST). Its sources: the line's last column, else
+ * sources(number). Returns the number of states fed. */
+static int run_recorded(fixture_t *f, const char *path, double tick, double t_end,
+                        const char *(*sources)(int id))
 {
-    FILE *in = fopen(DATA, "r");
+    FILE *in = fopen(path, "r");
     char line[2048];
     int n = 0;
-    double tick = 16806.0;
     mwx_err_t err = {0};
     assert_non_null(in);
     while (fgets(line, sizeof line, in)) {
         mwx_rec_track_t k;
         int id, at = 0;
+        char src[64] = "";
+        const char *p;
         if (line[0] == '#')
             continue;
         assert_int_equal(sscanf(line, "%d%n", &id, &at), 1);
         wt_parse_state(line + at, &k);
+        p = line + at; /* the sources, after the state's 34 fields */
+        for (int fld = 0; fld < 34; fld++) {
+            p += strspn(p, " ");
+            p += strcspn(p, " \n");
+        }
+        if (sscanf(p, "%63s", src) != 1 && sources)
+            snprintf(src, sizeof src, "%s", sources(abs(id)));
         for (; tick < k.t; tick += 1)
             if (mwx_warn_tick(f->w, tick, &err))
                 fail_msg("mwx_warn_tick: %s", err.msg);
-        snprintf(k.track_id, sizeof k.track_id, "KR-F%d", id);
-        snprintf(k.sources, sizeof k.sources, id == 54 ? "JP,KR,US" : id == 53 ? "US" : "KR");
-        if (mwx_warn_track(f->w, &k, &err))
-            fail_msg("mwx_warn_track: %s", err.msg);
+        snprintf(k.track_id, sizeof k.track_id, "KR-F%d", abs(id));
+        snprintf(k.sources, sizeof k.sources, "%s", src);
+        if (id < 0 ? mwx_warn_end_track(f->w, k.track_id, k.t, MWX_WARN_END_LOST, &err)
+                   : mwx_warn_track(f->w, &k, &err))
+            fail_msg("%s: %s", id < 0 ? "mwx_warn_end_track" : "mwx_warn_track", err.msg);
         n++;
     }
     fclose(in);
-    for (; tick <= T_IMPACT + 60; tick += 1)
+    for (; tick <= t_end; tick += 1)
         if (mwx_warn_tick(f->w, tick, &err))
             fail_msg("mwx_warn_tick: %s", err.msg);
     return n;
+}
+
+/* With WT_DUMP set: the CAP messages, times from t0. */
+static void dump_caps(const fixture_t *f, double t0)
+{
+    if (!getenv("WT_DUMP"))
+        return;
+    for (int i = 0; i < f->log.n; i++)
+        if (f->log.out[i] == MWX_WARN_OUT_CAP)
+            printf("%.2f %s %d %d n=%d\n", f->log.rec[i].t - t0, f->log.rec[i].identifier,
+                   f->log.rec[i].kind, f->log.rec[i].msg_type, f->log.rec[i].n_regions);
+}
+
+/* b1l37_kr.txt has no sources column */
+static const char *b1l37_sources(int id)
+{
+    return id == 54 ? "JP,KR,US" : id == 53 ? "US" : "KR";
 }
 
 static int names(const mwx_rec_alert_t *r, const char *region)
@@ -75,12 +104,8 @@ static void test_second_track_continues_fan(void **st)
     char fan_series[128] = "";
     (void)st;
     wt_open_kr(&f, "threat_b1l37");
-    assert_int_equal(run_b1l37(&f), 175);
-    if (getenv("WT_DUMP"))
-        for (int i = 0; i < f.log.n; i++)
-            if (f.log.out[i] == MWX_WARN_OUT_CAP)
-                printf("%.2f %s %d %d n=%d\n", f.log.rec[i].t, f.log.rec[i].identifier,
-                       f.log.rec[i].kind, f.log.rec[i].msg_type, f.log.rec[i].n_regions);
+    assert_int_equal(run_recorded(&f, DATA, 16806.0, T_IMPACT + 60, b1l37_sources), 175);
+    dump_caps(&f, 0);
 
     for (int i = 0; i < f.log.n; i++) {
         const mwx_rec_alert_t *r = &f.log.rec[i];
@@ -153,50 +178,9 @@ static void test_second_track_continues_fan(void **st)
  * segments). KR-F1048 (KR, US) drew the boost fan (Alert +47 s) and ended at +75.5 s on
  * US's track alone, which had called the missile ballistic from +59 s while it still
  * thrust: its last update (+72.5 s) ballistic, 9 s after its last in boost (its ending
- * report predicted an impact at 38.5 N: a burn taken for over). KR-F1049 (JP's track, then JP, KR, US) settled at +134 s and sent
- * its own overflight Alert while KR-F1048's fan series was still open: two overflight
- * series of one missile naming KR-42. */
-static int run_recorded(fixture_t *f, const char *path, double tick, double t_end)
-{
-    FILE *in = fopen(path, "r");
-    char line[2048];
-    int n = 0;
-    mwx_err_t err = {0};
-    assert_non_null(in);
-    while (fgets(line, sizeof line, in)) {
-        mwx_rec_track_t k;
-        int id, at = 0;
-        char src[64] = "";
-        if (line[0] == '#')
-            continue;
-        assert_int_equal(sscanf(line, "%d%n", &id, &at), 1);
-        wt_parse_state(line + at, &k);
-        {
-            /* the sources, after the 34 fields */
-            const char *p = line + at;
-            for (int fld = 0; fld < 34; fld++) {
-                p += strspn(p, " ");
-                p += strcspn(p, " \n");
-            }
-            (void)sscanf(p, "%63s", src);
-        }
-        for (; tick < k.t; tick += 1)
-            if (mwx_warn_tick(f->w, tick, &err))
-                fail_msg("mwx_warn_tick: %s", err.msg);
-        snprintf(k.track_id, sizeof k.track_id, "KR-F%d", abs(id));
-        snprintf(k.sources, sizeof k.sources, "%s", src);
-        if (id < 0 ? mwx_warn_end_track(f->w, k.track_id, k.t, MWX_WARN_END_LOST, &err)
-                   : mwx_warn_track(f->w, &k, &err))
-            fail_msg("%s: %s", id < 0 ? "mwx_warn_end_track" : "mwx_warn_track", err.msg);
-        n++;
-    }
-    fclose(in);
-    for (; tick <= t_end; tick += 1)
-        if (mwx_warn_tick(f->w, tick, &err))
-            fail_msg("mwx_warn_tick: %s", err.msg);
-    return n;
-}
-
+ * report predicted an impact at 38.5 N: a burn taken for over). KR-F1049 (JP's track,
+ * then JP, KR, US) settled at +134 s and sent its own overflight Alert while KR-F1048's
+ * fan series was still open: two overflight series of one missile naming KR-42. */
 static void test_burn_cut_short(void **st)
 {
     fixture_t f;
@@ -204,12 +188,9 @@ static void test_burn_cut_short(void **st)
     (void)st;
     wt_open_kr(&f, "threat_b7l46");
     assert_int_equal(
-        run_recorded(&f, MWX_SOURCE_DIR "/tests/warn/data/b7l46_kr.txt", 222450.0, 222950.0), 407);
-    if (getenv("WT_DUMP"))
-        for (int i = 0; i < f.log.n; i++)
-            if (f.log.out[i] == MWX_WARN_OUT_CAP)
-                printf("%.2f %s %d %d n=%d\n", f.log.rec[i].t - 222420, f.log.rec[i].identifier,
-                       f.log.rec[i].kind, f.log.rec[i].msg_type, f.log.rec[i].n_regions);
+        run_recorded(&f, MWX_SOURCE_DIR "/tests/warn/data/b7l46_kr.txt", 222450.0, 222950.0, NULL),
+        407);
+    dump_caps(&f, 222420);
     for (int i = 0; i < f.log.n; i++) {
         const mwx_rec_alert_t *r = &f.log.rec[i];
         if (f.log.out[i] != MWX_WARN_OUT_CAP)
@@ -240,12 +221,12 @@ static void test_burn_cut_short(void **st)
 
 /* The week soak's KR B6L31 (a launch from the same site towards Fukuoka, t = 186,870 s):
  * fusion's KR-F861 (KR, US) drew the fan (Alert +41 s, KR-42, then seven regions) and
- * ended at +81.5 s, its last update 8 s after its last in boost; KR-F863 (US's track that left it,
- * then JP, KR, US), held apart from it by (d) while both flew, drew its own fan of KR-41
- * (no region of KR-F861's series: its own to send, cancelled at +103 s), then settled at
- * +133 s and sent an overflight Alert of KR-31, -42, -43, -47 and -48, all in KR-F861's
- * open series. tests/warn/data/b6l31_kr.txt: every state from +55 to +140 s, one a
- * second besides (one a second throughout, the run parts otherwise). */
+ * ended at +81.5 s, its last update 8 s after its last in boost; KR-F863 (US's track
+ * that left it, then JP, KR, US), held apart from it by (d) while both flew, drew its own
+ * fan of KR-41 (no region of KR-F861's series: its own to send, cancelled at +103 s),
+ * then settled at +133 s and sent an overflight Alert of KR-31, -42, -43, -47 and -48,
+ * all in KR-F861's open series. tests/warn/data/b6l31_kr.txt: every state from +55 to
+ * +140 s, one a second besides (one a second throughout, the run parts otherwise). */
 static void test_lost_after_boost(void **st)
 {
     fixture_t f;
@@ -253,12 +234,9 @@ static void test_lost_after_boost(void **st)
     (void)st;
     wt_open_kr(&f, "threat_b6l31");
     assert_int_equal(
-        run_recorded(&f, MWX_SOURCE_DIR "/tests/warn/data/b6l31_kr.txt", 186890.0, 187450.0), 904);
-    if (getenv("WT_DUMP"))
-        for (int i = 0; i < f.log.n; i++)
-            if (f.log.out[i] == MWX_WARN_OUT_CAP)
-                printf("%.2f %s %d %d n=%d\n", f.log.rec[i].t - 186870, f.log.rec[i].identifier,
-                       f.log.rec[i].kind, f.log.rec[i].msg_type, f.log.rec[i].n_regions);
+        run_recorded(&f, MWX_SOURCE_DIR "/tests/warn/data/b6l31_kr.txt", 186890.0, 187450.0, NULL),
+        904);
+    dump_caps(&f, 186870);
     for (int i = 0; i < f.log.n; i++) {
         const mwx_rec_alert_t *r = &f.log.rec[i];
         if (f.log.out[i] != MWX_WARN_OUT_CAP || r->kind != MWX_ALERT_OVERFLIGHT)
