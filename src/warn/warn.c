@@ -621,7 +621,7 @@ static wtrack_t *new_track(mwx_warn_t *w, const char *id)
     tr->last_cot_t = -INFINITY;
     tr->last_boost_t = -INFINITY;
     tr->last_thrust_t = -INFINITY;
-    tr->fan_min_half = tr->fan_min_len_m = INFINITY;
+    tr->fan_min_half = tr->fan_min_reach_m = INFINITY;
     tr->lost_t = NAN;
     w->picture_pending = w->picture_force = 1;
     mwx_strlcpy(tr->trk.track_id, id, sizeof tr->trk.track_id);
@@ -980,22 +980,24 @@ static int fan_due(const mwx_warn_t *w, const wtrack_t *tr, const mwx_warn_track
 }
 
 /* A region released from this track's fan comes back into it only when the fan no wider
- * (the narrowest firm half-angle drawn) and no longer (the shortest powered reach drawn)
+ * (the narrowest firm half-angle drawn) and no longer (nlen_m: the shortest reach from the
+ * launch estimate drawn, or the free-flight range of the present speed when farther)
  * than any it was drawn with since its powered reach began would name it: around the
- * present course, so a course that moves (a turn, a corrected estimate) takes it back. The
- * fan's width is the course's uncertainty, and its length rests on the launch estimate;
- * neither growing again says the missile may now go there. Soak (six blocks at 150x), US
+ * present course, so a course that moves (a turn, a corrected estimate) takes it back,
+ * and so does a missile that has sped up. The fan's width is the course's uncertainty,
+ * and its length rests on the launch estimate; neither growing again says the missile
+ * may now go there. Soak (six blocks at 150x), US
  * B1L39: the fan named Guam near its edge, released it (Cancel, the series' last region)
  * and named it again 4 s later (a second Alert), as a live fused track's course
  * uncertainty and launch estimate moved with its sources' reports. Candidates are the
  * regions of w->now_hit (the firm fan drawn for this update, its path in w->path) that
  * the series does not warn of; the narrower fan is drawn into w->scratch. */
 static int fan_regain(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, double len_m,
-                      double half, double w0_m, mwx_err_t *err)
+                      double nlen_m, double half, double w0_m, mwx_err_t *err)
 {
     const mwx_warn_policy_t *p = &w->pol;
     const uint8_t *warned = tr->s[MWX_WARN_OVERFLIGHT].warned;
-    double h = fmin(half, tr->fan_min_half), len = fmin(len_m, tr->fan_min_len_m);
+    double h = fmin(half, tr->fan_min_half), len = fmin(len_m, nlen_m);
     size_t n = 0, nf;
     int rc;
 
@@ -1042,7 +1044,8 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
     double w0_km = fmin(1000.0, fmax(p->overflight_min_buffer_km, 2.45 * tv->ce_m / 1000.0));
     const double(*ring)[2] = NULL;
     size_t nf = 0, nc = 0;
-    int rc, coast = 0, powered = 0, was_active = tr->s[MWX_WARN_OVERFLIGHT].active;
+    int rc, coast = 0, was_active = tr->s[MWX_WARN_OVERFLIGHT].active;
+    double from_launch = NAN, nlen_m = NAN; /* powered: the reach from the launch estimate */
     uint8_t before[NREG_MAX];
 
     memset(w->now_hit, 0, sizeof w->now_hit);
@@ -1053,15 +1056,17 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
         if (may_thrust(tr)) {
             double flown = 0, az1, az2;
             if (tr->fan_withdrawn) /* confirmed thrust after the withdrawal: a new reach */
-                tr->fan_min_half = tr->fan_min_len_m = INFINITY;
+                tr->fan_min_half = tr->fan_min_reach_m = INFINITY;
             tr->fan_withdrawn = 0;
             if (tr->trk.launch.valid && isfinite(tr->trk.launch.lat) &&
                 isfinite(tr->trk.launch.lon) && fabs(tr->trk.launch.lat) <= 90.0)
                 geod_inverse(g, tr->trk.launch.lat, tr->trk.launch.lon, tv->lat, tv->lon, &flown,
                              &az1, &az2);
-            len_m = fmax(p->boost_fan_reach_km * 1000.0 - flown, reach_m);
-            len_m = fmin(len_m, BOOST_FAN_MAX_KM * 1000.0);
-            powered = 1;
+            from_launch = p->boost_fan_reach_km * 1000.0 - flown;
+            len_m = fmax(from_launch, reach_m);
+            /* for fan_regain: the launch estimate's part at its shortest */
+            nlen_m = fmin(fmax(fmin(from_launch, tr->fan_min_reach_m), reach_m),
+                          BOOST_FAN_MAX_KM * 1000.0);
         } else {
             len_m = 1.1 * reach_m + 50e3;
             coast = 1;
@@ -1088,12 +1093,14 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
             memcpy(w->scratch2, w->scratch, nf * sizeof w->scratch[0]);
             ring = (const double(*)[2])w->scratch2;
         }
-        if (nf && fan == FAN_FIRM && (rc = fan_regain(w, tr, tv, len_m, half, w0_km * 1000.0, err)))
+        if (nf && fan == FAN_FIRM &&
+            (rc = fan_regain(w, tr, tv, len_m, isnan(nlen_m) ? len_m : nlen_m, half, w0_km * 1000.0,
+                             err)))
             return rc;
         if (fan == FAN_FIRM)
             tr->fan_min_half = fmin(tr->fan_min_half, half);
-        if (powered)
-            tr->fan_min_len_m = fmin(tr->fan_min_len_m, len_m);
+        if (!isnan(from_launch))
+            tr->fan_min_reach_m = fmin(tr->fan_min_reach_m, from_launch);
     }
     if (space && tv->alt_m < SPACE_OVERFLIGHT_MAX_ALT_M) {
         double lat2, lon2, az2;

@@ -68,8 +68,9 @@ typedef struct wtrack {
                           the powered reach returns only on confirmed thrust */
     uint8_t fan_gone[NREG_MAX]; /* regions released from its fan (warn.c: fan_regain) */
     double fan_min_half;        /* the narrowest firm fan's course half-angle (degrees) and */
-    double fan_min_len_m;       /* the shortest powered reach drawn since the powered reach
-                                   began (again); INFINITY before */
+    double fan_min_reach_m;     /* the shortest reach from the launch estimate
+                                   (boost_fan_reach_km less the distance flown) drawn since
+                                   the powered reach began (again); INFINITY before */
     uint8_t fan_want[NREG_MAX]; /* fan regions another track's overflight series of
                                    its launch warned of for it (warn_succession.c) */
     double fan_want_t;          /* when fan_want was last decided */

@@ -210,13 +210,49 @@ static void test_fan_regain(void **st)
     mwx_warn_free(f.w);
 }
 
+/* The fan's length: a missile aimed at Guam (3,420 km from the site, inside the powered
+ * reach of 3,500 km from the launch estimate) at up to 4 km/s (a free-flight range under
+ * 2,000 km). Its launch estimate moves 400 km back for 40 s (the fan's tip then falls
+ * short of Guam: released), then returns: Guam is not named again (the tip's place rests
+ * on the estimate). From t = 230 the missile speeds up to 5.5 km/s (a free-flight range of
+ * 4,200 km): Guam, now within the reach of its speed, comes back. */
+static void test_fan_regain_reach(void **st)
+{
+    fixture_t f;
+    int named, added_by_230 = -1;
+    mwx_earth_t wgs = mwx_earth_wgs84();
+    double s12, az1, az2, back_lat, back_lon;
+    (void)st;
+    mwx_geodesic_inverse(&wgs, LAT0 * MWX_DEG, LON0 * MWX_DEG, 13.45 * MWX_DEG, 144.79 * MWX_DEG,
+                         &s12, &az1, &az2);
+    mwx_geodesic_direct(&wgs, LAT0 * MWX_DEG, LON0 * MWX_DEG, az1 + M_PI, 400e3, &back_lat,
+                        &back_lon);
+    open_ctx(&f, "fan_regain_reach");
+    for (double t = 130; t <= 260; t += 1) {
+        double a = t - 130, v = t < 230 ? fmin(4000.0, 1000 + 40.0 * a) : 5500.0;
+        mwx_rec_track_t k =
+            path_track("US-F7", t, 13.45, 144.79, 30e3 + 1500.0 * a, 40e3 + 1000.0 * a, v, 500, 3);
+        k.phase = MWX_PHASE_BOOST;
+        k.klass = MWX_CLASS_THRUSTING;
+        if (t >= 150 && t < 190) {
+            k.launch.lat = back_lat / MWX_DEG;
+            k.launch.lon = back_lon / MWX_DEG;
+        }
+        feed(&f, &k);
+        if (t == 229)
+            added_by_230 = region_added(&f, "US-F7", "US-GU", &named);
+    }
+    assert_int_equal(added_by_230, 1);
+    assert_int_equal(region_added(&f, "US-F7", "US-GU", &named), 2);
+    mwx_warn_free(f.w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_withdrawn_fan_stays),
-        cmocka_unit_test(test_confirmed_thrust_redraws),
-        cmocka_unit_test(test_second_track_folded),
-        cmocka_unit_test(test_fan_regain),
+        cmocka_unit_test(test_withdrawn_fan_stays), cmocka_unit_test(test_confirmed_thrust_redraws),
+        cmocka_unit_test(test_second_track_folded), cmocka_unit_test(test_fan_regain),
+        cmocka_unit_test(test_fan_regain_reach),
     };
     return cmocka_run_group_tests(tests, wt_path_setup, NULL);
 }
