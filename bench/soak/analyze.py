@@ -25,7 +25,8 @@ Definitions (docs/BENCHMARKS.md, "Soak"):
 - Expected alert: launch L aimed at a city of nation N (gen.py) must give node N at least
   one impact (or overflight) Alert attributed to L. A lost alert is an expected one with
   none; "lost, node down" when N was down or replaying its inbox during L's flight (no
-  node warns while it is not running; at 500x a 2 s restart is 1000 s of scenario time).
+  node warns while it is not running; at 500x a 2 s restart is 1000 s of scenario time),
+  "lost after a restart" when it was back live a minute or more before L's impact.
 - Duplicate public alert: per node N, launch L, kind (launch notice, impact, overflight,
   drop zone) and region R, every CAP Alert naming R beyond the first (a second siren for
   one missile; a restart that re-warned instead of continuing the chain would make one).
@@ -236,6 +237,7 @@ def main():
     launches = info["launches"]
     att = {}
     alerts = {"chains": 0, "unattributed": 0, "duplicates": 0, "lost": 0, "lost_node_down": 0,
+              "lost_after_restart": 0,
               "lost_cancels": 0, "expected": 0, "alerts": 0}
     dup_list, lost_list, lc_list = [], [], []
     for n in NATIONS:
@@ -312,9 +314,22 @@ def main():
                 if not any(k[0] != "launch" for k in per_region):
                     # down, or catching up after a restart (inbox replay), during its flight
                     was_down = any(a < L["t"] + 600 and b + catch_up > L["t"] for a, b in down[n])
-                    alerts["lost_node_down" if was_down else "lost"] += 1
-                    lost_list.append("%s %s %s (t %.0f s)%s" % (n, L["id"], L["place"], L["t"],
-                                                               " node down" if was_down else ""))
+                    # ... but back a minute or more before its impact (as the other nodes
+                    # predicted it; else 600 s after the launch): it had time to warn (the
+                    # week soak at 8d869f1: JP, live 237 s after B4L13's launch, never
+                    # warned Fukuoka). Counted apart; asserted with --strict only
+                    t_imp = [m["impact_t"] for n2 in NATIONS for _, v in att.get((n2, L["id"]), [])
+                             for m in v if m["impact_t"] is not None]
+                    t_imp = sorted(t_imp)[len(t_imp) // 2] if t_imp else L["t"] + 600
+                    back = max((b + catch_up for a, b in down[n] if a < L["t"] + 600
+                                and b + catch_up > L["t"]), default=None)
+                    after = was_down and back is not None and back < t_imp - 60
+                    alerts["lost_after_restart" if after else
+                           "lost_node_down" if was_down else "lost"] += 1
+                    lost_list.append("%s %s %s (t %.0f s)%s" % (
+                        n, L["id"], L["place"], L["t"],
+                        " back %.0f s before its impact" % (t_imp - back) if after else
+                        " node down" if was_down else ""))
     rep["alerts"] = alerts
     rep["duplicate_list"] = dup_list[:50]
     rep["lost_list"] = lost_list[:50]
@@ -397,6 +412,8 @@ def main():
         # fixed here. The counts are printed either way.
         if strict and alerts["duplicates"]:
             errs.append("duplicate public alerts: %s" % dup_list)
+        if strict and alerts["lost_after_restart"]:
+            errs.append("alerts lost by a node back in time to warn: %s" % lost_list)
         if strict and alerts["lost_cancels"]:
             errs.append("lost cancels: %s" % lc_list)
         if alerts["expected"] == 0:
