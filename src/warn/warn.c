@@ -986,12 +986,12 @@ static int fan_due(const mwx_warn_t *w, const wtrack_t *tr, const mwx_warn_track
  * present course, so a course that moves (a turn, a corrected estimate) takes it back,
  * and so does a missile that has sped up. The fan's width is the course's uncertainty,
  * and its length rests on the launch estimate; neither growing again says the missile
- * may now go there. Soak (six blocks at 150x), US
- * B1L39: the fan named Guam near its edge, released it (Cancel, the series' last region)
- * and named it again 4 s later (a second Alert), as a live fused track's course
- * uncertainty and launch estimate moved with its sources' reports. Candidates are the
- * regions of w->now_hit (the firm fan drawn for this update, its path in w->path) that
- * the series does not warn of; the narrower fan is drawn into w->scratch. */
+ * may now go there. Soak (six blocks at 150x), US B1L39: the fan named Guam near its
+ * edge, released it (Cancel, the series' last region) and named it again 4 s later (a
+ * second Alert), as a live fused track's course uncertainty and launch estimate moved
+ * with its sources' reports. Candidates are the regions of w->now_hit (the firm fan drawn
+ * for this update, its path in w->path) that the series does not warn of; the narrower
+ * fan is drawn into w->scratch. */
 static int fan_regain(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t *tv, double len_m,
                       double nlen_m, double half, double w0_m, mwx_err_t *err)
 {

@@ -406,6 +406,8 @@ static int journal_restore(mwx_warn_t *w, mwx_err_t *err)
             mwx_strlcpy(tr->sname, r->sname, sizeof tr->sname);
             tr->last_cot_t = -INFINITY;
             tr->last_boost_t = -INFINITY;
+            tr->last_thrust_t = -INFINITY;
+            tr->fan_min_half = tr->fan_min_reach_m = INFINITY;
             for (int k = 0; k <= MWX_WARN_LAUNCH; k++)
                 mwxi_warn_series_init(mwxi_warn_jseries(tr, k), k, r->key, r->sname);
         }
