@@ -1045,7 +1045,8 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
     const double(*ring)[2] = NULL;
     size_t nf = 0, nc = 0;
     int rc, coast = 0, was_active = tr->s[MWX_WARN_OVERFLIGHT].active;
-    double from_launch = NAN, nlen_m = NAN; /* powered: the reach from the launch estimate */
+    /* powered: the reach from the launch estimate, and the fan's length for fan_regain */
+    double from_launch = NAN, nlen_m = INFINITY;
     uint8_t before[NREG_MAX];
 
     memset(w->now_hit, 0, sizeof w->now_hit);
@@ -1094,8 +1095,7 @@ static int path_warnings(mwx_warn_t *w, wtrack_t *tr, const mwx_warn_trackview_t
             ring = (const double(*)[2])w->scratch2;
         }
         if (nf && fan == FAN_FIRM &&
-            (rc = fan_regain(w, tr, tv, len_m, isnan(nlen_m) ? len_m : nlen_m, half, w0_km * 1000.0,
-                             err)))
+            (rc = fan_regain(w, tr, tv, len_m, nlen_m, half, w0_km * 1000.0, err)))
             return rc;
         if (fan == FAN_FIRM)
             tr->fan_min_half = fmin(tr->fan_min_half, half);

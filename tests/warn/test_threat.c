@@ -40,17 +40,11 @@ static int run_recorded(fixture_t *f, const char *path, double tick, double t_en
         mwx_rec_track_t k;
         int id, at = 0;
         char src[64] = "";
-        const char *p;
         if (line[0] == '#')
             continue;
         assert_int_equal(sscanf(line, "%d%n", &id, &at), 1);
-        wt_parse_state(line + at, &k);
-        p = line + at; /* the sources, after the state's 34 fields */
-        for (int fld = 0; fld < 34; fld++) {
-            p += strspn(p, " ");
-            p += strcspn(p, " \n");
-        }
-        if (sscanf(p, "%63s", src) != 1 && sources)
+        at += wt_parse_state(line + at, &k); /* then the sources, if given */
+        if (sscanf(line + at, "%63s", src) != 1 && sources)
             snprintf(src, sizeof src, "%s", sources(abs(id)));
         for (; tick < k.t; tick += 1)
             if (mwx_warn_tick(f->w, tick, &err))

@@ -64,8 +64,8 @@ static inline void wt_open_kr(fixture_t *f, const char *name)
 
 /* One recorded state of a line of tests/warn/data/ (34 fields, after any the caller read
  * first): position, velocity, their covariances, phase, class, confirmed, launch, impact.
- * The caller names the track. */
-static inline void wt_parse_state(const char *line, mwx_rec_track_t *k)
+ * The caller names the track. Returns the characters read. */
+static inline int wt_parse_state(const char *line, mwx_rec_track_t *k)
 {
     int phase, klass, lv, lb, iv, used = 0;
     double *c = k->cov_pos_m2, *v = k->cov_vel_m2s2;
@@ -87,6 +87,7 @@ static inline void wt_parse_state(const char *line, mwx_rec_track_t *k)
     k->launch.basis = (mwx_launch_basis_t)lb;
     k->impact.valid = iv;
     snprintf(k->node, sizeof k->node, "KR");
+    return used;
 }
 
 #endif
