@@ -504,8 +504,26 @@ static int over_share(const mwx_fusion_t *f, const mwx_rec_track_t *src)
     return 0;
 }
 
+/* Is x under the ground (below MEMBER_MIN_ALT_M)? Only a point nearer the centre than the
+ * equator's surface can be, so most are answered without a geodetic conversion. */
+static int below_ground(const double x[3])
+{
+    mwx_earth_t e;
+    mwx_geo_t g;
+    if (mwx_norm3(x) >= MWX_WGS84_A + MEMBER_MIN_ALT_M)
+        return 0;
+    e = mwx_earth_wgs84();
+    mwx_ecef_to_geo(&e, x, &g);
+    return g.alt < MEMBER_MIN_ALT_M;
+}
+
 /* 6-D chi-square distance between two estimates (a source report, a fused track), the
- * older propagated to the newer's time: symmetric, so it does not matter which came in. */
+ * older propagated to the newer's time: symmetric, so it does not matter which came in.
+ * INFINITY when the older, above the ground, is under it once carried on under gravity: its
+ * body has come down, and is nothing the newer can be (the week soak, JP: B4L12's fused track,
+ * last heard 10 s before its impact, carried 240 s on with the drag a re-entry body may
+ * meet, gated with B4L13's first report 600 km off, and the warning took it for the landed
+ * missile). */
 static double distance(const mwx_rec_track_t *s, const mwx_rec_track_t *o)
 {
     double xf[3], vf[3], ppf[9], pvf[9], ps[9], pvs[9], d[3], dv[3], sp[9], sv[9];
@@ -517,6 +535,8 @@ static double distance(const mwx_rec_track_t *s, const mwx_rec_track_t *o)
     propagate(o, s->t, xf, vf, ppf, pvf);
     sym3_from6(s->cov_pos_m2, ps);
     sym3_from6(s->cov_vel_m2s2, pvs);
+    if (below_ground(xf) && !below_ground(o->ecef_m))
+        return INFINITY;
     for (int i = 0; i < 3; i++) {
         d[i] = s->ecef_m[i] - xf[i];
         dv[i] = s->vel_mps[i] - vf[i];
@@ -1017,6 +1037,21 @@ static int make_room(const mwx_fusion_t *f, fused_t *fu, double t)
     return 0;
 }
 
+/* Has every member of the live fused track fu been silent for max_age_s as of t? It is
+ * ended for the gate then, as mwx_fusion_expire would have ended it: a restarted node's
+ * first live report after its replay comes before any expiry at its time, and a silent
+ * track's estimate, carried on minutes, gates with anything near its path. A landed one
+ * stays as it is (expire leaves it too). */
+static int silent(const mwx_fusion_t *f, const fused_t *fu, double t)
+{
+    double newest = -INFINITY;
+    if (fu->ended || fu->out.phase == MWX_PHASE_IMPACT)
+        return 0;
+    for (int k = 0; k < fu->n_src; k++)
+        newest = fmax(newest, fu->src[k].last.t);
+    return t - newest > f->cfg.max_age_s;
+}
+
 /* Remove fused track i from the table (the last one moves into its slot). */
 static void remove_fused(mwx_fusion_t *f, size_t i)
 {
@@ -1108,11 +1143,16 @@ static size_t try_merge(mwx_fusion_t *f, size_t i)
     fused_t *a = &f->v[i];
     size_t best_j = f->n;
     double best = f->cfg.gate_chi2;
+    int a_ended = a->ended || silent(f, a, f->t_clock);
     for (size_t j = 0; j < f->n && mature(&a->out); j++) {
         const fused_t *b = &f->v[j];
         double d;
-        if (j == i || (a->ended && b->ended) || (b->ended && beyond_reach(f, b, a)) ||
-            (a->ended && beyond_reach(f, a, b)) || !mature(&b->out) || !disjoint(f, a, b))
+        int b_ended;
+        if (j == i || (a_ended && b->ended) || (b->ended && beyond_reach(f, b, a)) ||
+            (a_ended && beyond_reach(f, a, b)) || !mature(&b->out) || !disjoint(f, a, b))
+            continue;
+        b_ended = b->ended || silent(f, b, f->t_clock); /* as expire would have it */
+        if (a_ended && b_ended)
             continue;
         /* the older of the two against the newer as it was then: a late partner's
          * fused track (its reports recovered after a link cut) merges with the track of
@@ -1123,9 +1163,9 @@ static size_t try_merge(mwx_fusion_t *f, size_t i)
          * (its members silent by the clock), and it must still fold into the track of
          * its missile once its reports reach that one's history (chaos at 33x: a 472 s
          * cut left M2 and M3 twice at JP) */
-        if (b->ended)
+        if (b_ended)
             d = successor_distance(f, b, a);
-        else if (a->ended)
+        else if (a_ended)
             d = successor_distance(f, a, b);
         else
             d = a->out.t <= b->out.t ? distance_at(f, &a->out, b) : distance_at(f, &b->out, a);
@@ -1248,7 +1288,8 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
                 double d;
                 /* (an ended one more than RELINK_S older: ended_distance is INFINITY;
                  * most of a full table, passed over before its member lists are read) */
-                if (c == left || c->ended != pass || (pass && src->t - c->out.t > RELINK_S) ||
+                if (c == left || (c->ended || silent(f, c, src->t)) != pass ||
+                    (pass && src->t - c->out.t > RELINK_S) ||
                     kept_sources(f, c, src->t) >= MWX_FUSION_MAX_SOURCES ||
                     has_origin(c, src->node, src->t, f->cfg.max_age_s))
                     continue;

@@ -1175,6 +1175,82 @@ static void test_returning_partner_rejoins(void **state)
     }
 }
 
+/* A fused track whose members have all been silent for max_age_s is ended for the gate
+ * whether or not mwx_fusion_expire has run since: a boost-phase estimate, good for
+ * seconds, does not take a report 70 s on (5 km off its estimate carried on with boost's
+ * process noise) in round 0 (no expiry before the report: a restarted node's first live
+ * report after its replay) any more than in round 1 (expired). */
+static void test_silent_track_ended_for_the_gate(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 2; round++) {
+        mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0, 0};
+        mwx_fusion_t *f;
+        mwx_rec_track_t r, boost, out;
+        double x[3], v[3];
+        assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+        for (int t = 100; t <= 130; t++) {
+            ballistic(t, x, v);
+            r = make_track("KR", "KR-1", t, x, v, 300, 20);
+            r.phase = MWX_PHASE_BOOST;
+            assert_int_equal(mwx_fusion_update(f, &r, &boost, NULL), 0);
+        }
+        if (round == 1)
+            assert_int_equal(tick(f, 200.0, NULL), 1);
+        ballistic(200, x, v);
+        x[0] += 5e3;
+        r = make_track("US", "US-9", 200, x, v, 200, 10);
+        assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+        assert_string_not_equal(out.track_id, boost.track_id);
+        assert_int_equal(mwx_fusion_count(f), 2);
+        mwx_fusion_destroy(f);
+    }
+}
+
+/* A missile's fused track, last heard in re-entry, takes no newcomer (the week soak at
+ * 150x, JP restarted: the inbox replay rebuilt the fused track of B4L12 from KR's last
+ * report, 10 s before its impact at Seoul; 240 s later KR's first report of B4L13, 600 km
+ * off and climbing, joined it, and the warning took the track for the landed missile:
+ * its all-clear, and no warning of B4L13). Carried on under gravity, the last estimate
+ * is under the ground within seconds, and the drag allowed for a re-entry body grows its
+ * covariance so wide that the gate took anything. Round 0: nothing expired the silent
+ * track before the newcomer's report (a restarted node's first live report after its
+ * replay); round 1: it had ended (an ended track relinks within RELINK_S). Either way the
+ * newcomer opens a fused track of its own. */
+static void test_landed_missile_takes_no_newcomer(void **state)
+{
+    static const double x1[3] = {-3044965.4, 4046582.2, 3873098.8},
+                        v1[3] = {11.76, -395.83, -726.74};
+    static const double p1[6] = {2577.9, -815.1, -2320.0, 4556.2, 823.6, 3120.1};
+    static const double q1[6] = {579.5, -50.1, -211.5, 814.9, 18.5, 669.6};
+    static const double x2[3] = {-3115990.1, 4009811.6, 4019200.5},
+                        v2[3] = {-1767.92, 1159.65, -311.55};
+    static const double p2[6] = {8958.1, 44.5, -636.9, 5914.4, 1371.4, 496.7};
+    static const double q2[6] = {82.61, -16.82, -8.99, 47.03, 11.01, 7.60};
+    (void)state;
+    for (int round = 0; round < 2; round++) {
+        mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0, 0};
+        mwx_fusion_t *f;
+        mwx_rec_track_t r, old, out;
+        assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+        r = make_track("KR", "KR-271", 121039.9, x1, v1, 0, 0);
+        memcpy(r.cov_pos_m2, p1, sizeof p1);
+        memcpy(r.cov_vel_m2s2, q1, sizeof q1);
+        r.klass = MWX_CLASS_BALLISTIC;
+        assert_int_equal(mwx_fusion_update(f, &r, &old, NULL), 0);
+        if (round == 1)
+            assert_true(tick(f, 121100.0, NULL) >= 1);
+        r = make_track("KR", "KR-272", 121279.8, x2, v2, 0, 0);
+        memcpy(r.cov_pos_m2, p2, sizeof p2);
+        memcpy(r.cov_vel_m2s2, q2, sizeof q2);
+        assert_int_equal(mwx_fusion_update(f, &r, &out, NULL), 0);
+        assert_string_not_equal(out.track_id, old.track_id);
+        assert_int_equal(mwx_fusion_count(f), 2);
+        assert_int_equal(mwx_fusion_relinked(f), 0);
+        mwx_fusion_destroy(f);
+    }
+}
+
 /* A partner's node restarted again and again while the missile flies (the chaos long run:
  * US killed four times in 110 s), each time with a new track id: every new track joins
  * the one fused track (JP tracks the missile throughout). The tracks US lost gave up
@@ -1238,6 +1314,8 @@ int main(void)
         cmocka_unit_test(test_silent_fused_track_ends),
         cmocka_unit_test(test_returning_partner_rejoins),
         cmocka_unit_test(test_partner_restarts_again_and_again),
+        cmocka_unit_test(test_landed_missile_takes_no_newcomer),
+        cmocka_unit_test(test_silent_track_ended_for_the_gate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
