@@ -86,6 +86,8 @@ void mwxi_svc_on_record(void *user, const mwx_record_t *r)
         (void)mwx_web_publish(s->web, r, NULL);
 }
 
+static void note_own_id(svc_t *s, const char *id);
+
 int mwxi_svc_outbox_entry(void *user, double unix_s, double t_scn, const uint8_t *data, size_t len)
 {
     svc_t *s = user;
@@ -96,8 +98,20 @@ int mwxi_svc_outbox_entry(void *user, double unix_s, double t_scn, const uint8_t
         (void)mwx_sentlog_add(mwx_node_sentlog(s->node), data, len); /* peeked valid above */
     if (env.seq > s->last_out_seq)
         s->last_out_seq = env.seq;
-    if (env.type == MWX_PAYLOAD_TRACK)
+    if (env.type == MWX_PAYLOAD_TRACK) {
         s->out_tracks++;
+        /* a track sent after the recording's last synced second of wall time (a host
+         * crash loses the recording's unsynced tail, never the outbox's; a second is
+         * `speed` seconds of scenario time): its id is taken, or a restart
+         * on a live feed gives it to another object, which partners then fuse into this
+         * one's place (test_feed_restart.sh) */
+        if (t_scn >= s->rec_t_last - fmax(5.0, 2.0 * s->cfg->speed)) {
+            mwx_record_t r;
+            if (mwx_record_decode(MWX_REC_TRACK, env.payload, env.payload_len, &r, NULL, 0, NULL) ==
+                MWX_OK)
+                note_own_id(s, r.u.track.track_id);
+        }
+    }
     return MWX_OK;
 }
 

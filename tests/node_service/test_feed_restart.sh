@@ -4,7 +4,8 @@
 # numbers above every own track id it recorded before. Partners fuse reports by (origin,
 # track id): a reused id carries the new object into the old one's fused track (the chaos
 # test saw missile M1's fused track at JP and KR taken over by M4 after US restarted and
-# called M4 "US-1" again). And the fused track of before the kill, which the restarted
+# called M4 "US-1" again), even when a host crash cut the recording's tail (the outbox
+# holds what was sent). And the fused track of before the kill, which the restarted
 # node's rebuilt picture does not hold, is closed (recorded unconfirmed) rather than left
 # as a frozen second copy of the missile. About 20 s.
 source "$(dirname "$0")/common.sh"
@@ -39,6 +40,21 @@ print(max(json.loads(l)["t"] for l in sys.stdin) + 0.001)')
 own_ids() { "$MWX" cat "$D/out-JP/node-JP.mwxr" --type track | sed -n 's/.*"track_id":"JP-\([0-9]*\)".*/\1/p' | sort -n | uniq; }
 before=$(own_ids | tail -n 1)
 [ -n "$before" ] || fail "no own track recorded before the kill"
+# a host crash, not only a kill: the recording is synced once a second of wall time, the
+# outbox before each envelope goes out, so the recording may lose a tail the outbox holds.
+# Cut the recording at the first record of its highest own id (sent, so in the outbox): the
+# restart must still number above it. ("JP-12" is stored after its length byte, so
+# "JP-1" does not match it.)
+"$PY" - "$D/out-JP/node-JP.mwxr" "JP-$before" <<'PYEOF' || fail "could not cut the recording"
+import os, sys
+path, tid = sys.argv[1], sys.argv[2].encode()
+data = open(path, "rb").read()
+at = data.find(bytes([len(tid)]) + tid)
+if at < 0:
+    sys.exit("no record of %s" % tid.decode())
+os.truncate(path, at)
+PYEOF
+[ "$(own_ids | tail -n 1)" -lt "$before" ] || fail "the cut recording still holds JP-$before"
 start_node "$D" JP
 wait "$FEED_PID" || fail "mwx feed: $(tail -n 3 "$D/feed.log")"
 rc=0
@@ -48,7 +64,7 @@ wait "${NODE_PID[JP]}" || rc=$?
     fail "the restarted node confirmed no track (or logged none): $(grep 'first track' "$D/node-JP.log")"
 after=$(grep "first track JP-" "$D/node-JP.log" | tail -n 1 | sed 's/.*first track JP-\([0-9]*\).*/\1/')
 [ "$after" -gt "$before" ] ||
-    fail "the restarted node reused own track id JP-$after (JP-$before was recorded before the kill)"
+    fail "the restarted node reused own track id JP-$after (JP-$before was sent before the kill)"
 # the fused ids: the restarted node rebuilds its picture from its inbox alone (empty here),
 # so its fused tracks are new. They must take numbers above every fused id recorded before
 # (an old id given to another missile jumps across the map in CoT and the picture), and
