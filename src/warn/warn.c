@@ -1190,6 +1190,23 @@ static int check_time(mwx_warn_t *w, double t, mwx_err_t *err)
     return MWX_OK;
 }
 
+/* Is the track, live, still reported well above the ground after the impact time it was
+ * last predicted (with no prediction since)? That prediction was not its body's: a missile
+ * whose predicted impact time has passed flies on (a glide vehicle, a prediction that
+ * failed), or the track now carries another missile (the week soak: a fused track of a
+ * landed missile took the next missile's report). Its all-clear waits for a new prediction
+ * or for the track to be lost: an all-clear while a missile flies sends the public out of
+ * shelter. */
+#define FLYING_ON_ALT_M 20e3
+static int flying_on(const wtrack_t *tr)
+{
+    mwx_warn_trackview_t tv;
+    if (tr->lost || !(tr->last_t > tr->impact_t) || tr->trk.phase == MWX_PHASE_IMPACT)
+        return 0;
+    mwxi_warn_track_view(&tr->trk, &tv);
+    return tv.alt_m > FLYING_ON_ALT_M;
+}
+
 /* Time-driven transitions of one track: all-clear after impact, stale tracks, slot reuse. */
 static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
 {
@@ -1218,7 +1235,7 @@ static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
      * it takes over the series (a launch notice, a closed series) rather than warn again */
     if (tr->orphan && !tr->s[0].active && !tr->s[1].active && held)
         return MWX_OK;
-    if (!tr->done && t >= tr->impact_t + w->pol.all_clear_after_s) {
+    if (!tr->done && t >= tr->impact_t + w->pol.all_clear_after_s && !flying_on(tr)) {
         if ((rc = mwxi_warn_all_clear(w, tr, err)))
             return rc;
     }

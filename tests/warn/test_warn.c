@@ -297,6 +297,39 @@ static void test_chain(void **st)
     mwx_warn_free(f.w);
 }
 
+/* No all-clear while the track flies on past the impact time it was last predicted: 150 km
+ * up 40 s after it, with no prediction since (the week soak at 150x: a fused track of a
+ * landed missile took the next missile's first report, and the all-clear of the landed
+ * one's warning went out as the next one flew; a glide vehicle's failed prediction is
+ * the same). The all-clear comes once the track is lost. */
+static void test_no_all_clear_while_flying(void **st)
+{
+    fixture_t f;
+    const mwx_rec_alert_t *c[64];
+    mwx_rec_track_t k;
+    mwx_err_t err = {0};
+    (void)st;
+    open_ctx(&f, "flying", NULL, NULL);
+    k = wt_track("KR-3", 200, 37.0, 128.0, 100e3, 37.5665, 126.978, 260, 15, 15, 0);
+    feed(&f, &k);
+    assert_int_equal(caps(&f, c, 64), 1);
+    for (int t = 291; t <= 300; t++) {
+        k = wt_track("KR-3", t, 38.0, 128.5, 150e3, 0, 0, 0, 0, 0, 0);
+        k.impact.valid = 0;
+        feed(&f, &k);
+    }
+    assert_int_equal(mwx_warn_tick(f.w, 320, &err), 0);
+    assert_int_equal(caps(&f, c, 64), 1);
+    /* lost (track_stale_s, 30 s, without an update): the flight is over for the warning */
+    assert_int_equal(mwx_warn_tick(f.w, 331, &err), 0);
+    assert_int_equal(caps(&f, c, 64), 2);
+    assert_int_equal(c[1]->msg_type, MWX_MSG_CANCEL);
+    xmlDocPtr d = cap_doc(&f, c[1]);
+    assert_string_equal(wt_text(d, "responseType", 0), "AllClear");
+    xmlFreeDoc(d);
+    mwx_warn_free(f.w);
+}
+
 static void test_all_clear_and_cot(void **st)
 {
     fixture_t f;
@@ -1627,6 +1660,7 @@ int main(void)
         cmocka_unit_test(test_status_rules),
         cmocka_unit_test(test_chain),
         cmocka_unit_test(test_all_clear_and_cot),
+        cmocka_unit_test(test_no_all_clear_while_flying),
         cmocka_unit_test(test_hysteresis),
         cmocka_unit_test(test_settle),
         cmocka_unit_test(test_thrust_guard),
