@@ -504,26 +504,38 @@ static int over_share(const mwx_fusion_t *f, const mwx_rec_track_t *src)
     return 0;
 }
 
-/* Is x under the ground (below MEMBER_MIN_ALT_M)? Only a point nearer the centre than the
- * equator's surface can be, so most are answered without a geodetic conversion. */
-static int below_ground(const double x[3])
+/* The slowest a re-entry body falls: its terminal speed at sea level, sqrt(2 beta g / rho),
+ * at REENTRY_BETA_MIN_KG_M2 (126 m/s); reached within that over g from rest. */
+#define REENTRY_VT_MIN_MPS 126.5
+#define REENTRY_VT_MIN_S   12.9
+
+/* Has the body of estimate o surely come down by t? Its state carried on under gravity
+ * alone to x is under the ground (below MEMBER_MIN_ALT_M), and t is later than o's body
+ * could take to fall from its height at the slowest a re-entry body falls: drag, which
+ * propagate() puts in the covariance only, slows a light body so that it is still
+ * kilometres up when its gravity-only state is under the ground (a body of 1000 kg/m^2
+ * from 20 km: after 14 s), so the ground alone would refuse it its own next report. */
+static int came_down(const mwx_rec_track_t *o, double t, const double x[3])
 {
     mwx_earth_t e;
     mwx_geo_t g;
     if (mwx_norm3(x) >= MWX_WGS84_A + MEMBER_MIN_ALT_M)
-        return 0;
+        return 0; /* only a point nearer the centre than the equator's surface can be under */
     e = mwx_earth_wgs84();
     mwx_ecef_to_geo(&e, x, &g);
-    return g.alt < MEMBER_MIN_ALT_M;
+    if (g.alt >= MEMBER_MIN_ALT_M)
+        return 0;
+    mwx_ecef_to_geo(&e, o->ecef_m, &g);
+    return g.alt >= MEMBER_MIN_ALT_M &&
+           t - o->t > fmax(g.alt, 0.0) / REENTRY_VT_MIN_MPS + REENTRY_VT_MIN_S;
 }
 
 /* 6-D chi-square distance between two estimates (a source report, a fused track), the
  * older propagated to the newer's time: symmetric, so it does not matter which came in.
- * INFINITY when the older, above the ground, is under it once carried on under gravity: its
- * body has come down, and is nothing the newer can be (the week soak, JP: B4L12's fused track,
- * last heard 10 s before its impact, carried 240 s on with the drag a re-entry body may
- * meet, gated with B4L13's first report 600 km off, and the warning took it for the landed
- * missile). */
+ * INFINITY when the older's body has surely come down by the newer's time (came_down): it
+ * is nothing the newer can be (the week soak, JP: B4L12's fused track, last heard 10 s
+ * before its impact, carried 240 s on with the drag a re-entry body may meet, gated with
+ * B4L13's first report 600 km off, and the warning took it for the landed missile). */
 static double distance(const mwx_rec_track_t *s, const mwx_rec_track_t *o)
 {
     double xf[3], vf[3], ppf[9], pvf[9], ps[9], pvs[9], d[3], dv[3], sp[9], sv[9];
@@ -535,7 +547,7 @@ static double distance(const mwx_rec_track_t *s, const mwx_rec_track_t *o)
     propagate(o, s->t, xf, vf, ppf, pvf);
     sym3_from6(s->cov_pos_m2, ps);
     sym3_from6(s->cov_vel_m2s2, pvs);
-    if (below_ground(xf) && !below_ground(o->ecef_m))
+    if (came_down(o, s->t, xf))
         return INFINITY;
     for (int i = 0; i < 3; i++) {
         d[i] = s->ecef_m[i] - xf[i];
@@ -1045,11 +1057,15 @@ static int make_room(const mwx_fusion_t *f, fused_t *fu, double t)
 static int silent(const mwx_fusion_t *f, const fused_t *fu, double t)
 {
     double newest = -INFINITY;
+    int down = 0;
     if (fu->ended || fu->out.phase == MWX_PHASE_IMPACT)
         return 0;
-    for (int k = 0; k < fu->n_src; k++)
+    for (int k = 0; k < fu->n_src; k++) {
         newest = fmax(newest, fu->src[k].last.t);
-    return t - newest > f->cfg.max_age_s;
+        down |= fu->src[k].last.phase == MWX_PHASE_IMPACT;
+    }
+    /* (one a member declared down lands instead: mwx_fusion_expire) */
+    return t - newest > f->cfg.max_age_s && !(down && fu->out.impact.valid);
 }
 
 /* Remove fused track i from the table (the last one moves into its slot). */
@@ -1288,8 +1304,8 @@ int mwx_fusion_update(mwx_fusion_t *f, const mwx_rec_track_t *src, mwx_rec_track
                 double d;
                 /* (an ended one more than RELINK_S older: ended_distance is INFINITY;
                  * most of a full table, passed over before its member lists are read) */
-                if (c == left || (c->ended || silent(f, c, src->t)) != pass ||
-                    (pass && src->t - c->out.t > RELINK_S) ||
+                if (c == left || (pass && src->t - c->out.t > RELINK_S) ||
+                    (c->ended || silent(f, c, src->t)) != pass ||
                     kept_sources(f, c, src->t) >= MWX_FUSION_MAX_SOURCES ||
                     has_origin(c, src->node, src->t, f->cfg.max_age_s))
                     continue;

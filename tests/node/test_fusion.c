@@ -1207,6 +1207,47 @@ static void test_silent_track_ended_for_the_gate(void **state)
     }
 }
 
+/* A light re-entry body is not taken for landed while drag holds it up: 3000 kg/m^2 from
+ * 30 km at 3 km/s, 30 degrees down, is 4 km up and at 740 m/s 25 s later, while its first
+ * state carried on under gravity alone is 10 km under the ground. US's first report then
+ * joins KR's fused track of it (the drag the gate allows for covers the difference); the
+ * ground alone, without the time the body may take to come down, refused it from 22 s
+ * (review of the rule above). */
+static void test_reentry_body_not_landed_early(void **state)
+{
+    mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0, 0};
+    mwx_fusion_t *f;
+    mwx_rec_track_t r, a, b;
+    mwx_earth_t e = mwx_earth_wgs84();
+    mwx_geo_t g = {35.0 * MWX_DEG, 132.0 * MWX_DEG, 30e3};
+    double x[3], v[3], east[3], north[3], up[3];
+    (void)state;
+    mwx_geo_to_ecef(&e, &g, x);
+    mwx_enu_basis(g.lat, g.lon, east, north, up);
+    for (int i = 0; i < 3; i++)
+        v[i] = 3000.0 * (cos(30 * MWX_DEG) * east[i] - sin(30 * MWX_DEG) * up[i]);
+    assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
+    r = make_track("KR", "KR-1", 500, x, v, 50, 5);
+    assert_int_equal(mwx_fusion_update(f, &r, &a, NULL), 0);
+    for (int k = 0; k < 2500; k++) { /* 25 s: gravity and drag, 10 ms steps */
+        double rr = mwx_norm3(x), sp = mwx_norm3(v), rho, ad;
+        mwx_ecef_to_geo(&e, x, &g);
+        rho = 1.225 * exp(-g.alt / 7200.0);
+        ad = rho * sp * sp / (2.0 * 3000.0);
+        for (int i = 0; i < 3; i++) {
+            v[i] += 0.01 * (-MWX_WGS84_GM * x[i] / (rr * rr * rr) - ad * v[i] / sp);
+            x[i] += 0.01 * v[i];
+        }
+    }
+    mwx_ecef_to_geo(&e, x, &g);
+    assert_true(g.alt > 3e3 && g.alt < 5e3); /* still up */
+    r = make_track("US", "US-1", 525, x, v, 50, 5);
+    assert_int_equal(mwx_fusion_update(f, &r, &b, NULL), 0);
+    assert_string_equal(b.track_id, a.track_id);
+    assert_int_equal(mwx_fusion_count(f), 1);
+    mwx_fusion_destroy(f);
+}
+
 /* A missile's fused track, last heard in re-entry, takes no newcomer (the week soak at
  * 150x, JP restarted: the inbox replay rebuilt the fused track of B4L12 from KR's last
  * report, 10 s before its impact at Seoul; 240 s later KR's first report of B4L13, 600 km
@@ -1316,6 +1357,7 @@ int main(void)
         cmocka_unit_test(test_partner_restarts_again_and_again),
         cmocka_unit_test(test_landed_missile_takes_no_newcomer),
         cmocka_unit_test(test_silent_track_ended_for_the_gate),
+        cmocka_unit_test(test_reentry_body_not_landed_early),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
