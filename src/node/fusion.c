@@ -45,6 +45,7 @@
 #define MATURE_VEL_SIGMA_MPS   250.0
 #define REENTRY_BETA_MIN_KG_M2 1000.0 /* lighter than any re-entry body we expect */
 #define REENTRY_SCALE_HEIGHT_M 7200.0
+#define REENTRY_RHO0_KG_M3     1.225     /* air density at sea level */
 #define REENTRY_POLAR_RADIUS_M 6356752.3 /* WGS-84 b: no point of the surface is nearer */
 /* A member whose latest report is this much older than its fused track's freshest live
  * member no longer feeds the estimate: its node has most likely dropped the track (a
@@ -376,7 +377,7 @@ static void propagate(const mwx_rec_track_t *s, double t, double x[3], double v[
         mwx_ecef_to_geo(&e, s->ecef_m, &g);
         if (g.alt < 120e3) {
             double v2 = mwx_dot3(s->vel_mps, s->vel_mps);
-            double rho = 1.225 * exp(-fmax(g.alt, 0.0) / REENTRY_SCALE_HEIGHT_M);
+            double rho = REENTRY_RHO0_KG_M3 * exp(-fmax(g.alt, 0.0) / REENTRY_SCALE_HEIGHT_M);
             double ad = rho * v2 / (2.0 * REENTRY_BETA_MIN_KG_M2); /* m/s^2 */
             double dv = ad * adt, dx = 0.5 * ad * adt * adt;
             for (int i = 0; i < 3; i++) {
@@ -505,9 +506,10 @@ static int over_share(const mwx_fusion_t *f, const mwx_rec_track_t *src)
 }
 
 /* The slowest a re-entry body falls: its terminal speed at sea level, sqrt(2 beta g / rho),
- * at REENTRY_BETA_MIN_KG_M2 (126 m/s); reached within that over g from rest. */
-#define REENTRY_VT_MIN_MPS 126.5
-#define REENTRY_VT_MIN_S   12.9
+ * at REENTRY_BETA_MIN_KG_M2 (126 m/s); reached within that over g from rest (13 s). */
+#define REENTRY_G_MPS2     9.80665
+#define REENTRY_VT_MIN_MPS sqrt(2.0 * REENTRY_BETA_MIN_KG_M2 * REENTRY_G_MPS2 / REENTRY_RHO0_KG_M3)
+#define REENTRY_VT_MIN_S   (REENTRY_VT_MIN_MPS / REENTRY_G_MPS2)
 
 /* Has the body of estimate o surely come down by t? Its state carried on under gravity
  * alone to x is under the ground (below MEMBER_MIN_ALT_M), and t is later than o's body
