@@ -56,6 +56,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (mwx_envelope_peek(data, size, &env, NULL) == 0) {
         if (env.type == MWX_PAYLOAD_GAP_REQUEST)
             (void)mwx_gap_request_decode(&env, &a, &b, NULL);
+        if (env.type == MWX_PAYLOAD_HEARTBEAT) {
+            mwx_ack_t acks[MWX_MAX_NATIONS];
+            int n = -1;
+            if (mwx_heartbeat_decode(&env, &a, acks, MWX_MAX_NATIONS, &n, NULL) == 0) {
+                if (n < 0 || n > MWX_MAX_NATIONS)
+                    abort();
+                for (int i = 0; i < n; i++)
+                    if (acks[i].seq == 0 || strnlen(acks[i].origin, MWX_ID_LEN) == MWX_ID_LEN)
+                        abort(); /* kept acks name an id and a seq */
+            }
+        }
         if (mwx_envelope_seal(&env, key.sk, buf, sizeof buf, &len, NULL) == 0) {
             double t = env.sent_unix_s;
             if (mwx_receiver_accept(rx, buf, len, t, &got, NULL) == 0) {

@@ -268,9 +268,24 @@ MWX_API MWX_NODISCARD int mwx_sender_seal_alert(mwx_sender_t *s, const mwx_rec_a
                                                 double sent_unix_s, uint8_t *buf, size_t cap,
                                                 size_t *len, mwx_envelope_t *env_out,
                                                 mwx_err_t *err);
-MWX_API MWX_NODISCARD int mwx_sender_seal_heartbeat(mwx_sender_t *s, double sent_unix_s,
-                                                    uint8_t *buf, size_t cap, size_t *len,
+/* What a node has heard of one partner: the highest seq it accepted from it. Carried in
+ * the node's heartbeats back to that partner, which learns which of its envelopes the node
+ * has not heard yet (mwx_sentlog_ack). */
+typedef struct mwx_ack {
+    char origin[MWX_ID_LEN];
+    uint64_t seq;
+} mwx_ack_t;
+/* A heartbeat with the node's acks (n_acks <= MWX_MAX_NATIONS; acks may be NULL when 0). */
+MWX_API MWX_NODISCARD int mwx_sender_seal_heartbeat(mwx_sender_t *s, const mwx_ack_t *acks,
+                                                    int n_acks, double sent_unix_s, uint8_t *buf,
+                                                    size_t cap, size_t *len,
                                                     mwx_envelope_t *env_out, mwx_err_t *err);
+/* Read a verified HEARTBEAT envelope: the origin's next seq and its acks (at most max,
+ * *n_acks how many were kept; an ack with a bad origin id or seq 0 is skipped, not an
+ * error). MWX_ECORRUPT when the payload is malformed. */
+MWX_API MWX_NODISCARD int mwx_heartbeat_decode(const mwx_envelope_t *env, uint64_t *next_seq,
+                                               mwx_ack_t *acks, int max, int *n_acks,
+                                               mwx_err_t *err);
 
 /* Subject for one recipient: "mwx.<kind>.<origin>.<recipient>"; kind from type
  * (track, alert, hb). MWX_EINVAL for gap types or bad ids. */
@@ -427,6 +442,17 @@ MWX_API MWX_NODISCARD int mwx_sentlog_add(mwx_sentlog_t *l, const uint8_t *env, 
  * signature): a requester may no longer hold the session they were MAC'd under (it
  * restarted, or the sender did). Without one they go out as they were sealed. */
 MWX_API void mwx_sentlog_set_key(mwx_sentlog_t *l, const mwx_keypair_t *kp);
+/* Acknowledgements (issue 17, "the age of the oldest unacked envelope"): recipient has
+ * heard this node's envelopes up to seq (its heartbeat's ack; a lower one than it gave
+ * before is ignored). The sent log keeps, per recipient, the sent time of the oldest
+ * envelope released to it that it has not acked: mwx_sentlog_unacked returns it (Unix
+ * seconds as sealed), or 0 when it has acked everything released to it (or nothing was
+ * ever sent to it). An envelope evicted from the log unacked keeps its time until an ack
+ * passes it. At most MWX_MAX_NATIONS recipients are followed. */
+MWX_API void mwx_sentlog_ack(mwx_sentlog_t *l, const char *recipient, uint64_t seq);
+MWX_API double mwx_sentlog_unacked(const mwx_sentlog_t *l, const char *recipient);
+/* The highest seq recipient has acked (0: none). */
+MWX_API uint64_t mwx_sentlog_acked(const mwx_sentlog_t *l, const char *recipient);
 /* Answer a verified GAP_REQUEST envelope (from mwx_receiver_accept) into reply buf. */
 MWX_API MWX_NODISCARD int mwx_sentlog_answer(const mwx_sentlog_t *l, const mwx_envelope_t *request,
                                              uint8_t *buf, size_t cap, size_t *len, mwx_err_t *err);

@@ -321,6 +321,17 @@ static void receive(mwx_node_t *n, const uint8_t *data, size_t len, double recv_
         int from = mwx_policy_index(n->cfg.policy, env.origin);
         if (from >= 0)
             n->announced |= 1u << from;
+    } else if (env.type == MWX_PAYLOAD_HEARTBEAT) {
+        mwx_ack_t acks[MWX_MAX_NATIONS];
+        uint64_t next;
+        int na = 0;
+        note_signed_only(n, &env);
+        /* the partner's ack of this node's envelopes (a malformed one is only not read:
+         * the heartbeat was authenticated, and acks are for /metrics) */
+        if (mwx_heartbeat_decode(&env, &next, acks, MWX_MAX_NATIONS, &na, NULL) == MWX_OK)
+            for (int i = 0; i < na; i++)
+                if (strcmp(acks[i].origin, n->cfg.nation) == 0)
+                    mwx_sentlog_ack(n->sentlog, env.origin, acks[i].seq);
     } else {
         note_signed_only(n, &env);
     }
@@ -704,7 +715,22 @@ int mwx_node_heartbeat(mwx_node_t *n, mwx_err_t *err)
     if (n->sender.session_on && (n->sender.announce || n->sender.n_pending >= MWX_CKPT_MAX) &&
         (rc = publish_session(n, err)) != MWX_OK)
         return rc;
-    rc = mwx_sender_seal_heartbeat(&n->sender, now_unix(n), n->buf, sizeof n->buf, &len, &env, err);
+    mwx_ack_t acks[MWX_MAX_NATIONS];
+    int n_acks = 0, me = n->cfg.policy ? mwx_policy_index(n->cfg.policy, n->cfg.nation) : -1;
+    /* to each partner that shares with this node and hears its heartbeat: the highest of
+     * its seqs accepted here (the others read its entry too: a count of envelopes, which
+     * each seq a partner sends them already tells) */
+    for (int j = 0; me >= 0 && j < n->cfg.policy->n; j++) {
+        const char *o = n->cfg.policy->nation[j];
+        uint64_t hi;
+        if (j == me || !(n->cfg.policy->to[j] >> me & 1u) || !(n->cfg.policy->to[me] >> j & 1u) ||
+            (hi = mwx_receiver_highest(n->receiver, o)) == 0)
+            continue;
+        mwx_strlcpy(acks[n_acks].origin, o, sizeof acks[n_acks].origin);
+        acks[n_acks++].seq = hi;
+    }
+    rc = mwx_sender_seal_heartbeat(&n->sender, acks, n_acks, now_unix(n), n->buf, sizeof n->buf,
+                                   &len, &env, err);
     if (rc == MWX_ENOTFOUND)
         return MWX_OK; /* the policy shares with nobody */
     if (rc != MWX_OK)

@@ -376,6 +376,20 @@ static void update_metrics(svc_t *s)
                     " dropped, not sent");
     }
     mwx_gauge_set(s->g_t, s->t_cur);
+    {
+        /* how long each recipient has not acknowledged this node's oldest envelope to it */
+        const mwx_sentlog_t *sl = mwx_node_sentlog(s->node);
+        double now = mwx_time_wall(), oldest = 0;
+        for (int i = 0; i < s->n_ack_to; i++) {
+            double t = mwx_sentlog_unacked(sl, s->ack_to[i]);
+            double age = t > 0 && now > t ? now - t : 0;
+            mwx_gauge_set(s->g_unacked[i], age);
+            mwx_gauge_set(s->g_acked[i], (double)mwx_sentlog_acked(sl, s->ack_to[i]));
+            if (age > oldest)
+                oldest = age;
+        }
+        mwx_gauge_set(s->g_unacked_max, oldest);
+    }
     mwx_gauge_set(s->g_warn_restored, (double)st.warn.restored_series);
     mwx_gauge_set(s->g_warn_adopted, (double)st.warn.adopted);
 }
@@ -889,6 +903,24 @@ static int register_metrics(svc_t *s, mwx_err_t *err)
         if ((rc = mwx_metrics_counter(m, "mwx_node_reports_dropped_total", lab,
                                       "verified track reports dropped by the node",
                                       &s->c_report_drop[i], err)))
+            return rc;
+    }
+    snprintf(lab, sizeof lab, "node=\"%s\"", s->cfg->nation);
+    if ((rc = mwx_metrics_gauge(m, "mwx_share_unacked_oldest_age_seconds", lab,
+                                "age of the oldest envelope a recipient has not acknowledged "
+                                "(the largest over recipients; 0: all acknowledged)",
+                                &s->g_unacked_max, err)))
+        return rc;
+    s->n_ack_to = mwx_policy_recipients(&s->policy, s->cfg->nation, s->ack_to);
+    for (int i = 0; i < s->n_ack_to; i++) {
+        snprintf(lab, sizeof lab, "node=\"%s\",partner=\"%s\"", s->cfg->nation, s->ack_to[i]);
+        if ((rc = mwx_metrics_gauge(m, "mwx_share_partner_unacked_age_seconds", lab,
+                                    "age of the oldest envelope released to the partner that "
+                                    "its heartbeats have not acknowledged (0: none)",
+                                    &s->g_unacked[i], err)) ||
+            (rc = mwx_metrics_gauge(m, "mwx_share_partner_acked_seq", lab,
+                                    "the highest of this node's seqs the partner acknowledged",
+                                    &s->g_acked[i], err)))
             return rc;
     }
     snprintf(lab, sizeof lab, "node=\"%s\"", s->cfg->nation);

@@ -124,6 +124,10 @@ typedef struct svc {
     int disk_low;
     uint64_t records_shed, compact_failed;
     mwx_gauge_t *g_disk_low;
+    /* acknowledgements: per recipient of this node's envelopes, and the oldest of all */
+    char ack_to[MWX_MAX_NATIONS][MWX_ID_LEN];
+    int n_ack_to;
+    mwx_gauge_t *g_unacked[MWX_MAX_NATIONS], *g_acked[MWX_MAX_NATIONS], *g_unacked_max;
     mwx_counter_t *c_shed, *c_compact_failed;
     unsigned gap_nonce; /* this run's reply inbox: replies to an earlier run miss */
     uint8_t gap_req[MWX_ENVELOPE_MAX];

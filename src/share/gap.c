@@ -106,7 +106,17 @@ int mwx_gap_reply_each(const uint8_t *buf, size_t len,
 typedef struct entry {
     uint64_t seq;
     size_t off, len;
+    double sent;      /* sent_unix_s as sealed */
+    uint32_t to_mask; /* bit i: released to peer[i] */
 } entry_t;
+
+/* A recipient's acknowledgements: acked its highest acked seq, unacked_t the sent time of
+ * the oldest envelope released to it above that (0: none). */
+typedef struct peer {
+    char nation[MWX_ID_LEN];
+    uint64_t acked;
+    double unacked_t;
+} peer_t;
 
 struct mwx_sentlog {
     size_t slots, head, count;
@@ -115,7 +125,29 @@ struct mwx_sentlog {
     size_t arena_len, wpos;
     int have_key; /* re-sign MAC'd envelopes in answers */
     mwx_keypair_t key;
+    peer_t peer[MWX_MAX_NATIONS];
+    int npeer;
 };
+
+static int peer_find(const mwx_sentlog_t *l, const char *nation)
+{
+    for (int i = 0; i < l->npeer; i++)
+        if (strcmp(l->peer[i].nation, nation) == 0)
+            return i;
+    return -1;
+}
+
+/* the recipient's index, added when new (-1: more than MWX_MAX_NATIONS) */
+static int peer_get(mwx_sentlog_t *l, const char *nation)
+{
+    int i = peer_find(l, nation);
+    if (i >= 0 || l->npeer >= MWX_MAX_NATIONS)
+        return i;
+    i = l->npeer++;
+    memset(&l->peer[i], 0, sizeof l->peer[i]);
+    mwx_strlcpy(l->peer[i].nation, nation, sizeof l->peer[i].nation);
+    return i;
+}
 
 void mwx_sentlog_set_key(mwx_sentlog_t *l, const mwx_keypair_t *kp)
 {
@@ -197,10 +229,54 @@ int mwx_sentlog_add(mwx_sentlog_t *l, const uint8_t *env, size_t len)
     n->seq = e.seq;
     n->off = l->wpos;
     n->len = len;
+    n->sent = e.sent_unix_s;
+    n->to_mask = 0;
+    for (int i = 0; i < e.n_to; i++) {
+        int p = peer_get(l, e.to[i]);
+        if (p < 0)
+            continue;
+        n->to_mask |= 1u << p;
+        if (e.seq > l->peer[p].acked && l->peer[p].unacked_t == 0)
+            l->peer[p].unacked_t = e.sent_unix_s > 0 ? e.sent_unix_s : 1e-9;
+    }
     memcpy(l->arena + l->wpos, env, len);
     l->wpos += len;
     l->count++;
     return MWX_OK;
+}
+
+void mwx_sentlog_ack(mwx_sentlog_t *l, const char *recipient, uint64_t seq)
+{
+    int p = peer_get(l, recipient);
+    peer_t *pe;
+    if (p < 0 || seq <= l->peer[p].acked)
+        return;
+    pe = &l->peer[p];
+    pe->acked = seq;
+    /* what lay between the ack and the log's oldest was evicted unread: the time it
+     * left stands while the ack has not passed the log's oldest */
+    if (l->count > 0 && l->e[l->head].seq > seq + 1 && pe->unacked_t != 0)
+        return;
+    pe->unacked_t = 0;
+    for (size_t k = 0; k < l->count; k++) {
+        const entry_t *en = &l->e[(l->head + k) % l->slots];
+        if (en->seq > seq && (en->to_mask >> p & 1u)) {
+            pe->unacked_t = en->sent > 0 ? en->sent : 1e-9;
+            break;
+        }
+    }
+}
+
+double mwx_sentlog_unacked(const mwx_sentlog_t *l, const char *recipient)
+{
+    int p = peer_find(l, recipient);
+    return p < 0 ? 0 : l->peer[p].unacked_t;
+}
+
+uint64_t mwx_sentlog_acked(const mwx_sentlog_t *l, const char *recipient)
+{
+    int p = peer_find(l, recipient);
+    return p < 0 ? 0 : l->peer[p].acked;
 }
 
 int mwx_sentlog_answer(const mwx_sentlog_t *l, const mwx_envelope_t *request, uint8_t *buf,

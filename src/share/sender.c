@@ -252,15 +252,74 @@ int mwx_sender_seal_alert(mwx_sender_t *s, const mwx_rec_alert_t *alert, double 
     return seal_record(s, &rec, MWX_PAYLOAD_ALERT, sent_unix_s, buf, cap, len, env_out, err);
 }
 
-int mwx_sender_seal_heartbeat(mwx_sender_t *s, double sent_unix_s, uint8_t *buf, size_t cap,
-                              size_t *len, mwx_envelope_t *env_out, mwx_err_t *err)
+int mwx_sender_seal_heartbeat(mwx_sender_t *s, const mwx_ack_t *acks, int n_acks,
+                              double sent_unix_s, uint8_t *buf, size_t cap, size_t *len,
+                              mwx_envelope_t *env_out, mwx_err_t *err)
 {
-    uint8_t payload[16];
+    /* next_seq, then per ack: tag, length, origin (< MWX_ID_LEN), seq (a varint) */
+    uint8_t payload[16 + MWX_MAX_NATIONS * (4 + MWX_ID_LEN + 11)], ack[4 + MWX_ID_LEN + 11];
     pbw_t w;
+    if (n_acks < 0 || n_acks > MWX_MAX_NATIONS || (n_acks > 0 && !acks))
+        return mwx_err_set(err, MWX_EINVAL, "heartbeat: %d acks", n_acks);
     mwxi_pbw_init(&w, payload, sizeof payload);
     mwxi_pbw_uint(&w, 1, s->next_seq + 1); /* the heartbeat itself takes next_seq */
+    for (int i = 0; i < n_acks; i++) {
+        size_t on = strnlen(acks[i].origin, MWX_ID_LEN);
+        pbw_t a;
+        if (!mwxi_share_id_ok(acks[i].origin, on) || acks[i].seq == 0)
+            continue;
+        mwxi_pbw_init(&a, ack, sizeof ack);
+        mwxi_pbw_bytes(&a, 1, acks[i].origin, on, 1);
+        mwxi_pbw_uint(&a, 2, acks[i].seq);
+        mwxi_pbw_bytes(&w, 2, ack, a.len, 1);
+    }
+    if (w.full)
+        return mwx_err_set(err, MWX_EINVAL, "heartbeat: acks do not fit");
     return mwx_sender_seal(s, MWX_PAYLOAD_HEARTBEAT, payload, w.len, sent_unix_s, buf, cap, len,
                            env_out, err);
+}
+
+int mwx_heartbeat_decode(const mwx_envelope_t *env, uint64_t *next_seq, mwx_ack_t *acks, int max,
+                         int *n_acks, mwx_err_t *err)
+{
+    pbr_t r = {env->payload, env->payload + env->payload_len};
+    unsigned field, wire;
+    uint64_t v;
+    const uint8_t *b;
+    size_t n;
+    int rc;
+    *next_seq = 0;
+    *n_acks = 0;
+    if (env->type != MWX_PAYLOAD_HEARTBEAT)
+        return mwx_err_set(err, MWX_EINVAL, "payload is %s, not heartbeat",
+                           mwx_payload_type_name(env->type));
+    while ((rc = mwxi_pbr_next(&r, &field, &wire, &v, &b, &n)) == 1) {
+        if (field == 1 && wire == 0) {
+            *next_seq = v;
+        } else if (field == 2 && wire == 2) {
+            pbr_t ar = {b, b + n};
+            mwx_ack_t a = {{0}, 0};
+            int arc, named = 0;
+            while ((arc = mwxi_pbr_next(&ar, &field, &wire, &v, &b, &n)) == 1) {
+                if (field == 1 && wire == 2 && mwxi_share_id_ok((const char *)b, n)) {
+                    memcpy(a.origin, b, n);
+                    a.origin[n] = 0;
+                    named = 1;
+                } else if (field == 1) {
+                    named = 0; /* a bad id: the ack is skipped */
+                } else if (field == 2 && wire == 0) {
+                    a.seq = v;
+                }
+            }
+            if (arc < 0)
+                return mwx_err_set(err, MWX_ECORRUPT, "heartbeat: malformed ack");
+            if (named && a.seq && *n_acks < max)
+                acks[(*n_acks)++] = a;
+        }
+    }
+    if (rc < 0)
+        return mwx_err_set(err, MWX_ECORRUPT, "heartbeat: malformed payload");
+    return MWX_OK;
 }
 
 int mwx_payload_track(const mwx_envelope_t *env, mwx_rec_track_t *trk, mwx_err_t *err)

@@ -3,7 +3,8 @@
 # `mwx nats-config`, the scenario accelerated 50x. Each node's recording must hold exactly
 # the partners' tracks released to it (share records: from/seq against the partners'
 # outboxes), in order, each once; config errors exit 1 naming the file and key; an
-# unreachable bus exits 3; SIGTERM exits 0.
+# unreachable bus exits 3; SIGTERM exits 0; /metrics, /healthz and /readyz answer, and
+# JP's oldest unacked envelope to US ages while US is stopped.
 source "$(dirname "$0")/common.sh"
 D="$MWX_TMPDIR/node_service_three"
 setup_dir "$D"
@@ -107,6 +108,23 @@ wait_for 30 kr_silent || { kill -CONT "${NODE_PID[KR]}"; fail "/readyz with KR s
 kill -CONT "${NODE_PID[KR]}"
 wait_for 30 is_ready || fail "/readyz after KR went on: $(probe /readyz)"
 echo "JP /healthz ok; /readyz ready, not ready while KR was stopped, ready again"
+# acknowledgements (JP releases to US only): US stopped acks none of JP's heartbeats
+metrics() { "$PY" -c "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=30).read().decode())" "${URL}metrics"; }
+unacked() { # -> age in seconds of JP's oldest envelope to US not acknowledged
+    metrics | awk '$1 == "mwx_share_partner_unacked_age_seconds{node=\"JP\",partner=\"US\"}" {print $2}'
+}
+us_acks() { awk -v a="$(unacked)" 'BEGIN {exit !(a != "" && a + 0 < 3)}'; }
+wait_for 30 us_acks || fail "JP's unacked age to US $(unacked) with US running"
+kill -STOP "${NODE_PID[US]}"
+us_behind() { awk -v a="$(unacked)" 'BEGIN {exit !(a != "" && a + 0 >= 4)}'; }
+wait_for 30 us_behind || { kill -CONT "${NODE_PID[US]}"; fail "US stopped: JP's unacked age to US $(unacked)"; }
+age_us=$(unacked)
+metrics | grep -q '^mwx_share_unacked_oldest_age_seconds{node="JP"} [1-9]' ||
+    { kill -CONT "${NODE_PID[US]}"; fail "JP's oldest unacked age: $(metrics | grep unacked_oldest)"; }
+kill -CONT "${NODE_PID[US]}"
+wait_for 30 us_acks || fail "US went on: JP's unacked age to US still $(unacked)"
+wait_for 30 is_ready || fail "/readyz after US went on: $(probe /readyz)"
+echo "JP /metrics: oldest envelope to US unacked ${age_us} s while US was stopped, < 3 s before and after"
 settle_and_stop "$D" --ordered
 for n in JP KR US; do
     logged "$D/node-$n.log" "connected to" || fail "$n: no 'connected' line"

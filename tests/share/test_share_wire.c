@@ -841,7 +841,8 @@ static void test_track_payload(void **state)
     mwx_rec_alert_t a;
     assert_int_equal(mwx_payload_alert(&got, &a, &err), MWX_EINVAL);
     /* KR releases to nobody but US: a heartbeat is labelled [US] too */
-    assert_int_equal(mwx_sender_seal_heartbeat(&s, T0, buf, sizeof buf, &len, &got, &err), 0);
+    assert_int_equal(mwx_sender_seal_heartbeat(&s, NULL, 0, T0, buf, sizeof buf, &len, &got, &err),
+                     0);
     assert_int_equal(got.n_to, 1);
     assert_string_equal(got.to[0], "US");
     assert_int_equal(got.seq, 2);
@@ -887,6 +888,121 @@ static void test_sentlog_resident(void **state)
     assert_int_equal(mwx_sentlog_create(8192, &log, &err), 0);
     long grown = rss_kb() - before;
     assert_true(grown >= 8192 * 512 / 1024);
+    mwx_sentlog_destroy(log);
+}
+
+/* A heartbeat carries the node's acks; the partner reads its own entry. Acks with a bad
+ * origin or seq 0 are not sent; a malformed payload is refused. */
+static void test_heartbeat_acks(void **state)
+{
+    world_t w;
+    mwx_sender_t s;
+    mwx_err_t err;
+    uint8_t buf[MWX_ENVELOPE_MAX];
+    size_t len;
+    mwx_envelope_t got, bad;
+    mwx_ack_t acks[4] = {{"KR", 41}, {"bad id", 5}, {"US", 0}, {"US", 1ull << 62}}, back[4];
+    uint64_t next;
+    int n;
+    (void)state;
+    make_world(&w);
+    assert_int_equal(mwx_sender_init(&s, &w.jp, &w.pol, 7, &err), 0);
+    assert_int_equal(mwx_sender_seal_heartbeat(&s, acks, 4, T0, buf, sizeof buf, &len, &got, &err),
+                     0);
+    mwx_receiver_t *kr = receiver_for(&w, "KR");
+    assert_int_equal(mwx_receiver_accept(kr, buf, len, T0, &got, NULL), 0);
+    assert_int_equal(got.type, MWX_PAYLOAD_HEARTBEAT);
+    assert_int_equal(mwx_heartbeat_decode(&got, &next, back, 4, &n, &err), 0);
+    assert_int_equal(next, 8); /* the heartbeat took seq 7 */
+    assert_int_equal(n, 2);
+    assert_string_equal(back[0].origin, "KR");
+    assert_int_equal(back[0].seq, 41);
+    assert_string_equal(back[1].origin, "US");
+    assert_int_equal(back[1].seq, 1ull << 62);
+    /* at most max kept */
+    assert_int_equal(mwx_heartbeat_decode(&got, &next, back, 1, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(mwx_sender_seal_heartbeat(&s, acks, MWX_MAX_NATIONS + 1, T0, buf, sizeof buf,
+                                               &len, NULL, &err),
+                     MWX_EINVAL);
+    /* a truncated ack, an ack whose origin is not an id, and a track payload */
+    static const uint8_t trunc[] = {0x08, 0x05, 0x12, 0x06, 0x0a, 0x02, 'K', 'R'};
+    static const uint8_t badid[] = {0x12, 0x07, 0x0a, 0x03, 'K', ' ', 'R', 0x10, 0x05};
+    bad = got;
+    bad.payload = trunc;
+    bad.payload_len = sizeof trunc;
+    assert_int_equal(mwx_heartbeat_decode(&bad, &next, back, 4, &n, &err), MWX_ECORRUPT);
+    bad.payload = badid;
+    bad.payload_len = sizeof badid;
+    assert_int_equal(mwx_heartbeat_decode(&bad, &next, back, 4, &n, &err), 0);
+    assert_int_equal(n, 0);
+    bad.type = MWX_PAYLOAD_TRACK;
+    assert_int_equal(mwx_heartbeat_decode(&bad, &next, back, 4, &n, &err), MWX_EINVAL);
+    mwx_receiver_destroy(kr);
+}
+
+/* Seal an envelope of JP's with seq, sent time and label given (the sent log reads them). */
+static size_t jp_env(const world_t *w, uint64_t seq, double sent, const char *to1, const char *to2,
+                     uint8_t *buf)
+{
+    mwx_envelope_t e;
+    mwx_err_t err;
+    size_t len;
+    memset(&e, 0, sizeof e);
+    e.version = MWX_WIRE_VERSION;
+    strcpy(e.origin, "JP");
+    e.seq = seq;
+    e.sent_unix_s = sent;
+    strcpy(e.to[e.n_to++], to1);
+    if (to2)
+        strcpy(e.to[e.n_to++], to2);
+    e.type = MWX_PAYLOAD_TRACK;
+    e.payload = PAYLOAD;
+    e.payload_len = 10;
+    assert_int_equal(mwx_envelope_seal(&e, w->jp.sk, buf, MWX_ENVELOPE_MAX, &len, &err), 0);
+    return len;
+}
+
+/* The sent log's acknowledgements: per recipient, the sent time of the oldest envelope
+ * released to it above its ack; one never released to a recipient is not its to ack; an
+ * evicted unacked envelope keeps its time until an ack passes it. */
+static void test_sentlog_acks(void **state)
+{
+    world_t w;
+    mwx_err_t err;
+    mwx_sentlog_t *log;
+    uint8_t buf[MWX_ENVELOPE_MAX];
+    (void)state;
+    make_world(&w);
+    assert_int_equal(mwx_sentlog_create(4, &log, &err), 0);
+    assert_true(mwx_sentlog_unacked(log, "KR") == 0); /* nothing sent yet */
+    /* seq 1 (t 100) to KR and US, 2 (t 101) to US only, 3 (t 102) to KR and US */
+    assert_int_equal(mwx_sentlog_add(log, buf, jp_env(&w, 1, 100, "KR", "US", buf)), 0);
+    assert_int_equal(mwx_sentlog_add(log, buf, jp_env(&w, 2, 101, "US", NULL, buf)), 0);
+    assert_int_equal(mwx_sentlog_add(log, buf, jp_env(&w, 3, 102, "KR", "US", buf)), 0);
+    assert_true(mwx_sentlog_unacked(log, "KR") == 100);
+    assert_true(mwx_sentlog_unacked(log, "US") == 100);
+    assert_true(mwx_sentlog_unacked(log, "CN") == 0);
+    mwx_sentlog_ack(log, "KR", 1); /* seq 2 was never KR's: its oldest is seq 3 */
+    assert_true(mwx_sentlog_unacked(log, "KR") == 102);
+    assert_int_equal(mwx_sentlog_acked(log, "KR"), 1);
+    mwx_sentlog_ack(log, "US", 2);
+    assert_true(mwx_sentlog_unacked(log, "US") == 102);
+    mwx_sentlog_ack(log, "US", 1); /* an older ack (a heartbeat recovered late): ignored */
+    assert_int_equal(mwx_sentlog_acked(log, "US"), 2);
+    assert_true(mwx_sentlog_unacked(log, "US") == 102);
+    mwx_sentlog_ack(log, "KR", 3);
+    assert_true(mwx_sentlog_unacked(log, "KR") == 0); /* all acked */
+    /* KR silent while seq 4..9 go out: the 4-slot log evicts 4 and 5, unacked */
+    for (uint64_t q = 4; q <= 9; q++)
+        assert_int_equal(mwx_sentlog_add(log, buf, jp_env(&w, q, 100 + q, "KR", "US", buf)), 0);
+    assert_true(mwx_sentlog_unacked(log, "KR") == 104);
+    mwx_sentlog_ack(log, "KR", 4); /* 5 left the log unacked: its time is not known here */
+    assert_true(mwx_sentlog_unacked(log, "KR") == 104);
+    mwx_sentlog_ack(log, "KR", 5); /* the ack reaches the log's oldest, 6 */
+    assert_true(mwx_sentlog_unacked(log, "KR") == 106);
+    mwx_sentlog_ack(log, "KR", 9);
+    assert_true(mwx_sentlog_unacked(log, "KR") == 0);
     mwx_sentlog_destroy(log);
 }
 
@@ -955,6 +1071,8 @@ int main(void)
         cmocka_unit_test(test_track_payload),
         cmocka_unit_test(test_gap_async_silent_partner),
         cmocka_unit_test(test_gap_resumes_when_heard_again),
+        cmocka_unit_test(test_heartbeat_acks),
+        cmocka_unit_test(test_sentlog_acks),
         cmocka_unit_test(test_sentlog_eviction),
         cmocka_unit_test(test_sentlog_resident),
     };
