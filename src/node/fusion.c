@@ -1123,6 +1123,12 @@ static double disagreement(const mwx_fusion_t *f, const fused_t *fu, int k)
             continue;
         best = fmin(best, distance(s, o) / f->cfg.gate_chi2);
     }
+    /* no member to compare with, or only members that have surely come down (distance:
+     * INFINITY): no witness either way. Within max_age_s (30 s) a member can only have
+     * come down from below ~2 km (came_down: 126 m/s and 13 s), and a member still
+     * reporting there is most likely the same body about to land (its tracker has not
+     * called the impact yet): a split would open a fused track at the ground whose
+     * fresh impact warning duplicates the one it had. */
     return isinf(best) ? 0.0 : best;
 }
 
