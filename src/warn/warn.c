@@ -1357,8 +1357,10 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
          * replaying its input decided the notice of a time it journaled already */
         if (!mwxi_warn_any_sent(tr) && w->n_jlive && mwxi_warn_adopt(w, tr, 1))
             ;
-        else if (trk->t < w->resume_t)
+        else if (trk->t < w->resume_t && trk->t - tr->first_t >= MWXI_WARN_NOTICE_COVERED_S)
             tr->launch_done = 1;
+        else if (trk->t < w->resume_t)
+            ; /* it may have been waiting (a newcomer, a covered notice): decided live */
         else if ((rc = launch_notice(w, tr, &tv, err)))
             return rc;
     }

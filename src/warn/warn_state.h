@@ -190,6 +190,9 @@ int mwxi_warn_impact_valid(const mwx_rec_impact_est_t *e);
 /* a lost track's launch notice stands until this long after the launch (the flight of a
  * missile reaching launch_reach_km, 3,500 km, takes under 20 minutes) */
 #define MWXI_WARN_LAUNCH_HOLD_S 1200.0
+/* a launch notice whose regions another notice of its launch covers waits this long at
+ * most from its track's first update (warn_succession.c, notice_covered) */
+#define MWXI_WARN_NOTICE_COVERED_S 60.0
 int mwxi_warn_adopt(mwx_warn_t *w, wtrack_t *tr, int by_launch);
 int mwxi_warn_succession(mwx_warn_t *w, wtrack_t *tr, int kind);
 int mwxi_warn_hand_over(mwx_warn_t *w, wtrack_t *tr, int kind);

@@ -502,8 +502,41 @@ static int threat_assessed(const wtrack_t *o)
  * held for any warned track of the picture, 35 of 56 launch notices came 5 s later). */
 #define NEWCOMER_S 5.0
 
+/* A launch notice every region of which stands in another held track's live notice of a
+ * launch both estimates cannot tell apart waits longer, up to MWXI_WARN_NOTICE_COVERED_S (60 s) from its
+ * first update: the public of those regions is told of the launch already, and fusion may
+ * hold two tracks of one missile apart for longer than NEWCOMER_S around burnout (the
+ * week soak at 150x, KR B4L34: KR's own track left the notice's fused track, its new
+ * fused track lay 31 s and 7 km off by launch estimate and was held apart by state,
+ * sent a second notice to every region at 5 s and merged 8 s later). A salvo's second
+ * missile still gets its own notice, that late at worst. The regions are
+ * w->now_hit, which launch_notice fills before it asks. */
+
+static int notice_covered(const mwx_warn_t *w, const wtrack_t *tr)
+{
+    size_t n = 0;
+    if (!(w->now_t - tr->first_t < MWXI_WARN_NOTICE_COVERED_S))
+        return 0;
+    for (size_t i = 0; i < w->nreg; i++)
+        n += w->now_hit[i];
+    for (int k = 0; k < MWX_WARN_MAX_TRACKS && n; k++) {
+        const wtrack_t *o = &w->tracks[k];
+        size_t in = 0;
+        if (o == tr || !held(o) || o->done || !o->launch.active ||
+            !isfinite(launch_cost(mwxi_regions_geod(w->regions), &tr->trk, &o->trk)))
+            continue;
+        for (size_t i = 0; i < w->nreg; i++)
+            in += w->now_hit[i] && o->launch.warned[i];
+        if (in == n)
+            return 1;
+    }
+    return 0;
+}
+
 static int newcomer_waits(const mwx_warn_t *w, const wtrack_t *tr, int kind)
 {
+    if (kind == MWX_WARN_LAUNCH && notice_covered(w, tr))
+        return 1;
     /* never a warning that rests on a settled prediction (Shelter, with an impact time) */
     if (!(w->now_t - tr->first_t < NEWCOMER_S) || kind == MWX_WARN_IMPACT ||
         (kind == MWX_WARN_OVERFLIGHT && !w->no_prediction))

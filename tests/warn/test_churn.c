@@ -125,17 +125,23 @@ static void test_one_instant_track(void **st)
 }
 
 /* The same track tracked on (a second missile, 380 km from the first): its own launch
- * notice, NEWCOMER_S (5 s) after its first update. */
+ * notice. Every region of it stands in the first missile's live notice, so it waits
+ * MWXI_WARN_NOTICE_COVERED_S (60 s) from its first update (fusion may yet fold it into
+ * the first); tracked on 45 s only, it sends none. */
 static void test_tracked_on_warns(void **st)
 {
     fixture_t f;
     int intr;
     double t_notice = 0;
     (void)st;
-    run(&f, "churn_tracked", 475.9, 520.5);
+    run(&f, "churn_tracked", 475.9, 545.5);
     assert_int_equal(alerts(&f, MWX_WARN_LAUNCH, "JP-F38", &intr, &t_notice), 2);
     assert_int_equal(intr, 1);
-    assert_float_equal(t_notice, 480.9, 1e-6);
+    assert_float_equal(t_notice, 475.9 + 60.0, 1e-6); /* MWXI_WARN_NOTICE_COVERED_S */
+    mwx_warn_free(f.w);
+    run(&f, "churn_tracked45", 475.9, 520.5);
+    assert_int_equal(alerts(&f, MWX_WARN_LAUNCH, "JP-F38", &intr, &t_notice), 1);
+    assert_int_equal(intr, 0);
     mwx_warn_free(f.w);
 }
 
