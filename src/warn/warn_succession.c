@@ -676,8 +676,9 @@ int mwxi_warn_succession(mwx_warn_t *w, wtrack_t *tr, int kind)
 }
 
 /* A lost (or orphaned) track about to end its series of this kind for want of updates:
- * hand it to a live, confirmed track of the same threat whose own is not active. Returns
- * 1 when handed over. */
+ * hand it to a live, confirmed track of the same threat whose own is not active, a track
+ * that stood for this series first (docs/WARNING_POLICY.md, "Hand-over"). Returns 1 when
+ * handed over. */
 int mwxi_warn_hand_over(mwx_warn_t *w, wtrack_t *tr, int kind)
 {
     wtrack_t *best = NULL;
@@ -688,7 +689,11 @@ int mwxi_warn_hand_over(mwx_warn_t *w, wtrack_t *tr, int kind)
         if (o == tr || !o->used || o->orphan || o->lost || o->done ||
             (!o->trk.confirmed && w->pol.require_confirmed) || mwxi_warn_jseries(o, kind)->active)
             continue;
-        cost = same_threat(w, o, tr, kind == MWX_WARN_LAUNCH);
+        /* a track that stood for this very series (it was this track's threat then, by
+         * the rules above) is its heir, however far apart their states are by now */
+        cost = o->stood_for[kind] && o->stood_for[kind] == mwxi_warn_jseries(tr, kind)->jkey
+                   ? -1.0
+                   : same_threat(w, o, tr, kind == MWX_WARN_LAUNCH);
         if (cost < best_cost) {
             best_cost = cost;
             best = o;
