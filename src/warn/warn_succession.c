@@ -503,15 +503,14 @@ static int threat_assessed(const wtrack_t *o)
 #define NEWCOMER_S 5.0
 
 /* A launch notice every region of which stands in another held track's live notice of a
- * launch both estimates cannot tell apart waits longer, up to MWXI_WARN_NOTICE_COVERED_S (60 s) from its
- * first update: the public of those regions is told of the launch already, and fusion may
- * hold two tracks of one missile apart for longer than NEWCOMER_S around burnout (the
- * week soak at 150x, KR B4L34: KR's own track left the notice's fused track, its new
- * fused track lay 31 s and 7 km off by launch estimate and was held apart by state,
- * sent a second notice to every region at 5 s and merged 8 s later). A salvo's second
- * missile still gets its own notice, that late at worst. The regions are
+ * launch both estimates cannot tell apart waits longer, up to MWXI_WARN_NOTICE_COVERED_S
+ * (60 s) from its first update: the public of those regions is told of the launch
+ * already, and fusion may hold two tracks of one missile apart for longer than NEWCOMER_S
+ * around burnout (the week soak at 150x, KR B4L34: KR's own track left the notice's fused
+ * track, its new fused track lay 31 s and 7 km off by launch estimate and was held apart
+ * by state, sent a second notice to every region at 5 s and merged 8 s later). A salvo's
+ * second missile still gets its own notice, that late at worst. The regions are
  * w->now_hit, which launch_notice fills before it asks. */
-
 static int notice_covered(const mwx_warn_t *w, const wtrack_t *tr)
 {
     size_t n = 0;
