@@ -119,8 +119,11 @@ kill -STOP "${NODE_PID[US]}"
 us_behind() { awk -v a="$(unacked)" 'BEGIN {exit !(a != "" && a + 0 >= 4)}'; }
 wait_for 30 us_behind || { kill -CONT "${NODE_PID[US]}"; fail "US stopped: JP's unacked age to US $(unacked)"; }
 age_us=$(unacked)
-metrics | grep -q '^mwx_share_unacked_oldest_age_seconds{node="JP"} [1-9]' ||
-    { kill -CONT "${NODE_PID[US]}"; fail "JP's oldest unacked age: $(metrics | grep unacked_oldest)"; }
+# one scrape, read whole (grep -q on the pipe would end it early: pipefail)
+m=$(metrics)
+oldest=$(awk '$1 == "mwx_share_unacked_oldest_age_seconds{node=\"JP\"}" {print $2}' <<< "$m")
+awk -v a="$oldest" 'BEGIN {exit !(a != "" && a + 0 >= 4)}' ||
+    { kill -CONT "${NODE_PID[US]}"; fail "JP's oldest unacked age ${oldest:-missing} with US stopped (to US ${age_us})"; }
 kill -CONT "${NODE_PID[US]}"
 wait_for 30 us_acks || fail "US went on: JP's unacked age to US still $(unacked)"
 wait_for 30 is_ready || fail "/readyz after US went on: $(probe /readyz)"
