@@ -718,13 +718,19 @@ int mwx_node_heartbeat(mwx_node_t *n, mwx_err_t *err)
     mwx_ack_t acks[MWX_MAX_NATIONS];
     int n_acks = 0, me = n->cfg.policy ? mwx_policy_index(n->cfg.policy, n->cfg.nation) : -1;
     /* to each partner that shares with this node and hears its heartbeat: the highest of
-     * its seqs accepted here (the others read its entry too: a count of envelopes, which
-     * each seq a partner sends them already tells) */
+     * its seqs below which everything in the replay window was accepted here (a hole is
+     * not acked past: what is lost shows at the sender as an age that grows; the others
+     * read the entry too: a count of envelopes, which each seq a partner sends them
+     * already tells) */
     for (int j = 0; me >= 0 && j < n->cfg.policy->n; j++) {
         const char *o = n->cfg.policy->nation[j];
-        uint64_t hi;
-        if (j == me || !(n->cfg.policy->to[j] >> me & 1u) || !(n->cfg.policy->to[me] >> j & 1u) ||
-            (hi = mwx_receiver_highest(n->receiver, o)) == 0)
+        uint64_t hi, from, to;
+        if (j == me || !(n->cfg.policy->to[j] >> me & 1u) || !(n->cfg.policy->to[me] >> j & 1u))
+            continue;
+        hi = mwx_receiver_highest(n->receiver, o);
+        if (hi && mwx_receiver_missing(n->receiver, o, &from, &to) == MWX_OK)
+            hi = from - 1;
+        if (hi == 0)
             continue;
         mwx_strlcpy(acks[n_acks].origin, o, sizeof acks[n_acks].origin);
         acks[n_acks++].seq = hi;

@@ -911,7 +911,16 @@ static int register_metrics(svc_t *s, mwx_err_t *err)
                                 "(the largest over recipients; 0: all acknowledged)",
                                 &s->g_unacked_max, err)))
         return rc;
-    s->n_ack_to = mwx_policy_recipients(&s->policy, s->cfg->nation, s->ack_to);
+    {
+        /* recipients that share with this node too: only they send it heartbeats, so only
+         * they can ack (a one-way recipient's age would only grow) */
+        char to[MWX_MAX_NATIONS][MWX_ID_LEN];
+        int n = mwx_policy_recipients(&s->policy, s->cfg->nation, to);
+        s->n_ack_to = 0;
+        for (int i = 0; i < n; i++)
+            if (mwx_policy_allows(&s->policy, to[i], s->cfg->nation))
+                memcpy(s->ack_to[s->n_ack_to++], to[i], MWX_ID_LEN);
+    }
     for (int i = 0; i < s->n_ack_to; i++) {
         snprintf(lab, sizeof lab, "node=\"%s\",partner=\"%s\"", s->cfg->nation, s->ack_to[i]);
         if ((rc = mwx_metrics_gauge(m, "mwx_share_partner_unacked_age_seconds", lab,

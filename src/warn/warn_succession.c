@@ -678,6 +678,21 @@ int mwxi_warn_succession(mwx_warn_t *w, wtrack_t *tr, int kind)
  * hand it to a live, confirmed track of the same threat whose own is not active, a track
  * that stood for this series first (docs/WARNING_POLICY.md, "Hand-over"). Returns 1 when
  * handed over. */
+/* Is one of a and b up the other's parent chain (a part separated from the other)? */
+static int related(const mwx_warn_t *w, const wtrack_t *a, const wtrack_t *b)
+{
+    const wtrack_t *up[PART_DEPTH];
+    int n = ancestors(w, a, up);
+    for (int i = 0; i < n; i++)
+        if (up[i] == b)
+            return 1;
+    n = ancestors(w, b, up);
+    for (int i = 0; i < n; i++)
+        if (up[i] == a)
+            return 1;
+    return 0;
+}
+
 int mwxi_warn_hand_over(mwx_warn_t *w, wtrack_t *tr, int kind)
 {
     wtrack_t *best = NULL;
@@ -689,8 +704,12 @@ int mwxi_warn_hand_over(mwx_warn_t *w, wtrack_t *tr, int kind)
             (!o->trk.confirmed && w->pol.require_confirmed) || mwxi_warn_jseries(o, kind)->active)
             continue;
         /* a track that stood for this very series (it was this track's threat then, by
-         * the rules above) is its heir, however far apart their states are by now */
-        cost = o->stood_for[kind] && o->stood_for[kind] == mwxi_warn_jseries(tr, kind)->jkey
+         * the rules above) is its heir, however far apart their states are by now; not a
+         * relative that stood for it by (g) (a spent stage's impact would end a notice
+         * the missile's flight still needs), nor one that has warned of the kind itself
+         * since (it was judged a threat of its own) */
+        cost = o->stood_for[kind] && o->stood_for[kind] == mwxi_warn_jseries(tr, kind)->jkey &&
+                       !mwxi_warn_jseries(o, kind)->has_last && !related(w, o, tr)
                    ? -1.0
                    : same_threat(w, o, tr, kind == MWX_WARN_LAUNCH);
         if (cost < best_cost) {
