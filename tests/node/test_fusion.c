@@ -545,6 +545,18 @@ static void test_unsettled_track_waits(void **state)
     mwx_fusion_destroy(f);
 }
 
+/* A body over 35 N 132 E at alt_m, diving east 30 degrees below the horizon: its position
+ * x and unit direction u. */
+static void dive_start(double alt_m, double x[3], double u[3])
+{
+    mwx_earth_t e = mwx_earth_wgs84();
+    mwx_geo_t g = {35.0 * MWX_DEG, 132.0 * MWX_DEG, alt_m};
+    double east[3], north[3], up[3];
+    mwx_geo_to_ecef(&e, &g, x);
+    mwx_enu_basis(g.lat, g.lon, east, north, up);
+    for (int i = 0; i < 3; i++)
+        u[i] = cos(30 * MWX_DEG) * east[i] - sin(30 * MWX_DEG) * up[i];
+}
 static void test_reentry_stays_one(void **state)
 {
     /* Re-entry at 25 km: drag decelerates the body by 150 m/s^2, which the reports do not
@@ -553,14 +565,9 @@ static void test_reentry_stays_one(void **state)
     mwx_fusion_cfg_t cfg = {"JP", 16, 0, 0, 0, 0};
     mwx_fusion_t *f;
     mwx_rec_track_t out;
-    mwx_earth_t e = mwx_earth_wgs84();
-    mwx_geo_t g = {35.0 * MWX_DEG, 132.0 * MWX_DEG, 25e3};
-    double x0[3], east[3], north[3], up[3], u[3];
+    double x0[3], u[3];
     (void)state;
-    mwx_geo_to_ecef(&e, &g, x0);
-    mwx_enu_basis(g.lat, g.lon, east, north, up);
-    for (int i = 0; i < 3; i++) /* 30 degrees below the horizon, heading east */
-        u[i] = cos(30 * MWX_DEG) * east[i] - sin(30 * MWX_DEG) * up[i];
+    dive_start(25e3, x0, u);
     assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
     for (int step = 0; step < 16; step++) {
         for (int n = 0; n < 2; n++) {
@@ -1219,13 +1226,12 @@ static void test_reentry_body_not_landed_early(void **state)
     mwx_fusion_t *f;
     mwx_rec_track_t r, a, b;
     mwx_earth_t e = mwx_earth_wgs84();
-    mwx_geo_t g = {35.0 * MWX_DEG, 132.0 * MWX_DEG, 30e3};
-    double x[3], v[3], east[3], north[3], up[3];
+    mwx_geo_t g;
+    double x[3], v[3];
     (void)state;
-    mwx_geo_to_ecef(&e, &g, x);
-    mwx_enu_basis(g.lat, g.lon, east, north, up);
+    dive_start(30e3, x, v);
     for (int i = 0; i < 3; i++)
-        v[i] = 3000.0 * (cos(30 * MWX_DEG) * east[i] - sin(30 * MWX_DEG) * up[i]);
+        v[i] *= 3000.0;
     assert_int_equal(mwx_fusion_create(&cfg, &f, NULL), 0);
     r = make_track("KR", "KR-1", 500, x, v, 50, 5);
     assert_int_equal(mwx_fusion_update(f, &r, &a, NULL), 0);
