@@ -78,16 +78,24 @@ def fail(msg):
     raise SystemExit(1)
 
 
+_ports_drawn = set()
+
+
 def free_port():
     """A free port below the kernel's ephemeral range (32768 and up): a port bind(0) handed
     out there was free when asked, but before its nats-server bound it an outgoing
     connection of the other copy of the topology could take it as its local port ("address
-    already in use": seeds 4 and 5 once so). Below the range only another listener can."""
+    already in use": seeds 4 and 5 once so). Below the range only another listener can.
+    A port handed out once is never handed out again: both copies draw all their ports
+    before either starts a server, so a free port could otherwise be drawn twice."""
     for _ in range(1000):
         p = random.randint(20000, 32000)
+        if p in _ports_drawn:
+            continue
         s = socket.socket()
         try:
             s.bind(("127.0.0.1", p))
+            _ports_drawn.add(p)
             return p
         except OSError:
             continue
@@ -234,14 +242,19 @@ class Net:
     def start_server(self, which):
         conf = "hub.conf" if which == "hub" else which + ".conf"
         port = self.hub_port if which == "hub" else self.leaf_port[which[5:]]
-        log = open(os.path.join(self.d, which + ".log"), "a")
+        path = os.path.join(self.d, which + ".log")
+        log = open(path, "a")
+        ready = lambda: open(path, errors="replace").read().count("Server is ready")
         for _ in range(50):  # a killed server's port may linger a moment
+            before = ready()
             p = subprocess.Popen(["nats-server", "-c", conf], cwd=self.d, stdout=log,
                                  stderr=subprocess.STDOUT)
+            # ready once this server says so (every listener bound), not when the port
+            # answers: another process's listener answers too, and this one then exits
             end = time.time() + 10
-            while time.time() < end and p.poll() is None and not port_open(port):
+            while time.time() < end and p.poll() is None and ready() == before:
                 time.sleep(0.05)
-            if p.poll() is None and port_open(port):
+            if p.poll() is None and ready() > before and port_open(port):
                 self.servers[which] = p
                 return
             p.kill()
@@ -297,6 +310,21 @@ class Net:
             if p.poll() is not None:
                 fail("%s: node %s exited %s: %s" % (self.name, n, p.returncode,
                                                     self.log(n)[-600:]))
+
+    def wait_live(self, n):
+        """Until node n's live loop runs; a node that died says why, one that hangs shows
+        its log (where it stopped) and its servers' (the bus it waits for)."""
+        end = time.time() + 30
+        while "live: measurements" not in self.log(n):
+            self.alive()
+            if time.time() > end:
+                tail = lambda f: (open(os.path.join(self.d, f), errors="replace").read()[-800:]
+                                  if os.path.exists(os.path.join(self.d, f)) else "(none)")
+                fail("timed out (30 s) waiting for %s %s live\n-- node-%s.log:\n%s\n"
+                     "-- leaf-%s.log:\n%s\n-- hub.log:\n%s" % (
+                         self.name, n, n, tail("node-%s.log" % n), n,
+                         tail("leaf-%s.log" % n), tail("hub.log")))
+            time.sleep(0.1)
 
     def stop(self):
         for n, p in self.nodes.items():
@@ -734,7 +762,7 @@ def main():
                 net.start_feed(n, start)
         for net in nets:
             for n in NATIONS:
-                wait_for(30, lambda: "live: measurements" in net.log(n), "%s %s live" % (net.name, n))
+                net.wait_live(n)
 
         # --- the faults, in time order (an end restores what its start broke)
         events = []
