@@ -6,9 +6,10 @@ when unconfirmed is the node's report of a fused track it ended (fusion_side_eff
 src/node/node.c gives it to the warning context as an ending, LOST), written with a negative
 track number.
 
-usage: mwx cat SEGMENT... --type track | warn_states.py [--all] PREFIX T0 T1 NUM...
+usage: mwx cat SEGMENT... --type track | warn_states.py [--all | --arrival] PREFIX T0 T1 NUM...
   PREFIX: the fused ids' prefix (KR-F); NUM: the tracks' numbers (1048 1049 ...);
-  --all: every state, not one a second."""
+  --all: every state, not one a second; --arrival: one a second, in the order the node
+  took them (a partner's report late by a minute comes after newer ones, as it did)."""
 import json, sys
 
 PH = {"boost": 0, "ballistic": 1, "impact": 2, "glide": 3, "orbit": 4}
@@ -20,15 +21,20 @@ LB = {"ballistic": 0, "boost": 1, "fit": 2}
 def main():
     args = sys.argv[1:]
     every = args[:1] == ["--all"]
-    args = args[1:] if every else args
+    arrival = args[:1] == ["--arrival"]
+    args = args[1:] if every or arrival else args
     prefix, t0, t1 = args[0], float(args[1]), float(args[2])
     keep = {prefix + n: int(n) for n in args[3:]}
-    last = {}
+    last, order = {}, {}
     for k, line in enumerate(sys.stdin):
         d = json.loads(line)
         if d.get("type") == "track" and d["track_id"] in keep and t0 <= d["t"] <= t1:
-            last[k if every else (d["track_id"], int(d["t"]))] = d
-    rows = list(last.values()) if every else sorted(last.values(), key=lambda d: d["t"])
+            key = k if every else (d["track_id"], int(d["t"]))
+            last[key], order[key] = d, k
+    if every or arrival:
+        rows = [last[key] for key in sorted(last, key=lambda key: order[key])]
+    else:
+        rows = sorted(last.values(), key=lambda d: d["t"])
     end = {d["track_id"]: i for i, d in enumerate(rows)}
     for i, d in enumerate(rows):
         num = keep[d["track_id"]]

@@ -1215,9 +1215,14 @@ static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
 
     if (!tr->used)
         return MWX_OK;
-    if (!tr->lost && t - tr->last_t > w->pol.track_stale_s) {
+    /* stale against the newest time the context has seen, not the caller's clock: a node
+     * whose own tracking lags its partners' reports ticks at its own, older time (the
+     * week soak at 150x on a loaded machine, KR B17L45: 120 s behind), and a track gone
+     * silent while the others' reports ran on was never lost, so its series was no
+     * lost track's to take over and the missile's other track sent its own */
+    if (!tr->lost && w->max_t - tr->last_t > w->pol.track_stale_s) {
         tr->lost = 1;
-        tr->lost_t = t;
+        tr->lost_t = w->max_t;
     }
     /* a restarted context replaying its input: what happened up to resume_t is in the
      * journal */
