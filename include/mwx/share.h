@@ -495,7 +495,6 @@ typedef struct mwx_bus_stats {
     uint64_t dropped_slow_consumer; /* dropped by the client library (nats.c pending limit) */
     uint64_t denied_publish;        /* publishes the server refused (permission violation) */
     uint64_t denied_subscribe;      /* subscriptions the server refused */
-    uint64_t poll_budget_cuts;      /* polls that stopped at their budget, messages left */
     int connected;                  /* 1 up, 0 down (reconnecting or closed) */
 } mwx_bus_stats_t;
 
@@ -552,9 +551,7 @@ MWX_API void mwx_bus_close(mwx_bus_t *b);
 
 /* Prometheus text lines for a bus's stats, labelled with node:
  * mwx_bus_published_total, mwx_bus_delivered_total, mwx_bus_dropped_queue_full_total,
- * mwx_bus_disconnects_total, mwx_bus_reconnects_total, mwx_bus_connected,
- * mwx_bus_dropped_slow_consumer_total, mwx_bus_denied_publish_total,
- * mwx_bus_denied_subscribe_total, mwx_bus_poll_budget_cuts_total. Returns the
+ * mwx_bus_disconnects_total, mwx_bus_reconnects_total, mwx_bus_connected. Returns the
  * length (truncated to n-1 when full). */
 MWX_API size_t mwx_bus_metrics(mwx_bus_t *b, const char *node, char *buf, size_t n);
 
@@ -609,12 +606,6 @@ typedef struct mwx_nats_opts {
     int max_reconnect;       /* attempts before the bus is closed; < 0 forever; 0 = 60 */
     double reconnect_wait_s; /* 0 = 0.5 */
     size_t queue_slots;      /* poll queue depth (0 = 4096), slots of MWX_ENVELOPE_MAX */
-    double poll_budget_s;    /* > 0: a poll returns once its handlers have run this long
-                              * (wall time), the rest of the ring waiting in order for
-                              * the next poll, so that the caller's loop has its turn
-                              * (a node's own sensor feed and clock) under a backlog of
-                              * partners' messages; 0: a poll delivers all that was
-                              * queued when it began */
     /* TLS (mutual): tls_ca set turns it on; the server must present a certificate of
      * that CA, and this client presents tls_cert/tls_key (both or neither). The server's
      * name is checked against tls_server_name, or else the URLs' host when it is a DNS

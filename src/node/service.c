@@ -463,10 +463,6 @@ static void bus_refusals(svc_t *s, const mwx_bus_stats_t *bs)
         mwx_counter_add(s->c_qfull, bs->dropped_queue_full - s->last_qfull);
         s->last_qfull = bs->dropped_queue_full;
     }
-    if (bs->poll_budget_cuts > s->last_pollcut) {
-        mwx_counter_add(s->c_pollcut, bs->poll_budget_cuts - s->last_pollcut);
-        s->last_pollcut = bs->poll_budget_cuts;
-    }
     if (bs->denied_publish >= 3 && bs->denied_publish >= bs->published && s->rc == MWX_OK) {
         mwx_err_t e;
         mwx_err_set(&e, MWX_EBUS,
@@ -820,10 +816,6 @@ static int open_bus(svc_t *s, mwx_err_t *err)
     o.max_reconnect = -1; /* a service waits for its bus forever */
     o.reconnect_wait_s = 0.25;
     o.queue_slots = 16384;
-    /* a backlog of partners' messages (a loaded host: 16 384 of them, seconds of
-     * handlers) is worked off in turns with the node's own feed and clock, not in one
-     * poll that starves them (docs/NODE.md, "Keeping up") */
-    o.poll_budget_s = POLL_BUDGET_S;
     if (c->tls_ca[0]) {
         o.tls_ca = c->tls_ca;
         o.tls_cert = c->tls_cert;
@@ -871,11 +863,6 @@ static int register_metrics(svc_t *s, mwx_err_t *err)
                                   "messages the receive queue dropped (full, or the sending "
                                   "partner's share of it)",
                                   &s->c_qfull, err)) ||
-        (rc = mwx_metrics_counter(m, "mwx_node_bus_poll_budget_cuts_total", lab,
-                                  "polls of the bus that stopped at their budget with "
-                                  "partners' messages left for the next (a backlog: the "
-                                  "node's own feed and clock had their turn)",
-                                  &s->c_pollcut, err)) ||
         (rc = mwx_metrics_gauge(m, "mwx_process_resident_memory_bytes", lab,
                                 "resident memory of the node process", &s->g_rss, err)) ||
         (rc = mwx_metrics_gauge(m, "mwx_process_open_fds", lab,

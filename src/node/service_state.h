@@ -16,8 +16,6 @@
 
 #define GAP_PERIOD_S 0.5
 #define TICK_S       0.05
-/* At most this long of partners' messages per poll of the bus (mwx_nats_opts_t) */
-#define POLL_BUDGET_S 0.02
 
 typedef struct seen {
     char from[MWX_ID_LEN];
@@ -116,8 +114,7 @@ typedef struct svc {
     mwx_gauge_t *g_rss, *g_fds, *g_disk_free, *g_warn_restored, *g_warn_adopted;
     mwx_counter_t *c_accepted, *c_published, *c_gap_recovered, *c_drop[MWX_DROP_N];
     uint64_t gap_recovered, gap_failed;
-    uint64_t last_denied_pub, last_denied_sub, last_slow, last_qfull, last_pollcut;
-    mwx_counter_t *c_pollcut;
+    uint64_t last_denied_pub, last_denied_sub, last_slow, last_qfull;
     mwx_counter_t *c_denied, *c_slow, *c_qfull, *c_gap_failed, *c_gap_refused, *c_syncs;
     mwx_counter_t *c_report_drop[4]; /* register_metrics: why[] */
     mwx_counter_t *c_report_ahead;   /* reports taken back, asked for again (node.c) */

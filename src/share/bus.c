@@ -114,8 +114,7 @@ size_t mwx_bus_metrics(mwx_bus_t *b, const char *node, char *buf, size_t n)
                      "mwx_bus_connected{node=\"%s\",bus=\"%s\"} %d\n"
                      "mwx_bus_dropped_slow_consumer_total{node=\"%s\",bus=\"%s\"} %llu\n"
                      "mwx_bus_denied_publish_total{node=\"%s\",bus=\"%s\"} %llu\n"
-                     "mwx_bus_denied_subscribe_total{node=\"%s\",bus=\"%s\"} %llu\n"
-                     "mwx_bus_poll_budget_cuts_total{node=\"%s\",bus=\"%s\"} %llu\n",
+                     "mwx_bus_denied_subscribe_total{node=\"%s\",bus=\"%s\"} %llu\n",
                      node, b->ops->name, (unsigned long long)st.published, node, b->ops->name,
                      (unsigned long long)st.delivered, node, b->ops->name,
                      (unsigned long long)st.dropped_queue_full, node, b->ops->name,
@@ -123,8 +122,7 @@ size_t mwx_bus_metrics(mwx_bus_t *b, const char *node, char *buf, size_t n)
                      (unsigned long long)st.reconnects, node, b->ops->name, st.connected, node,
                      b->ops->name, (unsigned long long)st.dropped_slow_consumer, node, b->ops->name,
                      (unsigned long long)st.denied_publish, node, b->ops->name,
-                     (unsigned long long)st.denied_subscribe, node, b->ops->name,
-                     (unsigned long long)st.poll_budget_cuts);
+                     (unsigned long long)st.denied_subscribe);
     if (k < 0) {
         buf[0] = 0;
         return 0;

@@ -54,7 +54,6 @@ typedef struct nbus {
     int direct;
     int caller_thread;
     int yield_after_publish;
-    double poll_budget_s; /* > 0: a poll stops delivering after this long */
     nsub_t subs[MAX_SUBS];
     int n_subs;
     pthread_mutex_t mu;
@@ -370,22 +369,9 @@ static int nb_poll(mwx_bus_t *b, double timeout_s, mwx_err_t *err)
         pthread_cond_wait(&nb->cv, &nb->mu);
     n = (int)nb->in_place;
     nb->in_place = 0;
-    /* Deliver what is there now, within the budget; later arrivals wait for the next
-     * poll. */
+    /* Deliver what is there now; later arrivals wait for the next poll. */
     size_t todo = nb->q_n;
-    struct timespec t0;
-    if (nb->poll_budget_s > 0)
-        clock_gettime(CLOCK_MONOTONIC, &t0);
     while (todo-- > 0 && nb->q_n > 0) {
-        if (nb->poll_budget_s > 0 && n > 0) {
-            struct timespec t1;
-            clock_gettime(CLOCK_MONOTONIC, &t1);
-            if ((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9 >=
-                nb->poll_budget_s) {
-                nb->st.poll_budget_cuts++;
-                break;
-            }
-        }
         qent_t e = nb->q[nb->q_head];
         nb->q_head = (nb->q_head + 1) % nb->q_cap;
         nb->q_n--;
@@ -588,7 +574,6 @@ int mwx_bus_nats_open(const mwx_nats_opts_t *o, mwx_bus_t **out, mwx_err_t *err)
     nb->direct = o->direct;
     nb->caller_thread = o->caller_thread;
     nb->yield_after_publish = o->yield_after_publish;
-    nb->poll_budget_s = o->poll_budget_s > 0 ? o->poll_budget_s : 0;
     nb->q_cap = o->queue_slots ? o->queue_slots : 4096;
     nb->q = calloc(nb->q_cap, sizeof *nb->q);
     natsStatus s = nb->q ? natsOptions_Create(&nb->opts) : NATS_NO_MEMORY;

@@ -631,86 +631,6 @@ static void test_nats_burst_borrows(void **state)
     nats_fixture_stop(&fx);
 }
 
-/* A poll with a budget (mwx_nats_opts_t.poll_budget_s; `mwx node` sets one) stops once its
- * handlers have run that long and leaves the rest of the ring, in order, for the next
- * poll: a node's loop gets its turn under a backlog (the week soak on a loaded machine:
- * one poll worked off a ring of partners' messages for seconds while the node's own feed
- * and clock waited). Without a budget one poll delivers all that was queued. */
-static int budget_last, budget_order_errors;
-static void on_budget(void *user, const char *subject, const uint8_t *data, size_t len,
-                      const char *reply)
-{
-    struct timespec t0, t1;
-    int id;
-    (void)user, (void)subject, (void)reply;
-    assert_int_equal(len, sizeof id);
-    memcpy(&id, data, sizeof id);
-    budget_order_errors += id != budget_last + 1;
-    budget_last = id;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    do /* a handler's work: 1 ms */
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-    while ((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) < 1000000L);
-}
-
-static void nats_poll_budget(double budget_s)
-{
-    enum { SENT = 200 };
-    nats_fixture_t fx;
-    mwx_bus_t *rx, *tx;
-    mwx_err_t err;
-    mwx_nats_opts_t o = {0}, t = {0};
-    mwx_bus_stats_t st;
-    int first, total, polls = 0;
-    assert_int_equal(nats_fixture_start(&fx, NULL), 0);
-    o.url = t.url = fx.url;
-    o.caller_thread = 1;
-    o.queue_slots = 1024;
-    o.poll_budget_s = budget_s;
-    assert_int_equal(mwx_bus_nats_open(&o, &rx, &err), 0);
-    assert_int_equal(mwx_bus_subscribe(rx, "mwx.track.KR.US", on_budget, NULL, &err), 0);
-    assert_int_equal(mwx_bus_flush(rx, 2.0, &err), 0);
-    assert_int_equal(mwx_bus_nats_open(&t, &tx, &err), 0);
-    for (int k = 1; k <= SENT; k++)
-        assert_int_equal(
-            mwx_bus_publish(tx, "mwx.track.KR.US", (const uint8_t *)&k, sizeof k, &err), 0);
-    assert_int_equal(mwx_bus_flush(tx, 2.0, &err), 0);
-    budget_last = budget_order_errors = 0;
-    /* let the burst arrive into the ring (poll not running: nothing is handled) */
-    assert_int_equal(mwx_bus_flush(rx, 2.0, &err), 0);
-    struct timespec ts = {0, 300000000};
-    nanosleep(&ts, NULL);
-    total = first = mwx_bus_poll(rx, 0.0, &err);
-    for (polls = 1; total < SENT && polls < 10000; polls++) {
-        int n = mwx_bus_poll(rx, 0.05, &err);
-        assert_true(n >= 0);
-        total += n;
-    }
-    mwx_bus_stats(rx, &st);
-    assert_int_equal(total, SENT);
-    assert_int_equal(budget_last, SENT);
-    assert_int_equal(budget_order_errors, 0);
-    assert_int_equal(st.dropped_queue_full, 0);
-    if (budget_s > 0) {
-        /* 1 ms a handler against a 5 ms budget: a handful a poll, never the burst */
-        assert_true(first >= 1 && first <= 50);
-        assert_true(st.poll_budget_cuts >= SENT / 50 - 1);
-    } else {
-        assert_true(first > 50); /* all that had arrived (all of it, but for a slow host) */
-        assert_int_equal(st.poll_budget_cuts, 0);
-    }
-    mwx_bus_close(tx);
-    mwx_bus_close(rx);
-    nats_fixture_stop(&fx);
-}
-
-static void test_nats_poll_budget(void **state)
-{
-    (void)state;
-    nats_poll_budget(0.005);
-    nats_poll_budget(0);
-}
-
 /* Issue #13.6: what nats.c itself drops (a subscription past its pending limit of 65,536
  * messages: the slow-consumer case) is counted, not lost silently. The handler runs
  * directly on nats.c's delivery thread and blocks until 70,000 messages were published,
@@ -1239,7 +1159,6 @@ int main(void)
         cmocka_unit_test(test_nats_hub_leaf),
         cmocka_unit_test(test_nats_flood_share),
         cmocka_unit_test(test_nats_burst_borrows),
-        cmocka_unit_test(test_nats_poll_budget),
         cmocka_unit_test(test_nats_slow_consumer_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
