@@ -1190,6 +1190,18 @@ static int check_time(mwx_warn_t *w, double t, mwx_err_t *err)
     return MWX_OK;
 }
 
+/* Could the state be a missile in flight (see mwx_warn_track)? Radar noise puts a
+ * missile at launch a few hundred metres off; UNDER_GROUND_M is well past that. */
+#define UNDER_GROUND_M  (-5e3)
+#define FLYING_ON_ALT_M 20e3
+static int in_flight(const mwx_rec_track_t *trk, const mwx_warn_trackview_t *tv)
+{
+    if (!(tv->alt_m > UNDER_GROUND_M))
+        return 0;
+    return !(mwxi_warn_impact_valid(&trk->impact) && trk->t >= trk->impact.t &&
+             tv->alt_m <= FLYING_ON_ALT_M);
+}
+
 /* Is the track, live, still reported well above the ground after the impact time it was
  * last predicted (with no prediction since)? That prediction was not its body's: a missile
  * whose predicted impact time has passed flies on (a glide vehicle, a prediction that
@@ -1197,7 +1209,6 @@ static int check_time(mwx_warn_t *w, double t, mwx_err_t *err)
  * landed missile took the next missile's report). Its all-clear waits for a new prediction
  * or for the track to be lost: an all-clear while a missile flies sends the public out of
  * shelter. */
-#define FLYING_ON_ALT_M 20e3
 static int flying_on(const wtrack_t *tr)
 {
     mwx_warn_trackview_t tv;
@@ -1292,7 +1303,7 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
 {
     wtrack_t *tr;
     mwx_warn_trackview_t tv;
-    int rc, eligible;
+    int rc, eligible, flying;
 
     if (!w || !trk)
         return mwx_err_set(err, MWX_EINVAL, "warn: missing argument");
@@ -1340,6 +1351,12 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
     else if (trk->phase == MWX_PHASE_IMPACT && !isfinite(tr->impact_t))
         tr->impact_t = trk->t;
     mwxi_warn_track_view(trk, &tv);
+    /* A state under the ground, or on it past its own predicted impact time, is no
+     * missile in flight, and starts no warning (the 3-block soak at 150x, US B2L56: a
+     * landed missile's fused track came back on a partner's late report coasted 22 km
+     * under the ground, still called ballistic; its slot freed, the context took it for a
+     * new track and sent a launch notice). High past its prediction, it flies on. */
+    flying = in_flight(trk, &tv);
     /* No new decisions once the predicted impact time has come: the flight is over and
      * the all-clear follows. */
     {
@@ -1355,7 +1372,7 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
     }
     if (mwxi_warn_impact_valid(&trk->impact))
         remember(tr, &trk->impact, trk->t);
-    if (eligible && w->pol.launch_notice && !tr->launch_done && !tr->done &&
+    if (eligible && flying && w->pol.launch_notice && !tr->launch_done && !tr->done &&
         trk->phase != MWX_PHASE_IMPACT) {
         /* a restored launch notice continues with this track (or, its launch not known
          * yet, the track waits: asked again at its next update); a restarted context
@@ -1369,7 +1386,7 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
         else if ((rc = launch_notice(w, tr, &tv, err)))
             return rc;
     }
-    if (eligible && !tr->done && mwxi_warn_impact_valid(&trk->impact) &&
+    if (eligible && flying && !tr->done && mwxi_warn_impact_valid(&trk->impact) &&
         trk->phase != MWX_PHASE_IMPACT && trk->t < trk->impact.t &&
         settled(w, tr, &trk->impact, trk->t)) {
         /* a restored series of this threat continues with this track */
@@ -1385,7 +1402,7 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
     }
     /* before a settled prediction, or without any: the boost fan and a space launch's
      * path (overflight, certainty Possible) */
-    if (eligible && !tr->done && w->pol.overflight && trk->phase != MWX_PHASE_IMPACT &&
+    if (eligible && flying && !tr->done && w->pol.overflight && trk->phase != MWX_PHASE_IMPACT &&
         !(mwxi_warn_impact_valid(&trk->impact) && trk->t >= trk->impact.t) &&
         trk->t >= w->resume_t) {
         double half = INFINITY;

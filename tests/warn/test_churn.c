@@ -145,11 +145,62 @@ static void test_tracked_on_warns(void **st)
     mwx_warn_free(f.w);
 }
 
+/* A landed missile's straggler (the 3-block soak at 150x, US B2L56): the fused track came
+ * down (phase impact), its series were all-cleared and its slot freed; then a partner's
+ * late report of it, coasted 22 km under the ground and still called ballistic, reached
+ * the context, which took it for a new track and sent a launch notice (cancelled at its
+ * next update, on the ground): a false alert for a missile that had landed. A state under
+ * the ground, or past its own predicted impact time, is no missile in flight and starts no
+ * warning. */
+static void test_landed_straggler(void **st)
+{
+    fixture_t f;
+    mwx_err_t err = {0};
+    int mine;
+    (void)st;
+    open_ctx(&f, "churn_straggler");
+    for (double t = 130; t <= 560; t += 1) {
+        mwx_rec_track_t k = missile(t);
+        feed(&f, &k);
+    }
+    mwx_rec_track_t down = missile(561); /* on the ground, its last word */
+    down.phase = MWX_PHASE_IMPACT;
+    feed(&f, &down);
+    if (mwx_warn_tick(f.w, 600, &err) || mwx_warn_tick(f.w, 700, &err))
+        fail_msg("mwx_warn_tick: %s", err.msg);
+    assert_int_equal(alerts(&f, MWX_WARN_LAUNCH, "JP-F37", &mine, NULL), 1);
+    int before = f.log.n;
+    /* the straggler: 22 km under the ground past the predicted impact, and one without a
+     * prediction, each as the track's and as a new track's (its slot may be gone) */
+    for (int i = 0; i < 4; i++) {
+        mwx_rec_track_t k = path_track(i < 2 ? "JP-F37" : "JP-F39", 680 + i, 35.47, 133.05, 1e6,
+                                       -22e3, 1800, -900, 5);
+        k.phase = MWX_PHASE_BALLISTIC;
+        k.klass = MWX_CLASS_BALLISTIC;
+        if (i % 2 == 0) {
+            k.impact.valid = 1;
+            k.impact.lat = 35.47;
+            k.impact.lon = 133.05;
+            k.impact.t = 560;
+            k.impact.semi_major_km = 20;
+            k.impact.semi_minor_km = 10;
+        }
+        feed(&f, &k);
+    }
+    if (mwx_warn_tick(f.w, 800, &err) || mwx_warn_tick(f.w, 2000, &err))
+        fail_msg("mwx_warn_tick: %s", err.msg);
+    for (int i = before; i < f.log.n; i++)
+        if (f.log.out[i] == MWX_WARN_OUT_CAP && f.log.rec[i].msg_type == MWX_MSG_ALERT)
+            fail_msg("the straggler alerted: %s", f.log.rec[i].identifier);
+    mwx_warn_free(f.w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_instant_track),
         cmocka_unit_test(test_tracked_on_warns),
+        cmocka_unit_test(test_landed_straggler),
     };
     return cmocka_run_group_tests(tests, wt_path_setup, NULL);
 }
