@@ -1341,7 +1341,18 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
     if (!w->replay)
         tr->replayed = 0;
     w->st.tracks++;
-    tr->trk = *trk;
+    {
+        /* a track keeps the last launch estimate it had while its updates carry none:
+         * fusion drops a source's estimate with the source, and a track whose estimate
+         * went with the partner that left it could no longer be told of its launch (the
+         * 3-block soak at 150x, JP B2L58: the track that left drew a second fan of eight
+         * regions) */
+        mwx_rec_launch_est_t kept = tr->trk.launch;
+        int keep = tr->trk.track_id[0] && kept.valid && !trk->launch.valid;
+        tr->trk = *trk;
+        if (keep)
+            tr->trk.launch = kept;
+    }
     tr->last_t = trk->t;
     tr->lost = 0;
     tr->lost_t = NAN;

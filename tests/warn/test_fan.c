@@ -142,6 +142,35 @@ static void test_second_track_folded(void **st)
     mwx_warn_free(f.w);
 }
 
+/* The same when the first track's launch estimate goes with the source that left it (the
+ * 3-block soak at 150x, JP B2L58: US's track left JP-F683, which had drawn the fan, for a
+ * fused track of its own; JP-F683 went on with JP's reports alone and no estimate, and the
+ * new track's fan 3 s later named eight regions of JP-F683's open series, since the two
+ * launch estimates could no longer be compared). A track keeps the last launch estimate
+ * it had while its updates carry none. */
+static void test_second_track_estimate_dropped(void **st)
+{
+    fixture_t f;
+    mwx_err_t err = {0};
+    (void)st;
+    open_ctx(&f, "fan_second_dropped");
+    for (double t = 130; t <= 260; t += 1) {
+        mwx_rec_track_t a = missile("JP-F214", t, 35.47, 133.05, 0);
+        if (t >= 150)
+            a.launch.valid = 0;
+        feed(&f, &a);
+        if (t >= 150) {
+            mwx_rec_track_t b = missile("JP-F217", t, 35.47, 133.05, 3e3);
+            feed(&f, &b);
+        }
+    }
+    assert_int_equal(ov_alerts(&f, "JP-F214", NULL), 1);
+    assert_int_equal(ov_alerts(&f, "JP-F217", NULL), 0);
+    if (mwx_warn_tick(f.w, 2000, &err))
+        fail_msg("mwx_warn_tick: %s", err.msg);
+    mwx_warn_free(f.w);
+}
+
 /* Which overflight messages of series id add region (from none), and how many name it. */
 static int region_added(const fixture_t *f, const char *id, const char *region, int *named)
 {
@@ -250,9 +279,12 @@ static void test_fan_regain_reach(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_withdrawn_fan_stays), cmocka_unit_test(test_confirmed_thrust_redraws),
-        cmocka_unit_test(test_second_track_folded), cmocka_unit_test(test_fan_regain),
+        cmocka_unit_test(test_withdrawn_fan_stays),
+        cmocka_unit_test(test_confirmed_thrust_redraws),
+        cmocka_unit_test(test_second_track_folded),
+        cmocka_unit_test(test_fan_regain),
         cmocka_unit_test(test_fan_regain_reach),
+        cmocka_unit_test(test_second_track_estimate_dropped),
     };
     return cmocka_run_group_tests(tests, wt_path_setup, NULL);
 }
