@@ -116,15 +116,17 @@ static void test_confirmed_thrust_redraws(void **st)
  * t = 150 a second track of it, JP-F217, 3 km ahead (a partner's report late by a second
  * and a half), 100 m sigma: rule (d) holds the two apart. JP-F217 sends no overflight
  * Alert while JP-F214's series warns of its regions, and every region JP-F217's fan crosses
- * stays warned. Before: JP-F217's own Alert of the same regions 5 s after it appeared. */
-static void test_second_track_folded(void **st)
+ * stays warned. Before: JP-F217's own Alert of the same regions 5 s after it appeared.
+ * drop_launch: JP-F214's updates carry no launch estimate from t = 150 (below). */
+static void second_track_run(const char *name, int drop_launch)
 {
     fixture_t f;
     mwx_err_t err = {0};
-    (void)st;
-    open_ctx(&f, "fan_second");
+    open_ctx(&f, name);
     for (double t = 130; t <= 260; t += 1) {
         mwx_rec_track_t a = missile("JP-F214", t, 35.47, 133.05, 0);
+        if (drop_launch && t >= 150)
+            a.launch.valid = 0;
         feed(&f, &a);
         if (t >= 150) {
             mwx_rec_track_t b = missile("JP-F217", t, 35.47, 133.05, 3e3);
@@ -142,6 +144,12 @@ static void test_second_track_folded(void **st)
     mwx_warn_free(f.w);
 }
 
+static void test_second_track_folded(void **st)
+{
+    (void)st;
+    second_track_run("fan_second", 0);
+}
+
 /* The same when the first track's launch estimate goes with the source that left it (the
  * 3-block soak at 150x, JP B2L58: US's track left JP-F683, which had drawn the fan, for a
  * fused track of its own; JP-F683 went on with JP's reports alone and no estimate, and the
@@ -150,25 +158,8 @@ static void test_second_track_folded(void **st)
  * it had while its updates carry none. */
 static void test_second_track_estimate_dropped(void **st)
 {
-    fixture_t f;
-    mwx_err_t err = {0};
     (void)st;
-    open_ctx(&f, "fan_second_dropped");
-    for (double t = 130; t <= 260; t += 1) {
-        mwx_rec_track_t a = missile("JP-F214", t, 35.47, 133.05, 0);
-        if (t >= 150)
-            a.launch.valid = 0;
-        feed(&f, &a);
-        if (t >= 150) {
-            mwx_rec_track_t b = missile("JP-F217", t, 35.47, 133.05, 3e3);
-            feed(&f, &b);
-        }
-    }
-    assert_int_equal(ov_alerts(&f, "JP-F214", NULL), 1);
-    assert_int_equal(ov_alerts(&f, "JP-F217", NULL), 0);
-    if (mwx_warn_tick(f.w, 2000, &err))
-        fail_msg("mwx_warn_tick: %s", err.msg);
-    mwx_warn_free(f.w);
+    second_track_run("fan_second_dropped", 1);
 }
 
 /* Which overflight messages of series id add region (from none), and how many name it. */
