@@ -1190,16 +1190,37 @@ static int check_time(mwx_warn_t *w, double t, mwx_err_t *err)
     return MWX_OK;
 }
 
-/* Could the state be a missile in flight (see mwx_warn_track)? Radar noise puts a
- * missile at launch a few hundred metres off; UNDER_GROUND_M is well past that. */
+/* May the state still be of the launch l estimated: within the launch hold of it, its
+ * sub-point within 500 km plus what its speed covers since then of the launch point? A
+ * kept estimate (mwx_warn_track) that no longer fits the track is dropped. */
+#define LAUNCH_PLAUSIBLE_EARLY_S 60.0 /* an estimate's time may err late by this much */
+static int launch_plausible(const mwx_warn_t *w, const mwx_rec_launch_est_t *l,
+                            const mwx_rec_track_t *trk)
+{
+    mwx_warn_trackview_t tv;
+    double dt = trk->t - l->t, s12, az1, az2;
+    if (!(dt >= -LAUNCH_PLAUSIBLE_EARLY_S && dt < MWXI_WARN_LAUNCH_HOLD_S) || !isfinite(l->lat) ||
+        !isfinite(l->lon) || fabs(l->lat) > 90.0)
+        return 0;
+    mwxi_warn_track_view(trk, &tv);
+    geod_inverse(mwxi_regions_geod(w->regions), l->lat, l->lon, tv.lat, tv.lon, &s12, &az1, &az2);
+    return s12 <= 500e3 + mwx_norm3(trk->vel_mps) * fmax(dt, 0.0);
+}
+
+/* Could the state be a missile in flight (see mwx_warn_track)? Under the ground by more
+ * than UNDER_GROUND_M plus 3 sigma of its position (a first boost-phase fix may be
+ * kilometres off), or on or near it past its own predicted impact time when not in boost
+ * (a boosting missile's prediction may be an older ballistic one's): no. */
 #define UNDER_GROUND_M  (-5e3)
 #define FLYING_ON_ALT_M 20e3
 static int in_flight(const mwx_rec_track_t *trk, const mwx_warn_trackview_t *tv)
 {
-    if (!(tv->alt_m > UNDER_GROUND_M))
+    double var = trk->cov_pos_m2[0] + trk->cov_pos_m2[3] + trk->cov_pos_m2[5];
+    double sigma = isfinite(var) && var > 0 ? sqrt(var) : 0;
+    if (!(tv->alt_m > UNDER_GROUND_M - 3.0 * sigma))
         return 0;
-    return !(mwxi_warn_impact_valid(&trk->impact) && trk->t >= trk->impact.t &&
-             tv->alt_m <= FLYING_ON_ALT_M);
+    return !(trk->phase != MWX_PHASE_BOOST && mwxi_warn_impact_valid(&trk->impact) &&
+             trk->t >= trk->impact.t && tv->alt_m <= FLYING_ON_ALT_M);
 }
 
 /* Is the track, live, still reported well above the ground after the impact time it was
@@ -1233,7 +1254,7 @@ static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
      * lost track's to take over and the missile's other track sent its own */
     if (!tr->lost && w->max_t - tr->last_t > w->pol.track_stale_s) {
         tr->lost = 1;
-        tr->lost_t = w->max_t;
+        tr->lost_t = t; /* the hold counts on the caller's clock, as END_LOST's does */
     }
     /* a restarted context replaying its input: what happened up to resume_t is in the
      * journal */
@@ -1291,7 +1312,11 @@ static int housekeeping(mwx_warn_t *w, wtrack_t *tr, mwx_err_t *err)
     }
     if (!tr->used) /* an orphan whose series all went to other tracks */
         return MWX_OK;
-    if (tr->lost && !tr->s[0].active && !tr->s[1].active && !tr->launch.active) {
+    /* the slot goes once the track is stale by the caller's clock too: a track lost by
+     * max_t alone (its updates 30 s behind a partner's backlog) may still be updated,
+     * and a slot freed and re-made would forget what it decided (launch_done, first_t) */
+    if (tr->lost && !tr->s[0].active && !tr->s[1].active && !tr->launch.active &&
+        !(t - tr->last_t <= w->pol.track_stale_s)) {
         if ((rc = final_cot(w, tr, err)))
             return rc;
         release_slot(w, tr);
@@ -1348,7 +1373,7 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
          * 3-block soak at 150x, JP B2L58: the track that left drew a second fan of eight
          * regions) */
         mwx_rec_launch_est_t kept = tr->trk.launch;
-        int keep = tr->trk.track_id[0] && kept.valid && !trk->launch.valid;
+        int keep = kept.valid && !trk->launch.valid && launch_plausible(w, &kept, trk);
         tr->trk = *trk;
         if (keep)
             tr->trk.launch = kept;
@@ -1363,7 +1388,7 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
         tr->impact_t = trk->t;
     mwxi_warn_track_view(trk, &tv);
     /* A state under the ground, or on it past its own predicted impact time, is no
-     * missile in flight, and starts no warning (the 3-block soak at 150x, US B2L56: a
+     * missile in flight: nothing is decided on it (the 3-block soak at 150x, US B2L56: a
      * landed missile's fused track came back on a partner's late report coasted 22 km
      * under the ground, still called ballistic; its slot freed, the context took it for a
      * new track and sent a launch notice). High past its prediction, it flies on. */

@@ -244,7 +244,9 @@ class Net:
         port = self.hub_port if which == "hub" else self.leaf_port[which[5:]]
         path = os.path.join(self.d, which + ".log")
         log = open(path, "a")
-        ready = lambda: open(path, errors="replace").read().count("Server is ready")
+        def ready():
+            with open(path, errors="replace") as f:
+                return f.read().count("Server is ready")
         for _ in range(50):  # a killed server's port may linger a moment
             before = ready()
             p = subprocess.Popen(["nats-server", "-c", conf], cwd=self.d, stdout=log,

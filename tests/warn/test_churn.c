@@ -187,6 +187,17 @@ static void test_landed_straggler(void **st)
         }
         feed(&f, &k);
     }
+    /* and one on the ground past its predicted impact, not under it (a new id) */
+    mwx_rec_track_t k = path_track("JP-F40", 684, 35.47, 133.05, 1e6, 1e3, 1800, -900, 5);
+    k.phase = MWX_PHASE_BALLISTIC;
+    k.klass = MWX_CLASS_BALLISTIC;
+    k.impact.valid = 1;
+    k.impact.lat = 35.47;
+    k.impact.lon = 133.05;
+    k.impact.t = 560;
+    k.impact.semi_major_km = 20;
+    k.impact.semi_minor_km = 10;
+    feed(&f, &k);
     if (mwx_warn_tick(f.w, 800, &err) || mwx_warn_tick(f.w, 2000, &err))
         fail_msg("mwx_warn_tick: %s", err.msg);
     for (int i = before; i < f.log.n; i++)
