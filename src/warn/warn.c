@@ -1195,15 +1195,13 @@ static int check_time(mwx_warn_t *w, double t, mwx_err_t *err)
  * kept estimate (mwx_warn_track) that no longer fits the track is dropped. */
 #define LAUNCH_PLAUSIBLE_EARLY_S 60.0 /* an estimate's time may err late by this much */
 static int launch_plausible(const mwx_warn_t *w, const mwx_rec_launch_est_t *l,
-                            const mwx_rec_track_t *trk)
+                            const mwx_rec_track_t *trk, const mwx_warn_trackview_t *tv)
 {
-    mwx_warn_trackview_t tv;
     double dt = trk->t - l->t, s12, az1, az2;
     if (!(dt >= -LAUNCH_PLAUSIBLE_EARLY_S && dt < MWXI_WARN_LAUNCH_HOLD_S) || !isfinite(l->lat) ||
         !isfinite(l->lon) || fabs(l->lat) > 90.0)
         return 0;
-    mwxi_warn_track_view(trk, &tv);
-    geod_inverse(mwxi_regions_geod(w->regions), l->lat, l->lon, tv.lat, tv.lon, &s12, &az1, &az2);
+    geod_inverse(mwxi_regions_geod(w->regions), l->lat, l->lon, tv->lat, tv->lon, &s12, &az1, &az2);
     return s12 <= 500e3 + mwx_norm3(trk->vel_mps) * fmax(dt, 0.0);
 }
 
@@ -1366,6 +1364,7 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
     if (!w->replay)
         tr->replayed = 0;
     w->st.tracks++;
+    mwxi_warn_track_view(trk, &tv);
     {
         /* a track keeps the last launch estimate it had while its updates carry none:
          * fusion drops a source's estimate with the source, and a track whose estimate
@@ -1373,7 +1372,7 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
          * 3-block soak at 150x, JP B2L58: the track that left drew a second fan of eight
          * regions) */
         mwx_rec_launch_est_t kept = tr->trk.launch;
-        int keep = kept.valid && !trk->launch.valid && launch_plausible(w, &kept, trk);
+        int keep = kept.valid && !trk->launch.valid && launch_plausible(w, &kept, trk, &tv);
         tr->trk = *trk;
         if (keep)
             tr->trk.launch = kept;
@@ -1386,7 +1385,6 @@ int mwx_warn_track(mwx_warn_t *w, const mwx_rec_track_t *trk, mwx_err_t *err)
         tr->impact_t = trk->impact.t;
     else if (trk->phase == MWX_PHASE_IMPACT && !isfinite(tr->impact_t))
         tr->impact_t = trk->t;
-    mwxi_warn_track_view(trk, &tv);
     /* A state under the ground, or on it past its own predicted impact time, is no
      * missile in flight: nothing is decided on it (the 3-block soak at 150x, US B2L56: a
      * landed missile's fused track came back on a partner's late report coasted 22 km

@@ -171,13 +171,23 @@ static void test_landed_straggler(void **st)
     assert_int_equal(alerts(&f, MWX_WARN_LAUNCH, "JP-F37", &mine, NULL), 1);
     int before = f.log.n;
     /* the straggler: 22 km under the ground past the predicted impact, and one without a
-     * prediction, each as the track's and as a new track's (its slot may be gone) */
-    for (int i = 0; i < 4; i++) {
-        mwx_rec_track_t k = path_track(i < 2 ? "JP-F37" : "JP-F39", 680 + i, 35.47, 133.05, 1e6,
-                                       -22e3, 1800, -900, 5);
+     * prediction, each as the track's and as a new track's (its slot may be gone); and one
+     * on the ground past its predicted impact, not under it (a new id) */
+    static const struct {
+        const char *id;
+        double alt_m;
+        int predicted;
+    } late[] = {{"JP-F37", -22e3, 1},
+                {"JP-F37", -22e3, 0},
+                {"JP-F39", -22e3, 1},
+                {"JP-F39", -22e3, 0},
+                {"JP-F40", 1e3, 1}};
+    for (int i = 0; i < 5; i++) {
+        mwx_rec_track_t k =
+            path_track(late[i].id, 680 + i, 35.47, 133.05, 1e6, late[i].alt_m, 1800, -900, 5);
         k.phase = MWX_PHASE_BALLISTIC;
         k.klass = MWX_CLASS_BALLISTIC;
-        if (i % 2 == 0) {
+        if (late[i].predicted) {
             k.impact.valid = 1;
             k.impact.lat = 35.47;
             k.impact.lon = 133.05;
@@ -187,17 +197,6 @@ static void test_landed_straggler(void **st)
         }
         feed(&f, &k);
     }
-    /* and one on the ground past its predicted impact, not under it (a new id) */
-    mwx_rec_track_t k = path_track("JP-F40", 684, 35.47, 133.05, 1e6, 1e3, 1800, -900, 5);
-    k.phase = MWX_PHASE_BALLISTIC;
-    k.klass = MWX_CLASS_BALLISTIC;
-    k.impact.valid = 1;
-    k.impact.lat = 35.47;
-    k.impact.lon = 133.05;
-    k.impact.t = 560;
-    k.impact.semi_major_km = 20;
-    k.impact.semi_minor_km = 10;
-    feed(&f, &k);
     if (mwx_warn_tick(f.w, 800, &err) || mwx_warn_tick(f.w, 2000, &err))
         fail_msg("mwx_warn_tick: %s", err.msg);
     for (int i = before; i < f.log.n; i++)
